@@ -1,0 +1,341 @@
+"""Load and validate the sourced datasets in ``data/`` and look up their rows by id.
+
+Every table is checked when it is read: required columns, numbers that parse, values inside a
+plausible range for their unit (so a 1000x unit slip fails), low <= base <= high for ranges,
+dense-only compute figures, a source key on every group of figures, and source keys that
+``data/SOURCES.md`` defines. A failure raises :class:`DataError` naming file, line, column and value.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from io import StringIO
+from pathlib import Path
+
+import pandas as pd
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DATA_DIR = PROJECT_DIR / "data"
+
+
+class DataError(ValueError):
+    """A dataset file is malformed; the message names file, line, column and value."""
+
+    def __init__(self, path: Path, reason: str, line: int | None = None,
+                 column: str | None = None, value: object = None, row_id: str | None = None):
+        where = [Path(path).name if Path(path).parent == DATA_DIR else str(path)]
+        if line is not None:
+            where.append(f"line {line}" + (f" ({row_id})" if row_id else ""))
+        if column is not None:
+            where.append(f"column '{column}'")
+        if value is not None:
+            where.append(f"value {value!r}")
+        super().__init__(", ".join(where) + f": {reason}")
+
+
+class UnknownIdError(KeyError):
+    """An id is not in a table; the message lists the closest known ids."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class Number:
+    """A numeric column: empty allowed unless ``required``; value must lie in [low, high]."""
+
+    low: float
+    high: float
+    required: bool = False
+    integer: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    """The schema of one CSV file."""
+
+    file: str
+    key: str
+    numbers: dict[str, Number]
+    text: tuple[str, ...] = ()           # columns that must be present (may be empty)
+    required_text: tuple[str, ...] = ()  # text columns that must be non-empty
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source col -> value cols
+    ranges: tuple[tuple[str, str, str], ...] = ()  # (low, base, high) column triples
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> allowed values
+    unique_key: bool = True  # False where one id spans several rows (a rule's clauses)
+
+
+# Plausibility bounds are wide enough for any shipping accelerator and narrow enough that a value
+# typed in the wrong unit (W for kW, GB/s for TB/s) falls outside them.
+CHIPS = Table(
+    file="chips.csv",
+    key="chip_id",
+    numbers={
+        "launch_year": Number(2010, 2035, required=True, integer=True),
+        "fp32_dense_tflops": Number(0.1, 2_000),
+        "bf16_dense_tflops": Number(1, 20_000, required=True),
+        "bf16_dense_tflops_low": Number(1, 20_000),
+        "bf16_dense_tflops_high": Number(1, 20_000),
+        "fp8_dense_tflops": Number(1, 40_000),
+        "int8_dense_tops": Number(1, 40_000),
+        "hbm_gb": Number(1, 2_000),
+        "hbm_bandwidth_tb_s": Number(0.05, 100),
+        "interconnect_gb_s": Number(1, 20_000),
+        "tdp_w": Number(10, 5_000),
+        "tdp_w_low": Number(10, 5_000),
+        "tdp_w_high": Number(10, 5_000),
+        "die_area_mm2": Number(20, 5_000),
+        "price_usd_low": Number(100, 1_000_000),
+        "price_usd": Number(100, 1_000_000),
+        "price_usd_high": Number(100, 1_000_000),
+        "usd_per_gpu_hour_low": Number(0.05, 100),
+        "usd_per_gpu_hour": Number(0.05, 100),
+        "usd_per_gpu_hour_high": Number(0.05, 100),
+    },
+    text=("memory_type", "note"),
+    required_text=("name", "vendor", "compute_basis"),
+    sources={
+        "compute_source": ("fp32_dense_tflops", "bf16_dense_tflops", "bf16_dense_tflops_low",
+                           "bf16_dense_tflops_high", "fp8_dense_tflops", "int8_dense_tops"),
+        "memory_source": ("hbm_gb", "hbm_bandwidth_tb_s"),
+        "interconnect_source": ("interconnect_gb_s",),
+        "power_source": ("tdp_w", "tdp_w_low", "tdp_w_high"),
+        "die_source": ("die_area_mm2",),
+        "launch_source": ("launch_year",),
+        "price_source": ("price_usd_low", "price_usd", "price_usd_high"),
+        "rental_source": ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high"),
+    },
+    ranges=(("bf16_dense_tflops_low", "bf16_dense_tflops", "bf16_dense_tflops_high"),
+            ("tdp_w_low", "tdp_w", "tdp_w_high"),
+            ("price_usd_low", "price_usd", "price_usd_high"),
+            ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high")),
+    choices={"compute_basis": ("dense",)},
+)
+
+REGIONS = Table(
+    file="regions.csv",
+    key="region_id",
+    numbers={
+        "usd_per_kwh_low": Number(0.001, 1.0),
+        "usd_per_kwh": Number(0.001, 1.0),
+        "usd_per_kwh_high": Number(0.001, 1.0),
+        "price_year": Number(2000, 2035, integer=True),
+        "pue_low": Number(1.0, 3.5),
+        "pue": Number(1.0, 3.5, required=True),
+        "pue_high": Number(1.0, 3.5),
+        "grid_kgco2_per_kwh": Number(0.0, 1.5),
+    },
+    text=("note",),
+    required_text=("name", "country"),
+    sources={"price_source": ("usd_per_kwh_low", "usd_per_kwh", "usd_per_kwh_high", "price_year"),
+             "pue_source": ("pue_low", "pue", "pue_high"),
+             "carbon_source": ("grid_kgco2_per_kwh",)},
+    ranges=(("usd_per_kwh_low", "usd_per_kwh", "usd_per_kwh_high"), ("pue_low", "pue", "pue_high")),
+)
+
+TRAINING_RUNS = Table(
+    file="training_runs.csv",
+    key="run_id",
+    numbers={
+        "year": Number(2015, 2035, required=True, integer=True),
+        "chip_count": Number(1, 10_000_000, integer=True),
+        "gpu_hours": Number(1, 1e10),
+        "pretraining_gpu_hours": Number(1, 1e10),
+        "days": Number(0.01, 3_650),
+        "tokens": Number(1e6, 1e16),
+        "total_params": Number(1e6, 1e14),
+        "active_params": Number(1e6, 1e14),
+        "reported_mfu": Number(0.001, 1.0),
+        "reported_training_flop": Number(1e15, 1e30),
+        "reported_cost_usd": Number(1, 1e12),
+        "usd_per_gpu_hour": Number(0.05, 100),
+        "energy_mwh": Number(0.001, 1e8),
+        "emissions_tco2": Number(0.0, 1e8),
+    },
+    text=("cost_basis", "note"),
+    required_text=("model", "organisation", "chip_id", "source", "is_estimate"),
+    sources={"source": ()},
+    choices={"is_estimate": ("true", "false")},
+)
+
+EXPORT_RULES = Table(
+    file="export_rules.csv",
+    key="rule_id",
+    numbers={
+        "tpp_min": Number(0, 1e6),
+        "tpp_max": Number(0, 1e6),
+        "density_min": Number(0, 1e3),
+        "density_max": Number(0, 1e3),
+        "io_min_gb_s": Number(0, 1e5),
+    },
+    text=("chip_ids", "note"),
+    required_text=("rule_name", "effective_date", "clause", "outcome", "source"),
+    sources={"source": ()},
+    unique_key=False,
+)
+
+def _read(path: Path) -> pd.DataFrame:
+    """Read a CSV as text cells, naming the line of any undecodable byte."""
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(path, "is not UTF-8 text (save it as UTF-8)", line=line,
+                        value=raw[err.start: err.start + 4]) from None
+    try:
+        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False,
+                           skip_blank_lines=True)
+    except pd.errors.ParserError as err:
+        raise DataError(path, f"is not a well-formed CSV ({err})") from None
+
+
+def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str,
+                  spec: Number) -> float:
+    """One cell as a float, checked against its column's bounds."""
+    if cell.strip() == "":
+        if spec.required:
+            raise DataError(path, "is required", line, column, cell, row_id)
+        return math.nan
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(path, "is not a number (plain decimals only, no units or thousands "
+                        "separators)", line, column, cell, row_id) from None
+    if not math.isfinite(value):
+        raise DataError(path, "is not a finite number", line, column, cell, row_id)
+    if spec.integer and value != int(value):
+        raise DataError(path, "must be a whole number", line, column, cell, row_id)
+    if not spec.low <= value <= spec.high:
+        raise DataError(path, f"is outside the plausible range [{spec.low:g}, {spec.high:g}] "
+                        "for this unit (a negative value or a unit slip?)",
+                        line, column, cell, row_id)
+    return value
+
+
+def source_keys(data_dir: Path = DATA_DIR) -> set[str]:
+    """The source keys defined in the first column of the tables in ``SOURCES.md``."""
+    text = (Path(data_dir) / "SOURCES.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\|\s*`?([a-z0-9][a-z0-9-]*)`?\s*\|", text, flags=re.MULTILINE)
+    return set(rows) - {"key"}
+
+
+def _check_sources(path: Path, frame: pd.DataFrame, table: Table, known: set[str]) -> None:
+    """Every non-empty group of figures has source keys, and every key is defined."""
+    for line, (_, row) in enumerate(frame.iterrows(), start=2):
+        for source_col, value_cols in table.sources.items():
+            keys = [k.strip() for k in row[source_col].split(";") if k.strip()]
+            has_values = any(row[c] for c in value_cols)
+            if has_values and not keys:
+                raise DataError(path, "missing source for the figures in this group "
+                                f"({', '.join(value_cols)})",
+                                line, source_col, row[source_col], row[table.key])
+            for key in keys:
+                if key not in known:
+                    raise DataError(path, "source key is not defined in data/SOURCES.md",
+                                    line, source_col, key, row[table.key])
+
+
+def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
+    """Read ``path`` and check it against ``table``; return typed columns indexed by the key."""
+    frame = _read(path)
+    required = (table.key, *table.numbers, *table.text, *table.required_text, *table.sources)
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise DataError(path, f"missing column(s) {', '.join(missing)}; "
+                        f"the header is: {', '.join(frame.columns)}")
+    frame = frame.apply(lambda col: col.str.strip())
+    for line, row_id in enumerate(frame[table.key], start=2):
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", row_id):
+            raise DataError(path, "ids are lowercase slugs (a-z, 0-9, '-', '.')",
+                            line, table.key, row_id)
+    if table.unique_key:
+        duplicated = frame[table.key].duplicated()
+        if duplicated.any():
+            line = int(duplicated.to_numpy().argmax()) + 2
+            raise DataError(path, "duplicate id", line, table.key, frame[table.key].iloc[line - 2])
+    for column in table.required_text:
+        for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2):
+            if not cell:
+                raise DataError(path, "is required", line, column, cell, row_id)
+    for column, allowed in table.choices.items():
+        for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2):
+            if cell not in allowed:
+                hint = " (the catalog stores dense figures only: halve a 2:4-sparse figure " \
+                       "and say so in the note)" if column == "compute_basis" else ""
+                raise DataError(path, f"must be one of {', '.join(allowed)}{hint}",
+                                line, column, cell, row_id)
+    _check_sources(path, frame, table, known_sources)
+    typed = frame.copy()
+    for column, spec in table.numbers.items():
+        typed[column] = pd.Series([
+            _parse_number(path, line, row_id, column, cell, spec)
+            for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2)
+        ], index=frame.index, dtype="Int64" if spec.integer else float)
+    for low, base, high in table.ranges:
+        for small, large in ((low, base), (base, high), (low, high)):
+            bad = (typed[small] > typed[large]).to_numpy()
+            if bad.any():
+                i = int(bad.argmax())
+                raise DataError(path, f"must not exceed {large} ({frame[large].iloc[i]}); "
+                                f"ranges need {low} <= {base} <= {high}", i + 2, small,
+                                frame[small].iloc[i], frame[table.key].iloc[i])
+    return typed
+
+
+def _check_chip_refs(path: Path, frame: pd.DataFrame, column: str, chips: pd.DataFrame,
+                     key: str) -> None:
+    """Every chip id named in ``column`` (';'-separated) is in the chip catalog."""
+    for line, (cell, row_id) in enumerate(zip(frame[column], frame[key]), start=2):
+        for chip_id in filter(None, (c.strip() for c in cell.split(";"))):
+            if chip_id not in chips.index:
+                raise DataError(path, f"unknown chip; closest: {_closest(chip_id, chips.index)}",
+                                line, column, chip_id, row_id)
+
+
+@lru_cache(maxsize=8)
+def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
+    known = source_keys(data_dir)
+    chips = validate(data_dir / CHIPS.file, CHIPS, known).set_index("chip_id")
+    runs = validate(data_dir / TRAINING_RUNS.file, TRAINING_RUNS, known)
+    _check_chip_refs(data_dir / TRAINING_RUNS.file, runs, "chip_id", chips, "run_id")
+    rules = validate(data_dir / EXPORT_RULES.file, EXPORT_RULES, known)
+    _check_chip_refs(data_dir / EXPORT_RULES.file, rules, "chip_ids", chips, "rule_id")
+    regions = validate(data_dir / REGIONS.file, REGIONS, known).set_index("region_id")
+    runs["is_estimate"] = runs["is_estimate"] == "true"
+    return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
+            "export_rules": rules}
+
+
+def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
+    """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs`` or
+    ``export_rules``. All four files are validated together (runs and rules refer to chips)."""
+    tables = _load_all(Path(data_dir).resolve())
+    if name not in tables:
+        raise UnknownIdError(f"unknown dataset {name!r}; known: {', '.join(tables)}")
+    return tables[name].copy()
+
+
+def _closest(item: str, known) -> str:
+    """The closest ids to ``item`` (difflib), or all ids if none is close."""
+    item, known = item.lower(), list(known)
+    containing = sorted((k for k in known if item and item in k), key=len)
+    close = list(dict.fromkeys(containing + difflib.get_close_matches(item, known, n=3,
+                                                                       cutoff=0.5)))[:3]
+    return ", ".join(close) if close else ", ".join(known)
+
+
+def lookup(table: pd.DataFrame, item_id: str, what: str = "id") -> pd.Series:
+    """Row ``item_id`` of a table indexed by id; case-insensitive; unknown ids name the closest."""
+    key = str(item_id).strip().lower()
+    if key not in table.index:
+        raise UnknownIdError(f"unknown {what} {item_id!r}; closest: {_closest(key, table.index)}")
+    return table.loc[key]
+
+
+def check_ids(table: pd.DataFrame, ids, what: str = "id") -> list[str]:
+    """Normalised (lowercase) ids, each checked against ``table``'s index."""
+    return [lookup(table, i, what).name for i in ids]

@@ -1,0 +1,99 @@
+"""Training compute, effective throughput, time-to-train, GPU-hours and chip-count parity.
+
+All functions are plain arithmetic on scalars, numpy arrays or pandas Series (broadcasting), so a
+sweep over many scenarios is one vectorized call. Units are in the argument names.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+SECONDS_PER_HOUR = 3_600.0
+HOURS_PER_DAY = 24.0
+
+#: Catalog column holding the dense peak for each precision a report may ask for.
+PRECISION_COLUMNS = {"bf16": "bf16_dense_tflops", "fp8": "fp8_dense_tflops"}
+
+#: FLOP per parameter per token: forward (2) + backward (4) for model FLOPs; a full activation
+#: recomputation repeats the forward pass, so the hardware executes 8 (Korthikanti et al. 2022,
+#: arXiv 2205.05198; Chowdhery et al. 2022, PaLM, appendix B).
+MODEL_FLOP_PER_PARAM_TOKEN = 6.0
+RECOMPUTE_FLOP_PER_PARAM_TOKEN = 8.0
+
+
+def training_flop(active_params, tokens):
+    """Model FLOPs of training, ``6 · N_active · D`` [FLOP].
+
+    ``active_params`` is the parameter count used per token (the activated parameters of a
+    mixture-of-experts model) and ``tokens`` the training tokens. Attention FLOPs are ignored,
+    as in Kaplan et al. 2020 (arXiv 2001.08361) and Hoffmann et al. 2022 (arXiv 2203.15556).
+    """
+    return MODEL_FLOP_PER_PARAM_TOKEN * np.asarray(active_params, dtype=float) * tokens
+
+
+def hardware_flop(active_params, tokens, recompute=False):
+    """FLOPs the chips execute [FLOP]: ``8 · N · D`` with full activation recomputation, else
+    ``6 · N · D``. Dividing by peak gives hardware-FLOPs utilisation (HFU), not MFU."""
+    per_token = np.where(recompute, RECOMPUTE_FLOP_PER_PARAM_TOKEN, MODEL_FLOP_PER_PARAM_TOKEN)
+    return per_token * np.asarray(active_params, dtype=float) * tokens
+
+
+def hfu_from_mfu(mfu, recompute=False):
+    """Hardware-FLOPs utilisation implied by a model-FLOPs utilisation [fraction]."""
+    return np.asarray(mfu, dtype=float) * np.where(
+        recompute, RECOMPUTE_FLOP_PER_PARAM_TOKEN / MODEL_FLOP_PER_PARAM_TOKEN, 1.0)
+
+
+def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
+    """Dense peak per chip for ``precision`` (``bf16`` or ``fp8``) [TFLOP/s].
+
+    A chip without the precision (no FP8 on A100, Ascend 910B/910C) falls back to its BF16 peak:
+    training runs in BF16 there.
+    """
+    if precision not in PRECISION_COLUMNS:
+        raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISION_COLUMNS)}")
+    return chips[PRECISION_COLUMNS[precision]].fillna(chips["bf16_dense_tflops"]).rename(
+        f"{precision}_peak_tflops")
+
+
+def effective_tflops(peak_tflops, mfu, scaling_efficiency=1.0):
+    """Sustained useful throughput per chip, ``peak × MFU × scaling efficiency`` [TFLOP/s].
+
+    ``scaling_efficiency`` (0–1) is the share of step time not lost to exposed communication; it
+    defaults to 1 because a reported MFU already includes that loss.
+    """
+    return np.asarray(peak_tflops, dtype=float) * mfu * scaling_efficiency
+
+
+def gpu_hours(training_flop, peak_tflops, mfu, scaling_efficiency=1.0):
+    """Chip-hours to execute ``training_flop`` model FLOPs at a given MFU [chip-hours]."""
+    flop_per_hour = effective_tflops(peak_tflops, mfu, scaling_efficiency) * 1e12 * SECONDS_PER_HOUR
+    return np.asarray(training_flop, dtype=float) / flop_per_hour
+
+
+def wall_clock_days(gpu_hours, chip_count):
+    """Days of wall-clock time for ``gpu_hours`` spread over ``chip_count`` chips [days]."""
+    return np.asarray(gpu_hours, dtype=float) / chip_count / HOURS_PER_DAY
+
+
+def implied_mfu(training_flop, gpu_hours, peak_tflops):
+    """Model-FLOPs utilisation implied by a disclosed run [fraction]:
+    ``training FLOP / (GPU-hours × 3600 × peak)``."""
+    return np.asarray(training_flop, dtype=float) / (
+        np.asarray(gpu_hours, dtype=float) * SECONDS_PER_HOUR * peak_tflops * 1e12)
+
+
+def parity_chip_count(reference_count, reference_tflops, candidate_tflops,
+                      reference_mfu=1.0, candidate_mfu=1.0):
+    """Candidate chips delivering the same sustained throughput as ``reference_count`` reference
+    chips [chips, fractional]: ``n_ref × peak_ref × MFU_ref / (peak_cand × MFU_cand)``.
+
+    Round up with :func:`chips_to_buy` for a purchase; keep the fraction for ratios.
+    """
+    return (np.asarray(reference_count, dtype=float) * reference_tflops * reference_mfu
+            / (np.asarray(candidate_tflops, dtype=float) * candidate_mfu))
+
+
+def chips_to_buy(fractional_chips):
+    """Whole chips covering a fractional requirement (ceiling, tolerant of float noise)."""
+    return np.ceil(np.asarray(fractional_chips, dtype=float) - 1e-9).astype(int)

@@ -1,0 +1,87 @@
+"""Capex, opex, total cost of ownership, rental cost, cost per effective PFLOP-hour and the
+break-even electricity price.
+
+Defaults and their sources (Epoch AI, ``epoch-research/training-cost-trends``, the code of
+Cottier et al. 2024, arXiv 2405.21015):
+
+* ``SERVER_COST_FACTOR = 1.64`` — server cost per accelerator over the accelerator's price
+  (Epoch's default; 1.66 for A100 and 1.69 for V100 servers).
+* ``NETWORK_COST_FRACTION = 0.19`` — cluster interconnect as a fraction of total cluster cost
+  (Epoch's ``CLUSTER_INTERCONNECT_COST_FRACTION``).
+* ``YEARS = 4`` — depreciation horizon; SemiAnalysis uses a 4-year TCO horizon; hyperscalers
+  depreciate servers over 5–6 years (10-K filings; see data/SOURCES.md).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .power import HOURS_PER_YEAR
+
+SERVER_COST_FACTOR = 1.64
+NETWORK_COST_FRACTION = 0.19
+YEARS = 4.0
+
+
+def capex_usd(chip_count, price_usd, server_cost_factor=SERVER_COST_FACTOR,
+              network_cost_fraction=NETWORK_COST_FRACTION):
+    """Hardware capex of a cluster [USD]: chips × price × server factor, grossed up so that
+    networking is ``network_cost_fraction`` of the total: ``servers / (1 − fraction)``."""
+    servers = np.asarray(chip_count, dtype=float) * price_usd * server_cost_factor
+    return servers / (1.0 - np.asarray(network_cost_fraction, dtype=float))
+
+
+def capital_recovery_factor(years, cost_of_capital=0.0):
+    """Share of capex charged per year [1/year]: ``r / (1 − (1 + r)^−years)``; ``1 / years``
+    (straight-line depreciation) when ``cost_of_capital`` is 0."""
+    years = np.asarray(years, dtype=float)
+    rate = np.asarray(cost_of_capital, dtype=float)
+    safe = np.where(rate == 0, 1.0, rate)
+    return np.where(rate == 0, 1.0 / years, safe / (1.0 - (1.0 + safe) ** -years))
+
+
+def annual_capex_usd(capex_usd, years=YEARS, cost_of_capital=0.0):
+    """Capex charged per year over ``years`` at ``cost_of_capital`` [USD/year]."""
+    return np.asarray(capex_usd, dtype=float) * capital_recovery_factor(years, cost_of_capital)
+
+
+def electricity_cost_usd(energy_kwh, usd_per_kwh):
+    """Cost of ``energy_kwh`` at ``usd_per_kwh`` [USD]."""
+    return np.asarray(energy_kwh, dtype=float) * usd_per_kwh
+
+
+def annual_opex_usd(facility_power_w, usd_per_kwh, capex_usd=0.0, maintenance_fraction=0.0):
+    """Yearly operating cost [USD/year]: electricity at the facility meter for a full year, plus
+    maintenance as a fraction of capex per year (0 by default: no public source gives one)."""
+    energy = np.asarray(facility_power_w, dtype=float) * HOURS_PER_YEAR / 1_000.0
+    return energy * usd_per_kwh + np.asarray(capex_usd, dtype=float) * maintenance_fraction
+
+
+def tco_usd(capex_usd, annual_opex_usd, years=YEARS, cost_of_capital=0.0):
+    """Total cost of ownership over ``years`` [USD]: capex charges plus opex for each year."""
+    return (annual_capex_usd(capex_usd, years, cost_of_capital)
+            + np.asarray(annual_opex_usd, dtype=float)) * years
+
+
+def usd_per_pflop_hour(cost_usd, effective_tflops_total, hours):
+    """Cost per effective PFLOP-hour [USD/(PFLOP/s·h)]: cost / (sustained PFLOP/s × hours)."""
+    return np.asarray(cost_usd, dtype=float) / (np.asarray(effective_tflops_total) / 1_000.0 * hours)
+
+
+def rental_cost_usd(gpu_hours, usd_per_gpu_hour):
+    """Cost of renting ``gpu_hours`` at ``usd_per_gpu_hour`` [USD]."""
+    return np.asarray(gpu_hours, dtype=float) * usd_per_gpu_hour
+
+
+def break_even_usd_per_kwh(reference_usd_per_pflop_hour, candidate_capex_usd_per_pflop_hour,
+                           candidate_kwh_per_pflop_hour):
+    """Electricity price at which a candidate's cost per effective PFLOP-hour equals the
+    reference's [USD/kWh].
+
+    The candidate's cost per PFLOP-hour is linear in the price ``p``:
+    ``capex part + kWh per PFLOP-hour × p``; setting it equal to the reference's gives
+    ``p = (reference − capex part) / kWh per PFLOP-hour``. NaN where that price would be negative:
+    the candidate's hardware alone already costs more per PFLOP-hour than the reference's total.
+    """
+    price = ((np.asarray(reference_usd_per_pflop_hour, dtype=float)
+              - candidate_capex_usd_per_pflop_hour) / candidate_kwh_per_pflop_hour)
+    return np.where(price >= 0, price, np.nan)

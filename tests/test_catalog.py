@@ -1,0 +1,153 @@
+"""Loading validates every dataset; lookups are case-insensitive and suggest close ids."""
+import csv
+
+import pytest
+
+import analysis
+from analysis.catalog import DATA_DIR, DataError, UnknownIdError, source_keys
+from conftest import edit_cell, line_of
+
+DATASETS = ("chips", "regions", "training_runs", "export_rules")
+
+
+def test_real_data_loads():
+    chips = analysis.load("chips")
+    assert len(chips) >= 15
+    assert (chips["compute_basis"] == "dense").all()
+
+
+@pytest.mark.parametrize("name", ["chips.csv", "regions.csv", "training_runs.csv",
+                                  "export_rules.csv"])
+def test_every_row_of_every_csv_has_a_defined_source(name):
+    known = source_keys()
+    with (DATA_DIR / name).open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    source_columns = [c for c in rows[0] if c == "source" or c.endswith("_source")]
+    for row in rows:
+        keys = {k.strip() for c in source_columns for k in row[c].split(";") if k.strip()}
+        assert keys, f"{name}: {row} has no source"
+        assert keys <= known, f"{name}: undefined source keys {keys - known}"
+
+
+def test_required_chips_are_present():
+    chips = analysis.load("chips")
+    required = {"h100-sxm", "h100-pcie", "h800-sxm", "h20", "a100-sxm-80gb", "a800-sxm-80gb",
+                "h200", "b200", "gb200", "l20", "ascend-910b", "ascend-910c", "mlu370-x8",
+                "mi300x", "tpu-v5p"}
+    assert required <= set(chips.index)
+
+
+def test_disputed_ascend_910b_keeps_its_range():
+    chip = analysis.lookup(analysis.load("chips"), "ascend-910b")
+    # sources disagree: 256 vs ~320 TFLOPS FP16; both ends are kept around the base value
+    assert chip["bf16_dense_tflops_low"] == 256
+    assert chip["bf16_dense_tflops_low"] <= chip["bf16_dense_tflops"] <= chip["bf16_dense_tflops_high"]
+    assert chip["bf16_dense_tflops_high"] >= 320
+
+
+def test_lookup_is_case_insensitive():
+    chips = analysis.load("chips")
+    assert analysis.lookup(chips, " H800-SXM ").name == "h800-sxm"
+
+
+def test_unknown_chip_names_the_closest_ids():
+    with pytest.raises(UnknownIdError) as err:
+        analysis.lookup(analysis.load("chips"), "h800", "chip")
+    message = str(err.value)
+    assert "unknown chip 'h800'" in message and "h800-sxm" in message
+
+
+def test_unknown_dataset_names_the_known_ones():
+    with pytest.raises(UnknownIdError, match="chips, regions, training_runs, export_rules"):
+        analysis.load("gpus")
+
+
+# (file, row id, column, bad value, words the message must contain)
+BAD_CELLS = [
+    ("chips.csv", "h20", "compute_source", "", "missing source"),
+    ("chips.csv", "h20", "tdp_w", "-400", "outside the plausible range"),
+    ("chips.csv", "h20", "tdp_w", "400000", "outside the plausible range"),      # W typed as mW
+    ("chips.csv", "h20", "hbm_bandwidth_tb_s", "4000", "outside the plausible range"),  # GB/s
+    ("chips.csv", "h20", "compute_basis", "sparse", "dense figures only"),
+    ("chips.csv", "h20", "bf16_dense_tflops", "148 TFLOPS", "is not a number"),
+    ("chips.csv", "h20", "bf16_dense_tflops", "1,979", "is not a number"),
+    ("chips.csv", "h20", "bf16_dense_tflops", "", "is required"),
+    ("chips.csv", "h20", "bf16_dense_tflops", "nan", "not a finite number"),
+    ("chips.csv", "h20", "launch_year", "2024.5", "whole number"),
+    ("chips.csv", "h20", "memory_source", "no-such-source", "not defined in data/SOURCES.md"),
+    ("chips.csv", "ascend-910b", "bf16_dense_tflops_low", "400", "must not exceed bf16_dense_tflops"),
+    ("chips.csv", "h20", "chip_id", "H20", "lowercase"),
+    ("training_runs.csv", "deepseek-v3", "chip_id", "h800", "unknown chip; closest: h800-sxm"),
+    ("training_runs.csv", "deepseek-v3", "source", "", "is required"),
+    ("training_runs.csv", "deepseek-v3", "reported_mfu", "35", "outside the plausible range"),
+    ("training_runs.csv", "deepseek-v3", "is_estimate", "yes", "must be one of true, false"),
+    ("regions.csv", "cn-avg-industrial", "usd_per_kwh", "88", "outside the plausible range"),
+    ("regions.csv", "cn-avg-industrial", "pue", "0.9", "outside the plausible range"),
+]
+
+
+@pytest.mark.parametrize("file, row_id, column, value, words", BAD_CELLS,
+                         ids=[f"{c[0]}:{c[2]}={c[3]!r}" for c in BAD_CELLS])
+def test_bad_cell_names_file_line_column_and_value(data_copy, file, row_id, column, value, words):
+    path = data_copy / file
+    line = line_of(path, row_id)
+    edit_cell(path, row_id, column, value)
+    with pytest.raises(DataError) as err:
+        analysis.load("chips", data_copy)
+    message = str(err.value)
+    assert file in message and f"line {line}" in message and f"column '{column}'" in message
+    if value:
+        assert repr(value) in message
+    assert words in message
+
+
+def test_missing_column_is_named(data_copy):
+    path = data_copy / "regions.csv"
+    rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
+    drop = rows[0].index("pue")
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([r[:drop] + r[drop + 1:] for r in rows])
+    with pytest.raises(DataError, match=r"regions.csv.*missing column\(s\) pue;"):
+        analysis.load("regions", data_copy)
+
+
+def test_duplicate_chip_id_is_named(data_copy):
+    path = data_copy / "chips.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    h20 = next(l for l in lines if l.startswith("h20,"))
+    path.write_text("\n".join(lines + [h20]) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=rf"line {len(lines) + 1}.*'chip_id'.*'h20': duplicate id"):
+        analysis.load("chips", data_copy)
+
+
+def test_export_rule_naming_an_unknown_chip_fails(data_copy):
+    path = data_copy / "export_rules.csv"
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    col = rows[0].index("chip_ids")
+    line = next(i for i, r in enumerate(rows, start=1) if "h20" in r[col])
+    rows[line - 1][col] = "h2O"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    with pytest.raises(DataError, match=rf"line {line}.*'chip_ids'.*'h2O'.*closest: h20"):
+        analysis.load("export_rules", data_copy)
+
+
+def test_non_utf8_bytes_name_the_line(data_copy):
+    path = data_copy / "regions.csv"
+    raw = path.read_bytes().replace(b"China", b"Ch\xefna", 1)
+    path.write_bytes(raw)
+    line = raw[: raw.index(b"\xef")].count(b"\n") + 1
+    with pytest.raises(DataError, match=rf"regions.csv, line {line}.*not UTF-8"):
+        analysis.load("regions", data_copy)
+
+
+def test_extra_columns_and_trailing_blank_lines_still_load(data_copy):
+    path = data_copy / "regions.csv"
+    rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([rows[0] + ["my_comment"]] + [r + ["x"] for r in rows[1:]])
+        f.write("\n\n")
+    regions = analysis.load("regions", data_copy)
+    assert len(regions) == len(rows) - 1
+    assert (regions["my_comment"] == "x").all()

@@ -1,0 +1,50 @@
+"""The command line prints the catalog and the export-control table."""
+import io
+import json
+import subprocess
+import sys
+from contextlib import redirect_stdout
+
+import pandas as pd
+
+from analysis.__main__ import main
+
+
+def run(*argv):
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(list(argv))
+    return code, out.getvalue()
+
+
+def test_chips_json_has_every_chip_with_dense_figures():
+    code, text = run("chips", "--format", "json")
+    data = json.loads(text)
+    assert code == 0
+    assert data["h20"]["bf16_dense_tflops"] == 148
+    assert data["h20"]["compute_basis"] == "dense"
+    assert {"h100-sxm", "h800-sxm", "ascend-910c", "tpu-v5p"} <= set(data)
+
+
+def test_chips_table_shows_units_in_column_names():
+    code, text = run("chips")
+    assert code == 0
+    header = text.splitlines()[0]
+    for column in ("bf16_dense_tflops", "hbm_bandwidth_tb_s", "interconnect_gb_s", "tdp_w"):
+        assert column in header
+
+
+def test_controls_csv_lists_status_per_rule():
+    code, text = run("controls", "--format", "csv")
+    frame = pd.read_csv(io.StringIO(text), index_col=0)
+    assert code == 0
+    assert frame.loc["a800-sxm-80gb", "2022-10"] == "not controlled"
+    assert frame.loc["a800-sxm-80gb", "2023-10"] == "3A090.a"
+    assert frame.loc["h20", "tpp"] == 2368
+
+
+def test_bad_format_names_the_allowed_ones():
+    proc = subprocess.run([sys.executable, "-m", "analysis", "chips", "--format", "xml"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "'xml'" in proc.stderr and "table" in proc.stderr and "json" in proc.stderr

@@ -1,0 +1,60 @@
+"""Power, energy, electricity and TCO for a small cluster, worked by hand."""
+from numpy.testing import assert_allclose
+
+from analysis import cost, power
+
+
+def test_eight_h100_power_energy_and_electricity():
+    # per chip: 700 W × 0.75 + 431 W overhead = 956 W; 8 chips = 7,648 W IT
+    it = power.it_power_w(8, 700)
+    assert_allclose(it, 7_648.0)
+    # PUE 1.3: 7,648 × 1.3 = 9,942.4 W at the facility meter
+    facility = power.facility_power_w(it, 1.3)
+    assert_allclose(facility, 9_942.4)
+    # one year: 9,942.4 W × 8,760 h / 1000 = 87,095.42 kWh
+    energy = power.energy_kwh(facility, 8_760)
+    assert_allclose(energy, 87_095.424)
+    # at $0.08/kWh: $6,967.63392
+    assert_allclose(cost.electricity_cost_usd(energy, 0.08), 6_967.63392, rtol=1e-9)
+    # at a grid of 0.5703 kg CO2/kWh: 87,095.424 × 0.5703 / 1000 = 49.67 t
+    assert_allclose(power.emissions_tco2(energy, 0.5703), 49.6705, rtol=1e-5)
+
+
+def test_eight_h100_tco_straight_line():
+    # capex: 8 × $27,500 × 1.64 server factor = $360,800; networking is 19 % of the total,
+    # so $360,800 / 0.81 = $445,432.10
+    capex = cost.capex_usd(8, 27_500)
+    assert_allclose(capex, 445_432.099, rtol=1e-9)
+    # opex: 9,942.4 W for 8,760 h = 87,095.424 kWh × $0.08 = $6,967.63392 a year
+    opex = cost.annual_opex_usd(9_942.4, 0.08)
+    assert_allclose(opex, 6_967.63392, rtol=1e-9)
+    # 4 years straight-line: capex + 4 × opex = 445,432.10 + 27,870.54 = $473,302.6344
+    assert_allclose(cost.tco_usd(capex, opex, years=4), 473_302.6344, rtol=1e-9)
+
+
+def test_tco_with_cost_of_capital():
+    # capital recovery factor at 8 % over 4 years: 0.08 / (1 − 1.08^−4) = 0.08 / 0.264970 = 0.301921
+    assert_allclose(cost.capital_recovery_factor(4, 0.08), 0.301921, rtol=1e-5)
+    # TCO = 4 × (100,000 × 0.301921 + 5,000) = $140,768.4 for $100k capex and $5k/yr opex
+    assert_allclose(cost.tco_usd(100_000, 5_000, years=4, cost_of_capital=0.08), 140_768.4, rtol=1e-5)
+
+
+def test_maintenance_adds_a_share_of_capex():
+    # $1,000 of electricity + 3 % of $200,000 capex = $7,000 a year
+    # (1,000 / 0.1 $/kWh = 10,000 kWh a year = 1,141.55 W for 8,760 h)
+    assert_allclose(cost.annual_opex_usd(10_000_000 / 8_760, 0.1, 200_000, 0.03), 7_000.0)
+
+
+def test_deepseek_v3_rental_cost():
+    # 2.788e6 H800 GPU-hours × $2 = $5.576 M
+    assert_allclose(cost.rental_cost_usd(2.788e6, 2.0), 5_576_000.0)
+
+
+def test_cost_per_pflop_hour_and_break_even_price():
+    # a $1M cluster sustaining 1,000 TFLOP/s (1 PFLOP/s) for 10,000 h: $100 per PFLOP-hour
+    assert_allclose(cost.usd_per_pflop_hour(1_000_000, 1_000, 10_000), 100.0)
+    # reference $100/PFLOP-h; candidate capex $60/PFLOP-h and 500 kWh/PFLOP-h:
+    # (100 − 60) / 500 = $0.08/kWh
+    assert_allclose(cost.break_even_usd_per_kwh(100, 60, 500), 0.08)
+    # candidate hardware alone above the reference: no non-negative price works -> NaN
+    assert str(cost.break_even_usd_per_kwh(100, 120, 500)) == "nan"

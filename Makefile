@@ -8,11 +8,16 @@ PY     := $(VENV)/bin/python
 ## setup: Debian packages the product needs, then the pinned virtual environment
 setup: system $(VENV)/.installed
 
-# Debian's python3 needs python3-venv for `python -m venv`; installed only when missing.
+# Debian packages: chromium prints the PDFs, poppler-utils lets the tests read them, python3-venv
+# is what Debian's python3 needs for `python -m venv`. apt runs only when one is missing.
+APT_PACKAGES := chromium poppler-utils
 system:
-	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
-	  echo "installing python3-venv (apt-get)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv; }
+	@missing="$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
+	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  echo "installing Debian packages:" $$missing; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)

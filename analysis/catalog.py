@@ -216,11 +216,30 @@ def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str,
     return value
 
 
-def source_keys(data_dir: Path = DATA_DIR) -> set[str]:
-    """The source keys defined in the first column of the tables in ``SOURCES.md``."""
+def sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
+    """The source tables of ``SOURCES.md``, indexed by key: ``source``, ``url``, ``accessed``,
+    ``what was taken``."""
     text = (Path(data_dir) / "SOURCES.md").read_text(encoding="utf-8")
-    rows = re.findall(r"^\|\s*`?([a-z0-9][a-z0-9-]*)`?\s*\|", text, flags=re.MULTILINE)
-    return set(rows) - {"key"}
+    rows = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if (line.startswith("|") and len(cells) >= 5 and cells[0] != "key"
+                and re.fullmatch(r"[a-z0-9][a-z0-9-]*", cells[0])):
+            rows.append({"key": cells[0], "source": cells[1], "url": cells[2],
+                         "accessed": cells[3], "what was taken": " | ".join(cells[4:])})
+    return pd.DataFrame(rows).drop_duplicates("key").set_index("key")
+
+
+def source_keys(data_dir: Path = DATA_DIR) -> set[str]:
+    """The source keys defined in ``SOURCES.md``."""
+    return set(sources(data_dir).index)
+
+
+def keys_in(frame: pd.DataFrame) -> list[str]:
+    """Source keys named in a table's ``source`` / ``*_source`` columns, in first-seen order."""
+    columns = [c for c in frame.columns if c == "source" or c.endswith("_source")]
+    keys = [k.strip() for c in columns for cell in frame[c] for k in str(cell).split(";")]
+    return list(dict.fromkeys(k for k in keys if k))
 
 
 def _check_sources(path: Path, frame: pd.DataFrame, table: Table, known: set[str]) -> None:

@@ -1,0 +1,187 @@
+"""Report parameters: one specification per parameter name, shared by every notebook that uses it.
+
+The CLI checks parameters here before any kernel starts, and each notebook's validation cell calls
+:func:`validate` on the values papermill injected, so both routes accept and refuse the same values.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import dataclass
+
+from .catalog import load
+
+#: Named id sets a parameter may have to belong to: dataset name, index column meaning.
+ID_SETS = {"chip": "chips", "region": "regions", "run": "training_runs"}
+
+
+class ParameterError(ValueError):
+    """A parameter value is not allowed; the one-line message names it and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """What a parameter accepts. ``kind`` is the value type (list = list of ``str`` ids or
+    words); ``low``/``high`` bound numbers (``low_open``: strictly above ``low``); ``ids`` names an
+    id set of :data:`ID_SETS`; ``words`` lists literal choices; ``optional``: ``None`` allowed."""
+
+    kind: type
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    ids: str | None = None
+    words: tuple[str, ...] = ()
+    extra_words: tuple[str, ...] = ()  # literals allowed besides the ids (e.g. "custom")
+    optional: bool = False
+
+    def allowed(self) -> str:
+        """A short description of the allowed values, for error messages."""
+        if self.ids or self.words:
+            choices = sorted(allowed_words(self))
+            text = ("one of " if self.kind is not list else "a list of ") + ", ".join(choices)
+        elif self.kind in (int, float):
+            left = "(" if self.low_open else "["
+            text = (f"a {'whole ' if self.kind is int else ''}number in "
+                    f"{left}{self.low:g}, {self.high:g}]")
+        elif self.kind is bool:
+            text = "true or false"
+        else:
+            text = "text"
+        return text + (", or None (default)" if self.optional else "")
+
+
+def allowed_words(spec: Param) -> set[str]:
+    """The literal values a parameter accepts (ids of its id set plus its words)."""
+    words = set(spec.words) | set(spec.extra_words)
+    if spec.ids:
+        words |= set(load(ID_SETS[spec.ids]).index)
+    return words
+
+
+FLOP = Param(float, 1e6, 1e32, low_open=True, optional=True)
+
+SPECS: dict[str, Param] = {
+    # shared by several reports (DESIGN.md, report contract)
+    "region": Param(str, ids="region"),
+    "usd_per_kwh": Param(float, 0.0, 2.0, low_open=True, optional=True),
+    "pue": Param(float, 1.0, 4.0, optional=True),
+    "load_factor": Param(float, 0.0, 1.0, low_open=True),
+    "overhead_w_per_chip": Param(float, 0.0, 10_000.0),
+    "years": Param(float, 0.0, 30.0, low_open=True),
+    "precision": Param(str, words=("bf16", "fp8")),
+    "mfu": Param(float, 0.0, 1.0, low_open=True, optional=True),
+    "cost_of_capital": Param(float, 0.0, 1.0),
+    # training_run
+    "model": Param(str, ids="run", extra_words=("custom",)),
+    "total_params": FLOP,
+    "active_params": FLOP,
+    "tokens": FLOP,
+    "chip": Param(str, ids="chip", optional=True),
+    "chip_count": Param(int, 1, 10_000_000, optional=True),
+    "recompute": Param(bool),
+    "usd_per_gpu_hour": Param(float, 0.0, 1_000.0, low_open=True, optional=True),
+    # chip_parity, energy_advantage
+    "reference_chip": Param(str, ids="chip"),
+    "reference_count": Param(int, 1, 10_000_000),
+    "candidates": Param(list, ids="chip"),
+    "workload": Param(str, words=("training", "prefill", "decode")),
+    "regions": Param(list, ids="region"),
+    # inference_cost
+    "chips": Param(list, ids="chip"),
+    "batch_size": Param(int, 1, 100_000),
+    "input_tokens": Param(int, 1, 10_000_000),
+    "output_tokens": Param(int, 1, 10_000_000),
+    # export_controls (None = the rule as written)
+    "tpp_threshold": Param(float, 0.0, 1e6, optional=True),
+    "density_threshold": Param(float, 0.0, 1e3, optional=True),
+    "io_threshold_gb_s": Param(float, 0.0, 1e5, optional=True),
+}
+
+TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
+NONE_WORDS = ("none", "null")
+
+
+def spec_for(name: str) -> Param:
+    """The specification of a parameter name (every notebook parameter must have one)."""
+    if name not in SPECS:
+        raise ParameterError(f"parameter {name!r} has no specification in analysis/params.py")
+    return SPECS[name]
+
+
+def parse(name: str, text: str):
+    """A command-line string as a value of the parameter's type (not yet range-checked)."""
+    spec = spec_for(name)
+    raw = text.strip()
+    if spec.optional and raw.lower() in NONE_WORDS:
+        return None
+    try:
+        if spec.kind is bool:
+            if raw.lower() not in TRUE_WORDS + FALSE_WORDS:
+                raise ValueError
+            return raw.lower() in TRUE_WORDS
+        if spec.kind is int:
+            number = float(raw)
+            if not number.is_integer():
+                raise ValueError
+            return int(number)
+        if spec.kind is float:
+            return float(raw)
+        if spec.kind is list:
+            return [item.strip() for item in raw.split(",") if item.strip()]
+    except (ValueError, OverflowError):
+        raise ParameterError(f"parameter {name}: {text!r} is not {spec.allowed()}") from None
+    return raw
+
+
+def _check_word(name: str, spec: Param, value) -> str:
+    """A case-normalised id or word, or a ParameterError naming the closest allowed ones."""
+    allowed = allowed_words(spec)
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter {name}: {value!r} is not {spec.allowed()}")
+    word = value.strip().lower()
+    if word not in allowed:
+        close = difflib.get_close_matches(word, sorted(allowed), n=3, cutoff=0.5)
+        hint = f"closest: {', '.join(close)}; " if close else ""
+        raise ParameterError(f"parameter {name}: {value!r} is unknown; {hint}allowed: "
+                             f"{', '.join(sorted(allowed))}")
+    return word
+
+
+def check(name: str, value):
+    """``value`` checked against the parameter's specification; returns it normalised
+    (ids lowercased, ints as float where the spec is float)."""
+    spec = spec_for(name)
+    if value is None:
+        if spec.optional:
+            return None
+        raise ParameterError(f"parameter {name}: None is not allowed; expected {spec.allowed()}")
+    if spec.kind is list:
+        if not isinstance(value, (list, tuple)) or not value:
+            raise ParameterError(f"parameter {name}: {value!r} is not a non-empty list; "
+                                 f"expected {spec.allowed()}")
+        items = [_check_word(name, spec, item) for item in value]
+        if len(set(items)) != len(items):
+            raise ParameterError(f"parameter {name}: {value!r} names an item twice")
+        return items
+    if spec.kind is str:
+        return _check_word(name, spec, value) if (spec.ids or spec.words) else value
+    if spec.kind is bool:
+        if not isinstance(value, bool):
+            raise ParameterError(f"parameter {name}: {value!r} is not true or false")
+        return value
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not is_number or (spec.kind is int and not float(value).is_integer()):
+        raise ParameterError(f"parameter {name}: {value!r} is not {spec.allowed()}")
+    if not math.isfinite(value):
+        raise ParameterError(f"parameter {name}: {value!r} is not a finite number; "
+                             f"expected {spec.allowed()}")
+    too_low = value <= spec.low if spec.low_open else value < spec.low
+    if too_low or value > spec.high:
+        raise ParameterError(f"parameter {name}: {value!r} is out of range; expected "
+                             f"{spec.allowed()}")
+    return spec.kind(value)
+
+
+def validate(**values) -> dict:
+    """All ``values`` checked (see :func:`check`); the notebooks' validation cell calls this."""
+    return {name: check(name, value) for name, value in values.items()}

@@ -1,0 +1,202 @@
+"""Render a report: check parameters, execute the notebook with papermill, convert it to a
+self-contained HTML page (nbconvert, code hidden), print that page to PDF with headless Chromium,
+and write its key figures as JSON — all into a temporary folder first, so that a failed run never
+replaces the last good report.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .catalog import PROJECT_DIR
+from .params import ParameterError, check
+
+NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
+REPORTS_DIR = PROJECT_DIR / "reports"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
+FORMATS = ("html", "pdf")
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-pdf-header-footer")
+
+
+class RenderError(RuntimeError):
+    """A report could not be rendered; the one-line message says why."""
+
+
+def notebook_names() -> list[str]:
+    """The report notebooks, by name (file stem), sorted."""
+    return sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+def notebook_path(name: str) -> Path:
+    """The source notebook of report ``name``; unknown names fail naming the closest."""
+    names = notebook_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=3, cutoff=0.5)
+        hint = f"closest: {', '.join(close)}; " if close else ""
+        raise ParameterError(f"unknown notebook {name!r}; {hint}known: {', '.join(names)}")
+    return NOTEBOOK_DIR / f"{name}.ipynb"
+
+
+def declared_parameters(name: str) -> dict[str, dict]:
+    """Parameters of a notebook's ``parameters`` cell: name -> type, default and help text."""
+    import papermill  # imported here: it costs ~0.6 s and only rendering needs it
+
+    return papermill.inspect_notebook(str(notebook_path(name)))
+
+
+def check_parameters(name: str, overrides: dict) -> dict:
+    """Overrides checked against the notebook's declared parameters and their specifications,
+    before any kernel starts. Unknown names fail naming the closest declared ones."""
+    declared = declared_parameters(name)
+    checked = {}
+    for key, value in overrides.items():
+        if key not in declared:
+            close = difflib.get_close_matches(key, declared, n=3, cutoff=0.5)
+            hint = f"closest: {', '.join(close)}; " if close else ""
+            raise ParameterError(f"unknown parameter {key!r} for {name}; {hint}"
+                                 f"declared: {', '.join(declared)}")
+        checked[key] = check(key, value)
+    return checked
+
+
+def _plain(value):
+    """A JSON-ready copy: numpy scalars as Python numbers, NaN and inf as None, keys as text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit_key_figures(parameters: dict, **figures) -> None:
+    """Called by a notebook's last cell: publish its parameters and key figures as an output
+    that :func:`render` writes to ``NAME.json`` (invisible in HTML and PDF)."""
+    from IPython.display import display
+
+    display({KEY_FIGURES_MIME: _plain({"parameters": parameters, **figures})}, raw=True)
+
+
+def key_figures(notebook) -> dict:
+    """The key figures a report emitted (the output with :data:`KEY_FIGURES_MIME`)."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if KEY_FIGURES_MIME in data:
+                return data[KEY_FIGURES_MIME]
+    raise RenderError("the notebook emitted no key figures (analysis.render.emit_key_figures)")
+
+
+def to_html(notebook) -> str:
+    """The executed notebook as one self-contained HTML page without code or prompts."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config({"TagRemovePreprocessor": {
+        "enabled": True, "remove_cell_tags": ["remove_cell", "parameters", "injected-parameters"]}})
+    exporter = HTMLExporter(config=config, template_name="report",
+                            extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(notebook)
+    return body
+
+
+def chromium_binary() -> str:
+    """Path of the Chromium used to print PDFs (``CHROMIUM`` overrides)."""
+    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not found:
+        raise RenderError("chromium is not installed; run `make setup` (it installs Debian's "
+                          "chromium) or pass --to html")
+    return found
+
+
+def html_to_pdf(html_path: Path, pdf_path: Path, timeout_s: float = 180) -> None:
+    """Print an HTML file to PDF with headless Chromium (A4, no header or footer)."""
+    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+        command = [chromium_binary(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+                   f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
+    if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RenderError(f"chromium failed to print {html_path.name} (exit {proc.returncode}): {last}")
+
+
+def _execute(name: str, parameters: dict, output: Path):
+    """Run the notebook with papermill into ``output``; a failing cell raises RenderError."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(str(notebook_path(name)), str(output), parameters=parameters,
+                                   cwd=str(NOTEBOOK_DIR), progress_bar=False,
+                                   kernel_name="python3")
+    except PapermillExecutionError as err:
+        raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
+                          f"{err.evalue.splitlines()[0] if err.evalue else ''}") from None
+    return nbformat.read(str(output), as_version=4)
+
+
+def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPORTS_DIR,
+           formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+    """Render report ``name`` with parameter ``overrides`` into ``out_dir``.
+
+    Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``.
+    Everything is produced in a temporary folder inside ``out_dir`` and moved into place only when
+    all of it succeeded; on failure the executed notebook is kept as ``NAME.failed.ipynb`` and
+    the previous report stays untouched. Returns the written paths by suffix.
+    """
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ParameterError(f"unknown output format(s) {', '.join(sorted(unknown))}; "
+                             f"allowed: {', '.join(FORMATS)}")
+    parameters = check_parameters(name, overrides or {})
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir))
+    except OSError as err:
+        raise RenderError(f"cannot write to {out_dir}: {err.strerror}") from None
+    try:
+        files = {"ipynb": work / f"{name}.ipynb"}
+        try:
+            notebook = _execute(name, parameters, files["ipynb"])
+        except RenderError:
+            if files["ipynb"].exists():
+                os.replace(files["ipynb"], out_dir / f"{name}.failed.ipynb")
+            raise
+        figures = {"report": name, **key_figures(notebook)}
+        files["json"] = work / f"{name}.json"
+        files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+        if "html" in formats or "pdf" in formats:
+            files["html"] = work / f"{name}.html"
+            files["html"].write_text(to_html(notebook), encoding="utf-8")
+        if "pdf" in formats:
+            files["pdf"] = work / f"{name}.pdf"
+            html_to_pdf(files["html"], files["pdf"])
+        if "html" not in formats and "html" in files:
+            del files["html"]
+        written = {suffix: out_dir / path.name for suffix, path in files.items()}
+        try:
+            for suffix, path in files.items():
+                os.replace(path, written[suffix])
+            (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
+        except OSError as err:
+            raise RenderError(f"cannot write the report into {out_dir}: {err.strerror}") from None
+        return written
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -177,6 +177,16 @@ EXPORT_RULES = Table(
     unique_key=False,
 )
 
+SERVING_REFERENCES = Table(
+    file="serving_references.csv",
+    key="reference_id",
+    numbers={"value": Number(0.0, 1e9, required=True)},
+    text=("chip_id", "note"),
+    required_text=("description", "unit", "source"),
+    sources={"source": ()},
+)
+
+
 def _read(path: Path) -> pd.DataFrame:
     """Read a CSV as text cells, naming the line of any undecodable byte."""
     raw = Path(path).read_bytes()
@@ -324,14 +334,17 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     rules = validate(data_dir / EXPORT_RULES.file, EXPORT_RULES, known)
     _check_chip_refs(data_dir / EXPORT_RULES.file, rules, "chip_ids", chips, "rule_id")
     regions = validate(data_dir / REGIONS.file, REGIONS, known).set_index("region_id")
+    serving = validate(data_dir / SERVING_REFERENCES.file, SERVING_REFERENCES, known)
+    _check_chip_refs(data_dir / SERVING_REFERENCES.file, serving, "chip_id", chips, "reference_id")
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
-            "export_rules": rules}
+            "export_rules": rules, "serving_references": serving.set_index("reference_id")}
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
-    """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs`` or
-    ``export_rules``. All four files are validated together (runs and rules refer to chips)."""
+    """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
+    ``export_rules`` or ``serving_references``. All files are validated together (runs, rules
+    and serving references refer to chips)."""
     tables = _load_all(Path(data_dir).resolve())
     if name not in tables:
         raise UnknownIdError(f"unknown dataset {name!r}; known: {', '.join(tables)}")

@@ -91,6 +91,7 @@ SPECS: dict[str, Param] = {
     "batch_size": Param(int, 1, 100_000),
     "input_tokens": Param(int, 1, 10_000_000),
     "output_tokens": Param(int, 1, 10_000_000),
+    "hbm_efficiency": Param(float, 0.0, 1.0, low_open=True),
     # export_controls (None = the rule as written)
     "tpp_threshold": Param(float, 0.0, 1e6, optional=True),
     "density_threshold": Param(float, 0.0, 1e3, optional=True),

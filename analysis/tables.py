@@ -237,7 +237,7 @@ def inference_table(model: str, chip_ids, batch_size: int, input_tokens: int, ou
     per_chip_w = power.it_power_w(1, chips["tdp_w"], load_factor, overhead_w_per_chip)
     electricity = power.facility_power_w(per_chip_w, site["pue"]) / 1_000 * site["usd_per_kwh"]
     owned = cost.annual_capex_usd(cost.capex_usd(1, chips["price_usd"]), years) / HOURS_PER_YEAR
-    usd_per_hour = chips["usd_per_gpu_hour"].fillna(owned + electricity)
+    usd_per_hour = chips["usd_per_gpu_hour"].fillna(pd.Series(owned + electricity, index=chips.index))
     out = pd.DataFrame(index=chips.index)
     out["input_tokens_per_s_per_chip"] = prefill
     out["output_tokens_per_s_per_chip"] = decode

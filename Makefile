@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: setup system reports test clean
+.PHONY: setup system reports test bench lab clean
 
 ## setup: Debian packages the product needs, then the pinned virtual environment
 setup: system $(VENV)/.installed
@@ -26,14 +26,27 @@ $(VENV)/.installed: requirements.txt
 	echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/compute-parity.pth"
 	touch $@
 
-## reports: the main output (until the notebooks land: the catalog and export-control tables)
+## reports: render every scenario of reports/scenarios.yaml (HTML, PDF, JSON) and reports/index.html
 reports: setup
-	$(PY) -m analysis chips
-	$(PY) -m analysis controls
+	$(PY) -m analysis render --scenarios reports/scenarios.yaml --jobs 2
 
 ## test: the whole test suite
 test: setup
 	$(PY) -m pytest -q
 
+## bench: time report regeneration against the naive papermill + nbconvert pipeline
+bench: setup
+	$(PY) benchmarks/regenerate.py
+
+## lab: JupyterLab (in its own venv, so renders stay fast) with this project's kernel
+LAB_VENV := .venv-lab
+$(LAB_VENV)/.installed: requirements-lab.txt $(VENV)/.installed
+	$(PYTHON) -m venv $(LAB_VENV)
+	$(LAB_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-lab.txt
+	$(PY) -m ipykernel install --prefix $(LAB_VENV) --name python3 --display-name "compute-parity (.venv)"
+	touch $@
+lab: $(LAB_VENV)/.installed
+	$(LAB_VENV)/bin/jupyter lab --allow-root --notebook-dir=notebooks
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(LAB_VENV) .pytest_cache

@@ -62,12 +62,17 @@ def check_parameters(name: str, overrides: dict) -> dict:
     checked = {}
     for key, value in overrides.items():
         if key not in declared:
-            close = difflib.get_close_matches(key, declared, n=3, cutoff=0.5)
-            hint = f"closest: {', '.join(close)}; " if close else ""
-            raise ParameterError(f"unknown parameter {key!r} for {name}; {hint}"
-                                 f"declared: {', '.join(declared)}")
+            raise unknown_parameter(name, key, declared)
         checked[key] = check(key, value)
     return checked
+
+
+def unknown_parameter(name: str, key: str, declared) -> ParameterError:
+    """The error for a parameter ``key`` that notebook ``name`` does not declare."""
+    close = difflib.get_close_matches(key, list(declared), n=3, cutoff=0.5)
+    hint = f"closest: {', '.join(close)}; " if close else ""
+    return ParameterError(f"unknown parameter {key!r} for {name}; {hint}"
+                          f"declared: {', '.join(declared)}")
 
 
 def _plain(value):
@@ -135,8 +140,9 @@ def html_to_pdf(html_path: Path, pdf_path: Path, timeout_s: float = 180) -> None
         raise RenderError(f"chromium failed to print {html_path.name} (exit {proc.returncode}): {last}")
 
 
-def _execute(name: str, parameters: dict, output: Path):
-    """Run the notebook with papermill into ``output``; a failing cell raises RenderError."""
+def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
+    """Run the notebook with papermill into ``output`` in ``kernel`` (its namespace is reset
+    first); a failing cell raises RenderError."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -144,7 +150,7 @@ def _execute(name: str, parameters: dict, output: Path):
     try:
         papermill.execute_notebook(str(notebook_path(name)), str(output), parameters=parameters,
                                    cwd=str(NOTEBOOK_DIR), progress_bar=False,
-                                   kernel_name="python3")
+                                   kernel_name="python3", km=kernel.ready())
     except PapermillExecutionError as err:
         raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
                           f"{err.evalue.splitlines()[0] if err.evalue else ''}") from None
@@ -152,13 +158,15 @@ def _execute(name: str, parameters: dict, output: Path):
 
 
 def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPORTS_DIR,
-           formats: tuple[str, ...] = FORMATS) -> dict[str, Path]:
+           formats: tuple[str, ...] = FORMATS, kernel=None) -> dict[str, Path]:
     """Render report ``name`` with parameter ``overrides`` into ``out_dir``.
 
     Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``.
     Everything is produced in a temporary folder inside ``out_dir`` and moved into place only when
     all of it succeeded; on failure the executed notebook is kept as ``NAME.failed.ipynb`` and
-    the previous report stays untouched. Returns the written paths by suffix.
+    the previous report stays untouched. ``kernel`` (a :class:`WarmKernel`) lets a batch reuse
+    one Python kernel, with its imports already done, for many reports. Returns the written paths
+    by suffix.
     """
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -171,10 +179,12 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPOR
         work = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir))
     except OSError as err:
         raise RenderError(f"cannot write to {out_dir}: {err.strerror}") from None
+    own_kernel = kernel is None
+    kernel = WarmKernel() if own_kernel else kernel
     try:
         files = {"ipynb": work / f"{name}.ipynb"}
         try:
-            notebook = _execute(name, parameters, files["ipynb"])
+            notebook = _execute(name, parameters, files["ipynb"], kernel)
         except RenderError:
             if files["ipynb"].exists():
                 os.replace(files["ipynb"], out_dir / f"{name}.failed.ipynb")
@@ -200,3 +210,36 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPOR
         return written
     finally:
         shutil.rmtree(work, ignore_errors=True)
+        if own_kernel:
+            kernel.close()
+
+
+class WarmKernel:
+    """A Python kernel kept alive across reports: imports (pandas, seaborn, scipy …) are paid once
+    per batch worker instead of once per report. Its user namespace is reset before each report,
+    and a kernel that died is replaced."""
+
+    def __init__(self):
+        self.manager = None
+
+    def ready(self):
+        """The kernel manager, started (or restarted) and with a fresh namespace."""
+        from jupyter_client import KernelManager
+
+        if self.manager is None or not self.manager.is_alive():
+            self.manager = KernelManager(kernel_name="python3")
+            self.manager.start_kernel(cwd=str(NOTEBOOK_DIR),
+                                      extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        client = self.manager.client()
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            client.execute_interactive("%reset -f", timeout=60)
+        finally:
+            client.stop_channels()
+        return self.manager
+
+    def close(self) -> None:
+        """Shut the kernel down."""
+        if self.manager is not None and self.manager.is_alive():
+            self.manager.shutdown_kernel(now=True)

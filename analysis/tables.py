@@ -41,43 +41,51 @@ def chip_frame(chip_ids, precision: str = "bf16") -> pd.DataFrame:
 def run_inputs(model: str, overrides: dict) -> dict:
     """The inputs of a training run: a row of ``training_runs.csv`` (``model``) with any non-None
     ``overrides`` (``total_params``, ``active_params``, ``tokens``, ``chip``, ``chip_count``,
-    ``usd_per_gpu_hour``) applied; ``custom`` takes everything from the overrides."""
+    ``usd_per_gpu_hour``) applied; ``custom`` takes everything from the overrides.
+
+    ``disclosed_chip`` and ``gpu_hours`` keep the run's disclosure (for its implied MFU) unless
+    the model or token count is overridden, which makes the disclosed hours meaningless.
+    """
     fields = ("total_params", "active_params", "tokens", "chip", "chip_count", "usd_per_gpu_hour")
     if model == "custom":
         run = {name: None for name in fields} | {"gpu_hours": None, "pretraining_gpu_hours": None,
-                                                 "reported_mfu": None}
+                                                 "reported_mfu": None, "disclosed_chip": None}
     else:
         row = lookup(load("training_runs"), model, "training run")
         run = {name: row.get(name) for name in fields if name != "chip"}
-        run |= {"chip": row["chip_id"], "gpu_hours": row["gpu_hours"],
-                "pretraining_gpu_hours": row["pretraining_gpu_hours"],
+        run |= {"chip": row["chip_id"], "disclosed_chip": row["chip_id"],
+                "gpu_hours": row["gpu_hours"], "pretraining_gpu_hours": row["pretraining_gpu_hours"],
                 "reported_mfu": row["reported_mfu"]}
     changed = {k: v for k, v in overrides.items() if v is not None}
+    if changed.get("chip") not in (None, run["chip"]) or "chip_count" in changed:
+        run["usd_per_gpu_hour"] = None  # the run's own price was for its own cluster
     run |= changed
-    if changed.keys() & {"active_params", "tokens", "chip"}:
-        run["gpu_hours"] = run["pretraining_gpu_hours"] = None  # the disclosed hours no longer apply
+    if changed.keys() & {"active_params", "tokens"}:
+        run["gpu_hours"] = run["pretraining_gpu_hours"] = None
     missing = [name for name in ("active_params", "tokens", "chip", "chip_count")
                if run.get(name) is None or pd.isna(run.get(name))]
     if missing:
         raise ValueError(f"training run {model!r} needs {', '.join(missing)}: pass them as parameters")
-    run["total_params"] = run["active_params"] if pd.isna(run.get("total_params")) else run["total_params"]
+    if run.get("total_params") is None or pd.isna(run["total_params"]):
+        run["total_params"] = run["active_params"]
     return {k: (None if v is not None and not isinstance(v, str) and pd.isna(v) else v)
             for k, v in run.items()}
 
 
-def run_mfu(run: dict, peak_tflops: float, mfu: float | None) -> tuple[float, str]:
+def run_mfu(run: dict, precision: str = "bf16", mfu: float | None = None) -> tuple[float, str]:
     """The MFU a run is modelled at, and where it comes from: the ``mfu`` parameter; else implied
-    by the disclosed total GPU-hours (all stages, so the projection reproduces them); else the
-    reported MFU; else Epoch AI's median 0.375."""
+    by the disclosed total GPU-hours on the disclosed chip (all stages, so the projection
+    reproduces them); else the reported MFU; else Epoch AI's median 0.375."""
     if mfu is not None:
         return mfu, "parameter"
-    flop = compute.training_flop(run["active_params"], run["tokens"])
     if run.get("gpu_hours"):
-        return float(compute.implied_mfu(flop, run["gpu_hours"], peak_tflops)), \
-            "implied by the disclosed GPU-hours"
+        peak = chip_frame([run["disclosed_chip"]], precision)["peak_tflops"].iloc[0]
+        flop = compute.training_flop(run["active_params"], run["tokens"])
+        return (float(compute.implied_mfu(flop, run["gpu_hours"], peak)),
+                f"implied by the disclosed GPU-hours on {run['disclosed_chip']}")
     if run.get("reported_mfu"):
         return run["reported_mfu"], "reported"
-    return MEDIAN_MFU, "Epoch AI median (no disclosure)"
+    return MEDIAN_MFU, "Epoch AI median, no disclosure"
 
 
 def training_by_chip(run: dict, chip_ids, mfu: float, site: dict, precision="bf16",

@@ -10,7 +10,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -18,15 +17,13 @@ import numpy as np
 
 from .catalog import PROJECT_DIR
 from .params import ParameterError, check
+from .pdf import Browser, PdfError
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 REPORTS_DIR = PROJECT_DIR / "reports"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
 FORMATS = ("html", "pdf")
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-pdf-header-footer")
 
 
 class RenderError(RuntimeError):
@@ -120,26 +117,6 @@ def to_html(notebook) -> str:
     return body
 
 
-def chromium_binary() -> str:
-    """Path of the Chromium used to print PDFs (``CHROMIUM`` overrides)."""
-    found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not found:
-        raise RenderError("chromium is not installed; run `make setup` (it installs Debian's "
-                          "chromium) or pass --to html")
-    return found
-
-
-def html_to_pdf(html_path: Path, pdf_path: Path, timeout_s: float = 180) -> None:
-    """Print an HTML file to PDF with headless Chromium (A4, no header or footer)."""
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
-        command = [chromium_binary(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
-                   f"--print-to-pdf={pdf_path}", html_path.resolve().as_uri()]
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
-    if proc.returncode != 0 or not pdf_path.exists() or pdf_path.stat().st_size == 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        raise RenderError(f"chromium failed to print {html_path.name} (exit {proc.returncode}): {last}")
-
-
 def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
     """Run the notebook with papermill into ``output`` in ``kernel`` (its namespace is reset
     first); a failing cell raises RenderError."""
@@ -150,7 +127,8 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
     try:
         papermill.execute_notebook(str(notebook_path(name)), str(output), parameters=parameters,
                                    cwd=str(NOTEBOOK_DIR), progress_bar=False,
-                                   kernel_name="python3", km=kernel.ready())
+                                   kernel_name="python3", km=kernel.ready(),
+                                   request_save_on_cell_execute=False)
     except PapermillExecutionError as err:
         raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
                           f"{err.evalue.splitlines()[0] if err.evalue else ''}") from None
@@ -158,15 +136,16 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
 
 
 def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPORTS_DIR,
-           formats: tuple[str, ...] = FORMATS, kernel=None) -> dict[str, Path]:
+           formats: tuple[str, ...] = FORMATS, kernel: "WarmKernel | None" = None,
+           browser: Browser | None = None) -> dict[str, Path]:
     """Render report ``name`` with parameter ``overrides`` into ``out_dir``.
 
     Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``.
     Everything is produced in a temporary folder inside ``out_dir`` and moved into place only when
     all of it succeeded; on failure the executed notebook is kept as ``NAME.failed.ipynb`` and
-    the previous report stays untouched. ``kernel`` (a :class:`WarmKernel`) lets a batch reuse
-    one Python kernel, with its imports already done, for many reports. Returns the written paths
-    by suffix.
+    the previous report stays untouched. ``kernel`` (a :class:`WarmKernel`) and ``browser`` (a
+    :class:`~analysis.pdf.Browser`) let a batch reuse one kernel, with its imports done, and one
+    Chromium for many reports. Returns the written paths by suffix.
     """
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -197,7 +176,15 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPOR
             files["html"].write_text(to_html(notebook), encoding="utf-8")
         if "pdf" in formats:
             files["pdf"] = work / f"{name}.pdf"
-            html_to_pdf(files["html"], files["pdf"])
+            own_browser = browser is None
+            browser = Browser() if own_browser else browser
+            try:
+                browser.print_pdf(files["html"], files["pdf"])
+            except (PdfError, OSError) as err:
+                raise RenderError(f"{name}: PDF printing failed: {err}") from None
+            finally:
+                if own_browser:
+                    browser.close()
         if "html" not in formats and "html" in files:
             del files["html"]
         written = {suffix: out_dir / path.name for suffix, path in files.items()}

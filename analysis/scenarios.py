@@ -8,15 +8,15 @@ A scenario file is YAML::
         title: DeepSeek-V3 as disclosed   # optional, shown on the index page
         parameters: {model: deepseek-v3}  # optional overrides of the notebook's defaults
 
-A batch renders every scenario with ``jobs`` workers, each keeping one warm kernel; a failing
-scenario is reported and the others go on.
+A batch renders every scenario with ``jobs`` workers, each keeping one warm kernel and one
+Chromium; a failing scenario is reported and the others go on.
 """
 from __future__ import annotations
 
 import html
+import queue
 import re
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -25,7 +25,8 @@ from pathlib import Path
 import yaml
 
 from .params import ParameterError
-from .render import REPORTS_DIR, FORMATS, RenderError, WarmKernel, notebook_path, render
+from .pdf import Browser
+from .render import FORMATS, REPORTS_DIR, RenderError, WarmKernel, notebook_path, render
 
 
 class ScenarioError(ValueError):
@@ -91,22 +92,23 @@ def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, 
     """Render every scenario into ``out_root/<name>/`` with ``jobs`` parallel workers, printing
     one progress line per scenario to ``log``. Returns the outcomes in scenario order."""
     out_root = Path(out_root)
-    local = threading.local()
-    kernels: list[WarmKernel] = []
-    lock = threading.Lock()
+    workers: queue.Queue = queue.Queue()
+    browsers = [Browser() for _ in range(max(1, jobs))] if "pdf" in formats else []
+    kernels = [WarmKernel() for _ in range(max(1, jobs))]
+    for i, kernel in enumerate(kernels):
+        workers.put((kernel, browsers[i] if browsers else None))
 
     def run(scenario: Scenario) -> Outcome:
-        if not hasattr(local, "kernel"):
-            local.kernel = WarmKernel()
-            with lock:
-                kernels.append(local.kernel)
+        kernel, browser = workers.get()
         start = time.perf_counter()
         try:
             render(scenario.notebook, scenario.parameters, out_root / scenario.name, formats,
-                   kernel=local.kernel)
+                   kernel=kernel, browser=browser)
             return Outcome(scenario, True, "ok", time.perf_counter() - start)
         except (ParameterError, RenderError) as err:
             return Outcome(scenario, False, str(err), time.perf_counter() - start)
+        finally:
+            workers.put((kernel, browser))
 
     outcomes: dict[str, Outcome] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
@@ -124,8 +126,8 @@ def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, 
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-        for kernel in kernels:
-            kernel.close()
+        for resource in kernels + browsers:
+            resource.close()
     return [outcomes[s.name] for s in scenarios if s.name in outcomes]
 
 

@@ -2,9 +2,10 @@
 user would write by hand, on the same machine in the same run, and print both and the ratio.
 
 Naive, per scenario, one after another: the papermill CLI, then `jupyter nbconvert --to html
---no-input`, then Chromium printing that HTML to PDF. This naive pipeline is already lean (no
-`jupyter` metapackage in the environment, and Chromium instead of LaTeX for the PDF), so the
-ratio is conservative against the one measured in ../shared/research/tooling.md.
+--no-input`, then Chromium printing that HTML to PDF (the cheapest PDF route a user has here: no
+TeX and no Playwright browser download). It runs twice: with the tools of the JupyterLab venv
+(`make lab`; the jupyter stack a user of the notebooks has installed), and with the lean render
+venv's tools; the kernel is this project's in both.
 
 Usage: .venv/bin/python benchmarks/regenerate.py [--scenarios reports/scenarios.yaml] [--jobs 2]
 """
@@ -21,28 +22,30 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from analysis.render import CHROMIUM_FLAGS, NOTEBOOK_DIR, chromium_binary  # noqa: E402
+from analysis.pdf import CHROMIUM_FLAGS, chromium_binary  # noqa: E402
+from analysis.render import NOTEBOOK_DIR  # noqa: E402
 from analysis.scenarios import load_scenarios  # noqa: E402
 
 BIN = Path(sys.executable).parent
+LAB_BIN = PROJECT / ".venv-lab" / "bin"
 
 
 def run(command: list[str], **kwargs) -> None:
     subprocess.run(command, check=True, capture_output=True, **kwargs)
 
 
-def naive(scenarios, out: Path) -> float:
-    """Seconds for papermill CLI + nbconvert CLI + Chromium, scenario after scenario."""
+def naive(scenarios, out: Path, bin_dir: Path) -> float:
+    """Seconds for papermill CLI + nbconvert CLI (from ``bin_dir``) + Chromium, one by one."""
     start = time.perf_counter()
     for s in scenarios:
         folder = out / s.name
         folder.mkdir(parents=True)
         executed = folder / f"{s.notebook}.ipynb"
-        run([str(BIN / "papermill"), str(NOTEBOOK_DIR / f"{s.notebook}.ipynb"), str(executed),
+        run([str(bin_dir / "papermill"), str(NOTEBOOK_DIR / f"{s.notebook}.ipynb"), str(executed),
              "-y", json.dumps(s.parameters), "--cwd", str(NOTEBOOK_DIR)])
-        run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])
+        run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])
         with tempfile.TemporaryDirectory() as profile:
-            run([chromium_binary(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
+            run([chromium_binary(), *CHROMIUM_FLAGS, "--no-pdf-header-footer", f"--user-data-dir={profile}",
                  f"--print-to-pdf={folder / (s.notebook + '.pdf')}",
                  (folder / f"{s.notebook}.html").as_uri()])
     return time.perf_counter() - start
@@ -65,12 +68,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         t_ours = ours(Path(args.scenarios), tmp / "ours", args.jobs)
-        t_naive = naive(scenarios, tmp / "naive")
+        t_lean = naive(scenarios, tmp / "naive-lean", BIN)
+        t_lab = naive(scenarios, tmp / "naive-lab", LAB_BIN) if (LAB_BIN / "papermill").exists() else None
     n = len(scenarios)
     print(f"scenarios: {n}")
-    print(f"ours  (render --scenarios, --jobs {args.jobs}): {t_ours:6.1f} s  ({t_ours / n:.2f} s per report)")
-    print(f"naive (papermill + nbconvert + chromium, serial): {t_naive:6.1f} s  ({t_naive / n:.2f} s per report)")
-    print(f"speed-up: {t_naive / t_ours:.1f}x")
+    print(f"ours (render --scenarios, --jobs {args.jobs}):       {t_ours:6.1f} s  ({t_ours / n:.2f} s per report)")
+    if t_lab is not None:
+        print(f"naive, JupyterLab venv tools, serial:      {t_lab:6.1f} s  ({t_lab / n:.2f} s per report)"
+              f"  -> ours is {t_lab / t_ours:.1f}x faster")
+    else:
+        print("naive, JupyterLab venv tools: skipped (run `make lab` once to create .venv-lab)")
+    print(f"naive, lean render venv tools, serial:     {t_lean:6.1f} s  ({t_lean / n:.2f} s per report)"
+          f"  -> ours is {t_lean / t_ours:.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -20,11 +20,6 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run
                   "--disable-sync", "--disable-dev-shm-usage")
 
 
-#: Resolves once the page has loaded (its images are inline, so nothing arrives later).
-LOADED = ("new Promise(done => document.readyState === 'complete' ? done(1) "
-          ": window.addEventListener('load', () => done(1)))")
-
-
 class PdfError(RuntimeError):
     """Chromium is missing or failed to print; the message says which."""
 
@@ -88,22 +83,31 @@ class Browser:
                 raise PdfError("chromium exited while printing")
             self._buffer += chunk
 
-    def _call(self, method: str, params: dict | None = None, session: str | None = None) -> dict:
-        """Send a command and return its result (events in between are skipped)."""
+    def _call(self, method: str, params: dict | None = None, session: str | None = None,
+              until_event: str | None = None) -> dict:
+        """Send a command and return its result, after ``until_event`` (an event of the same
+        session) has also arrived when one is given; other events are skipped."""
         wanted = self._send(method, params, session)
+        result, seen = None, until_event is None
         for message in self._messages():
             if message.get("id") == wanted:
                 if "error" in message:
                     raise PdfError(f"chromium {method} failed: {message['error'].get('message')}")
-                return message.get("result", {})
+                result = message.get("result", {})
+            elif message.get("method") == until_event and message.get("sessionId") == session:
+                seen = True
+            if result is not None and seen:
+                return result
 
     def print_pdf(self, html_path: Path, pdf_path: Path) -> None:
-        """Print ``html_path`` (A4 per the page's CSS, backgrounds on) into ``pdf_path``."""
-        url = Path(html_path).resolve().as_uri()
-        target = self._call("Target.createTarget", {"url": url})["targetId"]
+        """Print ``html_path`` (A4 per the page's CSS, backgrounds on) into ``pdf_path`` once the
+        page's load event has fired (its images are inline, so nothing arrives later)."""
+        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            self._call("Runtime.evaluate", {"expression": LOADED, "awaitPromise": True}, session)
+            self._call("Page.enable", session=session)
+            self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
+                       until_event="Page.loadEventFired")
             data = self._call("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True},
                               session)["data"]
         finally:

@@ -42,6 +42,11 @@ def _text(value, resolved=None) -> str:
     return f"{value:,.6g}" if isinstance(value, float) else str(value)
 
 
+def num(value, spec: str = "{:,.2f}", missing: str = "n/a") -> str:
+    """``value`` formatted with ``spec``, or ``missing`` when it is unknown (None or NaN)."""
+    return missing if value is None or value != value else spec.format(value)
+
+
 def say(text: str) -> None:
     """Display Markdown text (findings, computed explanations). ``$`` is always a currency sign
     here (reports load no math renderer), so it is escaped."""

@@ -141,3 +141,25 @@ def test_a_failing_notebook_keeps_the_last_report_and_its_failed_notebook(render
     after = {p.name: p.read_bytes() for p in target.iterdir() if p.name != "training_run.failed.ipynb"}
     assert after == before
     assert (target / "training_run.failed.ipynb").exists()
+
+
+@pytest.mark.parametrize("notebook", render.notebook_names())
+def test_every_declared_parameter_is_documented_and_specified(notebook):
+    import nbformat
+    from analysis.params import SPECS
+
+    cell = next(c for c in nbformat.read(render.notebook_path(notebook), 4).cells
+                if "parameters" in c.metadata.get("tags", []))
+    assigned = [line.split(":")[0] for line in cell.source.splitlines() if line and not line.startswith("#")]
+    declared = render.declared_parameters(notebook)
+    assert list(declared) == assigned  # papermill parsed every line (a '=' in a comment breaks it)
+    for name, info in declared.items():
+        assert name in SPECS, name
+        assert info["help"] and info["inferred_type_name"] != "None", name
+
+
+def test_list_prints_type_default_and_help(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "training_run" in out and "mfu" in out and "Optional[float]" in out
+    assert "model-FLOPs utilisation" in out

@@ -187,6 +187,67 @@ SERVING_REFERENCES = Table(
 )
 
 
+MODELS = Table(
+    file="models.csv",
+    key="model_id",
+    numbers={
+        "total_params": Number(1e6, 1e14, required=True),
+        "active_params": Number(1e6, 1e14, required=True),
+        "layers": Number(1, 1_000, required=True, integer=True),
+        "hidden_size": Number(64, 1e6, required=True, integer=True),
+        "moe_layers": Number(0, 1_000, required=True, integer=True),
+        "routed_experts": Number(0, 100_000, required=True, integer=True),
+        "experts_per_token": Number(0, 1_000, required=True, integer=True),
+        "shared_experts": Number(0, 1_000, integer=True),
+        "params_per_expert": Number(1e3, 1e12),
+        "kv_cache_bytes_per_token": Number(1, 1e8, required=True),
+    },
+    text=("kv_cache_basis", "note"),
+    required_text=("name", "source"),
+    sources={"source": ()},
+)
+
+PARALLEL_CONFIGS = Table(
+    file="parallel_configs.csv",
+    key="config_id",
+    numbers={
+        "chips": Number(1, 1e7, required=True, integer=True),
+        "tokens_per_step": Number(1, 1e10, required=True),
+        "tensor_parallel": Number(1, 1_024, required=True, integer=True),
+        "pipeline_parallel": Number(1, 1_024, required=True, integer=True),
+        "expert_parallel": Number(1, 100_000, required=True, integer=True),
+        "data_parallel": Number(1, 1e7, required=True, integer=True),
+        "ep_nodes_per_token": Number(0, 1_000, required=True),
+        "dispatch_bytes": Number(0.5, 4, required=True),
+        "combine_bytes": Number(0.5, 4, required=True),
+        "chips_per_node": Number(1, 1_024, required=True, integer=True),
+        "network_gb_s_per_chip": Number(0.1, 10_000, required=True),
+        "nvlink_efficiency": Number(0.05, 1.0, required=True),
+    },
+    text=("note",),
+    required_text=("model_id", "description", "source"),
+    sources={"source": ()},
+)
+
+
+SYSTEMS = Table(
+    file="systems.csv",
+    key="system_id",
+    numbers={
+        "chips": Number(1, 1e6, required=True, integer=True),
+        "system_power_kw": Number(0.1, 1e6),
+        "bf16_dense_pflops": Number(0.01, 1e6, required=True),
+        "hbm_tb": Number(0.001, 1e5),
+        "hbm_bandwidth_tb_s": Number(0.01, 1e7),
+        "scale_up_domain_chips": Number(1, 1e6, integer=True),
+        "price_usd": Number(1_000, 1e10),
+    },
+    text=("note",),
+    required_text=("name", "vendor", "chip_id", "source"),
+    sources={"source": ()},
+)
+
+
 def _read(path: Path) -> pd.DataFrame:
     """Read a CSV as text cells, naming the line of any undecodable byte."""
     raw = Path(path).read_bytes()
@@ -336,15 +397,25 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     regions = validate(data_dir / REGIONS.file, REGIONS, known).set_index("region_id")
     serving = validate(data_dir / SERVING_REFERENCES.file, SERVING_REFERENCES, known)
     _check_chip_refs(data_dir / SERVING_REFERENCES.file, serving, "chip_id", chips, "reference_id")
+    systems = validate(data_dir / SYSTEMS.file, SYSTEMS, known)
+    _check_chip_refs(data_dir / SYSTEMS.file, systems, "chip_id", chips, "system_id")
+    models = validate(data_dir / MODELS.file, MODELS, known).set_index("model_id")
+    configs = validate(data_dir / PARALLEL_CONFIGS.file, PARALLEL_CONFIGS, known)
+    for line, (model_id, row_id) in enumerate(zip(configs["model_id"], configs["config_id"]), 2):
+        if model_id not in models.index:
+            raise DataError(data_dir / PARALLEL_CONFIGS.file, "unknown model; closest: "
+                            f"{_closest(model_id, models.index)}", line, "model_id", model_id, row_id)
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
-            "export_rules": rules, "serving_references": serving.set_index("reference_id")}
+            "export_rules": rules, "serving_references": serving.set_index("reference_id"),
+            "models": models, "parallel_configs": configs.set_index("config_id"),
+            "systems": systems.set_index("system_id")}
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
-    ``export_rules`` or ``serving_references``. All files are validated together (runs, rules
-    and serving references refer to chips)."""
+    ``export_rules``, ``serving_references``, ``models``, ``parallel_configs`` or ``systems``. All files are
+    validated together (runs, rules, systems and serving references refer to chips; configs to models)."""
     tables = _load_all(Path(data_dir).resolve())
     if name not in tables:
         raise UnknownIdError(f"unknown dataset {name!r}; known: {', '.join(tables)}")

@@ -16,7 +16,7 @@ def test_real_data_loads():
     assert (chips["compute_basis"] == "dense").all()
 
 
-@pytest.mark.parametrize("name", ["chips.csv", "regions.csv", "training_runs.csv", "serving_references.csv",
+@pytest.mark.parametrize("name", ["chips.csv", "regions.csv", "training_runs.csv", "serving_references.csv", "models.csv", "parallel_configs.csv", "systems.csv",
                                   "export_rules.csv"])
 def test_every_row_of_every_csv_has_a_defined_source(name):
     known = source_keys()
@@ -58,7 +58,7 @@ def test_unknown_chip_names_the_closest_ids():
 
 
 def test_unknown_dataset_names_the_known_ones():
-    with pytest.raises(UnknownIdError, match="chips, regions, training_runs, export_rules, serving_references"):
+    with pytest.raises(UnknownIdError, match="chips, regions, training_runs, export_rules, serving_references, models"):
         analysis.load("gpus")
 
 

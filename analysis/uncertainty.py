@@ -1,0 +1,86 @@
+"""Uncertainty and sensitivity: inputs with a low/base/high range become distributions
+(scipy.stats), a seeded Monte Carlo propagates them through any vectorized model, and a tornado
+and Sobol indices name the inputs that drive the result.
+
+A range (low, base, high) becomes a triangular distribution with its mode at the base value; a
+range without a base (low, NaN, high) becomes uniform; a range with low == high is a constant.
+Models are functions of a dict of equally long numpy arrays (one per input) that return an array,
+so one call evaluates every draw at once.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+PERCENTILES = (10, 50, 90)
+
+
+def distribution(low: float, base: float, high: float):
+    """The scipy.stats distribution of one input range (see the module docstring)."""
+    if not low <= high:
+        raise ValueError(f"range needs low <= high, got {low} > {high}")
+    if high == low:
+        return stats.uniform(loc=low, scale=0.0)
+    if base != base:  # NaN: no base value
+        return stats.uniform(loc=low, scale=high - low)
+    if not low <= base <= high:
+        raise ValueError(f"base {base} outside [{low}, {high}]")
+    return stats.triang(c=(base - low) / (high - low), loc=low, scale=high - low)
+
+
+def ranges_from(low, base, high) -> tuple[float, float, float]:
+    """A (low, base, high) triple where missing ends default to the base (a constant)."""
+    low = base if low != low else low
+    high = base if high != high else high
+    return float(low), float(base), float(high)
+
+
+def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> dict[str, np.ndarray]:
+    """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling)."""
+    rng = np.random.default_rng(seed)
+    return {name: distribution(*r).ppf(rng.random(n)) for name, r in ranges.items()}
+
+
+def monte_carlo(model, ranges: dict, n: int = 10_000, seed: int = 0) -> np.ndarray:
+    """The model's output for ``n`` seeded draws of its inputs."""
+    return np.asarray(model(draw(ranges, n, seed)), dtype=float)
+
+
+def percentiles(samples, q=PERCENTILES) -> dict[str, float]:
+    """``{"p10": …, "p50": …, "p90": …}`` of the finite samples (NaN if none)."""
+    finite = np.asarray(samples, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
+        return {f"p{p}": float("nan") for p in q}
+    return {f"p{p}": float(v) for p, v in zip(q, np.percentile(finite, q))}
+
+
+def tornado(model, ranges: dict) -> pd.DataFrame:
+    """Output with each input at its low and at its high end while the others stay at base,
+    sorted by the swing (largest first): columns ``low``, ``high``, ``swing``."""
+    base = {name: np.array([r[1]]) for name, r in ranges.items()}
+    rows = {}
+    for name, (low, _, high) in ranges.items():
+        at_low = float(np.asarray(model(base | {name: np.array([low])}))[0])
+        at_high = float(np.asarray(model(base | {name: np.array([high])}))[0])
+        rows[name] = {"low": at_low, "high": at_high, "swing": abs(at_high - at_low)}
+    return pd.DataFrame(rows).T.sort_values("swing", ascending=False)
+
+
+def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
+    """First-order and total Sobol indices of each varying input (scipy.stats.sobol_indices,
+    Saltelli 2010 estimator); ``n`` must be a power of two."""
+    varying = {k: r for k, r in ranges.items() if r[0] != r[2]}
+    names = list(varying)
+    fixed = {k: r[1] for k, r in ranges.items() if k not in varying}
+
+    def func(x):  # x: (inputs, n) -> (1, n)
+        inputs = {name: x[i] for i, name in enumerate(names)}
+        inputs |= {k: np.full(x.shape[1], v) for k, v in fixed.items()}
+        return np.asarray(model(inputs), dtype=float)[np.newaxis, :]
+
+    result = stats.sobol_indices(func=func, n=n, dists=[distribution(*varying[k]) for k in names],
+                                 rng=np.random.default_rng(seed))
+    return pd.DataFrame({"first_order": result.first_order[0], "total_order": result.total_order[0]},
+                        index=names).sort_values("total_order", ascending=False)

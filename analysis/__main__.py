@@ -73,7 +73,7 @@ def parse_overrides(notebook: str, pairs: list[list[str]]) -> dict:
     for name, text in pairs:
         if name not in declared:
             raise unknown_parameter(notebook, name, declared)
-        overrides[name] = parse(name, text)
+        overrides[name] = parse(name, text, notebook)
     return overrides
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from .catalog import load
 
 #: Named id sets a parameter may have to belong to: dataset name, index column meaning.
-ID_SETS = {"chip": "chips", "region": "regions", "run": "training_runs"}
+ID_SETS = {"chip": "chips", "region": "regions", "run": "training_runs", "model": "models",
+           "config": "parallel_configs"}
 
 
 class ParameterError(ValueError):
@@ -92,26 +93,40 @@ SPECS: dict[str, Param] = {
     "input_tokens": Param(int, 1, 10_000_000),
     "output_tokens": Param(int, 1, 10_000_000),
     "hbm_efficiency": Param(float, 0.0, 1.0, low_open=True),
+    "context_tokens": Param(int, 0, 10_000_000),
+    # depth: interconnect-aware scaling and uncertainty
+    "parallel_config": Param(str, ids="config"),
+    "overlap": Param(float, 0.0, 1.0),
+    "seed": Param(int, 0, 2**32 - 1),
+    "draws": Param(int, 100, 1_000_000),
     # export_controls (None = the rule as written)
     "tpp_threshold": Param(float, 0.0, 1e6, optional=True),
     "density_threshold": Param(float, 0.0, 1e3, optional=True),
     "io_threshold_gb_s": Param(float, 0.0, 1e5, optional=True),
 }
 
+#: Parameters whose meaning differs in one notebook: notebook -> name -> specification.
+NOTEBOOK_SPECS: dict[str, dict[str, Param]] = {
+    "inference_cost": {"model": Param(str, ids="model")},  # an architecture of data/models.csv
+    "chip_parity": {"model": Param(str, ids="model")},
+}
+
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
 NONE_WORDS = ("none", "null")
 
 
-def spec_for(name: str) -> Param:
-    """The specification of a parameter name (every notebook parameter must have one)."""
+def spec_for(name: str, notebook: str | None = None) -> Param:
+    """The specification of a parameter name in a notebook (every parameter must have one)."""
+    if name in NOTEBOOK_SPECS.get(notebook, {}):
+        return NOTEBOOK_SPECS[notebook][name]
     if name not in SPECS:
         raise ParameterError(f"parameter {name!r} has no specification in analysis/params.py")
     return SPECS[name]
 
 
-def parse(name: str, text: str):
+def parse(name: str, text: str, notebook: str | None = None):
     """A command-line string as a value of the parameter's type (not yet range-checked)."""
-    spec = spec_for(name)
+    spec = spec_for(name, notebook)
     raw = text.strip()
     if spec.optional and raw.lower() in NONE_WORDS:
         return None
@@ -148,10 +163,10 @@ def _check_word(name: str, spec: Param, value) -> str:
     return word
 
 
-def check(name: str, value):
-    """``value`` checked against the parameter's specification; returns it normalised
-    (ids lowercased, ints as float where the spec is float)."""
-    spec = spec_for(name)
+def check(name: str, value, notebook: str | None = None):
+    """``value`` checked against the parameter's specification in ``notebook``; returns it
+    normalised (ids lowercased, ints as float where the spec is float)."""
+    spec = spec_for(name, notebook)
     if value is None:
         if spec.optional:
             return None
@@ -183,6 +198,7 @@ def check(name: str, value):
     return spec.kind(value)
 
 
-def validate(**values) -> dict:
-    """All ``values`` checked (see :func:`check`); the notebooks' validation cell calls this."""
-    return {name: check(name, value) for name, value in values.items()}
+def validate(notebook: str, **values) -> dict:
+    """All ``values`` of ``notebook`` checked (see :func:`check`); the notebooks' validation
+    cell calls this."""
+    return {name: check(name, value, notebook) for name, value in values.items()}

@@ -60,7 +60,7 @@ def check_parameters(name: str, overrides: dict) -> dict:
     for key, value in overrides.items():
         if key not in declared:
             raise unknown_parameter(name, key, declared)
-        checked[key] = check(key, value)
+        checked[key] = check(key, value, name)
     return checked
 
 

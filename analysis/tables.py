@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import compute, controls, cost, power
+from . import compute, controls, cost, inference, power, scaling, uncertainty
 from .catalog import load, lookup
 from .power import HOURS_PER_YEAR
 
@@ -92,7 +92,8 @@ def training_by_chip(run: dict, chip_ids, mfu: float, site: dict, precision="bf1
                      recompute=False, load_factor=power.LOAD_FACTOR,
                      overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP, years=cost.YEARS,
                      usd_per_gpu_hour: float | None = None) -> pd.DataFrame:
-    """The run's figures on each chip in ``chip_ids``, same chip count and same MFU.
+    """The run's figures on each chip in ``chip_ids``, same chip count; ``mfu`` is one value for
+    every chip or a Series by chip id (see :func:`scaled_mfu`).
 
     Columns: ``peak_tflops``, ``training_flop``, ``hardware_flop``, ``gpu_hours``, ``days``,
     ``energy_mwh`` (facility, incl. PUE), ``rental_cost_usd`` (GPU-hours × the chip's base rental;
@@ -104,7 +105,8 @@ def training_by_chip(run: dict, chip_ids, mfu: float, site: dict, precision="bf1
     out["peak_tflops"] = chips["peak_tflops"]
     out["training_flop"] = compute.training_flop(run["active_params"], run["tokens"])
     out["hardware_flop"] = compute.hardware_flop(run["active_params"], run["tokens"], recompute)
-    out["gpu_hours"] = compute.gpu_hours(out["training_flop"], chips["peak_tflops"], mfu)
+    out["mfu"] = pd.Series(mfu, index=chips.index) if np.isscalar(mfu) else mfu.reindex(chips.index)
+    out["gpu_hours"] = compute.gpu_hours(out["training_flop"], chips["peak_tflops"], out["mfu"])
     out["days"] = compute.wall_clock_days(out["gpu_hours"], run["chip_count"])
     per_chip_w = power.it_power_w(1, chips["tdp_w"], load_factor, overhead_w_per_chip)
     energy_kwh = power.energy_kwh(power.facility_power_w(per_chip_w, site["pue"]), out["gpu_hours"])
@@ -120,6 +122,54 @@ def training_by_chip(run: dict, chip_ids, mfu: float, site: dict, precision="bf1
                                  + cost.electricity_cost_usd(energy_kwh, site["usd_per_kwh"]))
     out["emissions_tco2"] = power.emissions_tco2(energy_kwh, site["grid_kgco2_per_kwh"])
     return out
+
+
+def scaled_mfu(mfu: float, anchor_chip: str, chip_ids, parallel_config: str, overlap: float,
+               compute_efficiency: float = 0.5) -> tuple[pd.Series, pd.DataFrame]:
+    """Per-chip MFU when ``mfu`` holds on ``anchor_chip``: each chip's MFU is scaled by its
+    interconnect-aware scaling efficiency relative to the anchor's,
+    ``MFU_chip = MFU × efficiency_chip / efficiency_anchor``, for a published parallel
+    configuration. Returns (MFU by chip, the :func:`scaling.training_step` table)."""
+    ids = list(dict.fromkeys([anchor_chip, *chip_ids]))
+    steps = scaling.training_step(parallel_config, ids, compute_efficiency, overlap)
+    efficiency = steps["scaling_efficiency"]
+    return (mfu * efficiency / efficiency[anchor_chip]).clip(upper=1.0), steps
+
+
+def backtest() -> pd.DataFrame:
+    """Every run of ``training_runs.csv``: each disclosed figure beside what the model computes
+    from the run's other disclosed inputs, and the implied MFU where none is disclosed.
+
+    Checks (where both sides are disclosed): training FLOP = 6 · N_active · D; days = GPU-hours
+    (pre-training hours where given) / chips / 24, for runs not marked as estimates; cost =
+    GPU-hours × the run's $/GPU-hour; energy = GPU-hours × the run's W per GPU × its PUE (1 if
+    none); emissions = that energy × the run's grid intensity.
+    Columns: ``run``, ``figure``, ``disclosed``, ``modelled``, ``error`` (modelled / disclosed − 1).
+    """
+    runs = load("training_runs")
+    chips = load("chips")
+    rows = []
+    for run_id, r in runs.iterrows():
+        flop = compute.training_flop(r["active_params"], r["tokens"]) if r["tokens"] == r["tokens"] else np.nan
+        hours = r["pretraining_gpu_hours"] if r["pretraining_gpu_hours"] == r["pretraining_gpu_hours"] else r["gpu_hours"]
+        energy_mwh = r["gpu_hours"] * r["reported_w_per_gpu"] * np.nan_to_num(r["reported_pue"], nan=1.0) / 1e6
+        checks = {
+            "training FLOP": (r["reported_training_flop"], flop),
+            "days": (np.nan if r["is_estimate"] else r["days"], hours / r["chip_count"] / 24
+                     if pd.notna(r["chip_count"]) else np.nan),
+            "cost [USD]": (r["reported_cost_usd"], r["gpu_hours"] * r["usd_per_gpu_hour"]),
+            "energy [MWh]": (r["energy_mwh"], energy_mwh),
+            "emissions [t CO2]": (r["emissions_tco2"], energy_mwh * r["reported_kgco2_per_kwh"]),
+        }
+        for figure, (disclosed, modelled) in checks.items():
+            if pd.notna(disclosed) and pd.notna(modelled):
+                rows.append({"run": run_id, "figure": figure, "disclosed": float(disclosed),
+                             "modelled": float(modelled), "error": float(modelled) / float(disclosed) - 1})
+        if pd.isna(r["reported_mfu"]) and pd.notna(flop):
+            peak = chips.loc[r["chip_id"], "bf16_dense_tflops"]
+            rows.append({"run": run_id, "figure": "implied BF16 MFU", "disclosed": np.nan,
+                         "modelled": float(compute.implied_mfu(flop, hours, peak)), "error": np.nan})
+    return pd.DataFrame(rows)
 
 
 def cluster_costs(chips: pd.DataFrame, chip_count, effective_tflops_per_chip, site: dict,
@@ -153,29 +203,65 @@ def cluster_costs(chips: pd.DataFrame, chip_count, effective_tflops_per_chip, si
     return out
 
 
-def parity_table(reference_chip: str, reference_count: int, candidates, workload: str,
-                 mfu: float, site: dict, precision="bf16", **cluster_kwargs) -> pd.DataFrame:
-    """Chips of each candidate matching ``reference_count`` reference chips, and their cost.
+#: Bytes per parameter held in training with mixed-precision Adam beyond the BF16 weights:
+#: BF16 gradients (2) + FP32 master weights, momentum and variance (12) (ZeRO, arXiv 1910.02054).
+TRAINING_EXTRA_BYTES_PER_PARAM = 14.0
 
-    ``training`` and ``prefill`` are compute-bound: parity by sustained FLOP/s (peak × MFU, the
-    same MFU for every chip). ``decode`` is first-order memory-bandwidth-bound: parity by HBM
-    bandwidth. The reference is the first row. See :func:`cluster_costs` for the cost columns.
+
+def parity_table(reference_chip: str, reference_count: int, candidates, workload: str,
+                 mfu: float, site: dict, precision="bf16", parallel_config="deepseek-v3-pretraining",
+                 overlap=0.0, model="deepseek-v3", batch_size=32, context_tokens=4096,
+                 hbm_efficiency=0.6, **cluster_kwargs) -> pd.DataFrame:
+    """Chips of each candidate matching ``reference_count`` reference chips, which constraint
+    binds, and what they cost. The reference is the first row.
+
+    ``training``: sustained FLOP/s, peak × MFU × interconnect-aware scaling efficiency of
+    ``parallel_config`` at ``overlap`` (relative to the reference chip); the capacity floor holds
+    the configuration's model with Adam state (16 bytes/parameter). ``prefill``: compute-bound
+    tokens/s of ``model``. ``decode``: roofline tokens/s of ``model`` at ``batch_size`` and
+    ``context_tokens``. Inference floors hold the weights (and the batch's KV cache for decode).
+    Parity = the larger of the throughput match and the capacity floor. See
+    :func:`cluster_costs` for the cost columns.
     """
-    ids = [reference_chip] + [c for c in candidates if c != reference_chip]
+    ids = list(dict.fromkeys([reference_chip, *candidates]))
     chips = chip_frame(ids, precision)
-    capability = chips["hbm_bandwidth_tb_s"] if workload == "decode" else chips["peak_tflops"]
-    fractional = compute.parity_chip_count(reference_count, capability.iloc[0], capability)
-    counts = compute.chips_to_buy(fractional)
+    bytes_per_param = inference.BYTES_PER_PARAM[precision]
+    if workload == "training":
+        chip_mfu, _ = scaled_mfu(mfu, reference_chip, ids, parallel_config, overlap, mfu)
+        served = load("models").loc[load("parallel_configs").loc[parallel_config, "model_id"]]
+        rate = chips["bf16_dense_tflops"] * chip_mfu
+        floor = inference.capacity_floor_chips(chips["hbm_gb"], served, 2.0,
+                                               extra_bytes_per_param=TRAINING_EXTRA_BYTES_PER_PARAM)
+    else:
+        served = lookup(load("models"), model, "model")
+        chip_mfu = pd.Series(mfu, index=chips.index)
+        if workload == "prefill":
+            rate = inference.prefill_tokens_per_s(chips["peak_tflops"], served["active_params"], mfu)
+            floor = inference.capacity_floor_chips(chips["hbm_gb"], served, bytes_per_param)
+        else:
+            rate, _ = inference.decode_tokens_per_s(chips["peak_tflops"], chips["hbm_bandwidth_tb_s"],
+                                                    served, batch_size, context_tokens,
+                                                    bytes_per_param, mfu, hbm_efficiency)
+            floor = inference.capacity_floor_chips(chips["hbm_gb"], served, bytes_per_param,
+                                                   batch_size, context_tokens)
+    rate = pd.Series(np.asarray(rate, dtype=float), index=chips.index)
+    matched = compute.chips_to_buy(compute.parity_chip_count(reference_count, rate.iloc[0], rate))
+    floor = np.asarray(floor)
+    counts = np.maximum(matched, floor)
+    counts[0] = reference_count
     out = pd.DataFrame({"peak_tflops": chips["peak_tflops"],
-                        "hbm_bandwidth_tb_s": chips["hbm_bandwidth_tb_s"],
-                        "chips_per_reference_chip": fractional / reference_count})
-    effective = compute.effective_tflops(chips["peak_tflops"], mfu)
+                        "hbm_bandwidth_tb_s": chips["hbm_bandwidth_tb_s"], "hbm_gb": chips["hbm_gb"],
+                        "mfu": chip_mfu, "rate_per_chip": rate, "throughput_match": matched,
+                        "capacity_floor": floor,
+                        "binding": np.where(floor > matched, "memory capacity", "throughput")})
+    out["chips_per_reference_chip"] = counts / reference_count
+    effective = compute.effective_tflops(chips["peak_tflops"], chip_mfu)
     return out.join(cluster_costs(chips, counts, effective, site, **cluster_kwargs))
 
 
 def energy_table(reference_chip: str, reference_count: int, candidates, regions, reference_site,
                  mfu: float, precision="bf16", usd_per_kwh=None, pue=None,
-                 **cluster_kwargs) -> tuple[pd.DataFrame, pd.Series]:
+                 parallel_config="deepseek-v3-pretraining", overlap=1.0, **cluster_kwargs) -> tuple[pd.DataFrame, pd.Series]:
     """TCO of compute-matched clusters for each chip × region, and each candidate's break-even
     electricity price against the reference in ``reference_site``.
 
@@ -186,11 +272,11 @@ def energy_table(reference_chip: str, reference_count: int, candidates, regions,
     rows = []
     for region, site in sites.items():
         table = parity_table(reference_chip, reference_count, candidates, "training", mfu, site,
-                             precision, **cluster_kwargs)
+                             precision, parallel_config, overlap, **cluster_kwargs)
         rows.append(table.assign(region=region).rename_axis("chip").reset_index())
     long = pd.concat(rows, ignore_index=True)
     reference = parity_table(reference_chip, reference_count, candidates, "training", mfu,
-                             reference_site, precision, **cluster_kwargs)
+                             reference_site, precision, parallel_config, overlap, **cluster_kwargs)
     break_even = pd.Series(cost.break_even_usd_per_kwh(
         reference["usd_per_pflop_hour"].iloc[0], reference["capex_usd_per_pflop_hour"],
         reference["kwh_per_pflop_hour"]), index=reference.index, name="break_even_usd_per_kwh")
@@ -223,25 +309,25 @@ def control_status(tpp_threshold=None, density_threshold=None, io_threshold_gb_s
 
 def inference_table(model: str, chip_ids, batch_size: int, input_tokens: int, output_tokens: int,
                     site: dict, precision="fp8", mfu=0.4, hbm_efficiency=0.6, years=cost.YEARS,
-                    load_factor=power.LOAD_FACTOR,
-                    overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP) -> pd.DataFrame:
-    """First-order serving cost per chip for a model of ``training_runs.csv``.
+                    load_factor=power.LOAD_FACTOR, overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP,
+                    context_tokens: int | None = None) -> pd.DataFrame:
+    """Serving cost per chip for an architecture of ``models.csv`` (:mod:`analysis.inference`).
 
-    Prefill is compute-bound: ``peak × MFU / (2 · N_active)`` tokens/s per chip. Decode is
-    bandwidth-bound: each step reads the active weights once for the whole batch, so
-    ``batch × HBM bandwidth × efficiency / (N_active × bytes per parameter)`` tokens/s per chip,
-    capped by the compute bound. Cost per chip-hour is the rental price where sourced, else
-    ownership (capex charged over ``years`` + electricity). KV-cache traffic and capacity are left
-    to the depth issue's roofline; the report says so.
+    Decode runs at ``batch_size`` sequences per replica with a KV cache of ``context_tokens``
+    tokens each (default: input + half the output, the average context while generating).
+    Cost per chip-hour is the rental price where sourced, else ownership (capex charged over
+    ``years`` + electricity). Columns include the tokens/s per chip, the binding resource, the
+    chips a replica needs (capacity floor), $ per million input and output tokens and per request.
     """
-    run = run_inputs(model, {})
+    served = lookup(load("models"), model, "model")
     chips = chip_frame(chip_ids, precision)
-    bytes_per_param = 1.0 if precision == "fp8" else 2.0
-    flop_per_token = 2.0 * run["active_params"]
-    prefill = chips["peak_tflops"] * 1e12 * mfu / flop_per_token
-    decode_memory = (batch_size * chips["hbm_bandwidth_tb_s"] * 1e12 * hbm_efficiency
-                     / (run["active_params"] * bytes_per_param))
-    decode = np.minimum(decode_memory, prefill)
+    context = input_tokens + output_tokens / 2 if context_tokens is None else context_tokens
+    bytes_per_param = inference.BYTES_PER_PARAM[precision]
+    prefill = pd.Series(inference.prefill_tokens_per_s(chips["peak_tflops"], served["active_params"], mfu),
+                        index=chips.index)
+    decode, bound = inference.decode_tokens_per_s(chips["peak_tflops"], chips["hbm_bandwidth_tb_s"], served,
+                                                  batch_size, context, bytes_per_param, mfu, hbm_efficiency)
+    decode = pd.Series(decode, index=chips.index)
     per_chip_w = power.it_power_w(1, chips["tdp_w"], load_factor, overhead_w_per_chip)
     electricity = power.facility_power_w(per_chip_w, site["pue"]) / 1_000 * site["usd_per_kwh"]
     owned = cost.annual_capex_usd(cost.capex_usd(1, chips["price_usd"]), years) / HOURS_PER_YEAR
@@ -249,7 +335,9 @@ def inference_table(model: str, chip_ids, batch_size: int, input_tokens: int, ou
     out = pd.DataFrame(index=chips.index)
     out["input_tokens_per_s_per_chip"] = prefill
     out["output_tokens_per_s_per_chip"] = decode
-    out["decode_bound"] = np.where(decode_memory < prefill, "memory bandwidth", "compute")
+    out["decode_bound"] = bound
+    out["chips_per_replica"] = inference.capacity_floor_chips(chips["hbm_gb"], served, bytes_per_param,
+                                                              batch_size, context)
     out["usd_per_chip_hour"] = usd_per_hour
     out["chip_hour_basis"] = np.where(chips["usd_per_gpu_hour"].notna(), "rental",
                                       np.where(usd_per_hour.notna(), "ownership", "no price"))
@@ -258,3 +346,85 @@ def inference_table(model: str, chip_ids, batch_size: int, input_tokens: int, ou
     seconds = input_tokens / prefill + output_tokens / decode  # chip-seconds per request
     out["usd_per_request"] = usd_per_hour * seconds / 3_600
     return out
+
+
+def decode_curve(model: str, chip_ids, batch_sizes, context_tokens: int, precision="fp8", mfu=0.4,
+                 hbm_efficiency=0.6) -> pd.DataFrame:
+    """Decode tokens/s per chip for each chip × batch size (long table: chip, batch_size,
+    output_tokens_per_s_per_chip, decode_bound)."""
+    served = lookup(load("models"), model, "model")
+    chips = chip_frame(chip_ids, precision)
+    rows = []
+    for batch in batch_sizes:
+        rate, bound = inference.decode_tokens_per_s(chips["peak_tflops"], chips["hbm_bandwidth_tb_s"], served,
+                                                    batch, context_tokens,
+                                                    inference.BYTES_PER_PARAM[precision], mfu, hbm_efficiency)
+        rows.append(pd.DataFrame({"chip": chips.index, "batch_size": batch,
+                                  "output_tokens_per_s_per_chip": rate, "decode_bound": bound}))
+    return pd.concat(rows, ignore_index=True)
+
+
+#: Relative spread of MFU in the Monte Carlo (triangular, ±25 % around the parameter): an
+#: assumption; published runs span roughly 0.2–0.6 (Epoch AI's 33 runs, median 0.375).
+MFU_SPREAD = 0.25
+
+
+def cost_ranges(chip_ids, region: str, mfu: float, usd_per_kwh=None, pue=None) -> dict:
+    """(low, base, high) of every uncertain input of an ownership cost: each chip's price and TDP
+    (catalog ranges), the region's electricity price and PUE (unless fixed by a parameter), MFU."""
+    chips = load("chips")
+    row = lookup(load("regions"), region, "region")
+    ranges = {}
+    for c in chip_ids:
+        ranges[f"{c} price"] = uncertainty.ranges_from(*chips.loc[c, ["price_usd_low", "price_usd", "price_usd_high"]])
+        ranges[f"{c} TDP"] = uncertainty.ranges_from(*chips.loc[c, ["tdp_w_low", "tdp_w", "tdp_w_high"]])
+    ranges["electricity price"] = ((usd_per_kwh,) * 3 if usd_per_kwh is not None else uncertainty.ranges_from(
+        *row[["usd_per_kwh_low", "usd_per_kwh", "usd_per_kwh_high"]]))
+    ranges["PUE"] = (pue,) * 3 if pue is not None else uncertainty.ranges_from(*row[["pue_low", "pue", "pue_high"]])
+    ranges["MFU"] = (mfu * (1 - MFU_SPREAD), mfu, min(1.0, mfu * (1 + MFU_SPREAD)))
+    return ranges
+
+
+def cost_model(chip: str, chip_count, peak_tflops, mfu_ratio, years, load_factor=power.LOAD_FACTOR,
+               overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP, cost_of_capital=0.0, output="tco_usd"):
+    """A vectorized model of one chip's cluster cost for :mod:`analysis.uncertainty`: draws ->
+    ``tco_usd`` or ``usd_per_pflop_hour`` (the same arithmetic as :func:`cluster_costs`).
+    ``mfu_ratio`` scales the drawn MFU for this chip (interconnect-aware scaling)."""
+    def model(v):
+        capex = cost.capex_usd(chip_count, v[f"{chip} price"])
+        it_w = power.it_power_w(chip_count, v[f"{chip} TDP"], load_factor, overhead_w_per_chip)
+        opex = cost.annual_opex_usd(power.facility_power_w(it_w, v["PUE"]), v["electricity price"])
+        tco = cost.tco_usd(capex, opex, years, cost_of_capital)
+        if output == "tco_usd":
+            return tco
+        pflops = chip_count * peak_tflops * v["MFU"] * mfu_ratio / 1_000
+        return tco / (pflops * HOURS_PER_YEAR * years)
+    return model
+
+
+def parity_uncertainty(parity: pd.DataFrame, mfu: float, region: str, years: float, draws: int,
+                       seed: int, usd_per_kwh=None, pue=None, **cost_kwargs) -> pd.DataFrame:
+    """P10/P50/P90 of each chip's TCO and cost per PFLOP-hour at parity (the chip counts of
+    ``parity`` fixed), from one seeded set of draws of :func:`cost_ranges`."""
+    ranges = cost_ranges(parity.index, region, mfu, usd_per_kwh, pue)
+    values = uncertainty.draw(ranges, draws, seed)
+    rows = {}
+    for chip, row in parity.iterrows():
+        entry = {}
+        for output in ("tco_usd", "usd_per_pflop_hour"):
+            model = cost_model(chip, row["chip_count"], row["peak_tflops"], row["mfu"] / mfu, years,
+                               output=output, **cost_kwargs)
+            for name, value in uncertainty.percentiles(model(values)).items():
+                entry[f"{output}_{name}"] = value
+        rows[chip] = entry
+    return pd.DataFrame(rows).T
+
+
+def parity_sensitivity(parity: pd.DataFrame, chip: str, mfu: float, region: str, years: float,
+                       seed: int, usd_per_kwh=None, pue=None, **cost_kwargs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tornado and Sobol indices of one chip's cost per PFLOP-hour at parity."""
+    row = parity.loc[chip]
+    ranges = {k: v for k, v in cost_ranges([chip], region, mfu, usd_per_kwh, pue).items()}
+    model = cost_model(chip, row["chip_count"], row["peak_tflops"], row["mfu"] / mfu, years,
+                       output="usd_per_pflop_hour", **cost_kwargs)
+    return uncertainty.tornado(model, ranges), uncertainty.sobol(model, ranges, n=1024, seed=seed)

@@ -3,7 +3,8 @@
 and Sobol indices name the inputs that drive the result.
 
 A range (low, base, high) becomes a triangular distribution with its mode at the base value; a
-range without a base (low, NaN, high) becomes uniform; a range with low == high is a constant.
+range without a base (low, NaN, high) becomes uniform; a range with low == high is a constant
+(not a distribution: :func:`draw` repeats it, :func:`sobol` leaves it out).
 Models are functions of a dict of equally long numpy arrays (one per input) that return an array,
 so one call evaluates every draw at once.
 """
@@ -20,8 +21,6 @@ def distribution(low: float, base: float, high: float):
     """The scipy.stats distribution of one input range (see the module docstring)."""
     if not low <= high:
         raise ValueError(f"range needs low <= high, got {low} > {high}")
-    if high == low:
-        return stats.uniform(loc=low, scale=0.0)
     if base != base:  # NaN: no base value
         return stats.uniform(loc=low, scale=high - low)
     if not low <= base <= high:
@@ -39,7 +38,11 @@ def ranges_from(low, base, high) -> tuple[float, float, float]:
 def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> dict[str, np.ndarray]:
     """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling)."""
     rng = np.random.default_rng(seed)
-    return {name: distribution(*r).ppf(rng.random(n)) for name, r in ranges.items()}
+    out = {}
+    for name, r in ranges.items():
+        u = rng.random(n)  # drawn for constants too, so adding a range never shifts the others
+        out[name] = np.full(n, float(r[0])) if r[0] == r[2] else distribution(*r).ppf(u)
+    return out
 
 
 def monte_carlo(model, ranges: dict, n: int = 10_000, seed: int = 0) -> np.ndarray:
@@ -82,5 +85,6 @@ def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
 
     result = stats.sobol_indices(func=func, n=n, dists=[distribution(*varying[k]) for k in names],
                                  rng=np.random.default_rng(seed))
-    return pd.DataFrame({"first_order": result.first_order[0], "total_order": result.total_order[0]},
+    first, total = np.atleast_2d(result.first_order)[0], np.atleast_2d(result.total_order)[0]
+    return pd.DataFrame({"first_order": first, "total_order": total},
                         index=names).sort_values("total_order", ascending=False)

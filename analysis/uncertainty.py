@@ -28,6 +28,11 @@ def distribution(low: float, base: float, high: float):
     return stats.triang(c=(base - low) / (high - low), loc=low, scale=high - low)
 
 
+def is_constant(r) -> bool:
+    """True for a range that does not vary (low == high) or is unknown (NaN ends)."""
+    return not (r[0] < r[2])
+
+
 def ranges_from(low, base, high) -> tuple[float, float, float]:
     """A (low, base, high) triple where missing ends default to the base (a constant)."""
     low = base if low != low else low
@@ -41,7 +46,7 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
     out = {}
     for name, r in ranges.items():
         u = rng.random(n)  # drawn for constants too, so adding a range never shifts the others
-        out[name] = np.full(n, float(r[0])) if r[0] == r[2] else distribution(*r).ppf(u)
+        out[name] = np.full(n, float(r[1])) if is_constant(r) else distribution(*r).ppf(u)
     return out
 
 
@@ -74,7 +79,7 @@ def tornado(model, ranges: dict) -> pd.DataFrame:
 def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
     """First-order and total Sobol indices of each varying input (scipy.stats.sobol_indices,
     Saltelli 2010 estimator); ``n`` must be a power of two."""
-    varying = {k: r for k, r in ranges.items() if r[0] != r[2]}
+    varying = {k: r for k, r in ranges.items() if not is_constant(r)}
     names = list(varying)
     fixed = {k: r[1] for k, r in ranges.items() if k not in varying}
 

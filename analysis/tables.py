@@ -428,3 +428,28 @@ def parity_sensitivity(parity: pd.DataFrame, chip: str, mfu: float, region: str,
     model = cost_model(chip, row["chip_count"], row["peak_tflops"], row["mfu"] / mfu, years,
                        output="usd_per_pflop_hour", **cost_kwargs)
     return uncertainty.tornado(model, ranges), uncertainty.sobol(model, ranges, n=1024, seed=seed)
+
+
+def run_uncertainty(run: dict, mfu: float, region: str, precision: str, years: float, draws: int,
+                    seed: int, usd_per_kwh=None, pue=None, load_factor=power.LOAD_FACTOR,
+                    overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP) -> pd.DataFrame:
+    """P10/P50/P90 of a run's GPU-hours, days, energy, rental and ownership cost on its own chip:
+    MFU ±25 %, the chip's price, TDP and rental ranges (a given ``usd_per_gpu_hour`` is fixed),
+    and the region's electricity price and PUE ranges; one seeded set of draws."""
+    chip = chip_frame([run["chip"]], precision).iloc[0]
+    ranges = cost_ranges([run["chip"]], region, mfu, usd_per_kwh, pue)
+    fixed = run.get("usd_per_gpu_hour")
+    ranges["rental"] = ((fixed,) * 3 if fixed is not None else uncertainty.ranges_from(
+        *chip[["usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high"]]))
+    v = uncertainty.draw(ranges, draws, seed)
+    hours = compute.gpu_hours(compute.training_flop(run["active_params"], run["tokens"]),
+                              chip["peak_tflops"], v["MFU"])
+    days = compute.wall_clock_days(hours, run["chip_count"])
+    kwh = power.energy_kwh(power.facility_power_w(power.it_power_w(1, v[f"{chip.name} TDP"], load_factor,
+                                                                   overhead_w_per_chip), v["PUE"]), hours)
+    capex = cost.capex_usd(run["chip_count"], v[f"{chip.name} price"])
+    figures = {"gpu_hours": hours, "days": days, "energy_mwh": kwh / 1_000,
+               "rental_cost_usd": cost.rental_cost_usd(hours, v["rental"]),
+               "ownership_cost_usd": cost.annual_capex_usd(capex, years) * days / 365.0
+               + cost.electricity_cost_usd(kwh, v["electricity price"])}
+    return pd.DataFrame({name: uncertainty.percentiles(x) for name, x in figures.items()}).T

@@ -34,8 +34,9 @@ reports: setup
 test: setup
 	$(PY) -m pytest -q
 
-## bench: time report regeneration against the naive papermill + nbconvert pipeline
+## bench: the scenario sweep and Monte Carlo, then report regeneration against the naive pipeline
 bench: setup
+	$(PY) benchmarks/sweep.py
 	$(PY) benchmarks/regenerate.py
 
 ## lab: JupyterLab (in its own venv, so renders stay fast) with this project's kernel

@@ -178,6 +178,7 @@ def cluster_costs(chips: pd.DataFrame, chip_count, effective_tflops_per_chip, si
     """Power, energy and cost of owning ``chip_count`` of each chip for ``years``.
 
     Columns: ``chip_count``, ``it_power_mw``, ``facility_power_mw``, ``annual_energy_gwh``,
+    ``annual_emissions_tco2`` (at the site's grid intensity),
     ``capex_usd``, ``annual_capex_usd``, ``annual_electricity_usd``, ``annual_opex_usd``,
     ``tco_usd``, ``usd_per_pflop_hour``, ``electricity_share_of_tco``, ``capex_usd_per_pflop_hour``
     and ``kwh_per_pflop_hour`` (for the break-even price).
@@ -190,6 +191,7 @@ def cluster_costs(chips: pd.DataFrame, chip_count, effective_tflops_per_chip, si
     out["facility_power_mw"] = facility_w / 1e6
     annual_kwh = power.energy_kwh(facility_w, HOURS_PER_YEAR)
     out["annual_energy_gwh"] = annual_kwh / 1e6
+    out["annual_emissions_tco2"] = power.emissions_tco2(annual_kwh, site["grid_kgco2_per_kwh"])
     out["capex_usd"] = cost.capex_usd(chip_count, chips["price_usd"])
     out["annual_capex_usd"] = cost.annual_capex_usd(out["capex_usd"], years, cost_of_capital)
     out["annual_electricity_usd"] = cost.electricity_cost_usd(annual_kwh, site["usd_per_kwh"])

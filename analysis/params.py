@@ -13,7 +13,7 @@ from .catalog import load
 
 #: Named id sets a parameter may have to belong to: dataset name, index column meaning.
 ID_SETS = {"chip": "chips", "region": "regions", "run": "training_runs", "model": "models",
-           "config": "parallel_configs"}
+           "config": "parallel_configs", "rule": "export_rules"}
 
 
 class ParameterError(ValueError):
@@ -34,15 +34,18 @@ class Param:
     words: tuple[str, ...] = ()
     extra_words: tuple[str, ...] = ()  # literals allowed besides the ids (e.g. "custom")
     optional: bool = False
+    item: type = str  # the type of a list's items (str ids/words, or int/float within low/high)
 
     def allowed(self) -> str:
         """A short description of the allowed values, for error messages."""
         if self.ids or self.words:
             choices = sorted(allowed_words(self))
             text = ("one of " if self.kind is not list else "a list of ") + ", ".join(choices)
-        elif self.kind in (int, float):
+        elif self.kind in (int, float) or self.item in (int, float):
             left = "(" if self.low_open else "["
-            text = (f"a {'whole ' if self.kind is int else ''}number in "
+            number = self.kind if self.kind is not list else self.item
+            text = (("a list of " if self.kind is list else "a ")
+                    + f"{'whole ' if number is int else ''}number{'s' if self.kind is list else ''} in "
                     f"{left}{self.low:g}, {self.high:g}]")
         elif self.kind is bool:
             text = "true or false"
@@ -55,7 +58,8 @@ def allowed_words(spec: Param) -> set[str]:
     """The literal values a parameter accepts (ids of its id set plus its words)."""
     words = set(spec.words) | set(spec.extra_words)
     if spec.ids:
-        words |= set(load(ID_SETS[spec.ids]).index)
+        table = load(ID_SETS[spec.ids])
+        words |= set(table["rule_id"] if spec.ids == "rule" else table.index)
     return words
 
 
@@ -93,6 +97,14 @@ SPECS: dict[str, Param] = {
     "input_tokens": Param(int, 1, 10_000_000),
     "output_tokens": Param(int, 1, 10_000_000),
     "hbm_efficiency": Param(float, 0.0, 1.0, low_open=True),
+    # procurement
+    "budget_usd": Param(float, 0.0, 1e13, low_open=True),
+    "shares": Param(list, 0.0, 1.0, item=float, optional=True),
+    "counts": Param(list, 0.0, 1e8, item=int, optional=True),
+    "price_basis": Param(str, words=("low", "base", "high")),
+    "export_rule": Param(str, ids="rule", optional=True),
+    "grey_market_premium": Param(float, 0.0, 10.0, optional=True),
+    "training_days": Param(float, 0.0, 3650.0, low_open=True),
     "context_tokens": Param(int, 0, 10_000_000),
     # depth: interconnect-aware scaling and uncertainty
     "parallel_config": Param(str, ids="config"),
@@ -143,7 +155,8 @@ def parse(name: str, text: str, notebook: str | None = None):
         if spec.kind is float:
             return float(raw)
         if spec.kind is list:
-            return [item.strip() for item in raw.split(",") if item.strip()]
+            items = [item.strip() for item in raw.split(",") if item.strip()]
+            return items if spec.item is str else [float(item) for item in items]
     except (ValueError, OverflowError):
         raise ParameterError(f"parameter {name}: {text!r} is not {spec.allowed()}") from None
     return raw
@@ -175,6 +188,8 @@ def check(name: str, value, notebook: str | None = None):
         if not isinstance(value, (list, tuple)) or not value:
             raise ParameterError(f"parameter {name}: {value!r} is not a non-empty list; "
                                  f"expected {spec.allowed()}")
+        if spec.item is not str:
+            return [_check_number(name, spec, item, spec.item) for item in value]
         items = [_check_word(name, spec, item) for item in value]
         if len(set(items)) != len(items):
             raise ParameterError(f"parameter {name}: {value!r} names an item twice")
@@ -185,8 +200,13 @@ def check(name: str, value, notebook: str | None = None):
         if not isinstance(value, bool):
             raise ParameterError(f"parameter {name}: {value!r} is not true or false")
         return value
+    return _check_number(name, spec, value, spec.kind)
+
+
+def _check_number(name: str, spec: Param, value, kind: type):
+    """A number of ``kind`` inside the specification's bounds, or a ParameterError."""
     is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not is_number or (spec.kind is int and not float(value).is_integer()):
+    if not is_number or (kind is int and not float(value).is_integer()):
         raise ParameterError(f"parameter {name}: {value!r} is not {spec.allowed()}")
     if not math.isfinite(value):
         raise ParameterError(f"parameter {name}: {value!r} is not a finite number; "
@@ -195,10 +215,24 @@ def check(name: str, value, notebook: str | None = None):
     if too_low or value > spec.high:
         raise ParameterError(f"parameter {name}: {value!r} is out of range; expected "
                              f"{spec.allowed()}")
-    return spec.kind(value)
+    return kind(value)
+
+
+def cross_check(notebook: str, values: dict) -> None:
+    """Checks that involve several parameters (e.g. one budget share per chip)."""
+    chips = values.get("chips") or []
+    for name in ("shares", "counts"):
+        if notebook == "procurement" and values.get(name) is not None and len(values[name]) != len(chips):
+            raise ParameterError(f"parameter {name}: {values[name]!r} has {len(values[name])} items; "
+                                 f"expected one per chip of chips ({len(chips)})")
+    if notebook == "procurement" and values.get("shares") is not None and abs(sum(values["shares"]) - 1) > 1e-6:
+        raise ParameterError(f"parameter shares: {values['shares']!r} sums to {sum(values['shares']):g}; "
+                             "expected budget shares that sum to 1")
 
 
 def validate(notebook: str, **values) -> dict:
-    """All ``values`` of ``notebook`` checked (see :func:`check`); the notebooks' validation
-    cell calls this."""
-    return {name: check(name, value, notebook) for name, value in values.items()}
+    """All ``values`` of ``notebook`` checked (see :func:`check` and :func:`cross_check`); the
+    notebooks' validation cell calls this."""
+    checked = {name: check(name, value, notebook) for name, value in values.items()}
+    cross_check(notebook, checked)
+    return checked

@@ -39,7 +39,9 @@ def _text(value, resolved=None) -> str:
         return ", ".join(map(str, value))
     if value is None:
         return "None (default)" if resolved is None else f"None → {_text(resolved)}"
-    return f"{value:,.6g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1e5 else f"{value:,.6g}"
+    return str(value)
 
 
 def num(value, spec: str = "{:,.2f}", missing: str = "n/a") -> str:

@@ -5,6 +5,7 @@ replaces the last good report.
 """
 from __future__ import annotations
 
+import ast
 import difflib
 import json
 import math
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .catalog import PROJECT_DIR
-from .params import ParameterError, check
+from .params import ParameterError, check, cross_check
 from .pdf import Browser, PdfError
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
@@ -61,6 +62,8 @@ def check_parameters(name: str, overrides: dict) -> dict:
         if key not in declared:
             raise unknown_parameter(name, key, declared)
         checked[key] = check(key, value, name)
+    defaults = {key: ast.literal_eval(info["default"]) for key, info in declared.items()}
+    cross_check(name, defaults | checked)
     return checked
 
 

@@ -28,6 +28,10 @@ CASES = [
                                                  "regions": ["us-dc-ppa"], "region": "us-dc-ppa", "years": 6.0}),
     Scenario("controls-default", "export_controls"),
     Scenario("controls-what-if", "export_controls", {"tpp_threshold": 2000.0, "io_threshold_gb_s": 600.0}),
+    Scenario("procurement-default", "procurement"),
+    Scenario("procurement-fleet", "procurement", {"chips": ["h100-sxm", "h20"], "counts": [100000, 8000],
+                                                  "region": "us-avg-industrial", "export_rule": "2023-10",
+                                                  "grey_market_premium": 0.5}),
     Scenario("inference-default", "inference_cost"),
     Scenario("inference-bf16", "inference_cost", {"model": "llama-3.1-405b", "chips": ["h100-sxm", "h20"], "batch_size": 8,
                                                   "precision": "bf16"}),
@@ -41,8 +45,9 @@ CONTRACT = {
     "energy_advantage": {"break_even_usd_per_kwh", "electricity_share_of_tco", "tco_usd"},
     "export_controls": {"chips"},
     "inference_cost": {"chips"},
+    "procurement": {"options"},
 }
-TITLES = {"training_run": "Training run", "chip_parity": "Chip parity", "energy_advantage": "Energy advantage",
+TITLES = {"procurement": "Procurement", "training_run": "Training run", "chip_parity": "Chip parity", "energy_advantage": "Energy advantage",
           "export_controls": "Export controls", "inference_cost": "Inference cost"}
 
 
@@ -98,6 +103,13 @@ def test_pdf_has_title_and_a_key_figure(rendered, case):
         assert data["candidates"]["h20"]["chip_count"] == 12221 and "12,221" in text
     elif case.notebook == "export_controls":
         assert data["chips"]["h20"]["tpp"] == 2368 and "2,368" in text
+    elif case.notebook == "procurement":
+        # $1B / $10,000 per A800 = 100,000 chips (whole 8-chip servers); 100,000 × 312 / 989.4 = 31,534.3 H100-eq
+        a800 = data["options"]["a800-sxm-80gb"]
+        assert a800["chips"] == 100_000 and abs(a800["h100_equivalents_bf16"] - 31_534.3) < 0.1 and "31,534" in text
+        contract = {"chips", "h100_equivalents_bf16", "h100_equivalents_tpp", "it_power_mw", "facility_power_mw",
+                    "annual_energy_gwh", "annual_electricity_usd", "training_flop_per_year", "compute_optimal_params"}
+        assert contract <= set(a800) and "h100_equivalents_bf16_p10" in a800
     elif case.notebook == "energy_advantage":
         assert "PFLOP-hour" in text
     else:
@@ -215,3 +227,31 @@ def test_same_parameters_and_seed_give_identical_json(rendered, tmp_path):
     for case in again:
         first = (rendered / case.name / f"{case.notebook}.json").read_bytes()
         assert (tmp_path / case.name / f"{case.notebook}.json").read_bytes() == first
+
+
+def test_reference_cluster_power_and_chinchilla(rendered):
+    data = figures(rendered, next(c for c in CASES if c.name == "procurement-fleet"))
+    ref = data["options"]["reference: 100,000 h100-sxm"]
+    # 100,000 × (700 W × 0.75 + 431 W) = 95.6 MW IT; × PUE 1.57 (US average) = 150.09 MW at the meter
+    # (SemiAnalysis's 100k-H100 cluster: 150 MW of critical IT)
+    assert abs(ref["it_power_mw"] - 95.6) < 1e-6 and abs(ref["facility_power_mw"] - 150.092) < 1e-3
+    # one year at MFU 0.4: 100,000 × 989.4e12 × 0.4 × 8,760 × 3,600 = 1.2481e27 FLOP;
+    # 90 days: 3.0775e26 FLOP -> N = sqrt(3.0775e26 / 120) = 1.6014e12 parameters
+    assert abs(ref["training_flop_per_year"] / 1.2481e27 - 1) < 1e-4
+    assert abs(ref["compute_optimal_params"] / 1.6014e12 - 1) < 1e-4
+    # the H100 is controlled under 2023-10 and bought on the grey market at +50 %: the counts stay fixed
+    assert data["options"]["h100-sxm"]["chips"] == 100_000
+
+
+def test_chinchilla_optimal_parameters():
+    from analysis.tables import compute_optimal_params
+    # C = 1.2e25 FLOP: N = sqrt(1.2e25 / 120) = sqrt(1e23) = 3.1623e11
+    assert abs(compute_optimal_params(1.2e25) / 3.1623e11 - 1) < 1e-4
+
+
+def test_shares_must_match_the_chips_before_any_kernel(monkeypatch, capsys, tmp_path):
+    monkeypatch.setattr(render.WarmKernel, "ready", lambda self: (_ for _ in ()).throw(AssertionError("kernel")))
+    code = main(["render", "procurement", "-p", "chips", "h20,ascend-910c", "-p", "shares", "0.5,0.6",
+                 "--out", str(tmp_path)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "shares" in err[0] and "sums to 1.1" in err[0]

@@ -98,7 +98,7 @@ def run_render(args) -> int:
         if failed:
             print(f"error: {len(failed)} of {len(outcomes)} scenarios failed: {', '.join(failed)}",
                   file=sys.stderr)
-            return 1
+            return min(len(failed), 100)  # the exit status is the number of failed scenarios
         print(f"all {len(outcomes)} scenarios rendered; index: {index}", file=sys.stderr)
         return 0
     if not args.notebook:
@@ -114,6 +114,20 @@ def run_render(args) -> int:
     for path in written.values():
         print(path)
     return 0
+
+
+def split_parameters(argv: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Take every ``-p NAME VALUE`` out of ``argv`` before argparse sees it, so that a value may
+    start with '-' (``-p budget_usd -1e9`` is then refused by the parameter check, not by argparse)."""
+    rest, pairs, i = [], [], 0
+    while i < len(argv):
+        if argv[i] == "-p" and i + 2 < len(argv):
+            pairs.append([argv[i + 1], argv[i + 2]])
+            i += 3
+        else:
+            rest.append(argv[i])
+            i += 1
+    return rest, pairs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_argument("--out", help="output folder (default: reports/)")
     sub.add_argument("--scenarios", help="YAML file of named scenarios to render as a batch")
     sub.add_argument("--jobs", type=int, default=2, help="parallel workers for a batch (default 2)")
+    argv, pairs = split_parameters(sys.argv[1:] if argv is None else list(argv))
     args = parser.parse_args(argv)
+    args.p = (getattr(args, "p", None) or []) + pairs
+    if args.p and args.command != "render":
+        print(f"error: -p applies to render only, not to {args.command}", file=sys.stderr)
+        return 2
     try:
         if args.command == "list":
             list_notebooks()

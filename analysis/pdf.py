@@ -84,12 +84,14 @@ class Browser:
             self._buffer += chunk
 
     def _call(self, method: str, params: dict | None = None, session: str | None = None,
-              until_event: str | None = None) -> dict:
+              until_event: str | None = None, on_event=None) -> dict:
         """Send a command and return its result, after ``until_event`` (an event of the same
-        session) has also arrived when one is given; other events are skipped."""
+        session) has also arrived when one is given; other messages go to ``on_event``."""
         wanted = self._send(method, params, session)
         result, seen = None, until_event is None
         for message in self._messages():
+            if on_event and "method" in message:
+                on_event(message)
             if message.get("id") == wanted:
                 if "error" in message:
                     raise PdfError(f"chromium {method} failed: {message['error'].get('message')}")
@@ -113,6 +115,28 @@ class Browser:
         finally:
             self._call("Target.closeTarget", {"targetId": target})
         Path(pdf_path).write_bytes(base64.b64decode(data))
+
+    def external_requests(self, html_path: Path) -> list[str]:
+        """Addresses a page asks for while loading that are not inline or local (``data:``,
+        ``file:``, ``about:``, ``blob:``): the test that a report opens offline."""
+        found = []
+
+        def record(message):
+            if message.get("method") == "Network.requestWillBeSent":
+                url = message["params"]["request"]["url"]
+                if not url.startswith(("data:", "file:", "about:", "blob:")):
+                    found.append(url)
+
+        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        try:
+            session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            self._call("Network.enable", session=session)
+            self._call("Page.enable", session=session)
+            self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
+                       until_event="Page.loadEventFired", on_event=record)
+        finally:
+            self._call("Target.closeTarget", {"targetId": target})
+        return found
 
     def close(self) -> None:
         """Stop Chromium and remove its temporary profile."""

@@ -135,7 +135,18 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
     except PapermillExecutionError as err:
         raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
                           f"{err.evalue.splitlines()[0] if err.evalue else ''}") from None
-    return nbformat.read(str(output), as_version=4)
+    except (KeyboardInterrupt, OSError):
+        raise
+    except Exception as err:  # the kernel died, timed out or could not start
+        kernel.close()
+        raise RenderError(f"{name}: the notebook's kernel failed ({type(err).__name__}: "
+                          f"{str(err).splitlines()[0] if str(err) else 'no message'})") from None
+    notebook = nbformat.read(str(output), as_version=4)
+    # provenance without this machine's paths: the notebook and output names, the parameters
+    notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb",
+                                       output_path=f"{name}.ipynb")
+    nbformat.write(notebook, str(output))
+    return notebook
 
 
 def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPORTS_DIR,
@@ -158,50 +169,70 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPOR
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=out_dir))
+        remove_stale_work(out_dir, name)
+        work = Path(tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}.", dir=out_dir))
     except OSError as err:
         raise RenderError(f"cannot write to {out_dir}: {err.strerror}") from None
     own_kernel = kernel is None
     kernel = WarmKernel() if own_kernel else kernel
     try:
-        files = {"ipynb": work / f"{name}.ipynb"}
-        try:
-            notebook = _execute(name, parameters, files["ipynb"], kernel)
-        except RenderError:
-            if files["ipynb"].exists():
-                os.replace(files["ipynb"], out_dir / f"{name}.failed.ipynb")
-            raise
-        figures = {"report": name, **key_figures(notebook)}
-        files["json"] = work / f"{name}.json"
-        files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
-        if "html" in formats or "pdf" in formats:
-            files["html"] = work / f"{name}.html"
-            files["html"].write_text(to_html(notebook), encoding="utf-8")
-        if "pdf" in formats:
-            files["pdf"] = work / f"{name}.pdf"
-            own_browser = browser is None
-            browser = Browser() if own_browser else browser
-            try:
-                browser.print_pdf(files["html"], files["pdf"])
-            except (PdfError, OSError) as err:
-                raise RenderError(f"{name}: PDF printing failed: {err}") from None
-            finally:
-                if own_browser:
-                    browser.close()
-        if "html" not in formats and "html" in files:
-            del files["html"]
-        written = {suffix: out_dir / path.name for suffix, path in files.items()}
-        try:
-            for suffix, path in files.items():
-                os.replace(path, written[suffix])
-            (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
-        except OSError as err:
-            raise RenderError(f"cannot write the report into {out_dir}: {err.strerror}") from None
-        return written
+        return _produce(name, parameters, out_dir, work, formats, kernel, browser)
+    except OSError as err:
+        raise RenderError(f"cannot write the report into {out_dir}: {err.strerror or err}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
         if own_kernel:
             kernel.close()
+
+
+def remove_stale_work(out_dir: Path, name: str) -> None:
+    """Remove the temporary folders of renders of ``name`` whose process no longer exists (a
+    render killed with SIGKILL cannot clean up after itself); the folder name holds the pid."""
+    for folder in out_dir.glob(f".{name}.*.*"):
+        pid = folder.name.split(".")[2]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[str, Path]:
+    """Execute, convert and print into ``work``, then move every file into ``out_dir``."""
+    files = {"ipynb": work / f"{name}.ipynb"}
+    try:
+        notebook = _execute(name, parameters, files["ipynb"], kernel)
+    except RenderError:
+        if files["ipynb"].exists():
+            os.replace(files["ipynb"], out_dir / f"{name}.failed.ipynb")
+        raise
+    figures = {"report": name, **key_figures(notebook)}
+    files["json"] = work / f"{name}.json"
+    files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    if "html" in formats or "pdf" in formats:
+        files["html"] = work / f"{name}.html"
+        files["html"].write_text(to_html(notebook), encoding="utf-8")
+    if "pdf" in formats:
+        files["pdf"] = work / f"{name}.pdf"
+        own_browser = browser is None
+        browser = Browser() if own_browser else browser
+        try:
+            browser.print_pdf(files["html"], files["pdf"])
+        except (PdfError, OSError) as err:
+            raise RenderError(f"{name}: PDF printing failed: {err}") from None
+        finally:
+            if own_browser:
+                browser.close()
+    if "html" not in formats and "html" in files:
+        del files["html"]
+    written = {suffix: out_dir / path.name for suffix, path in files.items()}
+    for suffix, path in files.items():
+        os.replace(path, written[suffix])
+    (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
+    return written
 
 
 class WarmKernel:

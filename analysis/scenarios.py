@@ -88,10 +88,12 @@ def load_scenarios(path: Path | str) -> list[Scenario]:
 
 
 def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, jobs: int = 2,
-                 formats: tuple[str, ...] = FORMATS, log=sys.stderr) -> list[Outcome]:
+                 formats: tuple[str, ...] = FORMATS, log=None) -> list[Outcome]:
     """Render every scenario into ``out_root/<name>/`` with ``jobs`` parallel workers, printing
-    one progress line per scenario to ``log``. Returns the outcomes in scenario order."""
+    one progress line per scenario to ``log`` (standard error by default). Returns the outcomes
+    in scenario order."""
     out_root = Path(out_root)
+    log = log or sys.stderr
     workers: queue.Queue = queue.Queue()
     browsers = [Browser() for _ in range(max(1, jobs))] if "pdf" in formats else []
     kernels = [WarmKernel() for _ in range(max(1, jobs))]

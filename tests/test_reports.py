@@ -10,32 +10,7 @@ import pytest
 from analysis import render
 from analysis.__main__ import main
 from analysis.scenarios import Scenario, render_batch
-
-# Two parameter sets per notebook: the defaults, and a non-default one.
-CASES = [
-    Scenario("training-default", "training_run"),
-    Scenario("training-overlap", "training_run", {"model": "llama-3.1-405b", "chip": "h800-sxm", "overlap": 0.0,
-                                                  "parallel_config": "llama-3.1-405b-pretraining"}),
-    Scenario("training-custom", "training_run", {"model": "custom", "active_params": 70e9, "tokens": 2e12,
-                                                 "chip": "a100-sxm-80gb", "chip_count": 1024, "mfu": 0.4,
-                                                 "recompute": True, "region": "us-avg-industrial"}),
-    Scenario("parity-default", "chip_parity"),
-    Scenario("parity-decode", "chip_parity", {"reference_chip": "h100-sxm", "reference_count": 512,
-                                              "candidates": ["h20", "h200"], "workload": "decode", "batch_size": 8,
-                                              "model": "llama-2-70b", "seed": 3, "draws": 2000}),
-    Scenario("energy-default", "energy_advantage"),
-    Scenario("energy-a100", "energy_advantage", {"reference_chip": "a100-sxm-80gb", "candidates": ["mi300x", "h20"],
-                                                 "regions": ["us-dc-ppa"], "region": "us-dc-ppa", "years": 6.0}),
-    Scenario("controls-default", "export_controls"),
-    Scenario("controls-what-if", "export_controls", {"tpp_threshold": 2000.0, "io_threshold_gb_s": 600.0}),
-    Scenario("procurement-default", "procurement"),
-    Scenario("procurement-fleet", "procurement", {"chips": ["h100-sxm", "h20"], "counts": [100000, 8000],
-                                                  "region": "us-avg-industrial", "export_rule": "2023-10",
-                                                  "grey_market_premium": 0.5}),
-    Scenario("inference-default", "inference_cost"),
-    Scenario("inference-bf16", "inference_cost", {"model": "llama-3.1-405b", "chips": ["h100-sxm", "h20"], "batch_size": 8,
-                                                  "precision": "bf16"}),
-]
+from conftest import CASES, figures
 
 # The report contract (DESIGN.md): key figures each notebook's JSON must carry.
 CONTRACT = {
@@ -49,19 +24,6 @@ CONTRACT = {
 }
 TITLES = {"procurement": "Procurement", "training_run": "Training run", "chip_parity": "Chip parity", "energy_advantage": "Energy advantage",
           "export_controls": "Export controls", "inference_cost": "Inference cost"}
-
-
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    outcomes = render_batch(CASES, out, jobs=2, log=sys.stdout)
-    failed = [f"{o.scenario.name}: {o.message}" for o in outcomes if not o.ok]
-    assert not failed, failed
-    return out
-
-
-def figures(rendered, case):
-    return json.loads((rendered / case.name / f"{case.notebook}.json").read_text())
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

@@ -2,10 +2,13 @@
 
 Pure, vectorized functions from sourced data (``data/*.csv``) to the figures the reports show.
 Modules: ``catalog`` (load, validate, look up), ``compute`` (FLOPs, throughput, time, parity),
-``power`` (IT/facility power, energy, emissions), ``cost`` (capex, opex, TCO, rental, break-even),
-``controls`` (export-control TPP, density, classification).
+``scaling`` (interconnect-aware step time), ``inference`` (prefill/decode roofline, capacity
+floor), ``power`` (IT/facility power, energy, emissions), ``cost`` (capex, opex, TCO, rental,
+break-even), ``controls`` (export-control TPP, density, classification), ``uncertainty`` (Monte
+Carlo, tornado, Sobol), ``tables`` (what each report shows), ``params`` (report parameters),
+``plots`` (theme and presentation helpers), ``render``/``pdf``/``scenarios`` (report production).
 """
-from .catalog import DATA_DIR, DataError, UnknownIdError, check_ids, load, lookup
+from .catalog import DATA_DIR, DataError, UnknownIdError, load, lookup
 from .compute import (chips_to_buy, effective_tflops, gpu_hours, hardware_flop, hfu_from_mfu,
                       implied_mfu, parity_chip_count, peak_tflops, training_flop, wall_clock_days)
 from .controls import classify, control_table, performance_density, tpp

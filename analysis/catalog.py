@@ -440,8 +440,3 @@ def lookup(table: pd.DataFrame, item_id: str, what: str = "id") -> pd.Series:
     if key not in table.index:
         raise UnknownIdError(f"unknown {what} {item_id!r}; closest: {_closest(key, table.index)}")
     return table.loc[key]
-
-
-def check_ids(table: pd.DataFrame, ids, what: str = "id") -> list[str]:
-    """Normalised (lowercase) ids, each checked against ``table``'s index."""
-    return [lookup(table, i, what).name for i in ids]

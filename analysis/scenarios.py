@@ -133,13 +133,22 @@ def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, 
     return [outcomes[s.name] for s in scenarios if s.name in outcomes]
 
 
+def _shown(value) -> str:
+    """A parameter value as the index page shows it (lists comma-separated, big numbers grouped)."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(_shown(v) for v in value)
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e5:
+        return f"{value:,.0f}"
+    return str(value)
+
+
 def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR) -> Path:
     """``out_root/index.html``: one row per scenario with links to its reports and parameters."""
     out_root = Path(out_root)
     rows = []
     for o in outcomes:
         s = o.scenario
-        params = ", ".join(f"{k}={v}" for k, v in s.parameters.items()) or "defaults"
+        params = ", ".join(f"{k}={_shown(v)}" for k, v in s.parameters.items()) or "defaults"
         if o.ok:
             links = " · ".join(f'<a href="{s.name}/{s.notebook}.{ext}">{ext.upper()}</a>'
                                for ext in ("html", "pdf", "json")

@@ -4,7 +4,8 @@ Pure, vectorized functions from sourced data (``data/*.csv``) to the figures the
 Modules: ``catalog`` (load, validate, look up), ``compute`` (FLOPs, throughput, time, parity),
 ``scaling`` (interconnect-aware step time), ``inference`` (prefill/decode roofline, capacity
 floor), ``power`` (IT/facility power, energy, emissions), ``cost`` (capex, opex, TCO, rental,
-break-even), ``controls`` (export-control TPP, density, classification), ``uncertainty`` (Monte
+break-even), ``controls`` (export-control TPP, density, classification), ``procurement`` (budgets and
+fleets), ``uncertainty`` (Monte
 Carlo, tornado, Sobol), ``tables`` (what each report shows), ``params`` (report parameters),
 ``plots`` (theme and presentation helpers), ``render``/``pdf``/``scenarios`` (report production).
 """

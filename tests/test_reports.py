@@ -206,7 +206,7 @@ def test_reference_cluster_power_and_chinchilla(rendered):
 
 
 def test_chinchilla_optimal_parameters():
-    from analysis.tables import compute_optimal_params
+    from analysis.procurement import compute_optimal_params
     # C = 1.2e25 FLOP: N = sqrt(1.2e25 / 120) = sqrt(1e23) = 3.1623e11
     assert abs(compute_optimal_params(1.2e25) / 3.1623e11 - 1) < 1e-4
 

@@ -39,6 +39,8 @@ def _text(value, resolved=None) -> str:
         return ", ".join(map(str, value))
     if value is None:
         return "None (default)" if resolved is None else f"None → {_text(resolved)}"
+    if isinstance(value, float) and value != value:
+        return "n/a (not sourced)"
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1e5 else f"{value:,.6g}"
     return str(value)

@@ -88,13 +88,24 @@ def fleet_figures(counts: pd.Series, chips: pd.DataFrame, reference: pd.Series, 
     }
 
 
+def capex_split(chip_usd: pd.Series) -> dict:
+    """Chip spend [USD] and what servers and networking add on top (Epoch AI's 1.64 server factor
+    and 19 % network share): ``chip_usd``, ``server_usd``, ``network_usd``, ``capex_usd``."""
+    chips_total = float(np.nansum(chip_usd))
+    capex = float(cost.capex_usd(1, chips_total))
+    servers = chips_total * (cost.SERVER_COST_FACTOR - 1.0)
+    return {"chip_usd": chips_total, "server_usd": servers, "network_usd": capex - chips_total - servers,
+            "capex_usd": capex}
+
+
 def procurement_table(budget_usd: float, chip_ids, shares=None, counts=None, price_basis="base",
                       export_rule=None, grey_market_premium=None, reference_chip="h100-sxm",
                       reference_count=100_000, mfu=0.4, site: dict | None = None, training_days=90.0,
                       **power_kwargs) -> pd.DataFrame:
     """One row per option: the whole budget spent on each chip, the mix (``shares`` of the budget,
     or fixed ``counts``) when more than one chip is given, and the reference fleet of
-    ``reference_count`` × ``reference_chip``. Columns: :func:`fleet_figures` plus ``capex_usd``."""
+    ``reference_count`` × ``reference_chip``. Columns: :func:`fleet_figures` plus
+    :func:`capex_split`."""
     chips = load("chips").loc[list(chip_ids)]
     reference = load("chips").loc[reference_chip]
     prices = unit_prices(chip_ids, price_basis, export_rule, grey_market_premium)
@@ -103,7 +114,7 @@ def procurement_table(budget_usd: float, chip_ids, shares=None, counts=None, pri
     def add(option, fleet):
         fleet = fleet.reindex(chips.index, fill_value=0.0)
         rows[option] = fleet_figures(fleet, chips, reference, mfu, site, training_days, **power_kwargs)
-        rows[option]["capex_usd"] = float(np.nansum(cost.capex_usd(fleet, prices["price_usd"])))
+        rows[option] |= capex_split(fleet * prices["price_usd"])
 
     if counts is not None:
         fixed = pd.Series(counts, index=chips.index, dtype=float)
@@ -121,7 +132,7 @@ def procurement_table(budget_usd: float, chip_ids, shares=None, counts=None, pri
     ref_chips = load("chips").loc[[reference_chip]]
     rows[f"reference: {reference_count:,} {reference_chip}"] = fleet_figures(
         pd.Series([float(reference_count)], index=ref_chips.index), ref_chips, reference, mfu, site,
-        training_days, **power_kwargs) | {"capex_usd": float(cost.capex_usd(reference_count, reference["price_usd"]))}
+        training_days, **power_kwargs) | capex_split(pd.Series([reference_count * reference["price_usd"]]))
     return pd.DataFrame(rows).T
 
 

@@ -77,6 +77,16 @@ def chip_colors(chip_ids) -> dict[str, str]:
     return {c: VENDOR_PALETTE.get(vendors.get(c, ""), "#888888") for c in chip_ids}
 
 
+def chip_bars(ax, values: pd.Series, missing: str = "n/a") -> None:
+    """Horizontal bars of ``values`` by chip id in vendor colours; an unknown value is drawn as
+    the word ``missing`` at zero instead of a bar."""
+    colors = chip_colors(values.index)
+    ax.barh(values.index, values.fillna(0), color=[colors[c] for c in values.index])
+    for y, value in enumerate(values):
+        if value != value:
+            ax.text(0, y, f" {missing}", va="center", fontsize=8, color="#555")
+
+
 def finish(ax, title: str, xlabel: str, ylabel: str) -> None:
     """Title and axis labels (with units), then show and close the figure."""
     ax.set_title(title)

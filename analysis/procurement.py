@@ -10,7 +10,7 @@ import pandas as pd
 from . import controls, cost, power, uncertainty
 from .catalog import load
 from .power import HOURS_PER_YEAR
-from .tables import cost_ranges
+from .tables import cost_ranges, drawn_it_w, it_w_per_chip
 
 #: Chips sold as single PCIe cards; every other catalog accelerator is bought as 8-chip boards or
 #: servers (HGX/DGX, OAM platforms, Atlas 800), so purchases are rounded down to multiples of 8.
@@ -51,17 +51,6 @@ def chips_for_budget(chip_ids, budget_usd, price_usd):
     raw = np.floor(np.asarray(budget_usd, dtype=float) / np.asarray(price_usd, dtype=float))
     per_server = np.array([1 if c in PCIE_CARDS else SERVER_CHIPS for c in chip_ids], dtype=float)
     return np.nan_to_num(np.floor(raw / per_server) * per_server)
-
-
-def it_w_per_chip(chips: pd.DataFrame, load_factor=power.LOAD_FACTOR,
-                  overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP) -> pd.Series:
-    """Average IT power per chip [W]: TDP × load factor + overhead; for a chip without a published
-    TDP, the all-in power per chip of a system built from it (``systems.csv``, e.g. CloudMatrix
-    384: 559 kW / 384), which already includes servers and network."""
-    watts = pd.Series(power.it_power_w(1, chips["tdp_w"], load_factor, overhead_w_per_chip), index=chips.index)
-    systems = load("systems").dropna(subset=["system_power_kw"])
-    per_chip = (systems["system_power_kw"] * 1e3 / systems["chips"]).groupby(systems["chip_id"]).first()
-    return watts.fillna(per_chip.reindex(chips.index))
 
 
 def fleet_figures(counts: pd.Series, chips: pd.DataFrame, reference: pd.Series, mfu: float, site: dict,
@@ -160,8 +149,7 @@ def procurement_uncertainty(budget_usd: float, chip_ids, shares=None, counts=Non
             else:
                 price = v[f"{chip} price"] * premium[i] if available.loc[chip, "available"] else np.nan
                 n = chips_for_budget([chip], budget_usd * allocation[i], price)
-            tdp = v[f"{chip} TDP"]
-            watts = np.where(np.isnan(tdp), fixed_w[chip], tdp * load_factor + overhead_w_per_chip)
+            watts = drawn_it_w(v[f"{chip} TDP"], fixed_w[chip], load_factor, overhead_w_per_chip)
             total["chips"] = total["chips"] + n
             total["bf16"] = total["bf16"] + n * chips.loc[chip, "bf16_dense_tflops"]
             total["tpp"] = total["tpp"] + n * tpp[chip]

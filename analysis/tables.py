@@ -38,6 +38,24 @@ def chip_frame(chip_ids, precision: str = "bf16") -> pd.DataFrame:
     return frame
 
 
+def it_w_per_chip(chips: pd.DataFrame, load_factor=power.LOAD_FACTOR,
+                  overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP) -> pd.Series:
+    """Average IT power per chip [W]: TDP × load factor + overhead; for a chip without a published
+    TDP, the all-in power per chip of a system built from it (``systems.csv``, e.g. CloudMatrix
+    384: 559 kW / 384), which already includes servers and network."""
+    watts = pd.Series(power.it_power_w(1, chips["tdp_w"], load_factor, overhead_w_per_chip), index=chips.index)
+    systems = load("systems").dropna(subset=["system_power_kw"])
+    per_chip = (systems["system_power_kw"] * 1e3 / systems["chips"]).groupby(systems["chip_id"]).first()
+    return watts.fillna(per_chip.reindex(chips.index))
+
+
+def drawn_it_w(tdp_w, fixed_w, load_factor=power.LOAD_FACTOR, overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP):
+    """IT power per chip for drawn TDPs [W], or the :func:`it_w_per_chip` fallback where the
+    TDP is unknown (NaN)."""
+    tdp_w = np.asarray(tdp_w, dtype=float)
+    return np.where(np.isnan(tdp_w), fixed_w, power.it_power_w(1, tdp_w, load_factor, overhead_w_per_chip))
+
+
 def run_inputs(model: str, overrides: dict) -> dict:
     """The inputs of a training run: a row of ``training_runs.csv`` (``model``) with any non-None
     ``overrides`` (``total_params``, ``active_params``, ``tokens``, ``chip``, ``chip_count``,
@@ -108,7 +126,7 @@ def training_by_chip(run: dict, chip_ids, mfu: float, site: dict, precision="bf1
     out["mfu"] = pd.Series(mfu, index=chips.index) if np.isscalar(mfu) else mfu.reindex(chips.index)
     out["gpu_hours"] = compute.gpu_hours(out["training_flop"], chips["peak_tflops"], out["mfu"])
     out["days"] = compute.wall_clock_days(out["gpu_hours"], run["chip_count"])
-    per_chip_w = power.it_power_w(1, chips["tdp_w"], load_factor, overhead_w_per_chip)
+    per_chip_w = it_w_per_chip(chips, load_factor, overhead_w_per_chip).to_numpy()
     energy_kwh = power.energy_kwh(power.facility_power_w(per_chip_w, site["pue"]), out["gpu_hours"])
     out["energy_mwh"] = energy_kwh / 1_000
     rental = chips["usd_per_gpu_hour"].copy()
@@ -185,7 +203,7 @@ def cluster_costs(chips: pd.DataFrame, chip_count, effective_tflops_per_chip, si
     """
     out = pd.DataFrame(index=chips.index)
     out["chip_count"] = chip_count
-    it_w = power.it_power_w(chip_count, chips["tdp_w"], load_factor, overhead_w_per_chip)
+    it_w = np.asarray(chip_count) * it_w_per_chip(chips, load_factor, overhead_w_per_chip).to_numpy()
     facility_w = power.facility_power_w(it_w, site["pue"])
     out["it_power_mw"] = it_w / 1e6
     out["facility_power_mw"] = facility_w / 1e6
@@ -330,7 +348,7 @@ def inference_table(model: str, chip_ids, batch_size: int, input_tokens: int, ou
     decode, bound = inference.decode_tokens_per_s(chips["peak_tflops"], chips["hbm_bandwidth_tb_s"], served,
                                                   batch_size, context, bytes_per_param, mfu, hbm_efficiency)
     decode = pd.Series(decode, index=chips.index)
-    per_chip_w = power.it_power_w(1, chips["tdp_w"], load_factor, overhead_w_per_chip)
+    per_chip_w = it_w_per_chip(chips, load_factor, overhead_w_per_chip).to_numpy()
     electricity = power.facility_power_w(per_chip_w, site["pue"]) / 1_000 * site["usd_per_kwh"]
     owned = cost.annual_capex_usd(cost.capex_usd(1, chips["price_usd"]), years) / HOURS_PER_YEAR
     usd_per_hour = chips["usd_per_gpu_hour"].fillna(pd.Series(owned + electricity, index=chips.index))
@@ -392,9 +410,11 @@ def cost_model(chip: str, chip_count, peak_tflops, mfu_ratio, years, load_factor
     """A vectorized model of one chip's cluster cost for :mod:`analysis.uncertainty`: draws ->
     ``tco_usd`` or ``usd_per_pflop_hour`` (the same arithmetic as :func:`cluster_costs`).
     ``mfu_ratio`` scales the drawn MFU for this chip (interconnect-aware scaling)."""
+    fixed_w = it_w_per_chip(load("chips").loc[[chip]], load_factor, overhead_w_per_chip).iloc[0]
+
     def model(v):
         capex = cost.capex_usd(chip_count, v[f"{chip} price"])
-        it_w = power.it_power_w(chip_count, v[f"{chip} TDP"], load_factor, overhead_w_per_chip)
+        it_w = chip_count * drawn_it_w(v[f"{chip} TDP"], fixed_w, load_factor, overhead_w_per_chip)
         opex = cost.annual_opex_usd(power.facility_power_w(it_w, v["PUE"]), v["electricity price"])
         tco = cost.tco_usd(capex, opex, years, cost_of_capital)
         if output == "tco_usd":
@@ -447,8 +467,9 @@ def run_uncertainty(run: dict, mfu: float, region: str, precision: str, years: f
     hours = compute.gpu_hours(compute.training_flop(run["active_params"], run["tokens"]),
                               chip["peak_tflops"], v["MFU"])
     days = compute.wall_clock_days(hours, run["chip_count"])
-    kwh = power.energy_kwh(power.facility_power_w(power.it_power_w(1, v[f"{chip.name} TDP"], load_factor,
-                                                                   overhead_w_per_chip), v["PUE"]), hours)
+    fixed_w = it_w_per_chip(load("chips").loc[[chip.name]], load_factor, overhead_w_per_chip).iloc[0]
+    it_w = drawn_it_w(v[f"{chip.name} TDP"], fixed_w, load_factor, overhead_w_per_chip)
+    kwh = power.energy_kwh(power.facility_power_w(it_w, v["PUE"]), hours)
     capex = cost.capex_usd(run["chip_count"], v[f"{chip.name} price"])
     figures = {"gpu_hours": hours, "days": days, "energy_mwh": kwh / 1_000,
                "rental_cost_usd": cost.rental_cost_usd(hours, v["rental"]),

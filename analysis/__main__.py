@@ -144,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                          help="output format (default: table)")
     sub = commands.add_parser("render", help="render a report notebook or a scenario batch")
     sub.add_argument("notebook", nargs="?", help="notebook name (see `list`)")
+    # -p pairs are taken out by split_parameters before parsing; declared here for --help only
     sub.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
                      help="parameter override; lists are comma-separated; None for a default")
     sub.add_argument("--to", default="html,pdf", help="formats besides ipynb and json: html,pdf")

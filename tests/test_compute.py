@@ -1,6 +1,5 @@
 """Training compute, time and parity, pinned to DeepSeek-V3's disclosed figures."""
 import numpy as np
-import pandas as pd
 from numpy.testing import assert_allclose
 
 import analysis

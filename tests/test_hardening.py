@@ -18,7 +18,7 @@ from analysis.__main__ import main
 from analysis.params import ParameterError
 from analysis.pdf import Browser
 from analysis.render import check_parameters, declared_parameters, notebook_names
-from analysis.scenarios import Scenario, ScenarioError, load_scenarios, render_batch
+from analysis.scenarios import ScenarioError, load_scenarios, render_batch
 from conftest import CASES
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -1,9 +1,7 @@
 """Every report renders with its defaults and with other parameters; outputs follow the contract;
 bad parameters fail with one line before any kernel starts and leave the last report untouched."""
-import json
 import re
 import subprocess
-import sys
 
 import pytest
 

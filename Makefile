@@ -19,11 +19,11 @@ system:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
-	@# make `import analysis` work from any folder with this venv (notebooks, JupyterLab)
-	echo "$(CURDIR)" > "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/compute-parity.pth"
+	@# the package itself, editable: `import analysis` works from any folder with this venv
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 ## reports: render every scenario of reports/scenarios.yaml (HTML, PDF, JSON) and reports/index.html

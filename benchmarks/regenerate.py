@@ -22,9 +22,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-from analysis.pdf import CHROMIUM_FLAGS, chromium_binary  # noqa: E402
-from analysis.render import NOTEBOOK_DIR  # noqa: E402
-from analysis.scenarios import load_scenarios  # noqa: E402
+from analysis.pipeline.pdf import CHROMIUM_FLAGS, chromium_binary  # noqa: E402
+from analysis.pipeline.render import NOTEBOOK_DIR  # noqa: E402
+from analysis.pipeline.scenarios import load_scenarios  # noqa: E402
 
 BIN = Path(sys.executable).parent
 LAB_BIN = PROJECT / ".venv-lab" / "bin"

@@ -15,7 +15,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis import compute, cost, load, power, tables  # noqa: E402
+from analysis.assembly import tables  # noqa: E402
+from analysis.catalog import load  # noqa: E402
+from analysis.formulas import compute, cost, power  # noqa: E402
 
 YEARS = 4.0
 LOOP_SAMPLE = 20_000  # scenarios timed in the Python loop; its time is scaled to the full grid

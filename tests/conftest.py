@@ -8,14 +8,14 @@ import pytest
 import json
 import sys
 
-import analysis
+from analysis import catalog
 from analysis.catalog import DATA_DIR
-from analysis.scenarios import Scenario, render_batch
+from analysis.pipeline.scenarios import Scenario, render_batch
 
 
 @pytest.fixture(scope="session")
 def chips():
-    return analysis.load("chips")
+    return catalog.load("chips")
 
 
 @pytest.fixture()

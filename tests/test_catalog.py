@@ -3,7 +3,7 @@ import csv
 
 import pytest
 
-import analysis
+from analysis import catalog
 from analysis.catalog import DATA_DIR, DataError, UnknownIdError, source_keys
 from conftest import edit_cell, line_of
 
@@ -11,7 +11,7 @@ DATASETS = ("chips", "regions", "training_runs", "export_rules")
 
 
 def test_real_data_loads():
-    chips = analysis.load("chips")
+    chips = catalog.load("chips")
     assert len(chips) >= 15
     assert (chips["compute_basis"] == "dense").all()
 
@@ -30,7 +30,7 @@ def test_every_row_of_every_csv_has_a_defined_source(name):
 
 
 def test_required_chips_are_present():
-    chips = analysis.load("chips")
+    chips = catalog.load("chips")
     required = {"h100-sxm", "h100-pcie", "h800-sxm", "h20", "a100-sxm-80gb", "a800-sxm-80gb",
                 "h200", "b200", "gb200", "l20", "ascend-910b", "ascend-910c", "mlu370-x8",
                 "mi300x", "tpu-v5p"}
@@ -38,7 +38,7 @@ def test_required_chips_are_present():
 
 
 def test_disputed_ascend_910b_keeps_its_range():
-    chip = analysis.lookup(analysis.load("chips"), "ascend-910b")
+    chip = catalog.lookup(catalog.load("chips"), "ascend-910b")
     # sources disagree: 256 vs ~320 TFLOPS FP16; both ends are kept around the base value
     assert chip["bf16_dense_tflops_low"] == 256
     assert chip["bf16_dense_tflops_low"] <= chip["bf16_dense_tflops"] <= chip["bf16_dense_tflops_high"]
@@ -46,20 +46,20 @@ def test_disputed_ascend_910b_keeps_its_range():
 
 
 def test_lookup_is_case_insensitive():
-    chips = analysis.load("chips")
-    assert analysis.lookup(chips, " H800-SXM ").name == "h800-sxm"
+    chips = catalog.load("chips")
+    assert catalog.lookup(chips, " H800-SXM ").name == "h800-sxm"
 
 
 def test_unknown_chip_names_the_closest_ids():
     with pytest.raises(UnknownIdError) as err:
-        analysis.lookup(analysis.load("chips"), "h800", "chip")
+        catalog.lookup(catalog.load("chips"), "h800", "chip")
     message = str(err.value)
     assert "unknown chip 'h800'" in message and "h800-sxm" in message
 
 
 def test_unknown_dataset_names_the_known_ones():
     with pytest.raises(UnknownIdError, match="chips, regions, training_runs, export_rules, serving_references, models"):
-        analysis.load("gpus")
+        catalog.load("gpus")
 
 
 # (file, row id, column, bad value, words the message must contain)
@@ -93,7 +93,7 @@ def test_bad_cell_names_file_line_column_and_value(data_copy, file, row_id, colu
     line = line_of(path, row_id)
     edit_cell(path, row_id, column, value)
     with pytest.raises(DataError) as err:
-        analysis.load("chips", data_copy)
+        catalog.load("chips", data_copy)
     message = str(err.value)
     assert file in message and f"line {line}" in message and f"column '{column}'" in message
     if value:
@@ -108,7 +108,7 @@ def test_missing_column_is_named(data_copy):
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([r[:drop] + r[drop + 1:] for r in rows])
     with pytest.raises(DataError, match=r"regions.csv.*missing column\(s\) pue;"):
-        analysis.load("regions", data_copy)
+        catalog.load("regions", data_copy)
 
 
 def test_duplicate_chip_id_is_named(data_copy):
@@ -117,7 +117,7 @@ def test_duplicate_chip_id_is_named(data_copy):
     h20 = next(l for l in lines if l.startswith("h20,"))
     path.write_text("\n".join(lines + [h20]) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=rf"line {len(lines) + 1}.*'chip_id'.*'h20': duplicate id"):
-        analysis.load("chips", data_copy)
+        catalog.load("chips", data_copy)
 
 
 def test_export_rule_naming_an_unknown_chip_fails(data_copy):
@@ -130,7 +130,7 @@ def test_export_rule_naming_an_unknown_chip_fails(data_copy):
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
     with pytest.raises(DataError, match=rf"line {line}.*'chip_ids'.*'h2O'.*closest: h20"):
-        analysis.load("export_rules", data_copy)
+        catalog.load("export_rules", data_copy)
 
 
 def test_non_utf8_bytes_name_the_line(data_copy):
@@ -139,7 +139,7 @@ def test_non_utf8_bytes_name_the_line(data_copy):
     path.write_bytes(raw)
     line = raw[: raw.index(b"\xef")].count(b"\n") + 1
     with pytest.raises(DataError, match=rf"regions.csv, line {line}.*not UTF-8"):
-        analysis.load("regions", data_copy)
+        catalog.load("regions", data_copy)
 
 
 def test_extra_columns_and_trailing_blank_lines_still_load(data_copy):
@@ -148,7 +148,7 @@ def test_extra_columns_and_trailing_blank_lines_still_load(data_copy):
     with path.open("w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([rows[0] + ["my_comment"]] + [r + ["x"] for r in rows[1:]])
         f.write("\n\n")
-    regions = analysis.load("regions", data_copy)
+    regions = catalog.load("regions", data_copy)
     assert len(regions) == len(rows) - 1
     assert (regions["my_comment"] == "x").all()
 

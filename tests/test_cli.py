@@ -7,7 +7,7 @@ from contextlib import redirect_stdout
 
 import pandas as pd
 
-from analysis.__main__ import main
+from analysis.pipeline.cli import main
 
 
 def run(*argv):

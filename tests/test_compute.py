@@ -2,8 +2,8 @@
 import numpy as np
 from numpy.testing import assert_allclose
 
-import analysis
-from analysis import compute
+from analysis import catalog
+from analysis.formulas import compute
 
 
 def test_deepseek_v3_training_flop():
@@ -17,7 +17,7 @@ def test_deepseek_v3_wall_clock_days():
 
 
 def test_deepseek_v3_implied_mfu_bf16_and_fp8(chips):
-    h800 = analysis.lookup(chips, "H800-SXM")
+    h800 = catalog.lookup(chips, "H800-SXM")
     flop = compute.training_flop(37e9, 14.8e12)
     # 3.2856e24 / (2.664e6 h × 3600 s × 989.4e12 FLOP/s) = 3.2856e24 / 9.4888e24 = 0.3463
     assert_allclose(compute.implied_mfu(flop, 2.664e6, h800["bf16_dense_tflops"]), 0.3463, atol=5e-4)
@@ -40,7 +40,7 @@ def test_recompute_counts_eight_flop_per_param_token_for_hardware_only():
 
 
 def test_parity_h800_to_h20_at_equal_utilisation(chips):
-    h800, h20 = analysis.lookup(chips, "h800-sxm"), analysis.lookup(chips, "h20")
+    h800, h20 = catalog.lookup(chips, "h800-sxm"), catalog.lookup(chips, "h20")
     # 2,048 × 989.4 / 148 = 13,691.2 H20s (the "≈ 13,690")
     n = compute.parity_chip_count(2048, h800["bf16_dense_tflops"], h20["bf16_dense_tflops"])
     assert_allclose(n, 13691.2, atol=0.1)

@@ -4,13 +4,13 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-import analysis
-from analysis import controls
+from analysis import catalog
+from analysis.formulas import controls
 
 
 @pytest.fixture(scope="module")
 def table():
-    return controls.control_table(analysis.load("chips"), analysis.load("export_rules"))
+    return controls.control_table(catalog.load("chips"), catalog.load("export_rules"))
 
 
 def test_tpp_of_known_chips(table):

@@ -2,7 +2,7 @@
 import numpy as np
 from numpy.testing import assert_allclose
 
-from analysis import inference, scaling, uncertainty
+from analysis.formulas import inference, scaling, uncertainty
 
 LLAMA2_70B = {"total_params": 70e9, "active_params": 70e9, "moe_layers": 0, "routed_experts": 0,
               "experts_per_token": 0, "params_per_expert": np.nan, "kv_cache_bytes_per_token": 327_680}

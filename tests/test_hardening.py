@@ -13,12 +13,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import render
-from analysis.__main__ import main
-from analysis.params import ParameterError
-from analysis.pdf import Browser
-from analysis.render import check_parameters, declared_parameters, notebook_names
-from analysis.scenarios import ScenarioError, load_scenarios, render_batch
+from analysis.pipeline import render
+from analysis.pipeline.cli import main
+from analysis.assembly.params import ParameterError
+from analysis.pipeline.pdf import Browser
+from analysis.pipeline.render import check_parameters, declared_parameters, notebook_names
+from analysis.pipeline.scenarios import ScenarioError, load_scenarios, render_batch
 from conftest import CASES
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -151,7 +151,7 @@ def test_any_text_is_either_a_valid_value_or_one_clear_line(case, text):
     """Property: random text for any parameter parses to an allowed value or fails with a
     ParameterError naming the parameter; never another exception, never code execution."""
     notebook, name = case
-    from analysis.params import parse
+    from analysis.assembly.params import parse
 
     try:
         value = parse(name, text, notebook)
@@ -162,7 +162,7 @@ def test_any_text_is_either_a_valid_value_or_one_clear_line(case, text):
         return
     assert name in checked
     if isinstance(checked[name], str):  # accepted text is always one of the known ids or words
-        from analysis.params import allowed_words, spec_for
+        from analysis.assembly.params import allowed_words, spec_for
         assert checked[name] in allowed_words(spec_for(name, notebook))
 
 

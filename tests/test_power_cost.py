@@ -1,7 +1,7 @@
 """Power, energy, electricity and TCO for a small cluster, worked by hand."""
 from numpy.testing import assert_allclose
 
-from analysis import cost, power
+from analysis.formulas import cost, power
 
 
 def test_eight_h100_power_energy_and_electricity():

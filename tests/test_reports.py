@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 
-from analysis import render
-from analysis.__main__ import main
-from analysis.scenarios import Scenario, render_batch
+from analysis.pipeline import render
+from analysis.pipeline.cli import main
+from analysis.pipeline.scenarios import Scenario, render_batch
 from conftest import CASES, figures
 
 # The report contract (DESIGN.md): key figures each notebook's JSON must carry.
@@ -129,7 +129,7 @@ def test_a_failing_notebook_keeps_the_last_report_and_its_failed_notebook(render
 @pytest.mark.parametrize("notebook", render.notebook_names())
 def test_every_declared_parameter_is_documented_and_specified(notebook):
     import nbformat
-    from analysis.params import spec_for
+    from analysis.assembly.params import spec_for
 
     cell = next(c for c in nbformat.read(render.notebook_path(notebook), 4).cells
                 if "parameters" in c.metadata.get("tags", []))
@@ -204,7 +204,7 @@ def test_reference_cluster_power_and_chinchilla(rendered):
 
 
 def test_chinchilla_optimal_parameters():
-    from analysis.procurement import compute_optimal_params
+    from analysis.assembly.procurement import compute_optimal_params
     # C = 1.2e25 FLOP: N = sqrt(1.2e25 / 120) = sqrt(1e23) = 3.1623e11
     assert abs(compute_optimal_params(1.2e25) / 3.1623e11 - 1) < 1e-4
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import controls, cost, power, uncertainty
-from .catalog import load
-from .power import HOURS_PER_YEAR
+from ..formulas import controls, cost, power, uncertainty
+from ..catalog import load
+from ..formulas.power import HOURS_PER_YEAR
 from .tables import cost_ranges, drawn_it_w, it_w_per_chip
 
 #: Chips sold as single PCIe cards; every other catalog accelerator is bought as 8-chip boards or

@@ -9,7 +9,7 @@ import difflib
 import math
 from dataclasses import dataclass
 
-from .catalog import load
+from ..catalog import load
 
 #: Named id sets a parameter may have to belong to: dataset name, index column meaning.
 ID_SETS = {"chip": "chips", "region": "regions", "run": "training_runs", "model": "models",

@@ -8,22 +8,19 @@ from __future__ import annotations
 import ast
 import difflib
 import json
-import math
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
-from .catalog import PROJECT_DIR
-from .params import ParameterError, check, cross_check
+from ..catalog import PROJECT_DIR
+from ..assembly.present import KEY_FIGURES_MIME
+from ..assembly.params import ParameterError, check, cross_check
 from .pdf import Browser, PdfError
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 REPORTS_DIR = PROJECT_DIR / "reports"
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
 FORMATS = ("html", "pdf")
 
 
@@ -75,27 +72,6 @@ def unknown_parameter(name: str, key: str, declared) -> ParameterError:
                           f"declared: {', '.join(declared)}")
 
 
-def _plain(value):
-    """A JSON-ready copy: numpy scalars as Python numbers, NaN and inf as None, keys as text."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def emit_key_figures(parameters: dict, **figures) -> None:
-    """Called by a notebook's last cell: publish its parameters and key figures as an output
-    that :func:`render` writes to ``NAME.json`` (invisible in HTML and PDF)."""
-    from IPython.display import display
-
-    display({KEY_FIGURES_MIME: _plain({"parameters": parameters, **figures})}, raw=True)
-
-
 def key_figures(notebook) -> dict:
     """The key figures a report emitted (the output with :data:`KEY_FIGURES_MIME`)."""
     for cell in notebook.cells:
@@ -103,7 +79,7 @@ def key_figures(notebook) -> dict:
             data = output.get("data", {})
             if KEY_FIGURES_MIME in data:
                 return data[KEY_FIGURES_MIME]
-    raise RenderError("the notebook emitted no key figures (analysis.render.emit_key_figures)")
+    raise RenderError("the notebook emitted no key figures (analysis.assembly.present.emit_key_figures)")
 
 
 def to_html(notebook) -> str:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import compute, controls, cost, inference, power, scaling, uncertainty
-from .catalog import load, lookup
-from .power import HOURS_PER_YEAR
+from ..formulas import compute, controls, cost, inference, power, scaling, uncertainty
+from ..catalog import load, lookup
+from ..formulas.power import HOURS_PER_YEAR
 
 #: Epoch AI's median utilisation of 33 runs with a known figure (training-cost-trends), used
 #: when a run discloses neither its MFU nor enough to imply it.
@@ -142,6 +142,19 @@ def training_by_chip(run: dict, chip_ids, mfu: float, site: dict, precision="bf1
     return out
 
 
+def step_table(config_id: str, chip_ids, compute_efficiency: float = 0.5,
+               overlap: float = 0.0) -> pd.DataFrame:
+    """:func:`~analysis.formulas.scaling.training_step` of a published parallel configuration
+    (``data/parallel_configs.csv``) on each chip, one row per chip id."""
+    config = lookup(load("parallel_configs"), config_id, "parallel configuration")
+    model = lookup(load("models"), config["model_id"], "model")
+    chips = chip_frame(chip_ids)
+    steps = scaling.training_step(chips["bf16_dense_tflops"].to_numpy(), chips["interconnect_gb_s"].to_numpy(),
+                                  model=model, config=config, compute_efficiency=compute_efficiency,
+                                  overlap=overlap)
+    return pd.DataFrame(steps, index=chips.index)
+
+
 def scaled_mfu(mfu: float, anchor_chip: str, chip_ids, parallel_config: str, overlap: float,
                compute_efficiency: float = 0.5) -> tuple[pd.Series, pd.DataFrame]:
     """Per-chip MFU when ``mfu`` holds on ``anchor_chip``: each chip's MFU is scaled by its
@@ -149,7 +162,7 @@ def scaled_mfu(mfu: float, anchor_chip: str, chip_ids, parallel_config: str, ove
     ``MFU_chip = MFU × efficiency_chip / efficiency_anchor``, for a published parallel
     configuration. Returns (MFU by chip, the :func:`scaling.training_step` table)."""
     ids = list(dict.fromkeys([anchor_chip, *chip_ids]))
-    steps = scaling.training_step(parallel_config, ids, compute_efficiency, overlap)
+    steps = step_table(parallel_config, ids, compute_efficiency, overlap)
     efficiency = steps["scaling_efficiency"]
     return (mfu * efficiency / efficiency[anchor_chip]).clip(upper=1.0), steps
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import yaml
 
-from .params import ParameterError
+from ..assembly.params import ParameterError
 from .pdf import Browser
 from .render import FORMATS, REPORTS_DIR, RenderError, WarmKernel, notebook_path, render
 

@@ -13,14 +13,12 @@ communication time from the bytes each chip moves in the collectives of the para
 
 Pipeline-parallel point-to-point traffic is small next to these and is left out. Link speeds are
 per direction: a chip's catalog interconnect (bidirectional) / 2 × an achieved-efficiency factor.
-Everything is vectorized over chips (pandas Series / numpy arrays).
+Everything is vectorized over chips (numpy arrays).
 """
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from .catalog import load, lookup
 
 BF16_BYTES = 2.0
 
@@ -49,38 +47,41 @@ def step_time_s(compute_s, communication_s, overlap):
     return np.asarray(compute_s, dtype=float) + (1.0 - overlap) * np.asarray(communication_s, dtype=float)
 
 
-def training_step(config_id: str, chip_ids, compute_efficiency: float = 0.5,
-                  overlap: float = 0.0) -> pd.DataFrame:
-    """Per-chip step breakdown of a published parallel configuration run on each chip.
+def training_step(bf16_dense_tflops, interconnect_gb_s, *, model, config,
+                  compute_efficiency=0.5, overlap=0.0) -> dict:
+    """Per-chip step breakdown [s] of a published parallel configuration run on chips with the
+    given dense BF16 peak [TFLOP/s] and bidirectional interconnect [GB/s] (arrays, one per chip).
 
-    ``compute_efficiency`` is the share of dense BF16 peak the matrix math reaches while not
-    waiting for communication (an assumption; MFU = it × scaling efficiency). Returns, per chip:
-    ``compute_s``, ``tp_s``, ``ep_s``, ``dp_s``, ``communication_s``, ``step_s`` and
-    ``scaling_efficiency`` = compute / step.
+    ``model`` is a mapping with ``active_params``, ``total_params``, ``layers``, ``hidden_size``,
+    ``moe_layers``, ``experts_per_token`` (a row of data/models.csv); ``config`` one with
+    ``tokens_per_step``, ``chips``, ``tensor_parallel``, ``pipeline_parallel``,
+    ``expert_parallel``, ``data_parallel``, ``ep_nodes_per_token``, ``dispatch_bytes``,
+    ``combine_bytes``, ``network_gb_s_per_chip`` and ``nvlink_efficiency`` (a row of
+    data/parallel_configs.csv). ``compute_efficiency`` is the share of dense BF16 peak the matrix
+    math reaches while not waiting for communication (an assumption; MFU = it × scaling
+    efficiency). Returns arrays ``compute_s``, ``tp_s``, ``ep_s``, ``dp_s``, ``communication_s``,
+    ``step_s`` and ``scaling_efficiency`` = compute / step.
     """
-    cfg = lookup(load("parallel_configs"), config_id, "parallel configuration")
-    model = lookup(load("models"), cfg["model_id"], "model")
-    chips = load("chips").loc[[lookup(load("chips"), c, "chip").name for c in chip_ids]]
-    tokens = cfg["tokens_per_step"] / cfg["chips"]  # tokens per chip per step
-    nvlink = link_gb_s(chips["interconnect_gb_s"], cfg["nvlink_efficiency"])
-    network = cfg["network_gb_s_per_chip"]
+    peak = np.asarray(bf16_dense_tflops, dtype=float)
+    zeros = np.zeros(peak.shape)
+    tokens = config["tokens_per_step"] / config["chips"]  # tokens per chip per step
+    nvlink = link_gb_s(interconnect_gb_s, config["nvlink_efficiency"])
+    network = config["network_gb_s_per_chip"]
 
-    compute_s = 6.0 * model["active_params"] * tokens / (chips["bf16_dense_tflops"] * 1e12
-                                                         * compute_efficiency)
-    tp = cfg["tensor_parallel"]
+    compute_s = 6.0 * model["active_params"] * tokens / (peak * 1e12 * compute_efficiency)
+    tp = config["tensor_parallel"]
     tp_bytes = tokens * tp * model["layers"] * 4 * model["hidden_size"] * BF16_BYTES
-    tp_s = ring_allreduce_s(tp_bytes, tp, nvlink) if tp > 1 else np.zeros(len(chips))
+    tp_s = ring_allreduce_s(tp_bytes, tp, nvlink) if tp > 1 else zeros
     token_bytes = tokens * model["moe_layers"] * model["hidden_size"] * (
-        cfg["dispatch_bytes"] + cfg["combine_bytes"]) * 2  # forward and backward
-    ep_network_s = transfer_s(token_bytes * cfg["ep_nodes_per_token"], network)
+        config["dispatch_bytes"] + config["combine_bytes"]) * 2  # forward and backward
+    ep_network_s = transfer_s(token_bytes * config["ep_nodes_per_token"], network)
     ep_nvlink_s = transfer_s(token_bytes * model["experts_per_token"], nvlink)
-    ep_s = np.maximum(ep_network_s, ep_nvlink_s) if cfg["expert_parallel"] > 1 else np.zeros(len(chips))
-    grad_bytes = model["total_params"] / (tp * cfg["pipeline_parallel"] * cfg["expert_parallel"]) * BF16_BYTES
-    dp_s = np.full(len(chips), float(ring_allreduce_s(grad_bytes, cfg["data_parallel"], network)))
-
-    out = pd.DataFrame({"compute_s": compute_s, "tp_s": tp_s, "ep_s": ep_s, "dp_s": dp_s},
-                       index=chips.index)
-    out["communication_s"] = out[["tp_s", "ep_s", "dp_s"]].sum(axis=1)
-    out["step_s"] = step_time_s(out["compute_s"], out["communication_s"], overlap)
-    out["scaling_efficiency"] = out["compute_s"] / out["step_s"]
-    return out
+    ep_s = np.maximum(ep_network_s, ep_nvlink_s) if config["expert_parallel"] > 1 else zeros
+    grad_bytes = model["total_params"] / (tp * config["pipeline_parallel"]
+                                          * config["expert_parallel"]) * BF16_BYTES
+    dp_s = zeros + ring_allreduce_s(grad_bytes, config["data_parallel"], network)
+    communication_s = tp_s + ep_s + dp_s
+    step_s = step_time_s(compute_s, communication_s, overlap)
+    return {"compute_s": compute_s, "tp_s": tp_s + zeros, "ep_s": ep_s + zeros, "dp_s": dp_s,
+            "communication_s": communication_s, "step_s": step_s,
+            "scaling_efficiency": compute_s / step_s}

@@ -2,12 +2,18 @@
 units and n/a for unknowns, headers, findings and source lists."""
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from .catalog import keys_in, load, sources
+from ..catalog import keys_in, load, sources
+
+#: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
+KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
 
 #: One colour per chip family, so a chip looks the same in every figure.
 VENDOR_PALETTE = {"NVIDIA": "#76b900", "Huawei": "#c7000b", "AMD": "#ed1c24",
@@ -109,3 +115,24 @@ def source_list(chip_ids=(), regions=(), runs=(), extra_keys=()) -> None:
     say("<div class='sources'>\n\n" + "\n".join(lines) + "\n\n</div>\n\nWhat was taken from "
         "each source, and the notes on disputed figures, are in `data/SOURCES.md` and the "
         "`note` column of each CSV.")
+
+
+def _plain(value):
+    """A JSON-ready copy: numpy scalars as Python numbers, NaN and inf as None, keys as text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit_key_figures(parameters: dict, **figures) -> None:
+    """Called by a notebook's last cell: publish its parameters and key figures as an output
+    that the render pipeline writes to ``NAME.json`` (invisible in HTML and PDF)."""
+    from IPython.display import display
+
+    display({KEY_FIGURES_MIME: _plain({"parameters": parameters, **figures})}, raw=True)

@@ -1,0 +1,176 @@
+"""Command line::
+
+    python -m analysis list                                   notebooks and their parameters
+    python -m analysis chips|controls [--format table|csv|json]
+    python -m analysis render NOTEBOOK [-p NAME VALUE]... [--to html,pdf] [--out DIR]
+    python -m analysis render --scenarios FILE [--jobs N] [--out DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from ..catalog import DataError, UnknownIdError, load
+from ..formulas.controls import control_table
+from ..assembly.params import ParameterError, parse
+from .scenarios import ScenarioError
+
+FORMATS = ("table", "csv", "json")
+
+#: Columns of the terminal table; csv and json print the whole catalog with its sources.
+CHIP_TABLE_COLUMNS = ["name", "launch_year", "bf16_dense_tflops", "fp8_dense_tflops",
+                      "int8_dense_tops", "hbm_gb", "hbm_bandwidth_tb_s", "interconnect_gb_s",
+                      "tdp_w", "die_area_mm2", "price_usd", "usd_per_gpu_hour"]
+
+
+def chips_frame(full: bool) -> pd.DataFrame:
+    """The chip catalog: every column (``full``) or the headline columns with units in names."""
+    chips = load("chips")
+    return chips if full else chips[CHIP_TABLE_COLUMNS]
+
+
+def controls_frame() -> pd.DataFrame:
+    """TPP, performance density and status under each rule vintage, per chip."""
+    table = control_table(load("chips"), load("export_rules"))
+    table["tpp"] = table["tpp"].round(1)
+    table["performance_density"] = table["performance_density"].round(2)
+    return table
+
+
+def emit(frame: pd.DataFrame, fmt: str) -> None:
+    """Write ``frame`` to stdout as an aligned table, CSV or JSON (records keyed by id)."""
+    out = sys.stdout
+    if fmt == "csv":
+        frame.to_csv(out)
+    elif fmt == "json":
+        out.write(frame.to_json(orient="index", indent=2) + "\n")
+    else:
+        with pd.option_context("display.max_columns", None, "display.width", 250,
+                               "display.max_colwidth", 40):
+            out.write(frame.astype(object).where(frame.notna(), "").to_string() + "\n")
+
+
+def list_notebooks() -> None:
+    """Print every notebook and each parameter's type, default and meaning."""
+    from .render import declared_parameters, notebook_names
+
+    for name in notebook_names():
+        print(name)
+        for param in declared_parameters(name).values():
+            print(f"  {param['name']:<22} {param['inferred_type_name']:<16} "
+                  f"default {param['default']:<14} {param['help']}")
+
+
+def parse_overrides(notebook: str, pairs: list[list[str]]) -> dict:
+    """``-p NAME VALUE`` pairs as typed values; an unknown notebook or name fails first."""
+    from .render import declared_parameters, unknown_parameter
+
+    declared = declared_parameters(notebook)
+    overrides = {}
+    for name, text in pairs:
+        if name not in declared:
+            raise unknown_parameter(notebook, name, declared)
+        overrides[name] = parse(name, text, notebook)
+    return overrides
+
+
+def run_render(args) -> int:
+    """The ``render`` command: one notebook, or a scenario batch with an index page."""
+    from .render import REPORTS_DIR, RenderError, check_parameters, render
+    from .scenarios import load_scenarios, render_batch, write_index
+
+    formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
+    out = Path(args.out) if args.out else REPORTS_DIR
+    if args.jobs < 1:
+        raise ParameterError(f"--jobs {args.jobs} must be a whole number of at least 1")
+    if args.scenarios:
+        if args.notebook or args.p:
+            raise ParameterError("give either NOTEBOOK [-p ...] or --scenarios FILE, not both")
+        scenarios = load_scenarios(args.scenarios)
+        print(f"rendering {len(scenarios)} scenarios with {args.jobs} worker(s) into {out}",
+              file=sys.stderr)
+        outcomes = render_batch(scenarios, out, args.jobs, formats)
+        index = write_index(outcomes, out)
+        failed = [o.scenario.name for o in outcomes if not o.ok]
+        if failed:
+            print(f"error: {len(failed)} of {len(outcomes)} scenarios failed: {', '.join(failed)}",
+                  file=sys.stderr)
+            return min(len(failed), 100)  # the exit status is the number of failed scenarios
+        print(f"all {len(outcomes)} scenarios rendered; index: {index}", file=sys.stderr)
+        return 0
+    if not args.notebook:
+        raise ParameterError("render needs a NOTEBOOK or --scenarios FILE; see `python -m analysis list`")
+    overrides = parse_overrides(args.notebook, args.p or [])
+    check_parameters(args.notebook, overrides)  # every value, before anything starts
+    print(f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
+    try:
+        written = render(args.notebook, overrides, out, formats)
+    except RenderError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for path in written.values():
+        print(path)
+    return 0
+
+
+def split_parameters(argv: list[str]) -> tuple[list[str], list[list[str]]]:
+    """Take every ``-p NAME VALUE`` out of ``argv`` before argparse sees it, so that a value may
+    start with '-' (``-p budget_usd -1e9`` is then refused by the parameter check, not by argparse)."""
+    rest, pairs, i = [], [], 0
+    while i < len(argv):
+        if argv[i] == "-p" and i + 2 < len(argv):
+            pairs.append([argv[i + 1], argv[i + 2]])
+            i += 3
+        else:
+            rest.append(argv[i])
+            i += 1
+    return rest, pairs
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m analysis", description=(
+        "Compute-parity reports: the sourced chip catalog, export-control classification and "
+        "the report notebooks."))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="notebooks, and each one's parameters with defaults")
+    for name, help_text in (("chips", "the accelerator catalog (dense figures, units in names)"),
+                            ("controls", "export-control TPP, performance density and status "
+                                         "under each rule, per chip")):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--format", choices=FORMATS, default="table",
+                         help="output format (default: table)")
+    sub = commands.add_parser("render", help="render a report notebook or a scenario batch")
+    sub.add_argument("notebook", nargs="?", help="notebook name (see `list`)")
+    # -p pairs are taken out by split_parameters before parsing; declared here for --help only
+    sub.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="parameter override; lists are comma-separated; None for a default")
+    sub.add_argument("--to", default="html,pdf", help="formats besides ipynb and json: html,pdf")
+    sub.add_argument("--out", help="output folder (default: reports/)")
+    sub.add_argument("--scenarios", help="YAML file of named scenarios to render as a batch")
+    sub.add_argument("--jobs", type=int, default=2, help="parallel workers for a batch (default 2)")
+    argv, pairs = split_parameters(sys.argv[1:] if argv is None else list(argv))
+    args = parser.parse_args(argv)
+    args.p = (getattr(args, "p", None) or []) + pairs
+    if args.p and args.command != "render":
+        print(f"error: -p applies to render only, not to {args.command}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "list":
+            list_notebooks()
+            return 0
+        if args.command == "render":
+            return run_render(args)
+        frame = chips_frame(args.format != "table") if args.command == "chips" else controls_frame()
+    except (DataError, ParameterError, UnknownIdError, ScenarioError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: reports already written are complete; none was half-written",
+              file=sys.stderr)
+        return 130
+    emit(frame, args.format)
+    return 0
+

@@ -66,6 +66,8 @@ class Table:
     ranges: tuple[tuple[str, str, str], ...] = ()  # (low, base, high) column triples
     choices: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> allowed values
     unique_key: bool = True  # False where one id spans several rows (a rule's clauses)
+    flags: tuple[str, ...] = ()  # required true/false columns, typed as bool
+    required_with: dict[str, str] = field(default_factory=dict)  # column -> column it must accompany
 
 
 # Plausibility bounds are wide enough for any shipping accelerator and narrow enough that a value
@@ -88,6 +90,7 @@ CHIPS = Table(
         "tdp_w_low": Number(10, 5_000),
         "tdp_w_high": Number(10, 5_000),
         "die_area_mm2": Number(20, 5_000),
+        "ics_per_card": Number(1, 64, required=True, integer=True),
         "price_usd_low": Number(100, 1_000_000),
         "price_usd": Number(100, 1_000_000),
         "price_usd_high": Number(100, 1_000_000),
@@ -95,7 +98,7 @@ CHIPS = Table(
         "usd_per_gpu_hour": Number(0.05, 100),
         "usd_per_gpu_hour_high": Number(0.05, 100),
     },
-    text=("memory_type", "note"),
+    text=("memory_type", "price_unit", "note"),
     required_text=("name", "vendor", "compute_basis"),
     sources={
         "compute_source": ("fp32_dense_tflops", "bf16_dense_tflops", "bf16_dense_tflops_low",
@@ -112,7 +115,9 @@ CHIPS = Table(
             ("tdp_w_low", "tdp_w", "tdp_w_high"),
             ("price_usd_low", "price_usd", "price_usd_high"),
             ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high")),
-    choices={"compute_basis": ("dense",)},
+    choices={"compute_basis": ("dense",), "price_unit": ("chip", "server", "system", "")},
+    flags=("planar_node", "us_export_licensing"),
+    required_with={"price_unit": "price_usd"},
 )
 
 REGIONS = Table(
@@ -250,6 +255,18 @@ SYSTEMS = Table(
     sources={"source": ()},
 )
 
+VENDOR_EFFICIENCY = Table(
+    file="vendor_efficiency.csv",
+    key="vendor_id",
+    numbers={"mfu_factor_low": Number(0.05, 2.0, required=True),
+             "mfu_factor": Number(0.05, 2.0, required=True),
+             "mfu_factor_high": Number(0.05, 2.0, required=True)},
+    text=("note",),
+    required_text=("vendor", "source"),
+    sources={"source": ()},
+    ranges=(("mfu_factor_low", "mfu_factor", "mfu_factor_high"),),
+)
+
 
 def _read(path: Path) -> pd.DataFrame:
     """Read a CSV as text cells, naming the line of any undecodable byte."""
@@ -335,7 +352,8 @@ def _check_sources(path: Path, frame: pd.DataFrame, table: Table, known: set[str
 def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
     """Read ``path`` and check it against ``table``; return typed columns indexed by the key."""
     frame = _read(path)
-    required = (table.key, *table.numbers, *table.text, *table.required_text, *table.sources)
+    required = (table.key, *table.numbers, *table.text, *table.required_text, *table.sources,
+                *table.flags)
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise DataError(path, f"missing column(s) {', '.join(missing)}; "
@@ -361,8 +379,18 @@ def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
                        "and say so in the note)" if column == "compute_basis" else ""
                 raise DataError(path, f"must be one of {', '.join(allowed)}{hint}",
                                 line, column, cell, row_id)
+    for column in table.flags:
+        for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2):
+            if cell not in ("true", "false"):
+                raise DataError(path, "must be true or false", line, column, cell, row_id)
+    for column, partner in table.required_with.items():
+        for line, (cell, other, row_id) in enumerate(zip(frame[column], frame[partner], frame[table.key]), start=2):
+            if other and not cell:
+                raise DataError(path, f"is required where {partner} is given", line, column, cell, row_id)
     _check_sources(path, frame, table, known_sources)
     typed = frame.copy()
+    for column in table.flags:
+        typed[column] = frame[column] == "true"
     for column, spec in table.numbers.items():
         typed[column] = pd.Series([
             _parse_number(path, line, row_id, column, cell, spec)
@@ -408,11 +436,12 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         if model_id not in models.index:
             raise DataError(data_dir / PARALLEL_CONFIGS.file, "unknown model; closest: "
                             f"{_closest(model_id, models.index)}", line, "model_id", model_id, row_id)
+    vendors = validate(data_dir / VENDOR_EFFICIENCY.file, VENDOR_EFFICIENCY, known).set_index("vendor_id")
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
             "export_rules": rules, "serving_references": serving.set_index("reference_id"),
             "models": models, "parallel_configs": configs.set_index("config_id"),
-            "systems": systems.set_index("system_id")}
+            "systems": systems.set_index("system_id"), "vendor_efficiency": vendors}
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:

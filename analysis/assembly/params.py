@@ -1,13 +1,18 @@
-"""Report parameters: one specification per parameter name, shared by every notebook that uses it.
+"""Report parameters: one specification per parameter name, shared by every report that uses it.
 
-The CLI checks parameters here before any kernel starts, and each notebook's validation cell calls
-:func:`validate` on the values papermill injected, so both routes accept and refuse the same values.
+Each report module of :mod:`analysis.assembly` declares its parameters and their defaults with
+:func:`declare` (``PARAMETERS``); the notebook's parameters cell repeats those defaults (a test
+checks that they agree). The pipeline checks parameters here before any kernel starts, and the
+report's ``inputs`` function checks them again when a notebook runs on its own, so both routes
+accept and refuse the same values. A default of ``None`` means "the library's default" (a sourced
+constant or a data value), resolved by the report and shown in its appendix.
 """
 from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass
+import importlib
+from dataclasses import dataclass, replace
 
 from ..catalog import load
 
@@ -35,6 +40,8 @@ class Param:
     extra_words: tuple[str, ...] = ()  # literals allowed besides the ids (e.g. "custom")
     optional: bool = False
     item: type = str  # the type of a list's items (str ids/words, or int/float within low/high)
+    default: object = None  # the report's default (set by :func:`declare`)
+    help: str = ""  # one line: meaning and unit (set by :func:`declare`)
 
     def allowed(self) -> str:
         """A short description of the allowed values, for error messages."""
@@ -127,8 +134,35 @@ TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
 NONE_WORDS = ("none", "null")
 
 
+def declare(**defaults) -> dict[str, Param]:
+    """A report's parameters: name -> its shared specification with the report's default. A value
+    may be a :class:`Param` (a meaning particular to this report, with its default set)."""
+    declared = {}
+    for name, default in defaults.items():
+        if isinstance(default, Param):
+            declared[name] = default
+            continue
+        if name not in SPECS:
+            raise ParameterError(f"parameter {name!r} has no specification in analysis/assembly/params.py")
+        spec = SPECS[name]
+        declared[name] = replace(spec, default=default, optional=spec.optional or default is None)
+    return declared
+
+
+def report_parameters(notebook: str) -> dict[str, Param] | None:
+    """The ``PARAMETERS`` a report module declares, or None for a report that declares none."""
+    try:
+        module = importlib.import_module(f"{__package__}.{notebook}")
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, "PARAMETERS", None)
+
+
 def spec_for(name: str, notebook: str | None = None) -> Param:
     """The specification of a parameter name in a notebook (every parameter must have one)."""
+    declared = report_parameters(notebook) if notebook else None
+    if declared and name in declared:
+        return declared[name]
     if name in NOTEBOOK_SPECS.get(notebook, {}):
         return NOTEBOOK_SPECS[notebook][name]
     if name not in SPECS:

@@ -44,6 +44,31 @@ def hfu_from_mfu(mfu, recompute=False):
         recompute, RECOMPUTE_FLOP_PER_PARAM_TOKEN / MODEL_FLOP_PER_PARAM_TOKEN, 1.0)
 
 
+def mfu_from_hfu(hfu, recompute=False):
+    """Model-FLOPs utilisation of a hardware-FLOPs utilisation [fraction]: with full activation
+    recomputation the chips execute 8 FLOP per parameter and token of which 6 are model FLOPs,
+    so ``MFU = HFU × 6/8``; without it ``MFU = HFU``."""
+    return np.asarray(hfu, dtype=float) * np.where(
+        recompute, MODEL_FLOP_PER_PARAM_TOKEN / RECOMPUTE_FLOP_PER_PARAM_TOKEN, 1.0)
+
+
+def hfu_from_achieved(achieved_tflops, peak_tflops):
+    """Hardware-FLOPs utilisation of an achieved rate per chip [fraction]: achieved hardware
+    TFLOP/s (as Megatron-style papers report it, recomputation included) / dense peak."""
+    return np.asarray(achieved_tflops, dtype=float) / np.asarray(peak_tflops, dtype=float)
+
+
+def transferred_mfu(reference_mfu, *, vendor_factor_ratio=1.0, scaling_ratio=1.0):
+    """MFU of another chip when ``reference_mfu`` holds on the reference chip [fraction]:
+    ``MFU_ref × (vendor factor_chip / vendor factor_ref) × min(1, scaling efficiency_chip /
+    scaling efficiency_ref)``. The vendor factor is a software-maturity prior
+    (data/vendor_efficiency.csv); the scaling ratio comes from the interconnect model and may
+    lower a chip's MFU but never raise it above the reference's (a chip that communicates less
+    per FLOP is not credited with better kernels)."""
+    return (np.asarray(reference_mfu, dtype=float) * vendor_factor_ratio
+            * np.minimum(1.0, np.asarray(scaling_ratio, dtype=float)))
+
+
 def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
     """Dense peak per chip for ``precision`` (``bf16`` or ``fp8``) [TFLOP/s].
 
@@ -56,7 +81,7 @@ def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
         f"{precision}_peak_tflops")
 
 
-def effective_tflops(peak_tflops, mfu, scaling_efficiency=1.0):
+def effective_tflops(peak_tflops, mfu, *, scaling_efficiency=1.0):
     """Sustained useful throughput per chip, ``peak × MFU × scaling efficiency`` [TFLOP/s].
 
     ``scaling_efficiency`` (0–1) is the share of step time not lost to exposed communication; it
@@ -65,15 +90,16 @@ def effective_tflops(peak_tflops, mfu, scaling_efficiency=1.0):
     return np.asarray(peak_tflops, dtype=float) * mfu * scaling_efficiency
 
 
-def gpu_hours(training_flop, peak_tflops, mfu, scaling_efficiency=1.0):
+def gpu_hours(training_flop, peak_tflops, mfu, *, scaling_efficiency=1.0):
     """Chip-hours to execute ``training_flop`` model FLOPs at a given MFU [chip-hours]."""
-    flop_per_hour = effective_tflops(peak_tflops, mfu, scaling_efficiency) * 1e12 * SECONDS_PER_HOUR
+    flop_per_hour = effective_tflops(peak_tflops, mfu, scaling_efficiency=scaling_efficiency) * 1e12 * SECONDS_PER_HOUR
     return np.asarray(training_flop, dtype=float) / flop_per_hour
 
 
-def wall_clock_days(gpu_hours, chip_count):
-    """Days of wall-clock time for ``gpu_hours`` spread over ``chip_count`` chips [days]."""
-    return np.asarray(gpu_hours, dtype=float) / chip_count / HOURS_PER_DAY
+def wall_clock_days(gpu_hours, chip_count, *, goodput=1.0):
+    """Days of wall-clock time for ``gpu_hours`` of training spread over ``chip_count`` chips
+    that train a ``goodput`` share of the time [days]: ``hours / n / 24 / goodput``."""
+    return np.asarray(gpu_hours, dtype=float) / chip_count / HOURS_PER_DAY / goodput
 
 
 def implied_mfu(training_flop, gpu_hours, peak_tflops):
@@ -83,7 +109,7 @@ def implied_mfu(training_flop, gpu_hours, peak_tflops):
         np.asarray(gpu_hours, dtype=float) * SECONDS_PER_HOUR * peak_tflops * 1e12)
 
 
-def parity_chip_count(reference_count, reference_tflops, candidate_tflops,
+def parity_chip_count(reference_count, reference_tflops, candidate_tflops, *,
                       reference_mfu=1.0, candidate_mfu=1.0):
     """Candidate chips delivering the same sustained throughput as ``reference_count`` reference
     chips [chips, fractional]: ``n_ref × peak_ref × MFU_ref / (peak_cand × MFU_cand)``.

@@ -20,14 +20,35 @@ from .power import HOURS_PER_YEAR
 SERVER_COST_FACTOR = 1.64
 NETWORK_COST_FRACTION = 0.19
 YEARS = 4.0
+#: What a catalog price buys: the accelerator alone, its share of a server, or its share of a
+#: whole system (rack or supernode with its own networking).
+PRICE_UNITS = ("chip", "server", "system")
 
 
-def capex_usd(chip_count, price_usd, server_cost_factor=SERVER_COST_FACTOR,
+def capex_parts_usd(chip_count, price_usd, *, price_unit="chip", server_cost_factor=SERVER_COST_FACTOR,
+                    network_cost_fraction=NETWORK_COST_FRACTION) -> dict:
+    """Hardware capex of a cluster in three parts [USD]: ``priced`` = chips × price as quoted;
+    ``server`` = what the server adds (price × (factor − 1), only for a ``chip`` price);
+    ``network`` = the cluster network, sized so that it is ``network_cost_fraction`` of the total,
+    ``(priced + server) × f / (1 − f)`` (for ``chip`` and ``server`` prices; a ``system`` price
+    already carries its networking). Markups never apply twice (Epoch AI's 1.64 and 0.19)."""
+    unit = np.asarray(price_unit)
+    priced = np.asarray(chip_count, dtype=float) * np.asarray(price_usd, dtype=float)
+    server = priced * np.where(unit == "chip", server_cost_factor - 1.0, 0.0)
+    fraction = np.where(unit == "system", 0.0, network_cost_fraction)
+    network = (priced + server) * fraction / (1.0 - fraction)
+    return {"priced": priced, "server": server, "network": network}
+
+
+def capex_usd(chip_count, price_usd, *, price_unit="chip", server_cost_factor=SERVER_COST_FACTOR,
               network_cost_fraction=NETWORK_COST_FRACTION):
-    """Hardware capex of a cluster [USD]: chips × price × server factor, grossed up so that
-    networking is ``network_cost_fraction`` of the total: ``servers / (1 − fraction)``."""
-    servers = np.asarray(chip_count, dtype=float) * price_usd * server_cost_factor
-    return servers / (1.0 - np.asarray(network_cost_fraction, dtype=float))
+    """Hardware capex of a cluster [USD]: the sum of :func:`capex_parts_usd`. For a chip price,
+    ``n × price × 1.64 / (1 − 0.19)``; a server-share price, ``n × price / (1 − 0.19)``; a system
+    price, ``n × price``."""
+    parts = capex_parts_usd(chip_count, price_usd, price_unit=price_unit,
+                            server_cost_factor=server_cost_factor,
+                            network_cost_fraction=network_cost_fraction)
+    return parts["priced"] + parts["server"] + parts["network"]
 
 
 def capital_recovery_factor(years, cost_of_capital=0.0):
@@ -39,7 +60,7 @@ def capital_recovery_factor(years, cost_of_capital=0.0):
     return np.where(rate == 0, 1.0 / years, safe / (1.0 - (1.0 + safe) ** -years))
 
 
-def annual_capex_usd(capex_usd, years=YEARS, cost_of_capital=0.0):
+def annual_capex_usd(capex_usd, *, years=YEARS, cost_of_capital=0.0):
     """Capex charged per year over ``years`` at ``cost_of_capital`` [USD/year]."""
     return np.asarray(capex_usd, dtype=float) * capital_recovery_factor(years, cost_of_capital)
 
@@ -49,20 +70,20 @@ def electricity_cost_usd(energy_kwh, usd_per_kwh):
     return np.asarray(energy_kwh, dtype=float) * usd_per_kwh
 
 
-def annual_opex_usd(facility_power_w, usd_per_kwh, capex_usd=0.0, maintenance_fraction=0.0):
+def annual_opex_usd(facility_power_w, usd_per_kwh, *, capex_usd=0.0, maintenance_fraction=0.0):
     """Yearly operating cost [USD/year]: electricity at the facility meter for a full year, plus
     maintenance as a fraction of capex per year (0 by default: no public source gives one)."""
     energy = np.asarray(facility_power_w, dtype=float) * HOURS_PER_YEAR / 1_000.0
     return energy * usd_per_kwh + np.asarray(capex_usd, dtype=float) * maintenance_fraction
 
 
-def tco_usd(capex_usd, annual_opex_usd, years=YEARS, cost_of_capital=0.0):
+def tco_usd(capex_usd, annual_opex_usd, *, years=YEARS, cost_of_capital=0.0):
     """Total cost of ownership over ``years`` [USD]: capex charges plus opex for each year."""
-    return (annual_capex_usd(capex_usd, years, cost_of_capital)
+    return (annual_capex_usd(capex_usd, years=years, cost_of_capital=cost_of_capital)
             + np.asarray(annual_opex_usd, dtype=float)) * years
 
 
-def usd_per_pflop_hour(cost_usd, effective_tflops_total, hours):
+def usd_per_pflop_hour(cost_usd, effective_tflops_total, *, hours):
     """Cost per effective PFLOP-hour [USD/(PFLOP/s·h)]: cost / (sustained PFLOP/s × hours)."""
     return np.asarray(cost_usd, dtype=float) / (np.asarray(effective_tflops_total) / 1_000.0 * hours)
 
@@ -72,7 +93,7 @@ def rental_cost_usd(gpu_hours, usd_per_gpu_hour):
     return np.asarray(gpu_hours, dtype=float) * usd_per_gpu_hour
 
 
-def break_even_usd_per_kwh(reference_usd_per_pflop_hour, candidate_capex_usd_per_pflop_hour,
+def break_even_usd_per_kwh(reference_usd_per_pflop_hour, candidate_capex_usd_per_pflop_hour, *,
                            candidate_kwh_per_pflop_hour):
     """Electricity price at which a candidate's cost per effective PFLOP-hour equals the
     reference's [USD/kWh].

@@ -2,27 +2,34 @@
 
 Defaults and their sources:
 
-* ``LOAD_FACTOR = 0.75`` — average draw as a share of rated power. Epoch AI's training-cost model
-  (Cottier et al. 2024, arXiv 2405.21015, code ``epoch-research/training-cost-trends``) uses 0.75
-  of server TDP for GPUs.
-* ``OVERHEAD_W_PER_CHIP = 431`` — non-accelerator server, network and fan power per chip. A DGX
-  H100 is rated 10.2 kW for 8 × 700 W GPUs (NVIDIA DGX H100 user guide), so the rest of the
-  server is (10,200 − 8 × 700) / 8 = 575 W per GPU at maximum; at the same 0.75 average draw that
-  is 575 × 0.75 ≈ 431 W. It is applied per chip for every chip, a stated simplification.
+* ``SERVER_POWER_RATIO = 1.8`` — maximum power of a server and its share of the network per
+  accelerator, as a multiple of the accelerator's TDP. Epoch AI's training-cost model (Cottier et
+  al. 2024, arXiv 2405.21015; code ``epoch-research/training-cost-trends``,
+  ``chip_to_server_power``) uses 1.8 for GPUs without a system figure; it matches the DGX H100
+  (10.2 kW / (8 × 700 W) = 1.82) and DGX B200 (14.3 kW / (8 × 1,000 W) = 1.79). The overhead
+  scales with the chip, so a 275 W card is not charged a 700 W card's host.
+* ``LOAD_FACTOR = 0.75`` — average draw as a share of that maximum during training (Epoch AI,
+  ``server_TDP_fraction``).
 """
 from __future__ import annotations
 
 import numpy as np
 
+SERVER_POWER_RATIO = 1.8
 LOAD_FACTOR = 0.75
-OVERHEAD_W_PER_CHIP = 431.0
 HOURS_PER_YEAR = 8_760.0
 
 
-def it_power_w(chip_count, tdp_w, load_factor=LOAD_FACTOR, overhead_w_per_chip=OVERHEAD_W_PER_CHIP):
-    """Average IT power of a cluster, ``n × (TDP × load factor + overhead per chip)`` [W]."""
-    return np.asarray(chip_count, dtype=float) * (np.asarray(tdp_w, dtype=float) * load_factor
-                                                  + overhead_w_per_chip)
+def server_w_per_chip(tdp_w, *, server_power_ratio=SERVER_POWER_RATIO):
+    """Maximum IT power per accelerator, its server and network share included [W]:
+    ``TDP × server power ratio``."""
+    return np.asarray(tdp_w, dtype=float) * server_power_ratio
+
+
+def it_power_w(chip_count, max_w_per_chip, *, load_factor=LOAD_FACTOR):
+    """Average IT power of a cluster [W]: ``n × maximum W per chip × load factor``, where the
+    maximum comes from :func:`server_w_per_chip` or from a system's rated power per chip."""
+    return np.asarray(chip_count, dtype=float) * np.asarray(max_w_per_chip, dtype=float) * load_factor
 
 
 def facility_power_w(it_power_w, pue):

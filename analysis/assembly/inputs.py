@@ -99,3 +99,18 @@ def mfu_range(mfu: float) -> tuple[float, float, float]:
 def base_point(ranges: dict) -> dict[str, np.ndarray]:
     """Every input at its base value, as length-1 arrays (the deterministic evaluation)."""
     return {name: np.array([float(r[1])]) for name, r in ranges.items()}
+
+
+def step_table(config_id: str, chip_ids, *, compute_efficiency: float = 0.5, overlap: float = 0.0) -> pd.DataFrame:
+    """:func:`~analysis.formulas.scaling.training_step` of a published parallel configuration
+    (``data/parallel_configs.csv``) on each chip, one row per chip id: ``compute_s``, ``tp_s``,
+    ``ep_s``, ``dp_s``, ``communication_s``, ``step_s`` [s] and ``scaling_efficiency``."""
+    from ..formulas import scaling
+
+    config = lookup(load("parallel_configs"), config_id, "parallel configuration")
+    model = lookup(load("models"), config["model_id"], "model")
+    frame = chips(chip_ids)
+    steps = scaling.training_step(frame["bf16_dense_tflops"].to_numpy(), frame["interconnect_gb_s"].to_numpy(),
+                                  model=model, config=config, compute_efficiency=compute_efficiency,
+                                  overlap=overlap)
+    return pd.DataFrame(steps, index=frame.index)

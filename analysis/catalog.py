@@ -7,6 +7,7 @@ dense-only compute figures, a source key on every group of figures, and source k
 """
 from __future__ import annotations
 
+import csv
 import difflib
 import math
 import re
@@ -269,19 +270,45 @@ VENDOR_EFFICIENCY = Table(
 
 
 def _read(path: Path) -> pd.DataFrame:
-    """Read a CSV as text cells, naming the line of any undecodable byte."""
-    raw = Path(path).read_bytes()
+    """Read a CSV as text cells indexed by the line each record starts on (so messages stay
+    right after blank lines and multi-line quoted cells). A missing or empty file, undecodable
+    bytes, duplicate column names and rows with the wrong number of cells fail naming the line."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise DataError(path, f"cannot be read ({err.strerror})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise DataError(path, "is not UTF-8 text (save it as UTF-8)", line=line,
                         value=raw[err.start: err.start + 4]) from None
+    reader = csv.reader(StringIO(text, newline=""), strict=True)
+    records, line = [], 1
     try:
-        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False,
-                           skip_blank_lines=True)
-    except pd.errors.ParserError as err:
-        raise DataError(path, f"is not a well-formed CSV ({err})") from None
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                records.append((line, record))
+            line = reader.line_num + 1
+    except csv.Error as err:
+        raise DataError(path, f"is not a well-formed CSV ({err})", line=line) from None
+    if not records:
+        raise DataError(path, "is empty; expected a header line and one row per record")
+    (_, header), rows = records[0], records[1:]
+    header = [name.strip() for name in header]
+    duplicated = sorted({name for name in header if header.count(name) > 1})
+    if duplicated:
+        raise DataError(path, f"duplicate column name(s) {', '.join(duplicated)}; each column "
+                        "must appear once", line=records[0][0])
+    for line, cells in rows:
+        if len(cells) != len(header):
+            raise DataError(path, f"has {len(cells)} cells; the header has {len(header)}", line=line)
+    return pd.DataFrame([cells for _, cells in rows], columns=header,
+                        index=pd.Index([line for line, _ in rows], name="line"), dtype=str)
+
+
+#: A plain decimal number in ASCII digits: no digit-group underscores, no full-width digits.
+PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
 def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str,
@@ -291,11 +318,12 @@ def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str,
         if spec.required:
             raise DataError(path, "is required", line, column, cell, row_id)
         return math.nan
-    try:
-        value = float(cell)
-    except ValueError:
-        raise DataError(path, "is not a number (plain decimals only, no units or thousands "
-                        "separators)", line, column, cell, row_id) from None
+    if cell.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise DataError(path, "is not a finite number", line, column, cell, row_id)
+    if not PLAIN_NUMBER.fullmatch(cell.strip()):
+        raise DataError(path, "is not a number (plain decimals in ASCII digits only: no units, "
+                        "thousands separators or '_')", line, column, cell, row_id)
+    value = float(cell)
     if not math.isfinite(value):
         raise DataError(path, "is not a finite number", line, column, cell, row_id)
     if spec.integer and value != int(value):
@@ -335,7 +363,7 @@ def keys_in(frame: pd.DataFrame) -> list[str]:
 
 def _check_sources(path: Path, frame: pd.DataFrame, table: Table, known: set[str]) -> None:
     """Every non-empty group of figures has source keys, and every key is defined."""
-    for line, (_, row) in enumerate(frame.iterrows(), start=2):
+    for line, row in frame.iterrows():  # the index is the line number (see _read)
         for source_col, value_cols in table.sources.items():
             keys = [k.strip() for k in row[source_col].split(";") if k.strip()]
             has_values = any(row[c] for c in value_cols)
@@ -359,32 +387,32 @@ def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
         raise DataError(path, f"missing column(s) {', '.join(missing)}; "
                         f"the header is: {', '.join(frame.columns)}")
     frame = frame.apply(lambda col: col.str.strip())
-    for line, row_id in enumerate(frame[table.key], start=2):
+    for line, row_id in zip(frame.index, frame[table.key]):
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", row_id):
             raise DataError(path, "ids are lowercase slugs (a-z, 0-9, '-', '.')",
                             line, table.key, row_id)
     if table.unique_key:
         duplicated = frame[table.key].duplicated()
         if duplicated.any():
-            line = int(duplicated.to_numpy().argmax()) + 2
-            raise DataError(path, "duplicate id", line, table.key, frame[table.key].iloc[line - 2])
+            i = int(duplicated.to_numpy().argmax())
+            raise DataError(path, "duplicate id", int(frame.index[i]), table.key, frame[table.key].iloc[i])
     for column in table.required_text:
-        for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2):
+        for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key])):
             if not cell:
                 raise DataError(path, "is required", line, column, cell, row_id)
     for column, allowed in table.choices.items():
-        for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2):
+        for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key])):
             if cell not in allowed:
                 hint = " (the catalog stores dense figures only: halve a 2:4-sparse figure " \
                        "and say so in the note)" if column == "compute_basis" else ""
                 raise DataError(path, f"must be one of {', '.join(allowed)}{hint}",
                                 line, column, cell, row_id)
     for column in table.flags:
-        for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2):
+        for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key])):
             if cell not in ("true", "false"):
                 raise DataError(path, "must be true or false", line, column, cell, row_id)
     for column, partner in table.required_with.items():
-        for line, (cell, other, row_id) in enumerate(zip(frame[column], frame[partner], frame[table.key]), start=2):
+        for line, (cell, other, row_id) in zip(frame.index, zip(frame[column], frame[partner], frame[table.key])):
             if other and not cell:
                 raise DataError(path, f"is required where {partner} is given", line, column, cell, row_id)
     _check_sources(path, frame, table, known_sources)
@@ -394,7 +422,7 @@ def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
     for column, spec in table.numbers.items():
         typed[column] = pd.Series([
             _parse_number(path, line, row_id, column, cell, spec)
-            for line, (cell, row_id) in enumerate(zip(frame[column], frame[table.key]), start=2)
+            for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key]))
         ], index=frame.index, dtype="Int64" if spec.integer else float)
     for low, base, high in table.ranges:
         for small, large in ((low, base), (base, high), (low, high)):
@@ -402,7 +430,7 @@ def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
             if bad.any():
                 i = int(bad.argmax())
                 raise DataError(path, f"must not exceed {large} ({frame[large].iloc[i]}); "
-                                f"ranges need {low} <= {base} <= {high}", i + 2, small,
+                                f"ranges need {low} <= {base} <= {high}", int(frame.index[i]), small,
                                 frame[small].iloc[i], frame[table.key].iloc[i])
     return typed
 
@@ -410,7 +438,7 @@ def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
 def _check_chip_refs(path: Path, frame: pd.DataFrame, column: str, chips: pd.DataFrame,
                      key: str) -> None:
     """Every chip id named in ``column`` (';'-separated) is in the chip catalog."""
-    for line, (cell, row_id) in enumerate(zip(frame[column], frame[key]), start=2):
+    for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[key])):
         for chip_id in filter(None, (c.strip() for c in cell.split(";"))):
             if chip_id not in chips.index:
                 raise DataError(path, f"unknown chip; closest: {_closest(chip_id, chips.index)}",
@@ -432,14 +460,14 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     _check_chip_refs(data_dir / SYSTEMS.file, systems, "chip_id", chips, "system_id")
     models = validate(data_dir / MODELS.file, MODELS, known).set_index("model_id")
     configs = validate(data_dir / PARALLEL_CONFIGS.file, PARALLEL_CONFIGS, known)
-    for line, (model_id, row_id) in enumerate(zip(configs["model_id"], configs["config_id"]), 2):
+    for line, (model_id, row_id) in zip(configs.index, zip(configs["model_id"], configs["config_id"])):
         if model_id not in models.index:
             raise DataError(data_dir / PARALLEL_CONFIGS.file, "unknown model; closest: "
                             f"{_closest(model_id, models.index)}", line, "model_id", model_id, row_id)
     vendors = validate(data_dir / VENDOR_EFFICIENCY.file, VENDOR_EFFICIENCY, known).set_index("vendor_id")
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
-            "export_rules": rules, "serving_references": serving.set_index("reference_id"),
+            "export_rules": rules.reset_index(drop=True), "serving_references": serving.set_index("reference_id"),
             "models": models, "parallel_configs": configs.set_index("config_id"),
             "systems": systems.set_index("system_id"), "vendor_efficiency": vendors}
 

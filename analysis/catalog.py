@@ -186,6 +186,21 @@ EXPORT_RULES = Table(
     unique_key=False,
 )
 
+LICENCE_POLICIES = Table(
+    file="licence_policies.csv",
+    key="rule_id",
+    numbers={
+        "order": Number(1, 1_000, required=True, integer=True),
+        "tpp_max": Number(0, 1e6),
+        "dram_bandwidth_gb_s_max": Number(1, 1e6),
+    },
+    text=("chip_ids", "note"),
+    required_text=("statuses", "policy", "source"),
+    sources={"source": ()},
+    choices={"policy": ("not required", "case-by-case", "presumption of denial")},
+    unique_key=False,
+)
+
 SERVING_REFERENCES = Table(
     file="serving_references.csv",
     key="reference_id",
@@ -453,6 +468,18 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     _check_chip_refs(data_dir / TRAINING_RUNS.file, runs, "chip_id", chips, "run_id")
     rules = validate(data_dir / EXPORT_RULES.file, EXPORT_RULES, known)
     _check_chip_refs(data_dir / EXPORT_RULES.file, rules, "chip_ids", chips, "rule_id")
+    policies = validate(data_dir / LICENCE_POLICIES.file, LICENCE_POLICIES, known)
+    _check_chip_refs(data_dir / LICENCE_POLICIES.file, policies, "chip_ids", chips, "rule_id")
+    for line, (rule_id, statuses) in zip(policies.index, zip(policies["rule_id"], policies["statuses"])):
+        outcomes = rules.loc[rules["rule_id"] == rule_id, "outcome"]
+        if outcomes.empty:
+            raise DataError(data_dir / LICENCE_POLICIES.file, "unknown rule; known: "
+                            f"{', '.join(dict.fromkeys(rules['rule_id']))}", line, "rule_id", rule_id)
+        allowed = {"not controlled", *outcomes}
+        for status in filter(None, (s.strip() for s in statuses.split(";"))):
+            if status not in allowed:
+                raise DataError(data_dir / LICENCE_POLICIES.file, "unknown status of this rule; "
+                                f"allowed: {', '.join(sorted(allowed))}", line, "statuses", status, rule_id)
     regions = validate(data_dir / REGIONS.file, REGIONS, known).set_index("region_id")
     serving = validate(data_dir / SERVING_REFERENCES.file, SERVING_REFERENCES, known)
     _check_chip_refs(data_dir / SERVING_REFERENCES.file, serving, "chip_id", chips, "reference_id")
@@ -467,14 +494,15 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     vendors = validate(data_dir / VENDOR_EFFICIENCY.file, VENDOR_EFFICIENCY, known).set_index("vendor_id")
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
-            "export_rules": rules.reset_index(drop=True), "serving_references": serving.set_index("reference_id"),
+            "export_rules": rules.reset_index(drop=True),
+            "licence_policies": policies.reset_index(drop=True), "serving_references": serving.set_index("reference_id"),
             "models": models, "parallel_configs": configs.set_index("config_id"),
             "systems": systems.set_index("system_id"), "vendor_efficiency": vendors}
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
-    ``export_rules``, ``serving_references``, ``models``, ``parallel_configs`` or ``systems``. All files are
+    ``export_rules``, ``licence_policies``, ``serving_references``, ``models``, ``parallel_configs`` or ``systems``. All files are
     validated together (runs, rules, systems and serving references refer to chips; configs to models)."""
     tables = _load_all(Path(data_dir).resolve())
     if name not in tables:

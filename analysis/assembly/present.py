@@ -1,8 +1,27 @@
-"""The seaborn theme and the few presentation helpers the report notebooks share: tables with
-units and n/a for unknowns, headers, findings and source lists."""
+"""The seaborn theme and the presentation helpers the report notebooks share.
+
+* numbers in the words a reader uses: :func:`usd` ("$16.5 B"), :func:`count` ("2,048"),
+  :func:`flop` ("3.3 × 10²⁴ FLOP"), :func:`mw` ("2.94 MW"), :func:`gwh`, :func:`pct` ("38 %");
+  each reads ``n/a`` for an unknown value (None or NaN) and never prints ``e+`` notation;
+* chips by name: :func:`chip_name` (the catalog name), :func:`chip_short` (an axis label);
+* one colour per chip, the same in every report and distinguishable in greyscale print:
+  :func:`chip_colors`, :func:`chip_legend`, :func:`direct_labels`, :func:`chip_bars`;
+* output: :func:`say` (Markdown; data text is escaped), :func:`table` (units in labels, chip names,
+  ``n/a``), :func:`show` (a figure with alt text), :func:`source_list` (the sources appendix),
+  :func:`parameters_table` (the appendix of resolved parameters), :func:`emit_key_figures`.
+
+The function name of a number formatter is the unit of its argument: ``usd`` takes dollars,
+``flop`` FLOP, ``mw`` megawatts, ``gwh`` gigawatt-hours; ``pct`` takes a fraction (0.38 -> "38 %").
+"""
 from __future__ import annotations
 
+import base64
+import colorsys
+import html
+import io
 import math
+import re
+import zlib
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,106 +34,542 @@ from ..catalog import keys_in, load, sources
 #: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
 KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
 
-#: One colour per chip family, so a chip looks the same in every figure.
-VENDOR_PALETTE = {"NVIDIA": "#76b900", "Huawei": "#c7000b", "AMD": "#ed1c24",
-                  "Google": "#4285f4", "Cambricon": "#7b3f98"}
+#: What an unknown value reads everywhere.
+NA = "n/a"
+
+# --------------------------------------------------------------------------------------------
+# numbers
+
+
+def _missing(x) -> bool:
+    """None, NaN, pandas NA or an infinite value: a number no reader can use."""
+    if x is None or x is pd.NA:
+        return True
+    try:
+        return not math.isfinite(float(x))
+    except (TypeError, ValueError):
+        return True
+
+
+def _sig(x: float, digits: int) -> float:
+    """``x`` rounded to ``digits`` significant figures."""
+    if x == 0:
+        return 0.0
+    return round(x, digits - 1 - int(math.floor(math.log10(abs(x)))))
+
+
+def _trim(text: str) -> str:
+    """'16.50' -> '16.5', '2.00' -> '2'."""
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _scaled(x: float, digits: int, units: tuple[tuple[float, str], ...]) -> tuple[str, str] | None:
+    """``x`` to ``digits`` significant figures in the largest unit it reaches: ('16.5', 'B')."""
+    rounded = _sig(abs(x), digits)
+    for size, name in units:
+        if rounded >= size:
+            value = _sig(rounded / size, digits)
+            decimals = max(0, digits - 1 - int(math.floor(math.log10(value))))
+            return _trim(f"{value:,.{decimals}f}"), name
+    return None
+
+
+def _sign(x: float) -> str:
+    return "−" if x < 0 else ""
+
+
+def usd(x, *, digits: int = 3) -> str:
+    """Dollars as a reader writes them: ``$16.5 B``, ``$338 M``, ``$5.6 M`` (``digits``
+    significant figures, trailing zeros dropped, for millions, billions and trillions),
+    ``$12,000`` (whole dollars from $100), ``$0.28`` / ``$2.00`` (cents below $100), ``$0.0012``
+    (two significant figures below a cent); ``n/a`` for an unknown value."""
+    if _missing(x):
+        return NA
+    x = float(x)
+    big = _scaled(x, digits, ((1e12, "T"), (1e9, "B"), (1e6, "M")))
+    if big:
+        return f"{_sign(x)}${big[0]} {big[1]}"
+    a = abs(x)
+    if a >= 100:
+        return f"{_sign(x)}${a:,.0f}"
+    if a >= 0.01 or a == 0:
+        return f"{_sign(x)}${a:,.2f}"
+    return f"{_sign(x)}${a:.2g}"
+
+
+def count(x, *, digits: int = 3) -> str:
+    """A count: ``2,048``, ``100,000`` (whole, with thousands separators, below a million),
+    ``2.79 M`` / ``1.2 M`` / ``3.1 B`` (``digits`` significant figures from a million); a
+    fractional count below 100 keeps three significant figures (``6.73``); ``n/a`` if unknown."""
+    if _missing(x):
+        return NA
+    x = float(x)
+    big = abs(x) >= 1e6 and _scaled(x, digits, ((1e12, "T"), (1e9, "B"), (1e6, "M")))
+    if big:
+        return f"{_sign(x)}{big[0]} {big[1]}"
+    if abs(x) < 100 and not float(x).is_integer():
+        return f"{_sign(x)}{_trim(f'{_sig(abs(x), 3):.{max(0, 2 - int(math.floor(math.log10(abs(x)))))}f}')}"
+    return f"{_sign(x)}{abs(x):,.0f}"
+
+
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def sci(x, *, digits: int = 2) -> str:
+    """``x`` in scientific notation with unicode superscripts: ``3.3 × 10²⁴``; plain below
+    10,000 (``850``); ``n/a`` if unknown."""
+    if _missing(x):
+        return NA
+    x = float(x)
+    if x == 0:
+        return "0"
+    rounded = _sig(abs(x), digits)
+    exponent = int(math.floor(math.log10(rounded)))
+    if -3 <= exponent < 4:
+        return count(x) if rounded >= 100 else f"{_sign(x)}{_trim(f'{rounded:.{max(0, digits - 1 - exponent)}f}')}"
+    mantissa = _trim(f"{rounded / 10 ** exponent:.{digits - 1}f}")
+    power = f"10{str(exponent).translate(_SUPERSCRIPT)}"
+    return f"{_sign(x)}{power}" if mantissa == "1" else f"{_sign(x)}{mantissa} × {power}"
+
+
+def flop(x, *, digits: int = 2) -> str:
+    """Floating-point operations: ``3.3 × 10²⁴ FLOP``; ``n/a`` if unknown."""
+    text = sci(x, digits=digits)
+    return text if text == NA else f"{text} FLOP"
+
+
+def _si(x, digits: int, units: tuple[tuple[float, str], ...], smallest: str) -> str:
+    if _missing(x):
+        return NA
+    x = float(x)
+    scaled = _scaled(x, digits, units)
+    if scaled:
+        return f"{_sign(x)}{scaled[0]} {scaled[1]}"
+    return f"{_sign(x)}{_trim(f'{_sig(abs(x), digits):,.3f}')} {smallest}"
+
+
+def mw(x, *, digits: int = 3) -> str:
+    """Power given in megawatts: ``2.94 MW``, ``850 kW`` below 1 MW, ``1.2 GW`` from 1,000 MW;
+    ``n/a`` if unknown. (Pass ``watts / 1e6`` for a figure in W, or use :func:`watts`.)"""
+    if _missing(x):
+        return NA
+    return watts(float(x) * 1e6, digits=digits)
+
+
+def watts(x, *, digits: int = 3) -> str:
+    """Power given in watts, in the unit a reader uses: ``700 W``, ``10.2 kW``, ``2.94 MW``."""
+    return _si(x, digits, ((1e9, "GW"), (1e6, "MW"), (1e3, "kW"), (1, "W")), "W")
+
+
+def gwh(x, *, digits: int = 3) -> str:
+    """Energy given in gigawatt-hours: ``1.5 GWh``, ``780 MWh`` below 1 GWh, ``2.1 TWh`` from
+    1,000 GWh; ``n/a`` if unknown. (Pass ``kwh / 1e6`` for a figure in kWh.)"""
+    if _missing(x):
+        return NA
+    return _si(float(x) * 1e6, digits, ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh"), (1, "kWh")),
+               "kWh")
+
+
+def pct(x, *, digits: int | None = None) -> str:
+    """A fraction as a percentage: 0.38 -> ``38 %``; below 10 % one decimal (0.019 -> ``1.9 %``)
+    unless ``digits`` (decimals) is given; ``n/a`` if unknown."""
+    if _missing(x):
+        return NA
+    value = float(x) * 100
+    if digits is None:
+        digits = 0 if abs(value) >= 9.95 or value == 0 else 1
+    return f"{_sign(value)}{abs(value):.{digits}f} %"
+
+
+def num(value, spec: str = "{:,.2f}", missing: str = NA) -> str:
+    """``value`` formatted with ``spec``, or ``missing`` when it is unknown (None or NaN)."""
+    return missing if _missing(value) else spec.format(value)
+
+
+# --------------------------------------------------------------------------------------------
+# chips: names and colours
+
+
+def _chips() -> pd.DataFrame:
+    return load("chips")
+
+
+def chip_name(chip_id) -> str:
+    """The catalog name of a chip (``h800-sxm`` -> ``NVIDIA H800 SXM5 80GB``); an id that is not
+    in the catalog is returned unchanged."""
+    names = _chips()["name"]
+    return str(names.get(str(chip_id).strip().lower(), chip_id))
+
+
+_DROP_WORDS = {"instinct", "tesla"}
+
+
+def short_from_name(name: str, vendor: str = "") -> str:
+    """A short axis label from a chip's catalog name: no vendor, no parentheses, no memory size,
+    form factor without its generation digit (``NVIDIA H800 SXM5 80GB`` -> ``H800 SXM``)."""
+    text = re.sub(r"\([^)]*\)", " ", name)
+    words = []
+    for i, word in enumerate(text.split()):
+        if i == 0 and vendor and word.lower() == vendor.lower():
+            continue
+        if word.lower() in _DROP_WORDS or re.fullmatch(r"\d+(GB|TB)", word, re.I):
+            continue
+        words.append(re.sub(r"^(SXM)\d$", r"\1", word))
+    return " ".join(words) or name
+
+
+def chip_short(chip_id) -> str:
+    """A short readable label for axes and narrow tables: ``H800 SXM``, ``Ascend 910C``,
+    ``MLU370-X8``, ``MI300X``; an id not in the catalog is returned unchanged."""
+    chips = _chips()
+    key = str(chip_id).strip().lower()
+    if key not in chips.index:
+        return str(chip_id)
+    return short_from_name(chips.at[key, "name"], chips.at[key, "vendor"])
+
+
+#: A fixed colour per chip id: hue by vendor (NVIDIA greens, Huawei reds, AMD oranges, Google
+#: blue, Cambricon purple) and a grey value (luminance 0.299 R + 0.587 G + 0.114 B) chosen so the
+#: chips usually compared together differ by >= 0.08 in greyscale print.
+CHIP_COLORS = {
+    "ascend-910c": "#7d121b",  # luminance 0.20
+    "h100-sxm": "#117519",  # 0.30
+    "ascend-910b": "#e23934",  # 0.42
+    "a800-sxm-80gb": "#6ba718",  # 0.52
+    "h800-sxm": "#5dd81f",  # 0.62
+    "mi300x": "#eaa569",  # 0.70
+    "h20": "#8defbe",  # 0.80
+    "a100-sxm-80gb": "#148c78",  # 0.40
+    "h200": "#1ab44d",  # 0.48
+    "b200": "#13430a",  # 0.18
+    "gb200": "#1fd79a",  # 0.60
+    "h100-pcie": "#b9f4b4",  # 0.86
+    "l20": "#97a217",  # 0.56
+    "v100-sxm": "#c9f7d5",  # 0.90
+    "ascend-910": "#f1a89d",  # 0.74
+    "mi325x": "#f3d9ab",  # 0.86
+    "tpu-v5p": "#1d66cc",  # 0.36
+    "mlu370-x8": "#7317a1",  # 0.26
+}
+
+#: Hue (degrees) per vendor, for chips added to the catalog after :data:`CHIP_COLORS`.
+VENDOR_HUES = {"NVIDIA": 120, "Huawei": 0, "AMD": 30, "Google": 215, "Cambricon": 280}
+
+#: One representative colour per vendor (kept for figures by vendor).
+VENDOR_PALETTE = {"NVIDIA": "#117519", "Huawei": "#e23934", "AMD": "#eaa569",
+                  "Google": "#1d66cc", "Cambricon": "#7317a1"}
+
+#: Bar and patch edges, so light colours stay visible on white paper.
+EDGE = "#333333"
+
+
+def luminance(color: str) -> float:
+    """Grey value of a ``#rrggbb`` colour in print (0 black .. 1 white)."""
+    r, g, b = (int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def _derived_color(chip_id: str) -> str:
+    """A colour for a chip missing from :data:`CHIP_COLORS`: its vendor's hue (grey for an
+    unknown vendor) and a lightness fixed by its id (a checksum, not its position)."""
+    vendor = _chips()["vendor"].get(chip_id, "")
+    lightness = 0.25 + 0.5 * (zlib.crc32(chip_id.encode()) % 1000) / 999
+    hue = VENDOR_HUES.get(vendor)
+    r, g, b = colorsys.hls_to_rgb((hue or 0) / 360, lightness, 0.75 if hue is not None else 0.0)
+    return "#%02x%02x%02x" % tuple(round(v * 255) for v in (r, g, b))
+
+
+def chip_colors(chip_ids) -> dict[str, str]:
+    """``{chip_id: "#rrggbb"}``: one colour per chip, keyed by id, so a chip looks the same in
+    every figure of every report whatever else is plotted."""
+    return {c: CHIP_COLORS.get(str(c), None) or _derived_color(str(c)) for c in chip_ids}
+
+
+def chip_legend(ax, chip_ids, *, title: str | None = None, short: bool = True, **kwargs):
+    """A legend with one coloured patch per chip, labelled by name (``short`` labels by
+    default); extra keyword arguments go to ``ax.legend`` (e.g. ``loc``, ``ncol``)."""
+    from matplotlib.patches import Patch
+
+    colors = chip_colors(chip_ids)
+    handles = [Patch(facecolor=colors[c], edgecolor=EDGE, linewidth=0.5,
+                     label=chip_short(c) if short else chip_name(c)) for c in chip_ids]
+    kwargs.setdefault("fontsize", 8)
+    kwargs.setdefault("frameon", False)
+    return ax.legend(handles=handles, title=title, **kwargs)
+
+
+def direct_labels(ax, *, min_gap: float = 0.045, fontsize: float = 8) -> None:
+    """Label every labelled line of ``ax`` at its last point, in the line's colour, nudging
+    labels apart vertically (``min_gap`` in axes fraction) so none overlap."""
+    lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_") and len(ln.get_xdata())]
+    if not lines:
+        return
+    to_axes = ax.transAxes.inverted()
+    ends = []
+    for line in lines:
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if not ok.any():
+            continue
+        px, py = to_axes.transform(ax.transData.transform((x[ok][-1], y[ok][-1])))
+        ends.append([py, px, line])
+    ends.sort(key=lambda e: e[0])
+    for i in range(1, len(ends)):
+        ends[i][0] = max(ends[i][0], ends[i - 1][0] + min_gap)
+    overflow = ends[-1][0] - 1.0 if ends else 0
+    if overflow > 0:
+        for e in ends:
+            e[0] -= overflow
+    for py, px, line in ends:
+        ax.annotate(line.get_label(), xy=(1.01, py), xycoords="axes fraction", va="center",
+                    fontsize=fontsize, color=line.get_color(), annotation_clip=False)
+
+
+def chip_bars(ax, values: pd.Series, missing: str = NA, *, fmt=None, short: bool = True) -> None:
+    """Horizontal bars of ``values`` (indexed by chip id) in each chip's colour, labelled by chip
+    name; an unknown value is drawn as the word ``missing`` in place of its bar. ``fmt`` (e.g.
+    :func:`usd`) also writes each value at the end of its bar."""
+    colors = chip_colors(values.index)
+    labels = [chip_short(c) if short else chip_name(c) for c in values.index]
+    y = np.arange(len(values))
+    ax.barh(y, values.astype(float).fillna(0), color=[colors[c] for c in values.index],
+            edgecolor=EDGE, linewidth=0.5)
+    ax.set_yticks(y, labels)
+    for yi, value in zip(y, values):
+        if _missing(value):
+            ax.text(0, yi, f" {missing}", va="center", fontsize=8, color="#555")
+        elif fmt is not None:
+            ax.text(value, yi, f" {fmt(value)}", va="center", fontsize=8, color="#222")
+    ax.invert_yaxis()
+
+
+# --------------------------------------------------------------------------------------------
+# text, tables and figures
 
 
 def setup() -> None:
-    """Theme for every report: white grid, readable fonts, PNG figures at print resolution."""
+    """Theme for every report: white grid, readable fonts (with a CJK fallback, Noto Sans CJK),
+    PNG figures at print resolution."""
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
     plt.rcParams.update({"figure.figsize": (8.0, 4.2), "figure.dpi": 110,
-                         "savefig.bbox": "tight", "axes.titleweight": "bold"})
+                         "savefig.bbox": "tight", "axes.titleweight": "bold",
+                         "font.family": "sans-serif",
+                         "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP",
+                                             "Liberation Sans", "Arial", "sans-serif"]})
     set_matplotlib_formats("png")
     pd.set_option("display.max_columns", 30)
 
 
-def header(title: str, parameters: dict, resolved: dict | None = None) -> None:
-    """The report title and the parameters it was rendered with; ``resolved`` gives the value
-    used where a parameter was left at None (a default taken from the data)."""
-    resolved = resolved or {}
-    rows = "\n".join(f"| `{k}` | {_text(v, resolved.get(k))} |" for k, v in parameters.items())
-    say(f"# {title}\n\n| parameter | value |\n| --- | --- |\n{rows}")
+def escape(text) -> str:
+    """Data text made safe to show in Markdown or HTML: ``<`` ``>`` ``&`` and quotes as
+    entities, so ``<script>`` in a chip name reads as text."""
+    return html.escape(str(text), quote=True)
 
 
-def _text(value, resolved=None) -> str:
-    """A parameter value as table text."""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(map(str, value))
-    if value is None:
-        return "None (default)" if resolved is None else f"None → {_text(resolved)}"
-    if isinstance(value, float) and value != value:
-        return "n/a (not sourced)"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1e5 else f"{value:,.6g}"
-    return str(value)
-
-
-def num(value, spec: str = "{:,.2f}", missing: str = "n/a") -> str:
-    """``value`` formatted with ``spec``, or ``missing`` when it is unknown (None or NaN)."""
-    return missing if value is None or value != value else spec.format(value)
-
-
-def say(text: str) -> None:
-    """Display Markdown text (findings, computed explanations). ``$`` is always a currency sign
-    here (reports load no math renderer), so it is escaped."""
+def say(text: str, *, html: bool = False) -> None:
+    """Display Markdown text (findings, computed explanations). Any ``<`` is shown as a literal
+    character — text from the data can never become a tag or a script — unless ``html=True``
+    (the report's own markup, not data). ``$`` is always a currency sign here (reports load no
+    math renderer), so it is escaped."""
+    if not html:
+        text = text.replace("&", "&amp;").replace("<", "&lt;")
     display(Markdown(text.replace("$", r"\$")))
 
 
-def table(frame: pd.DataFrame, formats: dict[str, str], caption: str | None = None) -> None:
-    """Show the ``formats`` columns of ``frame`` (renamed to their labels, units included) with
-    the given format strings; unknown values read ``n/a``. ``formats`` maps column ->
-    ``"label|{format}"``."""
-    columns = {c: spec.split("|")[0] for c, spec in formats.items()}
-    shown = frame[list(formats)].rename(columns=columns)
-    shown.index.name = None
-    styler = shown.style.format({columns[c]: spec.split("|")[1] for c, spec in formats.items()},
-                                na_rep="n/a")
+def header(title: str, parameters: dict | None = None, resolved: dict | None = None) -> None:
+    """The report title; with ``parameters`` also the table of :func:`parameters_table` (kept for
+    notebooks not yet ported — the parameters belong in the appendix)."""
+    say(f"# {title}")
+    if parameters:
+        parameters_table(parameters, resolved)
+
+
+def _text(value) -> str:
+    """A parameter value as plain table text."""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(chip_name(v) if isinstance(v, str) and v in _chips().index else _text(v)
+                         for v in value) or "none"
+    if _missing(value) and not isinstance(value, str):
+        return "n/a (not sourced)" if value is not None else "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, np.number)):
+        value = float(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:,.0f}"
+        if abs(value) >= 1e5 or abs(value) < 1e-3:
+            return sci(value, digits=4)
+        return f"{value:,.6g}"
+    if isinstance(value, str) and value in _chips().index:
+        return chip_name(value)
+    return str(value)
+
+
+def parameters_table(parameters: dict, resolved: dict | None = None,
+                     origins: dict | None = None, help: dict | None = None) -> None:
+    """The appendix of parameters, written plainly: a value the reader set reads as itself; a
+    parameter left at None reads as the value used and where it came from —
+    ``0.75 (default: Epoch AI)`` with ``origins`` = {name: "Epoch AI"}, else ``0.75 (default)``.
+    ``help`` adds a meaning column (e.g. ``{n: spec.help for n, spec in PARAMETERS.items()}``)."""
+    resolved, origins, help = resolved or {}, origins or {}, help or {}
+    rows = []
+    for name, value in parameters.items():
+        if value is None:
+            used = resolved.get(name)
+            origin = origins.get(name)
+            text = ("default" if used is None else f"{_text(used)} (default"
+                    ) + (f": {origin}" if origin else "") + ("" if used is None else ")")
+        else:
+            text = _text(value)
+        rows.append({"parameter": name, "value": text, "meaning": help.get(name, "")})
+    frame = pd.DataFrame(rows).set_index("parameter")
+    if not help:
+        frame = frame.drop(columns="meaning")
+    _display_frame(frame.rename_axis(None))
+
+
+def _display_frame(frame: pd.DataFrame, caption: str | None = None) -> None:
+    """Display text cells as an HTML table with every cell, label and caption escaped."""
+    styler = frame.style.format(escape="html", na_rep=NA)
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if caption:
-        styler = styler.set_caption(caption)
+        styler = styler.set_caption(escape(caption))
     display(styler)
 
 
-def chip_colors(chip_ids) -> dict[str, str]:
-    """A colour per chip from its vendor (fallback grey)."""
-    vendors = load("chips")["vendor"]
-    return {c: VENDOR_PALETTE.get(vendors.get(c, ""), "#888888") for c in chip_ids}
+def _formatter(spec):
+    """A cell formatter from a format string or a callable; unknown values read ``n/a``."""
+    if callable(spec):
+        return lambda v: NA if _missing(v) and not isinstance(v, str) else escape(spec(v))
+    return lambda v: (NA if (v is None or (not isinstance(v, str) and _missing(v)))
+                      else escape(spec.format(v)))
 
 
-def chip_bars(ax, values: pd.Series, missing: str = "n/a") -> None:
-    """Horizontal bars of ``values`` by chip id in vendor colours; an unknown value is drawn as
-    the word ``missing`` at zero instead of a bar."""
-    colors = chip_colors(values.index)
-    ax.barh(values.index, values.fillna(0), color=[colors[c] for c in values.index])
-    for y, value in enumerate(values):
-        if value != value:
-            ax.text(0, y, f" {missing}", va="center", fontsize=8, color="#555")
+def table(frame: pd.DataFrame, formats: dict, caption: str | None = None, *,
+          names: bool = True) -> pd.DataFrame:
+    """Show the ``formats`` columns of ``frame`` with their labels (units included) and
+    formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
+    ``"label|{format}"`` or ``(label, format)`` where format is a format string or a function
+    such as :func:`usd`. With ``names``, an index of chip ids shows the chips' names. Returns
+    the displayed frame (labels as columns, values unformatted) for a CSV copy."""
+    specs = {}
+    for column, spec in formats.items():
+        label, fmt = spec.split("|", 1) if isinstance(spec, str) else spec
+        specs[column] = (label, fmt)
+    shown = frame[list(specs)].rename(columns={c: s[0] for c, s in specs.items()})
+    if names:
+        chips = _chips().index
+        index = [str(i) for i in shown.index]
+        if len(index) and all(i in chips for i in index):
+            shown.index = [chip_name(i) for i in index]
+    shown.index.name = None
+    styler = shown.style.format({label: _formatter(fmt) for label, fmt in specs.values()})
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    if caption:
+        styler = styler.set_caption(escape(caption))
+    display(styler)
+    return shown
 
 
-def finish(ax, title: str, xlabel: str, ylabel: str) -> None:
-    """Title and axis labels (with units), then show and close the figure."""
+def alt_text(fig, key_value: str | None = None) -> str:
+    """Alt text from a figure's titles (suptitle, then each axes' title) and a key value."""
+    titles = []
+    if getattr(fig, "_suptitle", None) is not None and fig._suptitle.get_text():
+        titles.append(fig._suptitle.get_text())
+    titles += [ax.get_title() for ax in fig.axes if ax.get_title()]
+    text = "; ".join(dict.fromkeys(titles)) or "Figure"
+    return f"{text}. {key_value}" if key_value else text
+
+
+def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
+    """Display ``fig`` as an inline PNG with alt text (``alt``, or the figure's titles plus
+    ``key_value``), then close it. The output carries both ``text/html`` (an ``<img alt=...>``
+    with the PNG inline, so the page opens offline) and ``image/png`` (for thumbnails)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    alt = alt if alt is not None else alt_text(fig, key_value)
+    img = (f'<img alt="{escape(alt)}" src="data:image/png;base64,{png}" '
+           'style="max-width:100%; height:auto">')
+    display({"image/png": png, "text/html": img, "text/plain": f"<figure: {alt}>"},
+            metadata={"image/png": {"alt": alt}}, raw=True)
+
+
+def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *,
+           key_value: str | None = None) -> None:
+    """Title and axis labels (with units), then show the figure with alt text (``alt``, or the
+    title plus ``key_value``) and close it."""
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    plt.tight_layout()
-    plt.show()
+    fig = ax.figure
+    fig.tight_layout()
+    show(fig, alt, key_value=key_value)
     plt.close("all")
 
 
-def source_list(chip_ids=(), regions=(), runs=(), extra_keys=()) -> None:
-    """The sources behind the chips, regions and runs a report used, plus model defaults."""
+# --------------------------------------------------------------------------------------------
+# sources
+
+#: Words in a SOURCES.md entry that mark it as secondary (a report of a report, a reprint,
+#: a trade-press summary, or a source its own entry calls weak).
+SECONDARY_WORDS = ("secondary", "reprint", "relayed", "via ", "trade press", "weak")
+
+
+def is_secondary(entry: pd.Series | dict) -> bool:
+    """Whether a SOURCES.md entry (``source`` and ``what was taken``) is secondary."""
+    text = f"{entry.get('source', '')} {entry.get('what was taken', '')}".lower()
+    return any(word in text for word in SECONDARY_WORDS)
+
+
+def _url(url: str) -> str:
+    """An address as a link; anything that is not an http(s) address is dropped (no local or
+    relative paths in a report)."""
+    url = str(url).strip()
+    return f"<{url}>" if re.match(r"https?://", url) else ""
+
+
+def source_entries(keys) -> pd.DataFrame:
+    """The SOURCES.md entries of ``keys`` (each once, in first-cited order) with a ``kind``
+    column: primary or secondary."""
+    table = sources()
+    keys = [k for k in dict.fromkeys(str(k).strip() for k in keys) if k in table.index]
+    found = table.loc[keys].copy()
+    found["kind"] = ["secondary" if is_secondary(row) else "primary"
+                     for _, row in found.iterrows()]
+    return found
+
+
+def source_list(chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict | None = None
+                ) -> None:
+    """The compact sources appendix: each source key the report cited once, marked primary or
+    secondary, with its publisher and address. Keys come from the rows of the chips, regions
+    and runs a report used, ``tables`` ({dataset name: row ids}, e.g. ``{"systems": [...]}``),
+    and ``extra_keys`` (model defaults)."""
     keys = []
-    for name, ids in (("chips", chip_ids), ("regions", regions), ("training_runs", runs)):
-        if len(ids):
-            keys += keys_in(load(name).loc[list(ids)])
-    keys = list(dict.fromkeys(keys + list(extra_keys)))
-    found = sources().reindex(keys).dropna(how="all")
-    lines = [f"- `{key}`: {row['source']} — {row['url']}" for key, row in found.iterrows()]
-    say("<div class='sources'>\n\n" + "\n".join(lines) + "\n\n</div>\n\nWhat was taken from "
-        "each source, and the notes on disputed figures, are in `data/SOURCES.md` and the "
-        "`note` column of each CSV.")
+    wanted = {"chips": chip_ids, "regions": regions, "training_runs": runs, **(tables or {})}
+    for name, ids in wanted.items():
+        ids = list(ids)
+        if ids:
+            frame = load(name)
+            keys += keys_in(frame.loc[[i for i in ids if i in frame.index]])
+    found = source_entries(keys + list(extra_keys))
+    lines = []
+    for key, row in found.iterrows():
+        link = _url(row["url"])
+        lines.append(f"- **{escape(key)}** ({row['kind']}): {escape(row['source'])}"
+                     + (f" — {link}" if link else ""))
+    say("<div class='sources'>\n\n" + "\n".join(lines) + "\n\n</div>\n\n"
+        "Primary: the publisher of the figure (vendor, regulator, paper, operator). Secondary: a "
+        "report of it by others. What was taken from each source, and the notes on disputed "
+        "figures, are in `data/SOURCES.md` and the `note` column of each CSV.", html=True)
+
+
+# --------------------------------------------------------------------------------------------
+# key figures
 
 
 def _plain(value):
@@ -133,6 +588,4 @@ def _plain(value):
 def emit_key_figures(parameters: dict, **figures) -> None:
     """Called by a notebook's last cell: publish its parameters and key figures as an output
     that the render pipeline writes to ``NAME.json`` (invisible in HTML and PDF)."""
-    from IPython.display import display
-
     display({KEY_FIGURES_MIME: _plain({"parameters": parameters, **figures})}, raw=True)

@@ -1,0 +1,265 @@
+"""Presentation helpers: number words, chip names and colours, escaping, alt text, sources.
+Fast tier (no kernel): displayed objects are captured instead of rendered."""
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import mistune  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from analysis.assembly import present  # noqa: E402
+from analysis.catalog import load  # noqa: E402
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """Everything present.display() was asked to show, in order."""
+    out = []
+    monkeypatch.setattr(present, "display", lambda obj, **kw: out.append((obj, kw)))
+    return out
+
+
+# ---- numbers (each expected string worked by hand from the rule in the docstring) -----------
+
+@pytest.mark.parametrize("value, text", [
+    (16_516e6, "$16.5 B"),   # 16.516e9 -> 3 sig. figs 16.5 (x 1e9)
+    (338.4e6, "$338 M"),     # 338.4e6 -> 338 (x 1e6)
+    (5.6e6, "$5.6 M"),       # 5.60 -> trailing zero dropped
+    (5.576e6, "$5.58 M"),    # DeepSeek-V3: 2.788e6 GPU-h x $2 = 5.576e6 -> 5.58
+    (999.6e6, "$1 B"),       # 999.6e6 rounds to 1.00e9 at 3 sig. figs -> billions
+    (2.5e12, "$2.5 T"),
+    (12_000, "$12,000"),     # whole dollars from $100
+    (0.28, "$0.28"),         # cents below $100
+    (2, "$2.00"),
+    (0.0012, "$0.0012"),     # two significant figures below a cent
+    (-3.2e9, "−$3.2 B"),
+])
+def test_usd(value, text):
+    assert present.usd(value) == text
+
+
+@pytest.mark.parametrize("value", [None, math.nan, float("inf"), pd.NA])
+def test_unknown_values_read_na(value):
+    for fmt in (present.usd, present.count, present.flop, present.mw, present.gwh, present.pct):
+        assert fmt(value) == "n/a"
+
+
+@pytest.mark.parametrize("value, text", [
+    (2048, "2,048"), (100_000, "100,000"), (999_999, "999,999"),
+    (1.2e6, "1.2 M"),        # from a million: 3 sig. figs, trailing zero dropped
+    (2.788e6, "2.79 M"),     # DeepSeek-V3 GPU-hours
+    (1e7, "10 M"), (3.1e9, "3.1 B"),
+    (6.73, "6.73"),          # a fractional count below 100 keeps 3 sig. figs
+    (2047.6, "2,048"),       # counts from 100 are whole
+])
+def test_count(value, text):
+    assert present.count(value) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    (3.29e24, "3.3 × 10²⁴ FLOP"),  # 3.29 -> 2 sig. figs 3.3, exponent 24
+    (3.96e24, "4 × 10²⁴ FLOP"),     # 3.96 -> 4.0 -> trailing zero dropped
+    (1e25, "10²⁵ FLOP"),            # mantissa 1 is left out
+    (9.96e24, "10²⁵ FLOP"),         # rounds up into the next power of ten
+    (3.3e-5, "3.3 × 10⁻⁵ FLOP"),
+])
+def test_flop(value, text):
+    assert present.flop(value) == text
+    assert "e+" not in text
+
+
+@pytest.mark.parametrize("value, text", [
+    (2.94, "2.94 MW"), (0.85, "850 kW"),  # 0.85 MW = 850 kW
+    (1234, "1.23 GW"), (0.0007, "700 W"),
+])
+def test_mw(value, text):
+    assert present.mw(value) == text
+
+
+def test_watts_and_gwh():
+    # DGX H100: 10.2 kW = 10,200 W
+    assert present.watts(10_200) == "10.2 kW"
+    assert present.gwh(1.5) == "1.5 GWh"
+    assert present.gwh(0.78) == "780 MWh"   # 0.78 GWh x 1000
+    assert present.gwh(2100) == "2.1 TWh"   # 2100 GWh / 1000
+
+
+@pytest.mark.parametrize("value, text", [
+    (0.38, "38 %"), (0.383, "38 %"), (0.019, "1.9 %"), (0.0995, "10 %"), (1.2, "120 %"),
+])
+def test_pct(value, text):
+    assert present.pct(value) == text
+
+
+def test_num_keeps_its_old_behaviour():
+    assert present.num(1234.5) == "1,234.50"
+    assert present.num(None) == "n/a"
+
+
+# ---- chip names and colours ----------------------------------------------------------------
+
+def test_chip_names():
+    assert present.chip_name("h800-sxm") == "NVIDIA H800 SXM5 80GB"
+    assert present.chip_name("H800-SXM") == "NVIDIA H800 SXM5 80GB"
+    assert present.chip_short("h800-sxm") == "H800 SXM"
+    assert present.chip_short("ascend-910c") == "Ascend 910C"
+    assert present.chip_short("mlu370-x8") == "MLU370-X8"
+    assert present.chip_short("mi300x") == "MI300X"
+    assert present.chip_short("h20") == "H20"
+    assert present.chip_short("not-a-chip") == "not-a-chip"
+
+
+def test_short_names_are_unique_and_short():
+    chips = load("chips")
+    shorts = [present.chip_short(c) for c in chips.index]
+    assert len(set(shorts)) == len(shorts)
+    assert max(map(len, shorts)) <= 14
+
+
+def test_colours_are_per_chip_and_stable():
+    one = present.chip_colors(["h100-sxm", "h800-sxm"])
+    other = present.chip_colors(["ascend-910c", "mi300x", "h800-sxm", "h100-sxm"])
+    assert one["h800-sxm"] == other["h800-sxm"] and one["h100-sxm"] == other["h100-sxm"]
+    chips = load("chips")
+    colors = present.chip_colors(chips.index)
+    assert len(set(colors.values())) == len(colors)  # one colour per chip
+
+
+def test_huawei_and_amd_are_not_the_same_red():
+    c = present.chip_colors(["ascend-910b", "mi300x"])
+    r1, g1, b1 = (int(c["ascend-910b"][i:i + 2], 16) for i in (1, 3, 5))
+    r2, g2, b2 = (int(c["mi300x"][i:i + 2], 16) for i in (1, 3, 5))
+    assert abs(r1 - r2) + abs(g1 - g2) + abs(b1 - b2) > 120
+
+
+def test_usual_comparison_set_differs_in_greyscale():
+    # the chips compared in the default reports: luminance steps of >= 0.08 (of 0..1)
+    usual = ["h100-sxm", "h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c", "mi300x"]
+    greys = sorted(present.luminance(c) for c in present.chip_colors(usual).values())
+    assert min(b - a for a, b in zip(greys, greys[1:])) >= 0.08
+
+
+def test_luminance_by_hand():
+    # #ffffff -> 1; #000000 -> 0; pure green #00ff00 -> 0.587
+    assert present.luminance("#ffffff") == pytest.approx(1.0)
+    assert present.luminance("#000000") == 0
+    assert present.luminance("#00ff00") == pytest.approx(0.587)
+
+
+def test_new_chip_gets_a_stable_vendor_colour():
+    a = present._derived_color("some-future-chip")
+    assert a == present._derived_color("some-future-chip")
+
+
+def test_chip_bars_label_by_name_and_mark_missing():
+    fig, ax = plt.subplots()
+    present.chip_bars(ax, pd.Series({"h800-sxm": 2.0, "ascend-910c": math.nan}), fmt=present.usd)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    texts = [t.get_text().strip() for t in ax.texts]
+    assert labels == ["H800 SXM", "Ascend 910C"]
+    assert "n/a" in texts and "$2.00" in texts
+    handles = present.chip_legend(ax, ["h800-sxm", "ascend-910c"]).get_texts()
+    assert [t.get_text() for t in handles] == ["H800 SXM", "Ascend 910C"]
+    plt.close(fig)
+
+
+def test_direct_labels_do_not_overlap():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1.0, 1.0], label="H800 SXM")
+    ax.plot([0, 1], [1.0, 1.001], label="H20")
+    present.direct_labels(ax)
+    ys = sorted(t.xyann[1] if hasattr(t, "xyann") else t.get_position()[1] for t in ax.texts)
+    assert len(ys) == 2 and ys[1] - ys[0] >= 0.045 - 1e-9
+    plt.close(fig)
+
+
+# ---- escaping ------------------------------------------------------------------------------
+
+EVIL = "Evil <script>alert(1)</script> & co"
+
+
+def test_say_escapes_data_text(shown):
+    present.say(f"The chip {EVIL} costs $2.")
+    markdown = shown[0][0].data
+    rendered = mistune.html(markdown)
+    assert "<script>" not in rendered
+    assert "&lt;script&gt;" in rendered or "&lt;script>" in rendered
+    assert r"\$2" in markdown
+
+
+def test_say_html_keeps_own_markup(shown):
+    present.say("<div class='sources'>x</div>", html=True)
+    assert "<div class='sources'>" in shown[0][0].data
+
+
+def test_table_escapes_and_shows_names_and_na(shown):
+    frame = pd.DataFrame({"cost": [16.516e9, math.nan], "note": [EVIL, "ok"]},
+                         index=["h800-sxm", "ascend-910c"])
+    returned = present.table(frame, {"cost": ("cost (USD)", present.usd), "note": "note|{}"},
+                             caption="A <b>caption</b>")
+    page = shown[0][0].to_html()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<b>caption" not in page
+    assert "NVIDIA H800 SXM5 80GB" in page and "h800-sxm" not in page
+    assert "$16.5 B" in page and "n/a" in page
+    assert list(returned.columns) == ["cost (USD)", "note"]
+
+
+def test_table_escapes_chip_names_from_the_index(shown):
+    present.table(pd.DataFrame({"x": [1.0]}, index=[EVIL]), {"x": "x|{:.1f}"})
+    page = shown[0][0].to_html()
+    assert "<script>" not in page
+
+
+def test_parameters_table_reads_plainly(shown):
+    present.parameters_table({"load_factor": None, "chip": "h800-sxm", "mfu": 0.38,
+                              "candidates": ["h20", "ascend-910c"]},
+                             resolved={"load_factor": 0.75}, origins={"load_factor": "Epoch AI"})
+    page = shown[0][0].to_html()
+    assert "0.75 (default: Epoch AI)" in page
+    assert "None" not in page and "→" not in page
+    assert "NVIDIA H800 SXM5 80GB" in page
+    assert "NVIDIA H20 (HGX, 96GB), Huawei Ascend 910C" in page
+
+
+# ---- figures -------------------------------------------------------------------------------
+
+def test_show_gives_alt_text_and_inline_png(shown):
+    fig, ax = plt.subplots(figsize=(2, 1), dpi=30)
+    ax.set_title('Cost "by" <chip>')
+    present.show(fig, key_value="H800: $5.58 M")
+    assert fig.number not in plt.get_fignums()  # closed after showing
+    bundle, kw = shown[0]
+    assert kw == {"metadata": {"image/png": {"alt": 'Cost "by" <chip>. H800: $5.58 M'}},
+                  "raw": True}
+    img = bundle["text/html"]
+    assert img.startswith('<img alt="Cost &quot;by&quot; &lt;chip&gt;. H800: $5.58 M" ')
+    assert 'src="data:image/png;base64,' + bundle["image/png"] + '"' in img
+
+
+def test_finish_uses_the_title_as_alt(shown):
+    fig, ax = plt.subplots(figsize=(2, 1), dpi=30)
+    present.finish(ax, "Chips to match 2,048 H100", "chips", "")
+    assert shown[0][0]["text/html"].startswith('<img alt="Chips to match 2,048 H100"')
+
+
+# ---- sources -------------------------------------------------------------------------------
+
+def test_secondary_sources_are_marked():
+    assert present.is_secondary({"source": "Tom's Hardware (secondary, reporting X)"})
+    assert present.is_secondary({"source": "A", "what was taken": "price relayed by trade press"})
+    assert not present.is_secondary({"source": "NVIDIA H100 datasheet", "what was taken": "TDP"})
+
+
+def test_source_list_is_compact_and_in_repository(shown):
+    present.source_list(chip_ids=["h800-sxm", "h100-sxm"], extra_keys=["h800-sxm-nonexistent"])
+    text = shown[0][0].data
+    keys = [line.split("**")[1] for line in text.splitlines() if line.startswith("- **")]
+    assert len(keys) == len(set(keys)) > 0
+    assert all("(primary)" in line or "(secondary)" in line
+               for line in text.splitlines() if line.startswith("- **"))
+    for bad in ("../shared", "/work/", "found via code index", "project research notes"):
+        assert bad not in text

@@ -268,6 +268,21 @@ def cross_check(notebook: str, values: dict) -> None:
     if notebook == "procurement" and values.get("shares") is not None and abs(sum(values["shares"]) - 1) > 1e-6:
         raise ParameterError(f"parameter shares: {values['shares']!r} sums to {sum(values['shares']):g}; "
                              "expected budget shares that sum to 1")
+    if notebook == "procurement":
+        _cross_check_procurement(values)
+
+
+def _cross_check_procurement(values: dict) -> None:
+    """A budget can only buy chips with a sourced price; a fleet needs at least one chip."""
+    catalog = load("chips")
+    if values.get("counts") is None:
+        unpriced = [c for c in values.get("chips") or [] if c in catalog.index
+                    and not catalog.at[c, "price_usd"] == catalog.at[c, "price_usd"]]
+        if unpriced:
+            raise ParameterError(f"parameter chips: {', '.join(unpriced)} has no sourced price in data/chips.csv, "
+                                 "so a budget cannot buy it; give counts (an existing fleet) instead")
+    elif not sum(values["counts"]) > 0:
+        raise ParameterError(f"parameter counts: {values['counts']!r} holds no chip; expected at least one")
 
 
 def validate(notebook: str, **values) -> dict:

@@ -1,11 +1,24 @@
-"""US export-control metrics (ECCN 3A090) and the classification of chips under each rule.
+"""US export-control metrics (ECCN 3A090), the classification of chips under each rule vintage,
+and the licence-review policy for exports to China that follows from it.
 
-Total processing performance (TPP) is ``2 × MacTOPS × bit length``, the maximum over the chip's
-precisions; BIS notes that ``2 × MacTOPS`` may be read as the datasheet's (dense) TOPS or TFLOPS.
-Performance density is TPP per mm² of die area. The thresholds of each rule are data
-(``data/export_rules.csv``); see data/SOURCES.md for the Federal Register texts.
+Definitions (88 FR 73458, Technical Notes to 3A090; source key ``fr-2023-23055``):
+
+- Total processing performance, ``TPP = 2 × MacTOPS × bit length``, "aggregated over all
+  processing units on the integrated circuit"; BIS reads ``2 × MacTOPS`` as the datasheet's dense
+  TOPS or TFLOPS (300 dense BF16 TFLOPS × 16 = 4,800). The maximum over precisions is taken, and a
+  card carrying several integrated circuits (Cambricon MLU370-X8: two) is assessed per IC.
+- Performance density ``PD = TPP / applicable die area`` [TPP per mm²]; the applicable die area
+  "includes all die area of logic dies manufactured with a process node that uses a non-planar
+  transistor architecture" — a chip made on a planar node has none, so its density is undefined
+  and a clause that needs density does not apply to it (this is not "undetermined").
+
+The thresholds of each rule are data (``data/export_rules.csv``), and so is the licence policy
+(``data/licence_policies.csv``). Every function here works on numbers, arrays or frames passed in;
+nothing is loaded.
 """
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -16,17 +29,82 @@ BIT_LENGTHS = {"fp32_dense_tflops": 32, "bf16_dense_tflops": 16, "fp8_dense_tflo
 
 NOT_CONTROLLED = "not controlled"
 UNDETERMINED = "undetermined (die area unknown)"
+UNDETERMINED_IO = "undetermined (I/O unknown)"
+#: Statuses that say the data cannot place the chip: shown as such, never counted as controlled.
+UNDETERMINED_STATUSES = (UNDETERMINED, UNDETERMINED_IO)
+
+# Licence-review policy for an export from the United States to China / Macau.
+NOT_REQUIRED = "not required"
+CASE_BY_CASE = "case-by-case"
+PRESUMPTION_OF_DENIAL = "presumption of denial"
+NOT_SUBJECT = "not subject"          # not a US export (a Chinese chip sold in China)
+POLICY_UNDETERMINED = "undetermined"  # the classification it depends on is undetermined
+POLICIES = (NOT_REQUIRED, CASE_BY_CASE, PRESUMPTION_OF_DENIAL, NOT_SUBJECT, POLICY_UNDETERMINED)
+
+
+def total_processing_performance(dense_tops_by_bit_length: Mapping[int, object], *,
+                                 ics_per_card=1):
+    """TPP per integrated circuit: ``max_p(dense TOPS_p × bit length_p) / ICs per card``.
+
+    ``dense_tops_by_bit_length`` maps a bit length (32, 16, 8, 4 …) to dense (non-sparse) TOPS or
+    TFLOPS at that precision — scalars or equally long arrays; NaN where a precision is missing.
+    A card's figures are divided evenly among its ``ics_per_card`` integrated circuits (the rule
+    assesses the IC). NaN where no precision is known. Source: 88 FR 73458, Technical Note to
+    3A090 (``fr-2023-23055``).
+    """
+    products = [np.asarray(tops, dtype=float) * bits
+                for bits, tops in dense_tops_by_bit_length.items()]
+    if not products:
+        raise ValueError("no precision given")
+    stacked = np.stack(np.broadcast_arrays(*products))
+    known = ~np.isnan(stacked)
+    best = np.where(known.any(axis=0), np.max(np.where(known, stacked, -np.inf), axis=0), np.nan)
+    return best / np.asarray(ics_per_card, dtype=float)
+
+
+def applicable_die_area_mm2(die_area_mm2, *, planar_node=False):
+    """Die area that counts for performance density [mm²]: the logic die area on a non-planar
+    (FinFET, GAA) node; NaN on a planar node (no applicable area) or where the area is unknown.
+    Source: 88 FR 73458, Technical Note to 3A090 (``fr-2023-23055``)."""
+    area = np.asarray(die_area_mm2, dtype=float)
+    return np.where(np.asarray(planar_node, dtype=bool), np.nan, area)
+
+
+def performance_density(tpp_values, *, applicable_die_area_mm2):
+    """``PD = TPP / applicable die area`` [TPP per mm²]; NaN where the area is unknown or none
+    applies (planar node). Source: 88 FR 73458 (``fr-2023-23055``)."""
+    area = np.asarray(applicable_die_area_mm2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(area > 0, np.asarray(tpp_values, dtype=float) / area, np.nan)
 
 
 def tpp(chips: pd.DataFrame) -> pd.Series:
-    """Total processing performance per chip: max over precisions of dense TOPS × bit length."""
-    per_precision = pd.DataFrame({col: chips[col] * bits for col, bits in BIT_LENGTHS.items()})
-    return per_precision.max(axis=1, skipna=True).rename("tpp")
+    """TPP per integrated circuit of each catalog row (``chips.csv`` columns; ``ics_per_card``
+    defaults to 1). For what a whole card carries, multiply by ``ics_per_card``."""
+    ics = chips["ics_per_card"].astype(float) if "ics_per_card" in chips else 1.0
+    values = total_processing_performance(
+        {bits: chips[col] for col, bits in BIT_LENGTHS.items() if col in chips}, ics_per_card=ics)
+    return pd.Series(values, index=chips.index, name="tpp")
 
 
-def performance_density(tpp_values, die_area_mm2):
-    """TPP per mm² of die area; NaN where the die area is unknown."""
-    return np.asarray(tpp_values, dtype=float) / np.asarray(die_area_mm2, dtype=float)
+def chip_metrics(chips: pd.DataFrame) -> pd.DataFrame:
+    """The figures the rules test, per IC, from catalog rows: ``tpp``, ``ics_per_card``,
+    ``die_area_mm2``, ``planar_node``, ``applicable_die_area_mm2``, ``performance_density``,
+    ``interconnect_gb_s`` (as published, per card) and ``dram_bandwidth_gb_s`` (memory bandwidth
+    per IC: a card's bandwidth divided evenly among its ICs)."""
+    ics = chips["ics_per_card"].astype(float) if "ics_per_card" in chips else pd.Series(1.0, chips.index)
+    planar = chips["planar_node"].astype(bool) if "planar_node" in chips else pd.Series(False, chips.index)
+    metrics = pd.DataFrame({"tpp": tpp(chips), "ics_per_card": ics.astype(int),
+                            "die_area_mm2": chips["die_area_mm2"].astype(float),
+                            "planar_node": planar}, index=chips.index)
+    metrics["applicable_die_area_mm2"] = applicable_die_area_mm2(metrics["die_area_mm2"],
+                                                                 planar_node=planar)
+    metrics["performance_density"] = performance_density(
+        metrics["tpp"], applicable_die_area_mm2=metrics["applicable_die_area_mm2"])
+    metrics["interconnect_gb_s"] = chips["interconnect_gb_s"].astype(float)
+    metrics["dram_bandwidth_gb_s"] = (chips["hbm_bandwidth_tb_s"].astype(float) * 1e3 / ics
+                                      if "hbm_bandwidth_tb_s" in chips else np.nan)
+    return metrics
 
 
 def _between(values: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -39,34 +117,44 @@ def _between(values: np.ndarray, low: float, high: float) -> np.ndarray:
     return ok
 
 
+def _ids(cell) -> list[str]:
+    """The ';'-separated ids of a cell (empty or NaN: none)."""
+    return [c.strip() for c in str(cell).split(";") if c.strip() and c.strip() != "nan"]
+
+
 def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Status of each chip under each rule vintage.
 
     ``metrics`` is indexed by chip id with columns ``tpp``, ``performance_density`` and
-    ``interconnect_gb_s``; ``rules`` is ``data/export_rules.csv``. Within a rule the clauses are
-    tried in file order and the first clause whose conditions all hold gives the status (its
-    ``outcome``); none holding gives ``not controlled``. A clause that needs performance density
-    for a chip whose die area is unknown, with its other conditions met, makes the status
-    ``undetermined`` unless an earlier clause already decided it.
-    Returns a frame indexed by chip id with one column per rule id.
+    ``interconnect_gb_s`` (optional ``planar_node``); ``rules`` has the layout of
+    ``data/export_rules.csv``. Within a rule the clauses are tried in file order and the first
+    clause whose conditions all hold gives the status (its ``outcome``); none holding gives
+    ``not controlled``. A clause that needs performance density for a chip whose die area is
+    unknown (or an I/O rate that is unknown), its other conditions met so far, makes the status
+    ``undetermined`` unless an earlier clause already decided it. On a planar node there is no applicable die area: a density
+    clause simply does not hold. Returns a frame indexed by chip id with one column per rule id.
     """
     tpp_values = metrics["tpp"].to_numpy(dtype=float)
     density = metrics["performance_density"].to_numpy(dtype=float)
     io = metrics["interconnect_gb_s"].to_numpy(dtype=float)
+    planar = (metrics["planar_node"].to_numpy(dtype=bool) if "planar_node" in metrics
+              else np.zeros(len(metrics), dtype=bool))
     chip_ids = metrics.index.to_numpy()
     result = {}
     for rule_id, clauses in rules.groupby("rule_id", sort=False):
         status = np.full(len(metrics), None, dtype=object)
         for clause in clauses.itertuples():
             undecided = status == None  # noqa: E711 (elementwise on an object array)
-            named = [c.strip() for c in clause.chip_ids.split(";") if c.strip()]
             ok = undecided & _between(tpp_values, clause.tpp_min, clause.tpp_max)
-            ok &= _between(io, clause.io_min_gb_s, np.nan)
+            if not np.isnan(clause.io_min_gb_s):
+                status[ok & np.isnan(io)] = UNDETERMINED_IO
+                ok &= _between(io, clause.io_min_gb_s, np.nan)
+            named = _ids(clause.chip_ids)
             if named:
                 ok &= np.isin(chip_ids, named)
             needs_density = not (np.isnan(clause.density_min) and np.isnan(clause.density_max))
             if needs_density:
-                status[ok & np.isnan(density)] = UNDETERMINED
+                status[ok & np.isnan(density) & ~planar] = UNDETERMINED
                 ok &= _between(density, clause.density_min, clause.density_max)
             status[ok] = clause.outcome
         status[status == None] = NOT_CONTROLLED  # noqa: E711
@@ -74,10 +162,55 @@ def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(result, index=metrics.index)
 
 
+def licence_policy(status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.DataFrame, *,
+                   us_export_licensing) -> pd.DataFrame:
+    """Licence-review policy for an export to China of each chip under each rule vintage.
+
+    ``status`` is :func:`classify`'s frame; ``metrics`` has ``tpp`` and ``dram_bandwidth_gb_s``;
+    ``policies`` has the layout of ``data/licence_policies.csv`` (``rule_id``, ``order``,
+    ``statuses`` — ';'-separated classification statuses a row applies to —, optional
+    ``chip_ids``, ``tpp_max`` and ``dram_bandwidth_gb_s_max`` (strict upper bounds), ``policy``);
+    ``us_export_licensing`` is one boolean per chip (False: not a US export).
+
+    Per chip and vintage: ``not subject`` where US export licensing does not apply;
+    ``undetermined`` where the classification is undetermined; otherwise the policy of the first
+    row (by ``order``) whose conditions all hold. A row whose threshold the chip cannot be
+    compared with (unknown TPP or bandwidth), its other conditions met, gives ``undetermined``.
+    Only vintages with policy rows get a column; a classification no row covers is an error.
+    """
+    us = np.asarray(us_export_licensing, dtype=bool)
+    chip_ids = status.index.to_numpy()
+    tpp_values = metrics["tpp"].reindex(status.index).to_numpy(dtype=float)
+    bandwidth = metrics["dram_bandwidth_gb_s"].reindex(status.index).to_numpy(dtype=float)
+    result = {}
+    for rule_id, rows in policies.sort_values(["rule_id", "order"]).groupby("rule_id", sort=False):
+        if rule_id not in status:
+            continue
+        classified = status[rule_id].to_numpy(dtype=object)
+        policy = np.full(len(status), None, dtype=object)
+        policy[~us] = NOT_SUBJECT
+        policy[us & np.isin(classified, UNDETERMINED_STATUSES)] = POLICY_UNDETERMINED
+        for row in rows.itertuples():
+            ok = (policy == None) & np.isin(classified, _ids(row.statuses))  # noqa: E711
+            named = _ids(row.chip_ids)
+            if named:
+                ok &= np.isin(chip_ids, named)
+            for values, bound in ((tpp_values, row.tpp_max),
+                                  (bandwidth, row.dram_bandwidth_gb_s_max)):
+                if not np.isnan(bound):
+                    policy[ok & np.isnan(values)] = POLICY_UNDETERMINED
+                    ok &= values < bound
+            policy[ok] = row.policy
+        uncovered = policy == None  # noqa: E711
+        if uncovered.any():
+            missing = sorted(set(classified[uncovered]))
+            raise ValueError(f"licence policy rows of {rule_id} cover no row for status(es) "
+                             f"{', '.join(missing)}")
+        result[rule_id] = policy
+    return pd.DataFrame(result, index=status.index, columns=list(result) or None)
+
+
 def control_table(chips: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
-    """TPP, performance density, interconnect and status under every rule, one row per chip."""
-    metrics = pd.DataFrame({"tpp": tpp(chips)})
-    metrics["die_area_mm2"] = chips["die_area_mm2"]
-    metrics["performance_density"] = performance_density(metrics["tpp"], chips["die_area_mm2"])
-    metrics["interconnect_gb_s"] = chips["interconnect_gb_s"]
+    """:func:`chip_metrics` and the status under every rule, one row per chip (per IC)."""
+    metrics = chip_metrics(chips)
     return metrics.join(classify(metrics, rules))

@@ -14,7 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..catalog import DataError, UnknownIdError, load
-from ..formulas.controls import control_table
 from ..assembly.params import ParameterError, parse
 from .scenarios import ScenarioError
 
@@ -32,11 +31,20 @@ def chips_frame(full: bool) -> pd.DataFrame:
     return chips if full else chips[CHIP_TABLE_COLUMNS]
 
 
-def controls_frame() -> pd.DataFrame:
-    """TPP, performance density and status under each rule vintage, per chip."""
-    table = control_table(load("chips"), load("export_rules"))
+def controls_frame(nested: bool = False) -> pd.DataFrame:
+    """TPP per integrated circuit, performance density, status under each rule vintage and the
+    licence policy for a US export to China, per chip: one ``licence <vintage>`` column each, or
+    (``nested``, the JSON form) one ``licence_policy`` column of {vintage: policy}."""
+    from ..assembly.export_controls import control_status
+
+    table = control_status()
     table["tpp"] = table["tpp"].round(1)
     table["performance_density"] = table["performance_density"].round(2)
+    if nested:
+        licence = [c for c in table.columns if c.startswith("licence ")]
+        table["licence_policy"] = [{c.removeprefix("licence "): row[c] for c in licence}
+                                   for _, row in table.iterrows()]
+        table = table.drop(columns=licence)
     return table
 
 
@@ -163,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "render":
             return run_render(args)
-        frame = chips_frame(args.format != "table") if args.command == "chips" else controls_frame()
+        frame = (chips_frame(args.format != "table") if args.command == "chips"
+                 else controls_frame(nested=args.format == "json"))
     except (DataError, ParameterError, UnknownIdError, ScenarioError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -248,10 +248,32 @@ def test_finish_uses_the_title_as_alt(shown):
 
 # ---- sources -------------------------------------------------------------------------------
 
-def test_secondary_sources_are_marked():
-    assert present.is_secondary({"source": "Tom's Hardware (secondary, reporting X)"})
-    assert present.is_secondary({"source": "A", "what was taken": "price relayed by trade press"})
-    assert not present.is_secondary({"source": "NVIDIA H100 datasheet", "what was taken": "TDP"})
+@pytest.mark.parametrize("source, kind", [
+    ("Tom's Hardware (secondary, reporting X)", "secondary"),
+    ("besthub.dev, specs comparison (secondary, weak)", "secondary, weak"),
+    ("Taoguba post (weak, investor forum)", "secondary, weak"),
+    ("TweakTown, H20 article (secondary, based on leaked spec sheet)", "secondary"),
+    ("TweakTown, H20 article", "primary"),  # 'weak' inside 'TweakTown' is not the word weak
+    ("Reuters story reprinted verbatim by Dunya News", "secondary"),
+    ("BIS rule (primary; govinfo text read in a verbatim public copy)", "primary"),
+    ("MEE announcement (primary figure, secondary reprint)", "secondary"),
+    ("NVIDIA H100 datasheet", "primary"),
+    ("willitrunai.com H20 page (aggregator, indicative)", "secondary"),
+])
+def test_source_kind(source, kind):
+    assert present.source_kind({"source": source}) == kind
+    assert present.is_secondary({"source": source}) == (kind != "primary")
+
+
+def test_every_source_entry_has_a_kind_and_no_working_notes():
+    from analysis.catalog import DATA_DIR, sources
+    table = sources()
+    kinds = {present.source_kind(row) for _, row in table.iterrows()}
+    assert kinds == {"primary", "secondary", "secondary, weak"}
+    text = (DATA_DIR / "SOURCES.md").read_text(encoding="utf-8").lower()
+    for note in ("research notes", "code index", "project notes", "../shared", "/work/",
+                 "in this session", "in this pass"):
+        assert note not in text, note
 
 
 def test_source_list_is_compact_and_in_repository(shown):
@@ -259,7 +281,7 @@ def test_source_list_is_compact_and_in_repository(shown):
     text = shown[0][0].data
     keys = [line.split("**")[1] for line in text.splitlines() if line.startswith("- **")]
     assert len(keys) == len(set(keys)) > 0
-    assert all("(primary)" in line or "(secondary)" in line
+    assert all(any(f"({kind})" in line for kind in ("primary", "secondary", "secondary, weak"))
                for line in text.splitlines() if line.startswith("- **"))
     for bad in ("../shared", "/work/", "found via code index", "project research notes"):
         assert bad not in text

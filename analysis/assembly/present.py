@@ -514,15 +514,30 @@ def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *,
 # --------------------------------------------------------------------------------------------
 # sources
 
-#: Words in a SOURCES.md entry that mark it as secondary (a report of a report, a reprint,
-#: a trade-press summary, or a source its own entry calls weak).
-SECONDARY_WORDS = ("secondary", "reprint", "relayed", "via ", "trade press", "weak")
+#: Words in a SOURCES.md source cell that mark the entry as secondary (a report of a report, a
+#: reprint, a trade-press summary, an aggregator) — the rule stated at the top of SOURCES.md.
+SECONDARY_WORDS = re.compile(r"\b(secondary|weak|reprint\w*|relay\w*|via|trade press|aggregator|"
+                             r"indicative)\b", re.I)
 
 
-def is_secondary(entry: pd.Series | dict) -> bool:
-    """Whether a SOURCES.md entry (``source`` and ``what was taken``) is secondary."""
-    text = f"{entry.get('source', '')} {entry.get('what was taken', '')}".lower()
-    return any(word in text for word in SECONDARY_WORDS)
+def source_kind(entry) -> str:
+    """``primary``, ``secondary`` or ``secondary, weak`` for a SOURCES.md entry (a row of
+    :func:`analysis.catalog.sources` or a dict with ``source``), from its source cell: "weak" ->
+    weak; "secondary" -> secondary; otherwise "primary" -> primary; otherwise any of
+    :data:`SECONDARY_WORDS` -> secondary; otherwise primary."""
+    text = str(entry.get("source", ""))
+    if re.search(r"\bweak\b", text, re.I):
+        return "secondary, weak"
+    if re.search(r"\bsecondary\b", text, re.I):
+        return "secondary"
+    if re.search(r"\bprimary\b", text, re.I):
+        return "primary"
+    return "secondary" if SECONDARY_WORDS.search(text) else "primary"
+
+
+def is_secondary(entry) -> bool:
+    """Whether a SOURCES.md entry is secondary (see :func:`source_kind`)."""
+    return source_kind(entry) != "primary"
 
 
 def _url(url: str) -> str:
@@ -534,12 +549,11 @@ def _url(url: str) -> str:
 
 def source_entries(keys) -> pd.DataFrame:
     """The SOURCES.md entries of ``keys`` (each once, in first-cited order) with a ``kind``
-    column: primary or secondary."""
+    column (:func:`source_kind`)."""
     table = sources()
     keys = [k for k in dict.fromkeys(str(k).strip() for k in keys) if k in table.index]
     found = table.loc[keys].copy()
-    found["kind"] = ["secondary" if is_secondary(row) else "primary"
-                     for _, row in found.iterrows()]
+    found["kind"] = [source_kind(row) for _, row in found.iterrows()]
     return found
 
 
@@ -564,7 +578,7 @@ def source_list(chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict
                      + (f" — {link}" if link else ""))
     say("<div class='sources'>\n\n" + "\n".join(lines) + "\n\n</div>\n\n"
         "Primary: the publisher of the figure (vendor, regulator, paper, operator). Secondary: a "
-        "report of it by others. What was taken from each source, and the notes on disputed "
+        "report of it by others; weak: a secondary source that is itself unsure. What was taken from each source, and the notes on disputed "
         "figures, are in `data/SOURCES.md` and the `note` column of each CSV.", html=True)
 
 

@@ -1,0 +1,196 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["remove_cell"]
+from typing import Optional
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from analysis.assembly import present, training_run as report
+
+present.setup()
+
+# %% tags=["parameters"]
+model: str = "deepseek-v3"  # run id in data/training_runs.csv, or "custom" (then set the figures below)
+total_params: Optional[float] = None  # total parameters; None: the run's disclosed figure
+active_params: Optional[float] = None  # parameters active per token (MoE); None: the run's
+tokens: Optional[float] = None  # training tokens; None: the run's
+chip: Optional[str] = None  # chip id of data/chips.csv; None: the run's chip
+chip_count: Optional[int] = None  # chips in the cluster; None: the run's
+mfu: Optional[float] = None  # model-FLOPs utilisation on the run's chip; None: implied by the disclosure
+hfu: Optional[float] = None  # or hardware-FLOPs utilisation; with recompute, MFU is HFU × 6/8
+achieved_tflops: Optional[float] = None  # or achieved hardware TFLOP/s per chip (Megatron-style papers)
+recompute: bool = False  # full activation recomputation: hardware executes 8·N·D instead of 6·N·D
+precision: str = "bf16"  # peak the MFU is measured against: bf16 | fp8 (chips without fp8 use bf16)
+usd_per_gpu_hour: Optional[float] = None  # rental price of the run's chip; None: the run's or the chip's base
+region: str = "cn-avg-industrial"  # region id of data/regions.csv (electricity price, PUE, grid carbon)
+usd_per_kwh: Optional[float] = None  # electricity price; None: the region's base value
+pue: Optional[float] = None  # power usage effectiveness; None: the region's base value
+load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: Epoch AI
+server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP; None: Epoch AI
+years: Optional[float] = None  # depreciation period of owned hardware [years]; None: the library's
+parallel_config: str = "deepseek-v3-pretraining"  # parallel layout of data/parallel_configs.csv
+overlap: float = 1.0  # share of communication hidden behind computation, in [0, 1] (DualPipe: ~1)
+interruptions_per_chip_hour: Optional[float] = None  # None: Llama 3's record
+restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption; None: MegaScale
+checkpoint_interval_hours: Optional[float] = None  # None: the library's (calibrated on Llama 3)
+seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
+draws: int = 10000  # Monte Carlo draws
+
+# %% tags=["remove_cell"]
+r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
+
+# %%
+present.say(f"# Training run: {r['name']} on {present.count(r['run']['chip_count'])} × "
+            f"{present.chip_name(r['run']['chip'])}\n\n" + report.answer(r))
+
+# %% [markdown]
+# ## Key findings
+
+# %%
+present.say(report.findings(r))
+
+# %%
+shown = report.by_chip_table(r)
+fig, axes = plt.subplots(1, 2, figsize=(10, 5.4), sharey=True)
+order = shown["days"].sort_values().index
+colors = present.chip_colors(r["chips"].index)
+palette = [colors[c] for c in r["chips"].index]
+by_name = dict(zip(shown.index, palette))
+axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
+axes[0].set_xlabel(f"days on {present.count(r['run']['chip_count'])} chips")
+axes[0].set_title("Wall-clock time")
+axes[0].invert_yaxis()
+costs = shown.loc[order, ["rental [$ M]", "ownership [$ M]"]]
+y = np.arange(len(order))
+axes[1].barh(y - 0.2, costs["rental [$ M]"].fillna(0), height=0.4, color="#4c72b0", label="rental")
+axes[1].barh(y + 0.2, costs["ownership [$ M]"].fillna(0), height=0.4, color="#dd8452", label="ownership")
+for i, (rent, own) in enumerate(costs.itertuples(index=False)):
+    if rent != rent:
+        axes[1].text(0, i - 0.2, " n/a", va="center", fontsize=7, color="#555")
+    if own != own:
+        axes[1].text(0, i + 0.2, " n/a", va="center", fontsize=7, color="#555")
+axes[1].set_xlabel("USD millions")
+axes[1].set_title("Cost of the run")
+axes[1].legend(fontsize=8, loc="lower right")
+fig.suptitle(f"The same run on every chip (P50 of {r['p']['draws']:,} draws)", fontweight="bold")
+fig.tight_layout()
+present.show(fig, alt=f"Days and cost of {r['name']} on every chip; fastest: {order[0]}")
+
+# %% [markdown]
+# ## What the headline figure includes and excludes
+# The rental figure counts only the GPU-hours of the final training run at an hourly price. It
+# excludes the hardware purchase, prior research, ablation and failed runs, data acquisition and
+# staff; DeepSeek's report says as much ("include only the official training"). The ownership view
+# charges the hardware for the run's duration only. GPU-hours include the time lost to interruptions
+# (see Methods).
+
+# %% [markdown]
+# ## The same run on every chip
+# Same FLOP and chip count. Each chip's MFU is the run's, times its vendor's software-maturity
+# factor relative to the run's chip, and lowered (never raised) by the interconnect model.
+
+# %%
+present.table(shown, {column: (column, fmt) for column, fmt in {
+    "dense peak [TFLOP/s]": "{:,.0f}", "MFU": "{:.3f}", "vendor MFU factor": "{:.2f}",
+    "GPU-hours [M]": "{:,.2f}", "days": "{:,.1f}", "energy [MWh]": "{:,.0f}"}.items()},
+    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.");
+
+# %%
+present.table(shown, {column: (column, fmt) for column, fmt in {
+    "emissions [t CO₂]": "{:,.0f}", "rental [$ M]": "{:,.2f}", "ownership [$ M]": "{:,.2f}"}.items()},
+    caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip.");
+
+# %% [markdown]
+# ## Interconnect: what the H800's 400 GB/s NVLink costs
+# Step time = computation + (1 − overlap) × communication, per chip, for two published layouts.
+# DeepSeek-V3 sends its expert-parallel all-to-all over 50 GB/s InfiniBand and forwards it inside a
+# node over NVLink; Llama 3.1 405B splits each layer over 8 GPUs with tensor parallelism, whose
+# all-reduces run over NVLink alone.
+
+# %%
+steps = report.interconnect_table()
+present.table(steps, {column: (column, "{:.2f}" if "[s]" in column else "{:.3f}") for column in steps.columns},
+    caption="Seconds per chip and optimizer step, no overlap, compute at 50 % of dense BF16 peak. "
+            "TP: tensor-parallel all-reduces; EP: expert all-to-all; DP: gradient all-reduce.");
+
+# %%
+levels = np.linspace(0, 1, 21)
+penalty = report.h800_penalty(levels)
+fig, ax = plt.subplots(figsize=(8.5, 3.8))
+for (cfg, values), style in zip(penalty.items(), ("-", "--")):
+    ax.plot(levels, values, style, lw=2, label=cfg)
+ax.legend(fontsize=8)
+ax.set_xlabel("overlap (share of communication hidden)")
+ax.set_ylabel("extra H800 time per step [%]")
+ax.set_title("H800 penalty against the H100 as overlap hides communication")
+fig.tight_layout()
+present.show(fig, alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:.0f} % without overlap "
+                               "in a tensor-parallel layout, 0 % in DeepSeek-V3's")
+
+# %% [markdown]
+# ## Arithmetic checks against the published runs
+# Each disclosed figure beside what the same formulas give from the run's *other* disclosed inputs
+# (its own GPU-hours, power per GPU, PUE and price). This checks the arithmetic only: the inputs
+# come from the run itself. The validation report compares the defaults with independent
+# measurements.
+
+# %%
+checks = report.arithmetic_checks()
+checks.index = checks["run"] + ": " + checks["figure"]
+present.table(checks, {"disclosed": "disclosed|{:,.4g}", "computed": "computed|{:,.4g}", "error": "error|{:+.2%}"});
+
+# %% [markdown]
+# ## Methods and assumptions
+# - **Training compute** C = 6 · N<sub>active</sub> · D (Kaplan et al. 2020): a mixture-of-experts
+#   model counts its activated parameters; attention FLOPs are ignored. With full activation
+#   recomputation the chips execute 8 · N · D (Korthikanti et al. 2022): HFU = MFU × 8/6.
+# - **Utilisation.** Give `mfu`, `hfu` (MFU = HFU × 6/8 with recomputation) or `achieved_tflops`
+#   (hardware TFLOP/s per chip, as Megatron-LM reports it: HFU = achieved / peak). Without them the
+#   MFU is implied by the run's disclosed GPU-hours, net of the time the goodput model says was
+#   lost to interruptions, so the projection on the run's own chip reproduces the disclosure.
+#   Other chips: MFU × vendor factor<sub>chip</sub> / vendor factor<sub>run chip</sub>
+#   (data/vendor_efficiency.csv: Huawei 0.75 from Pangu Ultra MoE's 30 % MFU against Llama 3's
+#   ~40 %) × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
+# - **Goodput.** Interruptions per chip-hour λ (Llama 3: 419 in 54 days on 16,384 GPUs =
+#   1.97 × 10⁻⁵), each costing the restart time R (MegaScale: < 10 min) plus half a checkpoint
+#   interval T of redone work: share of time training = 1 / (1 + n λ (R + T/2)).
+# - **Time**: GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24.
+# - **Interconnect**: step = compute + (1 − overlap) × communication, with TP all-reduces over
+#   NVLink, EP all-to-all over the network and NVLink concurrently and the DP gradient all-reduce
+#   over the network; links per direction = bidirectional rate / 2 × 0.8. Pipeline traffic,
+#   latency and load imbalance are left out: the model ranks chips, it does not predict MFU.
+# - **Energy** per chip-hour = TDP × server power ratio (1.8, Epoch AI; DGX H100 10.2 kW /
+#   (8 × 700 W) = 1.82) × load factor (0.75, Epoch AI) × PUE. A chip without a published TDP
+#   (Ascend 910C) takes the rated power per chip of its system (CloudMatrix 384: 559 kW / 384).
+# - **Cost**: rental = GPU-hours × $/GPU-hour; ownership = capex ÷ depreciation years × the run's
+#   duration + electricity. Capex adds Epoch AI's server (× 1.64) and network (19 % of the total)
+#   costs only where the price lacks them (`price_unit`: chip, server share or system share).
+# - **Uncertainty**: MFU ± 25 % (assumption), vendor factors, chip price, TDP and rental ranges,
+#   and the region's electricity price and PUE ranges (triangular, mode at base) in a seeded Monte
+#   Carlo; figures are P50 with P10–P90.
+
+# %% [markdown]
+# ## Sources
+
+# %%
+present.source_list(extra_keys=report.source_keys(r))
+
+# %% [markdown]
+# ## Appendix: parameters
+
+# %%
+present.parameters_table(**report.parameter_appendix(r))
+
+# %% tags=["remove_cell"]
+present.emit_key_figures(r["p"], **report.key_figures(r))

@@ -8,9 +8,10 @@ PY     := $(VENV)/bin/python
 ## setup: Debian packages the product needs, then the pinned virtual environment
 setup: system $(VENV)/.installed
 
-# Debian packages: chromium prints the PDFs, poppler-utils lets the tests read them, python3-venv
-# is what Debian's python3 needs for `python -m venv`. apt runs only when one is missing.
-APT_PACKAGES := chromium poppler-utils
+# Debian packages: chromium prints the PDFs, poppler-utils lets the tests read them,
+# fonts-noto-cjk prints Chinese source titles (no empty boxes), python3-venv is what Debian's
+# python3 needs for `python -m venv`. apt runs only when one is missing.
+APT_PACKAGES := chromium poppler-utils fonts-noto-cjk
 system:
 	@missing="$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \
@@ -39,7 +40,7 @@ bench: setup
 	$(PY) benchmarks/sweep.py
 	$(PY) benchmarks/regenerate.py
 
-## lab: JupyterLab (in its own venv, so renders stay fast) with this project's kernel
+## lab: JupyterLab at the repository root (notebooks/, data/, reports/) with this project's kernel, in its own venv so renders stay fast
 LAB_VENV := .venv-lab
 $(LAB_VENV)/.installed: requirements-lab.txt $(VENV)/.installed
 	$(PYTHON) -m venv $(LAB_VENV)
@@ -47,7 +48,7 @@ $(LAB_VENV)/.installed: requirements-lab.txt $(VENV)/.installed
 	$(PY) -m ipykernel install --prefix $(LAB_VENV) --name python3 --display-name "compute-parity (.venv)"
 	touch $@
 lab: $(LAB_VENV)/.installed
-	$(LAB_VENV)/bin/jupyter lab --allow-root --notebook-dir=notebooks
+	$(LAB_VENV)/bin/jupyter lab --allow-root --notebook-dir=.
 
 clean:
 	rm -rf $(VENV) $(LAB_VENV) .pytest_cache

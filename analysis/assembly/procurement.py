@@ -1,176 +1,266 @@
-"""Procurement: what a chip budget (or an existing fleet) buys — chips in whole servers,
-H100-equivalents, power, energy, training FLOP per year and the largest compute-optimal model —
-with export-control availability and grey-market premiums, and P10/P90 over the uncertain inputs.
+"""The procurement report: what a chip budget (or an existing fleet) buys — whole chips,
+H100-equivalents, power, energy, capex, training FLOP per year net of interruptions and the
+largest compute-optimal model its largest cluster trains — next to a reference cluster, with
+availability under an export rule's licence policy.
+
+``inputs`` validates the parameters and resolves the chips, prices, availability, site, options
+and Monte Carlo ranges; :func:`figures` maps arrays of the uncertain inputs (each chip's price and
+TDP, each vendor's MFU factor, the reference MFU, electricity price and PUE) to every option's
+figures, and is called at the base point and at the seeded draws (:func:`result`). Every headline
+is the P50 of the draws, so a headline and its P10–P90 band come from one piece of code and can
+never disagree on chips, reference or method.
 """
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ..formulas import controls, cost, power, uncertainty
-from ..catalog import load
+from ..catalog import keys_in, load
+from ..formulas import controls, cost, goodput, power, uncertainty
+from ..formulas import procurement as buy
+from ..formulas.compute import SECONDS_PER_HOUR
 from ..formulas.power import HOURS_PER_YEAR
-from .tables import cost_ranges, drawn_it_w, it_w_per_chip
+from . import inputs as shared
+from . import params, present
 
-#: Chips sold as single PCIe cards; every other catalog accelerator is bought as 8-chip boards or
-#: servers (HGX/DGX, OAM platforms, Atlas 800), so purchases are rounded down to multiples of 8.
+#: What the ``price_basis`` parameter means here: ``range`` draws each chip's price over its
+#: catalog low–high range (the headline is the median); ``low``/``base``/``high`` fix it at that
+#: catalog value (the band then covers the other inputs only).
+PRICE_BASES = ("range", "low", "base", "high")
+
+PARAMETERS = params.declare(
+    budget_usd=1e9, chips=["a800-sxm-80gb"], shares=None, counts=None,
+    price_basis=params.Param(str, words=PRICE_BASES, default="range",
+                             help="chip price: range (drawn over the catalog range) | low | base | high"),
+    export_rule=None, grey_market_premium=None, reference_chip="h100-sxm", reference_count=100_000,
+    mfu=0.4, training_days=90.0, max_cluster_chips=None, region="cn-avg-industrial", usd_per_kwh=None,
+    pue=None, load_factor=None, server_power_ratio=None, years=None, interruptions_per_chip_hour=None,
+    restart_hours=None, checkpoint_interval_hours=None, seed=0, draws=10_000)
+
+#: Chips sold as single PCIe cards; every other catalog accelerator is bought in 8-chip boards or
+#: servers (HGX/DGX, OAM platforms, Atlas 800), so a budget buys whole servers of them.
 PCIE_CARDS = ("h100-pcie", "l20", "mlu370-x8")
-SERVER_CHIPS = 8
-#: Chinchilla: compute-optimal training uses D ≈ 20 tokens per parameter, so C = 6·N·20·N = 120·N²
-#: (Hoffmann et al. 2022, arXiv 2203.15556).
-CHINCHILLA_TOKENS_PER_PARAM = 20.0
+
+#: Figures of every option, in the JSON's order (each with ``_p10``/``_p90`` siblings).
+FIGURES = ("chips", "h100_equivalents_bf16", "h100_equivalents_tpp", "it_power_mw", "facility_power_mw",
+           "annual_energy_gwh", "annual_electricity_usd", "training_flop_per_year", "goodput",
+           "largest_cluster_chips", "compute_optimal_params", "capex_priced_usd", "capex_server_usd",
+           "capex_network_usd", "capex_usd", "annual_cost_usd")
+
+#: What the report does with a chip under each licence policy (analysis.assembly.export_controls).
+POLICY_ACTIONS = {
+    "not considered": "available at its price (no export rule applied)",
+    "not required": "available at its price (no licence needed)",
+    "not subject": "available at its price (not a US export)",
+    "case-by-case": "available at its price; licences are reviewed case by case",
+    "undetermined": "available at its price; the licence policy is undetermined (not counted as controlled)",
+}
+DENIED = "presumption of denial"
 
 
-def compute_optimal_params(training_flop):
-    """Largest compute-optimal model for a compute budget [parameters]: N = sqrt(C / 120)."""
-    return np.sqrt(np.asarray(training_flop, dtype=float) / (6.0 * CHINCHILLA_TOKENS_PER_PARAM))
+# --------------------------------------------------------------------------------------------
+# inputs
 
 
-def unit_prices(chip_ids, price_basis="base", export_rule=None, grey_market_premium=None) -> pd.DataFrame:
-    """Price per chip at ``price_basis`` (low/base/high of the catalog; missing ends fall back to
-    base) and whether it is available: a chip controlled under ``export_rule`` is bought on the
-    grey market at ``price × (1 + premium)``, or not at all when no premium is given.
-    Columns: ``price_usd``, ``controlled``, ``available``."""
-    chips = load("chips").loc[list(chip_ids)]
-    column = {"low": "price_usd_low", "base": "price_usd", "high": "price_usd_high"}[price_basis]
-    price = chips[column].fillna(chips["price_usd"])
-    controlled = pd.Series(False, index=chips.index)
-    if export_rule is not None:
-        status = controls.control_table(load("chips"), load("export_rules"))[export_rule]
-        controlled = ~status.loc[chips.index].isin([controls.NOT_CONTROLLED])
-    available = ~controlled | (grey_market_premium is not None)
-    premium = 0.0 if grey_market_premium is None else grey_market_premium
-    price = price * np.where(controlled, 1.0 + premium, 1.0)
-    return pd.DataFrame({"price_usd": price.where(available), "controlled": controlled, "available": available})
+def _or(value, default):
+    """``value``, or ``default`` where it is None."""
+    return default if value is None else value
 
 
-def chips_for_budget(chip_ids, budget_usd, price_usd):
-    """Whole chips a chip budget buys [chips]: budget / chip price, rounded down to whole 8-chip
-    servers (single cards for PCIe parts). Servers and networking come on top (see ``capex_usd``
-    of :func:`procurement_table`), as in the reported orders (e.g. ~$1 B for ~100,000 A800)."""
-    raw = np.floor(np.asarray(budget_usd, dtype=float) / np.asarray(price_usd, dtype=float))
-    per_server = np.array([1 if c in PCIE_CARDS else SERVER_CHIPS for c in chip_ids], dtype=float)
-    return np.nan_to_num(np.floor(raw / per_server) * per_server)
+def licence_policies(chip_ids, export_rule: str | None) -> pd.Series:
+    """Each chip's licence policy for exports to China under ``export_rule`` (one of
+    ``not required``, ``case-by-case``, ``presumption of denial``, ``not subject``,
+    ``undetermined``; ``not considered`` without a rule), from the export-controls report."""
+    if export_rule is None:
+        return pd.Series("not considered", index=list(chip_ids), name="policy")
+    from . import export_controls
+
+    table = export_controls.licence_policies(list(chip_ids))
+    return table[export_rule].reindex(list(chip_ids)).fillna("undetermined").rename("policy")
 
 
-def fleet_figures(counts: pd.Series, chips: pd.DataFrame, reference: pd.Series, mfu: float, site: dict,
-                  training_days: float, load_factor=power.LOAD_FACTOR,
-                  overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP) -> dict:
-    """Key figures of a fleet (chip counts by chip id): chips, H100-equivalents by dense BF16 and
-    by TPP, IT and facility power, annual energy and electricity, training FLOP per year at
-    ``mfu``, and the largest compute-optimal model trainable in ``training_days``."""
-    tpp = controls.tpp(chips)
-    it_w = counts * it_w_per_chip(chips, load_factor, overhead_w_per_chip)
-    facility_w = power.facility_power_w(it_w, site["pue"])
-    annual_kwh = power.energy_kwh(facility_w, HOURS_PER_YEAR)
-    flop_per_s = counts * chips["bf16_dense_tflops"] * 1e12 * mfu
-    return {
-        "chips": float(counts.sum()),
-        "h100_equivalents_bf16": float((counts * chips["bf16_dense_tflops"]).sum() / reference["bf16_dense_tflops"]),
-        "h100_equivalents_tpp": float((counts * tpp).sum() / controls.tpp(reference.to_frame().T).iloc[0]),
-        "it_power_mw": float(np.sum(it_w) / 1e6),
-        "facility_power_mw": float(np.sum(facility_w) / 1e6),
-        "annual_energy_gwh": float(np.sum(annual_kwh) / 1e6),
-        "annual_electricity_usd": float(np.sum(annual_kwh) * site["usd_per_kwh"]),
-        "training_flop_per_year": float(flop_per_s.sum() * HOURS_PER_YEAR * 3_600),
-        "compute_optimal_params": float(compute_optimal_params(flop_per_s.sum() * training_days * 86_400)),
-    }
-
-
-def capex_split(chip_usd: pd.Series) -> dict:
-    """Chip spend [USD] and what servers and networking add on top (Epoch AI's 1.64 server factor
-    and 19 % network share): ``chip_usd``, ``server_usd``, ``network_usd``, ``capex_usd``."""
-    chips_total = float(np.nansum(chip_usd))
-    capex = float(cost.capex_usd(1, chips_total))
-    servers = chips_total * (cost.SERVER_COST_FACTOR - 1.0)
-    return {"chip_usd": chips_total, "server_usd": servers, "network_usd": capex - chips_total - servers,
-            "capex_usd": capex}
-
-
-def procurement_table(budget_usd: float, chip_ids, shares=None, counts=None, price_basis="base",
-                      export_rule=None, grey_market_premium=None, reference_chip="h100-sxm",
-                      reference_count=100_000, mfu=0.4, site: dict | None = None, training_days=90.0,
-                      **power_kwargs) -> pd.DataFrame:
-    """One row per option: the whole budget spent on each chip, the mix (``shares`` of the budget,
-    or fixed ``counts``) when more than one chip is given, and the reference fleet of
-    ``reference_count`` × ``reference_chip``. Columns: :func:`fleet_figures` plus
-    :func:`capex_split`."""
-    chips = load("chips").loc[list(chip_ids)]
-    reference = load("chips").loc[reference_chip]
-    prices = unit_prices(chip_ids, price_basis, export_rule, grey_market_premium)
+def availability(chip_ids, export_rule: str | None, grey_market_premium: float | None) -> pd.DataFrame:
+    """Whether and at what price factor each chip can be bought under ``export_rule``:
+    ``presumption of denial`` → only on the grey market at price × (1 + premium), or not at all
+    without a premium; every other policy → available at its price ("case-by-case" and
+    "undetermined" are flagged, never counted as controlled). Columns: ``policy``,
+    ``price_factor`` (NaN: not available), ``action`` (what the report does, in words)."""
+    policy = licence_policies(chip_ids, export_rule)
     rows = {}
-
-    def add(option, fleet):
-        fleet = fleet.reindex(chips.index, fill_value=0.0)
-        rows[option] = fleet_figures(fleet, chips, reference, mfu, site, training_days, **power_kwargs)
-        rows[option] |= capex_split(fleet * prices["price_usd"])
-
-    if counts is not None:
-        fixed = pd.Series(counts, index=chips.index, dtype=float)
-        for chip in chips.index:
-            add(chip, fixed[[chip]])
-    else:
-        bought = pd.Series(chips_for_budget(chips.index, budget_usd, prices["price_usd"]), index=chips.index)
-        for chip in chips.index:
-            add(chip, bought[[chip]])
-        if shares is not None:
-            fixed = pd.Series(chips_for_budget(chips.index, budget_usd * np.asarray(shares), prices["price_usd"]),
-                              index=chips.index)
-    if len(chips) > 1 and (counts is not None or shares is not None):
-        add("mix", fixed)
-    ref_chips = load("chips").loc[[reference_chip]]
-    rows[f"reference: {reference_count:,} {reference_chip}"] = fleet_figures(
-        pd.Series([float(reference_count)], index=ref_chips.index), ref_chips, reference, mfu, site,
-        training_days, **power_kwargs) | capex_split(pd.Series([reference_count * reference["price_usd"]]))
-    return pd.DataFrame(rows).T
-
-
-def procurement_uncertainty(budget_usd: float, chip_ids, shares=None, counts=None, export_rule=None,
-                            grey_market_premium=None, mfu=0.4, region="cn-avg-industrial", usd_per_kwh=None,
-                            pue=None, training_days=90.0, draws=10_000, seed=0,
-                            load_factor=power.LOAD_FACTOR,
-                            overhead_w_per_chip=power.OVERHEAD_W_PER_CHIP) -> pd.DataFrame:
-    """P10/P90 of every option's key figures (:func:`procurement_table`, reference excluded) over
-    the catalog price and TDP ranges, the region's electricity price and PUE ranges and MFU ±25 %."""
-    chips = load("chips").loc[list(chip_ids)]
-    reference = load("chips").loc["h100-sxm"]
-    ranges = cost_ranges(chips.index, region, mfu, usd_per_kwh, pue)
-    v = uncertainty.draw(ranges, draws, seed)
-    available = unit_prices(chips.index, "base", export_rule, grey_market_premium)
-    premium = np.where(available["controlled"], 1.0 + (grey_market_premium or 0.0), 1.0)
-    tpp = controls.tpp(chips)
-    fixed_w = it_w_per_chip(chips, load_factor, overhead_w_per_chip)
-
-    def fleet(allocation):  # chip id -> budget share (None: fixed counts) -> per-draw figures
-        total = {k: 0.0 for k in ("chips", "bf16", "tpp", "it_w", "flop_s")}
-        for i, chip in enumerate(chips.index):
-            if counts is not None:
-                n = np.full(draws, float(counts[i]) if allocation[i] else 0.0)
+    for chip, value in policy.items():
+        if value == DENIED:
+            if grey_market_premium is None:
+                rows[chip] = (value, np.nan, "not available: no grey-market premium given")
             else:
-                price = v[f"{chip} price"] * premium[i] if available.loc[chip, "available"] else np.nan
-                n = chips_for_budget([chip], budget_usd * allocation[i], price)
-            watts = drawn_it_w(v[f"{chip} TDP"], fixed_w[chip], load_factor, overhead_w_per_chip)
-            total["chips"] = total["chips"] + n
-            total["bf16"] = total["bf16"] + n * chips.loc[chip, "bf16_dense_tflops"]
-            total["tpp"] = total["tpp"] + n * tpp[chip]
-            total["it_w"] = total["it_w"] + n * watts
-            total["flop_s"] = total["flop_s"] + n * chips.loc[chip, "bf16_dense_tflops"] * 1e12 * v["MFU"]
-        facility_w = total["it_w"] * v["PUE"]
-        kwh = facility_w * HOURS_PER_YEAR / 1e3
-        return {"chips": total["chips"], "h100_equivalents_bf16": total["bf16"] / reference["bf16_dense_tflops"],
-                "h100_equivalents_tpp": total["tpp"] / controls.tpp(reference.to_frame().T).iloc[0],
-                "it_power_mw": total["it_w"] / 1e6, "facility_power_mw": facility_w / 1e6,
-                "annual_energy_gwh": kwh / 1e6, "annual_electricity_usd": kwh * v["electricity price"],
-                "training_flop_per_year": total["flop_s"] * HOURS_PER_YEAR * 3_600,
-                "compute_optimal_params": compute_optimal_params(total["flop_s"] * training_days * 86_400)}
+                rows[chip] = (value, 1.0 + grey_market_premium,
+                              f"grey market only, at the price + {present.pct(grey_market_premium)}")
+        else:
+            rows[chip] = (value, 1.0, POLICY_ACTIONS.get(value, POLICY_ACTIONS["undetermined"]))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["policy", "price_factor", "action"])
 
-    n_chips = len(chips)
-    options = {chip: [1.0 if j == i else 0.0 for j in range(n_chips)] for i, chip in enumerate(chips.index)}
-    if n_chips > 1 and (counts is not None or shares is not None):
-        options["mix"] = [1.0] * n_chips if counts is not None else list(shares)
-    rows = {}
-    for option, allocation in options.items():
-        figures = fleet(allocation)
-        rows[option] = {f"{k}_{q}": p for k, x in figures.items()
-                        for q, p in uncertainty.percentiles(x, (10, 90)).items()}
-    return pd.DataFrame(rows).T
+
+def price_range(row: pd.Series, basis: str) -> tuple[float, float, float]:
+    """(low, base, high) of a chip's price for the Monte Carlo: the catalog range for
+    ``range``, else fixed at the catalog's ``low``/``base``/``high`` value (a missing end falls
+    back to the base)."""
+    low, base, high = uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])
+    if basis == "range":
+        return low, base, high
+    fixed = {"low": low, "base": base, "high": high}[basis]
+    return fixed, fixed, fixed
+
+
+def options(p: dict, reference: str) -> dict[str, dict]:
+    """The options compared: the whole budget on each chip (or each chip's own count), the mix
+    when ``shares`` or ``counts`` spread over several chips, and the reference cluster. Each
+    option: ``budget`` {chip: USD} or ``counts`` {chip: chips}, ``cluster`` (max chips per
+    cluster: None for the reference, a single cluster by definition)."""
+    chips, cap = p["chips"], p["max_cluster_chips"]
+    out = {}
+    if p["counts"] is None:
+        for chip in chips:
+            out[chip] = {"budget": {chip: p["budget_usd"]}, "cluster": cap}
+        if p["shares"] is not None and len(chips) > 1:
+            out["mix"] = {"budget": {c: p["budget_usd"] * s for c, s in zip(chips, p["shares"])}, "cluster": cap}
+    else:
+        for chip, n in zip(chips, p["counts"]):
+            out[chip] = {"counts": {chip: float(n)}, "cluster": cap}
+        if len(chips) > 1:
+            out["mix"] = {"counts": {c: float(n) for c, n in zip(chips, p["counts"])}, "cluster": cap}
+    out["reference"] = {"counts": {reference: float(p["reference_count"])}, "cluster": None}
+    return out
+
+
+def inputs(**values) -> dict:
+    """Validate the parameters (:data:`PARAMETERS`) and resolve everything the report needs: the
+    chips (candidates, then the reference), their availability, the site, the options, the
+    goodput inputs and the ranges of the uncertain inputs."""
+    p = params.validate("procurement", **({name: spec.default for name, spec in PARAMETERS.items()} | values))
+    reference = p["reference_chip"]
+    ids = list(dict.fromkeys([*p["chips"], reference]))
+    chips = shared.chips(ids, precision="bf16", server_power_ratio=p["server_power_ratio"])
+    chips["tpp"] = controls.tpp(chips)
+    chips["chips_per_unit"] = [1.0 if c in PCIE_CARDS else float(buy.CHIPS_PER_SERVER) for c in ids]
+    where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
+    vendors = chips.drop_duplicates("vendor").set_index("vendor")
+    ranges = {"MFU": shared.mfu_range(p["mfu"])} | shared.site_ranges(where)
+    for chip, row in chips.iterrows():
+        ranges[f"{chip} price"] = price_range(row, p["price_basis"])
+        ranges[f"{chip} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
+    for vendor, row in vendors.iterrows():
+        ranges[f"{vendor} MFU factor"] = (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
+    return {"p": p, "reference": reference, "chips": chips, "site": where,
+            "availability": availability(p["chips"], p["export_rule"], p["grey_market_premium"]),
+            "options": options(p, reference), "ranges": ranges,
+            "goodput_inputs": {
+                "interruptions_per_chip_hour": _or(p["interruptions_per_chip_hour"], goodput.INTERRUPTIONS_PER_CHIP_HOUR),
+                "restart_hours": _or(p["restart_hours"], goodput.RESTART_HOURS),
+                "checkpoint_interval_hours": _or(p["checkpoint_interval_hours"], goodput.CHECKPOINT_INTERVAL_HOURS)},
+            "load_factor": _or(p["load_factor"], power.LOAD_FACTOR),
+            "server_power_ratio": _or(p["server_power_ratio"], power.SERVER_POWER_RATIO),
+            "years": _or(p["years"], cost.YEARS)}
+
+
+# --------------------------------------------------------------------------------------------
+# the model: one function from input arrays to every option's figures
+
+
+def _total(n: np.ndarray, per_chip) -> np.ndarray:
+    """Σ over chips of ``n × per_chip`` [draws]; a chip with no units adds 0 even where its
+    figure is unknown, an unknown count (NaN) makes the total unknown."""
+    per_chip = np.broadcast_to(np.asarray(per_chip, dtype=float), n.shape)
+    return np.where(n == 0, 0.0, n * per_chip).sum(axis=-1)
+
+
+def figures(x: dict, inp: dict) -> dict[str, dict[str, np.ndarray]]:
+    """Every option's figures from arrays of the uncertain inputs ``x`` (one array of equal
+    length per name of ``inp["ranges"]``). Returns option → figure → array (one value a draw).
+
+    Per chip (k) of an option: chips ``n_k`` = its count, or ``floor(budget_k / (price_k ×
+    factor_k) / unit) × unit`` (:func:`analysis.formulas.procurement.chips_for_budget`; factor =
+    1 + grey-market premium where the licence policy is a presumption of denial). Then
+    reference-equivalents = Σ n_k × peak_k / peak_ref (dense BF16; and by TPP); IT power =
+    Σ n_k × max W_k × load factor; facility = IT × PUE; energy = facility × 8,760 h; MFU_k = MFU ×
+    vendor factor_k / vendor factor_ref (at most 1); useful chips = Σ over clusters of at most
+    ``max_cluster_chips`` of chips × goodput(cluster) (one cluster per chip type); training FLOP
+    per year = Σ useful_k × peak_k × MFU_k × 8,760 × 3,600 s; goodput = Σ useful / Σ n; largest
+    compute-optimal model = sqrt(C / 120) with C the FLOP of the strongest single cluster in
+    ``training_days``; capex by price unit (:func:`analysis.formulas.cost.capex_parts_usd`).
+    """
+    chips, ref = inp["chips"], inp["reference"]
+    ids = list(chips.index)
+    draws = len(np.asarray(x["MFU"]))
+    column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in ids], axis=1)  # noqa: E731
+    price = column("price")
+    max_w = shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp["server_power_ratio"])
+    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in chips["vendor"]], axis=1)
+    mfu = np.minimum(1.0, np.asarray(x["MFU"], dtype=float)[:, None] * factor / factor[:, [ids.index(ref)]])
+    peak = chips["bf16_dense_tflops"].to_numpy(dtype=float)
+    flop_s_per_chip = peak * 1e12 * mfu
+    unit = chips["price_unit"].fillna("").to_numpy()
+    pue = np.asarray(x["PUE"], dtype=float)
+    usd_per_kwh = np.asarray(x["electricity price"], dtype=float)
+    seconds = inp["p"]["training_days"] * 24 * SECONDS_PER_HOUR
+    candidate = chips.index.isin(inp["availability"].index)
+    premium = np.where(candidate, inp["availability"]["price_factor"].reindex(ids).to_numpy(dtype=float), 1.0)
+    out = {}
+    for option, spec in inp["options"].items():
+        paid = price * (1.0 if option == "reference" else premium)
+        if "counts" in spec:
+            n = np.tile([spec["counts"].get(c, 0.0) for c in ids], (draws, 1)).astype(float)
+        else:
+            budget = np.array([spec["budget"].get(c, 0.0) for c in ids])
+            n = np.where(budget > 0, buy.chips_for_budget(budget, paid, chips_per_unit=chips["chips_per_unit"].to_numpy()),
+                         0.0)
+        cap = spec["cluster"]
+        useful = buy.useful_chips(n, max_cluster_chips=cap, **inp["goodput_inputs"])
+        cluster = buy.largest_cluster_chips(n, max_cluster_chips=cap)
+        cluster_flop_s = np.where(cluster == 0, 0.0, cluster * goodput.goodput(cluster, **inp["goodput_inputs"])
+                                  * flop_s_per_chip)
+        strongest = np.argmax(np.nan_to_num(cluster_flop_s, nan=-1.0), axis=1)
+        best_flop_s = np.take_along_axis(cluster_flop_s, strongest[:, None], axis=1)[:, 0]
+        best_flop_s = np.where(np.isnan(cluster_flop_s).any(axis=1), np.nan, best_flop_s)
+        total_chips = _total(n, 1.0)
+        useful_total = useful.sum(axis=1)
+        it_w = _total(n, max_w * inp["load_factor"])
+        facility_w = power.facility_power_w(it_w, pue)
+        kwh = power.energy_kwh(facility_w, HOURS_PER_YEAR)
+        parts = cost.capex_parts_usd(n, np.where(n == 0, 0.0, paid), price_unit=unit)
+        priced, server, network = (parts[k].sum(axis=1) for k in ("priced", "server", "network"))
+        capex = priced + server + network
+        electricity = cost.electricity_cost_usd(kwh, usd_per_kwh)
+        out[option] = {
+            "chips": total_chips,
+            "h100_equivalents_bf16": _total(n, peak) / peak[ids.index(ref)],
+            "h100_equivalents_tpp": _total(n, chips["tpp"].to_numpy()) / chips.loc[ref, "tpp"],
+            "it_power_mw": it_w / 1e6, "facility_power_mw": facility_w / 1e6,
+            "annual_energy_gwh": kwh / 1e6, "annual_electricity_usd": electricity,
+            "training_flop_per_year": _total(useful, flop_s_per_chip) * HOURS_PER_YEAR * SECONDS_PER_HOUR,
+            "goodput": np.divide(useful_total, total_chips, out=np.full(draws, np.nan), where=total_chips > 0),
+            "largest_cluster_chips": np.where(np.isnan(best_flop_s), np.nan,
+                                              np.take_along_axis(cluster, strongest[:, None], axis=1)[:, 0]),
+            "compute_optimal_params": buy.compute_optimal_params(best_flop_s * seconds),
+            "capex_priced_usd": priced, "capex_server_usd": server, "capex_network_usd": network,
+            "capex_usd": capex,
+            "annual_cost_usd": cost.annual_capex_usd(capex, years=inp["years"]) + electricity,
+        }
+    return out
+
+
+def result(inp: dict) -> dict:
+    """The figures at the base point and at the seeded draws: ``base``, ``p10``, ``p50``,
+    ``p90`` (frames indexed by option, one column per figure of :data:`FIGURES`)."""
+    base = figures(shared.base_point(inp["ranges"]), inp)
+    drawn = figures(uncertainty.draw(inp["ranges"], inp["p"]["draws"], inp["p"]["seed"]), inp)
+    out = {"base": pd.DataFrame({o: {k: float(v[0]) for k, v in f.items()} for o, f in base.items()}).T[list(FIGURES)]}
+    bands = {o: {k: uncertainty.percentiles(v) for k, v in f.items()} for o, f in drawn.items()}
+    for q in ("p10", "p50", "p90"):
+        out[q] = pd.DataFrame({o: {k: b[k][q] for k in FIGURES} for o, b in bands.items()}).T[list(FIGURES)]
+    return out
+
+
+def run(**values) -> dict:
+    """``inputs`` then ``result``: everything the notebook shows, in one call."""
+    inp = inputs(**values)
+    return inp | result(inp)

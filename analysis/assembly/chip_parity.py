@@ -249,6 +249,34 @@ def chips_per_reference(candidate: str, *, reference_chip: str = "h100-sxm", wor
     return float(r["p50"].loc[candidate, "chip_count"] / reference_count)
 
 
+def sensitivity(r: dict, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tornado (each input at its low and high end, the others at base) and Sobol indices of one
+    chip's cost per effective PFLOP-hour, over the inputs it depends on: the reference MFU, the
+    site, the chip's price and TDP and its and the reference's vendor MFU factors. Both run
+    :func:`figures`; inputs that do not vary are left out."""
+    column = list(r["chips"].index).index(chip)
+    vendors = {r["chips"].loc[chip, "vendor"], r["chips"].loc[r["reference"], "vendor"]}
+    names = ["MFU", "electricity price", "PUE", f"{chip} price", f"{chip} TDP", *(f"{v} MFU factor" for v in vendors)]
+    ranges = {n: r["ranges"][n] for n in names if not uncertainty.is_constant(r["ranges"][n])}
+    fixed = shared.base_point(r["ranges"])
+
+    def model(x):
+        size = len(next(iter(x.values())))
+        full = {k: np.repeat(v, size) for k, v in fixed.items()} | x
+        return figures(full, r)["usd_per_pflop_hour"][:, column]
+
+    return (uncertainty.tornado(model, ranges),
+            uncertainty.sobol(model, ranges, n=sobol_draws, seed=r["p"]["seed"]))
+
+
+def goodput_curve(r: dict, *, points: int = 60) -> pd.Series:
+    """Goodput by chip count, from 256 chips to twice the largest cluster of the report (at least
+    200,000), with the report's interruption, restart and checkpoint inputs."""
+    top = max(2e5, 2 * float(np.nanmax(r["p50"]["chip_count"].to_numpy(dtype=float))))
+    sizes = np.unique(np.geomspace(256, top, points).round())
+    return pd.Series(goodput.goodput(sizes, **r["goodput_inputs"]), index=sizes, name="goodput")
+
+
 # --------------------------------------------------------------------------------------------
 # text and tables
 
@@ -338,7 +366,7 @@ def mfu_table(r: dict) -> pd.DataFrame:
                               for _, row in chips.iterrows()],
         "scaling ratio": scaling["ratio"], "scaling ratio used (≤ 1)": scaling["used"],
         "MFU": r["base"]["mfu"]}, index=chips.index)
-    frame.index = [present.chip_name(c) for c in frame.index]
+    frame.index = [present.chip_short(c) for c in frame.index]
     return frame
 
 
@@ -351,21 +379,30 @@ def parity_table(r: dict) -> pd.DataFrame:
         "capacity floor [chips]": r["capacity_floor"], "goodput": mid["goodput"],
         "chips (P50)": mid["chip_count"], "P10": r["p10"]["chip_count"], "P90": r["p90"]["chip_count"],
         "binding": r["binding"]}, index=chips.index)
-    frame.index = [present.chip_name(c) for c in frame.index]
+    frame.index = [present.chip_short(c) for c in frame.index]
     return frame
 
 
 def cost_table(r: dict) -> pd.DataFrame:
-    """Power, energy, capex, electricity, TCO and cost per PFLOP-hour per chip (P50 with bands)."""
-    mid, low, high = r["p50"], r["p10"], r["p90"]
+    """Power, energy, capex and electricity per chip (P50 of the draws)."""
+    mid = r["p50"]
     frame = pd.DataFrame({
         "chips": mid["chip_count"], "IT power [MW]": mid["it_power_mw"],
         "facility power [MW]": mid["facility_power_mw"], "energy [GWh/yr]": mid["annual_energy_gwh"],
         "capex [$ M]": mid["capex_usd"] / 1e6, "electricity [$ M/yr]": mid["annual_opex_usd"] / 1e6,
-        "TCO [$ M]": mid["tco_usd"] / 1e6, "TCO P10 [$ M]": low["tco_usd"] / 1e6, "TCO P90 [$ M]": high["tco_usd"] / 1e6,
-        "$ per PFLOP-h": mid["usd_per_pflop_hour"], "P10": low["usd_per_pflop_hour"], "P90": high["usd_per_pflop_hour"],
         "electricity share": mid["electricity_share_of_tco"]}, index=r["chips"].index)
-    frame.index = [present.chip_name(c) for c in frame.index]
+    frame.index = [present.chip_short(c) for c in frame.index]
+    return frame
+
+
+def tco_table(r: dict) -> pd.DataFrame:
+    """TCO and cost per effective PFLOP-hour per chip: P50 with P10 and P90."""
+    frame = pd.DataFrame({
+        "TCO [$ M]": r["p50"]["tco_usd"] / 1e6, "TCO P10 [$ M]": r["p10"]["tco_usd"] / 1e6,
+        "TCO P90 [$ M]": r["p90"]["tco_usd"] / 1e6, "$ per PFLOP-h": r["p50"]["usd_per_pflop_hour"],
+        "$ per PFLOP-h P10": r["p10"]["usd_per_pflop_hour"], "$ per PFLOP-h P90": r["p90"]["usd_per_pflop_hour"],
+        "TCO / reference": r["p50"]["tco_usd"] / r["p50"].loc[r["reference"], "tco_usd"]}, index=r["chips"].index)
+    frame.index = [present.chip_short(c) for c in frame.index]
     return frame
 
 
@@ -378,14 +415,14 @@ def systems_table(*, server_power_ratio: float | None = None) -> pd.DataFrame:
     model_w = chips["max_w_per_chip"].reindex(systems["chip_id"]).to_numpy()
     peak = chips["bf16_dense_tflops"].reindex(systems["chip_id"]).to_numpy()
     frame = pd.DataFrame({
-        "system": systems["name"].str.split("(").str[0].str.strip(), "chips": systems["chips"],
+        "chips": systems["chips"],
         "BF16 dense [PFLOP/s]": systems["bf16_dense_pflops"], "system power [kW]": systems["system_power_kw"],
         "W per TFLOP/s (system)": systems["system_power_kw"] * 1e3 / (systems["bf16_dense_pflops"] * 1e3),
         "W per TFLOP/s (per-chip model)": model_w / peak,
         "power basis": chips["power_basis"].reindex(systems["chip_id"]).map(
-            {"tdp": "TDP × ratio", "system": "the system itself"}).to_numpy(),
-        "price [$ M]": systems["price_usd"] / 1e6}, index=systems.index)
+            {"tdp": "TDP × ratio", "system": "the system itself"}).to_numpy()}, index=systems.index)
     frame["model / system"] = frame["W per TFLOP/s (per-chip model)"] / frame["W per TFLOP/s (system)"]
+    frame["name"] = systems["name"].str.split("(").str[0].str.strip()
     return frame
 
 
@@ -434,6 +471,11 @@ def key_figures(r: dict) -> dict:
 
 def source_keys(r: dict) -> list[str]:
     """Source keys of everything the report used, for its sources appendix."""
-    return (keys_in(r["chips"]) + keys_in(load("regions").loc[[r["site"]["region"]]]) + keys_in(load("systems"))
-            + keys_in(load("parallel_configs")) + keys_in(load("models")) + keys_in(load("vendor_efficiency"))
+    p = r["p"]
+    used = [p["parallel_config"]] if r["workload"] == "training" else []
+    vendors = load("vendor_efficiency")
+    return (keys_in(r["chips"]) + keys_in(load("regions").loc[[r["site"]["region"]]])
+            + keys_in(load("systems").loc[["gb200-nvl72", "cloudmatrix-384"]]) + keys_in(load("parallel_configs").loc[used])
+            + keys_in(load("models").loc[[r["model"].name]])
+            + keys_in(vendors[vendors["vendor"].isin(r["chips"]["vendor"])])
             + ["epoch-training-cost-trends", "dgx-h100-power", "hyperscaler-depreciation", "zero-2020", "llama3-paper"])

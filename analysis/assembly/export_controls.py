@@ -144,8 +144,9 @@ def names(chip_ids) -> str:
 
 
 def _by_name(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` indexed by the chips' short names (wide tables fit the page)."""
     shown = frame.copy()
-    shown.index = [chip_name(c) for c in frame.index]
+    shown.index = [short_name(c) for c in frame.index]
     return shown
 
 
@@ -175,7 +176,7 @@ def policy_table(r: dict) -> pd.DataFrame:
 
 
 def rules_table(r: dict) -> pd.DataFrame:
-    """One row per rule vintage: name, effective date, what it classifies and its licence rows."""
+    """One row per rule vintage: name, effective date and its licence-policy rows in words."""
     rules = r["rules"]
     rules = rules[rules["rule_id"] != WHAT_IF]
     rows = {}
@@ -184,10 +185,38 @@ def rules_table(r: dict) -> pd.DataFrame:
         rows[rule_id] = {
             "rule": clauses["rule_name"].iloc[0],
             "effective": clauses["effective_date"].iloc[0],
-            "clauses": ", ".join(dict.fromkeys(clauses["clause"])),
             "licence policy for China": "; ".join(_policy_row_text(row) for row in policy.itertuples()),
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def clauses_table(r: dict) -> pd.DataFrame:
+    """The classification clauses of the rule vintages (and the what-if rule) in words, from
+    ``export_rules.csv``; vintages that keep an earlier vintage's clause share its row."""
+    rows: dict[tuple, dict] = {}
+    for clause in r["rules"].itertuples():
+        tests = []
+        for value, text in ((clause.tpp_min, "TPP ≥ {}"), (clause.tpp_max, "TPP < {}"),
+                            (clause.density_min, "density ≥ {}"), (clause.density_max, "density < {}"),
+                            (clause.io_min_gb_s, "I/O ≥ {} GB/s")):
+            if value == value:
+                tests.append(text.format(number(value)))
+        key = (clause.clause, " and ".join(tests), clause.outcome)
+        rows.setdefault(key, {"rules": []})["rules"].append(clause.rule_id)
+    return pd.DataFrame([{"rule vintages": ", ".join(v["rules"]), "clause": k[0],
+                          "test (all must hold)": k[1], "status": k[2]} for k, v in rows.items()]
+                        ).set_index("rule vintages")
+
+
+def key_figure(r: dict) -> str:
+    """The key figure: how many catalog chips meet each licence policy under :data:`CURRENT`."""
+    counts = r["policy"][CURRENT].value_counts()
+    order = [controls.CASE_BY_CASE, controls.PRESUMPTION_OF_DENIAL, controls.NOT_REQUIRED,
+             controls.NOT_SUBJECT, controls.POLICY_UNDETERMINED]
+    parts = [f"{counts[p]} {p}" + (" (not US exports)" if p == controls.NOT_SUBJECT else "")
+             for p in order if counts.get(p, 0)]
+    return (f"**Licence policy for an export to China today ({CURRENT}), {len(r['policy'])} catalog chips: "
+            + ", ".join(parts) + ".**")
 
 
 def _policy_row_text(row) -> str:
@@ -339,8 +368,8 @@ def plot(r: dict, ax=None):
     x_min, y_min, y_max = 700.0, 0.45, 40.0
     floor, tpp_a, pd_a = w["density_tpp_floor"], w["tpp_threshold"], w["density_threshold"]
     red, orange = "#c44e52", "#dd8452"
-    ax.fill_between([tpp_a, x_max], y_min, y_max, color=red, alpha=0.12, lw=0, label="3A090.a (2023-10)")
-    ax.fill_between([floor, tpp_a], pd_a, y_max, color=red, alpha=0.12, lw=0)
+    ax.fill_between([tpp_a, x_max], y_min, y_max, color=red, alpha=0.2, lw=0, label="3A090.a (2023-10)")
+    ax.fill_between([floor, tpp_a], pd_a, y_max, color=red, alpha=0.2, lw=0)
     band_b = r["rules"][(r["rules"]["rule_id"] == WHAT_IF_BASE) & r["rules"]["clause"].str.startswith("3A090.b")]
     for i, clause in enumerate(band_b.itertuples()):
         hi = clause.tpp_max if clause.tpp_max == clause.tpp_max else tpp_a
@@ -406,6 +435,12 @@ def key_figures(r: dict) -> dict:
     return {"chips": chips, "what_if": what_if}
 
 
+#: The chips.csv source columns behind the figures this report uses.
+CHIP_SOURCE_COLUMNS = ("compute_source", "die_source", "interconnect_source", "memory_source")
+
+
 def source_keys(r: dict) -> list[str]:
-    """Source keys of the rules and licence policies (the chips' own keys come from the catalog)."""
-    return list(dict.fromkeys(keys_in(r["rules"][r["rules"]["rule_id"] != WHAT_IF]) + keys_in(r["policies"])))
+    """Source keys of the chip figures the rules test, the rules and the licence policies."""
+    chips = r["chips"][list(CHIP_SOURCE_COLUMNS)]
+    return list(dict.fromkeys(keys_in(chips) + keys_in(r["rules"][r["rules"]["rule_id"] != WHAT_IF])
+                              + keys_in(r["policies"])))

@@ -1,0 +1,131 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["remove_cell"]
+from typing import Optional
+
+from analysis.assembly import export_controls as report, present
+
+present.setup()
+
+# %% tags=["parameters"]
+tpp_threshold: Optional[float] = None  # what-if: TPP per IC at or above which a chip is controlled; None: the 2023 rule as written
+density_threshold: Optional[float] = None  # what-if: performance density floor [TPP/mm²]; None: the 2023 rule as written
+io_threshold_gb_s: Optional[float] = None  # what-if: also require this chip-to-chip I/O [GB/s], as in 2022; None: no I/O test
+
+# %% tags=["remove_cell"]
+r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
+
+# %%
+present.say("# Export controls: how the US rules treat each accelerator\n\n" + report.answer(r))
+
+# %%
+present.say(report.key_figure(r))
+
+# %% [markdown]
+# ## Key findings
+
+# %%
+present.say(report.findings(r) + "\n\n" + report.range_check(r))
+
+# %% [markdown]
+# ## TPP against performance density
+# Each chip's total processing performance per integrated circuit against its performance density.
+# Shaded: the October 2023 bands (3A090.a red, 3A090.b orange); dashed: the TPP line of the January
+# 2026 licence policy. Chips whose die area is unpublished sit on the bottom edge (▼).
+
+# %%
+present.show(report.plot(r), key_value=report.key_figure(r).strip("*"))
+
+# %% [markdown]
+# ## Licence policy for a US export to China
+# The review a licence application meets under each rule vintage. *Not subject*: a Chinese chip
+# sold in China is not a US export, so US export licensing does not apply. *Undetermined*: the
+# classification it depends on is undetermined.
+
+# %%
+policies = report.policy_table(r)
+present.table(policies, {c: (c, "{}") for c in policies.columns},
+              caption="Exports to China and Macau; end-use and entity-list controls are not modelled.");
+
+# %% [markdown]
+# ## Classification by rule vintage
+# The ECCN 3A090 status of each chip per integrated circuit; the 2025-04 and 2026-01 measures changed
+# licensing, not classification, so their columns repeat 2023-10.
+
+# %%
+status = report.status_table(r)
+present.table(status, {c: (c, "{}") for c in status.columns});
+
+# %%
+shown = report.metrics_table(r)
+present.table(shown, {"ICs per card": ("ICs per card", "{:,.0f}"), "TPP per IC": ("TPP per IC", "{:,.0f}"),
+                      "die area [mm²]": ("die area [mm²]", "{:,.0f}"),
+                      "performance density [TPP/mm²]": ("density [TPP/mm²]", "{:.2f}"),
+                      "chip-to-chip I/O [GB/s]": ("I/O [GB/s]", "{:,.0f}"),
+                      "DRAM bandwidth per IC [GB/s]": ("DRAM bandwidth per IC [GB/s]", "{:,.0f}"),
+                      "US export licensing": ("US export licensing", "{}")},
+              caption="What the rules test, per integrated circuit. n/a: not published.");
+
+# %% [markdown]
+# ## The rules
+
+# %%
+clauses = report.clauses_table(r)
+present.table(clauses, {c: (c, "{}") for c in clauses.columns}, names=False,
+              caption="Within a vintage the clauses are tried in order; the first that holds gives the status.");
+
+# %%
+rules = report.rules_table(r)
+present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False);
+
+# %% [markdown]
+# ## Methods and assumptions
+# - **TPP** = 2 × MacTOPS × bit length, "aggregated over all processing units on the integrated
+#   circuit"; BIS reads 2 × MacTOPS as the datasheet's dense TOPS or TFLOPS. We take the maximum
+#   over the catalog's dense figures (FP32 × 32, BF16 × 16, FP8 and INT8 × 8); sparse figures never
+#   enter. A card with several integrated circuits (`ics_per_card`) is assessed per IC, its figures
+#   split evenly (Cambricon publishes no per-chip figure for the MLU370-X8).
+# - **Performance density** = TPP / applicable die area: the logic dies made on a non-planar
+#   (FinFET) node. A chip on a planar node has no applicable area: the density clauses do not apply
+#   to it (not controlled by them, not undetermined). No catalog chip is planar.
+# - **Undetermined**: where a figure a clause tests is unpublished (die area, I/O) and the clause
+#   would decide, the status is *undetermined* — shown as such and never counted as controlled; its
+#   licence policy is *undetermined* too.
+# - **Licence policy** comes from `data/licence_policies.csv`, one sourced row per case, tried in
+#   order: 2022-10 and 2023-10 3A090.a meet a presumption of denial; 3A090.b goes through a License
+#   Exception NAC notification (modelled as case-by-case); the April 2025 notice puts the H20 under a
+#   licence requirement (modelled as case-by-case; no licences were granted until August 2025); 91 FR
+#   1684 moves 3A090 chips under its TPP and DRAM-bandwidth lines to case-by-case review, subject to
+#   certifications that are not modelled. DRAM bandwidth per IC is the card's divided by its ICs.
+# - **Not modelled**: end-use and entity controls, the country scope beyond China and Macau,
+#   entities headquartered in China but located elsewhere, Note 2 (non-datacentre chips), the HBM
+#   control (3A090.c), and whether a licence is granted in practice.
+# - **What-if rule**: the 2023 structure with the thresholds given — TPP at or above the TPP
+#   threshold (and I/O at or above the I/O threshold if given), or TPP at or above the 2023 density
+#   floor's TPP with density at or above the density threshold. It classifies only; it sets no
+#   licence policy.
+
+# %% [markdown]
+# ## Sources
+
+# %%
+present.source_list(extra_keys=report.source_keys(r))
+
+# %% [markdown]
+# ## Appendix: parameters
+
+# %%
+present.parameters_table(**report.appendix(r))
+
+# %% tags=["remove_cell"]
+present.emit_key_figures(r["parameters"], **report.key_figures(r))

@@ -1,8 +1,9 @@
 """Inference roofline: prefill and decode throughput per chip from compute, HBM bandwidth and
 capacity, for a model of ``data/models.csv``.
 
-* Prefill is compute-bound: a token costs 2 FLOP per active parameter, so input tokens/s per chip
-  = dense peak × MFU / (2 · N_active).
+* Prefill is compute-bound: a token costs 2 FLOP per active parameter in the matmuls plus the
+  attention over the context it attends to (:func:`attention_flop_per_token`), so input tokens/s
+  per chip = MFU / (2 · N_active / peak + attention FLOP / attention peak).
 * Decode is bound by the slower of compute and memory. Each step reads the weights the batch
   touches — the dense part (attention, shared experts, embeddings) plus, for a mixture-of-experts
   model, the distinct routed experts the batch activates, E · (1 − (1 − k/E)^B) per MoE layer for
@@ -10,6 +11,7 @@ capacity, for a model of ``data/models.csv``.
   per chip = B / max(bytes / (HBM bandwidth × efficiency), B · 2 · N_active / (peak × MFU)).
   With the model sharded over n chips both bounds scale by n, so the per-chip rate does not
   depend on n; n only has to satisfy the capacity floor.
+  The compute bound counts the attention FLOPs of every sequence at its context length too.
 * Capacity floor: chips whose usable HBM holds the weights and the batch's KV cache.
 
 All functions broadcast over chips (pandas Series / numpy arrays).
@@ -47,18 +49,78 @@ def kv_cache_bytes(model, batch_size, context_tokens, kv_bytes_scale=1.0):
     return model["kv_cache_bytes_per_token"] * kv_bytes_scale * batch_size * context_tokens
 
 
-def prefill_tokens_per_s(peak_tflops, active_params, mfu):
-    """Input tokens per second per chip, compute-bound [tokens/s]."""
-    return np.asarray(peak_tflops, dtype=float) * 1e12 * mfu / (2.0 * active_params)
+def attention_flop_per_token(context_tokens, *, layers, heads, qk_head_dim, v_head_dim):
+    """Forward attention FLOPs of one token attending to ``context_tokens`` tokens [FLOP]:
+    ``2 · layers · heads · (d_qk + d_v) · T`` — the scores (Q·Kᵀ, d_qk per head) and the weighted
+    sum of values (d_v per head), 2 FLOP per multiply-add.
+
+    With d_qk = d_v = Q this is the ``4 · L · H · Q · T`` of PaLM's FLOP count (Chowdhery et al.
+    2022, arXiv 2204.02311, App. B: ``6N + 12LHQT`` per trained token, a third of it forward).
+    For DeepSeek's MLA (DeepSeek-V2, arXiv 2405.04434, Sec. 2.1): prefill computes attention in
+    the decompressed form, d_qk = 128 + 64 (RoPE) = 192 and d_v = 128; decode absorbs the
+    up-projections and attends in the latent space, d_qk = d_c + d_R = 512 + 64 = 576 and
+    d_v = d_c = 512 (:func:`attention_dims`)."""
+    return (2.0 * np.asarray(layers, dtype=float) * heads * (np.asarray(qk_head_dim, dtype=float) + v_head_dim)
+            * np.asarray(context_tokens, dtype=float))
+
+
+def attention_dims(model, *, phase: str) -> tuple[float, float]:
+    """(d_qk, d_v) per head that attention runs at in ``phase`` (``prefill`` or ``decode``) for a
+    row of ``models.csv``: the head dims, or for an MLA model in decode the absorbed latent dims
+    (``mla_kv_rank + mla_rope_dim``, ``mla_kv_rank``); see :func:`attention_flop_per_token`."""
+    rank = _number(model.get("mla_kv_rank"))
+    if phase == "decode" and rank == rank:
+        return rank + _number(model.get("mla_rope_dim")), rank
+    return _number(model.get("qk_head_dim")), _number(model.get("v_head_dim"))
+
+
+def _number(value) -> float:
+    """A catalog cell as a float; NaN for an empty or missing cell."""
+    try:
+        return float(value) if value not in (None, "") else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def model_attention_flop_per_token(model, context_tokens, *, phase: str):
+    """:func:`attention_flop_per_token` of a ``models.csv`` row in ``phase`` [FLOP]."""
+    qk, v = attention_dims(model, phase=phase)
+    return attention_flop_per_token(context_tokens, layers=_number(model.get("layers")),
+                                    heads=_number(model.get("attention_heads")), qk_head_dim=qk, v_head_dim=v)
+
+
+def mean_attended_tokens(prompt_tokens, *, cached_share=0.0):
+    """Mean number of tokens a computed (cache-miss) prompt token attends to [tokens]:
+    ``P · (h + (1 − h) / 2)`` for a prompt of P tokens whose first share h is already in the KV
+    cache — each computed token sees the cached prefix and, causally, on average half of the
+    computed part. ``h = 0`` (a fresh prompt) gives P / 2."""
+    return np.asarray(prompt_tokens, dtype=float) * (cached_share + (1.0 - np.asarray(cached_share)) / 2.0)
+
+
+def prefill_tokens_per_s(peak_tflops, active_params, mfu, *, attention_flop_per_token=0.0,
+                         attention_peak_tflops=None):
+    """Input (computed) tokens per second per chip, compute-bound [tokens/s]:
+    ``MFU / (2 · N_active / peak + attention FLOP / attention peak)``. The attention runs at
+    ``attention_peak_tflops`` (default: the same peak; DeepSeek and Huawei run MLA's core in BF16
+    while the matmuls run in 8 bits)."""
+    peak = np.asarray(peak_tflops, dtype=float) * 1e12
+    attention_peak = peak if attention_peak_tflops is None else np.asarray(attention_peak_tflops, dtype=float) * 1e12
+    seconds_at_peak = 2.0 * np.asarray(active_params, dtype=float) / peak + attention_flop_per_token / attention_peak
+    return np.asarray(mfu, dtype=float) / seconds_at_peak
 
 
 def decode_tokens_per_s(peak_tflops, hbm_bandwidth_tb_s, model, batch_size, context_tokens,
-                        bytes_per_param, mfu, hbm_efficiency, kv_bytes_scale=1.0):
-    """Output tokens per second per chip and the binding resource (``memory`` or ``compute``)."""
+                        bytes_per_param, mfu, hbm_efficiency, kv_bytes_scale=1.0, *,
+                        attention_flop_per_token=0.0, attention_peak_tflops=None):
+    """Output tokens per second per chip and the binding resource (``memory bandwidth`` or
+    ``compute``): ``B / max(bytes read per step / (bandwidth × efficiency), B × (2 · N_active /
+    peak + attention FLOP / attention peak) / MFU)``."""
     memory_bytes = (weights_read_bytes(model, batch_size, bytes_per_param)
                     + kv_cache_bytes(model, batch_size, context_tokens, kv_bytes_scale))
     memory_s = memory_bytes / (np.asarray(hbm_bandwidth_tb_s, dtype=float) * 1e12 * hbm_efficiency)
-    compute_s = batch_size * 2.0 * model["active_params"] / (np.asarray(peak_tflops, dtype=float) * 1e12 * mfu)
+    compute_s = batch_size / prefill_tokens_per_s(peak_tflops, model["active_params"], mfu,
+                                                  attention_flop_per_token=attention_flop_per_token,
+                                                  attention_peak_tflops=attention_peak_tflops)
     step_s = np.maximum(memory_s, compute_s)
     return batch_size / step_s, np.where(memory_s >= compute_s, "memory bandwidth", "compute")
 
@@ -66,7 +128,9 @@ def decode_tokens_per_s(peak_tflops, hbm_bandwidth_tb_s, model, batch_size, cont
 def capacity_floor_chips(hbm_gb, model, bytes_per_param, batch_size=0, context_tokens=0,
                          kv_bytes_scale=1.0, extra_bytes_per_param=0.0):
     """Chips needed just to hold the weights (+ ``extra_bytes_per_param``, e.g. 14 for mixed-
-    precision Adam state and master weights in training) and the batch's KV cache [chips]."""
+    precision Adam state and master weights in training) and the batch's KV cache [chips]. Whole
+    chips (int) where every capacity is known; NaN for a chip without a published capacity."""
     needed = (model["total_params"] * (bytes_per_param + extra_bytes_per_param)
               + kv_cache_bytes(model, batch_size, context_tokens, kv_bytes_scale))
-    return np.ceil(needed / (np.asarray(hbm_gb, dtype=float) * 1e9 * USABLE_HBM_FRACTION)).astype(int)
+    chips = np.ceil(needed / (np.asarray(hbm_gb, dtype=float) * 1e9 * USABLE_HBM_FRACTION))
+    return chips.astype(int) if np.all(np.isfinite(chips)) else chips

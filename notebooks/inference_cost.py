@@ -1,0 +1,161 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["remove_cell"]
+from typing import List, Optional
+
+import matplotlib.pyplot as plt
+
+from analysis.assembly import inference_cost as report, present
+
+present.setup()
+
+# %% tags=["parameters"]
+model: str = "deepseek-v3"  # architecture id of data/models.csv
+chips: List[str] = ["h800-sxm", "h20", "h100-sxm", "h200", "b200", "mi300x", "ascend-910b", "ascend-910c"]  # chip ids
+batch_size: int = 1024  # sequences decoded together per model replica (an assumption, not fitted to any case)
+input_tokens: int = 2000  # prompt tokens per request
+output_tokens: int = 500  # generated tokens per request
+cached_share: float = 0.0  # share of input tokens served from the KV cache (not computed)
+precision: str = "fp8"  # weights and matmuls: fp8 (8-bit: FP8, else INT8) | bf16
+mfu: Optional[float] = None  # compute utilisation; None: calibrated on SGLang's H100 prefill
+hbm_efficiency: float = 0.6  # share of HBM bandwidth reached in decode (an assumption)
+utilisation: Optional[float] = None  # share of hours an owned chip serves; None: DeepSeek's average / peak nodes
+region: str = "cn-avg-industrial"  # region id: electricity price and PUE for owned chips
+usd_per_kwh: Optional[float] = None  # electricity price; None: the region's base value
+pue: Optional[float] = None  # power usage effectiveness; None: the region's base value
+load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: Epoch AI
+server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP; None: Epoch AI
+years: Optional[float] = None  # depreciation period of owned hardware [years]; None: the library's
+seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
+draws: int = 10000  # Monte Carlo draws
+
+# %% tags=["remove_cell"]
+r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
+
+# %%
+present.say(f"# Inference cost: serving {r['name']} on each chip\n\n" + report.answer(r))
+
+# %% [markdown]
+# ## Key findings
+
+# %%
+present.say(report.findings(r, training_ratio=report.h20_training_ratio()) + "\n\n" + report.basis_text(r))
+
+# %%
+costs = report.cost_table(r)
+fig, ax = plt.subplots(figsize=(9, 0.45 * len(costs) + 1.6))
+order = costs["$ per M output tokens"].sort_values().index
+present.chip_bars(ax, costs.loc[order, "$ per M output tokens"], fmt=present.usd)
+ax.invert_yaxis()
+present.finish(ax, f"Cost of output tokens ({r['cost_basis']} basis, P50)", "USD per million output tokens", "",
+               alt=f"Cost per million output tokens by chip; cheapest: {present.chip_name(order[0])}")
+
+# %% [markdown]
+# ## Throughput per chip
+
+# %%
+present.table(report.throughput_table(r), {
+    "prefill [computed tokens/s per chip]": ("prefill [computed tokens/s per chip]", present.count),
+    "prefill P10–P90": ("P10–P90", "{}"),
+    "decode [output tokens/s per chip]": ("decode [output tokens/s per chip]", present.count),
+    "decode P10–P90": ("P10–P90", "{}"), "decode bound by": ("decode bound by", "{}"),
+    "chips per replica": ("chips per replica", "{:,.0f}")},
+    caption=f"P50 of {r['p']['draws']:,} draws. Decode at batch {r['p']['batch_size']:,} per replica with "
+            f"{r['context_tokens']:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
+            "n/a: the chip has no published HBM bandwidth or capacity.");
+
+# %% [markdown]
+# ## Cost per token
+
+# %%
+present.table(costs, {column: (column, fmt) for column, fmt in {
+    "chip-hour [$]": present.usd, "$ per M input tokens": present.usd, "input P10–P90": "{}",
+    "$ per M output tokens": present.usd, "output P10–P90": "{}", "$ per request": present.usd,
+    "n/a because": "{}"}.items() if column in costs},
+    caption=f"P50 of the Monte Carlo, {r['cost_basis']} basis for every chip. A request = "
+            f"{r['p']['input_tokens']:,} input + {r['p']['output_tokens']:,} output tokens.");
+
+# %%
+curve = report.decode_curve(r)
+fig, ax = plt.subplots(figsize=(9, 4.4))
+colors = present.chip_colors(r["chips"].index)
+for chip, rows in curve.groupby("chip", sort=False):
+    ax.plot(rows["batch_size"], rows["output_tokens_per_s_per_chip"], marker="o", ms=3, color=colors[chip],
+            label=present.chip_short(chip))
+ax.set_xscale("log", base=2)
+ax.set_yscale("log")
+ax.axvline(r["p"]["batch_size"], color="#555", ls=":", lw=1)
+ax.legend(fontsize=7.5, ncol=2)
+present.finish(ax, f"Decode roofline: output tokens/s per chip against batch size "
+                   f"(context {r['context_tokens']:,.0f} tokens)", "sequences per replica (batch size)",
+               "output tokens/s per chip", alt="Decode throughput per chip rises with batch size until compute binds")
+
+# %% [markdown]
+# ## Validation against published serving figures
+# The model with its default parameters, given only each case's disclosed setup (model, chip,
+# precision, prompt or context length, batch where disclosed). The prefill utilisation is
+# calibrated on SGLang's H100 deployment, which is not among these cases. Cache-hit tokens are
+# excluded from DeepSeek's prefill figure: they are read from disk, not computed.
+
+# %%
+cases = report.validation_cases()
+present.table(cases.set_index("name"), {"measured": ("published", "{:,.4g}"), "modelled": ("modelled", "{:,.4g}"),
+                                        "error": ("error", "{:+.0%}"), "role": ("kind", "{}")},
+              caption="error = modelled / published − 1. The llm-analysis figure is another model's output at "
+                      "100 % efficiencies (compared like for like), not a measurement.", names=False);
+
+# %% [markdown]
+# ## Methods and assumptions
+# - **Prefill** is compute-bound and counted on computed (cache-miss) tokens: time per token =
+#   (2 · N<sub>active</sub> / 8-bit peak + attention FLOPs / BF16 peak) / `mfu`. Attention FLOPs
+#   per token = 2 · layers · heads · (d<sub>qk</sub> + d<sub>v</sub>) · T (PaLM, App. B, with
+#   d<sub>qk</sub> = d<sub>v</sub>: 4·L·H·Q·T), T = tokens attended: the cached prefix plus, causally,
+#   half of the computed part. DeepSeek's MLA computes prefill attention decompressed
+#   (d<sub>qk</sub> = 192, d<sub>v</sub> = 128) and decode attention in the latent space
+#   (576 and 512; DeepSeek-V2, Sec. 2.1). DeepSeek and Huawei run the attention core in BF16.
+# - **Utilisation (`mfu`)**: calibrated so that the model reproduces SGLang's 52.3k input tokens/s
+#   per 8-H100 node for 2,000-token prompts (LMSYS, May 2025): 6,537.5 / the model's rate at
+#   utilisation 1. DeepSeek's disclosure and the CloudMatrix paper are not used to set any default.
+#   The same utilisation bounds decode's compute. The training vendor factors (Huawei 0.75) are not
+#   applied to serving.
+# - **8-bit peak**: FP8 where the chip has it, else INT8 (W8A8 serving on Ascend and A100), else BF16.
+# - **Decode** (roofline): each step reads the weights the batch touches (dense part + the distinct
+#   routed experts, E·(1 − (1 − k/E)<sup>B</sup>) per MoE layer) and every sequence's KV cache
+#   (context = input + half the output); output tokens/s per chip = B / max(bytes / (HBM bandwidth
+#   × `hbm_efficiency`), B × compute time per token). `hbm_efficiency` 0.6 and `batch_size` 1,024 are
+#   assumptions (rooflines overstate real systems; LLM-Viewer's users measured 1.7–1.9× below).
+#   Not modelled: expert-parallel communication, load imbalance, speculative decoding, scheduling.
+# - **Cost basis**: one per ranking. Rental where every chip listed has a sourced rental price;
+#   otherwise ownership for every chip: capex (× 1.64 server and ÷ 0.81 network only where the price
+#   lacks them) ÷ years + a year of electricity at TDP × server power ratio × load factor × PUE,
+#   divided by 8,760 h × `utilisation`. A chip without a published TDP (Ascend 910C) takes its
+#   system's rated power per chip (CloudMatrix 384: 559 kW / 384).
+# - **Cost per million tokens** = chip-hour / (tokens/s × 3,600) × 10⁶; cached input tokens are free.
+# - **Uncertainty**: MFU and HBM efficiency ± 25 % (assumption), chip price, TDP and rental ranges,
+#   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
+#   P50 with P10–P90.
+
+# %% [markdown]
+# ## Sources
+
+# %%
+present.source_list(chip_ids=r["chips"].index, regions=[r["site"]["region"]], extra_keys=report.source_keys(r))
+
+# %% [markdown]
+# ## Appendix: parameters
+
+# %%
+present.parameters_table(**report.parameter_appendix(r))
+
+# %% tags=["remove_cell"]
+present.emit_key_figures(r["p"], **report.key_figures(r))

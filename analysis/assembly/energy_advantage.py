@@ -104,11 +104,16 @@ def run(**values) -> dict:
     return inp | result(inp)
 
 
-def _price(value) -> str:
+def price_text(value) -> str:
     """An electricity price in $/kWh, or 'none' for a negative break-even."""
     if value != value:
         return present.NA
     return "none" if value < 0 else f"${value:.3f}"
+
+
+def region_label(r: dict, region: str) -> str:
+    """A region's name, short enough for a column header (before any parenthesis or 'with')."""
+    return r["sites"][region]["name"].split(" (")[0].split(" with ")[0]
 
 
 def prices(r: dict) -> dict[str, float]:
@@ -132,8 +137,8 @@ def verdicts(r: dict) -> dict[str, str]:
         else:
             position = ("above the reference's own price — it is cheaper even at equal power prices"
                         if row["p50"] >= home_price else f"below the reference's own ${home_price:.3f}/kWh")
-            out[chip] = (f"matches at **{_price(row['p50'])}/kWh** or less (P10–P90 {_price(row['p10'])}–"
-                         f"{_price(row['p90'])}), {position}{some}")
+            out[chip] = (f"matches at **{price_text(row['p50'])}/kWh** or less (P10–P90 {price_text(row['p10'])}–"
+                         f"{price_text(row['p90'])}), {position}{some}")
     return out
 
 
@@ -154,7 +159,7 @@ def answer(r: dict) -> str:
                      "the same electricity price")
     if len(needs):
         parts.append(f"the **{names(needs)}** match where power is cheap enough (" + ", ".join(
-            f"{present.chip_short(c)} below {_price(be[c])}/kWh" for c in needs) + ")")
+            f"{present.chip_short(c)} below {price_text(be[c])}/kWh" for c in needs) + ")")
     return (f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
             f"these chips and regions, so the hardware cost per FLOP decides: " + "; ".join(parts) + ". "
             f"The reference, {present.count(p['reference_count'])} × {present.chip_name(p['reference_chip'])} at the "
@@ -184,16 +189,16 @@ def findings(r: dict) -> str:
 def tco_table(r: dict, q: str = "p50") -> pd.DataFrame:
     """TCO [USD] by chip (names) × region (names) at percentile ``q``."""
     frame = r["bands"][q]["tco_usd"][r["p"]["regions"]].copy()
-    frame.index = [present.chip_name(c) for c in frame.index]
-    frame.columns = [r["sites"][c]["name"] for c in frame.columns]
+    frame.index = [present.chip_short(c) for c in frame.index]
+    frame.columns = [region_label(r, c) for c in frame.columns]
     return frame
 
 
 def by_region_table(r: dict, name: str) -> pd.DataFrame:
     """A P50 figure by chip (names) × region (names)."""
     frame = r["bands"]["p50"][name][r["p"]["regions"]].copy()
-    frame.index = [present.chip_name(c) for c in frame.index]
-    frame.columns = [r["sites"][c]["name"] for c in frame.columns]
+    frame.index = [present.chip_short(c) for c in frame.index]
+    frame.columns = [region_label(r, c) for c in frame.columns]
     return frame
 
 
@@ -204,11 +209,21 @@ def break_even_table(r: dict) -> pd.DataFrame:
     home, mid = r["p"]["region"], r["bands"]["p50"]
     frame = pd.DataFrame({
         "chips": mid["chip_count"][home], "capex [$/PFLOP-h]": mid["capex_usd_per_pflop_hour"][home],
-        "energy [kWh/PFLOP-h]": mid["kwh_per_pflop_hour"][home], "total [$/PFLOP-h]": mid["usd_per_pflop_hour"][home],
+        "kWh per PFLOP-h": mid["kwh_per_pflop_hour"][home], "total [$/PFLOP-h]": mid["usd_per_pflop_hour"][home],
         "break-even [$/kWh]": r["break_even"]["p50"], "P10": r["break_even"]["p10"], "P90": r["break_even"]["p90"],
-        "draws with a break-even": r["break_even_share"]}, index=r["chips"].index)
-    frame.index = [present.chip_name(c) for c in frame.index]
+        "draws with one": r["break_even_share"]}, index=r["chips"].index)
+    frame.index = [present.chip_short(c) for c in frame.index]
     return frame
+
+
+def parameter_appendix(r: dict) -> None:
+    """Show every parameter as resolved: the value used and where a default came from."""
+    resolved = {"load_factor": r["load_factor"], "server_power_ratio": r["server_power_ratio"], "years": r["years"],
+                "pue": "each region's base value", **r["goodput_inputs"]}
+    origins = {"load_factor": "Epoch AI", "server_power_ratio": "Epoch AI; DGX H100 10.2 kW / 8 / 700 W = 1.82",
+               "years": "SemiAnalysis' TCO horizon", "interruptions_per_chip_hour": "Llama 3, 419 in 54 days on 16,384 GPUs",
+               "restart_hours": "MegaScale, < 10 min", "checkpoint_interval_hours": "calibrated on Llama 3's > 90 %"}
+    present.parameters_table(r["p"], resolved, origins)
 
 
 def key_figures(r: dict) -> dict:

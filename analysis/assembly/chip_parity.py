@@ -166,7 +166,7 @@ def figures(x: dict, inp: dict) -> dict[str, np.ndarray]:
     finite = np.isfinite(needed)
     match = np.where(finite, np.ceil(np.where(finite, needed, 0.0) - 1e-9), np.nan)
     floor = inp["capacity_floor"]
-    count = np.where(np.isnan(floor), match, np.fmax(match, floor))
+    count = np.where(np.isnan(floor), match, np.maximum(match, np.nan_to_num(floor)))
     count[:, 0] = n_ref
     share = goodput.goodput(count, **loss) if training else np.ones_like(count)
     max_w = shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp["server_power_ratio"])
@@ -305,6 +305,11 @@ def basis(r: dict) -> str:
             f"{present.count(p['context_tokens'])} tokens")
 
 
+def _times(ratio: float) -> str:
+    """A ratio as "1.6×", or n/a."""
+    return present.NA if ratio != ratio else f"{ratio:.1f}×"
+
+
 def _no_match(r: dict, chip: str) -> bool:
     return r["matched"].loc[chip] == 0
 
@@ -338,15 +343,15 @@ def findings(r: dict) -> str:
                          "as fast as compute (goodput ceiling).")
             continue
         row, base = r["p50"].loc[chip], r["base"].loc[chip]
-        ratio = row["facility_power_mw"] / r["p50"].loc[ref, "facility_power_mw"]
-        tco_ratio = row["tco_usd"] / r["p50"].loc[ref, "tco_usd"]
+        ratio = _times(row["facility_power_mw"] / r["p50"].loc[ref, "facility_power_mw"])
+        tco_ratio = _times(row["tco_usd"] / r["p50"].loc[ref, "tco_usd"])
         partial = "" if r["matched"].loc[chip] == 1 else f" (matchable in {present.pct(r['matched'].loc[chip])} of draws)"
         lines.append(
             f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips{partial}, "
             f"{present.count(row['per_reference'])} per {present.chip_short(ref)} in sustained rate at MFU "
             f"{present.pct(base['mfu'], digits=1)}, bound by {r['binding'].loc[chip]}; "
-            f"{present.mw(row['facility_power_mw'])} at the meter ({ratio:.1f}× the reference); TCO "
-            f"{band(r, chip, 'tco_usd')} ({tco_ratio:.1f}×), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour.")
+            f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
+            f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour.")
     if r["workload"] == "training":
         lines.append(f"- **Scale costs goodput.** {present.count(r['p']['reference_count'])} reference chips train "
                      f"{present.pct(r['p50'].loc[ref, 'goodput'], digits=1)} of the time; the largest candidate cluster, "

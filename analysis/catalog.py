@@ -284,6 +284,20 @@ VENDOR_EFFICIENCY = Table(
 )
 
 
+VALIDATION_CASES = Table(
+    file="validation_cases.csv",
+    key="case_id",
+    numbers={"measured": Number(1e-6, 1e12, required=True),
+             "tolerance": Number(0.0, 1.0, required=True)},
+    text=("figure", "setup", "miss_reason", "note"),
+    required_text=("name", "quantity", "unit", "boundary", "method", "role", "source"),
+    sources={"source": ()},
+    choices={"role": ("validation", "calibration", "cross-check"),
+             "method": ("training_run", "inference_cost.prefill", "inference_cost.decode",
+                        "inference_cost.llama2_decode_latency", "systems.power", "systems.power_per_flop_ratio")},
+)
+
+
 def _read(path: Path) -> pd.DataFrame:
     """Read a CSV as text cells indexed by the line each record starts on (so messages stay
     right after blank lines and multi-line quoted cells). A missing or empty file, undecodable
@@ -492,12 +506,14 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
             raise DataError(data_dir / PARALLEL_CONFIGS.file, "unknown model; closest: "
                             f"{_closest(model_id, models.index)}", line, "model_id", model_id, row_id)
     vendors = validate(data_dir / VENDOR_EFFICIENCY.file, VENDOR_EFFICIENCY, known).set_index("vendor_id")
+    validation = validate(data_dir / VALIDATION_CASES.file, VALIDATION_CASES, known).set_index("case_id")
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
             "export_rules": rules.reset_index(drop=True),
             "licence_policies": policies.reset_index(drop=True), "serving_references": serving.set_index("reference_id"),
             "models": models, "parallel_configs": configs.set_index("config_id"),
-            "systems": systems.set_index("system_id"), "vendor_efficiency": vendors}
+            "systems": systems.set_index("system_id"), "vendor_efficiency": vendors,
+            "validation_cases": validation}
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Presentation helpers: number words, chip names and colours, escaping, alt text, sources.
 Fast tier (no kernel): displayed objects are captured instead of rendered."""
 import math
+import re
 
 import matplotlib
 
@@ -277,11 +278,30 @@ def test_every_source_entry_has_a_kind_and_no_working_notes():
 
 
 def test_source_list_is_compact_and_in_repository(shown):
-    present.source_list(chip_ids=["h800-sxm", "h100-sxm"], extra_keys=["h800-sxm-nonexistent"])
+    present.source_list(chip_ids=["h800-sxm", "h100-sxm"], extra_keys=["deepseek-v3-report", "nope"])
     text = shown[0][0].data
-    keys = [line.split("**")[1] for line in text.splitlines() if line.startswith("- **")]
-    assert len(keys) == len(set(keys)) > 0
-    assert all(any(f"({kind})" in line for kind in ("primary", "secondary", "secondary, weak"))
-               for line in text.splitlines() if line.startswith("- **"))
-    for bad in ("../shared", "/work/", "found via code index", "project research notes"):
+    items = re.findall(r"<li><b>([^<]+)</b> \(([^)]+)\): (.*?)</li>", text)
+    keys = [k for k, _, _ in items]
+    assert len(keys) == len(set(keys)) > 2 and "nope" not in keys
+    assert keys[0] == "deepseek-v3-report"  # extra keys first, in the order given
+    assert {kind for _, kind, _ in items} <= {"primary", "secondary", "secondary, weak"}
+    for _, kind, body in items:
+        assert not re.search(r"\((secondary|weak)\)", body)  # kind shown once, not repeated
+    for bad in ("../shared", "/work/", "found via code index", "research notes"):
         assert bad not in text
+    assert "\\$" not in text  # no Markdown dollar escapes inside the HTML list
+
+
+def test_source_list_only_the_figures_cited(shown):
+    # export controls use compute and die area, not prices: the H20's price sources stay out
+    present.source_list(chip_ids=["h20"], chip_columns=("compute_source", "die_source"))
+    text = shown[0][0].data
+    assert "tweaktown-h20" in text            # compute_source of h20
+    assert "reuters-h20-preorders-2024" not in text  # price_source of h20
+
+
+def test_links_are_short_and_only_http():
+    assert present._link("https://www.tomshardware.com/news/x") == \
+        '<a href="https://www.tomshardware.com/news/x">tomshardware.com</a>'
+    assert present._link("n/a (no single address)") == ""
+    assert present._link("../shared/research/notes.md") == ""

@@ -540,11 +540,33 @@ def is_secondary(entry) -> bool:
     return source_kind(entry) != "primary"
 
 
-def _url(url: str) -> str:
-    """An address as a link; anything that is not an http(s) address is dropped (no local or
-    relative paths in a report)."""
-    url = str(url).strip()
-    return f"<{url}>" if re.match(r"https?://", url) else ""
+def _link(url: str) -> str:
+    """An address as a short link (its domain, linked to the full address); anything that is not
+    an http(s) address is dropped (no local or relative paths in a report)."""
+    url = str(url).strip().split()[0] if str(url).strip() else ""
+    match = re.match(r"https?://(?:www\.)?([^/\s]+)", url)
+    if not match:
+        return ""
+    return f'<a href="{escape(url)}">{escape(match.group(1))}</a>'
+
+
+_KIND_ONLY = re.compile(r"\s*\((?:primary|secondary|weak)(?:[,;] (?:primary|secondary|weak))*\)", re.I)
+
+
+def _source_text(text: str) -> str:
+    """A source cell without the parentheses that only repeat its kind ("(secondary)")."""
+    return _KIND_ONLY.sub("", str(text)).strip()
+
+
+def cited_keys(name: str, ids, columns=None) -> list[str]:
+    """Source keys behind rows ``ids`` of dataset ``name``, from all its source columns or only
+    ``columns`` (e.g. ``("compute_source", "die_source")`` for a report that uses no prices),
+    so the appendix lists the sources of the figures a report cited and no others."""
+    frame = load(name)
+    ids = [i for i in ids if i in frame.index]
+    if columns is not None:
+        frame = frame[[c for c in frame.columns if c in columns]]
+    return keys_in(frame.loc[ids])
 
 
 def source_entries(keys) -> pd.DataFrame:
@@ -557,29 +579,36 @@ def source_entries(keys) -> pd.DataFrame:
     return found
 
 
-def source_list(chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict | None = None
-                ) -> None:
-    """The compact sources appendix: each source key the report cited once, marked primary or
-    secondary, with its publisher and address. Keys come from the rows of the chips, regions
-    and runs a report used, ``tables`` ({dataset name: row ids}, e.g. ``{"systems": [...]}``),
-    and ``extra_keys`` (model defaults)."""
-    keys = []
-    wanted = {"chips": chip_ids, "regions": regions, "training_runs": runs, **(tables or {})}
+def source_list(chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict | None = None,
+                chip_columns=None) -> None:
+    """The compact sources appendix, in two columns: each source key the report cited once,
+    marked primary / secondary / weak, with its publisher and title and a link named by its
+    domain. Keys come from ``extra_keys`` (e.g. a report's ``source_keys(r)``) and the rows of
+    the chips, regions and runs given (chips: only the ``chip_columns`` source columns, if
+    given), and ``tables`` ({dataset name: row ids})."""
+    keys = list(extra_keys)
+    if len(chip_ids):
+        keys += cited_keys("chips", chip_ids, chip_columns)
+    wanted = {"regions": regions, "training_runs": runs, **(tables or {})}
     for name, ids in wanted.items():
-        ids = list(ids)
-        if ids:
-            frame = load(name)
-            keys += keys_in(frame.loc[[i for i in ids if i in frame.index]])
-    found = source_entries(keys + list(extra_keys))
-    lines = []
+        if len(ids):
+            keys += cited_keys(name, list(ids))
+    found = source_entries(keys)
+    items = []
     for key, row in found.iterrows():
-        link = _url(row["url"])
-        lines.append(f"- **{escape(key)}** ({row['kind']}): {escape(row['source'])}"
-                     + (f" — {link}" if link else ""))
-    say("<div class='sources'>\n\n" + "\n".join(lines) + "\n\n</div>\n\n"
-        "Primary: the publisher of the figure (vendor, regulator, paper, operator). Secondary: a "
-        "report of it by others; weak: a secondary source that is itself unsure. What was taken from each source, and the notes on disputed "
-        "figures, are in `data/SOURCES.md` and the `note` column of each CSV.", html=True)
+        link = _link(row["url"])
+        items.append(f"<li><b>{escape(key)}</b> ({row['kind']}): "
+                     f"{escape(_source_text(row['source']))}"
+                     + (f" — {link}" if link else "") + "</li>")
+    counts = found["kind"].value_counts()
+    summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("primary", "secondary", "secondary, weak")
+                        if counts.get(k, 0))
+    say(f"{len(found)} sources ({summary}). Primary: the publisher of the figure (vendor, "
+        "regulator, paper, operator); secondary: a report of it by others; weak: a secondary "
+        "source that is itself unsure. What was taken from each source, and the notes on "
+        "disputed figures, are in `data/SOURCES.md` and the `note` column of each CSV.\n\n"
+        "<div class='sources' style='columns: 2; column-gap: 1.6em'><ul>"
+        + "".join(items).replace("$", "&#36;") + "</ul></div>", html=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -407,7 +407,6 @@ def plot(r: dict, ax=None):
     ax.set_ylabel("performance density [TPP per mm² of die]")
     ax.text(x_min * 1.05, bottom * 0.82, "▼ die area unpublished: density unknown", fontsize=7, color="#444",
             va="top")
-    fig.tight_layout()
     return fig
 
 

@@ -509,11 +509,10 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     validation = validate(data_dir / VALIDATION_CASES.file, VALIDATION_CASES, known).set_index("case_id")
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
-            "export_rules": rules.reset_index(drop=True),
-            "licence_policies": policies.reset_index(drop=True), "serving_references": serving.set_index("reference_id"),
+            "export_rules": rules.reset_index(drop=True), "serving_references": serving.set_index("reference_id"),
             "models": models, "parallel_configs": configs.set_index("config_id"),
             "systems": systems.set_index("system_id"), "vendor_efficiency": vendors,
-            "validation_cases": validation}
+            "validation_cases": validation, "licence_policies": policies.reset_index(drop=True)}
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:

@@ -5,19 +5,46 @@ from analysis.formulas import cost, power
 
 
 def test_eight_h100_power_energy_and_electricity():
-    # per chip: 700 W × 0.75 + 431 W overhead = 956 W; 8 chips = 7,648 W IT
-    it = power.it_power_w(8, 700)
-    assert_allclose(it, 7_648.0)
-    # PUE 1.3: 7,648 × 1.3 = 9,942.4 W at the facility meter
+    # maximum per chip: 700 W TDP × 1.8 server power ratio (Epoch AI) = 1,260 W
+    max_w = power.server_w_per_chip(700)
+    assert_allclose(max_w, 1_260.0)
+    # average IT power: 8 × 1,260 W × 0.75 load factor = 7,560 W
+    it = power.it_power_w(8, max_w)
+    assert_allclose(it, 7_560.0)
+    # PUE 1.3: 7,560 × 1.3 = 9,828 W at the facility meter
     facility = power.facility_power_w(it, 1.3)
-    assert_allclose(facility, 9_942.4)
-    # one year: 9,942.4 W × 8,760 h / 1000 = 87,095.42 kWh
+    assert_allclose(facility, 9_828.0)
+    # one year: 9,828 W × 8,760 h / 1000 = 86,093.28 kWh
     energy = power.energy_kwh(facility, 8_760)
-    assert_allclose(energy, 87_095.424)
-    # at $0.08/kWh: $6,967.63392
-    assert_allclose(cost.electricity_cost_usd(energy, 0.08), 6_967.63392, rtol=1e-9)
-    # at a grid of 0.5703 kg CO2/kWh: 87,095.424 × 0.5703 / 1000 = 49.67 t
-    assert_allclose(power.emissions_tco2(energy, 0.5703), 49.6705, rtol=1e-5)
+    assert_allclose(energy, 86_093.28)
+    # at $0.08/kWh: $6,887.4624
+    assert_allclose(cost.electricity_cost_usd(energy, 0.08), 6_887.4624, rtol=1e-9)
+    # at a grid of 0.5703 kg CO2/kWh: 86,093.28 × 0.5703 / 1000 = 49.0990 t
+    assert_allclose(power.emissions_tco2(energy, 0.5703), 49.0990, rtol=1e-5)
+
+
+def test_server_power_scales_with_the_chip():
+    # a 275 W card (L20) is charged 275 × 1.8 = 495 W, not a 700 W card's host; a custom ratio 2.031
+    # (DGX A100: 6.5 kW / 8 / 400 W) gives 400 × 2.031 = 812.4 W
+    assert_allclose(power.server_w_per_chip(275), 495.0)
+    assert_allclose(power.server_w_per_chip(400, server_power_ratio=2.031), 812.4)
+    # the load factor is a keyword: 2 chips × 1,000 W × 0.5 = 1,000 W
+    assert_allclose(power.it_power_w(2, 1_000, load_factor=0.5), 1_000.0)
+
+
+def test_capex_by_what_the_price_buys():
+    # a chip price: 8 × $27,500 = $220,000 + server (0.64 × 220,000 = $140,800) = $360,800, network
+    # 19 % of the total: 360,800 × 0.19 / 0.81 = $84,632.10 -> $445,432.10
+    parts = cost.capex_parts_usd(8, 27_500, price_unit="chip")
+    assert_allclose([parts["priced"], parts["server"], parts["network"]], [220_000, 140_800, 84_632.0988], rtol=1e-9)
+    # a server share (H800, $39,384 = an 8-GPU server / 8): no server markup, network only:
+    # 8 × 39,384 = $315,072 / 0.81 = $388,977.78
+    assert_allclose(cost.capex_usd(8, 39_384, price_unit="server"), 388_977.778, rtol=1e-9)
+    # a system share (CloudMatrix 384 at $21,354 per chip): as it is, 384 × 21,354 = $8,199,936
+    assert_allclose(cost.capex_usd(384, 21_354, price_unit="system"), 8_199_936.0)
+    # arrays of units broadcast: one call for three chips
+    assert_allclose(cost.capex_usd(1, [27_500, 39_384, 21_354], price_unit=["chip", "server", "system"]),
+                    [55_679.0123, 48_622.2222, 21_354.0], rtol=1e-8)
 
 
 def test_eight_h100_tco_straight_line():
@@ -25,7 +52,7 @@ def test_eight_h100_tco_straight_line():
     # so $360,800 / 0.81 = $445,432.10
     capex = cost.capex_usd(8, 27_500)
     assert_allclose(capex, 445_432.099, rtol=1e-9)
-    # opex: 9,942.4 W for 8,760 h = 87,095.424 kWh × $0.08 = $6,967.63392 a year
+    # opex: 9,942.4 W for 8,760 h = 87,095.424 kWh × $0.08 = $6,967.63392 a year (any facility power)
     opex = cost.annual_opex_usd(9_942.4, 0.08)
     assert_allclose(opex, 6_967.63392, rtol=1e-9)
     # 4 years straight-line: capex + 4 × opex = 445,432.10 + 27,870.54 = $473,302.6344
@@ -42,7 +69,7 @@ def test_tco_with_cost_of_capital():
 def test_maintenance_adds_a_share_of_capex():
     # $1,000 of electricity + 3 % of $200,000 capex = $7,000 a year
     # (1,000 / 0.1 $/kWh = 10,000 kWh a year = 1,141.55 W for 8,760 h)
-    assert_allclose(cost.annual_opex_usd(10_000_000 / 8_760, 0.1, 200_000, 0.03), 7_000.0)
+    assert_allclose(cost.annual_opex_usd(10_000_000 / 8_760, 0.1, capex_usd=200_000, maintenance_fraction=0.03), 7_000.0)
 
 
 def test_deepseek_v3_rental_cost():
@@ -52,9 +79,9 @@ def test_deepseek_v3_rental_cost():
 
 def test_cost_per_pflop_hour_and_break_even_price():
     # a $1M cluster sustaining 1,000 TFLOP/s (1 PFLOP/s) for 10,000 h: $100 per PFLOP-hour
-    assert_allclose(cost.usd_per_pflop_hour(1_000_000, 1_000, 10_000), 100.0)
+    assert_allclose(cost.usd_per_pflop_hour(1_000_000, 1_000, hours=10_000), 100.0)
     # reference $100/PFLOP-h; candidate capex $60/PFLOP-h and 500 kWh/PFLOP-h:
     # (100 − 60) / 500 = $0.08/kWh
-    assert_allclose(cost.break_even_usd_per_kwh(100, 60, 500), 0.08)
+    assert_allclose(cost.break_even_usd_per_kwh(100, 60, candidate_kwh_per_pflop_hour=500), 0.08)
     # candidate hardware alone above the reference: no non-negative price works -> NaN
-    assert str(cost.break_even_usd_per_kwh(100, 120, 500)) == "nan"
+    assert str(cost.break_even_usd_per_kwh(100, 120, candidate_kwh_per_pflop_hour=500)) == "nan"

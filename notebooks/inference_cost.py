@@ -110,9 +110,11 @@ present.finish(ax, f"Decode roofline: output tokens/s per chip against batch siz
 # %%
 cases = report.validation_cases()
 present.table(cases.set_index("name"), {"measured": ("published", "{:,.4g}"), "modelled": ("modelled", "{:,.4g}"),
-                                        "error": ("error", "{:+.0%}"), "role": ("kind", "{}")},
-              caption="error = modelled / published − 1. The llm-analysis figure is another model's output at "
-                      "100 % efficiencies (compared like for like), not a measurement.", names=False);
+                                        "error": ("error", "{:+.0%}")},
+              caption="Tokens/s per chip (H800 GPU; 910C package, 'NPU'), except Llama-2-70B: seconds for 512 tokens "
+                      "on 2 A100 (TP 2, batch 1). error = modelled / published − 1. 'Ideal': perfect expert load "
+                      "balance. The Llama-2-70B figure is llm-analysis' model output at 100 % efficiencies (compared "
+                      "at 100 % here), not a measurement.", names=False);
 
 # %% [markdown]
 # ## Methods and assumptions

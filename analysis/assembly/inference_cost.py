@@ -510,17 +510,17 @@ def validation_llama2_decode_latency_s(*, mfu: float | None = None, hbm_efficien
 
 def validation_cases() -> pd.DataFrame:
     """Every serving case: measured, modelled (defaults), error (modelled / measured − 1), source."""
-    rows = [("DeepSeek H800 prefill [computed tokens/s/GPU]", "deepseek-serving-prefill-computed-per-h800",
+    rows = [("DeepSeek H800 prefill (computed)", "deepseek-serving-prefill-computed-per-h800",
              validation_prefill_tokens_per_s("deepseek-h800")),
-            ("DeepSeek H800 decode [tokens/s/GPU]", "deepseek-serving-decode-per-h800",
+            ("DeepSeek H800 decode", "deepseek-serving-decode-per-h800",
              validation_decode_tokens_per_s("deepseek-h800")),
-            ("CloudMatrix 910C prefill, perfect EPLB [tokens/s/NPU]", "cloudmatrix-prefill-per-npu",
+            ("CloudMatrix 910C prefill, ideal", "cloudmatrix-prefill-per-npu",
              validation_prefill_tokens_per_s("cloudmatrix-910c")),
-            ("CloudMatrix 910C prefill, measured [tokens/s/NPU]", "cloudmatrix-prefill-per-npu-measured",
+            ("CloudMatrix 910C prefill", "cloudmatrix-prefill-per-npu-measured",
              validation_prefill_tokens_per_s("cloudmatrix-910c")),
-            ("CloudMatrix 910C decode [tokens/s/NPU]", "cloudmatrix-decode-per-npu",
+            ("CloudMatrix 910C decode", "cloudmatrix-decode-per-npu",
              validation_decode_tokens_per_s("cloudmatrix-910c")),
-            ("Llama-2-70B decode, 2 A100, 100 % eff. [s]",
+            ("Llama-2-70B decode [s]",
              "llm-analysis-llama2-70b-decode-latency", validation_llama2_decode_latency_s(mfu=1.0, hbm_efficiency=1.0))]
     refs = load("serving_references")
     return pd.DataFrame([{"name": name, "measured": refs.loc[ref, "value"], "modelled": value,

@@ -207,12 +207,23 @@ def test_table_escapes_and_shows_names_and_na(shown):
     assert "NVIDIA H800 SXM5 80GB" in page and "h800-sxm" not in page
     assert "$16.5 B" in page and "n/a" in page
     assert list(returned.columns) == ["cost (USD)", "note"]
+    data = shown[0][1]["metadata"][present.TABLE_MIME]
+    assert data["name"] == "a-b-caption-b"  # slug of the caption
+    lines = data["csv"].splitlines()
+    assert lines[0] == ",cost (USD),note"
+    assert lines[1].startswith("NVIDIA H800 SXM5 80GB,16516000000.0,")
+    assert lines[2].startswith("Huawei Ascend 910C,,ok")  # unknown: empty cell
 
 
 def test_table_escapes_chip_names_from_the_index(shown):
     present.table(pd.DataFrame({"x": [1.0]}, index=[EVIL]), {"x": "x|{:.1f}"})
     page = shown[0][0].to_html()
     assert "<script>" not in page
+
+
+def test_slug():
+    assert present.slug("TCO by chip (USD)") == "tco-by-chip-usd"
+    assert present.slug("") == "table"
 
 
 def test_parameters_table_reads_plainly(shown):

@@ -34,6 +34,10 @@ from ..catalog import keys_in, load, sources
 #: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
 KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
 
+#: The metadata key under which a table's output carries its data (name, caption, CSV text),
+#: invisible in HTML and PDF; the pipeline may write it to ``NOTEBOOK.tables/NAME.csv``.
+TABLE_MIME = "application/vnd.compute-parity.table+json"
+
 #: What an unknown value reads everywhere.
 NA = "n/a"
 
@@ -447,13 +451,20 @@ def _formatter(spec):
                       else escape(spec.format(v)))
 
 
+def slug(text: str) -> str:
+    """A file-name-safe name: ``"TCO by chip (USD)"`` -> ``"tco-by-chip-usd"``."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:60] or "table"
+
+
 def table(frame: pd.DataFrame, formats: dict, caption: str | None = None, *,
-          names: bool = True) -> pd.DataFrame:
+          names: bool = True, name: str | None = None) -> pd.DataFrame:
     """Show the ``formats`` columns of ``frame`` with their labels (units included) and
     formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
     ``"label|{format}"`` or ``(label, format)`` where format is a format string or a function
-    such as :func:`usd`. With ``names``, an index of chip ids shows the chips' names. Returns
-    the displayed frame (labels as columns, values unformatted) for a CSV copy."""
+    such as :func:`usd`. With ``names``, an index of chip ids shows the chips' names. The
+    table's data (labels as columns, values unformatted, unknown values empty) rides along in the
+    output's metadata under :data:`TABLE_MIME`, named ``name`` (default: the caption's or first
+    label's :func:`slug`), for a CSV copy beside the report. Returns that frame."""
     specs = {}
     for column, spec in formats.items():
         label, fmt = spec.split("|", 1) if isinstance(spec, str) else spec
@@ -469,7 +480,9 @@ def table(frame: pd.DataFrame, formats: dict, caption: str | None = None, *,
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(escape(caption))
-    display(styler)
+    csv_name = slug(name or caption or next(iter(shown.columns), "table"))
+    display(styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "",
+                                           "csv": shown.to_csv(index_label="")}})
     return shown
 
 

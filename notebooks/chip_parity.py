@@ -100,12 +100,13 @@ _ = present.table(report.mfu_table(r), {
 # %%
 unit = report.UNITS[workload]
 _ = present.table(report.parity_table(r), {
-    "HBM [GB]": "HBM [GB]|{:,.0f}", f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
+    f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
     "per reference chip": ("per reference chip", present.count),
-    "throughput match [chips]": "throughput match|{:,.0f}", "capacity floor [chips]": "capacity floor|{:,.0f}",
+    "capacity floor [chips]": "capacity floor|{:,.0f}",
     "goodput": ("goodput", lambda v: present.pct(v, digits=1)), "chips (P50)": "chips (P50)|{:,.0f}",
-    "P10": "P10|{:,.0f}", "P90": "P90|{:,.0f}", "binding": "binding|{}"},
-    caption="Chips = the larger of the throughput match and the capacity floor (P50 of the draws). For training "
+    "P10–P90": "P10–P90|{}", "binding": "binding|{}"},
+    caption="Chips = the larger of the throughput match and the capacity floor (P50 of the draws; the binding column "
+            "says which). For training "
             "the throughput match holds the reference's useful chips: n × goodput(n) = reference chips × "
             "goodput × rate ratio, so a larger cluster, interrupted more often, needs more than the rate ratio. "
             "First row: the reference.")

@@ -376,13 +376,16 @@ def mfu_table(r: dict) -> pd.DataFrame:
 
 
 def parity_table(r: dict) -> pd.DataFrame:
-    """Throughput match, capacity floor, goodput and the chip count (P50, P10, P90) per chip."""
+    """Rate per chip, throughput match, capacity floor, goodput and the chip count (P50 and its
+    P10–P90 as text) per chip, with the binding constraint."""
     chips, base, mid = r["chips"], r["base"], r["p50"]
+    spread = [present.NA if low != low else (present.count(low) if low == high else
+                                             f"{present.count(low)}–{present.count(high)}")
+              for low, high in zip(r["p10"]["chip_count"], r["p90"]["chip_count"])]
     frame = pd.DataFrame({
-        "HBM [GB]": chips["hbm_gb"], "MFU": base["mfu"], f"per chip [{UNITS[r['workload']]}]": base["rate"],
-        "per reference chip": mid["per_reference"], "throughput match [chips]": mid["throughput_match"],
-        "capacity floor [chips]": r["capacity_floor"], "goodput": mid["goodput"],
-        "chips (P50)": mid["chip_count"], "P10": r["p10"]["chip_count"], "P90": r["p90"]["chip_count"],
+        f"per chip [{UNITS[r['workload']]}]": base["rate"], "per reference chip": mid["per_reference"],
+        "throughput match [chips]": mid["throughput_match"], "capacity floor [chips]": r["capacity_floor"],
+        "goodput": mid["goodput"], "chips (P50)": mid["chip_count"], "P10–P90": spread,
         "binding": r["binding"]}, index=chips.index)
     frame.index = [present.chip_short(c) for c in frame.index]
     return frame

@@ -675,4 +675,4 @@ def source_keys(r: dict) -> list[str]:
             + keys_in(vendors[vendors["vendor"].isin(r["chips"]["vendor"])])
             + keys_in(systems[systems["chip_id"].isin(system_chips)])
             + (keys_in(policies[policies["rule_id"] == r["p"]["export_rule"]]) if r["p"]["export_rule"] else [])
-            + ["hoffmann-2022", "epoch-training-cost-trends", "llama3-paper"])
+            + ["hoffmann-2022", "epoch-training-cost-trends", "llama3-paper", "megascale-2024"])

@@ -90,3 +90,51 @@ def rendered(tmp_path_factory):
 def figures(rendered, case):
     """The key-figure JSON of a rendered case."""
     return json.loads((rendered / case.name / f"{case.notebook}.json").read_text())
+
+
+# ---------------------------------------------------------------- tiny notebooks for pipeline tests
+# The pipeline's own tests render these instead of the reports: a kernel and Chromium start, but a
+# report takes a second and does not depend on the report notebooks.
+TINY_MIME = "application/vnd.compute-parity.key-figures+json"
+TINY_CELLS = {
+    "tiny": ["from IPython.display import Markdown, display\ndisplay(Markdown('# Tiny report'))"],
+    "sleepy": ["import time\ntime.sleep(seed or 30)"],
+    "failing": ["import os, tempfile\nraise ValueError('cannot open ' + os.path.join(tempfile.gettempdir(), 'x') "
+                "+ ' or ' + os.path.expanduser('~/y') + ' or ' + os.getcwd())"],
+    "hostile": ["from IPython.display import HTML, display\ndisplay(HTML('<p id=\"p\">SAFE</p>"
+                "<script>document.getElementById(\"p\").textContent = \"SCRIPT RAN\"</script>"
+                "<img src=\"x\" onerror=\"document.getElementById(&quot;p&quot;).textContent = &quot;SCRIPT RAN&quot;\">'))"],
+}
+
+
+@pytest.fixture()
+def tiny_notebooks(tmp_path_factory, monkeypatch):
+    """A folder of tiny notebooks (see TINY_CELLS; each takes ``seed`` and emits it as its key
+    figure), made the pipeline's notebook folder for this test. Returns the folder."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from analysis.pipeline import render
+
+    folder = tmp_path_factory.mktemp("notebooks")
+    emit = (f"from IPython.display import display\n"
+            f"display({{{TINY_MIME!r}: {{'seed': seed}}, 'text/plain': 'key figures'}}, raw=True)")
+    for name, cells in TINY_CELLS.items():
+        book = new_notebook(cells=[new_code_cell("seed = 0  # random seed", metadata={"tags": ["parameters"]}),
+                                   *(new_code_cell(c) for c in cells), new_code_cell(emit)])
+        book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(book, str(folder / f"{name}.ipynb"))
+    monkeypatch.setattr(render, "NOTEBOOK_DIR", folder)
+    return folder
+
+
+def tiny_cli(notebook_dir, *args):
+    """The CLI in a child process (its own session, like a terminal's job) rendering the tiny
+    notebooks of ``notebook_dir``."""
+    import subprocess
+
+    code = ("import sys; from pathlib import Path; import analysis.pipeline.render as r; "
+            "r.NOTEBOOK_DIR = Path(sys.argv[1]); from analysis.pipeline.cli import main; "
+            "sys.exit(main(sys.argv[2:]))")
+    return subprocess.Popen([sys.executable, "-c", code, str(notebook_dir), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -86,33 +87,27 @@ def parse_overrides(notebook: str, pairs: list[list[str]]) -> dict:
 
 
 def run_render(args) -> int:
-    """The ``render`` command: one notebook, or a scenario batch with an index page."""
-    from .render import REPORTS_DIR, RenderError, check_parameters, render
-    from .scenarios import load_scenarios, render_batch, write_index
+    """The ``render`` command: one notebook, or a scenario batch with an index page. Exit status:
+    0 all rendered, 1 a report (or some scenarios) failed, 2 bad input (raised to :func:`main`)."""
+    from .render import (FORMATS as OUTPUT_FORMATS, REPORTS_DIR, RenderError, check_out_dir,
+                         check_parameters, render)
 
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
-    out = Path(args.out) if args.out else REPORTS_DIR
+    unknown = sorted(set(formats) - set(OUTPUT_FORMATS))
+    if unknown:
+        raise ParameterError(f"--to {args.to!r}: unknown format(s) {', '.join(unknown)}; "
+                             f"allowed: {', '.join(OUTPUT_FORMATS)}")
     if args.jobs < 1:
         raise ParameterError(f"--jobs {args.jobs} must be a whole number of at least 1")
     if args.scenarios:
         if args.notebook or args.p:
             raise ParameterError("give either NOTEBOOK [-p ...] or --scenarios FILE, not both")
-        scenarios = load_scenarios(args.scenarios)
-        print(f"rendering {len(scenarios)} scenarios with {args.jobs} worker(s) into {out}",
-              file=sys.stderr)
-        outcomes = render_batch(scenarios, out, args.jobs, formats)
-        index = write_index(outcomes, out)
-        failed = [o.scenario.name for o in outcomes if not o.ok]
-        if failed:
-            print(f"error: {len(failed)} of {len(outcomes)} scenarios failed: {', '.join(failed)}",
-                  file=sys.stderr)
-            return min(len(failed), 100)  # the exit status is the number of failed scenarios
-        print(f"all {len(outcomes)} scenarios rendered; index: {index}", file=sys.stderr)
-        return 0
+        return run_batch(args.scenarios, Path(args.out) if args.out else REPORTS_DIR, args.jobs, formats)
     if not args.notebook:
         raise ParameterError("render needs a NOTEBOOK or --scenarios FILE; see `python -m analysis list`")
     overrides = parse_overrides(args.notebook, args.p or [])
     check_parameters(args.notebook, overrides)  # every value, before anything starts
+    out = check_out_dir(Path(args.out) if args.out else REPORTS_DIR / args.notebook, (args.notebook,))
     print(f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
     try:
         written = render(args.notebook, overrides, out, formats)
@@ -121,6 +116,36 @@ def run_render(args) -> int:
         return 1
     for path in written.values():
         print(path)
+    return 0
+
+
+def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]) -> int:
+    """Render a scenario file into ``out`` and write its index; bad input raises before any
+    kernel or browser starts."""
+    from .render import outside_sources
+    from .scenarios import load_scenarios, render_batch, workers_for, write_index
+
+    out = outside_sources(out)
+    scenarios = load_scenarios(scenario_file)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()  # writable here?
+    except OSError as err:
+        raise ParameterError(f"--out {out}: cannot write there ({err.strerror or err})") from None
+    print(f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} "
+          f"worker(s) into {out}", file=sys.stderr)
+    outcomes = render_batch(scenarios, out, jobs, formats)
+    try:
+        index = write_index(outcomes, out)
+    except OSError as err:
+        print(f"error: cannot write {out / 'index.html'} ({err.strerror or err})", file=sys.stderr)
+        return 1
+    failed = [o.scenario.name for o in outcomes if not o.ok]
+    if failed:
+        print(f"error: {len(failed)} of {len(outcomes)} scenarios failed: {', '.join(failed)}; "
+              f"index: {index}", file=sys.stderr)
+        return 1
+    print(f"all {len(outcomes)} scenarios rendered; index: {index}", file=sys.stderr)
     return 0
 
 
@@ -156,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
                      help="parameter override; lists are comma-separated; None for a default")
     sub.add_argument("--to", default="html,pdf", help="formats besides ipynb and json: html,pdf")
-    sub.add_argument("--out", help="output folder (default: reports/)")
+    sub.add_argument("--out", help="output folder, replaced whole by each render (default: "
+                     "reports/NOTEBOOK, or reports/ for --scenarios)")
     sub.add_argument("--scenarios", help="YAML file of named scenarios to render as a batch")
     sub.add_argument("--jobs", type=int, default=2, help="parallel workers for a batch (default 2)")
     argv, pairs = split_parameters(sys.argv[1:] if argv is None else list(argv))

@@ -10,14 +10,20 @@ import base64
 import fcntl
 import json
 import os
+import select
 import shutil
-import subprocess
+import signal
 import tempfile
+import time
 from pathlib import Path
 
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync", "--disable-dev-shm-usage")
+
+
+#: Seconds a page may take to print before its browser counts as hung.
+PAGE_DEADLINE = 60.0
 
 
 class PdfError(RuntimeError):
@@ -42,54 +48,87 @@ def _high_fd(fd: int) -> int:
 
 
 class Browser:
-    """A headless Chromium kept open to print many pages. Start it from the main thread (it is
-    spawned with a ``preexec_fn``); use each instance from one thread at a time."""
+    """A headless Chromium kept open to print many pages; use each instance from one thread at a
+    time. Chromium runs in its own process group (a terminal's Ctrl-C reaches only the CLI, which
+    lets the reports in progress finish) with its profile in ``parent`` (the render's temporary
+    folder). A page that does not print within ``deadline`` seconds fails; a browser that died
+    or hung is started anew for the next page."""
 
-    def __init__(self):
-        self.profile = tempfile.mkdtemp(prefix="chromium-")
+    def __init__(self, parent: Path | str, deadline: float = PAGE_DEADLINE):
+        self.parent, self.deadline = Path(parent), deadline
+        self.pid = None
+        self._start()
+
+    def _start(self) -> None:
+        """Spawn Chromium (``posix_spawn``: safe from any thread) wired to two pipes."""
+        binary = chromium_binary()
+        self.profile = tempfile.mkdtemp(prefix="chromium-", dir=self.parent)
         commands_r, self._commands = (_high_fd(fd) for fd in os.pipe())
         self._results, results_w = (_high_fd(fd) for fd in os.pipe())
-
-        def wire_pipes():  # in the child: the protocol reads fd 3 and writes fd 4
-            os.dup2(commands_r, 3)
-            os.dup2(results_w, 4)
-
-        self.process = subprocess.Popen(
-            [chromium_binary(), *CHROMIUM_FLAGS, "--remote-debugging-pipe",
-             f"--user-data-dir={self.profile}"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            close_fds=False, preexec_fn=wire_pipes)  # Python's own fds are close-on-exec
-        os.close(commands_r)
-        os.close(results_w)
+        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                   (os.POSIX_SPAWN_DUP2, commands_r, 3),  # the protocol reads fd 3, writes fd 4
+                   (os.POSIX_SPAWN_DUP2, results_w, 4)]
+        try:
+            self.pid = os.posix_spawn(binary, [binary, *CHROMIUM_FLAGS, "--remote-debugging-pipe",
+                                               f"--user-data-dir={self.profile}"],
+                                      os.environ, file_actions=actions, setpgroup=0)
+        finally:
+            os.close(commands_r)
+            os.close(results_w)
         self._buffer = b""
         self._next_id = 0
+        self.broken = False
+
+    def alive(self) -> bool:
+        """Whether Chromium is still running (an exited one is not reaped here: see close)."""
+        return self.pid is not None and not _exited(self.pid)
+
+    def _restart_if_needed(self) -> None:
+        """Start Chromium anew if it died or a page hung it."""
+        if self.broken or not self.alive():
+            self.close()
+            self._start()
 
     def _send(self, method: str, params: dict | None = None, session: str | None = None) -> int:
         self._next_id += 1
         message = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
             message["sessionId"] = session
-        os.write(self._commands, json.dumps(message).encode() + b"\0")
+        try:
+            os.write(self._commands, json.dumps(message).encode() + b"\0")
+        except OSError as err:  # a dead browser: broken pipe
+            self.broken = True
+            raise PdfError(f"chromium is gone ({err.strerror}); it is restarted for the next report") from None
         return self._next_id
 
-    def _messages(self):
-        """Protocol messages as they arrive."""
+    def _messages(self, deadline: float):
+        """Protocol messages as they arrive, until the monotonic clock passes ``deadline``."""
         while True:
             while b"\0" in self._buffer:
                 raw, self._buffer = self._buffer.split(b"\0", 1)
                 yield json.loads(raw)
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._results], [], [], left)[0]:
+                self.broken = True
+                raise PdfError(f"chromium did not answer within {self.deadline:g} s (hung); "
+                               "it is restarted for the next report")
             chunk = os.read(self._results, 1 << 20)
             if not chunk:
-                raise PdfError("chromium exited while printing")
+                self.broken = True
+                raise PdfError("chromium exited while printing; it is restarted for the next report")
             self._buffer += chunk
 
     def _call(self, method: str, params: dict | None = None, session: str | None = None,
-              until_event: str | None = None, on_event=None) -> dict:
+              until_event: str | None = None, on_event=None, deadline: float | None = None) -> dict:
         """Send a command and return its result, after ``until_event`` (an event of the same
-        session) has also arrived when one is given; other messages go to ``on_event``."""
+        session) has also arrived when one is given; other messages go to ``on_event``. Waits
+        until ``deadline`` (monotonic clock; default: the page deadline from now)."""
+        deadline = deadline or time.monotonic() + self.deadline
         wanted = self._send(method, params, session)
         result, seen = None, until_event is None
-        for message in self._messages():
+        for message in self._messages(deadline):
             if on_event and "method" in message:
                 on_event(message)
             if message.get("id") == wanted:
@@ -102,18 +141,24 @@ class Browser:
                 return result
 
     def print_pdf(self, html_path: Path, pdf_path: Path) -> None:
-        """Print ``html_path`` (A4 per the page's CSS, backgrounds on) into ``pdf_path`` once the
-        page's load event has fired (its images are inline, so nothing arrives later)."""
-        target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        """Print ``html_path`` (A4 per the page's CSS, backgrounds on, scripts off) into
+        ``pdf_path`` once the page's load event has fired (its images are inline, so nothing
+        arrives later), within the page deadline."""
+        self._restart_if_needed()
+        deadline = time.monotonic() + self.deadline
+        target = self._call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
         try:
-            session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            self._call("Page.enable", session=session)
+            session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True},
+                                 deadline=deadline)["sessionId"]
+            self._call("Emulation.setScriptExecutionDisabled", {"value": True}, session, deadline=deadline)
+            self._call("Page.enable", session=session, deadline=deadline)
             self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
-                       until_event="Page.loadEventFired")
+                       until_event="Page.loadEventFired", deadline=deadline)
             data = self._call("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True},
-                              session)["data"]
+                              session, deadline=deadline)["data"]
         finally:
-            self._call("Target.closeTarget", {"targetId": target})
+            if not self.broken:
+                self._call("Target.closeTarget", {"targetId": target}, deadline=deadline)
         Path(pdf_path).write_bytes(base64.b64decode(data))
 
     def external_requests(self, html_path: Path) -> list[str]:
@@ -127,6 +172,7 @@ class Browser:
                 if not url.startswith(("data:", "file:", "about:", "blob:")):
                     found.append(url)
 
+        self._restart_if_needed()
         target = self._call("Target.createTarget", {"url": "about:blank"})["targetId"]
         try:
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
@@ -139,15 +185,30 @@ class Browser:
         return found
 
     def close(self) -> None:
-        """Stop Chromium and remove its temporary profile."""
+        """Stop Chromium (its whole process group) and remove its profile."""
         for fd in (self._commands, self._results):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        if self.pid is not None:
+            _stop_group(self.pid)
+            self.pid = None
         shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def _exited(pid: int) -> bool:
+    """Whether child ``pid`` has exited, without reaping it (its process group id stays ours)."""
+    return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+
+
+def _stop_group(pid: int) -> None:
+    """Stop Chromium's process group: SIGTERM (and SIGCONT, so a stopped browser acts on it),
+    SIGKILL after 5 s; then the group's remnants, then reap the leader."""
+    os.killpg(pid, signal.SIGTERM)
+    os.killpg(pid, signal.SIGCONT)
+    end = time.monotonic() + 5
+    while not _exited(pid) and time.monotonic() < end:
+        time.sleep(0.05)
+    os.killpg(pid, signal.SIGKILL)  # the leader is at least a zombie: the group id is still ours
+    os.waitpid(pid, 0)

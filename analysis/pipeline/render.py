@@ -9,7 +9,7 @@ import ast
 import difflib
 import json
 import os
-import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from ..catalog import PROJECT_DIR
 from ..assembly.present import KEY_FIGURES_MIME
 from ..assembly.params import ParameterError, check, cross_check
 from .pdf import Browser, PdfError
+from .workspace import Workspace, swap_in
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
 REPORTS_DIR = PROJECT_DIR / "reports"
@@ -56,12 +57,29 @@ def check_parameters(name: str, overrides: dict) -> dict:
     declared = declared_parameters(name)
     checked = {}
     for key, value in overrides.items():
+        if not isinstance(key, str):
+            raise ParameterError(f"parameter name {short(key)} is not text; declared: {', '.join(declared)}")
         if key not in declared:
             raise unknown_parameter(name, key, declared)
-        checked[key] = check(key, value, name)
+        try:
+            checked[key] = check(key, value, name)
+        except ParameterError:
+            raise
+        except (ArithmeticError, TypeError, ValueError) as err:  # e.g. a 400-digit integer
+            raise ParameterError(f"parameter {key}: {short(value)} is not allowed "
+                                 f"({type(err).__name__}: {first_line(err)})") from None
     defaults = {key: ast.literal_eval(info["default"]) for key, info in declared.items()}
     cross_check(name, defaults | checked)
     return checked
+
+
+def short(value, width: int = 60) -> str:
+    """``repr(value)``, cut to ``width`` characters for a one-line message."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's digit limit
+        text = f"<an integer of {value.bit_length():,} bits>"
+    return text if len(text) <= width else f"{text[:width - 12]}… ({len(text):,} chars)"
 
 
 def unknown_parameter(name: str, key: str, declared) -> ParameterError:
@@ -98,7 +116,7 @@ def to_html(notebook) -> str:
 
 def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
     """Run the notebook with papermill into ``output`` in ``kernel`` (its namespace is reset
-    first); a failing cell raises RenderError."""
+    first); a failing cell, a dead kernel or a timeout raises RenderError."""
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -110,13 +128,17 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
                                    request_save_on_cell_execute=False)
     except PapermillExecutionError as err:
         raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
-                          f"{err.evalue.splitlines()[0] if err.evalue else ''}") from None
-    except (KeyboardInterrupt, OSError):
+                          f"{scrub(err.evalue.splitlines()[0]) if err.evalue else ''}") from None
+    except KeyboardInterrupt:
         raise
-    except Exception as err:  # the kernel died, timed out or could not start
+    except Exception as err:  # the kernel died, timed out or could not start; or a full disk
+        if isinstance(err, OSError) and not isinstance(err, TimeoutError):
+            raise
+        died = not kernel.alive()
         kernel.close()
-        raise RenderError(f"{name}: the notebook's kernel failed ({type(err).__name__}: "
-                          f"{str(err).splitlines()[0] if str(err) else 'no message'})") from None
+        reason = ("died while running the notebook (killed, or out of memory)" if died else
+                  f"failed ({type(err).__name__}: {scrub(first_line(err))})")
+        raise RenderError(f"{name}: the notebook's kernel {reason}") from None
     notebook = nbformat.read(str(output), as_version=4)
     # provenance without this machine's paths: the notebook and output names, the parameters
     notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb",
@@ -125,16 +147,90 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
     return notebook
 
 
-def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPORTS_DIR,
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message, or 'no message'."""
+    return str(err).splitlines()[0] if str(err).strip() else "no message"
+
+
+def _private_prefixes() -> list[tuple[str, str]]:
+    """Local paths a report must not show, longest first, with what replaces them."""
+    pairs = {sys.prefix: "<venv>", str(PROJECT_DIR): "<project>", tempfile.gettempdir(): "<temp>",
+             os.path.expanduser("~"): "~"}
+    pairs |= {os.path.realpath(path): label for path, label in pairs.items()}
+    return sorted(((p, label) for p, label in pairs.items() if len(p) > 1), key=lambda x: -len(x[0]))
+
+
+def scrub(text: str) -> str:
+    """``text`` without this machine's paths (venv, repository, temporary folder, home)."""
+    for prefix, label in _private_prefixes():
+        text = text.replace(prefix, label)
+    return text
+
+
+def sanitize_failed(notebook) -> None:
+    """Strip tracebacks and local paths from a failed run's executed notebook (in place): each
+    error keeps its type and message; texts lose this machine's paths."""
+    notebook.metadata.get("papermill", {}).update(input_path=None, output_path=None)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                output["traceback"] = []
+                output["evalue"] = scrub(output.get("evalue", ""))
+            elif output.get("output_type") == "stream":
+                output["text"] = scrub(output.get("text", ""))
+            for mime, value in output.get("data", {}).items():
+                if mime.startswith("text/"):
+                    output["data"][mime] = scrub(value if isinstance(value, str) else "".join(value))
+
+
+#: The repository's source folders: never an output folder.
+SOURCE_FOLDERS = ("notebooks", "analysis", "data", "tests")
+SUFFIXES = ("ipynb", "html", "pdf", "json", "failed.ipynb")
+
+
+def outside_sources(out_dir: Path | str) -> Path:
+    """``out_dir`` resolved, or a ParameterError if it is the repository or inside one of its
+    source folders (:data:`SOURCE_FOLDERS`)."""
+    out_dir = Path(out_dir).expanduser().resolve()
+    for folder in (PROJECT_DIR, *(PROJECT_DIR / f for f in SOURCE_FOLDERS)):
+        inside = out_dir == folder or (folder != PROJECT_DIR and out_dir.is_relative_to(folder))
+        if inside:
+            where = "the repository" if folder == PROJECT_DIR else f"the repository's {folder.name}/ folder"
+            raise ParameterError(f"--out {out_dir}: reports may not be written into {where}; "
+                                 "choose e.g. reports/")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ParameterError(f"--out {out_dir} is a file, not a folder")
+    return out_dir
+
+
+def check_out_dir(out_dir: Path | str, notebooks) -> Path:
+    """``out_dir`` resolved (see :func:`outside_sources`), or a ParameterError if it holds
+    anything but a report of ``notebooks``: a report folder is replaced whole."""
+    out_dir = outside_sources(out_dir)
+    if out_dir.is_dir():
+        allowed = {f"{nb}.{suffix}" for nb in notebooks for suffix in SUFFIXES}
+        others = sorted(p.name for p in out_dir.iterdir() if p.name not in allowed)
+        if others:
+            raise ParameterError(f"--out {out_dir} holds files that are not part of a "
+                                 f"{' or '.join(notebooks) if len(notebooks) == 1 else ''} report "
+                                 f"({', '.join(others[:3])}); a report folder is replaced whole, "
+                                 "so give a new or empty folder")
+    return out_dir
+
+
+def render(name: str, overrides: dict | None = None, out_dir: Path | str | None = None,
            formats: tuple[str, ...] = FORMATS, kernel: "WarmKernel | None" = None,
-           browser: Browser | None = None) -> dict[str, Path]:
-    """Render report ``name`` with parameter ``overrides`` into ``out_dir``.
+           browser: Browser | None = None, own_folder: tuple[str, ...] | None = None) -> dict[str, Path]:
+    """Render report ``name`` with parameter ``overrides`` into the folder ``out_dir`` (default
+    ``reports/NAME``).
 
     Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``.
-    Everything is produced in a temporary folder inside ``out_dir`` and moved into place only when
-    all of it succeeded; on failure the executed notebook is kept as ``NAME.failed.ipynb`` and
-    the previous report stays untouched. ``kernel`` (a :class:`WarmKernel`) and ``browser`` (a
-    :class:`~analysis.pdf.Browser`) let a batch reuse one kernel, with its imports done, and one
+    They are produced in a locked hidden folder beside ``out_dir`` and swapped in as one set with
+    one rename, so the folder holds every file of the new run or of the last good one, never a
+    mix, and no format of an earlier run is left. On failure the executed notebook, without
+    tracebacks or local paths, is kept as ``NAME.failed.ipynb``. ``out_dir`` may hold nothing but
+    a report of ``own_folder`` (default: ``name``). ``kernel`` (a :class:`WarmKernel`) and
+    ``browser`` (a :class:`~analysis.pipeline.pdf.Browser`) let a batch reuse one kernel and one
     Chromium for many reports. Returns the written paths by suffix.
     """
     unknown = set(formats) - set(FORMATS)
@@ -142,73 +238,73 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str = REPOR
         raise ParameterError(f"unknown output format(s) {', '.join(sorted(unknown))}; "
                              f"allowed: {', '.join(FORMATS)}")
     parameters = check_parameters(name, overrides or {})
-    out_dir = Path(out_dir)
+    out_dir = check_out_dir(REPORTS_DIR / name if out_dir is None else out_dir, own_folder or (name,))
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        remove_stale_work(out_dir, name)
-        work = Path(tempfile.mkdtemp(prefix=f".{name}.{os.getpid()}.", dir=out_dir))
+        work = Workspace(out_dir.parent, f".{out_dir.name}.")
     except OSError as err:
-        raise RenderError(f"cannot write to {out_dir}: {err.strerror}") from None
+        raise RenderError(f"cannot write to {out_dir}: {err.strerror or err}") from None
     own_kernel = kernel is None
     kernel = WarmKernel() if own_kernel else kernel
     try:
-        return _produce(name, parameters, out_dir, work, formats, kernel, browser)
+        return _produce(name, parameters, out_dir, work.path, formats, kernel, browser)
     except OSError as err:
         raise RenderError(f"cannot write the report into {out_dir}: {err.strerror or err}") from None
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        work.close()
         if own_kernel:
             kernel.close()
 
 
-def remove_stale_work(out_dir: Path, name: str) -> None:
-    """Remove the temporary folders of renders of ``name`` whose process no longer exists (a
-    render killed with SIGKILL cannot clean up after itself); the folder name holds the pid."""
-    for folder in out_dir.glob(f".{name}.*.*"):
-        pid = folder.name.split(".")[2]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass
+def _keep_failed(name: str, executed: Path, out_dir: Path) -> None:
+    """Keep a failed run's executed notebook, sanitized, as ``out_dir/NAME.failed.ipynb``."""
+    import nbformat
+
+    notebook = nbformat.read(str(executed), as_version=4)
+    sanitize_failed(notebook)
+    nbformat.write(notebook, str(executed))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    os.replace(executed, out_dir / f"{name}.failed.ipynb")
 
 
 def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[str, Path]:
-    """Execute, convert and print into ``work``, then move every file into ``out_dir``."""
-    files = {"ipynb": work / f"{name}.ipynb"}
+    """Execute, convert and print into ``work/report``, then swap that folder in for
+    ``out_dir``."""
+    new = work / "report"
+    new.mkdir()
+    files = {"ipynb": new / f"{name}.ipynb"}
     try:
         notebook = _execute(name, parameters, files["ipynb"], kernel)
     except RenderError:
         if files["ipynb"].exists():
-            os.replace(files["ipynb"], out_dir / f"{name}.failed.ipynb")
+            _keep_failed(name, files["ipynb"], out_dir)
         raise
     figures = {"report": name, **key_figures(notebook)}
-    files["json"] = work / f"{name}.json"
+    files["json"] = new / f"{name}.json"
     files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     if "html" in formats or "pdf" in formats:
-        files["html"] = work / f"{name}.html"
+        files["html"] = new / f"{name}.html"
         files["html"].write_text(to_html(notebook), encoding="utf-8")
     if "pdf" in formats:
-        files["pdf"] = work / f"{name}.pdf"
-        own_browser = browser is None
-        browser = Browser() if own_browser else browser
-        try:
-            browser.print_pdf(files["html"], files["pdf"])
-        except (PdfError, OSError) as err:
-            raise RenderError(f"{name}: PDF printing failed: {err}") from None
-        finally:
-            if own_browser:
-                browser.close()
+        files["pdf"] = new / f"{name}.pdf"
+        _print(name, files["html"], files["pdf"], browser, work)
     if "html" not in formats and "html" in files:
-        del files["html"]
-    written = {suffix: out_dir / path.name for suffix, path in files.items()}
-    for suffix, path in files.items():
-        os.replace(path, written[suffix])
-    (out_dir / f"{name}.failed.ipynb").unlink(missing_ok=True)
-    return written
+        files.pop("html").unlink()
+    swap_in(new, out_dir)
+    return {suffix: out_dir / path.name for suffix, path in files.items()}
+
+
+def _print(name: str, html_path: Path, pdf_path: Path, browser: Browser | None, work: Path) -> None:
+    """Print the page to PDF with ``browser``, or with a Chromium of its own (profile in
+    ``work``); a failure raises RenderError."""
+    own_browser = browser is None
+    try:
+        browser = Browser(work) if own_browser else browser
+        browser.print_pdf(html_path, pdf_path)
+    except PdfError as err:
+        raise RenderError(f"{name}: PDF printing failed: {err}") from None
+    finally:
+        if own_browser and browser is not None:
+            browser.close()
 
 
 class WarmKernel:
@@ -220,23 +316,33 @@ class WarmKernel:
         self.manager = None
 
     def ready(self):
-        """The kernel manager, started (or restarted) and with a fresh namespace."""
-        from jupyter_client import KernelManager
+        """The kernel manager, started (or restarted) and with a fresh namespace. It is an
+        asynchronous manager, so that nbclient notices within a second when the kernel dies."""
+        from jupyter_client import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
-        if self.manager is None or not self.manager.is_alive():
-            self.manager = KernelManager(kernel_name="python3")
-            self.manager.start_kernel(cwd=str(NOTEBOOK_DIR),
-                                      extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        if self.manager is None or not run_sync(self.manager.is_alive)():
+            self.manager = AsyncKernelManager(kernel_name="python3")
+            run_sync(self.manager.start_kernel)(cwd=str(NOTEBOOK_DIR),
+                                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
         client = self.manager.client()
         client.start_channels()
         try:
-            client.wait_for_ready(timeout=60)
-            client.execute_interactive("%reset -f", timeout=60)
+            run_sync(client.wait_for_ready)(timeout=60)
+            run_sync(client.execute_interactive)("%reset -f", timeout=60)
         finally:
             client.stop_channels()
         return self.manager
 
+    def alive(self) -> bool:
+        """Whether the kernel process is running."""
+        from jupyter_core.utils import run_sync
+
+        return self.manager is not None and run_sync(self.manager.is_alive)()
+
     def close(self) -> None:
         """Shut the kernel down."""
-        if self.manager is not None and self.manager.is_alive():
-            self.manager.shutdown_kernel(now=True)
+        from jupyter_core.utils import run_sync
+
+        if self.alive():
+            run_sync(self.manager.shutdown_kernel)(now=True)

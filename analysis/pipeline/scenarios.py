@@ -14,9 +14,12 @@ Chromium; a failing scenario is reported and the others go on.
 from __future__ import annotations
 
 import html
+import os
 import queue
 import re
 import sys
+import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -26,11 +29,21 @@ import yaml
 
 from ..assembly.params import ParameterError
 from .pdf import Browser
-from .render import FORMATS, REPORTS_DIR, RenderError, WarmKernel, notebook_path, render
+from .render import (FORMATS, REPORTS_DIR, RenderError, WarmKernel, check_out_dir,
+                     check_parameters, notebook_names, notebook_path, render, scrub, short)
+from .workspace import Workspace
+
+#: Bounds on a scenario file, checked before it is built into Python objects: size in bytes,
+#: nesting depth, and nodes after every alias is expanded (a "billion laughs" file is refused).
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 20
+MAX_NODES = 100_000
+KEYS = ("name", "notebook", "parameters", "title")
+SLUG = re.compile(r"[a-z0-9][a-z0-9\-]{0,63}")
 
 
 class ScenarioError(ValueError):
-    """A scenario file is malformed; the one-line message says where."""
+    """A scenario file is unreadable or malformed as a whole; the one-line message says where."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,7 @@ class Scenario:
     notebook: str
     parameters: dict = field(default_factory=dict)
     title: str = ""
+    problem: str = ""  # why this entry cannot render (it becomes a failed row of the batch)
 
 
 @dataclass
@@ -49,79 +63,196 @@ class Outcome:
     seconds: float
 
 
-def load_scenarios(path: Path | str) -> list[Scenario]:
-    """The scenarios of a YAML file, checked for shape, unique names and known notebooks."""
-    path = Path(path)
+def read_yaml(path: Path):
+    """The YAML document of ``path``, refused (ScenarioError) when it is unreadable, larger than
+    :data:`MAX_BYTES`, not UTF-8 text, malformed, nested deeper than :data:`MAX_DEPTH` or larger
+    than :data:`MAX_NODES` nodes with its aliases expanded."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)
     except OSError as err:
         raise ScenarioError(f"{path}: cannot read ({err.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(f"{path}: larger than {MAX_BYTES // 1024} KiB; a scenario file is a short list")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ScenarioError(f"{path}: line {line} is not UTF-8 text (byte {raw[err.start]:#04x})") from None
+    try:
+        _check_bounds(path, text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{path}:{where} is not valid YAML ({getattr(err, 'problem', err)})") from None
+        problem = getattr(err, "problem", None) or first_line(err)
+        raise ScenarioError(f"{path}:{where} is not valid YAML ({problem})") from None
+    except ValueError as err:  # e.g. an integer beyond Python's digit limit
+        raise ScenarioError(f"{path}: {first_line(err)}") from None
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message."""
+    return (str(err).splitlines() or [type(err).__name__])[0]
+
+
+def _check_bounds(path: Path, text: str) -> None:
+    """Walk the YAML events (no objects built) counting depth and nodes, an alias counting as
+    the nodes it stands for; a self-referring alias is refused."""
+    sizes, open_anchors, anchors = [0], [], {}
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1
+        if isinstance(event, yaml.CollectionStartEvent):
+            sizes.append(1)
+            open_anchors.append(event.anchor)
+            if len(sizes) - 1 > MAX_DEPTH:
+                raise ScenarioError(f"{path}: line {line} is nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            size, anchor = sizes.pop(), open_anchors.pop()
+            sizes[-1] += size
+            if anchor:
+                anchors[anchor] = size
+        elif isinstance(event, yaml.ScalarEvent):
+            sizes[-1] += 1
+            if event.anchor:
+                anchors[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor in open_anchors:
+                raise ScenarioError(f"{path}: line {line}: alias *{event.anchor} refers to itself")
+            sizes[-1] += anchors.get(event.anchor, 1)
+        if sum(sizes) > MAX_NODES:
+            raise ScenarioError(f"{path}: line {line}: more than {MAX_NODES:,} values once aliases "
+                                "are expanded; a scenario file is a short list")
+
+
+def load_scenarios(path: Path | str) -> list[Scenario]:
+    """The scenarios of a YAML file. The file as a whole must be readable, bounded YAML with a
+    ``scenarios:`` list (else ScenarioError); an entry that is malformed (shape, name, unknown
+    notebook, parameter names) is returned with its ``problem`` so that the batch reports it as a
+    failed row and renders the others."""
+    path = Path(path)
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list) or not data["scenarios"]:
         raise ScenarioError(f"{path}: expected a top-level 'scenarios:' list with at least one entry")
-    scenarios, seen = [], set()
-    for i, entry in enumerate(data["scenarios"], start=1):
-        if not isinstance(entry, dict):
-            raise ScenarioError(f"{path}: scenario {i} is not a mapping with name, notebook, parameters")
-        unknown = set(entry) - {"name", "notebook", "parameters", "title"}
-        if unknown:
-            raise ScenarioError(f"{path}: scenario {i} has unknown key(s) {', '.join(sorted(unknown))}; "
-                                "allowed: name, notebook, parameters, title")
-        name = str(entry.get("name", ""))
-        if not re.fullmatch(r"[a-z0-9][a-z0-9\-]*", name):
-            raise ScenarioError(f"{path}: scenario {i} name {name!r} must be a lowercase slug (a-z, 0-9, '-')")
-        if name in seen:
-            raise ScenarioError(f"{path}: duplicate scenario name {name!r}")
+    seen: set[str] = set()
+    return [_entry(i, entry, seen) for i, entry in enumerate(data["scenarios"], start=1)]
+
+
+def _entry(i: int, entry, seen: set[str]) -> Scenario:
+    """Scenario ``i`` of a file, with its problem if it is malformed (names in ``seen`` are taken)."""
+    if not isinstance(entry, dict):
+        return Scenario(f"scenario {i}", "", problem=f"scenario {i} is not a mapping with name, notebook, parameters")
+    name, notebook = entry.get("name"), entry.get("notebook")
+    parameters = entry.get("parameters") or {}
+    title = entry.get("title")
+    problem = _entry_problem(i, entry, name, notebook, parameters, seen)
+    if not problem:
         seen.add(name)
-        parameters = entry.get("parameters") or {}
-        if not isinstance(parameters, dict):
-            raise ScenarioError(f"{path}: scenario {name!r} parameters must be a mapping")
-        try:
-            notebook_path(str(entry.get("notebook", "")))
-        except ParameterError as err:
-            raise ScenarioError(f"{path}: scenario {name!r}: {err}") from None
-        scenarios.append(Scenario(name, entry["notebook"], parameters, str(entry.get("title", ""))))
-    return scenarios
+    usable = isinstance(name, str) and SLUG.fullmatch(name) and (not problem or name not in seen)
+    return Scenario(name if usable else f"scenario {i}",
+                    notebook if isinstance(notebook, str) else "",
+                    parameters if isinstance(parameters, dict) else {},
+                    "" if title is None else str(title), problem)
+
+
+def _entry_problem(i, entry, name, notebook, parameters, seen) -> str:
+    """Why entry ``i`` cannot render, in one line; empty when it is well-formed."""
+    unknown = sorted(str(k) for k in entry if k not in KEYS)
+    if unknown:
+        return f"scenario {i} has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(KEYS)}"
+    if not isinstance(name, str) or not SLUG.fullmatch(name):
+        return f"scenario {i} name {short(name)} must be a lowercase slug (a-z, 0-9, '-'; at most 64)"
+    if name in seen:
+        return f"scenario {i}: duplicate scenario name {name!r}"
+    if not isinstance(parameters, dict):
+        return f"scenario {name!r}: parameters must be a mapping of name: value"
+    bad_keys = [k for k in parameters if not isinstance(k, str)]
+    if bad_keys:
+        return f"scenario {name!r}: parameter name {short(bad_keys[0])} is not text"
+    try:
+        notebook_path(notebook if isinstance(notebook, str) else short(notebook))
+    except ParameterError as err:
+        return f"scenario {name!r}: {err}"
+    return ""
+
+
+def _precheck(scenario: Scenario, out_root: Path) -> str:
+    """Why ``scenario`` cannot render (its problem, a refused parameter or output folder), or ''."""
+    if scenario.problem:
+        return scenario.problem
+    try:
+        check_parameters(scenario.notebook, scenario.parameters)
+        check_out_dir(out_root / scenario.name, notebook_names())
+    except ParameterError as err:
+        return str(err)
+    return ""
+
+
+def workers_for(jobs: int, scenarios: int) -> int:
+    """Workers for a batch: ``jobs``, at most one per scenario and per CPU available."""
+    return max(1, min(jobs, scenarios, len(os.sched_getaffinity(0))))
 
 
 def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, jobs: int = 2,
                  formats: tuple[str, ...] = FORMATS, log=None) -> list[Outcome]:
-    """Render every scenario into ``out_root/<name>/`` with ``jobs`` parallel workers, printing
-    one progress line per scenario to ``log`` (standard error by default). Returns the outcomes
-    in scenario order."""
+    """Render every scenario into ``out_root/<name>/``, printing one progress line per scenario
+    to ``log`` (standard error by default). Every scenario is checked first; those refused become
+    failed outcomes, and kernels and browsers start only for the others, with
+    :func:`workers_for` parallel workers. Returns the outcomes in scenario order."""
     out_root = Path(out_root)
     log = log or sys.stderr
+    outcomes: list[Outcome | None] = []
+    for scenario in scenarios:
+        problem = _precheck(scenario, out_root)
+        outcomes.append(Outcome(scenario, False, problem, 0.0) if problem else None)
+    todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    for done, outcome in enumerate((o for o in outcomes if o is not None), start=1):
+        _report(outcome, done, len(scenarios), log)
+    if todo:
+        with Workspace(tempfile.gettempdir(), "compute-parity-batch.") as run_dir:
+            _render_all(scenarios, todo, outcomes, out_root, workers_for(jobs, len(todo)),
+                        formats, run_dir.path, log)
+    return [o for o in outcomes if o is not None]
+
+
+def _report(outcome: Outcome, done: int, total: int, log) -> None:
+    """One progress line."""
+    status = "ok" if outcome.ok else f"FAILED: {outcome.message}"
+    print(f"[{done}/{total}] {outcome.scenario.name} ({outcome.scenario.notebook or '?'}) "
+          f"{outcome.seconds:.1f} s {status}", file=log, flush=True)
+
+
+def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log) -> None:
+    """Render ``scenarios[i]`` for i in ``todo`` with ``jobs`` workers, each with one warm kernel
+    and one Chromium (profile in ``run_dir``), filling ``outcomes[i]``."""
     workers: queue.Queue = queue.Queue()
-    browsers = [Browser() for _ in range(max(1, jobs))] if "pdf" in formats else []
-    kernels = [WarmKernel() for _ in range(max(1, jobs))]
+    browsers = [Browser(run_dir) for _ in range(jobs)] if "pdf" in formats else []
+    kernels = [WarmKernel() for _ in range(jobs)]
     for i, kernel in enumerate(kernels):
         workers.put((kernel, browsers[i] if browsers else None))
 
-    def run(scenario: Scenario) -> Outcome:
+    def run(index: int) -> tuple[int, Outcome]:
+        scenario = scenarios[index]
         kernel, browser = workers.get()
         start = time.perf_counter()
         try:
             render(scenario.notebook, scenario.parameters, out_root / scenario.name, formats,
-                   kernel=kernel, browser=browser)
-            return Outcome(scenario, True, "ok", time.perf_counter() - start)
+                   kernel=kernel, browser=browser, own_folder=tuple(notebook_names()))
+            return index, Outcome(scenario, True, "ok", time.perf_counter() - start)
         except (ParameterError, RenderError) as err:
-            return Outcome(scenario, False, str(err), time.perf_counter() - start)
+            return index, Outcome(scenario, False, str(err), time.perf_counter() - start)
         finally:
             workers.put((kernel, browser))
 
-    outcomes: dict[str, Outcome] = {}
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    already = len(scenarios) - len(todo)
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    futures = []
     try:
-        futures = [pool.submit(run, s) for s in scenarios]
-        for done, future in enumerate(as_completed(futures), start=1):
-            outcome = future.result()
-            outcomes[outcome.scenario.name] = outcome
-            status = "ok" if outcome.ok else f"FAILED: {outcome.message}"
-            print(f"[{done}/{len(scenarios)}] {outcome.scenario.name} ({outcome.scenario.notebook}) "
-                  f"{outcome.seconds:.1f} s {status}", file=log, flush=True)
+        futures = [pool.submit(run, i) for i in todo]
+        for done, future in enumerate(as_completed(futures), start=already + 1):
+            index, outcome = future.result()
+            outcomes[index] = outcome
+            _report(outcome, done, len(scenarios), log)
     except KeyboardInterrupt:
         for future in futures:
             future.cancel()
@@ -130,7 +261,6 @@ def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, 
         pool.shutdown(wait=True, cancel_futures=True)
         for resource in kernels + browsers:
             resource.close()
-    return [outcomes[s.name] for s in scenarios if s.name in outcomes]
 
 
 def _shown(value) -> str:
@@ -139,11 +269,13 @@ def _shown(value) -> str:
         return ",".join(_shown(v) for v in value)
     if isinstance(value, float) and value.is_integer() and abs(value) >= 1e5:
         return f"{value:,.0f}"
-    return str(value)
+    return value if isinstance(value, str) else short(value, 80)
 
 
 def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR) -> Path:
-    """``out_root/index.html``: one row per scenario with links to its reports and parameters."""
+    """``out_root/index.html``: one row per scenario with links to the files of its current
+    report, or why it failed. All text is escaped and holds no local paths; the page is written
+    to a temporary file and renamed into place (removed again if writing fails)."""
     out_root = Path(out_root)
     rows = []
     for o in outcomes:
@@ -154,11 +286,12 @@ def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR) -> 
                                for ext in ("html", "pdf", "json")
                                if (out_root / s.name / f"{s.notebook}.{ext}").exists())
         else:
-            links = f'<span class="failed">failed: {html.escape(o.message)}</span>'
-        rows.append(f"<tr><td>{html.escape(s.title or s.name)}</td><td><code>{s.notebook}</code></td>"
-                    f"<td><code>{html.escape(params)}</code></td><td>{links}</td></tr>")
+            links = f'<span class="failed">failed: {html.escape(scrub(o.message))}</span>'
+        rows.append(f"<tr><td>{html.escape(s.title or s.name)}</td><td><code>{html.escape(s.notebook)}</code></td>"
+                    f"<td><code>{html.escape(scrub(params))}</code></td><td>{links}</td></tr>")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>compute-parity reports</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
 <style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}}
 table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}}
 code{{font-size:.85em}}.failed{{color:#b00}}</style></head><body>
@@ -169,8 +302,13 @@ parameters used. Sources: <code>data/SOURCES.md</code>.</p>
 {chr(10).join(rows)}
 </table></body></html>
 """
+    out_root.mkdir(parents=True, exist_ok=True)
     target = out_root / "index.html"
-    tmp = target.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(target)
+    tmp = out_root / f".index.{os.getpid()}.{threading.get_ident()}.tmp"
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return target

@@ -1,0 +1,398 @@
+"""The render pipeline under an adversary (issue 12): scenario files and entries, output folders,
+report sets swapped whole, locks instead of PIDs, path-free failures, Chromium faults, dead kernels.
+Fast tests replace kernels and browsers with stand-ins; `render` tests use the tiny notebooks."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis.catalog import PROJECT_DIR
+from analysis.pipeline import render, scenarios
+from analysis.pipeline.cli import main
+from analysis.pipeline.pdf import Browser, PdfError
+from analysis.pipeline.scenarios import Outcome, Scenario, ScenarioError, load_scenarios, write_index
+from analysis.pipeline.workspace import Workspace, remove_stale, swap_in
+from conftest import tiny_cli
+
+PRIVATE = [str(PROJECT_DIR), os.path.expanduser("~") + "/", "/tmp/", sys.prefix]
+
+
+def write(tmp_path, text, name="scenarios.yaml"):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+class FakeRun:
+    """Stand-ins for kernels, browsers and the render itself: records what started."""
+
+    def __init__(self, monkeypatch):
+        self.kernels, self.browsers, self.rendered = 0, 0, []
+        run = self
+
+        class Kernel:
+            def __init__(self):
+                run.kernels += 1
+
+            def close(self):
+                pass
+
+        class FakeBrowser(Kernel):
+            def __init__(self, parent):
+                run.browsers += 1
+
+        def fake_render(notebook, parameters, out_dir, formats, **kwargs):
+            out_dir = render.check_out_dir(out_dir, render.notebook_names())
+            try:  # as render() does: a write error is a RenderError
+                out_dir.mkdir(parents=True, exist_ok=True)
+                for suffix in ("ipynb", "json", *formats):
+                    (out_dir / f"{notebook}.{suffix}").write_text("{}")
+            except OSError as err:
+                raise render.RenderError(f"cannot write the report into {out_dir}: {err.strerror}") from None
+            run.rendered.append(out_dir.name)
+
+        monkeypatch.setattr(scenarios, "WarmKernel", Kernel)
+        monkeypatch.setattr(scenarios, "Browser", FakeBrowser)
+        monkeypatch.setattr(scenarios, "render", fake_render)
+
+
+@pytest.fixture()
+def fake(monkeypatch):
+    return FakeRun(monkeypatch)
+
+
+def one_error_line(capsys) -> str:
+    err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
+    assert len(err) == 1, err
+    return err[0]
+
+
+# ---------------------------------------------------------------- scenario files (items 1, 7)
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)) + "scenarios: [*i]\n"
+
+BAD_FILES = [
+    (LAUGHS, "values once aliases are expanded"),                       # billion laughs, 1 KB
+    ("scenarios:\n  - " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than 20 levels"),
+    (b"scenarios:\n  - name: caf\xe9\n", "line 2 is not UTF-8 text"),
+    (b"\x00\x01\x02\x03binary\xff", "is not UTF-8 text"),
+    (b"scenarios: \x00\x01\n", "is not valid YAML"),
+    ("scenarios: &s\n  - *s\n", "refers to itself"),
+    ("scenarios:\n  - name: a\n    notebook: tiny\n    parameters: {seed: " + "9" * 5000 + "}\n", "4300"),
+    ("# " + "x" * (1 << 20) + "\n", "larger than 1024 KiB"),
+]
+
+
+@pytest.mark.parametrize("text, words", BAD_FILES, ids=["laughs", "deep", "latin1", "binary", "nul", "recursive",
+                                                        "5000-digits", "too-big"])
+def test_bad_scenario_files_are_refused_in_one_line(tmp_path, capsys, fake, text, words):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError, match=words):
+        load_scenarios(path)
+    assert main(["render", "--scenarios", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert words in one_error_line(capsys)
+    assert (fake.kernels, fake.browsers) == (0, 0) and not (tmp_path / "out").exists()
+
+
+def test_a_bad_scenario_is_a_failed_row_and_the_others_render(tiny_notebooks, tmp_path, capsys, fake):
+    path = write(tmp_path, """scenarios:
+  - {name: int-key, notebook: tiny, parameters: {1: 2}}
+  - {name: null-key, notebook: tiny, parameters: {null: 2}}
+  - {name: huge, notebook: tiny, parameters: {seed: %s}}
+  - {name: Bad Name, notebook: tiny}
+  - {name: nb, notebook: "<b>tinyy</b>"}
+  - {name: good, notebook: tiny, title: "<script>x</script>"}
+  - {name: good, notebook: tiny}
+  - just text
+  - {name: typo, notebook: tiny, parameters: {sed: 1}}
+""" % ("9" * 400))
+    code = main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "8 of 9 scenarios failed" in err and "Traceback" not in err
+    for words in ("parameter name 1 is not text", "parameter name None is not text", "OverflowError",
+                  "must be a lowercase slug", "unknown notebook '<b>tinyy</b>'; closest: tiny",
+                  "duplicate scenario name 'good'", "is not a mapping", "unknown parameter 'sed'"):
+        assert words in err, words
+    assert fake.rendered == ["good"] and (fake.kernels, fake.browsers) == (1, 1)
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert index.count('class="failed"') == 8 and "good/tiny.pdf" in index
+    assert "<script>x" not in index and "<b>tinyy" not in index and "&lt;b&gt;tinyy" in index
+
+
+def test_a_batch_whose_scenarios_all_fail_writes_its_index_and_starts_nothing(tiny_notebooks, tmp_path, capsys, fake):
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny, parameters: {seed: -1}}\n")
+    assert main(["render", "--scenarios", str(path), "--out", str(tmp_path / "new" / "out")]) == 1
+    assert "1 of 1 scenarios failed: a" in one_error_line(capsys)
+    assert "parameter seed: -1 is out of range" in (tmp_path / "new" / "out" / "index.html").read_text()
+    assert (fake.kernels, fake.browsers) == (0, 0)
+    assert [p.name for p in (tmp_path / "new" / "out").iterdir()] == ["index.html"]
+
+
+def test_jobs_are_capped_at_scenarios_and_cpus(tiny_notebooks, tmp_path, capsys, fake):
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
+    assert main(["render", "--scenarios", str(path), "--jobs", "15", "--out", str(tmp_path / "out")]) == 0
+    assert (fake.kernels, fake.browsers) == (1, 1)
+    assert scenarios.workers_for(15, 40) == len(os.sched_getaffinity(0))
+
+
+# ---------------------------------------------------------------- output folders (items 2, 8)
+
+@pytest.mark.parametrize("folder", ["notebooks", "analysis", "data", "tests", "notebooks/sub", "data/x/y", "."])
+def test_out_inside_a_source_folder_is_refused(tiny_notebooks, tmp_path, capsys, fake, folder):
+    target = PROJECT_DIR / folder
+    existed = target.exists()
+    before = sorted(p.name for p in target.iterdir()) if existed else None
+    assert main(["render", "tiny", "--out", str(target)]) == 2
+    assert "may not be written into the repository" in one_error_line(capsys)
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
+    assert main(["render", "--scenarios", str(path), "--out", str(target)]) == 2
+    assert "may not be written into the repository" in one_error_line(capsys)
+    assert (sorted(p.name for p in target.iterdir()) if target.exists() else None) == before
+    assert fake.kernels == 0
+
+
+def test_out_holding_other_files_is_refused(tiny_notebooks, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["render", "tiny", "--out", str(tmp_path)]) == 2
+    assert "holds files that are not part of a tiny report (notes.txt" in one_error_line(capsys)
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_a_file_as_batch_out_is_one_clear_line(tmp_path, capsys, fake):
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
+    blocker = write(tmp_path, "not a folder", "file")
+    for out in (blocker, blocker / "reports"):
+        assert main(["render", "--scenarios", str(path), "--out", str(out)]) == 2
+        assert str(blocker) in one_error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "scenarios.yaml"]
+
+
+@pytest.fixture()
+def small_mount(tmp_path):
+    """A 1 MiB tmpfs (needs root and mount rights; skipped elsewhere)."""
+    point = tmp_path / "mnt"
+    point.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(point)], capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    yield point
+    subprocess.run(["umount", "-l", str(point)], check=True)
+
+
+def test_read_only_and_full_batch_out_give_one_line_and_leave_no_temporary_file(
+        tiny_notebooks, tmp_path, capsys, fake, small_mount):
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
+    (small_mount / "filler").write_bytes(b"")
+    with open(small_mount / "filler", "wb") as f:  # fill the disk
+        try:
+            f.write(b"x" * (2 << 20))
+        except OSError:
+            pass
+    assert main(["render", "--scenarios", str(path), "--out", str(small_mount)]) == 1
+    assert "No space left on device" in one_error_line(capsys)
+    assert {p.name for p in small_mount.iterdir()} <= {"filler", "a"}
+    (small_mount / "filler").unlink()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_mount)], check=True)
+    assert main(["render", "--scenarios", str(path), "--out", str(small_mount / "reports")]) == 2
+    assert "Read-only file system" in one_error_line(capsys)
+
+
+# ---------------------------------------------------------------- report sets and locks (items 3, 10)
+
+def test_swap_in_replaces_a_folder_whole(tmp_path):
+    old, new = tmp_path / "report", tmp_path / "new"
+    for folder, names in ((old, ("r.html", "r.pdf", "r.json")), (new, ("r.html", "r.json"))):
+        folder.mkdir()
+        for name in names:
+            (folder / name).write_text(folder.name)
+    swap_in(new, old)
+    assert {p.name: p.read_text() for p in old.iterdir()} == {"r.html": "new", "r.json": "new"}
+    assert {p.name for p in new.iterdir()} == {"r.html", "r.pdf", "r.json"}  # the old set, to remove
+
+
+def hold_workspace(parent: Path, prefix: str):
+    """A child process (as if in another container) that creates and holds a workspace."""
+    code = ("import sys, time; from analysis.pipeline.workspace import Workspace; "
+            "w = Workspace(sys.argv[1], sys.argv[2]); print(w.path, flush=True); time.sleep(600)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(parent), prefix], stdout=subprocess.PIPE, text=True)
+    return proc, Path(proc.stdout.readline().strip())
+
+
+def test_clean_up_keeps_a_folder_whose_render_holds_its_lock(tmp_path):
+    proc, live = hold_workspace(tmp_path, ".r.")
+    try:
+        assert remove_stale(tmp_path, ".r.") == [] and live.is_dir()
+        with Workspace(tmp_path, ".r.") as mine:  # another render of the same report starts
+            assert live.is_dir() and mine.path.is_dir()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert remove_stale(tmp_path, ".r.") == [live] and not live.exists()
+
+
+# ---------------------------------------------------------------- no paths or tracebacks (item 5)
+
+def test_index_messages_hold_no_local_paths(tmp_path):
+    message = (f"cannot write the report into {PROJECT_DIR}/reports/x: boom; see {os.path.expanduser('~')}/log "
+               f"and /tmp/ipykernel_1/2.py and {sys.prefix}/lib")
+    page = write_index([Outcome(Scenario("x", "tiny"), False, message, 0.0)], tmp_path).read_text()
+    assert not [p for p in PRIVATE if p in page], page
+    assert "boom" in page and [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+# ---------------------------------------------------------------- render tier: tiny notebooks
+
+def files(folder: Path) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.render
+def test_re_rendering_fewer_formats_removes_the_others_and_the_index_links_the_current_set(tiny_notebooks, tmp_path, capsys):
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
+    out = tmp_path / "out"
+    assert main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(out)]) == 0
+    assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.html", "tiny.pdf"}
+    assert main(["render", "--scenarios", str(path), "--to", "html", "--out", str(out)]) == 0
+    assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.html"}
+    index = (out / "index.html").read_text()
+    assert "a/tiny.html" in index and "a/tiny.pdf" not in index
+    assert sorted(p.name for p in out.iterdir()) == ["a", "index.html"]  # no temporary folder left
+
+
+@pytest.mark.render
+def test_a_failed_notebook_keeps_no_traceback_or_local_path(tiny_notebooks, tmp_path, capsys):
+    out = tmp_path / "failing"
+    assert main(["render", "failing", "--to", "html", "--out", str(out)]) == 1
+    err = one_error_line(capsys)
+    assert "ValueError: cannot open" in err
+    failed = (out / "failing.failed.ipynb").read_text()
+    assert "ValueError" in failed and "cannot open" in failed
+    assert not [p for p in PRIVATE + [str(tiny_notebooks)] if p in failed]
+    assert not [o for c in json.loads(failed)["cells"] for o in c.get("outputs", []) if o.get("traceback")]
+
+
+class DyingKernel(render.WarmKernel):
+    """A kernel SIGKILLed one second into the notebook."""
+
+    def ready(self):
+        manager = super().ready()
+        threading.Timer(1, os.kill, (manager.provisioner.pid, signal.SIGKILL)).start()
+        return manager
+
+
+@pytest.mark.render
+def test_a_killed_kernel_is_reported_as_such_within_seconds(tiny_notebooks, tmp_path):
+    result = {}
+
+    def run():
+        kernel = DyingKernel()
+        try:
+            render.render("sleepy", {"seed": 60}, tmp_path / "r", ("html",), kernel=kernel)
+        except render.RenderError as err:
+            result["error"] = str(err)
+        finally:
+            kernel.close()
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=45)  # liveness, not speed: the old pipeline waited forever here
+    assert result.get("error", "").startswith("sleepy: the notebook's kernel died while running the notebook")
+    assert [p.name for p in tmp_path.iterdir() if p.name != "r"] == []  # no temporary folder left
+    assert set(os.listdir(tmp_path / "r") if (tmp_path / "r").exists() else []) <= {"sleepy.failed.ipynb"}
+
+
+@pytest.mark.render
+def test_ctrl_c_lets_the_reports_in_progress_finish(tiny_notebooks, tmp_path):
+    path = write(tmp_path, "scenarios:\n" + "".join(
+        f"  - {{name: s{i}, notebook: sleepy, parameters: {{seed: 3}}}}\n" for i in range(4)))
+    out = tmp_path / "out"
+    proc = tiny_cli(tiny_notebooks, "render", "--scenarios", str(path), "--jobs", "2", "--out", str(out))
+    end = time.time() + 60
+    while time.time() < end and len(list(tmp_path.glob("out/.s*.live-*/report/sleepy.ipynb"))) < 2:
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130 and "interrupted" in err, err
+    assert "FAILED" not in err, err
+    done = sorted(p.name for p in out.glob("s*"))
+    assert len(done) >= 2, err  # the two in progress finished, PDF included
+    for name in done:
+        assert set(files(out / name)) == {"sleepy.ipynb", "sleepy.json", "sleepy.html", "sleepy.pdf"}
+
+
+@pytest.mark.render
+def test_a_killed_render_leaves_the_last_report_and_its_folder_is_cleaned_next_time(tiny_notebooks, tmp_path):
+    out = tmp_path / "r"
+    out.mkdir()
+    for suffix in ("ipynb", "html", "pdf", "json"):
+        (out / f"sleepy.{suffix}").write_text(f"good {suffix}")
+    before = files(out)
+    proc = tiny_cli(tiny_notebooks, "render", "sleepy", "-p", "seed", "60", "--out", str(out))
+    end = time.time() + 60
+    while time.time() < end and not list(tmp_path.glob(".r.live-*/report/sleepy.ipynb")):
+        time.sleep(0.1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert files(out) == before
+    assert list(tmp_path.glob(".r.live-*"))
+    assert main(["render", "sleepy", "-p", "seed", "0.0", "--to", "html", "--out", str(out)]) == 0
+    assert not list(tmp_path.glob(".r.live-*"))
+    assert set(files(out)) == {"sleepy.ipynb", "sleepy.json", "sleepy.html"}
+
+
+# ---------------------------------------------------------------- render tier: Chromium (items 6, 9)
+
+@pytest.fixture()
+def page(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("<!DOCTYPE html><html><body><h1>Hello PDF</h1></body></html>")
+    return path
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.render
+def test_a_dead_browser_is_restarted_for_the_next_report(tmp_path, page):
+    browser = Browser(tmp_path)
+    try:
+        assert os.getpgid(browser.pid) == browser.pid != os.getpgrp()  # its own process group
+        assert Path(browser.profile).parent == tmp_path
+        os.killpg(browser.pid, signal.SIGKILL)
+        time.sleep(0.5)
+        browser.print_pdf(page, tmp_path / "a.pdf")
+        assert "Hello PDF" in pdf_text(tmp_path / "a.pdf")
+    finally:
+        browser.close()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("chromium-")] == []
+
+
+@pytest.mark.render
+def test_a_hung_browser_fails_one_page_by_its_deadline_and_is_restarted(tmp_path, page):
+    browser = Browser(tmp_path, deadline=5)
+    try:
+        os.killpg(browser.pid, signal.SIGSTOP)
+        with pytest.raises(PdfError, match="did not answer within 5 s"):
+            browser.print_pdf(page, tmp_path / "a.pdf")
+        browser.print_pdf(page, tmp_path / "b.pdf")
+        assert "Hello PDF" in pdf_text(tmp_path / "b.pdf")
+    finally:
+        browser.close()
+
+
+@pytest.mark.render
+def test_markup_in_data_text_runs_no_script(tiny_notebooks, tmp_path):
+    out = tmp_path / "hostile"
+    written = render.render("hostile", {}, out, ("html", "pdf"))
+    page = written["html"].read_text()
+    assert "Content-Security-Policy" in page and "script-src" not in page  # default-src 'none' covers scripts
+    text = pdf_text(written["pdf"])
+    assert "SAFE" in text and "SCRIPT RAN" not in text

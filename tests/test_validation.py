@@ -161,6 +161,9 @@ def test_setup_parsing():
 def test_text_tables_and_figure(r):
     table = validation.cases_table(r)
     assert list(table.index)[0] == "Megatron-LM GPT-3, 384 A100" and "e+" not in table.to_string()
+    assert "role" not in validation.cases_table(r, "calibration").columns
+    assert len(validation.cases_table(r, "validation")) == r["summary"]["count"]
+    assert list(validation.setup_table(r).index) == list(validation.boundary_table(r).index) == list(table.index)
     assert "mean absolute error" in validation.answer(r) and "e+" not in validation.findings(r)
     fig = validation.error_figure(r)
     assert len(fig.axes[0].get_yticklabels()) == len(CASES)

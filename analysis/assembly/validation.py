@@ -230,25 +230,31 @@ def findings(r: dict) -> str:
 
 
 def cases_table(r: dict, role: str | None = None) -> pd.DataFrame:
-    """The cases (of one role, or all) by short label: quantity [unit], measured, modelled, error
-    and role, as text a reader reads (``2.66 M`` GPU-hours, ``+23.1 %``)."""
+    """The cases (of one role — then without a role column — or all) by short label: measured,
+    modelled, unit, error (and role), as text a reader reads (``2.66 M`` GPU-hours, ``+23.1 %``)."""
     c = r["cases"] if role is None else r["cases"][r["cases"]["role"] == role]
     frame = pd.DataFrame({
-        "quantity [unit]": [q if q == u else f"{q} [{u}]" for q, u in zip(c["quantity"], c["unit"])],
         "measured": [_value(x, u) for x, u in zip(c["measured"], c["unit"])],
         "modelled": [_value(x, u) for x, u in zip(c["modelled"], c["unit"])],
+        "unit": ["%" if u == "fraction" else u for u in c["unit"]],
         "error": [_signed_pct(x).replace(" ", "\u00a0") for x in c["error"]], "role": c["role"].to_numpy()},
         index=[label(n) for n in c["name"]])
-    return frame
+    return frame if role is None else frame.drop(columns="role")
+
+
+def boundary_table(r: dict) -> pd.DataFrame:
+    """By short label: what each measurement includes (its boundary) and its source keys."""
+    c = r["cases"]
+    return pd.DataFrame({"what the measurement includes": c["boundary"].to_numpy(),
+                         "source": c["source"].str.replace(";", "; ").to_numpy()},
+                        index=[label(n) for n in c["name"]])
 
 
 def setup_table(r: dict) -> pd.DataFrame:
-    """By short label: what each measurement includes (boundary), what the case entered (its
-    disclosed setup) and its source keys."""
+    """By short label: the inputs each case entered (its source's disclosed setup)."""
     c = r["cases"]
-    return pd.DataFrame({"boundary": c["boundary"].to_numpy(),
-                         "setup entered": c["setup"].fillna("").str.replace(r"\s*;\s*", "; ", regex=True).to_numpy(),
-                         "source": c["source"].str.replace(";", "; ").to_numpy()},
+    return pd.DataFrame({"setup entered (everything else: defaults)":
+                         c["setup"].fillna("").str.replace(r"\s*;\s*", "; ", regex=True).to_numpy()},
                         index=[label(n) for n in c["name"]])
 
 
@@ -328,7 +334,7 @@ def methods_text() -> str:
         "recomputation); GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24. Default "
         f"MFU where none is disclosed: {training_run.MEDIAN_MFU:g} (Epoch AI's median of 33 runs), on the BF16 "
         "dense peak.",
-        f"- **Goodput**: 1 / (1 + n · λ · (R + T/2)) with λ = {present.sci(goodput.INTERRUPTIONS_PER_CHIP_HOUR)} interruptions "
+        f"- **Goodput**: 1 / (1 + n · λ · (R + T/2)) with λ = {present.sci(goodput.INTERRUPTIONS_PER_CHIP_HOUR, digits=3)} interruptions "
         f"per chip-hour (Llama 3), R = {goodput.RESTART_HOURS * 60:.0f} min (MegaScale), "
         f"T = {goodput.CHECKPOINT_INTERVAL_HOURS * 60:.0f} min (calibrated on Llama 3's > 90 %).",
         f"- **Power**: max W per chip = TDP × {power.SERVER_POWER_RATIO:g} (Epoch AI's server-to-chip ratio), or "

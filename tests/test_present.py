@@ -316,3 +316,10 @@ def test_links_are_short_and_only_http():
         '<a href="https://www.tomshardware.com/news/x">tomshardware.com</a>'
     assert present._link("n/a (no single address)") == ""
     assert present._link("../shared/research/notes.md") == ""
+
+
+def test_setup_keeps_a_latin_font_first_and_cjk_as_fallback():
+    present.setup()
+    family = plt.rcParams["font.family"]
+    assert family[0] == "DejaVu Sans"
+    assert family[1:] in ([], ["Noto Sans CJK JP"])  # the fallback only where it is installed

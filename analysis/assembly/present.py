@@ -359,11 +359,33 @@ def setup() -> None:
     sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
     plt.rcParams.update({"figure.figsize": (8.0, 4.2), "figure.dpi": 110,
                          "savefig.bbox": "tight", "axes.titleweight": "bold",
-                         "font.family": "sans-serif",
-                         "font.sans-serif": ["DejaVu Sans", "Noto Sans CJK SC", "Noto Sans CJK JP",
-                                             "Liberation Sans", "Arial", "sans-serif"]})
+                         # glyph fallback runs over font.family (not within "sans-serif")
+                         "font.family": ["DejaVu Sans", "Noto Sans CJK JP"] if _add_cjk_font()
+                         else ["DejaVu Sans"]})
     set_matplotlib_formats("png")
     pd.set_option("display.max_columns", 30)
+
+
+#: Where Debian's fonts-noto-cjk puts its fonts (installed by set-up).
+CJK_FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+                  "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+
+
+def _add_cjk_font() -> bool:
+    """Whether matplotlib knows the CJK fallback font (Noto Sans CJK), adding it when its font
+    cache predates the font's installation (matplotlib does not rescan system fonts)."""
+    from matplotlib import font_manager
+
+    def known() -> bool:
+        return any(f.name == "Noto Sans CJK JP" for f in font_manager.fontManager.ttflist)
+
+    if not known():
+        for path in CJK_FONT_FILES:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):
+                pass  # not installed: CJK glyphs print as boxes, nothing else changes
+    return known()
 
 
 def escape(text) -> str:

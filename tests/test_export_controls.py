@@ -32,6 +32,8 @@ def test_defaults_are_the_rule_as_written(r):
 def test_bad_threshold_is_refused_before_anything_runs():
     with pytest.raises(params.ParameterError, match="tpp_threshold"):
         report.inputs(tpp_threshold=-1.0)
+    with pytest.raises(params.ParameterError, match="mfu"):
+        report.inputs(mfu=0.4)  # a parameter of another report
 
 
 def test_threshold_zero_is_used_as_zero_not_as_the_default(zero):

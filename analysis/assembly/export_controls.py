@@ -62,6 +62,10 @@ def inputs(**values) -> dict:
     used, a None parameter replaced by the rule as written), ``what_if`` (any threshold given),
     ``chips`` (the catalog), ``rules`` (``export_rules.csv`` plus the what-if clauses) and
     ``policies`` (``licence_policies.csv``)."""
+    unknown = sorted(set(values) - set(PARAMETERS))
+    if unknown:
+        raise params.ParameterError(f"unknown parameter(s) {', '.join(unknown)} for export_controls; "
+                                    f"declared: {', '.join(PARAMETERS)}")
     p = params.validate("export_controls", **{name: values.get(name, spec.default)
                                               for name, spec in PARAMETERS.items()})
     rules = load("export_rules")

@@ -143,7 +143,7 @@ def inputs(**values) -> dict:
     reference = p["reference_chip"]
     ids = list(dict.fromkeys([*p["chips"], reference]))
     chips = shared.chips(ids, precision="bf16", server_power_ratio=p["server_power_ratio"])
-    chips["tpp"] = controls.tpp(chips)
+    chips["tpp"] = controls.tpp(chips) * chips["ics_per_card"]  # per card bought (TPP is per IC)
     chips["chips_per_unit"] = [1.0 if c in PCIE_CARDS else float(buy.CHIPS_PER_SERVER) for c in ids]
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     vendors = chips.drop_duplicates("vendor").set_index("vendor")

@@ -285,16 +285,19 @@ def missing_reasons(r: dict) -> pd.Series:
     return pd.Series(reasons)
 
 
+def _band_column(r: dict, column: str, fmt) -> list[str]:
+    """The P10–P90 band of ``column`` for every chip, as text."""
+    return [_band(a, b, fmt) for a, b in zip(r["p10"][column], r["p90"][column])]
+
+
 def throughput_table(r: dict) -> pd.DataFrame:
     """Tokens/s per chip (P50 with P10–P90), decode bound and chips per replica, by chip id."""
-    p50, p10, p90 = r["p50"], r["p10"], r["p90"]
+    p50 = r["p50"]
     out = pd.DataFrame({
         "prefill [computed tokens/s per chip]": p50["input_tokens_per_s_per_chip"],
-        "prefill P10–P90": [_band(a, b, present.count) for a, b in zip(p10["input_tokens_per_s_per_chip"],
-                                                                       p90["input_tokens_per_s_per_chip"])],
+        "prefill P10–P90": _band_column(r, "input_tokens_per_s_per_chip", present.count),
         "decode [output tokens/s per chip]": p50["output_tokens_per_s_per_chip"],
-        "decode P10–P90": [_band(a, b, present.count) for a, b in zip(p10["output_tokens_per_s_per_chip"],
-                                                                      p90["output_tokens_per_s_per_chip"])],
+        "decode P10–P90": _band_column(r, "output_tokens_per_s_per_chip", present.count),
         "decode bound by": r["decode_bound"],
         "chips per replica": r["chips_per_replica"]})
     return out
@@ -302,15 +305,13 @@ def throughput_table(r: dict) -> pd.DataFrame:
 
 def cost_table(r: dict) -> pd.DataFrame:
     """$ per chip-hour and per million input/output tokens (P50 with P10–P90), by chip id."""
-    p50, p10, p90 = r["p50"], r["p10"], r["p90"]
+    p50 = r["p50"]
     out = pd.DataFrame({
         "chip-hour [$]": p50["usd_per_chip_hour"],
         "$ per M input tokens": p50["usd_per_million_input_tokens"],
-        "input P10–P90": [_band(a, b, present.usd) for a, b in zip(p10["usd_per_million_input_tokens"],
-                                                                   p90["usd_per_million_input_tokens"])],
+        "input P10–P90": _band_column(r, "usd_per_million_input_tokens", present.usd),
         "$ per M output tokens": p50["usd_per_million_output_tokens"],
-        "output P10–P90": [_band(a, b, present.usd) for a, b in zip(p10["usd_per_million_output_tokens"],
-                                                                    p90["usd_per_million_output_tokens"])],
+        "output P10–P90": _band_column(r, "usd_per_million_output_tokens", present.usd),
         "$ per request": p50["usd_per_request"],
         "n/a because": missing_reasons(r)})
     return out if out["n/a because"].astype(bool).any() else out.drop(columns="n/a because")

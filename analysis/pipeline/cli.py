@@ -1,6 +1,7 @@
 """Command line::
 
-    python -m analysis list                                   notebooks and their parameters
+    python -m analysis --version                              compute-parity and its version
+    python -m analysis list [NOTEBOOK]                        notebooks and their parameters
     python -m analysis chips|controls [--format table|csv|json]
     python -m analysis render NOTEBOOK [-p NAME VALUE]... [--to html,pdf] [--out DIR]
     python -m analysis render --scenarios FILE [--jobs N] [--out DIR]
@@ -8,6 +9,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -62,11 +64,14 @@ def emit(frame: pd.DataFrame, fmt: str) -> None:
             out.write(frame.astype(object).where(frame.notna(), "").to_string() + "\n")
 
 
-def list_notebooks() -> None:
-    """Print every notebook and each parameter's type, default and meaning."""
-    from .render import declared_parameters, notebook_names
+def list_notebooks(notebook: str | None = None) -> None:
+    """Print every notebook (or only ``notebook``) and each parameter's type, default and
+    meaning; an unknown notebook fails naming the closest."""
+    from .render import declared_parameters, notebook_names, notebook_path
 
-    for name in notebook_names():
+    if notebook is not None:
+        notebook_path(notebook)
+    for name in [notebook] if notebook is not None else notebook_names():
         print(name)
         for param in declared_parameters(name).values():
             print(f"  {param['name']:<22} {param['inferred_type_name']:<16} "
@@ -164,11 +169,15 @@ def split_parameters(argv: list[str]) -> tuple[list[str], list[list[str]]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .. import __version__
+
     parser = argparse.ArgumentParser(prog="python -m analysis", description=(
         "Compute-parity reports: the sourced chip catalog, export-control classification and "
         "the report notebooks."))
+    parser.add_argument("--version", action="version", version=f"compute-parity {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("list", help="notebooks, and each one's parameters with defaults")
+    sub = commands.add_parser("list", help="notebooks, and each one's parameters with defaults")
+    sub.add_argument("notebook", nargs="?", help="only this notebook's parameters")
     for name, help_text in (("chips", "the accelerator catalog (dense figures, units in names)"),
                             ("controls", "export-control TPP, performance density and status "
                                          "under each rule, per chip")):
@@ -193,7 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "list":
-            list_notebooks()
+            list_notebooks(args.notebook)
+            sys.stdout.flush()
             return 0
         if args.command == "render":
             return run_render(args)
@@ -206,6 +216,25 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted: reports already written are complete; none was half-written",
               file=sys.stderr)
         return 130
-    emit(frame, args.format)
+    except BrokenPipeError:
+        return _pipe_closed()
+    try:
+        emit(frame, args.format)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _pipe_closed()
+    return 0
+
+
+def _pipe_closed() -> int:
+    """The reader of standard output went away (``list | head``): stop quietly. Standard output
+    is pointed at /dev/null so that Python's final flush raises nothing either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real descriptor (captured output in tests)
+        pass
+    finally:
+        os.close(devnull)
     return 0
 

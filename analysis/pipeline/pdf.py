@@ -140,10 +140,16 @@ class Browser:
             if result is not None and seen:
                 return result
 
-    def print_pdf(self, html_path: Path, pdf_path: Path) -> None:
-        """Print ``html_path`` (A4 per the page's CSS, backgrounds on, scripts off) into
-        ``pdf_path`` once the page's load event has fired (its images are inline, so nothing
-        arrives later), within the page deadline."""
+    def print_pdf(self, html_path: Path, pdf_path: Path, footer: str | None = None) -> None:
+        """Print ``html_path`` (A4 per the page's CSS, backgrounds on, scripts off, an outline of
+        bookmarks from its headings) into ``pdf_path`` once the page's load event has fired (its
+        images are inline, so nothing arrives later), within the page deadline. ``footer`` is an
+        HTML template printed at the foot of every page (see Chromium's ``footerTemplate``:
+        ``<span class="pageNumber">`` and ``<span class="totalPages">`` are filled in)."""
+        options = {"printBackground": True, "preferCSSPageSize": True, "generateDocumentOutline": True}
+        if footer:
+            options |= {"displayHeaderFooter": True, "headerTemplate": "<span></span>",
+                        "footerTemplate": footer}
         self._restart_if_needed()
         deadline = time.monotonic() + self.deadline
         target = self._call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
@@ -154,8 +160,7 @@ class Browser:
             self._call("Page.enable", session=session, deadline=deadline)
             self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
                        until_event="Page.loadEventFired", deadline=deadline)
-            data = self._call("Page.printToPDF", {"printBackground": True, "preferCSSPageSize": True},
-                              session, deadline=deadline)["data"]
+            data = self._call("Page.printToPDF", options, session, deadline=deadline)["data"]
         finally:
             if not self.broken:
                 self._call("Target.closeTarget", {"targetId": target}, deadline=deadline)

@@ -16,6 +16,7 @@ from pathlib import Path
 from ..catalog import PROJECT_DIR
 from ..assembly.present import KEY_FIGURES_MIME
 from ..assembly.params import ParameterError, check, cross_check
+from . import identity
 from .pdf import Browser, PdfError
 from .workspace import Workspace, swap_in
 
@@ -100,8 +101,9 @@ def key_figures(notebook) -> dict:
     raise RenderError("the notebook emitted no key figures (analysis.assembly.present.emit_key_figures)")
 
 
-def to_html(notebook) -> str:
-    """The executed notebook as one self-contained HTML page without code or prompts."""
+def to_html(notebook, provenance: dict | None = None) -> str:
+    """The executed notebook as one self-contained HTML page without code or prompts, titled by
+    the notebook's ``metadata.title``; ``provenance`` goes into ``<meta>`` tags."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -110,7 +112,7 @@ def to_html(notebook) -> str:
     exporter = HTMLExporter(config=config, template_name="report",
                             extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(notebook)
+    body, _ = exporter.from_notebook_node(notebook, resources={"provenance": provenance or {}})
     return body
 
 
@@ -278,28 +280,33 @@ def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[
         if files["ipynb"].exists():
             _keep_failed(name, files["ipynb"], out_dir)
         raise
-    figures = {"report": name, **key_figures(notebook)}
+    prov = identity.provenance()
+    report_title = identity.title(notebook, name)
+    figures = {"report": name, **key_figures(notebook), "provenance": prov}
     files["json"] = new / f"{name}.json"
     files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     if "html" in formats or "pdf" in formats:
         files["html"] = new / f"{name}.html"
-        files["html"].write_text(to_html(notebook), encoding="utf-8")
+        notebook.metadata["title"] = report_title
+        files["html"].write_text(to_html(notebook, prov), encoding="utf-8")
     if "pdf" in formats:
         files["pdf"] = new / f"{name}.pdf"
-        _print(name, files["html"], files["pdf"], browser, work)
+        _print(name, files["html"], files["pdf"], browser, work,
+               footer=identity.footer_template(report_title, prov))
     if "html" not in formats and "html" in files:
         files.pop("html").unlink()
     swap_in(new, out_dir)
     return {suffix: out_dir / path.name for suffix, path in files.items()}
 
 
-def _print(name: str, html_path: Path, pdf_path: Path, browser: Browser | None, work: Path) -> None:
+def _print(name: str, html_path: Path, pdf_path: Path, browser: Browser | None, work: Path,
+           footer: str | None = None) -> None:
     """Print the page to PDF with ``browser``, or with a Chromium of its own (profile in
     ``work``); a failure raises RenderError."""
     own_browser = browser is None
     try:
         browser = Browser(work) if own_browser else browser
-        browser.print_pdf(html_path, pdf_path)
+        browser.print_pdf(html_path, pdf_path, footer)
     except PdfError as err:
         raise RenderError(f"{name}: PDF printing failed: {err}") from None
     finally:

@@ -1,0 +1,80 @@
+"""A report's identity and provenance: its title (the first ``# `` heading it displays) and
+what it was made from — package version, commit, data hash and render time — for the HTML
+``<title>``, the PDF's metadata, outline and page footer, and the JSON's ``provenance``."""
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import subprocess
+from datetime import datetime, timezone
+
+from .. import __version__
+from ..catalog import DATA_DIR, PROJECT_DIR
+
+HEADING = re.compile(r"^# +(.+?)\s*#*\s*$", re.M)
+
+
+def _markdown_texts(notebook):
+    """The Markdown a notebook shows, in order: Markdown cells and text/markdown outputs."""
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            yield cell.source
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/markdown")
+            if text:
+                yield text if isinstance(text, str) else "".join(text)
+
+
+def title(notebook, fallback: str) -> str:
+    """The report's title: the first level-1 heading it displays, as plain text (the escapes of
+    ``present.say`` undone); ``fallback`` if it shows none."""
+    for text in _markdown_texts(notebook):
+        found = HEADING.search(text)
+        if found:
+            plain = found.group(1).replace("\\$", "$").replace("\\", "")
+            return html.unescape(plain).strip() or fallback
+    return fallback
+
+
+def commit() -> str:
+    """The repository's commit (12 hex digits), plus " modified" when ``git status --porcelain``
+    lists anything; "unknown" outside a git checkout or without git."""
+    def git(*args) -> str:
+        return subprocess.run(["git", "-C", str(PROJECT_DIR), *args], capture_output=True, text=True,
+                              check=True, timeout=30).stdout.strip()
+    try:
+        head = git("rev-parse", "--short=12", "HEAD")
+        dirty = git("status", "--porcelain")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head} modified" if dirty else head
+
+
+def data_hash() -> str:
+    """The first 12 hex digits of a SHA-256 over every ``data/*.csv`` and ``data/SOURCES.md``
+    (file names and contents, in name order): which data a report was made from."""
+    digest = hashlib.sha256()
+    for path in sorted([*DATA_DIR.glob("*.csv"), DATA_DIR / "SOURCES.md"]):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def provenance() -> dict:
+    """``{version, commit, data_hash, rendered_at}`` of a render happening now (UTC, seconds)."""
+    return {"version": __version__, "commit": commit(), "data_hash": data_hash(),
+            "rendered_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+
+
+def footer_template(report_title: str, prov: dict) -> str:
+    """Chromium's ``footerTemplate`` for every PDF page: title, "page X of Y", render date,
+    version, commit and data hash (all text escaped; Chromium fills the page numbers)."""
+    e = html.escape
+    return ('<div style="font-family: \'DejaVu Sans\', Arial, sans-serif; font-size: 8px; color: #555; '
+            'width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;">'
+            f'<span style="overflow: hidden; white-space: nowrap; text-overflow: ellipsis; max-width: 55%;">'
+            f'{e(report_title)}</span>'
+            f'<span>page <span class="pageNumber"></span> of <span class="totalPages"></span> · '
+            f'{e(prov["rendered_at"][:10])} · compute-parity {e(prov["version"])} · '
+            f'commit {e(prov["commit"])} · data {e(prov["data_hash"])}</span></div>')

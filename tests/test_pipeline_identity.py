@@ -1,0 +1,81 @@
+"""Identity and provenance of a report (issue 11 item 1): title, PDF metadata, outline and page
+footer, and the JSON's provenance."""
+import json
+import re
+import subprocess
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+import analysis
+from analysis.pipeline import identity
+from analysis.pipeline.render import render
+
+
+def shown(markdown):
+    """A code cell that displayed ``markdown`` (as present.say does)."""
+    return new_code_cell("", outputs=[new_output("display_data", {"text/markdown": markdown})])
+
+
+def test_the_title_is_the_first_level_one_heading_shown():
+    book = new_notebook(cells=[new_markdown_cell("Some text\n## Not this"),
+                               shown("# Costs in \\$ &amp; &lt;chips&gt;\n\nAnswer."), shown("# Later")])
+    assert identity.title(book, "fallback") == "Costs in $ & <chips>"
+
+
+def test_a_notebook_without_a_heading_is_titled_by_its_name():
+    assert identity.title(new_notebook(cells=[shown("## Only a section")]), "tiny") == "tiny"
+
+
+def test_data_hash_is_twelve_hex_digits_and_follows_the_data(tmp_path, monkeypatch):
+    (tmp_path / "a.csv").write_text("id\nx\n")
+    (tmp_path / "SOURCES.md").write_text("sources\n")
+    monkeypatch.setattr(identity, "DATA_DIR", tmp_path)
+    first = identity.data_hash()
+    assert re.fullmatch(r"[0-9a-f]{12}", first)
+    (tmp_path / "a.csv").write_text("id\ny\n")
+    assert identity.data_hash() != first
+
+
+def test_commit_is_unknown_outside_a_git_checkout(tmp_path, monkeypatch):
+    monkeypatch.setattr(identity, "PROJECT_DIR", tmp_path)
+    assert identity.commit() == "unknown"
+
+
+def test_commit_is_marked_modified_when_the_tree_is_dirty(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+    git("init", "-q")
+    (tmp_path / "f").write_text("1")
+    git("add", "f")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "one")
+    monkeypatch.setattr(identity, "PROJECT_DIR", tmp_path)
+    clean = identity.commit()
+    assert re.fullmatch(r"[0-9a-f]{12}", clean)
+    (tmp_path / "f").write_text("2")
+    assert identity.commit() == f"{clean} modified"
+
+
+def test_the_footer_escapes_the_title_and_asks_for_page_numbers():
+    prov = {"version": "9.9", "commit": "abc modified", "data_hash": "0123456789ab",
+            "rendered_at": "2026-11-23T10:00:00+00:00"}
+    footer = identity.footer_template("<b>Costs</b> & more", prov)
+    assert "&lt;b&gt;Costs&lt;/b&gt; &amp; more" in footer and "<b>" not in footer
+    assert 'page <span class="pageNumber"></span> of <span class="totalPages"></span>' in footer
+    assert "2026-11-23" in footer and "commit abc modified" in footer and "data 0123456789ab" in footer
+
+
+@pytest.mark.render
+def test_a_rendered_report_carries_its_title_footer_outline_and_provenance(tiny_notebooks, tmp_path):
+    written = render("tiny", {}, tmp_path / "out")
+    info = subprocess.run(["pdfinfo", str(written["pdf"])], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Title:\s+Tiny report$", info, re.M), info  # '# Tiny report' in TINY_CELLS
+    text = subprocess.run(["pdftotext", str(written["pdf"]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "page 1 of 1" in text and f"compute-parity {analysis.__version__}" in text
+    assert b"/Outlines" in written["pdf"].read_bytes()
+    assert "<title>Tiny report</title>" in written["html"].read_text()
+    prov = json.loads(written["json"].read_text())["provenance"]
+    assert set(prov) == {"version", "commit", "data_hash", "rendered_at"}
+    assert prov["version"] == analysis.__version__ and f"commit {prov['commit']}" in text

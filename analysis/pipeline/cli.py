@@ -111,8 +111,9 @@ def run_render(args) -> int:
     if not args.notebook:
         raise ParameterError("render needs a NOTEBOOK or --scenarios FILE; see `python -m analysis list`")
     overrides = parse_overrides(args.notebook, args.p or [])
-    check_parameters(args.notebook, overrides)  # every value, before anything starts
-    out = check_out_dir(Path(args.out) if args.out else REPORTS_DIR / args.notebook, (args.notebook,))
+    checked = check_parameters(args.notebook, overrides)  # every value, before anything starts
+    folder = single_folder(args.notebook, checked)
+    out = check_out_dir(Path(args.out) if args.out else REPORTS_DIR / folder, (args.notebook,))
     print(f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
     try:
         written = render(args.notebook, overrides, out, formats)
@@ -121,7 +122,31 @@ def run_render(args) -> int:
         return 1
     for path in written.values():
         print(path)
+    if not args.out:  # a single render under reports/ joins its index
+        from . import gallery
+
+        try:
+            index = gallery.update(REPORTS_DIR, [{"name": folder, "notebook": args.notebook, "title": "",
+                                                  "parameters": checked, "ok": True, "message": "",
+                                                  "source": gallery.COMMAND_LINE}])
+            print(f"index: {index}", file=sys.stderr)
+        except OSError as err:
+            print(f"warning: the report is written, but {REPORTS_DIR / 'index.html'} could not be "
+                  f"updated ({err.strerror or err})", file=sys.stderr)
     return 0
+
+
+def single_folder(notebook: str, parameters: dict) -> str:
+    """The folder under reports/ of a single render: ``NOTEBOOK`` with the defaults, else
+    ``NOTEBOOK-<8 hex digits of a SHA-256 of the parameters>`` (the same parameters, the same
+    folder; other parameters never overwrite it)."""
+    import hashlib
+    import json
+
+    if not parameters:
+        return notebook
+    text = json.dumps(parameters, sort_keys=True, default=str)
+    return f"{notebook}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
 def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]) -> int:
@@ -141,7 +166,7 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
           f"worker(s) into {out}", file=sys.stderr)
     outcomes = render_batch(scenarios, out, jobs, formats)
     try:
-        index = write_index(outcomes, out)
+        index = write_index(outcomes, out, scenario_file)
     except OSError as err:
         print(f"error: cannot write {out / 'index.html'} ({err.strerror or err})", file=sys.stderr)
         return 1
@@ -191,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                      help="parameter override; lists are comma-separated; None for a default")
     sub.add_argument("--to", default="html,pdf", help="formats besides ipynb and json: html,pdf")
     sub.add_argument("--out", help="output folder, replaced whole by each render (default: "
-                     "reports/NOTEBOOK, or reports/ for --scenarios)")
+                     "reports/NOTEBOOK, reports/NOTEBOOK-<parameter hash> with -p, or reports/ for "
+                     "--scenarios; renders under reports/ appear in reports/index.html)")
     sub.add_argument("--scenarios", help="YAML file of named scenarios to render as a batch")
     sub.add_argument("--jobs", type=int, default=2, help="parallel workers for a batch (default 2)")
     argv, pairs = split_parameters(sys.argv[1:] if argv is None else list(argv))

@@ -318,7 +318,7 @@ def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[
         raise
     prov = identity.provenance()
     report_title = identity.title(notebook, name)
-    figures = {"report": name, **key_figures(notebook), "provenance": prov}
+    figures = {"report": name, "title": report_title, **key_figures(notebook), "provenance": prov}
     files["json"] = new / f"{name}.json"
     files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     shown = tables(notebook)

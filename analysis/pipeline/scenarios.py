@@ -13,13 +13,11 @@ Chromium; a failing scenario is reported and the others go on.
 """
 from __future__ import annotations
 
-import html
 import os
 import queue
 import re
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -31,6 +29,7 @@ from ..assembly.params import ParameterError
 from .pdf import Browser
 from .render import (FORMATS, REPORTS_DIR, RenderError, WarmKernel, check_out_dir,
                      check_parameters, notebook_names, notebook_path, render, scrub, short)
+from . import gallery
 from .workspace import Workspace
 
 #: Bounds on a scenario file, checked before it is built into Python objects: size in bytes,
@@ -263,52 +262,13 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
             resource.close()
 
 
-def _shown(value) -> str:
-    """A parameter value as the index page shows it (lists comma-separated, big numbers grouped)."""
-    if isinstance(value, (list, tuple)):
-        return ",".join(_shown(v) for v in value)
-    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e5:
-        return f"{value:,.0f}"
-    return value if isinstance(value, str) else short(value, 80)
-
-
-def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR) -> Path:
-    """``out_root/index.html``: one row per scenario with links to the files of its current
-    report, or why it failed. All text is escaped and holds no local paths; the page is written
-    to a temporary file and renamed into place (removed again if writing fails)."""
-    out_root = Path(out_root)
-    rows = []
-    for o in outcomes:
-        s = o.scenario
-        params = ", ".join(f"{k}={_shown(v)}" for k, v in s.parameters.items()) or "defaults"
-        if o.ok:
-            links = " · ".join(f'<a href="{s.name}/{s.notebook}.{ext}">{ext.upper()}</a>'
-                               for ext in ("html", "pdf", "json")
-                               if (out_root / s.name / f"{s.notebook}.{ext}").exists())
-        else:
-            links = f'<span class="failed">failed: {html.escape(scrub(o.message))}</span>'
-        rows.append(f"<tr><td>{html.escape(s.title or s.name)}</td><td><code>{html.escape(s.notebook)}</code></td>"
-                    f"<td><code>{html.escape(scrub(params))}</code></td><td>{links}</td></tr>")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>compute-parity reports</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<style>body{{font-family:"DejaVu Sans",Arial,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem}}
-table{{border-collapse:collapse;width:100%}}td,th{{border-bottom:1px solid #ddd;padding:.4em;text-align:left;vertical-align:top}}
-code{{font-size:.85em}}.failed{{color:#b00}}</style></head><body>
-<h1>compute-parity reports</h1>
-<p>Each report was rendered from <code>reports/scenarios.yaml</code>; its JSON holds the key figures and the
-parameters used. Sources: <code>data/SOURCES.md</code>.</p>
-<table><tr><th>scenario</th><th>notebook</th><th>parameters</th><th>report</th></tr>
-{chr(10).join(rows)}
-</table></body></html>
-"""
-    out_root.mkdir(parents=True, exist_ok=True)
-    target = out_root / "index.html"
-    tmp = out_root / f".index.{os.getpid()}.{threading.get_ident()}.tmp"
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR,
+                scenario_file: Path | str | None = None) -> Path:
+    """``out_root/index.html``: the gallery of the batch's scenarios (those that failed with
+    why) and of the single renders kept in ``out_root`` (see :mod:`analysis.pipeline.gallery`),
+    naming ``scenario_file``. All text is escaped and holds no local paths; the page is written to
+    a temporary file and renamed into place."""
+    entries = [{"name": o.scenario.name, "notebook": o.scenario.notebook, "title": o.scenario.title,
+                "parameters": {str(k): v for k, v in o.scenario.parameters.items()}, "ok": o.ok,
+                "message": "" if o.ok else scrub(o.message), "source": "scenario"} for o in outcomes]
+    return gallery.update(out_root, entries, batch_source=gallery.source_label(scenario_file) or "a scenario list")

@@ -104,3 +104,16 @@ def test_arithmetic_checks_are_within_two_percent():
     checks = report.arithmetic_checks()
     assert len(checks) >= 10
     assert (checks["error"].abs() < 0.02).all(), checks[checks["error"].abs() >= 0.02]
+
+
+def test_a_custom_run_without_its_figures_is_refused_before_any_kernel():
+    with pytest.raises(ParameterError, match="'custom' needs active_params, tokens, chip, chip_count"):
+        report.params.validate("training_run", model="custom")
+
+
+def test_a_chip_without_an_interconnect_figure_gets_no_penalty_and_finite_days():
+    # the MI325X has no sourced interconnect: its scaling ratio is taken as 1, so its MFU is the
+    # H800's × AMD's factor 1.0 / NVIDIA's 1.0 and its days are finite
+    r = report.run(chip="mi325x", **FEW)
+    assert r["base"].loc["mi325x", "mfu"] == pytest.approx(r["base"].loc["h800-sxm", "mfu"])
+    assert np.isfinite(report.key_figures(r)["days"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import math
 import importlib
+import re
 from dataclasses import dataclass, replace
 
 from ..catalog import load
@@ -195,25 +196,71 @@ def parse(name: str, text: str, notebook: str | None = None):
         if spec.kind is float:
             return float(raw)
         if spec.kind is list:
-            items = [item.strip() for item in raw.split(",") if item.strip()]
+            items = list_items(raw)
             return items if spec.item is str else [float(item) for item in items]
     except (ValueError, OverflowError):
         raise ParameterError(f"parameter {name}: {text!r} is not {spec.allowed()}") from None
     return raw
 
 
+def list_items(text: str) -> list[str]:
+    """The items of a list written as text, in any of the forms the reports accept: a comma
+    string (``h20,ascend-910c``) or a YAML/Python flow list (``[h20, 'ascend-910c']``)."""
+    raw = text.strip()
+    if raw.startswith("[") and raw.endswith("]"):
+        raw = raw[1:-1]
+    items = (item.strip().strip("'\"").strip() for item in raw.split(","))
+    return [item for item in items if item]
+
+
+def _normal(text: str) -> str:
+    """A word as ids are written: lower case, spaces and underscores as '-'."""
+    return re.sub(r"[\s_]+", "-", text.strip().lower()).strip("-")
+
+
+def aliases(ids: str) -> dict[str, set[str]]:
+    """Other ways to write the ids of id set ``ids``: each row's ``name`` (``NVIDIA H800 SXM5
+    80GB``), without its parentheses and without its first word (the vendor), normalised as ids
+    are (see :func:`_normal`) -> the ids they may mean."""
+    table = load(ID_SETS[ids])
+    found: dict[str, set[str]] = {}
+    if "name" not in table.columns or ids == "rule":
+        return found
+    for key, name in table["name"].items():
+        plain = _normal(re.sub(r"\([^)]*\)", " ", str(name)))
+        for alias in {_normal(str(name)), plain, plain.split("-", 1)[-1]}:
+            if alias:
+                found.setdefault(alias, set()).add(key)
+    return found
+
+
 def _check_word(name: str, spec: Param, value) -> str:
-    """A case-normalised id or word, or a ParameterError naming the closest allowed ones."""
+    """An id or word, written in any case, with spaces or underscores for '-', as a name from the
+    data (``NVIDIA H800 SXM5 80GB``) or as the unique id it starts or ends with (``H800`` ->
+    ``h800-sxm``, ``910C`` -> ``ascend-910c``); else a ParameterError naming the closest allowed
+    ones, the same family (``h100-…``) first."""
     allowed = allowed_words(spec)
     if not isinstance(value, str):
         raise ParameterError(f"parameter {name}: {value!r} is not {spec.allowed()}")
-    word = value.strip().lower()
-    if word not in allowed:
-        close = difflib.get_close_matches(word, sorted(allowed), n=3, cutoff=0.5)
-        hint = f"closest: {', '.join(close)}; " if close else ""
-        raise ParameterError(f"parameter {name}: {value!r} is unknown; {hint}allowed: "
-                             f"{', '.join(sorted(allowed))}")
-    return word
+    word = _normal(value)
+    if word in allowed:
+        return word
+    known = aliases(spec.ids) if spec.ids and word else {}
+    named = known.get(word, set())
+    if len(named) == 1:
+        return next(iter(named))
+    family = sorted(named or {a for a in allowed if a.startswith(word + "-") or a.endswith("-" + word)}
+                    or {key for alias, keys in known.items() if alias.startswith(word + "-") for key in keys})
+    if len(family) == 1:
+        return family[0]
+    if family:
+        raise ParameterError(f"parameter {name}: {value!r} may mean {', '.join(family)}; give one of them")
+    stem = word.split("-")[0]
+    related = sorted(a for a in allowed if stem and a.split("-")[0] == stem)
+    close = list(dict.fromkeys(related + difflib.get_close_matches(word, sorted(allowed), n=3, cutoff=0.5)))[:3]
+    hint = f"closest: {', '.join(close)}; " if close else ""
+    raise ParameterError(f"parameter {name}: {value!r} is unknown; {hint}allowed: "
+                         f"{', '.join(sorted(allowed))}")
 
 
 def check(name: str, value, notebook: str | None = None):
@@ -225,6 +272,13 @@ def check(name: str, value, notebook: str | None = None):
             return None
         raise ParameterError(f"parameter {name}: None is not allowed; expected {spec.allowed()}")
     if spec.kind is list:
+        if isinstance(value, str):  # a comma string or flow list, as on the command line
+            value = list_items(value)
+            if spec.item is not str:
+                try:
+                    value = [float(item) for item in value]
+                except ValueError:
+                    raise ParameterError(f"parameter {name}: {value!r} is not {spec.allowed()}") from None
         if not isinstance(value, (list, tuple)) or not value:
             raise ParameterError(f"parameter {name}: {value!r} is not a non-empty list; "
                                  f"expected {spec.allowed()}")
@@ -270,6 +324,19 @@ def cross_check(notebook: str, values: dict) -> None:
                              "expected budget shares that sum to 1")
     if notebook == "procurement":
         _cross_check_procurement(values)
+    if notebook == "training_run":
+        _cross_check_training_run(values)
+
+
+def _cross_check_training_run(values: dict) -> None:
+    """A custom run names its own size, tokens, chip and chip count; utilisation is given one way."""
+    if values.get("model") == "custom":
+        missing = [n for n in ("active_params", "tokens", "chip", "chip_count") if values.get(n) is None]
+        if missing:
+            raise ParameterError(f"parameter model: 'custom' needs {', '.join(missing)}; pass them with -p")
+    given = [n for n in ("mfu", "hfu", "achieved_tflops") if values.get(n) is not None]
+    if len(given) > 1:
+        raise ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")
 
 
 def _cross_check_procurement(values: dict) -> None:

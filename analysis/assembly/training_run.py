@@ -114,9 +114,6 @@ def inputs(**values) -> dict:
     ranges."""
     p = params.validate("training_run", **(
         {name: spec.default for name, spec in PARAMETERS.items()} | values))
-    given = [name for name in ("mfu", "hfu", "achieved_tflops") if p[name] is not None]
-    if len(given) > 1:
-        raise params.ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")
     run = run_inputs(p["model"], {k: p[k] for k in RUN_FIELDS})
     catalog = load("chips")
     ids = [run["chip"]] + [c for c in catalog.index if c != run["chip"]]
@@ -126,6 +123,7 @@ def inputs(**values) -> dict:
     disclosed_n = run.get("disclosed_chip_count") or run["chip_count"]
     mfu, anchor, basis = utilisation(p, run, chips, float(goodput.goodput(disclosed_n, **loss)))
     steps = shared.step_table(p["parallel_config"], ids, compute_efficiency=COMPUTE_EFFICIENCY, overlap=p["overlap"])
+
     ranges = {"MFU": shared.mfu_range(mfu)} | shared.site_ranges(where) | shared.chip_ranges(chips)
     if run["usd_per_gpu_hour"] is not None:
         ranges[f"{run['chip']} rental"] = (run["usd_per_gpu_hour"],) * 3
@@ -135,6 +133,12 @@ def inputs(**values) -> dict:
             "server_power_ratio": _or(p["server_power_ratio"], power.SERVER_POWER_RATIO),
             "years": _or(p["years"], cost.YEARS),
             "name": "a custom run" if p["model"] == "custom" else load("training_runs").loc[p["model"], "model"]}
+
+
+def scaling_ratio(inp: dict) -> np.ndarray:
+    """Each chip's interconnect-model efficiency over the anchor chip's; 1 where either lacks a
+    sourced interconnect figure (no penalty can be worked out, none is applied)."""
+    return (inp["scaling"] / inp["scaling"][inp["anchor"]]).fillna(1.0).to_numpy()
 
 
 def figures(x: dict, inp: dict) -> dict[str, np.ndarray]:
@@ -153,7 +157,7 @@ def figures(x: dict, inp: dict) -> dict[str, np.ndarray]:
     anchor = list(chips.index).index(inp["anchor"])
     mfu = compute.transferred_mfu(np.asarray(x["MFU"], dtype=float)[:, None],
                                   vendor_factor_ratio=factor / factor[:, [anchor]],
-                                  scaling_ratio=(inp["scaling"] / inp["scaling"][inp["anchor"]]).to_numpy())
+                                  scaling_ratio=scaling_ratio(inp))
     flop = compute.training_flop(run["active_params"], run["tokens"])
     share = goodput.goodput(n, **inp["goodput_inputs"])
     compute_hours = compute.gpu_hours(flop, chips["peak_tflops"].to_numpy(), mfu)

@@ -36,3 +36,54 @@ def test_a_closed_pipe_ends_quietly():
     proc.stderr.close()
     assert proc.wait() == 0, err
     assert "Traceback" not in err and "BrokenPipeError" not in err, err
+
+
+# ---------------------------------------------------------------- one idiom for parameters (item 6)
+import pytest
+
+from analysis.assembly.params import ParameterError, check, parse
+from analysis.pipeline import render
+
+
+@pytest.mark.parametrize("text", ["h20,ascend-910c", "h20, ascend-910c", "[h20, ascend-910c]",
+                                  "['h20', 'ascend-910c']", "H20,Ascend 910C"])
+def test_a_list_reads_the_same_in_every_written_form(text):
+    assert check("candidates", parse("candidates", text, "chip_parity"), "chip_parity") == ["h20", "ascend-910c"]
+    assert check("candidates", text, "chip_parity") == ["h20", "ascend-910c"]  # YAML, papermill -p
+
+
+def test_a_number_list_reads_from_a_comma_string():
+    assert check("counts", "100000,8000", "procurement") == [100000, 8000]
+    with pytest.raises(ParameterError, match="parameter counts"):
+        check("counts", "100000,many", "procurement")
+
+
+@pytest.mark.parametrize("text,chip", [("H800", "h800-sxm"), ("h800 sxm", "h800-sxm"),
+                                       ("NVIDIA H800 SXM5 80GB", "h800-sxm"), ("Ascend 910C", "ascend-910c"),
+                                       ("910C", "ascend-910c"), ("TPU v5p", "tpu-v5p"), ("A100", "a100-sxm-80gb"),
+                                       ("h100_pcie", "h100-pcie")])
+def test_chip_names_and_aliases_are_accepted_in_any_case(text, chip):
+    assert check("chip", text, "training_run") == chip
+
+
+def test_an_ambiguous_alias_names_its_family():
+    with pytest.raises(ParameterError, match=r"'H100' may mean h100-pcie, h100-sxm; give one of them"):
+        check("chip", "H100", "training_run")
+
+
+def test_closest_chips_rank_the_family_first():
+    with pytest.raises(ParameterError, match=r"closest: h100-pcie, h100-sxm"):
+        check("chip", "h100-nvl", "training_run")
+
+
+def test_parameters_from_a_yaml_file_like_papermill(tmp_path, monkeypatch, capsys):
+    seen = {}
+    monkeypatch.setattr(render, "render", lambda name, overrides, out, formats: seen.update(overrides) or {})
+    (tmp_path / "p.yaml").write_text("candidates: h20,ascend-910c\nreference_chip: H800\nreference_count: 64\n")
+    code = main(["render", "chip_parity", "-f", str(tmp_path / "p.yaml"), "-p", "reference_count", "128",
+                 "--out", str(tmp_path / "out")])
+    assert code == 0, capsys.readouterr().err
+    assert seen == {"candidates": "h20,ascend-910c", "reference_chip": "H800", "reference_count": 128}
+    (tmp_path / "bad.yaml").write_text("candidats: [h20]\n")
+    assert main(["render", "chip_parity", "-f", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o2")]) == 2
+    assert "closest: candidates" in capsys.readouterr().err

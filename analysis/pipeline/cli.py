@@ -3,7 +3,7 @@
     python -m analysis --version                              compute-parity and its version
     python -m analysis list [NOTEBOOK]                        notebooks and their parameters
     python -m analysis chips|controls [--format table|csv|json]
-    python -m analysis render NOTEBOOK [-p NAME VALUE]... [--to html,pdf] [--out DIR]
+    python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR]
     python -m analysis render --scenarios FILE [--jobs N] [--out DIR]
 """
 from __future__ import annotations
@@ -91,6 +91,24 @@ def parse_overrides(notebook: str, pairs: list[list[str]]) -> dict:
     return overrides
 
 
+def parameter_file(notebook: str, path: str) -> dict:
+    """``-f FILE``: parameters from a YAML mapping of name: value, as papermill's ``-f`` takes
+    them (lists as YAML lists or comma strings); read with the scenario files' bounds."""
+    from .render import declared_parameters, unknown_parameter
+    from .scenarios import read_yaml
+
+    data = read_yaml(Path(path))
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ParameterError(f"-f {path}: expected a YAML mapping of parameter name: value")
+    declared = declared_parameters(notebook)
+    for name in data:
+        if not isinstance(name, str) or name not in declared:
+            raise unknown_parameter(notebook, str(name), declared)
+    return dict(data)
+
+
 def run_render(args) -> int:
     """The ``render`` command: one notebook, or a scenario batch with an index page. Exit status:
     0 all rendered, 1 a report (or some scenarios) failed, 2 bad input (raised to :func:`main`)."""
@@ -105,12 +123,13 @@ def run_render(args) -> int:
     if args.jobs < 1:
         raise ParameterError(f"--jobs {args.jobs} must be a whole number of at least 1")
     if args.scenarios:
-        if args.notebook or args.p:
+        if args.notebook or args.p or args.f:
             raise ParameterError("give either NOTEBOOK [-p ...] or --scenarios FILE, not both")
         return run_batch(args.scenarios, Path(args.out) if args.out else REPORTS_DIR, args.jobs, formats)
     if not args.notebook:
         raise ParameterError("render needs a NOTEBOOK or --scenarios FILE; see `python -m analysis list`")
-    overrides = parse_overrides(args.notebook, args.p or [])
+    overrides = parameter_file(args.notebook, args.f) if args.f else {}
+    overrides |= parse_overrides(args.notebook, args.p or [])
     checked = check_parameters(args.notebook, overrides)  # every value, before anything starts
     folder = single_folder(args.notebook, checked)
     out = check_out_dir(Path(args.out) if args.out else REPORTS_DIR / folder, (args.notebook,))
@@ -213,7 +232,10 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_argument("notebook", nargs="?", help="notebook name (see `list`)")
     # -p pairs are taken out by split_parameters before parsing; declared here for --help only
     sub.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                     help="parameter override; lists are comma-separated; None for a default")
+                     help="parameter override; lists as a,b or [a, b]; chips by id or name "
+                          "(H800, 'Ascend 910C'); None for a default")
+    sub.add_argument("-f", metavar="FILE", help="parameters from a YAML file of name: value "
+                     "(as papermill -f); -p given as well wins")
     sub.add_argument("--to", default="html,pdf", help="formats besides ipynb and json: html,pdf")
     sub.add_argument("--out", help="output folder, replaced whole by each render (default: "
                      "reports/NOTEBOOK, reports/NOTEBOOK-<parameter hash> with -p, or reports/ for "

@@ -110,6 +110,11 @@ BAD = [
 ]
 
 
+def snapshot(folder):
+    """Every file of a report folder (its CSV tables included) by relative path, with its bytes."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.mark.render
 @pytest.mark.parametrize("argv, words", BAD, ids=[" ".join(a[1:]) for a, _ in BAD])
 def test_bad_parameters_fail_before_any_kernel_and_keep_the_last_report(rendered, monkeypatch, capsys, argv, words):
@@ -118,22 +123,23 @@ def test_bad_parameters_fail_before_any_kernel_and_keep_the_last_report(rendered
 
     monkeypatch.setattr(render.WarmKernel, "ready", no_kernel)
     target = rendered / "parity-default"
-    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    before = snapshot(target)
     code = main(argv + ["--out", str(target)])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2
     assert len(err) == 1 and err[0].startswith("error: ") and words in err[0], err
-    assert {p.name: p.read_bytes() for p in target.iterdir()} == before
+    assert snapshot(target) == before
 
 
 @pytest.mark.render
 def test_a_failing_notebook_keeps_the_last_report_and_its_failed_notebook(rendered):
     target = rendered / "training-default"
-    before = {p.name: p.read_bytes() for p in target.iterdir()}
+    before = snapshot(target)
     # valid parameters, but the run cannot be built: a custom run without its inputs fails in the kernel
     outcomes = render_batch([Scenario("training-default", "training_run", {"model": "custom"})], rendered, jobs=1)
     assert not outcomes[0].ok and "needs active_params, tokens, chip, chip_count" in outcomes[0].message
-    after = {p.name: p.read_bytes() for p in target.iterdir() if p.name != "training_run.failed.ipynb"}
+    after = {str(p.relative_to(target)): p.read_bytes() for p in target.rglob("*")
+             if p.is_file() and p.name != "training_run.failed.ipynb"}
     assert after == before
     assert (target / "training_run.failed.ipynb").exists()
 

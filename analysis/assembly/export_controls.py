@@ -117,16 +117,6 @@ def licence_policies(chip_ids=None) -> pd.DataFrame:
 # names and numbers
 
 
-def chip_name(chip_id: str) -> str:
-    """The chip's catalog name for tables ("NVIDIA H800 SXM5 80GB")."""
-    return present.chip_name(chip_id)
-
-
-def short_name(chip_id: str) -> str:
-    """The chip's short name for prose and figure labels ("H800 SXM", "MLU370-X8")."""
-    return present.chip_short(chip_id)
-
-
 def number(value, digits: int = 0) -> str:
     """A threshold or metric as readers write it ("4,800", "5.92", "0"); n/a when unknown."""
     if value is None or value != value:
@@ -137,7 +127,7 @@ def number(value, digits: int = 0) -> str:
 
 def names(chip_ids) -> str:
     """Chip names joined for a sentence ("A, B and C"), or "none"."""
-    items = [short_name(c) for c in chip_ids]
+    items = [present.chip_short(c) for c in chip_ids]
     if not items:
         return "none"
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
@@ -150,7 +140,7 @@ def names(chip_ids) -> str:
 def _by_name(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` indexed by the chips' short names (wide tables fit the page)."""
     shown = frame.copy()
-    shown.index = [short_name(c) for c in frame.index]
+    shown.index = [present.chip_short(c) for c in frame.index]
     return shown
 
 
@@ -317,11 +307,11 @@ def findings(r: dict) -> str:
         lines.append(f"- **{label}** ({rule_id}): in 3A090 — {names(in_rule)}.")
     multi = list(m.index[m["ics_per_card"] > 1])
     for c in multi:
-        lines.append(f"- **{short_name(c)}** carries {m.loc[c, 'ics_per_card']} integrated circuits; the rules assess "
+        lines.append(f"- **{present.chip_short(c)}** carries {m.loc[c, 'ics_per_card']} integrated circuits; the rules assess "
                      f"each IC, so its TPP is {number(m.loc[c, 'tpp'])} per IC "
                      f"({number(m.loc[c, 'tpp'] * m.loc[c, 'ics_per_card'])} for the card), "
                      f"under 2023-10: {status.loc[c, '2023-10']}.")
-    undetermined = [f"{short_name(c)} under {rule} ({status.loc[c, rule].split('(')[1].rstrip(')')})"
+    undetermined = [f"{present.chip_short(c)} under {rule} ({status.loc[c, rule].split('(')[1].rstrip(')')})"
                     for rule in status.columns for c in status.index
                     if status.loc[c, rule] in controls.UNDETERMINED_STATUSES]
     lines.append("- **Undetermined** (a figure the rule tests is unpublished; shown as such, never counted as "
@@ -396,7 +386,7 @@ def plot(r: dict, ax=None):
         first = group.index[0]
         ax.scatter(tpp, y, s=42, color=colors[first], edgecolor="black", lw=0.5,
                    marker="o" if known else "v", zorder=3)
-        ax.annotate(", ".join(short_name(c) for c in group.index), (tpp, y),
+        ax.annotate(", ".join(present.chip_short(c) for c in group.index), (tpp, y),
                     xytext=(5, 3 if known else 6), textcoords="offset points", fontsize=7.2,
                     rotation=0 if known else 35, rotation_mode="anchor")
     ax.set_xscale("log")

@@ -326,3 +326,36 @@ def test_setup_keeps_a_latin_font_first_and_cjk_as_fallback():
     family = plt.rcParams["font.family"]
     assert family[0] == "DejaVu Sans"
     assert family[1:] in ([], ["Noto Sans CJK JP"])  # the fallback only where it is installed
+
+
+# ---- theme: seaborn's, stored as a style file ------------------------------------------------
+
+def test_report_style_is_seaborns_theme():
+    # every rcParam after seaborn's own set_theme equals the committed style's, from the same
+    # start (matplotlib's defaults), and the style sets exactly the keys seaborn sets, so a kernel
+    # whose rcParams differ from the defaults ends up the same either way (one key excepted)
+    sns = pytest.importorskip("seaborn")
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
+        seaborns = dict(matplotlib.rcParams)
+        matplotlib.rcdefaults()
+        plt.style.use(present.STYLE)
+        ours = dict(matplotlib.rcParams)
+    # the one key left out: seaborn's colormap "rocket" exists only once seaborn is imported
+    assert {k for k in ours if ours[k] != seaborns[k]} == {"image.cmap"}
+    set_by_seaborn = (set(sns.axes_style("whitegrid")) | set(sns.plotting_context("notebook"))
+                      | {"font.family", "axes.prop_cycle"})  # set_theme(font=...), set_palette
+    style = matplotlib.rc_params_from_file(present.STYLE, use_default_template=False)
+    assert set(style) == set_by_seaborn - {"image.cmap"}
+
+
+def test_setup_applies_the_style_with_titles_at_the_top_edge():
+    style = matplotlib.rc_params_from_file(present.STYLE, use_default_template=False)
+    with matplotlib.rc_context():
+        matplotlib.rcdefaults()
+        present.setup()
+        applied = dict(matplotlib.rcParams)
+    own = {"font.family"}  # setup's font list with the CJK fallback (test above)
+    assert {k: applied[k] for k in style if k not in own} == {k: style[k] for k in style if k not in own}
+    assert applied["axes.titley"] == 1.0

@@ -1,4 +1,4 @@
-"""The seaborn theme and the presentation helpers the report notebooks share.
+"""The report theme and the presentation helpers the report notebooks share.
 
 * numbers in the words a reader uses: :func:`usd` ("$16.5 B"), :func:`count` ("2,048"),
   :func:`flop` ("3.3 × 10²⁴ FLOP"), :func:`mw` ("2.94 MW"), :func:`gwh`, :func:`pct` ("38 %");
@@ -22,11 +22,11 @@ import io
 import math
 import re
 import zlib
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from IPython.display import Markdown, display
 
 from ..catalog import keys_in, load, sources
@@ -351,14 +351,21 @@ def chip_bars(ax, values: pd.Series, missing: str = NA, *, fmt=None, short: bool
 # text, tables and figures
 
 
+#: seaborn's ``set_theme(style="whitegrid", context="notebook", font_scale=0.95)`` as a matplotlib
+#: style file (a test checks it against seaborn), so a report kernel needs no seaborn.
+STYLE = Path(__file__).with_name("report.mplstyle")
+
+
 def setup() -> None:
-    """Theme for every report: white grid, readable fonts (with a CJK fallback, Noto Sans CJK),
-    PNG figures at print resolution."""
+    """Theme for every report: :data:`STYLE` (white grid, readable fonts), bold titles, a CJK
+    fallback font (Noto Sans CJK), PNG figures at print resolution."""
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
-    sns.set_theme(style="whitegrid", context="notebook", font_scale=0.95)
+    plt.style.use(STYLE)
     plt.rcParams.update({"figure.figsize": (8.0, 4.2), "figure.dpi": 110,
                          "savefig.bbox": "tight", "axes.titleweight": "bold",
+                         # titles at the top edge, as placed automatically, without measuring tick labels
+                         "axes.titley": 1.0,
                          # glyph fallback runs over font.family (not within "sans-serif")
                          "font.family": ["DejaVu Sans", "Noto Sans CJK JP"] if _add_cjk_font()
                          else ["DejaVu Sans"]})

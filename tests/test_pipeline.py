@@ -237,6 +237,18 @@ def test_clean_up_keeps_a_folder_whose_render_holds_its_lock(tmp_path):
     assert remove_stale(tmp_path, ".r.") == [live] and not live.exists()
 
 
+def test_clean_up_finishes_cut_short_deletions_and_abandoned_staging_folders(tmp_path):
+    dead = tmp_path / ".r.dead-abc"  # a stale folder whose deletion was cut short
+    (dead / "chromium-x").mkdir(parents=True)
+    old_staging, fresh_staging = tmp_path / ".r.new-old", tmp_path / ".r.new-fresh"
+    old_staging.mkdir()
+    fresh_staging.mkdir()  # another render may be between creating and locking it
+    hour_ago = time.time() - 3600
+    os.utime(old_staging, (hour_ago, hour_ago))
+    remove_stale(tmp_path, ".r.")
+    assert not dead.exists() and not old_staging.exists() and fresh_staging.is_dir()
+
+
 # ---------------------------------------------------------------- no paths or tracebacks (item 5)
 
 def test_index_messages_hold_no_local_paths(tmp_path):

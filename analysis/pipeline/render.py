@@ -8,11 +8,13 @@ from __future__ import annotations
 import ast
 import base64
 import difflib
+import importlib
 import json
 import os
 import re
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from ..catalog import PROJECT_DIR
@@ -139,17 +141,37 @@ def to_html(notebook, provenance: dict | None = None, data_files: list[dict] | N
     """The executed notebook as one self-contained HTML page without code or prompts, titled by
     the notebook's ``metadata.title``; ``provenance`` goes into ``<meta>`` tags; ``data_files``
     (``{"href", "label"}``) are linked at the end of the page (on screen, not in print)."""
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
-    config = Config({"TagRemovePreprocessor": {
-        "enabled": True, "remove_cell_tags": ["remove_cell", "parameters", "injected-parameters"]}})
-    exporter = HTMLExporter(config=config, template_name="report",
-                            extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(notebook, resources={"provenance": provenance or {},
-                                                               "data_files": data_files or []})
+    body, _ = _exporter().from_notebook_node(notebook, resources={"provenance": provenance or {},
+                                                                  "data_files": data_files or []})
     return body
+
+
+_local = threading.local()
+_preloading: list[threading.Thread] = []
+
+
+def _preload_exporter() -> None:
+    """Import nbconvert (about 0.4 s) in a background thread, once per process, so that it
+    happens while the kernel runs the notebook rather than after it."""
+    if not _preloading:
+        _preloading.append(threading.Thread(target=importlib.import_module, args=("nbconvert",),
+                                            name="import-nbconvert", daemon=True))
+        _preloading[0].start()
+
+
+def _exporter():
+    """This thread's HTML exporter (made once per thread: building one and its template costs
+    about 0.05 s; an exporter is not meant to be shared between threads)."""
+    if getattr(_local, "exporter", None) is None:
+        from nbconvert import HTMLExporter
+        from traitlets.config import Config
+
+        config = Config({"TagRemovePreprocessor": {
+            "enabled": True, "remove_cell_tags": ["remove_cell", "parameters", "injected-parameters"]}})
+        _local.exporter = HTMLExporter(config=config, template_name="report",
+                                       extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
+                                       exclude_input_prompt=True, exclude_output_prompt=True)
+    return _local.exporter
 
 
 def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
@@ -160,9 +182,10 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
     from papermill.exceptions import PapermillExecutionError
 
     try:
+        manager = kernel.ready()
         papermill.execute_notebook(str(notebook_path(name)), str(output), parameters=parameters,
-                                   cwd=str(NOTEBOOK_DIR), progress_bar=False,
-                                   kernel_name="python3", km=kernel.ready(),
+                                   cwd=str(NOTEBOOK_DIR), progress_bar=False, engine_name=WARM_ENGINE,
+                                   kernel_name="python3", km=manager, kc=kernel.client,
                                    request_save_on_cell_execute=False)
     except PapermillExecutionError as err:
         raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
@@ -281,13 +304,21 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str | None 
         work = Workspace(out_dir.parent, f".{out_dir.name}.")
     except OSError as err:
         raise RenderError(f"cannot write to {out_dir}: {err.strerror or err}") from None
-    own_kernel = kernel is None
+    if formats:
+        _preload_exporter()
+    own_kernel, own_browser = kernel is None, browser is None and "pdf" in formats
     kernel = WarmKernel() if own_kernel else kernel
     try:
+        if own_browser:  # Chromium boots (about 1 s) while the kernel starts and runs the notebook
+            browser = Browser(work.path)
         return _produce(name, parameters, out_dir, work.path, formats, kernel, browser)
+    except PdfError as err:
+        raise RenderError(f"{name}: PDF printing failed: {err}") from None
     except OSError as err:
         raise RenderError(f"cannot write the report into {out_dir}: {err.strerror or err}") from None
     finally:
+        if own_browser and browser is not None:
+            browser.close()
         work.close()
         if own_kernel:
             kernel.close()
@@ -338,7 +369,7 @@ def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[
         files["html"].write_text(to_html(notebook, prov, links), encoding="utf-8")
     if "pdf" in formats:
         files["pdf"] = new / f"{name}.pdf"
-        _print(name, files["html"], files["pdf"], browser, work,
+        _print(name, files["html"], files["pdf"], browser,
                footer=identity.footer_template(report_title, prov))
     if "html" not in formats and "html" in files:
         files.pop("html").unlink()
@@ -346,46 +377,80 @@ def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[
     return {suffix: out_dir / path.name for suffix, path in files.items()}
 
 
-def _print(name: str, html_path: Path, pdf_path: Path, browser: Browser | None, work: Path,
-           footer: str | None = None) -> None:
-    """Print the page to PDF with ``browser``, or with a Chromium of its own (profile in
-    ``work``); a failure raises RenderError."""
-    own_browser = browser is None
+def _print(name: str, html_path: Path, pdf_path: Path, browser: Browser, footer: str | None = None) -> None:
+    """Print the page to PDF with ``browser``; a failure raises RenderError."""
     try:
-        browser = Browser(work) if own_browser else browser
         browser.print_pdf(html_path, pdf_path, footer)
     except PdfError as err:
         raise RenderError(f"{name}: PDF printing failed: {err}") from None
-    finally:
-        if own_browser and browser is not None:
-            browser.close()
+
+
+#: papermill's engine name for :class:`WarmKernel` runs (registered on first use).
+WARM_ENGINE = "compute-parity-warm"
+
+
+def _register_warm_engine() -> None:
+    """Register :data:`WARM_ENGINE`: papermill's nbclient engine, run on a kernel client that is
+    already connected and ready. papermill's own engine makes a new client per notebook and waits
+    for it to be ready, which ends with a fixed 0.2 s of listening for stray output."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class WarmEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, *, km, kc, **_):
+            client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name,
+                                             log_output=log_output)
+            client.kc = kc  # nbclient starts no client of its own and leaves this one open
+            return client.execute()
+
+    papermill_engines.register(WARM_ENGINE, WarmEngine)
+
+
+#: Run in the kernel before each report: empty the user namespace, then move what survives
+#: (the imported modules) out of the garbage collector's reach, so that later collections scan
+#: only the report's own objects.
+RESET_CODE = "get_ipython().run_line_magic('reset', '-f'); __import__('gc').freeze()"
 
 
 class WarmKernel:
-    """A Python kernel kept alive across reports: imports (pandas, seaborn, scipy …) are paid once
-    per batch worker instead of once per report. Its user namespace is reset before each report,
-    and a kernel that died is replaced."""
+    """A Python kernel kept alive across reports: imports (pandas, matplotlib …) are paid once
+    per batch worker instead of once per report. It has one client, connected and waited for
+    once when the kernel starts; before each report the user namespace is reset through it, and
+    a kernel that died is replaced. Use an instance from one thread only (its client's sockets
+    belong to that thread's event loop)."""
 
     def __init__(self):
         self.manager = None
+        self.client = None
+
+    def start(self) -> None:
+        """Start the kernel (replacing a dead one) and connect its client, if not done yet."""
+        from jupyter_client import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.alive() and self.client is not None:
+            return
+        self.close()
+        _register_warm_engine()
+        self.manager = AsyncKernelManager(kernel_name="python3")
+        run_sync(self.manager.start_kernel)(cwd=str(NOTEBOOK_DIR),
+                                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        self.client = self.manager.client()
+        self.client.allow_stdin = False
+        self.client.start_channels()
+        run_sync(self.client.wait_for_ready)(timeout=60)
 
     def ready(self):
         """The kernel manager, started (or restarted) and with a fresh namespace. It is an
         asynchronous manager, so that nbclient notices within a second when the kernel dies."""
-        from jupyter_client import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        if self.manager is None or not run_sync(self.manager.is_alive)():
-            self.manager = AsyncKernelManager(kernel_name="python3")
-            run_sync(self.manager.start_kernel)(cwd=str(NOTEBOOK_DIR),
-                                                extra_arguments=["--IPKernelApp.log_level=ERROR"])
-        client = self.manager.client()
-        client.start_channels()
-        try:
-            run_sync(client.wait_for_ready)(timeout=60)
-            run_sync(client.execute_interactive)("%reset -f", timeout=60)
-        finally:
-            client.stop_channels()
+        self.start()
+        reply = run_sync(self.client.execute_interactive)(RESET_CODE, timeout=60,
+                                                          output_hook=lambda msg: None)
+        if reply["content"]["status"] != "ok":
+            raise RuntimeError(f"resetting the kernel failed: {reply['content'].get('evalue')}")
         return self.manager
 
     def alive(self) -> bool:
@@ -395,8 +460,11 @@ class WarmKernel:
         return self.manager is not None and run_sync(self.manager.is_alive)()
 
     def close(self) -> None:
-        """Shut the kernel down."""
+        """Disconnect the client and shut the kernel down."""
         from jupyter_core.utils import run_sync
 
+        if self.client is not None:
+            self.client.stop_channels()
+            self.client = None
         if self.alive():
             run_sync(self.manager.shutdown_kernel)(now=True)

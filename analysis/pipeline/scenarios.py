@@ -18,8 +18,8 @@ import queue
 import re
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -222,44 +222,62 @@ def _report(outcome: Outcome, done: int, total: int, log) -> None:
 
 
 def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log) -> None:
-    """Render ``scenarios[i]`` for i in ``todo`` with ``jobs`` workers, each with one warm kernel
-    and one Chromium (profile in ``run_dir``), filling ``outcomes[i]``."""
-    workers: queue.Queue = queue.Queue()
-    browsers = [Browser(run_dir) for _ in range(jobs)] if "pdf" in formats else []
-    kernels = [WarmKernel() for _ in range(jobs)]
-    for i, kernel in enumerate(kernels):
-        workers.put((kernel, browsers[i] if browsers else None))
-
-    def run(index: int) -> tuple[int, Outcome]:
-        scenario = scenarios[index]
-        kernel, browser = workers.get()
-        start = time.perf_counter()
-        try:
-            render(scenario.notebook, scenario.parameters, out_root / scenario.name, formats,
-                   kernel=kernel, browser=browser, own_folder=tuple(notebook_names()))
-            return index, Outcome(scenario, True, "ok", time.perf_counter() - start)
-        except (ParameterError, RenderError) as err:
-            return index, Outcome(scenario, False, str(err), time.perf_counter() - start)
-        finally:
-            workers.put((kernel, browser))
-
-    already = len(scenarios) - len(todo)
-    pool = ThreadPoolExecutor(max_workers=jobs)
-    futures = []
+    """Render ``scenarios[i]`` for i in ``todo`` with ``jobs`` worker threads, filling
+    ``outcomes[i]`` and printing progress as reports finish. Each worker owns one warm kernel and
+    one Chromium (profile in ``run_dir``) for the whole batch — a kernel's client belongs to the
+    thread that made it — and takes the next scenario from a shared queue; workers boot their
+    browser and kernel at the same time. On Ctrl-C the reports in progress finish and no other
+    starts."""
+    pending: queue.SimpleQueue = queue.SimpleQueue()
+    for index in todo:
+        pending.put(index)
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+    threads = [threading.Thread(target=_worker, name=f"render-{n}", args=(
+        scenarios, pending, finished, stop, out_root, formats, run_dir)) for n in range(jobs)]
+    for thread in threads:
+        thread.start()
     try:
-        futures = [pool.submit(run, i) for i in todo]
-        for done, future in enumerate(as_completed(futures), start=already + 1):
-            index, outcome = future.result()
+        for done in range(len(scenarios) - len(todo) + 1, len(scenarios) + 1):
+            item = finished.get()
+            if isinstance(item, BaseException):  # e.g. Chromium missing, a full disk
+                raise item
+            index, outcome = item
             outcomes[index] = outcome
             _report(outcome, done, len(scenarios), log)
-    except KeyboardInterrupt:
-        for future in futures:
-            future.cancel()
-        raise
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        for resource in kernels + browsers:
-            resource.close()
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def _worker(scenarios, pending, finished, stop, out_root, formats, run_dir) -> None:
+    """One batch worker: render scenarios taken from ``pending`` until it is empty or ``stop`` is
+    set, putting ``(index, Outcome)`` — or an unexpected exception, then stopping — on
+    ``finished``."""
+    kernel, browser = WarmKernel(), None
+    own_folder = tuple(notebook_names())
+    try:
+        browser = Browser(run_dir) if "pdf" in formats else None
+        while not stop.is_set():
+            try:
+                index = pending.get_nowait()
+            except queue.Empty:
+                return
+            scenario, start = scenarios[index], time.perf_counter()
+            try:
+                render(scenario.notebook, scenario.parameters, out_root / scenario.name, formats,
+                       kernel=kernel, browser=browser, own_folder=own_folder)
+                outcome = Outcome(scenario, True, "ok", time.perf_counter() - start)
+            except (ParameterError, RenderError) as err:
+                outcome = Outcome(scenario, False, str(err), time.perf_counter() - start)
+            finished.put((index, outcome))
+    except BaseException as err:  # handed to the main thread, which raises it
+        finished.put(err)
+    finally:
+        kernel.close()
+        if browser is not None:
+            browser.close()
 
 
 def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR,

@@ -12,7 +12,9 @@ import errno
 import fcntl
 import os
 import shutil
+import signal
 import tempfile
+import time
 from pathlib import Path
 
 LOCK_FILE = ".lock"
@@ -51,24 +53,57 @@ class Workspace:
         self.close()
 
 
+#: Seconds after which a staging folder (made, but never locked and renamed, by a render killed
+#: in that instant) counts as abandoned.
+STAGING_GRACE_S = 60.0
+
+
 def remove_stale(parent: Path, prefix: str) -> list[Path]:
-    """Remove every ``PARENT/PREFIXlive-*`` folder whose lock nobody holds; returns them."""
+    """Remove every ``PARENT/PREFIXlive-*`` folder whose lock nobody holds; returns them. The
+    processes the killed render left using it (its Chromium) are stopped, then the folder is
+    renamed to ``PREFIXdead-*`` and deleted, so a deletion cut short is finished next time rather
+    than left under a live name. Staging folders (``PREFIXnew-*``) older than
+    :data:`STAGING_GRACE_S` go too."""
+    parent = Path(parent)
     removed = []
-    for folder in sorted(Path(parent).glob(f"{prefix}live-*")):
+    for folder in sorted(parent.glob(f"{prefix}live-*")):
         try:
             lock = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CLOEXEC)
         except OSError:
             continue
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _kill_users(folder)
+            os.rename(folder, parent / f"{prefix}dead-{folder.name[len(prefix) + 5:]}")
         except OSError:
-            continue  # held: a live render, perhaps in another container
+            continue  # held: a live render, perhaps in another container (or renamed meanwhile)
         else:
-            shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
         finally:
             os.close(lock)
+    for folder in parent.glob(f"{prefix}dead-*"):
+        shutil.rmtree(folder, ignore_errors=True)
+    for folder in parent.glob(f"{prefix}new-*"):
+        try:
+            abandoned = time.time() - folder.stat().st_mtime > STAGING_GRACE_S
+        except OSError:
+            continue
+        if abandoned:
+            shutil.rmtree(folder, ignore_errors=True)
     return removed
+
+
+def _kill_users(folder: Path) -> None:
+    """SIGKILL the processes a killed render left running whose command line names ``folder``
+    (its Chromium, whose profile is there, outlives it for a moment and would otherwise write
+    into the folder while it is being removed)."""
+    name = os.fsencode(str(folder))
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if name in cmdline.read_bytes():
+                os.kill(int(cmdline.parent.name), signal.SIGKILL)
+        except (OSError, ValueError):  # gone meanwhile, or not ours to kill
+            continue
 
 
 def swap_in(new: Path, target: Path) -> None:

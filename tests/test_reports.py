@@ -49,6 +49,9 @@ def test_html_is_self_contained_and_has_no_code(rendered, case):
         assert code not in body, code
     assert "<script src=" not in page and "require.min.js" not in page and "mathjax" not in page.lower()
     assert "data:image/png;base64" in page  # figures are embedded
+    images = re.findall(r"<img\b[^>]*>", body)
+    assert images and all(re.search(r'\balt="[^"]{10,}"', img) for img in images), \
+        "every figure has alt text of its own (the exporter adds no placeholder)"
 
 
 DEFAULTS = [c for c in CASES if c.name.endswith("-default")]

@@ -163,15 +163,39 @@ def _exporter():
     """This thread's HTML exporter (made once per thread: building one and its template costs
     about 0.05 s; an exporter is not meant to be shared between threads)."""
     if getattr(_local, "exporter", None) is None:
-        from nbconvert import HTMLExporter
         from traitlets.config import Config
 
         config = Config({"TagRemovePreprocessor": {
             "enabled": True, "remove_cell_tags": ["remove_cell", "parameters", "injected-parameters"]}})
-        _local.exporter = HTMLExporter(config=config, template_name="report",
-                                       extra_template_basedirs=[str(TEMPLATE_DIR)], exclude_input=True,
-                                       exclude_input_prompt=True, exclude_output_prompt=True)
+        _local.exporter = _report_exporter_class()(
+            config=config, template_name="report", extra_template_basedirs=[str(TEMPLATE_DIR)],
+            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
     return _local.exporter
+
+
+def _report_exporter_class():
+    """nbconvert's HTMLExporter without its last step, which re-parses the whole page with
+    BeautifulSoup's pure-Python parser (half the export's time for our image-heavy pages) only to
+    give images without alt text a placeholder — every figure of ours has alt text, which a
+    report test checks — and to put notebook cells in the keyboard's tab order, which a report
+    without code or interactive outputs does not need."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class ReportExporter(HTMLExporter):
+        def from_notebook_node(self, nb, resources=None, **kw):
+            language = nb.metadata.get("language_info", {})
+            lexer = language.get("pygments_lexer", language.get("name"))
+            self.register_filter("highlight_code", self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            resources = self._init_resources(resources)
+            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return ReportExporter
 
 
 def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
@@ -183,10 +207,10 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
 
     try:
         manager = kernel.ready()
-        papermill.execute_notebook(str(notebook_path(name)), str(output), parameters=parameters,
-                                   cwd=str(NOTEBOOK_DIR), progress_bar=False, engine_name=WARM_ENGINE,
-                                   kernel_name="python3", km=manager, kc=kernel.client,
-                                   request_save_on_cell_execute=False)
+        notebook = papermill.execute_notebook(
+            str(notebook_path(name)), str(output), parameters=parameters, cwd=str(NOTEBOOK_DIR),
+            progress_bar=False, engine_name=WARM_ENGINE, kernel_name="python3", km=manager,
+            kc=kernel.client, request_save_on_cell_execute=False)
     except PapermillExecutionError as err:
         raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
                           f"{scrub(err.evalue.splitlines()[0]) if err.evalue else ''}") from None
@@ -200,7 +224,6 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
         reason = ("died while running the notebook (killed, or out of memory)" if died else
                   f"failed ({type(err).__name__}: {scrub(first_line(err))})")
         raise RenderError(f"{name}: the notebook's kernel {reason}") from None
-    notebook = nbformat.read(str(output), as_version=4)
     # provenance without this machine's paths: the notebook and output names, the parameters
     notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb",
                                        output_path=f"{name}.ipynb")

@@ -24,10 +24,8 @@ import re
 import zlib
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from IPython.display import Markdown, display
 
 from ..catalog import keys_in, load, sources
 
@@ -359,6 +357,7 @@ STYLE = Path(__file__).with_name("report.mplstyle")
 def setup() -> None:
     """Theme for every report: :data:`STYLE` (white grid, readable fonts), bold titles, a CJK
     fallback font (Noto Sans CJK), PNG figures at print resolution."""
+    import matplotlib.pyplot as plt
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     plt.style.use(STYLE)
@@ -395,6 +394,13 @@ def _add_cjk_font() -> bool:
     return known()
 
 
+def display(*objs, **kwargs) -> None:
+    """IPython's ``display``, imported on first use (checking parameters needs no IPython)."""
+    from IPython.display import display as ipython_display
+
+    ipython_display(*objs, **kwargs)
+
+
 def escape(text) -> str:
     """Data text made safe to show in Markdown or HTML: ``<`` ``>`` ``&`` and quotes as
     entities, so ``<script>`` in a chip name reads as text."""
@@ -406,6 +412,8 @@ def say(text: str, *, html: bool = False) -> None:
     character — text from the data can never become a tag or a script — unless ``html=True``
     (the report's own markup, not data). ``$`` is always a currency sign here (reports load no
     math renderer), so it is escaped."""
+    from IPython.display import Markdown
+
     if not html:
         text = text.replace("&", "&amp;").replace("<", "&lt;")
     display(Markdown(text.replace("$", r"\$")))
@@ -529,6 +537,8 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     """Display ``fig`` as an inline PNG with alt text (``alt``, or the figure's titles plus
     ``key_value``), then close it. The output carries both ``text/html`` (an ``<img alt=...>``
     with the PNG inline, so the page opens offline) and ``image/png`` (for thumbnails)."""
+    import matplotlib.pyplot as plt
+
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
     plt.close(fig)
@@ -544,6 +554,8 @@ def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *,
            key_value: str | None = None) -> None:
     """Title and axis labels (with units), then show the figure with alt text (``alt``, or the
     title plus ``key_value``) and close it."""
+    import matplotlib.pyplot as plt
+
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -12,7 +12,6 @@ never disagree on chips, reference or method.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -536,6 +535,8 @@ def vendor_table(r: dict) -> pd.DataFrame:
 def compute_figure(r: dict):
     """Training FLOP per year of every option (P50 bars, P10–P90 whiskers); n/a written in
     place of a bar that cannot be computed. Returns the figure."""
+    import matplotlib.pyplot as plt
+
     t, lo, hi = (r[q]["training_flop_per_year"] for q in ("p50", "p10", "p90"))
     options = list(t.index)
     colors = present.chip_colors(r["chips"].index)
@@ -566,6 +567,8 @@ def compute_figure(r: dict):
 def goodput_figure(r: dict):
     """Share of wall-clock time spent training against the chips in one job, with every option's
     largest cluster marked. Returns the figure."""
+    import matplotlib.pyplot as plt
+
     g = r["goodput_inputs"]
     sizes = r["p50"]["largest_cluster_chips"].dropna()
     sizes = sizes[sizes > 0]

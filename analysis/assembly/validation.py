@@ -21,7 +21,6 @@ The error of a case is modelled / measured − 1.
 """
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -288,6 +287,8 @@ ROLE_MARKERS = {"validation": "o", "calibration": "s", "cross-check": "D"}
 def error_figure(r: dict):
     """Modelled / measured for every case on a log axis (equal distances for ×1.25 and ÷1.25),
     validation cases first, with the goal band (±35 %) shaded and ±15 % marked."""
+    import matplotlib.pyplot as plt
+
     c = r["cases"]
     order = pd.concat([c[c["role"] == role] for role in ROLES])
     ratio = (order["modelled"] / order["measured"]).to_numpy()

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 PERCENTILES = (10, 50, 90)
 
 
 def distribution(low: float, base: float, high: float):
     """The scipy.stats distribution of one input range (see the module docstring)."""
+    from scipy import stats
+
     if not low <= high:
         raise ValueError(f"range needs low <= high, got {low} > {high}")
     if base != base:  # NaN: no base value
@@ -79,6 +80,8 @@ def tornado(model, ranges: dict) -> pd.DataFrame:
 def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
     """First-order and total Sobol indices of each varying input (scipy.stats.sobol_indices,
     Saltelli 2010 estimator); ``n`` must be a power of two."""
+    from scipy import stats
+
     varying = {k: r for k, r in ranges.items() if not is_constant(r)}
     names = list(varying)
     fixed = {k: r[1] for k, r in ranges.items() if k not in varying}

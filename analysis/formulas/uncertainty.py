@@ -1,6 +1,7 @@
-"""Uncertainty and sensitivity: inputs with a low/base/high range become distributions
-(scipy.stats), a seeded Monte Carlo propagates them through any vectorized model, and a tornado
-and Sobol indices name the inputs that drive the result.
+"""Uncertainty and sensitivity: inputs with a low/base/high range become distributions, a seeded
+Monte Carlo (inverse-CDF sampling in closed form, :func:`ppf`) propagates them through any
+vectorized model, and a tornado and Sobol indices (scipy.stats) name the inputs that drive the
+result.
 
 A range (low, base, high) becomes a triangular distribution with its mode at the base value; a
 range without a base (low, NaN, high) becomes uniform; a range with low == high is a constant
@@ -16,17 +17,39 @@ import pandas as pd
 PERCENTILES = (10, 50, 90)
 
 
-def distribution(low: float, base: float, high: float):
-    """The scipy.stats distribution of one input range (see the module docstring)."""
-    from scipy import stats
-
+def _check(low: float, base: float, high: float) -> None:
+    """Refuse a range unless low <= high and (for a base that is not NaN) low <= base <= high."""
     if not low <= high:
         raise ValueError(f"range needs low <= high, got {low} > {high}")
+    if base == base and not low <= base <= high:  # a NaN base (no base value) is allowed
+        raise ValueError(f"base {base} outside [{low}, {high}]")
+
+
+def distribution(low: float, base: float, high: float):
+    """The scipy.stats distribution of one input range (see the module docstring); its ``ppf``
+    gives the numbers of :func:`ppf`."""
+    from scipy import stats
+
+    _check(low, base, high)
     if base != base:  # NaN: no base value
         return stats.uniform(loc=low, scale=high - low)
-    if not low <= base <= high:
-        raise ValueError(f"base {base} outside [{low}, {high}]")
     return stats.triang(c=(base - low) / (high - low), loc=low, scale=high - low)
+
+
+def ppf(low: float, base: float, high: float, u) -> np.ndarray:
+    """The inverse CDF of the range's distribution at probabilities ``u`` (low < high), in the
+    range's unit. With width s = high − low: no base (NaN), uniform: x = u·s + low; otherwise
+    triangular with its mode at base, c = (base − low) / s:
+    x = √(c·u)·s + low for u < c, else x = (1 − √((1 − c)·(1 − u)))·s + low.
+    Operation for operation as scipy.stats computes ``ppf`` (``_ppf(u) * scale + loc``), so the
+    draws are bit-identical to its ``uniform`` / ``triang`` objects'."""
+    _check(low, base, high)
+    u = np.asarray(u, dtype=float)
+    scale = high - low
+    if base != base:
+        return u * scale + low
+    c = (base - low) / scale
+    return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * scale + low
 
 
 def is_constant(r) -> bool:
@@ -47,7 +70,7 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
     out = {}
     for name, r in ranges.items():
         u = rng.random(n)  # drawn for constants too, so adding a range never shifts the others
-        out[name] = np.full(n, float(r[1])) if is_constant(r) else distribution(*r).ppf(u)
+        out[name] = np.full(n, float(r[1])) if is_constant(r) else ppf(*r, u)
     return out
 
 

@@ -1,0 +1,54 @@
+"""Inverse-CDF sampling in closed form (uncertainty.ppf) gives scipy.stats' own numbers, bit for
+bit: the expected values come from scipy's triang / uniform objects built here."""
+import numpy as np
+import pytest
+from scipy import stats
+
+from analysis.formulas import uncertainty
+
+NAN = float("nan")
+#: 0 (rng.random can return it), tiny, ordinary, near 1 and the largest double below 1, then
+#: ordinary draws.
+U = np.r_[0.0, 5e-324, 1e-12, 0.1, 0.25, 1 / 3, 0.5, 0.75, 0.9, 0.999999, np.nextafter(1.0, 0.0),
+          np.random.default_rng(11).random(2_000)]
+
+RANGES = [
+    (0.0, 1.0, 4.0),  # triangular, mode inside
+    (1.6, 2.0, 2.4),  # a price range: low / base / high
+    (0.3, 0.3, 0.5),  # base == low: c = 0
+    (0.3, 0.5, 0.5),  # base == high: c = 1
+    (-3.0, 0.0, 7.5),  # negative low
+    (2.1e4, 2.5e4, 4.0e4),  # large values
+    (1, 2, 4),  # whole numbers
+    (0.0, NAN, 1.0),  # no base: uniform
+    (1.2, NAN, 1.6),
+    (-1.0, NAN, 3.0),
+]
+
+
+def _scipy(low, base, high):
+    if base != base:
+        return stats.uniform(loc=low, scale=high - low)
+    return stats.triang(c=(base - low) / (high - low), loc=low, scale=high - low)
+
+
+@pytest.mark.parametrize("low, base, high", RANGES)
+def test_ppf_is_scipys_bit_for_bit(low, base, high):
+    assert np.array_equal(uncertainty.ppf(low, base, high, U), _scipy(low, base, high).ppf(U))
+
+
+def test_draw_is_scipys_inverse_cdf_of_the_seeded_uniforms():
+    # draw() takes one rng.random(n) per input in order (constants too) and maps it through ppf
+    ranges = {f"x{i}": r for i, r in enumerate(RANGES)} | {"constant": (2.0, 2.0, 2.0)}
+    rng = np.random.default_rng(5)
+    expected = {}
+    for name, r in ranges.items():
+        u = rng.random(1_000)
+        expected[name] = _scipy(*r).ppf(u) if r[0] < r[2] else np.full(1_000, 2.0)
+    drawn = uncertainty.draw(ranges, 1_000, seed=5)
+    assert all(np.array_equal(drawn[name], expected[name]) for name in ranges)
+
+
+def test_ppf_refuses_a_base_outside_the_range():
+    with pytest.raises(ValueError, match="outside"):
+        uncertainty.ppf(1.0, 5.0, 3.0, U)

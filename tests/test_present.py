@@ -359,3 +359,14 @@ def test_setup_applies_the_style_with_titles_at_the_top_edge():
     own = {"font.family"}  # setup's font list with the CJK fallback (test above)
     assert {k: applied[k] for k in style if k not in own} == {k: style[k] for k in style if k not in own}
     assert applied["axes.titley"] == 1.0
+
+
+def test_no_figure_puts_x_tick_labels_on_top():
+    # setup() fixes titles at the top edge (axes.titley = 1.0): where matplotlib's automatic
+    # placement puts them too, unless x tick labels or an x label sit on top of the axes
+    from analysis.catalog import PROJECT_DIR
+
+    on_top = re.compile(r"twiny|secondary_xaxis|tick_top|labeltop|"
+                        r"set_(ticks|label)_position\(\s*['\"](top|both)")
+    files = [*(PROJECT_DIR / "analysis").rglob("*.py"), *(PROJECT_DIR / "notebooks").glob("*.py")]
+    assert [f.name for f in files if on_top.search(f.read_text(encoding="utf-8"))] == []

@@ -14,6 +14,7 @@ import select
 import shutil
 import signal
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -48,8 +49,8 @@ def _high_fd(fd: int) -> int:
 
 
 class Browser:
-    """A headless Chromium kept open to print many pages; use each instance from one thread at a
-    time. Chromium runs in its own process group (a terminal's Ctrl-C reaches only the CLI, which
+    """A headless Chromium kept open to print many pages; threads may share one (their pages
+    print one at a time, through one tab). Chromium runs in its own process group (a terminal's Ctrl-C reaches only the CLI, which
     lets the reports in progress finish) with its profile in ``parent`` (the render's temporary
     folder). A page that does not print within ``deadline`` seconds fails; a browser that died
     or hung is started anew for the next page."""
@@ -57,6 +58,7 @@ class Browser:
     def __init__(self, parent: Path | str, deadline: float = PAGE_DEADLINE):
         self.parent, self.deadline = Path(parent), deadline
         self.pid = None
+        self._lock = threading.Lock()
         self._start()
 
     def _start(self) -> None:
@@ -151,12 +153,13 @@ class Browser:
         if footer:
             options |= {"displayHeaderFooter": True, "headerTemplate": "<span></span>",
                         "footerTemplate": footer}
-        self._restart_if_needed()
-        deadline = time.monotonic() + self.deadline
-        session = self._tab(deadline)
-        self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
-                   until_event="Page.loadEventFired", deadline=deadline)
-        data = self._call("Page.printToPDF", options, session, deadline=deadline)["data"]
+        with self._lock:
+            self._restart_if_needed()
+            deadline = time.monotonic() + self.deadline
+            session = self._tab(deadline)
+            self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
+                       until_event="Page.loadEventFired", deadline=deadline)
+            data = self._call("Page.printToPDF", options, session, deadline=deadline)["data"]
         Path(pdf_path).write_bytes(base64.b64decode(data))
 
     def _tab(self, deadline: float) -> str:

@@ -8,8 +8,8 @@ A scenario file is YAML::
         title: DeepSeek-V3 as disclosed   # optional, shown on the index page
         parameters: {model: deepseek-v3}  # optional overrides of the notebook's defaults
 
-A batch renders every scenario with ``jobs`` workers, each keeping one warm kernel and one
-Chromium; a failing scenario is reported and the others go on.
+A batch renders every scenario with ``jobs`` workers, each keeping one warm kernel, and one
+shared Chromium; a failing scenario is reported and the others go on.
 """
 from __future__ import annotations
 
@@ -223,18 +223,20 @@ def _report(outcome: Outcome, done: int, total: int, log) -> None:
 
 def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log) -> None:
     """Render ``scenarios[i]`` for i in ``todo`` with ``jobs`` worker threads, filling
-    ``outcomes[i]`` and printing progress as reports finish. Each worker owns one warm kernel and
-    one Chromium (profile in ``run_dir``) for the whole batch — a kernel's client belongs to the
-    thread that made it — and takes the next scenario from a shared queue; workers boot their
-    browser and kernel at the same time. On Ctrl-C the reports in progress finish and no other
-    starts."""
+    ``outcomes[i]`` and printing progress as reports finish. Each worker owns one warm kernel for
+    the whole batch (a kernel's client belongs to the thread that made it) and takes the next
+    scenario from a shared queue; the workers share one Chromium (profile in ``run_dir``), which
+    boots while their kernels start — a Chromium start costs about 3 CPU-seconds, a second one
+    more than the pages gain from printing in parallel on two cores. On Ctrl-C the reports in
+    progress finish and no other starts."""
     pending: queue.SimpleQueue = queue.SimpleQueue()
     for index in todo:
         pending.put(index)
     finished: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
+    browser = Browser(run_dir) if "pdf" in formats else None
     threads = [threading.Thread(target=_worker, name=f"render-{n}", args=(
-        scenarios, pending, finished, stop, out_root, formats, run_dir)) for n in range(jobs)]
+        scenarios, pending, finished, stop, out_root, formats, browser)) for n in range(jobs)]
     for thread in threads:
         thread.start()
     try:
@@ -249,16 +251,17 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
         stop.set()
         for thread in threads:
             thread.join()
+        if browser is not None:
+            browser.close()
 
 
-def _worker(scenarios, pending, finished, stop, out_root, formats, run_dir) -> None:
+def _worker(scenarios, pending, finished, stop, out_root, formats, browser) -> None:
     """One batch worker: render scenarios taken from ``pending`` until it is empty or ``stop`` is
-    set, putting ``(index, Outcome)`` — or an unexpected exception, then stopping — on
-    ``finished``."""
-    kernel, browser = WarmKernel(), None
+    set, printing with ``browser`` (shared by the workers; None without PDFs), and put
+    ``(index, Outcome)`` — or an unexpected exception, then stop — on ``finished``."""
+    kernel = WarmKernel()
     own_folder = tuple(notebook_names())
     try:
-        browser = Browser(run_dir) if "pdf" in formats else None
         while not stop.is_set():
             try:
                 index = pending.get_nowait()
@@ -276,8 +279,6 @@ def _worker(scenarios, pending, finished, stop, out_root, formats, run_dir) -> N
         finished.put(err)
     finally:
         kernel.close()
-        if browser is not None:
-            browser.close()
 
 
 def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR,

@@ -47,19 +47,23 @@ class FakeRun:
             def __init__(self, parent):
                 run.browsers += 1
 
-        def fake_render(notebook, parameters, out_dir, formats, **kwargs):
+        def fake_prepare(notebook, parameters, out_dir, formats, **kwargs):
             out_dir = render.check_out_dir(out_dir, render.notebook_names())
-            try:  # as render() does: a write error is a RenderError
-                out_dir.mkdir(parents=True, exist_ok=True)
-                for suffix in ("ipynb", "json", *formats):
-                    (out_dir / f"{notebook}.{suffix}").write_text("{}")
-            except OSError as err:
-                raise render.RenderError(f"cannot write the report into {out_dir}: {err.strerror}") from None
-            run.rendered.append(out_dir.name)
+
+            def finish():
+                try:  # as render() does: a write error is a RenderError
+                    out_dir.mkdir(parents=True, exist_ok=True)
+                    for suffix in ("ipynb", "json", *formats):
+                        (out_dir / f"{notebook}.{suffix}").write_text("{}")
+                except OSError as err:
+                    raise render.RenderError(f"cannot write the report into {out_dir}: {err.strerror}") from None
+                run.rendered.append(out_dir.name)
+
+            return finish
 
         monkeypatch.setattr(scenarios, "WarmKernel", Kernel)
         monkeypatch.setattr(scenarios, "Browser", FakeBrowser)
-        monkeypatch.setattr(scenarios, "render", fake_render)
+        monkeypatch.setattr(scenarios, "prepare", fake_prepare)
 
 
 @pytest.fixture()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import contextlib
 import difflib
 import importlib
 import json
@@ -317,6 +318,18 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str | None 
     ``browser`` (a :class:`~analysis.pipeline.pdf.Browser`) let a batch reuse one kernel and one
     Chromium for many reports. Returns the written paths by suffix.
     """
+    return prepare(name, overrides, out_dir, formats, kernel=kernel, browser=browser,
+                   own_folder=own_folder)()
+
+
+def prepare(name: str, overrides: dict | None = None, out_dir: Path | str | None = None,
+            formats: tuple[str, ...] = FORMATS, *, kernel: "WarmKernel | None" = None,
+            browser: Browser | None = None, own_folder: tuple[str, ...] | None = None):
+    """The first part of :func:`render` (same arguments): check, execute and convert. Returns
+    the second part, a function of no arguments that prints the PDF, swaps the report in and
+    returns the written paths (or raises RenderError); call it exactly once — it releases the
+    report's work folder. A batch worker calls it in another thread while its kernel runs the
+    next report."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ParameterError(f"unknown output format(s) {', '.join(sorted(unknown))}; "
@@ -331,20 +344,43 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str | None 
         _preload_exporter()
     own_kernel, own_browser = kernel is None, browser is None and "pdf" in formats
     kernel = WarmKernel() if own_kernel else kernel
+
+    def release():
+        if own_browser and browser is not None:
+            browser.close()
+        work.close()
+
     try:
-        if own_browser:  # Chromium boots (about 1 s) while the kernel starts and runs the notebook
-            browser = Browser(work.path)
-        return _produce(name, parameters, out_dir, work.path, formats, kernel, browser)
+        with _render_errors(name, out_dir):
+            if own_browser:  # Chromium boots (about 1 s) while the kernel starts and runs the notebook
+                browser = Browser(work.path)
+            report = _produce(name, parameters, out_dir, work.path, formats, kernel)
+    except BaseException:
+        release()
+        raise
+    finally:
+        if own_kernel:
+            kernel.close()
+
+    def finish() -> dict[str, Path]:
+        try:
+            with _render_errors(name, out_dir):
+                return _finish(name, out_dir, formats, browser, **report)
+        finally:
+            release()
+
+    return finish
+
+
+@contextlib.contextmanager
+def _render_errors(name: str, out_dir: Path):
+    """Printing and writing failures as RenderError, each in one line."""
+    try:
+        yield
     except PdfError as err:
         raise RenderError(f"{name}: PDF printing failed: {err}") from None
     except OSError as err:
         raise RenderError(f"cannot write the report into {out_dir}: {err.strerror or err}") from None
-    finally:
-        if own_browser and browser is not None:
-            browser.close()
-        work.close()
-        if own_kernel:
-            kernel.close()
 
 
 def _keep_failed(name: str, executed: Path, out_dir: Path) -> None:
@@ -358,9 +394,9 @@ def _keep_failed(name: str, executed: Path, out_dir: Path) -> None:
     os.replace(executed, out_dir / f"{name}.failed.ipynb")
 
 
-def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[str, Path]:
-    """Execute, convert and print into ``work/report``, then swap that folder in for
-    ``out_dir``."""
+def _produce(name, parameters, out_dir, work, formats, kernel) -> dict:
+    """Execute and convert into ``work/report``: the executed notebook, JSON, CSV tables,
+    thumbnail and (for HTML or PDF) the HTML page. Returns what :func:`_finish` needs."""
     new = work / "report"
     new.mkdir()
     files = {"ipynb": new / f"{name}.ipynb"}
@@ -390,10 +426,15 @@ def _produce(name, parameters, out_dir, work, formats, kernel, browser) -> dict[
         notebook.metadata["title"] = report_title
         links = [{"href": f"{name}.tables/{t['file']}", "label": t["caption"] or t["file"]} for t in shown]
         files["html"].write_text(to_html(notebook, prov, links), encoding="utf-8")
+    return {"new": new, "files": files, "footer": identity.footer_template(report_title, prov)}
+
+
+def _finish(name, out_dir, formats, browser, *, new, files, footer) -> dict[str, Path]:
+    """Print the PDF (per ``formats``), drop the HTML if only the PDF was wanted, and swap the
+    report folder ``new`` in for ``out_dir``; returns the written paths by suffix."""
     if "pdf" in formats:
         files["pdf"] = new / f"{name}.pdf"
-        _print(name, files["html"], files["pdf"], browser,
-               footer=identity.footer_template(report_title, prov))
+        _print(name, files["html"], files["pdf"], browser, footer=footer)
     if "html" not in formats and "html" in files:
         files.pop("html").unlink()
     swap_in(new, out_dir)

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import yaml
 from ..assembly.params import ParameterError
 from .pdf import Browser
 from .render import (FORMATS, REPORTS_DIR, RenderError, WarmKernel, check_out_dir,
-                     check_parameters, notebook_names, notebook_path, render, scrub, short)
+                     check_parameters, notebook_names, notebook_path, prepare, scrub, short)
 from . import gallery
 from .workspace import Workspace
 
@@ -258,26 +259,45 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
 def _worker(scenarios, pending, finished, stop, out_root, formats, browser) -> None:
     """One batch worker: render scenarios taken from ``pending`` until it is empty or ``stop`` is
     set, printing with ``browser`` (shared by the workers; None without PDFs), and put
-    ``(index, Outcome)`` — or an unexpected exception, then stop — on ``finished``."""
+    ``(index, Outcome)`` — or an unexpected exception, then stop — on ``finished``. A report's
+    PDF is printed and its files swapped in by the worker's printing thread while the kernel
+    already runs the next report (at most one report waits for printing)."""
     kernel = WarmKernel()
     own_folder = tuple(notebook_names())
+    printing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print")
+    waiting = None  # (index, start time, future) of the report being printed
+
+    def settle() -> None:
+        index, start, future = waiting
+        try:
+            future.result()
+            outcome = Outcome(scenarios[index], True, "ok", time.perf_counter() - start)
+        except RenderError as err:
+            outcome = Outcome(scenarios[index], False, str(err), time.perf_counter() - start)
+        finished.put((index, outcome))
+
     try:
         while not stop.is_set():
             try:
                 index = pending.get_nowait()
             except queue.Empty:
-                return
+                break
             scenario, start = scenarios[index], time.perf_counter()
             try:
-                render(scenario.notebook, scenario.parameters, out_root / scenario.name, formats,
-                       kernel=kernel, browser=browser, own_folder=own_folder)
-                outcome = Outcome(scenario, True, "ok", time.perf_counter() - start)
+                finish = prepare(scenario.notebook, scenario.parameters, out_root / scenario.name,
+                                 formats, kernel=kernel, browser=browser, own_folder=own_folder)
             except (ParameterError, RenderError) as err:
-                outcome = Outcome(scenario, False, str(err), time.perf_counter() - start)
-            finished.put((index, outcome))
+                finished.put((index, Outcome(scenario, False, str(err), time.perf_counter() - start)))
+                continue
+            if waiting:
+                settle()
+            waiting = (index, start, printing.submit(finish))
+        if waiting:
+            settle()
     except BaseException as err:  # handed to the main thread, which raises it
         finished.put(err)
     finally:
+        printing.shutdown(wait=True)
         kernel.close()
 
 

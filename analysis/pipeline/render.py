@@ -434,19 +434,11 @@ def _finish(name, out_dir, formats, browser, *, new, files, footer) -> dict[str,
     report folder ``new`` in for ``out_dir``; returns the written paths by suffix."""
     if "pdf" in formats:
         files["pdf"] = new / f"{name}.pdf"
-        _print(name, files["html"], files["pdf"], browser, footer=footer)
+        browser.print_pdf(files["html"], files["pdf"], footer)
     if "html" not in formats and "html" in files:
         files.pop("html").unlink()
     swap_in(new, out_dir)
     return {suffix: out_dir / path.name for suffix, path in files.items()}
-
-
-def _print(name: str, html_path: Path, pdf_path: Path, browser: Browser, footer: str | None = None) -> None:
-    """Print the page to PDF with ``browser``; a failure raises RenderError."""
-    try:
-        browser.print_pdf(html_path, pdf_path, footer)
-    except PdfError as err:
-        raise RenderError(f"{name}: PDF printing failed: {err}") from None
 
 
 #: papermill's engine name for :class:`WarmKernel` runs (registered on first use).

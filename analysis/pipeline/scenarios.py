@@ -242,7 +242,7 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
         thread.start()
     try:
         for done in range(len(scenarios) - len(todo) + 1, len(scenarios) + 1):
-            item = finished.get()
+            item = _next(finished)
             if isinstance(item, BaseException):  # e.g. Chromium missing, a full disk
                 raise item
             index, outcome = item
@@ -254,6 +254,16 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
             thread.join()
         if browser is not None:
             browser.close()
+
+
+def _next(finished: queue.SimpleQueue):
+    """The next item of ``finished``, waiting in short steps: a Ctrl-C that the kernel delivers
+    to a worker thread reaches the main thread's handler only when it wakes up."""
+    while True:
+        try:
+            return finished.get(timeout=0.2)
+        except queue.Empty:
+            continue
 
 
 def _worker(scenarios, pending, finished, stop, out_root, formats, browser) -> None:

@@ -117,3 +117,18 @@ def test_a_chip_without_an_interconnect_figure_gets_no_penalty_and_finite_days()
     r = report.run(chip="mi325x", **FEW)
     assert r["base"].loc["mi325x", "mfu"] == pytest.approx(r["base"].loc["h800-sxm", "mfu"])
     assert np.isfinite(report.key_figures(r)["days"])
+
+
+def test_h800_penalty_is_the_extra_step_time_of_the_slower_nvlink_at_each_overlap():
+    """Extra H800 step time against the H100 [%]. Both chips have the same dense BF16 peak (989.4
+    TFLOP/s, data/chips.csv), so only communication differs: the H800's NVLink is 400 GB/s against
+    900, so its tensor-parallel all-reduce takes 900 / 400 = 2.25 × as long.
+    Llama 3.1 405B layout (TP 8), no overlap: compute 5.029958 s, TP 0.657667 s on the H100, step
+    5.938772 s; the H800 adds 0.657667 × 1.25 = 0.822083 s → 0.822083 / 5.938772 = 13.84 %. At
+    overlap 0.5 half of each chip's communication shows: 0.5 × 0.822083 / (5.029958 + 0.5 ×
+    (5.938772 − 5.029958)) = 0.411042 / 5.484365 = 7.495 %. At overlap 1 the step is computation
+    only: 0 %. The DeepSeek-V3 layout has no tensor parallelism and its expert all-to-all is bound
+    by the 400 Gb/s network, not NVLink: 0 % at every level."""
+    penalty = report.h800_penalty([0.0, 0.5, 1.0])
+    assert_allclose(penalty["llama-3.1-405b-pretraining"], [13.84, 7.495, 0.0], atol=0.01)
+    assert_allclose(penalty["deepseek-v3-pretraining"], [0.0, 0.0, 0.0], atol=1e-9)

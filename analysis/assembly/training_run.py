@@ -263,10 +263,19 @@ def interconnect_table() -> pd.DataFrame:
 
 
 def h800_penalty(overlap_levels) -> dict[str, np.ndarray]:
-    """Extra H800 step time against the H100 [%] at each overlap level, for both layouts."""
-    return {cfg: np.array([(lambda e: (e["h100-sxm"] / e["h800-sxm"] - 1) * 100)(shared.step_table(
-        cfg, ["h100-sxm", "h800-sxm"], compute_efficiency=COMPUTE_EFFICIENCY, overlap=o)["scaling_efficiency"])
-        for o in overlap_levels]) for cfg in ("deepseek-v3-pretraining", "llama-3.1-405b-pretraining")}
+    """Extra H800 step time against the H100 [%] at each overlap level, for both layouts:
+    (efficiency on the H100 / efficiency on the H800 − 1) × 100, with efficiency = compute /
+    :func:`~analysis.formulas.scaling.step_time_s` (one step breakdown per layout, all levels at once)."""
+    from ..formulas import scaling
+
+    levels = np.asarray(overlap_levels, dtype=float)
+    penalty = {}
+    for cfg in ("deepseek-v3-pretraining", "llama-3.1-405b-pretraining"):
+        steps = shared.step_table(cfg, ["h100-sxm", "h800-sxm"], compute_efficiency=COMPUTE_EFFICIENCY, overlap=0.0)
+        compute_s = steps["compute_s"].to_numpy()[:, None]
+        efficiency = compute_s / scaling.step_time_s(compute_s, steps["communication_s"].to_numpy()[:, None], levels)
+        penalty[cfg] = (efficiency[0] / efficiency[1] - 1) * 100
+    return penalty
 
 
 def arithmetic_checks() -> pd.DataFrame:

@@ -52,3 +52,23 @@ def test_draw_is_scipys_inverse_cdf_of_the_seeded_uniforms():
 def test_ppf_refuses_a_base_outside_the_range():
     with pytest.raises(ValueError, match="outside"):
         uncertainty.ppf(1.0, 5.0, 3.0, U)
+
+
+def test_percentile_frames_take_each_column_of_the_draws_per_row():
+    """Two rows (chips a, b), five draws each. Row a of "x": 1..5 → numpy's linear percentile at
+    10 % sits at index 0.4 of the sorted draws: 1 + 0.4 × (2 − 1) = 1.4; at 50 % index 2: 3; at
+    90 % index 3.6: 4 + 0.6 = 4.6. Row b: 10 × a → 14, 30, 46. A NaN draw is dropped (row a of "y":
+    2, 4, NaN, 6, 8 → the four finite draws; 50 % at index 1.5: 4 + 0.5 × 2 = 5)."""
+    import pandas as pd
+
+    from analysis.formulas.uncertainty import percentile_frames
+
+    x = np.array([[1, 10], [2, 20], [3, 30], [4, 40], [5, 50]], dtype=float)
+    y = np.array([[2, 0], [4, 0], [np.nan, 0], [6, 0], [8, 0]], dtype=float)
+    frames = percentile_frames({"x": x, "y": y}, pd.Index(["a", "b"]))
+    assert list(frames) == ["p10", "p50", "p90"]
+    assert frames["p10"].loc["a", "x"] == pytest.approx(1.4)
+    assert frames["p50"].loc["a", "x"] == pytest.approx(3.0)
+    assert frames["p90"].loc["b", "x"] == pytest.approx(46.0)
+    assert frames["p50"].loc["a", "y"] == pytest.approx(5.0)
+    assert list(frames["p50"].columns) == ["x", "y"] and list(frames["p50"].index) == ["a", "b"]

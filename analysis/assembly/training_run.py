@@ -182,8 +182,7 @@ def result(inp: dict) -> dict:
     chips = inp["chips"].index
     base = figures(shared.base_point(inp["ranges"]), inp)
     draws = figures(uncertainty.draw(inp["ranges"], inp["p"]["draws"], inp["p"]["seed"]), inp)
-    bands = {q: pd.DataFrame({name: [uncertainty.percentiles(values[:, i], (10, 50, 90))[q] for i in range(len(chips))]
-                              for name, values in draws.items()}, index=chips) for q in ("p10", "p50", "p90")}
+    bands = uncertainty.percentile_frames(draws, chips)
     return {"base": pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips), **bands,
             "training_flop": float(compute.training_flop(inp["run"]["active_params"], inp["run"]["tokens"]))}
 

@@ -88,6 +88,15 @@ def percentiles(samples, q=PERCENTILES) -> dict[str, float]:
     return {f"p{p}": float(v) for p, v in zip(q, np.percentile(finite, q))}
 
 
+def percentile_frames(draws: dict, index) -> dict[str, pd.DataFrame]:
+    """``{"p10": frame, "p50": frame, "p90": frame}`` of Monte Carlo outputs ``draws`` (name ->
+    array of shape (draws, len(index))): one row per entry of ``index``, one column per name,
+    each cell :func:`percentiles` of that column's finite draws."""
+    stats = {name: [percentiles(values[:, i]) for i in range(len(index))] for name, values in draws.items()}
+    return {f"p{q}": pd.DataFrame({name: [s[f"p{q}"] for s in by_row] for name, by_row in stats.items()},
+                                  index=index) for q in PERCENTILES}
+
+
 def tornado(model, ranges: dict) -> pd.DataFrame:
     """Output with each input at its low and at its high end while the others stay at base,
     sorted by the swing (largest first): columns ``low``, ``high``, ``swing``."""

@@ -415,3 +415,22 @@ def test_markup_in_data_text_runs_no_script(tiny_notebooks, tmp_path):
     assert "Content-Security-Policy" in page and "script-src" not in page  # default-src 'none' covers scripts
     text = pdf_text(written["pdf"])
     assert "SAFE" in text and "SCRIPT RAN" not in text
+
+
+def test_declared_parameters_are_read_again_when_the_notebook_changes(tiny_notebooks):
+    """The parameters cell is read once per version of the file (a render asks three times); an
+    edited notebook's new default is seen, and a caller changing the answer changes no later one."""
+    import nbformat
+
+    name = sorted(p.stem for p in tiny_notebooks.glob("*.ipynb"))[0]
+    path = tiny_notebooks / f"{name}.ipynb"
+    first = render.declared_parameters(name)
+    assert first["seed"]["default"] == "0"
+    first["seed"]["default"] = "changed by a caller"
+    assert render.declared_parameters(name)["seed"]["default"] == "0"
+    book = nbformat.read(str(path), as_version=4)
+    book.cells[0].source = "seed = 7  # random seed"
+    nbformat.write(book, str(path))
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    assert render.declared_parameters(name)["seed"]["default"] == "7"

@@ -9,6 +9,7 @@ import ast
 import base64
 import contextlib
 import difflib
+import functools
 import importlib
 import json
 import os
@@ -51,10 +52,19 @@ def notebook_path(name: str) -> Path:
 
 
 def declared_parameters(name: str) -> dict[str, dict]:
-    """Parameters of a notebook's ``parameters`` cell: name -> type, default and help text."""
+    """Parameters of a notebook's ``parameters`` cell: name -> type, default and help text (read
+    once per version of the notebook file: a single render asks three times)."""
+    path = notebook_path(name)
+    declared = _inspect(str(path), path.stat().st_mtime_ns)
+    return {key: dict(info) for key, info in declared.items()}
+
+
+@functools.lru_cache(maxsize=32)
+def _inspect(path: str, mtime_ns: int) -> dict[str, dict]:
+    """papermill's reading of the parameters cell of the notebook at ``path`` (as of ``mtime_ns``)."""
     import papermill  # imported here: it costs ~0.6 s and only rendering needs it
 
-    return papermill.inspect_notebook(str(notebook_path(name)))
+    return papermill.inspect_notebook(path)
 
 
 def check_parameters(name: str, overrides: dict) -> dict:

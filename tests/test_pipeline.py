@@ -434,3 +434,26 @@ def test_declared_parameters_are_read_again_when_the_notebook_changes(tiny_noteb
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
     assert render.declared_parameters(name)["seed"]["default"] == "7"
+
+
+@pytest.mark.render
+def test_a_report_kernel_keeps_no_input_history_and_starts_clean_for_each_report():
+    """A warm kernel's history writer is off (it cost a tenth of a batch's kernel time), and a
+    name a report defined is gone when the next report starts."""
+    from jupyter_core.utils import run_sync
+
+    kernel = render.WarmKernel()
+    try:
+        kernel.ready()
+        seen = []
+
+        def run(code):
+            run_sync(kernel.client.execute_interactive)(code, timeout=60, output_hook=lambda m: seen.append(
+                m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+
+        run("left_over = 1; print(get_ipython().history_manager.enabled)")
+        kernel.ready()
+        run("print('left_over' in globals())")
+        assert [s.strip() for s in seen] == ["False", "False"]
+    finally:
+        kernel.close()

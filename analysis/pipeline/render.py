@@ -481,6 +481,11 @@ def _register_warm_engine() -> None:
 RESET_CODE = "get_ipython().run_line_magic('reset', '-f'); __import__('gc').freeze()"
 
 
+#: Report kernels log errors only and keep no input history: IPython's history thread writes
+#: every cell to an SQLite file, a tenth of a kernel's time in a batch, for a record nobody reads.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"]
+
+
 class WarmKernel:
     """A Python kernel kept alive across reports: imports (pandas, matplotlib …) are paid once
     per batch worker instead of once per report. It has one client, connected and waited for
@@ -503,8 +508,7 @@ class WarmKernel:
         self.close()
         _register_warm_engine()
         self.manager = AsyncKernelManager(kernel_name="python3")
-        run_sync(self.manager.start_kernel)(cwd=str(NOTEBOOK_DIR),
-                                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        run_sync(self.manager.start_kernel)(cwd=str(NOTEBOOK_DIR), extra_arguments=KERNEL_ARGUMENTS)
 
     def start(self) -> None:
         """:meth:`launch`, then connect the kernel's client and wait until it answers, if not done yet."""

@@ -10,4 +10,5 @@
 
 formulas <- catalog <- assembly <- pipeline; notebooks import ``analysis.assembly`` only.
 """
+
 __version__ = "0.3.0"

@@ -5,6 +5,7 @@ plausible range for their unit (so a 1000x unit slip fails), low <= base <= high
 dense-only compute figures, a source key on every group of figures, and source keys that
 ``data/SOURCES.md`` defines. A failure raises :class:`DataError` naming file, line, column and value.
 """
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,15 @@ DATA_DIR = PROJECT_DIR / "data"
 class DataError(ValueError):
     """A dataset file is malformed; the message names file, line, column and value."""
 
-    def __init__(self, path: Path, reason: str, line: int | None = None,
-                 column: str | None = None, value: object = None, row_id: str | None = None):
+    def __init__(
+        self,
+        path: Path,
+        reason: str,
+        line: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        row_id: str | None = None,
+    ):
         where = [Path(path).name if Path(path).parent == DATA_DIR else str(path)]
         if line is not None:
             where.append(f"line {line}" + (f" ({row_id})" if row_id else ""))
@@ -61,7 +69,7 @@ class Table:
     file: str
     key: str
     numbers: dict[str, Number]
-    text: tuple[str, ...] = ()           # columns that must be present (may be empty)
+    text: tuple[str, ...] = ()  # columns that must be present (may be empty)
     required_text: tuple[str, ...] = ()  # text columns that must be non-empty
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)  # source col -> value cols
     ranges: tuple[tuple[str, str, str], ...] = ()  # (low, base, high) column triples
@@ -102,8 +110,14 @@ CHIPS = Table(
     text=("memory_type", "price_unit", "note"),
     required_text=("name", "vendor", "compute_basis"),
     sources={
-        "compute_source": ("fp32_dense_tflops", "bf16_dense_tflops", "bf16_dense_tflops_low",
-                           "bf16_dense_tflops_high", "fp8_dense_tflops", "int8_dense_tops"),
+        "compute_source": (
+            "fp32_dense_tflops",
+            "bf16_dense_tflops",
+            "bf16_dense_tflops_low",
+            "bf16_dense_tflops_high",
+            "fp8_dense_tflops",
+            "int8_dense_tops",
+        ),
         "memory_source": ("hbm_gb", "hbm_bandwidth_tb_s"),
         "interconnect_source": ("interconnect_gb_s",),
         "power_source": ("tdp_w", "tdp_w_low", "tdp_w_high"),
@@ -112,10 +126,12 @@ CHIPS = Table(
         "price_source": ("price_usd_low", "price_usd", "price_usd_high"),
         "rental_source": ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high"),
     },
-    ranges=(("bf16_dense_tflops_low", "bf16_dense_tflops", "bf16_dense_tflops_high"),
-            ("tdp_w_low", "tdp_w", "tdp_w_high"),
-            ("price_usd_low", "price_usd", "price_usd_high"),
-            ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high")),
+    ranges=(
+        ("bf16_dense_tflops_low", "bf16_dense_tflops", "bf16_dense_tflops_high"),
+        ("tdp_w_low", "tdp_w", "tdp_w_high"),
+        ("price_usd_low", "price_usd", "price_usd_high"),
+        ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high"),
+    ),
     choices={"compute_basis": ("dense",), "price_unit": ("chip", "server", "system", "")},
     flags=("planar_node", "us_export_licensing"),
     required_with={"price_unit": "price_usd"},
@@ -136,9 +152,11 @@ REGIONS = Table(
     },
     text=("note",),
     required_text=("name", "country"),
-    sources={"price_source": ("usd_per_kwh_low", "usd_per_kwh", "usd_per_kwh_high", "price_year"),
-             "pue_source": ("pue_low", "pue", "pue_high"),
-             "carbon_source": ("grid_kgco2_per_kwh",)},
+    sources={
+        "price_source": ("usd_per_kwh_low", "usd_per_kwh", "usd_per_kwh_high", "price_year"),
+        "pue_source": ("pue_low", "pue", "pue_high"),
+        "carbon_source": ("grid_kgco2_per_kwh",),
+    },
     ranges=(("usd_per_kwh_low", "usd_per_kwh", "usd_per_kwh_high"), ("pue_low", "pue", "pue_high")),
 )
 
@@ -274,9 +292,11 @@ SYSTEMS = Table(
 VENDOR_EFFICIENCY = Table(
     file="vendor_efficiency.csv",
     key="vendor_id",
-    numbers={"mfu_factor_low": Number(0.05, 2.0, required=True),
-             "mfu_factor": Number(0.05, 2.0, required=True),
-             "mfu_factor_high": Number(0.05, 2.0, required=True)},
+    numbers={
+        "mfu_factor_low": Number(0.05, 2.0, required=True),
+        "mfu_factor": Number(0.05, 2.0, required=True),
+        "mfu_factor_high": Number(0.05, 2.0, required=True),
+    },
     text=("note",),
     required_text=("vendor", "source"),
     sources={"source": ()},
@@ -287,14 +307,21 @@ VENDOR_EFFICIENCY = Table(
 VALIDATION_CASES = Table(
     file="validation_cases.csv",
     key="case_id",
-    numbers={"measured": Number(1e-6, 1e12, required=True),
-             "tolerance": Number(0.0, 1.0, required=True)},
+    numbers={"measured": Number(1e-6, 1e12, required=True), "tolerance": Number(0.0, 1.0, required=True)},
     text=("figure", "setup", "miss_reason", "note"),
     required_text=("name", "quantity", "unit", "boundary", "method", "role", "source"),
     sources={"source": ()},
-    choices={"role": ("validation", "calibration", "cross-check"),
-             "method": ("training_run", "inference_cost.prefill", "inference_cost.decode",
-                        "inference_cost.llama2_decode_latency", "systems.power", "systems.power_per_flop_ratio")},
+    choices={
+        "role": ("validation", "calibration", "cross-check"),
+        "method": (
+            "training_run",
+            "inference_cost.prefill",
+            "inference_cost.decode",
+            "inference_cost.llama2_decode_latency",
+            "systems.power",
+            "systems.power_per_flop_ratio",
+        ),
+    },
 )
 
 
@@ -310,8 +337,9 @@ def _read(path: Path) -> pd.DataFrame:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise DataError(path, "is not UTF-8 text (save it as UTF-8)", line=line,
-                        value=raw[err.start: err.start + 4]) from None
+        raise DataError(
+            path, "is not UTF-8 text (save it as UTF-8)", line=line, value=raw[err.start : err.start + 4]
+        ) from None
     reader = csv.reader(StringIO(text, newline=""), strict=True)
     records, line = [], 1
     try:
@@ -327,21 +355,22 @@ def _read(path: Path) -> pd.DataFrame:
     header = [name.strip() for name in header]
     duplicated = sorted({name for name in header if header.count(name) > 1})
     if duplicated:
-        raise DataError(path, f"duplicate column name(s) {', '.join(duplicated)}; each column "
-                        "must appear once", line=records[0][0])
+        raise DataError(
+            path, f"duplicate column name(s) {', '.join(duplicated)}; each column must appear once", line=records[0][0]
+        )
     for line, cells in rows:
         if len(cells) != len(header):
             raise DataError(path, f"has {len(cells)} cells; the header has {len(header)}", line=line)
-    return pd.DataFrame([cells for _, cells in rows], columns=header,
-                        index=pd.Index([line for line, _ in rows], name="line"), dtype=str)
+    return pd.DataFrame(
+        [cells for _, cells in rows], columns=header, index=pd.Index([line for line, _ in rows], name="line"), dtype=str
+    )
 
 
 #: A plain decimal number in ASCII digits: no digit-group underscores, no full-width digits.
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", re.ASCII)
 
 
-def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str,
-                  spec: Number) -> float:
+def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str, spec: Number) -> float:
     """One cell as a float, checked against its column's bounds."""
     if cell.strip() == "":
         if spec.required:
@@ -350,17 +379,29 @@ def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str,
     if cell.strip().lower().lstrip("+-") in ("nan", "inf", "infinity"):
         raise DataError(path, "is not a finite number", line, column, cell, row_id)
     if not PLAIN_NUMBER.fullmatch(cell.strip()):
-        raise DataError(path, "is not a number (plain decimals in ASCII digits only: no units, "
-                        "thousands separators or '_')", line, column, cell, row_id)
+        raise DataError(
+            path,
+            "is not a number (plain decimals in ASCII digits only: no units, thousands separators or '_')",
+            line,
+            column,
+            cell,
+            row_id,
+        )
     value = float(cell)
     if not math.isfinite(value):
         raise DataError(path, "is not a finite number", line, column, cell, row_id)
     if spec.integer and value != int(value):
         raise DataError(path, "must be a whole number", line, column, cell, row_id)
     if not spec.low <= value <= spec.high:
-        raise DataError(path, f"is outside the plausible range [{spec.low:g}, {spec.high:g}] "
-                        "for this unit (a negative value or a unit slip?)",
-                        line, column, cell, row_id)
+        raise DataError(
+            path,
+            f"is outside the plausible range [{spec.low:g}, {spec.high:g}] "
+            "for this unit (a negative value or a unit slip?)",
+            line,
+            column,
+            cell,
+            row_id,
+        )
     return value
 
 
@@ -371,10 +412,21 @@ def sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     rows = []
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if (line.startswith("|") and len(cells) >= 5 and cells[0] != "key"
-                and re.fullmatch(r"[a-z0-9][a-z0-9-]*", cells[0])):
-            rows.append({"key": cells[0], "source": cells[1], "url": cells[2],
-                         "accessed": cells[3], "what was taken": " | ".join(cells[4:])})
+        if (
+            line.startswith("|")
+            and len(cells) >= 5
+            and cells[0] != "key"
+            and re.fullmatch(r"[a-z0-9][a-z0-9-]*", cells[0])
+        ):
+            rows.append(
+                {
+                    "key": cells[0],
+                    "source": cells[1],
+                    "url": cells[2],
+                    "accessed": cells[3],
+                    "what was taken": " | ".join(cells[4:]),
+                }
+            )
     return pd.DataFrame(rows).drop_duplicates("key").set_index("key")
 
 
@@ -397,29 +449,32 @@ def _check_sources(path: Path, frame: pd.DataFrame, table: Table, known: set[str
             keys = [k.strip() for k in row[source_col].split(";") if k.strip()]
             has_values = any(row[c] for c in value_cols)
             if has_values and not keys:
-                raise DataError(path, "missing source for the figures in this group "
-                                f"({', '.join(value_cols)})",
-                                line, source_col, row[source_col], row[table.key])
+                raise DataError(
+                    path,
+                    f"missing source for the figures in this group ({', '.join(value_cols)})",
+                    line,
+                    source_col,
+                    row[source_col],
+                    row[table.key],
+                )
             for key in keys:
                 if key not in known:
-                    raise DataError(path, "source key is not defined in data/SOURCES.md",
-                                    line, source_col, key, row[table.key])
+                    raise DataError(
+                        path, "source key is not defined in data/SOURCES.md", line, source_col, key, row[table.key]
+                    )
 
 
 def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
     """Read ``path`` and check it against ``table``; return typed columns indexed by the key."""
     frame = _read(path)
-    required = (table.key, *table.numbers, *table.text, *table.required_text, *table.sources,
-                *table.flags)
+    required = (table.key, *table.numbers, *table.text, *table.required_text, *table.sources, *table.flags)
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        raise DataError(path, f"missing column(s) {', '.join(missing)}; "
-                        f"the header is: {', '.join(frame.columns)}")
+        raise DataError(path, f"missing column(s) {', '.join(missing)}; the header is: {', '.join(frame.columns)}")
     frame = frame.apply(lambda col: col.str.strip())
     for line, row_id in zip(frame.index, frame[table.key]):
         if not re.fullmatch(r"[a-z0-9][a-z0-9.\-]*", row_id):
-            raise DataError(path, "ids are lowercase slugs (a-z, 0-9, '-', '.')",
-                            line, table.key, row_id)
+            raise DataError(path, "ids are lowercase slugs (a-z, 0-9, '-', '.')", line, table.key, row_id)
     if table.unique_key:
         duplicated = frame[table.key].duplicated()
         if duplicated.any():
@@ -432,10 +487,12 @@ def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
     for column, allowed in table.choices.items():
         for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key])):
             if cell not in allowed:
-                hint = " (the catalog stores dense figures only: halve a 2:4-sparse figure " \
-                       "and say so in the note)" if column == "compute_basis" else ""
-                raise DataError(path, f"must be one of {', '.join(allowed)}{hint}",
-                                line, column, cell, row_id)
+                hint = (
+                    " (the catalog stores dense figures only: halve a 2:4-sparse figure and say so in the note)"
+                    if column == "compute_basis"
+                    else ""
+                )
+                raise DataError(path, f"must be one of {', '.join(allowed)}{hint}", line, column, cell, row_id)
     for column in table.flags:
         for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key])):
             if cell not in ("true", "false"):
@@ -449,29 +506,38 @@ def validate(path: Path, table: Table, known_sources: set[str]) -> pd.DataFrame:
     for column in table.flags:
         typed[column] = frame[column] == "true"
     for column, spec in table.numbers.items():
-        typed[column] = pd.Series([
-            _parse_number(path, line, row_id, column, cell, spec)
-            for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key]))
-        ], index=frame.index, dtype="Int64" if spec.integer else float)
+        typed[column] = pd.Series(
+            [
+                _parse_number(path, line, row_id, column, cell, spec)
+                for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[table.key]))
+            ],
+            index=frame.index,
+            dtype="Int64" if spec.integer else float,
+        )
     for low, base, high in table.ranges:
         for small, large in ((low, base), (base, high), (low, high)):
             bad = (typed[small] > typed[large]).to_numpy()
             if bad.any():
                 i = int(bad.argmax())
-                raise DataError(path, f"must not exceed {large} ({frame[large].iloc[i]}); "
-                                f"ranges need {low} <= {base} <= {high}", int(frame.index[i]), small,
-                                frame[small].iloc[i], frame[table.key].iloc[i])
+                raise DataError(
+                    path,
+                    f"must not exceed {large} ({frame[large].iloc[i]}); ranges need {low} <= {base} <= {high}",
+                    int(frame.index[i]),
+                    small,
+                    frame[small].iloc[i],
+                    frame[table.key].iloc[i],
+                )
     return typed
 
 
-def _check_chip_refs(path: Path, frame: pd.DataFrame, column: str, chips: pd.DataFrame,
-                     key: str) -> None:
+def _check_chip_refs(path: Path, frame: pd.DataFrame, column: str, chips: pd.DataFrame, key: str) -> None:
     """Every chip id named in ``column`` (';'-separated) is in the chip catalog."""
     for line, (cell, row_id) in zip(frame.index, zip(frame[column], frame[key])):
         for chip_id in filter(None, (c.strip() for c in cell.split(";"))):
             if chip_id not in chips.index:
-                raise DataError(path, f"unknown chip; closest: {_closest(chip_id, chips.index)}",
-                                line, column, chip_id, row_id)
+                raise DataError(
+                    path, f"unknown chip; closest: {_closest(chip_id, chips.index)}", line, column, chip_id, row_id
+                )
 
 
 @lru_cache(maxsize=8)
@@ -487,13 +553,24 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     for line, (rule_id, statuses) in zip(policies.index, zip(policies["rule_id"], policies["statuses"])):
         outcomes = rules.loc[rules["rule_id"] == rule_id, "outcome"]
         if outcomes.empty:
-            raise DataError(data_dir / LICENCE_POLICIES.file, "unknown rule; known: "
-                            f"{', '.join(dict.fromkeys(rules['rule_id']))}", line, "rule_id", rule_id)
+            raise DataError(
+                data_dir / LICENCE_POLICIES.file,
+                f"unknown rule; known: {', '.join(dict.fromkeys(rules['rule_id']))}",
+                line,
+                "rule_id",
+                rule_id,
+            )
         allowed = {"not controlled", *outcomes}
         for status in filter(None, (s.strip() for s in statuses.split(";"))):
             if status not in allowed:
-                raise DataError(data_dir / LICENCE_POLICIES.file, "unknown status of this rule; "
-                                f"allowed: {', '.join(sorted(allowed))}", line, "statuses", status, rule_id)
+                raise DataError(
+                    data_dir / LICENCE_POLICIES.file,
+                    f"unknown status of this rule; allowed: {', '.join(sorted(allowed))}",
+                    line,
+                    "statuses",
+                    status,
+                    rule_id,
+                )
     regions = validate(data_dir / REGIONS.file, REGIONS, known).set_index("region_id")
     serving = validate(data_dir / SERVING_REFERENCES.file, SERVING_REFERENCES, known)
     _check_chip_refs(data_dir / SERVING_REFERENCES.file, serving, "chip_id", chips, "reference_id")
@@ -503,22 +580,37 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     configs = validate(data_dir / PARALLEL_CONFIGS.file, PARALLEL_CONFIGS, known)
     for line, (model_id, row_id) in zip(configs.index, zip(configs["model_id"], configs["config_id"])):
         if model_id not in models.index:
-            raise DataError(data_dir / PARALLEL_CONFIGS.file, "unknown model; closest: "
-                            f"{_closest(model_id, models.index)}", line, "model_id", model_id, row_id)
+            raise DataError(
+                data_dir / PARALLEL_CONFIGS.file,
+                f"unknown model; closest: {_closest(model_id, models.index)}",
+                line,
+                "model_id",
+                model_id,
+                row_id,
+            )
     vendors = validate(data_dir / VENDOR_EFFICIENCY.file, VENDOR_EFFICIENCY, known).set_index("vendor_id")
     validation = validate(data_dir / VALIDATION_CASES.file, VALIDATION_CASES, known).set_index("case_id")
     runs["is_estimate"] = runs["is_estimate"] == "true"
-    return {"chips": chips, "regions": regions, "training_runs": runs.set_index("run_id"),
-            "export_rules": rules.reset_index(drop=True), "serving_references": serving.set_index("reference_id"),
-            "models": models, "parallel_configs": configs.set_index("config_id"),
-            "systems": systems.set_index("system_id"), "vendor_efficiency": vendors,
-            "validation_cases": validation, "licence_policies": policies.reset_index(drop=True)}
+    return {
+        "chips": chips,
+        "regions": regions,
+        "training_runs": runs.set_index("run_id"),
+        "export_rules": rules.reset_index(drop=True),
+        "serving_references": serving.set_index("reference_id"),
+        "models": models,
+        "parallel_configs": configs.set_index("config_id"),
+        "systems": systems.set_index("system_id"),
+        "vendor_efficiency": vendors,
+        "validation_cases": validation,
+        "licence_policies": policies.reset_index(drop=True),
+    }
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
-    ``export_rules``, ``licence_policies``, ``serving_references``, ``models``, ``parallel_configs`` or ``systems``. All files are
-    validated together (runs, rules, systems and serving references refer to chips; configs to models).
+    ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
+    ``parallel_configs`` or ``systems``. All files are validated together (runs, rules, systems and
+    serving references refer to chips; configs to models).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table."""
     tables = _load_all(Path(data_dir).resolve())
@@ -531,8 +623,7 @@ def _closest(item: str, known) -> str:
     """The closest ids to ``item`` (difflib), or all ids if none is close."""
     item, known = item.lower(), list(known)
     containing = sorted((k for k in known if item and item in k), key=len)
-    close = list(dict.fromkeys(containing + difflib.get_close_matches(item, known, n=3,
-                                                                       cutoff=0.5)))[:3]
+    close = list(dict.fromkeys(containing + difflib.get_close_matches(item, known, n=3, cutoff=0.5)))[:3]
     return ", ".join(close) if close else ", ".join(known)
 
 

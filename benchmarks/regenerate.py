@@ -24,6 +24,7 @@ Usage: .venv/bin/python benchmarks/regenerate.py [--repeats 3] [--quick] [--json
                                                   [--scenarios reports/scenarios.yaml]
 ``--quick``: one repeat, without the JupyterLab-tools naive runs. Progress goes to stderr.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -71,12 +72,28 @@ def naive_report(notebook: str, parameter_args: list[str], folder: Path, bin_dir
     ``bin_dir``), Chromium."""
     folder.mkdir(parents=True)
     executed = folder / f"{notebook}.ipynb"
-    run([str(bin_dir / "papermill"), str(NOTEBOOK_DIR / f"{notebook}.ipynb"), str(executed),
-         *parameter_args, "--cwd", str(NOTEBOOK_DIR)])
+    run(
+        [
+            str(bin_dir / "papermill"),
+            str(NOTEBOOK_DIR / f"{notebook}.ipynb"),
+            str(executed),
+            *parameter_args,
+            "--cwd",
+            str(NOTEBOOK_DIR),
+        ]
+    )
     run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)])
     with tempfile.TemporaryDirectory() as profile:
-        run([chromium_binary(), *CHROMIUM_FLAGS, "--no-pdf-header-footer", f"--user-data-dir={profile}",
-             f"--print-to-pdf={folder / (notebook + '.pdf')}", (folder / f"{notebook}.html").as_uri()])
+        run(
+            [
+                chromium_binary(),
+                *CHROMIUM_FLAGS,
+                "--no-pdf-header-footer",
+                f"--user-data-dir={profile}",
+                f"--print-to-pdf={folder / (notebook + '.pdf')}",
+                (folder / f"{notebook}.html").as_uri(),
+            ]
+        )
 
 
 def naive_batch(scenarios, out: Path, bin_dir: Path) -> float:
@@ -97,24 +114,57 @@ def naive_single(out: Path, bin_dir: Path) -> float:
 def ours_batch(scenario_file: Path, out: Path, jobs: int) -> float:
     """Seconds for ``python -m analysis render --scenarios FILE --jobs N`` (HTML, PDF, JSON, index),
     a fresh process: interpreter, kernel and Chromium start-up included."""
-    return timed([sys.executable, "-m", "analysis", "render", "--scenarios", str(scenario_file),
-                  "--jobs", str(jobs), "--out", str(out / "reports")], cwd=PROJECT)
+    return timed(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "render",
+            "--scenarios",
+            str(scenario_file),
+            "--jobs",
+            str(jobs),
+            "--out",
+            str(out / "reports"),
+        ],
+        cwd=PROJECT,
+    )
 
 
 def ours_single(out: Path) -> float:
     """Seconds for ``python -m analysis render training_run -p chip h20 --to html,pdf --out DIR``,
     a fresh process (cold: its own interpreter, kernel and Chromium)."""
-    return timed([sys.executable, "-m", "analysis", "render", SINGLE[0], *SINGLE[1], "--to", "html,pdf",
-                  "--out", str(out / SINGLE[0])], cwd=PROJECT)
+    return timed(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "render",
+            SINGLE[0],
+            *SINGLE[1],
+            "--to",
+            "html,pdf",
+            "--out",
+            str(out / SINGLE[0]),
+        ],
+        cwd=PROJECT,
+    )
 
 
 def repeated_scenarios(scenarios, at_least: int, path: Path) -> int:
     """Write to ``path`` the ``scenarios`` repeated until there are ``at_least`` (copies k ≥ 2 named
     ``NAME-rk``); returns how many it holds."""
     copies = math.ceil(at_least / len(scenarios))
-    entries = [{"name": s.name if k == 1 else f"{s.name}-r{k}", "notebook": s.notebook,
-                "title": s.title, "parameters": s.parameters}
-               for k in range(1, copies + 1) for s in scenarios]
+    entries = [
+        {
+            "name": s.name if k == 1 else f"{s.name}-r{k}",
+            "notebook": s.notebook,
+            "title": s.title,
+            "parameters": s.parameters,
+        }
+        for k in range(1, copies + 1)
+        for s in scenarios
+    ]
     path.write_text(yaml.safe_dump({"scenarios": entries}, sort_keys=False))
     return len(entries)
 
@@ -122,8 +172,13 @@ def repeated_scenarios(scenarios, at_least: int, path: Path) -> int:
 def compare(label: str, ours: float, naive: float) -> str:
     """``ours`` seconds against ``naive`` seconds, as the ratio ours/naive and as a speed-up."""
     ratio = ours / naive
-    speed = (f"{1 / ratio:.1f}x faster" if 0 < ratio <= 1 else f"{ratio:.1f}x slower" if ratio > 1
-             else "not measurable (noise)")
+    speed = (
+        f"{1 / ratio:.1f}x faster"
+        if 0 < ratio <= 1
+        else f"{ratio:.1f}x slower"
+        if ratio > 1
+        else "not measurable (noise)"
+    )
     return f"{label}: ours/naive {ratio:.3f}, ours is {speed}"
 
 
@@ -131,8 +186,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", default=str(PROJECT / "reports" / "scenarios.yaml"))
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement (median)")
-    parser.add_argument("--quick", action="store_true",
-                        help="one repeat, no JupyterLab-tools naive runs: a fast look")
+    parser.add_argument("--quick", action="store_true", help="one repeat, no JupyterLab-tools naive runs: a fast look")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     args = parser.parse_args()
     repeats = 1 if args.quick else max(1, args.repeats)
@@ -147,7 +201,11 @@ def main() -> None:
         # key: (what, reports, function of a fresh output folder)
         steps = {
             "ours_jobs2": (f"ours, --jobs 2, {n} reports", n, lambda o: ours_batch(scenario_file, o, 2)),
-            "naive_lab": (f"naive, JupyterLab venv tools, {n} reports", n, lambda o: naive_batch(scenarios, o, LAB_BIN)),
+            "naive_lab": (
+                f"naive, JupyterLab venv tools, {n} reports",
+                n,
+                lambda o: naive_batch(scenarios, o, LAB_BIN),
+            ),
             "ours_jobs1": (f"ours, --jobs 1, {n} reports", n, lambda o: ours_batch(scenario_file, o, 1)),
             "naive_lean": (f"naive, lean venv tools, {n} reports", n, lambda o: naive_batch(scenarios, o, BIN)),
             "ours_big": (f"ours, --jobs 2, {n_big} reports", n_big, lambda o: ours_batch(big_file, o, 2)),
@@ -165,42 +223,71 @@ def main() -> None:
         start, total = time.perf_counter(), repeats * len(steps)
         for r in range(repeats):
             for i, (key, (what, _, measure)) in enumerate(steps.items()):
-                print(f"[{r * len(steps) + i + 1}/{total}, {time.perf_counter() - start:4.0f} s] "
-                      f"repeat {r + 1}/{repeats}: {what} ...", file=sys.stderr, flush=True)
+                print(
+                    f"[{r * len(steps) + i + 1}/{total}, {time.perf_counter() - start:4.0f} s] "
+                    f"repeat {r + 1}/{repeats}: {what} ...",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 with tempfile.TemporaryDirectory(prefix="bench-") as out:
                     samples[key].append(measure(Path(out)))
 
-    results = {key: {"what": what, "reports": reports, "samples_s": [round(s, 3) for s in samples[key]],
-                     "median_s": round(statistics.median(samples[key]), 3),
-                     "per_report_s": round(statistics.median(samples[key]) / reports, 3)}
-               for key, (what, reports, _) in steps.items()}
+    results = {
+        key: {
+            "what": what,
+            "reports": reports,
+            "samples_s": [round(s, 3) for s in samples[key]],
+            "median_s": round(statistics.median(samples[key]), 3),
+            "per_report_s": round(statistics.median(samples[key]) / reports, 3),
+        }
+        for key, (what, reports, _) in steps.items()
+    }
     med = {key: r["median_s"] for key, r in results.items()}
     marginal = (med["ours_big"] - med["ours_jobs2"]) / (n_big - n)
     report = {
-        "date": datetime.date.today().isoformat(), "cores": os.cpu_count(),
-        "python": platform.python_version(), "repeats": repeats, "quick": args.quick,
-        "scenarios": str(scenario_file), "default_reports": n, "big_reports": n_big,
+        "date": datetime.date.today().isoformat(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "repeats": repeats,
+        "quick": args.quick,
+        "scenarios": str(scenario_file),
+        "default_reports": n,
+        "big_reports": n_big,
         "timings": results,
         "steady_state": {
             "definition": "(T(big batch) - T(default batch)) / (extra reports), medians, --jobs 2",
             "marginal_s_per_report": round(marginal, 3),
             "big_batch_average_s_per_report": results["ours_big"]["per_report_s"],
-            "naive_s_per_report": {k: results[f"naive_{k}"]["per_report_s"] for k in ("lab", "lean") if f"naive_{k}" in results},
-            "ours_is_faster_x": {k: round(results[f"naive_{k}"]["per_report_s"] / marginal, 2)
-                                 for k in ("lab", "lean") if f"naive_{k}" in results and marginal > 0},
+            "naive_s_per_report": {
+                k: results[f"naive_{k}"]["per_report_s"] for k in ("lab", "lean") if f"naive_{k}" in results
+            },
+            "ours_is_faster_x": {
+                k: round(results[f"naive_{k}"]["per_report_s"] / marginal, 2)
+                for k in ("lab", "lean")
+                if f"naive_{k}" in results and marginal > 0
+            },
         },
-        "speedup": {f"{ours}_vs_{naive}": round(med[naive] / med[ours], 2)
-                    for ours, naive in (("ours_jobs2", "naive_lab"), ("ours_jobs2", "naive_lean"),
-                                        ("ours_jobs1", "naive_lab"), ("ours_jobs1", "naive_lean"),
-                                        ("ours_single", "naive_single_lab"), ("ours_single", "naive_single_lean"))
-                    if naive in med},
+        "speedup": {
+            f"{ours}_vs_{naive}": round(med[naive] / med[ours], 2)
+            for ours, naive in (
+                ("ours_jobs2", "naive_lab"),
+                ("ours_jobs2", "naive_lean"),
+                ("ours_jobs1", "naive_lab"),
+                ("ours_jobs1", "naive_lean"),
+                ("ours_single", "naive_single_lab"),
+                ("ours_single", "naive_single_lean"),
+            )
+            if naive in med
+        },
     }
 
     def line(key: str, *versus: tuple[str, float]) -> None:
         """One measurement's median, per report and samples; then ours (label, seconds) against it."""
         r = results[key]
-        print(f"  {r['what']:<46} {r['median_s']:7.2f} s  {r['per_report_s']:5.2f} s/report  "
-              f"[{', '.join(f'{s:.1f}' for s in samples[key])}]")
+        print(
+            f"  {r['what']:<46} {r['median_s']:7.2f} s  {r['per_report_s']:5.2f} s/report  "
+            f"[{', '.join(f'{s:.1f}' for s in samples[key])}]"
+        )
         for label, seconds in versus:
             print(f"  {'':<46} {compare(label, seconds, r['median_s'])}")
 
@@ -212,16 +299,20 @@ def main() -> None:
         if key in results:
             line(key, ("ours --jobs 2", med["ours_jobs2"]), ("ours --jobs 1", med["ours_jobs1"]))
     if not lab:
-        print("  naive, JupyterLab venv tools: skipped" + (" (--quick)" if args.quick else
-                                                          " (run `make lab` once to create .venv-lab)"))
+        print(
+            "  naive, JupyterLab venv tools: skipped"
+            + (" (--quick)" if args.quick else " (run `make lab` once to create .venv-lab)")
+        )
     print(f"2. steady state at --jobs 2: {n_big} reports (the default batch repeated)")
     line("ours_big")
     print(f"  steady state = marginal cost = (T({n_big}) - T({n})) / {n_big - n} = {marginal:.2f} s/report")
     for key in ("naive_lab", "naive_lean"):
         if key in results:
-            print(f"  {results[key]['what'].rsplit(',', 1)[0]}: nothing warm, so its steady state is its "
-                  f"per-report cost in 1., {results[key]['per_report_s']:.2f} s; "
-                  f"{compare('ours', marginal, results[key]['per_report_s'])}")
+            print(
+                f"  {results[key]['what'].rsplit(',', 1)[0]}: nothing warm, so its steady state is its "
+                f"per-report cost in 1., {results[key]['per_report_s']:.2f} s; "
+                f"{compare('ours', marginal, results[key]['per_report_s'])}"
+            )
     print("3. cold single report: render training_run -p chip h20 --to html,pdf (a fresh process)")
     line("ours_single")
     for key in ("naive_single_lab", "naive_single_lean"):

@@ -5,6 +5,7 @@ functions, and time a 10^5-draw Monte Carlo of the chip_parity report's figures 
 
 Usage (with the package installed, ``pip install -e .``): .venv/bin/python benchmarks/sweep.py
 """
+
 from __future__ import annotations
 
 import resource
@@ -38,10 +39,13 @@ def grid():
         "pue": np.linspace(1.05, 1.6, steps),
     }
     view = {  # each axis placed on its own dimension of the 5-d grid
-        "peak_tflops": (slice(None), None, None, None, None), "tdp_w": (slice(None), None, None, None, None),
-        "price_usd": (slice(None), None, None, None, None), "price_unit": (slice(None), None, None, None, None),
+        "peak_tflops": (slice(None), None, None, None, None),
+        "tdp_w": (slice(None), None, None, None, None),
+        "price_usd": (slice(None), None, None, None, None),
+        "price_unit": (slice(None), None, None, None, None),
         "usd_per_kwh": (None, slice(None), None, None, None),
-        "mfu": (None, None, slice(None), None, None), "price_factor": (None, None, None, slice(None), None),
+        "mfu": (None, None, slice(None), None, None),
+        "price_factor": (None, None, None, slice(None), None),
         "pue": (None, None, None, None, slice(None)),
     }
     return {k: v[view[k]] for k, v in axes.items()}, shape
@@ -86,8 +90,10 @@ def main() -> None:
 
     print(f"scenarios: {n:,} (grid {' x '.join(map(str, shape))}: chips x regions x MFU x price x PUE)")
     print(f"vectorized chain to energy and TCO: {vectorized_s:.3f} s")
-    print(f"per-scenario Python loop (timed on {LOOP_SAMPLE:,}, scaled): {loop_s:.1f} s "
-          f"-> vectorized is {loop_s / vectorized_s:,.0f}x faster")
+    print(
+        f"per-scenario Python loop (timed on {LOOP_SAMPLE:,}, scaled): {loop_s:.1f} s "
+        f"-> vectorized is {loop_s / vectorized_s:,.0f}x faster"
+    )
     print(f"Monte Carlo, 100,000 draws, chip_parity key figures (5 chips x TCO and $/PFLOP-h): {mc_s:.3f} s")
     print(f"peak resident memory of this process: {peak_mb:,.0f} MB")
 

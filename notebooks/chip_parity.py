@@ -18,43 +18,47 @@ from typing import List, Optional
 import matplotlib.pyplot as plt
 import numpy as np
 
-from analysis.assembly import chip_parity as report, present
+from analysis.assembly import chip_parity as report
+from analysis.assembly import present
 
 present.setup()
 
 # %% tags=["parameters"]
-reference_chip: str = "h100-sxm"  # chip id the candidates must match (data/chips.csv)
-reference_count: int = 2048  # number of reference chips
-candidates: List[str] = ["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c", "b200"]  # chip ids to compare
-workload: str = "training"  # training (interconnect-aware) | prefill (compute-bound) | decode (roofline)
-mfu: float = 0.4  # model-FLOPs utilisation of the reference chip, in (0, 1]
-precision: str = "bf16"  # dense peak and bytes per weight: bf16 | fp8 (chips without fp8 use bf16)
-parallel_config: str = "llama-3.1-405b-pretraining"  # training: parallel layout of data/parallel_configs.csv
-overlap: float = 0.0  # training: share of communication hidden behind computation, in [0, 1]
-model: str = "deepseek-v3"  # prefill and decode: architecture id of data/models.csv
-batch_size: int = 640  # decode: sequences per model replica
-context_tokens: int = 2048  # decode: KV-cache tokens per sequence
-hbm_efficiency: float = 0.6  # decode: share of HBM bandwidth reached, in (0, 1]
-region: str = "cn-avg-industrial"  # region id of data/regions.csv
-usd_per_kwh: Optional[float] = None  # electricity price; None: the region's base value
-pue: Optional[float] = None  # power usage effectiveness; None: the region's base value
-load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: Epoch AI
-server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP; None: Epoch AI
-years: Optional[float] = None  # depreciation period and TCO horizon [years]; None: the library's
-cost_of_capital: float = 0.0  # annual cost of capital for the capex charge (0: straight-line)
-interruptions_per_chip_hour: Optional[float] = None  # training: None: Llama 3's record
-restart_hours: Optional[float] = None  # training: time lost per interruption to restart; None: MegaScale
-checkpoint_interval_hours: Optional[float] = None  # training: None: the library's (calibrated on Llama 3)
+# fmt: off
+reference_chip: str = "h100-sxm"  # chip id the others are measured against
+reference_count: int = 2048  # number of reference chips [chips]
+candidates: List[str] = ["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c", "b200"]  # chip ids to compare with the reference
+workload: str = "training"  # training | prefill | decode
+mfu: float = 0.4  # model-FLOPs utilisation (of the reference chip where there is one)
+precision: str = "bf16"  # dense peak and bytes per weight: bf16 | fp8
+parallel_config: str = "llama-3.1-405b-pretraining"  # parallel layout of data/parallel_configs.csv
+overlap: float = 0.0  # share of communication hidden behind computation
+model: str = "deepseek-v3"  # architecture id of data/models.csv
+batch_size: int = 640  # sequences decoded together per model replica [sequences]
+context_tokens: int = 2048  # KV-cache tokens per sequence in decode [tokens]
+hbm_efficiency: float = 0.6  # share of HBM bandwidth reached in decode
+region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
+usd_per_kwh: Optional[float] = None  # electricity price [USD/kWh]; None: the region's base value
+pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the region's base value
+load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: the library's default
+server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP [× TDP]; None: the library's default
+years: Optional[float] = None  # depreciation period and cost horizon of owned hardware [years]; None: the library's default
+cost_of_capital: float = 0.0  # annual cost of capital for the capex charge [per year]
+interruptions_per_chip_hour: Optional[float] = None  # job interruptions [per chip-hour]; None: the library's default
+restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption [h]; None: the library's default
+checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: the library's default
 seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
 draws: int = 10000  # Monte Carlo draws
+# fmt: on
 
 # %% tags=["remove_cell"]
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
 ref = r["reference"]
 
 # %%
-present.say(f"# Chip parity: what matches {present.count(reference_count)} × {present.chip_name(ref)}\n\n"
-            + report.answer(r))
+present.say(
+    f"# Chip parity: what matches {present.count(reference_count)} × {present.chip_name(ref)}\n\n" + report.answer(r)
+)
 
 # %% [markdown]
 # ## Key findings
@@ -65,17 +69,32 @@ present.say(report.findings(r))
 # %%
 mid, low, high = r["p50"], r["p10"], r["p90"]
 fig, axes = plt.subplots(1, 3, figsize=(11.5, 0.5 * len(mid) + 1.8), sharey=True)
-for ax, (column, label) in zip(axes, [("chip_count", "chips needed"), ("facility_power_mw", "facility power [MW]"),
-                                      ("tco_usd", f"{r['years']:g}-year TCO [USD millions]")]):
+for ax, (column, label) in zip(
+    axes,
+    [
+        ("chip_count", "chips needed"),
+        ("facility_power_mw", "facility power [MW]"),
+        ("tco_usd", f"{r['years']:g}-year TCO [USD millions]"),
+    ],
+):
     scale = 1e6 if column == "tco_usd" else 1.0
     present.chip_bars(ax, mid[column] / scale)
     error = np.vstack([(mid[column] - low[column]).fillna(0), (high[column] - mid[column]).fillna(0)]) / scale
-    ax.errorbar(mid[column].fillna(0) / scale, np.arange(len(mid)), xerr=error, fmt="none", ecolor="black",
-                capsize=3, label="P10–P90")
+    ax.errorbar(
+        mid[column].fillna(0) / scale,
+        np.arange(len(mid)),
+        xerr=error,
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        label="P10–P90",
+    )
     ax.set_xlabel(label)
 axes[2].legend(loc="lower right", fontsize=8)
-fig.suptitle(f"Matching {present.count(reference_count)} × {present.chip_short(ref)} ({workload}): "
-             "P50 bars, P10–P90 whiskers", fontweight="bold")
+fig.suptitle(
+    f"Matching {present.count(reference_count)} × {present.chip_short(ref)} ({workload}): P50 bars, P10–P90 whiskers",
+    fontweight="bold",
+)
 present.show(fig)
 
 # %% [markdown]
@@ -87,29 +106,41 @@ present.show(fig)
 # reference.
 
 # %%
-_ = present.table(report.mfu_table(r), {
-    "dense peak [TFLOP/s]": "dense peak [TFLOP/s]|{:,.1f}", "vendor MFU factor": "vendor MFU factor (range)|{}",
-    "scaling ratio": "interconnect scaling ratio|{:.3f}", "scaling ratio used (≤ 1)": "ratio used (≤ 1)|{:.3f}",
-    "MFU": ("MFU", lambda v: present.pct(v, digits=1))},
+_ = present.table(
+    report.mfu_table(r),
+    {
+        "dense peak [TFLOP/s]": "dense peak [TFLOP/s]|{:,.1f}",
+        "vendor MFU factor": "vendor MFU factor (range)|{}",
+        "scaling ratio": "interconnect scaling ratio|{:.3f}",
+        "scaling ratio used (≤ 1)": "ratio used (≤ 1)|{:.3f}",
+        "MFU": ("MFU", lambda v: present.pct(v, digits=1)),
+    },
     caption="MFU = reference MFU × vendor factor / reference vendor's factor × ratio used (base point). "
-            "n/a: no scaling ratio for inference workloads.")
+    "n/a: no scaling ratio for inference workloads.",
+)
 
 # %% [markdown]
 # ## What binds: throughput or memory capacity
 
 # %%
 unit = report.UNITS[workload]
-_ = present.table(report.parity_table(r), {
-    f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
-    "per reference chip": ("per reference chip", present.count),
-    "capacity floor [chips]": "capacity floor|{:,.0f}",
-    "goodput": ("goodput", lambda v: present.pct(v, digits=1)), "chips (P50)": "chips (P50)|{:,.0f}",
-    "P10–P90": "P10–P90|{}", "binding": "binding|{}"},
+_ = present.table(
+    report.parity_table(r),
+    {
+        f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
+        "per reference chip": ("per reference chip", present.count),
+        "capacity floor [chips]": "capacity floor|{:,.0f}",
+        "goodput": ("goodput", lambda v: present.pct(v, digits=1)),
+        "chips (P50)": "chips (P50)|{:,.0f}",
+        "P10–P90": "P10–P90|{}",
+        "binding": "binding|{}",
+    },
     caption="Chips = the larger of the throughput match and the capacity floor (P50 of the draws; the binding column "
-            "says which). For training "
-            "the throughput match holds the reference's useful chips: n × goodput(n) = reference chips × "
-            "goodput × rate ratio, so a larger cluster, interrupted more often, needs more than the rate ratio. "
-            "First row: the reference.")
+    "says which). For training "
+    "the throughput match holds the reference's useful chips: n × goodput(n) = reference chips × "
+    "goodput × rate ratio, so a larger cluster, interrupted more often, needs more than the rate ratio. "
+    "First row: the reference.",
+)
 
 # %%
 if workload == "training":
@@ -119,31 +150,57 @@ if workload == "training":
     colors = present.chip_colors(mid.index)
     for chip, row in mid.iterrows():
         if row["chip_count"] == row["chip_count"]:
-            ax.scatter(row["chip_count"], row["goodput"] * 100, color=colors[chip], edgecolor="#333333", zorder=3,
-                       label=present.chip_short(chip))
+            ax.scatter(
+                row["chip_count"],
+                row["goodput"] * 100,
+                color=colors[chip],
+                edgecolor="#333333",
+                zorder=3,
+                label=present.chip_short(chip),
+            )
     ax.set_xscale("log")
     ax.legend(fontsize=8, frameon=False, loc="lower left")
-    present.finish(ax, "Share of wall-clock time spent training falls with the chip count",
-                   "chips in the cluster (log scale)", "goodput [%]")
+    present.finish(
+        ax,
+        "Share of wall-clock time spent training falls with the chip count",
+        "chips in the cluster (log scale)",
+        "goodput [%]",
+    )
 
 # %% [markdown]
 # ## Power and cost at parity
 
 # %%
-_ = present.table(report.cost_table(r), {
-    "chips": "chips|{:,.0f}", "IT power [MW]": "IT power [MW]|{:,.2f}", "facility power [MW]": "facility power [MW]|{:,.2f}",
-    "energy [GWh/yr]": "energy [GWh/yr]|{:,.1f}", "capex [$ M]": "capex [$ M]|{:,.0f}",
-    "electricity [$ M/yr]": "electricity [$ M/yr]|{:,.1f}", "electricity share": ("electricity share of TCO", present.pct)},
+_ = present.table(
+    report.cost_table(r),
+    {
+        "chips": "chips|{:,.0f}",
+        "IT power [MW]": "IT power [MW]|{:,.2f}",
+        "facility power [MW]": "facility power [MW]|{:,.2f}",
+        "energy [GWh/yr]": "energy [GWh/yr]|{:,.1f}",
+        "capex [$ M]": "capex [$ M]|{:,.0f}",
+        "electricity [$ M/yr]": "electricity [$ M/yr]|{:,.1f}",
+        "electricity share": ("electricity share of TCO", present.pct),
+    },
     caption=f"P50 of {present.count(draws)} Monte Carlo draws (seed {seed}); bands in the JSON and the table below. "
-            "n/a: no sourced price or power for that chip.")
+    "n/a: no sourced price or power for that chip.",
+)
 
 # %%
-_ = present.table(report.tco_table(r), {
-    "TCO [$ M]": f"{r['years']:g}-year TCO [$ M]|{{:,.0f}}", "TCO P10 [$ M]": "P10|{:,.0f}", "TCO P90 [$ M]": "P90|{:,.0f}",
-    "TCO / reference": "× reference|{:.2f}", "$ per PFLOP-h": "$ per effective PFLOP-h|{:,.2f}",
-    "$ per PFLOP-h P10": "P10 |{:,.2f}", "$ per PFLOP-h P90": "P90 |{:,.2f}"},
+_ = present.table(
+    report.tco_table(r),
+    {
+        "TCO [$ M]": f"{r['years']:g}-year TCO [$ M]|{{:,.0f}}",
+        "TCO P10 [$ M]": "P10|{:,.0f}",
+        "TCO P90 [$ M]": "P90|{:,.0f}",
+        "TCO / reference": "× reference|{:.2f}",
+        "$ per PFLOP-h": "$ per effective PFLOP-h|{:,.2f}",
+        "$ per PFLOP-h P10": "P10 |{:,.2f}",
+        "$ per PFLOP-h P90": "P90 |{:,.2f}",
+    },
     caption="Total cost of ownership (capex charged over the horizon + electricity) and cost per effective PFLOP-hour: "
-            "P50 with P10–P90.")
+    "P50 with P10–P90.",
+)
 
 # %% [markdown]
 # ## What drives the cost per PFLOP-hour
@@ -153,33 +210,53 @@ focus = next((c for c in mid.index[1:] if mid.loc[c, "tco_usd"] == mid.loc[c, "t
 tornado, sobol = report.sensitivity(r, focus)
 base_value = r["base"].loc[focus, "usd_per_pflop_hour"]
 fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(tornado) + 1.4))
-for y, (name, row) in enumerate(tornado.iterrows()):
-    ax.barh(y, row["low"] - base_value, left=base_value, color="#4c72b0", label="input at its low end" if y == 0 else None)
-    ax.barh(y, row["high"] - base_value, left=base_value, color="#dd8452", label="input at its high end" if y == 0 else None)
+for y, (_, row) in enumerate(tornado.iterrows()):
+    ax.barh(
+        y, row["low"] - base_value, left=base_value, color="#4c72b0", label="input at its low end" if y == 0 else None
+    )
+    ax.barh(
+        y, row["high"] - base_value, left=base_value, color="#dd8452", label="input at its high end" if y == 0 else None
+    )
 ax.axvline(base_value, color="black", lw=1)
 ax.set_yticks(range(len(tornado)), tornado.index)
 ax.invert_yaxis()
 ax.legend(fontsize=8, frameon=False, loc="lower right")
-present.finish(ax, f"{present.chip_short(focus)}: each input at the ends of its range, the others at base",
-               "USD per effective PFLOP-hour", "")
+present.finish(
+    ax,
+    f"{present.chip_short(focus)}: each input at the ends of its range, the others at base",
+    "USD per effective PFLOP-hour",
+    "",
+)
 
 # %%
-_ = present.table(sobol, {"first_order": "first-order Sobol index|{:.2f}", "total_order": "total Sobol index|{:.2f}"},
-              caption=f"Share of the variance of the {present.chip_short(focus)}'s cost per PFLOP-hour due to each "
-                      "input (scipy.stats.sobol_indices).", names=False)
+_ = present.table(
+    sobol,
+    {"first_order": "first-order Sobol index|{:.2f}", "total_order": "total Sobol index|{:.2f}"},
+    caption=f"Share of the variance of the {present.chip_short(focus)}'s cost per PFLOP-hour due to each "
+    "input (scipy.stats.sobol_indices).",
+    names=False,
+)
 
 # %% [markdown]
 # ## Systems: racks and clusters as sold
 
 # %%
 systems = report.systems_table(server_power_ratio=server_power_ratio)
-_ = present.table(systems.set_index("name"), {
-    "chips": "chips|{:,.0f}", "BF16 dense [PFLOP/s]": "BF16 dense [PFLOP/s]|{:,.1f}",
-    "system power [kW]": "power [kW]|{:,.1f}", "W per TFLOP/s (system)": "W per TFLOP/s, system|{:.2f}",
-    "W per TFLOP/s (per-chip model)": "W per TFLOP/s, per-chip model|{:.2f}", "model / system": "model / system|{:.2f}",
-    "power basis": "per-chip power from|{}"},
+_ = present.table(
+    systems.set_index("name"),
+    {
+        "chips": "chips|{:,.0f}",
+        "BF16 dense [PFLOP/s]": "BF16 dense [PFLOP/s]|{:,.1f}",
+        "system power [kW]": "power [kW]|{:,.1f}",
+        "W per TFLOP/s (system)": "W per TFLOP/s, system|{:.2f}",
+        "W per TFLOP/s (per-chip model)": "W per TFLOP/s, per-chip model|{:.2f}",
+        "model / system": "model / system|{:.2f}",
+        "power basis": "per-chip power from|{}",
+    },
     caption="System power as rated (data/systems.csv) beside this report's per-chip model (maximum W per chip / "
-            "BF16 peak). n/a: no sourced system power.", names=False)
+    "BF16 peak). n/a: no sourced system power.",
+    names=False,
+)
 present.say(report.systems_text(systems))
 
 # %% [markdown]

@@ -19,30 +19,33 @@ import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
 
-from analysis.assembly import energy_advantage as report, present
+from analysis.assembly import energy_advantage as report
+from analysis.assembly import present
 
 present.setup()
 
 # %% tags=["parameters"]
-reference_chip: str = "h100-sxm"  # chip id of the frontier reference (data/chips.csv)
-reference_count: int = 2048  # number of reference chips; candidates are sized to the same useful compute
-candidates: List[str] = ["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c"]  # chip ids to compare
-regions: List[str] = ["cn-avg-industrial", "cn-west-subsidised", "us-avg-industrial", "us-dc-ppa"]  # region ids
-region: str = "us-avg-industrial"  # where the reference runs, for the break-even price
-mfu: float = 0.4  # model-FLOPs utilisation of the reference chip, in (0, 1]
-precision: str = "bf16"  # dense peak used: bf16 | fp8 (chips without fp8 use bf16)
-parallel_config: str = "deepseek-v3-pretraining"  # parallel layout for the interconnect model
-overlap: float = 1.0  # share of communication hidden behind computation, in [0, 1] (DualPipe: ~1)
-pue: Optional[float] = None  # power usage effectiveness; None: each region's base value
-load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: Epoch AI
-server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP; None: Epoch AI
-years: Optional[float] = None  # depreciation period and TCO horizon [years]; None: the library's
-cost_of_capital: float = 0.0  # annual cost of capital for the capex charge (0: straight-line)
-interruptions_per_chip_hour: Optional[float] = None  # None: Llama 3's record
-restart_hours: Optional[float] = None  # time lost per interruption to restart; None: MegaScale
-checkpoint_interval_hours: Optional[float] = None  # None: the library's (calibrated on Llama 3)
+# fmt: off
+reference_chip: str = "h100-sxm"  # chip id the others are measured against
+reference_count: int = 2048  # number of reference chips [chips]
+candidates: List[str] = ["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c"]  # chip ids to compare with the reference
+regions: List[str] = ["cn-avg-industrial", "cn-west-subsidised", "us-avg-industrial", "us-dc-ppa"]  # region ids of data/regions.csv to compare
+region: str = "us-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
+mfu: float = 0.4  # model-FLOPs utilisation (of the reference chip where there is one)
+precision: str = "bf16"  # dense peak and bytes per weight: bf16 | fp8
+parallel_config: str = "deepseek-v3-pretraining"  # parallel layout of data/parallel_configs.csv
+overlap: float = 1.0  # share of communication hidden behind computation
+pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the region's base value
+load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: the library's default
+server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP [× TDP]; None: the library's default
+years: Optional[float] = None  # depreciation period and cost horizon of owned hardware [years]; None: the library's default
+cost_of_capital: float = 0.0  # annual cost of capital for the capex charge [per year]
+interruptions_per_chip_hour: Optional[float] = None  # job interruptions [per chip-hour]; None: the library's default
+restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption [h]; None: the library's default
+checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: the library's default
 seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
 draws: int = 10000  # Monte Carlo draws
+# fmt: on
 
 # %% tags=["remove_cell"]
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
@@ -62,10 +65,13 @@ present.say(report.findings(r))
 # %%
 tco = report.tco_table(r) / 1e6
 fig, ax = plt.subplots(figsize=(9, 0.5 * len(tco) + 2.2))
-sns.heatmap(tco, annot=True, fmt=",.0f", cmap="YlOrRd", cbar_kws={"label": "TCO [USD millions], P50"}, ax=ax,
-            linewidths=0.5)
-ax.set_title(f"{r['years']:g}-year TCO of a cluster matching {present.count(reference_count)} × "
-             f"{present.chip_short(reference_chip)} [USD millions]")
+sns.heatmap(
+    tco, annot=True, fmt=",.0f", cmap="YlOrRd", cbar_kws={"label": "TCO [USD millions], P50"}, ax=ax, linewidths=0.5
+)
+ax.set_title(
+    f"{r['years']:g}-year TCO of a cluster matching {present.count(reference_count)} × "
+    f"{present.chip_short(reference_chip)} [USD millions]"
+)
 ax.set_xlabel("region")
 ax.set_ylabel("")
 plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
@@ -73,21 +79,34 @@ present.show(fig)
 
 # %%
 low, high = report.tco_table(r, "p10") / 1e6, report.tco_table(r, "p90") / 1e6
-bands = tco.map(lambda v: f"{v:,.0f}") + " (" + low.map(lambda v: f"{v:,.0f}") + "–" + high.map(lambda v: f"{v:,.0f}") + ")"
+bands = (
+    tco.map(lambda v: f"{v:,.0f}") + " (" + low.map(lambda v: f"{v:,.0f}") + "–" + high.map(lambda v: f"{v:,.0f}") + ")"
+)
 bands = bands.where(tco.notna(), present.NA)
-_ = present.table(bands, {c: f"{c}|{{}}" for c in bands.columns},
-                  caption="TCO [USD millions]: P50 (P10–P90) by chip and region.", names=False)
+_ = present.table(
+    bands,
+    {c: f"{c}|{{}}" for c in bands.columns},
+    caption="TCO [USD millions]: P50 (P10–P90) by chip and region.",
+    names=False,
+)
 
 # %%
-_ = present.table(report.by_region_table(r, "electricity_share_of_tco"),
-                  {c: (c, present.pct) for c in report.by_region_table(r, "electricity_share_of_tco").columns},
-                  caption="Electricity's share of TCO (P50). n/a: no sourced price or power.", names=False)
+_ = present.table(
+    report.by_region_table(r, "electricity_share_of_tco"),
+    {c: (c, present.pct) for c in report.by_region_table(r, "electricity_share_of_tco").columns},
+    caption="Electricity's share of TCO (P50). n/a: no sourced price or power.",
+    names=False,
+)
 
 # %%
 carbon = report.by_region_table(r, "annual_emissions_tco2") / 1e3
-_ = present.table(carbon, {c: f"{c}|{{:,.1f}}" for c in carbon.columns},
-                  caption="Operational emissions [kt CO₂ per year] at each region's grid intensity (P50; n/a: no "
-                          "grid figure or power).", names=False)
+_ = present.table(
+    carbon,
+    {c: f"{c}|{{:,.1f}}" for c in carbon.columns},
+    caption="Operational emissions [kt CO₂ per year] at each region's grid intensity (P50; n/a: no "
+    "grid figure or power).",
+    names=False,
+)
 
 # %% [markdown]
 # ## Break-even electricity price
@@ -98,24 +117,46 @@ shown = be["p50"].where(be["p50"] >= 0)
 fig, ax = plt.subplots(figsize=(9, 0.5 * len(be) + 1.8))
 present.chip_bars(ax, shown, "none")
 error = np.vstack([(shown - be["p10"].clip(lower=0)).fillna(0), (be["p90"] - shown).fillna(0)])
-ax.errorbar(shown.fillna(0), np.arange(len(be)), xerr=error, fmt="none", ecolor="black", capsize=3,
-            label="P10–P90")
+ax.errorbar(shown.fillna(0), np.arange(len(be)), xerr=error, fmt="none", ecolor="black", capsize=3, label="P10–P90")
 for i, (name, price) in enumerate(report.prices(r).items()):
-    ax.axvline(price, color=plt.cm.tab10(i), linestyle="--", linewidth=1.2,
-               label=f"{report.region_label(r, name)}: ${price:.3f}")
-ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1), title="region price [USD/kWh]", title_fontsize=8,
-          frameon=False)
-present.finish(ax, f"Price at which each chip matches {present.chip_short(reference_chip)} in the reference region",
-               "electricity price [USD/kWh]", "")
+    ax.axvline(
+        price,
+        color=plt.cm.tab10(i),
+        linestyle="--",
+        linewidth=1.2,
+        label=f"{report.region_label(r, name)}: ${price:.3f}",
+    )
+ax.legend(
+    fontsize=7,
+    loc="upper left",
+    bbox_to_anchor=(1.01, 1),
+    title="region price [USD/kWh]",
+    title_fontsize=8,
+    frameon=False,
+)
+present.finish(
+    ax,
+    f"Price at which each chip matches {present.chip_short(reference_chip)} in the reference region",
+    "electricity price [USD/kWh]",
+    "",
+)
 
 # %%
-_ = present.table(report.break_even_table(r), {
-    "chips": "chips|{:,.0f}", "capex [$/PFLOP-h]": "capex [$/PFLOP-h]|{:,.2f}",
-    "kWh per PFLOP-h": "kWh per PFLOP-h|{:,.2f}", "total [$/PFLOP-h]": "total [$/PFLOP-h]|{:,.2f}",
-    "break-even [$/kWh]": ("break-even [$/kWh]", report.price_text), "P10": ("P10", report.price_text),
-    "P90": ("P90", report.price_text), "draws with one": ("draws with a break-even", present.pct)},
+_ = present.table(
+    report.break_even_table(r),
+    {
+        "chips": "chips|{:,.0f}",
+        "capex [$/PFLOP-h]": "capex [$/PFLOP-h]|{:,.2f}",
+        "kWh per PFLOP-h": "kWh per PFLOP-h|{:,.2f}",
+        "total [$/PFLOP-h]": "total [$/PFLOP-h]|{:,.2f}",
+        "break-even [$/kWh]": ("break-even [$/kWh]", report.price_text),
+        "P10": ("P10", report.price_text),
+        "P90": ("P90", report.price_text),
+        "draws with one": ("draws with a break-even", present.pct),
+    },
     caption="In the reference region, P50 of the draws. First row: the reference. 'none': the candidate's hardware "
-            "alone costs more per PFLOP-hour than the reference's total.")
+    "alone costs more per PFLOP-hour than the reference's total.",
+)
 
 # %% [markdown]
 # ## Methods and assumptions

@@ -13,14 +13,17 @@
 # %% tags=["remove_cell"]
 from typing import Optional
 
-from analysis.assembly import export_controls as report, present
+from analysis.assembly import export_controls as report
+from analysis.assembly import present
 
 present.setup()
 
 # %% tags=["parameters"]
-tpp_threshold: Optional[float] = None  # what-if: TPP per IC at or above which a chip is controlled; None: the 2023 rule as written
+# fmt: off
+tpp_threshold: Optional[float] = None  # what-if: TPP per IC at or above which a chip is controlled [TPP]; None: the 2023 rule as written
 density_threshold: Optional[float] = None  # what-if: performance density floor [TPP/mm²]; None: the 2023 rule as written
-io_threshold_gb_s: Optional[float] = None  # what-if: also require this chip-to-chip I/O [GB/s], as in 2022; None: no I/O test
+io_threshold_gb_s: Optional[float] = None  # what-if: also require this chip-to-chip I/O [GB/s]; None: no I/O test
+# fmt: on
 
 # %% tags=["remove_cell"]
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
@@ -54,9 +57,11 @@ present.show(report.plot(r), key_value=report.key_figure(r).strip("*"))
 
 # %%
 policies = report.policy_table(r)
-present.table(policies, {c: (c, "{}") for c in policies.columns},
-              caption="Exports to China and Macau; end-use and entity-list controls are not modelled.");
-
+present.table(
+    policies,
+    {c: (c, "{}") for c in policies.columns},
+    caption="Exports to China and Macau; end-use and entity-list controls are not modelled.",
+)
 # %% [markdown]
 # ## Classification by rule vintage
 # The ECCN 3A090 status of each chip per integrated circuit; the 2025-04 and 2026-01 measures changed
@@ -64,30 +69,36 @@ present.table(policies, {c: (c, "{}") for c in policies.columns},
 
 # %%
 status = report.status_table(r)
-present.table(status, {c: (c, "{}") for c in status.columns});
-
+present.table(status, {c: (c, "{}") for c in status.columns})
 # %%
 shown = report.metrics_table(r)
-present.table(shown, {"ICs per card": ("ICs per card", "{:,.0f}"), "TPP per IC": ("TPP per IC", "{:,.0f}"),
-                      "die area [mm²]": ("die area [mm²]", "{:,.0f}"),
-                      "performance density [TPP/mm²]": ("density [TPP/mm²]", "{:.2f}"),
-                      "chip-to-chip I/O [GB/s]": ("I/O [GB/s]", "{:,.0f}"),
-                      "DRAM bandwidth per IC [GB/s]": ("DRAM bandwidth per IC [GB/s]", "{:,.0f}"),
-                      "US export licensing": ("US export licensing", "{}")},
-              caption="What the rules test, per integrated circuit. n/a: not published.");
-
+present.table(
+    shown,
+    {
+        "ICs per card": ("ICs per card", "{:,.0f}"),
+        "TPP per IC": ("TPP per IC", "{:,.0f}"),
+        "die area [mm²]": ("die area [mm²]", "{:,.0f}"),
+        "performance density [TPP/mm²]": ("density [TPP/mm²]", "{:.2f}"),
+        "chip-to-chip I/O [GB/s]": ("I/O [GB/s]", "{:,.0f}"),
+        "DRAM bandwidth per IC [GB/s]": ("DRAM bandwidth per IC [GB/s]", "{:,.0f}"),
+        "US export licensing": ("US export licensing", "{}"),
+    },
+    caption="What the rules test, per integrated circuit. n/a: not published.",
+)
 # %% [markdown]
 # ## The rules
 
 # %%
 clauses = report.clauses_table(r)
-present.table(clauses, {c: (c, "{}") for c in clauses.columns}, names=False,
-              caption="Within a vintage the clauses are tried in order; the first that holds gives the status.");
-
+present.table(
+    clauses,
+    {c: (c, "{}") for c in clauses.columns},
+    names=False,
+    caption="Within a vintage the clauses are tried in order; the first that holds gives the status.",
+)
 # %%
 rules = report.rules_table(r)
-present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False);
-
+present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False)
 # %% [markdown]
 # ## Methods and assumptions
 # - **TPP** = 2 × MacTOPS × bit length, "aggregated over all processing units on the integrated

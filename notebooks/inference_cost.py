@@ -15,29 +15,32 @@ from typing import List, Optional
 
 import matplotlib.pyplot as plt
 
-from analysis.assembly import inference_cost as report, present
+from analysis.assembly import inference_cost as report
+from analysis.assembly import present
 
 present.setup()
 
 # %% tags=["parameters"]
+# fmt: off
 model: str = "deepseek-v3"  # architecture id of data/models.csv
-chips: List[str] = ["h800-sxm", "h20", "h100-sxm", "h200", "b200", "mi300x", "ascend-910b", "ascend-910c"]  # chip ids
-batch_size: int = 1024  # sequences decoded together per model replica (an assumption, not fitted to any case)
-input_tokens: int = 2000  # prompt tokens per request
-output_tokens: int = 500  # generated tokens per request
-cached_share: float = 0.0  # share of input tokens served from the KV cache (not computed)
-precision: str = "fp8"  # weights and matmuls: fp8 (8-bit: FP8, else INT8) | bf16
-mfu: Optional[float] = None  # compute utilisation; None: calibrated on SGLang's H100 prefill
-hbm_efficiency: float = 0.6  # share of HBM bandwidth reached in decode (an assumption)
+chips: List[str] = ["h800-sxm", "h20", "h100-sxm", "h200", "b200", "mi300x", "ascend-910b", "ascend-910c"]  # chip ids of data/chips.csv
+batch_size: int = 1024  # sequences decoded together per model replica [sequences]
+input_tokens: int = 2000  # prompt tokens per request [tokens]
+output_tokens: int = 500  # generated tokens per request [tokens]
+cached_share: float = 0.0  # share of input tokens served from the KV cache
+precision: str = "fp8"  # dense peak and bytes per weight: bf16 | fp8
+mfu: Optional[float] = None  # model-FLOPs utilisation (of the reference chip where there is one); None: the report's implied or calibrated value (see its appendix)
+hbm_efficiency: float = 0.6  # share of HBM bandwidth reached in decode
 utilisation: Optional[float] = None  # share of hours an owned chip serves; None: DeepSeek's average / peak nodes
-region: str = "cn-avg-industrial"  # region id: electricity price and PUE for owned chips
-usd_per_kwh: Optional[float] = None  # electricity price; None: the region's base value
-pue: Optional[float] = None  # power usage effectiveness; None: the region's base value
-load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: Epoch AI
-server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP; None: Epoch AI
-years: Optional[float] = None  # depreciation period of owned hardware [years]; None: the library's
+region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
+usd_per_kwh: Optional[float] = None  # electricity price [USD/kWh]; None: the region's base value
+pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the region's base value
+load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: the library's default
+server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP [× TDP]; None: the library's default
+years: Optional[float] = None  # depreciation period and cost horizon of owned hardware [years]; None: the library's default
 seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
 draws: int = 10000  # Monte Carlo draws
+# fmt: on
 
 # %% tags=["remove_cell"]
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
@@ -57,48 +60,78 @@ fig, ax = plt.subplots(figsize=(9, 0.45 * len(costs) + 1.6))
 order = costs["$ per M output tokens"].sort_values().index
 present.chip_bars(ax, costs.loc[order, "$ per M output tokens"], fmt=present.usd)
 ax.invert_yaxis()
-present.finish(ax, f"Cost of output tokens ({r['cost_basis']} basis, P50)", "USD per million output tokens", "",
-               alt=f"Cost per million output tokens by chip; cheapest: {present.chip_name(order[0])}")
+present.finish(
+    ax,
+    f"Cost of output tokens ({r['cost_basis']} basis, P50)",
+    "USD per million output tokens",
+    "",
+    alt=f"Cost per million output tokens by chip; cheapest: {present.chip_name(order[0])}",
+)
 
 # %% [markdown]
 # ## Throughput per chip
 
 # %%
-present.table(report.throughput_table(r), {
-    "prefill [computed tokens/s per chip]": ("prefill [computed tokens/s per chip]", present.count),
-    "prefill P10–P90": ("P10–P90", "{}"),
-    "decode [output tokens/s per chip]": ("decode [output tokens/s per chip]", present.count),
-    "decode P10–P90": ("P10–P90", "{}"), "decode bound by": ("decode bound by", "{}"),
-    "chips per replica": ("chips per replica", "{:,.0f}")},
+present.table(
+    report.throughput_table(r),
+    {
+        "prefill [computed tokens/s per chip]": ("prefill [computed tokens/s per chip]", present.count),
+        "prefill P10–P90": ("P10–P90", "{}"),
+        "decode [output tokens/s per chip]": ("decode [output tokens/s per chip]", present.count),
+        "decode P10–P90": ("P10–P90", "{}"),
+        "decode bound by": ("decode bound by", "{}"),
+        "chips per replica": ("chips per replica", "{:,.0f}"),
+    },
     caption=f"P50 of {r['p']['draws']:,} draws. Decode at batch {r['p']['batch_size']:,} per replica with "
-            f"{r['context_tokens']:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
-            "n/a: the chip has no published HBM bandwidth or capacity.");
-
+    f"{r['context_tokens']:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
+    "n/a: the chip has no published HBM bandwidth or capacity.",
+)
 # %% [markdown]
 # ## Cost per token
 
 # %%
-present.table(costs, {column: (column, fmt) for column, fmt in {
-    "chip-hour [$]": present.usd, "$ per M input tokens": present.usd, "input P10–P90": "{}",
-    "$ per M output tokens": present.usd, "output P10–P90": "{}", "$ per request": present.usd,
-    "n/a because": "{}"}.items() if column in costs},
+present.table(
+    costs,
+    {
+        column: (column, fmt)
+        for column, fmt in {
+            "chip-hour [$]": present.usd,
+            "$ per M input tokens": present.usd,
+            "input P10–P90": "{}",
+            "$ per M output tokens": present.usd,
+            "output P10–P90": "{}",
+            "$ per request": present.usd,
+            "n/a because": "{}",
+        }.items()
+        if column in costs
+    },
     caption=f"P50 of the Monte Carlo, {r['cost_basis']} basis for every chip. A request = "
-            f"{r['p']['input_tokens']:,} input + {r['p']['output_tokens']:,} output tokens.");
-
+    f"{r['p']['input_tokens']:,} input + {r['p']['output_tokens']:,} output tokens.",
+)
 # %%
 curve = report.decode_curve(r)
 fig, ax = plt.subplots(figsize=(9, 4.4))
 colors = present.chip_colors(r["chips"].index)
 for chip, rows in curve.groupby("chip", sort=False):
-    ax.plot(rows["batch_size"], rows["output_tokens_per_s_per_chip"], marker="o", ms=3, color=colors[chip],
-            label=present.chip_short(chip))
+    ax.plot(
+        rows["batch_size"],
+        rows["output_tokens_per_s_per_chip"],
+        marker="o",
+        ms=3,
+        color=colors[chip],
+        label=present.chip_short(chip),
+    )
 ax.set_xscale("log", base=2)
 ax.set_yscale("log")
 ax.axvline(r["p"]["batch_size"], color="#555", ls=":", lw=1)
 ax.legend(fontsize=7.5, ncol=2)
-present.finish(ax, f"Decode roofline: output tokens/s per chip against batch size "
-                   f"(context {r['context_tokens']:,.0f} tokens)", "sequences per replica (batch size)",
-               "output tokens/s per chip", alt="Decode throughput per chip rises with batch size until compute binds")
+present.finish(
+    ax,
+    f"Decode roofline: output tokens/s per chip against batch size (context {r['context_tokens']:,.0f} tokens)",
+    "sequences per replica (batch size)",
+    "output tokens/s per chip",
+    alt="Decode throughput per chip rises with batch size until compute binds",
+)
 
 # %% [markdown]
 # ## Validation against published serving figures
@@ -109,13 +142,15 @@ present.finish(ax, f"Decode roofline: output tokens/s per chip against batch siz
 
 # %%
 cases = report.validation_cases()
-present.table(cases.set_index("name"), {"measured": ("published", "{:,.4g}"), "modelled": ("modelled", "{:,.4g}"),
-                                        "error": ("error", "{:+.0%}")},
-              caption="Tokens/s per chip (H800 GPU; 910C package, 'NPU'), except Llama-2-70B: seconds for 512 tokens "
-                      "on 2 A100 (TP 2, batch 1). error = modelled / published − 1. 'Ideal': perfect expert load "
-                      "balance. The Llama-2-70B figure is llm-analysis' model output at 100 % efficiencies (compared "
-                      "at 100 % here), not a measurement.", names=False);
-
+present.table(
+    cases.set_index("name"),
+    {"measured": ("published", "{:,.4g}"), "modelled": ("modelled", "{:,.4g}"), "error": ("error", "{:+.0%}")},
+    caption="Tokens/s per chip (H800 GPU; 910C package, 'NPU'), except Llama-2-70B: seconds for 512 tokens "
+    "on 2 A100 (TP 2, batch 1). error = modelled / published − 1. 'Ideal': perfect expert load "
+    "balance. The Llama-2-70B figure is llm-analysis' model output at 100 % efficiencies (compared "
+    "at 100 % here), not a measurement.",
+    names=False,
+)
 # %% [markdown]
 # ## Methods and assumptions
 # - **Prefill** is compute-bound and counted on computed (cache-miss) tokens: time per token =

@@ -13,35 +13,38 @@
 # %% tags=["remove_cell"]
 from typing import List, Optional
 
-from analysis.assembly import present, procurement as report
+from analysis.assembly import present
+from analysis.assembly import procurement as report
 
 present.setup()
 
 # %% tags=["parameters"]
-budget_usd: float = 1e9  # money spent on chips as priced [USD]; servers and networking come on top where a price lacks them
-chips: List[str] = ["a800-sxm-80gb"]  # chip ids of data/chips.csv; one option per chip
-shares: Optional[List[float]] = None  # budget share per chip for an extra mixed option (sums to 1); None: no mix
-counts: Optional[List[int]] = None  # chips per chip id of a fleet already owned, instead of a budget; None: use the budget
-price_basis: str = "range"  # chip price: range (drawn over the catalog range) | low | base | high (fixed)
-export_rule: Optional[str] = None  # rule vintage (e.g. 2023-10) whose licence policy decides availability; None: all available
-grey_market_premium: Optional[float] = None  # extra paid for chips under a presumption of denial (0.5: +50 %); None: unavailable
-reference_chip: str = "h100-sxm"  # chip of the reference cluster and of the equivalents
-reference_count: int = 100000  # chips in the reference cluster (one cluster)
-mfu: float = 0.4  # model-FLOPs utilisation on the reference chip (Llama 3 405B: 38-43 % on H100)
-training_days: float = 90.0  # length of the run that sizes the largest compute-optimal model [days]
-max_cluster_chips: Optional[int] = None  # most chips in one cluster (a fleet split over buyers or sites); None: one cluster per chip type
-region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE
-usd_per_kwh: Optional[float] = None  # electricity price; None: the region's base value
-pue: Optional[float] = None  # power usage effectiveness; None: the region's base value
-load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: Epoch AI
-server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP; None: Epoch AI
-years: Optional[float] = None  # years over which capex is charged in the cost per year; None: the library's
-interruptions_per_chip_hour: Optional[float] = None  # None: Llama 3 405B's record
-restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption; None: MegaScale
-checkpoint_interval_hours: Optional[float] = None  # None: the library's (calibrated on Llama 3)
-reported_chips: Optional[int] = None  # chips a reported order of this budget bought, to check the price against; None: no check
+# fmt: off
+budget_usd: float = 1e9  # money spent on chips as priced [USD]
+chips: List[str] = ["a800-sxm-80gb"]  # chip ids of data/chips.csv
+shares: Optional[List[float]] = None  # budget share per chip (sums to 1); None: no mixed option
+counts: Optional[List[int]] = None  # chips per chip id of a fleet already owned [chips]; None: buy with the budget
+price_basis: str = "range"  # chip price: range (drawn) | low | base | high (fixed)
+export_rule: Optional[str] = None  # rule vintage whose licence policy decides availability; None: every chip available
+grey_market_premium: Optional[float] = None  # extra paid for chips under a presumption of denial (0.5: +50 %); None: chips under a presumption of denial are unavailable
+reference_chip: str = "h100-sxm"  # chip id the others are measured against
+reference_count: int = 100000  # number of reference chips [chips]
+mfu: float = 0.4  # model-FLOPs utilisation (of the reference chip where there is one)
+training_days: float = 90.0  # length of the run that sizes the largest model [days]
+max_cluster_chips: Optional[int] = None  # most chips in one cluster [chips]; None: one cluster per chip type
+region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
+usd_per_kwh: Optional[float] = None  # electricity price [USD/kWh]; None: the region's base value
+pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the region's base value
+load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: the library's default
+server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP [× TDP]; None: the library's default
+years: Optional[float] = None  # depreciation period and cost horizon of owned hardware [years]; None: the library's default
+interruptions_per_chip_hour: Optional[float] = None  # job interruptions [per chip-hour]; None: the library's default
+restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption [h]; None: the library's default
+checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: the library's default
+reported_chips: Optional[int] = None  # chips a reported order of this budget bought (a price check) [chips]; None: no check
 seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
 draws: int = 10000  # Monte Carlo draws
+# fmt: on
 
 # %% tags=["remove_cell"]
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
@@ -65,31 +68,45 @@ present.show(report.compute_figure(r))
 
 # %%
 eq = report.equivalents_label(r)
-present.table(report.options_table(r), {
-    "chips": ("chips", present.count), f"{eq} (BF16)": (f"{eq} (BF16)", present.count),
-    f"{eq} (TPP)": (f"{eq} (TPP)", present.count), "facility power [MW]": ("facility power", present.mw),
-    "energy [GWh/yr]": ("energy per year", present.gwh)},
-    caption="Chips are bought in whole 8-chip servers (single cards for PCIe parts).");
-
+present.table(
+    report.options_table(r),
+    {
+        "chips": ("chips", present.count),
+        f"{eq} (BF16)": (f"{eq} (BF16)", present.count),
+        f"{eq} (TPP)": (f"{eq} (TPP)", present.count),
+        "facility power [MW]": ("facility power", present.mw),
+        "energy [GWh/yr]": ("energy per year", present.gwh),
+    },
+    caption="Chips are bought in whole 8-chip servers (single cards for PCIe parts).",
+)
 # %%
-present.table(report.cost_table(r), {column: (column, "{:,.0f}") for column in report.cost_table(r).columns},
-              caption="Capex by what each price covers: servers and network are added only where a price lacks them.");
-
+present.table(
+    report.cost_table(r),
+    {column: (column, "{:,.0f}") for column in report.cost_table(r).columns},
+    caption="Capex by what each price covers: servers and network are added only where a price lacks them.",
+)
 # %%
-present.table(report.training_table(r), {
-    "training FLOP per year": ("training FLOP per year", present.flop), "goodput [%]": ("goodput [%]", "{:.1f}"),
-    "largest cluster [chips]": ("largest cluster [chips]", present.count),
-    report.training_table(r).columns[-1]: (report.training_table(r).columns[-1], "{:,.0f}")},
-    caption="Net of interruptions: goodput is the share of wall-clock time spent training, averaged over the clusters.");
-
+present.table(
+    report.training_table(r),
+    {
+        "training FLOP per year": ("training FLOP per year", present.flop),
+        "goodput [%]": ("goodput [%]", "{:.1f}"),
+        "largest cluster [chips]": ("largest cluster [chips]", present.count),
+        report.training_table(r).columns[-1]: (report.training_table(r).columns[-1], "{:,.0f}"),
+    },
+    caption="Net of interruptions: goodput is the share of wall-clock time spent training, averaged over the clusters.",
+)
 # %% [markdown]
 # ## How uncertain the figures are
 
 # %%
 bands = report.band_table(r)
-present.table(bands, {column: (column, "{}") for column in bands.columns}, names=False,
-              caption="P10 – P50 – P90 of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price and PUE.");
-
+present.table(
+    bands,
+    {column: (column, "{}") for column in bands.columns},
+    names=False,
+    caption="P10 – P50 – P90 of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price and PUE.",
+)
 # %% [markdown]
 # ## Scale costs time: goodput
 
@@ -103,17 +120,29 @@ present.show(report.goodput_figure(r))
 if r["p"]["export_rule"] is None:
     present.say("No export rule was applied (`export_rule` None): every chip is bought at its price.")
 else:
-    present.table(report.availability_table(r), {"licence policy (exports to China)": (
-        "licence policy (exports to China)", "{}"), "in this report": ("in this report", "{}")});
+    present.table(
+        report.availability_table(r),
+        {
+            "licence policy (exports to China)": ("licence policy (exports to China)", "{}"),
+            "in this report": ("in this report", "{}"),
+        },
+    )
 
 # %% [markdown]
 # ## Prices and where they come from
 
 # %%
-present.table(report.price_table(r), {"low [$]": ("low", present.usd), "base [$]": ("base", present.usd),
-                                      "high [$]": ("high", present.usd), "price covers": ("price covers", "{}"),
-                                      "sources": ("sources", "{}")},
-              caption="Catalog prices per chip; a missing end of a range falls back to the base.");
+present.table(
+    report.price_table(r),
+    {
+        "low [$]": ("low", present.usd),
+        "base [$]": ("base", present.usd),
+        "high [$]": ("high", present.usd),
+        "price covers": ("price covers", "{}"),
+        "sources": ("sources", "{}"),
+    },
+    caption="Catalog prices per chip; a missing end of a range falls back to the base.",
+)
 present.say(report.price_sources(r))
 
 # %% [markdown]
@@ -121,11 +150,17 @@ present.say(report.price_sources(r))
 
 # %%
 present.say(report.methods(r))
-present.table(report.vendor_table(r), {"vendor": ("vendor", "{}"), "vendor MFU factor": ("vendor MFU factor", "{:.2f}"),
-                                       "factor low": ("low", "{:.2f}"), "factor high": ("high", "{:.2f}"),
-                                       "MFU": ("MFU (base)", "{:.3f}")},
-              caption="Vendor software-maturity factors (data/vendor_efficiency.csv) and the MFU each chip trains at.");
-
+present.table(
+    report.vendor_table(r),
+    {
+        "vendor": ("vendor", "{}"),
+        "vendor MFU factor": ("vendor MFU factor", "{:.2f}"),
+        "factor low": ("low", "{:.2f}"),
+        "factor high": ("high", "{:.2f}"),
+        "MFU": ("MFU (base)", "{:.3f}"),
+    },
+    caption="Vendor software-maturity factors (data/vendor_efficiency.csv) and the MFU each chip trains at.",
+)
 # %% [markdown]
 # ## Sources
 

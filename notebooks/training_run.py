@@ -16,43 +16,48 @@ from typing import Optional
 import matplotlib.pyplot as plt
 import numpy as np
 
-from analysis.assembly import present, training_run as report
+from analysis.assembly import present
+from analysis.assembly import training_run as report
 
 present.setup()
 
 # %% tags=["parameters"]
-model: str = "deepseek-v3"  # run id in data/training_runs.csv, or "custom" (then set the figures below)
-total_params: Optional[float] = None  # total parameters; None: the run's disclosed figure
+# fmt: off
+run: str = "deepseek-v3"  # run id of data/training_runs.csv, or custom
+total_params: Optional[float] = None  # total parameters; None: the run's
 active_params: Optional[float] = None  # parameters active per token (MoE); None: the run's
 tokens: Optional[float] = None  # training tokens; None: the run's
-chip: Optional[str] = None  # chip id of data/chips.csv; None: the run's chip
-chip_count: Optional[int] = None  # chips in the cluster; None: the run's
-mfu: Optional[float] = None  # model-FLOPs utilisation on the run's chip; None: implied by the disclosure
-hfu: Optional[float] = None  # or hardware-FLOPs utilisation; with recompute, MFU is HFU × 6/8
-achieved_tflops: Optional[float] = None  # or achieved hardware TFLOP/s per chip (Megatron-style papers)
-recompute: bool = False  # full activation recomputation: hardware executes 8·N·D instead of 6·N·D
-precision: str = "bf16"  # peak the MFU is measured against: bf16 | fp8 (chips without fp8 use bf16)
-usd_per_gpu_hour: Optional[float] = None  # rental price of the run's chip; None: the run's or the chip's base
-region: str = "cn-avg-industrial"  # region id of data/regions.csv (electricity price, PUE, grid carbon)
-usd_per_kwh: Optional[float] = None  # electricity price; None: the region's base value
-pue: Optional[float] = None  # power usage effectiveness; None: the region's base value
-load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: Epoch AI
-server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP; None: Epoch AI
-years: Optional[float] = None  # depreciation period of owned hardware [years]; None: the library's
+chip: Optional[str] = None  # chip id of data/chips.csv; None: the run's
+chip_count: Optional[int] = None  # chips in the cluster [chips]; None: the run's
+mfu: Optional[float] = None  # model-FLOPs utilisation (of the reference chip where there is one); None: the report's implied or calibrated value (see its appendix)
+hfu: Optional[float] = None  # hardware-FLOPs utilisation (with recompute, MFU is HFU × 6/8); None: not given
+achieved_tflops: Optional[float] = None  # achieved hardware TFLOP/s per chip [TFLOP/s]; None: not given
+recompute: bool = False  # full activation recomputation: the hardware executes 8·N·D instead of 6·N·D
+precision: str = "bf16"  # dense peak and bytes per weight: bf16 | fp8
+usd_per_gpu_hour: Optional[float] = None  # rental price [USD/chip-hour]; None: the run's, else the chip's base rental
+region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
+usd_per_kwh: Optional[float] = None  # electricity price [USD/kWh]; None: the region's base value
+pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the region's base value
+load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: the library's default
+server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP [× TDP]; None: the library's default
+years: Optional[float] = None  # depreciation period and cost horizon of owned hardware [years]; None: the library's default
 parallel_config: str = "deepseek-v3-pretraining"  # parallel layout of data/parallel_configs.csv
-overlap: float = 1.0  # share of communication hidden behind computation, in [0, 1] (DualPipe: ~1)
-interruptions_per_chip_hour: Optional[float] = None  # None: Llama 3's record
-restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption; None: MegaScale
-checkpoint_interval_hours: Optional[float] = None  # None: the library's (calibrated on Llama 3)
+overlap: float = 1.0  # share of communication hidden behind computation
+interruptions_per_chip_hour: Optional[float] = None  # job interruptions [per chip-hour]; None: the library's default
+restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption [h]; None: the library's default
+checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: the library's default
 seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
 draws: int = 10000  # Monte Carlo draws
+# fmt: on
 
 # %% tags=["remove_cell"]
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
 
 # %%
-present.say(f"# Training run: {r['name']} on {present.count(r['run']['chip_count'])} × "
-            f"{present.chip_name(r['run']['chip'])}\n\n" + report.answer(r))
+present.say(
+    f"# Training run: {r['name']} on {present.count(r['run']['chip_count'])} × "
+    f"{present.chip_name(r['run']['chip'])}\n\n" + report.answer(r)
+)
 
 # %% [markdown]
 # ## Key findings
@@ -101,16 +106,34 @@ present.show(fig, alt=f"Days and cost of {r['name']} on every chip; fastest: {or
 # factor relative to the run's chip, and lowered (never raised) by the interconnect model.
 
 # %%
-present.table(shown, {column: (column, fmt) for column, fmt in {
-    "dense peak [TFLOP/s]": "{:,.0f}", "MFU": "{:.3f}", "vendor MFU factor": "{:.2f}",
-    "GPU-hours [M]": "{:,.2f}", "days": "{:,.1f}", "energy [MWh]": "{:,.0f}"}.items()},
-    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.");
-
+present.table(
+    shown,
+    {
+        column: (column, fmt)
+        for column, fmt in {
+            "dense peak [TFLOP/s]": "{:,.0f}",
+            "MFU": "{:.3f}",
+            "vendor MFU factor": "{:.2f}",
+            "GPU-hours [M]": "{:,.2f}",
+            "days": "{:,.1f}",
+            "energy [MWh]": "{:,.0f}",
+        }.items()
+    },
+    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.",
+)
 # %%
-present.table(shown, {column: (column, fmt) for column, fmt in {
-    "emissions [t CO₂]": "{:,.0f}", "rental [$ M]": "{:,.2f}", "ownership [$ M]": "{:,.2f}"}.items()},
-    caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip.");
-
+present.table(
+    shown,
+    {
+        column: (column, fmt)
+        for column, fmt in {
+            "emissions [t CO₂]": "{:,.0f}",
+            "rental [$ M]": "{:,.2f}",
+            "ownership [$ M]": "{:,.2f}",
+        }.items()
+    },
+    caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip.",
+)
 # %% [markdown]
 # ## Interconnect: what the H800's 400 GB/s NVLink costs
 # Step time = computation + (1 − overlap) × communication, per chip, for two published layouts.
@@ -120,10 +143,12 @@ present.table(shown, {column: (column, fmt) for column, fmt in {
 
 # %%
 steps = report.interconnect_table()
-present.table(steps, {column: (column, "{:.2f}" if "[s]" in column else "{:.3f}") for column in steps.columns},
+present.table(
+    steps,
+    {column: (column, "{:.2f}" if "[s]" in column else "{:.3f}") for column in steps.columns},
     caption="Seconds per chip and optimizer step, no overlap, compute at 50 % of dense BF16 peak. "
-            "TP: tensor-parallel all-reduces; EP: expert all-to-all; DP: gradient all-reduce.");
-
+    "TP: tensor-parallel all-reduces; EP: expert all-to-all; DP: gradient all-reduce.",
+)
 # %%
 levels = np.linspace(0, 1, 21)
 penalty = report.h800_penalty(levels)
@@ -135,8 +160,11 @@ ax.set_xlabel("overlap (share of communication hidden)")
 ax.set_ylabel("extra H800 time per step [%]")
 ax.set_title("H800 penalty against the H100 as overlap hides communication")
 fig.tight_layout()
-present.show(fig, alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:.0f} % without overlap "
-                               "in a tensor-parallel layout, 0 % in DeepSeek-V3's")
+present.show(
+    fig,
+    alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:.0f} % without overlap "
+    "in a tensor-parallel layout, 0 % in DeepSeek-V3's",
+)
 
 # %% [markdown]
 # ## Arithmetic checks against the published runs
@@ -148,8 +176,7 @@ present.show(fig, alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:
 # %%
 checks = report.arithmetic_checks()
 checks.index = checks["run"] + ": " + checks["figure"]
-present.table(checks, {"disclosed": "disclosed|{:,.4g}", "computed": "computed|{:,.4g}", "error": "error|{:+.2%}"});
-
+present.table(checks, {"disclosed": "disclosed|{:,.4g}", "computed": "computed|{:,.4g}", "error": "error|{:+.2%}"})
 # %% [markdown]
 # ## Methods and assumptions
 # - **Training compute** C = 6 · N<sub>active</sub> · D (Kaplan et al. 2020): a mixture-of-experts

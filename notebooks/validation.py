@@ -11,7 +11,8 @@
 # ---
 
 # %% tags=["remove_cell"]
-from analysis.assembly import present, validation as report
+from analysis.assembly import present
+from analysis.assembly import validation as report
 
 present.setup()
 
@@ -31,9 +32,13 @@ present.say("# Validation: the package's defaults against published measurements
 present.say(report.findings(r))
 
 # %%
-present.show(report.error_figure(r), alt=(
-    f"Modelled over measured for every case; validation mean absolute error "
-    f"{present.pct(r['summary']['mean_abs_error'], digits=1)}, maximum {present.pct(r['summary']['max_abs_error'], digits=1)}"))
+present.show(
+    report.error_figure(r),
+    alt=(
+        f"Modelled over measured for every case; validation mean absolute error "
+        f"{present.pct(r['summary']['mean_abs_error'], digits=1)}, maximum {present.pct(r['summary']['max_abs_error'], digits=1)}"
+    ),
+)
 
 # %% [markdown]
 # ## The cases
@@ -43,9 +48,12 @@ present.show(report.error_figure(r), alt=(
 
 # %%
 cases = report.cases_table(r, "validation")
-present.table(cases, {column: (column, "{}") for column in cases.columns}, names=False,
-              caption="Validation cases: no default was set from them; they make the error statistics.");
-
+present.table(
+    cases,
+    {column: (column, "{}") for column in cases.columns},
+    names=False,
+    caption="Validation cases: no default was set from them; they make the error statistics.",
+)
 # %% [markdown]
 # ## Cases that miss the goal, and why
 
@@ -59,9 +67,12 @@ present.say(report.misses_text(r))
 
 # %%
 fitted = report.cases_table(r, "calibration")
-present.table(fitted, {column: (column, "{}") for column in fitted.columns}, names=False,
-              caption="Calibration cases: a default was set from each; they reproduce by construction.");
-
+present.table(
+    fitted,
+    {column: (column, "{}") for column in fitted.columns},
+    names=False,
+    caption="Calibration cases: a default was set from each; they reproduce by construction.",
+)
 # %%
 present.say(report.calibration_text(r))
 
@@ -72,8 +83,7 @@ present.say(report.calibration_text(r))
 
 # %%
 other = report.cases_table(r, "cross-check")
-present.table(other, {column: (column, "{}") for column in other.columns}, names=False);
-
+present.table(other, {column: (column, "{}") for column in other.columns}, names=False)
 # %% [markdown]
 # ## Methods and assumptions
 
@@ -85,8 +95,7 @@ present.say(report.methods_text())
 
 # %%
 boundary = report.boundary_table(r)
-present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False);
-
+present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False)
 # %% [markdown]
 # ## What each case entered
 # The setup its source discloses, as parameters of the package's functions; every other input keeps
@@ -94,8 +103,7 @@ present.table(boundary, {column: (column, "{}") for column in boundary.columns},
 
 # %%
 setup = report.setup_table(r)
-present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False);
-
+present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False)
 # %% [markdown]
 # ## Sources
 

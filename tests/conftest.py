@@ -1,12 +1,12 @@
 """Shared fixtures: the real datasets, and writable copies of data/ to corrupt."""
+
 import csv
+import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
-
-import json
-import sys
 
 from analysis import catalog
 from analysis.catalog import DATA_DIR
@@ -53,27 +53,77 @@ def line_of(path: Path, row_id: str) -> int:
 # Two parameter sets per notebook: the defaults, and a non-default one.
 CASES = [
     Scenario("training-default", "training_run"),
-    Scenario("training-overlap", "training_run", {"model": "llama-3.1-405b", "chip": "h800-sxm", "overlap": 0.0,
-                                                  "parallel_config": "llama-3.1-405b-pretraining"}),
-    Scenario("training-custom", "training_run", {"model": "custom", "active_params": 70e9, "tokens": 2e12,
-                                                 "chip": "a100-sxm-80gb", "chip_count": 1024, "mfu": 0.4,
-                                                 "recompute": True, "region": "us-avg-industrial"}),
+    Scenario(
+        "training-overlap",
+        "training_run",
+        {
+            "run": "llama-3.1-405b",
+            "chip": "h800-sxm",
+            "overlap": 0.0,
+            "parallel_config": "llama-3.1-405b-pretraining",
+        },
+    ),
+    Scenario(
+        "training-custom",
+        "training_run",
+        {
+            "run": "custom",
+            "active_params": 70e9,
+            "tokens": 2e12,
+            "chip": "a100-sxm-80gb",
+            "chip_count": 1024,
+            "mfu": 0.4,
+            "recompute": True,
+            "region": "us-avg-industrial",
+        },
+    ),
     Scenario("parity-default", "chip_parity"),
-    Scenario("parity-decode", "chip_parity", {"reference_chip": "h100-sxm", "reference_count": 512,
-                                              "candidates": ["h20", "h200"], "workload": "decode", "batch_size": 8,
-                                              "model": "llama-2-70b", "seed": 3, "draws": 2000}),
+    Scenario(
+        "parity-decode",
+        "chip_parity",
+        {
+            "reference_chip": "h100-sxm",
+            "reference_count": 512,
+            "candidates": ["h20", "h200"],
+            "workload": "decode",
+            "batch_size": 8,
+            "model": "llama-2-70b",
+            "seed": 3,
+            "draws": 2000,
+        },
+    ),
     Scenario("energy-default", "energy_advantage"),
-    Scenario("energy-a100", "energy_advantage", {"reference_chip": "a100-sxm-80gb", "candidates": ["mi300x", "h20"],
-                                                 "regions": ["us-dc-ppa"], "region": "us-dc-ppa", "years": 6.0}),
+    Scenario(
+        "energy-a100",
+        "energy_advantage",
+        {
+            "reference_chip": "a100-sxm-80gb",
+            "candidates": ["mi300x", "h20"],
+            "regions": ["us-dc-ppa"],
+            "region": "us-dc-ppa",
+            "years": 6.0,
+        },
+    ),
     Scenario("controls-default", "export_controls"),
     Scenario("controls-what-if", "export_controls", {"tpp_threshold": 2000.0, "io_threshold_gb_s": 600.0}),
     Scenario("procurement-default", "procurement"),
-    Scenario("procurement-fleet", "procurement", {"chips": ["h100-sxm", "h20"], "counts": [100000, 8000],
-                                                  "region": "us-avg-industrial", "export_rule": "2023-10",
-                                                  "grey_market_premium": 0.5}),
+    Scenario(
+        "procurement-fleet",
+        "procurement",
+        {
+            "chips": ["h100-sxm", "h20"],
+            "counts": [100000, 8000],
+            "region": "us-avg-industrial",
+            "export_rule": "2023-10",
+            "grey_market_premium": 0.5,
+        },
+    ),
     Scenario("inference-default", "inference_cost"),
-    Scenario("inference-bf16", "inference_cost", {"model": "llama-3.1-405b", "chips": ["h100-sxm", "h20"], "batch_size": 8,
-                                                  "precision": "bf16"}),
+    Scenario(
+        "inference-bf16",
+        "inference_cost",
+        {"model": "llama-3.1-405b", "chips": ["h100-sxm", "h20"], "batch_size": 8, "precision": "bf16"},
+    ),
     Scenario("validation-default", "validation"),
 ]
 
@@ -100,11 +150,15 @@ TINY_MIME = "application/vnd.compute-parity.key-figures+json"
 TINY_CELLS = {
     "tiny": ["from IPython.display import Markdown, display\ndisplay(Markdown('# Tiny report'))"],
     "sleepy": ["import time\ntime.sleep(seed or 30)"],
-    "failing": ["import os, tempfile\nraise ValueError('cannot open ' + os.path.join(tempfile.gettempdir(), 'x') "
-                "+ ' or ' + os.path.expanduser('~/y') + ' or ' + os.getcwd())"],
-    "hostile": ["from IPython.display import HTML, display\ndisplay(HTML('<p id=\"p\">SAFE</p>"
-                "<script>document.getElementById(\"p\").textContent = \"SCRIPT RAN\"</script>"
-                "<img src=\"x\" onerror=\"document.getElementById(&quot;p&quot;).textContent = &quot;SCRIPT RAN&quot;\">'))"],
+    "failing": [
+        "import os, tempfile\nraise ValueError('cannot open ' + os.path.join(tempfile.gettempdir(), 'x') "
+        "+ ' or ' + os.path.expanduser('~/y') + ' or ' + os.getcwd())"
+    ],
+    "hostile": [
+        'from IPython.display import HTML, display\ndisplay(HTML(\'<p id="p">SAFE</p>'
+        '<script>document.getElementById("p").textContent = "SCRIPT RAN"</script>'
+        '<img src="x" onerror="document.getElementById(&quot;p&quot;).textContent = &quot;SCRIPT RAN&quot;">\'))'
+    ],
 }
 
 
@@ -118,11 +172,18 @@ def tiny_notebooks(tmp_path_factory, monkeypatch):
     from analysis.pipeline import render
 
     folder = tmp_path_factory.mktemp("notebooks")
-    emit = (f"from IPython.display import display\n"
-            f"display({{{TINY_MIME!r}: {{'seed': seed}}, 'text/plain': 'key figures'}}, raw=True)")
+    emit = (
+        f"from IPython.display import display\n"
+        f"display({{{TINY_MIME!r}: {{'seed': seed}}, 'text/plain': 'key figures'}}, raw=True)"
+    )
     for name, cells in TINY_CELLS.items():
-        book = new_notebook(cells=[new_code_cell("seed = 0  # random seed", metadata={"tags": ["parameters"]}),
-                                   *(new_code_cell(c) for c in cells), new_code_cell(emit)])
+        book = new_notebook(
+            cells=[
+                new_code_cell("seed = 0  # random seed", metadata={"tags": ["parameters"]}),
+                *(new_code_cell(c) for c in cells),
+                new_code_cell(emit),
+            ]
+        )
         book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(book, str(folder / f"{name}.ipynb"))
     monkeypatch.setattr(render, "NOTEBOOK_DIR", folder)
@@ -134,8 +195,15 @@ def tiny_cli(notebook_dir, *args):
     notebooks of ``notebook_dir``."""
     import subprocess
 
-    code = ("import sys; from pathlib import Path; import analysis.pipeline.render as r; "
-            "r.NOTEBOOK_DIR = Path(sys.argv[1]); from analysis.pipeline.cli import main; "
-            "sys.exit(main(sys.argv[2:]))")
-    return subprocess.Popen([sys.executable, "-c", code, str(notebook_dir), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    code = (
+        "import sys; from pathlib import Path; import analysis.pipeline.render as r; "
+        "r.NOTEBOOK_DIR = Path(sys.argv[1]); from analysis.pipeline.cli import main; "
+        "sys.exit(main(sys.argv[2:]))"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(notebook_dir), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )

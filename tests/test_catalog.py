@@ -1,11 +1,12 @@
 """Loading validates every dataset; lookups are case-insensitive and suggest close ids."""
+
 import csv
 
 import pytest
+from conftest import edit_cell, line_of
 
 from analysis import catalog
 from analysis.catalog import DATA_DIR, DataError, UnknownIdError, source_keys
-from conftest import edit_cell, line_of
 
 DATASETS = ("chips", "regions", "training_runs", "export_rules")
 
@@ -16,8 +17,19 @@ def test_real_data_loads():
     assert (chips["compute_basis"] == "dense").all()
 
 
-@pytest.mark.parametrize("name", ["chips.csv", "regions.csv", "training_runs.csv", "serving_references.csv", "models.csv", "parallel_configs.csv", "systems.csv",
-                                  "export_rules.csv"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chips.csv",
+        "regions.csv",
+        "training_runs.csv",
+        "serving_references.csv",
+        "models.csv",
+        "parallel_configs.csv",
+        "systems.csv",
+        "export_rules.csv",
+    ],
+)
 def test_every_row_of_every_csv_has_a_defined_source(name):
     known = source_keys()
     with (DATA_DIR / name).open(newline="", encoding="utf-8") as f:
@@ -31,9 +43,23 @@ def test_every_row_of_every_csv_has_a_defined_source(name):
 
 def test_required_chips_are_present():
     chips = catalog.load("chips")
-    required = {"h100-sxm", "h100-pcie", "h800-sxm", "h20", "a100-sxm-80gb", "a800-sxm-80gb",
-                "h200", "b200", "gb200", "l20", "ascend-910b", "ascend-910c", "mlu370-x8",
-                "mi300x", "tpu-v5p"}
+    required = {
+        "h100-sxm",
+        "h100-pcie",
+        "h800-sxm",
+        "h20",
+        "a100-sxm-80gb",
+        "a800-sxm-80gb",
+        "h200",
+        "b200",
+        "gb200",
+        "l20",
+        "ascend-910b",
+        "ascend-910c",
+        "mlu370-x8",
+        "mi300x",
+        "tpu-v5p",
+    }
     assert required <= set(chips.index)
 
 
@@ -66,7 +92,7 @@ def test_unknown_dataset_names_the_known_ones():
 BAD_CELLS = [
     ("chips.csv", "h20", "compute_source", "", "missing source"),
     ("chips.csv", "h20", "tdp_w", "-400", "outside the plausible range"),
-    ("chips.csv", "h20", "tdp_w", "400000", "outside the plausible range"),      # W typed as mW
+    ("chips.csv", "h20", "tdp_w", "400000", "outside the plausible range"),  # W typed as mW
     ("chips.csv", "h20", "hbm_bandwidth_tb_s", "4000", "outside the plausible range"),  # GB/s
     ("chips.csv", "h20", "compute_basis", "sparse", "dense figures only"),
     ("chips.csv", "h20", "bf16_dense_tflops", "148 TFLOPS", "is not a number"),
@@ -86,8 +112,9 @@ BAD_CELLS = [
 ]
 
 
-@pytest.mark.parametrize("file, row_id, column, value, words", BAD_CELLS,
-                         ids=[f"{c[0]}:{c[2]}={c[3]!r}" for c in BAD_CELLS])
+@pytest.mark.parametrize(
+    "file, row_id, column, value, words", BAD_CELLS, ids=[f"{c[0]}:{c[2]}={c[3]!r}" for c in BAD_CELLS]
+)
 def test_bad_cell_names_file_line_column_and_value(data_copy, file, row_id, column, value, words):
     path = data_copy / file
     line = line_of(path, row_id)
@@ -106,7 +133,7 @@ def test_missing_column_is_named(data_copy):
     rows = list(csv.reader(path.open(newline="", encoding="utf-8")))
     drop = rows[0].index("pue")
     with path.open("w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([r[:drop] + r[drop + 1:] for r in rows])
+        csv.writer(f).writerows([r[:drop] + r[drop + 1 :] for r in rows])
     with pytest.raises(DataError, match=r"regions.csv.*missing column\(s\) pue;"):
         catalog.load("regions", data_copy)
 
@@ -114,7 +141,7 @@ def test_missing_column_is_named(data_copy):
 def test_duplicate_chip_id_is_named(data_copy):
     path = data_copy / "chips.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    h20 = next(l for l in lines if l.startswith("h20,"))
+    h20 = next(line for line in lines if line.startswith("h20,"))
     path.write_text("\n".join(lines + [h20]) + "\n", encoding="utf-8")
     with pytest.raises(DataError, match=rf"line {len(lines) + 1}.*'chip_id'.*'h20': duplicate id"):
         catalog.load("chips", data_copy)

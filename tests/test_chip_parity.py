@@ -1,5 +1,6 @@
 """chip_parity assembly: transferred MFU, goodput-aware chip counts, bands that contain their
 headlines, the reference honoured everywhere, and the one H20-per-H100 answer — worked by hand."""
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -29,8 +30,9 @@ def test_transferred_mfu_uses_the_compute_efficiency_not_the_mfu():
     # DP all-reduce: 405e9 / (8 × 16) × 2 B = 6.328125e9 B × 2 × 127/128 / 50e9 = 0.251147 s
     # efficiency H100 = 5.029958 / 5.938772 = 0.846972; H800 = 5.029958 / 6.760855 = 0.743983
     # ratio 0.878404 -> H800 MFU = 0.4 × 0.878404 = 0.351362
-    ratios = cp.scaling_ratios("llama-3.1-405b-pretraining", ["h100-sxm", "h800-sxm"], overlap=0.0,
-                               compute_efficiency=0.5)
+    ratios = cp.scaling_ratios(
+        "llama-3.1-405b-pretraining", ["h100-sxm", "h800-sxm"], overlap=0.0, compute_efficiency=0.5
+    )
     assert_allclose(ratios["scaling_efficiency"], [0.846972, 0.743983], rtol=1e-5)
     assert_allclose(ratios.loc["h800-sxm", "ratio"], 0.878404, rtol=1e-5)
     inp = cp.inputs(candidates=["h800-sxm"], mfu=0.4, **FAST)
@@ -107,8 +109,15 @@ def test_one_and_all_chip_candidate_lists():
 def test_capacity_floor_binds_for_decode_of_a_big_model():
     # DeepSeek-V3 in FP8 needs 671e9 B / (96 GB × 0.9) = 7.77 -> 8 H20 per replica at least, more with the KV cache;
     # 1 H100 cannot hold it, but the reference keeps its count; a 1-chip reference makes the H20 floor-bound
-    r = cp.run(reference_count=1, candidates=["h20"], workload="decode", precision="fp8", batch_size=1,
-               context_tokens=1, **FAST)
+    r = cp.run(
+        reference_count=1,
+        candidates=["h20"],
+        workload="decode",
+        precision="fp8",
+        batch_size=1,
+        context_tokens=1,
+        **FAST,
+    )
     assert r["binding"].loc["h20"] == "memory capacity"
     assert r["p50"].loc["h20", "chip_count"] == 8
 
@@ -117,9 +126,20 @@ def test_json_contract(default):
     figures = cp.key_figures(default)
     assert set(figures["candidates"]) == {"h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c", "b200"}
     for entry in figures["candidates"].values():
-        assert {"chip_count", "it_power_mw", "facility_power_mw", "annual_energy_gwh", "capex_usd",
-                "annual_opex_usd", "tco_usd", "usd_per_pflop_hour", "goodput", "binding", "tco_usd_p10",
-                "tco_usd_p90"} <= set(entry)
+        assert {
+            "chip_count",
+            "it_power_mw",
+            "facility_power_mw",
+            "annual_energy_gwh",
+            "capex_usd",
+            "annual_opex_usd",
+            "tco_usd",
+            "usd_per_pflop_hour",
+            "goodput",
+            "binding",
+            "tco_usd_p10",
+            "tco_usd_p90",
+        } <= set(entry)
 
 
 def test_systems_power_per_flop_by_both_routes():

@@ -1,4 +1,5 @@
 """The command line prints the catalog and the export-control table."""
+
 import io
 import json
 import subprocess
@@ -44,7 +45,8 @@ def test_controls_csv_lists_status_per_rule():
 
 
 def test_bad_format_names_the_allowed_ones():
-    proc = subprocess.run([sys.executable, "-m", "analysis", "chips", "--format", "xml"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analysis", "chips", "--format", "xml"], capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert "'xml'" in proc.stderr and "table" in proc.stderr and "json" in proc.stderr

@@ -1,4 +1,5 @@
 """Training compute, time and parity, pinned to DeepSeek-V3's disclosed figures."""
+
 import numpy as np
 from numpy.testing import assert_allclose
 

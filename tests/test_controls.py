@@ -1,5 +1,6 @@
 """Export-control formulas: TPP per integrated circuit, applicable die area, performance density,
 classification under each rule vintage and the licence policy for exports to China."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -20,11 +21,13 @@ def table():
 def policy(table):
     chips = catalog.load("chips")
     status = table[catalog.load("export_rules")["rule_id"].unique()]
-    return controls.licence_policy(status, table, catalog.load("licence_policies"),
-                                   us_export_licensing=chips["us_export_licensing"])
+    return controls.licence_policy(
+        status, table, catalog.load("licence_policies"), us_export_licensing=chips["us_export_licensing"]
+    )
 
 
 # --- TPP, applicable die area, density --------------------------------------------------------
+
 
 def test_tpp_is_the_max_over_precisions_per_integrated_circuit():
     # {32: 19.5, 16: 312, 8: 624}: 624, 4,992, 4,992 -> 4,992; a NaN precision is skipped
@@ -66,6 +69,7 @@ def test_performance_density_of_known_chips(table):
 
 # --- classification ---------------------------------------------------------------------------
 
+
 def test_oct_2022_rule_needs_both_tpp_and_600_gb_s(table):
     # A100: 4,992 >= 4,800 and 600 GB/s >= 600 -> controlled
     assert table.loc["a100-sxm-80gb", "2022-10"] == "controlled"
@@ -94,54 +98,81 @@ def test_h20_is_outside_3a090_in_every_vintage(table):
 
 
 def _rules(rows):
-    columns = ["rule_id", "clause", "tpp_min", "tpp_max", "density_min", "density_max",
-               "io_min_gb_s", "chip_ids", "outcome"]
+    columns = [
+        "rule_id",
+        "clause",
+        "tpp_min",
+        "tpp_max",
+        "density_min",
+        "density_max",
+        "io_min_gb_s",
+        "chip_ids",
+        "outcome",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
-RULES_2023 = _rules([
-    ["r", "a.1", 4800, nan, nan, nan, nan, "", "A"],
-    ["r", "a.2", 1600, nan, 5.92, nan, nan, "", "A"],
-    ["r", "b.1", 2400, 4800, 1.6, 5.92, nan, "", "B"],
-])
+RULES_2023 = _rules(
+    [
+        ["r", "a.1", 4800, nan, nan, nan, nan, "", "A"],
+        ["r", "a.2", 1600, nan, 5.92, nan, nan, "", "A"],
+        ["r", "b.1", 2400, 4800, 1.6, 5.92, nan, "", "B"],
+    ]
+)
 
 
 def test_first_matching_clause_wins_and_unknown_density_is_undetermined():
-    metrics = pd.DataFrame({"tpp": [5000, 3000, 3000, 2000, 1000],
-                            "performance_density": [nan, 2.0, 6.0, nan, nan],
-                            "interconnect_gb_s": [0, 0, 0, 0, 0]},
-                           index=["big", "band-b", "dense", "no-die", "small"])
+    metrics = pd.DataFrame(
+        {
+            "tpp": [5000, 3000, 3000, 2000, 1000],
+            "performance_density": [nan, 2.0, 6.0, nan, nan],
+            "interconnect_gb_s": [0, 0, 0, 0, 0],
+        },
+        index=["big", "band-b", "dense", "no-die", "small"],
+    )
     status = controls.classify(metrics, RULES_2023)["r"]
-    assert status["big"] == "A"                      # TPP alone decides, die area not needed
-    assert status["band-b"] == "B"                   # 2,400 <= 3,000 < 4,800 and 1.6 <= 2 < 5.92
-    assert status["dense"] == "A"                    # density 6 >= 5.92: a.2 before b.1
+    assert status["big"] == "A"  # TPP alone decides, die area not needed
+    assert status["band-b"] == "B"  # 2,400 <= 3,000 < 4,800 and 1.6 <= 2 < 5.92
+    assert status["dense"] == "A"  # density 6 >= 5.92: a.2 before b.1
     assert status["no-die"] == controls.UNDETERMINED  # a.2 would need the density
-    assert status["small"] == "not controlled"       # below every TPP floor
+    assert status["small"] == "not controlled"  # below every TPP floor
 
 
 def test_planar_node_has_no_density_so_density_clauses_do_not_apply():
     # same TPP 3,000 and 500 mm²: non-planar -> 6.0 >= 5.92 -> A; planar -> no applicable area,
     # a.2 and b.1 do not hold -> not controlled (not undetermined)
-    metrics = pd.DataFrame({"tpp": [3000.0, 3000.0], "die_area_mm2": [500.0, 500.0],
-                            "planar_node": [False, True], "interconnect_gb_s": [0.0, 0.0]},
-                           index=["finfet", "planar"])
+    metrics = pd.DataFrame(
+        {
+            "tpp": [3000.0, 3000.0],
+            "die_area_mm2": [500.0, 500.0],
+            "planar_node": [False, True],
+            "interconnect_gb_s": [0.0, 0.0],
+        },
+        index=["finfet", "planar"],
+    )
     metrics["performance_density"] = controls.performance_density(
-        metrics["tpp"], applicable_die_area_mm2=controls.applicable_die_area_mm2(
-            metrics["die_area_mm2"], planar_node=metrics["planar_node"]))
+        metrics["tpp"],
+        applicable_die_area_mm2=controls.applicable_die_area_mm2(
+            metrics["die_area_mm2"], planar_node=metrics["planar_node"]
+        ),
+    )
     status = controls.classify(metrics, RULES_2023)["r"]
     assert status["finfet"] == "A" and status["planar"] == "not controlled"
 
 
 def test_unknown_io_is_undetermined_where_the_io_test_decides():
     rules = _rules([["r", "x", 4800, nan, nan, nan, 600, "", "controlled"]])
-    metrics = pd.DataFrame({"tpp": [5000.0, 1000.0], "performance_density": [nan, nan],
-                            "interconnect_gb_s": [nan, nan]}, index=["big", "small"])
+    metrics = pd.DataFrame(
+        {"tpp": [5000.0, 1000.0], "performance_density": [nan, nan], "interconnect_gb_s": [nan, nan]},
+        index=["big", "small"],
+    )
     status = controls.classify(metrics, rules)["r"]
-    assert status["big"] == controls.UNDETERMINED_IO   # TPP meets 4,800, I/O unknown
-    assert status["small"] == "not controlled"          # TPP alone rules it out
+    assert status["big"] == controls.UNDETERMINED_IO  # TPP meets 4,800, I/O unknown
+    assert status["small"] == "not controlled"  # TPP alone rules it out
 
 
 # --- licence policy ---------------------------------------------------------------------------
+
 
 def test_acceptance_licence_policies(policy):
     # 2026-01, 91 FR 1684: B200 TPP 36,000 >= 21,000 -> presumption of denial;
@@ -167,27 +198,35 @@ def _policies(rows):
 
 
 def test_licence_policy_rows_in_order_with_thresholds_and_undetermined():
-    policies = _policies([
-        ["r", 2, "A", "", nan, nan, "presumption of denial"],
-        ["r", 1, "A", "", 21000, 6500, "case-by-case"],
-        ["r", 3, "not controlled", "special", nan, nan, "case-by-case"],
-        ["r", 4, "not controlled", "", nan, nan, "not required"],
-    ])
+    policies = _policies(
+        [
+            ["r", 2, "A", "", nan, nan, "presumption of denial"],
+            ["r", 1, "A", "", 21000, 6500, "case-by-case"],
+            ["r", 3, "not controlled", "special", nan, nan, "case-by-case"],
+            ["r", 4, "not controlled", "", nan, nan, "not required"],
+        ]
+    )
     ids = ["small", "big", "wide", "no-bw", "special", "free", "unknown", "foreign"]
-    status = pd.DataFrame({"r": ["A", "A", "A", "A", "not controlled", "not controlled",
-                                 controls.UNDETERMINED, "A"]}, index=ids)
-    metrics = pd.DataFrame({"tpp": [15000, 36000, 15000, 15000, 2000, 2000, 3000, 15000],
-                            "dram_bandwidth_gb_s": [4800, 8000, 7000, nan, 4000, 4000, 4000, 4800]}, index=ids)
+    status = pd.DataFrame(
+        {"r": ["A", "A", "A", "A", "not controlled", "not controlled", controls.UNDETERMINED, "A"]}, index=ids
+    )
+    metrics = pd.DataFrame(
+        {
+            "tpp": [15000, 36000, 15000, 15000, 2000, 2000, 3000, 15000],
+            "dram_bandwidth_gb_s": [4800, 8000, 7000, nan, 4000, 4000, 4000, 4800],
+        },
+        index=ids,
+    )
     us = [True] * 7 + [False]
     policy = controls.licence_policy(status, metrics, policies, us_export_licensing=us)["r"]
-    assert policy["small"] == "case-by-case"             # 15,000 < 21,000 and 4,800 < 6,500
-    assert policy["big"] == "presumption of denial"      # 36,000 >= 21,000
-    assert policy["wide"] == "presumption of denial"     # 7,000 GB/s >= 6,500
-    assert policy["no-bw"] == "undetermined"             # bandwidth unknown where it decides
-    assert policy["special"] == "case-by-case"           # a row naming the chip
+    assert policy["small"] == "case-by-case"  # 15,000 < 21,000 and 4,800 < 6,500
+    assert policy["big"] == "presumption of denial"  # 36,000 >= 21,000
+    assert policy["wide"] == "presumption of denial"  # 7,000 GB/s >= 6,500
+    assert policy["no-bw"] == "undetermined"  # bandwidth unknown where it decides
+    assert policy["special"] == "case-by-case"  # a row naming the chip
     assert policy["free"] == "not required"
-    assert policy["unknown"] == "undetermined"           # never counted as controlled
-    assert policy["foreign"] == "not subject"            # not a US export
+    assert policy["unknown"] == "undetermined"  # never counted as controlled
+    assert policy["foreign"] == "not subject"  # not a US export
 
 
 def test_licence_policy_refuses_a_status_no_row_covers():
@@ -201,6 +240,7 @@ def test_licence_policy_refuses_a_status_no_row_covers():
 def test_every_status_of_every_vintage_has_a_policy_row():
     rules, policies = catalog.load("export_rules"), catalog.load("licence_policies")
     for rule_id, clauses in rules.groupby("rule_id"):
-        covered = {s.strip() for cell in policies.loc[policies["rule_id"] == rule_id, "statuses"]
-                   for s in cell.split(";")}
+        covered = {
+            s.strip() for cell in policies.loc[policies["rule_id"] == rule_id, "statuses"] for s in cell.split(";")
+        }
         assert {"not controlled", *clauses["outcome"]} <= covered, rule_id

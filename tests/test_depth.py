@@ -1,11 +1,19 @@
 """Interconnect-aware scaling, inference roofline and capacity floor, Monte Carlo, worked by hand."""
+
 import numpy as np
 from numpy.testing import assert_allclose
 
 from analysis.formulas import compute, inference, scaling, uncertainty
 
-LLAMA2_70B = {"total_params": 70e9, "active_params": 70e9, "moe_layers": 0, "routed_experts": 0,
-              "experts_per_token": 0, "params_per_expert": np.nan, "kv_cache_bytes_per_token": 327_680}
+LLAMA2_70B = {
+    "total_params": 70e9,
+    "active_params": 70e9,
+    "moe_layers": 0,
+    "routed_experts": 0,
+    "experts_per_token": 0,
+    "params_per_expert": np.nan,
+    "kv_cache_bytes_per_token": 327_680,
+}
 LLAMA31_405B = LLAMA2_70B | {"total_params": 405e9, "active_params": 405e9, "kv_cache_bytes_per_token": 516_096}
 
 
@@ -29,9 +37,16 @@ def test_h20_decode_vs_training_parity_flips_against_h100():
     assert_allclose(training_h20_per_h100, 6.685, rtol=1e-3)
     # decode of a dense 70B model in FP8 at batch 1, no KV, full bandwidth: bytes per step = 70e9
     # H100: 3.35e12 / 70e9 = 47.86 tokens/s; H20: 4.0e12 / 70e9 = 57.14 tokens/s
-    tps, bound = inference.decode_tokens_per_s(np.array([989.4, 148.0]), np.array([3.35, 4.0]), LLAMA2_70B,
-                                               batch_size=1, context_tokens=0, bytes_per_param=1.0,
-                                               mfu=1.0, hbm_efficiency=1.0)
+    tps, bound = inference.decode_tokens_per_s(
+        np.array([989.4, 148.0]),
+        np.array([3.35, 4.0]),
+        LLAMA2_70B,
+        batch_size=1,
+        context_tokens=0,
+        bytes_per_param=1.0,
+        mfu=1.0,
+        hbm_efficiency=1.0,
+    )
     assert_allclose(tps, [47.857, 57.143], rtol=1e-4)
     assert list(bound) == ["memory bandwidth", "memory bandwidth"]
     decode_h20_per_h100 = tps[0] / tps[1]  # 47.857 / 57.143 = 0.8375

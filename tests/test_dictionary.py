@@ -1,8 +1,8 @@
 """data/DICTIONARY.md agrees with the loader's schema (analysis/catalog.py) and the CSV headers:
 every column documented, ranges, integers, required flags, choices and flags as the loader has
 them. Also the repository's citation files name the package version."""
+
 import re
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -66,17 +66,27 @@ def _bounds(allowed: str) -> tuple[float, float]:
 def _checks(table: catalog.Table):
     """(column, what the dictionary must say) for every column the loader knows."""
     ranged = {c for triple in table.ranges for c in triple}
-    yield table.key, {"required": "yes", "allowed_has": "id: lowercase slug",
-                      "unique": table.unique_key}
+    yield table.key, {"required": "yes", "allowed_has": "id: lowercase slug", "unique": table.unique_key}
     for column, spec in table.numbers.items():
-        yield column, {"bounds": (spec.low, spec.high), "integer": spec.integer,
-                       "required": "yes" if spec.required else "no", "ranged": column in ranged}
+        yield (
+            column,
+            {
+                "bounds": (spec.low, spec.high),
+                "integer": spec.integer,
+                "required": "yes" if spec.required else "no",
+                "ranged": column in ranged,
+            },
+        )
     for column in table.flags:
         yield column, {"allowed": "true or false", "required": "yes"}
     for column, group in table.sources.items():
-        yield column, {"allowed_has": "source keys",
-                       "required": "yes" if column in table.required_text or not group
-                       else "with its figures"}
+        yield (
+            column,
+            {
+                "allowed_has": "source keys",
+                "required": "yes" if column in table.required_text or not group else "with its figures",
+            },
+        )
     for column, options in table.choices.items():
         if column in table.required_with:
             required = f"where `{table.required_with[column]}` is given"
@@ -91,8 +101,14 @@ def _checks(table: catalog.Table):
             yield column, {"required": "yes"}
     for column in table.text:
         if column not in done:
-            yield column, {"required": f"where `{table.required_with[column]}` is given"
-                           if column in table.required_with else "no"}
+            yield (
+                column,
+                {
+                    "required": f"where `{table.required_with[column]}` is given"
+                    if column in table.required_with
+                    else "no"
+                },
+            )
 
 
 @pytest.mark.parametrize("file", sorted(TABLES))

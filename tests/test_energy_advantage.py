@@ -1,5 +1,6 @@
 """energy_advantage assembly: capex counted once (H800 against H100), the break-even price worked by
 hand, bands that contain their headlines, a non-default reference, the JSON contract."""
+
 import pytest
 from numpy.testing import assert_allclose
 
@@ -16,8 +17,15 @@ def default():
 
 @pytest.fixture(scope="module")
 def a100():
-    return ea.run(reference_chip="a100-sxm-80gb", candidates=["mi300x", "h20"], regions=["us-dc-ppa"],
-                  region="us-dc-ppa", years=6.0, seed=3, **FAST)
+    return ea.run(
+        reference_chip="a100-sxm-80gb",
+        candidates=["mi300x", "h20"],
+        regions=["us-dc-ppa"],
+        region="us-dc-ppa",
+        years=6.0,
+        seed=3,
+        **FAST,
+    )
 
 
 def test_h800_capex_per_chip_within_a_quarter_of_the_h100s(default):
@@ -67,10 +75,22 @@ def test_a_non_default_reference_is_honoured(a100):
 
 def test_json_contract(default):
     figures = ea.key_figures(default)
-    assert {"break_even_usd_per_kwh", "break_even_usd_per_kwh_p10", "break_even_usd_per_kwh_p90",
-            "electricity_share_of_tco", "tco_usd", "tco_usd_p10", "tco_usd_p90",
-            "reference_usd_per_pflop_hour"} <= set(figures)
-    assert set(figures["tco_usd"]["h20"]) == {"cn-avg-industrial", "cn-west-subsidised", "us-avg-industrial", "us-dc-ppa"}
+    assert {
+        "break_even_usd_per_kwh",
+        "break_even_usd_per_kwh_p10",
+        "break_even_usd_per_kwh_p90",
+        "electricity_share_of_tco",
+        "tco_usd",
+        "tco_usd_p10",
+        "tco_usd_p90",
+        "reference_usd_per_pflop_hour",
+    } <= set(figures)
+    assert set(figures["tco_usd"]["h20"]) == {
+        "cn-avg-industrial",
+        "cn-west-subsidised",
+        "us-avg-industrial",
+        "us-dc-ppa",
+    }
     # electricity is a small share of TCO: hardware decides
     shares = [v for row in figures["electricity_share_of_tco"].values() for v in row.values()]
     assert max(shares) < 0.3

@@ -4,6 +4,7 @@ parameter, and every numeric parameter at its bounds, either is refused by the p
 (``params.validate``) with a one-line ParameterError, or runs without a warning and gives key
 figures with no infinity. It runs every report some 260 times, so it sits in the slow (render)
 tier."""
+
 import importlib
 import json
 import math
@@ -16,9 +17,13 @@ from analysis.catalog import load
 
 REPORTS = ("training_run", "chip_parity", "energy_advantage", "inference_cost", "procurement", "export_controls")
 #: Parameters that name one chip or a list of chips, per report.
-CHIP_PARAMETERS = {"training_run": ["chip"], "chip_parity": ["reference_chip", "candidates"],
-                   "energy_advantage": ["reference_chip", "candidates"], "inference_cost": ["chips"],
-                   "procurement": ["chips"]}
+CHIP_PARAMETERS = {
+    "training_run": ["chip"],
+    "chip_parity": ["reference_chip", "candidates"],
+    "energy_advantage": ["reference_chip", "candidates"],
+    "inference_cost": ["chips"],
+    "procurement": ["chips"],
+}
 FEW_DRAWS = 200
 
 

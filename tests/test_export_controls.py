@@ -1,5 +1,6 @@
 """The export_controls report module: inputs, what-if thresholds (0 included), tables, findings,
 key figures and the licence-policy frame other reports use (fast tier: no kernel)."""
+
 import json
 
 import matplotlib
@@ -47,8 +48,10 @@ def test_threshold_zero_is_used_as_zero_not_as_the_default(zero):
     assert report.key_figures(zero)["what_if"]["tpp_threshold"] == 0
     # density 0 and I/O 0 are thresholds too
     both = report.run(density_threshold=0.0, io_threshold_gb_s=0.0)
-    assert report.what_if_text(both["resolved"]) == \
-        "TPP ≥ 4,800 with chip-to-chip I/O ≥ 0 GB/s, or TPP ≥ 1,600 with performance density ≥ 0"
+    assert (
+        report.what_if_text(both["resolved"])
+        == "TPP ≥ 4,800 with chip-to-chip I/O ≥ 0 GB/s, or TPP ≥ 1,600 with performance density ≥ 0"
+    )
 
 
 def test_what_if_undetermined_is_shown_and_not_counted_as_controlled():
@@ -68,8 +71,13 @@ def test_licence_policies_frame_for_other_reports():
     assert list(frame.columns) == ["2022-10", "2023-10", "2025-04", "2026-01"] and len(frame) == 18
     one = report.licence_policies(["h20"])
     assert list(one.index) == ["h20"] and one.loc["h20", "2025-04"] == "case-by-case"
-    assert set(frame.stack()) <= {"not required", "case-by-case", "presumption of denial", "not subject",
-                                  "undetermined"}
+    assert set(frame.stack()) <= {
+        "not required",
+        "case-by-case",
+        "presumption of denial",
+        "not subject",
+        "undetermined",
+    }
     # B200 TPP 36,000 >= 21,000 -> denial; H200 15,831 < 21,000 and 4,800 GB/s < 6,500 -> case-by-case
     assert frame.loc["b200", "2026-01"] == "presumption of denial"
     assert frame.loc["h200", "2026-01"] == "case-by-case"
@@ -92,11 +100,11 @@ def test_key_figures_contract(r):
 
 def test_answer_names_chips_and_says_chinese_chips_are_not_us_exports(r):
     text = report.answer(r)
-    assert "h200" not in text and "H200 SXM" in text          # names, not ids
-    assert "B200 and GB200" in text                           # the two above the 2026 lines
-    assert "H800 SXM and A800 SXM escaped" in text            # 400 GB/s < 600 in 2022
+    assert "h200" not in text and "H200 SXM" in text  # names, not ids
+    assert "B200 and GB200" in text  # the two above the 2026 lines
+    assert "H800 SXM and A800 SXM escaped" in text  # 400 GB/s < 600 in 2022
     assert "not US exports" in text and "MLU370-X8" in text
-    assert "21,000" in text and "6,500 GB/s" in text           # read from licence_policies.csv
+    assert "21,000" in text and "6,500 GB/s" in text  # read from licence_policies.csv
 
 
 def test_findings_per_ic_and_undetermined(r):
@@ -111,12 +119,17 @@ def test_findings_per_ic_and_undetermined(r):
 def test_tables_use_names_and_units(r):
     metrics = report.metrics_table(r)
     assert "H20" in metrics.index and "h20" not in metrics.index
-    assert {"TPP per IC", "die area [mm²]", "performance density [TPP/mm²]", "DRAM bandwidth per IC [GB/s]"} <= set(metrics.columns)
+    assert {"TPP per IC", "die area [mm²]", "performance density [TPP/mm²]", "DRAM bandwidth per IC [GB/s]"} <= set(
+        metrics.columns
+    )
     assert report.policy_table(r).loc["B200", "2026-01"] == "presumption of denial"
     clauses = report.clauses_table(r)
     assert clauses.loc["2022-10", "test (all must hold)"] == "TPP ≥ 4,800 and I/O ≥ 600 GB/s"
     rules = report.rules_table(r)
-    assert "TPP < 21,000 and DRAM bandwidth < 6,500 GB/s → case-by-case" in rules.loc["2026-01", "licence policy for China"]
+    assert (
+        "TPP < 21,000 and DRAM bandwidth < 6,500 GB/s → case-by-case"
+        in rules.loc["2026-01", "licence policy for China"]
+    )
 
 
 def test_appendix_and_sources(r, zero):
@@ -145,8 +158,12 @@ def test_cli_controls_json_gains_licence_policy_and_keeps_classification_keys(ca
     # classification keys as before, flat
     assert a800["2022-10"] == "not controlled" and a800["2023-10"] == "3A090.a" and data["h20"]["tpp"] == 2368
     # 15,831 < 21,000 and 4,800 GB/s < 6,500 -> case-by-case under 2026-01
-    assert h200["licence_policy"] == {"2022-10": "presumption of denial", "2023-10": "presumption of denial",
-                                      "2025-04": "presumption of denial", "2026-01": "case-by-case"}
+    assert h200["licence_policy"] == {
+        "2022-10": "presumption of denial",
+        "2023-10": "presumption of denial",
+        "2025-04": "presumption of denial",
+        "2026-01": "case-by-case",
+    }
     assert set(data["ascend-910b"]["licence_policy"].values()) == {"not subject"}
     assert main(["controls", "--format", "csv"]) == 0
     assert "licence 2026-01" in capsys.readouterr().out.splitlines()[0]

@@ -1,5 +1,6 @@
 """Bad input, faults and determinism: every failure is one clear line, nothing half-written, the
 last good report untouched, nothing executed from a parameter's text, same inputs same numbers."""
+
 import json
 import os
 import re
@@ -8,16 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CASES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.assembly.params import ParameterError
 from analysis.pipeline import render
 from analysis.pipeline.cli import main
-from analysis.assembly.params import ParameterError
 from analysis.pipeline.pdf import Browser
 from analysis.pipeline.render import check_parameters, declared_parameters, notebook_names
 from analysis.pipeline.scenarios import ScenarioError, load_scenarios, render_batch
-from conftest import CASES
 
 PROJECT = Path(__file__).resolve().parents[1]
 CANARY = "/tmp/compute-parity-canary"
@@ -37,11 +38,19 @@ BAD_PARAMS = [
     ("training_run", ["chip_count", "1e400"], ["parameter chip_count", "'1e400'", "whole number"]),
     ("training_run", ["chip_count", "1e9"], ["parameter chip_count", "1000000000", "out of range"]),
     ("training_run", ["chip", "h9000"], ["parameter chip", "'h9000'", "closest: h200, h20"]),
-    ("training_run", ["chip", f"__import__('os').system('touch {CANARY}')"], ["parameter chip", "__import__", "allowed:"]),
-    ("training_run", ["chip", "h20'; import os; os.system('touch " + CANARY + "') #"], ["parameter chip", "import os", "allowed:"]),
+    (
+        "training_run",
+        ["chip", f"__import__('os').system('touch {CANARY}')"],
+        ["parameter chip", "__import__", "allowed:"],
+    ),
+    (
+        "training_run",
+        ["chip", "h20'; import os; os.system('touch " + CANARY + "') #"],
+        ["parameter chip", "import os", "allowed:"],
+    ),
     ("training_run", ["chip", "h20\nimport os"], ["parameter chip", "'h20\\nimport os'", "allowed:"]),
     ("training_run", ["chip", '"h20"'], ["parameter chip", "'\"h20\"'", "allowed:"]),
-    ("training_run", ["model", "gpt-5"], ["parameter model", "'gpt-5'", "allowed:"]),
+    ("training_run", ["run", "gpt-5"], ["parameter run", "'gpt-5'", "allowed:"]),
     ("training_run", ["region", "mars"], ["parameter region", "'mars'", "allowed:"]),
     ("training_run", ["precision", "fp4"], ["parameter precision", "'fp4'", "allowed: bf16, fp8"]),
     ("training_run", ["recompute", "maybe"], ["parameter recompute", "'maybe'", "true or false"]),
@@ -115,7 +124,9 @@ def no_kernel(monkeypatch):
         raise AssertionError("a kernel was started")
 
     monkeypatch.setattr(render.WarmKernel, "ready", refuse)
-    monkeypatch.setattr(Browser, "__init__", lambda self, *a, **k: (_ for _ in ()).throw(AssertionError("a browser was started")))
+    monkeypatch.setattr(
+        Browser, "__init__", lambda self, *a, **k: (_ for _ in ()).throw(AssertionError("a browser was started"))
+    )
 
 
 def test_at_least_fifty_bad_parameter_sets_across_every_notebook():
@@ -123,8 +134,9 @@ def test_at_least_fifty_bad_parameter_sets_across_every_notebook():
     assert {nb for nb, _, _ in BAD_PARAMS} >= set(notebook_names())
 
 
-@pytest.mark.parametrize("notebook, pairs, words", BAD_PARAMS,
-                         ids=[f"{nb}:{'='.join(p[:2])!r}" for nb, p, _ in BAD_PARAMS])
+@pytest.mark.parametrize(
+    "notebook, pairs, words", BAD_PARAMS, ids=[f"{nb}:{'='.join(p[:2])!r}" for nb, p, _ in BAD_PARAMS]
+)
 def test_bad_parameters_are_refused_in_one_line(no_kernel, tmp_path, capsys, notebook, pairs, words):
     target = tmp_path / "report"
     before = previous_report(target, notebook)
@@ -162,10 +174,12 @@ def test_any_text_is_either_a_valid_value_or_one_clear_line(case, text):
     assert name in checked
     if isinstance(checked[name], str):  # accepted text is always one of the known ids or words
         from analysis.assembly.params import allowed_words, spec_for
+
         assert checked[name] in allowed_words(spec_for(name, notebook))
 
 
 # ---------------------------------------------------------------- scenario files
+
 
 def write(tmp_path, text):
     path = tmp_path / "scenarios.yaml"
@@ -173,11 +187,14 @@ def write(tmp_path, text):
     return path
 
 
-@pytest.mark.parametrize("text, words", [
-    ("scenarios: [name: x\n", "is not valid YAML"),
-    ("scenarios: []\n", "at least one entry"),
-    ("- name: a\n  notebook: export_controls\n", "top-level 'scenarios:' list"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("scenarios: [name: x\n", "is not valid YAML"),
+        ("scenarios: []\n", "at least one entry"),
+        ("- name: a\n  notebook: export_controls\n", "top-level 'scenarios:' list"),
+    ],
+)
 def test_bad_scenario_files_fail_clearly(tmp_path, capsys, no_kernel, text, words):
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError, match=re.escape(words)):
@@ -187,15 +204,23 @@ def test_bad_scenario_files_fail_clearly(tmp_path, capsys, no_kernel, text, word
     assert len(err) == 1 and words in err[0]
 
 
-@pytest.mark.parametrize("text, words", [
-    ("scenarios:\n  - name: a\n    notebook: export_contrls\n", "closest: export_controls"),
-    ("scenarios:\n  - name: a\n    notebook: export_controls\n  - name: a\n    notebook: export_controls\n",
-     "duplicate scenario name 'a'"),
-    ("scenarios:\n  - name: A b\n    notebook: export_controls\n", "must be a lowercase slug"),
-    ("scenarios:\n  - name: a\n    notebook: export_controls\n    params: {}\n", "unknown key(s) params"),
-    ("scenarios:\n  - name: a\n    notebook: export_controls\n    parameters: [1, 2]\n", "parameters must be a mapping"),
-    ("scenarios:\n  - just-a-string\n", "is not a mapping"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("scenarios:\n  - name: a\n    notebook: export_contrls\n", "closest: export_controls"),
+        (
+            "scenarios:\n  - name: a\n    notebook: export_controls\n  - name: a\n    notebook: export_controls\n",
+            "duplicate scenario name 'a'",
+        ),
+        ("scenarios:\n  - name: A b\n    notebook: export_controls\n", "must be a lowercase slug"),
+        ("scenarios:\n  - name: a\n    notebook: export_controls\n    params: {}\n", "unknown key(s) params"),
+        (
+            "scenarios:\n  - name: a\n    notebook: export_controls\n    parameters: [1, 2]\n",
+            "parameters must be a mapping",
+        ),
+        ("scenarios:\n  - just-a-string\n", "is not a mapping"),
+    ],
+)
 def test_bad_scenario_entries_fail_as_rows(tmp_path, capsys, no_kernel, text, words):
     """A malformed entry is a failed row of the batch (exit 1, index written), not a crash."""
     path = write(tmp_path, text)
@@ -214,7 +239,9 @@ def test_missing_scenario_file_fails_clearly(tmp_path, capsys):
 
 @pytest.mark.render
 def test_a_batch_goes_on_past_failures_and_exits_1(tmp_path, capsys):
-    path = write(tmp_path, """scenarios:
+    path = write(
+        tmp_path,
+        """scenarios:
   - name: good
     notebook: export_controls
   - name: wrong-type
@@ -222,8 +249,9 @@ def test_a_batch_goes_on_past_failures_and_exits_1(tmp_path, capsys):
     parameters: {mfu: high}
   - name: fails-in-kernel
     notebook: training_run
-    parameters: {model: custom}
-""")
+    parameters: {run: custom}
+""",
+    )
     code = main(["render", "--scenarios", str(path), "--to", "html", "--jobs", "2", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1, err  # some scenarios failed
@@ -235,6 +263,7 @@ def test_a_batch_goes_on_past_failures_and_exits_1(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- faults
+
 
 @pytest.mark.render
 def test_a_full_disk_gives_a_clear_error_and_keeps_the_last_report(tiny_notebooks, tmp_path, monkeypatch, capsys):
@@ -261,6 +290,7 @@ def test_an_unwritable_output_folder_gives_a_clear_error(tmp_path, capsys):
 
 
 # ---------------------------------------------------------------- determinism and safe output
+
 
 def page_text(path: Path) -> str:
     """The visible text of a report page (numbers included), without markup or images."""
@@ -295,8 +325,17 @@ def test_reports_open_offline(rendered, tmp_path):
 
 #: What no output may hold: local paths (repository, home, temporary folder, virtual environment)
 #: and the marks of Python warnings and tracebacks.
-PRIVATE = [str(PROJECT), "/root/", os.path.expanduser("~") + "/", "/tmp/", sys.prefix, "Traceback",
-           "Warning:", "warnings.warn", 'File "']
+PRIVATE = [
+    str(PROJECT),
+    "/root/",
+    os.path.expanduser("~") + "/",
+    "/tmp/",
+    sys.prefix,
+    "Traceback",
+    "Warning:",
+    "warnings.warn",
+    'File "',
+]
 
 
 def leaks(folder: Path) -> dict[str, list[str]]:

@@ -1,6 +1,7 @@
 """inference_cost: prefill on computed tokens with attention at the context, one cost basis per
 ranking, n/a (never inf or nan) for chips missing a figure, and the validation functions — values
 worked by hand from the sources in data/ (fast tier: no kernel)."""
+
 import warnings
 
 import numpy as np
@@ -23,12 +24,14 @@ MFU = 0.27749
 
 def test_attention_flops_and_attended_context():
     # 2 · L · H · (d_qk + d_v) · T = 2 × 61 × 128 × 320 × 1,000 = 4,997,120,000
-    assert_allclose(inference.attention_flop_per_token(1_000, layers=61, heads=128, qk_head_dim=192, v_head_dim=128),
-                    4_997_120_000)
+    assert_allclose(
+        inference.attention_flop_per_token(1_000, layers=61, heads=128, qk_head_dim=192, v_head_dim=128), 4_997_120_000
+    )
     # PaLM's 4·L·H·Q·T for a GQA model: Llama-2-70B, 80 layers, 64 heads of 128, T = 512:
     # 4 × 80 × 64 × 128 × 512 = 1,342,177,280
-    assert_allclose(inference.attention_flop_per_token(512, layers=80, heads=64, qk_head_dim=128, v_head_dim=128),
-                    1_342_177_280)
+    assert_allclose(
+        inference.attention_flop_per_token(512, layers=80, heads=64, qk_head_dim=128, v_head_dim=128), 1_342_177_280
+    )
     # DeepSeek's prefill: 4,989 tokens, 56.3 % cached -> 4,989 × (0.563 + 0.437 / 2) = 3,898.9
     assert_allclose(inference.mean_attended_tokens(4_989, cached_share=0.563), 3_898.9, rtol=1e-4)
     assert_allclose(inference.mean_attended_tokens(2_000), 1_000)
@@ -38,16 +41,23 @@ def test_prefill_utilisation_is_calibrated_on_sglang_not_on_a_validation_case():
     assert_allclose(report.calibrated_mfu(), MFU, rtol=1e-4)
     refs = report.load("serving_references")
     assert refs.loc["sglang-prefill-per-h100", "role"] == "calibration"
-    for case in ("deepseek-serving-prefill-computed-per-h800", "deepseek-serving-decode-per-h800",
-                 "cloudmatrix-prefill-per-npu", "cloudmatrix-decode-per-npu"):
+    for case in (
+        "deepseek-serving-prefill-computed-per-h800",
+        "deepseek-serving-decode-per-h800",
+        "cloudmatrix-prefill-per-npu",
+        "cloudmatrix-decode-per-npu",
+    ):
         assert refs.loc[case, "role"] == "validation"
 
 
 def test_deepseek_prefill_is_compared_on_computed_tokens():
     # disclosure: 73.7k input tokens/s per 8-GPU node incl. 56.3 % cache hits ->
     # 73,700 / 8 × (1 − 0.563) = 4,025.86 computed tokens/s per GPU
-    assert_allclose(report.load("serving_references").loc["deepseek-serving-prefill-computed-per-h800", "value"],
-                    73_700 / 8 * (1 - 0.563), rtol=1e-6)
+    assert_allclose(
+        report.load("serving_references").loc["deepseek-serving-prefill-computed-per-h800", "value"],
+        73_700 / 8 * (1 - 0.563),
+        rtol=1e-6,
+    )
     # model: attention 4,997,120 × 3,898.9 = 1.94833e10 FLOP / 989.4e12 = 1.96921e-5 s;
     # 0.27749 / (3.73945e-5 + 1.96921e-5) = 4,860.9 (+21 % against 4,026)
     assert_allclose(report.validation_prefill_tokens_per_s("deepseek-h800"), 4_860.9, rtol=1e-3)
@@ -149,20 +159,10 @@ def test_h20_training_ratio_comes_from_chip_parity(monkeypatch):
     from analysis.assembly import chip_parity
 
     calls = []
-    monkeypatch.setattr(chip_parity, "chips_per_reference",
-                        lambda candidate, **kw: calls.append((candidate, kw)) or 6.5)
+    monkeypatch.setattr(
+        chip_parity, "chips_per_reference", lambda candidate, **kw: calls.append((candidate, kw)) or 6.5
+    )
     assert report.h20_training_ratio() == 6.5
     assert calls == [("h20", {"reference_chip": "h100-sxm", "workload": "training"})]
     r = report.run(chips=["h100-sxm", "h20"], draws=100)
     assert "6.50 H20s" in report.findings(r, training_ratio=6.5)
-
-
-def test_notebook_defaults_match_the_declared_parameters():
-    import ast
-    from pathlib import Path
-
-    source = (Path(__file__).parents[1] / "notebooks" / "inference_cost.py").read_text()
-    cell = source.split('# %% tags=["parameters"]')[1].split("# %%")[0]
-    defaults = {node.target.id: ast.literal_eval(node.value) for node in ast.parse(cell).body
-                if isinstance(node, ast.AnnAssign)}
-    assert defaults == {name: spec.default for name, spec in report.PARAMETERS.items()}

@@ -1,12 +1,13 @@
 """The data loader: missing and empty files, exact line numbers after blank lines and multi-line
 quoted cells, and numbers that Python would parse but the catalog refuses (issue 12, item 11)."""
+
 import csv
 
 import pytest
+from conftest import edit_cell, line_of
 
 from analysis import catalog
 from analysis.catalog import DataError
-from conftest import edit_cell, line_of
 
 
 def rewrite(path, transform):
@@ -20,9 +21,10 @@ def csv_text(rows) -> str:
     return "".join(",".join(f'"{c}"' if ("," in c or "\n" in c) else c for c in row) + "\n" for row in rows)
 
 
-@pytest.mark.parametrize("content, words", [(None, "regions.csv: cannot be read"),
-                                            ("", "regions.csv: is empty"),
-                                            ("\n\n", "regions.csv: is empty")])
+@pytest.mark.parametrize(
+    "content, words",
+    [(None, "regions.csv: cannot be read"), ("", "regions.csv: is empty"), ("\n\n", "regions.csv: is empty")],
+)
 def test_missing_or_empty_file_is_one_clear_error(data_copy, content, words):
     path = data_copy / "regions.csv"
     if content is None:
@@ -43,7 +45,9 @@ def test_line_numbers_count_multi_line_cells_and_blank_lines(data_copy):
     rows[bad][rows[0].index("pue")] = "0.5"
     text = csv_text(rows[:2]) + "\n\n" + csv_text(rows[2:])  # two blank lines after the first row
     path.write_text(text, encoding="utf-8")
-    expected = text.splitlines().index(next(l for l in text.splitlines() if l.startswith(rows[bad][0] + ","))) + 1
+    expected = (
+        text.splitlines().index(next(line for line in text.splitlines() if line.startswith(rows[bad][0] + ","))) + 1
+    )
     with pytest.raises(DataError, match=rf"regions.csv, line {expected} \({rows[bad][0]}\), column 'pue'"):
         catalog.load("regions", data_copy)
 

@@ -1,8 +1,8 @@
 """Notebooks stay thin and consistent: each has a jupytext text twin in sync, its parameters
-cell declares exactly the report module's parameters with the same defaults, and nothing in a
+cell is the one generated from the report's declaration, and nothing in a
 notebook restates a library constant (fast tier: no kernel)."""
+
 import ast
-import importlib
 from pathlib import Path
 
 import jupytext
@@ -19,25 +19,29 @@ def _cells(notebook):
 def test_text_twin_is_in_sync(path):
     twin = path.with_suffix(".py")
     assert twin.exists(), f"{twin.name} missing: run `jupytext --to py:percent {path}`"
-    assert _cells(jupytext.read(path)) == _cells(jupytext.read(twin)), \
+    assert _cells(jupytext.read(path)) == _cells(jupytext.read(twin)), (
         f"{path.name} and {twin.name} differ: regenerate the one you did not edit with jupytext"
-
-
-def _declared(path):
-    """name -> default literal of the notebook's parameters cell."""
-    cell = next(c for c in jupytext.read(path).cells if "parameters" in c.metadata.get("tags", []))
-    return {node.target.id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body
-            if isinstance(node, ast.AnnAssign)}
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_parameters_cell_matches_the_report_module(path):
-    module = importlib.import_module(f"analysis.assembly.{path.stem}")
-    declared = _declared(path)
-    specs = module.PARAMETERS
-    assert list(declared) == list(specs), "the parameters cell and PARAMETERS name different parameters"
-    for name, default in declared.items():
-        assert default == specs[name].default, f"{name}: notebook default {default!r} != spec {specs[name].default!r}"
+def test_notebook_is_committed_without_outputs(path):
+    notebook = jupytext.read(path)
+    assert all(not c.get("outputs") and not c.get("execution_count") for c in notebook.cells if c.cell_type == "code")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_parameters_cell_is_generated_from_the_declaration(path):
+    """The one check of a notebook's parameters against its report's declaration: names, types,
+    defaults, meanings and units all come from params.SPECS and the report's PARAMETERS."""
+    from analysis.pipeline import twins
+
+    cell = next(c for c in jupytext.read(path).cells if "parameters" in c.metadata.get("tags", []))
+    expected = twins.expected_cell(path.stem)
+    assert cell.source.strip() == expected.strip(), (
+        f"{path.name}'s parameters cell drifted from analysis.assembly.{path.stem}.PARAMETERS: "
+        "run `python -m analysis.pipeline.twins`"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -47,5 +51,6 @@ def test_notebook_imports_assembly_only(path):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("analysis"):
             assert node.module.startswith("analysis.assembly"), f"{path.name} imports {node.module}"
         if isinstance(node, ast.Import):
-            assert not any(a.name.startswith("analysis") and not a.name.startswith("analysis.assembly")
-                           for a in node.names), f"{path.name} imports the library outside assembly"
+            assert not any(
+                a.name.startswith("analysis") and not a.name.startswith("analysis.assembly") for a in node.names
+            ), f"{path.name} imports the library outside assembly"

@@ -20,6 +20,7 @@ Of the peer's 13 test functions (21 collected items, 9 of them the parametrised 
 assertion only (its 2022 and 2023 assertions pass). The loader case is re-expressed on our
 loader (its sparse tripwire is ``compute_basis``, not a ``with_sparsity`` column).
 """
+
 from __future__ import annotations
 
 import shutil
@@ -28,17 +29,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import edit_cell
 
 from analysis import catalog
 from analysis.catalog import DATA_DIR
 from analysis.formulas import controls
-from conftest import edit_cell
 
 VINTAGES = {"2022": "2022-10", "2023": "2023-10", "2026_cn": "2026-01"}
-CLASSIFIED = {"controlled": "CONTROLLED", "3A090.a": "CONTROLLED", "3A090.b": "CONTROLLED",
-              controls.NOT_CONTROLLED: "free"}
-LICENCE = {controls.NOT_REQUIRED: "free", controls.CASE_BY_CASE: "case-by-case",
-           controls.PRESUMPTION_OF_DENIAL: "denial"}
+CLASSIFIED = {
+    "controlled": "CONTROLLED",
+    "3A090.a": "CONTROLLED",
+    "3A090.b": "CONTROLLED",
+    controls.NOT_CONTROLLED: "free",
+}
+LICENCE = {
+    controls.NOT_REQUIRED: "free",
+    controls.CASE_BY_CASE: "case-by-case",
+    controls.PRESUMPTION_OF_DENIAL: "denial",
+}
 
 
 @dataclass
@@ -58,12 +66,16 @@ class Chip:
         """One row of our metrics, computed by our formulas."""
         tpp = float(controls.total_processing_performance(self.dense_throughput))
         area = controls.applicable_die_area_mm2(_num(self.die_area_mm2), planar_node=not self.nonplanar_node)
-        return pd.DataFrame({"tpp": [tpp], "planar_node": [not self.nonplanar_node],
-                             "performance_density": [float(controls.performance_density(
-                                 tpp, applicable_die_area_mm2=area))],
-                             "interconnect_gb_s": [_num(self.interconnect_gbps)],
-                             "dram_bandwidth_gb_s": [_num(self.memory_bandwidth_gbps)]},
-                            index=[self.chip_id])
+        return pd.DataFrame(
+            {
+                "tpp": [tpp],
+                "planar_node": [not self.nonplanar_node],
+                "performance_density": [float(controls.performance_density(tpp, applicable_die_area_mm2=area))],
+                "interconnect_gb_s": [_num(self.interconnect_gbps)],
+                "dram_bandwidth_gb_s": [_num(self.memory_bandwidth_gbps)],
+            },
+            index=[self.chip_id],
+        )
 
     def tpp(self) -> float:
         return float(self.metrics()["tpp"].iloc[0])
@@ -86,8 +98,9 @@ def classify(chip: Chip, vintage: str) -> str:
     status = _status(chip)
     if vintage != "2026_cn":
         return CLASSIFIED.get(status.loc[chip.chip_id, VINTAGES[vintage]], status.loc[chip.chip_id, VINTAGES[vintage]])
-    policy = controls.licence_policy(status, chip.metrics(), catalog.load("licence_policies"),
-                                     us_export_licensing=[True])
+    policy = controls.licence_policy(
+        status, chip.metrics(), catalog.load("licence_policies"), us_export_licensing=[True]
+    )
     return LICENCE.get(policy.loc[chip.chip_id, "2026-01"], policy.loc[chip.chip_id, "2026-01"])
 
 
@@ -100,18 +113,29 @@ PEER_CHIPS = {
     "NVIDIA H20": Chip("NVIDIA H20", {64: 1, 32: 74, 16: 148, 8: 296}, 814.0, True, 900, 4000, "h20"),
     "NVIDIA A800 (SXM 80GB)": Chip("NVIDIA A800 (SXM 80GB)", A100, 826.0, True, 400, 2039, "a800-sxm-80gb"),
     "NVIDIA H800 (SXM)": Chip("NVIDIA H800 (SXM)", {32: 494.5, 16: 989.5, 8: 1979}, 814.0, True, 400, 3350, "h800-sxm"),
-    "NVIDIA H200 (SXM)": Chip("NVIDIA H200 (SXM)", {64: 34, 32: 494.5, 16: 989.5, 8: 1979}, 814.0, True, 900, 4800, "h200"),
+    "NVIDIA H200 (SXM)": Chip(
+        "NVIDIA H200 (SXM)", {64: 34, 32: 494.5, 16: 989.5, 8: 1979}, 814.0, True, 900, 4800, "h200"
+    ),
     "NVIDIA B200": Chip("NVIDIA B200", {16: 2250, 8: 4500, 4: 9000}, None, True, 1800, 7700, "b200"),
     "AMD MI300X": Chip("AMD MI300X", {16: 1307.4, 8: 2614.9}, None, True, 896, 5300, "mi300x"),
     "AMD MI325X": Chip("AMD MI325X", {16: 1307.4, 8: 2614.9}, None, True, 896, 6000, "mi325x"),
 }
 # The peer's ground truth: controlled under its 2023 rule.
-GROUND_TRUTH = {"NVIDIA A100 (SXM 80GB)": True, "NVIDIA H100 (SXM)": True, "NVIDIA H20": False,
-                "NVIDIA A800 (SXM 80GB)": True, "NVIDIA H800 (SXM)": True, "NVIDIA H200 (SXM)": True,
-                "NVIDIA B200": True, "AMD MI300X": True, "AMD MI325X": True}
+GROUND_TRUTH = {
+    "NVIDIA A100 (SXM 80GB)": True,
+    "NVIDIA H100 (SXM)": True,
+    "NVIDIA H20": False,
+    "NVIDIA A800 (SXM 80GB)": True,
+    "NVIDIA H800 (SXM)": True,
+    "NVIDIA H200 (SXM)": True,
+    "NVIDIA B200": True,
+    "AMD MI300X": True,
+    "AMD MI325X": True,
+}
 
 
 # 1. TPP and performance density ---------------------------------------------------------------
+
 
 def test_tpp_takes_max_over_precisions():
     # 19.5 × 32 = 624, 312 × 16 = 4,992, 624 × 8 = 4,992 -> 4,992
@@ -130,7 +154,9 @@ def test_fp4_can_set_the_max():
 
 def test_performance_density_divides_by_die_area():
     # 4,992 / 826 = 6.0436
-    assert Chip("t", {16: 312, 8: 624}, die_area_mm2=826.0).performance_density() == pytest.approx(4992 / 826.0, rel=1e-3)
+    assert Chip("t", {16: 312, 8: 624}, die_area_mm2=826.0).performance_density() == pytest.approx(
+        4992 / 826.0, rel=1e-3
+    )
 
 
 def test_density_none_when_no_die_area():
@@ -143,6 +169,7 @@ def test_density_none_on_planar_node():
 
 
 # 2. Ground truth under the 2023 rule ---------------------------------------------------------
+
 
 @pytest.mark.parametrize("name,expected", sorted(GROUND_TRUTH.items()))
 def test_ground_truth_2023(name, expected):
@@ -160,10 +187,11 @@ def test_loader_rejects_sparse_rows(tmp_path):
 
 # 3. Rule vintages ----------------------------------------------------------------------------
 
+
 def test_a800_loophole_closes_2022_to_2023():
     a800 = PEER_CHIPS["NVIDIA A800 (SXM 80GB)"]
-    assert classify(a800, "2022") == "free"          # 400 GB/s < 600
-    assert classify(a800, "2023") == "CONTROLLED"    # TPP 4,992 >= 4,800
+    assert classify(a800, "2022") == "free"  # 400 GB/s < 600
+    assert classify(a800, "2023") == "CONTROLLED"  # TPP 4,992 >= 4,800
 
 
 def test_h800_loophole_closes_2022_to_2023():
@@ -187,7 +215,7 @@ def test_h20_free_under_all_vintages():
 def test_b200_breaches_2026_ceiling():
     b200 = PEER_CHIPS["NVIDIA B200"]
     assert classify(b200, "2023") == "CONTROLLED"
-    assert classify(b200, "2026_cn") == "denial"     # TPP 36,000 >= 21,000
+    assert classify(b200, "2026_cn") == "denial"  # TPP 36,000 >= 21,000
 
 
 def test_h200_and_mi325x_case_by_case():
@@ -197,6 +225,7 @@ def test_h200_and_mi325x_case_by_case():
 
 
 # Where the peer's simplifications and ours part ways (no peer case; our documented behaviour) --
+
 
 def test_unknown_interconnect_is_undetermined_under_2022_not_free():
     # The peer's classify_2022 reads a missing interconnect as "free"; we show it as undetermined.

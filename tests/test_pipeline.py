@@ -1,6 +1,7 @@
 """The render pipeline under an adversary (issue 12): scenario files and entries, output folders,
 report sets swapped whole, locks instead of PIDs, path-free failures, Chromium faults, dead kernels.
 Fast tests replace kernels and browsers with stand-ins; `render` tests use the tiny notebooks."""
+
 import json
 import os
 import signal
@@ -11,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import tiny_cli
 
 from analysis.catalog import PROJECT_DIR
 from analysis.pipeline import render, scenarios
@@ -18,7 +20,6 @@ from analysis.pipeline.cli import main
 from analysis.pipeline.pdf import Browser, PdfError
 from analysis.pipeline.scenarios import Outcome, Scenario, ScenarioError, load_scenarios, write_index
 from analysis.pipeline.workspace import Workspace, remove_stale, swap_in
-from conftest import tiny_cli
 
 PRIVATE = [str(PROJECT_DIR), os.path.expanduser("~") + "/", "/tmp/", sys.prefix]
 
@@ -79,11 +80,14 @@ def one_error_line(capsys) -> str:
 
 # ---------------------------------------------------------------- scenario files (items 1, 7)
 
-LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)) + "scenarios: [*i]\n"
+LAUGHS = (
+    "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8))
+    + "scenarios: [*i]\n"
+)
 
 BAD_FILES = [
-    (LAUGHS, "values once aliases are expanded"),                       # billion laughs, 1 KB
+    (LAUGHS, "values once aliases are expanded"),  # billion laughs, 1 KB
     ("scenarios:\n  - " + "[" * 5000 + "]" * 5000 + "\n", "nested deeper than 20 levels"),
     (b"scenarios:\n  - name: caf\xe9\n", "line 2 is not UTF-8 text"),
     (b"\x00\x01\x02\x03binary\xff", "is not UTF-8 text"),
@@ -94,8 +98,9 @@ BAD_FILES = [
 ]
 
 
-@pytest.mark.parametrize("text, words", BAD_FILES, ids=["laughs", "deep", "latin1", "binary", "nul", "recursive",
-                                                        "5000-digits", "too-big"])
+@pytest.mark.parametrize(
+    "text, words", BAD_FILES, ids=["laughs", "deep", "latin1", "binary", "nul", "recursive", "5000-digits", "too-big"]
+)
 def test_bad_scenario_files_are_refused_in_one_line(tmp_path, capsys, fake, text, words):
     path = write(tmp_path, text)
     with pytest.raises(ScenarioError, match=words):
@@ -106,7 +111,9 @@ def test_bad_scenario_files_are_refused_in_one_line(tmp_path, capsys, fake, text
 
 
 def test_a_bad_scenario_is_a_failed_row_and_the_others_render(tiny_notebooks, tmp_path, capsys, fake):
-    path = write(tmp_path, """scenarios:
+    path = write(
+        tmp_path,
+        """scenarios:
   - {name: int-key, notebook: tiny, parameters: {1: 2}}
   - {name: null-key, notebook: tiny, parameters: {null: 2}}
   - {name: huge, notebook: tiny, parameters: {seed: %s}}
@@ -116,14 +123,23 @@ def test_a_bad_scenario_is_a_failed_row_and_the_others_render(tiny_notebooks, tm
   - {name: good, notebook: tiny}
   - just text
   - {name: typo, notebook: tiny, parameters: {sed: 1}}
-""" % ("9" * 400))
+"""
+        % ("9" * 400),
+    )
     code = main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 1, err
     assert "8 of 9 scenarios failed" in err and "Traceback" not in err
-    for words in ("parameter name 1 is not text", "parameter name None is not text", "OverflowError",
-                  "must be a lowercase slug", "unknown notebook '<b>tinyy</b>'; closest: tiny",
-                  "duplicate scenario name 'good'", "is not a mapping", "unknown parameter 'sed'"):
+    for words in (
+        "parameter name 1 is not text",
+        "parameter name None is not text",
+        "OverflowError",
+        "must be a lowercase slug",
+        "unknown notebook '<b>tinyy</b>'; closest: tiny",
+        "duplicate scenario name 'good'",
+        "is not a mapping",
+        "unknown parameter 'sed'",
+    ):
         assert words in err, words
     assert fake.rendered == ["good"] and (fake.kernels, fake.browsers) == (1, 1)
     index = (tmp_path / "out" / "index.html").read_text()
@@ -148,6 +164,7 @@ def test_jobs_are_capped_at_scenarios_and_cpus(tiny_notebooks, tmp_path, capsys,
 
 
 # ---------------------------------------------------------------- output folders (items 2, 8)
+
 
 @pytest.mark.parametrize("folder", ["notebooks", "analysis", "data", "tests", "notebooks/sub", "data/x/y", "."])
 def test_out_inside_a_source_folder_is_refused(tiny_notebooks, tmp_path, capsys, fake, folder):
@@ -191,7 +208,8 @@ def small_mount(tmp_path):
 
 
 def test_read_only_and_full_batch_out_give_one_line_and_leave_no_temporary_file(
-        tiny_notebooks, tmp_path, capsys, fake, small_mount):
+    tiny_notebooks, tmp_path, capsys, fake, small_mount
+):
     path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
     (small_mount / "filler").write_bytes(b"")
     with open(small_mount / "filler", "wb") as f:  # fill the disk
@@ -210,6 +228,7 @@ def test_read_only_and_full_batch_out_give_one_line_and_leave_no_temporary_file(
 
 # ---------------------------------------------------------------- report sets and locks (items 3, 10)
 
+
 def test_swap_in_replaces_a_folder_whole(tmp_path):
     old, new = tmp_path / "report", tmp_path / "new"
     for folder, names in ((old, ("r.html", "r.pdf", "r.json")), (new, ("r.html", "r.json"))):
@@ -223,8 +242,10 @@ def test_swap_in_replaces_a_folder_whole(tmp_path):
 
 def hold_workspace(parent: Path, prefix: str):
     """A child process (as if in another container) that creates and holds a workspace."""
-    code = ("import sys, time; from analysis.pipeline.workspace import Workspace; "
-            "w = Workspace(sys.argv[1], sys.argv[2]); print(w.path, flush=True); time.sleep(600)")
+    code = (
+        "import sys, time; from analysis.pipeline.workspace import Workspace; "
+        "w = Workspace(sys.argv[1], sys.argv[2]); print(w.path, flush=True); time.sleep(600)"
+    )
     proc = subprocess.Popen([sys.executable, "-c", code, str(parent), prefix], stdout=subprocess.PIPE, text=True)
     return proc, Path(proc.stdout.readline().strip())
 
@@ -255,9 +276,12 @@ def test_clean_up_finishes_cut_short_deletions_and_abandoned_staging_folders(tmp
 
 # ---------------------------------------------------------------- no paths or tracebacks (item 5)
 
+
 def test_index_messages_hold_no_local_paths(tmp_path):
-    message = (f"cannot write the report into {PROJECT_DIR}/reports/x: boom; see {os.path.expanduser('~')}/log "
-               f"and /tmp/ipykernel_1/2.py and {sys.prefix}/lib")
+    message = (
+        f"cannot write the report into {PROJECT_DIR}/reports/x: boom; see {os.path.expanduser('~')}/log "
+        f"and /tmp/ipykernel_1/2.py and {sys.prefix}/lib"
+    )
     page = write_index([Outcome(Scenario("x", "tiny"), False, message, 0.0)], tmp_path).read_text()
     assert not [p for p in PRIVATE if p in page], page
     assert "boom" in page and sorted(p.name for p in tmp_path.iterdir()) == ["index.html", "index.json"]
@@ -266,12 +290,15 @@ def test_index_messages_hold_no_local_paths(tmp_path):
 
 # ---------------------------------------------------------------- render tier: tiny notebooks
 
+
 def files(folder: Path) -> dict:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
 @pytest.mark.render
-def test_re_rendering_fewer_formats_removes_the_others_and_the_index_links_the_current_set(tiny_notebooks, tmp_path, capsys):
+def test_re_rendering_fewer_formats_removes_the_others_and_the_index_links_the_current_set(
+    tiny_notebooks, tmp_path, capsys
+):
     path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
     out = tmp_path / "out"
     assert main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(out)]) == 0
@@ -327,8 +354,10 @@ def test_a_killed_kernel_is_reported_as_such_within_seconds(tiny_notebooks, tmp_
 
 @pytest.mark.render
 def test_ctrl_c_lets_the_reports_in_progress_finish(tiny_notebooks, tmp_path):
-    path = write(tmp_path, "scenarios:\n" + "".join(
-        f"  - {{name: s{i}, notebook: sleepy, parameters: {{seed: 3}}}}\n" for i in range(4)))
+    path = write(
+        tmp_path,
+        "scenarios:\n" + "".join(f"  - {{name: s{i}, notebook: sleepy, parameters: {{seed: 3}}}}\n" for i in range(4)),
+    )
     out = tmp_path / "out"
     proc = tiny_cli(tiny_notebooks, "render", "--scenarios", str(path), "--jobs", "2", "--out", str(out))
     end = time.time() + 60
@@ -366,6 +395,7 @@ def test_a_killed_render_leaves_the_last_report_and_its_folder_is_cleaned_next_t
 
 
 # ---------------------------------------------------------------- render tier: Chromium (items 6, 9)
+
 
 @pytest.fixture()
 def page(tmp_path):
@@ -448,8 +478,11 @@ def test_a_report_kernel_keeps_no_input_history_and_starts_clean_for_each_report
         seen = []
 
         def run(code):
-            run_sync(kernel.client.execute_interactive)(code, timeout=60, output_hook=lambda m: seen.append(
-                m["content"].get("text", "")) if m["msg_type"] == "stream" else None)
+            run_sync(kernel.client.execute_interactive)(
+                code,
+                timeout=60,
+                output_hook=lambda m: seen.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None,
+            )
 
         run("left_over = 1; print(get_ipython().history_manager.enabled)")
         kernel.ready()

@@ -1,8 +1,13 @@
 """Command-line idioms (issue 11 items 6 and 7): --version, list NOTEBOOK, a closed pipe."""
+
 import subprocess
 import sys
 
+import pytest
+
 import analysis
+from analysis.assembly.params import ParameterError, check, parse
+from analysis.pipeline import render
 from analysis.pipeline.cli import main
 
 
@@ -29,8 +34,7 @@ def test_list_of_an_unknown_notebook_names_the_closest(capsys):
 
 
 def test_a_closed_pipe_ends_quietly():
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", "list"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()  # the reader is gone before the first line, like `| head -0`
     err = proc.stderr.read().decode()
     proc.stderr.close()
@@ -39,14 +43,11 @@ def test_a_closed_pipe_ends_quietly():
 
 
 # ---------------------------------------------------------------- one idiom for parameters (item 6)
-import pytest
-
-from analysis.assembly.params import ParameterError, check, parse
-from analysis.pipeline import render
 
 
-@pytest.mark.parametrize("text", ["h20,ascend-910c", "h20, ascend-910c", "[h20, ascend-910c]",
-                                  "['h20', 'ascend-910c']", "H20,Ascend 910C"])
+@pytest.mark.parametrize(
+    "text", ["h20,ascend-910c", "h20, ascend-910c", "[h20, ascend-910c]", "['h20', 'ascend-910c']", "H20,Ascend 910C"]
+)
 def test_a_list_reads_the_same_in_every_written_form(text):
     assert check("candidates", parse("candidates", text, "chip_parity"), "chip_parity") == ["h20", "ascend-910c"]
     assert check("candidates", text, "chip_parity") == ["h20", "ascend-910c"]  # YAML, papermill -p
@@ -58,10 +59,19 @@ def test_a_number_list_reads_from_a_comma_string():
         check("counts", "100000,many", "procurement")
 
 
-@pytest.mark.parametrize("text,chip", [("H800", "h800-sxm"), ("h800 sxm", "h800-sxm"),
-                                       ("NVIDIA H800 SXM5 80GB", "h800-sxm"), ("Ascend 910C", "ascend-910c"),
-                                       ("910C", "ascend-910c"), ("TPU v5p", "tpu-v5p"), ("A100", "a100-sxm-80gb"),
-                                       ("h100_pcie", "h100-pcie")])
+@pytest.mark.parametrize(
+    "text,chip",
+    [
+        ("H800", "h800-sxm"),
+        ("h800 sxm", "h800-sxm"),
+        ("NVIDIA H800 SXM5 80GB", "h800-sxm"),
+        ("Ascend 910C", "ascend-910c"),
+        ("910C", "ascend-910c"),
+        ("TPU v5p", "tpu-v5p"),
+        ("A100", "a100-sxm-80gb"),
+        ("h100_pcie", "h100-pcie"),
+    ],
+)
 def test_chip_names_and_aliases_are_accepted_in_any_case(text, chip):
     assert check("chip", text, "training_run") == chip
 
@@ -80,8 +90,19 @@ def test_parameters_from_a_yaml_file_like_papermill(tmp_path, monkeypatch, capsy
     seen = {}
     monkeypatch.setattr(render, "render", lambda name, overrides, out, formats: seen.update(overrides) or {})
     (tmp_path / "p.yaml").write_text("candidates: h20,ascend-910c\nreference_chip: H800\nreference_count: 64\n")
-    code = main(["render", "chip_parity", "-f", str(tmp_path / "p.yaml"), "-p", "reference_count", "128",
-                 "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "render",
+            "chip_parity",
+            "-f",
+            str(tmp_path / "p.yaml"),
+            "-p",
+            "reference_count",
+            "128",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     assert code == 0, capsys.readouterr().err
     assert seen == {"candidates": "h20,ascend-910c", "reference_chip": "H800", "reference_count": 128}
     (tmp_path / "bad.yaml").write_text("candidats: [h20]\n")

@@ -1,4 +1,5 @@
 """The reports index as a gallery, and single renders in their own folder (issue 11 item 5)."""
+
 import json
 import re
 
@@ -21,8 +22,9 @@ def test_a_single_render_folder_is_named_by_its_parameters():
 def test_the_index_names_the_scenario_file_without_a_local_path(tmp_path):
     assert gallery.source_label(PROJECT_DIR / "reports" / "scenarios.yaml") == "reports/scenarios.yaml"
     assert gallery.source_label(tmp_path / "mine.yaml") == "mine.yaml"
-    page = write_index([Outcome(Scenario("x", "tiny"), False, "boom", 0.0)], tmp_path / "out",
-                       tmp_path / "mine.yaml").read_text()
+    page = write_index(
+        [Outcome(Scenario("x", "tiny"), False, "boom", 0.0)], tmp_path / "out", tmp_path / "mine.yaml"
+    ).read_text()
     assert "<code>mine.yaml</code>" in page and str(tmp_path) not in page
 
 
@@ -31,8 +33,9 @@ def report_set(root, folder, notebook, date="2026-11-23T10:00:00+00:00"):
     d = root / folder
     (d / f"{notebook}.tables").mkdir(parents=True)
     (d / f"{notebook}.tables" / "cost.csv").write_text("a\n1\n")
-    (d / f"{notebook}.json").write_text(json.dumps({"title": f"Title of {folder}",
-                                                    "provenance": {"rendered_at": date, "version": "9.9.9"}}))
+    (d / f"{notebook}.json").write_text(
+        json.dumps({"title": f"Title of {folder}", "provenance": {"rendered_at": date, "version": "9.9.9"}})
+    )
     (d / f"{notebook}.html").write_text("<html></html>")
     (d / f"{notebook}.thumb.png").write_bytes(b"\x89PNG")
 
@@ -50,8 +53,18 @@ def test_a_card_shows_title_thumbnail_links_tables_date_and_version(tmp_path):
 def test_single_renders_stay_in_the_index_across_batches(tmp_path):
     report_set(tmp_path, "tiny-0123abcd", "tiny")
     report_set(tmp_path, "a", "tiny")
-    gallery.update(tmp_path, [{"name": "tiny-0123abcd", "notebook": "tiny", "parameters": {"seed": 3},
-                               "ok": True, "source": gallery.COMMAND_LINE}])
+    gallery.update(
+        tmp_path,
+        [
+            {
+                "name": "tiny-0123abcd",
+                "notebook": "tiny",
+                "parameters": {"seed": 3},
+                "ok": True,
+                "source": gallery.COMMAND_LINE,
+            }
+        ],
+    )
     write_index([Outcome(Scenario("a", "tiny"), True, "ok", 0.0)], tmp_path, tmp_path / "s.yaml")
     write_index([Outcome(Scenario("b", "tiny"), False, "bad", 0.0)], tmp_path, tmp_path / "s.yaml")
     names = [e["name"] for e in json.loads((tmp_path / "index.json").read_text())["entries"]]

@@ -1,5 +1,6 @@
 """Identity and provenance of a report (issue 11 item 1): title, PDF metadata, outline and page
 footer, and the JSON's provenance."""
+
 import json
 import re
 import subprocess
@@ -19,8 +20,13 @@ def shown(markdown):
 
 
 def test_the_title_is_the_first_level_one_heading_shown():
-    book = new_notebook(cells=[new_markdown_cell("Some text\n## Not this"),
-                               shown("# Costs in \\$ &amp; &lt;chips&gt;\n\nAnswer."), shown("# Later")])
+    book = new_notebook(
+        cells=[
+            new_markdown_cell("Some text\n## Not this"),
+            shown("# Costs in \\$ &amp; &lt;chips&gt;\n\nAnswer."),
+            shown("# Later"),
+        ]
+    )
     assert identity.title(book, "fallback") == "Costs in $ & <chips>"
 
 
@@ -46,6 +52,7 @@ def test_commit_is_unknown_outside_a_git_checkout(tmp_path, monkeypatch):
 def test_commit_is_marked_modified_when_the_tree_is_dirty(tmp_path, monkeypatch):
     def git(*args):
         subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
     git("init", "-q")
     (tmp_path / "f").write_text("1")
     git("add", "f")
@@ -58,8 +65,12 @@ def test_commit_is_marked_modified_when_the_tree_is_dirty(tmp_path, monkeypatch)
 
 
 def test_the_footer_escapes_the_title_and_asks_for_page_numbers():
-    prov = {"version": "9.9", "commit": "abc modified", "data_hash": "0123456789ab",
-            "rendered_at": "2026-11-23T10:00:00+00:00"}
+    prov = {
+        "version": "9.9",
+        "commit": "abc modified",
+        "data_hash": "0123456789ab",
+        "rendered_at": "2026-11-23T10:00:00+00:00",
+    }
     footer = identity.footer_template("<b>Costs</b> & more", prov)
     assert "&lt;b&gt;Costs&lt;/b&gt; &amp; more" in footer and "<b>" not in footer
     assert 'page <span class="pageNumber"></span> of <span class="totalPages"></span>' in footer
@@ -71,8 +82,7 @@ def test_a_rendered_report_carries_its_title_footer_outline_and_provenance(tiny_
     written = render("tiny", {}, tmp_path / "out")
     info = subprocess.run(["pdfinfo", str(written["pdf"])], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Title:\s+Tiny report$", info, re.M), info  # '# Tiny report' in TINY_CELLS
-    text = subprocess.run(["pdftotext", str(written["pdf"]), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", str(written["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
     assert "page 1 of 1" in text and f"compute-parity {analysis.__version__}" in text
     assert b"/Outlines" in written["pdf"].read_bytes()
     assert "<title>Tiny report</title>" in written["html"].read_text()
@@ -83,20 +93,29 @@ def test_a_rendered_report_carries_its_title_footer_outline_and_provenance(tiny_
 
 # ------------------------------------------------------------------ tables as CSV, thumbnail (item 5)
 TABLE_MIME = "application/vnd.compute-parity.table+json"
-PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
 
 
 def tabled(name, caption="", csv="a,b\n1,2\n"):
     """A code cell that showed a table carrying its data as present.table does."""
-    return new_code_cell("", outputs=[new_output("display_data", {"text/html": "<table></table>"},
-                                                 metadata={TABLE_MIME: {"name": name, "caption": caption, "csv": csv}})])
+    return new_code_cell(
+        "",
+        outputs=[
+            new_output(
+                "display_data",
+                {"text/html": "<table></table>"},
+                metadata={TABLE_MIME: {"name": name, "caption": caption, "csv": csv}},
+            )
+        ],
+    )
 
 
 def test_tables_get_safe_unique_file_names():
     from analysis.pipeline.render import tables
 
-    book = new_notebook(cells=[tabled("Cost by chip", "Cost"), tabled("cost-by-chip"), tabled("../../etc/x"),
-                               tabled("")])
+    book = new_notebook(
+        cells=[tabled("Cost by chip", "Cost"), tabled("cost-by-chip"), tabled("../../etc/x"), tabled("")]
+    )
     assert [t["file"] for t in tables(book)] == ["cost-by-chip.csv", "cost-by-chip-2.csv", "etc-x.csv", "table.csv"]
     assert tables(book)[0]["caption"] == "Cost" and tables(book)[0]["csv"] == "a,b\n1,2\n"
 
@@ -114,11 +133,15 @@ def test_the_thumbnail_is_the_first_png_shown():
 @pytest.mark.render
 def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_path):
     book = nbformat.read(str(tiny_notebooks / "tiny.ipynb"), as_version=4)
-    book.cells.insert(1, new_code_cell(
-        "from IPython.display import display\n"
-        f"display({{'text/html': '<table><tr><td>1</td></tr></table>'}}, raw=True, metadata={{{TABLE_MIME!r}: "
-        "{'name': 'cost', 'caption': 'Cost by chip', 'csv': 'chip,usd\\nH20,1\\n'}})\n"
-        f"display({{'image/png': {PNG!r}, 'text/plain': 'figure'}}, raw=True)"))
+    book.cells.insert(
+        1,
+        new_code_cell(
+            "from IPython.display import display\n"
+            f"display({{'text/html': '<table><tr><td>1</td></tr></table>'}}, raw=True, metadata={{{TABLE_MIME!r}: "
+            "{'name': 'cost', 'caption': 'Cost by chip', 'csv': 'chip,usd\\nH20,1\\n'}})\n"
+            f"display({{'image/png': {PNG!r}, 'text/plain': 'figure'}}, raw=True)"
+        ),
+    )
     nbformat.write(book, str(tiny_notebooks / "tabled.ipynb"))
     out = tmp_path / "out"
     render("tabled", {}, out, ("html",))
@@ -126,5 +149,10 @@ def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_pat
     assert (out / "tabled.thumb.png").read_bytes().startswith(b"\x89PNG")
     assert '<a href="tabled.tables/cost.csv">Cost by chip</a>' in (out / "tabled.html").read_text()
     render("tabled", {}, out, ("html",))  # re-rendered over itself: the folder is its own report's
-    assert sorted(p.name for p in out.iterdir()) == ["tabled.html", "tabled.ipynb", "tabled.json",
-                                                     "tabled.tables", "tabled.thumb.png"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "tabled.html",
+        "tabled.ipynb",
+        "tabled.json",
+        "tabled.tables",
+        "tabled.thumb.png",
+    ]

@@ -1,4 +1,5 @@
 """Power, energy, electricity and TCO for a small cluster, worked by hand."""
+
 from numpy.testing import assert_allclose
 
 from analysis.formulas import cost, power
@@ -43,8 +44,11 @@ def test_capex_by_what_the_price_buys():
     # a system share (CloudMatrix 384 at $21,354 per chip): as it is, 384 × 21,354 = $8,199,936
     assert_allclose(cost.capex_usd(384, 21_354, price_unit="system"), 8_199_936.0)
     # arrays of units broadcast: one call for three chips
-    assert_allclose(cost.capex_usd(1, [27_500, 39_384, 21_354], price_unit=["chip", "server", "system"]),
-                    [55_679.0123, 48_622.2222, 21_354.0], rtol=1e-8)
+    assert_allclose(
+        cost.capex_usd(1, [27_500, 39_384, 21_354], price_unit=["chip", "server", "system"]),
+        [55_679.0123, 48_622.2222, 21_354.0],
+        rtol=1e-8,
+    )
 
 
 def test_eight_h100_tco_straight_line():
@@ -69,7 +73,9 @@ def test_tco_with_cost_of_capital():
 def test_maintenance_adds_a_share_of_capex():
     # $1,000 of electricity + 3 % of $200,000 capex = $7,000 a year
     # (1,000 / 0.1 $/kWh = 10,000 kWh a year = 1,141.55 W for 8,760 h)
-    assert_allclose(cost.annual_opex_usd(10_000_000 / 8_760, 0.1, capex_usd=200_000, maintenance_fraction=0.03), 7_000.0)
+    assert_allclose(
+        cost.annual_opex_usd(10_000_000 / 8_760, 0.1, capex_usd=200_000, maintenance_fraction=0.03), 7_000.0
+    )
 
 
 def test_deepseek_v3_rental_cost():

@@ -1,5 +1,6 @@
 """Presentation helpers: number words, chip names and colours, escaping, alt text, sources.
 Fast tier (no kernel): displayed objects are captured instead of rendered."""
+
 import math
 import re
 
@@ -28,19 +29,23 @@ def shown(monkeypatch):
 
 # ---- numbers (each expected string worked by hand from the rule in the docstring) -----------
 
-@pytest.mark.parametrize("value, text", [
-    (16_516e6, "$16.5 B"),   # 16.516e9 -> 3 sig. figs 16.5 (x 1e9)
-    (338.4e6, "$338 M"),     # 338.4e6 -> 338 (x 1e6)
-    (5.6e6, "$5.6 M"),       # 5.60 -> trailing zero dropped
-    (5.576e6, "$5.58 M"),    # DeepSeek-V3: 2.788e6 GPU-h x $2 = 5.576e6 -> 5.58
-    (999.6e6, "$1 B"),       # 999.6e6 rounds to 1.00e9 at 3 sig. figs -> billions
-    (2.5e12, "$2.5 T"),
-    (12_000, "$12,000"),     # whole dollars from $100
-    (0.28, "$0.28"),         # cents below $100
-    (2, "$2.00"),
-    (0.0012, "$0.0012"),     # two significant figures below a cent
-    (-3.2e9, "−$3.2 B"),
-])
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (16_516e6, "$16.5 B"),  # 16.516e9 -> 3 sig. figs 16.5 (x 1e9)
+        (338.4e6, "$338 M"),  # 338.4e6 -> 338 (x 1e6)
+        (5.6e6, "$5.6 M"),  # 5.60 -> trailing zero dropped
+        (5.576e6, "$5.58 M"),  # DeepSeek-V3: 2.788e6 GPU-h x $2 = 5.576e6 -> 5.58
+        (999.6e6, "$1 B"),  # 999.6e6 rounds to 1.00e9 at 3 sig. figs -> billions
+        (2.5e12, "$2.5 T"),
+        (12_000, "$12,000"),  # whole dollars from $100
+        (0.28, "$0.28"),  # cents below $100
+        (2, "$2.00"),
+        (0.0012, "$0.0012"),  # two significant figures below a cent
+        (-3.2e9, "−$3.2 B"),
+    ],
+)
 def test_usd(value, text):
     assert present.usd(value) == text
 
@@ -51,34 +56,48 @@ def test_unknown_values_read_na(value):
         assert fmt(value) == "n/a"
 
 
-@pytest.mark.parametrize("value, text", [
-    (2048, "2,048"), (100_000, "100,000"), (999_999, "999,999"),
-    (1.2e6, "1.2 M"),        # from a million: 3 sig. figs, trailing zero dropped
-    (2.788e6, "2.79 M"),     # DeepSeek-V3 GPU-hours
-    (1e7, "10 M"), (3.1e9, "3.1 B"),
-    (6.73, "6.73"),          # a fractional count below 100 keeps 3 sig. figs
-    (2047.6, "2,048"),       # counts from 100 are whole
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (2048, "2,048"),
+        (100_000, "100,000"),
+        (999_999, "999,999"),
+        (1.2e6, "1.2 M"),  # from a million: 3 sig. figs, trailing zero dropped
+        (2.788e6, "2.79 M"),  # DeepSeek-V3 GPU-hours
+        (1e7, "10 M"),
+        (3.1e9, "3.1 B"),
+        (6.73, "6.73"),  # a fractional count below 100 keeps 3 sig. figs
+        (2047.6, "2,048"),  # counts from 100 are whole
+    ],
+)
 def test_count(value, text):
     assert present.count(value) == text
 
 
-@pytest.mark.parametrize("value, text", [
-    (3.29e24, "3.3 × 10²⁴ FLOP"),  # 3.29 -> 2 sig. figs 3.3, exponent 24
-    (3.96e24, "4 × 10²⁴ FLOP"),     # 3.96 -> 4.0 -> trailing zero dropped
-    (1e25, "10²⁵ FLOP"),            # mantissa 1 is left out
-    (9.96e24, "10²⁵ FLOP"),         # rounds up into the next power of ten
-    (3.3e-5, "3.3 × 10⁻⁵ FLOP"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (3.29e24, "3.3 × 10²⁴ FLOP"),  # 3.29 -> 2 sig. figs 3.3, exponent 24
+        (3.96e24, "4 × 10²⁴ FLOP"),  # 3.96 -> 4.0 -> trailing zero dropped
+        (1e25, "10²⁵ FLOP"),  # mantissa 1 is left out
+        (9.96e24, "10²⁵ FLOP"),  # rounds up into the next power of ten
+        (3.3e-5, "3.3 × 10⁻⁵ FLOP"),
+    ],
+)
 def test_flop(value, text):
     assert present.flop(value) == text
     assert "e+" not in text
 
 
-@pytest.mark.parametrize("value, text", [
-    (2.94, "2.94 MW"), (0.85, "850 kW"),  # 0.85 MW = 850 kW
-    (1234, "1.23 GW"), (0.0007, "700 W"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (2.94, "2.94 MW"),
+        (0.85, "850 kW"),  # 0.85 MW = 850 kW
+        (1234, "1.23 GW"),
+        (0.0007, "700 W"),
+    ],
+)
 def test_mw(value, text):
     assert present.mw(value) == text
 
@@ -87,13 +106,20 @@ def test_watts_and_gwh():
     # DGX H100: 10.2 kW = 10,200 W
     assert present.watts(10_200) == "10.2 kW"
     assert present.gwh(1.5) == "1.5 GWh"
-    assert present.gwh(0.78) == "780 MWh"   # 0.78 GWh x 1000
-    assert present.gwh(2100) == "2.1 TWh"   # 2100 GWh / 1000
+    assert present.gwh(0.78) == "780 MWh"  # 0.78 GWh x 1000
+    assert present.gwh(2100) == "2.1 TWh"  # 2100 GWh / 1000
 
 
-@pytest.mark.parametrize("value, text", [
-    (0.38, "38 %"), (0.383, "38 %"), (0.019, "1.9 %"), (0.0995, "10 %"), (1.2, "120 %"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (0.38, "38 %"),
+        (0.383, "38 %"),
+        (0.019, "1.9 %"),
+        (0.0995, "10 %"),
+        (1.2, "120 %"),
+    ],
+)
 def test_pct(value, text):
     assert present.pct(value) == text
 
@@ -104,6 +130,7 @@ def test_num_keeps_its_old_behaviour():
 
 
 # ---- chip names and colours ----------------------------------------------------------------
+
 
 def test_chip_names():
     assert present.chip_name("h800-sxm") == "NVIDIA H800 SXM5 80GB"
@@ -134,8 +161,8 @@ def test_colours_are_per_chip_and_stable():
 
 def test_huawei_and_amd_are_not_the_same_red():
     c = present.chip_colors(["ascend-910b", "mi300x"])
-    r1, g1, b1 = (int(c["ascend-910b"][i:i + 2], 16) for i in (1, 3, 5))
-    r2, g2, b2 = (int(c["mi300x"][i:i + 2], 16) for i in (1, 3, 5))
+    r1, g1, b1 = (int(c["ascend-910b"][i : i + 2], 16) for i in (1, 3, 5))
+    r2, g2, b2 = (int(c["mi300x"][i : i + 2], 16) for i in (1, 3, 5))
     assert abs(r1 - r2) + abs(g1 - g2) + abs(b1 - b2) > 120
 
 
@@ -200,10 +227,10 @@ def test_say_html_keeps_own_markup(shown):
 
 
 def test_table_escapes_and_shows_names_and_na(shown):
-    frame = pd.DataFrame({"cost": [16.516e9, math.nan], "note": [EVIL, "ok"]},
-                         index=["h800-sxm", "ascend-910c"])
-    returned = present.table(frame, {"cost": ("cost (USD)", present.usd), "note": "note|{}"},
-                             caption="A <b>caption</b>")
+    frame = pd.DataFrame({"cost": [16.516e9, math.nan], "note": [EVIL, "ok"]}, index=["h800-sxm", "ascend-910c"])
+    returned = present.table(
+        frame, {"cost": ("cost (USD)", present.usd), "note": "note|{}"}, caption="A <b>caption</b>"
+    )
     page = shown[0][0].to_html()
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<b>caption" not in page
@@ -230,9 +257,11 @@ def test_slug():
 
 
 def test_parameters_table_reads_plainly(shown):
-    present.parameters_table({"load_factor": None, "chip": "h800-sxm", "mfu": 0.38,
-                              "candidates": ["h20", "ascend-910c"]},
-                             resolved={"load_factor": 0.75}, origins={"load_factor": "Epoch AI"})
+    present.parameters_table(
+        {"load_factor": None, "chip": "h800-sxm", "mfu": 0.38, "candidates": ["h20", "ascend-910c"]},
+        resolved={"load_factor": 0.75},
+        origins={"load_factor": "Epoch AI"},
+    )
     page = shown[0][0].to_html()
     assert "0.75 (default: Epoch AI)" in page
     assert "None" not in page and "→" not in page
@@ -242,14 +271,14 @@ def test_parameters_table_reads_plainly(shown):
 
 # ---- figures -------------------------------------------------------------------------------
 
+
 def test_show_gives_alt_text_and_inline_png(shown):
     fig, ax = plt.subplots(figsize=(2, 1), dpi=30)
     ax.set_title('Cost "by" <chip>')
     present.show(fig, key_value="H800: $5.58 M")
     assert fig.number not in plt.get_fignums()  # closed after showing
     bundle, kw = shown[0]
-    assert kw == {"metadata": {"image/png": {"alt": 'Cost "by" <chip>. H800: $5.58 M'}},
-                  "raw": True}
+    assert kw == {"metadata": {"image/png": {"alt": 'Cost "by" <chip>. H800: $5.58 M'}}, "raw": True}
     img = bundle["text/html"]
     assert img.startswith('<img alt="Cost &quot;by&quot; &lt;chip&gt;. H800: $5.58 M" ')
     assert 'src="data:image/png;base64,' + bundle["image/png"] + '"' in img
@@ -263,18 +292,22 @@ def test_finish_uses_the_title_as_alt(shown):
 
 # ---- sources -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("source, kind", [
-    ("Tom's Hardware (secondary, reporting X)", "secondary"),
-    ("besthub.dev, specs comparison (secondary, weak)", "secondary, weak"),
-    ("Taoguba post (weak, investor forum)", "secondary, weak"),
-    ("TweakTown, H20 article (secondary, based on leaked spec sheet)", "secondary"),
-    ("TweakTown, H20 article", "primary"),  # 'weak' inside 'TweakTown' is not the word weak
-    ("Reuters story reprinted verbatim by Dunya News", "secondary"),
-    ("BIS rule (primary; govinfo text read in a verbatim public copy)", "primary"),
-    ("MEE announcement (primary figure, secondary reprint)", "secondary"),
-    ("NVIDIA H100 datasheet", "primary"),
-    ("willitrunai.com H20 page (aggregator, indicative)", "secondary"),
-])
+
+@pytest.mark.parametrize(
+    "source, kind",
+    [
+        ("Tom's Hardware (secondary, reporting X)", "secondary"),
+        ("besthub.dev, specs comparison (secondary, weak)", "secondary, weak"),
+        ("Taoguba post (weak, investor forum)", "secondary, weak"),
+        ("TweakTown, H20 article (secondary, based on leaked spec sheet)", "secondary"),
+        ("TweakTown, H20 article", "primary"),  # 'weak' inside 'TweakTown' is not the word weak
+        ("Reuters story reprinted verbatim by Dunya News", "secondary"),
+        ("BIS rule (primary; govinfo text read in a verbatim public copy)", "primary"),
+        ("MEE announcement (primary figure, secondary reprint)", "secondary"),
+        ("NVIDIA H100 datasheet", "primary"),
+        ("willitrunai.com H20 page (aggregator, indicative)", "secondary"),
+    ],
+)
 def test_source_kind(source, kind):
     assert present.source_kind({"source": source}) == kind
     assert present.is_secondary({"source": source}) == (kind != "primary")
@@ -282,12 +315,12 @@ def test_source_kind(source, kind):
 
 def test_every_source_entry_has_a_kind_and_no_working_notes():
     from analysis.catalog import DATA_DIR, sources
+
     table = sources()
     kinds = {present.source_kind(row) for _, row in table.iterrows()}
     assert kinds == {"primary", "secondary", "secondary, weak"}
     text = (DATA_DIR / "SOURCES.md").read_text(encoding="utf-8").lower()
-    for note in ("research notes", "code index", "project notes", OUTSIDE, "/work/",
-                 "in this session", "in this pass"):
+    for note in ("research notes", "code index", "project notes", OUTSIDE, "/work/", "in this session", "in this pass"):
         assert note not in text, note
 
 
@@ -299,7 +332,7 @@ def test_source_list_is_compact_and_in_repository(shown):
     assert len(keys) == len(set(keys)) > 2 and "nope" not in keys
     assert keys[0] == "deepseek-v3-report"  # extra keys first, in the order given
     assert {kind for _, kind, _ in items} <= {"primary", "secondary", "secondary, weak"}
-    for _, kind, body in items:
+    for _, _kind, body in items:
         assert not re.search(r"\((secondary|weak)\)", body)  # kind shown once, not repeated
     for bad in (OUTSIDE, "/work/", "found via code index", "research notes"):
         assert bad not in text
@@ -310,13 +343,15 @@ def test_source_list_only_the_figures_cited(shown):
     # export controls use compute and die area, not prices: the H20's price sources stay out
     present.source_list(chip_ids=["h20"], chip_columns=("compute_source", "die_source"))
     text = shown[0][0].data
-    assert "tweaktown-h20" in text            # compute_source of h20
+    assert "tweaktown-h20" in text  # compute_source of h20
     assert "reuters-h20-preorders-2024" not in text  # price_source of h20
 
 
 def test_links_are_short_and_only_http():
-    assert present._link("https://www.tomshardware.com/news/x") == \
-        '<a href="https://www.tomshardware.com/news/x">tomshardware.com</a>'
+    assert (
+        present._link("https://www.tomshardware.com/news/x")
+        == '<a href="https://www.tomshardware.com/news/x">tomshardware.com</a>'
+    )
     assert present._link("n/a (no single address)") == ""
     assert present._link(OUTSIDE + "/research/notes.md") == ""
 
@@ -329,6 +364,7 @@ def test_setup_keeps_a_latin_font_first_and_cjk_as_fallback():
 
 
 # ---- theme: seaborn's, stored as a style file ------------------------------------------------
+
 
 def test_report_style_is_seaborns_theme():
     # every rcParam after seaborn's own set_theme equals the committed style's, from the same
@@ -344,8 +380,9 @@ def test_report_style_is_seaborns_theme():
         ours = dict(matplotlib.rcParams)
     # the one key left out: seaborn's colormap "rocket" exists only once seaborn is imported
     assert {k for k in ours if ours[k] != seaborns[k]} == {"image.cmap"}
-    set_by_seaborn = (set(sns.axes_style("whitegrid")) | set(sns.plotting_context("notebook"))
-                      | {"font.family", "axes.prop_cycle"})  # set_theme(font=...), set_palette
+    set_by_seaborn = (
+        set(sns.axes_style("whitegrid")) | set(sns.plotting_context("notebook")) | {"font.family", "axes.prop_cycle"}
+    )  # set_theme(font=...), set_palette
     style = matplotlib.rc_params_from_file(present.STYLE, use_default_template=False)
     assert set(style) == set_by_seaborn - {"image.cmap"}
 
@@ -366,7 +403,9 @@ def test_no_figure_puts_x_tick_labels_on_top():
     # placement puts them too, unless x tick labels or an x label sit on top of the axes
     from analysis.catalog import PROJECT_DIR
 
-    on_top = re.compile(r"twiny|secondary_xaxis|tick_top|labeltop|"
-                        r"set_(ticks|label)_position\(\s*['\"](top|both)")
+    on_top = re.compile(
+        r"twiny|secondary_xaxis|tick_top|labeltop|"
+        r"set_(ticks|label)_position\(\s*['\"](top|both)"
+    )
     files = [*(PROJECT_DIR / "analysis").rglob("*.py"), *(PROJECT_DIR / "notebooks").glob("*.py")]
     assert [f.name for f in files if on_top.search(f.read_text(encoding="utf-8"))] == []

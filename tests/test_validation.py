@@ -1,6 +1,7 @@
 """The validation report: every published case recomputed with the package's defaults and compared
 with its measured value; calibration and validation cases kept apart; the error goals; the README's
 validation figures recomputed from the functions (fast tier: no kernel)."""
+
 import re
 from pathlib import Path
 
@@ -20,28 +21,28 @@ def r():
 
 # The published values, typed from the sources (not from the CSV), with the arithmetic of derived ones.
 PUBLISHED = {
-    "megatron-gpt3-175b-384": 84,          # Narayanan et al. 2021, Table 2 (384 GPUs, 153 TFLOP/s)
-    "megatron-gpt3-175b-1024": 34,         # Sec. 5.1: "the time required to train this model is 34 days"
-    "megatron-1t-3072": 84,                # Sec. 5.1: 1T model, "end-to-end training time of 84 days"
-    "megascale-175b-12288": 1.75,          # MegaScale Table 2: 1.75 days at 12,288 GPUs
-    "gpt3-175b-energy": 1287,              # Patterson et al. 2021, Table 4: 1,287 MWh
-    "llama1-65b-energy": 449,              # LLaMA Table 15: 449 MWh
-    "bloom-176b-energy": 433.196,          # Luccioni et al.: 433,196 kWh
+    "megatron-gpt3-175b-384": 84,  # Narayanan et al. 2021, Table 2 (384 GPUs, 153 TFLOP/s)
+    "megatron-gpt3-175b-1024": 34,  # Sec. 5.1: "the time required to train this model is 34 days"
+    "megatron-1t-3072": 84,  # Sec. 5.1: 1T model, "end-to-end training time of 84 days"
+    "megascale-175b-12288": 1.75,  # MegaScale Table 2: 1.75 days at 12,288 GPUs
+    "gpt3-175b-energy": 1287,  # Patterson et al. 2021, Table 4: 1,287 MWh
+    "llama1-65b-energy": 449,  # LLaMA Table 15: 449 MWh
+    "bloom-176b-energy": 433.196,  # Luccioni et al.: 433,196 kWh
     "deepseek-v3-pretraining-hours": 2_664_000,  # DeepSeek-V3 report: 2664K GPU-hours of pre-training
-    "llama3-405b-gpu-hours": 30_840_000,   # Llama 3.1 model card: 30.84M GPU-hours for 405B
-    "llama2-70b-gpu-hours": 1_720_320,     # Llama 2 Table 2: 1,720,320 GPU-hours for 70B
-    "deepseek-serving-prefill": 4025.86,   # 73,700 / 8 × (1 − 0.563) = 9,212.5 × 0.437 = 4,025.86
-    "deepseek-serving-decode": 1850,       # 14,800 / 8 = 1,850
+    "llama3-405b-gpu-hours": 30_840_000,  # Llama 3.1 model card: 30.84M GPU-hours for 405B
+    "llama2-70b-gpu-hours": 1_720_320,  # Llama 2 Table 2: 1,720,320 GPU-hours for 70B
+    "deepseek-serving-prefill": 4025.86,  # 73,700 / 8 × (1 − 0.563) = 9,212.5 × 0.437 = 4,025.86
+    "deepseek-serving-decode": 1850,  # 14,800 / 8 = 1,850
     "cloudmatrix-prefill-perfect-eplb": 6688,
     "cloudmatrix-prefill-default-eplb": 5655,
     "cloudmatrix-decode": 1943,
-    "gb200-nvl72-power": 145,              # SemiAnalysis: ~145 kW
-    "dgx-b200-power": 14.3,                # DGX B200 spec table: ~14.3 kW
+    "gb200-nvl72-power": 145,  # SemiAnalysis: ~145 kW
+    "dgx-b200-power": 14.3,  # DGX B200 spec table: ~14.3 kW
     "deepseek-v3-gpu-hours-implied": 2_788_000,  # 2,664K + 119K + 5K
     "llama3-405b-effective-training-time": 0.90,  # "higher than 90% effective training time"
     "cloudmatrix-vs-nvl72-power-per-flop": 2.313,  # (559 / 300) / (145 / 180) = 1.8633 / 0.80556 = 2.313
     "dgx-h100-power": 10.2,
-    "pangu-ultra-moe-mfu": 0.30,           # "MFU of 30.0%"
+    "pangu-ultra-moe-mfu": 0.30,  # "MFU of 30.0%"
     "llm-analysis-llama2-70b-decode": 18.06,  # test_llama2_70b asserts 18.06 s
 }
 
@@ -54,12 +55,14 @@ def test_every_measured_value_is_the_published_one():
 
 def test_serving_cases_agree_with_serving_references():
     refs = load("serving_references")["value"]
-    pairs = {"deepseek-serving-prefill": "deepseek-serving-prefill-computed-per-h800",
-             "deepseek-serving-decode": "deepseek-serving-decode-per-h800",
-             "cloudmatrix-prefill-perfect-eplb": "cloudmatrix-prefill-per-npu",
-             "cloudmatrix-prefill-default-eplb": "cloudmatrix-prefill-per-npu-measured",
-             "cloudmatrix-decode": "cloudmatrix-decode-per-npu",
-             "llm-analysis-llama2-70b-decode": "llm-analysis-llama2-70b-decode-latency"}
+    pairs = {
+        "deepseek-serving-prefill": "deepseek-serving-prefill-computed-per-h800",
+        "deepseek-serving-decode": "deepseek-serving-decode-per-h800",
+        "cloudmatrix-prefill-perfect-eplb": "cloudmatrix-prefill-per-npu",
+        "cloudmatrix-prefill-default-eplb": "cloudmatrix-prefill-per-npu-measured",
+        "cloudmatrix-decode": "cloudmatrix-decode-per-npu",
+        "llm-analysis-llama2-70b-decode": "llm-analysis-llama2-70b-decode-latency",
+    }
     for case_id, ref in pairs.items():
         assert CASES.loc[case_id, "measured"] == pytest.approx(refs[ref], rel=1e-9), case_id
 
@@ -113,11 +116,13 @@ def test_modelled_values_worked_by_hand(r):
 def test_calibration_and_validation_cases_are_disjoint_and_named(r):
     roles = r["cases"]["role"]
     # Each default fitted to a measurement appears as calibration, never as validation
-    calibrated = {"deepseek-v3-gpu-hours-implied",        # training_run implies the MFU from these hours
-                  "llama3-405b-effective-training-time",  # goodput interruption rate and checkpoint interval
-                  "dgx-h100-power",                       # server power ratio 1.8 ≈ DGX H100's 1.82
-                  "cloudmatrix-vs-nvl72-power-per-flop",  # 910C power per chip = CloudMatrix 384 / 384
-                  "pangu-ultra-moe-mfu"}                  # Huawei's vendor MFU factor
+    calibrated = {
+        "deepseek-v3-gpu-hours-implied",  # training_run implies the MFU from these hours
+        "llama3-405b-effective-training-time",  # goodput interruption rate and checkpoint interval
+        "dgx-h100-power",  # server power ratio 1.8 ≈ DGX H100's 1.82
+        "cloudmatrix-vs-nvl72-power-per-flop",  # 910C power per chip = CloudMatrix 384 / 384
+        "pangu-ultra-moe-mfu",
+    }  # Huawei's vendor MFU factor
     assert set(roles[roles == "calibration"].index) == calibrated
     assert set(roles[roles == "cross-check"].index) == {"llm-analysis-llama2-70b-decode"}
     assert (roles == "validation").sum() >= 12
@@ -150,8 +155,13 @@ def test_key_figures_follow_the_contract(r):
 
 
 def test_setup_parsing():
-    assert validation.parse_setup("model=custom; chip_count=384; active_params=175e9; mfu=0.41; recompute=true") == {
-        "model": "custom", "chip_count": 384, "active_params": 175e9, "mfu": 0.41, "recompute": True}
+    assert validation.parse_setup("run=custom; chip_count=384; active_params=175e9; mfu=0.41; recompute=true") == {
+        "run": "custom",
+        "chip_count": 384,
+        "active_params": 175e9,
+        "mfu": 0.41,
+        "recompute": True,
+    }
     assert validation.parse_setup("") == {} and validation.parse_setup(None) == {}
     assert isinstance(validation.parse_setup("pue=1.0")["pue"], float)
     with pytest.raises(ValueError):

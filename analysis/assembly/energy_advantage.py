@@ -7,29 +7,48 @@ workload), once per region with that region's drawn electricity price and PUE an
 chip prices, TDPs and MFUs (common random numbers, so regions differ only by their site). Every
 headline is the P50 of the Monte Carlo with its P10–P90.
 """
+
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load
 from ..formulas import uncertainty
-from . import chip_parity
+from . import chip_parity, params, present
 from . import inputs as shared
-from . import params, present
 
 PARAMETERS = params.declare(
-    reference_chip="h100-sxm", reference_count=2048,
+    reference_chip="h100-sxm",
+    reference_count=2048,
     candidates=["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c"],
     regions=["cn-avg-industrial", "cn-west-subsidised", "us-avg-industrial", "us-dc-ppa"],
-    region="us-avg-industrial", mfu=chip_parity.PARAMETERS["mfu"], precision="bf16",
-    parallel_config="deepseek-v3-pretraining", overlap=1.0, pue=None, load_factor=None,
-    server_power_ratio=None, years=None, cost_of_capital=0.0, interruptions_per_chip_hour=None,
-    restart_hours=None, checkpoint_interval_hours=None, seed=0, draws=10_000)
+    region="us-avg-industrial",
+    mfu=chip_parity.PARAMETERS["mfu"].default,
+    precision="bf16",
+    parallel_config="deepseek-v3-pretraining",
+    overlap=1.0,
+    pue=None,
+    load_factor=None,
+    server_power_ratio=None,
+    years=None,
+    cost_of_capital=0.0,
+    interruptions_per_chip_hour=None,
+    restart_hours=None,
+    checkpoint_interval_hours=None,
+    seed=0,
+    draws=10_000,
+)
 
 #: Figures shown per chip × region.
-BY_REGION = ("tco_usd", "electricity_share_of_tco", "annual_emissions_tco2", "usd_per_pflop_hour", "chip_count",
-             "capex_usd_per_pflop_hour", "kwh_per_pflop_hour")
+BY_REGION = (
+    "tco_usd",
+    "electricity_share_of_tco",
+    "annual_emissions_tco2",
+    "usd_per_pflop_hour",
+    "chip_count",
+    "capex_usd_per_pflop_hour",
+    "kwh_per_pflop_hour",
+)
 
 
 def inputs(**values) -> dict:
@@ -38,8 +57,11 @@ def inputs(**values) -> dict:
     TDPs, the MFU and vendor factors once; electricity price and PUE per region
     (``"<region> electricity price"``, ``"<region> PUE"``)."""
     p = params.validate("energy_advantage", **({n: s.default for n, s in PARAMETERS.items()} | values))
-    parity = {n: s.default for n, s in chip_parity.PARAMETERS.items()} | {
-        k: v for k, v in p.items() if k in chip_parity.PARAMETERS} | {"workload": "training"}
+    parity = (
+        {n: s.default for n, s in chip_parity.PARAMETERS.items()}
+        | {k: v for k, v in p.items() if k in chip_parity.PARAMETERS}
+        | {"workload": "training"}
+    )
     inp = chip_parity.resolve(parity)
     regions = list(dict.fromkeys([*p["regions"], p["region"]]))
     sites = {r: shared.site(r, pue=p["pue"]) for r in regions}
@@ -74,7 +96,11 @@ def figures(x: dict, inp: dict) -> dict:
     home = by_region[inp["p"]["region"]]
     reference = home["usd_per_pflop_hour"][:, [0]]
     break_even = (reference - home["capex_usd_per_pflop_hour"]) / home["kwh_per_pflop_hour"]
-    return {"by_region": by_region, "break_even_usd_per_kwh": break_even, "reference_usd_per_pflop_hour": reference[:, 0]}
+    return {
+        "by_region": by_region,
+        "break_even_usd_per_kwh": break_even,
+        "reference_usd_per_pflop_hour": reference[:, 0],
+    }
 
 
 def result(inp: dict) -> dict:
@@ -93,9 +119,13 @@ def result(inp: dict) -> dict:
     be = draws["break_even_usd_per_kwh"]
     break_even = chip_parity.summarize({"be": be}, chips)
     break_even = pd.DataFrame({q: break_even[q]["be"] for q in ("p10", "p50", "p90")})
-    return {"base": base, "bands": bands, "break_even": break_even.iloc[1:],
-            "break_even_share": pd.Series((be >= 0).mean(axis=0), index=chips).iloc[1:],
-            "reference": chip_parity.percentiles(draws["reference_usd_per_pflop_hour"])}
+    return {
+        "base": base,
+        "bands": bands,
+        "break_even": break_even.iloc[1:],
+        "break_even_share": pd.Series((be >= 0).mean(axis=0), index=chips).iloc[1:],
+        "reference": chip_parity.percentiles(draws["reference_usd_per_pflop_hour"]),
+    }
 
 
 def run(**values) -> dict:
@@ -132,13 +162,20 @@ def verdicts(r: dict) -> dict[str, str]:
         if row["p50"] != row["p50"]:
             out[chip] = "cannot be assessed (no sourced price or power)"
         elif row["p50"] < 0:
-            out[chip] = ("never matches: its hardware alone costs more per effective PFLOP-hour than the "
-                         f"reference's total, so not even free power closes the gap{some}")
+            out[chip] = (
+                "never matches: its hardware alone costs more per effective PFLOP-hour than the "
+                f"reference's total, so not even free power closes the gap{some}"
+            )
         else:
-            position = ("above the reference's own price — it is cheaper even at equal power prices"
-                        if row["p50"] >= home_price else f"below the reference's own ${home_price:.3f}/kWh")
-            out[chip] = (f"matches at **{price_text(row['p50'])}/kWh** or less (P10–P90 {price_text(row['p10'])}–"
-                         f"{price_text(row['p90'])}), {position}{some}")
+            position = (
+                "above the reference's own price — it is cheaper even at equal power prices"
+                if row["p50"] >= home_price
+                else f"below the reference's own ${home_price:.3f}/kWh"
+            )
+            out[chip] = (
+                f"matches at **{price_text(row['p50'])}/kWh** or less (P10–P90 {price_text(row['p10'])}–"
+                f"{price_text(row['p90'])}), {position}{some}"
+            )
     return out
 
 
@@ -152,21 +189,30 @@ def answer(r: dict) -> str:
     never, already, needs = be.index[be < 0], be.index[be >= home_price], be.index[(be >= 0) & (be < home_price)]
     parts = []
     if len(never):
-        parts.append(f"no electricity price makes up for the **{names(never)}**: the hardware alone costs more per "
-                     "effective PFLOP-hour than the reference's total")
+        parts.append(
+            f"no electricity price makes up for the **{names(never)}**: the hardware alone costs more per "
+            "effective PFLOP-hour than the reference's total"
+        )
     if len(already):
-        parts.append(f"the **{names(already)}** cost{'s' if len(already) == 1 else ''} less than the reference even at "
-                     "the same electricity price")
+        parts.append(
+            f"the **{names(already)}** cost{'s' if len(already) == 1 else ''} less than the reference even at "
+            "the same electricity price"
+        )
     if len(needs):
-        parts.append(f"the **{names(needs)}** match where power is cheap enough (" + ", ".join(
-            f"{present.chip_short(c)} below {price_text(be[c])}/kWh" for c in needs) + ")")
-    return (f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
-            f"these chips and regions, so the hardware cost per FLOP decides: " + "; ".join(parts) + ". "
-            f"The reference, {present.count(p['reference_count'])} × {present.chip_name(p['reference_chip'])} at the "
-            f"{r['sites'][p['region']]['name']} (${home_price:.3f}/kWh), costs **{present.usd(ref['p50'])} per effective "
-            f"PFLOP-hour** (P10–P90 {present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {r['years']:g} years. "
-            f"Figures are the median (P50) of {present.count(p['draws'])} Monte Carlo draws over chip prices and power, "
-            "each region's electricity price and PUE, the MFU (±25 %) and the vendors' MFU factors; bands are P10–P90.")
+        parts.append(
+            f"the **{names(needs)}** match where power is cheap enough ("
+            + ", ".join(f"{present.chip_short(c)} below {price_text(be[c])}/kWh" for c in needs)
+            + ")"
+        )
+    return (
+        f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
+        f"these chips and regions, so the hardware cost per FLOP decides: " + "; ".join(parts) + ". "
+        f"The reference, {present.count(p['reference_count'])} × {present.chip_name(p['reference_chip'])} at the "
+        f"{r['sites'][p['region']]['name']} (${home_price:.3f}/kWh), costs **{present.usd(ref['p50'])} per effective "
+        f"PFLOP-hour** (P10–P90 {present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {r['years']:g} years. "
+        f"Figures are the median (P50) of {present.count(p['draws'])} Monte Carlo draws over chip prices and power, "
+        "each region's electricity price and PUE, the MFU (±25 %) and the vendors' MFU factors; bands are P10–P90."
+    )
 
 
 def findings(r: dict) -> str:
@@ -181,8 +227,11 @@ def findings(r: dict) -> str:
         lines.append(f"- Cheaper to own than the reference cluster in every region shown: {', '.join(everywhere)}.")
     for c, where in cheaper.items():
         if where and len(where) < len(p["regions"]):
-            lines.append(f"- {present.chip_short(c)} is cheaper to own than the reference only at: "
-                         + "; ".join(r["sites"][g]["name"] for g in where) + ".")
+            lines.append(
+                f"- {present.chip_short(c)} is cheaper to own than the reference only at: "
+                + "; ".join(r["sites"][g]["name"] for g in where)
+                + "."
+            )
     return "\n".join(lines)
 
 
@@ -207,28 +256,47 @@ def break_even_table(r: dict) -> pd.DataFrame:
     total cost per PFLOP-hour, and the break-even price (P50, P10, P90; negative = none) with the
     share of draws in which one exists. First row: the reference."""
     home, mid = r["p"]["region"], r["bands"]["p50"]
-    frame = pd.DataFrame({
-        "chips": mid["chip_count"][home], "capex [$/PFLOP-h]": mid["capex_usd_per_pflop_hour"][home],
-        "kWh per PFLOP-h": mid["kwh_per_pflop_hour"][home], "total [$/PFLOP-h]": mid["usd_per_pflop_hour"][home],
-        "break-even [$/kWh]": r["break_even"]["p50"], "P10": r["break_even"]["p10"], "P90": r["break_even"]["p90"],
-        "draws with one": r["break_even_share"]}, index=r["chips"].index)
+    frame = pd.DataFrame(
+        {
+            "chips": mid["chip_count"][home],
+            "capex [$/PFLOP-h]": mid["capex_usd_per_pflop_hour"][home],
+            "kWh per PFLOP-h": mid["kwh_per_pflop_hour"][home],
+            "total [$/PFLOP-h]": mid["usd_per_pflop_hour"][home],
+            "break-even [$/kWh]": r["break_even"]["p50"],
+            "P10": r["break_even"]["p10"],
+            "P90": r["break_even"]["p90"],
+            "draws with one": r["break_even_share"],
+        },
+        index=r["chips"].index,
+    )
     frame.index = [present.chip_short(c) for c in frame.index]
     return frame
 
 
 def parameter_appendix(r: dict) -> None:
     """Show every parameter as resolved: the value used and where a default came from."""
-    resolved = {"load_factor": r["load_factor"], "server_power_ratio": r["server_power_ratio"], "years": r["years"],
-                "pue": "each region's base value", **r["goodput_inputs"]}
-    origins = {"load_factor": "Epoch AI", "server_power_ratio": "Epoch AI; DGX H100 10.2 kW / 8 / 700 W = 1.82",
-               "years": "SemiAnalysis' TCO horizon", "interruptions_per_chip_hour": "Llama 3, 419 in 54 days on 16,384 GPUs",
-               "restart_hours": "MegaScale, < 10 min", "checkpoint_interval_hours": "calibrated on Llama 3's > 90 %"}
+    resolved = {
+        "load_factor": r["load_factor"],
+        "server_power_ratio": r["server_power_ratio"],
+        "years": r["years"],
+        "pue": "each region's base value",
+        **r["goodput_inputs"],
+    }
+    origins = {
+        "load_factor": "Epoch AI",
+        "server_power_ratio": "Epoch AI; DGX H100 10.2 kW / 8 / 700 W = 1.82",
+        "years": "SemiAnalysis' TCO horizon",
+        "interruptions_per_chip_hour": "Llama 3, 419 in 54 days on 16,384 GPUs",
+        "restart_hours": "MegaScale, < 10 min",
+        "checkpoint_interval_hours": "calibrated on Llama 3's > 90 %",
+    }
     present.parameters_table(r["p"], resolved, origins)
 
 
 def key_figures(r: dict) -> dict:
     """The JSON of the report contract: P50 figures by chip and region with ``_p10``/``_p90``
     siblings, break-even prices (None where no non-negative price exists) and the reference's cost."""
+
     def nested(q, name):
         return {c: row.to_dict() for c, row in r["bands"][q][name][r["p"]["regions"]].iterrows()}
 
@@ -251,6 +319,10 @@ def key_figures(r: dict) -> dict:
 
 def source_keys(r: dict) -> list[str]:
     """Source keys of everything the report used."""
-    return (keys_in(r["chips"]) + keys_in(load("regions").loc[list(r["sites"])]) + keys_in(load("systems"))
-            + keys_in(load("vendor_efficiency")) + ["epoch-training-cost-trends", "dgx-h100-power",
-                                                    "hyperscaler-depreciation", "llama3-paper"])
+    return (
+        keys_in(r["chips"])
+        + keys_in(load("regions").loc[list(r["sites"])])
+        + keys_in(load("systems"))
+        + keys_in(load("vendor_efficiency"))
+        + ["epoch-training-cost-trends", "dgx-h100-power", "hyperscaler-depreciation", "llama3-paper"]
+    )

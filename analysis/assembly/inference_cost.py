@@ -20,6 +20,7 @@ Model (:mod:`analysis.formulas.inference`):
   ownership for all of them — capex charged over ``years`` plus electricity, divided by the
   share of hours the chip serves (``utilisation``).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -30,35 +31,50 @@ from ..formulas import cost, inference, power, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
 from . import params, present
-from .params import Param
 
 DEFAULT_CHIPS = ["h800-sxm", "h20", "h100-sxm", "h200", "b200", "mi300x", "ascend-910b", "ascend-910c"]
 
 PARAMETERS = params.declare(
-    model=Param(str, ids="model", default="deepseek-v3", help="architecture id of data/models.csv"),
+    model="deepseek-v3",
     chips=DEFAULT_CHIPS,
-    batch_size=1024, input_tokens=2000, output_tokens=500,
-    cached_share=Param(float, 0.0, 0.99, default=0.0,
-                       help="share of input tokens served from the KV cache (not computed)"),
+    batch_size=1024,
+    input_tokens=2000,
+    output_tokens=500,
+    cached_share=0.0,
     precision="fp8",
-    mfu=Param(float, 0.01, 1.0, optional=True, default=None,
-              help="compute utilisation in prefill and compute-bound decode; None: calibrated on SGLang H100"),
-    hbm_efficiency=Param(float, 0.01, 1.0, default=0.6, help="share of HBM bandwidth reached in decode"),
-    utilisation=Param(float, 0.05, 1.0, optional=True, default=None,
-                      help="share of hours an owned chip serves; None: DeepSeek's average / peak nodes"),
-    region="cn-avg-industrial", usd_per_kwh=None, pue=None, load_factor=None, server_power_ratio=None,
-    years=Param(float, 0.5, 30.0, optional=True, default=None, help="depreciation period [years]; None: 4"),
-    seed=0, draws=10_000)
+    mfu=None,
+    hbm_efficiency=0.6,
+    utilisation=None,
+    region="cn-avg-industrial",
+    usd_per_kwh=None,
+    pue=None,
+    load_factor=None,
+    server_power_ratio=None,
+    years=None,
+    seed=0,
+    draws=10_000,
+)
 
 #: Relative spread of the HBM efficiency in the Monte Carlo (triangular, ±25 %): an assumption,
 #: the same width as the MFU's.
 HBM_SPREAD = 0.25
 #: Prompt length of the calibration case (SGLang's "input sequences of 2000 tokens").
 SGLANG_PROMPT_TOKENS = 2_000
-FIGURES = ("input_tokens_per_s_per_chip", "output_tokens_per_s_per_chip", "usd_per_chip_hour",
-           "usd_per_million_input_tokens", "usd_per_million_output_tokens", "usd_per_request")
-BANDED = ("input_tokens_per_s_per_chip", "output_tokens_per_s_per_chip", "usd_per_million_input_tokens",
-          "usd_per_million_output_tokens", "usd_per_request")
+FIGURES = (
+    "input_tokens_per_s_per_chip",
+    "output_tokens_per_s_per_chip",
+    "usd_per_chip_hour",
+    "usd_per_million_input_tokens",
+    "usd_per_million_output_tokens",
+    "usd_per_request",
+)
+BANDED = (
+    "input_tokens_per_s_per_chip",
+    "output_tokens_per_s_per_chip",
+    "usd_per_million_input_tokens",
+    "usd_per_million_output_tokens",
+    "usd_per_request",
+)
 
 
 def _or(value, default):
@@ -99,9 +115,11 @@ def calibrated_mfu() -> float:
     model = lookup(load("models"), "deepseek-v3", "model")
     matmul, attention = _peaks_of("h100-sxm")
     flop = inference.model_attention_flop_per_token(
-        model, inference.mean_attended_tokens(SGLANG_PROMPT_TOKENS), phase="prefill")
-    at_full = inference.prefill_tokens_per_s(matmul, model["active_params"], 1.0,
-                                             attention_flop_per_token=flop, attention_peak_tflops=attention)
+        model, inference.mean_attended_tokens(SGLANG_PROMPT_TOKENS), phase="prefill"
+    )
+    at_full = inference.prefill_tokens_per_s(
+        matmul, model["active_params"], 1.0, attention_flop_per_token=flop, attention_peak_tflops=attention
+    )
     return _reference("sglang-prefill-per-h100") / float(at_full)
 
 
@@ -126,21 +144,38 @@ def inputs(**values) -> dict:
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     mfu = _or(p["mfu"], calibrated_mfu())
     basis = cost_basis(chips)
-    ranges = ({"MFU": shared.mfu_range(mfu),
-               "HBM efficiency": (p["hbm_efficiency"] * (1 - HBM_SPREAD), p["hbm_efficiency"],
-                                  min(1.0, p["hbm_efficiency"] * (1 + HBM_SPREAD)))}
-              | shared.site_ranges(where) | shared.chip_ranges(chips))
+    ranges = (
+        {
+            "MFU": shared.mfu_range(mfu),
+            "HBM efficiency": (
+                p["hbm_efficiency"] * (1 - HBM_SPREAD),
+                p["hbm_efficiency"],
+                min(1.0, p["hbm_efficiency"] * (1 + HBM_SPREAD)),
+            ),
+        }
+        | shared.site_ranges(where)
+        | shared.chip_ranges(chips)
+    )
     context = p["input_tokens"] + p["output_tokens"] / 2
-    return {"p": p, "model": model, "chips": chips, "site": where, "mfu": mfu,
-            "mfu_basis": "the mfu parameter" if p["mfu"] is not None else "calibrated on SGLang H100 (LMSYS, May 2025)",
-            "utilisation": _or(p["utilisation"], default_utilisation()),
-            "load_factor": _or(p["load_factor"], power.LOAD_FACTOR),
-            "server_power_ratio": _or(p["server_power_ratio"], power.SERVER_POWER_RATIO),
-            "years": _or(p["years"], cost.YEARS), "cost_basis": basis, "ranges": ranges,
-            "context_tokens": context,
-            "prefill_context_tokens": float(inference.mean_attended_tokens(p["input_tokens"],
-                                                                            cached_share=p["cached_share"])),
-            "name": model["name"]}
+    return {
+        "p": p,
+        "model": model,
+        "chips": chips,
+        "site": where,
+        "mfu": mfu,
+        "mfu_basis": "the mfu parameter" if p["mfu"] is not None else "calibrated on SGLang H100 (LMSYS, May 2025)",
+        "utilisation": _or(p["utilisation"], default_utilisation()),
+        "load_factor": _or(p["load_factor"], power.LOAD_FACTOR),
+        "server_power_ratio": _or(p["server_power_ratio"], power.SERVER_POWER_RATIO),
+        "years": _or(p["years"], cost.YEARS),
+        "cost_basis": basis,
+        "ranges": ranges,
+        "context_tokens": context,
+        "prefill_context_tokens": float(
+            inference.mean_attended_tokens(p["input_tokens"], cached_share=p["cached_share"])
+        ),
+        "name": model["name"],
+    }
 
 
 def cost_basis(chips: pd.DataFrame) -> str:
@@ -168,21 +203,38 @@ def figures(x: dict, inp: dict) -> dict[str, np.ndarray]:
     bytes_per_param = inference.BYTES_PER_PARAM[p["precision"]]
     with np.errstate(all="ignore"):
         prefill = inference.prefill_tokens_per_s(
-            matmul, model["active_params"], mfu, attention_peak_tflops=attention,
+            matmul,
+            model["active_params"],
+            mfu,
+            attention_peak_tflops=attention,
             attention_flop_per_token=inference.model_attention_flop_per_token(
-                model, inp["prefill_context_tokens"], phase="prefill"))
+                model, inp["prefill_context_tokens"], phase="prefill"
+            ),
+        )
         decode, _ = inference.decode_tokens_per_s(
-            matmul, chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float), model, p["batch_size"],
-            inp["context_tokens"], bytes_per_param, mfu, hbm, attention_peak_tflops=attention,
+            matmul,
+            chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float),
+            model,
+            p["batch_size"],
+            inp["context_tokens"],
+            bytes_per_param,
+            mfu,
+            hbm,
+            attention_peak_tflops=attention,
             attention_flop_per_token=inference.model_attention_flop_per_token(
-                model, inp["context_tokens"], phase="decode"))
+                model, inp["context_tokens"], phase="decode"
+            ),
+        )
         hourly = chip_hour_usd(x, inp, column)
         input_rate = prefill / (1.0 - p["cached_share"])  # input tokens/s incl. cache hits
-        out = {"input_tokens_per_s_per_chip": prefill, "output_tokens_per_s_per_chip": decode,
-               "usd_per_chip_hour": hourly,
-               "usd_per_million_input_tokens": hourly / (input_rate * 3_600) * 1e6,
-               "usd_per_million_output_tokens": hourly / (decode * 3_600) * 1e6,
-               "usd_per_request": hourly * (p["input_tokens"] / input_rate + p["output_tokens"] / decode) / 3_600}
+        out = {
+            "input_tokens_per_s_per_chip": prefill,
+            "output_tokens_per_s_per_chip": decode,
+            "usd_per_chip_hour": hourly,
+            "usd_per_million_input_tokens": hourly / (input_rate * 3_600) * 1e6,
+            "usd_per_million_output_tokens": hourly / (decode * 3_600) * 1e6,
+            "usd_per_request": hourly * (p["input_tokens"] / input_rate + p["output_tokens"] / decode) / 3_600,
+        }
     return {name: np.where(np.isfinite(v) & (v > 0), v, np.nan) for name, v in out.items()}
 
 
@@ -193,10 +245,12 @@ def chip_hour_usd(x: dict, inp: dict, column) -> np.ndarray:
         return column("rental")
     capex = cost.capex_usd(1, column("price"), price_unit=chips["price_unit"].to_numpy())
     max_w = shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp["server_power_ratio"])
-    facility_w = power.facility_power_w(power.it_power_w(1, max_w, load_factor=inp["load_factor"]),
-                                        np.asarray(x["PUE"], dtype=float)[:, None])
-    yearly = (cost.annual_capex_usd(capex, years=inp["years"])
-              + cost.annual_opex_usd(facility_w, np.asarray(x["electricity price"], dtype=float)[:, None]))
+    facility_w = power.facility_power_w(
+        power.it_power_w(1, max_w, load_factor=inp["load_factor"]), np.asarray(x["PUE"], dtype=float)[:, None]
+    )
+    yearly = cost.annual_capex_usd(capex, years=inp["years"]) + cost.annual_opex_usd(
+        facility_w, np.asarray(x["electricity price"], dtype=float)[:, None]
+    )
     return yearly / (HOURS_PER_YEAR * inp["utilisation"])
 
 
@@ -207,8 +261,12 @@ def result(inp: dict) -> dict:
     base = figures(shared.base_point(inp["ranges"]), inp)
     draws = figures(uncertainty.draw(inp["ranges"], inp["p"]["draws"], inp["p"]["seed"]), inp)
     bands = uncertainty.percentile_frames(draws, chips)
-    return {"base": pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips), **bands,
-            "decode_bound": decode_bound(inp), "chips_per_replica": chips_per_replica(inp)}
+    return {
+        "base": pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
+        **bands,
+        "decode_bound": decode_bound(inp),
+        "chips_per_replica": chips_per_replica(inp),
+    }
 
 
 def decode_bound(inp: dict) -> pd.Series:
@@ -216,11 +274,19 @@ def decode_bound(inp: dict) -> pd.Series:
     p, chips, model = inp["p"], inp["chips"], inp["model"]
     with np.errstate(all="ignore"):
         rate, bound = inference.decode_tokens_per_s(
-            chips["serving_peak_tflops"].to_numpy(), chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float), model,
-            p["batch_size"], inp["context_tokens"], inference.BYTES_PER_PARAM[p["precision"]], inp["mfu"],
-            p["hbm_efficiency"], attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
-            attention_flop_per_token=inference.model_attention_flop_per_token(model, inp["context_tokens"],
-                                                                              phase="decode"))
+            chips["serving_peak_tflops"].to_numpy(),
+            chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float),
+            model,
+            p["batch_size"],
+            inp["context_tokens"],
+            inference.BYTES_PER_PARAM[p["precision"]],
+            inp["mfu"],
+            p["hbm_efficiency"],
+            attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
+            attention_flop_per_token=inference.model_attention_flop_per_token(
+                model, inp["context_tokens"], phase="decode"
+            ),
+        )
     return pd.Series(np.where(np.isfinite(rate), bound, present.NA), index=chips.index)
 
 
@@ -228,9 +294,13 @@ def chips_per_replica(inp: dict) -> pd.Series:
     """Capacity floor: chips whose usable HBM holds the weights and the batch's KV cache (NaN for
     a chip without a published capacity)."""
     p, chips = inp["p"], inp["chips"]
-    floor = inference.capacity_floor_chips(chips["hbm_gb"].to_numpy(dtype=float), inp["model"],
-                                           inference.BYTES_PER_PARAM[p["precision"]], p["batch_size"],
-                                           inp["context_tokens"])
+    floor = inference.capacity_floor_chips(
+        chips["hbm_gb"].to_numpy(dtype=float),
+        inp["model"],
+        inference.BYTES_PER_PARAM[p["precision"]],
+        p["batch_size"],
+        inp["context_tokens"],
+    )
     return pd.Series(np.asarray(floor, dtype=float), index=chips.index)
 
 
@@ -247,9 +317,17 @@ def decode_curve(r: dict, batches=CURVE_BATCHES) -> pd.DataFrame:
     for batch in batches:
         with np.errstate(all="ignore"):
             rate, _ = inference.decode_tokens_per_s(
-                chips["serving_peak_tflops"].to_numpy(), chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float), model,
-                batch, r["context_tokens"], inference.BYTES_PER_PARAM[p["precision"]], r["mfu"], p["hbm_efficiency"],
-                attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(), attention_flop_per_token=flop)
+                chips["serving_peak_tflops"].to_numpy(),
+                chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float),
+                model,
+                batch,
+                r["context_tokens"],
+                inference.BYTES_PER_PARAM[p["precision"]],
+                r["mfu"],
+                p["hbm_efficiency"],
+                attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
+                attention_flop_per_token=flop,
+            )
         rows.append(pd.DataFrame({"chip": chips.index, "batch_size": batch, "output_tokens_per_s_per_chip": rate}))
     curve = pd.concat(rows, ignore_index=True)
     return curve[np.isfinite(curve["output_tokens_per_s_per_chip"])].reset_index(drop=True)
@@ -292,27 +370,33 @@ def _band_column(r: dict, column: str, fmt) -> list[str]:
 def throughput_table(r: dict) -> pd.DataFrame:
     """Tokens/s per chip (P50 with P10–P90), decode bound and chips per replica, by chip id."""
     p50 = r["p50"]
-    out = pd.DataFrame({
-        "prefill [computed tokens/s per chip]": p50["input_tokens_per_s_per_chip"],
-        "prefill P10–P90": _band_column(r, "input_tokens_per_s_per_chip", present.count),
-        "decode [output tokens/s per chip]": p50["output_tokens_per_s_per_chip"],
-        "decode P10–P90": _band_column(r, "output_tokens_per_s_per_chip", present.count),
-        "decode bound by": r["decode_bound"],
-        "chips per replica": r["chips_per_replica"]})
+    out = pd.DataFrame(
+        {
+            "prefill [computed tokens/s per chip]": p50["input_tokens_per_s_per_chip"],
+            "prefill P10–P90": _band_column(r, "input_tokens_per_s_per_chip", present.count),
+            "decode [output tokens/s per chip]": p50["output_tokens_per_s_per_chip"],
+            "decode P10–P90": _band_column(r, "output_tokens_per_s_per_chip", present.count),
+            "decode bound by": r["decode_bound"],
+            "chips per replica": r["chips_per_replica"],
+        }
+    )
     return out
 
 
 def cost_table(r: dict) -> pd.DataFrame:
     """$ per chip-hour and per million input/output tokens (P50 with P10–P90), by chip id."""
     p50 = r["p50"]
-    out = pd.DataFrame({
-        "chip-hour [$]": p50["usd_per_chip_hour"],
-        "$ per M input tokens": p50["usd_per_million_input_tokens"],
-        "input P10–P90": _band_column(r, "usd_per_million_input_tokens", present.usd),
-        "$ per M output tokens": p50["usd_per_million_output_tokens"],
-        "output P10–P90": _band_column(r, "usd_per_million_output_tokens", present.usd),
-        "$ per request": p50["usd_per_request"],
-        "n/a because": missing_reasons(r)})
+    out = pd.DataFrame(
+        {
+            "chip-hour [$]": p50["usd_per_chip_hour"],
+            "$ per M input tokens": p50["usd_per_million_input_tokens"],
+            "input P10–P90": _band_column(r, "usd_per_million_input_tokens", present.usd),
+            "$ per M output tokens": p50["usd_per_million_output_tokens"],
+            "output P10–P90": _band_column(r, "usd_per_million_output_tokens", present.usd),
+            "$ per request": p50["usd_per_request"],
+            "n/a because": missing_reasons(r),
+        }
+    )
     return out if out["n/a because"].astype(bool).any() else out.drop(columns="n/a because")
 
 
@@ -324,14 +408,18 @@ def _band(low, high, fmt) -> str:
 def basis_text(r: dict) -> str:
     """One sentence naming the cost basis of the ranking."""
     if r["cost_basis"] == "rental":
-        return ("**Cost basis: rental** — every chip in this ranking has a sourced on-demand rental price, so all "
-                "are costed per rented chip-hour.")
+        return (
+            "**Cost basis: rental** — every chip in this ranking has a sourced on-demand rental price, so all "
+            "are costed per rented chip-hour."
+        )
     missing = [present.chip_name(c) for c in r["chips"].index[r["chips"]["usd_per_gpu_hour"].isna()]]
-    return (f"**Cost basis: ownership for every chip** — {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} "
-            f"no sourced rental price, so no chip is costed on rental: capex (price with server and network "
-            f"markups where the price lacks them) over {present.count(r['years'])} years plus electricity at "
-            f"{present.usd(r['site']['usd_per_kwh'])}/kWh and PUE {r['site']['pue']:.2f}, divided by "
-            f"{present.pct(r['utilisation'])} of hours serving.")
+    return (
+        f"**Cost basis: ownership for every chip** — {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} "
+        f"no sourced rental price, so no chip is costed on rental: capex (price with server and network "
+        f"markups where the price lacks them) over {present.count(r['years'])} years plus electricity at "
+        f"{present.usd(r['site']['usd_per_kwh'])}/kWh and PUE {r['site']['pue']:.2f}, divided by "
+        f"{present.pct(r['utilisation'])} of hours serving."
+    )
 
 
 def h20_training_ratio() -> float:
@@ -353,25 +441,33 @@ def findings(r: dict, *, training_ratio: float | None = None) -> str:
             lines.append(f"- No chip in this list has every figure its {what}-token cost needs (n/a).")
             continue
         best = known.idxmin()
-        lines.append(f"- Cheapest {what} tokens ({r['cost_basis']} basis): **{present.chip_name(best)}** at "
-                     f"**{present.usd(known[best])} per million** (P10–P90 {present.usd(p10.loc[best, figure])}–"
-                     f"{present.usd(p90.loc[best, figure])}).")
+        lines.append(
+            f"- Cheapest {what} tokens ({r['cost_basis']} basis): **{present.chip_name(best)}** at "
+            f"**{present.usd(known[best])} per million** (P10–P90 {present.usd(p10.loc[best, figure])}–"
+            f"{present.usd(p90.loc[best, figure])})."
+        )
     if {"h20", "h100-sxm"} <= set(p50.index):
         ratio = p50.loc["h20", "output_tokens_per_s_per_chip"] / p50.loc["h100-sxm", "output_tokens_per_s_per_chip"]
-        text = (f"- **H20 against H100 in decode**: {ratio:.2f} × the H100's output tokens per second at batch "
-                f"{present.count(r['p']['batch_size'])} (H20 bound by {r['decode_bound']['h20']}, H100 by "
-                f"{r['decode_bound']['h100-sxm']}).")
+        text = (
+            f"- **H20 against H100 in decode**: {ratio:.2f} × the H100's output tokens per second at batch "
+            f"{present.count(r['p']['batch_size'])} (H20 bound by {r['decode_bound']['h20']}, H100 by "
+            f"{r['decode_bound']['h100-sxm']})."
+        )
         if training_ratio is not None:
-            text += (f" In training one H100 takes **{training_ratio:.2f} H20s** (the chip_parity report's answer: "
-                     "sustained training rate per chip).")
+            text += (
+                f" In training one H100 takes **{training_ratio:.2f} H20s** (the chip_parity report's answer: "
+                "sustained training rate per chip)."
+            )
         lines.append(text)
     if "h800-sxm" in p50.index and r["p"]["model"] == "deepseek-v3":
-        lines.append(f"- **H800 against DeepSeek's disclosure** (Feb 2025, 24-hour average): this report's workload "
-                     f"gives {present.count(p50.loc['h800-sxm', 'input_tokens_per_s_per_chip'])} computed input and "
-                     f"{present.count(p50.loc['h800-sxm', 'output_tokens_per_s_per_chip'])} output tokens/s per GPU; "
-                     f"DeepSeek served {present.count(_reference('deepseek-serving-prefill-computed-per-h800'))} "
-                     f"computed (cache-miss) input and {present.count(_reference('deepseek-serving-decode-per-h800'))} "
-                     "output tokens/s per GPU on its own, longer contexts — the validation section runs that setup.")
+        lines.append(
+            f"- **H800 against DeepSeek's disclosure** (Feb 2025, 24-hour average): this report's workload "
+            f"gives {present.count(p50.loc['h800-sxm', 'input_tokens_per_s_per_chip'])} computed input and "
+            f"{present.count(p50.loc['h800-sxm', 'output_tokens_per_s_per_chip'])} output tokens/s per GPU; "
+            f"DeepSeek served {present.count(_reference('deepseek-serving-prefill-computed-per-h800'))} "
+            f"computed (cache-miss) input and {present.count(_reference('deepseek-serving-decode-per-h800'))} "
+            "output tokens/s per GPU on its own, longer contexts — the validation section runs that setup."
+        )
     return "\n".join(lines)
 
 
@@ -382,28 +478,45 @@ def answer(r: dict) -> str:
         return "No chip in this list has every figure a cost per token needs; the tables below say which is missing."
     order = known.sort_values()
     best, worst = order.index[0], order.index[-1]
-    return (f"Serving {r['name']} at batch {present.count(r['p']['batch_size'])} with "
-            f"{present.count(r['p']['input_tokens'])}-token prompts, **{present.chip_name(best)}** gives the "
-            f"cheapest output tokens at **{present.usd(order[best])} per million** (P10–P90 "
-            f"{present.usd(r['p10'].loc[best, 'usd_per_million_output_tokens'])}–"
-            f"{present.usd(r['p90'].loc[best, 'usd_per_million_output_tokens'])}); {present.chip_name(worst)} "
-            f"costs {order[worst] / order[best]:.1f} × as much. All chips are costed on one basis "
-            f"(**{r['cost_basis']}**). The bands cover the chip prices, TDPs and rentals, electricity price, PUE, "
-            f"utilisation (MFU) and HBM efficiency (±25 %).")
+    return (
+        f"Serving {r['name']} at batch {present.count(r['p']['batch_size'])} with "
+        f"{present.count(r['p']['input_tokens'])}-token prompts, **{present.chip_name(best)}** gives the "
+        f"cheapest output tokens at **{present.usd(order[best])} per million** (P10–P90 "
+        f"{present.usd(r['p10'].loc[best, 'usd_per_million_output_tokens'])}–"
+        f"{present.usd(r['p90'].loc[best, 'usd_per_million_output_tokens'])}); {present.chip_name(worst)} "
+        f"costs {order[worst] / order[best]:.1f} × as much. All chips are costed on one basis "
+        f"(**{r['cost_basis']}**). The bands cover the chip prices, TDPs and rentals, electricity price, PUE, "
+        f"utilisation (MFU) and HBM efficiency (±25 %)."
+    )
 
 
 def parameter_appendix(r: dict) -> dict:
     """Arguments of :func:`present.parameters_table`: the parameters, the value used where one was
     left at None, where that value comes from, and each parameter's meaning."""
-    resolved = {"mfu": round(r["mfu"], 4), "utilisation": round(r["utilisation"], 4),
-                "usd_per_kwh": r["site"]["usd_per_kwh"], "pue": r["site"]["pue"], "load_factor": r["load_factor"],
-                "server_power_ratio": r["server_power_ratio"], "years": r["years"]}
-    origins = {"mfu": "calibrated on SGLang's H100 prefill, LMSYS 2025",
-               "utilisation": "DeepSeek's average / peak serving nodes, Feb 2025",
-               "usd_per_kwh": f"region {r['site']['region']}", "pue": f"region {r['site']['region']}",
-               "load_factor": "Epoch AI", "server_power_ratio": "Epoch AI", "years": "SemiAnalysis TCO horizon"}
-    return {"parameters": r["p"], "resolved": resolved, "origins": origins,
-            "help": {name: spec.help for name, spec in PARAMETERS.items()}}
+    resolved = {
+        "mfu": round(r["mfu"], 4),
+        "utilisation": round(r["utilisation"], 4),
+        "usd_per_kwh": r["site"]["usd_per_kwh"],
+        "pue": r["site"]["pue"],
+        "load_factor": r["load_factor"],
+        "server_power_ratio": r["server_power_ratio"],
+        "years": r["years"],
+    }
+    origins = {
+        "mfu": "calibrated on SGLang's H100 prefill, LMSYS 2025",
+        "utilisation": "DeepSeek's average / peak serving nodes, Feb 2025",
+        "usd_per_kwh": f"region {r['site']['region']}",
+        "pue": f"region {r['site']['region']}",
+        "load_factor": "Epoch AI",
+        "server_power_ratio": "Epoch AI",
+        "years": "SemiAnalysis TCO horizon",
+    }
+    return {
+        "parameters": r["p"],
+        "resolved": resolved,
+        "origins": origins,
+        "help": {name: spec.help for name, spec in PARAMETERS.items()},
+    }
 
 
 def key_figures(r: dict) -> dict:
@@ -423,8 +536,13 @@ def key_figures(r: dict) -> dict:
 def source_keys(r: dict) -> list[str]:
     """Source keys behind the report beyond the chips and region."""
     refs = load("serving_references")
-    return list(dict.fromkeys(keys_in(refs) + keys_in(load("models").loc[[r["p"]["model"]]])
-                              + ["palm-paper", "deepseek-v2-paper", "epoch-training-cost-trends"]))
+    return list(
+        dict.fromkeys(
+            keys_in(refs)
+            + keys_in(load("models").loc[[r["p"]["model"]]])
+            + ["palm-paper", "deepseek-v2-paper", "epoch-training-cost-trends"]
+        )
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,20 +567,28 @@ def validation_prefill_tokens_per_s(case: str, *, mfu: float | None = None) -> f
     mfu = calibrated_mfu() if mfu is None else mfu
     if case == "deepseek-h800":
         chip = "h800-sxm"
-        attended = inference.mean_attended_tokens(_reference("deepseek-serving-kv-length"),
-                                                  cached_share=_reference("deepseek-serving-cache-hit-share"))
+        attended = inference.mean_attended_tokens(
+            _reference("deepseek-serving-kv-length"), cached_share=_reference("deepseek-serving-cache-hit-share")
+        )
     elif case == "cloudmatrix-910c":
         chip, attended = "ascend-910c", inference.mean_attended_tokens(4_096)
     else:
         raise ValueError(f"unknown prefill case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
     matmul, attention = _peaks_of(chip)
-    return float(inference.prefill_tokens_per_s(
-        matmul, model["active_params"], mfu, attention_peak_tflops=attention,
-        attention_flop_per_token=inference.model_attention_flop_per_token(model, attended, phase="prefill")))
+    return float(
+        inference.prefill_tokens_per_s(
+            matmul,
+            model["active_params"],
+            mfu,
+            attention_peak_tflops=attention,
+            attention_flop_per_token=inference.model_attention_flop_per_token(model, attended, phase="prefill"),
+        )
+    )
 
 
-def validation_decode_tokens_per_s(case: str, *, mfu: float | None = None, hbm_efficiency: float | None = None,
-                                   batch_size: int | None = None) -> float:
+def validation_decode_tokens_per_s(
+    case: str, *, mfu: float | None = None, hbm_efficiency: float | None = None, batch_size: int | None = None
+) -> float:
     """Modelled decode output tokens/s per chip for a published case, default parameters.
 
     ``deepseek-h800``: DeepSeek-V3 on H800, FP8 weights, BF16 latent KV cache, context = the
@@ -479,15 +605,27 @@ def validation_decode_tokens_per_s(case: str, *, mfu: float | None = None, hbm_e
         batch = PARAMETERS["batch_size"].default if batch_size is None else batch_size
     elif case == "cloudmatrix-910c":
         chip, context = "ascend-910c", 4_096
-        batch = (_reference("cloudmatrix-decode-batch-per-npu") * _reference("cloudmatrix-decode-npus")
-                 if batch_size is None else batch_size)
+        batch = (
+            _reference("cloudmatrix-decode-batch-per-npu") * _reference("cloudmatrix-decode-npus")
+            if batch_size is None
+            else batch_size
+        )
     else:
         raise ValueError(f"unknown decode case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
     matmul, attention = _peaks_of(chip)
     bandwidth = float(load("chips").loc[chip, "hbm_bandwidth_tb_s"])
     rate, _ = inference.decode_tokens_per_s(
-        matmul, bandwidth, model, batch, context, 1.0, mfu, hbm, attention_peak_tflops=attention,
-        attention_flop_per_token=inference.model_attention_flop_per_token(model, context, phase="decode"))
+        matmul,
+        bandwidth,
+        model,
+        batch,
+        context,
+        1.0,
+        mfu,
+        hbm,
+        attention_peak_tflops=attention,
+        attention_flop_per_token=inference.model_attention_flop_per_token(model, context, phase="decode"),
+    )
     return float(rate)
 
 
@@ -503,26 +641,56 @@ def validation_llama2_decode_latency_s(*, mfu: float | None = None, hbm_efficien
     chip = load("chips").loc["a100-sxm-80gb"]
     context = 512 + np.arange(512)
     rate, _ = inference.decode_tokens_per_s(
-        chip["bf16_dense_tflops"], chip["hbm_bandwidth_tb_s"], model, 1, context, 2.0, mfu, hbm,
-        attention_flop_per_token=inference.model_attention_flop_per_token(model, context, phase="decode"))
+        chip["bf16_dense_tflops"],
+        chip["hbm_bandwidth_tb_s"],
+        model,
+        1,
+        context,
+        2.0,
+        mfu,
+        hbm,
+        attention_flop_per_token=inference.model_attention_flop_per_token(model, context, phase="decode"),
+    )
     return float(np.sum(1.0 / (2 * rate)))
 
 
 def validation_cases() -> pd.DataFrame:
     """Every serving case: measured, modelled (defaults), error (modelled / measured − 1), source."""
-    rows = [("DeepSeek H800 prefill (computed)", "deepseek-serving-prefill-computed-per-h800",
-             validation_prefill_tokens_per_s("deepseek-h800")),
-            ("DeepSeek H800 decode", "deepseek-serving-decode-per-h800",
-             validation_decode_tokens_per_s("deepseek-h800")),
-            ("CloudMatrix 910C prefill, ideal", "cloudmatrix-prefill-per-npu",
-             validation_prefill_tokens_per_s("cloudmatrix-910c")),
-            ("CloudMatrix 910C prefill", "cloudmatrix-prefill-per-npu-measured",
-             validation_prefill_tokens_per_s("cloudmatrix-910c")),
-            ("CloudMatrix 910C decode", "cloudmatrix-decode-per-npu",
-             validation_decode_tokens_per_s("cloudmatrix-910c")),
-            ("Llama-2-70B decode [s]",
-             "llm-analysis-llama2-70b-decode-latency", validation_llama2_decode_latency_s(mfu=1.0, hbm_efficiency=1.0))]
+    rows = [
+        (
+            "DeepSeek H800 prefill (computed)",
+            "deepseek-serving-prefill-computed-per-h800",
+            validation_prefill_tokens_per_s("deepseek-h800"),
+        ),
+        ("DeepSeek H800 decode", "deepseek-serving-decode-per-h800", validation_decode_tokens_per_s("deepseek-h800")),
+        (
+            "CloudMatrix 910C prefill, ideal",
+            "cloudmatrix-prefill-per-npu",
+            validation_prefill_tokens_per_s("cloudmatrix-910c"),
+        ),
+        (
+            "CloudMatrix 910C prefill",
+            "cloudmatrix-prefill-per-npu-measured",
+            validation_prefill_tokens_per_s("cloudmatrix-910c"),
+        ),
+        ("CloudMatrix 910C decode", "cloudmatrix-decode-per-npu", validation_decode_tokens_per_s("cloudmatrix-910c")),
+        (
+            "Llama-2-70B decode [s]",
+            "llm-analysis-llama2-70b-decode-latency",
+            validation_llama2_decode_latency_s(mfu=1.0, hbm_efficiency=1.0),
+        ),
+    ]
     refs = load("serving_references")
-    return pd.DataFrame([{"name": name, "measured": refs.loc[ref, "value"], "modelled": value,
-                          "error": value / refs.loc[ref, "value"] - 1, "source": refs.loc[ref, "source"],
-                          "role": refs.loc[ref, "role"]} for name, ref, value in rows])
+    return pd.DataFrame(
+        [
+            {
+                "name": name,
+                "measured": refs.loc[ref, "value"],
+                "modelled": value,
+                "error": value / refs.loc[ref, "value"] - 1,
+                "source": refs.loc[ref, "source"],
+                "role": refs.loc[ref, "role"],
+            }
+            for name, ref, value in rows
+        ]
+    )

@@ -5,6 +5,7 @@ and the ranges of the uncertain inputs for the Monte Carlo.
 Reports call these instead of reading the catalog themselves, so a chip's power or price is
 resolved by one piece of code in every report.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,14 +25,21 @@ def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = N
     price = row["usd_per_kwh"] if usd_per_kwh is None else usd_per_kwh
     if np.isnan(price):
         raise ValueError(f"region {row.name!r} has no sourced electricity price; pass usd_per_kwh")
-    price_range = ((usd_per_kwh,) * 3 if usd_per_kwh is not None else uncertainty.ranges_from(
-        row["usd_per_kwh_low"], row["usd_per_kwh"], row["usd_per_kwh_high"]))
-    pue_range = ((pue,) * 3 if pue is not None else uncertainty.ranges_from(
-        row["pue_low"], row["pue"], row["pue_high"]))
-    return {"region": row.name, "name": row["name"], "usd_per_kwh": float(price),
-            "pue": float(row["pue"] if pue is None else pue),
-            "grid_kgco2_per_kwh": float(row["grid_kgco2_per_kwh"]),
-            "usd_per_kwh_range": tuple(map(float, price_range)), "pue_range": tuple(map(float, pue_range))}
+    price_range = (
+        (usd_per_kwh,) * 3
+        if usd_per_kwh is not None
+        else uncertainty.ranges_from(row["usd_per_kwh_low"], row["usd_per_kwh"], row["usd_per_kwh_high"])
+    )
+    pue_range = (pue,) * 3 if pue is not None else uncertainty.ranges_from(row["pue_low"], row["pue"], row["pue_high"])
+    return {
+        "region": row.name,
+        "name": row["name"],
+        "usd_per_kwh": float(price),
+        "pue": float(row["pue"] if pue is None else pue),
+        "grid_kgco2_per_kwh": float(row["grid_kgco2_per_kwh"]),
+        "usd_per_kwh_range": tuple(map(float, price_range)),
+        "pue_range": tuple(map(float, pue_range)),
+    }
 
 
 def system_w_per_chip() -> pd.Series:
@@ -68,8 +76,11 @@ def max_w_per_chip(frame: pd.DataFrame, tdp_w, *, server_power_ratio: float | No
     chip's fixed system figure where its power basis is ``system``."""
     ratio = power.SERVER_POWER_RATIO if server_power_ratio is None else server_power_ratio
     tdp_w = np.asarray(tdp_w, dtype=float)
-    return np.where(frame["power_basis"].to_numpy() == "system", frame["max_w_per_chip"].to_numpy(),
-                    power.server_w_per_chip(tdp_w, server_power_ratio=ratio))
+    return np.where(
+        frame["power_basis"].to_numpy() == "system",
+        frame["max_w_per_chip"].to_numpy(),
+        power.server_w_per_chip(tdp_w, server_power_ratio=ratio),
+    )
 
 
 def chip_ranges(frame: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
@@ -80,8 +91,9 @@ def chip_ranges(frame: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
     for chip, row in frame.iterrows():
         ranges[f"{chip} price"] = uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])
         ranges[f"{chip} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
-        ranges[f"{chip} rental"] = uncertainty.ranges_from(row["usd_per_gpu_hour_low"], row["usd_per_gpu_hour"],
-                                                           row["usd_per_gpu_hour_high"])
+        ranges[f"{chip} rental"] = uncertainty.ranges_from(
+            row["usd_per_gpu_hour_low"], row["usd_per_gpu_hour"], row["usd_per_gpu_hour_high"]
+        )
         ranges[f"{chip} MFU factor"] = (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
     return ranges
 
@@ -110,7 +122,12 @@ def step_table(config_id: str, chip_ids, *, compute_efficiency: float = 0.5, ove
     config = lookup(load("parallel_configs"), config_id, "parallel configuration")
     model = lookup(load("models"), config["model_id"], "model")
     frame = chips(chip_ids)
-    steps = scaling.training_step(frame["bf16_dense_tflops"].to_numpy(), frame["interconnect_gb_s"].to_numpy(),
-                                  model=model, config=config, compute_efficiency=compute_efficiency,
-                                  overlap=overlap)
+    steps = scaling.training_step(
+        frame["bf16_dense_tflops"].to_numpy(),
+        frame["interconnect_gb_s"].to_numpy(),
+        model=model,
+        config=config,
+        compute_efficiency=compute_efficiency,
+        overlap=overlap,
+    )
     return pd.DataFrame(steps, index=frame.index)

@@ -1,25 +1,36 @@
-"""Report parameters: one specification per parameter name, shared by every report that uses it.
+"""Report parameters: every parameter name is declared once, in :data:`SPECS` (type, bounds,
+unit, meaning); one name means one thing in every report.
 
-Each report module of :mod:`analysis.assembly` declares its parameters and their defaults with
-:func:`declare` (``PARAMETERS``); the notebook's parameters cell repeats those defaults (a test
-checks that they agree). The pipeline checks parameters here before any kernel starts, and the
-report's ``inputs`` function checks them again when a notebook runs on its own, so both routes
-accept and refuse the same values. A default of ``None`` means "the library's default" (a sourced
-constant or a data value), resolved by the report and shown in its appendix.
+A report module chooses which parameters it takes and their defaults with :func:`declare`
+(``PARAMETERS``); a parameter accepts None exactly where its report's default is None ("the
+library's default", resolved by the report's inputs and shown with its source). The notebook's
+parameters cell is generated from that declaration (:func:`parameters_cell`; a test fails when a
+cell drifts). Checks that involve several parameters belong to the report: its module's
+``cross_check(values)``, called by :func:`validate`. The pipeline checks parameters here before
+any kernel starts, and the report's ``inputs`` checks them again when a notebook runs on its own,
+so both routes accept and refuse the same values.
 """
+
 from __future__ import annotations
 
 import difflib
-import math
 import importlib
+import json
+import math
 import re
 from dataclasses import dataclass, replace
 
 from ..catalog import load
 
 #: Named id sets a parameter may have to belong to: dataset name, index column meaning.
-ID_SETS = {"chip": "chips", "region": "regions", "run": "training_runs", "model": "models",
-           "config": "parallel_configs", "rule": "export_rules"}
+ID_SETS = {
+    "chip": "chips",
+    "region": "regions",
+    "run": "training_runs",
+    "model": "models",
+    "config": "parallel_configs",
+    "rule": "export_rules",
+}
 
 
 class ParameterError(ValueError):
@@ -41,8 +52,10 @@ class Param:
     extra_words: tuple[str, ...] = ()  # literals allowed besides the ids (e.g. "custom")
     optional: bool = False
     item: type = str  # the type of a list's items (str ids/words, or int/float within low/high)
+    unit: str = ""  # the unit of a number ("USD/kWh", "h", "share" …); empty for ids and words
+    help: str = ""  # one line: what the parameter means
+    none: str = "the library's default"  # what None means where a report's default is None
     default: object = None  # the report's default (set by :func:`declare`)
-    help: str = ""  # one line: meaning and unit (set by :func:`declare`)
 
     def allowed(self) -> str:
         """A short description of the allowed values, for error messages."""
@@ -52,9 +65,11 @@ class Param:
         elif self.kind in (int, float) or self.item in (int, float):
             left = "(" if self.low_open else "["
             number = self.kind if self.kind is not list else self.item
-            text = (("a list of " if self.kind is list else "a ")
-                    + f"{'whole ' if number is int else ''}number{'s' if self.kind is list else ''} in "
-                    f"{left}{self.low:g}, {self.high:g}]")
+            text = (
+                ("a list of " if self.kind is list else "a ")
+                + f"{'whole ' if number is int else ''}number{'s' if self.kind is list else ''} in "
+                f"{left}{self.low:g}, {self.high:g}]"
+            )
         elif self.kind is bool:
             text = "true or false"
         else:
@@ -71,70 +86,143 @@ def allowed_words(spec: Param) -> set[str]:
     return words
 
 
-FLOP = Param(float, 1e6, 1e32, low_open=True, optional=True)
+def _flop(help: str, **more) -> Param:
+    """A count of parameters or tokens (a float: it may exceed 2⁶³)."""
+    return Param(float, 1e6, 1e32, low_open=True, help=help, **more)
 
+
+def _share(help: str, low: float = 0.0, **more) -> Param:
+    """A share in [low, 1]."""
+    return Param(float, low, 1.0, unit="share", help=help, **more)
+
+
+#: Every parameter of every report, declared once.
 SPECS: dict[str, Param] = {
-    # shared by several reports (the report contract)
-    "region": Param(str, ids="region"),
-    "usd_per_kwh": Param(float, 0.0, 2.0, low_open=True, optional=True),
-    "pue": Param(float, 1.0, 4.0, optional=True),
-    "load_factor": Param(float, 0.05, 1.0),
-    "server_power_ratio": Param(float, 1.0, 5.0),
-    "years": Param(float, 0.25, 30.0),
-    "precision": Param(str, words=("bf16", "fp8")),
-    "mfu": Param(float, 0.01, 1.0, optional=True),
-    "hfu": Param(float, 0.01, 1.0, optional=True),
-    "achieved_tflops": Param(float, 0.1, 100_000.0, optional=True),
-    "interruptions_per_chip_hour": Param(float, 0.0, 0.01, optional=True),
-    "restart_hours": Param(float, 0.0, 48.0, optional=True),
-    "checkpoint_interval_hours": Param(float, 0.0, 48.0, optional=True),
-    "max_cluster_chips": Param(int, 1, 10_000_000, optional=True),
-    "cost_of_capital": Param(float, 0.0, 1.0),
-    # training_run
-    "model": Param(str, ids="run", extra_words=("custom",)),
-    "total_params": FLOP,
-    "active_params": FLOP,
-    "tokens": FLOP,
-    "chip": Param(str, ids="chip", optional=True),
-    "chip_count": Param(int, 1, 10_000_000, optional=True),
-    "recompute": Param(bool),
-    "usd_per_gpu_hour": Param(float, 0.0, 1_000.0, low_open=True, optional=True),
-    # chip_parity, energy_advantage
-    "reference_chip": Param(str, ids="chip"),
-    "reference_count": Param(int, 1, 10_000_000),
-    "candidates": Param(list, ids="chip"),
-    "workload": Param(str, words=("training", "prefill", "decode")),
-    "regions": Param(list, ids="region"),
-    # inference_cost
-    "chips": Param(list, ids="chip"),
-    "batch_size": Param(int, 1, 100_000),
-    "input_tokens": Param(int, 1, 10_000_000),
-    "output_tokens": Param(int, 1, 10_000_000),
-    "hbm_efficiency": Param(float, 0.05, 1.0),
-    # procurement
-    "budget_usd": Param(float, 0.0, 1e13, low_open=True),
-    "shares": Param(list, 0.0, 1.0, item=float, optional=True),
-    "counts": Param(list, 0.0, 1e8, item=int, optional=True),
-    "price_basis": Param(str, words=("low", "base", "high")),
-    "export_rule": Param(str, ids="rule", optional=True),
-    "grey_market_premium": Param(float, 0.0, 10.0, optional=True),
-    "training_days": Param(float, 1.0, 3650.0),
-    "context_tokens": Param(int, 0, 10_000_000),
-    # depth: interconnect-aware scaling and uncertainty
-    "parallel_config": Param(str, ids="config"),
-    "overlap": Param(float, 0.0, 1.0),
-    "seed": Param(int, 0, 2**32 - 1),
-    "draws": Param(int, 100, 1_000_000),
-    # export_controls (None = the rule as written)
-    "tpp_threshold": Param(float, 0.0, 1e6, optional=True),
-    "density_threshold": Param(float, 0.0, 1e3, optional=True),
-    "io_threshold_gb_s": Param(float, 0.0, 1e5, optional=True),
-}
-
-#: Parameters whose meaning differs in one notebook: notebook -> name -> specification.
-NOTEBOOK_SPECS: dict[str, dict[str, Param]] = {
-    "inference_cost": {"model": Param(str, ids="model")},  # an architecture of data/models.csv
-    "chip_parity": {"model": Param(str, ids="model")},
+    # where and how long: the site, the hardware's power and the cost horizon
+    "region": Param(str, ids="region", help="region id of data/regions.csv: electricity price, PUE, grid carbon"),
+    "regions": Param(list, ids="region", help="region ids of data/regions.csv to compare"),
+    "usd_per_kwh": Param(
+        float, 0.0, 2.0, low_open=True, unit="USD/kWh", help="electricity price", none="the region's base value"
+    ),
+    "pue": Param(
+        float,
+        1.0,
+        4.0,
+        unit="ratio",
+        help="power usage effectiveness: facility power / IT power",
+        none="the region's base value",
+    ),
+    "load_factor": _share("average draw as a share of maximum server power", 0.05),
+    "server_power_ratio": Param(float, 1.0, 5.0, unit="× TDP", help="server and network power per chip over its TDP"),
+    "years": Param(float, 0.25, 30.0, unit="years", help="depreciation period and cost horizon of owned hardware"),
+    "cost_of_capital": Param(float, 0.0, 1.0, unit="per year", help="annual cost of capital for the capex charge"),
+    # utilisation
+    "precision": Param(str, words=("bf16", "fp8"), help="dense peak and bytes per weight: bf16 | fp8"),
+    "mfu": _share(
+        "model-FLOPs utilisation (of the reference chip where there is one)",
+        0.01,
+        none="the report's implied or calibrated value (see its appendix)",
+    ),
+    "hfu": _share("hardware-FLOPs utilisation (with recompute, MFU is HFU × 6/8)", 0.01, none="not given"),
+    "achieved_tflops": Param(
+        float, 0.1, 100_000.0, unit="TFLOP/s", help="achieved hardware TFLOP/s per chip", none="not given"
+    ),
+    "utilisation": _share("share of hours an owned chip serves", 0.05, none="DeepSeek's average / peak nodes"),
+    "hbm_efficiency": _share("share of HBM bandwidth reached in decode", 0.05),
+    # goodput
+    "interruptions_per_chip_hour": Param(float, 0.0, 0.01, unit="per chip-hour", help="job interruptions"),
+    "restart_hours": Param(float, 0.0, 48.0, unit="h", help="time to detect, restart and reload per interruption"),
+    "checkpoint_interval_hours": Param(float, 0.0, 48.0, unit="h", help="time between checkpoints"),
+    "max_cluster_chips": Param(
+        int, 1, 10_000_000, unit="chips", help="most chips in one cluster", none="one cluster per chip type"
+    ),
+    # a training run
+    "run": Param(str, ids="run", extra_words=("custom",), help="run id of data/training_runs.csv, or custom"),
+    "total_params": _flop("total parameters", none="the run's"),
+    "active_params": _flop("parameters active per token (MoE)", none="the run's"),
+    "tokens": _flop("training tokens", none="the run's"),
+    "chip": Param(str, ids="chip", help="chip id of data/chips.csv", none="the run's"),
+    "chip_count": Param(int, 1, 10_000_000, unit="chips", help="chips in the cluster", none="the run's"),
+    "recompute": Param(bool, help="full activation recomputation: the hardware executes 8·N·D instead of 6·N·D"),
+    "usd_per_gpu_hour": Param(
+        float,
+        0.0,
+        1_000.0,
+        low_open=True,
+        unit="USD/chip-hour",
+        help="rental price",
+        none="the run's, else the chip's base rental",
+    ),
+    "parallel_config": Param(str, ids="config", help="parallel layout of data/parallel_configs.csv"),
+    "overlap": _share("share of communication hidden behind computation"),
+    # comparing chips
+    "reference_chip": Param(str, ids="chip", help="chip id the others are measured against"),
+    "reference_count": Param(int, 1, 10_000_000, unit="chips", help="number of reference chips"),
+    "candidates": Param(list, ids="chip", help="chip ids to compare with the reference"),
+    "workload": Param(str, words=("training", "prefill", "decode"), help="training | prefill | decode"),
+    # serving
+    "model": Param(str, ids="model", help="architecture id of data/models.csv"),
+    "chips": Param(list, ids="chip", help="chip ids of data/chips.csv"),
+    "batch_size": Param(int, 1, 100_000, unit="sequences", help="sequences decoded together per model replica"),
+    "input_tokens": Param(int, 1, 10_000_000, unit="tokens", help="prompt tokens per request"),
+    "output_tokens": Param(int, 1, 10_000_000, unit="tokens", help="generated tokens per request"),
+    "context_tokens": Param(int, 0, 10_000_000, unit="tokens", help="KV-cache tokens per sequence in decode"),
+    "cached_share": Param(float, 0.0, 0.99, unit="share", help="share of input tokens served from the KV cache"),
+    # buying chips
+    "budget_usd": Param(float, 0.0, 1e13, low_open=True, unit="USD", help="money spent on chips as priced"),
+    "shares": Param(
+        list, 0.0, 1.0, item=float, unit="share", help="budget share per chip (sums to 1)", none="no mixed option"
+    ),
+    "counts": Param(
+        list,
+        0.0,
+        1e8,
+        item=int,
+        unit="chips",
+        help="chips per chip id of a fleet already owned",
+        none="buy with the budget",
+    ),
+    "price_basis": Param(
+        str, words=("range", "low", "base", "high"), help="chip price: range (drawn) | low | base | high (fixed)"
+    ),
+    "export_rule": Param(
+        str, ids="rule", help="rule vintage whose licence policy decides availability", none="every chip available"
+    ),
+    "grey_market_premium": Param(
+        float,
+        0.0,
+        10.0,
+        unit="share",
+        help="extra paid for chips under a presumption of denial (0.5: +50 %)",
+        none="chips under a presumption of denial are unavailable",
+    ),
+    "training_days": Param(float, 1.0, 3650.0, unit="days", help="length of the run that sizes the largest model"),
+    "reported_chips": Param(
+        int,
+        1,
+        100_000_000,
+        unit="chips",
+        help="chips a reported order of this budget bought (a price check)",
+        none="no check",
+    ),
+    # Monte Carlo
+    "seed": Param(int, 0, 2**32 - 1, help="Monte Carlo seed (same seed and parameters give the same numbers)"),
+    "draws": Param(int, 100, 1_000_000, help="Monte Carlo draws"),
+    # export controls: what-if thresholds
+    "tpp_threshold": Param(
+        float,
+        0.0,
+        1e6,
+        unit="TPP",
+        help="what-if: TPP per IC at or above which a chip is controlled",
+        none="the 2023 rule as written",
+    ),
+    "density_threshold": Param(
+        float, 0.0, 1e3, unit="TPP/mm²", help="what-if: performance density floor", none="the 2023 rule as written"
+    ),
+    "io_threshold_gb_s": Param(
+        float, 0.0, 1e5, unit="GB/s", help="what-if: also require this chip-to-chip I/O", none="no I/O test"
+    ),
 }
 
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
@@ -142,39 +230,73 @@ NONE_WORDS = ("none", "null")
 
 
 def declare(**defaults) -> dict[str, Param]:
-    """A report's parameters: name -> its shared specification with the report's default. A value
-    may be a :class:`Param` (a meaning particular to this report, with its default set)."""
+    """A report's parameters: name -> its specification in :data:`SPECS` with the report's
+    default; None as a default means "the library's default" and makes None an allowed value."""
     declared = {}
     for name, default in defaults.items():
-        if isinstance(default, Param):
-            declared[name] = default
-            continue
         if name not in SPECS:
             raise ParameterError(f"parameter {name!r} has no specification in analysis/assembly/params.py")
-        spec = SPECS[name]
-        declared[name] = replace(spec, default=default, optional=spec.optional or default is None)
+        declared[name] = replace(SPECS[name], default=default, optional=default is None)
     return declared
 
 
 def report_parameters(notebook: str) -> dict[str, Param] | None:
     """The ``PARAMETERS`` a report module declares, or None for a report that declares none."""
+    module = report_module(notebook)
+    return getattr(module, "PARAMETERS", None) if module else None
+
+
+def report_module(notebook: str):
+    """The report module of :mod:`analysis.assembly` named ``notebook``, or None."""
     try:
-        module = importlib.import_module(f"{__package__}.{notebook}")
+        return importlib.import_module(f"{__package__}.{notebook}")
     except ModuleNotFoundError:
         return None
-    return getattr(module, "PARAMETERS", None)
 
 
 def spec_for(name: str, notebook: str | None = None) -> Param:
-    """The specification of a parameter name in a notebook (every parameter must have one)."""
+    """The specification of a parameter name as ``notebook`` declares it (else :data:`SPECS`')."""
     declared = report_parameters(notebook) if notebook else None
     if declared and name in declared:
         return declared[name]
-    if name in NOTEBOOK_SPECS.get(notebook, {}):
-        return NOTEBOOK_SPECS[notebook][name]
     if name not in SPECS:
-        raise ParameterError(f"parameter {name!r} has no specification in analysis/params.py")
+        raise ParameterError(f"parameter {name!r} has no specification in analysis/assembly/params.py")
     return SPECS[name]
+
+
+def _annotation(spec: Param) -> str:
+    """The parameters cell's type annotation of a specification (papermill reads it)."""
+    kind = {str: "str", int: "int", float: "float", bool: "bool"}
+    text = f"List[{kind[spec.item]}]" if spec.kind is list else kind[spec.kind]
+    return f"Optional[{text}]" if spec.optional else text
+
+
+def _literal(value) -> str:
+    """A default as Python source: ``"h100-sxm"``, ``["h20", "b200"]``, ``1e9``, ``0.4``."""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e5:
+        mantissa, exponent = f"{value:e}".split("e")
+        return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+    return repr(value)
+
+
+def parameters_cell(declared: dict[str, Param]) -> str:
+    """The source of a notebook's parameters cell, generated from the report's declaration: one
+    line a parameter, ``name: type = default  # meaning [unit]; None: the library's default``
+    (kept out of the formatter, since papermill reads one assignment a line)."""
+    if not declared:
+        return "# No parameters: every case enters the setup its own source discloses and keeps every other default."
+    lines = ["# fmt: off"]
+    for name, spec in declared.items():
+        if "=" in spec.help + spec.none:  # papermill stops reading the cell at a '=' in a comment
+            raise ValueError(f"parameter {name}: its help text may not contain '='")
+        unit = f" [{spec.unit}]" if spec.unit and spec.unit != "share" else ""
+        none = f"; None: {spec.none}" if spec.optional else ""
+        lines.append(f"{name}: {_annotation(spec)} = {_literal(spec.default)}  # {spec.help}{unit}{none}")
+    return "\n".join([*lines, "# fmt: on"])
 
 
 def parse(name: str, text: str, notebook: str | None = None):
@@ -249,8 +371,11 @@ def _check_word(name: str, spec: Param, value) -> str:
     named = known.get(word, set())
     if len(named) == 1:
         return next(iter(named))
-    family = sorted(named or {a for a in allowed if a.startswith(word + "-") or a.endswith("-" + word)}
-                    or {key for alias, keys in known.items() if alias.startswith(word + "-") for key in keys})
+    family = sorted(
+        named
+        or {a for a in allowed if a.startswith(word + "-") or a.endswith("-" + word)}
+        or {key for alias, keys in known.items() if alias.startswith(word + "-") for key in keys}
+    )
     if len(family) == 1:
         return family[0]
     if family:
@@ -259,8 +384,7 @@ def _check_word(name: str, spec: Param, value) -> str:
     related = sorted(a for a in allowed if stem and a.split("-")[0] == stem)
     close = list(dict.fromkeys(related + difflib.get_close_matches(word, sorted(allowed), n=3, cutoff=0.5)))[:3]
     hint = f"closest: {', '.join(close)}; " if close else ""
-    raise ParameterError(f"parameter {name}: {value!r} is unknown; {hint}allowed: "
-                         f"{', '.join(sorted(allowed))}")
+    raise ParameterError(f"parameter {name}: {value!r} is unknown; {hint}allowed: {', '.join(sorted(allowed))}")
 
 
 def check(name: str, value, notebook: str | None = None):
@@ -280,8 +404,7 @@ def check(name: str, value, notebook: str | None = None):
                 except ValueError:
                     raise ParameterError(f"parameter {name}: {value!r} is not {spec.allowed()}") from None
         if not isinstance(value, (list, tuple)) or not value:
-            raise ParameterError(f"parameter {name}: {value!r} is not a non-empty list; "
-                                 f"expected {spec.allowed()}")
+            raise ParameterError(f"parameter {name}: {value!r} is not a non-empty list; expected {spec.allowed()}")
         if spec.item is not str:
             return [_check_number(name, spec, item, spec.item) for item in value]
         items = [_check_word(name, spec, item) for item in value]
@@ -303,58 +426,24 @@ def _check_number(name: str, spec: Param, value, kind: type):
     if not is_number or (kind is int and not float(value).is_integer()):
         raise ParameterError(f"parameter {name}: {value!r} is not {spec.allowed()}")
     if not math.isfinite(value):
-        raise ParameterError(f"parameter {name}: {value!r} is not a finite number; "
-                             f"expected {spec.allowed()}")
+        raise ParameterError(f"parameter {name}: {value!r} is not a finite number; expected {spec.allowed()}")
     too_low = value <= spec.low if spec.low_open else value < spec.low
     if too_low or value > spec.high:
-        raise ParameterError(f"parameter {name}: {value!r} is out of range; expected "
-                             f"{spec.allowed()}")
+        raise ParameterError(f"parameter {name}: {value!r} is out of range; expected {spec.allowed()}")
     return kind(value)
 
 
 def cross_check(notebook: str, values: dict) -> None:
-    """Checks that involve several parameters (e.g. one budget share per chip)."""
-    chips = values.get("chips") or []
-    for name in ("shares", "counts"):
-        if notebook == "procurement" and values.get(name) is not None and len(values[name]) != len(chips):
-            raise ParameterError(f"parameter {name}: {values[name]!r} has {len(values[name])} items; "
-                                 f"expected one per chip of chips ({len(chips)})")
-    if notebook == "procurement" and values.get("shares") is not None and abs(sum(values["shares"]) - 1) > 1e-6:
-        raise ParameterError(f"parameter shares: {values['shares']!r} sums to {sum(values['shares']):g}; "
-                             "expected budget shares that sum to 1")
-    if notebook == "procurement":
-        _cross_check_procurement(values)
-    if notebook == "training_run":
-        _cross_check_training_run(values)
-
-
-def _cross_check_training_run(values: dict) -> None:
-    """A custom run names its own size, tokens, chip and chip count; utilisation is given one way."""
-    if values.get("model") == "custom":
-        missing = [n for n in ("active_params", "tokens", "chip", "chip_count") if values.get(n) is None]
-        if missing:
-            raise ParameterError(f"parameter model: 'custom' needs {', '.join(missing)}; pass them with -p")
-    given = [n for n in ("mfu", "hfu", "achieved_tflops") if values.get(n) is not None]
-    if len(given) > 1:
-        raise ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")
-
-
-def _cross_check_procurement(values: dict) -> None:
-    """A budget can only buy chips with a sourced price; a fleet needs at least one chip."""
-    catalog = load("chips")
-    if values.get("counts") is None:
-        unpriced = [c for c in values.get("chips") or [] if c in catalog.index
-                    and not catalog.at[c, "price_usd"] == catalog.at[c, "price_usd"]]
-        if unpriced:
-            raise ParameterError(f"parameter chips: {', '.join(unpriced)} has no sourced price in data/chips.csv, "
-                                 "so a budget cannot buy it; give counts (an existing fleet) instead")
-    elif not sum(values["counts"]) > 0:
-        raise ParameterError(f"parameter counts: {values['counts']!r} holds no chip; expected at least one")
+    """The report's own checks that involve several parameters (its module's ``cross_check``)."""
+    module = report_module(notebook)
+    check_all = getattr(module, "cross_check", None) if module else None
+    if check_all is not None:
+        check_all(values)
 
 
 def validate(notebook: str, **values) -> dict:
     """All ``values`` of ``notebook`` checked (see :func:`check` and :func:`cross_check`); the
-    notebooks' validation cell calls this."""
+    reports' ``inputs`` call this."""
     checked = {name: check(name, value, notebook) for name, value in values.items()}
     cross_check(notebook, checked)
     return checked

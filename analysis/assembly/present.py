@@ -13,6 +13,7 @@
 The function name of a number formatter is the unit of its argument: ``usd`` takes dollars,
 ``flop`` FLOP, ``mw`` megawatts, ``gwh`` gigawatt-hours; ``pct`` takes a fraction (0.38 -> "38 %").
 """
+
 from __future__ import annotations
 
 import base64
@@ -129,7 +130,7 @@ def sci(x, *, digits: int = 2) -> str:
     exponent = int(math.floor(math.log10(rounded)))
     if -3 <= exponent < 4:
         return count(x) if rounded >= 100 else f"{_sign(x)}{_trim(f'{rounded:.{max(0, digits - 1 - exponent)}f}')}"
-    mantissa = _trim(f"{rounded / 10 ** exponent:.{digits - 1}f}")
+    mantissa = _trim(f"{rounded / 10**exponent:.{digits - 1}f}")
     power = f"10{str(exponent).translate(_SUPERSCRIPT)}"
     return f"{_sign(x)}{power}" if mantissa == "1" else f"{_sign(x)}{mantissa} × {power}"
 
@@ -168,8 +169,7 @@ def gwh(x, *, digits: int = 3) -> str:
     1,000 GWh; ``n/a`` if unknown. (Pass ``kwh / 1e6`` for a figure in kWh.)"""
     if _missing(x):
         return NA
-    return _si(float(x) * 1e6, digits, ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh"), (1, "kWh")),
-               "kWh")
+    return _si(float(x) * 1e6, digits, ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh"), (1, "kWh")), "kWh")
 
 
 def pct(x, *, digits: int | None = None) -> str:
@@ -258,8 +258,13 @@ CHIP_COLORS = {
 VENDOR_HUES = {"NVIDIA": 120, "Huawei": 0, "AMD": 30, "Google": 215, "Cambricon": 280}
 
 #: One representative colour per vendor (kept for figures by vendor).
-VENDOR_PALETTE = {"NVIDIA": "#117519", "Huawei": "#e23934", "AMD": "#eaa569",
-                  "Google": "#1d66cc", "Cambricon": "#7317a1"}
+VENDOR_PALETTE = {
+    "NVIDIA": "#117519",
+    "Huawei": "#e23934",
+    "AMD": "#eaa569",
+    "Google": "#1d66cc",
+    "Cambricon": "#7317a1",
+}
 
 #: Bar and patch edges, so light colours stay visible on white paper.
 EDGE = "#333333"
@@ -267,7 +272,7 @@ EDGE = "#333333"
 
 def luminance(color: str) -> float:
     """Grey value of a ``#rrggbb`` colour in print (0 black .. 1 white)."""
-    r, g, b = (int(color.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    r, g, b = (int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
     return 0.299 * r + 0.587 * g + 0.114 * b
 
 
@@ -278,7 +283,7 @@ def _derived_color(chip_id: str) -> str:
     lightness = 0.25 + 0.5 * (zlib.crc32(chip_id.encode()) % 1000) / 999
     hue = VENDOR_HUES.get(vendor)
     r, g, b = colorsys.hls_to_rgb((hue or 0) / 360, lightness, 0.75 if hue is not None else 0.0)
-    return "#%02x%02x%02x" % tuple(round(v * 255) for v in (r, g, b))
+    return "#" + "".join(f"{round(v * 255):02x}" for v in (r, g, b))
 
 
 def chip_colors(chip_ids) -> dict[str, str]:
@@ -293,8 +298,10 @@ def chip_legend(ax, chip_ids, *, title: str | None = None, short: bool = True, *
     from matplotlib.patches import Patch
 
     colors = chip_colors(chip_ids)
-    handles = [Patch(facecolor=colors[c], edgecolor=EDGE, linewidth=0.5,
-                     label=chip_short(c) if short else chip_name(c)) for c in chip_ids]
+    handles = [
+        Patch(facecolor=colors[c], edgecolor=EDGE, linewidth=0.5, label=chip_short(c) if short else chip_name(c))
+        for c in chip_ids
+    ]
     kwargs.setdefault("fontsize", 8)
     kwargs.setdefault("frameon", False)
     return ax.legend(handles=handles, title=title, **kwargs)
@@ -322,9 +329,16 @@ def direct_labels(ax, *, min_gap: float = 0.045, fontsize: float = 8) -> None:
     if overflow > 0:
         for e in ends:
             e[0] -= overflow
-    for py, px, line in ends:
-        ax.annotate(line.get_label(), xy=(1.01, py), xycoords="axes fraction", va="center",
-                    fontsize=fontsize, color=line.get_color(), annotation_clip=False)
+    for py, _px, line in ends:
+        ax.annotate(
+            line.get_label(),
+            xy=(1.01, py),
+            xycoords="axes fraction",
+            va="center",
+            fontsize=fontsize,
+            color=line.get_color(),
+            annotation_clip=False,
+        )
 
 
 def chip_bars(ax, values: pd.Series, missing: str = NA, *, fmt=None, short: bool = True) -> None:
@@ -334,8 +348,7 @@ def chip_bars(ax, values: pd.Series, missing: str = NA, *, fmt=None, short: bool
     colors = chip_colors(values.index)
     labels = [chip_short(c) if short else chip_name(c) for c in values.index]
     y = np.arange(len(values))
-    ax.barh(y, values.astype(float).fillna(0), color=[colors[c] for c in values.index],
-            edgecolor=EDGE, linewidth=0.5)
+    ax.barh(y, values.astype(float).fillna(0), color=[colors[c] for c in values.index], edgecolor=EDGE, linewidth=0.5)
     ax.set_yticks(y, labels)
     for yi, value in zip(y, values):
         if _missing(value):
@@ -361,20 +374,27 @@ def setup() -> None:
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
     plt.style.use(STYLE)
-    plt.rcParams.update({"figure.figsize": (8.0, 4.2), "figure.dpi": 110,
-                         "savefig.bbox": "tight", "axes.titleweight": "bold",
-                         # titles at the top edge, as placed automatically, without measuring tick labels
-                         "axes.titley": 1.0,
-                         # glyph fallback runs over font.family (not within "sans-serif")
-                         "font.family": ["DejaVu Sans", "Noto Sans CJK JP"] if _add_cjk_font()
-                         else ["DejaVu Sans"]})
+    plt.rcParams.update(
+        {
+            "figure.figsize": (8.0, 4.2),
+            "figure.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.titleweight": "bold",
+            # titles at the top edge, as placed automatically, without measuring tick labels
+            "axes.titley": 1.0,
+            # glyph fallback runs over font.family (not within "sans-serif")
+            "font.family": ["DejaVu Sans", "Noto Sans CJK JP"] if _add_cjk_font() else ["DejaVu Sans"],
+        }
+    )
     set_matplotlib_formats("png")
     pd.set_option("display.max_columns", 30)
 
 
 #: Where Debian's fonts-noto-cjk puts its fonts (installed by set-up).
-CJK_FONT_FILES = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-                  "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc")
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+)
 
 
 def _add_cjk_font() -> bool:
@@ -430,8 +450,9 @@ def header(title: str, parameters: dict | None = None, resolved: dict | None = N
 def _text(value) -> str:
     """A parameter value as plain table text."""
     if isinstance(value, (list, tuple)):
-        return ", ".join(chip_name(v) if isinstance(v, str) and v in _chips().index else _text(v)
-                         for v in value) or "none"
+        return (
+            ", ".join(chip_name(v) if isinstance(v, str) and v in _chips().index else _text(v) for v in value) or "none"
+        )
     if _missing(value) and not isinstance(value, str):
         return "n/a (not sourced)" if value is not None else "none"
     if isinstance(value, bool):
@@ -448,8 +469,9 @@ def _text(value) -> str:
     return str(value)
 
 
-def parameters_table(parameters: dict, resolved: dict | None = None,
-                     origins: dict | None = None, help: dict | None = None) -> None:
+def parameters_table(
+    parameters: dict, resolved: dict | None = None, origins: dict | None = None, help: dict | None = None
+) -> None:
     """The appendix of parameters, written plainly: a value the reader set reads as itself; a
     parameter left at None reads as the value used and where it came from —
     ``0.75 (default: Epoch AI)`` with ``origins`` = {name: "Epoch AI"}, else ``0.75 (default)``.
@@ -460,8 +482,11 @@ def parameters_table(parameters: dict, resolved: dict | None = None,
         if value is None:
             used = resolved.get(name)
             origin = origins.get(name)
-            text = ("default" if used is None else f"{_text(used)} (default"
-                    ) + (f": {origin}" if origin else "") + ("" if used is None else ")")
+            text = (
+                ("default" if used is None else f"{_text(used)} (default")
+                + (f": {origin}" if origin else "")
+                + ("" if used is None else ")")
+            )
         else:
             text = _text(value)
         rows.append({"parameter": name, "value": text, "meaning": help.get(name, "")})
@@ -484,8 +509,7 @@ def _formatter(spec):
     """A cell formatter from a format string or a callable; unknown values read ``n/a``."""
     if callable(spec):
         return lambda v: NA if _missing(v) and not isinstance(v, str) else escape(spec(v))
-    return lambda v: (NA if (v is None or (not isinstance(v, str) and _missing(v)))
-                      else escape(spec.format(v)))
+    return lambda v: NA if (v is None or (not isinstance(v, str) and _missing(v))) else escape(spec.format(v))
 
 
 def slug(text: str) -> str:
@@ -493,8 +517,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:60] or "table"
 
 
-def table(frame: pd.DataFrame, formats: dict, caption: str | None = None, *,
-          names: bool = True, name: str | None = None) -> pd.DataFrame:
+def table(
+    frame: pd.DataFrame, formats: dict, caption: str | None = None, *, names: bool = True, name: str | None = None
+) -> pd.DataFrame:
     """Show the ``formats`` columns of ``frame`` with their labels (units included) and
     formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
     ``"label|{format}"`` or ``(label, format)`` where format is a format string or a function
@@ -518,8 +543,9 @@ def table(frame: pd.DataFrame, formats: dict, caption: str | None = None, *,
     if caption:
         styler = styler.set_caption(escape(caption))
     csv_name = slug(name or caption or next(iter(shown.columns), "table"))
-    display(styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "",
-                                           "csv": shown.to_csv(index_label="")}})
+    display(
+        styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": shown.to_csv(index_label="")}}
+    )
     return shown
 
 
@@ -544,14 +570,15 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt = alt if alt is not None else alt_text(fig, key_value)
-    img = (f'<img alt="{escape(alt)}" src="data:image/png;base64,{png}" '
-           'style="max-width:100%; height:auto">')
-    display({"image/png": png, "text/html": img, "text/plain": f"<figure: {alt}>"},
-            metadata={"image/png": {"alt": alt}}, raw=True)
+    img = f'<img alt="{escape(alt)}" src="data:image/png;base64,{png}" style="max-width:100%; height:auto">'
+    display(
+        {"image/png": png, "text/html": img, "text/plain": f"<figure: {alt}>"},
+        metadata={"image/png": {"alt": alt}},
+        raw=True,
+    )
 
 
-def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *,
-           key_value: str | None = None) -> None:
+def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *, key_value: str | None = None) -> None:
     """Title and axis labels (with units), then show the figure with alt text (``alt``, or the
     title plus ``key_value``) and close it."""
     import matplotlib.pyplot as plt
@@ -570,8 +597,11 @@ def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *,
 
 #: Words in a SOURCES.md source cell that mark the entry as secondary (a report of a report, a
 #: reprint, a trade-press summary, an aggregator) — the rule stated at the top of SOURCES.md.
-SECONDARY_WORDS = re.compile(r"\b(secondary|weak|reprint\w*|relay\w*|via|trade press|aggregator|"
-                             r"indicative)\b", re.I)
+SECONDARY_WORDS = re.compile(
+    r"\b(secondary|weak|reprint\w*|relay\w*|via|trade press|aggregator|"
+    r"indicative)\b",
+    re.I,
+)
 
 
 def source_kind(entry) -> str:
@@ -633,8 +663,9 @@ def source_entries(keys) -> pd.DataFrame:
     return found
 
 
-def source_list(chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict | None = None,
-                chip_columns=None) -> None:
+def source_list(
+    chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict | None = None, chip_columns=None
+) -> None:
     """The compact sources appendix, in two columns: each source key the report cited once,
     marked primary / secondary / weak, with its publisher and title and a link named by its
     domain. Keys come from ``extra_keys`` (e.g. a report's ``source_keys(r)``) and the rows of
@@ -651,18 +682,24 @@ def source_list(chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict
     items = []
     for key, row in found.iterrows():
         link = _link(row["url"])
-        items.append(f"<li><b>{escape(key)}</b> ({row['kind']}): "
-                     f"{escape(_source_text(row['source']))}"
-                     + (f" — {link}" if link else "") + "</li>")
+        items.append(
+            f"<li><b>{escape(key)}</b> ({row['kind']}): "
+            f"{escape(_source_text(row['source']))}" + (f" — {link}" if link else "") + "</li>"
+        )
     counts = found["kind"].value_counts()
-    summary = ", ".join(f"{counts.get(k, 0)} {k}" for k in ("primary", "secondary", "secondary, weak")
-                        if counts.get(k, 0))
-    say(f"{len(found)} sources ({summary}). Primary: the publisher of the figure (vendor, "
+    summary = ", ".join(
+        f"{counts.get(k, 0)} {k}" for k in ("primary", "secondary", "secondary, weak") if counts.get(k, 0)
+    )
+    say(
+        f"{len(found)} sources ({summary}). Primary: the publisher of the figure (vendor, "
         "regulator, paper, operator); secondary: a report of it by others; weak: a secondary "
         "source that is itself unsure. What was taken from each source, and the notes on "
         "disputed figures, are in `data/SOURCES.md` and the `note` column of each CSV.\n\n"
         "<div class='sources' style='columns: 2; column-gap: 1.6em'><ul>"
-        + "".join(items).replace("$", "&#36;") + "</ul></div>", html=True)
+        + "".join(items).replace("$", "&#36;")
+        + "</ul></div>",
+        html=True,
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ figures, and is called at the base point and at the seeded draws (:func:`result`
 is the P50 of the draws, so a headline and its P10–P90 band come from one piece of code and can
 never disagree on chips, reference or method.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,26 +30,55 @@ from . import params, present
 PRICE_BASES = ("range", "low", "base", "high")
 
 PARAMETERS = params.declare(
-    budget_usd=1e9, chips=["a800-sxm-80gb"], shares=None, counts=None,
-    price_basis=params.Param(str, words=PRICE_BASES, default="range",
-                             help="chip price: range (drawn over the catalog range) | low | base | high"),
-    export_rule=None, grey_market_premium=None, reference_chip="h100-sxm", reference_count=100_000,
-    mfu=0.4, training_days=90.0, max_cluster_chips=None, region="cn-avg-industrial", usd_per_kwh=None,
-    pue=None, load_factor=None, server_power_ratio=None, years=None, interruptions_per_chip_hour=None,
-    restart_hours=None, checkpoint_interval_hours=None,
-    reported_chips=params.Param(int, 1, 100_000_000, optional=True, default=None,
-                                help="chips a reported order of this budget bought, to check the price against"),
-    seed=0, draws=10_000)
+    budget_usd=1e9,
+    chips=["a800-sxm-80gb"],
+    shares=None,
+    counts=None,
+    price_basis="range",
+    export_rule=None,
+    grey_market_premium=None,
+    reference_chip="h100-sxm",
+    reference_count=100_000,
+    mfu=0.4,
+    training_days=90.0,
+    max_cluster_chips=None,
+    region="cn-avg-industrial",
+    usd_per_kwh=None,
+    pue=None,
+    load_factor=None,
+    server_power_ratio=None,
+    years=None,
+    interruptions_per_chip_hour=None,
+    restart_hours=None,
+    checkpoint_interval_hours=None,
+    reported_chips=None,
+    seed=0,
+    draws=10_000,
+)
 
 #: Chips sold as single PCIe cards; every other catalog accelerator is bought in 8-chip boards or
 #: servers (HGX/DGX, OAM platforms, Atlas 800), so a budget buys whole servers of them.
 PCIE_CARDS = ("h100-pcie", "l20", "mlu370-x8")
 
 #: Figures of every option, in the JSON's order (each with ``_p10``/``_p90`` siblings).
-FIGURES = ("chips", "h100_equivalents_bf16", "h100_equivalents_tpp", "it_power_mw", "facility_power_mw",
-           "annual_energy_gwh", "annual_electricity_usd", "training_flop_per_year", "goodput",
-           "largest_cluster_chips", "compute_optimal_params", "capex_priced_usd", "capex_server_usd",
-           "capex_network_usd", "capex_usd", "annual_cost_usd")
+FIGURES = (
+    "chips",
+    "h100_equivalents_bf16",
+    "h100_equivalents_tpp",
+    "it_power_mw",
+    "facility_power_mw",
+    "annual_energy_gwh",
+    "annual_electricity_usd",
+    "training_flop_per_year",
+    "goodput",
+    "largest_cluster_chips",
+    "compute_optimal_params",
+    "capex_priced_usd",
+    "capex_server_usd",
+    "capex_network_usd",
+    "capex_usd",
+    "annual_cost_usd",
+)
 
 #: What the report does with a chip under each licence policy (analysis.assembly.export_controls).
 POLICY_ACTIONS = {
@@ -95,8 +125,11 @@ def availability(chip_ids, export_rule: str | None, grey_market_premium: float |
             if grey_market_premium is None:
                 rows[chip] = (value, np.nan, "not available: no grey-market premium given")
             else:
-                rows[chip] = (value, 1.0 + grey_market_premium,
-                              f"grey market only, at the price + {present.pct(grey_market_premium)}")
+                rows[chip] = (
+                    value,
+                    1.0 + grey_market_premium,
+                    f"grey market only, at the price + {present.pct(grey_market_premium)}",
+                )
         else:
             rows[chip] = (value, 1.0, POLICY_ACTIONS.get(value, POLICY_ACTIONS["undetermined"]))
     return pd.DataFrame.from_dict(rows, orient="index", columns=["policy", "price_factor", "action"])
@@ -134,6 +167,35 @@ def options(p: dict, reference: str) -> dict[str, dict]:
     return out
 
 
+def cross_check(values: dict) -> None:
+    """One budget share or count per chip, shares that sum to 1; a budget buys only chips with a
+    sourced price; a fleet holds at least one chip."""
+    chips = values.get("chips") or []
+    for name in ("shares", "counts"):
+        if values.get(name) is not None and len(values[name]) != len(chips):
+            raise params.ParameterError(
+                f"parameter {name}: {values[name]!r} has {len(values[name])} items; "
+                f"expected one per chip of chips ({len(chips)})"
+            )
+    if values.get("shares") is not None and abs(sum(values["shares"]) - 1) > 1e-6:
+        raise params.ParameterError(
+            f"parameter shares: {values['shares']!r} sums to {sum(values['shares']):g}; "
+            "expected budget shares that sum to 1"
+        )
+    catalog = load("chips")
+    if values.get("counts") is None:
+        unpriced = [
+            c for c in chips if c in catalog.index and not catalog.at[c, "price_usd"] == catalog.at[c, "price_usd"]
+        ]
+        if unpriced:
+            raise params.ParameterError(
+                f"parameter chips: {', '.join(unpriced)} has no sourced price in data/chips.csv, "
+                "so a budget cannot buy it; give counts (an existing fleet) instead"
+            )
+    elif not sum(values["counts"]) > 0:
+        raise params.ParameterError(f"parameter counts: {values['counts']!r} holds no chip; expected at least one")
+
+
 def inputs(**values) -> dict:
     """Validate the parameters (:data:`PARAMETERS`) and resolve everything the report needs: the
     chips (candidates, then the reference), their availability, the site, the options, the
@@ -152,16 +214,23 @@ def inputs(**values) -> dict:
         ranges[f"{chip} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
     for vendor, row in vendors.iterrows():
         ranges[f"{vendor} MFU factor"] = (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
-    return {"p": p, "reference": reference, "chips": chips, "site": where,
-            "availability": availability(p["chips"], p["export_rule"], p["grey_market_premium"]),
-            "options": options(p, reference), "ranges": ranges,
-            "goodput_inputs": {
-                "interruptions_per_chip_hour": _or(p["interruptions_per_chip_hour"], goodput.INTERRUPTIONS_PER_CHIP_HOUR),
-                "restart_hours": _or(p["restart_hours"], goodput.RESTART_HOURS),
-                "checkpoint_interval_hours": _or(p["checkpoint_interval_hours"], goodput.CHECKPOINT_INTERVAL_HOURS)},
-            "load_factor": _or(p["load_factor"], power.LOAD_FACTOR),
-            "server_power_ratio": _or(p["server_power_ratio"], power.SERVER_POWER_RATIO),
-            "years": _or(p["years"], cost.YEARS)}
+    return {
+        "p": p,
+        "reference": reference,
+        "chips": chips,
+        "site": where,
+        "availability": availability(p["chips"], p["export_rule"], p["grey_market_premium"]),
+        "options": options(p, reference),
+        "ranges": ranges,
+        "goodput_inputs": {
+            "interruptions_per_chip_hour": _or(p["interruptions_per_chip_hour"], goodput.INTERRUPTIONS_PER_CHIP_HOUR),
+            "restart_hours": _or(p["restart_hours"], goodput.RESTART_HOURS),
+            "checkpoint_interval_hours": _or(p["checkpoint_interval_hours"], goodput.CHECKPOINT_INTERVAL_HOURS),
+        },
+        "load_factor": _or(p["load_factor"], power.LOAD_FACTOR),
+        "server_power_ratio": _or(p["server_power_ratio"], power.SERVER_POWER_RATIO),
+        "years": _or(p["years"], cost.YEARS),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -213,13 +282,15 @@ def figures(x: dict, inp: dict) -> dict[str, dict[str, np.ndarray]]:
             n = np.tile([spec["counts"].get(c, 0.0) for c in ids], (draws, 1)).astype(float)
         else:
             budget = np.array([spec["budget"].get(c, 0.0) for c in ids])
-            n = np.where(budget > 0, buy.chips_for_budget(budget, paid, chips_per_unit=chips["chips_per_unit"].to_numpy()),
-                         0.0)
+            n = np.where(
+                budget > 0, buy.chips_for_budget(budget, paid, chips_per_unit=chips["chips_per_unit"].to_numpy()), 0.0
+            )
         cap = spec["cluster"]
         useful = buy.useful_chips(n, max_cluster_chips=cap, **inp["goodput_inputs"])
         cluster = buy.largest_cluster_chips(n, max_cluster_chips=cap)
-        cluster_flop_s = np.where(cluster == 0, 0.0, cluster * goodput.goodput(cluster, **inp["goodput_inputs"])
-                                  * flop_s_per_chip)
+        cluster_flop_s = np.where(
+            cluster == 0, 0.0, cluster * goodput.goodput(cluster, **inp["goodput_inputs"]) * flop_s_per_chip
+        )
         strongest = np.argmax(np.nan_to_num(cluster_flop_s, nan=-1.0), axis=1)
         best_flop_s = np.take_along_axis(cluster_flop_s, strongest[:, None], axis=1)[:, 0]
         best_flop_s = np.where(np.isnan(cluster_flop_s).any(axis=1), np.nan, best_flop_s)
@@ -236,14 +307,19 @@ def figures(x: dict, inp: dict) -> dict[str, dict[str, np.ndarray]]:
             "chips": total_chips,
             "h100_equivalents_bf16": _total(n, peak) / peak[ids.index(ref)],
             "h100_equivalents_tpp": _total(n, chips["tpp"].to_numpy()) / chips.loc[ref, "tpp"],
-            "it_power_mw": it_w / 1e6, "facility_power_mw": facility_w / 1e6,
-            "annual_energy_gwh": kwh / 1e6, "annual_electricity_usd": electricity,
+            "it_power_mw": it_w / 1e6,
+            "facility_power_mw": facility_w / 1e6,
+            "annual_energy_gwh": kwh / 1e6,
+            "annual_electricity_usd": electricity,
             "training_flop_per_year": _total(useful, flop_s_per_chip) * HOURS_PER_YEAR * SECONDS_PER_HOUR,
             "goodput": np.divide(useful_total, total_chips, out=np.full(draws, np.nan), where=total_chips > 0),
-            "largest_cluster_chips": np.where(np.isnan(best_flop_s), np.nan,
-                                              np.take_along_axis(cluster, strongest[:, None], axis=1)[:, 0]),
+            "largest_cluster_chips": np.where(
+                np.isnan(best_flop_s), np.nan, np.take_along_axis(cluster, strongest[:, None], axis=1)[:, 0]
+            ),
             "compute_optimal_params": buy.compute_optimal_params(best_flop_s * seconds),
-            "capex_priced_usd": priced, "capex_server_usd": server, "capex_network_usd": network,
+            "capex_priced_usd": priced,
+            "capex_server_usd": server,
+            "capex_network_usd": network,
             "capex_usd": capex,
             "annual_cost_usd": cost.annual_capex_usd(capex, years=inp["years"]) + electricity,
         }
@@ -296,7 +372,9 @@ def option_label(r: dict, option: str) -> str:
     if option == "mix":
         if p["counts"] is not None:
             return "whole fleet"
-        return "mix: " + " + ".join(f"{present.pct(s)} {present.chip_short(c)}" for c, s in zip(p["chips"], p["shares"]))
+        return "mix: " + " + ".join(
+            f"{present.pct(s)} {present.chip_short(c)}" for c, s in zip(p["chips"], p["shares"])
+        )
     return present.chip_name(option)
 
 
@@ -310,8 +388,10 @@ def notes(r: dict) -> dict[str, str]:
             for chip in chips:
                 row = r["availability"].loc[chip]
                 if np.isnan(row["price_factor"]):
-                    reasons.append(f"{present.chip_short(chip)} is not available under the {r['p']['export_rule']} rule "
-                                   f"({row['policy']}) without a grey-market premium")
+                    reasons.append(
+                        f"{present.chip_short(chip)} is not available under the {r['p']['export_rule']} rule "
+                        f"({row['policy']}) without a grey-market premium"
+                    )
         for chip in chips:
             if np.isnan(r["chips"].loc[chip, "max_w_per_chip"]):
                 reasons.append(f"{present.chip_short(chip)} has no sourced TDP or system power")
@@ -371,31 +451,45 @@ def answer(r: dict) -> str:
     mid, ref = r["p50"].loc[o], r["p50"].loc["reference"]
     label, eq = option_label(r, o), equivalents_label(r)
     if present._missing(mid["chips"]):
-        return (f"**{label}: not available.** {notes(r).get(o, '')}. Give `grey_market_premium` to price it on "
-                "the grey market, or choose chips the rule allows.")
+        return (
+            f"**{label}: not available.** {notes(r).get(o, '')}. Give `grey_market_premium` to price it on "
+            "the grey market, or choose chips the rule allows."
+        )
     if mid["chips"] == 0:
         cheapest = np.nanmin([r["chips"].loc[c, "price_usd"] * r["chips"].loc[c, "chips_per_unit"] for c in p["chips"]])
-        return (f"**{budget_words(p['budget_usd'])} buys no whole server** of the chips asked for: the cheapest "
-                f"purchase unit costs about {present.usd(cheapest)}.")
+        return (
+            f"**{budget_words(p['budget_usd'])} buys no whole server** of the chips asked for: the cheapest "
+            f"purchase unit costs about {present.usd(cheapest)}."
+        )
     if p["counts"] is None:
         what = f"**{budget_words(p['budget_usd'])} buys {_band(r, o, 'chips', present.count)} chips ({label})**:"
     else:
-        what = (f"**The fleet of {present.count(mid['chips'])} "
-                + ("chips" if o == "mix" else present.chip_name(o)) + "** delivers")
+        what = (
+            f"**The fleet of {present.count(mid['chips'])} "
+            + ("chips" if o == "mix" else present.chip_name(o))
+            + "** delivers"
+        )
     share = mid["h100_equivalents_bf16"] / p["reference_count"]
-    text = (f"{what} **{_band(r, o, 'h100_equivalents_bf16', present.count)} {eq}** by dense BF16, "
-            f"{present.pct(share)} of the {present.count(p['reference_count'])}-chip reference. All-in capex with "
-            f"servers and networking is {_band(r, o, 'capex_usd', present.usd)}; the fleet draws "
-            f"{_band(r, o, 'facility_power_mw', present.mw)} at the meter. Net of interruptions "
-            f"({present.pct(mid['goodput'])} of wall-clock time spent training) it delivers "
-            f"{present.flop(mid['training_flop_per_year'])} a year, and its largest cluster "
-            f"({present.count(mid['largest_cluster_chips'])} chips) trains a compute-optimal model of "
-            f"**{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {p['training_days']:g} days, "
-            f"against {_params_words(ref['compute_optimal_params'])} for the reference.")
-    basis = ("each chip's price drawn over its catalog range" if p["price_basis"] == "range"
-             else f"prices fixed at the catalog's {p['price_basis']} value")
-    return (text + f" Figures are medians of {p['draws']:,} Monte Carlo draws ({basis}; MFU, power, "
-            "electricity price and PUE over their ranges); the band is P10–P90.")
+    text = (
+        f"{what} **{_band(r, o, 'h100_equivalents_bf16', present.count)} {eq}** by dense BF16, "
+        f"{present.pct(share)} of the {present.count(p['reference_count'])}-chip reference. All-in capex with "
+        f"servers and networking is {_band(r, o, 'capex_usd', present.usd)}; the fleet draws "
+        f"{_band(r, o, 'facility_power_mw', present.mw)} at the meter. Net of interruptions "
+        f"({present.pct(mid['goodput'])} of wall-clock time spent training) it delivers "
+        f"{present.flop(mid['training_flop_per_year'])} a year, and its largest cluster "
+        f"({present.count(mid['largest_cluster_chips'])} chips) trains a compute-optimal model of "
+        f"**{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {p['training_days']:g} days, "
+        f"against {_params_words(ref['compute_optimal_params'])} for the reference."
+    )
+    basis = (
+        "each chip's price drawn over its catalog range"
+        if p["price_basis"] == "range"
+        else f"prices fixed at the catalog's {p['price_basis']} value"
+    )
+    return (
+        text + f" Figures are medians of {p['draws']:,} Monte Carlo draws ({basis}; MFU, power, "
+        "electricity price and PUE over their ranges); the band is P10–P90."
+    )
 
 
 def findings(r: dict) -> str:
@@ -421,12 +515,15 @@ def findings(r: dict) -> str:
             f"by TPP); {present.mw(row['facility_power_mw'])} at the meter; {present.usd(row['capex_usd'])} all-in; "
             f"{present.flop(row['training_flop_per_year'])} a year ({present.pct(ratio)} of the reference); a "
             f"{_params_words(row['compute_optimal_params'])}-parameter model in {p['training_days']:g} days"
-            + (f" (n/a: {why[option]})" if option in why else "") + ".")
+            + (f" (n/a: {why[option]})" if option in why else "")
+            + "."
+        )
     lines.append(
         f"- **{option_label(r, 'reference')}** (one cluster): {present.mw(ref['facility_power_mw'])}, "
         f"{present.usd(ref['capex_usd'])} all-in, {present.flop(ref['training_flop_per_year'])} a year at "
         f"{present.pct(ref['goodput'])} goodput, a {_params_words(ref['compute_optimal_params'])}-parameter model in "
-        f"{p['training_days']:g} days.")
+        f"{p['training_days']:g} days."
+    )
     fleets = [o for o in r["options"] if o != "reference" and not present._missing(t.loc[o, "goodput"])]
     small = min(fleets, key=lambda o: t.loc[o, "largest_cluster_chips"]) if fleets else None
     if small is not None and t.loc[small, "largest_cluster_chips"] != p["reference_count"]:
@@ -435,8 +532,13 @@ def findings(r: dict) -> str:
             f"{present.count(t.loc[small, 'largest_cluster_chips'])} trains "
             f"{present.pct(goodput.goodput(t.loc[small, 'largest_cluster_chips'], **r['goodput_inputs']))} of the "
             f"time, the {present.count(p['reference_count'])}-chip reference {present.pct(ref['goodput'])}"
-            + ("" if p["max_cluster_chips"] is None else
-               f"; no cluster exceeds {present.count(p['max_cluster_chips'])} chips (`max_cluster_chips`)") + ".")
+            + (
+                ""
+                if p["max_cluster_chips"] is None
+                else f"; no cluster exceeds {present.count(p['max_cluster_chips'])} chips (`max_cluster_chips`)"
+            )
+            + "."
+        )
     if p["reported_chips"] is not None and p["counts"] is None:
         o = headline_option(r)
         implied = p["budget_usd"] / p["reported_chips"]
@@ -444,12 +546,15 @@ def findings(r: dict) -> str:
             f"- **Check against the reported order.** {present.count(p['reported_chips'])} chips were reported for "
             f"{present.usd(p['budget_usd'])}, i.e. {present.usd(implied)} each; at prices independent of that "
             f"order the budget buys {present.count(t.loc[o, 'chips'])} "
-            f"({present.pct(t.loc[o, 'chips'] / p['reported_chips'] - 1)} against the report).")
+            f"({present.pct(t.loc[o, 'chips'] / p['reported_chips'] - 1)} against the report)."
+        )
     if p["export_rule"] is not None:
         policies = r["availability"]
-        lines.append(f"- **Export rule {p['export_rule']}** (licence policy for exports to China): "
-                     + "; ".join(f"{present.chip_short(c)}: {row['policy']} — {row['action']}"
-                                 for c, row in policies.iterrows()) + ".")
+        lines.append(
+            f"- **Export rule {p['export_rule']}** (licence policy for exports to China): "
+            + "; ".join(f"{present.chip_short(c)}: {row['policy']} — {row['action']}" for c, row in policies.iterrows())
+            + "."
+        )
     return "\n".join(lines)
 
 
@@ -464,40 +569,69 @@ def _frame(r: dict, columns: dict, table: str = "p50") -> pd.DataFrame:
 def options_table(r: dict) -> pd.DataFrame:
     """Chips, equivalents, power and energy of every option (P50), units in the labels."""
     eq = equivalents_label(r)
-    return _frame(r, {"chips": ("chips", 1), "h100_equivalents_bf16": (f"{eq} (BF16)", 1),
-                      "h100_equivalents_tpp": (f"{eq} (TPP)", 1),
-                      "facility_power_mw": ("facility power [MW]", 1), "annual_energy_gwh": ("energy [GWh/yr]", 1)})
+    return _frame(
+        r,
+        {
+            "chips": ("chips", 1),
+            "h100_equivalents_bf16": (f"{eq} (BF16)", 1),
+            "h100_equivalents_tpp": (f"{eq} (TPP)", 1),
+            "facility_power_mw": ("facility power [MW]", 1),
+            "annual_energy_gwh": ("energy [GWh/yr]", 1),
+        },
+    )
 
 
 def cost_table(r: dict) -> pd.DataFrame:
     """Capex by part, electricity and yearly cost of every option (P50) [USD millions]."""
-    return _frame(r, {"capex_priced_usd": ("chips as priced [$ M]", 1e-6), "capex_server_usd": ("+ servers [$ M]", 1e-6),
-                      "capex_network_usd": ("+ network [$ M]", 1e-6), "capex_usd": ("all-in capex [$ M]", 1e-6),
-                      "annual_electricity_usd": ("electricity [$ M/yr]", 1e-6),
-                      "annual_cost_usd": ("cost per year [$ M/yr]", 1e-6)})
+    return _frame(
+        r,
+        {
+            "capex_priced_usd": ("chips as priced [$ M]", 1e-6),
+            "capex_server_usd": ("+ servers [$ M]", 1e-6),
+            "capex_network_usd": ("+ network [$ M]", 1e-6),
+            "capex_usd": ("all-in capex [$ M]", 1e-6),
+            "annual_electricity_usd": ("electricity [$ M/yr]", 1e-6),
+            "annual_cost_usd": ("cost per year [$ M/yr]", 1e-6),
+        },
+    )
 
 
 def training_table(r: dict) -> pd.DataFrame:
     """Training FLOP per year, goodput, largest cluster and compute-optimal model (P50)."""
-    return _frame(r, {"training_flop_per_year": ("training FLOP per year", 1), "goodput": ("goodput [%]", 100),
-                      "largest_cluster_chips": ("largest cluster [chips]", 1),
-                      "compute_optimal_params": (f"optimal model in {r['p']['training_days']:g} d [B params]", 1e-9)})
+    return _frame(
+        r,
+        {
+            "training_flop_per_year": ("training FLOP per year", 1),
+            "goodput": ("goodput [%]", 100),
+            "largest_cluster_chips": ("largest cluster [chips]", 1),
+            "compute_optimal_params": (f"optimal model in {r['p']['training_days']:g} d [B params]", 1e-9),
+        },
+    )
 
 
 def band_table(r: dict) -> pd.DataFrame:
     """P10 – P50 – P90 of the headline figures of every option, as text (each in its unit)."""
-    columns = {"chips": ("chips", present.count), "h100_equivalents_bf16": (equivalents_label(r), present.count),
-               "facility_power_mw": ("facility power", present.mw),
-               "compute_optimal_params": ("optimal model [parameters]", present.count)}
-    frame = pd.DataFrame({label: [" – ".join(fmt(r[q].loc[o, figure]) for q in ("p10", "p50", "p90"))
-                                  for o in r["p50"].index] for figure, (label, fmt) in columns.items()})
+    columns = {
+        "chips": ("chips", present.count),
+        "h100_equivalents_bf16": (equivalents_label(r), present.count),
+        "facility_power_mw": ("facility power", present.mw),
+        "compute_optimal_params": ("optimal model [parameters]", present.count),
+    }
+    frame = pd.DataFrame(
+        {
+            label: [" – ".join(fmt(r[q].loc[o, figure]) for q in ("p10", "p50", "p90")) for o in r["p50"].index]
+            for figure, (label, fmt) in columns.items()
+        }
+    )
     frame.index = [option_label(r, o) for o in r["p50"].index]
     return frame
 
 
 def availability_table(r: dict) -> pd.DataFrame:
     """Each chip's licence policy under the export rule and what the report does with it."""
-    frame = r["availability"].rename(columns={"policy": "licence policy (exports to China)", "action": "in this report"})
+    frame = r["availability"].rename(
+        columns={"policy": "licence policy (exports to China)", "action": "in this report"}
+    )
     frame.index = [present.chip_name(c) for c in frame.index]
     return frame.drop(columns="price_factor")
 
@@ -506,10 +640,15 @@ def price_table(r: dict) -> pd.DataFrame:
     """The catalog price of every chip used: low, base, high [USD], what it covers, sources."""
     covers = {"chip": "the chip", "server": "its share of a server", "system": "its share of a whole system"}
     chips = r["chips"]
-    frame = pd.DataFrame({"low [$]": chips["price_usd_low"], "base [$]": chips["price_usd"],
-                          "high [$]": chips["price_usd_high"],
-                          "price covers": chips["price_unit"].map(covers).fillna("n/a (no sourced price)"),
-                          "sources": chips["price_source"].fillna("none")})
+    frame = pd.DataFrame(
+        {
+            "low [$]": chips["price_usd_low"],
+            "base [$]": chips["price_usd"],
+            "high [$]": chips["price_usd_high"],
+            "price covers": chips["price_unit"].map(covers).fillna("n/a (no sourced price)"),
+            "sources": chips["price_source"].fillna("none"),
+        }
+    )
     frame.index = [present.chip_name(c) for c in frame.index]
     return frame
 
@@ -525,9 +664,15 @@ def vendor_table(r: dict) -> pd.DataFrame:
     """The vendor MFU factors used (low, base, high) and the MFU each chip trains at (base)."""
     chips = r["chips"]
     ref_factor = chips.loc[r["reference"], "mfu_factor"]
-    frame = pd.DataFrame({"vendor": chips["vendor"], "vendor MFU factor": chips["mfu_factor"],
-                          "factor low": chips["mfu_factor_low"], "factor high": chips["mfu_factor_high"],
-                          "MFU": np.minimum(1.0, r["p"]["mfu"] * chips["mfu_factor"] / ref_factor)})
+    frame = pd.DataFrame(
+        {
+            "vendor": chips["vendor"],
+            "vendor MFU factor": chips["mfu_factor"],
+            "factor low": chips["mfu_factor_low"],
+            "factor high": chips["mfu_factor_high"],
+            "MFU": np.minimum(1.0, r["p"]["mfu"] * chips["mfu_factor"] / ref_factor),
+        }
+    )
     frame.index = [present.chip_name(c) for c in frame.index]
     return frame
 
@@ -544,13 +689,28 @@ def compute_figure(r: dict):
     y = np.arange(len(options))
     color = [colors[o] if o in colors else (colors[r["reference"]] if o == "reference" else "#999999") for o in options]
     values = t.fillna(0).to_numpy()
-    ax.barh(y, values, color=color, edgecolor=present.EDGE, linewidth=0.5,
-            hatch=["//" if o == "reference" else "" for o in options])
+    ax.barh(
+        y,
+        values,
+        color=color,
+        edgecolor=present.EDGE,
+        linewidth=0.5,
+        hatch=["//" if o == "reference" else "" for o in options],
+    )
     known = t.notna().to_numpy() & lo.notna().to_numpy() & hi.notna().to_numpy()
     if known.any():
-        ax.errorbar(values[known], y[known], xerr=[np.clip(values[known] - lo.to_numpy()[known], 0, None),
-                                                  np.clip(hi.to_numpy()[known] - values[known], 0, None)],
-                    fmt="none", ecolor="black", capsize=3, lw=1)
+        ax.errorbar(
+            values[known],
+            y[known],
+            xerr=[
+                np.clip(values[known] - lo.to_numpy()[known], 0, None),
+                np.clip(hi.to_numpy()[known] - values[known], 0, None),
+            ],
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            lw=1,
+        )
     for yi, value, top in zip(y, t, hi.fillna(0)):
         text = present.NA if present._missing(value) else present.flop(value)
         ax.text(max(top, 0), yi, f"  {text}", va="center", fontsize=8)
@@ -581,8 +741,13 @@ def goodput_figure(r: dict):
         chip = r["reference"] if option == "reference" else option
         share = float(goodput.goodput(size, **g)) * 100
         ax.plot([size], [share], "o", color=colors.get(chip, "#999999"), markeredgecolor=present.EDGE, ms=7)
-        ax.annotate(f"{option_label(r, option)}: {present.count(size)} chips, {share:.0f} %", (size, share),
-                    textcoords="offset points", xytext=(6, 6), fontsize=8)
+        ax.annotate(
+            f"{option_label(r, option)}: {present.count(size)} chips, {share:.0f} %",
+            (size, share),
+            textcoords="offset points",
+            xytext=(6, 6),
+            fontsize=8,
+        )
     ax.set_xscale("log")
     ax.set_ylim(0, 105)
     ax.set_title("Goodput falls with the chips in one job")
@@ -597,57 +762,81 @@ def methods(r: dict) -> str:
     p, chips, g = r["p"], r["chips"], r["goodput_inputs"]
     ref = r["reference"]
     cards = [present.chip_short(c) for c in chips.index if chips.loc[c, "chips_per_unit"] == 1]
-    return "\n".join([
-        f"- **Chips bought** = chip budget × share / price, rounded down to whole {buy.CHIPS_PER_SERVER}-chip servers"
-        + (f" (single cards for {', '.join(cards)})" if cards else "") + ". Prices are the catalog's "
-        + ("low–base–high range, drawn as a triangular distribution" if p["price_basis"] == "range"
-           else f"{p['price_basis']} values") + "; a fleet given by `counts` keeps its chips.",
-        "- **Availability** follows each chip's licence policy for exports to China under `export_rule` (not its "
-        "classification): *presumption of denial* → bought only on the grey market at price × (1 + "
-        "`grey_market_premium`), or not at all without a premium; *case-by-case* → available, flagged; *not "
-        "required* / *not subject* (not a US export) → available; *undetermined* → shown as such and available "
-        "at its price, never counted as controlled.",
-        f"- **Capex** by what a price covers (Epoch AI): a chip price adds the server (× {cost.SERVER_COST_FACTOR:g} "
-        f"of the price) and the cluster network ({present.pct(cost.NETWORK_COST_FRACTION)} of the total); a server-"
-        "share price adds the network only; a system price (rack or supernode) is taken as it is. "
-        f"Cost per year = capex over {r['years']:g} years + electricity.",
-        f"- **{equivalents_label(r)}** = chips × dense BF16 peak / {present.chip_short(ref)}'s "
-        f"{chips.loc[ref, 'bf16_dense_tflops']:,.1f} TFLOP/s; by TPP, chips × TPP / {chips.loc[ref, 'tpp']:,.0f}.",
-        f"- **Power**: maximum W per chip = TDP × {r['server_power_ratio']:g} (server and network share; Epoch AI), "
-        "or the rated power per chip of a system built from it where no TDP is published; IT power = chips × "
-        f"that × load factor {r['load_factor']:g}; facility = IT × PUE; energy over {HOURS_PER_YEAR:,.0f} h a year.",
-        f"- **MFU**: {p['mfu']:g} on {present.chip_short(ref)}; other vendors' chips scale it by the ratio of "
-        "vendor software-maturity factors (table below; `data/vendor_efficiency.csv`), at most 1.",
-        f"- **Goodput** = 1 / (1 + n · λ · (R + T/2)) for a job on n chips, with λ = "
-        f"{present.sci(g['interruptions_per_chip_hour'], digits=3)} interruptions per chip-hour, restart R = "
-        f"{g['restart_hours'] * 60:g} min and checkpoint interval T = {g['checkpoint_interval_hours'] * 60:g} min "
-        "(`analysis/formulas/goodput.py`: λ from Llama 3 405B's record, R from MegaScale, T calibrated on Llama 3). "
-        "Each chip type forms its own clusters"
-        + ("" if p["max_cluster_chips"] is None else f" of at most {present.count(p['max_cluster_chips'])} chips")
-        + "; the reference is one cluster. Training FLOP per year = Σ chips × goodput(cluster) × peak × MFU × "
-        "8,760 h × 3,600 s.",
-        f"- **Largest compute-optimal model** (Chinchilla, Hoffmann et al. 2022): D ≈ "
-        f"{buy.CHINCHILLA_TOKENS_PER_PARAM:g} tokens per parameter, so C = 6·N·D = "
-        f"{6 * buy.CHINCHILLA_TOKENS_PER_PARAM:g}·N² and N = √(C / {6 * buy.CHINCHILLA_TOKENS_PER_PARAM:g}), "
-        f"with C the FLOP of the strongest single cluster in {p['training_days']:g} days (no interconnect "
-        "penalty: see chip_parity).",
-        f"- **Uncertainty**: {p['draws']:,} seeded draws (seed {p['seed']}) over the sourced price and TDP ranges, "
-        "the vendor MFU factors, the region's electricity price and PUE, and MFU ±25 %; every figure is the "
-        "median (P50) of the draws and its band P10–P90. The base-point evaluation (every input at its base) "
-        "uses the same function.",
-    ])
+    return "\n".join(
+        [
+            f"- **Chips bought** = chip budget × share / price, rounded down to whole "
+            f"{buy.CHIPS_PER_SERVER}-chip servers"
+            + (f" (single cards for {', '.join(cards)})" if cards else "")
+            + ". Prices are the catalog's "
+            + (
+                "low–base–high range, drawn as a triangular distribution"
+                if p["price_basis"] == "range"
+                else f"{p['price_basis']} values"
+            )
+            + "; a fleet given by `counts` keeps its chips.",
+            "- **Availability** follows each chip's licence policy for exports to China under `export_rule` (not its "
+            "classification): *presumption of denial* → bought only on the grey market at price × (1 + "
+            "`grey_market_premium`), or not at all without a premium; *case-by-case* → available, flagged; *not "
+            "required* / *not subject* (not a US export) → available; *undetermined* → shown as such and available "
+            "at its price, never counted as controlled.",
+            "- **Capex** by what a price covers (Epoch AI): a chip price adds the server "
+            f"(× {cost.SERVER_COST_FACTOR:g} "
+            f"of the price) and the cluster network ({present.pct(cost.NETWORK_COST_FRACTION)} of the total); a server-"
+            "share price adds the network only; a system price (rack or supernode) is taken as it is. "
+            f"Cost per year = capex over {r['years']:g} years + electricity.",
+            f"- **{equivalents_label(r)}** = chips × dense BF16 peak / {present.chip_short(ref)}'s "
+            f"{chips.loc[ref, 'bf16_dense_tflops']:,.1f} TFLOP/s; by TPP, chips × TPP / {chips.loc[ref, 'tpp']:,.0f}.",
+            f"- **Power**: maximum W per chip = TDP × {r['server_power_ratio']:g} "
+            "(server and network share; Epoch AI), "
+            "or the rated power per chip of a system built from it where no TDP is published; IT power = chips × "
+            f"that × load factor {r['load_factor']:g}; facility = IT × PUE; "
+            f"energy over {HOURS_PER_YEAR:,.0f} h a year.",
+            f"- **MFU**: {p['mfu']:g} on {present.chip_short(ref)}; other vendors' chips scale it by the ratio of "
+            "vendor software-maturity factors (table below; `data/vendor_efficiency.csv`), at most 1.",
+            f"- **Goodput** = 1 / (1 + n · λ · (R + T/2)) for a job on n chips, with λ = "
+            f"{present.sci(g['interruptions_per_chip_hour'], digits=3)} interruptions per chip-hour, restart R = "
+            f"{g['restart_hours'] * 60:g} min and checkpoint interval T = {g['checkpoint_interval_hours'] * 60:g} min "
+            "(`analysis/formulas/goodput.py`: λ from Llama 3 405B's record, R from MegaScale, "
+            "T calibrated on Llama 3). "
+            "Each chip type forms its own clusters"
+            + ("" if p["max_cluster_chips"] is None else f" of at most {present.count(p['max_cluster_chips'])} chips")
+            + "; the reference is one cluster. Training FLOP per year = Σ chips × goodput(cluster) × peak × MFU × "
+            "8,760 h × 3,600 s.",
+            f"- **Largest compute-optimal model** (Chinchilla, Hoffmann et al. 2022): D ≈ "
+            f"{buy.CHINCHILLA_TOKENS_PER_PARAM:g} tokens per parameter, so C = 6·N·D = "
+            f"{6 * buy.CHINCHILLA_TOKENS_PER_PARAM:g}·N² and N = √(C / {6 * buy.CHINCHILLA_TOKENS_PER_PARAM:g}), "
+            f"with C the FLOP of the strongest single cluster in {p['training_days']:g} days (no interconnect "
+            "penalty: see chip_parity).",
+            f"- **Uncertainty**: {p['draws']:,} seeded draws (seed {p['seed']}) over the sourced price and TDP ranges, "
+            "the vendor MFU factors, the region's electricity price and PUE, and MFU ±25 %; every figure is the "
+            "median (P50) of the draws and its band P10–P90. The base-point evaluation (every input at its base) "
+            "uses the same function.",
+        ]
+    )
 
 
 def parameter_appendix(r: dict) -> dict:
     """Arguments of :func:`present.parameters_table`: every parameter, the value used where it
     was left at None, and where that default came from."""
     p = r["p"]
-    resolved = {"load_factor": r["load_factor"], "server_power_ratio": r["server_power_ratio"], "years": r["years"],
-                "usd_per_kwh": r["site"]["usd_per_kwh"], "pue": r["site"]["pue"], **r["goodput_inputs"]}
-    origins = {"load_factor": "Epoch AI", "server_power_ratio": "Epoch AI (DGX H100: 1.82)",
-               "years": "SemiAnalysis' TCO horizon", "usd_per_kwh": "the region's base value",
-               "pue": "the region's base value", "interruptions_per_chip_hour": "Llama 3 405B's record",
-               "restart_hours": "MegaScale", "checkpoint_interval_hours": "calibrated on Llama 3"}
+    resolved = {
+        "load_factor": r["load_factor"],
+        "server_power_ratio": r["server_power_ratio"],
+        "years": r["years"],
+        "usd_per_kwh": r["site"]["usd_per_kwh"],
+        "pue": r["site"]["pue"],
+        **r["goodput_inputs"],
+    }
+    origins = {
+        "load_factor": "Epoch AI",
+        "server_power_ratio": "Epoch AI (DGX H100: 1.82)",
+        "years": "SemiAnalysis' TCO horizon",
+        "usd_per_kwh": "the region's base value",
+        "pue": "the region's base value",
+        "interruptions_per_chip_hour": "Llama 3 405B's record",
+        "restart_hours": "MegaScale",
+        "checkpoint_interval_hours": "calibrated on Llama 3",
+    }
     return {"parameters": p, "resolved": resolved, "origins": origins}
 
 
@@ -674,8 +863,11 @@ def source_keys(r: dict) -> list[str]:
     systems = load("systems")
     system_chips = r["chips"].index[r["chips"]["power_basis"] == "system"]
     vendors = load("vendor_efficiency")
-    return (keys_in(r["chips"]) + keys_in(load("regions").loc[[r["site"]["region"]]])
-            + keys_in(vendors[vendors["vendor"].isin(r["chips"]["vendor"])])
-            + keys_in(systems[systems["chip_id"].isin(system_chips)])
-            + (keys_in(policies[policies["rule_id"] == r["p"]["export_rule"]]) if r["p"]["export_rule"] else [])
-            + ["hoffmann-2022", "epoch-training-cost-trends", "llama3-paper", "megascale-2024"])
+    return (
+        keys_in(r["chips"])
+        + keys_in(load("regions").loc[[r["site"]["region"]]])
+        + keys_in(vendors[vendors["vendor"].isin(r["chips"]["vendor"])])
+        + keys_in(systems[systems["chip_id"].isin(system_chips)])
+        + (keys_in(policies[policies["rule_id"] == r["p"]["export_rule"]]) if r["p"]["export_rule"] else [])
+        + ["hoffmann-2022", "epoch-training-cost-trends", "llama3-paper", "megascale-2024"]
+    )

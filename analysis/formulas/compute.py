@@ -3,6 +3,7 @@
 All functions are plain arithmetic on scalars, numpy arrays or pandas Series (broadcasting), so a
 sweep over many scenarios is one vectorized call. Units are in the argument names.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -41,7 +42,8 @@ def hardware_flop(active_params, tokens, recompute=False):
 def hfu_from_mfu(mfu, recompute=False):
     """Hardware-FLOPs utilisation implied by a model-FLOPs utilisation [fraction]."""
     return np.asarray(mfu, dtype=float) * np.where(
-        recompute, RECOMPUTE_FLOP_PER_PARAM_TOKEN / MODEL_FLOP_PER_PARAM_TOKEN, 1.0)
+        recompute, RECOMPUTE_FLOP_PER_PARAM_TOKEN / MODEL_FLOP_PER_PARAM_TOKEN, 1.0
+    )
 
 
 def mfu_from_hfu(hfu, recompute=False):
@@ -49,7 +51,8 @@ def mfu_from_hfu(hfu, recompute=False):
     recomputation the chips execute 8 FLOP per parameter and token of which 6 are model FLOPs,
     so ``MFU = HFU × 6/8``; without it ``MFU = HFU``."""
     return np.asarray(hfu, dtype=float) * np.where(
-        recompute, MODEL_FLOP_PER_PARAM_TOKEN / RECOMPUTE_FLOP_PER_PARAM_TOKEN, 1.0)
+        recompute, MODEL_FLOP_PER_PARAM_TOKEN / RECOMPUTE_FLOP_PER_PARAM_TOKEN, 1.0
+    )
 
 
 def hfu_from_achieved(achieved_tflops, peak_tflops):
@@ -65,8 +68,11 @@ def transferred_mfu(reference_mfu, *, vendor_factor_ratio=1.0, scaling_ratio=1.0
     (data/vendor_efficiency.csv); the scaling ratio comes from the interconnect model and may
     lower a chip's MFU but never raise it above the reference's (a chip that communicates less
     per FLOP is not credited with better kernels)."""
-    return (np.asarray(reference_mfu, dtype=float) * vendor_factor_ratio
-            * np.minimum(1.0, np.asarray(scaling_ratio, dtype=float)))
+    return (
+        np.asarray(reference_mfu, dtype=float)
+        * vendor_factor_ratio
+        * np.minimum(1.0, np.asarray(scaling_ratio, dtype=float))
+    )
 
 
 def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
@@ -77,8 +83,7 @@ def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
     """
     if precision not in PRECISION_COLUMNS:
         raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISION_COLUMNS)}")
-    return chips[PRECISION_COLUMNS[precision]].fillna(chips["bf16_dense_tflops"]).rename(
-        f"{precision}_peak_tflops")
+    return chips[PRECISION_COLUMNS[precision]].fillna(chips["bf16_dense_tflops"]).rename(f"{precision}_peak_tflops")
 
 
 def effective_tflops(peak_tflops, mfu, *, scaling_efficiency=1.0):
@@ -106,18 +111,22 @@ def implied_mfu(training_flop, gpu_hours, peak_tflops):
     """Model-FLOPs utilisation implied by a disclosed run [fraction]:
     ``training FLOP / (GPU-hours × 3600 × peak)``."""
     return np.asarray(training_flop, dtype=float) / (
-        np.asarray(gpu_hours, dtype=float) * SECONDS_PER_HOUR * peak_tflops * 1e12)
+        np.asarray(gpu_hours, dtype=float) * SECONDS_PER_HOUR * peak_tflops * 1e12
+    )
 
 
-def parity_chip_count(reference_count, reference_tflops, candidate_tflops, *,
-                      reference_mfu=1.0, candidate_mfu=1.0):
+def parity_chip_count(reference_count, reference_tflops, candidate_tflops, *, reference_mfu=1.0, candidate_mfu=1.0):
     """Candidate chips delivering the same sustained throughput as ``reference_count`` reference
     chips [chips, fractional]: ``n_ref × peak_ref × MFU_ref / (peak_cand × MFU_cand)``.
 
     Round up with :func:`chips_to_buy` for a purchase; keep the fraction for ratios.
     """
-    return (np.asarray(reference_count, dtype=float) * reference_tflops * reference_mfu
-            / (np.asarray(candidate_tflops, dtype=float) * candidate_mfu))
+    return (
+        np.asarray(reference_count, dtype=float)
+        * reference_tflops
+        * reference_mfu
+        / (np.asarray(candidate_tflops, dtype=float) * candidate_mfu)
+    )
 
 
 def chips_to_buy(fractional_chips):

@@ -16,6 +16,7 @@ The thresholds of each rule are data (``data/export_rules.csv``), and so is the 
 (``data/licence_policies.csv``). Every function here works on numbers, arrays or frames passed in;
 nothing is loaded.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -24,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 #: Catalog column -> bit length of the operation it counts.
-BIT_LENGTHS = {"fp32_dense_tflops": 32, "bf16_dense_tflops": 16, "fp8_dense_tflops": 8,
-               "int8_dense_tops": 8}
+BIT_LENGTHS = {"fp32_dense_tflops": 32, "bf16_dense_tflops": 16, "fp8_dense_tflops": 8, "int8_dense_tops": 8}
 
 NOT_CONTROLLED = "not controlled"
 UNDETERMINED = "undetermined (die area unknown)"
@@ -37,13 +37,12 @@ UNDETERMINED_STATUSES = (UNDETERMINED, UNDETERMINED_IO)
 NOT_REQUIRED = "not required"
 CASE_BY_CASE = "case-by-case"
 PRESUMPTION_OF_DENIAL = "presumption of denial"
-NOT_SUBJECT = "not subject"          # not a US export (a Chinese chip sold in China)
+NOT_SUBJECT = "not subject"  # not a US export (a Chinese chip sold in China)
 POLICY_UNDETERMINED = "undetermined"  # the classification it depends on is undetermined
 POLICIES = (NOT_REQUIRED, CASE_BY_CASE, PRESUMPTION_OF_DENIAL, NOT_SUBJECT, POLICY_UNDETERMINED)
 
 
-def total_processing_performance(dense_tops_by_bit_length: Mapping[int, object], *,
-                                 ics_per_card=1):
+def total_processing_performance(dense_tops_by_bit_length: Mapping[int, object], *, ics_per_card=1):
     """TPP per integrated circuit: ``max_p(dense TOPS_p × bit length_p) / ICs per card``.
 
     ``dense_tops_by_bit_length`` maps a bit length (32, 16, 8, 4 …) to dense (non-sparse) TOPS or
@@ -52,8 +51,7 @@ def total_processing_performance(dense_tops_by_bit_length: Mapping[int, object],
     assesses the IC). NaN where no precision is known. Source: 88 FR 73458, Technical Note to
     3A090 (``fr-2023-23055``).
     """
-    products = [np.asarray(tops, dtype=float) * bits
-                for bits, tops in dense_tops_by_bit_length.items()]
+    products = [np.asarray(tops, dtype=float) * bits for bits, tops in dense_tops_by_bit_length.items()]
     if not products:
         raise ValueError("no precision given")
     stacked = np.stack(np.broadcast_arrays(*products))
@@ -83,7 +81,8 @@ def tpp(chips: pd.DataFrame) -> pd.Series:
     defaults to 1). For what a whole card carries, multiply by ``ics_per_card``."""
     ics = chips["ics_per_card"].astype(float) if "ics_per_card" in chips else 1.0
     values = total_processing_performance(
-        {bits: chips[col] for col, bits in BIT_LENGTHS.items() if col in chips}, ics_per_card=ics)
+        {bits: chips[col] for col, bits in BIT_LENGTHS.items() if col in chips}, ics_per_card=ics
+    )
     return pd.Series(values, index=chips.index, name="tpp")
 
 
@@ -94,16 +93,23 @@ def chip_metrics(chips: pd.DataFrame) -> pd.DataFrame:
     per IC: a card's bandwidth divided evenly among its ICs)."""
     ics = chips["ics_per_card"].astype(float) if "ics_per_card" in chips else pd.Series(1.0, chips.index)
     planar = chips["planar_node"].astype(bool) if "planar_node" in chips else pd.Series(False, chips.index)
-    metrics = pd.DataFrame({"tpp": tpp(chips), "ics_per_card": ics.astype(int),
-                            "die_area_mm2": chips["die_area_mm2"].astype(float),
-                            "planar_node": planar}, index=chips.index)
-    metrics["applicable_die_area_mm2"] = applicable_die_area_mm2(metrics["die_area_mm2"],
-                                                                 planar_node=planar)
+    metrics = pd.DataFrame(
+        {
+            "tpp": tpp(chips),
+            "ics_per_card": ics.astype(int),
+            "die_area_mm2": chips["die_area_mm2"].astype(float),
+            "planar_node": planar,
+        },
+        index=chips.index,
+    )
+    metrics["applicable_die_area_mm2"] = applicable_die_area_mm2(metrics["die_area_mm2"], planar_node=planar)
     metrics["performance_density"] = performance_density(
-        metrics["tpp"], applicable_die_area_mm2=metrics["applicable_die_area_mm2"])
+        metrics["tpp"], applicable_die_area_mm2=metrics["applicable_die_area_mm2"]
+    )
     metrics["interconnect_gb_s"] = chips["interconnect_gb_s"].astype(float)
-    metrics["dram_bandwidth_gb_s"] = (chips["hbm_bandwidth_tb_s"].astype(float) * 1e3 / ics
-                                      if "hbm_bandwidth_tb_s" in chips else np.nan)
+    metrics["dram_bandwidth_gb_s"] = (
+        chips["hbm_bandwidth_tb_s"].astype(float) * 1e3 / ics if "hbm_bandwidth_tb_s" in chips else np.nan
+    )
     return metrics
 
 
@@ -131,14 +137,15 @@ def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     clause whose conditions all hold gives the status (its ``outcome``); none holding gives
     ``not controlled``. A clause that needs performance density for a chip whose die area is
     unknown (or an I/O rate that is unknown), its other conditions met so far, makes the status
-    ``undetermined`` unless an earlier clause already decided it. On a planar node there is no applicable die area: a density
-    clause simply does not hold. Returns a frame indexed by chip id with one column per rule id.
+    ``undetermined`` unless an earlier clause already decided it. On a planar node there is no applicable die
+    area: a density clause simply does not hold. Returns a frame indexed by chip id with one column per rule id.
     """
     tpp_values = metrics["tpp"].to_numpy(dtype=float)
     density = metrics["performance_density"].to_numpy(dtype=float)
     io = metrics["interconnect_gb_s"].to_numpy(dtype=float)
-    planar = (metrics["planar_node"].to_numpy(dtype=bool) if "planar_node" in metrics
-              else np.zeros(len(metrics), dtype=bool))
+    planar = (
+        metrics["planar_node"].to_numpy(dtype=bool) if "planar_node" in metrics else np.zeros(len(metrics), dtype=bool)
+    )
     chip_ids = metrics.index.to_numpy()
     result = {}
     for rule_id, clauses in rules.groupby("rule_id", sort=False):
@@ -162,8 +169,9 @@ def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(result, index=metrics.index)
 
 
-def licence_policy(status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.DataFrame, *,
-                   us_export_licensing) -> pd.DataFrame:
+def licence_policy(
+    status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.DataFrame, *, us_export_licensing
+) -> pd.DataFrame:
     """Licence-review policy for an export to China of each chip under each rule vintage.
 
     ``status`` is :func:`classify`'s frame; ``metrics`` has ``tpp`` and ``dram_bandwidth_gb_s``;
@@ -195,8 +203,7 @@ def licence_policy(status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.Dat
             named = _ids(row.chip_ids)
             if named:
                 ok &= np.isin(chip_ids, named)
-            for values, bound in ((tpp_values, row.tpp_max),
-                                  (bandwidth, row.dram_bandwidth_gb_s_max)):
+            for values, bound in ((tpp_values, row.tpp_max), (bandwidth, row.dram_bandwidth_gb_s_max)):
                 if not np.isnan(bound):
                     policy[ok & np.isnan(values)] = POLICY_UNDETERMINED
                     ok &= values < bound
@@ -204,8 +211,7 @@ def licence_policy(status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.Dat
         uncovered = policy == None  # noqa: E711
         if uncovered.any():
             missing = sorted(set(classified[uncovered]))
-            raise ValueError(f"licence policy rows of {rule_id} cover no row for status(es) "
-                             f"{', '.join(missing)}")
+            raise ValueError(f"licence policy rows of {rule_id} cover no row for status(es) {', '.join(missing)}")
         result[rule_id] = policy
     return pd.DataFrame(result, index=status.index, columns=list(result) or None)
 

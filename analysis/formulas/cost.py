@@ -11,6 +11,7 @@ Cottier et al. 2024, arXiv 2405.21015):
 * ``YEARS = 4`` — depreciation horizon; SemiAnalysis uses a 4-year TCO horizon; hyperscalers
   depreciate servers over 5–6 years (10-K filings; see data/SOURCES.md).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -25,8 +26,14 @@ YEARS = 4.0
 PRICE_UNITS = ("chip", "server", "system")
 
 
-def capex_parts_usd(chip_count, price_usd, *, price_unit="chip", server_cost_factor=SERVER_COST_FACTOR,
-                    network_cost_fraction=NETWORK_COST_FRACTION) -> dict:
+def capex_parts_usd(
+    chip_count,
+    price_usd,
+    *,
+    price_unit="chip",
+    server_cost_factor=SERVER_COST_FACTOR,
+    network_cost_fraction=NETWORK_COST_FRACTION,
+) -> dict:
     """Hardware capex of a cluster in three parts [USD]: ``priced`` = chips × price as quoted;
     ``server`` = what the server adds (price × (factor − 1), only for a ``chip`` price);
     ``network`` = the cluster network, sized so that it is ``network_cost_fraction`` of the total,
@@ -40,14 +47,24 @@ def capex_parts_usd(chip_count, price_usd, *, price_unit="chip", server_cost_fac
     return {"priced": priced, "server": server, "network": network}
 
 
-def capex_usd(chip_count, price_usd, *, price_unit="chip", server_cost_factor=SERVER_COST_FACTOR,
-              network_cost_fraction=NETWORK_COST_FRACTION):
+def capex_usd(
+    chip_count,
+    price_usd,
+    *,
+    price_unit="chip",
+    server_cost_factor=SERVER_COST_FACTOR,
+    network_cost_fraction=NETWORK_COST_FRACTION,
+):
     """Hardware capex of a cluster [USD]: the sum of :func:`capex_parts_usd`. For a chip price,
     ``n × price × 1.64 / (1 − 0.19)``; a server-share price, ``n × price / (1 − 0.19)``; a system
     price, ``n × price``."""
-    parts = capex_parts_usd(chip_count, price_usd, price_unit=price_unit,
-                            server_cost_factor=server_cost_factor,
-                            network_cost_fraction=network_cost_fraction)
+    parts = capex_parts_usd(
+        chip_count,
+        price_usd,
+        price_unit=price_unit,
+        server_cost_factor=server_cost_factor,
+        network_cost_fraction=network_cost_fraction,
+    )
     return parts["priced"] + parts["server"] + parts["network"]
 
 
@@ -79,8 +96,10 @@ def annual_opex_usd(facility_power_w, usd_per_kwh, *, capex_usd=0.0, maintenance
 
 def tco_usd(capex_usd, annual_opex_usd, *, years=YEARS, cost_of_capital=0.0):
     """Total cost of ownership over ``years`` [USD]: capex charges plus opex for each year."""
-    return (annual_capex_usd(capex_usd, years=years, cost_of_capital=cost_of_capital)
-            + np.asarray(annual_opex_usd, dtype=float)) * years
+    return (
+        annual_capex_usd(capex_usd, years=years, cost_of_capital=cost_of_capital)
+        + np.asarray(annual_opex_usd, dtype=float)
+    ) * years
 
 
 def usd_per_pflop_hour(cost_usd, effective_tflops_total, *, hours):
@@ -93,8 +112,9 @@ def rental_cost_usd(gpu_hours, usd_per_gpu_hour):
     return np.asarray(gpu_hours, dtype=float) * usd_per_gpu_hour
 
 
-def break_even_usd_per_kwh(reference_usd_per_pflop_hour, candidate_capex_usd_per_pflop_hour, *,
-                           candidate_kwh_per_pflop_hour):
+def break_even_usd_per_kwh(
+    reference_usd_per_pflop_hour, candidate_capex_usd_per_pflop_hour, *, candidate_kwh_per_pflop_hour
+):
     """Electricity price at which a candidate's cost per effective PFLOP-hour equals the
     reference's [USD/kWh].
 
@@ -103,6 +123,7 @@ def break_even_usd_per_kwh(reference_usd_per_pflop_hour, candidate_capex_usd_per
     ``p = (reference − capex part) / kWh per PFLOP-hour``. NaN where that price would be negative:
     the candidate's hardware alone already costs more per PFLOP-hour than the reference's total.
     """
-    price = ((np.asarray(reference_usd_per_pflop_hour, dtype=float)
-              - candidate_capex_usd_per_pflop_hour) / candidate_kwh_per_pflop_hour)
+    price = (
+        np.asarray(reference_usd_per_pflop_hour, dtype=float) - candidate_capex_usd_per_pflop_hour
+    ) / candidate_kwh_per_pflop_hour
     return np.where(price >= 0, price, np.nan)

@@ -23,6 +23,7 @@ Defaults and their sources:
   1 / (1 + 16,384 × 1.97e-5 × (1/6 + 1/6)) = 0.903. Llama 3 is therefore a calibration case,
   not evidence for the model.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,27 +33,36 @@ RESTART_HOURS = 1.0 / 6.0
 CHECKPOINT_INTERVAL_HOURS = 1.0 / 3.0
 
 
-def lost_hours_per_interruption(*, restart_hours=RESTART_HOURS,
-                                checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS):
+def lost_hours_per_interruption(*, restart_hours=RESTART_HOURS, checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS):
     """Wall-clock lost per interruption [h]: restart + half a checkpoint interval of redone work."""
     return np.asarray(restart_hours, dtype=float) + np.asarray(checkpoint_interval_hours, dtype=float) / 2.0
 
 
-def goodput(chip_count, *, interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
-            restart_hours=RESTART_HOURS, checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS):
+def goodput(
+    chip_count,
+    *,
+    interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
+    restart_hours=RESTART_HOURS,
+    checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
+):
     """Share of wall-clock time spent training [fraction]: ``1 / (1 + n · λ · (R + T/2))``."""
-    lost = lost_hours_per_interruption(restart_hours=restart_hours,
-                                       checkpoint_interval_hours=checkpoint_interval_hours)
+    lost = lost_hours_per_interruption(restart_hours=restart_hours, checkpoint_interval_hours=checkpoint_interval_hours)
     return 1.0 / (1.0 + np.asarray(chip_count, dtype=float) * interruptions_per_chip_hour * lost)
 
 
-def chips_for_useful_chips(useful_chips, *, interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
-                           restart_hours=RESTART_HOURS, checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS):
+def chips_for_useful_chips(
+    useful_chips,
+    *,
+    interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
+    restart_hours=RESTART_HOURS,
+    checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
+):
     """Chips ``n`` whose goodput-weighted count ``n · goodput(n)`` equals ``useful_chips``
     [chips, fractional]: solving ``n / (1 + n·a) = u`` gives ``n = u / (1 − u·a)`` with
     ``a = λ (R + T/2)``. NaN where ``u·a ≥ 1``: no chip count delivers that much useful compute."""
     a = interruptions_per_chip_hour * lost_hours_per_interruption(
-        restart_hours=restart_hours, checkpoint_interval_hours=checkpoint_interval_hours)
+        restart_hours=restart_hours, checkpoint_interval_hours=checkpoint_interval_hours
+    )
     u = np.asarray(useful_chips, dtype=float)
     denominator = 1.0 - u * a
     return np.where(denominator > 0, u / np.where(denominator > 0, denominator, 1.0), np.nan)

@@ -16,6 +16,7 @@ capacity, for a model of ``data/models.csv``.
 
 All functions broadcast over chips (pandas Series / numpy arrays).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -60,8 +61,13 @@ def attention_flop_per_token(context_tokens, *, layers, heads, qk_head_dim, v_he
     the decompressed form, d_qk = 128 + 64 (RoPE) = 192 and d_v = 128; decode absorbs the
     up-projections and attends in the latent space, d_qk = d_c + d_R = 512 + 64 = 576 and
     d_v = d_c = 512 (:func:`attention_dims`)."""
-    return (2.0 * np.asarray(layers, dtype=float) * heads * (np.asarray(qk_head_dim, dtype=float) + v_head_dim)
-            * np.asarray(context_tokens, dtype=float))
+    return (
+        2.0
+        * np.asarray(layers, dtype=float)
+        * heads
+        * (np.asarray(qk_head_dim, dtype=float) + v_head_dim)
+        * np.asarray(context_tokens, dtype=float)
+    )
 
 
 def attention_dims(model, *, phase: str) -> tuple[float, float]:
@@ -85,8 +91,13 @@ def _number(value) -> float:
 def model_attention_flop_per_token(model, context_tokens, *, phase: str):
     """:func:`attention_flop_per_token` of a ``models.csv`` row in ``phase`` [FLOP]."""
     qk, v = attention_dims(model, phase=phase)
-    return attention_flop_per_token(context_tokens, layers=_number(model.get("layers")),
-                                    heads=_number(model.get("attention_heads")), qk_head_dim=qk, v_head_dim=v)
+    return attention_flop_per_token(
+        context_tokens,
+        layers=_number(model.get("layers")),
+        heads=_number(model.get("attention_heads")),
+        qk_head_dim=qk,
+        v_head_dim=v,
+    )
 
 
 def mean_attended_tokens(prompt_tokens, *, cached_share=0.0):
@@ -97,8 +108,7 @@ def mean_attended_tokens(prompt_tokens, *, cached_share=0.0):
     return np.asarray(prompt_tokens, dtype=float) * (cached_share + (1.0 - np.asarray(cached_share)) / 2.0)
 
 
-def prefill_tokens_per_s(peak_tflops, active_params, mfu, *, attention_flop_per_token=0.0,
-                         attention_peak_tflops=None):
+def prefill_tokens_per_s(peak_tflops, active_params, mfu, *, attention_flop_per_token=0.0, attention_peak_tflops=None):
     """Input (computed) tokens per second per chip, compute-bound [tokens/s]:
     ``MFU / (2 · N_active / peak + attention FLOP / attention peak)``. The attention runs at
     ``attention_peak_tflops`` (default: the same peak; DeepSeek and Huawei run MLA's core in BF16
@@ -109,28 +119,46 @@ def prefill_tokens_per_s(peak_tflops, active_params, mfu, *, attention_flop_per_
     return np.asarray(mfu, dtype=float) / seconds_at_peak
 
 
-def decode_tokens_per_s(peak_tflops, hbm_bandwidth_tb_s, model, batch_size, context_tokens,
-                        bytes_per_param, mfu, hbm_efficiency, kv_bytes_scale=1.0, *,
-                        attention_flop_per_token=0.0, attention_peak_tflops=None):
+def decode_tokens_per_s(
+    peak_tflops,
+    hbm_bandwidth_tb_s,
+    model,
+    batch_size,
+    context_tokens,
+    bytes_per_param,
+    mfu,
+    hbm_efficiency,
+    kv_bytes_scale=1.0,
+    *,
+    attention_flop_per_token=0.0,
+    attention_peak_tflops=None,
+):
     """Output tokens per second per chip and the binding resource (``memory bandwidth`` or
     ``compute``): ``B / max(bytes read per step / (bandwidth × efficiency), B × (2 · N_active /
     peak + attention FLOP / attention peak) / MFU)``."""
-    memory_bytes = (weights_read_bytes(model, batch_size, bytes_per_param)
-                    + kv_cache_bytes(model, batch_size, context_tokens, kv_bytes_scale))
+    memory_bytes = weights_read_bytes(model, batch_size, bytes_per_param) + kv_cache_bytes(
+        model, batch_size, context_tokens, kv_bytes_scale
+    )
     memory_s = memory_bytes / (np.asarray(hbm_bandwidth_tb_s, dtype=float) * 1e12 * hbm_efficiency)
-    compute_s = batch_size / prefill_tokens_per_s(peak_tflops, model["active_params"], mfu,
-                                                  attention_flop_per_token=attention_flop_per_token,
-                                                  attention_peak_tflops=attention_peak_tflops)
+    compute_s = batch_size / prefill_tokens_per_s(
+        peak_tflops,
+        model["active_params"],
+        mfu,
+        attention_flop_per_token=attention_flop_per_token,
+        attention_peak_tflops=attention_peak_tflops,
+    )
     step_s = np.maximum(memory_s, compute_s)
     return batch_size / step_s, np.where(memory_s >= compute_s, "memory bandwidth", "compute")
 
 
-def capacity_floor_chips(hbm_gb, model, bytes_per_param, batch_size=0, context_tokens=0,
-                         kv_bytes_scale=1.0, extra_bytes_per_param=0.0):
+def capacity_floor_chips(
+    hbm_gb, model, bytes_per_param, batch_size=0, context_tokens=0, kv_bytes_scale=1.0, extra_bytes_per_param=0.0
+):
     """Chips needed just to hold the weights (+ ``extra_bytes_per_param``, e.g. 14 for mixed-
     precision Adam state and master weights in training) and the batch's KV cache [chips]. Whole
     chips (int) where every capacity is known; NaN for a chip without a published capacity."""
-    needed = (model["total_params"] * (bytes_per_param + extra_bytes_per_param)
-              + kv_cache_bytes(model, batch_size, context_tokens, kv_bytes_scale))
+    needed = model["total_params"] * (bytes_per_param + extra_bytes_per_param) + kv_cache_bytes(
+        model, batch_size, context_tokens, kv_bytes_scale
+    )
     chips = np.ceil(needed / (np.asarray(hbm_gb, dtype=float) * 1e9 * USABLE_HBM_FRACTION))
     return chips.astype(int) if np.all(np.isfinite(chips)) else chips

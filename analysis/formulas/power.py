@@ -11,6 +11,7 @@ Defaults and their sources:
 * ``LOAD_FACTOR = 0.75`` — average draw as a share of that maximum during training (Epoch AI,
   ``server_TDP_fraction``).
 """
+
 from __future__ import annotations
 
 import numpy as np

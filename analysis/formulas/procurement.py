@@ -9,6 +9,7 @@ Sources:
 * Goodput per cluster: :mod:`analysis.formulas.goodput` (interruptions scale with the chips of one
   job, so a fleet split into smaller clusters loses less time per chip than one large cluster).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -58,8 +59,7 @@ def useful_chips(chip_count, *, max_cluster_chips=None, **goodput_inputs):
     ``goodput_inputs``: ``interruptions_per_chip_hour``, ``restart_hours``,
     ``checkpoint_interval_hours``."""
     full, size, rest = cluster_split(chip_count, max_cluster_chips=max_cluster_chips)
-    return (full * size * _goodput.goodput(size, **goodput_inputs)
-            + rest * _goodput.goodput(rest, **goodput_inputs))
+    return full * size * _goodput.goodput(size, **goodput_inputs) + rest * _goodput.goodput(rest, **goodput_inputs)
 
 
 def largest_cluster_chips(chip_count, *, max_cluster_chips=None):

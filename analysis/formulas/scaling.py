@@ -15,10 +15,10 @@ Pipeline-parallel point-to-point traffic is small next to these and is left out.
 per direction: a chip's catalog interconnect (bidirectional) / 2 × an achieved-efficiency factor.
 Everything is vectorized over chips (numpy arrays).
 """
+
 from __future__ import annotations
 
 import numpy as np
-
 
 BF16_BYTES = 2.0
 
@@ -32,8 +32,13 @@ def link_gb_s(interconnect_gb_s, efficiency=1.0):
 def ring_allreduce_s(bytes_per_chip, chips_in_ring, link_gb_s_per_direction):
     """Time of a ring all-reduce [s]: each chip sends and receives 2 (n − 1) / n × the buffer."""
     n = np.asarray(chips_in_ring, dtype=float)
-    return 2.0 * (n - 1.0) / n * np.asarray(bytes_per_chip, dtype=float) / (
-        np.asarray(link_gb_s_per_direction, dtype=float) * 1e9)
+    return (
+        2.0
+        * (n - 1.0)
+        / n
+        * np.asarray(bytes_per_chip, dtype=float)
+        / (np.asarray(link_gb_s_per_direction, dtype=float) * 1e9)
+    )
 
 
 def transfer_s(bytes_moved, link_gb_s_per_direction):
@@ -47,8 +52,7 @@ def step_time_s(compute_s, communication_s, overlap):
     return np.asarray(compute_s, dtype=float) + (1.0 - overlap) * np.asarray(communication_s, dtype=float)
 
 
-def training_step(bf16_dense_tflops, interconnect_gb_s, *, model, config,
-                  compute_efficiency=0.5, overlap=0.0) -> dict:
+def training_step(bf16_dense_tflops, interconnect_gb_s, *, model, config, compute_efficiency=0.5, overlap=0.0) -> dict:
     """Per-chip step breakdown [s] of a published parallel configuration run on chips with the
     given dense BF16 peak [TFLOP/s] and bidirectional interconnect [GB/s] (arrays, one per chip).
 
@@ -72,16 +76,22 @@ def training_step(bf16_dense_tflops, interconnect_gb_s, *, model, config,
     tp = config["tensor_parallel"]
     tp_bytes = tokens * tp * model["layers"] * 4 * model["hidden_size"] * BF16_BYTES
     tp_s = ring_allreduce_s(tp_bytes, tp, nvlink) if tp > 1 else zeros
-    token_bytes = tokens * model["moe_layers"] * model["hidden_size"] * (
-        config["dispatch_bytes"] + config["combine_bytes"]) * 2  # forward and backward
+    token_bytes = (
+        tokens * model["moe_layers"] * model["hidden_size"] * (config["dispatch_bytes"] + config["combine_bytes"]) * 2
+    )  # forward and backward
     ep_network_s = transfer_s(token_bytes * config["ep_nodes_per_token"], network)
     ep_nvlink_s = transfer_s(token_bytes * model["experts_per_token"], nvlink)
     ep_s = np.maximum(ep_network_s, ep_nvlink_s) if config["expert_parallel"] > 1 else zeros
-    grad_bytes = model["total_params"] / (tp * config["pipeline_parallel"]
-                                          * config["expert_parallel"]) * BF16_BYTES
+    grad_bytes = model["total_params"] / (tp * config["pipeline_parallel"] * config["expert_parallel"]) * BF16_BYTES
     dp_s = zeros + ring_allreduce_s(grad_bytes, config["data_parallel"], network)
     communication_s = tp_s + ep_s + dp_s
     step_s = step_time_s(compute_s, communication_s, overlap)
-    return {"compute_s": compute_s, "tp_s": tp_s + zeros, "ep_s": ep_s + zeros, "dp_s": dp_s,
-            "communication_s": communication_s, "step_s": step_s,
-            "scaling_efficiency": compute_s / step_s}
+    return {
+        "compute_s": compute_s,
+        "tp_s": tp_s + zeros,
+        "ep_s": ep_s + zeros,
+        "dp_s": dp_s,
+        "communication_s": communication_s,
+        "step_s": step_s,
+        "scaling_efficiency": compute_s / step_s,
+    }

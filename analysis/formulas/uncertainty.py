@@ -9,6 +9,7 @@ range without a base (low, NaN, high) becomes uniform; a range with low == high 
 Models are functions of a dict of equally long numpy arrays (one per input) that return an array,
 so one call evaluates every draw at once.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -93,8 +94,10 @@ def percentile_frames(draws: dict, index) -> dict[str, pd.DataFrame]:
     array of shape (draws, len(index))): one row per entry of ``index``, one column per name,
     each cell :func:`percentiles` of that column's finite draws."""
     stats = {name: [percentiles(values[:, i]) for i in range(len(index))] for name, values in draws.items()}
-    return {f"p{q}": pd.DataFrame({name: [s[f"p{q}"] for s in by_row] for name, by_row in stats.items()},
-                                  index=index) for q in PERCENTILES}
+    return {
+        f"p{q}": pd.DataFrame({name: [s[f"p{q}"] for s in by_row] for name, by_row in stats.items()}, index=index)
+        for q in PERCENTILES
+    }
 
 
 def tornado(model, ranges: dict) -> pd.DataFrame:
@@ -123,8 +126,10 @@ def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
         inputs |= {k: np.full(x.shape[1], v) for k, v in fixed.items()}
         return np.asarray(model(inputs), dtype=float)[np.newaxis, :]
 
-    result = stats.sobol_indices(func=func, n=n, dists=[distribution(*varying[k]) for k in names],
-                                 rng=np.random.default_rng(seed))
+    result = stats.sobol_indices(
+        func=func, n=n, dists=[distribution(*varying[k]) for k in names], rng=np.random.default_rng(seed)
+    )
     first, total = np.atleast_2d(result.first_order)[0], np.atleast_2d(result.total_order)[0]
-    return pd.DataFrame({"first_order": first, "total_order": total},
-                        index=names).sort_values("total_order", ascending=False)
+    return pd.DataFrame({"first_order": first, "total_order": total}, index=names).sort_values(
+        "total_order", ascending=False
+    )

@@ -1,11 +1,12 @@
 """Command line::
 
-    python -m analysis --version                              compute-parity and its version
-    python -m analysis list [NOTEBOOK]                        notebooks and their parameters
-    python -m analysis chips|controls [--format table|csv|json]
-    python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR]
-    python -m analysis render --scenarios FILE [--jobs N] [--out DIR]
+python -m analysis --version                              compute-parity and its version
+python -m analysis list [NOTEBOOK]                        notebooks and their parameters
+python -m analysis chips|controls [--format table|csv|json]
+python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR]
+python -m analysis render --scenarios FILE [--jobs N] [--out DIR]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,16 +17,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..catalog import DataError, UnknownIdError, load
 from ..assembly.params import ParameterError, parse
+from ..catalog import DataError, UnknownIdError, load
 from .scenarios import ScenarioError
 
 FORMATS = ("table", "csv", "json")
 
 #: Columns of the terminal table; csv and json print the whole catalog with its sources.
-CHIP_TABLE_COLUMNS = ["name", "launch_year", "bf16_dense_tflops", "fp8_dense_tflops",
-                      "int8_dense_tops", "hbm_gb", "hbm_bandwidth_tb_s", "interconnect_gb_s",
-                      "tdp_w", "die_area_mm2", "price_usd", "usd_per_gpu_hour"]
+CHIP_TABLE_COLUMNS = [
+    "name",
+    "launch_year",
+    "bf16_dense_tflops",
+    "fp8_dense_tflops",
+    "int8_dense_tops",
+    "hbm_gb",
+    "hbm_bandwidth_tb_s",
+    "interconnect_gb_s",
+    "tdp_w",
+    "die_area_mm2",
+    "price_usd",
+    "usd_per_gpu_hour",
+]
 
 
 def chips_frame(full: bool) -> pd.DataFrame:
@@ -45,8 +57,7 @@ def controls_frame(nested: bool = False) -> pd.DataFrame:
     table["performance_density"] = table["performance_density"].round(2)
     if nested:
         licence = [c for c in table.columns if c.startswith("licence ")]
-        table["licence_policy"] = [{c.removeprefix("licence "): row[c] for c in licence}
-                                   for _, row in table.iterrows()]
+        table["licence_policy"] = [{c.removeprefix("licence "): row[c] for c in licence} for _, row in table.iterrows()]
         table = table.drop(columns=licence)
     return table
 
@@ -59,8 +70,7 @@ def emit(frame: pd.DataFrame, fmt: str) -> None:
     elif fmt == "json":
         out.write(frame.to_json(orient="index", indent=2) + "\n")
     else:
-        with pd.option_context("display.max_columns", None, "display.width", 250,
-                               "display.max_colwidth", 40):
+        with pd.option_context("display.max_columns", None, "display.width", 250, "display.max_colwidth", 40):
             out.write(frame.astype(object).where(frame.notna(), "").to_string() + "\n")
 
 
@@ -74,8 +84,10 @@ def list_notebooks(notebook: str | None = None) -> None:
     for name in [notebook] if notebook is not None else notebook_names():
         print(name)
         for param in declared_parameters(name).values():
-            print(f"  {param['name']:<22} {param['inferred_type_name']:<16} "
-                  f"default {param['default']:<14} {param['help']}")
+            print(
+                f"  {param['name']:<22} {param['inferred_type_name']:<16} "
+                f"default {param['default']:<14} {param['help']}"
+            )
 
 
 def parse_overrides(notebook: str, pairs: list[list[str]]) -> dict:
@@ -112,14 +124,15 @@ def parameter_file(notebook: str, path: str) -> dict:
 def run_render(args) -> int:
     """The ``render`` command: one notebook, or a scenario batch with an index page. Exit status:
     0 all rendered, 1 a report (or some scenarios) failed, 2 bad input (raised to :func:`main`)."""
-    from .render import (FORMATS as OUTPUT_FORMATS, REPORTS_DIR, RenderError, check_out_dir,
-                         check_parameters, render)
+    from .render import FORMATS as OUTPUT_FORMATS
+    from .render import REPORTS_DIR, RenderError, check_out_dir, check_parameters, render
 
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
     unknown = sorted(set(formats) - set(OUTPUT_FORMATS))
     if unknown:
-        raise ParameterError(f"--to {args.to!r}: unknown format(s) {', '.join(unknown)}; "
-                             f"allowed: {', '.join(OUTPUT_FORMATS)}")
+        raise ParameterError(
+            f"--to {args.to!r}: unknown format(s) {', '.join(unknown)}; allowed: {', '.join(OUTPUT_FORMATS)}"
+        )
     if args.jobs < 1:
         raise ParameterError(f"--jobs {args.jobs} must be a whole number of at least 1")
     if args.scenarios:
@@ -145,13 +158,27 @@ def run_render(args) -> int:
         from . import gallery
 
         try:
-            index = gallery.update(REPORTS_DIR, [{"name": folder, "notebook": args.notebook, "title": "",
-                                                  "parameters": checked, "ok": True, "message": "",
-                                                  "source": gallery.COMMAND_LINE}])
+            index = gallery.update(
+                REPORTS_DIR,
+                [
+                    {
+                        "name": folder,
+                        "notebook": args.notebook,
+                        "title": "",
+                        "parameters": checked,
+                        "ok": True,
+                        "message": "",
+                        "source": gallery.COMMAND_LINE,
+                    }
+                ],
+            )
             print(f"index: {index}", file=sys.stderr)
         except OSError as err:
-            print(f"warning: the report is written, but {REPORTS_DIR / 'index.html'} could not be "
-                  f"updated ({err.strerror or err})", file=sys.stderr)
+            print(
+                f"warning: the report is written, but {REPORTS_DIR / 'index.html'} could not be "
+                f"updated ({err.strerror or err})",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -181,8 +208,10 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
         tempfile.TemporaryFile(dir=out).close()  # writable here?
     except OSError as err:
         raise ParameterError(f"--out {out}: cannot write there ({err.strerror or err})") from None
-    print(f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} "
-          f"worker(s) into {out}", file=sys.stderr)
+    print(
+        f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} worker(s) into {out}",
+        file=sys.stderr,
+    )
     outcomes = render_batch(scenarios, out, jobs, formats)
     try:
         index = write_index(outcomes, out, scenario_file)
@@ -191,8 +220,10 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
         return 1
     failed = [o.scenario.name for o in outcomes if not o.ok]
     if failed:
-        print(f"error: {len(failed)} of {len(outcomes)} scenarios failed: {', '.join(failed)}; "
-              f"index: {index}", file=sys.stderr)
+        print(
+            f"error: {len(failed)} of {len(outcomes)} scenarios failed: {', '.join(failed)}; index: {index}",
+            file=sys.stderr,
+        )
         return 1
     print(f"all {len(outcomes)} scenarios rendered; index: {index}", file=sys.stderr)
     return 0
@@ -215,31 +246,43 @@ def split_parameters(argv: list[str]) -> tuple[list[str], list[list[str]]]:
 def main(argv: list[str] | None = None) -> int:
     from .. import __version__
 
-    parser = argparse.ArgumentParser(prog="python -m analysis", description=(
-        "Compute-parity reports: the sourced chip catalog, export-control classification and "
-        "the report notebooks."))
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description=(
+            "Compute-parity reports: the sourced chip catalog, export-control classification and the report notebooks."
+        ),
+    )
     parser.add_argument("--version", action="version", version=f"compute-parity {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub = commands.add_parser("list", help="notebooks, and each one's parameters with defaults")
     sub.add_argument("notebook", nargs="?", help="only this notebook's parameters")
-    for name, help_text in (("chips", "the accelerator catalog (dense figures, units in names)"),
-                            ("controls", "export-control TPP, performance density and status "
-                                         "under each rule, per chip")):
+    for name, help_text in (
+        ("chips", "the accelerator catalog (dense figures, units in names)"),
+        ("controls", "export-control TPP, performance density and status under each rule, per chip"),
+    ):
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        sub.add_argument("--format", choices=FORMATS, default="table",
-                         help="output format (default: table)")
+        sub.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
     sub = commands.add_parser("render", help="render a report notebook or a scenario batch")
     sub.add_argument("notebook", nargs="?", help="notebook name (see `list`)")
     # -p pairs are taken out by split_parameters before parsing; declared here for --help only
-    sub.add_argument("-p", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                     help="parameter override; lists as a,b or [a, b]; chips by id or name "
-                          "(H800, 'Ascend 910C'); None for a default")
-    sub.add_argument("-f", metavar="FILE", help="parameters from a YAML file of name: value "
-                     "(as papermill -f); -p given as well wins")
+    sub.add_argument(
+        "-p",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="parameter override; lists as a,b or [a, b]; chips by id or name "
+        "(H800, 'Ascend 910C'); None for a default",
+    )
+    sub.add_argument(
+        "-f", metavar="FILE", help="parameters from a YAML file of name: value (as papermill -f); -p given as well wins"
+    )
     sub.add_argument("--to", default="html,pdf", help="formats besides ipynb and json: html,pdf")
-    sub.add_argument("--out", help="output folder, replaced whole by each render (default: "
-                     "reports/NOTEBOOK, reports/NOTEBOOK-<parameter hash> with -p, or reports/ for "
-                     "--scenarios; renders under reports/ appear in reports/index.html)")
+    sub.add_argument(
+        "--out",
+        help="output folder, replaced whole by each render (default: "
+        "reports/NOTEBOOK, reports/NOTEBOOK-<parameter hash> with -p, or reports/ for "
+        "--scenarios; renders under reports/ appear in reports/index.html)",
+    )
     sub.add_argument("--scenarios", help="YAML file of named scenarios to render as a batch")
     sub.add_argument("--jobs", type=int, default=2, help="parallel workers for a batch (default 2)")
     argv, pairs = split_parameters(sys.argv[1:] if argv is None else list(argv))
@@ -255,14 +298,16 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "render":
             return run_render(args)
-        frame = (chips_frame(args.format != "table") if args.command == "chips"
-                 else controls_frame(nested=args.format == "json"))
+        frame = (
+            chips_frame(args.format != "table")
+            if args.command == "chips"
+            else controls_frame(nested=args.format == "json")
+        )
     except (DataError, ParameterError, UnknownIdError, ScenarioError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: reports already written are complete; none was half-written",
-              file=sys.stderr)
+        print("interrupted: reports already written are complete; none was half-written", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return _pipe_closed()
@@ -285,4 +330,3 @@ def _pipe_closed() -> int:
     finally:
         os.close(devnull)
     return 0
-

@@ -7,6 +7,7 @@ batch and one entry per report, failed ones with their reason), updated under an
 folder and renamed into place, so a batch and a single render never lose each other's entries.
 The page is built from the manifest and the files that exist at that moment.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -69,8 +70,11 @@ def update(out_root: Path | str, entries: list[dict], batch_source: str | None =
         manifest = _read_manifest(out_root)
         names = {e["name"] for e in entries}
         if batch_source is not None:
-            singles = [e for e in manifest["entries"] if e.get("source") == COMMAND_LINE
-                       and e["name"] not in names and (out_root / e["name"]).is_dir()]
+            singles = [
+                e
+                for e in manifest["entries"]
+                if e.get("source") == COMMAND_LINE and e["name"] not in names and (out_root / e["name"]).is_dir()
+            ]
             manifest = {"scenario_file": batch_source, "entries": entries + singles}
         else:
             kept = [e for e in manifest["entries"] if e["name"] not in names]
@@ -109,11 +113,21 @@ def card(out_root: Path, entry: dict) -> dict:
 
     name, notebook = entry["name"], entry.get("notebook") or ""
     folder = out_root / name
-    shown = {"name": name, "notebook": notebook, "ok": bool(entry.get("ok")),
-             "message": entry.get("message") or "", "title": entry.get("title") or "",
-             "source": entry.get("source") or "",
-             "parameters": ", ".join(f"{k}={_shown(v)}" for k, v in (entry.get("parameters") or {}).items())
-             or "defaults", "links": [], "tables": [], "thumb": None, "summary": "", "date": "", "version": ""}
+    shown = {
+        "name": name,
+        "notebook": notebook,
+        "ok": bool(entry.get("ok")),
+        "message": entry.get("message") or "",
+        "title": entry.get("title") or "",
+        "source": entry.get("source") or "",
+        "parameters": ", ".join(f"{k}={_shown(v)}" for k, v in (entry.get("parameters") or {}).items()) or "defaults",
+        "links": [],
+        "tables": [],
+        "thumb": None,
+        "summary": "",
+        "date": "",
+        "version": "",
+    }
     if not shown["ok"]:
         return shown
     base = f"{name}/{notebook}"
@@ -155,5 +169,5 @@ def page(out_root: Path, manifest: dict) -> str:
     from .. import __version__
 
     return env.get_template("gallery.html.j2").render(
-        cards=cards, scenario_file=manifest.get("scenario_file"), version=__version__,
-        command_line=COMMAND_LINE)
+        cards=cards, scenario_file=manifest.get("scenario_file"), version=__version__, command_line=COMMAND_LINE
+    )

@@ -1,13 +1,14 @@
 """A report's identity and provenance: its title (the first ``# `` heading it displays) and
 what it was made from — package version, commit, data hash and render time — for the HTML
 ``<title>``, the PDF's metadata, outline and page footer, and the JSON's ``provenance``."""
+
 from __future__ import annotations
 
 import hashlib
 import html
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import __version__
 from ..catalog import DATA_DIR, PROJECT_DIR
@@ -40,9 +41,12 @@ def title(notebook, fallback: str) -> str:
 def commit() -> str:
     """The repository's commit (12 hex digits), plus " modified" when ``git status --porcelain``
     lists anything; "unknown" outside a git checkout or without git."""
+
     def git(*args) -> str:
-        return subprocess.run(["git", "-C", str(PROJECT_DIR), *args], capture_output=True, text=True,
-                              check=True, timeout=30).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(PROJECT_DIR), *args], capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
+
     try:
         head = git("rev-parse", "--short=12", "HEAD")
         dirty = git("status", "--porcelain")
@@ -63,18 +67,24 @@ def data_hash() -> str:
 
 def provenance() -> dict:
     """``{version, commit, data_hash, rendered_at}`` of a render happening now (UTC, seconds)."""
-    return {"version": __version__, "commit": commit(), "data_hash": data_hash(),
-            "rendered_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat()}
+    return {
+        "version": __version__,
+        "commit": commit(),
+        "data_hash": data_hash(),
+        "rendered_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+    }
 
 
 def footer_template(report_title: str, prov: dict) -> str:
     """Chromium's ``footerTemplate`` for every PDF page: title, "page X of Y", render date,
     version, commit and data hash (all text escaped; Chromium fills the page numbers)."""
     e = html.escape
-    return ('<div style="font-family: \'DejaVu Sans\', Arial, sans-serif; font-size: 8px; color: #555; '
-            'width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;">'
-            f'<span style="overflow: hidden; white-space: nowrap; text-overflow: ellipsis; max-width: 55%;">'
-            f'{e(report_title)}</span>'
-            f'<span>page <span class="pageNumber"></span> of <span class="totalPages"></span> · '
-            f'{e(prov["rendered_at"][:10])} · compute-parity {e(prov["version"])} · '
-            f'commit {e(prov["commit"])} · data {e(prov["data_hash"])}</span></div>')
+    return (
+        "<div style=\"font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; color: #555; "
+        'width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;">'
+        f'<span style="overflow: hidden; white-space: nowrap; text-overflow: ellipsis; max-width: 55%;">'
+        f"{e(report_title)}</span>"
+        f'<span>page <span class="pageNumber"></span> of <span class="totalPages"></span> · '
+        f"{e(prov['rendered_at'][:10])} · compute-parity {e(prov['version'])} · "
+        f"commit {e(prov['commit'])} · data {e(prov['data_hash'])}</span></div>"
+    )

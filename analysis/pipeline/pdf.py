@@ -4,6 +4,7 @@ Starting Chromium costs about a second; a batch keeps one browser per worker and
 report through it with the DevTools protocol over ``--remote-debugging-pipe`` (JSON messages
 separated by NUL bytes on file descriptors 3 and 4), which needs no extra Python package.
 """
+
 from __future__ import annotations
 
 import base64
@@ -18,9 +19,16 @@ import threading
 import time
 from pathlib import Path
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--disable-dev-shm-usage")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
 
 
 #: Seconds a page may take to print before its browser counts as hung.
@@ -35,8 +43,9 @@ def chromium_binary() -> str:
     """Path of the Chromium used to print PDFs (``CHROMIUM`` overrides)."""
     found = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        raise PdfError("chromium is not installed; run `make setup` (it installs Debian's "
-                       "chromium) or render with --to html")
+        raise PdfError(
+            "chromium is not installed; run `make setup` (it installs Debian's chromium) or render with --to html"
+        )
     return found
 
 
@@ -50,8 +59,8 @@ def _high_fd(fd: int) -> int:
 
 class Browser:
     """A headless Chromium kept open to print many pages; threads may share one (their pages
-    print one at a time, through one tab). Chromium runs in its own process group (a terminal's Ctrl-C reaches only the CLI, which
-    lets the reports in progress finish) with its profile in ``parent`` (the render's temporary
+    print one at a time, through one tab). Chromium runs in its own process group (a terminal's Ctrl-C reaches
+    only the CLI, which lets the reports in progress finish) with its profile in ``parent`` (the render's temporary
     folder). A page that does not print within ``deadline`` seconds fails; a browser that died
     or hung is started anew for the next page."""
 
@@ -67,15 +76,21 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="chromium-", dir=self.parent)
         commands_r, self._commands = (_high_fd(fd) for fd in os.pipe())
         self._results, results_w = (_high_fd(fd) for fd in os.pipe())
-        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                   (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
-                   (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
-                   (os.POSIX_SPAWN_DUP2, commands_r, 3),  # the protocol reads fd 3, writes fd 4
-                   (os.POSIX_SPAWN_DUP2, results_w, 4)]
+        actions = [
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+            (os.POSIX_SPAWN_DUP2, commands_r, 3),  # the protocol reads fd 3, writes fd 4
+            (os.POSIX_SPAWN_DUP2, results_w, 4),
+        ]
         try:
-            self.pid = os.posix_spawn(binary, [binary, *CHROMIUM_FLAGS, "--remote-debugging-pipe",
-                                               f"--user-data-dir={self.profile}"],
-                                      os.environ, file_actions=actions, setpgroup=0)
+            self.pid = os.posix_spawn(
+                binary,
+                [binary, *CHROMIUM_FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}"],
+                os.environ,
+                file_actions=actions,
+                setpgroup=0,
+            )
         finally:
             os.close(commands_r)
             os.close(results_w)
@@ -115,16 +130,24 @@ class Browser:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self._results], [], [], left)[0]:
                 self.broken = True
-                raise PdfError(f"chromium did not answer within {self.deadline:g} s (hung); "
-                               "it is restarted for the next report")
+                raise PdfError(
+                    f"chromium did not answer within {self.deadline:g} s (hung); it is restarted for the next report"
+                )
             chunk = os.read(self._results, 1 << 20)
             if not chunk:
                 self.broken = True
                 raise PdfError("chromium exited while printing; it is restarted for the next report")
             self._buffer += chunk
 
-    def _call(self, method: str, params: dict | None = None, session: str | None = None,
-              until_event: str | None = None, on_event=None, deadline: float | None = None) -> dict:
+    def _call(
+        self,
+        method: str,
+        params: dict | None = None,
+        session: str | None = None,
+        until_event: str | None = None,
+        on_event=None,
+        deadline: float | None = None,
+    ) -> dict:
         """Send a command and return its result, after ``until_event`` (an event of the same
         session) has also arrived when one is given; other messages go to ``on_event``. Waits
         until ``deadline`` (monotonic clock; default: the page deadline from now)."""
@@ -151,14 +174,18 @@ class Browser:
         ``<span class="pageNumber">`` and ``<span class="totalPages">`` are filled in)."""
         options = {"printBackground": True, "preferCSSPageSize": True, "generateDocumentOutline": True}
         if footer:
-            options |= {"displayHeaderFooter": True, "headerTemplate": "<span></span>",
-                        "footerTemplate": footer}
+            options |= {"displayHeaderFooter": True, "headerTemplate": "<span></span>", "footerTemplate": footer}
         with self._lock:
             self._restart_if_needed()
             deadline = time.monotonic() + self.deadline
             session = self._tab(deadline)
-            self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
-                       until_event="Page.loadEventFired", deadline=deadline)
+            self._call(
+                "Page.navigate",
+                {"url": Path(html_path).resolve().as_uri()},
+                session,
+                until_event="Page.loadEventFired",
+                deadline=deadline,
+            )
             data = self._call("Page.printToPDF", options, session, deadline=deadline)["data"]
         Path(pdf_path).write_bytes(base64.b64decode(data))
 
@@ -167,8 +194,9 @@ class Browser:
         first use and kept for every later page: a new tab per page costs about 0.05 s."""
         if self._session is None:
             target = self._call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
-            session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 deadline=deadline)["sessionId"]
+            session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, deadline=deadline)[
+                "sessionId"
+            ]
             self._call("Emulation.setScriptExecutionDisabled", {"value": True}, session, deadline=deadline)
             self._call("Page.enable", session=session, deadline=deadline)
             self._session = session
@@ -191,8 +219,13 @@ class Browser:
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             self._call("Network.enable", session=session)
             self._call("Page.enable", session=session)
-            self._call("Page.navigate", {"url": Path(html_path).resolve().as_uri()}, session,
-                       until_event="Page.loadEventFired", on_event=record)
+            self._call(
+                "Page.navigate",
+                {"url": Path(html_path).resolve().as_uri()},
+                session,
+                until_event="Page.loadEventFired",
+                on_event=record,
+            )
         finally:
             self._call("Target.closeTarget", {"targetId": target})
         return found

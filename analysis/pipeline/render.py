@@ -3,6 +3,7 @@ self-contained HTML page (nbconvert, code hidden), print that page to PDF with h
 and write its key figures as JSON — all into a temporary folder first, so that a failed run never
 replaces the last good report.
 """
+
 from __future__ import annotations
 
 import ast
@@ -19,9 +20,9 @@ import tempfile
 import threading
 from pathlib import Path
 
-from ..catalog import PROJECT_DIR
-from ..assembly.present import KEY_FIGURES_MIME, TABLE_MIME
 from ..assembly.params import ParameterError, check, cross_check
+from ..assembly.present import KEY_FIGURES_MIME, TABLE_MIME
+from ..catalog import PROJECT_DIR
 from . import identity
 from .pdf import Browser, PdfError
 from .workspace import Workspace, swap_in
@@ -82,8 +83,9 @@ def check_parameters(name: str, overrides: dict) -> dict:
         except ParameterError:
             raise
         except (ArithmeticError, TypeError, ValueError) as err:  # e.g. a 400-digit integer
-            raise ParameterError(f"parameter {key}: {short(value)} is not allowed "
-                                 f"({type(err).__name__}: {first_line(err)})") from None
+            raise ParameterError(
+                f"parameter {key}: {short(value)} is not allowed ({type(err).__name__}: {first_line(err)})"
+            ) from None
     defaults = {key: ast.literal_eval(info["default"]) for key, info in declared.items()}
     cross_check(name, defaults | checked)
     return checked
@@ -95,15 +97,14 @@ def short(value, width: int = 60) -> str:
         text = repr(value)
     except ValueError:  # an int beyond Python's digit limit
         text = f"<an integer of {value.bit_length():,} bits>"
-    return text if len(text) <= width else f"{text[:width - 12]}… ({len(text):,} chars)"
+    return text if len(text) <= width else f"{text[: width - 12]}… ({len(text):,} chars)"
 
 
 def unknown_parameter(name: str, key: str, declared) -> ParameterError:
     """The error for a parameter ``key`` that notebook ``name`` does not declare."""
     close = difflib.get_close_matches(key, list(declared), n=3, cutoff=0.5)
     hint = f"closest: {', '.join(close)}; " if close else ""
-    return ParameterError(f"unknown parameter {key!r} for {name}; {hint}"
-                          f"declared: {', '.join(declared)}")
+    return ParameterError(f"unknown parameter {key!r} for {name}; {hint}declared: {', '.join(declared)}")
 
 
 def key_figures(notebook) -> dict:
@@ -152,8 +153,9 @@ def to_html(notebook, provenance: dict | None = None, data_files: list[dict] | N
     """The executed notebook as one self-contained HTML page without code or prompts, titled by
     the notebook's ``metadata.title``; ``provenance`` goes into ``<meta>`` tags; ``data_files``
     (``{"href", "label"}``) are linked at the end of the page (on screen, not in print)."""
-    body, _ = _exporter().from_notebook_node(notebook, resources={"provenance": provenance or {},
-                                                                  "data_files": data_files or []})
+    body, _ = _exporter().from_notebook_node(
+        notebook, resources={"provenance": provenance or {}, "data_files": data_files or []}
+    )
     return body
 
 
@@ -165,8 +167,9 @@ def _preload_exporter() -> None:
     """Import nbconvert (about 0.4 s) in a background thread, once per process, so that it
     happens while the kernel runs the notebook rather than after it."""
     if not _preloading:
-        _preloading.append(threading.Thread(target=importlib.import_module, args=("nbconvert",),
-                                            name="import-nbconvert", daemon=True))
+        _preloading.append(
+            threading.Thread(target=importlib.import_module, args=("nbconvert",), name="import-nbconvert", daemon=True)
+        )
         _preloading[0].start()
 
 
@@ -176,11 +179,22 @@ def _exporter():
     if getattr(_local, "exporter", None) is None:
         from traitlets.config import Config
 
-        config = Config({"TagRemovePreprocessor": {
-            "enabled": True, "remove_cell_tags": ["remove_cell", "parameters", "injected-parameters"]}})
+        config = Config(
+            {
+                "TagRemovePreprocessor": {
+                    "enabled": True,
+                    "remove_cell_tags": ["remove_cell", "parameters", "injected-parameters"],
+                }
+            }
+        )
         _local.exporter = _report_exporter_class()(
-            config=config, template_name="report", extra_template_basedirs=[str(TEMPLATE_DIR)],
-            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+            config=config,
+            template_name="report",
+            extra_template_basedirs=[str(TEMPLATE_DIR)],
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
     return _local.exporter
 
 
@@ -199,17 +213,20 @@ def _report_exporter_class():
         def from_notebook_node(self, nb, resources=None, **kw):
             language = nb.metadata.get("language_info", {})
             lexer = language.get("pygments_lexer", language.get("name"))
-            self.register_filter("highlight_code", self.filters.get(
-                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            self.register_filter(
+                "highlight_code", self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+            )
             resources = self._init_resources(resources)
-            self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-                notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            self.register_filter(
+                "filter_data_type",
+                WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources),
+            )
             return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     return ReportExporter
 
 
-def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
+def _execute(name: str, parameters: dict, output: Path, kernel: WarmKernel):
     """Run the notebook with papermill into ``output`` in ``kernel`` (its namespace is reset
     first); a failing cell, a dead kernel or a timeout raises RenderError."""
     import nbformat
@@ -219,12 +236,22 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
     try:
         manager = kernel.ready()
         notebook = papermill.execute_notebook(
-            str(notebook_path(name)), str(output), parameters=parameters, cwd=str(NOTEBOOK_DIR),
-            progress_bar=False, engine_name=WARM_ENGINE, kernel_name="python3", km=manager,
-            kc=kernel.client, request_save_on_cell_execute=False)
+            str(notebook_path(name)),
+            str(output),
+            parameters=parameters,
+            cwd=str(NOTEBOOK_DIR),
+            progress_bar=False,
+            engine_name=WARM_ENGINE,
+            kernel_name="python3",
+            km=manager,
+            kc=kernel.client,
+            request_save_on_cell_execute=False,
+        )
     except PapermillExecutionError as err:
-        raise RenderError(f"{name}: cell {err.exec_count} raised {err.ename}: "
-                          f"{scrub(err.evalue.splitlines()[0]) if err.evalue else ''}") from None
+        raise RenderError(
+            f"{name}: cell {err.exec_count} raised {err.ename}: "
+            f"{scrub(err.evalue.splitlines()[0]) if err.evalue else ''}"
+        ) from None
     except KeyboardInterrupt:
         raise
     except Exception as err:  # the kernel died, timed out or could not start; or a full disk
@@ -232,12 +259,14 @@ def _execute(name: str, parameters: dict, output: Path, kernel: "WarmKernel"):
             raise
         died = not kernel.alive()
         kernel.close()
-        reason = ("died while running the notebook (killed, or out of memory)" if died else
-                  f"failed ({type(err).__name__}: {scrub(first_line(err))})")
+        reason = (
+            "died while running the notebook (killed, or out of memory)"
+            if died
+            else f"failed ({type(err).__name__}: {scrub(first_line(err))})"
+        )
         raise RenderError(f"{name}: the notebook's kernel {reason}") from None
     # provenance without this machine's paths: the notebook and output names, the parameters
-    notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb",
-                                       output_path=f"{name}.ipynb")
+    notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb", output_path=f"{name}.ipynb")
     nbformat.write(notebook, str(output))
     return notebook
 
@@ -249,8 +278,12 @@ def first_line(err: BaseException) -> str:
 
 def _private_prefixes() -> list[tuple[str, str]]:
     """Local paths a report must not show, longest first, with what replaces them."""
-    pairs = {sys.prefix: "<venv>", str(PROJECT_DIR): "<project>", tempfile.gettempdir(): "<temp>",
-             os.path.expanduser("~"): "~"}
+    pairs = {
+        sys.prefix: "<venv>",
+        str(PROJECT_DIR): "<project>",
+        tempfile.gettempdir(): "<temp>",
+        os.path.expanduser("~"): "~",
+    }
     pairs |= {os.path.realpath(path): label for path, label in pairs.items()}
     return sorted(((p, label) for p, label in pairs.items() if len(p) > 1), key=lambda x: -len(x[0]))
 
@@ -291,8 +324,7 @@ def outside_sources(out_dir: Path | str) -> Path:
         inside = out_dir == folder or (folder != PROJECT_DIR and out_dir.is_relative_to(folder))
         if inside:
             where = "the repository" if folder == PROJECT_DIR else f"the repository's {folder.name}/ folder"
-            raise ParameterError(f"--out {out_dir}: reports may not be written into {where}; "
-                                 "choose e.g. reports/")
+            raise ParameterError(f"--out {out_dir}: reports may not be written into {where}; choose e.g. reports/")
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError(f"--out {out_dir} is a file, not a folder")
     return out_dir
@@ -306,16 +338,24 @@ def check_out_dir(out_dir: Path | str, notebooks) -> Path:
         allowed = {f"{nb}.{suffix}" for nb in notebooks for suffix in SUFFIXES}
         others = sorted(p.name for p in out_dir.iterdir() if p.name not in allowed)
         if others:
-            raise ParameterError(f"--out {out_dir} holds files that are not part of a "
-                                 f"{' or '.join(notebooks) if len(notebooks) == 1 else ''} report "
-                                 f"({', '.join(others[:3])}); a report folder is replaced whole, "
-                                 "so give a new or empty folder")
+            raise ParameterError(
+                f"--out {out_dir} holds files that are not part of a "
+                f"{' or '.join(notebooks) if len(notebooks) == 1 else ''} report "
+                f"({', '.join(others[:3])}); a report folder is replaced whole, "
+                "so give a new or empty folder"
+            )
     return out_dir
 
 
-def render(name: str, overrides: dict | None = None, out_dir: Path | str | None = None,
-           formats: tuple[str, ...] = FORMATS, kernel: "WarmKernel | None" = None,
-           browser: Browser | None = None, own_folder: tuple[str, ...] | None = None) -> dict[str, Path]:
+def render(
+    name: str,
+    overrides: dict | None = None,
+    out_dir: Path | str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    kernel: WarmKernel | None = None,
+    browser: Browser | None = None,
+    own_folder: tuple[str, ...] | None = None,
+) -> dict[str, Path]:
     """Render report ``name`` with parameter ``overrides`` into the folder ``out_dir`` (default
     ``reports/NAME``).
 
@@ -328,13 +368,19 @@ def render(name: str, overrides: dict | None = None, out_dir: Path | str | None 
     ``browser`` (a :class:`~analysis.pipeline.pdf.Browser`) let a batch reuse one kernel and one
     Chromium for many reports. Returns the written paths by suffix.
     """
-    return prepare(name, overrides, out_dir, formats, kernel=kernel, browser=browser,
-                   own_folder=own_folder)()
+    return prepare(name, overrides, out_dir, formats, kernel=kernel, browser=browser, own_folder=own_folder)()
 
 
-def prepare(name: str, overrides: dict | None = None, out_dir: Path | str | None = None,
-            formats: tuple[str, ...] = FORMATS, *, kernel: "WarmKernel | None" = None,
-            browser: Browser | None = None, own_folder: tuple[str, ...] | None = None):
+def prepare(
+    name: str,
+    overrides: dict | None = None,
+    out_dir: Path | str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    *,
+    kernel: WarmKernel | None = None,
+    browser: Browser | None = None,
+    own_folder: tuple[str, ...] | None = None,
+):
     """The first part of :func:`render` (same arguments): check, execute and convert. Returns
     the second part, a function of no arguments that prints the PDF, swaps the report in and
     returns the written paths (or raises RenderError); call it exactly once — it releases the
@@ -342,8 +388,7 @@ def prepare(name: str, overrides: dict | None = None, out_dir: Path | str | None
     next report."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
-        raise ParameterError(f"unknown output format(s) {', '.join(sorted(unknown))}; "
-                             f"allowed: {', '.join(FORMATS)}")
+        raise ParameterError(f"unknown output format(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FORMATS)}")
     parameters = check_parameters(name, overrides or {})
     out_dir = check_out_dir(REPORTS_DIR / name if out_dir is None else out_dir, own_folder or (name,))
     try:
@@ -467,8 +512,7 @@ def _register_warm_engine() -> None:
     class WarmEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, *, km, kc, **_):
-            client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name,
-                                             log_output=log_output)
+            client = PapermillNotebookClient(nb_man, km=km, kernel_name=kernel_name, log_output=log_output)
             client.kc = kc  # nbclient starts no client of its own and leaves this one open
             return client.execute()
 
@@ -527,8 +571,7 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         self.start()
-        reply = run_sync(self.client.execute_interactive)(RESET_CODE, timeout=60,
-                                                          output_hook=lambda msg: None)
+        reply = run_sync(self.client.execute_interactive)(RESET_CODE, timeout=60, output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"resetting the kernel failed: {reply['content'].get('evalue')}")
         return self.manager

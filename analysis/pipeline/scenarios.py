@@ -11,6 +11,7 @@ A scenario file is YAML::
 A batch renders every scenario with ``jobs`` workers, each keeping one warm kernel, and one
 shared Chromium; a failing scenario is reported and the others go on.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,10 +28,21 @@ from pathlib import Path
 import yaml
 
 from ..assembly.params import ParameterError
-from .pdf import Browser
-from .render import (FORMATS, REPORTS_DIR, RenderError, WarmKernel, check_out_dir,
-                     check_parameters, notebook_names, notebook_path, prepare, scrub, short)
 from . import gallery
+from .pdf import Browser
+from .render import (
+    FORMATS,
+    REPORTS_DIR,
+    RenderError,
+    WarmKernel,
+    check_out_dir,
+    check_parameters,
+    notebook_names,
+    notebook_path,
+    prepare,
+    scrub,
+    short,
+)
 from .workspace import Workspace
 
 #: Bounds on a scenario file, checked before it is built into Python objects: size in bytes,
@@ -121,8 +133,10 @@ def _check_bounds(path: Path, text: str) -> None:
                 raise ScenarioError(f"{path}: line {line}: alias *{event.anchor} refers to itself")
             sizes[-1] += anchors.get(event.anchor, 1)
         if sum(sizes) > MAX_NODES:
-            raise ScenarioError(f"{path}: line {line}: more than {MAX_NODES:,} values once aliases "
-                                "are expanded; a scenario file is a short list")
+            raise ScenarioError(
+                f"{path}: line {line}: more than {MAX_NODES:,} values once aliases "
+                "are expanded; a scenario file is a short list"
+            )
 
 
 def load_scenarios(path: Path | str) -> list[Scenario]:
@@ -149,10 +163,13 @@ def _entry(i: int, entry, seen: set[str]) -> Scenario:
     if not problem:
         seen.add(name)
     usable = isinstance(name, str) and SLUG.fullmatch(name) and (not problem or name not in seen)
-    return Scenario(name if usable else f"scenario {i}",
-                    notebook if isinstance(notebook, str) else "",
-                    parameters if isinstance(parameters, dict) else {},
-                    "" if title is None else str(title), problem)
+    return Scenario(
+        name if usable else f"scenario {i}",
+        notebook if isinstance(notebook, str) else "",
+        parameters if isinstance(parameters, dict) else {},
+        "" if title is None else str(title),
+        problem,
+    )
 
 
 def _entry_problem(i, entry, name, notebook, parameters, seen) -> str:
@@ -193,8 +210,13 @@ def workers_for(jobs: int, scenarios: int) -> int:
     return max(1, min(jobs, scenarios, len(os.sched_getaffinity(0))))
 
 
-def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, jobs: int = 2,
-                 formats: tuple[str, ...] = FORMATS, log=None) -> list[Outcome]:
+def render_batch(
+    scenarios: list[Scenario],
+    out_root: Path | str = REPORTS_DIR,
+    jobs: int = 2,
+    formats: tuple[str, ...] = FORMATS,
+    log=None,
+) -> list[Outcome]:
     """Render every scenario into ``out_root/<name>/``, printing one progress line per scenario
     to ``log`` (standard error by default). Every scenario is checked first; those refused become
     failed outcomes, and kernels and browsers start only for the others, with
@@ -210,16 +232,19 @@ def render_batch(scenarios: list[Scenario], out_root: Path | str = REPORTS_DIR, 
         _report(outcome, done, len(scenarios), log)
     if todo:
         with Workspace(tempfile.gettempdir(), "compute-parity-batch.") as run_dir:
-            _render_all(scenarios, todo, outcomes, out_root, workers_for(jobs, len(todo)),
-                        formats, run_dir.path, log)
+            _render_all(scenarios, todo, outcomes, out_root, workers_for(jobs, len(todo)), formats, run_dir.path, log)
     return [o for o in outcomes if o is not None]
 
 
 def _report(outcome: Outcome, done: int, total: int, log) -> None:
     """One progress line."""
     status = "ok" if outcome.ok else f"FAILED: {outcome.message}"
-    print(f"[{done}/{total}] {outcome.scenario.name} ({outcome.scenario.notebook or '?'}) "
-          f"{outcome.seconds:.1f} s {status}", file=log, flush=True)
+    print(
+        f"[{done}/{total}] {outcome.scenario.name} ({outcome.scenario.notebook or '?'}) "
+        f"{outcome.seconds:.1f} s {status}",
+        file=log,
+        flush=True,
+    )
 
 
 def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log) -> None:
@@ -236,8 +261,12 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
     finished: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
     browser = Browser(run_dir) if "pdf" in formats else None
-    threads = [threading.Thread(target=_worker, name=f"render-{n}", args=(
-        scenarios, pending, finished, stop, out_root, formats, browser)) for n in range(jobs)]
+    threads = [
+        threading.Thread(
+            target=_worker, name=f"render-{n}", args=(scenarios, pending, finished, stop, out_root, formats, browser)
+        )
+        for n in range(jobs)
+    ]
     for thread in threads:
         thread.start()
     try:
@@ -294,8 +323,15 @@ def _worker(scenarios, pending, finished, stop, out_root, formats, browser) -> N
                 break
             scenario, start = scenarios[index], time.perf_counter()
             try:
-                finish = prepare(scenario.notebook, scenario.parameters, out_root / scenario.name,
-                                 formats, kernel=kernel, browser=browser, own_folder=own_folder)
+                finish = prepare(
+                    scenario.notebook,
+                    scenario.parameters,
+                    out_root / scenario.name,
+                    formats,
+                    kernel=kernel,
+                    browser=browser,
+                    own_folder=own_folder,
+                )
             except (ParameterError, RenderError) as err:
                 finished.put((index, Outcome(scenario, False, str(err), time.perf_counter() - start)))
                 continue
@@ -311,13 +347,23 @@ def _worker(scenarios, pending, finished, stop, out_root, formats, browser) -> N
         kernel.close()
 
 
-def write_index(outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR,
-                scenario_file: Path | str | None = None) -> Path:
+def write_index(
+    outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR, scenario_file: Path | str | None = None
+) -> Path:
     """``out_root/index.html``: the gallery of the batch's scenarios (those that failed with
     why) and of the single renders kept in ``out_root`` (see :mod:`analysis.pipeline.gallery`),
     naming ``scenario_file``. All text is escaped and holds no local paths; the page is written to
     a temporary file and renamed into place."""
-    entries = [{"name": o.scenario.name, "notebook": o.scenario.notebook, "title": o.scenario.title,
-                "parameters": {str(k): v for k, v in o.scenario.parameters.items()}, "ok": o.ok,
-                "message": "" if o.ok else scrub(o.message), "source": "scenario"} for o in outcomes]
+    entries = [
+        {
+            "name": o.scenario.name,
+            "notebook": o.scenario.notebook,
+            "title": o.scenario.title,
+            "parameters": {str(k): v for k, v in o.scenario.parameters.items()},
+            "ok": o.ok,
+            "message": "" if o.ok else scrub(o.message),
+            "source": "scenario",
+        }
+        for o in outcomes
+    ]
     return gallery.update(out_root, entries, batch_source=gallery.source_label(scenario_file) or "a scenario list")

@@ -5,6 +5,7 @@ for as long as it runs. Clean-up removes only folders whose lock it can take: th
 were killed (the kernel drops a dead process's locks), never one of a live render, whatever PID
 namespace or container that render runs in.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -35,7 +36,7 @@ class Workspace:
         try:
             self._lock = os.open(staging / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            self.path = parent / f"{prefix}live-{staging.name[len(prefix) + 4:]}"
+            self.path = parent / f"{prefix}live-{staging.name[len(prefix) + 4 :]}"
             os.rename(staging, self.path)
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
@@ -46,7 +47,7 @@ class Workspace:
         shutil.rmtree(self.path, ignore_errors=True)
         os.close(self._lock)
 
-    def __enter__(self) -> "Workspace":
+    def __enter__(self) -> Workspace:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -74,7 +75,7 @@ def remove_stale(parent: Path, prefix: str) -> list[Path]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             _kill_users(folder)
-            os.rename(folder, parent / f"{prefix}dead-{folder.name[len(prefix) + 5:]}")
+            os.rename(folder, parent / f"{prefix}dead-{folder.name[len(prefix) + 5 :]}")
         except OSError:
             continue  # held: a live render, perhaps in another container (or renamed meanwhile)
         else:

@@ -68,10 +68,11 @@ def test_ppf_refuses_a_base_outside_the_range():
 
 
 def test_percentile_frames_take_each_column_of_the_draws_per_row():
-    """Two rows (chips a, b), five draws each. Row a of "x": 1..5 → numpy's linear percentile at
-    10 % sits at index 0.4 of the sorted draws: 1 + 0.4 × (2 − 1) = 1.4; at 50 % index 2: 3; at
-    90 % index 3.6: 4 + 0.6 = 4.6. Row b: 10 × a → 14, 30, 46. A NaN draw is dropped (row a of "y":
-    2, 4, NaN, 6, 8 → the four finite draws; 50 % at index 1.5: 4 + 0.5 × 2 = 5)."""
+    """Two rows (chips a, b), five draws each. The P-th percentile is the smallest draw with at
+    least P % of the draws at or below it. Row a of "x": 1..5 → P10: 10 % of 5 draws is 0.5, so the
+    first draw, 1; P50: 2.5 → the third, 3; P90: 4.5 → the fifth, 5. Row b: 10 × a → 10, 30, 50.
+    A NaN draw is dropped (row a of "y": 2, 4, NaN, 6, 8 → four finite draws; P50: 2 of 4 → the
+    second, 4)."""
     import pandas as pd
 
     from analysis.formulas.uncertainty import percentile_frames
@@ -80,8 +81,9 @@ def test_percentile_frames_take_each_column_of_the_draws_per_row():
     y = np.array([[2, 0], [4, 0], [np.nan, 0], [6, 0], [8, 0]], dtype=float)
     frames = percentile_frames({"x": x, "y": y}, pd.Index(["a", "b"]))
     assert list(frames) == ["p10", "p50", "p90"]
-    assert frames["p10"].loc["a", "x"] == pytest.approx(1.4)
-    assert frames["p50"].loc["a", "x"] == pytest.approx(3.0)
-    assert frames["p90"].loc["b", "x"] == pytest.approx(46.0)
-    assert frames["p50"].loc["a", "y"] == pytest.approx(5.0)
+    assert frames["p10"].loc["a", "x"] == 1.0
+    assert frames["p50"].loc["a", "x"] == 3.0
+    assert frames["p90"].loc["a", "x"] == 5.0
+    assert frames["p90"].loc["b", "x"] == 50.0
+    assert frames["p50"].loc["a", "y"] == 4.0
     assert list(frames["p50"].columns) == ["x", "y"] and list(frames["p50"].index) == ["a", "b"]

@@ -1,26 +1,100 @@
-"""Inputs every report resolves the same way: a site (electricity price, PUE, grid intensity), the
-chips (peak at a precision, maximum power per chip, price and what it buys, vendor MFU factor)
-and the ranges of the uncertain inputs for the Monte Carlo.
+"""Inputs every report resolves the same way, typed: a :class:`Site` (electricity price, PUE,
+grid intensity), the library defaults (:data:`DEFAULTS`, each with its unit and source key), the
+goodput inputs (:class:`GoodputInputs`), the chips (peak at a precision, maximum power per chip,
+price and what it buys, vendor MFU factor) and the ranges of the uncertain inputs for the Monte
+Carlo, keyed by the parameter's own name (``usd_per_kwh``, ``pue``, ``mfu``).
 
-Reports call these instead of reading the catalog themselves, so a chip's power or price is
-resolved by one piece of code in every report.
+Every resolved value is also a :class:`Used` record (value, unit, source key in
+``data/SOURCES.md``, origin in words): the ``inputs`` block of every report's JSON and the
+"inputs as used" table of its appendix. Reports call these instead of reading the catalog or a
+library constant themselves, so an input is resolved by one piece of code in every report.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import compute, power, uncertainty
+from ..formulas import compute, cost, goodput, power, uncertainty
+from .params import SPECS
 
 #: Share of the reference MFU by which MFU varies in the Monte Carlo (an assumption: ±25 %).
 MFU_SPREAD = 0.25
 
+#: The source key of a value the reader set (data/SOURCES.md).
+READER = "report-parameter"
+#: The source key of a stated assumption of this package (data/SOURCES.md).
+ASSUMPTION = "package-assumption"
 
-def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = None) -> dict:
-    """Electricity price [USD/kWh], PUE and grid intensity [kg CO2/kWh] of a region, with their
-    ranges; explicit ``usd_per_kwh``/``pue`` override the region's base values and fix them."""
+
+@dataclass(frozen=True)
+class Used:
+    """One input as a report used it: ``value`` in ``unit``, its ``source`` key in
+    ``data/SOURCES.md`` and its ``origin`` in words ("set by the reader", "Epoch AI" …)."""
+
+    value: object
+    unit: str
+    source: str
+    origin: str
+
+    def as_json(self) -> dict:
+        """The record as the JSON's ``inputs`` block writes it."""
+        return {"value": self.value, "unit": self.unit, "source": self.source, "origin": self.origin}
+
+
+#: The library's defaults for parameters a report leaves at None: value, unit, source key, origin.
+DEFAULTS: dict[str, Used] = {
+    "load_factor": Used(power.LOAD_FACTOR, "share", "epoch-training-cost-trends", "Epoch AI"),
+    "server_power_ratio": Used(
+        power.SERVER_POWER_RATIO, "× TDP", "epoch-training-cost-trends", "Epoch AI; DGX H100 10.2 kW / 8 / 700 W = 1.82"
+    ),
+    "years": Used(cost.YEARS, "years", "hyperscaler-depreciation", "SemiAnalysis' 4-year TCO horizon"),
+    "interruptions_per_chip_hour": Used(
+        goodput.INTERRUPTIONS_PER_CHIP_HOUR, "per chip-hour", "llama3-paper", "Llama 3: 419 in 54 days on 16,384 GPUs"
+    ),
+    "restart_hours": Used(goodput.RESTART_HOURS, "h", "megascale-2024", "MegaScale: < 10 min"),
+    "checkpoint_interval_hours": Used(
+        goodput.CHECKPOINT_INTERVAL_HOURS, "h", "llama3-paper", "calibrated on Llama 3's > 90 % goodput"
+    ),
+}
+
+
+def setting(name: str, value, *, default: Used | None = None) -> Used:
+    """The one way a report resolves a parameter: the reader's ``value`` (source
+    :data:`READER`), else ``default``, else the library's :data:`DEFAULTS` entry."""
+    if value is not None:
+        return Used(value, SPECS[name].unit, READER, "set by the reader")
+    chosen = default or DEFAULTS.get(name)
+    if chosen is None:
+        raise KeyError(f"parameter {name!r} has no library default")
+    return chosen
+
+
+@dataclass(frozen=True)
+class Site:
+    """Where the hardware runs: electricity price [USD/kWh], PUE and grid intensity
+    [kg CO2/kWh], with the (low, base, high) ranges of price and PUE for the Monte Carlo."""
+
+    region: str
+    name: str
+    usd_per_kwh: float
+    pue: float
+    grid_kgco2_per_kwh: float
+    usd_per_kwh_range: tuple[float, float, float]
+    pue_range: tuple[float, float, float]
+    used: dict[str, Used]
+
+    def ranges(self) -> dict[str, tuple[float, float, float]]:
+        """The Monte Carlo ranges of the site, keyed ``usd_per_kwh`` and ``pue``."""
+        return {"usd_per_kwh": self.usd_per_kwh_range, "pue": self.pue_range}
+
+
+def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = None) -> Site:
+    """The :class:`Site` of a region; explicit ``usd_per_kwh``/``pue`` override the region's base
+    values and fix them (no range)."""
     row = lookup(load("regions"), region, "region")
     price = row["usd_per_kwh"] if usd_per_kwh is None else usd_per_kwh
     if np.isnan(price):
@@ -31,15 +105,99 @@ def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = N
         else uncertainty.ranges_from(row["usd_per_kwh_low"], row["usd_per_kwh"], row["usd_per_kwh_high"])
     )
     pue_range = (pue,) * 3 if pue is not None else uncertainty.ranges_from(row["pue_low"], row["pue"], row["pue_high"])
-    return {
-        "region": row.name,
-        "name": row["name"],
-        "usd_per_kwh": float(price),
-        "pue": float(row["pue"] if pue is None else pue),
-        "grid_kgco2_per_kwh": float(row["grid_kgco2_per_kwh"]),
-        "usd_per_kwh_range": tuple(map(float, price_range)),
-        "pue_range": tuple(map(float, pue_range)),
+    origin = f"{row['name']} ({row.name}), base value"
+    used = {
+        "usd_per_kwh": setting(
+            "usd_per_kwh", usd_per_kwh, default=Used(float(price), "USD/kWh", _key(row["price_source"]), origin)
+        ),
+        "pue": setting("pue", pue, default=Used(float(row["pue"]), "ratio", _key(row["pue_source"]), origin)),
+        "grid_kgco2_per_kwh": Used(float(row["grid_kgco2_per_kwh"]), "kg CO2/kWh", _key(row["carbon_source"]), origin),
     }
+    return Site(
+        region=row.name,
+        name=row["name"],
+        usd_per_kwh=float(price),
+        pue=float(row["pue"] if pue is None else pue),
+        grid_kgco2_per_kwh=float(row["grid_kgco2_per_kwh"]),
+        usd_per_kwh_range=tuple(map(float, price_range)),
+        pue_range=tuple(map(float, pue_range)),
+        used=used,
+    )
+
+
+@dataclass(frozen=True)
+class GoodputInputs:
+    """The goodput model's inputs (:func:`analysis.formulas.goodput.goodput`): interruptions per
+    chip-hour, restart hours and checkpoint interval [h]."""
+
+    interruptions_per_chip_hour: float
+    restart_hours: float
+    checkpoint_interval_hours: float
+    used: dict[str, Used]
+
+    def kwargs(self) -> dict[str, float]:
+        """The keyword arguments of :func:`analysis.formulas.goodput.goodput`."""
+        return {
+            "interruptions_per_chip_hour": self.interruptions_per_chip_hour,
+            "restart_hours": self.restart_hours,
+            "checkpoint_interval_hours": self.checkpoint_interval_hours,
+        }
+
+
+def goodput_inputs(
+    *,
+    interruptions_per_chip_hour: float | None = None,
+    restart_hours: float | None = None,
+    checkpoint_interval_hours: float | None = None,
+) -> GoodputInputs:
+    """The goodput inputs: the reader's values where given, else the library's defaults."""
+    used = {
+        "interruptions_per_chip_hour": setting("interruptions_per_chip_hour", interruptions_per_chip_hour),
+        "restart_hours": setting("restart_hours", restart_hours),
+        "checkpoint_interval_hours": setting("checkpoint_interval_hours", checkpoint_interval_hours),
+    }
+    return GoodputInputs(**{k: float(u.value) for k, u in used.items()}, used=used)
+
+
+#: What a catalog price buys, as the unit of the price of one chip.
+PRICE_UNIT_WORDS = {
+    "chip": "USD per chip",
+    "server": "USD per chip (its share of a server)",
+    "system": "USD per chip (its share of a system)",
+}
+
+
+def chip_used(frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "price_usd")) -> dict[str, dict]:
+    """Per chip of ``frame`` (a :func:`chips` frame), the catalog figures a report used, each with
+    its unit and source key: dense peak, maximum W per chip (TDP × server power ratio, or a
+    system's rated power per chip), price (and what it buys)."""
+    systems = load("systems").drop_duplicates("chip_id").set_index("chip_id")
+    out = {}
+    for chip, row in frame.iterrows():
+        entries = {}
+        if "peak_tflops" in columns:
+            entries["peak_tflops"] = Used(
+                float(row["peak_tflops"]), "TFLOP/s, dense", _key(row["compute_source"]), "chips.csv"
+            )
+        if "max_w_per_chip" in columns:
+            by_tdp = row["power_basis"] == "tdp"
+            entries["max_w_per_chip"] = Used(
+                float(row["max_w_per_chip"]),
+                "W",
+                _key(row["power_source"] if by_tdp else systems.at[chip, "source"]),
+                "TDP × server power ratio" if by_tdp else f"{systems.at[chip, 'name']}: rated power / chips",
+            )
+        if "price_usd" in columns and row["price_usd"] == row["price_usd"]:
+            entries["price_usd"] = Used(
+                float(row["price_usd"]), PRICE_UNIT_WORDS[row["price_unit"]], _key(row["price_source"]), "chips.csv"
+            )
+        out[chip] = entries
+    return out
+
+
+def _key(cell) -> str:
+    """The first source key of a source cell."""
+    return str(cell or "").split(";")[0].strip()
 
 
 def system_w_per_chip() -> pd.Series:
@@ -96,11 +254,6 @@ def chip_ranges(frame: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
         )
         ranges[f"{chip} MFU factor"] = (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
     return ranges
-
-
-def site_ranges(where: dict) -> dict[str, tuple[float, float, float]]:
-    """(low, base, high) of the site's electricity price and PUE (fixed where given explicitly)."""
-    return {"electricity price": where["usd_per_kwh_range"], "PUE": where["pue_range"]}
 
 
 def mfu_range(mfu: float) -> tuple[float, float, float]:

@@ -8,7 +8,7 @@
   :func:`chip_colors`, :func:`chip_legend`, :func:`direct_labels`, :func:`chip_bars`;
 * output: :func:`say` (Markdown; data text is escaped), :func:`table` (units in labels, chip names,
   ``n/a``), :func:`show` (a figure with alt text), :func:`source_list` (the sources appendix),
-  :func:`parameters_table` (the appendix of resolved parameters), :func:`emit_key_figures`.
+  :func:`appendix` (the parameters as given and the inputs as used), :func:`emit_key_figures`.
 
 The function name of a number formatter is the unit of its argument: ``usd`` takes dollars,
 ``flop`` FLOP, ``mw`` megawatts, ``gwh`` gigawatt-hours; ``pct`` takes a fraction (0.38 -> "38 %").
@@ -439,14 +439,6 @@ def say(text: str, *, html: bool = False) -> None:
     display(Markdown(text.replace("$", r"\$")))
 
 
-def header(title: str, parameters: dict | None = None, resolved: dict | None = None) -> None:
-    """The report title; with ``parameters`` also the table of :func:`parameters_table` (kept for
-    notebooks not yet ported — the parameters belong in the appendix)."""
-    say(f"# {title}")
-    if parameters:
-        parameters_table(parameters, resolved)
-
-
 def _text(value) -> str:
     """A parameter value as plain table text."""
     if isinstance(value, (list, tuple)):
@@ -469,31 +461,67 @@ def _text(value) -> str:
     return str(value)
 
 
-def parameters_table(
-    parameters: dict, resolved: dict | None = None, origins: dict | None = None, help: dict | None = None
-) -> None:
-    """The appendix of parameters, written plainly: a value the reader set reads as itself; a
-    parameter left at None reads as the value used and where it came from —
-    ``0.75 (default: Epoch AI)`` with ``origins`` = {name: "Epoch AI"}, else ``0.75 (default)``.
-    ``help`` adds a meaning column (e.g. ``{n: spec.help for n, spec in PARAMETERS.items()}``)."""
-    resolved, origins, help = resolved or {}, origins or {}, help or {}
-    rows = []
-    for name, value in parameters.items():
-        if value is None:
-            used = resolved.get(name)
-            origin = origins.get(name)
-            text = (
-                ("default" if used is None else f"{_text(used)} (default")
-                + (f": {origin}" if origin else "")
-                + ("" if used is None else ")")
-            )
-        else:
-            text = _text(value)
-        rows.append({"parameter": name, "value": text, "meaning": help.get(name, "")})
-    frame = pd.DataFrame(rows).set_index("parameter")
-    if not help:
+#: Monte Carlo inputs are keyed by their parameter's name; how a figure or table labels them.
+INPUT_LABELS = {"usd_per_kwh": "electricity price", "pue": "PUE", "mfu": "MFU"}
+
+
+def input_label(name: str) -> str:
+    """A Monte Carlo input's label for a reader: ``usd_per_kwh`` -> ``electricity price``;
+    per-chip inputs (``h20 price``) name the chip (``H20 price``)."""
+    if name in INPUT_LABELS:
+        return INPUT_LABELS[name]
+    chip, _, what = name.partition(" ")
+    return f"{chip_short(chip)} {what}" if what else name
+
+
+def parameters_table(parameters: dict, declared: dict | None = None) -> None:
+    """The parameters as the reader asked for them: a value the reader set reads as itself, one
+    left at None reads "default" (the value used is in :func:`inputs_table`); with ``declared``
+    (the report's ``PARAMETERS``) a meaning column from each parameter's specification."""
+    rows = [
+        {
+            "parameter": name,
+            "value": "default" if value is None else _text(value),
+            "meaning": (declared[name].help if declared and name in declared else ""),
+        }
+        for name, value in parameters.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["parameter", "value", "meaning"]).set_index("parameter")
+    if not declared:
         frame = frame.drop(columns="meaning")
-    _display_frame(frame.rename_axis(None))
+    _display_frame(frame.rename_axis(None), caption="Parameters as given (JSON: parameters).")
+
+
+def _flat_inputs(used: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """``(name, Used)`` pairs of an inputs block, nested names joined as ``chip: name``."""
+    pairs = []
+    for name, value in used.items():
+        label = f"{prefix}{name}"
+        if isinstance(value, dict):
+            pairs += _flat_inputs(value, f"{chip_short(name) if prefix == '' else label}: ")
+        else:
+            pairs.append((label, value))
+    return pairs
+
+
+def inputs_table(used: dict) -> None:
+    """The inputs as the report used them (the JSON's ``inputs`` block): each value with its
+    unit, its source key in data/SOURCES.md (listed under Sources) and where it came from."""
+    rows = [
+        {"input": name, "value": _text(u.value), "unit": u.unit, "source": u.source, "origin": u.origin}
+        for name, u in _flat_inputs(used)
+    ]
+    frame = pd.DataFrame(rows, columns=["input", "value", "unit", "source", "origin"]).set_index("input")
+    _display_frame(
+        frame.rename_axis(None),
+        caption="Inputs as used, after defaults (JSON: inputs); source: a key of data/SOURCES.md.",
+    )
+
+
+def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None:
+    """The appendix every report ends with: :func:`parameters_table` then :func:`inputs_table`."""
+    parameters_table(parameters, declared)
+    inputs_table(used)
 
 
 def _display_frame(frame: pd.DataFrame, caption: str | None = None) -> None:
@@ -719,7 +747,15 @@ def _plain(value):
     return value
 
 
-def emit_key_figures(parameters: dict, **figures) -> None:
-    """Called by a notebook's last cell: publish its parameters and key figures as an output
-    that the render pipeline writes to ``NAME.json`` (invisible in HTML and PDF)."""
-    display({KEY_FIGURES_MIME: _plain({"parameters": parameters, **figures})}, raw=True)
+def emit_key_figures(parameters: dict, used: dict, **figures) -> None:
+    """Called by a notebook's last cell: publish its parameters (as given), the inputs it used
+    (``used``: name -> :class:`~analysis.assembly.inputs.Used`, nested per chip where needed) and
+    its key figures as an output that the render pipeline writes to ``NAME.json`` (invisible in
+    HTML and PDF)."""
+    inputs = _plain(_used_json(used))
+    display({KEY_FIGURES_MIME: _plain({"parameters": parameters, "inputs": inputs, **figures})}, raw=True)
+
+
+def _used_json(used: dict) -> dict:
+    """An inputs block as JSON: each record's value, unit, source and origin."""
+    return {k: (_used_json(v) if isinstance(v, dict) else v.as_json()) for k, v in used.items()}

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import compute, cost, goodput, power, uncertainty
+from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS
 
 #: Share of the reference MFU by which MFU varies in the Monte Carlo (an assumption: ±25 %).
@@ -266,12 +266,12 @@ def base_point(ranges: dict) -> dict[str, np.ndarray]:
     return {name: np.array([float(r[1])]) for name, r in ranges.items()}
 
 
-def step_table(config_id: str, chip_ids, *, compute_efficiency: float = 0.5, overlap: float = 0.0) -> pd.DataFrame:
+def step_table(
+    config_id: str, chip_ids, *, compute_efficiency: float = scaling.COMPUTE_EFFICIENCY, overlap: float = 0.0
+) -> pd.DataFrame:
     """:func:`~analysis.formulas.scaling.training_step` of a published parallel configuration
     (``data/parallel_configs.csv``) on each chip, one row per chip id: ``compute_s``, ``tp_s``,
     ``ep_s``, ``dp_s``, ``communication_s``, ``step_s`` [s] and ``scaling_efficiency``."""
-    from ..formulas import scaling
-
     config = lookup(load("parallel_configs"), config_id, "parallel configuration")
     model = lookup(load("models"), config["model_id"], "model")
     frame = chips(chip_ids)

@@ -22,6 +22,12 @@ import numpy as np
 
 BF16_BYTES = 2.0
 
+#: Share of dense BF16 peak the matrix math reaches while not waiting for communication, in this
+#: interconnect model: an assumption of this package (source key ``package-assumption``), no
+#: published figure. It sets how large communication is next to computation; reports carry a
+#: measured MFU over between chips by the ratio of the scaling efficiencies it gives.
+COMPUTE_EFFICIENCY = 0.5
+
 
 def link_gb_s(interconnect_gb_s, efficiency=1.0):
     """Usable bandwidth per direction of a chip-to-chip link [GB/s]: bidirectional rate / 2 ×
@@ -52,7 +58,9 @@ def step_time_s(compute_s, communication_s, overlap):
     return np.asarray(compute_s, dtype=float) + (1.0 - overlap) * np.asarray(communication_s, dtype=float)
 
 
-def training_step(bf16_dense_tflops, interconnect_gb_s, *, model, config, compute_efficiency=0.5, overlap=0.0) -> dict:
+def training_step(
+    bf16_dense_tflops, interconnect_gb_s, *, model, config, compute_efficiency=COMPUTE_EFFICIENCY, overlap=0.0
+) -> dict:
     """Per-chip step breakdown [s] of a published parallel configuration run on chips with the
     given dense BF16 peak [TFLOP/s] and bidirectional interconnect [GB/s] (arrays, one per chip).
 

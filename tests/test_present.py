@@ -23,7 +23,7 @@ OUTSIDE = "../" + "shared"
 def shown(monkeypatch):
     """Everything present.display() was asked to show, in order."""
     out = []
-    monkeypatch.setattr(present, "display", lambda obj, **kw: out.append((obj, kw)))
+    monkeypatch.setattr(present.output, "display", lambda obj, **kw: out.append((obj, kw)))
     return out
 
 
@@ -256,17 +256,26 @@ def test_slug():
     assert present.slug("") == "table"
 
 
-def test_parameters_table_reads_plainly(shown):
-    present.parameters_table(
+def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
+    from analysis.assembly.inputs import Used
+    from analysis.assembly.params import declare
+
+    declared = declare(load_factor=None, chip="h800-sxm", mfu=0.38, candidates=["h20"])
+    present.appendix(
         {"load_factor": None, "chip": "h800-sxm", "mfu": 0.38, "candidates": ["h20", "ascend-910c"]},
-        resolved={"load_factor": 0.75},
-        origins={"load_factor": "Epoch AI"},
+        {
+            "load_factor": Used(0.75, "share", "epoch-training-cost-trends", "Epoch AI"),
+            "chips": {"h20": {"price_usd": Used(12000.0, "USD per chip", "some-key", "chips.csv")}},
+        },
+        declared,
     )
-    page = shown[0][0].to_html()
-    assert "0.75 (default: Epoch AI)" in page
-    assert "None" not in page and "→" not in page
-    assert "NVIDIA H800 SXM5 80GB" in page
-    assert "NVIDIA H20 (HGX, 96GB), Huawei Ascend 910C" in page
+    given, used = (out[0].to_html() for out in shown)
+    assert "default" in given and "None" not in given
+    assert "NVIDIA H800 SXM5 80GB" in given  # ids read as names
+    assert "NVIDIA H20 (HGX, 96GB), Huawei Ascend 910C" in given
+    assert declared["mfu"].help in given  # the meaning comes from params.SPECS
+    assert "0.75" in used and "epoch-training-cost-trends" in used and "Epoch AI" in used
+    assert "H20: price_usd" in used and "12,000" in used
 
 
 # ---- figures -------------------------------------------------------------------------------

@@ -1,0 +1,110 @@
+"""The report theme and the presentation helpers the report notebooks share, one module a concern:
+
+* :mod:`.numbers` — numbers in the words a reader uses (``usd``, ``count``, ``flop``, ``mw``,
+  ``gwh``, ``pct`` …; ``n/a`` for unknown values, never ``e+`` notation);
+* :mod:`.chips` — chips by name and by colour (``chip_name``, ``chip_short``, ``chip_colors``,
+  ``chip_legend``, ``direct_labels``, ``chip_bars``);
+* :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
+  ``finish``);
+* :mod:`.sources` — the sources appendix (``source_list``, ``source_kind``);
+* :mod:`.contract` — the appendix of parameters and inputs and the key figures of the JSON
+  (``appendix``, ``emit_key_figures``).
+
+Reports import this package as ``present`` and call ``present.usd(...)`` etc.
+"""
+
+from .chips import (
+    CHIP_COLORS,
+    EDGE,
+    VENDOR_HUES,
+    VENDOR_PALETTE,
+    _derived_color,
+    chip_bars,
+    chip_colors,
+    chip_legend,
+    chip_name,
+    chip_short,
+    direct_labels,
+    luminance,
+    short_from_name,
+)
+from .contract import (
+    INPUT_LABELS,
+    KEY_FIGURES_MIME,
+    _plain,
+    appendix,
+    emit_key_figures,
+    input_label,
+    inputs_table,
+    parameters_table,
+)
+from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, usd, watts
+from .output import (
+    CJK_FONT_FILES,
+    STYLE,
+    TABLE_MIME,
+    alt_text,
+    display,
+    escape,
+    finish,
+    say,
+    setup,
+    show,
+    slug,
+    table,
+)
+from .sources import SECONDARY_WORDS, _link, cited_keys, is_secondary, source_entries, source_kind, source_list
+
+__all__ = [
+    "CHIP_COLORS",
+    "CJK_FONT_FILES",
+    "EDGE",
+    "INPUT_LABELS",
+    "KEY_FIGURES_MIME",
+    "NA",
+    "SECONDARY_WORDS",
+    "STYLE",
+    "TABLE_MIME",
+    "VENDOR_HUES",
+    "VENDOR_PALETTE",
+    "_derived_color",
+    "_link",
+    "_missing",
+    "_plain",
+    "alt_text",
+    "appendix",
+    "chip_bars",
+    "chip_colors",
+    "chip_legend",
+    "chip_name",
+    "chip_short",
+    "cited_keys",
+    "count",
+    "direct_labels",
+    "display",
+    "emit_key_figures",
+    "escape",
+    "finish",
+    "flop",
+    "gwh",
+    "input_label",
+    "inputs_table",
+    "is_secondary",
+    "luminance",
+    "mw",
+    "num",
+    "parameters_table",
+    "pct",
+    "say",
+    "sci",
+    "setup",
+    "short_from_name",
+    "show",
+    "slug",
+    "source_entries",
+    "source_kind",
+    "source_list",
+    "table",
+    "usd",
+    "watts",
+]

@@ -1,0 +1,132 @@
+"""The report contract's outputs: the appendix (the parameters as given, :func:`parameters_table`,
+and the inputs as used with unit and source key, :func:`inputs_table`) and the key figures a
+notebook publishes for the pipeline to write to ``NAME.json`` (:func:`emit_key_figures`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from . import output
+from .chips import _chips, chip_name, chip_short
+from .numbers import _missing, sci
+
+#: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
+KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
+
+
+def _text(value) -> str:
+    """A parameter value as plain table text."""
+    if isinstance(value, (list, tuple)):
+        return (
+            ", ".join(chip_name(v) if isinstance(v, str) and v in _chips().index else _text(v) for v in value) or "none"
+        )
+    if _missing(value) and not isinstance(value, str):
+        return "n/a (not sourced)" if value is not None else "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float, np.number)):
+        value = float(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{value:,.0f}"
+        if abs(value) >= 1e5 or abs(value) < 1e-3:
+            return sci(value, digits=4)
+        return f"{value:,.6g}"
+    if isinstance(value, str) and value in _chips().index:
+        return chip_name(value)
+    return str(value)
+
+
+#: Monte Carlo inputs are keyed by their parameter's name; how a figure or table labels them.
+INPUT_LABELS = {"usd_per_kwh": "electricity price", "pue": "PUE", "mfu": "MFU"}
+
+
+def input_label(name: str) -> str:
+    """A Monte Carlo input's label for a reader: ``usd_per_kwh`` -> ``electricity price``;
+    per-chip inputs (``h20 price``) name the chip (``H20 price``)."""
+    if name in INPUT_LABELS:
+        return INPUT_LABELS[name]
+    chip, _, what = name.partition(" ")
+    return f"{chip_short(chip)} {what}" if what else name
+
+
+def parameters_table(parameters: dict, declared: dict | None = None) -> None:
+    """The parameters as the reader asked for them: a value the reader set reads as itself, one
+    left at None reads "default" (the value used is in :func:`inputs_table`); with ``declared``
+    (the report's ``PARAMETERS``) a meaning column from each parameter's specification."""
+    rows = [
+        {
+            "parameter": name,
+            "value": "default" if value is None else _text(value),
+            "meaning": (declared[name].help if declared and name in declared else ""),
+        }
+        for name, value in parameters.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["parameter", "value", "meaning"]).set_index("parameter")
+    if not declared:
+        frame = frame.drop(columns="meaning")
+    output._display_frame(frame.rename_axis(None), caption="Parameters as given (JSON: parameters).")
+
+
+def _flat_inputs(used: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """``(label, Used)`` pairs of an inputs block; a group of records per chip reads
+    ``H20: price_usd`` (the ``chips`` level itself adds nothing)."""
+    pairs = []
+    for name, value in used.items():
+        if not isinstance(value, dict):
+            pairs.append((f"{prefix}{name}", value))
+        elif name == "chips":
+            pairs += _flat_inputs(value, prefix)
+        else:
+            pairs += _flat_inputs(value, f"{prefix}{chip_short(name)}: ")
+    return pairs
+
+
+def inputs_table(used: dict) -> None:
+    """The inputs as the report used them (the JSON's ``inputs`` block): each value with its
+    unit, its source key in data/SOURCES.md (listed under Sources) and where it came from."""
+    rows = [
+        {"input": name, "value": _text(u.value), "unit": u.unit, "source": u.source, "origin": u.origin}
+        for name, u in _flat_inputs(used)
+    ]
+    frame = pd.DataFrame(rows, columns=["input", "value", "unit", "source", "origin"]).set_index("input")
+    output._display_frame(
+        frame.rename_axis(None),
+        caption="Inputs as used, after defaults (JSON: inputs); source: a key of data/SOURCES.md.",
+    )
+
+
+def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None:
+    """The appendix every report ends with: :func:`parameters_table` then :func:`inputs_table`."""
+    parameters_table(parameters, declared)
+    inputs_table(used)
+
+
+def _plain(value):
+    """A JSON-ready copy: numpy scalars as Python numbers, NaN and inf as None, keys as text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def emit_key_figures(parameters: dict, used: dict, **figures) -> None:
+    """Called by a notebook's last cell: publish its parameters (as given), the inputs it used
+    (``used``: name -> :class:`~analysis.assembly.inputs.Used`, nested per chip where needed) and
+    its key figures as an output that the render pipeline writes to ``NAME.json`` (invisible in
+    HTML and PDF)."""
+    inputs = _plain(_used_json(used))
+    output.display({KEY_FIGURES_MIME: _plain({"parameters": parameters, "inputs": inputs, **figures})}, raw=True)
+
+
+def _used_json(used: dict) -> dict:
+    """An inputs block as JSON: each record's value, unit, source and origin."""
+    return {k: (_used_json(v) if isinstance(v, dict) else v.as_json()) for k, v in used.items()}

@@ -1,0 +1,194 @@
+"""What a report shows: the theme (:func:`setup`), Markdown with data text escaped
+(:func:`say`), tables with units in their labels whose data also rides along for a CSV copy
+(:func:`table`), figures as inline PNG with alt text (:func:`show`, :func:`finish`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from .chips import _chips, chip_name
+from .numbers import NA, _missing
+
+#: seaborn's ``set_theme(style="whitegrid", context="notebook", font_scale=0.95)`` as a matplotlib
+#: style file (a test checks it against seaborn), so a report kernel needs no seaborn.
+STYLE = Path(__file__).resolve().parents[1] / "report.mplstyle"
+
+
+def setup() -> None:
+    """Theme for every report: :data:`STYLE` (white grid, readable fonts), bold titles, a CJK
+    fallback font (Noto Sans CJK), PNG figures at print resolution."""
+    import matplotlib.pyplot as plt
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    plt.style.use(STYLE)
+    plt.rcParams.update(
+        {
+            "figure.figsize": (8.0, 4.2),
+            "figure.dpi": 110,
+            "savefig.bbox": "tight",
+            "axes.titleweight": "bold",
+            # titles at the top edge, as placed automatically, without measuring tick labels
+            "axes.titley": 1.0,
+            # glyph fallback runs over font.family (not within "sans-serif")
+            "font.family": ["DejaVu Sans", "Noto Sans CJK JP"] if _add_cjk_font() else ["DejaVu Sans"],
+        }
+    )
+    set_matplotlib_formats("png")
+    pd.set_option("display.max_columns", 30)
+
+
+#: Where Debian's fonts-noto-cjk puts its fonts (installed by set-up).
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+)
+
+
+def _add_cjk_font() -> bool:
+    """Whether matplotlib knows the CJK fallback font (Noto Sans CJK), adding it when its font
+    cache predates the font's installation (matplotlib does not rescan system fonts)."""
+    from matplotlib import font_manager
+
+    def known() -> bool:
+        return any(f.name == "Noto Sans CJK JP" for f in font_manager.fontManager.ttflist)
+
+    if not known():
+        for path in CJK_FONT_FILES:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError):
+                pass  # not installed: CJK glyphs print as boxes, nothing else changes
+    return known()
+
+
+def display(*objs, **kwargs) -> None:
+    """IPython's ``display``, imported on first use (checking parameters needs no IPython)."""
+    from IPython.display import display as ipython_display
+
+    ipython_display(*objs, **kwargs)
+
+
+def escape(text) -> str:
+    """Data text made safe to show in Markdown or HTML: ``<`` ``>`` ``&`` and quotes as
+    entities, so ``<script>`` in a chip name reads as text."""
+    return html.escape(str(text), quote=True)
+
+
+def say(text: str, *, html: bool = False) -> None:
+    """Display Markdown text (findings, computed explanations). Any ``<`` is shown as a literal
+    character — text from the data can never become a tag or a script — unless ``html=True``
+    (the report's own markup, not data). ``$`` is always a currency sign here (reports load no
+    math renderer), so it is escaped."""
+    from IPython.display import Markdown
+
+    if not html:
+        text = text.replace("&", "&amp;").replace("<", "&lt;")
+    display(Markdown(text.replace("$", r"\$")))
+
+
+def _display_frame(frame: pd.DataFrame, caption: str | None = None) -> None:
+    """Display text cells as an HTML table with every cell, label and caption escaped."""
+    styler = frame.style.format(escape="html", na_rep=NA)
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    if caption:
+        styler = styler.set_caption(escape(caption))
+    display(styler)
+
+
+def _formatter(spec):
+    """A cell formatter from a format string or a callable; unknown values read ``n/a``."""
+    if callable(spec):
+        return lambda v: NA if _missing(v) and not isinstance(v, str) else escape(spec(v))
+    return lambda v: NA if (v is None or (not isinstance(v, str) and _missing(v))) else escape(spec.format(v))
+
+
+def slug(text: str) -> str:
+    """A file-name-safe name: ``"TCO by chip (USD)"`` -> ``"tco-by-chip-usd"``."""
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:60] or "table"
+
+
+#: The metadata key under which a table's output carries its data (name, caption, CSV text),
+#: invisible in HTML and PDF; the pipeline may write it to ``NOTEBOOK.tables/NAME.csv``.
+TABLE_MIME = "application/vnd.compute-parity.table+json"
+
+
+def table(
+    frame: pd.DataFrame, formats: dict, caption: str | None = None, *, names: bool = True, name: str | None = None
+) -> pd.DataFrame:
+    """Show the ``formats`` columns of ``frame`` with their labels (units included) and
+    formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
+    ``"label|{format}"`` or ``(label, format)`` where format is a format string or a function
+    such as :func:`usd`. With ``names``, an index of chip ids shows the chips' names. The
+    table's data (labels as columns, values unformatted, unknown values empty) rides along in the
+    output's metadata under :data:`TABLE_MIME`, named ``name`` (default: the caption's or first
+    label's :func:`slug`), for a CSV copy beside the report. Returns that frame."""
+    specs = {}
+    for column, spec in formats.items():
+        label, fmt = spec.split("|", 1) if isinstance(spec, str) else spec
+        specs[column] = (label, fmt)
+    shown = frame[list(specs)].rename(columns={c: s[0] for c, s in specs.items()})
+    if names:
+        chips = _chips().index
+        index = [str(i) for i in shown.index]
+        if len(index) and all(i in chips for i in index):
+            shown.index = [chip_name(i) for i in index]
+    shown.index.name = None
+    styler = shown.style.format({label: _formatter(fmt) for label, fmt in specs.values()})
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    if caption:
+        styler = styler.set_caption(escape(caption))
+    csv_name = slug(name or caption or next(iter(shown.columns), "table"))
+    display(
+        styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": shown.to_csv(index_label="")}}
+    )
+    return shown
+
+
+def alt_text(fig, key_value: str | None = None) -> str:
+    """Alt text from a figure's titles (suptitle, then each axes' title) and a key value."""
+    titles = []
+    if getattr(fig, "_suptitle", None) is not None and fig._suptitle.get_text():
+        titles.append(fig._suptitle.get_text())
+    titles += [ax.get_title() for ax in fig.axes if ax.get_title()]
+    text = "; ".join(dict.fromkeys(titles)) or "Figure"
+    return f"{text}. {key_value}" if key_value else text
+
+
+def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
+    """Display ``fig`` as an inline PNG with alt text (``alt``, or the figure's titles plus
+    ``key_value``), then close it. The output carries both ``text/html`` (an ``<img alt=...>``
+    with the PNG inline, so the page opens offline) and ``image/png`` (for thumbnails)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    plt.close(fig)
+    png = base64.b64encode(buffer.getvalue()).decode("ascii")
+    alt = alt if alt is not None else alt_text(fig, key_value)
+    img = f'<img alt="{escape(alt)}" src="data:image/png;base64,{png}" style="max-width:100%; height:auto">'
+    display(
+        {"image/png": png, "text/html": img, "text/plain": f"<figure: {alt}>"},
+        metadata={"image/png": {"alt": alt}},
+        raw=True,
+    )
+
+
+def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *, key_value: str | None = None) -> None:
+    """Title and axis labels (with units), then show the figure with alt text (``alt``, or the
+    title plus ``key_value``) and close it."""
+    import matplotlib.pyplot as plt
+
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    fig = ax.figure
+    fig.tight_layout()
+    show(fig, alt, key_value=key_value)
+    plt.close("all")

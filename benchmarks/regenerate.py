@@ -42,8 +42,8 @@ from pathlib import Path
 
 import yaml
 
+from analysis.pipeline.notebooks import NOTEBOOK_DIR
 from analysis.pipeline.pdf import CHROMIUM_FLAGS, chromium_binary
-from analysis.pipeline.render import NOTEBOOK_DIR
 from analysis.pipeline.scenarios import load_scenarios
 
 PROJECT = Path(__file__).resolve().parents[1]

@@ -169,7 +169,7 @@ def tiny_notebooks(tmp_path_factory, monkeypatch):
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from analysis.pipeline import render
+    from analysis.pipeline import notebooks
 
     folder = tmp_path_factory.mktemp("notebooks")
     emit = (
@@ -186,7 +186,7 @@ def tiny_notebooks(tmp_path_factory, monkeypatch):
         )
         book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(book, str(folder / f"{name}.ipynb"))
-    monkeypatch.setattr(render, "NOTEBOOK_DIR", folder)
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", folder)
     return folder
 
 
@@ -196,7 +196,7 @@ def tiny_cli(notebook_dir, *args):
     import subprocess
 
     code = (
-        "import sys; from pathlib import Path; import analysis.pipeline.render as r; "
+        "import sys; from pathlib import Path; import analysis.pipeline.notebooks as r; "
         "r.NOTEBOOK_DIR = Path(sys.argv[1]); from analysis.pipeline.cli import main; "
         "sys.exit(main(sys.argv[2:]))"
     )

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.assembly.params import ParameterError
-from analysis.pipeline import render
+from analysis.pipeline import kernel
 from analysis.pipeline.cli import main
+from analysis.pipeline.notebooks import check_parameters, declared_parameters, notebook_names
 from analysis.pipeline.pdf import Browser
-from analysis.pipeline.render import check_parameters, declared_parameters, notebook_names
 from analysis.pipeline.scenarios import ScenarioError, load_scenarios, render_batch
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -123,7 +123,7 @@ def no_kernel(monkeypatch):
     def refuse(self):
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(render.WarmKernel, "ready", refuse)
+    monkeypatch.setattr(kernel.WarmKernel, "ready", refuse)
     monkeypatch.setattr(
         Browser, "__init__", lambda self, *a, **k: (_ for _ in ()).throw(AssertionError("a browser was started"))
     )

@@ -14,7 +14,7 @@ def test_checking_parameters_imports_no_plotting_or_statistics():
     code = (
         "import sys\n"
         "import analysis.pipeline.cli, analysis.pipeline.render\n"
-        "from analysis.pipeline.render import check_parameters\n"
+        "from analysis.pipeline.notebooks import check_parameters\n"
         "check_parameters('training_run', {'chip': 'h20'})\n"
         "import importlib, pkgutil, analysis.assembly\n"  # and every other report module
         "for m in pkgutil.iter_modules(analysis.assembly.__path__):\n"

@@ -15,7 +15,7 @@ import pytest
 from conftest import tiny_cli
 
 from analysis.catalog import PROJECT_DIR
-from analysis.pipeline import render, scenarios
+from analysis.pipeline import errors, kernel, notebooks, render, scenarios
 from analysis.pipeline.cli import main
 from analysis.pipeline.pdf import Browser, PdfError
 from analysis.pipeline.scenarios import Outcome, Scenario, ScenarioError, load_scenarios, write_index
@@ -49,7 +49,7 @@ class FakeRun:
                 run.browsers += 1
 
         def fake_prepare(notebook, parameters, out_dir, formats, **kwargs):
-            out_dir = render.check_out_dir(out_dir, render.notebook_names())
+            out_dir = render.check_out_dir(out_dir, notebooks.notebook_names())
 
             def finish():
                 try:  # as render() does: a write error is a RenderError
@@ -57,7 +57,7 @@ class FakeRun:
                     for suffix in ("ipynb", "json", *formats):
                         (out_dir / f"{notebook}.{suffix}").write_text("{}")
                 except OSError as err:
-                    raise render.RenderError(f"cannot write the report into {out_dir}: {err.strerror}") from None
+                    raise errors.RenderError(f"cannot write the report into {out_dir}: {err.strerror}") from None
                 run.rendered.append(out_dir.name)
 
             return finish
@@ -322,7 +322,7 @@ def test_a_failed_notebook_keeps_no_traceback_or_local_path(tiny_notebooks, tmp_
     assert not [o for c in json.loads(failed)["cells"] for o in c.get("outputs", []) if o.get("traceback")]
 
 
-class DyingKernel(render.WarmKernel):
+class DyingKernel(kernel.WarmKernel):
     """A kernel SIGKILLed one second into the notebook."""
 
     def ready(self):
@@ -339,7 +339,7 @@ def test_a_killed_kernel_is_reported_as_such_within_seconds(tiny_notebooks, tmp_
         kernel = DyingKernel()
         try:
             render.render("sleepy", {"seed": 60}, tmp_path / "r", ("html",), kernel=kernel)
-        except render.RenderError as err:
+        except errors.RenderError as err:
             result["error"] = str(err)
         finally:
             kernel.close()
@@ -454,16 +454,16 @@ def test_declared_parameters_are_read_again_when_the_notebook_changes(tiny_noteb
 
     name = sorted(p.stem for p in tiny_notebooks.glob("*.ipynb"))[0]
     path = tiny_notebooks / f"{name}.ipynb"
-    first = render.declared_parameters(name)
+    first = notebooks.declared_parameters(name)
     assert first["seed"]["default"] == "0"
     first["seed"]["default"] = "changed by a caller"
-    assert render.declared_parameters(name)["seed"]["default"] == "0"
+    assert notebooks.declared_parameters(name)["seed"]["default"] == "0"
     book = nbformat.read(str(path), as_version=4)
     book.cells[0].source = "seed = 7  # random seed"
     nbformat.write(book, str(path))
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    assert render.declared_parameters(name)["seed"]["default"] == "7"
+    assert notebooks.declared_parameters(name)["seed"]["default"] == "7"
 
 
 @pytest.mark.render
@@ -472,21 +472,21 @@ def test_a_report_kernel_keeps_no_input_history_and_starts_clean_for_each_report
     name a report defined is gone when the next report starts."""
     from jupyter_core.utils import run_sync
 
-    kernel = render.WarmKernel()
+    warm = kernel.WarmKernel()
     try:
-        kernel.ready()
+        warm.ready()
         seen = []
 
         def run(code):
-            run_sync(kernel.client.execute_interactive)(
+            run_sync(warm.client.execute_interactive)(
                 code,
                 timeout=60,
                 output_hook=lambda m: seen.append(m["content"].get("text", "")) if m["msg_type"] == "stream" else None,
             )
 
         run("left_over = 1; print(get_ipython().history_manager.enabled)")
-        kernel.ready()
+        warm.ready()
         run("print('left_over' in globals())")
         assert [s.strip() for s in seen] == ["False", "False"]
     finally:
-        kernel.close()
+        warm.close()

@@ -111,7 +111,7 @@ def tabled(name, caption="", csv="a,b\n1,2\n"):
 
 
 def test_tables_get_safe_unique_file_names():
-    from analysis.pipeline.render import tables
+    from analysis.pipeline.export import tables
 
     book = new_notebook(
         cells=[tabled("Cost by chip", "Cost"), tabled("cost-by-chip"), tabled("../../etc/x"), tabled("")]
@@ -123,7 +123,7 @@ def test_tables_get_safe_unique_file_names():
 def test_the_thumbnail_is_the_first_png_shown():
     import base64
 
-    from analysis.pipeline.render import first_image
+    from analysis.pipeline.export import first_image
 
     png = new_code_cell("", outputs=[new_output("display_data", {"image/png": PNG, "text/plain": "fig"})])
     assert first_image(new_notebook(cells=[tabled("t"), png])) == base64.b64decode(PNG)

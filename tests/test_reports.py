@@ -11,7 +11,7 @@ import pytest
 from conftest import CASES, figures
 
 from analysis.assembly import present
-from analysis.pipeline import render
+from analysis.pipeline import kernel, notebooks
 from analysis.pipeline.cli import main
 from analysis.pipeline.scenarios import Scenario, render_batch
 
@@ -146,7 +146,7 @@ def test_bad_parameters_fail_before_any_kernel_and_keep_the_last_report(rendered
     def no_kernel(self):
         raise AssertionError("a kernel was started")
 
-    monkeypatch.setattr(render.WarmKernel, "ready", no_kernel)
+    monkeypatch.setattr(kernel.WarmKernel, "ready", no_kernel)
     target = rendered / "parity-default"
     before = snapshot(target)
     code = main(argv + ["--out", str(target)])
@@ -168,17 +168,19 @@ def test_a_refused_scenario_keeps_the_last_report(rendered):
     assert not (target / "training_run.failed.ipynb").exists()
 
 
-@pytest.mark.parametrize("notebook", render.notebook_names())
+@pytest.mark.parametrize("notebook", notebooks.notebook_names())
 def test_every_declared_parameter_is_documented_and_specified(notebook):
     import nbformat
 
     from analysis.assembly.params import spec_for
 
     cell = next(
-        c for c in nbformat.read(render.notebook_path(notebook), 4).cells if "parameters" in c.metadata.get("tags", [])
+        c
+        for c in nbformat.read(notebooks.notebook_path(notebook), 4).cells
+        if "parameters" in c.metadata.get("tags", [])
     )
     assigned = [line.split(":")[0] for line in cell.source.splitlines() if line and not line.startswith("#")]
-    declared = render.declared_parameters(notebook)
+    declared = notebooks.declared_parameters(notebook)
     assert list(declared) == assigned  # papermill parsed every line (a '=' in a comment breaks it)
     for name, info in declared.items():
         assert spec_for(name, notebook), name
@@ -211,7 +213,7 @@ def without_provenance(text: str) -> str:
 
 
 def test_shares_must_match_the_chips_before_any_kernel(monkeypatch, capsys, tmp_path):
-    monkeypatch.setattr(render.WarmKernel, "ready", lambda self: (_ for _ in ()).throw(AssertionError("kernel")))
+    monkeypatch.setattr(kernel.WarmKernel, "ready", lambda self: (_ for _ in ()).throw(AssertionError("kernel")))
     code = main(
         ["render", "procurement", "-p", "chips", "h20,ascend-910c", "-p", "shares", "0.5,0.6", "--out", str(tmp_path)]
     )

@@ -77,7 +77,7 @@ def emit(frame: pd.DataFrame, fmt: str) -> None:
 def list_notebooks(notebook: str | None = None) -> None:
     """Print every notebook (or only ``notebook``) and each parameter's type, default and
     meaning; an unknown notebook fails naming the closest."""
-    from .render import declared_parameters, notebook_names, notebook_path
+    from .notebooks import declared_parameters, notebook_names, notebook_path
 
     if notebook is not None:
         notebook_path(notebook)
@@ -92,7 +92,7 @@ def list_notebooks(notebook: str | None = None) -> None:
 
 def parse_overrides(notebook: str, pairs: list[list[str]]) -> dict:
     """``-p NAME VALUE`` pairs as typed values; an unknown notebook or name fails first."""
-    from .render import declared_parameters, unknown_parameter
+    from .notebooks import declared_parameters, unknown_parameter
 
     declared = declared_parameters(notebook)
     overrides = {}
@@ -106,7 +106,7 @@ def parse_overrides(notebook: str, pairs: list[list[str]]) -> dict:
 def parameter_file(notebook: str, path: str) -> dict:
     """``-f FILE``: parameters from a YAML mapping of name: value, as papermill's ``-f`` takes
     them (lists as YAML lists or comma strings); read with the scenario files' bounds."""
-    from .render import declared_parameters, unknown_parameter
+    from .notebooks import declared_parameters, unknown_parameter
     from .scenarios import read_yaml
 
     data = read_yaml(Path(path))
@@ -124,8 +124,10 @@ def parameter_file(notebook: str, path: str) -> dict:
 def run_render(args) -> int:
     """The ``render`` command: one notebook, or a scenario batch with an index page. Exit status:
     0 all rendered, 1 a report (or some scenarios) failed, 2 bad input (raised to :func:`main`)."""
+    from .errors import RenderError
+    from .notebooks import check_parameters
     from .render import FORMATS as OUTPUT_FORMATS
-    from .render import REPORTS_DIR, RenderError, check_out_dir, check_parameters, render
+    from .render import REPORTS_DIR, check_out_dir, render
 
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
     unknown = sorted(set(formats) - set(OUTPUT_FORMATS))

@@ -159,7 +159,8 @@ def page(out_root: Path, manifest: dict) -> str:
     """The index page (Jinja2 template ``templates/gallery.html.j2``; all text escaped)."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from .render import TEMPLATE_DIR, scrub
+    from .errors import scrub
+    from .export import TEMPLATE_DIR
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATE_DIR)), autoescape=select_autoescape(["html", "j2"]))
     cards = [card(out_root, e) for e in manifest["entries"]]

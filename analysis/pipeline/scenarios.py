@@ -29,20 +29,11 @@ import yaml
 
 from ..assembly.params import ParameterError
 from . import gallery
+from .errors import RenderError, first_line, scrub
+from .kernel import WarmKernel
+from .notebooks import check_parameters, notebook_names, notebook_path, short
 from .pdf import Browser
-from .render import (
-    FORMATS,
-    REPORTS_DIR,
-    RenderError,
-    WarmKernel,
-    check_out_dir,
-    check_parameters,
-    notebook_names,
-    notebook_path,
-    prepare,
-    scrub,
-    short,
-)
+from .render import FORMATS, REPORTS_DIR, check_out_dir, prepare
 from .workspace import Workspace
 
 #: Bounds on a scenario file, checked before it is built into Python objects: size in bytes,
@@ -101,11 +92,6 @@ def read_yaml(path: Path):
         raise ScenarioError(f"{path}:{where} is not valid YAML ({problem})") from None
     except ValueError as err:  # e.g. an integer beyond Python's digit limit
         raise ScenarioError(f"{path}: {first_line(err)}") from None
-
-
-def first_line(err: BaseException) -> str:
-    """The first line of an exception's message."""
-    return (str(err).splitlines() or [type(err).__name__])[0]
 
 
 def _check_bounds(path: Path, text: str) -> None:

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..assembly import params
-from .render import NOTEBOOK_DIR, notebook_names
+from .notebooks import NOTEBOOK_DIR, notebook_names
 
 #: The parameters cell of a percent-format twin: its marker line up to the next cell marker.
 CELL = re.compile(r'(# %% tags=\["parameters"\]\n)(.*?)(\n+# %%)', re.S)

@@ -28,19 +28,29 @@ def training_flop(active_params, tokens):
     ``active_params`` is the parameter count used per token (the activated parameters of a
     mixture-of-experts model) and ``tokens`` the training tokens. Attention FLOPs are ignored,
     as in Kaplan et al. 2020 (arXiv 2001.08361) and Hoffmann et al. 2022 (arXiv 2203.15556).
+
+    Source: kaplan-2020; hoffmann-2022.
     """
     return MODEL_FLOP_PER_PARAM_TOKEN * np.asarray(active_params, dtype=float) * tokens
 
 
 def hardware_flop(active_params, tokens, recompute=False):
     """FLOPs the chips execute [FLOP]: ``8 · N · D`` with full activation recomputation, else
-    ``6 · N · D``. Dividing by peak gives hardware-FLOPs utilisation (HFU), not MFU."""
+    ``6 · N · D``. Dividing by peak gives hardware-FLOPs utilisation (HFU), not MFU.
+
+    The recomputed forward pass adds 2 FLOP per parameter and token (Korthikanti et al. 2022).
+
+    Source: korthikanti-2022; kaplan-2020.
+    """
     per_token = np.where(recompute, RECOMPUTE_FLOP_PER_PARAM_TOKEN, MODEL_FLOP_PER_PARAM_TOKEN)
     return per_token * np.asarray(active_params, dtype=float) * tokens
 
 
 def hfu_from_mfu(mfu, recompute=False):
-    """Hardware-FLOPs utilisation implied by a model-FLOPs utilisation [fraction]."""
+    """Hardware-FLOPs utilisation implied by a model-FLOPs utilisation [fraction].
+
+    Source: korthikanti-2022.
+    """
     return np.asarray(mfu, dtype=float) * np.where(
         recompute, RECOMPUTE_FLOP_PER_PARAM_TOKEN / MODEL_FLOP_PER_PARAM_TOKEN, 1.0
     )
@@ -49,7 +59,10 @@ def hfu_from_mfu(mfu, recompute=False):
 def mfu_from_hfu(hfu, recompute=False):
     """Model-FLOPs utilisation of a hardware-FLOPs utilisation [fraction]: with full activation
     recomputation the chips execute 8 FLOP per parameter and token of which 6 are model FLOPs,
-    so ``MFU = HFU × 6/8``; without it ``MFU = HFU``."""
+    so ``MFU = HFU × 6/8``; without it ``MFU = HFU``.
+
+    Source: korthikanti-2022.
+    """
     return np.asarray(hfu, dtype=float) * np.where(
         recompute, MODEL_FLOP_PER_PARAM_TOKEN / RECOMPUTE_FLOP_PER_PARAM_TOKEN, 1.0
     )
@@ -57,7 +70,10 @@ def mfu_from_hfu(hfu, recompute=False):
 
 def hfu_from_achieved(achieved_tflops, peak_tflops):
     """Hardware-FLOPs utilisation of an achieved rate per chip [fraction]: achieved hardware
-    TFLOP/s (as Megatron-style papers report it, recomputation included) / dense peak."""
+    TFLOP/s (as Megatron-style papers report it, recomputation included) / dense peak.
+
+    Source: korthikanti-2022; megatron-2021.
+    """
     return np.asarray(achieved_tflops, dtype=float) / np.asarray(peak_tflops, dtype=float)
 
 
@@ -67,7 +83,13 @@ def transferred_mfu(reference_mfu, *, vendor_factor_ratio=1.0, scaling_ratio=1.0
     scaling efficiency_ref)``. The vendor factor is a software-maturity prior
     (data/vendor_efficiency.csv); the scaling ratio comes from the interconnect model and may
     lower a chip's MFU but never raise it above the reference's (a chip that communicates less
-    per FLOP is not credited with better kernels)."""
+    per FLOP is not credited with better kernels).
+
+    This transfer rule is a modelling assumption of the package; the vendor factors carry their own
+    sources in data/vendor_efficiency.csv.
+
+    Source: package-assumption.
+    """
     return (
         np.asarray(reference_mfu, dtype=float)
         * vendor_factor_ratio
@@ -80,6 +102,10 @@ def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
 
     A chip without the precision (no FP8 on A100, Ascend 910B/910C) falls back to its BF16 peak:
     training runs in BF16 there.
+
+    The BF16 fallback is this package's assumption; each peak carries its own source in chips.csv.
+
+    Source: package-assumption.
     """
     if precision not in PRECISION_COLUMNS:
         raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISION_COLUMNS)}")
@@ -91,25 +117,38 @@ def effective_tflops(peak_tflops, mfu, *, scaling_efficiency=1.0):
 
     ``scaling_efficiency`` (0–1) is the share of step time not lost to exposed communication; it
     defaults to 1 because a reported MFU already includes that loss.
+
+    MFU is achieved model FLOP/s over peak (Chowdhery et al. 2022, PaLM, App. B).
+
+    Source: palm-paper.
     """
     return np.asarray(peak_tflops, dtype=float) * mfu * scaling_efficiency
 
 
 def gpu_hours(training_flop, peak_tflops, mfu, *, scaling_efficiency=1.0):
-    """Chip-hours to execute ``training_flop`` model FLOPs at a given MFU [chip-hours]."""
+    """Chip-hours to execute ``training_flop`` model FLOPs at a given MFU [chip-hours].
+
+    Source: palm-paper.
+    """
     flop_per_hour = effective_tflops(peak_tflops, mfu, scaling_efficiency=scaling_efficiency) * 1e12 * SECONDS_PER_HOUR
     return np.asarray(training_flop, dtype=float) / flop_per_hour
 
 
 def wall_clock_days(gpu_hours, chip_count, *, goodput=1.0):
     """Days of wall-clock time for ``gpu_hours`` of training spread over ``chip_count`` chips
-    that train a ``goodput`` share of the time [days]: ``hours / n / 24 / goodput``."""
+    that train a ``goodput`` share of the time [days]: ``hours / n / 24 / goodput``.
+
+    Source: definition.
+    """
     return np.asarray(gpu_hours, dtype=float) / chip_count / HOURS_PER_DAY / goodput
 
 
 def implied_mfu(training_flop, gpu_hours, peak_tflops):
     """Model-FLOPs utilisation implied by a disclosed run [fraction]:
-    ``training FLOP / (GPU-hours × 3600 × peak)``."""
+    ``training FLOP / (GPU-hours × 3600 × peak)``.
+
+    Source: palm-paper.
+    """
     return np.asarray(training_flop, dtype=float) / (
         np.asarray(gpu_hours, dtype=float) * SECONDS_PER_HOUR * peak_tflops * 1e12
     )
@@ -120,6 +159,8 @@ def parity_chip_count(reference_count, reference_tflops, candidate_tflops, *, re
     chips [chips, fractional]: ``n_ref × peak_ref × MFU_ref / (peak_cand × MFU_cand)``.
 
     Round up with :func:`chips_to_buy` for a purchase; keep the fraction for ratios.
+
+    Source: palm-paper.
     """
     return (
         np.asarray(reference_count, dtype=float)
@@ -130,5 +171,8 @@ def parity_chip_count(reference_count, reference_tflops, candidate_tflops, *, re
 
 
 def chips_to_buy(fractional_chips):
-    """Whole chips covering a fractional requirement (ceiling, tolerant of float noise)."""
+    """Whole chips covering a fractional requirement (ceiling, tolerant of float noise).
+
+    Source: definition.
+    """
     return np.ceil(np.asarray(fractional_chips, dtype=float) - 1e-9).astype(int)

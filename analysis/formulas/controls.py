@@ -48,8 +48,10 @@ def total_processing_performance(dense_tops_by_bit_length: Mapping[int, object],
     ``dense_tops_by_bit_length`` maps a bit length (32, 16, 8, 4 …) to dense (non-sparse) TOPS or
     TFLOPS at that precision — scalars or equally long arrays; NaN where a precision is missing.
     A card's figures are divided evenly among its ``ics_per_card`` integrated circuits (the rule
-    assesses the IC). NaN where no precision is known. Source: 88 FR 73458, Technical Note to
-    3A090 (``fr-2023-23055``).
+    assesses the IC). NaN where no precision is known. As defined in 88 FR 73458, Technical Note to
+    3A090.
+
+    Source: fr-2023-23055.
     """
     products = [np.asarray(tops, dtype=float) * bits for bits, tops in dense_tops_by_bit_length.items()]
     if not products:
@@ -63,14 +65,20 @@ def total_processing_performance(dense_tops_by_bit_length: Mapping[int, object],
 def applicable_die_area_mm2(die_area_mm2, *, planar_node=False):
     """Die area that counts for performance density [mm²]: the logic die area on a non-planar
     (FinFET, GAA) node; NaN on a planar node (no applicable area) or where the area is unknown.
-    Source: 88 FR 73458, Technical Note to 3A090 (``fr-2023-23055``)."""
+    As defined in 88 FR 73458, Technical Note to 3A090.
+
+    Source: fr-2023-23055.
+    """
     area = np.asarray(die_area_mm2, dtype=float)
     return np.where(np.asarray(planar_node, dtype=bool), np.nan, area)
 
 
 def performance_density(tpp_values, *, applicable_die_area_mm2):
     """``PD = TPP / applicable die area`` [TPP per mm²]; NaN where the area is unknown or none
-    applies (planar node). Source: 88 FR 73458 (``fr-2023-23055``)."""
+    applies (planar node). As defined in 88 FR 73458, Technical Note to 3A090.
+
+    Source: fr-2023-23055.
+    """
     area = np.asarray(applicable_die_area_mm2, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(area > 0, np.asarray(tpp_values, dtype=float) / area, np.nan)
@@ -78,7 +86,10 @@ def performance_density(tpp_values, *, applicable_die_area_mm2):
 
 def tpp(chips: pd.DataFrame) -> pd.Series:
     """TPP per integrated circuit of each catalog row (``chips.csv`` columns; ``ics_per_card``
-    defaults to 1). For what a whole card carries, multiply by ``ics_per_card``."""
+    defaults to 1). For what a whole card carries, multiply by ``ics_per_card``.
+
+    Source: fr-2023-23055.
+    """
     ics = chips["ics_per_card"].astype(float) if "ics_per_card" in chips else 1.0
     values = total_processing_performance(
         {bits: chips[col] for col, bits in BIT_LENGTHS.items() if col in chips}, ics_per_card=ics
@@ -90,7 +101,12 @@ def chip_metrics(chips: pd.DataFrame) -> pd.DataFrame:
     """The figures the rules test, per IC, from catalog rows: ``tpp``, ``ics_per_card``,
     ``die_area_mm2``, ``planar_node``, ``applicable_die_area_mm2``, ``performance_density``,
     ``interconnect_gb_s`` (as published, per card) and ``dram_bandwidth_gb_s`` (memory bandwidth
-    per IC: a card's bandwidth divided evenly among its ICs)."""
+    per IC: a card's bandwidth divided evenly among its ICs).
+
+    TPP and density per 88 FR 73458; the DRAM bandwidth is the quantity 91 FR 1684 bounds.
+
+    Source: fr-2023-23055; fr-2026-00789.
+    """
     ics = chips["ics_per_card"].astype(float) if "ics_per_card" in chips else pd.Series(1.0, chips.index)
     planar = chips["planar_node"].astype(bool) if "planar_node" in chips else pd.Series(False, chips.index)
     metrics = pd.DataFrame(
@@ -139,6 +155,10 @@ def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     unknown (or an I/O rate that is unknown), its other conditions met so far, makes the status
     ``undetermined`` unless an earlier clause already decided it. On a planar node there is no applicable die
     area: a density clause simply does not hold. Returns a frame indexed by chip id with one column per rule id.
+
+    The clauses are those of the rule vintages in data/export_rules.csv (each row cites its source).
+
+    Source: fr-2022-21658; fr-2023-23055; fr-2026-00789.
     """
     tpp_values = metrics["tpp"].to_numpy(dtype=float)
     density = metrics["performance_density"].to_numpy(dtype=float)
@@ -185,6 +205,10 @@ def licence_policy(
     row (by ``order``) whose conditions all hold. A row whose threshold the chip cannot be
     compared with (unknown TPP or bandwidth), its other conditions met, gives ``undetermined``.
     Only vintages with policy rows get a column; a classification no row covers is an error.
+
+    The policy rows are those of data/licence_policies.csv (each row cites its source).
+
+    Source: fr-2022-21658; fr-2023-23055; fr-2026-00789; nvidia-8k-2025-04.
     """
     us = np.asarray(us_export_licensing, dtype=bool)
     chip_ids = status.index.to_numpy()
@@ -217,6 +241,9 @@ def licence_policy(
 
 
 def control_table(chips: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
-    """:func:`chip_metrics` and the status under every rule, one row per chip (per IC)."""
+    """:func:`chip_metrics` and the status under every rule, one row per chip (per IC).
+
+    Source: fr-2023-23055; fr-2022-21658; fr-2026-00789.
+    """
     metrics = chip_metrics(chips)
     return metrics.join(classify(metrics, rules))

@@ -38,7 +38,10 @@ def capex_parts_usd(
     ``server`` = what the server adds (price × (factor − 1), only for a ``chip`` price);
     ``network`` = the cluster network, sized so that it is ``network_cost_fraction`` of the total,
     ``(priced + server) × f / (1 − f)`` (for ``chip`` and ``server`` prices; a ``system`` price
-    already carries its networking). Markups never apply twice (Epoch AI's 1.64 and 0.19)."""
+    already carries its networking). Markups never apply twice (Epoch AI's 1.64 and 0.19).
+
+    Source: epoch-training-cost-trends.
+    """
     unit = np.asarray(price_unit)
     priced = np.asarray(chip_count, dtype=float) * np.asarray(price_usd, dtype=float)
     server = priced * np.where(unit == "chip", server_cost_factor - 1.0, 0.0)
@@ -57,7 +60,10 @@ def capex_usd(
 ):
     """Hardware capex of a cluster [USD]: the sum of :func:`capex_parts_usd`. For a chip price,
     ``n × price × 1.64 / (1 − 0.19)``; a server-share price, ``n × price / (1 − 0.19)``; a system
-    price, ``n × price``."""
+    price, ``n × price``.
+
+    Source: epoch-training-cost-trends.
+    """
     parts = capex_parts_usd(
         chip_count,
         price_usd,
@@ -70,7 +76,13 @@ def capex_usd(
 
 def capital_recovery_factor(years, cost_of_capital=0.0):
     """Share of capex charged per year [1/year]: ``r / (1 − (1 + r)^−years)``; ``1 / years``
-    (straight-line depreciation) when ``cost_of_capital`` is 0."""
+    (straight-line depreciation) when ``cost_of_capital`` is 0.
+
+    The annuity formula is a definition; a cost of capital of 0 (the default: straight-line capex)
+    is this package's assumption.
+
+    Source: definition; package-assumption.
+    """
     years = np.asarray(years, dtype=float)
     rate = np.asarray(cost_of_capital, dtype=float)
     safe = np.where(rate == 0, 1.0, rate)
@@ -78,24 +90,41 @@ def capital_recovery_factor(years, cost_of_capital=0.0):
 
 
 def annual_capex_usd(capex_usd, *, years=YEARS, cost_of_capital=0.0):
-    """Capex charged per year over ``years`` at ``cost_of_capital`` [USD/year]."""
+    """Capex charged per year over ``years`` at ``cost_of_capital`` [USD/year].
+
+    Default horizon 4 years (SemiAnalysis's TCO horizon; hyperscalers depreciate servers over 5-6
+    years); cost of capital 0 is assumed.
+
+    Source: hyperscaler-depreciation; package-assumption.
+    """
     return np.asarray(capex_usd, dtype=float) * capital_recovery_factor(years, cost_of_capital)
 
 
 def electricity_cost_usd(energy_kwh, usd_per_kwh):
-    """Cost of ``energy_kwh`` at ``usd_per_kwh`` [USD]."""
+    """Cost of ``energy_kwh`` at ``usd_per_kwh`` [USD].
+
+    Source: definition.
+    """
     return np.asarray(energy_kwh, dtype=float) * usd_per_kwh
 
 
 def annual_opex_usd(facility_power_w, usd_per_kwh, *, capex_usd=0.0, maintenance_fraction=0.0):
     """Yearly operating cost [USD/year]: electricity at the facility meter for a full year, plus
-    maintenance as a fraction of capex per year (0 by default: no public source gives one)."""
+    maintenance as a fraction of capex per year (0 by default: no public source gives one).
+
+    Source: definition; package-assumption.
+    """
     energy = np.asarray(facility_power_w, dtype=float) * HOURS_PER_YEAR / 1_000.0
     return energy * usd_per_kwh + np.asarray(capex_usd, dtype=float) * maintenance_fraction
 
 
 def tco_usd(capex_usd, annual_opex_usd, *, years=YEARS, cost_of_capital=0.0):
-    """Total cost of ownership over ``years`` [USD]: capex charges plus opex for each year."""
+    """Total cost of ownership over ``years`` [USD]: capex charges plus opex for each year.
+
+    Defaults as in :func:`annual_capex_usd`.
+
+    Source: definition; hyperscaler-depreciation; package-assumption.
+    """
     return (
         annual_capex_usd(capex_usd, years=years, cost_of_capital=cost_of_capital)
         + np.asarray(annual_opex_usd, dtype=float)
@@ -103,12 +132,18 @@ def tco_usd(capex_usd, annual_opex_usd, *, years=YEARS, cost_of_capital=0.0):
 
 
 def usd_per_pflop_hour(cost_usd, effective_tflops_total, *, hours):
-    """Cost per effective PFLOP-hour [USD/(PFLOP/s·h)]: cost / (sustained PFLOP/s × hours)."""
+    """Cost per effective PFLOP-hour [USD/(PFLOP/s·h)]: cost / (sustained PFLOP/s × hours).
+
+    Source: definition.
+    """
     return np.asarray(cost_usd, dtype=float) / (np.asarray(effective_tflops_total) / 1_000.0 * hours)
 
 
 def rental_cost_usd(gpu_hours, usd_per_gpu_hour):
-    """Cost of renting ``gpu_hours`` at ``usd_per_gpu_hour`` [USD]."""
+    """Cost of renting ``gpu_hours`` at ``usd_per_gpu_hour`` [USD].
+
+    Source: definition.
+    """
     return np.asarray(gpu_hours, dtype=float) * usd_per_gpu_hour
 
 
@@ -122,6 +157,8 @@ def break_even_usd_per_kwh(
     ``capex part + kWh per PFLOP-hour × p``; setting it equal to the reference's gives
     ``p = (reference − capex part) / kWh per PFLOP-hour``. NaN where that price would be negative:
     the candidate's hardware alone already costs more per PFLOP-hour than the reference's total.
+
+    Source: definition.
     """
     price = (
         np.asarray(reference_usd_per_pflop_hour, dtype=float) - candidate_capex_usd_per_pflop_hour

@@ -34,7 +34,13 @@ CHECKPOINT_INTERVAL_HOURS = 1.0 / 3.0
 
 
 def lost_hours_per_interruption(*, restart_hours=RESTART_HOURS, checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS):
-    """Wall-clock lost per interruption [h]: restart + half a checkpoint interval of redone work."""
+    """Wall-clock lost per interruption [h]: restart + half a checkpoint interval of redone work.
+
+    Default restart 10 min (MegaScale, Sec. 6); the 20-min checkpoint interval and the half-interval
+    of redone work are this package's assumptions.
+
+    Source: megascale-2024; package-assumption.
+    """
     return np.asarray(restart_hours, dtype=float) + np.asarray(checkpoint_interval_hours, dtype=float) / 2.0
 
 
@@ -45,7 +51,13 @@ def goodput(
     restart_hours=RESTART_HOURS,
     checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
 ):
-    """Share of wall-clock time spent training [fraction]: ``1 / (1 + n · λ · (R + T/2))``."""
+    """Share of wall-clock time spent training [fraction]: ``1 / (1 + n · λ · (R + T/2))``.
+
+    Defaults: λ from Llama 3 (Sec. 3.3.4), R from MegaScale (Sec. 6); the model and T are this
+    package's assumptions (see the module docstring).
+
+    Source: llama3-paper; megascale-2024; package-assumption.
+    """
     lost = lost_hours_per_interruption(restart_hours=restart_hours, checkpoint_interval_hours=checkpoint_interval_hours)
     return 1.0 / (1.0 + np.asarray(chip_count, dtype=float) * interruptions_per_chip_hour * lost)
 
@@ -59,7 +71,12 @@ def chips_for_useful_chips(
 ):
     """Chips ``n`` whose goodput-weighted count ``n · goodput(n)`` equals ``useful_chips``
     [chips, fractional]: solving ``n / (1 + n·a) = u`` gives ``n = u / (1 − u·a)`` with
-    ``a = λ (R + T/2)``. NaN where ``u·a ≥ 1``: no chip count delivers that much useful compute."""
+    ``a = λ (R + T/2)``. NaN where ``u·a ≥ 1``: no chip count delivers that much useful compute.
+
+    Defaults as in :func:`goodput`.
+
+    Source: llama3-paper; megascale-2024; package-assumption.
+    """
     a = interruptions_per_chip_hour * lost_hours_per_interruption(
         restart_hours=restart_hours, checkpoint_interval_hours=checkpoint_interval_hours
     )

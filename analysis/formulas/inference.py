@@ -29,14 +29,24 @@ BYTES_PER_PARAM = {"fp8": 1.0, "bf16": 2.0}
 
 def expected_distinct_experts(routed_experts, experts_per_token, tokens):
     """Expected number of distinct routed experts ``tokens`` tokens activate in one MoE layer
-    when each picks ``experts_per_token`` of ``routed_experts`` uniformly: E · (1 − (1 − k/E)^B)."""
+    when each picks ``experts_per_token`` of ``routed_experts`` uniformly: E · (1 − (1 − k/E)^B).
+
+    Uniform, independent routing is this package's assumption.
+
+    Source: package-assumption.
+    """
     e = np.asarray(routed_experts, dtype=float)
     safe = np.where(e > 0, e, 1.0)
     return np.where(e > 0, e * (1.0 - (1.0 - experts_per_token / safe) ** tokens), 0.0)
 
 
 def weights_read_bytes(model, batch_size, bytes_per_param):
-    """Weight bytes one decode step reads for a batch [bytes]: dense part + activated experts."""
+    """Weight bytes one decode step reads for a batch [bytes]: dense part + activated experts.
+
+    Each step reading every weight the batch touches once is this package's roofline assumption.
+
+    Source: package-assumption.
+    """
     expert_params = model["moe_layers"] * model["routed_experts"] * np.nan_to_num(model["params_per_expert"])
     dense_params = model["total_params"] - expert_params
     distinct = expected_distinct_experts(model["routed_experts"], model["experts_per_token"], batch_size)
@@ -46,7 +56,10 @@ def weights_read_bytes(model, batch_size, bytes_per_param):
 
 def kv_cache_bytes(model, batch_size, context_tokens, kv_bytes_scale=1.0):
     """KV cache of ``batch_size`` sequences of ``context_tokens`` tokens [bytes];
-    ``kv_bytes_scale`` rescales the catalog's BF16 figure (0.5 for an FP8 cache)."""
+    ``kv_bytes_scale`` rescales the catalog's BF16 figure (0.5 for an FP8 cache).
+
+    Source: definition.
+    """
     return model["kv_cache_bytes_per_token"] * kv_bytes_scale * batch_size * context_tokens
 
 
@@ -60,7 +73,10 @@ def attention_flop_per_token(context_tokens, *, layers, heads, qk_head_dim, v_he
     For DeepSeek's MLA (DeepSeek-V2, arXiv 2405.04434, Sec. 2.1): prefill computes attention in
     the decompressed form, d_qk = 128 + 64 (RoPE) = 192 and d_v = 128; decode absorbs the
     up-projections and attends in the latent space, d_qk = d_c + d_R = 512 + 64 = 576 and
-    d_v = d_c = 512 (:func:`attention_dims`)."""
+    d_v = d_c = 512 (:func:`attention_dims`).
+
+    Source: palm-paper; deepseek-v2-paper.
+    """
     return (
         2.0
         * np.asarray(layers, dtype=float)
@@ -73,7 +89,10 @@ def attention_flop_per_token(context_tokens, *, layers, heads, qk_head_dim, v_he
 def attention_dims(model, *, phase: str) -> tuple[float, float]:
     """(d_qk, d_v) per head that attention runs at in ``phase`` (``prefill`` or ``decode``) for a
     row of ``models.csv``: the head dims, or for an MLA model in decode the absorbed latent dims
-    (``mla_kv_rank + mla_rope_dim``, ``mla_kv_rank``); see :func:`attention_flop_per_token`."""
+    (``mla_kv_rank + mla_rope_dim``, ``mla_kv_rank``); see :func:`attention_flop_per_token`.
+
+    Source: deepseek-v2-paper.
+    """
     rank = _number(model.get("mla_kv_rank"))
     if phase == "decode" and rank == rank:
         return rank + _number(model.get("mla_rope_dim")), rank
@@ -89,7 +108,10 @@ def _number(value) -> float:
 
 
 def model_attention_flop_per_token(model, context_tokens, *, phase: str):
-    """:func:`attention_flop_per_token` of a ``models.csv`` row in ``phase`` [FLOP]."""
+    """:func:`attention_flop_per_token` of a ``models.csv`` row in ``phase`` [FLOP].
+
+    Source: palm-paper; deepseek-v2-paper.
+    """
     qk, v = attention_dims(model, phase=phase)
     return attention_flop_per_token(
         context_tokens,
@@ -104,7 +126,10 @@ def mean_attended_tokens(prompt_tokens, *, cached_share=0.0):
     """Mean number of tokens a computed (cache-miss) prompt token attends to [tokens]:
     ``P · (h + (1 − h) / 2)`` for a prompt of P tokens whose first share h is already in the KV
     cache — each computed token sees the cached prefix and, causally, on average half of the
-    computed part. ``h = 0`` (a fresh prompt) gives P / 2."""
+    computed part. ``h = 0`` (a fresh prompt) gives P / 2.
+
+    Source: definition.
+    """
     return np.asarray(prompt_tokens, dtype=float) * (cached_share + (1.0 - np.asarray(cached_share)) / 2.0)
 
 
@@ -112,7 +137,12 @@ def prefill_tokens_per_s(peak_tflops, active_params, mfu, *, attention_flop_per_
     """Input (computed) tokens per second per chip, compute-bound [tokens/s]:
     ``MFU / (2 · N_active / peak + attention FLOP / attention peak)``. The attention runs at
     ``attention_peak_tflops`` (default: the same peak; DeepSeek and Huawei run MLA's core in BF16
-    while the matmuls run in 8 bits)."""
+    while the matmuls run in 8 bits).
+
+    A forward pass costs 2 FLOP per active parameter and token (Kaplan et al. 2020).
+
+    Source: kaplan-2020; palm-paper.
+    """
     peak = np.asarray(peak_tflops, dtype=float) * 1e12
     attention_peak = peak if attention_peak_tflops is None else np.asarray(attention_peak_tflops, dtype=float) * 1e12
     seconds_at_peak = 2.0 * np.asarray(active_params, dtype=float) / peak + attention_flop_per_token / attention_peak
@@ -135,7 +165,12 @@ def decode_tokens_per_s(
 ):
     """Output tokens per second per chip and the binding resource (``memory bandwidth`` or
     ``compute``): ``B / max(bytes read per step / (bandwidth × efficiency), B × (2 · N_active /
-    peak + attention FLOP / attention peak) / MFU)``."""
+    peak + attention FLOP / attention peak) / MFU)``.
+
+    The roofline (the slower of memory and compute binds) is this package's model.
+
+    Source: package-assumption; kaplan-2020.
+    """
     memory_bytes = weights_read_bytes(model, batch_size, bytes_per_param) + kv_cache_bytes(
         model, batch_size, context_tokens, kv_bytes_scale
     )
@@ -156,7 +191,13 @@ def capacity_floor_chips(
 ):
     """Chips needed just to hold the weights (+ ``extra_bytes_per_param``, e.g. 14 for mixed-
     precision Adam state and master weights in training) and the batch's KV cache [chips]. Whole
-    chips (int) where every capacity is known; NaN for a chip without a published capacity."""
+    chips (int) where every capacity is known; NaN for a chip without a published capacity.
+
+    The usable share of HBM (``USABLE_HBM_FRACTION``, 0.9) is assumed; 14 extra bytes per parameter
+    are ZeRO's 16 bytes of mixed-precision Adam state less the 2 of the BF16 weights.
+
+    Source: package-assumption; zero-2020.
+    """
     needed = model["total_params"] * (bytes_per_param + extra_bytes_per_param) + kv_cache_bytes(
         model, batch_size, context_tokens, kv_bytes_scale
     )

@@ -28,7 +28,13 @@ def _check(low: float, base: float, high: float) -> None:
 
 def distribution(low: float, base: float, high: float):
     """The scipy.stats distribution of one input range (see the module docstring); its ``ppf``
-    gives the numbers of :func:`ppf`."""
+    gives the numbers of :func:`ppf`.
+
+    Reading a range as triangular (mode at base) or, without a base, uniform is this package's
+    assumption.
+
+    Source: package-assumption.
+    """
     from scipy import stats
 
     _check(low, base, high)
@@ -43,7 +49,12 @@ def ppf(low: float, base: float, high: float, u) -> np.ndarray:
     triangular with its mode at base, c = (base − low) / s:
     x = √(c·u)·s + low for u < c, else x = (1 − √((1 − c)·(1 − u)))·s + low.
     Operation for operation as scipy.stats computes ``ppf`` (``_ppf(u) * scale + loc``), so the
-    draws are bit-identical to its ``uniform`` / ``triang`` objects'."""
+    draws are bit-identical to its ``uniform`` / ``triang`` objects'.
+
+    The inverse CDFs are definitions; the choice of distribution is as in :func:`distribution`.
+
+    Source: definition; package-assumption.
+    """
     _check(low, base, high)
     u = np.asarray(u, dtype=float)
     scale = high - low
@@ -54,19 +65,30 @@ def ppf(low: float, base: float, high: float, u) -> np.ndarray:
 
 
 def is_constant(r) -> bool:
-    """True for a range that does not vary (low == high) or is unknown (NaN ends)."""
+    """True for a range that does not vary (low == high) or is unknown (NaN ends).
+
+    Source: definition.
+    """
     return not (r[0] < r[2])
 
 
 def ranges_from(low, base, high) -> tuple[float, float, float]:
-    """A (low, base, high) triple where missing ends default to the base (a constant)."""
+    """A (low, base, high) triple where missing ends default to the base (a constant).
+
+    Treating a missing end as no spread is this package's assumption.
+
+    Source: package-assumption.
+    """
     low = base if low != low else low
     high = base if high != high else high
     return float(low), float(base), float(high)
 
 
 def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> dict[str, np.ndarray]:
-    """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling)."""
+    """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling).
+
+    Source: definition.
+    """
     rng = np.random.default_rng(seed)
     out = {}
     for name, r in ranges.items():
@@ -76,7 +98,10 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
 
 
 def monte_carlo(model, ranges: dict, n: int = 10_000, seed: int = 0) -> np.ndarray:
-    """The model's output for ``n`` seeded draws of its inputs."""
+    """The model's output for ``n`` seeded draws of its inputs.
+
+    Source: definition.
+    """
     return np.asarray(model(draw(ranges, n, seed)), dtype=float)
 
 
@@ -86,7 +111,10 @@ def percentiles(samples, q=PERCENTILES) -> dict[str, float]:
     function (Hyndman & Fan 1996, definition 1; numpy's ``inverted_cdf``): the P-th percentile is
     the smallest draw with at least P % of the draws at or below it, so every band end is a value
     that was drawn (a chip count stays a whole number) and two reports given the same draws give
-    the same P10/P50/P90."""
+    the same P10/P50/P90.
+
+    Source: definition.
+    """
     finite = np.asarray(samples, dtype=float)
     finite = finite[np.isfinite(finite)]
     if finite.size == 0:
@@ -97,7 +125,10 @@ def percentiles(samples, q=PERCENTILES) -> dict[str, float]:
 def percentile_frames(draws: dict, index) -> dict[str, pd.DataFrame]:
     """``{"p10": frame, "p50": frame, "p90": frame}`` of Monte Carlo outputs ``draws`` (name ->
     array of shape (draws, len(index))): one row per entry of ``index``, one column per name,
-    each cell :func:`percentiles` of that column's finite draws."""
+    each cell :func:`percentiles` of that column's finite draws.
+
+    Source: definition.
+    """
     stats = {name: [percentiles(values[:, i]) for i in range(len(index))] for name, values in draws.items()}
     return {
         f"p{q}": pd.DataFrame({name: [s[f"p{q}"] for s in by_row] for name, by_row in stats.items()}, index=index)
@@ -107,7 +138,10 @@ def percentile_frames(draws: dict, index) -> dict[str, pd.DataFrame]:
 
 def tornado(model, ranges: dict) -> pd.DataFrame:
     """Output with each input at its low and at its high end while the others stay at base,
-    sorted by the swing (largest first): columns ``low``, ``high``, ``swing``."""
+    sorted by the swing (largest first): columns ``low``, ``high``, ``swing``.
+
+    Source: definition.
+    """
     base = {name: np.array([r[1]]) for name, r in ranges.items()}
     rows = {}
     for name, (low, _, high) in ranges.items():
@@ -119,7 +153,10 @@ def tornado(model, ranges: dict) -> pd.DataFrame:
 
 def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
     """First-order and total Sobol indices of each varying input (scipy.stats.sobol_indices,
-    Saltelli 2010 estimator); ``n`` must be a power of two."""
+    Saltelli 2010 estimator); ``n`` must be a power of two.
+
+    Source: definition.
+    """
     from scipy import stats
 
     varying = {k: r for k, r in ranges.items() if not is_constant(r)}

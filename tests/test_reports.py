@@ -59,6 +59,94 @@ def test_json_follows_the_contract(rendered, case):
         assert data["parameters"][name] == value
 
 
+#: Inputs every report of a kind must say it used (the JSON's inputs block), by notebook.
+USED_INPUTS = {
+    "training_run": {
+        "usd_per_kwh",
+        "pue",
+        "load_factor",
+        "server_power_ratio",
+        "years",
+        "mfu",
+        "interruptions_per_chip_hour",
+        "restart_hours",
+        "checkpoint_interval_hours",
+    },
+    "chip_parity": {
+        "usd_per_kwh",
+        "pue",
+        "load_factor",
+        "server_power_ratio",
+        "years",
+        "mfu",
+        "interruptions_per_chip_hour",
+        "restart_hours",
+        "checkpoint_interval_hours",
+    },
+    "energy_advantage": {
+        "load_factor",
+        "server_power_ratio",
+        "years",
+        "mfu",
+        "interruptions_per_chip_hour",
+        "restart_hours",
+        "checkpoint_interval_hours",
+    },
+    "inference_cost": {
+        "usd_per_kwh",
+        "pue",
+        "load_factor",
+        "server_power_ratio",
+        "years",
+        "mfu",
+        "utilisation",
+        "hbm_efficiency",
+    },
+    "procurement": {
+        "usd_per_kwh",
+        "pue",
+        "load_factor",
+        "server_power_ratio",
+        "years",
+        "mfu",
+        "interruptions_per_chip_hour",
+        "restart_hours",
+        "checkpoint_interval_hours",
+    },
+    "export_controls": set(),
+    "validation": {"mfu", "load_factor", "server_power_ratio", "interruptions_per_chip_hour"},
+}
+
+
+def _records(block, path=()):
+    """``(path, record)`` of every record of an inputs block (nested per chip or region)."""
+    for name, value in block.items():
+        if isinstance(value, dict) and "value" in value and "source" in value:
+            yield (*path, name), value
+        elif isinstance(value, dict):
+            yield from _records(value, (*path, name))
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_json_says_which_inputs_it_used_with_unit_and_source(rendered, case):
+    """The inputs block: every value the report used after defaults, each with a unit and a source
+    key defined in data/SOURCES.md; the values a report of its kind always uses are there."""
+    from analysis.catalog import sources
+
+    data = figures(rendered, case)
+    records = dict(_records(data["inputs"]))
+    assert records, "no inputs block"
+    known = set(sources().index)
+    for path, record in records.items():
+        assert record["value"] is not None and record["unit"] is not None, path
+        assert record["source"] in known, (path, record["source"])
+    assert USED_INPUTS[case.notebook] <= {path[-1] for path in records}
+    for name, value in case.parameters.items():  # a value the reader set is recorded as theirs
+        if (name,) in records:
+            assert records[(name,)]["value"] == value and records[(name,)]["source"] == "report-parameter"
+
+
 @pytest.mark.render
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_html_is_self_contained_and_has_no_code(rendered, case):

@@ -13,9 +13,6 @@ import pytest
 import analysis.formulas
 from analysis.catalog import sources
 
-#: Modules whose docstrings are still being brought into line; the maintainer empties this list.
-PENDING = ["scaling"]
-
 MODULES = sorted(m.name for m in pkgutil.iter_modules(analysis.formulas.__path__) if not m.name.startswith("_"))
 SOURCE_LINE = re.compile(r"Source: (?P<keys>[^;.\s]+(?:; [^;.\s]+)*)\.")
 DEFINITION = "definition"
@@ -55,14 +52,8 @@ def source_problem(function, known: set[str]) -> str | None:
     return None
 
 
-def test_pending_names_real_modules():
-    assert set(PENDING) <= set(MODULES), f"PENDING names no module: {sorted(set(PENDING) - set(MODULES))}"
-
-
 @pytest.mark.parametrize("name", MODULES)
 def test_every_public_formula_cites_its_source(name, known_keys):
-    if name in PENDING:
-        pytest.skip(f"analysis/formulas/{name}.py is listed in PENDING (docstrings not yet cited)")
     module = importlib.import_module(f"analysis.formulas.{name}")
     functions = public_functions(module)
     assert functions, f"analysis/formulas/{name}.py defines no public function"

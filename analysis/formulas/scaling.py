@@ -31,12 +31,16 @@ COMPUTE_EFFICIENCY = 0.5
 
 def link_gb_s(interconnect_gb_s, efficiency=1.0):
     """Usable bandwidth per direction of a chip-to-chip link [GB/s]: bidirectional rate / 2 ×
-    the achieved share (DeepSeek measured 160 GB/s on the H800's 400 GB/s NVLink: 0.8)."""
+    the achieved share (DeepSeek measured 160 GB/s on the H800's 400 GB/s NVLink: 0.8).
+
+    Source: definition; deepseek-v3-report."""
     return np.asarray(interconnect_gb_s, dtype=float) / 2.0 * efficiency
 
 
 def ring_allreduce_s(bytes_per_chip, chips_in_ring, link_gb_s_per_direction):
-    """Time of a ring all-reduce [s]: each chip sends and receives 2 (n − 1) / n × the buffer."""
+    """Time of a ring all-reduce [s]: each chip sends and receives 2 (n − 1) / n × the buffer.
+
+    Source: definition."""
     n = np.asarray(chips_in_ring, dtype=float)
     return (
         2.0
@@ -48,13 +52,17 @@ def ring_allreduce_s(bytes_per_chip, chips_in_ring, link_gb_s_per_direction):
 
 
 def transfer_s(bytes_moved, link_gb_s_per_direction):
-    """Time to push ``bytes_moved`` through a link [s]."""
+    """Time to push ``bytes_moved`` through a link [s].
+
+    Source: definition."""
     return np.asarray(bytes_moved, dtype=float) / (np.asarray(link_gb_s_per_direction, dtype=float) * 1e9)
 
 
 def step_time_s(compute_s, communication_s, overlap):
     """Step time [s] = computation + (1 − overlap) × communication; ``overlap`` in [0, 1] is the
-    share of communication hidden behind computation (DualPipe hides nearly all of it)."""
+    share of communication hidden behind computation (DualPipe hides nearly all of it).
+
+    Source: package-assumption; deepseek-v3-report."""
     return np.asarray(compute_s, dtype=float) + (1.0 - overlap) * np.asarray(communication_s, dtype=float)
 
 
@@ -73,6 +81,8 @@ def training_step(
     math reaches while not waiting for communication (an assumption; MFU = it × scaling
     efficiency). Returns arrays ``compute_s``, ``tp_s``, ``ep_s``, ``dp_s``, ``communication_s``,
     ``step_s`` and ``scaling_efficiency`` = compute / step.
+
+    Source: kaplan-2020; megatron-2021; deepseek-v3-report; package-assumption.
     """
     peak = np.asarray(bf16_dense_tflops, dtype=float)
     zeros = np.zeros(peak.shape)

@@ -87,3 +87,22 @@ def test_percentile_frames_take_each_column_of_the_draws_per_row():
     assert frames["p90"].loc["b", "x"] == 50.0
     assert frames["p50"].loc["a", "y"] == 4.0
     assert list(frames["p50"].columns) == ["x", "y"] and list(frames["p50"].index) == ["a", "b"]
+
+
+def test_every_band_comes_from_the_one_percentile_routine():
+    """No module of the library computes a percentile or quantile itself: every P10/P50/P90 goes
+    through uncertainty.percentiles (one method for every report)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "analysis"
+    own = root / "formulas" / "uncertainty.py"
+    calls = []
+    for path in sorted(root.rglob("*.py")):
+        if path == own:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                if node.func.attr in ("percentile", "nanpercentile", "quantile", "nanquantile"):
+                    calls.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.func.attr}")
+    assert not calls, calls

@@ -13,10 +13,8 @@
 # %% tags=["remove_cell"]
 from typing import List, Optional
 
-import matplotlib.pyplot as plt
-
 from analysis.assembly import inference_cost as report
-from analysis.assembly import present
+from analysis.assembly import present, validation_cases
 
 present.setup()
 
@@ -46,7 +44,7 @@ draws: int = 10000  # Monte Carlo draws
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
 
 # %%
-present.say(f"# Inference cost: serving {r['name']} on each chip\n\n" + report.answer(r))
+present.say(report.title(r) + "\n\n" + report.answer(r))
 
 # %% [markdown]
 # ## Key findings
@@ -55,24 +53,13 @@ present.say(f"# Inference cost: serving {r['name']} on each chip\n\n" + report.a
 present.say(report.findings(r, training_ratio=report.h20_training_ratio()) + "\n\n" + report.basis_text(r))
 
 # %%
-costs = report.cost_table(r)
-fig, ax = plt.subplots(figsize=(9, 0.45 * len(costs) + 1.6))
-order = costs["$ per M output tokens"].sort_values().index
-present.chip_bars(ax, costs.loc[order, "$ per M output tokens"], fmt=present.usd)
-ax.invert_yaxis()
-present.finish(
-    ax,
-    f"Cost of output tokens ({r['cost_basis']} basis, P50)",
-    "USD per million output tokens",
-    "",
-    alt=f"Cost per million output tokens by chip; cheapest: {present.chip_name(order[0])}",
-)
+report.plot_output_cost(r)
 
 # %% [markdown]
 # ## Throughput per chip
 
 # %%
-present.table(
+_ = present.table(
     report.throughput_table(r),
     {
         "prefill [computed tokens/s per chip]": ("prefill [computed tokens/s per chip]", present.count),
@@ -82,15 +69,16 @@ present.table(
         "decode bound by": ("decode bound by", "{}"),
         "chips per replica": ("chips per replica", "{:,.0f}"),
     },
-    caption=f"P50 of {r['p']['draws']:,} draws. Decode at batch {r['p']['batch_size']:,} per replica with "
-    f"{r['context_tokens']:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
+    caption=f"P50 of {r.inputs.draws:,} draws. Decode at batch {r.inputs.batch_size:,} per replica with "
+    f"{r.inputs.context_tokens:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
     "n/a: the chip has no published HBM bandwidth or capacity.",
 )
 # %% [markdown]
 # ## Cost per token
 
 # %%
-present.table(
+costs = report.cost_table(r)
+_ = present.table(
     costs,
     {
         column: (column, fmt)
@@ -105,33 +93,11 @@ present.table(
         }.items()
         if column in costs
     },
-    caption=f"P50 of the Monte Carlo, {r['cost_basis']} basis for every chip. A request = "
-    f"{r['p']['input_tokens']:,} input + {r['p']['output_tokens']:,} output tokens.",
+    caption=f"P50 of the Monte Carlo, {r.inputs.cost_basis} basis for every chip. A request = "
+    f"{r.inputs.input_tokens:,} input + {r.inputs.output_tokens:,} output tokens.",
 )
 # %%
-curve = report.decode_curve(r)
-fig, ax = plt.subplots(figsize=(9, 4.4))
-colors = present.chip_colors(r["chips"].index)
-for chip, rows in curve.groupby("chip", sort=False):
-    ax.plot(
-        rows["batch_size"],
-        rows["output_tokens_per_s_per_chip"],
-        marker="o",
-        ms=3,
-        color=colors[chip],
-        label=present.chip_short(chip),
-    )
-ax.set_xscale("log", base=2)
-ax.set_yscale("log")
-ax.axvline(r["p"]["batch_size"], color="#555", ls=":", lw=1)
-ax.legend(fontsize=7.5, ncol=2)
-present.finish(
-    ax,
-    f"Decode roofline: output tokens/s per chip against batch size (context {r['context_tokens']:,.0f} tokens)",
-    "sequences per replica (batch size)",
-    "output tokens/s per chip",
-    alt="Decode throughput per chip rises with batch size until compute binds",
-)
+report.plot_decode_roofline(r)
 
 # %% [markdown]
 # ## Validation against published serving figures
@@ -141,8 +107,8 @@ present.finish(
 # excluded from DeepSeek's prefill figure: they are read from disk, not computed.
 
 # %%
-cases = report.validation_cases()
-present.table(
+cases = validation_cases.serving_cases()
+_ = present.table(
     cases.set_index("name"),
     {"measured": ("published", "{:,.4g}"), "modelled": ("modelled", "{:,.4g}"), "error": ("error", "{:+.0%}")},
     caption="Tokens/s per chip (H800 GPU; 910C package, 'NPU'), except Llama-2-70B: seconds for 512 tokens "
@@ -186,13 +152,13 @@ present.table(
 # ## Sources
 
 # %%
-present.source_list(chip_ids=r["chips"].index, regions=[r["site"]["region"]], extra_keys=report.source_keys(r))
+present.source_list(chip_ids=r.inputs.chips.index, regions=[r.inputs.site.region], extra_keys=report.source_keys(r))
 
 # %% [markdown]
-# ## Appendix: parameters
+# ## Appendix: parameters and inputs
 
 # %%
-present.parameters_table(**report.parameter_appendix(r))
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r["p"], **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

@@ -48,7 +48,7 @@ present.show(
 
 # %%
 cases = report.cases_table(r, "validation")
-present.table(
+_ = present.table(
     cases,
     {column: (column, "{}") for column in cases.columns},
     names=False,
@@ -67,7 +67,7 @@ present.say(report.misses_text(r))
 
 # %%
 fitted = report.cases_table(r, "calibration")
-present.table(
+_ = present.table(
     fitted,
     {column: (column, "{}") for column in fitted.columns},
     names=False,
@@ -83,7 +83,7 @@ present.say(report.calibration_text(r))
 
 # %%
 other = report.cases_table(r, "cross-check")
-present.table(other, {column: (column, "{}") for column in other.columns}, names=False)
+_ = present.table(other, {column: (column, "{}") for column in other.columns}, names=False)
 # %% [markdown]
 # ## Methods and assumptions
 
@@ -95,7 +95,7 @@ present.say(report.methods_text())
 
 # %%
 boundary = report.boundary_table(r)
-present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False)
+_ = present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False)
 # %% [markdown]
 # ## What each case entered
 # The setup its source discloses, as parameters of the package's functions; every other input keeps
@@ -103,7 +103,7 @@ present.table(boundary, {column: (column, "{}") for column in boundary.columns},
 
 # %%
 setup = report.setup_table(r)
-present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False)
+_ = present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False)
 # %% [markdown]
 # ## Sources
 

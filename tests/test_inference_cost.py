@@ -1,6 +1,8 @@
 """inference_cost: prefill on computed tokens with attention at the context, one cost basis per
-ranking, n/a (never inf or nan) for chips missing a figure, and the validation functions — values
-worked by hand from the sources in data/ (fast tier: no kernel)."""
+ranking, n/a (never inf or nan) for chips missing a figure, the inputs block with a source for
+every value used — values worked by hand from the sources in data/ (fast tier: no kernel). The
+validation report's serving cases, which run this report's model, are tested in
+tests/test_validation.py."""
 
 import warnings
 
@@ -50,53 +52,32 @@ def test_prefill_utilisation_is_calibrated_on_sglang_not_on_a_validation_case():
         assert refs.loc[case, "role"] == "validation"
 
 
-def test_deepseek_prefill_is_compared_on_computed_tokens():
-    # disclosure: 73.7k input tokens/s per 8-GPU node incl. 56.3 % cache hits ->
-    # 73,700 / 8 × (1 − 0.563) = 4,025.86 computed tokens/s per GPU
+def test_prefill_and_decode_rates_by_hand():
+    # H100 at the calibrated utilisation, fresh 2,000-token prompts: 0.27749 × 23,559.7 = 6,537.5
+    # (the SGLang figure it was calibrated on)
+    h100 = report.serving_chips(["h100-sxm"], "fp8")
+    model = report.load("models").loc["deepseek-v3"]
     assert_allclose(
-        report.load("serving_references").loc["deepseek-serving-prefill-computed-per-h800", "value"],
-        73_700 / 8 * (1 - 0.563),
-        rtol=1e-6,
+        report.serving_prefill_tokens_per_s(h100, model, attended_tokens=1_000, mfu=report.calibrated_mfu()),
+        [6_537.5],
+        rtol=1e-9,
     )
-    # model: attention 4,997,120 × 3,898.9 = 1.94833e10 FLOP / 989.4e12 = 1.96921e-5 s;
-    # 0.27749 / (3.73945e-5 + 1.96921e-5) = 4,860.9 (+21 % against 4,026)
-    assert_allclose(report.validation_prefill_tokens_per_s("deepseek-h800"), 4_860.9, rtol=1e-3)
-    # the old model (no attention, MFU 0.4 of the FP8 peak): 1,978.9e12 × 0.4 / 74e9 = 10,697
-    assert_allclose(inference.prefill_tokens_per_s(1978.9, 37e9, 0.4), 10_697, rtol=1e-4)
-
-
-def test_cloudmatrix_prefill_and_decode_per_910c_package():
-    # 910C: INT8 1,504 TOPS per package, BF16 780; fresh 4,096-token prompts -> attended 2,048:
-    # 74e9 / 1,504e12 = 4.92021e-5 s; 4,997,120 × 2,048 / 780e12 = 1.31206e-5 s;
-    # 0.27749 / 6.23227e-5 = 4,452.5
-    assert_allclose(report.validation_prefill_tokens_per_s("cloudmatrix-910c"), 4_452.5, rtol=1e-3)
-    # decode: batch 96 × 160 NPUs = 15,360, context 4,096. Compute per token: absorbed MLA
-    # 2 × 61 × 128 × 1,088 × 4,096 = 6.95949e10 FLOP / 780e12 = 8.92243e-5 s + 4.92021e-5 s
-    # = 1.38426e-4 s at peak -> 0.27749 / 1.38426e-4 = 2,004.6 tokens/s; memory: (671e9 + 15,360 ×
-    # 70,272 × 4,096 = 4.42118e12) B / (3.2e12 × 0.6) s per step -> 15,360 / 2.6527 = 5,790: compute binds
-    assert_allclose(report.validation_decode_tokens_per_s("cloudmatrix-910c"), 2_004.6, rtol=1e-3)
-
-
-def test_deepseek_decode_at_the_default_batch():
-    # batch 1,024 touches all 256 experts: weights 671e9 B (FP8) + KV 70,272 × 1,024 × 4,989 =
-    # 3.58999e11 B = 1.030e12 B; / (3.35e12 × 0.6) = 0.512437 s per step -> 1,024 / 0.512437 = 1,998.3
-    # (compute: 0.27749 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12) = 2,254.7, not binding)
-    assert_allclose(report.validation_decode_tokens_per_s("deepseek-h800"), 1_998.3, rtol=1e-3)
-
-
-def test_llama2_70b_decode_latency_against_llm_analysis():
-    # 2 A100 (2.039 TB/s each), BF16: bytes per step = 140e9 + 327,680 × T; mean T over the 512 steps
-    # = 767.5 -> 140.2515e9 B / (2 × 2.039e12 B/s) = 34.3922 ms × 512 = 17.609 s (llm-analysis: 18.06)
-    assert_allclose(report.validation_llama2_decode_latency_s(mfu=1.0, hbm_efficiency=1.0), 17.609, rtol=1e-3)
-    # at the default HBM efficiency 0.6: 17.609 / 0.6 = 29.348 s (memory-bound at every step)
-    assert_allclose(report.validation_llama2_decode_latency_s(), 17.609 / 0.6, rtol=1e-3)
+    # decode at batch 1, context 0, FP8 (1 byte per weight): experts 58 layers × 256 × 44,040,192 =
+    # 653,908,770,816 params, dense part 671e9 − that = 17,091,229,184; one token reads the dense part and
+    # 8 experts per layer: 17,091,229,184 + 58 × 8 × 44,040,192 = 37,525,878,272 B per step;
+    # 3.35e12 B/s / 37,525,878,272 B = 89.272 tokens/s (compute: 0.27749 / 3.73945e-5 = 7,420: memory binds)
+    rate, bound = report.serving_decode_tokens_per_s(
+        h100, model, batch_size=1, context_tokens=0, precision="fp8", mfu=MFU, hbm_efficiency=1.0
+    )
+    assert bound[0] == "memory bandwidth"
+    assert_allclose(rate, [89.2717], rtol=1e-5)
 
 
 def test_one_cost_basis_per_ranking():
     # every chip rented -> rental; one chip without a rental (H20) -> ownership for all
-    assert report.inputs(chips=["h100-sxm", "h200", "b200"], draws=100)["cost_basis"] == "rental"
+    assert report.inputs(chips=["h100-sxm", "h200", "b200"], draws=100).cost_basis == "rental"
     inp = report.inputs(chips=["h100-sxm", "h20"], draws=100)
-    assert inp["cost_basis"] == "ownership"
+    assert inp.cost_basis == "ownership"
     r = report.run(chips=["h100-sxm", "h20"], draws=100)
     assert report.key_figures(r)["cost_basis"] == "ownership"
     assert "ownership for every chip" in report.basis_text(r)
@@ -107,7 +88,7 @@ def test_ownership_chip_hour_by_hand():
     # power 400 W × 1.8 × 0.75 × PUE 1.2 = 648 W -> 5,676.48 kWh × $0.10 = 567.65 per year;
     # (6,074.07 + 567.65) / (8,760 h × 0.5) = $1.51637 per serving hour
     inp = report.inputs(chips=["h20"], usd_per_kwh=0.1, pue=1.2, utilisation=0.5, draws=100)
-    base = report.figures(shared.base_point(inp["ranges"]), inp)
+    base = report.figures(shared.base_point(inp.ranges), inp)
     assert_allclose(base["usd_per_chip_hour"][0, 0], 1.51637, rtol=1e-4)
 
 
@@ -129,9 +110,9 @@ def test_chips_missing_figures_read_na_without_warnings(chip):
 
 def test_ascend_910_without_hbm_figures_has_no_decode_and_says_why():
     r = report.run(chips=["ascend-910", "h100-sxm"], draws=100)
-    assert np.isnan(r["p50"].loc["ascend-910", "output_tokens_per_s_per_chip"])
+    assert np.isnan(r.p50.loc["ascend-910", "output_tokens_per_s_per_chip"])
     assert "no published HBM bandwidth" in report.missing_reasons(r)["ascend-910"]
-    assert r["decode_bound"]["ascend-910"] == "n/a"
+    assert r.decode_bound["ascend-910"] == "n/a"
 
 
 def test_near_zero_efficiencies_are_refused_before_any_kernel():
@@ -145,7 +126,7 @@ def test_near_zero_efficiencies_are_refused_before_any_kernel():
 def test_headlines_lie_inside_their_bands_for_all_chips():
     r = report.run(chips=list(report.load("chips").index), draws=400)
     for name in report.BANDED:
-        p10, p50, p90 = r["p10"][name], r["p50"][name], r["p90"][name]
+        p10, p50, p90 = r.p10[name], r.p50[name], r.p90[name]
         known = p50.notna()
         assert ((p10[known] <= p50[known]) & (p50[known] <= p90[known])).all(), name
     figures = report.key_figures(r)
@@ -153,6 +134,53 @@ def test_headlines_lie_inside_their_bands_for_all_chips():
     h100 = figures["chips"]["h100-sxm"]
     for name in ("usd_per_million_input_tokens", "usd_per_million_output_tokens", "output_tokens_per_s_per_chip"):
         assert h100[f"{name}_p10"] <= h100[name] <= h100[f"{name}_p90"]
+
+
+def test_used_block_names_every_input_with_a_unit_and_a_known_source():
+    from analysis.catalog import sources
+
+    known = set(sources().index)
+    r = report.run(chips=["h100-sxm", "h20"], draws=100)  # H20 has no rental: ownership basis
+    used = r.inputs.used
+    for name in ("mfu", "hbm_efficiency", "batch_size", "usd_per_kwh", "pue", "load_factor", "server_power_ratio"):
+        assert name in used, name
+    assert {"years", "utilisation"} <= set(used)
+    for chip in ("h100-sxm", "h20"):
+        assert {
+            "serving_peak_tflops",
+            "attention_peak_tflops",
+            "hbm_bandwidth_tb_s",
+            "price_usd",
+            "max_w_per_chip",
+        } <= set(used["chips"][chip])
+    records = [u for k, u in used.items() if k != "chips"] + [u for c in used["chips"].values() for u in c.values()]
+    for u in records:
+        assert u.unit and u.source in known, u
+    # the defaults: calibrated on SGLang (LMSYS) and DeepSeek's average / peak nodes 226.75 / 278 = 0.81565
+    assert used["mfu"].source == "lmsys-sglang-large-scale-ep"
+    assert_allclose(used["mfu"].value, MFU, rtol=1e-4)
+    assert used["utilisation"].source == "deepseek-inference-overview"
+    assert_allclose(used["utilisation"].value, 226.75 / 278)
+    assert used["hbm_efficiency"].source == used["batch_size"].source == shared.ASSUMPTION
+    # values the reader sets are the reader's; the H800's FP8 peak 1,978.9 TFLOP/s is the one used
+    r = report.run(chips=["h800-sxm", "h100-sxm"], mfu=0.3, hbm_efficiency=0.5, utilisation=0.5, draws=100)
+    assert r.inputs.used["mfu"].source == r.inputs.used["hbm_efficiency"].source == shared.READER
+    assert r.inputs.mfu == 0.3 and r.inputs.hbm_efficiency == 0.5
+    assert r.inputs.used["chips"]["h800-sxm"]["serving_peak_tflops"].value == 1978.9
+    # both chips rented: the rental is used, the ownership inputs are not
+    assert r.inputs.cost_basis == "rental" and "usd_per_kwh" not in r.inputs.used
+    assert r.inputs.used["chips"]["h100-sxm"]["usd_per_gpu_hour"].value == 2.95
+
+
+def test_plots_draw_without_warnings(monkeypatch):
+    shown = []
+    monkeypatch.setattr(report.present.output, "show", lambda fig, alt=None, **kw: shown.append(alt))
+    r = report.run(chips=["h100-sxm", "h20", "ascend-910"], draws=100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report.plot_output_cost(r)
+        report.plot_decode_roofline(r)
+    assert len(shown) == 2 and "cheapest: NVIDIA H100" in shown[0]
 
 
 def test_h20_training_ratio_comes_from_chip_parity(monkeypatch):

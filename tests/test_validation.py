@@ -5,10 +5,14 @@ validation figures recomputed from the functions (fast tier: no kernel)."""
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
-from analysis.assembly import chip_parity, validation
+from analysis.assembly import chip_parity, inference_cost, validation
+from analysis.assembly import validation_cases as cases
 from analysis.catalog import load
+from analysis.formulas import inference
 
 CASES = load("validation_cases")
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -17,6 +21,72 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 @pytest.fixture(scope="module")
 def r():
     return validation.run()
+
+
+def test_deepseek_prefill_is_compared_on_computed_tokens():
+    # disclosure: 73.7k input tokens/s per 8-GPU node incl. 56.3 % cache hits ->
+    # 73,700 / 8 × (1 − 0.563) = 4,025.86 computed tokens/s per GPU
+    assert_allclose(
+        load("serving_references").loc["deepseek-serving-prefill-computed-per-h800", "value"],
+        73_700 / 8 * (1 - 0.563),
+        rtol=1e-6,
+    )
+    # model: attention 4,997,120 × 3,898.9 = 1.94833e10 FLOP / 989.4e12 = 1.96921e-5 s;
+    # 0.27749 / (3.73945e-5 + 1.96921e-5) = 4,860.9 (+21 % against 4,026)
+    assert_allclose(cases.prefill_tokens_per_s("deepseek-h800"), 4_860.9, rtol=1e-3)
+    # the old model (no attention, MFU 0.4 of the FP8 peak): 1,978.9e12 × 0.4 / 74e9 = 10,697
+    assert_allclose(inference.prefill_tokens_per_s(1978.9, 37e9, 0.4), 10_697, rtol=1e-4)
+
+
+def test_cloudmatrix_prefill_and_decode_per_910c_package():
+    # 910C: INT8 1,504 TOPS per package, BF16 780; fresh 4,096-token prompts -> attended 2,048:
+    # 74e9 / 1,504e12 = 4.92021e-5 s; 4,997,120 × 2,048 / 780e12 = 1.31206e-5 s;
+    # 0.27749 / 6.23227e-5 = 4,452.5
+    assert_allclose(cases.prefill_tokens_per_s("cloudmatrix-910c"), 4_452.5, rtol=1e-3)
+    # decode: batch 96 × 160 NPUs = 15,360, context 4,096. Compute per token: absorbed MLA
+    # 2 × 61 × 128 × 1,088 × 4,096 = 6.95949e10 FLOP / 780e12 = 8.92243e-5 s + 4.92021e-5 s
+    # = 1.38426e-4 s at peak -> 0.27749 / 1.38426e-4 = 2,004.6 tokens/s; memory: (671e9 + 15,360 ×
+    # 70,272 × 4,096 = 4.42118e12) B / (3.2e12 × 0.6) s per step -> 15,360 / 2.6527 = 5,790: compute binds
+    assert_allclose(cases.decode_tokens_per_s("cloudmatrix-910c"), 2_004.6, rtol=1e-3)
+
+
+def test_deepseek_decode_at_the_default_batch():
+    # batch 1,024 touches all 256 experts: weights 671e9 B (FP8) + KV 70,272 × 1,024 × 4,989 =
+    # 3.58999e11 B = 1.030e12 B; / (3.35e12 × 0.6) = 0.512437 s per step -> 1,024 / 0.512437 = 1,998.3
+    # (compute: 0.27749 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12) = 2,254.7, not binding)
+    assert_allclose(cases.decode_tokens_per_s("deepseek-h800"), 1_998.3, rtol=1e-3)
+
+
+def test_llama2_70b_decode_latency_against_llm_analysis():
+    # 2 A100 (2.039 TB/s each), BF16: bytes per step = 140e9 + 327,680 × T; mean T over the 512 steps
+    # = 767.5 -> 140.2515e9 B / (2 × 2.039e12 B/s) = 34.3922 ms × 512 = 17.609 s (llm-analysis: 18.06)
+    assert_allclose(cases.llama2_decode_latency_s(mfu=1.0, hbm_efficiency=1.0), 17.609, rtol=1e-3)
+    # at the default HBM efficiency 0.6: 17.609 / 0.6 = 29.348 s (memory-bound at every step)
+    assert_allclose(cases.llama2_decode_latency_s(), 17.609 / 0.6, rtol=1e-3)
+
+
+def test_serving_cases_run_the_inference_cost_model(monkeypatch):
+    # one formula path: the serving cases call inference_cost's prefill and decode rates
+    monkeypatch.setattr(inference_cost, "serving_prefill_tokens_per_s", lambda chips, model, **kw: np.array([123.0]))
+
+    def decode(chips, model, *, context_tokens, **kw):
+        return np.full(np.shape(context_tokens) or 1, 45.0), "compute"
+
+    monkeypatch.setattr(inference_cost, "serving_decode_tokens_per_s", decode)
+    assert cases.prefill_tokens_per_s("cloudmatrix-910c") == 123.0
+    assert cases.decode_tokens_per_s("deepseek-h800") == 45.0
+    # Llama-2-70B: 512 steps of 1 / (2 chips × 45 tokens/s) = 512 / 90 = 5.6889 s
+    assert cases.llama2_decode_latency_s() == pytest.approx(512 / 90)
+    with pytest.raises(ValueError, match="unknown prefill case"):
+        cases.prefill_tokens_per_s("h100")
+
+
+def test_serving_cases_table():
+    table = cases.serving_cases().set_index("name")
+    # DeepSeek H800 decode: 1,998.3 modelled (above) against 1,850 published: 1,998.3 / 1,850 − 1 = +8.0 %
+    assert table.loc["DeepSeek H800 decode", "error"] == pytest.approx(0.0802, abs=5e-4)
+    assert table.loc["Llama-2-70B decode [s]", "role"] == "model"
+    assert len(table) == 6
 
 
 # The published values, typed from the sources (not from the CSV), with the arithmetic of derived ones.

@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..catalog import keys_in, load
 from ..formulas import goodput, power
-from . import chip_parity, inference_cost, params, present, training_run
+from . import chip_parity, inference_cost, params, present, training_run, validation_cases
 from . import inputs as shared
 
 PARAMETERS = params.declare()
@@ -98,11 +98,11 @@ def modelled(case: pd.Series) -> float:
     if method == "training_run":
         return _training_run(case, setup)
     if method == "inference_cost.prefill":
-        return inference_cost.validation_prefill_tokens_per_s(setup["case"])
+        return validation_cases.prefill_tokens_per_s(setup["case"])
     if method == "inference_cost.decode":
-        return inference_cost.validation_decode_tokens_per_s(setup["case"])
+        return validation_cases.decode_tokens_per_s(setup["case"])
     if method == "inference_cost.llama2_decode_latency":
-        return inference_cost.validation_llama2_decode_latency_s(**setup)
+        return validation_cases.llama2_decode_latency_s(**setup)
     if method == "systems.power":
         return _system_power_kw(setup)
     if method == "systems.power_per_flop_ratio":

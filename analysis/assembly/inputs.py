@@ -179,7 +179,7 @@ def chip_used(frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "pr
             entries["peak_tflops"] = Used(
                 float(row["peak_tflops"]), "TFLOP/s, dense", _key(row["compute_source"]), "chips.csv"
             )
-        if "max_w_per_chip" in columns:
+        if "max_w_per_chip" in columns and row["power_basis"]:  # none for a chip without a power figure
             by_tdp = row["power_basis"] == "tdp"
             entries["max_w_per_chip"] = Used(
                 float(row["max_w_per_chip"]),

@@ -313,6 +313,7 @@ def chip_used(chips: pd.DataFrame, *, basis: str, precision: str) -> dict[str, d
     matmul and attention peaks, HBM bandwidth and capacity, and the rental (rental basis) or the
     price and maximum W per chip (ownership basis, :func:`analysis.assembly.inputs.chip_used`)."""
     eight = "chips.csv: BF16" if precision == "bf16" else "chips.csv: FP8, else INT8, else BF16"
+    owned = shared.chip_used(chips, columns=("max_w_per_chip", "price_usd")) if basis == "ownership" else {}
     out = {}
     for chip, row in chips.iterrows():
 
@@ -331,15 +332,8 @@ def chip_used(chips: pd.DataFrame, *, basis: str, precision: str) -> dict[str, d
             entries["hbm_gb"] = record("hbm_gb", "GB", "memory_source")
         if basis == "rental":
             entries["usd_per_gpu_hour"] = record("usd_per_gpu_hour", "USD/chip-hour", "rental_source", "base rental")
-        out[chip] = entries | _owned_used(chips.loc[[chip]]) if basis == "ownership" else entries
+        out[chip] = entries | owned.get(chip, {})
     return out
-
-
-def _owned_used(chip: pd.DataFrame) -> dict:
-    """Price and maximum W per chip of one chip's row as used on the ownership basis
-    (:func:`analysis.assembly.inputs.chip_used`); a figure the chip lacks is left out."""
-    known = ("max_w_per_chip",) if chip["power_basis"].iloc[0] else ()
-    return next(iter(shared.chip_used(chip, columns=(*known, "price_usd")).values()))
 
 
 def cost_basis(chips: pd.DataFrame) -> str:

@@ -13,9 +13,6 @@
 # %% tags=["remove_cell"]
 from typing import Optional
 
-import matplotlib.pyplot as plt
-import numpy as np
-
 from analysis.assembly import present
 from analysis.assembly import training_run as report
 
@@ -54,10 +51,7 @@ draws: int = 10000  # Monte Carlo draws
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
 
 # %%
-present.say(
-    f"# Training run: {r['name']} on {present.count(r['run']['chip_count'])} × "
-    f"{present.chip_name(r['run']['chip'])}\n\n" + report.answer(r)
-)
+present.say(report.title(r) + "\n\n" + report.answer(r))
 
 # %% [markdown]
 # ## Key findings
@@ -66,31 +60,7 @@ present.say(
 present.say(report.findings(r))
 
 # %%
-shown = report.by_chip_table(r)
-fig, axes = plt.subplots(1, 2, figsize=(10, 5.4), sharey=True)
-order = shown["days"].sort_values().index
-colors = present.chip_colors(r["chips"].index)
-palette = [colors[c] for c in r["chips"].index]
-by_name = dict(zip(shown.index, palette))
-axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
-axes[0].set_xlabel(f"days on {present.count(r['run']['chip_count'])} chips")
-axes[0].set_title("Wall-clock time")
-axes[0].invert_yaxis()
-costs = shown.loc[order, ["rental [$ M]", "ownership [$ M]"]]
-y = np.arange(len(order))
-axes[1].barh(y - 0.2, costs["rental [$ M]"].fillna(0), height=0.4, color="#4c72b0", label="rental")
-axes[1].barh(y + 0.2, costs["ownership [$ M]"].fillna(0), height=0.4, color="#dd8452", label="ownership")
-for i, (rent, own) in enumerate(costs.itertuples(index=False)):
-    if rent != rent:
-        axes[1].text(0, i - 0.2, " n/a", va="center", fontsize=7, color="#555")
-    if own != own:
-        axes[1].text(0, i + 0.2, " n/a", va="center", fontsize=7, color="#555")
-axes[1].set_xlabel("USD millions")
-axes[1].set_title("Cost of the run")
-axes[1].legend(fontsize=8, loc="lower right")
-fig.suptitle(f"The same run on every chip (P50 of {r['p']['draws']:,} draws)", fontweight="bold")
-fig.tight_layout()
-present.show(fig, alt=f"Days and cost of {r['name']} on every chip; fastest: {order[0]}")
+report.plot_by_chip(r)
 
 # %% [markdown]
 # ## What the headline figure includes and excludes
@@ -106,7 +76,8 @@ present.show(fig, alt=f"Days and cost of {r['name']} on every chip; fastest: {or
 # factor relative to the run's chip, and lowered (never raised) by the interconnect model.
 
 # %%
-present.table(
+shown = report.by_chip_table(r)
+_ = present.table(
     shown,
     {
         column: (column, fmt)
@@ -122,7 +93,7 @@ present.table(
     caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.",
 )
 # %%
-present.table(
+_ = present.table(
     shown,
     {
         column: (column, fmt)
@@ -143,28 +114,13 @@ present.table(
 
 # %%
 steps = report.interconnect_table()
-present.table(
+_ = present.table(
     steps,
     {column: (column, "{:.2f}" if "[s]" in column else "{:.3f}") for column in steps.columns},
-    caption="Seconds per chip and optimizer step, no overlap, compute at 50 % of dense BF16 peak. "
-    "TP: tensor-parallel all-reduces; EP: expert all-to-all; DP: gradient all-reduce.",
+    caption=report.INTERCONNECT_CAPTION,
 )
 # %%
-levels = np.linspace(0, 1, 21)
-penalty = report.h800_penalty(levels)
-fig, ax = plt.subplots(figsize=(8.5, 3.8))
-for (cfg, values), style in zip(penalty.items(), ("-", "--")):
-    ax.plot(levels, values, style, lw=2, label=cfg)
-ax.legend(fontsize=8)
-ax.set_xlabel("overlap (share of communication hidden)")
-ax.set_ylabel("extra H800 time per step [%]")
-ax.set_title("H800 penalty against the H100 as overlap hides communication")
-fig.tight_layout()
-present.show(
-    fig,
-    alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:.0f} % without overlap "
-    "in a tensor-parallel layout, 0 % in DeepSeek-V3's",
-)
+report.plot_h800_penalty()
 
 # %% [markdown]
 # ## Arithmetic checks against the published runs
@@ -176,7 +132,14 @@ present.show(
 # %%
 checks = report.arithmetic_checks()
 checks.index = checks["run"] + ": " + checks["figure"]
-present.table(checks, {"disclosed": "disclosed|{:,.4g}", "computed": "computed|{:,.4g}", "error": "error|{:+.2%}"})
+_ = present.table(
+    checks,
+    {
+        "disclosed": ("disclosed", report.four_figures),
+        "computed": ("computed", report.four_figures),
+        "error": "error|{:+.2%}",
+    },
+)
 # %% [markdown]
 # ## Methods and assumptions
 # - **Training compute** C = 6 · N<sub>active</sub> · D (Kaplan et al. 2020): a mixture-of-experts
@@ -214,10 +177,10 @@ present.table(checks, {"disclosed": "disclosed|{:,.4g}", "computed": "computed|{
 present.source_list(extra_keys=report.source_keys(r))
 
 # %% [markdown]
-# ## Appendix: parameters
+# ## Appendix: parameters and inputs
 
 # %%
-present.parameters_table(**report.parameter_appendix(r))
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r["p"], **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

@@ -1,11 +1,15 @@
 """The training_run report's assembly, worked by hand from the sources (fast tier: no kernel)."""
 
+import warnings
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.assembly import inputs as shared
 from analysis.assembly import training_run as report
 from analysis.assembly.params import ParameterError
+from analysis.catalog import sources
 
 FEW = {"draws": 400}  # enough draws for bands; the base point does not depend on them
 
@@ -18,7 +22,7 @@ def deepseek():
 def test_deepseek_reproduces_its_disclosed_hours_and_rental(deepseek):
     # the MFU is implied from the disclosed 2,788,000 H800-hours net of the run's goodput, so the
     # projection on the run's own chip gives back 2,788,000 hours and 2,788,000 × $2 = $5,576,000
-    base = deepseek["base"].loc["h800-sxm"]
+    base = deepseek.base.loc["h800-sxm"]
     assert_allclose(base["gpu_hours"], 2_788_000, rtol=1e-9)
     assert_allclose(base["rental_cost_usd"], 5_576_000, rtol=1e-9)
     # energy: 2,788,000 h × 700 W × 1.8 (server) × 0.75 (load) × PUE 1.5 = 3,951.99 MWh
@@ -26,14 +30,86 @@ def test_deepseek_reproduces_its_disclosed_hours_and_rental(deepseek):
     assert_allclose(base["energy_mwh"], 3_951.99, rtol=1e-6)
 
 
+def test_deepseek_mfu_is_implied_by_its_hours_net_of_goodput(deepseek):
+    # C = 6 × 37e9 × 14.8e12 = 3.2856e24 FLOP over 2,788,000 h × 3,600 s × 989.4e12 FLOP/s
+    # = 9.9304e24 FLOP at full peak: 0.33086, divided by goodput(2,048) = 1 / (1 + 2,048 ×
+    # 1.97e-5 × (1/6 + 1/3 / 2)) = 1 / 1.013448 → MFU 0.33086 × 1.013448 = 0.33531
+    implied = 6 * 37e9 * 14.8e12 / (2_788_000 * 3600 * 989.4e12)
+    assert_allclose(deepseek.inputs.mfu, implied * (1 + 2048 * 1.97e-5 / 3), rtol=1e-9)
+    assert deepseek.inputs.anchor_chip == "h800-sxm"
+    assert deepseek.inputs.used["mfu"].source == "deepseek-v3-report"
+
+
 def test_h800_capex_is_a_server_share_and_not_marked_up_twice(deepseek):
     # H800 price 39,384 is a server share (price_unit = server): capex = 2,048 × 39,384 / (1 − 0.19)
     # = 80,658,432 / 0.81 = 99,578,311.1; charged over 4 years for the run's days, plus electricity at $0.088/kWh
-    base = deepseek["base"].loc["h800-sxm"]
+    base = deepseek.base.loc["h800-sxm"]
     capex = 2048 * 39_384 / 0.81
     assert_allclose(capex, 99_578_311.1, rtol=1e-9)
     electricity = base["energy_mwh"] * 1000 * 0.088
     assert_allclose(base["ownership_cost_usd"], capex / 4 * base["days"] / 365 + electricity, rtol=1e-9)
+
+
+def test_used_block_names_every_input_with_a_unit_and_a_source(deepseek):
+    used = deepseek.inputs.used
+    for name in (
+        "usd_per_kwh",
+        "pue",
+        "grid_kgco2_per_kwh",
+        "load_factor",
+        "server_power_ratio",
+        "years",
+        "mfu",
+        "mfu_spread",
+        "compute_efficiency",
+        "interruptions_per_chip_hour",
+        "restart_hours",
+        "checkpoint_interval_hours",
+        "total_params",
+        "active_params",
+        "tokens",
+        "chip",
+        "chip_count",
+        "usd_per_gpu_hour",
+    ):
+        assert name in used, name
+    h800 = used["chips"]["h800-sxm"]
+    for name in ("peak_tflops", "max_w_per_chip", "price_usd", "usd_per_gpu_hour", "mfu_factor"):
+        assert name in h800, name
+    keys = set(sources().index)
+    records = [u for k, u in used.items() if k != "chips"] + [u for c in used["chips"].values() for u in c.values()]
+    for u in records:
+        assert u.unit and u.source in keys, u
+    # the defaults the report used: Epoch AI's load factor 0.75 and server ratio 1.8, 4 years,
+    # the region's $0.088/kWh and PUE 1.5, the run's own $2/GPU-hour on its own chip
+    assert [used[k].value for k in ("load_factor", "server_power_ratio", "years")] == [0.75, 1.8, 4.0]
+    assert (used["usd_per_kwh"].value, used["pue"].value) == (0.088, 1.5)
+    assert used["usd_per_gpu_hour"] == h800["usd_per_gpu_hour"]
+    assert (used["usd_per_gpu_hour"].value, used["usd_per_gpu_hour"].source) == (2.0, "deepseek-v3-report")
+    assert {u.source for u in records} <= set(report.source_keys(deepseek))
+
+
+def test_values_the_reader_sets_are_marked_as_the_readers():
+    r = report.run(
+        run="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=1024, mfu=0.4, pue=1.2, **FEW
+    )
+    used = r.inputs.used
+    for name in ("active_params", "tokens", "chip", "chip_count", "mfu", "pue"):
+        assert used[name].source == shared.READER, name
+    # no total given: a dense model, total = active; no rental given: the H100's base $2.95
+    assert used["total_params"].value == 70e9 and r.inputs.run.total_params == 70e9
+    assert used["usd_per_gpu_hour"].value == 2.95 and used["usd_per_gpu_hour"].source != shared.READER
+    assert r.inputs.parameters["pue"] == 1.2 and r.inputs.parameters["load_factor"] is None
+
+
+def test_another_chip_drops_the_runs_own_price():
+    # DeepSeek's $2/GPU-hour was for its H800s: on the H100 the chip's base rental $2.95 applies,
+    # so the rental is the projected hours × 2.95
+    r = report.run(chip="h100-sxm", **FEW)
+    assert r.inputs.run.usd_per_gpu_hour is None and r.inputs.run.disclosed_chip == "h800-sxm"
+    base = r.base.loc["h100-sxm"]
+    assert_allclose(base["rental_cost_usd"], base["gpu_hours"] * 2.95, rtol=1e-12)
+    assert r.inputs.used["usd_per_gpu_hour"].value == 2.95
 
 
 def test_megatron_gpt3_from_achieved_tflops_with_recomputation():
@@ -51,8 +127,8 @@ def test_megatron_gpt3_from_achieved_tflops_with_recomputation():
         recompute=True,
         **FEW,
     )
-    assert_allclose(r["mfu"], 153 / 312 * 6 / 8, rtol=1e-12)
-    assert_allclose(r["base"].loc["a100-sxm-80gb", "days"], 82.95, rtol=1e-3)
+    assert_allclose(r.inputs.mfu, 153 / 312 * 6 / 8, rtol=1e-12)
+    assert_allclose(r.base.loc["a100-sxm-80gb", "days"], 82.95, rtol=1e-3)
 
 
 def test_hfu_with_recomputation_is_three_quarters_mfu():
@@ -67,7 +143,14 @@ def test_hfu_with_recomputation_is_three_quarters_mfu():
         recompute=True,
         **FEW,
     )
-    assert_allclose(r["mfu"], 0.3675, rtol=1e-12)
+    assert_allclose(r.inputs.mfu, 0.3675, rtol=1e-12)
+    assert r.inputs.used["mfu"].source == shared.READER
+
+
+def test_a_run_without_a_disclosure_takes_epoch_ais_median():
+    r = report.run(run="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=1024, **FEW)
+    assert r.inputs.mfu == report.MEDIAN_MFU == 0.375
+    assert r.inputs.used["mfu"].source == "epoch-training-cost-trends"
 
 
 def test_only_one_way_of_giving_utilisation():
@@ -81,24 +164,25 @@ def test_goodput_falls_with_chip_count():
     large = report.run(
         run="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=100_000, mfu=0.4, **FEW
     )
-    assert_allclose(small["base"].loc["h100-sxm", "goodput"], 0.98673, rtol=1e-4)
-    assert_allclose(large["base"].loc["h100-sxm", "goodput"], 0.60362, rtol=1e-4)
+    assert_allclose(small.base.loc["h100-sxm", "goodput"], 0.98673, rtol=1e-4)
+    assert_allclose(large.base.loc["h100-sxm", "goodput"], 0.60362, rtol=1e-4)
     assert report.key_figures(large)["goodput"] < report.key_figures(small)["goodput"] - 0.3
 
 
 def test_ascend_gets_huawei_software_factor(deepseek):
     # with full overlap every chip keeps the run's scaling efficiency, so Ascend's MFU is the
     # H800's × Huawei's factor 0.75 / NVIDIA's 1.0 (data/vendor_efficiency.csv)
-    base = deepseek["base"]
+    base = deepseek.base
     assert_allclose(base.loc["ascend-910c", "mfu"], 0.75 * base.loc["h800-sxm", "mfu"], rtol=1e-12)
+    assert deepseek.inputs.used["chips"]["ascend-910c"]["mfu_factor"].value == 0.75
 
 
 def test_interconnect_never_raises_a_chip_above_the_run_chip():
     # Llama 3.1 405B layout without overlap: the H20 (148 TFLOP/s) communicates less per FLOP than
     # the H100, but its MFU is capped at the H100's
     r = report.run(run="llama-3.1-405b", parallel_config="llama-3.1-405b-pretraining", overlap=0.0, **FEW)
-    mfu = r["base"]["mfu"]
-    nvidia = [c for c in mfu.index if r["chips"].loc[c, "vendor"] == "NVIDIA"]
+    mfu = r.base["mfu"]
+    nvidia = [c for c in mfu.index if r.inputs.chips.loc[c, "vendor"] == "NVIDIA"]
     assert (mfu[nvidia] <= mfu["h100-sxm"] + 1e-12).all()
     assert mfu["h800-sxm"] < mfu["h100-sxm"]  # the slower NVLink still costs
 
@@ -134,20 +218,79 @@ def test_a_chip_without_an_interconnect_figure_gets_no_penalty_and_finite_days()
     # the MI325X has no sourced interconnect: its scaling ratio is taken as 1, so its MFU is the
     # H800's × AMD's factor 1.0 / NVIDIA's 1.0 and its days are finite
     r = report.run(chip="mi325x", **FEW)
-    assert r["base"].loc["mi325x", "mfu"] == pytest.approx(r["base"].loc["h800-sxm", "mfu"])
+    assert r.base.loc["mi325x", "mfu"] == pytest.approx(r.base.loc["h800-sxm", "mfu"])
     assert np.isfinite(report.key_figures(r)["days"])
 
 
 def test_h800_penalty_is_the_extra_step_time_of_the_slower_nvlink_at_each_overlap():
-    """Extra H800 step time against the H100 [%]. Both chips have the same dense BF16 peak (989.4
-    TFLOP/s, data/chips.csv), so only communication differs: the H800's NVLink is 400 GB/s against
-    900, so its tensor-parallel all-reduce takes 900 / 400 = 2.25 × as long.
-    Llama 3.1 405B layout (TP 8), no overlap: compute 5.029958 s, TP 0.657667 s on the H100, step
-    5.938772 s; the H800 adds 0.657667 × 1.25 = 0.822083 s → 0.822083 / 5.938772 = 13.84 %. At
-    overlap 0.5 half of each chip's communication shows: 0.5 × 0.822083 / (5.029958 + 0.5 ×
-    (5.938772 − 5.029958)) = 0.411042 / 5.484365 = 7.495 %. At overlap 1 the step is computation
-    only: 0 %. The DeepSeek-V3 layout has no tensor parallelism and its expert all-to-all is bound
-    by the 400 Gb/s network, not NVLink: 0 % at every level."""
+    """Extra H800 step time against the H100 [%]: step time on the H800 / on the H100 − 1 (the
+    efficiency is compute / step and compute is the same). Both chips have the same dense BF16
+    peak, 989.4 TFLOP/s, and differ only in NVLink: 400 GB/s against 900 (data/chips.csv)."""
+    # Llama 3.1 405B layout (data/parallel_configs.csv): 16,777,216 tokens per step on 16,384
+    # chips, TP 8, PP 16, EP 1, DP 128, 50 GB/s network per chip, NVLink efficiency 0.8; the model
+    # (data/models.csv): 405e9 parameters (dense), 126 layers, hidden size 16,384; compute at 0.5
+    # of peak (scaling.COMPUTE_EFFICIENCY).
+    tokens = 16_777_216 / 16_384  # 1,024 tokens per chip per step
+    compute_s = 6 * 405e9 * tokens / (989.4e12 * 0.5)  # 2.48832e15 / 4.947e14 = 5.0300 s
+    tp_bytes = tokens * 8 * 126 * 4 * 16_384 * 2  # 4 all-reduces a layer over TP 8, BF16: 1.3529e11 B
+    tp_h100 = 2 * 7 / 8 * tp_bytes / (900 / 2 * 0.8 * 1e9)  # ring over 8 at 360 GB/s: 0.6577 s
+    tp_h800 = 2 * 7 / 8 * tp_bytes / (400 / 2 * 0.8 * 1e9)  # at 160 GB/s, 2.25 × as long: 1.4798 s
+    dp_s = 2 * 127 / 128 * (405e9 / (8 * 16 * 1) * 2) / 50e9  # gradients over DP 128: 0.2511 s on both
+
+    def step_s(tp_s, overlap):  # compute + (1 − overlap) × communication
+        return compute_s + (1 - overlap) * (tp_s + dp_s)
+
+    expected = [(step_s(tp_h800, o) / step_s(tp_h100, o) - 1) * 100 for o in (0.0, 0.5, 1.0)]
+    # no overlap: (1.4798 − 0.6577) / 5.9388 = 0.8221 / 5.9388 = 13.84 %; overlap 0.5: half of each
+    # chip's communication shows, 0.4110 / (5.0300 + 0.5 × 0.9088) = 0.4110 / 5.4844 = 7.49 %;
+    # overlap 1: computation only, 0 %
+    assert_allclose(expected, [13.84, 7.49, 0.0], atol=0.01)
     penalty = report.h800_penalty([0.0, 0.5, 1.0])
-    assert_allclose(penalty["llama-3.1-405b-pretraining"], [13.84, 7.495, 0.0], atol=0.01)
+    assert_allclose(penalty["llama-3.1-405b-pretraining"], expected, rtol=1e-9, atol=1e-12)
+    # DeepSeek-V3 layout: no tensor parallelism, and each token's expert all-to-all crosses the
+    # network to 4 nodes (4 / 50 GB/s = 0.08 s per GB) while NVLink forwards it to 8 experts
+    # (8 / 160 GB/s = 0.05 s per GB on the H800, 8 / 360 = 0.022 on the H100): the network sets
+    # the time on both chips, so their steps are equal: 0 % at every level
     assert_allclose(penalty["deepseek-v3-pretraining"], [0.0, 0.0, 0.0], atol=1e-9)
+
+
+def test_plots_draw_without_warnings(monkeypatch, deepseek):
+    shown = []
+    monkeypatch.setattr(report.present.output, "display", lambda obj, **kw: shown.append(obj))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report.plot_by_chip(deepseek)
+        report.plot_h800_penalty()
+    alts = [figure["text/plain"] for figure in shown]
+    assert len(alts) == 2
+    assert "Days and cost of DeepSeek-V3 on every chip; fastest: GB200" in alts[0]
+    assert "H800 penalty: 14 % without overlap" in alts[1]  # 13.84 % (see the penalty test)
+
+
+def test_text_reads_attributes_of_the_result(deepseek):
+    days = deepseek.p50.loc["h800-sxm", "days"]
+    assert report.title(deepseek) == "# Training run: DeepSeek-V3 on 2,048 × NVIDIA H800 SXM5 80GB"  # chips.csv name
+    assert f"**{days:,.1f} days**" in report.answer(deepseek)
+    assert "MFU **33.5 %** on H800" in report.findings(deepseek)  # 0.33531, see the MFU test
+
+
+def test_arithmetic_checks_read_four_figures_without_e_notation():
+    # 5,576,000 → 5.576 × 10⁶; 6 × 405e9 × 15.6e12 = 3.7908e25 → 3.791 × 10²⁵ (one line: no-break
+    # spaces); below 10⁴ four figures as written: 117.5119 → 117.5, 1,289.376 → 1,289, 54.8
+    nbsp = "\u00a0"
+    assert report.four_figures(5_576_000) == f"5.576{nbsp}×{nbsp}10⁶"
+    assert report.four_figures(6 * 405e9 * 15.6e12) == f"3.791{nbsp}×{nbsp}10²⁵"
+    assert [report.four_figures(x) for x in (117.5119, 1289.376, 54.8)] == ["117.5", "1,289", "54.8"]
+    checks = report.arithmetic_checks()
+    assert not any("e+" in report.four_figures(x) for x in [*checks["disclosed"], *checks["computed"]])
+
+
+def test_interconnect_table_names_each_layout_by_its_model():
+    table = report.interconnect_table()
+    assert list(table.index) == [
+        "DeepSeek-V3: H100 SXM",
+        "DeepSeek-V3: H800 SXM",
+        "Llama 3.1 405B: H100 SXM",
+        "Llama 3.1 405B: H800 SXM",
+    ]
+    assert "compute at 50 % of dense BF16 peak" in report.INTERCONNECT_CAPTION

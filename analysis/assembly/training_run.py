@@ -1,21 +1,25 @@
 """The training_run report: what a published (or custom) training run costs in FLOP, GPU-hours,
 days, energy, rental and ownership cost and emissions, and what the same run takes on every chip.
 
-``inputs`` resolves the run, its utilisation, the site and the chips; ``figures`` maps arrays of
-the uncertain inputs to every figure for every chip, and is called at the base point and at the
-Monte Carlo draws (``result``), so the headline (the P50) and its P10–P90 band come from one
-piece of code.
+:func:`inputs` resolves the run (:class:`Run`), its utilisation, the site, the chips and the
+Monte Carlo ranges into one :class:`Inputs`; :func:`figures` maps arrays of the uncertain inputs
+to every figure for every chip and is called at the base point and at the Monte Carlo draws
+(:func:`result`), so the headline (the P50) and its P10–P90 band come from one piece of code.
+:func:`run` does both and returns a :class:`Result`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import compute, cost, goodput, power, uncertainty
+from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from . import inputs as shared
 from . import params, present
+from .inputs import Used
 
 PARAMETERS = params.declare(
     run="deepseek-v3",
@@ -48,110 +52,150 @@ PARAMETERS = params.declare(
 #: Epoch AI's median utilisation of 33 runs with a known figure (training-cost-trends,
 #: ``MEDIAN_UTILIZATION``), used when a run discloses neither its MFU nor enough to imply it.
 MEDIAN_MFU = 0.375
-#: Compute efficiency assumed by the interconnect model while not communicating (see scaling).
-COMPUTE_EFFICIENCY = 0.5
+#: Its record in the inputs block.
+MEDIAN_MFU_USED = Used(
+    MEDIAN_MFU, "share", "epoch-training-cost-trends", "Epoch AI's median of 33 runs (no disclosure)"
+)
+#: The figures of the run on each chip that the JSON carries (columns of :class:`Result` frames).
 FIGURES = ("gpu_hours", "days", "energy_mwh", "rental_cost_usd", "ownership_cost_usd", "emissions_tco2")
-RUN_FIELDS = ("total_params", "active_params", "tokens", "chip", "chip_count", "usd_per_gpu_hour")
+#: The run's figures a reader may override, with their units (``params.SPECS`` gives counts none).
+RUN_UNITS = {
+    "total_params": "parameters",
+    "active_params": "parameters",
+    "tokens": "tokens",
+    "chip": "chip id",
+    "chip_count": "chips",
+    "usd_per_gpu_hour": "USD/chip-hour",
+}
+#: The published layouts of the interconnect section, and the two chips it compares.
+LAYOUTS = ("deepseek-v3-pretraining", "llama-3.1-405b-pretraining")
+NVLINK_PAIR = ("h100-sxm", "h800-sxm")
+#: The goodput model's parameters (:func:`analysis.assembly.inputs.goodput_inputs`).
+GOODPUT_INPUTS = ("interruptions_per_chip_hour", "restart_hours", "checkpoint_interval_hours")
 
 
-def run_inputs(model: str, overrides: dict) -> dict:
-    """The inputs of a training run: a row of ``training_runs.csv`` (``model``) with any non-None
-    ``overrides`` of :data:`RUN_FIELDS` applied; ``custom`` takes everything from the overrides.
+@dataclass(frozen=True)
+class Run:
+    """A training run as the report costs it (``Inputs.run``): the row of
+    ``data/training_runs.csv`` named by the ``run`` parameter, or ``custom``, with the reader's
+    overrides applied.
 
-    ``disclosed_chip``, ``disclosed_chip_count`` and ``gpu_hours`` keep the run's disclosure (for
-    its implied MFU) unless the model or token count is overridden, which makes the disclosed
-    hours meaningless. A changed chip or chip count drops the run's own rental price.
+    ``total_params``, ``active_params`` [parameters], ``tokens``, ``chip`` (chip id) and
+    ``chip_count`` [chips] are what the run is costed with. ``usd_per_gpu_hour`` [USD/chip-hour]
+    is the run's own (or the reader's) rental price; None where the run has none or its chip or
+    chip count was changed (then the chip's base rental applies). ``disclosed_chip``,
+    ``disclosed_chip_count`` and ``gpu_hours`` are the run's disclosure, kept for its implied
+    MFU; ``gpu_hours`` is None where the reader changed the active parameters or the tokens (the
+    disclosed hours no longer belong to the run). ``reported_mfu`` [share] where the run
+    published one. ``source``: the row's first source key (``report-parameter`` for ``custom``);
+    ``used``: a :class:`Used` record of each field of :data:`RUN_UNITS` that has a value.
     """
-    empty = {
-        "gpu_hours": None,
-        "pretraining_gpu_hours": None,
-        "reported_mfu": None,
-        "disclosed_chip": None,
-        "disclosed_chip_count": None,
+
+    run_id: str
+    name: str
+    total_params: float
+    active_params: float
+    tokens: float
+    chip: str
+    chip_count: int
+    usd_per_gpu_hour: float | None
+    disclosed_chip: str | None
+    disclosed_chip_count: int | None
+    gpu_hours: float | None
+    reported_mfu: float | None
+    source: str
+    used: dict[str, Used]
+
+
+def _disclosure(run_id: str) -> dict:
+    """The run's row of ``training_runs.csv`` as the fields of :class:`Run` (Python scalars, NaN as None);
+    ``custom`` has none."""
+    fields = dict.fromkeys(RUN_UNITS) | dict.fromkeys(("disclosed_chip", "disclosed_chip_count", "gpu_hours"))
+    if run_id == "custom":
+        return fields | {"reported_mfu": None, "name": "a custom run", "source": shared.READER}
+    runs = load("training_runs")
+    row = lookup(runs, run_id, "training run")
+    fields |= {name: row[name] for name in RUN_UNITS if name != "chip"} | {
+        "chip": row["chip_id"],
+        "disclosed_chip": row["chip_id"],
+        "disclosed_chip_count": row["chip_count"],
+        "gpu_hours": row["gpu_hours"],
+        "reported_mfu": row["reported_mfu"],
     }
-    if model == "custom":
-        run = dict.fromkeys(RUN_FIELDS) | empty
-    else:
-        row = lookup(load("training_runs"), model, "training run")
-        run = {name: row.get(name) for name in RUN_FIELDS if name != "chip"} | {
-            "chip": row["chip_id"],
-            "disclosed_chip": row["chip_id"],
-            "disclosed_chip_count": row["chip_count"],
-            "gpu_hours": row["gpu_hours"],
-            "pretraining_gpu_hours": row["pretraining_gpu_hours"],
-            "reported_mfu": row["reported_mfu"],
-        }
+    fields = {k: (None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in fields.items()}
+    return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name]])[0]}
+
+
+def run_disclosure(run_id: str, overrides: dict) -> Run:
+    """The :class:`Run` of ``run_id`` (a row of ``training_runs.csv``, or ``custom``) with the
+    non-None ``overrides`` (fields of :data:`RUN_UNITS`) applied. A changed chip or chip count
+    drops the run's own rental price (it was for its own cluster); a changed active-parameter or
+    token count drops the disclosed GPU-hours. ``total_params`` defaults to ``active_params``."""
+    fields = _disclosure(run_id)
     changed = {k: v for k, v in overrides.items() if v is not None}
-    if changed.get("chip") not in (None, run["chip"]) or "chip_count" in changed:
-        run["usd_per_gpu_hour"] = None  # the run's own price was for its own cluster
-    run |= changed
+    if changed.get("chip") not in (None, fields["chip"]) or "chip_count" in changed:
+        fields["usd_per_gpu_hour"] = None
+    fields |= changed
     if changed.keys() & {"active_params", "tokens"}:
-        run["gpu_hours"] = run["pretraining_gpu_hours"] = None
-    run = {k: (None if v is not None and not isinstance(v, str) and pd.isna(v) else v) for k, v in run.items()}
-    missing = [name for name in ("active_params", "tokens", "chip", "chip_count") if run.get(name) is None]
+        fields["gpu_hours"] = None
+    missing = [name for name in ("active_params", "tokens", "chip", "chip_count") if fields[name] is None]
     if missing:
-        raise params.ParameterError(f"training run {model!r} needs {', '.join(missing)}: pass them as parameters")
-    if run.get("total_params") is None:
-        run["total_params"] = run["active_params"]
-    return run
+        raise params.ParameterError(f"training run {run_id!r} needs {', '.join(missing)}: pass them as parameters")
+    used = {}
+    for name, unit in RUN_UNITS.items():
+        if fields[name] is not None:
+            disclosed = Used(fields[name], unit, fields["source"], f"{fields['name']}, as disclosed")
+            used[name] = replace(shared.setting(name, changed.get(name), default=disclosed), unit=unit)
+    if fields["total_params"] is None:
+        fields["total_params"] = fields["active_params"]
+        used["total_params"] = replace(used["active_params"], origin="the active parameters (a dense model)")
+    fields["chip_count"] = int(fields["chip_count"])
+    return Run(run_id=run_id, used=used, **fields)
 
 
-def goodput_inputs(p: dict) -> dict:
-    """The goodput model's inputs: the parameters where given, else the defaults of
-    :mod:`analysis.formulas.goodput`."""
-    return {
-        "interruptions_per_chip_hour": _or(p["interruptions_per_chip_hour"], goodput.INTERRUPTIONS_PER_CHIP_HOUR),
-        "restart_hours": _or(p["restart_hours"], goodput.RESTART_HOURS),
-        "checkpoint_interval_hours": _or(p["checkpoint_interval_hours"], goodput.CHECKPOINT_INTERVAL_HOURS),
-    }
-
-
-def _or(value, default):
-    """``value``, or ``default`` where it is None."""
-    return default if value is None else value
-
-
-def utilisation(p: dict, run: dict, chips: pd.DataFrame, run_goodput: float) -> tuple[float, str, str]:
-    """The MFU the run trains at (while it runs, goodput aside), the chip it holds on, and where it
-    comes from: the ``mfu``, ``hfu`` or ``achieved_tflops`` parameter on the run's chip (HFU →
-    MFU × 6/8 with recomputation); else implied by the disclosed GPU-hours on the disclosed chip,
-    with the run's own goodput taken out (so the projection reproduces the disclosure); else the
-    reported MFU; else Epoch AI's median 0.375."""
-    chip = run["chip"]
-    if p["mfu"] is not None:
-        return p["mfu"], chip, "the mfu parameter"
-    if p["hfu"] is not None:
-        return (
-            float(compute.mfu_from_hfu(p["hfu"], p["recompute"])),
-            chip,
-            ("the hfu parameter" + (" × 6/8 (full recomputation)" if p["recompute"] else "")),
+def utilisation(
+    run: Run,
+    chips: pd.DataFrame,
+    *,
+    run_goodput: float,
+    mfu: float | None = None,
+    hfu: float | None = None,
+    achieved_tflops: float | None = None,
+    recompute: bool = False,
+    precision: str = "bf16",
+) -> tuple[Used, str]:
+    """The MFU [share] the run trains at while it runs (goodput aside), as a :class:`Used`
+    record whose origin says where it comes from, and the chip it holds on: the ``mfu``, ``hfu``
+    or ``achieved_tflops`` parameter on the run's chip (MFU = HFU × 6/8 with recomputation,
+    korthikanti-2022; HFU = achieved / peak); else implied by the disclosed GPU-hours on the
+    disclosed chip (C / (hours × peak × 3,600)) divided by the run's own goodput
+    (``run_goodput``), so the projection reproduces the disclosure; else the reported MFU; else
+    :data:`MEDIAN_MFU` (epoch-training-cost-trends)."""
+    times_six_eighths = " × 6/8 (full recomputation)" if recompute else ""
+    if mfu is not None:
+        return shared.setting("mfu", mfu), run.chip
+    if hfu is not None:
+        value = float(compute.mfu_from_hfu(hfu, recompute))
+        return Used(value, "share", shared.READER, "the hfu parameter" + times_six_eighths), run.chip
+    if achieved_tflops is not None:
+        value = float(
+            compute.mfu_from_hfu(
+                compute.hfu_from_achieved(achieved_tflops, chips.loc[run.chip, "peak_tflops"]), recompute
+            )
         )
-    if p["achieved_tflops"] is not None:
-        hfu = compute.hfu_from_achieved(p["achieved_tflops"], chips.loc[chip, "peak_tflops"])
-        return (
-            float(compute.mfu_from_hfu(hfu, p["recompute"])),
-            chip,
-            (
-                f"{p['achieved_tflops']:g} achieved TFLOP/s per chip"
-                + (" × 6/8 (full recomputation)" if p["recompute"] else "")
-                + f" / the {p['precision'].upper()} peak"
-            ),
+        origin = f"{achieved_tflops:g} achieved TFLOP/s per chip{times_six_eighths} / the {precision.upper()} peak"
+        return Used(value, "share", shared.READER, origin), run.chip
+    if run.gpu_hours:
+        flop = compute.training_flop(run.active_params, run.tokens)
+        implied = float(compute.implied_mfu(flop, run.gpu_hours, chips.loc[run.disclosed_chip, "peak_tflops"]))
+        origin = (
+            f"implied by the disclosed {present.count(run.gpu_hours)} GPU-hours on "
+            f"{present.chip_short(run.disclosed_chip)}, net of interruptions"
         )
-    disclosed = run.get("disclosed_chip")
-    if run.get("gpu_hours"):
-        flop = compute.training_flop(run["active_params"], run["tokens"])
-        implied = float(compute.implied_mfu(flop, run["gpu_hours"], chips.loc[disclosed, "peak_tflops"]))
-        return (
-            implied / run_goodput,
-            disclosed,
-            (
-                f"implied by the disclosed {present.count(run['gpu_hours'])} GPU-hours on "
-                f"{present.chip_short(disclosed)}, net of interruptions"
-            ),
-        )
-    if run.get("reported_mfu"):
-        return run["reported_mfu"], disclosed, "reported by the run"
-    return MEDIAN_MFU, chip, "Epoch AI's median of 33 runs (no disclosure)"
+        return Used(implied / run_goodput, "share", run.source, origin), run.disclosed_chip
+    if run.reported_mfu:
+        return Used(run.reported_mfu, "share", run.source, "reported by the run"), run.disclosed_chip
+    return MEDIAN_MFU_USED, run.chip
 
 
 def cross_check(values: dict) -> None:
@@ -165,120 +209,241 @@ def cross_check(values: dict) -> None:
         raise params.ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")
 
 
-def inputs(**values) -> dict:
-    """Validate the parameters (:data:`PARAMETERS`) and resolve everything the report needs: the
-    run, the chips (the run's chip first, then every other chip of the catalog), the site, the
-    utilisation and its basis, the scaling ratios of the interconnect model and the Monte Carlo
-    ranges."""
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the report needs, resolved by :func:`inputs`.
+
+    - ``run``: the run's resolved disclosure (:class:`Run`): size, tokens, chip, chip count, price;
+    - ``chips``: one row per chip id, the run's chip first, then every other chip of the catalog
+      (:func:`analysis.assembly.inputs.chips`: ``peak_tflops`` at the precision, ``max_w_per_chip``,
+      ``mfu_factor``, prices …);
+    - ``site`` (electricity price, PUE, grid intensity), ``goodput`` (interruptions, restart,
+      checkpoint interval);
+    - ``mfu`` [share]: the run's MFU on ``anchor_chip``, goodput aside; ``mfu_basis``: where it
+      comes from, in words;
+    - ``scaling_efficiency`` [share] by chip id: compute / step time of the interconnect model
+      for the ``parallel_config`` layout at ``overlap`` (NaN without an interconnect figure);
+    - ``load_factor`` [share of maximum power], ``server_power_ratio`` [× TDP], ``years`` (capex
+      horizon), ``recompute`` (8 · N · D executed);
+    - ``ranges``: (low, base, high) of the Monte Carlo inputs, keyed ``mfu``, ``usd_per_kwh``,
+      ``pue`` and ``"<chip> price"``, ``"<chip> TDP"``, ``"<chip> rental"``, ``"<chip> MFU factor"``;
+      ``seed``, ``draws``;
+    - ``parameters``: the validated parameters as given (for the JSON and the appendix only);
+    - ``used``: every value used, as :class:`Used` records (the JSON's ``inputs``), per-chip ones
+      under ``"chips"``.
+    """
+
+    run: Run
+    chips: pd.DataFrame
+    site: shared.Site
+    goodput: shared.GoodputInputs
+    mfu: float
+    anchor_chip: str
+    mfu_basis: str
+    scaling_efficiency: pd.Series
+    load_factor: float
+    server_power_ratio: float
+    years: float
+    recompute: bool
+    ranges: dict[str, tuple[float, float, float]]
+    seed: int
+    draws: int
+    parameters: dict
+    used: dict[str, Used | dict[str, dict[str, Used]]]
+
+
+def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
+    """Per chip, the catalog figures the report used: :func:`analysis.assembly.inputs.chip_used`
+    (peak, maximum W, price) plus the rental [USD/chip-hour] (the run's own on the run's chip),
+    the interconnect [GB/s, bidirectional] and the vendor MFU factor, each with its source key.
+    A chip without a TDP or a system (no power figure: its energy is n/a) has no power record."""
+    powered = chips["power_basis"] != ""  # chip_used needs a TDP or a system to cite for the power
+    records = shared.chip_used(chips[powered]) | shared.chip_used(chips[~powered], ("peak_tflops", "price_usd"))
+    vendors = load("vendor_efficiency")
+    for chip, row in chips.iterrows():
+        entries = records[chip]
+        if chip == run.chip and run.usd_per_gpu_hour is not None:
+            entries["usd_per_gpu_hour"] = run.used["usd_per_gpu_hour"]
+        elif pd.notna(row["usd_per_gpu_hour"]):
+            key = keys_in(chips.loc[[chip], ["rental_source"]])[0]
+            entries["usd_per_gpu_hour"] = Used(float(row["usd_per_gpu_hour"]), "USD/chip-hour", key, "chips.csv")
+        if pd.notna(row["interconnect_gb_s"]):
+            key = keys_in(chips.loc[[chip], ["interconnect_source"]])[0]
+            entries["interconnect_gb_s"] = Used(float(row["interconnect_gb_s"]), "GB/s", key, "chips.csv")
+        vendor = row["vendor"].lower()
+        entries["mfu_factor"] = (
+            Used(float(row["mfu_factor"]), "ratio", keys_in(vendors.loc[[vendor]])[0], "vendor_efficiency.csv")
+            if vendor in vendors.index
+            else Used(1.0, "ratio", shared.ASSUMPTION, "no vendor figure: no software penalty")
+        )
+    return records
+
+
+def inputs(**values) -> Inputs:
+    """Validate the parameters (:data:`PARAMETERS`) and resolve everything the report needs
+    (:class:`Inputs`)."""
     p = params.validate("training_run", **({name: spec.default for name, spec in PARAMETERS.items()} | values))
-    run = run_inputs(p["run"], {k: p[k] for k in RUN_FIELDS})
-    catalog = load("chips")
-    ids = [run["chip"]] + [c for c in catalog.index if c != run["chip"]]
-    chips = shared.chips(ids, precision=p["precision"], server_power_ratio=p["server_power_ratio"])
-    where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
-    loss = goodput_inputs(p)
-    disclosed_n = run.get("disclosed_chip_count") or run["chip_count"]
-    mfu, anchor, basis = utilisation(p, run, chips, float(goodput.goodput(disclosed_n, **loss)))
-    steps = shared.step_table(p["parallel_config"], ids, compute_efficiency=COMPUTE_EFFICIENCY, overlap=p["overlap"])
-
-    ranges = {"MFU": shared.mfu_range(mfu)} | shared.site_ranges(where) | shared.chip_ranges(chips)
-    if run["usd_per_gpu_hour"] is not None:
-        ranges[f"{run['chip']} rental"] = (run["usd_per_gpu_hour"],) * 3
-    return {
-        "p": p,
-        "run": run,
-        "chips": chips,
-        "site": where,
+    run = run_disclosure(p["run"], {name: p[name] for name in RUN_UNITS})
+    ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
+    settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
+    chips = shared.chips(ids, precision=p["precision"], server_power_ratio=settings["server_power_ratio"].value)
+    site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
+    loss = shared.goodput_inputs(**{name: p[name] for name in GOODPUT_INPUTS})
+    run_goodput = float(goodput.goodput(run.disclosed_chip_count or run.chip_count, **loss.kwargs()))
+    mfu, anchor = utilisation(
+        run,
+        chips,
+        run_goodput=run_goodput,
+        **{name: p[name] for name in ("mfu", "hfu", "achieved_tflops", "recompute", "precision")},
+    )
+    records = chip_records(chips, run)
+    ranges = {"mfu": shared.mfu_range(mfu.value)} | site.ranges() | shared.chip_ranges(chips)
+    if run.usd_per_gpu_hour is not None:
+        ranges[f"{run.chip} rental"] = (run.usd_per_gpu_hour,) * 3
+    rental = records[run.chip].get("usd_per_gpu_hour")  # the run's own price, else the chip's base rental
+    used = {
+        **{name: run.used[name] for name in ("total_params", "active_params", "tokens", "chip", "chip_count")},
+        **({"usd_per_gpu_hour": rental} if rental else {}),
         "mfu": mfu,
-        "anchor": anchor,
-        "mfu_basis": basis,
-        "goodput_inputs": loss,
-        "scaling": steps["scaling_efficiency"],
-        "ranges": ranges,
-        "load_factor": _or(p["load_factor"], power.LOAD_FACTOR),
-        "server_power_ratio": _or(p["server_power_ratio"], power.SERVER_POWER_RATIO),
-        "years": _or(p["years"], cost.YEARS),
-        "name": "a custom run" if p["run"] == "custom" else load("training_runs").loc[p["run"], "model"],
+        "mfu_spread": Used(shared.MFU_SPREAD, "± share of the MFU", shared.ASSUMPTION, "Monte Carlo range of the MFU"),
+        "compute_efficiency": Used(
+            scaling.COMPUTE_EFFICIENCY, "share of dense BF16 peak", shared.ASSUMPTION, "interconnect model"
+        ),
+        **site.used,
+        **settings,
+        **loss.used,
+        "chips": records,
     }
+    return Inputs(
+        run=run,
+        chips=chips,
+        site=site,
+        goodput=loss,
+        mfu=float(mfu.value),
+        anchor_chip=anchor,
+        mfu_basis=mfu.origin,
+        scaling_efficiency=shared.step_table(p["parallel_config"], ids, overlap=p["overlap"])["scaling_efficiency"],
+        load_factor=float(settings["load_factor"].value),
+        server_power_ratio=float(settings["server_power_ratio"].value),
+        years=float(settings["years"].value),
+        recompute=p["recompute"],
+        ranges=ranges,
+        seed=p["seed"],
+        draws=p["draws"],
+        parameters=p,
+        used=used,
+    )
 
 
-def scaling_ratio(inp: dict) -> np.ndarray:
+def scaling_ratio(inp: Inputs) -> np.ndarray:
     """Each chip's interconnect-model efficiency over the anchor chip's; 1 where either lacks a
     sourced interconnect figure (no penalty can be worked out, none is applied)."""
-    return (inp["scaling"] / inp["scaling"][inp["anchor"]]).fillna(1.0).to_numpy()
+    return (inp.scaling_efficiency / inp.scaling_efficiency[inp.anchor_chip]).fillna(1.0).to_numpy()
 
 
-def figures(x: dict, inp: dict) -> dict[str, np.ndarray]:
+def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     """Every figure of the run on every chip, from arrays of the uncertain inputs ``x`` (one array
-    of equal length per name of ``inp["ranges"]``). Returns name -> array (draws × chips).
+    of equal length per name of ``inp.ranges``). Returns name -> array (draws × chips); names
+    are the columns of the :class:`Result` frames.
 
+    MFU_chip = MFU × factor_chip / factor_anchor × min(1, scaling ratio) (transferred_mfu);
     GPU-hours = C / (peak × MFU_chip × 3,600) / goodput(n) (billed hours include time lost to
-    interruptions); days = those hours / n / 24; energy = hours × max W × load factor × PUE;
-    rental = hours × $/GPU-hour; ownership = capex charged over ``years`` for the run's days +
-    electricity; emissions = energy × grid intensity.
+    interruptions); days = compute hours / n / 24 / goodput; energy = hours × max W × load factor
+    × PUE; rental = hours × USD/GPU-hour; ownership = capex / ``years`` × days / 365 + electricity
+    (USD/kWh × energy); emissions = energy × grid intensity.
     """
-    chips, run = inp["chips"], inp["run"]
-    n = run["chip_count"]
+    chips, n = inp.chips, inp.run.chip_count
     column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in chips.index], axis=1)  # noqa: E731
     factor = column("MFU factor")
-    anchor = list(chips.index).index(inp["anchor"])
+    anchor = list(chips.index).index(inp.anchor_chip)
     mfu = compute.transferred_mfu(
-        np.asarray(x["MFU"], dtype=float)[:, None],
+        np.asarray(x["mfu"], dtype=float)[:, None],
         vendor_factor_ratio=factor / factor[:, [anchor]],
         scaling_ratio=scaling_ratio(inp),
     )
-    flop = compute.training_flop(run["active_params"], run["tokens"])
-    share = goodput.goodput(n, **inp["goodput_inputs"])
+    flop = compute.training_flop(inp.run.active_params, inp.run.tokens)
+    share = goodput.goodput(n, **inp.goodput.kwargs())
     compute_hours = compute.gpu_hours(flop, chips["peak_tflops"].to_numpy(), mfu)
     hours = compute_hours / share
     days = compute.wall_clock_days(compute_hours, n, goodput=share)
-    max_w = shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp["server_power_ratio"])
-    pue = np.asarray(x["PUE"], dtype=float)[:, None]
-    kwh = power.energy_kwh(
-        power.facility_power_w(power.it_power_w(1, max_w, load_factor=inp["load_factor"]), pue), hours
-    )
+    max_w = shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp.server_power_ratio)
+    pue = np.asarray(x["pue"], dtype=float)[:, None]
+    kwh = power.energy_kwh(power.facility_power_w(power.it_power_w(1, max_w, load_factor=inp.load_factor), pue), hours)
     capex = cost.capex_usd(n, column("price"), price_unit=chips["price_unit"].to_numpy())
-    electricity = cost.electricity_cost_usd(kwh, np.asarray(x["electricity price"], dtype=float)[:, None])
+    electricity = cost.electricity_cost_usd(kwh, np.asarray(x["usd_per_kwh"], dtype=float)[:, None])
     return {
         "mfu": mfu,
         "gpu_hours": hours,
         "days": days,
         "energy_mwh": kwh / 1_000,
         "rental_cost_usd": cost.rental_cost_usd(hours, column("rental")),
-        "ownership_cost_usd": cost.annual_capex_usd(capex, years=inp["years"]) * days / 365.0 + electricity,
-        "emissions_tco2": power.emissions_tco2(kwh, inp["site"]["grid_kgco2_per_kwh"]),
+        "ownership_cost_usd": cost.annual_capex_usd(capex, years=inp.years) * days / 365.0 + electricity,
+        "emissions_tco2": power.emissions_tco2(kwh, inp.site.grid_kgco2_per_kwh),
         "goodput": np.broadcast_to(share, mfu.shape),
     }
 
 
-def result(inp: dict) -> dict:
-    """The figures at the base point and the Monte Carlo: ``base`` (a frame by chip of the
-    deterministic figures), ``p10``, ``p50``, ``p90`` (frames by chip) and ``training_flop``."""
-    chips = inp["chips"].index
-    base = figures(shared.base_point(inp["ranges"]), inp)
-    draws = figures(uncertainty.draw(inp["ranges"], inp["p"]["draws"], inp["p"]["seed"]), inp)
-    bands = uncertainty.percentile_frames(draws, chips)
-    return {
-        "base": pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
+@dataclass(frozen=True)
+class Result:
+    """What the report shows (:func:`run`).
+
+    ``inputs`` (:class:`Inputs`) and four frames indexed by chip id (the run's chip first):
+    ``base`` at every input's base value, ``p10``/``p50``/``p90`` the percentiles of the Monte
+    Carlo draws of each cell (:func:`analysis.formulas.uncertainty.percentile_frames`). Columns:
+
+    - ``mfu`` [share]: the run's MFU carried over to the chip;
+    - ``gpu_hours`` [chip-hours]: billed hours, time lost to interruptions included;
+    - ``days``: wall-clock days on ``inputs.run.chip_count`` chips;
+    - ``energy_mwh`` [MWh]: at the facility meter;
+    - ``rental_cost_usd`` [USD]: NaN where no rental price is sourced;
+    - ``ownership_cost_usd`` [USD]: capex charged over ``years`` for the run's days plus
+      electricity; NaN where no price or power is sourced;
+    - ``emissions_tco2`` [t CO2]: energy × the site's grid intensity;
+    - ``goodput`` [share]: of wall-clock time spent training.
+
+    ``training_flop`` [FLOP]: 6 · N_active · D.
+    """
+
+    inputs: Inputs
+    base: pd.DataFrame
+    p10: pd.DataFrame
+    p50: pd.DataFrame
+    p90: pd.DataFrame
+    training_flop: float
+
+
+def result(inp: Inputs) -> Result:
+    """The figures at the base point and the Monte Carlo bands (:class:`Result`)."""
+    chips = inp.chips.index
+    base = figures(shared.base_point(inp.ranges), inp)
+    bands = uncertainty.percentile_frames(figures(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp), chips)
+    return Result(
+        inputs=inp,
+        base=pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
         **bands,
-        "training_flop": float(compute.training_flop(inp["run"]["active_params"], inp["run"]["tokens"])),
-    }
+        training_flop=float(compute.training_flop(inp.run.active_params, inp.run.tokens)),
+    )
 
 
-def run(**values) -> dict:
-    """``inputs`` then ``result``: everything the notebook shows, in one call."""
-    inp = inputs(**values)
-    return inp | result(inp)
+def run(**values) -> Result:
+    """:func:`inputs` then :func:`result`: everything the notebook shows, in one call."""
+    return result(inputs(**values))
 
 
-def headline(r: dict) -> pd.Series:
-    """The run's own chip: the P50 of every figure (what the report quotes)."""
-    return r["p50"].loc[r["run"]["chip"]]
+def headline(r: Result, band: str = "p50") -> pd.Series:
+    """The run's own chip: every figure at ``band`` (``p50``, what the report quotes)."""
+    return getattr(r, band).loc[r.inputs.run.chip]
 
 
-def answer(r: dict) -> str:
+def title(r: Result) -> str:
+    """The report's title: the run, its chip count and chip."""
+    run = r.inputs.run
+    return f"# Training run: {run.name} on {present.count(run.chip_count)} × {present.chip_name(run.chip)}"
+
+
+def answer(r: Result) -> str:
     """The one-paragraph answer at the top of the report, with its bands."""
-    run, own, lo, hi = r["run"], headline(r), r["p10"].loc[r["run"]["chip"]], r["p90"].loc[r["run"]["chip"]]
+    run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     rental = (
         f"Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
         f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])})"
@@ -286,35 +451,32 @@ def answer(r: dict) -> str:
         else "No rental price is sourced for this chip"
     )
     return (
-        f"Training {r['name']} ({present.flop(r['training_flop'])}) on {present.count(run['chip_count'])} × "
-        f"{present.chip_short(run['chip'])} takes **{own['days']:,.1f} days** (P10–P90 {lo['days']:,.1f}–"
+        f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
+        f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** (P10–P90 {lo['days']:,.1f}–"
         f"{hi['days']:,.1f}) and **{own['gpu_hours'] / 1e6:,.2f} M GPU-hours**. {rental}; owning them "
         f"for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**. The run draws "
         f"**{own['energy_mwh']:,.0f} MWh** at the facility meter. Figures are the median of "
-        f"{r['p']['draws']:,} Monte Carlo draws over MFU, prices, power and the site's electricity price and PUE."
+        f"{r.inputs.draws:,} Monte Carlo draws over MFU, prices, power and the site's electricity price and PUE."
     )
 
 
-def findings(r: dict) -> str:
+def findings(r: Result) -> str:
     """Key findings as a markdown list (numbers from the P50 figures)."""
-    run, own, p = r["run"], headline(r), r["p"]
-    others = r["p50"].drop(index=run["chip"])
+    inp = r.inputs
+    run, own, site = inp.run, headline(r), inp.site
+    others = r.p50.drop(index=run.chip)
     fastest = others["days"].idxmin()
     rentable = others["rental_cost_usd"].dropna()
+    executed = compute.hardware_flop(run.active_params, run.tokens, True)
     lines = [
-        f"- **Compute.** 6 × {present.count(run['active_params'] / 1e9)} B active parameters × "
-        f"{present.count(run['tokens'] / 1e12)} T tokens = **{present.flop(r['training_flop'])}** of model compute"
-        + (
-            f" ({present.flop(compute.hardware_flop(run['active_params'], run['tokens'], True))} executed with "
-            "full recomputation)."
-            if p["recompute"]
-            else "."
-        ),
-        f"- **Utilisation.** MFU **{present.pct(r['mfu'], digits=1)}** on {present.chip_short(r['anchor'])} "
-        f"({r['mfu_basis']}); {present.pct(own['goodput'], digits=1)} of wall-clock time is spent training on "
-        f"{present.count(run['chip_count'])} chips (interruptions grow with the chip count).",
-        f"- **Energy and carbon.** {own['energy_mwh']:,.0f} MWh at the facility meter (PUE {r['site']['pue']:.2f}), "
-        f"{own['emissions_tco2']:,.0f} t CO₂ at {r['site']['grid_kgco2_per_kwh']:.3f} kg/kWh ({r['site']['name']}).",
+        f"- **Compute.** 6 × {present.count(run.active_params / 1e9)} B active parameters × "
+        f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
+        + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
+        f"- **Utilisation.** MFU **{present.pct(inp.mfu, digits=1)}** on {present.chip_short(inp.anchor_chip)} "
+        f"({inp.mfu_basis}); {present.pct(own['goodput'], digits=1)} of wall-clock time is spent training on "
+        f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
+        f"- **Energy and carbon.** {own['energy_mwh']:,.0f} MWh at the facility meter (PUE {site.pue:.2f}), "
+        f"{own['emissions_tco2']:,.0f} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh ({site.name}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
         f"({others.loc[fastest, 'days']:,.1f} days)"
         + (
@@ -326,14 +488,14 @@ def findings(r: dict) -> str:
     return "\n".join(lines)
 
 
-def by_chip_table(r: dict) -> pd.DataFrame:
-    """The run on every chip (P50 figures), chip names as the index, units in the labels."""
-    t = r["p50"]
+def by_chip_table(r: Result) -> pd.DataFrame:
+    """The run on every chip (P50 figures), chip short names as the index, units in the labels."""
+    t = r.p50
     frame = pd.DataFrame(
         {
-            "dense peak [TFLOP/s]": r["chips"]["peak_tflops"],
-            "MFU": r["base"]["mfu"],
-            "vendor MFU factor": r["chips"]["mfu_factor"],
+            "dense peak [TFLOP/s]": r.inputs.chips["peak_tflops"],
+            "MFU": r.base["mfu"],
+            "vendor MFU factor": r.inputs.chips["mfu_factor"],
             "GPU-hours [M]": t["gpu_hours"] / 1e6,
             "days": t["days"],
             "energy [MWh]": t["energy_mwh"],
@@ -346,13 +508,19 @@ def by_chip_table(r: dict) -> pd.DataFrame:
     return frame
 
 
+#: The caption of :func:`interconnect_table`.
+INTERCONNECT_CAPTION = (
+    "Seconds per chip and optimizer step, no overlap, compute at "
+    f"{present.pct(scaling.COMPUTE_EFFICIENCY)} of dense BF16 peak. TP: tensor-parallel all-reduces; "
+    "EP: expert all-to-all; DP: gradient all-reduce."
+)
+
+
 def interconnect_table() -> pd.DataFrame:
-    """Step breakdown of the H100 and the H800 in two published layouts, no overlap; rows
-    (layout, chip) with chip names, columns with units."""
-    steps = {
-        cfg: shared.step_table(cfg, ["h100-sxm", "h800-sxm"], compute_efficiency=COMPUTE_EFFICIENCY, overlap=0.0)
-        for cfg in ("deepseek-v3-pretraining", "llama-3.1-405b-pretraining")
-    }
+    """Step breakdown of the H100 and the H800 in the two published :data:`LAYOUTS`, no
+    overlap; rows ``"model of the layout: chip"``, columns with units [s] and the scaling
+    efficiency."""
+    steps = {cfg: shared.step_table(cfg, NVLINK_PAIR, overlap=0.0) for cfg in LAYOUTS}
     frame = pd.concat(steps, names=["layout", "chip"]).rename(
         columns={
             "compute_s": "compute [s]",
@@ -364,24 +532,42 @@ def interconnect_table() -> pd.DataFrame:
             "scaling_efficiency": "efficiency",
         }
     )
-    frame.index = [f"{layout}: {present.chip_short(chip)}" for layout, chip in frame.index]
+    model = {cfg: load("models").loc[load("parallel_configs").loc[cfg, "model_id"], "name"] for cfg in LAYOUTS}
+    frame.index = [f"{model[cfg]}: {present.chip_short(chip)}" for cfg, chip in frame.index]
     return frame
 
 
 def h800_penalty(overlap_levels) -> dict[str, np.ndarray]:
-    """Extra H800 step time against the H100 [%] at each overlap level, for both layouts:
-    (efficiency on the H100 / efficiency on the H800 − 1) × 100, with efficiency = compute /
-    :func:`~analysis.formulas.scaling.step_time_s` (one step breakdown per layout, all levels at once)."""
-    from ..formulas import scaling
-
+    """Extra H800 step time against the H100 [%] at each overlap level, for both
+    :data:`LAYOUTS`: (efficiency on the H100 / efficiency on the H800 − 1) × 100, with efficiency
+    = compute / :func:`~analysis.formulas.scaling.step_time_s` (one step breakdown per layout,
+    all levels at once)."""
     levels = np.asarray(overlap_levels, dtype=float)
     penalty = {}
-    for cfg in ("deepseek-v3-pretraining", "llama-3.1-405b-pretraining"):
-        steps = shared.step_table(cfg, ["h100-sxm", "h800-sxm"], compute_efficiency=COMPUTE_EFFICIENCY, overlap=0.0)
+    for cfg in LAYOUTS:
+        steps = shared.step_table(cfg, NVLINK_PAIR, overlap=0.0)
         compute_s = steps["compute_s"].to_numpy()[:, None]
         efficiency = compute_s / scaling.step_time_s(compute_s, steps["communication_s"].to_numpy()[:, None], levels)
         penalty[cfg] = (efficiency[0] / efficiency[1] - 1) * 100
     return penalty
+
+
+def _check_rows(r: pd.Series) -> dict[str, tuple[float, float]]:
+    """One run's disclosed figures and what the formulas give from its other disclosed inputs."""
+    flop = compute.training_flop(r["active_params"], r["tokens"])
+    hours = r["pretraining_gpu_hours"] if pd.notna(r["pretraining_gpu_hours"]) else r["gpu_hours"]
+    pue = r["reported_pue"] if pd.notna(r["reported_pue"]) else 1.0
+    kwh = power.energy_kwh(r["reported_w_per_gpu"] * pue, r["gpu_hours"])
+    return {
+        "training FLOP": (r["reported_training_flop"], flop),
+        "days": (
+            np.nan if r["is_estimate"] else r["days"],
+            compute.wall_clock_days(hours, r["chip_count"]) if pd.notna(r["chip_count"]) else np.nan,
+        ),
+        "cost [USD]": (r["reported_cost_usd"], cost.rental_cost_usd(r["gpu_hours"], r["usd_per_gpu_hour"])),
+        "energy [MWh]": (r["energy_mwh"], kwh / 1_000),
+        "emissions [t CO2]": (r["emissions_tco2"], power.emissions_tco2(kwh, r["reported_kgco2_per_kwh"])),
+    }
 
 
 def arithmetic_checks() -> pd.DataFrame:
@@ -389,96 +575,122 @@ def arithmetic_checks() -> pd.DataFrame:
     from the run's OTHER disclosed inputs (its own hours, power, PUE and price). This checks the
     arithmetic, not the model: the validation report compares defaults with independent data.
 
-    FLOP = 6 · N_active · D; days = GPU-hours (pre-training where given) / chips / 24 for runs not
-    marked as estimates; cost = GPU-hours × the run's $/GPU-hour; energy = GPU-hours × the run's W
-    per GPU × its PUE (1 if none); emissions = that energy × the run's grid intensity.
-    Columns: ``run``, ``figure``, ``disclosed``, ``computed``, ``error`` (computed / disclosed − 1).
+    FLOP = 6 · N_active · D (kaplan-2020); days = GPU-hours (pre-training where given) / chips /
+    24 for runs not marked as estimates; cost = GPU-hours × the run's $/GPU-hour; energy =
+    GPU-hours × the run's W per GPU × its PUE (1 if none); emissions = that energy × the run's
+    grid intensity. Columns: ``run``, ``figure``, ``disclosed``, ``computed``, ``error``
+    (computed / disclosed − 1).
     """
-    rows = []
-    for _, r in load("training_runs").iterrows():
-        flop = compute.training_flop(r["active_params"], r["tokens"])
-        hours = r["pretraining_gpu_hours"] if pd.notna(r["pretraining_gpu_hours"]) else r["gpu_hours"]
-        kwh = power.energy_kwh(
-            r["reported_w_per_gpu"] * (r["reported_pue"] if pd.notna(r["reported_pue"]) else 1.0), r["gpu_hours"]
-        )
-        checks = {
-            "training FLOP": (r["reported_training_flop"], flop),
-            "days": (
-                np.nan if r["is_estimate"] else r["days"],
-                compute.wall_clock_days(hours, r["chip_count"]) if pd.notna(r["chip_count"]) else np.nan,
-            ),
-            "cost [USD]": (r["reported_cost_usd"], cost.rental_cost_usd(r["gpu_hours"], r["usd_per_gpu_hour"])),
-            "energy [MWh]": (r["energy_mwh"], kwh / 1_000),
-            "emissions [t CO2]": (r["emissions_tco2"], power.emissions_tco2(kwh, r["reported_kgco2_per_kwh"])),
+    rows = [
+        {
+            "run": r["model"],
+            "figure": figure,
+            "disclosed": float(disclosed),
+            "computed": float(computed),
+            "error": float(computed) / float(disclosed) - 1,
         }
-        for figure, (disclosed, computed) in checks.items():
-            if pd.notna(disclosed) and pd.notna(computed):
-                rows.append(
-                    {
-                        "run": r["model"],
-                        "figure": figure,
-                        "disclosed": float(disclosed),
-                        "computed": float(computed),
-                        "error": float(computed) / float(disclosed) - 1,
-                    }
-                )
+        for _, r in load("training_runs").iterrows()
+        for figure, (disclosed, computed) in _check_rows(r).items()
+        if pd.notna(disclosed) and pd.notna(computed)
+    ]
     return pd.DataFrame(rows)
 
 
-def parameter_appendix(r: dict) -> dict:
-    """Arguments of :func:`present.parameters_table`: every parameter, the value used where it
-    was left at None, and where that default came from."""
-    p, run = r["p"], r["run"]
-    resolved = {k: run[k] for k in RUN_FIELDS} | {
-        "mfu": round(r["mfu"], 4),
-        "load_factor": r["load_factor"],
-        "server_power_ratio": r["server_power_ratio"],
-        "years": r["years"],
-        "usd_per_kwh": r["site"]["usd_per_kwh"],
-        "pue": r["site"]["pue"],
-        **r["goodput_inputs"],
-    }
-    origin = {
-        "mfu": r["mfu_basis"],
-        "load_factor": "Epoch AI",
-        "server_power_ratio": "Epoch AI (DGX H100: 1.82)",
-        "years": "SemiAnalysis' TCO horizon",
-        "usd_per_kwh": "the region's base value",
-        "pue": "the region's base value",
-        "interruptions_per_chip_hour": "Llama 3 (419 in 54 days on 16,384 GPUs)",
-        "restart_hours": "MegaScale (< 10 min to detect and diagnose)",
-        "checkpoint_interval_hours": "assumption calibrated on Llama 3's > 90 % effective training time",
-    }
-    origin |= {k: ("the run's disclosure" if p["run"] != "custom" else "") for k in RUN_FIELDS}
-    return {"parameters": p, "resolved": resolved, "origins": origin}
+def four_figures(x) -> str:
+    """A figure of :func:`arithmetic_checks` to four significant figures, as a reader writes it:
+    ``117.5``, ``1,289``, ``24.69`` from 0.001 to 10,000, else :func:`present.sci` (``5.576 ×
+    10⁶``, ``3.791 × 10²⁵``) kept on one line; never ``e+`` notation."""
+    if 1e-3 <= abs(x) < 1e4:
+        return f"{x:,.4g}"  # below 10⁴ the g format writes no exponent
+    return present.sci(x, digits=4).replace(" ", "\u00a0")
 
 
-def key_figures(r: dict) -> dict:
-    """The JSON of the report contract: the run's own chip (P50 with P10/P90) and every chip."""
-    chip = r["run"]["chip"]
-    own = {k: r["p50"].loc[chip, k] for k in FIGURES}
-    bands = {f"{k}_{q}": r[q].loc[chip, k] for k in FIGURES for q in ("p10", "p90")}
+def key_figures(r: Result) -> dict:
+    """The JSON of the report contract: the run's own chip (P50 with P10/P90), its MFU and
+    goodput, the arithmetic checks and every chip's P50 figures."""
+    chip = r.inputs.run.chip
+    own = {k: r.p50.loc[chip, k] for k in FIGURES}
+    bands = {f"{k}_{q}": getattr(r, q).loc[chip, k] for k in FIGURES for q in ("p10", "p90")}
     return {
-        "training_flop": r["training_flop"],
+        "training_flop": r.training_flop,
         **own,
         **bands,
-        "mfu": r["mfu"],
-        "mfu_basis": r["mfu_basis"],
+        "mfu": r.inputs.mfu,
+        "mfu_basis": r.inputs.mfu_basis,
         "chip": chip,
-        "goodput": float(r["p50"].loc[chip, "goodput"]),
+        "goodput": float(r.p50.loc[chip, "goodput"]),
         "arithmetic_checks": arithmetic_checks().to_dict(orient="records"),
-        "by_chip": {c: {k: r["p50"].loc[c, k] for k in FIGURES} for c in r["chips"].index},
+        "by_chip": {c: {k: r.p50.loc[c, k] for k in FIGURES} for c in r.inputs.chips.index},
     }
 
 
-def source_keys(r: dict) -> list[str]:
+def _source_keys_of(used: dict) -> list[str]:
+    """The source keys of an inputs block, nested records included."""
+    return [k for u in used.values() for k in (_source_keys_of(u) if isinstance(u, dict) else [u.source])]
+
+
+def source_keys(r: Result) -> list[str]:
     """Source keys of everything the report used, for its sources appendix."""
-    return (
-        keys_in(r["chips"])
-        + keys_in(load("regions").loc[[r["site"]["region"]]])
-        + keys_in(load("training_runs"))
-        + keys_in(load("parallel_configs"))
-        + keys_in(load("models"))
-        + keys_in(load("vendor_efficiency"))
-        + ["kaplan-2020", "korthikanti-2022", "epoch-training-cost-trends", "llama3-paper"]
+    return list(
+        dict.fromkeys(
+            _source_keys_of(r.inputs.used)
+            + keys_in(r.inputs.chips)
+            + keys_in(load("regions").loc[[r.inputs.site.region]])
+            + keys_in(load("training_runs"))
+            + keys_in(load("parallel_configs"))
+            + keys_in(load("models"))
+            + keys_in(load("vendor_efficiency"))
+            + ["kaplan-2020", "korthikanti-2022", "epoch-training-cost-trends", "llama3-paper"]
+        )
+    )
+
+
+def plot_by_chip(r: Result) -> None:
+    """The same run on every chip (P50): wall-clock days, and rental beside ownership cost
+    [USD millions], chips sorted by days; n/a where a cost is not sourced."""
+    import matplotlib.pyplot as plt
+
+    shown = by_chip_table(r)
+    order = shown["days"].sort_values().index
+    colors = present.chip_colors(r.inputs.chips.index)
+    by_name = dict(zip(shown.index, (colors[c] for c in r.inputs.chips.index)))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 5.4), sharey=True)
+    axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
+    axes[0].set_xlabel(f"days on {present.count(r.inputs.run.chip_count)} chips")
+    axes[0].set_title("Wall-clock time")
+    axes[0].invert_yaxis()
+    costs = shown.loc[order, ["rental [$ M]", "ownership [$ M]"]]
+    y = np.arange(len(order))
+    for offset, name, color in ((-0.2, "rental", "#4c72b0"), (0.2, "ownership", "#dd8452")):
+        values = costs[f"{name} [$ M]"]
+        axes[1].barh(y + offset, values.fillna(0), height=0.4, color=color, label=name)
+        for i in np.flatnonzero(values.isna().to_numpy()):
+            axes[1].text(0, i + offset, " n/a", va="center", fontsize=7, color="#555")
+    axes[1].set_xlabel("USD millions")
+    axes[1].set_title("Cost of the run")
+    axes[1].legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"The same run on every chip (P50 of {r.inputs.draws:,} draws)", fontweight="bold")
+    fig.tight_layout()
+    present.show(fig, alt=f"Days and cost of {r.inputs.run.name} on every chip; fastest: {order[0]}")
+
+
+def plot_h800_penalty() -> None:
+    """Extra H800 step time against the H100 [%] as overlap hides communication, for both
+    :data:`LAYOUTS` (:func:`h800_penalty` at 21 levels from 0 to 1; independent of the
+    parameters)."""
+    import matplotlib.pyplot as plt
+
+    levels = np.linspace(0, 1, 21)
+    penalty = h800_penalty(levels)
+    fig, ax = plt.subplots(figsize=(8.5, 3.8))
+    for (cfg, values), style in zip(penalty.items(), ("-", "--")):
+        ax.plot(levels, values, style, lw=2, label=cfg)
+    ax.legend(fontsize=8)
+    present.finish(
+        ax,
+        "H800 penalty against the H100 as overlap hides communication",
+        "overlap (share of communication hidden)",
+        "extra H800 time per step [%]",
+        alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:.0f} % without overlap "
+        "in a tensor-parallel layout, 0 % in DeepSeek-V3's",
     )

@@ -47,7 +47,7 @@ present.say(report.findings(r) + "\n\n" + report.range_check(r))
 # 2026 licence policy. Chips whose die area is unpublished sit on the bottom edge (▼).
 
 # %%
-present.show(report.plot(r), key_value=report.key_figure(r).strip("*"))
+report.plot_thresholds(r)
 
 # %% [markdown]
 # ## Licence policy for a US export to China
@@ -133,10 +133,10 @@ present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False)
 present.source_list(extra_keys=report.source_keys(r))
 
 # %% [markdown]
-# ## Appendix: parameters
+# ## Appendix: parameters and inputs as used
 
 # %%
-present.parameters_table(**report.appendix(r))
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r["parameters"], **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

@@ -15,6 +15,8 @@ from typing import List, Optional
 
 from analysis.assembly import present
 from analysis.assembly import procurement as report
+from analysis.assembly import procurement_plots as plots
+from analysis.assembly import procurement_text as text
 
 present.setup()
 
@@ -50,16 +52,16 @@ draws: int = 10000  # Monte Carlo draws
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
 
 # %%
-present.say(f"# {report.title(r)}\n\n" + report.answer(r))
+present.say(f"# {text.title(r)}\n\n" + text.answer(r))
 
 # %% [markdown]
 # ## Key findings
 
 # %%
-present.say(report.findings(r))
+present.say(text.findings(r))
 
 # %%
-present.show(report.compute_figure(r))
+plots.plot_compute(r)
 
 # %% [markdown]
 # ## The options side by side
@@ -69,7 +71,7 @@ present.show(report.compute_figure(r))
 # %%
 eq = report.equivalents_label(r)
 present.table(
-    report.options_table(r),
+    text.options_table(r),
     {
         "chips": ("chips", present.count),
         f"{eq} (BF16)": (f"{eq} (BF16)", present.count),
@@ -80,19 +82,21 @@ present.table(
     caption="Chips are bought in whole 8-chip servers (single cards for PCIe parts).",
 )
 # %%
+costs = text.cost_table(r)
 present.table(
-    report.cost_table(r),
-    {column: (column, "{:,.0f}") for column in report.cost_table(r).columns},
+    costs,
+    {column: (column, "{:,.0f}") for column in costs.columns},
     caption="Capex by what each price covers: servers and network are added only where a price lacks them.",
 )
 # %%
+training = text.training_table(r)
 present.table(
-    report.training_table(r),
+    training,
     {
         "training FLOP per year": ("training FLOP per year", present.flop),
         "goodput [%]": ("goodput [%]", "{:.1f}"),
         "largest cluster [chips]": ("largest cluster [chips]", present.count),
-        report.training_table(r).columns[-1]: (report.training_table(r).columns[-1], "{:,.0f}"),
+        training.columns[-1]: (training.columns[-1], "{:,.0f}"),
     },
     caption="Net of interruptions: goodput is the share of wall-clock time spent training, averaged over the clusters.",
 )
@@ -100,7 +104,7 @@ present.table(
 # ## How uncertain the figures are
 
 # %%
-bands = report.band_table(r)
+bands = text.band_table(r)
 present.table(
     bands,
     {column: (column, "{}") for column in bands.columns},
@@ -111,17 +115,17 @@ present.table(
 # ## Scale costs time: goodput
 
 # %%
-present.show(report.goodput_figure(r))
+plots.plot_goodput(r)
 
 # %% [markdown]
 # ## Availability under the export rule
 
 # %%
-if r["p"]["export_rule"] is None:
+if r.inputs.export_rule is None:
     present.say("No export rule was applied (`export_rule` None): every chip is bought at its price.")
 else:
     present.table(
-        report.availability_table(r),
+        text.availability_table(r),
         {
             "licence policy (exports to China)": ("licence policy (exports to China)", "{}"),
             "in this report": ("in this report", "{}"),
@@ -133,7 +137,7 @@ else:
 
 # %%
 present.table(
-    report.price_table(r),
+    text.price_table(r),
     {
         "low [$]": ("low", present.usd),
         "base [$]": ("base", present.usd),
@@ -143,15 +147,15 @@ present.table(
     },
     caption="Catalog prices per chip; a missing end of a range falls back to the base.",
 )
-present.say(report.price_sources(r))
+present.say(text.price_sources(r))
 
 # %% [markdown]
 # ## Methods and assumptions
 
 # %%
-present.say(report.methods(r))
+present.say(text.methods(r))
 present.table(
-    report.vendor_table(r),
+    text.vendor_table(r),
     {
         "vendor": ("vendor", "{}"),
         "vendor MFU factor": ("vendor MFU factor", "{:.2f}"),
@@ -168,10 +172,10 @@ present.table(
 present.source_list(extra_keys=report.source_keys(r))
 
 # %% [markdown]
-# ## Appendix: parameters as resolved
+# ## Appendix: parameters and inputs as used
 
 # %%
-present.parameters_table(**report.parameter_appendix(r))
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r["p"], **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

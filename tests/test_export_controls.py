@@ -7,7 +7,9 @@ import matplotlib
 import pytest
 
 from analysis.assembly import export_controls as report
-from analysis.assembly import params
+from analysis.assembly import params, present
+from analysis.assembly.inputs import READER, Used
+from analysis.catalog import sources
 
 matplotlib.use("Agg")
 
@@ -24,9 +26,9 @@ def zero():
 
 def test_defaults_are_the_rule_as_written(r):
     # 88 FR 73458: 3A090.a.1 TPP >= 4,800; 3A090.a.2 TPP >= 1,600 with density >= 5.92
-    assert r["resolved"]["tpp_threshold"] == 4_800 and r["resolved"]["density_threshold"] == 5.92
-    assert r["resolved"]["density_tpp_floor"] == 1_600 and r["resolved"]["io_threshold_gb_s"] is None
-    assert not r["what_if"] and "what-if" not in r["status"]
+    t = r.inputs.thresholds
+    assert t == report.Thresholds(4_800, 5.92, 1_600, None) == r.inputs.written
+    assert not r.inputs.what_if and "what-if" not in r.status
     assert report.key_figures(r)["what_if"] is None
 
 
@@ -39,17 +41,17 @@ def test_bad_threshold_is_refused_before_anything_runs():
 
 def test_threshold_zero_is_used_as_zero_not_as_the_default(zero):
     # issue 9: `p['tpp_threshold'] or 4800` turned 0 into 4,800 in the text
-    assert zero["what_if"] and zero["resolved"]["tpp_threshold"] == 0
+    assert zero.inputs.what_if and zero.inputs.thresholds.tpp_threshold == 0
     # TPP >= 0 holds for every chip with a known TPP: all 18 catalog chips are controlled
-    assert (zero["status"]["what-if"] == "controlled").all() and len(zero["status"]) == 18
+    assert (zero.status["what-if"] == "controlled").all() and len(zero.status) == 18
     text = report.findings(zero)
     assert "TPP ≥ 0," in text and "4,800" not in text.split("What-if rule")[1]
-    assert report.what_if_text(zero["resolved"]) == "TPP ≥ 0, or TPP ≥ 1,600 with performance density ≥ 5.92"
+    assert report.what_if_text(zero.inputs.thresholds) == "TPP ≥ 0, or TPP ≥ 1,600 with performance density ≥ 5.92"
     assert report.key_figures(zero)["what_if"]["tpp_threshold"] == 0
     # density 0 and I/O 0 are thresholds too
     both = report.run(density_threshold=0.0, io_threshold_gb_s=0.0)
     assert (
-        report.what_if_text(both["resolved"])
+        report.what_if_text(both.inputs.thresholds)
         == "TPP ≥ 4,800 with chip-to-chip I/O ≥ 0 GB/s, or TPP ≥ 1,600 with performance density ≥ 0"
     )
 
@@ -59,8 +61,8 @@ def test_what_if_undetermined_is_shown_and_not_counted_as_controlled():
     # unpublished) would be decided by its density -> undetermined; the L20 (119.5 × 16 = 1,912 on
     # 609 mm² = 3.14 >= 1) -> controlled
     r = report.run(tpp_threshold=10_000.0, density_threshold=1.0)
-    assert r["status"].loc["tpu-v5p", "what-if"] == "undetermined (die area unknown)"
-    assert r["status"].loc["l20", "what-if"] == "controlled"
+    assert r.status.loc["tpu-v5p", "what-if"] == "undetermined (die area unknown)"
+    assert r.status.loc["l20", "what-if"] == "controlled"
     line = report.findings(r).splitlines()[-1]
     controlled, undetermined = line.split("; undetermined — ")
     assert "TPU v5p" not in controlled and "TPU v5p" in undetermined and "L20" in controlled
@@ -132,21 +134,55 @@ def test_tables_use_names_and_units(r):
     )
 
 
-def test_appendix_and_sources(r, zero):
-    appendix = report.appendix(r)
-    assert appendix["resolved"] == {"tpp_threshold": 4_800, "density_threshold": 5.92}
-    assert report.appendix(zero)["parameters"]["tpp_threshold"] == 0
+def test_used_block_records_the_thresholds_used_with_their_source_keys(r):
+    used, known = r.inputs.used, set(sources().index)
+    for name, u in used.items():
+        assert isinstance(u, Used) and u.unit and u.value is not None and u.source in known, name
+    # the rule as written (export_rules.csv, 2023-10 rows: fr-2023-23055): 4,800 TPP (3A090.a.1),
+    # 5.92 TPP/mm² with 1,600 TPP (3A090.a.2); no I/O test, so no I/O threshold is recorded
+    assert used["tpp_threshold"] == Used(4_800.0, "TPP", "fr-2023-23055", "2023-10 rule as written, 3A090.a.1")
+    assert used["density_threshold"].value == 5.92 and used["density_tpp_floor"].value == 1_600
+    assert "io_threshold_gb_s" not in used
+    # the 2026-01 case-by-case lines (licence_policies.csv, 91 FR 1684): TPP 21,000, DRAM 6,500 GB/s
+    assert used["case_by_case_tpp_max"] == Used(
+        21_000.0, "TPP", "fr-2026-00789", "2026-01 licence policy: case-by-case below"
+    )
+    assert used["case_by_case_dram_bandwidth_gb_s_max"].value == 6_500
+    assert report.current_limits(r) == (21_000, 6_500)
+
+
+def test_what_if_values_are_recorded_as_the_readers():
+    r = report.run(tpp_threshold=2_000.0, io_threshold_gb_s=600.0)
+    used = r.inputs.used
+    assert used["tpp_threshold"] == Used(2_000.0, "TPP", READER, "set by the reader")
+    assert used["io_threshold_gb_s"] == Used(600.0, "GB/s", READER, "set by the reader")
+    assert used["density_threshold"].source == "fr-2023-23055"  # left at None: the rule as written
+    assert r.inputs.parameters == {"tpp_threshold": 2_000.0, "density_threshold": None, "io_threshold_gb_s": 600.0}
+    assert report.key_figures(r)["what_if"] == {
+        "tpp_threshold": 2_000.0,
+        "density_threshold": 5.92,
+        "density_tpp_floor": 1_600.0,
+        "io_threshold_gb_s": 600.0,
+    }
+
+
+def test_sources(r):
     keys = report.source_keys(r)
     assert {"fr-2026-00789", "nvidia-8k-2025-04", "fr-2023-23055"} <= set(keys)
 
 
-def test_figure_draws_every_chip_and_the_what_if_lines(zero):
-    fig = report.plot(zero)
-    labels = [t.get_text() for t in fig.axes[0].texts]
+def test_figure_draws_every_chip_and_the_what_if_lines(zero, monkeypatch):
+    shown = []
+    monkeypatch.setattr(present, "finish", lambda ax, *args, **kwargs: shown.append((ax, args, kwargs)))
+    report.plot_thresholds(zero)
+    (ax, (title, xlabel, ylabel), kwargs) = shown[0]
+    labels = [t.get_text() for t in ax.texts]
     assert any("MLU370-X8" in t for t in labels) and any("B200" in t for t in labels)
-    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "what-if TPP ≥ 0" in legend
-    matplotlib.pyplot.close(fig)
+    assert "3A090" in title and "TPP" in xlabel and "TPP per mm²" in ylabel
+    assert kwargs["key_value"].startswith("Licence policy for an export to China today")
+    matplotlib.pyplot.close("all")
 
 
 def test_cli_controls_json_gains_licence_policy_and_keeps_classification_keys(capsys):

@@ -3,9 +3,9 @@ worked by hand in its comment from the sources' figures in data/ and the library
 
 import io
 import json
+import math
 import re
 import warnings
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -15,11 +15,26 @@ import pytest
 matplotlib.use("Agg")
 
 from analysis.assembly import params, present  # noqa: E402
-from analysis.assembly import procurement as report
+from analysis.assembly import procurement as report  # noqa: E402
+from analysis.assembly import procurement_model as model  # noqa: E402
+from analysis.assembly import procurement_plots as plots  # noqa: E402
+from analysis.assembly import procurement_text as text  # noqa: E402
+from analysis.assembly.inputs import READER, Used  # noqa: E402
+from analysis.catalog import load, sources  # noqa: E402
 from analysis.formulas import procurement as buy  # noqa: E402
+from analysis.formulas import uncertainty  # noqa: E402
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 DRAWS = 2_000
+#: The tables the notebook shows, as frames.
+TABLES = (
+    text.options_table,
+    text.cost_table,
+    text.training_table,
+    text.band_table,
+    text.availability_table,
+    text.price_table,
+    text.vendor_table,
+)
 
 
 def run(**values):
@@ -29,23 +44,53 @@ def run(**values):
 def text_of(r) -> str:
     """Everything the report writes in words (tables are built too), checked for nan, inf and e
     notation; the JSON must hold no NaN or inf (unknowns are null)."""
-    for table in (
-        report.options_table,
-        report.cost_table,
-        report.training_table,
-        report.band_table,
-        report.availability_table,
-        report.price_table,
-        report.vendor_table,
-    ):
+    for table in TABLES:
         table(r)
     json.dumps(present._plain(report.key_figures(r)), allow_nan=False)
-    text = "\n".join(
-        [report.title(r), report.answer(r), report.findings(r), report.methods(r), report.band_table(r).to_string()]
+    words = "\n".join(
+        [text.title(r), text.answer(r), text.findings(r), text.methods(r), text.band_table(r).to_string()]
     )
-    words = text.replace("n/a", "")
-    assert not re.search(r"\bnan\b|\binf\b|\d[eE][+-]?\d", words, re.I), words
-    return text
+    shown = words.replace("n/a", "")
+    assert not re.search(r"\bnan\b|\binf\b|\d[eE][+-]?\d", shown, re.I), shown
+    return words
+
+
+def unknown_allowed(r, option: str) -> set[str]:
+    """The figures of an option that may be unknown (NaN): every figure where the report says why
+    (:func:`report.notes`: no sourced price or power, not available), goodput where the option
+    has no chip (a share of nothing)."""
+    if option in report.notes(r):
+        return set(report.FIGURES)
+    return {"goodput"} if r.p50.loc[option, "chips"] == 0 else set()
+
+
+def check_numbers(r) -> None:
+    """No inf anywhere, and no NaN where a value exists: in the base point and every band
+    (P10/P50/P90) of every option, in the JSON's key figures before NaN becomes null, and in the
+    numeric cells of every table the notebook shows."""
+    for frame in (r.base, r.p10, r.p50, r.p90):
+        assert not np.isinf(frame.to_numpy(dtype=float)).any(), frame
+        for option, row in frame.iterrows():
+            missing = set(row.index[row.isna()])
+            assert missing <= unknown_allowed(r, option), (option, missing)
+    for option, figures in report.key_figures(r)["options"].items():
+        allowed = unknown_allowed(r, option)
+        for key, value in figures.items():
+            if isinstance(value, float):
+                assert not math.isinf(value), (option, key)
+                assert value == value or key.removesuffix("_p10").removesuffix("_p90") in allowed, (option, key)
+    for table in TABLES:
+        numbers = table(r).select_dtypes("number").to_numpy(dtype=float)
+        assert not np.isinf(numbers).any(), table.__name__
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """The figures the report shows (present.show captured instead of displayed)."""
+    figures = []
+    monkeypatch.setattr(present, "show", lambda fig, *args, **kwargs: figures.append(fig))
+    yield figures
+    matplotlib.pyplot.close("all")
 
 
 # --------------------------------------------------------------------------------------------
@@ -81,21 +126,19 @@ def test_useful_chips_split_into_clusters():
 
 def test_reference_b200_fleet_headline_inside_its_band_and_hand_worked():
     r = run(counts=[100_000], reference_chip="b200")
-    eq = r["p50"].loc["a800-sxm-80gb", "h100_equivalents_bf16"]
+    eq = r.p50.loc["a800-sxm-80gb", "h100_equivalents_bf16"]
     # 100,000 A800 × 312 TFLOP/s / 2,250 (B200) = 13,866.67 B200-equivalents, with no spread (peaks are
     # fixed); the old code gave a base of 13,867 and a band of 27,742–31,229 (in H100 terms)
     assert eq == pytest.approx(13_866.67, abs=0.01)
     assert (
-        r["p10"].loc["a800-sxm-80gb", "h100_equivalents_bf16"]
-        <= eq
-        <= r["p90"].loc["a800-sxm-80gb", "h100_equivalents_bf16"]
+        r.p10.loc["a800-sxm-80gb", "h100_equivalents_bf16"] <= eq <= r.p90.loc["a800-sxm-80gb", "h100_equivalents_bf16"]
     )
-    assert r["p90"].loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(13_866.67, abs=0.01)
+    assert r.p90.loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(13_866.67, abs=0.01)
 
 
 def test_reference_b200_budget_p50_is_the_median_price_worked_by_hand():
     r = report.run(reference_chip="b200", draws=10_000)
-    lo, mid, hi = (r[q].loc["a800-sxm-80gb", "h100_equivalents_bf16"] for q in ("p10", "p50", "p90"))
+    lo, mid, hi = (t.loc["a800-sxm-80gb", "h100_equivalents_bf16"] for t in (r.p10, r.p50, r.p90))
     # A800 price triangular (10,000, 15,000, 15,000): median = 10,000 + 5,000 × sqrt(0.5) = 13,535.5;
     # $1 B / 13,535.5 = 73,879.6 -> 73,872 chips in whole 8-chip servers; × 312 / 2,250 = 10,243.6
     # B200-equivalents (sampling error of 10,000 draws: well under 1 %)
@@ -103,7 +146,7 @@ def test_reference_b200_budget_p50_is_the_median_price_worked_by_hand():
     assert lo <= mid <= hi < 15_000
     # the base point (every input at its base, same function): $1 B / $15,000 = 66,666.7 -> 66,664
     # chips; × 312 / 2,250 = 9,244.07
-    assert r["base"].loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(9_244.07, abs=0.01)
+    assert r.base.loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(9_244.07, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -119,22 +162,18 @@ def test_reference_b200_budget_p50_is_the_median_price_worked_by_hand():
 def test_every_headline_lies_inside_its_band(values):
     r = run(**values)
     for figure in report.FIGURES:
-        lo, mid, hi = r["p10"][figure], r["p50"][figure], r["p90"][figure]
+        lo, mid, hi = r.p10[figure], r.p50[figure], r.p90[figure]
         known = mid.notna()
         assert (lo[known] <= mid[known]).all() and (mid[known] <= hi[known]).all(), figure
 
 
 def test_one_chip_and_all_chip_fleets():
     one = run(chips=["h100-sxm"], counts=[2_048])
-    assert list(one["p50"].index) == ["h100-sxm", "reference"]
-    priced = [
-        c
-        for c in report.load("chips").index
-        if report.load("chips").at[c, "price_usd"] == report.load("chips").at[c, "price_usd"]
-    ]
+    assert list(one.p50.index) == ["h100-sxm", "reference"]
+    priced = [c for c in load("chips").index if load("chips").at[c, "price_usd"] == load("chips").at[c, "price_usd"]]
     everything = run(chips=priced, budget_usd=1e8, draws=200)
-    assert set(priced) <= set(everything["p50"].index)
-    assert everything["p50"]["chips"].notna().all()
+    assert set(priced) <= set(everything.p50.index)
+    assert everything.p50["chips"].notna().all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,16 +184,16 @@ def test_goodput_of_100k_chips_is_clearly_below_2048():
     big, small = run(chips=["h100-sxm"], counts=[100_000]), run(chips=["h100-sxm"], counts=[2_048])
     # goodput = 1 / (1 + n × 1.97e-5 × (1/6 h + 1/3 h / 2)): 100,000 -> 1 / 1.65667 = 0.6036;
     # 2,048 -> 1 / 1.013449 = 0.9867
-    assert big["p50"].loc["h100-sxm", "goodput"] == pytest.approx(0.6036, abs=1e-4)
-    assert small["p50"].loc["h100-sxm", "goodput"] == pytest.approx(0.9867, abs=1e-4)
+    assert big.p50.loc["h100-sxm", "goodput"] == pytest.approx(0.6036, abs=1e-4)
+    assert small.p50.loc["h100-sxm", "goodput"] == pytest.approx(0.9867, abs=1e-4)
     # training FLOP per year at the base point: 100,000 × 0.60362 × 989.4e12 × 0.4 × 8,760 × 3,600 = 7.5336e26
-    assert big["base"].loc["h100-sxm", "training_flop_per_year"] == pytest.approx(7.5336e26, rel=1e-4)
+    assert big.base.loc["h100-sxm", "training_flop_per_year"] == pytest.approx(7.5336e26, rel=1e-4)
     assert report.key_figures(big)["options"]["h100-sxm"]["goodput"] < 0.7
 
 
 def test_max_cluster_chips_sizes_the_trainable_model():
     r = run(counts=[100_000], max_cluster_chips=25_000)
-    base = r["base"].loc["a800-sxm-80gb"]
+    base = r.base.loc["a800-sxm-80gb"]
     assert base["largest_cluster_chips"] == 25_000
     # one cluster of 25,000 A800 at goodput 0.858984: 25,000 × 0.858984 × 312e12 × 0.4 FLOP/s × 90 × 86,400 s
     # = 2.08399e25 FLOP; N = sqrt(2.08399e25 / 120) = 4.1673e11 parameters
@@ -166,15 +205,15 @@ def test_the_order_check_does_not_return_its_own_input():
     # scenario a800-1b: the independent street price (base $15,000, Tom's Hardware) fixed:
     # $1 B / 15,000 = 66,666.7 -> 66,664 chips (whole servers), not the FT's ~100,000
     r = run(price_basis="base", max_cluster_chips=25_000, reported_chips=100_000)
-    assert r["p50"].loc["a800-sxm-80gb", "chips"] == 66_664
-    assert r["p10"].loc["a800-sxm-80gb", "chips"] == r["p90"].loc["a800-sxm-80gb", "chips"] == 66_664
+    assert r.p50.loc["a800-sxm-80gb", "chips"] == 66_664
+    assert r.p10.loc["a800-sxm-80gb", "chips"] == r.p90.loc["a800-sxm-80gb", "chips"] == 66_664
     # 66,664 / 100,000 − 1 = −33 %; the order implies $1 B / 100,000 = $10,000 each
-    assert "−33 %" in report.findings(r) and "$10,000 each" in report.findings(r)
+    assert "−33 %" in text.findings(r) and "$10,000 each" in text.findings(r)
 
 
 def test_capex_by_price_unit():
     r = run(chips=["h800-sxm", "h100-sxm"], counts=[8, 8], price_basis="base")
-    h800, h100 = r["base"].loc["h800-sxm"], r["base"].loc["h100-sxm"]
+    h800, h100 = r.base.loc["h800-sxm"], r.base.loc["h100-sxm"]
     # H800 priced as a server share ($39,384): no server markup; network 8 × 39,384 × 0.19 / 0.81 = 73,905.8
     assert h800["capex_server_usd"] == 0 and h800["capex_priced_usd"] == 8 * 39_384
     assert h800["capex_network_usd"] == pytest.approx(73_905.8, abs=0.1)
@@ -211,10 +250,10 @@ def test_availability_follows_the_licence_policy(monkeypatch, policy, premium, c
 
     monkeypatch.setattr(export_controls, "licence_policies", fake_policies({"a800-sxm-80gb": policy}))
     r = run(budget_usd=1.2e6, price_basis="base", export_rule="2023-10", grey_market_premium=premium, draws=200)
-    got = r["p50"].loc["a800-sxm-80gb", "chips"]
+    got = r.p50.loc["a800-sxm-80gb", "chips"]
     assert (np.isnan(got) and np.isnan(chips)) or got == chips
     if policy == "undetermined":
-        assert "undetermined" in report.findings(r) and "not counted as controlled" in report.findings(r)
+        assert "undetermined" in text.findings(r) and "not counted as controlled" in text.findings(r)
 
 
 def test_licence_policies_of_the_real_rules():
@@ -230,28 +269,35 @@ def test_licence_policies_of_the_real_rules():
 # issue 12 items 4/5: values the checker accepts never give warnings, nan or inf
 
 
-def quiet(figures=False, **values):
+def quiet(shown=None, **values):
+    """The report run, written and (with ``shown``, the fixture's list) drawn with warnings as
+    errors; its words and numbers checked for NaN and inf."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         r = run(draws=200, **values)
-        text = text_of(r)
-        for figure in (report.compute_figure, report.goodput_figure) if figures else ():
-            figure(r).savefig(io.BytesIO(), format="png", dpi=20)
+        words = text_of(r)
+        check_numbers(r)
+        if shown is not None:
+            plots.plot_compute(r)
+            plots.plot_goodput(r)
+            for fig in shown:
+                fig.savefig(io.BytesIO(), format="png", dpi=20)
         matplotlib.pyplot.close("all")
-    return r, text
+    return r, words
 
 
-def test_export_rule_2023_10_makes_the_a800_unavailable_without_warnings():
-    r, text = quiet(figures=True, export_rule="2023-10")
-    assert np.isnan(r["p50"].loc["a800-sxm-80gb", "chips"])
-    assert "not available" in report.answer(r) and "presumption of denial" in text
+def test_export_rule_2023_10_makes_the_a800_unavailable_without_warnings(shown):
+    r, words = quiet(shown, export_rule="2023-10")
+    assert np.isnan(r.p50.loc["a800-sxm-80gb", "chips"])
+    assert "not available" in text.answer(r) and "presumption of denial" in words
+    assert len(shown) == 2
 
 
 UNPRICED = ["v100-sxm", "l20", "mlu370-x8", "ascend-910", "tpu-v5p", "mi325x"]
 
 
-def test_a_fleet_of_chips_without_price_or_power_reads_n_a():
-    r, text = quiet(figures=True, chips=UNPRICED, counts=[8] * len(UNPRICED))
+def test_a_fleet_of_chips_without_price_or_power_reads_n_a(shown):
+    r, _ = quiet(shown, chips=UNPRICED, counts=[8] * len(UNPRICED))
     options = report.key_figures(r)["options"]
     assert all("has no sourced price" in options[chip]["n/a"] for chip in UNPRICED)
     assert "no sourced TDP or system power" in options["tpu-v5p"]["n/a"] and np.isnan(options["tpu-v5p"]["it_power_mw"])
@@ -276,14 +322,97 @@ def test_a_budget_for_a_chip_without_a_price_is_refused_before_any_kernel(chip):
     ],
     ids=lambda v: ",".join(f"{k}={v[k]}" for k in v),
 )
-def test_extreme_values_render_without_warnings_nan_or_inf(values):
-    quiet(**values)
+def test_extreme_values_render_without_warnings_nan_or_inf(values, shown):
+    r, _ = quiet(shown, **values)
+    # the default A800 and H100 are priced and powered: no option reads n/a, so every banded
+    # figure exists (finite) except the goodput of an option that buys no chip
+    assert report.notes(r) == {}
+    assert np.isfinite(r.p50.drop(columns="goodput").to_numpy(dtype=float)).all()
+
+
+# --------------------------------------------------------------------------------------------
+# issue 18: typed inputs, the inputs block, one percentile routine, plots in the module
+
+
+def test_used_block_names_every_input_with_unit_and_a_sources_key():
+    r = run(draws=200)
+    used, known = r.inputs.used, set(sources().index)
+    assert {
+        "usd_per_kwh",
+        "pue",
+        "load_factor",
+        "server_power_ratio",
+        "years",
+        "mfu",
+        "interruptions_per_chip_hour",
+        "restart_hours",
+        "checkpoint_interval_hours",
+    } <= set(used)
+    records = [(name, u) for name, u in used.items() if name != "chips"]
+    records += [(f"{chip}: {name}", u) for chip, entries in used["chips"].items() for name, u in entries.items()]
+    for name, u in records:
+        assert isinstance(u, Used) and u.unit and u.source in known, name
+    # library defaults: load factor 0.75 and server power ratio 1.8 (Epoch AI), 4 years; the region
+    # cn-avg-industrial: $0.088/kWh (China Briefing) and PUE 1.5; goodput λ = 1.97e-5 per chip-hour
+    # (Llama 3), restart 1/6 h (MegaScale); MFU 0.4 on H100 (Llama 3's 38–43 %)
+    assert (used["load_factor"].value, used["load_factor"].source) == (0.75, "epoch-training-cost-trends")
+    assert used["server_power_ratio"].value == 1.8 and used["years"].value == 4.0
+    assert used["usd_per_kwh"].value == 0.088 and used["usd_per_kwh"].source == "china-briefing-industrial-power"
+    assert used["pue"].value == 1.5 and used["interruptions_per_chip_hour"].value == 1.97e-5
+    assert used["restart_hours"].value == pytest.approx(1 / 6) and used["mfu"].source == "llama3-paper"
+    # the A800 and the reference H100: dense BF16 312 and 989.4 TFLOP/s; the A800's price drawn
+    # over its catalog range (10,000, 15,000, 15,000), recorded at its base
+    a800, h100 = used["chips"]["a800-sxm-80gb"], used["chips"]["h100-sxm"]
+    assert a800["peak_tflops"].value == 312 and h100["peak_tflops"].value == 989.4
+    assert a800["price_usd"].value == 15_000 and "10,000–15,000" in a800["price_usd"].origin
+    # max W per chip = 400 W TDP × 1.8 = 720 W
+    assert a800["max_w_per_chip"].value == pytest.approx(720.0)
+    json.dumps(present._plain({k: u.as_json() for k, u in records}), allow_nan=False)
+
+
+def test_a_value_the_reader_sets_is_recorded_as_theirs_and_used():
+    r = run(draws=200, load_factor=0.6, mfu=0.3, price_basis="low", region="us-avg-industrial", pue=1.2)
+    used = r.inputs.used
+    assert used["load_factor"] == Used(0.6, "share", READER, "set by the reader")
+    assert used["mfu"].source == READER and used["pue"] == Used(1.2, "ratio", READER, "set by the reader")
+    # the region's price is still its own: EIA 8.06 US cents/kWh
+    assert used["usd_per_kwh"].value == 0.0806 and used["usd_per_kwh"].source == "eia-epa-2023"
+    # price_basis low: the A800 is bought at its catalog low, $10,000
+    assert used["chips"]["a800-sxm-80gb"]["price_usd"].value == 10_000
+    assert r.inputs.load_factor == 0.6 and r.inputs.site.pue == 1.2 and r.inputs.ranges["pue"] == (1.2, 1.2, 1.2)
+    # the typed inputs drive the numbers: IT power of the 100,000 H100 reference = 100,000 × 700 W
+    # × 1.8 × 0.6 = 75.6 MW (fixed: the H100's TDP has no range)
+    assert r.base.loc["reference", "it_power_mw"] == pytest.approx(75.6)
+    assert r.inputs.parameters["load_factor"] == 0.6 and r.inputs.parameters["years"] is None
+
+
+def test_bands_come_from_the_one_percentile_routine():
+    r = run(draws=200)
+    drawn = model.figures(uncertainty.draw(r.inputs.ranges, 200, 0), r.inputs)
+    for option in r.inputs.options:
+        for figure in ("chips", "capex_usd", "training_flop_per_year"):
+            bands = uncertainty.percentiles(drawn[option][figure])
+            got = (r.p10.loc[option, figure], r.p50.loc[option, figure], r.p90.loc[option, figure])
+            assert got == (bands["p10"], bands["p50"], bands["p90"])
+    # inverted_cdf: every band end is a drawn value, so chip counts are whole 8-chip servers
+    chips = [r.p10.loc["a800-sxm-80gb", "chips"], r.p90.loc["a800-sxm-80gb", "chips"]]
+    assert all(n % 8 == 0 and n in drawn["a800-sxm-80gb"]["chips"] for n in chips)
+
+
+def test_plots_draw_every_option_with_its_band(shown):
+    r = run(draws=200, chips=["h20", "ascend-910c"], budget_usd=4e9, shares=[0.5, 0.5])
+    plots.plot_compute(r)
+    plots.plot_goodput(r)
+    compute, goodput_ = shown
+    labels = [t.get_text() for t in compute.axes[0].get_yticklabels()]
+    assert labels == [report.option_label(r, o) for o in r.p50.index]
+    assert labels[-1] == "reference: 100,000 × H100 SXM" and labels[2] == "mix: 50 % H20 + 50 % Ascend 910C"
+    assert "Training compute per year" in compute.axes[0].get_title()
+    # one marker per option on the goodput curve, labelled with its largest cluster
+    notes = [t.get_text() for t in goodput_.axes[0].texts]
+    assert len(notes) == 4 and any(n.startswith("reference: 100,000 × H100 SXM: 100,000 chips") for n in notes)
 
 
 def test_a_fleet_of_zero_chips_is_refused():
     with pytest.raises(params.ParameterError, match="counts"):
         params.cross_check("procurement", {"chips": ["h20"], "counts": [0]})
-
-
-# --------------------------------------------------------------------------------------------
-# notebook

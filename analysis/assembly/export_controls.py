@@ -2,25 +2,32 @@
 each rule vintage (per integrated circuit), what licence-review policy a US export of it to China
 meets, and how a what-if rule would classify it.
 
-``inputs`` validates the parameters and resolves the rules, licence policies and chips from data;
-``figures`` maps them to the metrics, classification and licence policy of every chip. There is no
-Monte Carlo: a classification follows from datasheet figures and legal thresholds, and the
+:func:`inputs` validates the parameters (the what-if thresholds; None keeps the rule as written)
+and resolves the rules, licence policies and chips from data into an :class:`Inputs`, whose
+``used`` block records the thresholds actually used with their source keys; :func:`result` maps
+them to the metrics, classification and licence policy of every chip (a :class:`Result`). There
+is no Monte Carlo: a classification follows from datasheet figures and legal thresholds, and the
 report checks instead whether the catalog's ranges move any chip across a threshold
-(:func:`range_check`). Tables, findings and the key figures are small functions the tests call.
+(:func:`range_check`). Tables, findings, the figure (:func:`plot_thresholds`) and the key figures
+are small functions the tests call.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load
 from ..formulas import controls
+from . import inputs as shared
 from . import params, present
+from .inputs import Used
 
 PARAMETERS = params.declare(tpp_threshold=None, density_threshold=None, io_threshold_gb_s=None)
 
-#: The rule vintage whose 3A090.a clauses the what-if rule starts from, and its clause ids.
+#: The rule vintage whose 3A090.a clauses the what-if rule starts from, and the what-if rule id.
 WHAT_IF_BASE = "2023-10"
 WHAT_IF = "what-if"
 #: Rule vintage of the licence policy that applies today (the answer and the key figure).
@@ -30,36 +37,53 @@ CURRENT = "2026-01"
 # inputs
 
 
-def rule_as_written(rules: pd.DataFrame | None = None) -> dict:
-    """The 3A090.a thresholds of :data:`WHAT_IF_BASE` that a what-if parameter left at None keeps:
-    ``tpp_threshold`` (3A090.a.1's TPP floor, 4,800), ``density_threshold`` (3A090.a.2's density
-    floor, 5.92), ``density_tpp_floor`` (3A090.a.2's TPP floor, 1,600) — read from
-    ``export_rules.csv``."""
+@dataclass(frozen=True)
+class Thresholds:
+    """The 3A090.a-style thresholds a rule tests: ``tpp_threshold`` (TPP per IC at or above which
+    a chip is controlled, 3A090.a.1) [TPP], ``density_threshold`` (performance density at or above
+    which a chip of TPP ≥ ``density_tpp_floor`` is controlled, 3A090.a.2) [TPP/mm²],
+    ``density_tpp_floor`` [TPP] and ``io_threshold_gb_s`` (chip-to-chip I/O the TPP test also
+    requires, as in 2022) [GB/s] (None: no I/O test)."""
+
+    tpp_threshold: float
+    density_threshold: float
+    density_tpp_floor: float
+    io_threshold_gb_s: float | None
+
+
+def _clause(rules: pd.DataFrame, clause: str) -> pd.Series:
+    """The row of ``export_rules.csv`` of clause ``clause`` of :data:`WHAT_IF_BASE`."""
+    return rules[(rules["rule_id"] == WHAT_IF_BASE) & (rules["clause"] == clause)].iloc[0]
+
+
+def rule_as_written(rules: pd.DataFrame | None = None) -> Thresholds:
+    """The 3A090.a thresholds of :data:`WHAT_IF_BASE` that a what-if parameter left at None keeps,
+    read from ``export_rules.csv`` (source fr-2023-23055): 3A090.a.1's TPP floor (4,800), 3A090.a.2's
+    density floor (5.92) and its TPP floor (1,600), no I/O test."""
     rules = load("export_rules") if rules is None else rules
-    base = rules[rules["rule_id"] == WHAT_IF_BASE].set_index("clause")
-    return {
-        "tpp_threshold": float(base.loc["3A090.a.1", "tpp_min"]),
-        "density_threshold": float(base.loc["3A090.a.2", "density_min"]),
-        "density_tpp_floor": float(base.loc["3A090.a.2", "tpp_min"]),
-        "io_threshold_gb_s": None,
-    }
+    a1, a2 = _clause(rules, "3A090.a.1"), _clause(rules, "3A090.a.2")
+    return Thresholds(
+        tpp_threshold=float(a1["tpp_min"]),
+        density_threshold=float(a2["density_min"]),
+        density_tpp_floor=float(a2["tpp_min"]),
+        io_threshold_gb_s=None,
+    )
 
 
-def what_if_rule(
-    *, tpp_threshold: float, density_threshold: float, density_tpp_floor: float, io_threshold_gb_s: float | None
-) -> pd.DataFrame:
+def what_if_rule(thresholds: Thresholds) -> pd.DataFrame:
     """Clauses of a hypothetical rule in the layout of ``export_rules.csv``: ``controlled`` when
     TPP ≥ ``tpp_threshold`` (and bidirectional I/O ≥ ``io_threshold_gb_s`` if given), or when
     TPP ≥ ``density_tpp_floor`` with performance density ≥ ``density_threshold``. Every
     threshold is used as given — 0 included."""
-    io_min = np.nan if io_threshold_gb_s is None else float(io_threshold_gb_s)
-    clauses = [("a.1", tpp_threshold, np.nan, io_min), ("a.2", density_tpp_floor, density_threshold, np.nan)]
+    t = thresholds
+    io_min = np.nan if t.io_threshold_gb_s is None else float(t.io_threshold_gb_s)
+    clauses = [("a.1", t.tpp_threshold, np.nan, io_min), ("a.2", t.density_tpp_floor, t.density_threshold, np.nan)]
     return pd.DataFrame(
         [
             {
                 "rule_id": WHAT_IF,
                 "clause": c,
-                "tpp_min": float(t),
+                "tpp_min": float(tpp),
                 "tpp_max": np.nan,
                 "density_min": float(d),
                 "density_max": np.nan,
@@ -67,16 +91,70 @@ def what_if_rule(
                 "chip_ids": "",
                 "outcome": "controlled",
             }
-            for c, t, d, io in clauses
+            for c, tpp, d, io in clauses
         ]
     )
 
 
-def inputs(**values) -> dict:
-    """The report's inputs: ``parameters`` (validated), ``resolved`` (the thresholds actually
-    used, a None parameter replaced by the rule as written), ``what_if`` (any threshold given),
-    ``chips`` (the catalog), ``rules`` (``export_rules.csv`` plus the what-if clauses) and
-    ``policies`` (``licence_policies.csv``)."""
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the report needs, resolved: ``thresholds`` (the what-if rule's thresholds as
+    used: the reader's, else the rule as written), ``written`` (:func:`rule_as_written`),
+    ``what_if`` (any threshold given), ``chips`` (``chips.csv``), ``rules`` (``export_rules.csv``
+    plus the what-if clauses when ``what_if``), ``policies`` (``licence_policies.csv``);
+    ``parameters`` (as given, for the JSON and the appendix) and ``used`` (the thresholds and
+    licence-policy limits used, each with unit and source key: the JSON's ``inputs`` block)."""
+
+    parameters: dict
+    used: dict
+    thresholds: Thresholds
+    written: Thresholds
+    what_if: bool
+    chips: pd.DataFrame
+    rules: pd.DataFrame
+    policies: pd.DataFrame
+
+
+def _source(row: pd.Series) -> str:
+    """The first source key of a data row's ``source`` cell."""
+    return str(row["source"]).split(";")[0].strip()
+
+
+def _used(p: dict, rules: pd.DataFrame, policies: pd.DataFrame) -> dict[str, Used]:
+    """The ``inputs`` block: each threshold as used — the reader's what-if value (source
+    ``report-parameter``) or the :data:`WHAT_IF_BASE` rule as written, with its clause's source
+    key (an I/O threshold only when the reader gives one) — and the TPP and DRAM-bandwidth lines
+    below which :data:`CURRENT` reviews a 3A090 chip case by case (``licence_policies.csv``)."""
+    a1, a2 = _clause(rules, "3A090.a.1"), _clause(rules, "3A090.a.2")
+    written = rule_as_written(rules)
+    as_written = f"{WHAT_IF_BASE} rule as written"
+    used = {
+        "tpp_threshold": shared.setting(
+            "tpp_threshold",
+            p["tpp_threshold"],
+            default=Used(written.tpp_threshold, "TPP", _source(a1), f"{as_written}, 3A090.a.1"),
+        ),
+        "density_threshold": shared.setting(
+            "density_threshold",
+            p["density_threshold"],
+            default=Used(written.density_threshold, "TPP/mm²", _source(a2), f"{as_written}, 3A090.a.2"),
+        ),
+        "density_tpp_floor": Used(written.density_tpp_floor, "TPP", _source(a2), f"{as_written}, 3A090.a.2"),
+    }
+    if p["io_threshold_gb_s"] is not None:  # the rule as written has no I/O test: nothing to record
+        used["io_threshold_gb_s"] = shared.setting("io_threshold_gb_s", p["io_threshold_gb_s"])
+    row = policies[(policies["rule_id"] == CURRENT) & policies["tpp_max"].notna()].iloc[0]
+    case_by_case = f"{CURRENT} licence policy: case-by-case below"
+    used["case_by_case_tpp_max"] = Used(float(row["tpp_max"]), "TPP", _source(row), case_by_case)
+    used["case_by_case_dram_bandwidth_gb_s_max"] = Used(
+        float(row["dram_bandwidth_gb_s_max"]), "GB/s", _source(row), case_by_case
+    )
+    return used
+
+
+def inputs(**values) -> Inputs:
+    """Validate the parameters (:data:`PARAMETERS`) and resolve the report's :class:`Inputs`:
+    a threshold left at None is the rule as written."""
     unknown = sorted(set(values) - set(PARAMETERS))
     if unknown:
         raise params.ParameterError(
@@ -85,46 +163,60 @@ def inputs(**values) -> dict:
     p = params.validate(
         "export_controls", **{name: values.get(name, spec.default) for name, spec in PARAMETERS.items()}
     )
-    rules = load("export_rules")
-    written = rule_as_written(rules)
-    resolved = {name: (written[name] if p.get(name) is None else p[name]) for name in PARAMETERS}
-    resolved["density_tpp_floor"] = written["density_tpp_floor"]
+    rules, policies = load("export_rules"), load("licence_policies")
+    used = _used(p, rules, policies)
+    thresholds = Thresholds(
+        **{name: used[name].value for name in ("tpp_threshold", "density_threshold", "density_tpp_floor")},
+        io_threshold_gb_s=p["io_threshold_gb_s"],
+    )
     what_if = any(p[name] is not None for name in PARAMETERS)
-    if what_if:
-        rules = pd.concat([rules, what_if_rule(**resolved)], ignore_index=True)
-    return {
-        "parameters": p,
-        "resolved": resolved,
-        "written": written,
-        "what_if": what_if,
-        "chips": load("chips"),
-        "rules": rules,
-        "policies": load("licence_policies"),
-    }
+    return Inputs(
+        parameters=p,
+        used=used,
+        thresholds=thresholds,
+        written=rule_as_written(rules),
+        what_if=what_if,
+        chips=load("chips"),
+        rules=pd.concat([rules, what_if_rule(thresholds)], ignore_index=True) if what_if else rules,
+        policies=policies,
+    )
 
 
-def figures(inp: dict) -> dict:
-    """Per chip (per integrated circuit): ``metrics`` (:func:`controls.chip_metrics`),
-    ``status`` (one column per rule vintage, plus ``what-if``) and ``policy`` (licence policy for
-    an export to China, one column per vintage with policy rows)."""
-    chips = inp["chips"]
-    metrics = controls.chip_metrics(chips)
-    status = controls.classify(metrics, inp["rules"])
-    policy = controls.licence_policy(status, metrics, inp["policies"], us_export_licensing=chips["us_export_licensing"])
-    return {"metrics": metrics, "status": status, "policy": policy}
+@dataclass(frozen=True)
+class Result:
+    """The report's figures, per chip (index: chip id, per integrated circuit): ``metrics``
+    (:func:`controls.chip_metrics`: ``tpp``, ``performance_density`` [TPP/mm²],
+    ``ics_per_card``, ``die_area_mm2``, ``interconnect_gb_s``, ``dram_bandwidth_gb_s``,
+    ``planar_node`` …), ``status`` (classification, one column per rule vintage plus
+    ``what-if``) and ``policy`` (licence policy for an export to China, one column per vintage
+    with policy rows)."""
+
+    inputs: Inputs
+    metrics: pd.DataFrame
+    status: pd.DataFrame
+    policy: pd.DataFrame
 
 
-def run(**values) -> dict:
-    """:func:`inputs` and :func:`figures` in one dict (what the notebook calls)."""
-    inp = inputs(**values)
-    return inp | figures(inp)
+def result(inp: Inputs) -> Result:
+    """Metrics, classification and licence policy of every catalog chip."""
+    metrics = controls.chip_metrics(inp.chips)
+    status = controls.classify(metrics, inp.rules)
+    policy = controls.licence_policy(
+        status, metrics, inp.policies, us_export_licensing=inp.chips["us_export_licensing"]
+    )
+    return Result(inputs=inp, metrics=metrics, status=status, policy=policy)
+
+
+def run(**values) -> Result:
+    """:func:`inputs` then :func:`result` (what the notebook calls)."""
+    return result(inputs(**values))
 
 
 def control_status(chip_ids=None) -> pd.DataFrame:
     """Metrics, status under every rule as written and the licence policy (``licence <vintage>``
     columns) per chip: the frame ``python -m analysis controls`` prints."""
     r = run()
-    frame = r["metrics"].join(r["status"]).join(r["policy"].add_prefix("licence "))
+    frame = r.metrics.join(r.status).join(r.policy.add_prefix("licence "))
     return frame if chip_ids is None else frame.loc[list(chip_ids)]
 
 
@@ -132,7 +224,7 @@ def licence_policies(chip_ids=None) -> pd.DataFrame:
     """Licence-review policy for a US export to China, index chip id, one column per rule vintage
     (values: ``not required``, ``case-by-case``, ``presumption of denial``, ``not subject``,
     ``undetermined``). ``chip_ids`` selects and orders the rows (default: every catalog chip)."""
-    policy = run()["policy"]
+    policy = run().policy
     return policy if chip_ids is None else policy.loc[list(chip_ids)]
 
 
@@ -166,9 +258,9 @@ def _by_name(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
-def metrics_table(r: dict) -> pd.DataFrame:
+def metrics_table(r: Result) -> pd.DataFrame:
     """What the rules test, per integrated circuit, one row per chip (by name)."""
-    m = r["metrics"]
+    m = r.metrics
     table = pd.DataFrame(
         {
             "ICs per card": m["ics_per_card"],
@@ -177,30 +269,30 @@ def metrics_table(r: dict) -> pd.DataFrame:
             "performance density [TPP/mm²]": m["performance_density"],
             "chip-to-chip I/O [GB/s]": m["interconnect_gb_s"],
             "DRAM bandwidth per IC [GB/s]": m["dram_bandwidth_gb_s"],
-            "US export licensing": np.where(r["chips"]["us_export_licensing"], "applies", "no (not a US export)"),
+            "US export licensing": np.where(r.inputs.chips["us_export_licensing"], "applies", "no (not a US export)"),
         },
         index=m.index,
     )
     return _by_name(table)
 
 
-def status_table(r: dict) -> pd.DataFrame:
+def status_table(r: Result) -> pd.DataFrame:
     """Classification under each rule vintage (and the what-if rule), one row per chip."""
-    return _by_name(r["status"])
+    return _by_name(r.status)
 
 
-def policy_table(r: dict) -> pd.DataFrame:
+def policy_table(r: Result) -> pd.DataFrame:
     """Licence-review policy for an export to China under each vintage, one row per chip."""
-    return _by_name(r["policy"])
+    return _by_name(r.policy)
 
 
-def rules_table(r: dict) -> pd.DataFrame:
+def rules_table(r: Result) -> pd.DataFrame:
     """One row per rule vintage: name, effective date and its licence-policy rows in words."""
-    rules = r["rules"]
+    rules = r.inputs.rules
     rules = rules[rules["rule_id"] != WHAT_IF]
     rows = {}
     for rule_id, clauses in rules.groupby("rule_id", sort=False):
-        policy = r["policies"][r["policies"]["rule_id"] == rule_id].sort_values("order")
+        policy = r.inputs.policies[r.inputs.policies["rule_id"] == rule_id].sort_values("order")
         rows[rule_id] = {
             "rule": clauses["rule_name"].iloc[0],
             "effective": clauses["effective_date"].iloc[0],
@@ -209,11 +301,11 @@ def rules_table(r: dict) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def clauses_table(r: dict) -> pd.DataFrame:
+def clauses_table(r: Result) -> pd.DataFrame:
     """The classification clauses of the rule vintages (and the what-if rule) in words, from
     ``export_rules.csv``; vintages that keep an earlier vintage's clause share its row."""
     rows: dict[tuple, dict] = {}
-    for clause in r["rules"].itertuples():
+    for clause in r.inputs.rules.itertuples():
         tests = []
         for value, text in (
             (clause.tpp_min, "TPP ≥ {}"),
@@ -234,9 +326,9 @@ def clauses_table(r: dict) -> pd.DataFrame:
     ).set_index("rule vintages")
 
 
-def key_figure(r: dict) -> str:
+def key_figure(r: Result) -> str:
     """The key figure: how many catalog chips meet each licence policy under :data:`CURRENT`."""
-    counts = r["policy"][CURRENT].value_counts()
+    counts = r.policy[CURRENT].value_counts()
     order = [
         controls.CASE_BY_CASE,
         controls.PRESUMPTION_OF_DENIAL,
@@ -250,7 +342,7 @@ def key_figure(r: dict) -> str:
         if counts.get(p, 0)
     ]
     return (
-        f"**Licence policy for an export to China today ({CURRENT}), {len(r['policy'])} catalog chips: "
+        f"**Licence policy for an export to China today ({CURRENT}), {len(r.policy)} catalog chips: "
         + ", ".join(parts)
         + ".**"
     )
@@ -270,39 +362,13 @@ def _policy_row_text(row) -> str:
     return scope + (" with " + " and ".join(limits) if limits else "") + f" → {row.policy}"
 
 
-#: One line per parameter for the appendix: meaning and unit.
-HELP = {
-    "tpp_threshold": "what-if: TPP per IC at or above which a chip is controlled",
-    "density_threshold": "what-if: performance density [TPP/mm²] at or above which a chip with "
-    "TPP of at least the 2023 floor is controlled",
-    "io_threshold_gb_s": "what-if: also require this chip-to-chip I/O [GB/s] for the TPP test, as in 2022",
-}
-
-
-def appendix(r: dict) -> dict:
-    """Arguments of ``present.parameters_table``: the parameters as given, the thresholds used
-    for those left at None, where they come from, and what each means."""
-    written = f"{WHAT_IF_BASE} rule as written"
-    return {
-        "parameters": r["parameters"],
-        "resolved": {k: r["resolved"][k] for k in PARAMETERS if r["resolved"][k] is not None},
-        "origins": {
-            "tpp_threshold": f"{written}, 3A090.a.1",
-            "density_threshold": f"{written}, 3A090.a.2",
-            "io_threshold_gb_s": "no I/O test, as in the 2023 rule",
-        },
-        "help": HELP,
-    }
-
-
-def what_if_text(resolved: dict) -> str:
+def what_if_text(t: Thresholds) -> str:
     """The what-if rule in words, with the thresholds actually used (0 stays 0)."""
-    io = resolved.get("io_threshold_gb_s")
+    io = t.io_threshold_gb_s
     return (
-        f"TPP ≥ {number(resolved['tpp_threshold'])}"
+        f"TPP ≥ {number(t.tpp_threshold)}"
         + (f" with chip-to-chip I/O ≥ {number(io)} GB/s" if io is not None else "")
-        + f", or TPP ≥ {number(resolved['density_tpp_floor'])} with performance density ≥ "
-        f"{number(resolved['density_threshold'])}"
+        + f", or TPP ≥ {number(t.density_tpp_floor)} with performance density ≥ {number(t.density_threshold)}"
     )
 
 
@@ -310,18 +376,18 @@ def _where(frame: pd.DataFrame, column: str, value) -> list[str]:
     return list(frame.index[frame[column] == value])
 
 
-def current_limits(r: dict) -> tuple[float, float]:
+def current_limits(r: Result) -> tuple[float, float]:
     """TPP and DRAM bandwidth [GB/s] below which a 3A090 chip is reviewed case by case under
-    :data:`CURRENT` (from ``licence_policies.csv``)."""
-    rows = r["policies"][(r["policies"]["rule_id"] == CURRENT) & r["policies"]["tpp_max"].notna()]
-    return float(rows["tpp_max"].iloc[0]), float(rows["dram_bandwidth_gb_s_max"].iloc[0])
+    :data:`CURRENT` (``licence_policies.csv``, source fr-2026-00789; the ``inputs`` block)."""
+    used = r.inputs.used
+    return used["case_by_case_tpp_max"].value, used["case_by_case_dram_bandwidth_gb_s_max"].value
 
 
-def answer(r: dict) -> str:
+def answer(r: Result) -> str:
     """The one-paragraph answer: today's licence policy, and the turns that led to it."""
-    policy, status, m = r["policy"], r["status"], r["metrics"]
+    policy, status, m = r.policy, r.status, r.metrics
     tpp_max, bw_max = current_limits(r)
-    us = r["chips"]["us_export_licensing"]
+    us = r.inputs.chips["us_export_licensing"]
     case = [
         c for c in _where(policy, CURRENT, controls.CASE_BY_CASE) if status.loc[c, CURRENT] != controls.NOT_CONTROLLED
     ]
@@ -343,7 +409,7 @@ def answer(r: dict) -> str:
     escaped = [
         c
         for c in _where(status, "2022-10", controls.NOT_CONTROLLED)
-        if m.loc[c, "tpp"] >= r["written"]["tpp_threshold"] and us[c]
+        if m.loc[c, "tpp"] >= r.inputs.written.tpp_threshold and us[c]
     ]
     if escaped:
         text += (
@@ -360,11 +426,11 @@ def answer(r: dict) -> str:
     return text
 
 
-def findings(r: dict) -> str:
+def findings(r: Result) -> str:
     """Key findings as a markdown bullet list (numbers from the data, what-if with the thresholds
     actually used)."""
-    status, m = r["status"], r["metrics"]
-    us = r["chips"]["us_export_licensing"]
+    status, m = r.status, r.metrics
+    us = r.inputs.chips["us_export_licensing"]
     lines = []
     for rule_id, label in (("2022-10", "October 2022"), ("2023-10", "October 2023")):
         in_rule = [
@@ -398,28 +464,28 @@ def findings(r: dict) -> str:
         else f"- **Planar nodes** (no applicable die area, density clauses do not apply): {names(planar)}."
     )
     lines.append(f"- **Not US exports** (licence policy “not subject”): {names(list(us.index[~us]))}.")
-    if r["what_if"]:
+    if r.inputs.what_if:
         controlled = _where(status, WHAT_IF, "controlled")
         undecided = list(status.index[status[WHAT_IF].isin(controls.UNDETERMINED_STATUSES)])
         lines.append(
-            f"- **What-if rule** ({what_if_text(r['resolved'])}): controlled — {names(controlled)}"
+            f"- **What-if rule** ({what_if_text(r.inputs.thresholds)}): controlled — {names(controlled)}"
             + (f"; undetermined — {names(undecided)}" if undecided else "")
             + "."
         )
     return "\n".join(lines)
 
 
-def range_check(r: dict) -> str:
+def range_check(r: Result) -> str:
     """Whether the catalog's BF16 ranges (low/high) move any chip across a threshold as written."""
-    chips = r["chips"]
-    rules = r["rules"][r["rules"]["rule_id"] != WHAT_IF]
+    chips = r.inputs.chips
+    rules = r.inputs.rules[r.inputs.rules["rule_id"] != WHAT_IF]
     ranged = chips.dropna(subset=["bf16_dense_tflops_low", "bf16_dense_tflops_high"], how="all")
     moved = []
     for end in ("bf16_dense_tflops_low", "bf16_dense_tflops_high"):
         varied = ranged.copy()
         varied["bf16_dense_tflops"] = varied[end].fillna(varied["bf16_dense_tflops"])
         changed = controls.classify(controls.chip_metrics(varied), rules).ne(
-            r["status"].loc[varied.index, rules["rule_id"].unique()]
+            r.status.loc[varied.index, rules["rule_id"].unique()]
         )
         moved += list(changed.index[changed.any(axis=1)])
     moved = list(dict.fromkeys(moved))
@@ -435,22 +501,16 @@ def range_check(r: dict) -> str:
 # figure
 
 
-def plot(r: dict, ax=None):
-    """TPP per IC against performance density (log–log) with the 3A090 bands of 2023-10 and
-    the what-if thresholds; chips without an applicable die area sit on the bottom edge."""
-    import matplotlib.pyplot as plt
-
-    m, w = r["metrics"], r["written"]
-    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(9.5, 5.8))
-    x_max = float(np.nanmax(m["tpp"])) * 1.8
-    x_min, y_min, y_max = 700.0, 0.45, 40.0
-    floor, tpp_a, pd_a = w["density_tpp_floor"], w["tpp_threshold"], w["density_threshold"]
+def _rule_bands(ax, r: Result, *, x_max: float, y_min: float, y_max: float) -> None:
+    """The 3A090.a (red) and 3A090.b (orange) bands of :data:`WHAT_IF_BASE` as written and the
+    TPP line of :data:`CURRENT`'s licence policy (dashed)."""
+    w, rules = r.inputs.written, r.inputs.rules
     red, orange = "#c44e52", "#dd8452"
-    ax.fill_between([tpp_a, x_max], y_min, y_max, color=red, alpha=0.2, lw=0, label="3A090.a (2023-10)")
-    ax.fill_between([floor, tpp_a], pd_a, y_max, color=red, alpha=0.2, lw=0)
-    band_b = r["rules"][(r["rules"]["rule_id"] == WHAT_IF_BASE) & r["rules"]["clause"].str.startswith("3A090.b")]
+    ax.fill_between([w.tpp_threshold, x_max], y_min, y_max, color=red, alpha=0.2, lw=0, label="3A090.a (2023-10)")
+    ax.fill_between([w.density_tpp_floor, w.tpp_threshold], w.density_threshold, y_max, color=red, alpha=0.2, lw=0)
+    band_b = rules[(rules["rule_id"] == WHAT_IF_BASE) & rules["clause"].str.startswith("3A090.b")]
     for i, clause in enumerate(band_b.itertuples()):
-        hi = clause.tpp_max if clause.tpp_max == clause.tpp_max else tpp_a
+        hi = clause.tpp_max if clause.tpp_max == clause.tpp_max else w.tpp_threshold
         ax.fill_between(
             [clause.tpp_min, hi],
             clause.density_min,
@@ -462,25 +522,22 @@ def plot(r: dict, ax=None):
         )
     tpp_max, _ = current_limits(r)
     ax.axvline(tpp_max, color="#555", lw=1.0, ls="--")
-    ax.text(tpp_max, y_max * 0.92, f" 2026-01:\n TPP {number(tpp_max)}", fontsize=7.5, va="top", color="#333")
-    if r["what_if"]:
-        res = r["resolved"]
-        ax.axvline(
-            max(res["tpp_threshold"], x_min),
-            color="#1f77b4",
-            lw=1.6,
-            ls="--",
-            label=f"what-if TPP ≥ {number(res['tpp_threshold'])}",
-        )
-        ax.axhline(
-            max(res["density_threshold"], y_min),
-            color="#1f77b4",
-            lw=1.2,
-            ls="-.",
-            label=f"what-if density ≥ {number(res['density_threshold'])}",
-        )
+    ax.text(tpp_max, y_max * 0.92, f" {CURRENT}:\n TPP {number(tpp_max)}", fontsize=7.5, va="top", color="#333")
+
+
+def _what_if_lines(ax, t: Thresholds, *, x_min: float, y_min: float) -> None:
+    """The what-if rule's TPP (dashed) and density (dash-dot) thresholds, kept inside the axes."""
+    what_if = {"color": "#1f77b4"}
+    label = f"what-if TPP ≥ {number(t.tpp_threshold)}"
+    ax.axvline(max(t.tpp_threshold, x_min), lw=1.6, ls="--", label=label, **what_if)
+    label = f"what-if density ≥ {number(t.density_threshold)}"
+    ax.axhline(max(t.density_threshold, y_min), lw=1.2, ls="-.", label=label, **what_if)
+
+
+def _chip_points(ax, m: pd.DataFrame, *, bottom: float) -> None:
+    """One point per (TPP, density) with the chips' short names; a chip without an applicable die
+    area sits at ``bottom`` (▼)."""
     colors = present.chip_colors(m.index)
-    bottom = y_min * 1.25
     placed = m.assign(y=m["performance_density"].fillna(bottom))
     for (tpp, y), group in placed.groupby(["tpp", "y"]):
         known = group["performance_density"].notna().iloc[0]
@@ -495,6 +552,22 @@ def plot(r: dict, ax=None):
             rotation=0 if known else 35,
             rotation_mode="anchor",
         )
+
+
+def plot_thresholds(r: Result) -> None:
+    """Show TPP per IC against performance density (log–log) with the 3A090 bands of 2023-10,
+    the 2026-01 licence line and the what-if thresholds; chips without an applicable die area sit
+    on the bottom edge. Alt text: the title and :func:`key_figure`."""
+    import matplotlib.pyplot as plt
+
+    m = r.metrics
+    fig, ax = plt.subplots(figsize=(9.5, 5.8))
+    x_min, x_max, y_min, y_max = 700.0, float(np.nanmax(m["tpp"])) * 1.8, 0.45, 40.0
+    bottom = y_min * 1.25
+    _rule_bands(ax, r, x_max=x_max, y_min=y_min, y_max=y_max)
+    if r.inputs.what_if:
+        _what_if_lines(ax, r.inputs.thresholds, x_min=x_min, y_min=y_min)
+    _chip_points(ax, m, bottom=bottom)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(x_min, x_max)
@@ -502,23 +575,26 @@ def plot(r: dict, ax=None):
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
     ax.legend(loc="upper left", fontsize=7.5, frameon=True)
-    ax.set_title("Accelerators against the 3A090 thresholds (per integrated circuit)")
-    ax.set_xlabel("total processing performance per IC, TPP (dense TOPS × bit length)")
-    ax.set_ylabel("performance density [TPP per mm² of die]")
     ax.text(x_min * 1.05, bottom * 0.82, "▼ die area unpublished: density unknown", fontsize=7, color="#444", va="top")
-    return fig
+    present.finish(
+        ax,
+        "Accelerators against the 3A090 thresholds (per integrated circuit)",
+        "total processing performance per IC, TPP (dense TOPS × bit length)",
+        "performance density [TPP per mm² of die]",
+        key_value=key_figure(r).strip("*"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # key figures and sources
 
 
-def key_figures(r: dict) -> dict:
+def key_figures(r: Result) -> dict:
     """The JSON contract: ``chips`` → {chip id: {``tpp`` (per IC), ``performance_density``
     (TPP/mm², None where unknown), ``ics_per_card``, ``us_export_licensing``, ``status``: {rule:
     classification}, ``licence_policy``: {rule: policy}}}, and ``what_if`` (the thresholds used,
     or None)."""
-    m, status, policy = r["metrics"], r["status"], r["policy"]
+    m, status, policy = r.metrics, r.status, r.policy
     chips = {}
     for c in m.index:
         density = m.loc[c, "performance_density"]
@@ -526,15 +602,11 @@ def key_figures(r: dict) -> dict:
             "tpp": float(m.loc[c, "tpp"]),
             "performance_density": None if density != density else float(density),
             "ics_per_card": int(m.loc[c, "ics_per_card"]),
-            "us_export_licensing": bool(r["chips"].loc[c, "us_export_licensing"]),
+            "us_export_licensing": bool(r.inputs.chips.loc[c, "us_export_licensing"]),
             "status": {rule: status.loc[c, rule] for rule in status.columns},
             "licence_policy": {rule: policy.loc[c, rule] for rule in policy.columns},
         }
-    what_if = (
-        {k: r["resolved"][k] for k in ("tpp_threshold", "density_threshold", "density_tpp_floor", "io_threshold_gb_s")}
-        if r["what_if"]
-        else None
-    )
+    what_if = asdict(r.inputs.thresholds) if r.inputs.what_if else None
     return {"chips": chips, "what_if": what_if}
 
 
@@ -542,9 +614,11 @@ def key_figures(r: dict) -> dict:
 CHIP_SOURCE_COLUMNS = ("compute_source", "die_source", "interconnect_source", "memory_source")
 
 
-def source_keys(r: dict) -> list[str]:
+def source_keys(r: Result) -> list[str]:
     """Source keys of the chip figures the rules test, the rules and the licence policies."""
-    chips = r["chips"][list(CHIP_SOURCE_COLUMNS)]
+    chips = r.inputs.chips[list(CHIP_SOURCE_COLUMNS)]
     return list(
-        dict.fromkeys(keys_in(chips) + keys_in(r["rules"][r["rules"]["rule_id"] != WHAT_IF]) + keys_in(r["policies"]))
+        dict.fromkeys(
+            keys_in(chips) + keys_in(r.inputs.rules[r.inputs.rules["rule_id"] != WHAT_IF]) + keys_in(r.inputs.policies)
+        )
     )

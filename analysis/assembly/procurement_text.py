@@ -1,0 +1,386 @@
+"""The procurement report in words, tables and figures: the title and answer, the findings, the
+methods with the values actually used and the tables the notebook shows (its figures are in
+:mod:`.procurement_plots`). Everything reads a
+:class:`~analysis.assembly.procurement_model.Result` (``r.p50``, ``r.inputs.site`` …); the
+numbers come from :mod:`.procurement` and :mod:`.procurement_model`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..formulas import cost, goodput
+from ..formulas import procurement as buy
+from ..formulas.power import HOURS_PER_YEAR
+from . import present
+from .procurement import equivalents_label, notes, option_label
+from .procurement_model import Result
+
+# --------------------------------------------------------------------------------------------
+# numbers in words
+
+
+def headline_option(r: Result) -> str:
+    """The option the answer leads with: the mix or fleet where there is one, else the one chip,
+    else the chip option with the most reference-equivalents (P50)."""
+    chosen = [o for o in r.inputs.options if o != "reference"]
+    if "mix" in chosen:
+        return "mix"
+    if len(chosen) == 1:
+        return chosen[0]
+    equivalents = r.p50.loc[chosen, "h100_equivalents_bf16"]
+    return equivalents.idxmax() if equivalents.notna().any() else chosen[0]
+
+
+def _band(r: Result, option: str, figure: str, fmt) -> str:
+    """``fmt(P50)`` with ``(P10–P90 a–b)``, or just ``fmt(P50)`` where the band is a point."""
+    lo, mid, hi = (frame.loc[option, figure] for frame in (r.p10, r.p50, r.p90))
+    if present._missing(mid):
+        return present.NA
+    if fmt(lo) == fmt(hi):
+        return fmt(mid)
+    return f"{fmt(mid)} (P10–P90 {fmt(lo)}–{fmt(hi)})"
+
+
+def _params_words(n) -> str:
+    """A parameter count as ``637 B`` or ``1.24 T`` parameters."""
+    if present._missing(n):
+        return present.NA
+    return present.count(n)
+
+
+def budget_words(usd: float) -> str:
+    """A budget as a reader writes it (``$1 B``); below a cent, ``less than a cent``."""
+    return present.usd(usd) if usd >= 0.01 else "less than a cent"
+
+
+# --------------------------------------------------------------------------------------------
+# title, answer, findings
+
+
+def title(r: Result) -> str:
+    """The report title: what the budget buys, or what the fleet delivers."""
+    inp = r.inputs
+    if inp.counts is None:
+        return f"Procurement: what {budget_words(inp.budget_usd)} of chips buys"
+    fleet = ", ".join(f"{present.count(n)} {present.chip_short(c)}" for c, n in zip(inp.chip_ids, inp.counts))
+    return f"Procurement: what a fleet of {fleet} delivers"
+
+
+def _unavailable_or_empty(r: Result, option: str) -> str | None:
+    """The answer when the headline option cannot be bought (n/a) or buys no whole server."""
+    inp, mid = r.inputs, r.p50.loc[option]
+    if present._missing(mid["chips"]):
+        return (
+            f"**{option_label(r, option)}: not available.** {notes(r).get(option, '')}. Give "
+            "`grey_market_premium` to price it on the grey market, or choose chips the rule allows."
+        )
+    if mid["chips"] == 0:
+        chips = inp.chips
+        cheapest = np.nanmin([chips.loc[c, "price_usd"] * chips.loc[c, "chips_per_unit"] for c in inp.chip_ids])
+        return (
+            f"**{budget_words(inp.budget_usd)} buys no whole server** of the chips asked for: the cheapest "
+            f"purchase unit costs about {present.usd(cheapest)}."
+        )
+    return None
+
+
+def answer(r: Result) -> str:
+    """The one-paragraph answer at the top of the report, with its bands."""
+    inp, o = r.inputs, headline_option(r)
+    short = _unavailable_or_empty(r, o)
+    if short is not None:
+        return short
+    mid, ref = r.p50.loc[o], r.p50.loc["reference"]
+    if inp.counts is None:
+        chips = _band(r, o, "chips", present.count)
+        what = f"**{budget_words(inp.budget_usd)} buys {chips} chips ({option_label(r, o)})**:"
+    else:
+        what = (
+            f"**The fleet of {present.count(mid['chips'])} "
+            + ("chips" if o == "mix" else present.chip_name(o))
+            + "** delivers"
+        )
+    share = mid["h100_equivalents_bf16"] / inp.reference_count
+    text = (
+        f"{what} **{_band(r, o, 'h100_equivalents_bf16', present.count)} {equivalents_label(r)}** by dense BF16, "
+        f"{present.pct(share)} of the {present.count(inp.reference_count)}-chip reference. All-in capex with "
+        f"servers and networking is {_band(r, o, 'capex_usd', present.usd)}; the fleet draws "
+        f"{_band(r, o, 'facility_power_mw', present.mw)} at the meter. Net of interruptions "
+        f"({present.pct(mid['goodput'])} of wall-clock time spent training) it delivers "
+        f"{present.flop(mid['training_flop_per_year'])} a year, and its largest cluster "
+        f"({present.count(mid['largest_cluster_chips'])} chips) trains a compute-optimal model of "
+        f"**{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {inp.training_days:g} days, "
+        f"against {_params_words(ref['compute_optimal_params'])} for the reference."
+    )
+    basis = (
+        "each chip's price drawn over its catalog range"
+        if inp.price_basis == "range"
+        else f"prices fixed at the catalog's {inp.price_basis} value"
+    )
+    return (
+        text + f" Figures are medians of {inp.draws:,} Monte Carlo draws ({basis}; MFU, power, "
+        "electricity price and PUE over their ranges); the band is P10–P90."
+    )
+
+
+def _option_finding(r: Result, option: str, why: dict) -> str:
+    """One finding line per option (P50 figures)."""
+    row, ref = r.p50.loc[option], r.p50.loc["reference"]
+    label = option_label(r, option)
+    if present._missing(row["chips"]):
+        return f"- **{label}**: n/a — {why.get(option, 'unknown')}."
+    if row["chips"] == 0:
+        return f"- **{label}**: the budget buys no whole server."
+    ratio = row["training_flop_per_year"] / ref["training_flop_per_year"]
+    return (
+        f"- **{label}**: {present.count(row['chips'])} chips = "
+        f"{present.count(row['h100_equivalents_bf16'])} {equivalents_label(r)} by BF16 "
+        f"({present.count(row['h100_equivalents_tpp'])} by TPP); {present.mw(row['facility_power_mw'])} at the meter; "
+        f"{present.usd(row['capex_usd'])} all-in; {present.flop(row['training_flop_per_year'])} a year "
+        f"({present.pct(ratio)} of the reference); a {_params_words(row['compute_optimal_params'])}-parameter "
+        f"model in {r.inputs.training_days:g} days" + (f" (n/a: {why[option]})" if option in why else "") + "."
+    )
+
+
+def _scale_finding(r: Result) -> str | None:
+    """Goodput of the smallest largest-cluster against the reference's, if they differ."""
+    inp, t = r.inputs, r.p50
+    fleets = [o for o in inp.options if o != "reference" and not present._missing(t.loc[o, "goodput"])]
+    if not fleets:
+        return None
+    small = min(fleets, key=lambda o: t.loc[o, "largest_cluster_chips"])
+    size = t.loc[small, "largest_cluster_chips"]
+    if size == inp.reference_count:
+        return None
+    cap = inp.max_cluster_chips
+    return (
+        f"- **Scale costs time.** Interruptions grow with the chips in one job: a cluster of {present.count(size)} "
+        f"trains {present.pct(goodput.goodput(size, **inp.goodput.kwargs()))} of the time, the "
+        f"{present.count(inp.reference_count)}-chip reference {present.pct(t.loc['reference', 'goodput'])}"
+        + ("" if cap is None else f"; no cluster exceeds {present.count(cap)} chips (`max_cluster_chips`)")
+        + "."
+    )
+
+
+def findings(r: Result) -> str:
+    """Key findings as a markdown list (numbers from the P50 figures)."""
+    inp, t = r.inputs, r.p50
+    ref = t.loc["reference"]
+    why = notes(r)
+    lines = [_option_finding(r, o, why) for o in inp.options if o != "reference"]
+    lines.append(
+        f"- **{option_label(r, 'reference')}** (one cluster): {present.mw(ref['facility_power_mw'])}, "
+        f"{present.usd(ref['capex_usd'])} all-in, {present.flop(ref['training_flop_per_year'])} a year at "
+        f"{present.pct(ref['goodput'])} goodput, a {_params_words(ref['compute_optimal_params'])}-parameter model in "
+        f"{inp.training_days:g} days."
+    )
+    scale = _scale_finding(r)
+    if scale:
+        lines.append(scale)
+    if inp.reported_chips is not None and inp.counts is None:
+        bought = t.loc[headline_option(r), "chips"]
+        lines.append(
+            f"- **Check against the reported order.** {present.count(inp.reported_chips)} chips were reported for "
+            f"{present.usd(inp.budget_usd)}, i.e. {present.usd(inp.budget_usd / inp.reported_chips)} each; at prices "
+            f"independent of that order the budget buys {present.count(bought)} "
+            f"({present.pct(bought / inp.reported_chips - 1)} against the report)."
+        )
+    if inp.export_rule is not None:
+        lines.append(
+            f"- **Export rule {inp.export_rule}** (licence policy for exports to China): "
+            + "; ".join(
+                f"{present.chip_short(c)}: {row['policy']} — {row['action']}" for c, row in inp.availability.iterrows()
+            )
+            + "."
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# methods
+
+
+def _methods_buying(r: Result) -> list[str]:
+    """Methods: chips bought, availability, capex, equivalents."""
+    inp, chips, ref = r.inputs, r.inputs.chips, r.inputs.reference_chip
+    cards = [present.chip_short(c) for c in chips.index if chips.loc[c, "chips_per_unit"] == 1]
+    prices = (
+        "low–base–high range, drawn as a triangular distribution"
+        if inp.price_basis == "range"
+        else f"{inp.price_basis} values"
+    )
+    return [
+        f"- **Chips bought** = chip budget × share / price, rounded down to whole {buy.CHIPS_PER_SERVER}-chip servers"
+        + (f" (single cards for {', '.join(cards)})" if cards else "")
+        + f". Prices are the catalog's {prices}; a fleet given by `counts` keeps its chips.",
+        "- **Availability** follows each chip's licence policy for exports to China under `export_rule` (not its "
+        "classification): *presumption of denial* → bought only on the grey market at price × (1 + "
+        "`grey_market_premium`), or not at all without a premium; *case-by-case* → available, flagged; *not "
+        "required* / *not subject* (not a US export) → available; *undetermined* → shown as such and available "
+        "at its price, never counted as controlled.",
+        "- **Capex** by what a price covers (Epoch AI): a chip price adds the server "
+        f"(× {cost.SERVER_COST_FACTOR:g} of the price) and the cluster network "
+        f"({present.pct(cost.NETWORK_COST_FRACTION)} of the total); a server-share price adds the network only; a "
+        f"system price (rack or supernode) is taken as it is. Cost per year = capex over {inp.years:g} years + "
+        "electricity.",
+        f"- **{equivalents_label(r)}** = chips × dense BF16 peak / {present.chip_short(ref)}'s "
+        f"{chips.loc[ref, 'bf16_dense_tflops']:,.1f} TFLOP/s; by TPP, chips × TPP / {chips.loc[ref, 'tpp']:,.0f}.",
+    ]
+
+
+def _methods_training(r: Result) -> list[str]:
+    """Methods: power, MFU, goodput, compute-optimal model, uncertainty."""
+    inp, g = r.inputs, r.inputs.goodput
+    ref, tokens = present.chip_short(inp.reference_chip), buy.CHINCHILLA_TOKENS_PER_PARAM
+    cap = "" if inp.max_cluster_chips is None else f" of at most {present.count(inp.max_cluster_chips)} chips"
+    return [
+        f"- **Power**: maximum W per chip = TDP × {inp.server_power_ratio:g} (server and network share; Epoch AI), "
+        "or the rated power per chip of a system built from it where no TDP is published; IT power = chips × "
+        f"that × load factor {inp.load_factor:g}; facility = IT × PUE; energy over {HOURS_PER_YEAR:,.0f} h a year.",
+        f"- **MFU**: {inp.mfu:g} on {ref}; other vendors' chips scale it by the ratio of "
+        "vendor software-maturity factors (table below; `data/vendor_efficiency.csv`), at most 1.",
+        f"- **Goodput** = 1 / (1 + n · λ · (R + T/2)) for a job on n chips, with λ = "
+        f"{present.sci(g.interruptions_per_chip_hour, digits=3)} interruptions per chip-hour, restart R = "
+        f"{g.restart_hours * 60:g} min and checkpoint interval T = {g.checkpoint_interval_hours * 60:g} min "
+        "(`analysis/formulas/goodput.py`: λ from Llama 3 405B's record, R from MegaScale, T calibrated on Llama 3). "
+        f"Each chip type forms its own clusters{cap}; the reference is one cluster. Training FLOP per year = "
+        "Σ chips × goodput(cluster) × peak × MFU × 8,760 h × 3,600 s.",
+        f"- **Largest compute-optimal model** (Chinchilla, Hoffmann et al. 2022): D ≈ {tokens:g} tokens per "
+        f"parameter, so C = 6·N·D = {6 * tokens:g}·N² and N = √(C / {6 * tokens:g}), with C the FLOP of the "
+        f"strongest single cluster in {inp.training_days:g} days (no interconnect penalty: see chip_parity).",
+        f"- **Uncertainty**: {inp.draws:,} seeded draws (seed {inp.seed}) over the sourced price and TDP ranges, "
+        "the vendor MFU factors, the region's electricity price and PUE, and MFU ±25 %; every figure is the "
+        "median (P50) of the draws and its band P10–P90 (inverse empirical CDF: each band end is a drawn "
+        "value). The base-point evaluation (every input at its base) uses the same function.",
+    ]
+
+
+def methods(r: Result) -> str:
+    """Methods and assumptions as markdown, with the constants and values actually used."""
+    return "\n".join(_methods_buying(r) + _methods_training(r))
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+
+
+def _frame(r: Result, columns: dict, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Figures (``columns``: figure -> (label, scale)) of ``table`` (default P50) by option label."""
+    t = r.p50 if table is None else table
+    frame = pd.DataFrame({label: t[figure] * scale for figure, (label, scale) in columns.items()})
+    frame.index = [option_label(r, o) for o in t.index]
+    return frame
+
+
+def options_table(r: Result) -> pd.DataFrame:
+    """Chips, equivalents, power and energy of every option (P50), units in the labels."""
+    eq = equivalents_label(r)
+    return _frame(
+        r,
+        {
+            "chips": ("chips", 1),
+            "h100_equivalents_bf16": (f"{eq} (BF16)", 1),
+            "h100_equivalents_tpp": (f"{eq} (TPP)", 1),
+            "facility_power_mw": ("facility power [MW]", 1),
+            "annual_energy_gwh": ("energy [GWh/yr]", 1),
+        },
+    )
+
+
+def cost_table(r: Result) -> pd.DataFrame:
+    """Capex by part, electricity and yearly cost of every option (P50) [USD millions]."""
+    return _frame(
+        r,
+        {
+            "capex_priced_usd": ("chips as priced [$ M]", 1e-6),
+            "capex_server_usd": ("+ servers [$ M]", 1e-6),
+            "capex_network_usd": ("+ network [$ M]", 1e-6),
+            "capex_usd": ("all-in capex [$ M]", 1e-6),
+            "annual_electricity_usd": ("electricity [$ M/yr]", 1e-6),
+            "annual_cost_usd": ("cost per year [$ M/yr]", 1e-6),
+        },
+    )
+
+
+def training_table(r: Result) -> pd.DataFrame:
+    """Training FLOP per year, goodput, largest cluster and compute-optimal model (P50)."""
+    return _frame(
+        r,
+        {
+            "training_flop_per_year": ("training FLOP per year", 1),
+            "goodput": ("goodput [%]", 100),
+            "largest_cluster_chips": ("largest cluster [chips]", 1),
+            "compute_optimal_params": (f"optimal model in {r.inputs.training_days:g} d [B params]", 1e-9),
+        },
+    )
+
+
+def band_table(r: Result) -> pd.DataFrame:
+    """P10 – P50 – P90 of the headline figures of every option, as text (each in its unit)."""
+    columns = {
+        "chips": ("chips", present.count),
+        "h100_equivalents_bf16": (equivalents_label(r), present.count),
+        "facility_power_mw": ("facility power", present.mw),
+        "compute_optimal_params": ("optimal model [parameters]", present.count),
+    }
+    frame = pd.DataFrame(
+        {
+            label: [" – ".join(fmt(t.loc[o, figure]) for t in (r.p10, r.p50, r.p90)) for o in r.p50.index]
+            for figure, (label, fmt) in columns.items()
+        }
+    )
+    frame.index = [option_label(r, o) for o in r.p50.index]
+    return frame
+
+
+def availability_table(r: Result) -> pd.DataFrame:
+    """Each chip's licence policy under the export rule and what the report does with it."""
+    frame = r.inputs.availability.rename(
+        columns={"policy": "licence policy (exports to China)", "action": "in this report"}
+    )
+    frame.index = [present.chip_name(c) for c in frame.index]
+    return frame.drop(columns="price_factor")
+
+
+def price_table(r: Result) -> pd.DataFrame:
+    """The catalog price of every chip used: low, base, high [USD], what it covers, sources."""
+    covers = {"chip": "the chip", "server": "its share of a server", "system": "its share of a whole system"}
+    chips = r.inputs.chips
+    frame = pd.DataFrame(
+        {
+            "low [$]": chips["price_usd_low"],
+            "base [$]": chips["price_usd"],
+            "high [$]": chips["price_usd_high"],
+            "price covers": chips["price_unit"].map(covers).fillna("n/a (no sourced price)"),
+            "sources": chips["price_source"].fillna("none"),
+        }
+    )
+    frame.index = [present.chip_name(c) for c in frame.index]
+    return frame
+
+
+def price_sources(r: Result) -> str:
+    """What each price source gave, as a markdown list (so a reader sees which price is derived
+    from what, e.g. a per-chip price worked back from a reported order)."""
+    cells = r.inputs.chips["price_source"].dropna()
+    table = present.source_entries([k.strip() for keys in cells for k in keys.split(";")])
+    return "\n".join(f"- **{key}** ({row['kind']}): {row['what was taken']}" for key, row in table.iterrows())
+
+
+def vendor_table(r: Result) -> pd.DataFrame:
+    """The vendor MFU factors used (low, base, high) and the MFU each chip trains at (base):
+    MFU × factor / the reference's factor, at most 1."""
+    chips = r.inputs.chips
+    ref_factor = chips.loc[r.inputs.reference_chip, "mfu_factor"]
+    frame = pd.DataFrame(
+        {
+            "vendor": chips["vendor"],
+            "vendor MFU factor": chips["mfu_factor"],
+            "factor low": chips["mfu_factor_low"],
+            "factor high": chips["mfu_factor_high"],
+            "MFU": np.minimum(1.0, r.inputs.mfu * chips["mfu_factor"] / ref_factor),
+        }
+    )
+    frame.index = [present.chip_name(c) for c in frame.index]
+    return frame

@@ -257,8 +257,7 @@ def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
     (peak, maximum W, price) plus the rental [USD/chip-hour] (the run's own on the run's chip),
     the interconnect [GB/s, bidirectional] and the vendor MFU factor, each with its source key.
     A chip without a TDP or a system (no power figure: its energy is n/a) has no power record."""
-    powered = chips["power_basis"] != ""  # chip_used needs a TDP or a system to cite for the power
-    records = shared.chip_used(chips[powered]) | shared.chip_used(chips[~powered], ("peak_tflops", "price_usd"))
+    records = shared.chip_used(chips)
     vendors = load("vendor_efficiency")
     for chip, row in chips.iterrows():
         entries = records[chip]

@@ -15,9 +15,6 @@
 # %% tags=["remove_cell"]
 from typing import List, Optional
 
-import matplotlib.pyplot as plt
-import numpy as np
-
 from analysis.assembly import chip_parity as report
 from analysis.assembly import present
 
@@ -53,11 +50,11 @@ draws: int = 10000  # Monte Carlo draws
 
 # %% tags=["remove_cell"]
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
-ref = r["reference"]
 
 # %%
 present.say(
-    f"# Chip parity: what matches {present.count(reference_count)} × {present.chip_name(ref)}\n\n" + report.answer(r)
+    f"# Chip parity: what matches {present.count(r.inputs.reference_count)} × "
+    f"{present.chip_name(r.inputs.reference_chip)}\n\n" + report.answer(r)
 )
 
 # %% [markdown]
@@ -67,35 +64,7 @@ present.say(
 present.say(report.findings(r))
 
 # %%
-mid, low, high = r["p50"], r["p10"], r["p90"]
-fig, axes = plt.subplots(1, 3, figsize=(11.5, 0.5 * len(mid) + 1.8), sharey=True)
-for ax, (column, label) in zip(
-    axes,
-    [
-        ("chip_count", "chips needed"),
-        ("facility_power_mw", "facility power [MW]"),
-        ("tco_usd", f"{r['years']:g}-year TCO [USD millions]"),
-    ],
-):
-    scale = 1e6 if column == "tco_usd" else 1.0
-    present.chip_bars(ax, mid[column] / scale)
-    error = np.vstack([(mid[column] - low[column]).fillna(0), (high[column] - mid[column]).fillna(0)]) / scale
-    ax.errorbar(
-        mid[column].fillna(0) / scale,
-        np.arange(len(mid)),
-        xerr=error,
-        fmt="none",
-        ecolor="black",
-        capsize=3,
-        label="P10–P90",
-    )
-    ax.set_xlabel(label)
-axes[2].legend(loc="lower right", fontsize=8)
-fig.suptitle(
-    f"Matching {present.count(reference_count)} × {present.chip_short(ref)} ({workload}): P50 bars, P10–P90 whiskers",
-    fontweight="bold",
-)
-present.show(fig)
+report.plot_parity(r)
 
 # %% [markdown]
 # ## How each chip's utilisation is set
@@ -123,7 +92,7 @@ _ = present.table(
 # ## What binds: throughput or memory capacity
 
 # %%
-unit = report.UNITS[workload]
+unit = report.UNITS[r.inputs.workload]
 _ = present.table(
     report.parity_table(r),
     {
@@ -143,29 +112,7 @@ _ = present.table(
 )
 
 # %%
-if workload == "training":
-    curve = report.goodput_curve(r)
-    fig, ax = plt.subplots(figsize=(8, 3.4))
-    ax.plot(curve.index, curve * 100, color="#333333", label="goodput(n)")
-    colors = present.chip_colors(mid.index)
-    for chip, row in mid.iterrows():
-        if row["chip_count"] == row["chip_count"]:
-            ax.scatter(
-                row["chip_count"],
-                row["goodput"] * 100,
-                color=colors[chip],
-                edgecolor="#333333",
-                zorder=3,
-                label=present.chip_short(chip),
-            )
-    ax.set_xscale("log")
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
-    present.finish(
-        ax,
-        "Share of wall-clock time spent training falls with the chip count",
-        "chips in the cluster (log scale)",
-        "goodput [%]",
-    )
+report.plot_goodput(r)
 
 # %% [markdown]
 # ## Power and cost at parity
@@ -182,15 +129,15 @@ _ = present.table(
         "electricity [$ M/yr]": "electricity [$ M/yr]|{:,.1f}",
         "electricity share": ("electricity share of TCO", present.pct),
     },
-    caption=f"P50 of {present.count(draws)} Monte Carlo draws (seed {seed}); bands in the JSON and the table below. "
-    "n/a: no sourced price or power for that chip.",
+    caption=f"P50 of {present.count(r.inputs.draws)} Monte Carlo draws (seed {r.inputs.seed}); bands in the JSON "
+    "and the table below. n/a: no sourced price or power for that chip.",
 )
 
 # %%
 _ = present.table(
     report.tco_table(r),
     {
-        "TCO [$ M]": f"{r['years']:g}-year TCO [$ M]|{{:,.0f}}",
+        "TCO [$ M]": f"{r.inputs.years:g}-year TCO [$ M]|{{:,.0f}}",
         "TCO P10 [$ M]": "P10|{:,.0f}",
         "TCO P90 [$ M]": "P90|{:,.0f}",
         "TCO / reference": "× reference|{:.2f}",
@@ -206,31 +153,13 @@ _ = present.table(
 # ## What drives the cost per PFLOP-hour
 
 # %%
-focus = next((c for c in mid.index[1:] if mid.loc[c, "tco_usd"] == mid.loc[c, "tco_usd"]), ref)
+focus = report.focus_chip(r)
 tornado, sobol = report.sensitivity(r, focus)
-base_value = r["base"].loc[focus, "usd_per_pflop_hour"]
-fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(tornado) + 1.4))
-for y, (_, row) in enumerate(tornado.iterrows()):
-    ax.barh(
-        y, row["low"] - base_value, left=base_value, color="#4c72b0", label="input at its low end" if y == 0 else None
-    )
-    ax.barh(
-        y, row["high"] - base_value, left=base_value, color="#dd8452", label="input at its high end" if y == 0 else None
-    )
-ax.axvline(base_value, color="black", lw=1)
-ax.set_yticks(range(len(tornado)), tornado.index)
-ax.invert_yaxis()
-ax.legend(fontsize=8, frameon=False, loc="lower right")
-present.finish(
-    ax,
-    f"{present.chip_short(focus)}: each input at the ends of its range, the others at base",
-    "USD per effective PFLOP-hour",
-    "",
-)
+report.plot_tornado(r, tornado, chip=focus)
 
 # %%
 _ = present.table(
-    sobol,
+    report.sobol_table(sobol),
     {"first_order": "first-order Sobol index|{:.2f}", "total_order": "total Sobol index|{:.2f}"},
     caption=f"Share of the variance of the {present.chip_short(focus)}'s cost per PFLOP-hour due to each "
     "input (scipy.stats.sobol_indices).",
@@ -241,7 +170,7 @@ _ = present.table(
 # ## Systems: racks and clusters as sold
 
 # %%
-systems = report.systems_table(server_power_ratio=server_power_ratio)
+systems = report.systems_table(server_power_ratio=r.inputs.server_power_ratio)
 _ = present.table(
     systems.set_index("name"),
     {
@@ -261,36 +190,9 @@ present.say(report.systems_text(systems))
 
 # %% [markdown]
 # ## Methods and assumptions
-# - **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference's MFU × its vendor factor /
-#   the reference vendor's × min(1, interconnect scaling efficiency / the reference's). The scaling efficiency comes
-#   from the interconnect model (step time = compute + (1 − overlap) × communication: tensor-parallel all-reduces
-#   over NVLink, expert-parallel all-to-all over the network and NVLink, the data-parallel gradient all-reduce over
-#   the network) for the published layout `parallel_config`, with the matrix math at a fixed share of peak
-#   (`COMPUTE_EFFICIENCY` in analysis/assembly/chip_parity.py). A chip with a slower link (H800, A800) needs more chips
-#   unless the communication is hidden (overlap → 1).
-# - **Goodput** (training): interruptions per chip-hour × (restart time + half a checkpoint interval) of lost
-#   wall-clock each, so goodput(n) = 1 / (1 + n × λ × (R + T/2)). The candidate count solves n × goodput(n) = the
-#   reference's useful chips × the rate ratio; where n × goodput(n) can never reach it, no chip count matches
-#   and the report says so.
-# - **Prefill parity**: input tokens/s per chip = peak × MFU / (2 × active parameters). **Decode parity**: roofline
-#   tokens/s per chip = batch / max(bytes read per step / (HBM bandwidth × efficiency), batch × 2 × active
-#   parameters / (peak × MFU)), the bytes being the weights the batch touches and its KV cache.
-# - **Capacity floor**: chips whose usable HBM (90 %) holds the weights — with Adam state, 16 bytes per parameter,
-#   for training (ZeRO) — and, for decode, the batch's KV cache. Chips = the larger of the two.
-# - **Power**: maximum W per chip = TDP × server power ratio (Epoch AI: 1.8; DGX H100 10.2 kW / 8 / 700 W = 1.82);
-#   a chip without a published TDP (Ascend 910C) takes the rated power per chip of a system built from it
-#   (CloudMatrix 384: 559 kW / 384, servers and optics included). IT power = chips × that × load factor (0.75,
-#   Epoch AI); facility = IT × PUE; energy = facility power × 8,760 h a year.
-# - **Capex** by what the price buys: a chip price × 1.64 (server) ÷ (1 − 0.19) (network; Epoch AI); a server-share
-#   price (H800) ÷ (1 − 0.19) only; a system price (GB200 NVL72, CloudMatrix 384) as it is. **TCO** = capex over the
-#   horizon + electricity; maintenance, buildings and staff are excluded. **$ per PFLOP-h** = TCO / (chips × peak ×
-#   MFU × goodput / 1,000 × 8,760 h × years).
-# - **Uncertainty**: every input with a sourced low/base/high (prices, TDPs, electricity price, PUE, vendor MFU
-#   factors) becomes a triangular distribution with its mode at the base value; the reference MFU varies ±25 %
-#   (assumption). One function computes every figure from these inputs; it runs at the base point and at the seeded
-#   draws, and every headline is the P50 of the draws with its P10–P90. A P50 can differ from the base-point value
-#   where a range is lopsided (the H20's price: $12,000 base, up to $15,000). The tornado moves one input at a time
-#   to its ends; Sobol indices split the variance.
+
+# %%
+present.say(report.methods(r))
 
 # %% [markdown]
 # ## Sources
@@ -299,10 +201,10 @@ present.say(report.systems_text(systems))
 present.source_list(extra_keys=report.source_keys(r))
 
 # %% [markdown]
-# ## Appendix: parameters as used
+# ## Appendix: parameters and inputs as used
 
 # %%
-report.parameter_appendix(r)
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r["p"], **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

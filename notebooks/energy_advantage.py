@@ -15,10 +15,6 @@
 # %% tags=["remove_cell"]
 from typing import List, Optional
 
-import matplotlib.pyplot as plt
-import numpy as np
-import seaborn as sns
-
 from analysis.assembly import energy_advantage as report
 from analysis.assembly import present
 
@@ -63,26 +59,10 @@ present.say(report.findings(r))
 # ## Total cost of ownership by chip and region
 
 # %%
-tco = report.tco_table(r) / 1e6
-fig, ax = plt.subplots(figsize=(9, 0.5 * len(tco) + 2.2))
-sns.heatmap(
-    tco, annot=True, fmt=",.0f", cmap="YlOrRd", cbar_kws={"label": "TCO [USD millions], P50"}, ax=ax, linewidths=0.5
-)
-ax.set_title(
-    f"{r['years']:g}-year TCO of a cluster matching {present.count(reference_count)} × "
-    f"{present.chip_short(reference_chip)} [USD millions]"
-)
-ax.set_xlabel("region")
-ax.set_ylabel("")
-plt.setp(ax.get_xticklabels(), rotation=20, ha="right")
-present.show(fig)
+report.plot_tco(r)
 
 # %%
-low, high = report.tco_table(r, "p10") / 1e6, report.tco_table(r, "p90") / 1e6
-bands = (
-    tco.map(lambda v: f"{v:,.0f}") + " (" + low.map(lambda v: f"{v:,.0f}") + "–" + high.map(lambda v: f"{v:,.0f}") + ")"
-)
-bands = bands.where(tco.notna(), present.NA)
+bands = report.tco_bands_table(r)
 _ = present.table(
     bands,
     {c: f"{c}|{{}}" for c in bands.columns},
@@ -91,9 +71,10 @@ _ = present.table(
 )
 
 # %%
+shares = report.by_region_table(r, "electricity_share_of_tco")
 _ = present.table(
-    report.by_region_table(r, "electricity_share_of_tco"),
-    {c: (c, present.pct) for c in report.by_region_table(r, "electricity_share_of_tco").columns},
+    shares,
+    {c: (c, present.pct) for c in shares.columns},
     caption="Electricity's share of TCO (P50). n/a: no sourced price or power.",
     names=False,
 )
@@ -112,34 +93,7 @@ _ = present.table(
 # ## Break-even electricity price
 
 # %%
-be = r["break_even"]
-shown = be["p50"].where(be["p50"] >= 0)
-fig, ax = plt.subplots(figsize=(9, 0.5 * len(be) + 1.8))
-present.chip_bars(ax, shown, "none")
-error = np.vstack([(shown - be["p10"].clip(lower=0)).fillna(0), (be["p90"] - shown).fillna(0)])
-ax.errorbar(shown.fillna(0), np.arange(len(be)), xerr=error, fmt="none", ecolor="black", capsize=3, label="P10–P90")
-for i, (name, price) in enumerate(report.prices(r).items()):
-    ax.axvline(
-        price,
-        color=plt.cm.tab10(i),
-        linestyle="--",
-        linewidth=1.2,
-        label=f"{report.region_label(r, name)}: ${price:.3f}",
-    )
-ax.legend(
-    fontsize=7,
-    loc="upper left",
-    bbox_to_anchor=(1.01, 1),
-    title="region price [USD/kWh]",
-    title_fontsize=8,
-    frameon=False,
-)
-present.finish(
-    ax,
-    f"Price at which each chip matches {present.chip_short(reference_chip)} in the reference region",
-    "electricity price [USD/kWh]",
-    "",
-)
+report.plot_break_even(r)
 
 # %%
 _ = present.table(
@@ -160,24 +114,9 @@ _ = present.table(
 
 # %% [markdown]
 # ## Methods and assumptions
-# - Each candidate is sized to the reference's useful training compute by the chip_parity model: MFU carried over
-#   from the reference with the vendor's software-maturity factor and the interconnect scaling ratio (capped at 1)
-#   of `parallel_config` at `overlap`; the chip count n solves n × goodput(n) = the reference's useful chips × the
-#   rate ratio (interruptions grow with the chip count, Llama 3's rate per chip-hour).
-# - Each cluster is then owned for the horizon: **capex** by what the price buys (a chip price × 1.64 server ÷
-#   (1 − 0.19) network, Epoch AI; a server-share price ÷ (1 − 0.19); a system price as it is), charged straight-line
-#   (or with the cost of capital); **electricity** = chips × TDP × server power ratio (1.8, Epoch AI; or the rated
-#   power per chip of a system for a chip without a TDP, CloudMatrix 384 for the Ascend 910C) × load factor × PUE ×
-#   8,760 h × price. **Emissions** = annual energy × the region's grid intensity.
-# - **Cost per effective PFLOP-hour** = TCO / (chips × peak × MFU × goodput / 1,000 × 8,760 h × years).
-# - **Break-even price**: the candidate's cost per PFLOP-hour is its capex part + its kWh per PFLOP-hour × price;
-#   equal to the reference's total in the reference region at price = (reference − capex part) / kWh per
-#   PFLOP-hour, with the candidate at the reference region's PUE so that only the price differs. A negative value
-#   means the hardware alone costs more than the reference's total: no price, not even free power, closes the gap.
-# - **Uncertainty**: chip prices, TDPs, vendor MFU factors, the MFU (±25 %) and each region's electricity price and
-#   PUE are drawn from triangular distributions over their sourced ranges; the same chip draws serve every region.
-#   One function computes every figure at the base point and at the draws; headlines are the P50.
-# - Excluded: facility construction, maintenance, staff and subsidies other than the electricity price.
+
+# %%
+present.say(report.methods(r))
 
 # %% [markdown]
 # ## Sources
@@ -186,10 +125,10 @@ _ = present.table(
 present.source_list(extra_keys=report.source_keys(r))
 
 # %% [markdown]
-# ## Appendix: parameters as used
+# ## Appendix: parameters and inputs as used
 
 # %%
-report.parameter_appendix(r)
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r["p"], **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

@@ -1,13 +1,19 @@
 """energy_advantage assembly: capex counted once (H800 against H100), the break-even price worked by
-hand, bands that contain their headlines, a non-default reference, the JSON contract."""
+hand, bands that contain their headlines, a non-default reference, the inputs as used per region,
+the values in the Methods, the figures and the JSON contract."""
 
 import pytest
 from numpy.testing import assert_allclose
 
 from analysis.assembly import energy_advantage as ea
 from analysis.assembly import inputs as shared
+from analysis.assembly import present
+from analysis.catalog import sources
 
 FAST = {"draws": 200}
+#: Capex per chip [USD]: H100, a chip price: $27,500 × 1.64 (server) / 0.81 (network 19 %); H800, a server
+#: share: $39,384 / 0.81 (no second server markup) (data/chips.csv; Epoch AI's markups).
+H100_CAPEX, H800_CAPEX = 27_500 * 1.64 / 0.81, 39_384 / 0.81  # $55,679.01 and $48,622.22
 
 
 @pytest.fixture(scope="module")
@@ -28,13 +34,19 @@ def a100():
     )
 
 
+@pytest.fixture
+def shown(monkeypatch):
+    """Everything present.display() was asked to show, in order."""
+    out = []
+    monkeypatch.setattr(present.output, "display", lambda obj, **kw: out.append(obj))
+    return out
+
+
 def test_h800_capex_per_chip_within_a_quarter_of_the_h100s(default):
-    # H100: a chip price, $27,500 × 1.64 (server) / 0.81 (network 19 %) = $55,679.01 per chip
-    # H800: a server share, $39,384 / 0.81 = $48,622.22 per chip (no second server markup)
     # ratio 48,622.22 / 55,679.01 = 0.8733, inside ± 25 %
-    base = ea.figures(shared.base_point(default["ranges"]), default)["by_region"]["us-avg-industrial"]
+    base = ea.figures(shared.base_point(default.inputs.ranges), default.inputs)["by_region"]["us-avg-industrial"]
     per_chip = base["capex_usd"][0] / base["chip_count"][0]
-    assert_allclose(per_chip[:2], [55_679.012, 48_622.222], rtol=1e-6)
+    assert_allclose(per_chip[:2], [H100_CAPEX, H800_CAPEX], rtol=1e-12)
     assert abs(per_chip[1] / per_chip[0] - 1) < 0.25
 
 
@@ -43,11 +55,13 @@ def test_break_even_price_of_the_h800_by_hand(default):
     # power (700 W × 1.8 × 0.75 = 945 W) and PUE (1.57, us-avg-industrial): equal kWh per PFLOP-hour.
     # Break-even = the reference price + capex difference per kWh:
     # kWh per chip-year = 945 × 1.57 × 8,760 / 1,000 = 12,996.77; capex difference per chip-year
-    # (55,679.01 − 48,622.22) / 4 years = 1,764.20 -> 0.0806 + 1,764.20 / 12,996.77 = 0.216342 $/kWh
-    base = ea.figures(shared.base_point(default["ranges"]), default)
-    assert_allclose(base["break_even_usd_per_kwh"][0, 1], 0.216342, rtol=1e-5)
+    # (55,679.01 − 48,622.22) / 4 years = 1,764.20 -> 0.0806 + 1,764.20 / 12,996.77 = 0.21634 $/kWh
+    kwh_per_chip_year = 700 * 1.8 * 0.75 * 1.57 * 8_760 / 1_000
+    expected = 0.0806 + (H100_CAPEX - H800_CAPEX) / 4 / kwh_per_chip_year
+    base = ea.figures(shared.base_point(default.inputs.ranges), default.inputs)
+    assert_allclose(base["break_even_usd_per_kwh"][0, 1], expected, rtol=1e-12)
     # the old "the H800 never breaks even" came from capex counted twice: now it has a price in every draw
-    assert default["break_even_share"].loc["h800-sxm"] > 0.95
+    assert default.break_even_share.loc["h800-sxm"] > 0.95
 
 
 @pytest.mark.parametrize("case", ["default", "a100"])
@@ -59,18 +73,77 @@ def test_every_banded_figure_lies_in_its_band(case, request):
             for region, mid in by_region.items():
                 if mid is not None:
                     assert figures[f"{name}_p10"][chip][region] <= mid <= figures[f"{name}_p90"][chip][region]
-    be = r["break_even"]
+    be = r.break_even
     assert ((be["p10"] <= be["p50"]) & (be["p50"] <= be["p90"])).all()
-    ref = r["reference"]
+    ref = r.reference
     assert ref["p10"] <= ref["p50"] <= ref["p90"]
 
 
+def test_frames_by_figure_and_region(default):
+    # columns (figure, region): one column per figure of BY_REGION and region shown
+    assert set(default.p50.columns) == {(n, g) for n in ea.BY_REGION for g in default.inputs.sites}
+    assert list(default.p50["tco_usd"].index) == list(default.inputs.parity.chips.index)
+    # the reference keeps its 2,048 chips in every region
+    assert (default.p10["chip_count"].loc["h100-sxm"] == 2048).all()
+
+
 def test_a_non_default_reference_is_honoured(a100):
-    assert a100["chips"].index[0] == "a100-sxm-80gb"
-    assert list(a100["break_even"].index) == ["mi300x", "h20"]
+    assert a100.inputs.parity.chips.index[0] == "a100-sxm-80gb"
+    assert list(a100.break_even.index) == ["mi300x", "h20"]
     # H20 per A100: 312 / 148 = 2.108 chips; its hardware alone costs more per PFLOP-hour: no break-even
-    assert a100["break_even_share"].loc["h20"] == 0 and ea.key_figures(a100)["break_even_usd_per_kwh"]["h20"] is None
+    assert a100.break_even_share.loc["h20"] == 0 and ea.key_figures(a100)["break_even_usd_per_kwh"]["h20"] is None
     assert "A100" in ea.answer(a100) and "H100" not in ea.answer(a100)
+    assert a100.inputs.parity.years == 6.0 and "6-year horizon" in ea.methods(a100)
+
+
+def _records(used: dict):
+    for value in used.values():
+        yield from (_records(value) if isinstance(value, dict) else [value])
+
+
+def test_used_block_holds_every_input_per_region_with_unit_and_source(default):
+    used, keys = default.inputs.used, set(sources().index)
+    wanted = {"load_factor", "server_power_ratio", "years", "cost_of_capital", "mfu", "overlap"}
+    wanted |= {"interruptions_per_chip_hour", "restart_hours", "checkpoint_interval_hours", "regions", "chips"}
+    assert wanted <= set(used)
+    assert set(used["regions"]) == {"cn-avg-industrial", "cn-west-subsidised", "us-avg-industrial", "us-dc-ppa"}
+    for record in _records(used):
+        assert record.unit and record.source in keys, record
+    # us-avg-industrial: $0.0806/kWh, PUE 1.57, 0.366 kg CO2/kWh (data/regions.csv)
+    home = used["regions"]["us-avg-industrial"]
+    assert (home["usd_per_kwh"].value, home["pue"].value, home["grid_kgco2_per_kwh"].value) == (0.0806, 1.57, 0.366)
+    # overlap 1 is this report's own default (chip_parity's is 0), not a value the reader set
+    assert used["overlap"].value == 1.0 and used["overlap"].source == shared.ASSUMPTION
+    reader = ea.inputs(pue=1.2, overlap=0.5, **FAST).used
+    assert all(reader["regions"][g]["pue"].value == 1.2 for g in reader["regions"])
+    assert reader["overlap"].source == shared.READER and reader["regions"]["us-dc-ppa"]["pue"].source == shared.READER
+
+
+def test_methods_show_every_setting_with_its_value(default):
+    text = ea.methods(default)
+    # the layout and overlap by name and value (the old text read "of parallel_config at overlap")
+    assert "DeepSeek-V3 pre-training layout (`deepseek-v3-pretraining`) at overlap 100 %" in text
+    assert "of `parallel_config`" not in text and "at `overlap`" not in text
+    assert "server power ratio (1.8;" in text and "load factor (0.75)" in text and "4-year horizon" in text
+    assert "reference's 40 %" in text and "50 % of dense peak" in text and "±25 %" in text
+    assert "1.97 × 10⁻⁵ per chip-hour" in text and "10,000 draws" not in text and "200 draws (seed 0)" in text
+
+
+def test_figures_are_drawn_with_alt_text(default, shown):
+    ea.plot_tco(default)
+    ea.plot_break_even(default)
+    images = [obj for obj in shown if isinstance(obj, dict) and "image/png" in obj]
+    assert len(images) == 2
+    assert "4-year TCO of a cluster matching 2,048 × H100 SXM" in images[0]["text/plain"]
+    assert "Price at which each chip matches H100 SXM" in images[1]["text/plain"]
+
+
+def test_tco_bands_table_reads_p50_with_its_band(default):
+    text = ea.tco_bands_table(default)
+    mid = ea.tco_table(default).loc["H800 SXM"].iloc[0] / 1e6
+    low = ea.tco_table(default, "p10").loc["H800 SXM"].iloc[0] / 1e6
+    high = ea.tco_table(default, "p90").loc["H800 SXM"].iloc[0] / 1e6
+    assert text.loc["H800 SXM"].iloc[0] == f"{mid:,.0f} ({low:,.0f}–{high:,.0f})"
 
 
 def test_json_contract(default):

@@ -2,24 +2,30 @@
 workload (training, prefill or decode), which constraint binds (throughput or the memory-capacity
 floor), and the power, energy, capex, TCO and cost per effective PFLOP-hour that implies.
 
-``inputs`` validates the parameters and resolves the chips, the site, the interconnect scaling
-ratios and the ranges of every uncertain input; ``figures`` maps arrays of those inputs (drawn
+:func:`inputs` validates the parameters and resolves them into an :class:`Inputs` (chips, site,
+interconnect scaling ratios, goodput inputs, the ranges of every uncertain input and the
+``used`` record of every value); :func:`figures` maps arrays of the uncertain inputs (drawn
 prices, TDPs, electricity price, PUE, the reference MFU and the vendors' MFU factors) to every
 figure of every chip. It is called once at the base point and once at the seeded Monte Carlo
-draws (``result``): each headline is the P50 of the draws, with its P10–P90 from the same draws,
-so a headline and its band never disagree on chips, reference or method.
+draws (:func:`result`): each headline is the P50 of the draws, with its P10–P90 from the same
+draws (:func:`analysis.formulas.uncertainty.percentile_frames`), so a headline and its band never
+disagree on chips, reference or method. One module, one concern: this report (inputs, model,
+text, tables and figures), hence longer than 400 lines.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import compute, cost, goodput, inference, power, uncertainty
+from ..formulas import compute, cost, goodput, inference, power, scaling, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
 from . import params, present
+from .inputs import Used
 
 PARAMETERS = params.declare(
     reference_chip="h100-sxm",
@@ -48,14 +54,8 @@ PARAMETERS = params.declare(
     draws=10_000,
 )
 
-#: Share of dense peak the matrix math reaches while not communicating, in the interconnect model
-#: (an assumption, as in the training_run report). It sets how large communication is next to
-#: computation; the reference's measured MFU is then carried over by the ratio of scaling
-#: efficiencies, never above 1.
-COMPUTE_EFFICIENCY = 0.5
-
 #: Bytes per parameter held in training with mixed-precision Adam beyond the BF16 weights:
-#: BF16 gradients (2) + FP32 master weights, momentum and variance (12) (ZeRO, arXiv 1910.02054).
+#: BF16 gradients (2) + FP32 master weights, momentum and variance (12) (source key zero-2020).
 TRAINING_EXTRA_BYTES_PER_PARAM = 14.0
 
 #: Figures with a P10–P90 band in the tables and the JSON.
@@ -69,38 +69,95 @@ BANDED = (
     "tco_usd",
     "usd_per_pflop_hour",
 )
-#: Figures that count whole chips (their percentiles are actual draws, not interpolations).
-COUNTS = ("chip_count", "throughput_match")
 UNITS = {"training": "TFLOP/s", "prefill": "input tokens/s", "decode": "output tokens/s"}
 
 
-def _or(value, default):
-    """``value``, or ``default`` where it is None."""
-    return default if value is None else value
+@dataclass(frozen=True)
+class Inputs:
+    """Everything :func:`figures` needs, resolved. ``chips``: :func:`analysis.assembly.inputs.chips`
+    rows, the reference first; ``model``: the served (inference) or trained (training) row of
+    ``data/models.csv``; ``capacity_floor_chips``: chips per chip id that hold the weights (and
+    the KV cache in decode; NaN without a published HBM capacity); ``scaling``: by chip,
+    ``scaling_efficiency``, ``ratio`` to the reference's and ``used`` (min(1, ratio); 1 for
+    inference); ``ranges``: (low, base, high) of every uncertain input keyed ``mfu``,
+    ``usd_per_kwh``, ``pue``, ``<chip> price`` [USD], ``<chip> TDP`` [W], ``<vendor> MFU factor``;
+    ``parameters``: the validated parameters as given (JSON and appendix only); ``used``: every
+    value used, as :class:`~analysis.assembly.inputs.Used` records (per chip under ``chips``)."""
+
+    reference_chip: str
+    reference_count: int
+    chips: pd.DataFrame
+    workload: str
+    precision: str
+    model: pd.Series
+    bytes_per_param: float
+    batch_size: int
+    context_tokens: int
+    hbm_efficiency: float
+    parallel_config: str
+    overlap: float
+    compute_efficiency: float
+    capacity_floor_chips: np.ndarray
+    scaling: pd.DataFrame
+    site: shared.Site
+    goodput: shared.GoodputInputs
+    load_factor: float
+    server_power_ratio: float
+    years: float
+    cost_of_capital_per_year: float
+    mfu: float
+    ranges: dict[str, tuple[float, float, float]]
+    seed: int
+    draws: int
+    parameters: dict
+    used: dict
 
 
-def inputs(**values) -> dict:
+@dataclass(frozen=True)
+class Result:
+    """The report's figures. ``base`` (inputs at their base values), ``p10``, ``p50``, ``p90``
+    (percentiles of the Monte Carlo draws, :func:`~analysis.formulas.uncertainty.percentiles`):
+    frames by chip id (rows, reference first) with the columns of :func:`figures`: ``mfu``
+    [share], ``rate`` [:data:`UNITS` of the workload, per chip], ``per_reference`` [chips per
+    reference chip in rate], ``throughput_match`` [chips], ``capacity_binds`` [0/1],
+    ``chip_count`` [chips], ``chips_per_reference_chip``, ``goodput`` [share], ``it_power_mw``,
+    ``facility_power_mw`` [MW], ``annual_energy_gwh`` [GWh/yr], ``capex_usd``,
+    ``annual_capex_usd``, ``annual_opex_usd`` [USD/yr], ``tco_usd`` [USD], ``usd_per_pflop_hour``,
+    ``capex_usd_per_pflop_hour``, ``kwh_per_pflop_hour``, ``electricity_share_of_tco``.
+    ``binding``: by chip, ``memory capacity`` or ``throughput`` (what binds in most draws);
+    ``matched``: by chip, the share of draws in which some chip count matches the reference."""
+
+    inputs: Inputs
+    base: pd.DataFrame
+    p10: pd.DataFrame
+    p50: pd.DataFrame
+    p90: pd.DataFrame
+    binding: pd.Series
+    matched: pd.Series
+
+
+def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`; missing ones take their defaults) and resolve
     everything :func:`figures` needs."""
     p = params.validate("chip_parity", **({name: spec.default for name, spec in PARAMETERS.items()} | values))
     return resolve(p)
 
 
-def goodput_inputs(p: dict) -> dict:
-    """The goodput model's inputs: the parameters where given, else the defaults of
-    :mod:`analysis.formulas.goodput` (Llama 3's interruption rate, MegaScale's restart time)."""
-    return {
-        "interruptions_per_chip_hour": _or(p.get("interruptions_per_chip_hour"), goodput.INTERRUPTIONS_PER_CHIP_HOUR),
-        "restart_hours": _or(p.get("restart_hours"), goodput.RESTART_HOURS),
-        "checkpoint_interval_hours": _or(p.get("checkpoint_interval_hours"), goodput.CHECKPOINT_INTERVAL_HOURS),
-    }
+def parameter_used(name: str, value, declared: dict) -> Used:
+    """A parameter whose report default is a value (not None): the reader's ``value`` (source
+    ``report-parameter``), or, where it equals the report's default in ``declared``, that default
+    (source ``package-assumption``: a stated assumption of the report, said in its Methods)."""
+    spec = declared[name]
+    default = Used(spec.default, spec.unit, shared.ASSUMPTION, "the report's default")
+    return shared.setting(name, None if value == spec.default else value, default=default)
 
 
 def scaling_ratios(
-    parallel_config: str, chip_ids, *, overlap: float, compute_efficiency: float = COMPUTE_EFFICIENCY
+    parallel_config: str, chip_ids, *, overlap: float, compute_efficiency: float = scaling.COMPUTE_EFFICIENCY
 ) -> pd.DataFrame:
     """Interconnect scaling efficiency of each chip in a published layout and its ratio to the
-    first chip's (the reference): ``scaling_efficiency``, ``ratio`` (uncapped) and ``used``
+    first chip's (the reference): ``scaling_efficiency`` (compute / step time,
+    :func:`analysis.formulas.scaling.training_step`), ``ratio`` (uncapped) and ``used``
     (``min(1, ratio)``, what :func:`~analysis.formulas.compute.transferred_mfu` applies)."""
     steps = shared.step_table(parallel_config, chip_ids, compute_efficiency=compute_efficiency, overlap=overlap)
     ratio = steps["scaling_efficiency"] / steps["scaling_efficiency"].iloc[0]
@@ -109,203 +166,261 @@ def scaling_ratios(
     )
 
 
-def resolve(p: dict) -> dict:
-    """Everything :func:`figures` needs from validated parameters ``p``: the chips (reference
-    first), the site, the workload's model and capacity floors, the scaling ratios and the
-    Monte Carlo ranges. The energy_advantage report calls this with its own parameters."""
+def _workload_model(p: dict, ids: list[str], hbm_gb: np.ndarray) -> tuple[pd.Series, np.ndarray, pd.DataFrame]:
+    """The workload's model row, the capacity floor [chips] of each chip and the scaling ratios:
+    training holds the layout's model with Adam state (2 + :data:`TRAINING_EXTRA_BYTES_PER_PARAM`
+    bytes per parameter); inference the served model's weights at the precision (+ the KV cache of
+    the batch in decode), with no scaling penalty."""
+    known_hbm = np.nan_to_num(hbm_gb, nan=1.0)
+    if p["workload"] == "training":
+        ratios = scaling_ratios(p["parallel_config"], ids, overlap=p["overlap"])
+        model = lookup(load("models"), load("parallel_configs").loc[p["parallel_config"], "model_id"], "model")
+        floor = inference.capacity_floor_chips(
+            known_hbm, model, 2.0, extra_bytes_per_param=TRAINING_EXTRA_BYTES_PER_PARAM
+        )
+    else:
+        ratios = pd.DataFrame({"scaling_efficiency": np.nan, "ratio": np.nan, "used": 1.0}, index=ids)
+        model = lookup(load("models"), p["model"], "model")
+        kv = (p["batch_size"], p["context_tokens"]) if p["workload"] == "decode" else (0, 0)
+        floor = inference.capacity_floor_chips(known_hbm, model, inference.BYTES_PER_PARAM[p["precision"]], *kv)
+    return model, np.where(np.isnan(hbm_gb), np.nan, floor).astype(float), ratios
+
+
+def _ranges(mfu: float, site: shared.Site, chips: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+    """The Monte Carlo ranges: ``mfu`` (± :data:`~analysis.assembly.inputs.MFU_SPREAD`), the
+    site's ``usd_per_kwh`` and ``pue``, each chip's ``price`` and ``TDP`` and each vendor's MFU
+    factor (one draw per vendor, shared by its chips). The order fixes the seeded draws."""
+    ranges = {"mfu": shared.mfu_range(mfu)} | site.ranges()
+    for c, row in chips.iterrows():
+        ranges[f"{c} price"] = uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])
+        ranges[f"{c} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
+    for v, row in chips.drop_duplicates("vendor").set_index("vendor").iterrows():
+        ranges[f"{v} MFU factor"] = (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
+    return ranges
+
+
+def _chips_used(chips: pd.DataFrame) -> dict[str, dict[str, Used]]:
+    """Per chip: dense peak, maximum W per chip and price (:func:`~analysis.assembly.inputs.chip_used`)
+    and the vendor's MFU factor (``data/vendor_efficiency.csv``, its base value)."""
+    vendors = load("vendor_efficiency")
+    out = shared.chip_used(chips)
+    for chip, row in chips.iterrows():
+        vendor = str(row["vendor"]).lower()
+        known = vendor in vendors.index
+        source = str(vendors.at[vendor, "source"]).split(";")[0] if known else shared.ASSUMPTION
+        origin = f"{row['vendor']}'s software-maturity prior" if known else "no prior for the vendor: 1"
+        out[chip]["mfu_factor"] = Used(float(row["mfu_factor"]), "ratio to NVIDIA's MFU", source, origin)
+    return out
+
+
+def _used(p: dict, values: dict, site: shared.Site, loss: shared.GoodputInputs, *, declared: dict) -> dict:
+    """The inputs block without the chips: every value :func:`figures` uses. ``values`` holds
+    the resolved library settings (load factor, server power ratio, years); ``declared`` the
+    calling report's ``PARAMETERS`` (its defaults)."""
+    used = {"usd_per_kwh": site.used["usd_per_kwh"], "pue": site.used["pue"], **values}
+    used["cost_of_capital"] = parameter_used("cost_of_capital", p["cost_of_capital"], declared)
+    used["mfu"] = parameter_used("mfu", p["mfu"], declared)
+    used["mfu_spread"] = Used(shared.MFU_SPREAD, "± share of the MFU", shared.ASSUMPTION, "Monte Carlo range of MFU")
+    if p["workload"] == "training":
+        used["overlap"] = parameter_used("overlap", p["overlap"], declared)
+        used["compute_efficiency"] = Used(
+            scaling.COMPUTE_EFFICIENCY, "share of dense peak", shared.ASSUMPTION, "interconnect model, no communication"
+        )
+        used |= loss.used
+    elif p["workload"] == "decode":
+        used["hbm_efficiency"] = parameter_used("hbm_efficiency", p["hbm_efficiency"], declared)
+    return used
+
+
+def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
+    """:class:`Inputs` from validated parameters ``p`` (every name of :data:`PARAMETERS`): the
+    chips (reference first), the site, the workload's model and capacity floors, the scaling
+    ratios, the goodput inputs and the Monte Carlo ranges. The energy_advantage report calls this
+    with its own parameters and their declaration ``declared`` (default :data:`PARAMETERS`),
+    against whose defaults the ``used`` records tell a reader's value from a default."""
     ref = p["reference_chip"]
     ids = list(dict.fromkeys([ref, *p["candidates"]]))
-    chips = shared.chips(ids, precision=p["precision"], server_power_ratio=p.get("server_power_ratio"))
-    where = shared.site(p["region"], usd_per_kwh=p.get("usd_per_kwh"), pue=p.get("pue"))
-    workload = p.get("workload", "training")
-    bytes_per_param = inference.BYTES_PER_PARAM[p["precision"]]
-    hbm = chips["hbm_gb"].to_numpy(dtype=float)
-    if workload == "training":
-        scaling = scaling_ratios(p["parallel_config"], ids, overlap=p["overlap"])
-        served = lookup(load("models"), load("parallel_configs").loc[p["parallel_config"], "model_id"], "model")
-        floor = inference.capacity_floor_chips(
-            np.nan_to_num(hbm, nan=1.0), served, 2.0, extra_bytes_per_param=TRAINING_EXTRA_BYTES_PER_PARAM
-        )
-    else:
-        scaling = pd.DataFrame({"scaling_efficiency": np.nan, "ratio": np.nan, "used": 1.0}, index=ids)
-        served = lookup(load("models"), p["model"], "model")
-        kv = (p["batch_size"], p["context_tokens"]) if workload == "decode" else (0, 0)
-        floor = inference.capacity_floor_chips(np.nan_to_num(hbm, nan=1.0), served, bytes_per_param, *kv)
-    floor = np.where(np.isnan(hbm), np.nan, floor).astype(float)
-    vendors = chips.drop_duplicates("vendor").set_index("vendor")
-    ranges = (
-        {"MFU": shared.mfu_range(p["mfu"])}
-        | shared.site_ranges(where)
-        | {
-            f"{c} {what}": r
-            for c, row in chips.iterrows()
-            for what, r in (
-                ("price", uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])),
-                ("TDP", uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])),
-            )
-        }
-        | {
-            f"{v} MFU factor": (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
-            for v, row in vendors.iterrows()
-        }
+    settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
+    ratio = float(settings["server_power_ratio"].value)
+    chips = shared.chips(ids, precision=p["precision"], server_power_ratio=ratio)
+    where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
+    loss = shared.goodput_inputs(
+        interruptions_per_chip_hour=p["interruptions_per_chip_hour"],
+        restart_hours=p["restart_hours"],
+        checkpoint_interval_hours=p["checkpoint_interval_hours"],
     )
-    return {
-        "p": p,
-        "chips": chips,
-        "reference": ref,
-        "site": where,
-        "workload": workload,
-        "model": served,
-        "bytes_per_param": bytes_per_param,
-        "capacity_floor": floor,
-        "scaling": scaling,
-        "ranges": ranges,
-        "goodput_inputs": goodput_inputs(p),
-        "load_factor": _or(p.get("load_factor"), power.LOAD_FACTOR),
-        "server_power_ratio": _or(p.get("server_power_ratio"), power.SERVER_POWER_RATIO),
-        "years": _or(p.get("years"), cost.YEARS),
-        "cost_of_capital": p.get("cost_of_capital", 0.0),
-    }
-
-
-def figures(x: dict, inp: dict) -> dict[str, np.ndarray]:
-    """Every figure of every chip from arrays of the uncertain inputs ``x`` (one array of equal
-    length per name of ``inp["ranges"]``). Returns name -> array (draws × chips, reference first).
-
-    * MFU of a chip = the reference MFU × its vendor factor / the reference vendor's ×
-      min(1, its interconnect scaling efficiency / the reference's) (training; 1 for inference).
-    * Rate per chip: peak × MFU [TFLOP/s] (training), peak × MFU / (2 N_active) (prefill), the
-      decode roofline at the batch and context (decode).
-    * Chips matching the reference: training keeps the reference's *useful* chips — interruptions
-      grow with the chip count, so the candidate count n solves n · goodput(n) = N_ref ·
-      goodput(N_ref) × rate_ref / rate (NaN where no count can); inference: N_ref × rate_ref /
-      rate. Rounded up, then at least the capacity floor; the reference keeps N_ref.
-    * Power: n × max W per chip (TDP × server power ratio, or the system's rated power per chip) ×
-      load factor; facility × PUE; energy over a year. Capex by what the price buys
-      (chip / server / system), TCO = capex charges + electricity over the horizon; cost per
-      effective PFLOP-hour = TCO / (n × peak × MFU × goodput × hours).
-    """
-    chips = inp["chips"]
-    n_ref = inp["p"]["reference_count"]
-    training = inp["workload"] == "training"
-    column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in chips.index], axis=1)  # noqa: E731
-    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in chips["vendor"]], axis=1)
-    reference_mfu = np.asarray(x["MFU"], dtype=float)[:, None]
-    mfu = np.minimum(
-        1.0,
-        compute.transferred_mfu(
-            reference_mfu, vendor_factor_ratio=factor / factor[:, [0]], scaling_ratio=inp["scaling"]["used"].to_numpy()
-        ),
+    model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
+    return Inputs(
+        reference_chip=ref,
+        reference_count=p["reference_count"],
+        chips=chips,
+        workload=p["workload"],
+        precision=p["precision"],
+        model=model,
+        bytes_per_param=inference.BYTES_PER_PARAM[p["precision"]],
+        batch_size=p["batch_size"],
+        context_tokens=p["context_tokens"],
+        hbm_efficiency=p["hbm_efficiency"],
+        parallel_config=p["parallel_config"],
+        overlap=p["overlap"],
+        compute_efficiency=scaling.COMPUTE_EFFICIENCY,
+        capacity_floor_chips=floor,
+        scaling=ratios,
+        site=where,
+        goodput=loss,
+        load_factor=float(settings["load_factor"].value),
+        server_power_ratio=ratio,
+        years=float(settings["years"].value),
+        cost_of_capital_per_year=p["cost_of_capital"],
+        mfu=p["mfu"],
+        ranges=_ranges(p["mfu"], where, chips),
+        seed=p["seed"],
+        draws=p["draws"],
+        parameters=dict(p),
+        used=_used(p, settings, where, loss, declared=declared or PARAMETERS) | {"chips": _chips_used(chips)},
     )
-    peak = chips["peak_tflops"].to_numpy(dtype=float)
-    served = inp["model"]
-    if training:
-        rate = peak * mfu
-    elif inp["workload"] == "prefill":
-        rate = inference.prefill_tokens_per_s(peak, served["active_params"], mfu)
-    else:
-        p = inp["p"]
-        rate, _ = inference.decode_tokens_per_s(
-            peak,
-            chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float),
-            served,
-            p["batch_size"],
-            p["context_tokens"],
-            inp["bytes_per_param"],
-            mfu,
-            p["hbm_efficiency"],
-        )
-    rate = np.asarray(rate, dtype=float)
+
+
+def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
+    """Draws × chips of a per-chip input (``<chip> price``, ``<chip> TDP``)."""
+    return np.stack([np.asarray(x[f"{c} {what}"], dtype=float) for c in chips.index], axis=1)
+
+
+def _mfu(x: dict, inp: Inputs) -> np.ndarray:
+    """MFU of every chip [share], draws × chips: the reference MFU × its vendor factor / the
+    reference vendor's × the scaling ratio used (:func:`~analysis.formulas.compute.transferred_mfu`),
+    at most 1."""
+    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in inp.chips["vendor"]], axis=1)
+    reference_mfu = np.asarray(x["mfu"], dtype=float)[:, None]
+    ratio = factor / factor[:, [0]]
+    return np.minimum(
+        1.0, compute.transferred_mfu(reference_mfu, vendor_factor_ratio=ratio, scaling_ratio=inp.scaling["used"])
+    )
+
+
+def _rate(mfu: np.ndarray, inp: Inputs) -> np.ndarray:
+    """Sustained rate per chip in :data:`UNITS` of the workload: peak × MFU [TFLOP/s] (training),
+    peak × MFU / (2 N_active) (prefill), the decode roofline at the batch and context (decode)."""
+    peak = inp.chips["peak_tflops"].to_numpy(dtype=float)
+    if inp.workload == "training":
+        return peak * mfu
+    if inp.workload == "prefill":
+        return np.asarray(inference.prefill_tokens_per_s(peak, inp.model["active_params"], mfu), dtype=float)
+    rate, _ = inference.decode_tokens_per_s(
+        peak,
+        inp.chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float),
+        inp.model,
+        inp.batch_size,
+        inp.context_tokens,
+        inp.bytes_per_param,
+        mfu,
+        inp.hbm_efficiency,
+    )
+    return np.asarray(rate, dtype=float)
+
+
+def _counts(rate: np.ndarray, inp: Inputs) -> dict[str, np.ndarray]:
+    """Chips matching the reference, draws × chips: ``per_reference`` (rate ratio),
+    ``throughput_match`` (training: n with n · goodput(n) = N_ref · goodput(N_ref) × rate ratio,
+    NaN where no n can; inference: N_ref × rate ratio; rounded up), ``chip_count`` (at least the
+    capacity floor; the reference keeps N_ref) and ``goodput`` (of that count; 1 for inference)."""
+    n_ref, loss = inp.reference_count, inp.goodput.kwargs()
+    training = inp.workload == "training"
     per_reference = rate[:, [0]] / rate
-    loss = inp["goodput_inputs"]
     if training:
-        useful = n_ref * goodput.goodput(n_ref, **loss) * per_reference
-        needed = goodput.chips_for_useful_chips(useful, **loss)
+        needed = goodput.chips_for_useful_chips(n_ref * goodput.goodput(n_ref, **loss) * per_reference, **loss)
     else:
         needed = n_ref * per_reference
     finite = np.isfinite(needed)
     match = np.where(finite, np.ceil(np.where(finite, needed, 0.0) - 1e-9), np.nan)
-    floor = inp["capacity_floor"]
+    floor = inp.capacity_floor_chips
     count = np.where(np.isnan(floor), match, np.maximum(match, np.nan_to_num(floor)))
     count[:, 0] = n_ref
-    share = goodput.goodput(count, **loss) if training else np.ones_like(count)
-    max_w = shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp["server_power_ratio"])
-    it_w = power.it_power_w(count, max_w, load_factor=inp["load_factor"])
-    facility_w = power.facility_power_w(it_w, np.asarray(x["PUE"], dtype=float)[:, None])
-    annual_kwh = power.energy_kwh(facility_w, HOURS_PER_YEAR)
-    capex = cost.capex_usd(count, column("price"), price_unit=chips["price_unit"].fillna("chip").to_numpy())
-    years, rate_of_capital = inp["years"], inp["cost_of_capital"]
-    electricity = cost.electricity_cost_usd(annual_kwh, np.asarray(x["electricity price"], dtype=float)[:, None])
-    tco = cost.tco_usd(capex, electricity, years=years, cost_of_capital=rate_of_capital)
-    pflop_hours = count * peak * mfu * share / 1_000.0 * HOURS_PER_YEAR * years
     return {
-        "mfu": mfu,
-        "rate": rate,
         "per_reference": per_reference,
         "throughput_match": match,
         "capacity_binds": (np.nan_to_num(floor) > np.nan_to_num(match, nan=np.inf)).astype(float),
         "chip_count": count,
         "chips_per_reference_chip": count / n_ref,
-        "goodput": share,
+        "goodput": goodput.goodput(count, **loss) if training else np.ones_like(count),
+    }
+
+
+def _costs(x: dict, inp: Inputs, *, count: np.ndarray, effective_pflops: np.ndarray) -> dict[str, np.ndarray]:
+    """Power, energy and cost of ``count`` chips, draws × chips. IT power = n × max W per chip
+    (TDP × server power ratio, or the system's rated power per chip) × load factor; facility ×
+    PUE; energy over a year (8,760 h). Capex by what the price buys (chip / server / system,
+    source key epoch-training-cost-trends); TCO = capex charges + electricity over the horizon;
+    per effective PFLOP-hour: over ``effective_pflops`` (n × peak × MFU × goodput / 1,000) × 8,760 h
+    × years."""
+    chips, years, rate_of_capital = inp.chips, inp.years, inp.cost_of_capital_per_year
+    max_w = shared.max_w_per_chip(chips, _per_chip(x, chips, "TDP"), server_power_ratio=inp.server_power_ratio)
+    it_w = power.it_power_w(count, max_w, load_factor=inp.load_factor)
+    facility_w = power.facility_power_w(it_w, np.asarray(x["pue"], dtype=float)[:, None])
+    annual_kwh = power.energy_kwh(facility_w, HOURS_PER_YEAR)
+    capex = cost.capex_usd(
+        count, _per_chip(x, chips, "price"), price_unit=chips["price_unit"].fillna("chip").to_numpy()
+    )
+    electricity = cost.electricity_cost_usd(annual_kwh, np.asarray(x["usd_per_kwh"], dtype=float)[:, None])
+    tco = cost.tco_usd(capex, electricity, years=years, cost_of_capital=rate_of_capital)
+    annual_capex = cost.annual_capex_usd(capex, years=years, cost_of_capital=rate_of_capital)
+    pflop_hours = effective_pflops * HOURS_PER_YEAR * years
+    return {
         "it_power_mw": it_w / 1e6,
         "facility_power_mw": facility_w / 1e6,
         "annual_energy_gwh": annual_kwh / 1e6,
         "capex_usd": capex,
-        "annual_capex_usd": cost.annual_capex_usd(capex, years=years, cost_of_capital=rate_of_capital),
+        "annual_capex_usd": annual_capex,
         "annual_opex_usd": electricity,
         "tco_usd": tco,
         "usd_per_pflop_hour": tco / pflop_hours,
-        "capex_usd_per_pflop_hour": cost.annual_capex_usd(capex, years=years, cost_of_capital=rate_of_capital)
-        * years
-        / pflop_hours,
+        "capex_usd_per_pflop_hour": annual_capex * years / pflop_hours,
         "kwh_per_pflop_hour": annual_kwh * years / pflop_hours,
         "electricity_share_of_tco": electricity * years / tco,
     }
 
 
-def percentiles(values: np.ndarray, *, whole: bool = False) -> dict[str, float]:
-    """P10, P50 and P90 of one figure's draws, ignoring draws where it is unknown (NaN); whole
-    counts take actual draws (no interpolation between two chip counts)."""
-    finite = np.asarray(values, dtype=float)
-    finite = finite[~np.isnan(finite)]
-    if not whole:
-        return uncertainty.percentiles(finite)
-    if finite.size == 0:
-        return {"p10": np.nan, "p50": np.nan, "p90": np.nan}
-    return {f"p{q}": float(v) for q, v in zip((10, 50, 90), np.percentile(finite, (10, 50, 90), method="inverted_cdf"))}
+def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
+    """Every figure of every chip from arrays of the uncertain inputs ``x`` (one array of equal
+    length per name of ``inp.ranges``). Returns name -> array (draws × chips, reference first),
+    the columns of :class:`Result`: MFU (:func:`_mfu`), rate per chip (:func:`_rate`), chip counts
+    and goodput (:func:`_counts`; goodput(n) = 1 / (1 + n λ (R + T/2)), source key llama3-paper),
+    power and cost (:func:`_costs`)."""
+    mfu = _mfu(x, inp)
+    rate = _rate(mfu, inp)
+    counts = _counts(rate, inp)
+    peak = inp.chips["peak_tflops"].to_numpy(dtype=float)
+    effective_pflops = counts["chip_count"] * peak * mfu * counts["goodput"] / 1_000.0
+    return (
+        {"mfu": mfu, "rate": rate}
+        | counts
+        | _costs(x, inp, count=counts["chip_count"], effective_pflops=effective_pflops)
+    )
 
 
-def summarize(draws: dict[str, np.ndarray], chip_ids) -> dict[str, pd.DataFrame]:
-    """``p10``, ``p50``, ``p90``: frames by chip (rows) and figure (columns) of the draws."""
-    out = {q: {} for q in ("p10", "p50", "p90")}
-    for name, values in draws.items():
-        bands = [percentiles(values[:, i], whole=name in COUNTS) for i in range(values.shape[1])]
-        for q in out:
-            out[q][name] = [b[q] for b in bands]
-    return {q: pd.DataFrame(v, index=list(chip_ids)) for q, v in out.items()}
-
-
-def result(inp: dict) -> dict:
-    """The figures at the base point (``base``, a frame by chip) and the Monte Carlo (``p10``,
-    ``p50``, ``p90``), plus ``binding`` (the constraint that binds in most draws) and ``matched``
-    (share of draws in which some chip count matches the reference)."""
-    chips = inp["chips"].index
-    base = figures(shared.base_point(inp["ranges"]), inp)
-    draws = figures(uncertainty.draw(inp["ranges"], inp["p"]["draws"], inp["p"]["seed"]), inp)
-    bands = summarize(draws, chips)
+def result(inp: Inputs) -> Result:
+    """The figures at the base point and the P10/P50/P90 of the seeded Monte Carlo draws
+    (:func:`analysis.formulas.uncertainty.percentile_frames`, one percentile method for every
+    band), with what binds and the share of draws that match."""
+    chips = inp.chips.index
+    base = figures(shared.base_point(inp.ranges), inp)
+    draws = figures(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
+    bands = uncertainty.percentile_frames(draws, chips)
     binds = draws["capacity_binds"].mean(axis=0)
-    return {
-        "base": pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
-        **bands,
-        "binding": pd.Series(np.where(binds > 0.5, "memory capacity", "throughput"), index=chips),
-        "matched": pd.Series(np.isfinite(draws["throughput_match"]).mean(axis=0), index=chips),
-    }
+    return Result(
+        inputs=inp,
+        base=pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
+        p10=bands["p10"],
+        p50=bands["p50"],
+        p90=bands["p90"],
+        binding=pd.Series(np.where(binds > 0.5, "memory capacity", "throughput"), index=chips),
+        matched=pd.Series(np.isfinite(draws["throughput_match"]).mean(axis=0), index=chips),
+    )
 
 
-def run(**values) -> dict:
-    """``inputs`` then ``result``: everything the notebook shows, in one call."""
-    inp = inputs(**values)
-    return inp | result(inp)
+def run(**values) -> Result:
+    """:func:`inputs` then :func:`result`: everything the notebook shows, in one call."""
+    return result(inputs(**values))
 
 
 def chips_per_reference(
@@ -331,66 +446,174 @@ def chips_per_reference(
         **values,
     )
     if reference_count is None:
-        return float(r["p50"].loc[candidate, "per_reference"])
-    return float(r["p50"].loc[candidate, "chip_count"] / reference_count)
+        return float(r.p50.loc[candidate, "per_reference"])
+    return float(r.p50.loc[candidate, "chip_count"] / reference_count)
 
 
-def sensitivity(r: dict, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.DataFrame, pd.DataFrame]:
+def focus_chip(r: Result) -> str:
+    """The chip the sensitivity analysis is about: the first candidate with a known TCO, else the
+    reference."""
+    tco = r.p50["tco_usd"]
+    return next((c for c in r.p50.index[1:] if tco.loc[c] == tco.loc[c]), r.inputs.reference_chip)
+
+
+def sensitivity(r: Result, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tornado (each input at its low and high end, the others at base) and Sobol indices of one
     chip's cost per effective PFLOP-hour, over the inputs it depends on: the reference MFU, the
-    site, the chip's price and TDP and its and the reference's vendor MFU factors. Both run
+    site, the chip's price and TDP and its and the reference's vendor MFU factors, indexed by the
+    input's key (:func:`analysis.assembly.present.input_label` names it). Both run
     :func:`figures`; inputs that do not vary are left out."""
-    column = list(r["chips"].index).index(chip)
-    vendors = {r["chips"].loc[chip, "vendor"], r["chips"].loc[r["reference"], "vendor"]}
-    names = ["MFU", "electricity price", "PUE", f"{chip} price", f"{chip} TDP", *(f"{v} MFU factor" for v in vendors)]
-    ranges = {n: r["ranges"][n] for n in names if not uncertainty.is_constant(r["ranges"][n])}
-    fixed = shared.base_point(r["ranges"])
+    inp = r.inputs
+    column = list(inp.chips.index).index(chip)
+    vendors = dict.fromkeys([inp.chips.loc[chip, "vendor"], inp.chips.loc[inp.reference_chip, "vendor"]])
+    names = ["mfu", "usd_per_kwh", "pue", f"{chip} price", f"{chip} TDP", *(f"{v} MFU factor" for v in vendors)]
+    ranges = {n: inp.ranges[n] for n in names if not uncertainty.is_constant(inp.ranges[n])}
+    fixed = shared.base_point(inp.ranges)
 
     def model(x):
         size = len(next(iter(x.values())))
         full = {k: np.repeat(v, size) for k, v in fixed.items()} | x
-        return figures(full, r)["usd_per_pflop_hour"][:, column]
+        return figures(full, inp)["usd_per_pflop_hour"][:, column]
 
-    return (uncertainty.tornado(model, ranges), uncertainty.sobol(model, ranges, n=sobol_draws, seed=r["p"]["seed"]))
+    return (uncertainty.tornado(model, ranges), uncertainty.sobol(model, ranges, n=sobol_draws, seed=inp.seed))
 
 
-def goodput_curve(r: dict, *, points: int = 60) -> pd.Series:
-    """Goodput by chip count, from 256 chips to twice the largest cluster of the report (at least
-    200,000), with the report's interruption, restart and checkpoint inputs."""
-    top = max(2e5, 2 * float(np.nanmax(r["p50"]["chip_count"].to_numpy(dtype=float))))
+def goodput_curve(r: Result, *, points: int = 60) -> pd.Series:
+    """Goodput [share] by chip count, from 256 chips to twice the largest cluster of the report
+    (at least 200,000), with the report's interruption, restart and checkpoint inputs."""
+    top = max(2e5, 2 * float(np.nanmax(r.p50["chip_count"].to_numpy(dtype=float))))
     sizes = np.unique(np.geomspace(256, top, points).round())
-    return pd.Series(goodput.goodput(sizes, **r["goodput_inputs"]), index=sizes, name="goodput")
+    return pd.Series(goodput.goodput(sizes, **r.inputs.goodput.kwargs()), index=sizes, name="goodput")
+
+
+# --------------------------------------------------------------------------------------------
+# figures
+
+
+def plot_parity(r: Result) -> None:
+    """Chips needed, facility power [MW] and TCO [USD millions] per chip: P50 bars with P10–P90
+    whiskers, reference first."""
+    import matplotlib.pyplot as plt
+
+    inp, mid = r.inputs, r.p50
+    fig, axes = plt.subplots(1, 3, figsize=(11.5, 0.5 * len(mid) + 1.8), sharey=True)
+    panels = [
+        ("chip_count", "chips needed", 1.0),
+        ("facility_power_mw", "facility power [MW]", 1.0),
+        ("tco_usd", f"{inp.years:g}-year TCO [USD millions]", 1e6),
+    ]
+    for ax, (column, label, scale) in zip(axes, panels):
+        present.chip_bars(ax, mid[column] / scale)
+        below = (mid[column] - r.p10[column]).fillna(0)
+        above = (r.p90[column] - mid[column]).fillna(0)
+        ax.errorbar(
+            mid[column].fillna(0) / scale,
+            np.arange(len(mid)),
+            xerr=np.vstack([below, above]) / scale,
+            fmt="none",
+            ecolor="black",
+            capsize=3,
+            label="P10–P90",
+        )
+        ax.set_xlabel(label)
+    axes[2].legend(loc="lower right", fontsize=8)
+    fig.suptitle(
+        f"Matching {present.count(inp.reference_count)} × {present.chip_short(inp.reference_chip)} "
+        f"({inp.workload}): P50 bars, P10–P90 whiskers",
+        fontweight="bold",
+    )
+    present.show(fig)
+
+
+def plot_goodput(r: Result) -> None:
+    """Goodput [%] by chip count (:func:`goodput_curve`) with each chip's cluster marked; training
+    only (inference has no interruption model): nothing is drawn for prefill or decode."""
+    if r.inputs.workload != "training":
+        return
+    import matplotlib.pyplot as plt
+
+    curve = goodput_curve(r)
+    fig, ax = plt.subplots(figsize=(8, 3.4))
+    ax.plot(curve.index, curve * 100, color="#333333", label="goodput(n)")
+    colors = present.chip_colors(r.p50.index)
+    for chip, row in r.p50.iterrows():
+        if row["chip_count"] == row["chip_count"]:
+            ax.scatter(
+                row["chip_count"],
+                row["goodput"] * 100,
+                color=colors[chip],
+                edgecolor="#333333",
+                zorder=3,
+                label=present.chip_short(chip),
+            )
+    ax.set_xscale("log")
+    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    present.finish(
+        ax,
+        "Share of wall-clock time spent training falls with the chip count",
+        "chips in the cluster (log scale)",
+        "goodput [%]",
+    )
+
+
+def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
+    """The tornado of :func:`sensitivity` for ``chip``: cost per effective PFLOP-hour [USD] with
+    each input at its low and high end, around the base-point value."""
+    import matplotlib.pyplot as plt
+
+    base_value = r.base.loc[chip, "usd_per_pflop_hour"]
+    fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(tornado) + 1.4))
+    for y, (_, row) in enumerate(tornado.iterrows()):
+        for end, color, words in (
+            ("low", "#4c72b0", "input at its low end"),
+            ("high", "#dd8452", "input at its high end"),
+        ):
+            ax.barh(y, row[end] - base_value, left=base_value, color=color, label=words if y == 0 else None)
+    ax.axvline(base_value, color="black", lw=1)
+    ax.set_yticks(range(len(tornado)), [present.input_label(n) for n in tornado.index])
+    ax.invert_yaxis()
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    present.finish(
+        ax,
+        f"{present.chip_short(chip)}: each input at the ends of its range, the others at base",
+        "USD per effective PFLOP-hour",
+        "",
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # text and tables
 
 
-def band(r: dict, chip: str, name: str, fmt=present.usd) -> str:
+def band(r: Result, chip: str, name: str, fmt=present.usd) -> str:
     """``"$338 M (P10–P90 $330 M–$350 M)"``: a figure's P50 with its band, or ``n/a``."""
-    mid = r["p50"].loc[chip, name]
+    mid = r.p50.loc[chip, name]
     if mid != mid:
         return present.NA
-    low, high = r["p10"].loc[chip, name], r["p90"].loc[chip, name]
+    low, high = r.p10.loc[chip, name], r.p90.loc[chip, name]
     if fmt(low) == fmt(high):
         return fmt(mid)
     return f"{fmt(mid)} (P10–P90 {fmt(low)}–{fmt(high)})"
 
 
-def basis(r: dict) -> str:
+def layout_name(inp: Inputs) -> str:
+    """The training layout's name from ``data/parallel_configs.csv`` ("Llama 3.1 405B pre-training")."""
+    return load("parallel_configs").loc[inp.parallel_config, "description"].split(":")[0]
+
+
+def basis(r: Result) -> str:
     """What 'matching' means for the workload, in words."""
-    p = r["p"]
-    if r["workload"] == "training":
-        layout = load("parallel_configs").loc[p["parallel_config"], "description"].split(":")[0]
+    inp = r.inputs
+    if inp.workload == "training":
         hidden = (
-            "no communication hidden" if p["overlap"] == 0 else f"{present.pct(p['overlap'])} of communication hidden"
+            "no communication hidden" if inp.overlap == 0 else f"{present.pct(inp.overlap)} of communication hidden"
         )
-        return f"sustained training compute in the {layout} layout ({hidden} behind computation)"
-    if r["workload"] == "prefill":
-        return f"prefill throughput of {r['model']['name']}"
+        return f"sustained training compute in the {layout_name(inp)} layout ({hidden} behind computation)"
+    if inp.workload == "prefill":
+        return f"prefill throughput of {inp.model['name']}"
     return (
-        f"decode throughput of {r['model']['name']} at {present.count(p['batch_size'])} sequences of "
-        f"{present.count(p['context_tokens'])} tokens"
+        f"decode throughput of {inp.model['name']} at {present.count(inp.batch_size)} sequences of "
+        f"{present.count(inp.context_tokens)} tokens"
     )
 
 
@@ -399,121 +622,122 @@ def _times(ratio: float) -> str:
     return present.NA if ratio != ratio else f"{ratio:.1f}×"
 
 
-def _no_match(r: dict, chip: str) -> bool:
-    return r["matched"].loc[chip] == 0
-
-
-def answer(r: dict) -> str:
+def answer(r: Result) -> str:
     """The one-paragraph answer at the top of the report, with its bands."""
-    p, ref = r["p"], r["reference"]
+    inp, ref = r.inputs, r.inputs.reference_chip
     parts = []
-    for chip in r["chips"].index[1:]:
-        if _no_match(r, chip):
+    for chip in inp.chips.index[1:]:
+        if r.matched.loc[chip] == 0:
             parts.append(f"no number of {present.chip_short(chip)} can (interruptions grow faster than compute)")
             continue
         parts.append(
             f"**{band(r, chip, 'chip_count', present.count)} {present.chip_short(chip)}** "
-            f"({present.usd(r['p50'].loc[chip, 'tco_usd'])} over {r['years']:g} years)"
+            f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over {inp.years:g} years)"
         )
     return (
-        f"Matching **{present.count(p['reference_count'])} × {present.chip_name(ref)}** by {basis(r)} takes "
+        f"Matching **{present.count(inp.reference_count)} × {present.chip_name(ref)}** by {basis(r)} takes "
         + "; ".join(parts)
-        + f". The reference itself draws {present.mw(r['p50'].loc[ref, 'facility_power_mw'])} "
-        f"at the meter and costs {band(r, ref, 'tco_usd')} to own for {r['years']:g} years at the "
-        f"{r['site']['name']} electricity price. Every figure is the median (P50) of "
-        f"{present.count(p['draws'])} Monte Carlo draws "
-        "over chip prices and power, the electricity price, PUE, the reference MFU (±25 %) and the vendors' MFU "
-        "factors; the band is their P10–P90."
+        + f". The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} "
+        f"at the meter and costs {band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the "
+        f"{inp.site.name} electricity price. Every figure is the median (P50) of {present.count(inp.draws)} "
+        "Monte Carlo draws over chip prices and power, the electricity price, PUE, the reference MFU "
+        f"(±{present.pct(shared.MFU_SPREAD)}) and the vendors' MFU factors; the band is their P10–P90."
     )
 
 
-def findings(r: dict) -> str:
+def _finding(r: Result, chip: str) -> str:
+    """One candidate's line of :func:`findings`."""
+    name, ref = present.chip_short(chip), r.inputs.reference_chip
+    if r.matched.loc[chip] == 0:
+        return (
+            f"- **{name}**: no chip count matches: at this size each added chip adds interruptions "
+            "as fast as compute (goodput ceiling)."
+        )
+    row, base = r.p50.loc[chip], r.base.loc[chip]
+    ratio = _times(row["facility_power_mw"] / r.p50.loc[ref, "facility_power_mw"])
+    tco_ratio = _times(row["tco_usd"] / r.p50.loc[ref, "tco_usd"])
+    partial = "" if r.matched.loc[chip] == 1 else f" (matchable in {present.pct(r.matched.loc[chip])} of draws)"
+    return (
+        f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips{partial}, "
+        f"{present.count(row['per_reference'])} per {present.chip_short(ref)} in sustained rate at MFU "
+        f"{present.pct(base['mfu'], digits=1)}, bound by {r.binding.loc[chip]}; "
+        f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
+        f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour."
+    )
+
+
+def findings(r: Result) -> str:
     """Key findings as a markdown list (P50 figures with their bands)."""
-    ref = r["reference"]
-    lines = []
-    for chip in r["chips"].index[1:]:
-        name = present.chip_short(chip)
-        if _no_match(r, chip):
-            lines.append(
-                f"- **{name}**: no chip count matches: at this size each added chip adds interruptions "
-                "as fast as compute (goodput ceiling)."
-            )
-            continue
-        row, base = r["p50"].loc[chip], r["base"].loc[chip]
-        ratio = _times(row["facility_power_mw"] / r["p50"].loc[ref, "facility_power_mw"])
-        tco_ratio = _times(row["tco_usd"] / r["p50"].loc[ref, "tco_usd"])
-        partial = (
-            "" if r["matched"].loc[chip] == 1 else f" (matchable in {present.pct(r['matched'].loc[chip])} of draws)"
-        )
+    inp, mid = r.inputs, r.p50
+    lines = [_finding(r, chip) for chip in inp.chips.index[1:]]
+    if inp.workload == "training":
+        largest = mid["chip_count"].idxmax()
         lines.append(
-            f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips{partial}, "
-            f"{present.count(row['per_reference'])} per {present.chip_short(ref)} in sustained rate at MFU "
-            f"{present.pct(base['mfu'], digits=1)}, bound by {r['binding'].loc[chip]}; "
-            f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
-            f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour."
-        )
-    if r["workload"] == "training":
-        lines.append(
-            f"- **Scale costs goodput.** {present.count(r['p']['reference_count'])} reference chips train "
-            f"{present.pct(r['p50'].loc[ref, 'goodput'], digits=1)} of the time; the largest candidate cluster, "
-            f"{present.count(r['p50']['chip_count'].max())} chips, "
-            f"{present.pct(r['p50'].loc[r['p50']['chip_count'].idxmax(), 'goodput'], digits=1)} — interruptions grow "
+            f"- **Scale costs goodput.** {present.count(inp.reference_count)} reference chips train "
+            f"{present.pct(mid.loc[inp.reference_chip, 'goodput'], digits=1)} of the time; the largest candidate "
+            f"cluster, {present.count(mid['chip_count'].max())} chips, "
+            f"{present.pct(mid.loc[largest, 'goodput'], digits=1)} — interruptions grow "
             "with the chip count (Llama 3's rate per chip-hour)."
         )
     return "\n".join(lines)
 
 
-def mfu_table(r: dict) -> pd.DataFrame:
-    """How each chip's MFU is set: dense peak, vendor factor (base, low–high), interconnect
-    scaling ratio to the reference (uncapped and as used) and the MFU at the base point."""
-    chips, scaling = r["chips"], r["scaling"]
-    frame = pd.DataFrame(
-        {
-            "dense peak [TFLOP/s]": chips["peak_tflops"],
-            "vendor MFU factor": [
-                f"{row['mfu_factor']:.2f} ({row['mfu_factor_low']:.2f}–{row['mfu_factor_high']:.2f})"
-                for _, row in chips.iterrows()
-            ],
-            "scaling ratio": scaling["ratio"],
-            "scaling ratio used (≤ 1)": scaling["used"],
-            "MFU": r["base"]["mfu"],
-        },
-        index=chips.index,
-    )
+def _by_name(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with chip ids replaced by short chip names."""
     frame.index = [present.chip_short(c) for c in frame.index]
     return frame
 
 
-def parity_table(r: dict) -> pd.DataFrame:
+def mfu_table(r: Result) -> pd.DataFrame:
+    """How each chip's MFU is set: dense peak, vendor factor (base, low–high), interconnect
+    scaling ratio to the reference (uncapped and as used) and the MFU at the base point."""
+    chips, scaling_ratio = r.inputs.chips, r.inputs.scaling
+    factors = [
+        f"{row['mfu_factor']:.2f} ({row['mfu_factor_low']:.2f}–{row['mfu_factor_high']:.2f})"
+        for _, row in chips.iterrows()
+    ]
+    frame = pd.DataFrame(
+        {
+            "dense peak [TFLOP/s]": chips["peak_tflops"],
+            "vendor MFU factor": factors,
+            "scaling ratio": scaling_ratio["ratio"],
+            "scaling ratio used (≤ 1)": scaling_ratio["used"],
+            "MFU": r.base["mfu"],
+        },
+        index=chips.index,
+    )
+    return _by_name(frame)
+
+
+def parity_table(r: Result) -> pd.DataFrame:
     """Rate per chip, throughput match, capacity floor, goodput and the chip count (P50 and its
     P10–P90 as text) per chip, with the binding constraint."""
-    chips, base, mid = r["chips"], r["base"], r["p50"]
+    mid = r.p50
     spread = [
         present.NA
         if low != low
         else (present.count(low) if low == high else f"{present.count(low)}–{present.count(high)}")
-        for low, high in zip(r["p10"]["chip_count"], r["p90"]["chip_count"])
+        for low, high in zip(r.p10["chip_count"], r.p90["chip_count"])
     ]
     frame = pd.DataFrame(
         {
-            f"per chip [{UNITS[r['workload']]}]": base["rate"],
+            f"per chip [{UNITS[r.inputs.workload]}]": r.base["rate"],
             "per reference chip": mid["per_reference"],
             "throughput match [chips]": mid["throughput_match"],
-            "capacity floor [chips]": r["capacity_floor"],
+            "capacity floor [chips]": r.inputs.capacity_floor_chips,
             "goodput": mid["goodput"],
             "chips (P50)": mid["chip_count"],
             "P10–P90": spread,
-            "binding": r["binding"],
+            "binding": r.binding,
         },
-        index=chips.index,
+        index=r.inputs.chips.index,
     )
-    frame.index = [present.chip_short(c) for c in frame.index]
-    return frame
+    return _by_name(frame)
 
 
-def cost_table(r: dict) -> pd.DataFrame:
+def cost_table(r: Result) -> pd.DataFrame:
     """Power, energy, capex and electricity per chip (P50 of the draws)."""
-    mid = r["p50"]
+    mid = r.p50
     frame = pd.DataFrame(
         {
             "chips": mid["chip_count"],
@@ -524,28 +748,31 @@ def cost_table(r: dict) -> pd.DataFrame:
             "electricity [$ M/yr]": mid["annual_opex_usd"] / 1e6,
             "electricity share": mid["electricity_share_of_tco"],
         },
-        index=r["chips"].index,
+        index=r.inputs.chips.index,
     )
-    frame.index = [present.chip_short(c) for c in frame.index]
-    return frame
+    return _by_name(frame)
 
 
-def tco_table(r: dict) -> pd.DataFrame:
+def tco_table(r: Result) -> pd.DataFrame:
     """TCO and cost per effective PFLOP-hour per chip: P50 with P10 and P90."""
     frame = pd.DataFrame(
         {
-            "TCO [$ M]": r["p50"]["tco_usd"] / 1e6,
-            "TCO P10 [$ M]": r["p10"]["tco_usd"] / 1e6,
-            "TCO P90 [$ M]": r["p90"]["tco_usd"] / 1e6,
-            "$ per PFLOP-h": r["p50"]["usd_per_pflop_hour"],
-            "$ per PFLOP-h P10": r["p10"]["usd_per_pflop_hour"],
-            "$ per PFLOP-h P90": r["p90"]["usd_per_pflop_hour"],
-            "TCO / reference": r["p50"]["tco_usd"] / r["p50"].loc[r["reference"], "tco_usd"],
+            "TCO [$ M]": r.p50["tco_usd"] / 1e6,
+            "TCO P10 [$ M]": r.p10["tco_usd"] / 1e6,
+            "TCO P90 [$ M]": r.p90["tco_usd"] / 1e6,
+            "$ per PFLOP-h": r.p50["usd_per_pflop_hour"],
+            "$ per PFLOP-h P10": r.p10["usd_per_pflop_hour"],
+            "$ per PFLOP-h P90": r.p90["usd_per_pflop_hour"],
+            "TCO / reference": r.p50["tco_usd"] / r.p50.loc[r.inputs.reference_chip, "tco_usd"],
         },
-        index=r["chips"].index,
+        index=r.inputs.chips.index,
     )
-    frame.index = [present.chip_short(c) for c in frame.index]
-    return frame
+    return _by_name(frame)
+
+
+def sobol_table(sobol: pd.DataFrame) -> pd.DataFrame:
+    """The Sobol indices of :func:`sensitivity` with each input named for a reader."""
+    return sobol.rename(index=present.input_label)
 
 
 def systems_table(*, server_power_ratio: float | None = None) -> pd.DataFrame:
@@ -595,63 +822,106 @@ def systems_text(systems: pd.DataFrame) -> str:
     )
 
 
-def parameter_appendix(r: dict) -> None:
-    """Show every parameter as resolved: the value used and where a default came from."""
-    resolved = {
-        "usd_per_kwh": r["site"]["usd_per_kwh"],
-        "pue": r["site"]["pue"],
-        "load_factor": r["load_factor"],
-        "server_power_ratio": r["server_power_ratio"],
-        "years": r["years"],
-        **r["goodput_inputs"],
-    }
-    origins = {
-        "usd_per_kwh": "the region's base value",
-        "pue": "the region's base value",
-        "load_factor": "Epoch AI",
-        "server_power_ratio": "Epoch AI; DGX H100 10.2 kW / 8 / 700 W = 1.82",
-        "years": "SemiAnalysis' TCO horizon",
-        "interruptions_per_chip_hour": "Llama 3, 419 in 54 days on 16,384 GPUs",
-        "restart_hours": "MegaScale, < 10 min",
-        "checkpoint_interval_hours": "calibrated on Llama 3's > 90 %",
-    }
-    present.parameters_table(r["p"], resolved, origins)
+def _parity_methods(inp: Inputs) -> list[str]:
+    """The Methods items on how chips are matched, with the values this render used."""
+    loss = inp.goodput
+    return [
+        "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference's MFU "
+        f"({present.pct(inp.mfu)}) × its vendor factor / the reference vendor's × min(1, interconnect scaling "
+        "efficiency / the reference's). The scaling efficiency comes from the interconnect model (step time = "
+        "compute + (1 − overlap) × communication: tensor-parallel all-reduces over NVLink, expert-parallel "
+        "all-to-all over the network and NVLink, the data-parallel gradient all-reduce over the network) for the "
+        f"published layout {layout_name(inp)} (`{inp.parallel_config}`) at overlap {present.pct(inp.overlap)}, "
+        f"with the matrix math at {present.pct(inp.compute_efficiency)} of dense peak while not communicating (an "
+        "assumption). A chip with a slower link (H800, A800) needs more chips unless the communication is hidden "
+        "(overlap → 100 %).",
+        f"- **Goodput** (training): {present.sci(loss.interruptions_per_chip_hour, digits=3)} interruptions per "
+        f"chip-hour × (restart {loss.restart_hours:.3g} h + half a checkpoint interval of "
+        f"{loss.checkpoint_interval_hours:.3g} h) of "
+        "lost wall-clock each, so goodput(n) = 1 / (1 + n × λ × (R + T/2)). The candidate count solves "
+        "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it, "
+        "no chip count matches and the report says so.",
+        "- **Prefill parity**: input tokens/s per chip = peak × MFU / (2 × active parameters). **Decode parity**: "
+        "roofline tokens/s per chip = batch / max(bytes read per step / (HBM bandwidth × efficiency), batch × 2 × "
+        f"active parameters / (peak × MFU)), the bytes being the weights the batch touches and its KV cache "
+        f"(HBM efficiency {present.pct(inp.hbm_efficiency)} in decode).",
+        f"- **Capacity floor**: chips whose usable HBM ({present.pct(inference.USABLE_HBM_FRACTION)}) holds the "
+        f"weights — with Adam state, {2 + TRAINING_EXTRA_BYTES_PER_PARAM:g} bytes per parameter, for training "
+        "(ZeRO) — and, for decode, the batch's KV cache. Chips = the larger of the two.",
+    ]
 
 
-def key_figures(r: dict) -> dict:
+def methods(r: Result) -> str:
+    """The Methods and assumptions section, every setting with the value this render used."""
+    inp = r.inputs
+    return "\n".join(
+        [
+            *_parity_methods(inp),
+            f"- **Power**: maximum W per chip = TDP × server power ratio ({inp.server_power_ratio:g}; Epoch AI's "
+            "1.8, DGX H100 10.2 kW / 8 / 700 W = 1.82); a chip without a published TDP (Ascend 910C) takes the rated "
+            "power per chip of a system built from it (CloudMatrix 384: 559 kW / 384, servers and optics included). "
+            f"IT power = chips × that × load factor ({inp.load_factor:g}); facility = IT × PUE ({inp.site.pue:g} "
+            f"base, {inp.site.name}); energy = facility power × {HOURS_PER_YEAR:,.0f} h a year.",
+            "- **Capex** by what the price buys: a chip price × 1.64 (server) ÷ (1 − 0.19) (network; Epoch AI); a "
+            "server-share price (H800) ÷ (1 − 0.19) only; a system price (GB200 NVL72, CloudMatrix 384) as it is. "
+            f"**TCO** = capex over the {inp.years:g}-year horizon (cost of capital "
+            f"{present.pct(inp.cost_of_capital_per_year)} a year) + electricity at ${inp.site.usd_per_kwh:.3f}/kWh "
+            "(base); maintenance, buildings and staff are excluded. **$ per PFLOP-h** = TCO / (chips × peak × MFU × "
+            f"goodput / 1,000 × {HOURS_PER_YEAR:,.0f} h × years).",
+            "- **Uncertainty**: every input with a sourced low/base/high (prices, TDPs, electricity price, PUE, "
+            "vendor MFU factors) becomes a triangular distribution with its mode at the base value; the reference MFU "
+            f"varies ±{present.pct(shared.MFU_SPREAD)} (assumption). One function computes every figure from these "
+            f"inputs; it runs at the base point and at {present.count(inp.draws)} draws (seed {inp.seed}), and every "
+            "headline is the P50 of the draws with its P10–P90 (inverse empirical CDF: each band end is a drawn "
+            "value). A P50 can differ from the base-point value where a range is lopsided. The tornado moves one "
+            "input at a time to its ends; Sobol indices split the variance.",
+        ]
+    )
+
+
+def key_figures(r: Result) -> dict:
     """The JSON of the report contract: per chip the P50 of every banded figure with ``_p10`` /
     ``_p90`` siblings, ``goodput``, ``binding``, ``mfu`` and ``chips_per_reference``."""
 
     def entry(chip):
-        row = {k: r["p50"].loc[chip, k] for k in BANDED}
-        row |= {f"{k}_{q}": r[q].loc[chip, k] for k in BANDED for q in ("p10", "p90")}
+        row = {k: r.p50.loc[chip, k] for k in BANDED}
+        row |= {f"{k}_{q}": getattr(r, q).loc[chip, k] for k in BANDED for q in ("p10", "p90")}
         return row | {
-            "goodput": r["p50"].loc[chip, "goodput"],
-            "binding": r["binding"].loc[chip],
-            "mfu": r["base"].loc[chip, "mfu"],
-            "chips_per_reference": r["p50"].loc[chip, "per_reference"],
-            "matched_share_of_draws": r["matched"].loc[chip],
+            "goodput": r.p50.loc[chip, "goodput"],
+            "binding": r.binding.loc[chip],
+            "mfu": r.base.loc[chip, "mfu"],
+            "chips_per_reference": r.p50.loc[chip, "per_reference"],
+            "matched_share_of_draws": r.matched.loc[chip],
         }
 
-    ref = r["reference"]
+    ref = r.inputs.reference_chip
     return {
         "reference": {"chip": ref, **entry(ref)},
-        "workload": r["workload"],
-        "candidates": {c: entry(c) for c in r["chips"].index[1:]},
+        "workload": r.inputs.workload,
+        "candidates": {c: entry(c) for c in r.inputs.chips.index[1:]},
     }
 
 
-def source_keys(r: dict) -> list[str]:
+def used_keys(used: dict) -> list[str]:
+    """The source keys of every record of an inputs block (nested blocks included)."""
+    keys = []
+    for value in used.values():
+        keys += used_keys(value) if isinstance(value, dict) else [value.source]
+    return keys
+
+
+def source_keys(r: Result) -> list[str]:
     """Source keys of everything the report used, for its sources appendix."""
-    p = r["p"]
-    used = [p["parallel_config"]] if r["workload"] == "training" else []
+    inp = r.inputs
+    layouts = [inp.parallel_config] if inp.workload == "training" else []
     vendors = load("vendor_efficiency")
     return (
-        keys_in(r["chips"])
-        + keys_in(load("regions").loc[[r["site"]["region"]]])
+        keys_in(inp.chips)
+        + keys_in(load("regions").loc[[inp.site.region]])
         + keys_in(load("systems").loc[["gb200-nvl72", "cloudmatrix-384"]])
-        + keys_in(load("parallel_configs").loc[used])
-        + keys_in(load("models").loc[[r["model"].name]])
-        + keys_in(vendors[vendors["vendor"].isin(r["chips"]["vendor"])])
+        + keys_in(load("parallel_configs").loc[layouts])
+        + keys_in(load("models").loc[[inp.model.name]])
+        + keys_in(vendors[vendors["vendor"].isin(inp.chips["vendor"])])
         + ["epoch-training-cost-trends", "dgx-h100-power", "hyperscaler-depreciation", "zero-2020", "llama3-paper"]
+        + used_keys(inp.used)
     )

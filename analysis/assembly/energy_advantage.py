@@ -5,15 +5,20 @@ candidate's break-even electricity price against the reference in the reference'
 The clusters are sized and costed by :func:`analysis.assembly.chip_parity.figures` (training
 workload), once per region with that region's drawn electricity price and PUE and the same drawn
 chip prices, TDPs and MFUs (common random numbers, so regions differ only by their site). Every
-headline is the P50 of the Monte Carlo with its P10–P90.
+headline is the P50 of the Monte Carlo with its P10–P90
+(:func:`analysis.formulas.uncertainty.percentiles`, the one percentile routine).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load
 from ..formulas import uncertainty
+from ..formulas.power import HOURS_PER_YEAR
 from . import chip_parity, params, present
 from . import inputs as shared
 
@@ -51,35 +56,93 @@ BY_REGION = (
 )
 
 
-def inputs(**values) -> dict:
-    """Validate the parameters and resolve the clusters (via :func:`chip_parity.resolve`, with the
-    reference's region as its site), every region's site and the Monte Carlo ranges: chip prices,
-    TDPs, the MFU and vendor factors once; electricity price and PUE per region
-    (``"<region> electricity price"``, ``"<region> PUE"``)."""
+@dataclass(frozen=True)
+class Inputs:
+    """Everything :func:`figures` needs, resolved. ``parity``: the clusters as
+    :func:`chip_parity.resolve` sizes them (training workload, the reference region as its site:
+    chips, MFU, scaling, goodput, load factor, server power ratio, years, cost of capital);
+    ``region``: the reference region (break-even prices are against the reference there);
+    ``regions``: the regions shown; ``sites``: a :class:`~analysis.assembly.inputs.Site` per region
+    shown and the reference region; ``ranges``: the parity ranges without the site's, plus
+    ``"<region> usd_per_kwh"`` [USD/kWh] and ``"<region> pue"`` per region; ``parameters``: the
+    validated parameters as given; ``used``: every value used (per region under ``regions``, per
+    chip under ``chips``)."""
+
+    parity: chip_parity.Inputs
+    region: str
+    regions: list[str]
+    sites: dict[str, shared.Site]
+    ranges: dict[str, tuple[float, float, float]]
+    seed: int
+    draws: int
+    parameters: dict
+    used: dict
+
+
+@dataclass(frozen=True)
+class Result:
+    """The report's figures. ``base`` (inputs at their base values), ``p10``, ``p50``, ``p90``
+    (percentiles of the draws): frames by chip id (rows, reference first) with two column levels,
+    (figure of :data:`BY_REGION`, region id) — ``r.p50["tco_usd"]`` is chip × region: ``tco_usd``
+    [USD], ``electricity_share_of_tco`` [share], ``annual_emissions_tco2`` [t CO2/yr],
+    ``usd_per_pflop_hour``, ``capex_usd_per_pflop_hour`` [USD per effective PFLOP-hour],
+    ``chip_count`` [chips], ``kwh_per_pflop_hour`` [kWh per effective PFLOP-hour].
+    ``break_even``: by candidate, ``p10``/``p50``/``p90`` of the break-even price [USD/kWh]
+    (negative: none); ``break_even_share``: by candidate, the share of draws with a non-negative
+    one; ``reference``: ``p10``/``p50``/``p90`` of the reference's cost per effective PFLOP-hour
+    [USD] in the reference region."""
+
+    inputs: Inputs
+    base: pd.DataFrame
+    p10: pd.DataFrame
+    p50: pd.DataFrame
+    p90: pd.DataFrame
+    break_even: pd.DataFrame
+    break_even_share: pd.Series
+    reference: dict[str, float]
+
+
+def inputs(**values) -> Inputs:
+    """Validate the parameters (:data:`PARAMETERS`; missing ones take their defaults) and resolve
+    the clusters (via :func:`chip_parity.resolve`, with the reference's region as its site), every
+    region's site and the Monte Carlo ranges: chip prices, TDPs, the MFU and vendor factors once;
+    electricity price and PUE per region."""
     p = params.validate("energy_advantage", **({n: s.default for n, s in PARAMETERS.items()} | values))
-    parity = (
-        {n: s.default for n, s in chip_parity.PARAMETERS.items()}
-        | {k: v for k, v in p.items() if k in chip_parity.PARAMETERS}
-        | {"workload": "training"}
+    defaults = {n: s.default for n, s in chip_parity.PARAMETERS.items()}
+    parity = chip_parity.resolve(
+        defaults | {k: v for k, v in p.items() if k in chip_parity.PARAMETERS} | {"workload": "training"},
+        declared=PARAMETERS,
     )
-    inp = chip_parity.resolve(parity)
     regions = list(dict.fromkeys([*p["regions"], p["region"]]))
-    sites = {r: shared.site(r, pue=p["pue"]) for r in regions}
-    ranges = {k: v for k, v in inp["ranges"].items() if k not in ("electricity price", "PUE")}
-    for r, where in sites.items():
-        ranges |= {f"{r} {k}": v for k, v in shared.site_ranges(where).items()}
-    return inp | {"p": p, "parity_p": parity, "sites": sites, "ranges": ranges}
+    sites = {g: shared.site(g, pue=p["pue"]) for g in regions}
+    ranges = {k: v for k, v in parity.ranges.items() if k not in ("usd_per_kwh", "pue")}
+    for g, where in sites.items():
+        ranges |= {f"{g} {k}": v for k, v in where.ranges().items()}
+    used = {k: v for k, v in parity.used.items() if k not in ("usd_per_kwh", "pue", "chips")}
+    used |= {"regions": {g: where.used for g, where in sites.items()}, "chips": parity.used["chips"]}
+    return Inputs(
+        parity=parity,
+        region=p["region"],
+        regions=list(p["regions"]),
+        sites=sites,
+        ranges=ranges,
+        seed=p["seed"],
+        draws=p["draws"],
+        parameters=dict(p),
+        used=used,
+    )
 
 
 def at_region(x: dict, region: str) -> dict:
     """The draws ``x`` with one region's electricity price and PUE as the site's."""
-    return x | {"electricity price": x[f"{region} electricity price"], "PUE": x[f"{region} PUE"]}
+    return x | {"usd_per_kwh": x[f"{region} usd_per_kwh"], "pue": x[f"{region} pue"]}
 
 
-def figures(x: dict, inp: dict) -> dict:
+def figures(x: dict, inp: Inputs) -> dict:
     """Every figure from arrays of the uncertain inputs: ``by_region`` (region -> the
-    :func:`chip_parity.figures` of every chip there, with ``annual_emissions_tco2`` at the region's
-    grid intensity), ``break_even_usd_per_kwh`` (draws × chips) and ``reference_usd_per_pflop_hour``.
+    :func:`chip_parity.figures` of every chip there, with ``annual_emissions_tco2`` = annual
+    energy × the region's grid intensity [t CO2/yr]), ``break_even_usd_per_kwh`` (draws × chips)
+    and ``reference_usd_per_pflop_hour``.
 
     Break-even price: a candidate's cost per effective PFLOP-hour is its capex part + its kWh per
     PFLOP-hour × the electricity price; equal to the reference's total in the reference region (at
@@ -87,13 +150,12 @@ def figures(x: dict, inp: dict) -> dict:
     the candidate's hardware alone costs more per PFLOP-hour than the reference's total: no
     electricity price, not even free power, closes the gap.
     """
-    parity = inp | {"p": inp["parity_p"]}
     by_region = {}
-    for region, where in inp["sites"].items():
-        f = chip_parity.figures(at_region(x, region), parity)
-        f["annual_emissions_tco2"] = f["annual_energy_gwh"] * 1e6 * where["grid_kgco2_per_kwh"] / 1_000.0
+    for region, where in inp.sites.items():
+        f = chip_parity.figures(at_region(x, region), inp.parity)
+        f["annual_emissions_tco2"] = f["annual_energy_gwh"] * 1e6 * where.grid_kgco2_per_kwh / 1_000.0
         by_region[region] = f
-    home = by_region[inp["p"]["region"]]
+    home = by_region[inp.region]
     reference = home["usd_per_pflop_hour"][:, [0]]
     break_even = (reference - home["capex_usd_per_pflop_hour"]) / home["kwh_per_pflop_hour"]
     return {
@@ -103,35 +165,47 @@ def figures(x: dict, inp: dict) -> dict:
     }
 
 
-def result(inp: dict) -> dict:
-    """Base point and Monte Carlo: ``bands[q]`` (q in p10/p50/p90) -> figure -> frame chip × region;
-    ``break_even`` (frame chip × p10/p50/p90, negative = none), ``break_even_share`` (share of draws
-    with a non-negative price), ``reference`` (P10/P50/P90 of the reference's cost per PFLOP-hour) and
-    ``base`` (the base-point figures)."""
-    chips = inp["chips"].index
-    base = figures(shared.base_point(inp["ranges"]), inp)
-    draws = figures(uncertainty.draw(inp["ranges"], inp["p"]["draws"], inp["p"]["seed"]), inp)
-    bands = {q: {} for q in ("p10", "p50", "p90")}
-    for name in BY_REGION:
-        per_region = {region: chip_parity.summarize({name: f[name]}, chips) for region, f in draws["by_region"].items()}
-        for q in bands:
-            bands[q][name] = pd.DataFrame({region: s[q][name] for region, s in per_region.items()})
-    be = draws["break_even_usd_per_kwh"]
-    break_even = chip_parity.summarize({"be": be}, chips)
-    break_even = pd.DataFrame({q: break_even[q]["be"] for q in ("p10", "p50", "p90")})
+def _by_region_frames(by_region: dict[str, dict[str, np.ndarray]], chips) -> dict[str, pd.DataFrame]:
+    """``{"p10": frame, "p50": frame, "p90": frame}`` with columns (figure, region) of the
+    :data:`BY_REGION` figures of every region (draws × chips each)."""
+    frames = {g: uncertainty.percentile_frames({n: f[n] for n in BY_REGION}, chips) for g, f in by_region.items()}
     return {
-        "base": base,
-        "bands": bands,
-        "break_even": break_even.iloc[1:],
-        "break_even_share": pd.Series((be >= 0).mean(axis=0), index=chips).iloc[1:],
-        "reference": chip_parity.percentiles(draws["reference_usd_per_pflop_hour"]),
+        q: pd.DataFrame({(n, g): frames[g][q][n] for n in BY_REGION for g in by_region}, index=chips)
+        for q in ("p10", "p50", "p90")
     }
 
 
-def run(**values) -> dict:
-    """``inputs`` then ``result``: everything the notebook shows, in one call."""
-    inp = inputs(**values)
-    return inp | result(inp)
+def result(inp: Inputs) -> Result:
+    """Base point and Monte Carlo (see :class:`Result`)."""
+    chips = inp.parity.chips.index
+    base = figures(shared.base_point(inp.ranges), inp)
+    draws = figures(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
+    base_frame = pd.DataFrame(
+        {(n, g): f[n][0] for n in BY_REGION for g, f in base["by_region"].items()},
+        index=chips,
+    )
+    bands = _by_region_frames(draws["by_region"], chips)
+    be = draws["break_even_usd_per_kwh"]
+    be_bands = uncertainty.percentile_frames({"be": be}, chips)
+    return Result(
+        inputs=inp,
+        base=base_frame,
+        p10=bands["p10"],
+        p50=bands["p50"],
+        p90=bands["p90"],
+        break_even=pd.DataFrame({q: be_bands[q]["be"] for q in ("p10", "p50", "p90")}).iloc[1:],
+        break_even_share=pd.Series((be >= 0).mean(axis=0), index=chips).iloc[1:],
+        reference=uncertainty.percentiles(draws["reference_usd_per_pflop_hour"]),
+    )
+
+
+def run(**values) -> Result:
+    """:func:`inputs` then :func:`result`: everything the notebook shows, in one call."""
+    return result(inputs(**values))
+
+
+# --------------------------------------------------------------------------------------------
+# text, tables and figures
 
 
 def price_text(value) -> str:
@@ -141,23 +215,27 @@ def price_text(value) -> str:
     return "none" if value < 0 else f"${value:.3f}"
 
 
-def region_label(r: dict, region: str) -> str:
+def region_label(r: Result, region: str) -> str:
     """A region's name, short enough for a column header (before any parenthesis or 'with')."""
-    return r["sites"][region]["name"].split(" (")[0].split(" with ")[0]
+    return r.inputs.sites[region].name.split(" (")[0].split(" with ")[0]
 
 
-def prices(r: dict) -> dict[str, float]:
-    """Each region's base electricity price [USD/kWh]."""
-    return {region: r["sites"][region]["usd_per_kwh"] for region in r["p"]["regions"]}
+def prices(r: Result) -> dict[str, float]:
+    """Each shown region's base electricity price [USD/kWh]."""
+    return {region: r.inputs.sites[region].usd_per_kwh for region in r.inputs.regions}
 
 
-def verdicts(r: dict) -> dict[str, str]:
+def _home_price(r: Result) -> float:
+    """The reference region's base electricity price [USD/kWh]."""
+    return r.inputs.sites[r.inputs.region].usd_per_kwh
+
+
+def verdicts(r: Result) -> dict[str, str]:
     """One sentence per candidate: at what electricity price it matches the reference."""
-    home = r["p"]["region"]
-    home_price = r["sites"][home]["usd_per_kwh"]
+    home_price = _home_price(r)
     out = {}
-    for chip, row in r["break_even"].iterrows():
-        share = r["break_even_share"].loc[chip]
+    for chip, row in r.break_even.iterrows():
+        share = r.break_even_share.loc[chip]
         some = "" if 0.99 <= share or share <= 0.01 else f" (in {present.pct(share)} of draws a price exists)"
         if row["p50"] != row["p50"]:
             out[chip] = "cannot be assessed (no sourced price or power)"
@@ -179,13 +257,14 @@ def verdicts(r: dict) -> dict[str, str]:
     return out
 
 
-def answer(r: dict) -> str:
-    """The one-paragraph answer at the top of the report."""
-    p = r["p"]
-    share = r["bands"]["p50"]["electricity_share_of_tco"][p["regions"]]
-    ref, be = r["reference"], r["break_even"]["p50"]
-    home_price = r["sites"][p["region"]]["usd_per_kwh"]
-    names = lambda chips: ", ".join(present.chip_short(c) for c in chips)  # noqa: E731
+def _verdict_parts(r: Result) -> list[str]:
+    """The answer's clauses: candidates that never match, that are cheaper at the same price, and
+    that match where power is cheap enough."""
+    be, home_price = r.break_even["p50"], _home_price(r)
+
+    def names(chips):
+        return ", ".join(present.chip_short(c) for c in chips)
+
     never, already, needs = be.index[be < 0], be.index[be >= home_price], be.index[(be >= 0) & (be < home_price)]
     parts = []
     if len(never):
@@ -204,101 +283,202 @@ def answer(r: dict) -> str:
             + ", ".join(f"{present.chip_short(c)} below {price_text(be[c])}/kWh" for c in needs)
             + ")"
         )
+    return parts
+
+
+def answer(r: Result) -> str:
+    """The one-paragraph answer at the top of the report."""
+    inp, ref = r.inputs, r.reference
+    share = r.p50["electricity_share_of_tco"][inp.regions]
     return (
         f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
-        f"these chips and regions, so the hardware cost per FLOP decides: " + "; ".join(parts) + ". "
-        f"The reference, {present.count(p['reference_count'])} × {present.chip_name(p['reference_chip'])} at the "
-        f"{r['sites'][p['region']]['name']} (${home_price:.3f}/kWh), costs **{present.usd(ref['p50'])} per effective "
-        f"PFLOP-hour** (P10–P90 {present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {r['years']:g} years. "
-        f"Figures are the median (P50) of {present.count(p['draws'])} Monte Carlo draws over chip prices and power, "
-        "each region's electricity price and PUE, the MFU (±25 %) and the vendors' MFU factors; bands are P10–P90."
+        f"these chips and regions, so the hardware cost per FLOP decides: " + "; ".join(_verdict_parts(r)) + ". "
+        f"The reference, {present.count(inp.parity.reference_count)} × "
+        f"{present.chip_name(inp.parity.reference_chip)} at the {inp.sites[inp.region].name} "
+        f"(${_home_price(r):.3f}/kWh), costs **{present.usd(ref['p50'])} per effective PFLOP-hour** (P10–P90 "
+        f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {inp.parity.years:g} years. "
+        f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
+        f"each region's electricity price and PUE, the MFU (±{present.pct(shared.MFU_SPREAD)}) and the vendors' MFU "
+        "factors; bands are P10–P90."
     )
 
 
-def findings(r: dict) -> str:
+def findings(r: Result) -> str:
     """Key findings as a markdown list."""
-    p = r["p"]
+    inp = r.inputs
     lines = [f"- **{present.chip_short(c)}** {v}." for c, v in verdicts(r).items()]
-    tco = r["bands"]["p50"]["tco_usd"][p["regions"]]
-    ref = p["reference_chip"]
-    cheaper = {c: [g for g in p["regions"] if tco.loc[c, g] < tco.loc[ref, g]] for c in tco.index[1:]}
-    everywhere = [present.chip_short(c) for c, where in cheaper.items() if len(where) == len(p["regions"])]
+    tco = r.p50["tco_usd"][inp.regions]
+    ref = inp.parity.reference_chip
+    cheaper = {c: [g for g in inp.regions if tco.loc[c, g] < tco.loc[ref, g]] for c in tco.index[1:]}
+    everywhere = [present.chip_short(c) for c, where in cheaper.items() if len(where) == len(inp.regions)]
     if everywhere:
         lines.append(f"- Cheaper to own than the reference cluster in every region shown: {', '.join(everywhere)}.")
     for c, where in cheaper.items():
-        if where and len(where) < len(p["regions"]):
+        if where and len(where) < len(inp.regions):
             lines.append(
                 f"- {present.chip_short(c)} is cheaper to own than the reference only at: "
-                + "; ".join(r["sites"][g]["name"] for g in where)
+                + "; ".join(inp.sites[g].name for g in where)
                 + "."
             )
     return "\n".join(lines)
 
 
-def tco_table(r: dict, q: str = "p50") -> pd.DataFrame:
+def by_region_table(r: Result, name: str, q: str = "p50") -> pd.DataFrame:
+    """A figure of :data:`BY_REGION` at percentile ``q`` by chip (names) × shown region (names)."""
+    frame = getattr(r, q)[name][r.inputs.regions].copy()
+    frame.index = [present.chip_short(c) for c in frame.index]
+    frame.columns = [region_label(r, c) for c in frame.columns]
+    return frame
+
+
+def tco_table(r: Result, q: str = "p50") -> pd.DataFrame:
     """TCO [USD] by chip (names) × region (names) at percentile ``q``."""
-    frame = r["bands"][q]["tco_usd"][r["p"]["regions"]].copy()
-    frame.index = [present.chip_short(c) for c in frame.index]
-    frame.columns = [region_label(r, c) for c in frame.columns]
-    return frame
+    return by_region_table(r, "tco_usd", q)
 
 
-def by_region_table(r: dict, name: str) -> pd.DataFrame:
-    """A P50 figure by chip (names) × region (names)."""
-    frame = r["bands"]["p50"][name][r["p"]["regions"]].copy()
-    frame.index = [present.chip_short(c) for c in frame.index]
-    frame.columns = [region_label(r, c) for c in frame.columns]
-    return frame
+def tco_bands_table(r: Result) -> pd.DataFrame:
+    """TCO [USD millions] by chip × region as text: "P50 (P10–P90)", ``n/a`` where unknown."""
+    mid, low, high = (tco_table(r, q) / 1e6 for q in ("p50", "p10", "p90"))
+
+    def text(frame):
+        return frame.map(lambda v: f"{v:,.0f}")
+
+    return (text(mid) + " (" + text(low) + "–" + text(high) + ")").where(mid.notna(), present.NA)
 
 
-def break_even_table(r: dict) -> pd.DataFrame:
+def break_even_table(r: Result) -> pd.DataFrame:
     """Per chip in the reference region (P50): chips, capex and energy per effective PFLOP-hour,
     total cost per PFLOP-hour, and the break-even price (P50, P10, P90; negative = none) with the
     share of draws in which one exists. First row: the reference."""
-    home, mid = r["p"]["region"], r["bands"]["p50"]
+    home, mid = r.inputs.region, r.p50
     frame = pd.DataFrame(
         {
             "chips": mid["chip_count"][home],
             "capex [$/PFLOP-h]": mid["capex_usd_per_pflop_hour"][home],
             "kWh per PFLOP-h": mid["kwh_per_pflop_hour"][home],
             "total [$/PFLOP-h]": mid["usd_per_pflop_hour"][home],
-            "break-even [$/kWh]": r["break_even"]["p50"],
-            "P10": r["break_even"]["p10"],
-            "P90": r["break_even"]["p90"],
-            "draws with one": r["break_even_share"],
+            "break-even [$/kWh]": r.break_even["p50"],
+            "P10": r.break_even["p10"],
+            "P90": r.break_even["p90"],
+            "draws with one": r.break_even_share,
         },
-        index=r["chips"].index,
+        index=r.inputs.parity.chips.index,
     )
     frame.index = [present.chip_short(c) for c in frame.index]
     return frame
 
 
-def parameter_appendix(r: dict) -> None:
-    """Show every parameter as resolved: the value used and where a default came from."""
-    resolved = {
-        "load_factor": r["load_factor"],
-        "server_power_ratio": r["server_power_ratio"],
-        "years": r["years"],
-        "pue": "each region's base value",
-        **r["goodput_inputs"],
-    }
-    origins = {
-        "load_factor": "Epoch AI",
-        "server_power_ratio": "Epoch AI; DGX H100 10.2 kW / 8 / 700 W = 1.82",
-        "years": "SemiAnalysis' TCO horizon",
-        "interruptions_per_chip_hour": "Llama 3, 419 in 54 days on 16,384 GPUs",
-        "restart_hours": "MegaScale, < 10 min",
-        "checkpoint_interval_hours": "calibrated on Llama 3's > 90 %",
-    }
-    present.parameters_table(r["p"], resolved, origins)
+def plot_tco(r: Result) -> None:
+    """Heat map of the TCO [USD millions, P50] by chip × region, each cell written out (dark text
+    on light cells, white on dark, as seaborn's heatmap: relative luminance above 0.408)."""
+    import matplotlib.pyplot as plt
+
+    tco = tco_table(r) / 1e6
+    values = np.ma.masked_invalid(tco.to_numpy(dtype=float))
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(tco) + 2.2))
+    mesh = ax.pcolormesh(values, cmap="YlOrRd", edgecolors="white", linewidth=0.5)
+    fig.colorbar(mesh, ax=ax, label="TCO [USD millions], P50").outline.set_linewidth(0)
+    for (row, column), value in np.ndenumerate(values.filled(np.nan)):
+        if value == value:
+            color = "#262626" if _relative_luminance(mesh.cmap(mesh.norm(value))) > 0.408 else "white"
+            ax.text(column + 0.5, row + 0.5, f"{value:,.0f}", ha="center", va="center", color=color)
+    ax.set_xticks(np.arange(len(tco.columns)) + 0.5, tco.columns, rotation=20, ha="right")
+    ax.set_yticks(np.arange(len(tco)) + 0.5, tco.index)
+    ax.invert_yaxis()
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title(
+        f"{r.inputs.parity.years:g}-year TCO of a cluster matching {present.count(r.inputs.parity.reference_count)} × "
+        f"{present.chip_short(r.inputs.parity.reference_chip)} [USD millions]"
+    )
+    ax.set_xlabel("region")
+    present.show(fig)
 
 
-def key_figures(r: dict) -> dict:
+def _relative_luminance(rgba) -> float:
+    """Relative luminance of an RGBA colour (WCAG: linearised sRGB, 0.2126 R + 0.7152 G + 0.0722 B)."""
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgba[:3]]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def plot_break_even(r: Result) -> None:
+    """Break-even electricity price [USD/kWh] per candidate (P50 bar, P10–P90 whiskers, 'none'
+    where no price exists), with each shown region's base price as a dashed line."""
+    import matplotlib.pyplot as plt
+
+    be = r.break_even
+    shown = be["p50"].where(be["p50"] >= 0)
+    fig, ax = plt.subplots(figsize=(9, 0.5 * len(be) + 1.8))
+    present.chip_bars(ax, shown, "none")
+    error = np.vstack([(shown - be["p10"].clip(lower=0)).fillna(0), (be["p90"] - shown).fillna(0)])
+    ax.errorbar(shown.fillna(0), np.arange(len(be)), xerr=error, fmt="none", ecolor="black", capsize=3, label="P10–P90")
+    for i, (name, price) in enumerate(prices(r).items()):
+        label = f"{region_label(r, name)}: ${price:.3f}"
+        ax.axvline(price, color=plt.cm.tab10(i), linestyle="--", linewidth=1.2, label=label)
+    ax.legend(
+        fontsize=7,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        title="region price [USD/kWh]",
+        title_fontsize=8,
+        frameon=False,
+    )
+    present.finish(
+        ax,
+        f"Price at which each chip matches {present.chip_short(r.inputs.parity.reference_chip)} "
+        "in the reference region",
+        "electricity price [USD/kWh]",
+        "",
+    )
+
+
+def methods(r: Result) -> str:
+    """The Methods and assumptions section, every setting with the value this render used."""
+    inp, parity = r.inputs, r.inputs.parity
+    loss = parity.goodput
+    return "\n".join(
+        [
+            "- Each candidate is sized to the reference's useful training compute by the chip_parity model: MFU "
+            f"carried over from the reference's {present.pct(parity.mfu)} with the vendor's software-maturity factor "
+            f"and the interconnect scaling ratio (capped at 1) of the {chip_parity.layout_name(parity)} layout "
+            f"(`{parity.parallel_config}`) at overlap {present.pct(parity.overlap)} (share of communication hidden "
+            f"behind computation; matrix math at {present.pct(parity.compute_efficiency)} of dense peak, an "
+            "assumption); the chip count n solves n × goodput(n) = the reference's useful chips × the rate ratio "
+            "(interruptions grow with the chip count: "
+            f"{present.sci(loss.interruptions_per_chip_hour, digits=3)} per chip-hour, Llama 3; restart "
+            f"{loss.restart_hours:.3g} h; checkpoints every {loss.checkpoint_interval_hours:.3g} h).",
+            "- Each cluster is then owned for the "
+            f"{parity.years:g}-year horizon: **capex** by what the price buys (a chip price × 1.64 server ÷ (1 − 0.19) "
+            "network, Epoch AI; a server-share price ÷ (1 − 0.19); a system price as it is), charged straight-line "
+            f"(cost of capital {present.pct(parity.cost_of_capital_per_year)} a year); **electricity** = chips × "
+            f"TDP × server power ratio ({parity.server_power_ratio:g}; or the rated power per chip of a system for a "
+            "chip without a TDP, CloudMatrix 384 for the Ascend 910C) × load factor "
+            f"({parity.load_factor:g}) × PUE × {HOURS_PER_YEAR:,.0f} h × price, at each region's base price and PUE "
+            "(appendix). **Emissions** = annual energy × the region's grid intensity.",
+            "- **Cost per effective PFLOP-hour** = TCO / (chips × peak × MFU × goodput / 1,000 × "
+            f"{HOURS_PER_YEAR:,.0f} h × years).",
+            "- **Break-even price**: the candidate's cost per PFLOP-hour is its capex part + its kWh per PFLOP-hour × "
+            f"price; equal to the reference's total in the reference region ({inp.sites[inp.region].name}) at "
+            "price = (reference − capex part) / kWh per PFLOP-hour, with the candidate at the reference region's PUE "
+            "so that only the price differs. A negative value means the hardware alone costs more than the "
+            "reference's total: no price, not even free power, closes the gap.",
+            "- **Uncertainty**: chip prices, TDPs, vendor MFU factors, the MFU "
+            f"(±{present.pct(shared.MFU_SPREAD)}) and each region's electricity price and PUE are drawn from "
+            "triangular distributions over their sourced ranges; the same chip draws serve every region. One "
+            f"function computes every figure at the base point and at {present.count(inp.draws)} draws (seed "
+            f"{inp.seed}); headlines are the P50.",
+            "- Excluded: facility construction, maintenance, staff and subsidies other than the electricity price.",
+        ]
+    )
+
+
+def key_figures(r: Result) -> dict:
     """The JSON of the report contract: P50 figures by chip and region with ``_p10``/``_p90``
     siblings, break-even prices (None where no non-negative price exists) and the reference's cost."""
 
     def nested(q, name):
-        return {c: row.to_dict() for c, row in r["bands"][q][name][r["p"]["regions"]].iterrows()}
+        return {c: row.to_dict() for c, row in getattr(r, q)[name][r.inputs.regions].iterrows()}
 
     def price(v):
         return None if v != v or v < 0 else v
@@ -309,20 +489,23 @@ def key_figures(r: dict) -> dict:
         if name != "electricity_share_of_tco":
             out[f"{name}_p10"], out[f"{name}_p90"] = nested("p10", name), nested("p90", name)
     for q, suffix in (("p50", ""), ("p10", "_p10"), ("p90", "_p90")):
-        out[f"break_even_usd_per_kwh{suffix}"] = {c: price(v) for c, v in r["break_even"][q].items()}
-    out["break_even_share_of_draws"] = r["break_even_share"].to_dict()
-    out["reference_usd_per_pflop_hour"] = r["reference"]["p50"]
-    out["reference_usd_per_pflop_hour_p10"] = r["reference"]["p10"]
-    out["reference_usd_per_pflop_hour_p90"] = r["reference"]["p90"]
+        out[f"break_even_usd_per_kwh{suffix}"] = {c: price(v) for c, v in r.break_even[q].items()}
+    out["break_even_share_of_draws"] = r.break_even_share.to_dict()
+    out["reference_usd_per_pflop_hour"] = r.reference["p50"]
+    out["reference_usd_per_pflop_hour_p10"] = r.reference["p10"]
+    out["reference_usd_per_pflop_hour_p90"] = r.reference["p90"]
     return out
 
 
-def source_keys(r: dict) -> list[str]:
+def source_keys(r: Result) -> list[str]:
     """Source keys of everything the report used."""
+    inp = r.inputs
     return (
-        keys_in(r["chips"])
-        + keys_in(load("regions").loc[list(r["sites"])])
+        keys_in(inp.parity.chips)
+        + keys_in(load("regions").loc[list(inp.sites)])
         + keys_in(load("systems"))
         + keys_in(load("vendor_efficiency"))
+        + keys_in(load("parallel_configs").loc[[inp.parity.parallel_config]])
         + ["epoch-training-cost-trends", "dgx-h100-power", "hyperscaler-depreciation", "llama3-paper"]
+        + chip_parity.used_keys(inp.used)
     )

@@ -83,8 +83,8 @@ def main() -> None:
 
     inp = chip_parity.inputs(candidates=["h800-sxm", "h20", "ascend-910b", "b200"], region="cn-avg-industrial")
     start = time.perf_counter()
-    figures = chip_parity.figures(uncertainty.draw(inp["ranges"], 100_000, 0), inp)
-    chip_parity.summarize({k: figures[k] for k in ("tco_usd", "usd_per_pflop_hour")}, inp["chips"].index)
+    figures = chip_parity.figures(uncertainty.draw(inp.ranges, 100_000, 0), inp)
+    uncertainty.percentile_frames({k: figures[k] for k in ("tco_usd", "usd_per_pflop_hour")}, inp.chips.index)
     mc_s = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

@@ -269,13 +269,14 @@ def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
         },
         declared,
     )
-    given, used = (out[0].to_html() for out in shown)
+    given, used = (out[0].to_html() for out in shown[:2])
     assert "default" in given and "None" not in given
     assert "NVIDIA H800 SXM5 80GB" in given  # ids read as names
     assert "NVIDIA H20 (HGX, 96GB), Huawei Ascend 910C" in given
     assert declared["mfu"].help in given  # the meaning comes from params.SPECS
     assert "0.75" in used and "epoch-training-cost-trends" in used and "Epoch AI" in used
-    assert "H20: price_usd" in used and "12,000" in used
+    per_chip = shown[2][0].to_html()
+    assert "H20" in per_chip and "price_usd [USD per chip]" in per_chip and "12,000" in per_chip
 
 
 # ---- figures -------------------------------------------------------------------------------

@@ -71,32 +71,51 @@ def parameters_table(parameters: dict, declared: dict | None = None) -> None:
     output._display_frame(frame.rename_axis(None), caption="Parameters as given (JSON: parameters).")
 
 
-def _flat_inputs(used: dict, prefix: str = "") -> list[tuple[str, object]]:
-    """``(label, Used)`` pairs of an inputs block; a group of records per chip reads
-    ``H20: price_usd`` (the ``chips`` level itself adds nothing)."""
-    pairs = []
+def _split_inputs(used: dict) -> tuple[dict, dict[str, dict]]:
+    """An inputs block as (records shared by the report, {group: {item: records}}): a group is a
+    key whose records are per item (``chips``: per chip, ``regions``: per region); a chip id whose
+    value is a dict of records forms the ``chips`` group too."""
+    shared, groups = {}, {}
     for name, value in used.items():
         if not isinstance(value, dict):
-            pairs.append((f"{prefix}{name}", value))
-        elif name == "chips":
-            pairs += _flat_inputs(value, prefix)
+            shared[name] = value
+        elif all(isinstance(v, dict) for v in value.values()):
+            groups.setdefault(name, {}).update(value)
         else:
-            pairs += _flat_inputs(value, f"{prefix}{chip_short(name)}: ")
-    return pairs
+            groups.setdefault("chips", {})[name] = value
+    return shared, groups
 
 
 def inputs_table(used: dict) -> None:
-    """The inputs as the report used them (the JSON's ``inputs`` block): each value with its
-    unit, its source key in data/SOURCES.md (listed under Sources) and where it came from."""
+    """The inputs as the report used them (the JSON's ``inputs`` block), compactly: one row per
+    shared input (value, unit, source key in data/SOURCES.md, origin), then per group (chips,
+    regions) one row per item with its inputs as columns (unit in the header) and source keys."""
+    shared, groups = _split_inputs(used)
     rows = [
         {"input": name, "value": _text(u.value), "unit": u.unit, "source": u.source, "origin": u.origin}
-        for name, u in _flat_inputs(used)
+        for name, u in shared.items()
     ]
     frame = pd.DataFrame(rows, columns=["input", "value", "unit", "source", "origin"]).set_index("input")
     output._display_frame(
         frame.rename_axis(None),
         caption="Inputs as used, after defaults (JSON: inputs); source: a key of data/SOURCES.md.",
     )
+    for group, items in groups.items():
+        output._display_frame(
+            _group_table(items), caption=f"Inputs as used per {group.rstrip('s')} (JSON: inputs.{group})."
+        )
+
+
+def _group_table(items: dict[str, dict]) -> pd.DataFrame:
+    """One row per item (a chip by its short name, else the id), one column per input
+    (``name [unit]``), and the item's source keys."""
+    rows = {}
+    for item, records in items.items():
+        row = {f"{name} [{u.unit}]": _text(u.value) for name, u in records.items()}
+        row["sources"] = ", ".join(dict.fromkeys(u.source for u in records.values()))
+        rows[chip_short(item)] = row
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    return frame[[c for c in frame.columns if c != "sources"] + ["sources"]].fillna("")
 
 
 def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None:

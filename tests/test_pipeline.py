@@ -338,7 +338,7 @@ def test_a_killed_kernel_is_reported_as_such_within_seconds(tiny_notebooks, tmp_
     def run():
         kernel = DyingKernel()
         try:
-            render.render("sleepy", {"seed": 60}, tmp_path / "r", ("html",), kernel=kernel)
+            render.render("sleepy", {"seed": 60}, out_dir=tmp_path / "r", formats=("html",), kernel=kernel)
         except errors.RenderError as err:
             result["error"] = str(err)
         finally:
@@ -440,7 +440,7 @@ def test_a_hung_browser_fails_one_page_by_its_deadline_and_is_restarted(tmp_path
 @pytest.mark.render
 def test_markup_in_data_text_runs_no_script(tiny_notebooks, tmp_path):
     out = tmp_path / "hostile"
-    written = render.render("hostile", {}, out, ("html", "pdf"))
+    written = render.render("hostile", {}, out_dir=out, formats=("html", "pdf"))
     page = written["html"].read_text()
     assert "Content-Security-Policy" in page and "script-src" not in page  # default-src 'none' covers scripts
     text = pdf_text(written["pdf"])

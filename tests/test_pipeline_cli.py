@@ -88,7 +88,7 @@ def test_closest_chips_rank_the_family_first():
 
 def test_parameters_from_a_yaml_file_like_papermill(tmp_path, monkeypatch, capsys):
     seen = {}
-    monkeypatch.setattr(render, "render", lambda name, overrides, out, formats: seen.update(overrides) or {})
+    monkeypatch.setattr(render, "render", lambda name, overrides, **options: seen.update(overrides) or {})
     (tmp_path / "p.yaml").write_text("candidates: h20,ascend-910c\nreference_chip: H800\nreference_count: 64\n")
     code = main(
         [

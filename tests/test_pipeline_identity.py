@@ -79,7 +79,7 @@ def test_the_footer_escapes_the_title_and_asks_for_page_numbers():
 
 @pytest.mark.render
 def test_a_rendered_report_carries_its_title_footer_outline_and_provenance(tiny_notebooks, tmp_path):
-    written = render("tiny", {}, tmp_path / "out")
+    written = render("tiny", {}, out_dir=tmp_path / "out")
     info = subprocess.run(["pdfinfo", str(written["pdf"])], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Title:\s+Tiny report$", info, re.M), info  # '# Tiny report' in TINY_CELLS
     text = subprocess.run(["pdftotext", str(written["pdf"]), "-"], capture_output=True, text=True, check=True).stdout
@@ -144,11 +144,11 @@ def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_pat
     )
     nbformat.write(book, str(tiny_notebooks / "tabled.ipynb"))
     out = tmp_path / "out"
-    render("tabled", {}, out, ("html",))
+    render("tabled", {}, out_dir=out, formats=("html",))
     assert (out / "tabled.tables" / "cost.csv").read_text() == "chip,usd\nH20,1\n"
     assert (out / "tabled.thumb.png").read_bytes().startswith(b"\x89PNG")
     assert '<a href="tabled.tables/cost.csv">Cost by chip</a>' in (out / "tabled.html").read_text()
-    render("tabled", {}, out, ("html",))  # re-rendered over itself: the folder is its own report's
+    render("tabled", {}, out_dir=out, formats=("html",))  # re-rendered over itself: the folder is its own report's
     assert sorted(p.name for p in out.iterdir()) == [
         "tabled.html",
         "tabled.ipynb",

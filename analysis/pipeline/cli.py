@@ -150,7 +150,7 @@ def run_render(args) -> int:
     out = check_out_dir(Path(args.out) if args.out else REPORTS_DIR / folder, (args.notebook,))
     print(f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
     try:
-        written = render(args.notebook, overrides, out, formats)
+        written = render(args.notebook, overrides, out_dir=out, formats=formats)
     except RenderError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -66,17 +66,10 @@ def check_out_dir(out_dir: Path | str, notebooks) -> Path:
     return out_dir
 
 
-def render(
-    name: str,
-    overrides: dict | None = None,
-    out_dir: Path | str | None = None,
-    formats: tuple[str, ...] = FORMATS,
-    kernel: WarmKernel | None = None,
-    browser: Browser | None = None,
-    own_folder: tuple[str, ...] | None = None,
-) -> dict[str, Path]:
+def render(name: str, overrides: dict | None = None, **options) -> dict[str, Path]:
     """Render report ``name`` with parameter ``overrides`` into the folder ``out_dir`` (default
-    ``reports/NAME``).
+    ``reports/NAME``); ``options`` are those of :func:`prepare` (``out_dir``, ``formats``,
+    ``kernel``, ``browser``, ``own_folder``).
 
     Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``.
     They are produced in a locked hidden folder beside ``out_dir`` and swapped in as one set with
@@ -87,7 +80,7 @@ def render(
     ``browser`` (a :class:`~analysis.pipeline.pdf.Browser`) let a batch reuse one kernel and one
     Chromium for many reports. Returns the written paths by suffix.
     """
-    return prepare(name, overrides, out_dir, formats, kernel=kernel, browser=browser, own_folder=own_folder)()
+    return prepare(name, overrides, **options)()
 
 
 def prepare(

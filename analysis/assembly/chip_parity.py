@@ -41,17 +41,11 @@ PARAMETERS = params.declare(
     context_tokens=2048,
     hbm_efficiency=0.6,
     region="cn-avg-industrial",
-    usd_per_kwh=None,
-    pue=None,
-    load_factor=None,
-    server_power_ratio=None,
-    years=None,
+    **params.SITE,
+    **params.OWNED,
     cost_of_capital=0.0,
-    interruptions_per_chip_hour=None,
-    restart_hours=None,
-    checkpoint_interval_hours=None,
-    seed=0,
-    draws=10_000,
+    **params.GOODPUT,
+    **params.MONTE_CARLO,
 )
 
 #: Bytes per parameter held in training with mixed-precision Adam beyond the BF16 weights:
@@ -73,7 +67,7 @@ UNITS = {"training": "TFLOP/s", "prefill": "input tokens/s", "decode": "output t
 
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(shared.DrawnInputs):
     """Everything :func:`figures` needs, resolved. ``chips``: :func:`analysis.assembly.inputs.chips`
     rows, the reference first; ``model``: the served (inference) or trained (training) row of
     ``data/models.csv``; ``capacity_floor_chips``: chips per chip id that hold the weights (and
@@ -106,11 +100,6 @@ class Inputs:
     years: float
     cost_of_capital_per_year: float
     mfu: float
-    ranges: dict[str, tuple[float, float, float]]
-    seed: int
-    draws: int
-    parameters: dict
-    used: dict
 
 
 @dataclass(frozen=True)
@@ -403,16 +392,12 @@ def result(inp: Inputs) -> Result:
     (:func:`analysis.formulas.uncertainty.percentile_frames`, one percentile method for every
     band), with what binds and the share of draws that match."""
     chips = inp.chips.index
-    base = figures(shared.base_point(inp.ranges), inp)
-    draws = figures(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
-    bands = uncertainty.percentile_frames(draws, chips)
+    base, bands, draws = shared.evaluate(figures, inp, chips)
     binds = draws["capacity_binds"].mean(axis=0)
     return Result(
         inputs=inp,
-        base=pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
-        p10=bands["p10"],
-        p50=bands["p50"],
-        p90=bands["p90"],
+        base=base,
+        **bands,
         binding=pd.Series(np.where(binds > 0.5, "memory capacity", "throughput"), index=chips),
         matched=pd.Series(np.isfinite(draws["throughput_match"]).mean(axis=0), index=chips),
     )

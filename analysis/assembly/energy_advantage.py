@@ -33,15 +33,10 @@ PARAMETERS = params.declare(
     parallel_config="deepseek-v3-pretraining",
     overlap=1.0,
     pue=None,
-    load_factor=None,
-    server_power_ratio=None,
-    years=None,
+    **params.OWNED,
     cost_of_capital=0.0,
-    interruptions_per_chip_hour=None,
-    restart_hours=None,
-    checkpoint_interval_hours=None,
-    seed=0,
-    draws=10_000,
+    **params.GOODPUT,
+    **params.MONTE_CARLO,
 )
 
 #: Figures shown per chip × region.
@@ -57,7 +52,7 @@ BY_REGION = (
 
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(shared.DrawnInputs):
     """Everything :func:`figures` needs, resolved. ``parity``: the clusters as
     :func:`chip_parity.resolve` sizes them (training workload, the reference region as its site:
     chips, MFU, scaling, goodput, load factor, server power ratio, years, cost of capital);
@@ -72,11 +67,6 @@ class Inputs:
     region: str
     regions: list[str]
     sites: dict[str, shared.Site]
-    ranges: dict[str, tuple[float, float, float]]
-    seed: int
-    draws: int
-    parameters: dict
-    used: dict
 
 
 @dataclass(frozen=True)

@@ -97,16 +97,13 @@ def what_if_rule(thresholds: Thresholds) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(shared.ReportInputs):
     """Everything the report needs, resolved: ``thresholds`` (the what-if rule's thresholds as
-    used: the reader's, else the rule as written), ``written`` (:func:`rule_as_written`),
     ``what_if`` (any threshold given), ``chips`` (``chips.csv``), ``rules`` (``export_rules.csv``
     plus the what-if clauses when ``what_if``), ``policies`` (``licence_policies.csv``);
     ``parameters`` (as given, for the JSON and the appendix) and ``used`` (the thresholds and
     licence-policy limits used, each with unit and source key: the JSON's ``inputs`` block)."""
 
-    parameters: dict
-    used: dict
     thresholds: Thresholds
     written: Thresholds
     what_if: bool

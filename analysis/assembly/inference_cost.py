@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import cost, inference, power, uncertainty
+from ..formulas import cost, inference, power
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
 from . import params, present
@@ -52,13 +52,9 @@ PARAMETERS = params.declare(
     hbm_efficiency=0.6,
     utilisation=None,
     region="cn-avg-industrial",
-    usd_per_kwh=None,
-    pue=None,
-    load_factor=None,
-    server_power_ratio=None,
-    years=None,
-    seed=0,
-    draws=10_000,
+    **params.SITE,
+    **params.OWNED,
+    **params.MONTE_CARLO,
 )
 
 #: Relative spread of the HBM efficiency in the Monte Carlo (triangular, ±25 %): an assumption,
@@ -209,7 +205,7 @@ def assumption(name: str, value) -> Used:
 
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(shared.DrawnInputs):
     """Everything the report needs, resolved. ``model``: the row of ``data/models.csv``;
     ``chips``: :func:`serving_chips` rows (index chip id); ``context_tokens``: decode context per
     sequence (input + half the output); ``prefill_context_tokens``: mean tokens a computed
@@ -236,11 +232,6 @@ class Inputs:
     server_power_ratio: float
     years: float
     cost_basis: str
-    ranges: dict[str, tuple[float, float, float]]
-    seed: int
-    draws: int
-    parameters: dict
-    used: dict
 
 
 def inputs(**values) -> Inputs:
@@ -426,15 +417,11 @@ def run(**values) -> Result:
     (:func:`analysis.formulas.uncertainty.percentile_frames`), the decode bound and the capacity
     floor."""
     inp = inputs(**values)
-    chips = inp.chips.index
-    base = figures(shared.base_point(inp.ranges), inp)
-    bands = uncertainty.percentile_frames(figures(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp), chips)
+    base, bands, _ = shared.evaluate(figures, inp, inp.chips.index)
     return Result(
         inputs=inp,
-        base=pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
-        p10=bands["p10"],
-        p50=bands["p50"],
-        p90=bands["p90"],
+        base=base,
+        **bands,
         decode_bound=decode_bound(inp),
         chips_per_replica=chips_per_replica(inp),
     )

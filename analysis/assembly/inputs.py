@@ -74,6 +74,37 @@ def setting(name: str, value, *, default: Used | None = None) -> Used:
 
 
 @dataclass(frozen=True)
+class ReportInputs:
+    """What every report's typed inputs hold besides their own fields: the ``parameters`` as the
+    reader gave them (for the JSON and the appendix only; code reads the typed fields) and
+    ``used``, the inputs block (name -> :class:`Used`, nested per chip or region)."""
+
+    parameters: dict
+    used: dict
+
+
+@dataclass(frozen=True)
+class DrawnInputs(ReportInputs):
+    """Typed inputs of a report with a Monte Carlo: also its ``ranges`` (name -> (low, base,
+    high), keyed by parameter name or ``"<chip> price"`` …), ``seed`` and number of ``draws``."""
+
+    ranges: dict[str, tuple[float, float, float]]
+    seed: int
+    draws: int
+
+
+def evaluate(model, inp: DrawnInputs, index) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+    """A report's ``model`` (its ``figures(x, inp)``, arrays of shape (draws, len(index))) at
+    the base point and at the seeded draws of ``inp.ranges``: the base frame (one row per entry
+    of ``index``), the ``p10``/``p50``/``p90`` frames (:func:`uncertainty.percentile_frames`)
+    and the drawn figures."""
+    base = model(base_point(inp.ranges), inp)
+    drawn = model(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
+    frame = pd.DataFrame({k: np.asarray(v)[0] for k, v in base.items()}, index=index)
+    return frame, uncertainty.percentile_frames(drawn, index), drawn
+
+
+@dataclass(frozen=True)
 class Site:
     """Where the hardware runs: electricity price [USD/kWh], PUE and grid intensity
     [kg CO2/kWh], with the (low, base, high) ranges of price and PUE for the Monte Carlo."""

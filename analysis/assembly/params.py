@@ -225,6 +225,14 @@ SPECS: dict[str, Param] = {
     ),
 }
 
+#: Parameter groups several reports take alike, with their defaults (None: the library's,
+#: resolved and sourced by analysis.assembly.inputs): a site's price and PUE, owned hardware,
+#: the goodput model's inputs, the Monte Carlo.
+SITE = {"usd_per_kwh": None, "pue": None}
+OWNED = {"load_factor": None, "server_power_ratio": None, "years": None}
+GOODPUT = {"interruptions_per_chip_hour": None, "restart_hours": None, "checkpoint_interval_hours": None}
+MONTE_CARLO = {"seed": 0, "draws": 10_000}
+
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
 NONE_WORDS = ("none", "null")
 

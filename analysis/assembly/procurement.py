@@ -47,17 +47,11 @@ PARAMETERS = params.declare(
     training_days=90.0,
     max_cluster_chips=None,
     region="cn-avg-industrial",
-    usd_per_kwh=None,
-    pue=None,
-    load_factor=None,
-    server_power_ratio=None,
-    years=None,
-    interruptions_per_chip_hour=None,
-    restart_hours=None,
-    checkpoint_interval_hours=None,
+    **params.SITE,
+    **params.OWNED,
+    **params.GOODPUT,
     reported_chips=None,
-    seed=0,
-    draws=10_000,
+    **params.MONTE_CARLO,
 )
 
 #: The MFU the report assumes on the reference chip when the reader keeps the default: the middle
@@ -195,7 +189,7 @@ def cross_check(values: dict) -> None:
 
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(shared.DrawnInputs):
     """Everything the report needs, resolved. ``chips``: the candidate chips then the reference,
     with everything in ``chips.csv`` plus ``peak_tflops`` (dense BF16), ``max_w_per_chip`` [W],
     ``power_basis``, ``mfu_factor`` (+ ``_low``/``_high``), ``tpp`` (per card bought) and
@@ -205,8 +199,6 @@ class Inputs:
     ``parameters``: the validated parameters as given (JSON and appendix only); ``used``: every
     input as used, with unit and source key (the JSON's ``inputs`` block)."""
 
-    parameters: dict
-    used: dict
     chip_ids: tuple[str, ...]
     reference_chip: str
     reference_count: int
@@ -227,9 +219,6 @@ class Inputs:
     server_power_ratio: float
     years: float
     goodput: shared.GoodputInputs
-    ranges: dict[str, tuple[float, float, float]]
-    seed: int
-    draws: int
 
 
 def _chip_frame(ids: list[str], server_power_ratio: float) -> pd.DataFrame:

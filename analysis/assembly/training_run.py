@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import compute, cost, goodput, power, scaling, uncertainty
+from ..formulas import compute, cost, goodput, power, scaling
 from . import inputs as shared
 from . import params, present
 from .inputs import Used
@@ -35,18 +35,12 @@ PARAMETERS = params.declare(
     precision="bf16",
     usd_per_gpu_hour=None,
     region="cn-avg-industrial",
-    usd_per_kwh=None,
-    pue=None,
-    load_factor=None,
-    server_power_ratio=None,
-    years=None,
+    **params.SITE,
+    **params.OWNED,
     parallel_config="deepseek-v3-pretraining",
     overlap=1.0,
-    interruptions_per_chip_hour=None,
-    restart_hours=None,
-    checkpoint_interval_hours=None,
-    seed=0,
-    draws=10_000,
+    **params.GOODPUT,
+    **params.MONTE_CARLO,
 )
 
 #: Epoch AI's median utilisation of 33 runs with a known figure (training-cost-trends,
@@ -210,7 +204,7 @@ def cross_check(values: dict) -> None:
 
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(shared.DrawnInputs):
     """Everything the report needs, resolved by :func:`inputs`.
 
     - ``run``: the run's resolved disclosure (:class:`Run`): size, tokens, chip, chip count, price;
@@ -245,11 +239,6 @@ class Inputs:
     server_power_ratio: float
     years: float
     recompute: bool
-    ranges: dict[str, tuple[float, float, float]]
-    seed: int
-    draws: int
-    parameters: dict
-    used: dict[str, Used | dict[str, dict[str, Used]]]
 
 
 def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
@@ -413,12 +402,10 @@ class Result:
 
 def result(inp: Inputs) -> Result:
     """The figures at the base point and the Monte Carlo bands (:class:`Result`)."""
-    chips = inp.chips.index
-    base = figures(shared.base_point(inp.ranges), inp)
-    bands = uncertainty.percentile_frames(figures(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp), chips)
+    base, bands, _ = shared.evaluate(figures, inp, inp.chips.index)
     return Result(
         inputs=inp,
-        base=pd.DataFrame({k: v[0] for k, v in base.items()}, index=chips),
+        base=base,
         **bands,
         training_flop=float(compute.training_flop(inp.run.active_params, inp.run.tokens)),
     )

@@ -349,15 +349,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         prefill = serving_prefill_tokens_per_s(
             inp.chips, inp.model, attended_tokens=inp.prefill_context_tokens, mfu=mfu
         )
-        decode, _ = serving_decode_tokens_per_s(
-            inp.chips,
-            inp.model,
-            batch_size=inp.batch_size,
-            context_tokens=inp.context_tokens,
-            precision=inp.precision,
-            mfu=mfu,
-            hbm_efficiency=hbm,
-        )
+        decode, _ = _decode(inp, mfu=mfu, hbm_efficiency=hbm)
         hourly = chip_hour_usd(x, inp)
         input_rate = prefill / (1.0 - inp.cached_share)  # input tokens/s incl. cache hits
         out = {
@@ -427,17 +419,23 @@ def run(**values) -> Result:
     )
 
 
-def decode_bound(inp: Inputs) -> pd.Series:
-    """What binds decode at the base point for each chip (``n/a`` where a figure is missing)."""
-    rate, bound = serving_decode_tokens_per_s(
+def _decode(inp: Inputs, *, mfu, hbm_efficiency) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`serving_decode_tokens_per_s` of the report's chips, model, batch, context and
+    precision at ``mfu`` and ``hbm_efficiency`` (numbers or arrays of draws): (rate, bound)."""
+    return serving_decode_tokens_per_s(
         inp.chips,
         inp.model,
         batch_size=inp.batch_size,
         context_tokens=inp.context_tokens,
         precision=inp.precision,
-        mfu=inp.mfu,
-        hbm_efficiency=inp.hbm_efficiency,
+        mfu=mfu,
+        hbm_efficiency=hbm_efficiency,
     )
+
+
+def decode_bound(inp: Inputs) -> pd.Series:
+    """What binds decode at the base point for each chip (``n/a`` where a figure is missing)."""
+    rate, bound = _decode(inp, mfu=inp.mfu, hbm_efficiency=inp.hbm_efficiency)
     return pd.Series(np.where(np.isfinite(rate), bound, present.NA), index=inp.chips.index)
 
 

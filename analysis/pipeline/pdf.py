@@ -166,6 +166,12 @@ class Browser:
             if result is not None and seen:
                 return result
 
+    def _navigate(self, html_path, session, **wait):
+        """Load the page at ``html_path`` in the tab ``session`` and wait until it has loaded
+        (``wait``: ``deadline`` and/or ``on_event``, as :meth:`_call` takes them)."""
+        url = Path(html_path).resolve().as_uri()
+        self._call("Page.navigate", {"url": url}, session, until_event="Page.loadEventFired", **wait)
+
     def print_pdf(self, html_path: Path, pdf_path: Path, footer: str | None = None) -> None:
         """Print ``html_path`` (A4 per the page's CSS, backgrounds on, scripts off, an outline of
         bookmarks from its headings) into ``pdf_path`` once the page's load event has fired (its
@@ -179,13 +185,7 @@ class Browser:
             self._restart_if_needed()
             deadline = time.monotonic() + self.deadline
             session = self._tab(deadline)
-            self._call(
-                "Page.navigate",
-                {"url": Path(html_path).resolve().as_uri()},
-                session,
-                until_event="Page.loadEventFired",
-                deadline=deadline,
-            )
+            self._navigate(html_path, session, deadline=deadline)
             data = self._call("Page.printToPDF", options, session, deadline=deadline)["data"]
         Path(pdf_path).write_bytes(base64.b64decode(data))
 
@@ -219,13 +219,7 @@ class Browser:
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
             self._call("Network.enable", session=session)
             self._call("Page.enable", session=session)
-            self._call(
-                "Page.navigate",
-                {"url": Path(html_path).resolve().as_uri()},
-                session,
-                until_event="Page.loadEventFired",
-                on_event=record,
-            )
+            self._navigate(html_path, session, on_event=record)
         finally:
             self._call("Target.closeTarget", {"targetId": target})
         return found

@@ -667,12 +667,6 @@ def findings(r: Result) -> str:
     return "\n".join(lines)
 
 
-def _by_name(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with chip ids replaced by short chip names."""
-    frame.index = [present.chip_short(c) for c in frame.index]
-    return frame
-
-
 def mfu_table(r: Result) -> pd.DataFrame:
     """How each chip's MFU is set: dense peak, vendor factor (base, low–high), interconnect
     scaling ratio to the reference (uncapped and as used) and the MFU at the base point."""
@@ -691,7 +685,7 @@ def mfu_table(r: Result) -> pd.DataFrame:
         },
         index=chips.index,
     )
-    return _by_name(frame)
+    return present.by_short_name(frame)
 
 
 def parity_table(r: Result) -> pd.DataFrame:
@@ -717,25 +711,25 @@ def parity_table(r: Result) -> pd.DataFrame:
         },
         index=r.inputs.chips.index,
     )
-    return _by_name(frame)
+    return present.by_short_name(frame)
+
+
+#: The cost table's columns: label -> (figure of the result, divisor to the label's unit).
+COST_COLUMNS = {
+    "chips": ("chip_count", 1.0),
+    "IT power [MW]": ("it_power_mw", 1.0),
+    "facility power [MW]": ("facility_power_mw", 1.0),
+    "energy [GWh/yr]": ("annual_energy_gwh", 1.0),
+    "capex [$ M]": ("capex_usd", 1e6),
+    "electricity [$ M/yr]": ("annual_opex_usd", 1e6),
+    "electricity share": ("electricity_share_of_tco", 1.0),
+}
 
 
 def cost_table(r: Result) -> pd.DataFrame:
-    """Power, energy, capex and electricity per chip (P50 of the draws)."""
-    mid = r.p50
-    frame = pd.DataFrame(
-        {
-            "chips": mid["chip_count"],
-            "IT power [MW]": mid["it_power_mw"],
-            "facility power [MW]": mid["facility_power_mw"],
-            "energy [GWh/yr]": mid["annual_energy_gwh"],
-            "capex [$ M]": mid["capex_usd"] / 1e6,
-            "electricity [$ M/yr]": mid["annual_opex_usd"] / 1e6,
-            "electricity share": mid["electricity_share_of_tco"],
-        },
-        index=r.inputs.chips.index,
-    )
-    return _by_name(frame)
+    """Power, energy, capex and electricity per chip (P50 of the draws), columns :data:`COST_COLUMNS`."""
+    frame = pd.DataFrame({label: r.p50[name] / scale for label, (name, scale) in COST_COLUMNS.items()})
+    return present.by_short_name(frame)
 
 
 def tco_table(r: Result) -> pd.DataFrame:
@@ -752,7 +746,7 @@ def tco_table(r: Result) -> pd.DataFrame:
         },
         index=r.inputs.chips.index,
     )
-    return _by_name(frame)
+    return present.by_short_name(frame)
 
 
 def sobol_table(sobol: pd.DataFrame) -> pd.DataFrame:

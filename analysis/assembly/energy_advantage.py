@@ -315,8 +315,7 @@ def findings(r: Result) -> str:
 
 def by_region_table(r: Result, name: str, q: str = "p50") -> pd.DataFrame:
     """A figure of :data:`BY_REGION` at percentile ``q`` by chip (names) × shown region (names)."""
-    frame = getattr(r, q)[name][r.inputs.regions].copy()
-    frame.index = [present.chip_short(c) for c in frame.index]
+    frame = present.by_short_name(getattr(r, q)[name][r.inputs.regions])
     frame.columns = [region_label(r, c) for c in frame.columns]
     return frame
 
@@ -354,8 +353,7 @@ def break_even_table(r: Result) -> pd.DataFrame:
         },
         index=r.inputs.parity.chips.index,
     )
-    frame.index = [present.chip_short(c) for c in frame.index]
-    return frame
+    return present.by_short_name(frame)
 
 
 def plot_tco(r: Result) -> None:

@@ -248,13 +248,6 @@ def names(chip_ids) -> str:
 # tables (chip names, units in labels)
 
 
-def _by_name(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` indexed by the chips' short names (wide tables fit the page)."""
-    shown = frame.copy()
-    shown.index = [present.chip_short(c) for c in frame.index]
-    return shown
-
-
 def metrics_table(r: Result) -> pd.DataFrame:
     """What the rules test, per integrated circuit, one row per chip (by name)."""
     m = r.metrics
@@ -270,17 +263,17 @@ def metrics_table(r: Result) -> pd.DataFrame:
         },
         index=m.index,
     )
-    return _by_name(table)
+    return present.by_short_name(table)
 
 
 def status_table(r: Result) -> pd.DataFrame:
     """Classification under each rule vintage (and the what-if rule), one row per chip."""
-    return _by_name(r.status)
+    return present.by_short_name(r.status)
 
 
 def policy_table(r: Result) -> pd.DataFrame:
     """Licence-review policy for an export to China under each vintage, one row per chip."""
-    return _by_name(r.policy)
+    return present.by_short_name(r.policy)
 
 
 def rules_table(r: Result) -> pd.DataFrame:

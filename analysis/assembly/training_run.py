@@ -490,8 +490,7 @@ def by_chip_table(r: Result) -> pd.DataFrame:
             "ownership [$ M]": t["ownership_cost_usd"] / 1e6,
         }
     )
-    frame.index = [present.chip_short(c) for c in frame.index]
-    return frame
+    return present.by_short_name(frame)
 
 
 #: The caption of :func:`interconnect_table`.

@@ -54,6 +54,14 @@ def chip_short(chip_id) -> str:
     return short_from_name(chips.at[key, "name"], chips.at[key, "vendor"])
 
 
+def by_short_name(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose index of chip ids reads as short chip names (:func:`chip_short`),
+    so a wide table fits the page."""
+    shown = frame.copy()
+    shown.index = [chip_short(c) for c in frame.index]
+    return shown
+
+
 #: A fixed colour per chip id: hue by vendor (NVIDIA greens, Huawei reds, AMD oranges, Google
 #: blue, Cambricon purple) and a grey value (luminance 0.299 R + 0.587 G + 0.114 B) chosen so the
 #: chips usually compared together differ by >= 0.08 in greyscale print.

@@ -32,13 +32,7 @@ present.say("# Validation: the package's defaults against published measurements
 present.say(report.findings(r))
 
 # %%
-present.show(
-    report.error_figure(r),
-    alt=(
-        f"Modelled over measured for every case; validation mean absolute error "
-        f"{present.pct(r['summary']['mean_abs_error'], digits=1)}, maximum {present.pct(r['summary']['max_abs_error'], digits=1)}"
-    ),
-)
+report.plot_errors(r)
 
 # %% [markdown]
 # ## The cases
@@ -88,7 +82,7 @@ _ = present.table(other, {column: (column, "{}") for column in other.columns}, n
 # ## Methods and assumptions
 
 # %%
-present.say(report.methods_text())
+present.say(report.methods_text(r))
 
 # %% [markdown]
 # ## What each measurement includes
@@ -111,9 +105,13 @@ _ = present.table(setup, {column: (column, "{}") for column in setup.columns}, n
 present.source_list(extra_keys=report.source_keys(r))
 
 # %% [markdown]
-# ## Appendix: parameters
+# ## Appendix: inputs
 # This report has no parameters: each case's inputs are its source's disclosed setup
-# (`data/validation_cases.csv`, column `setup`); everything else is the package's default.
+# (`data/validation_cases.csv`, column `setup`); everything else is the package's default, listed
+# below as the cases used it.
+
+# %%
+present.inputs_table(r.inputs.used)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r["p"], **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

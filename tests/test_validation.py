@@ -139,7 +139,7 @@ def test_serving_cases_agree_with_serving_references():
 
 @pytest.mark.parametrize("case_id", list(CASES.index))
 def test_case_within_its_tolerance_or_a_stated_miss(r, case_id):
-    case = r["cases"].loc[case_id]
+    case = r.cases.loc[case_id]
     assert case["modelled"] == case["modelled"] and case["modelled"] > 0, "no modelled value"
     error = case["modelled"] / PUBLISHED[case_id] - 1
     reason = case["miss_reason"] if isinstance(case["miss_reason"], str) else ""
@@ -150,7 +150,7 @@ def test_case_within_its_tolerance_or_a_stated_miss(r, case_id):
 
 
 def test_modelled_values_worked_by_hand(r):
-    m = r["cases"]["modelled"]
+    m = r.cases["modelled"]
     # Megatron Table 2: 8 · 175e9 · 300e9 / (384 · 153e12) = 4.2e23 / 5.8752e16 = 7.1487e6 s = 82.74 days
     assert m["megatron-gpt3-175b-384"] == pytest.approx(82.74, rel=1e-3)
     # Sec. 5.1: 8 · 175e9 · 300e9 / (1,024 · 140e12) = 4.2e23 / 1.4336e17 = 2.9297e6 s = 33.91 days
@@ -184,7 +184,7 @@ def test_modelled_values_worked_by_hand(r):
 
 
 def test_calibration_and_validation_cases_are_disjoint_and_named(r):
-    roles = r["cases"]["role"]
+    roles = r.cases["role"]
     # Each default fitted to a measurement appears as calibration, never as validation
     calibrated = {
         "deepseek-v3-gpu-hours-implied",  # training_run implies the MFU from these hours
@@ -201,18 +201,18 @@ def test_calibration_and_validation_cases_are_disjoint_and_named(r):
 
 
 def test_error_goals_hold_or_the_misses_say_why(r):
-    s = r["summary"]
-    validation_cases = r["cases"][r["cases"]["role"] == "validation"]
-    assert s["count"] == len(validation_cases) >= 12
-    assert s["mean_abs_error"] == pytest.approx(validation_cases["abs_error"].mean())
-    if s["mean_abs_error"] <= validation.GOAL_MEAN_ABS_ERROR and s["max_abs_error"] <= validation.GOAL_MAX_ABS_ERROR:
-        assert s["goal_met"] and not s["misses"]
+    s = r.summary
+    validation_cases = r.cases[r.cases["role"] == "validation"]
+    assert s.count == len(validation_cases) >= 12
+    assert s.mean_abs_error == pytest.approx(validation_cases["abs_error"].mean())
+    if s.mean_abs_error <= validation.GOAL_MEAN_ABS_ERROR and s.max_abs_error <= validation.GOAL_MAX_ABS_ERROR:
+        assert s.goal_met and not s.misses
     else:
-        assert not s["goal_met"]
-        for case_id in s["misses"]:
-            assert r["cases"].loc[case_id, "miss_reason"], case_id
+        assert not s.goal_met
+        for case_id in s.misses:
+            assert r.cases.loc[case_id, "miss_reason"], case_id
     # no case is dropped: every row of the CSV is in the result
-    assert list(r["cases"].index) == list(CASES.index)
+    assert list(r.cases.index) == list(CASES.index)
 
 
 def test_key_figures_follow_the_contract(r):
@@ -224,29 +224,63 @@ def test_key_figures_follow_the_contract(r):
         assert case["error"] == pytest.approx(case["modelled"] / case["measured"] - 1)
 
 
+def test_used_block_names_the_defaults_the_cases_keep(r):
+    from analysis.catalog import sources
+
+    known = set(sources().index)
+    used = r.inputs.used
+    for name, u in used.items():
+        assert u.unit and u.source in known, name
+    # training: Epoch AI's median MFU 0.375 and Huawei's factor 0.30 / 0.40 = 0.75 (the Pangu case)
+    assert used["mfu"].value == 0.375 and used["mfu"].source == "epoch-training-cost-trends"
+    assert used["huawei_mfu_factor"].value == 0.75
+    # serving: the utilisation calibrated on SGLang (6,537.5 / 23,559.7 = 0.27749), HBM efficiency 0.6 and
+    # the batch 1,024 of DeepSeek's decode (assumptions)
+    assert used["serving_mfu"].source == "lmsys-sglang-large-scale-ep"
+    assert used["serving_mfu"].value == pytest.approx(0.27749, rel=1e-4)
+    assert (used["hbm_efficiency"].value, used["batch_size"].value) == (0.6, 1024)
+    assert used["hbm_efficiency"].source == used["batch_size"].source == "package-assumption"
+    # power and goodput: ratio 1.8 and load 0.75 (Epoch AI), λ = 1.97e-5 per chip-hour, R = 1/6 h, T = 1/3 h
+    assert (used["server_power_ratio"].value, used["load_factor"].value) == (1.8, 0.75)
+    assert used["interruptions_per_chip_hour"].value == pytest.approx(1.97e-5, rel=1e-2)
+    assert used["restart_hours"].value == pytest.approx(1 / 6)
+    assert used["checkpoint_interval_hours"].value == pytest.approx(1 / 3)
+    # every key of the inputs block is listed under the report's sources
+    assert {u.source for u in used.values()} <= set(validation.source_keys(r))
+
+
 def test_setup_parsing():
-    assert validation.parse_setup("run=custom; chip_count=384; active_params=175e9; mfu=0.41; recompute=true") == {
+    assert cases.parse_setup("run=custom; chip_count=384; active_params=175e9; mfu=0.41; recompute=true") == {
         "run": "custom",
         "chip_count": 384,
         "active_params": 175e9,
         "mfu": 0.41,
         "recompute": True,
     }
-    assert validation.parse_setup("") == {} and validation.parse_setup(None) == {}
-    assert isinstance(validation.parse_setup("pue=1.0")["pue"], float)
+    assert cases.parse_setup("") == {} and cases.parse_setup(None) == {}
+    assert isinstance(cases.parse_setup("pue=1.0")["pue"], float)
     with pytest.raises(ValueError):
-        validation.parse_setup("chip a100")
+        cases.parse_setup("chip a100")
 
 
-def test_text_tables_and_figure(r):
+def test_text_tables_and_figure(r, monkeypatch):
     table = validation.cases_table(r)
     assert list(table.index)[0] == "Megatron-LM GPT-3, 384 A100" and "e+" not in table.to_string()
     assert "role" not in validation.cases_table(r, "calibration").columns
-    assert len(validation.cases_table(r, "validation")) == r["summary"]["count"]
+    assert len(validation.cases_table(r, "validation")) == r.summary.count
     assert list(validation.setup_table(r).index) == list(validation.boundary_table(r).index) == list(table.index)
     assert "mean absolute error" in validation.answer(r) and "e+" not in validation.findings(r)
-    fig = validation.error_figure(r)
+    shown = []
+    monkeypatch.setattr(validation.present, "show", lambda fig, alt=None, **kw: shown.append((fig, alt)))
+    validation.plot_errors(r)
+    (fig, alt), *_ = shown
     assert len(fig.axes[0].get_yticklabels()) == len(CASES)
+    assert f"mean absolute error {r.summary.mean_abs_error * 100:.1f} %" in alt
+    methods = validation.methods_text(r)
+    # the defaults the methods quote are the inputs block's: Epoch AI's median MFU 0.375, server power
+    # ratio 1.8, load factor 0.75, restart 10 min, checkpoint interval 20 min
+    for text in ("0.375", "TDP × 1.8", "× 0.75", "R = 10 min", "T = 20 min"):
+        assert text in methods, text
 
 
 def _readme_section() -> str:
@@ -258,9 +292,9 @@ def _readme_section() -> str:
 
 def test_readme_quotes_what_the_functions_give(r):
     section = _readme_section()
-    s = r["summary"]
-    assert f"{s['count']} published measurements" in section
-    assert f"{s['mean_abs_error'] * 100:.1f} %" in section and f"{s['max_abs_error'] * 100:.1f} %" in section
+    s = r.summary
+    assert f"{s.count} published measurements" in section
+    assert f"{s.mean_abs_error * 100:.1f} %" in section and f"{s.max_abs_error * 100:.1f} %" in section
     # H20 per H100 in training: the ratio of sustained BF16 rates, 989.4 / 148 = 6.685 (both NVIDIA, factor 1):
     # no drawn input enters it, so a small Monte Carlo gives the same P50 as the default 10,000 draws.
     ratio = chip_parity.chips_per_reference("h20", draws=100)

@@ -3,9 +3,11 @@
 Each row of ``data/validation_cases.csv`` is one published measurement — training days, GPU-hours,
 energy (with its boundary: GPU only, IT or facility), serving throughput, system power — with the
 setup the measurement itself discloses (chips, counts, model size, tokens, achieved TFLOP/s or MFU
-where disclosed, PUE where disclosed, the accounting boundary). :func:`modelled` enters that setup
-and nothing else into the package's own report functions (:mod:`.training_run`,
-:mod:`.inference_cost`, :mod:`.chip_parity`, :mod:`.inputs`); every other input keeps its default.
+where disclosed, PUE where disclosed, the accounting boundary).
+:func:`analysis.assembly.validation_cases.modelled` enters that setup and nothing else into the
+package's own report functions (:mod:`.training_run`, :mod:`.inference_cost`, :mod:`.chip_parity`,
+:mod:`.inputs`); every other input keeps its default, and the defaults the cases exercise are the
+report's inputs block (:func:`used_inputs`).
 
 Roles keep evidence honest:
 
@@ -22,13 +24,15 @@ The error of a case is modelled / measured − 1.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load
-from ..formulas import goodput, power
-from . import chip_parity, inference_cost, params, present, training_run, validation_cases
+from . import inference_cost, params, present, training_run, validation_cases
 from . import inputs as shared
+from .inputs import Used
 
 PARAMETERS = params.declare()
 
@@ -36,91 +40,83 @@ PARAMETERS = params.declare()
 GOAL_MEAN_ABS_ERROR = 0.15
 GOAL_MAX_ABS_ERROR = 0.35
 ROLES = ("validation", "calibration", "cross-check")
-#: Keys a setup may hold besides training_run's parameters: the chip whose figure is read.
-READ_CHIP = "read_chip"
 
 
-def parse_setup(text) -> dict:
-    """``"chip=a100-sxm-80gb; chip_count=384; recompute=true"`` → ``{"chip": "a100-sxm-80gb",
-    "chip_count": 384, "recompute": True}``: whole numbers as int, other numbers as float,
-    ``true``/``false`` as bool, anything else as text. Empty → ``{}``."""
-    if not isinstance(text, str) or not text.strip():
-        return {}
-    setup = {}
-    for item in filter(None, (part.strip() for part in text.split(";"))):
-        name, sep, raw = item.partition("=")
-        if not sep:
-            raise ValueError(f"setup item {item!r} is not name=value")
-        name, raw = name.strip(), raw.strip()
-        if raw.lower() in ("true", "false"):
-            setup[name] = raw.lower() == "true"
-            continue
-        try:
-            number = float(raw)
-        except ValueError:
-            setup[name] = raw
-            continue
-        setup[name] = int(number) if number.is_integer() and "." not in raw and "e" not in raw.lower() else number
-    return setup
+@dataclass(frozen=True)
+class Inputs(shared.ReportInputs):
+    """What the report needs: ``cases`` (``data/validation_cases.csv``, by case id: the measured
+    value, its unit, the case's ``method``, ``figure``, ``setup``, ``role``, ``tolerance`` …),
+    ``parameters`` (none: an empty dict, for the JSON) and ``used`` (the library defaults the
+    cases exercise, :func:`used_inputs`)."""
+
+    cases: pd.DataFrame
 
 
-def _training_run(case: pd.Series, setup: dict) -> float:
-    """A figure of the training_run report at its base point (no Monte Carlo) for the case's
-    setup: the run's chip, or ``read_chip``'s."""
-    setup = dict(setup)
-    read = setup.pop(READ_CHIP, None)
-    inp = training_run.inputs(**setup)
-    values = training_run.figures(shared.base_point(inp["ranges"]), inp)
-    column = list(inp["chips"].index).index(read or inp["run"]["chip"])
-    return float(np.asarray(values[case["figure"]])[0, column])
+def used_inputs() -> dict:
+    """The inputs block: every library default a case keeps because its source does not disclose
+    it, as :class:`~analysis.assembly.inputs.Used` records: in training, ``mfu`` where none is
+    disclosed (Epoch AI's median) and Huawei's vendor MFU factor (the Pangu case); in serving,
+    ``serving_mfu`` (the prefill/decode utilisation calibrated on SGLang's H100 prefill), the HBM
+    efficiency and the batch of DeepSeek's decode (not disclosed); the server power ratio and load
+    factor of the power and energy cases; the goodput inputs of the training cases."""
+    vendors = load("vendor_efficiency")
+    serving = {name: inference_cost.PARAMETERS[name].default for name in ("hbm_efficiency", "batch_size")}
+    return {
+        "mfu": training_run.MEDIAN_MFU_USED,
+        "huawei_mfu_factor": Used(
+            float(vendors.at["huawei", "mfu_factor"]),
+            "ratio",
+            keys_in(vendors.loc[["huawei"]])[0],
+            "vendor_efficiency.csv: Huawei's software maturity (Pangu case)",
+        ),
+        "serving_mfu": inference_cost.mfu_default(),
+        **{name: inference_cost.assumption(name, value) for name, value in serving.items()},
+        "server_power_ratio": shared.setting("server_power_ratio", None),
+        "load_factor": shared.setting("load_factor", None),
+        **shared.goodput_inputs().used,
+    }
 
 
-def _system_power_kw(setup: dict) -> float:
-    """A system's power at full load from the per-chip model: chips × max W per chip (TDP ×
-    server power ratio, or the system's own figure for a chip without a TDP)."""
-    system = load("systems").loc[setup["system"]]
-    max_w = shared.chips([system["chip_id"]])["max_w_per_chip"].iloc[0]
-    return float(power.it_power_w(system["chips"], max_w, load_factor=1.0)) / 1e3
+def inputs(**values) -> Inputs:
+    """Validate the parameters (none) and load the cases and the defaults they exercise."""
+    return Inputs(
+        cases=load("validation_cases"), parameters=params.validate("validation", **values), used=used_inputs()
+    )
 
 
-def _power_per_flop_ratio(setup: dict) -> float:
-    """Power per dense BF16 FLOP of one system over another's, from the per-chip model."""
-    systems = chip_parity.systems_table()
-    column = "W per TFLOP/s (per-chip model)"
-    return float(systems.loc[setup["system"], column] / systems.loc[setup["versus"], column])
+@dataclass(frozen=True)
+class Summary:
+    """Error statistics over the cases of one role: ``count``, ``mean_abs_error`` and
+    ``max_abs_error`` (shares; NaN without cases), ``worst`` (case id or None), ``misses`` (ids
+    above :data:`GOAL_MAX_ABS_ERROR`), ``goal_met``."""
+
+    count: int
+    mean_abs_error: float
+    max_abs_error: float
+    worst: str | None
+    misses: list[str]
+    goal_met: bool
 
 
-def modelled(case: pd.Series) -> float:
-    """The package's value for one case (a row of ``validation_cases.csv``), with default
-    parameters and only the case's disclosed setup entered."""
-    setup = parse_setup(case["setup"])
-    method = case["method"]
-    if method == "training_run":
-        return _training_run(case, setup)
-    if method == "inference_cost.prefill":
-        return validation_cases.prefill_tokens_per_s(setup["case"])
-    if method == "inference_cost.decode":
-        return validation_cases.decode_tokens_per_s(setup["case"])
-    if method == "inference_cost.llama2_decode_latency":
-        return validation_cases.llama2_decode_latency_s(**setup)
-    if method == "systems.power":
-        return _system_power_kw(setup)
-    if method == "systems.power_per_flop_ratio":
-        return _power_per_flop_ratio(setup)
-    raise ValueError(f"case {case.name}: unknown method {method!r}")
+@dataclass(frozen=True)
+class Result:
+    """The report's numbers (no Monte Carlo: every case is modelled once, at the defaults).
+    ``cases``: :attr:`Inputs.cases` plus ``modelled`` (in the case's unit), ``error`` (modelled /
+    measured − 1), ``abs_error``, ``within`` (|error| ≤ the case's tolerance) and ``in_goal``
+    (|error| ≤ 35 %); ``summary``: :class:`Summary` of the validation cases; ``calibration``: of
+    the calibration cases."""
+
+    inputs: Inputs
+    cases: pd.DataFrame
+    summary: Summary
+    calibration: Summary
 
 
-def inputs(**values) -> dict:
-    """Validate the parameters (none) and load the cases."""
-    p = params.validate("validation", **values)
-    return {"p": p, "cases": load("validation_cases")}
-
-
-def figures(inp: dict) -> pd.DataFrame:
-    """Every case with its modelled value, ``error`` (modelled / measured − 1), ``abs_error``,
-    ``within`` (|error| ≤ the case's tolerance) and ``in_goal`` (|error| ≤ 35 %)."""
-    cases = inp["cases"].copy()
-    cases["modelled"] = [modelled(row) for _, row in cases.iterrows()]
+def figures(inp: Inputs) -> pd.DataFrame:
+    """Every case with its modelled value (:func:`analysis.assembly.validation_cases.modelled`),
+    ``error`` (modelled / measured − 1), ``abs_error``, ``within`` and ``in_goal``."""
+    cases = inp.cases.copy()
+    cases["modelled"] = [validation_cases.modelled(row) for _, row in cases.iterrows()]
     cases["error"] = cases["modelled"] / cases["measured"] - 1.0
     cases["abs_error"] = cases["error"].abs()
     cases["within"] = cases["abs_error"] <= cases["tolerance"]
@@ -128,40 +124,32 @@ def figures(inp: dict) -> pd.DataFrame:
     return cases
 
 
-def summary(cases: pd.DataFrame, role: str = "validation") -> dict:
-    """Error statistics over the cases of one role: ``count``, ``mean_abs_error``,
-    ``max_abs_error``, ``worst`` (case id), ``misses`` (ids above 35 %), ``goal_met``."""
+def summary(cases: pd.DataFrame, role: str = "validation") -> Summary:
+    """:class:`Summary` of the cases of one role."""
     chosen = cases[cases["role"] == role]
     if chosen.empty:
-        return {
-            "count": 0,
-            "mean_abs_error": float("nan"),
-            "max_abs_error": float("nan"),
-            "worst": None,
-            "misses": [],
-            "goal_met": False,
-        }
-    mean, worst = float(chosen["abs_error"].mean()), chosen["abs_error"].idxmax()
+        return Summary(0, float("nan"), float("nan"), None, [], False)
+    mean = float(chosen["abs_error"].mean())
     misses = list(chosen.index[chosen["abs_error"] > GOAL_MAX_ABS_ERROR])
-    return {
-        "count": int(len(chosen)),
-        "mean_abs_error": mean,
-        "max_abs_error": float(chosen["abs_error"].max()),
-        "worst": worst,
-        "misses": misses,
-        "goal_met": mean <= GOAL_MEAN_ABS_ERROR and not misses,
-    }
+    return Summary(
+        count=int(len(chosen)),
+        mean_abs_error=mean,
+        max_abs_error=float(chosen["abs_error"].max()),
+        worst=chosen["abs_error"].idxmax(),
+        misses=misses,
+        goal_met=mean <= GOAL_MEAN_ABS_ERROR and not misses,
+    )
 
 
-def run(**values) -> dict:
-    """``inputs`` then ``figures`` and the summaries: everything the notebook shows."""
+def run(**values) -> Result:
+    """:func:`inputs`, then :func:`figures` and the summaries: everything the notebook shows."""
     inp = inputs(**values)
     cases = figures(inp)
-    return inp | {"cases": cases, "summary": summary(cases), "calibration": summary(cases, "calibration")}
+    return Result(inputs=inp, cases=cases, summary=summary(cases), calibration=summary(cases, "calibration"))
 
 
 # --------------------------------------------------------------------------------------------
-# text and tables
+# Text and tables
 
 
 def label(name: str) -> str:
@@ -189,29 +177,29 @@ def _signed_pct(x: float) -> str:
     return ("+" if x >= 0 else "−") + f"{abs(x) * 100:.1f} %"
 
 
-def answer(r: dict) -> str:
+def answer(r: Result) -> str:
     """The one-paragraph answer at the top of the report."""
-    s, cases = r["summary"], r["cases"]
-    worst = cases.loc[s["worst"]] if s["worst"] is not None else None
+    s, cases = r.summary, r.cases
+    worst = cases.loc[s.worst] if s.worst is not None else None
     met = (
         "meets the goal (mean ≤ 15 %, none above 35 %)"
-        if s["goal_met"]
-        else f"misses the goal (mean ≤ 15 %, none above 35 %): {', '.join(s['misses']) or 'the mean is too high'}"
+        if s.goal_met
+        else f"misses the goal (mean ≤ 15 %, none above 35 %): {', '.join(s.misses) or 'the mean is too high'}"
     )
     return (
-        f"Against **{s['count']} independent published measurements** — training days, GPU-hours, "
+        f"Against **{s.count} independent published measurements** — training days, GPU-hours, "
         f"training energy, serving throughput and system power — the package's default model is off by "
-        f"**{present.pct(s['mean_abs_error'], digits=1)} on average** (mean absolute error) and by at most "
-        f"**{present.pct(s['max_abs_error'], digits=1)}** ({label(worst['name']) if worst is not None else 'n/a'}), "
+        f"**{present.pct(s.mean_abs_error, digits=1)} on average** (mean absolute error) and by at most "
+        f"**{present.pct(s.max_abs_error, digits=1)}** ({label(worst['name']) if worst is not None else 'n/a'}), "
         f"which {met}. Each case enters only the setup its source discloses; every other input keeps the "
-        f"package's default. {r['calibration']['count']} further cases set or calibrated a default: they are "
+        f"package's default. {r.calibration.count} further cases set or calibrated a default: they are "
         "shown but are no evidence and stay out of these figures."
     )
 
 
-def findings(r: dict) -> str:
+def findings(r: Result) -> str:
     """Key findings as a markdown list."""
-    c = r["cases"]
+    c = r.cases
     v = c[c["role"] == "validation"]
     by_quantity = v.groupby("quantity")["abs_error"].agg(["mean", "max", "count"])
     over = v[v["error"] > 0.15]
@@ -237,10 +225,11 @@ def findings(r: dict) -> str:
         g = c.loc["gpt3-175b-energy"]
         v100 = shared.chips(["v100-sxm"]).iloc[0]
         measured_w = load("training_runs").loc["gpt-3-175b", "reported_w_per_gpu"]
+        ratio, load_factor = (r.inputs.used[name].value for name in ("server_power_ratio", "load_factor"))
         lines.append(
             f"- **Power.** GPT-3's facility energy comes out {_signed_pct(g['error'])}: the server model "
-            f"(TDP {v100['tdp_w']:,.0f} W × {power.SERVER_POWER_RATIO:g} × {power.LOAD_FACTOR:g} load) gives "
-            f"{v100['max_w_per_chip'] * power.LOAD_FACTOR:,.0f} W per V100 where OpenAI measured "
+            f"(TDP {v100['tdp_w']:,.0f} W × {ratio:g} × {load_factor:g} load) gives "
+            f"{v100['max_w_per_chip'] * load_factor:,.0f} W per V100 where OpenAI measured "
             f"{measured_w:,.0f} W per accelerator including the host. System nameplates (DGX B200, GB200 "
             "NVL72) agree within "
             + present.pct(
@@ -252,15 +241,15 @@ def findings(r: dict) -> str:
         "- **Where throughput is disclosed, time follows.** Megatron-LM and MegaScale enter their own "
         "achieved TFLOP/s or MFU, so these cases test the FLOP count (8·N·D with recomputation, 6·N·D "
         "without), not the utilisation default; the cases with no disclosed MFU (BLOOM, Llama 2, "
-        f"DeepSeek-V3 pre-training) test Epoch AI's median of {training_run.MEDIAN_MFU:g}."
+        f"DeepSeek-V3 pre-training) test Epoch AI's median of {r.inputs.used['mfu'].value:g}."
     )
     return "\n".join(lines)
 
 
-def cases_table(r: dict, role: str | None = None) -> pd.DataFrame:
+def cases_table(r: Result, role: str | None = None) -> pd.DataFrame:
     """The cases (of one role — then without a role column — or all) by short label: measured,
     modelled, unit, error (and role), as text a reader reads (``2.66 M`` GPU-hours, ``+23.1 %``)."""
-    c = r["cases"] if role is None else r["cases"][r["cases"]["role"] == role]
+    c = r.cases if role is None else r.cases[r.cases["role"] == role]
     frame = pd.DataFrame(
         {
             "measured": [_value(x, u) for x, u in zip(c["measured"], c["unit"])],
@@ -274,9 +263,9 @@ def cases_table(r: dict, role: str | None = None) -> pd.DataFrame:
     return frame if role is None else frame.drop(columns="role")
 
 
-def boundary_table(r: dict) -> pd.DataFrame:
+def boundary_table(r: Result) -> pd.DataFrame:
     """By short label: what each measurement includes (its boundary) and its source keys."""
-    c = r["cases"]
+    c = r.cases
     return pd.DataFrame(
         {
             "what the measurement includes": c["boundary"].to_numpy(),
@@ -286,9 +275,9 @@ def boundary_table(r: dict) -> pd.DataFrame:
     )
 
 
-def setup_table(r: dict) -> pd.DataFrame:
+def setup_table(r: Result) -> pd.DataFrame:
     """By short label: the inputs each case entered (its source's disclosed setup)."""
-    c = r["cases"]
+    c = r.cases
     return pd.DataFrame(
         {
             "setup entered (everything else: defaults)": c["setup"]
@@ -300,10 +289,10 @@ def setup_table(r: dict) -> pd.DataFrame:
     )
 
 
-def misses_text(r: dict) -> str:
+def misses_text(r: Result) -> str:
     """The validation cases above 35 % with their reasons, or a sentence saying there are none."""
-    c = r["cases"]
-    misses = c.loc[r["summary"]["misses"]]
+    c = r.cases
+    misses = c.loc[r.summary.misses]
     if misses.empty:
         return "No validation case is off by more than 35 %."
     return "\n".join(
@@ -313,9 +302,9 @@ def misses_text(r: dict) -> str:
     )
 
 
-def calibration_text(r: dict) -> str:
+def calibration_text(r: Result) -> str:
     """Which defaults are calibrated on which measurement (markdown list)."""
-    c = r["cases"]
+    c = r.cases
     rows = c[c["role"] == "calibration"]
     lines = [
         f"- **{label(row['name'])}** — measured {_value(row['measured'], row['unit'])}, modelled "
@@ -324,30 +313,22 @@ def calibration_text(r: dict) -> str:
     ]
     lines.append(
         "- **SGLang on 96 H100 (LMSYS, May 2025)** — the prefill utilisation default of the inference "
-        f"model ({present.pct(inference_cost.calibrated_mfu(), digits=1)}) is set from its 6,537.5 input "
+        f"model ({present.pct(r.inputs.used['serving_mfu'].value, digits=1)}) is set from its 6,537.5 input "
         "tokens/s per H100, so DeepSeek's and Huawei's serving figures stay validation cases."
     )
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------------------------
+# Figure
+
 ROLE_COLORS = {"validation": "#1f5fa8", "calibration": "#9a9a9a", "cross-check": "#d08a2c"}
 ROLE_MARKERS = {"validation": "o", "calibration": "s", "cross-check": "D"}
 
 
-def error_figure(r: dict):
-    """Modelled / measured for every case on a log axis (equal distances for ×1.25 and ÷1.25),
-    validation cases first, with the goal band (±35 %) shaded and ±15 % marked."""
-    import matplotlib.pyplot as plt
-
-    c = r["cases"]
-    order = pd.concat([c[c["role"] == role] for role in ROLES])
+def _role_points(ax, order: pd.DataFrame, y: np.ndarray) -> None:
+    """Modelled / measured of each case as a marker of its role, its error written at the right."""
     ratio = (order["modelled"] / order["measured"]).to_numpy()
-    y = np.arange(len(order))[::-1]
-    fig, ax = plt.subplots(figsize=(8.6, 0.3 * len(order) + 1.5))
-    ax.axvspan(1 - GOAL_MAX_ABS_ERROR, 1 + GOAL_MAX_ABS_ERROR, color="#e8f0e8", zorder=0)
-    for edge in (1 - GOAL_MEAN_ABS_ERROR, 1 + GOAL_MEAN_ABS_ERROR):
-        ax.axvline(edge, color="#7a9a7a", lw=0.8, ls="--", zorder=1)
-    ax.axvline(1.0, color="#333333", lw=1.0, zorder=1)
     for role in ROLES:
         chosen = (order["role"] == role).to_numpy()
         if chosen.any():
@@ -373,6 +354,23 @@ def error_figure(r: dict):
             color="#444444",
             annotation_clip=False,
         )
+
+
+def plot_errors(r: Result) -> None:
+    """Modelled / measured for every case on a log axis (equal distances for ×1.25 and ÷1.25),
+    validation cases first, with the goal band (±35 %) shaded and ±15 % marked; shown with alt
+    text giving the validation error statistics."""
+    import matplotlib.pyplot as plt
+
+    c = r.cases
+    order = pd.concat([c[c["role"] == role] for role in ROLES])
+    y = np.arange(len(order))[::-1]
+    fig, ax = plt.subplots(figsize=(8.6, 0.3 * len(order) + 1.5))
+    ax.axvspan(1 - GOAL_MAX_ABS_ERROR, 1 + GOAL_MAX_ABS_ERROR, color="#e8f0e8", zorder=0)
+    for edge in (1 - GOAL_MEAN_ABS_ERROR, 1 + GOAL_MEAN_ABS_ERROR):
+        ax.axvline(edge, color="#7a9a7a", lw=0.8, ls="--", zorder=1)
+    ax.axvline(1.0, color="#333333", lw=1.0, zorder=1)
+    _role_points(ax, order, y)
     ax.set_xscale("log")
     ticks = [0.5, 0.65, 0.8, 1.0, 1.25, 1.5]
     ax.set_xticks(ticks)
@@ -386,11 +384,20 @@ def error_figure(r: dict):
     ax.set_xlabel("modelled / measured (log scale); shaded: within 35 %, dashed: 15 %")
     ax.set_title("The package's defaults against published measurements")
     fig.tight_layout()
-    return fig
+    present.show(
+        fig,
+        alt=(
+            "Modelled over measured for every case; validation mean absolute error "
+            f"{present.pct(r.summary.mean_abs_error, digits=1)}, "
+            f"maximum {present.pct(r.summary.max_abs_error, digits=1)}"
+        ),
+    )
 
 
-def methods_text() -> str:
-    """Methods and assumptions, with the library's defaults as the code has them."""
+def methods_text(r: Result) -> str:
+    """Methods and assumptions, with the library's defaults as the report used them (its inputs
+    block)."""
+    used = r.inputs.used
     return "\n".join(
         [
             "- **What is entered.** Each case enters the setup its source discloses — model size, tokens, chip, "
@@ -401,19 +408,21 @@ def methods_text() -> str:
             "without failures, so no interruptions are entered for it. Everything else keeps the package's default.",
             f"- **Training** (the training_run report at its base point): C = 6 · N · D (8 · N · D executed with full "
             "recomputation); GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24. Default "
-            f"MFU where none is disclosed: {training_run.MEDIAN_MFU:g} (Epoch AI's median of 33 runs), on the BF16 "
-            "dense peak.",
+            f"MFU where none is disclosed: {used['mfu'].value:g} (Epoch AI's median of 33 runs), on the "
+            "BF16 dense peak.",
             f"- **Goodput**: 1 / (1 + n · λ · (R + T/2)) with λ = "
-            f"{present.sci(goodput.INTERRUPTIONS_PER_CHIP_HOUR, digits=3)} interruptions "
-            f"per chip-hour (Llama 3), R = {goodput.RESTART_HOURS * 60:.0f} min (MegaScale), "
-            f"T = {goodput.CHECKPOINT_INTERVAL_HOURS * 60:.0f} min (calibrated on Llama 3's > 90 %).",
-            f"- **Power**: max W per chip = TDP × {power.SERVER_POWER_RATIO:g} (Epoch AI's server-to-chip ratio), or "
-            f"the system's own power per chip for a chip without a TDP; average draw × {power.LOAD_FACTOR:g}; "
+            f"{present.sci(used['interruptions_per_chip_hour'].value, digits=3)} interruptions "
+            f"per chip-hour (Llama 3), R = {used['restart_hours'].value * 60:.0f} min (MegaScale), "
+            f"T = {used['checkpoint_interval_hours'].value * 60:.0f} min (calibrated on Llama 3's > 90 %).",
+            f"- **Power**: max W per chip = TDP × {used['server_power_ratio'].value:g} (Epoch AI's server-to-chip "
+            "ratio), or the system's own power per chip for a chip without a TDP; average draw × "
+            f"{used['load_factor'].value:g}; "
             "facility = IT × PUE. System nameplates are compared at full load.",
-            "- **Serving** (the inference_cost report's validation functions): prefill on computed tokens at the "
+            "- **Serving** (the inference_cost report's serving model): prefill on computed tokens at the "
             "8-bit peak plus attention at the BF16 peak, with the utilisation calibrated on SGLang's H100 "
-            "deployment; decode from the roofline (weights touched + KV cache over HBM bandwidth × the default "
-            "efficiency, or compute).",
+            f"deployment ({present.pct(used['serving_mfu'].value, digits=1)}); decode from the roofline (weights "
+            f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute); "
+            f"DeepSeek's decode batch is not disclosed: {used['batch_size'].value:,} sequences.",
             f"- **Error** = modelled / measured − 1. Goal over validation cases: mean absolute error ≤ "
             f"{present.pct(GOAL_MEAN_ABS_ERROR)}, none above {present.pct(GOAL_MAX_ABS_ERROR)}. "
             "Calibration cases and the cross-check "
@@ -422,12 +431,12 @@ def methods_text() -> str:
     )
 
 
-def key_figures(r: dict) -> dict:
+def key_figures(r: Result) -> dict:
     """The JSON of the report contract: ``cases`` (a list, in table order, each with ``case_id``,
     ``name``, ``measured``, ``modelled``, ``error``, ``source``, ``role``, ``boundary``, ``unit``,
     ``tolerance``, ``miss_reason``), ``mean_abs_error``, ``max_abs_error``
     (validation cases only), ``validation_count``, ``goal_met`` and ``misses``."""
-    c, s = r["cases"], r["summary"]
+    c, s = r.cases, r.summary
     cases = [
         {
             "case_id": case_id,
@@ -447,23 +456,25 @@ def key_figures(r: dict) -> dict:
     ]
     return {
         "cases": cases,
-        "mean_abs_error": s["mean_abs_error"],
-        "max_abs_error": s["max_abs_error"],
-        "validation_count": s["count"],
-        "calibration_count": r["calibration"]["count"],
+        "mean_abs_error": s.mean_abs_error,
+        "max_abs_error": s.max_abs_error,
+        "validation_count": s.count,
+        "calibration_count": r.calibration.count,
         "goal_mean_abs_error": GOAL_MEAN_ABS_ERROR,
         "goal_max_abs_error": GOAL_MAX_ABS_ERROR,
-        "goal_met": s["goal_met"],
-        "misses": s["misses"],
-        "worst_case": s["worst"],
+        "goal_met": s.goal_met,
+        "misses": s.misses,
+        "worst_case": s.worst,
     }
 
 
-def source_keys(r: dict) -> list[str]:
-    """Source keys of everything the report used, for its sources appendix."""
+def source_keys(r: Result) -> list[str]:
+    """Source keys of everything the report used, for its sources appendix: the cases' and the
+    inputs block's."""
     return list(
         dict.fromkeys(
-            keys_in(r["cases"])
-            + ["epoch-training-cost-trends", "lmsys-sglang-large-scale-ep", "kaplan-2020", "korthikanti-2022"]
+            keys_in(r.cases)
+            + [u.source for u in r.inputs.used.values()]
+            + ["kaplan-2020", "korthikanti-2022", "deepseek-v2-paper"]
         )
     )

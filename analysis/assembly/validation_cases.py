@@ -1,6 +1,11 @@
 """The package's value for each published case of ``data/validation_cases.csv`` (the validation
 report's model functions): the case's disclosed setup entered, every other input at its default.
 
+:func:`modelled` reads a case's ``method`` and ``setup`` (:func:`parse_setup`) and calls the
+package's own report functions: the training_run report at its base point
+(:func:`training_run_value`), the per-chip power model (:func:`system_power_kw`,
+:func:`power_per_flop_ratio`, via :mod:`.chip_parity`'s systems table) and the serving model.
+
 The serving cases run the inference_cost report's own serving model
 (:func:`~analysis.assembly.inference_cost.serving_chips`,
 :func:`~analysis.assembly.inference_cost.serving_prefill_tokens_per_s`,
@@ -15,9 +20,13 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import inference
+from ..formulas import inference, power
+from . import chip_parity, training_run
 from . import inference_cost as serving
+from . import inputs as shared
 
+#: Keys a setup may hold besides training_run's parameters: the chip whose figure is read.
+READ_CHIP = "read_chip"
 #: The serving cases' architecture (DeepSeek-V3 and R1 share it).
 DEEPSEEK = "deepseek-v3"
 #: CloudMatrix-Infer's prompt and KV length (``cloudmatrix-serving-2025``) [tokens].
@@ -162,3 +171,80 @@ def serving_cases() -> pd.DataFrame:
             for name, ref, value in values
         ]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Every case: its setup and its modelled value
+
+
+def parse_setup(text) -> dict:
+    """``"chip=a100-sxm-80gb; chip_count=384; recompute=true"`` → ``{"chip": "a100-sxm-80gb",
+    "chip_count": 384, "recompute": True}``: whole numbers as int, other numbers as float,
+    ``true``/``false`` as bool, anything else as text. Empty → ``{}``."""
+    if not isinstance(text, str) or not text.strip():
+        return {}
+    setup = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        name, sep, raw = item.partition("=")
+        if not sep:
+            raise ValueError(f"setup item {item!r} is not name=value")
+        name, raw = name.strip(), raw.strip()
+        if raw.lower() in ("true", "false"):
+            setup[name] = raw.lower() == "true"
+            continue
+        try:
+            number = float(raw)
+        except ValueError:
+            setup[name] = raw
+            continue
+        setup[name] = int(number) if number.is_integer() and "." not in raw and "e" not in raw.lower() else number
+    return setup
+
+
+def training_run_value(figure: str, setup: dict) -> float:
+    """A figure of the training_run report (``days``, ``gpu_hours``, ``energy_mwh``,
+    ``goodput``, ``mfu`` …) at its base point (no Monte Carlo) for a case's setup (training_run
+    parameters, ``run=`` first): on the run's chip, or on ``read_chip``'s."""
+    setup = dict(setup)
+    read = setup.pop(READ_CHIP, None)
+    inp = training_run.inputs(**setup)
+    values = training_run.figures(shared.base_point(inp.ranges), inp)
+    column = list(inp.chips.index).index(read or inp.run.chip)
+    return float(np.asarray(values[figure])[0, column])
+
+
+def system_power_kw(setup: dict) -> float:
+    """A system's (``system=``) power at full load from the per-chip model [kW]: chips × max W
+    per chip (TDP × server power ratio, ``epoch-training-cost-trends``, or the system's own
+    figure for a chip without a TDP)."""
+    system = load("systems").loc[setup["system"]]
+    max_w = shared.chips([system["chip_id"]])["max_w_per_chip"].iloc[0]
+    return float(power.it_power_w(system["chips"], max_w, load_factor=1.0)) / 1e3
+
+
+def power_per_flop_ratio(setup: dict) -> float:
+    """Power per dense BF16 FLOP of one system (``system=``) over another's (``versus=``), from
+    the per-chip model (the chip_parity report's systems table)."""
+    systems = chip_parity.systems_table()
+    column = "W per TFLOP/s (per-chip model)"
+    return float(systems.loc[setup["system"], column] / systems.loc[setup["versus"], column])
+
+
+def modelled(case: pd.Series) -> float:
+    """The package's value for one case (a row of ``validation_cases.csv``), with default
+    parameters and only the case's disclosed setup entered."""
+    setup = parse_setup(case["setup"])
+    method = case["method"]
+    if method == "training_run":
+        return training_run_value(case["figure"], setup)
+    if method == "inference_cost.prefill":
+        return prefill_tokens_per_s(setup["case"])
+    if method == "inference_cost.decode":
+        return decode_tokens_per_s(setup["case"])
+    if method == "inference_cost.llama2_decode_latency":
+        return llama2_decode_latency_s(**setup)
+    if method == "systems.power":
+        return system_power_kw(setup)
+    if method == "systems.power_per_flop_ratio":
+        return power_per_flop_ratio(setup)
+    raise ValueError(f"case {case.name}: unknown method {method!r}")

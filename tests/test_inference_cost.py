@@ -147,9 +147,9 @@ def test_used_block_names_every_input_with_a_unit_and_a_known_source():
     assert {"years", "utilisation"} <= set(used)
     for chip in ("h100-sxm", "h20"):
         assert {
-            "serving_peak_tflops",
-            "attention_peak_tflops",
-            "hbm_bandwidth_tb_s",
+            "matmul_tflops",
+            "attention_tflops",
+            "hbm_tb_s",
             "price_usd",
             "max_w_per_chip",
         } <= set(used["chips"][chip])
@@ -166,7 +166,7 @@ def test_used_block_names_every_input_with_a_unit_and_a_known_source():
     r = report.run(chips=["h800-sxm", "h100-sxm"], mfu=0.3, hbm_efficiency=0.5, utilisation=0.5, draws=100)
     assert r.inputs.used["mfu"].source == r.inputs.used["hbm_efficiency"].source == shared.READER
     assert r.inputs.mfu == 0.3 and r.inputs.hbm_efficiency == 0.5
-    assert r.inputs.used["chips"]["h800-sxm"]["serving_peak_tflops"].value == 1978.9
+    assert r.inputs.used["chips"]["h800-sxm"]["matmul_tflops"].value == 1978.9
     # both chips rented: the rental is used, the ownership inputs are not
     assert r.inputs.cost_basis == "rental" and "usd_per_kwh" not in r.inputs.used
     assert r.inputs.used["chips"]["h100-sxm"]["usd_per_gpu_hour"].value == 2.95

@@ -301,8 +301,9 @@ def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) 
 
 def chip_used(chips: pd.DataFrame, *, basis: str, precision: str) -> dict[str, dict]:
     """Per chip, the catalog figures the report used, each with its unit and first source key:
-    matmul and attention peaks, HBM bandwidth and capacity, and the rental (rental basis) or the
-    price and maximum W per chip (ownership basis, :func:`analysis.assembly.inputs.chip_used`)."""
+    ``matmul_tflops`` and ``attention_tflops`` (dense serving peaks), ``hbm_tb_s`` and ``hbm_gb``
+    (HBM bandwidth and capacity), and ``usd_per_gpu_hour`` (rental basis) or ``price_usd`` and
+    ``max_w_per_chip`` (ownership basis, :func:`analysis.assembly.inputs.chip_used`)."""
     eight = "chips.csv: BF16" if precision == "bf16" else "chips.csv: FP8, else INT8, else BF16"
     owned = shared.chip_used(chips, columns=("max_w_per_chip", "price_usd")) if basis == "ownership" else {}
     out = {}
@@ -312,13 +313,11 @@ def chip_used(chips: pd.DataFrame, *, basis: str, precision: str) -> dict[str, d
             return Used(float(row[column]), unit, keys_in(chips.loc[[chip], [source]])[0], origin)
 
         entries = {
-            "serving_peak_tflops": record("serving_peak_tflops", "TFLOP/s, dense", "compute_source", eight),
-            "attention_peak_tflops": record(
-                "attention_peak_tflops", "TFLOP/s, dense", "compute_source", "chips.csv: BF16"
-            ),
+            "matmul_tflops": record("serving_peak_tflops", "TFLOP/s", "compute_source", eight),
+            "attention_tflops": record("attention_peak_tflops", "TFLOP/s", "compute_source", "chips.csv: BF16"),
         }
         if row["hbm_bandwidth_tb_s"] == row["hbm_bandwidth_tb_s"]:
-            entries["hbm_bandwidth_tb_s"] = record("hbm_bandwidth_tb_s", "TB/s", "memory_source")
+            entries["hbm_tb_s"] = record("hbm_bandwidth_tb_s", "TB/s", "memory_source")
         if row["hbm_gb"] == row["hbm_gb"]:
             entries["hbm_gb"] = record("hbm_gb", "GB", "memory_source")
         if basis == "rental":

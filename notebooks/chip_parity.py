@@ -75,7 +75,7 @@ report.plot_parity(r)
 # reference.
 
 # %%
-_ = present.table(
+present.table(
     report.mfu_table(r),
     {
         "dense peak [TFLOP/s]": "dense peak [TFLOP/s]|{:,.1f}",
@@ -93,7 +93,7 @@ _ = present.table(
 
 # %%
 unit = report.UNITS[r.inputs.workload]
-_ = present.table(
+present.table(
     report.parity_table(r),
     {
         f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
@@ -118,7 +118,7 @@ report.plot_goodput(r)
 # ## Power and cost at parity
 
 # %%
-_ = present.table(
+present.table(
     report.cost_table(r),
     {
         "chips": "chips|{:,.0f}",
@@ -134,7 +134,7 @@ _ = present.table(
 )
 
 # %%
-_ = present.table(
+present.table(
     report.tco_table(r),
     {
         "TCO [$ M]": f"{r.inputs.years:g}-year TCO [$ M]|{{:,.0f}}",
@@ -158,7 +158,7 @@ tornado, sobol = report.sensitivity(r, focus)
 report.plot_tornado(r, tornado, chip=focus)
 
 # %%
-_ = present.table(
+present.table(
     report.sobol_table(sobol),
     {"first_order": "first-order Sobol index|{:.2f}", "total_order": "total Sobol index|{:.2f}"},
     caption=f"Share of the variance of the {present.chip_short(focus)}'s cost per PFLOP-hour due to each "
@@ -171,7 +171,7 @@ _ = present.table(
 
 # %%
 systems = report.systems_table(server_power_ratio=r.inputs.server_power_ratio)
-_ = present.table(
+present.table(
     systems.set_index("name"),
     {
         "chips": "chips|{:,.0f}",

@@ -63,7 +63,7 @@ report.plot_tco(r)
 
 # %%
 bands = report.tco_bands_table(r)
-_ = present.table(
+present.table(
     bands,
     {c: f"{c}|{{}}" for c in bands.columns},
     caption="TCO [USD millions]: P50 (P10–P90) by chip and region.",
@@ -72,7 +72,7 @@ _ = present.table(
 
 # %%
 shares = report.by_region_table(r, "electricity_share_of_tco")
-_ = present.table(
+present.table(
     shares,
     {c: (c, present.pct) for c in shares.columns},
     caption="Electricity's share of TCO (P50). n/a: no sourced price or power.",
@@ -81,7 +81,7 @@ _ = present.table(
 
 # %%
 carbon = report.by_region_table(r, "annual_emissions_tco2") / 1e3
-_ = present.table(
+present.table(
     carbon,
     {c: f"{c}|{{:,.1f}}" for c in carbon.columns},
     caption="Operational emissions [kt CO₂ per year] at each region's grid intensity (P50; n/a: no "
@@ -96,7 +96,7 @@ _ = present.table(
 report.plot_break_even(r)
 
 # %%
-_ = present.table(
+present.table(
     report.break_even_table(r),
     {
         "chips": "chips|{:,.0f}",

@@ -59,7 +59,7 @@ report.plot_output_cost(r)
 # ## Throughput per chip
 
 # %%
-_ = present.table(
+present.table(
     report.throughput_table(r),
     {
         "prefill [computed tokens/s per chip]": ("prefill [computed tokens/s per chip]", present.count),
@@ -78,7 +78,7 @@ _ = present.table(
 
 # %%
 costs = report.cost_table(r)
-_ = present.table(
+present.table(
     costs,
     {
         column: (column, fmt)
@@ -108,7 +108,7 @@ report.plot_decode_roofline(r)
 
 # %%
 cases = validation_cases.serving_cases()
-_ = present.table(
+present.table(
     cases.set_index("name"),
     {"measured": ("published", "{:,.4g}"), "modelled": ("modelled", "{:,.4g}"), "error": ("error", "{:+.0%}")},
     caption="Tokens/s per chip (H800 GPU; 910C package, 'NPU'), except Llama-2-70B: seconds for 512 tokens "

@@ -77,7 +77,7 @@ report.plot_by_chip(r)
 
 # %%
 shown = report.by_chip_table(r)
-_ = present.table(
+present.table(
     shown,
     {
         column: (column, fmt)
@@ -93,7 +93,7 @@ _ = present.table(
     caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.",
 )
 # %%
-_ = present.table(
+present.table(
     shown,
     {
         column: (column, fmt)
@@ -114,7 +114,7 @@ _ = present.table(
 
 # %%
 steps = report.interconnect_table()
-_ = present.table(
+present.table(
     steps,
     {column: (column, "{:.2f}" if "[s]" in column else "{:.3f}") for column in steps.columns},
     caption=report.INTERCONNECT_CAPTION,
@@ -132,7 +132,7 @@ report.plot_h800_penalty()
 # %%
 checks = report.arithmetic_checks()
 checks.index = checks["run"] + ": " + checks["figure"]
-_ = present.table(
+present.table(
     checks,
     {
         "disclosed": ("disclosed", report.four_figures),

@@ -42,7 +42,7 @@ report.plot_errors(r)
 
 # %%
 cases = report.cases_table(r, "validation")
-_ = present.table(
+present.table(
     cases,
     {column: (column, "{}") for column in cases.columns},
     names=False,
@@ -61,7 +61,7 @@ present.say(report.misses_text(r))
 
 # %%
 fitted = report.cases_table(r, "calibration")
-_ = present.table(
+present.table(
     fitted,
     {column: (column, "{}") for column in fitted.columns},
     names=False,
@@ -77,7 +77,7 @@ present.say(report.calibration_text(r))
 
 # %%
 other = report.cases_table(r, "cross-check")
-_ = present.table(other, {column: (column, "{}") for column in other.columns}, names=False)
+present.table(other, {column: (column, "{}") for column in other.columns}, names=False)
 # %% [markdown]
 # ## Methods and assumptions
 
@@ -89,7 +89,7 @@ present.say(report.methods_text(r))
 
 # %%
 boundary = report.boundary_table(r)
-_ = present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False)
+present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False)
 # %% [markdown]
 # ## What each case entered
 # The setup its source discloses, as parameters of the package's functions; every other input keeps
@@ -97,7 +97,7 @@ _ = present.table(boundary, {column: (column, "{}") for column in boundary.colum
 
 # %%
 setup = report.setup_table(r)
-_ = present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False)
+present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False)
 # %% [markdown]
 # ## Sources
 
@@ -111,7 +111,7 @@ present.source_list(extra_keys=report.source_keys(r))
 # below as the cases used it.
 
 # %%
-present.inputs_table(r.inputs.used)
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
 present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

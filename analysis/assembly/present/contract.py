@@ -107,20 +107,23 @@ def inputs_table(used: dict) -> None:
 
 
 def _group_table(items: dict[str, dict]) -> pd.DataFrame:
-    """One row per item (a chip by its short name, else the id), one column per input
-    (``name [unit]``), and the item's source keys."""
+    """One row per input (``name [unit]``), one column per item (a chip by its short name, else
+    the id) — narrow enough for the page with eight chips — and the input's source keys."""
+    columns = {chip_short(item): records for item, records in items.items()}
+    names = list(dict.fromkeys(name for records in items.values() for name in records))
     rows = {}
-    for item, records in items.items():
-        row = {f"{name} [{u.unit}]": _text(u.value) for name, u in records.items()}
-        row["sources"] = ", ".join(dict.fromkeys(u.source for u in records.values()))
-        rows[chip_short(item)] = row
-    frame = pd.DataFrame.from_dict(rows, orient="index")
-    return frame[[c for c in frame.columns if c != "sources"] + ["sources"]].fillna("")
+    for name in names:
+        found = [records[name] for records in columns.values() if name in records]
+        row = {item: (_text(records[name].value) if name in records else "") for item, records in columns.items()}
+        row["sources"] = ", ".join(dict.fromkeys(u.source for u in found))
+        rows[f"{name} [{found[0].unit}]"] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None:
     """The appendix every report ends with: :func:`parameters_table` then :func:`inputs_table`."""
-    parameters_table(parameters, declared)
+    if parameters:  # a report without parameters (validation) shows only what it used
+        parameters_table(parameters, declared)
     inputs_table(used)
 
 

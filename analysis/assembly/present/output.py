@@ -121,14 +121,15 @@ TABLE_MIME = "application/vnd.compute-parity.table+json"
 
 def table(
     frame: pd.DataFrame, formats: dict, caption: str | None = None, *, names: bool = True, name: str | None = None
-) -> pd.DataFrame:
+) -> None:
     """Show the ``formats`` columns of ``frame`` with their labels (units included) and
     formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
     ``"label|{format}"`` or ``(label, format)`` where format is a format string or a function
     such as :func:`usd`. With ``names``, an index of chip ids shows the chips' names. The
     table's data (labels as columns, values unformatted, unknown values empty) rides along in the
     output's metadata under :data:`TABLE_MIME`, named ``name`` (default: the caption's or first
-    label's :func:`slug`), for a CSV copy beside the report. Returns that frame."""
+    label's :func:`slug`), for a CSV copy beside the report. Returns nothing, so a table
+    at the end of a notebook cell is not shown a second time as a raw frame."""
     specs = {}
     for column, spec in formats.items():
         label, fmt = spec.split("|", 1) if isinstance(spec, str) else spec
@@ -148,7 +149,6 @@ def table(
     display(
         styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": shown.to_csv(index_label="")}}
     )
-    return shown
 
 
 def alt_text(fig, key_value: str | None = None) -> str:

@@ -273,9 +273,8 @@ def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
     assert declared["mfu"].help in given  # the meaning comes from params.SPECS
     assert "0.75" in used and "epoch-training-cost-trends" in used and "Epoch AI" in used
     per_chip = shown[2][0].to_html()
-    assert (
-        "H20" in per_chip and "price_usd [USD per chip]" in per_chip and "12,000" in per_chip and "some-key" in per_chip
-    )
+    assert "H20" in per_chip and "price_\u200busd [USD per chip]" in per_chip and "12,000" in per_chip
+    assert "price_usd: some-key" in shown[3][0].data  # the source keys, as text below the table
 
 
 # ---- figures -------------------------------------------------------------------------------

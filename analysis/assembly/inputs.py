@@ -193,8 +193,8 @@ def goodput_inputs(
 #: What a catalog price buys, as the unit of the price of one chip.
 PRICE_UNIT_WORDS = {
     "chip": "USD per chip",
-    "server": "USD per chip (its share of a server)",
-    "system": "USD per chip (its share of a system)",
+    "server": "USD per chip, server share",
+    "system": "USD per chip, system share",
 }
 
 

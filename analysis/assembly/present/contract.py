@@ -101,23 +101,37 @@ def inputs_table(used: dict) -> None:
         caption="Inputs as used, after defaults (JSON: inputs); source: a key of data/SOURCES.md.",
     )
     for group, items in groups.items():
-        output._display_frame(
-            _group_table(items), caption=f"Inputs as used per {group.rstrip('s')} (JSON: inputs.{group})."
-        )
+        frame, keys = _group_table(items)
+        output._display_frame(frame, caption=f"Inputs as used per {group.rstrip('s')} (JSON: inputs.{group}).")
+        output.say(f"Source keys per {group.rstrip('s')} input — {keys}.")
 
 
-def _group_table(items: dict[str, dict]) -> pd.DataFrame:
-    """One row per input (``name [unit]``), one column per item (a chip by its short name, else
-    the id) — narrow enough for the page with eight chips — and the input's source keys."""
-    columns = {chip_short(item): records for item, records in items.items()}
+def _cell(record, head: str) -> str:
+    """A record's value for a table whose header carries the unit ``head``; what the unit adds
+    beyond it (``server share``) follows the value in parentheses; empty for no record."""
+    if record is None:
+        return ""
+    rest = record.unit[len(head) :].lstrip(", ") if head and record.unit.startswith(head) else record.unit
+    return _text(record.value) + (f" ({rest})" if rest and rest != head else "")
+
+
+def _group_table(items: dict[str, dict]) -> tuple[pd.DataFrame, str]:
+    """One row per item (a chip by its short name, else the id), one column per input (``name
+    [unit]``, breakable at underscores so the table fits the page; where the unit differs between
+    items, e.g. what a price buys, each cell carries its own), and, as text, each input's source
+    keys (a column of them would not fit)."""
     names = list(dict.fromkeys(name for records in items.values() for name in records))
-    rows = {}
-    for name in names:
-        found = [records[name] for records in columns.values() if name in records]
-        row = {item: (_text(records[name].value) if name in records else "") for item, records in columns.items()}
-        row["sources"] = ", ".join(dict.fromkeys(u.source for u in found))
-        rows[f"{name} [{found[0].unit}]"] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
+    columns = {}
+    for n in names:
+        units = [r[n].unit for r in items.values() if n in r]
+        # one unit: in the header; units that differ ("USD per chip, server share"): the part all
+        # share in the header, the rest in each cell
+        head = units[0] if len(set(units)) == 1 else units[0].split(", ")[0]
+        shared = all(u.split(", ")[0] == head for u in units)
+        label = (f"{n} [{head}]" if shared else n).replace("_", "_\u200b")
+        columns[label] = {chip_short(item): _cell(r.get(n), head if shared else "") for item, r in items.items()}
+    keys = [f"{n}: {', '.join(dict.fromkeys(r[n].source for r in items.values() if n in r))}" for n in names]
+    return pd.DataFrame(columns), "; ".join(keys)
 
 
 def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None:

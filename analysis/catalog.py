@@ -79,6 +79,9 @@ class Table:
     required_with: dict[str, str] = field(default_factory=dict)  # column -> column it must accompany
 
 
+#: Architecture families of ``chips.csv`` ``generation`` (the utilisation prior conditions on it).
+GENERATIONS = ("volta", "ampere", "ada", "hopper", "blackwell", "cdna3", "ascend", "tpu", "cambricon")
+
 # Plausibility bounds are wide enough for any shipping accelerator and narrow enough that a value
 # typed in the wrong unit (W for kW, GB/s for TB/s) falls outside them.
 CHIPS = Table(
@@ -108,9 +111,10 @@ CHIPS = Table(
         "usd_per_gpu_hour_high": Number(0.05, 100),
     },
     text=("memory_type", "price_unit", "note"),
-    required_text=("name", "vendor", "compute_basis"),
+    required_text=("name", "vendor", "generation", "compute_basis"),
     sources={
         "compute_source": (
+            "generation",
             "fp32_dense_tflops",
             "bf16_dense_tflops",
             "bf16_dense_tflops_low",
@@ -132,7 +136,11 @@ CHIPS = Table(
         ("price_usd_low", "price_usd", "price_usd_high"),
         ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high"),
     ),
-    choices={"compute_basis": ("dense",), "price_unit": ("chip", "server", "system", "")},
+    choices={
+        "compute_basis": ("dense",),
+        "price_unit": ("chip", "server", "system", ""),
+        "generation": GENERATIONS,
+    },
     flags=("planar_node", "us_export_licensing"),
     required_with={"price_unit": "price_usd"},
 )

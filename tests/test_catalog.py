@@ -63,6 +63,14 @@ def test_required_chips_are_present():
     assert required <= set(chips.index)
 
 
+def test_every_chip_has_its_architecture_generation():
+    # Hopper: H100, H800, H20, H200 (one GH100 family); Ampere: A100, A800; Volta: V100.
+    chips = catalog.load("chips")
+    assert set(chips.index[chips["generation"] == "hopper"]) == {"h100-sxm", "h100-pcie", "h800-sxm", "h20", "h200"}
+    assert set(chips.index[chips["generation"] == "ampere"]) == {"a100-sxm-80gb", "a800-sxm-80gb"}
+    assert chips.loc["v100-sxm", "generation"] == "volta"
+
+
 def test_disputed_ascend_910b_keeps_its_range():
     chip = catalog.lookup(catalog.load("chips"), "ascend-910b")
     # sources disagree: 256 vs ~320 TFLOPS FP16; both ends are kept around the base value
@@ -103,6 +111,8 @@ BAD_CELLS = [
     ("chips.csv", "h20", "memory_source", "no-such-source", "not defined in data/SOURCES.md"),
     ("chips.csv", "ascend-910b", "bf16_dense_tflops_low", "400", "must not exceed bf16_dense_tflops"),
     ("chips.csv", "h20", "chip_id", "H20", "lowercase"),
+    ("chips.csv", "h20", "generation", "hoper", "must be one of volta, ampere"),
+    ("chips.csv", "h20", "generation", "", "is required"),
     ("training_runs.csv", "deepseek-v3", "chip_id", "h800", "unknown chip; closest: h800-sxm"),
     ("training_runs.csv", "deepseek-v3", "source", "", "is required"),
     ("training_runs.csv", "deepseek-v3", "reported_mfu", "35", "outside the plausible range"),

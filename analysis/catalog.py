@@ -129,6 +129,7 @@ CHIPS = Table(
         "launch_source": ("launch_year",),
         "price_source": ("price_usd_low", "price_usd", "price_usd_high"),
         "rental_source": ("usd_per_gpu_hour_low", "usd_per_gpu_hour", "usd_per_gpu_hour_high"),
+        "us_availability_source": ("us_commercially_available",),
     },
     ranges=(
         ("bf16_dense_tflops_low", "bf16_dense_tflops", "bf16_dense_tflops_high"),
@@ -141,7 +142,7 @@ CHIPS = Table(
         "price_unit": ("chip", "server", "system", ""),
         "generation": GENERATIONS,
     },
-    flags=("planar_node", "us_export_licensing"),
+    flags=("planar_node", "us_export_licensing", "us_commercially_available"),
     required_with={"price_unit": "price_usd"},
 )
 
@@ -316,15 +317,16 @@ VALIDATION_CASES = Table(
     file="validation_cases.csv",
     key="case_id",
     numbers={"measured": Number(1e-6, 1e12, required=True), "tolerance": Number(0.0, 1.0, required=True)},
-    text=("figure", "setup", "miss_reason", "note"),
+    text=("figure", "setup", "exercised_defaults", "miss_reason", "note"),
     required_text=("name", "quantity", "unit", "boundary", "method", "role", "source"),
     sources={"source": ()},
     choices={
-        "role": ("validation", "calibration", "cross-check"),
+        "role": ("validation", "calibration", "cross-check", "arithmetic"),
         "method": (
             "training_run",
             "inference_cost.prefill",
             "inference_cost.decode",
+            "inference_cost.daily_cost",
             "inference_cost.llama2_decode_latency",
             "systems.power",
             "systems.power_per_flop_ratio",

@@ -356,13 +356,16 @@ def test_a_killed_kernel_is_reported_as_such_within_seconds(tiny_notebooks, tmp_
 def test_ctrl_c_lets_the_reports_in_progress_finish(tiny_notebooks, tmp_path):
     path = write(
         tmp_path,
-        "scenarios:\n" + "".join(f"  - {{name: s{i}, notebook: sleepy, parameters: {{seed: 3}}}}\n" for i in range(4)),
+        # each report sleeps 10 s, so on a busy machine the two workers' first reports still run
+        # at the same time when the test sees them (with 3 s one could finish before the other began)
+        "scenarios:\n" + "".join(f"  - {{name: s{i}, notebook: sleepy, parameters: {{seed: 10}}}}\n" for i in range(4)),
     )
     out = tmp_path / "out"
     proc = tiny_cli(tiny_notebooks, "render", "--scenarios", str(path), "--jobs", "2", "--out", str(out))
-    end = time.time() + 60
+    end = time.time() + 120
     while time.time() < end and len(list(tmp_path.glob("out/.s*.live-*/report/sleepy.ipynb"))) < 2:
         time.sleep(0.1)
+    assert time.time() < end, "two reports were never in progress at once"
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
     _, err = proc.communicate(timeout=90)
     assert proc.returncode == 130 and "interrupted" in err, err

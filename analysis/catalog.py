@@ -340,6 +340,54 @@ def _read(path: Path) -> pd.DataFrame:
     right after blank lines and multi-line quoted cells). A missing or empty file, undecodable
     bytes, duplicate column names and rows with the wrong number of cells fail naming the line."""
     try:
+MFU_OBSERVATIONS = Table(
+    file="mfu_observations.csv",
+    key="obs_id",
+    numbers={
+        "total_params": Number(1e6, 1e14, required=True),
+        "active_params": Number(1e6, 1e14, required=True),
+        "cluster_chips": Number(1, 1e7, required=True, integer=True),
+        "mfu": Number(0.01, 1.0, required=True),
+    },
+    text=("excluded", "validation_overlap", "note"),
+    required_text=("chip_id", "chip_generation", "architecture", "precision", "mfu_definition", "kind", "source"),
+    sources={"source": ()},
+    choices={
+        "chip_generation": GENERATIONS,
+        "architecture": ("dense", "moe"),
+        "precision": ("bf16", "fp8"),
+        "kind": ("production", "benchmark"),
+    },
+)
+
+
+def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
+    """An observation on a catalog chip has that chip's generation; active <= total parameters,
+    equal for a dense model (other chips, e.g. ``tpu-v4``, are plain ids outside the catalog)."""
+    for line, row in frame.iterrows():
+        chip = row["chip_id"]
+        if chip in chips.index and chips.loc[chip, "generation"] != row["chip_generation"]:
+            raise DataError(
+                path,
+                f"chip {chip} is of generation {chips.loc[chip, 'generation']} in chips.csv",
+                line,
+                "chip_generation",
+                row["chip_generation"],
+                row["obs_id"],
+            )
+        if row["active_params"] > row["total_params"] or (
+            row["architecture"] == "dense" and row["active_params"] != row["total_params"]
+        ):
+            raise DataError(
+                path,
+                "active parameters must not exceed the total (and equal it for a dense model)",
+                line,
+                "active_params",
+                f"{row['active_params']:.0f}",
+                row["obs_id"],
+            )
+
+
         raw = Path(path).read_bytes()
     except OSError as err:
         raise DataError(path, f"cannot be read ({err.strerror})") from None
@@ -605,6 +653,8 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "chips": chips,
         "regions": regions,
         "training_runs": runs.set_index("run_id"),
+    observations = validate(data_dir / MFU_OBSERVATIONS.file, MFU_OBSERVATIONS, known)
+    _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
         "export_rules": rules.reset_index(drop=True),
         "serving_references": serving.set_index("reference_id"),
         "models": models,
@@ -618,9 +668,10 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
+        "mfu_observations": observations.set_index("obs_id"),
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
-    ``parallel_configs`` or ``systems``. All files are validated together (runs, rules, systems and
-    serving references refer to chips; configs to models).
+    ``parallel_configs``, ``systems`` or ``mfu_observations``. All files are validated together
+    (runs, rules, systems, serving references and MFU observations refer to chips; configs to models).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table."""
     tables = _load_all(Path(data_dir).resolve())

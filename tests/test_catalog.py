@@ -118,6 +118,11 @@ BAD_CELLS = [
     ("training_runs.csv", "deepseek-v3", "reported_mfu", "35", "outside the plausible range"),
     ("training_runs.csv", "deepseek-v3", "is_estimate", "yes", "must be one of true, false"),
     ("regions.csv", "cn-avg-industrial", "usd_per_kwh", "88", "outside the plausible range"),
+    ("mfu_observations.csv", "glm-130b", "source", "", "is required"),  # a row without a source key
+    ("mfu_observations.csv", "glm-130b", "chip_generation", "hopper", "is of generation ampere in chips.csv"),
+    ("mfu_observations.csv", "glm-130b", "precision", "fp16", "must be one of bf16, fp8"),
+    ("mfu_observations.csv", "glm-130b", "mfu", "32.5", "outside the plausible range"),  # a percentage
+    ("mfu_observations.csv", "glm-130b", "active_params", "140000000000", "must not exceed the total"),
     ("regions.csv", "cn-avg-industrial", "pue", "0.9", "outside the plausible range"),
 ]
 

@@ -5,7 +5,8 @@ result.
 
 A range (low, base, high) becomes a triangular distribution with its mode at the base value; a
 range without a base (low, NaN, high) becomes uniform; a range with low == high is a constant
-(not a distribution: :func:`draw` repeats it, :func:`sobol` leaves it out).
+(not a distribution: :func:`draw` repeats it, :func:`sobol` leaves it out). An :class:`Empirical`
+range (observed values, e.g. published MFUs) is drawn from the observations' own distribution.
 Models are functions of a dict of equally long numpy arrays (one per input) that return an array,
 so one call evaluates every draw at once.
 """
@@ -64,11 +65,53 @@ def ppf(low: float, base: float, high: float, u) -> np.ndarray:
     return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * scale + low
 
 
-def is_constant(r) -> bool:
-    """True for a range that does not vary (low == high) or is unknown (NaN ends).
+class Empirical(tuple):
+    """An input drawn from observed ``values`` (their empirical distribution: each draw is one of
+    the values, each with probability 1/n). As a tuple it is the values' (P10, P50, P90) by
+    :func:`percentiles`, so code reading a range's (low, base, high) sees the observed band and
+    the base point is the observations' median; ``values`` holds the sorted observations."""
+
+    values: np.ndarray
+
+    def __new__(cls, values):
+        v = np.sort(np.asarray(values, dtype=float).ravel())
+        if v.size == 0 or not np.isfinite(v).all():
+            raise ValueError("an empirical range needs at least one value, all finite")
+        p = percentiles(v)
+        self = super().__new__(cls, (p["p10"], p["p50"], p["p90"]))
+        self.values = v
+        return self
+
+    def ppf(self, u) -> np.ndarray:
+        """The values' inverse empirical CDF at probabilities ``u`` (see :func:`empirical_ppf`)."""
+        return empirical_ppf(self.values, u)
+
+    def scaled(self, factor: float, cap: float = np.inf) -> Empirical:
+        """The values times ``factor``, each at most ``cap``."""
+        return Empirical(np.minimum(self.values * factor, cap))
+
+
+def empirical_ppf(values, u) -> np.ndarray:
+    """The inverse of the empirical distribution function of ``values`` (n sorted observations)
+    at probabilities ``u`` in [0, 1): x = v_(k) with k = max(1, ⌈u·n⌉), the k-th smallest value.
+    Every observation is drawn with probability 1/n, so the draws' percentiles by
+    :func:`percentiles` (the same inverted-CDF definition) tend to the observations' own.
 
     Source: definition.
     """
+    v = np.sort(np.asarray(values, dtype=float).ravel())
+    k = np.ceil(np.asarray(u, dtype=float) * v.size).astype(int) - 1
+    return v[np.clip(k, 0, v.size - 1)]
+
+
+def is_constant(r) -> bool:
+    """True for a range that does not vary (low == high; for :class:`Empirical`, all values equal)
+    or is unknown (NaN ends).
+
+    Source: definition.
+    """
+    if isinstance(r, Empirical):
+        return not (r.values[0] < r.values[-1])
     return not (r[0] < r[2])
 
 
@@ -85,7 +128,9 @@ def ranges_from(low, base, high) -> tuple[float, float, float]:
 
 
 def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> dict[str, np.ndarray]:
-    """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling).
+    """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling: one
+    uniform array per input in the order of ``ranges``; an :class:`Empirical` input maps it
+    through :func:`empirical_ppf`).
 
     Source: definition.
     """
@@ -93,7 +138,10 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
     out = {}
     for name, r in ranges.items():
         u = rng.random(n)  # drawn for constants too, so adding a range never shifts the others
-        out[name] = np.full(n, float(r[1])) if is_constant(r) else ppf(*r, u)
+        if is_constant(r):
+            out[name] = np.full(n, float(r[1]))
+        else:
+            out[name] = r.ppf(u) if isinstance(r, Empirical) else ppf(*r, u)
     return out
 
 
@@ -169,7 +217,10 @@ def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
         return np.asarray(model(inputs), dtype=float)[np.newaxis, :]
 
     result = stats.sobol_indices(
-        func=func, n=n, dists=[distribution(*varying[k]) for k in names], rng=np.random.default_rng(seed)
+        func=func,
+        n=n,
+        dists=[r if isinstance(r := varying[k], Empirical) else distribution(*r) for k in names],
+        rng=np.random.default_rng(seed),
     )
     first, total = np.atleast_2d(result.first_order)[0], np.atleast_2d(result.total_order)[0]
     return pd.DataFrame({"first_order": first, "total_order": total}, index=names).sort_values(

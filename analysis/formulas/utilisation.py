@@ -1,0 +1,171 @@
+"""A prior on model FLOPs utilisation (MFU) from published dispersion: the MFUs of published
+training runs and benchmarks (``data/mfu_observations.csv``) that match what a user knows about a
+run (the chip's architecture generation, dense or mixture-of-experts, the precision whose dense
+peak the MFU is measured against), with a stated fallback when too few match.
+
+The prior's P10 / P50 / P90 are the matching observations' percentiles by the one percentile
+routine (:func:`analysis.formulas.uncertainty.percentiles`); a Monte Carlo draws MFU from the
+observations themselves (:class:`analysis.formulas.uncertainty.Empirical`). With fewer than ten
+observations the inverted-CDF P10 and P90 are the smallest and largest observation: the band is
+the observations' full range.
+
+Model size is not a condition: within one generation, architecture and precision the published
+sizes are confounded with who published them (the Hopper dense BF16 runs span 1.3 B-405 B at
+0.37-0.42 with no trend), so the data do not support it. Benchmark rows (``kind``) run some 5-15
+points above production runs at similar scale (notes of the data); the prior uses both unless a
+caller passes ``kind``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import uncertainty
+
+#: The fewest matching observations a level of the prior needs before it falls back to the next.
+MIN_OBSERVATIONS = 5
+#: The conditions of each level, most specific first: a level is used when at least
+#: :data:`MIN_OBSERVATIONS` observations match all its conditions. Precision is never dropped: an
+#: MFU against the FP8 peak and one against the BF16 peak are different quantities.
+LEVELS = (("generation", "architecture", "precision"), ("architecture", "precision"), ("precision",))
+#: The observation columns the conditions read.
+COLUMNS = {"generation": "chip_generation", "architecture": "architecture", "precision": "precision"}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The MFU prior for one condition: ``values`` (the matching observations' MFUs [share],
+    sorted), their ``obs_ids``, the ``level`` used (the names of the conditions that held, e.g.
+    ``("generation", "architecture", "precision")``), the ``condition`` asked for, and
+    ``p10`` / ``p50`` / ``p90`` of the values."""
+
+    values: np.ndarray
+    obs_ids: tuple[str, ...]
+    level: tuple[str, ...]
+    condition: dict
+    p10: float
+    p50: float
+    p90: float
+
+    @property
+    def fallback(self) -> bool:
+        """True when the prior dropped a condition (too few observations matched all of them)."""
+        return len(self.level) < len(LEVELS[0])
+
+    def sampler(self) -> uncertainty.Empirical:
+        """The observations as a Monte Carlo input (drawn from their empirical distribution)."""
+        return uncertainty.Empirical(self.values)
+
+    def relative(self) -> tuple[float, float]:
+        """(P10 / P50, P90 / P50): the prior's spread relative to its median."""
+        return self.p10 / self.p50, self.p90 / self.p50
+
+    def describe(self) -> str:
+        """In words: which observations, e.g. "6 published MFUs of hopper dense runs at the BF16 peak"."""
+        c = {k: self.condition[k] for k in self.level}
+        what = " ".join(str(c[k]) for k in ("generation", "architecture") if k in c) or "all"
+        dropped = [f"{k} {self.condition[k]}" for k in LEVELS[0] if k not in self.level]
+        fallback = f" (fewer than {MIN_OBSERVATIONS} match {', '.join(dropped)}: that condition is dropped)"
+        return f"{len(self.values)} published MFUs of {what} runs at the {str(c['precision']).upper()} peak" + (
+            fallback if self.fallback else ""
+        )
+
+
+def usable(observations: pd.DataFrame) -> pd.DataFrame:
+    """The observations the prior may use: those whose ``excluded`` cell is empty (a weak or
+    unrepresentative row carries its reason there).
+
+    Source: definition.
+    """
+    return observations[observations["excluded"].fillna("").astype(str).str.strip() == ""]
+
+
+def disjoint_from(observations: pd.DataFrame, case_ids) -> pd.DataFrame:
+    """The observations that share no run with the validation cases ``case_ids``: rows whose
+    ``validation_overlap`` (``;``-separated case ids) names none of them, so a prior fitted on
+    the result is independent of those cases.
+
+    Source: definition.
+    """
+    cases = {str(c) for c in ([case_ids] if isinstance(case_ids, str) else case_ids)}
+    overlap = observations["validation_overlap"].fillna("").astype(str)
+    keep = [not (cases & {c.strip() for c in cell.split(";") if c.strip()}) for cell in overlap]
+    return observations[keep]
+
+
+def prior(
+    observations: pd.DataFrame,
+    *,
+    generation: str,
+    architecture: str = "dense",
+    precision: str = "bf16",
+    kind: str | None = None,
+    min_count: int = MIN_OBSERVATIONS,
+) -> Prior:
+    """The MFU prior [share of the dense peak at ``precision``] for a run on a chip of
+    ``generation`` (``chips.csv`` ``generation``), ``architecture`` (``dense`` | ``moe``) and
+    ``precision`` (``bf16`` | ``fp8``): the usable observations (:func:`usable`; of ``kind``
+    production | benchmark if given) matching the first level of :data:`LEVELS` at which at
+    least ``min_count`` match: generation × architecture × precision, else architecture ×
+    precision, else precision. P10 / P50 / P90 = :func:`analysis.formulas.uncertainty.percentiles`
+    of the matching MFUs. Raises ValueError when not even the precision level has ``min_count``.
+
+    Source: definition.
+    """
+    rows = usable(observations)
+    if kind is not None:
+        rows = rows[rows["kind"] == kind]
+    condition = {"generation": generation, "architecture": architecture, "precision": precision}
+    for level in LEVELS:
+        match = np.ones(len(rows), dtype=bool)
+        for name in level:
+            match &= (rows[COLUMNS[name]] == condition[name]).to_numpy()
+        if match.sum() >= min_count:
+            chosen = rows[match]
+            values = np.sort(chosen["mfu"].to_numpy(dtype=float))
+            p = uncertainty.percentiles(values)
+            return Prior(
+                values=values,
+                obs_ids=tuple(chosen.index.astype(str)),
+                level=level,
+                condition=condition,
+                p10=p["p10"],
+                p50=p["p50"],
+                p90=p["p90"],
+            )
+    raise ValueError(f"fewer than {min_count} usable MFU observations at precision {precision!r}")
+
+
+def leave_one_out(observations: pd.DataFrame, *, min_count: int = MIN_OBSERVATIONS) -> pd.DataFrame:
+    """Leave-one-out errors of the prior's median: for each usable observation, the prior for
+    its own generation, architecture and precision fitted on the other observations, and
+    error = P50 / MFU − 1 [share]. One row per observation (indexed like ``observations``):
+    ``mfu``, ``p10``, ``p50``, ``p90``, ``error``, ``inside`` (P10 ≤ MFU ≤ P90) and ``level``
+    (the conditions that held, ``;``-separated).
+
+    Source: definition.
+    """
+    rows = usable(observations)
+    out = {}
+    for obs_id, row in rows.iterrows():
+        fitted = prior(
+            rows.drop(index=obs_id),
+            generation=row["chip_generation"],
+            architecture=row["architecture"],
+            precision=row["precision"],
+            min_count=min_count,
+        )
+        mfu = float(row["mfu"])
+        out[obs_id] = {
+            "mfu": mfu,
+            "p10": fitted.p10,
+            "p50": fitted.p50,
+            "p90": fitted.p90,
+            "error": fitted.p50 / mfu - 1,
+            "inside": fitted.p10 <= mfu <= fitted.p90,
+            "level": ";".join(fitted.level),
+        }
+    return pd.DataFrame.from_dict(out, orient="index")

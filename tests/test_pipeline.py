@@ -493,3 +493,23 @@ def test_a_report_kernel_keeps_no_input_history_and_starts_clean_for_each_report
         assert [s.strip() for s in seen] == ["False", "False"]
     finally:
         warm.close()
+
+
+@pytest.mark.render
+def test_a_batch_never_changes_the_process_directory(tiny_notebooks, tmp_path, monkeypatch):
+    """papermill's ``cwd`` chdirs the whole process; two batch workers (threads) restored each
+    other's directory, so the index recorded the wrong scenario file (issue 22, item 5)."""
+    moves = []  # papermill's file handler chdirs to the current directory and back: harmless
+    real_chdir = os.chdir
+    start = os.getcwd()
+
+    def chdir(path):
+        if os.path.realpath(path) != os.path.realpath(start):
+            moves.append(path)
+        real_chdir(path)
+
+    monkeypatch.setattr(os, "chdir", chdir)
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n  - {name: b, notebook: tiny}\n")
+    outcomes = scenarios.render_batch(scenarios.load_scenarios(path), tmp_path / "out", jobs=2, formats=("html",))
+    assert all(o.ok for o in outcomes)
+    assert moves == []

@@ -117,7 +117,8 @@ def execute(name: str, parameters: dict, output: Path, kernel: WarmKernel):
             str(notebooks.notebook_path(name)),
             str(output),
             parameters=parameters,
-            cwd=str(notebooks.NOTEBOOK_DIR),
+            # no cwd: papermill would chdir this whole process (batch workers are threads and
+            # restored each other's directory); the kernel already runs in the notebooks folder
             progress_bar=False,
             engine_name=WARM_ENGINE,
             kernel_name="python3",

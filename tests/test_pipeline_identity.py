@@ -145,7 +145,8 @@ def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_pat
     nbformat.write(book, str(tiny_notebooks / "tabled.ipynb"))
     out = tmp_path / "out"
     render("tabled", {}, out_dir=out, formats=("html",))
-    assert (out / "tabled.tables" / "cost.csv").read_text() == "chip,usd\nH20,1\n"
+    # UTF-8 with a byte-order mark, so Excel does not garble ×, ₂ or – (issue 22, item 13)
+    assert (out / "tabled.tables" / "cost.csv").read_bytes() == "\ufeffchip,usd\nH20,1\n".encode()
     assert (out / "tabled.thumb.png").read_bytes().startswith(b"\x89PNG")
     assert '<a href="tabled.tables/cost.csv">Cost by chip</a>' in (out / "tabled.html").read_text()
     render("tabled", {}, out_dir=out, formats=("html",))  # re-rendered over itself: the folder is its own report's

@@ -417,3 +417,19 @@ def test_no_figure_puts_x_tick_labels_on_top():
     )
     files = [*(PROJECT_DIR / "analysis").rglob("*.py"), *(PROJECT_DIR / "notebooks").glob("*.py")]
     assert [f.name for f in files if on_top.search(f.read_text(encoding="utf-8"))] == []
+
+
+def test_table_csv_neutralises_spreadsheet_formulas_and_keeps_numbers(shown):
+    """Data text that a spreadsheet would run (=, +, -, @, tab, CR at the start) is prefixed with
+    ' in the CSV copy; numbers, negative ones included, stay numbers (issue 22, item 1)."""
+    import csv
+    import io
+
+    evil = ["+1+cmd|' /C calc'!A0", "@SUM(1,2)", '=HYPERLINK("http://x")', "-2+3", "\tx", "fine"]
+    frame = pd.DataFrame({"note": evil, "value": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0]}, index=evil)
+    present.table(frame, {"note": "note|{}", "value": "value|{:.1f}"}, names=False)
+    rows = list(csv.reader(io.StringIO(shown[0][1]["metadata"][present.TABLE_MIME]["csv"])))[1:]
+    for (label, note, value), bad in zip(rows, evil):
+        expected = bad if bad == "fine" else "'" + bad
+        assert label == expected and note == expected
+        assert float(value) == frame.loc[bad, "value"]  # numbers, negative ones too, stay numbers

@@ -185,7 +185,8 @@ def _produce(name, parameters, out_dir, work, formats, kernel) -> dict:
         files["tables"] = new / f"{name}.tables"
         files["tables"].mkdir()
         for table in shown:
-            (files["tables"] / table["file"]).write_text(table["csv"], encoding="utf-8")
+            # with a byte-order mark: Excel reads UTF-8 then (×, ₂, – are not garbled)
+            (files["tables"] / table["file"]).write_text(table["csv"], encoding="utf-8-sig")
     thumb = first_image(notebook)
     if thumb:
         files["thumb.png"] = new / f"{name}.thumb.png"

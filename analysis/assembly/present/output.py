@@ -119,6 +119,26 @@ def slug(text: str) -> str:
 TABLE_MIME = "application/vnd.compute-parity.table+json"
 
 
+#: What a spreadsheet reads as the start of a formula in a text cell (CSV injection, OWASP).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (shown as text);
+    numbers and other text unchanged."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV text for a table's copy beside the report: every text cell, index label
+    and header that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed
+    with ``'`` so no spreadsheet runs it; numbers stay numbers."""
+    safe = frame.map(_inert)
+    safe.index = [_inert(i) for i in frame.index]
+    safe.columns = [_inert(c) for c in frame.columns]
+    return safe.to_csv(index_label="")
+
+
 def table(
     frame: pd.DataFrame, formats: dict, caption: str | None = None, *, names: bool = True, name: str | None = None
 ) -> None:
@@ -146,9 +166,7 @@ def table(
     if caption:
         styler = styler.set_caption(escape(caption))
     csv_name = slug(name or caption or next(iter(shown.columns), "table"))
-    display(
-        styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": shown.to_csv(index_label="")}}
-    )
+    display(styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": csv_text(shown)}})
 
 
 def alt_text(fig, key_value: str | None = None) -> str:

@@ -221,6 +221,14 @@ def test_say_escapes_data_text(shown):
     assert r"\$2" in markdown
 
 
+def test_say_never_turns_data_text_into_a_link(shown):
+    """A chip name written as a Markdown link reads as text, not an <a href> (issue 22, item 9)."""
+    present.say("The chip [click me](https://example.com/x) costs [USD] 2.")
+    rendered = mistune.html(shown[0][0].data)
+    assert "<a " not in rendered and "href" not in rendered
+    assert "[click me](https://example.com/x)" in rendered and "[USD]" in rendered
+
+
 def test_say_html_keeps_own_markup(shown):
     present.say("<div class='sources'>x</div>", html=True)
     assert "<div class='sources'>" in shown[0][0].data

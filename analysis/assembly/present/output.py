@@ -83,13 +83,14 @@ def escape(text) -> str:
 
 def say(text: str, *, html: bool = False) -> None:
     """Display Markdown text (findings, computed explanations). Any ``<`` is shown as a literal
-    character — text from the data can never become a tag or a script — unless ``html=True``
-    (the report's own markup, not data). ``$`` is always a currency sign here (reports load no
-    math renderer), so it is escaped."""
+    character and square brackets are escaped — text from the data can never become a tag, a
+    script or a link (``[x](https://…)``) — unless ``html=True`` (the report's own markup, not
+    data). ``$`` is always a currency sign here (reports load no math renderer), so it is
+    escaped."""
     from IPython.display import Markdown
 
     if not html:
-        text = text.replace("&", "&amp;").replace("<", "&lt;")
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace("[", r"\[").replace("]", r"\]")
     display(Markdown(text.replace("$", r"\$")))
 
 

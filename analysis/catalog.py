@@ -221,10 +221,13 @@ LICENCE_POLICIES = Table(
         "tpp_max": Number(0, 1e6),
         "dram_bandwidth_gb_s_max": Number(1, 1e6),
     },
-    text=("chip_ids", "note"),
+    text=("chip_ids", "condition", "note"),
     required_text=("statuses", "policy", "source"),
     sources={"source": ()},
-    choices={"policy": ("not required", "case-by-case", "presumption of denial")},
+    choices={
+        "policy": ("not required", "case-by-case", "presumption of denial"),
+        "condition": ("", "us_commercially_available"),
+    },
     unique_key=False,
 )
 
@@ -335,11 +338,6 @@ VALIDATION_CASES = Table(
 )
 
 
-def _read(path: Path) -> pd.DataFrame:
-    """Read a CSV as text cells indexed by the line each record starts on (so messages stay
-    right after blank lines and multi-line quoted cells). A missing or empty file, undecodable
-    bytes, duplicate column names and rows with the wrong number of cells fail naming the line."""
-    try:
 MFU_OBSERVATIONS = Table(
     file="mfu_observations.csv",
     key="obs_id",
@@ -388,6 +386,11 @@ def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) ->
             )
 
 
+def _read(path: Path) -> pd.DataFrame:
+    """Read a CSV as text cells indexed by the line each record starts on (so messages stay
+    right after blank lines and multi-line quoted cells). A missing or empty file, undecodable
+    bytes, duplicate column names and rows with the wrong number of cells fail naming the line."""
+    try:
         raw = Path(path).read_bytes()
     except OSError as err:
         raise DataError(path, f"cannot be read ({err.strerror})") from None
@@ -648,13 +651,13 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
             )
     vendors = validate(data_dir / VENDOR_EFFICIENCY.file, VENDOR_EFFICIENCY, known).set_index("vendor_id")
     validation = validate(data_dir / VALIDATION_CASES.file, VALIDATION_CASES, known).set_index("case_id")
+    observations = validate(data_dir / MFU_OBSERVATIONS.file, MFU_OBSERVATIONS, known)
+    _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {
         "chips": chips,
         "regions": regions,
         "training_runs": runs.set_index("run_id"),
-    observations = validate(data_dir / MFU_OBSERVATIONS.file, MFU_OBSERVATIONS, known)
-    _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
         "export_rules": rules.reset_index(drop=True),
         "serving_references": serving.set_index("reference_id"),
         "models": models,
@@ -663,12 +666,12 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "vendor_efficiency": vendors,
         "validation_cases": validation,
         "licence_policies": policies.reset_index(drop=True),
+        "mfu_observations": observations.set_index("obs_id"),
     }
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
-        "mfu_observations": observations.set_index("obs_id"),
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems`` or ``mfu_observations``. All files are validated together
     (runs, rules, systems, serving references and MFU observations refer to chips; configs to models).

@@ -18,12 +18,21 @@ def table():
 
 
 @pytest.fixture(scope="module")
-def policy(table):
+def decision(table):
     chips = catalog.load("chips")
     status = table[catalog.load("export_rules")["rule_id"].unique()]
-    return controls.licence_policy(
-        status, table, catalog.load("licence_policies"), us_export_licensing=chips["us_export_licensing"]
+    return controls.licence_decision(
+        status,
+        table,
+        catalog.load("licence_policies"),
+        us_export_licensing=chips["us_export_licensing"],
+        us_commercially_available=chips["us_commercially_available"],
     )
+
+
+@pytest.fixture(scope="module")
+def policy(decision):
+    return decision.policy
 
 
 # --- TPP, applicable die area, density --------------------------------------------------------
@@ -185,16 +194,77 @@ def test_acceptance_licence_policies(policy):
     for chip in ("a800-sxm-80gb", "h800-sxm"):
         assert policy.loc[chip, "2022-10"] == "not required"
         assert policy.loc[chip, "2023-10"] == "presumption of denial"
-    # H20: outside 3A090, but the Apr 2025 notice requires a licence (case-by-case)
+    # H20: outside 3A090, but the Apr 2025 notice requires a licence (case-by-case), kept in 2026-01
     assert list(policy.loc["h20"]) == ["not required", "not required", "case-by-case", "case-by-case"]
     # Huawei and Cambricon: not US exports
     for chip in ("ascend-910b", "ascend-910c", "ascend-910", "mlu370-x8"):
         assert set(policy.loc[chip]) == {"not subject"}, chip
 
 
+#: 91 FR 1684 (FR Doc 2026-00789), SUMMARY, verbatim: the US-availability condition (1).
+RULE_TEXT = (
+    "The semiconductors covered by this rule are the Nvidia H200 and its equivalents, as well as less advanced "
+    "chips--provided that (1) the semiconductors are commercially available in the United States at the time of "
+    "publication of this rule"
+)
+
+
+def test_the_rule_text_is_quoted_in_the_source_row_and_the_policy_row():
+    lines = (catalog.DATA_DIR / "SOURCES.md").read_text().splitlines()
+    (row,) = [line for line in lines if line.startswith("| fr-2026-00789-govinfo |")]
+    assert RULE_TEXT in row and "fr-2026-00789-govinfo" in catalog.sources().index
+    policies = catalog.load("licence_policies").set_index(["rule_id", "order"])
+    assert RULE_TEXT in policies.loc[("2026-01", 1), "note"]
+    assert policies.loc[("2026-01", 1), "condition"] == "us_commercially_available"
+
+
+def test_2026_case_by_case_needs_commercial_availability_in_the_us(decision):
+    # 91 FR 1684: "provided that (1) the semiconductors are commercially available in the United States at
+    # the time of publication of this rule". A chip that fails (1) is not covered and keeps its earlier policy.
+    policy, unmet, row = decision.policy, decision.condition_unmet, decision.row
+    # H800 and H100 SXM: the same TPP, 989.4 × 16 = 15,830.4 (FP8 1,978.9 × 8 = 15,831.2) < 21,000, and
+    # 3,350 GB/s < 6,500: the thresholds hold for both; only the condition separates them.
+    assert policy.loc["h100-sxm", "2026-01"] == "case-by-case" and not unmet.loc["h100-sxm", "2026-01"]
+    # H800 (China-only, Reuters) and A800 (NVIDIA: "for customers in China"; 312 × 16 = 4,992 < 21,000,
+    # 2,039 < 6,500): not sold in the US -> presumption of denial, as under 2025-04 (row 3, not row 1)
+    for chip in ("h800-sxm", "a800-sxm-80gb"):
+        assert policy.loc[chip, "2026-01"] == "presumption of denial" == policy.loc[chip, "2025-04"], chip
+        assert unmet.loc[chip, "2026-01"] and row.loc[chip, "2026-01"] == 3, chip
+    # H20 (China-specific SKU): row 4 (91 FR 1684's case-by-case) is passed over; row 5, the Apr 2025 licence
+    # requirement carried forward, decides: case-by-case as under 2025-04, on the 2025 notice's basis
+    assert unmet.loc["h20", "2026-01"] and row.loc["h20", "2026-01"] == 5
+    assert policy.loc["h20", "2026-01"] == policy.loc["h20", "2025-04"] == "case-by-case"
+    # L20 (China-market, not in 3A090: TPP 119.5 × 16 = 1,912): no licence needed, the condition is moot
+    assert policy.loc["l20", "2026-01"] == "not required" and not unmet.loc["l20", "2026-01"]
+    # no condition before 2026-01
+    assert not unmet[["2022-10", "2023-10", "2025-04"]].to_numpy().any()
+
+
 def _policies(rows):
     columns = ["rule_id", "order", "statuses", "chip_ids", "tpp_max", "dram_bandwidth_gb_s_max", "policy"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def test_a_row_condition_falls_through_to_the_next_row():
+    policies = _policies(
+        [
+            ["r", 1, "A", "", 21000, 6500, "case-by-case"],
+            ["r", 2, "A", "", nan, nan, "presumption of denial"],
+        ]
+    ).assign(condition=["us_commercially_available", ""])
+    status = pd.DataFrame({"r": ["A", "A", "A"]}, index=["sold", "china-sku", "big"])
+    metrics = pd.DataFrame(
+        {"tpp": [15000, 15000, 36000], "dram_bandwidth_gb_s": [4800, 4800, 8000]}, index=status.index
+    )
+    decision = controls.licence_decision(
+        status, metrics, policies, us_export_licensing=[True] * 3, us_commercially_available=[True, False, False]
+    )
+    assert list(decision.policy["r"]) == ["case-by-case", "presumption of denial", "presumption of denial"]
+    assert list(decision.row["r"]) == [1, 2, 2]
+    # only the China SKU was kept from row 1 by the condition; "big" fails the 21,000 line (36,000) first
+    assert list(decision.condition_unmet["r"]) == [False, True, False]
+    with pytest.raises(ValueError, match="us_commercially_available"):
+        controls.licence_policy(status, metrics, policies, us_export_licensing=[True] * 3)
 
 
 def test_licence_policy_rows_in_order_with_thresholds_and_undetermined():
@@ -218,7 +288,9 @@ def test_licence_policy_rows_in_order_with_thresholds_and_undetermined():
         index=ids,
     )
     us = [True] * 7 + [False]
-    policy = controls.licence_policy(status, metrics, policies, us_export_licensing=us)["r"]
+    policy = controls.licence_policy(
+        status, metrics, policies, us_export_licensing=us, us_commercially_available=[True] * 8
+    )["r"]
     assert policy["small"] == "case-by-case"  # 15,000 < 21,000 and 4,800 < 6,500
     assert policy["big"] == "presumption of denial"  # 36,000 >= 21,000
     assert policy["wide"] == "presumption of denial"  # 7,000 GB/s >= 6,500
@@ -234,7 +306,7 @@ def test_licence_policy_refuses_a_status_no_row_covers():
     status = pd.DataFrame({"r": ["not controlled"]}, index=["x"])
     metrics = pd.DataFrame({"tpp": [1.0], "dram_bandwidth_gb_s": [1.0]}, index=["x"])
     with pytest.raises(ValueError, match="not controlled"):
-        controls.licence_policy(status, metrics, policies, us_export_licensing=[True])
+        controls.licence_policy(status, metrics, policies, us_export_licensing=[True], us_commercially_available=[True])
 
 
 def test_every_status_of_every_vintage_has_a_policy_row():

@@ -128,10 +128,32 @@ def test_tables_use_names_and_units(r):
     clauses = report.clauses_table(r)
     assert clauses.loc["2022-10", "test (all must hold)"] == "TPP ≥ 4,800 and I/O ≥ 600 GB/s"
     rules = report.rules_table(r)
+    # 91 FR 1684's row carries its condition (1): commercial availability in the US
     assert (
-        "TPP < 21,000 and DRAM bandwidth < 6,500 GB/s → case-by-case"
+        "TPP < 21,000 and DRAM bandwidth < 6,500 GB/s and commercially available in the US → case-by-case"
         in rules.loc["2026-01", "licence policy for China"]
     )
+
+
+def test_key_figures_and_findings_apply_the_us_availability_condition():
+    r = report.run()
+    chips = report.key_figures(r)["chips"]
+    # H800 and A800: below 21,000 / 6,500 GB/s (15,831 and 4,992; 3,350 and 2,039 GB/s) but made for China:
+    # "provided that (1) the semiconductors are commercially available in the United States at the time of
+    # publication of this rule" fails -> presumption of denial, kept from 2025-04
+    for chip in ("h800-sxm", "a800-sxm-80gb"):
+        assert chips[chip]["us_commercially_available"] is False
+        assert chips[chip]["licence_policy"]["2026-01"] == "presumption of denial"
+        assert chips[chip]["licence_condition_unmet"] == ["2026-01"]
+    # H20: the condition fails too; it keeps the Apr 2025 licence requirement (case-by-case in this model)
+    assert chips["h20"]["licence_policy"]["2026-01"] == "case-by-case"
+    assert chips["h20"]["licence_condition_unmet"] == ["2026-01"]
+    # H200: sold in the US (named by the rule) -> case-by-case, no condition missed
+    assert chips["h200"]["us_commercially_available"] is True and chips["h200"]["licence_condition_unmet"] == []
+    finding = report.availability_finding(r)
+    assert report.US_AVAILABILITY_CONDITION in finding
+    assert "A800 SXM presumption of denial (as under 2025-04)" in finding and "H20 case-by-case" in finding
+    assert "made for the Chinese market" in report.answer(r)
 
 
 def test_used_block_records_the_thresholds_used_with_their_source_keys(r):

@@ -98,8 +98,16 @@ def classify(chip: Chip, vintage: str) -> str:
     status = _status(chip)
     if vintage != "2026_cn":
         return CLASSIFIED.get(status.loc[chip.chip_id, VINTAGES[vintage]], status.loc[chip.chip_id, VINTAGES[vintage]])
+    chips = catalog.load("chips")
+    # 91 FR 1684's condition (1), commercial availability in the US: the catalog's flag for a catalog chip
+    # (the peer does not model it), True for a chip outside the catalog
+    available = bool(chips["us_commercially_available"].get(chip.chip_id, True))
     policy = controls.licence_policy(
-        status, chip.metrics(), catalog.load("licence_policies"), us_export_licensing=[True]
+        status,
+        chip.metrics(),
+        catalog.load("licence_policies"),
+        us_export_licensing=[True],
+        us_commercially_available=[available],
     )
     return LICENCE.get(policy.loc[chip.chip_id, "2026-01"], policy.loc[chip.chip_id, "2026-01"])
 

@@ -263,6 +263,10 @@ def test_licence_policies_of_the_real_rules():
     # 2026-01 (91 FR 1684): H200 case-by-case, B200 presumption of denial
     policy = report.availability(["h200", "b200"], "2026-01", None)["policy"]
     assert list(policy) == ["case-by-case", "presumption of denial"]
+    # 91 FR 1684 covers only chips "commercially available in the United States at the time of publication";
+    # the A800 (made for China) fails that and keeps its presumption of denial: not available without a premium
+    a800 = report.availability(["a800-sxm-80gb"], "2026-01", None).loc["a800-sxm-80gb"]
+    assert a800["policy"] == "presumption of denial"
 
 
 # --------------------------------------------------------------------------------------------

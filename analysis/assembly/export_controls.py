@@ -32,6 +32,12 @@ WHAT_IF_BASE = "2023-10"
 WHAT_IF = "what-if"
 #: Rule vintage of the licence policy that applies today (the answer and the key figure).
 CURRENT = "2026-01"
+#: 91 FR 1684's condition (1), verbatim from the rule's SUMMARY (source fr-2026-00789-govinfo): a
+#: chip that fails it is not covered by the case-by-case review and keeps its earlier policy.
+US_AVAILABILITY_CONDITION = (
+    "provided that (1) the semiconductors are commercially available in the United States at the time of "
+    "publication of this rule"
+)
 
 # ---------------------------------------------------------------------------------------------
 # inputs
@@ -186,22 +192,38 @@ class Result:
     ``ics_per_card``, ``die_area_mm2``, ``interconnect_gb_s``, ``dram_bandwidth_gb_s``,
     ``planar_node`` …), ``status`` (classification, one column per rule vintage plus
     ``what-if``) and ``policy`` (licence policy for an export to China, one column per vintage
-    with policy rows)."""
+    with policy rows), ``policy_row`` (``order`` of the ``licence_policies.csv`` row that decided
+    it, 0 for none) and ``condition_unmet`` (True where a row's condition — 91 FR 1684's
+    commercial availability in the US — kept the chip from that row's policy)."""
 
     inputs: Inputs
     metrics: pd.DataFrame
     status: pd.DataFrame
     policy: pd.DataFrame
+    policy_row: pd.DataFrame
+    condition_unmet: pd.DataFrame
 
 
 def result(inp: Inputs) -> Result:
-    """Metrics, classification and licence policy of every catalog chip."""
+    """Metrics, classification and licence policy of every catalog chip (with the chips'
+    ``us_commercially_available`` flag for the rows that carry 91 FR 1684's condition)."""
     metrics = controls.chip_metrics(inp.chips)
     status = controls.classify(metrics, inp.rules)
-    policy = controls.licence_policy(
-        status, metrics, inp.policies, us_export_licensing=inp.chips["us_export_licensing"]
+    decision = controls.licence_decision(
+        status,
+        metrics,
+        inp.policies,
+        us_export_licensing=inp.chips["us_export_licensing"],
+        us_commercially_available=inp.chips["us_commercially_available"],
     )
-    return Result(inputs=inp, metrics=metrics, status=status, policy=policy)
+    return Result(
+        inputs=inp,
+        metrics=metrics,
+        status=status,
+        policy=decision.policy,
+        policy_row=decision.row,
+        condition_unmet=decision.condition_unmet,
+    )
 
 
 def run(**values) -> Result:
@@ -210,10 +232,18 @@ def run(**values) -> Result:
 
 
 def control_status(chip_ids=None) -> pd.DataFrame:
-    """Metrics, status under every rule as written and the licence policy (``licence <vintage>``
-    columns) per chip: the frame ``python -m analysis controls`` prints."""
+    """Metrics, status under every rule as written, ``us_commercially_available`` (91 FR 1684's
+    condition (1)), the licence policy (``licence <vintage>`` columns) and
+    ``licence_condition_unmet`` (the vintages, ';'-separated, whose policy row for the chip was
+    passed over because it is not commercially available in the US) per chip: the frame
+    ``python -m analysis controls`` prints."""
     r = run()
-    frame = r.metrics.join(r.status).join(r.policy.add_prefix("licence "))
+    frame = r.metrics.join(r.status)
+    frame["us_commercially_available"] = r.inputs.chips["us_commercially_available"]
+    frame = frame.join(r.policy.add_prefix("licence "))
+    frame["licence_condition_unmet"] = [
+        ";".join(rule for rule in r.condition_unmet.columns if unmet[rule]) for _, unmet in r.condition_unmet.iterrows()
+    ]
     return frame if chip_ids is None else frame.loc[list(chip_ids)]
 
 
@@ -260,6 +290,7 @@ def metrics_table(r: Result) -> pd.DataFrame:
             "chip-to-chip I/O [GB/s]": m["interconnect_gb_s"],
             "DRAM bandwidth per IC [GB/s]": m["dram_bandwidth_gb_s"],
             "US export licensing": np.where(r.inputs.chips["us_export_licensing"], "applies", "no (not a US export)"),
+            "sold in the US (91 FR 1684)": np.where(r.inputs.chips["us_commercially_available"], "yes", "no"),
         },
         index=m.index,
     )
@@ -349,6 +380,8 @@ def _policy_row_text(row) -> str:
         limits.append(f"TPP < {number(row.tpp_max)}")
     if row.dram_bandwidth_gb_s_max == row.dram_bandwidth_gb_s_max:
         limits.append(f"DRAM bandwidth < {number(row.dram_bandwidth_gb_s_max)} GB/s")
+    if str(getattr(row, "condition", "") or "") == "us_commercially_available":
+        limits.append("commercially available in the US")
     return scope + (" with " + " and ".join(limits) if limits else "") + f" → {row.policy}"
 
 
@@ -381,20 +414,33 @@ def answer(r: Result) -> str:
     case = [
         c for c in _where(policy, CURRENT, controls.CASE_BY_CASE) if status.loc[c, CURRENT] != controls.NOT_CONTROLLED
     ]
+    unmet = _where(r.condition_unmet, CURRENT, True)
     denial = _where(policy, CURRENT, controls.PRESUMPTION_OF_DENIAL)
     free = _where(policy, CURRENT, controls.NOT_REQUIRED)
     h20 = m.loc["h20"] if "h20" in m.index else None
     text = (
         f"**Since 15 January 2026 (91 FR 1684), a US export to China of a 3A090 chip with TPP below "
-        f"{number(tpp_max)} and DRAM bandwidth below {number(bw_max)} GB/s is reviewed case by case** — "
-        f"of the catalog: "
-        f"{names(case)}. Above either line it stays a presumption of denial: {names(denial)}. "
+        f"{number(tpp_max)} and DRAM bandwidth below {number(bw_max)} GB/s is reviewed case by case, provided "
+        f"the chip was commercially available in the United States when the rule was published** — of the "
+        f"catalog: {names(case)}. "
     )
+    kept = [c for c in denial if c in unmet]
+    if kept:
+        text += (
+            f"The {names(kept)}, made for the Chinese market, fail that condition and keep the presumption of "
+            f"denial they met since October 2023. "
+        )
+    text += f"Above either line it stays a presumption of denial: {names([c for c in denial if c not in kept])}. "
     if h20 is not None:
         text += (
             f"The H20 has never been in 3A090 (TPP {number(h20['tpp'])} per IC, performance density "
             f"{number(h20['performance_density'], 2)}), but since April 2025 it needs a licence all the same "
-            f"(case-by-case in this model; none was granted before August 2025). "
+            f"(case-by-case in this model; none was granted before August 2025)"
+            + (
+                "; as a China-specific SKU it is not covered by 91 FR 1684 and keeps that requirement. "
+                if "h20" in unmet
+                else ". "
+            )
         )
     escaped = [
         c
@@ -454,6 +500,7 @@ def findings(r: Result) -> str:
         else f"- **Planar nodes** (no applicable die area, density clauses do not apply): {names(planar)}."
     )
     lines.append(f"- **Not US exports** (licence policy “not subject”): {names(list(us.index[~us]))}.")
+    lines.append(availability_finding(r))
     if r.inputs.what_if:
         controlled = _where(status, WHAT_IF, "controlled")
         undecided = list(status.index[status[WHAT_IF].isin(controls.UNDETERMINED_STATUSES)])
@@ -463,6 +510,24 @@ def findings(r: Result) -> str:
             + "."
         )
     return "\n".join(lines)
+
+
+def availability_finding(r: Result) -> str:
+    """The finding on 91 FR 1684's US-availability condition: which chips it keeps from the
+    case-by-case review and the policy each keeps instead (the one of the vintage before)."""
+    unmet = _where(r.condition_unmet, CURRENT, True)
+    previous = r.policy.columns[list(r.policy.columns).index(CURRENT) - 1]
+    kept = [
+        f"{present.chip_short(c)} {r.policy.loc[c, CURRENT]}"
+        + (" (as under " + previous + ")" if r.policy.loc[c, CURRENT] == r.policy.loc[c, previous] else "")
+        for c in unmet
+    ]
+    return f"- **US-availability condition** (91 FR 1684 covers chips “{US_AVAILABILITY_CONDITION}”): " + (
+        f"{names(unmet)} were made for the Chinese market and are not sold in the US, so the rule's "
+        f"case-by-case review does not cover them; each keeps its earlier policy: {'; '.join(kept)}."
+        if unmet
+        else "no catalog chip fails it."
+    )
 
 
 def range_check(r: Result) -> str:
@@ -581,9 +646,10 @@ def plot_thresholds(r: Result) -> None:
 
 def key_figures(r: Result) -> dict:
     """The JSON contract: ``chips`` → {chip id: {``tpp`` (per IC), ``performance_density``
-    (TPP/mm², None where unknown), ``ics_per_card``, ``us_export_licensing``, ``status``: {rule:
-    classification}, ``licence_policy``: {rule: policy}}}, and ``what_if`` (the thresholds used,
-    or None)."""
+    (TPP/mm², None where unknown), ``ics_per_card``, ``us_export_licensing``,
+    ``us_commercially_available``, ``status``: {rule: classification}, ``licence_policy``: {rule:
+    policy}, ``licence_condition_unmet``: [rules whose policy row the chip missed for not being
+    commercially available in the US]}}, and ``what_if`` (the thresholds used, or None)."""
     m, status, policy = r.metrics, r.status, r.policy
     chips = {}
     for c in m.index:
@@ -593,15 +659,23 @@ def key_figures(r: Result) -> dict:
             "performance_density": None if density != density else float(density),
             "ics_per_card": int(m.loc[c, "ics_per_card"]),
             "us_export_licensing": bool(r.inputs.chips.loc[c, "us_export_licensing"]),
+            "us_commercially_available": bool(r.inputs.chips.loc[c, "us_commercially_available"]),
             "status": {rule: status.loc[c, rule] for rule in status.columns},
             "licence_policy": {rule: policy.loc[c, rule] for rule in policy.columns},
+            "licence_condition_unmet": [rule for rule in policy.columns if r.condition_unmet.loc[c, rule]],
         }
     what_if = asdict(r.inputs.thresholds) if r.inputs.what_if else None
     return {"chips": chips, "what_if": what_if}
 
 
 #: The chips.csv source columns behind the figures this report uses.
-CHIP_SOURCE_COLUMNS = ("compute_source", "die_source", "interconnect_source", "memory_source")
+CHIP_SOURCE_COLUMNS = (
+    "compute_source",
+    "die_source",
+    "interconnect_source",
+    "memory_source",
+    "us_availability_source",
+)
 
 
 def source_keys(r: Result) -> list[str]:

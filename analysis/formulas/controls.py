@@ -20,6 +20,7 @@ nothing is loaded.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -189,55 +190,121 @@ def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(result, index=metrics.index)
 
 
-def licence_policy(
-    status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.DataFrame, *, us_export_licensing
-) -> pd.DataFrame:
-    """Licence-review policy for an export to China of each chip under each rule vintage.
+#: Conditions a licence-policy row may carry (``licence_policies.csv`` ``condition``); each is a
+#: per-chip boolean keyword of :func:`licence_decision` (the ``chips.csv`` flag of that name).
+CONDITIONS = ("us_commercially_available",)
+
+
+@dataclass(frozen=True)
+class LicenceDecision:
+    """What :func:`licence_decision` found, each frame indexed by chip id with one column per
+    vintage: ``policy`` (the review policy), ``row`` (``order`` of the policy row that decided;
+    0 where none did: not subject or undetermined) and ``condition_unmet`` (True where a row whose
+    other conditions held was passed over because the chip failed the row's ``condition``)."""
+
+    policy: pd.DataFrame
+    row: pd.DataFrame
+    condition_unmet: pd.DataFrame
+
+
+def _condition_values(conditions: Mapping[str, object], n: int) -> dict[str, np.ndarray]:
+    """Each condition of :data:`CONDITIONS` as one boolean per chip (a missing one is an error)."""
+    missing = [c for c in CONDITIONS if conditions.get(c) is None]
+    if missing:
+        raise ValueError(f"licence policy needs the per-chip condition(s) {', '.join(missing)}")
+    return {c: np.broadcast_to(np.asarray(conditions[c], dtype=bool), (n,)) for c in CONDITIONS}
+
+
+def _decide_vintage(rows: pd.DataFrame, classified, *, chip_ids, bounds, us, conditions) -> tuple:
+    """Policy, deciding row and passed-over flag of every chip under one vintage's ``rows``."""
+    policy = np.full(len(classified), None, dtype=object)
+    policy[~us] = NOT_SUBJECT
+    policy[us & np.isin(classified, UNDETERMINED_STATUSES)] = POLICY_UNDETERMINED
+    decided_by = np.zeros(len(classified), dtype=int)
+    unmet = np.zeros(len(classified), dtype=bool)
+    for row in rows.itertuples():
+        ok = (policy == None) & np.isin(classified, _ids(row.statuses))  # noqa: E711
+        named = _ids(row.chip_ids)
+        if named:
+            ok &= np.isin(chip_ids, named)
+        for values, bound in zip(bounds, (row.tpp_max, row.dram_bandwidth_gb_s_max)):
+            if not np.isnan(bound):
+                policy[ok & np.isnan(values)] = POLICY_UNDETERMINED
+                ok &= values < bound
+        condition = str(getattr(row, "condition", "") or "").strip()
+        if condition and condition != "nan":
+            if condition not in conditions:
+                raise ValueError(f"unknown licence-policy condition {condition!r}; known: {', '.join(CONDITIONS)}")
+            unmet |= ok & ~conditions[condition]
+            ok &= conditions[condition]
+        policy[ok] = row.policy
+        decided_by[ok] = row.order
+    return policy, decided_by, unmet
+
+
+def licence_decision(
+    status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.DataFrame, *, us_export_licensing, **conditions
+) -> LicenceDecision:
+    """Licence-review policy for an export to China of each chip under each rule vintage, with
+    the row that decided it and whether a row's condition kept the chip from a row.
 
     ``status`` is :func:`classify`'s frame; ``metrics`` has ``tpp`` and ``dram_bandwidth_gb_s``;
     ``policies`` has the layout of ``data/licence_policies.csv`` (``rule_id``, ``order``,
     ``statuses`` — ';'-separated classification statuses a row applies to —, optional
-    ``chip_ids``, ``tpp_max`` and ``dram_bandwidth_gb_s_max`` (strict upper bounds), ``policy``);
-    ``us_export_licensing`` is one boolean per chip (False: not a US export).
+    ``chip_ids``, ``tpp_max`` and ``dram_bandwidth_gb_s_max`` (strict upper bounds),
+    ``condition``, ``policy``); ``us_export_licensing`` is one boolean per chip (False: not a US
+    export) and each of :data:`CONDITIONS` a keyword with one boolean per chip.
 
     Per chip and vintage: ``not subject`` where US export licensing does not apply;
     ``undetermined`` where the classification is undetermined; otherwise the policy of the first
     row (by ``order``) whose conditions all hold. A row whose threshold the chip cannot be
-    compared with (unknown TPP or bandwidth), its other conditions met, gives ``undetermined``.
+    compared with (unknown TPP or bandwidth), its other conditions met, gives ``undetermined``. A
+    row's ``condition`` ``us_commercially_available`` is 91 FR 1684's condition (1): the
+    case-by-case review covers chips "provided that (1) the semiconductors are commercially
+    available in the United States at the time of publication of this rule"; a chip that fails it
+    is not covered and falls through to the next row (its earlier policy, as the data's rows say).
     Only vintages with policy rows get a column; a classification no row covers is an error.
 
-    The policy rows are those of data/licence_policies.csv (each row cites its source).
-
-    Source: fr-2022-21658; fr-2023-23055; fr-2026-00789; nvidia-8k-2025-04.
+    Source: fr-2022-21658; fr-2023-23055; fr-2026-00789; fr-2026-00789-govinfo; nvidia-8k-2025-04.
     """
     us = np.asarray(us_export_licensing, dtype=bool)
+    flags = _condition_values(conditions, len(status))
     chip_ids = status.index.to_numpy()
-    tpp_values = metrics["tpp"].reindex(status.index).to_numpy(dtype=float)
-    bandwidth = metrics["dram_bandwidth_gb_s"].reindex(status.index).to_numpy(dtype=float)
-    result = {}
+    bounds = (
+        metrics["tpp"].reindex(status.index).to_numpy(dtype=float),
+        metrics["dram_bandwidth_gb_s"].reindex(status.index).to_numpy(dtype=float),
+    )
+    frames: dict[str, dict] = {"policy": {}, "row": {}, "condition_unmet": {}}
     for rule_id, rows in policies.sort_values(["rule_id", "order"]).groupby("rule_id", sort=False):
         if rule_id not in status:
             continue
         classified = status[rule_id].to_numpy(dtype=object)
-        policy = np.full(len(status), None, dtype=object)
-        policy[~us] = NOT_SUBJECT
-        policy[us & np.isin(classified, UNDETERMINED_STATUSES)] = POLICY_UNDETERMINED
-        for row in rows.itertuples():
-            ok = (policy == None) & np.isin(classified, _ids(row.statuses))  # noqa: E711
-            named = _ids(row.chip_ids)
-            if named:
-                ok &= np.isin(chip_ids, named)
-            for values, bound in ((tpp_values, row.tpp_max), (bandwidth, row.dram_bandwidth_gb_s_max)):
-                if not np.isnan(bound):
-                    policy[ok & np.isnan(values)] = POLICY_UNDETERMINED
-                    ok &= values < bound
-            policy[ok] = row.policy
+        policy, row, unmet = _decide_vintage(
+            rows, classified, chip_ids=chip_ids, bounds=bounds, us=us, conditions=flags
+        )
         uncovered = policy == None  # noqa: E711
         if uncovered.any():
             missing = sorted(set(classified[uncovered]))
             raise ValueError(f"licence policy rows of {rule_id} cover no row for status(es) {', '.join(missing)}")
-        result[rule_id] = policy
-    return pd.DataFrame(result, index=status.index, columns=list(result) or None)
+        for name, values in zip(frames, (policy, row, unmet)):
+            frames[name][rule_id] = values
+    return LicenceDecision(
+        **{
+            name: pd.DataFrame(columns, index=status.index, columns=list(columns) or None)
+            for name, columns in frames.items()
+        }
+    )
+
+
+def licence_policy(
+    status: pd.DataFrame, metrics: pd.DataFrame, policies: pd.DataFrame, *, us_export_licensing, **conditions
+) -> pd.DataFrame:
+    """The ``policy`` frame of :func:`licence_decision` (same arguments): one column per vintage,
+    values of :data:`POLICIES`.
+
+    Source: fr-2022-21658; fr-2023-23055; fr-2026-00789; fr-2026-00789-govinfo; nvidia-8k-2025-04.
+    """
+    return licence_decision(status, metrics, policies, us_export_licensing=us_export_licensing, **conditions).policy
 
 
 def control_table(chips: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:

@@ -108,3 +108,25 @@ def test_parameters_from_a_yaml_file_like_papermill(tmp_path, monkeypatch, capsy
     (tmp_path / "bad.yaml").write_text("candidats: [h20]\n")
     assert main(["render", "chip_parity", "-f", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o2")]) == 2
     assert "closest: candidates" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["symlink loop", "path too long", "file as a parent", "name too long"])
+def test_a_bad_out_is_one_line_and_exit_2(tmp_path, capsys, kind):
+    """--out where no folder can be made fails before any kernel, in one line, exit 2 (issue 22,
+    item 8): each case gave a traceback and exit 1."""
+    (tmp_path / "loop1").symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(tmp_path / "loop1")
+    (tmp_path / "afile").write_text("x")
+    out = {
+        "symlink loop": tmp_path / "loop1" / "x",
+        "path too long": tmp_path / ("a/" * 2_100),
+        "file as a parent": tmp_path / "afile" / "sub",
+        "name too long": tmp_path / ("b" * 250),
+    }[kind]
+    for argv in (
+        ["render", "export_controls", "--out", str(out)],
+        ["render", "--scenarios", "reports/scenarios.yaml", "--out", str(out)],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and err.startswith("error: --out"), err

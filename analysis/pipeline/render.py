@@ -35,10 +35,35 @@ SOURCE_FOLDERS = ("notebooks", "analysis", "data", "tests")
 SUFFIXES = ("ipynb", "html", "pdf", "json", "failed.ipynb", "tables", "thumb.png")
 
 
+#: Longest output folder name: its work folder beside it (``.NAME.live-XXXXXXXX``) adds 15
+#: characters, and a file name may have 255.
+MAX_FOLDER_NAME = 235
+#: Longest output folder path (Linux PATH_MAX is 4,096; the report files inside add their names).
+MAX_FOLDER_PATH = 3_800
+
+
+def resolved_out(out_dir: Path | str) -> Path:
+    """``out_dir`` as an absolute path, or a ParameterError in one line where no folder can be
+    made there: a symlink loop, a path or name too long, a file where a folder must be."""
+    text = str(out_dir)
+    if len(text) > MAX_FOLDER_PATH:
+        raise ParameterError(f"--out is {len(text):,} characters long; at most {MAX_FOLDER_PATH:,}")
+    try:
+        path = Path(out_dir).expanduser().resolve()
+    except (OSError, RuntimeError) as err:  # RuntimeError: pathlib's symlink loop
+        raise ParameterError(f"--out {text}: {getattr(err, 'strerror', None) or err}") from None
+    if len(path.name) > MAX_FOLDER_NAME:
+        raise ParameterError(f"--out: the folder name is {len(path.name)} characters; at most {MAX_FOLDER_NAME}")
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ParameterError(f"--out {path}: {parent} is a file, not a folder")
+    return path
+
+
 def outside_sources(out_dir: Path | str) -> Path:
-    """``out_dir`` resolved, or a ParameterError if it is the repository or inside one of its
-    source folders (:data:`SOURCE_FOLDERS`)."""
-    out_dir = Path(out_dir).expanduser().resolve()
+    """``out_dir`` resolved (:func:`resolved_out`), or a ParameterError if it is the repository
+    or inside one of its source folders (:data:`SOURCE_FOLDERS`)."""
+    out_dir = resolved_out(out_dir)
     for folder in (PROJECT_DIR, *(PROJECT_DIR / f for f in SOURCE_FOLDERS)):
         inside = out_dir == folder or (folder != PROJECT_DIR and out_dir.is_relative_to(folder))
         if inside:

@@ -192,9 +192,9 @@ TRAINING_RUNS = Table(
         "reported_kgco2_per_kwh": Number(0.0, 1.5),
     },
     text=("cost_basis", "note"),
-    required_text=("model", "organisation", "chip_id", "source", "is_estimate"),
+    required_text=("model", "organisation", "chip_id", "precision", "source", "is_estimate"),
     sources={"source": ()},
-    choices={"is_estimate": ("true", "false")},
+    choices={"is_estimate": ("true", "false"), "precision": ("bf16", "fp8")},
 )
 
 EXPORT_RULES = Table(

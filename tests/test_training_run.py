@@ -10,6 +10,7 @@ from analysis.assembly import inputs as shared
 from analysis.assembly import training_run as report
 from analysis.assembly.params import ParameterError
 from analysis.catalog import sources
+from analysis.formulas import goodput
 
 FEW = {"draws": 400}  # enough draws for bands; the base point does not depend on them
 
@@ -31,13 +32,17 @@ def test_deepseek_reproduces_its_disclosed_hours_and_rental(deepseek):
 
 
 def test_deepseek_mfu_is_implied_by_its_hours_net_of_goodput(deepseek):
-    # C = 6 × 37e9 × 14.8e12 = 3.2856e24 FLOP over 2,788,000 h × 3,600 s × 989.4e12 FLOP/s
-    # = 9.9304e24 FLOP at full peak: 0.33086, divided by goodput(2,048) = 1 / (1 + 2,048 ×
-    # 1.97e-5 × (1/6 + 1/3 / 2)) = 1 / 1.013448 → MFU 0.33086 × 1.013448 = 0.33531
-    implied = 6 * 37e9 * 14.8e12 / (2_788_000 * 3600 * 989.4e12)
-    assert_allclose(deepseek.inputs.mfu, implied * (1 + 2048 * 1.97e-5 / 3), rtol=1e-9)
+    # DeepSeek-V3 trained in FP8 (training_runs.csv precision fp8; report Sec. 3.3): the H800's dense
+    # FP8 peak 1,978.9 TFLOP/s. C = 6 × 37e9 × 14.8e12 = 3.2856e24 FLOP over 2,788,000 h × 3,600 s ×
+    # 1,978.9e12 FLOP/s = 1.98618e25 FLOP at full peak: 0.165423, divided by the run's goodput at 2,048 chips
+    implied = 6 * 37e9 * 14.8e12 / (2_788_000 * 3600 * 1978.9e12)
+    assert_allclose(implied, 0.165423, rtol=1e-5)
+    run_goodput = goodput.goodput(2048, **deepseek.inputs.goodput.kwargs())
+    assert_allclose(deepseek.inputs.mfu, implied / run_goodput, rtol=1e-9)
     assert deepseek.inputs.anchor_chip == "h800-sxm"
     assert deepseek.inputs.used["mfu"].source == "deepseek-v3-report"
+    assert deepseek.inputs.used["precision"].value == "fp8"
+    assert deepseek.inputs.used["precision"].source == "deepseek-v3-report"
 
 
 def test_h800_capex_is_a_server_share_and_not_marked_up_twice(deepseek):
@@ -147,10 +152,21 @@ def test_hfu_with_recomputation_is_three_quarters_mfu():
     assert r.inputs.used["mfu"].source == shared.READER
 
 
-def test_a_run_without_a_disclosure_takes_epoch_ais_median():
+def test_a_run_without_a_disclosure_takes_the_prior_and_its_published_dispersion():
+    # H100 = hopper, dense, BF16: the usable rows of data/mfu_observations.csv are
+    # nemotron4-340b-dp64 0.41, llama3-405b-16k-gpus 0.41, llmfoundry-h100 70b 0.4125, 30b 0.4027,
+    # 7b 0.422, 1b 0.3665 -> 6 >= 5 observations, sorted 0.3665 0.4027 0.41 0.41 0.4125 0.422.
+    # Inverted-CDF percentiles of 6: P10 = 1st (ceil(0.6)), P50 = 3rd (ceil(3.0)), P90 = 6th (ceil(5.4)):
+    # published dispersion P10-P90 = 0.3665-0.422, median 0.41.
     r = report.run(run="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=1024, **FEW)
-    assert r.inputs.mfu == report.MEDIAN_MFU == 0.375
-    assert r.inputs.used["mfu"].source == "epoch-training-cost-trends"
+    assert r.inputs.mfu == 0.41
+    assert r.inputs.used["mfu"].source == "mfu-observations"
+    assert r.inputs.used["precision"].value == "bf16"
+    # GPU-hours ∝ 1 / MFU: the band of GPU-hours on the run's chip is at least as wide as
+    # 0.422 / 0.3665 = 1.1514 (P90 / P10 of hours >= P90 / P10 of MFU's reciprocal).
+    band = r.p90.loc["h100-sxm", "gpu_hours"] / r.p10.loc["h100-sxm", "gpu_hours"]
+    assert band >= 0.422 / 0.3665 * (1 - 1e-9)
+    assert sorted(r.inputs.ranges["mfu"].values) == [0.3665, 0.4027, 0.41, 0.41, 0.4125, 0.422]
 
 
 def test_only_one_way_of_giving_utilisation():
@@ -271,7 +287,8 @@ def test_text_reads_attributes_of_the_result(deepseek):
     days = deepseek.p50.loc["h800-sxm", "days"]
     assert report.title(deepseek) == "# Training run: DeepSeek-V3 on 2,048 × NVIDIA H800 SXM5 80GB"  # chips.csv name
     assert f"**{days:,.1f} days**" in report.answer(deepseek)
-    assert "MFU **33.5 %** on H800" in report.findings(deepseek)  # 0.33531, see the MFU test
+    # 0.165423 / goodput ≈ 0.168 against the FP8 peak (see the MFU test); the run trained in FP8
+    assert "MFU **16.8 %** on H800 SXM against its dense FP8 peak (the run trained in FP8" in report.findings(deepseek)
 
 
 def test_arithmetic_checks_read_four_figures_without_e_notation():

@@ -117,7 +117,13 @@ SPECS: dict[str, Param] = {
     "years": Param(float, 0.25, 30.0, unit="years", help="depreciation period and cost horizon of owned hardware"),
     "cost_of_capital": Param(float, 0.0, 1.0, unit="per year", help="annual cost of capital for the capex charge"),
     # utilisation
-    "precision": Param(str, words=("bf16", "fp8"), help="dense peak and bytes per weight: bf16 | fp8"),
+    "precision": Param(
+        str,
+        words=("bf16", "fp8"),
+        optional=True,
+        help="dense peak and bytes per weight: bf16 | fp8",
+        none="the training run's own precision (training_runs.csv; bf16 for a custom run)",
+    ),
     "mfu": _share(
         "model-FLOPs utilisation (of the reference chip where there is one)",
         0.01,

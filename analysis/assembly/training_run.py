@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import compute, cost, goodput, power, scaling
+from ..formulas import compute, cost, goodput, power, scaling, uncertainty
+from ..formulas import utilisation as mfu_prior
 from . import inputs as shared
 from . import params, present
 from .inputs import Used
@@ -32,7 +33,7 @@ PARAMETERS = params.declare(
     hfu=None,
     achieved_tflops=None,
     recompute=False,
-    precision="bf16",
+    precision=None,
     usd_per_gpu_hour=None,
     region="cn-avg-industrial",
     **params.SITE,
@@ -44,7 +45,8 @@ PARAMETERS = params.declare(
 )
 
 #: Epoch AI's median utilisation of 33 runs with a known figure (training-cost-trends,
-#: ``MEDIAN_UTILIZATION``), used when a run discloses neither its MFU nor enough to imply it.
+#: ``MEDIAN_UTILIZATION``). No longer the fallback of :func:`utilisation` (the prior from
+#: published dispersion is, :mod:`analysis.formulas.utilisation`); kept for the reports that quote it.
 MEDIAN_MFU = 0.375
 #: Its record in the inputs block.
 MEDIAN_MFU_USED = Used(
@@ -99,6 +101,7 @@ class Run:
     reported_mfu: float | None
     source: str
     used: dict[str, Used]
+    precision: str = "bf16"
 
 
 def _disclosure(run_id: str) -> dict:
@@ -106,7 +109,7 @@ def _disclosure(run_id: str) -> dict:
     ``custom`` has none."""
     fields = dict.fromkeys(RUN_UNITS) | dict.fromkeys(("disclosed_chip", "disclosed_chip_count", "gpu_hours"))
     if run_id == "custom":
-        return fields | {"reported_mfu": None, "name": "a custom run", "source": shared.READER}
+        return fields | {"reported_mfu": None, "name": "a custom run", "source": shared.READER, "precision": "bf16"}
     runs = load("training_runs")
     row = lookup(runs, run_id, "training run")
     fields |= {name: row[name] for name in RUN_UNITS if name != "chip"} | {
@@ -115,6 +118,7 @@ def _disclosure(run_id: str) -> dict:
         "disclosed_chip_count": row["chip_count"],
         "gpu_hours": row["gpu_hours"],
         "reported_mfu": row["reported_mfu"],
+        "precision": row["precision"],
     }
     fields = {k: (None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in fields.items()}
     return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name]])[0]}
@@ -157,6 +161,7 @@ def utilisation(
     achieved_tflops: float | None = None,
     recompute: bool = False,
     precision: str = "bf16",
+    prior: mfu_prior.Prior | None = None,
 ) -> tuple[Used, str]:
     """The MFU [share] the run trains at while it runs (goodput aside), as a :class:`Used`
     record whose origin says where it comes from, and the chip it holds on: the ``mfu``, ``hfu``
@@ -164,7 +169,8 @@ def utilisation(
     korthikanti-2022; HFU = achieved / peak); else implied by the disclosed GPU-hours on the
     disclosed chip (C / (hours × peak × 3,600)) divided by the run's own goodput
     (``run_goodput``), so the projection reproduces the disclosure; else the reported MFU; else
-    :data:`MEDIAN_MFU` (epoch-training-cost-trends)."""
+    the median of the utilisation ``prior`` (published MFUs of the chip's generation, dense or MoE,
+    at the precision: :func:`analysis.formulas.utilisation.prior`)."""
     times_six_eighths = " × 6/8 (full recomputation)" if recompute else ""
     if mfu is not None:
         return shared.setting("mfu", mfu), run.chip
@@ -189,7 +195,8 @@ def utilisation(
         return Used(implied / run_goodput, "share", run.source, origin), run.disclosed_chip
     if run.reported_mfu:
         return Used(run.reported_mfu, "share", run.source, "reported by the run"), run.disclosed_chip
-    return MEDIAN_MFU_USED, run.chip
+    origin = f"no disclosure: median of {prior.describe()}"
+    return Used(prior.p50, "share", "mfu-observations", origin), run.chip
 
 
 def cross_check(values: dict) -> None:
@@ -236,7 +243,7 @@ class Inputs(shared.DrawnInputs):
     mfu_basis: str
     scaling_efficiency: pd.Series
     load_factor: float
-    server_power_ratio: float
+    server_power_ratio: float | None
     years: float
     recompute: bool
 
@@ -267,33 +274,65 @@ def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
     return records
 
 
+def run_precision(run: Run, precision: str | None) -> tuple[str, Used]:
+    """The precision whose dense peak the run is costed at: the reader's, else the run's own
+    (``training_runs.csv`` ``precision``; bf16 for a custom run), with its :class:`Used` record."""
+    if precision:
+        return precision, shared.setting("precision", precision)
+    origin = f"{run.name}, as disclosed" if run.run_id != "custom" else "no disclosure: BF16"
+    return run.precision, Used(run.precision, "precision", run.source, origin)
+
+
+def mfu_spread(prior: mfu_prior.Prior, mfu: Used) -> tuple[uncertainty.Empirical, Used]:
+    """The Monte Carlo range of the MFU and its record: with no utilisation known (``mfu`` is the
+    prior's median) the prior's observations themselves; else the run's MFU times the
+    observations over their median (the prior's relative spread), capped at 1."""
+    from_prior = mfu.source == "mfu-observations"
+    spread = prior.sampler() if from_prior else prior.sampler().scaled(mfu.value / prior.p50, cap=1.0)
+    how = "drawn from " if from_prior else "the run's MFU times the spread around the median of "
+    origin = how + prior.describe()
+    value = f"P10 {prior.p10:.3f}, P50 {prior.p50:.3f}, P90 {prior.p90:.3f}"
+    return spread, Used(value, "share", "mfu-observations", origin)
+
+
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`) and resolve everything the report needs
     (:class:`Inputs`)."""
     p = params.validate("training_run", **({name: spec.default for name, spec in PARAMETERS.items()} | values))
     run = run_disclosure(p["run"], {name: p[name] for name in RUN_UNITS})
+    precision, precision_used = run_precision(run, p["precision"])
     ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
-    chips = shared.chips(ids, precision=p["precision"], server_power_ratio=settings["server_power_ratio"].value)
+    chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip
     site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(**{name: p[name] for name in GOODPUT_INPUTS})
     run_goodput = float(goodput.goodput(run.disclosed_chip_count or run.chip_count, **loss.kwargs()))
+    prior = mfu_prior.prior(
+        load("mfu_observations"),
+        generation=chips.loc[run.chip, "generation"],
+        architecture="moe" if run.total_params and run.total_params > run.active_params else "dense",
+        precision=precision,
+    )
     mfu, anchor = utilisation(
         run,
         chips,
         run_goodput=run_goodput,
-        **{name: p[name] for name in ("mfu", "hfu", "achieved_tflops", "recompute", "precision")},
+        precision=precision,
+        prior=prior,
+        **{name: p[name] for name in ("mfu", "hfu", "achieved_tflops", "recompute")},
     )
     records = chip_records(chips, run)
-    ranges = {"mfu": shared.mfu_range(mfu.value)} | site.ranges() | shared.chip_ranges(chips)
+    spread, spread_used = mfu_spread(prior, mfu)
+    ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips)
     if run.usd_per_gpu_hour is not None:
         ranges[f"{run.chip} rental"] = (run.usd_per_gpu_hour,) * 3
     rental = records[run.chip].get("usd_per_gpu_hour")  # the run's own price, else the chip's base rental
     used = {
         **{name: run.used[name] for name in ("total_params", "active_params", "tokens", "chip", "chip_count")},
         **({"usd_per_gpu_hour": rental} if rental else {}),
+        "precision": precision_used,
         "mfu": mfu,
-        "mfu_spread": Used(shared.MFU_SPREAD, "± share of the MFU", shared.ASSUMPTION, "Monte Carlo range of the MFU"),
+        "mfu_spread": spread_used,
         "compute_efficiency": Used(
             scaling.COMPUTE_EFFICIENCY, "share of dense BF16 peak", shared.ASSUMPTION, "interconnect model"
         ),
@@ -312,7 +351,7 @@ def inputs(**values) -> Inputs:
         mfu_basis=mfu.origin,
         scaling_efficiency=shared.step_table(p["parallel_config"], ids, overlap=p["overlap"])["scaling_efficiency"],
         load_factor=float(settings["load_factor"].value),
-        server_power_ratio=float(settings["server_power_ratio"].value),
+        server_power_ratio=p["server_power_ratio"],
         years=float(settings["years"].value),
         recompute=p["recompute"],
         ranges=ranges,
@@ -459,7 +498,10 @@ def findings(r: Result) -> str:
         f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
         + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
         f"- **Utilisation.** MFU **{present.pct(inp.mfu, digits=1)}** on {present.chip_short(inp.anchor_chip)} "
-        f"({inp.mfu_basis}); {present.pct(own['goodput'], digits=1)} of wall-clock time is spent training on "
+        f"against its dense {inp.used['precision'].value.upper()} peak (the run trained in "
+        f"{inp.used['precision'].value.upper()}: {inp.used['precision'].origin}) "
+        f"({inp.mfu_basis}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
+        f"{present.pct(own['goodput'], digits=1)} of wall-clock time is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
         f"- **Energy and carbon.** {own['energy_mwh']:,.0f} MWh at the facility meter (PUE {site.pue:.2f}), "
         f"{own['emissions_tco2']:,.0f} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh ({site.name}).",

@@ -1,0 +1,103 @@
+"""The utilisation prior (analysis/formulas/utilisation.py): percentiles of the matching published
+MFUs, the fallback when fewer than five match, leave-one-out, and Monte Carlo draws from the
+observations (uncertainty.Empirical)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.catalog import load
+from analysis.formulas import uncertainty, utilisation
+
+
+def _table(rows):
+    """A tiny observation table: (obs_id, generation, architecture, precision, mfu[, excluded])."""
+    frame = pd.DataFrame(
+        [
+            {
+                "obs_id": r[0],
+                "chip_generation": r[1],
+                "architecture": r[2],
+                "precision": r[3],
+                "mfu": r[4],
+                "kind": "benchmark",
+                "excluded": r[5] if len(r) > 5 else "",
+                "validation_overlap": r[6] if len(r) > 6 else "",
+            }
+            for r in rows
+        ]
+    )
+    return frame.set_index("obs_id")
+
+
+TINY = _table(
+    [
+        ("a1", "ampere", "dense", "bf16", 0.30),
+        ("a2", "ampere", "dense", "bf16", 0.50),
+        ("a3", "ampere", "dense", "bf16", 0.40),
+        ("a4", "ampere", "dense", "bf16", 0.35),
+        ("a5", "ampere", "dense", "bf16", 0.45),
+        ("a6", "ampere", "dense", "bf16", 0.99, "weak"),  # excluded: never used
+        ("h1", "hopper", "dense", "bf16", 0.20),
+        ("h2", "hopper", "moe", "bf16", 0.10),
+        ("h3", "hopper", "moe", "fp8", 0.15),
+    ]
+)
+
+
+def test_prior_percentiles_of_the_matching_observations():
+    # ampere dense bf16, usable: 0.30 0.35 0.40 0.45 0.50 (sorted; a6 excluded) -> 5 >= 5, level 1.
+    # Inverted CDF of n = 5: P10 = 1st (ceil(0.5) = 1) = 0.30, P50 = 3rd (ceil(2.5)) = 0.40,
+    # P90 = 5th (ceil(4.5)) = 0.50.
+    p = utilisation.prior(TINY, generation="ampere", architecture="dense", precision="bf16")
+    assert (p.p10, p.p50, p.p90) == (0.30, 0.40, 0.50)
+    assert p.level == ("generation", "architecture", "precision") and not p.fallback
+    assert sorted(p.obs_ids) == ["a1", "a2", "a3", "a4", "a5"]
+
+
+def test_fallback_drops_generation_then_architecture_but_never_precision():
+    # hopper dense bf16: 1 row (< 5) -> dense bf16: a1-a5 + h1 = 6 rows: 0.20 0.30 0.35 0.40 0.45 0.50;
+    # P10 = 1st (ceil(0.6)) = 0.20, P50 = 3rd (ceil(3.0)) = 0.35, P90 = 6th (ceil(5.4)) = 0.50.
+    p = utilisation.prior(TINY, generation="hopper", architecture="dense", precision="bf16")
+    assert p.level == ("architecture", "precision") and p.fallback
+    assert (p.p10, p.p50, p.p90) == (0.20, 0.35, 0.50)
+    assert "dropped" in p.describe()
+    # hopper moe bf16: 1 row; moe bf16: 1 row -> bf16: a1-a5, h1, h2 = 7 rows, median 4th = 0.35
+    p = utilisation.prior(TINY, generation="hopper", architecture="moe", precision="bf16")
+    assert p.level == ("precision",) and p.p50 == 0.35 and 0.15 not in p.values
+    with pytest.raises(ValueError, match="fewer than 5"):
+        utilisation.prior(TINY, generation="hopper", architecture="moe", precision="fp8")
+
+
+def test_leave_one_out_refits_without_the_row():
+    # a3 (0.40) left out: ampere dense bf16 has 4 rows (< 5) -> dense bf16: 0.20 0.30 0.35 0.45 0.50,
+    # median 3rd = 0.35: error = 0.35 / 0.40 - 1 = -0.125
+    loo = utilisation.leave_one_out(TINY.loc[["a1", "a2", "a3", "a4", "a5", "h1"]])
+    assert loo.loc["a3", "p50"] == 0.35
+    assert loo.loc["a3", "error"] == pytest.approx(-0.125)
+    assert loo.loc["a3", "level"] == "architecture;precision"
+
+
+def test_disjoint_from_drops_rows_of_the_same_run():
+    table = _table([("x", "hopper", "dense", "bf16", 0.4, "", "case-a;case-b"), ("y", "hopper", "dense", "bf16", 0.4)])
+    assert list(utilisation.disjoint_from(table, ["case-b"]).index) == ["y"]
+    assert list(utilisation.disjoint_from(table, "case-c").index) == ["x", "y"]
+
+
+def test_empirical_draws_are_the_observations_with_their_percentiles():
+    # 10,000 uniform draws mapped to 5 values: each value about 1/5 of the draws; the draws'
+    # P10 / P50 / P90 are the observations' own 0.30 / 0.40 / 0.50.
+    e = uncertainty.Empirical([0.5, 0.3, 0.4, 0.35, 0.45])
+    assert tuple(e) == (0.30, 0.40, 0.50)
+    x = uncertainty.draw({"mfu": e, "other": (1.0, 2.0, 3.0)}, 10_000, seed=0)["mfu"]
+    assert set(np.unique(x)) == {0.3, 0.35, 0.4, 0.45, 0.5}
+    assert uncertainty.percentiles(x) == {"p10": 0.30, "p50": 0.40, "p90": 0.50}
+    # u = 0.2 -> ceil(1.0) = 1st value; u = 0.21 -> ceil(1.05) = 2nd
+    assert list(uncertainty.empirical_ppf(e.values, [0.0, 0.2, 0.21, 0.999])) == [0.3, 0.3, 0.35, 0.5]
+
+
+def test_the_real_table_gives_hopper_dense_bf16_its_six_published_runs():
+    # data/mfu_observations.csv: nemotron4-340b-dp64 0.41, llama3-405b-16k-gpus 0.41, llm-foundry
+    # H100 0.4125 / 0.4027 / 0.422 / 0.3665 -> P10 0.3665, P50 (3rd of 6) 0.41, P90 0.422
+    p = utilisation.prior(load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16")
+    assert (p.p10, p.p50, p.p90) == (0.3665, 0.41, 0.422)

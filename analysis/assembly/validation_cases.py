@@ -16,12 +16,15 @@ HBM efficiency and the batch, so a case tests exactly the arithmetic the report 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import inference, power
-from . import chip_parity, training_run
+from ..formulas import cost, inference, power, uncertainty
+from ..formulas import utilisation as mfu_prior
+from . import chip_parity, params, training_run
 from . import inference_cost as serving
 from . import inputs as shared
 
@@ -37,6 +40,21 @@ LLAMA2_CHIP = "a100-sxm-80gb"
 LLAMA2_CHIPS = 2
 LLAMA2_PROMPT_TOKENS = 512
 LLAMA2_OUTPUT_TOKENS = 512
+#: The Monte Carlo of every case: the reports' default seed and number of draws.
+SEED = params.MONTE_CARLO["seed"]
+DRAWS = params.MONTE_CARLO["draws"]
+#: The serving model's uncertain inputs (ranges as the inference_cost report draws them).
+SERVING_DRAWN = ("mfu", "hbm_efficiency")
+
+
+@dataclass(frozen=True)
+class Modelled:
+    """The package's value for a case: ``value`` at the base point (every input at its default)
+    and ``draws``, the same figure at the seeded Monte Carlo draws of the inputs the case keeps
+    uncertain (its band comes from :func:`analysis.formulas.uncertainty.percentiles`)."""
+
+    value: float
+    draws: np.ndarray
 
 
 def _model(model_id: str) -> pd.Series:
@@ -49,70 +67,143 @@ def _default(name: str):
     return serving.PARAMETERS[name].default
 
 
-def prefill_tokens_per_s(case: str, *, mfu: float | None = None) -> float:
-    """Modelled computed (cache-miss) prefill tokens/s per chip for a published case, with default
-    parameters (``mfu``: the calibrated utilisation) and only the case's disclosed setup entered.
+@dataclass(frozen=True)
+class ServingSetup:
+    """A serving case's disclosed setup: ``chip``, ``model`` (a row of ``models.csv``),
+    ``precision`` of the matmuls, ``attended_tokens`` (mean context a computed prompt token
+    attends to), ``context_tokens`` (decode KV length) and ``batch_size`` (sequences per replica;
+    the inference_cost report's default where none is disclosed)."""
+
+    chip: str
+    model: pd.Series
+    precision: str
+    attended_tokens: float
+    context_tokens: float
+    batch_size: float
+
+
+def serving_setup(setup: dict) -> ServingSetup:
+    """The :class:`ServingSetup` of a case: a named published case (``case=``) or the setup's
+    own ``model``, ``chip``, ``precision`` (default ``fp8``), ``context_tokens`` (a fresh prompt
+    of that length attends to half of it) and ``batch_size``.
 
     ``deepseek-h800`` (``deepseek-inference-overview``): DeepSeek-V3/R1 on H800, FP8 matmuls,
     BF16 attention; prompts taken as the disclosed average KV length (4,989 tokens) with 56.3 % of
-    them cached, so a computed token attends to 4,989 × (0.563 + 0.437 / 2) = 3,899 tokens.
-    Measured: 4,026 (73.7k / 8 × 0.437).
+    them cached, so a computed token attends to 4,989 × (0.563 + 0.437 / 2) = 3,899 tokens; decode
+    at that context with the default batch (not disclosed).
     ``cloudmatrix-910c`` (``cloudmatrix-serving-2025``): DeepSeek-R1 INT8 on one Ascend 910C
-    package, fresh 4,096-token prompts (mean attended 2,048). Measured: 6,688 (perfect EPLB) /
-    5,655 (default EPLB).
+    package, fresh 4,096-token prompts (mean attended 2,048); decode at batch 96 per NPU × 160
+    NPUs per decode instance, KV length 4,096 (multi-token prediction not modelled).
     """
+    case = setup.get("case")
     if case == "deepseek-h800":
-        chip = "h800-sxm"
+        kv = serving.reference_value("deepseek-serving-kv-length")
         attended = inference.mean_attended_tokens(
-            serving.reference_value("deepseek-serving-kv-length"),
-            cached_share=serving.reference_value("deepseek-serving-cache-hit-share"),
+            kv, cached_share=serving.reference_value("deepseek-serving-cache-hit-share")
         )
-    elif case == "cloudmatrix-910c":
-        chip, attended = "ascend-910c", inference.mean_attended_tokens(CLOUDMATRIX_TOKENS)
-    else:
-        raise ValueError(f"unknown prefill case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
-    rate = serving.serving_prefill_tokens_per_s(
-        serving.serving_chips([chip], "fp8"),
-        _model(DEEPSEEK),
-        attended_tokens=attended,
-        mfu=serving.calibrated_mfu() if mfu is None else mfu,
+        return ServingSetup("h800-sxm", _model(DEEPSEEK), "fp8", float(attended), kv, _default("batch_size"))
+    if case == "cloudmatrix-910c":
+        batch = serving.reference_value("cloudmatrix-decode-batch-per-npu") * serving.reference_value(
+            "cloudmatrix-decode-npus"
+        )
+        attended = float(inference.mean_attended_tokens(CLOUDMATRIX_TOKENS))
+        return ServingSetup("ascend-910c", _model(DEEPSEEK), "fp8", attended, CLOUDMATRIX_TOKENS, batch)
+    if case is not None or "chip" not in setup:
+        raise ValueError(f"unknown serving case {case!r}; expected deepseek-h800, cloudmatrix-910c or chip=…")
+    context = float(setup["context_tokens"])
+    return ServingSetup(
+        chip=setup["chip"],
+        model=_model(setup.get("model", DEEPSEEK)),
+        precision=setup.get("precision", "fp8"),
+        attended_tokens=float(inference.mean_attended_tokens(context)),
+        context_tokens=context,
+        batch_size=setup.get("batch_size", _default("batch_size")),
     )
-    return float(rate[0])
+
+
+def prefill_rate(s: ServingSetup, *, mfu) -> np.ndarray:
+    """Computed prefill tokens/s per chip of a :class:`ServingSetup` at utilisation ``mfu`` (a
+    number or an array of draws): the inference_cost report's
+    :func:`~analysis.assembly.inference_cost.serving_prefill_tokens_per_s`."""
+    chips = serving.serving_chips([s.chip], s.precision)
+    return serving.serving_prefill_tokens_per_s(chips, s.model, attended_tokens=s.attended_tokens, mfu=mfu)
+
+
+def decode_rate(s: ServingSetup, *, mfu, hbm_efficiency, batch_size=None) -> np.ndarray:
+    """Decode output tokens/s per chip of a :class:`ServingSetup` (the report's roofline,
+    :func:`~analysis.assembly.inference_cost.serving_decode_tokens_per_s`) at ``mfu`` and
+    ``hbm_efficiency`` (numbers or arrays of draws), at the setup's batch or ``batch_size``."""
+    rate, _ = serving.serving_decode_tokens_per_s(
+        serving.serving_chips([s.chip], s.precision),
+        s.model,
+        batch_size=s.batch_size if batch_size is None else batch_size,
+        context_tokens=s.context_tokens,
+        precision=s.precision,
+        mfu=mfu,
+        hbm_efficiency=hbm_efficiency,
+    )
+    return rate
+
+
+def prefill_tokens_per_s(case: str, *, mfu: float | None = None) -> float:
+    """Modelled computed (cache-miss) prefill tokens/s per chip of a named published case
+    (:func:`serving_setup`) at the calibrated utilisation (or ``mfu``). Measured: DeepSeek 4,026
+    (73.7k / 8 × 0.437); CloudMatrix 5,655 (default expert balancer)."""
+    if case not in ("deepseek-h800", "cloudmatrix-910c"):
+        raise ValueError(f"unknown prefill case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
+    rate = prefill_rate(serving_setup({"case": case}), mfu=serving.calibrated_mfu() if mfu is None else mfu)
+    return float(np.asarray(rate).ravel()[0])
 
 
 def decode_tokens_per_s(
     case: str, *, mfu: float | None = None, hbm_efficiency: float | None = None, batch_size: int | None = None
 ) -> float:
-    """Modelled decode output tokens/s per chip for a published case, default parameters (the
-    calibrated utilisation, the inference_cost report's HBM efficiency).
-
-    ``deepseek-h800``: DeepSeek-V3 on H800, FP8 weights, BF16 latent KV cache, context = the
-    disclosed average KV length 4,989; the batch is not disclosed, so the inference_cost report's
-    default batch is used. Measured: 1,850 (14.8k / 8).
-    ``cloudmatrix-910c``: DeepSeek-R1 INT8 on Ascend 910C, batch 96 per NPU × 160 NPUs per decode
-    instance, KV length 4,096 (multi-token prediction not modelled). Measured: 1,943.
-    """
-    if case == "deepseek-h800":
-        chip, context = "h800-sxm", serving.reference_value("deepseek-serving-kv-length")
-        batch = _default("batch_size") if batch_size is None else batch_size
-    elif case == "cloudmatrix-910c":
-        chip, context = "ascend-910c", CLOUDMATRIX_TOKENS
-        disclosed = serving.reference_value("cloudmatrix-decode-batch-per-npu") * serving.reference_value(
-            "cloudmatrix-decode-npus"
-        )
-        batch = disclosed if batch_size is None else batch_size
-    else:
+    """Modelled decode output tokens/s per chip of a named published case (:func:`serving_setup`)
+    at the calibrated utilisation and the report's HBM efficiency (or the given values).
+    Measured: DeepSeek 1,850 (14.8k / 8); CloudMatrix 1,943."""
+    if case not in ("deepseek-h800", "cloudmatrix-910c"):
         raise ValueError(f"unknown decode case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
-    rate, _ = serving.serving_decode_tokens_per_s(
-        serving.serving_chips([chip], "fp8"),
-        _model(DEEPSEEK),
-        batch_size=batch,
-        context_tokens=context,
-        precision="fp8",
+    rate = decode_rate(
+        serving_setup({"case": case}),
         mfu=serving.calibrated_mfu() if mfu is None else mfu,
         hbm_efficiency=_default("hbm_efficiency") if hbm_efficiency is None else hbm_efficiency,
+        batch_size=batch_size,
     )
-    return float(rate[0])
+    return float(np.asarray(rate).ravel()[0])
+
+
+def daily_cost_usd(setup: dict, *, mfu, hbm_efficiency) -> np.ndarray:
+    """A serving fleet's cost per day [USD] for the day's disclosed tokens (DeepSeek's $87,072,
+    ``deepseek-inference-overview``): chip-hours = computed input tokens / (prefill tokens/s ×
+    3,600) + output tokens / (decode tokens/s × 3,600) at the modelled rates of
+    :func:`serving_setup`, priced at the disclosed ``usd_per_gpu_hour``
+    (:func:`analysis.formulas.cost.rental_cost_usd`)."""
+    s = serving_setup(setup)
+    computed = setup["input_tokens_per_day"] - setup["cached_input_tokens_per_day"]
+    chip_hours = computed / (prefill_rate(s, mfu=mfu) * 3_600) + setup["output_tokens_per_day"] / (
+        decode_rate(s, mfu=mfu, hbm_efficiency=hbm_efficiency) * 3_600
+    )
+    return cost.rental_cost_usd(chip_hours, setup["usd_per_gpu_hour"])
+
+
+def serving_case(method: str, setup: dict) -> Modelled:
+    """A serving case (``inference_cost.prefill``, ``.decode`` or ``.daily_cost``) at the
+    calibrated utilisation and the report's HBM efficiency, and at the seeded draws of the ranges
+    the inference_cost report draws them from (:data:`SERVING_DRAWN`)."""
+    s = serving_setup(setup)
+    ranges = serving.inputs(model=s.model.name, chips=[s.chip], precision=s.precision).ranges
+    drawn = {name: ranges[name] for name in SERVING_DRAWN}
+
+    def figure(x):
+        mfu, hbm = np.asarray(x["mfu"], dtype=float), np.asarray(x["hbm_efficiency"], dtype=float)
+        if method == "inference_cost.prefill":
+            return prefill_rate(s, mfu=mfu)
+        if method == "inference_cost.decode":
+            return decode_rate(s, mfu=mfu, hbm_efficiency=hbm)
+        return daily_cost_usd(setup, mfu=mfu, hbm_efficiency=hbm)
+
+    base = np.asarray(figure(shared.base_point(drawn)), dtype=float).ravel()[0]
+    return Modelled(float(base), np.asarray(figure(uncertainty.draw(drawn, DRAWS, SEED)), dtype=float).ravel())
 
 
 def llama2_decode_latency_s(*, mfu: float | None = None, hbm_efficiency: float | None = None) -> float:
@@ -201,25 +292,78 @@ def parse_setup(text) -> dict:
     return setup
 
 
-def training_run_value(figure: str, setup: dict) -> float:
+def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_run.Inputs:
+    """``inp`` with its utilisation prior refitted on the observations that share no run with
+    case ``case_id`` (:func:`analysis.formulas.utilisation.disjoint_from`), where its MFU comes
+    from the prior and some observation measures the same run or code (``validation_overlap``):
+    the MFU becomes that prior's median and the Monte Carlo draws from its observations, as
+    training_run does with the full table. Otherwise ``inp`` unchanged."""
+    observations = load("mfu_observations")
+    kept = mfu_prior.disjoint_from(observations, case_id or [])
+    if len(kept) == len(observations) or inp.used["mfu"].source != "mfu-observations":
+        return inp
+    run = inp.run
+    prior = mfu_prior.prior(
+        kept,
+        generation=inp.chips.loc[run.chip, "generation"],
+        architecture="moe" if run.total_params > run.active_params else "dense",
+        precision=inp.used["precision"].value,
+    )
+    origin = f"no disclosure: median of {prior.describe()}, without the observations of this case's run"
+    used = inp.used | {"mfu": replace(inp.used["mfu"], value=prior.p50, origin=origin)}
+    return replace(inp, mfu=prior.p50, ranges=inp.ranges | {"mfu": prior.sampler()}, used=used)
+
+
+def training_run_case(figure: str, setup: dict, case_id: str | None = None) -> Modelled:
     """A figure of the training_run report (``days``, ``gpu_hours``, ``energy_mwh``,
-    ``goodput``, ``mfu`` …) at its base point (no Monte Carlo) for a case's setup (training_run
-    parameters, ``run=`` first): on the run's chip, or on ``read_chip``'s."""
+    ``goodput``, ``mfu`` …) for a case's setup (training_run parameters, ``run=`` first), on the
+    run's chip or on ``read_chip``'s: at the base point and at the report's own seeded Monte Carlo
+    draws (:func:`analysis.assembly.inputs.evaluate` of :func:`~.training_run.figures`, so the
+    band carries the utilisation prior's spread and every other range the report draws), with the
+    prior kept disjoint from case ``case_id`` (:func:`disjoint_prior`)."""
     setup = dict(setup)
     read = setup.pop(READ_CHIP, None)
-    inp = training_run.inputs(**setup)
-    values = training_run.figures(shared.base_point(inp.ranges), inp)
+    inp = disjoint_prior(training_run.inputs(**setup), case_id)
+    base, _, drawn = shared.evaluate(training_run.figures, inp, inp.chips.index)
     column = list(inp.chips.index).index(read or inp.run.chip)
-    return float(np.asarray(values[figure])[0, column])
+    return Modelled(float(base[figure].iloc[column]), np.asarray(drawn[figure], dtype=float)[:, column])
+
+
+def training_run_value(figure: str, setup: dict) -> float:
+    """:func:`training_run_case`'s value at the base point."""
+    return training_run_case(figure, setup).value
+
+
+def _power_setup(setup: dict) -> tuple[str, float]:
+    """(chip id, chip count) of a system power case: a system of ``systems.csv`` (``system=``)
+    or the setup's ``chip`` and ``chip_count``."""
+    if "system" in setup:
+        system = load("systems").loc[setup["system"]]
+        return system["chip_id"], float(system["chips"])
+    return setup["chip"], float(setup["chip_count"])
+
+
+def system_power_case(setup: dict) -> Modelled:
+    """A system's power at full load from the per-chip model [kW]: chips × max W per chip
+    (:func:`analysis.assembly.inputs.max_w_per_chip`: TDP × server power ratio,
+    ``epoch-training-cost-trends``, or the system's own figure for a chip without a TDP;
+    :func:`analysis.formulas.power.it_power_w` at load 1), at the base point and at the seeded
+    draws of the chip's TDP range."""
+    chip, count = _power_setup(setup)
+    chips = shared.chips([chip])
+    drawn = {"TDP": shared.chip_ranges(chips)[f"{chip} TDP"]}
+
+    def figure(x):
+        max_w = shared.max_w_per_chip(chips, np.asarray(x["TDP"], dtype=float)[:, None])[:, 0]
+        return power.it_power_w(count, max_w, load_factor=1.0) / 1e3
+
+    base = float(np.asarray(figure(shared.base_point(drawn))).ravel()[0])
+    return Modelled(base, np.asarray(figure(uncertainty.draw(drawn, DRAWS, SEED)), dtype=float))
 
 
 def system_power_kw(setup: dict) -> float:
-    """A system's (``system=``) power at full load from the per-chip model [kW]: chips × max W
-    per chip (TDP × server power ratio, ``epoch-training-cost-trends``, or the system's own
-    figure for a chip without a TDP)."""
-    system = load("systems").loc[setup["system"]]
-    max_w = shared.chips([system["chip_id"]])["max_w_per_chip"].iloc[0]
-    return float(power.it_power_w(system["chips"], max_w, load_factor=1.0)) / 1e3
+    """:func:`system_power_case`'s value at the base point [kW]."""
+    return system_power_case(setup).value
 
 
 def power_per_flop_ratio(setup: dict) -> float:
@@ -230,21 +374,29 @@ def power_per_flop_ratio(setup: dict) -> float:
     return float(systems.loc[setup["system"], column] / systems.loc[setup["versus"], column])
 
 
-def modelled(case: pd.Series) -> float:
+def _fixed(value: float) -> Modelled:
+    """A value without uncertain inputs: no draws (no band)."""
+    return Modelled(float(value), np.array([], dtype=float))
+
+
+def modelled_case(case: pd.Series) -> Modelled:
     """The package's value for one case (a row of ``validation_cases.csv``), with default
-    parameters and only the case's disclosed setup entered."""
+    parameters and only the case's disclosed setup entered, with its Monte Carlo draws."""
     setup = parse_setup(case["setup"])
     method = case["method"]
     if method == "training_run":
-        return training_run_value(case["figure"], setup)
-    if method == "inference_cost.prefill":
-        return prefill_tokens_per_s(setup["case"])
-    if method == "inference_cost.decode":
-        return decode_tokens_per_s(setup["case"])
+        return training_run_case(case["figure"], setup, case.name)
+    if method in ("inference_cost.prefill", "inference_cost.decode", "inference_cost.daily_cost"):
+        return serving_case(method, setup)
     if method == "inference_cost.llama2_decode_latency":
-        return llama2_decode_latency_s(**setup)
+        return _fixed(llama2_decode_latency_s(**setup))
     if method == "systems.power":
-        return system_power_kw(setup)
+        return system_power_case(setup)
     if method == "systems.power_per_flop_ratio":
-        return power_per_flop_ratio(setup)
+        return _fixed(power_per_flop_ratio(setup))
     raise ValueError(f"case {case.name}: unknown method {method!r}")
+
+
+def modelled(case: pd.Series) -> float:
+    """:func:`modelled_case`'s value at the base point."""
+    return modelled_case(case).value

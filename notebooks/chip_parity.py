@@ -43,7 +43,8 @@ years: Optional[float] = None  # depreciation period and cost horizon of owned h
 cost_of_capital: float = 0.0  # annual cost of capital for the capex charge [per year]
 interruptions_per_chip_hour: Optional[float] = None  # job interruptions [per chip-hour]; None: the library's default
 restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption [h]; None: the library's default
-checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: the library's default
+checkpoint_write_hours: Optional[float] = None  # training stall per checkpoint write [h]; None: the library's default
+checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: Young–Daly for each cluster size
 seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
 draws: int = 10000  # Monte Carlo draws
 # fmt: on

@@ -42,7 +42,8 @@ parallel_config: str = "deepseek-v3-pretraining"  # parallel layout of data/para
 overlap: float = 1.0  # share of communication hidden behind computation
 interruptions_per_chip_hour: Optional[float] = None  # job interruptions [per chip-hour]; None: the library's default
 restart_hours: Optional[float] = None  # time to detect, restart and reload per interruption [h]; None: the library's default
-checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: the library's default
+checkpoint_write_hours: Optional[float] = None  # training stall per checkpoint write [h]; None: the library's default
+checkpoint_interval_hours: Optional[float] = None  # time between checkpoints [h]; None: Young–Daly for each cluster size
 seed: int = 0  # Monte Carlo seed (same seed and parameters give the same numbers)
 draws: int = 10000  # Monte Carlo draws
 # fmt: on
@@ -154,7 +155,10 @@ present.table(
 #   ~40 %) × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
 # - **Goodput.** Interruptions per chip-hour λ (Llama 3: 419 in 54 days on 16,384 GPUs =
 #   1.97 × 10⁻⁵), each costing the restart time R (MegaScale: < 10 min) plus half a checkpoint
-#   interval T of redone work: share of time training = 1 / (1 + n λ (R + T/2)).
+#   interval T of redone work; each checkpoint stalls training δ (a write to storage: Llama 3
+#   405B's state, 405e9 × 14 B, at Tectonic's sustained 2 TB/s = 2.8 s). T is the Young–Daly
+#   optimum √(2 δ / (n λ)), so share of time training = 1 / (1 + n λ R + √(2 δ n λ)); the
+#   inputs table shows T at the run's chip count.
 # - **Time**: GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24.
 # - **Interconnect**: step = compute + (1 − overlap) × communication, with TP all-reduces over
 #   NVLink, EP all-to-all over the network and NVLink concurrently and the DP gradient all-reduce

@@ -13,8 +13,9 @@ from analysis.catalog import sources
 from analysis.formulas import scaling, uncertainty
 
 FAST = {"draws": 200}
-#: Goodput's lost hours per chip-hour with the library defaults: λ (R + T/2) = 1.97e-5 × (1/6 + 1/3 / 2).
-LOSS = 1.97e-5 * (1 / 6 + 1 / 6)
+#: Goodput at the Young–Daly interval with the library defaults: 1 / (1 + n·A + B·sqrt(n)) with
+#: A = λ·R = 1.97e-5 / 6 = 3.28333e-6 and B = sqrt(2·δ·λ) = sqrt(2 × 7.875e-4 × 1.97e-5) = 1.76146e-4.
+A, B = 1.97e-5 / 6, (2 * 7.875e-4 * 1.97e-5) ** 0.5
 
 
 @pytest.fixture(scope="module")
@@ -73,21 +74,25 @@ def test_no_chip_gets_an_mfu_above_the_reference_from_the_interconnect(default):
 def test_h20_per_h100_is_one_answer():
     # sustained rate per chip: 989.4 × 0.4 / (148 × 0.4) = 6.6851 (NVIDIA factors 1, ratio capped at 1)
     assert_allclose(cp.chips_per_reference("h20", **FAST), 989.4 / 148, rtol=1e-12)
-    # at 2,048 H100: goodput(2,048) = 1 / (1 + 2,048 × 6.56667e-6) = 0.98673; useful = 2,048 × 0.98673 × 6.6851
-    # = 13,509.5; n = 13,509.5 / (1 − 13,509.5 × 6.56667e-6) = 14,824.6 -> 14,825 H20
-    useful = 2_048 / (1 + 2_048 * LOSS) * 989.4 / 148
-    assert np.ceil(useful / (1 - useful * LOSS)) == 14_825
-    assert_allclose(cp.chips_per_reference("h20", reference_count=2048, **FAST), 14_825 / 2048)
+    # at 2,048 H100: goodput(2,048) = 1 / (1 + 0.0067243 + 0.0079715) = 0.985517; useful = 2,048 × 0.985517
+    # × 6.68514 = 13,492.87; n·goodput(n) = u in x = sqrt(n): (1 − u·A) x² − u·B·x − u = 0 with 1 − u·A
+    # = 0.955699, u·B = 2.37673: x = (2.37673 + sqrt(5.6488 + 51,580.6)) / 1.911397 = 120.0705 → n = 14,416.9
+    # -> 14,417 H20
+    useful = 2_048 / (1 + 2_048 * A + B * 2_048**0.5) * 989.4 / 148
+    x = (useful * B + ((useful * B) ** 2 + 4 * useful * (1 - useful * A)) ** 0.5) / (2 * (1 - useful * A))
+    assert np.ceil(x * x) == 14_417
+    assert_allclose(cp.chips_per_reference("h20", reference_count=2048, **FAST), 14_417 / 2048)
     assert cp.chips_per_reference("h100-sxm") == 1.0
 
 
 def test_goodput_column_and_no_match(default):
-    # 2,048 H100 train 1 / (1 + 2,048 × 6.56667e-6) = 98.673 % of the time; 14,825 H20 1 / (1 + 0.097351) = 91.128 %
-    assert_allclose(default.p50.loc["h100-sxm", "goodput"], 1 / (1 + 2_048 * LOSS), rtol=1e-12)
-    assert_allclose(default.p50.loc["h20", "goodput"], 1 / (1 + 14_825 * LOSS), rtol=1e-12)
-    assert default.p50.loc["h20", "chip_count"] == 14_825
-    # 100,000 H100: useful = 100,000 / (1 + 0.656667) = 60,362 × 6.685 = 403,531 H20-equivalents, above the
-    # ceiling 1 / 6.56667e-6 = 152,284 useful chips: no H20 count matches
+    # 2,048 H100 train 1 / (1 + 0.0067243 + 0.0079715) = 98.552 % of the time; 14,417 H20
+    # 1 / (1 + 14,417 × 3.28333e-6 + 1.76146e-4 × sqrt(14,417)) = 1 / (1 + 0.0473358 + 0.0211500) = 93.590 %
+    assert_allclose(default.p50.loc["h100-sxm", "goodput"], 0.985517, rtol=1e-6)
+    assert_allclose(default.p50.loc["h20", "goodput"], 0.935904, rtol=1e-6)
+    assert default.p50.loc["h20", "chip_count"] == 14_417
+    # 100,000 H100: useful = 100,000 × 0.722525 = 72,253 × 6.68514 = 483,018 H20-equivalents, above the
+    # ceiling 1 / (λ·R) = 1 / 3.28333e-6 = 304,569 useful chips: no H20 count matches
     r = cp.run(reference_count=100_000, candidates=["h20", "b200"], **FAST)
     assert r.matched.loc["h20"] == 0 and np.isnan(r.p50.loc["h20", "chip_count"])
     assert "no chip count matches" in cp.findings(r) and "no number of H20" in cp.answer(r)
@@ -185,7 +190,7 @@ def test_used_block_holds_every_input_with_unit_and_source(default):
     used, keys = default.inputs.used, set(sources().index)
     wanted = {"usd_per_kwh", "pue", "load_factor", "server_power_ratio", "years", "cost_of_capital", "mfu"}
     wanted |= {"mfu_spread", "overlap", "compute_efficiency"}
-    wanted |= {"interruptions_per_chip_hour", "restart_hours", "checkpoint_interval_hours"}
+    wanted |= {"interruptions_per_chip_hour", "restart_hours", "checkpoint_write_hours", "checkpoint_interval_hours"}
     assert wanted <= set(used)
     assert set(used["chips"]) == set(default.inputs.chips.index)
     assert {"peak_tflops", "max_w_per_chip", "price_usd", "mfu_factor"} <= set(used["chips"]["h20"])
@@ -217,8 +222,10 @@ def test_methods_show_every_setting_with_its_value():
     assert "Llama 3.1 405B pre-training (`llama-3.1-405b-pretraining`) at overlap 50 %" in text
     assert "50 % of dense peak" in text  # the compute efficiency 0.5
     assert "server power ratio (2;" in text and "load factor (0.9)" in text and "5-year horizon" in text
-    # the goodput inputs: 1.97 × 10⁻⁵ per chip-hour, 10 min restart = 0.167 h, 20 min checkpoints = 0.333 h
-    assert "1.97 × 10⁻⁵ interruptions" in text and "restart 0.167 h" in text and "0.333 h" in text
+    # the goodput inputs: 1.97 × 10⁻⁵ per chip-hour, 10 min restart, a 2.8-s checkpoint write and the
+    # Young–Daly interval at 2,048 chips: sqrt(2 × 7.875e-4 / (2,048 × 1.97e-5)) = 0.19758 h = 11.9 min
+    assert "1.97 × 10⁻⁵ interruptions" in text and "restart R = 10 min" in text and "δ = 2.8 s" in text
+    assert "T = 11.9 min at 2,048 chips (Young–Daly" in text
     assert "COMPUTE_EFFICIENCY" not in text and "e-0" not in text
 
 

@@ -126,7 +126,8 @@ def test_methods_show_every_setting_with_its_value(default):
     assert "of `parallel_config`" not in text and "at `overlap`" not in text
     assert "server power ratio (1.8;" in text and "load factor (0.75)" in text and "4-year horizon" in text
     assert "reference's 40 %" in text and "50 % of dense peak" in text and "±25 %" in text
-    assert "1.97 × 10⁻⁵ per chip-hour" in text and "10,000 draws" not in text and "200 draws (seed 0)" in text
+    assert "1.97 × 10⁻⁵ interruptions per chip-hour" in text
+    assert "10,000 draws" not in text and "200 draws (seed 0)" in text
 
 
 def test_figures_are_drawn_with_alt_text(default, shown):

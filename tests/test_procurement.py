@@ -110,13 +110,15 @@ def test_chips_for_budget_buys_whole_servers_and_no_unpriced_chip():
 
 
 def test_useful_chips_split_into_clusters():
-    # 100,000 chips in clusters of 25,000: 4 × 25,000 × goodput(25,000); goodput(25,000) =
-    # 1 / (1 + 25,000 × 1.97e-5 × (1/6 + 1/3 / 2)) = 1 / 1.164167 = 0.858984
-    assert buy.useful_chips(100_000, max_cluster_chips=25_000) == pytest.approx(4 * 25_000 * 0.858984, rel=1e-5)
-    # 60,000 in clusters of 25,000: two full ones and one of 10,000 (goodput 1 / (1 + 10,000 × 1.97e-5 / 3)
-    # = 0.938374)
+    # 100,000 chips in clusters of 25,000: 4 × 25,000 × goodput(25,000); at the Young–Daly interval
+    # goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) with λ = 1.97e-5, R = 1/6 h, δ = 7.875e-4 h:
+    # n·λ = 0.4925, n·λ·R = 0.0820833, sqrt(2 × 7.875e-4 × 0.4925) = sqrt(7.75688e-4) = 0.0278512
+    # → 1 / 1.1099345 = 0.900954
+    assert buy.useful_chips(100_000, max_cluster_chips=25_000) == pytest.approx(4 * 25_000 * 0.900954, rel=1e-5)
+    # 60,000 in clusters of 25,000: two full ones and one of 10,000 (n·λ = 0.197: 0.0328333 +
+    # sqrt(3.10275e-4) = 0.0328333 + 0.0176146 → 1 / 1.0504479 = 0.951975)
     assert buy.useful_chips(60_000, max_cluster_chips=25_000) == pytest.approx(
-        2 * 25_000 * 0.858984 + 10_000 * 0.938374, rel=1e-5
+        2 * 25_000 * 0.900954 + 10_000 * 0.951975, rel=1e-5
     )
 
 
@@ -182,23 +184,25 @@ def test_one_chip_and_all_chip_fleets():
 
 def test_goodput_of_100k_chips_is_clearly_below_2048():
     big, small = run(chips=["h100-sxm"], counts=[100_000]), run(chips=["h100-sxm"], counts=[2_048])
-    # goodput = 1 / (1 + n × 1.97e-5 × (1/6 h + 1/3 h / 2)): 100,000 -> 1 / 1.65667 = 0.6036;
-    # 2,048 -> 1 / 1.013449 = 0.9867
-    assert big.p50.loc["h100-sxm", "goodput"] == pytest.approx(0.6036, abs=1e-4)
-    assert small.p50.loc["h100-sxm", "goodput"] == pytest.approx(0.9867, abs=1e-4)
-    # training FLOP per year at the base point: 100,000 × 0.60362 × 989.4e12 × 0.4 × 8,760 × 3,600 = 7.5336e26
-    assert big.base.loc["h100-sxm", "training_flop_per_year"] == pytest.approx(7.5336e26, rel=1e-4)
-    assert report.key_figures(big)["options"]["h100-sxm"]["goodput"] < 0.7
+    # goodput = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) (Young–Daly; λ = 1.97e-5, R = 1/6 h, δ = 7.875e-4 h):
+    # 100,000 -> 1 / (1 + 0.328333 + sqrt(3.10275e-3) = 0.0557023) = 1 / 1.384036 = 0.7225;
+    # 2,048 -> 1 / (1 + 0.0067243 + sqrt(6.3545e-5) = 0.0079715) = 1 / 1.0146958 = 0.9855
+    assert big.p50.loc["h100-sxm", "goodput"] == pytest.approx(0.7225, abs=1e-4)
+    assert small.p50.loc["h100-sxm", "goodput"] == pytest.approx(0.9855, abs=1e-4)
+    # training FLOP per year at the base point: 100,000 × 0.722525 × 989.4e12 × 0.4 × 8,760 × 3,600 = 9.0176e26
+    assert big.base.loc["h100-sxm", "training_flop_per_year"] == pytest.approx(9.0176e26, rel=1e-4)
+    assert report.key_figures(big)["options"]["h100-sxm"]["goodput"] < 0.75
 
 
 def test_max_cluster_chips_sizes_the_trainable_model():
     r = run(counts=[100_000], max_cluster_chips=25_000)
     base = r.base.loc["a800-sxm-80gb"]
     assert base["largest_cluster_chips"] == 25_000
-    # one cluster of 25,000 A800 at goodput 0.858984: 25,000 × 0.858984 × 312e12 × 0.4 FLOP/s × 90 × 86,400 s
-    # = 2.08399e25 FLOP; N = sqrt(2.08399e25 / 120) = 4.1673e11 parameters
-    assert base["compute_optimal_params"] == pytest.approx(4.1673e11, rel=1e-4)
-    assert base["goodput"] == pytest.approx(0.858984, abs=1e-6)
+    # one cluster of 25,000 A800 at goodput 0.900954 (test_useful_chips_split_into_clusters):
+    # 25,000 × 0.900954 × 312e12 × 0.4 FLOP/s × 90 × 86,400 s = 2.18582e25 FLOP;
+    # N = sqrt(2.18582e25 / 120) = 4.2679e11 parameters
+    assert base["compute_optimal_params"] == pytest.approx(4.2679e11, rel=1e-4)
+    assert base["goodput"] == pytest.approx(0.900954, abs=1e-6)
 
 
 def test_the_order_check_does_not_return_its_own_input():
@@ -321,7 +325,7 @@ def test_a_budget_for_a_chip_without_a_price_is_refused_before_any_kernel(chip):
         {"budget_usd": 1e-300, "usd_per_kwh": 1e-300},
         {"mfu": 0.01, "training_days": 1.0, "load_factor": 0.05},
         {"max_cluster_chips": 1, "reference_count": 1},
-        {"restart_hours": 0.0, "checkpoint_interval_hours": 0.0},
+        {"restart_hours": 0.0, "checkpoint_write_hours": 0.0, "checkpoint_interval_hours": 0.0},
         {"interruptions_per_chip_hour": 0.01, "budget_usd": 1e13, "price_basis": "low"},
     ],
     ids=lambda v: ",".join(f"{k}={v[k]}" for k in v),
@@ -350,6 +354,7 @@ def test_used_block_names_every_input_with_unit_and_a_sources_key():
         "mfu",
         "interruptions_per_chip_hour",
         "restart_hours",
+        "checkpoint_write_hours",
         "checkpoint_interval_hours",
     } <= set(used)
     records = [(name, u) for name, u in used.items() if name != "chips"]

@@ -236,7 +236,9 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     loss = shared.goodput_inputs(
         interruptions_per_chip_hour=p["interruptions_per_chip_hour"],
         restart_hours=p["restart_hours"],
+        checkpoint_write_hours=p["checkpoint_write_hours"],
         checkpoint_interval_hours=p["checkpoint_interval_hours"],
+        chip_count=p["reference_count"],
     )
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
     return Inputs(
@@ -814,10 +816,7 @@ def _parity_methods(inp: Inputs) -> list[str]:
         f"with the matrix math at {present.pct(inp.compute_efficiency)} of dense peak while not communicating (an "
         "assumption). A chip with a slower link (H800, A800) needs more chips unless the communication is hidden "
         "(overlap → 100 %).",
-        f"- **Goodput** (training): {present.sci(loss.interruptions_per_chip_hour, digits=3)} interruptions per "
-        f"chip-hour × (restart {loss.restart_hours:.3g} h + half a checkpoint interval of "
-        f"{loss.checkpoint_interval_hours:.3g} h) of "
-        "lost wall-clock each, so goodput(n) = 1 / (1 + n × λ × (R + T/2)). The candidate count solves "
+        f"- **Goodput** (training): {loss.describe(inp.reference_count)} The candidate count solves "
         "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it, "
         "no chip count matches and the report says so.",
         "- **Prefill parity**: input tokens/s per chip = peak × MFU / (2 × active parameters). **Decode parity**: "

@@ -432,10 +432,8 @@ def methods(r: Result) -> str:
             f"and the interconnect scaling ratio (capped at 1) of the {chip_parity.layout_name(parity)} layout "
             f"(`{parity.parallel_config}`) at overlap {present.pct(parity.overlap)} (share of communication hidden "
             f"behind computation; matrix math at {present.pct(parity.compute_efficiency)} of dense peak, an "
-            "assumption); the chip count n solves n × goodput(n) = the reference's useful chips × the rate ratio "
-            "(interruptions grow with the chip count: "
-            f"{present.sci(loss.interruptions_per_chip_hour, digits=3)} per chip-hour, Llama 3; restart "
-            f"{loss.restart_hours:.3g} h; checkpoints every {loss.checkpoint_interval_hours:.3g} h).",
+            "assumption); the chip count n solves n × goodput(n) = the reference's useful chips × the rate ratio. "
+            f"Interruptions grow with the chip count: {loss.describe(parity.reference_count, also=100_000)}",
             "- Each cluster is then owned for the "
             f"{parity.years:g}-year horizon: **capex** by what the price buys (a chip price × 1.64 server ÷ (1 − 0.19) "
             "network, Epoch AI; a server-share price ÷ (1 − 0.19); a system price as it is), charged straight-line "

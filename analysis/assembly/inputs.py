@@ -56,8 +56,14 @@ DEFAULTS: dict[str, Used] = {
         goodput.INTERRUPTIONS_PER_CHIP_HOUR, "per chip-hour", "llama3-paper", "Llama 3: 419 in 54 days on 16,384 GPUs"
     ),
     "restart_hours": Used(goodput.RESTART_HOURS, "h", "megascale-2024", "MegaScale: < 10 min"),
+    "checkpoint_write_hours": Used(
+        goodput.CHECKPOINT_WRITE_HOURS,
+        "h",
+        "llama3-checkpoint-storage",
+        "a write to storage, not in memory: Llama 3 405B's state, 405e9 × 14 B (ZeRO), at Tectonic's 2 TB/s",
+    ),
     "checkpoint_interval_hours": Used(
-        goodput.CHECKPOINT_INTERVAL_HOURS, "h", "llama3-paper", "calibrated on Llama 3's > 90 % goodput"
+        "Young–Daly", "h", "young-1974", "sqrt(2 × checkpoint write time / (chips × interruptions per chip-hour))"
     ),
 }
 
@@ -156,38 +162,105 @@ def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = N
     )
 
 
+_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
 @dataclass(frozen=True)
 class GoodputInputs:
     """The goodput model's inputs (:func:`analysis.formulas.goodput.goodput`): interruptions per
-    chip-hour, restart hours and checkpoint interval [h]."""
+    chip-hour, restart hours, checkpoint write hours and the checkpoint interval [h] (None: the
+    Young–Daly interval of each cluster size, :func:`analysis.formulas.goodput.checkpoint_interval_hours`)."""
 
     interruptions_per_chip_hour: float
     restart_hours: float
-    checkpoint_interval_hours: float
+    checkpoint_write_hours: float
+    checkpoint_interval_hours: float | None
     used: dict[str, Used]
 
-    def kwargs(self) -> dict[str, float]:
+    def kwargs(self) -> dict:
         """The keyword arguments of :func:`analysis.formulas.goodput.goodput`."""
         return {
             "interruptions_per_chip_hour": self.interruptions_per_chip_hour,
             "restart_hours": self.restart_hours,
+            "checkpoint_write_hours": self.checkpoint_write_hours,
             "checkpoint_interval_hours": self.checkpoint_interval_hours,
         }
+
+    def interval_hours(self, chip_count) -> float:
+        """The checkpoint interval [h] a job on ``chip_count`` chips uses: the reader's, else Young–Daly."""
+        if self.checkpoint_interval_hours is not None:
+            return float(self.checkpoint_interval_hours)
+        return float(
+            goodput.checkpoint_interval_hours(
+                chip_count,
+                interruptions_per_chip_hour=self.interruptions_per_chip_hour,
+                checkpoint_write_hours=self.checkpoint_write_hours,
+            )
+        )
+
+    def describe(self, chip_count, *, also: float | None = None) -> str:
+        """One sentence for a report's Methods: the goodput equation, each input with its source
+        key, and the checkpoint interval used at ``chip_count`` chips (and, with ``also``, the
+        interval and goodput at that many chips too)."""
+        u = self.used
+        mantissa, exponent = f"{self.interruptions_per_chip_hour:.2e}".split("e")
+        rate = f"{float(mantissa):g} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+        interval = self.interval_hours(chip_count) * 60
+        if self.checkpoint_interval_hours is None:
+            model = (
+                "goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)), first-order Young (1974) / Daly (2006) with each "
+                "cluster checkpointing at its optimum interval T = sqrt(2·δ / (n·λ))"
+            )
+            at = f"T = {interval:.3g} min at {chip_count:,.0f} chips (Young–Daly; `young-1974`, `daly-2006`)"
+        else:
+            model = "goodput(n) = 1 / (1 + δ/T + n·λ·(R + T/2)) with the reader's fixed checkpoint interval T"
+            at = f"T = {interval:.3g} min ({u['checkpoint_interval_hours'].origin})"
+        return (
+            f"{model}; λ = {rate} interruptions per chip-hour ({u['interruptions_per_chip_hour'].origin}; "
+            f"`{u['interruptions_per_chip_hour'].source}`), restart R = {self.restart_hours * 60:.3g} min "
+            f"({u['restart_hours'].origin}; `{u['restart_hours'].source}`), checkpoint write δ = "
+            f"{self.checkpoint_write_hours * 3600:.2g} s ({u['checkpoint_write_hours'].origin}; "
+            f"`{u['checkpoint_write_hours'].source}`); {at}."
+        ) + ("" if also is None else self._at(also))
+
+    def _at(self, chip_count) -> str:
+        """The checkpoint interval and goodput of one job on ``chip_count`` chips, as a sentence."""
+        share = float(goodput.goodput(chip_count, **self.kwargs()))
+        return (
+            f" At {chip_count:,.0f} chips the same inputs give T = {self.interval_hours(chip_count) * 60:.3g} min "
+            f"and goodput {share * 100:.1f} %."
+        )
 
 
 def goodput_inputs(
     *,
     interruptions_per_chip_hour: float | None = None,
     restart_hours: float | None = None,
+    checkpoint_write_hours: float | None = None,
     checkpoint_interval_hours: float | None = None,
+    chip_count: float | None = None,
 ) -> GoodputInputs:
-    """The goodput inputs: the reader's values where given, else the library's defaults."""
+    """The goodput inputs: the reader's values where given, else the library's defaults. With the
+    default (Young–Daly) interval and a ``chip_count`` (the report's main cluster), the inputs
+    block records the interval at that size."""
     used = {
         "interruptions_per_chip_hour": setting("interruptions_per_chip_hour", interruptions_per_chip_hour),
         "restart_hours": setting("restart_hours", restart_hours),
+        "checkpoint_write_hours": setting("checkpoint_write_hours", checkpoint_write_hours),
         "checkpoint_interval_hours": setting("checkpoint_interval_hours", checkpoint_interval_hours),
     }
-    return GoodputInputs(**{k: float(u.value) for k, u in used.items()}, used=used)
+    values = {k: float(u.value) for k, u in used.items() if k != "checkpoint_interval_hours"}
+    fixed = None if checkpoint_interval_hours is None else float(checkpoint_interval_hours)
+    loss = GoodputInputs(**values, checkpoint_interval_hours=fixed, used=used)
+    if fixed is None and chip_count:
+        default = used["checkpoint_interval_hours"]
+        used["checkpoint_interval_hours"] = Used(
+            loss.interval_hours(chip_count),
+            "h",
+            default.source,
+            f"Young–Daly at {chip_count:,.0f} chips: {default.origin}",
+        )
+    return loss
 
 
 #: What a catalog price buys, as the unit of the price of one chip.

@@ -138,7 +138,10 @@ SPECS: dict[str, Param] = {
     # goodput
     "interruptions_per_chip_hour": Param(float, 0.0, 0.01, unit="per chip-hour", help="job interruptions"),
     "restart_hours": Param(float, 0.0, 48.0, unit="h", help="time to detect, restart and reload per interruption"),
-    "checkpoint_interval_hours": Param(float, 0.0, 48.0, unit="h", help="time between checkpoints"),
+    "checkpoint_write_hours": Param(float, 0.0, 48.0, unit="h", help="training stall per checkpoint write"),
+    "checkpoint_interval_hours": Param(
+        float, 0.0, 48.0, unit="h", help="time between checkpoints", none="Young–Daly for each cluster size"
+    ),
     "max_cluster_chips": Param(
         int, 1, 10_000_000, unit="chips", help="most chips in one cluster", none="one cluster per chip type"
     ),
@@ -236,7 +239,12 @@ SPECS: dict[str, Param] = {
 #: the goodput model's inputs, the Monte Carlo.
 SITE = {"usd_per_kwh": None, "pue": None}
 OWNED = {"load_factor": None, "server_power_ratio": None, "years": None}
-GOODPUT = {"interruptions_per_chip_hour": None, "restart_hours": None, "checkpoint_interval_hours": None}
+GOODPUT = {
+    "interruptions_per_chip_hour": None,
+    "restart_hours": None,
+    "checkpoint_write_hours": None,
+    "checkpoint_interval_hours": None,
+}
 MONTE_CARLO = {"seed": 0, "draws": 10_000}
 
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")

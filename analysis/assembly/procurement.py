@@ -254,7 +254,9 @@ def inputs(**values) -> Inputs:
     goodput_in = shared.goodput_inputs(
         interruptions_per_chip_hour=p["interruptions_per_chip_hour"],
         restart_hours=p["restart_hours"],
+        checkpoint_write_hours=p["checkpoint_write_hours"],
         checkpoint_interval_hours=p["checkpoint_interval_hours"],
+        chip_count=p["reference_count"],
     )
     used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings)
     return Inputs(

@@ -240,10 +240,7 @@ def _methods_training(r: Result) -> list[str]:
         f"that × load factor {inp.load_factor:g}; facility = IT × PUE; energy over {HOURS_PER_YEAR:,.0f} h a year.",
         f"- **MFU**: {inp.mfu:g} on {ref}; other vendors' chips scale it by the ratio of "
         "vendor software-maturity factors (table below; `data/vendor_efficiency.csv`), at most 1.",
-        f"- **Goodput** = 1 / (1 + n · λ · (R + T/2)) for a job on n chips, with λ = "
-        f"{present.sci(g.interruptions_per_chip_hour, digits=3)} interruptions per chip-hour, restart R = "
-        f"{g.restart_hours * 60:g} min and checkpoint interval T = {g.checkpoint_interval_hours * 60:g} min "
-        "(`analysis/formulas/goodput.py`: λ from Llama 3 405B's record, R from MegaScale, T calibrated on Llama 3). "
+        f"- **Goodput** of a job on n chips (`analysis/formulas/goodput.py`): {g.describe(inp.reference_count)} "
         f"Each chip type forms its own clusters{cap}; the reference is one cluster. Training FLOP per year = "
         "Σ chips × goodput(cluster) × peak × MFU × 8,760 h × 3,600 s.",
         f"- **Largest compute-optimal model** (Chinchilla, Hoffmann et al. 2022): D ≈ {tokens:g} tokens per "

@@ -1,15 +1,27 @@
 """Goodput: the share of wall-clock time a training job spends training, which falls as the chip
 count grows because interruptions scale with the number of chips.
 
-Each useful hour on ``n`` chips suffers ``n · λ`` interruptions (λ per chip-hour); each costs the
-restart time ``R`` plus the work lost since the last checkpoint, on average half the checkpoint
-interval ``T``. Wall-clock per useful hour is therefore ``1 + n · λ · (R + T / 2)`` and
+The model (first order, Young 1974; Daly 2006). A job on ``n`` chips is interrupted ``n · λ`` times
+per hour (λ per chip-hour), so its mean time between interruptions is ``M = 1 / (n · λ)``. It writes
+a checkpoint every ``T`` hours of training; each write stalls training for ``δ`` hours. Each
+interruption costs the restart time ``R`` (detect, restart, reload) plus the work done since the
+last checkpoint, on average ``T / 2``. Counting interruptions per useful hour (first order in
+``δ / M`` and ``R / M``), one useful hour takes wall-clock
 
-    goodput = 1 / (1 + n · λ · (R + T / 2)).
+    W(T) = 1 + δ / T + n · λ · (R + T / 2)   [h],    goodput = 1 / W(T).
 
-Useful throughput ``n · goodput(n)`` approaches ``1 / (λ · (R + T / 2))`` chips as ``n`` grows:
-with fixed restart and checkpoint times, adding chips eventually adds interruptions as fast as it
-adds compute.
+``W`` is smallest at ``dW/dT = −δ/T² + n·λ/2 = 0``, the Young–Daly interval
+
+    T* = sqrt(2 · δ · M) = sqrt(2 · δ / (n · λ)),
+
+where the two checkpoint terms are equal, ``δ / T* = n·λ·T*/2 = sqrt(δ · n · λ / 2)``, so
+
+    goodput(n) = 1 / (1 + n · λ · R + sqrt(2 · δ · n · λ)).
+
+This is the goodput used by default (``checkpoint_interval_hours=None``: each cluster size
+checkpoints at its own optimum). A reader who fixes ``T`` gets ``1 / W(T)`` instead. With the
+optimum interval, the restart term ``n·λ·R`` grows linearly in ``n`` and the checkpoint term only
+as ``sqrt(n)``; useful throughput ``n · goodput(n)`` still approaches ``1 / (λ · R)`` chips.
 
 Defaults and their sources:
 
@@ -18,10 +30,24 @@ Defaults and their sources:
   = 1.97e-5 per chip-hour (one every 3.1 h for the job; 78 % hardware).
 * ``RESTART_HOURS = 1/6`` (10 min) — ByteDance MegaScale (arXiv 2402.15627, Sec. 6): detecting a
   failure and running diagnostics take "less than 10 minutes".
-* ``CHECKPOINT_INTERVAL_HOURS = 1/3`` (20 min) — an assumption, chosen so that the defaults give
-  Llama 3's 16,384-GPU run its reported "higher than 90 % effective training time":
-  1 / (1 + 16,384 × 1.97e-5 × (1/6 + 1/6)) = 0.903. Llama 3 is therefore a calibration case,
-  not evidence for the model.
+* ``CHECKPOINT_WRITE_HOURS = 7.875e-4`` (2.835 s) — a synchronous checkpoint **to storage**
+  (not in memory) of Llama 3 405B's training state on Meta's Tectonic file system (Llama 3,
+  Sec. 3.3.1: 2 TB/s sustained, 7 TB/s peak; each GPU saves 1 MB to 4 GB): weights and the
+  mixed-precision Adam state, 2 + 12 = 14 bytes per parameter (ZeRO), 405e9 × 14 B = 5.67 TB;
+  at the sustained 2 TB/s: 5.67e12 / 2e12 = 2.835 s = 7.875e-4 h. It assumes the job gets the
+  store's sustained throughput; asynchronous or in-memory checkpoints (Gemini's "redundant
+  in-memory copies") stall training for less, the worst case — every GPU writing the 4 GB
+  maximum, 65.5 TB / 2 TB/s = 32.8 s — for more.
+
+Worked values with the defaults (``a = λ · R = 3.2833e-6``, ``b = sqrt(2 · δ · λ) = 1.7614e-4``):
+
+* 2,048 chips: M = 1 / (2,048 × 1.97e-5) = 24.79 h; T* = sqrt(2 × 7.875e-4 × 24.79) = 0.1976 h
+  (11.9 min); goodput = 1 / (1 + 0.006724 + 0.007971) = 0.98552.
+* 16,384 chips: M = 3.098 h; T* = 0.06985 h (4.19 min); goodput = 1 / (1 + 0.053794 + 0.022547)
+  = 0.92907 — Llama 3 reports "higher than 90 %" on this cluster (a validation, not a fit: no
+  input was chosen to match it, though λ and δ come from the same run and cluster).
+* 100,000 chips: M = 0.5076 h; T* = 0.02828 h (1.70 min); goodput = 1 / (1 + 0.328333 + 0.055703)
+  = 0.72253 (the fixed 20-minute interval gave 0.6036).
 """
 
 from __future__ import annotations
@@ -30,18 +56,55 @@ import numpy as np
 
 INTERRUPTIONS_PER_CHIP_HOUR = 1.97e-5
 RESTART_HOURS = 1.0 / 6.0
-CHECKPOINT_INTERVAL_HOURS = 1.0 / 3.0
+#: 405e9 parameters × 14 bytes / 2 TB/s = 2.835 s, in hours.
+CHECKPOINT_WRITE_HOURS = 405e9 * 14 / 2e12 / 3600.0
+#: None: the Young–Daly interval for each cluster size (:func:`checkpoint_interval_hours`).
+CHECKPOINT_INTERVAL_HOURS = None
 
 
-def lost_hours_per_interruption(*, restart_hours=RESTART_HOURS, checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS):
-    """Wall-clock lost per interruption [h]: restart + half a checkpoint interval of redone work.
+def checkpoint_interval_hours(
+    chip_count,
+    *,
+    interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
+    checkpoint_write_hours=CHECKPOINT_WRITE_HOURS,
+):
+    """Young–Daly checkpoint interval [h] for a job on ``chip_count`` chips:
+    ``T* = sqrt(2 · δ · M)`` with ``M = 1 / (n · λ)`` the job's mean time between interruptions
+    [h] and ``δ`` the checkpoint write time [h]; infinite where ``n · λ = 0`` (nothing to lose).
 
-    Default restart 10 min (MegaScale, Sec. 6); the 20-min checkpoint interval and the half-interval
-    of redone work are this package's assumptions.
+    Defaults: λ from Llama 3 (Sec. 3.3.4), δ from Llama 3's storage (Sec. 3.3.1) and ZeRO's
+    14 bytes per parameter (see the module docstring).
 
-    Source: megascale-2024; package-assumption.
+    Source: young-1974; daly-2006; llama3-paper; llama3-checkpoint-storage; zero-2020.
     """
-    return np.asarray(restart_hours, dtype=float) + np.asarray(checkpoint_interval_hours, dtype=float) / 2.0
+    rate = np.asarray(chip_count, dtype=float) * interruptions_per_chip_hour
+    with np.errstate(divide="ignore"):
+        return np.sqrt(2.0 * np.asarray(checkpoint_write_hours, dtype=float) / rate)
+
+
+def lost_share(
+    chip_count,
+    *,
+    interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
+    restart_hours=RESTART_HOURS,
+    checkpoint_write_hours=CHECKPOINT_WRITE_HOURS,
+    checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
+):
+    """Wall-clock hours lost per useful hour [h/h]: ``δ/T + n·λ·(R + T/2)``; with ``T`` None
+    the Young–Daly optimum, where it equals ``n·λ·R + sqrt(2·δ·n·λ)``. A fixed ``T = 0`` with
+    ``δ > 0`` loses everything (infinite); with ``δ = 0`` the checkpoint terms vanish.
+
+    Source: young-1974; daly-2006; llama3-paper; llama3-checkpoint-storage; megascale-2024.
+    """
+    rate = np.asarray(chip_count, dtype=float) * interruptions_per_chip_hour
+    restart = rate * np.asarray(restart_hours, dtype=float)
+    delta = np.asarray(checkpoint_write_hours, dtype=float)
+    if checkpoint_interval_hours is None:
+        return restart + np.sqrt(2.0 * delta * rate)
+    interval = np.asarray(checkpoint_interval_hours, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        overhead = np.where(delta == 0, 0.0, delta / interval)
+    return restart + overhead + rate * interval / 2.0
 
 
 def goodput(
@@ -49,17 +112,26 @@ def goodput(
     *,
     interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
     restart_hours=RESTART_HOURS,
+    checkpoint_write_hours=CHECKPOINT_WRITE_HOURS,
     checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
 ):
-    """Share of wall-clock time spent training [fraction]: ``1 / (1 + n · λ · (R + T/2))``.
+    """Share of wall-clock time spent training [fraction]:
+    ``1 / (1 + n·λ·R + sqrt(2·δ·n·λ))`` at the Young–Daly interval (``T`` None), else
+    ``1 / (1 + δ/T + n·λ·(R + T/2))``.
 
-    Defaults: λ from Llama 3 (Sec. 3.3.4), R from MegaScale (Sec. 6); the model and T are this
-    package's assumptions (see the module docstring).
+    Defaults: λ from Llama 3 (Sec. 3.3.4), R from MegaScale (Sec. 6), δ from Llama 3's
+    storage (Sec. 3.3.1) × ZeRO's bytes per parameter (see the module docstring).
 
-    Source: llama3-paper; megascale-2024; package-assumption.
+    Source: young-1974; daly-2006; llama3-paper; llama3-checkpoint-storage; megascale-2024.
     """
-    lost = lost_hours_per_interruption(restart_hours=restart_hours, checkpoint_interval_hours=checkpoint_interval_hours)
-    return 1.0 / (1.0 + np.asarray(chip_count, dtype=float) * interruptions_per_chip_hour * lost)
+    loss = lost_share(
+        chip_count,
+        interruptions_per_chip_hour=interruptions_per_chip_hour,
+        restart_hours=restart_hours,
+        checkpoint_write_hours=checkpoint_write_hours,
+        checkpoint_interval_hours=checkpoint_interval_hours,
+    )
+    return 1.0 / (1.0 + loss)
 
 
 def chips_for_useful_chips(
@@ -67,19 +139,34 @@ def chips_for_useful_chips(
     *,
     interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
     restart_hours=RESTART_HOURS,
+    checkpoint_write_hours=CHECKPOINT_WRITE_HOURS,
     checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
 ):
     """Chips ``n`` whose goodput-weighted count ``n · goodput(n)`` equals ``useful_chips``
-    [chips, fractional]: solving ``n / (1 + n·a) = u`` gives ``n = u / (1 − u·a)`` with
-    ``a = λ (R + T/2)``. NaN where ``u·a ≥ 1``: no chip count delivers that much useful compute.
+    [chips, fractional]. ``n · goodput(n)`` rises with ``n`` towards ``1 / a``, ``a = λ·R``
+    (Young–Daly) or ``λ·(R + T/2)`` (fixed ``T``), so the solution is unique where ``u·a < 1``:
 
-    Defaults as in :func:`goodput`.
+    * Young–Daly: ``n = u (1 + a n + b sqrt(n))`` with ``b = sqrt(2·δ·λ)``; in ``x = sqrt(n)``,
+      ``(1 − u·a) x² − u·b·x − u = 0``, so ``x = (u·b + sqrt(u²b² + 4u(1 − u·a))) / (2(1 − u·a))``.
+    * fixed ``T``: ``n = u (1 + δ/T) / (1 − u·a)``.
 
-    Source: llama3-paper; megascale-2024; package-assumption.
+    NaN where ``u·a ≥ 1``: no chip count delivers that much useful compute. Defaults as in
+    :func:`goodput`.
+
+    Source: young-1974; daly-2006; llama3-paper; llama3-checkpoint-storage; megascale-2024.
     """
-    a = interruptions_per_chip_hour * lost_hours_per_interruption(
-        restart_hours=restart_hours, checkpoint_interval_hours=checkpoint_interval_hours
-    )
     u = np.asarray(useful_chips, dtype=float)
+    delta = np.asarray(checkpoint_write_hours, dtype=float)
+    if checkpoint_interval_hours is None:
+        a = interruptions_per_chip_hour * np.asarray(restart_hours, dtype=float)
+        b = np.sqrt(2.0 * delta * interruptions_per_chip_hour)
+        denominator = 1.0 - u * a
+        safe = np.where(denominator > 0, denominator, 1.0)
+        x = (u * b + np.sqrt(u * u * b * b + 4.0 * u * safe)) / (2.0 * safe)
+        return np.where(denominator > 0, x * x, np.nan)
+    interval = np.asarray(checkpoint_interval_hours, dtype=float)
+    a = interruptions_per_chip_hour * (np.asarray(restart_hours, dtype=float) + interval / 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        overhead = np.where(delta == 0, 0.0, delta / interval)
     denominator = 1.0 - u * a
-    return np.where(denominator > 0, u / np.where(denominator > 0, denominator, 1.0), np.nan)
+    return np.where(denominator > 0, u * (1.0 + overhead) / np.where(denominator > 0, denominator, 1.0), np.nan)

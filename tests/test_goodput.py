@@ -1,0 +1,119 @@
+"""Goodput at the Young–Daly checkpoint interval (issue 19, What to build 5): the interval and the
+share of time training at 2,048, 16,384 and 100,000 chips, worked out by hand from the sourced
+defaults, and the inversion the chip-parity sizing uses."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from analysis.assembly import inputs as shared
+from analysis.formulas import goodput
+
+# Defaults by hand: λ = 419 / (16,384 × 54 × 24 h) = 419 / 21,233,664 = 1.9733e-5 → 1.97e-5 per
+# chip-hour (Llama 3, Sec. 3.3.4); R = 10 min = 1/6 h (MegaScale, Sec. 6); δ = 405e9 × 14 B
+# / 2e12 B/s = 5.67e12 / 2e12 = 2.835 s = 2.835 / 3,600 = 7.875e-4 h (Llama 3 Sec. 3.3.1 × ZeRO).
+LAMBDA, R, DELTA = 1.97e-5, 1 / 6, 7.875e-4
+
+
+def test_defaults_are_the_sourced_values():
+    assert 419 / (16_384 * 54 * 24) == pytest.approx(1.97e-5, rel=2e-3)
+    assert goodput.INTERRUPTIONS_PER_CHIP_HOUR == LAMBDA
+    assert goodput.RESTART_HOURS == pytest.approx(R)
+    assert goodput.CHECKPOINT_WRITE_HOURS == pytest.approx(DELTA, rel=1e-12)
+    assert goodput.CHECKPOINT_INTERVAL_HOURS is None
+
+
+@pytest.mark.parametrize(
+    "chips, interval_h, share",
+    [
+        # 2,048: n·λ = 0.040346 /h, M = 24.786 h; T* = sqrt(2 × 7.875e-4 × 24.786) = sqrt(0.039038)
+        # = 0.19758 h (11.9 min); loss = n·λ·R + sqrt(2·δ·n·λ) = 0.0067243 + sqrt(6.3545e-5)
+        # = 0.0067243 + 0.0079715 = 0.0146958 → goodput = 1 / 1.0146958 = 0.985517
+        (2_048, 0.19758, 0.985517),
+        # 16,384: n·λ = 0.322765 /h, M = 3.09823 h; T* = sqrt(2 × 7.875e-4 × 3.09823) = sqrt(0.0048797)
+        # = 0.069855 h (4.19 min); loss = 0.0537941 + sqrt(5.08355e-4) = 0.0537941 + 0.0225467
+        # = 0.0763408 → goodput = 1 / 1.0763408 = 0.929074 (Llama 3: "higher than 90 %")
+        (16_384, 0.069855, 0.929074),
+        # 100,000: n·λ = 1.97 /h, M = 0.507614 h; T* = sqrt(2 × 7.875e-4 × 0.507614) = sqrt(7.99492e-4)
+        # = 0.028275 h (1.70 min); loss = 0.328333 + sqrt(3.10275e-3) = 0.328333 + 0.0557023
+        # = 0.384036 → goodput = 1 / 1.384036 = 0.722525 (the fixed 20-min interval gave 0.6036)
+        (100_000, 0.028275, 0.722525),
+    ],
+)
+def test_young_daly_interval_and_goodput_by_hand(chips, interval_h, share):
+    assert goodput.checkpoint_interval_hours(chips) == pytest.approx(interval_h, rel=1e-4)
+    assert goodput.goodput(chips) == pytest.approx(share, rel=1e-5)
+
+
+def test_the_young_daly_interval_minimises_lost_time():
+    # W(T) = 1 + δ/T + n·λ·(R + T/2); at T* both checkpoint terms equal sqrt(δ·n·λ/2): at 16,384
+    # chips sqrt(7.875e-4 × 0.322765 / 2) = 0.0112734 each. Any other T loses more.
+    n = 16_384
+    best = goodput.checkpoint_interval_hours(n)
+    fixed = goodput.lost_share(n, checkpoint_interval_hours=best)
+    assert fixed == pytest.approx(goodput.lost_share(n), rel=1e-12)
+    assert DELTA / best == pytest.approx(0.0112734, rel=1e-4)
+    for other in (best / 2, best * 2, 1 / 3):
+        assert goodput.lost_share(n, checkpoint_interval_hours=other) > fixed
+
+
+def test_a_fixed_interval_keeps_the_old_model_when_writes_are_free():
+    # δ = 0 and T = 20 min: 1 / (1 + 100,000 × 1.97e-5 × (1/6 + 1/6)) = 1 / 1.656667 = 0.603622
+    assert goodput.goodput(100_000, checkpoint_write_hours=0.0, checkpoint_interval_hours=1 / 3) == pytest.approx(
+        0.603622, rel=1e-5
+    )
+    # with the 2.835-s write: + δ/T = 7.875e-4 × 3 = 0.0023625 → 1 / 1.659029 = 0.602762
+    assert goodput.goodput(100_000, checkpoint_interval_hours=1 / 3) == pytest.approx(0.602762, rel=1e-5)
+
+
+def test_chips_for_useful_chips_inverts_goodput():
+    # Young–Daly: 16,384 chips deliver 16,384 × 0.929074 = 15,221.9 useful chips; solving
+    # (1 − u·a) x² − u·b·x − u = 0 (a = 3.28333e-6, b = 1.76146e-4) gives x = 128, n = 16,384
+    useful = 16_384 * 0.9290737
+    assert goodput.chips_for_useful_chips(useful) == pytest.approx(16_384, rel=1e-6)
+    # ceiling: n · goodput(n) → 1 / (λ·R) = 1 / 3.28333e-6 = 304,569 useful chips; beyond it, none
+    assert np.isnan(goodput.chips_for_useful_chips(310_000))
+    # a fixed T = 0.5 h, δ = 0.01 h: n = u (1 + 0.02) / (1 − u · 1.97e-5 × (1/6 + 0.25)); u = 1,000:
+    # 1,020 / (1 − 0.0082083) = 1,028.44
+    assert goodput.chips_for_useful_chips(
+        1_000, checkpoint_write_hours=0.01, checkpoint_interval_hours=0.5
+    ) == pytest.approx(1_028.44, rel=1e-5)
+
+
+def test_inputs_block_shows_write_time_restart_and_the_interval_used():
+    loss = shared.goodput_inputs(chip_count=100_000)
+    used = {k: u.as_json() for k, u in loss.used.items()}
+    json.dumps(used)
+    assert used["checkpoint_write_hours"]["value"] == pytest.approx(DELTA)
+    assert used["checkpoint_write_hours"]["source"] == "llama3-checkpoint-storage"
+    assert "to storage, not in memory" in used["checkpoint_write_hours"]["origin"]
+    assert used["restart_hours"]["source"] == "megascale-2024"
+    # the interval actually used at 100,000 chips: 0.028275 h (above)
+    assert used["checkpoint_interval_hours"]["value"] == pytest.approx(0.028275, rel=1e-4)
+    assert used["checkpoint_interval_hours"]["source"] == "young-1974"
+    assert loss.checkpoint_interval_hours is None
+    text = loss.describe(100_000)
+    assert "Young" in text and "1.7 min at 100,000 chips" in text and "2.8 s" in text
+    # a reader's fixed interval is used as given
+    fixed = shared.goodput_inputs(checkpoint_interval_hours=1 / 3, chip_count=100_000)
+    assert fixed.used["checkpoint_interval_hours"].source == shared.READER
+    assert fixed.interval_hours(100_000) == pytest.approx(1 / 3)
+    assert math.isclose(goodput.goodput(100_000, **fixed.kwargs()), 0.602762, rel_tol=1e-5)
+
+
+def test_energy_advantage_shows_the_100k_goodput_with_sourced_times():
+    # issue 19 acceptance: with defaults the report states the Young–Daly goodput at 100,000 H100 with
+    # the sourced write and restart times: T = 0.028275 h = 1.70 min, goodput 0.722525 = 72.3 %
+    from analysis.assembly import energy_advantage as ea
+
+    r = ea.run(draws=200)
+    text = ea.methods(r)
+    assert "At 100,000 chips the same inputs give T = 1.7 min and goodput 72.3 %." in text
+    assert "`llama3-checkpoint-storage`" in text and "`megascale-2024`" in text and "`young-1974`" in text
+    used = r.inputs.used
+    assert used["checkpoint_write_hours"].source == "llama3-checkpoint-storage"
+    assert used["restart_hours"].source == "megascale-2024"
+    # the reference cluster's interval: sqrt(2 × 7.875e-4 / (2,048 × 1.97e-5)) = 0.19758 h
+    assert used["checkpoint_interval_hours"].value == pytest.approx(0.19758, rel=1e-4)

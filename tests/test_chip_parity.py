@@ -199,9 +199,11 @@ def test_used_block_holds_every_input_with_unit_and_source(default):
     # the values actually used: cn-avg-industrial's base price and PUE (data/regions.csv), the library defaults
     assert (used["usd_per_kwh"].value, used["pue"].value) == (0.088, 1.5)
     assert (used["load_factor"].value, used["server_power_ratio"].value, used["years"].value) == (0.75, 1.8, 4.0)
-    # H20: 400 W TDP × 1.8 = 720 W; $12,000 a chip; Huawei's MFU factor 0.75 for the 910B
+    # H20: 400 W TDP × 1.8 (no ratio of its own) = 720 W; $20,891 a chip as a share of an 8-GPU server
+    # (1.2 M yuan / 7.18 / 8); Huawei's MFU factor 0.75 for the 910B
     assert used["chips"]["h20"]["max_w_per_chip"].value == 400 * 1.8
-    assert used["chips"]["h20"]["price_usd"].value == 12_000
+    assert used["chips"]["h20"]["server_power_ratio"].value == 1.8
+    assert used["chips"]["h20"]["price_usd"].value == 20_891
     assert used["chips"]["ascend-910b"]["mfu_factor"].value == 0.75
     assert used["mfu"].source == shared.ASSUMPTION and used["compute_efficiency"].value == 0.5
 
@@ -221,7 +223,8 @@ def test_methods_show_every_setting_with_its_value():
     text = cp.methods(r)
     assert "Llama 3.1 405B pre-training (`llama-3.1-405b-pretraining`) at overlap 50 %" in text
     assert "50 % of dense peak" in text  # the compute efficiency 0.5
-    assert "server power ratio (2;" in text and "load factor (0.9)" in text and "5-year horizon" in text
+    assert "server power ratio (2, set by the reader)" in text
+    assert "load factor (0.9)" in text and "5-year horizon" in text
     # the goodput inputs: 1.97 × 10⁻⁵ per chip-hour, 10 min restart, a 2.8-s checkpoint write and the
     # Young–Daly interval at 2,048 chips: sqrt(2 × 7.875e-4 / (2,048 × 1.97e-5)) = 0.19758 h = 11.9 min
     assert "1.97 × 10⁻⁵ interruptions" in text and "restart R = 10 min" in text and "δ = 2.8 s" in text

@@ -11,9 +11,12 @@ from analysis.assembly import present
 from analysis.catalog import sources
 
 FAST = {"draws": 200}
-#: Capex per chip [USD]: H100, a chip price: $27,500 × 1.64 (server) / 0.81 (network 19 %); H800, a server
-#: share: $39,384 / 0.81 (no second server markup) (data/chips.csv; Epoch AI's markups).
-H100_CAPEX, H800_CAPEX = 27_500 * 1.64 / 0.81, 39_384 / 0.81  # $55,679.01 and $48,622.22
+#: Capex per chip [USD], both on one basis, a share of an 8-GPU server plus the network (19 %): H100, the DGX
+#: H100's $270,000 / 8 = $33,750 / 0.81; H800, an 8 × H800 server's 2.3 M yuan / 8 = $39,384 / 0.81
+#: (data/chips.csv, data/systems.csv; Epoch AI's network share).
+H100_CAPEX, H800_CAPEX = 270_000 / 8 / 0.81, 39_384 / 0.81  # $41,666.67 and $48,622.22
+#: Server power ratio of both: the DGX H100's 10.2 kW / (8 × 700 W) = 1.82143 (Epoch AI; chips.csv).
+RATIO = 1.82143
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +46,7 @@ def shown(monkeypatch):
 
 
 def test_h800_capex_per_chip_within_a_quarter_of_the_h100s(default):
-    # ratio 48,622.22 / 55,679.01 = 0.8733, inside ± 25 %
+    # ratio 48,622.22 / 41,666.67 = 1.1669, inside ± 25 %
     base = ea.figures(shared.base_point(default.inputs.ranges), default.inputs)["by_region"]["us-avg-industrial"]
     per_chip = base["capex_usd"][0] / base["chip_count"][0]
     assert_allclose(per_chip[:2], [H100_CAPEX, H800_CAPEX], rtol=1e-12)
@@ -52,16 +55,19 @@ def test_h800_capex_per_chip_within_a_quarter_of_the_h100s(default):
 
 def test_break_even_price_of_the_h800_by_hand(default):
     # DeepSeek-V3 layout fully overlapped: scaling ratio 1, so 2,048 H800 match 2,048 H100 with the same
-    # power (700 W × 1.8 × 0.75 = 945 W) and PUE (1.57, us-avg-industrial): equal kWh per PFLOP-hour.
+    # power (700 W × 1.82143 × 0.75 = 956.25 W) and PUE (1.57, us-avg-industrial): equal kWh per PFLOP-hour.
     # Break-even = the reference price + capex difference per kWh:
-    # kWh per chip-year = 945 × 1.57 × 8,760 / 1,000 = 12,996.77; capex difference per chip-year
-    # (55,679.01 − 48,622.22) / 4 years = 1,764.20 -> 0.0806 + 1,764.20 / 12,996.77 = 0.21634 $/kWh
-    kwh_per_chip_year = 700 * 1.8 * 0.75 * 1.57 * 8_760 / 1_000
+    # kWh per chip-year = 956.25 × 1.57 × 8,760 / 1,000 = 13,151.65; capex difference per chip-year
+    # (41,666.67 − 48,622.22) / 4 years = −1,738.89 -> 0.0806 − 1,738.89 / 13,151.65 = −0.05162 $/kWh:
+    # at the base prices no electricity price makes the H800 match (it was $0.216 with the H100 on a chip
+    # price marked up × 1.64, $14,000 more per chip than the DGX H100 it comes in)
+    kwh_per_chip_year = 700 * RATIO * 0.75 * 1.57 * 8_760 / 1_000
     expected = 0.0806 + (H100_CAPEX - H800_CAPEX) / 4 / kwh_per_chip_year
+    assert_allclose(expected, -0.05162, atol=1e-5)
     base = ea.figures(shared.base_point(default.inputs.ranges), default.inputs)
-    assert_allclose(base["break_even_usd_per_kwh"][0, 1], expected, rtol=1e-12)
-    # the old "the H800 never breaks even" came from capex counted twice: now it has a price in every draw
-    assert default.break_even_share.loc["h800-sxm"] > 0.95
+    assert_allclose(base["break_even_usd_per_kwh"][0, 1], expected, rtol=1e-9)
+    # the two server-price ranges overlap (H100 33,750-44,490; H800 34,819-46,233), so some draws have a price
+    assert 0 < default.break_even_share.loc["h800-sxm"] < 1
 
 
 @pytest.mark.parametrize("case", ["default", "a100"])
@@ -124,7 +130,11 @@ def test_methods_show_every_setting_with_its_value(default):
     # the layout and overlap by name and value (the old text read "of parallel_config at overlap")
     assert "DeepSeek-V3 pre-training layout (`deepseek-v3-pretraining`) at overlap 100 %" in text
     assert "of `parallel_config`" not in text and "at `overlap`" not in text
-    assert "server power ratio (1.8;" in text and "load factor (0.75)" in text and "4-year horizon" in text
+    # each chip's own ratio: the DGX H100's 1.82 for the H100 and H800, the DGX A100's 2.03 for the A800,
+    # 1.8 where none (H20, Ascend 910B); the 910C takes its system's power
+    ratios = "server power ratio (H100 SXM 1.82, H800 SXM 1.82, H20 1.8, A800 SXM 2.03, Ascend 910B 1.8;"
+    assert ratios in text and "load factor (0.75)" in text and "4-year horizon" in text
+    assert "the reference and the H800 are on one basis" in text
     assert "reference's 40 %" in text and "50 % of dense peak" in text and "±25 %" in text
     assert "1.97 × 10⁻⁵ interruptions per chip-hour" in text
     assert "10,000 draws" not in text and "200 draws (seed 0)" in text
@@ -168,3 +178,17 @@ def test_json_contract(default):
     # electricity is a small share of TCO: hardware decides
     shares = [v for row in figures["electricity_share_of_tco"].values() for v in row.values()]
     assert max(shares) < 0.3
+
+
+def test_the_h100_and_h800_capex_per_chip_name_their_one_basis(default):
+    # inputs block: all-in capex per chip with the price basis it comes from (H100 33,750 / 0.81 = 41,666.67;
+    # H800 39,384 / 0.81 = 48,622.22, both a server share); the findings say it in words
+    chips = default.inputs.used["chips"]
+    h100, h800 = chips["h100-sxm"]["all_in_capex_usd_per_chip"], chips["h800-sxm"]["all_in_capex_usd_per_chip"]
+    assert_allclose([h100.value, h800.value], [H100_CAPEX, H800_CAPEX], rtol=1e-12)
+    assert h100.source == "semianalysis-ai-server-cost-2023" and "server share $33,750" in h100.origin
+    assert "server share $39,384" in h800.origin and h800.unit == "USD per chip, all-in"
+    # the A800 on a chip price: 15,000 × 1.64 / 0.81 = 30,370.37
+    assert_allclose(chips["a800-sxm-80gb"]["all_in_capex_usd_per_chip"].value, 30_370.37, rtol=1e-6)
+    assert "H100 SXM $41,667, H800 SXM $48,622" in ea.findings(default)
+    assert "as a share of an 8-GPU server (the DGX H100's $270,000 / 8" in ea.findings(default)

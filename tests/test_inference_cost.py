@@ -84,12 +84,12 @@ def test_one_cost_basis_per_ranking():
 
 
 def test_ownership_chip_hour_by_hand():
-    # H20: $12,000 per chip -> capex 12,000 × 1.64 / 0.81 = 24,296.30, / 4 years = 6,074.07 per year;
-    # power 400 W × 1.8 × 0.75 × PUE 1.2 = 648 W -> 5,676.48 kWh × $0.10 = 567.65 per year;
-    # (6,074.07 + 567.65) / (8,760 h × 0.5) = $1.51637 per serving hour
+    # H20: $20,891 per chip as a share of an 8-GPU server -> capex 20,891 / 0.81 = 25,791.36, / 4 years =
+    # 6,447.84 per year; power 400 W × 1.8 × 0.75 × PUE 1.2 = 648 W -> 5,676.48 kWh × $0.10 = 567.65 per year;
+    # (6,447.84 + 567.65) / (8,760 h × 0.5) = $1.60171 per serving hour
     inp = report.inputs(chips=["h20"], usd_per_kwh=0.1, pue=1.2, utilisation=0.5, draws=100)
     base = report.figures(shared.base_point(inp.ranges), inp)
-    assert_allclose(base["usd_per_chip_hour"][0, 0], 1.51637, rtol=1e-4)
+    assert_allclose(base["usd_per_chip_hour"][0, 0], 1.60171, rtol=1e-4)
 
 
 @pytest.mark.parametrize("chip", ["v100-sxm", "l20", "mlu370-x8", "ascend-910", "tpu-v5p"])

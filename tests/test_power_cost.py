@@ -1,7 +1,10 @@
 """Power, energy, electricity and TCO for a small cluster, worked by hand."""
 
+import numpy as np
 from numpy.testing import assert_allclose
 
+from analysis.assembly import inputs as shared
+from analysis.catalog import load
 from analysis.formulas import cost, power
 
 
@@ -91,3 +94,67 @@ def test_cost_per_pflop_hour_and_break_even_price():
     assert_allclose(cost.break_even_usd_per_kwh(100, 60, candidate_kwh_per_pflop_hour=500), 0.08)
     # candidate hardware alone above the reference: no non-negative price works -> NaN
     assert str(cost.break_even_usd_per_kwh(100, 120, candidate_kwh_per_pflop_hour=500)) == "nan"
+
+
+def test_epoch_chip_specific_server_power_ratios():
+    # Epoch AI's chip_to_server_power (training-cost-trends, cost_analysis_standalone.py): a system's
+    # rated power per chip over the chip's TDP. DGX H100 10.2 kW / (8 × 700 W) = 1.82143; DGX A100
+    # 6.5 kW / (8 × 400 W) = 2.03125; V100 the mean of DGX-2 10 kW / (16 × 300 W) = 2.08333 and DGX
+    # Station 1.5 kW / (4 × 300 W) = 1.25: (2.08333 + 1.25) / 2 = 1.66667
+    assert_allclose(power.server_power_ratio_of_system(10.2, 8, 700), 1.82143, rtol=1e-5)
+    assert_allclose(power.server_power_ratio_of_system(6.5, 8, 400), 2.03125, rtol=1e-12)
+    v100 = power.server_power_ratio_of_system([10.0, 1.5], [16, 4], 300).mean()
+    assert_allclose(v100, 1.66667, rtol=1e-5)
+    # chips.csv carries them (the H800 and A800 take their module's twin, the H100's and A100's); the
+    # H100's agrees with systems.csv's DGX H100 (10.2 kW, 8 chips); chips without one stay empty (1.8)
+    ratio = load("chips")["server_power_ratio"]
+    assert_allclose(
+        ratio[["h100-sxm", "h800-sxm", "a100-sxm-80gb", "a800-sxm-80gb", "v100-sxm"]],
+        [1.82143, 1.82143, 2.03125, 2.03125, 1.66667],
+        rtol=1e-5,
+    )
+    dgx = load("systems").loc["dgx-h100"]
+    assert_allclose(
+        power.server_power_ratio_of_system(dgx["system_power_kw"], dgx["chips"], 700), ratio["h100-sxm"], rtol=1e-5
+    )
+    assert ratio[["h20", "h200", "b200", "mi300x", "ascend-910b"]].isna().all()
+
+
+def test_chips_use_their_own_ratio_unless_the_reader_sets_one():
+    # max W per chip = TDP × the chip's ratio: H100 700 × 1.82143 = 1,275 W; A800 400 × 2.03125 =
+    # 812.5 W; V100 300 × 1.66667 = 500 W; H20 (none of its own) 400 × 1.8 = 720 W
+    chips = shared.chips(["h100-sxm", "a800-sxm-80gb", "v100-sxm", "h20"])
+    assert_allclose(chips["max_w_per_chip"], [1_275.0, 812.5, 500.0, 720.0], rtol=1e-5)
+    used = shared.chip_used(chips)
+    assert used["a800-sxm-80gb"]["server_power_ratio"].source == "epoch-chip-to-server-power"
+    assert "dgx-a100-datasheet" in used["a800-sxm-80gb"]["server_power_ratio"].origin
+    assert used["h20"]["server_power_ratio"].value == 1.8 and "Epoch AI" in used["h20"]["server_power_ratio"].origin
+    # drawn TDPs take the same per-chip ratios
+    assert_allclose(
+        shared.max_w_per_chip(chips, np.array([[700, 400, 300, 400]])), [[1_275.0, 812.5, 500.0, 720.0]], rtol=1e-5
+    )
+    # the reader's ratio applies to every chip: 1.9 × (700, 400) = (1,330, 760) W
+    mine = shared.chips(["h100-sxm", "a800-sxm-80gb"], server_power_ratio=1.9)
+    assert_allclose(mine["max_w_per_chip"], [1_330.0, 760.0])
+    assert {u["server_power_ratio"].source for u in shared.chip_used(mine).values()} == {shared.READER}
+
+
+def test_the_a800_order_draws_more_power_on_the_a100s_ratio():
+    # the $1 B A800 order at the $15,000 street price: 66,664 chips (whole servers) × 812.5 W × 0.75 load ×
+    # PUE 1.5 (cn-avg-industrial) = 60.935 MW; at the old flat 1.8 (720 W) it was 54.0 MW, 11 % less
+    a800 = shared.chips(["a800-sxm-80gb"]).iloc[0]
+    facility = power.facility_power_w(power.it_power_w(66_664, a800["max_w_per_chip"]), 1.5)
+    assert_allclose(facility / 1e6, 60.935, rtol=1e-4)
+    assert_allclose(facility / power.facility_power_w(power.it_power_w(66_664, 720.0), 1.5), 2.03125 / 1.8)
+
+
+def test_h100_class_on_one_server_basis():
+    # the H100 SXM priced as the DGX H100's server share (SemiAnalysis $270,000 / 8 = $33,750), the basis
+    # of the H800, H200 and H20 too: all-in with the network 33,750 / 0.81 = $41,666.67 (was a $27,500 chip
+    # price × 1.64 / 0.81 = $55,679.01); the H800's 39,384 / 0.81 = $48,622.22 on the same basis
+    chips, dgx = load("chips"), load("systems").loc["dgx-h100"]
+    assert chips.at["h100-sxm", "price_usd"] == dgx["price_usd"] / dgx["chips"] == 33_750
+    assert set(chips.loc[["h100-sxm", "h800-sxm", "h200", "h20"], "price_unit"]) == {"server"}
+    assert_allclose(cost.capex_usd(1, [33_750, 39_384], price_unit="server"), [41_666.667, 48_622.222], rtol=1e-7)
+    # the chip price the sources quote for the card alone ($25-30k) is not marked up a second time
+    assert chips.at["h100-sxm", "price_usd_low"] <= 33_750 < chips.at["h100-sxm", "price_usd_high"]

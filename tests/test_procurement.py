@@ -221,10 +221,10 @@ def test_capex_by_price_unit():
     # H800 priced as a server share ($39,384): no server markup; network 8 × 39,384 × 0.19 / 0.81 = 73,905.8
     assert h800["capex_server_usd"] == 0 and h800["capex_priced_usd"] == 8 * 39_384
     assert h800["capex_network_usd"] == pytest.approx(73_905.8, abs=0.1)
-    # H100 priced as a chip ($27,500): server 8 × 27,500 × 0.64 = 140,800; network 360,800 × 0.19 / 0.81 = 84,632.1
-    assert h100["capex_server_usd"] == pytest.approx(140_800) and h100["capex_network_usd"] == pytest.approx(
-        84_632.1, abs=0.1
-    )
+    # H100 priced as a server share too (DGX H100 $270,000 / 8 = $33,750): no server markup; network
+    # 8 × 33,750 × 0.19 / 0.81 = 270,000 × 0.19 / 0.81 = 63,333.3
+    assert h100["capex_server_usd"] == 0 and h100["capex_priced_usd"] == 8 * 33_750
+    assert h100["capex_network_usd"] == pytest.approx(63_333.3, abs=0.1)
 
 
 def fake_policies(policy_by_chip):
@@ -374,8 +374,11 @@ def test_used_block_names_every_input_with_unit_and_a_sources_key():
     a800, h100 = used["chips"]["a800-sxm-80gb"], used["chips"]["h100-sxm"]
     assert a800["peak_tflops"].value == 312 and h100["peak_tflops"].value == 989.4
     assert a800["price_usd"].value == 15_000 and "10,000–15,000" in a800["price_usd"].origin
-    # max W per chip = 400 W TDP × 1.8 = 720 W
-    assert a800["max_w_per_chip"].value == pytest.approx(720.0)
+    # max W per chip = 400 W TDP × the A800's own ratio, the DGX A100's 6.5 kW / (8 × 400 W) = 2.03125
+    # (Epoch AI's A100 ratio; the A800 is the same SXM4 module) = 812.5 W
+    assert a800["max_w_per_chip"].value == pytest.approx(812.5)
+    ratio = a800["server_power_ratio"]
+    assert (ratio.value, ratio.source) == (2.03125, "epoch-chip-to-server-power")
     json.dumps(present._plain({k: u.as_json() for k, u in records}), allow_nan=False)
 
 
@@ -390,8 +393,9 @@ def test_a_value_the_reader_sets_is_recorded_as_theirs_and_used():
     assert used["chips"]["a800-sxm-80gb"]["price_usd"].value == 10_000
     assert r.inputs.load_factor == 0.6 and r.inputs.site.pue == 1.2 and r.inputs.ranges["pue"] == (1.2, 1.2, 1.2)
     # the typed inputs drive the numbers: IT power of the 100,000 H100 reference = 100,000 × 700 W
-    # × 1.8 × 0.6 = 75.6 MW (fixed: the H100's TDP has no range)
-    assert r.base.loc["reference", "it_power_mw"] == pytest.approx(75.6)
+    # × 1.82143 (the DGX H100's 10.2 kW / 8 / 700 W) × 0.6 = 100,000 × 1,275 W × 0.6 = 76.5 MW (fixed: the
+    # H100's TDP has no range)
+    assert r.base.loc["reference", "it_power_mw"] == pytest.approx(76.5, rel=1e-5)
     assert r.inputs.parameters["load_factor"] == 0.6 and r.inputs.parameters["years"] is None
 
 

@@ -26,9 +26,10 @@ def test_deepseek_reproduces_its_disclosed_hours_and_rental(deepseek):
     base = deepseek.base.loc["h800-sxm"]
     assert_allclose(base["gpu_hours"], 2_788_000, rtol=1e-9)
     assert_allclose(base["rental_cost_usd"], 5_576_000, rtol=1e-9)
-    # energy: 2,788,000 h × 700 W × 1.8 (server) × 0.75 (load) × PUE 1.5 = 3,951.99 MWh
-    assert_allclose(base["energy_mwh"], 2_788_000 * 700 * 1.8 * 0.75 * 1.5 / 1e6, rtol=1e-9)
-    assert_allclose(base["energy_mwh"], 3_951.99, rtol=1e-6)
+    # energy: 2,788,000 h × 700 W × 1.82143 (server: the DGX H100's 10.2 kW / 8 / 700 W, the H800's
+    # module) × 0.75 (load) × PUE 1.5 = 2,788,000 × 1,275 W × 1.125 = 3,999.04 MWh
+    assert_allclose(base["energy_mwh"], 2_788_000 * 700 * 1.82143 * 0.75 * 1.5 / 1e6, rtol=1e-9)
+    assert_allclose(base["energy_mwh"], 3_999.04, rtol=1e-6)
 
 
 def test_deepseek_mfu_is_implied_by_its_hours_net_of_goodput(deepseek):

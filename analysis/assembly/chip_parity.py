@@ -96,7 +96,7 @@ class Inputs(shared.DrawnInputs):
     site: shared.Site
     goodput: shared.GoodputInputs
     load_factor: float
-    server_power_ratio: float
+    server_power_ratio: float | None
     years: float
     cost_of_capital_per_year: float
     mfu: float
@@ -230,7 +230,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     ref = p["reference_chip"]
     ids = list(dict.fromkeys([ref, *p["candidates"]]))
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
-    ratio = float(settings["server_power_ratio"].value)
+    ratio = p["server_power_ratio"]  # None: each chip's own (chips.csv), 1.8 where none
     chips = shared.chips(ids, precision=p["precision"], server_power_ratio=ratio)
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(
@@ -835,13 +835,15 @@ def methods(r: Result) -> str:
     return "\n".join(
         [
             *_parity_methods(inp),
-            f"- **Power**: maximum W per chip = TDP × server power ratio ({inp.server_power_ratio:g}; Epoch AI's "
-            "1.8, DGX H100 10.2 kW / 8 / 700 W = 1.82); a chip without a published TDP (Ascend 910C) takes the rated "
-            "power per chip of a system built from it (CloudMatrix 384: 559 kW / 384, servers and optics included). "
+            "- **Power**: maximum W per chip = TDP × server power ratio "
+            f"({present.server_power_ratios(inp.chips)}); a chip without a published TDP (Ascend 910C) takes "
+            "the rated power per chip of a system built from it (CloudMatrix 384: 559 kW / 384, servers and optics "
+            "included). "
             f"IT power = chips × that × load factor ({inp.load_factor:g}); facility = IT × PUE ({inp.site.pue:g} "
             f"base, {inp.site.name}); energy = facility power × {HOURS_PER_YEAR:,.0f} h a year.",
             "- **Capex** by what the price buys: a chip price × 1.64 (server) ÷ (1 − 0.19) (network; Epoch AI); a "
-            "server-share price (H800) ÷ (1 − 0.19) only; a system price (GB200 NVL72, CloudMatrix 384) as it is. "
+            "server-share price (the H100 class: H100 SXM, H800, H200, H20) ÷ (1 − 0.19) only; a system price "
+            "(GB200 NVL72, CloudMatrix 384) as it is. "
             f"**TCO** = capex over the {inp.years:g}-year horizon (cost of capital "
             f"{present.pct(inp.cost_of_capital_per_year)} a year) + electricity at ${inp.site.usd_per_kwh:.3f}/kWh "
             "(base); maintenance, buildings and staff are excluded. **$ per PFLOP-h** = TCO / (chips × peak × MFU × "

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load
-from ..formulas import uncertainty
+from ..formulas import cost, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import chip_parity, params, present
 from . import inputs as shared
@@ -109,7 +109,8 @@ def inputs(**values) -> Inputs:
     for g, where in sites.items():
         ranges |= {f"{g} {k}": v for k, v in where.ranges().items()}
     used = {k: v for k, v in parity.used.items() if k not in ("usd_per_kwh", "pue", "chips")}
-    used |= {"regions": {g: where.used for g, where in sites.items()}, "chips": parity.used["chips"]}
+    chips_used = {c: entries | _capex_used(parity.chips.loc[c]) for c, entries in parity.used["chips"].items()}
+    used |= {"regions": {g: where.used for g, where in sites.items()}, "chips": chips_used}
     return Inputs(
         parity=parity,
         region=p["region"],
@@ -121,6 +122,51 @@ def inputs(**values) -> Inputs:
         parameters=dict(p),
         used=used,
     )
+
+
+def capex_basis(row: pd.Series) -> str:
+    """How a chip's all-in capex per chip is built from its catalog price, in words: the price,
+    what it buys and its source key, then the markups added (Epoch AI's 1.64 server for a chip
+    price, the 0.19 network share for a chip or server price)."""
+    price, unit = float(row["price_usd"]), row["price_unit"]
+    key = str(row["price_source"]).split(";")[0].strip()
+    network = f"÷ (1 − {cost.NETWORK_COST_FRACTION:g}) network"
+    return {
+        "chip": f"chip price ${price:,.0f} (`{key}`) × {cost.SERVER_COST_FACTOR:g} server {network}",
+        "server": f"server share ${price:,.0f} per chip (`{key}`, 8-GPU server price / 8) {network}",
+        "system": f"system share ${price:,.0f} per chip (`{key}`), network included",
+    }[unit]
+
+
+def _capex_used(row: pd.Series) -> dict[str, shared.Used]:
+    """The all-in capex per chip (:func:`analysis.formulas.cost.capex_usd` of one chip at its base
+    price) as an inputs-block record, its origin the price basis (:func:`capex_basis`); none for a
+    chip without a price."""
+    if row["price_usd"] != row["price_usd"]:
+        return {}
+    value = float(cost.capex_usd(1, row["price_usd"], price_unit=row["price_unit"]))
+    key = str(row["price_source"]).split(";")[0].strip()
+    return {"all_in_capex_usd_per_chip": shared.Used(value, "USD per chip, all-in", key, capex_basis(row))}
+
+
+def price_basis_text(r: Result) -> str:
+    """One sentence: the basis of the reference's and each candidate's all-in capex per chip,
+    grouped by what the catalog price buys (the H100 class on one 8-GPU server basis)."""
+    chips = r.inputs.parity.chips
+    used = r.inputs.used["chips"]
+    groups = {"server": [], "chip": [], "system": []}
+    for chip, row in chips.iterrows():
+        if "all_in_capex_usd_per_chip" in used[chip]:
+            value = used[chip]["all_in_capex_usd_per_chip"].value
+            groups[row["price_unit"]].append(f"{present.chip_short(chip)} {present.usd(value)}")
+    words = {
+        "server": "as a share of an 8-GPU server (the DGX H100's $270,000 / 8 for the H100, as Epoch AI prices it; "
+        "Chinese 8-GPU server prices for the H800 and H20) plus the network (÷ (1 − 0.19))",
+        "chip": "from a chip price × 1.64 server (Epoch AI) plus the network",
+        "system": "from a system price (servers and network included)",
+    }
+    parts = [f"{', '.join(v)} {words[k]}" for k, v in groups.items() if v]
+    return "All-in capex per chip: " + "; ".join(parts) + "."
 
 
 def at_region(x: dict, region: str) -> dict:
@@ -297,6 +343,7 @@ def findings(r: Result) -> str:
     """Key findings as a markdown list."""
     inp = r.inputs
     lines = [f"- **{present.chip_short(c)}** {v}." for c, v in verdicts(r).items()]
+    lines.append(f"- **Price basis.** {price_basis_text(r)}")
     tco = r.p50["tco_usd"][inp.regions]
     ref = inp.parity.reference_chip
     cheaper = {c: [g for g in inp.regions if tco.loc[c, g] < tco.loc[ref, g]] for c in tco.index[1:]}
@@ -436,9 +483,13 @@ def methods(r: Result) -> str:
             f"Interruptions grow with the chip count: {loss.describe(parity.reference_count, also=100_000)}",
             "- Each cluster is then owned for the "
             f"{parity.years:g}-year horizon: **capex** by what the price buys (a chip price × 1.64 server ÷ (1 − 0.19) "
-            "network, Epoch AI; a server-share price ÷ (1 − 0.19); a system price as it is), charged straight-line "
+            "network, Epoch AI; a server-share price ÷ (1 − 0.19): the H100 class — H100 SXM, H800, H200, H20 — is "
+            "priced as a share of an 8-GPU server, the basis of the DGX H100 in `systems.csv` and of Epoch AI's H100 "
+            "prices, so the reference and the H800 are on one basis; a system price as it is; each chip's all-in "
+            "capex per chip and its basis are in the appendix), charged straight-line "
             f"(cost of capital {present.pct(parity.cost_of_capital_per_year)} a year); **electricity** = chips × "
-            f"TDP × server power ratio ({parity.server_power_ratio:g}; or the rated power per chip of a system for a "
+            f"TDP × server power ratio ({present.server_power_ratios(parity.chips)}; or the rated power per chip "
+            "of a system for a "
             "chip without a TDP, CloudMatrix 384 for the Ascend 910C) × load factor "
             f"({parity.load_factor:g}) × PUE × {HOURS_PER_YEAR:,.0f} h × price, at each region's base price and PUE "
             "(appendix). **Emissions** = annual energy × the region's grid intensity.",
@@ -492,6 +543,7 @@ def source_keys(r: Result) -> list[str]:
         + keys_in(load("systems"))
         + keys_in(load("vendor_efficiency"))
         + keys_in(load("parallel_configs").loc[[inp.parity.parallel_config]])
-        + ["epoch-training-cost-trends", "dgx-h100-power", "hyperscaler-depreciation", "llama3-paper"]
+        + ["epoch-training-cost-trends", "epoch-chip-to-server-power", "dgx-h100-power"]
+        + ["semianalysis-ai-server-cost-2023", "hyperscaler-depreciation", "llama3-paper"]
         + chip_parity.used_keys(inp.used)
     )

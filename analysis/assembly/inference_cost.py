@@ -375,7 +375,7 @@ def chip_hour_usd(x: dict, inp: Inputs) -> np.ndarray:
     if inp.cost_basis == "rental":
         return column("rental")
     capex = cost.capex_usd(1, column("price"), price_unit=chips["price_unit"].to_numpy())
-    max_w = shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp.server_power_ratio)
+    max_w = shared.max_w_per_chip(chips, column("TDP"))  # each chip's ratio as serving_chips resolved it
     facility_w = power.facility_power_w(
         power.it_power_w(1, max_w, load_factor=inp.load_factor), np.asarray(x["pue"], dtype=float)[:, None]
     )

@@ -45,11 +45,12 @@ class Used:
         return {"value": self.value, "unit": self.unit, "source": self.source, "origin": self.origin}
 
 
+RATIO = "server_power_ratio"
 #: The library's defaults for parameters a report leaves at None: value, unit, source key, origin.
 DEFAULTS: dict[str, Used] = {
     "load_factor": Used(power.LOAD_FACTOR, "share", "epoch-training-cost-trends", "Epoch AI"),
     "server_power_ratio": Used(
-        power.SERVER_POWER_RATIO, "× TDP", "epoch-training-cost-trends", "Epoch AI; DGX H100 10.2 kW / 8 / 700 W = 1.82"
+        power.SERVER_POWER_RATIO, "× TDP", "epoch-chip-to-server-power", "Epoch AI's, for a GPU without its own"
     ),
     "years": Used(cost.YEARS, "years", "hyperscaler-depreciation", "SemiAnalysis' 4-year TCO horizon"),
     "interruptions_per_chip_hour": Used(
@@ -291,6 +292,9 @@ def chip_used(frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "pr
                 _key(row["power_source"] if by_tdp else systems.at[chip, "source"]),
                 "TDP × server power ratio" if by_tdp else f"{systems.at[chip, 'name']}: rated power / chips",
             )
+            if by_tdp:
+                ratio = (float(row["server_power_ratio_used"]), "× TDP", row["server_power_ratio_used_source"])
+                entries["server_power_ratio"] = Used(*ratio, row["server_power_ratio_origin"])
         if "price_usd" in columns and row["price_usd"] == row["price_usd"]:
             entries["price_usd"] = Used(
                 float(row["price_usd"]), PRICE_UNIT_WORDS[row["price_unit"]], _key(row["price_source"]), "chips.csv"
@@ -316,13 +320,19 @@ def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None
     report needs: ``peak_tflops`` at ``precision``, ``max_w_per_chip`` (TDP × server power ratio,
     or the rated power per chip of a system built from it where the TDP is unpublished),
     ``power_basis`` (``tdp`` or ``system``), ``mfu_factor`` (+ ``_low``/``_high``, the vendor's
-    software-maturity prior) and everything in ``chips.csv``."""
-    ratio = power.SERVER_POWER_RATIO if server_power_ratio is None else server_power_ratio
+    software-maturity prior), ``server_power_ratio_used`` (+ ``_source``, ``server_power_ratio_origin``:
+    the reader's ratio, else the chip's own in ``chips.csv``, else 1.8) and everything in ``chips.csv``."""
     catalog = load("chips")
     ids = [lookup(catalog, c, "chip").name for c in chip_ids]
     frame = catalog.loc[ids].copy()
     frame["peak_tflops"] = compute.peak_tflops(frame, precision)
-    from_tdp = power.server_w_per_chip(frame["tdp_w"], server_power_ratio=ratio)
+    own, cells, fallback = frame["server_power_ratio"], frame["server_power_ratio_source"], DEFAULTS[RATIO]
+    frame["server_power_ratio_used"] = own.fillna(fallback.value) if server_power_ratio is None else server_power_ratio
+    frame["server_power_ratio_used_source"] = np.where(own.notna(), cells.map(_key), fallback.source)
+    frame["server_power_ratio_origin"] = np.where(own.notna(), "chips.csv: " + cells.fillna(""), fallback.origin)
+    if server_power_ratio is not None:
+        frame[["server_power_ratio_used_source", "server_power_ratio_origin"]] = (READER, "set by the reader")
+    from_tdp = power.server_w_per_chip(frame["tdp_w"], server_power_ratio=frame["server_power_ratio_used"])
     from_system = system_w_per_chip().reindex(frame.index).to_numpy()
     frame["max_w_per_chip"] = np.where(np.isnan(from_tdp), from_system, from_tdp)
     frame["power_basis"] = np.where(np.isnan(from_tdp), np.where(np.isnan(from_system), "", "system"), "tdp")
@@ -334,9 +344,9 @@ def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None
 
 
 def max_w_per_chip(frame: pd.DataFrame, tdp_w, *, server_power_ratio: float | None = None):
-    """Maximum power per chip [W] for (drawn) TDPs of the chips in ``frame``: TDP × ratio, or the
-    chip's fixed system figure where its power basis is ``system``."""
-    ratio = power.SERVER_POWER_RATIO if server_power_ratio is None else server_power_ratio
+    """Maximum power per chip [W] for (drawn) TDPs of the chips in ``frame``: TDP × the chip's ratio
+    (:func:`chips`), or the chip's fixed system figure where its power basis is ``system``."""
+    ratio = frame["server_power_ratio_used"].to_numpy(dtype=float) if server_power_ratio is None else server_power_ratio
     tdp_w = np.asarray(tdp_w, dtype=float)
     return np.where(
         frame["power_basis"].to_numpy() == "system",

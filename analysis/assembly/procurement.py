@@ -216,12 +216,12 @@ class Inputs(shared.DrawnInputs):
     reported_chips: int | None
     site: shared.Site
     load_factor: float
-    server_power_ratio: float
+    server_power_ratio: float | None
     years: float
     goodput: shared.GoodputInputs
 
 
-def _chip_frame(ids: list[str], server_power_ratio: float) -> pd.DataFrame:
+def _chip_frame(ids: list[str], server_power_ratio: float | None) -> pd.DataFrame:
     """:func:`shared.chips` at BF16 with ``tpp`` per card (TPP is per IC × ICs per card) and
     ``chips_per_unit`` (1 for a PCIe card, else :data:`buy.CHIPS_PER_SERVER`)."""
     chips = shared.chips(ids, precision="bf16", server_power_ratio=server_power_ratio)
@@ -247,7 +247,7 @@ def inputs(**values) -> Inputs:
     the report needs into an :class:`Inputs`."""
     p = params.validate("procurement", **({name: spec.default for name, spec in PARAMETERS.items()} | values))
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
-    ratio = float(settings["server_power_ratio"].value)
+    ratio = p["server_power_ratio"]  # None: each chip's own (chips.csv), 1.8 where none
     ids = list(dict.fromkeys([*p["chips"], p["reference_chip"]]))
     chips = _chip_frame(ids, ratio)
     site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])

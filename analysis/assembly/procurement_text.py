@@ -235,7 +235,8 @@ def _methods_training(r: Result) -> list[str]:
     ref, tokens = present.chip_short(inp.reference_chip), buy.CHINCHILLA_TOKENS_PER_PARAM
     cap = "" if inp.max_cluster_chips is None else f" of at most {present.count(inp.max_cluster_chips)} chips"
     return [
-        f"- **Power**: maximum W per chip = TDP × {inp.server_power_ratio:g} (server and network share; Epoch AI), "
+        "- **Power**: maximum W per chip = TDP × server power ratio (server and network share; "
+        f"{present.server_power_ratios(inp.chips)}), "
         "or the rated power per chip of a system built from it where no TDP is published; IT power = chips × "
         f"that × load factor {inp.load_factor:g}; facility = IT × PUE; energy over {HOURS_PER_YEAR:,.0f} h a year.",
         f"- **MFU**: {inp.mfu:g} on {ref}; other vendors' chips scale it by the ratio of "

@@ -5,7 +5,12 @@ Defaults and their sources (Epoch AI, ``epoch-research/training-cost-trends``, t
 Cottier et al. 2024, arXiv 2405.21015):
 
 * ``SERVER_COST_FACTOR = 1.64`` — server cost per accelerator over the accelerator's price
-  (Epoch's default; 1.66 for A100 and 1.69 for V100 servers).
+  (Epoch's default; 1.66 for A100 and 1.69 for V100 servers). Epoch applies it only to a
+  single-unit (chip) price; a DGX/HGX server price is used per GPU as it is. So does this package:
+  the H100 class (H100 SXM, H800, H200, H20) is priced as a share of an 8-GPU server
+  (``price_unit`` ``server``; the H100 from the DGX H100's $270,000 / 8 = $33,750, as Epoch prices
+  it), which adds the network only: $33,750 / 0.81 = $41,667 all-in per H100, where a $27,500 chip
+  price × 1.64 / 0.81 gave $55,679 — more than the DGX it comes in.
 * ``NETWORK_COST_FRACTION = 0.19`` — cluster interconnect as a fraction of total cluster cost
   (Epoch's ``CLUSTER_INTERCONNECT_COST_FRACTION``).
 * ``YEARS = 4`` — depreciation horizon; SemiAnalysis uses a 4-year TCO horizon; hyperscalers

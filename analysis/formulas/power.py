@@ -3,11 +3,15 @@
 Defaults and their sources:
 
 * ``SERVER_POWER_RATIO = 1.8`` — maximum power of a server and its share of the network per
-  accelerator, as a multiple of the accelerator's TDP. Epoch AI's training-cost model (Cottier et
-  al. 2024, arXiv 2405.21015; code ``epoch-research/training-cost-trends``,
-  ``chip_to_server_power``) uses 1.8 for GPUs without a system figure; it matches the DGX H100
-  (10.2 kW / (8 × 700 W) = 1.82) and DGX B200 (14.3 kW / (8 × 1,000 W) = 1.79). The overhead
-  scales with the chip, so a 275 W card is not charged a 700 W card's host.
+  accelerator, as a multiple of the accelerator's TDP, for a chip without a ratio of its own.
+  Epoch AI's training-cost model (Cottier et al. 2024, arXiv 2405.21015; code
+  ``epoch-research/training-cost-trends``, ``chip_to_server_power`` in
+  ``cost_analysis_standalone.py``) is chip-specific: H100 (10.2 kW / 8) / 0.7 kW = 1.821 (DGX H100),
+  A100 (6.5 kW / 8) / 0.4 kW = 2.031 (DGX A100), V100 the mean of (10 kW / 16) / 0.3 kW (DGX-2)
+  and (1.5 kW / 4) / 0.3 kW (DGX Station) = 1.667, TPU v1/v2/v3 2.93/1.64/1.47, other TPUs 1.56,
+  and 1.8 for every other GPU. Those ratios are ``chips.csv`` ``server_power_ratio`` (with the
+  export variants that share the module: H800 = H100, A800 = A100); 1.8 applies where that cell
+  is empty. The overhead scales with the chip, so a 275 W card is not charged a 700 W card's host.
 * ``LOAD_FACTOR = 0.75`` — average draw as a share of that maximum during training (Epoch AI,
   ``server_TDP_fraction``).
 """
@@ -23,13 +27,28 @@ HOURS_PER_YEAR = 8_760.0
 
 def server_w_per_chip(tdp_w, *, server_power_ratio=SERVER_POWER_RATIO):
     """Maximum IT power per accelerator, its server and network share included [W]:
-    ``TDP × server power ratio``.
+    ``TDP × server power ratio`` (a scalar, or one ratio per chip).
 
-    Default ratio 1.8 (Epoch AI), matching the DGX H100 and DGX B200 (see the module docstring).
+    Default ratio 1.8, Epoch AI's for a GPU without a system figure; the chip-specific ratios
+    (``chips.csv`` ``server_power_ratio``) come from :func:`server_power_ratio_of_system`.
 
-    Source: epoch-training-cost-trends; dgx-h100-power; dgx-b200-datasheet-repro.
+    Source: epoch-chip-to-server-power; epoch-training-cost-trends.
     """
     return np.asarray(tdp_w, dtype=float) * server_power_ratio
+
+
+def server_power_ratio_of_system(system_power_kw, chips, tdp_w):
+    """Server power ratio of a system [× TDP]: its rated power per chip over the chip's TDP,
+    ``system kW × 1,000 / (chips × TDP W)`` — how Epoch AI derives its chip-specific ratios
+    (DGX H100: 10.2 kW / (8 × 700 W) = 1.821; DGX A100: 6.5 kW / (8 × 400 W) = 2.031).
+
+    Source: epoch-chip-to-server-power.
+    """
+    return (
+        np.asarray(system_power_kw, dtype=float)
+        * 1_000.0
+        / (np.asarray(chips, dtype=float) * np.asarray(tdp_w, dtype=float))
+    )
 
 
 def it_power_w(chip_count, max_w_per_chip, *, load_factor=LOAD_FACTOR):

@@ -27,6 +27,7 @@ from .chips import (
     chip_short,
     direct_labels,
     luminance,
+    server_power_ratios,
     short_from_name,
 )
 from .contract import (
@@ -99,6 +100,7 @@ __all__ = [
     "pct",
     "say",
     "sci",
+    "server_power_ratios",
     "setup",
     "short_from_name",
     "show",

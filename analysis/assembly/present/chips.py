@@ -44,6 +44,15 @@ def short_from_name(name: str, vendor: str = "") -> str:
     return " ".join(words) or name
 
 
+def server_power_ratios(chips: pd.DataFrame) -> str:
+    """Each chip's server power ratio as used (``server_power_ratio_used`` of an
+    :func:`analysis.assembly.inputs.chips` frame, chips with a TDP), for a report's Methods."""
+    tdp = chips[chips["power_basis"] == "tdp"]
+    if len(tdp) and (tdp["server_power_ratio_origin"] == "set by the reader").all():
+        return f"{tdp['server_power_ratio_used'].iloc[0]:g}, set by the reader"
+    return ", ".join(f"{chip_short(c)} {r:.3g}" for c, r in tdp["server_power_ratio_used"].items())
+
+
 def chip_short(chip_id) -> str:
     """A short readable label for axes and narrow tables: ``H800 SXM``, ``Ascend 910C``,
     ``MLU370-X8``, ``MI300X``; an id not in the catalog is returned unchanged."""

@@ -144,6 +144,7 @@ PUBLISHED = {
     "dgx-a100-power": 6.5,  # DGX A100: "System Power Usage 6.5 kW max"
     "dgx-h200-power": 10.2,  # DGX H200 datasheet: ~10.2 kW
     "dgx-2-power": 10.0,  # DGX-2: "consumes 10kW"
+    "dgx-2h-power": 12.0,  # DGX-2H: "10kW of power consumption up to 12kW"
     "sglang-h100-decode-b256": 2785.25,  # 22,282 tokens/s per node / 8
     "sglang-gb200-decode": 7583,  # "7,583 tokens per second per GPU for decoding"
     "deepseek-serving-daily-cost": 87_072,  # 226.75 nodes × 8 × 24 h × $2 = 87,072
@@ -211,6 +212,33 @@ def test_serving_validation_cases_worked_by_hand(r):
     # memory: (671e9 + 70,272 × 1,024 × 2,000 = 1.43917e11) B = 8.14917e11 / (8e12 × 0.6) = 0.169774 s → 6,031.5;
     # compute: 0.27749 / (7.4e10 / 5e15 + 3.39804e10 / 2.5e15 = 2.83922e-5) = 9,773: memory binds
     assert m["sglang-gb200-decode"] == pytest.approx(6_031.5, rel=1e-3)
+
+
+def test_prior_and_power_cases_worked_by_hand(r):
+    m = r.cases["modelled"]
+    # Llama 2 7B on 2,000 A100: the prior for Ampere dense BF16 is the 17 usable observations of
+    # mfu_observations.csv, sorted 0.302 0.3225 0.325 0.33 0.3375 0.345 0.3525 0.375 [0.39] 0.415 0.514 0.5333
+    # 0.56 0.56 0.563 0.6423 0.72: inverted-CDF median = the 9th = 0.39.
+    # 6 · 6.738e9 · 2e12 = 8.0856e22 FLOP / (312e12 · 0.39 · 3,600 = 4.38048e17) = 184,583 h;
+    # goodput (Young–Daly): n·λ = 2,000 · 1.97e-5 = 0.0394; n·λ·R = 0.0394 / 6 = 0.0065667;
+    # sqrt(2 · 0.0007875 h · 0.0394) = 0.0078775 → 1 / 1.0144442 = 0.985762 → 184,583 / 0.985762 = 187,248 h
+    assert m["llama2-7b-gpu-hours"] == pytest.approx(187_248, rel=1e-4)
+    # band: the MFU drawn from those 17 observations, so P10–P90 of the hours ≈ hours at MFU 0.6423 … 0.3225
+    # (the P90 and P10 of the observations): 184,583 · 0.39 / 0.6423 / 0.985762 = 113,700 and
+    # 184,583 · 0.39 / 0.3225 / 0.985762 = 226,440 (the drawn TDP and vendor factor are constants here)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p10"] == pytest.approx(113_700, rel=2e-3)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p90"] == pytest.approx(226_440, rel=2e-3)
+    # system power at full load, chips × TDP × ratio: DGX B200 8 × 1,000 W × 1.8 = 14.4 kW; GB200 NVL72
+    # 72 × 1,200 W × 1.8 = 155.52 kW; DGX H200 8 × 700 W × 1.8 = 10.08 kW (no chip ratio: Epoch AI's 1.8);
+    # DGX-2H 16 × 300 W × 1.6667 (Epoch AI's V100 ratio, ((10 / 16) / 0.3 + (1.5 / 4) / 0.3) / 2) = 8.0 kW
+    assert m["dgx-b200-power"] == pytest.approx(14.4, rel=1e-6)
+    assert m["gb200-nvl72-power"] == pytest.approx(155.52, rel=1e-6)
+    assert m["dgx-h200-power"] == pytest.approx(10.08, rel=1e-6)
+    assert m["dgx-2h-power"] == pytest.approx(8.0, rel=1e-4)
+    # the ratio's band for a chip without its own: the catalog's chip ratios span 1.56 (TPU v5p) … 2.03125
+    # (A100): DGX B200 P10–P90 inside 8 kW × [1.56, 2.03125] = [12.48, 16.25] kW and around 14.4
+    band = r.cases.loc["dgx-b200-power", ["p10", "p90"]]
+    assert 12.48 < band["p10"] < 14.4 < band["p90"] < 16.25
 
 
 def test_roles_exercised_defaults_and_each_measurement_once(r):
@@ -403,14 +431,19 @@ def _readme_section() -> str:
     text = README.read_text(encoding="utf-8")
     match = re.search(r"^## Validation\n(.*?)(?=^## )", text, flags=re.S | re.M)
     assert match, "README has no '## Validation' section"
-    return match.group(1)
+    return " ".join(match.group(1).split())  # the text without its line breaks
 
 
 def test_readme_quotes_what_the_functions_give(r):
     section = _readme_section()
-    s = r.summary
+    s, c = r.summary, r.cases
     assert f"{s.count} published measurements" in section
     assert f"{s.mean_abs_error * 100:.1f} %" in section and f"{s.max_abs_error * 100:.1f} %" in section
+    assert f"{s.coverage * 100:.1f} %" in section
+    assert f"({round(s.coverage * s.banded)} of {s.banded};" in section
+    assert f"{(c['role'] == 'calibration').sum()} calibration cases" in section
+    assert f"{(c['role'] == 'arithmetic').sum()} arithmetic checks" in section
+    assert f"({len(s.misses)} cases above 35 %" in section
     # H20 per H100 in training: the ratio of sustained BF16 rates, 989.4 / 148 = 6.685 (both NVIDIA, factor 1):
     # no drawn input enters it, so a small Monte Carlo gives the same P50 as the default 10,000 draws.
     ratio = chip_parity.chips_per_reference("h20", draws=100)

@@ -1,17 +1,12 @@
 """The package's value for each published case of ``data/validation_cases.csv`` (the validation
 report's model functions): the case's disclosed setup entered, every other input at its default.
 
-:func:`modelled` reads a case's ``method`` and ``setup`` (:func:`parse_setup`) and calls the
-package's own report functions: the training_run report at its base point
-(:func:`training_run_value`), the per-chip power model (:func:`system_power_kw`,
-:func:`power_per_flop_ratio`, via :mod:`.chip_parity`'s systems table) and the serving model.
-
-The serving cases run the inference_cost report's own serving model
-(:func:`~analysis.assembly.inference_cost.serving_chips`,
-:func:`~analysis.assembly.inference_cost.serving_prefill_tokens_per_s`,
-:func:`~analysis.assembly.inference_cost.serving_decode_tokens_per_s`), with its calibrated
-utilisation (:func:`~analysis.assembly.inference_cost.calibrated_mfu`) and its defaults for the
-HBM efficiency and the batch, so a case tests exactly the arithmetic the report uses.
+:func:`modelled_case` reads a case's ``method`` and ``setup`` (:func:`parse_setup`) and calls the
+package's own functions — the training_run report (:func:`training_run_case`), the per-chip power
+model (:func:`system_power_case`, :func:`power_per_flop_ratio`) and the inference_cost report's
+serving model (:func:`serving_case`, through its ``serving_chips``, ``serving_prefill_tokens_per_s``
+and ``serving_decode_tokens_per_s`` with its calibrated utilisation and HBM efficiency) — at the
+base point and at the seeded Monte Carlo draws of the inputs each model treats as uncertain.
 """
 
 from __future__ import annotations
@@ -329,11 +324,6 @@ def training_run_case(figure: str, setup: dict, case_id: str | None = None) -> M
     return Modelled(float(base[figure].iloc[column]), np.asarray(drawn[figure], dtype=float)[:, column])
 
 
-def training_run_value(figure: str, setup: dict) -> float:
-    """:func:`training_run_case`'s value at the base point."""
-    return training_run_case(figure, setup).value
-
-
 def _power_setup(setup: dict) -> tuple[str, float]:
     """(chip id, chip count) of a system power case: a system of ``systems.csv`` (``system=``)
     or the setup's ``chip`` and ``chip_count``."""
@@ -343,27 +333,38 @@ def _power_setup(setup: dict) -> tuple[str, float]:
     return setup["chip"], float(setup["chip_count"])
 
 
+def server_power_ratio_range(chips: pd.DataFrame) -> tuple[float, float, float]:
+    """(low, base, high) of the server power ratio of the (one) chip of ``chips``
+    (:func:`analysis.assembly.inputs.chips` rows): a chip with its own ratio in ``chips.csv``
+    (a system figure, ``epoch-chip-to-server-power``) keeps it (a constant); a chip without one
+    gets the library's ratio with the range of the chip-specific ratios of the catalog (the
+    published ratios a chip without its own figure could equally have)."""
+    row = chips.iloc[0]
+    base = float(row.get("server_power_ratio_used", power.SERVER_POWER_RATIO))
+    own = load("chips").get("server_power_ratio", pd.Series(dtype=float)).dropna()
+    if row.get("server_power_ratio") == row.get("server_power_ratio") or own.empty:
+        return (base, base, base)
+    return (min(float(own.min()), base), base, max(float(own.max()), base))
+
+
 def system_power_case(setup: dict) -> Modelled:
     """A system's power at full load from the per-chip model [kW]: chips × max W per chip
     (:func:`analysis.assembly.inputs.max_w_per_chip`: TDP × server power ratio,
-    ``epoch-training-cost-trends``, or the system's own figure for a chip without a TDP;
+    ``epoch-chip-to-server-power``, or the system's own figure for a chip without a TDP;
     :func:`analysis.formulas.power.it_power_w` at load 1), at the base point and at the seeded
-    draws of the chip's TDP range."""
+    draws of the chip's TDP range and its server power ratio range
+    (:func:`server_power_ratio_range`)."""
     chip, count = _power_setup(setup)
     chips = shared.chips([chip])
-    drawn = {"TDP": shared.chip_ranges(chips)[f"{chip} TDP"]}
+    drawn = {"TDP": shared.chip_ranges(chips)[f"{chip} TDP"], "server_power_ratio": server_power_ratio_range(chips)}
 
     def figure(x):
-        max_w = shared.max_w_per_chip(chips, np.asarray(x["TDP"], dtype=float)[:, None])[:, 0]
+        tdp, ratio = (np.asarray(x[name], dtype=float)[:, None] for name in ("TDP", "server_power_ratio"))
+        max_w = shared.max_w_per_chip(chips, tdp, server_power_ratio=ratio)[:, 0]
         return power.it_power_w(count, max_w, load_factor=1.0) / 1e3
 
     base = float(np.asarray(figure(shared.base_point(drawn))).ravel()[0])
     return Modelled(base, np.asarray(figure(uncertainty.draw(drawn, DRAWS, SEED)), dtype=float))
-
-
-def system_power_kw(setup: dict) -> float:
-    """:func:`system_power_case`'s value at the base point [kW]."""
-    return system_power_case(setup).value
 
 
 def power_per_flop_ratio(setup: dict) -> float:
@@ -395,8 +396,3 @@ def modelled_case(case: pd.Series) -> Modelled:
     if method == "systems.power_per_flop_ratio":
         return _fixed(power_per_flop_ratio(setup))
     raise ValueError(f"case {case.name}: unknown method {method!r}")
-
-
-def modelled(case: pd.Series) -> float:
-    """:func:`modelled_case`'s value at the base point."""
-    return modelled_case(case).value

@@ -285,8 +285,9 @@ def test_a_full_disk_gives_a_clear_error_and_keeps_the_last_report(tiny_notebook
 def test_an_unwritable_output_folder_gives_a_clear_error(tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
-    assert main(["render", "export_controls", "--to", "html", "--out", str(blocker / "reports")]) == 1
-    assert "cannot write to" in capsys.readouterr().err
+    # bad input, refused before any kernel: exit 2 (issue 22 item 8; it was 1 after the kernel ran)
+    assert main(["render", "export_controls", "--to", "html", "--out", str(blocker / "reports")]) == 2
+    assert "a-file is a file, not a folder" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------- determinism and safe output

@@ -211,16 +211,16 @@ def test_read_only_and_full_batch_out_give_one_line_and_leave_no_temporary_file(
     tiny_notebooks, tmp_path, capsys, fake, small_mount
 ):
     path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
-    (small_mount / "filler").write_bytes(b"")
-    with open(small_mount / "filler", "wb") as f:  # fill the disk
+    (small_mount / "spare").mkdir()  # in a folder: a batch refuses an --out holding stray files
+    with open(small_mount / "spare" / "filler", "wb") as f:  # fill the disk
         try:
             f.write(b"x" * (2 << 20))
         except OSError:
             pass
     assert main(["render", "--scenarios", str(path), "--out", str(small_mount)]) == 1
     assert "No space left on device" in one_error_line(capsys)
-    assert {p.name for p in small_mount.iterdir()} <= {"filler", "a"}
-    (small_mount / "filler").unlink()
+    assert {p.name for p in small_mount.iterdir()} <= {"spare", "a"}
+    (small_mount / "spare" / "filler").unlink()
     subprocess.run(["mount", "-o", "remount,ro", str(small_mount)], check=True)
     assert main(["render", "--scenarios", str(path), "--out", str(small_mount / "reports")]) == 2
     assert "Read-only file system" in one_error_line(capsys)

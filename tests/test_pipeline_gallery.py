@@ -5,9 +5,11 @@ import re
 
 import pytest
 
+from analysis.assembly.params import ParameterError
 from analysis.catalog import PROJECT_DIR
 from analysis.pipeline import gallery, render
 from analysis.pipeline.cli import main, single_folder
+from analysis.pipeline.render import check_batch_folder
 from analysis.pipeline.scenarios import Outcome, Scenario, write_index
 
 
@@ -84,3 +86,76 @@ def test_a_single_render_goes_to_its_own_folder_and_joins_the_index(tiny_noteboo
     for folder in folders:
         assert f'<a href="{folder}/tiny.html">HTML</a>' in page
     assert page.count("Tiny report") >= 2  # each card titled by the report's heading
+
+
+# ---- a manifest that is not one is set aside and rebuilt; index files of others are never replaced (issue 22)
+
+
+def report(root, folder, notebook):
+    """A report set as a render leaves it, its JSON naming its notebook."""
+    report_set(root, folder, notebook)
+    figures = root / folder / f"{notebook}.json"
+    figures.write_text(json.dumps({**json.loads(figures.read_text()), "report": notebook, "parameters": {}}))
+
+
+BROKEN_MANIFESTS = {
+    "a list": "[]",
+    "null entries": '{"entries": null}',
+    "deep nesting": "[" * 100_000,
+    "a lone surrogate": '{"entries": [{"name": "a", "notebook": "tiny", "ok": true, "title": "x\\ud800"}]}',
+    "not JSON": "{oops",
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN_MANIFESTS))
+def test_a_broken_manifest_is_set_aside_and_rebuilt_from_the_report_folders(tmp_path, capsys, kind):
+    report(tmp_path, "a", "tiny")
+    (tmp_path / "index.json").write_text(BROKEN_MANIFESTS[kind], encoding="utf-8")
+    page = gallery.update(tmp_path, [{"name": "b", "notebook": "tiny", "ok": False, "message": "x"}])
+    text = page.read_text(encoding="utf-8")
+    manifest = json.loads((tmp_path / "index.json").read_text())
+    names = {e["name"] for e in manifest["entries"]}
+    if kind == "a lone surrogate":  # a manifest with one odd character is still a manifest
+        assert names == {"a", "b"} and manifest["entries"][0]["title"] == "x?"  # writable as UTF-8
+    else:
+        assert names == {"a", "b"}  # a rebuilt from its folder, b added
+        assert (tmp_path / "index.json.bad-1").exists()
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "set aside as index.json.bad-1" in err
+    assert 'href="a/tiny.html"' in text
+
+
+def test_manifest_entries_are_checked_one_by_one(tmp_path):
+    report(tmp_path, "good", "tiny")
+    entries = [
+        {"name": "../../etc", "notebook": "tiny", "ok": True},
+        {"name": "good", "notebook": "tiny", "ok": "false", "parameters": "seed=1"},
+    ]
+    (tmp_path / "index.json").write_text(json.dumps({"entries": entries}))
+    gallery.update(tmp_path, [])
+    manifest = json.loads((tmp_path / "index.json").read_text())
+    assert [e["name"] for e in manifest["entries"]] == ["good"]  # the path outside the folder is dropped
+    assert manifest["entries"][0]["ok"] is False and manifest["entries"][0]["parameters"] == {}
+
+
+def test_a_manifest_over_the_size_limit_is_not_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(gallery, "MAX_MANIFEST_BYTES", 100)
+    (tmp_path / "index.json").write_text(json.dumps({"entries": [{"name": "x" * 10}] * 20}))
+    gallery.update(tmp_path, [])
+    assert (tmp_path / "index.json.bad-1").exists()
+
+
+@pytest.mark.parametrize("files", [{"index.html": "<html>someone's</html>"}, {"index.json": "{}"}, {"notes.txt": "x"}])
+def test_a_batch_refuses_a_folder_with_files_it_did_not_write(tmp_path, files):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(ParameterError, match="--out"):
+        check_batch_folder(tmp_path)
+    assert all((tmp_path / name).read_text() == text for name, text in files.items())  # untouched
+
+
+def test_a_batch_may_write_where_its_own_index_and_scenario_files_are(tmp_path):
+    report(tmp_path, "a", "tiny")
+    gallery.update(tmp_path, [{"name": "a", "notebook": "tiny", "ok": True}])
+    (tmp_path / "scenarios.yaml").write_text("scenarios: []\n")
+    assert check_batch_folder(tmp_path) == tmp_path.resolve()

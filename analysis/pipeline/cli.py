@@ -200,10 +200,10 @@ def single_folder(notebook: str, parameters: dict) -> str:
 def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]) -> int:
     """Render a scenario file into ``out`` and write its index; bad input raises before any
     kernel or browser starts."""
-    from .render import outside_sources
+    from .render import check_batch_folder
     from .scenarios import load_scenarios, render_batch, workers_for, write_index
 
-    out = outside_sources(out)
+    out = check_batch_folder(out)
     scenarios = load_scenarios(scenario_file)
     try:
         out.mkdir(parents=True, exist_ok=True)

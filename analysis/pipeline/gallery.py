@@ -15,6 +15,7 @@ import html
 import json
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 
@@ -46,13 +47,117 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def _read_manifest(out_root: Path) -> dict:
+#: The largest manifest read (a real one of 1,000 reports is ~0.5 MB); a larger one is set aside.
+MAX_MANIFEST_BYTES = 4 << 20
+#: A report folder's name as the index links it: no path separators, no "..".
+ENTRY_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,234}")
+#: The mark every index page of ours carries, in its title since the first release (a folder
+#: whose index.html lacks it is not ours).
+GENERATOR = "compute-parity reports"
+
+
+class ForeignIndex(ValueError):
+    """A folder's index files are someone else's: not replaced."""
+
+
+def _text(value) -> str:
+    """Text made writable as UTF-8 (a lone surrogate from a JSON escape becomes U+FFFD)."""
+    return str(value).encode("utf-8", "replace").decode("utf-8")
+
+
+def _entry(raw) -> dict | None:
+    """A manifest entry as the index trusts it, or None: a name that is a plain folder name, text
+    fields as text, ``parameters`` a mapping, ``ok`` true only when it is the JSON value true."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not ENTRY_NAME.fullmatch(raw["name"]):
+        return None
+    if raw["name"].strip(".") == "" or ".." in raw["name"]:
+        return None
+    entry = {k: _text(raw.get(k) or "") for k in ("name", "notebook", "title", "message", "source")}
+    entry["ok"] = raw.get("ok") is True
+    params = raw.get("parameters")
+    entry["parameters"] = (
+        json.loads(json.dumps(params, default=str, ensure_ascii=True)) if isinstance(params, dict) else {}
+    )
+    return entry
+
+
+def _parse_manifest(path: Path) -> dict:
+    """The manifest at ``path`` (entries checked one by one), or ValueError saying why it is not one."""
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise ValueError(f"larger than {MAX_MANIFEST_BYTES >> 20} MiB")
     try:
-        data = json.loads((out_root / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, RecursionError, UnicodeError) as err:
+        raise ValueError(f"not JSON ({type(err).__name__})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise ValueError("not a manifest (an object with a list of entries)")
+    entries = [e for e in map(_entry, data["entries"]) if e is not None]
+    source = data.get("scenario_file")
+    return {"scenario_file": _text(source) if isinstance(source, str) else None, "entries": entries}
+
+
+def _rebuilt(out_root: Path) -> dict:
+    """A manifest rebuilt from the report folders in ``out_root`` (each ``NAME/NOTEBOOK.json``)."""
+    entries = []
+    for folder in sorted(p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for figures in sorted(folder.glob("*.json")):
+            try:
+                data = json.loads(figures.read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError, UnicodeError):
+                continue
+            if isinstance(data, dict) and data.get("report") == figures.stem:
+                raw = {
+                    "name": folder.name,
+                    "notebook": figures.stem,
+                    "title": data.get("title"),
+                    "ok": True,
+                    "message": "ok",
+                    "source": "rebuilt from the report folder",
+                    "parameters": data.get("parameters"),
+                }
+                entries += [e for e in [_entry(raw)] if e]
+    return {"scenario_file": None, "entries": entries}
+
+
+def _read_manifest(out_root: Path) -> dict:
+    """The folder's manifest; a missing one is empty; a broken one (unreadable, too large, not a
+    manifest) is set aside as ``index.json.bad-N`` with one warning line and rebuilt from the
+    report folders."""
+    path = out_root / MANIFEST
+    if not path.exists():
         return {"scenario_file": None, "entries": []}
-    entries = [e for e in data.get("entries", []) if isinstance(e, dict) and isinstance(e.get("name"), str)]
-    return {"scenario_file": data.get("scenario_file"), "entries": entries}
+    try:
+        return _parse_manifest(path)
+    except (OSError, ValueError) as err:
+        aside = next(
+            out_root / f"{MANIFEST}.bad-{n}"
+            for n in range(1, 10_000)
+            if not (out_root / f"{MANIFEST}.bad-{n}").exists()
+        )
+        os.replace(path, aside)
+        print(
+            f"warning: {path} was {err}; set aside as {aside.name} and rebuilt from the report folders", file=sys.stderr
+        )
+        return _rebuilt(out_root)
+
+
+def check_index_is_ours(out_root: Path | str) -> None:
+    """ForeignIndex if ``out_root`` holds an ``index.html`` this package did not write (without
+    :data:`GENERATOR`), or an ``index.json`` beside no index page of ours: a batch never replaces
+    someone else's index files."""
+    out_root = Path(out_root)
+    page_file, manifest = out_root / INDEX, out_root / MANIFEST
+    ours = False
+    if page_file.exists():
+        try:
+            with page_file.open("rb") as handle:
+                ours = GENERATOR.encode() in handle.read(4096)
+        except OSError:
+            ours = False
+        if not ours:
+            raise ForeignIndex(f"{page_file} was not written by this package; choose another --out")
+    if manifest.exists() and not page_file.exists():
+        raise ForeignIndex(f"{manifest} has no index page of ours beside it; choose another --out")
 
 
 def update(out_root: Path | str, entries: list[dict], batch_source: str | None = None) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from pathlib import Path
 
 from ..assembly.params import ParameterError
@@ -72,6 +73,34 @@ def outside_sources(out_dir: Path | str) -> Path:
     if out_dir.exists() and not out_dir.is_dir():
         raise ParameterError(f"--out {out_dir} is a file, not a folder")
     return out_dir
+
+
+#: Files a batch's output folder may hold besides report folders (scenario files and notes kept
+#: beside them, as reports/ keeps scenarios.yaml) and the index files of an earlier batch.
+BATCH_FOLDER_FILES = re.compile(r"index\.(html|json)|index\.json\.bad-\d+|.+\.ya?ml|README\.md|\..+")
+
+
+def check_batch_folder(out_root: Path | str) -> Path:
+    """``out_root`` resolved (:func:`outside_sources`), or a ParameterError if a batch may not
+    write there: it holds files other than report folders, scenario files and index files (``/``,
+    a home folder), or index files this package did not write (they are never replaced)."""
+    from . import gallery
+
+    out_root = outside_sources(out_root)
+    if out_root.is_dir():
+        others = sorted(
+            p.name for p in out_root.iterdir() if not p.is_dir() and not BATCH_FOLDER_FILES.fullmatch(p.name)
+        )
+        if others:
+            raise ParameterError(
+                f"--out {out_root} holds files that are not reports ({', '.join(others[:3])}"
+                f"{', …' if len(others) > 3 else ''}); choose a new or a reports folder"
+            )
+        try:
+            gallery.check_index_is_ours(out_root)
+        except gallery.ForeignIndex as err:
+            raise ParameterError(f"--out: {err}") from None
+    return out_root
 
 
 def check_out_dir(out_dir: Path | str, notebooks) -> Path:

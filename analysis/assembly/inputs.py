@@ -61,7 +61,7 @@ DEFAULTS: dict[str, Used] = {
         goodput.CHECKPOINT_WRITE_HOURS,
         "h",
         "llama3-checkpoint-storage",
-        "a write to storage, not in memory: Llama 3 405B's state, 405e9 × 14 B (ZeRO), at Tectonic's 2 TB/s",
+        "a write to storage, not in memory: Llama 3 405B's state, 405 B parameters × 14 bytes (ZeRO), at Tectonic's 2 TB/s",
     ),
     "checkpoint_interval_hours": Used(
         "Young–Daly", "h", "young-1974", "sqrt(2 × checkpoint write time / (chips × interruptions per chip-hour))"

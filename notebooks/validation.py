@@ -129,6 +129,14 @@ present.say(report.methods_text(r))
 boundary = report.boundary_table(r)
 present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False)
 # %% [markdown]
+# ## What each case exercises
+# The library defaults each case leaves to the package (its source does not disclose them); an
+# arithmetic check exercises none.
+
+# %%
+exercised = report.exercised_table(r)
+present.table(exercised, {column: (column, "{}") for column in exercised.columns}, names=False)
+# %% [markdown]
 # ## What each case entered
 # The setup its source discloses, as parameters of the package's functions; every other input keeps
 # its default.

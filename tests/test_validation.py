@@ -406,6 +406,9 @@ def test_text_tables_and_figures(r, monkeypatch):
     assert "role" not in validation.cases_table(r, "calibration").columns
     assert len(validation.cases_table(r, "validation")) == r.summary.count
     assert list(validation.setup_table(r).index) == list(validation.boundary_table(r).index) == list(table.index)
+    exercised = validation.exercised_table(r)
+    assert exercised.at["Megatron-LM GPT-3, 384 A100", "defaults exercised"] == "—"
+    assert exercised.at["GPT-3 energy, 10,000 V100", "defaults exercised"] == "server_power_ratio, load_factor"
     assert "mean absolute error" in validation.answer(r) and "e+" not in validation.findings(r)
     assert f"{r.summary.count} independent published measurements" in validation.answer(r)
     coverage = validation.coverage_table(r)

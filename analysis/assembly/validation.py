@@ -366,28 +366,42 @@ def _exercised_text(cell) -> str:
     return ", ".join(exercised(cell)) or "—"
 
 
+#: Short unit words for the case tables.
+SHORT_UNITS = {"GPU-hours": "GPU-h", "tokens/s per chip": "tok/s", "fraction": "%", "USD per day": "$/day"}
+
+
 def cases_table(r: Result, role: str | None = None) -> pd.DataFrame:
-    """The cases (of one role — then without a role column — or all) by short label: measured,
-    modelled, its P10–P90, unit, error, whether the band holds the measurement, the defaults it
-    exercises (and role), as text a reader reads (``2.66 M`` GPU-hours, ``+23.1 %``)."""
+    """The cases (of one role — then without a role column — or all) by short label: measured
+    (with its unit), modelled with its P10–P90, error and whether the band holds the measurement
+    (and role), as text a reader reads (``2.66 M GPU-h``, ``+23.1 %``); the defaults each exercises
+    are :func:`exercised_table`."""
     c = r.cases if role is None else r.cases[r.cases["role"] == role]
     frame = pd.DataFrame(
         {
-            "measured": [_value(x, u) for x, u in zip(c["measured"], c["unit"])],
-            "modelled": [_value(x, u) for x, u in zip(c["modelled"], c["unit"])],
-            "P10–P90": [
-                f"{_value(lo, u)}–{_value(hi, u)}" if lo == lo else present.NA
-                for lo, hi, u in zip(c["p10"], c["p90"], c["unit"])
+            "measured": [f"{_value(x, u)} {SHORT_UNITS.get(u, u)}" for x, u in zip(c["measured"], c["unit"])],
+            "modelled (P10–P90)": [
+                f"{_value(x, u)} ({_value(lo, u)}–{_value(hi, u)})" if lo == lo else _value(x, u)
+                for x, lo, hi, u in zip(c["modelled"], c["p10"], c["p90"], c["unit"])
             ],
-            "unit": ["%" if u == "fraction" else u for u in c["unit"]],
-            "error": [_signed_pct(x).replace(" ", "\u00a0") for x in c["error"]],
-            "in band": np.where(c["p10"].isna(), present.NA, np.where(c["inside"], "yes", "no")),
-            "defaults exercised": [_exercised_text(x) for x in c["exercised_defaults"]],
+            "error; band holds it?": [
+                _signed_pct(x).replace(" ", "\u00a0") + ("" if lo != lo else "; yes" if inside else "; no")
+                for x, lo, inside in zip(c["error"], c["p10"], c["inside"])
+            ],
             "role": c["role"].to_numpy(),
         },
         index=[label(n) for n in c["name"]],
     )
     return frame if role is None else frame.drop(columns="role")
+
+
+def exercised_table(r: Result) -> pd.DataFrame:
+    """By short label: the role of each case and the library defaults it exercises
+    (``exercised_defaults``; none for an arithmetic check)."""
+    c = r.cases
+    return pd.DataFrame(
+        {"role": c["role"].to_numpy(), "defaults exercised": [_exercised_text(x) for x in c["exercised_defaults"]]},
+        index=[label(n) for n in c["name"]],
+    )
 
 
 def coverage_table(r: Result) -> pd.DataFrame:

@@ -38,6 +38,7 @@ MAX_MODULE_LINES = 400
 #: Modules in assembly/ or pipeline/ allowed above MAX_MODULE_LINES because they hold one concern.
 ONE_CONCERN = {
     "analysis/assembly/params.py": "parameters: their one declaration (SPECS) and how values are checked",
+    "analysis/assembly/inputs.py": "shared input resolution: the one resolver of defaults and their sources",
     "analysis/assembly/chip_parity.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/energy_advantage.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/export_controls.py": "one report: its inputs, model, result, text, tables and figures",

@@ -175,11 +175,12 @@ def _workload_model(p: dict, ids: list[str], hbm_gb: np.ndarray) -> tuple[pd.Ser
     return model, np.where(np.isnan(hbm_gb), np.nan, floor).astype(float), ratios
 
 
-def _ranges(mfu: float, site: shared.Site, chips: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
-    """The Monte Carlo ranges: ``mfu`` (± :data:`~analysis.assembly.inputs.MFU_SPREAD`), the
-    site's ``usd_per_kwh`` and ``pue``, each chip's ``price`` and ``TDP`` and each vendor's MFU
-    factor (one draw per vendor, shared by its chips). The order fixes the seeded draws."""
-    ranges = {"mfu": shared.mfu_range(mfu)} | site.ranges()
+def _ranges(mfu_range, site: shared.Site, chips: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+    """The Monte Carlo ranges: ``mfu`` (``mfu_range``: the reference MFU times the spread of
+    published MFUs, :func:`~analysis.assembly.inputs.mfu_range`), the site's ``usd_per_kwh`` and
+    ``pue``, each chip's ``price`` and ``TDP`` and each vendor's MFU factor (one draw per vendor,
+    shared by its chips). The order fixes the seeded draws."""
+    ranges = {"mfu": mfu_range} | site.ranges()
     for c, row in chips.iterrows():
         ranges[f"{c} price"] = uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])
         ranges[f"{c} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
@@ -209,7 +210,6 @@ def _used(p: dict, values: dict, site: shared.Site, loss: shared.GoodputInputs, 
     used = {"usd_per_kwh": site.used["usd_per_kwh"], "pue": site.used["pue"], **values}
     used["cost_of_capital"] = parameter_used("cost_of_capital", p["cost_of_capital"], declared)
     used["mfu"] = parameter_used("mfu", p["mfu"], declared)
-    used["mfu_spread"] = Used(shared.MFU_SPREAD, "± share of the MFU", shared.ASSUMPTION, "Monte Carlo range of MFU")
     if p["workload"] == "training":
         used["overlap"] = parameter_used("overlap", p["overlap"], declared)
         used["compute_efficiency"] = Used(
@@ -241,6 +241,9 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
         chip_count=p["reference_count"],
     )
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
+    moe = model["total_params"] > model["active_params"]
+    prior = shared.mfu_prior(chips.loc[ref], precision=p["precision"], architecture="moe" if moe else "dense")
+    mfu_range, mfu_spread = shared.mfu_range(p["mfu"], prior)
     return Inputs(
         reference_chip=ref,
         reference_count=p["reference_count"],
@@ -264,11 +267,12 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
         years=float(settings["years"].value),
         cost_of_capital_per_year=p["cost_of_capital"],
         mfu=p["mfu"],
-        ranges=_ranges(p["mfu"], where, chips),
+        ranges=_ranges(mfu_range, where, chips),
         seed=p["seed"],
         draws=p["draws"],
         parameters=dict(p),
-        used=_used(p, settings, where, loss, declared=declared or PARAMETERS) | {"chips": _chips_used(chips)},
+        used=_used(p, settings, where, loss, declared=declared or PARAMETERS)
+        | {"mfu_spread": mfu_spread, "chips": _chips_used(chips)},
     )
 
 
@@ -628,7 +632,7 @@ def answer(r: Result) -> str:
         f"at the meter and costs {band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the "
         f"{inp.site.name} electricity price. Every figure is the median (P50) of {present.count(inp.draws)} "
         "Monte Carlo draws over chip prices and power, the electricity price, PUE, the reference MFU "
-        f"(±{present.pct(shared.MFU_SPREAD)}) and the vendors' MFU factors; the band is their P10–P90."
+        f"({inp.used['mfu_spread'].origin}) and the vendors' MFU factors; the band is their P10–P90."
     )
 
 
@@ -850,7 +854,8 @@ def methods(r: Result) -> str:
             f"goodput / 1,000 × {HOURS_PER_YEAR:,.0f} h × years).",
             "- **Uncertainty**: every input with a sourced low/base/high (prices, TDPs, electricity price, PUE, "
             "vendor MFU factors) becomes a triangular distribution with its mode at the base value; the reference MFU "
-            f"varies ±{present.pct(shared.MFU_SPREAD)} (assumption). One function computes every figure from these "
+            f"is {inp.used['mfu_spread'].origin} (data/mfu_observations.csv: the published dispersion, not an "
+            "assumed ±25 %). One function computes every figure from these "
             f"inputs; it runs at the base point and at {present.count(inp.draws)} draws (seed {inp.seed}), and every "
             "headline is the P50 of the draws with its P10–P90 (inverse empirical CDF: each band end is a drawn "
             "value). A P50 can differ from the base-point value where a range is lopsided. The tornado moves one "

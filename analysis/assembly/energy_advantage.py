@@ -334,8 +334,8 @@ def answer(r: Result) -> str:
         f"(${_home_price(r):.3f}/kWh), costs **{present.usd(ref['p50'])} per effective PFLOP-hour** (P10–P90 "
         f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {inp.parity.years:g} years. "
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
-        f"each region's electricity price and PUE, the MFU (±{present.pct(shared.MFU_SPREAD)}) and the vendors' MFU "
-        "factors; bands are P10–P90."
+        f"each region's electricity price and PUE, the MFU ({inp.parity.used['mfu_spread'].origin}) and the "
+        "vendors' MFU factors; bands are P10–P90."
     )
 
 
@@ -500,9 +500,9 @@ def methods(r: Result) -> str:
             "price = (reference − capex part) / kWh per PFLOP-hour, with the candidate at the reference region's PUE "
             "so that only the price differs. A negative value means the hardware alone costs more than the "
             "reference's total: no price, not even free power, closes the gap.",
-            "- **Uncertainty**: chip prices, TDPs, vendor MFU factors, the MFU "
-            f"(±{present.pct(shared.MFU_SPREAD)}) and each region's electricity price and PUE are drawn from "
-            "triangular distributions over their sourced ranges; the same chip draws serve every region. One "
+            "- **Uncertainty**: chip prices, TDPs, vendor MFU factors and each region's electricity price and PUE "
+            "are drawn from triangular distributions over their sourced ranges, the MFU from the spread of "
+            f"published MFUs ({inp.parity.used['mfu_spread'].origin}); the same chip draws serve every region. One "
             f"function computes every figure at the base point and at {present.count(inp.draws)} draws (seed "
             f"{inp.seed}); headlines are the P50.",
             "- Excluded: facility construction, maintenance, staff and subsidies other than the electricity price.",

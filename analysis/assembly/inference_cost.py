@@ -57,9 +57,10 @@ PARAMETERS = params.declare(
     **params.MONTE_CARLO,
 )
 
-#: Relative spread of the HBM efficiency in the Monte Carlo (triangular, ±25 %): an assumption,
-#: the same width as the MFU's.
-HBM_SPREAD = 0.25
+#: Relative spread of the serving MFU and of the HBM efficiency in the Monte Carlo (triangular,
+#: ±25 %): an assumption — the published training-MFU dispersion (data/mfu_observations.csv) is
+#: not a serving utilisation's.
+SERVING_SPREAD = 0.25
 #: Prompt length of the calibration case (SGLang's "input sequences of 2000 tokens").
 SGLANG_PROMPT_TOKENS = 2_000
 #: The chip of the calibration case.
@@ -234,6 +235,11 @@ class Inputs(shared.DrawnInputs):
     cost_basis: str
 
 
+def _spread(value: float) -> tuple[float, float, float]:
+    """``value`` ± :data:`SERVING_SPREAD` (a triangular range), at most 1."""
+    return (value * (1 - SERVING_SPREAD), value, min(1.0, value * (1 + SERVING_SPREAD)))
+
+
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`) and resolve the model, chips, site, defaults
     (each a :class:`~analysis.assembly.inputs.Used` record of :func:`used_inputs`), cost basis
@@ -246,8 +252,8 @@ def inputs(**values) -> Inputs:
     mfu, hbm = float(used["mfu"].value), float(p["hbm_efficiency"])
     ranges = (
         {
-            "mfu": shared.mfu_range(mfu),
-            "hbm_efficiency": (hbm * (1 - HBM_SPREAD), hbm, min(1.0, hbm * (1 + HBM_SPREAD))),
+            "mfu": _spread(mfu),
+            "hbm_efficiency": _spread(hbm),
         }
         | site.ranges()
         | shared.chip_ranges(chips)

@@ -21,9 +21,6 @@ from ..catalog import load, lookup
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS
 
-#: Share of the reference MFU by which MFU varies in the Monte Carlo (an assumption: ±25 %).
-MFU_SPREAD = 0.25
-
 #: The source key of a value the reader set (data/SOURCES.md).
 READER = "report-parameter"
 #: The source key of a stated assumption of this package (data/SOURCES.md).
@@ -61,7 +58,8 @@ DEFAULTS: dict[str, Used] = {
         goodput.CHECKPOINT_WRITE_HOURS,
         "h",
         "llama3-checkpoint-storage",
-        "a write to storage, not in memory: Llama 3 405B's state, 405 B parameters × 14 bytes (ZeRO), at Tectonic's 2 TB/s",
+        "a write to storage, not in memory: Llama 3 405B's state, 405 B parameters × 14 bytes (ZeRO), "
+        "at Tectonic's 2 TB/s",
     ),
     "checkpoint_interval_hours": Used(
         "Young–Daly", "h", "young-1974", "sqrt(2 × checkpoint write time / (chips × interruptions per chip-hour))"
@@ -370,9 +368,24 @@ def chip_ranges(frame: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
     return ranges
 
 
-def mfu_range(mfu: float) -> tuple[float, float, float]:
-    """MFU ± :data:`MFU_SPREAD` (capped at 1)."""
-    return (mfu * (1 - MFU_SPREAD), mfu, min(1.0, mfu * (1 + MFU_SPREAD)))
+def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):
+    """The published-MFU prior (:func:`analysis.formulas.utilisation.prior`) for a chip's
+    generation, an architecture (dense or moe) and the precision of the peak."""
+    from ..formulas import utilisation
+
+    return utilisation.prior(
+        load("mfu_observations"), generation=chip["generation"], architecture=architecture, precision=precision
+    )
+
+
+def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
+    """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
+    over their median (the spread of published MFUs around their median), each at most 1; with
+    ``mfu`` at the prior's median this is the observations themselves."""
+    spread = prior.sampler().scaled(mfu / prior.p50, cap=1.0)
+    how = "drawn from " if mfu == prior.p50 else "the MFU times the spread around the median of "
+    value = f"P10 {spread[0]:.3f}, P50 {spread[1]:.3f}, P90 {spread[2]:.3f}"
+    return spread, Used(value, "share", "mfu-observations", how + prior.describe())
 
 
 def base_point(ranges: dict) -> dict[str, np.ndarray]:

@@ -230,10 +230,11 @@ def _chip_frame(ids: list[str], server_power_ratio: float | None) -> pd.DataFram
     return chips
 
 
-def _ranges(chips: pd.DataFrame, *, mfu: float, site: shared.Site, price_basis: str) -> dict:
-    """The Monte Carlo ranges: ``mfu`` ± :data:`shared.MFU_SPREAD`, the site's ``usd_per_kwh``
-    and ``pue``, each chip's price (:func:`price_range`) and TDP, each vendor's MFU factor."""
-    ranges = {"mfu": shared.mfu_range(mfu)} | site.ranges()
+def _ranges(chips: pd.DataFrame, *, mfu_range, site: shared.Site, price_basis: str) -> dict:
+    """The Monte Carlo ranges: ``mfu`` (``mfu_range``: the reference MFU times the spread of
+    published MFUs, :func:`shared.mfu_range`), the site's ``usd_per_kwh`` and ``pue``, each chip's
+    price (:func:`price_range`) and TDP, each vendor's MFU factor."""
+    ranges = {"mfu": mfu_range} | site.ranges()
     for chip, row in chips.iterrows():
         ranges[f"{chip} price"] = price_range(row, price_basis)
         ranges[f"{chip} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
@@ -258,7 +259,9 @@ def inputs(**values) -> Inputs:
         checkpoint_interval_hours=p["checkpoint_interval_hours"],
         chip_count=p["reference_count"],
     )
-    used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings)
+    prior = shared.mfu_prior(chips.loc[p["reference_chip"]], precision="bf16")  # dense BF16, as the report counts
+    mfu_range, mfu_spread = shared.mfu_range(p["mfu"], prior)
+    used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings) | {"mfu_spread": mfu_spread}
     return Inputs(
         parameters=p,
         used=used,
@@ -282,7 +285,7 @@ def inputs(**values) -> Inputs:
         server_power_ratio=ratio,
         years=float(settings["years"].value),
         goodput=goodput_in,
-        ranges=_ranges(chips, mfu=p["mfu"], site=site, price_basis=p["price_basis"]),
+        ranges=_ranges(chips, mfu_range=mfu_range, site=site, price_basis=p["price_basis"]),
         seed=p["seed"],
         draws=p["draws"],
     )
@@ -294,7 +297,6 @@ def _used(p: dict, *, chips: pd.DataFrame, site: shared.Site, goodput_in: shared
     grey-market premium where it applies, and per chip (``chips``) its figures as used."""
     mfu = shared.setting("mfu", None if p["mfu"] == DEFAULT_MFU.value else p["mfu"], default=DEFAULT_MFU)
     used = {"usd_per_kwh": site.used["usd_per_kwh"], "pue": site.used["pue"], **settings, "mfu": mfu}
-    used["mfu_spread"] = Used(shared.MFU_SPREAD, "± share of MFU", shared.ASSUMPTION, "Monte Carlo range of MFU")
     used |= goodput_in.used
     epoch = "epoch-training-cost-trends"
     used["server_cost_factor"] = Used(cost.SERVER_COST_FACTOR, "× chip price", epoch, "Epoch AI: server per chip")

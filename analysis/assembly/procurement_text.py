@@ -248,7 +248,8 @@ def _methods_training(r: Result) -> list[str]:
         f"parameter, so C = 6·N·D = {6 * tokens:g}·N² and N = √(C / {6 * tokens:g}), with C the FLOP of the "
         f"strongest single cluster in {inp.training_days:g} days (no interconnect penalty: see chip_parity).",
         f"- **Uncertainty**: {inp.draws:,} seeded draws (seed {inp.seed}) over the sourced price and TDP ranges, "
-        "the vendor MFU factors, the region's electricity price and PUE, and MFU ±25 %; every figure is the "
+        "the vendor MFU factors, the region's electricity price and PUE, and the MFU "
+        f"({inp.used['mfu_spread'].origin}); every figure is the "
         "median (P50) of the draws and its band P10–P90 (inverse empirical CDF: each band end is a drawn "
         "value). The base-point evaluation (every input at its base) uses the same function.",
     ]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import compute, cost, goodput, power, scaling, uncertainty
+from ..formulas import compute, cost, goodput, power, scaling
 from ..formulas import utilisation as mfu_prior
 from . import inputs as shared
 from . import params, present
@@ -283,18 +283,6 @@ def run_precision(run: Run, precision: str | None) -> tuple[str, Used]:
     return run.precision, Used(run.precision, "precision", run.source, origin)
 
 
-def mfu_spread(prior: mfu_prior.Prior, mfu: Used) -> tuple[uncertainty.Empirical, Used]:
-    """The Monte Carlo range of the MFU and its record: with no utilisation known (``mfu`` is the
-    prior's median) the prior's observations themselves; else the run's MFU times the
-    observations over their median (the prior's relative spread), capped at 1."""
-    from_prior = mfu.source == "mfu-observations"
-    spread = prior.sampler() if from_prior else prior.sampler().scaled(mfu.value / prior.p50, cap=1.0)
-    how = "drawn from " if from_prior else "the run's MFU times the spread around the median of "
-    origin = how + prior.describe()
-    value = f"P10 {prior.p10:.3f}, P50 {prior.p50:.3f}, P90 {prior.p90:.3f}"
-    return spread, Used(value, "share", "mfu-observations", origin)
-
-
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`) and resolve everything the report needs
     (:class:`Inputs`)."""
@@ -323,7 +311,7 @@ def inputs(**values) -> Inputs:
         **{name: p[name] for name in ("mfu", "hfu", "achieved_tflops", "recompute")},
     )
     records = chip_records(chips, run)
-    spread, spread_used = mfu_spread(prior, mfu)
+    spread, spread_used = shared.mfu_range(mfu.value, prior)
     ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips)
     if run.usd_per_gpu_hour is not None:
         ranges[f"{run.chip} rental"] = (run.usd_per_gpu_hour,) * 3

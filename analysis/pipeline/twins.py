@@ -36,10 +36,14 @@ def sync(name: str) -> bool:
         return False
     twin.write_text(new, encoding="utf-8")
     notebook = jupytext.read(twin)
-    for cell in notebook.cells:
+    ipynb = twin.with_suffix(".ipynb")
+    old = jupytext.read(ipynb).cells if ipynb.exists() else []
+    for i, cell in enumerate(notebook.cells):
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    jupytext.write(notebook, twin.with_suffix(".ipynb"))
+        if i < len(old) and old[i].cell_type == cell.cell_type and "id" in old[i]:
+            cell["id"] = old[i]["id"]  # keep cell ids: a regenerated notebook differs only where its cells do
+    jupytext.write(notebook, ipynb)
     return True
 
 

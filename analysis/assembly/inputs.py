@@ -382,8 +382,9 @@ def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
     over their median (the spread of published MFUs around their median), each at most 1; with
     ``mfu`` at the prior's median this is the observations themselves."""
-    spread = prior.sampler().scaled(mfu / prior.p50, cap=1.0)
-    how = "drawn from " if mfu == prior.p50 else "the MFU times the spread around the median of "
+    observed = prior.sampler()
+    spread = observed.scaled(mfu / observed[1], cap=1.0)  # its median is the MFU
+    how = "the MFU times the spread around the median of "
     value = f"P10 {spread[0]:.3f}, P50 {spread[1]:.3f}, P90 {spread[2]:.3f}"
     return spread, Used(value, "share", "mfu-observations", how + prior.describe())
 

@@ -66,10 +66,12 @@ def ppf(low: float, base: float, high: float, u) -> np.ndarray:
 
 
 class Empirical(tuple):
-    """An input drawn from observed ``values`` (their empirical distribution: each draw is one of
-    the values, each with probability 1/n). As a tuple it is the values' (P10, P50, P90) by
-    :func:`percentiles`, so code reading a range's (low, base, high) sees the observed band and
-    the base point is the observations' median; ``values`` holds the sorted observations."""
+    """An input drawn from observed ``values`` (e.g. published MFUs): the continuous distribution
+    whose quantile function runs straight between the sorted observations at their plotting
+    positions (:func:`empirical_ppf`), so a handful of observations gives a smooth spread whose
+    median is well defined (the middle observation, or the mean of the middle two). As a tuple it
+    is that distribution's (P10, P50, P90), so code reading a range's (low, base, high) sees the
+    observed band and the base point is its median; ``values`` holds the sorted observations."""
 
     values: np.ndarray
 
@@ -77,13 +79,12 @@ class Empirical(tuple):
         v = np.sort(np.asarray(values, dtype=float).ravel())
         if v.size == 0 or not np.isfinite(v).all():
             raise ValueError("an empirical range needs at least one value, all finite")
-        p = percentiles(v)
-        self = super().__new__(cls, (p["p10"], p["p50"], p["p90"]))
+        self = super().__new__(cls, tuple(float(x) for x in empirical_ppf(v, [0.1, 0.5, 0.9])))
         self.values = v
         return self
 
     def ppf(self, u) -> np.ndarray:
-        """The values' inverse empirical CDF at probabilities ``u`` (see :func:`empirical_ppf`)."""
+        """The distribution's quantiles at probabilities ``u`` (see :func:`empirical_ppf`)."""
         return empirical_ppf(self.values, u)
 
     def scaled(self, factor: float, cap: float = np.inf) -> Empirical:
@@ -92,16 +93,17 @@ class Empirical(tuple):
 
 
 def empirical_ppf(values, u) -> np.ndarray:
-    """The inverse of the empirical distribution function of ``values`` (n sorted observations)
-    at probabilities ``u`` in [0, 1): x = v_(k) with k = max(1, ⌈u·n⌉), the k-th smallest value.
-    Every observation is drawn with probability 1/n, so the draws' percentiles by
-    :func:`percentiles` (the same inverted-CDF definition) tend to the observations' own.
+    """The quantile function through n sorted observations v_1 … v_n placed at the plotting
+    positions p_i = i / (n + 1) (Weibull: the expected share of a population below the i-th of n
+    draws), linear between them and flat beyond the first and the last: Q(u) = v_1 for u ≤ p_1,
+    v_n for u ≥ p_n. Q(0.5) is the sample median; with fewer than ten observations Q(0.1) and
+    Q(0.9) are the smallest and the largest, so the spread drawn is the whole published one.
 
     Source: definition.
     """
     v = np.sort(np.asarray(values, dtype=float).ravel())
-    k = np.ceil(np.asarray(u, dtype=float) * v.size).astype(int) - 1
-    return v[np.clip(k, 0, v.size - 1)]
+    positions = np.arange(1, v.size + 1) / (v.size + 1)
+    return np.interp(np.asarray(u, dtype=float), positions, v)
 
 
 def is_constant(r) -> bool:

@@ -314,3 +314,12 @@ def test_interconnect_table_names_each_layout_by_its_model():
         "Llama 3.1 405B: H800 SXM",
     ]
     assert "compute at 50 % of dense BF16 peak" in report.INTERCONNECT_CAPTION
+
+
+def test_a_chip_without_power_reads_n_a_not_nan():
+    """TPU v5p has no TDP and no system figure: its energy and emissions are unknown and the text
+    says n/a, never "nan MWh" (issue 22, item 9)."""
+    r = report.run(chip="tpu-v5p", **FEW)
+    text = report.answer(r) + report.findings(r)
+    assert "nan" not in text.lower().replace("n/a", "")
+    assert "n/a at the facility meter" in text

@@ -469,7 +469,7 @@ def answer(r: Result) -> str:
         f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** (P10–P90 {lo['days']:,.1f}–"
         f"{hi['days']:,.1f}) and **{own['gpu_hours'] / 1e6:,.2f} M GPU-hours**. {rental}; owning them "
         f"for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**. The run draws "
-        f"**{own['energy_mwh']:,.0f} MWh** at the facility meter. Figures are the median of "
+        f"**{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter. Figures are the median of "
         f"{r.inputs.draws:,} Monte Carlo draws over MFU, prices, power and the site's electricity price and PUE."
     )
 
@@ -492,8 +492,8 @@ def findings(r: Result) -> str:
         f"({inp.mfu_basis}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
-        f"- **Energy and carbon.** {own['energy_mwh']:,.0f} MWh at the facility meter (PUE {site.pue:.2f}), "
-        f"{own['emissions_tco2']:,.0f} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh ({site.name}).",
+        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter (PUE {site.pue:.2f}), "
+        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh ({site.name}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
         f"({others.loc[fastest, 'days']:,.1f} days)"
         + (

@@ -194,3 +194,16 @@ def test_h20_training_ratio_comes_from_chip_parity(monkeypatch):
     assert calls == [("h20", {"reference_chip": "h100-sxm", "workload": "training"})]
     r = report.run(chips=["h100-sxm", "h20"], draws=100)
     assert "6.50 H20s" in report.findings(r, training_ratio=6.5)
+
+
+def test_figures_of_a_chip_without_decode_figures_raise_no_warning(monkeypatch):
+    """The Ascend 910 has no decode figure: the roofline draws no line and no legend, and no
+    Python warning reaches the report (issue 22, item 2: a UserWarning printed its path)."""
+    import warnings
+
+    monkeypatch.setattr(report.present.output, "display", lambda *a, **k: None)
+    r = report.run(chips=["ascend-910"], draws=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report.plot_decode_roofline(r)
+        report.plot_output_cost(r)

@@ -684,7 +684,8 @@ def plot_decode_roofline(r: Result) -> None:
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
     ax.axvline(r.inputs.batch_size, color="#555", ls=":", lw=1)
-    ax.legend(fontsize=7.5, ncol=2)
+    if ax.get_legend_handles_labels()[0]:  # no chip with a decode figure: no legend (and no warning)
+        ax.legend(fontsize=7.5, ncol=2)
     present.finish(
         ax,
         f"Decode roofline: output tokens/s per chip against batch size (context {r.inputs.context_tokens:,.0f} tokens)",

@@ -98,8 +98,22 @@ def test_empirical_draws_follow_the_observations_smoothly():
     assert uncertainty.Empirical([0.3, 0.35, 0.4, 0.45])[1] == pytest.approx(0.375)
 
 
-def test_the_real_table_gives_hopper_dense_bf16_its_six_published_runs():
-    # data/mfu_observations.csv: nemotron4-340b-dp64 0.41, llama3-405b-16k-gpus 0.41, llm-foundry
-    # H100 0.4125 / 0.4027 / 0.422 / 0.3665 -> P10 0.3665, P50 (3rd of 6) 0.41, P90 0.422
+def test_the_real_table_prefers_production_runs_and_falls_back_when_too_few():
+    # data/mfu_observations.csv, usable production runs, dense, BF16 peak: hopper has 2 (Nemotron-4
+    # 340B 0.41, Llama 3 405B 0.41) < 5, so generation is dropped: dense BF16 production runs are
+    # MT-NLG 0.302, Gopher 0.325, GLM-130B 0.325, Nemotron-4 0.41, Llama 3 0.41, PaLM 0.462,
+    # TinyLlama 0.56 (7). Inverted CDF of 7: P10 = 1st (ceil(0.7)) 0.302, P50 = 4th (ceil(3.5)) 0.41,
+    # P90 = 7th (ceil(6.3)) 0.56.
     p = utilisation.prior(load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16")
-    assert (p.p10, p.p50, p.p90) == (0.3665, 0.41, 0.422)
+    assert (p.p10, p.p50, p.p90) == (0.302, 0.41, 0.56)
+    assert p.kind == "production" and p.level == ("architecture", "precision")
+    assert "production" in p.describe()
+    # with benchmarks too (kind=None) the six Hopper dense BF16 rows match at the first level:
+    # 0.3665 0.4027 0.41 0.41 0.4125 0.422 -> P10 0.3665, P50 3rd of 6 0.41, P90 0.422
+    both = utilisation.prior(
+        load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16", kind=None
+    )
+    assert (both.p10, both.p50, both.p90) == (0.3665, 0.41, 0.422)
+    # FP8 MoE: only 2 production rows at any level -> all kinds (see test above for the levels)
+    moe = utilisation.prior(load("mfu_observations"), generation="hopper", architecture="moe", precision="fp8")
+    assert moe.kind is None

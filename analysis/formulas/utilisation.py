@@ -12,13 +12,13 @@ the observations' full range.
 Model size is not a condition: within one generation, architecture and precision the published
 sizes are confounded with who published them (the Hopper dense BF16 runs span 1.3 B-405 B at
 0.37-0.42 with no trend), so the data do not support it. Benchmark rows (``kind``) run some 5-15
-points above production runs at similar scale (notes of the data); the prior uses both unless a
-caller passes ``kind``.
+points above production runs at similar scale (notes of the data); the prior uses production runs
+where enough match, else both kinds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ class Prior:
     p10: float
     p50: float
     p90: float
+    kind: str | None = None  # the kind of observation it was drawn from (None: all kinds)
 
     @property
     def fallback(self) -> bool:
@@ -69,7 +70,8 @@ class Prior:
         what = " ".join(str(c[k]) for k in ("generation", "architecture") if k in c) or "all"
         dropped = [f"{k} {self.condition[k]}" for k in LEVELS[0] if k not in self.level]
         fallback = f" (fewer than {MIN_OBSERVATIONS} match {', '.join(dropped)}: that condition is dropped)"
-        return f"{len(self.values)} published MFUs of {what} runs at the {str(c['precision']).upper()} peak" + (
+        kind = f"{self.kind} " if self.kind else ""
+        return f"{len(self.values)} published MFUs of {kind}{what} runs at the {str(c['precision']).upper()} peak" + (
             fallback if self.fallback else ""
         )
 
@@ -102,22 +104,36 @@ def prior(
     generation: str,
     architecture: str = "dense",
     precision: str = "bf16",
-    kind: str | None = None,
+    kind: str | None = "production",
     min_count: int = MIN_OBSERVATIONS,
 ) -> Prior:
     """The MFU prior [share of the dense peak at ``precision``] for a run on a chip of
     ``generation`` (``chips.csv`` ``generation``), ``architecture`` (``dense`` | ``moe``) and
-    ``precision`` (``bf16`` | ``fp8``): the usable observations (:func:`usable`; of ``kind``
-    production | benchmark if given) matching the first level of :data:`LEVELS` at which at
-    least ``min_count`` match: generation × architecture × precision, else architecture ×
-    precision, else precision. P10 / P50 / P90 = :func:`analysis.formulas.uncertainty.percentiles`
-    of the matching MFUs. Raises ValueError when not even the precision level has ``min_count``.
+    ``precision`` (``bf16`` | ``fp8``): the usable observations (:func:`usable`) matching the
+    first level of :data:`LEVELS` at which at least ``min_count`` match: generation ×
+    architecture × precision, else architecture × precision, else precision — first among the
+    observations of ``kind`` (default ``production``: what a report predicts is a whole
+    production run, and short benchmark runs publish MFUs some 5–15 points higher, per the
+    data's notes), then, where no level has enough of them, among all kinds. P10 / P50 / P90 =
+    :func:`analysis.formulas.uncertainty.percentiles` of the matching MFUs. Raises ValueError
+    when not even the precision level has ``min_count``.
 
     Source: definition.
     """
     rows = usable(observations)
     if kind is not None:
-        rows = rows[rows["kind"] == kind]
+        try:
+            found = prior(
+                rows[rows["kind"] == kind],
+                generation=generation,
+                architecture=architecture,
+                precision=precision,
+                kind=None,
+                min_count=min_count,
+            )
+            return replace(found, kind=kind)
+        except ValueError:
+            pass  # too few of that kind at every level: all kinds
     condition = {"generation": generation, "architecture": architecture, "precision": precision}
     for level in LEVELS:
         match = np.ones(len(rows), dtype=bool)

@@ -513,3 +513,22 @@ def test_a_batch_never_changes_the_process_directory(tiny_notebooks, tmp_path, m
     outcomes = scenarios.render_batch(scenarios.load_scenarios(path), tmp_path / "out", jobs=2, formats=("html",))
     assert all(o.ok for o in outcomes)
     assert moves == []
+
+
+def test_chromium_keeps_its_temporary_files_in_its_profile(tmp_path, monkeypatch):
+    """Chromium's own temporary files (org.chromium.Chromium.XXXXXX) went to the system's
+    temporary folder and stayed there, one per PDF render (issue 22, item 12): it is started with
+    TMPDIR inside its profile, which the render's work folder removes."""
+    from analysis.pipeline import pdf
+
+    seen = {}
+
+    def spawn(path, argv, env, **kwargs):
+        seen.update(argv=argv, env=env)
+        raise OSError("not started in this test")
+
+    monkeypatch.setattr(pdf.os, "posix_spawn", spawn)
+    with pytest.raises(OSError):
+        pdf.Browser(tmp_path)
+    profile = next(a.split("=", 1)[1] for a in seen["argv"] if a.startswith("--user-data-dir="))
+    assert seen["env"]["TMPDIR"] == profile and Path(profile).parent == tmp_path

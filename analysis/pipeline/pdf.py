@@ -87,7 +87,9 @@ class Browser:
             self.pid = os.posix_spawn(
                 binary,
                 [binary, *CHROMIUM_FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}"],
-                os.environ,
+                # its temporary files (org.chromium.Chromium.XXXXXX) go into the profile, which the
+                # render's work folder removes, not into the system's temporary folder
+                {**os.environ, "TMPDIR": self.profile},
                 file_actions=actions,
                 setpgroup=0,
             )

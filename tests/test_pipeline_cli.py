@@ -1,5 +1,6 @@
 """Command-line idioms (issue 11 items 6 and 7): --version, list NOTEBOOK, a closed pipe."""
 
+import os
 import subprocess
 import sys
 
@@ -130,3 +131,34 @@ def test_a_bad_out_is_one_line_and_exit_2(tmp_path, capsys, kind):
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and err.startswith("error: --out"), err
+
+
+def test_a_params_file_reads_exponent_numbers_as_numbers(tmp_path):
+    """YAML 1.1 reads 5e8 as text; a params file's budget_usd: 5e8 was refused as "not a number"
+    (issue 22 item 13, issue 23 item 6)."""
+    from analysis.pipeline.cli import parameter_file
+
+    path = tmp_path / "p.yaml"
+    path.write_text("budget_usd: 5e8\nmfu: 0.4\nchips: [h20]\n")
+    assert parameter_file("procurement", str(path)) == {"budget_usd": 5e8, "mfu": 0.4, "chips": ["h20"]}
+
+
+def test_a_key_given_twice_is_refused_in_one_line(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text("scenarios:\n  - {name: a, notebook: export_controls, name: b}\n")
+    assert main(["render", "--scenarios", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "given twice" in err, err
+
+
+def test_a_fifo_as_params_file_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "p.yaml"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "render", "export_controls", "-f", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "not a regular file" in done.stderr, done.stderr

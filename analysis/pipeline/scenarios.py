@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -66,17 +67,43 @@ class Outcome:
     seconds: float
 
 
+class StrictLoader(yaml.SafeLoader):
+    """YAML's safe loader, stricter where a silent reading would mislead: a key given twice in a
+    mapping is an error (not the last one winning), and numbers in exponent form without a dot
+    (``5e8``, ``6.7e9``, as YAML 1.2 and Python read them) are numbers, not text (YAML 1.1)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+StrictLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
 def read_yaml(path: Path):
     """The YAML document of ``path``, refused (ScenarioError) when it is unreadable, larger than
     :data:`MAX_BYTES`, not UTF-8 text, malformed, nested deeper than :data:`MAX_DEPTH` or larger
     than :data:`MAX_NODES` nodes with its aliases expanded."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device would block or never end
+            raise ScenarioError(f"{path}: not a regular file")
         with open(path, "rb") as f:
             raw = f.read(MAX_BYTES + 1)
     except OSError as err:
         raise ScenarioError(f"{path}: cannot read ({err.strerror})") from None
     if len(raw) > MAX_BYTES:
-        raise ScenarioError(f"{path}: larger than {MAX_BYTES // 1024} KiB; a scenario file is a short list")
+        raise ScenarioError(f"{path}: larger than {MAX_BYTES // 1024} KiB; a scenario or parameters file is short")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -84,7 +111,7 @@ def read_yaml(path: Path):
         raise ScenarioError(f"{path}: line {line} is not UTF-8 text (byte {raw[err.start]:#04x})") from None
     try:
         _check_bounds(path, text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -121,7 +148,7 @@ def _check_bounds(path: Path, text: str) -> None:
         if sum(sizes) > MAX_NODES:
             raise ScenarioError(
                 f"{path}: line {line}: more than {MAX_NODES:,} values once aliases "
-                "are expanded; a scenario file is a short list"
+                "are expanded; a scenario or parameters file is short"
             )
 
 

@@ -162,3 +162,26 @@ def test_a_fifo_as_params_file_is_refused_not_waited_on(tmp_path):
         check=False,
     )
     assert done.returncode == 2 and "not a regular file" in done.stderr, done.stderr
+
+
+def test_a_broken_data_file_is_bad_input_before_any_kernel(monkeypatch, capsys, tmp_path):
+    """A data file that breaks a rule (e.g. tdp_w = -700) is exit 2 in one line naming the file,
+    for single renders and batches, before any kernel or browser starts; it was exit 1 after
+    three kernels ran, blaming a valid parameter (issue 22, item 10)."""
+    from analysis import catalog
+    from analysis.pipeline import kernel
+
+    def broken(name, *args, **kwargs):
+        raise catalog.DataError(
+            catalog.DATA_DIR / "chips.csv", "below 1", line=2, column="tdp_w", value=-700.0, row_id="h100-sxm"
+        )
+
+    monkeypatch.setattr(catalog, "load", broken)
+    monkeypatch.setattr(kernel.WarmKernel, "ready", lambda self: (_ for _ in ()).throw(AssertionError("kernel")))
+    for argv in (
+        ["render", "training_run", "--out", str(tmp_path / "one")],
+        ["render", "--scenarios", "reports/scenarios.yaml", "--out", str(tmp_path / "many")],
+    ):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == "error: chips.csv, line 2 (h100-sxm), column 'tdp_w', value -700.0: below 1", err

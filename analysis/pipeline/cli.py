@@ -124,11 +124,13 @@ def parameter_file(notebook: str, path: str) -> dict:
 def run_render(args) -> int:
     """The ``render`` command: one notebook, or a scenario batch with an index page. Exit status:
     0 all rendered, 1 a report (or some scenarios) failed, 2 bad input (raised to :func:`main`)."""
+    from ..catalog import load
     from .errors import RenderError
     from .notebooks import check_parameters
     from .render import FORMATS as OUTPUT_FORMATS
     from .render import REPORTS_DIR, check_out_dir, render
 
+    load("chips")  # every data file is checked together: a broken one is bad input (exit 2), before any kernel
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
     unknown = sorted(set(formats) - set(OUTPUT_FORMATS))
     if unknown:

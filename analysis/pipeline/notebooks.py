@@ -11,7 +11,7 @@ import functools
 from pathlib import Path
 
 from ..assembly.params import ParameterError, check, cross_check
-from ..catalog import PROJECT_DIR
+from ..catalog import PROJECT_DIR, DataError
 from .errors import first_line
 
 NOTEBOOK_DIR = PROJECT_DIR / "notebooks"
@@ -60,7 +60,7 @@ def check_parameters(name: str, overrides: dict) -> dict:
             raise unknown_parameter(name, key, declared)
         try:
             checked[key] = check(key, value, name)
-        except ParameterError:
+        except (ParameterError, DataError):  # a broken data file is not the parameter's fault
             raise
         except (ArithmeticError, TypeError, ValueError) as err:  # e.g. a 400-digit integer
             raise ParameterError(

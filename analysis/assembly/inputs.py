@@ -386,7 +386,7 @@ def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     spread = observed.scaled(mfu / observed[1], cap=1.0)  # its median is the MFU
     how = "the MFU times the spread around the median of "
     value = f"P10 {spread[0]:.3f}, P50 {spread[1]:.3f}, P90 {spread[2]:.3f}"
-    return spread, Used(value, "share", "mfu-observations", how + prior.describe())
+    return spread, Used(value, "share", "mfu-observations", how + prior.describe(brief=True))
 
 
 def base_point(ranges: dict) -> dict[str, np.ndarray]:

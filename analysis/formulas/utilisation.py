@@ -64,15 +64,16 @@ class Prior:
         """(P10 / P50, P90 / P50): the prior's spread relative to its median."""
         return self.p10 / self.p50, self.p90 / self.p50
 
-    def describe(self) -> str:
-        """In words: which observations, e.g. "6 published MFUs of hopper dense runs at the BF16 peak"."""
+    def describe(self, *, brief: bool = False) -> str:
+        """In words: which observations, e.g. "6 published MFUs of hopper dense runs at the BF16
+        peak"; unless ``brief``, also which condition was dropped for too few matches."""
         c = {k: self.condition[k] for k in self.level}
         what = " ".join(str(c[k]) for k in ("generation", "architecture") if k in c) or "all"
         dropped = [f"{k} {self.condition[k]}" for k in LEVELS[0] if k not in self.level]
         fallback = f" (fewer than {MIN_OBSERVATIONS} match {', '.join(dropped)}: that condition is dropped)"
         kind = f"{self.kind} " if self.kind else ""
         return f"{len(self.values)} published MFUs of {kind}{what} runs at the {str(c['precision']).upper()} peak" + (
-            fallback if self.fallback else ""
+            fallback if self.fallback and not brief else ""
         )
 
 

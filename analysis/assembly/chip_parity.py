@@ -233,13 +233,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     ratio = p["server_power_ratio"]  # None: each chip's own (chips.csv), 1.8 where none
     chips = shared.chips(ids, precision=p["precision"], server_power_ratio=ratio)
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
-    loss = shared.goodput_inputs(
-        interruptions_per_chip_hour=p["interruptions_per_chip_hour"],
-        restart_hours=p["restart_hours"],
-        checkpoint_write_hours=p["checkpoint_write_hours"],
-        checkpoint_interval_hours=p["checkpoint_interval_hours"],
-        chip_count=p["reference_count"],
-    )
+    loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
     moe = model["total_params"] > model["active_params"]
     prior = shared.mfu_prior(chips.loc[ref], precision=p["precision"], architecture="moe" if moe else "dense")

@@ -252,13 +252,7 @@ def inputs(**values) -> Inputs:
     ids = list(dict.fromkeys([*p["chips"], p["reference_chip"]]))
     chips = _chip_frame(ids, ratio)
     site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
-    goodput_in = shared.goodput_inputs(
-        interruptions_per_chip_hour=p["interruptions_per_chip_hour"],
-        restart_hours=p["restart_hours"],
-        checkpoint_write_hours=p["checkpoint_write_hours"],
-        checkpoint_interval_hours=p["checkpoint_interval_hours"],
-        chip_count=p["reference_count"],
-    )
+    goodput_in = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     prior = shared.mfu_prior(chips.loc[p["reference_chip"]], precision="bf16")  # dense BF16, as the report counts
     mfu_range, mfu_spread = shared.mfu_range(p["mfu"], prior)
     used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings) | {"mfu_spread": mfu_spread}

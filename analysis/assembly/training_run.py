@@ -67,7 +67,6 @@ RUN_UNITS = {
 LAYOUTS = ("deepseek-v3-pretraining", "llama-3.1-405b-pretraining")
 NVLINK_PAIR = ("h100-sxm", "h800-sxm")
 #: The goodput model's parameters (:func:`analysis.assembly.inputs.goodput_inputs`).
-GOODPUT_INPUTS = ("interruptions_per_chip_hour", "restart_hours", "checkpoint_write_hours", "checkpoint_interval_hours")
 
 
 @dataclass(frozen=True)
@@ -294,7 +293,7 @@ def inputs(**values) -> Inputs:
     chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip
     site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     run_chips = run.disclosed_chip_count or run.chip_count
-    loss = shared.goodput_inputs(**{name: p[name] for name in GOODPUT_INPUTS}, chip_count=run_chips)
+    loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
     prior = mfu_prior.prior(
         load("mfu_observations"),

@@ -110,7 +110,7 @@ report.plot_decode_roofline(r)
 cases = validation_cases.serving_cases()
 present.table(
     cases.set_index("name"),
-    {"measured": ("published", "{:,.4g}"), "modelled": ("modelled", "{:,.4g}"), "error": ("error", "{:+.0%}")},
+    {"measured": ("published", present.count), "modelled": ("modelled", present.count), "error": ("error", "{:+.0%}")},
     caption="Tokens/s per chip (H800 GPU; 910C package, 'NPU'), except Llama-2-70B: seconds for 512 tokens "
     "on 2 A100 (TP 2, batch 1). error = modelled / published − 1. 'Ideal': perfect expert load "
     "balance. The Llama-2-70B figure is llm-analysis' model output at 100 % efficiencies (compared "

@@ -123,7 +123,7 @@ plots.plot_goodput(r)
 
 # %%
 if r.inputs.export_rule is None:
-    present.say("No export rule was applied (`export_rule` None): every chip is bought at its price.")
+    present.say("No export rule was applied (no `export_rule` given): every chip is bought at its price.")
 else:
     present.table(
         text.availability_table(r),

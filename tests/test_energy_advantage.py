@@ -154,7 +154,24 @@ def test_tco_bands_table_reads_p50_with_its_band(default):
     mid = ea.tco_table(default).loc["H800 SXM"].iloc[0] / 1e6
     low = ea.tco_table(default, "p10").loc["H800 SXM"].iloc[0] / 1e6
     high = ea.tco_table(default, "p90").loc["H800 SXM"].iloc[0] / 1e6
-    assert text.loc["H800 SXM"].iloc[0] == f"{mid:,.0f} ({low:,.0f}–{high:,.0f})"
+    assert str(text.loc["H800 SXM"].iloc[0]) == f"{mid:,.0f} ({low:,.0f}–{high:,.0f})"
+
+
+def test_tco_bands_csv_holds_numbers_not_text(default):
+    """The table's CSV copy carries P10, P50 and P90 as numbers, one column each per region,
+    not the "109 (103–119)" text (issue 22 item 13)."""
+    import csv
+    import io
+
+    from analysis.assembly.present.output import csv_text
+
+    bands = ea.tco_bands_table(default)
+    region = bands.columns[0]
+    rows = {row[""]: row for row in csv.DictReader(io.StringIO(csv_text(bands)))}
+    for q in ("p10", "p50", "p90"):
+        expected = ea.tco_table(default, q).loc["H800 SXM", region] / 1e6  # USD -> USD millions
+        assert float(rows["H800 SXM"][f"{region} {q.upper()} [$ M]"]) == pytest.approx(expected, rel=1e-12)
+    assert all("–" not in cell for row in rows.values() for cell in row.values())
 
 
 def test_json_contract(default):

@@ -27,13 +27,29 @@ CHIP_PARAMETERS = {
 FEW_DRAWS = 200
 
 
-def _cases():
-    chips = list(load("chips").index)
+#: The fleet a procurement of a chip without a sourced price holds (a budget cannot buy it).
+UNPRICED_FLEET = [10_000]
+
+
+def chip_cases():
+    """(report, values) with every chip of data/chips.csv as each chip parameter of each report;
+    procurement's ``counts`` is :data:`UNPRICED_FLEET` where the chip has no sourced price (a
+    budget would be refused)."""
+    chips = load("chips")
     for report in REPORTS:
         module = importlib.import_module(f"analysis.assembly.{report}")
         for name in CHIP_PARAMETERS.get(report, []):
-            for chip in chips:
-                yield report, {name: [chip] if module.PARAMETERS[name].kind is list else chip}
+            for chip in chips.index:
+                values = {name: [chip] if module.PARAMETERS[name].kind is list else chip}
+                if report == "procurement" and not chips.at[chip, "price_usd"] == chips.at[chip, "price_usd"]:
+                    values["counts"] = UNPRICED_FLEET
+                yield report, values
+
+
+def _cases():
+    yield from chip_cases()
+    for report in REPORTS:
+        module = importlib.import_module(f"analysis.assembly.{report}")
         for name, spec in module.PARAMETERS.items():
             if spec.kind in (int, float) and spec.low is not None and name not in ("seed", "draws"):
                 for bound in (spec.low, spec.high):

@@ -225,3 +225,18 @@ def test_cli_controls_json_gains_licence_policy_and_keeps_classification_keys(ca
     assert set(data["ascend-910b"]["licence_policy"].values()) == {"not subject"}
     assert main(["controls", "--format", "csv"]) == 0
     assert "licence 2026-01" in capsys.readouterr().out.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (4800, "4,800"),  # whole: thousands separator
+        (5.92, "5.92"),  # four significant figures below 1,000
+        (12345.5, "12,346"),  # from 1,000 whole; {:,.4g} wrote 1.235e+04
+        (999.99, "1,000"),  # rounds to 1,000 (four significant figures would be 1000 without a separator)
+        (1e-5, "10⁻⁵"),  # below 0.001 in powers of ten, not 1e-05
+        (float("nan"), "n/a"),
+    ],
+)
+def test_number_never_writes_e_notation(value, text):
+    assert report.number(value) == text

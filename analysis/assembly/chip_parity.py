@@ -672,7 +672,13 @@ def mfu_table(r: Result) -> pd.DataFrame:
     scaling ratio to the reference (uncapped and as used) and the MFU at the base point."""
     chips, scaling_ratio = r.inputs.chips, r.inputs.scaling
     factors = [
-        f"{row['mfu_factor']:.2f} ({row['mfu_factor_low']:.2f}–{row['mfu_factor_high']:.2f})"
+        present.Band(
+            f"{row['mfu_factor']:.2f} ({row['mfu_factor_low']:.2f}–{row['mfu_factor_high']:.2f})",
+            row["mfu_factor_low"],
+            row["mfu_factor"],
+            row["mfu_factor_high"],
+            names=("vendor MFU factor low", "vendor MFU factor", "vendor MFU factor high"),
+        )
         for _, row in chips.iterrows()
     ]
     frame = pd.DataFrame(
@@ -690,12 +696,19 @@ def mfu_table(r: Result) -> pd.DataFrame:
 
 def parity_table(r: Result) -> pd.DataFrame:
     """Rate per chip, throughput match, capacity floor, goodput and the chip count (P50 and its
-    P10–P90 as text) per chip, with the binding constraint."""
+    P10–P90 as a :class:`present.Band`: text, and numbers in the CSV) per chip, with the binding
+    constraint."""
     mid = r.p50
     spread = [
         present.NA
         if low != low
-        else (present.count(low) if low == high else f"{present.count(low)}–{present.count(high)}")
+        else present.Band(
+            present.count(low) if low == high else f"{present.count(low)}–{present.count(high)}",
+            low,
+            None,
+            high,
+            names=("chips P10", "", "chips P90"),
+        )
         for low, high in zip(r.p10["chip_count"], r.p90["chip_count"])
     ]
     frame = pd.DataFrame(

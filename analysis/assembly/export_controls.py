@@ -260,10 +260,16 @@ def licence_policies(chip_ids=None) -> pd.DataFrame:
 
 
 def number(value, digits: int = 0) -> str:
-    """A threshold or metric as readers write it ("4,800", "5.92", "0"); n/a when unknown."""
+    """A threshold or metric as readers write it ("4,800", "5.92", "0"): whole from 1,000, four
+    significant figures below, never ``e`` notation (``{:.4g}`` wrote 12,345.5 as 1.235e+04);
+    n/a when unknown."""
     if value is None or value != value:
         return "n/a"
-    return f"{value:,.{digits}f}" if digits else f"{value:,.0f}" if float(value).is_integer() else f"{value:,.4g}"
+    if digits:
+        return f"{value:,.{digits}f}"
+    if float(value).is_integer() or abs(value) >= 999.95:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if abs(value) >= 1e-3 else present.sci(value, digits=4)
 
 
 def names(chip_ids) -> str:

@@ -316,18 +316,23 @@ def training_table(r: Result) -> pd.DataFrame:
 
 
 def band_table(r: Result) -> pd.DataFrame:
-    """P10 – P50 – P90 of the headline figures of every option, as text (each in its unit)."""
+    """P10 – P50 – P90 of the headline figures of every option, each cell a
+    :class:`present.Band` that reads as text (each in its unit) and whose CSV copy is its
+    P10, P50 and P90 columns (unit in the column name)."""
     columns = {
-        "chips": ("chips", present.count),
-        "h100_equivalents_bf16": (equivalents_label(r), present.count),
-        "facility_power_mw": ("facility power", present.mw),
-        "compute_optimal_params": ("optimal model [parameters]", present.count),
+        "chips": ("chips", present.count, ""),
+        "h100_equivalents_bf16": (equivalents_label(r), present.count, ""),
+        "facility_power_mw": ("facility power", present.mw, " [MW]"),
+        "compute_optimal_params": ("optimal model [parameters]", present.count, ""),
     }
+
+    def cell(figure, option, fmt, unit):
+        low, mid, high = (t.loc[option, figure] for t in (r.p10, r.p50, r.p90))
+        text = " – ".join(fmt(v) for v in (low, mid, high))
+        return present.Band(text, low, mid, high, tuple(f"{{label}} {q}{unit}" for q in ("P10", "P50", "P90")))
+
     frame = pd.DataFrame(
-        {
-            label: [" – ".join(fmt(t.loc[o, figure]) for t in (r.p10, r.p50, r.p90)) for o in r.p50.index]
-            for figure, (label, fmt) in columns.items()
-        }
+        {label: [cell(figure, o, fmt, unit) for o in r.p50.index] for figure, (label, fmt, unit) in columns.items()}
     )
     frame.index = [option_label(r, o) for o in r.p50.index]
     return frame

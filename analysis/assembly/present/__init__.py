@@ -45,6 +45,7 @@ from .output import (
     CJK_FONT_FILES,
     STYLE,
     TABLE_MIME,
+    Band,
     alt_text,
     display,
     escape,
@@ -58,6 +59,7 @@ from .output import (
 from .sources import SECONDARY_WORDS, _link, cited_keys, is_secondary, source_entries, source_kind, source_list
 
 __all__ = [
+    "Band",
     "CHIP_COLORS",
     "CJK_FONT_FILES",
     "EDGE",

@@ -9,6 +9,7 @@ import base64
 import html
 import io
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -106,8 +107,8 @@ def _display_frame(frame: pd.DataFrame, caption: str | None = None) -> None:
 def _formatter(spec):
     """A cell formatter from a format string or a callable; unknown values read ``n/a``."""
     if callable(spec):
-        return lambda v: NA if _missing(v) and not isinstance(v, str) else escape(spec(v))
-    return lambda v: NA if (v is None or (not isinstance(v, str) and _missing(v))) else escape(spec.format(v))
+        return lambda v: NA if _missing(v) and not isinstance(v, (str, Band)) else escape(spec(v))
+    return lambda v: NA if (v is None or (not isinstance(v, (str, Band)) and _missing(v))) else escape(spec.format(v))
 
 
 def slug(text: str) -> str:
@@ -118,6 +119,47 @@ def slug(text: str) -> str:
 #: The metadata key under which a table's output carries its data (name, caption, CSV text),
 #: invisible in HTML and PDF; the pipeline may write it to ``NOTEBOOK.tables/NAME.csv``.
 TABLE_MIME = "application/vnd.compute-parity.table+json"
+
+
+@dataclass(frozen=True)
+class Band:
+    """A table cell shown as text (``"98 (91–108)"``, ``"1,447–1,958"``) whose CSV copy holds its
+    numbers: in the CSV, a column of bands becomes one column per part, named by ``names``
+    (templates of the column's label; an empty name drops that part), unknown parts empty.
+    ``low``, ``mid``, ``high`` are numbers in the unit of the column's label."""
+
+    text: str
+    low: float | None = None
+    mid: float | None = None
+    high: float | None = None
+    names: tuple[str, str, str] = ("{label} P10", "{label} P50", "{label} P90")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __format__(self, spec: str) -> str:
+        return format(self.text, spec)
+
+
+def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with each column holding a :class:`Band` split into its parts' columns (numbers;
+    a cell that is not a band, such as ``n/a``, leaves them empty)."""
+    if not any(isinstance(v, Band) for v in frame.to_numpy().ravel()):
+        return frame
+    labels, columns = [], []  # lists, not a dict: two columns may share a label
+    for number, label in enumerate(frame.columns):
+        cells = list(frame.iloc[:, number])
+        bands = [v for v in cells if isinstance(v, Band)]
+        if not bands:
+            labels.append(label)
+            columns.append(cells)
+            continue
+        for part, template in zip(("low", "mid", "high"), bands[0].names):
+            values = [getattr(v, part) if isinstance(v, Band) else None for v in cells]
+            if template and any(v is not None and not _missing(v) for v in values):
+                labels.append(template.format(label=label))
+                columns.append([None if _missing(v) else float(v) for v in values])
+    return pd.DataFrame(dict(enumerate(columns)), index=frame.index).set_axis(labels, axis=1)
 
 
 #: What a spreadsheet reads as the start of a formula in a text cell (CSV injection, OWASP).
@@ -133,7 +175,9 @@ def _inert(value):
 def csv_text(frame: pd.DataFrame) -> str:
     """``frame`` as CSV text for a table's copy beside the report: every text cell, index label
     and header that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed
-    with ``'`` so no spreadsheet runs it; numbers stay numbers."""
+    with ``'`` so no spreadsheet runs it; numbers stay numbers, and a :class:`Band` column
+    becomes its numbers' columns."""
+    frame = _numbers(frame)
     safe = frame.map(_inert)
     safe.index = [_inert(i) for i in frame.index]
     safe.columns = [_inert(c) for c in frame.columns]

@@ -4,9 +4,11 @@ Fast tests replace kernels and browsers with stand-ins; `render` tests use the t
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -38,7 +40,7 @@ class FakeRun:
         run = self
 
         class Kernel:
-            def __init__(self):
+            def __init__(self, *args):
                 run.kernels += 1
 
             def close(self):
@@ -528,7 +530,297 @@ def test_chromium_keeps_its_temporary_files_in_its_profile(tmp_path, monkeypatch
         raise OSError("not started in this test")
 
     monkeypatch.setattr(pdf.os, "posix_spawn", spawn)
+    short = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's folders are too long (see the next test)
+    try:
+        with pytest.raises(OSError):
+            pdf.Browser(short)
+        profile = next(a.split("=", 1)[1] for a in seen["argv"] if a.startswith("--user-data-dir="))
+        assert seen["env"]["TMPDIR"] == profile and Path(profile).parent == short
+        assert list(short.iterdir()) == []  # no browser: its profile is removed
+    finally:
+        shutil.rmtree(short)
+
+
+def test_chromium_with_a_long_profile_path_gets_a_short_temporary_folder(tmp_path, monkeypatch):
+    """Chromium's process-singleton socket lives in $TMPDIR/org.chromium.Chromium.XXXXXX/; with
+    TMPDIR in a long profile path (a render's work folder under a long --out, pytest's folders)
+    that path passed a Unix socket's 107 characters and Chromium died at start ("Socket path too
+    long"), so every PDF failed. A long profile gets a short locked folder in the temporary
+    folder, removed with the browser."""
+    from analysis.pipeline import pdf
+
+    seen = {}
+
+    def spawn(path, argv, env, **kwargs):
+        seen.update(env=env, existed=Path(env["TMPDIR"]).is_dir())
+        raise OSError("not started in this test")
+
+    monkeypatch.setattr(pdf.os, "posix_spawn", spawn)
+    deep = tmp_path / ("x" * 60)
+    deep.mkdir()
     with pytest.raises(OSError):
-        pdf.Browser(tmp_path)
-    profile = next(a.split("=", 1)[1] for a in seen["argv"] if a.startswith("--user-data-dir="))
-    assert seen["env"]["TMPDIR"] == profile and Path(profile).parent == tmp_path
+        pdf.Browser(deep)
+    tmp = seen["env"]["TMPDIR"]
+    assert len(tmp) + len("/org.chromium.Chromium.XXXXXX/SingletonSocket") <= 107 and seen["existed"]
+    assert Path(tmp).name.startswith("compute-parity-chromium.live-") and not Path(tmp).exists()
+
+
+# ---------------------------------------------------------------- issue 22: hung kernels, mounts, signals, leftovers
+
+
+def kernels_of(pid: int) -> list[int]:
+    """The report kernels (ipykernel processes) started by process ``pid``."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+            cmdline = (status.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid) and b"ipykernel" in cmdline:
+            found.append(int(status.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not exited (a zombie has)."""
+    try:
+        return "\tZ" not in Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].splitlines()[0]
+    except (OSError, IndexError):
+        return False
+
+
+def sleeping_kernel(pid: int) -> int | None:
+    """The kernel of process ``pid`` that is running the sleepy notebook's cell (its main thread
+    in ``time.sleep``), if any."""
+    for kpid in kernels_of(pid):
+        try:
+            if "nanosleep" in Path(f"/proc/{kpid}/wchan").read_text():
+                return kpid
+        except OSError:
+            continue
+    return None
+
+
+def wait_for(predicate, seconds: float, what: str) -> None:
+    """Poll ``predicate`` until it holds; fail naming ``what`` after ``seconds``."""
+    end = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < end, f"{what} within {seconds:g} s"
+        time.sleep(0.1)
+
+
+@pytest.fixture()
+def private_tmp(tmp_path, monkeypatch):
+    """A temporary folder of the CLI processes a test starts (TMPDIR), empty at the start."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
+def test_a_bad_deadline_is_one_line_before_any_kernel(tiny_notebooks, tmp_path, capsys, monkeypatch, fake):
+    for value in ("0", "-5", "nan", "soon"):
+        assert main(["render", "tiny", "--deadline", value, "--out", str(tmp_path / "out")]) == 2
+        line = one_error_line(capsys)
+        assert f"--deadline '{value}'" in line and "seconds above 0" in line, line
+    monkeypatch.setenv("COMPUTE_PARITY_DEADLINE", "inf")
+    assert main(["render", "tiny", "--out", str(tmp_path / "out")]) == 2
+    assert "$COMPUTE_PARITY_DEADLINE 'inf'" in one_error_line(capsys)
+    assert fake.kernels == 0 and not (tmp_path / "out").exists()
+
+
+@pytest.mark.render
+def test_a_hung_kernel_fails_its_report_at_the_deadline_and_the_batch_goes_on(tiny_notebooks, tmp_path):
+    """A kernel stopped with SIGSTOP hung the render forever (issue 22, item 6): at the kernel
+    deadline the report fails in one line, its kernel is killed, and the next scenario renders
+    in a new kernel."""
+    path = write(
+        tmp_path,
+        "scenarios:\n  - {name: s1, notebook: sleepy, parameters: {seed: 600}}\n  - {name: s2, notebook: tiny}\n",
+    )
+    out = tmp_path / "out"
+    proc = tiny_cli(
+        tiny_notebooks, "render", "--scenarios", str(path), "--jobs", "1", "--deadline", "20", "--to", "html",
+        "--out", str(out),
+    )  # fmt: skip
+    stopped = []
+    try:
+        wait_for(lambda: sleeping_kernel(proc.pid) or proc.poll() is not None, 120, "s1's cell runs")
+        stopped = [sleeping_kernel(proc.pid)]
+        assert stopped != [None], proc.communicate(timeout=30)
+        os.kill(stopped[0], signal.SIGSTOP)
+        _, err = proc.communicate(timeout=180)  # liveness: the old pipeline waited forever here
+    finally:
+        proc.kill()
+        for pid in stopped:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 1, err
+    assert "s1 (sleepy)" in err and (
+        "FAILED: sleepy: the notebook did not finish within the kernel deadline of 20 s" in err
+    ), err
+    assert "s2 (tiny)" in err and "1 of 2 scenarios failed: s1" in err and "Traceback" not in err, err
+    assert set(files(out / "s2")) == {"tiny.ipynb", "tiny.json", "tiny.html"}
+    assert not running(stopped[0])  # killed, not left stopped
+
+
+@pytest.fixture()
+def mount(tmp_path):
+    """Makes tmpfs mount points (needs root and mount rights; skipped elsewhere); unmounts them."""
+    made = []
+
+    def make(name: str, size: str = "64m") -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(point)], capture_output=True)
+        if done.returncode:
+            pytest.skip("cannot mount a tmpfs here")
+        made.append(point)
+        return point
+
+    yield make
+    for point in made:
+        subprocess.run(["umount", "-l", str(point)], check=True)
+
+
+def test_a_report_set_is_copied_into_a_mount_point(tmp_path, mount):
+    """A mount point cannot be renamed (EBUSY) nor renamed into from another file system (EXDEV):
+    the new set is copied into a work folder inside it and renamed in, file by file (issue 22,
+    item 7); the old set's other files go, nothing else is left."""
+    target = mount("mnt")
+    (target / "r.tables").mkdir()
+    for name, text in (("r.html", "old"), ("r.pdf", "old"), ("r.json", "old"), ("r.tables/a.csv", "old")):
+        (target / name).write_text(text)
+    new = tmp_path / "work" / "report"
+    (new / "r.tables").mkdir(parents=True)
+    for name in ("r.html", "r.json", "r.tables/b.csv"):
+        (new / name).write_text("new")
+    swap_in(new, target)
+    assert {str(p.relative_to(target)): p.read_text() for p in target.rglob("*") if p.is_file()} == {
+        "r.html": "new",
+        "r.json": "new",
+        "r.tables/b.csv": "new",
+    }
+    assert sorted(p.name for p in target.iterdir()) == ["r.html", "r.json", "r.tables"]  # no work folder left
+
+
+@pytest.mark.render
+def test_a_single_render_into_a_mount_point_writes_its_report(tiny_notebooks, tmp_path, capsys, mount):
+    """A single render into a tmpfs or a Docker volume failed after running the whole notebook
+    (rename: EBUSY/EXDEV, issue 22 item 7); now it writes the set, replaces it, and a failed run
+    keeps its notebook there too."""
+    out = mount("out")
+    assert main(["render", "tiny", "--to", "html,pdf", "--out", str(out)]) == 0, capsys.readouterr().err
+    assert set(files(out)) == {"tiny.ipynb", "tiny.json", "tiny.html", "tiny.pdf"}
+    assert main(["render", "tiny", "-p", "seed", "3", "--to", "html", "--out", str(out)]) == 0
+    assert set(files(out)) == {"tiny.ipynb", "tiny.json", "tiny.html"}  # the PDF of the first run is gone
+    assert json.loads((out / "tiny.json").read_text())["seed"] == 3
+    failing = mount("failing")
+    assert main(["render", "failing", "--to", "html", "--out", str(failing)]) == 1
+    assert "ValueError: cannot open" in one_error_line(capsys)
+    assert set(files(failing)) == {"failing.failed.ipynb"}
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # work folders removed
+
+
+def test_an_abandoned_batch_folder_without_its_lock_is_removed(tmp_path, monkeypatch):
+    """A second Ctrl-C cut the removal of a batch's folder short after its lock file was gone:
+    ``compute-parity-batch.live-*`` stayed and no later batch removed it (issue 22, item 11).
+    Now a work folder is renamed dead before it is removed, and a live one without its lock file
+    counts as abandoned."""
+    from analysis.pipeline import workspace
+
+    prefix = "compute-parity-batch."
+    left = tmp_path / f"{prefix}live-abc"  # as an older version's cut-short removal left it
+    (left / "chromium-x").mkdir(parents=True)
+    work = Workspace(tmp_path, prefix)
+    (work.path / "chromium-y").mkdir()
+
+    def interrupted(path, ignore_errors=False):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(workspace.shutil, "rmtree", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        work.close()  # a second Ctrl-C in the middle of the removal
+    monkeypatch.undo()
+    assert not left.exists()  # the batch that started after the first one removed it
+    with Workspace(tmp_path, prefix):  # the next batch
+        pass
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.render
+@pytest.mark.parametrize(
+    "signum, code, words", [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated (SIGTERM)")]
+)
+def test_a_stopped_single_render_says_one_line_and_leaves_nothing(
+    tiny_notebooks, tmp_path, private_tmp, signum, code, words
+):
+    """Ctrl-C printed asyncio's "Task exception was never retrieved … DeadKernelError" traceback
+    with venv paths; SIGTERM was not handled (exit -15, the work folder and the kernel's
+    connection file left behind) (issue 22, item 11)."""
+    out = tmp_path / "r"
+    proc = tiny_cli(tiny_notebooks, "render", "sleepy", "-p", "seed", "60", "--to", "html", "--out", str(out))
+    try:
+        wait_for(lambda: sleeping_kernel(proc.pid), 120, "the notebook's cell runs")
+        os.killpg(proc.pid, signum)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == code, err
+    assert [line.split(":")[0] for line in err.splitlines()] == ["rendering sleepy into " + str(out) + " ...", words]
+    assert "Traceback" not in err and "Task exception" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"] and list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.render
+def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(tiny_notebooks, tmp_path, private_tmp):
+    """A double Ctrl-C left the batch's folder (``compute-parity-batch.live-*``) in the temporary
+    folder (issue 22, item 11): a second SIGINT or SIGTERM is ignored with one line, the reports in
+    progress finish and every work folder is removed."""
+    path = write(
+        tmp_path,
+        "scenarios:\n" + "".join(f"  - {{name: s{i}, notebook: sleepy, parameters: {{seed: 6}}}}\n" for i in range(3)),
+    )
+    out = tmp_path / "out"
+    args = ("render", "--scenarios", str(path), "--jobs", "1", "--to", "html", "--out", str(out))
+    proc = tiny_cli(tiny_notebooks, *args)
+    try:
+        wait_for(lambda: sleeping_kernel(proc.pid), 120, "the first report's cell runs")
+        for signum in (signal.SIGINT, signal.SIGINT, signal.SIGTERM):
+            os.killpg(proc.pid, signum)
+            time.sleep(0.3)
+        _, err = proc.communicate(timeout=90)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and err.count("already stopping") == 2, err
+    assert "Traceback" not in err and "FAILED" not in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["s0"]  # no work folder (an interrupted batch writes no index)
+    assert set(files(out / "s0")) == {"sleepy.ipynb", "sleepy.json", "sleepy.html"}
+    assert list(private_tmp.iterdir()) == []  # nor the batch's folder
+
+
+@pytest.mark.render
+def test_a_killed_render_leaves_no_kernel_connection_file_or_kernel(tiny_notebooks, tmp_path, private_tmp):
+    """A render killed with SIGKILL left its kernel's connection file (``tmpXXXXXXXX.json``) in the
+    temporary folder for good (issue 22, item 12): it now lives in the render's work folder, which
+    the next render removes; the orphaned kernel exits by itself."""
+    out = tmp_path / "r"
+    proc = tiny_cli(tiny_notebooks, "render", "sleepy", "-p", "seed", "60", "--to", "html", "--out", str(out))
+    try:
+        wait_for(lambda: sleeping_kernel(proc.pid), 120, "the notebook's cell runs")
+        orphans = kernels_of(proc.pid)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    assert list(private_tmp.iterdir()) == []
+    assert list(tmp_path.glob(".r.live-*/kernel-*.json"))
+    try:
+        wait_for(lambda: not any(running(pid) for pid in orphans), 30, "the orphaned kernel exits")
+    finally:
+        for pid in orphans:
+            if running(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert main(["render", "sleepy", "-p", "seed", "1", "--to", "html", "--out", str(out)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "tmp"]

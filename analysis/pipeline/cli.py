@@ -3,16 +3,19 @@
 python -m analysis --version                              compute-parity and its version
 python -m analysis list [NOTEBOOK]                        notebooks and their parameters
 python -m analysis chips|controls [--format table|csv|json]
-python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR]
-python -m analysis render --scenarios FILE [--jobs N] [--out DIR]
+python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR] [--deadline S]
+python -m analysis render --scenarios FILE [--jobs N] [--out DIR] [--deadline S]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -126,6 +129,7 @@ def run_render(args) -> int:
     0 all rendered, 1 a report (or some scenarios) failed, 2 bad input (raised to :func:`main`)."""
     from ..catalog import load
     from .errors import RenderError
+    from .kernel import deadline_s, parse_deadline
     from .notebooks import check_parameters
     from .render import FORMATS as OUTPUT_FORMATS
     from .render import REPORTS_DIR, check_out_dir, render
@@ -139,10 +143,11 @@ def run_render(args) -> int:
         )
     if args.jobs < 1:
         raise ParameterError(f"--jobs {args.jobs} must be a whole number of at least 1")
+    deadline = parse_deadline(args.deadline, "--deadline") if args.deadline is not None else deadline_s()
     if args.scenarios:
         if args.notebook or args.p or args.f:
             raise ParameterError("give either NOTEBOOK [-p ...] or --scenarios FILE, not both")
-        return run_batch(args.scenarios, Path(args.out) if args.out else REPORTS_DIR, args.jobs, formats)
+        return run_batch(args.scenarios, Path(args.out) if args.out else REPORTS_DIR, args.jobs, formats, deadline)
     if not args.notebook:
         raise ParameterError("render needs a NOTEBOOK or --scenarios FILE; see `python -m analysis list`")
     overrides = parameter_file(args.notebook, args.f) if args.f else {}
@@ -152,7 +157,7 @@ def run_render(args) -> int:
     out = check_out_dir(Path(args.out) if args.out else REPORTS_DIR / folder, (args.notebook,))
     print(f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
     try:
-        written = render(args.notebook, overrides, out_dir=out, formats=formats)
+        written = render(args.notebook, overrides, out_dir=out, formats=formats, deadline=deadline)
     except RenderError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -199,9 +204,9 @@ def single_folder(notebook: str, parameters: dict) -> str:
     return f"{notebook}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]) -> int:
+def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...], deadline: float | None = None) -> int:
     """Render a scenario file into ``out`` and write its index; bad input raises before any
-    kernel or browser starts."""
+    kernel or browser starts. A report may run ``deadline`` seconds."""
     from .render import check_batch_folder
     from .scenarios import load_scenarios, render_batch, workers_for, write_index
 
@@ -216,7 +221,7 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
         f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} worker(s) into {out}",
         file=sys.stderr,
     )
-    outcomes = render_batch(scenarios, out, jobs, formats)
+    outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline)
     try:
         index = write_index(outcomes, out, scenario_file)
     except OSError as err:
@@ -247,7 +252,8 @@ def split_parameters(argv: list[str]) -> tuple[list[str], list[list[str]]]:
     return rest, pairs
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser (``-p`` pairs are taken out before it by :func:`split_parameters`)."""
     from .. import __version__
 
     parser = argparse.ArgumentParser(
@@ -289,8 +295,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     sub.add_argument("--scenarios", help="YAML file of named scenarios to render as a batch")
     sub.add_argument("--jobs", type=int, default=2, help="parallel workers for a batch (default 2)")
+    sub.add_argument(
+        "--deadline",
+        metavar="SECONDS",
+        help="seconds a report's notebook may run before it fails and its kernel is restarted "
+        "(default: $COMPUTE_PARITY_DEADLINE, else 600)",
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
     argv, pairs = split_parameters(sys.argv[1:] if argv is None else list(argv))
-    args = parser.parse_args(argv)
+    args = build_parser().parse_args(argv)
     args.p = (getattr(args, "p", None) or []) + pairs
     if args.p and args.command != "render":
         print(f"error: -p applies to render only, not to {args.command}", file=sys.stderr)
@@ -301,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
             return 0
         if args.command == "render":
-            return run_render(args)
+            return _render_stoppable(args)
         frame = (
             chips_frame(args.format != "table")
             if args.command == "chips"
@@ -321,6 +337,50 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return _pipe_closed()
     return 0
+
+
+def _render_stoppable(args) -> int:
+    """:func:`run_render` with :func:`stop_signals`: SIGTERM gives status 143 and one line,
+    Ctrl-C a KeyboardInterrupt for :func:`main` (status 130)."""
+    with stop_signals() as stopped:
+        try:
+            return run_render(args)
+        except KeyboardInterrupt:
+            if stopped["signal"] != signal.SIGTERM:
+                raise
+            print("terminated (SIGTERM): reports already written are complete; none was half-written", file=sys.stderr)
+            return 128 + signal.SIGTERM
+
+
+@contextlib.contextmanager
+def stop_signals():
+    """While rendering: SIGTERM (``docker stop``, ``kill``) stops like Ctrl-C — the
+    KeyboardInterrupt path, which removes work folders and stops kernels and Chromium — and a
+    second SIGINT or SIGTERM is ignored with one line, so that the first one's clean-up is not
+    cut short (SIGKILL still stops at once; the next render removes what is left). Yields a dict
+    whose ``signal`` is the first signal received. A signal ignored on entry stays ignored
+    (``nohup``, a background job); outside the main thread nothing changes."""
+    state: dict = {"signal": None}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def stop(signum, frame):
+        if state["signal"] is not None:
+            os.write(2, b"already stopping: the clean-up finishes first (SIGKILL stops at once)\n")
+            return
+        state["signal"] = signum
+        raise KeyboardInterrupt
+
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, stop)
+    try:
+        yield state
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _pipe_closed() -> int:

@@ -4,10 +4,42 @@ and papermill run on it (:func:`execute`), failures reported in one line.
 
 from __future__ import annotations
 
+import asyncio
+import math
+import os
+import signal
+import threading
+import uuid
 from pathlib import Path
 
+from ..assembly.params import ParameterError
 from . import notebooks
 from .errors import RenderError, first_line, scrub
+
+#: Seconds a report's notebook may run (kernel reset included) before its kernel is stopped and
+#: the report fails: a hung kernel (stopped, deadlocked, swapping) would otherwise hold a render
+#: forever. The slowest default report runs in about 10 s on 2 cores; ``--deadline`` or the
+#: environment variable :data:`DEADLINE_ENV` sets another value.
+DEADLINE_S = 600.0
+DEADLINE_ENV = "COMPUTE_PARITY_DEADLINE"
+
+
+def parse_deadline(text: str, where: str = f"${DEADLINE_ENV}") -> float:
+    """Seconds from ``text``: a number above 0 (ParameterError in one line otherwise)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ParameterError(f"{where} {text!r}: the kernel deadline must be a number of seconds above 0")
+    return value
+
+
+def deadline_s() -> float:
+    """The report deadline in force: :data:`DEADLINE_ENV` if set, else :data:`DEADLINE_S`."""
+    text = os.environ.get(DEADLINE_ENV, "").strip()
+    return parse_deadline(text) if text else DEADLINE_S
+
 
 #: papermill's engine name for :class:`WarmKernel` runs (registered on first use).
 WARM_ENGINE = "compute-parity-warm"
@@ -48,7 +80,12 @@ class WarmKernel:
     a kernel that died is replaced. Use an instance from one thread only (its client's sockets
     belong to that thread's event loop)."""
 
-    def __init__(self):
+    def __init__(self, runtime_dir: Path | str | None = None, deadline: float | None = None):
+        #: where the kernel's connection file goes (a render's work folder, removed with it and
+        #: by the clean-up of a killed render's folders); None: jupyter_client's temporary file
+        self.runtime_dir = runtime_dir
+        #: seconds a report may run in this kernel; None: :func:`deadline_s`
+        self.deadline = deadline
         self.manager = None
         self.client = None
 
@@ -63,6 +100,8 @@ class WarmKernel:
         self.close()
         _register_warm_engine()
         self.manager = AsyncKernelManager(kernel_name="python3")
+        if self.runtime_dir is not None:  # not jupyter_client's default, a tmpXXXX.json in /tmp
+            self.manager.connection_file = str(Path(self.runtime_dir) / f"kernel-{uuid.uuid4().hex}.json")
         run_sync(self.manager.start_kernel)(cwd=str(notebooks.NOTEBOOK_DIR), extra_arguments=KERNEL_ARGUMENTS)
 
     def start(self) -> None:
@@ -93,6 +132,16 @@ class WarmKernel:
 
         return self.manager is not None and run_sync(self.manager.is_alive)()
 
+    def kill(self) -> None:
+        """SIGKILL the kernel's process group (from any thread); :meth:`close` reaps it."""
+        provisioner = getattr(self.manager, "provisioner", None)
+        pgid = getattr(provisioner, "pgid", None) or getattr(provisioner, "pid", None)
+        if pgid:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except OSError:  # gone already
+                pass
+
     def close(self) -> None:
         """Disconnect the client and shut the kernel down."""
         from jupyter_core.utils import run_sync
@@ -104,10 +153,86 @@ class WarmKernel:
             run_sync(self.manager.shutdown_kernel)(now=True)
 
 
+class _Watchdog:
+    """Kills ``kernel`` if the report has not finished ``seconds`` after :meth:`start`; nbclient
+    then sees a dead kernel within a second, and the next report gets a new one."""
+
+    def __init__(self, kernel: WarmKernel, seconds: float):
+        self.kernel, self.seconds, self.expired = kernel, seconds, False
+        self._lock = threading.Lock()
+        self._done = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+        self.kernel.kill()
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+
+
+def _drop_pending_tasks() -> None:
+    """Cancel and settle the tasks an interrupted papermill run left on this thread's event loop
+    (nbclient's cell and kernel-alive polls): left alone, they end with an error when the kernel
+    is shut down and asyncio prints "Task exception was never retrieved" with a traceback."""
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        return
+    if loop.is_running() or loop.is_closed():
+        return
+    tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        try:
+            loop.run_until_complete(asyncio.wait(tasks, timeout=5))
+        except BaseException:  # a second interrupt: the tasks stay, their noise with them
+            return
+    for task in asyncio.all_tasks(loop) | set(tasks):
+        if task.done() and not task.cancelled():
+            task.exception()  # marks it retrieved
+
+
 def execute(name: str, parameters: dict, output: Path, kernel: WarmKernel):
     """Run the notebook with papermill into ``output`` in ``kernel`` (its namespace is reset
-    first); a failing cell, a dead kernel or a timeout raises RenderError."""
+    first); a failing cell, a dead kernel or one still running at the kernel's deadline
+    (:func:`deadline_s`; then it is killed, and restarted for the next report) raises RenderError."""
     import nbformat
+
+    watchdog = _Watchdog(kernel, kernel.deadline or deadline_s())
+    try:
+        with watchdog:
+            notebook = _run(name, parameters, output, kernel)
+    except KeyboardInterrupt:
+        _drop_pending_tasks()
+        raise
+    except RenderError:
+        if watchdog.expired:
+            kernel.close()
+            raise RenderError(
+                f"{name}: the notebook did not finish within the kernel deadline of {watchdog.seconds:g} s "
+                f"(hung, or slower than that; --deadline or {DEADLINE_ENV} sets it); its kernel was stopped"
+            ) from None
+        raise
+    # provenance without this machine's paths: the notebook and output names, the parameters
+    notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb", output_path=f"{name}.ipynb")
+    nbformat.write(notebook, str(output))
+    return notebook
+
+
+def _run(name: str, parameters: dict, output: Path, kernel: WarmKernel):
+    """papermill on ``kernel``; failures as RenderError in one line."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -144,7 +269,4 @@ def execute(name: str, parameters: dict, output: Path, kernel: WarmKernel):
             else f"failed ({type(err).__name__}: {scrub(first_line(err))})"
         )
         raise RenderError(f"{name}: the notebook's kernel {reason}") from None
-    # provenance without this machine's paths: the notebook and output names, the parameters
-    notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb", output_path=f"{name}.ipynb")
-    nbformat.write(notebook, str(output))
     return notebook

@@ -19,6 +19,8 @@ import threading
 import time
 from pathlib import Path
 
+from .workspace import Workspace
+
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -33,6 +35,14 @@ CHROMIUM_FLAGS = (
 
 #: Seconds a page may take to print before its browser counts as hung.
 PAGE_DEADLINE = 60.0
+
+#: Chromium makes its process-singleton socket at ``$TMPDIR/org.chromium.Chromium.XXXXXX/
+#: SingletonSocket`` and dies (FATAL "Socket path too long") when that path exceeds a Unix
+#: socket's 107 characters.
+SOCKET_PATH_MAX = 107
+SINGLETON_TAIL = len("/org.chromium.Chromium.XXXXXX/SingletonSocket")
+#: The short temporary folder of a Chromium whose profile's path is too long for its socket.
+TMP_PREFIX = "compute-parity-chromium."
 
 
 class PdfError(RuntimeError):
@@ -74,6 +84,7 @@ class Browser:
         """Spawn Chromium (``posix_spawn``: safe from any thread) wired to two pipes."""
         binary = chromium_binary()
         self.profile = tempfile.mkdtemp(prefix="chromium-", dir=self.parent)
+        self._tmp = _temporary_folder(self.profile)
         commands_r, self._commands = (_high_fd(fd) for fd in os.pipe())
         self._results, results_w = (_high_fd(fd) for fd in os.pipe())
         actions = [
@@ -88,11 +99,14 @@ class Browser:
                 binary,
                 [binary, *CHROMIUM_FLAGS, "--remote-debugging-pipe", f"--user-data-dir={self.profile}"],
                 # its temporary files (org.chromium.Chromium.XXXXXX) go into the profile, which the
-                # render's work folder removes, not into the system's temporary folder
-                {**os.environ, "TMPDIR": self.profile},
+                # render's work folder removes, or a short locked folder removed by close()
+                {**os.environ, "TMPDIR": str(self._tmp.path) if self._tmp else self.profile},
                 file_actions=actions,
                 setpgroup=0,
             )
+        except BaseException:  # no Chromium: its profile and temporary folder go
+            self.close()
+            raise
         finally:
             os.close(commands_r)
             os.close(results_w)
@@ -237,6 +251,22 @@ class Browser:
             _stop_group(self.pid)
             self.pid = None
         shutil.rmtree(self.profile, ignore_errors=True)
+        if getattr(self, "_tmp", None) is not None:
+            self._tmp.close()
+            self._tmp = None
+
+
+def _temporary_folder(profile: str) -> Workspace | None:
+    """None when Chromium's temporary files fit in ``profile`` (its socket path is short enough);
+    else a locked folder ``compute-parity-chromium.live-*`` in the system's temporary folder (or
+    ``/tmp`` if that path is long too), which :meth:`Browser.close` removes, and the next browser
+    that needs one when a render was killed."""
+    if len(profile) + SINGLETON_TAIL <= SOCKET_PATH_MAX:
+        return None
+    base = tempfile.gettempdir()
+    if len(base) + len(TMP_PREFIX) + len("live-XXXXXXXX") + 1 + SINGLETON_TAIL > SOCKET_PATH_MAX:
+        base = "/tmp"
+    return Workspace(base, TMP_PREFIX)
 
 
 def _exited(pid: int) -> bool:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from .export import first_image, key_figures, preload_exporter, tables, to_html
 from .kernel import WarmKernel, execute
 from .notebooks import check_parameters
 from .pdf import Browser, PdfError
-from .workspace import Workspace, swap_in
+from .workspace import Workspace, move_into, remove_stale, swap_in, work_folder_names
 
 REPORTS_DIR = PROJECT_DIR / "reports"
 
@@ -109,7 +108,8 @@ def check_out_dir(out_dir: Path | str, notebooks) -> Path:
     out_dir = outside_sources(out_dir)
     if out_dir.is_dir():
         allowed = {f"{nb}.{suffix}" for nb in notebooks for suffix in SUFFIXES}
-        others = sorted(p.name for p in out_dir.iterdir() if p.name not in allowed)
+        work = work_folder_names(out_dir)  # of a copy into a mount point (workspace.copy_in)
+        others = sorted(p.name for p in out_dir.iterdir() if p.name not in allowed and not work.fullmatch(p.name))
         if others:
             raise ParameterError(
                 f"--out {out_dir} holds files that are not part of a "
@@ -123,7 +123,7 @@ def check_out_dir(out_dir: Path | str, notebooks) -> Path:
 def render(name: str, overrides: dict | None = None, **options) -> dict[str, Path]:
     """Render report ``name`` with parameter ``overrides`` into the folder ``out_dir`` (default
     ``reports/NAME``); ``options`` are those of :func:`prepare` (``out_dir``, ``formats``,
-    ``kernel``, ``browser``, ``own_folder``).
+    ``kernel``, ``browser``, ``own_folder``, ``deadline``).
 
     Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``.
     They are produced in a locked hidden folder beside ``out_dir`` and swapped in as one set with
@@ -146,12 +146,14 @@ def prepare(
     kernel: WarmKernel | None = None,
     browser: Browser | None = None,
     own_folder: tuple[str, ...] | None = None,
+    deadline: float | None = None,
 ):
     """The first part of :func:`render` (same arguments): check, execute and convert. Returns
     the second part, a function of no arguments that prints the PDF, swaps the report in and
     returns the written paths (or raises RenderError); call it exactly once — it releases the
     report's work folder. A batch worker calls it in another thread while its kernel runs the
-    next report."""
+    next report. ``deadline``: seconds the notebook may run in a kernel this function starts
+    (default :func:`~analysis.pipeline.kernel.deadline_s`; a given ``kernel`` keeps its own)."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ParameterError(f"unknown output format(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FORMATS)}")
@@ -159,10 +161,13 @@ def prepare(
     out_dir = check_out_dir(REPORTS_DIR / name if out_dir is None else out_dir, own_folder or (name,))
     try:
         work = Workspace(out_dir.parent, f".{out_dir.name}.")
+        if out_dir.is_dir():  # what a render killed while copying into a mount point left there
+            remove_stale(out_dir, f".{out_dir.name}.")
     except OSError as err:
         raise RenderError(f"cannot write to {out_dir}: {err.strerror or err}") from None
     own_kernel, own_browser = kernel is None, browser is None and "pdf" in formats
-    kernel = WarmKernel() if own_kernel else kernel
+    # its connection file in the work folder: gone with it, even after a SIGKILL (clean-up)
+    kernel = WarmKernel(work.path, deadline) if own_kernel else kernel
 
     def release():
         if own_browser and browser is not None:
@@ -214,7 +219,7 @@ def _keep_failed(name: str, executed: Path, out_dir: Path) -> None:
     sanitize_failed(notebook)
     nbformat.write(notebook, str(executed))
     out_dir.mkdir(parents=True, exist_ok=True)
-    os.replace(executed, out_dir / f"{name}.failed.ipynb")
+    move_into(executed, out_dir / f"{name}.failed.ipynb")
 
 
 def _produce(name, parameters, out_dir, work, formats, kernel) -> dict:

@@ -229,11 +229,14 @@ def render_batch(
     jobs: int = 2,
     formats: tuple[str, ...] = FORMATS,
     log=None,
+    deadline: float | None = None,
 ) -> list[Outcome]:
     """Render every scenario into ``out_root/<name>/``, printing one progress line per scenario
-    to ``log`` (standard error by default). Every scenario is checked first; those refused become
-    failed outcomes, and kernels and browsers start only for the others, with
-    :func:`workers_for` parallel workers. Returns the outcomes in scenario order."""
+    to ``log`` (standard error by default); a report still running after ``deadline`` seconds
+    (default :func:`~analysis.pipeline.kernel.deadline_s`) fails and its kernel is restarted.
+    Every scenario is checked first; those refused become failed outcomes, and kernels and
+    browsers start only for the others, with :func:`workers_for` parallel workers. Returns the
+    outcomes in scenario order."""
     out_root = Path(out_root)
     log = log or sys.stderr
     outcomes: list[Outcome | None] = []
@@ -245,7 +248,8 @@ def render_batch(
         _report(outcome, done, len(scenarios), log)
     if todo:
         with Workspace(tempfile.gettempdir(), "compute-parity-batch.") as run_dir:
-            _render_all(scenarios, todo, outcomes, out_root, workers_for(jobs, len(todo)), formats, run_dir.path, log)
+            workers = workers_for(jobs, len(todo))
+            _render_all(scenarios, todo, outcomes, out_root, workers, formats, run_dir.path, log, deadline)
     return [o for o in outcomes if o is not None]
 
 
@@ -260,7 +264,7 @@ def _report(outcome: Outcome, done: int, total: int, log) -> None:
     )
 
 
-def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log) -> None:
+def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log, deadline=None) -> None:
     """Render ``scenarios[i]`` for i in ``todo`` with ``jobs`` worker threads, filling
     ``outcomes[i]`` and printing progress as reports finish. Each worker owns one warm kernel for
     the whole batch (a kernel's client belongs to the thread that made it) and takes the next
@@ -276,7 +280,9 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
     browser = Browser(run_dir) if "pdf" in formats else None
     threads = [
         threading.Thread(
-            target=_worker, name=f"render-{n}", args=(scenarios, pending, finished, stop, out_root, formats, browser)
+            target=_worker,
+            name=f"render-{n}",
+            args=(scenarios, pending, finished, stop, out_root, formats, browser, run_dir, deadline),
         )
         for n in range(jobs)
     ]
@@ -308,13 +314,14 @@ def _next(finished: queue.SimpleQueue):
             continue
 
 
-def _worker(scenarios, pending, finished, stop, out_root, formats, browser) -> None:
+def _worker(scenarios, pending, finished, stop, out_root, formats, browser, run_dir, deadline) -> None:
     """One batch worker: render scenarios taken from ``pending`` until it is empty or ``stop`` is
     set, printing with ``browser`` (shared by the workers; None without PDFs), and put
     ``(index, Outcome)`` — or an unexpected exception, then stop — on ``finished``. A report's
     PDF is printed and its files swapped in by the worker's printing thread while the kernel
-    already runs the next report (at most one report waits for printing)."""
-    kernel = WarmKernel()
+    already runs the next report (at most one report waits for printing). The kernel's connection
+    file lives in the batch's folder ``run_dir``; a report may run ``deadline`` seconds."""
+    kernel = WarmKernel(run_dir, deadline)
     own_folder = tuple(notebook_names())
     printing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print")
     waiting = None  # (index, start time, future) of the report being printed

@@ -12,6 +12,7 @@ import ctypes
 import errno
 import fcntl
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -29,6 +30,7 @@ class Workspace:
 
     def __init__(self, parent: Path | str, prefix: str):
         parent = Path(parent)
+        self.prefix = prefix
         parent.mkdir(parents=True, exist_ok=True)
         remove_stale(parent, prefix)
         # made under a name clean-up ignores, locked, then renamed: never visible unlocked
@@ -43,8 +45,14 @@ class Workspace:
             raise
 
     def close(self) -> None:
-        """Remove the folder, then release its lock."""
-        shutil.rmtree(self.path, ignore_errors=True)
+        """Rename the folder ``PREFIXdead-*`` (a removal cut short by a second Ctrl-C or a
+        SIGKILL is finished by the next clean-up), remove it, then release its lock."""
+        dead = self.path.with_name(f"{self.prefix}dead-{self.path.name[len(self.prefix) + 5 :]}")
+        try:
+            os.rename(self.path, dead)
+        except OSError:
+            dead = self.path
+        shutil.rmtree(dead, ignore_errors=True)
         os.close(self._lock)
 
     def __enter__(self) -> Workspace:
@@ -70,6 +78,15 @@ def remove_stale(parent: Path, prefix: str) -> list[Path]:
     for folder in sorted(parent.glob(f"{prefix}live-*")):
         try:
             lock = os.open(folder / LOCK_FILE, os.O_RDWR | os.O_CLOEXEC)
+        except FileNotFoundError:
+            # a live folder always holds its lock file (made before the folder got its live
+            # name): this one's removal was cut short (by a second Ctrl-C) before the folder
+            # was renamed dead, so nothing locks it any more
+            if folder.is_dir():
+                _kill_users(folder)
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            continue
         except OSError:
             continue
         try:
@@ -107,13 +124,21 @@ def _kill_users(folder: Path) -> None:
             continue
 
 
+#: What rename(2) says when ``target`` is a mount point (EBUSY) or on another file system (EXDEV).
+_CANNOT_RENAME = (errno.EBUSY, errno.EXDEV)
+
+
 def swap_in(new: Path, target: Path) -> None:
     """Put folder ``new`` in the place of ``target`` with one rename (``renameat2`` with
     ``RENAME_EXCHANGE``), so readers see the old set or the new one, never a mix; the old set
     ends up at ``new``. Where the file system cannot exchange, two renames: ``target`` is absent
-    for a moment, but still never mixed."""
+    for a moment, but still never mixed. Where ``target`` cannot be renamed at all (a mount point:
+    a tmpfs, a Docker volume), :func:`copy_in`."""
     if not target.exists():
         os.rename(new, target)
+        return
+    if os.path.ismount(target):
+        copy_in(new, target)
         return
     libc = ctypes.CDLL(None, use_errno=True)
     exchange = getattr(libc, "renameat2", None)
@@ -121,9 +146,64 @@ def swap_in(new: Path, target: Path) -> None:
         if exchange(_AT_FDCWD, os.fsencode(new), _AT_FDCWD, os.fsencode(target), _RENAME_EXCHANGE) == 0:
             return
         code = ctypes.get_errno()
+        if code in _CANNOT_RENAME:  # a bind mount (os.path.ismount does not see those)
+            copy_in(new, target)
+            return
         if code not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
             raise OSError(code, os.strerror(code), str(target))
     old = new.with_name(new.name + ".old")
-    os.rename(target, old)
+    try:
+        os.rename(target, old)
+    except OSError as err:
+        if err.errno not in _CANNOT_RENAME:
+            raise
+        copy_in(new, target)
+        return
     os.rename(new, target)
     os.rename(old, new)
+
+
+def work_folder_names(target: Path) -> re.Pattern:
+    """Names of the work folders :func:`copy_in` makes inside ``target`` (hidden, locked, removed
+    by the next render's clean-up when a render is killed while copying)."""
+    return re.compile(re.escape(f".{target.name}.") + r"(live|dead|new)-[A-Za-z0-9_]+")
+
+
+def copy_in(new: Path, target: Path) -> None:
+    """Replace the contents of folder ``target`` (which cannot be renamed: a mount point) by those
+    of folder ``new``: the new set is first copied whole into a locked work folder inside
+    ``target`` (same file system, so a full disk fails here, before anything is replaced), then
+    the old set's entries that the new one lacks are moved out, then each new entry is renamed
+    into place, the JSON last. Each file is always whole (a rename), but for those milliseconds
+    the folder holds new and old files together; a render killed then leaves such a mix (its JSON
+    still the old one), which the next render replaces. The old set is removed; ``new`` is left
+    as it was (the caller's work folder removes it)."""
+    keep = work_folder_names(target)
+    with Workspace(target, f".{target.name}.") as work:
+        staged, old = work.path / "new", work.path / "old"
+        shutil.copytree(new, staged, symlinks=True)
+        old.mkdir()
+        names = {p.name for p in staged.iterdir()}
+        for entry in sorted(target.iterdir()):
+            if entry.name not in names and not keep.fullmatch(entry.name):
+                os.rename(entry, old / entry.name)
+        for entry in sorted(staged.iterdir(), key=lambda p: (p.suffix == ".json", p.name)):
+            dest = target / entry.name
+            if entry.is_dir() and dest.is_dir() and not dest.is_symlink():
+                os.rename(dest, old / entry.name)  # a folder cannot be renamed over a full one
+            os.replace(entry, dest)
+
+
+def move_into(src: Path, dest: Path) -> None:
+    """``os.replace(src, dest)``; where ``dest`` is on another file system (a mount point), the
+    file is copied beside ``dest`` into a locked work folder first, then renamed into place."""
+    try:
+        os.replace(src, dest)
+        return
+    except OSError as err:
+        if err.errno not in _CANNOT_RENAME:
+            raise
+    with Workspace(dest.parent, f".{dest.parent.name}.") as work:
+        shutil.copy2(src, work.path / dest.name)
+        os.replace(work.path / dest.name, dest)
+    os.unlink(src)

@@ -216,7 +216,16 @@ SPECS: dict[str, Param] = {
     ),
     # Monte Carlo
     "seed": Param(int, 0, 2**32 - 1, help="Monte Carlo seed (same seed and parameters give the same numbers)"),
-    "draws": Param(int, 100, 1_000_000, help="Monte Carlo draws"),
+    # Kernel memory (max RSS, /usr/bin/time -v of a render) at 100,000 draws: 0.19-0.55 GB per report with
+    # its defaults; energy_advantage with all 18 chips in 7 priced regions 2.2 GB, the largest; about ten
+    # times that at 1,000,000 (issue 22 item 13: 4.4 GB for energy_advantage's defaults). Not bounded lower:
+    # what a render may use is the reader's budget; the help says what it costs.
+    "draws": Param(
+        int,
+        100,
+        1_000_000,
+        help="Monte Carlo draws (memory grows with draws × chips × regions: up to 2.2 GB at 100,000)",
+    ),
     # export controls: what-if thresholds
     "tpp_threshold": Param(
         float,

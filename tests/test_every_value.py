@@ -57,9 +57,28 @@ def _cases():
                     if spec.low_open and bound == spec.low:
                         continue
                     yield report, {name: value}
+        for name in ("region", "regions"):
+            if name in module.PARAMETERS:
+                for region in load("regions").index:
+                    yield report, {name: [region] if name == "regions" else region}
 
 
-CASES = list(_cases())
+#: A region without a sourced electricity price passes the pre-kernel check and fails in the
+#: kernel ("region 'fr-grid' has no sourced electricity price; pass usd_per_kwh"): a known
+#: defect for the owner of params.validate / inputs.site (strict: fixing it fails this mark).
+UNPRICED_REGION = pytest.mark.xfail(
+    strict=True, raises=ValueError, reason="a region without a price is accepted, then fails in the kernel"
+)
+
+
+def _marked(report, values):
+    regions = values.get("regions") or [values.get("region")]
+    prices = load("regions")["usd_per_kwh"]
+    unpriced = any(r in prices.index and not prices[r] == prices[r] for r in regions)
+    return pytest.param(report, values, marks=UNPRICED_REGION) if unpriced else (report, values)
+
+
+CASES = [_marked(r, v) for r, v in _cases()]
 
 
 def _infinite(node):
@@ -71,7 +90,7 @@ def _infinite(node):
 
 
 @pytest.mark.render
-@pytest.mark.parametrize("report, values", CASES, ids=[f"{r}:{json.dumps(v)}" for r, v in CASES])
+@pytest.mark.parametrize("report, values", CASES, ids=[f"{r}:{json.dumps(v)}" for r, v in _cases()])
 def test_accepted_values_run_or_are_refused_before_any_kernel(report, values):
     module = importlib.import_module(f"analysis.assembly.{report}")
     defaults = {name: spec.default for name, spec in module.PARAMETERS.items()}

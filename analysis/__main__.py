@@ -2,6 +2,11 @@
 
 import sys
 
-from .pipeline.cli import main
+try:
+    from .pipeline.cli import main
 
-sys.exit(main())
+    code = main()
+except KeyboardInterrupt:  # Ctrl-C while Python imports, before the command handles it: nothing started yet
+    print("interrupted", file=sys.stderr)
+    code = 130
+sys.exit(code)

@@ -357,7 +357,8 @@ def stop_signals():
     """While rendering: SIGTERM (``docker stop``, ``kill``) stops like Ctrl-C — the
     KeyboardInterrupt path, which removes work folders and stops kernels and Chromium — and a
     second SIGINT or SIGTERM is ignored with one line, so that the first one's clean-up is not
-    cut short (SIGKILL still stops at once; the next render removes what is left). Yields a dict
+    cut short (SIGKILL still stops at once; the next render removes what is left), and both stay
+    ignored until the process exits. Yields a dict
     whose ``signal`` is the first signal received. A signal ignored on entry stays ignored
     (``nohup``, a background job); outside the main thread nothing changes."""
     state: dict = {"signal": None}
@@ -380,7 +381,8 @@ def stop_signals():
         yield state
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            # once stopping, a later SIGINT or SIGTERM would only kill the exiting process
+            signal.signal(signum, signal.SIG_IGN if state["signal"] is not None else handler)
 
 
 def _pipe_closed() -> int:

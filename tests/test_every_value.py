@@ -63,22 +63,7 @@ def _cases():
                     yield report, {name: [region] if name == "regions" else region}
 
 
-#: A region without a sourced electricity price passes the pre-kernel check and fails in the
-#: kernel ("region 'fr-grid' has no sourced electricity price; pass usd_per_kwh"): a known
-#: defect for the owner of params.validate / inputs.site (strict: fixing it fails this mark).
-UNPRICED_REGION = pytest.mark.xfail(
-    strict=True, raises=ValueError, reason="a region without a price is accepted, then fails in the kernel"
-)
-
-
-def _marked(report, values):
-    regions = values.get("regions") or [values.get("region")]
-    prices = load("regions")["usd_per_kwh"]
-    unpriced = any(r in prices.index and not prices[r] == prices[r] for r in regions)
-    return pytest.param(report, values, marks=UNPRICED_REGION) if unpriced else (report, values)
-
-
-CASES = [_marked(r, v) for r, v in _cases()]
+CASES = list(_cases())
 
 
 def _infinite(node):

@@ -185,3 +185,19 @@ def test_a_broken_data_file_is_bad_input_before_any_kernel(monkeypatch, capsys, 
         assert main(argv) == 2
         err = capsys.readouterr().err.strip()
         assert err == "error: chips.csv, line 2 (h100-sxm), column 'tdp_w', value -700.0: below 1", err
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["training_run", "-p", "region", "fr-grid"], "no sourced electricity price"),
+        (["energy_advantage", "-p", "regions", "fr-grid,us-dc-ppa"], "parameter regions: 'fr-grid'"),
+        (["chip_parity", "-p", "checkpoint_interval_hours", "0"], "out of range"),
+    ],
+)
+def test_values_a_kernel_could_not_use_are_refused_before_it(argv, words, capsys, tmp_path):
+    """A region without a price (it failed inside the kernel) and a checkpoint interval of 0 (a
+    division by zero) are refused in one line, exit 2 (issue 22, found by the property batch)."""
+    assert main(["render", *argv, "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err, err

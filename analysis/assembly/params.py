@@ -140,7 +140,13 @@ SPECS: dict[str, Param] = {
     "restart_hours": Param(float, 0.0, 48.0, unit="h", help="time to detect, restart and reload per interruption"),
     "checkpoint_write_hours": Param(float, 0.0, 48.0, unit="h", help="training stall per checkpoint write"),
     "checkpoint_interval_hours": Param(
-        float, 0.0, 48.0, unit="h", help="time between checkpoints", none="Young–Daly for each cluster size"
+        float,
+        0.0,
+        48.0,
+        low_open=True,  # an interval of 0 would checkpoint without end: no training time at all
+        unit="h",
+        help="time between checkpoints",
+        none="Young–Daly for each cluster size",
     ),
     "max_cluster_chips": Param(
         int, 1, 10_000_000, unit="chips", help="most chips in one cluster", none="one cluster per chip type"
@@ -464,8 +470,30 @@ def _check_number(name: str, spec: Param, value, kind: type):
     return kind(value)
 
 
+def _check_site(values: dict) -> None:
+    """Every region used needs an electricity price: a region of data/regions.csv without a
+    sourced one is allowed only where the reader gives ``usd_per_kwh`` (a report comparing
+    ``regions`` takes each region's own price, so there every region needs one)."""
+    prices = load("regions")["usd_per_kwh"]
+    unpriced = sorted(r for r in prices.index if not prices[r] == prices[r])
+    if not unpriced:
+        return
+    asked = [("region", values.get("region"))] if values.get("usd_per_kwh") is None else []
+    asked += [("regions", r) for r in values.get("regions") or []]
+    for name, region in asked:
+        if region in unpriced:
+            priced = ", ".join(r for r in prices.index if r not in unpriced)
+            fix = "give usd_per_kwh, or choose" if name == "region" else "choose"
+            raise ParameterError(
+                f"parameter {name}: {region!r} has no sourced electricity price in data/regions.csv; "
+                f"{fix} one of {priced}"
+            )
+
+
 def cross_check(notebook: str, values: dict) -> None:
-    """The report's own checks that involve several parameters (its module's ``cross_check``)."""
+    """Checks that involve several parameters: every region used has an electricity price (all
+    reports), then the report's own (its module's ``cross_check``)."""
+    _check_site(values)
     module = report_module(notebook)
     check_all = getattr(module, "cross_check", None) if module else None
     if check_all is not None:

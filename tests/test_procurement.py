@@ -325,7 +325,9 @@ def test_a_budget_for_a_chip_without_a_price_is_refused_before_any_kernel(chip):
         {"budget_usd": 1e-300, "usd_per_kwh": 1e-300},
         {"mfu": 0.01, "training_days": 1.0, "load_factor": 0.05},
         {"max_cluster_chips": 1, "reference_count": 1},
-        {"restart_hours": 0.0, "checkpoint_write_hours": 0.0, "checkpoint_interval_hours": 0.0},
+        # no time lost to interruptions: no restart, no checkpoint stall, the Young–Daly interval (an
+        # interval of 0 is refused: it would checkpoint without end)
+        {"restart_hours": 0.0, "checkpoint_write_hours": 0.0},
         {"interruptions_per_chip_hour": 0.01, "budget_usd": 1e13, "price_basis": "low"},
     ],
     ids=lambda v: ",".join(f"{k}={v[k]}" for k in v),

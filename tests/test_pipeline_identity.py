@@ -157,3 +157,13 @@ def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_pat
         "tabled.tables",
         "tabled.thumb.png",
     ]
+
+
+def test_a_long_title_is_shortened_at_a_word_boundary_in_the_footer():
+    """The footer cut long titles inside a word ("…10,000 A1…", issue 23 item 2)."""
+    title = "Procurement: what a fleet of 10,000 H800 SXM, 10,000 H100 SXM, 30,000 H20, 10,000 A100 SXM delivers"
+    shown = identity.short_title(title)
+    assert len(shown) <= identity.FOOTER_TITLE_CHARS and shown.endswith(" …")
+    kept = shown[:-2]
+    assert title.startswith(kept) and not title[len(kept)].isalnum()  # cut at a word boundary: a whole word
+    assert identity.short_title("Chip parity: what matches 2,048 × H100") == "Chip parity: what matches 2,048 × H100"

@@ -75,6 +75,19 @@ def provenance() -> dict:
     }
 
 
+#: The most characters of a title the PDF footer shows (about 55 % of an A4 line at 8 px).
+FOOTER_TITLE_CHARS = 80
+
+
+def short_title(title: str, limit: int = FOOTER_TITLE_CHARS) -> str:
+    """``title`` as the footer shows it: whole, or cut at the last word boundary that fits with
+    an ellipsis ("What a fleet of 10,000 H800 SXM, 10,000 H100 SXM, …"), never inside a word."""
+    if len(title) <= limit:
+        return title
+    cut = title[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
+    return f"{cut} …"
+
+
 def footer_template(report_title: str, prov: dict) -> str:
     """Chromium's ``footerTemplate`` for every PDF page: title, "page X of Y", render date,
     version, commit and data hash (all text escaped; Chromium fills the page numbers)."""
@@ -83,7 +96,7 @@ def footer_template(report_title: str, prov: dict) -> str:
         "<div style=\"font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; color: #555; "
         'width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;">'
         f'<span style="overflow: hidden; white-space: nowrap; text-overflow: ellipsis; max-width: 55%;">'
-        f"{e(report_title)}</span>"
+        f"{e(short_title(report_title))}</span>"
         f'<span>page <span class="pageNumber"></span> of <span class="totalPages"></span> · '
         f"{e(prov['rendered_at'][:10])} · compute-parity {e(prov['version'])} · "
         f"commit {e(prov['commit'])} · data {e(prov['data_hash'])}</span></div>"

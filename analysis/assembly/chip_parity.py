@@ -132,15 +132,6 @@ def inputs(**values) -> Inputs:
     return resolve(p)
 
 
-def parameter_used(name: str, value, declared: dict) -> Used:
-    """A parameter whose report default is a value (not None): the reader's ``value`` (source
-    ``report-parameter``), or, where it equals the report's default in ``declared``, that default
-    (source ``package-assumption``: a stated assumption of the report, said in its Methods)."""
-    spec = declared[name]
-    default = Used(spec.default, spec.unit, shared.ASSUMPTION, "the report's default")
-    return shared.setting(name, None if value == spec.default else value, default=default)
-
-
 def scaling_ratios(
     parallel_config: str, chip_ids, *, overlap: float, compute_efficiency: float = scaling.COMPUTE_EFFICIENCY
 ) -> pd.DataFrame:
@@ -208,16 +199,16 @@ def _used(p: dict, values: dict, site: shared.Site, loss: shared.GoodputInputs, 
     the resolved library settings (load factor, server power ratio, years); ``declared`` the
     calling report's ``PARAMETERS`` (its defaults)."""
     used = {"usd_per_kwh": site.used["usd_per_kwh"], "pue": site.used["pue"], **values}
-    used["cost_of_capital"] = parameter_used("cost_of_capital", p["cost_of_capital"], declared)
-    used["mfu"] = parameter_used("mfu", p["mfu"], declared)
+    used["cost_of_capital"] = shared.report_setting("cost_of_capital", p["cost_of_capital"], declared)
+    used["mfu"] = shared.report_setting("mfu", p["mfu"], declared)
     if p["workload"] == "training":
-        used["overlap"] = parameter_used("overlap", p["overlap"], declared)
+        used["overlap"] = shared.report_setting("overlap", p["overlap"], declared)
         used["compute_efficiency"] = Used(
             scaling.COMPUTE_EFFICIENCY, "share of dense peak", shared.ASSUMPTION, "interconnect model, no communication"
         )
         used |= loss.used
     elif p["workload"] == "decode":
-        used["hbm_efficiency"] = parameter_used("hbm_efficiency", p["hbm_efficiency"], declared)
+        used["hbm_efficiency"] = shared.report_setting("hbm_efficiency", p["hbm_efficiency"], declared)
     return used
 
 

@@ -189,16 +189,11 @@ def utilisation_default() -> Used:
     )
 
 
-def assumption(name: str, value) -> Used:
-    """``hbm_efficiency`` or ``batch_size`` as used: the package's assumption at the report's
-    default value (source ``package-assumption``), else the reader's value."""
-    if value != PARAMETERS[name].default:
-        return shared.setting(name, value)
-    origin = {
-        "hbm_efficiency": "assumption: rooflines overstate real systems",
-        "batch_size": "assumption: a large serving batch per replica",
-    }[name]
-    return Used(value, params.SPECS[name].unit or "share", shared.ASSUMPTION, origin)
+#: Why the report's serving defaults are what they are (stated assumptions of the package).
+ASSUMED = {
+    "hbm_efficiency": "assumption: rooflines overstate real systems",
+    "batch_size": "assumption: a large serving batch per replica",
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -290,8 +285,10 @@ def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) 
     ratio, years, ``utilisation`` and each chip's price and maximum W."""
     used = {
         "mfu": shared.setting("mfu", p["mfu"], default=mfu_default()),
-        "hbm_efficiency": assumption("hbm_efficiency", p["hbm_efficiency"]),
-        "batch_size": assumption("batch_size", p["batch_size"]),
+        "hbm_efficiency": shared.report_setting(
+            "hbm_efficiency", p["hbm_efficiency"], PARAMETERS, origin=ASSUMED["hbm_efficiency"]
+        ),
+        "batch_size": shared.report_setting("batch_size", p["batch_size"], PARAMETERS, origin=ASSUMED["batch_size"]),
     }
     if basis == "ownership":
         used |= {

@@ -78,6 +78,18 @@ def setting(name: str, value, *, default: Used | None = None) -> Used:
     return chosen
 
 
+def report_setting(
+    name: str, value, declared: dict, *, source: str = ASSUMPTION, origin: str = "the report's default"
+) -> Used:
+    """A parameter whose report default is a value (not None): the reader's ``value`` (source
+    :data:`READER`) or, where it equals the default in ``declared`` (a report's ``PARAMETERS``),
+    that default with its ``source`` key (default :data:`ASSUMPTION`) and ``origin``."""
+    spec = declared[name]
+    if value != spec.default:
+        return setting(name, value)
+    return Used(spec.default, spec.unit or "share", source, origin)
+
+
 @dataclass(frozen=True)
 class ReportInputs:
     """What every report's typed inputs hold besides their own fields: the ``parameters`` as the

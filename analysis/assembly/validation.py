@@ -123,7 +123,10 @@ def used_inputs() -> dict:
             "vendor_efficiency.csv: Huawei's software maturity (Pangu case)",
         ),
         "serving_mfu": inference_cost.mfu_default(),
-        **{name: inference_cost.assumption(name, value) for name, value in serving.items()},
+        **{
+            name: shared.report_setting(name, value, inference_cost.PARAMETERS, origin=inference_cost.ASSUMED[name])
+            for name, value in serving.items()
+        },
         "server_power_ratio": shared.setting("server_power_ratio", None),
         "load_factor": shared.setting("load_factor", None),
         **shared.goodput_inputs().used,

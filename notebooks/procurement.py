@@ -110,7 +110,7 @@ present.table(
     bands,
     {column: (column, "{}") for column in bands.columns},
     names=False,
-    caption="P10 – P50 – P90 of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price and PUE.",
+    caption="P50 (P10–P90) of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price and PUE.",
 )
 # %% [markdown]
 # ## Scale costs time: goodput

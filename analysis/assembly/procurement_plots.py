@@ -65,14 +65,10 @@ def plot_goodput(r: Result) -> None:
     for option, size in sizes.items():
         share = float(goodput.goodput(size, **kwargs)) * 100
         color = _option_colors(r, [option])[0]
-        ax.plot([size], [share], "o", color=color, markeredgecolor=present.EDGE, ms=7)
-        ax.annotate(
-            f"{option_label(r, option)}: {present.count(size)} chips, {share:.0f} %",
-            (size, share),
-            textcoords="offset points",
-            xytext=(6, 6),
-            fontsize=8,
-        )
+        label = f"{option_label(r, option)}: {present.count(size)} chips, {share:.0f} %"
+        ax.plot([size], [share], "o", color=color, markeredgecolor=present.EDGE, ms=7, label=label)
+    if len(sizes):  # a legend, not labels at the points: nearby clusters' labels overlapped
+        ax.legend(fontsize=8, loc="lower left", frameon=False)
     ax.set_xscale("log")
     ax.set_ylim(0, 105)
     ax.set_title("Goodput falls with the chips in one job")

@@ -316,9 +316,9 @@ def training_table(r: Result) -> pd.DataFrame:
 
 
 def band_table(r: Result) -> pd.DataFrame:
-    """P10 – P50 – P90 of the headline figures of every option, each cell a
-    :class:`present.Band` that reads as text (each in its unit) and whose CSV copy is its
-    P10, P50 and P90 columns (unit in the column name)."""
+    """P50 with its P10–P90 of the headline figures of every option, each cell a
+    :class:`present.Band` that reads as text (each number kept on one line; a band of one value
+    as that value) and whose CSV copy is its P10, P50 and P90 columns (unit in the column name)."""
     columns = {
         "chips": ("chips", present.count, ""),
         "h100_equivalents_bf16": (equivalents_label(r), present.count, ""),
@@ -328,7 +328,8 @@ def band_table(r: Result) -> pd.DataFrame:
 
     def cell(figure, option, fmt, unit):
         low, mid, high = (t.loc[option, figure] for t in (r.p10, r.p50, r.p90))
-        text = " – ".join(fmt(v) for v in (low, mid, high))
+        low_text, mid_text, high_text = (fmt(v).replace(" ", "\u00a0") for v in (low, mid, high))
+        text = mid_text if low_text == high_text else f"{mid_text} ({low_text}–{high_text})"
         return present.Band(text, low, mid, high, tuple(f"{{label}} {q}{unit}" for q in ("P10", "P50", "P90")))
 
     frame = pd.DataFrame(

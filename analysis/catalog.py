@@ -361,6 +361,42 @@ MFU_OBSERVATIONS = Table(
 )
 
 
+#: Training runs that disclose their compute and the time it took (model cards, papers): the
+#: accounted utilisation of whole runs (``analysis.assembly.inputs.mfu_observations``).
+ACCOUNTED_RUNS = Table(
+    file="accounted_runs.csv",
+    key="run_id",
+    numbers={
+        "total_params": Number(1e6, 1e14, required=True),
+        "active_params": Number(1e6, 1e14, required=True),
+        "tokens": Number(1e9, 1e15, required=True),
+        "chip_count": Number(1, 1e7, required=True, integer=True),
+        "gpu_hours": Number(1, 1e10),
+        "days": Number(0.1, 2_000),
+    },
+    text=("excluded", "validation_overlap", "note"),
+    required_text=("model", "chip_id", "architecture", "precision", "stage", "source"),
+    sources={"source": ()},
+    choices={"architecture": ("dense", "moe"), "precision": ("bf16", "fp8")},
+)
+
+
+def _check_params(path: Path, frame: pd.DataFrame, key: str) -> None:
+    """Active <= total parameters, equal for a dense model."""
+    for line, row in frame.iterrows():
+        if row["active_params"] > row["total_params"] or (
+            row["architecture"] == "dense" and row["active_params"] != row["total_params"]
+        ):
+            raise DataError(
+                path,
+                "active parameters must not exceed the total (and equal it for a dense model)",
+                line,
+                "active_params",
+                f"{row['active_params']:.0f}",
+                row[key],
+            )
+
+
 def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
     """An observation on a catalog chip has that chip's generation; active <= total parameters,
     equal for a dense model (other chips, e.g. ``tpu-v4``, are plain ids outside the catalog)."""
@@ -375,17 +411,17 @@ def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) ->
                 row["chip_generation"],
                 row["obs_id"],
             )
-        if row["active_params"] > row["total_params"] or (
-            row["architecture"] == "dense" and row["active_params"] != row["total_params"]
-        ):
-            raise DataError(
-                path,
-                "active parameters must not exceed the total (and equal it for a dense model)",
-                line,
-                "active_params",
-                f"{row['active_params']:.0f}",
-                row["obs_id"],
-            )
+    _check_params(path, frame, "obs_id")
+
+
+def _check_accounted(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
+    """An accounted run is on a catalog chip, discloses its GPU-hours or its days (with the chip
+    count, always required), and has active <= total parameters (equal for a dense model)."""
+    _check_chip_refs(path, frame, "chip_id", chips, "run_id")
+    for line, row in frame.iterrows():
+        if pd.isna(row["gpu_hours"]) and pd.isna(row["days"]):
+            raise DataError(path, "give gpu_hours or days (with chip_count)", line, "gpu_hours", "", row["run_id"])
+    _check_params(path, frame, "run_id")
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -655,6 +691,8 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     validation = validate(data_dir / VALIDATION_CASES.file, VALIDATION_CASES, known).set_index("case_id")
     observations = validate(data_dir / MFU_OBSERVATIONS.file, MFU_OBSERVATIONS, known)
     _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
+    accounted = validate(data_dir / ACCOUNTED_RUNS.file, ACCOUNTED_RUNS, known)
+    _check_accounted(data_dir / ACCOUNTED_RUNS.file, accounted, chips)
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {
         "chips": chips,
@@ -669,13 +707,14 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "validation_cases": validation,
         "licence_policies": policies.reset_index(drop=True),
         "mfu_observations": observations.set_index("obs_id"),
+        "accounted_runs": accounted.set_index("run_id"),
     }
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
-    ``parallel_configs``, ``systems`` or ``mfu_observations``. All files are validated together
+    ``parallel_configs``, ``systems``, ``mfu_observations`` or ``accounted_runs``. All files are validated together
     (runs, rules, systems, serving references and MFU observations refer to chips; configs to models).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table."""

@@ -108,10 +108,10 @@ def test_the_real_table_prefers_production_runs_and_falls_back_when_too_few():
     assert (p.p10, p.p50, p.p90) == (0.302, 0.41, 0.56)
     assert p.kind == "production" and p.level == ("architecture", "precision")
     assert "production" in p.describe()
-    # with benchmarks too (kind=None) the six Hopper dense BF16 rows match at the first level:
+    # with benchmarks too (kinds=()) the six Hopper dense BF16 rows match at the first level:
     # 0.3665 0.4027 0.41 0.41 0.4125 0.422 -> P10 0.3665, P50 3rd of 6 0.41, P90 0.422
     both = utilisation.prior(
-        load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16", kind=None
+        load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16", kinds=()
     )
     assert (both.p10, both.p50, both.p90) == (0.3665, 0.41, 0.422)
     # FP8 MoE: only 2 production rows at any level -> all kinds (see test above for the levels)

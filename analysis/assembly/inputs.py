@@ -380,13 +380,54 @@ def chip_ranges(frame: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
     return ranges
 
 
+#: How an accounted run's utilisation is derived (its ``mfu_definition`` among the observations).
+ACCOUNTED = "accounted: 6·N·D ÷ (disclosed GPU-hours × dense peak) ÷ the package's goodput at the run's size"
+
+
+def accounted_observations() -> pd.DataFrame:
+    """The runs of ``data/accounted_runs.csv`` as utilisation observations of kind ``accounted``,
+    in the columns of ``mfu_observations``: MFU = implied MFU ÷ goodput, where implied MFU =
+    6 · N_active · D / (GPU-hours × 3,600 × dense peak at the run's precision)
+    (:func:`~analysis.formulas.compute.implied_mfu`; GPU-hours = chips × days × 24 where only days
+    are disclosed) and goodput is the package's default goodput at the run's chip count
+    (:func:`~analysis.formulas.goodput.goodput`), the same conversion training_run applies to a
+    run's own disclosure — so a projection with the median reproduces a typical run as accounted."""
+    runs, chips = load("accounted_runs"), load("chips")
+    rows = {}
+    for run_id, r in runs.iterrows():
+        hours = r["gpu_hours"] if pd.notna(r["gpu_hours"]) else r["chip_count"] * r["days"] * 24
+        peak = float(compute.peak_tflops(chips.loc[[r["chip_id"]]], r["precision"]).iloc[0])
+        implied = float(compute.implied_mfu(compute.training_flop(r["active_params"], r["tokens"]), hours, peak))
+        loss = goodput_inputs(chip_count=r["chip_count"])
+        rows[run_id] = {
+            "chip_id": r["chip_id"],
+            "chip_generation": chips.loc[r["chip_id"], "generation"],
+            **{k: r[k] for k in ("total_params", "active_params", "architecture", "precision")},
+            "cluster_chips": r["chip_count"],
+            "mfu": implied / float(goodput.goodput(r["chip_count"], **loss.kwargs())),
+            "mfu_definition": ACCOUNTED,
+            "kind": "accounted",
+            **{k: r[k] for k in ("excluded", "validation_overlap", "source", "note")},
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def mfu_observations() -> pd.DataFrame:
+    """Every utilisation observation the prior draws on, indexed by id: the published MFUs of
+    ``data/mfu_observations.csv`` (kinds ``production`` and ``benchmark``) and the accounted
+    runs (:func:`accounted_observations`)."""
+    published = load("mfu_observations")
+    return pd.concat([published, accounted_observations()[list(published.columns)]])
+
+
 def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):
-    """The published-MFU prior (:func:`analysis.formulas.utilisation.prior`) for a chip's
-    generation, an architecture (dense or moe) and the precision of the peak."""
+    """The utilisation prior (:func:`analysis.formulas.utilisation.prior` of
+    :func:`mfu_observations`) for a chip's generation, an architecture (dense or moe) and the
+    precision of the peak."""
     from ..formulas import utilisation
 
     return utilisation.prior(
-        load("mfu_observations"), generation=chip["generation"], architecture=architecture, precision=precision
+        mfu_observations(), generation=chip["generation"], architecture=architecture, precision=precision
     )
 
 

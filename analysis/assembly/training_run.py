@@ -296,7 +296,7 @@ def inputs(**values) -> Inputs:
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
     prior = mfu_prior.prior(
-        load("mfu_observations"),
+        shared.mfu_observations(),
         generation=chips.loc[run.chip, "generation"],
         architecture="moe" if run.total_params and run.total_params > run.active_params else "dense",
         precision=precision,

@@ -257,7 +257,7 @@ def run(**values) -> Result:
         calibration=summary(cases, "calibration"),
         by_group={name: summary(validation[validation["group"] == name]) for name in GROUPS},
         coverage_curve=coverage_curve(cases, draws),
-        prior_loo=mfu_prior.leave_one_out(load("mfu_observations")),
+        prior_loo=mfu_prior.leave_one_out(shared.mfu_observations()),
     )
 
 

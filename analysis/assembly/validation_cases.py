@@ -293,7 +293,7 @@ def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_ru
     from the prior and some observation measures the same run or code (``validation_overlap``):
     the MFU becomes that prior's median and the Monte Carlo draws from its observations, as
     training_run does with the full table. Otherwise ``inp`` unchanged."""
-    observations = load("mfu_observations")
+    observations = shared.mfu_observations()
     kept = mfu_prior.disjoint_from(observations, case_id or [])
     if len(kept) == len(observations) or inp.used["mfu"].source != "mfu-observations":
         return inp

@@ -31,6 +31,10 @@ MIN_OBSERVATIONS = 5
 #: :data:`MIN_OBSERVATIONS` observations match all its conditions. Precision is never dropped: an
 #: MFU against the FP8 peak and one against the BF16 peak are different quantities.
 LEVELS = (("generation", "architecture", "precision"), ("architecture", "precision"), ("precision",))
+#: The kinds of observation the prior prefers, in order: ``accounted`` (a whole run's utilisation
+#: from its disclosed compute and GPU-hours, goodput removed), then ``production`` (a production
+#: run's published MFU); where neither has enough matches, all kinds (benchmarks included).
+KINDS = ("accounted", "production")
 #: The observation columns the conditions read.
 COLUMNS = {"generation": "chip_generation", "architecture": "architecture", "precision": "precision"}
 
@@ -71,10 +75,11 @@ class Prior:
         what = " ".join(str(c[k]) for k in ("generation", "architecture") if k in c) or "all"
         dropped = [f"{k} {self.condition[k]}" for k in LEVELS[0] if k not in self.level]
         fallback = f" (fewer than {MIN_OBSERVATIONS} match {', '.join(dropped)}: that condition is dropped)"
-        kind = f"{self.kind} " if self.kind else ""
-        return f"{len(self.values)} published MFUs of {kind}{what} runs at the {str(c['precision']).upper()} peak" + (
-            fallback if self.fallback and not brief else ""
-        )
+        if self.kind == "accounted":
+            what = f"{len(self.values)} accounted utilisations (disclosed compute ÷ GPU-hours) of {what} runs"
+        else:
+            what = f"{len(self.values)} published MFUs of {self.kind + ' ' if self.kind else ''}{what} runs"
+        return f"{what} at the {str(c['precision']).upper()} peak" + (fallback if self.fallback and not brief else "")
 
 
 def usable(observations: pd.DataFrame) -> pd.DataFrame:
@@ -105,7 +110,7 @@ def prior(
     generation: str,
     architecture: str = "dense",
     precision: str = "bf16",
-    kind: str | None = "production",
+    kinds: tuple[str, ...] = KINDS,
     min_count: int = MIN_OBSERVATIONS,
 ) -> Prior:
     """The MFU prior [share of the dense peak at ``precision``] for a run on a chip of
@@ -113,28 +118,28 @@ def prior(
     ``precision`` (``bf16`` | ``fp8``): the usable observations (:func:`usable`) matching the
     first level of :data:`LEVELS` at which at least ``min_count`` match: generation ×
     architecture × precision, else architecture × precision, else precision — first among the
-    observations of ``kind`` (default ``production``: what a report predicts is a whole
-    production run, and short benchmark runs publish MFUs some 5–15 points higher, per the
-    data's notes), then, where no level has enough of them, among all kinds. P10 / P50 / P90 =
-    :func:`analysis.formulas.uncertainty.percentiles` of the matching MFUs. Raises ValueError
-    when not even the precision level has ``min_count``.
+    observations of the first kind in ``kinds`` (default :data:`KINDS`: accounted runs, whose
+    utilisation is what a whole run achieved as its developer accounted it, then production
+    runs' published MFUs), then the next kind, and where no kind has enough at any level, among
+    all kinds. P10 / P50 / P90 = :func:`analysis.formulas.uncertainty.percentiles` of the
+    matching MFUs. Raises ValueError when not even the precision level has ``min_count``.
 
     Source: definition.
     """
     rows = usable(observations)
-    if kind is not None:
+    for kind in kinds:
         try:
             found = prior(
                 rows[rows["kind"] == kind],
                 generation=generation,
                 architecture=architecture,
                 precision=precision,
-                kind=None,
+                kinds=(),
                 min_count=min_count,
             )
             return replace(found, kind=kind)
         except ValueError:
-            pass  # too few of that kind at every level: all kinds
+            pass  # too few of that kind at every level: the next kind
     condition = {"generation": generation, "architecture": architecture, "precision": precision}
     for level in LEVELS:
         match = np.ones(len(rows), dtype=bool)

@@ -370,7 +370,7 @@ ACCOUNTED_RUNS = Table(
         "total_params": Number(1e6, 1e14, required=True),
         "active_params": Number(1e6, 1e14, required=True),
         "tokens": Number(1e9, 1e15, required=True),
-        "chip_count": Number(1, 1e7, required=True, integer=True),
+        "chip_count": Number(1, 1e7, integer=True),
         "gpu_hours": Number(1, 1e10),
         "days": Number(0.1, 2_000),
     },

@@ -170,7 +170,7 @@ present.table(
 # - **Cost**: rental = GPU-hours × $/GPU-hour; ownership = capex ÷ depreciation years × the run's
 #   duration + electricity. Capex adds Epoch AI's server (× 1.64) and network (19 % of the total)
 #   costs only where the price lacks them (`price_unit`: chip, server share or system share).
-# - **Uncertainty**: MFU drawn from the spread of published MFUs (data/mfu_observations.csv), vendor factors, chip price, TDP and rental ranges,
+# - **Uncertainty**: MFU drawn from the spread of utilisation observations (accounted runs, data/accounted_runs.csv, before published MFUs, data/mfu_observations.csv), vendor factors, chip price, TDP and rental ranges,
 #   and the region's electricity price and PUE ranges (triangular, mode at base) in a seeded Monte
 #   Carlo; figures are P50 with P10–P90.
 

@@ -82,7 +82,7 @@ loo = report.loo_table(r)
 present.table(
     loo,
     {column: (column, "{}") for column in loo.columns},
-    caption="Each published MFU against the prior fitted on the other observations.",
+    caption="Each observation (published MFU or accounted run) against the prior fitted on the others.",
 )
 # %% [markdown]
 # ## Arithmetic checks: cases that test no default (counted for nothing)

@@ -5,8 +5,11 @@ observations (uncertainty.Empirical)."""
 import pandas as pd
 import pytest
 
-from analysis.catalog import load
+from analysis import catalog
+from analysis.assembly import inputs
+from analysis.catalog import DataError, load
 from analysis.formulas import uncertainty, utilisation
+from tests.conftest import edit_cell
 
 
 def _table(rows):
@@ -117,3 +120,43 @@ def test_the_real_table_prefers_production_runs_and_falls_back_when_too_few():
     # FP8 MoE: only 2 production rows at any level -> all kinds (see test above for the levels)
     moe = utilisation.prior(load("mfu_observations"), generation="hopper", architecture="moe", precision="fp8")
     assert moe.kind is None
+
+
+def test_an_accounted_run_becomes_an_observation_by_hand():
+    # Llama 3.1 405B (data/accounted_runs.csv): 6 · 405e9 · 15.6e12 = 3.7908e25 FLOP over 30.84e6 H100-hours
+    # at 989.4e12 FLOP/s: 3.7908e25 / (30.84e6 × 3,600 × 989.4e12 = 1.098485e26) = 0.345098; the package's
+    # goodput at 16,384 chips is 1 / 1.0763408 = 0.929074 (tests/test_goodput.py), so the observation's MFU
+    # is 0.345098 / 0.929074 = 0.371443.
+    observations = inputs.accounted_observations()
+    row = observations.loc["llama-3.1-405b"]
+    assert row["mfu"] == pytest.approx(0.371443, rel=1e-5)
+    assert row["kind"] == "accounted" and row["chip_generation"] == "hopper" and row["cluster_chips"] == 16384
+    # Granite 3.0 8B discloses GPU-hours but no chip count: no goodput removed,
+    # 6 · 8.1e9 · 12e12 = 5.832e23 / (832,102 × 3,600 × 989.4e12 = 2.963824e24) = 0.196773
+    assert observations.loc["granite-3.0-8b", "mfu"] == pytest.approx(0.196773, rel=1e-5)
+    # the prior's table holds both kinds of source, each row once
+    both = inputs.mfu_observations()
+    assert both.index.is_unique and {"accounted", "production", "benchmark"} == set(both["kind"])
+
+
+def test_the_prior_prefers_accounted_runs_then_production_runs():
+    # TINY has benchmarks only; add five accounted Ampere dense rows and two production ones: the accounted
+    # rows win at the first level (median of 0.20 0.22 0.24 0.26 0.28 = 0.24); with four accounted rows
+    # the accounted kind falls short at every level and production (2 rows) too, so all kinds are used.
+    extra = _table([(f"c{i}", "ampere", "dense", "bf16", 0.20 + 0.02 * i) for i in range(5)])
+    extra["kind"] = "accounted"
+    prod = _table([("p1", "ampere", "dense", "bf16", 0.6), ("p2", "ampere", "dense", "bf16", 0.7)])
+    prod["kind"] = "production"
+    found = utilisation.prior(pd.concat([TINY, extra, prod]), generation="ampere")
+    assert found.kind == "accounted" and found.p50 == pytest.approx(0.24)
+    assert "5 accounted utilisations" in found.describe()
+    fewer = utilisation.prior(pd.concat([TINY, extra.iloc[:4], prod]), generation="ampere")
+    assert fewer.kind is None
+
+
+def test_an_accounted_run_without_hours_or_days_is_refused(data_copy):
+    edit_cell(data_copy / "accounted_runs.csv", "phi-4", "days", "")
+    with pytest.raises(
+        DataError, match=r"accounted_runs.csv, line \d+ \(phi-4\), column 'gpu_hours'.*give gpu_hours or days"
+    ):
+        catalog.load("accounted_runs", data_copy)

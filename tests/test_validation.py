@@ -216,18 +216,22 @@ def test_serving_validation_cases_worked_by_hand(r):
 
 def test_prior_and_power_cases_worked_by_hand(r):
     m = r.cases["modelled"]
-    # Llama 2 7B on 2,000 A100: fewer than five production MFUs match Ampere dense BF16, so the prior is the
-    # 7 production dense BF16 runs of mfu_observations.csv, sorted 0.302 (GLM-130B) 0.325 0.325 [0.41] 0.41 0.462
-    # 0.56: inverted-CDF median = the 4th = 0.41.
-    # 6 · 6.738e9 · 2e12 = 8.0856e22 FLOP / (312e12 · 0.41 · 3,600 = 4.60512e17) = 175,579 h;
-    # goodput (Young–Daly): n·λ = 2,000 · 1.97e-5 = 0.0394; n·λ·R = 0.0394 / 6 = 0.0065667;
-    # sqrt(2 · 0.0007875 h · 0.0394) = 0.0078775 → 1 / 1.0144442 = 0.985762 → 175,579 / 0.985762 = 178,115 h
-    assert m["llama2-7b-gpu-hours"] == pytest.approx(178_115, rel=1e-4)
-    # band: MFU drawn from those 7 observations; with fewer than ten the draws' P10/P90 are the smallest and
-    # largest observation, so the hours' P10–P90 = 175,579 · 0.41 / 0.56 / 0.985762 = 130,405 …
-    # 175,579 · 0.41 / 0.302 / 0.985762 = 241,811 (the drawn TDP and vendor factor are constants here)
-    assert r.cases.loc["llama2-7b-gpu-hours", "p10"] == pytest.approx(130_405, rel=2e-3)
-    assert r.cases.loc["llama2-7b-gpu-hours", "p90"] == pytest.approx(241_811, rel=2e-3)
+    # Llama 2 7B on 2,000 A100: the prior is the 9 usable accounted Ampere dense runs of accounted_runs.csv,
+    # sorted Falcon2-11B 0.221, GLM-130B 0.262, StableLM-3B 0.325, phi-1 0.326, [Falcon-40B 0.388],
+    # Falcon-RW-1B 0.406, Falcon-7B 0.437, LLaMA-65B 0.484, phi-2 0.627; inverted-CDF median = the 5th:
+    # Falcon-40B 6 · 40e9 · 1e12 = 2.4e23 / (384 × 60 d × 24 = 552,960 h × 3,600 × 312e12) = 0.386420;
+    # goodput(384) = 1 / (1 + 384·1.97e-5/6 + sqrt(2 · 7.875e-4 · 384·1.97e-5)) = 1 / 1.0047126 = 0.995309
+    # → MFU 0.386420 / 0.995309 = 0.388241.
+    # 6 · 6.738e9 · 2e12 = 8.0856e22 FLOP / (312e12 · 0.388241 · 3,600 = 4.360723e17) = 185,419 h;
+    # goodput(2,000) = 1 / (1 + 0.0065667 + 0.0078775) = 0.985762 → 185,419 / 0.985762 = 188,097 h
+    assert m["llama2-7b-gpu-hours"] == pytest.approx(188_097, rel=1e-4)
+    # band: MFU drawn from those 9 observations (Weibull positions i/10): the draws' P10 and P90 sit at the
+    # smallest and largest observation, so the hours' P10–P90 = 188,097 · 0.388241 / MFU at
+    # phi-2 (2.268e22 / (32,256 h × 3,600 × 312e12) = 0.626003 / goodput(96) 0.997963 = 0.627281) = 116,420 …
+    # Falcon2-11B (3.63e23 / (1,474,560 h × 3,600 × 312e12) = 0.219175 / goodput(1,024) 0.991081 = 0.221147)
+    # = 330,218 (10,000 draws: the P10 lands within about 1 % of the smallest value's hours)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p10"] == pytest.approx(116_420, rel=1.5e-2)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p90"] == pytest.approx(330_218, rel=2e-3)
     # system power at full load, chips × TDP × ratio: DGX B200 8 × 1,000 W × 1.8 = 14.4 kW; GB200 NVL72
     # 72 × 1,200 W × 1.8 = 155.52 kW; DGX H200 8 × 700 W × 1.8 = 10.08 kW (no chip ratio: Epoch AI's 1.8);
     # DGX-2H 16 × 300 W × 1.6667 (Epoch AI's V100 ratio, ((10 / 16) / 0.3 + (1.5 / 4) / 0.3) / 2) = 8.0 kW
@@ -447,6 +451,12 @@ def test_readme_quotes_what_the_functions_give(r):
     assert f"{(c['role'] == 'calibration').sum()} calibration cases" in section
     assert f"{(c['role'] == 'arithmetic').sum()} arithmetic checks" in section
     assert f"({len(s.misses)} cases above 35 %" in section
+    accounted = load("accounted_runs")
+    usable = accounted["excluded"].fillna("").str.strip() == ""
+    assert f"fitted on {usable.sum()} *other* runs" in section
+    # none of them is a validation case's run (validation_overlap names only calibration/arithmetic cases)
+    named = {c for cell in accounted["validation_overlap"].dropna() for c in cell.split(";")}
+    assert not named & set(c.index[c["role"] == "validation"])
     # H20 per H100 in training: the ratio of sustained BF16 rates, 989.4 / 148 = 6.685 (both NVIDIA, factor 1):
     # no drawn input enters it, so a small Monte Carlo gives the same P50 as the default 10,000 draws.
     ratio = chip_parity.chips_per_reference("h20", draws=100)

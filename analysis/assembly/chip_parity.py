@@ -168,7 +168,7 @@ def _workload_model(p: dict, ids: list[str], hbm_gb: np.ndarray) -> tuple[pd.Ser
 
 def _ranges(mfu_range, site: shared.Site, chips: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
     """The Monte Carlo ranges: ``mfu`` (``mfu_range``: the reference MFU times the spread of
-    published MFUs, :func:`~analysis.assembly.inputs.mfu_range`), the site's ``usd_per_kwh`` and
+    utilisation observations, :func:`~analysis.assembly.inputs.mfu_range`), the site's ``usd_per_kwh`` and
     ``pue``, each chip's ``price`` and ``TDP`` and each vendor's MFU factor (one draw per vendor,
     shared by its chips). The order fixes the seeded draws."""
     ranges = {"mfu": mfu_range} | site.ranges()

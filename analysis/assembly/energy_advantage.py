@@ -509,7 +509,8 @@ def methods(r: Result) -> str:
             "reference's total: no price, not even free power, closes the gap.",
             "- **Uncertainty**: chip prices, TDPs, vendor MFU factors and each region's electricity price and PUE "
             "are drawn from triangular distributions over their sourced ranges, the MFU from the spread of "
-            f"published MFUs ({inp.parity.used['mfu_spread'].origin}); the same chip draws serve every region. One "
+            f"utilisation observations ({inp.parity.used['mfu_spread'].origin}); the same chip draws serve every "
+            "region. One "
             f"function computes every figure at the base point and at {present.count(inp.draws)} draws (seed "
             f"{inp.seed}); headlines are the P50.",
             "- Excluded: facility construction, maintenance, staff and subsidies other than the electricity price.",

@@ -390,21 +390,23 @@ def accounted_observations() -> pd.DataFrame:
     6 · N_active · D / (GPU-hours × 3,600 × dense peak at the run's precision)
     (:func:`~analysis.formulas.compute.implied_mfu`; GPU-hours = chips × days × 24 where only days
     are disclosed) and goodput is the package's default goodput at the run's chip count
-    (:func:`~analysis.formulas.goodput.goodput`), the same conversion training_run applies to a
-    run's own disclosure — so a projection with the median reproduces a typical run as accounted."""
+    (:func:`~analysis.formulas.goodput.goodput`; 1 where the count is not disclosed), the same
+    conversion training_run applies to a run's own disclosure — so a projection with the median
+    reproduces a typical run as accounted."""
     runs, chips = load("accounted_runs"), load("chips")
     rows = {}
     for run_id, r in runs.iterrows():
         hours = r["gpu_hours"] if pd.notna(r["gpu_hours"]) else r["chip_count"] * r["days"] * 24
         peak = float(compute.peak_tflops(chips.loc[[r["chip_id"]]], r["precision"]).iloc[0])
         implied = float(compute.implied_mfu(compute.training_flop(r["active_params"], r["tokens"]), hours, peak))
-        loss = goodput_inputs(chip_count=r["chip_count"])
+        n = r["chip_count"]
+        share = 1.0 if pd.isna(n) else float(goodput.goodput(n, **goodput_inputs(chip_count=n).kwargs()))
         rows[run_id] = {
             "chip_id": r["chip_id"],
             "chip_generation": chips.loc[r["chip_id"], "generation"],
             **{k: r[k] for k in ("total_params", "active_params", "architecture", "precision")},
             "cluster_chips": r["chip_count"],
-            "mfu": implied / float(goodput.goodput(r["chip_count"], **loss.kwargs())),
+            "mfu": implied / share,
             "mfu_definition": ACCOUNTED,
             "kind": "accounted",
             **{k: r[k] for k in ("excluded", "validation_overlap", "source", "note")},
@@ -433,7 +435,7 @@ def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):
 
 def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
-    over their median (the spread of published MFUs around their median), each at most 1; with
+    over their median (the spread of the observations around their median), each at most 1; with
     ``mfu`` at the prior's median this is the observations themselves."""
     observed = prior.sampler()
     spread = observed.scaled(mfu / observed[1], cap=1.0)  # its median is the MFU

@@ -233,7 +233,7 @@ def _chip_frame(ids: list[str], server_power_ratio: float | None) -> pd.DataFram
 
 def _ranges(chips: pd.DataFrame, *, mfu_range, site: shared.Site, price_basis: str) -> dict:
     """The Monte Carlo ranges: ``mfu`` (``mfu_range``: the reference MFU times the spread of
-    published MFUs, :func:`shared.mfu_range`), the site's ``usd_per_kwh`` and ``pue``, each chip's
+    utilisation observations, :func:`shared.mfu_range`), the site's ``usd_per_kwh`` and ``pue``, each chip's
     price (:func:`price_range`) and TDP, each vendor's MFU factor."""
     ranges = {"mfu": mfu_range} | site.ranges()
     for chip, row in chips.iterrows():

@@ -114,7 +114,8 @@ def used_inputs() -> dict:
             "median of the prior",
             "share",
             "mfu-observations",
-            "per case: the published MFUs of its chip's generation, dense or MoE, at its precision",
+            "per case: the utilisation observations of its chip's generation, dense or MoE, at its precision "
+            "(accounted runs first)",
         ),
         "huawei_mfu_factor": Used(
             float(vendors.at["huawei", "mfu_factor"]),
@@ -192,6 +193,7 @@ def figures(inp: Inputs) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     bands = pd.DataFrame({case_id: uncertainty.percentiles(m.draws) for case_id, m in modelled.items()}).T
     cases["group"] = [group(row) for _, row in cases.iterrows()]
     cases["modelled"] = [m.value for m in modelled.values()]
+    cases["utilisation_basis"] = [m.basis for m in modelled.values()]
     cases[["p10", "p50", "p90"]] = bands[["p10", "p50", "p90"]].to_numpy()
     cases["error"] = cases["modelled"] / cases["measured"] - 1.0
     cases["abs_error"] = cases["error"].abs()
@@ -460,6 +462,7 @@ def misses_text(r: Result) -> str:
     return "\n".join(
         f"- **{label(row['name'])}** ({_signed_pct(row['error'])}): "
         f"{row['miss_reason'] if isinstance(row['miss_reason'], str) and row['miss_reason'] else 'reason not stated'}"
+        + (f" The model used {row['utilisation_basis']}." if row["utilisation_basis"] else "")
         for _, row in misses.iterrows()
     )
 
@@ -485,14 +488,15 @@ def loo_text(r: Result) -> str:
     """The utilisation prior's leave-one-out errors in one paragraph."""
     loo = r.prior_loo
     return (
-        f"Each of the {len(loo)} usable published MFUs (`data/mfu_observations.csv`) predicted by the prior fitted "
+        f"Each of the {len(loo)} usable observations — published MFUs (`data/mfu_observations.csv`) and accounted "
+        "runs (`data/accounted_runs.csv`) — predicted by the prior fitted "
         f"on the others (same generation, dense or MoE, precision; fallback below "
         f"{mfu_prior.MIN_OBSERVATIONS} matches): the prior's median is off by "
         f"**{present.pct(loo['error'].abs().mean(), digits=1)} on average** (median "
         f"{present.pct(loo['error'].abs().median(), digits=1)}, worst "
         f"{present.pct(loo['error'].abs().max(), digits=1)}, "
         f"{loo['error'].abs().idxmax()}), and its P10–P90 holds "
-        f"{_coverage_words(loo['inside'].mean(), len(loo))} of the held-out MFUs. The prior is fitted on these "
+        f"{_coverage_words(loo['inside'].mean(), len(loo))} of the held-out values. The prior is fitted on these "
         "observations; the validation cases above are other runs (where a case measures the same run or code as an "
         "observation, that observation is left out of the prior the case is modelled with)."
     )

@@ -50,6 +50,7 @@ class Modelled:
 
     value: float
     draws: np.ndarray
+    basis: str = ""  # the utilisation a training case used, in words ("" for other cases)
 
 
 def _model(model_id: str) -> pd.Series:
@@ -320,8 +321,9 @@ def training_run_case(figure: str, setup: dict, case_id: str | None = None) -> M
     read = setup.pop(READ_CHIP, None)
     inp = disjoint_prior(training_run.inputs(**setup), case_id)
     base, _, drawn = shared.evaluate(training_run.figures, inp, inp.chips.index)
-    column = list(inp.chips.index).index(read or inp.run.chip)
-    return Modelled(float(base[figure].iloc[column]), np.asarray(drawn[figure], dtype=float)[:, column])
+    column, mfu = list(inp.chips.index).index(read or inp.run.chip), inp.used["mfu"]
+    basis = f"an MFU of {float(mfu.value):.3f} ({mfu.origin})" if mfu.source == "mfu-observations" else ""
+    return Modelled(float(base[figure].iloc[column]), np.asarray(drawn[figure], dtype=float)[:, column], basis)
 
 
 def _power_setup(setup: dict) -> tuple[str, float]:

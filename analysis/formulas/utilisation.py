@@ -1,7 +1,15 @@
-"""A prior on model FLOPs utilisation (MFU) from published dispersion: the MFUs of published
-training runs and benchmarks (``data/mfu_observations.csv``) that match what a user knows about a
-run (the chip's architecture generation, dense or mixture-of-experts, the precision whose dense
-peak the MFU is measured against), with a stated fallback when too few match.
+"""A prior on model FLOPs utilisation (MFU) from published dispersion: the utilisations of
+training runs that match what a user knows about a run (the chip's architecture generation, dense
+or mixture-of-experts, the precision whose dense peak the MFU is measured against), with a stated
+fallback when too few match.
+
+Observations are of three kinds (``kind``): *accounted* runs, whose developers disclose the run's
+compute and the GPU-hours or days it took (``data/accounted_runs.csv``; MFU = 6·N·D over the
+accounted chip-time at the dense peak, goodput removed), *production* runs' and *benchmarks'*
+published MFUs (``data/mfu_observations.csv``). A published MFU is a steady-state figure; a run's
+accounted hours also pay for evaluation, stalls, restarts and extra stages, and what the reports
+predict is such hours, so the prior prefers accounted runs, then production runs, then all kinds
+(:data:`KINDS`). Benchmarks run some 5-15 points above production runs at similar scale.
 
 The prior's P10 / P50 / P90 are the matching observations' percentiles by the one percentile
 routine (:func:`analysis.formulas.uncertainty.percentiles`); a Monte Carlo draws MFU from the
@@ -9,11 +17,9 @@ observations themselves (:class:`analysis.formulas.uncertainty.Empirical`). With
 observations the inverted-CDF P10 and P90 are the smallest and largest observation: the band is
 the observations' full range.
 
-Model size is not a condition: within one generation, architecture and precision the published
-sizes are confounded with who published them (the Hopper dense BF16 runs span 1.3 B-405 B at
-0.37-0.42 with no trend), so the data do not support it. Benchmark rows (``kind``) run some 5-15
-points above production runs at similar scale (notes of the data); the prior uses production runs
-where enough match, else both kinds.
+Model size is not a condition: within one generation, architecture and precision the sizes are
+confounded with who published them (the Hopper dense BF16 runs span 1.3 B-405 B with no clear
+trend), so the data do not support it.
 """
 
 from __future__ import annotations

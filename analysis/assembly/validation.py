@@ -489,8 +489,8 @@ def loo_text(r: Result) -> str:
     loo = r.prior_loo
     return (
         f"Each of the {len(loo)} usable observations — published MFUs (`data/mfu_observations.csv`) and accounted "
-        "runs (`data/accounted_runs.csv`) — predicted by the prior fitted "
-        f"on the others (same generation, dense or MoE, precision; fallback below "
+        "runs (`data/accounted_runs.csv`) — predicted by the prior fitted on the others of its own kind "
+        f"(same generation, dense or MoE, precision; fallback below "
         f"{mfu_prior.MIN_OBSERVATIONS} matches): the prior's median is off by "
         f"**{present.pct(loo['error'].abs().mean(), digits=1)} on average** (median "
         f"{present.pct(loo['error'].abs().median(), digits=1)}, worst "

@@ -169,7 +169,9 @@ def prior(
 
 def leave_one_out(observations: pd.DataFrame, *, min_count: int = MIN_OBSERVATIONS) -> pd.DataFrame:
     """Leave-one-out errors of the prior's median: for each usable observation, the prior for
-    its own generation, architecture and precision fitted on the other observations, and
+    its own generation, architecture and precision fitted on the other observations of its own
+    kind first (an accounted run against accounted runs, a published MFU against published MFUs
+    of its kind; all kinds where too few match), and
     error = P50 / MFU − 1 [share]. One row per observation (indexed like ``observations``):
     ``mfu``, ``p10``, ``p50``, ``p90``, ``error``, ``inside`` (P10 ≤ MFU ≤ P90) and ``level``
     (the conditions that held, ``;``-separated).
@@ -184,6 +186,7 @@ def leave_one_out(observations: pd.DataFrame, *, min_count: int = MIN_OBSERVATIO
             generation=row["chip_generation"],
             architecture=row["architecture"],
             precision=row["precision"],
+            kinds=(row["kind"],),
             min_count=min_count,
         )
         mfu = float(row["mfu"])

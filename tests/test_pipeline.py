@@ -519,6 +519,19 @@ def test_a_batch_never_changes_the_process_directory(tiny_notebooks, tmp_path, m
     assert moves == []
 
 
+@pytest.mark.render
+def test_a_scenario_title_and_its_file_reach_the_report(tiny_notebooks, tmp_path):
+    """A scenario's title never reached its report (issue 23, item 2): the JSON names the scenario and
+    the HTML's citation block shows its title and the scenario file (by file name: outside the repo)."""
+    path = write(tmp_path, 'scenarios:\n  - {name: a, notebook: tiny, title: "DeepSeek\'s estimated fleet"}\n')
+    outcomes = scenarios.render_batch(scenarios.load_scenarios(path), tmp_path / "out", jobs=1, formats=("html",))
+    assert all(o.ok for o in outcomes)
+    data = json.loads((tmp_path / "out" / "a" / "tiny.json").read_text())
+    assert data["scenario"] == {"name": "a", "title": "DeepSeek's estimated fleet", "file": path.name}
+    page = (tmp_path / "out" / "a" / "tiny.html").read_text()
+    assert "How to cite this report" in page and "DeepSeek&#39;s estimated fleet" in page and path.name in page
+
+
 def test_chromium_keeps_its_temporary_files_in_its_profile(tmp_path, monkeypatch):
     """Chromium's own temporary files (org.chromium.Chromium.XXXXXX) went to the system's
     temporary folder and stayed there, one per PDF render (issue 22, item 12): it is started with

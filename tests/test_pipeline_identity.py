@@ -167,3 +167,32 @@ def test_a_long_title_is_shortened_at_a_word_boundary_in_the_footer():
     kept = shown[:-2]
     assert title.startswith(kept) and not title[len(kept)].isalnum()  # cut at a word boundary: a whole word
     assert identity.short_title("Chip parity: what matches 2,048 × H100") == "Chip parity: what matches 2,048 × H100"
+
+
+def test_citation_names_the_repository_when_citation_cff_has_one(monkeypatch):
+    prov = {
+        "version": "9.9.9",
+        "commit": "abc123def456",
+        "data_hash": "0123456789ab",
+        "rendered_at": "2027-01-02T03:04:05",
+    }
+    monkeypatch.setattr(
+        identity,
+        "citation_file",
+        lambda: {"authors": [{"name": "A. Analyst"}], "repository-code": "https://example.org/cp", "license": "MIT"},
+    )
+    c = identity.citation(
+        "H20 parity", prov, {"name": "h20", "title": "H20 against H100", "file": "reports/scenarios.yaml"}
+    )
+    assert c["cite_as"] == (
+        "A. Analyst (2027). H20 parity. compute-parity reports 9.9.9, commit abc123def456, data 0123456789ab, "
+        "rendered 2027-01-02. https://example.org/cp."
+    )
+    assert 'repository-code: "https://example.org/cp"' in c["cff"] and c["scenario"]["title"] == "H20 against H100"
+    monkeypatch.setattr(identity, "citation_file", lambda: {})
+    bare = identity.citation("H20 parity", prov)
+    assert (
+        bare["repository"] is None
+        and "repository-code" not in bare["cff"]
+        and bare["cite_as"].startswith("anonymous (2027)")
+    )

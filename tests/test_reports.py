@@ -6,6 +6,7 @@ report's fast-tier tests (tests/test_<report>.py)."""
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import CASES, figures
@@ -14,6 +15,8 @@ from analysis.assembly import present
 from analysis.pipeline import kernel, notebooks
 from analysis.pipeline.cli import main
 from analysis.pipeline.scenarios import Scenario, render_batch
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # The report contract: key figures each notebook's JSON must carry.
 CONTRACT = {
@@ -267,3 +270,23 @@ def test_shares_must_match_the_chips_before_any_kernel(monkeypatch, capsys, tmp_
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and "shares" in err[0] and "sums to 1.1" in err[0]
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("case", DEFAULTS, ids=[c.name for c in DEFAULTS])
+def test_every_default_report_ends_with_how_to_cite_it(rendered, case):
+    data = figures(rendered, case)
+    prov = data["provenance"]
+    pdf = rendered / case.name / f"{case.notebook}.pdf"
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert "Cite as:" in text and "How to cite this report" in text
+    assert "code MIT; data compilation CC BY 4.0" in text
+    # the repository address of CITATION.cff, or the sentence that says there is none yet
+    assert "no public address yet" in text or "repository-code" in (ROOT / "CITATION.cff").read_text()
+    assert f"compute-parity {prov['version']}" in text and prov["rendered_at"][:10] in text
+    # the HTML page shows the date and version as visible text, not only in <meta> tags
+    page = (rendered / case.name / f"{case.notebook}.html").read_text()
+    visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|head)\b.*?</\1>", " ", page, flags=re.S))
+    assert f"compute-parity {prov['version']}" in visible and prov["rendered_at"][:10] in visible

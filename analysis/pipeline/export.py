@@ -58,13 +58,16 @@ def first_image(notebook) -> bytes | None:
     return None
 
 
-def to_html(notebook, provenance: dict | None = None, data_files: list[dict] | None = None) -> str:
+def to_html(
+    notebook, provenance: dict | None = None, data_files: list[dict] | None = None, citation: dict | None = None
+) -> str:
     """The executed notebook as one self-contained HTML page without code or prompts, titled by
     the notebook's ``metadata.title``; ``provenance`` goes into ``<meta>`` tags; ``data_files``
-    (``{"href", "label"}``) are linked at the end of the page (on screen, not in print)."""
-    body, _ = _exporter().from_notebook_node(
-        notebook, resources={"provenance": provenance or {}, "data_files": data_files or []}
-    )
+    (``{"href", "label"}``) are linked at the end of the page (on screen, not in print);
+    ``citation`` (:func:`~analysis.pipeline.identity.citation`) is the "How to cite" block that
+    ends the page, on screen and in print."""
+    resources = {"provenance": provenance or {}, "data_files": data_files or [], "citation": citation}
+    body, _ = _exporter().from_notebook_node(notebook, resources=resources)
     return body
 
 

@@ -1,6 +1,7 @@
 """A report's identity and provenance: its title (the first ``# `` heading it displays) and
 what it was made from — package version, commit, data hash and render time — for the HTML
-``<title>``, the PDF's metadata, outline and page footer, and the JSON's ``provenance``."""
+``<title>``, the PDF's metadata, outline and page footer, the JSON's ``provenance`` and the
+citation block at the end of every report (:func:`citation`, from ``CITATION.cff``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import html
 import re
 import subprocess
 from datetime import UTC, datetime
+from functools import lru_cache
+
+import yaml
 
 from .. import __version__
 from ..catalog import DATA_DIR, PROJECT_DIR
@@ -101,3 +105,57 @@ def footer_template(report_title: str, prov: dict) -> str:
         f"{e(prov['rendered_at'][:10])} · compute-parity {e(prov['version'])} · "
         f"commit {e(prov['commit'])} · data {e(prov['data_hash'])}</span></div>"
     )
+
+
+#: The licence sentence every report carries (``LICENSE``).
+LICENCE = "code MIT; data compilation CC BY 4.0 (each source's own terms still hold)"
+
+
+@lru_cache(maxsize=1)
+def citation_file() -> dict:
+    """``CITATION.cff`` as a mapping (empty if it is missing or unreadable)."""
+    try:
+        data = yaml.safe_load((PROJECT_DIR / "CITATION.cff").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def citation(report_title: str, prov: dict, scenario: dict | None = None) -> dict:
+    """What the citation block of a report says: ``title``, ``scenario`` (its title and the file
+    it comes from, or None), ``version``, ``commit``, ``date``, ``data_hash``, ``repository``
+    (``repository-code`` of ``CITATION.cff``, or None while the repository has no public
+    address), ``licence``, ``cite_as`` (one line) and ``cff`` (the same in CITATION.cff form)."""
+    cff = citation_file()
+    authors = "; ".join(str(a.get("name", "")) for a in cff.get("authors", []) if isinstance(a, dict)) or "anonymous"
+    repository = cff.get("repository-code") or cff.get("url") or None
+    date = prov["rendered_at"][:10]
+    where = f" {repository}." if repository else ""
+    cite_as = (
+        f"{authors} ({date[:4]}). {report_title}. compute-parity reports {prov['version']}, "
+        f"commit {prov['commit']}, data {prov['data_hash']}, rendered {date}.{where}"
+    )
+    lines = [
+        "cff-version: 1.2.0",
+        'message: "If you use this report, please cite it as below."',
+        f'title: "{report_title}"',
+        "authors:",
+        *[f'  - name: "{a.strip()}"' for a in authors.split(";")],
+        f'version: "{prov["version"]}"',
+        f'commit: "{prov["commit"]}"',
+        f'date-released: "{date}"',
+        *([f'repository-code: "{repository}"'] if repository else []),
+        f'license: "{cff.get("license", "MIT")}"',
+    ]
+    return {
+        "title": report_title,
+        "scenario": scenario,
+        "version": prov["version"],
+        "commit": prov["commit"],
+        "date": date,
+        "data_hash": prov["data_hash"],
+        "repository": repository,
+        "licence": LICENCE,
+        "cite_as": cite_as,
+        "cff": "\n".join(lines),
+    }

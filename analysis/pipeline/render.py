@@ -147,8 +147,10 @@ def prepare(
     browser: Browser | None = None,
     own_folder: tuple[str, ...] | None = None,
     deadline: float | None = None,
+    scenario: dict | None = None,
 ):
-    """The first part of :func:`render` (same arguments): check, execute and convert. Returns
+    """The first part of :func:`render` (same arguments, and the ``scenario`` a batch renders:
+    ``{"name", "title", "file"}``): check, execute and convert. Returns
     the second part, a function of no arguments that prints the PDF, swaps the report in and
     returns the written paths (or raises RenderError); call it exactly once — it releases the
     report's work folder. A batch worker calls it in another thread while its kernel runs the
@@ -182,7 +184,7 @@ def prepare(
                 kernel.launch()
             if formats:  # after the launch: this import would hold up this thread's launching
                 preload_exporter()
-            report = _produce(name, parameters, out_dir, work.path, formats, kernel)
+            report = _produce(name, parameters, out_dir, work.path, formats, kernel, scenario)
     except BaseException:
         release()
         raise
@@ -222,9 +224,11 @@ def _keep_failed(name: str, executed: Path, out_dir: Path) -> None:
     move_into(executed, out_dir / f"{name}.failed.ipynb")
 
 
-def _produce(name, parameters, out_dir, work, formats, kernel) -> dict:
+def _produce(name, parameters, out_dir, work, formats, kernel, scenario=None) -> dict:
     """Execute and convert into ``work/report``: the executed notebook, JSON, CSV tables,
-    thumbnail and (for HTML or PDF) the HTML page. Returns what :func:`_finish` needs."""
+    thumbnail and (for HTML or PDF) the HTML page. ``scenario`` (``{"name", "title", "file"}``,
+    or None for a single render) goes into the JSON and the citation block. Returns what
+    :func:`_finish` needs."""
     new = work / "report"
     new.mkdir()
     files = {"ipynb": new / f"{name}.ipynb"}
@@ -237,6 +241,8 @@ def _produce(name, parameters, out_dir, work, formats, kernel) -> dict:
     prov = identity.provenance()
     report_title = identity.title(notebook, name)
     figures = {"report": name, "title": report_title, **key_figures(notebook), "provenance": prov}
+    if scenario:
+        figures["scenario"] = scenario
     files["json"] = new / f"{name}.json"
     files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
     shown = tables(notebook)
@@ -254,7 +260,8 @@ def _produce(name, parameters, out_dir, work, formats, kernel) -> dict:
         files["html"] = new / f"{name}.html"
         notebook.metadata["title"] = report_title
         links = [{"href": f"{name}.tables/{t['file']}", "label": t["caption"] or t["file"]} for t in shown]
-        files["html"].write_text(to_html(notebook, prov, links), encoding="utf-8")
+        cite = identity.citation(report_title, prov, scenario)
+        files["html"].write_text(to_html(notebook, prov, links, cite), encoding="utf-8")
     return {"new": new, "files": files, "footer": identity.footer_template(report_title, prov)}
 
 

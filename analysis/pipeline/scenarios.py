@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -57,6 +57,7 @@ class Scenario:
     parameters: dict = field(default_factory=dict)
     title: str = ""
     problem: str = ""  # why this entry cannot render (it becomes a failed row of the batch)
+    source: str = ""  # the scenario file, as the index names it (gallery.source_label)
 
 
 @dataclass
@@ -162,7 +163,8 @@ def load_scenarios(path: Path | str) -> list[Scenario]:
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list) or not data["scenarios"]:
         raise ScenarioError(f"{path}: expected a top-level 'scenarios:' list with at least one entry")
     seen: set[str] = set()
-    return [_entry(i, entry, seen) for i, entry in enumerate(data["scenarios"], start=1)]
+    label = gallery.source_label(path)
+    return [replace(_entry(i, entry, seen), source=label) for i, entry in enumerate(data["scenarios"], start=1)]
 
 
 def _entry(i: int, entry, seen: set[str]) -> Scenario:
@@ -351,6 +353,7 @@ def _worker(scenarios, pending, finished, stop, out_root, formats, browser, run_
                     kernel=kernel,
                     browser=browser,
                     own_folder=own_folder,
+                    scenario={"name": scenario.name, "title": scenario.title, "file": scenario.source},
                 )
             except (ParameterError, RenderError) as err:
                 finished.put((index, Outcome(scenario, False, str(err), time.perf_counter() - start)))

@@ -149,6 +149,17 @@ def figures(rendered, case):
 TINY_MIME = "application/vnd.compute-parity.key-figures+json"
 TINY_CELLS = {
     "tiny": ["from IPython.display import Markdown, display\ndisplay(Markdown('# Tiny report'))"],
+    # every defect the layout check looks for (analysis/pipeline/layout.py), on purpose
+    "broken": [
+        "import pandas as pd\nfrom IPython.display import Markdown, display\nfrom analysis.assembly import present\n"
+        "display(Markdown('# Broken report'))\n"
+        "wide = pd.DataFrame({f'a rather long column label number {i}': ['123,456,789.0'] for i in range(14)},"
+        " index=['r'])\n"
+        "present.table(wide, {c: (c, '{}') for c in wide.columns}, caption='too wide')\n"
+        "display(Markdown('| ' + ' | '.join(f'c{i}' for i in range(40)) + ' |\\n|' + '---|' * 40 + '\\n| ' "
+        "+ ' | '.join('40.0 %' for i in range(40)) + ' |'))\n"
+        "display(Markdown('a band 66,664 – 66,664 – 66,664 and ( export_rule None)'))"
+    ],
     "sleepy": ["import time\ntime.sleep(seed or 30)"],
     "failing": [
         "import os, tempfile\nraise ValueError('cannot open ' + os.path.join(tempfile.gettempdir(), 'x') "

@@ -12,7 +12,7 @@ import pytest
 from conftest import CASES, figures
 
 from analysis.assembly import present
-from analysis.pipeline import kernel, notebooks
+from analysis.pipeline import kernel, layout, notebooks
 from analysis.pipeline.cli import main
 from analysis.pipeline.scenarios import Scenario, render_batch
 
@@ -290,3 +290,13 @@ def test_every_default_report_ends_with_how_to_cite_it(rendered, case):
     page = (rendered / case.name / f"{case.notebook}.html").read_text()
     visible = re.sub(r"<[^>]+>", " ", re.sub(r"<(style|head)\b.*?</\1>", " ", page, flags=re.S))
     assert f"compute-parity {prov['version']}" in visible and prov["rendered_at"][:10] in visible
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_pages_have_no_layout_defect(rendered, case):
+    """No clipped table or caption, no number split from its unit, no value broken at a hyphen, no
+    heading as a page's last line, no band of one value printed three times, no None
+    (analysis/pipeline/layout.py; tests/test_layout.py shows each is caught)."""
+    folder = rendered / case.name
+    assert layout.defects(folder / f"{case.notebook}.pdf", folder / f"{case.notebook}.html") == []

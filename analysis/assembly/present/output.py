@@ -184,6 +184,22 @@ def csv_text(frame: pd.DataFrame) -> str:
     return safe.to_csv(index_label="")
 
 
+#: Cells whose shown text is at most this long never wrap (a value stays whole: "40.0 %", "2022-10-07",
+#: "1.3 M GPU-h"); longer text (bands, prose) wraps at its spaces.
+NOWRAP_CHARS = 12
+
+
+def _nowrap(formatter):
+    """``formatter`` whose short results (at most :data:`NOWRAP_CHARS` characters, already
+    escaped) are kept on one line (a ``nowrap`` span)."""
+
+    def shown(value) -> str:
+        text = formatter(value)
+        return f'<span style="white-space: nowrap">{text}</span>' if len(html.unescape(text)) <= NOWRAP_CHARS else text
+
+    return shown
+
+
 def table(
     frame: pd.DataFrame, formats: dict, caption: str | None = None, *, names: bool = True, name: str | None = None
 ) -> None:
@@ -206,7 +222,7 @@ def table(
         if len(index) and all(i in chips for i in index):
             shown.index = [chip_name(i) for i in index]
     shown.index.name = None
-    styler = shown.style.format({label: _formatter(fmt) for label, fmt in specs.values()})
+    styler = shown.style.format({label: _nowrap(_formatter(fmt)) for label, fmt in specs.values()})
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(escape(caption))

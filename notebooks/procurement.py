@@ -22,7 +22,8 @@ present.setup()
 
 # %% tags=["parameters"]
 # fmt: off
-budget_usd: float = 1e9  # money spent on chips as priced [USD]
+budget_usd: float = 1e9  # money spent per option, on the basis of budget_basis [USD]
+budget_basis: str = "all-in"  # what the budget pays for: all-in (chips, servers and network: equal capex per option) | as-priced (the chips at their catalog price only)
 chips: List[str] = ["a800-sxm-80gb"]  # chip ids of data/chips.csv
 shares: Optional[List[float]] = None  # budget share per chip (sums to 1); None: no mixed option
 counts: Optional[List[int]] = None  # chips per chip id of a fleet already owned [chips]; None: buy with the budget
@@ -88,6 +89,17 @@ present.table(
     costs,
     {column: (column, "{:,.0f}") for column in costs.columns},
     caption="Capex by what each price covers: servers and network are added only where a price lacks them.",
+)
+# %%
+per_dollar = text.per_dollar_table(r)
+present.table(
+    per_dollar,
+    {
+        "all-in capex [$ M]": ("all-in capex [$ M]", "{:,.0f}"),
+        per_dollar.columns[1]: (per_dollar.columns[1], "{:,.2f}"),
+        "training FLOP per year per $": ("training FLOP per year per $", present.flop),
+    },
+    caption="What each dollar of all-in capex (chips, servers and network) buys.",
 )
 # %%
 training = text.training_table(r)

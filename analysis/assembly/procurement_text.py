@@ -54,6 +54,39 @@ def budget_words(usd: float) -> str:
     return present.usd(usd) if usd >= 0.01 else "less than a cent"
 
 
+def spend_words(r: Result) -> str:
+    """What the budget pays for, after its amount: ``$4 B of all-in capex`` (chips, servers and
+    network; every option spends the same) or ``$1 B of chips as priced``."""
+    inp = r.inputs
+    what = "of all-in capex" if inp.budget_basis == "all-in" else "of chips as priced"
+    return f"{budget_words(inp.budget_usd)} {what}"
+
+
+def _basis_finding(r: Result) -> str | None:
+    """The basis the options are compared on (budgets only): equal all-in capex, or the budget
+    spent on chips as priced with each option's all-in capex (which then differs)."""
+    inp, t = r.inputs, r.p50
+    if inp.counts is not None:
+        return None
+    chosen = [o for o in inp.options if o != "reference"]
+    reference = (
+        f"the reference is a fixed cluster of {present.count(inp.reference_count)} "
+        f"{present.chip_short(inp.reference_chip)} at {present.usd(t.loc['reference', 'capex_usd'])} all-in"
+    )
+    if inp.budget_basis == "all-in":
+        return (
+            f"- **Basis: equal spend.** Every option spends {budget_words(inp.budget_usd)} of all-in capex — chips, "
+            "servers and networking, whatever a chip's price covers — to within one server's price (chips come in "
+            f"whole servers); {reference}. `budget_basis as-priced` spends the budget on chips at their price instead."
+        )
+    all_in = "; ".join(f"{option_label(r, o)} {present.usd(t.loc[o, 'capex_usd'])}" for o in chosen)
+    return (
+        f"- **Basis: chips as priced.** Each option spends {budget_words(inp.budget_usd)} on chips at their catalog "
+        f"price; servers and networking come on top where a price lacks them, so all-in capex differs: {all_in}; "
+        f"{reference}. `budget_basis all-in` compares the options at equal all-in capex."
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # title, answer, findings
 
@@ -77,10 +110,14 @@ def _unavailable_or_empty(r: Result, option: str) -> str | None:
         )
     if mid["chips"] == 0:
         chips = inp.chips
-        cheapest = np.nanmin([chips.loc[c, "price_usd"] * chips.loc[c, "chips_per_unit"] for c in inp.chip_ids])
+        unit_usd = chips["price_usd"] * chips["chips_per_unit"]
+        if inp.budget_basis == "all-in":
+            unit_usd = unit_usd * cost.all_in_usd_per_chip(1.0, price_unit=chips["price_unit"].fillna("").to_numpy())
+        cheapest = np.nanmin(unit_usd[list(inp.chip_ids)])
         return (
-            f"**{budget_words(inp.budget_usd)} buys no whole server** of the chips asked for: the cheapest "
-            f"purchase unit costs about {present.usd(cheapest)}."
+            f"**{spend_words(r)} buys no whole server** of the chips asked for: the cheapest "
+            f"purchase unit costs about {present.usd(cheapest)}"
+            + (" all-in." if inp.budget_basis == "all-in" else ".")
         )
     return None
 
@@ -94,7 +131,7 @@ def answer(r: Result) -> str:
     mid, ref = r.p50.loc[o], r.p50.loc["reference"]
     if inp.counts is None:
         chips = _band(r, o, "chips", present.count)
-        what = f"**{budget_words(inp.budget_usd)} buys {chips} chips ({option_label(r, o)})**:"
+        what = f"**{spend_words(r)} buys {chips} chips ({option_label(r, o)})**:"
     else:
         what = (
             f"**The fleet of {present.count(mid['chips'])} "
@@ -137,7 +174,8 @@ def _option_finding(r: Result, option: str, why: dict) -> str:
         f"- **{label}**: {present.count(row['chips'])} chips = "
         f"{present.count(row['h100_equivalents_bf16'])} {equivalents_label(r)} by BF16 "
         f"({present.count(row['h100_equivalents_tpp'])} by TPP); {present.mw(row['facility_power_mw'])} at the meter; "
-        f"{present.usd(row['capex_usd'])} all-in; {present.flop(row['training_flop_per_year'])} a year "
+        f"{present.usd(row['capex_usd'])} all-in ({present.count(row['h100_equivalents_per_musd'])} "
+        f"{equivalents_label(r)} per $1 M); {present.flop(row['training_flop_per_year'])} a year "
         f"({present.pct(ratio)} of the reference); a {_params_words(row['compute_optimal_params'])}-parameter "
         f"model in {r.inputs.training_days:g} days" + (f" (n/a: {why[option]})" if option in why else "") + "."
     )
@@ -168,7 +206,8 @@ def findings(r: Result) -> str:
     inp, t = r.inputs, r.p50
     ref = t.loc["reference"]
     why = notes(r)
-    lines = [_option_finding(r, o, why) for o in inp.options if o != "reference"]
+    basis = _basis_finding(r)
+    lines = ([basis] if basis else []) + [_option_finding(r, o, why) for o in inp.options if o != "reference"]
     lines.append(
         f"- **{option_label(r, 'reference')}** (one cluster): {present.mw(ref['facility_power_mw'])}, "
         f"{present.usd(ref['capex_usd'])} all-in, {present.flop(ref['training_flop_per_year'])} a year at "
@@ -210,8 +249,15 @@ def _methods_buying(r: Result) -> list[str]:
         if inp.price_basis == "range"
         else f"{inp.price_basis} values"
     )
+    cost_per_chip = (
+        "all-in capex per chip (the price with what it lacks of server and network, as under Capex: equal spend, "
+        "`budget_basis all-in`)"
+        if inp.budget_basis == "all-in"
+        else "price (`budget_basis as-priced`: servers and network come on top)"
+    )
     return [
-        f"- **Chips bought** = chip budget × share / price, rounded down to whole {buy.CHIPS_PER_SERVER}-chip servers"
+        f"- **Chips bought** = budget × share / {cost_per_chip}, rounded down to whole {buy.CHIPS_PER_SERVER}-chip "
+        "servers"
         + (f" (single cards for {', '.join(cards)})" if cards else "")
         + f". Prices are the catalog's {prices}; a fleet given by `counts` keeps its chips.",
         "- **Availability** follows each chip's licence policy for exports to China under `export_rule` (not its "
@@ -298,6 +344,20 @@ def cost_table(r: Result) -> pd.DataFrame:
             "capex_usd": ("all-in capex [$ M]", 1e-6),
             "annual_electricity_usd": ("electricity [$ M/yr]", 1e-6),
             "annual_cost_usd": ("cost per year [$ M/yr]", 1e-6),
+        },
+    )
+
+
+def per_dollar_table(r: Result) -> pd.DataFrame:
+    """What each dollar of all-in capex buys, by option (P50): all-in capex [$ M], reference-chip
+    equivalents per $1 M and training FLOP per year per $."""
+    eq = equivalents_label(r)
+    return _frame(
+        r,
+        {
+            "capex_usd": ("all-in capex [$ M]", 1e-6),
+            "h100_equivalents_per_musd": (f"{eq} per $1 M", 1),
+            "training_flop_per_year_per_usd": ("training FLOP per year per $", 1),
         },
     )
 

@@ -20,6 +20,7 @@ from .chips import (
     VENDOR_PALETTE,
     _derived_color,
     by_short_name,
+    cheapest,
     chip_bars,
     chip_colors,
     chip_legend,

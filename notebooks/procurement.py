@@ -16,6 +16,7 @@ from typing import List, Optional
 from analysis.assembly import present
 from analysis.assembly import procurement as report
 from analysis.assembly import procurement_plots as plots
+from analysis.assembly import procurement_tables as tables
 from analysis.assembly import procurement_text as text
 
 present.setup()
@@ -138,7 +139,7 @@ if r.inputs.export_rule is None:
     present.say("No export rule was applied (no `export_rule` given): every chip is bought at its price.")
 else:
     present.table(
-        text.availability_table(r),
+        tables.availability_table(r),
         {
             "licence policy (exports to China)": ("licence policy (exports to China)", "{}"),
             "in this report": ("in this report", "{}"),
@@ -150,7 +151,7 @@ else:
 
 # %%
 present.table(
-    text.price_table(r),
+    tables.price_table(r),
     {
         "low [$]": ("low", present.usd),
         "base [$]": ("base", present.usd),
@@ -160,7 +161,26 @@ present.table(
     },
     caption="Catalog prices per chip; a missing end of a range falls back to the base.",
 )
-present.say(text.price_sources(r))
+present.say(tables.price_sources(r))
+# %%
+quotes = tables.china_quotes_table(r)
+if len(quotes):
+    present.table(
+        quotes,
+        {
+            "date": ("date", "{}"),
+            "quote [CNY]": ("quote [CNY]", "{:,.0f}"),
+            "buys": ("buys", "{}"),
+            "CNY per USD": ("CNY per USD (period)", "{}"),
+            "USD per chip": ("USD per chip", present.usd),
+            "chips.csv base [$]": ("chips.csv base", present.usd),
+            "source": ("source", "{}"),
+        },
+        caption="China-market quotes in yuan at the Federal Reserve's rate of their date (data/china_prices.csv, "
+        "data/exchange_rates.csv); the report uses chips.csv's price.",
+    )
+if tables.china_quotes_words(r):
+    present.say(tables.china_quotes_words(r))
 
 # %% [markdown]
 # ## Methods and assumptions
@@ -168,7 +188,7 @@ present.say(text.price_sources(r))
 # %%
 present.say(text.methods(r))
 present.table(
-    text.vendor_table(r),
+    tables.vendor_table(r),
     {
         "vendor": ("vendor", "{}"),
         "vendor MFU factor": ("vendor MFU factor", "{:.2f}"),

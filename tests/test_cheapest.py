@@ -55,11 +55,7 @@ def _claims(report, r) -> list[tuple[str, pd.Series]]:
     return out
 
 
-SCENARIOS = [
-    s
-    for s in load_scenarios("reports/scenarios.yaml")
-    if s.notebook in ("training_run", "inference_cost")
-]
+SCENARIOS = [s for s in load_scenarios("reports/scenarios.yaml") if s.notebook in ("training_run", "inference_cost")]
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)

@@ -18,11 +18,12 @@ from analysis.assembly import params, present  # noqa: E402
 from analysis.assembly import procurement as report  # noqa: E402
 from analysis.assembly import procurement_model as model  # noqa: E402
 from analysis.assembly import procurement_plots as plots  # noqa: E402
+from analysis.assembly import procurement_tables as tables  # noqa: E402
 from analysis.assembly import procurement_text as text  # noqa: E402
 from analysis.assembly.inputs import READER, Used  # noqa: E402
 from analysis.catalog import load, sources  # noqa: E402
-from analysis.formulas import procurement as buy  # noqa: E402
 from analysis.formulas import cost, uncertainty  # noqa: E402
+from analysis.formulas import procurement as buy  # noqa: E402
 
 DRAWS = 2_000
 #: The tables the notebook shows, as frames.
@@ -31,9 +32,10 @@ TABLES = (
     text.cost_table,
     text.training_table,
     text.band_table,
-    text.availability_table,
-    text.price_table,
-    text.vendor_table,
+    tables.availability_table,
+    tables.price_table,
+    tables.china_quotes_table,
+    tables.vendor_table,
 )
 
 
@@ -351,7 +353,9 @@ def test_extreme_values_render_without_warnings_nan_or_inf(values, shown):
     # figure exists (finite) except the goodput and the per-dollar figures of an option that buys no chip
     assert report.notes(r) == {}
     nothing = ["goodput", "h100_equivalents_per_musd", "training_flop_per_year_per_usd"]
-    assert np.isfinite(r.p50.drop(columns=nothing if r.p50["chips"].min() == 0 else ["goodput"]).to_numpy(dtype=float)).all()
+    assert np.isfinite(
+        r.p50.drop(columns=nothing if r.p50["chips"].min() == 0 else ["goodput"]).to_numpy(dtype=float)
+    ).all()
 
 
 # --------------------------------------------------------------------------------------------

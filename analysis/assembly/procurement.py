@@ -3,14 +3,16 @@ H100-equivalents, power, energy, capex, training FLOP per year net of interrupti
 largest compute-optimal model its largest cluster trains — next to a reference cluster, with
 availability under an export rule's licence policy.
 
-The report in four modules, one concern each: this one declares the parameters, checks them
+The report in five modules, one concern each: this one declares the parameters, checks them
 (:func:`cross_check`) and resolves them into an :class:`Inputs` (chips, prices, availability,
 site, options, goodput inputs, Monte Carlo ranges, and the ``used`` records of the JSON's
 ``inputs`` block), and writes the JSON contract (:func:`key_figures`); :mod:`.procurement_model`
 maps arrays of the uncertain inputs to every option's figures (:func:`figures`) at the base point
 and at the seeded draws (:func:`result`, a :class:`Result`), so a headline (the P50) and its
 P10–P90 band come from one piece of code; :mod:`.procurement_text` writes the answer, findings,
-methods and tables, :mod:`.procurement_plots` draws the figures.
+methods and the options' tables, :mod:`.procurement_tables` the reference tables at the back
+(availability, prices and China-market quotes, vendor factors), :mod:`.procurement_plots` draws the
+figures.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ..catalog import keys_in, load
 from ..formulas import controls, cost, uncertainty
 from ..formulas import procurement as buy
 from . import inputs as shared
-from . import params, present
+from . import market_prices, params, present
 from .inputs import Used
 from .procurement_model import FIGURES, Result, result
 
@@ -446,5 +448,6 @@ def source_keys(r: Result) -> list[str]:
         + keys_in(vendors[vendors["vendor"].isin(inp.chips["vendor"])])
         + keys_in(systems[systems["chip_id"].isin(system_chips)])
         + (keys_in(policies[policies["rule_id"] == inp.export_rule]) if inp.export_rule else [])
+        + market_prices.source_keys(inp.chips.index)
         + ["hoffmann-2022", "epoch-training-cost-trends", "llama3-paper", "megascale-2024"]
     )

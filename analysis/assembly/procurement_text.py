@@ -116,8 +116,7 @@ def _unavailable_or_empty(r: Result, option: str) -> str | None:
         cheapest = np.nanmin(unit_usd[list(inp.chip_ids)])
         return (
             f"**{spend_words(r)} buys no whole server** of the chips asked for: the cheapest "
-            f"purchase unit costs about {present.usd(cheapest)}"
-            + (" all-in." if inp.budget_basis == "all-in" else ".")
+            f"purchase unit costs about {present.usd(cheapest)}" + (" all-in." if inp.budget_basis == "all-in" else ".")
         )
     return None
 
@@ -396,56 +395,4 @@ def band_table(r: Result) -> pd.DataFrame:
         {label: [cell(figure, o, fmt, unit) for o in r.p50.index] for figure, (label, fmt, unit) in columns.items()}
     )
     frame.index = [option_label(r, o) for o in r.p50.index]
-    return frame
-
-
-def availability_table(r: Result) -> pd.DataFrame:
-    """Each chip's licence policy under the export rule and what the report does with it."""
-    frame = r.inputs.availability.rename(
-        columns={"policy": "licence policy (exports to China)", "action": "in this report"}
-    )
-    frame.index = [present.chip_name(c) for c in frame.index]
-    return frame.drop(columns="price_factor")
-
-
-def price_table(r: Result) -> pd.DataFrame:
-    """The catalog price of every chip used: low, base, high [USD], what it covers, sources."""
-    covers = {"chip": "the chip", "server": "its share of a server", "system": "its share of a whole system"}
-    chips = r.inputs.chips
-    frame = pd.DataFrame(
-        {
-            "low [$]": chips["price_usd_low"],
-            "base [$]": chips["price_usd"],
-            "high [$]": chips["price_usd_high"],
-            "price covers": chips["price_unit"].map(covers).fillna("n/a (no sourced price)"),
-            "sources": chips["price_source"].fillna("none"),
-        }
-    )
-    frame.index = [present.chip_name(c) for c in frame.index]
-    return frame
-
-
-def price_sources(r: Result) -> str:
-    """What each price source gave, as a markdown list (so a reader sees which price is derived
-    from what, e.g. a per-chip price worked back from a reported order)."""
-    cells = r.inputs.chips["price_source"].dropna()
-    table = present.source_entries([k.strip() for keys in cells for k in keys.split(";")])
-    return "\n".join(f"- **{key}** ({row['kind']}): {row['what was taken']}" for key, row in table.iterrows())
-
-
-def vendor_table(r: Result) -> pd.DataFrame:
-    """The vendor MFU factors used (low, base, high) and the MFU each chip trains at (base):
-    MFU × factor / the reference's factor, at most 1."""
-    chips = r.inputs.chips
-    ref_factor = chips.loc[r.inputs.reference_chip, "mfu_factor"]
-    frame = pd.DataFrame(
-        {
-            "vendor": chips["vendor"],
-            "vendor MFU factor": chips["mfu_factor"],
-            "factor low": chips["mfu_factor_low"],
-            "factor high": chips["mfu_factor_high"],
-            "MFU": np.minimum(1.0, r.inputs.mfu * chips["mfu_factor"] / ref_factor),
-        }
-    )
-    frame.index = [present.chip_name(c) for c in frame.index]
     return frame

@@ -461,7 +461,8 @@ def answer(r: Result) -> str:
         f"Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
         f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])})"
         if pd.notna(own["rental_cost_usd"])
-        else "No rental price is sourced for this chip"
+        else "No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
+        "data/china_prices.csv)"
     )
     return (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "

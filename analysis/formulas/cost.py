@@ -103,6 +103,16 @@ def all_in_usd_per_chip(
     )
 
 
+def usd_per_chip_from_quote(price_local, *, per_usd, chips_per_unit=1):
+    """A quote in a local currency as US dollars per chip (or per chip-hour) [USD]:
+    ``price / per_usd / chips_per_unit``, with ``per_usd`` the dated exchange rate (local units per
+    US dollar) and ``chips_per_unit`` the chips the quote buys (8 for an 8-GPU server).
+
+    Source: definition; fed-g5a-2024-02.
+    """
+    return np.asarray(price_local, dtype=float) / np.asarray(per_usd, dtype=float) / np.asarray(chips_per_unit)
+
+
 def capital_recovery_factor(years, cost_of_capital=0.0):
     """Share of capex charged per year [1/year]: ``r / (1 − (1 + r)^−years)``; ``1 / years``
     (straight-line depreciation) when ``cost_of_capital`` is 0.

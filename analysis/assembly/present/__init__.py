@@ -79,6 +79,7 @@ __all__ = [
     "alt_text",
     "appendix",
     "by_short_name",
+    "cheapest",
     "chip_bars",
     "chip_colors",
     "chip_legend",

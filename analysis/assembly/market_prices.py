@@ -13,10 +13,10 @@ from ..formulas import cost
 
 #: What a quote's unit buys, in words.
 UNIT_WORDS = {
-    "chip": "one chip",
-    "server": "an {n}-chip server",
-    "system": "a {n}-chip system",
-    "chip-hour": "one chip for an hour",
+    "chip": "a chip",
+    "server": "{n}-chip server",
+    "system": "{n}-chip system",
+    "chip-hour": "chip-hour",
 }
 
 

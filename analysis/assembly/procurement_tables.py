@@ -32,7 +32,7 @@ def price_table(r: Result) -> pd.DataFrame:
 def china_quotes_table(r: Result) -> pd.DataFrame:
     """The China-market quotes in yuan of the chips used (:func:`market_prices.quotes`): date, the
     quote and what it buys, the dated exchange rate, US dollars per chip, and chips.csv's base price
-    where it buys the same (chip, server share or system), by chip name."""
+    where it buys the same (chip, server share or system), by short chip name."""
     table = market_prices.quotes(r.inputs.chips.index)
     frame = pd.DataFrame(
         {
@@ -45,7 +45,7 @@ def china_quotes_table(r: Result) -> pd.DataFrame:
             "source": table["source"],
         }
     )
-    frame.index = [present.chip_name(c) for c in table["chip_id"]]
+    frame.index = [present.chip_short(c) for c in table["chip_id"]]
     return frame
 
 

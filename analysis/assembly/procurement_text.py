@@ -82,7 +82,7 @@ def _basis_finding(r: Result) -> str | None:
     all_in = "; ".join(f"{option_label(r, o)} {present.usd(t.loc[o, 'capex_usd'])}" for o in chosen)
     return (
         f"- **Basis: chips as priced.** Each option spends {budget_words(inp.budget_usd)} on chips at their catalog "
-        f"price; servers and networking come on top where a price lacks them, so all-in capex differs: {all_in}; "
+        f"price; servers and networking come on top where a price lacks them, so all-in capex is: {all_in}; "
         f"{reference}. `budget_basis all-in` compares the options at equal all-in capex."
     )
 
@@ -95,7 +95,7 @@ def title(r: Result) -> str:
     """The report title: what the budget buys, or what the fleet delivers."""
     inp = r.inputs
     if inp.counts is None:
-        return f"Procurement: what {budget_words(inp.budget_usd)} of chips buys"
+        return f"Procurement: what {spend_words(r)} buys"
     fleet = ", ".join(f"{present.count(n)} {present.chip_short(c)}" for c, n in zip(inp.chip_ids, inp.counts))
     return f"Procurement: what a fleet of {fleet} delivers"
 

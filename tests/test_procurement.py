@@ -523,3 +523,15 @@ def test_what_a_dollar_buys():
     # 8 H100 at $33,750 (server share) / 0.81 = $333,333.33 all-in; 8 H100-equivalents per $0.3333 M = 24
     assert row["h100_equivalents_per_musd"] == pytest.approx(24.0)
     assert text.per_dollar_table(r).loc["NVIDIA H100 SXM5 80GB", "all-in capex [$ M]"] == pytest.approx(333_333.33e-6)
+
+
+def test_a_chip_price_and_a_system_price_spend_the_same_all_in():
+    r = run(draws=200, chips=["a800-sxm-80gb", "ascend-910c"], budget_usd=4e9, price_basis="base")
+    options = report.key_figures(r)["options"]
+    # A800 priced per chip ($15,000, Tom's Hardware): all-in × 1.64 / 0.81 = 30,370.37; $4 B / 30,370.37
+    # = 131,707.3 -> 16,463 servers = 131,704 chips, all-in 131,704 × 30,370.37 = $3,999.90 M
+    assert options["a800-sxm-80gb"]["chips"] == 131_704
+    assert options["a800-sxm-80gb"]["capex_usd"] == pytest.approx(3_999.90e6, abs=0.01e6)
+    # Ascend 910C per system: 187,312 chips, $3,999.86 M (as above); both within one server of $4 B
+    assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.86e6, abs=0.01e6)
+    assert 4e9 - options["a800-sxm-80gb"]["capex_usd"] < 8 * 30_370.37

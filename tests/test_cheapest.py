@@ -67,3 +67,13 @@ def test_no_default_report_skips_an_unpriced_chip_without_naming_it(scenario):
     for line, figure in claims:
         for chip in figure.index[figure.isna()]:
             assert present.chip_short(chip) in line, (chip, line)
+
+
+def test_inference_cost_names_the_chips_it_cannot_rank():
+    # the L20 and MI325X have no sourced price in chips.csv: no ownership cost per token, so the
+    # ranking leaves them out and says so, in the answer and in both findings
+    r = inference_cost.run(chips=["h20", "h100-sxm", "l20", "mi325x"], draws=200)
+    assert r.p50["usd_per_million_output_tokens"][["l20", "mi325x"]].isna().all()
+    assert "(not ranked, cost n/a: L20, MI325X)" in inference_cost.answer(r)
+    findings = inference_cost.findings(r).splitlines()
+    assert sum("not ranked (a figure its cost needs is n/a): L20, MI325X." in line for line in findings) == 2

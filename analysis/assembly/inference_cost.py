@@ -583,7 +583,7 @@ def _cheapest_lines(r: Result) -> list[str]:
             lines.append(f"- No chip in this list has every figure its {what}-token cost needs (n/a).")
             continue
         best = known.idxmin()
-        unranked = [present.chip_short(c) for c in r.p50.index if c not in known.index]
+        unranked = _unranked(r, figure)
         lines.append(
             f"- Cheapest {what} tokens ({r.inputs.cost_basis} basis): **{present.chip_name(best)}** at "
             f"**{present.usd(known[best])} per million** (P10–P90 {present.usd(r.p10.loc[best, figure])}–"
@@ -623,10 +623,15 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def _unranked(r: Result, figure: str) -> list[str]:
+    """Short names of the chips a cost ranking leaves out because their ``figure`` (P50) is n/a."""
+    cost = r.p50[figure]
+    return [present.chip_short(c) for c in cost.index[cost.isna()]]
+
+
 def _unranked_words(r: Result) -> str:
     """`` (not ranked, cost n/a: H20, …)`` for the chips whose output-token cost is unknown."""
-    cost = r.p50["usd_per_million_output_tokens"]
-    unknown = [present.chip_short(c) for c in cost.index[cost.isna()]]
+    unknown = _unranked(r, "usd_per_million_output_tokens")
     return f" (not ranked, cost n/a: {', '.join(unknown)})" if unknown else ""
 
 

@@ -211,7 +211,8 @@ class Inputs(shared.DrawnInputs):
     with everything in ``chips.csv`` plus ``peak_tflops`` (dense BF16), ``max_w_per_chip`` [W],
     ``power_basis``, ``mfu_factor`` (+ ``_low``/``_high``), ``tpp`` (per card bought) and
     ``chips_per_unit`` (8 for a server, 1 for a PCIe card). ``availability``: :func:`availability`
-    of the candidates. ``ranges``: (low, base, high) of every Monte Carlo input, keyed ``mfu``,
+    of the candidates. ``budget_basis``: what ``budget_usd`` pays for (:data:`BUDGET_BASES`).
+    ``ranges``: (low, base, high) of every Monte Carlo input, keyed ``mfu``,
     ``usd_per_kwh``, ``pue``, ``<chip> price`` [USD], ``<chip> TDP`` [W], ``<vendor> MFU factor``.
     ``parameters``: the validated parameters as given (JSON and appendix only); ``used``: every
     input as used, with unit and source key (the JSON's ``inputs`` block)."""

@@ -397,6 +397,58 @@ def _check_params(path: Path, frame: pd.DataFrame, key: str) -> None:
             )
 
 
+EXCHANGE_RATES = Table(
+    file="exchange_rates.csv",
+    key="rate_id",
+    numbers={"per_usd": Number(0.01, 1e5, required=True)},
+    text=("note",),
+    required_text=("period", "source"),
+    sources={"source": ()},
+    choices={"currency": ("CNY",)},
+)
+
+#: What a China-market quote buys: a chip, an 8-chip server, a whole system (as ``price_unit`` of
+#: ``chips.csv``) or, for a rental, one chip for one hour.
+CHINA_PRICE_UNITS = ("chip", "server", "system", "chip-hour")
+
+CHINA_PRICES = Table(
+    file="china_prices.csv",
+    key="price_id",
+    numbers={"price": Number(0.01, 1e9, required=True), "chips_per_unit": Number(1, 1e6, required=True, integer=True)},
+    text=("note",),
+    required_text=("chip_id", "date", "rate_id", "source"),
+    sources={"source": ()},
+    choices={"kind": ("purchase", "rental"), "currency": ("CNY",), "price_unit": CHINA_PRICE_UNITS},
+)
+
+
+def _check_china_prices(path: Path, prices: pd.DataFrame, rates: pd.DataFrame, chips: pd.DataFrame) -> None:
+    """A quote names a catalog chip and an exchange rate of its own currency; a rental is priced
+    per chip-hour and a purchase per chip, server or system."""
+    _check_chip_refs(path, prices, "chip_id", chips, "price_id")
+    for line, row in prices.iterrows():
+        if row["rate_id"] not in rates.index:
+            raise DataError(path, f"unknown rate; known: {', '.join(rates.index)}", line, "rate_id", row["rate_id"])
+        if rates.at[row["rate_id"], "currency"] != row["currency"]:
+            raise DataError(
+                path,
+                f"the rate converts {rates.at[row['rate_id'], 'currency']}, not {row['currency']}",
+                line,
+                "rate_id",
+                row["rate_id"],
+                row["price_id"],
+            )
+        if (row["kind"] == "rental") != (row["price_unit"] == "chip-hour"):
+            raise DataError(
+                path,
+                "a rental is priced per chip-hour, a purchase per chip, server or system",
+                line,
+                "price_unit",
+                row["price_unit"],
+                row["price_id"],
+            )
+
+
 def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
     """An observation on a catalog chip has that chip's generation; active <= total parameters,
     equal for a dense model (other chips, e.g. ``tpu-v4``, are plain ids outside the catalog)."""
@@ -693,6 +745,9 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
     accounted = validate(data_dir / ACCOUNTED_RUNS.file, ACCOUNTED_RUNS, known)
     _check_accounted(data_dir / ACCOUNTED_RUNS.file, accounted, chips)
+    rates = validate(data_dir / EXCHANGE_RATES.file, EXCHANGE_RATES, known).set_index("rate_id")
+    china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
+    _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
     runs["is_estimate"] = runs["is_estimate"] == "true"
     return {
         "chips": chips,
@@ -708,14 +763,18 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "licence_policies": policies.reset_index(drop=True),
         "mfu_observations": observations.set_index("obs_id"),
         "accounted_runs": accounted.set_index("run_id"),
+        "exchange_rates": rates,
+        "china_prices": china.set_index("price_id"),
     }
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
-    ``parallel_configs``, ``systems``, ``mfu_observations`` or ``accounted_runs``. All files are validated together
-    (runs, rules, systems, serving references and MFU observations refer to chips; configs to models).
+    ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``, ``exchange_rates``
+    or ``china_prices``. All files are validated together (runs, rules, systems, serving
+    references, MFU observations and China-market prices refer to chips; configs to models;
+    China-market prices to exchange rates).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table."""
     tables = _load_all(Path(data_dir).resolve())

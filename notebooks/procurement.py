@@ -16,13 +16,15 @@ from typing import List, Optional
 from analysis.assembly import present
 from analysis.assembly import procurement as report
 from analysis.assembly import procurement_plots as plots
+from analysis.assembly import procurement_tables as tables
 from analysis.assembly import procurement_text as text
 
 present.setup()
 
 # %% tags=["parameters"]
 # fmt: off
-budget_usd: float = 1e9  # money spent on chips as priced [USD]
+budget_usd: float = 1e9  # money spent per option, on the basis of budget_basis [USD]
+budget_basis: str = "all-in"  # what the budget pays for: all-in (chips, servers and network: equal capex per option) | as-priced (the chips at their catalog price only)
 chips: List[str] = ["a800-sxm-80gb"]  # chip ids of data/chips.csv
 shares: Optional[List[float]] = None  # budget share per chip (sums to 1); None: no mixed option
 counts: Optional[List[int]] = None  # chips per chip id of a fleet already owned [chips]; None: buy with the budget
@@ -90,6 +92,17 @@ present.table(
     caption="Capex by what each price covers: servers and network are added only where a price lacks them.",
 )
 # %%
+per_dollar = text.per_dollar_table(r)
+present.table(
+    per_dollar,
+    {
+        "all-in capex [$ M]": ("all-in capex [$ M]", "{:,.0f}"),
+        per_dollar.columns[1]: (per_dollar.columns[1], "{:,.2f}"),
+        "training FLOP per year per $": ("training FLOP per year per $", present.flop),
+    },
+    caption="What each dollar of all-in capex (chips, servers and network) buys.",
+)
+# %%
 training = text.training_table(r)
 present.table(
     training,
@@ -126,7 +139,7 @@ if r.inputs.export_rule is None:
     present.say("No export rule was applied (no `export_rule` given): every chip is bought at its price.")
 else:
     present.table(
-        text.availability_table(r),
+        tables.availability_table(r),
         {
             "licence policy (exports to China)": ("licence policy (exports to China)", "{}"),
             "in this report": ("in this report", "{}"),
@@ -138,7 +151,7 @@ else:
 
 # %%
 present.table(
-    text.price_table(r),
+    tables.price_table(r),
     {
         "low [$]": ("low", present.usd),
         "base [$]": ("base", present.usd),
@@ -148,7 +161,26 @@ present.table(
     },
     caption="Catalog prices per chip; a missing end of a range falls back to the base.",
 )
-present.say(text.price_sources(r))
+present.say(tables.price_sources(r))
+# %%
+quotes = tables.china_quotes_table(r)
+if len(quotes):
+    present.table(
+        quotes,
+        {
+            "date": ("date", "{}"),
+            "quote [CNY]": ("quote [CNY]", "{:,.0f}"),
+            "buys": ("buys", "{}"),
+            "CNY per USD": ("CNY per USD (period)", "{}"),
+            "USD per chip": ("USD per chip", present.usd),
+            "chips.csv base [$]": ("chips.csv base", present.usd),
+            "source": ("source", "{}"),
+        },
+        caption="China-market quotes in yuan at the Federal Reserve's rate of their date (data/china_prices.csv, "
+        "data/exchange_rates.csv); the report uses chips.csv's price.",
+    )
+if tables.china_quotes_words(r):
+    present.say(tables.china_quotes_words(r))
 
 # %% [markdown]
 # ## Methods and assumptions
@@ -156,7 +188,7 @@ present.say(text.price_sources(r))
 # %%
 present.say(text.methods(r))
 present.table(
-    text.vendor_table(r),
+    tables.vendor_table(r),
     {
         "vendor": ("vendor", "{}"),
         "vendor MFU factor": ("vendor MFU factor", "{:.2f}"),

@@ -18,11 +18,12 @@ from analysis.assembly import params, present  # noqa: E402
 from analysis.assembly import procurement as report  # noqa: E402
 from analysis.assembly import procurement_model as model  # noqa: E402
 from analysis.assembly import procurement_plots as plots  # noqa: E402
+from analysis.assembly import procurement_tables as tables  # noqa: E402
 from analysis.assembly import procurement_text as text  # noqa: E402
 from analysis.assembly.inputs import READER, Used  # noqa: E402
 from analysis.catalog import load, sources  # noqa: E402
+from analysis.formulas import cost, uncertainty  # noqa: E402
 from analysis.formulas import procurement as buy  # noqa: E402
-from analysis.formulas import uncertainty  # noqa: E402
 
 DRAWS = 2_000
 #: The tables the notebook shows, as frames.
@@ -31,9 +32,10 @@ TABLES = (
     text.cost_table,
     text.training_table,
     text.band_table,
-    text.availability_table,
-    text.price_table,
-    text.vendor_table,
+    tables.availability_table,
+    tables.price_table,
+    tables.china_quotes_table,
+    tables.vendor_table,
 )
 
 
@@ -58,10 +60,11 @@ def text_of(r) -> str:
 def unknown_allowed(r, option: str) -> set[str]:
     """The figures of an option that may be unknown (NaN): every figure where the report says why
     (:func:`report.notes`: no sourced price or power, not available), goodput where the option
-    has no chip (a share of nothing)."""
+    has no chip (a share of nothing) and what a dollar buys where nothing is spent."""
     if option in report.notes(r):
         return set(report.FIGURES)
-    return {"goodput"} if r.p50.loc[option, "chips"] == 0 else set()
+    nothing = {"goodput", "h100_equivalents_per_musd", "training_flop_per_year_per_usd"}
+    return nothing if r.p50.loc[option, "chips"] == 0 else set()
 
 
 def check_numbers(r) -> None:
@@ -142,13 +145,17 @@ def test_reference_b200_budget_p50_is_the_median_price_worked_by_hand():
     r = report.run(reference_chip="b200", draws=10_000)
     lo, mid, hi = (t.loc["a800-sxm-80gb", "h100_equivalents_bf16"] for t in (r.p10, r.p50, r.p90))
     # A800 price triangular (10,000, 15,000, 15,000): median = 10,000 + 5,000 × sqrt(0.5) = 13,535.5;
-    # $1 B / 13,535.5 = 73,879.6 -> 73,872 chips in whole 8-chip servers; × 312 / 2,250 = 10,243.6
-    # B200-equivalents (sampling error of 10,000 draws: well under 1 %)
-    assert mid == pytest.approx(10_243.6, rel=0.01)
+    # the default budget is all-in capex: a chip price × 1.64 server / (1 − 0.19) network = × 2.024691
+    # → 27,405.3 per chip; $1 B / 27,405.3 = 36,489.6 -> 36,488 chips in whole 8-chip servers;
+    # × 312 / 2,250 = 5,059.7 B200-equivalents (sampling error of 10,000 draws: well under 1 %)
+    assert mid == pytest.approx(5_059.7, rel=0.01)
     assert lo <= mid <= hi < 15_000
-    # the base point (every input at its base, same function): $1 B / $15,000 = 66,666.7 -> 66,664
-    # chips; × 312 / 2,250 = 9,244.07
-    assert r.base.loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(9_244.07, abs=0.01)
+    # the base point (every input at its base, same function): 15,000 × 2.024691 = 30,370.37 all-in;
+    # $1 B / 30,370.37 = 32,926.8 -> 32,920 chips; × 312 / 2,250 = 10,271,040 / 2,250 = 4,564.91
+    assert r.base.loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(4_564.91, abs=0.01)
+    # chips as priced (budget_basis as-priced): $1 B / 15,000 = 66,666.7 -> 66,664 chips; × 312 / 2,250 = 9,244.07
+    as_priced = report.run(reference_chip="b200", draws=200, budget_basis="as-priced")
+    assert as_priced.base.loc["a800-sxm-80gb", "h100_equivalents_bf16"] == pytest.approx(9_244.07, abs=0.01)
 
 
 @pytest.mark.parametrize(
@@ -208,7 +215,7 @@ def test_max_cluster_chips_sizes_the_trainable_model():
 def test_the_order_check_does_not_return_its_own_input():
     # scenario a800-1b: the independent street price (base $15,000, Tom's Hardware) fixed:
     # $1 B / 15,000 = 66,666.7 -> 66,664 chips (whole servers), not the FT's ~100,000
-    r = run(price_basis="base", max_cluster_chips=25_000, reported_chips=100_000)
+    r = run(price_basis="base", max_cluster_chips=25_000, reported_chips=100_000, budget_basis="as-priced")
     assert r.p50.loc["a800-sxm-80gb", "chips"] == 66_664
     assert r.p10.loc["a800-sxm-80gb", "chips"] == r.p90.loc["a800-sxm-80gb", "chips"] == 66_664
     # 66,664 / 100,000 − 1 = −33 %; the order implies $1 B / 100,000 = $10,000 each
@@ -253,7 +260,15 @@ def test_availability_follows_the_licence_policy(monkeypatch, policy, premium, c
     from analysis.assembly import export_controls
 
     monkeypatch.setattr(export_controls, "licence_policies", fake_policies({"a800-sxm-80gb": policy}))
-    r = run(budget_usd=1.2e6, price_basis="base", export_rule="2023-10", grey_market_premium=premium, draws=200)
+    # the budget buys chips as priced here (the arithmetic above); all-in is tested on its own
+    r = run(
+        budget_usd=1.2e6,
+        budget_basis="as-priced",
+        price_basis="base",
+        export_rule="2023-10",
+        grey_market_premium=premium,
+        draws=200,
+    )
     got = r.p50.loc["a800-sxm-80gb", "chips"]
     assert (np.isnan(got) and np.isnan(chips)) or got == chips
     if policy == "undetermined":
@@ -335,9 +350,12 @@ def test_a_budget_for_a_chip_without_a_price_is_refused_before_any_kernel(chip):
 def test_extreme_values_render_without_warnings_nan_or_inf(values, shown):
     r, _ = quiet(shown, **values)
     # the default A800 and H100 are priced and powered: no option reads n/a, so every banded
-    # figure exists (finite) except the goodput of an option that buys no chip
+    # figure exists (finite) except the goodput and the per-dollar figures of an option that buys no chip
     assert report.notes(r) == {}
-    assert np.isfinite(r.p50.drop(columns="goodput").to_numpy(dtype=float)).all()
+    nothing = ["goodput", "h100_equivalents_per_musd", "training_flop_per_year_per_usd"]
+    assert np.isfinite(
+        r.p50.drop(columns=nothing if r.p50["chips"].min() == 0 else ["goodput"]).to_numpy(dtype=float)
+    ).all()
 
 
 # --------------------------------------------------------------------------------------------
@@ -432,3 +450,88 @@ def test_plots_draw_every_option_with_its_band(shown):
 def test_a_fleet_of_zero_chips_is_refused():
     with pytest.raises(params.ParameterError, match="counts"):
         params.cross_check("procurement", {"chips": ["h20"], "counts": [0]})
+
+
+# --------------------------------------------------------------------------------------------
+# issue 20 item 2: options compared at equal spend
+
+
+def test_all_in_capex_per_chip_by_price_unit():
+    # Epoch AI: a chip price × 1.64 (server) / (1 − 0.19) (network): 15,000 × 1.64 / 0.81 = 30,370.37;
+    # a server-share price adds the network only: 20,891 / 0.81 = 25,791.36; a system price is all-in
+    got = cost.all_in_usd_per_chip(np.array([15_000.0, 20_891.0, 21_354.0]), price_unit=np.array(UNITS))
+    assert got == pytest.approx([30_370.37, 25_791.36, 21_354.0], abs=0.01)
+
+
+UNITS = ["chip", "server", "system"]
+
+
+def test_two_price_units_at_one_budget_spend_the_same_all_in():
+    r = run(draws=200, chips=["h20", "ascend-910c"], budget_usd=4e9, shares=[0.5, 0.5], price_basis="base")
+    options = report.key_figures(r)["options"]
+    assert report.key_figures(r)["budget"] == {"budget_usd": 4e9, "budget_basis": "all-in"}
+    # H20 priced per chip as a share of an 8-GPU server ($1.2 M yuan server / 8 = $20,891): all-in
+    # 20,891 / 0.81 = 25,791.36; $4 B / 25,791.36 = 155,090.7 -> 19,386 servers = 155,088 chips;
+    # all-in 155,088 × 25,791.36 = $3,999.93 M
+    assert options["h20"]["chips"] == 155_088
+    assert options["h20"]["capex_usd"] == pytest.approx(3_999.93e6, abs=0.01e6)
+    # Ascend 910C priced per system (CloudMatrix 384 $8.2 M / 384 = $21,354, racks and network
+    # included): $4 B / 21,354 = 187,318.5 -> 23,414 servers = 187,312 chips; all-in × 21,354 = $3,999.86 M
+    assert options["ascend-910c"]["chips"] == 187_312
+    assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.86e6, abs=0.01e6)
+    # the mix: $2 B each -> 77,544 H20 (2e9 / 25,791.36 = 77,545.4) and 93,656 910C (2e9 / 21,354 = 93,659.3)
+    assert options["mix"]["chips"] == 77_544 + 93_656
+    # every option, at every band end, is within one 8-chip server's all-in price of the budget
+    server = {"h20": 8 * 25_791.36, "ascend-910c": 8 * 21_354.0, "mix": 8 * 25_791.36 + 8 * 21_354.0}
+    for option, most in server.items():
+        for q in ("", "_p10", "_p90"):
+            assert 0 <= 4e9 - options[option][f"capex_usd{q}"] < most, (option, q)
+    # page 1 names the basis and gives each option's all-in capex
+    page_one = text.answer(r) + text.findings(r)
+    assert "$4 B of all-in capex buys" in page_one and "Basis: equal spend" in page_one
+    assert page_one.count("$4 B all-in") == 3
+
+
+def test_chips_as_priced_keep_the_old_meaning_and_say_so():
+    r = run(
+        draws=200,
+        chips=["h20", "ascend-910c"],
+        budget_usd=4e9,
+        shares=[0.5, 0.5],
+        price_basis="base",
+        budget_basis="as-priced",
+    )
+    # $4 B / 20,891 = 191,470.9 -> 191,464 H20, all-in 191,464 × 25,791.36 = $4.938 B; the 910C's
+    # system price is all-in already: 187,312 chips and $4.00 B, as before
+    options = report.key_figures(r)["options"]
+    assert options["h20"]["chips"] == 191_464
+    assert options["h20"]["capex_usd"] == pytest.approx(4_938.12e6, abs=0.01e6)
+    assert options["ascend-910c"]["chips"] == 187_312
+    words = text.answer(r) + text.findings(r)
+    assert "$4 B of chips as priced buys" in words and "Basis: chips as priced" in words
+    assert "NVIDIA H20 (HGX, 96GB) $4.94 B" in words
+
+
+def test_a_reported_order_is_checked_on_chips_as_priced_only():
+    with pytest.raises(params.ParameterError, match="reported_chips.*budget_basis is 'all-in'.*as-priced"):
+        params.cross_check("procurement", {"chips": ["a800-sxm-80gb"], "reported_chips": 100_000})
+
+
+def test_what_a_dollar_buys():
+    r = run(draws=200, chips=["h100-sxm"], counts=[8], price_basis="base")
+    row = r.base.loc["h100-sxm"]
+    # 8 H100 at $33,750 (server share) / 0.81 = $333,333.33 all-in; 8 H100-equivalents per $0.3333 M = 24
+    assert row["h100_equivalents_per_musd"] == pytest.approx(24.0)
+    assert text.per_dollar_table(r).loc["NVIDIA H100 SXM5 80GB", "all-in capex [$ M]"] == pytest.approx(333_333.33e-6)
+
+
+def test_a_chip_price_and_a_system_price_spend_the_same_all_in():
+    r = run(draws=200, chips=["a800-sxm-80gb", "ascend-910c"], budget_usd=4e9, price_basis="base")
+    options = report.key_figures(r)["options"]
+    # A800 priced per chip ($15,000, Tom's Hardware): all-in × 1.64 / 0.81 = 30,370.37; $4 B / 30,370.37
+    # = 131,707.3 -> 16,463 servers = 131,704 chips, all-in 131,704 × 30,370.37 = $3,999.90 M
+    assert options["a800-sxm-80gb"]["chips"] == 131_704
+    assert options["a800-sxm-80gb"]["capex_usd"] == pytest.approx(3_999.90e6, abs=0.01e6)
+    # Ascend 910C per system: 187,312 chips, $3,999.86 M (as above); both within one server of $4 B
+    assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.86e6, abs=0.01e6)
+    assert 4e9 - options["a800-sxm-80gb"]["capex_usd"] < 8 * 30_370.37

@@ -583,10 +583,12 @@ def _cheapest_lines(r: Result) -> list[str]:
             lines.append(f"- No chip in this list has every figure its {what}-token cost needs (n/a).")
             continue
         best = known.idxmin()
+        unranked = _unranked(r, figure)
         lines.append(
             f"- Cheapest {what} tokens ({r.inputs.cost_basis} basis): **{present.chip_name(best)}** at "
             f"**{present.usd(known[best])} per million** (P10–P90 {present.usd(r.p10.loc[best, figure])}–"
-            f"{present.usd(r.p90.loc[best, figure])})."
+            f"{present.usd(r.p90.loc[best, figure])})"
+            + (f"; not ranked (a figure its cost needs is n/a): {', '.join(unranked)}." if unranked else ".")
         )
     return lines
 
@@ -621,6 +623,18 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def _unranked(r: Result, figure: str) -> list[str]:
+    """Short names of the chips a cost ranking leaves out because their ``figure`` (P50) is n/a."""
+    cost = r.p50[figure]
+    return [present.chip_short(c) for c in cost.index[cost.isna()]]
+
+
+def _unranked_words(r: Result) -> str:
+    """`` (not ranked, cost n/a: H20, …)`` for the chips whose output-token cost is unknown."""
+    unknown = _unranked(r, "usd_per_million_output_tokens")
+    return f" (not ranked, cost n/a: {', '.join(unknown)})" if unknown else ""
+
+
 def answer(r: Result) -> str:
     """The one-paragraph answer at the top of the report."""
     known = r.p50["usd_per_million_output_tokens"].dropna()
@@ -634,7 +648,7 @@ def answer(r: Result) -> str:
         f"cheapest output tokens at **{present.usd(order[best])} per million** (P10–P90 "
         f"{present.usd(r.p10.loc[best, 'usd_per_million_output_tokens'])}–"
         f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}); {present.chip_name(worst)} "
-        f"costs {order[worst] / order[best]:.1f} × as much. All chips are costed on one basis "
+        f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}. All chips are costed on one basis "
         f"(**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and rentals, electricity price, PUE, "
         f"utilisation (MFU) and HBM efficiency (±25 %)."
     )

@@ -184,7 +184,15 @@ SPECS: dict[str, Param] = {
     "context_tokens": Param(int, 0, 10_000_000, unit="tokens", help="KV-cache tokens per sequence in decode"),
     "cached_share": Param(float, 0.0, 0.99, unit="share", help="share of input tokens served from the KV cache"),
     # buying chips
-    "budget_usd": Param(float, 0.0, 1e13, low_open=True, unit="USD", help="money spent on chips as priced"),
+    "budget_usd": Param(
+        float, 0.0, 1e13, low_open=True, unit="USD", help="money spent per option, on the basis of budget_basis"
+    ),
+    "budget_basis": Param(
+        str,
+        words=("all-in", "as-priced"),
+        help="what the budget pays for: all-in (chips, servers and network: equal capex per option) | as-priced "
+        "(the chips at their catalog price only)",
+    ),
     "shares": Param(
         list, 0.0, 1.0, item=float, unit="share", help="budget share per chip (sums to 1)", none="no mixed option"
     ),

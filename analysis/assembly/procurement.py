@@ -3,14 +3,16 @@ H100-equivalents, power, energy, capex, training FLOP per year net of interrupti
 largest compute-optimal model its largest cluster trains — next to a reference cluster, with
 availability under an export rule's licence policy.
 
-The report in four modules, one concern each: this one declares the parameters, checks them
+The report in five modules, one concern each: this one declares the parameters, checks them
 (:func:`cross_check`) and resolves them into an :class:`Inputs` (chips, prices, availability,
 site, options, goodput inputs, Monte Carlo ranges, and the ``used`` records of the JSON's
 ``inputs`` block), and writes the JSON contract (:func:`key_figures`); :mod:`.procurement_model`
 maps arrays of the uncertain inputs to every option's figures (:func:`figures`) at the base point
 and at the seeded draws (:func:`result`, a :class:`Result`), so a headline (the P50) and its
 P10–P90 band come from one piece of code; :mod:`.procurement_text` writes the answer, findings,
-methods and tables, :mod:`.procurement_plots` draws the figures.
+methods and the options' tables, :mod:`.procurement_tables` the reference tables at the back
+(availability, prices and China-market quotes, vendor factors), :mod:`.procurement_plots` draws the
+figures.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ..catalog import keys_in, load
 from ..formulas import controls, cost, uncertainty
 from ..formulas import procurement as buy
 from . import inputs as shared
-from . import params, present
+from . import market_prices, params, present
 from .inputs import Used
 from .procurement_model import FIGURES, Result, result
 
@@ -33,8 +35,15 @@ from .procurement_model import FIGURES, Result, result
 #: catalog value (the band then covers the other inputs only).
 PRICE_BASES = ("range", "low", "base", "high")
 
+#: What ``budget_basis`` means: ``all-in`` — the budget is each option's all-in capex (chips,
+#: servers and network, :func:`analysis.formulas.cost.all_in_usd_per_chip`), so options priced per
+#: chip, per server or per system are compared at equal spend; ``as-priced`` — the budget buys the
+#: chips at their catalog price and servers and network come on top (a reported chip order).
+BUDGET_BASES = ("all-in", "as-priced")
+
 PARAMETERS = params.declare(
     budget_usd=1e9,
+    budget_basis="all-in",
     chips=["a800-sxm-80gb"],
     shares=None,
     counts=None,
@@ -162,7 +171,8 @@ def options(p: dict) -> dict[str, Option]:
 
 def cross_check(values: dict) -> None:
     """One budget share or count per chip, shares that sum to 1; a budget buys only chips with a
-    sourced price; a fleet holds at least one chip."""
+    sourced price; a fleet holds at least one chip; a reported order is checked only on a budget
+    of chips as priced (the order bought chips, not servers and network)."""
     chips = values.get("chips") or []
     for name in ("shares", "counts"):
         if values.get(name) is not None and len(values[name]) != len(chips):
@@ -187,6 +197,12 @@ def cross_check(values: dict) -> None:
             )
     elif not sum(values["counts"]) > 0:
         raise params.ParameterError(f"parameter counts: {values['counts']!r} holds no chip; expected at least one")
+    basis = values.get("budget_basis") or PARAMETERS["budget_basis"].default
+    if values.get("reported_chips") is not None and basis != "as-priced":
+        raise params.ParameterError(
+            f"parameter reported_chips: {values['reported_chips']!r} checks an order of chips bought at their price, "
+            f"but budget_basis is {basis!r}; set budget_basis 'as-priced' (allowed: {', '.join(BUDGET_BASES)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -195,7 +211,8 @@ class Inputs(shared.DrawnInputs):
     with everything in ``chips.csv`` plus ``peak_tflops`` (dense BF16), ``max_w_per_chip`` [W],
     ``power_basis``, ``mfu_factor`` (+ ``_low``/``_high``), ``tpp`` (per card bought) and
     ``chips_per_unit`` (8 for a server, 1 for a PCIe card). ``availability``: :func:`availability`
-    of the candidates. ``ranges``: (low, base, high) of every Monte Carlo input, keyed ``mfu``,
+    of the candidates. ``budget_basis``: what ``budget_usd`` pays for (:data:`BUDGET_BASES`).
+    ``ranges``: (low, base, high) of every Monte Carlo input, keyed ``mfu``,
     ``usd_per_kwh``, ``pue``, ``<chip> price`` [USD], ``<chip> TDP`` [W], ``<vendor> MFU factor``.
     ``parameters``: the validated parameters as given (JSON and appendix only); ``used``: every
     input as used, with unit and source key (the JSON's ``inputs`` block)."""
@@ -205,6 +222,7 @@ class Inputs(shared.DrawnInputs):
     reference_count: int
     chips: pd.DataFrame
     budget_usd: float
+    budget_basis: str
     shares: tuple[float, ...] | None
     counts: tuple[int, ...] | None
     price_basis: str
@@ -265,6 +283,7 @@ def inputs(**values) -> Inputs:
         reference_count=p["reference_count"],
         chips=chips,
         budget_usd=p["budget_usd"],
+        budget_basis=p["budget_basis"],
         shares=None if p["shares"] is None else tuple(p["shares"]),
         counts=None if p["counts"] is None else tuple(p["counts"]),
         price_basis=p["price_basis"],
@@ -396,9 +415,10 @@ def notes(r: Result) -> dict[str, str]:
 
 
 def key_figures(r: Result) -> dict:
-    """The JSON of the report contract: ``reference_chip`` and ``options`` {option: every figure
-    of :data:`FIGURES` (P50) with ``_p10``/``_p90`` siblings, its label, its licence policy and
-    why any figure is n/a}."""
+    """The JSON of the report contract: ``reference_chip``, ``budget`` (``budget_usd`` and
+    ``budget_basis``: what each option spends, all-in capex or chips as priced; null for a fleet)
+    and ``options`` {option: every figure of :data:`FIGURES` (P50) with ``_p10``/``_p90``
+    siblings, its label, its licence policy and why any figure is n/a}."""
     why = notes(r)
     bands = {"p10": r.p10, "p90": r.p90}
     out = {}
@@ -411,7 +431,9 @@ def key_figures(r: Result) -> dict:
         if option in why:
             extra["n/a"] = why[option]
         out[option] = figures_ | banded | extra
-    return {"reference_chip": r.inputs.reference_chip, "options": out}
+    inp = r.inputs
+    budget = None if inp.counts is not None else {"budget_usd": inp.budget_usd, "budget_basis": inp.budget_basis}
+    return {"reference_chip": inp.reference_chip, "budget": budget, "options": out}
 
 
 def source_keys(r: Result) -> list[str]:
@@ -427,5 +449,6 @@ def source_keys(r: Result) -> list[str]:
         + keys_in(vendors[vendors["vendor"].isin(inp.chips["vendor"])])
         + keys_in(systems[systems["chip_id"].isin(system_chips)])
         + (keys_in(policies[policies["rule_id"] == inp.export_rule]) if inp.export_rule else [])
+        + market_prices.source_keys(inp.chips.index)
         + ["hoffmann-2022", "epoch-training-cost-trends", "llama3-paper", "megascale-2024"]
     )

@@ -39,6 +39,8 @@ FIGURES = (
     "capex_network_usd",
     "capex_usd",
     "annual_cost_usd",
+    "h100_equivalents_per_musd",
+    "training_flop_per_year_per_usd",
 )
 
 
@@ -93,12 +95,16 @@ def _paid(name: str, d: _Draws, inp: Inputs) -> np.ndarray:
 
 def _counts(option: Option, paid: np.ndarray, inp: Inputs) -> np.ndarray:
     """Chips n_k per draw and chip (draws × chips): the option's count, or
-    ``floor(budget_k / paid_k / unit) × unit`` (:func:`buy.chips_for_budget`)."""
+    ``floor(budget_k / cost_k / unit) × unit`` (:func:`buy.chips_for_budget`) with cost_k the
+    all-in capex per chip (:func:`cost.all_in_usd_per_chip`: equal spend, ``budget_basis``
+    ``all-in``) or the price paid (``as-priced``)."""
     ids = list(inp.chips.index)
     if option.counts:
         return np.tile([option.counts.get(c, 0.0) for c in ids], (paid.shape[0], 1)).astype(float)
     budget = np.array([option.budget_usd.get(c, 0.0) for c in ids])
     per_unit = inp.chips["chips_per_unit"].to_numpy()
+    if inp.budget_basis == "all-in":
+        paid = cost.all_in_usd_per_chip(paid, price_unit=inp.chips["price_unit"].fillna("").to_numpy())
     return np.where(budget > 0, buy.chips_for_budget(budget, paid, chips_per_unit=per_unit), 0.0)
 
 
@@ -134,15 +140,17 @@ def _option_figures(name: str, option: Option, d: _Draws, inp: Inputs) -> dict[s
     electricity = cost.electricity_cost_usd(kwh, d.usd_per_kwh)
     seconds = inp.training_days * 24 * SECONDS_PER_HOUR
     useful_total = clusters["useful"].sum(axis=1)
+    equivalents = _total(n, peak) / peak[list(chips.index).index(ref)]
+    flop_per_year = _total(clusters["useful"], d.flop_s_per_chip) * HOURS_PER_YEAR * SECONDS_PER_HOUR
     return {
         "chips": total_chips,
-        "h100_equivalents_bf16": _total(n, peak) / peak[list(chips.index).index(ref)],
+        "h100_equivalents_bf16": equivalents,
         "h100_equivalents_tpp": _total(n, chips["tpp"].to_numpy()) / chips.loc[ref, "tpp"],
         "it_power_mw": it_w / 1e6,
         "facility_power_mw": facility_w / 1e6,
         "annual_energy_gwh": kwh / 1e6,
         "annual_electricity_usd": electricity,
-        "training_flop_per_year": _total(clusters["useful"], d.flop_s_per_chip) * HOURS_PER_YEAR * SECONDS_PER_HOUR,
+        "training_flop_per_year": flop_per_year,
         "goodput": np.divide(useful_total, total_chips, out=np.full(len(n), np.nan), where=total_chips > 0),
         "largest_cluster_chips": clusters["largest_cluster_chips"],
         "compute_optimal_params": buy.compute_optimal_params(clusters["best_flop_s"] * seconds),
@@ -151,7 +159,14 @@ def _option_figures(name: str, option: Option, d: _Draws, inp: Inputs) -> dict[s
         "capex_network_usd": network,
         "capex_usd": capex,
         "annual_cost_usd": cost.annual_capex_usd(capex, years=inp.years) + electricity,
+        "h100_equivalents_per_musd": _per(equivalents, capex / 1e6),
+        "training_flop_per_year_per_usd": _per(flop_per_year, capex),
     }
+
+
+def _per(figure: np.ndarray, spend: np.ndarray) -> np.ndarray:
+    """What a unit of spend buys: ``figure / spend``, NaN where nothing was spent."""
+    return np.divide(figure, spend, out=np.full(len(spend), np.nan), where=spend > 0)
 
 
 def figures(x: dict, inp: Inputs) -> dict[str, dict[str, np.ndarray]]:
@@ -168,7 +183,8 @@ def figures(x: dict, inp: Inputs) -> dict[str, dict[str, np.ndarray]]:
     llama3-paper, megascale-2024); training FLOP per year = Σ useful_k × peak_k × MFU_k × 8,760 ×
     3,600 s; goodput = Σ useful / Σ n; largest compute-optimal model = sqrt(C / 120) with C the FLOP
     of the strongest single cluster in ``training_days`` (hoffmann-2022); capex by price unit
-    (:func:`analysis.formulas.cost.capex_parts_usd`, epoch-training-cost-trends).
+    (:func:`analysis.formulas.cost.capex_parts_usd`, epoch-training-cost-trends); what a dollar
+    buys = reference-equivalents per $1 M and training FLOP per year per $ of all-in capex.
     """
     d = _draws(x, inp)
     return {name: _option_figures(name, option, d, inp) for name, option in inp.options.items()}
@@ -185,7 +201,9 @@ class Result:
     ``training_flop_per_year`` [FLOP/yr], ``goodput`` [share of wall-clock time],
     ``largest_cluster_chips`` [chips], ``compute_optimal_params`` [parameters], ``capex_priced_usd``
     / ``capex_server_usd`` / ``capex_network_usd`` / ``capex_usd`` [USD], ``annual_cost_usd``
-    [USD/yr]. NaN where an input is not sourced (:func:`notes` says which)."""
+    [USD/yr], ``h100_equivalents_per_musd`` [reference-chip equivalents per $1 M of all-in capex],
+    ``training_flop_per_year_per_usd`` [FLOP/yr per USD of all-in capex]. NaN where an input is not
+    sourced (:func:`notes` says which)."""
 
     inputs: Inputs
     base: pd.DataFrame

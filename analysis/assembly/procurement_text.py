@@ -54,6 +54,39 @@ def budget_words(usd: float) -> str:
     return present.usd(usd) if usd >= 0.01 else "less than a cent"
 
 
+def spend_words(r: Result) -> str:
+    """What the budget pays for, after its amount: ``$4 B of all-in capex`` (chips, servers and
+    network; every option spends the same) or ``$1 B of chips as priced``."""
+    inp = r.inputs
+    what = "of all-in capex" if inp.budget_basis == "all-in" else "of chips as priced"
+    return f"{budget_words(inp.budget_usd)} {what}"
+
+
+def _basis_finding(r: Result) -> str | None:
+    """The basis the options are compared on (budgets only): equal all-in capex, or the budget
+    spent on chips as priced with each option's all-in capex (which then differs)."""
+    inp, t = r.inputs, r.p50
+    if inp.counts is not None:
+        return None
+    chosen = [o for o in inp.options if o != "reference"]
+    reference = (
+        f"the reference is a fixed cluster of {present.count(inp.reference_count)} "
+        f"{present.chip_short(inp.reference_chip)} at {present.usd(t.loc['reference', 'capex_usd'])} all-in"
+    )
+    if inp.budget_basis == "all-in":
+        return (
+            f"- **Basis: equal spend.** Every option spends {budget_words(inp.budget_usd)} of all-in capex — chips, "
+            "servers and networking, whatever a chip's price covers — to within one server's price (chips come in "
+            f"whole servers); {reference}. `budget_basis as-priced` spends the budget on chips at their price instead."
+        )
+    all_in = "; ".join(f"{option_label(r, o)} {present.usd(t.loc[o, 'capex_usd'])}" for o in chosen)
+    return (
+        f"- **Basis: chips as priced.** Each option spends {budget_words(inp.budget_usd)} on chips at their catalog "
+        f"price; servers and networking come on top where a price lacks them, so all-in capex is: {all_in}; "
+        f"{reference}. `budget_basis all-in` compares the options at equal all-in capex."
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # title, answer, findings
 
@@ -62,7 +95,7 @@ def title(r: Result) -> str:
     """The report title: what the budget buys, or what the fleet delivers."""
     inp = r.inputs
     if inp.counts is None:
-        return f"Procurement: what {budget_words(inp.budget_usd)} of chips buys"
+        return f"Procurement: what {spend_words(r)} buys"
     fleet = ", ".join(f"{present.count(n)} {present.chip_short(c)}" for c, n in zip(inp.chip_ids, inp.counts))
     return f"Procurement: what a fleet of {fleet} delivers"
 
@@ -77,10 +110,13 @@ def _unavailable_or_empty(r: Result, option: str) -> str | None:
         )
     if mid["chips"] == 0:
         chips = inp.chips
-        cheapest = np.nanmin([chips.loc[c, "price_usd"] * chips.loc[c, "chips_per_unit"] for c in inp.chip_ids])
+        unit_usd = chips["price_usd"] * chips["chips_per_unit"]
+        if inp.budget_basis == "all-in":
+            unit_usd = unit_usd * cost.all_in_usd_per_chip(1.0, price_unit=chips["price_unit"].fillna("").to_numpy())
+        cheapest = np.nanmin(unit_usd[list(inp.chip_ids)])
         return (
-            f"**{budget_words(inp.budget_usd)} buys no whole server** of the chips asked for: the cheapest "
-            f"purchase unit costs about {present.usd(cheapest)}."
+            f"**{spend_words(r)} buys no whole server** of the chips asked for: the cheapest "
+            f"purchase unit costs about {present.usd(cheapest)}" + (" all-in." if inp.budget_basis == "all-in" else ".")
         )
     return None
 
@@ -94,7 +130,7 @@ def answer(r: Result) -> str:
     mid, ref = r.p50.loc[o], r.p50.loc["reference"]
     if inp.counts is None:
         chips = _band(r, o, "chips", present.count)
-        what = f"**{budget_words(inp.budget_usd)} buys {chips} chips ({option_label(r, o)})**:"
+        what = f"**{spend_words(r)} buys {chips} chips ({option_label(r, o)})**:"
     else:
         what = (
             f"**The fleet of {present.count(mid['chips'])} "
@@ -137,7 +173,8 @@ def _option_finding(r: Result, option: str, why: dict) -> str:
         f"- **{label}**: {present.count(row['chips'])} chips = "
         f"{present.count(row['h100_equivalents_bf16'])} {equivalents_label(r)} by BF16 "
         f"({present.count(row['h100_equivalents_tpp'])} by TPP); {present.mw(row['facility_power_mw'])} at the meter; "
-        f"{present.usd(row['capex_usd'])} all-in; {present.flop(row['training_flop_per_year'])} a year "
+        f"{present.usd(row['capex_usd'])} all-in ({present.count(row['h100_equivalents_per_musd'])} "
+        f"{equivalents_label(r)} per $1 M); {present.flop(row['training_flop_per_year'])} a year "
         f"({present.pct(ratio)} of the reference); a {_params_words(row['compute_optimal_params'])}-parameter "
         f"model in {r.inputs.training_days:g} days" + (f" (n/a: {why[option]})" if option in why else "") + "."
     )
@@ -168,7 +205,8 @@ def findings(r: Result) -> str:
     inp, t = r.inputs, r.p50
     ref = t.loc["reference"]
     why = notes(r)
-    lines = [_option_finding(r, o, why) for o in inp.options if o != "reference"]
+    basis = _basis_finding(r)
+    lines = ([basis] if basis else []) + [_option_finding(r, o, why) for o in inp.options if o != "reference"]
     lines.append(
         f"- **{option_label(r, 'reference')}** (one cluster): {present.mw(ref['facility_power_mw'])}, "
         f"{present.usd(ref['capex_usd'])} all-in, {present.flop(ref['training_flop_per_year'])} a year at "
@@ -210,8 +248,15 @@ def _methods_buying(r: Result) -> list[str]:
         if inp.price_basis == "range"
         else f"{inp.price_basis} values"
     )
+    cost_per_chip = (
+        "all-in capex per chip (the price with what it lacks of server and network, as under Capex: equal spend, "
+        "`budget_basis all-in`)"
+        if inp.budget_basis == "all-in"
+        else "price (`budget_basis as-priced`: servers and network come on top)"
+    )
     return [
-        f"- **Chips bought** = chip budget × share / price, rounded down to whole {buy.CHIPS_PER_SERVER}-chip servers"
+        f"- **Chips bought** = budget × share / {cost_per_chip}, rounded down to whole {buy.CHIPS_PER_SERVER}-chip "
+        "servers"
         + (f" (single cards for {', '.join(cards)})" if cards else "")
         + f". Prices are the catalog's {prices}; a fleet given by `counts` keeps its chips.",
         "- **Availability** follows each chip's licence policy for exports to China under `export_rule` (not its "
@@ -302,6 +347,20 @@ def cost_table(r: Result) -> pd.DataFrame:
     )
 
 
+def per_dollar_table(r: Result) -> pd.DataFrame:
+    """What each dollar of all-in capex buys, by option (P50): all-in capex [$ M], reference-chip
+    equivalents per $1 M and training FLOP per year per $."""
+    eq = equivalents_label(r)
+    return _frame(
+        r,
+        {
+            "capex_usd": ("all-in capex [$ M]", 1e-6),
+            "h100_equivalents_per_musd": (f"{eq} per $1 M", 1),
+            "training_flop_per_year_per_usd": ("training FLOP per year per $", 1),
+        },
+    )
+
+
 def training_table(r: Result) -> pd.DataFrame:
     """Training FLOP per year, goodput, largest cluster and compute-optimal model (P50)."""
     return _frame(
@@ -336,56 +395,4 @@ def band_table(r: Result) -> pd.DataFrame:
         {label: [cell(figure, o, fmt, unit) for o in r.p50.index] for figure, (label, fmt, unit) in columns.items()}
     )
     frame.index = [option_label(r, o) for o in r.p50.index]
-    return frame
-
-
-def availability_table(r: Result) -> pd.DataFrame:
-    """Each chip's licence policy under the export rule and what the report does with it."""
-    frame = r.inputs.availability.rename(
-        columns={"policy": "licence policy (exports to China)", "action": "in this report"}
-    )
-    frame.index = [present.chip_name(c) for c in frame.index]
-    return frame.drop(columns="price_factor")
-
-
-def price_table(r: Result) -> pd.DataFrame:
-    """The catalog price of every chip used: low, base, high [USD], what it covers, sources."""
-    covers = {"chip": "the chip", "server": "its share of a server", "system": "its share of a whole system"}
-    chips = r.inputs.chips
-    frame = pd.DataFrame(
-        {
-            "low [$]": chips["price_usd_low"],
-            "base [$]": chips["price_usd"],
-            "high [$]": chips["price_usd_high"],
-            "price covers": chips["price_unit"].map(covers).fillna("n/a (no sourced price)"),
-            "sources": chips["price_source"].fillna("none"),
-        }
-    )
-    frame.index = [present.chip_name(c) for c in frame.index]
-    return frame
-
-
-def price_sources(r: Result) -> str:
-    """What each price source gave, as a markdown list (so a reader sees which price is derived
-    from what, e.g. a per-chip price worked back from a reported order)."""
-    cells = r.inputs.chips["price_source"].dropna()
-    table = present.source_entries([k.strip() for keys in cells for k in keys.split(";")])
-    return "\n".join(f"- **{key}** ({row['kind']}): {row['what was taken']}" for key, row in table.iterrows())
-
-
-def vendor_table(r: Result) -> pd.DataFrame:
-    """The vendor MFU factors used (low, base, high) and the MFU each chip trains at (base):
-    MFU × factor / the reference's factor, at most 1."""
-    chips = r.inputs.chips
-    ref_factor = chips.loc[r.inputs.reference_chip, "mfu_factor"]
-    frame = pd.DataFrame(
-        {
-            "vendor": chips["vendor"],
-            "vendor MFU factor": chips["mfu_factor"],
-            "factor low": chips["mfu_factor_low"],
-            "factor high": chips["mfu_factor_high"],
-            "MFU": np.minimum(1.0, r.inputs.mfu * chips["mfu_factor"] / ref_factor),
-        }
-    )
-    frame.index = [present.chip_name(c) for c in frame.index]
     return frame

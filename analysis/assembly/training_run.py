@@ -461,7 +461,8 @@ def answer(r: Result) -> str:
         f"Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
         f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])})"
         if pd.notna(own["rental_cost_usd"])
-        else "No rental price is sourced for this chip"
+        else "No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
+        "data/china_prices.csv)"
     )
     return (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
@@ -479,7 +480,6 @@ def findings(r: Result) -> str:
     run, own, site = inp.run, headline(r), inp.site
     others = r.p50.drop(index=run.chip)
     fastest = others["days"].idxmin()
-    rentable = others["rental_cost_usd"].dropna()
     executed = compute.hardware_flop(run.active_params, run.tokens, True)
     lines = [
         f"- **Compute.** 6 × {present.count(run.active_params / 1e9)} B active parameters × "
@@ -494,12 +494,9 @@ def findings(r: Result) -> str:
         f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter (PUE {site.pue:.2f}), "
         f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh ({site.name}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
-        f"({others.loc[fastest, 'days']:,.1f} days)"
-        + (
-            f"; the cheapest to rent is {present.chip_short(rentable.idxmin())} at {present.usd(rentable.min())}."
-            if len(rentable)
-            else "."
-        ),
+        f"({others.loc[fastest, 'days']:,.1f} days); of all chips, including the run's own, "
+        + present.cheapest(r.p50["rental_cost_usd"], what="to rent", fmt=present.usd, missing="rental price")
+        + ".",
     ]
     return "\n".join(lines)
 

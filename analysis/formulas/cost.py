@@ -79,6 +79,40 @@ def capex_usd(
     return parts["priced"] + parts["server"] + parts["network"]
 
 
+def all_in_usd_per_chip(
+    price_usd,
+    *,
+    price_unit="chip",
+    server_cost_factor=SERVER_COST_FACTOR,
+    network_cost_fraction=NETWORK_COST_FRACTION,
+):
+    """All-in capex per chip [USD/chip]: what one chip costs with its share of the server and the
+    cluster network, :func:`capex_usd` of one chip: ``price × 1.64 / (1 − 0.19)`` for a chip
+    price, ``price / (1 − 0.19)`` for a server-share price, ``price`` for a system price. A budget
+    of all-in capex buys ``budget / this`` chips, so options priced in different units are
+    compared at equal spend.
+
+    Source: epoch-training-cost-trends.
+    """
+    return capex_usd(
+        1.0,
+        price_usd,
+        price_unit=price_unit,
+        server_cost_factor=server_cost_factor,
+        network_cost_fraction=network_cost_fraction,
+    )
+
+
+def usd_per_chip_from_quote(price_local, *, per_usd, chips_per_unit=1):
+    """A quote in a local currency as US dollars per chip (or per chip-hour) [USD]:
+    ``price / per_usd / chips_per_unit``, with ``per_usd`` the dated exchange rate (local units per
+    US dollar) and ``chips_per_unit`` the chips the quote buys (8 for an 8-GPU server).
+
+    Source: definition; fed-g5a-2024-02.
+    """
+    return np.asarray(price_local, dtype=float) / np.asarray(per_usd, dtype=float) / np.asarray(chips_per_unit)
+
+
 def capital_recovery_factor(years, cost_of_capital=0.0):
     """Share of capex charged per year [1/year]: ``r / (1 − (1 + r)^−years)``; ``1 / years``
     (straight-line depreciation) when ``cost_of_capital`` is 0.

@@ -63,6 +63,23 @@ def chip_short(chip_id) -> str:
     return short_from_name(chips.at[key, "name"], chips.at[key, "vendor"])
 
 
+def cheapest(values: pd.Series, *, what: str, fmt, missing: str) -> str:
+    """Words for the lowest of a chip-indexed series, naming every chip left out because its value
+    is unknown (a ranking never skips an unpriced chip silently): ``the cheapest to rent is H800
+    SXM at $5.57 M; no rental price for H20, A800 SXM (n/a)``. ``what``: the ranking
+    (``to rent``); ``fmt``: the value's format; ``missing``: what the unknown chips lack
+    (``rental price``). Says so when no chip has a value."""
+    known = values.dropna()
+    unknown = [chip_short(c) for c in values.index if c not in known.index]
+    if known.empty:
+        return f"no chip shown has a {missing} (n/a)"
+    best = known.idxmin()
+    words = f"the cheapest {what} is {chip_short(best)} at {fmt(known[best])}"
+    if unknown:
+        words += f" of the {len(known)} with a {missing}; none for {', '.join(unknown)} (n/a, not ranked)"
+    return words
+
+
 def by_short_name(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose index of chip ids reads as short chip names (:func:`chip_short`),
     so a wide table fits the page."""

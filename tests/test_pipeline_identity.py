@@ -196,3 +196,30 @@ def test_citation_names_the_repository_when_citation_cff_has_one(monkeypatch):
         and "repository-code" not in bare["cff"]
         and bare["cite_as"].startswith("anonymous (2027)")
     )
+
+
+def test_key_figures_become_one_tidy_csv():
+    from analysis.pipeline.export import key_figures_csv
+
+    figures = {
+        "report": "x",
+        "days": 54.2,
+        "days_p10": 40.0,
+        "days_p90": 80.0,
+        "candidates": {"h20": {"chip_count": 13_700, "chip_count_p10": 12_000, "chip_count_p90": 15_000}},
+        "cases": [{"case_id": "c1", "unit": "MWh", "measured": 10.0, "modelled": 11.0, "p10": 9.0, "p90": 13.0}],
+        "flag": True,
+        "parameters": {"chip_count": 2048},
+        "inputs": {"pue": {"value": 1.3}},
+        "provenance": {"version": "0"},
+    }
+    rows = key_figures_csv(figures).splitlines()
+    # one row per number: its path, the unit its name (or its case) states, its band; parameters, inputs,
+    # provenance, text and booleans are not key figures
+    assert rows == [
+        "figure,unit,p10,p50,p90",
+        "days,days,40.0,54.2,80.0",
+        "candidates.h20.chip_count,chips,12000.0,13700.0,15000.0",
+        "cases.c1.measured,MWh,,10.0,",
+        "cases.c1.modelled,MWh,9.0,11.0,13.0",
+    ]

@@ -10,6 +10,8 @@ import re
 import threading
 from pathlib import Path
 
+import pandas as pd
+
 from ..assembly.present import KEY_FIGURES_MIME, TABLE_MIME
 from .errors import RenderError
 
@@ -43,6 +45,88 @@ def tables(notebook) -> list[dict]:
             taken.add(file)
             found.append({"file": file, "caption": str(entry.get("caption") or ""), "csv": entry["csv"]})
     return found
+
+
+#: The unit of a key figure, from the end of its name (units live in names); first match wins.
+UNITS_BY_NAME = (
+    ("usd_per_kwh", "USD/kWh"),
+    ("usd_per_gpu_hour", "USD/chip-hour"),
+    ("usd_per_pflop_hour", "USD/PFLOP-hour"),
+    ("usd_per_million_tokens", "USD/million tokens"),
+    ("tokens_per_s", "tokens/s"),
+    ("_usd", "USD"),
+    ("_mwh", "MWh"),
+    ("_gwh", "GWh"),
+    ("_kwh", "kWh"),
+    ("_gw", "GW"),
+    ("_mw", "MW"),
+    ("_kw", "kW"),
+    ("_w", "W"),
+    ("gpu_hours", "chip-hours"),
+    ("days", "days"),
+    ("_flop", "FLOP"),
+    ("_tflops", "TFLOP/s"),
+    ("tpp", "TPP"),
+    ("chip_count", "chips"),
+    ("chips", "chips"),
+    ("count", "count"),
+    ("mfu", "share (0–1)"),
+    ("goodput", "share (0–1)"),
+    ("coverage_p10_p90", "share (0–1)"),
+    ("error", "share (0–1)"),
+    ("tolerance", "share (0–1)"),
+)
+
+
+def unit_of(name: str) -> str:
+    """The unit a key figure's name states (:data:`UNITS_BY_NAME`), or "" if it states none."""
+    return next((unit for end, unit in UNITS_BY_NAME if name.endswith(end)), "")
+
+
+def _band(node: dict, key: str) -> tuple:
+    """(P10, P90) of figure ``key`` of a mapping: its ``KEY_p10`` / ``KEY_p90`` siblings, or for
+    the ``modelled`` figure of a case the mapping's own ``p10`` / ``p90``."""
+    if f"{key}_p10" in node or f"{key}_p90" in node:
+        return node.get(f"{key}_p10"), node.get(f"{key}_p90")
+    return (node.get("p10"), node.get("p90")) if key == "modelled" else (None, None)
+
+
+def _is_band(node: dict, key: str) -> bool:
+    """True for the band keys of a mapping (they are columns of their figure's row, not rows)."""
+    return (key.endswith(("_p10", "_p90")) and key[:-4] in node) or (key in ("p10", "p90") and "modelled" in node)
+
+
+def _figure_rows(node, path: str = ""):
+    """(figure path, value, P10, P90, unit) of every number of a key-figure tree; bands
+    (:func:`_band`) are columns of their figure's row; the unit is a case's own ``unit`` for its
+    ``measured`` and ``modelled``, else what the name states (:func:`unit_of`). Items of a list
+    are named by their ``id``, ``case_id`` or ``name`` (else their position)."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if _is_band(node, str(key)):
+                continue
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                own = (
+                    node.get("unit") if key in ("measured", "modelled") and isinstance(node.get("unit"), str) else None
+                )
+                yield f"{path}{key}", value, *_band(node, str(key)), own or unit_of(str(key))
+            else:
+                yield from _figure_rows(value, f"{path}{key}.")
+    elif isinstance(node, list):
+        for number, item in enumerate(node):
+            named = isinstance(item, dict) and (item.get("id") or item.get("case_id") or item.get("name"))
+            yield from _figure_rows(item, f"{path}{named or number}.")
+
+
+def key_figures_csv(figures: dict) -> str:
+    """The key figures as one tidy CSV (``NAME.key_figures.csv``): one row per number of the JSON
+    (its ``parameters``, ``inputs``, ``provenance`` and ``scenario`` aside) — ``figure`` (its path
+    in the JSON), ``unit`` (from its name, empty where the name states none), ``p10``, ``p50``
+    (the figure itself) and ``p90`` (empty without a band)."""
+    kept = {k: v for k, v in figures.items() if k not in ("parameters", "inputs", "provenance", "scenario")}
+    rows = [(f, unit, p10, value, p90) for f, value, p10, p90, unit in _figure_rows(kept)]
+    frame = pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90"])
+    return frame.to_csv(index=False)
 
 
 def first_image(notebook) -> bytes | None:

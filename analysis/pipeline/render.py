@@ -16,7 +16,7 @@ from ..assembly.params import ParameterError
 from ..catalog import PROJECT_DIR
 from . import identity
 from .errors import RenderError, sanitize_failed
-from .export import first_image, key_figures, preload_exporter, tables, to_html
+from .export import first_image, key_figures, key_figures_csv, preload_exporter, tables, to_html
 from .kernel import WarmKernel, execute
 from .notebooks import check_parameters
 from .pdf import Browser, PdfError
@@ -245,6 +245,8 @@ def _produce(name, parameters, out_dir, work, formats, kernel, scenario=None) ->
         figures["scenario"] = scenario
     files["json"] = new / f"{name}.json"
     files["json"].write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")
+    files["key_figures.csv"] = new / f"{name}.key_figures.csv"
+    files["key_figures.csv"].write_text(key_figures_csv(figures), encoding="utf-8-sig")
     shown = tables(notebook)
     if shown:
         files["tables"] = new / f"{name}.tables"
@@ -259,7 +261,8 @@ def _produce(name, parameters, out_dir, work, formats, kernel, scenario=None) ->
     if "html" in formats or "pdf" in formats:
         files["html"] = new / f"{name}.html"
         notebook.metadata["title"] = report_title
-        links = [{"href": f"{name}.tables/{t['file']}", "label": t["caption"] or t["file"]} for t in shown]
+        links = [{"href": f"{name}.key_figures.csv", "label": "Key figures with their units and bands"}]
+        links += [{"href": f"{name}.tables/{t['file']}", "label": t["caption"] or t["file"]} for t in shown]
         cite = identity.citation(report_title, prov, scenario)
         files["html"].write_text(to_html(notebook, prov, links, cite), encoding="utf-8")
     return {"new": new, "files": files, "footer": identity.footer_template(report_title, prov)}

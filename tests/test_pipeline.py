@@ -304,7 +304,7 @@ def test_re_rendering_fewer_formats_removes_the_others_and_the_index_links_the_c
     path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n")
     out = tmp_path / "out"
     assert main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(out)]) == 0
-    assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.html", "tiny.pdf"}
+    assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.key_figures.csv", "tiny.html", "tiny.pdf"}
     assert main(["render", "--scenarios", str(path), "--to", "html", "--out", str(out)]) == 0
     assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.html"}
     index = (out / "index.html").read_text()
@@ -377,7 +377,7 @@ def test_ctrl_c_lets_the_reports_in_progress_finish(tiny_notebooks, tmp_path):
     done = sorted(p.name for p in out.glob("s*"))
     assert len(done) >= 2, err  # the two in progress finished, PDF included
     for name in done:
-        assert set(files(out / name)) == {"sleepy.ipynb", "sleepy.json", "sleepy.html", "sleepy.pdf"}
+        assert set(files(out / name)) == {"sleepy.ipynb", "sleepy.json", "sleepy.key_figures.csv", "sleepy.html", "sleepy.pdf"}
 
 
 @pytest.mark.render
@@ -727,7 +727,7 @@ def test_a_single_render_into_a_mount_point_writes_its_report(tiny_notebooks, tm
     keeps its notebook there too."""
     out = mount("out")
     assert main(["render", "tiny", "--to", "html,pdf", "--out", str(out)]) == 0, capsys.readouterr().err
-    assert set(files(out)) == {"tiny.ipynb", "tiny.json", "tiny.html", "tiny.pdf"}
+    assert set(files(out)) == {"tiny.ipynb", "tiny.json", "tiny.key_figures.csv", "tiny.html", "tiny.pdf"}
     assert main(["render", "tiny", "-p", "seed", "3", "--to", "html", "--out", str(out)]) == 0
     assert set(files(out)) == {"tiny.ipynb", "tiny.json", "tiny.html"}  # the PDF of the first run is gone
     assert json.loads((out / "tiny.json").read_text())["seed"] == 3

@@ -154,6 +154,7 @@ def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_pat
         "tabled.html",
         "tabled.ipynb",
         "tabled.json",
+        "tabled.key_figures.csv",
         "tabled.tables",
         "tabled.thumb.png",
     ]

@@ -306,7 +306,7 @@ def test_re_rendering_fewer_formats_removes_the_others_and_the_index_links_the_c
     assert main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(out)]) == 0
     assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.key_figures.csv", "tiny.html", "tiny.pdf"}
     assert main(["render", "--scenarios", str(path), "--to", "html", "--out", str(out)]) == 0
-    assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.html"}
+    assert set(files(out / "a")) == {"tiny.ipynb", "tiny.json", "tiny.key_figures.csv", "tiny.html"}
     index = (out / "index.html").read_text()
     assert "a/tiny.html" in index and "a/tiny.pdf" not in index
     assert sorted(p.name for p in out.iterdir()) == ["a", "index.html", "index.json"]  # no temporary folder left
@@ -377,7 +377,13 @@ def test_ctrl_c_lets_the_reports_in_progress_finish(tiny_notebooks, tmp_path):
     done = sorted(p.name for p in out.glob("s*"))
     assert len(done) >= 2, err  # the two in progress finished, PDF included
     for name in done:
-        assert set(files(out / name)) == {"sleepy.ipynb", "sleepy.json", "sleepy.key_figures.csv", "sleepy.html", "sleepy.pdf"}
+        assert set(files(out / name)) == {
+            "sleepy.ipynb",
+            "sleepy.json",
+            "sleepy.key_figures.csv",
+            "sleepy.html",
+            "sleepy.pdf",
+        }
 
 
 @pytest.mark.render
@@ -398,7 +404,7 @@ def test_a_killed_render_leaves_the_last_report_and_its_folder_is_cleaned_next_t
     assert list(tmp_path.glob(".r.live-*"))
     assert main(["render", "sleepy", "-p", "seed", "1", "--to", "html", "--out", str(out)]) == 0
     assert not list(tmp_path.glob(".r.live-*"))
-    assert set(files(out)) == {"sleepy.ipynb", "sleepy.json", "sleepy.html"}
+    assert set(files(out)) == {"sleepy.ipynb", "sleepy.json", "sleepy.key_figures.csv", "sleepy.html"}
 
 
 # ---------------------------------------------------------------- render tier: Chromium (items 6, 9)
@@ -676,7 +682,7 @@ def test_a_hung_kernel_fails_its_report_at_the_deadline_and_the_batch_goes_on(ti
         "FAILED: sleepy: the notebook did not finish within the kernel deadline of 20 s" in err
     ), err
     assert "s2 (tiny)" in err and "1 of 2 scenarios failed: s1" in err and "Traceback" not in err, err
-    assert set(files(out / "s2")) == {"tiny.ipynb", "tiny.json", "tiny.html"}
+    assert set(files(out / "s2")) == {"tiny.ipynb", "tiny.json", "tiny.key_figures.csv", "tiny.html"}
     assert not running(stopped[0])  # killed, not left stopped
 
 
@@ -729,7 +735,12 @@ def test_a_single_render_into_a_mount_point_writes_its_report(tiny_notebooks, tm
     assert main(["render", "tiny", "--to", "html,pdf", "--out", str(out)]) == 0, capsys.readouterr().err
     assert set(files(out)) == {"tiny.ipynb", "tiny.json", "tiny.key_figures.csv", "tiny.html", "tiny.pdf"}
     assert main(["render", "tiny", "-p", "seed", "3", "--to", "html", "--out", str(out)]) == 0
-    assert set(files(out)) == {"tiny.ipynb", "tiny.json", "tiny.html"}  # the PDF of the first run is gone
+    assert set(files(out)) == {
+        "tiny.ipynb",
+        "tiny.json",
+        "tiny.key_figures.csv",
+        "tiny.html",
+    }  # the PDF of the first run is gone
     assert json.loads((out / "tiny.json").read_text())["seed"] == 3
     failing = mount("failing")
     assert main(["render", "failing", "--to", "html", "--out", str(failing)]) == 1
@@ -811,7 +822,7 @@ def test_a_second_ctrl_c_does_not_cut_the_clean_up_short(tiny_notebooks, tmp_pat
     assert proc.returncode == 130 and err.count("already stopping") == 2, err
     assert "Traceback" not in err and "FAILED" not in err, err
     assert sorted(p.name for p in out.iterdir()) == ["s0"]  # no work folder (an interrupted batch writes no index)
-    assert set(files(out / "s0")) == {"sleepy.ipynb", "sleepy.json", "sleepy.html"}
+    assert set(files(out / "s0")) == {"sleepy.ipynb", "sleepy.json", "sleepy.key_figures.csv", "sleepy.html"}
     assert list(private_tmp.iterdir()) == []  # nor the batch's folder
 
 

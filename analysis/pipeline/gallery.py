@@ -236,7 +236,13 @@ def card(out_root: Path, entry: dict) -> dict:
     if not shown["ok"]:
         return shown
     base = f"{name}/{notebook}"
-    for ext, label in (("html", "HTML"), ("pdf", "PDF"), ("json", "JSON"), ("ipynb", "notebook")):
+    for ext, label in (
+        ("html", "HTML"),
+        ("pdf", "PDF"),
+        ("json", "JSON"),
+        ("key_figures.csv", "key figures (CSV)"),
+        ("ipynb", "notebook"),
+    ):
         if (folder / f"{notebook}.{ext}").exists():
             shown["links"].append({"href": f"{base}.{ext}", "label": label})
     tables = folder / f"{notebook}.tables"

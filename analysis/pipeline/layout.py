@@ -1,23 +1,28 @@
 """Layout checks of a printed report: what a reader would see as a defect on a PDF page, found by
-comparing the PDF's text (``pdftotext``) with the HTML page it was printed from.
+comparing the PDF's words and lines (``pdftotext -bbox-layout``) with the HTML page it was
+printed from.
 
 - **clipped**: a table cell, header or caption of the HTML whose text is not in the PDF (a table
   wider than the page is cut at the edge: "a rathe", "123,456,789");
-- **value wrapped at a hyphen**: a one-value cell broken over two lines ("2022-10-" / "07");
-- **split from its unit**: a number on one line and its unit alone on the next ("40.0" / "%");
-- **stranded heading**: a heading as the last line of a page, its text on the next;
+- **split from its unit**: a line holding only a number, then one holding only its unit
+  ("40.0" / "%");
+- **value broken at a hyphen**: a line ending in a number and a hyphen, the next starting with
+  the rest ("2022-10-" / "07");
+- **stranded heading**: a heading as the last line of a page, low on it, its section on the next;
 - **one value as a band**: a band printed as three equal values ("66,664 – 66,664 – 66,664");
 - **None**: Python's ``None`` in the text.
 
-``render`` does not run these checks (they cost a second per report); the render-tier tests run
-them over every report they render.
+``render`` does not run these checks (they cost a fraction of a second per report); the
+render-tier tests run them over every report they render.
 """
 
 from __future__ import annotations
 
+import html as html_text
 import re
 import subprocess
 from collections import Counter
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -26,11 +31,29 @@ UNITS = (
     "%|MW|kW|GW|W|MWh|GWh|TWh|kWh|h|days|years|USD|TFLOP/s|PFLOP/s|PFLOP|EFLOP|FLOP|tok/s|tokens/s|"
     "GPU-h|GPU-hours|chips|kg|t|tCO2|GB|TB/s|GB/s"
 )
-#: A line holding only a number, then a line holding only a unit: a table cell wrapped between them.
-SPLIT = re.compile(rf"(?m)^[ \t]*[-+−]?[\d.,]*\d[ \t]*\n[ \t]*(?:{UNITS})[ \t]*$")
+NUMBER_LINE = re.compile(r"[-+−]?[\d.,]*\d")
+UNIT_LINE = re.compile(rf"(?:{UNITS})")
 TRIPLE = re.compile(r"(?<![\d.,])(\d[\d,.]*)\s*[–-]\s*\1\s*[–-]\s*\1(?![\d.,])")
 NONE = re.compile(r"\bNone\b")
 FOOTER = re.compile(r"page \d+ of \d+")
+#: A heading whose line ends within this distance of the page's foot [pt] (the bottom margin and
+#: the footer take about 40) with nothing after it on the page is stranded.
+FOOT_PT = 110.0
+
+
+@dataclass(frozen=True)
+class Line:
+    """One printed line: its text (words joined by spaces), its block on the page and its bottom."""
+
+    text: str
+    block: int
+    bottom: float
+
+
+@dataclass(frozen=True)
+class Page:
+    height: float
+    lines: tuple[Line, ...]
 
 
 class _Texts(HTMLParser):
@@ -64,54 +87,72 @@ def _plain(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").replace("¶", " ").split())
 
 
-def pdf_pages(pdf: Path) -> list[str]:
-    """The text of each page of ``pdf`` (``pdftotext``, reading order)."""
-    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120)
-    return out.stdout.split("\f")[:-1] if out.stdout.endswith("\f") else out.stdout.split("\f")
-
-
-#: A table cell that is one value: a number with an optional scale and unit, or a date.
-VALUE = re.compile(r"[-+−]?[\d.,]*\d(?:\s?[kMBT%])?(?:\s[A-Za-z/·%-]{1,8})?|\d{4}-\d{2}(?:-\d{2})?")
+def pdf_pages(pdf: Path) -> list[Page]:
+    """The pages of ``pdf`` as printed lines (``pdftotext -bbox-layout``: no words joined across
+    lines, no hyphen removed)."""
+    out = subprocess.run(
+        ["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    pages = []
+    for page in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>', out, flags=re.S):
+        lines, block = [], 0
+        for block, body in enumerate(re.findall(r"<block [^>]*>(.*?)</block>", page[1], flags=re.S)):
+            for bottom, words in re.findall(r'<line [^>]*yMax="([\d.]+)">(.*?)</line>', body, flags=re.S):
+                text = " ".join(html_text.unescape(w) for w in re.findall(r"<word [^>]*>([^<]*)</word>", words))
+                lines.append(Line(_plain(text), block, float(bottom)))
+        pages.append(Page(float(page[0]), tuple(lines)))
+    return pages
 
 
 def _tokens(text: str) -> list[str]:
-    """The words and numbers of ``text``, hyphens dropped (pdftotext joins a word broken at a
-    line-end hyphen: "case-by-" / "case" reads "case-bycase") and punctuation ignored (a line may
-    break after a dash: "(0.113 M–" / "0.319 M)")."""
-    return re.findall(r"[^\W_]+(?:[.,][^\W_]+)*", text.replace("-", ""))
+    """The words and numbers of ``text`` (punctuation and hyphens separate them: a line may break
+    after a dash or a hyphen, "(0.113 M–" / "0.319 M)", "[$/PFLOP-" / "h]")."""
+    return re.findall(r"[^\W_]+(?:[.,][^\W_]+)*", text)
 
 
-def _cell_problem(cell: str, whole: str, missing: set[str]) -> str:
-    """Why a table cell's text is not on the page as it should be, or "". Clipped: its text is not
-    there in one piece (spaces and hyphens ignored) and one of its words is printed fewer times
-    than the HTML's cells hold it (pdftotext may interleave the lines of wrapped cells, which
-    leaves every word there; a cut table leaves "rathe" for "rather"). A value broken at a hyphen
-    across two lines ("2022-10-" / "07", "1.3 M GPU-" / "h") is a defect of its own."""
-    solid, cell_solid = re.sub(r"\s+", "", whole), re.sub(r"\s+", "", cell)
-    if cell_solid in solid:
+def _cell_problem(cell: str, solid: str, missing: set[str]) -> str:
+    """ "clipped: …" when a table cell's text is not on the pages in one piece (spaces ignored) and
+    one of its words is printed fewer times than the HTML's cells hold it (pdftotext may
+    interleave the lines of wrapped neighbouring cells, which leaves every word there; a cut table
+    leaves "rathe" for "rather"); else ""."""
+    if re.sub(r"\s+", "", cell) in solid or not missing & set(_tokens(cell)):
         return ""
-    if cell_solid.replace("-", "") in solid.replace("-", ""):
-        return f"value wrapped at a hyphen: {cell!r}" if VALUE.fullmatch(cell) else ""
-    return f"clipped: {cell[:60]!r} is not on any page" if missing & set(_tokens(cell)) else ""
+    return f"clipped: {cell[:60]!r} is not on any page"
 
 
-def _body_lines(page: str, title: str) -> list[str]:
-    """A page's non-empty lines without its footer (the "page X of Y" line and the title, whole
-    or shortened with an ellipsis)."""
-    lines = [line.strip() for line in page.splitlines() if line.strip() and not FOOTER.search(line)]
-    while lines and (lines[-1] == title or (lines[-1].endswith("…") and title.startswith(lines[-1][:-1].strip()))):
+def _line_pairs(pages: list[Page]):
+    """(this line, next line) of each block of each page."""
+    for page in pages:
+        for one, two in zip(page.lines, page.lines[1:]):
+            if one.block == two.block:
+                yield one.text, two.text
+
+
+def _body(page: Page, title: str) -> list[Line]:
+    """A page's lines without its footer (the "page X of Y" line and the title, whole or
+    shortened with an ellipsis)."""
+    lines = [line for line in page.lines if line.text and not FOOTER.search(line.text)]
+    while lines and (
+        lines[-1].text == title or (lines[-1].text.endswith("…") and title.startswith(lines[-1].text[:-1].strip()))
+    ):
         lines.pop()
     return lines
 
 
-def stranded_headings(pages: list[str], headings: list[str]) -> list[str]:
-    """Headings that are the last line of a page (footer aside) while the page after has text."""
+def stranded_headings(pages: list[Page], headings: list[str]) -> list[str]:
+    """Headings that are the last line of a page, ending within :data:`FOOT_PT` of its foot, while
+    a page follows (a heading followed by a figure that fits is not the last thing on its page but
+    is its last text: the position tells them apart)."""
     found, title = [], headings[0] if headings else ""
     for number, page in enumerate(pages[:-1], start=1):
-        lines = _body_lines(page, title)
-        last = _plain(lines[-1]) if lines else ""
-        if last and any(last == h or (len(last) > 8 and h.endswith(last)) for h in headings):
-            found.append(f"page {number}: heading {lines[-1]!r} is the page's last line")
+        lines = _body(page, title)
+        last = lines[-1] if lines else None
+        if (
+            last
+            and page.height - last.bottom < FOOT_PT
+            and any(last.text == h or h.endswith(last.text) for h in headings)
+        ):
+            found.append(f"page {number}: heading {last.text!r} is the page's last line")
     return found
 
 
@@ -120,13 +161,16 @@ def defects(pdf: Path, html: Path) -> list[str]:
     texts = _Texts()
     texts.feed(Path(html).read_text(encoding="utf-8"))
     pages = pdf_pages(Path(pdf))
-    whole = _plain(" ".join(pages))
+    whole = " ".join(line.text for page in pages for line in page.lines)
+    solid = re.sub(r"\s+", "", whole)
     printed, held = Counter(_tokens(whole)), Counter(t for cell in texts.cells for t in _tokens(cell))
     missing = {token for token, count in held.items() if printed[token] < count}
-    found = [problem for cell in dict.fromkeys(texts.cells) if (problem := _cell_problem(cell, whole, missing))]
-    found += [
-        f"split from its unit: {' / '.join(m.group(0).split())!r}" for page in pages for m in SPLIT.finditer(page)
-    ]
+    found = [problem for cell in dict.fromkeys(texts.cells) if (problem := _cell_problem(cell, solid, missing))]
+    for one, two in _line_pairs(pages):
+        if NUMBER_LINE.fullmatch(one) and UNIT_LINE.fullmatch(two):
+            found.append(f"split from its unit: '{one} / {two}'")
+        elif re.fullmatch(r"\d[\d.,-]*\d-", one) and re.match(r"\d", two):  # a table cell, not prose
+            found.append(f"value broken at a hyphen: '{one[-12:]} / {two[:12]}'")
     found += stranded_headings(pages, texts.headings)
     found += [f"one value as a band: {m.group(0)!r}" for m in TRIPLE.finditer(whole)]
     found += [f"None in the text: {whole[max(m.start() - 30, 0) : m.end() + 10]!r}" for m in NONE.finditer(whole)]

@@ -32,7 +32,7 @@ FORMATS = ("html", "pdf")
 SOURCE_FOLDERS = ("notebooks", "analysis", "data", "tests")
 
 
-SUFFIXES = ("ipynb", "html", "pdf", "json", "failed.ipynb", "tables", "thumb.png")
+SUFFIXES = ("ipynb", "html", "pdf", "json", "key_figures.csv", "failed.ipynb", "tables", "thumb.png")
 
 
 #: Longest output folder name: its work folder beside it (``.NAME.live-XXXXXXXX``) adds 15

@@ -27,9 +27,9 @@ reference_count: int = 2048  # number of reference chips [chips]
 candidates: List[str] = ["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c", "b200"]  # chip ids to compare with the reference
 workload: str = "training"  # training | prefill | decode
 mfu: float = 0.4  # model-FLOPs utilisation (of the reference chip where there is one)
+parallel_config: str = "deepseek-v3-pretraining"  # parallel layout of data/parallel_configs.csv
+overlap: float = 1.0  # share of communication hidden behind computation
 precision: str = "bf16"  # dense peak and bytes per weight: bf16 | fp8
-parallel_config: str = "llama-3.1-405b-pretraining"  # parallel layout of data/parallel_configs.csv
-overlap: float = 0.0  # share of communication hidden behind computation
 model: str = "deepseek-v3"  # architecture id of data/models.csv
 batch_size: int = 640  # sequences decoded together per model replica [sequences]
 context_tokens: int = 2048  # KV-cache tokens per sequence in decode [tokens]
@@ -66,6 +66,15 @@ present.say(report.findings(r))
 
 # %%
 report.plot_parity(r)
+
+# %% [markdown]
+# ## Chips per reference chip by cluster size
+# A larger cluster is interrupted more often, so a weaker chip, which needs more of them, loses
+# more to goodput: chips per reference chip grow with the reference cluster size, and a line ends
+# where no single job of that chip can match (its useful chips approach 1 / (λ × restart time)).
+
+# %%
+report.plot_scale(r)
 
 # %% [markdown]
 # ## How each chip's utilisation is set

@@ -13,6 +13,9 @@ from analysis.catalog import sources
 from analysis.formulas import scaling, uncertainty
 
 FAST = {"draws": 200}
+#: Llama 3.1's tensor-parallel layout without overlap: the interconnect model's H800 penalty (the default,
+#: DeepSeek-V3's layout at full overlap, hides all communication, so every scaling ratio is 1 there).
+LLAMA = {"parallel_config": "llama-3.1-405b-pretraining", "overlap": 0.0}
 #: Goodput at the Young–Daly interval with the library defaults: 1 / (1 + n·A + B·sqrt(n)) with
 #: A = λ·R = 1.97e-5 / 6 = 3.28333e-6 and B = sqrt(2·δ·λ) = sqrt(2 × 7.875e-4 × 1.97e-5) = 1.76146e-4.
 A, B = 1.97e-5 / 6, (2 * 7.875e-4 * 1.97e-5) ** 0.5
@@ -52,18 +55,24 @@ def test_transferred_mfu_uses_the_compute_efficiency_not_the_mfu():
     assert_allclose(ratios["scaling_efficiency"], [h100, h800], rtol=1e-12)
     assert_allclose(ratios.loc["h800-sxm", "ratio"], h800 / h100, rtol=1e-12)  # 0.87840
     # the H800's MFU = the reference MFU × the ratio (NVIDIA's vendor factor 1 on both): 0.4 × 0.87840 = 0.35136
-    inp = cp.inputs(candidates=["h800-sxm"], mfu=0.4, **FAST)
+    inp = cp.inputs(candidates=["h800-sxm"], mfu=0.4, **LLAMA, **FAST)
     base = cp.figures(shared.base_point(inp.ranges), inp)
     assert_allclose(base["mfu"][0], [0.4, 0.4 * h800 / h100], rtol=1e-12)
     # the ratio comes from the compute efficiency, whatever the MFU: the same at MFU 0.3
     assert inp.compute_efficiency == scaling.COMPUTE_EFFICIENCY == 0.5
-    assert cp.inputs(candidates=["h800-sxm"], mfu=0.3, **FAST).scaling.equals(inp.scaling)
+    assert cp.inputs(candidates=["h800-sxm"], mfu=0.3, **LLAMA, **FAST).scaling.equals(inp.scaling)
+    # the default layout (DeepSeek-V3's, overlap 1): step = compute + (1 − 1) × communication = compute on
+    # every chip, so every ratio is 5.02996 / 5.02996 = 1 and the H800 keeps the reference's 0.4
+    default = cp.inputs(candidates=["h800-sxm"], **FAST)
+    assert default.parallel_config == "deepseek-v3-pretraining" and default.overlap == 1.0
+    assert_allclose(default.scaling["ratio"], [1.0, 1.0], rtol=1e-12)
 
 
-def test_no_chip_gets_an_mfu_above_the_reference_from_the_interconnect(default):
-    # H20 (900 GB/s) and Ascend 910B (600 GB/s) communicate less per FLOP than the H100: their scaling
-    # ratio is above 1 but capped, so the H20 keeps the reference's 0.4 and the 910B gets 0.4 × 0.75
-    # (Huawei's vendor factor, data/vendor_efficiency.csv) = 0.30
+def test_no_chip_gets_an_mfu_above_the_reference_from_the_interconnect():
+    # in Llama 3.1's layout without overlap, H20 (900 GB/s) and Ascend 910B (600 GB/s) communicate less per
+    # FLOP than the H100: their scaling ratio is above 1 but capped, so the H20 keeps the reference's 0.4 and
+    # the 910B gets 0.4 × 0.75 (Huawei's vendor factor, data/vendor_efficiency.csv) = 0.30
+    default = cp.run(**LLAMA, **FAST)
     scaling_ratio = default.inputs.scaling
     assert scaling_ratio.loc["h20", "ratio"] > 1 and scaling_ratio.loc["h20", "used"] == 1
     assert_allclose(default.base.loc["h20", "mfu"], 0.4)
@@ -81,16 +90,34 @@ def test_h20_per_h100_is_one_answer():
     useful = 2_048 / (1 + 2_048 * A + B * 2_048**0.5) * 989.4 / 148
     x = (useful * B + ((useful * B) ** 2 + 4 * useful * (1 - useful * A)) ** 0.5) / (2 * (1 - useful * A))
     assert np.ceil(x * x) == 14_417
-    assert_allclose(cp.chips_per_reference("h20", reference_count=2048, **FAST), 14_417 / 2048)
+    r = cp.run(candidates=["h20"], reference_count=2048, **FAST)
+    assert r.base.loc["h20", "chip_count"] == 14_417
+    # the P50 over drawn goodput inputs: each drawn λ and δ is at least its base (triangular, mode at the low
+    # end), so every draw needs at least 14,417, at most the count with both at their high ends (below)
+    assert 14_417 <= r.p10.loc["h20", "chip_count"] < r.p90.loc["h20", "chip_count"] <= _h20_count_at_high_ends()
+    assert_allclose(cp.chips_per_reference("h20", reference_count=2048, **FAST), r.p50.loc["h20", "chip_count"] / 2048)
     assert cp.chips_per_reference("h100-sxm") == 1.0
+
+
+def _h20_count_at_high_ends(reference_count: int = 2048) -> float:
+    """H20s matching ``reference_count`` H100 with λ and δ at the high ends of their ranges: λ = 466 / (16,384 ×
+    54 × 24) = 2.19463e-5 (Llama 3's interruptions with the planned ones), δ = 16,384 × 4 GB / 2 TB/s = 32.768 s
+    = 9.10222e-3 h; A = λ × R = 3.65771e-6, B = sqrt(2 δ λ) = 6.32076e-4. At 2,048: goodput = 1 / (1 + 0.0074910
+    + 0.0286045) = 0.965162; useful = 2,048 × 0.965162 × 6.68514 = 13,214.2; 1 − u·A = 0.951666, u·B = 8.35237:
+    x = (8.35237 + sqrt(69.7621 + 50,300.9)) / 1.903333 = 122.3059 → n = 14,958.7 → 14,959 H20."""
+    lam, delta = 466 / (16_384 * 54 * 24), 16_384 * 4e9 / 2e12 / 3600
+    a, b = lam / 6, (2 * delta * lam) ** 0.5
+    useful = reference_count / (1 + reference_count * a + b * reference_count**0.5) * 989.4 / 148
+    x = (useful * b + ((useful * b) ** 2 + 4 * useful * (1 - useful * a)) ** 0.5) / (2 * (1 - useful * a))
+    return float(np.ceil(x * x))
 
 
 def test_goodput_column_and_no_match(default):
     # 2,048 H100 train 1 / (1 + 0.0067243 + 0.0079715) = 98.552 % of the time; 14,417 H20
     # 1 / (1 + 14,417 × 3.28333e-6 + 1.76146e-4 × sqrt(14,417)) = 1 / (1 + 0.0473358 + 0.0211500) = 93.590 %
-    assert_allclose(default.p50.loc["h100-sxm", "goodput"], 0.985517, rtol=1e-6)
-    assert_allclose(default.p50.loc["h20", "goodput"], 0.935904, rtol=1e-6)
-    assert default.p50.loc["h20", "chip_count"] == 14_417
+    assert_allclose(default.base.loc["h100-sxm", "goodput"], 0.985517, rtol=1e-6)
+    assert_allclose(default.base.loc["h20", "goodput"], 0.935904, rtol=1e-6)
+    assert default.base.loc["h20", "chip_count"] == 14_417
     # 100,000 H100: useful = 100,000 × 0.722525 = 72,253 × 6.68514 = 483,018 H20-equivalents, above the
     # ceiling 1 / (λ·R) = 1 / 3.28333e-6 = 304,569 useful chips: no H20 count matches
     r = cp.run(reference_count=100_000, candidates=["h20", "b200"], **FAST)
@@ -205,7 +232,13 @@ def test_used_block_holds_every_input_with_unit_and_source(default):
     assert used["chips"]["h20"]["server_power_ratio"].value == 1.8
     assert used["chips"]["h20"]["price_usd"].value == 20_891
     assert used["chips"]["ascend-910b"]["mfu_factor"].value == 0.75
-    assert used["mfu"].source == shared.ASSUMPTION and used["compute_efficiency"].value == 0.5
+    # the shared training defaults with their sources (params.TRAINING; inputs.DEFAULTS)
+    assert used["mfu"].source == "llama3-paper" and used["compute_efficiency"].value == 0.5
+    assert (used["parallel_config"].value, used["parallel_config"].source) == (
+        "deepseek-v3-pretraining",
+        "deepseek-v3-report",
+    )
+    assert (used["overlap"].value, used["overlap"].source) == (1.0, "deepseek-v3-report")
 
 
 def test_used_block_follows_the_reader_and_the_workload():
@@ -219,7 +252,14 @@ def test_used_block_follows_the_reader_and_the_workload():
 
 
 def test_methods_show_every_setting_with_its_value():
-    r = cp.run(overlap=0.5, load_factor=0.9, server_power_ratio=2.0, years=5.0, **FAST)
+    r = cp.run(
+        parallel_config="llama-3.1-405b-pretraining",
+        overlap=0.5,
+        load_factor=0.9,
+        server_power_ratio=2.0,
+        years=5.0,
+        **FAST,
+    )
     text = cp.methods(r)
     assert "Llama 3.1 405B pre-training (`llama-3.1-405b-pretraining`) at overlap 50 %" in text
     assert "50 % of dense peak" in text  # the compute efficiency 0.5
@@ -267,3 +307,46 @@ def test_systems_power_per_flop_by_both_routes():
     text = cp.systems_text(systems)
     # 1.8633 / 0.8056 = 2.3 from the systems; 1.8663 / 0.864 = 2.2 from the model
     assert "**2.3×**" in text and "**2.2×**" in text and "by construction" in text
+
+
+def test_chips_per_reference_depend_on_the_cluster_size_and_carry_a_band():
+    # issue 20 item 3: at 2,048 H100 the H20 needs between its base count 14,417 (7.0396 per H100, worked in
+    # test_h20_per_h100_is_one_answer) and 14,959 (7.3042, λ and δ at their high ends); at 10,000 H100 more
+    # per H100, since 10,000 × goodput(10,000) × 6.68514 H20-equivalents must run in one larger job: with the
+    # base inputs goodput(10,000) = 1 / (1 + 0.0328333 + 0.0176146) = 0.951975, useful = 63,640.8, 1 − u·A =
+    # 0.791046, u·B = 11.2101: x = (11.2101 + sqrt(125.666 + 201,371.2)) / 1.582092 = 290.8138 → 84,572.6 →
+    # 84,573, 8.4573 per H100 at least, against 7.3042 at most at 2,048
+    small = cp.run(candidates=["h20"], reference_count=2_048, **FAST)
+    large = cp.run(candidates=["h20"], reference_count=10_000, **FAST)
+    for r, low, high in (
+        (small, 14_417 / 2_048, _h20_count_at_high_ends() / 2_048),
+        (large, 84_573 / 10_000, _h20_count_at_high_ends(10_000) / 10_000),
+    ):
+        p10, p90 = r.p10.loc["h20", "chips_per_reference_chip"], r.p90.loc["h20", "chips_per_reference_chip"]
+        assert low <= p10 < p90 <= high, (r.inputs.reference_count, p10, p90)
+        figures = cp.key_figures(r)
+        assert figures["reference_count"] == r.inputs.reference_count
+        assert figures["candidates"]["h20"]["chips_per_reference_chip_p10"] == p10
+    # the findings quote each count with the cluster size it holds for
+    assert "match 2,048 H100 SXM" in cp.findings(small) and "per H100 SXM at this cluster size" in cp.findings(small)
+    assert "match 10,000 H100 SXM" in cp.findings(large)
+    # at 100,000 H100 no single job of H20s matches (the ceiling 304,569 useful chips of
+    # test_goodput_column_and_no_match): the finding says so at that size
+    huge = cp.run(candidates=["h20"], reference_count=100_000, **FAST)
+    assert "no chip count matches 100,000 H100 SXM in one job" in cp.findings(huge)
+
+
+def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
+    # the curve runs the report's own draws through the same count function: at the report's 2,048 it gives
+    # the report's chips per reference chip; the reference is 1 at every size; the H20's line ends where no
+    # count matches (above about 50,000 H100 with the defaults: 304,569 / 6.68514 = 45,559 useful H100)
+    curve = cp.scale_curve(default, sizes=(2_048, 10_000, 100_000))
+    for q in ("p10", "p50", "p90"):
+        assert curve.loc[2_048, ("h20", q)] == getattr(default, q).loc["h20", "chips_per_reference_chip"]
+    assert (curve["h100-sxm"]["p50"] == 1).all()
+    assert curve.loc[10_000, ("h20", "p50")] > curve.loc[2_048, ("h20", "p50")]
+    assert curve.loc[100_000, ("h20", "matched")] == 0 and np.isnan(curve.loc[100_000, ("h20", "p50")])
+    assert min(cp.SCALE_SIZES) == 1_000 and max(cp.SCALE_SIZES) == 200_000
+    cp.plot_scale(default)
+    assert len(shown) == 1
+    assert cp.plot_scale(cp.run(workload="decode", **FAST)) is None and len(shown) == 1

@@ -118,8 +118,8 @@ def test_used_block_holds_every_input_per_region_with_unit_and_source(default):
     # us-avg-industrial: $0.0806/kWh, PUE 1.57, 0.366 kg CO2/kWh (data/regions.csv)
     home = used["regions"]["us-avg-industrial"]
     assert (home["usd_per_kwh"].value, home["pue"].value, home["grid_kgco2_per_kwh"].value) == (0.0806, 1.57, 0.366)
-    # overlap 1 is this report's own default (chip_parity's is 0), not a value the reader set
-    assert used["overlap"].value == 1.0 and used["overlap"].source == shared.ASSUMPTION
+    # overlap 1 is the shared default (params.TRAINING, DeepSeek-V3's DualPipe), not a value the reader set
+    assert used["overlap"].value == 1.0 and used["overlap"].source == "deepseek-v3-report"
     reader = ea.inputs(pue=1.2, overlap=0.5, **FAST).used
     assert all(reader["regions"][g]["pue"].value == 1.2 for g in reader["regions"])
     assert reader["overlap"].source == shared.READER and reader["regions"]["us-dc-ppa"]["pue"].source == shared.READER
@@ -209,3 +209,13 @@ def test_the_h100_and_h800_capex_per_chip_name_their_one_basis(default):
     assert_allclose(chips["a800-sxm-80gb"]["all_in_capex_usd_per_chip"].value, 30_370.37, rtol=1e-6)
     assert "H100 SXM $41,667, H800 SXM $48,622" in ea.findings(default)
     assert "as a share of an 8-GPU server (the DGX H100's $270,000 / 8" in ea.findings(default)
+
+
+def test_the_first_page_names_the_reference_region_and_why(default):
+    # us-avg-industrial is this report's own reference region, not the shared cn-avg-industrial (params.WHERE)
+    text = ea.answer(default)
+    assert "reference region is `us-avg-industrial`" in text and "default to `cn-avg-industrial`" in text
+    assert "export controls" in text
+    # the reader's own reference region, or the shared one, needs no note
+    assert "reference region is" not in ea.answer(ea.run(region="us-dc-ppa", **FAST))
+    assert "reference region is" not in ea.answer(ea.run(region="cn-avg-industrial", **FAST))

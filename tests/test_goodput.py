@@ -117,3 +117,23 @@ def test_energy_advantage_shows_the_100k_goodput_with_sourced_times():
     assert used["restart_hours"].source == "megascale-2024"
     # the reference cluster's interval: sqrt(2 × 7.875e-4 / (2,048 × 1.97e-5)) = 0.19758 h
     assert used["checkpoint_interval_hours"].value == pytest.approx(0.19758, rel=1e-4)
+
+
+def test_the_drawn_goodput_inputs_and_their_ranges():
+    from analysis.assembly import inputs as shared
+    from analysis.formulas import goodput as g
+
+    # λ: 419 unexpected interruptions in 54 days on 16,384 GPUs is the base, 466 with the 47 planned ones the
+    # high end: 466 / (16,384 × 54 × 24) = 466 / 21,233,664 = 2.19463e-5; δ: 2.835 s base, 16,384 GPUs × 4 GB
+    # / 2 TB/s = 32.768 s = 9.10222e-3 h high; the restart time has no range
+    ranges = shared.goodput_inputs().ranges()
+    assert set(ranges) == {"interruptions_per_chip_hour", "checkpoint_write_hours"}
+    assert math.isclose(ranges["interruptions_per_chip_hour"][2], 2.19463e-5, rel_tol=1e-5)
+    assert ranges["interruptions_per_chip_hour"][:2] == (1.97e-5, 1.97e-5)
+    assert math.isclose(ranges["checkpoint_write_hours"][2] * 3600, 32.768, rel_tol=1e-12)
+    assert math.isclose(ranges["checkpoint_write_hours"][1] * 3600, 2.835, rel_tol=1e-12)
+    # a reader's value is fixed, and drawn inputs become columns that broadcast over chips
+    fixed = shared.goodput_inputs(checkpoint_write_hours=0.001)
+    assert fixed.ranges()["checkpoint_write_hours"] == (0.001, 0.001, 0.001)
+    drawn = fixed.drawn({"interruptions_per_chip_hour": np.array([1e-5, 2e-5]), "checkpoint_write_hours": [1, 2]})
+    assert drawn["interruptions_per_chip_hour"].shape == (2, 1) and drawn["restart_hours"] == g.RESTART_HOURS

@@ -35,3 +35,61 @@ def test_chip_parity_and_procurement_give_the_same_band_for_the_same_draws(monke
         assert getattr(parity, q).loc["h20", "chip_count"] == expected[q]
         assert getattr(bought, q).loc["h20", "chips"] == expected[q]
     assert expected["p10"] < expected["p50"] < expected["p90"]  # a real spread, not a constant
+
+
+# --------------------------------------------------------------------------------------------
+# One default per concept (issue 20 item 1): the same question through two reports, with their
+# defaults, gives the same number within 1 %.
+
+ONE_PERCENT = 0.01
+
+
+def test_the_training_defaults_are_declared_once():
+    # params.TRAINING and params.WHERE are the one declaration; every report that trains takes them
+    from analysis.assembly import energy_advantage, params, training_run
+
+    for module in (chip_parity, energy_advantage, buying):
+        assert module.PARAMETERS["mfu"].default == params.TRAINING["mfu"] == 0.4
+    for module in (chip_parity, energy_advantage, training_run):
+        assert module.PARAMETERS["parallel_config"].default == params.TRAINING["parallel_config"]
+        assert module.PARAMETERS["overlap"].default == params.TRAINING["overlap"] == 1.0
+    for module in (chip_parity, training_run, buying):
+        assert module.PARAMETERS["region"].default == params.WHERE["region"] == "cn-avg-industrial"
+    # energy_advantage's reference region differs and its first page says which and why
+    ea = energy_advantage.run(draws=200)
+    assert ea.inputs.region == "us-avg-industrial" and "`cn-avg-industrial`" in energy_advantage.answer(ea)
+    assert "where the other reports default to" in energy_advantage.answer(ea)
+
+
+def test_h800_parity_cost_is_one_answer():
+    # DeepSeek-V3's layout at overlap 1 hides all communication, so the H800 (989.4 TFLOP/s dense BF16 like the
+    # H100, both NVIDIA: vendor factor ratio 1) matches 2,048 H100 with 2,048 chips in both reports; its 4-year
+    # TCO at cn-avg-industrial ($0.088/kWh, PUE 1.5) is then the same cluster costed the same way
+    from analysis.assembly import energy_advantage
+
+    parity = chip_parity.run()
+    energy = energy_advantage.run()
+    assert parity.p50.loc["h800-sxm", "chip_count"] == 2048
+    assert energy.p50["chip_count"].loc["h800-sxm", "cn-avg-industrial"] == 2048
+    mine = parity.p50.loc["h800-sxm", "tco_usd"]
+    theirs = energy.p50["tco_usd"].loc["h800-sxm", "cn-avg-industrial"]
+    assert abs(mine / theirs - 1) < ONE_PERCENT, (mine, theirs)
+
+
+def test_h20_training_parity_is_one_answer():
+    # H20 per H100 in sustained training rate: 989.4 / 148 = 6.68514 (dense BF16 peaks, data/chips.csv; both
+    # NVIDIA, vendor factor ratio 1; scaling ratio 1 at full overlap). chip_parity gives it directly;
+    # training_run as the H20's GPU-hours over the H100's for the same run on the same 2,048 chips (goodput
+    # cancels); procurement as the reference's training FLOP per year per chip over the H20's at equal counts
+    from analysis.assembly import training_run
+
+    expected = 989.4 / 148
+    parity = chip_parity.chips_per_reference("h20", draws=1_000)
+    run = training_run.run(draws=1_000)
+    hours = run.p50["gpu_hours"]
+    bought = buying.run(chips=["h20"], counts=[2048], reference_count=2048, draws=1_000)
+    flop = bought.p50["training_flop_per_year"]
+    answers = {"chip_parity": parity, "training_run": hours["h20"] / hours["h100-sxm"]}
+    answers["procurement"] = flop["reference"] / flop["h20"]
+    for report, value in answers.items():
+        assert abs(value / expected - 1) < ONE_PERCENT, (report, value)

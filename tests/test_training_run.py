@@ -329,3 +329,15 @@ def test_a_chip_without_power_reads_n_a_not_nan():
     text = report.answer(r) + report.findings(r)
     assert "nan" not in text.lower().replace("n/a", "")
     assert "n/a at the facility meter" in text
+
+
+def test_the_first_page_says_why_the_mfu_is_the_runs_own(deepseek):
+    # the run's MFU is implied by its disclosed hours, not the shared 40 % reference MFU (params.TRAINING):
+    # the answer says which and why; a reader's MFU needs no such note
+    text = report.answer(deepseek)
+    assert "is the run's own" in text and "not the 40 % reference MFU" in text and "chip_parity" in text
+    assert "is the run's own" not in report.answer(report.run(mfu=0.4, **FEW))
+    # the layout and overlap are the shared defaults, with their source
+    used = deepseek.inputs.used
+    assert used["parallel_config"].value == "deepseek-v3-pretraining" and used["overlap"].value == 1.0
+    assert used["parallel_config"].source == used["overlap"].source == "deepseek-v3-report"

@@ -15,7 +15,7 @@ text, tables and figures), hence longer than 400 lines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -32,15 +32,13 @@ PARAMETERS = params.declare(
     reference_count=2048,
     candidates=["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c", "b200"],
     workload="training",
-    mfu=0.4,
+    **params.TRAINING,
     precision="bf16",
-    parallel_config="llama-3.1-405b-pretraining",
-    overlap=0.0,
     model="deepseek-v3",
     batch_size=640,
     context_tokens=2048,
     hbm_efficiency=0.6,
-    region="cn-avg-industrial",
+    **params.WHERE,
     **params.SITE,
     **params.OWNED,
     cost_of_capital=0.0,
@@ -55,6 +53,7 @@ TRAINING_EXTRA_BYTES_PER_PARAM = 14.0
 #: Figures with a P10–P90 band in the tables and the JSON.
 BANDED = (
     "chip_count",
+    "chips_per_reference_chip",
     "it_power_mw",
     "facility_power_mw",
     "annual_energy_gwh",
@@ -166,18 +165,21 @@ def _workload_model(p: dict, ids: list[str], hbm_gb: np.ndarray) -> tuple[pd.Ser
     return model, np.where(np.isnan(hbm_gb), np.nan, floor).astype(float), ratios
 
 
-def _ranges(mfu_range, site: shared.Site, chips: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
+def _ranges(
+    mfu_range, site: shared.Site, chips: pd.DataFrame, loss: shared.GoodputInputs
+) -> dict[str, tuple[float, float, float]]:
     """The Monte Carlo ranges: ``mfu`` (``mfu_range``: the reference MFU times the spread of
     utilisation observations, :func:`~analysis.assembly.inputs.mfu_range`), the site's ``usd_per_kwh`` and
-    ``pue``, each chip's ``price`` and ``TDP`` and each vendor's MFU factor (one draw per vendor,
-    shared by its chips). The order fixes the seeded draws."""
+    ``pue``, each chip's ``price`` and ``TDP``, each vendor's MFU factor (one draw per vendor,
+    shared by its chips) and the goodput inputs' (:meth:`~analysis.assembly.inputs.GoodputInputs.ranges`).
+    The order fixes the seeded draws."""
     ranges = {"mfu": mfu_range} | site.ranges()
     for c, row in chips.iterrows():
         ranges[f"{c} price"] = uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])
         ranges[f"{c} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
     for v, row in chips.drop_duplicates("vendor").set_index("vendor").iterrows():
         ranges[f"{v} MFU factor"] = (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
-    return ranges
+    return ranges | loss.ranges()
 
 
 def _chips_used(chips: pd.DataFrame) -> dict[str, dict[str, Used]]:
@@ -202,6 +204,7 @@ def _used(p: dict, values: dict, site: shared.Site, loss: shared.GoodputInputs, 
     used["cost_of_capital"] = shared.report_setting("cost_of_capital", p["cost_of_capital"], declared)
     used["mfu"] = shared.report_setting("mfu", p["mfu"], declared)
     if p["workload"] == "training":
+        used["parallel_config"] = shared.report_setting("parallel_config", p["parallel_config"], declared)
         used["overlap"] = shared.report_setting("overlap", p["overlap"], declared)
         used["compute_efficiency"] = Used(
             scaling.COMPUTE_EFFICIENCY, "share of dense peak", shared.ASSUMPTION, "interconnect model, no communication"
@@ -252,7 +255,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
         years=float(settings["years"].value),
         cost_of_capital_per_year=p["cost_of_capital"],
         mfu=p["mfu"],
-        ranges=_ranges(mfu_range, where, chips),
+        ranges=_ranges(mfu_range, where, chips, loss),
         seed=p["seed"],
         draws=p["draws"],
         parameters=dict(p),
@@ -299,12 +302,14 @@ def _rate(mfu: np.ndarray, inp: Inputs) -> np.ndarray:
     return np.asarray(rate, dtype=float)
 
 
-def _counts(rate: np.ndarray, inp: Inputs) -> dict[str, np.ndarray]:
+def _counts(x: dict, rate: np.ndarray, inp: Inputs) -> dict[str, np.ndarray]:
     """Chips matching the reference, draws × chips: ``per_reference`` (rate ratio),
     ``throughput_match`` (training: n with n · goodput(n) = N_ref · goodput(N_ref) × rate ratio,
-    NaN where no n can; inference: N_ref × rate ratio; rounded up), ``chip_count`` (at least the
-    capacity floor; the reference keeps N_ref) and ``goodput`` (of that count; 1 for inference)."""
-    n_ref, loss = inp.reference_count, inp.goodput.kwargs()
+    with the goodput inputs drawn in ``x``, NaN where no n can; inference: N_ref × rate ratio;
+    rounded up), ``chip_count`` (at least the capacity floor; the reference keeps N_ref),
+    ``chips_per_reference_chip`` (chip count / N_ref) and ``goodput`` (of that count; 1 for
+    inference)."""
+    n_ref, loss = inp.reference_count, inp.goodput.drawn(x)
     training = inp.workload == "training"
     per_reference = rate[:, [0]] / rate
     if training:
@@ -368,7 +373,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     power and cost (:func:`_costs`)."""
     mfu = _mfu(x, inp)
     rate = _rate(mfu, inp)
-    counts = _counts(rate, inp)
+    counts = _counts(x, rate, inp)
     peak = inp.chips["peak_tflops"].to_numpy(dtype=float)
     effective_pflops = counts["chip_count"] * peak * mfu * counts["goodput"] / 1_000.0
     return (
@@ -462,8 +467,64 @@ def goodput_curve(r: Result, *, points: int = 60) -> pd.Series:
     return pd.Series(goodput.goodput(sizes, **r.inputs.goodput.kwargs()), index=sizes, name="goodput")
 
 
+#: Reference cluster sizes of :func:`scale_curve` [chips]: 1,000 to 200,000, log-spaced.
+SCALE_SIZES = tuple(int(v) for v in np.unique(np.geomspace(1_000, 200_000, 24).round(-1)))
+
+
+def scale_curve(r: Result, sizes=SCALE_SIZES) -> pd.DataFrame:
+    """Chips per reference chip (:func:`_counts`' ``chips_per_reference_chip``) of every chip at
+    each reference cluster size of ``sizes``, from the report's own seeded draws: index the sizes,
+    columns (chip, ``p10``/``p50``/``p90``/``matched``), the percentiles over the draws in which
+    a count matches and the share of draws that match (a count is NaN where none does)."""
+    inp = r.inputs
+    x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
+    rate = _rate(_mfu(x, inp), inp)
+    rows = {}
+    for size in sizes:
+        counts = _counts(x, rate, replace(inp, reference_count=int(size)))
+        bands = uncertainty.percentile_frames({"v": counts["chips_per_reference_chip"]}, inp.chips.index)
+        matched = np.isfinite(counts["throughput_match"]).mean(axis=0)
+        rows[size] = {
+            (chip, q): value
+            for i, chip in enumerate(inp.chips.index)
+            for q, value in [(q, bands[q].loc[chip, "v"]) for q in ("p10", "p50", "p90")] + [("matched", matched[i])]
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.columns = pd.MultiIndex.from_tuples(frame.columns)
+    return frame
+
+
 # --------------------------------------------------------------------------------------------
 # figures
+
+
+def plot_scale(r: Result) -> None:
+    """Chips per reference chip against the reference cluster size (log–log, 1,000 to 200,000
+    reference chips): each candidate's P50 line with its P10–P90 band (:func:`scale_curve`), the
+    report's own size marked; a line ends where no chip count matches in most draws (the goodput
+    ceiling of one job). Training only: nothing is drawn for prefill or decode."""
+    if r.inputs.workload != "training":
+        return
+    import matplotlib.pyplot as plt
+
+    curve, inp = scale_curve(r), r.inputs
+    colors = present.chip_colors(inp.chips.index)
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    for chip in inp.chips.index[1:]:
+        part = curve[chip].where(curve[chip]["matched"] >= 0.5)
+        ax.plot(part.index, part["p50"], color=colors[chip], lw=2, label=present.chip_short(chip))
+        ax.fill_between(part.index, part["p10"], part["p90"], color=colors[chip], alpha=0.25, lw=0)
+    ax.axvline(inp.reference_count, color="#333333", ls="--", lw=1, label=f"this report: {inp.reference_count:,}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    present.finish(
+        ax,
+        f"Chips per {present.chip_short(inp.reference_chip)} grow with the cluster size (P50, P10–P90 band)",
+        f"reference cluster [{present.chip_short(inp.reference_chip)} chips, log scale]",
+        f"chips per {present.chip_short(inp.reference_chip)} (log scale)",
+        alt="Chips per reference chip by reference cluster size; a line ends where no count matches in one job",
+    )
 
 
 def plot_parity(r: Result) -> None:
@@ -622,21 +683,26 @@ def answer(r: Result) -> str:
 
 
 def _finding(r: Result, chip: str) -> str:
-    """One candidate's line of :func:`findings`."""
+    """One candidate's line of :func:`findings`: its chip count and chips per reference chip,
+    each with its band, for the reference cluster size it holds for."""
     name, ref = present.chip_short(chip), r.inputs.reference_chip
+    size = f"{present.count(r.inputs.reference_count)} {present.chip_short(ref)}"
     if r.matched.loc[chip] == 0:
         return (
-            f"- **{name}**: no chip count matches: at this size each added chip adds interruptions "
-            "as fast as compute (goodput ceiling)."
+            f"- **{name}**: no chip count matches {size} in one job: at that size each added chip adds "
+            "interruptions as fast as compute (goodput ceiling; the figure of chips per reference chip by "
+            "cluster size shows where it starts)."
         )
     row, base = r.p50.loc[chip], r.base.loc[chip]
     ratio = _times(row["facility_power_mw"] / r.p50.loc[ref, "facility_power_mw"])
     tco_ratio = _times(row["tco_usd"] / r.p50.loc[ref, "tco_usd"])
     partial = "" if r.matched.loc[chip] == 1 else f" (matchable in {present.pct(r.matched.loc[chip])} of draws)"
+    per_chip = band(r, chip, "chips_per_reference_chip", lambda v: f"{v:,.2f}")
     return (
-        f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips{partial}, "
-        f"{present.count(row['per_reference'])} per {present.chip_short(ref)} in sustained rate at MFU "
-        f"{present.pct(base['mfu'], digits=1)}, bound by {r.binding.loc[chip]}; "
+        f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips match {size}{partial}: "
+        f"**{per_chip} per {present.chip_short(ref)} at this cluster size** "
+        f"({present.count(row['per_reference'])} in sustained rate per chip at MFU "
+        f"{present.pct(base['mfu'], digits=1)}), bound by {r.binding.loc[chip]}; "
         f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
         f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour."
     )
@@ -881,6 +947,7 @@ def key_figures(r: Result) -> dict:
     return {
         "reference": {"chip": ref, **entry(ref)},
         "workload": r.inputs.workload,
+        "reference_count": r.inputs.reference_count,
         "candidates": {c: entry(c) for c in r.inputs.chips.index[1:]},
     }
 

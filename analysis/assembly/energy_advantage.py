@@ -27,16 +27,21 @@ PARAMETERS = params.declare(
     reference_count=2048,
     candidates=["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b", "ascend-910c"],
     regions=["cn-avg-industrial", "cn-west-subsidised", "us-avg-industrial", "us-dc-ppa"],
-    region="us-avg-industrial",
-    mfu=chip_parity.PARAMETERS["mfu"].default,
+    region="us-avg-industrial",  # not params.WHERE: the reference's region, see REFERENCE_REGION_WHY
+    **params.TRAINING,
     precision="bf16",
-    parallel_config="deepseek-v3-pretraining",
-    overlap=1.0,
     pue=None,
     **params.OWNED,
     cost_of_capital=0.0,
     **params.GOODPUT,
     **params.MONTE_CARLO,
+)
+
+#: Why this report's reference region differs from the other reports' default region
+#: (``params.WHERE``), said on its first page while the reader keeps it.
+REFERENCE_REGION_WHY = (
+    "the reference H100 cluster sits where export controls let it be bought (the United States), so the "
+    "break-even price asks whether cheaper power elsewhere makes up for weaker chips against it"
 )
 
 #: Figures shown per chip × region.
@@ -322,8 +327,26 @@ def _verdict_parts(r: Result) -> list[str]:
     return parts
 
 
+def region_note(r: Result) -> str:
+    """The sentence of the first page on the reference region: where it is this report's default
+    and not the other reports' (``params.WHERE``), which and why; else nothing."""
+    inp, shared_region = r.inputs, params.WHERE["region"]
+    if inp.region == shared_region or inp.region != PARAMETERS["region"].default:
+        return ""
+    names = load("regions")["name"]
+    column = (
+        f"; its `{shared_region}` column holds the same clusters at the same price as chip_parity"
+        if shared_region in inp.regions
+        else ""
+    )
+    return (
+        f" This report's reference region is `{inp.region}` ({names[inp.region]}), where the other reports "
+        f"default to `{shared_region}` ({names[shared_region]}): {REFERENCE_REGION_WHY}{column}."
+    )
+
+
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report."""
+    """The one-paragraph answer at the top of the report, with :func:`region_note`."""
     inp, ref = r.inputs, r.reference
     share = r.p50["electricity_share_of_tco"][inp.regions]
     return (
@@ -334,8 +357,8 @@ def answer(r: Result) -> str:
         f"(${_home_price(r):.3f}/kWh), costs **{present.usd(ref['p50'])} per effective PFLOP-hour** (P10–P90 "
         f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {inp.parity.years:g} years. "
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
-        f"each region's electricity price and PUE, the MFU ({inp.parity.used['mfu_spread'].origin}) and the "
-        "vendors' MFU factors; bands are P10–P90."
+        f"each region's electricity price and PUE, the MFU ({inp.parity.used['mfu_spread'].origin}), the "
+        "vendors' MFU factors and the goodput inputs; bands are P10–P90." + region_note(r)
     )
 
 

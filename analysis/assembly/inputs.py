@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..catalog import load, lookup
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
-from .params import SPECS
+from .params import SPECS, TRAINING
 
 #: The source key of a value the reader set (data/SOURCES.md).
 READER = "report-parameter"
@@ -64,6 +64,19 @@ DEFAULTS: dict[str, Used] = {
     "checkpoint_interval_hours": Used(
         "Young–Daly", "h", "young-1974", "sqrt(2 × checkpoint write time / (chips × interruptions per chip-hour))"
     ),
+    "mfu": Used(TRAINING["mfu"], "share", "llama3-paper", "Llama 3 405B on H100: 38–43 % BF16 MFU (Table 4)"),
+    "parallel_config": Used(
+        TRAINING["parallel_config"],
+        "layout",
+        "deepseek-v3-report",
+        "DeepSeek-V3's disclosed layout on 2,048 H800, the one published on an export-restricted chip",
+    ),
+    "overlap": Used(
+        TRAINING["overlap"],
+        "share",
+        "deepseek-v3-report",
+        "DualPipe: computation and communication fully overlapped, near-zero all-to-all overhead",
+    ),
 }
 
 
@@ -83,10 +96,15 @@ def report_setting(
 ) -> Used:
     """A parameter whose report default is a value (not None): the reader's ``value`` (source
     :data:`READER`) or, where it equals the default in ``declared`` (a report's ``PARAMETERS``),
-    that default with its ``source`` key (default :data:`ASSUMPTION`) and ``origin``."""
+    the shared default's record in :data:`DEFAULTS` where that default is the shared one
+    (``params.TRAINING``), else that default with its ``source`` key (default :data:`ASSUMPTION`)
+    and ``origin``."""
     spec = declared[name]
     if value != spec.default:
         return setting(name, value)
+    library = DEFAULTS.get(name)
+    if library is not None and library.value == spec.default:  # the shared default, with its source
+        return library
     return Used(spec.default, spec.unit or "share", source, origin)
 
 
@@ -196,6 +214,21 @@ class GoodputInputs:
             "checkpoint_write_hours": self.checkpoint_write_hours,
             "checkpoint_interval_hours": self.checkpoint_interval_hours,
         }
+
+    def ranges(self) -> dict[str, tuple[float, float, float]]:
+        """The Monte Carlo ranges of λ [per chip-hour] and δ [h], keyed by parameter name: the
+        sourced range of a library default (:data:`analysis.formulas.goodput.RANGES`), a reader's
+        value fixed."""
+        return {
+            name: (value,) * 3 if self.used[name].source == READER else goodput.RANGES[name]
+            for name, value in self.kwargs().items()
+            if name in goodput.RANGES
+        }
+
+    def drawn(self, x: dict) -> dict:
+        """:meth:`kwargs` with the drawn inputs of ``x`` (arrays of draws, keyed as :meth:`ranges`)
+        as columns (draws × 1), so that they broadcast over a report's chips."""
+        return self.kwargs() | {name: np.asarray(x[name], dtype=float)[:, None] for name in self.ranges() if name in x}
 
     def interval_hours(self, chip_count) -> float:
         """The checkpoint interval [h] a job on ``chip_count`` chips uses: the reader's, else Young–Daly."""

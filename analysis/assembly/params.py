@@ -269,6 +269,14 @@ GOODPUT = {
     "checkpoint_interval_hours": None,
 }
 MONTE_CARLO = {"seed": 0, "draws": 10_000}
+#: The one default of each training concept every report shares (issue 20), declared here once:
+#: the reference chip's MFU, the parallel layout and the share of its communication hidden behind
+#: computation. Each value's source and reason is its record in analysis.assembly.inputs.DEFAULTS;
+#: docs/methods.md says why the layout is DeepSeek-V3's. A report that must use another setting
+#: says which and why on its first page.
+TRAINING = {"mfu": 0.4, "parallel_config": "deepseek-v3-pretraining", "overlap": 1.0}
+#: Where the hardware runs by default: China's national average industrial tariff, PUE and grid.
+WHERE = {"region": "cn-avg-industrial"}
 
 TRUE_WORDS, FALSE_WORDS = ("true", "yes", "1"), ("false", "no", "0")
 NONE_WORDS = ("none", "null")

@@ -52,21 +52,16 @@ PARAMETERS = params.declare(
     grey_market_premium=None,
     reference_chip="h100-sxm",
     reference_count=100_000,
-    mfu=0.4,
+    mfu=params.TRAINING["mfu"],
     training_days=90.0,
     max_cluster_chips=None,
-    region="cn-avg-industrial",
+    **params.WHERE,
     **params.SITE,
     **params.OWNED,
     **params.GOODPUT,
     reported_chips=None,
     **params.MONTE_CARLO,
 )
-
-#: The MFU the report assumes on the reference chip when the reader keeps the default: the middle
-#: of Llama 3 405B's 38–43 % BF16 MFU on H100 (Table 4).
-#: Where the report's default MFU comes from.
-DEFAULT_MFU_ORIGIN = "Llama 3 405B: 38–43 % BF16 MFU on H100 (the report's default)"
 
 #: Chips sold as single PCIe cards; every other catalog accelerator is bought in 8-chip boards or
 #: servers (HGX/DGX, OAM platforms, Atlas 800), so a budget buys whole servers of them.
@@ -309,7 +304,7 @@ def _used(p: dict, *, chips: pd.DataFrame, site: shared.Site, goodput_in: shared
     """The ``inputs`` block: electricity price and PUE, load factor, server power ratio, years,
     MFU (and its Monte Carlo spread), the goodput inputs, the capex and sizing constants, the
     grey-market premium where it applies, and per chip (``chips``) its figures as used."""
-    mfu = shared.report_setting("mfu", p["mfu"], PARAMETERS, source="llama3-paper", origin=DEFAULT_MFU_ORIGIN)
+    mfu = shared.report_setting("mfu", p["mfu"], PARAMETERS)  # the shared reference MFU and its source
     used = {"usd_per_kwh": site.used["usd_per_kwh"], "pue": site.used["pue"], **settings, "mfu": mfu}
     used |= goodput_in.used
     epoch = "epoch-training-cost-trends"

@@ -35,11 +35,11 @@ PARAMETERS = params.declare(
     recompute=False,
     precision=None,
     usd_per_gpu_hour=None,
-    region="cn-avg-industrial",
+    **params.WHERE,
     **params.SITE,
     **params.OWNED,
-    parallel_config="deepseek-v3-pretraining",
-    overlap=1.0,
+    parallel_config=params.TRAINING["parallel_config"],
+    overlap=params.TRAINING["overlap"],
     **params.GOODPUT,
     **params.MONTE_CARLO,
 )
@@ -320,6 +320,8 @@ def inputs(**values) -> Inputs:
         **({"usd_per_gpu_hour": rental} if rental else {}),
         "precision": precision_used,
         "mfu": mfu,
+        "parallel_config": shared.report_setting("parallel_config", p["parallel_config"], PARAMETERS),
+        "overlap": shared.report_setting("overlap", p["overlap"], PARAMETERS),
         "mfu_spread": spread_used,
         "compute_efficiency": Used(
             scaling.COMPUTE_EFFICIENCY, "share of dense BF16 peak", shared.ASSUMPTION, "interconnect model"
@@ -454,8 +456,22 @@ def title(r: Result) -> str:
     return f"# Training run: {run.name} on {present.count(run.chip_count)} × {present.chip_name(run.chip)}"
 
 
+def mfu_note(r: Result) -> str:
+    """The first page's sentence on the MFU where it is not the shared reference MFU
+    (``params.TRAINING``): which one the report uses and why; nothing where the reader set it."""
+    inp = r.inputs
+    if inp.used["mfu"].source == shared.READER:
+        return ""
+    return (
+        f" MFU {present.pct(inp.mfu, digits=1)} on {present.chip_short(inp.anchor_chip)} is the run's own "
+        f"({inp.mfu_basis}), not the {present.pct(params.TRAINING['mfu'])} reference MFU the chip_parity, "
+        "energy_advantage and procurement reports default to: this report costs a disclosed run as it ran; "
+        "the other chips' columns carry it over, so their ratios to each other match those reports'."
+    )
+
+
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report, with its bands."""
+    """The one-paragraph answer at the top of the report, with its bands and :func:`mfu_note`."""
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     rental = (
         f"Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
@@ -471,6 +487,7 @@ def answer(r: Result) -> str:
         f"for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**. The run draws "
         f"**{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter. Figures are the median of "
         f"{r.inputs.draws:,} Monte Carlo draws over MFU, prices, power and the site's electricity price and PUE."
+        + mfu_note(r)
     )
 
 

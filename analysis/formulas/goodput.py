@@ -39,6 +39,11 @@ Defaults and their sources:
   in-memory copies") stall training for less, the worst case — every GPU writing the 4 GB
   maximum, 65.5 TB / 2 TB/s = 32.8 s — for more.
 
+The Monte Carlo draws two of them over a sourced range (:data:`RANGES`, triangular with its mode at
+the default): λ up to ``466 / (16,384 × 54 × 24 h) = 2.19e-5`` (Llama 3's 466 interruptions of the
+same snapshot, the 47 planned ones included) and δ up to the 32.8 s worst case above. The restart
+time has no sourced range and stays fixed.
+
 Worked values with the defaults (``a = λ · R = 3.2833e-6``, ``b = sqrt(2 · δ · λ) = 1.7614e-4``):
 
 * 2,048 chips: M = 1 / (2,048 × 1.97e-5) = 24.79 h; T* = sqrt(2 × 7.875e-4 × 24.79) = 0.1976 h
@@ -60,6 +65,12 @@ RESTART_HOURS = 1.0 / 6.0
 CHECKPOINT_WRITE_HOURS = 405e9 * 14 / 2e12 / 3600.0
 #: None: the Young–Daly interval for each cluster size (:func:`checkpoint_interval_hours`).
 CHECKPOINT_INTERVAL_HOURS = None
+#: (low, base, high) of the inputs drawn in the Monte Carlo (see the module docstring): λ with
+#: Llama 3's planned interruptions (466 in all, 419 unexpected), δ up to every GPU writing 4 GB.
+RANGES = {
+    "interruptions_per_chip_hour": (INTERRUPTIONS_PER_CHIP_HOUR, INTERRUPTIONS_PER_CHIP_HOUR, 466 / (16_384 * 54 * 24)),
+    "checkpoint_write_hours": (CHECKPOINT_WRITE_HOURS, CHECKPOINT_WRITE_HOURS, 16_384 * 4e9 / 2e12 / 3600.0),
+}
 
 
 def checkpoint_interval_hours(

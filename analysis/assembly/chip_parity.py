@@ -678,7 +678,9 @@ def answer(r: Result) -> str:
         f"at the meter and costs {band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the "
         f"{inp.site.name} electricity price. Every figure is the median (P50) of {present.count(inp.draws)} "
         "Monte Carlo draws over chip prices and power, the electricity price, PUE, the reference MFU "
-        f"({inp.used['mfu_spread'].origin}) and the vendors' MFU factors; the band is their P10–P90."
+        f"({inp.used['mfu_spread'].origin}), the vendors' MFU factors"
+        + (" and the goodput inputs (interruption rate, checkpoint write time)" if inp.workload == "training" else "")
+        + "; the band is their P10–P90."
     )
 
 
@@ -917,7 +919,10 @@ def methods(r: Result) -> str:
             "(base); maintenance, buildings and staff are excluded. **$ per PFLOP-h** = TCO / (chips × peak × MFU × "
             f"goodput / 1,000 × {HOURS_PER_YEAR:,.0f} h × years).",
             "- **Uncertainty**: every input with a sourced low/base/high (prices, TDPs, electricity price, PUE, "
-            "vendor MFU factors) becomes a triangular distribution with its mode at the base value; the reference MFU "
+            "vendor MFU factors and, for training, the goodput inputs: interruptions per chip-hour up to Llama 3's 466 "
+            "with the planned ones, 2.19 × 10⁻⁵, and the checkpoint write up to every GPU writing 4 GB, 32.8 s) "
+            "becomes a triangular distribution with its mode at the base value, so chip counts carry a band from "
+            "goodput as well as from the MFU factors; the reference MFU "
             f"is {inp.used['mfu_spread'].origin} (data/mfu_observations.csv: the published dispersion, not an "
             "assumed ±25 %). One function computes every figure from these "
             f"inputs; it runs at the base point and at {present.count(inp.draws)} draws (seed {inp.seed}), and every "

@@ -334,6 +334,11 @@ def test_chips_per_reference_depend_on_the_cluster_size_and_carry_a_band():
     # test_goodput_column_and_no_match): the finding says so at that size
     huge = cp.run(candidates=["h20"], reference_count=100_000, **FAST)
     assert "no chip count matches 100,000 H100 SXM in one job" in cp.findings(huge)
+    # and how far one job of H20s reaches: 304,568.5 useful chips / 6.68514 = 45,559.1 useful H100; the reference
+    # count n with n · goodput(n) = 45,559.1: 1 − u·A = 0.850414, u·B = 8.02506, x = (8.02506 + sqrt(64.4016 +
+    # 154,976.3)) / 1.700829 = 236.2244 → n = 55,802
+    assert "never exceeds 304,569 useful chips, the work of 45,559 useful H100 SXM" in cp.findings(huge)
+    assert "matches at most about 55,802 H100 SXM" in cp.findings(huge)
 
 
 def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):

@@ -137,3 +137,16 @@ def test_the_drawn_goodput_inputs_and_their_ranges():
     assert fixed.ranges()["checkpoint_write_hours"] == (0.001, 0.001, 0.001)
     drawn = fixed.drawn({"interruptions_per_chip_hour": np.array([1e-5, 2e-5]), "checkpoint_write_hours": [1, 2]})
     assert drawn["interruptions_per_chip_hour"].shape == (2, 1) and drawn["restart_hours"] == g.RESTART_HOURS
+
+
+def test_useful_chips_ceiling():
+    from analysis.formulas import goodput as g
+
+    # Young–Daly: 1 / (λ·R) = 1 / (1.97e-5 × 1/6) = 6 / 1.97e-5 = 304,568.5 chips; a fixed 1-h interval adds
+    # T/2: 1 / (1.97e-5 × (1/6 + 1/2)) = 76,142.1; no interruptions: no ceiling
+    assert math.isclose(g.useful_chips_ceiling(), 304_568.5279, rel_tol=1e-9)
+    assert math.isclose(g.useful_chips_ceiling(checkpoint_interval_hours=1.0), 76_142.1320, rel_tol=1e-9)
+    assert g.useful_chips_ceiling(interruptions_per_chip_hour=0.0) == math.inf
+    # n · goodput(n) stays below it and comes within 10 % of it by 10⁸ chips (n·a = 328 there)
+    n = np.array([1e4, 1e6, 1e8])
+    assert (n * g.goodput(n) < 304_568.5).all() and 1e8 * g.goodput(1e8) > 0.9 * 304_568.5

@@ -692,8 +692,7 @@ def _finding(r: Result, chip: str) -> str:
     if r.matched.loc[chip] == 0:
         return (
             f"- **{name}**: no chip count matches {size} in one job: at that size each added chip adds "
-            "interruptions as fast as compute (goodput ceiling; the figure of chips per reference chip by "
-            "cluster size shows where it starts)."
+            f"interruptions as fast as compute; {largest_match_text(r, chip)}"
         )
     row, base = r.p50.loc[chip], r.base.loc[chip]
     ratio = _times(row["facility_power_mw"] / r.p50.loc[ref, "facility_power_mw"])
@@ -707,6 +706,23 @@ def _finding(r: Result, chip: str) -> str:
         f"{present.pct(base['mfu'], digits=1)}), bound by {r.binding.loc[chip]}; "
         f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
         f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour."
+    )
+
+
+def largest_match_text(r: Result, chip: str) -> str:
+    """The goodput ceiling of one job of ``chip`` at the base inputs, in words: the useful chips it
+    approaches (:func:`~analysis.formulas.goodput.useful_chips_ceiling`), the reference chips' work
+    that is (÷ chips per reference chip in sustained rate) and the largest reference cluster that
+    work matches (:func:`~analysis.formulas.goodput.chips_for_useful_chips` of the reference)."""
+    loss, ref = r.inputs.goodput.kwargs(), present.chip_short(r.inputs.reference_chip)
+    ceiling = float(goodput.useful_chips_ceiling(**{k: v for k, v in loss.items() if k != "checkpoint_write_hours"}))
+    work = ceiling / float(r.base.loc[chip, "per_reference"])
+    largest = float(goodput.chips_for_useful_chips(work, **loss))
+    return (
+        f"at the base inputs a job of {present.chip_short(chip)}s never exceeds {present.count(ceiling)} useful "
+        f"chips, the work of {present.count(work)} useful {ref}, so it matches at most about "
+        f"{present.count(largest)} {ref} (the figure of chips per reference chip by cluster size shows where "
+        "each line ends)."
     )
 
 

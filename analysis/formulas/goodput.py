@@ -145,6 +145,26 @@ def goodput(
     return 1.0 / (1.0 + loss)
 
 
+def useful_chips_ceiling(
+    *,
+    interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
+    restart_hours=RESTART_HOURS,
+    checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
+):
+    """The useful chips [chips] one job approaches as it grows and never reaches:
+    ``lim n · goodput(n) = 1 / a`` with ``a = λ·R`` (Young–Daly) or ``λ·(R + T/2)`` (fixed ``T``);
+    infinite where ``a = 0``. With the defaults 1 / (1.97e-5 / 6) = 304,569 chips.
+
+    Source: young-1974; daly-2006; llama3-paper; megascale-2024.
+    """
+    restart = np.asarray(restart_hours, dtype=float)
+    if checkpoint_interval_hours is not None:
+        restart = restart + np.asarray(checkpoint_interval_hours, dtype=float) / 2.0
+    a = np.asarray(interruptions_per_chip_hour, dtype=float) * restart
+    with np.errstate(divide="ignore"):
+        return 1.0 / a
+
+
 def chips_for_useful_chips(
     useful_chips,
     *,

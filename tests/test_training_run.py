@@ -335,7 +335,9 @@ def test_the_first_page_says_why_the_mfu_is_the_runs_own(deepseek):
     # the run's MFU is implied by its disclosed hours, not the shared 40 % reference MFU (params.TRAINING):
     # the answer says which and why; a reader's MFU needs no such note
     text = report.answer(deepseek)
-    assert "is the run's own" in text and "not the 40 % reference MFU" in text and "chip_parity" in text
+    # DeepSeek-V3 trained in FP8: its MFU is against the FP8 peak, the shared one against the BF16 peak
+    assert "of the FP8 peak on H800 SXM is the run's own" in text and "chip_parity" in text
+    assert "not the 40 % (of the BF16 peak) reference MFU" in text
     assert "is the run's own" not in report.answer(report.run(mfu=0.4, **FEW))
     # the layout and overlap are the shared defaults, with their source
     used = deepseek.inputs.used

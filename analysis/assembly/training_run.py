@@ -462,10 +462,12 @@ def mfu_note(r: Result) -> str:
     inp = r.inputs
     if inp.used["mfu"].source == shared.READER:
         return ""
+    precision = str(inp.used["precision"].value).upper()
     return (
-        f" MFU {present.pct(inp.mfu, digits=1)} on {present.chip_short(inp.anchor_chip)} is the run's own "
-        f"({inp.mfu_basis}), not the {present.pct(params.TRAINING['mfu'])} reference MFU the chip_parity, "
-        "energy_advantage and procurement reports default to: this report costs a disclosed run as it ran; "
+        f" MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} is "
+        f"the run's own ({inp.mfu_basis}), not the {present.pct(params.TRAINING['mfu'])} (of the BF16 peak) reference "
+        "MFU the chip_parity, energy_advantage and procurement reports default to: this report costs a disclosed "
+        "run as it ran; "
         "the other chips' columns carry it over, so their ratios to each other match those reports'."
     )
 

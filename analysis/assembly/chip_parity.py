@@ -209,7 +209,7 @@ def _used(p: dict, values: dict, site: shared.Site, loss: shared.GoodputInputs, 
         used["compute_efficiency"] = Used(
             scaling.COMPUTE_EFFICIENCY, "share of dense peak", shared.ASSUMPTION, "interconnect model, no communication"
         )
-        used |= loss.used
+        used |= loss.used | {"goodput_spread": loss.spread_used()}
     elif p["workload"] == "decode":
         used["hbm_efficiency"] = shared.report_setting("hbm_efficiency", p["hbm_efficiency"], declared)
     return used

@@ -152,5 +152,5 @@ def test_useful_chips_ceiling():
     assert (n * g.goodput(n) < 304_568.5).all() and 1e8 * g.goodput(1e8) > 0.9 * 304_568.5
     # its record in the inputs block: 1.97e-5–2.19e-5 per chip-hour, 2.835–32.768 s
     record = shared.goodput_inputs().spread_used()
-    assert record.value == "interruptions per chip-hour 1.97e-05–2.19e-05; checkpoint write 2.83–32.8 s"
+    assert record.value == "interruptions per chip-hour 1.97 × 10⁻⁵–2.19 × 10⁻⁵; checkpoint write 2.8–32.8 s"
     assert record.source == "llama3-paper"

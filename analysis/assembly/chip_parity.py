@@ -502,12 +502,15 @@ def plot_scale(r: Result) -> None:
     """Chips per reference chip against the reference cluster size (log–log, 1,000 to 200,000
     reference chips): each candidate's P50 line with its P10–P90 band (:func:`scale_curve`), the
     report's own size marked; a line ends where no chip count matches in most draws (the goodput
-    ceiling of one job). Training only: nothing is drawn for prefill or decode."""
+    ceiling of one job). Training only: nothing is drawn for prefill or decode, nor where no
+    candidate has a chip count at any size (a chip without the figures the model needs)."""
     if r.inputs.workload != "training":
+        return
+    curve, inp = scale_curve(r), r.inputs
+    if not np.isfinite(curve.drop(columns=inp.reference_chip, level=0).xs("p50", axis=1, level=1)).any(axis=None):
         return
     import matplotlib.pyplot as plt
 
-    curve, inp = scale_curve(r), r.inputs
     colors = present.chip_colors(inp.chips.index)
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     for chip in inp.chips.index[1:]:

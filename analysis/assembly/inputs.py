@@ -194,6 +194,12 @@ def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = N
 _SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
+def _times_ten(value: float) -> str:
+    """A small number as a reader writes it, three significant figures: ``1.97 × 10⁻⁵``."""
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{float(mantissa):g} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+
+
 @dataclass(frozen=True)
 class GoodputInputs:
     """The goodput model's inputs (:func:`analysis.formulas.goodput.goodput`): interruptions per
@@ -231,8 +237,8 @@ class GoodputInputs:
         r = self.ranges()
         lam, delta = r["interruptions_per_chip_hour"], r["checkpoint_write_hours"]
         value = (
-            f"interruptions per chip-hour {lam[0]:.3g}–{lam[2]:.3g}; checkpoint write "
-            f"{delta[0] * 3600:.3g}–{delta[2] * 3600:.3g} s"
+            f"interruptions per chip-hour {_times_ten(lam[0])}–{_times_ten(lam[2])}; checkpoint write "
+            f"{delta[0] * 3600:.2g}–{delta[2] * 3600:.3g} s"
         )
         origin = (
             "triangular, mode at the default: λ up to Llama 3's 466 interruptions with the 47 planned ones; "
@@ -262,8 +268,7 @@ class GoodputInputs:
         key, and the checkpoint interval used at ``chip_count`` chips (and, with ``also``, the
         interval and goodput at that many chips too)."""
         u = self.used
-        mantissa, exponent = f"{self.interruptions_per_chip_hour:.2e}".split("e")
-        rate = f"{float(mantissa):g} × 10{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+        rate = _times_ten(self.interruptions_per_chip_hour)
         interval = self.interval_hours(chip_count) * 60
         if self.checkpoint_interval_hours is None:
             model = (

@@ -357,3 +357,4 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
     assert cp.plot_scale(cp.run(workload="decode", **FAST)) is None and len(shown) == 1
     # a reference without an interconnect figure (MI325X) gives no candidate a count: no empty log-scale figure
     assert cp.plot_scale(cp.run(reference_chip="mi325x", **FAST)) is None and len(shown) == 1
+    assert cp.plot_scale(cp.run(candidates=["h100-sxm"], **FAST)) is None and len(shown) == 1  # no candidate

@@ -121,13 +121,23 @@ present.table(
     report.policy_table(r),
     {
         "rule": "rule|{}",
-        "what_changes": "what it changed|{}",
-        "with": ("China's 2025–2027 additions with it [8-bit H100e]", present.count),
+        "lever": "lever (with / without)|{}",
+        "with": ("China's 2025–2027 additions with the step [8-bit H100e]", present.count),
         "without": ("without it", present.count),
         "difference": ("difference", present.count),
     },
-    caption="Policy steps by date; additions with and without a step where a lever models it (P50, same draws), "
-    "else n/a.",
+    caption="Steps a lever models: China's additions 2025–2027, P50 over the same draws with the lever set as the "
+    "step made it and as it would be without the step.",
+    names=False,
+)
+
+# %%
+present.table(
+    report.policy_table(r, modelled=False),
+    {"rule": "rule|{}", "what_changes": "what it changed|{}"},
+    caption="Every policy step by date (data/policy_steps.csv). The October 2022 and 2023 rules moved sales from "
+    "A100/H100 to A800/H800 and then H20; no source says what would have been sold without them, so they have no "
+    "lever.",
     names=False,
 )
 
@@ -141,9 +151,24 @@ report.plot_runs(r)
 runs = report.runs_table(r)
 present.table(
     runs,
-    {c: f"{c}|{{}}" for c in runs.columns},
-    caption="Largest run [FLOP] each country's largest known cluster allows, P50 (P10–P90); the gap in months and the "
-    "algorithmic break-even multiplier; the largest known runs (Epoch AI).",
+    {
+        "China run": ("China's run [FLOP]", present.flop),
+        "US run": ("US run [FLOP]", present.flop),
+        "gap": "gap [months]|{}",
+        "break-even": "break-even multiplier|{}",
+    },
+    caption="Largest run each country's largest known cluster allows (P50), how many months earlier the US reached "
+    "China's run, and how much more efficient China's algorithms must be to match the US run of the same year, "
+    "P50 (P10–P90).",
+    names=False,
+)
+
+# %%
+clusters = report.clusters_table(r)
+present.table(
+    clusters,
+    {c: f"{c}|{{}}" for c in clusters.columns},
+    caption="The cluster behind each largest run and the largest known run of the year (Epoch AI's notable models).",
     names=False,
 )
 
@@ -154,12 +179,11 @@ present.table(
 present.table(
     r.crosscheck,
     {
-        "what": "figure|{}",
+        "what": "figure [8-bit H100e]|{}",
         "year": "year|{}",
         "p50": ("package P50", present.count),
         "published_value": ("published", present.count),
         "relative_difference": ("difference", present.pct),
-        "source": "source|{}",
     },
     caption="Counted apart from validation. Epoch AI's China (official) series is built from the same shipments, so it "
     "checks the arithmetic; one US lab's compute (not an input) sets the scale.",

@@ -511,9 +511,9 @@ def policy_moves(inp: Inputs) -> pd.DataFrame:
 
 #: Published figures the report compares with: check id -> (figure name, year, what the package computes).
 CROSSCHECKS = {
-    "epoch-china-nvidia-2025": ("cn licensed nvidia h100e_8bit", 2025, "China (official) NVIDIA stock [8-bit H100e]"),
-    "epoch-china-nvidia-2024": ("cn licensed nvidia h100e_8bit", 2024, "China (official) NVIDIA stock [8-bit H100e]"),
-    "openai-2025": ("cn h100e_8bit", 2025, "China's whole stock against one US lab's [8-bit H100e]"),
+    "epoch-china-nvidia-2025": ("cn licensed nvidia h100e_8bit", 2025, "China's licensed NVIDIA stock vs Epoch AI"),
+    "epoch-china-nvidia-2024": ("cn licensed nvidia h100e_8bit", 2024, "China's licensed NVIDIA stock vs Epoch AI"),
+    "openai-2025": ("cn h100e_8bit", 2025, "China's whole stock vs OpenAI's compute (Epoch AI)"),
 }
 #: Within this relative distance of a published median a cross-check passes.
 CROSSCHECK_TOLERANCE = 0.25
@@ -668,13 +668,12 @@ def _band(band: dict, y: int, label: str, fmt=present.count) -> present.Band:
     return present.Band(f"{fmt(mid)} ({fmt(lo)}–{fmt(hi)})", lo, mid, hi, names)
 
 
-def runs_table(r: Result) -> pd.DataFrame:
-    """Per year: the cluster each country's largest run uses, the run [FLOP], the gap in months
-    and the break-even multiplier (bands), and the largest known runs (largest_runs.csv)."""
+def clusters_table(r: Result) -> pd.DataFrame:
+    """Per year: the cluster each country's largest run uses (name, chips) and the largest known
+    run of that year (largest_runs.csv)."""
     known = load("largest_runs")
     rows = {}
     for year in YEARS:
-        y = YEARS.index(year)
         row = {}
         for country, name in COUNTRIES.items():
             found = r.inputs.clusters[country][year]
@@ -683,25 +682,41 @@ def runs_table(r: Result) -> pd.DataFrame:
                 if found is None
                 else f"{found[0]} ({present.count(found[2])} × {present.chip_short(found[1])})"
             )
-            row[f"{name} run"] = _band(r.bands[f"{country} largest_run_flop"], y, f"{name} run [FLOP]", present.flop)
             done = known[(known["country"] == country) & (known["year"] == year)]
             row[f"{name} known"] = (
                 present.NA if done.empty else f"{done['model'].iloc[0]}: {present.flop(done['training_flop'].iloc[0])}"
             )
+        rows[year] = row
+    return pd.DataFrame(rows).T
+
+
+def runs_table(r: Result) -> pd.DataFrame:
+    """Per year: each country's largest run [FLOP, P50], the gap in months and the break-even
+    multiplier as "P50 (P10–P90)" bands."""
+    rows = {}
+    for year in YEARS:
+        y = YEARS.index(year)
+        row = {f"{name} run": r.bands[f"{c} largest_run_flop"]["p50"][y] for c, name in COUNTRIES.items()}
         row["gap"] = _band(r.bands["gap_months"], y, "gap [months]", lambda v: f"{v:,.0f}")
         row["break-even"] = _band(r.bands["break_even_multiplier"], y, "break-even [x]", lambda v: f"{v:,.3g}")
         rows[year] = row
     return pd.DataFrame(rows).T
 
 
-def policy_table(r: Result) -> pd.DataFrame:
-    """The policy steps of policy_steps.csv: date, rule, what it changed, and for those a lever
-    models, China's additions 2025–2027 with and without it [8-bit H100e, P50]."""
+def policy_table(r: Result, modelled: bool = True) -> pd.DataFrame:
+    """The policy steps of policy_steps.csv by date with the rule's short name: with ``modelled``,
+    the steps a lever models, with China's additions 2025–2027 with and without the step [8-bit
+    H100e, P50] and the lever; else every step and what it changed."""
     steps = load("policy_steps")
-    frame = steps[["date", "rule", "what_changes"]].copy()
+    frame = steps[["date", "rule", "what_changes", "lever"]].copy()
+    frame["rule"] = [rule.split(" (")[0].split(",")[0] for rule in frame["rule"]]
+    if not modelled:
+        return frame.set_index("date")[["rule", "what_changes"]]
+    frame = frame[frame["lever"] != ""]
     for column in ("with", "without", "difference"):
         frame[column] = r.policy[column].reindex(frame.index).astype(float)
-    return frame.set_index("date")
+    frame["lever"] = [f"{lever} = {STEP_VALUES[lever][0]} / {STEP_VALUES[lever][1]}" for lever in frame["lever"]]
+    return frame.set_index("date")[["rule", "lever", "with", "without", "difference"]]
 
 
 def plot_channels(r: Result) -> None:
@@ -743,8 +758,8 @@ def plot_tornado(r: Result) -> None:
     """Tornado: China's 2026 stock [8-bit H100e] at each input's low and high end."""
     import matplotlib.pyplot as plt
 
-    t = r.tornado.iloc[::-1]
-    base = r.base["cn h100e_8bit"][YEARS.index(2026)]
+    t = r.tornado.iloc[::-1] / 1e6
+    base = r.base["cn h100e_8bit"][YEARS.index(2026)] / 1e6
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.6))
     for i, row in enumerate(t.to_dict("records")):
         ax.barh(i, row["low"] - base, left=base, color="#4c72b0", label="input at its low end" if i == 0 else None)
@@ -752,7 +767,12 @@ def plot_tornado(r: Result) -> None:
     ax.set_yticks(range(len(t)), [input_name(n) for n in t.index], fontsize=8)
     ax.axvline(base, color="black", linewidth=0.8)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
-    present.finish(ax, "What moves China's 2026 stock most", "China's stock, end of 2026 [8-bit H100e]", "")
+    present.finish(
+        ax,
+        "What moves China's 2026 stock most (each input at its low and high end, the others at base)",
+        "China's stock, end of 2026 [million 8-bit H100e]",
+        "",
+    )
 
 
 def input_name(key: str) -> str:
@@ -762,7 +782,9 @@ def input_name(key: str) -> str:
         return key
     row = rows.loc[key]
     chip = present.chip_short(row["chip_id"]) if row["chip_id"] else row["chip_text"]
-    return f"{CHANNELS.get(row['channel'], row['channel'].replace('_', ' '))} {chip}, {row['year']}"
+    if row["vendor"] == "Huawei":
+        return f"Huawei reported output, {chip}, {row['year']}"
+    return f"{CHANNELS.get(row['channel'], row['channel'].replace('_', ' '))}, {chip}, {row['year']}"
 
 
 def plot_runs(r: Result) -> None:
@@ -800,7 +822,8 @@ def methods(r: Result) -> str:
             "count as B300s. Rows whose chip has no dense BF16 figure in `chips.csv` (Cambricon, AMD MI308X, "
             "MI350X/355X, MI250X, MI300A, TPU v4i) are counted in units only, not in compute.",
             f"- **Stock** = cumulative additions × survival: additions arrive mid-year and a chip serves "
-            f"{inp.lifetime_years:g} years (hyperscalers' server useful life).",
+            f"{inp.lifetime_years:g} years (hyperscalers' server useful life). Only chips added from 1 January 2022 "
+            "are counted (the shipments start there), so the 2022–2023 stocks of both countries are low.",
             "- **Domestic output** (Huawei Ascend) = the reported output × min(1, dies available / dies needed, HBM "
             f"stacks left / stacks needed, packaging / packages). Dies: the TSMC die bank (drawn once per draw, spent "
             f"first, then gone) plus SMIC's good dies = 7-nm wafers per month × 12 × Ascend's share (0.05–0.20, an "

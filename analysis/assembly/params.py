@@ -255,7 +255,7 @@ SPECS: dict[str, Param] = {
         help="China's advanced-packaging capacity for AI accelerators",
         none="no limit (no sourced capacity)",
     ),
-    "lifetime_years": Param(float, 0.5, 30.0, unit="years", help="service life of an AI chip before retirement"),
+    "lifetime_years": Param(float, 1.0, 30.0, unit="years", help="service life of an AI chip before retirement"),
     "run_share_of_stock": _share(
         "share of a country's stock usable in one training run",
         0.0,

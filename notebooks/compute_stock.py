@@ -179,14 +179,16 @@ present.table(
 present.table(
     r.crosscheck,
     {
-        "what": "figure [8-bit H100e]|{}",
+        "what": "figure|{}",
         "year": "year|{}",
         "p50": ("package P50", present.count),
         "published_value": ("published", present.count),
         "relative_difference": ("difference", present.pct),
     },
     caption="Counted apart from validation. Epoch AI's China (official) series is built from the same shipments, so it "
-    "checks the arithmetic; one US lab's compute (not an input) sets the scale.",
+    "checks the arithmetic. Not inputs: US Commerce's ≤ 200,000 to SemiAnalysis' 805,000 Ascend in 2025 (the "
+    "published value is the FT's 400,000 plan); Huawei's > 300 CloudMatrix 384 (a floor: 115,200 910C); one US "
+    "lab's compute for scale.",
     names=False,
 )
 

@@ -91,7 +91,8 @@ class Spec:
 class Inputs(shared.DrawnInputs):
     """Everything :func:`figures` needs. ``specs``: shipment rows by year (:class:`Spec`; 2027
     repeats 2026); ``plan``: the Huawei rows (reported output, limited by the constraints);
-    ``chips``: :func:`analysis.assembly.inputs.chips` of every chip counted, with ``eight_bit_tops``;
+    ``chips``: :func:`analysis.assembly.inputs.chips` of every chip counted, with ``eight_bit_tops``
+    (``chip_specs``: its rows as dicts, for speed);
     ``constraints``: per-package dies and stacks (by Ascend chip), SMIC wafers per month, the die
     sites per wafer and the first year of the HBM limit; ``clusters``: per country, per year, the
     largest cluster known by then (chips, chip, name, dense peak [FLOP/s]); ``sites``: per country;
@@ -100,6 +101,7 @@ class Inputs(shared.DrawnInputs):
     specs: tuple[Spec, ...]
     plan: tuple[Spec, ...]
     chips: pd.DataFrame
+    chip_specs: dict
     constraints: dict
     clusters: dict
     sites: dict
@@ -185,7 +187,8 @@ def _constraints(p: dict) -> tuple[dict, dict, dict]:
     ranges |= {f"Ascend yield {y}": triple(yields[y]) for y in YEARS}
     ranges["Ascend share of SMIC 7-nm wafers"] = ASCEND_WAFER_SHARE
     per = rows[rows["constraint"].isin(["dies_per_package", "hbm_stacks_per_package"])]
-    area = float(load("chips").at[ASCEND_DIE, "die_area_mm2"])
+    die = load("chips").loc[ASCEND_DIE]
+    area = float(die["die_area_mm2"])
     fixed = {
         "dies_per_package": [
             float(per[(per.constraint == "dies_per_package") & (per.chip_id == c)].quantity.iloc[0]) for c in ASCEND
@@ -201,7 +204,9 @@ def _constraints(p: dict) -> tuple[dict, dict, dict]:
     used = {
         "die_bank": Used(bank["quantity"], "dies", _key(bank["source"]), "TSMC-made Ascend dies, drawn once and spent"),
         "hbm_stockpile": Used(hbm["quantity"], "stacks", _key(hbm["source"]), "HBM in China by the Dec 2024 rule"),
-        "ascend_dies_per_wafer": Used(fixed["dies_per_wafer"], "dies", "definition", f"{area:g} mm² die, 300 mm wafer"),
+        "ascend_dies_per_wafer": Used(
+            fixed["dies_per_wafer"], "dies", _key(die["die_source"]), f"{area:g} mm² die, 300 mm wafer"
+        ),
         "ascend_wafer_share": Used(ASCEND_WAFER_SHARE[1], "share", shared.ASSUMPTION, "P10–P90 range 0.05–0.20"),
     }
     return ranges, fixed, used
@@ -287,6 +292,7 @@ def inputs(**values) -> Inputs:
         specs=tuple(counted),
         plan=tuple(plan),
         chips=chips,
+        chip_specs=chips.to_dict("index"),
         constraints=fixed,
         clusters=clusters,
         sites=sites,
@@ -362,7 +368,7 @@ def additions(x: dict, inp: Inputs) -> tuple[dict, dict]:
 def _measures(units: np.ndarray, chip: str, x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     """A chip's units [chips] in the three measures [H100e]: 8-bit peak, dense BF16 and effective
     (BF16 × its vendor's drawn software factor)."""
-    row = inp.chips.loc[chip]
+    row = inp.chip_specs[chip]
     bf16 = stock.h100_equivalents(units, row["bf16_dense_tflops"], stock.H100_BF16_TFLOPS)
     return {
         "h100e_8bit": stock.h100_equivalents(units, row["eight_bit_tops"], stock.H100_EIGHT_BIT_TOPS),
@@ -391,7 +397,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         measured = _measures(units, chip, x, inp)
         for m, value in measured.items():
             out[f"{country} {m}"] += value
-        row = inp.chips.loc[chip]
+        row = inp.chip_specs[chip]
         out[f"{country} units"] += units
         out[f"{country} peak_flop_s"] += units * row["bf16_dense_tflops"] * 1e12
         out[f"{country} power_gw"] += stock.stock_power_gw(
@@ -413,6 +419,10 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     out["gap_months"] = stock.gap_months(out["us largest_run_flop"], out["cn largest_run_flop"], YEARS)
     out["break_even_multiplier"] = stock.break_even_multiplier(out["us largest_run_flop"], out["cn largest_run_flop"])
     out["binding"] = dom["binding"].astype(float)
+    out["cn huawei units"] = dom["output"].sum(axis=2)
+    out["cn ascend-910c stock"] = stock.stock_by_year(
+        dom["output"][:, :, ASCEND.index("ascend-910c")], lifetime_years=inp.lifetime_years
+    )
     out["die_bank_left"], out["hbm_left"] = dom["die_bank_left"], dom["hbm_left"]
     return out
 
@@ -432,7 +442,7 @@ def _largest_run(out: dict, country: str, x: dict, inp: Inputs) -> np.ndarray:
         else:
             _, chip, count, cluster_peak = found
             peak, chips = np.minimum(cluster_peak, whole), np.minimum(count, units)
-            factor = x[f"{inp.chips.at[chip, 'vendor']} MFU factor"]
+            factor = x[f"{inp.chip_specs[chip]['vendor']} MFU factor"]
         loss = goodput.goodput(np.maximum(chips, 1.0), **inp.goodput.kwargs())
         flop[:, y] = stock.largest_run_flop(peak * factor, mfu=inp.mfu, goodput=loss, days=inp.training_days)
     return flop
@@ -511,9 +521,11 @@ def policy_moves(inp: Inputs) -> pd.DataFrame:
 
 #: Published figures the report compares with: check id -> (figure name, year, what the package computes).
 CROSSCHECKS = {
-    "epoch-china-nvidia-2025": ("cn licensed nvidia h100e_8bit", 2025, "China's licensed NVIDIA stock vs Epoch AI"),
-    "epoch-china-nvidia-2024": ("cn licensed nvidia h100e_8bit", 2024, "China's licensed NVIDIA stock vs Epoch AI"),
-    "openai-2025": ("cn h100e_8bit", 2025, "China's whole stock vs OpenAI's compute (Epoch AI)"),
+    "epoch-china-nvidia-2025": ("cn licensed nvidia h100e_8bit", 2025, "licensed NVIDIA stock [8-bit H100e]"),
+    "epoch-china-nvidia-2024": ("cn licensed nvidia h100e_8bit", 2024, "licensed NVIDIA stock [8-bit H100e]"),
+    "huawei-output-2025": ("cn huawei units", 2025, "Huawei Ascend output in 2025 [packages]"),
+    "cloudmatrix-2025": ("cn ascend-910c stock", 2025, "Ascend 910C in service, end-2025 [chips]"),
+    "openai-2025": ("cn h100e_8bit", 2025, "China's whole stock vs OpenAI's [8-bit H100e]"),
 }
 #: Within this relative distance of a published median a cross-check passes.
 CROSSCHECK_TOLERANCE = 0.25
@@ -626,7 +638,7 @@ def findings(r: Result) -> str:
     lines = [
         f"- **Where China's 2026 stock comes from** (8-bit H100e, P50): {mix}.",
         "- **Domestic output**: Huawei's reported output is met while the TSMC die bank and the HBM stockpile last; "
-        f"{limit} (table below). With HBM replenished the limit lifts (scenario `hbm-replenished`).",
+        f"{limit} (table below). With HBM replenished the limit lifts (scenario `compute-stock-hbm-replenished`).",
         f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} at full load in 2026 (PUE of "
         f"{inp.sites['cn'].name}), costing {band_text(r, 'cn electricity_usd', 2026, present.usd)} a year at "
         f"{present.pct(inp.load_factor)} load; the US stock {band_text(r, 'us power_gw', 2026, _gw)}.",

@@ -639,13 +639,16 @@ def findings(r: Result) -> str:
         f"- **Where China's 2026 stock comes from** (8-bit H100e, P50): {mix}.",
         "- **Domestic output**: Huawei's reported output is met while the TSMC die bank and the HBM stockpile last; "
         f"{limit} (table below). With HBM replenished the limit lifts (scenario `compute-stock-hbm-replenished`).",
-        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} at full load in 2026 (PUE of "
-        f"{inp.sites['cn'].name}), costing {band_text(r, 'cn electricity_usd', 2026, present.usd)} a year at "
+        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} at full load in 2026 (PUE "
+        f"{inp.sites['cn'].pue:g}, {inp.sites['cn'].name}), costing "
+        f"{band_text(r, 'cn electricity_usd', 2026, present.usd)} a year at "
         f"{present.pct(inp.load_factor)} load; the US stock {band_text(r, 'us power_gw', 2026, _gw)}.",
         f"- **Cross-check**: China's official NVIDIA stock at the end of 2025 is {present.count(check['p50'])} "
         f"8-bit H100e against Epoch AI's {present.count(check['published_value'])} "
-        f"({present.pct(check['relative_difference'])}; "
-        "within ± 25 %; built from the same Epoch shipments, so it checks the arithmetic, not the data).",
+        f"({present.pct(check['relative_difference'])}; {_within(check['relative_difference'])}; built from the same "
+        "Epoch shipments, so it checks the arithmetic, not the data).",
+        _runs_line(r),
+        _uncounted_line(),
     ]
     h20 = r.policy[r.policy["lever"] == "h20_after_april_2025"]
     if len(h20):
@@ -655,6 +658,57 @@ def findings(r: Result) -> str:
             f"{present.count(-h20['licensed_units_difference_2026'].iloc[0])} in 2026 (P50)."
         )
     return "\n".join(lines)
+
+
+def _within(relative_difference: float) -> str:
+    """Whether a cross-check lies within :data:`CROSSCHECK_TOLERANCE`, in words."""
+    tolerance = present.pct(CROSSCHECK_TOLERANCE)
+    if abs(relative_difference) <= CROSSCHECK_TOLERANCE:
+        return f"within ± {tolerance}"
+    return f"outside ± {tolerance}: the cross-check fails"
+
+
+def _runs_line(r: Result) -> str:
+    """A finding: the largest known runs (largest_runs.csv) against the cluster-based figures,
+    which they exceed where hardware is undisclosed or a run was longer, so the latter are floors."""
+    known = load("largest_runs")
+    ratios, above = [], []
+    for year in sorted(set(known["year"])):
+        runs = known[known["year"] == year].set_index("country")["training_flop"]
+        if {"cn", "us"} <= set(runs.index):
+            ratios.append(f"{_times(runs['us'] / runs['cn'])} in {year}")
+        for country, flop in runs.items():
+            if year in YEARS and flop > r.bands[f"{country} largest_run_flop"]["p50"][YEARS.index(year)]:
+                above.append(f"{COUNTRIES[country]} {year}")
+    return (
+        "- **Known runs** (Epoch AI): the largest known US run was "
+        + ", ".join(ratios).replace(" in ", " the largest Chinese one in ", 1)
+        + ". "
+        + (
+            f"Known runs exceed the cluster-based figure for {', '.join(above)}: the clusters behind them are "
+            "undisclosed or the runs were longer, so the cluster-based runs are floors (Chinese clusters are the "
+            "less disclosed)."
+            if above
+            else ""
+        )
+    )
+
+
+def _uncounted_line() -> str:
+    """A finding: China's units counted without compute (no sourced specs), by row."""
+    rows = load("shipments")
+    rows = rows[(rows["country"] == "cn") & (rows["chip_id"] == "")]
+    parts = [f"{_maker_chip(row)} {present.count(row['units'])} ({row['year']})" for _, row in rows.iterrows()]
+    return (
+        "- **Not in the compute measures** (no sourced dense BF16 figure): " + ", ".join(parts) + " chips; the three "
+        "measures nearly coincide because most chips' 8-bit peak is twice their BF16 one, as the H100's."
+    )
+
+
+def _maker_chip(row: pd.Series) -> str:
+    """A shipment row's chips in words: the vendor's name and the chip as the source names it."""
+    chip = row["chip_text"].split(" (")[0]
+    return f"{row['vendor']} {'(all models)' if chip.startswith(row['vendor'].lower()) else chip.upper()}"
 
 
 def stock_table(r: Result) -> pd.DataFrame:
@@ -677,7 +731,8 @@ def _band(band: dict, y: int, label: str, fmt=present.count) -> present.Band:
     """A :class:`present.Band` "P50 (P10–P90)" of one year of a band."""
     lo, mid, hi = (float(band[q][y]) for q in ("p10", "p50", "p90"))
     names = (f"{label} P10", f"{label} P50", f"{label} P90")
-    return present.Band(f"{fmt(mid)} ({fmt(lo)}–{fmt(hi)})", lo, mid, hi, names)
+    text = fmt(mid) if fmt(lo) == fmt(hi) else f"{fmt(mid)} ({fmt(lo)}–{fmt(hi)})"
+    return present.Band(text, lo, mid, hi, names)
 
 
 def clusters_table(r: Result) -> pd.DataFrame:
@@ -738,7 +793,7 @@ def plot_channels(r: Result) -> None:
     fig, ax = plt.subplots(figsize=(9, 4.6))
     values = [r.bands[f"cn stock {c}"]["p50"] / 1e6 for c in CHANNELS]
     ax.stackplot(YEARS, values, labels=list(CHANNELS.values()), alpha=0.85)
-    ax.axvspan(2025.5, 2027.2, color="grey", alpha=0.08, label="projection (2026 data partial, 2027 repeated)")
+    ax.axvspan(2026, 2027, color="grey", alpha=0.1, label="2027: 2026's additions repeated (no source)")
     ax.set_xlim(YEARS[0], YEARS[-1])
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     present.finish(
@@ -859,7 +914,9 @@ def methods(r: Result) -> str:
                 else f"; here instead {present.pct(inp.run_share_of_stock)} of the stock"
             )
             + ". **Gap** = how long before year y the US run reached China's (log-interpolated); **break-even** = US "
-            "run ÷ China's run of the same year. MFU and days are the same for both, so they cancel in the ratio.",
+            "run ÷ China's run of the same year. MFU and days are the same for both, so they cancel in the ratio; the "
+            "clusters are taken as published, so the runs' bands hold only the vendor factor and a stock smaller "
+            "than its largest cluster.",
             "- **Uncertainty**: every shipment row, the die bank, HBM stockpile, yields, wafer share, prices, PUEs "
             f"and vendor factors are drawn ({present.count(inp.draws)} draws, seed {inp.seed}); bands are P10–P90.",
         ]

@@ -581,6 +581,8 @@ def run(**values) -> Result:
 def band_text(r: Result, name: str, year: int, fmt=present.count) -> str:
     """A figure of a year as "P50 (P10–P90)" in ``fmt``."""
     y, b = YEARS.index(year), r.bands[name]
+    if fmt(b["p10"][y]) == fmt(b["p90"][y]):
+        return fmt(b["p50"][y])
     return f"{fmt(b['p50'][y])} ({fmt(b['p10'][y])}–{fmt(b['p90'][y])})"
 
 
@@ -611,7 +613,8 @@ def answer(r: Result) -> str:
         f"so China holds **{present.pct(ratio[2025])}** of the US figure in 2025 and {present.pct(ratio[2027])} in "
         "2027. The largest run China's stock allows in 2026 is "
         f"**{band_text(r, 'cn largest_run_flop', 2026, present.flop)}** against the US's "
-        f"**{band_text(r, 'us largest_run_flop', 2026, present.flop)}**: the US had China's 2026 capability "
+        f"**{band_text(r, 'us largest_run_flop', 2026, present.flop)}** (each from its largest known cluster; known "
+        "runs show these are floors): the US had China's 2026 capability "
         f"**{_months(b['gap_months']['p50'][4])}** earlier, and China would need algorithms "
         f"**{_times(b['break_even_multiplier']['p50'][4])}** more efficient to match the US run of the same year. "
         f"Figures are the median (P50) of {present.count(r.inputs.draws)} Monte Carlo draws, P10–P90 in brackets; "

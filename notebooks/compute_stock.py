@@ -122,11 +122,11 @@ present.table(
     {
         "rule": "rule|{}",
         "lever": "lever (with / without)|{}",
-        "with": ("China's 2025–2027 additions with the step [8-bit H100e]", present.count),
+        "with": ("China's additions 2025 to 2027 with the step [8-bit H100e]", present.count),
         "without": ("without it", present.count),
         "difference": ("difference", present.count),
     },
-    caption="Steps a lever models: China's additions 2025–2027, P50 over the same draws with the lever set as the "
+    caption="Steps a lever models: China's additions from 2025 to 2027, P50 over the same draws with the lever set as the "
     "step made it and as it would be without the step.",
     names=False,
 )

@@ -237,6 +237,22 @@ def _largest_clusters(chips: pd.DataFrame) -> dict:
     return out
 
 
+def _shipments_used(rows: pd.DataFrame, ranges: dict) -> dict[str, dict[str, Used]]:
+    """Each shipment row as used after the levers: its base ``units`` and the ``range`` drawn
+    (low–high, or fixed), with the row's unit and first source key."""
+    out = {}
+    for key, row in rows.iterrows():
+        if key in ranges:
+            low, base, high = ranges[key]
+            source, unit = _key(row["source"]), row["unit"]
+            span = "fixed" if low == high else f"{low:,.0f}–{high:,.0f}"
+            out[key] = {
+                "units": Used(base, unit, source, row["chip_text"]),
+                "range": Used(span, unit, source, "low–high drawn (triangular)"),
+            }
+    return out
+
+
 def _key(cell) -> str:
     """The first source key of a source cell."""
     return str(cell or "").split(";")[0].strip()
@@ -286,6 +302,7 @@ def inputs(**values) -> Inputs:
         **c_used,
         **loss.used,
         "regions": {country: where.used for country, where in sites.items()},
+        "shipments": _shipments_used(rows, ranges),
         "chips": shared.chip_used(chips, ("peak_tflops", "max_w_per_chip")),
     }
     return Inputs(

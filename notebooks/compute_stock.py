@@ -84,16 +84,17 @@ report.plot_channels(r)
 report.plot_us_vs_china(r)
 
 # %%
-present.table(
-    stocks,
-    {
-        c: f"{c.replace('h100e_8bit', '8-bit').replace('h100e_bf16', 'BF16').replace('effective_h100e', 'effective')}|{{}}"
-        for c in stocks.columns
-        if c != "China / US (8-bit)"
-    },
-    caption="Stock [H100e] in the three measures, P50 (P10–P90).",
-    names=False,
-)
+for country in ("China", "US"):
+    present.table(
+        stocks,
+        {
+            f"{country} h100e_8bit": "8-bit peak [H100e]|{}",
+            f"{country} h100e_bf16": "dense BF16 [H100e]|{}",
+            f"{country} effective_h100e": "effective [H100e]|{}",
+        },
+        caption=f"{country}'s stock in the three measures, P50 (P10–P90).",
+        names=False,
+    )
 
 # %% [markdown]
 # ## Which constraint binds China's domestic output

@@ -751,7 +751,8 @@ def _band(band: dict, y: int, label: str, fmt=present.count) -> present.Band:
     """A :class:`present.Band` "P50 (P10–P90)" of one year of a band."""
     lo, mid, hi = (float(band[q][y]) for q in ("p10", "p50", "p90"))
     names = (f"{label} P10", f"{label} P50", f"{label} P90")
-    text = fmt(mid) if fmt(lo) == fmt(hi) else f"{fmt(mid)} ({fmt(lo)}–{fmt(hi)})"
+    low_text, mid_text, high_text = (fmt(v).replace(" ", "\u00a0") for v in (lo, mid, hi))  # one line each
+    text = mid_text if low_text == high_text else f"{mid_text} ({low_text}–{high_text})"
     return present.Band(text, lo, mid, hi, names)
 
 

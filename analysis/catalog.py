@@ -792,6 +792,17 @@ def _check_chip_refs(path: Path, frame: pd.DataFrame, column: str, chips: pd.Dat
                 )
 
 
+def _load_stock(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The compute stock's tables, validated, their chip ids checked, indexed by their keys."""
+    stock = {}
+    for table in (SHIPMENTS, SUPPLY_CONSTRAINTS, CLUSTERS, LARGEST_RUNS, POLICY_STEPS, STOCK_CROSSCHECKS):
+        frame = validate(data_dir / table.file, table, known)
+        if "chip_id" in frame.columns:
+            _check_chip_refs(data_dir / table.file, frame, "chip_id", chips, table.key)
+        stock[table.file.removesuffix(".csv")] = frame.set_index(table.key)
+    return stock
+
+
 @lru_cache(maxsize=8)
 def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     known = source_keys(data_dir)
@@ -850,12 +861,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
     _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
     runs["is_estimate"] = runs["is_estimate"] == "true"
-    stock = {}
-    for table in (SHIPMENTS, SUPPLY_CONSTRAINTS, CLUSTERS, LARGEST_RUNS, POLICY_STEPS, STOCK_CROSSCHECKS):
-        frame = validate(data_dir / table.file, table, known)
-        if "chip_id" in frame.columns:
-            _check_chip_refs(data_dir / table.file, frame, "chip_id", chips, table.key)
-        stock[table.file.removesuffix(".csv")] = frame.set_index(table.key)
+    stock = _load_stock(data_dir, known, chips)
     return {
         "chips": chips,
         "regions": regions,

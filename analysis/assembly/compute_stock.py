@@ -50,6 +50,9 @@ ASCEND_DIE = "ascend-910b"
 ASCEND_WAFER_SHARE = (0.05, 0.10, 0.20)
 #: Cluster kinds that count as one machine a run can use (not fleets, holdings, plans or claims).
 RUN_KINDS = ("cluster", "run")
+#: Channels whose rows are capacity reached once (a rented cluster), not a yearly flow: 2027 does
+#: not repeat their 2026 rows.
+ONE_OFF_CHANNELS = ("rented_abroad",)
 #: Year span of the policy table's additions.
 POLICY_YEARS = (2025, 2026, 2027)
 
@@ -152,8 +155,8 @@ def lever_range(row: pd.Series, p: dict) -> tuple[float, float, float]:
 
 
 def _specs(rows: pd.DataFrame) -> list[Spec]:
-    """A :class:`Spec` per shipment row in :data:`YEARS`, and a 2027 copy of every 2026 row (no
-    source estimates 2027: the 2026 additions are repeated)."""
+    """A :class:`Spec` per shipment row in :data:`YEARS`, and a 2027 copy of every 2026 row but
+    those of :data:`ONE_OFF_CHANNELS` (no source estimates 2027: the 2026 additions are repeated)."""
     out = []
     for key, row in rows.iterrows():
         if row["year"] not in YEARS:
@@ -161,7 +164,7 @@ def _specs(rows: pd.DataFrame) -> list[Spec]:
         spec = (key, row["country"], row["channel"], row["chip_id"])
         factor = 12.0 / float(row["months"]) if row["country"] == "us" else 1.0
         out.append(Spec(*spec, YEARS.index(row["year"]), factor))
-        if row["year"] == 2026:
+        if row["year"] == 2026 and row["channel"] not in ONE_OFF_CHANNELS:
             out.append(Spec(*spec, YEARS.index(2027), factor))
     return out
 
@@ -906,7 +909,8 @@ def methods(r: Result) -> str:
             "- **Additions** per country, channel, chip and year come from `data/shipments.csv` (Epoch AI's revenue ÷ "
             "price estimates for NVIDIA, TPU, Trainium and AMD; press and analyst figures for Huawei, Cambricon, "
             "smuggling and rented capacity), each row a triangular distribution over its low–base–high. US 2026 rows "
-            "are Epoch AI's first quarter × 4; 2027 repeats 2026 (no source estimates 2027). Rows in B300-equivalents "
+            "are Epoch AI's first quarter × 4; 2027 repeats 2026 (no source estimates 2027), except capacity rented "
+            "abroad, which the sources give as a cluster reached, not a yearly flow. Rows in B300-equivalents "
             "count as B300s. Rows whose chip has no dense BF16 figure in `chips.csv` (Cambricon, AMD MI308X, "
             "MI350X/355X, MI250X, MI300A, TPU v4i) are counted in units only, not in compute.",
             f"- **Stock** = cumulative additions × survival: additions arrive mid-year and a chip serves "

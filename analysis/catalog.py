@@ -80,7 +80,7 @@ class Table:
 
 
 #: Architecture families of ``chips.csv`` ``generation`` (the utilisation prior conditions on it).
-GENERATIONS = ("volta", "ampere", "ada", "hopper", "blackwell", "cdna3", "ascend", "tpu", "cambricon")
+GENERATIONS = ("volta", "ampere", "ada", "hopper", "blackwell", "cdna3", "ascend", "tpu", "cambricon", "trainium")
 
 # Plausibility bounds are wide enough for any shipping accelerator and narrow enough that a value
 # typed in the wrong unit (W for kW, GB/s for TB/s) falls outside them.
@@ -449,6 +449,107 @@ def _check_china_prices(path: Path, prices: pd.DataFrame, rates: pd.DataFrame, c
             )
 
 
+# The national compute stock (compute_stock report): every row carries its source keys (a row
+# without one is refused), ranges where sources disagree.
+SHIPMENTS = Table(
+    file="shipments.csv",
+    key="shipment_id",
+    numbers={
+        "year": Number(2015, 2035, required=True, integer=True),
+        "start_month": Number(1, 12, required=True, integer=True),
+        "months": Number(1, 12, required=True, integer=True),
+        "units_low": Number(0, 1e8),
+        "units": Number(0, 1e8, required=True),
+        "units_high": Number(0, 1e8),
+    },
+    text=("chip_id", "note"),
+    required_text=("country", "channel", "vendor", "chip_text", "unit", "source"),
+    sources={"source": ()},
+    ranges=(("units_low", "units", "units_high"),),
+    choices={
+        "country": ("cn", "us"),
+        "channel": ("licensed", "domestic", "smuggled", "rented_abroad", "us_owned"),
+        "unit": ("chips", "b300-equivalents"),
+    },
+)
+
+SUPPLY_CONSTRAINTS = Table(
+    file="supply_constraints.csv",
+    key="constraint_id",
+    numbers={
+        "year": Number(2015, 2035, required=True, integer=True),
+        "quantity_low": Number(0, 1e9),
+        "quantity": Number(0, 1e9, required=True),
+        "quantity_high": Number(0, 1e9),
+    },
+    text=("chip_id", "note"),
+    required_text=("constraint", "role", "unit", "source"),
+    sources={"source": ()},
+    ranges=(("quantity_low", "quantity", "quantity_high"),),
+    choices={
+        "constraint": (
+            "die_bank",
+            "hbm_stockpile",
+            "hbm_stacks_per_package",
+            "dies_per_package",
+            "wafer_capacity",
+            "yield",
+            "dies_available",
+            "packages",
+            "packaging",
+        ),
+        "role": ("model", "context"),
+    },
+)
+
+CLUSTERS = Table(
+    file="clusters.csv",
+    key="cluster_id",
+    numbers={"chips": Number(1, 1e8, integer=True), "year": Number(2015, 2035, required=True, integer=True)},
+    text=("chip_id", "chip_text", "note"),
+    required_text=("country", "owner", "name", "kind", "source"),
+    sources={"source": ()},
+    choices={
+        "country": ("cn", "us"),
+        "kind": ("cluster", "run", "fleet", "holdings", "planned", "claim"),
+    },
+)
+
+LARGEST_RUNS = Table(
+    file="largest_runs.csv",
+    key="run_key",
+    numbers={
+        "year": Number(2015, 2035, required=True, integer=True),
+        "training_flop": Number(1e15, 1e30, required=True),
+        "chips": Number(1, 1e8, integer=True),
+    },
+    text=("chip_text", "note"),
+    required_text=("country", "model", "organisation", "epoch_confidence", "source"),
+    sources={"source": ()},
+    choices={"country": ("cn", "us"), "epoch_confidence": ("confident", "likely", "speculative")},
+)
+
+POLICY_STEPS = Table(
+    file="policy_steps.csv",
+    key="step_id",
+    numbers={},
+    text=("lever",),
+    required_text=("date", "rule", "what_changes", "source"),
+    sources={"source": ()},
+    choices={"lever": ("", "hbm_replenished", "h20_after_april_2025", "h200_exports")},
+)
+
+STOCK_CROSSCHECKS = Table(
+    file="stock_crosschecks.csv",
+    key="check_id",
+    numbers={"value_low": Number(0, 1e30), "value": Number(0, 1e30, required=True), "value_high": Number(0, 1e30)},
+    text=("note",),
+    required_text=("figure", "unit", "source"),
+    sources={"source": ()},
+    ranges=(("value_low", "value", "value_high"),),
+)
+
+
 def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
     """An observation on a catalog chip has that chip's generation; active <= total parameters,
     equal for a dense model (other chips, e.g. ``tpu-v4``, are plain ids outside the catalog)."""
@@ -691,6 +792,17 @@ def _check_chip_refs(path: Path, frame: pd.DataFrame, column: str, chips: pd.Dat
                 )
 
 
+def _load_stock(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The compute stock's tables, validated, their chip ids checked, indexed by their keys."""
+    stock = {}
+    for table in (SHIPMENTS, SUPPLY_CONSTRAINTS, CLUSTERS, LARGEST_RUNS, POLICY_STEPS, STOCK_CROSSCHECKS):
+        frame = validate(data_dir / table.file, table, known)
+        if "chip_id" in frame.columns:
+            _check_chip_refs(data_dir / table.file, frame, "chip_id", chips, table.key)
+        stock[table.file.removesuffix(".csv")] = frame.set_index(table.key)
+    return stock
+
+
 @lru_cache(maxsize=8)
 def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     known = source_keys(data_dir)
@@ -749,6 +861,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
     _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
     runs["is_estimate"] = runs["is_estimate"] == "true"
+    stock = _load_stock(data_dir, known, chips)
     return {
         "chips": chips,
         "regions": regions,
@@ -765,16 +878,18 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "accounted_runs": accounted.set_index("run_id"),
         "exchange_rates": rates,
         "china_prices": china.set_index("price_id"),
+        **stock,
     }
 
 
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
-    ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``, ``exchange_rates``
-    or ``china_prices``. All files are validated together (runs, rules, systems, serving
-    references, MFU observations and China-market prices refer to chips; configs to models;
-    China-market prices to exchange rates).
+    ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``, ``exchange_rates``,
+    ``china_prices`` or the compute stock's ``shipments``, ``supply_constraints``, ``clusters``,
+    ``largest_runs``, ``policy_steps`` and ``stock_crosschecks``. All files are validated together
+    (runs, rules, systems, serving references, MFU observations, China-market prices and the stock's
+    tables refer to chips; configs to models; China-market prices to exchange rates).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table."""
     tables = _load_all(Path(data_dir).resolve())

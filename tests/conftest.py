@@ -125,6 +125,12 @@ CASES = [
         {"model": "llama-3.1-405b", "chips": ["h100-sxm", "h20"], "batch_size": 8, "precision": "bf16"},
     ),
     Scenario("validation-default", "validation"),
+    Scenario("stock-default", "compute_stock"),
+    Scenario(
+        "stock-levers",
+        "compute_stock",
+        {"h20_after_april_2025": "banned", "smuggling": "zero", "h200_exports": "cap", "draws": 2000},
+    ),
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from analysis.assembly import export_controls as report
 from analysis.assembly import params, present
 from analysis.assembly.inputs import READER, Used
-from analysis.catalog import sources
+from analysis.catalog import load, sources
 
 matplotlib.use("Agg")
 
@@ -42,8 +42,8 @@ def test_bad_threshold_is_refused_before_anything_runs():
 def test_threshold_zero_is_used_as_zero_not_as_the_default(zero):
     # issue 9: `p['tpp_threshold'] or 4800` turned 0 into 4,800 in the text
     assert zero.inputs.what_if and zero.inputs.thresholds.tpp_threshold == 0
-    # TPP >= 0 holds for every chip with a known TPP: all 18 catalog chips are controlled
-    assert (zero.status["what-if"] == "controlled").all() and len(zero.status) == 18
+    # TPP >= 0 holds for every chip with a known TPP: every catalog chip is controlled
+    assert (zero.status["what-if"] == "controlled").all() and len(zero.status) == len(load("chips"))
     text = report.findings(zero)
     assert "TPP ≥ 0," in text and "4,800" not in text.split("What-if rule")[1]
     assert report.what_if_text(zero.inputs.thresholds) == "TPP ≥ 0, or TPP ≥ 1,600 with performance density ≥ 5.92"
@@ -70,7 +70,7 @@ def test_what_if_undetermined_is_shown_and_not_counted_as_controlled():
 
 def test_licence_policies_frame_for_other_reports():
     frame = report.licence_policies()
-    assert list(frame.columns) == ["2022-10", "2023-10", "2025-04", "2026-01"] and len(frame) == 18
+    assert list(frame.columns) == ["2022-10", "2023-10", "2025-04", "2026-01"] and len(frame) == len(load("chips"))
     one = report.licence_policies(["h20"])
     assert list(one.index) == ["h20"] and one.loc["h20", "2025-04"] == "case-by-case"
     assert set(frame.stack()) <= {
@@ -103,7 +103,7 @@ def test_key_figures_contract(r):
 def test_answer_names_chips_and_says_chinese_chips_are_not_us_exports(r):
     text = report.answer(r)
     assert "h200" not in text and "H200 SXM" in text  # names, not ids
-    assert "B200 and GB200" in text  # the two above the 2026 lines
+    assert "B200, GB200, B300 and TPU7x" in text  # the four above the 2026 lines
     assert "H800 SXM and A800 SXM escaped" in text  # 400 GB/s < 600 in 2022
     assert "not US exports" in text and "MLU370-X8" in text
     assert "21,000" in text and "6,500 GB/s" in text  # read from licence_policies.csv

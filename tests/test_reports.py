@@ -40,6 +40,18 @@ CONTRACT = {
     "inference_cost": {"chips"},
     "procurement": {"options"},
     "validation": {"cases", "mean_abs_error", "max_abs_error"},
+    "compute_stock": {
+        "china_h100e_8bit",
+        "china_h100e_8bit_p10",
+        "us_h100e_bf16_p90",
+        "china_effective_h100e",
+        "china_by_channel_h100e_8bit",
+        "binding_constraint",
+        "china_largest_run_flop",
+        "us_largest_run_flop",
+        "gap_months",
+        "break_even_multiplier",
+    },
 }
 TITLES = {
     "procurement": "Procurement",
@@ -49,6 +61,7 @@ TITLES = {
     "export_controls": "Export controls",
     "inference_cost": "Inference cost",
     "validation": "Validation",
+    "compute_stock": "National compute",
 }
 
 
@@ -75,6 +88,7 @@ USED_INPUTS = {
     "procurement": SITE | OWNED | GOODPUT,
     "export_controls": set(),
     "validation": {"mfu", "load_factor", "server_power_ratio", "interruptions_per_chip_hour"},
+    "compute_stock": {"usd_per_kwh", "pue", "mfu", "load_factor", "lifetime_years", "die_bank"} | GOODPUT,
 }
 
 
@@ -137,6 +151,7 @@ HEADLINES = {
     "energy_advantage": lambda d: "PFLOP-hour",
     "inference_cost": lambda d: "per million",
     "validation": lambda d: "mean absolute error",
+    "compute_stock": lambda d: present.count(d["china_h100e_8bit"]["2025"]),
 }
 
 

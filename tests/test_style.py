@@ -42,6 +42,7 @@ ONE_CONCERN = {
     "analysis/assembly/chip_parity.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/energy_advantage.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/export_controls.py": "one report: its inputs, model, result, text, tables and figures",
+    "analysis/assembly/compute_stock.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/inference_cost.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/procurement.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/training_run.py": "one report: its inputs, model, result, text, tables and figures",

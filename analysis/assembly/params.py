@@ -228,6 +228,42 @@ SPECS: dict[str, Param] = {
         help="chips a reported order of this budget bought (a price check)",
         none="no check",
     ),
+    # a national compute stock (compute_stock): policy levers and the stock's own settings
+    "h20_after_april_2025": Param(
+        str,
+        words=("allowed", "banned"),
+        help="H20 sales to China after the 9 Apr 2025 licence requirement: allowed (as Epoch AI records them) | banned",
+    ),
+    "h200_exports": Param(
+        str,
+        words=("zero", "cap", "estimate"),
+        help="H200 exports to China from 2026: zero | cap (50 % of US volume, 91 FR 1684) | estimate (Grunewald)",
+    ),
+    "smuggling": Param(
+        str, words=("zero", "low", "central", "high"), help="chips smuggled into China: zero | low | central | high"
+    ),
+    "huawei_output": Param(
+        str, words=("low", "central", "high"), help="Huawei Ascend output as reported: low | central | high"
+    ),
+    "hbm_replenished": Param(bool, help="HBM stacks reach China after the Dec 2024 rule (no stockpile limit)"),
+    "packaging_packages_per_year": Param(
+        float,
+        0.0,
+        1e8,
+        low_open=True,
+        unit="packages/year",
+        help="China's advanced-packaging capacity for AI accelerators",
+        none="no limit (no sourced capacity)",
+    ),
+    "lifetime_years": Param(float, 1.0, 30.0, unit="years", help="service life of an AI chip before retirement"),
+    "run_share_of_stock": _share(
+        "share of a country's stock usable in one training run",
+        0.0,
+        low_open=True,
+        none="the largest known cluster",
+    ),
+    "china_region": Param(str, ids="region", help="region id of data/regions.csv where China's stock runs"),
+    "us_region": Param(str, ids="region", help="region id of data/regions.csv where the US stock runs"),
     # Monte Carlo
     "seed": Param(int, 0, 2**32 - 1, help="Monte Carlo seed (same seed and parameters give the same numbers)"),
     # Kernel memory (max RSS, /usr/bin/time -v of a render) at 100,000 draws: 0.19-0.55 GB per report with

@@ -1,0 +1,207 @@
+"""compute_stock (issue 21): the stock formulas on small inputs worked by hand, the policy levers,
+stockpiles spent across years, the Epoch AI cross-check, the loader's source rule and the JSON's
+fields. Values come from data/shipments.csv and data/chips.csv; the arithmetic is in the comments."""
+
+import numpy as np
+import pytest
+
+from analysis import catalog
+from analysis.assembly import compute_stock as report
+from analysis.assembly import inputs as shared
+from analysis.catalog import DataError
+from analysis.formulas import stock
+
+Y = {year: i for i, year in enumerate(report.YEARS)}
+
+
+@pytest.fixture(scope="module")
+def base():
+    """The report's figures at the base point of its default inputs."""
+    inp = report.inputs()
+    return inp, report.figures(shared.base_point(inp.ranges), inp)
+
+
+def at_base(**values):
+    inp = report.inputs(**values)
+    return report.figures(shared.base_point(inp.ranges), inp)
+
+
+# ------------------------------------------------------------------------------ formulas
+
+
+def test_stock_is_cumulative_additions_times_a_step_survival():
+    # additions 10, 20, 30 at mid-year; lifetime 2 years: end of year 0 holds 10 (age 0.5), year 1
+    # holds 10 + 20 (ages 1.5, 0.5), year 2 holds 20 + 30 (the first 10 are 2.5 years old: retired)
+    assert stock.stock_by_year([[10, 20, 30]], lifetime_years=2).tolist() == [[10, 30, 50]]
+    # the default 6-year life retires nothing within 2022-2027 (oldest: 5.5 years)
+    assert stock.stock_by_year([[1, 1, 1, 1, 1, 1]]).tolist() == [[1, 2, 3, 4, 5, 6]]
+
+
+def test_eight_bit_peak_is_fp8_where_a_chip_has_it_else_int8():
+    # B300: FP8 4,500, INT8 150 -> 4,500; A100: no FP8, INT8 624 -> 624; TPU v5p: FP8 459, INT8 918 -> 918
+    assert stock.eight_bit_tops([4500, np.nan, 459], [150, 624, 918]).tolist() == [4500, 624, 918]
+    # 1,000 A100 = 1,000 x 624 / 1,978.9 = 315.33 8-bit H100e
+    assert stock.h100_equivalents(1000, 624, stock.H100_EIGHT_BIT_TOPS) == pytest.approx(315.33, abs=0.01)
+
+
+def test_die_sites_per_wafer_of_the_ascend_910b_die():
+    # 665.61 mm² on 300 mm: π × 150² / 665.61 = 106.20; π × 300 / √(2 × 665.61) = 942.48 / 36.486 = 25.83;
+    # 106.20 - 25.83 = 80.37 (Morgan Stanley counts 78 candidates per wafer)
+    assert stock.gross_dies_per_wafer(665.61) == pytest.approx(80.37, abs=0.02)
+
+
+def test_gap_and_break_even_by_hand():
+    leader = np.array([[1e24, 1e25, 1e26]])
+    follower = np.array([[1e23, 1e24, 1e26]])
+    # year 0: 1e23 is a decade below the leader's first value, its first growth is a decade a year:
+    # reached one year before 2022 -> 12 months; year 1: the leader had 1e24 in 2022 -> 12 months;
+    # year 2: level -> 0
+    assert stock.gap_months(leader, follower, [2022, 2023, 2024]).tolist() == [[12.0, 12.0, 0.0]]
+    # 3.5e26 / 1.75e25 = 20
+    assert stock.break_even_multiplier(3.5e26, 1.75e25) == pytest.approx(20.0)
+
+
+def test_exports_capped_at_half_the_us_volume():
+    # 91 FR 1684: China at most 50 % of US volume: min(485,000, 0.5 x 662,811 = 331,405.5)
+    assert stock.capped_exports(485_000, 662_811) == pytest.approx(331_405.5)
+    assert stock.capped_exports(100_000, 662_811) == pytest.approx(100_000)
+
+
+# ------------------------------------------------------------------------------ stockpiles spent
+
+
+def _plan(per_year):
+    """A 910C-only plan (1 draw, len(per_year) years, 1 chip)."""
+    return np.array(per_year, dtype=float)[None, :, None]
+
+
+def test_a_tiny_hbm_stockpile_is_spent_and_later_years_are_constrained():
+    # 100 packages a year at 8 stacks each need 800 stacks; the stockpile holds 1,200, drawn once.
+    # Year 0 uses 800 (400 left); year 1 can make 400 / 8 = 50 (HBM binds); year 2 nothing.
+    kwargs = dict(dies_per_package=[2], stacks_per_package=[8], die_bank=[1e6], new_dies=np.zeros((1, 3)))
+    out = stock.domestic_output(_plan([100, 100, 100]), hbm_stockpile=[1200], hbm_from_year=0, **kwargs)
+    assert out["output"][0, :, 0].tolist() == [100, 50, 0]
+    assert out["hbm_left"][0].tolist() == [400, 0, 0]
+    assert [stock.LIMITS[b] for b in out["binding"][0]] == ["reported output", "HBM stacks", "HBM stacks"]
+    # what year 0 used is what year 2 lacks: with nothing made in year 0, years 1 and 2 make 100 and 50
+    idle = stock.domestic_output(_plan([0, 100, 100]), hbm_stockpile=[1200], hbm_from_year=0, **kwargs)
+    assert idle["output"][0, :, 0].tolist() == [0, 100, 50]
+    # replenished HBM: no limit
+    free = stock.domestic_output(
+        _plan([100, 100, 100]), hbm_stockpile=[1200], hbm_from_year=0, hbm_replenished=True, **kwargs
+    )
+    assert free["output"][0, :, 0].tolist() == [100, 100, 100]
+
+
+def test_a_tiny_die_bank_is_spent_before_home_made_dies():
+    # 100 packages x 2 dies = 200 dies a year; the bank holds 300, SMIC adds 50 a year (carried over).
+    # Year 0: 200 from the bank (100 left; 50 home dies unused). Year 1: 100 + 100 home dies = 200: met,
+    # half from the bank. Year 2: only 50 home dies -> 25 packages, logic dies bind.
+    out = stock.domestic_output(
+        _plan([100, 100, 100]),
+        dies_per_package=[2],
+        stacks_per_package=[8],
+        die_bank=[300],
+        hbm_stockpile=[1e9],
+        new_dies=np.full((1, 3), 50.0),
+        hbm_from_year=0,
+    )
+    assert out["output"][0, :, 0].tolist() == [100, 100, 25]
+    assert out["from_bank"][0].tolist() == [1.0, 0.5, 0.0]
+    assert out["die_bank_left"][0].tolist() == [100, 0, 0]
+    assert stock.LIMITS[out["binding"][0, 2]] == "logic dies"
+
+
+# ------------------------------------------------------------------------------ levers
+
+
+def test_h20_banned_after_april_2025_lowers_licensed_additions(base):
+    _, allowed = base
+    banned = at_base(h20_after_april_2025="banned")
+    cut = allowed["cn licensed units"] - banned["cn licensed units"]
+    # the Q2-Q3 2025 row: Epoch AI's 2025 H20 531,486 - its Q1 362,000 = 169,486 chips; 2026: the
+    # 2026 H20 row is 0 (NVIDIA expects no China data-centre revenue), so nothing to remove
+    assert cut[0, Y[2025]] == pytest.approx(169_486)
+    assert cut[0, Y[2026]] == 0 and cut[0, Y[2024]] == 0
+    # in 8-bit H100e: 169,486 x 296 / 1,978.9 = 25,351.6
+    moved = allowed["cn additions licensed"] - banned["cn additions licensed"]
+    assert moved[0, Y[2025]] == pytest.approx(25_351.6, abs=0.5)
+
+
+def test_smuggling_zero_removes_the_channel(base):
+    _, central = base
+    # central, base point: 2024 140,000 H100 -> 140,000 H100e; 2025 65,000 B200 x 4,500 / 1,978.9 =
+    # 147,809; 2026 48,000 B300e x 4,500 / 1,978.9 = 109,151.5
+    added = central["cn additions smuggled"][0]
+    assert added[Y[2024]] == pytest.approx(140_000)
+    assert added[Y[2025]] == pytest.approx(147_809, abs=1)
+    assert added[Y[2026]] == pytest.approx(109_151.5, abs=1)
+    zero = at_base(smuggling="zero")
+    assert not zero["cn stock smuggled"].any() and not zero["cn additions smuggled"].any()
+    # the rest of the stock is untouched: China's 2024 stock falls by exactly the smuggled stock
+    # (18,000 in 2023 + 140,000 in 2024 = 158,000 H100e)
+    drop = central["cn h100e_8bit"][0, Y[2024]] - zero["cn h100e_8bit"][0, Y[2024]]
+    assert drop == pytest.approx(158_000)
+
+
+def test_lever_range_picks_the_ends():
+    rows = catalog.load("shipments")
+    row = rows.loc["cn-smuggled-h100-sxm-2024"]  # 10,000 / 140,000 / 300,000
+    values = {n: s.default for n, s in report.PARAMETERS.items()}
+    assert report.lever_range(row, values | {"smuggling": "low"}) == (10_000, 10_000, 10_000)
+    assert report.lever_range(row, values | {"smuggling": "high"}) == (300_000, 300_000, 300_000)
+    assert report.lever_range(row, values) == (10_000, 140_000, 300_000)
+
+
+# ------------------------------------------------------------------------------ cross-check
+
+
+def test_official_nvidia_stock_within_25_percent_of_epoch(base):
+    _, f = base
+    # end-2025, 8-bit H100e, no retirement yet: A100 2022 72,696 x 624/1,978.9 = 22,923.2; A800
+    # (28,132 + 93,286) x 624/1,978.9 = 38,286.5; H800 115,429 x 1 = 115,429; H20 (958,410 + 362,000
+    # + 169,486) x 296/1,978.9 = 222,855.7; sum 399,494.4 against Epoch AI's 401,698 (-0.55 %)
+    mine = f["cn licensed nvidia h100e_8bit"][0, Y[2025]]
+    assert mine == pytest.approx(399_494.4, rel=1e-5)
+    assert abs(mine / 401_698 - 1) <= report.CROSSCHECK_TOLERANCE
+
+
+# ------------------------------------------------------------------------------ data
+
+
+def test_a_shipment_row_without_a_source_key_is_refused(data_copy):
+    from conftest import edit_cell, line_of
+
+    path = data_copy / "shipments.csv"
+    line = line_of(path, "cn-licensed-h20-2024")
+    edit_cell(path, "cn-licensed-h20-2024", "source", "")
+    with pytest.raises(DataError, match=rf"shipments.csv, line {line}.*column 'source'.*is required"):
+        catalog.load("shipments", data_copy)
+
+
+@pytest.mark.parametrize(
+    "file, row_id", [("supply_constraints.csv", "die-bank"), ("clusters.csv", "us-xai-colossus-1-2024")]
+)
+def test_every_stock_table_refuses_a_row_without_a_source(data_copy, file, row_id):
+    from conftest import edit_cell
+
+    edit_cell(data_copy / file, row_id, "source", "")
+    with pytest.raises(DataError, match="column 'source'.*is required"):
+        catalog.load("chips", data_copy)
+
+
+def test_json_has_every_year_and_the_acceptance_fields():
+    r = report.run(draws=200)
+    k = report.key_figures(r)
+    years = [str(y) for y in report.YEARS]
+    for country in ("china", "us"):
+        for measure in report.MEASURES:
+            for suffix in ("", "_p10", "_p90"):
+                assert list(k[f"{country}_{measure}{suffix}"]) == years
+        assert list(k[f"{country}_largest_run_flop"]) == years
+    assert set(k["china_by_channel_h100e_8bit"]) == set(report.CHANNELS)
+    assert list(k["binding_constraint"]) == years and set(k["binding_constraint"].values()) <= set(stock.LIMITS)
+    assert list(k["gap_months"]) == years and list(k["break_even_multiplier"]) == years
+    for year in years:
+        assert k["china_h100e_8bit_p10"][year] <= k["china_h100e_8bit"][year] <= k["china_h100e_8bit_p90"][year]
+    assert k["policy_licensed_units_difference"]["h20_after_april_2025"]["2025"] < 0

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..assembly.params import ParameterError, parse
 from ..catalog import DataError, UnknownIdError, load
-from . import compare
+from . import pairs
 from .scenarios import ScenarioError
 
 FORMATS = ("table", "csv", "json")
@@ -209,12 +209,11 @@ def single_folder(notebook: str, parameters: dict) -> str:
 def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...], deadline: float | None = None) -> int:
     """Render a scenario file into ``out`` and write its index; bad input raises before any
     kernel or browser starts. A report may run ``deadline`` seconds."""
-    from .pairs import compare_batch, load_batch
     from .render import check_batch_folder
     from .scenarios import render_batch, workers_for, write_index
 
     out = check_batch_folder(out)
-    scenarios, pairs = load_batch(scenario_file)
+    scenarios, compare = pairs.load_batch(scenario_file)
     try:
         out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=out).close()  # writable here?
@@ -225,7 +224,7 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
         file=sys.stderr,
     )
     outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline)
-    compared = compare_batch(pairs, outcomes, out, formats)
+    compared = pairs.compare_batch(compare, outcomes, out, formats)
     try:
         index = write_index(outcomes, out, scenario_file, compared)
     except OSError as err:
@@ -234,8 +233,7 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
     failed = [o.scenario.name for o in outcomes if not o.ok] + [c["name"] for c in compared if not c["ok"]]
     if failed:
         print(
-            f"error: {len(failed)} of {len(outcomes) + len(compared)} scenarios{' and comparisons' * bool(compared)} "
-            f"failed: {', '.join(failed)}; index: {index}",
+            f"error: {len(failed)} of {len(outcomes + compared)} scenarios failed: {', '.join(failed)}; index: {index}",
             file=sys.stderr,
         )
         return 1
@@ -306,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a report's notebook may run before it fails and its kernel is restarted "
         "(default: $COMPUTE_PARITY_DEADLINE, else 600)",
     )
-    compare.add_parser(commands)
+    pairs.add_parser(commands)
     return parser
 
 
@@ -346,11 +344,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _render_stoppable(args) -> int:
-    """:func:`run_render` (or :func:`.compare.run`) with :func:`stop_signals`: SIGTERM gives status
+    """:func:`run_render` (or :func:`.pairs.run`) with :func:`stop_signals`: SIGTERM gives status
     143 and one line, Ctrl-C a KeyboardInterrupt for :func:`main` (status 130)."""
     with stop_signals() as stopped:
         try:
-            return (compare.run if args.command == "compare" else run_render)(args)
+            return (pairs.run if args.command == "compare" else run_render)(args)
         except KeyboardInterrupt:
             if stopped["signal"] != signal.SIGTERM:
                 raise

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,7 +46,7 @@ class Report:
 def read_report(path: Path | str) -> Report:
     """The rendered report in folder ``path`` (or the folder of report file ``path``), or a
     CompareError naming what is missing: a report folder holds ``NOTEBOOK.json`` written by
-    ``python -m analysis render`` (its ``report`` is its file name, it has ``parameters``)."""
+    ``python -m analysis render`` (its ``report`` is its file name)."""
     path = Path(path).expanduser()
     if not path.exists():
         raise CompareError(f"{path}: no such report folder or file")
@@ -70,8 +69,9 @@ def _report_json(folder: Path, notebook: str) -> tuple[str, dict] | None:
         data = json.loads((folder / f"{notebook}.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, RecursionError, UnicodeError):
         return None
-    ok = isinstance(data, dict) and data.get("report") == notebook and isinstance(data.get("parameters"), dict)
-    return (notebook, data) if ok else None
+    if not isinstance(data, dict) or data.get("report") != notebook:
+        return None
+    return notebook, data | {k: data[k] if isinstance(data.get(k), dict) else {} for k in ("parameters", "inputs")}
 
 
 def _figures(ipynb: Path) -> list[tuple[str, str]]:
@@ -227,8 +227,11 @@ def signed(diff) -> str:
 
 
 def ratio(value) -> str:
-    """A ratio B / A to 3 significant figures ('3.25×')."""
-    return "" if value is None else f"{shown(value)}×"
+    """A ratio B / A to 3 significant figures, trailing zeros kept ('3.25×', '1.00×': a ratio of
+    1.004 does not read as equal); beyond 0.001–1,000 as :func:`shown` writes numbers."""
+    if value is None:
+        return ""
+    return f"{value:#.3g}×" if 1e-3 <= abs(value) < 1e3 else f"{shown(value)}×"
 
 
 def comparison(a: Report, b: Report, prov: dict | None = None) -> dict:
@@ -242,7 +245,7 @@ def comparison(a: Report, b: Report, prov: dict | None = None) -> dict:
     return {
         "comparison": {"notebook": a.notebook, "a": side(a), "b": side(b)},
         "parameters": parameter_rows(a.data["parameters"], b.data["parameters"]),
-        "inputs": input_rows(a.data.get("inputs") or {}, b.data.get("inputs") or {}),
+        "inputs": input_rows(a.data["inputs"], b.data["inputs"]),
         "figures": figure_rows(a.data, b.data),
         "provenance": prov,
     }
@@ -356,49 +359,3 @@ def write(a: Report, b: Report, out: Path, formats=("html", "pdf"), browser=None
             files.pop("html").unlink()
         swap_in(new, out)
     return {suffix: out / path.name for suffix, path in files.items()}
-
-
-# ---------------------------------------------------------------- the command line
-
-
-def add_parser(commands) -> None:
-    """The ``compare`` subcommand's arguments (``commands``: the CLI's subparsers)."""
-    sub = commands.add_parser(
-        "compare",
-        help="two rendered reports of one notebook side by side (parameters, key figures, figures)",
-        description="Two rendered reports of one notebook side by side: parameters and inputs, every key "
-        "figure of both with the difference and ratio, and the figures of both (HTML and PDF).",
-    )
-    sub.add_argument("a", metavar="A", help="a rendered report folder (or a file in it), e.g. reports/deepseek-v3")
-    sub.add_argument("b", metavar="B", help="the report to set beside A (same notebook)")
-    sub.add_argument("--out", help="output folder, replaced whole (default: reports/compare-A-vs-B, in the index)")
-    sub.add_argument("--to", default="html,pdf", help="formats besides json: html,pdf")
-
-
-def run(args) -> int:
-    """The ``compare`` command: reports ``args.a`` and ``args.b`` side by side in ``args.out``
-    (default ``reports/compare-A-vs-B``, which then joins the index). Exit status: 0 written,
-    1 printing or writing failed; bad input raises (CompareError, ParameterError: status 2)."""
-    from . import gallery
-    from .pdf import PdfError
-    from .render import FORMATS, REPORTS_DIR
-
-    formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
-    if not formats or set(formats) - set(FORMATS):
-        raise CompareError(f"--to {args.to!r}: allowed: {', '.join(FORMATS)} (one or both)")
-    a, b = read_report(args.a), read_report(args.b)
-    if pair_problem(a, b):
-        raise CompareError(pair_problem(a, b))
-    name = folder_name(a.name, b.name)
-    out = check_out(Path(args.out) if args.out else REPORTS_DIR / name)
-    try:
-        written = write(a, b, out, formats)
-    except (PdfError, OSError) as err:
-        print(f"error: the comparison could not be written into {out}: {err}", file=sys.stderr)
-        return 1
-    print("\n".join(str(path) for path in written.values()))
-    if not args.out:
-        entry = {"name": name, "notebook": a.notebook, "a": a.name, "b": b.name, "ok": True, "message": ""}
-        index = gallery.update(REPORTS_DIR, [], comparisons=[entry | {"source": gallery.COMMAND_LINE}])
-        print(f"index: {index}", file=sys.stderr)
-    return 0

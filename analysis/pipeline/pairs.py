@@ -1,5 +1,6 @@
-"""The comparisons a scenario file names (``compare: [[a, b], ...]``: pairs of its scenarios, each
-rendered into ``compare-a-vs-b/`` beside them by :mod:`.compare` once the batch has rendered).
+"""The comparisons asked for (each written by :mod:`.compare`): on the command line
+(``python -m analysis compare A B``) and in a scenario file (``compare: [[a, b], ...]``: pairs of
+its scenarios, each compared into ``compare-a-vs-b/`` beside them once the batch has rendered).
 
 The ``compare`` key as a whole must be a list (else the file is refused, like a file without a
 ``scenarios:`` list); a pair that is malformed, names a scenario the file lacks or two of
@@ -104,3 +105,49 @@ def compare_batch(pairs: list[Pair], outcomes: list[Outcome], out_root: Path, fo
         if work is not None:
             work.close()
     return done
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def add_parser(commands) -> None:
+    """The ``compare`` subcommand's arguments (``commands``: the CLI's subparsers)."""
+    sub = commands.add_parser(
+        "compare",
+        help="two rendered reports of one notebook side by side (parameters, key figures, figures)",
+        description="Two rendered reports of one notebook side by side: parameters and inputs, every key "
+        "figure of both with the difference and ratio, and the figures of both (HTML and PDF).",
+    )
+    sub.add_argument("a", metavar="A", help="a rendered report folder (or a file in it), e.g. reports/deepseek-v3")
+    sub.add_argument("b", metavar="B", help="the report to set beside A (same notebook)")
+    sub.add_argument("--out", help="output folder, replaced whole (default: reports/compare-A-vs-B, in the index)")
+    sub.add_argument("--to", default="html,pdf", help="formats besides json: html,pdf")
+
+
+def run(args) -> int:
+    """The ``compare`` command: reports ``args.a`` and ``args.b`` side by side in ``args.out``
+    (default ``reports/compare-A-vs-B``, which then joins the index). Exit status: 0 written,
+    1 printing or writing failed; bad input raises (CompareError, ParameterError: status 2)."""
+    from . import gallery
+    from .pdf import PdfError
+    from .render import FORMATS, REPORTS_DIR
+
+    formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
+    if not formats or set(formats) - set(FORMATS):
+        raise compare.CompareError(f"--to {args.to!r}: allowed: {', '.join(FORMATS)} (one or both)")
+    a, b = compare.read_report(args.a), compare.read_report(args.b)
+    if compare.pair_problem(a, b):
+        raise compare.CompareError(compare.pair_problem(a, b))
+    name = compare.folder_name(a.name, b.name)
+    out = compare.check_out(Path(args.out) if args.out else REPORTS_DIR / name)
+    try:
+        written = compare.write(a, b, out, formats)
+    except (PdfError, OSError) as err:
+        print(f"error: the comparison could not be written into {out}: {err}", file=sys.stderr)
+        return 1
+    print("\n".join(str(path) for path in written.values()))
+    if not args.out:
+        entry = {"name": name, "notebook": a.notebook, "a": a.name, "b": b.name, "ok": True, "message": ""}
+        index = gallery.update(REPORTS_DIR, [], comparisons=[entry | {"source": gallery.COMMAND_LINE}])
+        print(f"index: {index}", file=sys.stderr)
+    return 0

@@ -191,6 +191,10 @@ def test_a_comparison_under_reports_joins_the_index(tmp_path, monkeypatch, capsy
     assert (tmp_path / "reports" / "compare-a-vs-b" / "compare.html").exists()
     page = (tmp_path / "reports" / "index.html").read_text()
     assert '<a href="compare-a-vs-b/compare.html">HTML</a>' in page and "<code>a</code> vs <code>b</code>" in page
+    # a broken manifest is rebuilt from the folders: the comparison too
+    (tmp_path / "reports" / "index.json").write_text("{not json")
+    page = gallery.update(tmp_path / "reports", []).read_text()
+    assert '<a href="compare-a-vs-b/compare.html">HTML</a>' in page
 
 
 # ---------------------------------------------------------------- pairs in a scenario file

@@ -113,15 +113,21 @@ def _comparison(raw) -> dict | None:
 
 
 def _rebuilt(out_root: Path) -> dict:
-    """A manifest rebuilt from the report folders in ``out_root`` (each ``NAME/NOTEBOOK.json``)."""
-    entries = []
+    """A manifest rebuilt from the report folders in ``out_root`` (each ``NAME/NOTEBOOK.json``)
+    and comparison folders (``NAME/compare.json``)."""
+    entries, comparisons = [], []
     for folder in sorted(p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for figures in sorted(folder.glob("*.json")):
             try:
                 data = json.loads(figures.read_text(encoding="utf-8"))
             except (OSError, ValueError, RecursionError, UnicodeError):
                 continue
-            if isinstance(data, dict) and data.get("report") == figures.stem:
+            pair = data.get("comparison") if isinstance(data, dict) and figures.name == "compare.json" else None
+            if isinstance(pair, dict):
+                a, b = (pair.get(s) if isinstance(pair.get(s), dict) else {} for s in ("a", "b"))
+                raw = {"name": folder.name, "notebook": pair.get("notebook"), "a": a.get("name"), "b": b.get("name")}
+                comparisons += [c for c in [_comparison(raw | {"ok": True, "source": "rebuilt"})] if c]
+            elif isinstance(data, dict) and data.get("report") == figures.stem:
                 raw = {
                     "name": folder.name,
                     "notebook": figures.stem,
@@ -132,7 +138,7 @@ def _rebuilt(out_root: Path) -> dict:
                     "parameters": data.get("parameters"),
                 }
                 entries += [e for e in [_entry(raw)] if e]
-    return {"scenario_file": None, "entries": entries, "comparisons": []}
+    return {"scenario_file": None, "entries": entries, "comparisons": comparisons}
 
 
 def _read_manifest(out_root: Path) -> dict:

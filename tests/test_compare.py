@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from analysis.pipeline import compare, gallery, pairs, render
+from analysis.pipeline import compare, gallery, layout, pairs, render
 from analysis.pipeline.cli import main
 from analysis.pipeline.compare import CompareError, banded, figure_rows, flatten, input_rows, parameter_rows
 from analysis.pipeline.scenarios import Outcome, Scenario, ScenarioError, _precheck, load_scenarios
@@ -115,7 +115,13 @@ def test_numbers_read_as_in_the_reports_and_never_wrap_from_their_unit():
 
 def test_compare_writes_both_reports_side_by_side(tmp_path, capsys):
     a = report(tmp_path, "on-h800", parameters={"chip": None}, **H800)
-    b = report(tmp_path, "on-h20", parameters={"chip": "h20"}, **H20 | {"title": "H20 <script>x</script>"})
+    scenario = {"name": "on-h20", "title": "The run on H20", "file": "s.yaml"}  # a batch's report says its scenario
+    b = report(
+        tmp_path,
+        "on-h20",
+        parameters={"chip": "h20"},
+        **H20 | {"title": "H20 <script>x</script>", "scenario": scenario},
+    )
     out = tmp_path / "cmp"
     assert main(["compare", str(a), str(b / "training_run.json"), "--out", str(out), "--to", "html"]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["compare.html", "compare.json"]
@@ -127,8 +133,11 @@ def test_compare_writes_both_reports_side_by_side(tmp_path, capsys):
     assert "Comparison: on-h800 vs on-h20 (training_run)" in page
     assert "<script>" not in page and "H20 &lt;script&gt;" in page
     assert page.count("data:image/png;base64,") == 2  # the figure of each
-    # figures chip, days, goodput: chip (h800-sxm, h20) and days (50, 150) differ, goodput (0.98) does not
+    # figures chip, days, goodput (the scenario is no figure): chip (h800-sxm, h20) and days (50, 150)
+    # differ, goodput (0.98) does not
     assert "1 of 1 parameters differ (chip)" in page and "2 of 3 key figures differ" in page
+    assert "scenario “The run on H20” of <code>s.yaml</code>" in page
+    assert "Cite as:" in page and "Licence: code MIT" in page
     assert str(tmp_path) not in page
 
 
@@ -302,6 +311,7 @@ def test_two_real_renders_compare_into_html_and_pdf(rendered, tmp_path, capsys):
         assert rows[name]["diff"] == pytest.approx(right[name] - left[name])
     assert rows["days"]["a"]["p10"] == left["days_p10"] and rows["days"]["b"]["p90"] == right["days_p90"]
     assert (out / "compare.html").read_text().count("data:image/png;base64,") >= 2
+    assert layout.defects(out / "compare.pdf", out / "compare.html") == []  # nothing clipped, split or None
     assert main(["compare", str(a), str(rendered / "parity-default"), "--out", str(tmp_path / "x")]) == 2
     assert "only two reports of one notebook compare" in one_error_line(capsys)
 
@@ -323,5 +333,9 @@ def test_a_scenario_batch_renders_its_pairs_and_links_them(tmp_path, capsys):
     data = json.loads((out / "compare-small-h100-vs-small-h20" / "compare.json").read_text())
     assert [r["name"] for r in data["parameters"] if r["differs"]] == ["chip"]
     assert '<a href="compare-small-h100-vs-small-h20/compare.pdf">PDF</a>' in (out / "index.html").read_text()
+    assert (
+        "scenario “small-h20” of <code>s.yaml</code>"
+        in (out / "compare-small-h100-vs-small-h20" / "compare.html").read_text()
+    )
     with pytest.raises(CompareError):
         compare.read_report(out)  # the batch folder holds many reports, not one

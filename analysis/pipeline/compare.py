@@ -21,7 +21,7 @@ from ..assembly.present.numbers import count, sci
 from . import identity
 
 #: What the JSON holds besides key figures.
-NOT_FIGURES = ("parameters", "inputs", "provenance", "report", "title")
+NOT_FIGURES = ("parameters", "inputs", "provenance", "report", "title", "scenario")
 #: The files of a comparison folder.
 FILES = ("compare.html", "compare.pdf", "compare.json")
 BAND = re.compile(r"(.+)_(p10|p90)")
@@ -240,7 +240,9 @@ def comparison(a: Report, b: Report, prov: dict | None = None) -> dict:
     prov = prov or identity.provenance()
 
     def side(r: Report) -> dict:
-        return {"name": r.name, "title": str(r.data.get("title") or r.name), "provenance": r.data.get("provenance")}
+        scenario = r.data.get("scenario") if isinstance(r.data.get("scenario"), dict) else None
+        title_ = str(r.data.get("title") or r.name)
+        return {"name": r.name, "title": title_, "scenario": scenario, "provenance": r.data.get("provenance")}
 
     return {
         "comparison": {"notebook": a.notebook, "a": side(a), "b": side(b)},
@@ -278,7 +280,12 @@ def page(data: dict, a: Report, b: Report) -> str:
         for i in range(max(count_a, count_b))
     ]
     return env.get_template("compare.html.j2").render(
-        title=title(data), data=data, sections=sections, figure_pairs=pairs, differing=_differing(data)
+        title=title(data),
+        data=data,
+        sections=sections,
+        figure_pairs=pairs,
+        differing=_differing(data),
+        cite=identity.citation(title(data), data["provenance"]),
     )
 
 

@@ -52,6 +52,12 @@ def test_a_band_at_any_depth_is_one_row_with_its_p10_and_p90():
         ("tco_usd", "h20", "cn"): {"p50": 10.0, "p10": 8.0, "p90": 13.0},
         ("p10",): {"p50": 3.0},
     }
+    # a validation case: its p10 / p90 are the band of its modelled figure (as key_figures.csv reads it)
+    case = {"cases": [{"case_id": "llama-3-8b", "measured": 1.3e6, "modelled": 1.1e6, "p10": 0.8e6, "p90": 1.6e6}]}
+    assert banded(flatten(case)) == {
+        ("cases", "llama-3-8b", "measured"): {"p50": 1.3e6},
+        ("cases", "llama-3-8b", "modelled"): {"p50": 1.1e6, "p10": 0.8e6, "p90": 1.6e6},
+    }
 
 
 def test_each_key_figure_gets_the_difference_and_ratio_of_its_medians():
@@ -65,6 +71,11 @@ def test_each_key_figure_gets_the_difference_and_ratio_of_its_medians():
     assert rows["chip"]["diff"] is None and rows["chip"]["differs"]  # text: no difference, but marked
     assert rows["mfu"]["a"] == {} and rows["mfu"]["differs"]  # only in B
     assert rows["b200 › days"]["section"] == "by_chip" and rows["b200 › days"]["b"] == {}
+    # the unit its path states: days -> days; a nested figure by its figure's name; goodput a share
+    assert (days["unit"], rows["b200 › days"]["unit"], rows["goodput"]["unit"]) == ("days", "days", "share (0–1)")
+    assert rows["chip"]["unit"] == ""
+    tco = figure_rows({"tco_usd": {"h20": {"cn-avg-industrial": 1.0}}}, {})[0]
+    assert (tco["label"], tco["unit"]) == ("h20 › cn-avg-industrial", "USD")
     assert [r["section"] for r in figure_rows(H800 | {"by_chip": {"b200": {"days": 1.0}}}, H20)][-1] == "by_chip"
 
 

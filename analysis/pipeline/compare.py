@@ -19,6 +19,7 @@ from pathlib import Path
 from ..assembly.params import ParameterError
 from ..assembly.present.numbers import count, sci
 from . import identity
+from .export import unit_of
 
 #: What the JSON holds besides key figures.
 NOT_FIGURES = ("parameters", "inputs", "provenance", "report", "title", "scenario")
@@ -127,9 +128,14 @@ def _naming(item) -> tuple[str, ...]:
 def banded(leaves: dict[tuple, object]) -> dict[tuple, dict]:
     """Leaves grouped into figures: ``{path: {"p50": v, "p10": v, "p90": v}}``, a leaf whose path
     has a segment ``x_p10`` / ``x_p90`` counting as the band of the leaf named ``x`` there (when
-    that leaf exists), every other leaf as a figure of its own (``p50`` only)."""
+    that leaf exists) and a record's ``p10`` / ``p90`` as the band of its ``modelled`` (a
+    validation case, as :func:`.export.key_figures_csv` reads it), every other leaf as a figure of
+    its own (``p50`` only)."""
     figures: dict[tuple, dict] = {}
     for path, value in leaves.items():
+        if path and path[-1] in ("p10", "p90") and (*path[:-1], "modelled") in leaves:  # a validation case's band
+            figures.setdefault((*path[:-1], "modelled"), {})[path[-1]] = value
+            continue
         for i, segment in enumerate(path):
             found = BAND.fullmatch(segment)
             base = (*path[:i], found.group(1), *path[i + 1 :]) if found else None
@@ -160,9 +166,10 @@ def same(a, b) -> bool:
 
 
 def figure_rows(a: dict, b: dict) -> list[dict]:
-    """Every key figure of two reports' JSON, in A's order then B's extras: section (its top-level
-    key, '' for a headline figure), label, each side's P10/P50/P90, difference and ratio of the
-    P50s, and whether any of them differs."""
+    """Every key figure of two reports' JSON, headline figures first, in A's order then B's
+    extras: section (its top-level key, '' for a headline figure), label, unit (the one its path
+    states, :func:`.export.unit_of`), each side's P10/P50/P90, difference and ratio of the P50s,
+    and whether any of them differs."""
     fig_a, fig_b = (banded(flatten({k: v for k, v in d.items() if k not in NOT_FIGURES})) for d in (a, b))
     rows = []
     paths = [*fig_a, *(p for p in fig_b if p not in fig_a)]
@@ -172,7 +179,9 @@ def figure_rows(a: dict, b: dict) -> list[dict]:
         differs = any(not same(left.get(q), right.get(q)) for q in ("p10", "p50", "p90"))
         section = path[0] if len(path) > 1 else ""
         label = " › ".join(path[1:] if section else path)
-        rows.append(dict(section=section, label=label, a=left, b=right, diff=diff, ratio=ratio, differs=differs))
+        unit = next((u for segment in reversed(path) if (u := unit_of(segment))), "")
+        row = dict(section=section, label=label, unit=unit, a=left, b=right, diff=diff, ratio=ratio)
+        rows.append(row | {"differs": differs})
     return rows
 
 

@@ -5,6 +5,7 @@ python -m analysis list [NOTEBOOK]                        notebooks and their pa
 python -m analysis chips|controls [--format table|csv|json]
 python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR] [--deadline S]
 python -m analysis render --scenarios FILE [--jobs N] [--out DIR] [--deadline S]
+python -m analysis compare A B [--out DIR] [--to html,pdf]   two rendered reports of one notebook
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import pandas as pd
 
 from ..assembly.params import ParameterError, parse
 from ..catalog import DataError, UnknownIdError, load
+from . import pairs
 from .scenarios import ScenarioError
 
 FORMATS = ("table", "csv", "json")
@@ -208,10 +210,10 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
     """Render a scenario file into ``out`` and write its index; bad input raises before any
     kernel or browser starts. A report may run ``deadline`` seconds."""
     from .render import check_batch_folder
-    from .scenarios import load_scenarios, render_batch, workers_for, write_index
+    from .scenarios import render_batch, workers_for, write_index
 
     out = check_batch_folder(out)
-    scenarios = load_scenarios(scenario_file)
+    scenarios, compare = pairs.load_batch(scenario_file)
     try:
         out.mkdir(parents=True, exist_ok=True)
         tempfile.TemporaryFile(dir=out).close()  # writable here?
@@ -222,15 +224,16 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
         file=sys.stderr,
     )
     outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline)
+    compared = pairs.compare_batch(compare, outcomes, out, formats)
     try:
-        index = write_index(outcomes, out, scenario_file)
+        index = write_index(outcomes, out, scenario_file, compared)
     except OSError as err:
         print(f"error: cannot write {out / 'index.html'} ({err.strerror or err})", file=sys.stderr)
         return 1
-    failed = [o.scenario.name for o in outcomes if not o.ok]
+    failed = [o.scenario.name for o in outcomes if not o.ok] + [c["name"] for c in compared if not c["ok"]]
     if failed:
         print(
-            f"error: {len(failed)} of {len(outcomes)} scenarios failed: {', '.join(failed)}; index: {index}",
+            f"error: {len(failed)} of {len(outcomes + compared)} scenarios failed: {', '.join(failed)}; index: {index}",
             file=sys.stderr,
         )
         return 1
@@ -301,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds a report's notebook may run before it fails and its kernel is restarted "
         "(default: $COMPUTE_PARITY_DEADLINE, else 600)",
     )
+    pairs.add_parser(commands)
     return parser
 
 
@@ -316,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             list_notebooks(args.notebook)
             sys.stdout.flush()
             return 0
-        if args.command == "render":
+        if args.command in ("render", "compare"):
             return _render_stoppable(args)
         frame = (
             chips_frame(args.format != "table")
@@ -340,11 +344,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _render_stoppable(args) -> int:
-    """:func:`run_render` with :func:`stop_signals`: SIGTERM gives status 143 and one line,
-    Ctrl-C a KeyboardInterrupt for :func:`main` (status 130)."""
+    """:func:`run_render` (or :func:`.pairs.run`) with :func:`stop_signals`: SIGTERM gives status
+    143 and one line, Ctrl-C a KeyboardInterrupt for :func:`main` (status 130)."""
     with stop_signals() as stopped:
         try:
-            return run_render(args)
+            return (pairs.run if args.command == "compare" else run_render)(args)
         except KeyboardInterrupt:
             if stopped["signal"] != signal.SIGTERM:
                 raise

@@ -93,19 +93,41 @@ def _parse_manifest(path: Path) -> dict:
         raise ValueError("not a manifest (an object with a list of entries)")
     entries = [e for e in map(_entry, data["entries"]) if e is not None]
     source = data.get("scenario_file")
-    return {"scenario_file": _text(source) if isinstance(source, str) else None, "entries": entries}
+    pairs = data.get("comparisons") if isinstance(data.get("comparisons"), list) else []
+    return {
+        "scenario_file": _text(source) if isinstance(source, str) else None,
+        "entries": entries,
+        "comparisons": [c for c in map(_comparison, pairs) if c is not None],
+    }
+
+
+def _comparison(raw) -> dict | None:
+    """A manifest's comparison entry as the index trusts it (name, notebook, a, b, ok, message,
+    source; the name a plain folder name), or None."""
+    entry = _entry(raw)
+    if entry is None:
+        return None
+    return {k: entry[k] for k in ("name", "notebook", "ok", "message", "source")} | {
+        k: _text(raw.get(k) or "") for k in ("a", "b")
+    }
 
 
 def _rebuilt(out_root: Path) -> dict:
-    """A manifest rebuilt from the report folders in ``out_root`` (each ``NAME/NOTEBOOK.json``)."""
-    entries = []
+    """A manifest rebuilt from the report folders in ``out_root`` (each ``NAME/NOTEBOOK.json``)
+    and comparison folders (``NAME/compare.json``)."""
+    entries, comparisons = [], []
     for folder in sorted(p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         for figures in sorted(folder.glob("*.json")):
             try:
                 data = json.loads(figures.read_text(encoding="utf-8"))
             except (OSError, ValueError, RecursionError, UnicodeError):
                 continue
-            if isinstance(data, dict) and data.get("report") == figures.stem:
+            pair = data.get("comparison") if isinstance(data, dict) and figures.name == "compare.json" else None
+            if isinstance(pair, dict):
+                a, b = (pair.get(s) if isinstance(pair.get(s), dict) else {} for s in ("a", "b"))
+                raw = {"name": folder.name, "notebook": pair.get("notebook"), "a": a.get("name"), "b": b.get("name")}
+                comparisons += [c for c in [_comparison(raw | {"ok": True, "source": "rebuilt"})] if c]
+            elif isinstance(data, dict) and data.get("report") == figures.stem:
                 raw = {
                     "name": folder.name,
                     "notebook": figures.stem,
@@ -116,7 +138,7 @@ def _rebuilt(out_root: Path) -> dict:
                     "parameters": data.get("parameters"),
                 }
                 entries += [e for e in [_entry(raw)] if e]
-    return {"scenario_file": None, "entries": entries}
+    return {"scenario_file": None, "entries": entries, "comparisons": comparisons}
 
 
 def _read_manifest(out_root: Path) -> dict:
@@ -125,7 +147,7 @@ def _read_manifest(out_root: Path) -> dict:
     report folders."""
     path = out_root / MANIFEST
     if not path.exists():
-        return {"scenario_file": None, "entries": []}
+        return {"scenario_file": None, "entries": [], "comparisons": []}
     try:
         return _parse_manifest(path)
     except (OSError, ValueError) as err:
@@ -160,30 +182,33 @@ def check_index_is_ours(out_root: Path | str) -> None:
         raise ForeignIndex(f"{manifest} has no index page of ours beside it; choose another --out")
 
 
-def update(out_root: Path | str, entries: list[dict], batch_source: str | None = None) -> Path:
-    """Record ``entries`` (dicts with name, notebook, title, parameters, ok, message, source) in
+def update(
+    out_root: Path | str, entries: list[dict], batch_source: str | None = None, comparisons: list[dict] | None = None
+) -> Path:
+    """Record ``entries`` (dicts with name, notebook, title, parameters, ok, message, source) and
+    ``comparisons`` (name, notebook, a, b, ok, message, source: see :mod:`.compare`) in
     ``out_root``'s manifest and rewrite its index page; returns the page.
 
     A batch (``batch_source``: its scenario file as :func:`source_label` shows it) replaces the
-    entries of the previous batch and keeps single renders whose folder still exists; single
-    renders (``batch_source`` None) replace an entry of the same name."""
+    entries and comparisons of the previous batch and keeps single renders and comparisons whose
+    folder still exists; single ones (``batch_source`` None) replace an entry of the same name."""
     out_root = Path(out_root)
     out_root.mkdir(parents=True, exist_ok=True)
     lock = os.open(out_root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX)
         manifest = _read_manifest(out_root)
-        names = {e["name"] for e in entries}
         if batch_source is not None:
-            singles = [
+            manifest["scenario_file"] = batch_source
+        for key, new in (("entries", entries), ("comparisons", comparisons or [])):
+            names = {e["name"] for e in new}
+            kept = [
                 e
-                for e in manifest["entries"]
-                if e.get("source") == COMMAND_LINE and e["name"] not in names and (out_root / e["name"]).is_dir()
+                for e in manifest.get(key, [])
+                if e["name"] not in names
+                and (batch_source is None or (e.get("source") == COMMAND_LINE and (out_root / e["name"]).is_dir()))
             ]
-            manifest = {"scenario_file": batch_source, "entries": entries + singles}
-        else:
-            kept = [e for e in manifest["entries"] if e["name"] not in names]
-            manifest["entries"] = kept + entries
+            manifest[key] = new + kept if batch_source is not None else kept + new
         _write_atomically(out_root / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
         _write_atomically(out_root / INDEX, page(out_root, manifest))
     finally:
@@ -280,6 +305,25 @@ def page(out_root: Path, manifest: dict) -> str:
         c["parameters"] = scrub(c["parameters"])
     from .. import __version__
 
+    compared = [comparison_card(out_root, c) for c in manifest.get("comparisons", [])]
     return env.get_template("gallery.html.j2").render(
-        cards=cards, scenario_file=manifest.get("scenario_file"), version=__version__, command_line=COMMAND_LINE
+        cards=cards,
+        comparisons=compared,
+        scenario_file=manifest.get("scenario_file"),
+        version=__version__,
+        command_line=COMMAND_LINE,
     )
+
+
+def comparison_card(out_root: Path, entry: dict) -> dict:
+    """What the index shows of a comparison: its two reports, links to its files that exist
+    now, or why it failed (without local paths)."""
+    from .errors import scrub
+
+    folder = out_root / entry["name"]
+    links = [
+        {"href": f"{entry['name']}/compare.{ext}", "label": label}
+        for ext, label in (("html", "HTML"), ("pdf", "PDF"), ("json", "JSON"))
+        if entry["ok"] and (folder / f"compare.{ext}").exists()
+    ]
+    return entry | {"links": links, "message": scrub(entry.get("message") or "")}

@@ -7,6 +7,7 @@ A scenario file is YAML::
         notebook: training_run       # a notebook of notebooks/
         title: DeepSeek-V3 as disclosed   # optional, shown on the index page
         parameters: {model: deepseek-v3}  # optional overrides of the notebook's defaults
+    compare: [[deepseek-v3, deepseek-v3-on-h20]]   # optional pairs to compare (see .compare)
 
 A batch renders every scenario with ``jobs`` workers, each keeping one warm kernel, and one
 shared Chromium; a failing scenario is reported and the others go on.
@@ -43,6 +44,7 @@ MAX_BYTES = 1 << 20
 MAX_DEPTH = 20
 MAX_NODES = 100_000
 KEYS = ("name", "notebook", "parameters", "title")
+TOP_KEYS = ("scenarios", "compare")
 SLUG = re.compile(r"[a-z0-9][a-z0-9\-]{0,63}")
 
 
@@ -158,10 +160,16 @@ def load_scenarios(path: Path | str) -> list[Scenario]:
     ``scenarios:`` list (else ScenarioError); an entry that is malformed (shape, name, unknown
     notebook, parameter names) is returned with its ``problem`` so that the batch reports it as a
     failed row and renders the others."""
-    path = Path(path)
-    data = read_yaml(path)
+    return scenarios_of(Path(path), read_yaml(Path(path)))
+
+
+def scenarios_of(path: Path, data) -> list[Scenario]:
+    """The scenarios of the YAML document ``data`` of file ``path`` (see :func:`load_scenarios`)."""
     if not isinstance(data, dict) or not isinstance(data.get("scenarios"), list) or not data["scenarios"]:
         raise ScenarioError(f"{path}: expected a top-level 'scenarios:' list with at least one entry")
+    unknown = sorted(str(k) for k in data if k not in TOP_KEYS)
+    if unknown:
+        raise ScenarioError(f"{path}: unknown top-level key(s) {', '.join(unknown)}; allowed: {', '.join(TOP_KEYS)}")
     seen: set[str] = set()
     label = gallery.source_label(path)
     return [replace(_entry(i, entry, seen), source=label) for i, entry in enumerate(data["scenarios"], start=1)]
@@ -370,13 +378,12 @@ def _worker(scenarios, pending, finished, stop, out_root, formats, browser, run_
         kernel.close()
 
 
-def write_index(
-    outcomes: list[Outcome], out_root: Path | str = REPORTS_DIR, scenario_file: Path | str | None = None
-) -> Path:
+def write_index(outcomes: list[Outcome], out_root=REPORTS_DIR, scenario_file=None, comparisons=None) -> Path:
     """``out_root/index.html``: the gallery of the batch's scenarios (those that failed with
-    why) and of the single renders kept in ``out_root`` (see :mod:`analysis.pipeline.gallery`),
-    naming ``scenario_file``. All text is escaped and holds no local paths; the page is written to
-    a temporary file and renamed into place."""
+    why), its ``comparisons`` (see :func:`.pairs.compare_batch`) and the single renders kept in
+    ``out_root`` (see :mod:`analysis.pipeline.gallery`), naming ``scenario_file``. All text is
+    escaped and holds no local paths; the page is written to a temporary file and renamed into
+    place."""
     entries = [
         {
             "name": o.scenario.name,
@@ -389,4 +396,5 @@ def write_index(
         }
         for o in outcomes
     ]
-    return gallery.update(out_root, entries, batch_source=gallery.source_label(scenario_file) or "a scenario list")
+    label = gallery.source_label(scenario_file) or "a scenario list"
+    return gallery.update(out_root, entries, batch_source=label, comparisons=comparisons or [])

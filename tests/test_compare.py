@@ -72,7 +72,7 @@ def test_each_key_figure_gets_the_difference_and_ratio_of_its_medians():
     assert rows["mfu"]["a"] == {} and rows["mfu"]["differs"]  # only in B
     assert rows["b200 › days"]["section"] == "by_chip" and rows["b200 › days"]["b"] == {}
     # the unit its path states: days -> days; a nested figure by its figure's name; goodput a share
-    assert (days["unit"], rows["b200 › days"]["unit"], rows["goodput"]["unit"]) == ("days", "days", "share (0–1)")
+    assert (days["unit"], rows["b200 › days"]["unit"], rows["goodput"]["unit"]) == ("days", "days", "fraction")
     assert rows["chip"]["unit"] == ""
     tco = figure_rows({"tco_usd": {"h20": {"cn-avg-industrial": 1.0}}}, {})[0]
     assert (tco["label"], tco["unit"]) == ("h20 › cn-avg-industrial", "USD")

@@ -220,7 +220,7 @@ def test_key_figures_become_one_tidy_csv():
     assert rows == [
         "figure,unit,p10,p50,p90",
         "days,days,40.0,54.2,80.0",
-        "candidates.h20.chip_count,chips,12000.0,13700.0,15000.0",
-        "cases.c1.measured,MWh,,10.0,",
-        "cases.c1.modelled,MWh,9.0,11.0,13.0",
+        "candidates › h20 › chip_count,chips,12000.0,13700.0,15000.0",
+        "cases › c1 › measured,MWh,,10.0,",
+        "cases › c1 › modelled,MWh,9.0,11.0,13.0",
     ]

@@ -19,15 +19,10 @@ from pathlib import Path
 from ..assembly.params import ParameterError
 from ..assembly.present.numbers import count, sci
 from . import identity
-from .export import unit_of
+from .export import NOT_FIGURES, banded, flatten, unit_of
 
-#: What the JSON holds besides key figures.
-NOT_FIGURES = ("parameters", "inputs", "provenance", "report", "title", "scenario")
 #: The files of a comparison folder.
 FILES = ("compare.html", "compare.pdf", "compare.json")
-BAND = re.compile(r"(.+)_(p10|p90)")
-#: Fields that name an element of a list of records (a validation case, a checked run).
-ITEM_NAMES = ("id", "case_id", "name", "run", "chip", "figure")
 
 
 class CompareError(ParameterError):
@@ -102,49 +97,6 @@ def pair_problem(a: Report, b: Report) -> str:
 
 
 # ---------------------------------------------------------------- differences
-
-
-def flatten(value, path: tuple = ()) -> dict[tuple, object]:
-    """Every leaf of a JSON value by its path of keys: a list of numbers or text is one leaf; a
-    list of records is keyed by each record's name (:data:`ITEM_NAMES`), else its position."""
-    if isinstance(value, dict):
-        return {k: v for key, item in value.items() for k, v in flatten(item, (*path, str(key))).items()}
-    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
-        named = [_naming(v) for v in value]
-        labels = [" · ".join(str(v[k]) for k in keys) or f"#{i}" for i, (v, keys) in enumerate(zip(value, named), 1)]
-        if len(set(labels)) < len(labels):
-            labels, named = [f"#{i}" for i in range(1, len(value) + 1)], [()] * len(value)
-        items = [{k: x for k, x in v.items() if k not in keys} if keys else v for v, keys in zip(value, named)]
-        return {k: v for label, item in zip(labels, items) for k, v in flatten(item, (*path, label)).items()}
-    return {path: tuple(value) if isinstance(value, list) else value}
-
-
-def _naming(item) -> tuple[str, ...]:
-    """The fields that name a list element (its first two text fields of :data:`ITEM_NAMES`:
-    "DeepSeek-V3 · days"); they name its row and are not repeated as figures."""
-    return tuple(k for k in ITEM_NAMES if isinstance(item, dict) and isinstance(item.get(k), str))[:2]
-
-
-def banded(leaves: dict[tuple, object]) -> dict[tuple, dict]:
-    """Leaves grouped into figures: ``{path: {"p50": v, "p10": v, "p90": v}}``, a leaf whose path
-    has a segment ``x_p10`` / ``x_p90`` counting as the band of the leaf named ``x`` there (when
-    that leaf exists) and a record's ``p10`` / ``p90`` as the band of its ``modelled`` (a
-    validation case, as :func:`.export.key_figures_csv` reads it), every other leaf as a figure of
-    its own (``p50`` only)."""
-    figures: dict[tuple, dict] = {}
-    for path, value in leaves.items():
-        if path and path[-1] in ("p10", "p90") and (*path[:-1], "modelled") in leaves:  # a validation case's band
-            figures.setdefault((*path[:-1], "modelled"), {})[path[-1]] = value
-            continue
-        for i, segment in enumerate(path):
-            found = BAND.fullmatch(segment)
-            base = (*path[:i], found.group(1), *path[i + 1 :]) if found else None
-            if base in leaves:
-                figures.setdefault(base, {})[found.group(2)] = value
-                break
-        else:
-            figures.setdefault(path, {})["p50"] = value
-    return figures
 
 
 def _number(x) -> bool:

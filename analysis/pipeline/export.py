@@ -55,6 +55,7 @@ UNITS_BY_NAME = (
     ("usd_per_million_tokens", "USD/million tokens"),
     ("tokens_per_s", "tokens/s"),
     ("_usd", "USD"),
+    ("_tco2", "t CO2"),
     ("_mwh", "MWh"),
     ("_gwh", "GWh"),
     ("_kwh", "kWh"),
@@ -70,11 +71,11 @@ UNITS_BY_NAME = (
     ("chip_count", "chips"),
     ("chips", "chips"),
     ("count", "count"),
-    ("mfu", "share (0–1)"),
-    ("goodput", "share (0–1)"),
-    ("coverage_p10_p90", "share (0–1)"),
-    ("error", "share (0–1)"),
-    ("tolerance", "share (0–1)"),
+    ("mfu", "fraction"),
+    ("goodput", "fraction"),
+    ("coverage_p10_p90", "fraction"),
+    ("error", "fraction"),
+    ("tolerance", "fraction"),
 )
 
 
@@ -83,50 +84,74 @@ def unit_of(name: str) -> str:
     return next((unit for end, unit in UNITS_BY_NAME if name.endswith(end)), "")
 
 
-def _band(node: dict, key: str) -> tuple:
-    """(P10, P90) of figure ``key`` of a mapping: its ``KEY_p10`` / ``KEY_p90`` siblings, or for
-    the ``modelled`` figure of a case the mapping's own ``p10`` / ``p90``."""
-    if f"{key}_p10" in node or f"{key}_p90" in node:
-        return node.get(f"{key}_p10"), node.get(f"{key}_p90")
-    return (node.get("p10"), node.get("p90")) if key == "modelled" else (None, None)
+#: What a report's JSON holds besides key figures.
+NOT_FIGURES = ("parameters", "inputs", "provenance", "report", "title", "scenario")
+BAND = re.compile(r"(.+)_(p10|p90)")
+#: Fields that name an element of a list of records (a validation case, a checked run).
+ITEM_NAMES = ("id", "case_id", "name", "run", "chip", "figure")
 
 
-def _is_band(node: dict, key: str) -> bool:
-    """True for the band keys of a mapping (they are columns of their figure's row, not rows)."""
-    return (key.endswith(("_p10", "_p90")) and key[:-4] in node) or (key in ("p10", "p90") and "modelled" in node)
+def flatten(value, path: tuple = ()) -> dict[tuple, object]:
+    """Every leaf of a JSON value by its path of keys: a list of numbers or text is one leaf; a
+    list of records is keyed by each record's name (:data:`ITEM_NAMES`), else its position."""
+    if isinstance(value, dict):
+        return {k: v for key, item in value.items() for k, v in flatten(item, (*path, str(key))).items()}
+    if isinstance(value, list) and any(isinstance(v, (dict, list)) for v in value):
+        named = [_naming(v) for v in value]
+        labels = [" · ".join(str(v[k]) for k in keys) or f"#{i}" for i, (v, keys) in enumerate(zip(value, named), 1)]
+        if len(set(labels)) < len(labels):
+            labels, named = [f"#{i}" for i in range(1, len(value) + 1)], [()] * len(value)
+        items = [{k: x for k, x in v.items() if k not in keys} if keys else v for v, keys in zip(value, named)]
+        return {k: v for label, item in zip(labels, items) for k, v in flatten(item, (*path, label)).items()}
+    return {path: tuple(value) if isinstance(value, list) else value}
 
 
-def _figure_rows(node, path: str = ""):
-    """(figure path, value, P10, P90, unit) of every number of a key-figure tree; bands
-    (:func:`_band`) are columns of their figure's row; the unit is a case's own ``unit`` for its
-    ``measured`` and ``modelled``, else what the name states (:func:`unit_of`). Items of a list
-    are named by their ``id``, ``case_id`` or ``name`` (else their position)."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if _is_band(node, str(key)):
-                continue
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                own = (
-                    node.get("unit") if key in ("measured", "modelled") and isinstance(node.get("unit"), str) else None
-                )
-                yield f"{path}{key}", value, *_band(node, str(key)), own or unit_of(str(key))
-            else:
-                yield from _figure_rows(value, f"{path}{key}.")
-    elif isinstance(node, list):
-        for number, item in enumerate(node):
-            named = isinstance(item, dict) and (item.get("id") or item.get("case_id") or item.get("name"))
-            yield from _figure_rows(item, f"{path}{named or number}.")
+def _naming(item) -> tuple[str, ...]:
+    """The fields that name a list element (its first two text fields of :data:`ITEM_NAMES`:
+    "DeepSeek-V3 · days"); they name its row and are not repeated as figures."""
+    return tuple(k for k in ITEM_NAMES if isinstance(item, dict) and isinstance(item.get(k), str))[:2]
+
+
+def banded(leaves: dict[tuple, object]) -> dict[tuple, dict]:
+    """Leaves grouped into figures: ``{path: {"p50": v, "p10": v, "p90": v}}``, a leaf whose path
+    has a segment ``x_p10`` / ``x_p90`` counting as the band of the leaf named ``x`` there (when
+    that leaf exists) and a record's ``p10`` / ``p90`` as the band of its ``modelled`` (a
+    validation case), every other leaf as a figure of
+    its own (``p50`` only)."""
+    figures: dict[tuple, dict] = {}
+    for path, value in leaves.items():
+        if path and path[-1] in ("p10", "p90") and (*path[:-1], "modelled") in leaves:  # a validation case's band
+            figures.setdefault((*path[:-1], "modelled"), {})[path[-1]] = value
+            continue
+        for i, segment in enumerate(path):
+            found = BAND.fullmatch(segment)
+            base = (*path[:i], found.group(1), *path[i + 1 :]) if found else None
+            if base in leaves:
+                figures.setdefault(base, {})[found.group(2)] = value
+                break
+        else:
+            figures.setdefault(path, {})["p50"] = value
+    return figures
 
 
 def key_figures_csv(figures: dict) -> str:
-    """The key figures as one tidy CSV (``NAME.key_figures.csv``): one row per number of the JSON
-    (its ``parameters``, ``inputs``, ``provenance`` and ``scenario`` aside) — ``figure`` (its path
-    in the JSON), ``unit`` (from its name, empty where the name states none), ``p10``, ``p50``
-    (the figure itself) and ``p90`` (empty without a band)."""
-    kept = {k: v for k, v in figures.items() if k not in ("parameters", "inputs", "provenance", "scenario")}
-    rows = [(f, unit, p10, value, p90) for f, value, p10, p90, unit in _figure_rows(kept)]
-    frame = pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90"])
-    return frame.to_csv(index=False)
+    """The key figures as one tidy CSV (``NAME.key_figures.csv``): one row per figure of the JSON
+    (:func:`banded` of :func:`flatten`; parameters, inputs, provenance and text aside) —
+    ``figure`` (its path, `` › ``-joined), ``unit`` (the one its path states, :func:`unit_of`; a
+    case's own ``unit`` for its ``measured`` and ``modelled``), ``p10``, ``p50``, ``p90`` (empty
+    without a band)."""
+    kept = {k: v for k, v in figures.items() if k not in NOT_FIGURES}
+    leaves = flatten(kept)
+    rows = []
+    for path, band in banded(leaves).items():
+        if not all(
+            isinstance(band.get(q), (int, float, type(None))) and not isinstance(band.get(q), bool) for q in band
+        ):
+            continue  # text, flags and lists are not key figures
+        own = leaves.get((*path[:-1], "unit")) if path[-1] in ("measured", "modelled") else None
+        unit = own if isinstance(own, str) else next((u for segment in reversed(path) if (u := unit_of(segment))), "")
+        rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90")))
+    return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90"]).to_csv(index=False)
 
 
 def first_image(notebook) -> bytes | None:

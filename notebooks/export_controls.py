@@ -23,6 +23,18 @@ present.setup()
 tpp_threshold: Optional[float] = None  # what-if: TPP per IC at or above which a chip is controlled [TPP]; None: the 2023 rule as written
 density_threshold: Optional[float] = None  # what-if: performance density floor [TPP/mm²]; None: the 2023 rule as written
 io_threshold_gb_s: Optional[float] = None  # what-if: also require this chip-to-chip I/O [GB/s]; None: no I/O test
+new_chip_name: Optional[str] = None  # what-if chip: its name in the report; None: hypothetical chip
+new_chip_tpp: Optional[float] = None  # what-if chip: total processing performance per IC (or give its dense TOPS instead) [TPP]; None: from its dense TOPS; no what-if chip without either
+new_chip_fp32_dense_tflops: Optional[float] = None  # what-if chip: dense FP32 per IC [TFLOP/s]; None: not given
+new_chip_bf16_dense_tflops: Optional[float] = None  # what-if chip: dense BF16 per IC [TFLOP/s]; None: not given
+new_chip_fp8_dense_tflops: Optional[float] = None  # what-if chip: dense FP8 per IC [TFLOP/s]; None: not given
+new_chip_int8_dense_tops: Optional[float] = None  # what-if chip: dense INT8 per IC [TOPS]; None: not given
+new_chip_die_area_mm2: Optional[float] = None  # what-if chip: logic die area per IC [mm²]; None: unknown (a density test it decides is undetermined)
+new_chip_planar_node: bool = False  # what-if chip: made on a planar node (no applicable die area)
+new_chip_interconnect_gb_s: Optional[float] = None  # what-if chip: aggregate bidirectional chip-to-chip I/O [GB/s]; None: unknown (an I/O test it decides is undetermined)
+new_chip_dram_bandwidth_gb_s: Optional[float] = None  # what-if chip: DRAM bandwidth per IC [GB/s]; None: unknown (a licence line it decides is undetermined)
+new_chip_us_commercially_available: bool = True  # what-if chip: sold in the US when 91 FR 1684 was published (its condition (1))
+new_chip_us_export_licensing: bool = True  # what-if chip: a US export (false: a Chinese chip sold in China, not subject)
 # fmt: on
 
 # %% tags=["remove_cell"]
@@ -33,6 +45,12 @@ present.say("# Export controls: how the US rules treat each accelerator\n\n" + r
 
 # %%
 present.say(report.key_figure(r))
+
+# %%
+if r.new_chip is not None:
+    chip = report.new_chip_table(r)
+    caption = f"What-if chip, {report.new_chip_name(r)}: {report.new_chip_figures(r)}."
+    present.table(chip, {c: (c, "{}") for c in chip.columns}, caption, names=False, name="what-if-chip")
 
 # %% [markdown]
 # ## Key findings
@@ -124,7 +142,13 @@ present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False)
 # - **What-if rule**: the 2023 structure with the thresholds given — TPP at or above the TPP
 #   threshold (and I/O at or above the I/O threshold if given), or TPP at or above the 2023 density
 #   floor's TPP with density at or above the density threshold. It classifies only; it sets no
-#   licence policy.
+#   licence policy. The headline compares it with the 2023 rule as written: 3A090.a there reads as
+#   controlled, and a chip outside 3A090.a that it leaves uncontrolled has not changed.
+# - **What-if chip** (`new_chip_*` parameters, or `python -m analysis classify`): its figures per
+#   integrated circuit go through the same functions as the catalog's, under every rule vintage and
+#   the what-if rule; a figure not given is unknown, as an unpublished catalog figure. No licence row
+#   that names a chip applies to it (the April 2025 notice named the H20; "ICs reaching its memory
+#   bandwidth, interconnect bandwidth or a combination" are not modelled).
 
 # %% [markdown]
 # ## Sources

@@ -105,7 +105,11 @@ CASES = [
         },
     ),
     Scenario("controls-default", "export_controls"),
-    Scenario("controls-what-if", "export_controls", {"tpp_threshold": 2000.0, "io_threshold_gb_s": 600.0}),
+    Scenario(
+        "controls-what-if",
+        "export_controls",
+        {"tpp_threshold": 2000.0, "io_threshold_gb_s": 600.0, "new_chip_tpp": 4000.0, "new_chip_die_area_mm2": 600.0},
+    ),
     Scenario("procurement-default", "procurement"),
     Scenario(
         "procurement-fleet",

@@ -48,6 +48,13 @@ def test_tpp_is_the_max_over_precisions_per_integrated_circuit():
     assert out[0] == 4_992 and np.isnan(out[1])
 
 
+def test_a_declared_tpp_is_kept_and_the_others_come_from_dense_figures():
+    # row a: TPP declared 4,000 (a what-if chip given by its TPP): kept, whatever its dense columns say;
+    # row b: no declared TPP: BF16 312 x 16 = 4,992
+    chips = pd.DataFrame({"bf16_dense_tflops": [nan, 312.0], "tpp": [4_000.0, nan]}, index=["a", "b"])
+    assert list(controls.tpp(chips)) == [4_000, 4_992]
+
+
 def test_no_applicable_die_area_on_a_planar_node():
     area = controls.applicable_die_area_mm2(np.array([500.0, 500.0, nan]), planar_node=np.array([False, True, False]))
     assert area[0] == 500 and np.isnan(area[1]) and np.isnan(area[2])

@@ -179,7 +179,8 @@ def test_what_if_values_are_recorded_as_the_readers():
     assert used["tpp_threshold"] == Used(2_000.0, "TPP", READER, "set by the reader")
     assert used["io_threshold_gb_s"] == Used(600.0, "GB/s", READER, "set by the reader")
     assert used["density_threshold"].source == "fr-2023-23055"  # left at None: the rule as written
-    assert r.inputs.parameters == {"tpp_threshold": 2_000.0, "density_threshold": None, "io_threshold_gb_s": 600.0}
+    thresholds = {name: r.inputs.parameters[name] for name in report.THRESHOLDS}
+    assert thresholds == {"tpp_threshold": 2_000.0, "density_threshold": None, "io_threshold_gb_s": 600.0}
     assert report.key_figures(r)["what_if"] == {
         "tpp_threshold": 2_000.0,
         "density_threshold": 5.92,
@@ -240,3 +241,184 @@ def test_cli_controls_json_gains_licence_policy_and_keeps_classification_keys(ca
 )
 def test_number_never_writes_e_notation(value, text):
     assert report.number(value) == text
+
+
+# --- what-if rule: the headline says which chips change status ---------------------------------
+
+
+def test_what_if_threshold_that_moves_no_chip_says_so_in_the_headline():
+    # 88 FR 73458, 3A090.a.1 "TPP of 4800 or more" lowered to 4,000: a chip moves only if its TPP is in
+    # [4,000, 4,800) and 3A090.a.2 (TPP >= 1,600 with density >= 5.92) did not already catch it. The only
+    # catalog TPP there is the Ascend 910's 4,096 (256 BF16 x 16; its density 4,096 / 456.25 mm² = 8.98
+    # >= 5.92 already makes it 3A090.a), so none moves.
+    r = report.run(tpp_threshold=4_000.0)
+    assert report.what_if_changes(r) == {}
+    first = report.answer(r).split("\n\n")[0]
+    assert first.startswith("**Under the what-if rule (TPP ≥ 4,000, or TPP ≥ 1,600 with performance density ≥ 5.92)")
+    assert "no catalog chip changes status against the 2023-10 rule as written" in first
+    assert report.key_figures(r)["what_if_changes"] == {}
+    assert report.key_figures(report.run())["what_if_changes"] is None  # no what-if rule: no comparison
+
+
+def test_what_if_threshold_names_the_chips_that_change_status():
+    # 3A090.a.1 at TPP >= 2,000 instead of 4,800: H20 148 BF16 x 16 = 2,368 >= 2,000 and V100 125 x 16 = 2,000
+    # >= 2,000 become controlled (both were outside 3A090: densities 2,368 / 814 = 2.91 and 2,000 / 815 = 2.45
+    # are below 3.2); L20 119.5 x 16 = 1,912 < 2,000 stays out
+    r = report.run(tpp_threshold=2_000.0)
+    changes = report.what_if_changes(r)
+    assert changes == {"h20": ("not controlled", "controlled"), "v100-sxm": ("not controlled", "controlled")}
+    first = report.answer(r).split("\n\n")[0]
+    assert "2 catalog chips change status against the 2023-10 rule as written" in first
+    assert "H20 and V100 SXM not controlled → controlled" in first
+    assert report.key_figures(r)["what_if_changes"]["h20"] == {"from": "not controlled", "to": "controlled"}
+
+
+def test_what_if_threshold_above_a_chip_with_unknown_die_area_leaves_it_undetermined():
+    # 3A090.a.1 at 20,000: the TPU v5p (918 INT8 x 8 = 7,344 TPP) and Ascend 910C (780 BF16 x 16 = 12,480)
+    # fall below it and have no published die area, so 3A090.a.2's density test would decide: undetermined
+    r = report.run(tpp_threshold=20_000.0)
+    changes = report.what_if_changes(r)
+    assert changes["tpu-v5p"] == ("3A090.a", "undetermined (die area unknown)")
+    assert changes["ascend-910c"] == ("3A090.a", "undetermined (die area unknown)")
+    # MI300X: 2,614.9 FP8 x 8 = 20,919 >= 20,000: 3A090.a.1 still decides (its die area is unknown too)
+    assert "MI300X" not in report.answer(r).split("\n\n")[0]
+
+
+# --- the what-if chip -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chip():
+    return report.run(new_chip_tpp=4_000.0, new_chip_die_area_mm2=600.0)
+
+
+def test_what_if_chip_by_tpp_and_die_area(chip):
+    # density 4,000 / 600 mm² = 6.67 TPP/mm².
+    # 2022-10 (87 FR 62186, 3A090.a): TPP >= 4,800 and I/O >= 600 GB/s -> 4,000 < 4,800: not controlled;
+    #   policy: outside 3A090, no licence -> not required.
+    # 2023-10 (88 FR 73458): 3A090.a.1 TPP >= 4,800 fails; 3A090.a.2 TPP >= 1,600 and density >= 5.92 holds ->
+    #   3A090.a -> presumption of denial; 2025-04 keeps the classification and the policy.
+    # 2026-01 (91 FR 1684): 3A090.a, TPP 4,000 < 21,000, but the DRAM bandwidth the rule also bounds
+    #   (< 6,500 GB/s) is not given -> licence policy undetermined.
+    entry = report.key_figures(chip)["new_chip"]
+    assert entry["tpp"] == 4_000 and abs(entry["performance_density"] - 6.667) < 1e-3
+    assert entry["status"] == {
+        "2022-10": "not controlled",
+        "2023-10": "3A090.a",
+        "2025-04": "3A090.a",
+        "2026-01": "3A090.a",
+    }
+    assert entry["licence_policy"] == {
+        "2022-10": "not required",
+        "2023-10": "presumption of denial",
+        "2025-04": "presumption of denial",
+        "2026-01": "undetermined",
+    }
+    assert entry["name"] == "hypothetical chip" and entry["dram_bandwidth_gb_s"] is None
+    assert entry["notes"] == [
+        "2026-01: licence policy undetermined: the DRAM bandwidth, which a licence-policy line tests, is not given."
+    ]
+    first = report.answer(chip).split("\n\n")[0]
+    assert first.startswith("**A hypothetical chip (TPP 4,000 per IC, die area 600 mm², performance density 6.67")
+    assert "not controlled under 2022-10; 3A090.a under 2023-10, 2025-04 and 2026-01" in first
+    # the catalog is untouched: 18 chips, the same statuses as without the what-if chip
+    assert chip.status.equals(report.run().status)
+
+
+def test_what_if_chip_dram_bandwidth_and_us_availability_decide_2026():
+    # 91 FR 1684: 3A090 chips with TPP < 21,000 and DRAM bandwidth < 6,500 GB/s are reviewed case by case,
+    # "provided that (1) the semiconductors are commercially available in the United States"
+    base = {"new_chip_tpp": 4_000.0, "new_chip_die_area_mm2": 600.0, "new_chip_dram_bandwidth_gb_s": 4_000.0}
+    sold = report.run(**base).new_chip
+    assert sold.policy.loc[report.NEW_CHIP_ID, "2026-01"] == "case-by-case"  # 4,000 < 21,000; 4,000 < 6,500
+    china = report.run(**base, new_chip_us_commercially_available=False)
+    # condition (1) fails: not covered, keeps the presumption of denial of 2023-10 (licence_policies.csv row 3)
+    assert china.new_chip.policy.loc[report.NEW_CHIP_ID, "2026-01"] == "presumption of denial"
+    assert report.key_figures(china)["new_chip"]["licence_condition_unmet"] == ["2026-01"]
+    big = report.run(**base | {"new_chip_tpp": 25_000.0}).new_chip  # 25,000 >= 21,000: above the line
+    assert big.policy.loc[report.NEW_CHIP_ID, "2026-01"] == "presumption of denial"
+    wide = report.run(**base | {"new_chip_dram_bandwidth_gb_s": 6_500.0}).new_chip  # not < 6,500
+    assert wide.policy.loc[report.NEW_CHIP_ID, "2026-01"] == "presumption of denial"
+    foreign = report.run(**base, new_chip_us_export_licensing=False).new_chip  # not a US export
+    assert set(foreign.policy.iloc[0]) == {"not subject"}
+
+
+def test_what_if_chip_by_dense_figures_and_unknown_io():
+    # TPP = max(dense TOPS x bit length) (88 FR 73458): BF16 300 x 16 = 4,800; FP8 500 x 8 = 4,000 -> 4,800.
+    # 2022-10 needs TPP >= 4,800 AND I/O >= 600 GB/s: the TPP test holds, the I/O is not given -> undetermined.
+    # 2023-10 3A090.a.1: 4,800 >= 4,800 -> 3A090.a without any die area.
+    r = report.run(new_chip_bf16_dense_tflops=300.0, new_chip_fp8_dense_tflops=500.0)
+    entry = report.key_figures(r)["new_chip"]
+    assert entry["tpp"] == 4_800 and entry["performance_density"] is None
+    assert entry["status"]["2022-10"] == "undetermined (I/O unknown)" and entry["status"]["2023-10"] == "3A090.a"
+    assert entry["licence_policy"]["2022-10"] == "undetermined"
+    with_io = report.run(new_chip_bf16_dense_tflops=300.0, new_chip_interconnect_gb_s=400.0).new_chip
+    assert with_io.status.loc[report.NEW_CHIP_ID, "2022-10"] == "not controlled"  # 400 < 600 GB/s: the H800's way out
+
+
+def test_what_if_chip_on_a_planar_node_has_no_density():
+    # TPP 3,000 on 600 mm²: density 5.0. 88 FR 73458 3A090.b.1: 2,400 <= TPP < 4,800 with 1.6 <= density < 5.92
+    # -> 3A090.b (NAC notification: case-by-case). On a planar node the applicable die area is none, so no
+    # density clause applies: TPP 3,000 < 4,800 -> not controlled -> not required.
+    finfet = report.run(new_chip_tpp=3_000.0, new_chip_die_area_mm2=600.0).new_chip
+    planar = report.run(new_chip_tpp=3_000.0, new_chip_die_area_mm2=600.0, new_chip_planar_node=True).new_chip
+    assert finfet.status.loc[report.NEW_CHIP_ID, "2023-10"] == "3A090.b"
+    assert finfet.policy.loc[report.NEW_CHIP_ID, "2023-10"] == "case-by-case"
+    assert planar.status.loc[report.NEW_CHIP_ID, "2023-10"] == "not controlled"
+    assert planar.policy.loc[report.NEW_CHIP_ID, "2023-10"] == "not required"
+
+
+def test_a_catalog_chip_entered_as_a_what_if_chip_gets_the_catalogs_answer():
+    # the H200's own catalog figures, entered as parameters, take the one path (report.decide) and must give
+    # its catalog status and policy under every vintage, except where a licence row names the catalog chip
+    h200 = load("chips").loc["h200"]
+    r = report.run(
+        new_chip_fp32_dense_tflops=float(h200["fp32_dense_tflops"]),
+        new_chip_bf16_dense_tflops=float(h200["bf16_dense_tflops"]),
+        new_chip_fp8_dense_tflops=float(h200["fp8_dense_tflops"]),
+        new_chip_int8_dense_tops=float(h200["int8_dense_tops"]),
+        new_chip_die_area_mm2=float(h200["die_area_mm2"]),
+        new_chip_interconnect_gb_s=float(h200["interconnect_gb_s"]),
+        new_chip_dram_bandwidth_gb_s=float(h200["hbm_bandwidth_tb_s"]) * 1e3,
+    )
+    assert list(r.new_chip.status.iloc[0]) == list(r.status.loc["h200"])
+    assert list(r.new_chip.policy.iloc[0]) == list(r.policy.loc["h200"])
+    assert r.new_chip.metrics.loc[report.NEW_CHIP_ID, "tpp"] == r.metrics.loc["h200", "tpp"]
+
+
+def test_what_if_chip_with_the_what_if_rule_gets_a_what_if_status():
+    # what-if TPP >= 2,000: TPP 3,000 >= 2,000 -> controlled; the what-if rule sets no licence policy
+    r = report.run(tpp_threshold=2_000.0, new_chip_tpp=3_000.0, new_chip_name="Test 3000")
+    table = report.new_chip_table(r)
+    assert (
+        table.loc["what-if", "status"] == "controlled"
+        and table.loc["what-if", "licence policy for China"] == "not modelled"
+    )
+    first, second = report.answer(r).split("\n\n")[:2]
+    assert first.startswith("**Test 3000 (TPP 3,000 per IC") and "controlled under the what-if rule" in first
+    assert second.startswith("**Under the what-if rule")
+
+
+@pytest.mark.parametrize(
+    "values, message",
+    [
+        ({"new_chip_tpp": 4_000.0, "new_chip_bf16_dense_tflops": 250.0}, "give new_chip_tpp or the dense figures"),
+        ({"new_chip_die_area_mm2": 600.0}, "new_chip_die_area_mm2 describe(s) a what-if chip"),
+        ({"new_chip_planar_node": True}, "new_chip_planar_node describe(s) a what-if chip"),
+        ({"new_chip_tpp": 4_000.0, "new_chip_name": "<b>x</b>"}, "new_chip_name: '<b>x</b>' is not allowed"),
+        ({"new_chip_tpp": 0.0}, "new_chip_tpp: 0.0 is out of range"),
+        ({"new_chip_tpp": 4_000.0, "new_chip_die_area_mm2": -1.0}, "new_chip_die_area_mm2: -1.0 is out of range"),
+    ],
+)
+def test_what_if_chip_bad_values_are_refused_naming_them(values, message):
+    with pytest.raises(params.ParameterError) as err:
+        report.inputs(**values)
+    assert message in str(err.value)
+
+
+def test_figure_marks_the_what_if_chip(chip, monkeypatch):
+    shown = []
+    monkeypatch.setattr(present, "finish", lambda ax, *args, **kwargs: shown.append(ax))
+    report.plot_thresholds(chip)
+    assert "hypothetical chip" in [t.get_text() for t in shown[0].texts]
+    matplotlib.pyplot.close("all")

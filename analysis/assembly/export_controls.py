@@ -14,6 +14,7 @@ are small functions the tests call.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -25,7 +26,36 @@ from . import inputs as shared
 from . import params, present
 from .inputs import Used
 
-PARAMETERS = params.declare(tpp_threshold=None, density_threshold=None, io_threshold_gb_s=None)
+PARAMETERS = params.declare(
+    tpp_threshold=None,
+    density_threshold=None,
+    io_threshold_gb_s=None,
+    new_chip_name=None,
+    new_chip_tpp=None,
+    new_chip_fp32_dense_tflops=None,
+    new_chip_bf16_dense_tflops=None,
+    new_chip_fp8_dense_tflops=None,
+    new_chip_int8_dense_tops=None,
+    new_chip_die_area_mm2=None,
+    new_chip_planar_node=False,
+    new_chip_interconnect_gb_s=None,
+    new_chip_dram_bandwidth_gb_s=None,
+    new_chip_us_commercially_available=True,
+    new_chip_us_export_licensing=True,
+)
+#: The what-if rule's thresholds (any given: the report adds a ``what-if`` rule).
+THRESHOLDS = ("tpp_threshold", "density_threshold", "io_threshold_gb_s")
+#: A what-if chip's dense figures: parameter -> the chips.csv column it stands for.
+NEW_CHIP_DENSE = {
+    "new_chip_fp32_dense_tflops": "fp32_dense_tflops",
+    "new_chip_bf16_dense_tflops": "bf16_dense_tflops",
+    "new_chip_fp8_dense_tflops": "fp8_dense_tflops",
+    "new_chip_int8_dense_tops": "int8_dense_tops",
+}
+#: The what-if chip's id: no clause or licence row names it (the H20's row never applies to it).
+NEW_CHIP_ID = "what-if-chip"
+#: Characters a what-if chip's name may use (it is printed in sentences, tables and figures).
+NEW_CHIP_NAME = re.compile(r"[\w .+/()-]{1,40}")
 
 #: The rule vintage whose 3A090.a clauses the what-if rule starts from, and the what-if rule id.
 WHAT_IF_BASE = "2023-10"
@@ -102,13 +132,69 @@ def what_if_rule(thresholds: Thresholds) -> pd.DataFrame:
     )
 
 
+def _new_chip_given(values: dict) -> bool:
+    """Whether ``values`` declare a what-if chip: its TPP or a dense figure."""
+    return any(values.get(name) is not None for name in ("new_chip_tpp", *NEW_CHIP_DENSE))
+
+
+def cross_check(values: dict) -> None:
+    """A what-if chip is declared by its TPP or by its dense figures, not both (which would
+    decide?); its other figures need one of them; its name is printable text."""
+    dense = [name for name in NEW_CHIP_DENSE if values.get(name) is not None]
+    if values.get("new_chip_tpp") is not None and dense:
+        raise params.ParameterError(
+            f"give new_chip_tpp or the dense figures ({', '.join(dense)}), not both: TPP is computed from them"
+        )
+    figures = ("new_chip_tpp", *NEW_CHIP_DENSE)
+    stray = [
+        name
+        for name, spec in PARAMETERS.items()
+        if name.startswith("new_chip_") and name not in figures and values.get(name, spec.default) != spec.default
+    ]
+    if stray and not _new_chip_given(values):
+        raise params.ParameterError(
+            f"{', '.join(stray)} describe(s) a what-if chip: give its new_chip_tpp or a dense figure "
+            f"({', '.join(NEW_CHIP_DENSE)}) as well"
+        )
+    name = values.get("new_chip_name")
+    if name is not None and not NEW_CHIP_NAME.fullmatch(str(name)):
+        raise params.ParameterError(
+            f"parameter new_chip_name: {name!r} is not allowed; "
+            "expected 1 to 40 letters, digits, spaces or . + / ( ) - _"
+        )
+
+
+def new_chip_frame(p: dict) -> pd.DataFrame | None:
+    """The what-if chip of the parameters ``p`` as one row in the layout of ``chips.csv`` (index
+    :data:`NEW_CHIP_ID`; figures per integrated circuit, so ``ics_per_card`` 1; a declared TPP in a
+    ``tpp`` column, which :func:`controls.tpp` keeps), or None when no chip is declared. A figure
+    not given is NaN: unknown, as an unpublished catalog figure."""
+    if not _new_chip_given(p):
+        return None
+    dram = p["new_chip_dram_bandwidth_gb_s"]
+    row = {column: p[name] for name, column in NEW_CHIP_DENSE.items()} | {
+        "tpp": p["new_chip_tpp"],
+        "die_area_mm2": p["new_chip_die_area_mm2"],
+        "interconnect_gb_s": p["new_chip_interconnect_gb_s"],
+        "hbm_bandwidth_tb_s": None if dram is None else dram / 1e3,
+    }
+    frame = pd.DataFrame([row], index=pd.Index([NEW_CHIP_ID], name="chip_id")).astype(float)
+    frame["name"] = p["new_chip_name"] or "hypothetical chip"
+    frame["ics_per_card"] = 1
+    frame["planar_node"] = bool(p["new_chip_planar_node"])
+    frame["us_export_licensing"] = bool(p["new_chip_us_export_licensing"])
+    frame["us_commercially_available"] = bool(p["new_chip_us_commercially_available"])
+    return frame
+
+
 @dataclass(frozen=True)
 class Inputs(shared.ReportInputs):
     """Everything the report needs, resolved: ``thresholds`` (the what-if rule's thresholds as
     ``what_if`` (any threshold given), ``chips`` (``chips.csv``), ``rules`` (``export_rules.csv``
     plus the what-if clauses when ``what_if``), ``policies`` (``licence_policies.csv``);
     ``parameters`` (as given, for the JSON and the appendix) and ``used`` (the thresholds and
-    licence-policy limits used, each with unit and source key: the JSON's ``inputs`` block)."""
+    licence-policy limits used, each with unit and source key: the JSON's ``inputs`` block);
+    ``new_chip`` (:func:`new_chip_frame`: the what-if chip, or None)."""
 
     thresholds: Thresholds
     written: Thresholds
@@ -116,6 +202,7 @@ class Inputs(shared.ReportInputs):
     chips: pd.DataFrame
     rules: pd.DataFrame
     policies: pd.DataFrame
+    new_chip: pd.DataFrame | None
 
 
 def _source(row: pd.Series) -> str:
@@ -172,7 +259,7 @@ def inputs(**values) -> Inputs:
         **{name: used[name].value for name in ("tpp_threshold", "density_threshold", "density_tpp_floor")},
         io_threshold_gb_s=p["io_threshold_gb_s"],
     )
-    what_if = any(p[name] is not None for name in PARAMETERS)
+    what_if = any(p[name] is not None for name in THRESHOLDS)
     return Inputs(
         parameters=p,
         used=used,
@@ -182,7 +269,20 @@ def inputs(**values) -> Inputs:
         chips=load("chips"),
         rules=pd.concat([rules, what_if_rule(thresholds)], ignore_index=True) if what_if else rules,
         policies=policies,
+        new_chip=new_chip_frame(p),
     )
+
+
+@dataclass(frozen=True)
+class Decided:
+    """Metrics, status, licence policy, deciding policy row and unmet condition of some chips
+    (frames indexed by chip id, as in :class:`Result`)."""
+
+    metrics: pd.DataFrame
+    status: pd.DataFrame
+    policy: pd.DataFrame
+    policy_row: pd.DataFrame
+    condition_unmet: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -194,7 +294,8 @@ class Result:
     ``what-if``) and ``policy`` (licence policy for an export to China, one column per vintage
     with policy rows), ``policy_row`` (``order`` of the ``licence_policies.csv`` row that decided
     it, 0 for none) and ``condition_unmet`` (True where a row's condition — 91 FR 1684's
-    commercial availability in the US — kept the chip from that row's policy)."""
+    commercial availability in the US — kept the chip from that row's policy). ``new_chip``: the
+    same frames for the what-if chip (one row, :data:`NEW_CHIP_ID`), or None."""
 
     inputs: Inputs
     metrics: pd.DataFrame
@@ -202,28 +303,31 @@ class Result:
     policy: pd.DataFrame
     policy_row: pd.DataFrame
     condition_unmet: pd.DataFrame
+    new_chip: Decided | None = None
 
 
-def result(inp: Inputs) -> Result:
-    """Metrics, classification and licence policy of every catalog chip (with the chips'
-    ``us_commercially_available`` flag for the rows that carry 91 FR 1684's condition)."""
-    metrics = controls.chip_metrics(inp.chips)
+def decide(chips: pd.DataFrame, inp: Inputs) -> Decided:
+    """Rows of ``chips`` (the layout of ``chips.csv``) through :func:`controls.chip_metrics`,
+    :func:`controls.classify` under every rule of ``inp`` and :func:`controls.licence_decision`
+    (with the chips' ``us_commercially_available`` flag for the rows that carry 91 FR 1684's
+    condition): the one path for catalog chips and the what-if chip alike."""
+    metrics = controls.chip_metrics(chips)
     status = controls.classify(metrics, inp.rules)
     decision = controls.licence_decision(
         status,
         metrics,
         inp.policies,
-        us_export_licensing=inp.chips["us_export_licensing"],
-        us_commercially_available=inp.chips["us_commercially_available"],
+        us_export_licensing=chips["us_export_licensing"],
+        us_commercially_available=chips["us_commercially_available"],
     )
-    return Result(
-        inputs=inp,
-        metrics=metrics,
-        status=status,
-        policy=decision.policy,
-        policy_row=decision.row,
-        condition_unmet=decision.condition_unmet,
-    )
+    return Decided(metrics, status, decision.policy, decision.row, decision.condition_unmet)
+
+
+def result(inp: Inputs) -> Result:
+    """Metrics, classification and licence policy of every catalog chip and of the what-if chip
+    (:func:`decide`)."""
+    catalog = decide(inp.chips, inp)
+    return Result(inputs=inp, **vars(catalog), new_chip=None if inp.new_chip is None else decide(inp.new_chip, inp))
 
 
 def run(**values) -> Result:
@@ -412,6 +516,142 @@ def current_limits(r: Result) -> tuple[float, float]:
     return used["case_by_case_tpp_max"].value, used["case_by_case_dram_bandwidth_gb_s_max"].value
 
 
+def _grouped(values: pd.Series, *, word: str = "under") -> str:
+    """Values per rule vintage in words, vintages sharing a value together, in the order of first
+    appearance: "not controlled under 2022-10; 3A090.a under 2023-10, 2025-04 and 2026-01"."""
+    groups: dict[str, list[str]] = {}
+    for rule, value in values.items():
+        groups.setdefault(str(value), []).append(str(rule))
+    return "; ".join(f"{value} {word} {names_of(rules)}" for value, rules in groups.items())
+
+
+def names_of(items: list[str]) -> str:
+    """Words joined for a sentence ("a, b and c")."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def new_chip_name(r: Result) -> str:
+    """The what-if chip's name (the reader's, else "hypothetical chip")."""
+    return str(r.inputs.new_chip["name"].iloc[0])
+
+
+def new_chip_figures(r: Result) -> str:
+    """The what-if chip's figures as the rules read them, in words: TPP per IC (given, or from
+    its dense figures), die area and performance density (or why there is none), chip-to-chip
+    I/O, DRAM bandwidth, and the two flags the licence policy reads."""
+    chip, m = r.inputs.new_chip.iloc[0], r.new_chip.metrics.iloc[0]
+    given = chip["tpp"] == chip["tpp"]
+    parts = [f"TPP {number(m['tpp'])} per IC" + ("" if given else " (largest dense figure × bit length)")]
+    if chip["planar_node"]:
+        parts.append("planar node: no applicable die area, so no performance density")
+    elif m["die_area_mm2"] == m["die_area_mm2"]:
+        parts.append(
+            f"die area {number(m['die_area_mm2'])} mm², performance density "
+            f"{number(m['performance_density'], 2)} TPP/mm²"
+        )
+    else:
+        parts.append("die area not given")
+    for column, label in (("interconnect_gb_s", "chip-to-chip I/O"), ("dram_bandwidth_gb_s", "DRAM bandwidth")):
+        value = m[column]
+        parts.append(f"{label} {number(value)} GB/s" if value == value else f"{label} not given")
+    parts.append(
+        "commercially available in the US"
+        if chip["us_commercially_available"]
+        else "not commercially available in the US"
+    )
+    if not chip["us_export_licensing"]:
+        parts.append("not a US export")
+    return ", ".join(parts)
+
+
+def new_chip_table(r: Result) -> pd.DataFrame:
+    """The what-if chip's status and licence policy for an export to China, one row per rule
+    vintage (and the what-if rule, which sets no licence policy)."""
+    status, policy = r.new_chip.status.iloc[0], r.new_chip.policy.iloc[0]
+    return pd.DataFrame(
+        {"status": status, "licence policy for China": policy.reindex(status.index).fillna("not modelled")}
+    ).rename_axis("rule")
+
+
+def new_chip_notes(r: Result) -> list[str]:
+    """Why a vintage leaves the what-if chip undetermined (which figure is missing) and where 91
+    FR 1684's condition (1) keeps it from the case-by-case review; vintages sharing a note
+    together."""
+    status, policy = r.new_chip.status.iloc[0], r.new_chip.policy.iloc[0]
+    unmet = r.new_chip.condition_unmet.iloc[0]
+    notes: dict[str, list[str]] = {}
+    for rule in status.index:
+        if status[rule] == controls.UNDETERMINED:
+            text = "undetermined: the die area is not given and a performance-density clause would decide"
+        elif status[rule] == controls.UNDETERMINED_IO:
+            text = "undetermined: the chip-to-chip I/O is not given and the rule's I/O test would decide"
+        elif policy.get(rule) == controls.POLICY_UNDETERMINED:
+            text = "licence policy undetermined: the DRAM bandwidth, which a licence-policy line tests, is not given"
+        elif unmet.get(rule, False):
+            text = (
+                "not commercially available in the US, so 91 FR 1684's case-by-case review does not cover it; "
+                f"it keeps {policy[rule]}"
+            )
+        else:
+            continue
+        notes.setdefault(text, []).append(rule)
+    return [f"{names_of(rules)}: {text}." for text, rules in notes.items()]
+
+
+def new_chip_headline(r: Result) -> str:
+    """The what-if chip's answer in one bold sentence: its figures, its status per vintage and
+    its licence policy for an export to China per vintage."""
+    status = r.new_chip.status.iloc[0]
+    written = status.drop(WHAT_IF, errors="ignore")
+    label = "A hypothetical chip" if r.inputs.parameters["new_chip_name"] is None else new_chip_name(r)
+    text = (
+        f"**{label} ({new_chip_figures(r)}): {_grouped(written)}"
+        + (f"; {status[WHAT_IF]} under the what-if rule" if WHAT_IF in status else "")
+        + f". Licence policy for an export to China: {_grouped(r.new_chip.policy.iloc[0], word='in')}.**"
+    )
+    notes = new_chip_notes(r)
+    return text + (" " + " ".join(notes) if notes else "")
+
+
+def what_if_changes(r: Result) -> dict[str, tuple[str, str]]:
+    """Catalog chips whose status under the what-if rule differs from :data:`WHAT_IF_BASE` as
+    written: chip id -> (status as written, what-if status). The what-if rule has 3A090.a's
+    clauses only, so 3A090.a reads as its ``controlled``, and a chip outside 3A090.a (3A090.b
+    included) that the what-if rule does not control has not changed."""
+    a_outcomes = set(r.inputs.rules.loc[r.inputs.rules["clause"].str.startswith("3A090.a"), "outcome"])
+    changes = {}
+    for chip, before in r.status[WHAT_IF_BASE].items():
+        after = r.status.loc[chip, WHAT_IF]
+        if before in a_outcomes:
+            same = after == "controlled"
+        elif before in controls.UNDETERMINED_STATUSES:
+            same = after == before
+        else:
+            same = after == controls.NOT_CONTROLLED
+        if not same:
+            changes[chip] = (before, after)
+    return changes
+
+
+def what_if_headline(r: Result) -> str:
+    """The what-if rule's answer in one bold sentence: which catalog chips change status against
+    :data:`WHAT_IF_BASE` as written (grouped by change), or that none does."""
+    changes = what_if_changes(r)
+    rule = f"**Under the what-if rule ({what_if_text(r.inputs.thresholds)})"
+    if not changes:
+        controlled = _where(r.status, WHAT_IF, "controlled")
+        return (
+            f"{rule}, no catalog chip changes status against the {WHAT_IF_BASE} rule as written: the same "
+            f"{len(controlled)} of {len(r.status)} are controlled.**"
+        )
+    groups: dict[tuple[str, str], list[str]] = {}
+    for chip, change in changes.items():
+        groups.setdefault(change, []).append(chip)
+    moves = "; ".join(f"{names(chips)} {before} → {after}" for (before, after), chips in groups.items())
+    count = f"{len(changes)} catalog chip{'s' if len(changes) > 1 else ''}"
+    return f"{rule}, {count} change status against the {WHAT_IF_BASE} rule as written: {moves}.**"
+
+
 def answer(r: Result) -> str:
     """The one-paragraph answer: today's licence policy, and the turns that led to it."""
     policy, status, m = r.policy, r.status, r.metrics
@@ -424,7 +664,9 @@ def answer(r: Result) -> str:
     denial = _where(policy, CURRENT, controls.PRESUMPTION_OF_DENIAL)
     free = _where(policy, CURRENT, controls.NOT_REQUIRED)
     h20 = m.loc["h20"] if "h20" in m.index else None
-    text = (
+    text = new_chip_headline(r) + "\n\n" if r.new_chip is not None else ""
+    text += what_if_headline(r) + "\n\n" if r.inputs.what_if else ""
+    text += (
         f"**Since 15 January 2026 (91 FR 1684), a US export to China of a 3A090 chip with TPP below "
         f"{number(tpp_max)} and DRAM bandwidth below {number(bw_max)} GB/s is reviewed case by case, provided "
         f"the chip was commercially available in the United States when the rule was published** — of the "
@@ -615,6 +857,26 @@ def _chip_points(ax, m: pd.DataFrame, *, bottom: float) -> None:
         )
 
 
+def _new_chip_point(ax, r: Result, *, bottom: float, top: float) -> None:
+    """The what-if chip as a black star with its name (▼ at ``bottom`` without a density; a
+    density off the axes sits on its edge)."""
+    m = r.new_chip.metrics.iloc[0]
+    density = m["performance_density"]
+    known = density == density
+    y = min(max(density, bottom), top) if known else bottom
+    ax.scatter(m["tpp"], y, s=150, marker="*" if known else "v", color="black", zorder=4, label=new_chip_name(r))
+    ax.annotate(
+        new_chip_name(r),
+        (m["tpp"], y),
+        xytext=(-7, 7),
+        textcoords="offset points",
+        ha="right",
+        fontsize=8,
+        weight="bold",
+        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
+    )
+
+
 def plot_thresholds(r: Result) -> None:
     """Show TPP per IC against performance density (log–log) with the 3A090 bands of 2023-10,
     the 2026-01 licence line and the what-if thresholds; chips without an applicable die area sit
@@ -623,12 +885,15 @@ def plot_thresholds(r: Result) -> None:
 
     m = r.metrics
     fig, ax = plt.subplots(figsize=(9.5, 5.8))
-    x_min, x_max, y_min, y_max = 700.0, float(np.nanmax(m["tpp"])) * 1.8, 0.45, 40.0
+    every = m["tpp"] if r.new_chip is None else pd.concat([m["tpp"], r.new_chip.metrics["tpp"]])
+    x_min, x_max, y_min, y_max = min(700.0, float(every.min()) / 1.5), float(every.max()) * 1.8, 0.45, 40.0
     bottom = y_min * 1.25
     _rule_bands(ax, r, x_max=x_max, y_min=y_min, y_max=y_max)
     if r.inputs.what_if:
         _what_if_lines(ax, r.inputs.thresholds, x_min=x_min, y_min=y_min)
     _chip_points(ax, m, bottom=bottom)
+    if r.new_chip is not None:
+        _new_chip_point(ax, r, bottom=bottom, top=y_max * 0.9)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(x_min, x_max)
@@ -650,28 +915,68 @@ def plot_thresholds(r: Result) -> None:
 # key figures and sources
 
 
+def _chip_entries(d: Decided | Result, chips: pd.DataFrame) -> dict:
+    """Each chip of ``d`` as the JSON writes it (see :func:`key_figures`); ``chips`` holds its
+    ``us_export_licensing`` and ``us_commercially_available`` flags."""
+    m, status, policy = d.metrics, d.status, d.policy
+    entries = {}
+    for c in m.index:
+        density = m.loc[c, "performance_density"]
+        entries[c] = {
+            "tpp": float(m.loc[c, "tpp"]),
+            "performance_density": None if density != density else float(density),
+            "ics_per_card": int(m.loc[c, "ics_per_card"]),
+            "us_export_licensing": bool(chips.loc[c, "us_export_licensing"]),
+            "us_commercially_available": bool(chips.loc[c, "us_commercially_available"]),
+            "status": {rule: status.loc[c, rule] for rule in status.columns},
+            "licence_policy": {rule: policy.loc[c, rule] for rule in policy.columns},
+            "licence_condition_unmet": [rule for rule in policy.columns if d.condition_unmet.loc[c, rule]],
+        }
+    return entries
+
+
+def new_chip_entry(r: Result) -> dict:
+    """The what-if chip as the JSON writes it: a catalog chip's entry (:func:`key_figures`) with
+    its ``name``, the figures it was given (None: not given; DRAM bandwidth [GB/s], die area
+    [mm²], chip-to-chip I/O [GB/s], planar node) and ``notes`` (:func:`new_chip_notes`) — what
+    ``python -m analysis classify --format json`` prints."""
+    chip, m = r.inputs.new_chip.iloc[0], r.new_chip.metrics.iloc[0]
+
+    def given(value):
+        return None if value != value else float(value)
+
+    figures = {
+        "name": new_chip_name(r),
+        "die_area_mm2": given(m["die_area_mm2"]),
+        "planar_node": bool(chip["planar_node"]),
+        "interconnect_gb_s": given(m["interconnect_gb_s"]),
+        "dram_bandwidth_gb_s": given(m["dram_bandwidth_gb_s"]),
+    }
+    entry = _chip_entries(r.new_chip, r.inputs.new_chip)[NEW_CHIP_ID]
+    return figures | entry | {"notes": new_chip_notes(r)}
+
+
 def key_figures(r: Result) -> dict:
     """The JSON contract: ``chips`` → {chip id: {``tpp`` (per IC), ``performance_density``
     (TPP/mm², None where unknown), ``ics_per_card``, ``us_export_licensing``,
     ``us_commercially_available``, ``status``: {rule: classification}, ``licence_policy``: {rule:
     policy}, ``licence_condition_unmet``: [rules whose policy row the chip missed for not being
-    commercially available in the US]}}, and ``what_if`` (the thresholds used, or None)."""
-    m, status, policy = r.metrics, r.status, r.policy
-    chips = {}
-    for c in m.index:
-        density = m.loc[c, "performance_density"]
-        chips[c] = {
-            "tpp": float(m.loc[c, "tpp"]),
-            "performance_density": None if density != density else float(density),
-            "ics_per_card": int(m.loc[c, "ics_per_card"]),
-            "us_export_licensing": bool(r.inputs.chips.loc[c, "us_export_licensing"]),
-            "us_commercially_available": bool(r.inputs.chips.loc[c, "us_commercially_available"]),
-            "status": {rule: status.loc[c, rule] for rule in status.columns},
-            "licence_policy": {rule: policy.loc[c, rule] for rule in policy.columns},
-            "licence_condition_unmet": [rule for rule in policy.columns if r.condition_unmet.loc[c, rule]],
-        }
+    commercially available in the US]}}, ``what_if`` (the thresholds used, or None),
+    ``what_if_changes`` ({chip id: {``from``: status as written, ``to``: what-if status}} of the
+    chips whose status the what-if rule changes, :func:`what_if_changes`; None without a what-if
+    rule) and ``new_chip`` (:func:`new_chip_entry`, or None)."""
     what_if = asdict(r.inputs.thresholds) if r.inputs.what_if else None
-    return {"chips": chips, "what_if": what_if}
+    changes = (
+        {c: {"from": before, "to": after} for c, (before, after) in what_if_changes(r).items()}
+        if r.inputs.what_if
+        else None
+    )
+    return {
+        "chips": _chip_entries(r, r.inputs.chips),
+        "what_if": what_if,
+        "what_if_changes": changes,
+        "new_chip": None if r.new_chip is None else new_chip_entry(r),
+    }
 
 
 #: The chips.csv source columns behind the figures this report uses.

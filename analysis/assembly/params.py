@@ -291,6 +291,61 @@ SPECS: dict[str, Param] = {
     "io_threshold_gb_s": Param(
         float, 0.0, 1e5, unit="GB/s", help="what-if: also require this chip-to-chip I/O", none="no I/O test"
     ),
+    # export controls: a what-if chip, classified without editing data/ (figures per integrated circuit)
+    "new_chip_name": Param(str, help="what-if chip: its name in the report", none="hypothetical chip"),
+    "new_chip_tpp": Param(
+        float,
+        0.0,
+        1e7,
+        low_open=True,
+        unit="TPP",
+        help="what-if chip: total processing performance per IC (or give its dense TOPS instead)",
+        none="from its dense TOPS; no what-if chip without either",
+    ),
+    "new_chip_fp32_dense_tflops": Param(
+        float, 0.0, 1e6, low_open=True, unit="TFLOP/s", help="what-if chip: dense FP32 per IC", none="not given"
+    ),
+    "new_chip_bf16_dense_tflops": Param(
+        float, 0.0, 1e6, low_open=True, unit="TFLOP/s", help="what-if chip: dense BF16 per IC", none="not given"
+    ),
+    "new_chip_fp8_dense_tflops": Param(
+        float, 0.0, 1e6, low_open=True, unit="TFLOP/s", help="what-if chip: dense FP8 per IC", none="not given"
+    ),
+    "new_chip_int8_dense_tops": Param(
+        float, 0.0, 1e6, low_open=True, unit="TOPS", help="what-if chip: dense INT8 per IC", none="not given"
+    ),
+    "new_chip_die_area_mm2": Param(
+        float,
+        0.0,
+        1e5,
+        low_open=True,
+        unit="mm²",
+        help="what-if chip: logic die area per IC",
+        none="unknown (a density test it decides is undetermined)",
+    ),
+    "new_chip_planar_node": Param(bool, help="what-if chip: made on a planar node (no applicable die area)"),
+    "new_chip_interconnect_gb_s": Param(
+        float,
+        0.0,
+        1e6,
+        unit="GB/s",
+        help="what-if chip: aggregate bidirectional chip-to-chip I/O",
+        none="unknown (an I/O test it decides is undetermined)",
+    ),
+    "new_chip_dram_bandwidth_gb_s": Param(
+        float,
+        0.0,
+        1e6,
+        unit="GB/s",
+        help="what-if chip: DRAM bandwidth per IC",
+        none="unknown (a licence line it decides is undetermined)",
+    ),
+    "new_chip_us_commercially_available": Param(
+        bool, help="what-if chip: sold in the US when 91 FR 1684 was published (its condition (1))"
+    ),
+    "new_chip_us_export_licensing": Param(
+        bool, help="what-if chip: a US export (false: a Chinese chip sold in China, not subject)"
+    ),
 }
 
 #: Parameter groups several reports take alike, with their defaults (None: the library's,

@@ -87,7 +87,9 @@ def performance_density(tpp_values, *, applicable_die_area_mm2):
 
 def tpp(chips: pd.DataFrame) -> pd.Series:
     """TPP per integrated circuit of each catalog row (``chips.csv`` columns; ``ics_per_card``
-    defaults to 1). For what a whole card carries, multiply by ``ics_per_card``.
+    defaults to 1). For what a whole card carries, multiply by ``ics_per_card``. A row with a
+    ``tpp`` value (a what-if chip declared by its TPP per IC instead of its dense figures) keeps
+    that value.
 
     Source: fr-2023-23055.
     """
@@ -95,6 +97,9 @@ def tpp(chips: pd.DataFrame) -> pd.Series:
     values = total_processing_performance(
         {bits: chips[col] for col, bits in BIT_LENGTHS.items() if col in chips}, ics_per_card=ics
     )
+    if "tpp" in chips:
+        declared = chips["tpp"].astype(float)
+        values = np.where(declared.notna(), declared, values)
     return pd.Series(values, index=chips.index, name="tpp")
 
 

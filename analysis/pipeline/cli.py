@@ -2,7 +2,7 @@
 
 python -m analysis --version                              compute-parity and its version
 python -m analysis list [NOTEBOOK]                        notebooks and their parameters
-python -m analysis chips|controls [--format table|csv|json]
+python -m analysis chips|controls|classify [--format table|csv|json]   classify: --tpp TPP [--die-area MM2] ...
 python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR] [--deadline S]
 python -m analysis render --scenarios FILE [--jobs N] [--out DIR] [--deadline S]
 python -m analysis compare A B [--out DIR] [--to html,pdf]   two rendered reports of one notebook
@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..assembly.params import ParameterError, parse
 from ..catalog import DataError, UnknownIdError, load
-from . import pairs
+from . import classify, pairs
 from .scenarios import ScenarioError
 
 FORMATS = ("table", "csv", "json")
@@ -275,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--format", choices=FORMATS, default="table", help="output format (default: table)")
+    classify.add_parser(commands)
     sub = commands.add_parser("render", help="render a report notebook or a scenario batch")
     sub.add_argument("notebook", nargs="?", help="notebook name (see `list`)")
     # -p pairs are taken out by split_parameters before parsing; declared here for --help only
@@ -320,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
             list_notebooks(args.notebook)
             sys.stdout.flush()
             return 0
+        if args.command == "classify":
+            return classify.run(args, emit)
         if args.command in ("render", "compare"):
             return _render_stoppable(args)
         frame = (

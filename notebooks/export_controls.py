@@ -49,8 +49,9 @@ present.say(report.key_figure(r))
 # %%
 if r.new_chip is not None:
     chip = report.new_chip_table(r)
-    caption = f"What-if chip, {report.new_chip_name(r)}: {report.new_chip_figures(r)}."
-    present.table(chip, {c: (c, "{}") for c in chip.columns}, caption, names=False, name="what-if-chip")
+    present.table(
+        chip, {c: (c, "{}") for c in chip.columns}, report.new_chip_caption(r), names=False, name="what-if-chip"
+    )
 
 # %% [markdown]
 # ## Key findings
@@ -146,7 +147,9 @@ present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False)
 #   controlled, and a chip outside 3A090.a that it leaves uncontrolled has not changed.
 # - **What-if chip** (`new_chip_*` parameters, or `python -m analysis classify`): its figures per
 #   integrated circuit go through the same functions as the catalog's, under every rule vintage and
-#   the what-if rule; a figure not given is unknown, as an unpublished catalog figure. No licence row
+#   the what-if rule; a figure not given is unknown, as an unpublished catalog figure. Unless the
+#   reader says otherwise it is assumed a US export, commercially available in the US when 91 FR 1684
+#   was published (that rule's condition (1) met; the appendix says which). No licence row
 #   that names a chip applies to it (the April 2025 notice named the H20; "ICs reaching its memory
 #   bandwidth, interconnect bandwidth or a combination" are not modelled).
 

@@ -390,6 +390,7 @@ def test_what_if_chip_with_the_what_if_rule_gets_a_what_if_status():
     # what-if TPP >= 2,000: TPP 3,000 >= 2,000 -> controlled; the what-if rule sets no licence policy
     r = report.run(tpp_threshold=2_000.0, new_chip_tpp=3_000.0, new_chip_name="Test 3000")
     table = report.new_chip_table(r)
+    assert report.new_chip_caption(r).startswith("What-if chip Test 3000: TPP 3,000 per IC, die area not given")
     assert (
         table.loc["what-if", "status"] == "controlled"
         and table.loc["what-if", "licence policy for China"] == "not modelled"
@@ -422,3 +423,14 @@ def test_figure_marks_the_what_if_chip(chip, monkeypatch):
     report.plot_thresholds(chip)
     assert "hypothetical chip" in [t.get_text() for t in shown[0].texts]
     matplotlib.pyplot.close("all")
+
+
+def test_what_if_chip_flags_are_recorded_as_assumed_or_the_readers():
+    # the licence policy reads both flags, so the inputs block says whether each is the reader's or assumed
+    r = report.run(new_chip_tpp=4_000.0, new_chip_us_export_licensing=False)
+    used = r.inputs.used
+    assert used["new_chip_us_commercially_available"] == Used(
+        True, "true/false", "package-assumption", "assumed for a what-if chip"
+    )
+    assert used["new_chip_us_export_licensing"] == Used(False, "true/false", READER, "set by the reader")
+    assert "new_chip_us_export_licensing" not in report.run().inputs.used  # no what-if chip: nothing to record

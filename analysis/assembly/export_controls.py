@@ -239,6 +239,19 @@ def _used(p: dict, rules: pd.DataFrame, policies: pd.DataFrame) -> dict[str, Use
     used["case_by_case_dram_bandwidth_gb_s_max"] = Used(
         float(row["dram_bandwidth_gb_s_max"]), "GB/s", _source(row), case_by_case
     )
+    return used | (_new_chip_flags(p) if _new_chip_given(p) else {})
+
+
+def _new_chip_flags(p: dict) -> dict[str, Used]:
+    """The what-if chip's two licence flags as used: the reader's, or the report's assumption
+    (source ``package-assumption``) that it is a US export sold in the US when 91 FR 1684 was
+    published — which meets that rule's condition (1)."""
+    used = {}
+    for name in ("new_chip_us_commercially_available", "new_chip_us_export_licensing"):
+        if p[name] != PARAMETERS[name].default:
+            used[name] = Used(p[name], "true/false", shared.READER, "set by the reader")
+        else:
+            used[name] = Used(p[name], "true/false", shared.ASSUMPTION, "assumed for a what-if chip")
     return used
 
 
@@ -564,6 +577,12 @@ def new_chip_figures(r: Result) -> str:
     return ", ".join(parts)
 
 
+def new_chip_caption(r: Result) -> str:
+    """The caption of :func:`new_chip_table`: "What-if chip[ NAME]: its figures"."""
+    named = r.inputs.parameters["new_chip_name"] is not None
+    return f"What-if chip{' ' + new_chip_name(r) if named else ''}: {new_chip_figures(r)}."
+
+
 def new_chip_table(r: Result) -> pd.DataFrame:
     """The what-if chip's status and licence policy for an export to China, one row per rule
     vintage (and the what-if rule, which sets no licence policy)."""
@@ -618,7 +637,7 @@ def what_if_changes(r: Result) -> dict[str, tuple[str, str]]:
     written: chip id -> (status as written, what-if status). The what-if rule has 3A090.a's
     clauses only, so 3A090.a reads as its ``controlled``, and a chip outside 3A090.a (3A090.b
     included) that the what-if rule does not control has not changed."""
-    a_outcomes = set(r.inputs.rules.loc[r.inputs.rules["clause"].str.startswith("3A090.a"), "outcome"])
+    a_outcomes = {_clause(r.inputs.rules, clause)["outcome"] for clause in ("3A090.a.1", "3A090.a.2")}
     changes = {}
     for chip, before in r.status[WHAT_IF_BASE].items():
         after = r.status.loc[chip, WHAT_IF]

@@ -2,8 +2,10 @@
 the command line, the same answer as the export_controls report given the same chip (fast tier)."""
 
 import json
+import subprocess
 
 import pytest
+from conftest import CASES, figures
 
 from analysis.assembly import export_controls as report
 from analysis.pipeline.cli import main
@@ -93,3 +95,23 @@ def test_bad_values_exit_2_with_one_line_naming_the_option(capsys, args, message
     code, out, err = classify(capsys, *args)
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and err.startswith(message), err
+
+
+@pytest.mark.render
+def test_the_rendered_report_gives_the_commands_answer_and_the_what_if_headline(rendered, capsys):
+    # conftest's controls-what-if case: what-if TPP >= 2,000 and a what-if chip of TPP 4,000 on 600 mm²
+    case = next(c for c in CASES if c.name == "controls-what-if")
+    data = figures(rendered, case)["new_chip"]
+    code, out, _ = classify(capsys, "--tpp", "4000", "--die-area", "600", "--format", "json")
+    assert code == 0
+    # the report also has the what-if rule: TPP 4,000 >= 2,000 with I/O >= 600 GB/s (unknown: open), or TPP
+    # >= 1,600 with density 6.67 >= 5.92 (holds): controlled either way; the rest is the command's answer
+    assert data["status"].pop("what-if") == "controlled"
+    assert data == json.loads(out)
+    pdf = rendered / case.name / f"{case.notebook}.pdf"
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+    # H20 148 x 16 = 2,368 and V100 125 x 16 = 2,000 reach TPP >= 2,000 (3A090.a.1 lowered from 4,800)
+    assert "2 catalog chips change status against the 2023-10 rule as written: H20 and V100 SXM" in text
+    assert "A hypothetical chip (TPP 4,000 per IC, die area 600 mm²" in text

@@ -187,6 +187,49 @@ def test_unknown_io_is_undetermined_where_the_io_test_decides():
     assert status["small"] == "not controlled"  # TPP alone rules it out
 
 
+def test_an_open_clause_is_decided_by_a_later_clause_with_the_same_outcome():
+    # a what-if rule as the report builds it: a.1 TPP >= 2,000 with I/O >= 600 GB/s, or a.2 TPP >= 1,600
+    # with density >= 5.92; then a band B (TPP >= 1,600, density >= 3.2) with another outcome
+    rules = _rules(
+        [
+            ["r", "a.1", 2000, nan, nan, nan, 600, "", "controlled"],
+            ["r", "a.2", 1600, nan, 5.92, nan, nan, "", "controlled"],
+            ["r", "b", 1600, nan, 3.2, nan, nan, "", "B"],
+        ]
+    )
+    ids = ["dense", "band-b", "sparse", "both-unknown", "io-fails-first"]
+    metrics = pd.DataFrame(
+        {
+            "tpp": [4000.0, 4000.0, 4000.0, 4000.0, 4000.0],
+            "performance_density": [6.67, 4.0, 2.0, nan, 6.67],
+            "interconnect_gb_s": [nan, nan, nan, nan, 400.0],
+        },
+        index=ids,
+    )
+    status = controls.classify(metrics, rules)["r"]
+    # I/O unknown leaves a.1 open; a.2 surely holds with the same outcome: controlled either way
+    assert status["dense"] == "controlled"
+    # a.1 open, a.2 fails (4 < 5.92), b holds with another outcome: controlled if I/O >= 600, else B
+    assert status["band-b"] == controls.UNDETERMINED_IO
+    # a.1 open, nothing else holds: controlled or not controlled
+    assert status["sparse"] == controls.UNDETERMINED_IO
+    # a.1 open on I/O, a.2 open on the die area (same outcome), b open: undetermined, labelled by the first
+    assert status["both-unknown"] == controls.UNDETERMINED_IO
+    # I/O 400 < 600: a.1 fails outright; a.2 holds
+    assert status["io-fails-first"] == "controlled"
+
+
+def test_a_known_failing_figure_closes_a_clause_whatever_is_unknown():
+    # a clause with an I/O and a density test: density 2 < 5.92 fails it, so the unknown I/O decides nothing
+    rules = _rules([["r", "x", 1600, nan, 5.92, nan, 600, "", "controlled"]])
+    metrics = pd.DataFrame(
+        {"tpp": [3000.0, 3000.0], "performance_density": [2.0, 7.0], "interconnect_gb_s": [nan, nan]},
+        index=["low-density", "high-density"],
+    )
+    status = controls.classify(metrics, rules)["r"]
+    assert status["low-density"] == "not controlled" and status["high-density"] == controls.UNDETERMINED_IO
+
+
 # --- licence policy ---------------------------------------------------------------------------
 
 

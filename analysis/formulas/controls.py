@@ -150,6 +150,29 @@ def _ids(cell) -> list[str]:
     return [c.strip() for c in str(cell).split(";") if c.strip() and c.strip() != "nan"]
 
 
+def _clause_test(clause, *, tpp_values, density, io, planar, chip_ids) -> tuple[np.ndarray, np.ndarray]:
+    """Where one clause of ``export_rules.csv`` surely holds, and where it is open: none of its
+    conditions fails, but one tests a figure that is unknown — the I/O rate, or the density of a
+    chip on a non-planar node whose die area is unknown (on a planar node there is no applicable
+    area, so a density condition fails). Open cells hold the undetermined status that figure
+    gives (the first one's); others None."""
+    fails = ~_between(tpp_values, clause.tpp_min, clause.tpp_max)
+    named = _ids(clause.chip_ids)
+    if named:
+        fails |= ~np.isin(chip_ids, named)
+    tests = []
+    if not np.isnan(clause.io_min_gb_s):
+        tests.append((io, clause.io_min_gb_s, np.nan, np.isnan(io), UNDETERMINED_IO))
+    if not (np.isnan(clause.density_min) and np.isnan(clause.density_max)):
+        tests.append((density, clause.density_min, clause.density_max, np.isnan(density) & ~planar, UNDETERMINED))
+    open_ = np.full(len(fails), None, dtype=object)
+    for values, low, high, unknown, label in tests:
+        fails |= ~unknown & ~_between(values, low, high)
+        open_[unknown & (open_ == None)] = label  # noqa: E711 (elementwise on an object array)
+    open_[fails] = None
+    return ~fails & (open_ == None), open_  # noqa: E711
+
+
 def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Status of each chip under each rule vintage.
 
@@ -157,39 +180,48 @@ def classify(metrics: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     ``interconnect_gb_s`` (optional ``planar_node``); ``rules`` has the layout of
     ``data/export_rules.csv``. Within a rule the clauses are tried in file order and the first
     clause whose conditions all hold gives the status (its ``outcome``); none holding gives
-    ``not controlled``. A clause that needs performance density for a chip whose die area is
-    unknown (or an I/O rate that is unknown), its other conditions met so far, makes the status
-    ``undetermined`` unless an earlier clause already decided it. On a planar node there is no applicable die
-    area: a density clause simply does not hold. Returns a frame indexed by chip id with one column per rule id.
+    ``not controlled``. A clause left open by an unknown figure (die area, I/O rate; see
+    :func:`_clause_test`) before any clause decided makes the status ``undetermined`` — unless a
+    later clause surely holds with the same outcome, which the chip then has whether or not the
+    open clause holds (what-if TPP ≥ 2,000 with I/O ≥ 600 GB/s, or density ≥ 5.92: a chip of
+    density 6.7 is controlled whatever its unknown I/O). On a planar node there is no applicable
+    die area: a density clause simply does not hold. Returns a frame indexed by chip id with one
+    column per rule id.
 
     The clauses are those of the rule vintages in data/export_rules.csv (each row cites its source).
 
     Source: fr-2022-21658; fr-2023-23055; fr-2026-00789.
     """
-    tpp_values = metrics["tpp"].to_numpy(dtype=float)
-    density = metrics["performance_density"].to_numpy(dtype=float)
-    io = metrics["interconnect_gb_s"].to_numpy(dtype=float)
-    planar = (
-        metrics["planar_node"].to_numpy(dtype=bool) if "planar_node" in metrics else np.zeros(len(metrics), dtype=bool)
-    )
-    chip_ids = metrics.index.to_numpy()
+    figures = {
+        "tpp_values": metrics["tpp"].to_numpy(dtype=float),
+        "density": metrics["performance_density"].to_numpy(dtype=float),
+        "io": metrics["interconnect_gb_s"].to_numpy(dtype=float),
+        "planar": (
+            metrics["planar_node"].to_numpy(dtype=bool)
+            if "planar_node" in metrics
+            else np.zeros(len(metrics), dtype=bool)
+        ),
+        "chip_ids": metrics.index.to_numpy(),
+    }
     result = {}
     for rule_id, clauses in rules.groupby("rule_id", sort=False):
         status = np.full(len(metrics), None, dtype=object)
+        pending = np.full(len(metrics), None, dtype=object)  # the outcome of the first open clause
+        label = np.full(len(metrics), None, dtype=object)  # the undetermined status it gives
         for clause in clauses.itertuples():
-            undecided = status == None  # noqa: E711 (elementwise on an object array)
-            ok = undecided & _between(tpp_values, clause.tpp_min, clause.tpp_max)
-            if not np.isnan(clause.io_min_gb_s):
-                status[ok & np.isnan(io)] = UNDETERMINED_IO
-                ok &= _between(io, clause.io_min_gb_s, np.nan)
-            named = _ids(clause.chip_ids)
-            if named:
-                ok &= np.isin(chip_ids, named)
-            needs_density = not (np.isnan(clause.density_min) and np.isnan(clause.density_max))
-            if needs_density:
-                status[ok & np.isnan(density) & ~planar] = UNDETERMINED
-                ok &= _between(density, clause.density_min, clause.density_max)
-            status[ok] = clause.outcome
+            holds, open_ = _clause_test(clause, **figures)
+            undecided = status == None  # noqa: E711
+            free = undecided & (pending == None)  # noqa: E711
+            status[free & holds] = clause.outcome
+            opened = free & (open_ != None)  # noqa: E711
+            pending[opened], label[opened] = clause.outcome, open_[opened]
+            waiting = undecided & ~free
+            same = pending == clause.outcome
+            status[waiting & holds & same] = clause.outcome  # that outcome either way
+            other = waiting & ~same & (holds | (open_ != None))  # noqa: E711 (another outcome is possible)
+            status[other] = label[other]
+        left = (status == None) & (pending != None)  # noqa: E711
+        status[left] = label[left]
         status[status == None] = NOT_CONTROLLED  # noqa: E711
         result[rule_id] = status
     return pd.DataFrame(result, index=metrics.index)

@@ -317,6 +317,26 @@ def test_a_row_condition_falls_through_to_the_next_row():
         controls.licence_policy(status, metrics, policies, us_export_licensing=[True] * 3)
 
 
+def test_an_unknown_bandwidth_leaves_a_row_open_only_where_nothing_known_fails_it():
+    # 91 FR 1684's row: case-by-case below TPP 21,000 and DRAM 6,500 GB/s, if commercially available in the US
+    policies = _policies(
+        [
+            ["r", 1, "A", "", 21000, 6500, "case-by-case"],
+            ["r", 2, "A", "", nan, nan, "presumption of denial"],
+        ]
+    ).assign(condition=["us_commercially_available", ""])
+    ids = ["sold", "china-sku", "big"]
+    status = pd.DataFrame({"r": ["A"] * 3}, index=ids)
+    metrics = pd.DataFrame({"tpp": [15000, 15000, 36000], "dram_bandwidth_gb_s": [nan, nan, nan]}, index=ids)
+    decision = controls.licence_decision(
+        status, metrics, policies, us_export_licensing=[True] * 3, us_commercially_available=[True, False, True]
+    )
+    # sold in the US, TPP 15,000 < 21,000, bandwidth unknown: row 1 or row 2 -> undetermined
+    # a China SKU fails condition (1) whatever its bandwidth: row 2; TPP 36,000 >= 21,000 fails row 1: row 2
+    assert list(decision.policy["r"]) == ["undetermined", "presumption of denial", "presumption of denial"]
+    assert list(decision.condition_unmet["r"]) == [False, True, False]  # only the China SKU for the condition
+
+
 def test_licence_policy_rows_in_order_with_thresholds_and_undetermined():
     policies = _policies(
         [

@@ -237,7 +237,8 @@ class LicenceDecision:
     """What :func:`licence_decision` found, each frame indexed by chip id with one column per
     vintage: ``policy`` (the review policy), ``row`` (``order`` of the policy row that decided;
     0 where none did: not subject or undetermined) and ``condition_unmet`` (True where a row whose
-    other conditions held was passed over because the chip failed the row's ``condition``)."""
+    other conditions held, or were unknown, was passed over because the chip failed the row's
+    ``condition``)."""
 
     policy: pd.DataFrame
     row: pd.DataFrame
@@ -264,16 +265,19 @@ def _decide_vintage(rows: pd.DataFrame, classified, *, chip_ids, bounds, us, con
         named = _ids(row.chip_ids)
         if named:
             ok &= np.isin(chip_ids, named)
+        condition = str(getattr(row, "condition", "") or "").strip()
+        if condition and condition != "nan" and condition not in conditions:
+            raise ValueError(f"unknown licence-policy condition {condition!r}; known: {', '.join(CONDITIONS)}")
+        met = conditions[condition] if condition and condition != "nan" else np.ones(len(classified), dtype=bool)
+        fails, unknown = np.zeros(len(classified), dtype=bool), np.zeros(len(classified), dtype=bool)
         for values, bound in zip(bounds, (row.tpp_max, row.dram_bandwidth_gb_s_max)):
             if not np.isnan(bound):
-                policy[ok & np.isnan(values)] = POLICY_UNDETERMINED
-                ok &= values < bound
-        condition = str(getattr(row, "condition", "") or "").strip()
-        if condition and condition != "nan":
-            if condition not in conditions:
-                raise ValueError(f"unknown licence-policy condition {condition!r}; known: {', '.join(CONDITIONS)}")
-            unmet |= ok & ~conditions[condition]
-            ok &= conditions[condition]
+                unknown |= np.isnan(values)
+                fails |= ~np.isnan(values) & ~(values < bound)
+        # an unknown figure leaves the row open only where nothing known (a bound, the condition) fails it
+        policy[ok & met & ~fails & unknown] = POLICY_UNDETERMINED
+        unmet |= ok & ~fails & ~met  # passed over for the condition alone (whatever an unknown figure is)
+        ok &= ~fails & ~unknown & met
         policy[ok] = row.policy
         decided_by[ok] = row.order
     return policy, decided_by, unmet
@@ -295,7 +299,8 @@ def licence_decision(
     Per chip and vintage: ``not subject`` where US export licensing does not apply;
     ``undetermined`` where the classification is undetermined; otherwise the policy of the first
     row (by ``order``) whose conditions all hold. A row whose threshold the chip cannot be
-    compared with (unknown TPP or bandwidth), its other conditions met, gives ``undetermined``. A
+    compared with (unknown TPP or bandwidth), its other conditions met (its other bound, its
+    ``condition``), gives ``undetermined``; one it surely fails passes the chip on. A
     row's ``condition`` ``us_commercially_available`` is 91 FR 1684's condition (1): the
     case-by-case review covers chips "provided that (1) the semiconductors are commercially
     available in the United States at the time of publication of this rule"; a chip that fails it

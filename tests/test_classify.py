@@ -112,6 +112,11 @@ def test_the_rendered_report_gives_the_commands_answer_and_the_what_if_headline(
     text = " ".join(
         subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
     )
-    # H20 148 x 16 = 2,368 and V100 125 x 16 = 2,000 reach TPP >= 2,000 (3A090.a.1 lowered from 4,800)
-    assert "2 catalog chips change status against the 2023-10 rule as written: H20 and V100 SXM" in text
+    # what-if a.1 TPP >= 2,000 with I/O >= 600 GB/s: H20 148 x 16 = 2,368 with 900 GB/s -> controlled; V100
+    # 125 x 16 = 2,000 but 300 GB/s, density 2.45 -> stays out; MI325X 20,919 with I/O and die area unknown:
+    # a.1 and a.2 both open -> undetermined (3A090.a.1 as written needs no I/O: 3A090.a)
+    assert (
+        "2 catalog chips change status against the 2023-10 rule as written: H20 not controlled → controlled; "
+        "MI325X 3A090.a → undetermined (I/O unknown)" in text
+    )
     assert "A hypothetical chip (TPP 4,000 per IC, die area 600 mm²" in text

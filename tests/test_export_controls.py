@@ -247,29 +247,42 @@ def test_number_never_writes_e_notation(value, text):
 
 
 def test_what_if_threshold_that_moves_no_chip_says_so_in_the_headline():
-    # 88 FR 73458, 3A090.a.1 "TPP of 4800 or more" lowered to 4,000: a chip moves only if its TPP is in
-    # [4,000, 4,800) and 3A090.a.2 (TPP >= 1,600 with density >= 5.92) did not already catch it. The only
-    # catalog TPP there is the Ascend 910's 4,096 (256 BF16 x 16; its density 4,096 / 456.25 mm² = 8.98
-    # >= 5.92 already makes it 3A090.a), so none moves.
-    r = report.run(tpp_threshold=4_000.0)
+    # 88 FR 73458's own thresholds given as a what-if rule (3A090.a.1 TPP >= 4,800; 3A090.a.2 TPP >= 1,600
+    # with density >= 5.92): the what-if rule is 3A090.a as written, so no chip of any catalog can move
+    r = report.run(tpp_threshold=4_800.0, density_threshold=5.92)
     assert report.what_if_changes(r) == {}
     first = report.answer(r).split("\n\n")[0]
-    assert first.startswith("**Under the what-if rule (TPP ≥ 4,000, or TPP ≥ 1,600 with performance density ≥ 5.92)")
+    assert first.startswith("**Under the what-if rule (TPP ≥ 4,800, or TPP ≥ 1,600 with performance density ≥ 5.92)")
     assert "no catalog chip changes status against the 2023-10 rule as written" in first
     assert report.key_figures(r)["what_if_changes"] == {}
     assert report.key_figures(report.run())["what_if_changes"] is None  # no what-if rule: no comparison
 
 
+def test_what_if_threshold_of_4000_moves_only_chips_between_4000_and_4800():
+    # 3A090.a.1 lowered to 4,000: a chip can move only if its TPP is in [4,000, 4,800) and 3A090.a.2 did not
+    # already catch it. The Ascend 910 (256 BF16 x 16 = 4,096) is there, but its density 4,096 / 456.25 mm²
+    # = 8.98 >= 5.92 already makes it 3A090.a: it does not move (in today's catalog, nothing does)
+    r = report.run(tpp_threshold=4_000.0)
+    changes = report.what_if_changes(r)
+    assert "ascend-910" not in changes
+    assert all(4_000 <= r.metrics.loc[c, "tpp"] < 4_800 for c in changes)
+    first = report.answer(r).split("\n\n")[0]
+    said = "no catalog chip changes status" if not changes else f"{len(changes)} catalog chip"
+    assert first.startswith("**Under the what-if rule (TPP ≥ 4,000") and said in first
+
+
 def test_what_if_threshold_names_the_chips_that_change_status():
     # 3A090.a.1 at TPP >= 2,000 instead of 4,800: H20 148 BF16 x 16 = 2,368 >= 2,000 and V100 125 x 16 = 2,000
     # >= 2,000 become controlled (both were outside 3A090: densities 2,368 / 814 = 2.91 and 2,000 / 815 = 2.45
-    # are below 3.2); L20 119.5 x 16 = 1,912 < 2,000 stays out
+    # are below 3.2); L20 119.5 x 16 = 1,912 < 2,000 stays out; A100 (4,992, density 6.04) was 3A090.a already
     r = report.run(tpp_threshold=2_000.0)
     changes = report.what_if_changes(r)
-    assert changes == {"h20": ("not controlled", "controlled"), "v100-sxm": ("not controlled", "controlled")}
+    assert changes["h20"] == changes["v100-sxm"] == ("not controlled", "controlled")
+    assert "l20" not in changes and "a100-sxm-80gb" not in changes
     first = report.answer(r).split("\n\n")[0]
-    assert "2 catalog chips change status against the 2023-10 rule as written" in first
-    assert "H20 and V100 SXM not controlled → controlled" in first
+    assert f"{len(changes)} catalog chips change status against the 2023-10 rule as written" in first
+    moved = first.split("H20", 1)[1].split(" not controlled → controlled")[0]
+    assert "V100 SXM" in moved  # named in the same group as the H20
     assert report.key_figures(r)["what_if_changes"]["h20"] == {"from": "not controlled", "to": "controlled"}
 
 

@@ -667,8 +667,8 @@ def what_if_headline(r: Result) -> str:
     for chip, change in changes.items():
         groups.setdefault(change, []).append(chip)
     moves = "; ".join(f"{names(chips)} {before} → {after}" for (before, after), chips in groups.items())
-    count = f"{len(changes)} catalog chip{'s' if len(changes) > 1 else ''}"
-    return f"{rule}, {count} change status against the {WHAT_IF_BASE} rule as written: {moves}.**"
+    count = f"{len(changes)} catalog chips change" if len(changes) > 1 else "1 catalog chip changes"
+    return f"{rule}, {count} status against the {WHAT_IF_BASE} rule as written: {moves}.**"
 
 
 def answer(r: Result) -> str:

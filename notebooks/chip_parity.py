@@ -31,9 +31,10 @@ parallel_config: str = "deepseek-v3-pretraining"  # parallel layout of data/para
 overlap: float = 1.0  # share of communication hidden behind computation
 precision: str = "bf16"  # dense peak and bytes per weight: bf16 | fp8
 model: str = "deepseek-v3"  # architecture id of data/models.csv
-batch_size: int = 640  # sequences decoded together per model replica [sequences]
-context_tokens: int = 2048  # KV-cache tokens per sequence in decode [tokens]
+batch_size: int = 1024  # sequences decoded together per model replica [sequences]
+context_tokens: int = 2048  # tokens of context per sequence: the KV cache in decode, the prompt in prefill [tokens]
 hbm_efficiency: float = 0.6  # share of HBM bandwidth reached in decode
+utilisation: Optional[float] = None  # share of hours an owned chip serves; None: DeepSeek's average / peak nodes
 region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
 usd_per_kwh: Optional[float] = None  # electricity price [USD/kWh]; None: the region's base value
 pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the region's base value
@@ -67,39 +68,20 @@ present.say(report.findings(r))
 # %%
 report.plot_parity(r)
 
-# %% [markdown]
-# ## Chips per reference chip by cluster size
-# A larger cluster is interrupted more often, so a weaker chip, which needs more of them, loses
-# more to goodput: chips per reference chip grow with the reference cluster size, and a line ends
-# where no single job of that chip can match (its useful chips approach 1 / (λ × restart time)).
-
 # %%
+present.say(report.scale_intro(r))
 report.plot_scale(r)
 
 # %% [markdown]
-# ## How each chip's utilisation is set
-# The reference's MFU carries over to each candidate through its vendor's software-maturity factor
-# (data/vendor_efficiency.csv, varied over its range in the Monte Carlo) and, for training, the
-# ratio of its interconnect scaling efficiency to the reference's in the chosen layout — capped
-# at 1, so a chip that communicates less per FLOP is never credited with better kernels than the
-# reference.
+# ## How each chip's rate is set
 
 # %%
-present.table(
-    report.mfu_table(r),
-    {
-        "dense peak [TFLOP/s]": "dense peak [TFLOP/s]|{:,.1f}",
-        "vendor MFU factor": "vendor MFU factor (range)|{}",
-        "scaling ratio": "interconnect scaling ratio|{:.3f}",
-        "scaling ratio used (≤ 1)": "ratio used (≤ 1)|{:.3f}",
-        "MFU": ("MFU", lambda v: present.pct(v, digits=1)),
-    },
-    caption="MFU = reference MFU × vendor factor / reference vendor's factor × ratio used (base point). "
-    "n/a: no scaling ratio for inference workloads.",
-)
+text, table, formats, caption = report.rate_section(r)
+present.say(text)
+present.table(table, formats, caption=caption)
 
 # %% [markdown]
-# ## What binds: throughput or memory capacity
+# ## Chips needed and what binds
 
 # %%
 unit = report.UNITS[r.inputs.workload]
@@ -144,23 +126,16 @@ present.table(
 )
 
 # %%
+unit_cost = report.UNIT_COST[r.inputs.workload][1]
 present.table(
     report.tco_table(r),
-    {
-        "TCO [$ M]": f"{r.inputs.years:g}-year TCO [$ M]|{{:,.0f}}",
-        "TCO P10 [$ M]": "P10|{:,.0f}",
-        "TCO P90 [$ M]": "P90|{:,.0f}",
-        "TCO / reference": "× reference|{:.2f}",
-        "$ per PFLOP-h": "$ per effective PFLOP-h|{:,.2f}",
-        "$ per PFLOP-h P10": "P10 |{:,.2f}",
-        "$ per PFLOP-h P90": "P90 |{:,.2f}",
-    },
-    caption="Total cost of ownership (capex charged over the horizon + electricity) and cost per effective PFLOP-hour: "
+    report.tco_formats(r),
+    caption=f"Total cost of ownership (capex charged over the horizon + electricity) and {unit_cost}: "
     "P50 with P10–P90.",
 )
 
-# %% [markdown]
-# ## What drives the cost per PFLOP-hour
+# %%
+present.say(f"## What drives {unit_cost}")
 
 # %%
 focus = report.focus_chip(r)
@@ -171,8 +146,8 @@ report.plot_tornado(r, tornado, chip=focus)
 present.table(
     report.sobol_table(sobol),
     {"first_order": "first-order Sobol index|{:.2f}", "total_order": "total Sobol index|{:.2f}"},
-    caption=f"Share of the variance of the {present.chip_short(focus)}'s cost per PFLOP-hour due to each "
-    "input (scipy.stats.sobol_indices).",
+    caption=f"Share of the variance of the {present.chip_short(focus)}'s {unit_cost.removeprefix('the ')} due to "
+    "each input (scipy.stats.sobol_indices).",
     names=False,
 )
 

@@ -100,6 +100,29 @@ present.table(
 report.plot_decode_roofline(r)
 
 # %% [markdown]
+# ## API prices and DeepSeek's serving economics
+
+# %%
+day = report.deepseek_day()
+api = report.api_comparison(r)
+if not api.empty:
+    present.table(
+        api.set_index("label"),
+        {
+            "v3_price": ("DeepSeek-V3 API [$ per M]", present.usd),
+            "r1_price": ("DeepSeek-R1 API [$ per M]", present.usd),
+            "modelled": ("modelled cost, H800 [$ per M]", present.usd),
+            "modelled_p10": ("P10", present.usd),
+            "modelled_p90": ("P90", present.usd),
+            "v3_price_over_cost": ("V3 price / cost", "{:.1f}×"),
+        },
+        caption=f"DeepSeek's standard API prices (until Sep 5 2025) beside this report's cost per million tokens on the "
+        f"H800 ({r.inputs.cost_basis} basis, P50 with P10–P90). n/a: the model charges nothing for a cache hit.",
+        names=False,
+    )
+present.say(report.economics_text(r, day))
+
+# %% [markdown]
 # ## Validation against published serving figures
 # The model with its default parameters, given only each case's disclosed setup (model, chip,
 # precision, prompt or context length, batch where disclosed). The prefill utilisation is
@@ -137,6 +160,8 @@ present.table(
 #   (context = input + half the output); output tokens/s per chip = B / max(bytes / (HBM bandwidth
 #   × `hbm_efficiency`), B × compute time per token). `hbm_efficiency` 0.6 and `batch_size` 1,024 are
 #   assumptions (rooflines overstate real systems; LLM-Viewer's users measured 1.7–1.9× below).
+#   They, the utilisation and `utilisation` are the serving defaults of every report: chip_parity's
+#   prefill and decode parity use the same values.
 #   Not modelled: expert-parallel communication, load imbalance, speculative decoding, scheduling.
 # - **Cost basis**: one per ranking. Rental where every chip listed has a sourced rental price;
 #   otherwise ownership for every chip: capex (× 1.64 server and ÷ 0.81 network only where the price
@@ -144,6 +169,11 @@ present.table(
 #   divided by 8,760 h × `utilisation`. A chip without a published TDP (Ascend 910C) takes its
 #   system's rated power per chip (CloudMatrix 384: 559 kW / 384).
 # - **Cost per million tokens** = chip-hour / (tokens/s × 3,600) × 10⁶; cached input tokens are free.
+# - **DeepSeek's day** (Feb 27–28 2025): the disclosed cost is average nodes × 8 H800 × 24 h × $2;
+#   the modelled cost is the H800-hours the day's computed input and output tokens take at the
+#   modelled rates for DeepSeek's disclosed setup (average KV length 4,989 tokens, 56.3 % cache hits,
+#   FP8) × $2 — the validation report's case, one function. Revenue = each kind of token × its
+#   API price.
 # - **Uncertainty**: MFU and HBM efficiency ± 25 % (assumption), chip price, TDP and rental ranges,
 #   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.
@@ -161,4 +191,4 @@ present.source_list(chip_ids=r.inputs.chips.index, regions=[r.inputs.site.region
 present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
 
 # %% tags=["remove_cell"]
-present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))
+present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r, day=day))

@@ -358,3 +358,103 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
     # a reference without an interconnect figure (MI325X) gives no candidate a count: no empty log-scale figure
     assert cp.plot_scale(cp.run(reference_chip="mi325x", **FAST)) is None and len(shown) == 1
     assert cp.plot_scale(cp.run(candidates=["h100-sxm"], **FAST)) is None and len(shown) == 1  # no candidate
+
+
+# --- decode in its own terms, on the serving defaults (issue 20, items 1 and 7) --------------------
+
+#: The prefill/decode utilisation calibrated on SGLang's H100 (tests/test_inference_cost.py: 0.27749).
+SERVING_MFU = 6_537.5 / (1 / (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 320 * 1_000 / 989.4e12))
+
+
+@pytest.fixture(scope="module")
+def decode():
+    # inference_cost's setting: FP8 weights, 2,000-token prompts + half of 500 output tokens = 2,250 of context
+    return cp.run(candidates=["h20"], workload="decode", precision="fp8", context_tokens=2_250, **FAST)
+
+
+def test_decode_rates_and_bounds_by_hand(decode):
+    # DeepSeek-V3 decode attention (absorbed MLA, d_qk 576, d_v 512) at 2,250 tokens:
+    # 2 × 61 × 128 × 1,088 × 2,250 = 38,227,968,000 FLOP per token, at the BF16 peak.
+    # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.27749 = 1.83177e-3 s per token
+    # -> 545.92 tokens/s (compute); memory: 671e9 B of weights (1,024 sequences touch every expert) + KV
+    # 70,272 B × 1,024 × 2,250 = 1.61907e11 B over 4.0e12 × 0.6 B/s = 0.347044 s per step -> 2,950.6: compute binds.
+    # H100 (FP8 1,978.9, BF16 989.4, 3.35 TB/s): memory 8.32907e11 B / 2.01e12 B/s = 0.414381 s -> 2,471.15 tokens/s;
+    # compute (3.73945e-5 + 3.86376e-5) / 0.27749 = 2.74e-4 s -> 3,649.6: memory bandwidth binds.
+    assert_allclose(decode.inputs.mfu, SERVING_MFU, rtol=1e-12)
+    assert_allclose(decode.base.loc["h20", "rate"], 545.92, rtol=1e-4)
+    assert_allclose(decode.base.loc["h100-sxm", "rate"], 2_471.15, rtol=1e-4)
+    assert decode.binding.to_dict() == {"h100-sxm": "memory bandwidth", "h20": "compute"}
+    # one utilisation for every chip: no vendor factor in serving (and none drawn)
+    assert (decode.base["mfu"] == decode.inputs.mfu).all()
+    assert not [name for name in decode.inputs.ranges if name.endswith("MFU factor")]
+
+
+def test_decode_speaks_tokens_not_pflop_hours(decode):
+    words = cp.answer(decode) + cp.findings(decode) + cp.methods(decode) + str(cp.tco_formats(decode))
+    assert "PFLOP" not in words and "sustained rate at MFU" not in words
+    assert "bound by compute (H100 SXM: memory bandwidth)" in cp.findings(decode)
+    assert "per million output tokens" in cp.findings(decode)
+    entry = cp.key_figures(decode)["candidates"]["h20"]
+    assert "usd_per_pflop_hour" not in entry and entry["binding"] == "compute"
+    assert {"usd_per_million_tokens", "usd_per_million_tokens_p10", "output_tokens_per_s_per_chip"} <= set(entry)
+    assert "pflop" not in " ".join(decode.p50.columns)
+    # the tornado and Sobol indices are of the cost per million output tokens, over serving inputs
+    tornado, _ = cp.sensitivity(decode, "h20", sobol_draws=64)
+    assert {"mfu", "hbm_efficiency", "h20 price"} <= set(tornado.index)
+    assert not [name for name in tornado.index if "MFU factor" in name]
+    # training keeps its own terms
+    assert "PFLOP" in cp.methods(cp.run(candidates=["h20"], **FAST))
+
+
+def test_decode_cost_per_million_tokens_by_hand():
+    # H100 on the reader's settings: $33,750 a chip as a server share (chips.csv) ÷ 0.81 = $41,666.67 capex;
+    # DGX H100's 10.2 kW / 8 = 1,275 W per chip × 0.75 × PUE 1.0 = 956.25 W -> 8,376.75 kWh a year × $0.10 = $837.675;
+    # 4 years: TCO per chip 41,666.67 + 4 × 837.675 = 45,017.37; tokens 2,471.153/s × 3,600 × 8,760 h × 4 years × 0.5
+    # = 1.558606e11 per chip -> $0.288831 per million output tokens
+    r = cp.run(
+        candidates=["h20"],
+        workload="decode",
+        precision="fp8",
+        context_tokens=2_250,
+        usd_per_kwh=0.1,
+        pue=1.0,
+        utilisation=0.5,
+        **FAST,
+    )
+    assert r.inputs.chips.loc["h100-sxm", "price_usd"] == 33_750
+    assert_allclose(r.base.loc["h100-sxm", "usd_per_million_tokens"], 0.288831, rtol=1e-4)
+    assert r.inputs.used["utilisation"].source == shared.READER
+
+
+def test_decode_takes_the_serving_defaults_and_page_1_names_the_settings_that_differ():
+    from analysis.assembly import inference_cost
+
+    for name in ("batch_size", "hbm_efficiency"):
+        assert cp.PARAMETERS[name].default == inference_cost.PARAMETERS[name].default
+    ours, theirs = cp.inputs(workload="decode", **FAST).used, inference_cost.inputs(draws=100).used
+    for name in ("mfu", "hbm_efficiency", "batch_size", "utilisation"):
+        assert ours[name] == theirs[name], name
+    # the training MFU default stands for "not set" in serving; a reader's value is the reader's
+    assert ours["mfu"].source == "lmsys-sglang-large-scale-ep"
+    # page 1: the defaults (BF16, 2,048 tokens) differ from inference_cost's (FP8, 2,000 + 500 / 2 = 2,250)
+    default = cp.answer(cp.run(candidates=["h20"], workload="decode", **FAST))
+    assert "Serving settings: utilisation 27.7 %" in default and "batch 1,024" in default
+    assert (
+        "BF16 weights (inference_cost: FP8)" in default and "2,048 tokens of context (inference_cost: 2,250)" in default
+    )
+    assert "precision=fp8 and context_tokens=2250" in default
+    same = cp.answer(cp.run(candidates=["h20"], workload="prefill", precision="fp8", context_tokens=2_000, **FAST))
+    assert "Serving settings" in same and "This render uses" not in same
+    assert "Serving settings" not in cp.answer(cp.run(candidates=["h20"], **FAST))
+
+
+def test_rate_section_by_workload(decode, default):
+    text, table, formats, _ = cp.rate_section(decode)
+    assert set(formats) <= set(table.columns) and "same utilisation" in text
+    # the H20's row: FP8 matmul peak 296, BF16 attention 148 TFLOP/s, 4.0 TB/s, the serving utilisation, compute-bound
+    h20 = table.loc["H20"]
+    assert (h20["matmul peak [TFLOP/s]"], h20["attention peak [TFLOP/s]"], h20["HBM [TB/s]"]) == (296, 148, 4.0)
+    assert_allclose(h20["utilisation"], SERVING_MFU)
+    assert h20["binding"] == "compute"
+    text, table, formats, _ = cp.rate_section(default)
+    assert set(formats) <= set(table.columns) and "vendor's software-maturity factor" in text

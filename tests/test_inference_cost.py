@@ -207,3 +207,117 @@ def test_figures_of_a_chip_without_decode_figures_raise_no_warning(monkeypatch):
         warnings.simplefilter("error")
         report.plot_decode_roofline(r)
         report.plot_output_cost(r)
+
+
+# --- serving economics: DeepSeek's day and API prices (issue 20, item 5) ------------------------
+
+DAY = {"input_tokens_per_day": 608e9, "cached_input_tokens_per_day": 342e9, "output_tokens_per_day": 168e9}
+
+
+def test_daily_cost_by_hand():
+    # computed input 608e9 − 342e9 = 266e9 tokens / (4,000 tokens/s × 3,600) = 18,472.22 chip-h; output
+    # 168e9 / (2,000 × 3,600) = 23,333.33 chip-h; 41,805.56 chip-h × $2 = $83,611.11
+    setup = DAY | {"usd_per_gpu_hour": 2}
+    assert_allclose(report.daily_cost_usd(setup, prefill_tokens_per_s=4_000, decode_tokens_per_s=2_000), 83_611.11)
+    # arrays of draws broadcast: doubling both rates halves the cost
+    assert_allclose(
+        report.daily_cost_usd(
+            setup, prefill_tokens_per_s=np.array([4e3, 8e3]), decode_tokens_per_s=np.array([2e3, 4e3])
+        ),
+        [83_611.11, 41_805.56],
+        rtol=1e-6,
+    )
+
+
+def test_revenue_at_deepseeks_api_prices_by_hand():
+    # R1: 342e9 cache hits × $0.14 / 1e6 = 47,880; 266e9 misses × $0.55 = 146,300; 168e9 output × $2.19 = 367,920
+    # -> $562,100 (DeepSeek: $562,027 from unrounded token counts)
+    assert_allclose(report.api_revenue_usd(DAY), 562_100)
+    # V3: 342e9 × 0.07 + 266e9 × 0.27 + 168e9 × 1.10, / 1e6 = 23,940 + 71,820 + 184,800 = 280,560
+    assert_allclose(report.api_revenue_usd(DAY, prices="v3"), 280_560)
+
+
+def test_deepseek_day_reproduces_the_disclosure_with_the_validation_reports_number():
+    from analysis.assembly import validation_cases
+
+    day = report.deepseek_day()
+    assert day.disclosed_cost_usd == 87_072
+    # 226.75 average nodes × 8 H800 × 24 h × $2 = 87,072 (the disclosure's own arithmetic)
+    assert_allclose(day.node_hours_cost_usd, 87_072)
+    assert day.setup.items() >= (DAY | {"usd_per_gpu_hour": 2}).items()  # the validation case's disclosed setup
+    # the modelled cost is the validation report's value for the same case: one function, both callers
+    case = report.load("validation_cases").loc[report.DEEPSEEK_DAY_CASE]
+    assert day.modelled_cost_usd == validation_cases.modelled_case(case).value
+    assert_allclose(day.modelled_error, day.modelled_cost_usd / 87_072 - 1)
+    assert day.modelled_p10 < day.modelled_cost_usd < day.modelled_p90
+    # revenue $562,100 at R1 prices; margin 562,100 / 87,072 − 1 = 5.45558 (DeepSeek: 545 %)
+    assert_allclose((day.revenue_usd, day.disclosed_revenue_usd), (562_100, 562_027))
+    assert_allclose(day.margin, 5.45558, rtol=1e-5)
+    text = report.economics_text(report.run(chips=["h800-sxm", "h100-sxm"], draws=100), day)
+    assert "$87,072" in text and "$562,100" in text and "$562,027" in text and "The gap:" in text
+
+
+def test_the_validation_case_calls_this_reports_daily_cost(monkeypatch):
+    from analysis.assembly import validation_cases
+
+    calls = []
+
+    def fake(setup, *, prefill_tokens_per_s, decode_tokens_per_s):
+        calls.append(setup["output_tokens_per_day"])
+        return np.full(np.shape(prefill_tokens_per_s), 1.0)
+
+    monkeypatch.setattr(report, "daily_cost_usd", fake)
+    case = report.load("validation_cases").loc[report.DEEPSEEK_DAY_CASE]
+    assert validation_cases.modelled_case(case).value == 1.0
+    assert calls and calls[0] == 168e9
+
+
+def test_api_comparison_in_the_json():
+    # both chips rented: the H800 at its $2.00 per GPU-hour (chips.csv, no range). At the base point the H800
+    # prefills 6,537.5 computed tokens/s (its FP8 and BF16 peaks are the H100's: the SGLang calibration point,
+    # 1,000 attended tokens) -> $2 / (6,537.5 × 3,600) × 1e6 = $0.0849804 per million cache-miss tokens
+    r = report.run(chips=["h800-sxm", "h100-sxm"], draws=400)
+    assert_allclose(r.base.loc["h800-sxm", "usd_per_million_cache_miss_tokens"], 0.0849804, rtol=1e-5)
+    api = report.key_figures(r, day=report.deepseek_day())
+    kinds = api["api_comparison"]["token_kinds"]
+    assert api["api_comparison"]["chip"] == "h800-sxm"
+    # DeepSeek's standard prices (data/serving_references.csv, deepseek-api-pricing): V3 0.07 / 0.27 / 1.10, R1
+    # 0.14 / 0.55 / 2.19 per million cache-hit, cache-miss and output tokens
+    assert [kinds[k]["v3_price"] for k in ("input_cache_hit", "input_cache_miss", "output")] == [0.07, 0.27, 1.10]
+    assert [kinds[k]["r1_price"] for k in ("input_cache_hit", "input_cache_miss", "output")] == [0.14, 0.55, 2.19]
+    assert kinds["input_cache_miss"]["modelled"] == r.p50.loc["h800-sxm", "usd_per_million_cache_miss_tokens"]
+    assert kinds["output"]["modelled"] == r.p50.loc["h800-sxm", "usd_per_million_output_tokens"]
+    assert kinds["input_cache_hit"]["modelled"] == 0 and np.isnan(kinds["input_cache_hit"]["v3_price_over_cost"])
+    assert_allclose(kinds["output"]["v3_price_over_cost"], 1.10 / kinds["output"]["modelled"])
+    assert api["deepseek_day"]["disclosed_cost_usd"] == 87_072
+    # the same day at this report's own H800 rates: 266e9 / (prefill × 3,600) + 168e9 / (decode × 3,600), × $2
+    h800 = r.p50.loc["h800-sxm"]
+    hours = 266e9 / (h800["input_tokens_per_s_per_chip"] * 3_600) + 168e9 / (
+        h800["output_tokens_per_s_per_chip"] * 3_600
+    )
+    assert_allclose(api["deepseek_day"]["report_workload_cost_usd"], 2 * hours)
+    assert_allclose(api["deepseek_day"]["modelled_error"], api["deepseek_day"]["modelled_cost_usd"] / 87_072 - 1)
+    # no H800, or another model: no comparison (DeepSeek's prices are V3's and R1's)
+    assert report.key_figures(report.run(chips=["h100-sxm"], draws=100))["api_comparison"] == {}
+    assert report.api_comparison(report.run(model="llama-2-70b", chips=["h800-sxm"], draws=100)).empty
+
+
+@pytest.mark.render
+def test_rendered_report_shows_the_api_prices_and_deepseeks_day(rendered):
+    import json
+
+    folder = rendered / "inference-default"
+    data = json.loads((folder / "inference_cost.json").read_text())
+    html = (folder / "inference_cost.html").read_text()
+    assert set(data["api_comparison"]["token_kinds"]) == {"input_cache_hit", "input_cache_miss", "output"}
+    day = data["deepseek_day"]
+    assert day["disclosed_cost_usd"] == 87_072 and day["node_hours_cost_usd"] == 87_072
+    assert day["modelled_error"] == pytest.approx(day["modelled_cost_usd"] / 87_072 - 1)
+    assert "API prices and DeepSeek" in html and "DeepSeek-V3 API" in html and "$87,072" in html
+
+
+@pytest.mark.render
+def test_rendered_decode_parity_has_no_pflop_hours(rendered):
+    html = (rendered / "parity-decode" / "chip_parity.html").read_text()
+    assert "PFLOP-h" not in html and "PFLOP-hour" not in html
+    assert "per million output tokens" in html and "What drives the cost per million output tokens" in html

@@ -3,6 +3,7 @@ Monte Carlo draws report the same P10/P50/P90, because every band comes from one
 routine (fast tier: no kernel)."""
 
 import numpy as np
+import pytest
 
 from analysis.assembly import chip_parity, procurement_model
 from analysis.assembly import procurement as buying
@@ -93,3 +94,26 @@ def test_h20_training_parity_is_one_answer():
     answers["procurement"] = flop["reference"] / flop["h20"]
     for report, value in answers.items():
         assert abs(value / expected - 1) < ONE_PERCENT, (report, value)
+
+
+def test_h20_decode_parity_is_inference_costs_token_rate_ratio():
+    """Issue 20 item 1: the same question through two reports at the same settings (the serving
+    defaults, FP8, 2,000-token prompts + half of 500 output tokens = 2,250 tokens of context) gives the
+    same number within 1 %: H20s per H100 in decode, and each chip's cost per million output tokens."""
+    from analysis.assembly import inference_cost
+
+    out = "output_tokens_per_s_per_chip"
+    for settings in ({}, {"batch_size": 64, "hbm_efficiency": 0.8, "precision": "bf16"}):
+        serving = {"precision": "fp8"} | settings
+        parity = chip_parity.chips_per_reference("h20", workload="decode", context_tokens=2_250, **serving)
+        r = inference_cost.run(chips=["h100-sxm", "h20"], **serving)
+        assert parity == pytest.approx(r.p50.loc["h100-sxm", out] / r.p50.loc["h20", out], rel=0.01), settings
+        # both on ownership (the H20 has no rental): the same cost per million output tokens at the base point
+        assert r.inputs.cost_basis == "ownership"
+        p = chip_parity.run(candidates=["h20"], workload="decode", context_tokens=2_250, draws=200, **serving)
+        for chip in ("h100-sxm", "h20"):
+            assert p.base.loc[chip, "usd_per_million_tokens"] == pytest.approx(
+                r.base.loc[chip, "usd_per_million_output_tokens"], rel=0.01
+            )
+    # at the defaults the ratio is ≈ 2,471 / 546 = 4.5 H20 per H100 (tests/test_chip_parity.py works the rates)
+    assert 4.4 < chip_parity.chips_per_reference("h20", workload="decode", context_tokens=2_250, precision="fp8") < 4.6

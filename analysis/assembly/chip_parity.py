@@ -1,6 +1,7 @@
 """The chip_parity report: how many chips of each candidate match N reference chips for a
 workload (training, prefill or decode), which constraint binds (throughput or the memory-capacity
-floor), and the power, energy, capex, TCO and cost per effective PFLOP-hour that implies.
+floor), and the power, energy, capex, TCO and cost per effective PFLOP-hour (training) or per
+million tokens (prefill, decode: the inference_cost report's serving model and defaults) that implies.
 
 :func:`inputs` validates the parameters and resolves them into an :class:`Inputs` (chips, site,
 interconnect scaling ratios, goodput inputs, the ranges of every uncertain input and the
@@ -23,6 +24,7 @@ import pandas as pd
 from ..catalog import keys_in, load, lookup
 from ..formulas import compute, cost, goodput, inference, power, scaling, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
+from . import inference_cost as serving
 from . import inputs as shared
 from . import params, present
 from .inputs import Used
@@ -35,9 +37,10 @@ PARAMETERS = params.declare(
     **params.TRAINING,
     precision="bf16",
     model="deepseek-v3",
-    batch_size=640,
+    batch_size=serving.PARAMETERS["batch_size"].default,  # the serving defaults: one each, inference_cost's
     context_tokens=2048,
-    hbm_efficiency=0.6,
+    hbm_efficiency=serving.PARAMETERS["hbm_efficiency"].default,
+    utilisation=None,
     **params.WHERE,
     **params.SITE,
     **params.OWNED,
@@ -63,6 +66,17 @@ BANDED = (
     "usd_per_pflop_hour",
 )
 UNITS = {"training": "TFLOP/s", "prefill": "input tokens/s", "decode": "output tokens/s"}
+#: The cost per unit of work, by workload: (figure, words, axis label).
+UNIT_COST = {
+    "training": ("usd_per_pflop_hour", "the cost per effective PFLOP-hour", "USD per effective PFLOP-hour"),
+    "prefill": ("usd_per_million_tokens", "the cost per million input tokens", "USD per million input tokens"),
+    "decode": ("usd_per_million_tokens", "the cost per million output tokens", "USD per million output tokens"),
+}
+
+
+def banded(workload: str) -> tuple[str, ...]:
+    """:data:`BANDED` with the workload's cost per unit of work (:data:`UNIT_COST`)."""
+    return tuple(UNIT_COST[workload][0] if name == "usd_per_pflop_hour" else name for name in BANDED)
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,7 @@ class Inputs(shared.DrawnInputs):
     years: float
     cost_of_capital_per_year: float
     mfu: float
+    utilisation: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -210,8 +225,6 @@ def _used(p: dict, values: dict, site: shared.Site, loss: shared.GoodputInputs, 
             scaling.COMPUTE_EFFICIENCY, "share of dense peak", shared.ASSUMPTION, "interconnect model, no communication"
         )
         used |= loss.used | {"goodput_spread": loss.spread_used()}
-    elif p["workload"] == "decode":
-        used["hbm_efficiency"] = shared.report_setting("hbm_efficiency", p["hbm_efficiency"], declared)
     return used
 
 
@@ -232,7 +245,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     moe = model["total_params"] > model["active_params"]
     prior = shared.mfu_prior(chips.loc[ref], precision=p["precision"], architecture="moe" if moe else "dense")
     mfu_range, mfu_spread = shared.mfu_range(p["mfu"], prior)
-    return Inputs(
+    inp = Inputs(
         reference_chip=ref,
         reference_count=p["reference_count"],
         chips=chips,
@@ -262,6 +275,47 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
         used=_used(p, settings, where, loss, declared=declared or PARAMETERS)
         | {"mfu_spread": mfu_spread, "chips": _chips_used(chips)},
     )
+    return inp if p["workload"] == "training" else serving_inputs(inp, p, declared=declared or PARAMETERS)
+
+
+def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
+    """Prefill and decode: ``inp`` on the inference_cost report's serving model and defaults, one
+    default each (:func:`analysis.assembly.inference_cost.serving_setting`): the utilisation
+    ``mfu`` (the report's training MFU default, or None, stands for "not set" and gives the
+    calibrated serving utilisation), the HBM efficiency and batch (decode) and the share of hours an
+    owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
+    :func:`~analysis.assembly.inference_cost.serving_peaks`) and the per-chip inputs as that report
+    records them; the Monte Carlo draws the utilisation and HBM efficiency ± 25 %
+    (:func:`~analysis.assembly.inference_cost.serving_range`) and no vendor MFU factor (serving
+    applies none: training priors)."""
+    decode = p["workload"] == "decode"
+    given = None if p["mfu"] == declared["mfu"].default else p["mfu"]
+    records = {"mfu": serving.serving_setting("mfu", given)}
+    if decode:
+        records |= {name: serving.serving_setting(name, p[name]) for name in ("hbm_efficiency", "batch_size")}
+    records["utilisation"] = serving.serving_setting("utilisation", p["utilisation"])
+    mfu, hbm = float(records["mfu"].value), float(serving.serving_setting("hbm_efficiency", p["hbm_efficiency"]).value)
+    drawn = {"mfu": serving.serving_range(mfu)} | ({"hbm_efficiency": serving.serving_range(hbm)} if decode else {})
+    kept = {k: v for k, v in inp.ranges.items() if k != "mfu" and not k.endswith(" MFU factor")}
+    matmul, attention = serving.serving_peaks(inp.chips, p["precision"])
+    chips = inp.chips.assign(serving_peak_tflops=matmul, attention_peak_tflops=attention)
+    spread = Used(
+        f"{drawn['mfu'][0]:.3f}–{drawn['mfu'][2]:.3f}",
+        "share",
+        shared.ASSUMPTION,
+        f"the serving utilisation ± {present.pct(serving.SERVING_SPREAD)} (triangular), as inference_cost draws it",
+    )
+    used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
+    return replace(
+        inp,
+        chips=chips,
+        mfu=mfu,
+        hbm_efficiency=hbm,
+        batch_size=int(serving.serving_setting("batch_size", p["batch_size"]).value),
+        utilisation=float(records["utilisation"].value),
+        ranges=drawn | kept,
+        used=used | {"chips": serving.chip_used(chips, basis="ownership", precision=p["precision"])},
+    )
 
 
 def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
@@ -272,7 +326,10 @@ def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
 def _mfu(x: dict, inp: Inputs) -> np.ndarray:
     """MFU of every chip [share], draws × chips: the reference MFU × its vendor factor / the
     reference vendor's × the scaling ratio used (:func:`~analysis.formulas.compute.transferred_mfu`),
-    at most 1."""
+    at most 1. Prefill and decode: the serving utilisation for every chip (no vendor factor, as the
+    inference_cost report)."""
+    if inp.workload != "training":
+        return np.repeat(np.minimum(1.0, np.asarray(x["mfu"], dtype=float)[:, None]), len(inp.chips), axis=1)
     factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in inp.chips["vendor"]], axis=1)
     reference_mfu = np.asarray(x["mfu"], dtype=float)[:, None]
     ratio = factor / factor[:, [0]]
@@ -281,25 +338,31 @@ def _mfu(x: dict, inp: Inputs) -> np.ndarray:
     )
 
 
-def _rate(mfu: np.ndarray, inp: Inputs) -> np.ndarray:
-    """Sustained rate per chip in :data:`UNITS` of the workload: peak × MFU [TFLOP/s] (training),
-    peak × MFU / (2 N_active) (prefill), the decode roofline at the batch and context (decode)."""
+def _rate(x: dict, mfu: np.ndarray, inp: Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """Sustained rate per chip in :data:`UNITS` of the workload and what bounds it, draws × chips:
+    peak × MFU [TFLOP/s] (training, ``throughput``); the inference_cost report's serving model for
+    prefill (computed tokens/s of a fresh prompt of ``context_tokens``, ``compute``) and decode
+    (the roofline at the batch and context with the drawn HBM efficiency: ``memory bandwidth`` or
+    ``compute``)."""
     peak = inp.chips["peak_tflops"].to_numpy(dtype=float)
     if inp.workload == "training":
-        return peak * mfu
+        rate = peak * mfu
+        return rate, np.full(rate.shape, "throughput")
     if inp.workload == "prefill":
-        return np.asarray(inference.prefill_tokens_per_s(peak, inp.model["active_params"], mfu), dtype=float)
-    rate, _ = inference.decode_tokens_per_s(
-        peak,
-        inp.chips["hbm_bandwidth_tb_s"].to_numpy(dtype=float),
+        attended = inference.mean_attended_tokens(inp.context_tokens)
+        rate = serving.serving_prefill_tokens_per_s(inp.chips, inp.model, attended_tokens=attended, mfu=mfu)
+        return np.asarray(rate, dtype=float), np.full(np.shape(rate), "compute")
+    hbm = np.asarray(x.get("hbm_efficiency", [inp.hbm_efficiency]), dtype=float)[:, None]
+    rate, bound = serving.serving_decode_tokens_per_s(
+        inp.chips,
         inp.model,
-        inp.batch_size,
-        inp.context_tokens,
-        inp.bytes_per_param,
-        mfu,
-        inp.hbm_efficiency,
+        batch_size=inp.batch_size,
+        context_tokens=inp.context_tokens,
+        precision=inp.precision,
+        mfu=mfu,
+        hbm_efficiency=hbm,
     )
-    return np.asarray(rate, dtype=float)
+    return np.asarray(rate, dtype=float), bound
 
 
 def _counts(x: dict, rate: np.ndarray, inp: Inputs) -> dict[str, np.ndarray]:
@@ -372,15 +435,27 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     and goodput (:func:`_counts`; goodput(n) = 1 / (1 + n λ (R + T/2)), source key llama3-paper),
     power and cost (:func:`_costs`)."""
     mfu = _mfu(x, inp)
-    rate = _rate(mfu, inp)
+    rate, _ = _rate(x, mfu, inp)
     counts = _counts(x, rate, inp)
     peak = inp.chips["peak_tflops"].to_numpy(dtype=float)
     effective_pflops = counts["chip_count"] * peak * mfu * counts["goodput"] / 1_000.0
-    return (
-        {"mfu": mfu, "rate": rate}
-        | counts
-        | _costs(x, inp, count=counts["chip_count"], effective_pflops=effective_pflops)
-    )
+    costs = _costs(x, inp, count=counts["chip_count"], effective_pflops=effective_pflops)
+    if inp.workload != "training":
+        costs = _serving_costs(costs, inp, tokens_per_s=counts["chip_count"] * rate)
+    return {"mfu": mfu, "rate": rate} | counts | costs
+
+
+def _serving_costs(costs: dict, inp: Inputs, *, tokens_per_s: np.ndarray) -> dict[str, np.ndarray]:
+    """Prefill and decode: ``costs`` without the per-PFLOP-hour figures, with
+    ``usd_per_million_tokens`` = TCO / (tokens the cluster serves over the horizon) × 10⁶, the
+    cluster serving ``tokens_per_s`` (chips × tokens/s per chip) for ``utilisation`` of
+    8,760 h × years — the inference_cost report's ownership cost per token
+    (:func:`analysis.assembly.inference_cost.chip_hour_usd` / tokens per chip-hour)."""
+    hours = HOURS_PER_YEAR * inp.years * inp.utilisation
+    kept = {k: v for k, v in costs.items() if "pflop_hour" not in k}
+    with np.errstate(all="ignore"):
+        per_million = costs["tco_usd"] / (tokens_per_s * 3_600 * hours) * 1e6
+    return kept | {"usd_per_million_tokens": np.where(np.isfinite(per_million), per_million, np.nan)}
 
 
 def result(inp: Inputs) -> Result:
@@ -390,11 +465,13 @@ def result(inp: Inputs) -> Result:
     chips = inp.chips.index
     base, bands, draws = shared.evaluate(figures, inp, chips)
     binds = draws["capacity_binds"].mean(axis=0)
+    at_base = shared.base_point(inp.ranges)
+    _, bound = _rate(at_base, _mfu(at_base, inp), inp)
     return Result(
         inputs=inp,
         base=base,
         **bands,
-        binding=pd.Series(np.where(binds > 0.5, "memory capacity", "throughput"), index=chips),
+        binding=pd.Series(np.where(binds > 0.5, "memory capacity", np.asarray(bound)[0]), index=chips),
         matched=pd.Series(np.isfinite(draws["throughput_match"]).mean(axis=0), index=chips),
     )
 
@@ -440,21 +517,25 @@ def focus_chip(r: Result) -> str:
 
 def sensitivity(r: Result, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Tornado (each input at its low and high end, the others at base) and Sobol indices of one
-    chip's cost per effective PFLOP-hour, over the inputs it depends on: the reference MFU, the
-    site, the chip's price and TDP and its and the reference's vendor MFU factors, indexed by the
-    input's key (:func:`analysis.assembly.present.input_label` names it). Both run
-    :func:`figures`; inputs that do not vary are left out."""
+    chip's cost per unit of work (:data:`UNIT_COST`: per effective PFLOP-hour in training, per
+    million tokens in prefill and decode), over the inputs it depends on: the reference MFU (the
+    serving utilisation), the HBM efficiency in decode, the site, the chip's price and TDP and, in
+    training, its and the reference's vendor MFU factors, indexed by the input's key
+    (:func:`analysis.assembly.present.input_label` names it). Both run :func:`figures`; inputs
+    that do not vary are left out."""
     inp = r.inputs
     column = list(inp.chips.index).index(chip)
     vendors = dict.fromkeys([inp.chips.loc[chip, "vendor"], inp.chips.loc[inp.reference_chip, "vendor"]])
-    names = ["mfu", "usd_per_kwh", "pue", f"{chip} price", f"{chip} TDP", *(f"{v} MFU factor" for v in vendors)]
-    ranges = {n: inp.ranges[n] for n in names if not uncertainty.is_constant(inp.ranges[n])}
+    names = ["mfu", "hbm_efficiency", "usd_per_kwh", "pue", f"{chip} price", f"{chip} TDP"]
+    names += [f"{v} MFU factor" for v in vendors]
+    ranges = {n: inp.ranges[n] for n in names if n in inp.ranges and not uncertainty.is_constant(inp.ranges[n])}
     fixed = shared.base_point(inp.ranges)
+    cost_figure = UNIT_COST[inp.workload][0]
 
     def model(x):
         size = len(next(iter(x.values())))
         full = {k: np.repeat(v, size) for k, v in fixed.items()} | x
-        return figures(full, inp)["usd_per_pflop_hour"][:, column]
+        return figures(full, inp)[cost_figure][:, column]
 
     return (uncertainty.tornado(model, ranges), uncertainty.sobol(model, ranges, n=sobol_draws, seed=inp.seed))
 
@@ -478,7 +559,7 @@ def scale_curve(r: Result, sizes=SCALE_SIZES) -> pd.DataFrame:
     a count matches and the share of draws that match (a count is NaN where none does)."""
     inp = r.inputs
     x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
-    rate = _rate(_mfu(x, inp), inp)
+    rate, _ = _rate(x, _mfu(x, inp), inp)
     rows = {}
     for size in sizes:
         counts = _counts(x, rate, replace(inp, reference_count=int(size)))
@@ -496,6 +577,19 @@ def scale_curve(r: Result, sizes=SCALE_SIZES) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------------
 # figures
+
+
+def scale_intro(r: Result) -> str:
+    """The heading and introduction of the figure of chips per reference chip by cluster size
+    (:func:`plot_scale`); empty in prefill and decode, which have no interruption model."""
+    if r.inputs.workload != "training":
+        return ""
+    return (
+        "## Chips per reference chip by cluster size\n\nA larger cluster is interrupted more often, so a weaker "
+        "chip, which needs more of them, loses more to goodput: chips per reference chip grow with the reference "
+        "cluster size, and a line ends where no single job of that chip can match (its useful chips approach "
+        "1 / (λ × restart time))."
+    )
 
 
 def plot_scale(r: Result) -> None:
@@ -597,11 +691,12 @@ def plot_goodput(r: Result) -> None:
 
 
 def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
-    """The tornado of :func:`sensitivity` for ``chip``: cost per effective PFLOP-hour [USD] with
-    each input at its low and high end, around the base-point value."""
+    """The tornado of :func:`sensitivity` for ``chip``: cost per unit of work [USD,
+    :data:`UNIT_COST`] with each input at its low and high end, around the base-point value."""
     import matplotlib.pyplot as plt
 
-    base_value = r.base.loc[chip, "usd_per_pflop_hour"]
+    figure, _, label = UNIT_COST[r.inputs.workload]
+    base_value = r.base.loc[chip, figure]
     fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(tornado) + 1.4))
     for y, (_, row) in enumerate(tornado.iterrows()):
         for end, color, words in (
@@ -616,7 +711,7 @@ def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
     present.finish(
         ax,
         f"{present.chip_short(chip)}: each input at the ends of its range, the others at base",
-        "USD per effective PFLOP-hour",
+        label,
         "",
     )
 
@@ -680,11 +775,58 @@ def answer(r: Result) -> str:
         + f". The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} "
         f"at the meter and costs {band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the "
         f"{inp.site.name} electricity price. Every figure is the median (P50) of {present.count(inp.draws)} "
-        "Monte Carlo draws over chip prices and power, the electricity price, PUE, the reference MFU "
-        f"({inp.used['mfu_spread'].origin}), the vendors' MFU factors"
-        + (" and the goodput inputs (interruption rate, checkpoint write time)" if inp.workload == "training" else "")
-        + "; the band is their P10–P90."
+        f"Monte Carlo draws over chip prices and power, the electricity price, PUE, {_drawn_words(inp)}; "
+        "the band is their P10–P90." + serving_note(r)
     )
+
+
+def _drawn_words(inp: Inputs) -> str:
+    """The utilisation inputs the Monte Carlo draws, in words."""
+    if inp.workload == "training":
+        return (
+            f"the reference MFU ({inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
+            "(interruption rate, checkpoint write time)"
+        )
+    spread = present.pct(serving.SERVING_SPREAD)
+    if inp.workload == "decode":
+        return f"the serving utilisation and HBM efficiency (± {spread} each, an assumption)"
+    return f"the serving utilisation (± {spread}, an assumption)"
+
+
+def serving_context_default(workload: str) -> float:
+    """The context the inference_cost report serves at by default [tokens]: its prompt in prefill,
+    the prompt and half the output in decode (its mean KV length)."""
+    prompt, output = (serving.PARAMETERS[n].default for n in ("input_tokens", "output_tokens"))
+    return float(prompt if workload == "prefill" else prompt + output / 2)
+
+
+def serving_note(r: Result) -> str:
+    """Page 1 of prefill and decode: the serving settings used (one default each, those of the
+    inference_cost report) and, where this render's precision or context differs from that
+    report's defaults, which and why. Empty for training."""
+    inp = r.inputs
+    if inp.workload == "training":
+        return ""
+    settings = [f"utilisation {present.pct(inp.mfu, digits=1)} ({inp.used['mfu'].origin})"]
+    if inp.workload == "decode":
+        settings += [f"HBM efficiency {present.pct(inp.hbm_efficiency)}", f"batch {present.count(inp.batch_size)}"]
+    settings.append(f"{present.pct(inp.utilisation)} of hours serving ({inp.used['utilisation'].origin})")
+    text = f" Serving settings: {'; '.join(settings)} — the inference_cost report's, one default each."
+    precision, context = serving.PARAMETERS["precision"].default, serving_context_default(inp.workload)
+    differ = []
+    if inp.precision != precision:
+        differ.append(f"{inp.precision.upper()} weights (inference_cost: {precision.upper()})")
+    if inp.context_tokens != context:
+        differ.append(
+            f"{present.count(inp.context_tokens)} tokens of context (inference_cost: {present.count(context)})"
+        )
+    if differ:
+        text += (
+            f" This render uses {' and '.join(differ)}: chip_parity keeps one precision for every workload (BF16 "
+            f"by default, for training) and its own context; pass precision={precision} and "
+            f"context_tokens={context:.0f} for inference_cost's setting."
+        )
+    return text
 
 
 def _finding(r: Result, chip: str) -> str:
@@ -692,6 +834,8 @@ def _finding(r: Result, chip: str) -> str:
     each with its band, for the reference cluster size it holds for."""
     name, ref = present.chip_short(chip), r.inputs.reference_chip
     size = f"{present.count(r.inputs.reference_count)} {present.chip_short(ref)}"
+    if r.inputs.workload != "training":
+        return _serving_finding(r, chip)
     if r.matched.loc[chip] == 0:
         return (
             f"- **{name}**: no chip count matches {size} in one job: at that size each added chip adds "
@@ -726,6 +870,26 @@ def largest_match_text(r: Result, chip: str) -> str:
         f"chips, the work of {present.count(work)} useful {ref}, so it matches at most about "
         f"{present.count(largest)} {ref} (the figure of chips per reference chip by cluster size shows where "
         "each line ends)."
+    )
+
+
+def _serving_finding(r: Result, chip: str) -> str:
+    """A candidate's line of :func:`findings` in prefill or decode: chips with their band, chips per
+    reference in tokens/s, each chip's rate and what bounds it, power, TCO and the cost per million
+    tokens."""
+    name, ref = present.chip_short(chip), r.inputs.reference_chip
+    row, base = r.p50.loc[chip], r.base
+    kind = "output" if r.inputs.workload == "decode" else "input"
+    return (
+        f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips match "
+        f"{present.count(r.inputs.reference_count)} {present.chip_short(ref)}: "
+        f"{present.count(row['per_reference'])} per {present.chip_short(ref)} in {kind} tokens/s "
+        f"({present.count(base.loc[chip, 'rate'])} against {present.count(base.loc[ref, 'rate'])} per chip), "
+        f"bound by {r.binding.loc[chip]} ({present.chip_short(ref)}: {r.binding.loc[ref]}); "
+        f"{present.mw(row['facility_power_mw'])} at the meter "
+        f"({_times(row['facility_power_mw'] / r.p50.loc[ref, 'facility_power_mw'])} the reference); TCO "
+        f"{band(r, chip, 'tco_usd')} ({_times(row['tco_usd'] / r.p50.loc[ref, 'tco_usd'])}), "
+        f"{band(r, chip, 'usd_per_million_tokens')} per million {kind} tokens."
     )
 
 
@@ -770,6 +934,74 @@ def mfu_table(r: Result) -> pd.DataFrame:
         index=chips.index,
     )
     return present.by_short_name(frame)
+
+
+def serving_table(r: Result) -> pd.DataFrame:
+    """How each chip's prefill or decode rate is set: the serving peaks (8-bit matmuls, BF16
+    attention), HBM bandwidth, the utilisation (and HBM efficiency in decode) at the base point,
+    tokens/s per chip and what binds."""
+    inp = r.inputs
+    frame = pd.DataFrame(
+        {
+            "matmul peak [TFLOP/s]": inp.chips["serving_peak_tflops"],
+            "attention peak [TFLOP/s]": inp.chips["attention_peak_tflops"],
+            "HBM [TB/s]": inp.chips["hbm_bandwidth_tb_s"],
+            "utilisation": r.base["mfu"],
+            "HBM efficiency": inp.hbm_efficiency if inp.workload == "decode" else np.nan,
+            "per chip": r.base["rate"],
+            "binding": r.binding,
+        },
+        index=inp.chips.index,
+    )
+    return present.by_short_name(frame)
+
+
+#: The introduction of the section on how each chip's rate is set, by kind of workload.
+RATE_TEXT = {
+    "training": "The reference's MFU carries over to each candidate through its vendor's software-maturity factor "
+    "(data/vendor_efficiency.csv, varied over its range in the Monte Carlo) and the ratio of its interconnect "
+    "scaling efficiency to the reference's in the chosen layout — capped at 1, so a chip that communicates less "
+    "per FLOP is never credited with better kernels than the reference.",
+    "decode": "Every chip serves at the same utilisation, the inference_cost report's, and reads its HBM at the "
+    "same efficiency: the rate follows from each chip's peaks and memory bandwidth by the roofline, and the "
+    "table says which binds.",
+    "prefill": "Every chip serves at the same utilisation, the inference_cost report's: prefill is compute-bound, "
+    "so the rate follows from each chip's peaks (matmuls and attention).",
+}
+
+
+def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
+    """The section on how each chip's rate is set: (introduction, table, column formats for
+    :func:`analysis.assembly.present.table`, caption) — :func:`mfu_table` in training,
+    :func:`serving_table` in prefill and decode."""
+    inp = r.inputs
+    if inp.workload == "training":
+        formats = {
+            "dense peak [TFLOP/s]": "dense peak [TFLOP/s]|{:,.1f}",
+            "vendor MFU factor": "vendor MFU factor (range)|{}",
+            "scaling ratio": "interconnect scaling ratio|{:.3f}",
+            "scaling ratio used (≤ 1)": "ratio used (≤ 1)|{:.3f}",
+            "MFU": ("MFU", lambda v: present.pct(v, digits=1)),
+        }
+        caption = "MFU = reference MFU × vendor factor / reference vendor's factor × ratio used (base point)."
+        return RATE_TEXT["training"], mfu_table(r), formats, caption
+    formats = {
+        "matmul peak [TFLOP/s]": "matmul peak [TFLOP/s]|{:,.1f}",
+        "attention peak [TFLOP/s]": "attention peak [TFLOP/s]|{:,.1f}",
+        "HBM [TB/s]": "HBM [TB/s]|{:,.2f}",
+        "utilisation": ("utilisation", lambda v: present.pct(v, digits=1)),
+        "HBM efficiency": ("HBM efficiency", present.pct),
+        "per chip": (f"per chip [{UNITS[inp.workload]}]", present.count),
+        "binding": "binding|{}",
+    }
+    if inp.workload == "prefill":
+        formats.pop("HBM efficiency")
+    caption = (
+        f"Base point. Matmuls at the {'8-bit' if inp.precision == 'fp8' else 'BF16'} peak, attention at the BF16 "
+        "peak; binding: memory bandwidth or compute (the roofline), or memory capacity (the floor). n/a: no "
+        "published figure."
+    )
+    return RATE_TEXT[inp.workload], serving_table(r), formats, caption
 
 
 def parity_table(r: Result) -> pd.DataFrame:
@@ -824,20 +1056,38 @@ def cost_table(r: Result) -> pd.DataFrame:
 
 
 def tco_table(r: Result) -> pd.DataFrame:
-    """TCO and cost per effective PFLOP-hour per chip: P50 with P10 and P90."""
+    """TCO and the cost per unit of work (:data:`UNIT_COST`: per effective PFLOP-hour in training,
+    per million tokens in prefill and decode) per chip: P50 with P10 and P90; the columns of
+    :func:`tco_formats`."""
+    figure = UNIT_COST[r.inputs.workload][0]
     frame = pd.DataFrame(
         {
             "TCO [$ M]": r.p50["tco_usd"] / 1e6,
             "TCO P10 [$ M]": r.p10["tco_usd"] / 1e6,
             "TCO P90 [$ M]": r.p90["tco_usd"] / 1e6,
-            "$ per PFLOP-h": r.p50["usd_per_pflop_hour"],
-            "$ per PFLOP-h P10": r.p10["usd_per_pflop_hour"],
-            "$ per PFLOP-h P90": r.p90["usd_per_pflop_hour"],
+            "unit cost": r.p50[figure],
+            "unit cost P10": r.p10[figure],
+            "unit cost P90": r.p90[figure],
             "TCO / reference": r.p50["tco_usd"] / r.p50.loc[r.inputs.reference_chip, "tco_usd"],
         },
         index=r.inputs.chips.index,
     )
     return present.by_short_name(frame)
+
+
+def tco_formats(r: Result) -> dict:
+    """Labels and formats of :func:`tco_table`'s columns for :func:`analysis.assembly.present.table`."""
+    unit = {"training": "$ per effective PFLOP-h", "prefill": "$ per M input tokens", "decode": "$ per M output tokens"}
+    cost = "{:,.2f}" if r.inputs.workload == "training" else "{:,.3f}"
+    return {
+        "TCO [$ M]": f"{r.inputs.years:g}-year TCO [$ M]|{{:,.0f}}",
+        "TCO P10 [$ M]": "P10|{:,.0f}",
+        "TCO P90 [$ M]": "P90|{:,.0f}",
+        "TCO / reference": "× reference|{:.2f}",
+        "unit cost": f"{unit[r.inputs.workload]}|{cost}",
+        "unit cost P10": f"P10 |{cost}",
+        "unit cost P90": f"P90 |{cost}",
+    }
 
 
 def sobol_table(sobol: pd.DataFrame) -> pd.DataFrame:
@@ -895,7 +1145,7 @@ def systems_text(systems: pd.DataFrame) -> str:
 def _parity_methods(inp: Inputs) -> list[str]:
     """The Methods items on how chips are matched, with the values this render used."""
     loss = inp.goodput
-    return [
+    items = [
         "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference's MFU "
         f"({present.pct(inp.mfu)}) × its vendor factor / the reference vendor's × min(1, interconnect scaling "
         "efficiency / the reference's). The scaling efficiency comes from the interconnect model (step time = "
@@ -908,14 +1158,64 @@ def _parity_methods(inp: Inputs) -> list[str]:
         f"- **Goodput** (training): {loss.describe(inp.reference_count)} The candidate count solves "
         "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it, "
         "no chip count matches and the report says so.",
-        "- **Prefill parity**: input tokens/s per chip = peak × MFU / (2 × active parameters). **Decode parity**: "
-        "roofline tokens/s per chip = batch / max(bytes read per step / (HBM bandwidth × efficiency), batch × 2 × "
-        f"active parameters / (peak × MFU)), the bytes being the weights the batch touches and its KV cache "
-        f"(HBM efficiency {present.pct(inp.hbm_efficiency)} in decode).",
+        _serving_method(inp),
         f"- **Capacity floor**: chips whose usable HBM ({present.pct(inference.USABLE_HBM_FRACTION)}) holds the "
         f"weights — with Adam state, {2 + TRAINING_EXTRA_BYTES_PER_PARAM:g} bytes per parameter, for training "
         "(ZeRO) — and, for decode, the batch's KV cache. Chips = the larger of the two.",
     ]
+    return items if inp.workload == "training" else items[2:]
+
+
+def _serving_method(inp: Inputs) -> str:
+    """The Methods item on prefill and decode parity: the inference_cost report's serving model
+    and defaults, with the values this render used."""
+    text = (
+        "- **Prefill parity**: computed tokens/s per chip = utilisation / (2 × active parameters / 8-bit peak + "
+        "attention FLOPs / BF16 peak), the attention over a fresh prompt of the context length. **Decode "
+        "parity**: roofline tokens/s per chip = batch / max(bytes read per step / (HBM bandwidth × efficiency), "
+        "batch × compute time per token), the bytes being the weights the batch touches and its KV cache, the "
+        "compute the matmuls and the attention over the context; per chip the report names what binds: memory "
+        "bandwidth, compute or (below) memory capacity. This is the inference_cost report's model"
+    )
+    if inp.workload == "training":
+        return text + "."
+    settings = f"utilisation {present.pct(inp.mfu, digits=1)} ({inp.used['mfu'].origin})"
+    if inp.workload == "decode":
+        settings += f", HBM efficiency {present.pct(inp.hbm_efficiency)}, batch {present.count(inp.batch_size)}"
+    return (
+        f"{text}, at its serving defaults unless set: {settings}; every chip at the same utilisation (the vendor "
+        "MFU factors are training priors and are not applied to serving)."
+    )
+
+
+def _unit_cost_method(inp: Inputs) -> str:
+    """The Methods sentence defining the cost per unit of work (:data:`UNIT_COST`)."""
+    if inp.workload == "training":
+        return f"**$ per PFLOP-h** = TCO / (chips × peak × MFU × goodput / 1,000 × {HOURS_PER_YEAR:,.0f} h × years)."
+    kind = "output" if inp.workload == "decode" else "input"
+    return (
+        f"**$ per million {kind} tokens** = TCO / (chips × {kind} tokens/s per chip × 3,600 × "
+        f"{HOURS_PER_YEAR:,.0f} h × years × {present.pct(inp.utilisation)} of hours serving) × 10⁶ — the "
+        "inference_cost report's ownership cost per token."
+    )
+
+
+def _uncertainty_inputs(inp: Inputs) -> str:
+    """The Methods sentence on what the Monte Carlo draws besides prices, TDPs, electricity price
+    and PUE: in training the vendor factors, the goodput inputs and the reference MFU; in prefill
+    and decode the serving utilisation (and HBM efficiency)."""
+    if inp.workload == "training":
+        return (
+            "vendor MFU factors and, for training, the goodput inputs: interruptions per chip-hour up to Llama 3's "
+            "466 with the planned ones, 2.19 × 10⁻⁵, and the checkpoint write up to every GPU writing 4 GB, 32.8 s) "
+            "becomes a triangular distribution with its mode at the base value, so chip counts carry a band from "
+            f"goodput as well as from the MFU factors; the reference MFU is {inp.used['mfu_spread'].origin} "
+            "(data/mfu_observations.csv: the published dispersion, not an assumed ±25 %)."
+        )
+    return (
+        "vendor MFU factors, which serving does not apply) becomes a triangular distribution with its mode at the "
+        f"base value; so do {_drawn_words(inp)}, as the inference_cost report draws them."
+    )
 
 
 def methods(r: Result) -> str:
@@ -935,15 +1235,9 @@ def methods(r: Result) -> str:
             "(GB200 NVL72, CloudMatrix 384) as it is. "
             f"**TCO** = capex over the {inp.years:g}-year horizon (cost of capital "
             f"{present.pct(inp.cost_of_capital_per_year)} a year) + electricity at ${inp.site.usd_per_kwh:.3f}/kWh "
-            "(base); maintenance, buildings and staff are excluded. **$ per PFLOP-h** = TCO / (chips × peak × MFU × "
-            f"goodput / 1,000 × {HOURS_PER_YEAR:,.0f} h × years).",
+            f"(base); maintenance, buildings and staff are excluded. {_unit_cost_method(inp)}",
             "- **Uncertainty**: every input with a sourced low/base/high (prices, TDPs, electricity price, PUE, "
-            "vendor MFU factors and, for training, the goodput inputs: interruptions per chip-hour up to Llama 3's 466 "
-            "with the planned ones, 2.19 × 10⁻⁵, and the checkpoint write up to every GPU writing 4 GB, 32.8 s) "
-            "becomes a triangular distribution with its mode at the base value, so chip counts carry a band from "
-            "goodput as well as from the MFU factors; the reference MFU "
-            f"is {inp.used['mfu_spread'].origin} (data/mfu_observations.csv: the published dispersion, not an "
-            "assumed ±25 %). One function computes every figure from these "
+            f"{_uncertainty_inputs(inp)} One function computes every figure from these "
             f"inputs; it runs at the base point and at {present.count(inp.draws)} draws (seed {inp.seed}), and every "
             "headline is the P50 of the draws with its P10–P90 (inverse empirical CDF: each band end is a drawn "
             "value). A P50 can differ from the base-point value where a range is lopsided. The tornado moves one "
@@ -953,12 +1247,19 @@ def methods(r: Result) -> str:
 
 
 def key_figures(r: Result) -> dict:
-    """The JSON of the report contract: per chip the P50 of every banded figure with ``_p10`` /
-    ``_p90`` siblings, ``goodput``, ``binding``, ``mfu`` and ``chips_per_reference``."""
+    """The JSON of the report contract: per chip the P50 of every banded figure (:func:`banded`:
+    the cost per effective PFLOP-hour in training, per million tokens in prefill and decode) with
+    ``_p10`` / ``_p90`` siblings, ``goodput``, ``binding`` (in decode: memory bandwidth, compute
+    or memory capacity), ``mfu``, ``chips_per_reference`` and, in prefill and decode, the tokens/s
+    per chip at the base point."""
+    names = banded(r.inputs.workload)
+    rate = {"prefill": "input_tokens_per_s_per_chip", "decode": "output_tokens_per_s_per_chip"}
 
     def entry(chip):
-        row = {k: r.p50.loc[chip, k] for k in BANDED}
-        row |= {f"{k}_{q}": getattr(r, q).loc[chip, k] for k in BANDED for q in ("p10", "p90")}
+        row = {k: r.p50.loc[chip, k] for k in names}
+        row |= {f"{k}_{q}": getattr(r, q).loc[chip, k] for k in names for q in ("p10", "p90")}
+        if r.inputs.workload in rate:
+            row[rate[r.inputs.workload]] = r.base.loc[chip, "rate"]
         return row | {
             "goodput": r.p50.loc[chip, "goodput"],
             "binding": r.binding.loc[chip],

@@ -22,6 +22,10 @@ report's serving cases (:mod:`.validation_cases`) all call:
   ownership for all of them — capex charged over ``years`` plus electricity, divided by the
   share of hours the chip serves (``utilisation``, default DeepSeek's average / peak serving
   nodes, ``deepseek-inference-overview``).
+* One default per serving setting (:func:`serving_setting`), used by chip_parity's prefill and
+  decode too. Serving economics: DeepSeek's API prices beside the modelled H800 cost per token
+  (:func:`api_comparison`) and DeepSeek's disclosed day (:func:`deepseek_day`,
+  :func:`daily_cost_usd`, the one function the validation report's daily-cost case calls).
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import cost, inference, power
+from ..formulas import cost, inference, power, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
 from . import params, present
@@ -70,6 +74,7 @@ FIGURES = (
     "output_tokens_per_s_per_chip",
     "usd_per_chip_hour",
     "usd_per_million_input_tokens",
+    "usd_per_million_cache_miss_tokens",
     "usd_per_million_output_tokens",
     "usd_per_request",
 )
@@ -77,6 +82,7 @@ BANDED = (
     "input_tokens_per_s_per_chip",
     "output_tokens_per_s_per_chip",
     "usd_per_million_input_tokens",
+    "usd_per_million_cache_miss_tokens",
     "usd_per_million_output_tokens",
     "usd_per_request",
 )
@@ -194,6 +200,24 @@ ASSUMED = {
     "hbm_efficiency": "assumption: rooflines overstate real systems",
     "batch_size": "assumption: a large serving batch per replica",
 }
+#: The serving settings with one default for every report that serves a model.
+SERVING_SETTINGS = ("mfu", "hbm_efficiency", "batch_size", "utilisation")
+
+
+def serving_setting(name: str, value) -> Used:
+    """The one resolution of a serving setting (:data:`SERVING_SETTINGS`) for every report that
+    serves a model — this one, chip_parity's prefill and decode, the validation report's serving
+    cases: the reader's ``value``, else (None) the serving default: ``batch_size`` (1,024 sequences per
+    replica) and ``hbm_efficiency`` (0.6) as :data:`PARAMETERS` declares them (assumptions,
+    :data:`ASSUMED`), the prefill and decode utilisation ``mfu`` calibrated on SGLang
+    (:func:`mfu_default`), ``utilisation`` of owned chips (:func:`utilisation_default`)."""
+    if name in ASSUMED:
+        given = PARAMETERS[name].default if value is None else value
+        return shared.report_setting(name, given, PARAMETERS, origin=ASSUMED[name])
+    defaults = {"mfu": mfu_default, "utilisation": utilisation_default}
+    if name not in defaults:
+        raise KeyError(f"{name!r} is not a serving setting; expected one of {', '.join(SERVING_SETTINGS)}")
+    return shared.setting(name, value, default=defaults[name]())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,8 +254,9 @@ class Inputs(shared.DrawnInputs):
     cost_basis: str
 
 
-def _spread(value: float) -> tuple[float, float, float]:
-    """``value`` ± :data:`SERVING_SPREAD` (a triangular range), at most 1."""
+def serving_range(value: float) -> tuple[float, float, float]:
+    """The Monte Carlo range of a serving utilisation or HBM efficiency (every report that serves a
+    model draws it so): ``value`` ± :data:`SERVING_SPREAD` (a triangular range), at most 1."""
     return (value * (1 - SERVING_SPREAD), value, min(1.0, value * (1 + SERVING_SPREAD)))
 
 
@@ -247,8 +272,8 @@ def inputs(**values) -> Inputs:
     mfu, hbm = float(used["mfu"].value), float(p["hbm_efficiency"])
     ranges = (
         {
-            "mfu": _spread(mfu),
-            "hbm_efficiency": _spread(hbm),
+            "mfu": serving_range(mfu),
+            "hbm_efficiency": serving_range(hbm),
         }
         | site.ranges()
         | shared.chip_ranges(chips)
@@ -267,7 +292,7 @@ def inputs(**values) -> Inputs:
         prefill_context_tokens=float(inference.mean_attended_tokens(p["input_tokens"], cached_share=p["cached_share"])),
         mfu=mfu,
         hbm_efficiency=hbm,
-        utilisation=float(shared.setting("utilisation", p["utilisation"], default=utilisation_default()).value),
+        utilisation=float(serving_setting("utilisation", p["utilisation"]).value),
         cost_basis=basis,
         ranges=ranges,
         seed=p["seed"],
@@ -283,13 +308,7 @@ def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) 
     ``batch_size`` and, per chip, the serving peaks and HBM figures; on the rental basis each
     chip's rental; on the ownership basis the electricity price, PUE, load factor, server power
     ratio, years, ``utilisation`` and each chip's price and maximum W."""
-    used = {
-        "mfu": shared.setting("mfu", p["mfu"], default=mfu_default()),
-        "hbm_efficiency": shared.report_setting(
-            "hbm_efficiency", p["hbm_efficiency"], PARAMETERS, origin=ASSUMED["hbm_efficiency"]
-        ),
-        "batch_size": shared.report_setting("batch_size", p["batch_size"], PARAMETERS, origin=ASSUMED["batch_size"]),
-    }
+    used = {name: serving_setting(name, p[name]) for name in ("mfu", "hbm_efficiency", "batch_size")}
     if basis == "ownership":
         used |= {
             "usd_per_kwh": site.used["usd_per_kwh"],
@@ -297,7 +316,7 @@ def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) 
             "load_factor": shared.setting("load_factor", p["load_factor"]),
             "server_power_ratio": shared.setting("server_power_ratio", p["server_power_ratio"]),
             "years": shared.setting("years", p["years"]),
-            "utilisation": shared.setting("utilisation", p["utilisation"], default=utilisation_default()),
+            "utilisation": serving_setting("utilisation", p["utilisation"]),
         }
     return used | {"chips": chip_used(chips, basis=basis, precision=p["precision"])}
 
@@ -342,8 +361,9 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     prefill = :func:`serving_prefill_tokens_per_s` on computed tokens; decode =
     :func:`serving_decode_tokens_per_s` at ``batch_size`` and the mean context (input + half the
     output); chip-hour = :func:`chip_hour_usd`; $ per million input tokens = chip-hour /
-    (computed tokens/s / (1 − cached share) × 3,600) × 10⁶; $ per million output tokens likewise
-    with decode; $ per request = chip-hour × (input / input rate + output / output rate) / 3,600.
+    (computed tokens/s / (1 − cached share) × 3,600) × 10⁶; $ per million cache-miss (computed)
+    input tokens = chip-hour / (computed tokens/s × 3,600) × 10⁶; $ per million output tokens
+    likewise with decode; $ per request = chip-hour × (input / input rate + output / output rate) / 3,600.
     """
     mfu = np.asarray(x["mfu"], dtype=float)[:, None]
     hbm = np.asarray(x["hbm_efficiency"], dtype=float)[:, None]
@@ -359,6 +379,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
             "output_tokens_per_s_per_chip": decode,
             "usd_per_chip_hour": hourly,
             "usd_per_million_input_tokens": hourly / (input_rate * 3_600) * 1e6,
+            "usd_per_million_cache_miss_tokens": hourly / (prefill * 3_600) * 1e6,
             "usd_per_million_output_tokens": hourly / (decode * 3_600) * 1e6,
             "usd_per_request": hourly * (inp.input_tokens / input_rate + inp.output_tokens / decode) / 3_600,
         }
@@ -393,9 +414,10 @@ class Result:
     """The report's numbers. ``base``, ``p10``, ``p50``, ``p90``: frames by chip id with the
     columns of :data:`FIGURES` — ``input_tokens_per_s_per_chip`` (computed prefill tokens/s),
     ``output_tokens_per_s_per_chip`` (decode tokens/s), ``usd_per_chip_hour``,
-    ``usd_per_million_input_tokens``, ``usd_per_million_output_tokens``, ``usd_per_request``
-    [USD] — at the base point and as percentiles of the seeded draws; ``decode_bound``: what binds
-    decode at the base point; ``chips_per_replica``: the capacity floor [chips]."""
+    ``usd_per_million_input_tokens``, ``usd_per_million_cache_miss_tokens``,
+    ``usd_per_million_output_tokens``, ``usd_per_request`` [USD] — at the base point and as
+    percentiles of the seeded draws; ``decode_bound``: what binds decode at the base point;
+    ``chips_per_replica``: the capacity floor [chips]."""
 
     inputs: Inputs
     base: pd.DataFrame
@@ -603,7 +625,9 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
         text = (
             f"- **H20 against H100 in decode**: {ratio:.2f} × the H100's output tokens per second at batch "
             f"{present.count(r.inputs.batch_size)} (H20 bound by {r.decode_bound['h20']}, H100 by "
-            f"{r.decode_bound['h100-sxm']})."
+            f"{r.decode_bound['h100-sxm']}): **{1 / ratio:.2f} H20s per H100**, the decode parity chip_parity gives "
+            f"at the same settings (precision {r.inputs.precision.upper()}, "
+            f"{present.count(r.inputs.context_tokens)} tokens of context)."
         )
         if training_ratio is not None:
             text += (
@@ -657,6 +681,223 @@ def answer(r: Result) -> str:
 def title(r: Result) -> str:
     """The report's title line (markdown heading)."""
     return f"# Inference cost: serving {r.inputs.model['name']} on each chip"
+
+
+# ---------------------------------------------------------------------------------------------
+# API prices and DeepSeek's serving economics
+
+#: The chip DeepSeek serves on, and the validation case of its disclosed day (data/validation_cases.csv).
+DEEPSEEK_CHIP = "h800-sxm"
+DEEPSEEK_DAY_CASE = "deepseek-serving-daily-cost"
+#: Token kinds of DeepSeek's API prices: (label, V3 price row, R1 price row, figure of :func:`figures`).
+API_PRICES = {
+    "input_cache_hit": ("input, cache hit", "deepseek-v3-api-input-hit-2025", "deepseek-r1-api-input-hit-2025", None),
+    "input_cache_miss": (
+        "input, cache miss",
+        "deepseek-v3-api-input-miss-2025",
+        "deepseek-r1-api-input-miss-2025",
+        "usd_per_million_cache_miss_tokens",
+    ),
+    "output": ("output", "deepseek-v3-api-output-2025", "deepseek-r1-api-output-2025", "usd_per_million_output_tokens"),
+}
+
+
+def daily_cost_usd(setup: dict, *, prefill_tokens_per_s, decode_tokens_per_s) -> np.ndarray:
+    """A serving fleet's cost per day [USD] for a day's tokens (DeepSeek's $87,072,
+    ``deepseek-inference-overview``): chip-hours = computed (cache-miss) input tokens / (prefill
+    tokens/s × 3,600) + output tokens / (decode tokens/s × 3,600)
+    (:func:`analysis.formulas.inference.chip_hours_for_tokens`) at ``usd_per_gpu_hour``
+    (:func:`analysis.formulas.cost.rental_cost_usd`). ``setup``: ``input_tokens_per_day``,
+    ``cached_input_tokens_per_day``, ``output_tokens_per_day`` [tokens] and ``usd_per_gpu_hour``
+    [USD] (the validation case's disclosed setup); the rates are numbers or arrays of draws. The
+    validation report's daily-cost case and :func:`deepseek_day` call this one function."""
+    computed = setup["input_tokens_per_day"] - setup["cached_input_tokens_per_day"]
+    chip_hours = inference.chip_hours_for_tokens(computed, prefill_tokens_per_s) + inference.chip_hours_for_tokens(
+        setup["output_tokens_per_day"], decode_tokens_per_s
+    )
+    return cost.rental_cost_usd(chip_hours, setup["usd_per_gpu_hour"])
+
+
+def api_revenue_usd(setup: dict, *, prices: str = "r1") -> float:
+    """A day's revenue [USD] if every token of ``setup`` (:func:`daily_cost_usd`'s) were billed at
+    DeepSeek's API prices (``prices``: ``r1`` or ``v3``, standard daytime prices): cache hits,
+    cache misses and output tokens each at their price per million
+    (:func:`analysis.formulas.inference.token_revenue_usd`)."""
+    tokens = {
+        "input_cache_hit": setup["cached_input_tokens_per_day"],
+        "input_cache_miss": setup["input_tokens_per_day"] - setup["cached_input_tokens_per_day"],
+        "output": setup["output_tokens_per_day"],
+    }
+    column = {"v3": 1, "r1": 2}[prices]
+    return float(
+        sum(inference.token_revenue_usd(n, reference_value(API_PRICES[kind][column])) for kind, n in tokens.items())
+    )
+
+
+@dataclass(frozen=True)
+class DeepSeekDay:
+    """DeepSeek's disclosed day of serving V3 and R1 on H800s (Feb 27-28 2025,
+    ``deepseek-inference-overview``) against this package. ``setup``: the disclosed tokens and
+    $ per GPU-hour (the validation case's); ``disclosed_cost_usd`` ($87,072);
+    ``node_hours_cost_usd``: average nodes × 8 GPUs × 24 h × $ per GPU-hour (the disclosure's
+    own arithmetic); ``modelled_cost_usd`` and its ``modelled_p10``/``modelled_p90``: chip-hours
+    for the day's tokens at the modelled H800 rates (:func:`daily_cost_usd`, the validation
+    report's value); ``modelled_error``: modelled / disclosed − 1; ``disclosed_revenue_usd``
+    ($562,027 at R1 prices) and ``revenue_usd``: the tokens × R1 prices (:func:`api_revenue_usd`);
+    ``v3_revenue_usd``: the same at V3's prices; ``margin``: revenue / disclosed cost − 1."""
+
+    setup: dict
+    disclosed_cost_usd: float
+    node_hours_cost_usd: float
+    modelled_cost_usd: float
+    modelled_p10: float
+    modelled_p90: float
+    modelled_error: float
+    disclosed_revenue_usd: float
+    revenue_usd: float
+    v3_revenue_usd: float
+    margin: float
+
+
+def deepseek_day() -> DeepSeekDay:
+    """:class:`DeepSeekDay` from the validation case :data:`DEEPSEEK_DAY_CASE` (its disclosed
+    setup and the validation report's modelled value and draws,
+    :func:`analysis.assembly.validation_cases.modelled_case`, which calls :func:`daily_cost_usd`)
+    and the disclosure's rows of ``data/serving_references.csv``."""
+    from . import validation_cases
+
+    case = load("validation_cases").loc[DEEPSEEK_DAY_CASE]
+    setup = validation_cases.parse_setup(case["setup"])
+    modelled = validation_cases.modelled_case(case)
+    band = uncertainty.percentiles(modelled.draws)
+    disclosed = reference_value("deepseek-serving-usd-per-day")
+    chip_hours = reference_value("deepseek-serving-nodes-average") * 8 * 24
+    revenue = api_revenue_usd(setup)
+    return DeepSeekDay(
+        setup=setup,
+        disclosed_cost_usd=disclosed,
+        node_hours_cost_usd=float(cost.rental_cost_usd(chip_hours, setup["usd_per_gpu_hour"])),
+        modelled_cost_usd=modelled.value,
+        modelled_p10=float(band["p10"]),
+        modelled_p90=float(band["p90"]),
+        modelled_error=modelled.value / disclosed - 1,
+        disclosed_revenue_usd=reference_value("deepseek-serving-revenue-usd-per-day"),
+        revenue_usd=revenue,
+        v3_revenue_usd=api_revenue_usd(setup, prices="v3"),
+        margin=revenue / disclosed - 1,
+    )
+
+
+def workload_day_cost_usd(r: Result, day: DeepSeekDay) -> float:
+    """DeepSeek's day (:func:`daily_cost_usd` of ``day.setup``) at this report's own H800 rates (P50:
+    its prompts, context, batch and cache share, not DeepSeek's disclosed setup) [USD]; NaN without
+    the H800."""
+    if DEEPSEEK_CHIP not in r.p50.index:
+        return float("nan")
+    rates = r.p50.loc[DEEPSEEK_CHIP]
+    return float(
+        daily_cost_usd(
+            day.setup,
+            prefill_tokens_per_s=rates["input_tokens_per_s_per_chip"],
+            decode_tokens_per_s=rates["output_tokens_per_s_per_chip"],
+        )
+    )
+
+
+def api_comparison(r: Result) -> pd.DataFrame:
+    """DeepSeek's API prices beside the modelled cost per million tokens on the H800 (P50 with
+    P10–P90, the report's cost basis and workload), by token kind (index of :data:`API_PRICES`):
+    ``label``, ``v3_price``, ``r1_price`` [USD per million tokens], ``modelled``, ``modelled_p10``,
+    ``modelled_p90`` [USD per million tokens] and ``v3_price_over_cost`` (n/a where the model
+    charges nothing: a cache hit is read from disk, not computed). Empty without the H800 or for a
+    model other than DeepSeek-V3 (the prices are V3's and R1's, one architecture)."""
+    if DEEPSEEK_CHIP not in r.p50.index or r.inputs.model.name != "deepseek-v3":
+        return pd.DataFrame()
+    rows = {}
+    for kind, (label, v3, r1, figure) in API_PRICES.items():
+        mid, low, high = (
+            (0.0, 0.0, 0.0) if figure is None else (f.loc[DEEPSEEK_CHIP, figure] for f in (r.p50, r.p10, r.p90))
+        )
+        rows[kind] = {
+            "label": label,
+            "v3_price": reference_value(v3),
+            "r1_price": reference_value(r1),
+            "modelled": mid,
+            "modelled_p10": low,
+            "modelled_p90": high,
+            "v3_price_over_cost": reference_value(v3) / mid if mid > 0 else np.nan,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def economics_text(r: Result, day: DeepSeekDay) -> str:
+    """The API comparison and DeepSeek's day in words: what the model says a token costs on the
+    H800 against DeepSeek's prices, and the daily cost and revenue reproduced, with the gap and its
+    reasons."""
+    lines = []
+    api = api_comparison(r)
+    if not api.empty:
+        miss, out = api.loc["input_cache_miss"], api.loc["output"]
+        lines.append(
+            f"- **DeepSeek's API prices against the modelled cost on the H800** ({r.inputs.cost_basis} basis, this "
+            f"report's workload): output tokens {present.usd(out['modelled'])} per million against V3's "
+            f"{present.usd(out['v3_price'])} and R1's {present.usd(out['r1_price'])}; cache-miss input "
+            f"{present.usd(miss['modelled'])} against {present.usd(miss['v3_price'])} and "
+            f"{present.usd(miss['r1_price'])}. Cache hits (V3 {present.usd(api.loc['input_cache_hit', 'v3_price'])}) "
+            "cost nothing in the model: they are read from disk, and storage is not modelled."
+        )
+    ds = day.setup
+    lines.append(
+        f"- **DeepSeek's disclosed day** (Feb 27–28 2025): {present.usd(day.node_hours_cost_usd)} = "
+        f"{present.count(reference_value('deepseek-serving-nodes-average') * 8 * 24)} H800-hours (average nodes × 8 "
+        f"× 24 h) × {present.usd(ds['usd_per_gpu_hour'])}, the {present.usd(day.disclosed_cost_usd)} DeepSeek gives. "
+        f"The model needs **{present.usd(day.modelled_cost_usd)}** (P10–P90 {present.usd(day.modelled_p10)}–"
+        f"{present.usd(day.modelled_p90)}) for the day's {present.count(ds['input_tokens_per_day'] / 1e9)} B input "
+        f"tokens ({present.pct(reference_value('deepseek-serving-cache-hit-share'), digits=1)} cache "
+        f"hits) and {present.count(ds['output_tokens_per_day'] / 1e9)} B output tokens at its H800 rates: "
+        f"**{'+' if day.modelled_error > 0 else ''}{present.pct(day.modelled_error)}**. The gap: the model "
+        "counts only the hours the tokens take at roofline rates, while DeepSeek pays for every node "
+        "allocated over 24 hours, sized for the peak and run with headroom for 20–22 tokens/s per user; "
+        "expert-parallel communication, load imbalance and scheduling are "
+        f"not modelled; the decode batch is not disclosed (the model's is "
+        f"{present.count(serving_setting('batch_size', None).value)})."
+    )
+    at_workload = workload_day_cost_usd(r, day)
+    if at_workload == at_workload:
+        kv = present.count(reference_value("deepseek-serving-kv-length"))
+        hits = present.pct(reference_value("deepseek-serving-cache-hit-share"), digits=1)
+        lines[-1] += (
+            f" At this report's own workload ({present.count(r.inputs.input_tokens)}-token prompts, "
+            f"{present.pct(r.inputs.cached_share)} cached, {present.count(r.inputs.context_tokens)} tokens of "
+            f"context) instead of DeepSeek's (KV length {kv} tokens, {hits} cached), the same day costs "
+            f"{present.usd(at_workload)} ({'+' if at_workload > day.disclosed_cost_usd else ''}"
+            f"{present.pct(at_workload / day.disclosed_cost_usd - 1)}): shorter contexts make the rates higher."
+        )
+    lines.append(
+        f"- **Theoretical revenue**: the day's tokens at R1's prices give {present.usd(day.revenue_usd)} "
+        f"(DeepSeek: {present.usd(day.disclosed_revenue_usd)}; the token counts are rounded to billions), a "
+        f"cost-profit margin of {present.pct(day.margin)} on {present.usd(day.disclosed_cost_usd)}. At V3's "
+        f"prices the same tokens bring {present.usd(day.v3_revenue_usd)}; DeepSeek says its actual revenue is "
+        "lower still (web and app use is free, off-peak discounts)."
+    )
+    return "\n".join(lines)
+
+
+def day_key_figures(day: DeepSeekDay) -> dict:
+    """The JSON's ``deepseek_day``: disclosed and modelled daily cost with its band and error, the
+    node-hours check, revenue at R1 and V3 prices and the margin."""
+    return {
+        "disclosed_cost_usd": day.disclosed_cost_usd,
+        "node_hours_cost_usd": day.node_hours_cost_usd,
+        "modelled_cost_usd": day.modelled_cost_usd,
+        "modelled_cost_usd_p10": day.modelled_p10,
+        "modelled_cost_usd_p90": day.modelled_p90,
+        "modelled_error": day.modelled_error,
+        "disclosed_revenue_usd": day.disclosed_revenue_usd,
+        "revenue_usd": day.revenue_usd,
+        "v3_revenue_usd": day.v3_revenue_usd,
+        "cost_profit_margin": day.margin,
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -717,9 +958,11 @@ def plot_decode_roofline(r: Result) -> None:
 # The JSON and the sources
 
 
-def key_figures(r: Result) -> dict:
+def key_figures(r: Result, *, day: DeepSeekDay | None = None) -> dict:
     """The JSON contract: ``chips`` {id: {figure (P50), figure_p10, figure_p90, …}}, ``cost_basis``,
-    ``mfu`` and ``utilisation`` as used (shares)."""
+    ``mfu`` and ``utilisation`` as used (shares); ``api_comparison`` (:func:`api_comparison` by
+    token kind, empty without the H800 or for another model) and, given ``day``, ``deepseek_day``
+    (:func:`day_key_figures`)."""
     chips = {}
     for chip in r.inputs.chips.index:
         entry = {"usd_per_chip_hour": r.p50.loc[chip, "usd_per_chip_hour"]}
@@ -729,7 +972,12 @@ def key_figures(r: Result) -> dict:
             entry[f"{name}_p90"] = r.p90.loc[chip, name]
         entry["decode_bound"] = r.decode_bound[chip]
         chips[chip] = entry
-    return {"chips": chips, "cost_basis": r.inputs.cost_basis, "mfu": r.inputs.mfu, "utilisation": r.inputs.utilisation}
+    out = {"chips": chips, "cost_basis": r.inputs.cost_basis, "mfu": r.inputs.mfu, "utilisation": r.inputs.utilisation}
+    api = api_comparison(r).drop(columns="label", errors="ignore")
+    out["api_comparison"] = {"chip": DEEPSEEK_CHIP, "token_kinds": api.to_dict(orient="index")} if not api.empty else {}
+    if day is not None:
+        out["deepseek_day"] = day_key_figures(day) | {"report_workload_cost_usd": workload_day_cost_usd(r, day)}
+    return out
 
 
 def source_keys(r: Result) -> list[str]:

@@ -181,7 +181,13 @@ SPECS: dict[str, Param] = {
     "batch_size": Param(int, 1, 100_000, unit="sequences", help="sequences decoded together per model replica"),
     "input_tokens": Param(int, 1, 10_000_000, unit="tokens", help="prompt tokens per request"),
     "output_tokens": Param(int, 1, 10_000_000, unit="tokens", help="generated tokens per request"),
-    "context_tokens": Param(int, 0, 10_000_000, unit="tokens", help="KV-cache tokens per sequence in decode"),
+    "context_tokens": Param(
+        int,
+        0,
+        10_000_000,
+        unit="tokens",
+        help="tokens of context per sequence: the KV cache in decode, the prompt in prefill",
+    ),
     "cached_share": Param(float, 0.0, 0.99, unit="share", help="share of input tokens served from the KV cache"),
     # buying chips
     "budget_usd": Param(

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import cost, inference, power, uncertainty
+from ..formulas import inference, power, uncertainty
 from ..formulas import utilisation as mfu_prior
 from . import chip_parity, params, training_run
 from . import inference_cost as serving
@@ -168,20 +168,6 @@ def decode_tokens_per_s(
     return float(np.asarray(rate).ravel()[0])
 
 
-def daily_cost_usd(setup: dict, *, mfu, hbm_efficiency) -> np.ndarray:
-    """A serving fleet's cost per day [USD] for the day's disclosed tokens (DeepSeek's $87,072,
-    ``deepseek-inference-overview``): chip-hours = computed input tokens / (prefill tokens/s ×
-    3,600) + output tokens / (decode tokens/s × 3,600) at the modelled rates of
-    :func:`serving_setup`, priced at the disclosed ``usd_per_gpu_hour``
-    (:func:`analysis.formulas.cost.rental_cost_usd`)."""
-    s = serving_setup(setup)
-    computed = setup["input_tokens_per_day"] - setup["cached_input_tokens_per_day"]
-    chip_hours = computed / (prefill_rate(s, mfu=mfu) * 3_600) + setup["output_tokens_per_day"] / (
-        decode_rate(s, mfu=mfu, hbm_efficiency=hbm_efficiency) * 3_600
-    )
-    return cost.rental_cost_usd(chip_hours, setup["usd_per_gpu_hour"])
-
-
 def serving_case(method: str, setup: dict) -> Modelled:
     """A serving case (``inference_cost.prefill``, ``.decode`` or ``.daily_cost``) at the
     calibrated utilisation and the report's HBM efficiency, and at the seeded draws of the ranges
@@ -196,7 +182,11 @@ def serving_case(method: str, setup: dict) -> Modelled:
             return prefill_rate(s, mfu=mfu)
         if method == "inference_cost.decode":
             return decode_rate(s, mfu=mfu, hbm_efficiency=hbm)
-        return daily_cost_usd(setup, mfu=mfu, hbm_efficiency=hbm)
+        return serving.daily_cost_usd(
+            setup,
+            prefill_tokens_per_s=prefill_rate(s, mfu=mfu),
+            decode_tokens_per_s=decode_rate(s, mfu=mfu, hbm_efficiency=hbm),
+        )
 
     base = np.asarray(figure(shared.base_point(drawn)), dtype=float).ravel()[0]
     return Modelled(float(base), np.asarray(figure(uncertainty.draw(drawn, DRAWS, SEED)), dtype=float).ravel())

@@ -203,3 +203,21 @@ def capacity_floor_chips(
     )
     chips = np.ceil(needed / (np.asarray(hbm_gb, dtype=float) * 1e9 * USABLE_HBM_FRACTION))
     return chips.astype(int) if np.all(np.isfinite(chips)) else chips
+
+
+def chip_hours_for_tokens(tokens, tokens_per_s_per_chip):
+    """Chip-hours that serve ``tokens`` at ``tokens_per_s_per_chip`` [chip-h]:
+    ``tokens / (tokens/s per chip × 3,600 s/h)``.
+
+    Source: definition.
+    """
+    return np.asarray(tokens, dtype=float) / (np.asarray(tokens_per_s_per_chip, dtype=float) * 3_600.0)
+
+
+def token_revenue_usd(tokens, usd_per_million_tokens):
+    """Revenue of ``tokens`` billed at an API price [USD]: ``tokens / 10⁶ × USD per million tokens``
+    (DeepSeek's API prices are per million tokens, cache hits, cache misses and output apart).
+
+    Source: deepseek-api-pricing.
+    """
+    return np.asarray(tokens, dtype=float) / 1e6 * np.asarray(usd_per_million_tokens, dtype=float)

@@ -173,11 +173,8 @@ present.table(
 )
 present.say(report.systems_text(systems))
 
-# %% [markdown]
-# ## Methods and assumptions
-
 # %%
-present.say(report.methods(r))
+present.say("## Methods and assumptions\n\n" + report.methods(r))  # one block: the heading never ends a page
 
 # %% [markdown]
 # ## Sources

@@ -178,10 +178,8 @@ present.table(
 #   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.
 
-# %% [markdown]
-# ## Sources
-
 # %%
+present.say('<h2 style="break-before: page">Sources</h2>', html=True)  # a new page: the heading never ends one
 present.source_list(chip_ids=r.inputs.chips.index, regions=[r.inputs.site.region], extra_keys=report.source_keys(r))
 
 # %% [markdown]

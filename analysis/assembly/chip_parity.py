@@ -1118,7 +1118,8 @@ def systems_table(*, server_power_ratio: float | None = None) -> pd.DataFrame:
         index=systems.index,
     )
     frame["model / system"] = frame["W per TFLOP/s (per-chip model)"] / frame["W per TFLOP/s (system)"]
-    frame["name"] = systems["name"].str.split("(").str[0].str.strip()
+    # the name without its vendor (the table must fit a printed page: "CloudMatrix 384", "GB200 NVL72")
+    frame["name"] = systems["name"].str.split("(").str[0].str.strip().str.replace(r"^(NVIDIA|Huawei) ", "", regex=True)
     return frame
 
 

@@ -537,8 +537,9 @@ def _band_column(r: Result, column: str, fmt, label: str) -> list:
 
 
 def throughput_table(r: Result) -> pd.DataFrame:
-    """Tokens/s per chip (P50 with P10–P90), decode bound and chips per replica, by chip id."""
-    return pd.DataFrame(
+    """Tokens/s per chip (P50 with P10–P90), decode bound and chips per replica, by short chip name
+    (:func:`analysis.assembly.present.by_short_name`: the table fits a printed page)."""
+    frame = pd.DataFrame(
         {
             "prefill [computed tokens/s per chip]": r.p50["input_tokens_per_s_per_chip"],
             "prefill P10–P90": _band_column(
@@ -552,10 +553,11 @@ def throughput_table(r: Result) -> pd.DataFrame:
             "chips per replica": r.chips_per_replica,
         }
     )
+    return present.by_short_name(frame)
 
 
 def cost_table(r: Result) -> pd.DataFrame:
-    """$ per chip-hour and per million input/output tokens (P50 with P10–P90), by chip id."""
+    """$ per chip-hour and per million input/output tokens (P50 with P10–P90), by short chip name."""
     out = pd.DataFrame(
         {
             "chip-hour [$]": r.p50["usd_per_chip_hour"],
@@ -567,7 +569,7 @@ def cost_table(r: Result) -> pd.DataFrame:
             "n/a because": missing_reasons(r),
         }
     )
-    return out if out["n/a because"].astype(bool).any() else out.drop(columns="n/a because")
+    return present.by_short_name(out if out["n/a because"].astype(bool).any() else out.drop(columns="n/a because"))
 
 
 def basis_text(r: Result) -> str:

@@ -7,9 +7,11 @@ Each repeat, in a fresh temporary reports folder (HTML + PDF + JSON, ``--jobs 2`
    rendered: what every ``make reports`` cost before incremental rebuilds);
 2. no-op: the same command again, nothing changed — it must say "N up to date, 0 rendered" and
    leave every report file as it was (same bytes, same mtime), else the benchmark stops;
-3. one-scenario change: a copy of the scenario file with one parameter of one scenario changed
-   (``ONE_CHANGE``) — it must say "N-1 up to date, 1 rendered";
-4. ``--force`` with that copy: every report rendered again into the existing folder;
+3. one-scenario change: the scenario file rewritten with one parameter of one scenario changed
+   (``ONE_CHANGE``) — it must say "N-1 up to date, 1 rendered" (the file is a copy in the
+   temporary folder, the same path throughout: a report prints its scenario file's name, so
+   another file would change every report);
+4. ``--force``: every report rendered again into the existing folder;
 5. the naive pipeline over the same scenarios (papermill CLI, ``jupyter nbconvert``, Chromium per
    report, as ``benchmarks/regenerate.py``), with the JupyterLab venv's tools when ``.venv-lab``
    exists (``make lab``), else with the lean venv's: it has no incremental mode, so a no-op or a
@@ -27,6 +29,7 @@ import argparse
 import datetime
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -65,15 +68,14 @@ def report_files(out: Path) -> dict:
     }
 
 
-def changed_copy(scenario_file: Path, path: Path) -> Path:
-    """``path``: the scenarios of ``scenario_file`` with :data:`ONE_CHANGE` applied."""
-    data = yaml.safe_load(scenario_file.read_text())
+def change_one(path: Path) -> None:
+    """Rewrite the scenario file ``path`` with :data:`ONE_CHANGE` applied."""
+    data = yaml.safe_load(path.read_text())
     name, parameter, value = ONE_CHANGE
     (entry,) = [e for e in data["scenarios"] if e["name"] == name]
     assert entry.get("parameters", {}).get(parameter) != value, "ONE_CHANGE changes nothing"
     entry.setdefault("parameters", {})[parameter] = value
     path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
 
 
 def expect(line: str, start: str, what: str) -> None:
@@ -85,17 +87,19 @@ def one_repeat(scenario_file: Path, n: int, naive_bin: Path | None) -> dict[str,
     """Seconds of each measurement of one repeat (see the module docstring)."""
     times = {}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
-        out, changed = Path(tmp) / "reports", changed_copy(scenario_file, Path(tmp) / "changed.yaml")
-        times["full"], line = ours(scenario_file, out)
+        out, copy = Path(tmp) / "reports", Path(tmp) / "scenarios.yaml"
+        shutil.copyfile(scenario_file, copy)
+        times["full"], line = ours(copy, out)
         expect(line, f"0 up to date, {n} rendered", "full")
         before = report_files(out)
-        times["noop"], line = ours(scenario_file, out)
+        times["noop"], line = ours(copy, out)
         expect(line, f"{n} up to date, 0 rendered", "no-op")
         if report_files(out) != before:
             sys.exit("no-op: a report file was rewritten")
-        times["one_change"], line = ours(changed, out)
+        change_one(copy)
+        times["one_change"], line = ours(copy, out)
         expect(line, f"{n - 1} up to date, 1 rendered", "one-scenario change")
-        times["force"], line = ours(changed, out, "--force")
+        times["force"], line = ours(copy, out, "--force")
         expect(line, f"0 up to date, {n} rendered", "--force")
         if naive_bin is not None:
             times["naive"] = naive_batch(load_scenarios(scenario_file), Path(tmp) / "naive", naive_bin)

@@ -240,7 +240,14 @@ def test_a_real_batch_and_single_render_skip_when_up_to_date_and_force_renders(t
     path, out = scenario_file(tmp_path), tmp_path / "out"
     assert batch(path, out, capsys).startswith("0 up to date, 3 rendered")
     before = {name: state(out / name) for name in "abc"}
-    assert set(before["a"]) == {".fingerprint", "tiny.ipynb", "tiny.json", "tiny.html", "tiny.pdf"}
+    assert set(before["a"]) == {
+        ".fingerprint",
+        "tiny.ipynb",
+        "tiny.json",
+        "tiny.key_figures.csv",
+        "tiny.html",
+        "tiny.pdf",
+    }
     assert batch(path, out, capsys).startswith("3 up to date, 0 rendered")
     assert {name: state(out / name) for name in "abc"} == before
     assert batch(path, out, capsys, "--force").startswith("0 up to date, 3 rendered")

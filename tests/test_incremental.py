@@ -275,3 +275,31 @@ def test_the_sidecar_records_the_real_render_s_inputs_and_files(tiny_notebooks, 
     assert sorted(recorded["files"]) == sorted(p.name for p in written.values())
     assert render.up_to_date("tiny", {"seed": 3}, tmp_path / "r", ("html",)) == sorted(written.values())
     assert render.up_to_date("tiny", {"seed": 4}, tmp_path / "r", ("html",)) is None
+
+
+def test_a_comparison_of_two_up_to_date_reports_is_not_written_again(renders, tmp_path, capsys, monkeypatch):
+    from analysis.pipeline import pairs, pdf
+
+    written = []
+
+    def fake_write(a, b, out, formats, browser=None):
+        out.mkdir(parents=True, exist_ok=True)
+        for suffix in ("json", *formats):
+            (out / f"compare.{suffix}").write_text(f"{a} vs {b}")
+        written.append(out.name)
+
+    monkeypatch.setattr(pairs.compare, "read_report", lambda folder: folder.name)
+    monkeypatch.setattr(pairs.compare, "write", fake_write)
+    monkeypatch.setattr(pdf, "Browser", lambda *args: type("B", (), {"close": lambda self: None})())
+    path, out = scenario_file(tmp_path), tmp_path / "out"
+    path.write_text(path.read_text() + "compare:\n  - [a, b]\n")
+    batch(path, out, capsys)
+    assert len(written) == 1
+    (folder,) = [p for p in out.iterdir() if p.name.startswith("compare-")]
+    before = state(folder)
+    main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(out)])
+    assert f"{folder.name} up to date" in capsys.readouterr().err
+    assert len(written) == 1 and state(folder) == before  # not written again
+    path.write_text(path.read_text().replace("seed: 1", "seed: 2"))  # b changes: so does the comparison
+    batch(path, out, capsys)
+    assert len(written) == 2

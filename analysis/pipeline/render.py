@@ -288,6 +288,11 @@ def _finish(name, out_dir, formats, browser, *, new, files, footer, depends_on) 
     return {suffix: out_dir / path.name for suffix, path in files.items()}
 
 
+def described(scenario) -> dict:
+    """What a report shows of the batch scenario (:class:`~.scenarios.Scenario`) it renders."""
+    return {"name": scenario.name, "title": scenario.title, "file": scenario.source}
+
+
 def up_to_date(
     name: str, parameters: dict, out_dir: Path, formats: tuple[str, ...] = FORMATS, scenario: dict | None = None
 ) -> list[Path] | None:

@@ -10,8 +10,7 @@ A scenario file is YAML::
     compare: [[deepseek-v3, deepseek-v3-on-h20]]   # optional pairs to compare (see .compare)
 
 A batch renders every scenario with ``jobs`` workers, each keeping one warm kernel, and one
-shared Chromium; a failing scenario is reported and the others go on; one whose report is up to
-date (:mod:`.fingerprint`) is skipped unless the batch is forced.
+shared Chromium; a failing scenario is reported and the others go on.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ from .errors import RenderError, first_line, scrub
 from .kernel import WarmKernel
 from .notebooks import check_parameters, notebook_names, notebook_path, short
 from .pdf import Browser
-from .render import FORMATS, REPORTS_DIR, check_out_dir, prepare, up_to_date
+from .render import FORMATS, REPORTS_DIR, check_out_dir, described, prepare, up_to_date
 from .workspace import Workspace
 
 #: Bounds on a scenario file, checked before it is built into Python objects: size in bytes,
@@ -70,11 +69,6 @@ class Outcome:
     message: str
     seconds: float
     skipped: bool = False  # up to date on disk: nothing was rendered or rewritten
-
-
-def described(scenario: Scenario) -> dict:
-    """What a report shows of the scenario it renders: ``{"name", "title", "file"}``."""
-    return {"name": scenario.name, "title": scenario.title, "file": scenario.source}
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -224,8 +218,7 @@ def _entry_problem(i, entry, name, notebook, parameters, seen) -> str:
 
 
 def _precheck(scenario: Scenario, out_root: Path, formats: tuple[str, ...], force: bool) -> Outcome | None:
-    """A failed outcome if ``scenario`` cannot render (its problem, a refused parameter or output
-    folder), a skipped one if its report is up to date (unless ``force``), else None: render it."""
+    """None to render ``scenario``, or its Outcome: refused, or skipped as up to date (not ``force``)."""
     if scenario.problem:
         return Outcome(scenario, False, scenario.problem, 0.0)
     try:
@@ -233,9 +226,8 @@ def _precheck(scenario: Scenario, out_root: Path, formats: tuple[str, ...], forc
         out_dir = check_out_dir(out_root / scenario.name, notebook_names())
     except ParameterError as err:
         return Outcome(scenario, False, str(err), 0.0)
-    if not force and up_to_date(scenario.notebook, parameters, out_dir, formats, described(scenario)):
-        return Outcome(scenario, True, "up to date", 0.0, skipped=True)
-    return None
+    current = not force and up_to_date(scenario.notebook, parameters, out_dir, formats, described(scenario))
+    return Outcome(scenario, True, "up to date", 0.0, skipped=True) if current else None
 
 
 def workers_for(jobs: int, scenarios: int) -> int:

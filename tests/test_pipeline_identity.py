@@ -151,6 +151,7 @@ def test_tables_and_thumbnail_are_part_of_the_report_set(tiny_notebooks, tmp_pat
     assert '<a href="tabled.tables/cost.csv">Cost by chip</a>' in (out / "tabled.html").read_text()
     render("tabled", {}, out_dir=out, formats=("html",))  # re-rendered over itself: the folder is its own report's
     assert sorted(p.name for p in out.iterdir()) == [
+        ".fingerprint",
         "tabled.html",
         "tabled.ipynb",
         "tabled.json",

@@ -3,8 +3,8 @@
 python -m analysis --version                              compute-parity and its version
 python -m analysis list [NOTEBOOK]                        notebooks and their parameters
 python -m analysis chips|controls|classify [--format table|csv|json]   classify: --tpp TPP [--die-area MM2] ...
-python -m analysis render NOTEBOOK [-f PARAMS.yaml] [-p NAME VALUE]... [--to html,pdf] [--out DIR] [--deadline S]
-python -m analysis render --scenarios FILE [--jobs N] [--out DIR] [--deadline S]
+python -m analysis render NOTEBOOK [-f FILE] [-p NAME VALUE]... [--to html,pdf] [--out DIR] [--deadline S] [--force]
+python -m analysis render --scenarios FILE [--jobs N] [--out DIR] [--deadline S] [--force]
 python -m analysis compare A B [--out DIR] [--to html,pdf]   two rendered reports of one notebook
 """
 
@@ -134,7 +134,7 @@ def run_render(args) -> int:
     from .kernel import deadline_s, parse_deadline
     from .notebooks import check_parameters
     from .render import FORMATS as OUTPUT_FORMATS
-    from .render import REPORTS_DIR, check_out_dir, render
+    from .render import REPORTS_DIR, check_out_dir, render, up_to_date
 
     load("chips")  # every data file is checked together: a broken one is bad input (exit 2), before any kernel
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
@@ -149,7 +149,7 @@ def run_render(args) -> int:
     if args.scenarios:
         if args.notebook or args.p or args.f:
             raise ParameterError("give either NOTEBOOK [-p ...] or --scenarios FILE, not both")
-        return run_batch(args.scenarios, Path(args.out) if args.out else REPORTS_DIR, args.jobs, formats, deadline)
+        return run_batch(args.scenarios, Path(args.out or REPORTS_DIR), args.jobs, formats, deadline, force=args.force)
     if not args.notebook:
         raise ParameterError("render needs a NOTEBOOK or --scenarios FILE; see `python -m analysis list`")
     overrides = parameter_file(args.notebook, args.f) if args.f else {}
@@ -157,13 +157,15 @@ def run_render(args) -> int:
     checked = check_parameters(args.notebook, overrides)  # every value, before anything starts
     folder = single_folder(args.notebook, checked)
     out = check_out_dir(Path(args.out) if args.out else REPORTS_DIR / folder, (args.notebook,))
-    print(f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
+    written = None if args.force else up_to_date(args.notebook, checked, out, formats)
+    skip = f"{args.notebook} in {out} is up to date: nothing rendered (--force renders it)"
+    print(skip if written else f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
     try:
-        written = render(args.notebook, overrides, out_dir=out, formats=formats, deadline=deadline)
+        written = written or render(args.notebook, overrides, out_dir=out, formats=formats, deadline=deadline).values()
     except RenderError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    for path in written.values():
+    for path in written:
         print(path)
     if not args.out:  # a single render under reports/ joins its index
         from . import gallery
@@ -206,9 +208,9 @@ def single_folder(notebook: str, parameters: dict) -> str:
     return f"{notebook}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
 
 
-def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...], deadline: float | None = None) -> int:
-    """Render a scenario file into ``out`` and write its index; bad input raises before any
-    kernel or browser starts. A report may run ``deadline`` seconds."""
+def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple, deadline=None, *, force=False) -> int:
+    """Render a scenario file into ``out`` and write its index; bad input raises before any kernel
+    or browser starts. A report may run ``deadline`` seconds; one up to date is skipped unless ``force``."""
     from .render import check_batch_folder
     from .scenarios import render_batch, workers_for, write_index
 
@@ -223,7 +225,7 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
         f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} worker(s) into {out}",
         file=sys.stderr,
     )
-    outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline)
+    outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline, force=force)
     compared = pairs.compare_batch(compare, outcomes, out, formats)
     try:
         index = write_index(outcomes, out, scenario_file, compared)
@@ -231,13 +233,15 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple[str, ...]
         print(f"error: cannot write {out / 'index.html'} ({err.strerror or err})", file=sys.stderr)
         return 1
     failed = [o.scenario.name for o in outcomes if not o.ok] + [c["name"] for c in compared if not c["ok"]]
+    skipped = sum(o.skipped for o in outcomes)
+    done = f"{skipped} up to date, {sum(o.ok for o in outcomes) - skipped} rendered; index: {index}"
     if failed:
         print(
-            f"error: {len(failed)} of {len(outcomes + compared)} scenarios failed: {', '.join(failed)}; index: {index}",
+            f"error: {len(failed)} of {len(outcomes + compared)} scenarios failed: {', '.join(failed)}; {done}",
             file=sys.stderr,
         )
         return 1
-    print(f"all {len(outcomes)} scenarios rendered; index: {index}", file=sys.stderr)
+    print(done, file=sys.stderr)
     return 0
 
 
@@ -299,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("--scenarios", help="YAML file of named scenarios to render as a batch")
     sub.add_argument("--jobs", type=int, default=2, help="parallel workers for a batch (default 2)")
+    sub.add_argument("--force", action="store_true", help="render even reports that are up to date (else skipped)")
     sub.add_argument(
         "--deadline",
         metavar="SECONDS",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..assembly.params import ParameterError
 from . import compare
+from .fingerprint import SIDECAR
 from .notebooks import short
 from .scenarios import Outcome, Scenario, ScenarioError, read_yaml, scenarios_of
 
@@ -86,7 +87,8 @@ def compare_batch(pairs: list[Pair], outcomes: list[Outcome], out_root: Path, fo
                 (f"scenario {s} did not render" for s in (pair.a, pair.b) if not getattr(rendered.get(s), "ok", 0)), ""
             )
             notebook = getattr(getattr(rendered.get(pair.a), "scenario", None), "notebook", "")
-            if not message:
+            current = not message and _up_to_date(pair, rendered, out_root, formats)
+            if not message and not current:
                 try:
                     a, b = (compare.read_report(out_root / s) for s in (pair.a, pair.b))
                     out = compare.check_out(out_root / pair.name)
@@ -98,13 +100,28 @@ def compare_batch(pairs: list[Pair], outcomes: list[Outcome], out_root: Path, fo
                     message = str(err)
             entry = {"name": pair.name, "notebook": notebook, "a": pair.a, "b": pair.b, "source": "scenario"}
             done.append(entry | {"ok": not message, "message": message})
-            print(f"[compare {n}/{len(pairs)}] {pair.name} {'ok' if not message else 'FAILED: ' + message}", file=log)
+            status = "up to date" if current else "ok" if not message else f"FAILED: {message}"
+            print(f"[compare {n}/{len(pairs)}] {pair.name} {status}", file=log)
     finally:
         if browser is not None:
             browser.close()
         if work is not None:
             work.close()
     return done
+
+
+def _up_to_date(pair: Pair, rendered: dict, out_root: Path, formats) -> bool:
+    """Whether the comparison of ``pair`` in ``out_root`` needs no new writing: both its reports
+    were skipped as up to date (their inputs, this package's source included, are unchanged:
+    :mod:`.fingerprint`) and its files for ``formats`` are there, written after both reports."""
+    if not all(getattr(rendered.get(s), "skipped", False) for s in (pair.a, pair.b)):
+        return False
+    try:
+        written = min((out_root / pair.name / f"compare.{f}").stat().st_mtime_ns for f in ("json", *formats))
+        reports = max((out_root / s / SIDECAR).stat().st_mtime_ns for s in (pair.a, pair.b))
+    except OSError:
+        return False
+    return written >= reports
 
 
 # ---------------------------------------------------------------- the command line

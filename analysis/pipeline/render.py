@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..assembly.params import ParameterError
 from ..catalog import PROJECT_DIR
-from . import identity
+from . import fingerprint, identity
 from .errors import RenderError, sanitize_failed
 from .export import first_image, key_figures, key_figures_csv, preload_exporter, tables, to_html
 from .kernel import WarmKernel, execute
@@ -33,6 +33,8 @@ SOURCE_FOLDERS = ("notebooks", "analysis", "data", "tests")
 
 
 SUFFIXES = ("ipynb", "html", "pdf", "json", "key_figures.csv", "failed.ipynb", "tables", "thumb.png")
+#: Files of a report folder besides ``NAME.SUFFIX``: the fingerprint sidecar (:mod:`.fingerprint`).
+REPORT_EXTRAS = (fingerprint.SIDECAR,)
 
 
 #: Longest output folder name: its work folder beside it (``.NAME.live-XXXXXXXX``) adds 15
@@ -107,7 +109,7 @@ def check_out_dir(out_dir: Path | str, notebooks) -> Path:
     anything but a report of ``notebooks``: a report folder is replaced whole."""
     out_dir = outside_sources(out_dir)
     if out_dir.is_dir():
-        allowed = {f"{nb}.{suffix}" for nb in notebooks for suffix in SUFFIXES}
+        allowed = {f"{nb}.{suffix}" for nb in notebooks for suffix in SUFFIXES} | set(REPORT_EXTRAS)
         work = work_folder_names(out_dir)  # of a copy into a mount point (workspace.copy_in)
         others = sorted(p.name for p in out_dir.iterdir() if p.name not in allowed and not work.fullmatch(p.name))
         if others:
@@ -125,7 +127,9 @@ def render(name: str, overrides: dict | None = None, **options) -> dict[str, Pat
     ``reports/NAME``); ``options`` are those of :func:`prepare` (``out_dir``, ``formats``,
     ``kernel``, ``browser``, ``own_folder``, ``deadline``).
 
-    Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``.
+    Writes ``NAME.ipynb``, ``NAME.json`` and, per ``formats``, ``NAME.html`` and ``NAME.pdf``,
+    and the fingerprint sidecar that lets a later render with the same inputs skip the report
+    (:func:`up_to_date`; this function always renders).
     They are produced in a locked hidden folder beside ``out_dir`` and swapped in as one set with
     one rename, so the folder holds every file of the new run or of the last good one, never a
     mix, and no format of an earlier run is left. On failure the executed notebook, without
@@ -160,6 +164,7 @@ def prepare(
     if unknown:
         raise ParameterError(f"unknown output format(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FORMATS)}")
     parameters = check_parameters(name, overrides or {})
+    depends_on = fingerprint.inputs(name, parameters, formats, scenario)
     out_dir = check_out_dir(REPORTS_DIR / name if out_dir is None else out_dir, own_folder or (name,))
     try:
         work = Workspace(out_dir.parent, f".{out_dir.name}.")
@@ -185,6 +190,7 @@ def prepare(
             if formats:  # after the launch: this import would hold up this thread's launching
                 preload_exporter()
             report = _produce(name, parameters, out_dir, work.path, formats, kernel, scenario)
+            report["depends_on"] = depends_on
     except BaseException:
         release()
         raise
@@ -268,13 +274,30 @@ def _produce(name, parameters, out_dir, work, formats, kernel, scenario=None) ->
     return {"new": new, "files": files, "footer": identity.footer_template(report_title, prov)}
 
 
-def _finish(name, out_dir, formats, browser, *, new, files, footer) -> dict[str, Path]:
-    """Print the PDF (per ``formats``), drop the HTML if only the PDF was wanted, and swap the
-    report folder ``new`` in for ``out_dir``; returns the written paths by suffix."""
+def _finish(name, out_dir, formats, browser, *, new, files, footer, depends_on) -> dict[str, Path]:
+    """Print the PDF (per ``formats``), drop the HTML if only the PDF was wanted, record the
+    fingerprint of ``depends_on`` and the files' hashes, and swap the report folder ``new`` in
+    for ``out_dir``; returns the written paths by suffix."""
     if "pdf" in formats:
         files["pdf"] = new / f"{name}.pdf"
         browser.print_pdf(files["html"], files["pdf"], footer)
     if "html" not in formats and "html" in files:
         files.pop("html").unlink()
+    fingerprint.record(new, depends_on)
     swap_in(new, out_dir)
     return {suffix: out_dir / path.name for suffix, path in files.items()}
+
+
+def described(scenario) -> dict:
+    """What a report shows of the batch scenario (:class:`~.scenarios.Scenario`) it renders."""
+    return {"name": scenario.name, "title": scenario.title, "file": scenario.source}
+
+
+def up_to_date(
+    name: str, parameters: dict, out_dir: Path, formats: tuple[str, ...] = FORMATS, scenario: dict | None = None
+) -> list[Path] | None:
+    """The files of the report in ``out_dir`` if rendering ``name`` with the checked
+    ``parameters`` into ``formats`` (for ``scenario``, in a batch) would remake it: its recorded
+    fingerprint matches and its files are all there, unmodified (:func:`.fingerprint.current`);
+    else None, and it must be rendered."""
+    return fingerprint.current(out_dir, fingerprint.inputs(name, parameters, formats, scenario))

@@ -35,7 +35,7 @@ from .errors import RenderError, first_line, scrub
 from .kernel import WarmKernel
 from .notebooks import check_parameters, notebook_names, notebook_path, short
 from .pdf import Browser
-from .render import FORMATS, REPORTS_DIR, check_out_dir, prepare
+from .render import FORMATS, REPORTS_DIR, check_out_dir, described, prepare, up_to_date
 from .workspace import Workspace
 
 #: Bounds on a scenario file, checked before it is built into Python objects: size in bytes,
@@ -68,6 +68,7 @@ class Outcome:
     ok: bool
     message: str
     seconds: float
+    skipped: bool = False  # up to date on disk: nothing was rendered or rewritten
 
 
 class StrictLoader(yaml.SafeLoader):
@@ -216,16 +217,17 @@ def _entry_problem(i, entry, name, notebook, parameters, seen) -> str:
     return ""
 
 
-def _precheck(scenario: Scenario, out_root: Path) -> str:
-    """Why ``scenario`` cannot render (its problem, a refused parameter or output folder), or ''."""
+def _precheck(scenario: Scenario, out_root: Path, formats: tuple[str, ...], force: bool) -> Outcome | None:
+    """None to render ``scenario``, or its Outcome: refused, or skipped as up to date (not ``force``)."""
     if scenario.problem:
-        return scenario.problem
+        return Outcome(scenario, False, scenario.problem, 0.0)
     try:
-        check_parameters(scenario.notebook, scenario.parameters)
-        check_out_dir(out_root / scenario.name, notebook_names())
+        parameters = check_parameters(scenario.notebook, scenario.parameters)
+        out_dir = check_out_dir(out_root / scenario.name, notebook_names())
     except ParameterError as err:
-        return str(err)
-    return ""
+        return Outcome(scenario, False, str(err), 0.0)
+    current = not force and up_to_date(scenario.notebook, parameters, out_dir, formats, described(scenario))
+    return Outcome(scenario, True, "up to date", 0.0, skipped=True) if current else None
 
 
 def workers_for(jobs: int, scenarios: int) -> int:
@@ -240,19 +242,17 @@ def render_batch(
     formats: tuple[str, ...] = FORMATS,
     log=None,
     deadline: float | None = None,
+    force: bool = False,
 ) -> list[Outcome]:
     """Render every scenario into ``out_root/<name>/``, printing one progress line per scenario
     to ``log`` (standard error by default); a report still running after ``deadline`` seconds
     (default :func:`~analysis.pipeline.kernel.deadline_s`) fails and its kernel is restarted.
-    Every scenario is checked first; those refused become failed outcomes, and kernels and
-    browsers start only for the others, with :func:`workers_for` parallel workers. Returns the
-    outcomes in scenario order."""
+    Every scenario is checked first; those refused become failed outcomes, those whose report is
+    up to date skipped ones (none with ``force``), and kernels and browsers start only for the
+    others, with :func:`workers_for` parallel workers. Returns the outcomes in scenario order."""
     out_root = Path(out_root)
     log = log or sys.stderr
-    outcomes: list[Outcome | None] = []
-    for scenario in scenarios:
-        problem = _precheck(scenario, out_root)
-        outcomes.append(Outcome(scenario, False, problem, 0.0) if problem else None)
+    outcomes = [_precheck(scenario, out_root, formats, force) for scenario in scenarios]
     todo = [i for i, outcome in enumerate(outcomes) if outcome is None]
     for done, outcome in enumerate((o for o in outcomes if o is not None), start=1):
         _report(outcome, done, len(scenarios), log)
@@ -266,9 +266,9 @@ def render_batch(
 def _report(outcome: Outcome, done: int, total: int, log) -> None:
     """One progress line."""
     status = "ok" if outcome.ok else f"FAILED: {outcome.message}"
+    took = "up to date" if outcome.skipped else f"{outcome.seconds:.1f} s {status}"
     print(
-        f"[{done}/{total}] {outcome.scenario.name} ({outcome.scenario.notebook or '?'}) "
-        f"{outcome.seconds:.1f} s {status}",
+        f"[{done}/{total}] {outcome.scenario.name} ({outcome.scenario.notebook or '?'}) {took}",
         file=log,
         flush=True,
     )
@@ -361,7 +361,7 @@ def _worker(scenarios, pending, finished, stop, out_root, formats, browser, run_
                     kernel=kernel,
                     browser=browser,
                     own_folder=own_folder,
-                    scenario={"name": scenario.name, "title": scenario.title, "file": scenario.source},
+                    scenario=described(scenario),
                 )
             except (ParameterError, RenderError) as err:
                 finished.put((index, Outcome(scenario, False, str(err), time.perf_counter() - start)))

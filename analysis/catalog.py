@@ -657,28 +657,48 @@ def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str, sp
     return value
 
 
+#: The grades a source cell of ``SOURCES.md`` ends with: the publisher of the figure; a report of it
+#: by others; a source that is itself unsure (a wiki asking for citations, an AI-written summary,
+#: a forum, a spec aggregator). Weak sources never set a default.
+GRADES = ("primary", "secondary", "weak")
+_GRADE = re.compile(r"\((primary|secondary|weak)\)$")
+
+
 def sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """The source tables of ``SOURCES.md``, indexed by key: ``source``, ``url``, ``accessed``,
-    ``what was taken``."""
-    text = (Path(data_dir) / "SOURCES.md").read_text(encoding="utf-8")
+    ``what was taken`` and ``grade`` (:data:`GRADES`: the last words of the source cell, which a
+    row must end with or the file fails to load)."""
+    path = Path(data_dir) / "SOURCES.md"
     rows = []
-    for line in text.splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if (
+        if not (
             line.startswith("|")
             and len(cells) >= 5
             and cells[0] != "key"
             and re.fullmatch(r"[a-z0-9][a-z0-9-]*", cells[0])
         ):
-            rows.append(
-                {
-                    "key": cells[0],
-                    "source": cells[1],
-                    "url": cells[2],
-                    "accessed": cells[3],
-                    "what was taken": " | ".join(cells[4:]),
-                }
+            continue
+        grade = _GRADE.search(cells[1])
+        if not grade:
+            raise DataError(
+                path,
+                "the source cell must end with its grade: one of (primary), (secondary), (weak)",
+                number,
+                "source",
+                cells[1][-60:],
+                cells[0],
             )
+        rows.append(
+            {
+                "key": cells[0],
+                "source": cells[1],
+                "url": cells[2],
+                "accessed": cells[3],
+                "what was taken": " | ".join(cells[4:]),
+                "grade": grade.group(1),
+            }
+        )
     return pd.DataFrame(rows).drop_duplicates("key").set_index("key")
 
 

@@ -180,7 +180,7 @@ present.say("## Methods and assumptions\n\n" + report.methods(r))  # one block: 
 # ## Sources
 
 # %%
-present.source_list(extra_keys=report.source_keys(r))
+present.source_list(r.inputs.used)
 
 # %% [markdown]
 # ## Appendix: parameters and inputs as used

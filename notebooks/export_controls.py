@@ -157,7 +157,7 @@ present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False)
 # ## Sources
 
 # %%
-present.source_list(extra_keys=report.source_keys(r))
+present.source_list(r.inputs.used)
 
 # %% [markdown]
 # ## Appendix: parameters and inputs as used

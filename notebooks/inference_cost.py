@@ -180,7 +180,7 @@ present.table(
 
 # %%
 present.say('<h2 style="break-before: page">Sources</h2>', html=True)  # a new page: the heading never ends one
-present.source_list(chip_ids=r.inputs.chips.index, regions=[r.inputs.site.region], extra_keys=report.source_keys(r))
+present.source_list(r.inputs.used)
 
 # %% [markdown]
 # ## Appendix: parameters and inputs

@@ -202,7 +202,7 @@ present.table(
 # ## Sources
 
 # %%
-present.source_list(extra_keys=report.source_keys(r))
+present.source_list(r.inputs.used)
 
 # %% [markdown]
 # ## Appendix: parameters and inputs as used

@@ -148,7 +148,7 @@ present.table(setup, {column: (column, "{}") for column in setup.columns}, names
 # ## Sources
 
 # %%
-present.source_list(extra_keys=report.source_keys(r))
+present.source_list(r.inputs.used)
 
 # %% [markdown]
 # ## Appendix: inputs

@@ -312,64 +312,72 @@ def test_finish_uses_the_title_as_alt(shown):
 @pytest.mark.parametrize(
     "source, kind",
     [
-        ("Tom's Hardware (secondary, reporting X)", "secondary"),
-        ("besthub.dev, specs comparison (secondary, weak)", "secondary, weak"),
-        ("Taoguba post (weak, investor forum)", "secondary, weak"),
-        ("TweakTown, H20 article (secondary, based on leaked spec sheet)", "secondary"),
-        ("TweakTown, H20 article", "primary"),  # 'weak' inside 'TweakTown' is not the word weak
-        ("Reuters story reprinted verbatim by Dunya News", "secondary"),
-        ("BIS rule (primary; govinfo text read in a verbatim public copy)", "primary"),
-        ("MEE announcement (primary figure, secondary reprint)", "secondary"),
-        ("NVIDIA H100 datasheet", "primary"),
-        ("willitrunai.com H20 page (aggregator, indicative)", "secondary"),
+        ("Tom's Hardware, reporting X (secondary)", "secondary"),
+        ("besthub.dev, specs comparison (weak)", "weak"),
+        ("TweakTown, H20 article (based on a leaked spec sheet) (secondary)", "secondary"),
+        ("BIS rule (govinfo text read in a verbatim public copy) (primary)", "primary"),
     ],
 )
-def test_source_kind(source, kind):
+def test_source_kind_is_the_grade_the_cell_ends_with(source, kind):
     assert present.source_kind({"source": source}) == kind
-    assert present.is_secondary({"source": source}) == (kind != "primary")
 
 
-def test_every_source_entry_has_a_kind_and_no_working_notes():
+@pytest.mark.parametrize("source", ["NVIDIA H100 datasheet", "Taoguba post (weak, investor forum)", "(primary) x"])
+def test_a_source_without_a_closing_grade_has_no_kind(source):
+    # the words in a cell no longer decide: a cell without its grade is an error, not "primary"
+    with pytest.raises(ValueError, match="primary, secondary, weak"):
+        present.source_kind({"source": source})
+
+
+def test_every_source_entry_has_a_grade_and_no_working_notes():
     from analysis.catalog import DATA_DIR, sources
 
     table = sources()
-    kinds = {present.source_kind(row) for _, row in table.iterrows()}
-    assert kinds == {"primary", "secondary", "secondary, weak"}
+    assert set(table["grade"]) == {"primary", "secondary", "weak"}
+    assert all(row["source"].endswith(f"({row['grade']})") for _, row in table.iterrows())
     text = (DATA_DIR / "SOURCES.md").read_text(encoding="utf-8").lower()
     for note in ("research notes", "code index", "project notes", OUTSIDE, "/work/", "in this session", "in this pass"):
         assert note not in text, note
 
 
-def test_source_list_is_compact_and_in_repository(shown):
-    present.source_list(chip_ids=["h800-sxm", "h100-sxm"], extra_keys=["deepseek-v3-report", "nope"])
+def _block(*records):
+    """An inputs block of records (value, unit, source key, origin) under names a, b, … and a
+    nested chip group, as reports build them."""
+    from analysis.assembly.inputs import Used
+
+    used = {chr(97 + i): Used(1.0, "x", key, "test") for i, key in enumerate(records[:-1])}
+    return used | {"chips": {"h20": {"peak_tflops": Used(148.0, "TFLOP/s", records[-1], "chips.csv")}}}
+
+
+def test_source_list_lists_exactly_the_inputs_sources_numbered_with_full_addresses(shown):
+    used = _block("deepseek-v3-report", "nope", "deepseek-v3-report", "klockwood-h100")
+    present.source_list(used)
     text = shown[0][0].data
-    items = re.findall(r"<li><b>([^<]+)</b> \(([^)]+)\): (.*?)</li>", text)
-    keys = [k for k, _, _ in items]
-    assert len(keys) == len(set(keys)) > 2 and "nope" not in keys
-    assert keys[0] == "deepseek-v3-report"  # extra keys first, in the order given
-    assert {kind for _, kind, _ in items} <= {"primary", "secondary", "secondary, weak"}
-    for _, _kind, body in items:
-        assert not re.search(r"\((secondary|weak)\)", body)  # kind shown once, not repeated
+    items = re.findall(r"<li value='(\d+)'><b>([^<]+)</b> \(([^)]+)\): (.*?)</li>", text)
+    # the block names deepseek-v3-report twice and a key SOURCES.md lacks: each defined key once, in order
+    assert [(n, k) for n, k, _, _ in items] == [("1", "deepseek-v3-report"), ("2", "klockwood-h100")]
+    assert [kind for _, _, kind, _ in items] == ["primary", "secondary"]
+    assert '<a href="https://arxiv.org/abs/2412.19437">https://arxiv.org/abs/2412.19437</a>' in text
+    for _, _, _, body in items:
+        assert not re.search(r"\((primary|secondary|weak)\)", body)  # grade shown once, not repeated
     for bad in (OUTSIDE, "/work/", "found via code index", "research notes"):
         assert bad not in text
     assert "\\$" not in text  # no Markdown dollar escapes inside the HTML list
 
 
-def test_source_list_only_the_figures_cited(shown):
-    # export controls use compute and die area, not prices: the H20's price sources stay out
-    present.source_list(chip_ids=["h20"], chip_columns=("compute_source", "die_source"))
-    text = shown[0][0].data
-    assert "tweaktown-h20" in text  # compute_source of h20
-    assert "reuters-h20-preorders-2024" not in text  # price_source of h20
+def test_cite_numbers_a_record_as_the_appendix_does():
+    used = _block("deepseek-v3-report", "nope", "klockwood-h100")
+    assert present.cite(used, used["chips"]["h20"]["peak_tflops"]) == "[2]"
+    assert present.cite(used, "klockwood-h100", used["a"]) == "[2, 1]"
+    with pytest.raises(KeyError, match="tweaktown-h20 is not in the report's inputs block"):
+        present.cite(used, "tweaktown-h20")
 
 
-def test_links_are_short_and_only_http():
-    assert (
-        present._link("https://www.tomshardware.com/news/x")
-        == '<a href="https://www.tomshardware.com/news/x">tomshardware.com</a>'
-    )
-    assert present._link("n/a (no single address)") == ""
-    assert present._link(OUTSIDE + "/research/notes.md") == ""
+def test_addresses_are_full_and_only_http():
+    url = "https://www.tomshardware.com/news/x"
+    assert present._address(url) == f'<a href="{url}">{url}</a>'
+    assert present._address("n/a (no single address)") == ""
+    assert present._address(OUTSIDE + "/research/notes.md") == ""
 
 
 def test_setup_keeps_a_latin_font_first_and_cjk_as_fallback():

@@ -83,7 +83,9 @@ def test_used_block_names_every_input_with_a_unit_and_a_source(deepseek):
     for name in ("peak_tflops", "max_w_per_chip", "price_usd", "usd_per_gpu_hour", "mfu_factor"):
         assert name in h800, name
     keys = set(sources().index)
-    records = [u for k, u in used.items() if k != "chips"] + [u for c in used["chips"].values() for u in c.values()]
+    records = [u for u in used.values() if not isinstance(u, dict)] + [
+        u for c in used["chips"].values() for u in c.values()
+    ]
     for u in records:
         assert u.unit and u.source in keys, u
     # the defaults the report used: Epoch AI's load factor 0.75 and server ratio 1.8, 4 years,
@@ -92,7 +94,7 @@ def test_used_block_names_every_input_with_a_unit_and_a_source(deepseek):
     assert (used["usd_per_kwh"].value, used["pue"].value) == (0.088, 1.5)
     assert used["usd_per_gpu_hour"] == h800["usd_per_gpu_hour"]
     assert (used["usd_per_gpu_hour"].value, used["usd_per_gpu_hour"].source) == (2.0, "deepseek-v3-report")
-    assert {u.source for u in records} <= set(report.source_keys(deepseek))
+    assert {u.source for u in records} <= set(report.present.source_numbers(used))
 
 
 def test_values_the_reader_sets_are_marked_as_the_readers():

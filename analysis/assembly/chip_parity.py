@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load, lookup
+from ..catalog import load, lookup
 from ..formulas import compute, cost, goodput, inference, power, scaling, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inference_cost as serving
@@ -197,17 +197,22 @@ def _ranges(
     return ranges | loss.ranges()
 
 
-def _chips_used(chips: pd.DataFrame) -> dict[str, dict[str, Used]]:
-    """Per chip: dense peak, maximum W per chip and price (:func:`~analysis.assembly.inputs.chip_used`)
-    and the vendor's MFU factor (``data/vendor_efficiency.csv``, its base value)."""
-    vendors = load("vendor_efficiency")
-    out = shared.chip_used(chips)
+#: The catalog figures each workload reads per chip beyond peak, power and price: HBM capacity
+#: (the capacity floor), interconnect (the training layout's step), HBM bandwidth (decode).
+WORKLOAD_FIGURES = {
+    "training": ("hbm_gb", "interconnect_gb_s"),
+    "prefill": ("hbm_gb",),
+    "decode": ("hbm_gb", "hbm_bandwidth_tb_s"),
+}
+
+
+def _chips_used(chips: pd.DataFrame, workload: str) -> dict[str, dict[str, Used]]:
+    """Per chip: dense peak, maximum W per chip and price (:func:`~analysis.assembly.inputs.chip_used`),
+    the figures the workload reads (:data:`WORKLOAD_FIGURES`) and the vendor's MFU factor
+    (:func:`~analysis.assembly.inputs.vendor_factor_used`)."""
+    out = shared.chip_used(chips, columns=("peak_tflops", "max_w_per_chip", "price_usd", *WORKLOAD_FIGURES[workload]))
     for chip, row in chips.iterrows():
-        vendor = str(row["vendor"]).lower()
-        known = vendor in vendors.index
-        source = str(vendors.at[vendor, "source"]).split(";")[0] if known else shared.ASSUMPTION
-        origin = f"{row['vendor']}'s software-maturity prior" if known else "no prior for the vendor: 1"
-        out[chip]["mfu_factor"] = Used(float(row["mfu_factor"]), "ratio to NVIDIA's MFU", source, origin)
+        out[chip]["mfu_factor"] = shared.vendor_factor_used(row)
     return out
 
 
@@ -226,6 +231,20 @@ def _used(p: dict, values: dict, site: shared.Site, loss: shared.GoodputInputs, 
         )
         used |= loss.used | {"goodput_spread": loss.spread_used()}
     return used
+
+
+def _catalog_used(p: dict, model: pd.Series) -> dict:
+    """The catalog rows behind the workload and the systems table, as inputs records
+    (:func:`~analysis.assembly.inputs.rows_used`): the model's architecture, the training layout
+    and ZeRO's Adam state, and every system of ``systems.csv``."""
+    used = {"model": shared.rows_used("models", [model.name], label="name")[model.name]["model"]}
+    if p["workload"] == "training":
+        layout = shared.rows_used("parallel_configs", [p["parallel_config"]])[p["parallel_config"]]
+        used["parallel_config"] = layout["parallel config"]
+        used["training_bytes_per_param"] = Used(
+            2.0 + TRAINING_EXTRA_BYTES_PER_PARAM, "bytes per parameter", "zero-2020", "mixed-precision Adam state"
+        )
+    return used | {"systems": shared.rows_used("systems", load("systems").index, label="name")}
 
 
 def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
@@ -273,7 +292,8 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
         draws=p["draws"],
         parameters=dict(p),
         used=_used(p, settings, where, loss, declared=declared or PARAMETERS)
-        | {"mfu_spread": mfu_spread, "chips": _chips_used(chips)},
+        | {"mfu_spread": mfu_spread, "chips": _chips_used(chips, p["workload"])}
+        | _catalog_used(p, model),
     )
     return inp if p["workload"] == "training" else serving_inputs(inp, p, declared=declared or PARAMETERS)
 
@@ -1276,28 +1296,3 @@ def key_figures(r: Result) -> dict:
         "reference_count": r.inputs.reference_count,
         "candidates": {c: entry(c) for c in r.inputs.chips.index[1:]},
     }
-
-
-def used_keys(used: dict) -> list[str]:
-    """The source keys of every record of an inputs block (nested blocks included)."""
-    keys = []
-    for value in used.values():
-        keys += used_keys(value) if isinstance(value, dict) else [value.source]
-    return keys
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys of everything the report used, for its sources appendix."""
-    inp = r.inputs
-    layouts = [inp.parallel_config] if inp.workload == "training" else []
-    vendors = load("vendor_efficiency")
-    return (
-        keys_in(inp.chips)
-        + keys_in(load("regions").loc[[inp.site.region]])
-        + keys_in(load("systems").loc[["gb200-nvl72", "cloudmatrix-384"]])
-        + keys_in(load("parallel_configs").loc[layouts])
-        + keys_in(load("models").loc[[inp.model.name]])
-        + keys_in(vendors[vendors["vendor"].isin(inp.chips["vendor"])])
-        + ["epoch-training-cost-trends", "dgx-h100-power", "hyperscaler-depreciation", "zero-2020", "llama3-paper"]
-        + used_keys(inp.used)
-    )

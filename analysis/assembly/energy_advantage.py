@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load
 from ..formulas import cost, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import chip_parity, params, present
@@ -563,18 +562,3 @@ def key_figures(r: Result) -> dict:
     out["reference_usd_per_pflop_hour_p10"] = r.reference["p10"]
     out["reference_usd_per_pflop_hour_p90"] = r.reference["p90"]
     return out
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys of everything the report used."""
-    inp = r.inputs
-    return (
-        keys_in(inp.parity.chips)
-        + keys_in(load("regions").loc[list(inp.sites)])
-        + keys_in(load("systems"))
-        + keys_in(load("vendor_efficiency"))
-        + keys_in(load("parallel_configs").loc[[inp.parity.parallel_config]])
-        + ["epoch-training-cost-trends", "epoch-chip-to-server-power", "dgx-h100-power"]
-        + ["semianalysis-ai-server-cost-2023", "hyperscaler-depreciation", "llama3-paper"]
-        + chip_parity.used_keys(inp.used)
-    )

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load
+from ..catalog import load
 from ..formulas import controls
 from . import inputs as shared
 from . import params, present
@@ -210,6 +210,24 @@ def _source(row: pd.Series) -> str:
     return str(row["source"]).split(";")[0].strip()
 
 
+def _catalog_used(chips: pd.DataFrame, rules: pd.DataFrame, policies: pd.DataFrame) -> dict:
+    """The catalog figures the rules test, as inputs records: per chip the dense figures TPP takes
+    its maximum over, die area, interconnect, HBM bandwidth and whether it is sold in the US
+    (:func:`~analysis.assembly.inputs.chip_used`); per rule and licence policy its rows' sources."""
+    figures = ("fp32_dense_tflops", "bf16_dense_tflops", "fp8_dense_tflops", "int8_dense_tops", "die_area_mm2")
+    records = shared.chip_used(chips, columns=(*figures, "interconnect_gb_s", "hbm_bandwidth_tb_s"))
+    for chip, row in chips.iterrows():
+        if row["us_availability_source"]:
+            source = row["us_availability_source"].split(";")[0]
+            sold = bool(row["us_commercially_available"])
+            records[chip]["us_commercially_available"] = Used(sold, "sold in the US", source, "chips.csv")
+    return {
+        "chips": records,
+        "export_rules": shared.rows_used("export_rules", rules["rule_id"], label="rule_name"),
+        "licence_policies": shared.rows_used("licence_policies", policies["rule_id"]),
+    }
+
+
 def _used(p: dict, rules: pd.DataFrame, policies: pd.DataFrame) -> dict[str, Used]:
     """The ``inputs`` block: each threshold as used — the reader's what-if value (source
     ``report-parameter``) or the :data:`WHAT_IF_BASE` rule as written, with its clause's source
@@ -267,7 +285,7 @@ def inputs(**values) -> Inputs:
         "export_controls", **{name: values.get(name, spec.default) for name, spec in PARAMETERS.items()}
     )
     rules, policies = load("export_rules"), load("licence_policies")
-    used = _used(p, rules, policies)
+    used = _used(p, rules, policies) | _catalog_used(load("chips"), rules, policies)
     thresholds = Thresholds(
         **{name: used[name].value for name in ("tpp_threshold", "density_threshold", "density_tpp_floor")},
         io_threshold_gb_s=p["io_threshold_gb_s"],
@@ -999,20 +1017,3 @@ def key_figures(r: Result) -> dict:
 
 
 #: The chips.csv source columns behind the figures this report uses.
-CHIP_SOURCE_COLUMNS = (
-    "compute_source",
-    "die_source",
-    "interconnect_source",
-    "memory_source",
-    "us_availability_source",
-)
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys of the chip figures the rules test, the rules and the licence policies."""
-    chips = r.inputs.chips[list(CHIP_SOURCE_COLUMNS)]
-    return list(
-        dict.fromkeys(
-            keys_in(chips) + keys_in(r.inputs.rules[r.inputs.rules["rule_id"] != WHAT_IF]) + keys_in(r.inputs.policies)
-        )
-    )

@@ -318,7 +318,20 @@ def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) 
             "years": shared.setting("years", p["years"]),
             "utilisation": serving_setting("utilisation", p["utilisation"]),
         }
-    return used | {"chips": chip_used(chips, basis=basis, precision=p["precision"])}
+    return used | {"chips": chip_used(chips, basis=basis, precision=p["precision"])} | _catalog_used(p["model"])
+
+
+def _catalog_used(model_id: str) -> dict:
+    """The catalog rows and equations behind the serving model, as inputs records: the model's
+    architecture (``models.csv``), MLA decode (an MLA model) and the MFU definition, and every published serving
+    figure and API price the report compares with (``serving_references.csv``)."""
+    row = lookup(load("models"), model_id, "model")
+    mla = ("mla_decode",) if "MLA" in row["kv_cache_basis"] else ()
+    return (
+        {"model": shared.rows_used("models", [row.name], label="name")[row.name]["model"]}
+        | shared.equations(*mla, "mfu_definition")
+        | {"serving_references": shared.rows_used("serving_references", load("serving_references").index)}
+    )
 
 
 def chip_used(chips: pd.DataFrame, *, basis: str, precision: str) -> dict[str, dict]:
@@ -980,16 +993,3 @@ def key_figures(r: Result, *, day: DeepSeekDay | None = None) -> dict:
     if day is not None:
         out["deepseek_day"] = day_key_figures(day) | {"report_workload_cost_usd": workload_day_cost_usd(r, day)}
     return out
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys behind the report beyond the chips and region."""
-    refs = load("serving_references")
-    return list(
-        dict.fromkeys(
-            keys_in(refs)
-            + keys_in(load("models").loc[[r.inputs.model.name]])
-            + ["palm-paper", "deepseek-v2-paper", "epoch-training-cost-trends", "hyperscaler-depreciation"]
-            + [shared.ASSUMPTION]
-        )
-    )

@@ -12,12 +12,13 @@ library constant themselves, so an input is resolved by one piece of code in eve
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from ..catalog import load, lookup
+from ..catalog import CHIPS, keys_in, load, lookup
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS, TRAINING
 
@@ -335,10 +336,29 @@ PRICE_UNIT_WORDS = {
 }
 
 
-def chip_used(frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "price_usd")) -> dict[str, dict]:
+#: The catalog figures :func:`chip_used` can record: column -> (unit, what it is). The source key
+#: is the first of the column's group (``analysis.catalog.CHIPS.sources``), the one that set it.
+CHIP_FIGURES = {
+    "fp32_dense_tflops": "TFLOP/s, dense",
+    "hbm_gb": "GB",
+    "hbm_bandwidth_tb_s": "TB/s",
+    "interconnect_gb_s": "GB/s",
+    "tdp_w": "W",
+    "die_area_mm2": "mm²",
+    "bf16_dense_tflops": "TFLOP/s, dense",
+    "fp8_dense_tflops": "TFLOP/s, dense",
+    "int8_dense_tops": "TOP/s, dense",
+    "usd_per_gpu_hour": "USD/chip-hour",
+}
+
+
+def chip_used(
+    frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "price_usd")
+) -> dict[str, dict[str, Used]]:
     """Per chip of ``frame`` (a :func:`chips` frame), the catalog figures a report used, each with
     its unit and source key: dense peak, maximum W per chip (TDP × server power ratio, or a
-    system's rated power per chip), price (and what it buys)."""
+    system's rated power per chip), price (and what it buys), and any of :data:`CHIP_FIGURES`
+    named in ``columns`` that the chip has."""
     systems = load("systems").drop_duplicates("chip_id").set_index("chip_id")
     out = {}
     for chip, row in frame.iterrows():
@@ -362,13 +382,64 @@ def chip_used(frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "pr
             entries["price_usd"] = Used(
                 float(row["price_usd"]), PRICE_UNIT_WORDS[row["price_unit"]], _key(row["price_source"]), "chips.csv"
             )
+        for column in (c for c in columns if c in CHIP_FIGURES and pd.notna(row[c])):
+            entries[column] = Used(
+                float(row[column]), CHIP_FIGURES[column], _key(row[_source_column(column)]), "chips.csv"
+            )
         out[chip] = entries
     return out
+
+
+def _source_column(column: str) -> str:
+    """The ``chips.csv`` source column of a figure column (``hbm_gb`` -> ``memory_source``)."""
+    return next(source for source, values in CHIPS.sources.items() if column in values)
 
 
 def _key(cell) -> str:
     """The first source key of a source cell."""
     return str(cell or "").split(";")[0].strip()
+
+
+def rows_used(name: str, ids, *, label: str | None = None) -> dict[str, dict[str, Used]]:
+    """Per row id of dataset ``name`` (``systems``, ``training_runs``, ``models``,
+    ``parallel_configs``, ``serving_references``, ``validation_cases``, ``export_rules``,
+    ``licence_policies`` …; an id over several rows, such as a rule's clauses, counts once): a
+    group of one record, named for the dataset, whose value names the row (its ``label`` column,
+    else the id) and whose source holds every source key of the row's source columns,
+    ``;``-separated. A report that shows or uses whole catalog rows (published runs, systems, a
+    model's architecture, rules) records them this way, as ``{"<group>": rows_used(...)}``."""
+    frame = load(name)
+    if frame.index.name is None:  # export_rules, licence_policies: one id over several rows
+        frame = frame.set_index("rule_id")
+    what = re.sub(r"ies$", "y", name).replace("_", " ").removesuffix("s")
+    out = {}
+    for row_id in dict.fromkeys(ids):
+        rows = frame.loc[[row_id]]
+        value = str(rows[label].iloc[0]) if label else str(row_id)
+        out[str(row_id)] = {what: Used(value, what, ";".join(keys_in(rows)), f"data/{name}.csv")}
+    return out
+
+
+#: The published equations reports apply, as inputs records: the equation and the paper it is from.
+EQUATIONS = {
+    "training_flop": Used("C = 6 · N_active · D", "FLOP", "kaplan-2020", "training compute, attention neglected"),
+    "recompute_flop": Used(
+        "8 · N_active · D with full activation recomputation", "FLOP", "korthikanti-2022", "hardware FLOPs"
+    ),
+    "mla_decode": Used(
+        "decode attends in MLA's compressed latent",
+        "bytes per token",
+        "deepseek-v2-paper",
+        "K/V up-projections absorbed",
+    ),
+    "mfu_definition": Used("model FLOP/s ÷ dense peak FLOP/s", "share", "palm-paper", "MFU as PaLM defines it"),
+}
+
+
+def equations(*names: str) -> dict[str, Used]:
+    """The :data:`EQUATIONS` records ``names`` as a report's inputs block holds them
+    (``training_flop_equation`` …)."""
+    return {f"{name}_equation": EQUATIONS[name] for name in names}
 
 
 def system_w_per_chip() -> pd.Series:
@@ -404,6 +475,35 @@ def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None
     for column in ("mfu_factor_low", "mfu_factor", "mfu_factor_high"):
         frame[column] = factors[column].fillna(1.0).to_numpy()
     return frame
+
+
+def vendor_factor_used(row: pd.Series) -> Used:
+    """The vendor MFU factor of a chip (a row of :func:`chips`) as its inputs record: the factor
+    of ``data/vendor_efficiency.csv`` with its first source key (:data:`ASSUMPTION` where the
+    factor is assumed, not measured) and, in ``origin``, its range and whether it is sourced or
+    assumed; 1 by assumption for a vendor without a row."""
+    vendors = load("vendor_efficiency")
+    vendor = str(row["vendor"]).lower()
+    if vendor not in vendors.index:
+        return Used(1.0, "ratio to NVIDIA's MFU", ASSUMPTION, f"{row['vendor']}: no vendor row, 1 assumed (no range)")
+    v = vendors.loc[vendor]
+    key = _key(v["source"])
+    kind = "an assumption, not measured" if key == ASSUMPTION else "sourced"
+    span = f"{v['mfu_factor_low']:.2f}–{v['mfu_factor_high']:.2f}"
+    return Used(float(v["mfu_factor"]), "ratio to NVIDIA's MFU", key, f"{v['vendor']}: {kind}, range {span}")
+
+
+def vendor_factors_text(frame: pd.DataFrame) -> str:
+    """One sentence for a report's Methods: each vendor's MFU factor among the chips of ``frame``
+    (a :func:`chips` frame) with its range, marked sourced or assumed (:func:`vendor_factor_used`)."""
+    parts = []
+    for _, row in frame.drop_duplicates("vendor").iterrows():
+        u = vendor_factor_used(row)
+        parts.append(f"{row['vendor']} {u.value:.2f} ({u.origin.split(': ', 1)[1]}; `{u.source}`)")
+    return (
+        "Vendor software factors (MFU relative to NVIDIA's on the same workload, drawn over their range in the "
+        f"Monte Carlo; data/vendor_efficiency.csv): {'; '.join(parts)}."
+    )
 
 
 def max_w_per_chip(frame: pd.DataFrame, tdp_w, *, server_power_ratio: float | None = None):

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..catalog import load
 from ..formulas import cost
+from . import inputs
 
 #: What a quote's unit buys, in words.
 UNIT_WORDS = {
@@ -68,9 +69,15 @@ def without_quote(chip_ids, *, kind: str) -> list[str]:
     return [c for c in chip_ids if c not in quoted]
 
 
-def source_keys(chip_ids) -> list[str]:
-    """Source keys of the quotes of ``chip_ids`` and of their exchange rates (sources appendix)."""
+def used(chip_ids) -> dict:
+    """The China-market quotes of ``chip_ids`` and their exchange rates as inputs records
+    (:func:`~analysis.assembly.inputs.rows_used`), so a report that shows them lists their sources;
+    empty where no chip has a quote."""
     table = load("china_prices")
     table = table[table["chip_id"].isin(list(chip_ids))]
-    rates = load("exchange_rates").loc[table["rate_id"].unique()]
-    return list(dict.fromkeys([*table["source"], *rates["source"]]))
+    if table.empty:
+        return {}
+    return {
+        "china_prices": inputs.rows_used("china_prices", table.index),
+        "exchange_rates": inputs.rows_used("exchange_rates", table["rate_id"].unique(), label="period"),
+    }

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load
+from ..catalog import load
 from ..formulas import controls, cost, uncertainty
 from ..formulas import procurement as buy
 from . import inputs as shared
@@ -319,13 +319,20 @@ def _used(p: dict, *, chips: pd.DataFrame, site: shared.Site, goodput_in: shared
     if p["export_rule"] is not None and p["grey_market_premium"] is not None:
         used["grey_market_premium"] = shared.setting("grey_market_premium", p["grey_market_premium"])
     used["chips"] = _chip_used(chips, p["price_basis"])
-    return used
+    systems = load("systems")
+    system_chips = chips.index[chips["power_basis"] == "system"]
+    if len(system_chips):  # a chip powered (and priced) as part of a system: that system's row
+        used["systems"] = shared.rows_used(
+            "systems", systems.index[systems["chip_id"].isin(system_chips)], label="name"
+        )
+    if p["export_rule"] is not None:
+        used["licence_policies"] = shared.rows_used("licence_policies", [p["export_rule"]])
+    return used | market_prices.used(chips.index)
 
 
 def _chip_used(chips: pd.DataFrame, price_basis: str) -> dict[str, dict[str, Used]]:
     """Per chip: dense BF16 peak, maximum W per chip (where sourced), the price as used under
     ``price_basis`` (where sourced), TPP per card and the vendor MFU factor."""
-    vendors = load("vendor_efficiency").set_index("vendor")
     out = {}
     for chip, row in chips.iterrows():
         columns = ("peak_tflops", "price_usd") + (("max_w_per_chip",) if row["power_basis"] else ())
@@ -344,10 +351,7 @@ def _chip_used(chips: pd.DataFrame, price_basis: str) -> dict[str, dict[str, Use
         entries["tpp"] = Used(
             float(row["tpp"]), "TPP per card", _first_key(row["compute_source"]), "dense TOPS × bit length"
         )
-        vendor_source = vendors["source"].get(row["vendor"], "")
-        entries["mfu_factor"] = Used(
-            float(row["mfu_factor"]), "× the reference vendor's MFU", _first_key(vendor_source), "vendor_efficiency.csv"
-        )
+        entries["mfu_factor"] = shared.vendor_factor_used(row)
         out[chip] = {name: u for name, u in entries.items() if u.value == u.value}  # NaN: not sourced
     return out
 
@@ -429,21 +433,3 @@ def key_figures(r: Result) -> dict:
     inp = r.inputs
     budget = None if inp.counts is not None else {"budget_usd": inp.budget_usd, "budget_basis": inp.budget_basis}
     return {"reference_chip": inp.reference_chip, "budget": budget, "options": out}
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys of everything the report used, for its sources appendix."""
-    inp = r.inputs
-    policies = load("licence_policies")
-    systems = load("systems")
-    system_chips = inp.chips.index[inp.chips["power_basis"] == "system"]
-    vendors = load("vendor_efficiency")
-    return (
-        keys_in(inp.chips)
-        + keys_in(load("regions").loc[[inp.site.region]])
-        + keys_in(vendors[vendors["vendor"].isin(inp.chips["vendor"])])
-        + keys_in(systems[systems["chip_id"].isin(system_chips)])
-        + (keys_in(policies[policies["rule_id"] == inp.export_rule]) if inp.export_rule else [])
-        + market_prices.source_keys(inp.chips.index)
-        + ["hoffmann-2022", "epoch-training-cost-trends", "llama3-paper", "megascale-2024"]
-    )

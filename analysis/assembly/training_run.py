@@ -253,7 +253,6 @@ def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
     the interconnect [GB/s, bidirectional] and the vendor MFU factor, each with its source key.
     A chip without a TDP or a system (no power figure: its energy is n/a) has no power record."""
     records = shared.chip_used(chips)
-    vendors = load("vendor_efficiency")
     for chip, row in chips.iterrows():
         entries = records[chip]
         if chip == run.chip and run.usd_per_gpu_hour is not None:
@@ -264,13 +263,20 @@ def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
         if pd.notna(row["interconnect_gb_s"]):
             key = keys_in(chips.loc[[chip], ["interconnect_source"]])[0]
             entries["interconnect_gb_s"] = Used(float(row["interconnect_gb_s"]), "GB/s", key, "chips.csv")
-        vendor = row["vendor"].lower()
-        entries["mfu_factor"] = (
-            Used(float(row["mfu_factor"]), "ratio", keys_in(vendors.loc[[vendor]])[0], "vendor_efficiency.csv")
-            if vendor in vendors.index
-            else Used(1.0, "ratio", shared.ASSUMPTION, "no vendor figure: no software penalty")
-        )
+        entries["mfu_factor"] = shared.vendor_factor_used(row)
     return records
+
+
+def _catalog_used(parallel_config: str) -> dict:
+    """The catalog rows the report shows whole, as inputs records: every published run (the
+    arithmetic checks), the layouts (the run's and the interconnect comparison's) and their models."""
+    layouts = list(dict.fromkeys([parallel_config, *LAYOUTS]))
+    models = load("parallel_configs").loc[layouts, "model_id"]
+    return {
+        "training_runs": shared.rows_used("training_runs", load("training_runs").index, label="model"),
+        "parallel_configs": shared.rows_used("parallel_configs", layouts),
+        "models": shared.rows_used("models", models, label="name"),
+    }
 
 
 def run_precision(run: Run, precision: str | None) -> tuple[str, Used]:
@@ -329,7 +335,9 @@ def inputs(**values) -> Inputs:
         **site.used,
         **settings,
         **loss.used,
+        **shared.equations("training_flop", "recompute_flop"),
         "chips": records,
+        **_catalog_used(p["parallel_config"]),
     }
     return Inputs(
         run=run,
@@ -653,27 +661,6 @@ def key_figures(r: Result) -> dict:
         "arithmetic_checks": arithmetic_checks().to_dict(orient="records"),
         "by_chip": {c: {k: r.p50.loc[c, k] for k in FIGURES} for c in r.inputs.chips.index},
     }
-
-
-def _source_keys_of(used: dict) -> list[str]:
-    """The source keys of an inputs block, nested records included."""
-    return [k for u in used.values() for k in (_source_keys_of(u) if isinstance(u, dict) else [u.source])]
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys of everything the report used, for its sources appendix."""
-    return list(
-        dict.fromkeys(
-            _source_keys_of(r.inputs.used)
-            + keys_in(r.inputs.chips)
-            + keys_in(load("regions").loc[[r.inputs.site.region]])
-            + keys_in(load("training_runs"))
-            + keys_in(load("parallel_configs"))
-            + keys_in(load("models"))
-            + keys_in(load("vendor_efficiency"))
-            + ["kaplan-2020", "korthikanti-2022", "epoch-training-cost-trends", "llama3-paper"]
-        )
-    )
 
 
 def plot_by_chip(r: Result) -> None:

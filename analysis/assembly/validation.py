@@ -139,7 +139,9 @@ def inputs(**values) -> Inputs:
     against :data:`EXERCISED`) and the defaults they exercise."""
     cases = load("validation_cases")
     cases["exercised_defaults"].map(exercised)
-    return Inputs(cases=cases, parameters=params.validate("validation", **values), used=used_inputs())
+    used = used_inputs() | shared.equations("training_flop", "recompute_flop", "mla_decode")
+    used["validation_cases"] = shared.rows_used("validation_cases", cases.index, label="name")
+    return Inputs(cases=cases, parameters=params.validate("validation", **values), used=used)
 
 
 @dataclass(frozen=True)
@@ -738,15 +740,3 @@ def key_figures(r: Result) -> dict:
         "misses": s.misses,
         "worst_case": s.worst,
     }
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys of everything the report used, for its sources appendix: the cases' and the
-    inputs block's."""
-    return list(
-        dict.fromkeys(
-            keys_in(r.cases)
-            + [u.source for u in r.inputs.used.values()]
-            + ["kaplan-2020", "korthikanti-2022", "deepseek-v2-paper"]
-        )
-    )

@@ -6,7 +6,8 @@
   ``chip_legend``, ``direct_labels``, ``chip_bars``);
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
   ``finish``);
-* :mod:`.sources` — the sources appendix (``source_list``, ``source_kind``);
+* :mod:`.sources` — the sources appendix of a report's inputs block and its citations
+  (``source_list``, ``cite``, ``source_kind``);
 * :mod:`.contract` — the appendix of parameters and inputs and the key figures of the JSON
   (``appendix``, ``emit_key_figures``).
 
@@ -57,7 +58,7 @@ from .output import (
     slug,
     table,
 )
-from .sources import SECONDARY_WORDS, _link, cited_keys, is_secondary, source_entries, source_kind, source_list
+from .sources import _address, cite, source_entries, source_kind, source_list, source_numbers, used_keys
 
 __all__ = [
     "Band",
@@ -67,13 +68,12 @@ __all__ = [
     "INPUT_LABELS",
     "KEY_FIGURES_MIME",
     "NA",
-    "SECONDARY_WORDS",
     "STYLE",
     "TABLE_MIME",
     "VENDOR_HUES",
     "VENDOR_PALETTE",
     "_derived_color",
-    "_link",
+    "_address",
     "_missing",
     "_plain",
     "alt_text",
@@ -85,7 +85,7 @@ __all__ = [
     "chip_legend",
     "chip_name",
     "chip_short",
-    "cited_keys",
+    "cite",
     "count",
     "direct_labels",
     "display",
@@ -96,7 +96,6 @@ __all__ = [
     "gwh",
     "input_label",
     "inputs_table",
-    "is_secondary",
     "luminance",
     "mw",
     "num",
@@ -112,7 +111,9 @@ __all__ = [
     "source_entries",
     "source_kind",
     "source_list",
+    "source_numbers",
     "table",
     "usd",
+    "used_keys",
     "watts",
 ]

@@ -1,5 +1,8 @@
-"""The sources appendix: each source key a report cited, once, marked primary / secondary /
-weak (:func:`source_kind`), with its publisher, title and address (:func:`source_list`).
+"""The sources appendix: the sources a report's numbers used — exactly the source keys of its
+inputs block (the JSON's ``inputs``), numbered in the order the block names them
+(:func:`source_numbers`), each with its grade (primary / secondary / weak, the last words of its
+row in ``data/SOURCES.md``), publisher, title and full address (:func:`source_list`); a number in
+the text cites its source as ``[n]`` (:func:`cite`).
 """
 
 from __future__ import annotations
@@ -8,111 +11,91 @@ import re
 
 import pandas as pd
 
-from ...catalog import keys_in, load, sources
+from ...catalog import GRADES, sources
 from .output import escape, say
-
-#: Words in a SOURCES.md source cell that mark the entry as secondary (a report of a report, a
-#: reprint, a trade-press summary, an aggregator) — the rule stated at the top of SOURCES.md.
-SECONDARY_WORDS = re.compile(
-    r"\b(secondary|weak|reprint\w*|relay\w*|via|trade press|aggregator|"
-    r"indicative)\b",
-    re.I,
-)
 
 
 def source_kind(entry) -> str:
-    """``primary``, ``secondary`` or ``secondary, weak`` for a SOURCES.md entry (a row of
-    :func:`analysis.catalog.sources` or a dict with ``source``), from its source cell: "weak" ->
-    weak; "secondary" -> secondary; otherwise "primary" -> primary; otherwise any of
-    :data:`SECONDARY_WORDS` -> secondary; otherwise primary."""
-    text = str(entry.get("source", ""))
-    if re.search(r"\bweak\b", text, re.I):
-        return "secondary, weak"
-    if re.search(r"\bsecondary\b", text, re.I):
-        return "secondary"
-    if re.search(r"\bprimary\b", text, re.I):
-        return "primary"
-    return "secondary" if SECONDARY_WORDS.search(text) else "primary"
+    """The grade of a SOURCES.md entry (a row of :func:`analysis.catalog.sources` or a dict with
+    ``source``): the last words of its source cell, one of ``primary``, ``secondary``, ``weak``."""
+    found = re.search(r"\((primary|secondary|weak)\)$", str(entry.get("source", "")).strip())
+    if not found:
+        raise ValueError(f"source cell {entry.get('source')!r} does not end with one of {', '.join(GRADES)}")
+    return found.group(1)
 
 
-def is_secondary(entry) -> bool:
-    """Whether a SOURCES.md entry is secondary (see :func:`source_kind`)."""
-    return source_kind(entry) != "primary"
+def used_keys(used: dict) -> list[str]:
+    """The source keys of every record of an inputs block (nested blocks included; a record may
+    name several keys, ``;``-separated), each once, in the order the block names them."""
+    keys = []
+    for value in used.values():
+        keys += used_keys(value) if isinstance(value, dict) else str(value.source).split(";")
+    return list(dict.fromkeys(k.strip() for k in keys if k.strip()))
 
 
-def _link(url: str) -> str:
-    """An address as a short link (its domain, linked to the full address); anything that is not
-    an http(s) address is dropped (no local or relative paths in a report)."""
-    url = str(url).strip().split()[0] if str(url).strip() else ""
-    match = re.match(r"https?://(?:www\.)?([^/\s]+)", url)
-    if not match:
-        return ""
-    return f'<a href="{escape(url)}">{escape(match.group(1))}</a>'
+def source_numbers(used: dict) -> dict[str, int]:
+    """Each source key of an inputs block that ``data/SOURCES.md`` defines and its number in the
+    report's sources appendix (1, 2, … in the order of :func:`used_keys`)."""
+    known = sources().index
+    return {key: n for n, key in enumerate((k for k in used_keys(used) if k in known), start=1)}
 
 
-_KIND_ONLY = re.compile(r"\s*\((?:primary|secondary|weak)(?:[,;] (?:primary|secondary|weak))*\)", re.I)
-
-
-def _source_text(text: str) -> str:
-    """A source cell without the parentheses that only repeat its kind ("(secondary)")."""
-    return _KIND_ONLY.sub("", str(text)).strip()
-
-
-def cited_keys(name: str, ids, columns=None) -> list[str]:
-    """Source keys behind rows ``ids`` of dataset ``name``, from all its source columns or only
-    ``columns`` (e.g. ``("compute_source", "die_source")`` for a report that uses no prices),
-    so the appendix lists the sources of the figures a report cited and no others."""
-    frame = load(name)
-    ids = [i for i in ids if i in frame.index]
-    if columns is not None:
-        frame = frame[[c for c in frame.columns if c in columns]]
-    return keys_in(frame.loc[ids])
+def cite(used: dict, *records) -> str:
+    """``[n]`` (or ``[n, m]``) for the source of each record (a :class:`~analysis.assembly.inputs.Used`
+    or a source key) of the inputs block ``used``: the numbers of its sources appendix."""
+    numbers = source_numbers(used)
+    keys = [k.strip() for r in records for k in str(getattr(r, "source", r)).split(";") if k.strip()]
+    missing = [k for k in keys if k not in numbers]
+    if missing:
+        raise KeyError(f"source {', '.join(missing)} is not in the report's inputs block; it has: {', '.join(numbers)}")
+    return "[" + ", ".join(str(numbers[k]) for k in dict.fromkeys(keys)) + "]"
 
 
 def source_entries(keys) -> pd.DataFrame:
     """The SOURCES.md entries of ``keys`` (each once, in first-cited order) with a ``kind``
-    column (:func:`source_kind`)."""
+    column (the grade, :func:`source_kind`)."""
     table = sources()
     keys = [k for k in dict.fromkeys(str(k).strip() for k in keys) if k in table.index]
     found = table.loc[keys].copy()
-    found["kind"] = [source_kind(row) for _, row in found.iterrows()]
+    found["kind"] = found["grade"]
     return found
 
 
-def source_list(
-    chip_ids=(), regions=(), runs=(), extra_keys=(), *, tables: dict | None = None, chip_columns=None
-) -> None:
-    """The compact sources appendix, in two columns: each source key the report cited once,
-    marked primary / secondary / weak, with its publisher and title and a link named by its
-    domain. Keys come from ``extra_keys`` (e.g. a report's ``source_keys(r)``) and the rows of
-    the chips, regions and runs given (chips: only the ``chip_columns`` source columns, if
-    given), and ``tables`` ({dataset name: row ids})."""
-    keys = list(extra_keys)
-    if len(chip_ids):
-        keys += cited_keys("chips", chip_ids, chip_columns)
-    wanted = {"regions": regions, "training_runs": runs, **(tables or {})}
-    for name, ids in wanted.items():
-        if len(ids):
-            keys += cited_keys(name, list(ids))
-    found = source_entries(keys)
-    items = []
-    for key, row in found.iterrows():
-        link = _link(row["url"])
-        items.append(
-            f"<li><b>{escape(key)}</b> ({row['kind']}): "
-            f"{escape(_source_text(row['source']))}" + (f" — {link}" if link else "") + "</li>"
-        )
+def _address(url: str) -> str:
+    """The full address as a link (its own text); anything that is not an http(s) address is
+    dropped (no local or relative paths in a report)."""
+    url = str(url).strip().split()[0] if str(url).strip() else ""
+    if not re.match(r"https?://\S+", url):
+        return ""
+    return f'<a href="{escape(url)}">{escape(url)}</a>'
+
+
+def _source_text(text: str) -> str:
+    """A source cell without its closing grade ("(secondary)"), which the list shows apart."""
+    return re.sub(r"\s*\((?:primary|secondary|weak)\)$", "", str(text).strip())
+
+
+def source_list(used: dict) -> None:
+    """The sources appendix: each source the report's inputs block (``used``, the JSON's
+    ``inputs``) names, once, numbered as :func:`cite` numbers it, with its grade, publisher and
+    title and full address. No other source is listed."""
+    found = source_entries(source_numbers(used))
+    items = [
+        f"<li value='{n}'><b>{escape(key)}</b> ({row['kind']}): {escape(_source_text(row['source']))}"
+        + (f" — {link}" if (link := _address(row["url"])) else "")
+        + "</li>"
+        for n, (key, row) in enumerate(found.iterrows(), start=1)
+    ]
     counts = found["kind"].value_counts()
-    summary = ", ".join(
-        f"{counts.get(k, 0)} {k}" for k in ("primary", "secondary", "secondary, weak") if counts.get(k, 0)
-    )
+    summary = ", ".join(f"{counts[k]} {k}" for k in GRADES if counts.get(k, 0))
     say(
-        f"{len(found)} sources ({summary}). Primary: the publisher of the figure (vendor, "
-        "regulator, paper, operator); secondary: a report of it by others; weak: a secondary "
-        "source that is itself unsure. What was taken from each source, and the notes on "
-        "disputed figures, are in `data/SOURCES.md` and the `note` column of each CSV.\n\n"
-        "<div class='sources' style='columns: 2; column-gap: 1.6em'><ul>"
+        f"The {len(found)} sources of this report's numbers ({summary}), numbered as the text cites them "
+        "([n]); each is the source key of an input in the appendix and the JSON's `inputs`. Primary: the "
+        "publisher of the figure (vendor, regulator, paper, operator); secondary: a report of it by others; "
+        "weak: a source that is itself unsure (a wiki asking for citations, an AI-written summary, a forum, a "
+        "spec aggregator), which sets no default. What was taken from each source is in `data/SOURCES.md`.\n\n"
+        "<div class='sources'><ol style='overflow-wrap: anywhere'>"
         + "".join(items).replace("$", "&#36;")
-        + "</ul></div>",
+        + "</ol></div>",
         html=True,
     )

@@ -174,6 +174,9 @@ present.table(
 #   and the region's electricity price and PUE ranges (triangular, mode at base) in a seeded Monte
 #   Carlo; figures are P50 with P10–P90.
 
+# %%
+present.say("- " + report.vendor_factors(r))
+
 # %% [markdown]
 # ## Sources
 

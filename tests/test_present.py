@@ -279,10 +279,22 @@ def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
     assert "NVIDIA H800 SXM5 80GB" in given  # ids read as names
     assert "NVIDIA H20 (HGX, 96GB), Huawei Ascend 910C" in given
     assert declared["mfu"].help in given  # the meaning comes from params.SPECS
-    assert "0.75" in used and "epoch-training-cost-trends" in used and "Epoch AI" in used
+    # a source cites its number in the sources list ([1]: the block's first key SOURCES.md defines)
+    assert "0.75" in used and "[1] epoch-training-cost-trends" in used and "Epoch AI" in used
     per_chip = shown[2][0].to_html()
     assert "H20" in per_chip and "price_\u200busd [USD per chip]" in per_chip and "12,000" in per_chip
     assert "price_usd: some-key" in shown[3][0].data  # the source keys, as text below the table
+
+
+def test_catalog_rows_in_the_appendix_show_their_sources_beside_them(shown):
+    from analysis.assembly import inputs
+
+    present.inputs_table({"systems": inputs.rows_used("systems", ["dgx-h100"], label="name")})
+    table = shown[1][0].to_html()
+    # systems.csv dgx-h100: source dgx-h100-power;klockwood-h100;nvidia-h100-datasheet-hpctech;… ([1], [2], [3] …)
+    assert "NVIDIA DGX H100 (8x H100 SXM5 80GB)" in table
+    assert "[1] dgx-h100-power, [2] klockwood-h100, [3] nvidia-h100-datasheet-hpctech" in table
+    assert len(shown) == 2  # no text of source keys below the table
 
 
 # ---- figures -------------------------------------------------------------------------------

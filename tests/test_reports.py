@@ -126,6 +126,23 @@ def test_json_says_which_inputs_it_used_with_unit_and_source(rendered, case):
 
 @pytest.mark.render
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_sources_appendix_lists_only_sources_of_the_json_inputs(rendered, case):
+    """Issue 20 item 6: every source the HTML's sources appendix lists is named by a record of the
+    JSON's inputs block, numbered 1, 2, … with its full address."""
+    page = (rendered / case.name / f"{case.notebook}.html").read_text()
+    listed = re.findall(r"<li value=[\"']?(\d+)[\"']?><b>([^<]+)</b>", page)
+    named = {
+        k.strip() for _, record in _records(figures(rendered, case)["inputs"]) for k in record["source"].split(";")
+    }
+    assert listed, "no sources appendix"
+    assert {key for _, key in listed} <= named
+    assert [int(n) for n, _ in listed] == list(range(1, len(listed) + 1))
+    links = re.findall(r'<a href="([^"]+)">([^<]+)</a>', "".join(re.findall(r"<li value=.*?</li>", page, re.S)))
+    assert links and all(href == text for href, text in links)  # full addresses, not domains
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_html_is_self_contained_and_has_no_code(rendered, case):
     page = (rendered / case.name / f"{case.notebook}.html").read_text()
     body = re.sub(r"<style.*?</style>", "", page, flags=re.S)

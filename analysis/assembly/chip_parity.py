@@ -1263,6 +1263,7 @@ def methods(r: Result) -> str:
             "headline is the P50 of the draws with its P10–P90 (inverse empirical CDF: each band end is a drawn "
             "value). A P50 can differ from the base-point value where a range is lopsided. The tornado moves one "
             "input at a time to its ends; Sobol indices split the variance.",
+            f"- {shared.vendor_factors_text(inp.chips)}",
         ]
     )
 

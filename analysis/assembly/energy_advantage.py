@@ -535,6 +535,7 @@ def methods(r: Result) -> str:
             "region. One "
             f"function computes every figure at the base point and at {present.count(inp.draws)} draws (seed "
             f"{inp.seed}); headlines are the P50.",
+            f"- {shared.vendor_factors_text(parity.chips)}",
             "- Excluded: facility construction, maintenance, staff and subsidies other than the electricity price.",
         ]
     )

@@ -501,8 +501,8 @@ def vendor_factors_text(frame: pd.DataFrame) -> str:
         u = vendor_factor_used(row)
         parts.append(f"{row['vendor']} {u.value:.2f} ({u.origin.split(': ', 1)[1]}; `{u.source}`)")
     return (
-        "Vendor software factors (MFU relative to NVIDIA's on the same workload, drawn over their range in the "
-        f"Monte Carlo; data/vendor_efficiency.csv): {'; '.join(parts)}."
+        "**Vendor software factors** (MFU relative to NVIDIA's on the same workload, drawn over their range in "
+        f"the Monte Carlo; data/vendor_efficiency.csv): {'; '.join(parts)}."
     )
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from ..formulas import cost, goodput
 from ..formulas import procurement as buy
 from ..formulas.power import HOURS_PER_YEAR
+from . import inputs as shared
 from . import present
 from .procurement import equivalents_label, notes, option_label
 from .procurement_model import Result
@@ -286,6 +287,7 @@ def _methods_training(r: Result) -> list[str]:
         f"that × load factor {inp.load_factor:g}; facility = IT × PUE; energy over {HOURS_PER_YEAR:,.0f} h a year.",
         f"- **MFU**: {inp.mfu:g} on {ref}; other vendors' chips scale it by the ratio of "
         "vendor software-maturity factors (table below; `data/vendor_efficiency.csv`), at most 1.",
+        f"- {shared.vendor_factors_text(inp.chips)}",
         f"- **Goodput** of a job on n chips (`analysis/formulas/goodput.py`): {g.describe(inp.reference_count)} "
         f"Each chip type forms its own clusters{cap}; the reference is one cluster. Training FLOP per year = "
         "Σ chips × goodput(cluster) × peak × MFU × 8,760 h × 3,600 s.",

@@ -267,6 +267,12 @@ def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
     return records
 
 
+def vendor_factors(r: Result) -> str:
+    """The Methods sentence on the vendor MFU factors of the chips compared, each sourced or
+    assumed, with its range (:func:`~analysis.assembly.inputs.vendor_factors_text`)."""
+    return shared.vendor_factors_text(r.inputs.chips)
+
+
 def _catalog_used(parallel_config: str) -> dict:
     """The catalog rows the report shows whole, as inputs records: every published run (the
     arithmetic checks), the layouts (the run's and the interconnect comparison's) and their models."""

@@ -13,6 +13,7 @@ import pandas as pd
 from . import output
 from .chips import _chips, chip_name, chip_short
 from .numbers import _missing, sci
+from .sources import source_numbers
 
 #: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
 KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
@@ -86,24 +87,41 @@ def _split_inputs(used: dict) -> tuple[dict, dict[str, dict]]:
     return shared, groups
 
 
+def _cited(source: str, numbers: dict[str, int]) -> str:
+    """Source keys (``;``-separated) as the appendix cites them: ``[n] key`` with the number of
+    the sources list (:func:`~.sources.source_numbers`)."""
+    keys = [k.strip() for k in str(source).split(";") if k.strip()]
+    return ", ".join(f"[{numbers[k]}] {k}" if k in numbers else k for k in keys)
+
+
 def inputs_table(used: dict) -> None:
     """The inputs as the report used them (the JSON's ``inputs`` block), compactly: one row per
-    shared input (value, unit, source key in data/SOURCES.md, origin), then per group (chips,
-    regions) one row per item with its inputs as columns (unit in the header) and source keys."""
+    shared input (value, unit, source as ``[n] key``, the number of the sources list, origin),
+    then per group (chips, regions …) one row per item with its inputs as columns (unit in the
+    header) and the cited sources."""
     shared, groups = _split_inputs(used)
+    numbers = source_numbers(used)
     rows = [
-        {"input": name, "value": _text(u.value), "unit": u.unit, "source": u.source, "origin": u.origin}
+        {
+            "input": name,
+            "value": _text(u.value),
+            "unit": u.unit,
+            "source": _cited(u.source, numbers),
+            "origin": u.origin,
+        }
         for name, u in shared.items()
     ]
     frame = pd.DataFrame(rows, columns=["input", "value", "unit", "source", "origin"]).set_index("input")
     output._display_frame(
         frame.rename_axis(None),
-        caption="Inputs as used, after defaults (JSON: inputs); source: a key of data/SOURCES.md.",
+        caption="Inputs as used, after defaults (JSON: inputs); source: [n] of the sources list and its key in "
+        "data/SOURCES.md.",
     )
     for group, items in groups.items():
-        frame, keys = _group_table(items)
+        frame, keys = _group_table(items, numbers)
         output._display_frame(frame, caption=f"Inputs as used per {group.rstrip('s')} (JSON: inputs.{group}).")
-        output.say(f"Source keys per {group.rstrip('s')} input — {keys}.")
+        if keys:
+            output.say(f"Source keys per {group.rstrip('s')} input — {keys}.")
 
 
 def _cell(record, head: str) -> str:
@@ -115,11 +133,12 @@ def _cell(record, head: str) -> str:
     return _text(record.value) + (f" ({rest})" if rest and rest != head else "")
 
 
-def _group_table(items: dict[str, dict]) -> tuple[pd.DataFrame, str]:
+def _group_table(items: dict[str, dict], numbers: dict[str, int]) -> tuple[pd.DataFrame, str]:
     """One row per item (a chip by its short name, else the id), one column per input (``name
     [unit]``, breakable at underscores so the table fits the page; where the unit differs between
-    items, e.g. what a price buys, each cell carries its own), and, as text, each input's source
-    keys (a column of them would not fit)."""
+    items, e.g. what a price buys, each cell carries its own), and, as text, each input's cited
+    sources (a column of them would not fit); a group of one record per item (catalog rows) has
+    its sources as a column instead, and no text."""
     names = list(dict.fromkeys(name for records in items.values() for name in records))
     columns = {}
     for n in names:
@@ -130,7 +149,14 @@ def _group_table(items: dict[str, dict]) -> tuple[pd.DataFrame, str]:
         shared = all(u.split(", ")[0] == head for u in units)
         label = (f"{n} [{head}]" if shared else n).replace("_", "_\u200b")
         columns[label] = {chip_short(item): _cell(r.get(n), head if shared else "") for item, r in items.items()}
-    keys = [f"{n}: {', '.join(dict.fromkeys(r[n].source for r in items.values() if n in r))}" for n in names]
+    rows = len(names) == 1 and all(r[names[0]].unit == names[0] for r in items.values())
+    if rows:  # one record per item, a catalog row (a system, a run, a rule: inputs.rows_used): sources beside it
+        columns["sources"] = {chip_short(item): _cited(r[names[0]].source, numbers) for item, r in items.items()}
+        return pd.DataFrame(columns), ""
+    keys = [
+        f"{n}: {', '.join(dict.fromkeys(_cited(r[n].source, numbers) for r in items.values() if n in r))}"
+        for n in names
+    ]
     return pd.DataFrame(columns), "; ".join(keys)
 
 

@@ -66,6 +66,9 @@ present.say(
 present.say(report.findings(r))
 
 # %%
+present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "hbm_bandwidth_tb_s", "max_w_per_chip", "price_usd")))
+
+# %%
 report.plot_parity(r)
 
 # %%

@@ -56,6 +56,9 @@ present.say("# Energy advantage: does cheap electricity make up for weaker chips
 # %%
 present.say(report.findings(r))
 
+# %%
+present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "max_w_per_chip", "price_usd")))
+
 # %% [markdown]
 # ## Total cost of ownership by chip and region
 

@@ -59,6 +59,9 @@ if r.new_chip is not None:
 # %%
 present.say(report.findings(r) + "\n\n" + report.range_check(r))
 
+# %%
+present.say(present.key_inputs(r.inputs.used, top=("tpp_threshold", "density_threshold", "density_tpp_floor")))
+
 # %% [markdown]
 # ## TPP against performance density
 # Each chip's total processing performance per integrated circuit against its performance density.

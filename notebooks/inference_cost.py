@@ -53,6 +53,9 @@ present.say(report.title(r) + "\n\n" + report.answer(r))
 present.say(report.findings(r, training_ratio=report.h20_training_ratio()) + "\n\n" + report.basis_text(r))
 
 # %%
+present.say(present.key_inputs(r.inputs.used, ("matmul_tflops", "hbm_tb_s", "price_usd", "usd_per_gpu_hour")))
+
+# %%
 report.plot_output_cost(r)
 
 # %% [markdown]

@@ -64,6 +64,9 @@ present.say(f"# {text.title(r)}\n\n" + text.answer(r))
 present.say(text.findings(r))
 
 # %%
+present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "max_w_per_chip", "price_usd")))
+
+# %%
 plots.plot_compute(r)
 
 # %% [markdown]

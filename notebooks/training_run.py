@@ -61,6 +61,16 @@ present.say(report.title(r) + "\n\n" + report.answer(r))
 present.say(report.findings(r))
 
 # %%
+present.say(
+    present.key_inputs(
+        r.inputs.used,
+        ("peak_tflops", "max_w_per_chip"),
+        top=("active_params", "tokens", "chip_count", "usd_per_gpu_hour"),
+        chips=[r.inputs.run.chip],
+    )
+)
+
+# %%
 report.plot_by_chip(r)
 
 # %% [markdown]

@@ -461,3 +461,23 @@ def test_table_csv_neutralises_spreadsheet_formulas_and_keeps_numbers(shown):
         expected = bad if bad == "fine" else "'" + bad
         assert label == expected and note == expected
         assert float(value) == frame.loc[bad, "value"]  # numbers, negative ones too, stay numbers
+
+
+def test_key_inputs_quote_each_figure_with_the_number_of_its_source():
+    from analysis.assembly.inputs import Used
+
+    used = {
+        "tokens": Used(14.8e12, "tokens", "deepseek-v3-report", "run"),  # [1]
+        "chips": {
+            "h20": {
+                "peak_tflops": Used(148.0, "TFLOP/s, dense", "tweaktown-h20", "chips.csv"),  # [2]
+                "price_usd": Used(20891.0, "USD per chip, server share", "nope;deepseek-v3-report", "chips.csv"),
+            },
+            "h100-sxm": {"peak_tflops": Used(989.4, "TFLOP/s, dense", "klockwood-h100", "chips.csv")},  # [3]
+        },
+    }
+    assert present.key_inputs(used, ("peak_tflops", "price_usd", "hbm_gb"), top=("tokens",), chips=["h20"]) == (
+        "**Key inputs** ([n]: the sources list): tokens 14.8 T tokens [1]; "
+        "H20: 148 TFLOP/s, dense [2], $20,891 per chip, server share [1]."
+    )
+    assert "H100 SXM: 989.4 TFLOP/s, dense [3]" in present.key_inputs(used, ("peak_tflops",))

@@ -589,12 +589,14 @@ def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):
 def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
     over their median (the spread of the observations around their median), each at most 1; with
-    ``mfu`` at the prior's median this is the observations themselves."""
+    ``mfu`` at the prior's median this is the observations themselves. The record's sources are
+    the prior's key and each observation's own source (:func:`mfu_observations`)."""
     observed = prior.sampler()
     spread = observed.scaled(mfu / observed[1], cap=1.0)  # its median is the MFU
     how = "the MFU times the spread around the median of "
     value = f"P10 {spread[0]:.3f}, P50 {spread[1]:.3f}, P90 {spread[2]:.3f}"
-    return spread, Used(value, "share", "mfu-observations", how + prior.describe(brief=True))
+    keys = ";".join(["mfu-observations", *keys_in(mfu_observations().loc[list(prior.obs_ids)])])
+    return spread, Used(value, "share", keys, how + prior.describe(brief=True))
 
 
 def base_point(ranges: dict) -> dict[str, np.ndarray]:

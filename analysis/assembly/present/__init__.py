@@ -40,6 +40,7 @@ from .contract import (
     emit_key_figures,
     input_label,
     inputs_table,
+    key_inputs,
     parameters_table,
 )
 from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, usd, watts
@@ -95,6 +96,7 @@ __all__ = [
     "flop",
     "gwh",
     "input_label",
+    "key_inputs",
     "inputs_table",
     "luminance",
     "mw",

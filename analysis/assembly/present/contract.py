@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import output
 from .chips import _chips, chip_name, chip_short
-from .numbers import _missing, sci
+from .numbers import _missing, count, sci
 from .sources import source_numbers
 
 #: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
@@ -151,6 +151,7 @@ def _group_table(items: dict[str, dict], numbers: dict[str, int]) -> tuple[pd.Da
         columns[label] = {chip_short(item): _cell(r.get(n), head if shared else "") for item, r in items.items()}
     rows = len(names) == 1 and all(r[names[0]].unit == names[0] for r in items.values())
     if rows:  # one record per item, a catalog row (a system, a run, a rule: inputs.rows_used): sources beside it
+        columns = {names[0]: next(iter(columns.values())), "sources": None}
         columns["sources"] = {chip_short(item): _cited(r[names[0]].source, numbers) for item, r in items.items()}
         return pd.DataFrame(columns), ""
     keys = [
@@ -158,6 +159,36 @@ def _group_table(items: dict[str, dict], numbers: dict[str, int]) -> tuple[pd.Da
         for n in names
     ]
     return pd.DataFrame(columns), "; ".join(keys)
+
+
+def _quantity(record) -> str:
+    """A record's value with its unit, as the text quotes it: ``989.4 TFLOP/s, dense``, ``$33,750
+    per chip, server share``."""
+    big = isinstance(record.value, (int, float)) and abs(record.value) >= 1e9  # 37 B parameters, 14.8 T tokens
+    value = count(record.value) if big else _text(record.value)
+    if record.unit.startswith("USD"):
+        return f"${value}{record.unit[3:]}"
+    return f"{value} {record.unit}"
+
+
+def key_inputs(used: dict, names=(), *, top=(), chips=None) -> str:
+    """One line for a report's first pages: the key inputs, each with the ``[n]`` of its source in
+    the sources list — the records ``top`` of the inputs block, then per chip (``chips``, default
+    all of ``used["chips"]``) its records ``names`` (e.g. ``peak_tflops``, ``max_w_per_chip``,
+    ``price_usd``). A record the block lacks is left out."""
+    numbers = source_numbers(used)
+
+    def cited(record) -> str:
+        keys = [k for k in record.source.split(";") if k in numbers]
+        return f"{_quantity(record)} [{', '.join(str(numbers[k]) for k in keys)}]" if keys else _quantity(record)
+
+    parts = [f"{name.replace('_', ' ')} {cited(used[name])}" for name in top if name in used]
+    for chip in used.get("chips", {}) if chips is None else chips:
+        records = used["chips"][chip]
+        figures = [cited(records[n]) for n in names if n in records]
+        if figures:
+            parts.append(f"{chip_short(chip)}: {', '.join(figures)}")
+    return "**Key inputs** ([n]: the sources list): " + "; ".join(parts) + "."
 
 
 def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None:

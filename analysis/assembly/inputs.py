@@ -31,7 +31,9 @@ ASSUMPTION = "package-assumption"
 @dataclass(frozen=True)
 class Used:
     """One input as a report used it: ``value`` in ``unit``, its ``source`` key in
-    ``data/SOURCES.md`` and its ``origin`` in words ("set by the reader", "Epoch AI" …)."""
+    ``data/SOURCES.md`` and its ``origin`` in words ("set by the reader", "Epoch AI" …). A record
+    built from several sources (a catalog row, the MFU spread) names them all, ``;``-separated,
+    the one that sets the value first; the report's sources appendix lists every key its records name."""
 
     value: object
     unit: str

@@ -237,10 +237,10 @@ def _catalog_used(p: dict, model: pd.Series) -> dict:
     """The catalog rows behind the workload and the systems table, as inputs records
     (:func:`~analysis.assembly.inputs.rows_used`): the model's architecture, the training layout
     and ZeRO's Adam state, and every system of ``systems.csv``."""
-    used = {"model": shared.rows_used("models", [model.name], label="name")[model.name]["model"]}
+    used = {"architecture": shared.rows_used("models", [model.name], label="name")[model.name]["model"]}
     if p["workload"] == "training":
         layout = shared.rows_used("parallel_configs", [p["parallel_config"]])[p["parallel_config"]]
-        used["parallel_config"] = layout["parallel config"]
+        used["layout"] = layout["parallel config"]
         used["training_bytes_per_param"] = Used(
             2.0 + TRAINING_EXTRA_BYTES_PER_PARAM, "bytes per parameter", "zero-2020", "mixed-precision Adam state"
         )

@@ -328,7 +328,7 @@ def _catalog_used(model_id: str) -> dict:
     row = lookup(load("models"), model_id, "model")
     mla = ("mla_decode",) if "MLA" in row["kv_cache_basis"] else ()
     return (
-        {"model": shared.rows_used("models", [row.name], label="name")[row.name]["model"]}
+        {"architecture": shared.rows_used("models", [row.name], label="name")[row.name]["model"]}
         | shared.equations(*mla, "mfu_definition")
         | {"serving_references": shared.rows_used("serving_references", load("serving_references").index)}
     )

@@ -491,8 +491,9 @@ def vendor_factor_used(row: pd.Series) -> Used:
     v = vendors.loc[vendor]
     key = _key(v["source"])
     kind = "an assumption, not measured" if key == ASSUMPTION else "sourced"
-    span = f"{v['mfu_factor_low']:.2f}–{v['mfu_factor_high']:.2f}"
-    return Used(float(v["mfu_factor"]), "ratio to NVIDIA's MFU", key, f"{v['vendor']}: {kind}, range {span}")
+    low, high = v["mfu_factor_low"], v["mfu_factor_high"]
+    span = "no range" if low == high else f"range {low:.2f}–{high:.2f}"
+    return Used(float(v["mfu_factor"]), "ratio to NVIDIA's MFU", key, f"{v['vendor']}: {kind}, {span}")
 
 
 def vendor_factors_text(frame: pd.DataFrame) -> str:

@@ -7,7 +7,7 @@
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
   ``finish``);
 * :mod:`.sources` — the sources appendix of a report's inputs block and its citations
-  (``source_list``, ``cite``, ``source_kind``);
+  (``source_list``, ``cite``);
 * :mod:`.contract` — the appendix of parameters and inputs and the key figures of the JSON
   (``appendix``, ``emit_key_figures``).
 
@@ -59,7 +59,7 @@ from .output import (
     slug,
     table,
 )
-from .sources import _address, cite, source_entries, source_kind, source_list, source_numbers, used_keys
+from .sources import _address, cite, source_entries, source_list, source_numbers, used_keys
 
 __all__ = [
     "Band",
@@ -111,7 +111,6 @@ __all__ = [
     "show",
     "slug",
     "source_entries",
-    "source_kind",
     "source_list",
     "source_numbers",
     "table",

@@ -13,7 +13,7 @@ import pandas as pd
 from . import output
 from .chips import _chips, chip_name, chip_short
 from .numbers import _missing, count, sci
-from .sources import source_numbers
+from .sources import cite, source_numbers
 
 #: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
 KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
@@ -179,8 +179,7 @@ def key_inputs(used: dict, names=(), *, top=(), chips=None) -> str:
     numbers = source_numbers(used)
 
     def cited(record) -> str:
-        keys = [k for k in record.source.split(";") if k in numbers]
-        return f"{_quantity(record)} [{', '.join(str(numbers[k]) for k in keys)}]" if keys else _quantity(record)
+        return f"{_quantity(record)} {cite(used, record, numbers=numbers)}"
 
     parts = [f"{name.replace('_', ' ')} {cited(used[name])}" for name in top if name in used]
     for chip in used.get("chips", {}) if chips is None else chips:

@@ -15,15 +15,6 @@ from ...catalog import GRADES, sources
 from .output import escape, say
 
 
-def source_kind(entry) -> str:
-    """The grade of a SOURCES.md entry (a row of :func:`analysis.catalog.sources` or a dict with
-    ``source``): the last words of its source cell, one of ``primary``, ``secondary``, ``weak``."""
-    found = re.search(r"\((primary|secondary|weak)\)$", str(entry.get("source", "")).strip())
-    if not found:
-        raise ValueError(f"source cell {entry.get('source')!r} does not end with one of {', '.join(GRADES)}")
-    return found.group(1)
-
-
 def used_keys(used: dict) -> list[str]:
     """The source keys of every record of an inputs block (nested blocks included; a record may
     name several keys, ``;``-separated), each once, in the order the block names them."""
@@ -40,10 +31,11 @@ def source_numbers(used: dict) -> dict[str, int]:
     return {key: n for n, key in enumerate((k for k in used_keys(used) if k in known), start=1)}
 
 
-def cite(used: dict, *records) -> str:
+def cite(used: dict, *records, numbers: dict[str, int] | None = None) -> str:
     """``[n]`` (or ``[n, m]``) for the source of each record (a :class:`~analysis.assembly.inputs.Used`
-    or a source key) of the inputs block ``used``: the numbers of its sources appendix."""
-    numbers = source_numbers(used)
+    or a source key) of the inputs block ``used``: the numbers of its sources appendix
+    (``numbers``: :func:`source_numbers` of ``used``, where the caller has it already)."""
+    numbers = source_numbers(used) if numbers is None else numbers
     keys = [k.strip() for r in records for k in str(getattr(r, "source", r)).split(";") if k.strip()]
     missing = [k for k in keys if k not in numbers]
     if missing:
@@ -53,7 +45,7 @@ def cite(used: dict, *records) -> str:
 
 def source_entries(keys) -> pd.DataFrame:
     """The SOURCES.md entries of ``keys`` (each once, in first-cited order) with a ``kind``
-    column (the grade, :func:`source_kind`)."""
+    column (the grade: primary, secondary or weak)."""
     table = sources()
     keys = [k for k in dict.fromkeys(str(k).strip() for k in keys) if k in table.index]
     found = table.loc[keys].copy()

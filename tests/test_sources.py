@@ -173,3 +173,13 @@ def test_reports_with_non_nvidia_chips_say_which_factors_are_assumed():
     bought = procurement.run(chips=["mlu370-x8"], counts=[1000], **FEW)  # no sourced price: a fleet
     assert "Cambricon 1.00 (an assumption, not measured, range 0.50–1.00" in procurement_text.methods(bought)
     assert "AMD 1.00 (an assumption" in training_run.vendor_factors(training_run.run(**FEW))
+
+
+def test_china_market_quotes_shown_by_procurement_are_sources_of_its_inputs(results):
+    used = results["procurement h20 and 910C"].inputs.used
+    # china_prices.csv h20-card-2024-01: 110,000 yuan (Reuters), at the Fed's H.10 rate of 12 Jan 2024
+    assert "h20-card-2024-01" in used["china_prices"] and "cny-2024-01-12" in used["exchange_rates"]
+    numbers = present.source_numbers(used)
+    assert {"reuters-h20-preorders-2024", "fed-h10-2024-01-16"} <= set(numbers)
+    # a fleet with no quoted chip records no quotes
+    assert "china_prices" not in procurement.run(chips=["h100-sxm"], counts=[1000], **FEW).inputs.used

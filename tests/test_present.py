@@ -461,3 +461,14 @@ def test_key_inputs_quote_each_figure_with_the_number_of_its_source():
         "H20: 148 TFLOP/s, dense [2], $20,891 per chip, server share [1]."
     )
     assert "H100 SXM: 989.4 TFLOP/s, dense [3]" in present.key_inputs(used, ("peak_tflops",))
+
+
+def test_a_wide_group_of_inputs_is_split_into_tables_that_fit_the_page(shown):
+    from analysis.assembly.inputs import Used
+
+    # 7 inputs per chip, at most present.contract.GROUP_COLUMNS (5) per table: 5 + 2 columns
+    record = Used(1.0, "x", "klockwood-h100", "test")
+    present.inputs_table({"chips": {"h100-sxm": {f"figure_{i}": record for i in range(7)}}})
+    tables = [out[0] for out in shown if hasattr(out[0], "to_html")][1:]  # after the shared inputs
+    assert [len(t.data.columns) for t in tables] == [5, 2]
+    assert "part 2 of 2" in tables[1].caption

@@ -94,6 +94,10 @@ def _cited(source: str, numbers: dict[str, int]) -> str:
     return ", ".join(f"[{numbers[k]}] {k}" if k in numbers else k for k in keys)
 
 
+#: The most input columns one table of a group (chips, regions …) shows; more go to further tables.
+GROUP_COLUMNS = 5
+
+
 def inputs_table(used: dict) -> None:
     """The inputs as the report used them (the JSON's ``inputs`` block), compactly: one row per
     shared input (value, unit, source as ``[n] key``, the number of the sources list, origin),
@@ -119,7 +123,13 @@ def inputs_table(used: dict) -> None:
     )
     for group, items in groups.items():
         frame, keys = _group_table(items, numbers)
-        output._display_frame(frame, caption=f"Inputs as used per {group.rstrip('s')} (JSON: inputs.{group}).")
+        parts = range(0, len(frame.columns), GROUP_COLUMNS)
+        for part, start in enumerate(parts, start=1):  # a wide group in several tables, so each fits the page
+            of = f", part {part} of {len(parts)}" if len(parts) > 1 else ""
+            output._display_frame(
+                frame.iloc[:, start : start + GROUP_COLUMNS],
+                caption=f"Inputs as used per {group.rstrip('s')}{of} (JSON: inputs.{group}).",
+            )
         if keys:
             output.say(f"Source keys per {group.rstrip('s')} input — {keys}.")
 

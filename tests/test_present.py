@@ -274,7 +274,8 @@ def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
         },
         declared,
     )
-    given, used = (out[0].to_html() for out in shown[:2])
+    # a cited key is kept on one line: no-break space after [n], non-breaking hyphens (read as plain here)
+    given, used = (out[0].to_html().replace("\u2011", "-").replace("\u00a0", " ") for out in shown[:2])
     assert "default" in given and "None" not in given
     assert "NVIDIA H800 SXM5 80GB" in given  # ids read as names
     assert "NVIDIA H20 (HGX, 96GB), Huawei Ascend 910C" in given
@@ -291,6 +292,9 @@ def test_catalog_rows_in_the_appendix_show_their_sources_beside_them(shown):
 
     present.inputs_table({"systems": inputs.rows_used("systems", ["dgx-h100"], label="name")})
     table = shown[1][0].to_html()
+    assert "[6] nvidia\u2011h100" not in table  # hyphens break as usual but between two digits
+    assert "2026\u201105" in present.contract._cited("cliffcenter-amd-economics;x-2026-05", {})
+    table = table.replace("\u2011", "-").replace("\u00a0", " ")
     # systems.csv dgx-h100: source dgx-h100-power;klockwood-h100;nvidia-h100-datasheet-hpctech;… ([1], [2], [3] …)
     assert "NVIDIA DGX H100 (8x H100 SXM5 80GB)" in table
     assert "[1] dgx-h100-power, [2] klockwood-h100, [3] nvidia-h100-datasheet-hpctech" in table

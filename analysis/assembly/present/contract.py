@@ -6,6 +6,7 @@ notebook publishes for the pipeline to write to ``NAME.json`` (:func:`emit_key_f
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -89,9 +90,12 @@ def _split_inputs(used: dict) -> tuple[dict, dict[str, dict]]:
 
 def _cited(source: str, numbers: dict[str, int]) -> str:
     """Source keys (``;``-separated) as the appendix cites them: ``[n] key`` with the number of
-    the sources list (:func:`~.sources.source_numbers`)."""
+    the sources list (:func:`~.sources.source_numbers`), a hyphen between two digits
+    non-breaking, so a narrow column may break a key after a word ("china-" / "briefing") but
+    never splits two numbers ("fr-2023-" / "23055", which reads as a broken date)."""
     keys = [k.strip() for k in str(source).split(";") if k.strip()]
-    return ", ".join(f"[{numbers[k]}] {k}" if k in numbers else k for k in keys)
+    cited = [f"[{numbers[k]}] {k}" if k in numbers else k for k in keys]
+    return ", ".join(re.sub(r"(?<=\d)-(?=\d)", "\u2011", c) for c in cited)
 
 
 #: The most input columns one table of a group (chips, regions …) shows; more go to further tables.

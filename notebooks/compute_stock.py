@@ -203,7 +203,7 @@ present.say(report.methods(r))
 # ## Sources
 
 # %%
-present.source_list(extra_keys=report.source_keys(r))
+present.source_list(r.inputs.used)
 
 # %% [markdown]
 # ## Appendix: parameters and inputs as used

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load
+from ..catalog import load
 from ..formulas import goodput, stock, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import chip_parity, params, present, procurement
@@ -261,6 +261,12 @@ def _key(cell) -> str:
     return str(cell or "").split(";")[0].strip()
 
 
+#: The catalog tables the report shows row by row (clusters, the largest runs, policy moves, the
+#: published cross-checks, the supply constraints): their rows are inputs records, so the sources
+#: appendix lists their sources.
+SHOWN_TABLES = ("supply_constraints", "clusters", "largest_runs", "policy_steps", "stock_crosschecks")
+
+
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`; missing ones take their defaults) and resolve
     the shipments, constraints, clusters, chips, sites and goodput into :class:`Inputs`."""
@@ -306,7 +312,11 @@ def inputs(**values) -> Inputs:
         **loss.used,
         "regions": {country: where.used for country, where in sites.items()},
         "shipments": _shipments_used(rows, ranges),
-        "chips": shared.chip_used(chips, ("peak_tflops", "max_w_per_chip")),
+        "chips": {
+            c: entries | {"mfu_factor": shared.vendor_factor_used(chips.loc[c])}
+            for c, entries in shared.chip_used(chips, ("peak_tflops", "max_w_per_chip")).items()
+        },
+        **{name: shared.rows_used(name, load(name).index) for name in SHOWN_TABLES},
     }
     return Inputs(
         specs=tuple(counted),
@@ -950,18 +960,6 @@ def methods(r: Result) -> str:
             "- **Uncertainty**: every shipment row, the die bank, HBM stockpile, yields, wafer share, prices, PUEs "
             f"and vendor factors are drawn ({present.count(inp.draws)} draws, seed {inp.seed}); bands are P10–P90.",
         ]
-    )
-
-
-def source_keys(r: Result) -> list[str]:
-    """Source keys of everything the report used."""
-    tables = ("shipments", "supply_constraints", "clusters", "largest_runs", "policy_steps", "stock_crosschecks")
-    return (
-        [k for t in tables for k in keys_in(load(t))]
-        + keys_in(r.inputs.chips)
-        + keys_in(load("regions").loc[[s.region for s in r.inputs.sites.values()]])
-        + keys_in(load("vendor_efficiency"))
-        + ["hyperscaler-depreciation", "epoch-chip-to-server-power", "epoch-training-cost-trends", "llama3-paper"]
     )
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..catalog import load
 from ..formulas import cost, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import chip_parity, params, present

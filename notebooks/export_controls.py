@@ -59,9 +59,6 @@ if r.new_chip is not None:
 # %%
 present.say(report.findings(r) + "\n\n" + report.range_check(r))
 
-# %%
-present.say(present.key_inputs(r.inputs.used, top=("tpp_threshold", "density_threshold", "density_tpp_floor")))
-
 # %% [markdown]
 # ## TPP against performance density
 # Each chip's total processing performance per integrated circuit against its performance density.
@@ -155,6 +152,9 @@ present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False)
 #   was published (that rule's condition (1) met; the appendix says which). No licence row
 #   that names a chip applies to it (the April 2025 notice named the H20; "ICs reaching its memory
 #   bandwidth, interconnect bandwidth or a combination" are not modelled).
+
+# %%
+present.say(present.key_inputs(r.inputs.used, top=("tpp_threshold", "density_threshold", "density_tpp_floor")))
 
 # %% [markdown]
 # ## Sources

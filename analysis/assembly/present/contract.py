@@ -94,8 +94,12 @@ def _cited(source: str, numbers: dict[str, int]) -> str:
     non-breaking, so a narrow column may break a key after a word ("china-" / "briefing") but
     never splits two numbers ("fr-2023-" / "23055", which reads as a broken date)."""
     keys = [k.strip() for k in str(source).split(";") if k.strip()]
-    cited = [f"[{numbers[k]}] {k}" if k in numbers else k for k in keys]
-    return ", ".join(re.sub(r"(?<=\d)-(?=\d)", "\u2011", c) for c in cited)
+    return ", ".join(_unbroken_numbers(f"[{numbers[k]}] {k}" if k in numbers else k) for k in keys)
+
+
+def _unbroken_numbers(text: str) -> str:
+    """``text`` with each hyphen between two digits non-breaking (a line never ends "2023-")."""
+    return re.sub(r"(?<=\d)-(?=\d)", "\u2011", text)
 
 
 #: The most input columns one table of a group (chips, regions …) shows; more go to further tables.
@@ -165,9 +169,14 @@ def _group_table(items: dict[str, dict], numbers: dict[str, int]) -> tuple[pd.Da
         columns[label] = {chip_short(item): _cell(r.get(n), head if shared else "") for item, r in items.items()}
     rows = len(names) == 1 and all(r[names[0]].unit == names[0] for r in items.values())
     if rows:  # one record per item, a catalog row (a system, a run, a rule: inputs.rows_used): sources beside it
-        columns = {names[0]: next(iter(columns.values())), "sources": None}
-        columns["sources"] = {chip_short(item): _cited(r[names[0]].source, numbers) for item, r in items.items()}
-        return pd.DataFrame(columns), ""
+        # ids in a column that wraps (row labels do not, and catalog ids run long), rows numbered
+        ids = [_unbroken_numbers(item) for item in items]  # "2022-10" is not split after "2022-"
+        frame = pd.DataFrame({"id": ids}, index=[str(i) for i in range(1, len(items) + 1)])
+        values = [r[names[0]].value for r in items.values()]
+        if any(v != item for v, item in zip(values, items)):  # a name beside the id, where it adds one
+            frame[names[0]] = values
+        frame["sources"] = [_cited(r[names[0]].source, numbers) for r in items.values()]
+        return frame, ""
     keys = [
         f"{n}: {', '.join(dict.fromkeys(_cited(r[n].source, numbers) for r in items.values() if n in r))}"
         for n in names

@@ -155,7 +155,8 @@ def report_files(folder: Path) -> dict[str, bytes]:
     return {
         str(p.relative_to(folder)): without_render_time(p.read_bytes(), rendered_at)
         for p in sorted(folder.rglob("*"))
-        if p.is_file() and p.suffix != ".ipynb"  # the executed notebook records its run's timings
+        # the executed notebook records its run's timings; the fingerprint, the written files' hashes
+        if p.is_file() and p.suffix != ".ipynb" and p.name != ".fingerprint"
     }
 
 

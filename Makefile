@@ -35,10 +35,11 @@ reports: setup
 test: setup
 	$(PY) -m pytest -q
 
-## bench: the scenario sweep and Monte Carlo, then report regeneration against the naive pipeline
+## bench: the scenario sweep and Monte Carlo, report regeneration against the naive pipeline, single renders cold vs warm
 bench: setup
 	$(PY) benchmarks/sweep.py
 	$(PY) benchmarks/regenerate.py
+	$(PY) benchmarks/single.py
 
 ## lab: JupyterLab at the repository root (notebooks/, data/, reports/) with this project's kernel, in its own venv so renders stay fast
 LAB_VENV := .venv-lab

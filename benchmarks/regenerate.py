@@ -51,6 +51,8 @@ BIN = Path(sys.executable).parent
 LAB_BIN = PROJECT / ".venv-lab" / "bin"
 BIG_BATCH = 36  # at least this many reports in the steady-state batch
 SINGLE = ("training_run", ["-p", "chip", "h20"])  # the cold single report: notebook, parameters
+# cold means cold: no warm render service takes the single reports (benchmarks/single.py times it)
+os.environ["COMPUTE_PARITY_SERVICE"] = "off"
 
 
 def run(command: list[str], **kwargs) -> None:

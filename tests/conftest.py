@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -11,6 +12,11 @@ import pytest
 from analysis import catalog
 from analysis.catalog import DATA_DIR
 from analysis.pipeline.scenarios import Scenario, render_batch
+
+# No test leaves a warm render service behind: single renders here (in-process and in the
+# command-line processes tests start, which inherit this) render in-process; tests/test_service.py
+# turns it on for its own tests, each with a private socket folder, and stops what it starts.
+os.environ["COMPUTE_PARITY_SERVICE"] = "off"
 
 
 @pytest.fixture(scope="session")

@@ -48,6 +48,7 @@ ONE_CONCERN = {
     "analysis/assembly/training_run.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/validation.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/pipeline/cli.py": "the command line: one parser, and one short function per command",
+    "analysis/pipeline/service.py": "the warm render service: its settings, socket protocol, client and server",
 }
 
 

@@ -6,6 +6,7 @@ python -m analysis chips|controls|classify [--format table|csv|json]   classify:
 python -m analysis render NOTEBOOK [-f FILE] [-p NAME VALUE]... [--to html,pdf] [--out DIR] [--deadline S] [--force]
 python -m analysis render --scenarios FILE [--jobs N] [--out DIR] [--deadline S] [--force]
 python -m analysis compare A B [--out DIR] [--to html,pdf]   two rendered reports of one notebook
+python -m analysis service start|stop|status|run           the warm render service of single renders
 """
 
 from __future__ import annotations
@@ -134,8 +135,12 @@ def run_render(args) -> int:
     from .kernel import deadline_s, parse_deadline
     from .notebooks import check_parameters
     from .render import FORMATS as OUTPUT_FORMATS
-    from .render import REPORTS_DIR, check_out_dir, render, up_to_date
+    from .render import REPORTS_DIR, check_out_dir, up_to_date
+    from .service import hand_over, render_single
 
+    code = None if args.scenarios else hand_over(args.argv)  # the warm render service, if it can
+    if code is not None:
+        return code
     load("chips")  # every data file is checked together: a broken one is bad input (exit 2), before any kernel
     formats = tuple(f.strip() for f in args.to.split(",") if f.strip())
     unknown = sorted(set(formats) - set(OUTPUT_FORMATS))
@@ -161,7 +166,9 @@ def run_render(args) -> int:
     skip = f"{args.notebook} in {out} is up to date: nothing rendered (--force renders it)"
     print(skip if written else f"rendering {args.notebook} into {out} ...", file=sys.stderr, flush=True)
     try:
-        written = written or render(args.notebook, overrides, out_dir=out, formats=formats, deadline=deadline).values()
+        written = (
+            written or render_single(args.notebook, overrides, out_dir=out, formats=formats, deadline=deadline).values()
+        )
     except RenderError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -193,6 +200,14 @@ def run_render(args) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def run_service(args) -> int:
+    """The ``service`` command: start, stop or describe the warm render service of this checkout
+    and user (``run``: in the foreground, as ``start`` runs it in the background)."""
+    from . import service
+
+    return service.command(args.action)
 
 
 def single_folder(notebook: str, parameters: dict) -> str:
@@ -311,12 +326,22 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: $COMPUTE_PARITY_DEADLINE, else 600)",
     )
     pairs.add_parser(commands)
+    sub = commands.add_parser(
+        "service",
+        help="the warm render service of single renders (a kernel and Chromium kept running)",
+        description="Single renders hand their work to a background process that keeps a kernel and "
+        "Chromium warm; it stops after $COMPUTE_PARITY_SERVICE_IDLE idle seconds (default 300) or when "
+        "the checkout's analysis/ or data/ change; COMPUTE_PARITY_SERVICE=off turns it off.",
+    )
+    sub.add_argument("action", choices=("start", "stop", "status", "run"), help="run: in the foreground")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv, pairs = split_parameters(sys.argv[1:] if argv is None else list(argv))
+    given = sys.argv[1:] if argv is None else list(argv)
+    argv, pairs = split_parameters(given)
     args = build_parser().parse_args(argv)
+    args.argv = given
     args.p = (getattr(args, "p", None) or []) + pairs
     if args.p and args.command != "render":
         print(f"error: -p applies to render only, not to {args.command}", file=sys.stderr)
@@ -330,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
             return classify.run(args, emit)
         if args.command in ("render", "compare"):
             return _render_stoppable(args)
+        if args.command == "service":
+            return run_service(args)
         frame = (
             chips_frame(args.format != "table")
             if args.command == "chips"

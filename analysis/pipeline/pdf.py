@@ -11,6 +11,7 @@ import base64
 import fcntl
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -203,7 +204,7 @@ class Browser:
             session = self._tab(deadline)
             self._navigate(html_path, session, deadline=deadline)
             data = self._call("Page.printToPDF", options, session, deadline=deadline)["data"]
-        Path(pdf_path).write_bytes(base64.b64decode(data))
+        Path(pdf_path).write_bytes(stable_node_ids(base64.b64decode(data)))
 
     def _tab(self, deadline: float) -> str:
         """The session of this browser's printing tab (scripts off, page events on), opened on
@@ -254,6 +255,21 @@ class Browser:
         if getattr(self, "_tmp", None) is not None:
             self._tmp.close()
             self._tmp = None
+
+
+#: An element id of a tagged PDF's structure tree, as Chromium writes it: ``(node00003142)``.
+NODE_ID = re.compile(rb"\(node(\d+)\)")
+
+
+def stable_node_ids(pdf: bytes) -> bytes:
+    """``pdf`` with the ids of its structure elements renumbered 1, 2, … in their order, each at
+    its old width. Chromium numbers them by the DOM nodes its renderer has made so far, so that the
+    same page printed by a browser that printed others before (a batch's, the render service's)
+    would differ from a fresh browser's print; renumbered, they are the same bytes. Order is kept
+    (the tree's ID name tree is sorted) and so is every length (the cross-reference offsets)."""
+    ids = sorted({int(n) for n in NODE_ID.findall(pdf)})
+    rank = {n: i for i, n in enumerate(ids, start=1)}
+    return NODE_ID.sub(lambda m: b"(node%0*d)" % (len(m.group(1)), rank[int(m.group(1))]), pdf)
 
 
 def _temporary_folder(profile: str) -> Workspace | None:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import re
@@ -101,7 +102,14 @@ def _display_frame(frame: pd.DataFrame, caption: str | None = None) -> None:
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(escape(caption))
-    display(styler)
+    display(_fixed_ids(styler, caption))
+
+
+def _fixed_ids(styler, caption: str | None):
+    """``styler`` with HTML ids made from its table's content instead of pandas' random ones, so
+    that the same report renders to the same bytes (in a fresh kernel or a warm one)."""
+    text = styler.data.to_csv() + (caption or "")
+    return styler.set_uuid(hashlib.sha256(text.encode()).hexdigest()[:5])
 
 
 def _formatter(spec):
@@ -227,7 +235,10 @@ def table(
     if caption:
         styler = styler.set_caption(escape(caption))
     csv_name = slug(name or caption or next(iter(shown.columns), "table"))
-    display(styler, metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": csv_text(shown)}})
+    display(
+        _fixed_ids(styler, caption),
+        metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": csv_text(shown)}},
+    )
 
 
 def alt_text(fig, key_value: str | None = None) -> str:

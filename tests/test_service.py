@@ -1,0 +1,305 @@
+"""The warm render service of single renders (issue 24 item 2): a render handed to it writes the
+same files, prints the same lines and exits with the same status as one rendered in-process; a
+failed render leaves a new kernel; a SIGKILLed service breaks nothing; another user cannot use its
+socket; it stops when idle, when its source changes and on command.
+
+Every test that starts a service gives it a private socket folder and stops it (and whatever it
+started) before it ends; waits are deadlines, generous for a busy machine, never fixed sleeps.
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from analysis.assembly.params import ParameterError
+from analysis.pipeline import pdf as pdf_ids
+from analysis.pipeline import service
+from analysis.pipeline.workspace import _kill_users
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Seconds a test waits for a service to answer, stop or clean up on a loaded 2-core machine.
+WAIT_S = 180.0
+
+
+# ---- fast tier: settings, the private folder, the off switch --------------------------------------
+
+
+def test_settings_refuse_bad_values_naming_the_allowed_ones(monkeypatch):
+    monkeypatch.setenv(service.SERVICE_ENV, "sometimes")
+    with pytest.raises(ParameterError, match="allowed: auto, off"):
+        service.mode()
+    for text in ("0", "-5", "soon", "inf"):
+        monkeypatch.setenv(service.IDLE_ENV, text)
+        with pytest.raises(ParameterError, match=r"COMPUTE_PARITY_SERVICE_IDLE .*above 0"):
+            service.idle_s()
+    monkeypatch.delenv(service.IDLE_ENV)
+    assert service.idle_s() == 300.0  # 5 idle minutes, as declared in service.IDLE_S
+
+
+def test_only_a_folder_of_this_user_that_nobody_else_may_enter_is_private(tmp_path, monkeypatch):
+    monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
+    folder = tmp_path / "svc"
+    assert service.private_dir(folder, create=True)
+    assert oct(os.stat(folder).st_mode & 0o777) == "0o700"
+    os.chmod(folder, 0o755)  # others may enter: refused
+    assert not service.private_dir(folder)
+    os.chmod(folder, 0o700)
+    (tmp_path / "link").symlink_to(folder)  # a link, even to a private folder: refused
+    assert not service.private_dir(tmp_path / "link")
+
+
+def test_off_hands_nothing_over_and_starts_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv(service.SERVICE_ENV, "off")
+    monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
+    assert service.hand_over(["render", "training_run", "--out", str(tmp_path / "o")]) is None
+    assert not (tmp_path / "svc").exists()
+
+
+def test_a_dead_services_socket_and_work_folder_are_cleaned_up(tmp_path, monkeypatch):
+    folder = Path(tempfile.mkdtemp(prefix="cps-"))  # short: a socket path has at most 107 characters
+    monkeypatch.setenv(service.DIR_ENV, str(folder))
+    try:
+        dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        dead.bind(str(folder / service.SOCKET))
+        dead.close()  # the file stays, nobody listens: what a SIGKILL leaves
+        (folder / f"{service.WORK_PREFIX}live-abc").mkdir()  # unlocked: its owner is dead
+        assert service.connect(folder) is None
+        service.clean_up(folder)
+        assert sorted(p.name for p in folder.iterdir()) == [service.LOCK]
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def test_pdf_structure_ids_are_renumbered_in_order_at_their_width():
+    # Chromium numbered these by the DOM nodes it had made so far; ranks among {1, 7, 3142,
+    # 99999999}: 1 -> 1, 7 -> 2, 3142 -> 3, 99999999 -> 4, each padded to its old width (8 digits,
+    # 1 digit), so the file's length and the ids' order stay
+    pdf = b"<</ID (node00003142)>> [(node00000007) (node00003142)] (node99999999) (node1)"
+    renumbered = b"<</ID (node00000003)>> [(node00000002) (node00000003)] (node00000004) (node1)"
+    assert pdf_ids.stable_node_ids(pdf) == renumbered
+
+
+def test_messages_arriving_together_are_read_one_by_one():
+    here, there = socket.socketpair()
+    with here, there, here.makefile("rb") as reader:
+        there.sendall(b'{"stream": "stderr", "text": "a"}\n{"status": "done", "code": 0}\n')  # one packet
+        assert service.receive(here, 10, reader) == {"stream": "stderr", "text": "a"}
+        assert service.receive(here, 10, reader) == {"status": "done", "code": 0}
+
+
+# ---- render tier: a real service ----------------------------------------------------------------
+
+
+def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m analysis ARGS`` in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def status(folder: Path) -> dict | None:
+    return service.ask(folder, {"command": "status"}, timeout=WAIT_S)
+
+
+def gone(pid: int) -> bool:
+    """Whether process ``pid`` has exited (a zombie counts: it runs nothing)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+@pytest.fixture()
+def service_folder(monkeypatch):
+    """A private socket folder for this test's service, turned on; at the end the service is
+    stopped (SIGKILLed if it does not stop) and every process using the folder is killed."""
+    folder = Path(tempfile.mkdtemp(prefix="cps-"))
+    monkeypatch.setenv(service.SERVICE_ENV, "auto")
+    monkeypatch.setenv(service.DIR_ENV, str(folder))
+    pids = []
+    yield folder, pids
+    found = status(folder)
+    pids += [found["pid"]] if found else []
+    cli("service", "stop")
+    for pid in pids:
+        if not gone(pid):
+            os.kill(pid, signal.SIGKILL)
+    _kill_users(folder)
+    service.clean_up(folder)
+    subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def without_render_time(data: bytes, rendered_at: str) -> bytes:
+    """``data`` with its render time and date (provenance) and the PDF's creation dates blanked."""
+    data = data.replace(rendered_at.encode(), b"<rendered_at>").replace(rendered_at[:10].encode(), b"<date>")
+    return re.sub(rb"/(CreationDate|ModDate) \(D:[0-9+']+\)", rb"/\1 (D:<date>)", data)
+
+
+def report_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a rendered report, render time aside, by path inside ``folder``."""
+    rendered_at = json.loads((folder / "training_run.json").read_text())["provenance"]["rendered_at"]
+    return {
+        str(p.relative_to(folder)): without_render_time(p.read_bytes(), rendered_at)
+        for p in sorted(folder.rglob("*"))
+        # the executed notebook records its run's timings; the fingerprint, the written files' hashes
+        if p.is_file() and p.suffix != ".ipynb" and p.name != ".fingerprint"
+    }
+
+
+@pytest.mark.render
+def test_a_warm_render_writes_prints_and_fails_as_a_cold_one(service_folder, tmp_path):
+    folder, _ = service_folder
+    started = cli("service", "start")
+    assert started.returncode == 0 and "render service running" in started.stdout, started.stderr
+    pid = status(folder)["pid"]
+    # a report with other parameters first: nothing of it may reach the next one
+    assert cli("render", "training_run", "-p", "chip", "h20", "--out", str(tmp_path / "first")).returncode == 0
+    warm = cli("render", "training_run", "-p", "chip", "h800-sxm", "--out", str(tmp_path / "warm"))
+    after = status(folder)
+    assert (after["pid"], after["renders"]) == (pid, 2)  # both went through the one service
+    cold = cli("render", "training_run", "-p", "chip", "h800-sxm", "--out", str(tmp_path / "cold"), env={
+        service.SERVICE_ENV: "off"})  # fmt: skip
+    assert status(folder)["renders"] == 2  # the cold one did not
+    assert warm.returncode == cold.returncode == 0
+    as_cold = lambda text, how="": text.replace(str(tmp_path / f"{how}warm"), str(tmp_path / f"{how}cold"))  # noqa: E731
+    assert as_cold(warm.stdout) == cold.stdout and as_cold(warm.stderr) == cold.stderr
+    warm_files, cold_files = report_files(tmp_path / "warm"), report_files(tmp_path / "cold")
+    assert {"training_run.html", "training_run.pdf", "training_run.json"} <= set(warm_files)
+    assert warm_files.keys() == cold_files.keys()
+    for name in warm_files:
+        assert warm_files[name] == cold_files[name], name
+
+    # a failed render: same message and status; the service goes on with a new kernel
+    late = ("-p", "draws", "100000", "--deadline", "1.5")  # 10x the default draws: cells beyond 1.5 s
+    failed = [
+        cli("render", "training_run", *late, "--out", str(tmp_path / f"late-{how}"), env=env)
+        for how, env in (("warm", {}), ("cold", {service.SERVICE_ENV: "off"}))
+    ]
+    assert failed[0].returncode == failed[1].returncode == 1
+    assert as_cold(failed[0].stderr, "late-") == failed[1].stderr
+    assert "kernel deadline of 1.5 s" in failed[0].stderr
+    assert cli("render", "training_run", "--to", "html", "--out", str(tmp_path / "again")).returncode == 0
+    assert (status(folder)["pid"], status(folder)["renders"]) == (pid, 4)
+
+
+@pytest.mark.render
+def test_a_sigkilled_service_leaves_nothing_that_breaks_the_next_render(service_folder, tmp_path):
+    folder, pids = service_folder
+    assert cli("service", "start").returncode == 0
+    old = status(folder)["pid"]
+    pids.append(old)
+    work = next(folder.glob(f"{service.WORK_PREFIX}live-*"))  # its kernel's and Chromium's folder
+    os.kill(old, signal.SIGKILL)
+    assert service.wait_until(lambda: gone(old), WAIT_S)
+    assert (folder / service.SOCKET).exists()  # the stale socket is there ...
+    done = cli("render", "export_controls", "--to", "html", "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert "started a warm render service" in done.stderr  # ... it found none and rendered cold
+    assert (tmp_path / "out" / "export_controls.html").is_file()
+    assert not work.exists()  # cleaned up, and nothing the killed one started runs on
+
+    def orphans() -> list[str]:
+        found = []
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if os.fsencode(str(work)) in cmdline.read_bytes() and not gone(int(cmdline.parent.name)):
+                    found.append(cmdline.parent.name)
+            except OSError:
+                continue
+        return found
+
+    assert service.wait_until(lambda: not orphans(), WAIT_S), orphans()
+    # the socket now there is a new, live service's (the render started it)
+    assert service.wait_until(lambda: status(folder) is not None, WAIT_S)
+    assert status(folder)["pid"] != old
+
+
+@pytest.mark.render
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to run a process as another user")
+def test_another_users_process_cannot_use_the_socket(service_folder):
+    folder, _ = service_folder
+    assert cli("service", "start").returncode == 0
+    probe = (
+        "import socket, sys\n"
+        "s = socket.socket(socket.AF_UNIX)\n"
+        "try:\n    s.connect(sys.argv[1])\nexcept OSError as e:\n    print('refused', e.errno); raise SystemExit\n"
+        "s.settimeout(60)\n"
+        "try:\n"
+        '    s.sendall(b\'{"command": "status"}\\n\')\n'
+        "    got = s.recv(1000)\n"
+        "except OSError:\n"
+        "    got = b''\n"
+        "print('answered' if got else 'closed without answer')\n"
+    )
+
+    def as_nobody() -> str:
+        done = subprocess.run(
+            ["/usr/bin/python3", "-c", probe, str(folder / service.SOCKET)],
+            user=65534,
+            cwd="/",
+            capture_output=True,
+            text=True,
+            timeout=WAIT_S,
+        )
+        return done.stdout.strip()
+
+    assert as_nobody() == "refused 13"  # EACCES: the folder is 0700
+    os.chmod(folder, 0o711)  # were the folder and socket opened to all, SO_PEERCRED still refuses
+    os.chmod(folder / service.SOCKET, 0o777)
+    try:
+        assert as_nobody() == "closed without answer"
+    finally:
+        os.chmod(folder, 0o700)
+        os.chmod(folder / service.SOCKET, 0o600)
+    assert status(folder) is not None  # still serving its own user
+
+
+@pytest.mark.render
+def test_the_service_stops_by_itself_when_idle(service_folder, monkeypatch):
+    folder, pids = service_folder
+    monkeypatch.setenv(service.IDLE_ENV, "3")
+    started = cli("service", "start")
+    assert started.returncode == 0, started.stderr
+    pids.append(int(re.search(r"pid (\d+)", started.stdout).group(1)))  # it may be gone by now
+    assert service.wait_until(lambda: gone(pids[0]), WAIT_S)
+    assert not (folder / service.SOCKET).exists()
+    assert "service stopped: idle for 3 s" in (folder / service.LOG).read_text()
+
+
+@pytest.mark.render
+def test_the_service_stops_when_its_source_changes_and_on_command(service_folder, monkeypatch):
+    folder, _ = service_folder
+    source = {"hash": "at start"}
+    monkeypatch.setattr(service, "source_hash", lambda: source["hash"])
+    results = []
+    thread = threading.Thread(target=lambda: results.append(service.serve(folder)), daemon=True)
+    thread.start()
+    assert service.wait_until(lambda: status(folder) is not None, WAIT_S)
+    source["hash"] = "changed"  # as if a file of analysis/ or data/ changed
+    request = {"command": "cli", "protocol": service.PROTOCOL}
+    assert service.ask(folder, request, timeout=WAIT_S) == {"status": "stale"}  # the client renders cold
+    thread.join(WAIT_S)
+    assert results == [0] and not (folder / service.SOCKET).exists()
+
+    source["hash"] = "at start"
+    thread = threading.Thread(target=lambda: results.append(service.serve(folder)), daemon=True)
+    thread.start()
+    assert service.wait_until(lambda: status(folder) is not None, WAIT_S)
+    stopped = cli("service", "stop")
+    assert stopped.returncode == 0 and "stopped the render service" in stopped.stdout
+    thread.join(WAIT_S)
+    assert results == [0, 0] and status(folder) is None

@@ -21,13 +21,13 @@ Model size is not a condition, because leave-one-out on the fit data says it doe
 (tested again once the accounted runs existed, issue 19 item 3). The candidate
 (:func:`size_adjusted`, ``prior(active_params=…)``) regresses ln MFU on ln N_active within the
 level the prior chose and moves every observation to the run's size along the fitted slope, keeping
-its residual (so the band is the residuals' spread). Each of the 32 usable accounted and production
+its residual (so the band is the residuals' spread). Each of the 33 usable accounted and production
 observations, predicted from the others of its kind (:func:`leave_one_out` with ``kinds`` =
 :data:`KINDS`; the validation cases are never among them): without size the median is off by
-34.4 % on average (mean |ln error| 0.306) and P10–P90 holds 75.0 % of the held-out values; with
-size 40.1 % (0.376) and 68.8 %. Also tried, one-off, and worse too: MFU linear in ln N (41.9 %,
-65.6 %), size bands below 10 B, 10-100 B and above (34.7 %, 71.9 %), and one slope shared by all
-groups (it is −0.014 in ln-ln: no size trend across the fit data; 36.1 %, 75.0 %). Within a level
+31.9 % on average (mean |ln error| 0.275) and P10–P90 holds 75.8 % of the held-out values; with
+size 37.8 % (0.345) and 69.7 %. Also tried, one-off, and worse too: MFU linear in ln N (39.4 %,
+66.7 %), size bands below 10 B, 10-100 B and above (32.3 %, 69.7 %), and one slope shared by all
+groups (it is −0.014 in ln-ln: no size trend across the fit data; 33.0 %, 75.8 %). Within a level
 the sizes are confounded with who published them (Hopper dense BF16 accounted runs: 1.8-14 B from
 Microsoft, IBM and Hugging Face at 0.13-0.26, Llama 3.1 405B at 0.37). The validation report
 shows both leave-one-out figures from :func:`leave_one_out`.

@@ -421,7 +421,12 @@ def test_text_tables_and_figures(r, monkeypatch):
     assert f"{r.summary.count} independent published measurements" in validation.answer(r)
     coverage = validation.coverage_table(r)
     assert coverage.loc["all validation cases", "cases"] == r.summary.count
-    assert len(validation.loo_table(r)) == len(r.prior_loo) > 30
+    loo = validation.loo_table(r)
+    assert len(loo) == len(r.prior_loo) > 30
+    # each row's size-conditioned error is the by-size leave-one-out's, of the same observation
+    sized = r.prior_loo_by_size["error"]
+    inside = " in" if r.prior_loo_by_size.at["phi-4", "inside"] else " out"
+    assert loo.at["phi-4", "with size"] == validation._signed_pct(sized["phi-4"]).replace(" ", "\u00a0") + inside
     shown = []
     monkeypatch.setattr(validation.present, "show", lambda fig, alt=None, **kw: shown.append((fig, alt)))
     validation.plot_errors(r)

@@ -515,8 +515,10 @@ def loo_text(r: Result) -> str:
 
 def loo_table(r: Result) -> pd.DataFrame:
     """By observation id: the published MFU, the leave-one-out prior's P10–P50–P90, its error
-    (P50 / MFU − 1) and the conditions it used."""
-    loo = r.prior_loo
+    (P50 / MFU − 1), whether its band holds the MFU, the same two with the candidate size
+    condition (not adopted; "−13.3 % out": error −13.3 %, MFU outside the band) and the
+    conditions it used."""
+    loo, sized = r.prior_loo, r.prior_loo_by_size.reindex(r.prior_loo.index)
     return pd.DataFrame(
         {
             "MFU": [present.pct(x, digits=1) for x in loo["mfu"]],
@@ -526,6 +528,10 @@ def loo_table(r: Result) -> pd.DataFrame:
             ],
             "error": [_signed_pct(x).replace(" ", "\u00a0") for x in loo["error"]],
             "in band": np.where(loo["inside"], "yes", "no"),
+            "with size": [
+                _signed_pct(x).replace(" ", "\u00a0") + (" in" if inside else " out")
+                for x, inside in zip(sized["error"], sized["inside"].astype(bool))
+            ],
             "conditions": loo["level"].str.replace(";", ", "),
         },
         index=loo.index,

@@ -82,7 +82,7 @@ loo = report.loo_table(r)
 present.table(
     loo,
     {column: (column, "{}") for column in loo.columns},
-    caption="Each observation (published MFU or accounted run) against the prior fitted on the others.",
+    caption="Each observation of the fit data (accounted run or production MFU) against the prior fitted on the others, without and with the size condition.",
 )
 # %% [markdown]
 # ## Arithmetic checks: cases that test no default (counted for nothing)

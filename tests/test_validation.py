@@ -216,22 +216,24 @@ def test_serving_validation_cases_worked_by_hand(r):
 
 def test_prior_and_power_cases_worked_by_hand(r):
     m = r.cases["modelled"]
-    # Llama 2 7B on 2,000 A100: the prior is the 9 usable accounted Ampere dense runs of accounted_runs.csv,
-    # sorted Falcon2-11B 0.221, GLM-130B 0.262, StableLM-3B 0.325, phi-1 0.326, [Falcon-40B 0.388],
-    # Falcon-RW-1B 0.406, Falcon-7B 0.437, LLaMA-65B 0.484, phi-2 0.627; inverted-CDF median = the 5th:
+    # Llama 2 7B on 2,000 A100: the prior is the 10 usable accounted Ampere dense runs of accounted_runs.csv,
+    # sorted Falcon2-11B 0.221147, GLM-130B 0.261758, StableLM-3B 0.325251, phi-1 0.325692, [Falcon-40B 0.388241],
+    # Phi-4-mini 0.395550, Falcon-RW-1B 0.406189, Falcon-7B 0.436772, LLaMA-65B 0.483950, phi-2 0.627281;
+    # inverted-CDF median = the 5th:
     # Falcon-40B 6 · 40e9 · 1e12 = 2.4e23 / (384 × 60 d × 24 = 552,960 h × 3,600 × 312e12) = 0.386420;
     # goodput(384) = 1 / (1 + 384·1.97e-5/6 + sqrt(2 · 7.875e-4 · 384·1.97e-5)) = 1 / 1.0047126 = 0.995309
-    # → MFU 0.386420 / 0.995309 = 0.388241.
+    # → MFU 0.386420 / 0.995309 = 0.388241. (Phi-4-mini: 6 · 3.8e9 · 5e12 = 1.14e23 / (512 × 21 d × 24 =
+    # 258,048 h × 3,600 × 312e12) = 0.393322 / goodput(512) 0.994365 = 0.395550.)
     # 6 · 6.738e9 · 2e12 = 8.0856e22 FLOP / (312e12 · 0.388241 · 3,600 = 4.360723e17) = 185,419 h;
     # goodput(2,000) = 1 / (1 + 0.0065667 + 0.0078775) = 0.985762 → 185,419 / 0.985762 = 188,097 h
     assert m["llama2-7b-gpu-hours"] == pytest.approx(188_097, rel=1e-4)
-    # band: MFU drawn from those 9 observations (Weibull positions i/10): the draws' P10 and P90 sit at the
-    # smallest and largest observation, so the hours' P10–P90 = 188,097 · 0.388241 / MFU at
-    # phi-2 (2.268e22 / (32,256 h × 3,600 × 312e12) = 0.626003 / goodput(96) 0.997963 = 0.627281) = 116,420 …
-    # Falcon2-11B (3.63e23 / (1,474,560 h × 3,600 × 312e12) = 0.219175 / goodput(1,024) 0.991081 = 0.221147)
-    # = 330,218 (10,000 draws: the P10 lands within about 1 % of the smallest value's hours)
-    assert r.cases.loc["llama2-7b-gpu-hours", "p10"] == pytest.approx(116_420, rel=1.5e-2)
-    assert r.cases.loc["llama2-7b-gpu-hours", "p90"] == pytest.approx(330_218, rel=2e-3)
+    # band: MFU drawn from those 10 observations (Weibull positions i/11) scaled so their median, (0.388241 +
+    # 0.395550) / 2 = 0.391896, becomes 0.388241 (× 0.990675): Q(0.1) = 0.221147 + 0.1 × (0.261758 − 0.221147)
+    # = 0.225208 → 0.223108; Q(0.9) = 0.483950 + 0.9 × (0.627281 − 0.483950) = 0.612948 → 0.607232. Hours
+    # P10–P90 = 188,097 × 0.388241 / 0.607232 = 120,262 … 188,097 × 0.388241 / 0.223108 = 327,317
+    # (10,000 draws of the MFU and the other drawn inputs: within about 1.5 %)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p10"] == pytest.approx(120_262, rel=1.5e-2)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p90"] == pytest.approx(327_317, rel=1.5e-2)
     # system power at full load, chips × TDP × ratio: DGX B200 8 × 1,000 W × 1.8 = 14.4 kW; GB200 NVL72
     # 72 × 1,200 W × 1.8 = 155.52 kW; DGX H200 8 × 700 W × 1.8 = 10.08 kW (no chip ratio: Epoch AI's 1.8);
     # DGX-2H 16 × 300 W × 1.6667 (Epoch AI's V100 ratio, ((10 / 16) / 0.3 + (1.5 / 4) / 0.3) / 2) = 8.0 kW
@@ -419,7 +421,12 @@ def test_text_tables_and_figures(r, monkeypatch):
     assert f"{r.summary.count} independent published measurements" in validation.answer(r)
     coverage = validation.coverage_table(r)
     assert coverage.loc["all validation cases", "cases"] == r.summary.count
-    assert len(validation.loo_table(r)) == len(r.prior_loo) > 30
+    loo = validation.loo_table(r)
+    assert len(loo) == len(r.prior_loo) > 30
+    # each row's size-conditioned error is the by-size leave-one-out's, of the same observation
+    sized = r.prior_loo_by_size["error"]
+    inside = " in" if r.prior_loo_by_size.at["phi-4", "inside"] else " out"
+    assert loo.at["phi-4", "with size"] == validation._signed_pct(sized["phi-4"]).replace(" ", "\u00a0") + inside
     shown = []
     monkeypatch.setattr(validation.present, "show", lambda fig, alt=None, **kw: shown.append((fig, alt)))
     validation.plot_errors(r)
@@ -456,6 +463,12 @@ def test_readme_quotes_what_the_functions_give(r):
     accounted = load("accounted_runs")
     usable = accounted["excluded"].fillna("").str.strip() == ""
     assert f"fitted on {usable.sum()} *other* runs" in section
+    # the prior's leave-one-out on its fit data, with size (rejected) and without (adopted)
+    (e1, c1), (e0, c0) = (
+        (f"{loo['error'].abs().mean() * 100:.1f} %", f"{loo['inside'].mean() * 100:.1f} %")
+        for loo in (r.prior_loo_by_size, r.prior_loo)
+    )
+    assert f"(mean error {e1}, P10–P90 holding {c1}) than without ({e0}, {c0})" in section
     # none of them is a validation case's run (validation_overlap names only calibration/arithmetic cases)
     named = {c for cell in accounted["validation_overlap"].dropna() for c in cell.split(";")}
     assert not named & set(c.index[c["role"] == "validation"])

@@ -12,12 +12,15 @@ library constant themselves, so an input is resolved by one piece of code in eve
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
+from .. import catalog
 from ..catalog import CHIPS, keys_in, load, lookup
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS, TRAINING
@@ -548,7 +551,17 @@ def accounted_observations() -> pd.DataFrame:
     are disclosed) and goodput is the package's default goodput at the run's chip count
     (:func:`~analysis.formulas.goodput.goodput`; 1 where the count is not disclosed), the same
     conversion training_run applies to a run's own disclosure — so a projection with the median
-    reproduces a typical run as accounted."""
+    reproduces a typical run as accounted. Computed once per content of what it reads (the two
+    CSV files and the default goodput inputs; every prior lookup asks for it) and returned as a
+    copy."""
+    files = (catalog.DATA_DIR / catalog.ACCOUNTED_RUNS.file, catalog.DATA_DIR / CHIPS.file)
+    key = (tuple(hashlib.sha256(f.read_bytes()).hexdigest() for f in files), *goodput_inputs().kwargs().items())
+    return _accounted_observations(key).copy()
+
+
+@lru_cache(maxsize=4)
+def _accounted_observations(key: tuple) -> pd.DataFrame:
+    """:func:`accounted_observations` computed; ``key`` is what it was computed from."""
     runs, chips = load("accounted_runs"), load("chips")
     rows = {}
     for run_id, r in runs.iterrows():

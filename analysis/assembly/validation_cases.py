@@ -282,8 +282,9 @@ def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_ru
     """``inp`` with its utilisation prior refitted on the observations that share no run with
     case ``case_id`` (:func:`analysis.formulas.utilisation.disjoint_from`), where its MFU comes
     from the prior and some observation measures the same run or code (``validation_overlap``):
-    the MFU becomes that prior's median and the Monte Carlo draws from its observations, as
-    training_run does with the full table. Otherwise ``inp`` unchanged."""
+    the MFU becomes that prior's median (P50) and the Monte Carlo draws from its observations
+    scaled to that median (:func:`analysis.assembly.inputs.mfu_range`), as training_run does with
+    the full table. Otherwise ``inp`` unchanged."""
     observations = shared.mfu_observations()
     kept = mfu_prior.disjoint_from(observations, case_id or [])
     if len(kept) == len(observations) or inp.used["mfu"].source != "mfu-observations":
@@ -297,7 +298,8 @@ def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_ru
     )
     origin = f"no disclosure: median of {prior.describe()}, without the observations of this case's run"
     used = inp.used | {"mfu": replace(inp.used["mfu"], value=prior.p50, origin=origin)}
-    return replace(inp, mfu=prior.p50, ranges=inp.ranges | {"mfu": prior.sampler()}, used=used)
+    spread, _ = shared.mfu_range(prior.p50, prior)  # its median, the base point's MFU, is the prior's P50
+    return replace(inp, mfu=prior.p50, ranges=inp.ranges | {"mfu": spread}, used=used)
 
 
 def training_run_case(figure: str, setup: dict, case_id: str | None = None) -> Modelled:

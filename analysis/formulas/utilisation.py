@@ -17,9 +17,20 @@ observations themselves (:class:`analysis.formulas.uncertainty.Empirical`). With
 observations the inverted-CDF P10 and P90 are the smallest and largest observation: the band is
 the observations' full range.
 
-Model size is not a condition: within one generation, architecture and precision the sizes are
-confounded with who published them (the Hopper dense BF16 runs span 1.3 B-405 B with no clear
-trend), so the data do not support it.
+Model size is not a condition, because leave-one-out on the fit data says it does not help
+(tested again once the accounted runs existed, issue 19 item 3). The candidate
+(:func:`size_adjusted`, ``prior(active_params=…)``) regresses ln MFU on ln N_active within the
+level the prior chose and moves every observation to the run's size along the fitted slope, keeping
+its residual (so the band is the residuals' spread). Each of the 33 usable accounted and production
+observations, predicted from the others of its kind (:func:`leave_one_out` with ``kinds`` =
+:data:`KINDS`; the validation cases are never among them): without size the median is off by
+31.9 % on average (mean |ln error| 0.275) and P10–P90 holds 75.8 % of the held-out values; with
+size 37.8 % (0.345) and 69.7 %. Also tried, one-off, and worse too: MFU linear in ln N (39.4 %,
+66.7 %), size bands below 10 B, 10-100 B and above (32.3 %, 69.7 %), and one slope shared by all
+groups (it is −0.014 in ln-ln: no size trend across the fit data; 33.0 %, 75.8 %). Within a level
+the sizes are confounded with who published them (Hopper dense BF16 accounted runs: 1.8-14 B from
+Microsoft, IBM and Hugging Face at 0.13-0.26, Llama 3.1 405B at 0.37). The validation report
+shows both leave-one-out figures from :func:`leave_one_out`.
 """
 
 from __future__ import annotations
@@ -60,6 +71,7 @@ class Prior:
     p50: float
     p90: float
     kind: str | None = None  # the kind of observation it was drawn from (None: all kinds)
+    size_slope: float | None = None  # d ln MFU / d ln N_active of a size-conditioned prior (None: none)
 
     @property
     def fallback(self) -> bool:
@@ -85,7 +97,10 @@ class Prior:
             what = f"{len(self.values)} accounted utilisations (disclosed compute ÷ GPU-hours) of {what} runs"
         else:
             what = f"{len(self.values)} published MFUs of {self.kind + ' ' if self.kind else ''}{what} runs"
-        return f"{what} at the {str(c['precision']).upper()} peak" + (fallback if self.fallback and not brief else "")
+        sized = "" if self.size_slope is None else f", moved to the run's size (slope {self.size_slope:+.3f} in ln-ln)"
+        return f"{what} at the {str(c['precision']).upper()} peak{sized}" + (
+            fallback if self.fallback and not brief else ""
+        )
 
 
 def usable(observations: pd.DataFrame) -> pd.DataFrame:
@@ -110,12 +125,30 @@ def disjoint_from(observations: pd.DataFrame, case_ids) -> pd.DataFrame:
     return observations[keep]
 
 
+def size_adjusted(mfu, active_params, target_params: float) -> tuple[np.ndarray, float]:
+    """Observed MFUs [share] moved to a run of ``target_params`` active parameters along their
+    log-linear trend in size, and the trend's slope b: the least-squares fit of
+    y = ln MFU on x = ln N_active (b = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)², a = ȳ − b·x̄), each
+    observation's residual kept: value_i = exp(a + b·ln N + (y_i − a − b·x_i))
+    = MFU_i × (N / N_i)^b. All sizes equal: b = 0, the MFUs unchanged. The candidate size
+    condition of issue 19 (not adopted: see the module docstring).
+
+    Source: definition.
+    """
+    y = np.log(np.asarray(mfu, dtype=float))
+    x = np.log(np.asarray(active_params, dtype=float))
+    spread = ((x - x.mean()) ** 2).sum()
+    slope = float(((x - x.mean()) * (y - y.mean())).sum() / spread) if spread > 0 else 0.0
+    return np.exp(y + slope * (np.log(float(target_params)) - x)), slope
+
+
 def prior(
     observations: pd.DataFrame,
     *,
     generation: str,
     architecture: str = "dense",
     precision: str = "bf16",
+    active_params: float | None = None,
     kinds: tuple[str, ...] = KINDS,
     min_count: int = MIN_OBSERVATIONS,
 ) -> Prior:
@@ -128,7 +161,9 @@ def prior(
     utilisation is what a whole run achieved as its developer accounted it, then production
     runs' published MFUs), then the next kind, and where no kind has enough at any level, among
     all kinds. P10 / P50 / P90 = :func:`analysis.formulas.uncertainty.percentiles` of the
-    matching MFUs. Raises ValueError when not even the precision level has ``min_count``.
+    matching MFUs. With ``active_params`` [parameters] the matching MFUs are first moved to that
+    size (:func:`size_adjusted`: the candidate size condition, which no report uses). Raises
+    ValueError when not even the precision level has ``min_count``.
 
     Source: definition.
     """
@@ -140,6 +175,7 @@ def prior(
                 generation=generation,
                 architecture=architecture,
                 precision=precision,
+                active_params=active_params,
                 kinds=(),
                 min_count=min_count,
             )
@@ -153,7 +189,10 @@ def prior(
             match &= (rows[COLUMNS[name]] == condition[name]).to_numpy()
         if match.sum() >= min_count:
             chosen = rows[match]
-            values = np.sort(chosen["mfu"].to_numpy(dtype=float))
+            values, slope = chosen["mfu"].to_numpy(dtype=float), None
+            if active_params is not None:
+                values, slope = size_adjusted(values, chosen["active_params"], active_params)
+            values = np.sort(values)
             p = uncertainty.percentiles(values)
             return Prior(
                 values=values,
@@ -163,15 +202,24 @@ def prior(
                 p10=p["p10"],
                 p50=p["p50"],
                 p90=p["p90"],
+                size_slope=slope,
             )
     raise ValueError(f"fewer than {min_count} usable MFU observations at precision {precision!r}")
 
 
-def leave_one_out(observations: pd.DataFrame, *, min_count: int = MIN_OBSERVATIONS) -> pd.DataFrame:
-    """Leave-one-out errors of the prior's median: for each usable observation, the prior for
-    its own generation, architecture and precision fitted on the other observations of its own
-    kind first (an accounted run against accounted runs, a published MFU against published MFUs
-    of its kind; all kinds where too few match), and
+def leave_one_out(
+    observations: pd.DataFrame,
+    *,
+    kinds: tuple[str, ...] | None = None,
+    by_size: bool = False,
+    min_count: int = MIN_OBSERVATIONS,
+) -> pd.DataFrame:
+    """Leave-one-out errors of the prior's median: for each usable observation of ``kinds``
+    (None: every kind; :data:`KINDS`, accounted and production runs, is the data the prior is
+    fitted on), the prior for its own generation, architecture and precision (and, with
+    ``by_size``, its active parameters: :func:`size_adjusted`) fitted on the other usable
+    observations, of its own kind first (an accounted run against accounted runs, a published
+    MFU against published MFUs of its kind; all kinds where too few match), and
     error = P50 / MFU − 1 [share]. One row per observation (indexed like ``observations``):
     ``mfu``, ``p10``, ``p50``, ``p90``, ``error``, ``inside`` (P10 ≤ MFU ≤ P90) and ``level``
     (the conditions that held, ``;``-separated).
@@ -179,13 +227,15 @@ def leave_one_out(observations: pd.DataFrame, *, min_count: int = MIN_OBSERVATIO
     Source: definition.
     """
     rows = usable(observations)
+    held_out = rows if kinds is None else rows[rows["kind"].isin(kinds)]
     out = {}
-    for obs_id, row in rows.iterrows():
+    for obs_id, row in held_out.iterrows():
         fitted = prior(
             rows.drop(index=obs_id),
             generation=row["chip_generation"],
             architecture=row["architecture"],
             precision=row["precision"],
+            active_params=float(row["active_params"]) if by_size else None,
             kinds=(row["kind"],),
             min_count=min_count,
         )

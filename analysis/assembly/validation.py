@@ -507,9 +507,7 @@ def serving_observations_table() -> pd.DataFrame:
             ],
             "tok/s per chip": [f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in rows["tokens_per_s_per_chip"]],
             "implied": [present.NA if x != x else present.pct(x, digits=1) for x in rows["implied_utilisation"]],
-            "used": [
-                "yes" if ok else f"no: {why}" for ok, why in zip(rows["usable"], rows["excluded"].fillna(""))
-            ],
+            "used": ["yes" if ok else f"no: {why}" for ok, why in zip(rows["usable"], rows["excluded"].fillna(""))],
         },
         index=rows.index,
     )

@@ -926,9 +926,10 @@ def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``,
-    ``serving_observations``, ``exchange_rates``, ``china_prices`` or the compute stock's ``shipments``, ``supply_constraints``, ``clusters``,
-    ``largest_runs``, ``policy_steps`` and ``stock_crosschecks``. All files are validated together
-    (runs, rules, systems, serving references, MFU observations, China-market prices and the stock's
+    ``serving_observations``, ``exchange_rates``, ``china_prices`` or the compute stock's
+    ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
+    ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving
+    references, MFU and serving observations, China-market prices and the stock's
     tables refer to chips; configs to models; China-market prices to exchange rates).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table."""

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.assembly import inference_cost, serving_observations
-from analysis.catalog import load, keys_in
+from analysis.catalog import keys_in, load
 from analysis.formulas import serving_utilisation as formula
 from analysis.formulas import uncertainty
 

@@ -302,8 +302,8 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     """Prefill and decode: ``inp`` on the inference_cost report's serving model and defaults, one
     default each (:func:`analysis.assembly.inference_cost.serving_setting`): the utilisation
     ``mfu`` (the report's training MFU default, or None, stands for "not set" and gives the
-    serving utilisation of published prefill throughputs), the HBM efficiency and batch (decode) and the share of hours an
-    owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
+    serving utilisation of published prefill throughputs), the HBM efficiency and batch (decode)
+    and the share of hours an owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
     :func:`~analysis.assembly.inference_cost.serving_peaks`) and the per-chip inputs as that report
     records them; the Monte Carlo draws the utilisation and HBM efficiency from the published
     serving utilisations (:func:`~analysis.assembly.inference_cost.serving_range`) and no vendor MFU factor (serving

@@ -15,9 +15,8 @@ from functools import cache
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import inference
+from ..formulas import inference, utilisation
 from ..formulas import serving_utilisation as formula
-from ..formulas import utilisation
 
 
 def _implied_one(row: pd.Series) -> float:

@@ -106,8 +106,8 @@ def used_inputs() -> dict:
     none is disclosed and Huawei's vendor MFU factor (the Pangu case); in serving, ``serving_mfu``
     (the prefill/decode utilisation of published prefill throughputs), the HBM efficiency and
     the decode batch where none is disclosed, each as
-    :func:`analysis.assembly.inference_cost.serving_setting` resolves it for every report; the server power ratio and load factor of the power
-    and energy cases; the goodput inputs of the training cases."""
+    :func:`analysis.assembly.inference_cost.serving_setting` resolves it for every report; the
+    server power ratio and load factor of the power and energy cases; the goodput inputs of the training cases."""
     vendors = load("vendor_efficiency")
     return {
         "mfu": Used(

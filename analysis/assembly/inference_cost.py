@@ -156,12 +156,14 @@ def default_utilisation() -> float:
 
 def mfu_default() -> Used:
     """The default prefill/decode utilisation as used: the median of the compute shares the
-    usable published prefill throughputs imply (:func:`.serving_observations.prior`)."""
+    usable published prefill throughputs imply (:func:`.serving_observations.prior`); its sources
+    are the prior's key and each observation's own."""
     prior = serving_observations.prior()
+    rows = load("serving_observations").loc[list(prior.obs_ids)]
     return Used(
         prior.p50,
         "share",
-        "serving-observations",
+        ";".join(["serving-observations", *keys_in(rows)]),
         f"median of {len(prior.values)} published prefill utilisations (data/serving_observations.csv)",
     )
 

@@ -138,6 +138,7 @@ def inputs(**values) -> Inputs:
     cases["exercised_defaults"].map(exercised)
     used = used_inputs() | shared.equations("training_flop", "recompute_flop", "mla_decode")
     used["validation_cases"] = shared.rows_used("validation_cases", cases.index, label="name")
+    used["serving_observations"] = shared.rows_used("serving_observations", load("serving_observations").index)
     return Inputs(cases=cases, parameters=params.validate("validation", **values), used=used)
 
 
@@ -494,8 +495,8 @@ def calibration_text(r: Result) -> str:
 def serving_observations_table() -> pd.DataFrame:
     """By observation id: chip, phase, setup (context, decode batch per replica), measured tokens/s
     per chip, the implied utilisation (compute share for prefill, HBM-bandwidth share for decode;
-    :func:`analysis.assembly.serving_observations.implied`) and whether the prior uses it (else
-    why not)."""
+    :func:`analysis.assembly.serving_observations.implied`) and whether the prior uses it (why not:
+    :func:`serving_observations_text`)."""
     rows = serving_observations.implied()
     return pd.DataFrame(
         {
@@ -507,7 +508,7 @@ def serving_observations_table() -> pd.DataFrame:
             ],
             "tok/s per chip": [f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in rows["tokens_per_s_per_chip"]],
             "implied": [present.NA if x != x else present.pct(x, digits=1) for x in rows["implied_utilisation"]],
-            "used": ["yes" if ok else f"no: {why}" for ok, why in zip(rows["usable"], rows["excluded"].fillna(""))],
+            "used": np.where(rows["usable"], "yes", "no"),
         },
         index=rows.index,
     )
@@ -518,6 +519,8 @@ def serving_observations_text() -> str:
     decode observations imply beside the HBM efficiency the model assumes."""
     prefill, decode = serving_observations.prior(), serving_observations.prior("decode")
     hbm = inference_cost.serving_setting("hbm_efficiency", None).value
+    rows = serving_observations.implied()
+    unused = "; ".join(f"{obs_id}: {why}" for obs_id, why in rows.loc[~rows["usable"], "excluded"].items())
     return (
         f"The serving utilisation is the median of {len(prefill.values)} published prefill utilisations "
         f"({present.pct(prefill.p50, digits=1)}; P10–P90 {present.pct(prefill.p10, digits=1)}–"
@@ -526,8 +529,7 @@ def serving_observations_text() -> str:
         f"its assumed {hbm:g}. The {len(decode.values)} usable decode observations (one deployment) imply "
         f"{present.pct(decode.p10, digits=1)}–{present.pct(decode.p90, digits=1)} of HBM bandwidth in the "
         f"model's roofline, well below the {hbm:g} it assumes: too few to set it, so the HBM efficiency stays an "
-        "assumption. Rows with an idealised setup, an undisclosed batch or speculative decoding are listed "
-        "and not used."
+        f"assumption. Listed and not used: {unused}."
     )
 
 

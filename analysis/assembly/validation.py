@@ -702,7 +702,9 @@ def methods_text(r: Result) -> str:
             "(e.g. BLOOM's energy = GPU-hours × GPU TDP: server power ratio 1 and load factor 1 are entered; the "
             "OLMo energies are measured GPU power: server ratio 1 and PUE 1). A figure derived from iteration "
             "time or throughput (Pythia, GPT-3's 14.8 days) is a compute time without failures, so no "
-            "interruptions are entered for it. Everything else keeps the package's default; the defaults each "
+            "interruptions are entered for it. One exception: OLMo 2 7B's energy is compared as facility energy "
+            "(its measured GPU energy × its disclosed PUE 1.2) with the PUE left to the default, so that one case "
+            "exercises the default PUE. Everything else keeps the package's default; the defaults each "
             "case exercises are listed with it.",
             "- **Training** (the training_run report, base point and its own Monte Carlo): C = 6 · N · D; "
             "GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24. Where the run discloses "

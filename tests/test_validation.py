@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.assembly import chip_parity, inference_cost, validation
+from analysis.assembly import chip_parity, inference_cost, serving_observations, validation
 from analysis.assembly import validation_cases as cases
 from analysis.catalog import load
 from analysis.formulas import inference
@@ -396,7 +396,7 @@ def test_used_block_names_the_defaults_the_cases_keep(r):
     assert used["huawei_mfu_factor"].value == 0.75
     # serving: the median of the published prefill utilisations (SGLang H100 4K: 6,287.75 / 20,947.56 = 0.300166),
     # HBM efficiency 0.6 and the batch 1,024 of DeepSeek's decode (assumptions), each as inference_cost resolves it
-    assert used["serving_mfu"].source.startswith("serving-observations;")
+    assert used["serving_mfu"].source == "serving-observations"
     assert used["serving_mfu"].value == pytest.approx(0.300166, rel=1e-5)
     for name in ("hbm_efficiency", "batch_size"):
         assert used[name] == inference_cost.serving_setting(name, None)
@@ -477,6 +477,8 @@ def test_readme_quotes_what_the_functions_give(r):
     assert f"{(c['role'] == 'calibration').sum()} calibration cases" in section
     assert f"{(c['role'] == 'arithmetic').sum()} arithmetic checks" in section
     assert f"({len(s.misses)} cases above 35 %" in section
+    # the serving utilisation: the median of the usable published prefill throughputs (serving_observations.csv)
+    assert f"median of {len(serving_observations.prior().values)} published prefill throughputs" in section
     accounted = load("accounted_runs")
     usable = accounted["excluded"].fillna("").str.strip() == ""
     assert f"fitted on {usable.sum()} *other* runs" in section

@@ -156,16 +156,21 @@ def default_utilisation() -> float:
 
 def mfu_default() -> Used:
     """The default prefill/decode utilisation as used: the median of the compute shares the
-    usable published prefill throughputs imply (:func:`.serving_observations.prior`); its sources
-    are the prior's key and each observation's own."""
+    usable published prefill throughputs imply (:func:`.serving_observations.prior`); the
+    observations' own sources are their rows' records (:func:`serving_observations_used`)."""
     prior = serving_observations.prior()
-    rows = load("serving_observations").loc[list(prior.obs_ids)]
     return Used(
         prior.p50,
         "share",
-        ";".join(["serving-observations", *keys_in(rows)]),
+        "serving-observations",
         f"median of {len(prior.values)} published prefill utilisations (data/serving_observations.csv)",
     )
+
+
+def serving_observations_used() -> dict:
+    """The published serving throughputs the serving utilisation is drawn from, as an inputs group
+    of row records (each with its own source keys): the usable prefill observations."""
+    return {"serving_observations": shared.rows_used("serving_observations", serving_observations.prior().obs_ids)}
 
 
 def utilisation_default() -> Used:
@@ -316,6 +321,7 @@ def _catalog_used(model_id: str) -> dict:
         {"architecture": shared.rows_used("models", [row.name], label="name")[row.name]["model"]}
         | shared.equations(*mla, "mfu_definition")
         | {"serving_references": shared.rows_used("serving_references", load("serving_references").index)}
+        | serving_observations_used()
     )
 
 

@@ -323,7 +323,7 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
         f"{drawn['mfu'][0]:.3f}–{drawn['mfu'][2]:.3f}",
         "share",
         "serving-observations",
-        "P10–P90 of the published serving utilisations (data/serving_observations.csv), as inference_cost draws it",
+        "P10–P90 of the published serving utilisations (serving observations), as inference_cost draws it",
     )
     used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
     used |= serving.serving_observations_used()

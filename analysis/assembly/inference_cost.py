@@ -163,7 +163,7 @@ def mfu_default() -> Used:
         prior.p50,
         "share",
         "serving-observations",
-        f"median of {len(prior.values)} published prefill utilisations (serving observations)",
+        f"median of the serving observations: {len(prior.values)} published prefill utilisations",
     )
 
 

@@ -361,6 +361,23 @@ MFU_OBSERVATIONS = Table(
 )
 
 
+#: Published serving throughputs with their setups (``analysis.assembly.serving_observations``):
+#: the observations whose implied utilisations set the serving model's utilisation and its spread.
+SERVING_OBSERVATIONS = Table(
+    file="serving_observations.csv",
+    key="obs_id",
+    numbers={
+        "context_tokens": Number(1, 1e7, required=True),
+        "batch_size": Number(1, 1e7, integer=True),
+        "tokens_per_s_per_chip": Number(0.01, 1e6, required=True),
+    },
+    text=("excluded", "note"),
+    required_text=("chip_id", "model_id", "phase", "precision", "source"),
+    sources={"source": ()},
+    choices={"phase": ("prefill", "decode"), "precision": ("bf16", "fp8")},
+)
+
+
 #: Training runs that disclose their compute and the time it took (model cards, papers): the
 #: accounted utilisation of whole runs (``analysis.assembly.inputs.mfu_observations``).
 ACCOUNTED_RUNS = Table(
@@ -877,6 +894,8 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
     accounted = validate(data_dir / ACCOUNTED_RUNS.file, ACCOUNTED_RUNS, known)
     _check_accounted(data_dir / ACCOUNTED_RUNS.file, accounted, chips)
+    served = validate(data_dir / SERVING_OBSERVATIONS.file, SERVING_OBSERVATIONS, known)
+    _check_chip_refs(data_dir / SERVING_OBSERVATIONS.file, served, "chip_id", chips, "obs_id")
     rates = validate(data_dir / EXCHANGE_RATES.file, EXCHANGE_RATES, known).set_index("rate_id")
     china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
     _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
@@ -896,6 +915,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "licence_policies": policies.reset_index(drop=True),
         "mfu_observations": observations.set_index("obs_id"),
         "accounted_runs": accounted.set_index("run_id"),
+        "serving_observations": served.set_index("obs_id"),
         "exchange_rates": rates,
         "china_prices": china.set_index("price_id"),
         **stock,
@@ -905,10 +925,11 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
 def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
-    ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``, ``exchange_rates``,
-    ``china_prices`` or the compute stock's ``shipments``, ``supply_constraints``, ``clusters``,
-    ``largest_runs``, ``policy_steps`` and ``stock_crosschecks``. All files are validated together
-    (runs, rules, systems, serving references, MFU observations, China-market prices and the stock's
+    ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``,
+    ``serving_observations``, ``exchange_rates``, ``china_prices`` or the compute stock's
+    ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
+    ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving
+    references, MFU and serving observations, China-market prices and the stock's
     tables refer to chips; configs to models; China-market prices to exchange rates).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table."""

@@ -128,8 +128,8 @@ present.say(report.economics_text(r, day))
 # %% [markdown]
 # ## Validation against published serving figures
 # The model with its default parameters, given only each case's disclosed setup (model, chip,
-# precision, prompt or context length, batch where disclosed). The prefill utilisation is
-# calibrated on SGLang's H100 deployment, which is not among these cases. Cache-hit tokens are
+# precision, prompt or context length, batch where disclosed). The serving utilisation is the
+# median of published prefill throughputs, none of them among these cases. Cache-hit tokens are
 # excluded from DeepSeek's prefill figure: they are read from disk, not computed.
 
 # %%
@@ -152,10 +152,12 @@ present.table(
 #   half of the computed part. DeepSeek's MLA computes prefill attention decompressed
 #   (d<sub>qk</sub> = 192, d<sub>v</sub> = 128) and decode attention in the latent space
 #   (576 and 512; DeepSeek-V2, Sec. 2.1). DeepSeek and Huawei run the attention core in BF16.
-# - **Utilisation (`mfu`)**: calibrated so that the model reproduces SGLang's 52.3k input tokens/s
-#   per 8-H100 node for 2,000-token prompts (LMSYS, May 2025): 6,537.5 / the model's rate at
-#   utilisation 1. DeepSeek's disclosure and the CloudMatrix paper are not used to set any default.
-#   The same utilisation bounds decode's compute. The training vendor factors (Huawei 0.75) are not
+# - **Utilisation (`mfu`)**: the median of the compute shares that published prefill throughputs
+#   with disclosed setups imply by this model (`data/serving_observations.csv`: SGLang on H100 at
+#   1K, 2K and 4K prompts and on GB200, Ant Group on H20 — measured / the model's rate at
+#   utilisation 1); the Monte Carlo draws from those observations, and the HBM efficiency from the
+#   same relative spread around its 0.6. DeepSeek's disclosure and the CloudMatrix paper are not
+#   used to set any default. The same utilisation bounds decode's compute. The training vendor factors (Huawei 0.75) are not
 #   applied to serving.
 # - **8-bit peak**: FP8 where the chip has it, else INT8 (W8A8 serving on Ascend and A100), else BF16.
 # - **Decode** (roofline): each step reads the weights the batch touches (dense part + the distinct
@@ -177,7 +179,7 @@ present.table(
 #   modelled rates for DeepSeek's disclosed setup (average KV length 4,989 tokens, 56.3 % cache hits,
 #   FP8) × $2 — the validation report's case, one function. Revenue = each kind of token × its
 #   API price.
-# - **Uncertainty**: MFU and HBM efficiency ± 25 % (assumption), chip price, TDP and rental ranges,
+# - **Uncertainty**: MFU and HBM efficiency from the published serving utilisations, chip price, TDP and rental ranges,
 #   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.
 

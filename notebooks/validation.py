@@ -109,6 +109,19 @@ present.table(
 present.say(report.calibration_text(r))
 
 # %% [markdown]
+# ## Published serving throughputs behind the serving utilisation
+
+# %%
+present.say(report.serving_observations_text())
+served = report.serving_observations_table()
+present.table(
+    served,
+    {column: (column, "{}") for column in served.columns},
+    caption="Implied utilisation: prefill, measured ÷ the model's tokens/s at utilisation 1; decode, the "
+    "roofline's bytes per step ÷ (step time × HBM bandwidth). Batch: sequences per model replica.",
+)
+
+# %% [markdown]
 # ## Cross-check against another model
 # llm-analysis' regression value for Llama-2-70B decode is another roofline model's output at 100 %
 # efficiency, not a measurement: the like-for-like entry sets both efficiencies to 1.

@@ -362,8 +362,9 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
 
 # --- decode in its own terms, on the serving defaults (issue 20, items 1 and 7) --------------------
 
-#: The prefill/decode utilisation calibrated on SGLang's H100 (tests/test_inference_cost.py: 0.27749).
-SERVING_MFU = 6_537.5 / (1 / (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 320 * 1_000 / 989.4e12))
+#: The prefill/decode utilisation: the median of the published prefill observations, SGLang's H100 at
+#: 4,096-token prompts (tests/test_inference_cost.py: 0.300166).
+SERVING_MFU = 6_287.75 / (1 / (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 320 * 2_048 / 989.4e12))
 
 
 @pytest.fixture(scope="module")
@@ -375,13 +376,13 @@ def decode():
 def test_decode_rates_and_bounds_by_hand(decode):
     # DeepSeek-V3 decode attention (absorbed MLA, d_qk 576, d_v 512) at 2,250 tokens:
     # 2 × 61 × 128 × 1,088 × 2,250 = 38,227,968,000 FLOP per token, at the BF16 peak.
-    # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.27749 = 1.83177e-3 s per token
-    # -> 545.92 tokens/s (compute); memory: 671e9 B of weights (1,024 sequences touch every expert) + KV
+    # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.300166 = 1.69339e-3 s per token
+    # -> 590.53 tokens/s (compute); memory: 671e9 B of weights (1,024 sequences touch every expert) + KV
     # 70,272 B × 1,024 × 2,250 = 1.61907e11 B over 4.0e12 × 0.6 B/s = 0.347044 s per step -> 2,950.6: compute binds.
     # H100 (FP8 1,978.9, BF16 989.4, 3.35 TB/s): memory 8.32907e11 B / 2.01e12 B/s = 0.414381 s -> 2,471.15 tokens/s;
-    # compute (3.73945e-5 + 3.86376e-5) / 0.27749 = 2.74e-4 s -> 3,649.6: memory bandwidth binds.
+    # compute (3.73945e-5 + 3.86376e-5) / 0.300166 = 2.533e-4 s -> 3,947.9: memory bandwidth binds.
     assert_allclose(decode.inputs.mfu, SERVING_MFU, rtol=1e-12)
-    assert_allclose(decode.base.loc["h20", "rate"], 545.92, rtol=1e-4)
+    assert_allclose(decode.base.loc["h20", "rate"], 590.53, rtol=1e-4)
     assert_allclose(decode.base.loc["h100-sxm", "rate"], 2_471.15, rtol=1e-4)
     assert decode.binding.to_dict() == {"h100-sxm": "memory bandwidth", "h20": "compute"}
     # one utilisation for every chip: no vendor factor in serving (and none drawn)
@@ -435,10 +436,10 @@ def test_decode_takes_the_serving_defaults_and_page_1_names_the_settings_that_di
     for name in ("mfu", "hbm_efficiency", "batch_size", "utilisation"):
         assert ours[name] == theirs[name], name
     # the training MFU default stands for "not set" in serving; a reader's value is the reader's
-    assert ours["mfu"].source == "lmsys-sglang-large-scale-ep"
+    assert ours["mfu"].source == "serving-observations"
     # page 1: the defaults (BF16, 2,048 tokens) differ from inference_cost's (FP8, 2,000 + 500 / 2 = 2,250)
     default = cp.answer(cp.run(candidates=["h20"], workload="decode", **FAST))
-    assert "Serving settings: utilisation 27.7 %" in default and "batch 1,024" in default
+    assert "Serving settings: utilisation 30.0 %" in default and "batch 1,024" in default
     assert (
         "BF16 weights (inference_cost: FP8)" in default and "2,048 tokens of context (inference_cost: 2,250)" in default
     )

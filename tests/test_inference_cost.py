@@ -18,10 +18,11 @@ from analysis.formulas import inference
 # H100 / H800: FP8 dense 1,978.9, BF16 989.4 TFLOP/s (chips.csv). DeepSeek-V3: 37e9 active,
 # 61 layers, 128 heads; MLA prefill d_qk 192, d_v 128 (decode 576 / 512); KV 70,272 B/token.
 MATMUL_S = 2 * 37e9 / 1978.9e12  # = 3.73945e-5 s per token at peak
-# calibration: SGLang H100, 2,000-token fresh prompts -> attended 1,000 tokens;
-# attention 2 × 61 × 128 × (192 + 128) × 1,000 = 4.99712e9 FLOP at BF16: 5.05066e-6 s;
-# rate at utilisation 1 = 1 / (3.73945e-5 + 5.05066e-6) = 23,559.7; 6,537.5 / 23,559.7 = 0.27749
-MFU = 0.27749
+# serving utilisation: the median of the 5 usable prefill observations (data/serving_observations.csv)
+# is SGLang's H100 at 4,096-token prompts -> attended 2,048 tokens; attention
+# 2 × 61 × 128 × (192 + 128) × 2,048 = 1.02341e10 FLOP at BF16: 1.03437e-5 s; rate at utilisation 1
+# = 1 / (3.73945e-5 + 1.03437e-5) = 20,947.56; 6,287.75 / 20,947.56 = 0.300166
+MFU = 0.300166
 
 
 def test_attention_flops_and_attended_context():
@@ -39,10 +40,15 @@ def test_attention_flops_and_attended_context():
     assert_allclose(inference.mean_attended_tokens(2_000), 1_000)
 
 
-def test_prefill_utilisation_is_calibrated_on_sglang_not_on_a_validation_case():
-    assert_allclose(report.calibrated_mfu(), MFU, rtol=1e-4)
+def test_prefill_utilisation_is_published_dispersion_not_a_validation_case():
+    used = report.serving_setting("mfu", None)
+    assert_allclose(used.value, MFU, rtol=1e-5)
+    assert used.source == "serving-observations"
+    # the observations' own sources are row records of the inputs block (SGLang's blog posts, Ant Group's)
+    rows = report.inputs(draws=100).used["serving_observations"]
+    assert set(rows) == set(report.serving_observations.prior().obs_ids)
+    assert rows["antgroup-h20-prefill-4k"]["serving observation"].source == "lmsys-sglang-h20-antgroup"
     refs = report.load("serving_references")
-    assert refs.loc["sglang-prefill-per-h100", "role"] == "calibration"
     for case in (
         "deepseek-serving-prefill-computed-per-h800",
         "deepseek-serving-decode-per-h800",
@@ -53,19 +59,19 @@ def test_prefill_utilisation_is_calibrated_on_sglang_not_on_a_validation_case():
 
 
 def test_prefill_and_decode_rates_by_hand():
-    # H100 at the calibrated utilisation, fresh 2,000-token prompts: 0.27749 × 23,559.7 = 6,537.5
-    # (the SGLang figure it was calibrated on)
+    # H100 at the serving utilisation, fresh 4,096-token prompts: 0.300166 × 20,947.56 = 6,287.75
+    # (the SGLang observation that is the median)
     h100 = report.serving_chips(["h100-sxm"], "fp8")
     model = report.load("models").loc["deepseek-v3"]
     assert_allclose(
-        report.serving_prefill_tokens_per_s(h100, model, attended_tokens=1_000, mfu=report.calibrated_mfu()),
-        [6_537.5],
-        rtol=1e-9,
+        report.serving_prefill_tokens_per_s(h100, model, attended_tokens=2_048, mfu=MFU),
+        [6_287.75],
+        rtol=1e-5,
     )
     # decode at batch 1, context 0, FP8 (1 byte per weight): experts 58 layers × 256 × 44,040,192 =
     # 653,908,770,816 params, dense part 671e9 − that = 17,091,229,184; one token reads the dense part and
     # 8 experts per layer: 17,091,229,184 + 58 × 8 × 44,040,192 = 37,525,878,272 B per step;
-    # 3.35e12 B/s / 37,525,878,272 B = 89.272 tokens/s (compute: 0.27749 / 3.73945e-5 = 7,420: memory binds)
+    # 3.35e12 B/s / 37,525,878,272 B = 89.272 tokens/s (compute: 0.300166 / 3.73945e-5 = 8,027: memory binds)
     rate, bound = report.serving_decode_tokens_per_s(
         h100, model, batch_size=1, context_tokens=0, precision="fp8", mfu=MFU, hbm_efficiency=1.0
     )
@@ -158,8 +164,9 @@ def test_used_block_names_every_input_with_a_unit_and_a_known_source():
     ]
     for u in records:
         assert u.unit and set(u.source.split(";")) <= known, u
-    # the defaults: calibrated on SGLang (LMSYS) and DeepSeek's average / peak nodes 226.75 / 278 = 0.81565
-    assert used["mfu"].source == "lmsys-sglang-large-scale-ep"
+    # the defaults: the published serving utilisations' median and DeepSeek's average / peak nodes
+    # 226.75 / 278 = 0.81565
+    assert used["mfu"].source == "serving-observations"
     assert_allclose(used["mfu"].value, MFU, rtol=1e-4)
     assert used["utilisation"].source == "deepseek-inference-overview"
     assert_allclose(used["utilisation"].value, 226.75 / 278)
@@ -276,10 +283,10 @@ def test_the_validation_case_calls_this_reports_daily_cost(monkeypatch):
 
 def test_api_comparison_in_the_json():
     # both chips rented: the H800 at its $2.00 per GPU-hour (chips.csv, no range). At the base point the H800
-    # prefills 6,537.5 computed tokens/s (its FP8 and BF16 peaks are the H100's: the SGLang calibration point,
-    # 1,000 attended tokens) -> $2 / (6,537.5 × 3,600) × 1e6 = $0.0849804 per million cache-miss tokens
+    # prefills 0.300166 × 23,559.8 = 7,071.86 computed tokens/s (its FP8 and BF16 peaks are the H100's; 2,000-token
+    # prompts, 1,000 attended tokens) -> $2 / (7,071.86 × 3,600) × 1e6 = $0.0785586 per million cache-miss tokens
     r = report.run(chips=["h800-sxm", "h100-sxm"], draws=400)
-    assert_allclose(r.base.loc["h800-sxm", "usd_per_million_cache_miss_tokens"], 0.0849804, rtol=1e-5)
+    assert_allclose(r.base.loc["h800-sxm", "usd_per_million_cache_miss_tokens"], 0.0785586, rtol=1e-5)
     api = report.key_figures(r, day=report.deepseek_day())
     kinds = api["api_comparison"]["token_kinds"]
     assert api["api_comparison"]["chip"] == "h800-sxm"

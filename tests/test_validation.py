@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.assembly import chip_parity, inference_cost, validation
+from analysis.assembly import chip_parity, inference_cost, serving_observations, validation
 from analysis.assembly import validation_cases as cases
 from analysis.catalog import load
 from analysis.formulas import inference
@@ -32,8 +32,9 @@ def test_deepseek_prefill_is_compared_on_computed_tokens():
         rtol=1e-6,
     )
     # model: attention 4,997,120 × 3,898.9 = 1.94833e10 FLOP / 989.4e12 = 1.96921e-5 s;
-    # 0.27749 / (3.73945e-5 + 1.96921e-5) = 4,860.9 (+21 % against 4,026)
-    assert_allclose(cases.prefill_tokens_per_s("deepseek-h800"), 4_860.9, rtol=1e-3)
+    # serving utilisation 0.300166 (tests/test_inference_cost.py):
+    # 0.300166 / (3.73945e-5 + 1.96921e-5) = 5,258.1 (+31 % against 4,026)
+    assert_allclose(cases.prefill_tokens_per_s("deepseek-h800"), 5_258.1, rtol=1e-3)
     # the old model (no attention, MFU 0.4 of the FP8 peak): 1,978.9e12 × 0.4 / 74e9 = 10,697
     assert_allclose(inference.prefill_tokens_per_s(1978.9, 37e9, 0.4), 10_697, rtol=1e-4)
 
@@ -41,19 +42,19 @@ def test_deepseek_prefill_is_compared_on_computed_tokens():
 def test_cloudmatrix_prefill_and_decode_per_910c_package():
     # 910C: INT8 1,504 TOPS per package, BF16 780; fresh 4,096-token prompts -> attended 2,048:
     # 74e9 / 1,504e12 = 4.92021e-5 s; 4,997,120 × 2,048 / 780e12 = 1.31206e-5 s;
-    # 0.27749 / 6.23227e-5 = 4,452.5
-    assert_allclose(cases.prefill_tokens_per_s("cloudmatrix-910c"), 4_452.5, rtol=1e-3)
+    # 0.300166 / 6.23227e-5 = 4,816.3
+    assert_allclose(cases.prefill_tokens_per_s("cloudmatrix-910c"), 4_816.3, rtol=1e-3)
     # decode: batch 96 × 160 NPUs = 15,360, context 4,096. Compute per token: absorbed MLA
     # 2 × 61 × 128 × 1,088 × 4,096 = 6.95949e10 FLOP / 780e12 = 8.92243e-5 s + 4.92021e-5 s
-    # = 1.38426e-4 s at peak -> 0.27749 / 1.38426e-4 = 2,004.6 tokens/s; memory: (671e9 + 15,360 ×
-    # 70,272 × 4,096 = 4.42118e12) B / (3.2e12 × 0.6) s per step -> 15,360 / 2.6527 = 5,790: compute binds
-    assert_allclose(cases.decode_tokens_per_s("cloudmatrix-910c"), 2_004.6, rtol=1e-3)
+    # = 1.38423e-4 s at peak -> 0.300166 / 1.38423e-4 = 2,168.5 tokens/s; memory: (671e9 + 15,360 ×
+    # 70,272 × 4,096 = 4.42118e12) B / (3.2e12 × 0.6) s per step -> 15,360 / 2.6522 = 5,791.5: compute binds
+    assert_allclose(cases.decode_tokens_per_s("cloudmatrix-910c"), 2_168.5, rtol=1e-3)
 
 
 def test_deepseek_decode_at_the_default_batch():
     # batch 1,024 touches all 256 experts: weights 671e9 B (FP8) + KV 70,272 × 1,024 × 4,989 =
     # 3.58999e11 B = 1.030e12 B; / (3.35e12 × 0.6) = 0.512437 s per step -> 1,024 / 0.512437 = 1,998.3
-    # (compute: 0.27749 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12) = 2,254.7, not binding)
+    # (compute: 0.300166 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12) = 2,439.1, not binding)
     assert_allclose(cases.decode_tokens_per_s("deepseek-h800"), 1_998.3, rtol=1e-3)
 
 
@@ -138,7 +139,7 @@ PUBLISHED = {
     "smollm3-3b-days": 24,  # "384 H100 GPUs for 24 days"
     "bloomberggpt-50b-days": 53,  # "~53 days"
     "starcoderbase-gpu-hours": 320_256,  # StarCoder Sec. 5.7: 320,256 GPU hours
-    "olmo2-7b-energy": 131,  # OLMo 2 Table 19: 131 MWh GPU power
+    "olmo2-7b-energy": 157.2,  # OLMo 2 Table 19: 131 MWh GPU power × the disclosed PUE 1.2 = 157.2
     "olmo2-13b-energy": 257,  # 257 MWh
     "olmo1-7b-a100-energy": 104,  # OLMo Table 6: 104 MWh
     "dgx-a100-power": 6.5,  # DGX A100: "System Power Usage 6.5 kW max"
@@ -198,19 +199,32 @@ def test_arithmetic_checks_worked_by_hand(r):
     assert m["pangu-ultra-moe-mfu"] == pytest.approx(0.30, rel=1e-9)
 
 
+def test_one_case_exercises_the_default_pue(r):
+    # OLMo 2 7B: facility energy 131 MWh × 1.2 = 157.2 MWh with the PUE not entered, so the model takes its
+    # default region's PUE; entering Ai2's 1.2 instead scales the modelled energy by 1.2 / that PUE exactly
+    case = r.cases.loc["olmo2-7b-energy"]
+    assert "pue" in validation.exercised(case["exercised_defaults"]) and "pue=" not in case["setup"]
+    setup = cases.parse_setup(case["setup"])
+    region = cases.training_run.PARAMETERS["region"].default
+    default_pue = cases.shared.site(region).pue
+    disclosed = cases.training_run_case("energy_mwh", setup | {"pue": 1.2}, "olmo2-7b-energy").value
+    assert case["modelled"] == pytest.approx(disclosed * default_pue / 1.2, rel=1e-9)
+    assert case["role"] == "validation" and case["group"] == "training energy"
+
+
 def test_serving_validation_cases_worked_by_hand(r):
     m = r.cases["modelled"]
     # SGLang H100 decode: 256 sequences per GPU × 72 GPUs = 18,432 per replica, context 2,000, FP8.
     # compute per token: 2 × 37e9 / 1,978.9e12 = 3.73945e-5 s + absorbed MLA 2 × 61 × 128 × 1,088 × 2,000 =
-    # 3.39804e10 FLOP / 989.4e12 = 3.43445e-5 s → 7.17390e-5 s; 0.27749 / 7.17390e-5 = 3,868 tokens/s;
+    # 3.39804e10 FLOP / 989.4e12 = 3.43445e-5 s → 7.17390e-5 s; 0.300166 / 7.17390e-5 = 4,184.1 tokens/s;
     # memory: (671e9 + 70,272 × 18,432 × 2,000 = 2.59051e12) B / (3.35e12 × 0.6) = 1.6226 s → 11,359: compute binds
-    assert m["sglang-h100-decode-b256"] == pytest.approx(3_868, rel=1e-3)
-    # DeepSeek's day: (608e9 − 342e9) / (4,860.9 × 3,600) + 168e9 / (1,998.3 × 3,600) = 15,200.6 + 23,353.3
-    # = 38,553.9 H800-hours × $2 = $77,108 (the two rates: test_deepseek_prefill… and test_deepseek_decode…)
-    assert m["deepseek-serving-daily-cost"] == pytest.approx(77_108, rel=1e-3)
+    assert m["sglang-h100-decode-b256"] == pytest.approx(4_184.1, rel=1e-3)
+    # DeepSeek's day: (608e9 − 342e9) / (5,258.1 × 3,600) + 168e9 / (1,998.3 × 3,600) = 14,052.4 + 23,353.2
+    # = 37,405.6 H800-hours × $2 = $74,811 (the two rates: test_deepseek_prefill… and test_deepseek_decode…)
+    assert m["deepseek-serving-daily-cost"] == pytest.approx(74_811, rel=1e-3)
     # GB200 decode at the default batch 1,024, context 2,000, FP8 (5,000 TFLOP/s FP8, 2,500 BF16, 8 TB/s):
     # memory: (671e9 + 70,272 × 1,024 × 2,000 = 1.43917e11) B = 8.14917e11 / (8e12 × 0.6) = 0.169774 s → 6,031.5;
-    # compute: 0.27749 / (7.4e10 / 5e15 + 3.39804e10 / 2.5e15 = 2.83922e-5) = 9,773: memory binds
+    # compute: 0.300166 / (7.4e10 / 5e15 + 3.39804e10 / 2.5e15 = 2.83922e-5) = 10,572: memory binds
     assert m["sglang-gb200-decode"] == pytest.approx(6_031.5, rel=1e-3)
 
 
@@ -283,7 +297,7 @@ def test_roles_exercised_defaults_and_each_measurement_once(r):
     # the idealised CloudMatrix prefill (6,688) is a note on the measured case, not a second case
     assert "cloudmatrix-prefill-perfect-eplb" not in r.cases.index
     assert "6,688" in r.cases.loc["cloudmatrix-prefill-default-eplb", "note"]
-    # SGLang's H100 prefill calibrates the serving utilisation: it is no case at all
+    # SGLang's H100 prefill is among the serving observations (the serving utilisation): it is no case at all
     assert not any("prefill" in case_id for case_id in v.index if case_id.startswith("sglang"))
     with pytest.raises(ValueError, match="unknown"):
         validation.exercised("mfu_prior; utilisation_guess")
@@ -380,10 +394,12 @@ def test_used_block_names_the_defaults_the_cases_keep(r):
     # training: the utilisation prior (published MFUs) and Huawei's factor 0.30 / 0.40 = 0.75 (the Pangu case)
     assert used["mfu"].source == "mfu-observations"
     assert used["huawei_mfu_factor"].value == 0.75
-    # serving: the utilisation calibrated on SGLang (6,537.5 / 23,559.7 = 0.27749), HBM efficiency 0.6 and
-    # the batch 1,024 of DeepSeek's decode (assumptions)
-    assert used["serving_mfu"].source == "lmsys-sglang-large-scale-ep"
-    assert used["serving_mfu"].value == pytest.approx(0.27749, rel=1e-4)
+    # serving: the median of the published prefill utilisations (SGLang H100 4K: 6,287.75 / 20,947.56 = 0.300166),
+    # HBM efficiency 0.6 and the batch 1,024 of DeepSeek's decode (assumptions), each as inference_cost resolves it
+    assert used["serving_mfu"].source == "serving-observations"
+    assert used["serving_mfu"].value == pytest.approx(0.300166, rel=1e-5)
+    for name in ("hbm_efficiency", "batch_size"):
+        assert used[name] == inference_cost.serving_setting(name, None)
     assert (used["hbm_efficiency"].value, used["batch_size"].value) == (0.6, 1024)
     assert used["hbm_efficiency"].source == used["batch_size"].source == "package-assumption"
     # power and goodput: load 0.75 (Epoch AI), λ = 1.97e-5 per chip-hour, R = 1/6 h
@@ -391,7 +407,8 @@ def test_used_block_names_the_defaults_the_cases_keep(r):
     assert used["interruptions_per_chip_hour"].value == pytest.approx(1.97e-5, rel=1e-2)
     assert used["restart_hours"].value == pytest.approx(1 / 6)
     # every key of the inputs block is listed under the report's sources, and nothing else
-    assert {u.source for u in used.values() if not isinstance(u, dict)} <= set(validation.present.source_numbers(used))
+    keys = {key for u in used.values() if not isinstance(u, dict) for key in u.source.split(";")}
+    assert keys <= set(validation.present.source_numbers(used))
 
 
 def test_setup_parsing():
@@ -460,6 +477,8 @@ def test_readme_quotes_what_the_functions_give(r):
     assert f"{(c['role'] == 'calibration').sum()} calibration cases" in section
     assert f"{(c['role'] == 'arithmetic').sum()} arithmetic checks" in section
     assert f"({len(s.misses)} cases above 35 %" in section
+    # the serving utilisation: the median of the usable published prefill throughputs (serving_observations.csv)
+    assert f"median of {len(serving_observations.prior().values)} published prefill throughputs" in section
     accounted = load("accounted_runs")
     usable = accounted["excluded"].fillna("").str.strip() == ""
     assert f"fitted on {usable.sum()} *other* runs" in section

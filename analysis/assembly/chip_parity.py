@@ -302,11 +302,11 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     """Prefill and decode: ``inp`` on the inference_cost report's serving model and defaults, one
     default each (:func:`analysis.assembly.inference_cost.serving_setting`): the utilisation
     ``mfu`` (the report's training MFU default, or None, stands for "not set" and gives the
-    calibrated serving utilisation), the HBM efficiency and batch (decode) and the share of hours an
-    owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
+    serving utilisation of published prefill throughputs), the HBM efficiency and batch (decode)
+    and the share of hours an owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
     :func:`~analysis.assembly.inference_cost.serving_peaks`) and the per-chip inputs as that report
-    records them; the Monte Carlo draws the utilisation and HBM efficiency ± 25 %
-    (:func:`~analysis.assembly.inference_cost.serving_range`) and no vendor MFU factor (serving
+    records them; the Monte Carlo draws the utilisation and HBM efficiency from the published
+    serving utilisations (:func:`~analysis.assembly.inference_cost.serving_range`) and no vendor MFU factor (serving
     applies none: training priors)."""
     decode = p["workload"] == "decode"
     given = None if p["mfu"] == declared["mfu"].default else p["mfu"]
@@ -322,10 +322,11 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     spread = Used(
         f"{drawn['mfu'][0]:.3f}–{drawn['mfu'][2]:.3f}",
         "share",
-        shared.ASSUMPTION,
-        f"the serving utilisation ± {present.pct(serving.SERVING_SPREAD)} (triangular), as inference_cost draws it",
+        "serving-observations",
+        "P10–P90 of the published serving utilisations (serving observations), as inference_cost draws it",
     )
     used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
+    used |= serving.serving_observations_used()
     return replace(
         inp,
         chips=chips,
@@ -807,10 +808,10 @@ def _drawn_words(inp: Inputs) -> str:
             f"the reference MFU ({inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
             "(interruption rate, checkpoint write time)"
         )
-    spread = present.pct(serving.SERVING_SPREAD)
+    spread = "drawn from published serving utilisations, data/serving_observations.csv"
     if inp.workload == "decode":
-        return f"the serving utilisation and HBM efficiency (± {spread} each, an assumption)"
-    return f"the serving utilisation (± {spread}, an assumption)"
+        return f"the serving utilisation and HBM efficiency ({spread})"
+    return f"the serving utilisation ({spread})"
 
 
 def serving_context_default(workload: str) -> float:

@@ -7,15 +7,16 @@ for every chip and is called at the base point and at the seeded draws (:func:`r
 headline (the P50) and its P10–P90 band come from one piece of code.
 
 Model (:mod:`analysis.formulas.inference`), one formula path (:func:`serving_prefill_tokens_per_s`,
-:func:`serving_decode_tokens_per_s`) that this report, the prefill calibration and the validation
+:func:`serving_decode_tokens_per_s`) that this report, the serving observations and the validation
 report's serving cases (:mod:`.validation_cases`) all call:
 
 * Prefill is compute-bound and counted on computed (cache-miss) tokens: 2 FLOP per active
   parameter at the 8-bit (or BF16) peak plus the attention over the attended context at the BF16
-  peak, times a utilisation ``mfu``. Its default is calibrated on an independent deployment —
-  SGLang on 96 H100 serving DeepSeek-V3 (``lmsys-sglang-large-scale-ep``: 52.3k input tokens/s
-  per node for 2,000-token inputs) — so DeepSeek's own disclosure and Huawei's CloudMatrix-384
-  paper stay validation cases (:func:`calibrated_mfu`).
+  peak, times a utilisation ``mfu``. Its default and its Monte Carlo spread come from published
+  dispersion: the median and the draws of the compute shares that published prefill throughputs
+  with disclosed setups imply (``data/serving_observations.csv``: SGLang on H100 and GB200, Ant
+  Group on H20; :mod:`.serving_observations`), none of them a validation case, so DeepSeek's own
+  disclosure and Huawei's CloudMatrix-384 paper stay validation cases (:func:`mfu_default`).
 * Decode is the roofline of :func:`~analysis.formulas.inference.decode_tokens_per_s` with the
   attention FLOPs of every sequence at its context (absorbed latent attention for MLA).
 * Cost per chip-hour: rental where EVERY chip of the ranking has a sourced rental; otherwise
@@ -39,7 +40,7 @@ from ..catalog import keys_in, load, lookup
 from ..formulas import cost, inference, power, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
-from . import params, present
+from . import params, present, serving_observations
 from .inputs import Used
 
 DEFAULT_CHIPS = ["h800-sxm", "h20", "h100-sxm", "h200", "b200", "mi300x", "ascend-910b", "ascend-910c"]
@@ -61,14 +62,6 @@ PARAMETERS = params.declare(
     **params.MONTE_CARLO,
 )
 
-#: Relative spread of the serving MFU and of the HBM efficiency in the Monte Carlo (triangular,
-#: ±25 %): an assumption — the published training-MFU dispersion (data/mfu_observations.csv) is
-#: not a serving utilisation's.
-SERVING_SPREAD = 0.25
-#: Prompt length of the calibration case (SGLang's "input sequences of 2000 tokens").
-SGLANG_PROMPT_TOKENS = 2_000
-#: The chip of the calibration case.
-SGLANG_CHIP = "h100-sxm"
 FIGURES = (
     "input_tokens_per_s_per_chip",
     "output_tokens_per_s_per_chip",
@@ -154,20 +147,6 @@ def serving_decode_tokens_per_s(
         )
 
 
-def calibrated_mfu() -> float:
-    """Prefill utilisation calibrated on SGLang's H100 deployment of DeepSeek-V3 (row
-    ``sglang-prefill-per-h100``, source ``lmsys-sglang-large-scale-ep``): measured tokens/s / the
-    model's tokens/s at utilisation 1, for fresh 2,000-token prompts (mean attended context 1,000
-    tokens). No validation case enters."""
-    at_full = serving_prefill_tokens_per_s(
-        serving_chips([SGLANG_CHIP], "fp8"),
-        lookup(load("models"), "deepseek-v3", "model"),
-        attended_tokens=inference.mean_attended_tokens(SGLANG_PROMPT_TOKENS),
-        mfu=1.0,
-    )
-    return reference_value("sglang-prefill-per-h100") / float(at_full[0])
-
-
 def default_utilisation() -> float:
     """Share of hours an owned serving chip is busy: DeepSeek's average / peak serving nodes over
     24 h (``deepseek-inference-overview``: 226.75 / 278 = 0.816): a fleet sized for the peak is
@@ -176,13 +155,22 @@ def default_utilisation() -> float:
 
 
 def mfu_default() -> Used:
-    """The default prefill/decode utilisation as used: :func:`calibrated_mfu`."""
+    """The default prefill/decode utilisation as used: the median of the compute shares the
+    usable published prefill throughputs imply (:func:`.serving_observations.prior`); the
+    observations' own sources are their rows' records (:func:`serving_observations_used`)."""
+    prior = serving_observations.prior()
     return Used(
-        calibrated_mfu(),
+        prior.p50,
         "share",
-        "lmsys-sglang-large-scale-ep",
-        "calibrated on SGLang's H100 prefill (LMSYS, May 2025)",
+        "serving-observations",
+        f"median of the serving observations: {len(prior.values)} published prefill utilisations",
     )
+
+
+def serving_observations_used() -> dict:
+    """The published serving throughputs the serving utilisation is drawn from, as an inputs group
+    of row records (each with its own source keys): the usable prefill observations."""
+    return {"serving_observations": shared.rows_used("serving_observations", serving_observations.prior().obs_ids)}
 
 
 def utilisation_default() -> Used:
@@ -209,8 +197,8 @@ def serving_setting(name: str, value) -> Used:
     serves a model — this one, chip_parity's prefill and decode, the validation report's serving
     cases: the reader's ``value``, else (None) the serving default: ``batch_size`` (1,024 sequences per
     replica) and ``hbm_efficiency`` (0.6) as :data:`PARAMETERS` declares them (assumptions,
-    :data:`ASSUMED`), the prefill and decode utilisation ``mfu`` calibrated on SGLang
-    (:func:`mfu_default`), ``utilisation`` of owned chips (:func:`utilisation_default`)."""
+    :data:`ASSUMED`), the prefill and decode utilisation ``mfu`` from published prefill
+    throughputs (:func:`mfu_default`), ``utilisation`` of owned chips (:func:`utilisation_default`)."""
     if name in ASSUMED:
         given = PARAMETERS[name].default if value is None else value
         return shared.report_setting(name, given, PARAMETERS, origin=ASSUMED[name])
@@ -254,10 +242,12 @@ class Inputs(shared.DrawnInputs):
     cost_basis: str
 
 
-def serving_range(value: float) -> tuple[float, float, float]:
+def serving_range(value: float) -> uncertainty.Empirical:
     """The Monte Carlo range of a serving utilisation or HBM efficiency (every report that serves a
-    model draws it so): ``value`` ± :data:`SERVING_SPREAD` (a triangular range), at most 1."""
-    return (value * (1 - SERVING_SPREAD), value, min(1.0, value * (1 + SERVING_SPREAD)))
+    model draws it so): the published prefill utilisations (:func:`.serving_observations.prior`)
+    rescaled to median ``value``, each at most 1 — the observed relative spread, not an assumed one.
+    At the default utilisation these are the observations themselves."""
+    return serving_observations.prior().sampler(value)
 
 
 def inputs(**values) -> Inputs:
@@ -331,6 +321,7 @@ def _catalog_used(model_id: str) -> dict:
         {"architecture": shared.rows_used("models", [row.name], label="name")[row.name]["model"]}
         | shared.equations(*mla, "mfu_definition")
         | {"serving_references": shared.rows_used("serving_references", load("serving_references").index)}
+        | serving_observations_used()
     )
 
 
@@ -689,7 +680,7 @@ def answer(r: Result) -> str:
         f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}); {present.chip_name(worst)} "
         f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}. All chips are costed on one basis "
         f"(**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and rentals, electricity price, PUE, "
-        f"utilisation (MFU) and HBM efficiency (±25 %)."
+        f"utilisation (MFU) and HBM efficiency (the spread of published serving utilisations)."
     )
 
 

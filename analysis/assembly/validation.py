@@ -34,7 +34,7 @@ import pandas as pd
 from ..catalog import keys_in, load
 from ..formulas import uncertainty
 from ..formulas import utilisation as mfu_prior
-from . import inference_cost, params, present, validation_cases
+from . import inference_cost, params, present, serving_observations, validation_cases
 from . import inputs as shared
 from .inputs import Used
 
@@ -104,11 +104,11 @@ def used_inputs() -> dict:
     """The inputs block: every library default a case keeps because its source does not disclose
     it, as :class:`~analysis.assembly.inputs.Used` records: in training, the utilisation where
     none is disclosed and Huawei's vendor MFU factor (the Pangu case); in serving, ``serving_mfu``
-    (the prefill/decode utilisation calibrated on SGLang's H100 prefill), the HBM efficiency and
-    the decode batch where none is disclosed; the server power ratio and load factor of the power
-    and energy cases; the goodput inputs of the training cases."""
+    (the prefill/decode utilisation of published prefill throughputs), the HBM efficiency and
+    the decode batch where none is disclosed, each as
+    :func:`analysis.assembly.inference_cost.serving_setting` resolves it for every report; the
+    server power ratio and load factor of the power and energy cases; the goodput inputs of the training cases."""
     vendors = load("vendor_efficiency")
-    serving = {name: inference_cost.PARAMETERS[name].default for name in ("hbm_efficiency", "batch_size")}
     return {
         "mfu": Used(
             "median of the prior",
@@ -123,11 +123,8 @@ def used_inputs() -> dict:
             keys_in(vendors.loc[["huawei"]])[0],
             "vendor_efficiency.csv: Huawei's software maturity (Pangu case)",
         ),
-        "serving_mfu": inference_cost.mfu_default(),
-        **{
-            name: shared.report_setting(name, value, inference_cost.PARAMETERS, origin=inference_cost.ASSUMED[name])
-            for name, value in serving.items()
-        },
+        "serving_mfu": inference_cost.serving_setting("mfu", None),
+        **{name: inference_cost.serving_setting(name, None) for name in ("hbm_efficiency", "batch_size")},
         "server_power_ratio": shared.setting("server_power_ratio", None),
         "load_factor": shared.setting("load_factor", None),
         **shared.goodput_inputs().used,
@@ -141,6 +138,7 @@ def inputs(**values) -> Inputs:
     cases["exercised_defaults"].map(exercised)
     used = used_inputs() | shared.equations("training_flop", "recompute_flop", "mla_decode")
     used["validation_cases"] = shared.rows_used("validation_cases", cases.index, label="name")
+    used["serving_observations"] = shared.rows_used("serving_observations", load("serving_observations").index)
     return Inputs(cases=cases, parameters=params.validate("validation", **values), used=used)
 
 
@@ -482,12 +480,57 @@ def calibration_text(r: Result) -> str:
         f"{_value(row['modelled'], row['unit'])}. {row['note']}"
         for _, row in rows.iterrows()
     ]
+    prior = serving_observations.prior()
     lines.append(
-        "- **SGLang on 96 H100 (LMSYS, May 2025)** — the prefill utilisation default of the inference "
-        f"model ({present.pct(r.inputs.used['serving_mfu'].value, digits=1)}) is set from its 6,537.5 input "
-        "tokens/s per H100, so DeepSeek's and Huawei's serving figures stay validation cases."
+        f"- **{len(prior.values)} published prefill throughputs** (`data/serving_observations.csv`: SGLang on "
+        "H100 and GB200, Ant Group on H20) — the serving utilisation default "
+        f"({present.pct(prior.p50, digits=1)}, their median) and its spread "
+        f"({present.pct(prior.p10, digits=1)}–{present.pct(prior.p90, digits=1)}) are set from them; none is a "
+        "validation case's measurement, so DeepSeek's and Huawei's serving figures stay validation cases "
+        "(table below)."
     )
     return "\n".join(lines)
+
+
+def serving_observations_table() -> pd.DataFrame:
+    """By observation id: chip, phase, setup (context, decode batch per replica), measured tokens/s
+    per chip, the implied utilisation (compute share for prefill, HBM-bandwidth share for decode;
+    :func:`analysis.assembly.serving_observations.implied`) and whether the prior uses it (why not:
+    :func:`serving_observations_text`)."""
+    rows = serving_observations.implied()
+    return pd.DataFrame(
+        {
+            "chip": rows["chip_id"].to_numpy(),
+            "phase": rows["phase"].to_numpy(),
+            "context / batch": [
+                f"{c:,.0f}" + ("" if b != b else f" / {b:,.0f}")
+                for c, b in zip(rows["context_tokens"], rows["batch_size"].astype(float))
+            ],
+            "tok/s per chip": [f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in rows["tokens_per_s_per_chip"]],
+            "implied": [present.NA if x != x else present.pct(x, digits=1) for x in rows["implied_utilisation"]],
+            "used": np.where(rows["usable"], "yes", "no"),
+        },
+        index=rows.index,
+    )
+
+
+def serving_observations_text() -> str:
+    """The serving utilisation's observations in one paragraph: the prefill prior and what the
+    decode observations imply beside the HBM efficiency the model assumes."""
+    prefill, decode = serving_observations.prior(), serving_observations.prior("decode")
+    hbm = inference_cost.serving_setting("hbm_efficiency", None).value
+    rows = serving_observations.implied()
+    unused = "; ".join(f"{obs_id}: {why}" for obs_id, why in rows.loc[~rows["usable"], "excluded"].items())
+    return (
+        f"The serving utilisation is the median of {len(prefill.values)} published prefill utilisations "
+        f"({present.pct(prefill.p50, digits=1)}; P10–P90 {present.pct(prefill.p10, digits=1)}–"
+        f"{present.pct(prefill.p90, digits=1)}): each is the measured throughput over the model's at utilisation 1, "
+        "and the Monte Carlo draws from them; the HBM efficiency is drawn with the same relative spread around "
+        f"its assumed {hbm:g}. The {len(decode.values)} usable decode observations (one deployment) imply "
+        f"{present.pct(decode.p10, digits=1)}–{present.pct(decode.p90, digits=1)} of HBM bandwidth in the "
+        f"model's roofline, well below the {hbm:g} it assumes: too few to set it, so the HBM efficiency stays an "
+        f"assumption. Listed and not used: {unused}."
+    )
 
 
 def loo_text(r: Result) -> str:
@@ -659,7 +702,9 @@ def methods_text(r: Result) -> str:
             "(e.g. BLOOM's energy = GPU-hours × GPU TDP: server power ratio 1 and load factor 1 are entered; the "
             "OLMo energies are measured GPU power: server ratio 1 and PUE 1). A figure derived from iteration "
             "time or throughput (Pythia, GPT-3's 14.8 days) is a compute time without failures, so no "
-            "interruptions are entered for it. Everything else keeps the package's default; the defaults each "
+            "interruptions are entered for it. One exception: OLMo 2 7B's energy is compared as facility energy "
+            "(its measured GPU energy × its disclosed PUE 1.2) with the PUE left to the default, so that one case "
+            "exercises the default PUE. Everything else keeps the package's default; the defaults each "
             "case exercises are listed with it.",
             "- **Training** (the training_run report, base point and its own Monte Carlo): C = 6 · N · D; "
             "GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24. Where the run discloses "
@@ -669,16 +714,17 @@ def methods_text(r: Result) -> str:
             "ratio), or the system's own power per chip for a chip without a TDP; average draw × "
             f"{used['load_factor'].value:g}; facility = IT × PUE. System nameplates are compared at full load.",
             "- **Serving** (the inference_cost report's serving model): prefill on computed tokens at the "
-            "8-bit peak plus attention at the BF16 peak, with the utilisation calibrated on SGLang's H100 "
-            f"deployment ({present.pct(used['serving_mfu'].value, digits=1)}); decode from the roofline (weights "
+            "8-bit peak plus attention at the BF16 peak, with the median utilisation of published prefill "
+            f"throughputs ({present.pct(used['serving_mfu'].value, digits=1)}); decode from the roofline (weights "
             f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute); a decode "
             f"batch that is not disclosed is the report's default, {used['batch_size'].value:,} sequences. "
             "DeepSeek's daily cost = the day's computed input and output tokens at the modelled rates, priced at "
             "the disclosed $2 per H800-hour.",
             "- **Bands.** Each case's P10–P90 comes from the seeded draws (10,000, seed 0) of the inputs its "
             "model treats as uncertain — training: the training_run report's ranges (utilisation, TDP, the "
-            "vendor factor, electricity price and PUE where not entered); serving: the utilisation and HBM "
-            "efficiency ranges of the inference_cost report; system power: the chip's TDP range — through the "
+            "vendor factor, electricity price and PUE where not entered); serving: the utilisation drawn from "
+            "the published serving utilisations and the HBM efficiency with their relative spread, as the "
+            "inference_cost report draws them; system power: the chip's TDP range — through the "
             "one percentile routine. Coverage = share of validation cases whose measurement lies inside its band "
             f"(nominal {present.pct(NOMINAL_COVERAGE)}).",
             f"- **Error** = modelled / measured − 1. Goal over validation cases: mean absolute error ≤ "

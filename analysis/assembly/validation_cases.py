@@ -5,7 +5,7 @@ report's model functions): the case's disclosed setup entered, every other input
 package's own functions — the training_run report (:func:`training_run_case`), the per-chip power
 model (:func:`system_power_case`, :func:`power_per_flop_ratio`) and the inference_cost report's
 serving model (:func:`serving_case`, through its ``serving_chips``, ``serving_prefill_tokens_per_s``
-and ``serving_decode_tokens_per_s`` with its calibrated utilisation and HBM efficiency) — at the
+and ``serving_decode_tokens_per_s`` with its serving settings, ``serving_setting``) — at the
 base point and at the seeded Monte Carlo draws of the inputs each model treats as uncertain.
 """
 
@@ -59,8 +59,9 @@ def _model(model_id: str) -> pd.Series:
 
 
 def _default(name: str):
-    """The inference_cost report's default of parameter ``name``."""
-    return serving.PARAMETERS[name].default
+    """The serving default of setting ``name`` (``mfu``, ``hbm_efficiency``, ``batch_size``): the
+    one resolution every report uses, :func:`analysis.assembly.inference_cost.serving_setting`."""
+    return serving.serving_setting(name, None).value
 
 
 @dataclass(frozen=True)
@@ -143,11 +144,11 @@ def decode_rate(s: ServingSetup, *, mfu, hbm_efficiency, batch_size=None) -> np.
 
 def prefill_tokens_per_s(case: str, *, mfu: float | None = None) -> float:
     """Modelled computed (cache-miss) prefill tokens/s per chip of a named published case
-    (:func:`serving_setup`) at the calibrated utilisation (or ``mfu``). Measured: DeepSeek 4,026
+    (:func:`serving_setup`) at the serving utilisation (or ``mfu``). Measured: DeepSeek 4,026
     (73.7k / 8 × 0.437); CloudMatrix 5,655 (default expert balancer)."""
     if case not in ("deepseek-h800", "cloudmatrix-910c"):
         raise ValueError(f"unknown prefill case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
-    rate = prefill_rate(serving_setup({"case": case}), mfu=serving.calibrated_mfu() if mfu is None else mfu)
+    rate = prefill_rate(serving_setup({"case": case}), mfu=_default("mfu") if mfu is None else mfu)
     return float(np.asarray(rate).ravel()[0])
 
 
@@ -155,13 +156,13 @@ def decode_tokens_per_s(
     case: str, *, mfu: float | None = None, hbm_efficiency: float | None = None, batch_size: int | None = None
 ) -> float:
     """Modelled decode output tokens/s per chip of a named published case (:func:`serving_setup`)
-    at the calibrated utilisation and the report's HBM efficiency (or the given values).
+    at the serving utilisation and HBM efficiency (or the given values).
     Measured: DeepSeek 1,850 (14.8k / 8); CloudMatrix 1,943."""
     if case not in ("deepseek-h800", "cloudmatrix-910c"):
         raise ValueError(f"unknown decode case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
     rate = decode_rate(
         serving_setup({"case": case}),
-        mfu=serving.calibrated_mfu() if mfu is None else mfu,
+        mfu=_default("mfu") if mfu is None else mfu,
         hbm_efficiency=_default("hbm_efficiency") if hbm_efficiency is None else hbm_efficiency,
         batch_size=batch_size,
     )
@@ -170,7 +171,7 @@ def decode_tokens_per_s(
 
 def serving_case(method: str, setup: dict) -> Modelled:
     """A serving case (``inference_cost.prefill``, ``.decode`` or ``.daily_cost``) at the
-    calibrated utilisation and the report's HBM efficiency, and at the seeded draws of the ranges
+    serving utilisation and HBM efficiency, and at the seeded draws of the ranges
     the inference_cost report draws them from (:data:`SERVING_DRAWN`)."""
     s = serving_setup(setup)
     ranges = serving.inputs(model=s.model.name, chips=[s.chip], precision=s.precision).ranges
@@ -205,7 +206,7 @@ def llama2_decode_latency_s(*, mfu: float | None = None, hbm_efficiency: float |
         batch_size=1,
         context_tokens=context,
         precision="bf16",
-        mfu=serving.calibrated_mfu() if mfu is None else mfu,
+        mfu=_default("mfu") if mfu is None else mfu,
         hbm_efficiency=_default("hbm_efficiency") if hbm_efficiency is None else hbm_efficiency,
     )
     return float(np.sum(1.0 / (LLAMA2_CHIPS * rate)))

@@ -1,0 +1,61 @@
+"""The serving utilisation's observations (``data/serving_observations.csv``): each published
+serving throughput's implied utilisation by the inference_cost report's own serving formulas
+(:func:`implied`), and the prior the serving model draws its utilisation from (:func:`prior`).
+
+No row is a validation case's measurement (``tests/test_serving_observations.py``): the SGLang
+H100 prefill rows are the same deployment as the validation case of its decode, the GB200
+prefill the same team's later software as the GB200 decode case, but neither measures a case's
+quantity.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+
+from ..catalog import load, lookup
+from ..formulas import inference, utilisation
+from ..formulas import serving_utilisation as formula
+
+
+def _implied_one(row: pd.Series) -> float:
+    """One observation's implied share: prefill compute share or decode HBM-bandwidth share
+    (:mod:`analysis.formulas.serving_utilisation`); NaN for a decode row without a batch."""
+    from . import inference_cost as serving  # the serving formulas (that report imports this module)
+
+    chips = serving.serving_chips([row["chip_id"]], row["precision"])
+    model = lookup(load("models"), row["model_id"], "model")
+    measured = float(row["tokens_per_s_per_chip"])
+    if row["phase"] == "prefill":
+        attended = inference.mean_attended_tokens(float(row["context_tokens"]))
+        at_full = serving.serving_prefill_tokens_per_s(chips, model, attended_tokens=attended, mfu=1.0)
+        return float(formula.compute_share(measured, at_full[0]))
+    if pd.isna(row["batch_size"]):
+        return float("nan")
+    batch = float(row["batch_size"])
+    read = inference.weights_read_bytes(model, batch, inference.BYTES_PER_PARAM[row["precision"]])
+    kv = inference.kv_cache_bytes(model, batch, float(row["context_tokens"]))
+    bandwidth = float(chips["hbm_bandwidth_tb_s"].iloc[0])
+    return float(formula.hbm_share(measured, bytes_per_step=read + kv, batch_size=batch, hbm_bandwidth_tb_s=bandwidth))
+
+
+@cache
+def implied() -> pd.DataFrame:
+    """``data/serving_observations.csv`` with ``implied_utilisation`` [share]: compute share for
+    prefill rows, HBM-bandwidth share for decode rows, and ``usable`` (no ``excluded`` reason).
+    Cached: the catalog is read-only while the package runs."""
+    frame = load("serving_observations")
+    frame["implied_utilisation"] = [_implied_one(row) for _, row in frame.iterrows()]
+    frame["usable"] = frame.index.isin(utilisation.usable(frame).index)
+    return frame
+
+
+def prior(phase: str = "prefill") -> formula.ServingPrior:
+    """The serving utilisation prior of the usable observations of ``phase`` (``prefill``: the
+    serving model's utilisation; ``decode``: the implied HBM-bandwidth shares, shown beside it)."""
+    if phase not in ("prefill", "decode"):
+        raise ValueError(f"phase {phase!r}: expected prefill or decode")
+    rows = implied()
+    rows = rows[rows["usable"] & (rows["phase"] == phase)]
+    return formula.prior(rows["implied_utilisation"].to_numpy(), list(rows.index))

@@ -1,0 +1,73 @@
+"""The serving utilisation from published dispersion: each published serving throughput with its
+disclosed setup implies a utilisation through the package's own serving model — prefill: the
+measured computed tokens/s over the model's tokens/s at utilisation 1 (:func:`compute_share`);
+decode: the bytes the roofline says a step reads over step time × HBM bandwidth
+(:func:`hbm_share`, the model bandwidth utilisation). The serving model's default utilisation is
+the usable prefill observations' median and a Monte Carlo draws it from the observations
+themselves (:class:`analysis.formulas.uncertainty.Empirical`), as the training MFU prior does
+(:mod:`analysis.formulas.utilisation`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import uncertainty
+
+
+def compute_share(measured_tokens_per_s, at_full_tokens_per_s):
+    """Implied compute share of a prefill measurement [share]: measured tokens/s ÷ the model's
+    tokens/s at utilisation 1 (every FLOP at the dense peak), so that
+    ``prefill_tokens_per_s(…, mfu=share)`` reproduces the measurement.
+
+    Source: definition.
+    """
+    return np.asarray(measured_tokens_per_s, dtype=float) / np.asarray(at_full_tokens_per_s, dtype=float)
+
+
+def hbm_share(measured_tokens_per_s, *, bytes_per_step, batch_size, hbm_bandwidth_tb_s):
+    """Implied HBM-bandwidth share of a decode measurement [share]: the bytes one decode step reads
+    (weights the batch touches + its KV cache, the roofline's count) over step time × bandwidth,
+    with step time = batch / (measured tokens/s per chip):
+    ``measured × bytes_per_step / (batch × bandwidth [TB/s] × 10¹²)``.
+
+    Source: definition.
+    """
+    measured = np.asarray(measured_tokens_per_s, dtype=float)
+    return measured * bytes_per_step / (np.asarray(batch_size, dtype=float) * hbm_bandwidth_tb_s * 1e12)
+
+
+@dataclass(frozen=True)
+class ServingPrior:
+    """The serving utilisation's observations: ``values`` (implied shares, sorted), their
+    ``obs_ids`` and ``p10`` / ``p50`` / ``p90`` of the values."""
+
+    values: np.ndarray
+    obs_ids: tuple[str, ...]
+    p10: float
+    p50: float
+    p90: float
+
+    def sampler(self, base: float | None = None) -> uncertainty.Empirical:
+        """The observations as a Monte Carlo input; with ``base``, rescaled so that their median
+        is ``base`` (each value × base / P50, at most 1): the observed relative spread around a
+        reader's value or another setting's default."""
+        values = uncertainty.Empirical(self.values)
+        return values if base is None else values.scaled(base / self.p50, cap=1.0)
+
+
+def prior(shares, obs_ids) -> ServingPrior:
+    """The :class:`ServingPrior` of implied ``shares`` (one per observation of ``obs_ids``):
+    P10 / P50 / P90 by :func:`analysis.formulas.uncertainty.percentiles` (with fewer than ten
+    observations P10 and P90 are the smallest and the largest). Raises ValueError without one.
+
+    Source: definition.
+    """
+    values = np.asarray(shares, dtype=float)
+    if values.size == 0 or not np.isfinite(values).all():
+        raise ValueError("a serving prior needs at least one finite implied share")
+    order = np.argsort(values, kind="stable")
+    p = uncertainty.percentiles(values)
+    return ServingPrior(values[order], tuple(str(obs_ids[i]) for i in order), p["p10"], p["p50"], p["p90"])

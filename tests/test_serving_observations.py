@@ -1,0 +1,95 @@
+"""The serving utilisation from published dispersion (data/serving_observations.csv,
+analysis/formulas/serving_utilisation.py, analysis/assembly/serving_observations.py): implied
+shares worked by hand from the sources, percentiles of a tiny table by hand, the fit data disjoint
+from the validation cases, and the Monte Carlo drawing from the observations."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis.assembly import inference_cost, serving_observations
+from analysis.catalog import keys_in, load
+from analysis.formulas import serving_utilisation as formula
+from analysis.formulas import uncertainty
+
+
+def test_a_tiny_table_gives_its_percentiles_by_hand():
+    # 5 shares 0.5, 0.1, 0.3, 0.2, 0.4: sorted 0.1 … 0.5; inverted-CDF percentiles of 5 values:
+    # P10 = the 1st (10 % of 5 = 0.5 -> the 1st value), P50 = the 3rd (2.5 -> 3rd), P90 = the 5th (4.5 -> 5th)
+    prior = formula.prior([0.5, 0.1, 0.3, 0.2, 0.4], ["e", "a", "c", "b", "d"])
+    assert (prior.p10, prior.p50, prior.p90) == (0.1, 0.3, 0.5)
+    assert prior.obs_ids == ("a", "b", "c", "d", "e")
+    # draws come from the observations: plotting positions i / 6, so Q(0.5) = 0.3 and the draws stay in [0.1, 0.5]
+    sampler = prior.sampler()
+    assert isinstance(sampler, uncertainty.Empirical) and sampler[1] == pytest.approx(0.3)
+    drawn = uncertainty.draw({"mfu": sampler}, 1_000, 0)["mfu"]
+    assert drawn.min() >= 0.1 and drawn.max() <= 0.5
+    # rescaled to a median of 0.6: each value × 0.6 / 0.3 = × 2, capped at 1 -> 0.2, 0.4, 0.6, 0.8, 1.0
+    assert_allclose(prior.sampler(0.6).values, [0.2, 0.4, 0.6, 0.8, 1.0])
+    with pytest.raises(ValueError, match="at least one"):
+        formula.prior([], [])
+
+
+def test_prefill_share_worked_by_hand_from_sglang():
+    # lmsys-sglang-large-scale-ep: 54,543 input tokens/s per 8-H100 node at 2,000-token prompts -> 6,817.875
+    # per GPU. Model at utilisation 1: matmuls 2 × 37e9 / 1,978.9e12 = 3.73945e-5 s; attention over the mean
+    # 1,000 attended tokens 2 × 61 × 128 × (192 + 128) × 1,000 = 4.99712e9 FLOP / 989.4e12 = 5.05066e-6 s;
+    # 1 / 4.24452e-5 s = 23,559.8 tokens/s; share 6,817.875 / 23,559.8 = 0.289386
+    rows = serving_observations.implied()
+    assert_allclose(rows.loc["sglang-h100-prefill-2k", "implied_utilisation"], 0.289386, rtol=1e-5)
+    assert_allclose(formula.compute_share(6_817.875, 23_559.8), 0.289386, rtol=1e-5)
+
+
+def test_decode_share_worked_by_hand_from_sglang_h200():
+    # lmsys-sglang-mtp-h200: 60.4 output tokens/s per H200 rank, 2 requests per rank on 16 ranks -> batch 32,
+    # context 65,536 + 4,096 / 2 = 67,584. Bytes per step (FP8, 1 byte per weight): experts touched per MoE
+    # layer 256 × (1 − (1 − 8/256)^32) = 163.314; weights 17,091,229,184 + 58 × 163.314 × 44,040,192
+    # = 434,248,870,835; KV 32 × 67,584 × 70,272 = 151,976,411,136; total 586,225,281,971 B.
+    # share = 60.4 × 586,225,281,971 / (32 × 4.8e12) = 0.230521
+    assert_allclose(
+        formula.hbm_share(60.4, bytes_per_step=586_225_281_971, batch_size=32, hbm_bandwidth_tb_s=4.8),
+        0.230521,
+        rtol=1e-5,
+    )
+    rows = serving_observations.implied()
+    assert_allclose(rows.loc["sglang-h200-decode-b2-overlap", "implied_utilisation"], 0.230521, rtol=1e-5)
+
+
+def test_the_default_is_the_median_and_the_monte_carlo_draws_the_observations():
+    prior = serving_observations.prior()
+    # usable prefill shares (by hand, see test_inference_cost): H100 1K 0.28779, 2K 0.28939, 4K 0.30017,
+    # GB200 0.31029, H20 0.65825 -> median the 3rd, 0.30017; with 5 values P10 / P90 are the extremes
+    assert_allclose(prior.values, [0.28779, 0.28939, 0.30017, 0.31029, 0.65825], atol=1e-5)
+    assert_allclose((prior.p10, prior.p50, prior.p90), (0.28779, 0.30017, 0.65825), atol=1e-5)
+    assert inference_cost.serving_setting("mfu", None).value == prior.p50
+    ranges = inference_cost.inputs(chips=["h100-sxm"], draws=100).ranges
+    assert_allclose(ranges["mfu"].values, prior.values)
+    # the HBM efficiency keeps its assumed 0.6 with the same relative spread: 0.6 × value / 0.30017, at most 1
+    assert_allclose(ranges["hbm_efficiency"].values, np.minimum(prior.values * 0.6 / prior.p50, 1.0))
+    assert not hasattr(inference_cost, "SERVING_SPREAD")  # no assumed ±25 % any more
+
+
+def test_excluded_rows_are_listed_but_not_used():
+    rows = serving_observations.implied()
+    assert not rows.loc["sglang-h100-prefill-4k-perfect-eplb", "usable"]  # an idealisation
+    assert not rows.loc["antgroup-h20-decode-b48", "usable"]  # speculative decoding
+    assert np.isnan(rows.loc["sglang-gb200-decode-2k", "implied_utilisation"])  # no batch
+    assert set(serving_observations.prior().obs_ids) == set(rows.index[rows["usable"] & (rows["phase"] == "prefill")])
+
+
+def test_fit_data_are_disjoint_from_the_validation_cases():
+    # no observation measures a validation case's quantity: same source, chip and phase (prefill / decode)
+    cases = load("validation_cases")
+    serving = cases[cases["method"].isin(["inference_cost.prefill", "inference_cost.decode"])]
+    observed = load("serving_observations")
+    chips = {"case=deepseek-h800": "h800-sxm", "case=cloudmatrix-910c": "ascend-910c"}
+    for case_id, case in serving.iterrows():
+        setup = case["setup"]
+        chip = chips.get(setup.split(";")[0].strip()) or setup.split("chip=")[1].split(";")[0].strip()
+        phase = case["method"].split(".")[1]
+        for obs_id, row in observed.iterrows():
+            same = chip == row["chip_id"] and phase == row["phase"]
+            shared_source = set(case["source"].split(";")) & set(keys_in(observed.loc[[obs_id], ["source"]]))
+            assert not (same and shared_source), (case_id, obs_id)
+        # and no observation's figure is the case's measurement
+        assert not np.isclose(observed["tokens_per_s_per_chip"], case["measured"]).any(), case_id

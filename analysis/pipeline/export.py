@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..assembly.present import KEY_FIGURES_MIME, TABLE_MIME
+from ..assembly.present import KEY_FIGURES_MIME, TABLE_ID, TABLE_MIME, unit_of
 from .errors import RenderError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -30,62 +30,24 @@ def key_figures(notebook) -> dict:
 
 def tables(notebook) -> list[dict]:
     """The tables a report showed (outputs carrying :data:`TABLE_MIME` in their metadata), in
-    order: ``{"file", "caption", "csv"}`` with a file name made safe and unique."""
+    order: ``{"file", "caption", "csv"}``, the file named by the table's id (``ID.csv``,
+    :data:`~analysis.assembly.present.TABLE_ID`). A table without a valid id, or two tables with one
+    id, fail the render (RenderError naming the id). Units: :mod:`analysis.assembly.present.units`
+    (:func:`unit_of` is the one the key figures' CSV uses)."""
     found, taken = [], set()
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             entry = output.get("metadata", {}).get(TABLE_MIME)
             if not isinstance(entry, dict) or not isinstance(entry.get("csv"), str):
                 continue
-            stem = re.sub(r"[^a-z0-9_-]+", "-", str(entry.get("name") or "table").lower()).strip("-.")[:60]
-            stem, n = stem or "table", 2
-            file = f"{stem}.csv"
-            while file in taken:
-                file, n = f"{stem}-{n}.csv", n + 1
-            taken.add(file)
-            found.append({"file": file, "caption": str(entry.get("caption") or ""), "csv": entry["csv"]})
+            table_id = entry.get("name")
+            if not isinstance(table_id, str) or not TABLE_ID.fullmatch(table_id):
+                raise RenderError(f"a table has no valid id ({table_id!r}): present.table(..., name='short_id')")
+            if table_id in taken:
+                raise RenderError(f"two tables have the id {table_id!r}: give each table of a report its own")
+            taken.add(table_id)
+            found.append({"file": f"{table_id}.csv", "caption": str(entry.get("caption") or ""), "csv": entry["csv"]})
     return found
-
-
-#: The unit of a key figure, from the end of its name (units live in names); first match wins.
-UNITS_BY_NAME = (
-    ("usd_per_kwh", "USD/kWh"),
-    ("usd_per_gpu_hour", "USD/chip-hour"),
-    ("usd_per_pflop_hour", "USD/PFLOP-hour"),
-    ("usd_per_million_tokens", "USD/million tokens"),
-    ("tokens_per_s", "tokens/s"),
-    ("_usd", "USD"),
-    ("_tco2", "t CO2"),
-    ("_mwh", "MWh"),
-    ("_gwh", "GWh"),
-    ("_kwh", "kWh"),
-    ("_gw", "GW"),
-    ("_mw", "MW"),
-    ("_kw", "kW"),
-    ("_w", "W"),
-    ("gpu_hours", "chip-hours"),
-    ("days", "days"),
-    ("_flop", "FLOP"),
-    ("_tflops", "TFLOP/s"),
-    ("tpp", "TPP"),
-    ("tpp_threshold", "TPP"),
-    ("performance_density", "TPP/mm²"),
-    ("_mm2", "mm²"),
-    ("_gb_s", "GB/s"),
-    ("chip_count", "chips"),
-    ("chips", "chips"),
-    ("count", "count"),
-    ("mfu", "fraction"),
-    ("goodput", "fraction"),
-    ("coverage_p10_p90", "fraction"),
-    ("error", "fraction"),
-    ("tolerance", "fraction"),
-)
-
-
-def unit_of(name: str) -> str:
-    """The unit a key figure's name states (:data:`UNITS_BY_NAME`), or "" if it states none."""
-    return next((unit for end, unit in UNITS_BY_NAME if name.endswith(end)), "")
 
 
 #: What a report's JSON holds besides key figures.

@@ -221,12 +221,13 @@ def test_key_figures_become_one_tidy_csv():
         "provenance": {"version": "0"},
     }
     rows = key_figures_csv(figures).splitlines()
-    # one row per number: its path, the unit its name (or its case) states, its band; parameters, inputs,
+    # one row per number: its path, the unit its name (or its case) states, its band, the sources it rests
+    # on (none here: the inputs block records no goodput, chip or case input); parameters, inputs,
     # provenance, text and booleans are not key figures
     assert rows == [
-        "figure,unit,p10,p50,p90",
-        "days,days,40.0,54.2,80.0",
-        "candidates › h20 › chip_count,chips,12000.0,13700.0,15000.0",
-        "cases › c1 › measured,MWh,,10.0,",
-        "cases › c1 › modelled,MWh,9.0,11.0,13.0",
+        "figure,unit,p10,p50,p90,source_keys",
+        "days,days,40.0,54.2,80.0,none: not traced",
+        "candidates › h20 › chip_count,chips,12000.0,13700.0,15000.0,none: not traced",
+        "cases › c1 › measured,MWh,,10.0,,none: not traced",
+        "cases › c1 › modelled,MWh,9.0,11.0,13.0,none: not traced",
     ]

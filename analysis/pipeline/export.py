@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..assembly.present import KEY_FIGURES_MIME, TABLE_ID, TABLE_MIME, unit_of
+from ..assembly.present import KEY_FIGURES_MIME, TABLE_ID, TABLE_MIME, csv_header, unit_of
 from .errors import RenderError
+from .figure_sources import source_keys
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -100,12 +101,20 @@ def banded(leaves: dict[tuple, object]) -> dict[tuple, dict]:
     return figures
 
 
+def path_unit(path: tuple) -> str:
+    """The unit a figure's path states: that of its deepest segment that states one
+    (:func:`~analysis.assembly.present.unit_of` of the segment as a header, so ``cost [USD]`` reads
+    USD), or ""."""
+    return next((u for segment in reversed(path) if (u := unit_of(csv_header(segment)))), "")
+
+
 def key_figures_csv(figures: dict) -> str:
     """The key figures as one tidy CSV (``NAME.key_figures.csv``): one row per figure of the JSON
     (:func:`banded` of :func:`flatten`; parameters, inputs, provenance and text aside) —
-    ``figure`` (its path, `` › ``-joined), ``unit`` (the one its path states, :func:`unit_of`; a
-    case's own ``unit`` for its ``measured`` and ``modelled``), ``p10``, ``p50``, ``p90`` (empty
-    without a band)."""
+    ``figure`` (its path, `` › ``-joined), ``unit`` (:func:`path_unit`; a case's own ``unit`` for
+    its ``measured`` and ``modelled``), ``p10``, ``p50``, ``p90`` (empty without a band) and
+    ``source_keys``, the keys of data/SOURCES.md of the inputs it rests on
+    (:func:`.figure_sources.source_keys`; ``none: …`` says why a figure has none)."""
     kept = {k: v for k, v in figures.items() if k not in NOT_FIGURES}
     leaves = flatten(kept)
     rows = []
@@ -115,9 +124,10 @@ def key_figures_csv(figures: dict) -> str:
         ):
             continue  # text, flags and lists are not key figures
         own = leaves.get((*path[:-1], "unit")) if path[-1] in ("measured", "modelled") else None
-        unit = own if isinstance(own, str) else next((u for segment in reversed(path) if (u := unit_of(segment))), "")
-        rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90")))
-    return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90"]).to_csv(index=False)
+        unit = own if isinstance(own, str) else path_unit(path)
+        keys = source_keys(path, figures)
+        rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90"), keys))
+    return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90", "source_keys"]).to_csv(index=False)
 
 
 def first_image(notebook) -> bytes | None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .chips import _chips, chip_name
+from .chips import _chips, chip_name, chip_short
 from .numbers import NA, _missing
 from .units import csv_header, unit_of
 
@@ -257,14 +257,15 @@ def table(
     formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
     ``"label|{format}"``, ``(label, format)`` or ``(label, format, header)`` where format is a
     format string or a function such as :func:`usd`. With ``names``, an index of chip ids shows the
-    chips' names. The table's data (values unformatted, unknown values empty) rides along in the
-    output's metadata under :data:`TABLE_MIME` for the pipeline's copy ``NOTEBOOK.tables/NAME.csv``:
-    ``name`` is the table's id (:data:`TABLE_ID`, e.g. ``parity_by_chip``; one per table of a
-    report), each column headed by ``header`` or :func:`.units.csv_header` of its label (``unit``:
-    the unit suffix of columns whose label states none), a column of numbers always with its unit
-    (:func:`csv_frame`); ``row_unit``: a column of ``frame`` whose labels state each row's unit
-    (``"cost [USD]"``, ``"days"``), for a table whose rows differ in unit. Returns nothing, so a
-    table at the end of a notebook cell is not shown a second time as a raw frame."""
+    chips' names (rows of chips head the CSV's first column ``chip``). The table's data (values
+    unformatted, unknown values empty) rides along in the output's metadata under
+    :data:`TABLE_MIME` for the pipeline's copy ``NOTEBOOK.tables/NAME.csv``: ``name`` is the
+    table's id (:data:`TABLE_ID`, e.g. ``parity_by_chip``; one per table of a report), each column
+    headed by ``header`` or :func:`.units.csv_header` of its label (``unit``: the unit suffix of
+    columns whose label states none), a column of numbers always with its unit (:func:`csv_frame`);
+    ``row_unit``: a column of ``frame`` whose labels state each row's unit (``"cost [USD]"``,
+    ``"days"``), for a table whose rows differ in unit. Returns nothing, so a table at the end of a
+    notebook cell is not shown a second time as a raw frame."""
     if not isinstance(name, str) or not TABLE_ID.fullmatch(name):
         raise ValueError(
             f"table id {name!r} is not a short id: lower-case letters, digits and _, a letter first, at most 40 "
@@ -275,9 +276,12 @@ def table(
         label, fmt, *header = spec.split("|", 1) if isinstance(spec, str) else spec
         specs[column] = (label, fmt, header[0] if header else csv_header(label, unit))
     shown = frame[list(specs)].rename(columns={c: s[0] for c, s in specs.items()})
-    chip_rows = names and len(shown.index) and all(str(i) in _chips().index for i in shown.index)
-    if chip_rows:
+    ids = _chips().index
+    chip_ids = names and len(shown.index) and all(str(i) in ids for i in shown.index)
+    if chip_ids:
         shown.index = [chip_name(str(i)) for i in shown.index]
+    known = {*map(chip_name, ids), *map(chip_short, ids)}  # rows of chips by name: the CSV's first column "chip"
+    chip_rows = len(shown.index) and all(str(i) in known for i in shown.index)
     shown.index.name = None
     styler = shown.style.format({label: _nowrap(_formatter(fmt)) for label, fmt, _ in specs.values()})
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)

@@ -125,7 +125,8 @@ def key_figures_csv(figures: dict) -> str:
             continue  # text, flags and lists are not key figures
         own = leaves.get((*path[:-1], "unit")) if path[-1] in ("measured", "modelled") else None
         unit = own if isinstance(own, str) else path_unit(path)
-        keys = source_keys(path, figures)
+        exercised = leaves.get((*path[:-1], "exercised_defaults"))
+        keys = source_keys(path, figures, exercised if isinstance(exercised, tuple) else ())
         rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90"), keys))
     return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90", "source_keys"]).to_csv(index=False)
 

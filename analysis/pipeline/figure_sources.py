@@ -179,14 +179,16 @@ def _every(group: str, inputs: dict) -> list[dict]:
     return [r for item in items.values() if isinstance(item, dict) for r in item.values() if _record(r)]
 
 
-def source_keys(path: tuple, figures: dict) -> str:
+def source_keys(path: tuple, figures: dict, exercised: tuple = ()) -> str:
     """The source keys (``;``-separated, in the order of :data:`FIGURE_INPUTS`, each once) of the
     inputs the figure at ``path`` of a report's JSON rests on, or what it rests on instead:
-    ``none: a parameter`` / ``none: not traced``."""
+    ``none: a parameter`` / ``none: not traced``. ``exercised``: the defaults a validation case
+    lists as exercised (its ``exercised_defaults``), which its ``modelled`` value rests on too."""
     inputs = figures.get("inputs", {})
     scope = _scope(path, inputs, figures)
     concept = next((s for s in reversed(path) if s in FIGURE_INPUTS), None)
     names = FIGURE_INPUTS[concept] if concept else (path[-1],)  # else: an input the report also reports
+    names = (*names, *exercised) if path[-1] == "modelled" else names
     records = [r for n in names for r in (_every(n, inputs) if n.endswith("/") else [scope.get(n)])]
     if concept is None and not any(records):
         return "none: a parameter" if path[-1] in figures.get("parameters", {}) else "none: not traced"

@@ -125,6 +125,7 @@ present.table(
     {column: (column, "{}") for column in served.columns},
     caption="Implied utilisation: prefill, measured ÷ the model's tokens/s at utilisation 1; decode, the "
     "roofline's bytes per step ÷ (step time × HBM bandwidth). Batch: sequences per model replica.",
+    name="serving_observations",
 )
 
 # %% [markdown]

@@ -81,7 +81,7 @@ report.plot_scale(r)
 # %%
 text, table, formats, caption = report.rate_section(r)
 present.say(text)
-present.table(table, formats, caption=caption)
+present.table(table, formats, caption=caption, name="rate_by_chip")
 
 # %% [markdown]
 # ## Chips needed and what binds
@@ -92,11 +92,11 @@ present.table(
     report.parity_table(r),
     {
         f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
-        "per reference chip": ("per reference chip", present.count),
-        "capacity floor [chips]": "capacity floor|{:,.0f}",
+        "per reference chip": ("per reference chip", present.count, "chips_per_reference_chip"),
+        "capacity floor [chips]": ("capacity floor", "{:,.0f}", "capacity_floor_chips"),
         "goodput": ("goodput", lambda v: present.pct(v, digits=1)),
         "chips (P50)": "chips (P50)|{:,.0f}",
-        "P10–P90": "P10–P90|{}",
+        "P10–P90": ("P10–P90", "{}", "chips"),
         "binding": "binding|{}",
     },
     caption="Chips = the larger of the throughput match and the capacity floor (P50 of the draws; the binding column "
@@ -104,6 +104,7 @@ present.table(
     "the throughput match holds the reference's useful chips: n × goodput(n) = reference chips × "
     "goodput × rate ratio, so a larger cluster, interrupted more often, needs more than the rate ratio. "
     "First row: the reference.",
+    name="parity_by_chip",
 )
 
 # %%
@@ -122,10 +123,11 @@ present.table(
         "energy [GWh/yr]": "energy [GWh/yr]|{:,.1f}",
         "capex [$ M]": "capex [$ M]|{:,.0f}",
         "electricity [$ M/yr]": "electricity [$ M/yr]|{:,.1f}",
-        "electricity share": ("electricity share of TCO", present.pct),
+        "electricity share": ("electricity share of TCO", present.pct, "electricity_share"),
     },
     caption=f"P50 of {present.count(r.inputs.draws)} Monte Carlo draws (seed {r.inputs.seed}); bands in the JSON "
     "and the table below. n/a: no sourced price or power for that chip.",
+    name="power_and_cost",
 )
 
 # %%
@@ -135,6 +137,7 @@ present.table(
     report.tco_formats(r),
     caption=f"Total cost of ownership (capex charged over the horizon + electricity) and {unit_cost}: "
     "P50 with P10–P90.",
+    name="tco_by_chip",
 )
 
 # %%
@@ -152,6 +155,7 @@ present.table(
     caption=f"Share of the variance of the {present.chip_short(focus)}'s {unit_cost.removeprefix('the ')} due to "
     "each input (scipy.stats.sobol_indices).",
     names=False,
+    name="sobol_indices",
 )
 
 # %% [markdown]
@@ -165,14 +169,15 @@ present.table(
         "chips": "chips|{:,.0f}",
         "BF16 dense [PFLOP/s]": "BF16 dense [PFLOP/s]|{:,.1f}",
         "system power [kW]": "power [kW]|{:,.1f}",
-        "W per TFLOP/s (system)": "W per TFLOP/s, system|{:.2f}",
-        "W per TFLOP/s (per-chip model)": "W per TFLOP/s, per-chip model|{:.2f}",
-        "model / system": "model / system|{:.2f}",
+        "W per TFLOP/s (system)": ("W per TFLOP/s, system", "{:.2f}", "system_w_per_tflops"),
+        "W per TFLOP/s (per-chip model)": ("W per TFLOP/s, per-chip model", "{:.2f}", "model_w_per_tflops"),
+        "model / system": ("model / system", "{:.2f}", "model_to_system_ratio"),
         "power basis": "per-chip power from|{}",
     },
     caption="System power as rated (data/systems.csv) beside this report's per-chip model (maximum W per chip / "
     "BF16 peak). n/a: no sourced system power.",
     names=False,
+    name="systems",
 )
 present.say(report.systems_text(systems))
 

@@ -65,10 +65,11 @@ present.table(
     {
         "China h100e_8bit": "China [8-bit H100e]|{}",
         "US h100e_8bit": "US [8-bit H100e]|{}",
-        "China / US (8-bit)": ("China / US", present.pct),
+        "China / US (8-bit)": ("China / US", present.pct, "china_to_us_ratio"),
     },
     caption="Stock at the end of each year, P50 (P10–P90). 2026–2027 are projections (see Methods).",
     names=False,
+    name="stock_by_year",
 )
 
 # %% [markdown]
@@ -84,16 +85,17 @@ report.plot_channels(r)
 report.plot_us_vs_china(r)
 
 # %%
-for country in ("China", "US"):
+for country, table_id in (("China", "china_by_measure"), ("US", "us_by_measure")):
     present.table(
         stocks,
         {
-            f"{country} h100e_8bit": "8-bit peak [H100e]|{}",
-            f"{country} h100e_bf16": "dense BF16 [H100e]|{}",
+            f"{country} h100e_8bit": ("8-bit peak [H100e]", "{}", "h100e_8bit"),
+            f"{country} h100e_bf16": ("dense BF16 [H100e]", "{}", "h100e_bf16"),
             f"{country} effective_h100e": "effective [H100e]|{}",
         },
         caption=f"{country}'s stock in the three measures, P50 (P10–P90).",
         names=False,
+        name=table_id,
     )
 
 # %% [markdown]
@@ -102,10 +104,11 @@ for country in ("China", "US"):
 # %%
 present.table(
     r.binding,
-    {"binding": "binding limit|{}", "share_of_draws": ("share of draws", present.pct)},
+    {"binding": "binding limit|{}", "share_of_draws": ("share of draws", present.pct, "draws_share")},
     caption="The limit on Huawei's Ascend output that binds in most draws ('reported output': the output sources "
     "report is met).",
     names=False,
+    name="binding_limit",
 )
 
 # %% [markdown]
@@ -122,14 +125,15 @@ present.table(
     report.policy_table(r),
     {
         "rule": "rule|{}",
-        "lever": "lever (with / without)|{}",
-        "with": ("China's additions 2025 to 2027 with the step [8-bit H100e]", present.count),
-        "without": ("without it", present.count),
-        "difference": ("difference", present.count),
+        "lever": ("lever (with / without)", "{}", "lever"),
+        "with": ("China's additions 2025 to 2027 with the step [8-bit H100e]", present.count, "with_step_h100e_8bit"),
+        "without": ("without it", present.count, "without_step_h100e_8bit"),
+        "difference": ("difference", present.count, "difference_h100e_8bit"),
     },
     caption="Steps a lever models: China's additions from 2025 to 2027, P50 over the same draws with the lever set as the "
     "step made it and as it would be without the step.",
     names=False,
+    name="policy_levers",
 )
 
 # %%
@@ -140,6 +144,7 @@ present.table(
     "A100/H100 to A800/H800 and then H20; no source says what would have been sold without them, so they have no "
     "lever.",
     names=False,
+    name="policy_steps",
 )
 
 # %% [markdown]
@@ -156,12 +161,13 @@ present.table(
         "China run": ("China's run [FLOP]", present.flop),
         "US run": ("US run [FLOP]", present.flop),
         "gap": "gap [months]|{}",
-        "break-even": "break-even multiplier|{}",
+        "break-even": ("break-even multiplier", "{}", "break_even_multiplier"),
     },
     caption="Largest run each country's largest known cluster allows (P50), how many months earlier the US reached "
     "China's run, and how much more efficient China's algorithms must be to match the US run of the same year, "
     "P50 (P10–P90).",
     names=False,
+    name="largest_runs",
 )
 
 # %%
@@ -171,6 +177,7 @@ present.table(
     {c: f"{c}|{{}}" for c in clusters.columns},
     caption="The cluster behind each largest run and the largest known run of the year (Epoch AI's notable models).",
     names=False,
+    name="clusters",
 )
 
 # %% [markdown]
@@ -182,15 +189,17 @@ present.table(
     {
         "what": "figure|{}",
         "year": "year|{}",
-        "p50": ("package P50", present.count),
+        "p50": ("package P50", present.count, "package_p50"),
         "published_value": ("published", present.count),
-        "relative_difference": ("difference", present.pct),
+        "relative_difference": ("difference", present.pct, "relative_difference"),
     },
     caption="Counted apart from validation. Epoch AI's China (official) series is built from the same shipments, so it "
     "checks the arithmetic. Not inputs: US Commerce's ≤ 200,000 to SemiAnalysis' 805,000 Ascend in 2025 (the "
     "published value is the FT's 400,000 plan); Huawei's > 300 CloudMatrix 384 (a floor: 115,200 910C); one US "
     "lab's compute for scale.",
     names=False,
+    name="crosschecks",
+    row_unit="what",
 )
 
 # %% [markdown]

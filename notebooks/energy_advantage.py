@@ -72,6 +72,8 @@ present.table(
     {c: f"{c}|{{}}" for c in bands.columns},
     caption="TCO [USD millions]: P50 (P10–P90) by chip and region.",
     names=False,
+    name="tco_by_region",
+    unit="tco_usd_m",
 )
 
 # %%
@@ -81,6 +83,8 @@ present.table(
     {c: (c, present.pct) for c in shares.columns},
     caption="Electricity's share of TCO (P50). n/a: no sourced price or power.",
     names=False,
+    name="electricity_share_by_region",
+    unit="electricity_share",
 )
 
 # %%
@@ -91,6 +95,8 @@ present.table(
     caption="Operational emissions [kt CO₂ per year] at each region's grid intensity (P50; n/a: no "
     "grid figure or power).",
     names=False,
+    name="emissions_by_region",
+    unit="ktco2_per_year",
 )
 
 # %% [markdown]
@@ -105,15 +111,16 @@ present.table(
     {
         "chips": "chips|{:,.0f}",
         "capex [$/PFLOP-h]": "capex [$/PFLOP-h]|{:,.2f}",
-        "kWh per PFLOP-h": "kWh per PFLOP-h|{:,.2f}",
+        "kWh per PFLOP-h": ("kWh per PFLOP-h", "{:,.2f}", "kwh_per_pflop_hour"),
         "total [$/PFLOP-h]": "total [$/PFLOP-h]|{:,.2f}",
-        "break-even [$/kWh]": ("break-even [$/kWh]", report.price_text),
-        "P10": ("P10", report.price_text),
-        "P90": ("P90", report.price_text),
-        "draws with one": ("draws with a break-even", present.pct),
+        "break-even [$/kWh]": ("break-even [$/kWh]", report.price_text, "break_even_usd_per_kwh_p50"),
+        "P10": ("P10", report.price_text, "break_even_usd_per_kwh_p10"),
+        "P90": ("P90", report.price_text, "break_even_usd_per_kwh_p90"),
+        "draws with one": ("draws with a break-even", present.pct, "draws_with_break_even_share"),
     },
     caption="In the reference region, P50 of the draws. First row: the reference. 'none': the candidate's hardware "
     "alone costs more per PFLOP-hour than the reference's total.",
+    name="break_even",
 )
 
 # %% [markdown]

@@ -50,7 +50,7 @@ present.say(report.key_figure(r))
 if r.new_chip is not None:
     chip = report.new_chip_table(r)
     present.table(
-        chip, {c: (c, "{}") for c in chip.columns}, report.new_chip_caption(r), names=False, name="what-if-chip"
+        chip, {c: (c, "{}") for c in chip.columns}, report.new_chip_caption(r), names=False, name="what_if_chip"
     )
 
 # %% [markdown]
@@ -80,6 +80,7 @@ present.table(
     policies,
     {c: (c, "{}") for c in policies.columns},
     caption="Exports to China and Macau; end-use and entity-list controls are not modelled.",
+    name="licence_policy_by_rule",
 )
 # %% [markdown]
 # ## Classification by rule vintage
@@ -88,21 +89,22 @@ present.table(
 
 # %%
 status = report.status_table(r)
-present.table(status, {c: (c, "{}") for c in status.columns})
+present.table(status, {c: (c, "{}") for c in status.columns}, name="status_by_rule")
 # %%
 shown = report.metrics_table(r)
 present.table(
     shown,
     {
-        "ICs per card": ("ICs per card", "{:,.0f}"),
-        "TPP per IC": ("TPP per IC", "{:,.0f}"),
+        "ICs per card": ("ICs per card", "{:,.0f}", "ics_per_card"),
+        "TPP per IC": ("TPP per IC", "{:,.0f}", "tpp"),
         "die area [mm²]": ("die area [mm²]", "{:,.0f}"),
-        "performance density [TPP/mm²]": ("density [TPP/mm²]", "{:.2f}"),
-        "chip-to-chip I/O [GB/s]": ("I/O [GB/s]", "{:,.0f}"),
-        "DRAM bandwidth per IC [GB/s]": ("DRAM bandwidth per IC [GB/s]", "{:,.0f}"),
+        "performance density [TPP/mm²]": ("density [TPP/mm²]", "{:.2f}", "performance_density_tpp_per_mm2"),
+        "chip-to-chip I/O [GB/s]": ("I/O [GB/s]", "{:,.0f}", "io_gb_s"),
+        "DRAM bandwidth per IC [GB/s]": ("DRAM bandwidth per IC [GB/s]", "{:,.0f}", "dram_bandwidth_gb_s"),
         "US export licensing": ("US export licensing", "{}"),
     },
     caption="What the rules test, per integrated circuit. n/a: not published.",
+    name="metrics_per_ic",
 )
 # %% [markdown]
 # ## The rules
@@ -114,10 +116,11 @@ present.table(
     {c: (c, "{}") for c in clauses.columns},
     names=False,
     caption="Within a vintage the clauses are tried in order; the first that holds gives the status.",
+    name="clauses",
 )
 # %%
 rules = report.rules_table(r)
-present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False)
+present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False, name="rules")
 # %% [markdown]
 # ## Methods and assumptions
 # - **TPP** = 2 × MacTOPS × bit length, "aggregated over all processing units on the integrated

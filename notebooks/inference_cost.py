@@ -65,16 +65,25 @@ report.plot_output_cost(r)
 present.table(
     report.throughput_table(r),
     {
-        "prefill [computed tokens/s per chip]": ("prefill [computed tokens/s per chip]", present.count),
-        "prefill P10–P90": ("P10–P90", "{}"),
-        "decode [output tokens/s per chip]": ("decode [output tokens/s per chip]", present.count),
-        "decode P10–P90": ("P10–P90", "{}"),
+        "prefill [computed tokens/s per chip]": (
+            "prefill [computed tokens/s per chip]",
+            present.count,
+            "prefill_tokens_per_s_per_chip_p50",
+        ),
+        "prefill P10–P90": ("P10–P90", "{}", "prefill_tokens_per_s_per_chip"),
+        "decode [output tokens/s per chip]": (
+            "decode [output tokens/s per chip]",
+            present.count,
+            "decode_tokens_per_s_per_chip_p50",
+        ),
+        "decode P10–P90": ("P10–P90", "{}", "decode_tokens_per_s_per_chip"),
         "decode bound by": ("decode bound by", "{}"),
-        "chips per replica": ("chips per replica", "{:,.0f}"),
+        "chips per replica": ("chips per replica", "{:,.0f}", "replica_size_chips"),
     },
     caption=f"P50 of {r.inputs.draws:,} draws. Decode at batch {r.inputs.batch_size:,} per replica with "
     f"{r.inputs.context_tokens:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
     "n/a: the chip has no published HBM bandwidth or capacity.",
+    name="throughput_by_chip",
 )
 # %% [markdown]
 # ## Cost per token
@@ -84,20 +93,21 @@ costs = report.cost_table(r)
 present.table(
     costs,
     {
-        column: (column, fmt)
-        for column, fmt in {
-            "chip-hour [$]": present.usd,
-            "$ per M input tokens": present.usd,
-            "input P10–P90": "{}",
-            "$ per M output tokens": present.usd,
-            "output P10–P90": "{}",
-            "$ per request": present.usd,
-            "n/a because": "{}",
-        }.items()
+        column: (column, fmt, header)
+        for column, fmt, header in (
+            ("chip-hour [$]", present.usd, "usd_per_chip_hour"),
+            ("$ per M input tokens", present.usd, "input_usd_per_million_tokens_p50"),
+            ("input P10–P90", "{}", "input_usd_per_million_tokens"),
+            ("$ per M output tokens", present.usd, "output_usd_per_million_tokens_p50"),
+            ("output P10–P90", "{}", "output_usd_per_million_tokens"),
+            ("$ per request", present.usd, "usd_per_request"),
+            ("n/a because", "{}", "na_because"),
+        )
         if column in costs
     },
     caption=f"P50 of the Monte Carlo, {r.inputs.cost_basis} basis for every chip. A request = "
     f"{r.inputs.input_tokens:,} input + {r.inputs.output_tokens:,} output tokens.",
+    name="cost_by_chip",
 )
 # %%
 report.plot_decode_roofline(r)
@@ -112,16 +122,17 @@ if not api.empty:
     present.table(
         api.set_index("label"),
         {
-            "v3_price": ("DeepSeek-V3 API [$ per M]", present.usd),
-            "r1_price": ("DeepSeek-R1 API [$ per M]", present.usd),
-            "modelled": ("modelled cost, H800 [$ per M]", present.usd),
-            "modelled_p10": ("P10", present.usd),
-            "modelled_p90": ("P90", present.usd),
-            "v3_price_over_cost": ("V3 price / cost", "{:.1f}×"),
+            "v3_price": ("DeepSeek-V3 API [$ per M]", present.usd, "v3_api_usd_per_million_tokens"),
+            "r1_price": ("DeepSeek-R1 API [$ per M]", present.usd, "r1_api_usd_per_million_tokens"),
+            "modelled": ("modelled cost, H800 [$ per M]", present.usd, "h800_cost_usd_per_million_tokens_p50"),
+            "modelled_p10": ("P10", present.usd, "h800_cost_usd_per_million_tokens_p10"),
+            "modelled_p90": ("P90", present.usd, "h800_cost_usd_per_million_tokens_p90"),
+            "v3_price_over_cost": ("V3 price / cost", "{:.1f}×", "v3_price_to_cost_ratio"),
         },
         caption=f"DeepSeek's standard API prices (until Sep 5 2025) beside this report's cost per million tokens on the "
         f"H800 ({r.inputs.cost_basis} basis, P50 with P10–P90). n/a: the model charges nothing for a cache hit.",
         names=False,
+        name="api_prices",
     )
 present.say(report.economics_text(r, day))
 
@@ -134,14 +145,21 @@ present.say(report.economics_text(r, day))
 
 # %%
 cases = validation_cases.serving_cases()
+cases["quantity"] = ["time [s]" if name.endswith("[s]") else "rate [tokens/s per chip]" for name in cases["name"]]
 present.table(
     cases.set_index("name"),
-    {"measured": ("published", present.count), "modelled": ("modelled", present.count), "error": ("error", "{:+.0%}")},
+    {
+        "measured": ("published", present.count),
+        "modelled": ("modelled", present.count),
+        "error": ("error", "{:+.0%}", "relative_error"),
+    },
     caption="Tokens/s per chip (H800 GPU; 910C package, 'NPU'), except Llama-2-70B: seconds for 512 tokens "
     "on 2 A100 (TP 2, batch 1). error = modelled / published − 1. 'Ideal': perfect expert load "
     "balance. The Llama-2-70B figure is llm-analysis' model output at 100 % efficiencies (compared "
     "at 100 % here), not a measurement.",
     names=False,
+    name="throughput_checks",
+    row_unit="quantity",
 )
 # %% [markdown]
 # ## Methods and assumptions

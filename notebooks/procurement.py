@@ -80,12 +80,13 @@ present.table(
     text.options_table(r),
     {
         "chips": ("chips", present.count),
-        f"{eq} (BF16)": (f"{eq} (BF16)", present.count),
-        f"{eq} (TPP)": (f"{eq} (TPP)", present.count),
-        "facility power [MW]": ("facility power", present.mw),
-        "energy [GWh/yr]": ("energy per year", present.gwh),
+        f"{eq} (BF16)": (f"{eq} (BF16)", present.count, "h100_equivalents_bf16"),
+        f"{eq} (TPP)": (f"{eq} (TPP)", present.count, "h100_equivalents_tpp"),
+        "facility power [MW]": ("facility power", present.mw, "facility_power_mw"),
+        "energy [GWh/yr]": ("energy per year", present.gwh, "annual_energy_gwh"),
     },
     caption="Chips are bought in whole 8-chip servers (single cards for PCIe parts).",
+    name="options",
 )
 # %%
 costs = text.cost_table(r)
@@ -93,6 +94,7 @@ present.table(
     costs,
     {column: (column, "{:,.0f}") for column in costs.columns},
     caption="Capex by what each price covers: servers and network are added only where a price lacks them.",
+    name="capex",
 )
 # %%
 per_dollar = text.per_dollar_table(r)
@@ -100,10 +102,11 @@ present.table(
     per_dollar,
     {
         "all-in capex [$ M]": ("all-in capex [$ M]", "{:,.0f}"),
-        per_dollar.columns[1]: (per_dollar.columns[1], "{:,.2f}"),
+        per_dollar.columns[1]: (per_dollar.columns[1], "{:,.2f}", "h100_equivalents_per_musd"),
         "training FLOP per year per $": ("training FLOP per year per $", present.flop),
     },
     caption="What each dollar of all-in capex (chips, servers and network) buys.",
+    name="per_dollar",
 )
 # %%
 training = text.training_table(r)
@@ -116,6 +119,7 @@ present.table(
         training.columns[-1]: (training.columns[-1], "{:,.0f}"),
     },
     caption="Net of interruptions: goodput is the share of wall-clock time spent training, averaged over the clusters.",
+    name="training",
 )
 # %% [markdown]
 # ## How uncertain the figures are
@@ -124,9 +128,15 @@ present.table(
 bands = text.band_table(r)
 present.table(
     bands,
-    {column: (column, "{}") for column in bands.columns},
+    {
+        column: (column, "{}", header)
+        for column, header in zip(
+            bands.columns, ("chips", "h100_equivalents_bf16", "facility_power_mw", "compute_optimal_params")
+        )
+    },
     names=False,
     caption="P50 (P10–P90) of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price and PUE.",
+    name="bands",
 )
 # %% [markdown]
 # ## Scale costs time: goodput
@@ -147,6 +157,7 @@ else:
             "licence policy (exports to China)": ("licence policy (exports to China)", "{}"),
             "in this report": ("in this report", "{}"),
         },
+        name="availability",
     )
 
 # %% [markdown]
@@ -156,13 +167,14 @@ else:
 present.table(
     tables.price_table(r),
     {
-        "low [$]": ("low", present.usd),
-        "base [$]": ("base", present.usd),
-        "high [$]": ("high", present.usd),
+        "low [$]": ("low", present.usd, "price_usd_low"),
+        "base [$]": ("base", present.usd, "price_usd_base"),
+        "high [$]": ("high", present.usd, "price_usd_high"),
         "price covers": ("price covers", "{}"),
         "sources": ("sources", "{}"),
     },
     caption="Catalog prices per chip; a missing end of a range falls back to the base.",
+    name="prices",
 )
 present.say(tables.price_sources(r))
 # %%
@@ -174,13 +186,14 @@ if len(quotes):
             "date": ("date", "{}"),
             "quote [CNY]": ("quote [CNY]", "{:,.0f}"),
             "buys": ("buys", "{}"),
-            "CNY per USD": ("CNY per USD (period)", "{}"),
-            "USD per chip": ("USD per chip", present.usd),
-            "chips.csv base [$]": ("chips.csv base", present.usd),
+            "CNY per USD": ("CNY per USD (period)", "{}", "cny_per_usd"),
+            "USD per chip": ("USD per chip", present.usd, "price_usd"),
+            "chips.csv base [$]": ("chips.csv base", present.usd, "catalog_price_usd"),
             "source": ("source", "{}"),
         },
         caption="China-market quotes in yuan at the Federal Reserve's rate of their date (data/china_prices.csv, "
         "data/exchange_rates.csv); the report uses chips.csv's price.",
+        name="china_quotes",
     )
 if tables.china_quotes_words(r):
     present.say(tables.china_quotes_words(r))
@@ -195,11 +208,12 @@ present.table(
     {
         "vendor": ("vendor", "{}"),
         "vendor MFU factor": ("vendor MFU factor", "{:.2f}"),
-        "factor low": ("low", "{:.2f}"),
-        "factor high": ("high", "{:.2f}"),
+        "factor low": ("low", "{:.2f}", "vendor_mfu_factor_low"),
+        "factor high": ("high", "{:.2f}", "vendor_mfu_factor_high"),
         "MFU": ("MFU (base)", "{:.3f}"),
     },
     caption="Vendor software-maturity factors (data/vendor_efficiency.csv) and the MFU each chip trains at.",
+    name="vendor_factors",
 )
 # %% [markdown]
 # ## Sources

@@ -102,6 +102,7 @@ present.table(
         }.items()
     },
     caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.",
+    name="run_by_chip",
 )
 # %%
 present.table(
@@ -115,6 +116,7 @@ present.table(
         }.items()
     },
     caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip.",
+    name="cost_by_chip",
 )
 # %% [markdown]
 # ## Interconnect: what the H800's 400 GB/s NVLink costs
@@ -129,6 +131,7 @@ present.table(
     steps,
     {column: (column, "{:.2f}" if "[s]" in column else "{:.3f}") for column in steps.columns},
     caption=report.INTERCONNECT_CAPTION,
+    name="step_time",
 )
 # %%
 report.plot_h800_penalty()
@@ -148,8 +151,10 @@ present.table(
     {
         "disclosed": ("disclosed", report.four_figures),
         "computed": ("computed", report.four_figures),
-        "error": "error|{:+.2%}",
+        "error": ("error", "{:+.2%}", "relative_error"),
     },
+    name="checks",
+    row_unit="figure",
 )
 # %% [markdown]
 # ## Methods and assumptions

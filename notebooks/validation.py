@@ -44,9 +44,10 @@ report.plot_errors(r)
 coverage = report.coverage_table(r)
 present.table(
     coverage,
-    {column: (column, "{}") for column in coverage.columns},
+    {**{column: (column, "{}") for column in coverage.columns}, "cases": ("cases", "{}", "case_count")},
     names=False,
     caption="Validation cases by quantity: error and coverage of the default P10–P90 band.",
+    name="coverage",
 )
 # %%
 report.plot_coverage(r)
@@ -64,6 +65,7 @@ present.table(
     {column: (column, "{}") for column in cases.columns},
     names=False,
     caption="Validation cases: no default was set from them and each exercises at least one.",
+    name="validation_cases",
 )
 # %% [markdown]
 # ## Cases that miss by more than 35 %, and why
@@ -83,6 +85,7 @@ present.table(
     loo,
     {column: (column, "{}") for column in loo.columns},
     caption="Each observation of the fit data (accounted run or production MFU) against the prior fitted on the others, without and with the size condition.",
+    name="utilisation_prior_loo",
 )
 # %% [markdown]
 # ## Arithmetic checks: cases that test no default (counted for nothing)
@@ -91,7 +94,9 @@ present.table(
 
 # %%
 arithmetic = report.cases_table(r, "arithmetic")
-present.table(arithmetic, {column: (column, "{}") for column in arithmetic.columns}, names=False)
+present.table(
+    arithmetic, {column: (column, "{}") for column in arithmetic.columns}, names=False, name="arithmetic_checks"
+)
 # %% [markdown]
 # ## Calibration cases: defaults fitted to a measurement (no evidence)
 # A measurement used to set or calibrate a default reproduces by construction. These cases are
@@ -104,6 +109,7 @@ present.table(
     {column: (column, "{}") for column in fitted.columns},
     names=False,
     caption="Calibration cases: a default was set from each; they reproduce by construction.",
+    name="calibration_cases",
 )
 # %%
 present.say(report.calibration_text(r))
@@ -119,6 +125,7 @@ present.table(
     {column: (column, "{}") for column in served.columns},
     caption="Implied utilisation: prefill, measured ÷ the model's tokens/s at utilisation 1; decode, the "
     "roofline's bytes per step ÷ (step time × HBM bandwidth). Batch: sequences per model replica.",
+    name="serving_observations",
 )
 
 # %% [markdown]
@@ -128,7 +135,7 @@ present.table(
 
 # %%
 other = report.cases_table(r, "cross-check")
-present.table(other, {column: (column, "{}") for column in other.columns}, names=False)
+present.table(other, {column: (column, "{}") for column in other.columns}, names=False, name="cross_checks")
 # %% [markdown]
 # ## Methods and assumptions
 
@@ -140,7 +147,9 @@ present.say(report.methods_text(r))
 
 # %%
 boundary = report.boundary_table(r)
-present.table(boundary, {column: (column, "{}") for column in boundary.columns}, names=False)
+present.table(
+    boundary, {column: (column, "{}") for column in boundary.columns}, names=False, name="measurement_boundaries"
+)
 # %% [markdown]
 # ## What each case exercises
 # The library defaults each case leaves to the package (its source does not disclose them); an
@@ -148,7 +157,9 @@ present.table(boundary, {column: (column, "{}") for column in boundary.columns},
 
 # %%
 exercised = report.exercised_table(r)
-present.table(exercised, {column: (column, "{}") for column in exercised.columns}, names=False)
+present.table(
+    exercised, {column: (column, "{}") for column in exercised.columns}, names=False, name="defaults_exercised"
+)
 # %% [markdown]
 # ## What each case entered
 # The setup its source discloses, as parameters of the package's functions; every other input keeps
@@ -156,7 +167,7 @@ present.table(exercised, {column: (column, "{}") for column in exercised.columns
 
 # %%
 setup = report.setup_table(r)
-present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False)
+present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False, name="setups")
 # %% [markdown]
 # ## Sources
 

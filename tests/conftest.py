@@ -171,7 +171,7 @@ TINY_CELLS = {
         "display(Markdown('# Broken report'))\n"
         "wide = pd.DataFrame({f'a rather long column label number {i}': ['123,456,789.0'] for i in range(14)},"
         " index=['r'])\n"
-        "present.table(wide, {c: (c, '{}') for c in wide.columns}, caption='too wide')\n"
+        "present.table(wide, {c: (c, '{}') for c in wide.columns}, caption='too wide', name='wide')\n"
         "display(Markdown('| ' + ' | '.join(f'c{i}' for i in range(40)) + ' |\\n|' + '---|' * 40 + '\\n| ' "
         "+ ' | '.join('40.0 %' for i in range(40)) + ' |'))\n"
         "display(Markdown('a band 66,664 – 66,664 – 66,664 and ( export_rule None)'))"

@@ -163,14 +163,17 @@ def test_tco_bands_csv_holds_numbers_not_text(default):
     import csv
     import io
 
-    from analysis.assembly.present.output import csv_text
+    from analysis.assembly.present.output import csv_frame, csv_text
+    from analysis.assembly.present.units import csv_header
 
     bands = ea.tco_bands_table(default)
-    region = bands.columns[0]
-    rows = {row[""]: row for row in csv.DictReader(io.StringIO(csv_text(bands)))}
+    region = bands.columns[0]  # "China national average industrial tariff"
+    headers = [csv_header(c, "tco_usd_m") for c in bands.columns]  # as the notebook's table(unit="tco_usd_m")
+    rows = {row[""]: row for row in csv.DictReader(io.StringIO(csv_text(csv_frame(bands, headers))))}
     for q in ("p10", "p50", "p90"):
         expected = ea.tco_table(default, q).loc["H800 SXM", region] / 1e6  # USD -> USD millions
-        assert float(rows["H800 SXM"][f"{region} {q.upper()} [$ M]"]) == pytest.approx(expected, rel=1e-12)
+        header = f"china_national_average_industrial_tariff_tco_usd_m_{q}"  # the unit (million USD) in the name
+        assert float(rows["H800 SXM"][header]) == pytest.approx(expected, rel=1e-12)
     assert all("–" not in cell for row in rows.values() for cell in row.values())
 
 

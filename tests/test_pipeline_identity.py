@@ -11,6 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 import analysis
 from analysis.pipeline import identity
+from analysis.pipeline.errors import RenderError
 from analysis.pipeline.render import render
 
 
@@ -110,14 +111,18 @@ def tabled(name, caption="", csv="a,b\n1,2\n"):
     )
 
 
-def test_tables_get_safe_unique_file_names():
+def test_tables_are_named_by_their_id_and_an_id_missing_or_used_twice_fails():
+    """CSV names were cut-off caption text (issue 23, item 3): now each is its table's id."""
     from analysis.pipeline.export import tables
 
-    book = new_notebook(
-        cells=[tabled("Cost by chip", "Cost"), tabled("cost-by-chip"), tabled("../../etc/x"), tabled("")]
-    )
-    assert [t["file"] for t in tables(book)] == ["cost-by-chip.csv", "cost-by-chip-2.csv", "etc-x.csv", "table.csv"]
+    book = new_notebook(cells=[tabled("cost_by_chip", "Cost"), tabled("power")])
+    assert [t["file"] for t in tables(book)] == ["cost_by_chip.csv", "power.csv"]
     assert tables(book)[0]["caption"] == "Cost" and tables(book)[0]["csv"] == "a,b\n1,2\n"
+    with pytest.raises(RenderError, match="two tables have the id 'power'"):
+        tables(new_notebook(cells=[tabled("power"), tabled("cost"), tabled("power")]))
+    for bad in ("", "../../etc/x", "Cost by chip", None):
+        with pytest.raises(RenderError, match="no valid id"):
+            tables(new_notebook(cells=[tabled(bad)]))
 
 
 def test_the_thumbnail_is_the_first_png_shown():
@@ -216,12 +221,13 @@ def test_key_figures_become_one_tidy_csv():
         "provenance": {"version": "0"},
     }
     rows = key_figures_csv(figures).splitlines()
-    # one row per number: its path, the unit its name (or its case) states, its band; parameters, inputs,
+    # one row per number: its path, the unit its name (or its case) states, its band, the sources it rests
+    # on (none here: the inputs block records no goodput, chip or case input); parameters, inputs,
     # provenance, text and booleans are not key figures
     assert rows == [
-        "figure,unit,p10,p50,p90",
-        "days,days,40.0,54.2,80.0",
-        "candidates › h20 › chip_count,chips,12000.0,13700.0,15000.0",
-        "cases › c1 › measured,MWh,,10.0,",
-        "cases › c1 › modelled,MWh,9.0,11.0,13.0",
+        "figure,unit,p10,p50,p90,source_keys",
+        "days,days,40.0,54.2,80.0,none: not traced",
+        "candidates › h20 › chip_count,chips,12000.0,13700.0,15000.0,none: not traced",
+        "cases › c1 › measured,MWh,,10.0,,none: not traced",
+        "cases › c1 › modelled,MWh,9.0,11.0,13.0,none: not traced",
     ]

@@ -236,29 +236,29 @@ def test_say_html_keeps_own_markup(shown):
 
 def test_table_escapes_and_shows_names_and_na(shown):
     frame = pd.DataFrame({"cost": [16.516e9, math.nan], "note": [EVIL, "ok"]}, index=["h800-sxm", "ascend-910c"])
-    present.table(frame, {"cost": ("cost (USD)", present.usd), "note": "note|{}"}, caption="A <b>caption</b>")
+    present.table(
+        frame,
+        {"cost": ("cost (USD)", present.usd, "cost_usd"), "note": "note|{}"},
+        caption="A <b>caption</b>",
+        name="costs",
+    )
     page = shown[0][0].to_html()
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<b>caption" not in page
     assert "NVIDIA H800 SXM5 80GB" in page and "h800-sxm" not in page
     assert "$16.5 B" in page and "n/a" in page
     data = shown[0][1]["metadata"][present.TABLE_MIME]
-    assert data["name"] == "a-b-caption-b"  # slug of the caption
+    assert data["name"] == "costs"  # the table's id, never its caption
     lines = data["csv"].splitlines()
-    assert lines[0] == ",cost (USD),note"
+    assert lines[0] == "chip,cost_usd,note"  # chip rows; headers with their unit
     assert lines[1].startswith("NVIDIA H800 SXM5 80GB,16516000000.0,")
     assert lines[2].startswith("Huawei Ascend 910C,,ok")  # unknown: empty cell
 
 
 def test_table_escapes_chip_names_from_the_index(shown):
-    present.table(pd.DataFrame({"x": [1.0]}, index=[EVIL]), {"x": "x|{:.1f}"})
+    present.table(pd.DataFrame({"x": [1.0]}, index=[EVIL]), {"x": "x [MW]|{:.1f}"}, name="evil")
     page = shown[0][0].to_html()
     assert "<script>" not in page
-
-
-def test_slug():
-    assert present.slug("TCO by chip (USD)") == "tco-by-chip-usd"
-    assert present.slug("") == "table"
 
 
 def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
@@ -439,7 +439,7 @@ def test_table_csv_neutralises_spreadsheet_formulas_and_keeps_numbers(shown):
 
     evil = ["+1+cmd|' /C calc'!A0", "@SUM(1,2)", '=HYPERLINK("http://x")', "-2+3", "\tx", "fine"]
     frame = pd.DataFrame({"note": evil, "value": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0]}, index=evil)
-    present.table(frame, {"note": "note|{}", "value": "value|{:.1f}"}, names=False)
+    present.table(frame, {"note": "note|{}", "value": "value [MW]|{:.1f}"}, names=False, name="evil")
     rows = list(csv.reader(io.StringIO(shown[0][1]["metadata"][present.TABLE_MIME]["csv"])))[1:]
     for (label, note, value), bad in zip(rows, evil):
         expected = bad if bad == "fine" else "'" + bad

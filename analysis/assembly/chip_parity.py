@@ -940,7 +940,7 @@ def mfu_table(r: Result) -> pd.DataFrame:
             row["mfu_factor_low"],
             row["mfu_factor"],
             row["mfu_factor_high"],
-            names=("vendor MFU factor low", "vendor MFU factor", "vendor MFU factor high"),
+            names=("_low", "_base", "_high"),
         )
         for _, row in chips.iterrows()
     ]
@@ -999,9 +999,9 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
     if inp.workload == "training":
         formats = {
             "dense peak [TFLOP/s]": "dense peak [TFLOP/s]|{:,.1f}",
-            "vendor MFU factor": "vendor MFU factor (range)|{}",
+            "vendor MFU factor": ("vendor MFU factor (range)", "{}", "vendor_mfu_factor"),
             "scaling ratio": "interconnect scaling ratio|{:.3f}",
-            "scaling ratio used (≤ 1)": "ratio used (≤ 1)|{:.3f}",
+            "scaling ratio used (≤ 1)": ("ratio used (≤ 1)", "{:.3f}", "used_scaling_ratio"),
             "MFU": ("MFU", lambda v: present.pct(v, digits=1)),
         }
         caption = "MFU = reference MFU × vendor factor / reference vendor's factor × ratio used (base point)."
@@ -1038,7 +1038,7 @@ def parity_table(r: Result) -> pd.DataFrame:
             low,
             None,
             high,
-            names=("chips P10", "", "chips P90"),
+            names=("_p10", "", "_p90"),
         )
         for low, high in zip(r.p10["chip_count"], r.p90["chip_count"])
     ]
@@ -1099,15 +1099,16 @@ def tco_table(r: Result) -> pd.DataFrame:
 def tco_formats(r: Result) -> dict:
     """Labels and formats of :func:`tco_table`'s columns for :func:`analysis.assembly.present.table`."""
     unit = {"training": "$ per effective PFLOP-h", "prefill": "$ per M input tokens", "decode": "$ per M output tokens"}
-    cost = "{:,.2f}" if r.inputs.workload == "training" else "{:,.3f}"
-    return {
-        "TCO [$ M]": f"{r.inputs.years:g}-year TCO [$ M]|{{:,.0f}}",
-        "TCO P10 [$ M]": "P10|{:,.0f}",
-        "TCO P90 [$ M]": "P90|{:,.0f}",
-        "TCO / reference": "× reference|{:.2f}",
-        "unit cost": f"{unit[r.inputs.workload]}|{cost}",
-        "unit cost P10": f"P10 |{cost}",
-        "unit cost P90": f"P90 |{cost}",
+    header = {"training": "usd_per_pflop_hour", "prefill": "usd_per_million_tokens", "decode": "usd_per_million_tokens"}
+    cost, per = ("{:,.2f}" if r.inputs.workload == "training" else "{:,.3f}"), header[r.inputs.workload]
+    return {  # (label, format, CSV header)
+        "TCO [$ M]": (f"{r.inputs.years:g}-year TCO [$ M]", "{:,.0f}", "tco_usd_m_p50"),
+        "TCO P10 [$ M]": ("P10", "{:,.0f}", "tco_usd_m_p10"),
+        "TCO P90 [$ M]": ("P90", "{:,.0f}", "tco_usd_m_p90"),
+        "TCO / reference": ("× reference", "{:.2f}", "tco_to_reference_ratio"),
+        "unit cost": (unit[r.inputs.workload], cost, f"{per}_p50"),
+        "unit cost P10": ("P10 ", cost, f"{per}_p10"),
+        "unit cost P90": ("P90 ", cost, f"{per}_p90"),
     }
 
 

@@ -754,19 +754,18 @@ def stock_table(r: Result) -> pd.DataFrame:
         for country, name in COUNTRIES.items():
             for m in MEASURES:
                 band = r.bands[f"{country} {m}"]
-                row[f"{name} {m}"] = _band(band, y, f"{name} {m}")
+                row[f"{name} {m}"] = _band(band, y)
         row["China / US (8-bit)"] = r.bands["cn h100e_8bit"]["p50"][y] / r.bands["us h100e_8bit"]["p50"][y]
         rows[year] = row
     return pd.DataFrame(rows).T
 
 
-def _band(band: dict, y: int, label: str, fmt=present.count) -> present.Band:
+def _band(band: dict, y: int, fmt=present.count) -> present.Band:
     """A :class:`present.Band` "P50 (P10–P90)" of one year of a band."""
     lo, mid, hi = (float(band[q][y]) for q in ("p10", "p50", "p90"))
-    names = (f"{label} P10", f"{label} P50", f"{label} P90")
     low_text, mid_text, high_text = (fmt(v).replace(" ", "\u00a0") for v in (lo, mid, hi))  # one line each
     text = mid_text if low_text == high_text else f"{mid_text} ({low_text}–{high_text})"
-    return present.Band(text, lo, mid, hi, names)
+    return present.Band(text, lo, mid, hi)
 
 
 def clusters_table(r: Result) -> pd.DataFrame:
@@ -798,8 +797,8 @@ def runs_table(r: Result) -> pd.DataFrame:
     for year in YEARS:
         y = YEARS.index(year)
         row = {f"{name} run": r.bands[f"{c} largest_run_flop"]["p50"][y] for c, name in COUNTRIES.items()}
-        row["gap"] = _band(r.bands["gap_months"], y, "gap [months]", lambda v: f"{v:,.0f}")
-        row["break-even"] = _band(r.bands["break_even_multiplier"], y, "break-even [x]", lambda v: f"{v:,.3g}")
+        row["gap"] = _band(r.bands["gap_months"], y, lambda v: f"{v:,.0f}")
+        row["break-even"] = _band(r.bands["break_even_multiplier"], y, lambda v: f"{v:,.3g}")
         rows[year] = row
     return pd.DataFrame(rows).T
 

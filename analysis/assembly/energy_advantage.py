@@ -399,11 +399,10 @@ def tco_bands_table(r: Result) -> pd.DataFrame:
     """TCO [USD millions] by chip × region, each cell a :class:`present.Band` that reads
     "P50 (P10–P90)" (its CSV copy: P10, P50 and P90 columns per region); ``n/a`` where unknown."""
     mid, low, high = (tco_table(r, q) / 1e6 for q in ("p50", "p10", "p90"))
-    names = ("{label} P10 [$ M]", "{label} P50 [$ M]", "{label} P90 [$ M]")
     return pd.DataFrame(
         {
             region: [
-                present.Band(f"{m:,.0f} ({lo:,.0f}–{hi:,.0f})", lo, m, hi, names) if m == m else present.NA
+                present.Band(f"{m:,.0f} ({lo:,.0f}–{hi:,.0f})", lo, m, hi) if m == m else present.NA
                 for m, lo, hi in zip(mid[region], low[region], high[region])
             ]
             for region in mid.columns

@@ -527,17 +527,17 @@ def missing_reasons(r: Result) -> pd.Series:
     return pd.Series(reasons)
 
 
-def _band(low, high, fmt, label: str) -> present.Band | str:
-    """``low–high`` in a reader's format (a :class:`present.Band` whose CSV copy is the columns
-    ``label P10`` and ``label P90``), or n/a."""
+def _band(low, high, fmt) -> present.Band | str:
+    """``low–high`` in a reader's format (a :class:`present.Band` whose CSV copy is the P10 and
+    P90 columns, headed by the table), or n/a."""
     if pd.isna(low) or pd.isna(high):
         return present.NA
-    return present.Band(f"{fmt(low)}–{fmt(high)}", low, None, high, names=(f"{label} P10", "", f"{label} P90"))
+    return present.Band(f"{fmt(low)}–{fmt(high)}", low, None, high, names=("_p10", "", "_p90"))
 
 
-def _band_column(r: Result, column: str, fmt, label: str) -> list:
-    """The P10–P90 band of ``column`` for every chip (text; numbers in the CSV, named by ``label``)."""
-    return [_band(a, b, fmt, label) for a, b in zip(r.p10[column], r.p90[column])]
+def _band_column(r: Result, column: str, fmt) -> list:
+    """The P10–P90 band of ``column`` for every chip (text; numbers in the CSV)."""
+    return [_band(a, b, fmt) for a, b in zip(r.p10[column], r.p90[column])]
 
 
 def throughput_table(r: Result) -> pd.DataFrame:
@@ -546,13 +546,9 @@ def throughput_table(r: Result) -> pd.DataFrame:
     frame = pd.DataFrame(
         {
             "prefill [computed tokens/s per chip]": r.p50["input_tokens_per_s_per_chip"],
-            "prefill P10–P90": _band_column(
-                r, "input_tokens_per_s_per_chip", present.count, "prefill [computed tokens/s per chip]"
-            ),
+            "prefill P10–P90": _band_column(r, "input_tokens_per_s_per_chip", present.count),
             "decode [output tokens/s per chip]": r.p50["output_tokens_per_s_per_chip"],
-            "decode P10–P90": _band_column(
-                r, "output_tokens_per_s_per_chip", present.count, "decode [output tokens/s per chip]"
-            ),
+            "decode P10–P90": _band_column(r, "output_tokens_per_s_per_chip", present.count),
             "decode bound by": r.decode_bound,
             "chips per replica": r.chips_per_replica,
         }
@@ -566,9 +562,9 @@ def cost_table(r: Result) -> pd.DataFrame:
         {
             "chip-hour [$]": r.p50["usd_per_chip_hour"],
             "$ per M input tokens": r.p50["usd_per_million_input_tokens"],
-            "input P10–P90": _band_column(r, "usd_per_million_input_tokens", present.usd, "$ per M input tokens"),
+            "input P10–P90": _band_column(r, "usd_per_million_input_tokens", present.usd),
             "$ per M output tokens": r.p50["usd_per_million_output_tokens"],
-            "output P10–P90": _band_column(r, "usd_per_million_output_tokens", present.usd, "$ per M output tokens"),
+            "output P10–P90": _band_column(r, "usd_per_million_output_tokens", present.usd),
             "$ per request": r.p50["usd_per_request"],
             "n/a because": missing_reasons(r),
         }

@@ -379,22 +379,22 @@ def training_table(r: Result) -> pd.DataFrame:
 def band_table(r: Result) -> pd.DataFrame:
     """P50 with its P10–P90 of the headline figures of every option, each cell a
     :class:`present.Band` that reads as text (each number kept on one line; a band of one value
-    as that value) and whose CSV copy is its P10, P50 and P90 columns (unit in the column name)."""
+    as that value) and whose CSV copy is its P10, P50 and P90 columns (headers: the notebook's)."""
     columns = {
-        "chips": ("chips", present.count, ""),
-        "h100_equivalents_bf16": (equivalents_label(r), present.count, ""),
-        "facility_power_mw": ("facility power", present.mw, " [MW]"),
-        "compute_optimal_params": ("optimal model [parameters]", present.count, ""),
+        "chips": ("chips", present.count),
+        "h100_equivalents_bf16": (equivalents_label(r), present.count),
+        "facility_power_mw": ("facility power", present.mw),
+        "compute_optimal_params": ("optimal model [parameters]", present.count),
     }
 
-    def cell(figure, option, fmt, unit):
+    def cell(figure, option, fmt):
         low, mid, high = (t.loc[option, figure] for t in (r.p10, r.p50, r.p90))
         low_text, mid_text, high_text = (fmt(v).replace(" ", "\u00a0") for v in (low, mid, high))
         text = mid_text if low_text == high_text else f"{mid_text} ({low_text}–{high_text})"
-        return present.Band(text, low, mid, high, tuple(f"{{label}} {q}{unit}" for q in ("P10", "P50", "P90")))
+        return present.Band(text, low, mid, high)
 
     frame = pd.DataFrame(
-        {label: [cell(figure, o, fmt, unit) for o in r.p50.index] for figure, (label, fmt, unit) in columns.items()}
+        {label: [cell(figure, o, fmt) for o in r.p50.index] for figure, (label, fmt) in columns.items()}
     )
     frame.index = [option_label(r, o) for o in r.p50.index]
     return frame

@@ -389,8 +389,10 @@ def cases_table(r: Result, role: str | None = None) -> pd.DataFrame:
         {
             "measured": [f"{_value(x, u)} {SHORT_UNITS.get(u, u)}" for x, u in zip(c["measured"], c["unit"])],
             "modelled (P10–P90)": [
-                f"{_value(x, u)} ({_value(lo, u)}–{_value(hi, u)})" if lo == lo else _value(x, u)
-                for x, lo, hi, u in zip(c["modelled"], c["p10"], c["p90"], c["unit"])
+                f"{_value(x, u)} ({_value(lo, u)}–{_value(hi, u)})"
+                if lo == lo
+                else f"{_value(x, u)} {SHORT_UNITS.get(u, u)}"
+                for x, lo, hi, u in zip(c["modelled"], c["p10"], c["p90"], c["unit"])  # no band: a number with its unit
             ],
             "error; band holds it?": [
                 _signed_pct(x).replace(" ", "\u00a0") + ("" if lo != lo else "; yes" if inside else "; no")

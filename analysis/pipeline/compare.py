@@ -19,7 +19,7 @@ from pathlib import Path
 from ..assembly.params import ParameterError
 from ..assembly.present.numbers import count, sci
 from . import identity
-from .export import NOT_FIGURES, banded, flatten, unit_of
+from .export import NOT_FIGURES, banded, flatten, path_unit
 
 #: The files of a comparison folder.
 FILES = ("compare.html", "compare.pdf", "compare.json")
@@ -120,7 +120,7 @@ def same(a, b) -> bool:
 def figure_rows(a: dict, b: dict) -> list[dict]:
     """Every key figure of two reports' JSON, headline figures first, in A's order then B's
     extras: section (its top-level key, '' for a headline figure), label, unit (the one its path
-    states, :func:`.export.unit_of`), each side's P10/P50/P90, difference and ratio of the P50s,
+    states, :func:`.export.path_unit`), each side's P10/P50/P90, difference and ratio of the P50s,
     and whether any of them differs."""
     fig_a, fig_b = (banded(flatten({k: v for k, v in d.items() if k not in NOT_FIGURES})) for d in (a, b))
     rows = []
@@ -131,7 +131,7 @@ def figure_rows(a: dict, b: dict) -> list[dict]:
         differs = any(not same(left.get(q), right.get(q)) for q in ("p10", "p50", "p90"))
         section = path[0] if len(path) > 1 else ""
         label = " › ".join(path[1:] if section else path)
-        unit = next((u for segment in reversed(path) if (u := unit_of(segment))), "")
+        unit = path_unit(path)
         row = dict(section=section, label=label, unit=unit, a=left, b=right, diff=diff, ratio=ratio)
         rows.append(row | {"differs": differs})
     return rows

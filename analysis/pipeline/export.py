@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..assembly.present import KEY_FIGURES_MIME, TABLE_MIME
+from ..assembly.present import KEY_FIGURES_MIME, TABLE_ID, TABLE_MIME, csv_header, unit_of
 from .errors import RenderError
+from .figure_sources import source_keys
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -30,62 +31,24 @@ def key_figures(notebook) -> dict:
 
 def tables(notebook) -> list[dict]:
     """The tables a report showed (outputs carrying :data:`TABLE_MIME` in their metadata), in
-    order: ``{"file", "caption", "csv"}`` with a file name made safe and unique."""
+    order: ``{"file", "caption", "csv"}``, the file named by the table's id (``ID.csv``,
+    :data:`~analysis.assembly.present.TABLE_ID`). A table without a valid id, or two tables with one
+    id, fail the render (RenderError naming the id). Units: :mod:`analysis.assembly.present.units`
+    (:func:`unit_of` is the one the key figures' CSV uses)."""
     found, taken = [], set()
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             entry = output.get("metadata", {}).get(TABLE_MIME)
             if not isinstance(entry, dict) or not isinstance(entry.get("csv"), str):
                 continue
-            stem = re.sub(r"[^a-z0-9_-]+", "-", str(entry.get("name") or "table").lower()).strip("-.")[:60]
-            stem, n = stem or "table", 2
-            file = f"{stem}.csv"
-            while file in taken:
-                file, n = f"{stem}-{n}.csv", n + 1
-            taken.add(file)
-            found.append({"file": file, "caption": str(entry.get("caption") or ""), "csv": entry["csv"]})
+            table_id = entry.get("name")
+            if not isinstance(table_id, str) or not TABLE_ID.fullmatch(table_id):
+                raise RenderError(f"a table has no valid id ({table_id!r}): present.table(..., name='short_id')")
+            if table_id in taken:
+                raise RenderError(f"two tables have the id {table_id!r}: give each table of a report its own")
+            taken.add(table_id)
+            found.append({"file": f"{table_id}.csv", "caption": str(entry.get("caption") or ""), "csv": entry["csv"]})
     return found
-
-
-#: The unit of a key figure, from the end of its name (units live in names); first match wins.
-UNITS_BY_NAME = (
-    ("usd_per_kwh", "USD/kWh"),
-    ("usd_per_gpu_hour", "USD/chip-hour"),
-    ("usd_per_pflop_hour", "USD/PFLOP-hour"),
-    ("usd_per_million_tokens", "USD/million tokens"),
-    ("tokens_per_s", "tokens/s"),
-    ("_usd", "USD"),
-    ("_tco2", "t CO2"),
-    ("_mwh", "MWh"),
-    ("_gwh", "GWh"),
-    ("_kwh", "kWh"),
-    ("_gw", "GW"),
-    ("_mw", "MW"),
-    ("_kw", "kW"),
-    ("_w", "W"),
-    ("gpu_hours", "chip-hours"),
-    ("days", "days"),
-    ("_flop", "FLOP"),
-    ("_tflops", "TFLOP/s"),
-    ("tpp", "TPP"),
-    ("tpp_threshold", "TPP"),
-    ("performance_density", "TPP/mm²"),
-    ("_mm2", "mm²"),
-    ("_gb_s", "GB/s"),
-    ("chip_count", "chips"),
-    ("chips", "chips"),
-    ("count", "count"),
-    ("mfu", "fraction"),
-    ("goodput", "fraction"),
-    ("coverage_p10_p90", "fraction"),
-    ("error", "fraction"),
-    ("tolerance", "fraction"),
-)
-
-
-def unit_of(name: str) -> str:
-    """The unit a key figure's name states (:data:`UNITS_BY_NAME`), or "" if it states none."""
-    return next((unit for end, unit in UNITS_BY_NAME if name.endswith(end)), "")
 
 
 #: What a report's JSON holds besides key figures.
@@ -138,12 +101,20 @@ def banded(leaves: dict[tuple, object]) -> dict[tuple, dict]:
     return figures
 
 
+def path_unit(path: tuple) -> str:
+    """The unit a figure's path states: that of its deepest segment that states one
+    (:func:`~analysis.assembly.present.unit_of` of the segment as a header, so ``cost [USD]`` reads
+    USD), or ""."""
+    return next((u for segment in reversed(path) if (u := unit_of(csv_header(segment)))), "")
+
+
 def key_figures_csv(figures: dict) -> str:
     """The key figures as one tidy CSV (``NAME.key_figures.csv``): one row per figure of the JSON
     (:func:`banded` of :func:`flatten`; parameters, inputs, provenance and text aside) —
-    ``figure`` (its path, `` › ``-joined), ``unit`` (the one its path states, :func:`unit_of`; a
-    case's own ``unit`` for its ``measured`` and ``modelled``), ``p10``, ``p50``, ``p90`` (empty
-    without a band)."""
+    ``figure`` (its path, `` › ``-joined), ``unit`` (:func:`path_unit`; a case's own ``unit`` for
+    its ``measured`` and ``modelled``), ``p10``, ``p50``, ``p90`` (empty without a band) and
+    ``source_keys``, the keys of data/SOURCES.md of the inputs it rests on
+    (:func:`.figure_sources.source_keys`; ``none: …`` says why a figure has none)."""
     kept = {k: v for k, v in figures.items() if k not in NOT_FIGURES}
     leaves = flatten(kept)
     rows = []
@@ -153,9 +124,11 @@ def key_figures_csv(figures: dict) -> str:
         ):
             continue  # text, flags and lists are not key figures
         own = leaves.get((*path[:-1], "unit")) if path[-1] in ("measured", "modelled") else None
-        unit = own if isinstance(own, str) else next((u for segment in reversed(path) if (u := unit_of(segment))), "")
-        rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90")))
-    return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90"]).to_csv(index=False)
+        unit = own if isinstance(own, str) else path_unit(path)
+        exercised = leaves.get((*path[:-1], "exercised_defaults"))
+        keys = source_keys(path, figures, exercised if isinstance(exercised, tuple) else ())
+        rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90"), keys))
+    return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90", "source_keys"]).to_csv(index=False)
 
 
 def first_image(notebook) -> bytes | None:

@@ -6,6 +6,8 @@
   ``chip_legend``, ``direct_labels``, ``chip_bars``);
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
   ``finish``);
+* :mod:`.units` — units in names, one convention for JSON figures, key_figures.csv and table CSV
+  headers (``unit_of``, ``csv_header``);
 * :mod:`.sources` — the sources appendix of a report's inputs block and its citations
   (``source_list``, ``cite``);
 * :mod:`.contract` — the appendix of parameters and inputs and the key figures of the JSON
@@ -47,6 +49,7 @@ from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, usd, wat
 from .output import (
     CJK_FONT_FILES,
     STYLE,
+    TABLE_ID,
     TABLE_MIME,
     Band,
     alt_text,
@@ -56,10 +59,10 @@ from .output import (
     say,
     setup,
     show,
-    slug,
     table,
 )
 from .sources import _address, cite, source_entries, source_list, source_numbers, used_keys
+from .units import UNITS_BY_NAME, csv_header, unit_of
 
 __all__ = [
     "Band",
@@ -70,7 +73,9 @@ __all__ = [
     "KEY_FIGURES_MIME",
     "NA",
     "STYLE",
+    "TABLE_ID",
     "TABLE_MIME",
+    "UNITS_BY_NAME",
     "VENDOR_HUES",
     "VENDOR_PALETTE",
     "_derived_color",
@@ -88,6 +93,7 @@ __all__ = [
     "chip_short",
     "cite",
     "count",
+    "csv_header",
     "direct_labels",
     "display",
     "emit_key_figures",
@@ -109,11 +115,11 @@ __all__ = [
     "setup",
     "short_from_name",
     "show",
-    "slug",
     "source_entries",
     "source_list",
     "source_numbers",
     "table",
+    "unit_of",
     "usd",
     "used_keys",
     "watts",

@@ -1,6 +1,7 @@
 """What a report shows: the theme (:func:`setup`), Markdown with data text escaped
 (:func:`say`), tables with units in their labels whose data also rides along for a CSV copy
-(:func:`table`), figures as inline PNG with alt text (:func:`show`, :func:`finish`).
+named by the table's id, units in its headers (:func:`table`), figures as inline PNG with alt text
+(:func:`show`, :func:`finish`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .chips import _chips, chip_name
+from .chips import _chips, chip_name, chip_short
 from .numbers import NA, _missing
+from .units import csv_header, unit_of
 
 #: seaborn's ``set_theme(style="whitegrid", context="notebook", font_scale=0.95)`` as a matplotlib
 #: style file (a test checks it against seaborn), so a report kernel needs no seaborn.
@@ -119,28 +122,28 @@ def _formatter(spec):
     return lambda v: NA if (v is None or (not isinstance(v, (str, Band)) and _missing(v))) else escape(spec.format(v))
 
 
-def slug(text: str) -> str:
-    """A file-name-safe name: ``"TCO by chip (USD)"`` -> ``"tco-by-chip-usd"``."""
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:60] or "table"
-
-
-#: The metadata key under which a table's output carries its data (name, caption, CSV text),
-#: invisible in HTML and PDF; the pipeline may write it to ``NOTEBOOK.tables/NAME.csv``.
+#: The metadata key under which a table's output carries its data (id, caption, CSV text),
+#: invisible in HTML and PDF; the pipeline writes it to ``NOTEBOOK.tables/ID.csv``.
 TABLE_MIME = "application/vnd.compute-parity.table+json"
+
+#: A table's id: short, lower-case, the name of its CSV file (``parity_by_chip``).
+TABLE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True)
 class Band:
     """A table cell shown as text (``"98 (91–108)"``, ``"1,447–1,958"``) whose CSV copy holds its
-    numbers: in the CSV, a column of bands becomes one column per part, named by ``names``
-    (templates of the column's label; an empty name drops that part), unknown parts empty.
-    ``low``, ``mid``, ``high`` are numbers in the unit of the column's label."""
+    numbers: in the CSV, a column of bands becomes one column per part, its header followed by
+    the part's suffix of ``names`` (:data:`.units.BAND_PARTS`: ``_p10``, ``_p50``, ``_p90`` by
+    default, ``_low``, ``_base``, ``_high`` for a range that is not a P10–P90); an empty suffix
+    drops that part, unknown parts are empty. ``low``, ``mid``, ``high`` are numbers in the unit of
+    the column."""
 
     text: str
     low: float | None = None
     mid: float | None = None
     high: float | None = None
-    names: tuple[str, str, str] = ("{label} P10", "{label} P50", "{label} P90")
+    names: tuple[str, str, str] = ("_p10", "_p50", "_p90")
 
     def __str__(self) -> str:
         return self.text
@@ -150,24 +153,58 @@ class Band:
 
 
 def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with each column holding a :class:`Band` split into its parts' columns (numbers;
-    a cell that is not a band, such as ``n/a``, leaves them empty)."""
+    """``frame`` (columns named by their CSV headers) with each column holding a :class:`Band`
+    split into its parts' columns, ``HEADER_p10``, ``HEADER_p50``, ``HEADER_p90`` by default
+    (numbers; a cell that is not a band, such as ``n/a``, leaves them empty)."""
     if not any(isinstance(v, Band) for v in frame.to_numpy().ravel()):
         return frame
-    labels, columns = [], []  # lists, not a dict: two columns may share a label
-    for number, label in enumerate(frame.columns):
+    headers, columns = [], []
+    for number, header in enumerate(frame.columns):
         cells = list(frame.iloc[:, number])
         bands = [v for v in cells if isinstance(v, Band)]
         if not bands:
-            labels.append(label)
+            headers.append(header)
             columns.append(cells)
             continue
-        for part, template in zip(("low", "mid", "high"), bands[0].names):
+        for part, suffix in zip(("low", "mid", "high"), bands[0].names):
             values = [getattr(v, part) if isinstance(v, Band) else None for v in cells]
-            if template and any(v is not None and not _missing(v) for v in values):
-                labels.append(template.format(label=label))
+            if suffix and any(v is not None and not _missing(v) for v in values):
+                headers.append(header + suffix)
                 columns.append([None if _missing(v) else float(v) for v in values])
-    return pd.DataFrame(dict(enumerate(columns)), index=frame.index).set_axis(labels, axis=1)
+    return pd.DataFrame(dict(enumerate(columns)), index=frame.index).set_axis(headers, axis=1)
+
+
+def _number(value) -> bool:
+    """Whether a CSV cell is a number (not a flag, not missing)."""
+    numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
+    return numeric and not _missing(value)
+
+
+def csv_frame(
+    frame: pd.DataFrame, headers: list[str], *, table_id: str = "table", row_units: list[str] | None = None
+) -> pd.DataFrame:
+    """A shown table's data for its CSV: columns renamed to ``headers`` (:func:`.units.csv_header`),
+    bands split into their parts; with ``row_units`` (a table whose rows differ in unit), a first
+    column ``unit``. Refuses (ValueError naming the table, column and header) two columns with one
+    header, a column of numbers whose header states no unit (:func:`.units.unit_of`) and a row
+    without one."""
+    twice = sorted({h for h in headers if headers.count(h) > 1})
+    if twice:
+        raise ValueError(f"table {table_id!r}: CSV header {twice[0]!r} names two columns; give each its own")
+    data = _numbers(frame.set_axis(headers, axis=1))
+    if row_units is not None:
+        if not all(row_units):
+            raise ValueError(f"table {table_id!r}: row {frame.index[row_units.index('')]!r} states no unit")
+        return data.assign(unit=row_units)[["unit", *data.columns]]
+    for header in data.columns:
+        if not unit_of(header) and any(_number(v) for v in data[header]):
+            raise ValueError(
+                f"table {table_id!r}: column {header!r} holds numbers but its CSV header states no unit; give it "
+                "one as the third entry of its format, (label, format, header), or end it "
+                f"with a suffix of analysis/assembly/present/units.py UNITS_BY_NAME (e.g. _usd, _mw, _chips, _share, "
+                f"_ratio)"
+            )
+    return data
 
 
 #: What a spreadsheet reads as the start of a formula in a text cell (CSV injection, OWASP).
@@ -180,16 +217,14 @@ def _inert(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """``frame`` as CSV text for a table's copy beside the report: every text cell, index label
-    and header that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed
-    with ``'`` so no spreadsheet runs it; numbers stay numbers, and a :class:`Band` column
-    becomes its numbers' columns."""
-    frame = _numbers(frame)
+def csv_text(frame: pd.DataFrame, index_label: str = "") -> str:
+    """``frame`` (:func:`csv_frame`) as CSV text for a table's copy beside the report: every text
+    cell, index label and header that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage
+    return is prefixed with ``'`` so no spreadsheet runs it; numbers stay numbers."""
     safe = frame.map(_inert)
     safe.index = [_inert(i) for i in frame.index]
     safe.columns = [_inert(c) for c in frame.columns]
-    return safe.to_csv(index_label="")
+    return safe.to_csv(index_label=index_label)
 
 
 #: Cells whose shown text is at most this long never wrap (a value stays whole: "40.0 %", "2022-10-07",
@@ -209,35 +244,56 @@ def _nowrap(formatter):
 
 
 def table(
-    frame: pd.DataFrame, formats: dict, caption: str | None = None, *, names: bool = True, name: str | None = None
+    frame: pd.DataFrame,
+    formats: dict,
+    caption: str | None = None,
+    *,
+    name: str,
+    names: bool = True,
+    unit: str | None = None,
+    row_unit: str | None = None,
 ) -> None:
     """Show the ``formats`` columns of ``frame`` with their labels (units included) and
     formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
-    ``"label|{format}"`` or ``(label, format)`` where format is a format string or a function
-    such as :func:`usd`. With ``names``, an index of chip ids shows the chips' names. The
-    table's data (labels as columns, values unformatted, unknown values empty) rides along in the
-    output's metadata under :data:`TABLE_MIME`, named ``name`` (default: the caption's or first
-    label's :func:`slug`), for a CSV copy beside the report. Returns nothing, so a table
-    at the end of a notebook cell is not shown a second time as a raw frame."""
+    ``"label|{format}"``, ``(label, format)`` or ``(label, format, header)`` where format is a
+    format string or a function such as :func:`usd`. With ``names``, an index of chip ids shows the
+    chips' names (rows of chips head the CSV's first column ``chip``). The table's data (values
+    unformatted, unknown values empty) rides along in the output's metadata under
+    :data:`TABLE_MIME` for the pipeline's copy ``NOTEBOOK.tables/NAME.csv``: ``name`` is the
+    table's id (:data:`TABLE_ID`, e.g. ``parity_by_chip``; one per table of a report), each column
+    headed by ``header`` or :func:`.units.csv_header` of its label (``unit``: the unit suffix of
+    columns whose label states none), a column of numbers always with its unit (:func:`csv_frame`);
+    ``row_unit``: a column of ``frame`` whose labels state each row's unit (``"cost [USD]"``,
+    ``"days"``), for a table whose rows differ in unit. Returns nothing, so a table at the end of a
+    notebook cell is not shown a second time as a raw frame."""
+    if not isinstance(name, str) or not TABLE_ID.fullmatch(name):
+        raise ValueError(
+            f"table id {name!r} is not a short id: lower-case letters, digits and _, a letter first, at most 40 "
+            "characters (e.g. 'parity_by_chip')"
+        )
     specs = {}
     for column, spec in formats.items():
-        label, fmt = spec.split("|", 1) if isinstance(spec, str) else spec
-        specs[column] = (label, fmt)
+        label, fmt, *header = spec.split("|", 1) if isinstance(spec, str) else spec
+        specs[column] = (label, fmt, header[0] if header else csv_header(label, unit))
     shown = frame[list(specs)].rename(columns={c: s[0] for c, s in specs.items()})
-    if names:
-        chips = _chips().index
-        index = [str(i) for i in shown.index]
-        if len(index) and all(i in chips for i in index):
-            shown.index = [chip_name(i) for i in index]
+    ids = _chips().index
+    chip_ids = names and len(shown.index) and all(str(i) in ids for i in shown.index)
+    if chip_ids:
+        shown.index = [chip_name(str(i)) for i in shown.index]
+    known = {*map(chip_name, ids), *map(chip_short, ids)}  # rows of chips by name: the CSV's first column "chip"
+    chip_rows = len(shown.index) and all(str(i) in known for i in shown.index)
     shown.index.name = None
-    styler = shown.style.format({label: _nowrap(_formatter(fmt)) for label, fmt in specs.values()})
+    styler = shown.style.format({label: _nowrap(_formatter(fmt)) for label, fmt, _ in specs.values()})
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(escape(caption))
-    csv_name = slug(name or caption or next(iter(shown.columns), "table"))
+    units = None if row_unit is None else [unit_of(csv_header(label)) for label in frame[row_unit]]
+    data = csv_frame(shown, [s[2] for s in specs.values()], table_id=name, row_units=units)
     display(
         _fixed_ids(styler, caption),
-        metadata={TABLE_MIME: {"name": csv_name, "caption": caption or "", "csv": csv_text(shown)}},
+        metadata={
+            TABLE_MIME: {"name": name, "caption": caption or "", "csv": csv_text(data, "chip" if chip_rows else "")}
+        },
     )
 
 

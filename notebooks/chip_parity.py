@@ -104,11 +104,11 @@ present.table(
         else {}
     )
     | {"binding": "binding|{}"},
-    caption="Chips: P50 (P10–P90) of the draws, the larger of the throughput match and the capacity floor (the "
-    "binding column says which). For training "
+    caption="Chips = the larger of the throughput match and the capacity floor (P50 of the draws with their P10–P90; "
+    "the binding column says which). For training "
     "the throughput match holds the reference's useful chips: n × goodput(n) = reference chips × "
     "goodput × rate ratio, so a larger cluster, interrupted more often, needs more than the rate ratio; "
-    f"'{report.OPEN}': no single job matches in that draw (ranked above every count). In jobs of ≤ N: the "
+    "'no single job', '∞': in that draw no single job matches (ranked above every count). In jobs of ≤ N: the "
     "same useful compute in separate jobs no larger than the reference cluster (independent runs). "
     "First row: the reference.",
 )

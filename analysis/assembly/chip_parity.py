@@ -602,7 +602,8 @@ def sensitivity(r: Result, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.Da
 def goodput_curve(r: Result, *, points: int = 60) -> pd.Series:
     """Goodput [share] by chip count, from 256 chips to twice the largest cluster of the report
     (at least 200,000), with the report's interruption, restart and checkpoint inputs."""
-    top = max(2e5, 2 * float(np.nanmax(r.p50["chip_count"].to_numpy(dtype=float))))
+    counts = r.p50["chip_count"].to_numpy(dtype=float)
+    top = max(2e5, 2 * float(np.nanmax(np.where(np.isfinite(counts), counts, np.nan), initial=0.0)))
     sizes = np.unique(np.geomspace(256, top, points).round())
     return pd.Series(goodput.goodput(sizes, **r.inputs.goodput.kwargs()), index=sizes, name="goodput")
 
@@ -1125,11 +1126,12 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
 def parity_table(r: Result) -> pd.DataFrame:
     """Rate per chip, throughput match, capacity floor, goodput, the chip count of one job and, in
     training, in separate jobs of at most the reference's count, per chip, with the binding
-    constraint. Each count is a :class:`present.Band` cell: ``"P50 (P10–P90)"`` as text (+∞ reads
-    :data:`OPEN`), its three numbers in the CSV."""
+    constraint. Each count is a :class:`present.Band` cell: ``"P50 (P10–P90)"`` as text (a +∞
+    P50 reads "no single job", a +∞ band end "∞"), its three numbers in the CSV. Goodput: of the
+    P50 job (n/a where there is none)."""
 
-    def text(value):
-        return OPEN if value == np.inf else present.count(value)
+    def text(value, words="∞"):
+        return words if value == np.inf else present.count(value)
 
     def cells(name: str, label: str) -> list:
         rows = zip(r.p10[name], r.p50[name], r.p90[name])
@@ -1137,7 +1139,9 @@ def parity_table(r: Result) -> pd.DataFrame:
             present.NA
             if mid != mid
             else present.Band(
-                text(mid) if text(low) == text(high) else f"{text(mid)} ({text(low)}–{text(high)})",
+                text(mid, "no single job")
+                if text(low) == text(high)
+                else f"{text(mid, 'no single job')} ({text(low)}–{text(high)})",
                 low,
                 mid,
                 high,
@@ -1152,7 +1156,7 @@ def parity_table(r: Result) -> pd.DataFrame:
             "per reference chip": r.p50["per_reference"],
             "throughput match [chips]": r.p50["throughput_match"],
             "capacity floor [chips]": r.inputs.capacity_floor_chips,
-            "goodput": r.p50["goodput"],
+            "goodput": r.p50["goodput"].where(np.isfinite(r.p50["chip_count"])),
             "chips": cells("chip_count", "chips"),
             "separate jobs": cells("jobs_chip_count", "chips in separate jobs"),
             "binding": r.binding,
@@ -1177,9 +1181,10 @@ COST_COLUMNS = {
 
 
 def cost_table(r: Result) -> pd.DataFrame:
-    """Power, energy, capex and electricity per chip (P50 of the draws), columns :data:`COST_COLUMNS`."""
+    """Power, energy, capex and electricity per chip (P50 of the draws), columns :data:`COST_COLUMNS`;
+    unknown (n/a) for a chip whose P50 has no single job."""
     frame = pd.DataFrame({label: r.p50[name] / scale for label, (name, scale) in COST_COLUMNS.items()})
-    return present.by_short_name(frame)
+    return present.by_short_name(frame.where(np.isfinite(r.p50["chip_count"]), axis=0))
 
 
 def tco_table(r: Result) -> pd.DataFrame:

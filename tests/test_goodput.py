@@ -201,3 +201,15 @@ def test_chips_in_jobs_by_hand():
     # 22 full jobs (20,000.0 useful = 22 × 909.091) and nothing left: 22,000 chips
     assert g.chips_for_useful_chips(20_000, **kw) == np.inf
     assert g.chips_in_jobs(20_000, max_job_chips=1_000, **kw) == pytest.approx(22_000, rel=1e-6)
+
+
+def test_chips_in_jobs_inverts_the_fleet_split_of_procurement():
+    # procurement counts a fleet of n chips in clusters of at most M as full · M · goodput(M) + r · goodput(r)
+    # useful chips (formulas.procurement.useful_chips); chips_in_jobs is its inverse: the 2,731.71 chips of
+    # test_chips_in_jobs_by_hand, split into jobs of 1,000 (2 full, 731.71 left), give back 2,500 useful chips
+    from analysis.formulas import goodput as g
+    from analysis.formulas import procurement
+
+    kw = {"interruptions_per_chip_hour": 1e-4, "restart_hours": 1.0, "checkpoint_write_hours": 0.0}
+    n = g.chips_in_jobs(2_500, max_job_chips=1_000, **kw)
+    assert procurement.useful_chips(n, max_cluster_chips=1_000, **kw) == pytest.approx(2_500, rel=1e-9)

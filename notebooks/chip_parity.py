@@ -142,7 +142,7 @@ present.table(
     report.tco_table(r),
     report.tco_formats(r),
     caption=f"Total cost of ownership (capex charged over the horizon + electricity) and {unit_cost}: "
-    "P50 with P10–P90.",
+    "P50 with P10–P90; n/a: unknown, or no single job matches (an open end, see the findings).",
 )
 
 # %%

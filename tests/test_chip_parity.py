@@ -531,6 +531,16 @@ def test_acceptance_h20_at_2048_and_100000_reference_h100():
     assert f"no chip count matches 100,000 H100 SXM in one job in {present.pct(huge.open_share.loc['h20'])}" in text
     assert f"{present.count(small.p50.loc['h20', 'chip_count'])} (P10–P90 " in cp.findings(small)
     assert " H20 match 2,048 H100 SXM in one job" in cp.findings(small)
+    # no table reads or writes "inf": an open end is words in the table, an empty cell in its CSV copy
+    from analysis.assembly.present.output import csv_text
+
+    for table in (cp.parity_table(huge), cp.cost_table(huge), cp.tco_table(huge)):
+        assert "inf" not in csv_text(table) and "inf" not in table.to_string()
+    assert "no single job" in str(cp.parity_table(huge).loc["H20", "chips"])
+    # a chip without the figures its rate needs stays unknown, never "no single job" (MI325X has no
+    # interconnect figure, so as the reference no candidate has a rate ratio)
+    unknown = cp.run(reference_chip="mi325x", candidates=["h20"], reference_count=100_000, **FAST)
+    assert np.isnan(unknown.p50.loc["h20", "chip_count"]) and unknown.open_share.loc["h20"] == 0
     # the JSON: the open end is null with the share of such draws beside it; the jobs' band is finite
     figures = cp.key_figures(huge)["candidates"]["h20"]
     assert figures["no_single_job_share_of_draws"] == huge.open_share.loc["h20"]

@@ -230,3 +230,7 @@ def test_a_cluster_no_single_job_can_match_reads_so():
     cells = ea.tco_bands_table(r)
     assert str(cells.iloc[1, 0]).startswith("no single job (") and "inf" not in str(cells.iloc[1, 0])
     assert np.isfinite(cells.iloc[2, 0].mid)
+    from analysis.assembly.present.output import csv_text
+
+    for table in (cells, ea.by_region_table(r, "annual_emissions_tco2"), ea.break_even_table(r)):
+        assert "inf" not in csv_text(table)

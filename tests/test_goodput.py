@@ -77,6 +77,10 @@ def test_chips_for_useful_chips_inverts_goodput():
     # +∞, more than any count (NaN would read "unknown")
     assert goodput.chips_for_useful_chips(310_000) == np.inf
     assert goodput.chips_for_useful_chips(310_000, checkpoint_interval_hours=0.5) == np.inf
+    # an unknown need (a chip without the figures its rate needs) stays unknown, never +∞
+    assert np.isnan(goodput.chips_for_useful_chips(np.nan))
+    assert np.isnan(goodput.chips_for_useful_chips(np.nan, checkpoint_interval_hours=0.5))
+    assert np.isnan(goodput.chips_in_jobs(np.nan, max_job_chips=2_048))
     # a fixed T = 0.5 h, δ = 0.01 h: n = u (1 + 0.02) / (1 − u · 1.97e-5 × (1/6 + 0.25)); u = 1,000:
     # 1,020 / (1 − 0.0082083) = 1,028.44
     assert goodput.chips_for_useful_chips(

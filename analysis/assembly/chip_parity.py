@@ -1154,7 +1154,7 @@ def parity_table(r: Result) -> pd.DataFrame:
         {
             f"per chip [{UNITS[r.inputs.workload]}]": r.base["rate"],
             "per reference chip": r.p50["per_reference"],
-            "throughput match [chips]": r.p50["throughput_match"],
+            "throughput match [chips]": r.p50["throughput_match"].replace(np.inf, np.nan),
             "capacity floor [chips]": r.inputs.capacity_floor_chips,
             "goodput": r.p50["goodput"].where(np.isfinite(r.p50["chip_count"])),
             "chips": cells("chip_count", "chips"),
@@ -1190,7 +1190,7 @@ def cost_table(r: Result) -> pd.DataFrame:
 def tco_table(r: Result) -> pd.DataFrame:
     """TCO and the cost per unit of work (:data:`UNIT_COST`: per effective PFLOP-hour in training,
     per million tokens in prefill and decode) per chip: P50 with P10 and P90; the columns of
-    :func:`tco_formats`."""
+    :func:`tco_formats`. A +∞ value (no single job matches) is left unknown (n/a)."""
     figure = UNIT_COST[r.inputs.workload][0]
     frame = pd.DataFrame(
         {
@@ -1204,7 +1204,7 @@ def tco_table(r: Result) -> pd.DataFrame:
         },
         index=r.inputs.chips.index,
     )
-    return present.by_short_name(frame)
+    return present.by_short_name(frame.replace(np.inf, np.nan))  # +∞ (no single job): n/a, an empty CSV cell
 
 
 def tco_formats(r: Result) -> dict:

@@ -390,15 +390,19 @@ def findings(r: Result) -> str:
 
 
 def by_region_table(r: Result, name: str, q: str = "p50") -> pd.DataFrame:
-    """A figure of :data:`BY_REGION` at percentile ``q`` by chip (names) × shown region (names)."""
-    frame = present.by_short_name(getattr(r, q)[name][r.inputs.regions])
+    """A figure of :data:`BY_REGION` at percentile ``q`` by chip (names) × shown region (names);
+    +∞ (no single job matches, :func:`chip_parity.figures`) left unknown: n/a, an empty CSV cell."""
+    frame = present.by_short_name(getattr(r, q)[name][r.inputs.regions].replace(np.inf, np.nan))
     frame.columns = [region_label(r, c) for c in frame.columns]
     return frame
 
 
 def tco_table(r: Result, q: str = "p50") -> pd.DataFrame:
-    """TCO [USD] by chip (names) × region (names) at percentile ``q``."""
-    return by_region_table(r, "tco_usd", q)
+    """TCO [USD] by chip (names) × region (names) at percentile ``q``, +∞ kept (no single job:
+    :func:`tco_bands_table` and :func:`plot_tco` say so)."""
+    frame = present.by_short_name(getattr(r, q)["tco_usd"][r.inputs.regions])
+    frame.columns = [region_label(r, c) for c in frame.columns]
+    return frame
 
 
 def tco_bands_table(r: Result) -> pd.DataFrame:
@@ -443,7 +447,7 @@ def break_even_table(r: Result) -> pd.DataFrame:
         },
         index=r.inputs.parity.chips.index,
     )
-    return present.by_short_name(frame)
+    return present.by_short_name(frame.replace(np.inf, np.nan))  # no single job: n/a
 
 
 def plot_tco(r: Result) -> None:

@@ -192,8 +192,8 @@ def chips_for_useful_chips(
     * fixed ``T``: ``n = u (1 + δ/T) / (1 − u·a)``.
 
     +∞ where ``u·a ≥ 1``: no chip count of one job delivers that much useful compute (more than
-    any finite count, so a percentile ranks it above every count that exists). Defaults as in
-    :func:`goodput`.
+    any finite count, so a percentile ranks it above every count that exists); NaN where ``u`` is
+    unknown (NaN). Defaults as in :func:`goodput`.
 
     Source: young-1974; daly-2006; llama3-paper; llama3-checkpoint-storage; megascale-2024.
     """
@@ -205,13 +205,14 @@ def chips_for_useful_chips(
         denominator = 1.0 - u * a
         safe = np.where(denominator > 0, denominator, 1.0)
         x = (u * b + np.sqrt(u * u * b * b + 4.0 * u * safe)) / (2.0 * safe)
-        return np.where(denominator > 0, x * x, np.inf)
+        return np.where(denominator > 0, x * x, np.where(np.isnan(denominator), np.nan, np.inf))
     interval = np.asarray(checkpoint_interval_hours, dtype=float)
     a = interruptions_per_chip_hour * (np.asarray(restart_hours, dtype=float) + interval / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         overhead = np.where(delta == 0, 0.0, delta / interval)
     denominator = 1.0 - u * a
-    return np.where(denominator > 0, u * (1.0 + overhead) / np.where(denominator > 0, denominator, 1.0), np.inf)
+    beyond = np.where(np.isnan(denominator), np.nan, np.inf)
+    return np.where(denominator > 0, u * (1.0 + overhead) / np.where(denominator > 0, denominator, 1.0), beyond)
 
 
 def chips_in_jobs(

@@ -88,21 +88,28 @@ present.table(table, formats, caption=caption, name="rate_by_chip")
 
 # %%
 unit = report.UNITS[r.inputs.workload]
+parity = report.parity_table(r)  # training adds the count in separate jobs
 present.table(
-    report.parity_table(r),
+    parity,
     {
         f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
         "per reference chip": ("per reference chip", present.count, "chips_per_reference_chip"),
         "capacity floor [chips]": ("capacity floor", "{:,.0f}", "capacity_floor_chips"),
         "goodput": ("goodput", lambda v: present.pct(v, digits=1)),
-        "chips (P50)": "chips (P50)|{:,.0f}",
-        "P10–P90": ("P10–P90", "{}", "chips"),
-        "binding": "binding|{}",
-    },
-    caption="Chips = the larger of the throughput match and the capacity floor (P50 of the draws; the binding column "
-    "says which). For training "
+        "chips": ("chips in one job", "{}", "chips"),
+    }
+    | (
+        {"separate jobs": (f"in jobs of ≤ {present.count(r.inputs.reference_count)}", "{}", "separate_jobs_chips")}
+        if "separate jobs" in parity
+        else {}
+    )
+    | {"binding": "binding|{}"},
+    caption="Chips = the larger of the throughput match and the capacity floor (P50 of the draws with their P10–P90; "
+    "the binding column says which). For training "
     "the throughput match holds the reference's useful chips: n × goodput(n) = reference chips × "
-    "goodput × rate ratio, so a larger cluster, interrupted more often, needs more than the rate ratio. "
+    "goodput × rate ratio, so a larger cluster, interrupted more often, needs more than the rate ratio; "
+    "'no single job', '∞': in that draw no single job matches (ranked above every count). In jobs of ≤ N: the "
+    "same useful compute in separate jobs no larger than the reference cluster (independent runs). "
     "First row: the reference.",
     name="parity_by_chip",
 )
@@ -126,7 +133,8 @@ present.table(
         "electricity share": ("electricity share of TCO", present.pct, "electricity_share"),
     },
     caption=f"P50 of {present.count(r.inputs.draws)} Monte Carlo draws (seed {r.inputs.seed}); bands in the JSON "
-    "and the table below. n/a: no sourced price or power for that chip.",
+    "and the table below. n/a: no sourced price or power for that chip, or no single job matches in most draws "
+    "(the findings give that chip's chips, power and TCO in separate jobs).",
     name="power_and_cost",
 )
 
@@ -136,7 +144,7 @@ present.table(
     report.tco_table(r),
     report.tco_formats(r),
     caption=f"Total cost of ownership (capex charged over the horizon + electricity) and {unit_cost}: "
-    "P50 with P10–P90.",
+    "P50 with P10–P90; n/a: unknown, or no single job matches (an open end, see the findings).",
     name="tco_by_chip",
 )
 

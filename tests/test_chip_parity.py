@@ -93,23 +93,41 @@ def test_h20_per_h100_is_one_answer():
     r = cp.run(candidates=["h20"], reference_count=2048, **FAST)
     assert r.base.loc["h20", "chip_count"] == 14_417
     # the P50 over drawn goodput inputs: each drawn λ and δ is at least its base (triangular, mode at the low
-    # end), so every draw needs at least 14,417, at most the count with both at their high ends (below)
-    assert 14_417 <= r.p10.loc["h20", "chip_count"] < r.p90.loc["h20", "chip_count"] <= _h20_count_at_high_ends()
+    # end), the restart between 150 s and 30 min, so every draw needs at least the count with λ and δ at base
+    # and R at 150 s, at most the count with all three at their high ends (below)
+    low, high = _h20_count_at_low_ends(), _h20_count_at_high_ends()
+    assert low <= r.p10.loc["h20", "chip_count"] < r.p90.loc["h20", "chip_count"] <= high
     assert_allclose(cp.chips_per_reference("h20", reference_count=2048, **FAST), r.p50.loc["h20", "chip_count"] / 2048)
     assert cp.chips_per_reference("h100-sxm") == 1.0
 
 
-def _h20_count_at_high_ends(reference_count: int = 2048) -> float:
-    """H20s matching ``reference_count`` H100 with λ and δ at the high ends of their ranges: λ = 466 / (16,384 ×
-    54 × 24) = 2.19463e-5 (Llama 3's interruptions with the planned ones), δ = 16,384 × 4 GB / 2 TB/s = 32.768 s
-    = 9.10222e-3 h; A = λ × R = 3.65771e-6, B = sqrt(2 δ λ) = 6.32076e-4. At 2,048: goodput = 1 / (1 + 0.0074910
-    + 0.0286045) = 0.965162; useful = 2,048 × 0.965162 × 6.68514 = 13,214.2; 1 − u·A = 0.951666, u·B = 8.35237:
-    x = (8.35237 + sqrt(69.7621 + 50,300.9)) / 1.903333 = 122.3059 → n = 14,958.7 → 14,959 H20."""
-    lam, delta = 466 / (16_384 * 54 * 24), 16_384 * 4e9 / 2e12 / 3600
-    a, b = lam / 6, (2 * delta * lam) ** 0.5
+def _h20_count(reference_count: int, lam: float, restart: float, delta: float) -> float:
+    """H20s matching ``reference_count`` H100 in one job: n · goodput(n) = N · goodput(N) × 989.4 / 148 with
+    A = λ·R, B = sqrt(2·δ·λ), solved in x = sqrt(n), rounded up."""
+    a, b = lam * restart, (2 * delta * lam) ** 0.5
     useful = reference_count / (1 + reference_count * a + b * reference_count**0.5) * 989.4 / 148
     x = (useful * b + ((useful * b) ** 2 + 4 * useful * (1 - useful * a)) ** 0.5) / (2 * (1 - useful * a))
     return float(np.ceil(x * x))
+
+
+def _h20_count_at_high_ends(reference_count: int = 2048) -> float:
+    """H20s matching ``reference_count`` H100 with λ, R and δ at the high ends of their ranges: λ = 466 / (16,384
+    × 54 × 24) = 2.19463e-5 (Llama 3's interruptions with the planned ones), R = 30 min (Google), δ = 16,384 ×
+    4 GB / 2 TB/s = 32.768 s = 9.10222e-3 h; A = λ × R = 1.097315e-5, B = sqrt(2 δ λ) = 6.32076e-4. At 2,048:
+    goodput = 1 / (1 + 0.0224730 + 0.0286045) = 0.951405; useful = 2,048 × 0.951405 × 6.68514 = 13,025.8;
+    1 − u·A = 0.857063, u·B = 8.23333: x = (8.23333 + sqrt(67.7877 + 44,655.9)) / 1.714126 = 128.178 →
+    n = 16,429.6 → 16,430 H20. At 10,000: goodput = 1 / (1 + 0.1097315 + 0.0632076) = 0.852559, useful =
+    56,994.7, 1 − u·A = 0.374589, u·B = 36.0250: x = 441.107 → 194,575.0 → 194,576."""
+    return _h20_count(reference_count, 466 / (16_384 * 54 * 24), 0.5, 16_384 * 4e9 / 2e12 / 3600)
+
+
+def _h20_count_at_low_ends(reference_count: int = 2048) -> float:
+    """The same with λ and δ at base (their low ends) and R = 150 s (FlashRecovery): A = 1.97e-5 × 0.0416667 =
+    8.20833e-7, B = 1.76146e-4. At 2,048: goodput = 1 / (1 + 0.00168107 + 0.0079715) = 0.990440; useful =
+    13,560.25; 1 − u·A = 0.988869, u·B = 2.388584: x = (2.388584 + sqrt(5.70533 + 53,637.26)) / 1.977738 =
+    118.3160 → 13,998.7 → 13,999 H20. At 10,000: goodput = 1 / (1 + 0.00820833 + 0.0176146) = 0.974827, useful
+    = 65,168.5, 1 − u·A = 0.946508, u·B = 11.4792: x = 268.530 → 72,108.3 → 72,109."""
+    return _h20_count(reference_count, 1.97e-5, 150 / 3600, 7.875e-4)
 
 
 def test_goodput_column_and_no_match(default):
@@ -119,11 +137,15 @@ def test_goodput_column_and_no_match(default):
     assert_allclose(default.base.loc["h20", "goodput"], 0.935904, rtol=1e-6)
     assert default.base.loc["h20", "chip_count"] == 14_417
     # 100,000 H100: useful = 100,000 × 0.722525 = 72,253 × 6.68514 = 483,018 H20-equivalents, above the
-    # ceiling 1 / (λ·R) = 1 / 3.28333e-6 = 304,569 useful chips: no H20 count matches
+    # ceiling 1 / (λ·R) = 1 / 3.28333e-6 = 304,569 useful chips: at the base inputs no H20 count matches; one
+    # job matches only where R < 5.66 min (test_the_restart_range_moves_the_ceiling), with λ and δ at base
+    # P(R < 5.656 min) = (5.656 − 2.5)² / ((30 − 2.5) × (10 − 2.5)) = 4.8 % of the triangle: most draws none
     r = cp.run(reference_count=100_000, candidates=["h20", "b200"], **FAST)
-    assert r.matched.loc["h20"] == 0 and np.isnan(r.p50.loc["h20", "chip_count"])
-    assert "no chip count matches" in cp.findings(r) and "no number of H20" in cp.answer(r)
-    assert r.matched.loc["b200"] == 1
+    assert np.isnan(r.base.loc["h20", "goodput"]) and r.base.loc["h20", "chip_count"] == np.inf
+    assert r.open_share.loc["h20"] > 0.9 and r.p50.loc["h20", "chip_count"] == np.inf
+    assert r.matched.loc["h20"] == pytest.approx(1 - r.open_share.loc["h20"])
+    assert "no chip count matches" in cp.findings(r) and "more H20 than one job can use" in cp.answer(r)
+    assert r.matched.loc["b200"] == 1 and r.open_share.loc["b200"] == 0
 
 
 @pytest.mark.parametrize("case", ["default", "a100"])
@@ -310,23 +332,27 @@ def test_systems_power_per_flop_by_both_routes():
 
 
 def test_chips_per_reference_depend_on_the_cluster_size_and_carry_a_band():
-    # issue 20 item 3: at 2,048 H100 the H20 needs between its base count 14,417 (7.0396 per H100, worked in
-    # test_h20_per_h100_is_one_answer) and 14,959 (7.3042, λ and δ at their high ends); at 10,000 H100 more
-    # per H100, since 10,000 × goodput(10,000) × 6.68514 H20-equivalents must run in one larger job: with the
-    # base inputs goodput(10,000) = 1 / (1 + 0.0328333 + 0.0176146) = 0.951975, useful = 63,640.8, 1 − u·A =
-    # 0.791046, u·B = 11.2101: x = (11.2101 + sqrt(125.666 + 201,371.2)) / 1.582092 = 290.8138 → 84,572.6 →
-    # 84,573, 8.4573 per H100 at least, against 7.3042 at most at 2,048
+    # issue 20 item 3: at 10,000 H100 more per H100 than at 2,048, since 10,000 × goodput(10,000) × 6.68514
+    # H20-equivalents must run in one larger job: with the base inputs goodput(10,000) = 1 / (1 + 0.0328333 +
+    # 0.0176146) = 0.951975, useful = 63,640.8, 1 − u·A = 0.791046, u·B = 11.2101: x = (11.2101 + sqrt(125.666
+    # + 201,371.2)) / 1.582092 = 290.8138 → 84,573 (8.4573 per H100) against 14,417 (7.0396) at 2,048.
+    # With the restart drawn too, each band lies between the counts at the low ends (13,999 and 72,109) and at
+    # the high ends (16,430 and 194,576) of λ, R and δ (the helpers above); the P50 grows with the size
     small = cp.run(candidates=["h20"], reference_count=2_048, **FAST)
     large = cp.run(candidates=["h20"], reference_count=10_000, **FAST)
     for r, low, high in (
-        (small, 14_417 / 2_048, _h20_count_at_high_ends() / 2_048),
-        (large, 84_573 / 10_000, _h20_count_at_high_ends(10_000) / 10_000),
+        (small, _h20_count_at_low_ends() / 2_048, _h20_count_at_high_ends() / 2_048),
+        (large, _h20_count_at_low_ends(10_000) / 10_000, _h20_count_at_high_ends(10_000) / 10_000),
     ):
         p10, p90 = r.p10.loc["h20", "chips_per_reference_chip"], r.p90.loc["h20", "chips_per_reference_chip"]
         assert low <= p10 < p90 <= high, (r.inputs.reference_count, p10, p90)
         figures = cp.key_figures(r)
         assert figures["reference_count"] == r.inputs.reference_count
         assert figures["candidates"]["h20"]["chips_per_reference_chip_p10"] == p10
+    assert (_h20_count_at_low_ends(), _h20_count_at_high_ends()) == (13_999, 16_430)
+    assert (_h20_count_at_low_ends(10_000), _h20_count_at_high_ends(10_000)) == (72_109, 194_576)
+    assert large.p50.loc["h20", "chips_per_reference_chip"] > small.p50.loc["h20", "chips_per_reference_chip"]
+    assert (small.base.loc["h20", "chip_count"], large.base.loc["h20", "chip_count"]) == (14_417, 84_573)
     # the findings quote each count with the cluster size it holds for
     assert "match 2,048 H100 SXM" in cp.findings(small) and "per H100 SXM at this cluster size" in cp.findings(small)
     assert "match 10,000 H100 SXM" in cp.findings(large)
@@ -350,7 +376,10 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
         assert curve.loc[2_048, ("h20", q)] == getattr(default, q).loc["h20", "chips_per_reference_chip"]
     assert (curve["h100-sxm"]["p50"] == 1).all()
     assert curve.loc[10_000, ("h20", "p50")] > curve.loc[2_048, ("h20", "p50")]
-    assert curve.loc[100_000, ("h20", "matched")] == 0 and np.isnan(curve.loc[100_000, ("h20", "p50")])
+    assert curve.loc[100_000, ("h20", "matched")] < 0.5 and curve.loc[100_000, ("h20", "p50")] == np.inf
+    # in separate jobs of at most 100,000 chips a count always exists, below the rate ratio 6.685 (the last,
+    # smaller job loses less) and above 6.685 × goodput(100,000) at R = 30 min ... (each job at most as large)
+    assert 6.0 < curve.loc[100_000, ("h20", "jobs_p10")] <= curve.loc[100_000, ("h20", "jobs_p90")] < 989.4 / 148
     assert min(cp.SCALE_SIZES) == 1_000 and max(cp.SCALE_SIZES) == 200_000
     cp.plot_scale(default)
     assert len(shown) == 1
@@ -459,3 +488,60 @@ def test_rate_section_by_workload(decode, default):
     assert h20["binding"] == "compute"
     text, table, formats, _ = cp.rate_section(default)
     assert set(formats) <= set(table.columns) and "vendor's software-maturity factor" in text
+
+
+def test_a_parity_count_at_100000_from_five_draws_with_infeasible_ones():
+    # five draws at 100,000 H100, everything at base but the restart time R: 150 s, 4 min, 10 min, 30 min,
+    # 150 s. One job of H20s matches only where R < 5.656 min (test_the_restart_range_moves_the_ceiling):
+    # R = 150 s: 1,368,800 H20 (worked there); R = 4 min = 0.0666667 h: A = 1.31333e-6, goodput(1e5) =
+    # 1 / (1 + 0.131333 + 0.0557024) = 0.842434, u = 84,243.4 × 6.685135 = 563,178, 1 − u·A = 0.260360,
+    # u·B = 99.2016, x = (99.2016 + sqrt(9,840.96 + 4 × 563,178 × 0.260360)) / 0.520720 = 1,673.5,
+    # n = 2,800,700; R = 10 and 30 min: +∞. Sorted: 1,368,800, 1,368,800, 2,800,700, ∞, ∞: P10 = the 1st
+    # (0.5 → 1st), P50 = the 3rd, P90 = the 5th (4.5 → 5th) = +∞, more than one job can use
+    inp = cp.inputs(candidates=["h20"], reference_count=100_000, **FAST)
+    restart = np.array([150 / 3600, 4 / 60, 1 / 6, 0.5, 150 / 3600])
+    x = {k: np.full(5, v[1]) for k, v in inp.ranges.items()} | {"restart_hours": restart}
+    rate, _ = cp._rate(x, cp._mfu(x, inp), inp)
+    counts = cp._counts(x, rate, inp)["chip_count"][:, 1]
+    assert counts[[0, 1, 4]] == pytest.approx([1_368_800, 2_800_700, 1_368_800], rel=1e-4)
+    assert (counts[[2, 3]] == np.inf).all()
+    band = uncertainty.percentiles(counts, open_ended=True)
+    assert band["p10"] == counts[0] and band["p50"] == counts[1] and band["p90"] == np.inf
+
+
+def test_acceptance_h20_at_2048_and_100000_reference_h100():
+    # issue 20: at reference counts 2,048 and 100,000 the H20's chips per reference differ, both carry a P10–P90
+    # band wider than zero, and the findings quote the count with its cluster size. At 2,048 one job matches in
+    # every draw (7.0–8.0 per H100: 13,999–16,430 H20 between the ends of λ, R and δ, worked above). At 100,000
+    # one job matches in few draws (R < 5.66 min), so the band of one job is open (+∞); what always exists is
+    # the count in separate jobs of at most 100,000 H20: useful / (100,000 × goodput(100,000)) = 6.685135, so
+    # floor(6.685135) = 6 full jobs, each with
+    # the reference's goodput, and a seventh smaller job that loses less: more than 6, less than 6.685 per H100
+    small = cp.run(candidates=["h20"], reference_count=2_048, **FAST)
+    huge = cp.run(candidates=["h20"], reference_count=100_000, **FAST)
+    one = [small.p10.loc["h20", "chips_per_reference_chip"], small.p90.loc["h20", "chips_per_reference_chip"]]
+    jobs = [getattr(huge, q).loc["h20", "jobs_chips_per_reference_chip"] for q in ("p10", "p50", "p90")]
+    assert 13_999 / 2_048 <= one[0] < one[1] <= 16_430 / 2_048
+    assert 6.0 < jobs[0] < jobs[2] < 989.4 / 148
+    assert small.p50.loc["h20", "chips_per_reference_chip"] != jobs[1]
+    assert huge.p90.loc["h20", "chip_count"] == np.inf and huge.open_share.loc["h20"] > 0.5
+    text = cp.findings(huge)
+    count = present.count(huge.p50.loc["h20", "jobs_chip_count"])
+    assert f"{count} (P10–P90 " in text and " H20 match 100,000 H100 SXM" in text
+    assert f"no chip count matches 100,000 H100 SXM in one job in {present.pct(huge.open_share.loc['h20'])}" in text
+    assert f"{present.count(small.p50.loc['h20', 'chip_count'])} (P10–P90 " in cp.findings(small)
+    assert " H20 match 2,048 H100 SXM in one job" in cp.findings(small)
+    # no table reads or writes "inf": an open end is words in the table, an empty cell in its CSV copy
+    from analysis.assembly.present.output import csv_text
+
+    for table in (cp.parity_table(huge), cp.cost_table(huge), cp.tco_table(huge)):
+        assert "inf" not in csv_text(table) and "inf" not in table.to_string()
+    assert "no single job" in str(cp.parity_table(huge).loc["H20", "chips"])
+    # a chip without the figures its rate needs stays unknown, never "no single job" (MI325X has no
+    # interconnect figure, so as the reference no candidate has a rate ratio)
+    unknown = cp.run(reference_chip="mi325x", candidates=["h20"], reference_count=100_000, **FAST)
+    assert np.isnan(unknown.p50.loc["h20", "chip_count"]) and unknown.open_share.loc["h20"] == 0
+    # the JSON: the open end is null with the share of such draws beside it; the jobs' band is finite
+    figures = cp.key_figures(huge)["candidates"]["h20"]
+    assert figures["no_single_job_share_of_draws"] == huge.open_share.loc["h20"]
+    assert figures["jobs_chip_count_p10"] < figures["jobs_chip_count_p90"]

@@ -2,6 +2,7 @@
 hand, bands that contain their headlines, a non-default reference, the inputs as used per region,
 the values in the Methods, the figures and the JSON contract."""
 
+import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
@@ -222,3 +223,17 @@ def test_the_first_page_names_the_reference_region_and_why(default):
     # the reader's own reference region, or the shared one, needs no note
     assert "reference region is" not in ea.answer(ea.run(region="us-dc-ppa", **FAST))
     assert "reference region is" not in ea.answer(ea.run(region="cn-avg-industrial", **FAST))
+
+
+def test_a_cluster_no_single_job_can_match_reads_so():
+    # at 100,000 H100 one job of H20s matches only where the drawn restart is under 5.66 min (test_goodput:
+    # test_the_restart_range_moves_the_ceiling), most draws: its TCO is +∞ there (as in chip_parity), the P50
+    # cell reads "no single job", never "inf"; the B200 (0.44 per H100) always matches
+    r = ea.run(reference_count=100_000, candidates=["h20", "b200"], regions=["cn-avg-industrial"], draws=200)
+    cells = ea.tco_bands_table(r)
+    assert str(cells.iloc[1, 0]).startswith("no single job (") and "inf" not in str(cells.iloc[1, 0])
+    assert np.isfinite(cells.iloc[2, 0].mid)
+    from analysis.assembly.present.output import csv_text
+
+    for table in (cells, ea.by_region_table(r, "annual_emissions_tco2"), ea.break_even_table(r)):
+        assert "inf" not in csv_text(table)

@@ -73,8 +73,14 @@ def test_chips_for_useful_chips_inverts_goodput():
     # (1 − u·a) x² − u·b·x − u = 0 (a = 3.28333e-6, b = 1.76146e-4) gives x = 128, n = 16,384
     useful = 16_384 * 0.9290737
     assert goodput.chips_for_useful_chips(useful) == pytest.approx(16_384, rel=1e-6)
-    # ceiling: n · goodput(n) → 1 / (λ·R) = 1 / 3.28333e-6 = 304,569 useful chips; beyond it, none
-    assert np.isnan(goodput.chips_for_useful_chips(310_000))
+    # ceiling: n · goodput(n) → 1 / (λ·R) = 1 / 3.28333e-6 = 304,569 useful chips; beyond it, no finite count:
+    # +∞, more than any count (NaN would read "unknown")
+    assert goodput.chips_for_useful_chips(310_000) == np.inf
+    assert goodput.chips_for_useful_chips(310_000, checkpoint_interval_hours=0.5) == np.inf
+    # an unknown need (a chip without the figures its rate needs) stays unknown, never +∞
+    assert np.isnan(goodput.chips_for_useful_chips(np.nan))
+    assert np.isnan(goodput.chips_for_useful_chips(np.nan, checkpoint_interval_hours=0.5))
+    assert np.isnan(goodput.chips_in_jobs(np.nan, max_job_chips=2_048))
     # a fixed T = 0.5 h, δ = 0.01 h: n = u (1 + 0.02) / (1 − u · 1.97e-5 × (1/6 + 0.25)); u = 1,000:
     # 1,020 / (1 − 0.0082083) = 1,028.44
     assert goodput.chips_for_useful_chips(
@@ -125,9 +131,11 @@ def test_the_drawn_goodput_inputs_and_their_ranges():
 
     # λ: 419 unexpected interruptions in 54 days on 16,384 GPUs is the base, 466 with the 47 planned ones the
     # high end: 466 / (16,384 × 54 × 24) = 466 / 21,233,664 = 2.19463e-5; δ: 2.835 s base, 16,384 GPUs × 4 GB
-    # / 2 TB/s = 32.768 s = 9.10222e-3 h high; the restart time has no range
+    # / 2 TB/s = 32.768 s = 9.10222e-3 h high; the restart time from FlashRecovery's 150 s = 0.0416667 h to
+    # Google's 30 min = 0.5 h, MegaScale's 10 min the mode
     ranges = shared.goodput_inputs().ranges()
-    assert set(ranges) == {"interruptions_per_chip_hour", "checkpoint_write_hours"}
+    assert set(ranges) == {"interruptions_per_chip_hour", "restart_hours", "checkpoint_write_hours"}
+    assert ranges["restart_hours"] == pytest.approx((150 / 3600, 1 / 6, 0.5), rel=1e-12)
     assert math.isclose(ranges["interruptions_per_chip_hour"][2], 2.19463e-5, rel_tol=1e-5)
     assert ranges["interruptions_per_chip_hour"][:2] == (1.97e-5, 1.97e-5)
     assert math.isclose(ranges["checkpoint_write_hours"][2] * 3600, 32.768, rel_tol=1e-12)
@@ -150,7 +158,62 @@ def test_useful_chips_ceiling():
     # n · goodput(n) stays below it and comes within 10 % of it by 10⁸ chips (n·a = 328 there)
     n = np.array([1e4, 1e6, 1e8])
     assert (n * g.goodput(n) < 304_568.5).all() and 1e8 * g.goodput(1e8) > 0.9 * 304_568.5
-    # its record in the inputs block: 1.97e-5–2.19e-5 per chip-hour, 2.835–32.768 s
+    # its record in the inputs block: 1.97e-5–2.19e-5 per chip-hour, restart 150 s = 2.5 min to 30 min,
+    # 2.835–32.768 s
     record = shared.goodput_inputs().spread_used()
-    assert record.value == "interruptions per chip-hour 1.97 × 10⁻⁵–2.19 × 10⁻⁵; checkpoint write 2.8–32.8 s"
-    assert record.source == "llama3-paper"
+    assert record.value == (
+        "interruptions per chip-hour 1.97 × 10⁻⁵–2.19 × 10⁻⁵; restart 2.5–30 min; checkpoint write 2.8–32.8 s"
+    )
+    assert record.source == "llama3-paper;flashrecovery-2025;google-multitier-checkpointing-2025"
+
+
+def test_the_restart_range_moves_the_ceiling():
+    from analysis.formulas import goodput as g
+
+    # ceiling 1 / (λ·R): R = 150 s: 1 / (1.97e-5 × 0.0416667) = 1 / 8.20833e-7 = 1,218,274 chips; R = 10 min:
+    # 304,569; R = 30 min: 1 / (1.97e-5 × 0.5) = 1 / 9.85e-6 = 101,523
+    low, mode, high = g.RANGES["restart_hours"]
+    assert math.isclose(g.useful_chips_ceiling(restart_hours=low), 1_218_274.1, rel_tol=1e-6)
+    assert math.isclose(g.useful_chips_ceiling(restart_hours=mode), 304_568.5, rel_tol=1e-6)
+    assert math.isclose(g.useful_chips_ceiling(restart_hours=high), 101_522.8, rel_tol=1e-6)
+    # one job of H20s (989.4 / 148 = 6.685135 per H100 in rate) matches 100,000 H100 iff u·a < 1 with
+    # u = N · goodput(N) · 6.685135, i.e. 5.685135 · N · λ · R < 1 + b · sqrt(N) = 1 + 1.76146e-4 × 316.228
+    # = 1.0557024: R < 1.0557024 / (5.685135e5 × 1.97e-5) = 0.0942614 h = 5.656 min. At R = 150 s:
+    # goodput(1e5) = 1 / (1 + 0.0820833 + 0.0557024) = 0.878900, u = 587,557, u·a = 0.482290,
+    # u·b = 103.496, x = (103.496 + sqrt(10,711.4 + 4 × 587,557 × 0.517710)) / 1.035420 = 1,169.96,
+    # n = 1,368,800 H20; at 10 min none (+∞); at 5.6 min some, at 5.7 min none
+    useful = [1e5 * float(g.goodput(1e5, restart_hours=r)) * 989.4 / 148 for r in (low, 5.6 / 60, 5.7 / 60, mode)]
+    counts = [
+        float(g.chips_for_useful_chips(u, restart_hours=r)) for u, r in zip(useful, (low, 5.6 / 60, 5.7 / 60, mode))
+    ]
+    assert counts[0] == pytest.approx(1_368_800, rel=1e-4)
+    assert np.isfinite(counts[1]) and counts[2] == counts[3] == np.inf
+
+
+def test_chips_in_jobs_by_hand():
+    from analysis.formulas import goodput as g
+
+    # no checkpoint cost (δ = 0): goodput(n) = 1 / (1 + n·λ·R); λ = 1e-4, R = 1 h: a = 1e-4. Jobs of at most
+    # 1,000 chips: goodput(1,000) = 1 / 1.1 = 0.909091, 909.091 useful chips each. u = 2,500: floor(2,500 /
+    # 909.091) = 2 full jobs (1,818.18 useful), the rest 681.818 in one job of r = u / (1 − u·a) = 681.818 /
+    # 0.931818 = 731.707 chips: n = 2,000 + 731.707 = 2,731.71
+    kw = {"interruptions_per_chip_hour": 1e-4, "restart_hours": 1.0, "checkpoint_write_hours": 0.0}
+    assert g.chips_in_jobs(2_500, max_job_chips=1_000, **kw) == pytest.approx(2_731.707, rel=1e-6)
+    # one job could not: 2,500 · 1e-4 = 0.25 < 1, so it can: 2,500 / 0.75 = 3,333.3 > 2,731.7 (bigger jobs lose more)
+    assert g.chips_for_useful_chips(2_500, **kw) == pytest.approx(3_333.333, rel=1e-6)
+    # beyond one job's ceiling 1 / a = 10,000 useful chips the jobs still give a finite count: u = 20,000:
+    # 22 full jobs (20,000.0 useful = 22 × 909.091) and nothing left: 22,000 chips
+    assert g.chips_for_useful_chips(20_000, **kw) == np.inf
+    assert g.chips_in_jobs(20_000, max_job_chips=1_000, **kw) == pytest.approx(22_000, rel=1e-6)
+
+
+def test_chips_in_jobs_inverts_the_fleet_split_of_procurement():
+    # procurement counts a fleet of n chips in clusters of at most M as full · M · goodput(M) + r · goodput(r)
+    # useful chips (formulas.procurement.useful_chips); chips_in_jobs is its inverse: the 2,731.71 chips of
+    # test_chips_in_jobs_by_hand, split into jobs of 1,000 (2 full, 731.71 left), give back 2,500 useful chips
+    from analysis.formulas import goodput as g
+    from analysis.formulas import procurement
+
+    kw = {"interruptions_per_chip_hour": 1e-4, "restart_hours": 1.0, "checkpoint_write_hours": 0.0}
+    n = g.chips_in_jobs(2_500, max_job_chips=1_000, **kw)
+    assert procurement.useful_chips(n, max_cluster_chips=1_000, **kw) == pytest.approx(2_500, rel=1e-9)

@@ -106,3 +106,15 @@ def test_every_band_comes_from_the_one_percentile_routine():
                 if node.func.attr in ("percentile", "nanpercentile", "quantile", "nanquantile"):
                     calls.append(f"{path.relative_to(root.parent)}:{node.lineno} {node.func.attr}")
     assert not calls, calls
+
+
+def test_open_ended_percentiles_rank_infinite_draws():
+    # ten known draws, three of them +∞ (no finite value), one NaN (unknown, dropped either way): sorted
+    # 1, 2, 3, 4, 5, 6, 7, ∞, ∞, ∞. Inverse empirical CDF: P10 = the 1st of 10 (10 % × 10 = 1), P50 = the 5th,
+    # P90 = the 9th = +∞. Without open_ended only the 7 finite draws count: P10 = 1st (0.7 → 1st), P50 = 4th
+    # (3.5 → 4th), P90 = 7th (6.3 → 7th)
+    draws = [5, 3, np.inf, 4, np.inf, np.nan, 6, np.inf, 2, 7, 1]
+    assert uncertainty.percentiles(draws, open_ended=True) == {"p10": 1.0, "p50": 5.0, "p90": np.inf}
+    assert uncertainty.percentiles(draws) == {"p10": 1.0, "p50": 4.0, "p90": 7.0}
+    frames = uncertainty.percentile_frames({"n": np.array(draws)[:, None]}, ["chip"], open_ended=True)
+    assert frames["p90"].loc["chip", "n"] == np.inf and frames["p50"].loc["chip", "n"] == 5.0

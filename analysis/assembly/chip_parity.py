@@ -57,6 +57,8 @@ TRAINING_EXTRA_BYTES_PER_PARAM = 14.0
 BANDED = (
     "chip_count",
     "chips_per_reference_chip",
+    "jobs_chip_count",
+    "jobs_chips_per_reference_chip",
     "it_power_mw",
     "facility_power_mw",
     "annual_energy_gwh",
@@ -123,12 +125,16 @@ class Result:
     frames by chip id (rows, reference first) with the columns of :func:`figures`: ``mfu``
     [share], ``rate`` [:data:`UNITS` of the workload, per chip], ``per_reference`` [chips per
     reference chip in rate], ``throughput_match`` [chips], ``capacity_binds`` [0/1],
-    ``chip_count`` [chips], ``chips_per_reference_chip``, ``goodput`` [share], ``it_power_mw``,
-    ``facility_power_mw`` [MW], ``annual_energy_gwh`` [GWh/yr], ``capex_usd``,
+    ``chip_count`` [chips; +∞ in a draw where no single job matches, ranked above every count],
+    ``chips_per_reference_chip``, ``jobs_chip_count`` and ``jobs_chips_per_reference_chip``
+    (in separate jobs of at most the reference's chip count, always finite), ``goodput`` [share],
+    ``it_power_mw``, ``facility_power_mw`` [MW], ``annual_energy_gwh`` [GWh/yr], ``capex_usd``,
     ``annual_capex_usd``, ``annual_opex_usd`` [USD/yr], ``tco_usd`` [USD], ``usd_per_pflop_hour``,
-    ``capex_usd_per_pflop_hour``, ``kwh_per_pflop_hour``, ``electricity_share_of_tco``.
+    ``capex_usd_per_pflop_hour``, ``kwh_per_pflop_hour``, ``electricity_share_of_tco``,
+    ``jobs_facility_power_mw``, ``jobs_tco_usd`` (of the separate jobs' chips).
     ``binding``: by chip, ``memory capacity`` or ``throughput`` (what binds in most draws);
-    ``matched``: by chip, the share of draws in which some chip count matches the reference."""
+    ``matched``: by chip, the share of draws in which some chip count matches the reference in
+    one job; ``open_share``: the share in which none does (+∞; unknown figures count in neither)."""
 
     inputs: Inputs
     base: pd.DataFrame
@@ -137,6 +143,7 @@ class Result:
     p90: pd.DataFrame
     binding: pd.Series
     matched: pd.Series
+    open_share: pd.Series
 
 
 def inputs(**values) -> Inputs:
@@ -388,31 +395,44 @@ def _rate(x: dict, mfu: np.ndarray, inp: Inputs) -> tuple[np.ndarray, np.ndarray
 
 def _counts(x: dict, rate: np.ndarray, inp: Inputs) -> dict[str, np.ndarray]:
     """Chips matching the reference, draws × chips: ``per_reference`` (rate ratio),
-    ``throughput_match`` (training: n with n · goodput(n) = N_ref · goodput(N_ref) × rate ratio,
-    with the goodput inputs drawn in ``x``, NaN where no n can; inference: N_ref × rate ratio;
-    rounded up), ``chip_count`` (at least the capacity floor; the reference keeps N_ref),
-    ``chips_per_reference_chip`` (chip count / N_ref) and ``goodput`` (of that count; 1 for
-    inference)."""
+    ``throughput_match`` (training: one job of n chips with n · goodput(n) = N_ref ·
+    goodput(N_ref) × rate ratio, with the goodput inputs drawn in ``x``, +∞ where no n can
+    (:func:`~analysis.formulas.goodput.chips_for_useful_chips`); inference: N_ref × rate ratio;
+    rounded up; NaN where a figure is unknown), ``chip_count`` (at least the capacity floor; the
+    reference keeps N_ref), ``chips_per_reference_chip`` (chip count / N_ref), the same in
+    separate jobs of at most N_ref chips (``jobs_chip_count``, ``jobs_chips_per_reference_chip``:
+    :func:`~analysis.formulas.goodput.chips_in_jobs`, finite; inference: as one job) and
+    ``goodput`` (of one job of that count; NaN where it has none; 1 for inference)."""
     n_ref, loss = inp.reference_count, inp.goodput.drawn(x)
     training = inp.workload == "training"
     per_reference = rate[:, [0]] / rate
     if training:
-        needed = goodput.chips_for_useful_chips(n_ref * goodput.goodput(n_ref, **loss) * per_reference, **loss)
+        useful = n_ref * goodput.goodput(n_ref, **loss) * per_reference
+        needed = goodput.chips_for_useful_chips(useful, **loss)
+        in_jobs = goodput.chips_in_jobs(useful, max_job_chips=n_ref, **loss)
     else:
-        needed = n_ref * per_reference
-    finite = np.isfinite(needed)
-    match = np.where(finite, np.ceil(np.where(finite, needed, 0.0) - 1e-9), np.nan)
+        needed = in_jobs = n_ref * per_reference
     floor = inp.capacity_floor_chips
-    count = np.where(np.isnan(floor), match, np.maximum(match, np.nan_to_num(floor)))
-    count[:, 0] = n_ref
+    match, count, jobs = np.ceil(needed - 1e-9), _floored(needed, floor), _floored(in_jobs, floor)
+    count[:, 0] = jobs[:, 0] = n_ref
+    share = goodput.goodput(np.where(np.isinf(count), np.nan, count), **loss) if training else np.ones_like(count)
     return {
         "per_reference": per_reference,
         "throughput_match": match,
         "capacity_binds": (np.nan_to_num(floor) > np.nan_to_num(match, nan=np.inf)).astype(float),
         "chip_count": count,
         "chips_per_reference_chip": count / n_ref,
-        "goodput": goodput.goodput(count, **loss) if training else np.ones_like(count),
+        "jobs_chip_count": jobs,
+        "jobs_chips_per_reference_chip": jobs / n_ref,
+        "goodput": share,
     }
+
+
+def _floored(needed: np.ndarray, floor: np.ndarray) -> np.ndarray:
+    """Chips [chips], draws × chips: ``needed`` rounded up, at least the capacity floor where it is
+    known (+∞ and NaN pass through)."""
+    match = np.ceil(needed - 1e-9)
+    return np.where(np.isnan(floor), match, np.maximum(match, np.nan_to_num(floor)))
 
 
 def _costs(x: dict, inp: Inputs, *, count: np.ndarray, effective_pflops: np.ndarray) -> dict[str, np.ndarray]:
@@ -460,10 +480,27 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     counts = _counts(x, rate, inp)
     peak = inp.chips["peak_tflops"].to_numpy(dtype=float)
     effective_pflops = counts["chip_count"] * peak * mfu * counts["goodput"] / 1_000.0
-    costs = _costs(x, inp, count=counts["chip_count"], effective_pflops=effective_pflops)
+    with np.errstate(invalid="ignore"):
+        costs = _open(_costs(x, inp, count=counts["chip_count"], effective_pflops=effective_pflops), counts)
+        jobs = _costs(x, inp, count=counts["jobs_chip_count"], effective_pflops=effective_pflops)
     if inp.workload != "training":
         costs = _serving_costs(costs, inp, tokens_per_s=counts["chip_count"] * rate)
-    return {"mfu": mfu, "rate": rate} | counts | costs
+    jobs = {"jobs_facility_power_mw": jobs["facility_power_mw"], "jobs_tco_usd": jobs["tco_usd"]}
+    return {"mfu": mfu, "rate": rate} | counts | costs | jobs
+
+
+#: Figures that grow without bound as one job nears its goodput ceiling (its chips grow, its useful
+#: compute does not): +∞ where the chip count is (no single job matches).
+UNBOUNDED = ("it_power_mw", "facility_power_mw", "annual_energy_gwh", "capex_usd", "annual_capex_usd")
+UNBOUNDED += ("annual_opex_usd", "tco_usd", "usd_per_pflop_hour", "capex_usd_per_pflop_hour", "kwh_per_pflop_hour")
+
+
+def _open(costs: dict, counts: dict) -> dict[str, np.ndarray]:
+    """``costs`` where no single job matches (``chip_count`` +∞): the figures of :data:`UNBOUNDED`
+    +∞ (their limit as the job nears its ceiling; ranked above every finite draw), the electricity
+    share NaN (undefined); elsewhere as computed."""
+    endless = np.isinf(counts["chip_count"])
+    return {k: np.where(endless, np.inf if k in UNBOUNDED else np.nan, v) for k, v in costs.items()}
 
 
 def _serving_costs(costs: dict, inp: Inputs, *, tokens_per_s: np.ndarray) -> dict[str, np.ndarray]:
@@ -484,7 +521,7 @@ def result(inp: Inputs) -> Result:
     (:func:`analysis.formulas.uncertainty.percentile_frames`, one percentile method for every
     band), with what binds and the share of draws that match."""
     chips = inp.chips.index
-    base, bands, draws = shared.evaluate(figures, inp, chips)
+    base, bands, draws = shared.evaluate(figures, inp, chips, open_ended=True)
     binds = draws["capacity_binds"].mean(axis=0)
     at_base = shared.base_point(inp.ranges)
     _, bound = _rate(at_base, _mfu(at_base, inp), inp)
@@ -494,6 +531,7 @@ def result(inp: Inputs) -> Result:
         **bands,
         binding=pd.Series(np.where(binds > 0.5, "memory capacity", np.asarray(bound)[0]), index=chips),
         matched=pd.Series(np.isfinite(draws["throughput_match"]).mean(axis=0), index=chips),
+        open_share=pd.Series(np.isinf(draws["chip_count"]).mean(axis=0), index=chips),
     )
 
 
@@ -533,7 +571,7 @@ def focus_chip(r: Result) -> str:
     """The chip the sensitivity analysis is about: the first candidate with a known TCO, else the
     reference."""
     tco = r.p50["tco_usd"]
-    return next((c for c in r.p50.index[1:] if tco.loc[c] == tco.loc[c]), r.inputs.reference_chip)
+    return next((c for c in r.p50.index[1:] if np.isfinite(tco.loc[c])), r.inputs.reference_chip)
 
 
 def sensitivity(r: Result, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -564,7 +602,8 @@ def sensitivity(r: Result, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.Da
 def goodput_curve(r: Result, *, points: int = 60) -> pd.Series:
     """Goodput [share] by chip count, from 256 chips to twice the largest cluster of the report
     (at least 200,000), with the report's interruption, restart and checkpoint inputs."""
-    top = max(2e5, 2 * float(np.nanmax(r.p50["chip_count"].to_numpy(dtype=float))))
+    counts = r.p50["chip_count"].to_numpy(dtype=float)
+    top = max(2e5, 2 * float(np.nanmax(np.where(np.isfinite(counts), counts, np.nan), initial=0.0)))
     sizes = np.unique(np.geomspace(256, top, points).round())
     return pd.Series(goodput.goodput(sizes, **r.inputs.goodput.kwargs()), index=sizes, name="goodput")
 
@@ -574,23 +613,26 @@ SCALE_SIZES = tuple(int(v) for v in np.unique(np.geomspace(1_000, 200_000, 24).r
 
 
 def scale_curve(r: Result, sizes=SCALE_SIZES) -> pd.DataFrame:
-    """Chips per reference chip (:func:`_counts`' ``chips_per_reference_chip``) of every chip at
-    each reference cluster size of ``sizes``, from the report's own seeded draws: index the sizes,
-    columns (chip, ``p10``/``p50``/``p90``/``matched``), the percentiles over the draws in which
-    a count matches and the share of draws that match (a count is NaN where none does)."""
+    """Chips per reference chip of every chip at each reference cluster size of ``sizes``, from the
+    report's own seeded draws (:func:`_counts`): index the sizes, columns (chip, ``p10``/``p50``/
+    ``p90``) of one job (``chips_per_reference_chip``; +∞ in a draw where no single job matches,
+    ranked above every count), ``matched`` (the share of draws in which one job matches) and
+    ``jobs_p10``/``jobs_p50``/``jobs_p90`` in separate jobs of at most that many chips (finite)."""
     inp = r.inputs
     x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
     rate, _ = _rate(x, _mfu(x, inp), inp)
     rows = {}
     for size in sizes:
         counts = _counts(x, rate, replace(inp, reference_count=int(size)))
-        bands = uncertainty.percentile_frames({"v": counts["chips_per_reference_chip"]}, inp.chips.index)
+        figures = {"": counts["chips_per_reference_chip"], "jobs_": counts["jobs_chips_per_reference_chip"]}
+        bands = uncertainty.percentile_frames(figures, inp.chips.index, open_ended=True)
         matched = np.isfinite(counts["throughput_match"]).mean(axis=0)
         rows[size] = {
-            (chip, q): value
-            for i, chip in enumerate(inp.chips.index)
-            for q, value in [(q, bands[q].loc[chip, "v"]) for q in ("p10", "p50", "p90")] + [("matched", matched[i])]
-        }
+            (chip, f"{kind}{q}"): bands[q].loc[chip, kind]
+            for chip in inp.chips.index
+            for kind in figures
+            for q in ("p10", "p50", "p90")
+        } | {(chip, "matched"): matched[i] for i, chip in enumerate(inp.chips.index)}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.columns = pd.MultiIndex.from_tuples(frame.columns)
     return frame
@@ -608,16 +650,19 @@ def scale_intro(r: Result) -> str:
     return (
         "## Chips per reference chip by cluster size\n\nA larger cluster is interrupted more often, so a weaker "
         "chip, which needs more of them, loses more to goodput: chips per reference chip grow with the reference "
-        "cluster size, and a line ends where no single job of that chip can match (its useful chips approach "
-        "1 / (λ × restart time))."
+        "cluster size. A line ends (×) where no single job of that chip matches in most draws (its useful chips "
+        "approach 1 / (λ × restart time)); from there the dotted line counts the chips in separate jobs no larger "
+        "than the reference cluster, which always exist."
     )
 
 
 def plot_scale(r: Result) -> None:
     """Chips per reference chip against the reference cluster size (log–log, 1,000 to 200,000
-    reference chips): each candidate's P50 line with its P10–P90 band (:func:`scale_curve`), the
-    report's own size marked; a line ends where no chip count matches in most draws (the goodput
-    ceiling of one job). Training only: nothing is drawn for prefill or decode, nor where no
+    reference chips): each candidate's P50 line in one job with its P10–P90 band (:func:`scale_curve`;
+    the band is drawn where both ends are finite), the report's own size marked. A line ends
+    where its P50 is no longer finite — one job stops being possible in most draws (the goodput
+    ceiling) — marked ×; from there a dotted line gives the P50 in separate jobs of at most the
+    reference's size. Training only: nothing is drawn for prefill or decode, nor where no
     candidate has a chip count at any size (a chip without the figures the model needs)."""
     if r.inputs.workload != "training":
         return
@@ -629,9 +674,17 @@ def plot_scale(r: Result) -> None:
     colors = present.chip_colors(inp.chips.index)
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     for chip in inp.chips.index[1:]:
-        part = curve[chip].where(curve[chip]["matched"] >= 0.5)
-        ax.plot(part.index, part["p50"], color=colors[chip], lw=2, label=present.chip_short(chip))
-        ax.fill_between(part.index, part["p10"], part["p90"], color=colors[chip], alpha=0.25, lw=0)
+        line = curve[chip]
+        one = line["p50"].where(np.isfinite(line["p50"]))
+        ax.plot(one.index, one, color=colors[chip], lw=2, label=present.chip_short(chip))
+        both = np.isfinite(line["p10"]) & np.isfinite(line["p90"])
+        ax.fill_between(line.index, line["p10"], line["p90"], where=both, color=colors[chip], alpha=0.25, lw=0)
+        if one.notna().any() and one.isna().iloc[-1]:
+            last = one.last_valid_index()
+            ax.scatter([last], [one.loc[last]], marker="x", color=colors[chip], s=40, zorder=3)
+            rest = line["jobs_p50"].loc[last:]
+            ax.plot(rest.index, rest, color=colors[chip], lw=2, ls=(0, (1, 1.2)))
+    ax.plot([], [], color="#555555", lw=1.5, ls=":", label="× one job ends;\n··· separate jobs")
     ax.axvline(inp.reference_count, color="#333333", ls="--", lw=1, label=f"this report: {inp.reference_count:,}")
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -641,7 +694,8 @@ def plot_scale(r: Result) -> None:
         f"Chips per {present.chip_short(inp.reference_chip)} grow with the cluster size (P50, P10–P90 band)",
         f"reference cluster [{present.chip_short(inp.reference_chip)} chips, log scale]",
         f"chips per {present.chip_short(inp.reference_chip)} (log scale)",
-        alt="Chips per reference chip by reference cluster size; a line ends where no count matches in one job",
+        alt="Chips per reference chip by reference cluster size; a line ends (×) where one job stops matching, "
+        "then dotted in separate jobs",
     )
 
 
@@ -650,7 +704,8 @@ def plot_parity(r: Result) -> None:
     whiskers, reference first."""
     import matplotlib.pyplot as plt
 
-    inp, mid = r.inputs, r.p50
+    inp = r.inputs
+    mid, low, high = (frame.replace(np.inf, np.nan) for frame in (r.p50, r.p10, r.p90))
     fig, axes = plt.subplots(1, 3, figsize=(11.5, 0.5 * len(mid) + 1.8), sharey=True)
     panels = [
         ("chip_count", "chips needed", 1.0),
@@ -658,9 +713,12 @@ def plot_parity(r: Result) -> None:
         ("tco_usd", f"{inp.years:g}-year TCO [USD millions]", 1e6),
     ]
     for ax, (column, label, scale) in zip(axes, panels):
-        present.chip_bars(ax, mid[column] / scale)
-        below = (mid[column] - r.p10[column]).fillna(0)
-        above = (r.p90[column] - mid[column]).fillna(0)
+        present.chip_bars(ax, mid[column] / scale, missing="")
+        for y, value in enumerate(r.p50[column]):  # +∞: no single job matches in most draws
+            words = OPEN if value == np.inf else present.NA if value != value else ""
+            ax.text(0, y, f" {words}", va="center", fontsize=8, color="#555")
+        below = (mid[column] - low[column]).fillna(0)
+        above = (high[column] - mid[column]).fillna(0)
         ax.errorbar(
             mid[column].fillna(0) / scale,
             np.arange(len(mid)),
@@ -692,7 +750,7 @@ def plot_goodput(r: Result) -> None:
     ax.plot(curve.index, curve * 100, color="#333333", label="goodput(n)")
     colors = present.chip_colors(r.p50.index)
     for chip, row in r.p50.iterrows():
-        if row["chip_count"] == row["chip_count"]:
+        if np.isfinite(row["chip_count"]):
             ax.scatter(
                 row["chip_count"],
                 row["goodput"] * 100,
@@ -741,15 +799,45 @@ def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
 # text and tables
 
 
+#: What a chip count (or its power and cost) reads where no single job matches: +∞ in that draw.
+OPEN = "more than one job can use"
+
+
 def band(r: Result, chip: str, name: str, fmt=present.usd) -> str:
-    """``"$338 M (P10–P90 $330 M–$350 M)"``: a figure's P50 with its band, or ``n/a``."""
+    """``"$338 M (P10–P90 $330 M–$350 M)"``: a figure's P50 with its band, or ``n/a``; a +∞ value
+    (no single job matches in that draw) reads :data:`OPEN`: ``"14,417 (P10–P90 14,400 to more
+    than one job can use)"``."""
     mid = r.p50.loc[chip, name]
     if mid != mid:
         return present.NA
     low, high = r.p10.loc[chip, name], r.p90.loc[chip, name]
-    if fmt(low) == fmt(high):
-        return fmt(mid)
-    return f"{fmt(mid)} (P10–P90 {fmt(low)}–{fmt(high)})"
+
+    def text(value):
+        return OPEN if value == np.inf else fmt(value)
+
+    if text(low) == text(high):
+        return text(mid)
+    return f"{text(mid)} (P10–P90 {text(low)}{' to ' if high == np.inf else '–'}{text(high)})"
+
+
+def open_text(r: Result, chip: str) -> str:
+    """Where some draws have no single job that matches: ``"one job cannot match in 12 % of draws"``;
+    else empty."""
+    share = r.open_share.loc[chip]
+    return f"one job cannot match in {present.pct(share)} of draws" if share > 0 else ""
+
+
+def jobs_text(r: Result, chip: str) -> str:
+    """The always-finite answer (training): the candidate's chips in separate jobs of at most the
+    reference's chip count, with its band, per reference chip, power and TCO."""
+    name, ref, n_ref = present.chip_short(chip), present.chip_short(r.inputs.reference_chip), r.inputs.reference_count
+    return (
+        f"in separate jobs of at most {present.count(n_ref)} chips, {band(r, chip, 'jobs_chip_count', present.count)} "
+        f"{name} match "
+        f"{present.count(n_ref)} {ref}: **{band(r, chip, 'jobs_chips_per_reference_chip', lambda v: f'{v:,.2f}')} "
+        f"per {ref}**, {present.mw(r.p50.loc[chip, 'jobs_facility_power_mw'])} at the meter, TCO "
+        f"{band(r, chip, 'jobs_tco_usd')} — independent runs, not one model"
+    )
 
 
 def layout_name(inp: Inputs) -> str:
@@ -783,12 +871,17 @@ def answer(r: Result) -> str:
     inp, ref = r.inputs, r.inputs.reference_chip
     parts = []
     for chip in inp.chips.index[1:]:
-        if r.matched.loc[chip] == 0:
-            parts.append(f"no number of {present.chip_short(chip)} can (interruptions grow faster than compute)")
+        name, note = present.chip_short(chip), open_text(r, chip)
+        if r.p50.loc[chip, "chip_count"] == np.inf:
+            parts.append(
+                f"more {name} than one job can use ({note}; interruptions grow faster than compute) — in separate "
+                f"jobs of at most {present.count(inp.reference_count)} chips, "
+                f"**{band(r, chip, 'jobs_chip_count', present.count)} {name}**"
+            )
             continue
         parts.append(
-            f"**{band(r, chip, 'chip_count', present.count)} {present.chip_short(chip)}** "
-            f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over {inp.years:g} years)"
+            f"**{band(r, chip, 'chip_count', present.count)} {name}** "
+            f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over {inp.years:g} years{'; ' + note if note else ''})"
         )
     return (
         f"Matching **{present.count(inp.reference_count)} × {present.chip_name(ref)}** by {basis(r)} takes "
@@ -806,7 +899,7 @@ def _drawn_words(inp: Inputs) -> str:
     if inp.workload == "training":
         return (
             f"the reference MFU ({inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
-            "(interruption rate, checkpoint write time)"
+            "(interruption rate, restart time, checkpoint write time)"
         )
     spread = "drawn from published serving utilisations, data/serving_observations.csv"
     if inp.workload == "decode":
@@ -857,23 +950,27 @@ def _finding(r: Result, chip: str) -> str:
     size = f"{present.count(r.inputs.reference_count)} {present.chip_short(ref)}"
     if r.inputs.workload != "training":
         return _serving_finding(r, chip)
-    if r.matched.loc[chip] == 0:
+    if r.p50.loc[chip, "chip_count"] == np.inf:
+        low = r.p10.loc[chip, "chip_count"]
+        below = f"; P10 {present.count(low)} {name}" if np.isfinite(low) else ""
         return (
-            f"- **{name}**: no chip count matches {size} in one job: at that size each added chip adds "
-            f"interruptions as fast as compute; {largest_match_text(r, chip)}"
+            f"- **{name}**: no chip count matches {size} in one job in {present.pct(r.open_share.loc[chip])} of "
+            f"draws (P50 {OPEN}{below}): at that size each added chip adds interruptions as fast as compute; "
+            f"{largest_match_text(r, chip)} {jobs_text(r, chip)[0].upper()}{jobs_text(r, chip)[1:]}."
         )
     row, base = r.p50.loc[chip], r.base.loc[chip]
     ratio = _times(row["facility_power_mw"] / r.p50.loc[ref, "facility_power_mw"])
     tco_ratio = _times(row["tco_usd"] / r.p50.loc[ref, "tco_usd"])
-    partial = "" if r.matched.loc[chip] == 1 else f" (matchable in {present.pct(r.matched.loc[chip])} of draws)"
+    partial = f" ({open_text(r, chip)})" if r.open_share.loc[chip] > 0 else ""
     per_chip = band(r, chip, "chips_per_reference_chip", lambda v: f"{v:,.2f}")
     return (
-        f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips match {size}{partial}: "
+        f"- **{name}**: {band(r, chip, 'chip_count', present.count)} {name} match {size} in one job{partial}: "
         f"**{per_chip} per {present.chip_short(ref)} at this cluster size** "
         f"({present.count(row['per_reference'])} in sustained rate per chip at MFU "
         f"{present.pct(base['mfu'], digits=1)}), bound by {r.binding.loc[chip]}; "
         f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
-        f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour."
+        f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective "
+        f"PFLOP-hour{'; ' + jobs_text(r, chip) if row['jobs_chip_count'] > r.inputs.reference_count else ''}."
     )
 
 
@@ -918,12 +1015,13 @@ def findings(r: Result) -> str:
     """Key findings as a markdown list (P50 figures with their bands)."""
     inp, mid = r.inputs, r.p50
     lines = [_finding(r, chip) for chip in inp.chips.index[1:]]
-    if inp.workload == "training":
-        largest = mid["chip_count"].idxmax()
+    single = mid["chip_count"].where(np.isfinite(mid["chip_count"]))
+    if inp.workload == "training" and single.notna().any():
+        largest = single.idxmax()
         lines.append(
             f"- **Scale costs goodput.** {present.count(inp.reference_count)} reference chips train "
             f"{present.pct(mid.loc[inp.reference_chip, 'goodput'], digits=1)} of the time; the largest candidate "
-            f"cluster, {present.count(mid['chip_count'].max())} chips, "
+            f"job, {present.count(single.max())} chips, "
             f"{present.pct(mid.loc[largest, 'goodput'], digits=1)} — interruptions grow "
             "with the chip count (Llama 3's rate per chip-hour)."
         )
@@ -1026,35 +1124,46 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
 
 
 def parity_table(r: Result) -> pd.DataFrame:
-    """Rate per chip, throughput match, capacity floor, goodput and the chip count (P50 and its
-    P10–P90 as a :class:`present.Band`: text, and numbers in the CSV) per chip, with the binding
-    constraint."""
-    mid = r.p50
-    spread = [
-        present.NA
-        if low != low
-        else present.Band(
-            present.count(low) if low == high else f"{present.count(low)}–{present.count(high)}",
-            low,
-            None,
-            high,
-            names=("_p10", "", "_p90"),
-        )
-        for low, high in zip(r.p10["chip_count"], r.p90["chip_count"])
-    ]
+    """Rate per chip, throughput match, capacity floor, goodput, the chip count of one job and, in
+    training, in separate jobs of at most the reference's count, per chip, with the binding
+    constraint. Each count is a :class:`present.Band` cell: ``"P50 (P10–P90)"`` as text (a +∞
+    P50 reads "no single job", a +∞ band end "∞"), its three numbers in the CSV. Goodput: of the
+    P50 job (n/a where there is none)."""
+
+    def text(value, words="∞"):
+        return words if value == np.inf else present.count(value)
+
+    def cells(name: str) -> list:
+        rows = zip(r.p10[name], r.p50[name], r.p90[name])
+        return [
+            present.NA
+            if mid != mid
+            else present.Band(
+                text(mid, "no single job")
+                if text(low) == text(high)
+                else f"{text(mid, 'no single job')} ({text(low)}–{text(high)})",
+                low,
+                mid,
+                high,
+            )
+            for low, mid, high in rows
+        ]
+
     frame = pd.DataFrame(
         {
             f"per chip [{UNITS[r.inputs.workload]}]": r.base["rate"],
-            "per reference chip": mid["per_reference"],
-            "throughput match [chips]": mid["throughput_match"],
+            "per reference chip": r.p50["per_reference"],
+            "throughput match [chips]": r.p50["throughput_match"].replace(np.inf, np.nan),
             "capacity floor [chips]": r.inputs.capacity_floor_chips,
-            "goodput": mid["goodput"],
-            "chips (P50)": mid["chip_count"],
-            "P10–P90": spread,
+            "goodput": r.p50["goodput"].where(np.isfinite(r.p50["chip_count"])),
+            "chips": cells("chip_count"),
+            "separate jobs": cells("jobs_chip_count"),
             "binding": r.binding,
         },
         index=r.inputs.chips.index,
     )
+    if r.inputs.workload != "training":
+        frame = frame.drop(columns="separate jobs")
     return present.by_short_name(frame)
 
 
@@ -1071,15 +1180,16 @@ COST_COLUMNS = {
 
 
 def cost_table(r: Result) -> pd.DataFrame:
-    """Power, energy, capex and electricity per chip (P50 of the draws), columns :data:`COST_COLUMNS`."""
+    """Power, energy, capex and electricity per chip (P50 of the draws), columns :data:`COST_COLUMNS`;
+    unknown (n/a) for a chip whose P50 has no single job."""
     frame = pd.DataFrame({label: r.p50[name] / scale for label, (name, scale) in COST_COLUMNS.items()})
-    return present.by_short_name(frame)
+    return present.by_short_name(frame.where(np.isfinite(r.p50["chip_count"]), axis=0))
 
 
 def tco_table(r: Result) -> pd.DataFrame:
     """TCO and the cost per unit of work (:data:`UNIT_COST`: per effective PFLOP-hour in training,
     per million tokens in prefill and decode) per chip: P50 with P10 and P90; the columns of
-    :func:`tco_formats`."""
+    :func:`tco_formats`. A +∞ value (no single job matches) is left unknown (n/a)."""
     figure = UNIT_COST[r.inputs.workload][0]
     frame = pd.DataFrame(
         {
@@ -1093,7 +1203,7 @@ def tco_table(r: Result) -> pd.DataFrame:
         },
         index=r.inputs.chips.index,
     )
-    return present.by_short_name(frame)
+    return present.by_short_name(frame.replace(np.inf, np.nan))  # +∞ (no single job): n/a, an empty CSV cell
 
 
 def tco_formats(r: Result) -> dict:
@@ -1178,9 +1288,14 @@ def _parity_methods(inp: Inputs) -> list[str]:
         f"with the matrix math at {present.pct(inp.compute_efficiency)} of dense peak while not communicating (an "
         "assumption). A chip with a slower link (H800, A800) needs more chips unless the communication is hidden "
         "(overlap → 100 %).",
-        f"- **Goodput** (training): {loss.describe(inp.reference_count)} The candidate count solves "
-        "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it, "
-        "no chip count matches and the report says so.",
+        f"- **Goodput** (training): {loss.describe(inp.reference_count)} The candidate count of one job solves "
+        "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it "
+        f"(it approaches 1 / (λ × R)), no single job matches: that draw's count is {OPEN} (+∞), ranked above every "
+        "count, so a band's upper end can be open and the report gives the share of such draws. Always finite: the "
+        f"chips in separate jobs of at most {present.count(inp.reference_count)} chips each (the reference's own "
+        "size, so no job is interrupted more often than the reference's): full jobs of that size, each with the "
+        "reference's goodput, and one smaller job for the rest — independent runs, which together match the "
+        "reference's useful compute but do not train one model.",
         _serving_method(inp),
         f"- **Capacity floor**: chips whose usable HBM ({present.pct(inference.USABLE_HBM_FRACTION)}) holds the "
         f"weights — with Adam state, {2 + TRAINING_EXTRA_BYTES_PER_PARAM:g} bytes per parameter, for training "
@@ -1230,7 +1345,8 @@ def _uncertainty_inputs(inp: Inputs) -> str:
     if inp.workload == "training":
         return (
             "vendor MFU factors and, for training, the goodput inputs: interruptions per chip-hour up to Llama 3's "
-            "466 with the planned ones, 2.19 × 10⁻⁵, and the checkpoint write up to every GPU writing 4 GB, 32.8 s) "
+            "466 with the planned ones, 2.19 × 10⁻⁵, the restart from FlashRecovery's 150 s to Google's 30 min, "
+            "and the checkpoint write up to every GPU writing 4 GB, 32.8 s) "
             "becomes a triangular distribution with its mode at the base value, so chip counts carry a band from "
             f"goodput as well as from the MFU factors; the reference MFU is {inp.used['mfu_spread'].origin} "
             "(data/mfu_observations.csv: the published dispersion, not an assumed ±25 %)."
@@ -1273,9 +1389,10 @@ def methods(r: Result) -> str:
 def key_figures(r: Result) -> dict:
     """The JSON of the report contract: per chip the P50 of every banded figure (:func:`banded`:
     the cost per effective PFLOP-hour in training, per million tokens in prefill and decode) with
-    ``_p10`` / ``_p90`` siblings, ``goodput``, ``binding`` (in decode: memory bandwidth, compute
-    or memory capacity), ``mfu``, ``chips_per_reference`` and, in prefill and decode, the tokens/s
-    per chip at the base point."""
+    ``_p10`` / ``_p90`` siblings (null where +∞: no single job matches; the share of such draws is
+    ``no_single_job_share_of_draws``), ``goodput``, ``binding`` (in decode: memory bandwidth,
+    compute or memory capacity), ``mfu``, ``chips_per_reference`` and, in prefill and decode, the
+    tokens/s per chip at the base point."""
     names = banded(r.inputs.workload)
     rate = {"prefill": "input_tokens_per_s_per_chip", "decode": "output_tokens_per_s_per_chip"}
 
@@ -1290,6 +1407,7 @@ def key_figures(r: Result) -> dict:
             "mfu": r.base.loc[chip, "mfu"],
             "chips_per_reference": r.p50.loc[chip, "per_reference"],
             "matched_share_of_draws": r.matched.loc[chip],
+            "no_single_job_share_of_draws": r.open_share.loc[chip],
         }
 
     ref = r.inputs.reference_chip

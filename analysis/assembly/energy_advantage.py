@@ -198,7 +198,8 @@ def figures(x: dict, inp: Inputs) -> dict:
         by_region[region] = f
     home = by_region[inp.region]
     reference = home["usd_per_pflop_hour"][:, [0]]
-    break_even = (reference - home["capex_usd_per_pflop_hour"]) / home["kwh_per_pflop_hour"]
+    with np.errstate(invalid="ignore"):  # no single job matches (+∞ per PFLOP-hour): no break-even (NaN)
+        break_even = (reference - home["capex_usd_per_pflop_hour"]) / home["kwh_per_pflop_hour"]
     return {
         "by_region": by_region,
         "break_even_usd_per_kwh": break_even,
@@ -208,8 +209,13 @@ def figures(x: dict, inp: Inputs) -> dict:
 
 def _by_region_frames(by_region: dict[str, dict[str, np.ndarray]], chips) -> dict[str, pd.DataFrame]:
     """``{"p10": frame, "p50": frame, "p90": frame}`` with columns (figure, region) of the
-    :data:`BY_REGION` figures of every region (draws × chips each)."""
-    frames = {g: uncertainty.percentile_frames({n: f[n] for n in BY_REGION}, chips) for g, f in by_region.items()}
+    :data:`BY_REGION` figures of every region (draws × chips each); a draw in which no single job
+    matches (+∞ chips and cost, :func:`chip_parity.figures`) is ranked above every cost, as in
+    chip_parity (``open_ended``)."""
+    frames = {
+        g: uncertainty.percentile_frames({n: f[n] for n in BY_REGION}, chips, open_ended=True)
+        for g, f in by_region.items()
+    }
     return {
         q: pd.DataFrame({(n, g): frames[g][q][n] for n in BY_REGION for g in by_region}, index=chips)
         for q in ("p10", "p50", "p90")
@@ -384,25 +390,34 @@ def findings(r: Result) -> str:
 
 
 def by_region_table(r: Result, name: str, q: str = "p50") -> pd.DataFrame:
-    """A figure of :data:`BY_REGION` at percentile ``q`` by chip (names) × shown region (names)."""
-    frame = present.by_short_name(getattr(r, q)[name][r.inputs.regions])
+    """A figure of :data:`BY_REGION` at percentile ``q`` by chip (names) × shown region (names);
+    +∞ (no single job matches, :func:`chip_parity.figures`) left unknown: n/a, an empty CSV cell."""
+    frame = present.by_short_name(getattr(r, q)[name][r.inputs.regions].replace(np.inf, np.nan))
     frame.columns = [region_label(r, c) for c in frame.columns]
     return frame
 
 
 def tco_table(r: Result, q: str = "p50") -> pd.DataFrame:
-    """TCO [USD] by chip (names) × region (names) at percentile ``q``."""
-    return by_region_table(r, "tco_usd", q)
+    """TCO [USD] by chip (names) × region (names) at percentile ``q``, +∞ kept (no single job:
+    :func:`tco_bands_table` and :func:`plot_tco` say so)."""
+    frame = present.by_short_name(getattr(r, q)["tco_usd"][r.inputs.regions])
+    frame.columns = [region_label(r, c) for c in frame.columns]
+    return frame
 
 
 def tco_bands_table(r: Result) -> pd.DataFrame:
     """TCO [USD millions] by chip × region, each cell a :class:`present.Band` that reads
-    "P50 (P10–P90)" (its CSV copy: P10, P50 and P90 columns per region); ``n/a`` where unknown."""
+    "P50 (P10–P90)" (its CSV copy: P10, P50 and P90 columns per region); ``n/a`` where unknown; a
+    +∞ P50 (no single job matches, :func:`chip_parity.figures`) reads "no single job", a +∞ end "∞"."""
     mid, low, high = (tco_table(r, q) / 1e6 for q in ("p50", "p10", "p90"))
+
+    def text(value, words="∞"):
+        return words if value == np.inf else f"{value:,.0f}"
+
     return pd.DataFrame(
         {
             region: [
-                present.Band(f"{m:,.0f} ({lo:,.0f}–{hi:,.0f})", lo, m, hi) if m == m else present.NA
+                present.Band(f"{text(m, 'no single job')} ({text(lo)}–{text(hi)})", lo, m, hi) if m == m else present.NA
                 for m, lo, hi in zip(mid[region], low[region], high[region])
             ]
             for region in mid.columns
@@ -429,7 +444,7 @@ def break_even_table(r: Result) -> pd.DataFrame:
         },
         index=r.inputs.parity.chips.index,
     )
-    return present.by_short_name(frame)
+    return present.by_short_name(frame.replace(np.inf, np.nan))  # no single job: n/a
 
 
 def plot_tco(r: Result) -> None:
@@ -446,6 +461,8 @@ def plot_tco(r: Result) -> None:
         if value == value:
             color = "#262626" if _relative_luminance(mesh.cmap(mesh.norm(value))) > 0.408 else "white"
             ax.text(column + 0.5, row + 0.5, f"{value:,.0f}", ha="center", va="center", color=color)
+        elif tco.iloc[row, column] == np.inf:  # no single job matches in most draws
+            ax.text(column + 0.5, row + 0.5, "no single job", ha="center", va="center", color="#555555")
     ax.set_xticks(np.arange(len(tco.columns)) + 0.5, tco.columns, rotation=20, ha="right")
     ax.set_yticks(np.arange(len(tco)) + 0.5, tco.index)
     ax.invert_yaxis()

@@ -134,15 +134,17 @@ class DrawnInputs(ReportInputs):
     draws: int
 
 
-def evaluate(model, inp: DrawnInputs, index) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+def evaluate(
+    model, inp: DrawnInputs, index, *, open_ended: bool = False
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     """A report's ``model`` (its ``figures(x, inp)``, arrays of shape (draws, len(index))) at
     the base point and at the seeded draws of ``inp.ranges``: the base frame (one row per entry
-    of ``index``), the ``p10``/``p50``/``p90`` frames (:func:`uncertainty.percentile_frames`)
-    and the drawn figures."""
+    of ``index``), the ``p10``/``p50``/``p90`` frames (:func:`uncertainty.percentile_frames`,
+    ``open_ended``: infinite draws ranked) and the drawn figures."""
     base = model(base_point(inp.ranges), inp)
     drawn = model(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
     frame = pd.DataFrame({k: np.asarray(v)[0] for k, v in base.items()}, index=index)
-    return frame, uncertainty.percentile_frames(drawn, index), drawn
+    return frame, uncertainty.percentile_frames(drawn, index, open_ended=open_ended), drawn
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,7 @@ class GoodputInputs:
         }
 
     def ranges(self) -> dict[str, tuple[float, float, float]]:
-        """The Monte Carlo ranges of λ [per chip-hour] and δ [h], keyed by parameter name: the
+        """The Monte Carlo ranges of λ [per chip-hour], R and δ [h], keyed by parameter name: the
         sourced range of a library default (:data:`analysis.formulas.goodput.RANGES`), a reader's
         value fixed."""
         return {
@@ -239,18 +241,21 @@ class GoodputInputs:
 
     def spread_used(self) -> Used:
         """The record of :meth:`ranges` for the inputs block: each drawn input's low–high (a reader's
-        value: fixed), sourced from Llama 3 (λ: its interruptions; δ: its checkpoint storage)."""
+        value: fixed), sourced from Llama 3 (λ: its interruptions; δ: its checkpoint storage),
+        FlashRecovery (R's low end) and Google Cloud (R's high end)."""
         r = self.ranges()
-        lam, delta = r["interruptions_per_chip_hour"], r["checkpoint_write_hours"]
+        lam, restart, delta = (r[k] for k in ("interruptions_per_chip_hour", "restart_hours", "checkpoint_write_hours"))
         value = (
-            f"interruptions per chip-hour {_times_ten(lam[0])}–{_times_ten(lam[2])}; checkpoint write "
+            f"interruptions per chip-hour {_times_ten(lam[0])}–{_times_ten(lam[2])}; restart "
+            f"{restart[0] * 60:.3g}–{restart[2] * 60:.3g} min; checkpoint write "
             f"{delta[0] * 3600:.2g}–{delta[2] * 3600:.3g} s"
         )
         origin = (
-            "triangular, mode at the default: λ up to Llama 3's 466 interruptions with the 47 planned ones; "
-            "δ up to every GPU writing 4 GB at 2 TB/s"
+            "triangular, mode at the default: λ up to Llama 3's 466 interruptions with the 47 planned ones; R "
+            "from FlashRecovery's 150 s on 4,800 devices (in-memory recovery) to Google's 'up to 30 minutes' from "
+            "saved checkpoints at tens of thousands of accelerators; δ up to every GPU writing 4 GB at 2 TB/s"
         )
-        return Used(value, "range", "llama3-paper", origin)
+        return Used(value, "range", "llama3-paper;flashrecovery-2025;google-multitier-checkpointing-2025", origin)
 
     def drawn(self, x: dict) -> dict:
         """:meth:`kwargs` with the drawn inputs of ``x`` (arrays of draws, keyed as :meth:`ranges`)

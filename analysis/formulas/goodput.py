@@ -29,7 +29,13 @@ Defaults and their sources:
   unexpected interruptions in a 54-day snapshot on 16,384 H100: 419 / (16,384 × 54 × 24 h)
   = 1.97e-5 per chip-hour (one every 3.1 h for the job; 78 % hardware).
 * ``RESTART_HOURS = 1/6`` (10 min) — ByteDance MegaScale (arXiv 2402.15627, Sec. 6): detecting a
-  failure and running diagnostics take "less than 10 minutes".
+  failure and running diagnostics take "less than 10 minutes". Its range: from 150 s —
+  FlashRecovery (iFLYTEK and Huawei, arXiv 2509.03047) restores a job on 4,800 devices in 150 s,
+  "nearly constant" with scale, from an in-memory copy instead of a checkpoint (Google's in-memory
+  multi-tier checkpoints restore "in under a minute" across thousands of nodes, Gemini's "redundant
+  in-memory copies" lifted its goodput from 85 % to 97 %) — up to 30 min, Google Cloud's figure
+  for recovery from saved checkpoints on clusters of tens of thousands of accelerators ("up to
+  30 minutes").
 * ``CHECKPOINT_WRITE_HOURS = 7.875e-4`` (2.835 s) — a synchronous checkpoint **to storage**
   (not in memory) of Llama 3 405B's training state on Meta's Tectonic file system (Llama 3,
   Sec. 3.3.1: 2 TB/s sustained, 7 TB/s peak; each GPU saves 1 MB to 4 GB): weights and the
@@ -39,10 +45,12 @@ Defaults and their sources:
   in-memory copies") stall training for less, the worst case — every GPU writing the 4 GB
   maximum, 65.5 TB / 2 TB/s = 32.8 s — for more.
 
-The Monte Carlo draws two of them over a sourced range (:data:`RANGES`, triangular with its mode at
+The Monte Carlo draws all three over a sourced range (:data:`RANGES`, triangular with its mode at
 the default): λ up to ``466 / (16,384 × 54 × 24 h) = 2.19e-5`` (Llama 3's 466 interruptions of the
-same snapshot, the 47 planned ones included) and δ up to the 32.8 s worst case above. The restart
-time has no sourced range and stays fixed.
+same snapshot, the 47 planned ones included), δ up to the 32.8 s worst case above and R from 150 s
+to 30 min. R sets the useful chips one job can reach, ``1 / (λ·R)`` (:func:`useful_chips_ceiling`):
+1 / (1.97e-5 × 150 / 3,600) = 1,218,274 chips at 150 s, 304,569 at 10 min, 1 / (1.97e-5 × 0.5)
+= 101,523 at 30 min.
 
 Worked values with the defaults (``a = λ · R = 3.2833e-6``, ``b = sqrt(2 · δ · λ) = 1.7614e-4``):
 
@@ -66,9 +74,11 @@ CHECKPOINT_WRITE_HOURS = 405e9 * 14 / 2e12 / 3600.0
 #: None: the Young–Daly interval for each cluster size (:func:`checkpoint_interval_hours`).
 CHECKPOINT_INTERVAL_HOURS = None
 #: (low, base, high) of the inputs drawn in the Monte Carlo (see the module docstring): λ with
-#: Llama 3's planned interruptions (466 in all, 419 unexpected), δ up to every GPU writing 4 GB.
+#: Llama 3's planned interruptions (466 in all, 419 unexpected), δ up to every GPU writing 4 GB,
+#: R from FlashRecovery's 150 s to Google's 30 minutes.
 RANGES = {
     "interruptions_per_chip_hour": (INTERRUPTIONS_PER_CHIP_HOUR, INTERRUPTIONS_PER_CHIP_HOUR, 466 / (16_384 * 54 * 24)),
+    "restart_hours": (150.0 / 3600.0, RESTART_HOURS, 0.5),
     "checkpoint_write_hours": (CHECKPOINT_WRITE_HOURS, CHECKPOINT_WRITE_HOURS, 16_384 * 4e9 / 2e12 / 3600.0),
 }
 
@@ -181,8 +191,9 @@ def chips_for_useful_chips(
       ``(1 − u·a) x² − u·b·x − u = 0``, so ``x = (u·b + sqrt(u²b² + 4u(1 − u·a))) / (2(1 − u·a))``.
     * fixed ``T``: ``n = u (1 + δ/T) / (1 − u·a)``.
 
-    NaN where ``u·a ≥ 1``: no chip count delivers that much useful compute. Defaults as in
-    :func:`goodput`.
+    +∞ where ``u·a ≥ 1``: no chip count of one job delivers that much useful compute (more than
+    any finite count, so a percentile ranks it above every count that exists); NaN where ``u`` is
+    unknown (NaN). Defaults as in :func:`goodput`.
 
     Source: young-1974; daly-2006; llama3-paper; llama3-checkpoint-storage; megascale-2024.
     """
@@ -194,10 +205,44 @@ def chips_for_useful_chips(
         denominator = 1.0 - u * a
         safe = np.where(denominator > 0, denominator, 1.0)
         x = (u * b + np.sqrt(u * u * b * b + 4.0 * u * safe)) / (2.0 * safe)
-        return np.where(denominator > 0, x * x, np.nan)
+        return np.where(denominator > 0, x * x, np.where(np.isnan(denominator), np.nan, np.inf))
     interval = np.asarray(checkpoint_interval_hours, dtype=float)
     a = interruptions_per_chip_hour * (np.asarray(restart_hours, dtype=float) + interval / 2.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         overhead = np.where(delta == 0, 0.0, delta / interval)
     denominator = 1.0 - u * a
-    return np.where(denominator > 0, u * (1.0 + overhead) / np.where(denominator > 0, denominator, 1.0), np.nan)
+    beyond = np.where(np.isnan(denominator), np.nan, np.inf)
+    return np.where(denominator > 0, u * (1.0 + overhead) / np.where(denominator > 0, denominator, 1.0), beyond)
+
+
+def chips_in_jobs(
+    useful_chips,
+    *,
+    max_job_chips,
+    interruptions_per_chip_hour=INTERRUPTIONS_PER_CHIP_HOUR,
+    restart_hours=RESTART_HOURS,
+    checkpoint_write_hours=CHECKPOINT_WRITE_HOURS,
+    checkpoint_interval_hours=CHECKPOINT_INTERVAL_HOURS,
+):
+    """Chips [chips, fractional] delivering ``useful_chips`` in separate jobs of at most
+    ``M = max_job_chips`` chips each: ``k = floor(u / (M · goodput(M)))`` full jobs and one last
+    job of ``r`` chips with ``r · goodput(r) = u − k · M · goodput(M)``
+    (:func:`chips_for_useful_chips`), so ``n = k · M + r``. Finite wherever one job of ``M`` chips
+    runs (``M · goodput(M) > 0``): the last job needs less useful compute than a full one, which
+    exists. Each job checkpoints and restarts on its own; they are independent runs, not one.
+    Defaults as in :func:`goodput`.
+
+    Source: young-1974; daly-2006; llama3-paper; llama3-checkpoint-storage; megascale-2024.
+    """
+    loss = {
+        "interruptions_per_chip_hour": interruptions_per_chip_hour,
+        "restart_hours": restart_hours,
+        "checkpoint_write_hours": checkpoint_write_hours,
+        "checkpoint_interval_hours": checkpoint_interval_hours,
+    }
+    size = np.asarray(max_job_chips, dtype=float)
+    per_job = size * goodput(size, **loss)
+    u = np.asarray(useful_chips, dtype=float)
+    full = np.floor(u / per_job)
+    rest = np.maximum(u - full * per_job, 0.0)
+    return full * size + chips_for_useful_chips(rest, **loss)

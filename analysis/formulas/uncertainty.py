@@ -155,31 +155,37 @@ def monte_carlo(model, ranges: dict, n: int = 10_000, seed: int = 0) -> np.ndarr
     return np.asarray(model(draw(ranges, n, seed)), dtype=float)
 
 
-def percentiles(samples, q=PERCENTILES) -> dict[str, float]:
+def percentiles(samples, q=PERCENTILES, *, open_ended: bool = False) -> dict[str, float]:
     """``{"p10": …, "p50": …, "p90": …}`` of the finite samples (NaN if none): the one percentile
     routine of every band in every report. Method: the inverse of the empirical distribution
     function (Hyndman & Fan 1996, definition 1; numpy's ``inverted_cdf``): the P-th percentile is
     the smallest draw with at least P % of the draws at or below it, so every band end is a value
     that was drawn (a chip count stays a whole number) and two reports given the same draws give
-    the same P10/P50/P90.
+    the same P10/P50/P90. ``open_ended``: ±∞ draws are ranked too (a quantity with no finite value
+    in a draw, e.g. the chips of one job that cannot match: more than any count), so a band end
+    can be +∞; NaN draws (unknown) are dropped either way.
 
     Source: definition.
     """
     finite = np.asarray(samples, dtype=float)
-    finite = finite[np.isfinite(finite)]
+    finite = finite[~np.isnan(finite)] if open_ended else finite[np.isfinite(finite)]
     if finite.size == 0:
         return {f"p{p}": float("nan") for p in q}
     return {f"p{p}": float(v) for p, v in zip(q, np.percentile(finite, q, method="inverted_cdf"))}
 
 
-def percentile_frames(draws: dict, index) -> dict[str, pd.DataFrame]:
+def percentile_frames(draws: dict, index, *, open_ended: bool = False) -> dict[str, pd.DataFrame]:
     """``{"p10": frame, "p50": frame, "p90": frame}`` of Monte Carlo outputs ``draws`` (name ->
     array of shape (draws, len(index))): one row per entry of ``index``, one column per name,
-    each cell :func:`percentiles` of that column's finite draws.
+    each cell :func:`percentiles` of that column's finite draws (``open_ended``: of its draws
+    that are not NaN, ±∞ ranked).
 
     Source: definition.
     """
-    stats = {name: [percentiles(values[:, i]) for i in range(len(index))] for name, values in draws.items()}
+    stats = {
+        name: [percentiles(values[:, i], open_ended=open_ended) for i in range(len(index))]
+        for name, values in draws.items()
+    }
     return {
         f"p{q}": pd.DataFrame({name: [s[f"p{q}"] for s in by_row] for name, by_row in stats.items()}, index=index)
         for q in PERCENTILES

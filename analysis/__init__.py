@@ -11,4 +11,9 @@
 formulas <- catalog <- assembly <- pipeline; notebooks import ``analysis.assembly`` only.
 """
 
+from pathlib import Path
+
 __version__ = "0.3.0"
+#: The checkout (or installed tree) holding ``analysis/``, ``data/`` and ``notebooks/``: defined
+#: here, where importing it costs nothing, so that the render service's client needs no pandas.
+PROJECT_DIR = Path(__file__).resolve().parents[1]

@@ -1,11 +1,17 @@
-"""``python -m analysis``: the command line (see :mod:`analysis.pipeline.cli`)."""
+"""``python -m analysis``: the command line (see :mod:`analysis.pipeline.cli`). A single render
+goes to a running render service first (:func:`analysis.pipeline.service.forward`), before the
+command line's own imports (pandas and the report stack, about half a second)."""
 
 import sys
 
 try:
-    from .pipeline.cli import main
+    from .pipeline.service import forward
 
-    code = main()
+    code = forward(sys.argv[1:])
+    if code is None:
+        from .pipeline.cli import main
+
+        code = main()
 except KeyboardInterrupt:  # Ctrl-C while Python imports, before the command handles it: nothing started yet
     print("interrupted", file=sys.stderr)
     code = 130

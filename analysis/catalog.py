@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+from . import PROJECT_DIR
+
 DATA_DIR = PROJECT_DIR / "data"
 
 

@@ -21,8 +21,11 @@ Naive, per report, one after another: the papermill CLI, then ``jupyter nbconver
 TeX and no Playwright browser download). The kernel is this project's with either tool set.
 
 Usage: .venv/bin/python benchmarks/regenerate.py [--repeats 3] [--quick] [--json FILE]
-                                                  [--scenarios reports/scenarios.yaml]
-``--quick``: one repeat, without the JupyterLab-tools naive runs. Progress goes to stderr.
+                                                  [--scenarios reports/scenarios.yaml] [--only KEYS]
+``--quick``: one repeat, without the JupyterLab-tools naive runs. ``--only KEY,KEY``: those
+measurements only (keys as in the JSON, e.g. ``ours_jobs2,naive_lab`` for the default batch against
+the naive JupyterLab-tools pipeline). The machine's load average (1 min) is recorded as each
+measurement starts: the machine is shared. Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -190,6 +193,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs of each measurement (median)")
     parser.add_argument("--quick", action="store_true", help="one repeat, no JupyterLab-tools naive runs: a fast look")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    parser.add_argument("--only", metavar="KEYS", help="these measurements only, e.g. ours_jobs2,naive_lab")
     args = parser.parse_args()
     repeats = 1 if args.quick else max(1, args.repeats)
     lab = not args.quick and (LAB_BIN / "papermill").exists()
@@ -217,7 +221,13 @@ def main() -> None:
         }
         if not lab:
             del steps["naive_lab"], steps["naive_single_lab"]
+        if args.only:
+            wanted = args.only.split(",")
+            if unknown := set(wanted) - set(steps):
+                sys.exit(f"--only: unknown or unavailable {', '.join(sorted(unknown))}; known: {', '.join(steps)}")
+            steps = {key: steps[key] for key in wanted}
         samples = {key: [] for key in steps}
+        loads = {key: [] for key in steps}
         print("warm-up, untimed: one single report each way (file caches) ...", file=sys.stderr, flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-") as out:
             ours_single(Path(out) / "ours")
@@ -231,6 +241,7 @@ def main() -> None:
                     file=sys.stderr,
                     flush=True,
                 )
+                loads[key].append(round(os.getloadavg()[0], 1))
                 with tempfile.TemporaryDirectory(prefix="bench-") as out:
                     samples[key].append(measure(Path(out)))
 
@@ -241,11 +252,12 @@ def main() -> None:
             "samples_s": [round(s, 3) for s in samples[key]],
             "median_s": round(statistics.median(samples[key]), 3),
             "per_report_s": round(statistics.median(samples[key]) / reports, 3),
+            "load_1min_at_start": loads[key],
         }
         for key, (what, reports, _) in steps.items()
     }
     med = {key: r["median_s"] for key, r in results.items()}
-    marginal = (med["ours_big"] - med["ours_jobs2"]) / (n_big - n)
+    marginal = (med["ours_big"] - med["ours_jobs2"]) / (n_big - n) if {"ours_big", "ours_jobs2"} <= set(med) else 0.0
     report = {
         "date": datetime.date.today().isoformat(),
         "cores": os.cpu_count(),
@@ -259,7 +271,7 @@ def main() -> None:
         "steady_state": {
             "definition": "(T(big batch) - T(default batch)) / (extra reports), medians, --jobs 2",
             "marginal_s_per_report": round(marginal, 3),
-            "big_batch_average_s_per_report": results["ours_big"]["per_report_s"],
+            "big_batch_average_s_per_report": results["ours_big"]["per_report_s"] if "ours_big" in results else None,
             "naive_s_per_report": {
                 k: results[f"naive_{k}"]["per_report_s"] for k in ("lab", "lean") if f"naive_{k}" in results
             },
@@ -279,19 +291,22 @@ def main() -> None:
                 ("ours_single", "naive_single_lab"),
                 ("ours_single", "naive_single_lean"),
             )
-            if naive in med
+            if naive in med and ours in med
         },
     }
 
-    def line(key: str, *versus: tuple[str, float]) -> None:
-        """One measurement's median, per report and samples; then ours (label, seconds) against it."""
+    def line(key: str, *versus: tuple[str, float | None]) -> None:
+        """One measurement's median, per report, samples and loads; then ours (label, seconds) against it."""
+        if key not in results:
+            return
         r = results[key]
         print(
             f"  {r['what']:<46} {r['median_s']:7.2f} s  {r['per_report_s']:5.2f} s/report  "
-            f"[{', '.join(f'{s:.1f}' for s in samples[key])}]"
+            f"[{', '.join(f'{s:.1f}' for s in samples[key])}; load {', '.join(map(str, loads[key]))}]"
         )
         for label, seconds in versus:
-            print(f"  {'':<46} {compare(label, seconds, r['median_s'])}")
+            if seconds is not None:
+                print(f"  {'':<46} {compare(label, seconds, r['median_s'])}")
 
     print(f"medians of {repeats} repeat(s), interleaved; {os.cpu_count()} cores; [samples, s]")
     print(f"1. default batch: {n} scenarios of {args.scenarios} (HTML + PDF + JSON)")
@@ -299,7 +314,7 @@ def main() -> None:
     line("ours_jobs1")
     for key in ("naive_lab", "naive_lean"):
         if key in results:
-            line(key, ("ours --jobs 2", med["ours_jobs2"]), ("ours --jobs 1", med["ours_jobs1"]))
+            line(key, ("ours --jobs 2", med.get("ours_jobs2")), ("ours --jobs 1", med.get("ours_jobs1")))
     if not lab:
         print(
             "  naive, JupyterLab venv tools: skipped"
@@ -307,9 +322,10 @@ def main() -> None:
         )
     print(f"2. steady state at --jobs 2: {n_big} reports (the default batch repeated)")
     line("ours_big")
-    print(f"  steady state = marginal cost = (T({n_big}) - T({n})) / {n_big - n} = {marginal:.2f} s/report")
+    if marginal > 0:
+        print(f"  steady state = marginal cost = (T({n_big}) - T({n})) / {n_big - n} = {marginal:.2f} s/report")
     for key in ("naive_lab", "naive_lean"):
-        if key in results:
+        if key in results and marginal > 0:
             print(
                 f"  {results[key]['what'].rsplit(',', 1)[0]}: nothing warm, so its steady state is its "
                 f"per-report cost in 1., {results[key]['per_report_s']:.2f} s; "
@@ -319,7 +335,7 @@ def main() -> None:
     line("ours_single")
     for key in ("naive_single_lab", "naive_single_lean"):
         if key in results:
-            line(key, ("ours", med["ours_single"]))
+            line(key, ("ours", med.get("ours_single")))
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
         print(f"results: {args.json}", file=sys.stderr)

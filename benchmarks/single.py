@@ -15,6 +15,7 @@ ours), each a fresh ``python -m analysis render`` process into a fresh temporary
 Rounds are interleaved (cold, warm, naive, then again), after an untimed warm-up render (file
 caches). Each warm render is compared with the median cold render of its round; the warm series'
 files are compared with the cold series' for the same chip, byte for byte, render time aside.
+The machine's load average (1 min) is recorded as each render starts: the machine is shared.
 
 Usage: .venv/bin/python benchmarks/single.py [--repeats 1] [--json FILE]
 """
@@ -38,11 +39,21 @@ from regenerate import BIN, LAB_BIN, PROJECT, naive_report
 from analysis.pipeline import service
 
 NOTEBOOK = "training_run"
+#: The 1-minute load average as each timed render started, by series (:func:`ours`, :func:`naive_series`).
+LOADS: dict[str, list[float]] = {}
 CHIPS = ("h20", "h800-sxm", "a100-sxm-80gb", "ascend-910c", "h100-sxm")
 
 
-def ours(chip: str, out: Path, env: dict) -> float:
-    """Seconds for ``python -m analysis render training_run -p chip CHIP --out OUT`` (HTML, PDF, JSON)."""
+def record_load(series: str) -> None:
+    """Note the 1-minute load average now under ``series`` in :data:`LOADS`."""
+    LOADS.setdefault(series, []).append(round(os.getloadavg()[0], 1))
+
+
+def ours(chip: str, out: Path, env: dict, series: str = "") -> float:
+    """Seconds for ``python -m analysis render training_run -p chip CHIP --out OUT`` (HTML, PDF,
+    JSON); the load as it starts is recorded under ``series`` (if given)."""
+    if series:
+        record_load(series)
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "analysis", "render", NOTEBOOK, "-p", "chip", chip, "--out", str(out)],
@@ -58,7 +69,7 @@ def ours(chip: str, out: Path, env: dict) -> float:
 
 
 def cold_series(out: Path) -> list[float]:
-    return [ours(chip, out / f"cold-{chip}", {service.SERVICE_ENV: "off"}) for chip in CHIPS]
+    return [ours(chip, out / f"cold-{chip}", {service.SERVICE_ENV: "off"}, "cold") for chip in CHIPS]
 
 
 def warm_series(out: Path) -> list[float]:
@@ -66,7 +77,7 @@ def warm_series(out: Path) -> list[float]:
     folder = Path(tempfile.mkdtemp(prefix="cps-bench-"))
     env = {service.SERVICE_ENV: "auto", service.DIR_ENV: str(folder)}
     try:
-        return [ours(chip, out / f"warm-{chip}", env) for chip in CHIPS]
+        return [ours(chip, out / f"warm-{chip}", env, "warm") for chip in CHIPS]
     finally:
         stop = [sys.executable, "-m", "analysis", "service", "stop"]
         subprocess.run(stop, env={**os.environ, **env}, capture_output=True, check=False)
@@ -76,6 +87,7 @@ def warm_series(out: Path) -> list[float]:
 def naive_series(out: Path, bin_dir: Path) -> list[float]:
     times = []
     for chip in CHIPS:
+        record_load(f"naive_{'lab' if bin_dir == LAB_BIN else 'lean'}")
         start = time.perf_counter()
         naive_report(NOTEBOOK, ["-p", "chip", chip], out / f"naive-{bin_dir.parent.name}-{chip}", bin_dir)
         times.append(time.perf_counter() - start)
@@ -127,11 +139,13 @@ def report(samples: dict, equal: list[bool], json_file: str | None) -> None:
         row = {key: [round(s, 2) for s in samples[key][r]] for key in samples}
         row["cold_median_s"] = round(cold, 2)
         row["warm_over_cold"] = [round(s / cold, 3) for s in samples["warm"][r]]
+        row["load_1min_at_start"] = {key: LOADS[key][r * len(CHIPS) : (r + 1) * len(CHIPS)] for key in samples}
         rounds.append(row)
         print(f"round {r + 1}: five single renders of {NOTEBOOK}, -p chip {', '.join(CHIPS)} (s)")
         for key in samples:
             times = samples[key][r]
             print(f"  {key:<11} {' '.join(f'{s:6.2f}' for s in times)}   median {statistics.median(times):6.2f}")
+            print(f"  {'load':<11} {' '.join(f'{x:6.1f}' for x in row['load_1min_at_start'][key])}   (1-min average)")
         print(f"  warm / median cold: {' '.join(f'{f:6.1%}' for f in row['warm_over_cold'])}")
         worst = max(row["warm_over_cold"][1:])
         print(f"  renders 2-5 warm: at most {worst:.1%} of a cold render (target <= 40 %)")

@@ -57,6 +57,14 @@ def test_gap_and_break_even_by_hand():
     # reached one year before 2022 -> 12 months; year 1: the leader had 1e24 in 2022 -> 12 months;
     # year 2: level -> 0
     assert stock.gap_months(leader, follower, [2022, 2023, 2024]).tolist() == [[12.0, 12.0, 0.0]]
+    # between years and on a flat stretch (log10 leader 1, 2, 2, 3 in 2020-2023; a second draw
+    # level or ahead every year): 10^1.5 is halfway from 2020's 1 to 2021's 2 -> reached mid-2020,
+    # (2021 - 2020.5) x 12 = 6; 100 in 2022 is level -> 0; 10^2.5 lies between 2022's 2 and
+    # 2023's 3 (the flat 2021-2022 stretch ends in 2022) -> reached mid-2022, 6 months
+    leader = np.array([[10.0, 100.0, 100.0, 1000.0], [10.0, 100.0, 100.0, 1000.0]])
+    follower = np.array([[1.0, 10**1.5, 100.0, 10**2.5], [10.0, 200.0, 100.0, 1000.0]])
+    gaps = stock.gap_months(leader, follower, [2020, 2021, 2022, 2023])
+    assert gaps.tolist() == [pytest.approx([12.0, 6.0, 0.0, 6.0]), [0.0, 0.0, 0.0, 0.0]]
     # 3.5e26 / 1.75e25 = 20
     assert stock.break_even_multiplier(3.5e26, 1.75e25) == pytest.approx(20.0)
 

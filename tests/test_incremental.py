@@ -4,6 +4,7 @@ affects; --force re-renders all; a missing, added or edited file makes a report 
 index stays correct. Fast tests render with a stand-in that writes a report set and its sidecar as
 the real render does (`render._finish`); `render` tests run the tiny notebooks for real."""
 
+import functools
 import json
 import shutil
 from pathlib import Path
@@ -145,6 +146,8 @@ def test_every_notebook_depends_on_chips_csv_source_version_and_environment(monk
     changes.append(prints())
     version = fingerprint.metadata.version
     monkeypatch.setattr(fingerprint.metadata, "version", lambda p: "9.9" if p == "pandas" else version(p))
+    # versions are read once per process: a fresh cache for this test, the shared one back after it
+    monkeypatch.setattr(fingerprint, "_versions", functools.cache(fingerprint._versions.__wrapped__))
     changes.append(prints())
     for before, after in zip([first, *changes[:-1]], changes, strict=True):
         assert all(before[name] != after[name] for name in names)

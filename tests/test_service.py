@@ -7,6 +7,7 @@ Every test that starts a service gives it a private socket folder and stops it (
 started) before it ends; waits are deadlines, generous for a busy machine, never fixed sleeps.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +22,8 @@ from pathlib import Path
 import pytest
 
 from analysis.assembly.params import ParameterError
+from analysis.pipeline import cli as cli_module
+from analysis.pipeline import kernel as kernel_module
 from analysis.pipeline import pdf as pdf_ids
 from analysis.pipeline import service
 from analysis.pipeline.workspace import _kill_users
@@ -86,6 +89,72 @@ def test_pdf_structure_ids_are_renumbered_in_order_at_their_width():
     pdf = b"<</ID (node00003142)>> [(node00000007) (node00003142)] (node99999999) (node1)"
     renumbered = b"<</ID (node00000003)>> [(node00000002) (node00000003)] (node00000004) (node1)"
     assert pdf_ids.stable_node_ids(pdf) == renumbered
+
+
+class FakeService:
+    """A socket in a private folder that answers each request with ``reply`` and records it."""
+
+    def __init__(self, folder: Path, reply: dict):
+        folder.mkdir(mode=0o700)
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(str(folder / service.SOCKET))
+        self.listener.listen(4)
+        self.reply, self.requests = reply, []
+        self.thread = threading.Thread(target=self._answer, daemon=True)
+        self.thread.start()
+
+    def _answer(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = self.listener.accept()
+                with conn:
+                    self.requests.append(service.receive(conn, WAIT_S))
+                    service.send(conn, self.reply)
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.mark.parametrize("answer", ["busy", "declined", "stale"])
+def test_a_service_that_does_not_render_it_leaves_the_render_to_the_client(tmp_path, monkeypatch, answer):
+    monkeypatch.setenv(service.SERVICE_ENV, "auto")
+    monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
+    monkeypatch.setattr(service, "_asked", threading.Event())  # this process has asked no service yet
+    started = []
+    monkeypatch.setattr(service, "start", lambda *a, **k: started.append(a))
+    fake = FakeService(tmp_path / "svc", {"status": answer})
+    try:
+        argv = ["render", "training_run", "-p", "chip", "h20", "--out", str(tmp_path / "o")]
+        assert service.forward(argv) is None  # the command line renders it in-process
+        assert service.hand_over(argv) is None  # ... and does not ask again, nor start a service
+        assert [r["argv"] for r in fake.requests] == [argv] and started == []
+    finally:
+        fake.close()
+
+
+def test_forward_takes_only_render_command_lines_and_leaves_bad_settings_to_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
+    monkeypatch.setattr(service, "_asked", threading.Event())
+    fake = FakeService(tmp_path / "svc", {"status": "done", "code": 0})
+    try:
+        assert service.forward(["list"]) is None and service.forward([]) is None
+        monkeypatch.setenv(service.SERVICE_ENV, "sometimes")  # cli.main reports it (exit 2)
+        assert service.forward(["render", "training_run"]) is None
+        monkeypatch.setenv(service.SERVICE_ENV, "auto")
+        monkeypatch.setenv("COMPUTE_PARITY_DEADLINE", "soon")
+        assert service.forward(["render", "training_run"]) is None
+        assert fake.requests == []
+        monkeypatch.delenv("COMPUTE_PARITY_DEADLINE")
+        assert service.forward(["render", "training_run"]) == 0  # a service's render: its status
+        assert fake.requests[0]["argv"] == ["render", "training_run"]
+    finally:
+        fake.close()
+
+
+def test_the_service_takes_single_renders_only():
+    assert cli_module.single_render(["render", "training_run", "-p", "chip", "-h", "--to", "html"])  # -p takes "-h"
+    for argv in (["render", "--scenarios", "s.yaml"], ["render", "--help"], ["render", "x", "--bogus"], ["list"]):
+        assert not cli_module.single_render(argv), argv
 
 
 def test_messages_arriving_together_are_read_one_by_one():
@@ -193,6 +262,9 @@ def test_a_warm_render_writes_prints_and_fails_as_a_cold_one(service_folder, tmp
     assert as_cold(failed[0].stderr, "late-") == failed[1].stderr
     assert "kernel deadline of 1.5 s" in failed[0].stderr
     assert cli("render", "training_run", "--to", "html", "--out", str(tmp_path / "again")).returncode == 0
+    # no single render: the service declines it, and the client says what it says without one
+    bad = [cli("render", "training_run", "--bogus", env=env) for env in ({}, {service.SERVICE_ENV: "off"})]
+    assert bad[0].returncode == bad[1].returncode == 2 and bad[0].stderr == bad[1].stderr
     assert (status(folder)["pid"], status(folder)["renders"]) == (pid, 4)
 
 
@@ -303,3 +375,86 @@ def test_the_service_stops_when_its_source_changes_and_on_command(service_folder
     assert stopped.returncode == 0 and "stopped the render service" in stopped.stdout
     thread.join(WAIT_S)
     assert results == [0, 0] and status(folder) is None
+
+
+def within(seconds: float, work):
+    """``work()``'s result, run in a thread that must end within ``seconds`` (a hung call fails
+    the test instead of holding it)."""
+    done = {}
+
+    def run():
+        try:
+            done["result"] = work()
+        except BaseException as err:  # noqa: BLE001 - raised again in the test's thread
+            done["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds:g} s"
+    if "error" in done:
+        raise done["error"]
+    return done.get("result")
+
+
+@pytest.mark.render
+def test_a_kernel_that_dies_or_hangs_while_it_resets_fails_the_reset_and_is_replaced(tmp_path, monkeypatch):
+    """WarmKernel.ready() returns as soon as its kernel dies during the reset (as when the
+    deadline's watchdog kills it) and gives up on a hung one at its deadline; the next call has a
+    new kernel. Were a death not noticed, the reset would wait RESET_S: an hour here."""
+    monkeypatch.setattr(kernel_module, "RESET_S", 3600.0)
+    reset_code = kernel_module.RESET_CODE
+
+    def work():
+        kernel = kernel_module.WarmKernel(tmp_path)
+        try:
+            kernel.ready()
+            first = kernel.manager.provisioner.pid
+            monkeypatch.setattr(kernel_module, "RESET_CODE", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)")
+            with pytest.raises(RuntimeError, match="died while its namespace was reset"):
+                kernel.ready()
+            monkeypatch.setattr(kernel_module, "RESET_CODE", reset_code)
+            kernel.ready()
+            second = kernel.manager.provisioner.pid
+            os.kill(second, signal.SIGSTOP)  # hung: alive, but it answers nothing
+            kernel.deadline = 2.0
+            with pytest.raises(TimeoutError, match="within 2 s"):
+                kernel.ready()
+            kernel.deadline = None
+            kernel.ready()
+            third = kernel.manager.provisioner.pid
+            return first, second, third
+        finally:
+            kernel.close()
+
+    first, second, third = within(WAIT_S, work)
+    assert len({first, second, third}) == 3 and gone(first) and gone(second)
+
+
+@pytest.mark.render
+def test_a_busy_service_leaves_the_render_to_the_client(service_folder, tmp_path, monkeypatch):
+    folder, _ = service_folder
+    release = threading.Event()
+    # the service's render (in this process) holds it busy until the test releases it
+    monkeypatch.setattr(cli_module, "main", lambda argv: 0 if release.wait(WAIT_S) else 1)
+    results = []
+    thread = threading.Thread(target=lambda: results.append(service.serve(folder)), daemon=True)
+    thread.start()
+    assert service.wait_until(lambda: status(folder) is not None, WAIT_S)
+    request = {"command": "cli", "protocol": service.PROTOCOL, "argv": ["render", "training_run"]}
+    conn = service.connect(folder)
+    with conn, conn.makefile("rb") as reader:
+        service.send(conn, {**request, "cwd": str(ROOT), "env": {}})
+        assert service.wait_until(lambda: status(folder)["busy"], WAIT_S)
+        done = cli("render", "export_controls", "--to", "html", "--out", str(tmp_path / "out"))
+        assert done.returncode == 0, done.stderr
+        assert (tmp_path / "out" / "export_controls.html").is_file()  # rendered in-process ...
+        assert "started a warm render service" not in done.stderr  # ... starting no second service
+        assert status(folder)["renders"] == 0
+        release.set()
+        while "stream" in (reply := service.receive(conn, WAIT_S, reader)):
+            pass
+        assert reply == {"status": "done", "code": 0}
+    assert service.ask(folder, {"command": "stop"}, timeout=WAIT_S)["status"] == "stopping"
+    thread.join(WAIT_S)
+    assert results == [0]

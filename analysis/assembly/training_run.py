@@ -10,6 +10,7 @@ to every figure for every chip and is called at the base point and at the Monte 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -701,20 +702,32 @@ def plot_by_chip(r: Result) -> None:
 def plot_h800_penalty() -> None:
     """Extra H800 step time against the H100 [%] as overlap hides communication, for both
     :data:`LAYOUTS` (:func:`h800_penalty` at 21 levels from 0 to 1; independent of the
-    parameters)."""
+    parameters, so it is drawn once per process and shown again: a warm kernel's later reports
+    do not draw it anew)."""
+    _h800_penalty_shown().show()
+
+
+@functools.cache
+def _h800_penalty_shown():
+    """What :func:`plot_h800_penalty` displays (IPython's captured outputs: the figure as
+    :func:`present.finish` shows it), drawn on the first call."""
     import matplotlib.pyplot as plt
+    from IPython.utils.capture import capture_output
 
     levels = np.linspace(0, 1, 21)
-    penalty = h800_penalty(levels)
-    fig, ax = plt.subplots(figsize=(8.5, 3.8))
-    for (cfg, values), style in zip(penalty.items(), ("-", "--")):
-        ax.plot(levels, values, style, lw=2, label=cfg)
-    ax.legend(fontsize=8)
-    present.finish(
-        ax,
-        "H800 penalty against the H100 as overlap hides communication",
-        "overlap (share of communication hidden)",
-        "extra H800 time per step [%]",
-        alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:.0f} % without overlap "
-        "in a tensor-parallel layout, 0 % in DeepSeek-V3's",
-    )
+    with capture_output() as shown:
+        penalty = h800_penalty(levels)
+        fig, ax = plt.subplots(figsize=(8.5, 3.8))
+        for (cfg, values), style in zip(penalty.items(), ("-", "--")):
+            ax.plot(levels, values, style, lw=2, label=cfg)
+        ax.legend(fontsize=8)
+        present.finish(
+            ax,
+            "H800 penalty against the H100 as overlap hides communication",
+            "overlap (share of communication hidden)",
+            "extra H800 time per step [%]",
+            alt=f"H800 penalty: {penalty['llama-3.1-405b-pretraining'][0]:.0f} % without overlap "
+            "in a tensor-parallel layout, 0 % in DeepSeek-V3's",
+        )
+
+    return shown

@@ -200,19 +200,17 @@ def gap_months(leader, follower, years):
     lead = np.log10(np.maximum.accumulate(np.asarray(leader, dtype=float), axis=1))
     follow = np.log10(np.asarray(follower, dtype=float))
     years = np.asarray(years, dtype=float)
-    out = np.zeros_like(follow)
-    slope = np.maximum(lead[:, 1] - lead[:, 0], 1e-9)
-    for i in range(follow.shape[0]):
-        for j in range(follow.shape[1]):
-            target = follow[i, j]
-            if target >= lead[i, j]:
-                continue
-            if target < lead[i, 0]:
-                when = years[0] - (lead[i, 0] - target) / slope[i]
-            else:
-                when = np.interp(target, lead[i, : j + 1], years[: j + 1])
-            out[i, j] = (years[j] - when) * 12.0
-    return out
+    slope = np.maximum(lead[:, 1] - lead[:, 0], 1e-9)[:, None]
+    # the last year whose leader value is at or below the follower's (the rows never decrease),
+    # and the next: np.interp's segment, with its arithmetic, for every draw and year at once
+    below = np.clip((lead[:, None, :] <= follow[:, :, None]).sum(axis=2) - 1, 0, lead.shape[1] - 2)
+    lo, hi = np.take_along_axis(lead, below, axis=1), np.take_along_axis(lead, below + 1, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # segments of years the follower is level or ahead
+        between = np.where(
+            follow == lo, years[below], (years[below + 1] - years[below]) / (hi - lo) * (follow - lo) + years[below]
+        )
+        when = np.where(follow < lead[:, :1], years[0] - (lead[:, :1] - follow) / slope, between)
+        return np.where(follow >= lead, 0.0, (years - when) * 12.0)
 
 
 def break_even_multiplier(leader_flop, follower_flop):

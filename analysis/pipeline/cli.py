@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
-import signal
 import sys
 import tempfile
-import threading
 from pathlib import Path
 
 import pandas as pd
@@ -274,6 +273,19 @@ def split_parameters(argv: list[str]) -> tuple[list[str], list[list[str]]]:
     return rest, pairs
 
 
+def single_render(argv: list[str]) -> bool:
+    """Whether ``python -m analysis ARGV`` parses as :func:`main` parses it into a single render
+    (``render NOTEBOOK``, not a ``--scenarios`` batch), printing nothing: what the render service
+    takes (it declines the rest: a batch, ``--help``, arguments argparse refuses)."""
+    rest, _ = split_parameters(argv)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            args = build_parser().parse_args(rest)
+        except SystemExit:
+            return False
+    return args.command == "render" and not args.scenarios
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser (``-p`` pairs are taken out before it by :func:`split_parameters`)."""
     from .. import __version__
@@ -366,7 +378,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: reports already written are complete; none was half-written", file=sys.stderr)
+        from .stopping import INTERRUPTED
+
+        print(INTERRUPTED, file=sys.stderr)
         return 130
     except BrokenPipeError:
         return _pipe_closed()
@@ -379,49 +393,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _render_stoppable(args) -> int:
-    """:func:`run_render` (or :func:`.pairs.run`) with :func:`stop_signals`: SIGTERM gives status
-    143 and one line, Ctrl-C a KeyboardInterrupt for :func:`main` (status 130)."""
-    with stop_signals() as stopped:
-        try:
-            return (pairs.run if args.command == "compare" else run_render)(args)
-        except KeyboardInterrupt:
-            if stopped["signal"] != signal.SIGTERM:
-                raise
-            print("terminated (SIGTERM): reports already written are complete; none was half-written", file=sys.stderr)
-            return 128 + signal.SIGTERM
+    """:func:`run_render` (or :func:`.pairs.run`) with :func:`.stopping.stoppable`: SIGTERM gives
+    status 143 and one line, Ctrl-C a KeyboardInterrupt for :func:`main` (status 130)."""
+    from .stopping import stoppable
 
-
-@contextlib.contextmanager
-def stop_signals():
-    """While rendering: SIGTERM (``docker stop``, ``kill``) stops like Ctrl-C — the
-    KeyboardInterrupt path, which removes work folders and stops kernels and Chromium — and a
-    second SIGINT or SIGTERM is ignored with one line, so that the first one's clean-up is not
-    cut short (SIGKILL still stops at once; the next render removes what is left), and both stay
-    ignored until the process exits. Yields a dict
-    whose ``signal`` is the first signal received. A signal ignored on entry stays ignored
-    (``nohup``, a background job); outside the main thread nothing changes."""
-    state: dict = {"signal": None}
-    if threading.current_thread() is not threading.main_thread():
-        yield state
-        return
-
-    def stop(signum, frame):
-        if state["signal"] is not None:
-            os.write(2, b"already stopping: the clean-up finishes first (SIGKILL stops at once)\n")
-            return
-        state["signal"] = signum
-        raise KeyboardInterrupt
-
-    previous = {}
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        if signal.getsignal(signum) is not signal.SIG_IGN:
-            previous[signum] = signal.signal(signum, stop)
-    try:
-        yield state
-    finally:
-        for signum, handler in previous.items():
-            # once stopping, a later SIGINT or SIGTERM would only kill the exiting process
-            signal.signal(signum, signal.SIG_IGN if state["signal"] is not None else handler)
+    return stoppable(lambda: (pairs.run if args.command == "compare" else run_render)(args))
 
 
 def _pipe_closed() -> int:

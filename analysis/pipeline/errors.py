@@ -9,7 +9,7 @@ import os
 import sys
 import tempfile
 
-from ..catalog import PROJECT_DIR
+from .. import PROJECT_DIR
 
 
 class RenderError(RuntimeError):

@@ -12,8 +12,6 @@ import threading
 import uuid
 from pathlib import Path
 
-from ..assembly.params import ParameterError
-from . import notebooks
 from .errors import RenderError, first_line, scrub
 
 #: Seconds a report's notebook may run (kernel reset included) before its kernel is stopped and
@@ -26,6 +24,8 @@ DEADLINE_ENV = "COMPUTE_PARITY_DEADLINE"
 
 def parse_deadline(text: str, where: str = f"${DEADLINE_ENV}") -> float:
     """Seconds from ``text``: a number above 0 (ParameterError in one line otherwise)."""
+    from ..assembly.params import ParameterError  # here: the render service's client imports this module
+
     try:
         value = float(text)
     except ValueError:
@@ -66,6 +66,9 @@ def _register_warm_engine() -> None:
 #: (the imported modules) out of the garbage collector's reach, so that later collections scan
 #: only the report's own objects.
 RESET_CODE = "get_ipython().run_line_magic('reset', '-f'); __import__('gc').freeze()"
+#: Seconds a kernel has to reset its namespace (at most the report's deadline); seconds between
+#: checks that it is still alive meanwhile (a kernel killed by the deadline sends no reply).
+RESET_S, ALIVE_CHECK_S = 60.0, 0.2
 
 
 #: Report kernels log errors only and keep no input history: IPython's history thread writes
@@ -95,6 +98,8 @@ class WarmKernel:
         from jupyter_client import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
+        from . import notebooks
+
         if self.alive():
             return
         self.close()
@@ -117,14 +122,40 @@ class WarmKernel:
 
     def ready(self):
         """The kernel manager, started (or restarted) and with a fresh namespace. It is an
-        asynchronous manager, so that nbclient notices within a second when the kernel dies."""
+        asynchronous manager, so that nbclient notices within a second when the kernel dies.
+        The reset has :data:`RESET_S` seconds (the deadline, if shorter): a kernel that dies
+        meanwhile (the deadline's watchdog kills it) raises RuntimeError within
+        :data:`ALIVE_CHECK_S`, one that does not answer in time TimeoutError; either is closed,
+        and the next call starts a new one."""
         from jupyter_core.utils import run_sync
 
         self.start()
-        reply = run_sync(self.client.execute_interactive)(RESET_CODE, timeout=60, output_hook=lambda msg: None)
+        try:
+            reply = run_sync(self._reset)(min(RESET_S, self.deadline or deadline_s()))
+        except BaseException:
+            self.close()
+            raise
         if reply["content"]["status"] != "ok":
             raise RuntimeError(f"resetting the kernel failed: {reply['content'].get('evalue')}")
         return self.manager
+
+    async def _reset(self, seconds: float) -> dict:
+        """Run :data:`RESET_CODE`: its reply, unless the kernel dies first or ``seconds`` pass."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + seconds
+        # no timeout of its own: the loop below ends it (cancelled) at the deadline or the kernel's death
+        reset = asyncio.ensure_future(self.client.execute_interactive(RESET_CODE, output_hook=lambda msg: None))
+        try:
+            while not (await asyncio.wait({reset}, timeout=ALIVE_CHECK_S))[0]:
+                if not await self.manager.is_alive():
+                    raise RuntimeError("the kernel died while its namespace was reset")
+                if loop.time() > end:
+                    raise TimeoutError(f"the kernel did not reset its namespace within {seconds:g} s")
+            return reset.result()
+        finally:
+            if not reset.done():  # settled here, not left pending on this thread's event loop
+                reset.cancel()
+                await asyncio.wait({reset})
 
     def alive(self) -> bool:
         """Whether the kernel process is running."""
@@ -236,6 +267,8 @@ def _run(name: str, parameters: dict, output: Path, kernel: WarmKernel):
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from . import notebooks
+
     try:
         manager = kernel.ready()
         notebook = papermill.execute_notebook(
@@ -261,7 +294,7 @@ def _run(name: str, parameters: dict, output: Path, kernel: WarmKernel):
     except Exception as err:  # the kernel died, timed out or could not start; or a full disk
         if isinstance(err, OSError) and not isinstance(err, TimeoutError):
             raise
-        died = not kernel.alive()
+        died = not isinstance(err, TimeoutError) and not kernel.alive()
         kernel.close()
         reason = (
             "died while running the notebook (killed, or out of memory)"

@@ -12,6 +12,10 @@ the checkout's source or data change (a hash of ``analysis/`` and ``data/`` at s
 ``python -m analysis service stop`` and on SIGTERM; after a failed or killed render it starts a new
 kernel. A render never depends on it: absent, busy, stale or broken, the render runs in-process,
 as without it. ``COMPUTE_PARITY_SERVICE=off`` turns it off.
+
+A client hands its command line over (:func:`forward`) before it imports pandas or the report
+stack, which would cost it about half a second: this module and what it imports at the top stay
+light (a test checks it).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import json
 import os
 import queue
 import select
+import shutil
 import signal
 import socket
 import stat
@@ -36,8 +41,7 @@ import time
 import traceback
 from pathlib import Path
 
-from ..assembly.params import ParameterError
-from ..catalog import PROJECT_DIR
+from .. import PROJECT_DIR
 from .errors import first_line
 
 #: ``auto`` (default): single renders use the service and the first one starts it; ``off``: never.
@@ -51,7 +55,8 @@ DIR_ENV = "COMPUTE_PARITY_SERVICE_DIR"
 SOCKET, LOCK, LOG, WORK_PREFIX = "socket", "service.lock", "service.log", "work."
 #: The longest Unix socket path (``sun_path`` holds 108 bytes with its NUL).
 SOCKET_PATH_MAX = 107
-PROTOCOL = 1
+#: 2: the service parses the command line itself and declines what is not a single render.
+PROTOCOL = 2
 #: Seconds between the service's checks for idleness, a vanished client and (every
 #: :data:`SOURCE_CHECK_S`) changed source; a connected client has :data:`REQUEST_S` to speak.
 TICK_S, SOURCE_CHECK_S, REQUEST_S = 1.0, 5.0, 10.0
@@ -69,6 +74,8 @@ def mode() -> str:
     """``$COMPUTE_PARITY_SERVICE``: ``auto`` (the default) or ``off`` (ParameterError otherwise)."""
     value = os.environ.get(SERVICE_ENV, "").strip().lower() or "auto"
     if value not in MODES:
+        from ..assembly.params import ParameterError
+
         raise ParameterError(f"${SERVICE_ENV} {value!r}: allowed: {', '.join(MODES)}")
     return value
 
@@ -83,6 +90,8 @@ def idle_s() -> float:
     except ValueError:
         value = -1.0
     if not value > 0 or value == float("inf"):
+        from ..assembly.params import ParameterError
+
         raise ParameterError(f"${IDLE_ENV} {text!r}: the idle time must be a number of seconds above 0")
     return value
 
@@ -120,13 +129,12 @@ def private_dir(path: Path, create: bool = False) -> bool:
 
 
 def source_hash() -> str:
-    """A SHA-256 over the names and contents of every file in :data:`WATCHED` (caches aside)."""
-    digest = hashlib.sha256()
-    for root in WATCHED:
-        for path in sorted((PROJECT_DIR / root).rglob("*")):
-            if "__pycache__" not in path.parts and path.is_file():
-                digest.update(os.fsencode(path.relative_to(PROJECT_DIR)) + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    """A SHA-256 over the names and contents of every file in :data:`WATCHED`, as a report's
+    fingerprint sees them (:func:`.fingerprint.tree_digest`: caches and hidden files aside; a file
+    whose size, mtime and inode have not changed since this process hashed it is not read again)."""
+    from .fingerprint import tree_digest
+
+    return hashlib.sha256(" ".join(tree_digest(PROJECT_DIR / root) for root in WATCHED).encode()).hexdigest()
 
 
 def peer_uid(conn: socket.socket) -> int:
@@ -192,26 +200,54 @@ _warm = threading.local()
 CLIENT_ENV = ("COMPUTE_PARITY_DEADLINE", "CHROMIUM")
 
 
-def hand_over(argv: list[str]) -> int | None:
+#: Whether this process has put its command line to a service (:func:`hand_over`): it asks once.
+_asked = threading.Event()
+
+
+def forward(argv: list[str]) -> int | None:
+    """``python -m analysis ARGV`` run by a running service, before this process imports the
+    command line (pandas and the report stack), when ARGV starts with ``render``: its exit status,
+    with its output printed here; None when the caller must run the command line itself (no
+    service runs, or it declined: not a single render, or busy, stale, broken; a bad setting,
+    which the command line reports). Ctrl-C and SIGTERM end it as they end a render
+    (:func:`.stopping.stoppable`)."""
+    from .stopping import INTERRUPTED, stoppable
+
+    if argv[:1] != ["render"]:
+        return None
+    try:
+        return stoppable(lambda: hand_over(argv, start_absent=False))
+    except ValueError:  # a bad setting ($COMPUTE_PARITY_SERVICE, the deadline's): the command line says so
+        return None
+    except KeyboardInterrupt:
+        print(INTERRUPTED, file=sys.stderr)
+        return 130
+
+
+def hand_over(argv: list[str], start_absent: bool = True) -> int | None:
     """Run ``python -m analysis ARGV`` (a single render) in the warm service, printing its output
     here as it comes: its exit status; None when the caller must render in-process (the service
-    is off, absent — then it is started for the next render —, busy, stale or broken), or when
-    this is the service itself."""
+    is off, absent — then it is started for the next render if ``start_absent`` —, busy, stale,
+    broken or declining), when this process asked a service already, or when this is the service
+    itself."""
     from .kernel import deadline_s
 
-    if getattr(_warm, "kernel", None) is not None or mode() == "off":
+    if getattr(_warm, "kernel", None) is not None or _asked.is_set() or mode() == "off":
         return None
+    wait_s = deadline_s() + REPLY_MARGIN_S
     directory = service_dir()
     conn = connect(directory)
     if conn is None:
-        start(directory, announce=True)
+        if start_absent:
+            start(directory, announce=True)
         return None
+    _asked.set()
     env = {k: os.environ[k] for k in CLIENT_ENV if k in os.environ}
     request = {"command": "cli", "protocol": PROTOCOL, "argv": argv, "cwd": os.getcwd(), "env": env}
     with conn, conn.makefile("rb") as reader:
         try:
             send(conn, request)
-            while "stream" in (message := receive(conn, deadline_s() + REPLY_MARGIN_S, reader)):
+            while "stream" in (message := receive(conn, wait_s, reader)):
                 stream = sys.stdout if message["stream"] == "stdout" else sys.stderr
                 stream.write(message["text"])
                 stream.flush()
@@ -343,6 +379,11 @@ def wait_until(done, seconds: float) -> bool:
     return True
 
 
+#: The report the service renders, and throws away, as it starts (:meth:`Worker._warm_up`): a short
+#: one with figures, tables and pages like every report's.
+WARM_UP = "export_controls"
+
+
 class Worker:
     """The thread that owns the service's kernel (a kernel's client belongs to one thread) and
     Chromium, and renders one request at a time."""
@@ -389,10 +430,12 @@ class Worker:
         """Pay now what a first render would: the kernel imports the report stack and loads the
         catalog (a reset keeps imported modules and caches, as for a batch's second report); this
         process imports papermill and nbconvert, builds its HTML exporter and reads the notebooks'
-        parameters."""
+        parameters; then one report (:data:`WARM_UP`) is rendered and thrown away, which pays
+        the first figure's fonts, the first table's templates, the first HTML page's templates and
+        Chromium's first print (together ≈ 0.8 CPU-s off the first render handed over)."""
         from jupyter_core.utils import run_sync
 
-        from . import export, notebooks
+        from . import export, notebooks, render
 
         names = notebooks.notebook_names()
         code = (
@@ -404,13 +447,21 @@ class Worker:
         export._exporter()
         for name in names:
             notebooks.declared_parameters(name)
+        render.render(WARM_UP, {}, out_dir=self.work_dir / "warm-up", kernel=self.kernel, browser=self.browser)
+        shutil.rmtree(self.work_dir / "warm-up")
 
     def _render(self, request: dict) -> None:
         """Run the client's command (``python -m analysis ARGV``) with this kernel and Chromium,
-        its output streamed to the client, then ``done`` and its exit status; ``broken`` when it
-        was cancelled or failed outside the command (the client then renders in-process)."""
+        its output streamed to the client, then ``done`` and its exit status; ``declined`` when
+        it is no single render (:func:`.cli.single_render`: the client runs it itself);
+        ``broken`` when it was cancelled or failed outside the command (the client then renders
+        in-process)."""
         from . import cli
 
+        if not cli.single_render(request["argv"]):
+            self._answer({"status": "declined"})
+            self.busy.clear()
+            return
         code = None
         _warm.kernel, _warm.browser = self.kernel, self.browser
         try:
@@ -421,19 +472,23 @@ class Worker:
                 with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                     code = cli.main(request["argv"])
             reply = {"status": "broken"} if self.cancelled.is_set() else {"status": "done", "code": code}
-        except BaseException as err:  # noqa: BLE001 - SystemExit from argparse too: the client says it its way
+        except BaseException as err:  # noqa: BLE001 - the client says it its way
             reply = {"status": "broken", "message": first_line(err)}
             traceback.print_exc(file=sys.__stderr__)  # into service.log
         finally:
             _warm.kernel = _warm.browser = None
-        with contextlib.suppress(OSError), self.conn:
-            send(self.conn, reply)
+        self._answer(reply)
         self.renders += 1
         if code != 0:  # a failed or killed render leaves a new kernel, booting
             self.kernel.close()
             with contextlib.suppress(Exception):
                 self.kernel.launch()
         self.busy.clear()
+
+    def _answer(self, reply: dict) -> None:
+        """Send the client its last message and close the connection."""
+        with contextlib.suppress(OSError), self.conn:
+            send(self.conn, reply)
 
     def watch_client(self) -> None:
         """Stop the render (kill its kernel) if its client went away (Ctrl-C, killed)."""

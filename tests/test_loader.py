@@ -91,7 +91,7 @@ def test_changing_a_loaded_table_changes_no_later_load():
     first.at["h20", "name"] = "changed"
     first["tdp_w"] *= 2
     first["extra"] = 1
-    first.drop(index="h100-sxm", inplace=True)
+    first.pop("name")
     again = catalog.load("chips")
     assert again.at["h20", "name"] == name and again.at["h20", "tdp_w"] == tdp
-    assert "extra" not in again.columns and "h100-sxm" in again.index
+    assert "extra" not in again.columns and "name" in again.columns

@@ -200,6 +200,7 @@ SHARED = {
         "test_hardening.py",
         "test_inference_cost.py",
         "test_reports.py",
+        "test_tables.py",
     ),
     "validation": ("test_sources.py", "test_validation.py"),
 }

@@ -31,9 +31,9 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 reports: setup
 	$(PY) -m analysis render --scenarios reports/scenarios.yaml --jobs 2
 
-## test: the whole test suite
+## test: the whole test suite, in two processes (tests/conftest.py says which tests run together)
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 ## bench: the scenario sweep and Monte Carlo, report regeneration against the naive pipeline, single renders cold vs warm
 bench: setup

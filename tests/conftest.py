@@ -145,6 +145,15 @@ CASES = [
 
 
 @pytest.fixture(scope="session")
+def validation_report():
+    """The validation report with its defaults (``validation.run()``, some 10 CPU-seconds), made
+    once for the tests of tests/test_validation.py and tests/test_sources.py."""
+    from analysis.assembly import validation
+
+    return validation.run()
+
+
+@pytest.fixture(scope="session")
 def rendered(tmp_path_factory):
     """Every case of CASES rendered once (HTML, PDF, JSON) for the whole test session."""
     out = tmp_path_factory.mktemp("reports")
@@ -154,9 +163,81 @@ def rendered(tmp_path_factory):
     return out
 
 
+#: The cases rendered a second time, one after another in one kernel (``jobs=1``, HTML only), to
+#: compare with :func:`rendered` (two workers, whose kernels render other reports in between):
+#: same parameters and seed give the same numbers whatever the batch and its workers.
+AGAIN = ("parity-default", "parity-decode", "procurement-default", "training-default")
+
+
+@pytest.fixture(scope="session")
+def rendered_again(tmp_path_factory):
+    """The cases named in :data:`AGAIN` rendered again (jobs=1, HTML) for the whole test session."""
+    out = tmp_path_factory.mktemp("reports-again")
+    outcomes = render_batch([c for c in CASES if c.name in AGAIN], out, jobs=1, formats=("html",), log=sys.stdout)
+    failed = [f"{o.scenario.name}: {o.message}" for o in outcomes if not o.ok]
+    assert not failed, failed
+    return out
+
+
 def figures(rendered, case):
     """The key-figure JSON of a rendered case."""
     return json.loads((rendered / case.name / f"{case.notebook}.json").read_text())
+
+
+# ---------------------------------------------------------------- running in parallel (make test)
+# `make test` runs the tests in two pytest-xdist workers (`-n 2`). A worker takes a group of tests
+# at a time and runs them one after another: a file's tests are one group (its module-scoped
+# fixtures are made once), and the files of a SHARED group are one group together (the session
+# fixture they share is made once). The SLOW_FIRST groups are handed out first.
+
+#: Groups of files that share a session fixture: the rendered reports (`rendered`,
+#: `rendered_again`) and the validation report (`validation_report`). A test of another file may
+#: use them too: its worker then makes them a second time (a minute more for the rendered reports).
+SHARED = {
+    "rendered": (
+        "test_classify.py",
+        "test_compare.py",
+        "test_hardening.py",
+        "test_inference_cost.py",
+        "test_reports.py",
+        "test_tables.py",
+    ),
+    "validation": ("test_sources.py", "test_validation.py"),
+}
+#: Groups handed out first, slowest first (seconds in the serial suite at a load of about 7 on 2
+#: cores, 2026-12-06): the property batch of test_outputs_clean.py (270 s), the warm render
+#: service (146 s), the pipeline's kernels and signals (126 s), the rendered reports (about 80 s).
+#: One of them handed out last would keep a worker busy long after the other has finished.
+SLOW_FIRST = ("test_outputs_clean.py", "test_service.py", "test_pipeline.py", "rendered")
+
+
+def group_of(nodeid: str) -> str:
+    """The group of a test (by its node id): the name of its file's :data:`SHARED` group, else its
+    file's name."""
+    file = nodeid.split("::", 1)[0].rsplit("/", 1)[-1]
+    return next((group for group, files in SHARED.items() if file in files), file)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scheduler by scope (whole groups to a worker), with :func:`group_of` as the scope
+    and the groups handed out in the order of the collection (see pytest_collection_modifyitems)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Groups(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    config.option.loadscopereorder = False  # not the largest groups first: SLOW_FIRST first
+    return Groups(config, log)
+
+
+def pytest_collection_modifyitems(config, items):
+    """In an xdist worker (whose collection order the scheduler follows): the :data:`SLOW_FIRST`
+    groups first, the rest in file order. A serial run keeps the files' order."""
+    if hasattr(config, "workerinput"):
+        rank = {group: i for i, group in enumerate(SLOW_FIRST)}
+        items.sort(key=lambda item: rank.get(group_of(item.nodeid), len(rank)))
 
 
 # ---------------------------------------------------------------- tiny notebooks for pipeline tests

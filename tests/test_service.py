@@ -203,7 +203,7 @@ def service_folder(monkeypatch):
     yield folder, pids
     found = status(folder)
     pids += [found["pid"]] if found else []
-    cli("service", "stop")
+    service.command("stop")  # what `python -m analysis service stop` runs, without a new process
     for pid in pids:
         if not gone(pid):
             os.kill(pid, signal.SIGKILL)

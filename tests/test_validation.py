@@ -19,8 +19,8 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 @pytest.fixture(scope="module")
-def r():
-    return validation.run()
+def r(validation_report):
+    return validation_report
 
 
 def test_deepseek_prefill_is_compared_on_computed_tokens():

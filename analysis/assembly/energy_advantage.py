@@ -84,8 +84,10 @@ class Result:
     ``chip_count`` [chips], ``kwh_per_pflop_hour`` [kWh per effective PFLOP-hour].
     ``break_even``: by candidate, ``p10``/``p50``/``p90`` of the break-even price [USD/kWh]
     (negative: none); ``break_even_share``: by candidate, the share of draws with a non-negative
-    one; ``reference``: ``p10``/``p50``/``p90`` of the reference's cost per effective PFLOP-hour
-    [USD] in the reference region."""
+    one; ``no_single_job_share``: by candidate, the share of draws in which no single job of it
+    matches the reference cluster (:func:`chip_parity.figures`: +∞ chips); ``reference``:
+    ``p10``/``p50``/``p90`` of the reference's cost per effective PFLOP-hour [USD] in the reference
+    region."""
 
     inputs: Inputs
     base: pd.DataFrame
@@ -94,6 +96,7 @@ class Result:
     p90: pd.DataFrame
     break_even: pd.DataFrame
     break_even_share: pd.Series
+    no_single_job_share: pd.Series
     reference: dict[str, float]
 
 
@@ -242,6 +245,9 @@ def result(inp: Inputs) -> Result:
         p90=bands["p90"],
         break_even=pd.DataFrame({q: be_bands[q]["be"] for q in ("p10", "p50", "p90")}).iloc[1:],
         break_even_share=pd.Series((be >= 0).mean(axis=0), index=chips).iloc[1:],
+        no_single_job_share=pd.Series(
+            np.isinf(draws["by_region"][inp.region]["chip_count"]).mean(axis=0), index=chips
+        ).iloc[1:],
         reference=uncertainty.percentiles(draws["reference_usd_per_pflop_hour"]),
     )
 
@@ -277,14 +283,25 @@ def _home_price(r: Result) -> float:
     return r.inputs.sites[r.inputs.region].usd_per_kwh
 
 
+#: The verdict on a candidate of which no single job matches the reference cluster in most draws.
+NO_SINGLE_JOB = (
+    "no single job matches the reference cluster in {share} of draws: at that size interruptions grow "
+    "faster than the compute added (chip_parity gives the count in separate jobs), so no electricity "
+    "price is asked of it"
+)
+
+
 def verdicts(r: Result) -> dict[str, str]:
-    """One sentence per candidate: at what electricity price it matches the reference."""
+    """One sentence per candidate: at what electricity price it matches the reference; for a
+    candidate of which no single job matches the reference cluster in most draws, that."""
     home_price = _home_price(r)
     out = {}
     for chip, row in r.break_even.iterrows():
         share = r.break_even_share.loc[chip]
         some = "" if 0.99 <= share or share <= 0.01 else f" (in {present.pct(share)} of draws a price exists)"
-        if row["p50"] != row["p50"]:
+        if r.no_single_job_share.loc[chip] > 0.5:
+            out[chip] = NO_SINGLE_JOB.format(share=present.pct(r.no_single_job_share.loc[chip]))
+        elif row["p50"] != row["p50"]:
             out[chip] = "cannot be assessed (no sourced price or power)"
         elif row["p50"] < 0:
             out[chip] = (
@@ -305,15 +322,20 @@ def verdicts(r: Result) -> dict[str, str]:
 
 
 def _verdict_parts(r: Result) -> list[str]:
-    """The answer's clauses: candidates that never match, that are cheaper at the same price, and
+    """The answer's clauses: candidates of which no single job matches the reference cluster in
+    most draws, that never match, that are cheaper at the same price, and
     that match where power is cheap enough."""
     be, home_price = r.break_even["p50"], _home_price(r)
 
     def names(chips):
         return ", ".join(present.chip_short(c) for c in chips)
 
+    no_job = r.no_single_job_share.index[r.no_single_job_share > 0.5]
+    be = be.drop(no_job)
     never, already, needs = be.index[be < 0], be.index[be >= home_price], be.index[(be >= 0) & (be < home_price)]
     parts = []
+    if len(no_job):
+        parts.append(f"no single job of **{names(no_job)}** matches the reference cluster in most draws")
     if len(never):
         parts.append(
             f"no electricity price makes up for the **{names(never)}**: the hardware alone costs more per "
@@ -576,6 +598,7 @@ def key_figures(r: Result) -> dict:
     for q, suffix in (("p50", ""), ("p10", "_p10"), ("p90", "_p90")):
         out[f"break_even_usd_per_kwh{suffix}"] = {c: price(v) for c, v in r.break_even[q].items()}
     out["break_even_share_of_draws"] = r.break_even_share.to_dict()
+    out["no_single_job_share_of_draws"] = r.no_single_job_share.to_dict()
     out["reference_usd_per_pflop_hour"] = r.reference["p50"]
     out["reference_usd_per_pflop_hour_p10"] = r.reference["p10"]
     out["reference_usd_per_pflop_hour_p90"] = r.reference["p90"]

@@ -139,6 +139,7 @@ def inputs(**values) -> Inputs:
     used = used_inputs() | shared.equations("training_flop", "recompute_flop", "mla_decode")
     used["validation_cases"] = shared.rows_used("validation_cases", cases.index, label="name")
     used["serving_observations"] = shared.rows_used("serving_observations", load("serving_observations").index)
+    used["decode_batches"] = shared.rows_used("decode_batches", load("decode_batches").index)
     return Inputs(cases=cases, parameters=params.validate("validation", **values), used=used)
 
 
@@ -718,15 +719,18 @@ def methods_text(r: Result) -> str:
             "- **Serving** (the inference_cost report's serving model): prefill on computed tokens at the "
             "8-bit peak plus attention at the BF16 peak, with the median utilisation of published prefill "
             f"throughputs ({present.pct(used['serving_mfu'].value, digits=1)}); decode from the roofline (weights "
-            f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute); a decode "
-            f"batch that is not disclosed is the report's default, {used['batch_size'].value:,} sequences. "
+            f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute) at the batch "
+            "the deployment discloses or lets derive (data/decode_batches.csv); a batch that is not disclosed is "
+            f"the default, the median of the other deployments' batches per replica "
+            f"({present.count(used['batch_size'].value)} sequences with all of them). "
             "DeepSeek's daily cost = the day's computed input and output tokens at the modelled rates, priced at "
             "the disclosed $2 per H800-hour.",
             "- **Bands.** Each case's P10–P90 comes from the seeded draws (10,000, seed 0) of the inputs its "
             "model treats as uncertain — training: the training_run report's ranges (utilisation, TDP, the "
             "vendor factor, electricity price and PUE where not entered); serving: the utilisation drawn from "
-            "the published serving utilisations and the HBM efficiency with their relative spread, as the "
-            "inference_cost report draws them; system power: the chip's TDP range — through the "
+            "the published serving utilisations, the HBM efficiency between published decode bandwidth shares "
+            "and an undisclosed decode batch from the other deployments' batches, as the inference_cost report "
+            "draws them; system power: the chip's TDP range — through the "
             "one percentile routine. Coverage = share of validation cases whose measurement lies inside its band "
             f"(nominal {present.pct(NOMINAL_COVERAGE)}).",
             f"- **Error** = modelled / measured − 1. Goal over validation cases: mean absolute error ≤ "

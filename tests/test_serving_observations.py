@@ -164,3 +164,14 @@ def test_decode_cases_enter_a_disclosed_batch_or_exercise_the_default():
     assert "decode_batch" not in validation.exercised(cases.loc["deepseek-serving-decode", "exercised_defaults"])
     assert "decode_batch" not in validation.exercised(cases.loc["deepseek-serving-daily-cost", "exercised_defaults"])
     assert "decode_batch" in validation.exercised(cases.loc["sglang-gb200-decode", "exercised_defaults"])
+
+
+def test_the_validation_report_lists_the_decode_batches():
+    table = validation.decode_batches_table()
+    # every row, the excluded one marked; per replica as worked above (88.1 × 144 = 12,686.4 -> "12,686")
+    assert list(table.index) == list(load("decode_batches").index)
+    assert table.loc["deepseek-h800-online", "per replica"] == "12,686"
+    assert table.loc["sglang-h200-mtp-b2", "used"] == "no" and (table["used"] == "yes").sum() == 8
+    text = validation.decode_batches_text()
+    # the median (12,686.4 + 15,360) / 2 = 14,023.2 and the extremes 192 and 67,584 of the 8 usable batches
+    assert "8 published deployments (14,023 sequences; 192 to 67,584)" in text and "sglang-h200-mtp-b2" in text

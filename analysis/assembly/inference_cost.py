@@ -555,7 +555,7 @@ def chips_per_replica(inp: Inputs) -> pd.Series:
 
 
 #: Batch sizes of the decode roofline figure.
-CURVE_BATCHES = (1, 4, 16, 64, 256, 1024, 4096, 16384)
+CURVE_BATCHES = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
 
 
 def decode_curve(r: Result, batches=CURVE_BATCHES) -> pd.DataFrame:
@@ -1016,7 +1016,8 @@ def plot_output_cost(r: Result) -> None:
 
 def plot_decode_roofline(r: Result) -> None:
     """Decode output tokens/s per chip against batch size (log–log) at the base point, the
-    report's batch marked: memory-bound rising lines that flatten where compute binds."""
+    report's batch marked and, where it is the default, the span of the published deployments'
+    batches shaded: memory-bound rising lines that flatten where compute binds."""
     import matplotlib.pyplot as plt
 
     curve = decode_curve(r)
@@ -1033,7 +1034,10 @@ def plot_decode_roofline(r: Result) -> None:
         )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.axvline(r.inputs.batch_size, color="#555", ls=":", lw=1)
+    low, _, high = r.inputs.ranges["batch_size"]
+    if high > low:  # the default batch, drawn: the published batches' span
+        ax.axvspan(low, high, color="#999", alpha=0.15, lw=0, label="published batches (decode_batches.csv)")
+    ax.axvline(r.inputs.batch_size, color="#555", ls=":", lw=1.2, label=f"batch {present.count(r.inputs.batch_size)}")
     if ax.get_legend_handles_labels()[0]:  # no chip with a decode figure: no legend (and no warning)
         ax.legend(fontsize=7.5, ncol=2)
     present.finish(

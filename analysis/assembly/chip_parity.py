@@ -863,7 +863,7 @@ def basis(r: Result) -> str:
     if inp.workload == "prefill":
         return f"prefill throughput of {inp.model['name']}"
     return (
-        f"decode throughput of {inp.model['name']} at {present.count(inp.batch_size)} sequences of "
+        f"decode throughput of {inp.model['name']} at {present.count(inp.batch_size)} sequences per replica of "
         f"{present.count(inp.context_tokens)} tokens"
     )
 

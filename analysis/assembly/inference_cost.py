@@ -430,7 +430,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     """
     mfu = np.asarray(x["mfu"], dtype=float)[:, None]
     hbm = np.asarray(x["hbm_efficiency"], dtype=float)[:, None]
-    batch = np.asarray(x.get("batch_size", [inp.batch_size]), dtype=float)[:, None]
+    batch = np.asarray(x["batch_size"], dtype=float)[:, None]
     with np.errstate(all="ignore"):
         prefill = serving_prefill_tokens_per_s(
             inp.chips, inp.model, attended_tokens=inp.prefill_context_tokens, mfu=mfu

@@ -379,6 +379,23 @@ SERVING_OBSERVATIONS = Table(
 )
 
 
+#: Published deployments' decode batches (``analysis.assembly.serving_observations.decode_batches``):
+#: the observations whose batches per replica set the serving model's decode batch and its spread.
+DECODE_BATCHES = Table(
+    file="decode_batches.csv",
+    key="batch_id",
+    numbers={
+        "batch_per_chip": Number(0.1, 1e5, required=True),
+        "chips_per_replica": Number(1, 1e5, integer=True, required=True),
+        "context_tokens": Number(1, 1e7),
+    },
+    text=("excluded", "validation_overlap", "note"),
+    required_text=("chip_id", "model_id", "basis", "source"),
+    sources={"source": ()},
+    choices={"basis": ("disclosed", "derived")},
+)
+
+
 #: Training runs that disclose their compute and the time it took (model cards, papers): the
 #: accounted utilisation of whole runs (``analysis.assembly.inputs.mfu_observations``).
 ACCOUNTED_RUNS = Table(
@@ -841,6 +858,15 @@ def _load_stock(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[st
     return stock
 
 
+def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``serving_observations.csv`` and ``decode_batches.csv``, validated, their chips checked."""
+    served = validate(data_dir / SERVING_OBSERVATIONS.file, SERVING_OBSERVATIONS, known)
+    _check_chip_refs(data_dir / SERVING_OBSERVATIONS.file, served, "chip_id", chips, "obs_id")
+    batches = validate(data_dir / DECODE_BATCHES.file, DECODE_BATCHES, known)
+    _check_chip_refs(data_dir / DECODE_BATCHES.file, batches, "chip_id", chips, "batch_id")
+    return served, batches
+
+
 @lru_cache(maxsize=8)
 def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     known = source_keys(data_dir)
@@ -895,8 +921,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
     accounted = validate(data_dir / ACCOUNTED_RUNS.file, ACCOUNTED_RUNS, known)
     _check_accounted(data_dir / ACCOUNTED_RUNS.file, accounted, chips)
-    served = validate(data_dir / SERVING_OBSERVATIONS.file, SERVING_OBSERVATIONS, known)
-    _check_chip_refs(data_dir / SERVING_OBSERVATIONS.file, served, "chip_id", chips, "obs_id")
+    served, batches = _load_serving(data_dir, known, chips)
     rates = validate(data_dir / EXCHANGE_RATES.file, EXCHANGE_RATES, known).set_index("rate_id")
     china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
     _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
@@ -917,6 +942,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "mfu_observations": observations.set_index("obs_id"),
         "accounted_runs": accounted.set_index("run_id"),
         "serving_observations": served.set_index("obs_id"),
+        "decode_batches": batches.set_index("batch_id"),
         "exchange_rates": rates,
         "china_prices": china.set_index("price_id"),
         **stock,
@@ -927,7 +953,7 @@ def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``,
-    ``serving_observations``, ``exchange_rates``, ``china_prices`` or the compute stock's
+    ``serving_observations``, ``decode_batches``, ``exchange_rates``, ``china_prices`` or the compute stock's
     ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
     ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving
     references, MFU and serving observations, China-market prices and the stock's

@@ -22,7 +22,7 @@ present.setup()
 # fmt: off
 model: str = "deepseek-v3"  # architecture id of data/models.csv
 chips: List[str] = ["h800-sxm", "h20", "h100-sxm", "h200", "b200", "mi300x", "ascend-910b", "ascend-910c"]  # chip ids of data/chips.csv
-batch_size: int = 1024  # sequences decoded together per model replica [sequences]
+batch_size: Optional[int] = None  # sequences decoded together per model replica (all the chips one copy of the model is sharded over) [sequences]; None: the median of published deployments' decode batches (decode_batches.csv), drawn over their spread
 input_tokens: int = 2000  # prompt tokens per request [tokens]
 output_tokens: int = 500  # generated tokens per request [tokens]
 cached_share: float = 0.0  # share of input tokens served from the KV cache
@@ -80,7 +80,7 @@ present.table(
         "decode bound by": ("decode bound by", "{}"),
         "chips per replica": ("chips per replica", "{:,.0f}", "replica_size_chips"),
     },
-    caption=f"P50 of {r.inputs.draws:,} draws. Decode at batch {r.inputs.batch_size:,} per replica with "
+    caption=f"P50 of {r.inputs.draws:,} draws. Decode at batch {r.inputs.batch_size:,.0f} per replica with "
     f"{r.inputs.context_tokens:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
     "n/a: the chip has no published HBM bandwidth or capacity.",
     name="throughput_by_chip",
@@ -173,16 +173,25 @@ present.table(
 # - **Utilisation (`mfu`)**: the median of the compute shares that published prefill throughputs
 #   with disclosed setups imply by this model (`data/serving_observations.csv`: SGLang on H100 at
 #   1K, 2K and 4K prompts and on GB200, Ant Group on H20 — measured / the model's rate at
-#   utilisation 1); the Monte Carlo draws from those observations, and the HBM efficiency from the
-#   same relative spread around its 0.6. DeepSeek's disclosure and the CloudMatrix paper are not
-#   used to set any default. The same utilisation bounds decode's compute. The training vendor factors (Huawei 0.75) are not
-#   applied to serving.
+#   utilisation 1); the Monte Carlo draws from those observations. DeepSeek's throughputs and the
+#   CloudMatrix paper's are not used to set the utilisation. The same utilisation bounds decode's
+#   compute. The training vendor factors (Huawei 0.75) are not applied to serving.
 # - **8-bit peak**: FP8 where the chip has it, else INT8 (W8A8 serving on Ascend and A100), else BF16.
 # - **Decode** (roofline): each step reads the weights the batch touches (dense part + the distinct
 #   routed experts, E·(1 − (1 − k/E)<sup>B</sup>) per MoE layer) and every sequence's KV cache
 #   (context = input + half the output); output tokens/s per chip = B / max(bytes / (HBM bandwidth
-#   × `hbm_efficiency`), B × compute time per token). `hbm_efficiency` 0.6 and `batch_size` 1,024 are
-#   assumptions (rooflines overstate real systems; LLM-Viewer's users measured 1.7–1.9× below).
+#   × `hbm_efficiency`), B × compute time per token), B the batch **per model replica** (all the
+#   chips one copy of the model is sharded over: batch per chip × chips). `batch_size` by default is
+#   the median of the batches per replica that published deployments disclose or let derive
+#   (`data/decode_batches.csv`: DeepSeek's online service, 1,850 tokens/s per H800 at 20–22 tokens/s
+#   per user, about 88 sequences per GPU × 144 of its EP144 unit; DeepSeek's profile, 128 × 128;
+#   SGLang on H100, 256 × 72, and on GB200, 1,408 × 48; Ant Group's three H20 tiers, 12–48 × 16;
+#   CloudMatrix, 96 × 160), and the Monte Carlo draws the batch over them (192 to 67,584): at most of
+#   them decode is compute-bound, at the smallest memory-bound. A reader's batch is not drawn.
+#   `hbm_efficiency` 0.6 stays an assumption (rooflines overstate real systems; LLM-Viewer's users
+#   measured 1.7–1.9× below; the memory-bound decode observations are too few to set it), drawn
+#   between the lowest published decode bandwidth share (SGLang on H200 at 2 requests per rank,
+#   0.19) and the best a published decode kernel reaches (FlashMLA, 3,000 GB/s on the H800: 0.90).
 #   They, the utilisation and `utilisation` are the serving defaults of every report: chip_parity's
 #   prefill and decode parity use the same values.
 #   Not modelled: expert-parallel communication, load imbalance, speculative decoding, scheduling.
@@ -197,7 +206,8 @@ present.table(
 #   modelled rates for DeepSeek's disclosed setup (average KV length 4,989 tokens, 56.3 % cache hits,
 #   FP8) × $2 — the validation report's case, one function. Revenue = each kind of token × its
 #   API price.
-# - **Uncertainty**: MFU and HBM efficiency from the published serving utilisations, chip price, TDP and rental ranges,
+# - **Uncertainty**: MFU from the published serving utilisations, HBM efficiency between published
+#   decode bandwidth shares, the default batch over published deployments' batches, chip price, TDP and rental ranges,
 #   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.
 

@@ -129,6 +129,20 @@ present.table(
 )
 
 # %% [markdown]
+# ## Published decode batches behind the decode batch
+
+# %%
+present.say(report.decode_batches_text())
+batches = report.decode_batches_table()
+present.table(
+    batches,
+    {column: (column, "{}") for column in batches.columns},
+    caption="Decode batches of published deployments (data/decode_batches.csv): sequences per chip × chips "
+    "per replica = sequences per model replica, the roofline's batch. Case: validation cases of the same deployment.",
+    name="decode_batches",
+)
+
+# %% [markdown]
 # ## Cross-check against another model
 # llm-analysis' regression value for Llama-2-70B decode is another roofline model's output at 100 %
 # efficiency, not a measurement: the like-for-like entry sets both efficiencies to 1.

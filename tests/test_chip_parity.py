@@ -405,15 +405,27 @@ def decode():
 def test_decode_rates_and_bounds_by_hand(decode):
     # DeepSeek-V3 decode attention (absorbed MLA, d_qk 576, d_v 512) at 2,250 tokens:
     # 2 × 61 × 128 × 1,088 × 2,250 = 38,227,968,000 FLOP per token, at the BF16 peak.
+    # The default batch: the median of the published deployments' batches per replica, (12,686.4 + 15,360) / 2
+    # = 14,023.2 (tests/test_serving_observations.py).
     # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.300166 = 1.69339e-3 s per token
-    # -> 590.53 tokens/s (compute); memory: 671e9 B of weights (1,024 sequences touch every expert) + KV
-    # 70,272 B × 1,024 × 2,250 = 1.61907e11 B over 4.0e12 × 0.6 B/s = 0.347044 s per step -> 2,950.6: compute binds.
-    # H100 (FP8 1,978.9, BF16 989.4, 3.35 TB/s): memory 8.32907e11 B / 2.01e12 B/s = 0.414381 s -> 2,471.15 tokens/s;
-    # compute (3.73945e-5 + 3.86376e-5) / 0.300166 = 2.533e-4 s -> 3,947.9: memory bandwidth binds.
+    # -> 590.53 tokens/s (compute); memory: 671e9 B of weights (14,023 sequences touch every expert) + KV
+    # 70,272 B × 14,023.2 × 2,250 = 2.21724e12 B, 2.88824e12 B over 4.0e12 × 0.6 B/s = 1.20343 s per step
+    # -> 11,652.7: compute binds.
+    # H100 (FP8 1,978.9, BF16 989.4, 3.35 TB/s): memory 2.88824e12 B / 2.01e12 B/s = 1.43693 s -> 9,759.1 tokens/s;
+    # compute (3.73945e-5 + 3.86376e-5) / 0.300166 = 2.533e-4 s -> 3,947.9: compute binds too.
     assert_allclose(decode.inputs.mfu, SERVING_MFU, rtol=1e-12)
+    assert_allclose(decode.inputs.batch_size, 14_023.2)
     assert_allclose(decode.base.loc["h20", "rate"], 590.53, rtol=1e-4)
-    assert_allclose(decode.base.loc["h100-sxm", "rate"], 2_471.15, rtol=1e-4)
-    assert decode.binding.to_dict() == {"h100-sxm": "memory bandwidth", "h20": "compute"}
+    assert_allclose(decode.base.loc["h100-sxm", "rate"], 3_947.9, rtol=1e-4)
+    assert decode.binding.to_dict() == {"h100-sxm": "compute", "h20": "compute"}
+    # at a reader's batch of 1,024 (not drawn) the H100 is bound by memory: weights 671e9 B + KV 70,272 B × 1,024
+    # × 2,250 = 1.61907e11 B, 8.32907e11 B / 2.01e12 B/s = 0.414381 s per step -> 2,471.15 tokens/s
+    small = cp.run(
+        candidates=["h20"], workload="decode", precision="fp8", context_tokens=2_250, batch_size=1024, **FAST
+    )
+    assert_allclose(small.base.loc["h100-sxm", "rate"], 2_471.15, rtol=1e-4)
+    assert small.binding.to_dict() == {"h100-sxm": "memory bandwidth", "h20": "compute"}
+    assert "batch_size" in decode.inputs.ranges and uncertainty.is_constant(small.inputs.ranges["batch_size"])
     # one utilisation for every chip: no vendor factor in serving (and none drawn)
     assert (decode.base["mfu"] == decode.inputs.mfu).all()
     assert not [name for name in decode.inputs.ranges if name.endswith("MFU factor")]
@@ -422,7 +434,7 @@ def test_decode_rates_and_bounds_by_hand(decode):
 def test_decode_speaks_tokens_not_pflop_hours(decode):
     words = cp.answer(decode) + cp.findings(decode) + cp.methods(decode) + str(cp.tco_formats(decode))
     assert "PFLOP" not in words and "sustained rate at MFU" not in words
-    assert "bound by compute (H100 SXM: memory bandwidth)" in cp.findings(decode)
+    assert "bound by compute (H100 SXM: compute)" in cp.findings(decode)
     assert "per million output tokens" in cp.findings(decode)
     entry = cp.key_figures(decode)["candidates"]["h20"]
     assert "usd_per_pflop_hour" not in entry and entry["binding"] == "compute"
@@ -430,7 +442,7 @@ def test_decode_speaks_tokens_not_pflop_hours(decode):
     assert "pflop" not in " ".join(decode.p50.columns)
     # the tornado and Sobol indices are of the cost per million output tokens, over serving inputs
     tornado, _ = cp.sensitivity(decode, "h20", sobol_draws=64)
-    assert {"mfu", "hbm_efficiency", "h20 price"} <= set(tornado.index)
+    assert {"mfu", "hbm_efficiency", "batch_size", "h20 price"} <= set(tornado.index)
     assert not [name for name in tornado.index if "MFU factor" in name]
     # training keeps its own terms
     assert "PFLOP" in cp.methods(cp.run(candidates=["h20"], **FAST))
@@ -439,8 +451,9 @@ def test_decode_speaks_tokens_not_pflop_hours(decode):
 def test_decode_cost_per_million_tokens_by_hand():
     # H100 on the reader's settings: $33,750 a chip as a server share (chips.csv) ÷ 0.81 = $41,666.67 capex;
     # DGX H100's 10.2 kW / 8 = 1,275 W per chip × 0.75 × PUE 1.0 = 956.25 W -> 8,376.75 kWh a year × $0.10 = $837.675;
-    # 4 years: TCO per chip 41,666.67 + 4 × 837.675 = 45,017.37; tokens 2,471.153/s × 3,600 × 8,760 h × 4 years × 0.5
-    # = 1.558606e11 per chip -> $0.288831 per million output tokens
+    # 4 years: TCO per chip 41,666.67 + 4 × 837.675 = 45,017.37; at the default batch (14,023.2 per replica) the
+    # H100 is compute-bound at 3,947.89 tokens/s (test_decode_rates_and_bounds_by_hand): × 3,600 × 8,760 h × 4 years
+    # × 0.5 = 2.489994e11 tokens per chip -> $0.180793 per million output tokens
     r = cp.run(
         candidates=["h20"],
         workload="decode",
@@ -452,7 +465,7 @@ def test_decode_cost_per_million_tokens_by_hand():
         **FAST,
     )
     assert r.inputs.chips.loc["h100-sxm", "price_usd"] == 33_750
-    assert_allclose(r.base.loc["h100-sxm", "usd_per_million_tokens"], 0.288831, rtol=1e-4)
+    assert_allclose(r.base.loc["h100-sxm", "usd_per_million_tokens"], 0.180793, rtol=1e-4)
     assert r.inputs.used["utilisation"].source == shared.READER
 
 
@@ -468,7 +481,7 @@ def test_decode_takes_the_serving_defaults_and_page_1_names_the_settings_that_di
     assert ours["mfu"].source == "serving-observations"
     # page 1: the defaults (BF16, 2,048 tokens) differ from inference_cost's (FP8, 2,000 + 500 / 2 = 2,250)
     default = cp.answer(cp.run(candidates=["h20"], workload="decode", **FAST))
-    assert "Serving settings: utilisation 30.0 %" in default and "batch 1,024" in default
+    assert "Serving settings: utilisation 30.0 %" in default and "batch 14,023 per replica" in default
     assert (
         "BF16 weights (inference_cost: FP8)" in default and "2,048 tokens of context (inference_cost: 2,250)" in default
     )

@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 
 from analysis.assembly import inference_cost as report
 from analysis.assembly import inputs as shared
+from analysis.assembly import serving_observations
 from analysis.assembly.params import ParameterError
 from analysis.formulas import inference
 
@@ -170,7 +171,13 @@ def test_used_block_names_every_input_with_a_unit_and_a_known_source():
     assert_allclose(used["mfu"].value, MFU, rtol=1e-4)
     assert used["utilisation"].source == "deepseek-inference-overview"
     assert_allclose(used["utilisation"].value, 226.75 / 278)
-    assert used["hbm_efficiency"].source == used["batch_size"].source == shared.ASSUMPTION
+    assert used["hbm_efficiency"].source == shared.ASSUMPTION
+    # the decode batch: the published deployments' batches per replica (decode_batches.csv), the
+    # median of the 8 usable ones 192, 512, 768, 12,686.4, 15,360, 16,384, 18,432, 67,584: their
+    # plotting-position median is the mean of the middle two, (12,686.4 + 15,360) / 2 = 14,023.2
+    assert used["batch_size"].source == "decode-batches"
+    assert_allclose(used["batch_size"].value, 14_023.2)
+    assert set(used["decode_batches"]) == set(serving_observations.batch_prior().obs_ids)
     # values the reader sets are the reader's; the H800's FP8 peak 1,978.9 TFLOP/s is the one used
     r = report.run(chips=["h800-sxm", "h100-sxm"], mfu=0.3, hbm_efficiency=0.5, utilisation=0.5, draws=100)
     assert r.inputs.used["mfu"].source == r.inputs.used["hbm_efficiency"].source == shared.READER

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.assembly import inference_cost, serving_observations
+from analysis.assembly import inference_cost, serving_observations, validation, validation_cases
 from analysis.catalog import keys_in, load
 from analysis.formulas import serving_utilisation as formula
 from analysis.formulas import uncertainty
@@ -64,9 +64,55 @@ def test_the_default_is_the_median_and_the_monte_carlo_draws_the_observations():
     assert inference_cost.serving_setting("mfu", None).value == prior.p50
     ranges = inference_cost.inputs(chips=["h100-sxm"], draws=100).ranges
     assert_allclose(ranges["mfu"].values, prior.values)
-    # the HBM efficiency keeps its assumed 0.6 with the same relative spread: 0.6 × value / 0.30017, at most 1
-    assert_allclose(ranges["hbm_efficiency"].values, np.minimum(prior.values * 0.6 / prior.p50, 1.0))
+    # the HBM efficiency keeps its assumed 0.6, drawn between published decode bandwidth shares: low = SGLang
+    # H200 without overlap, 51.0 × 586,225,281,971 B / (32 × 4.8e12 B/s) = 0.194645 (the bytes of
+    # test_decode_share_worked_by_hand_from_sglang_h200); high = FlashMLA's 3,000 GB/s / 3,350 GB/s (H800) = 0.895522
+    assert_allclose(ranges["hbm_efficiency"], (0.194645, 0.6, 0.895522), atol=1e-6)
+    # a reader's 0.8 moves both ends by 0.8 / 0.6: 0.194645 × 4/3 = 0.259527 and min(1, 0.895522 × 4/3 = 1.19) = 1
+    assert_allclose(inference_cost.hbm_range(0.8), (0.259527, 0.8, 1.0), atol=1e-6)
     assert not hasattr(inference_cost, "SERVING_SPREAD")  # no assumed ±25 % any more
+
+
+def test_decode_batches_per_replica_by_hand():
+    rows = serving_observations.decode_batches()
+    # per chip × chips per replica, from each source's setup:
+    # DeepSeek online 1,850 / 21 = 88.1 per GPU × 144 (EP144) = 12,686.4; DeepSeek profile 128 × 128 (EP128) = 16,384;
+    # SGLang H100 256 × 72 (EP72) = 18,432; SGLang GB200 1,408 × 48 = 67,584; Ant Group H20 48, 32, 12 × 16 = 768,
+    # 512, 192; CloudMatrix 96 × 160 = 15,360; SGLang H200 MTP 2 × 16 = 32 (excluded: a low-concurrency benchmark)
+    expected = {
+        "deepseek-h800-online": 12_686.4,
+        "deepseek-h800-profile": 16_384,
+        "sglang-h100-ep72": 18_432,
+        "sglang-gb200-ep48": 67_584,
+        "antgroup-h20-base": 768,
+        "antgroup-h20-pro": 512,
+        "antgroup-h20-max": 192,
+        "cloudmatrix-910c-decode": 15_360,
+        "sglang-h200-mtp-b2": 32,
+    }
+    assert_allclose(rows.loc[list(expected), "batch_per_replica"], list(expected.values()))
+    assert not rows.loc["sglang-h200-mtp-b2", "usable"] and rows["usable"].sum() == 8
+    # DeepSeek's per-GPU batch is its disclosed 1,850 tokens/s per GPU over the midpoint of 20-22 tokens/s per user
+    per_gpu = inference_cost.reference_value("deepseek-serving-decode-per-h800") / 21
+    assert rows.loc["deepseek-h800-online", "batch_per_chip"] == pytest.approx(per_gpu, abs=0.05)
+
+
+def test_the_default_batch_is_the_median_and_the_monte_carlo_draws_the_published_batches():
+    prior = serving_observations.batch_prior()
+    # 8 usable batches sorted: 192, 512, 768, 12,686.4, 15,360, 16,384, 18,432, 67,584; with plotting positions
+    # i / 9 the median is the mean of the 4th and 5th, (12,686.4 + 15,360) / 2 = 14,023.2; P10 / P90: the extremes
+    assert_allclose(prior.values, [192, 512, 768, 12_686.4, 15_360, 16_384, 18_432, 67_584])
+    assert_allclose(tuple(prior.sampler()), (192, 14_023.2, 67_584))
+    assert inference_cost.serving_setting("batch_size", None).value == pytest.approx(14_023.2)
+    ranges = inference_cost.inputs(chips=["h100-sxm"], draws=100).ranges
+    drawn = uncertainty.draw({"batch_size": ranges["batch_size"]}, 2_000, 0)["batch_size"]
+    assert drawn.min() >= 192 and drawn.max() <= 67_584 and drawn.min() < 1_000 < 20_000 < drawn.max()
+    # a reader's batch is a known deployment: not drawn
+    assert inference_cost.inputs(chips=["h100-sxm"], batch_size=64, draws=100).ranges["batch_size"] == (64, 64, 64)
+    # a case that exercises the default is judged against the batches of other deployments: without GB200 Part II
+    # (67,584) the 7 left give the 4th, 12,686.4
+    without = serving_observations.batch_prior(["sglang-gb200-decode"])
+    assert "sglang-gb200-ep48" not in without.obs_ids and without.sampler()[1] == pytest.approx(12_686.4)
 
 
 def test_excluded_rows_are_listed_but_not_used():
@@ -93,3 +139,39 @@ def test_fit_data_are_disjoint_from_the_validation_cases():
             assert not (same and shared_source), (case_id, obs_id)
         # and no observation's figure is the case's measurement
         assert not np.isclose(observed["tokens_per_s_per_chip"], case["measured"]).any(), case_id
+
+
+def test_decode_cases_enter_a_disclosed_batch_or_exercise_the_default():
+    # a decode case whose source discloses its batch enters that row of decode_batches.csv and does not list
+    # decode_batch; the row names the case in validation_overlap. A case without one lists decode_batch.
+    cases = load("validation_cases")
+    batches = serving_observations.decode_batches()
+    named = {"case=deepseek-h800": "deepseek-h800-online", "case=cloudmatrix-910c": "cloudmatrix-910c-decode"}
+    decode = cases[cases["method"].isin(["inference_cost.decode", "inference_cost.daily_cost"])]
+    assert len(decode) == 5
+    for case_id, case in decode.iterrows():
+        setup = validation_cases.parse_setup(case["setup"])
+        row = named.get(f"case={setup.get('case')}", setup.get("batch"))
+        exercised = validation.exercised(case["exercised_defaults"])
+        assert (row is None) == ("decode_batch" in exercised), case_id
+        if row is not None:
+            assert case_id in batches.loc[row, "validation_overlap"].split(";"), (case_id, row)
+            assert validation_cases.serving_setup(setup).batch_size == batches.loc[row, "batch_per_replica"]
+    # and every overlap a row names is a case
+    for cell in batches["validation_overlap"]:
+        assert {c for c in str(cell).split(";") if c} <= set(cases.index), cell
+    # DeepSeek's decode and its day no longer exercise the default batch; GB200's decode (batch undisclosed) does
+    assert "decode_batch" not in validation.exercised(cases.loc["deepseek-serving-decode", "exercised_defaults"])
+    assert "decode_batch" not in validation.exercised(cases.loc["deepseek-serving-daily-cost", "exercised_defaults"])
+    assert "decode_batch" in validation.exercised(cases.loc["sglang-gb200-decode", "exercised_defaults"])
+
+
+def test_the_validation_report_lists_the_decode_batches():
+    table = validation.decode_batches_table()
+    # every row, the excluded one marked; per replica as worked above (88.1 × 144 = 12,686.4 -> "12,686")
+    assert list(table.index) == list(load("decode_batches").index)
+    assert table.loc["deepseek-h800-online", "per replica"] == "12,686"
+    assert table.loc["sglang-h200-mtp-b2", "used"] == "no" and (table["used"] == "yes").sum() == 8
+    text = validation.decode_batches_text()
+    # the median (12,686.4 + 15,360) / 2 = 14,023.2 and the extremes 192 and 67,584 of the 8 usable batches
+    assert "8 published deployments (14,023 sequences; 192 to 67,584)" in text and "sglang-h200-mtp-b2" in text

@@ -51,11 +51,22 @@ def test_cloudmatrix_prefill_and_decode_per_910c_package():
     assert_allclose(cases.decode_tokens_per_s("cloudmatrix-910c"), 2_168.5, rtol=1e-3)
 
 
-def test_deepseek_decode_at_the_default_batch():
-    # batch 1,024 touches all 256 experts: weights 671e9 B (FP8) + KV 70,272 × 1,024 × 4,989 =
-    # 3.58999e11 B = 1.030e12 B; / (3.35e12 × 0.6) = 0.512437 s per step -> 1,024 / 0.512437 = 1,998.3
-    # (compute: 0.300166 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12) = 2,439.1, not binding)
-    assert_allclose(cases.decode_tokens_per_s("deepseek-h800"), 1_998.3, rtol=1e-3)
+def test_deepseek_decode_at_the_batch_its_disclosure_lets_derive():
+    # deepseek-inference-overview: 1,850 output tokens/s per H800 at 20-22 tokens/s per user -> 1,850 / 21 = 88.1
+    # sequences per GPU, × 144 GPUs of the EP144 decode unit = 12,686.4 per replica (decode_batches.csv)
+    assert cases.serving_setup({"case": "deepseek-h800"}).batch_size == pytest.approx(88.1 * 144)
+    # compute: 0.300166 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12 = 8.56722e-5) = 2,439.1 tokens/s;
+    # memory: weights 671e9 B (FP8, every expert touched) + KV 70,272 × 12,686.4 × 4,989 = 4.44769e12 B
+    # = 5.11869e12 B / (3.35e12 × 0.6) = 2.54661 s per step -> 12,686.4 / 2.54661 = 4,981.7: compute binds
+    assert_allclose(cases.decode_tokens_per_s("deepseek-h800"), 2_439.1, rtol=1e-3)
+    # the batch is derived from the measured 1,850 itself; compute binds, so the modelled rate does not depend on it
+    # (half or twice the batch gives the same rate: memory 4,981.7 tokens/s at 12,686.4 stays above 2,439.1)
+    for factor in (0.5, 2.0):
+        batch = 88.1 * 144 * factor
+        assert_allclose(cases.decode_tokens_per_s("deepseek-h800", batch_size=batch), 2_439.1, rtol=1e-3)
+    # at a batch of 1,024 (the old assumed default) memory binds: (671e9 + 70,272 × 1,024 × 4,989 = 3.58999e11) B
+    # / 2.01e12 B/s = 0.512437 s per step -> 1,024 / 0.512437 = 1,998.3
+    assert_allclose(cases.decode_tokens_per_s("deepseek-h800", batch_size=1024), 1_998.3, rtol=1e-3)
 
 
 def test_llama2_70b_decode_latency_against_llm_analysis():
@@ -84,8 +95,8 @@ def test_serving_cases_run_the_inference_cost_model(monkeypatch):
 
 def test_serving_cases_table():
     table = cases.serving_cases().set_index("name")
-    # DeepSeek H800 decode: 1,998.3 modelled (above) against 1,850 published: 1,998.3 / 1,850 − 1 = +8.0 %
-    assert table.loc["DeepSeek H800 decode", "error"] == pytest.approx(0.0802, abs=5e-4)
+    # DeepSeek H800 decode: 2,439.1 modelled (above) against 1,850 published: 2,439.1 / 1,850 − 1 = +31.8 %
+    assert table.loc["DeepSeek H800 decode", "error"] == pytest.approx(0.3184, abs=5e-4)
     assert table.loc["Llama-2-70B decode [s]", "role"] == "model"
     assert len(table) == 6
 
@@ -219,13 +230,15 @@ def test_serving_validation_cases_worked_by_hand(r):
     # 3.39804e10 FLOP / 989.4e12 = 3.43445e-5 s → 7.17390e-5 s; 0.300166 / 7.17390e-5 = 4,184.1 tokens/s;
     # memory: (671e9 + 70,272 × 18,432 × 2,000 = 2.59051e12) B / (3.35e12 × 0.6) = 1.6226 s → 11,359: compute binds
     assert m["sglang-h100-decode-b256"] == pytest.approx(4_184.1, rel=1e-3)
-    # DeepSeek's day: (608e9 − 342e9) / (5,258.1 × 3,600) + 168e9 / (1,998.3 × 3,600) = 14,052.4 + 23,353.2
-    # = 37,405.6 H800-hours × $2 = $74,811 (the two rates: test_deepseek_prefill… and test_deepseek_decode…)
-    assert m["deepseek-serving-daily-cost"] == pytest.approx(74_811, rel=1e-3)
-    # GB200 decode at the default batch 1,024, context 2,000, FP8 (5,000 TFLOP/s FP8, 2,500 BF16, 8 TB/s):
-    # memory: (671e9 + 70,272 × 1,024 × 2,000 = 1.43917e11) B = 8.14917e11 / (8e12 × 0.6) = 0.169774 s → 6,031.5;
-    # compute: 0.300166 / (7.4e10 / 5e15 + 3.39804e10 / 2.5e15 = 2.83922e-5) = 10,572: memory binds
-    assert m["sglang-gb200-decode"] == pytest.approx(6_031.5, rel=1e-3)
+    # DeepSeek's day: (608e9 − 342e9) / (5,258.1 × 3,600) + 168e9 / (2,439.1 × 3,600) = 14,052.4 + 19,132.7
+    # = 33,185.1 H800-hours × $2 = $66,370 (the two rates: test_deepseek_prefill… and test_deepseek_decode…)
+    assert m["deepseek-serving-daily-cost"] == pytest.approx(66_370, rel=1e-3)
+    # GB200 decode, batch not disclosed: the median of the other deployments' batches (without GB200 Part II's
+    # 67,584: 192, 512, 768, 12,686.4, 15,360, 16,384, 18,432 -> the 4th, 12,686.4), context 2,000, FP8 (5,000
+    # TFLOP/s FP8, 2,500 BF16, 8 TB/s): memory (671e9 + 70,272 × 12,686.4 × 2,000 = 1.78300e12) B = 2.45400e12 B
+    # / (8e12 × 0.6) = 0.511249 s → 24,814; compute: 0.300166 / (7.4e10 / 5e15 + 3.39804e10 / 2.5e15
+    # = 2.83922e-5) = 10,572.1: compute binds
+    assert m["sglang-gb200-decode"] == pytest.approx(10_572.1, rel=1e-3)
 
 
 def test_prior_and_power_cases_worked_by_hand(r):
@@ -395,13 +408,16 @@ def test_used_block_names_the_defaults_the_cases_keep(r):
     assert used["mfu"].source == "mfu-observations"
     assert used["huawei_mfu_factor"].value == 0.75
     # serving: the median of the published prefill utilisations (SGLang H100 4K: 6,287.75 / 20,947.56 = 0.300166),
-    # HBM efficiency 0.6 and the batch 1,024 of DeepSeek's decode (assumptions), each as inference_cost resolves it
+    # HBM efficiency 0.6 (an assumption) and the decode batch of GB200's decode (not disclosed): the median of the
+    # published deployments' batches per replica, (12,686.4 + 15,360) / 2 = 14,023.2, each as inference_cost
+    # resolves it; the batches' rows are in the inputs block
     assert used["serving_mfu"].source == "serving-observations"
     assert used["serving_mfu"].value == pytest.approx(0.300166, rel=1e-5)
     for name in ("hbm_efficiency", "batch_size"):
         assert used[name] == inference_cost.serving_setting(name, None)
-    assert (used["hbm_efficiency"].value, used["batch_size"].value) == (0.6, 1024)
-    assert used["hbm_efficiency"].source == used["batch_size"].source == "package-assumption"
+    assert (used["hbm_efficiency"].value, used["batch_size"].value) == (0.6, pytest.approx(14_023.2))
+    assert used["hbm_efficiency"].source == "package-assumption" and used["batch_size"].source == "decode-batches"
+    assert set(used["decode_batches"]) == set(load("decode_batches").index)
     # power and goodput: load 0.75 (Epoch AI), λ = 1.97e-5 per chip-hour, R = 1/6 h
     assert used["load_factor"].value == 0.75
     assert used["interruptions_per_chip_hour"].value == pytest.approx(1.97e-5, rel=1e-2)
@@ -455,8 +471,8 @@ def test_text_tables_and_figures(r, monkeypatch):
     ax, alt = shown[-1]
     assert f"P10–P90 band {r.summary.coverage * 100:.1f} %" in alt
     methods = validation.methods_text(r)
-    # the defaults the methods quote are the inputs block's: load factor 0.75, HBM efficiency 0.6, batch 1,024
-    for text in ("× 0.75", "× 0.6", "1,024 sequences", "Young"):
+    # the defaults the methods quote are the inputs block's: load factor 0.75, HBM efficiency 0.6, batch 14,023
+    for text in ("× 0.75", "× 0.6", "14,023 sequences", "Young"):
         assert text in methods, text
 
 

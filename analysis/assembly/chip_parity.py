@@ -100,7 +100,7 @@ class Inputs(shared.DrawnInputs):
     precision: str
     model: pd.Series
     bytes_per_param: float
-    batch_size: int
+    batch_size: float | None
     context_tokens: int
     hbm_efficiency: float
     parallel_config: str
@@ -182,7 +182,8 @@ def _workload_model(p: dict, ids: list[str], hbm_gb: np.ndarray) -> tuple[pd.Ser
     else:
         ratios = pd.DataFrame({"scaling_efficiency": np.nan, "ratio": np.nan, "used": 1.0}, index=ids)
         model = lookup(load("models"), p["model"], "model")
-        kv = (p["batch_size"], p["context_tokens"]) if p["workload"] == "decode" else (0, 0)
+        batch = serving.serving_setting("batch_size", p["batch_size"]).value if p["workload"] == "decode" else 0
+        kv = (batch, p["context_tokens"]) if p["workload"] == "decode" else (0, 0)
         floor = inference.capacity_floor_chips(known_hbm, model, inference.BYTES_PER_PARAM[p["precision"]], *kv)
     return model, np.where(np.isnan(hbm_gb), np.nan, floor).astype(float), ratios
 
@@ -312,8 +313,11 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     serving utilisation of published prefill throughputs), the HBM efficiency and batch (decode)
     and the share of hours an owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
     :func:`~analysis.assembly.inference_cost.serving_peaks`) and the per-chip inputs as that report
-    records them; the Monte Carlo draws the utilisation and HBM efficiency from the published
-    serving utilisations (:func:`~analysis.assembly.inference_cost.serving_range`) and no vendor MFU factor (serving
+    records them; the Monte Carlo draws the utilisation from the published serving utilisations
+    (:func:`~analysis.assembly.inference_cost.serving_range`), in decode the HBM efficiency between
+    published decode bandwidth shares (:func:`~analysis.assembly.inference_cost.hbm_range`) and a
+    default batch over the published deployments' batches
+    (:func:`~analysis.assembly.inference_cost.batch_range`), and no vendor MFU factor (serving
     applies none: training priors)."""
     decode = p["workload"] == "decode"
     given = None if p["mfu"] == declared["mfu"].default else p["mfu"]
@@ -322,7 +326,7 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
         records |= {name: serving.serving_setting(name, p[name]) for name in ("hbm_efficiency", "batch_size")}
     records["utilisation"] = serving.serving_setting("utilisation", p["utilisation"])
     mfu, hbm = float(records["mfu"].value), float(serving.serving_setting("hbm_efficiency", p["hbm_efficiency"]).value)
-    drawn = {"mfu": serving.serving_range(mfu)} | ({"hbm_efficiency": serving.serving_range(hbm)} if decode else {})
+    drawn = serving.serving_ranges(mfu, hbm, p["batch_size"]) if decode else {"mfu": serving.serving_range(mfu)}
     kept = {k: v for k, v in inp.ranges.items() if k != "mfu" and not k.endswith(" MFU factor")}
     matmul, attention = serving.serving_peaks(inp.chips, p["precision"])
     chips = inp.chips.assign(serving_peak_tflops=matmul, attention_peak_tflops=attention)
@@ -334,12 +338,14 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     )
     used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
     used |= serving.serving_observations_used()
+    if decode and p["batch_size"] is None:
+        used |= serving.decode_batches_used()
     return replace(
         inp,
         chips=chips,
         mfu=mfu,
         hbm_efficiency=hbm,
-        batch_size=int(serving.serving_setting("batch_size", p["batch_size"]).value),
+        batch_size=float(serving.serving_setting("batch_size", p["batch_size"]).value) if decode else None,
         utilisation=float(records["utilisation"].value),
         ranges=drawn | kept,
         used=used | {"chips": serving.chip_used(chips, basis="ownership", precision=p["precision"])},
@@ -381,10 +387,11 @@ def _rate(x: dict, mfu: np.ndarray, inp: Inputs) -> tuple[np.ndarray, np.ndarray
         rate = serving.serving_prefill_tokens_per_s(inp.chips, inp.model, attended_tokens=attended, mfu=mfu)
         return np.asarray(rate, dtype=float), np.full(np.shape(rate), "compute")
     hbm = np.asarray(x.get("hbm_efficiency", [inp.hbm_efficiency]), dtype=float)[:, None]
+    batch = np.asarray(x.get("batch_size", [inp.batch_size]), dtype=float)[:, None]
     rate, bound = serving.serving_decode_tokens_per_s(
         inp.chips,
         inp.model,
-        batch_size=inp.batch_size,
+        batch_size=batch,
         context_tokens=inp.context_tokens,
         precision=inp.precision,
         mfu=mfu,
@@ -585,7 +592,7 @@ def sensitivity(r: Result, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.Da
     inp = r.inputs
     column = list(inp.chips.index).index(chip)
     vendors = dict.fromkeys([inp.chips.loc[chip, "vendor"], inp.chips.loc[inp.reference_chip, "vendor"]])
-    names = ["mfu", "hbm_efficiency", "usd_per_kwh", "pue", f"{chip} price", f"{chip} TDP"]
+    names = ["mfu", "hbm_efficiency", "batch_size", "usd_per_kwh", "pue", f"{chip} price", f"{chip} TDP"]
     names += [f"{v} MFU factor" for v in vendors]
     ranges = {n: inp.ranges[n] for n in names if n in inp.ranges and not uncertainty.is_constant(inp.ranges[n])}
     fixed = shared.base_point(inp.ranges)
@@ -856,7 +863,7 @@ def basis(r: Result) -> str:
     if inp.workload == "prefill":
         return f"prefill throughput of {inp.model['name']}"
     return (
-        f"decode throughput of {inp.model['name']} at {present.count(inp.batch_size)} sequences of "
+        f"decode throughput of {inp.model['name']} at {present.count(inp.batch_size)} sequences per replica of "
         f"{present.count(inp.context_tokens)} tokens"
     )
 
@@ -903,8 +910,18 @@ def _drawn_words(inp: Inputs) -> str:
         )
     spread = "drawn from published serving utilisations, data/serving_observations.csv"
     if inp.workload == "decode":
-        return f"the serving utilisation and HBM efficiency ({spread})"
+        batch = ", the batch over published deployments' decode batches" if "decode_batches" in inp.used else ""
+        return (
+            f"the serving utilisation ({spread}), the HBM efficiency (between published decode bandwidth shares){batch}"
+        )
     return f"the serving utilisation ({spread})"
+
+
+def _batch_words(inp: Inputs) -> str:
+    """The decode batch in words: its size per replica and, for the default, where it comes from."""
+    if "decode_batches" not in inp.used:
+        return f"{present.count(inp.batch_size)} per replica"
+    return f"{present.count(inp.batch_size)} per replica ({inp.used['batch_size'].origin}, drawn over them)"
 
 
 def serving_context_default(workload: str) -> float:
@@ -923,7 +940,7 @@ def serving_note(r: Result) -> str:
         return ""
     settings = [f"utilisation {present.pct(inp.mfu, digits=1)} ({inp.used['mfu'].origin})"]
     if inp.workload == "decode":
-        settings += [f"HBM efficiency {present.pct(inp.hbm_efficiency)}", f"batch {present.count(inp.batch_size)}"]
+        settings += [f"HBM efficiency {present.pct(inp.hbm_efficiency)}", f"batch {_batch_words(inp)}"]
     settings.append(f"{present.pct(inp.utilisation)} of hours serving ({inp.used['utilisation'].origin})")
     text = f" Serving settings: {'; '.join(settings)} — the inference_cost report's, one default each."
     precision, context = serving.PARAMETERS["precision"].default, serving_context_default(inp.workload)

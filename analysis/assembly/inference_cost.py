@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup
-from ..formulas import cost, inference, power, uncertainty
+from ..formulas import cost, inference, power, serving_utilisation, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
 from . import params, present, serving_observations
@@ -48,7 +48,7 @@ DEFAULT_CHIPS = ["h800-sxm", "h20", "h100-sxm", "h200", "b200", "mi300x", "ascen
 PARAMETERS = params.declare(
     model="deepseek-v3",
     chips=DEFAULT_CHIPS,
-    batch_size=1024,
+    batch_size=None,
     input_tokens=2000,
     output_tokens=500,
     cached_share=0.0,
@@ -185,24 +185,44 @@ def utilisation_default() -> Used:
 
 #: Why the report's serving defaults are what they are (stated assumptions of the package).
 ASSUMED = {
-    "hbm_efficiency": "assumption: rooflines overstate real systems",
-    "batch_size": "assumption: a large serving batch per replica",
+    "hbm_efficiency": "assumption: rooflines overstate real systems; drawn between published decode bandwidth shares",
 }
 #: The serving settings with one default for every report that serves a model.
 SERVING_SETTINGS = ("mfu", "hbm_efficiency", "batch_size", "utilisation")
 
 
+def batch_default() -> Used:
+    """The default decode batch as used [sequences per replica]: the median of the published
+    deployments' batches per replica (:func:`.serving_observations.batch_prior`, the median of
+    :func:`batch_range`'s draws); the rows' own sources are their records
+    (:func:`decode_batches_used`)."""
+    prior = serving_observations.batch_prior()
+    return Used(
+        float(prior.sampler()[1]),
+        "sequences per replica",
+        "decode-batches",
+        f"median of {len(prior.values)} published deployments' decode batches per replica",
+    )
+
+
+def decode_batches_used() -> dict:
+    """The published decode batches the default batch is drawn from, as an inputs group of row
+    records (each with its own source keys): the usable rows of ``data/decode_batches.csv``."""
+    return {"decode_batches": shared.rows_used("decode_batches", serving_observations.batch_prior().obs_ids)}
+
+
 def serving_setting(name: str, value) -> Used:
     """The one resolution of a serving setting (:data:`SERVING_SETTINGS`) for every report that
     serves a model — this one, chip_parity's prefill and decode, the validation report's serving
-    cases: the reader's ``value``, else (None) the serving default: ``batch_size`` (1,024 sequences per
-    replica) and ``hbm_efficiency`` (0.6) as :data:`PARAMETERS` declares them (assumptions,
-    :data:`ASSUMED`), the prefill and decode utilisation ``mfu`` from published prefill
-    throughputs (:func:`mfu_default`), ``utilisation`` of owned chips (:func:`utilisation_default`)."""
+    cases: the reader's ``value``, else (None) the serving default: ``hbm_efficiency`` (0.6) as
+    :data:`PARAMETERS` declares it (an assumption, :data:`ASSUMED`), the decode ``batch_size`` per
+    replica from published deployments (:func:`batch_default`), the prefill and decode
+    utilisation ``mfu`` from published prefill throughputs (:func:`mfu_default`), ``utilisation``
+    of owned chips (:func:`utilisation_default`)."""
     if name in ASSUMED:
         given = PARAMETERS[name].default if value is None else value
         return shared.report_setting(name, given, PARAMETERS, origin=ASSUMED[name])
-    defaults = {"mfu": mfu_default, "utilisation": utilisation_default}
+    defaults = {"mfu": mfu_default, "utilisation": utilisation_default, "batch_size": batch_default}
     if name not in defaults:
         raise KeyError(f"{name!r} is not a serving setting; expected one of {', '.join(SERVING_SETTINGS)}")
     return shared.setting(name, value, default=defaults[name]())
@@ -227,7 +247,7 @@ class Inputs(shared.DrawnInputs):
     chips: pd.DataFrame
     site: shared.Site
     precision: str
-    batch_size: int
+    batch_size: float
     input_tokens: int
     output_tokens: int
     cached_share: float
@@ -243,11 +263,50 @@ class Inputs(shared.DrawnInputs):
 
 
 def serving_range(value: float) -> uncertainty.Empirical:
-    """The Monte Carlo range of a serving utilisation or HBM efficiency (every report that serves a
-    model draws it so): the published prefill utilisations (:func:`.serving_observations.prior`)
-    rescaled to median ``value``, each at most 1 — the observed relative spread, not an assumed one.
-    At the default utilisation these are the observations themselves."""
+    """The Monte Carlo range of the serving utilisation (every report that serves a model draws
+    it so): the published prefill utilisations (:func:`.serving_observations.prior`) rescaled to
+    median ``value``, each at most 1 — the observed relative spread, not an assumed one. At the
+    default utilisation these are the observations themselves."""
     return serving_observations.prior().sampler(value)
+
+
+def hbm_range(value: float) -> tuple[float, float, float]:
+    """The Monte Carlo range (low, base, high) of the decode HBM efficiency: a triangle from the
+    lowest published decode bandwidth share (the memory-bound decode observations,
+    :func:`.serving_observations.prior` of ``decode``: SGLang on H200 at 2 requests per rank,
+    0.19) through ``value`` to the best a published decode kernel reaches (FlashMLA's 3,000 GB/s on
+    the H800, 0.896, ``flashmla-readme``); a reader's value other than the assumed 0.6 moves both
+    ends in proportion (the high end at most 1)."""
+    low = serving_observations.prior("decode").p10
+    h800 = shared.chips([DEEPSEEK_CHIP]).iloc[0]
+    high = float(
+        serving_utilisation.bandwidth_share(
+            reference_value("flashmla-h800-decode-bandwidth"), h800["hbm_bandwidth_tb_s"]
+        )
+    )
+    scale = value / PARAMETERS["hbm_efficiency"].default
+    return (min(low * scale, value), value, max(value, min(1.0, high * scale)))
+
+
+def batch_range(value) -> uncertainty.Empirical | tuple[float, float, float]:
+    """The Monte Carlo range of the decode batch per replica: the published deployments' batches
+    (:func:`.serving_observations.batch_prior`) where the batch is the default (None); a reader's
+    ``value`` (a known deployment) is not drawn."""
+    if value is None:
+        return serving_observations.batch_prior().sampler()
+    return (float(value), float(value), float(value))
+
+
+def serving_ranges(mfu: float, hbm_efficiency: float, batch_size) -> dict:
+    """The serving model's Monte Carlo ranges in the order every report that decodes draws them
+    first (this one and chip_parity's decode), so that the same seed gives both the same serving
+    draws and a ratio between chips taken draw by draw is one answer: ``mfu`` (:func:`serving_range`),
+    ``hbm_efficiency`` (:func:`hbm_range`) and ``batch_size`` (:func:`batch_range`)."""
+    return {
+        "mfu": serving_range(mfu),
+        "hbm_efficiency": hbm_range(hbm_efficiency),
+        "batch_size": batch_range(batch_size),
+    }
 
 
 def inputs(**values) -> Inputs:
@@ -261,10 +320,7 @@ def inputs(**values) -> Inputs:
     used = used_inputs(p, chips=chips, site=site, basis=basis)
     mfu, hbm = float(used["mfu"].value), float(p["hbm_efficiency"])
     ranges = (
-        {
-            "mfu": serving_range(mfu),
-            "hbm_efficiency": serving_range(hbm),
-        }
+        serving_ranges(mfu, hbm, p["batch_size"])  # first, in chip_parity's order: the same serving draws
         | site.ranges()
         | shared.chip_ranges(chips)
     )
@@ -274,7 +330,7 @@ def inputs(**values) -> Inputs:
         chips=chips,
         site=site,
         precision=p["precision"],
-        batch_size=p["batch_size"],
+        batch_size=float(used["batch_size"].value),
         input_tokens=p["input_tokens"],
         output_tokens=p["output_tokens"],
         cached_share=p["cached_share"],
@@ -308,7 +364,10 @@ def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) 
             "years": shared.setting("years", p["years"]),
             "utilisation": serving_setting("utilisation", p["utilisation"]),
         }
-    return used | {"chips": chip_used(chips, basis=basis, precision=p["precision"])} | _catalog_used(p["model"])
+    batches = decode_batches_used() if p["batch_size"] is None else {}
+    return (
+        used | {"chips": chip_used(chips, basis=basis, precision=p["precision"])} | _catalog_used(p["model"]) | batches
+    )
 
 
 def _catalog_used(model_id: str) -> dict:
@@ -371,11 +430,12 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     """
     mfu = np.asarray(x["mfu"], dtype=float)[:, None]
     hbm = np.asarray(x["hbm_efficiency"], dtype=float)[:, None]
+    batch = np.asarray(x["batch_size"], dtype=float)[:, None]
     with np.errstate(all="ignore"):
         prefill = serving_prefill_tokens_per_s(
             inp.chips, inp.model, attended_tokens=inp.prefill_context_tokens, mfu=mfu
         )
-        decode, _ = _decode(inp, mfu=mfu, hbm_efficiency=hbm)
+        decode, _ = _decode(inp, mfu=mfu, hbm_efficiency=hbm, batch_size=batch)
         hourly = chip_hour_usd(x, inp)
         input_rate = prefill / (1.0 - inp.cached_share)  # input tokens/s incl. cache hits
         out = {
@@ -421,7 +481,9 @@ class Result:
     ``usd_per_million_input_tokens``, ``usd_per_million_cache_miss_tokens``,
     ``usd_per_million_output_tokens``, ``usd_per_request`` [USD] — at the base point and as
     percentiles of the seeded draws; ``decode_bound``: what binds decode at the base point;
-    ``chips_per_replica``: the capacity floor [chips]."""
+    ``chips_per_replica``: the capacity floor [chips]; ``output_draws``: decode output tokens/s per
+    chip at every draw (draws × chips), for ratios between chips taken draw by draw
+    (:func:`decode_chips_per_chip`)."""
 
     inputs: Inputs
     base: pd.DataFrame
@@ -430,6 +492,7 @@ class Result:
     p90: pd.DataFrame
     decode_bound: pd.Series
     chips_per_replica: pd.Series
+    output_draws: np.ndarray
 
 
 def run(**values) -> Result:
@@ -437,23 +500,34 @@ def run(**values) -> Result:
     (:func:`analysis.formulas.uncertainty.percentile_frames`), the decode bound and the capacity
     floor."""
     inp = inputs(**values)
-    base, bands, _ = shared.evaluate(figures, inp, inp.chips.index)
+    base, bands, drawn = shared.evaluate(figures, inp, inp.chips.index)
     return Result(
         inputs=inp,
         base=base,
         **bands,
         decode_bound=decode_bound(inp),
         chips_per_replica=chips_per_replica(inp),
+        output_draws=np.asarray(drawn["output_tokens_per_s_per_chip"], dtype=float),
     )
 
 
-def _decode(inp: Inputs, *, mfu, hbm_efficiency) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`serving_decode_tokens_per_s` of the report's chips, model, batch, context and
-    precision at ``mfu`` and ``hbm_efficiency`` (numbers or arrays of draws): (rate, bound)."""
+def decode_chips_per_chip(r: Result, candidate: str, reference: str) -> float:
+    """``candidate`` chips that decode as fast as one ``reference`` chip: the P50 over the draws of
+    the reference's output tokens/s / the candidate's, draw by draw (the drawn batch and
+    utilisation apply to both chips in a draw), as chip_parity's decode parity takes it."""
+    chips = list(r.inputs.chips.index)
+    ratio = r.output_draws[:, chips.index(reference)] / r.output_draws[:, chips.index(candidate)]
+    return float(uncertainty.percentiles(ratio)["p50"])
+
+
+def _decode(inp: Inputs, *, mfu, hbm_efficiency, batch_size=None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`serving_decode_tokens_per_s` of the report's chips, model, context and precision at
+    ``mfu``, ``hbm_efficiency`` and ``batch_size`` per replica (numbers or arrays of draws; the
+    batch defaults to the report's): (rate, bound)."""
     return serving_decode_tokens_per_s(
         inp.chips,
         inp.model,
-        batch_size=inp.batch_size,
+        batch_size=inp.batch_size if batch_size is None else batch_size,
         context_tokens=inp.context_tokens,
         precision=inp.precision,
         mfu=mfu,
@@ -481,7 +555,7 @@ def chips_per_replica(inp: Inputs) -> pd.Series:
 
 
 #: Batch sizes of the decode roofline figure.
-CURVE_BATCHES = (1, 4, 16, 64, 256, 1024, 4096, 16384)
+CURVE_BATCHES = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536)
 
 
 def decode_curve(r: Result, batches=CURVE_BATCHES) -> pd.DataFrame:
@@ -623,11 +697,12 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
     p50 = r.p50
     lines = _cheapest_lines(r)
     if {"h20", "h100-sxm"} <= set(p50.index):
-        ratio = p50.loc["h20", "output_tokens_per_s_per_chip"] / p50.loc["h100-sxm", "output_tokens_per_s_per_chip"]
+        per = decode_chips_per_chip(r, "h20", "h100-sxm")
         text = (
-            f"- **H20 against H100 in decode**: {ratio:.2f} × the H100's output tokens per second at batch "
+            f"- **H20 against H100 in decode**: {1 / per:.2f} × the H100's output tokens per second at batch "
             f"{present.count(r.inputs.batch_size)} (H20 bound by {r.decode_bound['h20']}, H100 by "
-            f"{r.decode_bound['h100-sxm']}): **{1 / ratio:.2f} H20s per H100**, the decode parity chip_parity gives "
+            f"{r.decode_bound['h100-sxm']}): **{per:.2f} H20s per H100** (P50 over the draws), the decode parity "
+            "chip_parity gives "
             f"at the same settings (precision {r.inputs.precision.upper()}, "
             f"{present.count(r.inputs.context_tokens)} tokens of context)."
         )
@@ -676,7 +751,18 @@ def answer(r: Result) -> str:
         f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}); {present.chip_name(worst)} "
         f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}. All chips are costed on one basis "
         f"(**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and rentals, electricity price, PUE, "
-        f"utilisation (MFU) and HBM efficiency (the spread of published serving utilisations)."
+        f"utilisation (MFU, the spread of published serving utilisations), HBM efficiency (between published "
+        f"decode bandwidth shares){_batch_band_words(r)}."
+    )
+
+
+def _batch_band_words(r: Result) -> str:
+    """`` and the decode batch (…)`` where the batch is the default, drawn; else empty."""
+    if "decode_batches" not in r.inputs.used:
+        return ""
+    return (
+        f" and the decode batch (the {len(r.inputs.used['decode_batches'])} published deployments' batches per "
+        "replica, data/decode_batches.csv: decode is compute-bound at most of them, memory-bound at the smallest)"
     )
 
 
@@ -691,6 +777,8 @@ def title(r: Result) -> str:
 #: The chip DeepSeek serves on, and the validation case of its disclosed day (data/validation_cases.csv).
 DEEPSEEK_CHIP = "h800-sxm"
 DEEPSEEK_DAY_CASE = "deepseek-serving-daily-cost"
+#: DeepSeek's decode batch as its disclosure lets derive it (a row of data/decode_batches.csv).
+DEEPSEEK_BATCH = "deepseek-h800-online"
 #: Token kinds of DeepSeek's API prices: (label, V3 price row, R1 price row, figure of :func:`figures`).
 API_PRICES = {
     "input_cache_hit": ("input, cache hit", "deepseek-v3-api-input-hit-2025", "deepseek-r1-api-input-hit-2025", None),
@@ -861,8 +949,9 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
         "counts only the hours the tokens take at roofline rates, while DeepSeek pays for every node "
         "allocated over 24 hours, sized for the peak and run with headroom for 20–22 tokens/s per user; "
         "expert-parallel communication, load imbalance and scheduling are "
-        f"not modelled; the decode batch is not disclosed (the model's is "
-        f"{present.count(serving_setting('batch_size', None).value)})."
+        "not modelled. Decode runs at the batch the disclosure lets derive: 1,850 output tokens/s per GPU at "
+        "20–22 tokens/s per user is about 88 sequences per GPU, "
+        f"{present.count(serving_observations.batch_per_replica(DEEPSEEK_BATCH))} per 144-GPU unit (EP144)."
     )
     at_workload = workload_day_cost_usd(r, day)
     if at_workload == at_workload:
@@ -927,7 +1016,8 @@ def plot_output_cost(r: Result) -> None:
 
 def plot_decode_roofline(r: Result) -> None:
     """Decode output tokens/s per chip against batch size (log–log) at the base point, the
-    report's batch marked: memory-bound rising lines that flatten where compute binds."""
+    report's batch marked and, where it is the default, the span of the published deployments'
+    batches shaded: memory-bound rising lines that flatten where compute binds."""
     import matplotlib.pyplot as plt
 
     curve = decode_curve(r)
@@ -944,7 +1034,10 @@ def plot_decode_roofline(r: Result) -> None:
         )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.axvline(r.inputs.batch_size, color="#555", ls=":", lw=1)
+    low, _, high = r.inputs.ranges["batch_size"]
+    if high > low:  # the default batch, drawn: the published batches' span
+        ax.axvspan(low, high, color="#999", alpha=0.15, lw=0, label="published batches (decode_batches.csv)")
+    ax.axvline(r.inputs.batch_size, color="#555", ls=":", lw=1.2, label=f"batch {present.count(r.inputs.batch_size)}")
     if ax.get_legend_handles_labels()[0]:  # no chip with a decode figure: no legend (and no warning)
         ax.legend(fontsize=7.5, ncol=2)
     present.finish(

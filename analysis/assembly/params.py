@@ -178,7 +178,14 @@ SPECS: dict[str, Param] = {
     # serving
     "model": Param(str, ids="model", help="architecture id of data/models.csv"),
     "chips": Param(list, ids="chip", help="chip ids of data/chips.csv"),
-    "batch_size": Param(int, 1, 100_000, unit="sequences", help="sequences decoded together per model replica"),
+    "batch_size": Param(
+        int,
+        1,
+        100_000,
+        unit="sequences",
+        help="sequences decoded together per model replica (all the chips one copy of the model is sharded over)",
+        none="the median of published deployments' decode batches (decode_batches.csv), drawn over their spread",
+    ),
     "input_tokens": Param(int, 1, 10_000_000, unit="tokens", help="prompt tokens per request"),
     "output_tokens": Param(int, 1, 10_000_000, unit="tokens", help="generated tokens per request"),
     "context_tokens": Param(

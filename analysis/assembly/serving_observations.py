@@ -1,6 +1,8 @@
-"""The serving utilisation's observations (``data/serving_observations.csv``): each published
-serving throughput's implied utilisation by the inference_cost report's own serving formulas
-(:func:`implied`), and the prior the serving model draws its utilisation from (:func:`prior`).
+"""The serving model's observations: each published serving throughput's implied utilisation by
+the inference_cost report's own serving formulas (``data/serving_observations.csv``,
+:func:`implied`) and the prior the serving model draws its utilisation from (:func:`prior`); each
+published deployment's decode batch per replica (``data/decode_batches.csv``,
+:func:`decode_batches`) and the prior the decode batch is drawn from (:func:`batch_prior`).
 
 No row is a validation case's measurement (``tests/test_serving_observations.py``): the SGLang
 H100 prefill rows are the same deployment as the validation case of its decode, the GB200
@@ -59,3 +61,30 @@ def prior(phase: str = "prefill") -> formula.ServingPrior:
     rows = implied()
     rows = rows[rows["usable"] & (rows["phase"] == phase)]
     return formula.prior(rows["implied_utilisation"].to_numpy(), list(rows.index))
+
+
+def decode_batches() -> pd.DataFrame:
+    """``data/decode_batches.csv`` with ``batch_per_replica`` [sequences]: batch per chip × chips
+    per replica (:func:`analysis.formulas.inference.batch_per_replica`), and ``usable`` (no
+    ``excluded`` reason)."""
+    frame = load("decode_batches")
+    frame["batch_per_replica"] = inference.batch_per_replica(frame["batch_per_chip"], frame["chips_per_replica"])
+    frame["usable"] = frame.index.isin(utilisation.usable(frame).index)
+    return frame
+
+
+def batch_per_replica(batch_id: str) -> float:
+    """The batch per replica of one row of ``data/decode_batches.csv`` [sequences]: the setup of
+    a validation case that runs that deployment."""
+    return float(lookup(decode_batches(), batch_id, "decode batch")["batch_per_replica"])
+
+
+def batch_prior(without_cases=()) -> formula.ServingPrior:
+    """The decode batch prior: the usable published batches per replica [sequences] (P50: the
+    default batch; the Monte Carlo draws the values). ``without_cases``: validation case ids whose
+    rows (``validation_overlap``) are left out, so a case that exercises the default batch is
+    judged against a prior fitted without its own deployment
+    (:func:`analysis.formulas.utilisation.disjoint_from`)."""
+    rows = decode_batches()
+    rows = utilisation.disjoint_from(rows[rows["usable"]], without_cases)
+    return formula.prior(rows["batch_per_replica"].to_numpy(), list(rows.index))

@@ -139,6 +139,7 @@ def inputs(**values) -> Inputs:
     used = used_inputs() | shared.equations("training_flop", "recompute_flop", "mla_decode")
     used["validation_cases"] = shared.rows_used("validation_cases", cases.index, label="name")
     used["serving_observations"] = shared.rows_used("serving_observations", load("serving_observations").index)
+    used["decode_batches"] = shared.rows_used("decode_batches", load("decode_batches").index)
     return Inputs(cases=cases, parameters=params.validate("validation", **values), used=used)
 
 
@@ -527,11 +528,50 @@ def serving_observations_text() -> str:
         f"The serving utilisation is the median of {len(prefill.values)} published prefill utilisations "
         f"({present.pct(prefill.p50, digits=1)}; P10–P90 {present.pct(prefill.p10, digits=1)}–"
         f"{present.pct(prefill.p90, digits=1)}): each is the measured throughput over the model's at utilisation 1, "
-        "and the Monte Carlo draws from them; the HBM efficiency is drawn with the same relative spread around "
-        f"its assumed {hbm:g}. The {len(decode.values)} usable decode observations (one deployment) imply "
-        f"{present.pct(decode.p10, digits=1)}–{present.pct(decode.p90, digits=1)} of HBM bandwidth in the "
-        f"model's roofline, well below the {hbm:g} it assumes: too few to set it, so the HBM efficiency stays an "
-        f"assumption. Listed and not used: {unused}."
+        f"and the Monte Carlo draws from them. The {len(decode.values)} usable decode observations (one "
+        f"deployment, 2 requests per rank) imply {present.pct(decode.p10, digits=1)}–"
+        f"{present.pct(decode.p90, digits=1)} of HBM bandwidth in the model's roofline, well below the {hbm:g} it "
+        "assumes: too few to set it, so the HBM efficiency stays an assumption, drawn as a triangle from the "
+        "lowest of them to the best a published decode kernel reaches (FlashMLA's 3,000 GB/s on the H800, "
+        f"{present.pct(inference_cost.hbm_range(hbm)[2], digits=1)}). Listed and not used: {unused}."
+    )
+
+
+def decode_batches_table() -> pd.DataFrame:
+    """By row of ``data/decode_batches.csv``: chip, batch per chip, chips per replica, batch per
+    replica (:func:`analysis.assembly.serving_observations.decode_batches`), how the batch is known,
+    whether the default uses it and the validation cases that run the same deployment."""
+    rows = serving_observations.decode_batches()
+    return pd.DataFrame(
+        {
+            "chip": rows["chip_id"].to_numpy(),
+            "per chip": [f"{x:,.1f}".removesuffix(".0") for x in rows["batch_per_chip"]],
+            "chips": [f"{x:,.0f}" for x in rows["chips_per_replica"]],
+            "per replica": [f"{x:,.0f}" for x in rows["batch_per_replica"]],
+            "basis": rows["basis"].to_numpy(),
+            "used": np.where(rows["usable"], "yes", "no"),
+            "case": rows["validation_overlap"].fillna("").str.replace(";", ", ").to_numpy(),
+        },
+        index=rows.index,
+    )
+
+
+def decode_batches_text() -> str:
+    """The decode batch's observations in one paragraph: the default (median), the spread drawn,
+    and which cases enter their own deployment's batch."""
+    prior = serving_observations.batch_prior()
+    low, mid, high = prior.sampler()
+    rows = serving_observations.decode_batches()
+    unused = "; ".join(f"{batch_id}: {why}" for batch_id, why in rows.loc[~rows["usable"], "excluded"].items())
+    return (
+        f"The decode batch is the median of the batches per model replica of {len(prior.values)} published "
+        f"deployments ({present.count(mid)} sequences; {present.count(low)} to {present.count(high)}), "
+        "each the batch per chip its source discloses or lets derive × the chips one copy of the model is "
+        "sharded over; the Monte Carlo draws from them. A case whose source discloses its batch enters its "
+        "own row (column case) and exercises the utilisation and HBM efficiency, not the batch; a case "
+        "without one draws its batch from the rows of other deployments. DeepSeek's online batch is derived: "
+        "1,850 output tokens/s per H800 at 20–22 tokens/s per user is about 88 sequences per GPU, × 144 of "
+        f"its EP144 decode unit. Listed and not used: {unused}."
     )
 
 
@@ -718,15 +758,18 @@ def methods_text(r: Result) -> str:
             "- **Serving** (the inference_cost report's serving model): prefill on computed tokens at the "
             "8-bit peak plus attention at the BF16 peak, with the median utilisation of published prefill "
             f"throughputs ({present.pct(used['serving_mfu'].value, digits=1)}); decode from the roofline (weights "
-            f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute); a decode "
-            f"batch that is not disclosed is the report's default, {used['batch_size'].value:,} sequences. "
+            f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute) at the batch "
+            "the deployment discloses or lets derive (data/decode_batches.csv); a batch that is not disclosed is "
+            f"the default, the median of the other deployments' batches per replica "
+            f"({present.count(used['batch_size'].value)} sequences with all of them). "
             "DeepSeek's daily cost = the day's computed input and output tokens at the modelled rates, priced at "
             "the disclosed $2 per H800-hour.",
             "- **Bands.** Each case's P10–P90 comes from the seeded draws (10,000, seed 0) of the inputs its "
             "model treats as uncertain — training: the training_run report's ranges (utilisation, TDP, the "
             "vendor factor, electricity price and PUE where not entered); serving: the utilisation drawn from "
-            "the published serving utilisations and the HBM efficiency with their relative spread, as the "
-            "inference_cost report draws them; system power: the chip's TDP range — through the "
+            "the published serving utilisations, the HBM efficiency between published decode bandwidth shares "
+            "and an undisclosed decode batch from the other deployments' batches, as the inference_cost report "
+            "draws them; system power: the chip's TDP range — through the "
             "one percentile routine. Coverage = share of validation cases whose measurement lies inside its band "
             f"(nominal {present.pct(NOMINAL_COVERAGE)}).",
             f"- **Error** = modelled / measured − 1. Goal over validation cases: mean absolute error ≤ "

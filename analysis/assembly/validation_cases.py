@@ -19,7 +19,7 @@ import pandas as pd
 from ..catalog import load, lookup
 from ..formulas import inference, power, uncertainty
 from ..formulas import utilisation as mfu_prior
-from . import chip_parity, params, training_run
+from . import chip_parity, params, serving_observations, training_run
 from . import inference_cost as serving
 from . import inputs as shared
 
@@ -38,8 +38,10 @@ LLAMA2_OUTPUT_TOKENS = 512
 #: The Monte Carlo of every case: the reports' default seed and number of draws.
 SEED = params.MONTE_CARLO["seed"]
 DRAWS = params.MONTE_CARLO["draws"]
-#: The serving model's uncertain inputs (ranges as the inference_cost report draws them).
+#: The serving model's uncertain inputs (as inference_cost draws them; the batch where undisclosed).
 SERVING_DRAWN = ("mfu", "hbm_efficiency")
+#: The rows of ``data/decode_batches.csv`` that the named serving cases run (their disclosed setups).
+CASE_BATCHES = {"deepseek-h800": serving.DEEPSEEK_BATCH, "cloudmatrix-910c": "cloudmatrix-910c-decode"}
 
 
 @dataclass(frozen=True)
@@ -69,14 +71,14 @@ class ServingSetup:
     """A serving case's disclosed setup: ``chip``, ``model`` (a row of ``models.csv``),
     ``precision`` of the matmuls, ``attended_tokens`` (mean context a computed prompt token
     attends to), ``context_tokens`` (decode KV length) and ``batch_size`` (sequences per replica;
-    the inference_cost report's default where none is disclosed)."""
+    None where none is disclosed: the default, drawn over the published batches)."""
 
     chip: str
     model: pd.Series
     precision: str
     attended_tokens: float
     context_tokens: float
-    batch_size: float
+    batch_size: float | None
 
 
 def serving_setup(setup: dict) -> ServingSetup:
@@ -87,24 +89,25 @@ def serving_setup(setup: dict) -> ServingSetup:
     ``deepseek-h800`` (``deepseek-inference-overview``): DeepSeek-V3/R1 on H800, FP8 matmuls,
     BF16 attention; prompts taken as the disclosed average KV length (4,989 tokens) with 56.3 % of
     them cached, so a computed token attends to 4,989 × (0.563 + 0.437 / 2) = 3,899 tokens; decode
-    at that context with the default batch (not disclosed).
+    at that context and the batch the disclosure lets derive (:data:`CASE_BATCHES`: 1,850 / 21
+    tokens/s per user = 88.1 sequences per GPU × 144 of the EP144 unit).
     ``cloudmatrix-910c`` (``cloudmatrix-serving-2025``): DeepSeek-R1 INT8 on one Ascend 910C
-    package, fresh 4,096-token prompts (mean attended 2,048); decode at batch 96 per NPU × 160
-    NPUs per decode instance, KV length 4,096 (multi-token prediction not modelled).
+    package, fresh 4,096-token prompts (mean attended 2,048); decode at 96 per NPU × 160 NPUs,
+    KV length 4,096 (multi-token prediction not modelled). ``batch=<batch_id>``: that row's batch
+    per replica (``data/decode_batches.csv``); none: None (the default, drawn by :func:`serving_case`).
     """
     case = setup.get("case")
+    batch = CASE_BATCHES.get(case, setup.get("batch"))
+    batch_size = None if batch is None else serving_observations.batch_per_replica(batch)
     if case == "deepseek-h800":
         kv = serving.reference_value("deepseek-serving-kv-length")
         attended = inference.mean_attended_tokens(
             kv, cached_share=serving.reference_value("deepseek-serving-cache-hit-share")
         )
-        return ServingSetup("h800-sxm", _model(DEEPSEEK), "fp8", float(attended), kv, _default("batch_size"))
+        return ServingSetup("h800-sxm", _model(DEEPSEEK), "fp8", float(attended), kv, batch_size)
     if case == "cloudmatrix-910c":
-        batch = serving.reference_value("cloudmatrix-decode-batch-per-npu") * serving.reference_value(
-            "cloudmatrix-decode-npus"
-        )
         attended = float(inference.mean_attended_tokens(CLOUDMATRIX_TOKENS))
-        return ServingSetup("ascend-910c", _model(DEEPSEEK), "fp8", attended, CLOUDMATRIX_TOKENS, batch)
+        return ServingSetup("ascend-910c", _model(DEEPSEEK), "fp8", attended, CLOUDMATRIX_TOKENS, batch_size)
     if case is not None or "chip" not in setup:
         raise ValueError(f"unknown serving case {case!r}; expected deepseek-h800, cloudmatrix-910c or chip=…")
     context = float(setup["context_tokens"])
@@ -114,7 +117,7 @@ def serving_setup(setup: dict) -> ServingSetup:
         precision=setup.get("precision", "fp8"),
         attended_tokens=float(inference.mean_attended_tokens(context)),
         context_tokens=context,
-        batch_size=setup.get("batch_size", _default("batch_size")),
+        batch_size=batch_size,
     )
 
 
@@ -130,10 +133,11 @@ def decode_rate(s: ServingSetup, *, mfu, hbm_efficiency, batch_size=None) -> np.
     """Decode output tokens/s per chip of a :class:`ServingSetup` (the report's roofline,
     :func:`~analysis.assembly.inference_cost.serving_decode_tokens_per_s`) at ``mfu`` and
     ``hbm_efficiency`` (numbers or arrays of draws), at the setup's batch or ``batch_size``."""
+    batch = s.batch_size if batch_size is None else batch_size
     rate, _ = serving.serving_decode_tokens_per_s(
         serving.serving_chips([s.chip], s.precision),
         s.model,
-        batch_size=s.batch_size if batch_size is None else batch_size,
+        batch_size=_default("batch_size") if batch is None else batch,
         context_tokens=s.context_tokens,
         precision=s.precision,
         mfu=mfu,
@@ -155,9 +159,8 @@ def prefill_tokens_per_s(case: str, *, mfu: float | None = None) -> float:
 def decode_tokens_per_s(
     case: str, *, mfu: float | None = None, hbm_efficiency: float | None = None, batch_size: int | None = None
 ) -> float:
-    """Modelled decode output tokens/s per chip of a named published case (:func:`serving_setup`)
-    at the serving utilisation and HBM efficiency (or the given values).
-    Measured: DeepSeek 1,850 (14.8k / 8); CloudMatrix 1,943."""
+    """Modelled decode output tokens/s per chip of a named published case (:func:`serving_setup`) at the
+    serving defaults (or the given values). Measured: DeepSeek 1,850 (14.8k / 8); CloudMatrix 1,943."""
     if case not in ("deepseek-h800", "cloudmatrix-910c"):
         raise ValueError(f"unknown decode case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
     rate = decode_rate(
@@ -169,24 +172,28 @@ def decode_tokens_per_s(
     return float(np.asarray(rate).ravel()[0])
 
 
-def serving_case(method: str, setup: dict) -> Modelled:
-    """A serving case (``inference_cost.prefill``, ``.decode`` or ``.daily_cost``) at the
-    serving utilisation and HBM efficiency, and at the seeded draws of the ranges
-    the inference_cost report draws them from (:data:`SERVING_DRAWN`)."""
+def serving_case(method: str, setup: dict, case_id: str = "") -> Modelled:
+    """A serving case (``inference_cost.prefill``, ``.decode`` or ``.daily_cost``) at the serving
+    defaults and at the seeded draws of inference_cost's ranges (:data:`SERVING_DRAWN`); without a
+    disclosed batch, the batch drawn from other deployments' (:func:`.serving_observations.batch_prior`
+    without the rows naming ``case_id``), base at their median."""
     s = serving_setup(setup)
     ranges = serving.inputs(model=s.model.name, chips=[s.chip], precision=s.precision).ranges
     drawn = {name: ranges[name] for name in SERVING_DRAWN}
+    if s.batch_size is None:
+        drawn["batch_size"] = serving_observations.batch_prior([case_id]).sampler()
 
     def figure(x):
         mfu, hbm = np.asarray(x["mfu"], dtype=float), np.asarray(x["hbm_efficiency"], dtype=float)
+        batch = np.asarray(x["batch_size"], dtype=float) if "batch_size" in x else None
         if method == "inference_cost.prefill":
             return prefill_rate(s, mfu=mfu)
         if method == "inference_cost.decode":
-            return decode_rate(s, mfu=mfu, hbm_efficiency=hbm)
+            return decode_rate(s, mfu=mfu, hbm_efficiency=hbm, batch_size=batch)
         return serving.daily_cost_usd(
             setup,
             prefill_tokens_per_s=prefill_rate(s, mfu=mfu),
-            decode_tokens_per_s=decode_rate(s, mfu=mfu, hbm_efficiency=hbm),
+            decode_tokens_per_s=decode_rate(s, mfu=mfu, hbm_efficiency=hbm, batch_size=batch),
         )
 
     base = np.asarray(figure(shared.base_point(drawn)), dtype=float).ravel()[0]
@@ -383,7 +390,7 @@ def modelled_case(case: pd.Series) -> Modelled:
     if method == "training_run":
         return training_run_case(case["figure"], setup, case.name)
     if method in ("inference_cost.prefill", "inference_cost.decode", "inference_cost.daily_cost"):
-        return serving_case(method, setup)
+        return serving_case(method, setup, case.name)
     if method == "inference_cost.llama2_decode_latency":
         return _fixed(llama2_decode_latency_s(**setup))
     if method == "systems.power":

@@ -9,8 +9,10 @@ capacity, for a model of ``data/models.csv``.
   model, the distinct routed experts the batch activates, E · (1 − (1 − k/E)^B) per MoE layer for
   B tokens choosing k of E experts uniformly — and every sequence's KV cache. Output tokens/s
   per chip = B / max(bytes / (HBM bandwidth × efficiency), B · 2 · N_active / (peak × MFU)).
-  With the model sharded over n chips both bounds scale by n, so the per-chip rate does not
-  depend on n; n only has to satisfy the capacity floor.
+  **B is the batch per model replica** — the sequences decoded together by all n chips one copy
+  of the model is sharded over (:func:`batch_per_replica`: per chip × n), not per chip: with the
+  model sharded over n chips both bounds scale by n, so the per-chip rate depends on the
+  replica's batch B and not on n; n only has to satisfy the capacity floor.
   The compute bound counts the attention FLOPs of every sequence at its context length too.
 * Capacity floor: chips whose usable HBM holds the weights and the batch's KV cache.
 
@@ -40,8 +42,19 @@ def expected_distinct_experts(routed_experts, experts_per_token, tokens):
     return np.where(e > 0, e * (1.0 - (1.0 - experts_per_token / safe) ** tokens), 0.0)
 
 
+def batch_per_replica(batch_per_chip, chips_per_replica):
+    """Sequences one model replica decodes together [sequences]: ``batch per chip × chips per
+    replica`` (the chips one copy of the model is sharded over, e.g. DeepSeek's EP144 decode unit:
+    144 H800). The decode roofline's batch is this per-replica figure.
+
+    Source: definition.
+    """
+    return np.asarray(batch_per_chip, dtype=float) * np.asarray(chips_per_replica, dtype=float)
+
+
 def weights_read_bytes(model, batch_size, bytes_per_param):
-    """Weight bytes one decode step reads for a batch [bytes]: dense part + activated experts.
+    """Weight bytes one decode step of a replica reads for a batch of ``batch_size`` sequences
+    per replica [bytes]: dense part + activated experts.
 
     Each step reading every weight the batch touches once is this package's roofline assumption.
 
@@ -165,7 +178,8 @@ def decode_tokens_per_s(
 ):
     """Output tokens per second per chip and the binding resource (``memory bandwidth`` or
     ``compute``): ``B / max(bytes read per step / (bandwidth × efficiency), B × (2 · N_active /
-    peak + attention FLOP / attention peak) / MFU)``.
+    peak + attention FLOP / attention peak) / MFU)``, with B = ``batch_size`` sequences per model
+    replica (:func:`batch_per_replica`); a number or an array that broadcasts against the chips.
 
     The roofline (the slower of memory and compute binds) is this package's model.
 

@@ -39,10 +39,20 @@ def hbm_share(measured_tokens_per_s, *, bytes_per_step, batch_size, hbm_bandwidt
     return measured * bytes_per_step / (np.asarray(batch_size, dtype=float) * hbm_bandwidth_tb_s * 1e12)
 
 
+def bandwidth_share(achieved_gb_per_s, hbm_bandwidth_tb_s):
+    """Share of a chip's HBM bandwidth a published kernel or system reaches [share]:
+    ``achieved [GB/s] / (bandwidth [TB/s] × 1,000)`` (FlashMLA's 3,000 GB/s on the H800's
+    3.35 TB/s: 0.896).
+
+    Source: definition.
+    """
+    return np.asarray(achieved_gb_per_s, dtype=float) / (np.asarray(hbm_bandwidth_tb_s, dtype=float) * 1e3)
+
+
 @dataclass(frozen=True)
 class ServingPrior:
-    """The serving utilisation's observations: ``values`` (implied shares, sorted), their
-    ``obs_ids`` and ``p10`` / ``p50`` / ``p90`` of the values."""
+    """Published serving observations: ``values`` (implied shares, or decode batches per
+    replica; sorted), their ``obs_ids`` and ``p10`` / ``p50`` / ``p90`` of the values."""
 
     values: np.ndarray
     obs_ids: tuple[str, ...]
@@ -67,7 +77,7 @@ def prior(shares, obs_ids) -> ServingPrior:
     """
     values = np.asarray(shares, dtype=float)
     if values.size == 0 or not np.isfinite(values).all():
-        raise ValueError("a serving prior needs at least one finite implied share")
+        raise ValueError("a serving prior needs at least one finite value (implied share or batch)")
     order = np.argsort(values, kind="stable")
     p = uncertainty.percentiles(values)
     return ServingPrior(values[order], tuple(str(obs_ids[i]) for i in order), p["p10"], p["p50"], p["p90"])

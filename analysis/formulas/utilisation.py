@@ -31,6 +31,40 @@ groups (it is −0.014 in ln-ln: no size trend across the fit data; 33.0 %, 75.8
 the sizes are confounded with who published them (Hopper dense BF16 accounted runs: 1.8-14 B from
 Microsoft, IBM and Hugging Face at 0.13-0.26, Llama 3.1 405B at 0.37). The validation report
 shows both leave-one-out figures from :func:`leave_one_out`.
+
+Candidate conditions, pre-registered (issue 19, 2026-12-07, written and committed before any of
+them was computed). Each is something a user of training_run knows before the run; each is tried
+in one form only, fixed here:
+
+(a) *cluster*: the run's chip count (``cluster_chips``; training_run's ``chip_count``), as a
+    log-linear trend within the level the prior chose (ln MFU on ln chips, each observation moved
+    to the run's count with its residual: the mechanism of the size candidate). Expected slope
+    negative: more chips means more communication per step and a smaller batch per chip at a
+    given global batch (goodput is removed separately).
+(b) *era*: the run started in or after 2023-07 (FlashAttention-2, released 2023-07-17; FP8
+    training kernels of Transformer Engine) or before (``run_start``, YYYY-MM: the training start
+    where the source gives it, else its end or the release month, the note says which), as a
+    first condition (generation × architecture × precision × era) dropped before the others when
+    fewer than :data:`MIN_OBSERVATIONS` match. Expected: later runs higher.
+(c) *sequence*: the main pretraining stage's sequence length (``seq_len``), a log-linear trend
+    as (a). Expected negative: the attention FLOPs 6·N·D leaves out grow with sequence length.
+(d) *tokens per parameter*: D / N_active, a log-linear trend as (a). Expected negative (a weak
+    reason): more tokens per parameter is a smaller model for its compute, with narrower matrix
+    products and more work outside 6·N·D per parameter.
+(e) *frontier lab with its own stack vs open or academic group*: not tried, decided before
+    computing: the sources do not state their software stack in comparable words, and "frontier"
+    would be the analyst's judgement, not the source's.
+
+Observations without the candidate's value are not moved (a trend) or match no era (b); held out,
+they get the prior without the candidate. Adoption rule: a candidate is adopted only if, on the fit
+data only (accounted and production observations; validation cases never looked at), its
+leave-one-out mean |error| is at least 2 points below the prior without it (31.9 % on the 33
+observations of 2026-12-06; and below the prior without it on the fit data as enlarged this
+session — both must hold) AND its P10–P90 coverage stays within 70–90 % AND its fitted direction
+is the expected one above. At most one candidate is adopted (the one with the lowest error among
+those that pass); no pair is pre-declared. Every candidate's figures are reported, adopted or not.
+Disclosed: before writing this the current leave-one-out table (MFU, chip count and active
+parameters of the 33 observations) had been printed; no candidate had been computed.
 """
 
 from __future__ import annotations

@@ -458,7 +458,10 @@ def test_text_tables_and_figures(r, monkeypatch):
     assert len(loo) == len(r.prior_loo) > 30
     # one row per candidate condition and the prior without any; each candidate's error is its leave-one-out's
     candidates = validation.candidates_table(r)
-    assert list(candidates.index) == ["none (the prior)", *validation.mfu_prior.CANDIDATES]
+    assert list(candidates.index) == [
+        "none (the prior)",
+        *(n.replace("_", " ") for n in validation.mfu_prior.CANDIDATES),
+    ]
     sized = r.prior_loo_candidates["size"]["error"].abs().mean()
     assert candidates.at["size", "mean |error|"] == validation.present.pct(sized, digits=1)
     assert not candidates["verdict"].str.startswith("adopted").any()

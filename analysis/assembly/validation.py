@@ -585,7 +585,7 @@ def loo_text(r: Result) -> str:
     loo, sized = r.prior_loo, r.prior_loo_candidates["size"]
     table = candidates_table(r)
     others = "; ".join(
-        f"{name.replace('_', ' ')} {row['mean |error|']} and {row['P10–P90 holds']}"
+        f"{name} {row['mean |error|']} and {row['P10–P90 holds']}"
         for name, row in table.drop(index=["none (the prior)", "size"]).iterrows()
     )
     return (
@@ -620,7 +620,7 @@ def candidates_table(r: Result) -> pd.DataFrame:
     for name, c in mfu_prior.CANDIDATES.items():
         fitted = mfu_prior.direction(observations, name)
         verdict = mfu_prior.adopted(base, r.prior_loo_candidates[name], fitted_direction=fitted, candidate=name)
-        rows[name] = {
+        rows[name.replace("_", " ")] = {
             "form": f"after {c.threshold}" if c.form == "split" else "ln-ln trend",
             "expected": {None: "none stated", 1: "higher", -1: "lower"}[c.expected],
             "fitted": f"{fitted:+.3f}",

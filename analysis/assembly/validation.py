@@ -612,7 +612,7 @@ def loo_text(r: Result) -> str:
 
 def candidates_table(r: Result) -> pd.DataFrame:
     """By candidate condition (:data:`analysis.formulas.utilisation.CANDIDATES`): its form, the
-    direction expected and fitted (:func:`~analysis.formulas.utilisation.direction` on the fit
+    direction expected (and why) and fitted (:func:`~analysis.formulas.utilisation.direction` on the fit
     data), its leave-one-out mean |error| and coverage, and the pre-registered rule's verdict
     (:func:`~analysis.formulas.utilisation.adopted`); first row the prior without any."""
     observations, base = shared.mfu_observations(), r.prior_loo
@@ -622,7 +622,8 @@ def candidates_table(r: Result) -> pd.DataFrame:
         verdict = mfu_prior.adopted(base, r.prior_loo_candidates[name], fitted_direction=fitted, candidate=name)
         rows[name.replace("_", " ")] = {
             "form": f"after {c.threshold}" if c.form == "split" else "ln-ln trend",
-            "expected": {None: "none stated", 1: "higher", -1: "lower"}[c.expected],
+            "expected": {None: "none stated", 1: "higher", -1: "lower"}[c.expected]
+            + ("" if c.expected is None else f" ({c.reason})"),
             "fitted": f"{fitted:+.3f}",
             "loo": r.prior_loo_candidates[name],
             "verdict": ("adopted" if verdict[0] else "not adopted: ") + ("" if verdict[0] else verdict[1]),

@@ -129,7 +129,7 @@ CANDIDATES = {
     "era": Candidate("run_start", "split", +1, "FlashAttention-2 and FP8 kernels from 2023-07", threshold="2023-07"),
     "sequence": Candidate("seq_len", "trend", -1, "attention FLOPs outside 6·N·D grow with sequence length"),
     "tokens_per_param": Candidate(
-        "tokens_per_param", "trend", -1, "a smaller model for its compute: narrower matrix products (weak)"
+        "tokens_per_param", "trend", -1, "a smaller model for its compute, narrower matrix products; a weak reason"
     ),
 }
 

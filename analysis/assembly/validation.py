@@ -604,7 +604,7 @@ def loo_text(r: Result) -> str:
         f"{_coverage_words(sized['inside'].mean(), len(sized))}, so model size is not a condition of the prior. "
         "Four more conditions a user knows before a run were pre-registered (issue 19: each in one form, with the "
         "direction physics expects, adopted only if at least 2 points better with coverage within 70–90 % and the "
-        f"expected direction): {others}. None passes, so the prior keeps its three conditions. "
+        f"expected direction): {others}. No candidate passes, so the prior keeps its three conditions. "
         "The validation cases above are other runs (where a case measures the same run or code as an "
         "observation, that observation is left out of the prior the case is modelled with)."
     )

@@ -349,8 +349,10 @@ MFU_OBSERVATIONS = Table(
         "active_params": Number(1e6, 1e14, required=True),
         "cluster_chips": Number(1, 1e7, required=True, integer=True),
         "mfu": Number(0.01, 1.0, required=True),
+        "tokens": Number(1e9, 1e15),
+        "seq_len": Number(64, 1e7, integer=True),
     },
-    text=("excluded", "validation_overlap", "note"),
+    text=("run_start", "excluded", "validation_overlap", "note"),
     required_text=("chip_id", "chip_generation", "architecture", "precision", "mfu_definition", "kind", "source"),
     sources={"source": ()},
     choices={
@@ -408,8 +410,9 @@ ACCOUNTED_RUNS = Table(
         "chip_count": Number(1, 1e7, integer=True),
         "gpu_hours": Number(1, 1e10),
         "days": Number(0.1, 2_000),
+        "seq_len": Number(64, 1e7, integer=True),
     },
-    text=("excluded", "validation_overlap", "note"),
+    text=("run_start", "excluded", "validation_overlap", "note"),
     required_text=("model", "chip_id", "architecture", "precision", "stage", "source"),
     sources={"source": ()},
     choices={"architecture": ("dense", "moe"), "precision": ("bf16", "fp8")},
@@ -600,6 +603,15 @@ def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) ->
                 row["obs_id"],
             )
     _check_params(path, frame, "obs_id")
+    _check_months(path, frame, "obs_id")
+
+
+def _check_months(path: Path, frame: pd.DataFrame, key: str) -> None:
+    """A ``run_start`` cell is empty or a month written YYYY-MM (e.g. ``2023-07``)."""
+    for line, row in frame.iterrows():
+        cell = "" if pd.isna(row["run_start"]) else str(row["run_start"]).strip()
+        if cell and not re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])", cell):
+            raise DataError(path, "a month written YYYY-MM, e.g. 2023-07", line, "run_start", cell, row[key])
 
 
 def _check_accounted(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
@@ -610,6 +622,7 @@ def _check_accounted(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> No
         if pd.isna(row["gpu_hours"]) and pd.isna(row["days"]):
             raise DataError(path, "give gpu_hours or days (with chip_count)", line, "gpu_hours", "", row["run_id"])
     _check_params(path, frame, "run_id")
+    _check_months(path, frame, "run_id")
 
 
 def _read(path: Path) -> pd.DataFrame:

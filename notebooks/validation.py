@@ -84,8 +84,17 @@ loo = report.loo_table(r)
 present.table(
     loo,
     {column: (column, "{}") for column in loo.columns},
-    caption="Each observation of the fit data (accounted run or production MFU) against the prior fitted on the others, without and with the size condition.",
+    caption="Each observation of the fit data (accounted run or production MFU) against the prior fitted on the others.",
     name="utilisation_prior_loo",
+)
+
+# %%
+candidates = report.candidates_table(r)
+present.table(
+    candidates,
+    {column: (column, "{}") for column in candidates.columns},
+    caption="Candidate conditions of the prior, pre-registered (issue 19): leave-one-out on the fit data with each; adopted only if at least 2 points better, coverage within 70–90 % and the expected direction.",
+    name="utilisation_prior_candidates",
 )
 # %% [markdown]
 # ## Arithmetic checks: cases that test no default (counted for nothing)

@@ -243,24 +243,25 @@ def test_serving_validation_cases_worked_by_hand(r):
 
 def test_prior_and_power_cases_worked_by_hand(r):
     m = r.cases["modelled"]
-    # Llama 2 7B on 2,000 A100: the prior is the 10 usable accounted Ampere dense runs of accounted_runs.csv,
-    # sorted Falcon2-11B 0.221147, GLM-130B 0.261758, StableLM-3B 0.325251, phi-1 0.325692, [Falcon-40B 0.388241],
-    # Phi-4-mini 0.395550, Falcon-RW-1B 0.406189, Falcon-7B 0.436772, LLaMA-65B 0.483950, phi-2 0.627281;
-    # inverted-CDF median = the 5th:
-    # Falcon-40B 6 · 40e9 · 1e12 = 2.4e23 / (384 × 60 d × 24 = 552,960 h × 3,600 × 312e12) = 0.386420;
-    # goodput(384) = 1 / (1 + 384·1.97e-5/6 + sqrt(2 · 7.875e-4 · 384·1.97e-5)) = 1 / 1.0047126 = 0.995309
-    # → MFU 0.386420 / 0.995309 = 0.388241. (Phi-4-mini: 6 · 3.8e9 · 5e12 = 1.14e23 / (512 × 21 d × 24 =
-    # 258,048 h × 3,600 × 312e12) = 0.393322 / goodput(512) 0.994365 = 0.395550.)
-    # 6 · 6.738e9 · 2e12 = 8.0856e22 FLOP / (312e12 · 0.388241 · 3,600 = 4.360723e17) = 185,419 h;
-    # goodput(2,000) = 1 / (1 + 0.0065667 + 0.0078775) = 0.985762 → 185,419 / 0.985762 = 188,097 h
-    assert m["llama2-7b-gpu-hours"] == pytest.approx(188_097, rel=1e-4)
-    # band: MFU drawn from those 10 observations (Weibull positions i/11) scaled so their median, (0.388241 +
-    # 0.395550) / 2 = 0.391896, becomes 0.388241 (× 0.990675): Q(0.1) = 0.221147 + 0.1 × (0.261758 − 0.221147)
-    # = 0.225208 → 0.223108; Q(0.9) = 0.483950 + 0.9 × (0.627281 − 0.483950) = 0.612948 → 0.607232. Hours
-    # P10–P90 = 188,097 × 0.388241 / 0.607232 = 120,262 … 188,097 × 0.388241 / 0.223108 = 327,317
+    # Llama 2 7B on 2,000 A100: the prior is the 13 usable accounted Ampere dense runs of accounted_runs.csv,
+    # sorted Stable LM 2 1.6B 0.192045, Falcon2-11B 0.221147, GLM-130B 0.261758, StableLM-3B 0.325251, phi-1
+    # 0.325692, Falcon-40B 0.388241, [Phi-4-mini 0.395550], Falcon-RW-1B 0.406189, Falcon-7B 0.436772, LLaMA-65B
+    # 0.483950, MobileLLM-1.5B 0.584138, MobileLLM-1B 0.586072, phi-2 0.627281; inverted-CDF median = the 7th
+    # (ceil(6.5)): Phi-4-mini 6 · 3.8e9 · 5e12 = 1.14e23 / (512 × 21 d × 24 = 258,048 h × 3,600 × 312e12) = 0.393321
+    # / goodput(512) 0.994365 = 0.395550. (Stable LM 2 1.6B: 6 · 1.644417e9 · 2e12 = 1.973300e22 / (92,000 h ×
+    # 3,600 × 312e12 = 1.033344e23) = 0.190963 / 0.994365 = 0.192045; MobileLLM-1B: 6 · 1.01e9 · 1e12 = 6.06e21 /
+    # (32 × 12 d × 24 = 9,216 h × 3,600 × 312e12) = 0.585427 / goodput(32) 0.998900 = 0.586072; MobileLLM-1.5B:
+    # 9.06e21 / (13,824 h × 3,600 × 312e12) = 0.583495 / 0.998900 = 0.584138.)
+    # 6 · 6.738e9 · 2e12 = 8.0856e22 FLOP / (312e12 · 0.395550 · 3,600 = 4.442818e17) = 181,993 h;
+    # goodput(2,000) = 1 / (1 + 0.0065667 + 0.0078775) = 0.985762 → 181,993 / 0.985762 = 184,621 h
+    assert m["llama2-7b-gpu-hours"] == pytest.approx(184_621, rel=1e-4)
+    # band: MFU drawn from those 13 observations (Weibull positions i/14); their median Q(0.5) is the 7th,
+    # 0.395550, already the MFU (scale × 1): Q(0.1) = 0.192045 + 0.4 × (0.221147 − 0.192045) = 0.203686;
+    # Q(0.9) = 0.586072 + 0.6 × (0.627281 − 0.586072) = 0.610797. Hours P10–P90 = 184,621 × 0.395550 / 0.610797
+    # = 119,560 … 184,621 × 0.395550 / 0.203686 = 358,527
     # (10,000 draws of the MFU and the other drawn inputs: within about 1.5 %)
-    assert r.cases.loc["llama2-7b-gpu-hours", "p10"] == pytest.approx(120_262, rel=1.5e-2)
-    assert r.cases.loc["llama2-7b-gpu-hours", "p90"] == pytest.approx(327_317, rel=1.5e-2)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p10"] == pytest.approx(119_560, rel=1.5e-2)
+    assert r.cases.loc["llama2-7b-gpu-hours", "p90"] == pytest.approx(358_527, rel=1.5e-2)
     # system power at full load, chips × TDP × ratio: DGX B200 8 × 1,000 W × 1.8 = 14.4 kW; GB200 NVL72
     # 72 × 1,200 W × 1.8 = 155.52 kW; DGX H200 8 × 700 W × 1.8 = 10.08 kW (no chip ratio: Epoch AI's 1.8);
     # DGX-2H 16 × 300 W × 1.6667 (Epoch AI's V100 ratio, ((10 / 16) / 0.3 + (1.5 / 4) / 0.3) / 2) = 8.0 kW
@@ -456,10 +457,15 @@ def test_text_tables_and_figures(r, monkeypatch):
     assert coverage.loc["all validation cases", "cases"] == r.summary.count
     loo = validation.loo_table(r)
     assert len(loo) == len(r.prior_loo) > 30
-    # each row's size-conditioned error is the by-size leave-one-out's, of the same observation
-    sized = r.prior_loo_by_size["error"]
-    inside = " in" if r.prior_loo_by_size.at["phi-4", "inside"] else " out"
-    assert loo.at["phi-4", "with size"] == validation._signed_pct(sized["phi-4"]).replace(" ", "\u00a0") + inside
+    # one row per candidate condition and the prior without any; each candidate's error is its leave-one-out's
+    candidates = validation.candidates_table(r)
+    assert list(candidates.index) == [
+        "none (the prior)",
+        *(n.replace("_", " ") for n in validation.mfu_prior.CANDIDATES),
+    ]
+    sized = r.prior_loo_candidates["size"]["error"].abs().mean()
+    assert candidates.at["size", "mean |error|"] == validation.present.pct(sized, digits=1)
+    assert not candidates["verdict"].str.startswith("adopted").any()
     shown = []
     monkeypatch.setattr(validation.present, "show", lambda fig, alt=None, **kw: shown.append((fig, alt)))
     validation.plot_errors(r)
@@ -501,7 +507,7 @@ def test_readme_quotes_what_the_functions_give(r):
     # the prior's leave-one-out on its fit data, with size (rejected) and without (adopted)
     (e1, c1), (e0, c0) = (
         (f"{loo['error'].abs().mean() * 100:.1f} %", f"{loo['inside'].mean() * 100:.1f} %")
-        for loo in (r.prior_loo_by_size, r.prior_loo)
+        for loo in (r.prior_loo_candidates["size"], r.prior_loo)
     )
     assert f"(mean error {e1}, P10–P90 holding {c1}) than without ({e0}, {c0})" in section
     # none of them is a validation case's run (validation_overlap names only calibration/arithmetic cases)

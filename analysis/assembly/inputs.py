@@ -581,6 +581,7 @@ def _accounted_observations(key: tuple) -> pd.DataFrame:
             **{k: r[k] for k in ("total_params", "active_params", "architecture", "precision")},
             "cluster_chips": r["chip_count"],
             "mfu": implied / share,
+            **{k: r[k] for k in ("tokens", "seq_len", "run_start")},
             "mfu_definition": ACCOUNTED,
             "kind": "accounted",
             **{k: r[k] for k in ("excluded", "validation_overlap", "source", "note")},

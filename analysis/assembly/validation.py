@@ -173,8 +173,9 @@ class Result:
     coverage of central bands at the nominal :data:`LEVELS` (:func:`coverage_curve`);
     ``prior_loo``: the utilisation prior's leave-one-out errors on the data it is fitted on
     (:func:`analysis.formulas.utilisation.leave_one_out` of the accounted and production
-    observations, :func:`analysis.assembly.inputs.mfu_observations`); ``prior_loo_by_size``: the
-    same with the candidate size condition (not adopted)."""
+    observations, :func:`analysis.assembly.inputs.mfu_observations`); ``prior_loo_candidates``:
+    the same with each candidate condition of
+    :data:`analysis.formulas.utilisation.CANDIDATES` (none adopted), by name."""
 
     inputs: Inputs
     cases: pd.DataFrame
@@ -184,7 +185,7 @@ class Result:
     by_group: dict[str, Summary]
     coverage_curve: pd.DataFrame
     prior_loo: pd.DataFrame
-    prior_loo_by_size: pd.DataFrame
+    prior_loo_candidates: dict[str, pd.DataFrame]
 
 
 def figures(inp: Inputs) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
@@ -264,7 +265,10 @@ def run(**values) -> Result:
         by_group={name: summary(validation[validation["group"] == name]) for name in GROUPS},
         coverage_curve=coverage_curve(cases, draws),
         prior_loo=mfu_prior.leave_one_out(shared.mfu_observations(), kinds=mfu_prior.KINDS),
-        prior_loo_by_size=mfu_prior.leave_one_out(shared.mfu_observations(), kinds=mfu_prior.KINDS, by_size=True),
+        prior_loo_candidates={
+            name: mfu_prior.leave_one_out(shared.mfu_observations(), kinds=mfu_prior.KINDS, candidate=name)
+            for name in mfu_prior.CANDIDATES
+        },
     )
 
 
@@ -577,8 +581,13 @@ def decode_batches_text() -> str:
 
 def loo_text(r: Result) -> str:
     """The utilisation prior's leave-one-out errors in one paragraph, with and without the
-    candidate size condition."""
-    loo, sized = r.prior_loo, r.prior_loo_by_size
+    candidate conditions (:func:`candidates_table`)."""
+    loo, sized = r.prior_loo, r.prior_loo_candidates["size"]
+    table = candidates_table(r)
+    others = "; ".join(
+        f"{name} {row['mean |error|']} and {row['P10–P90 holds']}"
+        for name, row in table.drop(index=["none (the prior)", "size"]).iterrows()
+    )
     return (
         f"Each of the {len(loo)} usable observations the prior is fitted on — accounted runs "
         "(`data/accounted_runs.csv`) and production runs' published MFUs (`data/mfu_observations.csv`; "
@@ -593,17 +602,51 @@ def loo_text(r: Result) -> str:
         "the held-out run's size with its residual) it would be off by "
         f"{present.pct(sized['error'].abs().mean(), digits=1)} and hold "
         f"{_coverage_words(sized['inside'].mean(), len(sized))}, so model size is not a condition of the prior. "
+        "Four more conditions a user knows before a run were pre-registered (issue 19: each in one form, with the "
+        "direction physics expects, adopted only if at least 2 points better with coverage within 70–90 % and the "
+        f"expected direction): {others}. No candidate passes, so the prior keeps its three conditions. "
         "The validation cases above are other runs (where a case measures the same run or code as an "
         "observation, that observation is left out of the prior the case is modelled with)."
     )
 
 
+def candidates_table(r: Result) -> pd.DataFrame:
+    """By candidate condition (:data:`analysis.formulas.utilisation.CANDIDATES`): its form, the
+    direction expected (and why) and fitted (:func:`~analysis.formulas.utilisation.direction` on the fit
+    data), its leave-one-out mean |error| and coverage, and the pre-registered rule's verdict
+    (:func:`~analysis.formulas.utilisation.adopted`); first row the prior without any."""
+    observations, base = shared.mfu_observations(), r.prior_loo
+    rows = {"none (the prior)": {"form": "—", "expected": "—", "fitted": "—", "loo": base, "verdict": "the prior"}}
+    for name, c in mfu_prior.CANDIDATES.items():
+        fitted = mfu_prior.direction(observations, name)
+        verdict = mfu_prior.adopted(base, r.prior_loo_candidates[name], fitted_direction=fitted, candidate=name)
+        rows[name.replace("_", " ")] = {
+            "form": f"after {c.threshold}" if c.form == "split" else "ln-ln trend",
+            "expected": {None: "none stated", 1: "higher", -1: "lower"}[c.expected]
+            + ("" if c.expected is None else f" ({c.reason})"),
+            "fitted": f"{fitted:+.3f}",
+            "loo": r.prior_loo_candidates[name],
+            "verdict": ("adopted" if verdict[0] else "not adopted: ") + ("" if verdict[0] else verdict[1]),
+        }
+    return pd.DataFrame(
+        {
+            name: {
+                "form": row["form"],
+                "expected MFU": row["expected"],
+                "fitted slope": row["fitted"],
+                "mean |error|": present.pct(row["loo"]["error"].abs().mean(), digits=1),
+                "P10–P90 holds": present.pct(row["loo"]["inside"].mean(), digits=1),
+                "verdict": row["verdict"],
+            }
+            for name, row in rows.items()
+        }
+    ).T
+
+
 def loo_table(r: Result) -> pd.DataFrame:
     """By observation id: the published MFU, the leave-one-out prior's P10–P50–P90, its error
-    (P50 / MFU − 1), whether its band holds the MFU, the same two with the candidate size
-    condition (not adopted; "−13.3 % out": error −13.3 %, MFU outside the band) and the
-    conditions it used."""
-    loo, sized = r.prior_loo, r.prior_loo_by_size.reindex(r.prior_loo.index)
+    (P50 / MFU − 1), whether its band holds the MFU and the conditions it used."""
+    loo = r.prior_loo
     return pd.DataFrame(
         {
             "MFU": [present.pct(x, digits=1) for x in loo["mfu"]],
@@ -613,10 +656,6 @@ def loo_table(r: Result) -> pd.DataFrame:
             ],
             "error": [_signed_pct(x).replace(" ", "\u00a0") for x in loo["error"]],
             "in band": np.where(loo["inside"], "yes", "no"),
-            "with size": [
-                _signed_pct(x).replace(" ", "\u00a0") + (" in" if inside else " out")
-                for x, inside in zip(sized["error"], sized["inside"].astype(bool))
-            ],
             "conditions": loo["level"].str.replace(";", ", "),
         },
         index=loo.index,

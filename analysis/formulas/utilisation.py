@@ -19,18 +19,69 @@ the observations' full range.
 
 Model size is not a condition, because leave-one-out on the fit data says it does not help
 (tested again once the accounted runs existed, issue 19 item 3). The candidate
-(:func:`size_adjusted`, ``prior(active_params=…)``) regresses ln MFU on ln N_active within the
-level the prior chose and moves every observation to the run's size along the fitted slope, keeping
-its residual (so the band is the residuals' spread). Each of the 33 usable accounted and production
-observations, predicted from the others of its kind (:func:`leave_one_out` with ``kinds`` =
-:data:`KINDS`; the validation cases are never among them): without size the median is off by
-31.9 % on average (mean |ln error| 0.275) and P10–P90 holds 75.8 % of the held-out values; with
-size 37.8 % (0.345) and 69.7 %. Also tried, one-off, and worse too: MFU linear in ln N (39.4 %,
-66.7 %), size bands below 10 B, 10-100 B and above (32.3 %, 69.7 %), and one slope shared by all
-groups (it is −0.014 in ln-ln: no size trend across the fit data; 33.0 %, 75.8 %). Within a level
-the sizes are confounded with who published them (Hopper dense BF16 accounted runs: 1.8-14 B from
-Microsoft, IBM and Hugging Face at 0.13-0.26, Llama 3.1 405B at 0.37). The validation report
-shows both leave-one-out figures from :func:`leave_one_out`.
+(:func:`trend_adjusted`, ``prior(candidate="size", at=…)``) regresses ln MFU on ln N_active within
+the level the prior chose and moves every observation to the run's size along the fitted slope,
+keeping its residual (so the band is the residuals' spread). On the 33 usable accounted and
+production observations of 2026-12-06, each predicted from the others of its kind
+(:func:`leave_one_out` with ``kinds`` = :data:`KINDS`; the validation cases are never among them):
+without size the median is off by 31.9 % on average (mean |ln error| 0.275) and P10–P90 holds
+75.8 % of the held-out values; with size 37.8 % (0.345) and 69.7 %. Also tried, one-off, and worse
+too: MFU linear in ln N (39.4 %, 66.7 %), size bands below 10 B, 10-100 B and above (32.3 %,
+69.7 %), and one slope shared by all groups (it is −0.014 in ln-ln: no size trend across the fit
+data; 33.0 %, 75.8 %). Within a level the sizes are confounded with who published them (Hopper
+dense BF16 accounted runs: 1.7-14 B from Microsoft, IBM and Hugging Face at 0.13-0.26, Llama 3.1
+405B at 0.37). With the four accounted runs added on 2026-12-07 (Stable LM 2 1.6B, MobileLLM-1B
+and -1.5B on A100, SmolLM2 1.7B on H100) the 37 usable accounted and production observations give
+32.3 % and 70.3 % without size, 39.0 % and 62.2 % with it. The validation report shows these leave-one-out figures from
+:func:`leave_one_out`.
+
+Candidate conditions, pre-registered (issue 19, 2026-12-07, written and committed before any of
+them was computed). Each is something a user of training_run knows before the run; each is tried
+in one form only, fixed here:
+
+(a) *cluster*: the run's chip count (``cluster_chips``; training_run's ``chip_count``), as a
+    log-linear trend within the level the prior chose (ln MFU on ln chips, each observation moved
+    to the run's count with its residual: the mechanism of the size candidate). Expected slope
+    negative: more chips means more communication per step and a smaller batch per chip at a
+    given global batch (goodput is removed separately).
+(b) *era*: the run started in or after 2023-07 (FlashAttention-2, released 2023-07-17; FP8
+    training kernels of Transformer Engine) or before (``run_start``, YYYY-MM: the training start
+    where the source gives it, else its end or the release month, the note says which), as a
+    first condition (generation × architecture × precision × era) dropped before the others when
+    fewer than :data:`MIN_OBSERVATIONS` match. Expected: later runs higher.
+(c) *sequence*: the main pretraining stage's sequence length (``seq_len``), a log-linear trend
+    as (a). Expected negative: the attention FLOPs 6·N·D leaves out grow with sequence length.
+(d) *tokens per parameter*: D / N_active, a log-linear trend as (a). Expected negative (a weak
+    reason): more tokens per parameter is a smaller model for its compute, with narrower matrix
+    products and more work outside 6·N·D per parameter.
+(e) *frontier lab with its own stack vs open or academic group*: not tried, decided before
+    computing: the sources do not state their software stack in comparable words, and "frontier"
+    would be the analyst's judgement, not the source's.
+
+Observations without the candidate's value are not moved (a trend) or match no era (b); held out,
+they get the prior without the candidate. Adoption rule: a candidate is adopted only if, on the fit
+data only (accounted and production observations; validation cases never looked at), its
+leave-one-out mean |error| is at least 2 points below the prior without it (31.9 % on the 33
+observations of 2026-12-06; and below the prior without it on the fit data as enlarged this
+session — both must hold) AND its P10–P90 coverage stays within 70–90 % AND its fitted direction
+is the expected one above. At most one candidate is adopted (the one with the lowest error among
+those that pass); no pair is pre-declared. Every candidate's figures are reported, adopted or not.
+Disclosed: before writing this the current leave-one-out table (MFU, chip count and active
+parameters of the 33 observations) had been printed; no candidate had been computed.
+
+Results (computed after the pre-registration was committed): leave-one-out mean |error| and
+P10–P90 coverage on the 33 observations of 2026-12-06 (without a candidate 31.9 %, 75.8 %), then
+on the 37 of 2026-12-07 (without 32.3 %, 70.3 %), and the fitted direction on the 37
+(:func:`direction`):
+
+- cluster: 36.5 %, 69.7 %; 40.3 %, 62.2 %; −0.051 (expected negative). Worse.
+- era: 32.3 %, 69.7 %; 32.6 %, 64.9 %; −0.013 (expected positive; +0.103 on the 33). No better,
+  coverage below 70 %, and the direction reverses once the newer runs are in.
+- sequence: 42.8 %, 75.8 %; 44.2 %, 64.9 %; +0.018 (expected negative). Worse.
+- tokens per parameter: 32.8 %, 72.7 %; 34.7 %, 67.6 %; +0.025 (expected negative). Worse.
+
+None is adopted (:func:`adopted`); the prior keeps generation, architecture and precision. The
+validation report's candidates table recomputes the figures on the current fit data.
 """
 
 from __future__ import annotations
@@ -57,6 +108,33 @@ COLUMNS = {"generation": "chip_generation", "architecture": "architecture", "pre
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A candidate condition of the prior (issue 19; none adopted): the observation ``column``
+    it reads, its ``form`` (``trend``: a log-linear trend in the column within the level the
+    prior chose, :func:`trend_adjusted`; ``split``: an extra first condition, the column on or
+    after ``threshold`` or before), the ``expected`` sign of its effect on MFU (+1 or −1; None:
+    none stated, the size candidate tested before the adoption rule) and the physical ``reason``."""
+
+    column: str
+    form: str
+    expected: int | None
+    reason: str
+    threshold: str | None = None
+
+
+#: The candidate conditions tried (the module docstring's pre-registration), by name.
+CANDIDATES = {
+    "size": Candidate("active_params", "trend", None, "none stated (tested before the rule)"),
+    "cluster": Candidate("cluster_chips", "trend", -1, "more communication per step, a smaller batch per chip"),
+    "era": Candidate("run_start", "split", +1, "FlashAttention-2 and FP8 kernels from 2023-07", threshold="2023-07"),
+    "sequence": Candidate("seq_len", "trend", -1, "attention FLOPs outside 6·N·D grow with sequence length"),
+    "tokens_per_param": Candidate(
+        "tokens_per_param", "trend", -1, "a smaller model for its compute, narrower matrix products; a weak reason"
+    ),
+}
+
+
+@dataclass(frozen=True)
 class Prior:
     """The MFU prior for one condition: ``values`` (the matching observations' MFUs [share],
     sorted), their ``obs_ids``, the ``level`` used (the names of the conditions that held, e.g.
@@ -71,7 +149,8 @@ class Prior:
     p50: float
     p90: float
     kind: str | None = None  # the kind of observation it was drawn from (None: all kinds)
-    size_slope: float | None = None  # d ln MFU / d ln N_active of a size-conditioned prior (None: none)
+    candidate: str | None = None  # the candidate condition applied (CANDIDATES; None: none)
+    slope: float | None = None  # d ln MFU / d ln x of a trend candidate (None: none)
 
     @property
     def fallback(self) -> bool:
@@ -97,7 +176,11 @@ class Prior:
             what = f"{len(self.values)} accounted utilisations (disclosed compute ÷ GPU-hours) of {what} runs"
         else:
             what = f"{len(self.values)} published MFUs of {self.kind + ' ' if self.kind else ''}{what} runs"
-        sized = "" if self.size_slope is None else f", moved to the run's size (slope {self.size_slope:+.3f} in ln-ln)"
+        sized = (
+            "" if self.slope is None else f", moved to the run's {self.candidate} (slope {self.slope:+.3f} in ln-ln)"
+        )
+        if "era" in c:
+            sized += f", started {c['era']} 2023-07"
         return f"{what} at the {str(c['precision']).upper()} peak{sized}" + (
             fallback if self.fallback and not brief else ""
         )
@@ -125,21 +208,66 @@ def disjoint_from(observations: pd.DataFrame, case_ids) -> pd.DataFrame:
     return observations[keep]
 
 
-def size_adjusted(mfu, active_params, target_params: float) -> tuple[np.ndarray, float]:
-    """Observed MFUs [share] moved to a run of ``target_params`` active parameters along their
-    log-linear trend in size, and the trend's slope b: the least-squares fit of
-    y = ln MFU on x = ln N_active (b = Σ(x − x̄)(y − ȳ) / Σ(x − x̄)², a = ȳ − b·x̄), each
-    observation's residual kept: value_i = exp(a + b·ln N + (y_i − a − b·x_i))
-    = MFU_i × (N / N_i)^b. All sizes equal: b = 0, the MFUs unchanged. The candidate size
-    condition of issue 19 (not adopted: see the module docstring).
+def trend_adjusted(mfu, x, target: float) -> tuple[np.ndarray, float]:
+    """Observed MFUs [share] moved to a run whose candidate value is ``target`` (active
+    parameters, chips, sequence length or tokens per parameter) along their log-linear trend in
+    it, and the trend's slope b: the least-squares fit of y = ln MFU on u = ln x over the
+    observations with a value (b = Σ(u − ū)(y − ȳ) / Σ(u − ū)², a = ȳ − b·ū), each observation's
+    residual kept: value_i = exp(a + b·ln target + (y_i − a − b·u_i)) = MFU_i × (target / x_i)^b.
+    Observations without a value (NaN) are not moved; all values equal or fewer than two: b = 0,
+    the MFUs unchanged. The trend candidates of :data:`CANDIDATES` (none adopted: see the module
+    docstring).
 
     Source: definition.
     """
     y = np.log(np.asarray(mfu, dtype=float))
-    x = np.log(np.asarray(active_params, dtype=float))
-    spread = ((x - x.mean()) ** 2).sum()
-    slope = float(((x - x.mean()) * (y - y.mean())).sum() / spread) if spread > 0 else 0.0
-    return np.exp(y + slope * (np.log(float(target_params)) - x)), slope
+    u = np.log(np.asarray(x, dtype=float))
+    known = ~np.isnan(u)
+    spread = ((u[known] - u[known].mean()) ** 2).sum() if known.sum() >= 2 else 0.0
+    slope = 0.0
+    if spread > 0:
+        slope = float(((u[known] - u[known].mean()) * (y[known] - y[known].mean())).sum() / spread)
+    moved = np.where(known, y + slope * (np.log(float(target)) - np.where(known, u, 0.0)), y)
+    return np.exp(moved), slope
+
+
+def covariate(observations: pd.DataFrame, name: str) -> pd.Series:
+    """Each observation's value of candidate ``name`` (:data:`CANDIDATES`): its column as a number
+    (``tokens_per_param`` = tokens / active parameters), or for a split ``after`` (on or after the
+    threshold month) / ``before``; NaN where the observation has no value.
+
+    Source: definition.
+    """
+    c = CANDIDATES[name]
+    if c.form == "split":
+        month = observations[c.column].fillna("").astype(str).str.strip()
+        return pd.Series(
+            np.where(month == "", None, np.where(month >= c.threshold, "after", "before")), index=observations.index
+        )
+    if name == "tokens_per_param":
+        return pd.to_numeric(observations["tokens"], errors="coerce") / observations["active_params"].astype(float)
+    return pd.to_numeric(observations[c.column], errors="coerce").astype(float)
+
+
+def direction(observations: pd.DataFrame, name: str, *, kinds: tuple[str, ...] = KINDS) -> float:
+    """The fitted direction of candidate ``name`` on the fit data: the within-group slope of
+    y = ln MFU on u (ln of the value for a trend; 1 after / 0 before for a split) over the usable
+    observations of ``kinds`` with a value, each group (kind × generation × architecture ×
+    precision) centred on its own means: b = Σ(u − ū_g)(y − ȳ_g) / Σ(u − ū_g)² (0 when the values
+    do not vary within any group). Its sign is what the adoption rule compares with the expected.
+
+    Source: definition.
+    """
+    rows = usable(observations)
+    rows = rows[rows["kind"].isin(kinds)]
+    value = covariate(rows, name)
+    rows, value = rows[value.notna()], value[value.notna()]
+    u = (value == "after").astype(float) if CANDIDATES[name].form == "split" else np.log(value.astype(float))
+    frame = pd.DataFrame({"u": u, "y": np.log(rows["mfu"].astype(float))})
+    groups = [rows[k] for k in ("kind", "chip_generation", "architecture", "precision")]
+    centred = frame - frame.groupby(groups).transform("mean")
+    spread = float((centred["u"] ** 2).sum())
+    return float((centred["u"] * centred["y"]).sum() / spread) if spread > 0 else 0.0
 
 
 def prior(
@@ -148,7 +276,8 @@ def prior(
     generation: str,
     architecture: str = "dense",
     precision: str = "bf16",
-    active_params: float | None = None,
+    candidate: str | None = None,
+    at=None,
     kinds: tuple[str, ...] = KINDS,
     min_count: int = MIN_OBSERVATIONS,
 ) -> Prior:
@@ -161,13 +290,15 @@ def prior(
     utilisation is what a whole run achieved as its developer accounted it, then production
     runs' published MFUs), then the next kind, and where no kind has enough at any level, among
     all kinds. P10 / P50 / P90 = :func:`analysis.formulas.uncertainty.percentiles` of the
-    matching MFUs. With ``active_params`` [parameters] the matching MFUs are first moved to that
-    size (:func:`size_adjusted`: the candidate size condition, which no report uses). Raises
-    ValueError when not even the precision level has ``min_count``.
+    matching MFUs. With a ``candidate`` of :data:`CANDIDATES` and the run's value ``at`` (its
+    :func:`covariate`), the candidate applies (which no report uses): a split is a first level
+    before the others, a trend moves the matching MFUs to ``at`` (:func:`trend_adjusted`).
+    Raises ValueError when not even the precision level has ``min_count``.
 
     Source: definition.
     """
     rows = usable(observations)
+    given = dict(candidate=candidate, at=at, min_count=min_count)
     for kind in kinds:
         try:
             found = prior(
@@ -175,23 +306,26 @@ def prior(
                 generation=generation,
                 architecture=architecture,
                 precision=precision,
-                active_params=active_params,
                 kinds=(),
-                min_count=min_count,
+                **given,
             )
             return replace(found, kind=kind)
         except ValueError:
             pass  # too few of that kind at every level: the next kind
     condition = {"generation": generation, "architecture": architecture, "precision": precision}
-    for level in LEVELS:
+    levels, form = LEVELS, CANDIDATES[candidate].form if candidate else None
+    if form == "split":
+        levels, condition["era"] = (("era", *LEVELS[0]), *LEVELS), at
+    for level in levels:
         match = np.ones(len(rows), dtype=bool)
         for name in level:
-            match &= (rows[COLUMNS[name]] == condition[name]).to_numpy()
+            column = covariate(rows, candidate) if name == "era" else rows[COLUMNS[name]]
+            match &= (column == condition[name]).to_numpy()
         if match.sum() >= min_count:
             chosen = rows[match]
             values, slope = chosen["mfu"].to_numpy(dtype=float), None
-            if active_params is not None:
-                values, slope = size_adjusted(values, chosen["active_params"], active_params)
+            if form == "trend":
+                values, slope = trend_adjusted(values, covariate(chosen, candidate), at)
             values = np.sort(values)
             p = uncertainty.percentiles(values)
             return Prior(
@@ -202,7 +336,8 @@ def prior(
                 p10=p["p10"],
                 p50=p["p50"],
                 p90=p["p90"],
-                size_slope=slope,
+                candidate=candidate,
+                slope=slope,
             )
     raise ValueError(f"fewer than {min_count} usable MFU observations at precision {precision!r}")
 
@@ -211,31 +346,35 @@ def leave_one_out(
     observations: pd.DataFrame,
     *,
     kinds: tuple[str, ...] | None = None,
-    by_size: bool = False,
+    candidate: str | None = None,
     min_count: int = MIN_OBSERVATIONS,
 ) -> pd.DataFrame:
     """Leave-one-out errors of the prior's median: for each usable observation of ``kinds``
     (None: every kind; :data:`KINDS`, accounted and production runs, is the data the prior is
-    fitted on), the prior for its own generation, architecture and precision (and, with
-    ``by_size``, its active parameters: :func:`size_adjusted`) fitted on the other usable
-    observations, of its own kind first (an accounted run against accounted runs, a published
-    MFU against published MFUs of its kind; all kinds where too few match), and
-    error = P50 / MFU − 1 [share]. One row per observation (indexed like ``observations``):
-    ``mfu``, ``p10``, ``p50``, ``p90``, ``error``, ``inside`` (P10 ≤ MFU ≤ P90) and ``level``
-    (the conditions that held, ``;``-separated).
+    fitted on), the prior for its own generation, architecture and precision (and, with a
+    ``candidate`` of :data:`CANDIDATES`, its own value of it where it has one; without one, the
+    prior without the candidate) fitted on the other usable observations, of its own kind first
+    (an accounted run against accounted runs, a published MFU against published MFUs of its kind;
+    all kinds where too few match), and error = P50 / MFU − 1 [share]. One row per observation
+    (indexed like ``observations``): ``mfu``, ``p10``, ``p50``, ``p90``, ``error``, ``inside``
+    (P10 ≤ MFU ≤ P90), ``level`` (the conditions that held, ``;``-separated) and ``slope`` (of a
+    trend candidate; NaN otherwise).
 
     Source: definition.
     """
     rows = usable(observations)
     held_out = rows if kinds is None else rows[rows["kind"].isin(kinds)]
+    values = covariate(rows, candidate) if candidate else pd.Series(None, index=rows.index, dtype=object)
     out = {}
     for obs_id, row in held_out.iterrows():
+        at = values[obs_id]
         fitted = prior(
             rows.drop(index=obs_id),
             generation=row["chip_generation"],
             architecture=row["architecture"],
             precision=row["precision"],
-            active_params=float(row["active_params"]) if by_size else None,
+            candidate=candidate if pd.notna(at) else None,
+            at=at if pd.notna(at) else None,
             kinds=(row["kind"],),
             min_count=min_count,
         )
@@ -248,5 +387,30 @@ def leave_one_out(
             "error": fitted.p50 / mfu - 1,
             "inside": fitted.p10 <= mfu <= fitted.p90,
             "level": ";".join(fitted.level),
+            "slope": np.nan if fitted.slope is None else fitted.slope,
         }
     return pd.DataFrame.from_dict(out, orient="index")
+
+
+#: The adoption rule of a candidate (pre-registered, module docstring): its leave-one-out mean
+#: |error| at least this much [share] below the prior without it, its coverage inside this band.
+ADOPT_GAIN, ADOPT_COVERAGE = 0.02, (0.70, 0.90)
+
+
+def adopted(base: pd.DataFrame, tried: pd.DataFrame, *, fitted_direction: float, candidate: str) -> tuple[bool, str]:
+    """Whether a candidate passes the pre-registered rule, and why not: ``tried`` (its
+    :func:`leave_one_out`) has mean |error| ≤ that of ``base`` (the prior without it) −
+    :data:`ADOPT_GAIN`, coverage (share of P10 ≤ MFU ≤ P90) within :data:`ADOPT_COVERAGE`, and
+    ``fitted_direction`` (:func:`direction`) of the expected sign of :data:`CANDIDATES`.
+
+    Source: definition.
+    """
+    c = CANDIDATES[candidate]
+    error, base_error, coverage = tried["error"].abs().mean(), base["error"].abs().mean(), tried["inside"].mean()
+    failed = [
+        *(["no expected direction stated"] if c.expected is None else []),
+        *(["error not 2 points lower"] if error > base_error - ADOPT_GAIN else []),
+        *(["coverage outside 70–90 %"] if not ADOPT_COVERAGE[0] <= coverage <= ADOPT_COVERAGE[1] else []),
+        *(["direction not the expected"] if c.expected is not None and np.sign(fitted_direction) != c.expected else []),
+    ]
+    return not failed, "; ".join(failed) or "passes"

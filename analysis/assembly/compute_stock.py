@@ -13,7 +13,7 @@ it at the base point and at the seeded draws and takes P10/P50/P90 with
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -256,6 +256,28 @@ def _shipments_used(rows: pd.DataFrame, ranges: dict) -> dict[str, dict[str, Use
     return out
 
 
+def _shipment_ranges(rows: pd.DataFrame, p: dict) -> dict[str, tuple[float, float, float]]:
+    """The (low, base, high) of every shipment row in :data:`YEARS` after the levers (:func:`lever_range`)."""
+    return {key: lever_range(row, p) for key, row in rows.iterrows() if row["year"] in YEARS}
+
+
+def lever_inputs(inp: Inputs, lever: str, value) -> Inputs:
+    """``inp`` with the policy lever ``lever`` set to ``value``, as :func:`inputs` resolves it
+    (parameters, shipment ranges, their used records, the lever's field) without resolving the
+    data again: the policy table's runs with and without each step."""
+    p = inp.parameters | {lever: value}
+    rows = load("shipments")
+    ranges = inp.ranges | _shipment_ranges(rows, p)
+    return replace(
+        inp,
+        ranges=ranges,
+        parameters=p,
+        used=inp.used | {"shipments": _shipments_used(rows, ranges)},
+        h200_exports=p["h200_exports"],
+        hbm_replenished=bool(p["hbm_replenished"]),
+    )
+
+
 def _key(cell) -> str:
     """The first source key of a source cell."""
     return str(cell or "").split(";")[0].strip()
@@ -278,7 +300,7 @@ def inputs(**values) -> Inputs:
     ids = list(dict.fromkeys([s.chip for s in counted + plan]))
     chips = shared.chips(ids, server_power_ratio=p["server_power_ratio"])
     chips["eight_bit_tops"] = stock.eight_bit_tops(chips["fp8_dense_tflops"], chips["int8_dense_tops"])
-    ranges = {key: lever_range(row, p) for key, row in rows.iterrows() if row["year"] in YEARS}
+    ranges = _shipment_ranges(rows, p)
     c_ranges, fixed, c_used = _constraints(p)
     ranges |= c_ranges
     sites = {"cn": shared.site(p["china_region"]), "us": shared.site(p["us_region"])}
@@ -499,15 +521,17 @@ def binding_table(binding: np.ndarray) -> pd.DataFrame:
 
 def tornado(inp: Inputs, year: int = 2026, top: int = 10) -> pd.DataFrame:
     """China's 8-bit stock at the end of ``year`` [H100e] with each uncertain input at its low and
-    high end, the others at base (:func:`uncertainty.tornado`): the ``top`` inputs by swing."""
+    high end, the others at base (:func:`uncertainty.tornado`, every point in one call of
+    :func:`figures`): the ``top`` inputs by swing."""
     y = YEARS.index(year)
     varying = {k: r for k, r in inp.ranges.items() if not uncertainty.is_constant(r)}
-    fixed = {k: np.array([float(r[1])]) for k, r in inp.ranges.items() if k not in varying}
+    fixed = {k: float(r[1]) for k, r in inp.ranges.items() if k not in varying}
 
     def model(x):
-        return figures(fixed | x, inp)["cn h100e_8bit"][:, y]
+        n = len(next(iter(x.values())))
+        return figures({k: np.full(n, v) for k, v in fixed.items()} | x, inp)["cn h100e_8bit"][:, y]
 
-    return uncertainty.tornado(model, varying).head(top)
+    return uncertainty.tornado(model, varying, at_once=True).head(top)
 
 
 #: The policy steps a lever models: step (policy_steps.csv lever) -> (value with the step, without it).
@@ -518,16 +542,21 @@ STEP_VALUES = {
 }
 
 
-def policy_moves(inp: Inputs) -> pd.DataFrame:
+def policy_moves(inp: Inputs, drawn: dict) -> pd.DataFrame:
     """Per policy step modelled by a lever: China's additions over :data:`POLICY_YEARS` [8-bit
     H100e, P50] with the step and without it (the same seeded draws, so only the lever differs),
-    the difference, and China's licensed additions in chips per year with and without it."""
+    the difference, and China's licensed additions in chips per year with and without it.
+    ``drawn``: :func:`figures` of ``inp``'s seeded draws, the run whose lever is as ``inp`` sets it;
+    the other runs change only the lever (:func:`lever_inputs`)."""
     steps = load("policy_steps")
     rows = {}
     for step, row in steps[steps["lever"] != ""].iterrows():
         runs = {}
         for label, value in zip(("with", "without"), STEP_VALUES[row["lever"]]):
-            other = inputs(**(inp.parameters | {row["lever"]: value}))
+            if value == inp.parameters[row["lever"]]:
+                runs[label] = drawn
+                continue
+            other = lever_inputs(inp, row["lever"], value)
             runs[label] = figures(uncertainty.draw(other.ranges, other.draws, other.seed), other)
         span = [YEARS.index(y) for y in POLICY_YEARS]
         total = {k: sum(f[f"cn additions {c}"][:, span].sum(axis=1) for c in CHANNELS) for k, f in runs.items()}
@@ -594,7 +623,7 @@ def result(inp: Inputs) -> Result:
         bands=bands,
         binding=binding_table(drawn["binding"]),
         tornado=tornado(inp),
-        policy=policy_moves(inp),
+        policy=policy_moves(inp, drawn),
         crosscheck=crosscheck(bands),
     )
 

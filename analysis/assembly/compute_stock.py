@@ -442,7 +442,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     zeros = np.zeros((n, len(YEARS)))
     out = {f"{c} {m}": zeros.copy() for c in COUNTRIES for m in (*MEASURES, "power_gw", "peak_flop_s", "units")}
     out |= {f"cn {k} {ch}": zeros.copy() for ch in CHANNELS for k in ("stock", "additions")}
-    out["cn licensed units"] = zeros.copy()
+    out |= china_additions(adds, inp)
     out["cn licensed nvidia h100e_8bit"] = zeros.copy()
     for (country, channel, chip), added in adds.items():
         units = stock.stock_by_year(added, lifetime_years=inp.lifetime_years)
@@ -457,11 +457,8 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         )
         if country == "cn":
             out[f"cn stock {channel}"] += measured["h100e_8bit"]
-            out[f"cn additions {channel}"] += _measures(added, chip, x, inp)["h100e_8bit"]
-            if channel == "licensed":
-                out["cn licensed units"] += added
-                if row["vendor"] == "NVIDIA":
-                    out["cn licensed nvidia h100e_8bit"] += measured["h100e_8bit"]
+            if channel == "licensed" and row["vendor"] == "NVIDIA":
+                out["cn licensed nvidia h100e_8bit"] += measured["h100e_8bit"]
     for country in COUNTRIES:
         hours = HOURS_PER_YEAR * inp.load_factor
         out[f"{country} electricity_usd"] = (
@@ -476,6 +473,21 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         dom["output"][:, :, ASCEND.index("ascend-910c")], lifetime_years=inp.lifetime_years
     )
     out["die_bank_left"], out["hbm_left"] = dom["die_bank_left"], dom["hbm_left"]
+    return out
+
+
+def china_additions(adds: dict, inp: Inputs) -> dict[str, np.ndarray]:
+    """China's additions by channel [8-bit H100e] (``"cn additions <channel>"``) and its licensed
+    additions [chips] (``"cn licensed units"``), (draws, years), from :func:`additions`' ``adds``."""
+    n = len(next(iter(adds.values())))
+    out = {f"cn additions {channel}": np.zeros((n, len(YEARS))) for channel in CHANNELS}
+    out["cn licensed units"] = np.zeros((n, len(YEARS)))
+    for (country, channel, chip), added in adds.items():
+        if country == "cn":
+            eight_bit = inp.chip_specs[chip]["eight_bit_tops"]
+            out[f"cn additions {channel}"] += stock.h100_equivalents(added, eight_bit, stock.H100_EIGHT_BIT_TOPS)
+            if channel == "licensed":
+                out["cn licensed units"] += added
     return out
 
 
@@ -557,7 +569,9 @@ def policy_moves(inp: Inputs, drawn: dict) -> pd.DataFrame:
                 runs[label] = drawn
                 continue
             other = lever_inputs(inp, row["lever"], value)
-            runs[label] = figures(uncertainty.draw(other.ranges, other.draws, other.seed), other)
+            runs[label] = china_additions(
+                additions(uncertainty.draw(other.ranges, other.draws, other.seed), other)[0], other
+            )
         span = [YEARS.index(y) for y in POLICY_YEARS]
         total = {k: sum(f[f"cn additions {c}"][:, span].sum(axis=1) for c in CHANNELS) for k, f in runs.items()}
         licensed = {k: f["cn licensed units"] for k, f in runs.items()}
@@ -870,6 +884,7 @@ def plot_channels(r: Result) -> None:
 def plot_us_vs_china(r: Result) -> None:
     """US and China stocks on one log axis in the three measures (P50 lines, P10–P90 shading)."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
 
     fig, ax = plt.subplots(figsize=(9, 4.8))
     styles = {"h100e_8bit": "-", "h100e_bf16": "--", "effective_h100e": ":"}
@@ -879,6 +894,9 @@ def plot_us_vs_china(r: Result) -> None:
             ax.plot(YEARS, band["p50"], style, color=color, label=f"{COUNTRIES[country]}, {MEASURES[m]}")
             ax.fill_between(YEARS, band["p10"], band["p90"], color=color, alpha=0.08)
     ax.set_yscale("log")
+    # over several decades a log axis labels no minor tick and the theme draws no tick marks or minor grid:
+    # no minor ticks changes no pixel and saves ≈ 0.05 CPU-s
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.legend(fontsize=7, loc="lower right", frameon=False)
     present.finish(ax, "US and China AI compute stock, three measures (P50, P10–P90 shaded)", "year", "stock [H100e]")
 
@@ -890,9 +908,9 @@ def plot_tornado(r: Result) -> None:
     t = r.tornado.iloc[::-1] / 1e6
     base = r.base["cn h100e_8bit"][YEARS.index(2026)] / 1e6
     fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.6))
-    for i, row in enumerate(t.to_dict("records")):
-        ax.barh(i, row["low"] - base, left=base, color="#4c72b0", label="input at its low end" if i == 0 else None)
-        ax.barh(i, row["high"] - base, left=base, color="#dd8452", label="input at its high end" if i == 0 else None)
+    rows = np.arange(len(t))  # each end's bars in one call (no two bars of one end overlap)
+    ax.barh(rows, t["low"] - base, left=base, color="#4c72b0", label="input at its low end")
+    ax.barh(rows, t["high"] - base, left=base, color="#dd8452", label="input at its high end")
     ax.set_yticks(range(len(t)), [input_name(n) for n in t.index], fontsize=8)
     ax.axvline(base, color="black", linewidth=0.8)
     ax.legend(fontsize=8, frameon=False, loc="lower right")
@@ -919,6 +937,7 @@ def input_name(key: str) -> str:
 def plot_runs(r: Result) -> None:
     """The largest run each stock allows [FLOP, log] with P10–P90, and the largest known runs."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullLocator
 
     fig, ax = plt.subplots(figsize=(9, 4.6))
     known = load("largest_runs")
@@ -935,6 +954,9 @@ def plot_runs(r: Result) -> None:
             label=f"{COUNTRIES[country]}: largest known run",
         )
     ax.set_yscale("log")
+    # over several decades a log axis labels no minor tick and the theme draws no tick marks or minor grid:
+    # no minor ticks changes no pixel and saves ≈ 0.05 CPU-s
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     present.finish(ax, "Largest training run each country's stock allows", "year", "training compute [FLOP]")
 

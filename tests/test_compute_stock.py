@@ -9,7 +9,7 @@ from analysis import catalog
 from analysis.assembly import compute_stock as report
 from analysis.assembly import inputs as shared
 from analysis.catalog import DataError
-from analysis.formulas import stock
+from analysis.formulas import stock, uncertainty
 
 Y = {year: i for i, year in enumerate(report.YEARS)}
 
@@ -213,3 +213,40 @@ def test_json_has_every_year_and_the_acceptance_fields():
     for year in years:
         assert k["china_h100e_8bit_p10"][year] <= k["china_h100e_8bit"][year] <= k["china_h100e_8bit_p90"][year]
     assert k["policy_licensed_units_difference"]["h20_after_april_2025"]["2025"] < 0
+
+
+# ------------------------------------------------------------------------------ policy runs
+
+
+def test_a_policy_run_changes_only_the_lever_of_the_resolved_inputs():
+    # the policy table's runs are the resolved inputs with one lever set (lever_inputs), not a
+    # second resolution: the same ranges, records and fields as inputs() given that value
+    inp = report.inputs(draws=200)
+    for lever, values in report.STEP_VALUES.items():
+        for value in values:
+            derived, resolved = report.lever_inputs(inp, lever, value), report.inputs(draws=200, **{lever: value})
+            assert derived.ranges == resolved.ranges and derived.parameters == resolved.parameters
+            assert derived.used["shipments"] == resolved.used["shipments"]
+            assert (derived.h200_exports, derived.hbm_replenished) == (resolved.h200_exports, resolved.hbm_replenished)
+    banned = report.lever_inputs(inp, "h20_after_april_2025", "banned")
+    # the Q2-Q3 2025 H20 row is zeroed (Epoch AI: 531,486 in 2025 - 362,000 in Q1 = 169,486 chips)
+    assert inp.ranges["cn-licensed-h20-2025-q2q3"][1] == 169_486 and banned.ranges["cn-licensed-h20-2025-q2q3"] == (
+        0,
+        0,
+        0,
+    )
+
+
+def test_policy_moves_are_the_runs_with_and_without_each_step():
+    # P50 of China's 2025-2027 additions from each run resolved on its own (inputs() with the
+    # lever's value), against the table made from one resolution and the report's own draws
+    inp = report.inputs(draws=300, seed=7)
+    drawn = report.figures(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
+    table = report.policy_moves(inp, drawn)
+    span = [Y[y] for y in report.POLICY_YEARS]
+    for step, row in table.iterrows():
+        for label, value in zip(("with", "without"), report.STEP_VALUES[row["lever"]]):
+            alone = report.inputs(draws=300, seed=7, **{row["lever"]: value})
+            f = report.figures(uncertainty.draw(alone.ranges, alone.draws, alone.seed), alone)
+            total = sum(f[f"cn additions {c}"][:, span].sum(axis=1) for c in report.CHANNELS)
+            assert row[label] == uncertainty.percentiles(total)["p50"], (step, label)

@@ -118,3 +118,20 @@ def test_open_ended_percentiles_rank_infinite_draws():
     assert uncertainty.percentiles(draws) == {"p10": 1.0, "p50": 4.0, "p90": 7.0}
     frames = uncertainty.percentile_frames({"n": np.array(draws)[:, None]}, ["chip"], open_ended=True)
     assert frames["p90"].loc["chip", "n"] == np.inf and frames["p50"].loc["chip", "n"] == 5.0
+
+
+def test_tornado_at_once_is_the_tornado_of_one_call_per_input():
+    # y = a * b, a in (1, 2, 3), b in (10, 20, 50): a's ends with b at 20 give 20 and 60 (swing
+    # 40); b's ends with a at 2 give 20 and 100 (swing 80), so b comes first
+    ranges = {"a": (1.0, 2.0, 3.0), "b": (10.0, 20.0, 50.0)}
+    calls = []
+
+    def model(x):
+        calls.append(len(x["a"]))
+        return x["a"] * x["b"]
+
+    at_once = uncertainty.tornado(model, ranges, at_once=True)
+    assert calls == [4]  # 2 inputs x 2 ends, one call
+    assert at_once.index.tolist() == ["b", "a"]
+    assert at_once.loc["b"].tolist() == [20.0, 100.0, 80.0] and at_once.loc["a"].tolist() == [20.0, 60.0, 40.0]
+    assert at_once.equals(uncertainty.tornado(model, ranges))

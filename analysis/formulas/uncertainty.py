@@ -192,17 +192,29 @@ def percentile_frames(draws: dict, index, *, open_ended: bool = False) -> dict[s
     }
 
 
-def tornado(model, ranges: dict) -> pd.DataFrame:
+def tornado(model, ranges: dict, *, at_once: bool = False) -> pd.DataFrame:
     """Output with each input at its low and at its high end while the others stay at base,
-    sorted by the swing (largest first): columns ``low``, ``high``, ``swing``.
+    sorted by the swing (largest first): columns ``low``, ``high``, ``swing``. ``at_once``: the
+    2 × inputs points in one call of the model (one draw per point) instead of two calls per input.
 
     Source: definition.
     """
-    base = {name: np.array([r[1]]) for name, r in ranges.items()}
+    if at_once:
+        names, k = list(ranges), len(ranges)
+        points = {name: np.full(2 * k, float(r[1])) for name, r in ranges.items()}
+        for i, name in enumerate(names):
+            points[name][[i, k + i]] = ranges[name][0], ranges[name][2]
+        out = np.asarray(model(points), dtype=float)
+        ends = {name: (out[i], out[k + i]) for i, name in enumerate(names)}
+    else:
+        base = {name: np.array([r[1]]) for name, r in ranges.items()}
+        ends = {
+            name: tuple(float(np.asarray(model(base | {name: np.array([end])}))[0]) for end in (low, high))
+            for name, (low, _, high) in ranges.items()
+        }
     rows = {}
-    for name, (low, _, high) in ranges.items():
-        at_low = float(np.asarray(model(base | {name: np.array([low])}))[0])
-        at_high = float(np.asarray(model(base | {name: np.array([high])}))[0])
+    for name, (at_low, at_high) in ends.items():
+        at_low, at_high = float(at_low), float(at_high)
         rows[name] = {"low": at_low, "high": at_high, "swing": abs(at_high - at_low)}
     return pd.DataFrame(rows).T.sort_values("swing", ascending=False)
 

@@ -192,6 +192,7 @@ def test_a_broken_data_file_is_bad_input_before_any_kernel(monkeypatch, capsys, 
     [
         (["training_run", "-p", "region", "fr-grid"], "no sourced electricity price"),
         (["energy_advantage", "-p", "regions", "fr-grid,us-dc-ppa"], "parameter regions: 'fr-grid'"),
+        (["compute_stock", "-p", "us_region", "fr-grid"], "parameter us_region: 'fr-grid'"),
         (["chip_parity", "-p", "checkpoint_interval_hours", "0"], "out of range"),
     ],
 )

@@ -593,13 +593,15 @@ def _check_number(name: str, spec: Param, value, kind: type):
 def _check_site(values: dict) -> None:
     """Every region used needs an electricity price: a region of data/regions.csv without a
     sourced one is allowed only where the reader gives ``usd_per_kwh`` (a report comparing
-    ``regions`` takes each region's own price, so there every region needs one)."""
+    ``regions``, or compute_stock's ``china_region``/``us_region``, takes each region's own price,
+    so there every region needs one)."""
     prices = load("regions")["usd_per_kwh"]
     unpriced = sorted(r for r in prices.index if not prices[r] == prices[r])
     if not unpriced:
         return
     asked = [("region", values.get("region"))] if values.get("usd_per_kwh") is None else []
     asked += [("regions", r) for r in values.get("regions") or []]
+    asked += [(name, values.get(name)) for name in ("china_region", "us_region")]
     for name, region in asked:
         if region in unpriced:
             priced = ", ".join(r for r in prices.index if r not in unpriced)

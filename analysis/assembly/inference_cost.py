@@ -124,14 +124,36 @@ def serving_prefill_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, atten
     )
 
 
+def serving_decode_compute_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, context_tokens, mfu) -> np.ndarray:
+    """Decode output tokens/s per chip of :func:`serving_chips` rows where compute binds (the
+    roofline's compute bound): ``mfu / (2 · N_active / matmul peak + decode attention FLOP at
+    ``context_tokens`` / attention peak)`` (absorbed MLA for an MLA model)."""
+    return inference.prefill_tokens_per_s(
+        chips["serving_peak_tflops"].to_numpy(),
+        model["active_params"],
+        mfu,
+        attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
+        attention_flop_per_token=inference.model_attention_flop_per_token(model, context_tokens, phase="decode"),
+    )
+
+
 def serving_decode_tokens_per_s(
-    chips: pd.DataFrame, model: pd.Series, *, batch_size, context_tokens, precision: str, mfu, hbm_efficiency
+    chips: pd.DataFrame,
+    model: pd.Series,
+    *,
+    batch_size,
+    context_tokens,
+    precision: str,
+    mfu,
+    hbm_efficiency,
+    kv_bytes_scale=1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(output tokens/s per chip, what binds: ``memory bandwidth`` or ``compute``) of the decode
     roofline (:func:`inference.decode_tokens_per_s`) for :func:`serving_chips` rows: weights at
-    ``precision``'s bytes per parameter, every sequence's KV cache at ``context_tokens``, HBM at
-    ``hbm_efficiency`` of its bandwidth, compute at ``mfu`` with the decode (absorbed MLA)
-    attention FLOPs. NaN (no warning) where a chip lacks a figure."""
+    ``precision``'s bytes per parameter, every sequence's KV cache at ``context_tokens`` (×
+    ``kv_bytes_scale``: 0.5 for an FP8 cache), HBM at ``hbm_efficiency`` of its bandwidth, compute
+    at ``mfu`` with the decode (absorbed MLA) attention FLOPs. NaN (no warning) where a chip lacks
+    a figure."""
     with np.errstate(all="ignore"):
         return inference.decode_tokens_per_s(
             chips["serving_peak_tflops"].to_numpy(),
@@ -142,6 +164,7 @@ def serving_decode_tokens_per_s(
             inference.BYTES_PER_PARAM[precision],
             mfu,
             hbm_efficiency,
+            kv_bytes_scale,
             attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
             attention_flop_per_token=inference.model_attention_flop_per_token(model, context_tokens, phase="decode"),
         )

@@ -991,7 +991,8 @@ def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``,
-    ``serving_observations``, ``decode_batches``, ``decode_observations``, ``exchange_rates``, ``china_prices`` or the compute stock's
+    ``serving_observations``, ``decode_batches``, ``decode_observations``, ``exchange_rates``,
+    ``china_prices`` or the compute stock's
     ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
     ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving
     references, MFU and serving observations, China-market prices and the stock's

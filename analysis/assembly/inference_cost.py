@@ -1131,9 +1131,9 @@ def plot_decode_roofline(r: Result) -> None:
 
 def key_figures(r: Result, *, day: DeepSeekDay | None = None) -> dict:
     """The JSON contract: ``chips`` {id: {figure (P50), figure_p10, figure_p90, …}}, ``cost_basis``,
-    ``mfu`` (prefill), ``decode_mfu`` and ``utilisation`` as used (shares); ``api_comparison`` (:func:`api_comparison` by
-    token kind, empty without the H800 or for another model) and, given ``day``, ``deepseek_day``
-    (:func:`day_key_figures`)."""
+    ``mfu`` (prefill), ``decode_mfu`` and ``utilisation`` as used (shares); ``api_comparison``
+    (:func:`api_comparison` by token kind, empty without the H800 or for another model) and, given
+    ``day``, ``deepseek_day`` (:func:`day_key_figures`)."""
     chips = {}
     for chip in r.inputs.chips.index:
         entry = {"usd_per_chip_hour": r.p50.loc[chip, "usd_per_chip_hour"]}

@@ -39,10 +39,9 @@ def request_compute_share(
 
     Source: definition.
     """
-    seconds_at_full = (
-        np.asarray(input_tokens, dtype=float) / np.asarray(prefill_at_full, dtype=float)
-        + np.asarray(output_tokens, dtype=float) / np.asarray(decode_at_full, dtype=float)
-    )
+    seconds_at_full = np.asarray(input_tokens, dtype=float) / np.asarray(prefill_at_full, dtype=float) + np.asarray(
+        output_tokens, dtype=float
+    ) / np.asarray(decode_at_full, dtype=float)
     return np.asarray(measured_output_tokens_per_s, dtype=float) * seconds_at_full / np.asarray(output_tokens)
 
 

@@ -251,3 +251,15 @@ def test_decode_observations_are_disjoint_from_the_validation_cases():
     assert not case_sources & set(keys_in(observed[["source"]]))
     for case_id, case in cases.iterrows():
         assert not np.isclose(observed["output_tokens_per_s_per_chip"], case["measured"]).any(), case_id
+
+
+def test_the_validation_report_lists_the_decode_observations():
+    table = validation.decode_observations_table()
+    assert list(table.index) == list(load("decode_observations").index)
+    # 5 used (the compute-bound, not excluded rows); an offline run's batch is marked as the KV cache's
+    assert (table["used"] == "yes").sum() == 5 and table.loc["trtllm-h200-dsr1-1000-1000", "batch"] == "6,530 (KV)"
+    assert table.loc["oci-mi300x-405b-b64", "binds"] == "memory" and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
+    text = validation.decode_observations_text()
+    # the median 0.147859 and the extremes 0.123064 and 0.167699 of test_decode_utilisation_is_the_median…
+    assert "median of 5 published decode-dominated throughputs (14.8 %; P10–P90 12.3 %–16.8 %)" in text
+    assert "trtllm-h200-dsr1-1024-1024" in text and "oci-mi300x-405b-tput-128-2048" in text

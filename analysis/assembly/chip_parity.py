@@ -310,7 +310,8 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     """Prefill and decode: ``inp`` on the inference_cost report's serving model and defaults, one
     default each (:func:`analysis.assembly.inference_cost.serving_setting`): the utilisation
     ``mfu`` (the report's training MFU default, or None, stands for "not set" and gives the
-    serving utilisation of published prefill throughputs), the HBM efficiency and batch (decode)
+    serving utilisation of published prefill throughputs in prefill, decode's of published decode
+    throughputs in decode, ``decode_mfu``), the HBM efficiency and batch (decode)
     and the share of hours an owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
     :func:`~analysis.assembly.inference_cost.serving_peaks`) and the per-chip inputs as that report
     records them; the Monte Carlo draws the utilisation from the published serving utilisations
@@ -923,9 +924,11 @@ def _drawn_words(inp: Inputs) -> str:
         )
     spread = "drawn from published serving utilisations, data/serving_observations.csv"
     if inp.workload == "decode":
+        if "decode_observations" in inp.used:
+            spread = "drawn from published decode utilisations, data/decode_observations.csv"
         batch = ", the batch over published deployments' decode batches" if "decode_batches" in inp.used else ""
         return (
-            f"the serving utilisation ({spread}), the HBM efficiency (between published decode bandwidth shares){batch}"
+            f"the decode utilisation ({spread}), the HBM efficiency (between published decode bandwidth shares){batch}"
         )
     return f"the serving utilisation ({spread})"
 

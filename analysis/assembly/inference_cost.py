@@ -1024,6 +1024,8 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
         f"**{'+' if day.modelled_error > 0 else ''}{present.pct(day.modelled_error)}**. The gap: the model "
         "counts only the hours the tokens take at roofline rates, while DeepSeek pays for every node "
         "allocated over 24 hours, sized for the peak and run with headroom for 20–22 tokens/s per user; "
+        "against that, the model decodes at the utilisation of published single-node decode benchmarks "
+        f"({present.pct(r.inputs.decode_mfu, digits=1)}), below what DeepSeek's EP144 deployment reaches; "
         "expert-parallel communication, load imbalance and scheduling are "
         "not modelled. Decode runs at the batch the disclosure lets derive: 1,850 output tokens/s per GPU at "
         "20–22 tokens/s per user is about 88 sequences per GPU, "

@@ -499,7 +499,59 @@ def calibration_text(r: Result) -> str:
         "validation case's measurement, so DeepSeek's and Huawei's serving figures stay validation cases "
         "(table below)."
     )
+    decode = serving_observations.decode_prior()
+    lines.append(
+        f"- **{len(decode.values)} published decode-dominated throughputs** (`data/decode_observations.csv`: "
+        "TensorRT-LLM's DeepSeek R1 on 8 H200, vLLM's Llama 3.1 405B on 8 MI300X) — the decode utilisation default "
+        f"({present.pct(decode.p50, digits=1)}, their median) and its spread "
+        f"({present.pct(decode.p10, digits=1)}–{present.pct(decode.p90, digits=1)}); none from a validation "
+        "case's source (table below)."
+    )
     return "\n".join(lines)
+
+
+def decode_observations_table() -> pd.DataFrame:
+    """By row of ``data/decode_observations.csv``: chip, model, input / output tokens, batch per
+    replica (stated, or what the KV cache holds), measured output tokens/s per chip, the implied
+    compute utilisation (:func:`analysis.assembly.serving_observations.decode_implied`), what binds
+    in the roofline and whether the default uses it."""
+    rows = serving_observations.decode_implied()
+    return pd.DataFrame(
+        {
+            "chip": rows["chip_id"].to_numpy(),
+            "model": rows["model_id"].to_numpy(),
+            "in / out": [f"{i:,.0f} / {o:,.0f}" for i, o in zip(rows["input_tokens"], rows["output_tokens"])],
+            "batch": [
+                f"{b:,.0f}" + (" (KV)" if derived else "")
+                for b, derived in zip(rows["batch"], rows["batch_per_replica"].isna())
+            ],
+            "tok/s per chip": [f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in rows["output_tokens_per_s_per_chip"]],
+            "implied": [present.pct(x, digits=1) for x in rows["implied_utilisation"]],
+            "binds": np.where(rows["compute_bound"], "compute", "memory"),
+            "used": np.where(rows["usable"], "yes", "no"),
+        },
+        index=rows.index,
+    )
+
+
+def decode_observations_text() -> str:
+    """The decode utilisation's observations in one paragraph: the rule, fixed before they were
+    computed, and the rows it leaves out."""
+    prior = serving_observations.decode_prior()
+    rows = serving_observations.decode_implied()
+    excluded = rows["excluded"].fillna("").str.strip()
+    unused = "; ".join(f"{obs_id}: {why}" for obs_id, why in excluded[excluded != ""].items())
+    return (
+        f"Where compute binds, decode runs at its own utilisation: the median of {len(prior.values)} published "
+        f"decode-dominated throughputs ({present.pct(prior.p50, digits=1)}; P10–P90 "
+        f"{present.pct(prior.p10, digits=1)}–{present.pct(prior.p90, digits=1)}), each the FLOPs of prefilling "
+        "its inputs and decoding its outputs over the time they took at the dense peak. The rule was fixed before "
+        f"any share was computed: only rows whose batch is compute-bound in the roofline (at the prefill "
+        f"utilisation and HBM efficiency 0.6), adopted with at least {serving_observations.MIN_DECODE_OBSERVATIONS} "
+        f"such rows from {serving_observations.MIN_DECODE_SOURCES} sources, else decode keeps the prefill "
+        "utilisation. An offline run that queues every request decodes the batch its KV cache holds (marked KV). "
+        f"Listed and not used besides the memory-bound batches: {unused}."
+    )
 
 
 def serving_observations_table() -> pd.DataFrame:

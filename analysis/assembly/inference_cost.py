@@ -996,6 +996,14 @@ def api_comparison(r: Result) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def _decode_mfu_words(r: Result) -> str:
+    """Where the decode utilisation comes from, in words: published decode benchmarks (the default)
+    or the reader."""
+    if r.inputs.used["decode_mfu"].source == "decode-observations":
+        return "the utilisation of published single-node decode benchmarks"
+    return "the decode utilisation as set"
+
+
 def economics_text(r: Result, day: DeepSeekDay) -> str:
     """The API comparison and DeepSeek's day in words: what the model says a token costs on the
     H800 against DeepSeek's prices, and the daily cost and revenue reproduced, with the gap and its
@@ -1024,7 +1032,7 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
         f"**{'+' if day.modelled_error > 0 else ''}{present.pct(day.modelled_error)}**. The gap: the model "
         "counts only the hours the tokens take at roofline rates, while DeepSeek pays for every node "
         "allocated over 24 hours, sized for the peak and run with headroom for 20–22 tokens/s per user; "
-        "against that, the model decodes at the utilisation of published single-node decode benchmarks "
+        f"against that, the model decodes at {_decode_mfu_words(r)} "
         f"({present.pct(r.inputs.decode_mfu, digits=1)}), below what DeepSeek's EP144 deployment reaches; "
         "expert-parallel communication, load imbalance and scheduling are "
         "not modelled. Decode runs at the batch the disclosure lets derive: 1,850 output tokens/s per GPU at "

@@ -184,8 +184,7 @@ def serving_case(method: str, setup: dict, case_id: str = "") -> Modelled:
         drawn["batch_size"] = serving_observations.batch_prior([case_id]).sampler()
 
     def figure(x):
-        mfu, hbm = np.asarray(x["mfu"], dtype=float), np.asarray(x["hbm_efficiency"], dtype=float)
-        decode_mfu = np.asarray(x["decode_mfu"], dtype=float)
+        mfu, hbm, decode_mfu = (np.asarray(x[name], dtype=float) for name in ("mfu", "hbm_efficiency", "decode_mfu"))
         batch = np.asarray(x["batch_size"], dtype=float) if "batch_size" in x else None
         if method == "inference_cost.prefill":
             return prefill_rate(s, mfu=mfu)

@@ -147,8 +147,8 @@ present.table(
     decoded,
     {column: (column, "{}") for column in decoded.columns},
     caption="Implied utilisation: FLOPs of the inputs' prefill and the outputs' decode ÷ (time × dense peak). "
-    "Batch: sequences per model replica, stated or (KV) the one the KV cache holds. Binds: the roofline at the "
-    "prefill utilisation and HBM efficiency 0.6.",
+    "Batch: sequences per model replica, stated or (KV) the one the KV cache holds. Memory-bound: in the "
+    "roofline at the prefill utilisation and HBM efficiency 0.6.",
     name="decode_observations",
 )
 

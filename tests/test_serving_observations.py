@@ -258,7 +258,11 @@ def test_the_validation_report_lists_the_decode_observations():
     assert list(table.index) == list(load("decode_observations").index)
     # 5 used (the compute-bound, not excluded rows); an offline run's batch is marked as the KV cache's
     assert (table["used"] == "yes").sum() == 5 and table.loc["trtllm-h200-dsr1-1000-1000", "batch"] == "6,530 (KV)"
-    assert table.loc["oci-mi300x-405b-b64", "binds"] == "memory" and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
+    assert (
+        table.loc["oci-mi300x-405b-b64", "used"] == "memory-bound"
+        and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
+    )
+    assert table.loc["trtllm-h200-dsr1-1024-1024", "used"] == "excluded"
     text = validation.decode_observations_text()
     # the median 0.147859 and the extremes 0.123064 and 0.167699 of test_decode_utilisation_is_the_median…
     assert "median of 5 published decode-dominated throughputs (14.8 %; P10–P90 12.3 %–16.8 %)" in text

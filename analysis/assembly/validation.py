@@ -511,15 +511,13 @@ def calibration_text(r: Result) -> str:
 
 
 def decode_observations_table() -> pd.DataFrame:
-    """By row of ``data/decode_observations.csv``: chip, model, input / output tokens, batch per
-    replica (stated, or what the KV cache holds), measured output tokens/s per chip, the implied
-    compute utilisation (:func:`analysis.assembly.serving_observations.decode_implied`), what binds
-    in the roofline and whether the default uses it."""
+    """By row of ``data/decode_observations.csv`` (its id names the chip): input / output tokens,
+    batch per replica (stated, or what the KV cache holds), measured output tokens/s per chip, the
+    implied compute utilisation (:func:`analysis.assembly.serving_observations.decode_implied`) and whether the
+    default uses it (``yes``; else ``memory-bound`` in the roofline, or ``excluded`` with a reason)."""
     rows = serving_observations.decode_implied()
     return pd.DataFrame(
         {
-            "chip": rows["chip_id"].to_numpy(),
-            "model": rows["model_id"].to_numpy(),
             "in / out": [f"{i:,.0f} / {o:,.0f}" for i, o in zip(rows["input_tokens"], rows["output_tokens"])],
             "batch": [
                 f"{b:,.0f}" + (" (KV)" if derived else "")
@@ -527,8 +525,7 @@ def decode_observations_table() -> pd.DataFrame:
             ],
             "tok/s per chip": [f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in rows["output_tokens_per_s_per_chip"]],
             "implied": [present.pct(x, digits=1) for x in rows["implied_utilisation"]],
-            "binds": np.where(rows["compute_bound"], "compute", "memory"),
-            "used": np.where(rows["usable"], "yes", "no"),
+            "used": np.where(rows["usable"], "yes", np.where(rows["compute_bound"], "excluded", "memory-bound")),
         },
         index=rows.index,
     )

@@ -398,6 +398,26 @@ DECODE_BATCHES = Table(
 )
 
 
+#: Published decode-dominated throughputs with their setups
+#: (``analysis.assembly.serving_observations.decode_implied``): the observations whose implied
+#: compute utilisations set the serving model's decode utilisation and its spread.
+DECODE_OBSERVATIONS = Table(
+    file="decode_observations.csv",
+    key="obs_id",
+    numbers={
+        "input_tokens": Number(1, 1e7, required=True),
+        "output_tokens": Number(1, 1e7, required=True),
+        "batch_per_replica": Number(1, 1e7, integer=True),
+        "chips_per_replica": Number(1, 1e5, integer=True, required=True),
+        "output_tokens_per_s_per_chip": Number(0.01, 1e6, required=True),
+    },
+    text=("excluded", "note"),
+    required_text=("chip_id", "model_id", "precision", "kv_cache_precision", "source"),
+    sources={"source": ()},
+    choices={"precision": ("bf16", "fp8"), "kv_cache_precision": ("bf16", "fp8")},
+)
+
+
 #: Training runs that disclose their compute and the time it took (model cards, papers): the
 #: accounted utilisation of whole runs (``analysis.assembly.inputs.mfu_observations``).
 ACCOUNTED_RUNS = Table(
@@ -871,13 +891,19 @@ def _load_stock(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[st
     return stock
 
 
-def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``serving_observations.csv`` and ``decode_batches.csv``, validated, their chips checked."""
-    served = validate(data_dir / SERVING_OBSERVATIONS.file, SERVING_OBSERVATIONS, known)
-    _check_chip_refs(data_dir / SERVING_OBSERVATIONS.file, served, "chip_id", chips, "obs_id")
-    batches = validate(data_dir / DECODE_BATCHES.file, DECODE_BATCHES, known)
-    _check_chip_refs(data_dir / DECODE_BATCHES.file, batches, "chip_id", chips, "batch_id")
-    return served, batches
+def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """``serving_observations.csv``, ``decode_batches.csv`` and ``decode_observations.csv``,
+    validated, their chips checked; by dataset name, indexed by their keys."""
+    out = {}
+    for name, table in (
+        ("serving_observations", SERVING_OBSERVATIONS),
+        ("decode_batches", DECODE_BATCHES),
+        ("decode_observations", DECODE_OBSERVATIONS),
+    ):
+        frame = validate(data_dir / table.file, table, known)
+        _check_chip_refs(data_dir / table.file, frame, "chip_id", chips, table.key)
+        out[name] = frame.set_index(table.key)
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -934,7 +960,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
     accounted = validate(data_dir / ACCOUNTED_RUNS.file, ACCOUNTED_RUNS, known)
     _check_accounted(data_dir / ACCOUNTED_RUNS.file, accounted, chips)
-    served, batches = _load_serving(data_dir, known, chips)
+    served = _load_serving(data_dir, known, chips)
     rates = validate(data_dir / EXCHANGE_RATES.file, EXCHANGE_RATES, known).set_index("rate_id")
     china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
     _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
@@ -954,8 +980,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "licence_policies": policies.reset_index(drop=True),
         "mfu_observations": observations.set_index("obs_id"),
         "accounted_runs": accounted.set_index("run_id"),
-        "serving_observations": served.set_index("obs_id"),
-        "decode_batches": batches.set_index("batch_id"),
+        **served,
         "exchange_rates": rates,
         "china_prices": china.set_index("price_id"),
         **stock,
@@ -966,7 +991,8 @@ def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``,
-    ``serving_observations``, ``decode_batches``, ``exchange_rates``, ``china_prices`` or the compute stock's
+    ``serving_observations``, ``decode_batches``, ``decode_observations``, ``exchange_rates``,
+    ``china_prices`` or the compute stock's
     ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
     ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving
     references, MFU and serving observations, China-market prices and the stock's

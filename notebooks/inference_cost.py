@@ -28,6 +28,7 @@ output_tokens: int = 500  # generated tokens per request [tokens]
 cached_share: float = 0.0  # share of input tokens served from the KV cache
 precision: str = "fp8"  # dense peak and bytes per weight: bf16 | fp8
 mfu: Optional[float] = None  # model-FLOPs utilisation (of the reference chip where there is one); None: the report's implied or calibrated value (see its appendix)
+decode_mfu: Optional[float] = None  # utilisation of the compute in decode (model FLOPs / dense peak) where compute binds; None: the median of published decode throughputs' implied utilisations (decode_observations.csv), drawn over their spread
 hbm_efficiency: float = 0.6  # share of HBM bandwidth reached in decode
 utilisation: Optional[float] = None  # share of hours an owned chip serves; None: DeepSeek's average / peak nodes
 region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
@@ -139,8 +140,9 @@ present.say(report.economics_text(r, day))
 # %% [markdown]
 # ## Validation against published serving figures
 # The model with its default parameters, given only each case's disclosed setup (model, chip,
-# precision, prompt or context length, batch where disclosed). The serving utilisation is the
-# median of published prefill throughputs, none of them among these cases. Cache-hit tokens are
+# precision, prompt or context length, batch where disclosed). The prefill utilisation is the
+# median of published prefill throughputs, decode's the median of published decode throughputs,
+# none of them among these cases. Cache-hit tokens are
 # excluded from DeepSeek's prefill figure: they are read from disk, not computed.
 
 # %%
@@ -174,8 +176,16 @@ present.table(
 #   with disclosed setups imply by this model (`data/serving_observations.csv`: SGLang on H100 at
 #   1K, 2K and 4K prompts and on GB200, Ant Group on H20 — measured / the model's rate at
 #   utilisation 1); the Monte Carlo draws from those observations. DeepSeek's throughputs and the
-#   CloudMatrix paper's are not used to set the utilisation. The same utilisation bounds decode's
-#   compute. The training vendor factors (Huawei 0.75) are not applied to serving.
+#   CloudMatrix paper's are not used to set the utilisation. The training vendor factors (Huawei
+#   0.75) are not applied to serving.
+# - **Decode utilisation (`decode_mfu`)**: where compute binds, decode runs at its own utilisation,
+#   the median of the compute shares that published decode-dominated throughputs imply
+#   (`data/decode_observations.csv`: TensorRT-LLM's DeepSeek R1 on 8 H200 at 1,000/1,000,
+#   1,024/8,192 and 1,024/32,768 input/output tokens; Oracle's Llama 3.1 405B on 8 MI300X at batch
+#   128 and 256) — the FLOPs of prefilling the inputs and decoding the outputs over the time they
+#   took at the dense peak, counting only rows whose batch is compute-bound in the roofline; the
+#   rule (own utilisation with at least 4 such rows from 2 sources) was fixed before the shares were
+#   computed. The Monte Carlo draws from those observations.
 # - **8-bit peak**: FP8 where the chip has it, else INT8 (W8A8 serving on Ascend and A100), else BF16.
 # - **Decode** (roofline): each step reads the weights the batch touches (dense part + the distinct
 #   routed experts, E·(1 − (1 − k/E)<sup>B</sup>) per MoE layer) and every sequence's KV cache
@@ -206,7 +216,8 @@ present.table(
 #   modelled rates for DeepSeek's disclosed setup (average KV length 4,989 tokens, 56.3 % cache hits,
 #   FP8) × $2 — the validation report's case, one function. Revenue = each kind of token × its
 #   API price.
-# - **Uncertainty**: MFU from the published serving utilisations, HBM efficiency between published
+# - **Uncertainty**: prefill MFU from the published prefill utilisations, decode's from the
+#   published decode utilisations, HBM efficiency between published
 #   decode bandwidth shares, the default batch over published deployments' batches, chip price, TDP and rental ranges,
 #   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.

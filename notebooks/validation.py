@@ -138,6 +138,21 @@ present.table(
 )
 
 # %% [markdown]
+# ## Published decode throughputs behind the decode utilisation
+
+# %%
+present.say(report.decode_observations_text())
+decoded = report.decode_observations_table()
+present.table(
+    decoded,
+    {column: (column, "{}") for column in decoded.columns},
+    caption="Implied utilisation: FLOPs of the inputs' prefill and the outputs' decode ÷ (time × dense peak). "
+    "Batch: sequences per model replica, stated or (KV) the one the KV cache holds. Memory-bound: in the "
+    "roofline at the prefill utilisation and HBM efficiency 0.6.",
+    name="decode_observations",
+)
+
+# %% [markdown]
 # ## Published decode batches behind the decode batch
 
 # %%

@@ -394,6 +394,20 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
 #: The prefill/decode utilisation: the median of the published prefill observations, SGLang's H100 at
 #: 4,096-token prompts (tests/test_inference_cost.py: 0.300166).
 SERVING_MFU = 6_287.75 / (1 / (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 320 * 2_048 / 989.4e12))
+#: The decode utilisation: the median (the 3rd of 5) of the published decode utilisations, TensorRT-LLM's
+#: DeepSeek R1 on H200 at 1,024 input and 32,768 output tokens, 438 output tokens/s per GPU
+#: (tests/test_serving_observations.py): per output token at utilisation 1, (1,024 × prefill (matmuls
+#: 2 × 37e9 / 1,978.9e12 + attention over 512 tokens 2 × 61 × 128 × 320 × 512 / 989.4e12) + 32,768 × decode
+#: (matmuls + absorbed attention at 1,024 + 32,768 / 2 = 17,408 tokens, 2 × 61 × 128 × 1,088 × 17,408 /
+#: 989.4e12)) / 32,768 = 3.37581e-4 s; × 438 tokens/s = 0.147859.
+DECODE_MFU = (
+    438
+    * (
+        1_024 * (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 320 * 512 / 989.4e12)
+        + 32_768 * (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 1_088 * 17_408 / 989.4e12)
+    )
+    / 32_768
+)
 
 
 @pytest.fixture(scope="module")
@@ -407,23 +421,23 @@ def test_decode_rates_and_bounds_by_hand(decode):
     # 2 × 61 × 128 × 1,088 × 2,250 = 38,227,968,000 FLOP per token, at the BF16 peak.
     # The default batch: the median of the published deployments' batches per replica, (12,686.4 + 15,360) / 2
     # = 14,023.2 (tests/test_serving_observations.py).
-    # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.300166 = 1.69339e-3 s per token
-    # -> 590.53 tokens/s (compute); memory: 671e9 B of weights (14,023 sequences touch every expert) + KV
+    # Decode runs at the decode utilisation DECODE_MFU = 0.147859 (the published decode throughputs').
+    # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.147859 = 3.43771e-3 s per token
+    # -> 290.891 tokens/s (compute); memory: 671e9 B of weights (14,023 sequences touch every expert) + KV
     # 70,272 B × 14,023.2 × 2,250 = 2.21724e12 B, 2.88824e12 B over 4.0e12 × 0.6 B/s = 1.20343 s per step
     # -> 11,652.7: compute binds.
     # H100 (FP8 1,978.9, BF16 989.4, 3.35 TB/s): memory 2.88824e12 B / 2.01e12 B/s = 1.43693 s -> 9,759.1 tokens/s;
-    # compute (3.73945e-5 + 3.86376e-5) / 0.300166 = 2.533e-4 s -> 3,947.9: compute binds too.
-    assert_allclose(decode.inputs.mfu, SERVING_MFU, rtol=1e-12)
+    # compute (3.73945e-5 + 3.86376e-5) / 0.147859 = 5.14219e-4 s -> 1,944.70: compute binds too.
+    assert_allclose(decode.inputs.mfu, DECODE_MFU, rtol=1e-12)
     assert_allclose(decode.inputs.batch_size, 14_023.2)
-    assert_allclose(decode.base.loc["h20", "rate"], 590.53, rtol=1e-4)
-    assert_allclose(decode.base.loc["h100-sxm", "rate"], 3_947.9, rtol=1e-4)
+    assert_allclose(decode.base.loc["h20", "rate"], 290.891, rtol=1e-4)
+    assert_allclose(decode.base.loc["h100-sxm", "rate"], 1_944.70, rtol=1e-4)
     assert decode.binding.to_dict() == {"h100-sxm": "compute", "h20": "compute"}
-    # at a reader's batch of 1,024 (not drawn) the H100 is bound by memory: weights 671e9 B + KV 70,272 B × 1,024
-    # × 2,250 = 1.61907e11 B, 8.32907e11 B / 2.01e12 B/s = 0.414381 s per step -> 2,471.15 tokens/s
-    small = cp.run(
-        candidates=["h20"], workload="decode", precision="fp8", context_tokens=2_250, batch_size=1024, **FAST
-    )
-    assert_allclose(small.base.loc["h100-sxm", "rate"], 2_471.15, rtol=1e-4)
+    # at a reader's batch of 512 (not drawn) the H100 is bound by memory: weights 671e9 B (512 sequences touch
+    # every expert: (1 − 8/256)^512 = 8.7e-8) + KV 70,272 B × 512 × 2,250 = 8.09533e10 B, 7.51953e11 B /
+    # 2.01e12 B/s = 0.374106 s per step -> 1,368.60 tokens/s, below its compute bound of 1,944.70
+    small = cp.run(candidates=["h20"], workload="decode", precision="fp8", context_tokens=2_250, batch_size=512, **FAST)
+    assert_allclose(small.base.loc["h100-sxm", "rate"], 1_368.60, rtol=1e-4)
     assert small.binding.to_dict() == {"h100-sxm": "memory bandwidth", "h20": "compute"}
     assert "batch_size" in decode.inputs.ranges and uncertainty.is_constant(small.inputs.ranges["batch_size"])
     # one utilisation for every chip: no vendor factor in serving (and none drawn)
@@ -442,7 +456,7 @@ def test_decode_speaks_tokens_not_pflop_hours(decode):
     assert "pflop" not in " ".join(decode.p50.columns)
     # the tornado and Sobol indices are of the cost per million output tokens, over serving inputs
     tornado, _ = cp.sensitivity(decode, "h20", sobol_draws=64)
-    assert {"mfu", "hbm_efficiency", "batch_size", "h20 price"} <= set(tornado.index)
+    assert {"decode_mfu", "hbm_efficiency", "batch_size", "h20 price"} <= set(tornado.index)
     assert not [name for name in tornado.index if "MFU factor" in name]
     # training keeps its own terms
     assert "PFLOP" in cp.methods(cp.run(candidates=["h20"], **FAST))
@@ -452,8 +466,8 @@ def test_decode_cost_per_million_tokens_by_hand():
     # H100 on the reader's settings: $33,750 a chip as a server share (chips.csv) ÷ 0.81 = $41,666.67 capex;
     # DGX H100's 10.2 kW / 8 = 1,275 W per chip × 0.75 × PUE 1.0 = 956.25 W -> 8,376.75 kWh a year × $0.10 = $837.675;
     # 4 years: TCO per chip 41,666.67 + 4 × 837.675 = 45,017.37; at the default batch (14,023.2 per replica) the
-    # H100 is compute-bound at 3,947.89 tokens/s (test_decode_rates_and_bounds_by_hand): × 3,600 × 8,760 h × 4 years
-    # × 0.5 = 2.489994e11 tokens per chip -> $0.180793 per million output tokens
+    # H100 is compute-bound at 1,944.70 tokens/s (test_decode_rates_and_bounds_by_hand): × 3,600 × 8,760 h × 4 years
+    # × 0.5 = 1.226559e11 tokens per chip -> $0.367021 per million output tokens
     r = cp.run(
         candidates=["h20"],
         workload="decode",
@@ -465,7 +479,7 @@ def test_decode_cost_per_million_tokens_by_hand():
         **FAST,
     )
     assert r.inputs.chips.loc["h100-sxm", "price_usd"] == 33_750
-    assert_allclose(r.base.loc["h100-sxm", "usd_per_million_tokens"], 0.180793, rtol=1e-4)
+    assert_allclose(r.base.loc["h100-sxm", "usd_per_million_tokens"], 0.367021, rtol=1e-4)
     assert r.inputs.used["utilisation"].source == shared.READER
 
 
@@ -475,13 +489,17 @@ def test_decode_takes_the_serving_defaults_and_page_1_names_the_settings_that_di
     for name in ("batch_size", "hbm_efficiency"):
         assert cp.PARAMETERS[name].default == inference_cost.PARAMETERS[name].default
     ours, theirs = cp.inputs(workload="decode", **FAST).used, inference_cost.inputs(draws=100).used
-    for name in ("mfu", "hbm_efficiency", "batch_size", "utilisation"):
+    for name in ("hbm_efficiency", "batch_size", "utilisation"):
         assert ours[name] == theirs[name], name
-    # the training MFU default stands for "not set" in serving; a reader's value is the reader's
-    assert ours["mfu"].source == "serving-observations"
+    # decode's utilisation is inference_cost's decode utilisation; the training MFU default stands for
+    # "not set" in serving; a reader's value is the reader's
+    assert ours["mfu"] == theirs["decode_mfu"] and ours["mfu"].source == "decode-observations"
+    prefill = cp.inputs(workload="prefill", **FAST).used
+    assert prefill["mfu"] == theirs["mfu"] and prefill["mfu"].source == "serving-observations"
+    assert_allclose(prefill["mfu"].value, SERVING_MFU, rtol=1e-12)
     # page 1: the defaults (BF16, 2,048 tokens) differ from inference_cost's (FP8, 2,000 + 500 / 2 = 2,250)
     default = cp.answer(cp.run(candidates=["h20"], workload="decode", **FAST))
-    assert "Serving settings: utilisation 30.0 %" in default and "batch 14,023 per replica" in default
+    assert "Serving settings: utilisation 14.8 %" in default and "batch 14,023 per replica" in default
     assert (
         "BF16 weights (inference_cost: FP8)" in default and "2,048 tokens of context (inference_cost: 2,250)" in default
     )
@@ -497,7 +515,7 @@ def test_rate_section_by_workload(decode, default):
     # the H20's row: FP8 matmul peak 296, BF16 attention 148 TFLOP/s, 4.0 TB/s, the serving utilisation, compute-bound
     h20 = table.loc["H20"]
     assert (h20["matmul peak [TFLOP/s]"], h20["attention peak [TFLOP/s]"], h20["HBM [TB/s]"]) == (296, 148, 4.0)
-    assert_allclose(h20["utilisation"], SERVING_MFU)
+    assert_allclose(h20["utilisation"], DECODE_MFU)
     assert h20["binding"] == "compute"
     text, table, formats, _ = cp.rate_section(default)
     assert set(formats) <= set(table.columns) and "vendor's software-maturity factor" in text

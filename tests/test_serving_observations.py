@@ -175,3 +175,95 @@ def test_the_validation_report_lists_the_decode_batches():
     text = validation.decode_batches_text()
     # the median (12,686.4 + 15,360) / 2 = 14,023.2 and the extremes 192 and 67,584 of the 8 usable batches
     assert "8 published deployments (14,023 sequences; 192 to 67,584)" in text and "sglang-h200-mtp-b2" in text
+
+
+def test_decode_utilisation_worked_by_hand():
+    rows = serving_observations.decode_implied()
+    # nvidia-trtllm-perf-overview: DeepSeek R1 (V3 architecture) on 8 H200 (DEP8), FP8, ISL/OSL 1,024/32,768,
+    # 438 output tokens/s per GPU. At utilisation 1 (FP8 1,978.9, BF16 989.4 TFLOP/s): a prefill token
+    # 2 × 37e9 / 1,978.9e12 = 3.73945e-5 s + attention over 512 tokens 2 × 61 × 128 × 320 × 512 = 2.55853e9 FLOP
+    # / 989.4e12 = 2.58594e-6 s = 3.99804e-5 s; a decode token at 1,024 + 32,768 / 2 = 17,408 tokens of context
+    # 3.73945e-5 + 2 × 61 × 128 × 1,088 × 17,408 = 2.95768e11 FLOP / 989.4e12 = 2.98937e-4 -> 3.36332e-4 s.
+    # A request: 1,024 × 3.99804e-5 + 32,768 × 3.36332e-4 = 11.0619 s for 32,768 outputs = 3.37581e-4 s each;
+    # share = 438 × 3.37581e-4 = 0.147860
+    assert_allclose(rows.loc["trtllm-h200-dsr1-1024-32768", "implied_utilisation"], 0.147860, rtol=1e-4)
+    assert_allclose(
+        formula.request_compute_share(
+            438, input_tokens=1_024, output_tokens=32_768, prefill_at_full=1 / 3.99804e-5, decode_at_full=1 / 3.36332e-4
+        ),
+        0.147860,
+        rtol=1e-4,
+    )
+    # oracle-oci-mi300x-llama405b: Llama 3.1 405B FP8 on 8 MI300X (FP8 2,614.9, BF16 1,307.4), batch 256,
+    # 128 + 128 tokens, 1,846 tokens/s / 8 = 230.75 per GPU. Prefill token 2 × 405e9 / 2,614.9e12 = 3.09763e-4 s
+    # + 2 × 126 × 128 × 256 × 64 = 5.28482e8 FLOP / 1,307.4e12 = 4.04224e-7 s; decode token at 192 of context
+    # 3.09763e-4 + 1.58545e9 / 1,307.4e12 = 1.21267e-6 s; per output token 3.10167e-4 + 3.10976e-4 = 6.21143e-4 s;
+    # share = 230.75 × 6.21143e-4 = 0.143329
+    assert_allclose(rows.loc["oci-mi300x-405b-b256", "implied_utilisation"], 0.143329, rtol=1e-4)
+    # an offline run's batch is the one the KV cache holds: 8 × 141 GB × 0.9 = 1,015.2 GB less 671 GB of FP8
+    # weights = 344.2 GB over an FP8 KV cache of 35,136 B × (1,000 + 1,000 / 2) tokens = 52.704 MB -> 6,530
+    assert rows.loc["trtllm-h200-dsr1-1000-1000", "batch"] == 6_530
+
+
+def test_decode_observations_count_only_where_compute_binds():
+    rows = serving_observations.decode_implied()
+    # Oracle's MI300X at the serving defaults (utilisation 0.300166, HBM efficiency 0.6 of 5.3 TB/s = 3.18e12 B/s):
+    # batch 128: memory (405e9 + 516,096 × 192 × 128 = 1.26836e10) B / 3.18e12 = 0.131347 s per step against
+    # compute 128 × 3.10976e-4 / 0.300166 = 0.132609 s: compute binds (usable); batch 64: memory
+    # (405e9 + 516,096 × 192 × 64 = 6.34179e9) / 3.18e12 = 0.129353 s against compute 0.066305 s: memory binds
+    # (not usable)
+    assert rows.loc["oci-mi300x-405b-b128", "compute_bound"] and rows.loc["oci-mi300x-405b-b128", "usable"]
+    assert not rows.loc["oci-mi300x-405b-b64", "compute_bound"] and not rows.loc["oci-mi300x-405b-b64", "usable"]
+    # excluded rows stay listed, never used: a repeated setup, an undisclosed batch
+    assert (
+        not rows.loc["trtllm-h200-dsr1-1024-1024", "usable"] and rows.loc["trtllm-h200-dsr1-1024-1024", "compute_bound"]
+    )
+    assert not rows.loc["oci-mi300x-405b-tput-128-2048", "usable"]
+    assert set(serving_observations.decode_prior().obs_ids) == set(rows.index[rows["usable"]])
+
+
+def test_decode_utilisation_is_the_median_of_the_decode_observations(monkeypatch):
+    prior = serving_observations.decode_prior()
+    # usable (worked above and in the rows): MI300X b128 0.123064, b256 0.143329; H200 1,024/32,768 0.147859,
+    # 1,024/8,192 0.158722, 1,000/1,000 0.167699 -> median the 3rd, 0.147859; P10 / P90 the extremes
+    assert_allclose(prior.values, [0.123064, 0.143329, 0.147859, 0.158722, 0.167699], atol=1e-6)
+    assert serving_observations.decode_adopted()  # 5 usable rows from 2 sources: the pre-registered rule holds
+    used = inference_cost.serving_setting("decode_mfu", None)
+    assert used.value == prior.p50 and used.source == "decode-observations"
+    ranges = inference_cost.inputs(chips=["h100-sxm"], draws=100).ranges
+    assert_allclose(ranges["decode_mfu"].values, prior.values)
+    assert list(ranges)[:4] == ["mfu", "hbm_efficiency", "batch_size", "decode_mfu"]  # chip_parity draws the same
+    # with fewer than 4 usable rows (or one source) decode keeps the prefill utilisation, drawn as prefill's
+    rows = serving_observations.decode_implied()
+    monkeypatch.setattr(
+        serving_observations, "decode_implied", lambda: rows[rows["source"] != "oracle-oci-mi300x-llama405b"]
+    )
+    assert not serving_observations.decode_adopted()
+    assert inference_cost.serving_setting("decode_mfu", None) == inference_cost.serving_setting("mfu", None)
+    assert_allclose(inference_cost.decode_range(0.3).values, inference_cost.serving_range(0.3).values)
+
+
+def test_decode_observations_are_disjoint_from_the_validation_cases():
+    # no decode observation comes from a validation case's source (any case), and none is a case's measurement
+    cases = load("validation_cases")
+    observed = load("decode_observations")
+    case_sources = {key for cell in cases["source"] for key in str(cell).split(";") if key}
+    assert not case_sources & set(keys_in(observed[["source"]]))
+    for case_id, case in cases.iterrows():
+        assert not np.isclose(observed["output_tokens_per_s_per_chip"], case["measured"]).any(), case_id
+
+
+def test_the_validation_report_lists_the_decode_observations():
+    table = validation.decode_observations_table()
+    assert list(table.index) == list(load("decode_observations").index)
+    # 5 used (the compute-bound, not excluded rows); an offline run's batch is marked as the KV cache's
+    assert (table["used"] == "yes").sum() == 5 and table.loc["trtllm-h200-dsr1-1000-1000", "batch"] == "6,530 (KV)"
+    assert (
+        table.loc["oci-mi300x-405b-b64", "used"] == "memory-bound"
+        and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
+    )
+    assert table.loc["trtllm-h200-dsr1-1024-1024", "used"] == "excluded"
+    text = validation.decode_observations_text()
+    # the median 0.147859 and the extremes 0.123064 and 0.167699 of test_decode_utilisation_is_the_median…
+    assert "median of 5 published decode-dominated throughputs (14.8 %; P10–P90 12.3 %–16.8 %)" in text
+    assert "trtllm-h200-dsr1-1024-1024" in text and "oci-mi300x-405b-tput-128-2048" in text

@@ -310,7 +310,8 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     """Prefill and decode: ``inp`` on the inference_cost report's serving model and defaults, one
     default each (:func:`analysis.assembly.inference_cost.serving_setting`): the utilisation
     ``mfu`` (the report's training MFU default, or None, stands for "not set" and gives the
-    serving utilisation of published prefill throughputs), the HBM efficiency and batch (decode)
+    serving utilisation of published prefill throughputs in prefill, decode's of published decode
+    throughputs in decode, ``decode_mfu``), the HBM efficiency and batch (decode)
     and the share of hours an owned chip serves; the serving peaks (8-bit matmuls, BF16 attention,
     :func:`~analysis.assembly.inference_cost.serving_peaks`) and the per-chip inputs as that report
     records them; the Monte Carlo draws the utilisation from the published serving utilisations
@@ -321,23 +322,21 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     applies none: training priors)."""
     decode = p["workload"] == "decode"
     given = None if p["mfu"] == declared["mfu"].default else p["mfu"]
-    records = {"mfu": serving.serving_setting("mfu", given)}
+    records = {"mfu": serving.serving_setting("decode_mfu" if decode else "mfu", given)}
     if decode:
         records |= {name: serving.serving_setting(name, p[name]) for name in ("hbm_efficiency", "batch_size")}
     records["utilisation"] = serving.serving_setting("utilisation", p["utilisation"])
     mfu, hbm = float(records["mfu"].value), float(serving.serving_setting("hbm_efficiency", p["hbm_efficiency"]).value)
-    drawn = serving.serving_ranges(mfu, hbm, p["batch_size"]) if decode else {"mfu": serving.serving_range(mfu)}
+    if decode:  # inference_cost's draws, in its order (its prefill utilisation drawn, unused here)
+        drawn = serving.serving_ranges(serving.serving_setting("mfu", None).value, hbm, p["batch_size"], mfu)
+    else:
+        drawn = {"mfu": serving.serving_range(mfu)}
     kept = {k: v for k, v in inp.ranges.items() if k != "mfu" and not k.endswith(" MFU factor")}
     matmul, attention = serving.serving_peaks(inp.chips, p["precision"])
     chips = inp.chips.assign(serving_peak_tflops=matmul, attention_peak_tflops=attention)
-    spread = Used(
-        f"{drawn['mfu'][0]:.3f}–{drawn['mfu'][2]:.3f}",
-        "share",
-        "serving-observations",
-        "P10–P90 of the published serving utilisations (serving observations), as inference_cost draws it",
-    )
+    spread = _serving_spread(drawn["decode_mfu" if decode else "mfu"], decode=decode)
     used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
-    used |= serving.serving_observations_used()
+    used |= serving.decode_observations_used() if decode else serving.serving_observations_used()
     if decode and p["batch_size"] is None:
         used |= serving.decode_batches_used()
     return replace(
@@ -352,6 +351,19 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     )
 
 
+def _serving_spread(drawn, *, decode: bool) -> Used:
+    """The P10–P90 of the serving utilisation as drawn, as an inputs record: decode's from the
+    published decode utilisations, prefill's from the published prefill utilisations."""
+    phase = "decode" if decode else "prefill"
+    key = "decode-observations" if decode and "decode_observations" in serving.decode_observations_used() else None
+    return Used(
+        f"{drawn[0]:.3f}–{drawn[2]:.3f}",
+        "share",
+        key or "serving-observations",
+        f"P10–P90 of the published {phase} utilisations, as inference_cost draws it",
+    )
+
+
 def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
     """Draws × chips of a per-chip input (``<chip> price``, ``<chip> TDP``)."""
     return np.stack([np.asarray(x[f"{c} {what}"], dtype=float) for c in chips.index], axis=1)
@@ -363,7 +375,8 @@ def _mfu(x: dict, inp: Inputs) -> np.ndarray:
     at most 1. Prefill and decode: the serving utilisation for every chip (no vendor factor, as the
     inference_cost report)."""
     if inp.workload != "training":
-        return np.repeat(np.minimum(1.0, np.asarray(x["mfu"], dtype=float)[:, None]), len(inp.chips), axis=1)
+        drawn = x["decode_mfu"] if inp.workload == "decode" and "decode_mfu" in x else x["mfu"]
+        return np.repeat(np.minimum(1.0, np.asarray(drawn, dtype=float)[:, None]), len(inp.chips), axis=1)
     factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in inp.chips["vendor"]], axis=1)
     reference_mfu = np.asarray(x["mfu"], dtype=float)[:, None]
     ratio = factor / factor[:, [0]]
@@ -592,7 +605,8 @@ def sensitivity(r: Result, chip: str, *, sobol_draws: int = 1024) -> tuple[pd.Da
     inp = r.inputs
     column = list(inp.chips.index).index(chip)
     vendors = dict.fromkeys([inp.chips.loc[chip, "vendor"], inp.chips.loc[inp.reference_chip, "vendor"]])
-    names = ["mfu", "hbm_efficiency", "batch_size", "usd_per_kwh", "pue", f"{chip} price", f"{chip} TDP"]
+    utilisation = "decode_mfu" if inp.workload == "decode" else "mfu"
+    names = [utilisation, "hbm_efficiency", "batch_size", "usd_per_kwh", "pue", f"{chip} price", f"{chip} TDP"]
     names += [f"{v} MFU factor" for v in vendors]
     ranges = {n: inp.ranges[n] for n in names if n in inp.ranges and not uncertainty.is_constant(inp.ranges[n])}
     fixed = shared.base_point(inp.ranges)
@@ -910,9 +924,11 @@ def _drawn_words(inp: Inputs) -> str:
         )
     spread = "drawn from published serving utilisations, data/serving_observations.csv"
     if inp.workload == "decode":
+        if "decode_observations" in inp.used:
+            spread = "drawn from published decode utilisations, data/decode_observations.csv"
         batch = ", the batch over published deployments' decode batches" if "decode_batches" in inp.used else ""
         return (
-            f"the serving utilisation ({spread}), the HBM efficiency (between published decode bandwidth shares){batch}"
+            f"the decode utilisation ({spread}), the HBM efficiency (between published decode bandwidth shares){batch}"
         )
     return f"the serving utilisation ({spread})"
 

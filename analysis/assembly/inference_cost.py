@@ -18,7 +18,10 @@ report's serving cases (:mod:`.validation_cases`) all call:
   Group on H20; :mod:`.serving_observations`), none of them a validation case, so DeepSeek's own
   disclosure and Huawei's CloudMatrix-384 paper stay validation cases (:func:`mfu_default`).
 * Decode is the roofline of :func:`~analysis.formulas.inference.decode_tokens_per_s` with the
-  attention FLOPs of every sequence at its context (absorbed latent attention for MLA).
+  attention FLOPs of every sequence at its context (absorbed latent attention for MLA); where
+  compute binds it runs at its own utilisation ``decode_mfu``, the median and the draws of the
+  compute shares published decode-dominated throughputs imply (``data/decode_observations.csv``:
+  TensorRT-LLM on H200, Oracle's MI300X; :func:`decode_mfu_default`), none a validation case.
 * Cost per chip-hour: rental where EVERY chip of the ranking has a sourced rental; otherwise
   ownership for all of them — capex charged over ``years`` plus electricity, divided by the
   share of hours the chip serves (``utilisation``, default DeepSeek's average / peak serving
@@ -54,6 +57,7 @@ PARAMETERS = params.declare(
     cached_share=0.0,
     precision="fp8",
     mfu=None,
+    decode_mfu=None,
     hbm_efficiency=0.6,
     utilisation=None,
     region="cn-avg-industrial",
@@ -124,14 +128,36 @@ def serving_prefill_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, atten
     )
 
 
+def serving_decode_compute_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, context_tokens, mfu) -> np.ndarray:
+    """Decode output tokens/s per chip of :func:`serving_chips` rows where compute binds (the
+    roofline's compute bound): ``mfu / (2 · N_active / matmul peak + decode attention FLOP at
+    ``context_tokens`` / attention peak)`` (absorbed MLA for an MLA model)."""
+    return inference.prefill_tokens_per_s(
+        chips["serving_peak_tflops"].to_numpy(),
+        model["active_params"],
+        mfu,
+        attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
+        attention_flop_per_token=inference.model_attention_flop_per_token(model, context_tokens, phase="decode"),
+    )
+
+
 def serving_decode_tokens_per_s(
-    chips: pd.DataFrame, model: pd.Series, *, batch_size, context_tokens, precision: str, mfu, hbm_efficiency
+    chips: pd.DataFrame,
+    model: pd.Series,
+    *,
+    batch_size,
+    context_tokens,
+    precision: str,
+    mfu,
+    hbm_efficiency,
+    kv_bytes_scale=1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(output tokens/s per chip, what binds: ``memory bandwidth`` or ``compute``) of the decode
     roofline (:func:`inference.decode_tokens_per_s`) for :func:`serving_chips` rows: weights at
-    ``precision``'s bytes per parameter, every sequence's KV cache at ``context_tokens``, HBM at
-    ``hbm_efficiency`` of its bandwidth, compute at ``mfu`` with the decode (absorbed MLA)
-    attention FLOPs. NaN (no warning) where a chip lacks a figure."""
+    ``precision``'s bytes per parameter, every sequence's KV cache at ``context_tokens`` (×
+    ``kv_bytes_scale``: 0.5 for an FP8 cache), HBM at ``hbm_efficiency`` of its bandwidth, compute
+    at ``mfu`` with the decode (absorbed MLA) attention FLOPs. NaN (no warning) where a chip lacks
+    a figure."""
     with np.errstate(all="ignore"):
         return inference.decode_tokens_per_s(
             chips["serving_peak_tflops"].to_numpy(),
@@ -142,6 +168,7 @@ def serving_decode_tokens_per_s(
             inference.BYTES_PER_PARAM[precision],
             mfu,
             hbm_efficiency,
+            kv_bytes_scale,
             attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
             attention_flop_per_token=inference.model_attention_flop_per_token(model, context_tokens, phase="decode"),
         )
@@ -167,6 +194,31 @@ def mfu_default() -> Used:
     )
 
 
+def decode_mfu_default() -> Used:
+    """The default decode utilisation as used: the median of the compute shares the usable
+    published decode throughputs imply (:func:`.serving_observations.decode_prior`) where the
+    pre-registered rule adopts them (:func:`.serving_observations.decode_adopted`), else the
+    prefill utilisation (:func:`mfu_default`)."""
+    if not serving_observations.decode_adopted():
+        return mfu_default()
+    prior = serving_observations.decode_prior()
+    return Used(
+        prior.p50,
+        "share",
+        "decode-observations",
+        f"median of the decode observations: {len(prior.values)} published decode utilisations",
+    )
+
+
+def decode_observations_used() -> dict:
+    """The published decode throughputs the decode utilisation is drawn from, as an inputs group of
+    row records (each with its own source keys): the usable decode observations (none where the
+    rule keeps the prefill utilisation)."""
+    if not serving_observations.decode_adopted():
+        return {}
+    return {"decode_observations": shared.rows_used("decode_observations", serving_observations.decode_prior().obs_ids)}
+
+
 def serving_observations_used() -> dict:
     """The published serving throughputs the serving utilisation is drawn from, as an inputs group
     of row records (each with its own source keys): the usable prefill observations."""
@@ -188,7 +240,7 @@ ASSUMED = {
     "hbm_efficiency": "assumption: rooflines overstate real systems; drawn between published decode bandwidth shares",
 }
 #: The serving settings with one default for every report that serves a model.
-SERVING_SETTINGS = ("mfu", "hbm_efficiency", "batch_size", "utilisation")
+SERVING_SETTINGS = ("mfu", "decode_mfu", "hbm_efficiency", "batch_size", "utilisation")
 
 
 def batch_default() -> Used:
@@ -216,13 +268,19 @@ def serving_setting(name: str, value) -> Used:
     serves a model — this one, chip_parity's prefill and decode, the validation report's serving
     cases: the reader's ``value``, else (None) the serving default: ``hbm_efficiency`` (0.6) as
     :data:`PARAMETERS` declares it (an assumption, :data:`ASSUMED`), the decode ``batch_size`` per
-    replica from published deployments (:func:`batch_default`), the prefill and decode
-    utilisation ``mfu`` from published prefill throughputs (:func:`mfu_default`), ``utilisation``
+    replica from published deployments (:func:`batch_default`), the prefill utilisation ``mfu``
+    from published prefill throughputs (:func:`mfu_default`), the decode utilisation
+    ``decode_mfu`` from published decode throughputs (:func:`decode_mfu_default`), ``utilisation``
     of owned chips (:func:`utilisation_default`)."""
     if name in ASSUMED:
         given = PARAMETERS[name].default if value is None else value
         return shared.report_setting(name, given, PARAMETERS, origin=ASSUMED[name])
-    defaults = {"mfu": mfu_default, "utilisation": utilisation_default, "batch_size": batch_default}
+    defaults = {
+        "mfu": mfu_default,
+        "decode_mfu": decode_mfu_default,
+        "utilisation": utilisation_default,
+        "batch_size": batch_default,
+    }
     if name not in defaults:
         raise KeyError(f"{name!r} is not a serving setting; expected one of {', '.join(SERVING_SETTINGS)}")
     return shared.setting(name, value, default=defaults[name]())
@@ -237,7 +295,8 @@ class Inputs(shared.DrawnInputs):
     """Everything the report needs, resolved. ``model``: the row of ``data/models.csv``;
     ``chips``: :func:`serving_chips` rows (index chip id); ``context_tokens``: decode context per
     sequence (input + half the output); ``prefill_context_tokens``: mean tokens a computed
-    prompt token attends to; ``mfu``, ``hbm_efficiency``, ``utilisation``, ``load_factor`` are
+    prompt token attends to; ``mfu`` (prefill), ``decode_mfu``, ``hbm_efficiency``,
+    ``utilisation``, ``load_factor`` are
     shares; ``server_power_ratio`` × TDP; ``cost_basis``: ``rental`` or ``ownership``;
     ``ranges``: (low, base, high) of each Monte Carlo input keyed ``mfu``, ``hbm_efficiency``,
     ``usd_per_kwh``, ``pue``, ``"<chip> price"``, ``"<chip> TDP"``, ``"<chip> rental"`` …;
@@ -254,6 +313,7 @@ class Inputs(shared.DrawnInputs):
     context_tokens: float
     prefill_context_tokens: float
     mfu: float
+    decode_mfu: float
     hbm_efficiency: float
     utilisation: float
     load_factor: float
@@ -268,6 +328,15 @@ def serving_range(value: float) -> uncertainty.Empirical:
     median ``value``, each at most 1 — the observed relative spread, not an assumed one. At the
     default utilisation these are the observations themselves."""
     return serving_observations.prior().sampler(value)
+
+
+def decode_range(value: float) -> uncertainty.Empirical:
+    """The Monte Carlo range of the decode utilisation: the published decode utilisations
+    (:func:`.serving_observations.decode_prior`) rescaled to median ``value`` (as
+    :func:`serving_range`), or the prefill utilisations where the rule keeps those for decode."""
+    if not serving_observations.decode_adopted():
+        return serving_range(value)
+    return serving_observations.decode_prior().sampler(value)
 
 
 def hbm_range(value: float) -> tuple[float, float, float]:
@@ -297,15 +366,17 @@ def batch_range(value) -> uncertainty.Empirical | tuple[float, float, float]:
     return (float(value), float(value), float(value))
 
 
-def serving_ranges(mfu: float, hbm_efficiency: float, batch_size) -> dict:
+def serving_ranges(mfu: float, hbm_efficiency: float, batch_size, decode_mfu: float) -> dict:
     """The serving model's Monte Carlo ranges in the order every report that decodes draws them
     first (this one and chip_parity's decode), so that the same seed gives both the same serving
     draws and a ratio between chips taken draw by draw is one answer: ``mfu`` (:func:`serving_range`),
-    ``hbm_efficiency`` (:func:`hbm_range`) and ``batch_size`` (:func:`batch_range`)."""
+    ``hbm_efficiency`` (:func:`hbm_range`), ``batch_size`` (:func:`batch_range`) and ``decode_mfu``
+    (:func:`decode_range`)."""
     return {
         "mfu": serving_range(mfu),
         "hbm_efficiency": hbm_range(hbm_efficiency),
         "batch_size": batch_range(batch_size),
+        "decode_mfu": decode_range(decode_mfu),
     }
 
 
@@ -319,8 +390,9 @@ def inputs(**values) -> Inputs:
     basis = cost_basis(chips)
     used = used_inputs(p, chips=chips, site=site, basis=basis)
     mfu, hbm = float(used["mfu"].value), float(p["hbm_efficiency"])
+    decode_mfu = float(used["decode_mfu"].value)
     ranges = (
-        serving_ranges(mfu, hbm, p["batch_size"])  # first, in chip_parity's order: the same serving draws
+        serving_ranges(mfu, hbm, p["batch_size"], decode_mfu)  # first, in chip_parity's order: the same draws
         | site.ranges()
         | shared.chip_ranges(chips)
     )
@@ -337,6 +409,7 @@ def inputs(**values) -> Inputs:
         context_tokens=p["input_tokens"] + p["output_tokens"] / 2,
         prefill_context_tokens=float(inference.mean_attended_tokens(p["input_tokens"], cached_share=p["cached_share"])),
         mfu=mfu,
+        decode_mfu=decode_mfu,
         hbm_efficiency=hbm,
         utilisation=float(serving_setting("utilisation", p["utilisation"]).value),
         cost_basis=basis,
@@ -350,11 +423,11 @@ def inputs(**values) -> Inputs:
 
 
 def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) -> dict:
-    """The inputs block: the utilisation in prefill and decode (``mfu``), ``hbm_efficiency``,
+    """The inputs block: the utilisation in prefill (``mfu``) and in decode (``decode_mfu``), ``hbm_efficiency``,
     ``batch_size`` and, per chip, the serving peaks and HBM figures; on the rental basis each
     chip's rental; on the ownership basis the electricity price, PUE, load factor, server power
     ratio, years, ``utilisation`` and each chip's price and maximum W."""
-    used = {name: serving_setting(name, p[name]) for name in ("mfu", "hbm_efficiency", "batch_size")}
+    used = {name: serving_setting(name, p[name]) for name in ("mfu", "decode_mfu", "hbm_efficiency", "batch_size")}
     if basis == "ownership":
         used |= {
             "usd_per_kwh": site.used["usd_per_kwh"],
@@ -381,6 +454,7 @@ def _catalog_used(model_id: str) -> dict:
         | shared.equations(*mla, "mfu_definition")
         | {"serving_references": shared.rows_used("serving_references", load("serving_references").index)}
         | serving_observations_used()
+        | decode_observations_used()
     )
 
 
@@ -429,13 +503,14 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     likewise with decode; $ per request = chip-hour × (input / input rate + output / output rate) / 3,600.
     """
     mfu = np.asarray(x["mfu"], dtype=float)[:, None]
+    decode_mfu = np.asarray(x["decode_mfu"], dtype=float)[:, None]
     hbm = np.asarray(x["hbm_efficiency"], dtype=float)[:, None]
     batch = np.asarray(x["batch_size"], dtype=float)[:, None]
     with np.errstate(all="ignore"):
         prefill = serving_prefill_tokens_per_s(
             inp.chips, inp.model, attended_tokens=inp.prefill_context_tokens, mfu=mfu
         )
-        decode, _ = _decode(inp, mfu=mfu, hbm_efficiency=hbm, batch_size=batch)
+        decode, _ = _decode(inp, mfu=decode_mfu, hbm_efficiency=hbm, batch_size=batch)
         hourly = chip_hour_usd(x, inp)
         input_rate = prefill / (1.0 - inp.cached_share)  # input tokens/s incl. cache hits
         out = {
@@ -537,7 +612,7 @@ def _decode(inp: Inputs, *, mfu, hbm_efficiency, batch_size=None) -> tuple[np.nd
 
 def decode_bound(inp: Inputs) -> pd.Series:
     """What binds decode at the base point for each chip (``n/a`` where a figure is missing)."""
-    rate, bound = _decode(inp, mfu=inp.mfu, hbm_efficiency=inp.hbm_efficiency)
+    rate, bound = _decode(inp, mfu=inp.decode_mfu, hbm_efficiency=inp.hbm_efficiency)
     return pd.Series(np.where(np.isfinite(rate), bound, present.NA), index=inp.chips.index)
 
 
@@ -570,7 +645,7 @@ def decode_curve(r: Result, batches=CURVE_BATCHES) -> pd.DataFrame:
             batch_size=batch,
             context_tokens=inp.context_tokens,
             precision=inp.precision,
-            mfu=inp.mfu,
+            mfu=inp.decode_mfu,
             hbm_efficiency=inp.hbm_efficiency,
         )
         rows += [
@@ -751,7 +826,8 @@ def answer(r: Result) -> str:
         f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}); {present.chip_name(worst)} "
         f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}. All chips are costed on one basis "
         f"(**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and rentals, electricity price, PUE, "
-        f"utilisation (MFU, the spread of published serving utilisations), HBM efficiency (between published "
+        f"utilisation (prefill and decode MFU, the spread of published prefill and decode utilisations), HBM "
+        f"efficiency (between published "
         f"decode bandwidth shares){_batch_band_words(r)}."
     )
 
@@ -920,6 +996,14 @@ def api_comparison(r: Result) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def _decode_mfu_words(r: Result) -> str:
+    """Where the decode utilisation comes from, in words: published decode benchmarks (the default)
+    or the reader."""
+    if r.inputs.used["decode_mfu"].source == "decode-observations":
+        return "the utilisation of published single-node decode benchmarks"
+    return "the decode utilisation as set"
+
+
 def economics_text(r: Result, day: DeepSeekDay) -> str:
     """The API comparison and DeepSeek's day in words: what the model says a token costs on the
     H800 against DeepSeek's prices, and the daily cost and revenue reproduced, with the gap and its
@@ -948,6 +1032,8 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
         f"**{'+' if day.modelled_error > 0 else ''}{present.pct(day.modelled_error)}**. The gap: the model "
         "counts only the hours the tokens take at roofline rates, while DeepSeek pays for every node "
         "allocated over 24 hours, sized for the peak and run with headroom for 20–22 tokens/s per user; "
+        f"against that, the model decodes at {_decode_mfu_words(r)} "
+        f"({present.pct(r.inputs.decode_mfu, digits=1)}), below what DeepSeek's EP144 deployment reaches; "
         "expert-parallel communication, load imbalance and scheduling are "
         "not modelled. Decode runs at the batch the disclosure lets derive: 1,850 output tokens/s per GPU at "
         "20–22 tokens/s per user is about 88 sequences per GPU, "
@@ -1055,9 +1141,9 @@ def plot_decode_roofline(r: Result) -> None:
 
 def key_figures(r: Result, *, day: DeepSeekDay | None = None) -> dict:
     """The JSON contract: ``chips`` {id: {figure (P50), figure_p10, figure_p90, …}}, ``cost_basis``,
-    ``mfu`` and ``utilisation`` as used (shares); ``api_comparison`` (:func:`api_comparison` by
-    token kind, empty without the H800 or for another model) and, given ``day``, ``deepseek_day``
-    (:func:`day_key_figures`)."""
+    ``mfu`` (prefill), ``decode_mfu`` and ``utilisation`` as used (shares); ``api_comparison``
+    (:func:`api_comparison` by token kind, empty without the H800 or for another model) and, given
+    ``day``, ``deepseek_day`` (:func:`day_key_figures`)."""
     chips = {}
     for chip in r.inputs.chips.index:
         entry = {"usd_per_chip_hour": r.p50.loc[chip, "usd_per_chip_hour"]}
@@ -1067,7 +1153,13 @@ def key_figures(r: Result, *, day: DeepSeekDay | None = None) -> dict:
             entry[f"{name}_p90"] = r.p90.loc[chip, name]
         entry["decode_bound"] = r.decode_bound[chip]
         chips[chip] = entry
-    out = {"chips": chips, "cost_basis": r.inputs.cost_basis, "mfu": r.inputs.mfu, "utilisation": r.inputs.utilisation}
+    out = {
+        "chips": chips,
+        "cost_basis": r.inputs.cost_basis,
+        "mfu": r.inputs.mfu,
+        "decode_mfu": r.inputs.decode_mfu,
+        "utilisation": r.inputs.utilisation,
+    }
     api = api_comparison(r).drop(columns="label", errors="ignore")
     out["api_comparison"] = {"chip": DEEPSEEK_CHIP, "token_kinds": api.to_dict(orient="index")} if not api.empty else {}
     if day is not None:

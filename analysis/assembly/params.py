@@ -135,6 +135,12 @@ SPECS: dict[str, Param] = {
     ),
     "utilisation": _share("share of hours an owned chip serves", 0.05, none="DeepSeek's average / peak nodes"),
     "hbm_efficiency": _share("share of HBM bandwidth reached in decode", 0.05),
+    "decode_mfu": _share(
+        "utilisation of the compute in decode (model FLOPs / dense peak) where compute binds",
+        0.01,
+        none="the median of published decode throughputs' implied utilisations (decode_observations.csv), "
+        "drawn over their spread",
+    ),
     # goodput
     "interruptions_per_chip_hour": Param(float, 0.0, 0.01, unit="per chip-hour", help="job interruptions"),
     "restart_hours": Param(float, 0.0, 48.0, unit="h", help="time to detect, restart and reload per interruption"),

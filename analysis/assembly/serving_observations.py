@@ -88,3 +88,77 @@ def batch_prior(without_cases=()) -> formula.ServingPrior:
     rows = decode_batches()
     rows = utilisation.disjoint_from(rows[rows["usable"]], without_cases)
     return formula.prior(rows["batch_per_replica"].to_numpy(), list(rows.index))
+
+
+#: The pre-registered rule: decode has its own utilisation with at least this many usable
+#: observations from at least this many sources (else it keeps the prefill utilisation).
+MIN_DECODE_OBSERVATIONS = 4
+MIN_DECODE_SOURCES = 2
+
+
+def _decode_one(row: pd.Series) -> tuple[float, float, bool]:
+    """One decode observation: (batch per replica [sequences] — stated, or what the KV cache holds
+    for an offline run, :func:`analysis.formulas.inference.capacity_batch` —, implied compute
+    share, compute-bound in the roofline at the prefill utilisation and HBM efficiency 0.6)."""
+    from . import inference_cost as serving  # the serving formulas (that report imports this module)
+
+    chips = serving.serving_chips([row["chip_id"]], row["precision"])
+    model = lookup(load("models"), row["model_id"], "model")
+    kv_scale = 0.5 if row["kv_cache_precision"] == "fp8" else 1.0
+    inputs, outputs = float(row["input_tokens"]), float(row["output_tokens"])
+    context = inputs + outputs / 2
+    batch = row["batch_per_replica"]
+    if pd.isna(batch):
+        hbm_gb = float(chips["hbm_gb"].iloc[0])
+        bytes_per_param = inference.BYTES_PER_PARAM[row["precision"]]
+        batch = inference.capacity_batch(hbm_gb, row["chips_per_replica"], model, bytes_per_param, context, kv_scale)
+    prefill = serving.serving_prefill_tokens_per_s(chips, model, attended_tokens=inputs / 2, mfu=1.0)[0]
+    decode = serving.serving_decode_compute_tokens_per_s(chips, model, context_tokens=context, mfu=1.0)[0]
+    share = formula.request_compute_share(
+        float(row["output_tokens_per_s_per_chip"]),
+        input_tokens=inputs,
+        output_tokens=outputs,
+        prefill_at_full=prefill,
+        decode_at_full=decode,
+    )
+    _, bound = serving.serving_decode_tokens_per_s(
+        chips,
+        model,
+        batch_size=float(batch),
+        context_tokens=context,
+        precision=row["precision"],
+        mfu=prior().p50,
+        hbm_efficiency=serving.PARAMETERS["hbm_efficiency"].default,
+        kv_bytes_scale=kv_scale,
+    )
+    return float(batch), float(share), bool(bound[0] == "compute")
+
+
+@cache
+def decode_implied() -> pd.DataFrame:
+    """``data/decode_observations.csv`` with ``batch`` [sequences per replica], ``implied_utilisation``
+    [share], ``compute_bound`` and ``usable`` (compute-bound and no ``excluded`` reason). Cached."""
+    frame = load("decode_observations")
+    worked = [_decode_one(row) for _, row in frame.iterrows()]
+    frame["batch"] = [w[0] for w in worked]
+    frame["implied_utilisation"] = [w[1] for w in worked]
+    frame["compute_bound"] = [w[2] for w in worked]
+    frame["usable"] = frame.index.isin(utilisation.usable(frame).index) & frame["compute_bound"]
+    return frame
+
+
+def decode_adopted() -> bool:
+    """Whether decode has its own utilisation (the pre-registered rule): at least
+    :data:`MIN_DECODE_OBSERVATIONS` usable decode observations from at least
+    :data:`MIN_DECODE_SOURCES` sources."""
+    rows = decode_implied()
+    rows = rows[rows["usable"]]
+    return len(rows) >= MIN_DECODE_OBSERVATIONS and rows["source"].nunique() >= MIN_DECODE_SOURCES
+
+
+def decode_prior() -> formula.ServingPrior:
+    """The decode utilisation prior: the usable decode observations' implied compute shares
+    (P50: the decode utilisation where :func:`decode_adopted`; the Monte Carlo draws the values)."""
+    rows = decode_implied()
+    rows = rows[rows["usable"]]
+    return formula.prior(rows["implied_utilisation"].to_numpy(), list(rows.index))

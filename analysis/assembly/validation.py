@@ -58,7 +58,8 @@ EXERCISED = {
     "load_factor": "average draw during training as a share of that maximum",
     "pue": "facility overhead where the measurement's PUE is not disclosed",
     "vendor_mfu_factor": "a vendor's software maturity carried onto its chips",
-    "serving_mfu": "prefill/decode utilisation of the serving model",
+    "serving_mfu": "prefill utilisation of the serving model",
+    "decode_mfu": "decode utilisation of the serving model where compute binds",
     "hbm_efficiency": "share of HBM bandwidth decode achieves",
     "decode_batch": "decode batch where the deployment does not disclose it",
     "serving_utilisation": "share of hours an owned serving chip is busy",
@@ -104,7 +105,8 @@ def used_inputs() -> dict:
     """The inputs block: every library default a case keeps because its source does not disclose
     it, as :class:`~analysis.assembly.inputs.Used` records: in training, the utilisation where
     none is disclosed and Huawei's vendor MFU factor (the Pangu case); in serving, ``serving_mfu``
-    (the prefill/decode utilisation of published prefill throughputs), the HBM efficiency and
+    (the prefill utilisation of published prefill throughputs), ``decode_mfu`` (decode's, of
+    published decode throughputs), the HBM efficiency and
     the decode batch where none is disclosed, each as
     :func:`analysis.assembly.inference_cost.serving_setting` resolves it for every report; the
     server power ratio and load factor of the power and energy cases; the goodput inputs of the training cases."""
@@ -124,6 +126,7 @@ def used_inputs() -> dict:
             "vendor_efficiency.csv: Huawei's software maturity (Pangu case)",
         ),
         "serving_mfu": inference_cost.serving_setting("mfu", None),
+        "decode_mfu": inference_cost.serving_setting("decode_mfu", None),
         **{name: inference_cost.serving_setting(name, None) for name in ("hbm_efficiency", "batch_size")},
         "server_power_ratio": shared.setting("server_power_ratio", None),
         "load_factor": shared.setting("load_factor", None),
@@ -496,7 +499,56 @@ def calibration_text(r: Result) -> str:
         "validation case's measurement, so DeepSeek's and Huawei's serving figures stay validation cases "
         "(table below)."
     )
+    decode = serving_observations.decode_prior()
+    lines.append(
+        f"- **{len(decode.values)} published decode-dominated throughputs** (`data/decode_observations.csv`: "
+        "TensorRT-LLM's DeepSeek R1 on 8 H200, vLLM's Llama 3.1 405B on 8 MI300X) — the decode utilisation default "
+        f"({present.pct(decode.p50, digits=1)}, their median) and its spread "
+        f"({present.pct(decode.p10, digits=1)}–{present.pct(decode.p90, digits=1)}); none from a validation "
+        "case's source (table below)."
+    )
     return "\n".join(lines)
+
+
+def decode_observations_table() -> pd.DataFrame:
+    """By row of ``data/decode_observations.csv`` (its id names the chip): input / output tokens,
+    batch per replica (stated, or what the KV cache holds), measured output tokens/s per chip, the
+    implied compute utilisation (:func:`analysis.assembly.serving_observations.decode_implied`) and whether the
+    default uses it (``yes``; else ``memory-bound`` in the roofline, or ``excluded`` with a reason)."""
+    rows = serving_observations.decode_implied()
+    return pd.DataFrame(
+        {
+            "in / out": [f"{i:,.0f} / {o:,.0f}" for i, o in zip(rows["input_tokens"], rows["output_tokens"])],
+            "batch": [
+                f"{b:,.0f}" + (" (KV)" if derived else "")
+                for b, derived in zip(rows["batch"], rows["batch_per_replica"].isna())
+            ],
+            "tok/s per chip": [f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in rows["output_tokens_per_s_per_chip"]],
+            "implied": [present.pct(x, digits=1) for x in rows["implied_utilisation"]],
+            "used": np.where(rows["usable"], "yes", np.where(rows["compute_bound"], "excluded", "memory-bound")),
+        },
+        index=rows.index,
+    )
+
+
+def decode_observations_text() -> str:
+    """The decode utilisation's observations in one paragraph: the rule, fixed before they were
+    computed, and the rows it leaves out."""
+    prior = serving_observations.decode_prior()
+    rows = serving_observations.decode_implied()
+    excluded = rows["excluded"].fillna("").str.strip()
+    unused = "; ".join(f"{obs_id}: {why}" for obs_id, why in excluded[excluded != ""].items())
+    return (
+        f"Where compute binds, decode runs at its own utilisation: the median of {len(prior.values)} published "
+        f"decode-dominated throughputs ({present.pct(prior.p50, digits=1)}; P10–P90 "
+        f"{present.pct(prior.p10, digits=1)}–{present.pct(prior.p90, digits=1)}), each the FLOPs of prefilling "
+        "its inputs and decoding its outputs over the time they took at the dense peak. The rule was fixed before "
+        f"any share was computed: only rows whose batch is compute-bound in the roofline (at the prefill "
+        f"utilisation and HBM efficiency 0.6), adopted with at least {serving_observations.MIN_DECODE_OBSERVATIONS} "
+        f"such rows from {serving_observations.MIN_DECODE_SOURCES} sources, else decode keeps the prefill "
+        "utilisation. An offline run that queues every request decodes the batch its KV cache holds (marked KV). "
+        f"Listed and not used besides the memory-bound batches: {unused}."
+    )
 
 
 def serving_observations_table() -> pd.DataFrame:
@@ -797,7 +849,9 @@ def methods_text(r: Result) -> str:
             "- **Serving** (the inference_cost report's serving model): prefill on computed tokens at the "
             "8-bit peak plus attention at the BF16 peak, with the median utilisation of published prefill "
             f"throughputs ({present.pct(used['serving_mfu'].value, digits=1)}); decode from the roofline (weights "
-            f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute) at the batch "
+            f"touched + KV cache over HBM bandwidth × {used['hbm_efficiency'].value:g}, or compute at the median "
+            f"utilisation of published decode throughputs, {present.pct(used['decode_mfu'].value, digits=1)}, "
+            "data/decode_observations.csv) at the batch "
             "the deployment discloses or lets derive (data/decode_batches.csv); a batch that is not disclosed is "
             f"the default, the median of the other deployments' batches per replica "
             f"({present.count(used['batch_size'].value)} sequences with all of them). "
@@ -805,8 +859,9 @@ def methods_text(r: Result) -> str:
             "the disclosed $2 per H800-hour.",
             "- **Bands.** Each case's P10–P90 comes from the seeded draws (10,000, seed 0) of the inputs its "
             "model treats as uncertain — training: the training_run report's ranges (utilisation, TDP, the "
-            "vendor factor, electricity price and PUE where not entered); serving: the utilisation drawn from "
-            "the published serving utilisations, the HBM efficiency between published decode bandwidth shares "
+            "vendor factor, electricity price and PUE where not entered); serving: the prefill and decode "
+            "utilisations drawn from the published prefill and decode utilisations, the HBM efficiency between "
+            "published decode bandwidth shares "
             "and an undisclosed decode batch from the other deployments' batches, as the inference_cost report "
             "draws them; system power: the chip's TDP range — through the "
             "one percentile routine. Coverage = share of validation cases whose measurement lies inside its band "

@@ -39,7 +39,7 @@ LLAMA2_OUTPUT_TOKENS = 512
 SEED = params.MONTE_CARLO["seed"]
 DRAWS = params.MONTE_CARLO["draws"]
 #: The serving model's uncertain inputs (as inference_cost draws them; the batch where undisclosed).
-SERVING_DRAWN = ("mfu", "hbm_efficiency")
+SERVING_DRAWN = ("mfu", "hbm_efficiency", "decode_mfu")
 #: The rows of ``data/decode_batches.csv`` that the named serving cases run (their disclosed setups).
 CASE_BATCHES = {"deepseek-h800": serving.DEEPSEEK_BATCH, "cloudmatrix-910c": "cloudmatrix-910c-decode"}
 
@@ -165,7 +165,7 @@ def decode_tokens_per_s(
         raise ValueError(f"unknown decode case {case!r}; expected deepseek-h800 or cloudmatrix-910c")
     rate = decode_rate(
         serving_setup({"case": case}),
-        mfu=_default("mfu") if mfu is None else mfu,
+        mfu=_default("decode_mfu") if mfu is None else mfu,
         hbm_efficiency=_default("hbm_efficiency") if hbm_efficiency is None else hbm_efficiency,
         batch_size=batch_size,
     )
@@ -184,16 +184,16 @@ def serving_case(method: str, setup: dict, case_id: str = "") -> Modelled:
         drawn["batch_size"] = serving_observations.batch_prior([case_id]).sampler()
 
     def figure(x):
-        mfu, hbm = np.asarray(x["mfu"], dtype=float), np.asarray(x["hbm_efficiency"], dtype=float)
+        mfu, hbm, decode_mfu = (np.asarray(x[name], dtype=float) for name in ("mfu", "hbm_efficiency", "decode_mfu"))
         batch = np.asarray(x["batch_size"], dtype=float) if "batch_size" in x else None
         if method == "inference_cost.prefill":
             return prefill_rate(s, mfu=mfu)
         if method == "inference_cost.decode":
-            return decode_rate(s, mfu=mfu, hbm_efficiency=hbm, batch_size=batch)
+            return decode_rate(s, mfu=decode_mfu, hbm_efficiency=hbm, batch_size=batch)
         return serving.daily_cost_usd(
             setup,
             prefill_tokens_per_s=prefill_rate(s, mfu=mfu),
-            decode_tokens_per_s=decode_rate(s, mfu=mfu, hbm_efficiency=hbm, batch_size=batch),
+            decode_tokens_per_s=decode_rate(s, mfu=decode_mfu, hbm_efficiency=hbm, batch_size=batch),
         )
 
     base = np.asarray(figure(shared.base_point(drawn)), dtype=float).ravel()[0]
@@ -213,7 +213,7 @@ def llama2_decode_latency_s(*, mfu: float | None = None, hbm_efficiency: float |
         batch_size=1,
         context_tokens=context,
         precision="bf16",
-        mfu=_default("mfu") if mfu is None else mfu,
+        mfu=_default("decode_mfu") if mfu is None else mfu,
         hbm_efficiency=_default("hbm_efficiency") if hbm_efficiency is None else hbm_efficiency,
     )
     return float(np.sum(1.0 / (LLAMA2_CHIPS * rate)))

@@ -219,6 +219,21 @@ def capacity_floor_chips(
     return chips.astype(int) if np.all(np.isfinite(chips)) else chips
 
 
+def capacity_batch(hbm_gb, chips, model, bytes_per_param, context_tokens, kv_bytes_scale=1.0):
+    """Sequences per replica whose KV cache fits beside the weights on ``chips`` chips [sequences]:
+    ``floor((chips × HBM × usable share − total params × bytes per param) / (KV bytes per token ×
+    scale × context))`` — the batch of an offline run that queues every request, bounded by its
+    KV cache (the inverse of :func:`capacity_floor_chips`).
+
+    The usable share of HBM (``USABLE_HBM_FRACTION``, 0.9) is this package's assumption.
+
+    Source: package-assumption.
+    """
+    free = np.asarray(chips, dtype=float) * np.asarray(hbm_gb, dtype=float) * 1e9 * USABLE_HBM_FRACTION
+    free = free - model["total_params"] * bytes_per_param
+    return np.floor(free / kv_cache_bytes(model, 1.0, context_tokens, kv_bytes_scale))
+
+
 def chip_hours_for_tokens(tokens, tokens_per_s_per_chip):
     """Chip-hours that serve ``tokens`` at ``tokens_per_s_per_chip`` [chip-h]:
     ``tokens / (tokens/s per chip × 3,600 s/h)``.

@@ -27,6 +27,24 @@ def compute_share(measured_tokens_per_s, at_full_tokens_per_s):
     return np.asarray(measured_tokens_per_s, dtype=float) / np.asarray(at_full_tokens_per_s, dtype=float)
 
 
+def request_compute_share(
+    measured_output_tokens_per_s, *, input_tokens, output_tokens, prefill_at_full, decode_at_full
+):
+    """Implied compute share of a decode-dominated measurement whose time also prefilled its
+    inputs [share]: the FLOPs of prefilling ``input_tokens`` and decoding ``output_tokens`` over
+    the time they took at the measured output rate and the dense peak —
+    ``measured × (I / prefill_at_full + O / decode_at_full) / O``, with the model's prefill and
+    decode (compute-bound) tokens/s at utilisation 1, so that the model at this share reproduces
+    the measured output rate of a whole request.
+
+    Source: definition.
+    """
+    seconds_at_full = np.asarray(input_tokens, dtype=float) / np.asarray(prefill_at_full, dtype=float) + np.asarray(
+        output_tokens, dtype=float
+    ) / np.asarray(decode_at_full, dtype=float)
+    return np.asarray(measured_output_tokens_per_s, dtype=float) * seconds_at_full / np.asarray(output_tokens)
+
+
 def hbm_share(measured_tokens_per_s, *, bytes_per_step, batch_size, hbm_bandwidth_tb_s):
     """Implied HBM-bandwidth share of a decode measurement [share]: the bytes one decode step reads
     (weights the batch touches + its KV cache, the roofline's count) over step time × bandwidth,

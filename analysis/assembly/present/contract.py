@@ -43,7 +43,13 @@ def _text(value) -> str:
 
 
 #: Monte Carlo inputs are keyed by their parameter's name; how a figure or table labels them.
-INPUT_LABELS = {"usd_per_kwh": "electricity price", "pue": "PUE", "mfu": "MFU", "hbm_efficiency": "HBM efficiency"}
+INPUT_LABELS = {
+    "usd_per_kwh": "electricity price",
+    "pue": "PUE",
+    "mfu": "MFU",
+    "decode_mfu": "decode MFU",
+    "hbm_efficiency": "HBM efficiency",
+}
 
 
 def input_label(name: str) -> str:

@@ -10,6 +10,7 @@ started) before it ends; waits are deadlines, generous for a busy machine, never
 import contextlib
 import json
 import os
+import queue
 import re
 import select
 import signal
@@ -180,6 +181,23 @@ def test_a_service_started_for_a_command_line_that_is_no_single_render_leaves_at
     monkeypatch.setenv(service.FOR_ENV, json.dumps(["render", "--scenarios", "s.yaml"]))
     assert service.serve(tmp_path / "svc") == 0 and not (tmp_path / "svc").exists()  # left before anything
     assert service._wanted()  # started by `service start`: no command line to check
+
+
+def test_the_late_warm_up_waits_for_an_idle_service_and_runs_once(monkeypatch):
+    worker = service.Worker.__new__(service.Worker)  # its queue and bookkeeping, no thread or kernel
+    worker.jobs, worker.late_done, late = queue.Queue(), False, []
+    monkeypatch.setattr(worker, "_warm_up_late", lambda: late.append(1))
+    worker.jobs.put({"request": 1})
+    assert worker._next_job() == {"request": 1} and late == []  # a request waiting: served first
+    monkeypatch.setattr(service, "LATE_WARM_UP_S", 0.05)
+    got = []
+    thread = threading.Thread(target=lambda: got.append(worker._next_job()), daemon=True)
+    thread.start()
+    assert service.wait_until(lambda: late == [1], WAIT_S)  # idle: the late warm-up, then waiting on
+    worker.jobs.put({"request": 2})
+    thread.join(WAIT_S)
+    worker.jobs.put({"request": 3})
+    assert got == [{"request": 2}] and worker._next_job() == {"request": 3} and late == [1]  # once
 
 
 def test_the_service_takes_single_renders_only():

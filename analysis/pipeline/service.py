@@ -412,9 +412,10 @@ WARM_UP = "export_controls"
 #: (``uncertainty.sobol``, ``uncertainty.distribution``: chip_parity's sensitivity; about 0.8
 #: CPU-s). The service's kernel imports them once it has been idle :data:`LATE_WARM_UP_S` seconds
 #: (:meth:`Worker._warm_up_late`), not in the warm-up: a render handed over right after the first
-#: would wait for them.
+#: would wait for them. Ten seconds: renders tried in a row (the first one's 5-7 s while the
+#: service warms up, then about 2 s each) are not held up by it; a reader of a report is idle longer.
 LATE_IMPORTS = ("scipy.stats",)
-LATE_WARM_UP_S = 2.0
+LATE_WARM_UP_S = 10.0
 
 
 class Worker:

@@ -408,6 +408,24 @@ def wait_until(done, seconds: float) -> bool:
 #: The report the service renders, and throws away, as it starts (:meth:`Worker._warm_up`): a short
 #: one with figures, tables and pages like every report's.
 WARM_UP = "export_controls"
+#: Run in the service's kernel after the warm-up render: fill every cache of the report modules
+#: that takes no arguments (a report's figure drawn once per kernel whatever the parameters, such
+#: as training_run's H800 penalty; serving_observations' implied utilisation; ≈ 0.25 CPU-s in all),
+#: under the reports' theme (``present.setup()``, which every notebook runs first), as the first
+#: report to need one would fill it.
+WARM_CACHES = """
+import inspect, sys
+from analysis.assembly import present
+present.setup()
+for module in [m for name, m in sorted(sys.modules.items()) if name.startswith('analysis.assembly.')]:
+    for f in list(vars(module).values()):
+        if hasattr(f, 'cache_info') and getattr(f, '__module__', '') == module.__name__:
+            if all(p.default is not p.empty for p in inspect.signature(f).parameters.values()):
+                try:
+                    f()
+                except Exception:
+                    pass
+"""
 #: Modules a report imports inside a function, heavy enough to slow its first render: scipy.stats
 #: (``uncertainty.sobol``, ``uncertainty.distribution``: chip_parity's sensitivity; about 0.8
 #: CPU-s). The service's kernel imports them once it has been idle :data:`LATE_WARM_UP_S` seconds
@@ -486,7 +504,8 @@ class Worker:
         process imports papermill and nbconvert, builds its HTML exporter and reads the notebooks'
         parameters; then one report (:data:`WARM_UP`) is rendered and thrown away, which pays
         the first figure's fonts, the first table's templates, the first HTML page's templates and
-        Chromium's first print (together ≈ 0.8 CPU-s off the first render handed over)."""
+        Chromium's first print (together ≈ 0.8 CPU-s off the first render handed over); then the
+        report modules' caches that take no arguments are filled (:data:`WARM_CACHES`)."""
         from jupyter_core.utils import run_sync
 
         from . import export, notebooks, render
@@ -503,6 +522,7 @@ class Worker:
             notebooks.declared_parameters(name)
         render.render(WARM_UP, {}, out_dir=self.work_dir / "warm-up", kernel=self.kernel, browser=self.browser)
         shutil.rmtree(self.work_dir / "warm-up")
+        run_sync(self.kernel.client.execute_interactive)(WARM_CACHES, timeout=120, output_hook=lambda msg: None)
 
     def _render(self, request: dict) -> None:
         """Run the client's command (``python -m analysis ARGV``) with this kernel and Chromium,

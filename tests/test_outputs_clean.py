@@ -67,7 +67,11 @@ PATTERNS = {
     "nan": re.compile(r"(?i)(?<![\w/])nan(?![\w/])"),
     "inf": re.compile(r"(?i)(?<![\w/])inf(?![\w/])"),
     "None": re.compile(r"\bNone\b(?! of\b)"),
-    "e-notation": re.compile(r"(?<![\w.])\d+(\.\d*)?[eE][+-]?\d+\b"),
+    # a number as a program writes it in e notation: digits, an optional fraction, e and a SIGNED
+    # exponent (Python, numpy, pandas and JavaScript always write the sign: 1e+07, 3.8e+25,
+    # 1e-05); a hex hash of digits and one e (a commit or data hash in the footer: 1234e5678901)
+    # has no sign, and one standing in a longer word is no number at all
+    "e-notation": re.compile(r"(?<![\w.])\d+(\.\d*)?[eE][+-]\d+(?!\w)"),
 }
 #: A formatted band in a CSV cell: two or more numbers joined by en dashes ("66,664 – 66,664").
 BAND = re.compile(r"\d\s*[–—]\s*[$−-]?\d")
@@ -227,6 +231,16 @@ def test_scanner_finds_each_defect(text):
 )
 def test_scanner_passes_clean_text(text):
     assert text_hits(text) == []
+
+
+@pytest.mark.parametrize("digest", ["1234e5678901", "0e1234567890", "98765432e100"])
+def test_a_footer_hash_of_digits_and_one_e_is_no_e_notation_but_a_number_is(digest):
+    """A commit or data hash is 12 hex digits; one of digits and a single e reads like a number
+    in e notation without a sign, which no program writes (the footer's text, through pdftotext)."""
+    footer = f"page 3 of 9 · 2026-12-07 · compute-parity 0.3.0 · commit {digest} modified · data {digest}"
+    assert text_hits(footer) == []
+    assert text_hits(footer + " · 1.2e+05 GPU-hours")
+    assert text_hits("1.2e+05") and text_hits("FLOP 1.2e+05.") and text_hits("(1e-05)")
 
 
 def test_html_scan_reads_the_visible_text_not_the_stylesheet_or_class_names():

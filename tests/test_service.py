@@ -10,7 +10,9 @@ started) before it ends; waits are deadlines, generous for a busy machine, never
 import contextlib
 import json
 import os
+import queue
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -26,7 +28,7 @@ from analysis.pipeline import cli as cli_module
 from analysis.pipeline import kernel as kernel_module
 from analysis.pipeline import pdf as pdf_ids
 from analysis.pipeline import service
-from analysis.pipeline.workspace import _kill_users
+from analysis.pipeline.workspace import _kill_users, kill_if
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Seconds a test waits for a service to answer, stop or clean up on a loaded 2-core machine.
@@ -151,6 +153,53 @@ def test_forward_takes_only_render_command_lines_and_leaves_bad_settings_to_the_
         fake.close()
 
 
+def test_a_single_render_starts_the_service_before_its_imports_and_announces_it_after(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv(service.SERVICE_ENV, "auto")
+    monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))  # no service listens there
+    monkeypatch.setattr(service, "_asked", threading.Event())
+    monkeypatch.setattr(service, "_started", [])
+    started = []
+    monkeypatch.setattr(service, "start", lambda folder, **kw: started.append(kw) or 4321)
+    argv = ["render", "training_run", "-p", "chip", "h20"]
+    assert service.forward(argv) is None  # the command line renders it in-process ...
+    assert started == [{"for_argv": argv}] and capsys.readouterr().err == ""  # ... the service starting
+    monkeypatch.setattr(service, "connect", lambda folder: pytest.fail("the first render asks no service"))
+    assert service.hand_over(argv) is None  # as the command line calls it: the started one is announced
+    assert "started a warm render service (pid 4321)" in capsys.readouterr().err and len(started) == 1
+
+
+def test_a_service_started_for_a_command_line_that_is_no_single_render_leaves_at_once(tmp_path, monkeypatch):
+    monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
+    for argv, wanted in (
+        (["render", "training_run", "-p", "chip", "h20"], True),
+        (["render", "--scenarios", "reports/scenarios.yaml"], False),  # a batch starts no service
+        (["render", "training_run", "--bogus"], False),
+    ):
+        monkeypatch.setenv(service.FOR_ENV, json.dumps(argv))
+        assert service._wanted() is wanted, argv
+        assert service.FOR_ENV not in os.environ  # its kernel and Chromium do not inherit it
+    monkeypatch.setenv(service.FOR_ENV, json.dumps(["render", "--scenarios", "s.yaml"]))
+    assert service.serve(tmp_path / "svc") == 0 and not (tmp_path / "svc").exists()  # left before anything
+    assert service._wanted()  # started by `service start`: no command line to check
+
+
+def test_the_late_warm_up_waits_for_an_idle_service_and_runs_once(monkeypatch):
+    worker = service.Worker.__new__(service.Worker)  # its queue and bookkeeping, no thread or kernel
+    worker.jobs, worker.late_done, late = queue.Queue(), False, []
+    monkeypatch.setattr(worker, "_warm_up_late", lambda: late.append(1))
+    worker.jobs.put({"request": 1})
+    assert worker._next_job() == {"request": 1} and late == []  # a request waiting: served first
+    monkeypatch.setattr(service, "LATE_WARM_UP_S", 0.05)
+    got = []
+    thread = threading.Thread(target=lambda: got.append(worker._next_job()), daemon=True)
+    thread.start()
+    assert service.wait_until(lambda: late == [1], WAIT_S)  # idle: the late warm-up, then waiting on
+    worker.jobs.put({"request": 2})
+    thread.join(WAIT_S)
+    worker.jobs.put({"request": 3})
+    assert got == [{"request": 2}] and worker._next_job() == {"request": 3} and late == [1]  # once
+
+
 def test_the_service_takes_single_renders_only():
     assert cli_module.single_render(["render", "training_run", "-p", "chip", "-h", "--to", "html"])  # -p takes "-h"
     for argv in (["render", "--scenarios", "s.yaml"], ["render", "--help"], ["render", "x", "--bogus"], ["list"]):
@@ -192,24 +241,90 @@ def gone(pid: int) -> bool:
         return True
 
 
+def serves(folder: Path):
+    """Whether process PID (read from ``/proc/PID``) is a service of ``folder``, or a process it
+    started: its environment names the folder (each test's folder is new, from mkdtemp)."""
+    entry = f"{service.DIR_ENV}={folder}".encode()
+    return lambda pid: entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+
+
+class Held:
+    """A service this test started, held by a pidfd from a moment it is known to be this test's
+    (:func:`serves`): a PID freed and reused on a busy machine never stands for it, so that the
+    clean-up never signals another process."""
+
+    def __init__(self, pid: int, folder: Path):
+        self.fd = None
+        with contextlib.suppress(OSError):
+            fd = os.pidfd_open(pid)
+            try:
+                if serves(folder)(pid):
+                    self.fd, fd = fd, None
+            except OSError:  # exited meanwhile
+                pass
+            finally:
+                if fd is not None:
+                    os.close(fd)
+
+    def gone(self) -> bool:
+        """Whether it has exited (its pidfd reads ready then; never held: gone)."""
+        return self.fd is None or bool(select.select([self.fd], [], [], 0)[0])
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(self.fd, signal.SIGKILL)
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
 @pytest.fixture()
 def service_folder(monkeypatch):
     """A private socket folder for this test's service, turned on; at the end the service is
-    stopped (SIGKILLed if it does not stop) and every process using the folder is killed."""
+    stopped (SIGKILLed if it does not stop) and every process using the folder is killed, each
+    only while held as this test's (:class:`Held`, :func:`.workspace.kill_if`)."""
     folder = Path(tempfile.mkdtemp(prefix="cps-"))
     monkeypatch.setenv(service.SERVICE_ENV, "auto")
     monkeypatch.setenv(service.DIR_ENV, str(folder))
-    pids = []
-    yield folder, pids
+    held = []
+    yield folder, held
     found = status(folder)
-    pids += [found["pid"]] if found else []
+    held += [Held(found["pid"], folder)] if found else []
     service.command("stop")  # what `python -m analysis service stop` runs, without a new process
-    for pid in pids:
-        if not gone(pid):
-            os.kill(pid, signal.SIGKILL)
+    for process in held:
+        if not process.gone():
+            process.kill()
+        process.close()
     _kill_users(folder)
     service.clean_up(folder)
     subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def test_the_clean_up_signals_only_a_process_it_holds_as_its_own(tmp_path):
+    """A PID recorded earlier may belong to another process by the time of the clean-up (a busy
+    machine reuses PIDs): a process is signalled only through a pidfd taken before the check
+    that it is this test's (its environment names the test's folder), never by a bare PID."""
+    folder = tmp_path / "svc"
+    sleep = [sys.executable, "-c", "import time; time.sleep(600)"]
+    mine = subprocess.Popen(sleep, env={**os.environ, service.DIR_ENV: str(folder)})
+    other = subprocess.Popen(sleep, env={k: v for k, v in os.environ.items() if k != service.DIR_ENV})
+    try:
+        assert not kill_if(other.pid, serves(folder))  # not this test's: not signalled
+        assert Held(other.pid, folder).gone()  # nor held
+        held = Held(mine.pid, folder)
+        assert not held.gone()
+        held.kill()
+        assert mine.wait(timeout=WAIT_S) == -signal.SIGKILL and held.gone()
+        held.kill()  # exited and reaped, its PID free for another process: nothing is signalled
+        held.close()
+        assert not kill_if(mine.pid, serves(folder))
+        assert other.poll() is None  # the other process lives on
+    finally:
+        for process in (mine, other):
+            process.kill()
+            process.wait(timeout=WAIT_S)
 
 
 def without_render_time(data: bytes, rendered_at: str) -> bytes:
@@ -270,13 +385,13 @@ def test_a_warm_render_writes_prints_and_fails_as_a_cold_one(service_folder, tmp
 
 @pytest.mark.render
 def test_a_sigkilled_service_leaves_nothing_that_breaks_the_next_render(service_folder, tmp_path):
-    folder, pids = service_folder
+    folder, held = service_folder
     assert cli("service", "start").returncode == 0
     old = status(folder)["pid"]
-    pids.append(old)
+    held.append(Held(old, folder))
     work = next(folder.glob(f"{service.WORK_PREFIX}live-*"))  # its kernel's and Chromium's folder
-    os.kill(old, signal.SIGKILL)
-    assert service.wait_until(lambda: gone(old), WAIT_S)
+    held[0].kill()
+    assert service.wait_until(held[0].gone, WAIT_S)
     assert (folder / service.SOCKET).exists()  # the stale socket is there ...
     done = cli("render", "export_controls", "--to", "html", "--out", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
@@ -342,12 +457,12 @@ def test_another_users_process_cannot_use_the_socket(service_folder):
 
 @pytest.mark.render
 def test_the_service_stops_by_itself_when_idle(service_folder, monkeypatch):
-    folder, pids = service_folder
+    folder, held = service_folder
     monkeypatch.setenv(service.IDLE_ENV, "3")
     started = cli("service", "start")
     assert started.returncode == 0, started.stderr
-    pids.append(int(re.search(r"pid (\d+)", started.stdout).group(1)))  # it may be gone by now
-    assert service.wait_until(lambda: gone(pids[0]), WAIT_S)
+    held.append(Held(int(re.search(r"pid (\d+)", started.stdout).group(1)), folder))  # it may be gone by now
+    assert service.wait_until(held[0].gone, WAIT_S)
     assert not (folder / service.SOCKET).exists()
     assert "service stopped: idle for 3 s" in (folder / service.LOG).read_text()
 

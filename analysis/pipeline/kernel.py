@@ -75,6 +75,19 @@ RESET_S, ALIVE_CHECK_S = 60.0, 0.2
 #: every cell to an SQLite file, a tenth of a kernel's time in a batch, for a record nobody reads.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.enabled=False"]
 
+#: A kernel and its client talk over Unix sockets (ZeroMQ ``ipc``), never TCP ports: jupyter_client
+#: picks a TCP port by binding port 0 and releasing it for the kernel to bind, and another process
+#: starting a kernel (or making any connection) in between may take it; the kernel then dies at
+#: start ("kernel died", once in four full test runs with two workers). The sockets,
+#: ``<folder>/<12 hex digits>-<1..5>``, go into the kernel's private folder (its ``runtime_dir``:
+#: the render's work folder, mode 0700), or into a short one of its own
+#: (``compute-parity-kernel.live-*`` in the temporary folder) when that path is too long for a
+#: Unix socket (:data:`SOCKET_PATH_MAX`), or when it has none.
+TRANSPORT = "ipc"
+SOCKET_PATH_MAX = 107
+SOCKET_TAIL = len("/0123456789ab-5")
+SOCKET_PREFIX = "compute-parity-kernel."
+
 
 class WarmKernel:
     """A Python kernel kept alive across reports: imports (pandas, matplotlib …) are paid once
@@ -91,6 +104,7 @@ class WarmKernel:
         self.deadline = deadline
         self.manager = None
         self.client = None
+        self._sockets = None  # the short folder of this kernel's sockets, if it needed one
 
     def launch(self) -> None:
         """Start the kernel process (replacing a dead one), if not done yet, without waiting for
@@ -104,10 +118,28 @@ class WarmKernel:
             return
         self.close()
         _register_warm_engine()
-        self.manager = AsyncKernelManager(kernel_name="python3")
-        if self.runtime_dir is not None:  # not jupyter_client's default, a tmpXXXX.json in /tmp
-            self.manager.connection_file = str(Path(self.runtime_dir) / f"kernel-{uuid.uuid4().hex}.json")
+        key = uuid.uuid4().hex
+        sockets = self._socket_folder()
+        self.manager = AsyncKernelManager(kernel_name="python3", transport=TRANSPORT, ip=str(sockets / key[:12]))
+        # in the runtime folder (not jupyter_client's default, a tmpXXXX.json in /tmp)
+        self.manager.connection_file = str(Path(self.runtime_dir or sockets) / f"kernel-{key}.json")
         run_sync(self.manager.start_kernel)(cwd=str(notebooks.NOTEBOOK_DIR), extra_arguments=KERNEL_ARGUMENTS)
+
+    def _socket_folder(self) -> Path:
+        """Where this kernel's sockets go (see :data:`TRANSPORT`): its runtime folder if the
+        sockets' paths fit there, else a private folder of its own, removed by :meth:`close`."""
+        import tempfile
+
+        from .workspace import Workspace
+
+        own = Path(self.runtime_dir).absolute() if self.runtime_dir is not None else None
+        if own is not None and len(str(own)) + SOCKET_TAIL <= SOCKET_PATH_MAX:
+            return own
+        base = tempfile.gettempdir()
+        if len(base) + len(SOCKET_PREFIX) + len("live-XXXXXXXX") + 1 + SOCKET_TAIL > SOCKET_PATH_MAX:
+            base = "/tmp"
+        self._sockets = Workspace(base, SOCKET_PREFIX)
+        return self._sockets.path
 
     def start(self) -> None:
         """:meth:`launch`, then connect the kernel's client and wait until it answers, if not done yet."""
@@ -182,6 +214,9 @@ class WarmKernel:
             self.client = None
         if self.alive():
             run_sync(self.manager.shutdown_kernel)(now=True)
+        if self._sockets is not None:
+            self._sockets.close()
+            self._sockets = None
 
 
 class _Watchdog:

@@ -4,8 +4,10 @@ parameters one render at a time does not pay the cold chain (interpreter, kernel
 matplotlib imports, Chromium start) every time.
 
 The first single render of a checkout starts it (so does ``python -m analysis service start``) and
-renders in-process itself; later single renders by the same user from the same checkout hand their
-work to it and print its result as if rendered in-process. It listens only on a Unix socket in a
+renders in-process itself: it starts the service first thing, before its own imports, so that the
+service is warm sooner (a service leaves at once if that command line is no single render). Later
+single renders by the same user from the same checkout hand their work to it and print its result
+as if rendered in-process. It listens only on a Unix socket in a
 private folder (0700, owner only; each side checks the other's uid with SO_PEERCRED), never on a
 network port. It stops after :data:`IDLE_S` idle seconds (``$COMPUTE_PARITY_SERVICE_IDLE``), when
 the checkout's source or data change (a hash of ``analysis/`` and ``data/`` at start vs now), on
@@ -202,6 +204,12 @@ CLIENT_ENV = ("COMPUTE_PARITY_DEADLINE", "CHROMIUM")
 
 #: Whether this process has put its command line to a service (:func:`hand_over`): it asks once.
 _asked = threading.Event()
+#: The pid of the service this process started early (:func:`forward`), or None if none could
+#: start; empty while it started none.
+_started: list[int | None] = []
+#: The command line of the client that started a service early (JSON): the service leaves at once
+#: unless it is a single render (:func:`.cli.single_render`), as only a single render starts one.
+FOR_ENV = "COMPUTE_PARITY_SERVICE_FOR"
 
 
 def forward(argv: list[str]) -> int | None:
@@ -216,7 +224,7 @@ def forward(argv: list[str]) -> int | None:
     if argv[:1] != ["render"]:
         return None
     try:
-        return stoppable(lambda: hand_over(argv, start_absent=False))
+        return stoppable(lambda: hand_over(argv, start_absent=False, start_early=True))
     except ValueError:  # a bad setting ($COMPUTE_PARITY_SERVICE, the deadline's): the command line says so
         return None
     except KeyboardInterrupt:
@@ -224,21 +232,30 @@ def forward(argv: list[str]) -> int | None:
         return 130
 
 
-def hand_over(argv: list[str], start_absent: bool = True) -> int | None:
+def hand_over(argv: list[str], start_absent: bool = True, start_early: bool = False) -> int | None:
     """Run ``python -m analysis ARGV`` (a single render) in the warm service, printing its output
     here as it comes: its exit status; None when the caller must render in-process (the service
     is off, absent — then it is started for the next render if ``start_absent`` —, busy, stale,
     broken or declining), when this process asked a service already, or when this is the service
-    itself."""
+    itself. ``start_early``: start an absent service now, before this process has parsed ARGV
+    (:func:`forward`); the service itself leaves at once unless ARGV is a single render
+    (:data:`FOR_ENV`); this process renders in-process, and a later call with ``start_absent``
+    announces the service instead of asking it (it would wait for the service's warm-up)."""
     from .kernel import deadline_s
 
     if getattr(_warm, "kernel", None) is not None or _asked.is_set() or mode() == "off":
+        return None
+    if _started and _started[0] is not None:  # this render started it: in-process, as a first render
+        if start_absent:
+            _announce(_started[0])
         return None
     wait_s = deadline_s() + REPLY_MARGIN_S
     directory = service_dir()
     conn = connect(directory)
     if conn is None:
-        if start_absent:
+        if start_early:
+            _started.append(start(directory, for_argv=argv))
+        elif start_absent:
             start(directory, announce=True)
         return None
     _asked.set()
@@ -330,33 +347,42 @@ def clean_up(directory: Path) -> None:
         os.close(fd)
 
 
-def start(directory: Path, announce: bool = False) -> int | None:
+def start(directory: Path, announce: bool = False, for_argv: list[str] | None = None) -> int | None:
     """Start a service for ``directory`` in the background (its own session; output to
     ``service.log`` there) after cleaning up what a killed one left; returns its pid, or None when
-    none can start (no private folder, or one holds the lock). ``announce``: say so on stderr."""
+    none can start (no private folder, or one holds the lock). ``announce``: say so on stderr;
+    ``for_argv``: the command line it starts for, unparsed (it leaves unless a single render)."""
     if not private_dir(directory, create=True):
         return None
     clean_up(directory)
     if not _lock_free(directory):
         return None
+    env = {k: v for k, v in os.environ.items() if k != FOR_ENV}
+    if for_argv is not None:
+        env[FOR_ENV] = json.dumps(for_argv)
     with open(os.open(directory / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "analysis", "service", "run"],
             cwd=PROJECT_DIR,
-            env={**os.environ, DIR_ENV: str(directory)},
+            env={**env, DIR_ENV: str(directory)},
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     if announce:
-        print(
-            f"started a warm render service (pid {process.pid}) for the next single renders of this "
-            f"checkout; it stops after {idle_s():g} idle seconds. `python -m analysis service stop` "
-            f"stops it, {SERVICE_ENV}=off turns it off",
-            file=sys.stderr,
-        )
+        _announce(process.pid)
     return process.pid
+
+
+def _announce(pid: int) -> None:
+    """Say on stderr that this render started service ``pid``, for how long it runs, how to stop it."""
+    print(
+        f"started a warm render service (pid {pid}) for the next single renders of this "
+        f"checkout; it stops after {idle_s():g} idle seconds. `python -m analysis service stop` "
+        f"stops it, {SERVICE_ENV}=off turns it off",
+        file=sys.stderr,
+    )
 
 
 def _lock_free(directory: Path) -> bool:
@@ -382,6 +408,32 @@ def wait_until(done, seconds: float) -> bool:
 #: The report the service renders, and throws away, as it starts (:meth:`Worker._warm_up`): a short
 #: one with figures, tables and pages like every report's.
 WARM_UP = "export_controls"
+#: Run in the service's kernel after the warm-up render: fill every cache of the report modules
+#: that takes no arguments (a report's figure drawn once per kernel whatever the parameters, such
+#: as training_run's H800 penalty; serving_observations' implied utilisation; ≈ 0.25 CPU-s in all),
+#: under the reports' theme (``present.setup()``, which every notebook runs first), as the first
+#: report to need one would fill it.
+WARM_CACHES = """
+import inspect, sys
+from analysis.assembly import present
+present.setup()
+for module in [m for name, m in sorted(sys.modules.items()) if name.startswith('analysis.assembly.')]:
+    for f in list(vars(module).values()):
+        if hasattr(f, 'cache_info') and getattr(f, '__module__', '') == module.__name__:
+            if all(p.default is not p.empty for p in inspect.signature(f).parameters.values()):
+                try:
+                    f()
+                except Exception:
+                    pass
+"""
+#: Modules a report imports inside a function, heavy enough to slow its first render: scipy.stats
+#: (``uncertainty.sobol``, ``uncertainty.distribution``: chip_parity's sensitivity; about 0.8
+#: CPU-s). The service's kernel imports them once it has been idle :data:`LATE_WARM_UP_S` seconds
+#: (:meth:`Worker._warm_up_late`), not in the warm-up: a render handed over right after the first
+#: would wait for them. Ten seconds: renders tried in a row (the first one's 5-7 s while the
+#: service warms up, then about 2 s each) are not held up by it; a reader of a report is idle longer.
+LATE_IMPORTS = ("scipy.stats",)
+LATE_WARM_UP_S = 10.0
 
 
 class Worker:
@@ -392,7 +444,7 @@ class Worker:
         self.work_dir, self.jobs = work_dir, queue.Queue()
         self.busy, self.cancelled = threading.Event(), threading.Event()
         self.kernel = self.browser = self.conn = None
-        self.renders = 0
+        self.renders, self.late_done = 0, False
         self.thread = threading.Thread(target=self._run, name="render", daemon=True)
         self.thread.start()
 
@@ -419,12 +471,32 @@ class Worker:
             self.kernel.start()
             self._warm_up()
         try:
-            while (request := self.jobs.get()) is not None:
+            while (request := self._next_job()) is not None:
                 self._render(request)
         finally:
             self.kernel.close()
             if self.browser is not None:
                 self.browser.close()
+
+    def _next_job(self) -> dict | None:
+        """The next request; first, if none comes within :data:`LATE_WARM_UP_S` seconds, the late
+        warm-up (once)."""
+        if not self.late_done:
+            try:
+                return self.jobs.get(timeout=LATE_WARM_UP_S)
+            except queue.Empty:
+                self.late_done = True
+                with contextlib.suppress(Exception):  # a kernel that fails here is restarted by the next render
+                    self._warm_up_late()
+        return self.jobs.get()
+
+    def _warm_up_late(self) -> None:
+        """Import :data:`LATE_IMPORTS` in the kernel (a reset keeps imported modules)."""
+        from jupyter_core.utils import run_sync
+
+        code = "".join(f"import {name}\n" for name in LATE_IMPORTS)
+        self.kernel.start()
+        run_sync(self.kernel.client.execute_interactive)(code, timeout=120, output_hook=lambda msg: None)
 
     def _warm_up(self) -> None:
         """Pay now what a first render would: the kernel imports the report stack and loads the
@@ -432,7 +504,8 @@ class Worker:
         process imports papermill and nbconvert, builds its HTML exporter and reads the notebooks'
         parameters; then one report (:data:`WARM_UP`) is rendered and thrown away, which pays
         the first figure's fonts, the first table's templates, the first HTML page's templates and
-        Chromium's first print (together ≈ 0.8 CPU-s off the first render handed over)."""
+        Chromium's first print (together ≈ 0.8 CPU-s off the first render handed over); then the
+        report modules' caches that take no arguments are filled (:data:`WARM_CACHES`)."""
         from jupyter_core.utils import run_sync
 
         from . import export, notebooks, render
@@ -449,6 +522,7 @@ class Worker:
             notebooks.declared_parameters(name)
         render.render(WARM_UP, {}, out_dir=self.work_dir / "warm-up", kernel=self.kernel, browser=self.browser)
         shutil.rmtree(self.work_dir / "warm-up")
+        run_sync(self.kernel.client.execute_interactive)(WARM_CACHES, timeout=120, output_hook=lambda msg: None)
 
     def _render(self, request: dict) -> None:
         """Run the client's command (``python -m analysis ARGV``) with this kernel and Chromium,
@@ -521,6 +595,8 @@ def serve(directory: Path | None = None) -> int:
 
     directory = directory or service_dir()
     idle = idle_s()
+    if not _wanted():
+        return 0
     if not private_dir(directory, create=True):
         print(f"error: {directory} is not a private folder of this user (mode 0700)", file=sys.stderr)
         return 1
@@ -553,6 +629,20 @@ def serve(directory: Path | None = None) -> int:
         os.close(lock)
     print(f"service stopped: {why}", file=sys.stderr)
     return 0
+
+
+def _wanted() -> bool:
+    """Whether the command line this service was started for (:data:`FOR_ENV`), if any, is a
+    single render; the variable goes, so that its kernel and Chromium do not inherit it."""
+    argv = os.environ.pop(FOR_ENV, None)
+    if argv is None:
+        return True
+    from . import cli
+
+    if cli.single_render(json.loads(argv)):
+        return True
+    print("service not started: its client's command line is no single render", file=sys.stderr)
+    return False
 
 
 def _loop(listener: socket.socket, worker: Worker, idle: float, stopping: threading.Event) -> str:

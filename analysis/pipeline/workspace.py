@@ -117,11 +117,27 @@ def _kill_users(folder: Path) -> None:
     into the folder while it is being removed)."""
     name = os.fsencode(str(folder))
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if name in cmdline.read_bytes():
-                os.kill(int(cmdline.parent.name), signal.SIGKILL)
-        except (OSError, ValueError):  # gone meanwhile, or not ours to kill
-            continue
+        kill_if(int(cmdline.parent.name), lambda pid: name in Path(f"/proc/{pid}/cmdline").read_bytes())
+
+
+def kill_if(pid: int, ours, signum: int = signal.SIGKILL) -> bool:
+    """Send ``signum`` to process ``pid`` if ``ours(pid)`` (which reads ``/proc/PID``) says it is
+    ours; whether it was sent. The process is held by a pidfd from before the check to the
+    signal, so that a PID freed and reused meanwhile (a busy machine) never gets the signal: a
+    process that exited is not signalled, and a newcomer under its PID is not the one held."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:  # gone already (or not ours to see)
+        return False
+    try:
+        if not ours(pid):
+            return False
+        signal.pidfd_send_signal(fd, signum)
+        return True
+    except (OSError, ValueError):  # gone meanwhile, or not ours to kill
+        return False
+    finally:
+        os.close(fd)
 
 
 #: What rename(2) says when ``target`` is a mount point (EBUSY) or on another file system (EXDEV).

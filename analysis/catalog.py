@@ -737,10 +737,17 @@ _GRADE = re.compile(r"\((primary|secondary|weak)\)$")
 def sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """The source tables of ``SOURCES.md``, indexed by key: ``source``, ``url``, ``accessed``,
     ``what was taken`` and ``grade`` (:data:`GRADES`: the last words of the source cell, which a
-    row must end with or the file fails to load)."""
+    row must end with or the file fails to load). Parsed once per content of the file (a report
+    asks several times), returned as a copy."""
     path = Path(data_dir) / "SOURCES.md"
+    return _sources(path, path.read_text(encoding="utf-8")).copy(deep=False)
+
+
+@lru_cache(maxsize=4)
+def _sources(path: Path, text: str) -> pd.DataFrame:
+    """:func:`sources` of ``text``, the content of ``path``."""
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if not (
             line.startswith("|")
@@ -1021,7 +1028,7 @@ def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
     copy-on-write a change to it copies the data first and never reaches the loader's cached table.
     ``data_dir``: the folder (default :data:`DATA_DIR`, read at each call)."""
-    tables = _load_all(Path(data_dir or DATA_DIR).resolve())
+    tables = _load_all(_resolved(data_dir or DATA_DIR))
     if name not in tables:
         raise UnknownIdError(f"unknown dataset {name!r}; known: {', '.join(tables)}")
     return tables[name].copy(deep=False)
@@ -1031,7 +1038,13 @@ def data_digest(data_dir: Path | str | None = None) -> str:
     """SHA-256 over the data files as the catalog loaded them from ``data_dir`` (default
     :data:`DATA_DIR`; a file changed after that counts once the catalog loads it again): the key
     of every value computed from the catalog and kept (:func:`per_data`)."""
-    return _load_all(Path(data_dir or DATA_DIR).resolve()).digest
+    return _load_all(_resolved(data_dir or DATA_DIR)).digest
+
+
+@lru_cache(maxsize=8)
+def _resolved(data_dir: Path | str) -> Path:
+    """``data_dir`` as an absolute path without symbolic links (asked thousands of times per report)."""
+    return Path(data_dir).resolve()
 
 
 def _fresh(value):

@@ -430,6 +430,15 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     }
 
 
+def only_chips(inp: Inputs, chip_ids) -> Inputs:
+    """``inp`` with only the chips ``chip_ids`` and its anchor chip (in the order of ``inp.chips``)
+    in ``chips`` and ``scaling_efficiency``, for a caller that reads a few chips of the draws:
+    :func:`figures` works chip by chip against the anchor, and ``ranges`` (every chip's) are kept,
+    so the seeded draws and each kept chip's figures are the same as with every chip."""
+    kept = [c for c in inp.chips.index if c in {*chip_ids, inp.anchor_chip}]
+    return replace(inp, chips=inp.chips.loc[kept], scaling_efficiency=inp.scaling_efficiency.loc[kept])
+
+
 @dataclass(frozen=True)
 class Result:
     """What the report shows (:func:`run`).

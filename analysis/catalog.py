@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
+import hashlib
 import math
 import re
 from dataclasses import dataclass, field
@@ -735,10 +737,17 @@ _GRADE = re.compile(r"\((primary|secondary|weak)\)$")
 def sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
     """The source tables of ``SOURCES.md``, indexed by key: ``source``, ``url``, ``accessed``,
     ``what was taken`` and ``grade`` (:data:`GRADES`: the last words of the source cell, which a
-    row must end with or the file fails to load)."""
+    row must end with or the file fails to load). Parsed once per content of the file (a report
+    asks several times), returned as a copy."""
     path = Path(data_dir) / "SOURCES.md"
+    return _sources(path, path.read_text(encoding="utf-8")).copy(deep=False)
+
+
+@lru_cache(maxsize=4)
+def _sources(path: Path, text: str) -> pd.DataFrame:
+    """:func:`sources` of ``text``, the content of ``path``."""
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if not (
             line.startswith("|")
@@ -906,8 +915,26 @@ def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> dict[str, 
     return out
 
 
+class _Tables(dict):
+    """The datasets of one data folder as :func:`_load_all` loaded them, and ``digest``
+    (:func:`data_digest`)."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame], digest: str):
+        super().__init__(tables)
+        self.digest = digest
+
+
+def _digest(data_dir: Path) -> str:
+    """SHA-256 over the names and bytes of the files the catalog reads: every ``*.csv`` of
+    ``data_dir`` and ``SOURCES.md``."""
+    digest = hashlib.sha256()
+    for path in sorted([*data_dir.glob("*.csv"), data_dir / "SOURCES.md"]):
+        digest.update(path.name.encode() + b"\0" + (path.read_bytes() if path.is_file() else b"") + b"\0")
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=8)
-def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
+def _load_all(data_dir: Path) -> _Tables:
     known = source_keys(data_dir)
     chips = validate(data_dir / CHIPS.file, CHIPS, known).set_index("chip_id")
     runs = validate(data_dir / TRAINING_RUNS.file, TRAINING_RUNS, known)
@@ -966,7 +993,7 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
     _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
     runs["is_estimate"] = runs["is_estimate"] == "true"
     stock = _load_stock(data_dir, known, chips)
-    return {
+    tables = {
         "chips": chips,
         "regions": regions,
         "training_runs": runs.set_index("run_id"),
@@ -985,9 +1012,10 @@ def _load_all(data_dir: Path) -> dict[str, pd.DataFrame]:
         "china_prices": china.set_index("price_id"),
         **stock,
     }
+    return _Tables(tables, _digest(data_dir))
 
 
-def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
+def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``,
@@ -998,11 +1026,54 @@ def load(name: str, data_dir: Path | str = DATA_DIR) -> pd.DataFrame:
     references, MFU and serving observations, China-market prices and the stock's
     tables refer to chips; configs to models; China-market prices to exchange rates).
     The copy is shallow (0.1 ms instead of 0.4; reports ask thousands of times): under pandas'
-    copy-on-write a change to it copies the data first and never reaches the loader's cached table."""
-    tables = _load_all(Path(data_dir).resolve())
+    copy-on-write a change to it copies the data first and never reaches the loader's cached table.
+    ``data_dir``: the folder (default :data:`DATA_DIR`, read at each call)."""
+    tables = _load_all(_resolved(data_dir or DATA_DIR))
     if name not in tables:
         raise UnknownIdError(f"unknown dataset {name!r}; known: {', '.join(tables)}")
     return tables[name].copy(deep=False)
+
+
+def data_digest(data_dir: Path | str | None = None) -> str:
+    """SHA-256 over the data files as the catalog loaded them from ``data_dir`` (default
+    :data:`DATA_DIR`; a file changed after that counts once the catalog loads it again): the key
+    of every value computed from the catalog and kept (:func:`per_data`)."""
+    return _load_all(_resolved(data_dir or DATA_DIR)).digest
+
+
+@lru_cache(maxsize=8)
+def _resolved(data_dir: Path | str) -> Path:
+    """``data_dir`` as an absolute path without symbolic links (asked thousands of times per report)."""
+    return Path(data_dir).resolve()
+
+
+def _fresh(value):
+    """A copy of a kept value that a caller may change without reaching the cache: frames and
+    series shallow (pandas' copy-on-write copies the data on the first change), dicts and lists
+    copied down to their frozen or immutable items."""
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy(deep=False)
+    if isinstance(value, dict):
+        return {k: _fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fresh(v) for v in value]
+    return value
+
+
+def per_data(function):
+    """``function`` of the catalog's data (``data/``) and hashable arguments, computed once per
+    version of the data (:func:`data_digest`) and arguments and kept (an LRU cache of 256
+    results); each call returns a fresh copy (:func:`_fresh`), so a caller's change never
+    reaches the kept value. The function must read nothing else that changes: the catalog's
+    tables and its arguments only."""
+    kept = lru_cache(maxsize=256)(lambda digest, *args, **kwargs: function(*args, **kwargs))
+
+    @functools.wraps(function)
+    def cached(*args, **kwargs):
+        return _fresh(kept(data_digest(), *args, **kwargs))
+
+    cached.cache_clear = kept.cache_clear
+    return cached
 
 
 def _closest(item: str, known) -> str:

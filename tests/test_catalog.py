@@ -193,3 +193,26 @@ def test_extra_columns_and_trailing_blank_lines_still_load(data_copy):
     regions = catalog.load("regions", data_copy)
     assert len(regions) == len(rows) - 1
     assert (regions["my_comment"] == "x").all()
+
+
+def test_values_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypatch):
+    """inputs.chips and inputs.rows_used keep what they compute per version of the data
+    (catalog.per_data, keyed on catalog.data_digest): a caller's change never reaches the kept
+    value, and an edited data file, once the catalog loads it again (as a new kernel does), gives
+    new values, not the kept ones. H20: TDP 400 W (chips.csv) × the library's server power ratio
+    1.8 (it has none of its own) = 720 W per chip; edited to 500 W: 500 × 1.8 = 900 W."""
+    from analysis.assembly import inputs
+
+    monkeypatch.setattr(catalog, "DATA_DIR", data_copy)
+    first = inputs.chips(["h20"])
+    assert first.at["h20", "max_w_per_chip"] == pytest.approx(720.0)
+    first.at["h20", "max_w_per_chip"] = 1.0
+    assert inputs.chips(["h20"]).at["h20", "max_w_per_chip"] == pytest.approx(720.0)
+    rows = inputs.rows_used("models", ["deepseek-v3"], label="name")
+    rows["deepseek-v3"]["model"] = None
+    assert inputs.rows_used("models", ["deepseek-v3"], label="name")["deepseek-v3"]["model"].value == "DeepSeek-V3"
+    digest = catalog.data_digest()
+    edit_cell(data_copy / "chips.csv", "h20", "tdp_w", "500")
+    catalog._load_all.cache_clear()  # the catalog reads data/ once per process; a new kernel reads it again
+    assert catalog.data_digest() != digest
+    assert inputs.chips(["h20"]).at["h20", "max_w_per_chip"] == pytest.approx(900.0)

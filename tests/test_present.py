@@ -322,6 +322,35 @@ def test_finish_uses_the_title_as_alt(shown):
     assert shown[0][0]["text/html"].startswith('<img alt="Chips to match 2,048 H100"')
 
 
+def test_show_saves_the_png_that_a_tight_bounding_box_saves(shown):
+    """show() measures the tight bounding box itself, so that savefig draws the figure once, and the
+    PNG is matplotlib's own bbox_inches="tight" PNG byte for byte: a figure laid out by
+    tight_layout() with a suptitle, a log axis, a label outside the axes and a legend beside them
+    (what the reports draw)."""
+    import base64
+    import io
+
+    present.setup()
+
+    def figure():
+        fig, axes = plt.subplots(1, 2, figsize=(6, 3), dpi=60)
+        axes[0].barh(["H100 SXM", "Ascend 910C", "H20"], [3.0, 5.5, 9.0])
+        axes[1].plot([1e3, 1e4, 2e5], [1.0, 2.5, 7.0], label="H20")
+        axes[1].set_xscale("log")
+        axes[1].text(1.02, 0.5, "outside", transform=axes[1].transAxes)
+        axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+        fig.suptitle("Days and cost on every chip")
+        fig.tight_layout()
+        return fig
+
+    expected = io.BytesIO()
+    fig = figure()
+    fig.savefig(expected, format="png", dpi=fig.dpi, bbox_inches="tight")
+    plt.close(fig)
+    present.show(figure())
+    assert base64.b64decode(shown[0][0]["image/png"]) == expected.getvalue()
+
+
 # ---- sources -------------------------------------------------------------------------------
 
 

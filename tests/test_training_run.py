@@ -10,7 +10,7 @@ from analysis.assembly import inputs as shared
 from analysis.assembly import training_run as report
 from analysis.assembly.params import ParameterError
 from analysis.catalog import sources
-from analysis.formulas import goodput
+from analysis.formulas import goodput, uncertainty
 
 FEW = {"draws": 400}  # enough draws for bands; the base point does not depend on them
 
@@ -346,3 +346,17 @@ def test_the_first_page_says_why_the_mfu_is_the_runs_own(deepseek):
     used = deepseek.inputs.used
     assert used["parallel_config"].value == "deepseek-v3-pretraining" and used["overlap"].value == 1.0
     assert used["parallel_config"].source == used["overlap"].source == "deepseek-v3-report"
+
+
+def test_only_chips_gives_the_kept_chips_figures_from_the_same_draws():
+    """only_chips keeps the chips asked for and the anchor (DeepSeek-V3's H800, whose disclosed
+    GPU-hours set the MFU), in catalog order, and every other range: the H20's and the H800's
+    figures at the base point and in every draw are those of the report with every chip, bit for bit."""
+    inp = report.inputs(run="deepseek-v3", draws=500)
+    few = report.only_chips(inp, ["h20"])
+    assert list(few.chips.index) == ["h800-sxm", "h20"] and few.ranges == inp.ranges
+    for point in (shared.base_point(inp.ranges), uncertainty.draw(inp.ranges, inp.draws, inp.seed)):
+        every, kept = report.figures(point, inp), report.figures(point, few)
+        columns = [list(inp.chips.index).index(c) for c in few.chips.index]
+        for name, values in kept.items():
+            assert np.array_equal(values, np.asarray(every[name])[:, columns], equal_nan=True), name

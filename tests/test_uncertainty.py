@@ -89,6 +89,26 @@ def test_percentile_frames_take_each_column_of_the_draws_per_row():
     assert list(frames["p50"].columns) == ["x", "y"] and list(frames["p50"].index) == ["a", "b"]
 
 
+def test_percentile_frames_rank_whole_columns_together_and_the_others_one_by_one():
+    """Column "a": 1..8 then +∞, +∞ (no NaN, so every draw counts with open_ended and the column is
+    ranked with the other whole column "b" in one call): 10 draws, P10 = the 1st (1), P50 = the 5th
+    (5), P90 = the 9th (+∞). Without open_ended only the 8 finite draws count: P50 = the 4th (4.0 of
+    8), P90 = the 8th (7.2 → 8). Column "b" = 10 × (1..10): P10 10, P50 50, P90 90 either way.
+    Column "c" has a NaN (dropped: 9 draws 1..9, ranked on its own): P50 = the 5th (4.5 → 5), P90 =
+    the 9th (8.1 → 9)."""
+    a = [1, 2, 3, 4, 5, 6, 7, 8, np.inf, np.inf]
+    b = [10.0 * k for k in range(1, 11)]
+    c = [np.nan, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+    draws = {"n": np.column_stack([a, b, c])}
+    ranked = uncertainty.percentile_frames(draws, ["a", "b", "c"], open_ended=True)
+    assert list(ranked["p10"]["n"]) == [1.0, 10.0, 1.0]
+    assert list(ranked["p50"]["n"]) == [5.0, 50.0, 5.0]
+    assert list(ranked["p90"]["n"]) == [np.inf, 90.0, 9.0]
+    finite = uncertainty.percentile_frames(draws, ["a", "b", "c"])
+    assert list(finite["p50"]["n"]) == [4.0, 50.0, 5.0]
+    assert list(finite["p90"]["n"]) == [8.0, 90.0, 9.0]
+
+
 def test_every_band_comes_from_the_one_percentile_routine():
     """No module of the library computes a percentile or quantile itself: every P10/P50/P90 goes
     through uncertainty.percentiles (one method for every report)."""

@@ -647,10 +647,11 @@ def scale_curve(r: Result, sizes=SCALE_SIZES) -> pd.DataFrame:
         counts = _counts(x, rate, replace(inp, reference_count=int(size)))
         figures = {"": counts["chips_per_reference_chip"], "jobs_": counts["jobs_chips_per_reference_chip"]}
         bands = uncertainty.percentile_frames(figures, inp.chips.index, open_ended=True)
+        cells = {(kind, q): bands[q][kind].to_numpy() for kind in figures for q in ("p10", "p50", "p90")}
         matched = np.isfinite(counts["throughput_match"]).mean(axis=0)
         rows[size] = {
-            (chip, f"{kind}{q}"): bands[q].loc[chip, kind]
-            for chip in inp.chips.index
+            (chip, f"{kind}{q}"): cells[kind, q][i]
+            for i, chip in enumerate(inp.chips.index)
             for kind in figures
             for q in ("p10", "p50", "p90")
         } | {(chip, "matched"): matched[i] for i, chip in enumerate(inp.chips.index)}

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .. import catalog
-from ..catalog import CHIPS, keys_in, load, lookup
+from ..catalog import CHIPS, keys_in, load, lookup, per_data
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS, TRAINING
 
@@ -138,13 +138,19 @@ def evaluate(
     model, inp: DrawnInputs, index, *, open_ended: bool = False
 ) -> tuple[pd.DataFrame, dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     """A report's ``model`` (its ``figures(x, inp)``, arrays of shape (draws, len(index))) at
-    the base point and at the seeded draws of ``inp.ranges``: the base frame (one row per entry
-    of ``index``), the ``p10``/``p50``/``p90`` frames (:func:`uncertainty.percentile_frames`,
-    ``open_ended``: infinite draws ranked) and the drawn figures."""
-    base = model(base_point(inp.ranges), inp)
-    drawn = model(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
+    the base point and at the seeded draws of ``inp.ranges`` (:func:`evaluate_points`): the base
+    frame (one row per entry of ``index``), the ``p10``/``p50``/``p90`` frames
+    (:func:`uncertainty.percentile_frames`, ``open_ended``: infinite draws ranked) and the drawn
+    figures."""
+    base, drawn = evaluate_points(model, inp)
     frame = pd.DataFrame({k: np.asarray(v)[0] for k, v in base.items()}, index=index)
     return frame, uncertainty.percentile_frames(drawn, index, open_ended=open_ended), drawn
+
+
+def evaluate_points(model, inp: DrawnInputs) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """A report's ``model`` at the base point (arrays of one row) and at the seeded draws of
+    ``inp.ranges``, without bands: for a caller that reads a few cells of the draws."""
+    return model(base_point(inp.ranges), inp), model(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
 
 
 @dataclass(frozen=True)
@@ -417,13 +423,20 @@ def rows_used(name: str, ids, *, label: str | None = None) -> dict[str, dict[str
     group of one record, named for the dataset, whose value names the row (its ``label`` column,
     else the id) and whose source holds every source key of the row's source columns,
     ``;``-separated. A report that shows or uses whole catalog rows (published runs, systems, a
-    model's architecture, rules) records them this way, as ``{"<group>": rows_used(...)}``."""
+    model's architecture, rules) records them this way, as ``{"<group>": rows_used(...)}``.
+    Computed once per version of the data and arguments (:func:`analysis.catalog.per_data`)."""
+    return _rows_used(name, tuple(dict.fromkeys(ids)), label)
+
+
+@per_data
+def _rows_used(name: str, ids: tuple, label: str | None) -> dict[str, dict[str, Used]]:
+    """:func:`rows_used` computed."""
     frame = load(name)
     if frame.index.name is None:  # export_rules, licence_policies: one id over several rows
         frame = frame.set_index("rule_id")
     what = re.sub(r"ies$", "y", name).replace("_", " ").removesuffix("s")
     out = {}
-    for row_id in dict.fromkeys(ids):
+    for row_id in ids:
         rows = frame.loc[[row_id]]
         value = str(rows[label].iloc[0]) if label else str(row_id)
         out[str(row_id)] = {what: Used(value, what, ";".join(keys_in(rows)), f"data/{name}.csv")}
@@ -452,6 +465,7 @@ def equations(*names: str) -> dict[str, Used]:
     return {f"{name}_equation": EQUATIONS[name] for name in names}
 
 
+@per_data
 def system_w_per_chip() -> pd.Series:
     """Rated power per chip of the systems in ``systems.csv`` [W], by chip id (first system of
     each chip): the all-in power a chip without a published TDP (Ascend 910C) is given."""
@@ -465,12 +479,19 @@ def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None
     or the rated power per chip of a system built from it where the TDP is unpublished),
     ``power_basis`` (``tdp`` or ``system``), ``mfu_factor`` (+ ``_low``/``_high``, the vendor's
     software-maturity prior), ``server_power_ratio_used`` (+ ``_source``, ``server_power_ratio_origin``:
-    the reader's ratio, else the chip's own in ``chips.csv``, else 1.8) and everything in ``chips.csv``."""
+    the reader's ratio, else the chip's own in ``chips.csv``, else 1.8) and everything in ``chips.csv``.
+    Computed once per version of the data and arguments (:func:`analysis.catalog.per_data`)."""
+    return _chips(tuple(chip_ids), precision, server_power_ratio, DEFAULTS[RATIO])
+
+
+@per_data
+def _chips(chip_ids: tuple, precision: str, server_power_ratio: float | None, fallback: Used) -> pd.DataFrame:
+    """:func:`chips` computed; ``fallback``: the library's server power ratio (:data:`DEFAULTS`)."""
     catalog = load("chips")
     ids = [lookup(catalog, c, "chip").name for c in chip_ids]
     frame = catalog.loc[ids].copy()
     frame["peak_tflops"] = compute.peak_tflops(frame, precision)
-    own, cells, fallback = frame["server_power_ratio"], frame["server_power_ratio_source"], DEFAULTS[RATIO]
+    own, cells = frame["server_power_ratio"], frame["server_power_ratio_source"]
     frame["server_power_ratio_used"] = own.fillna(fallback.value) if server_power_ratio is None else server_power_ratio
     frame["server_power_ratio_used_source"] = np.where(own.notna(), cells.map(_key), fallback.source)
     frame["server_power_ratio_origin"] = np.where(own.notna(), "chips.csv: " + cells.fillna(""), fallback.origin)
@@ -631,7 +652,14 @@ def step_table(
 ) -> pd.DataFrame:
     """:func:`~analysis.formulas.scaling.training_step` of a published parallel configuration
     (``data/parallel_configs.csv``) on each chip, one row per chip id: ``compute_s``, ``tp_s``,
-    ``ep_s``, ``dp_s``, ``communication_s``, ``step_s`` [s] and ``scaling_efficiency``."""
+    ``ep_s``, ``dp_s``, ``communication_s``, ``step_s`` [s] and ``scaling_efficiency``. Computed
+    once per version of the data and arguments (:func:`analysis.catalog.per_data`)."""
+    return _step_table(config_id, tuple(chip_ids), compute_efficiency, overlap)
+
+
+@per_data
+def _step_table(config_id: str, chip_ids: tuple, compute_efficiency: float, overlap: float) -> pd.DataFrame:
+    """:func:`step_table` computed."""
     config = lookup(load("parallel_configs"), config_id, "parallel configuration")
     model = lookup(load("models"), config["model_id"], "model")
     frame = chips(chip_ids)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load, lookup
+from ..catalog import keys_in, load, lookup, per_data
 from ..formulas import compute, cost, goodput, power, scaling
 from ..formulas import utilisation as mfu_prior
 from . import inputs as shared
@@ -248,16 +248,31 @@ class Inputs(shared.DrawnInputs):
     recompute: bool
 
 
-def chip_records(chips: pd.DataFrame, run: Run) -> dict[str, dict[str, Used]]:
-    """Per chip, the catalog figures the report used: :func:`analysis.assembly.inputs.chip_used`
-    (peak, maximum W, price) plus the rental [USD/chip-hour] (the run's own on the run's chip),
-    the interconnect [GB/s, bidirectional] and the vendor MFU factor, each with its source key.
-    A chip without a TDP or a system (no power figure: its energy is n/a) has no power record."""
+def chip_records(chip_ids, *, precision: str, server_power_ratio: float | None, run: Run) -> dict[str, dict[str, Used]]:
+    """Per chip of :func:`analysis.assembly.inputs.chips` (``chip_ids`` at ``precision`` and
+    ``server_power_ratio``), the catalog figures the report used:
+    :func:`analysis.assembly.inputs.chip_used` (peak, maximum W, price) plus the rental
+    [USD/chip-hour] (the run's own on the run's chip), the interconnect [GB/s, bidirectional] and
+    the vendor MFU factor, each with its source key. A chip without a TDP or a system (no power
+    figure: its energy is n/a) has no power record. Computed once per version of the data and
+    arguments (:func:`analysis.catalog.per_data`)."""
+    own = run.used["usd_per_gpu_hour"] if run.usd_per_gpu_hour is not None else None
+    ratio = shared.DEFAULTS[shared.RATIO]  # read by inputs.chips: part of the key
+    return _chip_records(tuple(chip_ids), precision, server_power_ratio, run.chip, own, ratio)
+
+
+@per_data
+def _chip_records(
+    chip_ids: tuple, precision: str, server_power_ratio: float | None, run_chip: str, own: Used | None, ratio: Used
+) -> dict[str, dict[str, Used]]:
+    """:func:`chip_records` computed; ``own``: the run's own rental record, if any; ``ratio``: the library's
+    server power ratio, which :func:`analysis.assembly.inputs.chips` reads (only a part of the key)."""
+    chips = shared.chips(chip_ids, precision=precision, server_power_ratio=server_power_ratio)
     records = shared.chip_used(chips)
     for chip, row in chips.iterrows():
         entries = records[chip]
-        if chip == run.chip and run.usd_per_gpu_hour is not None:
-            entries["usd_per_gpu_hour"] = run.used["usd_per_gpu_hour"]
+        if chip == run_chip and own is not None:
+            entries["usd_per_gpu_hour"] = own
         elif pd.notna(row["usd_per_gpu_hour"]):
             key = keys_in(chips.loc[[chip], ["rental_source"]])[0]
             entries["usd_per_gpu_hour"] = Used(float(row["usd_per_gpu_hour"]), "USD/chip-hour", key, "chips.csv")
@@ -322,7 +337,7 @@ def inputs(**values) -> Inputs:
         prior=prior,
         **{name: p[name] for name in ("mfu", "hfu", "achieved_tflops", "recompute")},
     )
-    records = chip_records(chips, run)
+    records = chip_records(ids, precision=precision, server_power_ratio=p["server_power_ratio"], run=run)
     spread, spread_used = shared.mfu_range(mfu.value, prior)
     ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips)
     if run.usd_per_gpu_hour is not None:
@@ -413,6 +428,15 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         "emissions_tco2": power.emissions_tco2(kwh, inp.site.grid_kgco2_per_kwh),
         "goodput": np.broadcast_to(share, mfu.shape),
     }
+
+
+def only_chips(inp: Inputs, chip_ids) -> Inputs:
+    """``inp`` with only the chips ``chip_ids`` and its anchor chip (in the order of ``inp.chips``)
+    in ``chips`` and ``scaling_efficiency``, for a caller that reads a few chips of the draws:
+    :func:`figures` works chip by chip against the anchor, and ``ranges`` (every chip's) are kept,
+    so the seeded draws and each kept chip's figures are the same as with every chip."""
+    kept = [c for c in inp.chips.index if c in {*chip_ids, inp.anchor_chip}]
+    return replace(inp, chips=inp.chips.loc[kept], scaling_efficiency=inp.scaling_efficiency.loc[kept])
 
 
 @dataclass(frozen=True)

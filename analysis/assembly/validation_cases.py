@@ -311,19 +311,19 @@ def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_ru
 
 
 def training_run_case(figure: str, setup: dict, case_id: str | None = None) -> Modelled:
-    """A figure of the training_run report (``days``, ``gpu_hours``, ``energy_mwh``,
-    ``goodput``, ``mfu`` …) for a case's setup (training_run parameters, ``run=`` first), on the
-    run's chip or on ``read_chip``'s: at the base point and at the report's own seeded Monte Carlo
-    draws (:func:`analysis.assembly.inputs.evaluate` of :func:`~.training_run.figures`, so the
-    band carries the utilisation prior's spread and every other range the report draws), with the
-    prior kept disjoint from case ``case_id`` (:func:`disjoint_prior`)."""
-    setup = dict(setup)
-    read = setup.pop(READ_CHIP, None)
-    inp = disjoint_prior(training_run.inputs(**setup), case_id)
-    base, _, drawn = shared.evaluate(training_run.figures, inp, inp.chips.index)
-    column, mfu = list(inp.chips.index).index(read or inp.run.chip), inp.used["mfu"]
+    """A figure of the training_run report (``days``, ``gpu_hours``, ``energy_mwh``, ``goodput``, ``mfu`` …)
+    for a case's setup (training_run parameters, ``run=`` first), on the run's chip or on ``read_chip``'s: at
+    the base point and at the report's own seeded Monte Carlo draws (:func:`analysis.assembly.inputs.evaluate_points`
+    of :func:`~.training_run.figures`, so the band carries the utilisation prior's spread and every other range
+    the report draws), with the prior kept disjoint from case ``case_id`` (:func:`disjoint_prior`), for that
+    chip and the anchor only (:func:`~.training_run.only_chips`: the same numbers, from the same draws)."""
+    inp = disjoint_prior(training_run.inputs(**{k: v for k, v in setup.items() if k != READ_CHIP}), case_id)
+    inp = training_run.only_chips(inp, [chip := setup.get(READ_CHIP) or inp.run.chip])
+    base, drawn = shared.evaluate_points(training_run.figures, inp)
+    column, mfu = list(inp.chips.index).index(chip), inp.used["mfu"]
     basis = f"an MFU of {float(mfu.value):.3f} ({mfu.origin})" if mfu.source == "mfu-observations" else ""
-    return Modelled(float(base[figure].iloc[column]), np.asarray(drawn[figure], dtype=float)[:, column], basis)
+    value = float(np.asarray(base[figure])[0, column])
+    return Modelled(value, np.asarray(drawn[figure], dtype=float)[:, column], basis)
 
 
 def _power_setup(setup: dict) -> tuple[str, float]:

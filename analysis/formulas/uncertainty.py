@@ -178,18 +178,30 @@ def percentile_frames(draws: dict, index, *, open_ended: bool = False) -> dict[s
     """``{"p10": frame, "p50": frame, "p90": frame}`` of Monte Carlo outputs ``draws`` (name ->
     array of shape (draws, len(index))): one row per entry of ``index``, one column per name,
     each cell :func:`percentiles` of that column's finite draws (``open_ended``: of its draws
-    that are not NaN, ±∞ ranked).
+    that are not NaN, ±∞ ranked; :func:`_column_percentiles`).
 
     Source: definition.
     """
-    stats = {
-        name: [percentiles(values[:, i], open_ended=open_ended) for i in range(len(index))]
-        for name, values in draws.items()
-    }
+    stats = {name: _column_percentiles(values, open_ended=open_ended) for name, values in draws.items()}
     return {
-        f"p{q}": pd.DataFrame({name: [s[f"p{q}"] for s in by_row] for name, by_row in stats.items()}, index=index)
-        for q in PERCENTILES
+        f"p{q}": pd.DataFrame({name: by_column[row] for name, by_column in stats.items()}, index=index)
+        for row, q in enumerate(PERCENTILES)
     }
+
+
+def _column_percentiles(values, *, open_ended: bool = False) -> np.ndarray:
+    """:func:`percentiles` (P10, P50, P90: rows) of each column of ``values`` (draws × columns):
+    the columns whose every draw counts in one call of the same method (each a whole column, so
+    the same values as one at a time), the others one by one."""
+    values = np.asarray(values, dtype=float)
+    kept = ~np.isnan(values) if open_ended else np.isfinite(values)
+    whole = kept.all(axis=0)
+    out = np.empty((len(PERCENTILES), values.shape[1]))
+    if whole.any():
+        out[:, whole] = np.percentile(values[:, whole], PERCENTILES, axis=0, method="inverted_cdf")
+    for i in np.flatnonzero(~whole):
+        out[:, i] = list(percentiles(values[:, i], open_ended=open_ended).values())
+    return out
 
 
 def tornado(model, ranges: dict, *, at_once: bool = False) -> pd.DataFrame:

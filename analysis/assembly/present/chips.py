@@ -12,7 +12,7 @@ import zlib
 import numpy as np
 import pandas as pd
 
-from ...catalog import load
+from ...catalog import load, per_data
 from .numbers import NA, _missing
 
 
@@ -20,11 +20,22 @@ def _chips() -> pd.DataFrame:
     return load("chips")
 
 
+@per_data
+def _names() -> dict[str, tuple[str, str]]:
+    """Each chip id's catalog name and short label (:func:`short_from_name`), looked up thousands
+    of times per report."""
+    chips = _chips()
+    return {
+        chip: (name, short_from_name(name, vendor))
+        for chip, name, vendor in zip(chips.index, chips["name"], chips["vendor"])
+    }
+
+
 def chip_name(chip_id) -> str:
     """The catalog name of a chip (``h800-sxm`` -> ``NVIDIA H800 SXM5 80GB``); an id that is not
     in the catalog is returned unchanged."""
-    names = _chips()["name"]
-    return str(names.get(str(chip_id).strip().lower(), chip_id))
+    names = _names().get(str(chip_id).strip().lower())
+    return str(chip_id if names is None else names[0])
 
 
 _DROP_WORDS = {"instinct", "tesla"}
@@ -56,11 +67,8 @@ def server_power_ratios(chips: pd.DataFrame) -> str:
 def chip_short(chip_id) -> str:
     """A short readable label for axes and narrow tables: ``H800 SXM``, ``Ascend 910C``,
     ``MLU370-X8``, ``MI300X``; an id not in the catalog is returned unchanged."""
-    chips = _chips()
-    key = str(chip_id).strip().lower()
-    if key not in chips.index:
-        return str(chip_id)
-    return short_from_name(chips.at[key, "name"], chips.at[key, "vendor"])
+    names = _names().get(str(chip_id).strip().lower())
+    return str(chip_id) if names is None else names[1]
 
 
 def cheapest(values: pd.Series, *, what: str, fmt, missing: str) -> str:

@@ -119,25 +119,26 @@ def serving_prefill_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, atten
     ``mfu / (2 · N_active / matmul peak + attention FLOP / attention peak)``, the attention FLOPs
     per token at ``attended_tokens`` of context (:func:`inference.model_attention_flop_per_token`,
     ``palm-paper`` App. B). ``mfu`` and ``attended_tokens`` broadcast against the chips."""
-    return inference.prefill_tokens_per_s(
-        chips["serving_peak_tflops"].to_numpy(),
-        model["active_params"],
-        mfu,
-        attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
-        attention_flop_per_token=inference.model_attention_flop_per_token(model, attended_tokens, phase="prefill"),
-    )
+    return _compute_bound_tokens_per_s(chips, model, context_tokens=attended_tokens, mfu=mfu, phase="prefill")
 
 
 def serving_decode_compute_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, context_tokens, mfu) -> np.ndarray:
     """Decode output tokens/s per chip of :func:`serving_chips` rows where compute binds (the
     roofline's compute bound): ``mfu / (2 · N_active / matmul peak + decode attention FLOP at
     ``context_tokens`` / attention peak)`` (absorbed MLA for an MLA model)."""
+    return _compute_bound_tokens_per_s(chips, model, context_tokens=context_tokens, mfu=mfu, phase="decode")
+
+
+def _compute_bound_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, context_tokens, mfu, phase) -> np.ndarray:
+    """Tokens/s per chip where compute binds, for ``phase`` ``prefill`` or ``decode`` (the two
+    differ only in the attention FLOPs per token at ``context_tokens``): the one path of
+    :func:`serving_prefill_tokens_per_s` and :func:`serving_decode_compute_tokens_per_s`."""
     return inference.prefill_tokens_per_s(
         chips["serving_peak_tflops"].to_numpy(),
         model["active_params"],
         mfu,
         attention_peak_tflops=chips["attention_peak_tflops"].to_numpy(),
-        attention_flop_per_token=inference.model_attention_flop_per_token(model, context_tokens, phase="decode"),
+        attention_flop_per_token=inference.model_attention_flop_per_token(model, context_tokens, phase=phase),
     )
 
 

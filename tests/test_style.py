@@ -47,7 +47,7 @@ ONE_CONCERN = {
     "analysis/assembly/procurement.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/training_run.py": "one report: its inputs, model, result, text, tables and figures",
     "analysis/assembly/validation.py": "one report: its inputs, model, result, text, tables and figures",
-    "analysis/assembly/validation_cases.py": "the validation report's modelled value of each published case, one function per method",
+    "analysis/assembly/validation_cases.py": "the modelled value of each validation case, a function per method",
     "analysis/pipeline/cli.py": "the command line: one parser, and one short function per command",
     "analysis/pipeline/service.py": "the warm render service: its settings, socket protocol, client and server",
 }

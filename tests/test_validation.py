@@ -433,6 +433,20 @@ def test_used_block_names_the_defaults_the_cases_keep(r):
     assert keys <= set(validation.present.source_numbers(used))
 
 
+def test_llama2_70b_enters_its_exact_parameter_count(r):
+    # Meta's params.json (llama2-70b-params-json): dim 8,192, 80 layers, 8 KV heads of 128, FFN 28,672; the paper's
+    # 32k vocabulary, input and output embeddings untied. Per layer: q and o 2 × 8,192² = 134,217,728, k and v
+    # 2 × 8,192 × 1,024 = 16,777,216, FFN 3 × 8,192 × 28,672 = 704,643,072, two norms 16,384 -> 855,654,400;
+    # × 80 = 68,452,352,000 + embeddings 2 × 32,000 × 8,192 = 524,288,000 + final norm 8,192 = 68,976,648,192
+    setup = cases.parse_setup(CASES.loc["llama2-70b-gpu-hours", "setup"])
+    assert setup["active_params"] == 68_976_648_192
+    assert load("training_runs").loc["llama-2-70b", "active_params"] == 68_976_648_192  # one count in both
+    # at the Ampere dense prior median 0.395550 and goodput(2,000) 0.985762 (test_prior_and_power_cases_worked_by_hand):
+    # 6 × 68,976,648,192 × 2e12 = 8.27720e23 FLOP / (312e12 × 0.395550 × 3,600 = 4.442818e17) = 1,863,051 h
+    # / 0.985762 = 1,889,961 h, +9.9 % against the paper's 1,720,320 (the nominal 70e9 gave 1,918,000, +11.5 %)
+    assert r.cases.loc["llama2-70b-gpu-hours", "modelled"] == pytest.approx(1_889_961, rel=1e-4)
+
+
 def test_setup_parsing():
     assert cases.parse_setup("run=custom; chip_count=384; active_params=175e9; mfu=0.41; recompute=true") == {
         "run": "custom",

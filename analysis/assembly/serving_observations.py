@@ -8,6 +8,52 @@ No row is a validation case's measurement (``tests/test_serving_observations.py`
 H100 prefill rows are the same deployment as the validation case of its decode, the GB200
 prefill the same team's later software as the GB200 decode case, but neither measures a case's
 quantity.
+
+Inclusion rule for decode observations (``data/decode_observations.csv``; issue 19, written and
+committed on 2026-12-07 before any share of a new row was computed; it applies to every row,
+old and new):
+
+1. Sources (primary only): (a) MLPerf Inference results published by MLCommons in its results
+   repositories — Datacenter, Closed division, Offline scenario, status "available", result
+   VALID — for the LLM benchmarks whose model has a ``models.csv`` row (llama2-70b, its 99 and
+   99.9 accuracy targets one benchmark; mixtral-8x7b; llama3.1-405b; deepseek-r1 as the
+   DeepSeek-V3 architecture), in every round whose repository can be read (on 2026-12-07:
+   v4.1 and v5.1; v5.0 has too many files to fetch here, v6.0 and v6.1 are not stored);
+   (b) a vendor's own documented benchmark table that discloses model, chip, chips per model
+   replica (parallel layout), precision and input and output tokens per request.
+2. Rows: MLPerf — per round, benchmark and catalogued accelerator (``chips.csv``), the best
+   result in output tokens/s per accelerator (system tokens/s ÷ accelerators) among systems of
+   that one accelerator type, so nothing is picked; accelerators without a catalogue row and
+   mixed systems are not entered. Vendor tables — every row whose model and chip are
+   catalogued.
+3. Precision: the weights' precision the result declares (MLPerf: ``weight_data_types`` of the
+   submission's measurements JSON; a vendor table: its column). FP8 runs against the chip's
+   dense FP8 peak and BF16/FP16 runs against its dense BF16 peak, as every existing row
+   (:func:`analysis.assembly.inference_cost.serving_peaks`: attention at the BF16 peak); a row
+   in a precision the serving model does not carry (FP4, INT4) is listed and excluded, and so
+   is a row whose own published configuration contradicts its declaration (MLPerf v4.1
+   results run on NVIDIA's code declare fp16 while their configurations set ``use_fp8``).
+4. Prompts: a request's prefill FLOPs are counted at the same share as its decode
+   (:func:`analysis.formulas.serving_utilisation.request_compute_share`) with the mean input and
+   output tokens per request — a vendor table's ISL/OSL; for MLPerf the benchmark's means from
+   MLCommons' own reference documentation (mlcommons/inference). An MLPerf benchmark whose mean
+   input length that documentation does not give is listed and excluded: its prompt FLOPs
+   cannot be counted.
+5. Decode-dominated: a row counts only with output tokens ≥ input tokens (else its implied share
+   is mostly prefill's).
+6. Batch: as the source states it; an offline run that queues every request decodes the batch
+   its KV cache holds (:func:`analysis.formulas.inference.capacity_batch`), the KV cache at the
+   precision the source states, else 16-bit.
+7. One setup = one observation: the operating points (lengths, batches) of one setup — one
+   source document, chip, model, precision and chips per replica (column ``setup``) — count as
+   ONE observation, the median of its usable points' shares; a point whose lengths are within
+   5 % of another point of its setup is listed and excluded (counted once).
+8. A point is usable where compute binds in the roofline at the serving defaults (prefill
+   utilisation, HBM efficiency 0.6) and no ``excluded`` reason applies; no row comes from a
+   validation case's source (a test checks it).
+9. Adoption: decode has its own utilisation with at least :data:`MIN_DECODE_OBSERVATIONS`
+   observations (setups) from at least :data:`MIN_DECODE_SOURCES` source keys — their median,
+   drawn over the setups' values — else it keeps the prefill utilisation.
 """
 
 from __future__ import annotations
@@ -90,8 +136,9 @@ def batch_prior(without_cases=()) -> formula.ServingPrior:
     return formula.prior(rows["batch_per_replica"].to_numpy(), list(rows.index))
 
 
-#: The pre-registered rule: decode has its own utilisation with at least this many usable
-#: observations from at least this many sources (else it keeps the prefill utilisation).
+#: The pre-registered rule (module docstring, item 9): decode has its own utilisation with at
+#: least this many observations (setups) from at least this many source keys (else it keeps
+#: the prefill utilisation).
 MIN_DECODE_OBSERVATIONS = 4
 MIN_DECODE_SOURCES = 2
 

@@ -315,17 +315,14 @@ def test_the_validation_report_lists_the_decode_observations():
     # 16 used (the compute-bound, decode-dominated, not excluded points: 3 + 2 + 4 + 7 of the four setups); an
     # offline run's batch is marked as the KV cache's
     assert (table["used"] == "yes").sum() == 16 and table.loc["trtllm-h200-dsr1-1000-1000", "batch"] == "6,530 (KV)"
-    assert table.loc["trtllm-v1-h200-405b-2048-128", "used"] == "prefill-dominated"
+    assert table.loc["trtllm-v1-h200-405b-2048-128", "used"] == "prefill"
     assert table.loc["mlperf-v51-llama2-70b-h200", "in / out"] == "— / 294"
-    assert (
-        table.loc["oci-mi300x-405b-b64", "used"] == "memory-bound"
-        and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
-    )
+    assert table.loc["oci-mi300x-405b-b64", "used"] == "memory" and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
     assert table.loc["trtllm-h200-dsr1-1024-1024", "used"] == "excluded"
     text = validation.decode_observations_text()
     # the median 0.2210465 and the extremes 0.1331965 and 0.309829 of test_decode_utilisation_is_the_median…
     assert "median of 4 published decode setups (22.1 %; P10–P90 13.3 %–31.0 %" in text
     # the roofline's HBM efficiency comes from the serving default, not a literal
     assert f"HBM efficiency {inference_cost.serving_setting('hbm_efficiency', None).value:g})" in text
-    assert "HBM efficiency 0.6." in validation.decode_observations_caption()
+    assert "HBM efficiency 0.6;" in validation.decode_observations_caption()
     assert "trtllm-h200-dsr1-1024-1024" in text and "oci-mi300x-405b-tput-128-2048" in text

@@ -515,13 +515,13 @@ def decode_observations_table() -> pd.DataFrame:
     batch per replica (stated, or what the KV cache holds), measured output tokens/s per chip, the
     implied compute utilisation (:func:`analysis.assembly.serving_observations.decode_implied`) and whether the
     default uses it (``yes``; else ``excluded`` with a reason in :func:`decode_observations_text`,
-    ``prefill-dominated`` — more input than output tokens — or ``memory-bound`` in the roofline)."""
+    ``prefill`` — more input than output tokens — or ``memory``: memory-bound in the roofline)."""
     rows = serving_observations.decode_implied()
     excluded = rows["excluded"].fillna("").str.strip() != ""
     used = np.where(
         rows["usable"],
         "yes",
-        np.where(excluded, "excluded", np.where(rows["decode_dominated"], "memory-bound", "prefill-dominated")),
+        np.where(excluded, "excluded", np.where(rows["decode_dominated"], "memory", "prefill")),
     )
     return pd.DataFrame(
         {
@@ -547,9 +547,9 @@ def decode_observations_caption() -> str:
     hbm = inference_cost.serving_setting("hbm_efficiency", None).value
     return (
         "Implied utilisation: FLOPs of the inputs' prefill and the outputs' decode ÷ (time × dense peak). "
-        "Batch: sequences per model replica, stated or (KV) the one the KV cache holds. Memory-bound: in the "
-        f"roofline at the prefill utilisation and HBM efficiency {hbm:g}. A setup's points count as one "
-        "observation, their median."
+        "Batch: sequences per model replica, stated or (KV) the one the KV cache holds. Used: memory, "
+        f"memory-bound in the roofline at the prefill utilisation and HBM efficiency {hbm:g}; prefill, more "
+        "input than output tokens. A setup's points count as one observation, their median."
     )
 
 

@@ -407,16 +407,16 @@ DECODE_OBSERVATIONS = Table(
     file="decode_observations.csv",
     key="obs_id",
     numbers={
-        "input_tokens": Number(1, 1e7, required=True),
+        "input_tokens": Number(1, 1e7),
         "output_tokens": Number(1, 1e7, required=True),
         "batch_per_replica": Number(1, 1e7, integer=True),
-        "chips_per_replica": Number(1, 1e5, integer=True, required=True),
+        "chips_per_replica": Number(1, 1e5, integer=True),
         "output_tokens_per_s_per_chip": Number(0.01, 1e6, required=True),
     },
     text=("excluded", "note"),
-    required_text=("chip_id", "model_id", "precision", "kv_cache_precision", "source"),
+    required_text=("chip_id", "model_id", "precision", "kv_cache_precision", "source", "setup"),
     sources={"source": ()},
-    choices={"precision": ("bf16", "fp8"), "kv_cache_precision": ("bf16", "fp8")},
+    choices={"precision": ("bf16", "fp8", "fp4"), "kv_cache_precision": ("bf16", "fp8")},
 )
 
 

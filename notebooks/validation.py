@@ -146,9 +146,7 @@ decoded = report.decode_observations_table()
 present.table(
     decoded,
     {column: (column, "{}") for column in decoded.columns},
-    caption="Implied utilisation: FLOPs of the inputs' prefill and the outputs' decode ÷ (time × dense peak). "
-    "Batch: sequences per model replica, stated or (KV) the one the KV cache holds. Memory-bound: in the "
-    "roofline at the prefill utilisation and HBM efficiency 0.6.",
+    caption=report.decode_observations_caption(),
     name="decode_observations",
 )
 

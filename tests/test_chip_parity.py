@@ -394,20 +394,39 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
 #: The prefill/decode utilisation: the median of the published prefill observations, SGLang's H100 at
 #: 4,096-token prompts (tests/test_inference_cost.py: 0.300166).
 SERVING_MFU = 6_287.75 / (1 / (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 320 * 2_048 / 989.4e12))
-#: The decode utilisation: the median (the 3rd of 5) of the published decode utilisations, TensorRT-LLM's
-#: DeepSeek R1 on H200 at 1,024 input and 32,768 output tokens, 438 output tokens/s per GPU
-#: (tests/test_serving_observations.py): per output token at utilisation 1, (1,024 × prefill (matmuls
-#: 2 × 37e9 / 1,978.9e12 + attention over 512 tokens 2 × 61 × 128 × 320 × 512 / 989.4e12) + 32,768 × decode
-#: (matmuls + absorbed attention at 1,024 + 32,768 / 2 = 17,408 tokens, 2 × 61 × 128 × 1,088 × 17,408 /
-#: 989.4e12)) / 32,768 = 3.37581e-4 s; × 438 tokens/s = 0.147859.
+
+
+#: The decode utilisation: the median of the 4 published decode setups (tests/test_serving_observations.py),
+#: the mean of the middle two — TensorRT-LLM's DeepSeek R1 on H200 (its points' median: 1,024 input and 8,192
+#: output tokens at 1,218 tokens/s per GPU) and TensorRT-LLM's Llama 3.1 405B on 8 H100 (the mean of its middle
+#: points: 500/2,000 at 3,994 / 8 = 499.25 and 1,000/1,000 at 2,919 / 8 = 364.875 tokens/s per GPU). Each: the
+#: measured output rate × (input × prefill time per token + output × decode time per token at utilisation 1) /
+#: output, the prefill token's matmuls 2 × N / FP8 peak + attention over half the input at the BF16 peak, the
+#: decode token's matmuls + attention at input + half the output: 0.158722, 0.261951, 0.304791 ->
+#: (0.158722 + (0.261951 + 0.304791) / 2) / 2 = 0.2210465.
+def _share(rate, inputs, outputs, params, attention_flop_per_token_per_context):
+    matmul = 2 * params / 1978.9e12
+    prefill = matmul + attention_flop_per_token_per_context * inputs / 2 / 989.4e12
+    decode = matmul + attention_flop_per_token_per_context * (inputs + outputs / 2) / 989.4e12
+    return rate * (inputs * prefill + outputs * decode) / outputs
+
+
 DECODE_MFU = (
-    438
+    # DeepSeek R1: prefill attention 2 × 61 × 128 × 320 per token of context; decode (absorbed MLA) 2 × 61 × 128
+    # × 1,088: the two phases differ, so the R1 point is written out
+    1_218
     * (
         1_024 * (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 320 * 512 / 989.4e12)
-        + 32_768 * (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 1_088 * 17_408 / 989.4e12)
+        + 8_192 * (2 * 37e9 / 1978.9e12 + 2 * 61 * 128 * 1_088 * (1_024 + 4_096) / 989.4e12)
     )
-    / 32_768
-)
+    / 8_192
+    # Llama 3.1 405B: attention 2 × 126 × 128 × (128 + 128) per token of context in both phases
+    + (
+        _share(499.25, 500, 2_000, 405e9, 2 * 126 * 128 * 256)
+        + _share(364.875, 1_000, 1_000, 405e9, 2 * 126 * 128 * 256)
+    )
+    / 2
+) / 2
 
 
 @pytest.fixture(scope="module")
@@ -421,21 +440,21 @@ def test_decode_rates_and_bounds_by_hand(decode):
     # 2 × 61 × 128 × 1,088 × 2,250 = 38,227,968,000 FLOP per token, at the BF16 peak.
     # The default batch: the median of the published deployments' batches per replica, (12,686.4 + 15,360) / 2
     # = 14,023.2 (tests/test_serving_observations.py).
-    # Decode runs at the decode utilisation DECODE_MFU = 0.147859 (the published decode throughputs').
-    # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.147859 = 3.43771e-3 s per token
-    # -> 290.891 tokens/s (compute); memory: 671e9 B of weights (14,023 sequences touch every expert) + KV
+    # Decode runs at the decode utilisation DECODE_MFU = 0.2210465 (the published decode setups').
+    # H20 (FP8 296, BF16 148 TFLOP/s): (7.4e10 / 296e12 + 3.8228e10 / 148e12) / 0.2210465 = 2.29950e-3 s per token
+    # -> 434.877 tokens/s (compute); memory: 671e9 B of weights (14,023 sequences touch every expert) + KV
     # 70,272 B × 14,023.2 × 2,250 = 2.21724e12 B, 2.88824e12 B over 4.0e12 × 0.6 B/s = 1.20343 s per step
     # -> 11,652.7: compute binds.
     # H100 (FP8 1,978.9, BF16 989.4, 3.35 TB/s): memory 2.88824e12 B / 2.01e12 B/s = 1.43693 s -> 9,759.1 tokens/s;
-    # compute (3.73945e-5 + 3.86376e-5) / 0.147859 = 5.14219e-4 s -> 1,944.70: compute binds too.
+    # compute (3.73945e-5 + 3.86376e-5) / 0.2210465 = 3.43965e-4 s -> 2,907.28: compute binds too.
     assert_allclose(decode.inputs.mfu, DECODE_MFU, rtol=1e-12)
     assert_allclose(decode.inputs.batch_size, 14_023.2)
-    assert_allclose(decode.base.loc["h20", "rate"], 290.891, rtol=1e-4)
-    assert_allclose(decode.base.loc["h100-sxm", "rate"], 1_944.70, rtol=1e-4)
+    assert_allclose(decode.base.loc["h20", "rate"], 434.877, rtol=1e-4)
+    assert_allclose(decode.base.loc["h100-sxm", "rate"], 2_907.28, rtol=1e-4)
     assert decode.binding.to_dict() == {"h100-sxm": "compute", "h20": "compute"}
     # at a reader's batch of 512 (not drawn) the H100 is bound by memory: weights 671e9 B (512 sequences touch
     # every expert: (1 − 8/256)^512 = 8.7e-8) + KV 70,272 B × 512 × 2,250 = 8.09533e10 B, 7.51953e11 B /
-    # 2.01e12 B/s = 0.374106 s per step -> 1,368.60 tokens/s, below its compute bound of 1,944.70
+    # 2.01e12 B/s = 0.374106 s per step -> 1,368.60 tokens/s, below its compute bound of 2,907.28
     small = cp.run(candidates=["h20"], workload="decode", precision="fp8", context_tokens=2_250, batch_size=512, **FAST)
     assert_allclose(small.base.loc["h100-sxm", "rate"], 1_368.60, rtol=1e-4)
     assert small.binding.to_dict() == {"h100-sxm": "memory bandwidth", "h20": "compute"}
@@ -466,8 +485,8 @@ def test_decode_cost_per_million_tokens_by_hand():
     # H100 on the reader's settings: $33,750 a chip as a server share (chips.csv) ÷ 0.81 = $41,666.67 capex;
     # DGX H100's 10.2 kW / 8 = 1,275 W per chip × 0.75 × PUE 1.0 = 956.25 W -> 8,376.75 kWh a year × $0.10 = $837.675;
     # 4 years: TCO per chip 41,666.67 + 4 × 837.675 = 45,017.37; at the default batch (14,023.2 per replica) the
-    # H100 is compute-bound at 1,944.70 tokens/s (test_decode_rates_and_bounds_by_hand): × 3,600 × 8,760 h × 4 years
-    # × 0.5 = 1.226559e11 tokens per chip -> $0.367021 per million output tokens
+    # H100 is compute-bound at 2,907.28 tokens/s (test_decode_rates_and_bounds_by_hand): × 3,600 × 8,760 h × 4 years
+    # × 0.5 = 1.833679e11 tokens per chip -> 45,017.37 / 1.833679e11 × 1e6 = $0.245503 per million output tokens
     r = cp.run(
         candidates=["h20"],
         workload="decode",
@@ -479,7 +498,7 @@ def test_decode_cost_per_million_tokens_by_hand():
         **FAST,
     )
     assert r.inputs.chips.loc["h100-sxm", "price_usd"] == 33_750
-    assert_allclose(r.base.loc["h100-sxm", "usd_per_million_tokens"], 0.367021, rtol=1e-4)
+    assert_allclose(r.base.loc["h100-sxm", "usd_per_million_tokens"], 0.245503, rtol=1e-4)
     assert r.inputs.used["utilisation"].source == shared.READER
 
 
@@ -499,7 +518,7 @@ def test_decode_takes_the_serving_defaults_and_page_1_names_the_settings_that_di
     assert_allclose(prefill["mfu"].value, SERVING_MFU, rtol=1e-12)
     # page 1: the defaults (BF16, 2,048 tokens) differ from inference_cost's (FP8, 2,000 + 500 / 2 = 2,250)
     default = cp.answer(cp.run(candidates=["h20"], workload="decode", **FAST))
-    assert "Serving settings: utilisation 14.8 %" in default and "batch 14,023 per replica" in default
+    assert "Serving settings: utilisation 22.1 %" in default and "batch 14,023 per replica" in default
     assert (
         "BF16 weights (inference_cost: FP8)" in default and "2,048 tokens of context (inference_cost: 2,250)" in default
     )

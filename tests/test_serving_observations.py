@@ -219,21 +219,40 @@ def test_decode_observations_count_only_where_compute_binds():
         not rows.loc["trtllm-h200-dsr1-1024-1024", "usable"] and rows.loc["trtllm-h200-dsr1-1024-1024", "compute_bound"]
     )
     assert not rows.loc["oci-mi300x-405b-tput-128-2048", "usable"]
-    assert set(serving_observations.decode_prior().obs_ids) == set(rows.index[rows["usable"]])
+    assert set(serving_observations.decode_rows()) == set(rows.index[rows["usable"]])
+    # the prior counts setups, not rows (one setup = one observation)
+    assert set(serving_observations.decode_prior().obs_ids) == set(rows.loc[rows["usable"], "setup"])
 
 
-def test_decode_utilisation_is_the_median_of_the_decode_observations(monkeypatch):
+def test_decode_utilisation_is_the_median_of_the_decode_setups(monkeypatch):
+    setups = serving_observations.decode_setups()
+    # one observation per setup, the median of its usable points (worked above and in the rows):
+    # Oracle MI300X 405B: b128 0.123064, b256 0.143329 -> (0.123064 + 0.143329) / 2 = 0.1331965;
+    # TensorRT-LLM DeepSeek R1 H200: 0.147859, 0.158722, 0.167699 -> 0.158722;
+    # TensorRT-LLM 405B H100 TP8: 128/2048 0.241168, 500/2000 0.261951, 1000/1000 0.304791, 128/128 0.372118
+    # -> (0.261951 + 0.304791) / 2 = 0.283371; 405B H200 TP8, 7 points -> the 4th, 500/2000 0.309829
+    expected = {
+        "oci-mi300x-405b-tp8": 0.1331965,
+        "trtllm-h200-dsr1-dep8": 0.158722,
+        "trtllm-v1-h100-405b-tp8": 0.283371,
+        "trtllm-v1-h200-405b-tp8": 0.309829,
+    }
+    assert_allclose(setups.loc[list(expected), "implied_utilisation"], list(expected.values()), atol=1e-6)
+    assert list(setups.loc[list(expected), "points"]) == [2, 3, 4, 7]
     prior = serving_observations.decode_prior()
-    # usable (worked above and in the rows): MI300X b128 0.123064, b256 0.143329; H200 1,024/32,768 0.147859,
-    # 1,024/8,192 0.158722, 1,000/1,000 0.167699 -> median the 3rd, 0.147859; P10 / P90 the extremes
-    assert_allclose(prior.values, [0.123064, 0.143329, 0.147859, 0.158722, 0.167699], atol=1e-6)
-    assert serving_observations.decode_adopted()  # 5 usable rows from 2 sources: the pre-registered rule holds
+    assert_allclose(prior.values, sorted(expected.values()), atol=1e-6)
+    # 4 setups from 3 source keys: the pre-registered rule (at least 4 from 2) holds
+    assert serving_observations.decode_adopted()
+    # the median of an even count is the mean of the middle two, (0.158722 + 0.283371) / 2 = 0.2210465 — the
+    # median of the Monte Carlo's draws (Empirical); P10 / P90 are the extremes with fewer than ten values
+    assert_allclose((prior.p10, prior.median, prior.p90), (0.1331965, 0.2210465, 0.309829), atol=1e-6)
     used = inference_cost.serving_setting("decode_mfu", None)
-    assert used.value == prior.p50 and used.source == "decode-observations"
+    assert used.value == prior.median and used.source == "decode-observations"
     ranges = inference_cost.inputs(chips=["h100-sxm"], draws=100).ranges
     assert_allclose(ranges["decode_mfu"].values, prior.values)
+    assert ranges["decode_mfu"][1] == pytest.approx(used.value)  # the draws' median is the base point
     assert list(ranges)[:4] == ["mfu", "hbm_efficiency", "batch_size", "decode_mfu"]  # chip_parity draws the same
-    # with fewer than 4 usable rows (or one source) decode keeps the prefill utilisation, drawn as prefill's
+    # with fewer than 4 setups (or one source) decode keeps the prefill utilisation, drawn as prefill's
     rows = serving_observations.decode_implied()
     monkeypatch.setattr(
         serving_observations, "decode_implied", lambda: rows[rows["source"] != "oracle-oci-mi300x-llama405b"]
@@ -241,6 +260,43 @@ def test_decode_utilisation_is_the_median_of_the_decode_observations(monkeypatch
     assert not serving_observations.decode_adopted()
     assert inference_cost.serving_setting("decode_mfu", None) == inference_cost.serving_setting("mfu", None)
     assert_allclose(inference_cost.decode_range(0.3).values, inference_cost.serving_range(0.3).values)
+
+
+def test_a_new_vendor_row_worked_by_hand():
+    # trtllm-perf-overview-405b: Llama 3.1 405B FP8 on 8 H200 (TP8), ISL/OSL 500/2000, 4,724 output tokens/s of
+    # the 8 GPUs -> 590.5 per GPU. At utilisation 1 (FP8 1,978.9, BF16 989.4 TFLOP/s): a prefill token
+    # 2 × 405e9 / 1,978.9e12 = 4.093183e-4 s + attention over 250 tokens 2 × 126 × 128 × 256 × 250 = 2.064384e9 FLOP
+    # / 989.4e12 = 2.086500e-6 s = 4.114048e-4 s; a decode token at 500 + 2,000 / 2 = 1,500 tokens of context
+    # 4.093183e-4 + 1.2386304e10 / 989.4e12 = 1.251901e-5 -> 4.218373e-4 s. A request: 500 × 4.114048e-4 +
+    # 2,000 × 4.218373e-4 = 1.049377 s for 2,000 outputs = 5.246885e-4 s each; share = 590.5 × 5.246885e-4 = 0.309829
+    rows = serving_observations.decode_implied()
+    assert rows.loc["trtllm-v1-h200-405b-500-2000", "output_tokens_per_s_per_chip"] == 4_724 / 8
+    assert_allclose(rows.loc["trtllm-v1-h200-405b-500-2000", "implied_utilisation"], 0.309829, rtol=1e-5)
+    # its offline batch is what the KV cache holds: 8 × 141 GB × 0.9 = 1,015.2 GB less 405 GB of FP8 weights
+    # = 610.2 GB over a 16-bit KV cache of 516,096 B × 1,500 tokens = 774.144 MB -> 788
+    assert rows.loc["trtllm-v1-h200-405b-500-2000", "batch"] == 788
+    assert rows.loc["trtllm-v1-h200-405b-500-2000", "usable"]
+    # more input than output tokens: listed, never used (the share would be mostly prefill's)
+    assert not rows.loc["trtllm-v1-h200-405b-2048-128", "decode_dominated"]
+    assert not rows.loc["trtllm-v1-h200-405b-2048-128", "usable"]
+
+
+def test_mlperf_rows_are_listed_with_why_they_cannot_count():
+    rows = serving_observations.decode_implied()
+    mlperf = rows[rows.index.str.startswith("mlperf-")]
+    # per round, benchmark and catalogued chip the best result per accelerator: v5.1 llama2-70b on H200, Dell
+    # XE9680 (8 × H200-SXM), 35,316.7 tokens/s / 8 = 4,414.59 per GPU; 294.45 output tokens per sample (MLCommons)
+    assert rows.loc["mlperf-v51-llama2-70b-h200", "output_tokens_per_s_per_chip"] == pytest.approx(
+        35_316.7 / 8, abs=0.005
+    )
+    assert rows.loc["mlperf-v51-llama2-70b-h200", "output_tokens"] == 294.45
+    # MLCommons documents no mean input length, so no MLPerf row has an implied share or counts; FP4 runs and
+    # NVIDIA-code v4.1 runs (declared fp16, configured use_fp8) say so too
+    assert len(mlperf) == 21 and mlperf["input_tokens"].isna().all() and not mlperf["usable"].any()
+    assert mlperf["implied_utilisation"].isna().all()
+    assert mlperf["excluded"].str.contains("no mean input length").all()
+    assert mlperf.loc[mlperf["precision"] == "fp4", "excluded"].str.contains("FP4").all()
+    assert rows.loc["mlperf-v41-llama2-70b-h100-sxm", "excluded"].startswith("declares fp16")
 
 
 def test_decode_observations_are_disjoint_from_the_validation_cases():
@@ -256,14 +312,17 @@ def test_decode_observations_are_disjoint_from_the_validation_cases():
 def test_the_validation_report_lists_the_decode_observations():
     table = validation.decode_observations_table()
     assert list(table.index) == list(load("decode_observations").index)
-    # 5 used (the compute-bound, not excluded rows); an offline run's batch is marked as the KV cache's
-    assert (table["used"] == "yes").sum() == 5 and table.loc["trtllm-h200-dsr1-1000-1000", "batch"] == "6,530 (KV)"
-    assert (
-        table.loc["oci-mi300x-405b-b64", "used"] == "memory-bound"
-        and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
-    )
+    # 16 used (the compute-bound, decode-dominated, not excluded points: 3 + 2 + 4 + 7 of the four setups); an
+    # offline run's batch is marked as the KV cache's
+    assert (table["used"] == "yes").sum() == 16 and table.loc["trtllm-h200-dsr1-1000-1000", "batch"] == "6,530 (KV)"
+    assert table.loc["trtllm-v1-h200-405b-2048-128", "used"] == "prefill"
+    assert table.loc["mlperf-v51-llama2-70b-h200", "in / out"] == "— / 294"
+    assert table.loc["oci-mi300x-405b-b64", "used"] == "memory" and table.loc["oci-mi300x-405b-b256", "batch"] == "256"
     assert table.loc["trtllm-h200-dsr1-1024-1024", "used"] == "excluded"
     text = validation.decode_observations_text()
-    # the median 0.147859 and the extremes 0.123064 and 0.167699 of test_decode_utilisation_is_the_median…
-    assert "median of 5 published decode-dominated throughputs (14.8 %; P10–P90 12.3 %–16.8 %)" in text
+    # the median 0.2210465 and the extremes 0.1331965 and 0.309829 of test_decode_utilisation_is_the_median…
+    assert "median of 4 published decode setups (22.1 %; P10–P90 13.3 %–31.0 %" in text
+    # the roofline's HBM efficiency comes from the serving default, not a literal
+    assert f"HBM efficiency {inference_cost.serving_setting('hbm_efficiency', None).value:g})" in text
+    assert "HBM efficiency 0.6;" in validation.decode_observations_caption()
     assert "trtllm-h200-dsr1-1024-1024" in text and "oci-mi300x-405b-tput-128-2048" in text

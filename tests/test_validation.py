@@ -46,26 +46,27 @@ def test_cloudmatrix_prefill_and_decode_per_910c_package():
     assert_allclose(cases.prefill_tokens_per_s("cloudmatrix-910c"), 4_816.3, rtol=1e-3)
     # decode: batch 96 × 160 NPUs = 15,360, context 4,096. Compute per token: absorbed MLA
     # 2 × 61 × 128 × 1,088 × 4,096 = 6.95949e10 FLOP / 780e12 = 8.92243e-5 s + 4.92021e-5 s
-    # = 1.38423e-4 s at peak -> at the decode utilisation 0.147859 (tests/test_serving_observations.py)
-    # 0.147859 / 1.38423e-4 = 1,068.2 tokens/s; memory: (671e9 + 15,360 × 70,272 × 4,096 = 4.42118e12) B
-    # / (3.2e12 × 0.6) s per step -> 15,360 / 2.6522 = 5,791.5: compute binds
-    assert_allclose(cases.decode_tokens_per_s("cloudmatrix-910c"), 1_068.2, rtol=1e-3)
+    # = 1.38423e-4 s at peak -> at the decode utilisation 0.2210465 (the median of the decode setups,
+    # tests/test_serving_observations.py) 0.2210465 / 1.38423e-4 = 1,596.9 tokens/s; memory: (671e9 + 15,360 ×
+    # 70,272 × 4,096 = 4.42118e12) B / (3.2e12 × 0.6) s per step -> 15,360 / 2.6522 = 5,791.5: compute binds
+    assert_allclose(cases.decode_tokens_per_s("cloudmatrix-910c"), 1_596.9, rtol=1e-3)
 
 
 def test_deepseek_decode_at_the_batch_its_disclosure_lets_derive():
     # deepseek-inference-overview: 1,850 output tokens/s per H800 at 20-22 tokens/s per user -> 1,850 / 21 = 88.1
     # sequences per GPU, × 144 GPUs of the EP144 decode unit = 12,686.4 per replica (decode_batches.csv)
     assert cases.serving_setup({"case": "deepseek-h800"}).batch_size == pytest.approx(88.1 * 144)
-    # compute at the decode utilisation: 0.147859 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12
-    # = 8.56722e-5) = 1,201.5 tokens/s; memory: weights 671e9 B (FP8, every expert touched) + KV 70,272 ×
-    # 12,686.4 × 4,989 = 4.44769e12 B = 5.11869e12 B / (3.35e12 × 0.6) = 2.54661 s per step -> 12,686.4 /
-    # 2.54661 = 4,981.7: compute binds
-    assert_allclose(cases.decode_tokens_per_s("deepseek-h800"), 1_201.5, rtol=1e-3)
+    # compute at the decode utilisation: 0.2210465 / (3.73945e-5 + 2 × 61 × 128 × 1,088 × 4,989 / 989.4e12
+    # = 8.56722e-5) = 0.2210465 / 1.230667e-4 = 1,796.1 tokens/s; memory: weights 671e9 B (FP8, every expert
+    # touched) + KV 70,272 × 12,686.4 × 4,989 = 4.44769e12 B = 5.11869e12 B / (3.35e12 × 0.6) = 2.54661 s per
+    # step -> 12,686.4 / 2.54661 = 4,981.7: compute binds
+    assert_allclose(cases.decode_tokens_per_s("deepseek-h800"), 1_796.1, rtol=1e-3)
     # the batch is derived from the measured 1,850 itself; compute binds, so the modelled rate does not depend on it
-    # (half or twice the batch gives the same rate: memory 4,981.7 tokens/s at 12,686.4 stays above 1,201.5)
+    # (half or twice the batch gives the same rate: at half, (671e9 + 4.44769e12 / 2) B / 2.01e12 B/s = 1.44023 s
+    # per step -> 6,343.2 / 1.44023 = 4,404.3 tokens/s, still above 1,796.1)
     for factor in (0.5, 2.0):
         batch = 88.1 * 144 * factor
-        assert_allclose(cases.decode_tokens_per_s("deepseek-h800", batch_size=batch), 1_201.5, rtol=1e-3)
+        assert_allclose(cases.decode_tokens_per_s("deepseek-h800", batch_size=batch), 1_796.1, rtol=1e-3)
     # at a batch of 256 memory binds: 256 sequences touch 256 × (1 − (1 − 8/256)^256) = 255.925 experts per MoE
     # layer, weights 671e9 − 58 × 0.0755 × 44,040,192 = 6.70807e11 B + KV 70,272 × 256 × 4,989 = 8.97499e10 B
     # = 7.60557e11 B / 2.01e12 B/s = 0.378387 s per step -> 256 / 0.378387 = 676.56
@@ -98,8 +99,8 @@ def test_serving_cases_run_the_inference_cost_model(monkeypatch):
 
 def test_serving_cases_table():
     table = cases.serving_cases().set_index("name")
-    # DeepSeek H800 decode: 1,201.5 modelled (below) against 1,850 published: 1,201.5 / 1,850 − 1 = −35.1 %
-    assert table.loc["DeepSeek H800 decode", "error"] == pytest.approx(-0.3505, abs=5e-4)
+    # DeepSeek H800 decode: 1,796.1 modelled (below) against 1,850 published: 1,796.1 / 1,850 − 1 = −2.9 %
+    assert table.loc["DeepSeek H800 decode", "error"] == pytest.approx(-0.0291, abs=5e-4)
     assert table.loc["Llama-2-70B decode [s]", "role"] == "model"
     assert len(table) == 6
 
@@ -230,20 +231,20 @@ def test_serving_validation_cases_worked_by_hand(r):
     m = r.cases["modelled"]
     # SGLang H100 decode: 256 sequences per GPU × 72 GPUs = 18,432 per replica, context 2,000, FP8.
     # compute per token: 2 × 37e9 / 1,978.9e12 = 3.73945e-5 s + absorbed MLA 2 × 61 × 128 × 1,088 × 2,000 =
-    # 3.39804e10 FLOP / 989.4e12 = 3.43445e-5 s → 7.17390e-5 s; at the decode utilisation 0.147859
-    # (tests/test_serving_observations.py) 0.147859 / 7.17390e-5 = 2,061.1 tokens/s;
+    # 3.39804e10 FLOP / 989.4e12 = 3.43445e-5 s → 7.17390e-5 s; at the decode utilisation 0.2210465
+    # (tests/test_serving_observations.py) 0.2210465 / 7.17390e-5 = 3,081.3 tokens/s;
     # memory: (671e9 + 70,272 × 18,432 × 2,000 = 2.59051e12) B / (3.35e12 × 0.6) = 1.6226 s → 11,359: compute binds
-    assert m["sglang-h100-decode-b256"] == pytest.approx(2_061.1, rel=1e-3)
+    assert m["sglang-h100-decode-b256"] == pytest.approx(3_081.3, rel=1e-3)
     # DeepSeek's day: prefill at the prefill utilisation, decode at decode's: (608e9 − 342e9) / (5,258.1 × 3,600)
-    # + 168e9 / (1,201.5 × 3,600) = 14,052.4 + 38,840.3 = 52,892.7 H800-hours × $2 = $105,785 (the two rates:
+    # + 168e9 / (1,796.1 × 3,600) = 14,052.4 + 25,982.2 = 40,034.6 H800-hours × $2 = $80,069 (the two rates:
     # test_deepseek_prefill… and test_deepseek_decode…)
-    assert m["deepseek-serving-daily-cost"] == pytest.approx(105_785, rel=1e-3)
+    assert m["deepseek-serving-daily-cost"] == pytest.approx(80_069, rel=1e-3)
     # GB200 decode, batch not disclosed: the median of the other deployments' batches (without GB200 Part II's
     # 67,584: 192, 512, 768, 12,686.4, 15,360, 16,384, 18,432 -> the 4th, 12,686.4), context 2,000, FP8 (5,000
     # TFLOP/s FP8, 2,500 BF16, 8 TB/s): memory (671e9 + 70,272 × 12,686.4 × 2,000 = 1.78300e12) B = 2.45400e12 B
-    # / (8e12 × 0.6) = 0.511249 s → 24,814; compute: 0.147859 / (7.4e10 / 5e15 + 3.39804e10 / 2.5e15
-    # = 2.83922e-5) = 5,207.7: compute binds
-    assert m["sglang-gb200-decode"] == pytest.approx(5_207.7, rel=1e-3)
+    # / (8e12 × 0.6) = 0.511249 s → 24,814; compute: 0.2210465 / (7.4e10 / 5e15 + 3.39804e10 / 2.5e15
+    # = 2.83922e-5) = 7,785.4: compute binds
+    assert m["sglang-gb200-decode"] == pytest.approx(7_785.4, rel=1e-3)
 
 
 def test_prior_and_power_cases_worked_by_hand(r):
@@ -520,8 +521,8 @@ def test_readme_quotes_what_the_functions_give(r):
     assert f"({len(s.misses)} cases above 35 %" in section
     # the serving utilisation: the median of the usable published prefill throughputs (serving_observations.csv)
     assert f"median of {len(serving_observations.prior().values)} published prefill throughputs" in section
-    # decode's: the median of the usable published decode throughputs (decode_observations.csv)
-    assert f"median of {len(serving_observations.decode_prior().values)} published decode-dominated" in section
+    # decode's: the median of the published decode setups (decode_observations.csv, one observation per setup)
+    assert f"median of {len(serving_observations.decode_prior().values)} published decode setups" in section
     accounted = load("accounted_runs")
     usable = accounted["excluded"].fillna("").str.strip() == ""
     assert f"fitted on {usable.sum()} *other* runs" in section

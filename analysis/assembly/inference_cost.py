@@ -20,8 +20,10 @@ report's serving cases (:mod:`.validation_cases`) all call:
 * Decode is the roofline of :func:`~analysis.formulas.inference.decode_tokens_per_s` with the
   attention FLOPs of every sequence at its context (absorbed latent attention for MLA); where
   compute binds it runs at its own utilisation ``decode_mfu``, the median and the draws of the
-  compute shares published decode-dominated throughputs imply (``data/decode_observations.csv``:
-  TensorRT-LLM on H200, Oracle's MI300X; :func:`decode_mfu_default`), none a validation case.
+  compute shares published decode setups imply, one observation per setup
+  (``data/decode_observations.csv``: TensorRT-LLM on H200 and H100, Oracle's MI300X; the
+  inclusion rule of :mod:`.serving_observations`; :func:`decode_mfu_default`), none a validation
+  case.
 * Cost per chip-hour: rental where EVERY chip of the ranking has a sourced rental; otherwise
   ownership for all of them — capex charged over ``years`` plus electricity, divided by the
   share of hours the chip serves (``utilisation``, default DeepSeek's average / peak serving
@@ -197,27 +199,28 @@ def mfu_default() -> Used:
 
 def decode_mfu_default() -> Used:
     """The default decode utilisation as used: the median of the compute shares the usable
-    published decode throughputs imply (:func:`.serving_observations.decode_prior`) where the
+    published decode setups imply (:func:`.serving_observations.decode_prior`; the mean of the
+    middle two for an even count, the median of the Monte Carlo draws) where the
     pre-registered rule adopts them (:func:`.serving_observations.decode_adopted`), else the
     prefill utilisation (:func:`mfu_default`)."""
     if not serving_observations.decode_adopted():
         return mfu_default()
     prior = serving_observations.decode_prior()
     return Used(
-        prior.p50,
+        prior.median,
         "share",
         "decode-observations",
-        f"median of the decode observations: {len(prior.values)} published decode utilisations",
+        f"median of the decode observations: {len(prior.values)} published decode setups",
     )
 
 
 def decode_observations_used() -> dict:
     """The published decode throughputs the decode utilisation is drawn from, as an inputs group of
-    row records (each with its own source keys): the usable decode observations (none where the
-    rule keeps the prefill utilisation)."""
+    row records (each with its own source keys): the usable decode operating points of every setup
+    (none where the rule keeps the prefill utilisation)."""
     if not serving_observations.decode_adopted():
         return {}
-    return {"decode_observations": shared.rows_used("decode_observations", serving_observations.decode_prior().obs_ids)}
+    return {"decode_observations": shared.rows_used("decode_observations", serving_observations.decode_rows())}
 
 
 def serving_observations_used() -> dict:

@@ -8,6 +8,55 @@ No row is a validation case's measurement (``tests/test_serving_observations.py`
 H100 prefill rows are the same deployment as the validation case of its decode, the GB200
 prefill the same team's later software as the GB200 decode case, but neither measures a case's
 quantity.
+
+Inclusion rule for decode observations (``data/decode_observations.csv``; issue 19, written and
+committed on 2026-12-07 before any share of a new row was computed; it applies to every row,
+old and new):
+
+1. Sources (primary only): (a) MLPerf Inference results published by MLCommons in its results
+   repositories — Datacenter, Closed division, Offline scenario, status "available", result
+   VALID — for the LLM benchmarks whose model has a ``models.csv`` row (llama2-70b, its 99 and
+   99.9 accuracy targets one benchmark; mixtral-8x7b; llama3.1-405b; deepseek-r1 as the
+   DeepSeek-V3 architecture), in every round whose repository can be read (on 2026-12-07:
+   v4.1 and v5.1; v5.0 has too many files to fetch here, v6.0 and v6.1 are not stored);
+   (b) a vendor's own documented benchmark table that discloses model, chip, chips per model
+   replica (parallel layout), precision and input and output tokens per request.
+2. Rows: MLPerf — per round, benchmark and catalogued accelerator (``chips.csv``), the best
+   result in output tokens/s per accelerator (system tokens/s ÷ accelerators) among systems of
+   that one accelerator type, so nothing is picked; accelerators without a catalogue row and
+   mixed systems are not entered. Vendor tables — every row whose model and chip are
+   catalogued.
+3. Precision: the weights' precision the result declares (MLPerf: ``weight_data_types`` of the
+   submission's measurements JSON; a vendor table: its column). FP8 runs against the chip's
+   dense FP8 peak and BF16/FP16 runs against its dense BF16 peak, as every existing row
+   (:func:`analysis.assembly.inference_cost.serving_peaks`: attention at the BF16 peak); a row
+   in a precision the serving model does not carry (FP4, INT4) is listed and excluded, and so
+   is a row whose own published configuration contradicts its declaration (MLPerf v4.1
+   results run on NVIDIA's code declare fp16 while their configurations set ``use_fp8``).
+4. Prompts: a request's prefill FLOPs are counted at the same share as its decode
+   (:func:`analysis.formulas.serving_utilisation.request_compute_share`) with the mean input and
+   output tokens per request — a vendor table's ISL/OSL; for MLPerf the benchmark's means from
+   MLCommons' own reference documentation (mlcommons/inference). An MLPerf benchmark whose mean
+   input length that documentation does not give is listed and excluded: its prompt FLOPs
+   cannot be counted.
+5. Decode-dominated: a row counts only with output tokens ≥ input tokens (else its implied share
+   is mostly prefill's).
+6. Batch: as the source states it; an offline run that queues every request decodes the batch
+   its KV cache holds (:func:`analysis.formulas.inference.capacity_batch`), the KV cache at the
+   precision the source states, else 16-bit.
+7. One setup = one observation: the operating points (lengths, batches) of one setup — one
+   source document, chip, model, precision and chips per replica (column ``setup``) — count as
+   ONE observation, the median of its usable points' shares; a point whose lengths are within
+   5 % of another point of its setup at the same batch is listed and excluded (counted once).
+   (Clarified after the rule's commit 020f15e, whose text named the lengths only: the same
+   lengths at another stated batch — Oracle's batches 1 to 256 — are another operating point,
+   as the data file had always treated them.)
+8. A point is usable where compute binds in the roofline at the serving defaults (prefill
+   utilisation, HBM efficiency 0.6) and no ``excluded`` reason applies; no row comes from a
+   validation case's source (a test checks it).
+9. Adoption: decode has its own utilisation with at least :data:`MIN_DECODE_OBSERVATIONS`
+   observations (setups) from at least :data:`MIN_DECODE_SOURCES` source keys — their median,
+   drawn over the setups' values — else it keeps the prefill utilisation.
 """
 
 from __future__ import annotations
@@ -90,8 +139,9 @@ def batch_prior(without_cases=()) -> formula.ServingPrior:
     return formula.prior(rows["batch_per_replica"].to_numpy(), list(rows.index))
 
 
-#: The pre-registered rule: decode has its own utilisation with at least this many usable
-#: observations from at least this many sources (else it keeps the prefill utilisation).
+#: The pre-registered rule (module docstring, item 9): decode has its own utilisation with at
+#: least this many observations (setups) from at least this many source keys (else it keeps
+#: the prefill utilisation).
 MIN_DECODE_OBSERVATIONS = 4
 MIN_DECODE_SOURCES = 2
 
@@ -99,9 +149,14 @@ MIN_DECODE_SOURCES = 2
 def _decode_one(row: pd.Series) -> tuple[float, float, bool]:
     """One decode observation: (batch per replica [sequences] — stated, or what the KV cache holds
     for an offline run, :func:`analysis.formulas.inference.capacity_batch` —, implied compute
-    share, compute-bound in the roofline at the prefill utilisation and HBM efficiency 0.6)."""
+    share, compute-bound in the roofline at the prefill utilisation and the default HBM
+    efficiency); NaN, NaN, False for a row without input tokens or chips per replica, or in a
+    precision the serving model does not carry (FP4)."""
     from . import inference_cost as serving  # the serving formulas (that report imports this module)
 
+    unknown = pd.isna(row["input_tokens"]) or pd.isna(row["chips_per_replica"])
+    if unknown or row["precision"] not in inference.BYTES_PER_PARAM:
+        return float("nan"), float("nan"), False  # listed, never used (the inclusion rule, items 3-4)
     chips = serving.serving_chips([row["chip_id"]], row["precision"])
     model = lookup(load("models"), row["model_id"], "model")
     kv_scale = 0.5 if row["kv_cache_precision"] == "fp8" else 1.0
@@ -137,28 +192,52 @@ def _decode_one(row: pd.Series) -> tuple[float, float, bool]:
 @cache
 def decode_implied() -> pd.DataFrame:
     """``data/decode_observations.csv`` with ``batch`` [sequences per replica], ``implied_utilisation``
-    [share], ``compute_bound`` and ``usable`` (compute-bound and no ``excluded`` reason). Cached."""
+    [share], ``compute_bound``, ``decode_dominated`` (output tokens ≥ input tokens) and ``usable``
+    (compute-bound, decode-dominated and no ``excluded`` reason). Cached."""
     frame = load("decode_observations")
     worked = [_decode_one(row) for _, row in frame.iterrows()]
     frame["batch"] = [w[0] for w in worked]
     frame["implied_utilisation"] = [w[1] for w in worked]
     frame["compute_bound"] = [w[2] for w in worked]
-    frame["usable"] = frame.index.isin(utilisation.usable(frame).index) & frame["compute_bound"]
+    frame["decode_dominated"] = frame["output_tokens"] >= frame["input_tokens"]
+    usable = frame.index.isin(utilisation.usable(frame).index)
+    frame["usable"] = usable & frame["compute_bound"] & frame["decode_dominated"]
     return frame
 
 
-def decode_adopted() -> bool:
-    """Whether decode has its own utilisation (the pre-registered rule): at least
-    :data:`MIN_DECODE_OBSERVATIONS` usable decode observations from at least
-    :data:`MIN_DECODE_SOURCES` sources."""
+def decode_rows() -> list[str]:
+    """The ids of the usable decode operating points (rows of ``data/decode_observations.csv``)."""
+    rows = decode_implied()
+    return list(rows.index[rows["usable"]])
+
+
+def decode_setups() -> pd.DataFrame:
+    """One observation per setup (the inclusion rule, item 7): by ``setup``, the median
+    ``implied_utilisation`` [share] of its usable operating points, their count ``points`` and
+    the setup's ``source``."""
     rows = decode_implied()
     rows = rows[rows["usable"]]
-    return len(rows) >= MIN_DECODE_OBSERVATIONS and rows["source"].nunique() >= MIN_DECODE_SOURCES
+    grouped = rows.groupby("setup", sort=True)
+    return pd.DataFrame(
+        {
+            "implied_utilisation": grouped["implied_utilisation"].median(),
+            "points": grouped.size(),
+            "source": grouped["source"].first(),
+        }
+    )
+
+
+def decode_adopted() -> bool:
+    """Whether decode has its own utilisation (the pre-registered rule, item 9): at least
+    :data:`MIN_DECODE_OBSERVATIONS` setups with a usable decode point from at least
+    :data:`MIN_DECODE_SOURCES` source keys."""
+    setups = decode_setups()
+    return len(setups) >= MIN_DECODE_OBSERVATIONS and setups["source"].nunique() >= MIN_DECODE_SOURCES
 
 
 def decode_prior() -> formula.ServingPrior:
-    """The decode utilisation prior: the usable decode observations' implied compute shares
-    (P50: the decode utilisation where :func:`decode_adopted`; the Monte Carlo draws the values)."""
-    rows = decode_implied()
-    rows = rows[rows["usable"]]
-    return formula.prior(rows["implied_utilisation"].to_numpy(), list(rows.index))
+    """The decode utilisation prior: one implied compute share per setup (:func:`decode_setups`;
+    P50: the decode utilisation where :func:`decode_adopted`; the Monte Carlo draws the values),
+    ``obs_ids`` the setups."""
+    setups = decode_setups()
+    return formula.prior(setups["implied_utilisation"].to_numpy(), list(setups.index))

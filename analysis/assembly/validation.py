@@ -501,9 +501,9 @@ def calibration_text(r: Result) -> str:
     )
     decode = serving_observations.decode_prior()
     lines.append(
-        f"- **{len(decode.values)} published decode-dominated throughputs** (`data/decode_observations.csv`: "
-        "TensorRT-LLM's DeepSeek R1 on 8 H200, vLLM's Llama 3.1 405B on 8 MI300X) — the decode utilisation default "
-        f"({present.pct(decode.p50, digits=1)}, their median) and its spread "
+        f"- **{len(decode.values)} published decode setups** (`data/decode_observations.csv`: TensorRT-LLM's "
+        "DeepSeek R1 on 8 H200 and Llama 3.1 405B on 8 H200 and on 8 H100, vLLM's Llama 3.1 405B on 8 MI300X) — "
+        f"the decode utilisation default ({present.pct(decode.median, digits=1)}, their median) and its spread "
         f"({present.pct(decode.p10, digits=1)}–{present.pct(decode.p90, digits=1)}); none from a validation "
         "case's source (table below)."
     )
@@ -514,40 +514,73 @@ def decode_observations_table() -> pd.DataFrame:
     """By row of ``data/decode_observations.csv`` (its id names the chip): input / output tokens,
     batch per replica (stated, or what the KV cache holds), measured output tokens/s per chip, the
     implied compute utilisation (:func:`analysis.assembly.serving_observations.decode_implied`) and whether the
-    default uses it (``yes``; else ``memory-bound`` in the roofline, or ``excluded`` with a reason)."""
+    default uses it (``yes``; else ``excluded`` with a reason in :func:`decode_observations_text`,
+    ``prefill`` — more input than output tokens — or ``memory``: memory-bound in the roofline)."""
     rows = serving_observations.decode_implied()
+    excluded = rows["excluded"].fillna("").str.strip() != ""
+    used = np.where(
+        rows["usable"],
+        "yes",
+        np.where(excluded, "excluded", np.where(rows["decode_dominated"], "memory", "prefill")),
+    )
     return pd.DataFrame(
         {
-            "in / out": [f"{i:,.0f} / {o:,.0f}" for i, o in zip(rows["input_tokens"], rows["output_tokens"])],
+            "in / out": [
+                f"{present.num(i, '{:,.0f}', '—')} / {o:,.0f}"
+                for i, o in zip(rows["input_tokens"], rows["output_tokens"])
+            ],
             "batch": [
-                f"{b:,.0f}" + (" (KV)" if derived else "")
+                present.num(b, "{:,.0f}", "—") + (" (KV)" if derived and b == b else "")
                 for b, derived in zip(rows["batch"], rows["batch_per_replica"].isna())
             ],
             "tok/s per chip": [f"{x:,.1f}" if x < 100 else f"{x:,.0f}" for x in rows["output_tokens_per_s_per_chip"]],
             "implied": [present.pct(x, digits=1) for x in rows["implied_utilisation"]],
-            "used": np.where(rows["usable"], "yes", np.where(rows["compute_bound"], "excluded", "memory-bound")),
+            "used": used,
         },
         index=rows.index,
     )
 
 
+def decode_observations_caption() -> str:
+    """The caption of :func:`decode_observations_table`, with the HBM efficiency the roofline test
+    uses (the serving default, :func:`analysis.assembly.inference_cost.serving_setting`)."""
+    hbm = inference_cost.serving_setting("hbm_efficiency", None).value
+    return (
+        "Implied utilisation: FLOPs of the inputs' prefill and the outputs' decode ÷ (time × dense peak). "
+        "Batch: sequences per model replica, stated or (KV) the one the KV cache holds. Used: memory, "
+        f"memory-bound in the roofline at the prefill utilisation and HBM efficiency {hbm:g}; prefill, more "
+        "input than output tokens. A setup's points count as one observation, their median."
+    )
+
+
 def decode_observations_text() -> str:
     """The decode utilisation's observations in one paragraph: the rule, fixed before they were
-    computed, and the rows it leaves out."""
+    computed, the setups it counts and the rows it leaves out."""
     prior = serving_observations.decode_prior()
+    setups = serving_observations.decode_setups()
     rows = serving_observations.decode_implied()
     excluded = rows["excluded"].fillna("").str.strip()
-    unused = "; ".join(f"{obs_id}: {why}" for obs_id, why in excluded[excluded != ""].items())
+    grouped = excluded[excluded != ""].groupby(excluded, sort=False)
+    unused = " — ".join(f"{', '.join(ids.index)}: {why}" for why, ids in grouped)
+    hbm = inference_cost.serving_setting("hbm_efficiency", None).value
+    counted = ", ".join(
+        f"{setup} {present.pct(row['implied_utilisation'], digits=1)} ({row['points']} points)"
+        for setup, row in setups.iterrows()
+    )
     return (
         f"Where compute binds, decode runs at its own utilisation: the median of {len(prior.values)} published "
-        f"decode-dominated throughputs ({present.pct(prior.p50, digits=1)}; P10–P90 "
-        f"{present.pct(prior.p10, digits=1)}–{present.pct(prior.p90, digits=1)}), each the FLOPs of prefilling "
-        "its inputs and decoding its outputs over the time they took at the dense peak. The rule was fixed before "
-        f"any share was computed: only rows whose batch is compute-bound in the roofline (at the prefill "
-        f"utilisation and HBM efficiency 0.6), adopted with at least {serving_observations.MIN_DECODE_OBSERVATIONS} "
-        f"such rows from {serving_observations.MIN_DECODE_SOURCES} sources, else decode keeps the prefill "
-        "utilisation. An offline run that queues every request decodes the batch its KV cache holds (marked KV). "
-        f"Listed and not used besides the memory-bound batches: {unused}."
+        f"decode setups ({present.pct(prior.median, digits=1)}; P10–P90 "
+        f"{present.pct(prior.p10, digits=1)}–{present.pct(prior.p90, digits=1)}: {counted}), each point the FLOPs "
+        "of prefilling its inputs and decoding its outputs over the time they took at the dense peak, a setup "
+        "the median of its points. The inclusion rule was fixed before any share of a new row was computed "
+        "(module docstring of analysis/assembly/serving_observations.py): MLPerf Inference results (Closed, "
+        "Datacenter, Offline; per round, benchmark and chip the best result per accelerator) and vendors' "
+        "documented tables with disclosed setups; only points with at least as many output as input tokens "
+        f"whose batch is compute-bound in the roofline (at the prefill utilisation and HBM efficiency {hbm:g}); "
+        f"adopted with at least {serving_observations.MIN_DECODE_OBSERVATIONS} setups from "
+        f"{serving_observations.MIN_DECODE_SOURCES} sources, else decode keeps the prefill utilisation. An "
+        "offline run that queues every request decodes the batch its KV cache holds (marked KV). Listed and not "
+        f"used besides the memory-bound and prefill-dominated points: {unused}."
     )
 
 

@@ -78,12 +78,19 @@ class ServingPrior:
     p50: float
     p90: float
 
+    @property
+    def median(self) -> float:
+        """The median of the values: the middle one, or the mean of the middle two (the median
+        of the Monte Carlo draws, :class:`analysis.formulas.uncertainty.Empirical`; equal to
+        ``p50`` for an odd count)."""
+        return float(uncertainty.Empirical(self.values)[1])
+
     def sampler(self, base: float | None = None) -> uncertainty.Empirical:
         """The observations as a Monte Carlo input; with ``base``, rescaled so that their median
-        is ``base`` (each value × base / P50, at most 1): the observed relative spread around a
-        reader's value or another setting's default."""
+        is ``base`` (each value × base / :attr:`median`, at most 1): the observed relative spread
+        around a reader's value or another setting's default."""
         values = uncertainty.Empirical(self.values)
-        return values if base is None else values.scaled(base / self.p50, cap=1.0)
+        return values if base is None else values.scaled(base / self.median, cap=1.0)
 
 
 def prior(shares, obs_ids) -> ServingPrior:

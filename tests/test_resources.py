@@ -6,6 +6,9 @@ errors printed 5 ResourceWarnings. A killed kernel's ZeroMQ context was left ope
 here (batch, single, warm; succeeding, failing, killed at its deadline) is followed by a garbage
 collection that must find nothing open (:func:`conftest.unclosed`)."""
 
+import os
+import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -13,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import _CountingLoops, unclosed
 
-from analysis.pipeline import render, service
+from analysis.pipeline import render, service, workspace
 from analysis.pipeline.errors import RenderError
 from analysis.pipeline.scenarios import Scenario, render_batch
 
@@ -53,6 +56,47 @@ def asyncio_loop_left_open() -> None:
     import asyncio
 
     asyncio.set_event_loop(asyncio.new_event_loop())  # what jupyter_core's run_sync does, per thread
+
+
+#: Two tests run in that order: the first leaks an event loop (as a batch's worker threads did),
+#: the second, innocent, turns warnings into errors and collects garbage.
+LEAK_THEN_STRICT = """
+import asyncio, gc, threading, warnings
+
+def test_a_leaks_a_loop():
+    thread = threading.Thread(target=lambda: asyncio.set_event_loop(asyncio.new_event_loop()))
+    thread.start()
+    thread.join()
+
+def test_b_turns_warnings_into_errors():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gc.collect()
+"""
+
+
+def run_pytest(folder: Path, *options: str) -> str:
+    """pytest's short summary (``-rA``) of the tests of ``folder``, in a process of its own;
+    unraisable exceptions (a ResourceWarning raised as an error in ``__del__``) fail a test."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-rA", "-p", "no:cacheprovider", *options, str(folder)],
+        cwd=folder,
+        env={"PYTHONPATH": str(Path(__file__).parent), "PATH": "/usr/bin:/bin", "COLUMNS": "300"},
+        capture_output=True,
+        text=True,
+        timeout=WAIT_S,
+    )
+    return done.stdout
+
+
+def test_a_leak_fails_the_test_that_made_it_not_a_later_test_that_turns_warnings_into_errors(tmp_path):
+    (tmp_path / "test_order.py").write_text(LEAK_THEN_STRICT)
+    strict = ("-W", "error::pytest.PytestUnraisableExceptionWarning")
+    alone = run_pytest(tmp_path, *strict)  # without this suite's conftest: the innocent test is hit
+    assert "FAILED test_order.py::test_b_turns_warnings_into_errors" in alone, alone
+    guarded = run_pytest(tmp_path, "-p", "conftest", *strict)  # with it (tests/conftest.py as a plugin)
+    assert "ERROR test_order.py::test_a_leaks_a_loop - AssertionError: this test left open" in guarded, guarded
+    assert "PASSED test_order.py::test_b_turns_warnings_into_errors" in guarded, guarded
 
 
 @pytest.mark.render
@@ -115,3 +159,19 @@ def test_the_warm_service_closes_its_loop_and_kernel_when_it_stops(tiny_notebook
         folder.rmdir()
     assert results == [0]
     assert unclosed() == []
+
+
+def test_a_work_folder_that_cannot_take_its_live_name_closes_its_lock(tmp_path, monkeypatch):
+    """A render's work folder is made under a staging name, locked, then renamed; when the rename
+    failed (a full or read-only disk, a name taken), the lock's descriptor stayed open for good."""
+
+    def refuse(*args):
+        raise OSError(28, "No space left on device")
+
+    before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(workspace.os, "rename", refuse)
+    for _ in range(3):
+        with pytest.raises(OSError, match="No space left"):
+            workspace.Workspace(tmp_path, ".r.")
+    assert len(os.listdir("/proc/self/fd")) == before  # three failures, no descriptor left open
+    assert list(tmp_path.iterdir()) == []  # nor the staging folders

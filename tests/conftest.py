@@ -26,14 +26,24 @@ os.environ["COMPUTE_PARITY_SERVICE"] = "off"
 class _CountingLoops(asyncio.DefaultEventLoopPolicy):
     """asyncio's default policy, counting the event loops it makes (:func:`closes_what_it_opens`)."""
 
-    made = 0
+    def __init__(self):
+        super().__init__()
+        self.loops_made = 0
 
     def new_event_loop(self):
-        _CountingLoops.made += 1
+        self.loops_made += 1
         return super().new_event_loop()
 
 
-asyncio.set_event_loop_policy(_CountingLoops())
+def loops_made() -> int:
+    """How many event loops this process has made so far (:class:`_CountingLoops`)."""
+    return asyncio.get_event_loop_policy().loops_made
+
+
+# once per process: this module may be imported twice (``conftest``, and ``tests.conftest`` by a
+# test that imports it so), and a second policy would count where the first one's readers do not look
+if not hasattr(asyncio.get_event_loop_policy(), "loops_made"):
+    asyncio.set_event_loop_policy(_CountingLoops())
 
 
 def unclosed() -> list[str]:
@@ -54,9 +64,9 @@ def closes_what_it_opens():
     error in a later test (a batch's two unclosed loops, collected during a no-warning test of
     tests/test_inference_cost.py, printed 5 ResourceWarnings there). A full collection takes
     about 0.2 s, so only those tests pay it; the session's rendered reports check theirs."""
-    made = _CountingLoops.made
+    made = loops_made()
     yield
-    if _CountingLoops.made != made:
+    if loops_made() != made:
         left = unclosed()
         assert not left, f"this test left open: {left}"
 

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import _CountingLoops, unclosed
+from conftest import loops_made, unclosed
 
 from analysis.pipeline import render, service, workspace
 from analysis.pipeline.errors import RenderError
@@ -102,7 +102,7 @@ def test_a_leak_fails_the_test_that_made_it_not_a_later_test_that_turns_warnings
 @pytest.mark.render
 def test_a_batch_closes_its_loops_and_kernels_whether_its_reports_pass_fail_or_time_out(tiny_notebooks, tmp_path):
     unclosed()
-    made = _CountingLoops.made
+    made = loops_made()
     cases = [
         Scenario("ok", "tiny"),
         Scenario("fails", "failing"),
@@ -112,7 +112,7 @@ def test_a_batch_closes_its_loops_and_kernels_whether_its_reports_pass_fail_or_t
     outcomes = render_batch(cases, tmp_path / "out", jobs=2, formats=("html",), deadline=3.0)
     assert [o.ok for o in outcomes] == [True, False, False, True], [o.message for o in outcomes]
     assert "kernel deadline of 3 s" in outcomes[2].message
-    assert _CountingLoops.made > made  # the workers ran their kernels on loops of their own ...
+    assert loops_made() > made  # the workers ran their kernels on loops of their own ...
     assert unclosed() == []  # ... and closed them, and every kernel's sockets and contexts
 
 

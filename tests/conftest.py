@@ -1,10 +1,13 @@
 """Shared fixtures: the real datasets, and writable copies of data/ to corrupt."""
 
+import asyncio
 import csv
+import gc
 import json
 import os
 import shutil
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,55 @@ from analysis.pipeline.scenarios import Scenario, render_batch
 # command-line processes tests start, which inherit this) render in-process; tests/test_service.py
 # turns it on for its own tests, each with a private socket folder, and stops what it starts.
 os.environ["COMPUTE_PARITY_SERVICE"] = "off"
+
+
+# ---------------------------------------------------------------- what a test opens, it closes
+class _CountingLoops(asyncio.DefaultEventLoopPolicy):
+    """asyncio's default policy, counting the event loops it makes (:func:`closes_what_it_opens`)."""
+
+    def __init__(self):
+        super().__init__()
+        self.loops_made = 0
+
+    def new_event_loop(self):
+        self.loops_made += 1
+        return super().new_event_loop()
+
+
+def loops_made() -> int:
+    """How many event loops this process has made so far (:class:`_CountingLoops`)."""
+    return asyncio.get_event_loop_policy().loops_made
+
+
+# once per process: this module may be imported twice (``conftest``, and ``tests.conftest`` by a
+# test that imports it so), and a second policy would count where the first one's readers do not look
+if not hasattr(asyncio.get_event_loop_policy(), "loops_made"):
+    asyncio.set_event_loop_policy(_CountingLoops())
+
+
+def unclosed() -> list[str]:
+    """What collecting garbage now finds left open, as ``Category: message``: the ResourceWarnings
+    it raises (an unclosed event loop or socket, a ZeroMQ context, a file, a subprocess still
+    running)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        gc.collect()
+    return [f"{w.category.__name__}: {w.message}" for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+@pytest.fixture(autouse=True)
+def closes_what_it_opens():
+    """A test that made an event loop in this process (it ran a kernel: a render, the render
+    service, a WarmKernel) fails if collecting garbage after it finds something left open
+    (:func:`unclosed`): a leak is the failure of the test that made it, never a warning turned
+    error in a later test (a batch's two unclosed loops, collected during a no-warning test of
+    tests/test_inference_cost.py, printed 5 ResourceWarnings there). A full collection takes
+    about 0.2 s, so only those tests pay it; the session's rendered reports check theirs."""
+    made = loops_made()
+    yield
+    if loops_made() != made:
+        left = unclosed()
+        assert not left, f"this test left open: {left}"
 
 
 @pytest.fixture(scope="session")
@@ -160,6 +212,8 @@ def rendered(tmp_path_factory):
     outcomes = render_batch(CASES, out, jobs=2, log=sys.stdout)
     failed = [f"{o.scenario.name}: {o.message}" for o in outcomes if not o.ok]
     assert not failed, failed
+    left = unclosed()
+    assert not left, f"the batch left open: {left}"
     return out
 
 
@@ -176,6 +230,8 @@ def rendered_again(tmp_path_factory):
     outcomes = render_batch([c for c in CASES if c.name in AGAIN], out, jobs=1, formats=("html",), log=sys.stdout)
     failed = [f"{o.scenario.name}: {o.message}" for o in outcomes if not o.ok]
     assert not failed, failed
+    left = unclosed()
+    assert not left, f"the batch left open: {left}"
     return out
 
 

@@ -591,7 +591,9 @@ def test_acceptance_h20_at_2048_and_100000_reference_h100():
     # interconnect figure, so as the reference no candidate has a rate ratio)
     unknown = cp.run(reference_chip="mi325x", candidates=["h20"], reference_count=100_000, **FAST)
     assert np.isnan(unknown.p50.loc["h20", "chip_count"]) and unknown.open_share.loc["h20"] == 0
-    # the JSON: the open end is null with the share of such draws beside it; the jobs' band is finite
+    # the JSON: the open end is "inf" (null is an unknown) with the share of such draws beside it;
+    # the jobs' band is finite
     figures = cp.key_figures(huge)["candidates"]["h20"]
     assert figures["no_single_job_share_of_draws"] == huge.open_share.loc["h20"]
+    assert present._plain(figures)["chip_count_p90"] == "inf"
     assert figures["jobs_chip_count_p10"] < figures["jobs_chip_count_p90"]

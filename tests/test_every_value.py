@@ -103,8 +103,7 @@ def test_accepted_values_run_or_are_refused_before_any_kernel(report, values):
         assert "\n" not in str(err)
         return
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        warnings.filterwarnings("ignore", category=ResourceWarning)
+        warnings.simplefilter("error")  # ResourceWarnings too: the suite's leaks fail their makers
         r = module.run(**values)
         figures = present._plain(module.key_figures(r))
     assert not _infinite(figures), figures

@@ -1423,10 +1423,10 @@ def methods(r: Result) -> str:
 def key_figures(r: Result) -> dict:
     """The JSON of the report contract: per chip the P50 of every banded figure (:func:`banded`:
     the cost per effective PFLOP-hour in training, per million tokens in prefill and decode) with
-    ``_p10`` / ``_p90`` siblings (null where +∞: no single job matches; the share of such draws is
-    ``no_single_job_share_of_draws``), ``goodput``, ``binding`` (in decode: memory bandwidth,
-    compute or memory capacity), ``mfu``, ``chips_per_reference`` and, in prefill and decode, the
-    tokens/s per chip at the base point."""
+    ``_p10`` / ``_p90`` siblings (+∞ where no single job matches, written "inf" in the JSON: an
+    open end, not an unknown; the share of such draws is ``no_single_job_share_of_draws``),
+    ``goodput``, ``binding`` (in decode: memory bandwidth, compute or memory capacity), ``mfu``,
+    ``chips_per_reference`` and, in prefill and decode, the tokens/s per chip at the base point."""
     names = banded(r.inputs.workload)
     rate = {"prefill": "input_tokens_per_s_per_chip", "decode": "output_tokens_per_s_per_chip"}
 

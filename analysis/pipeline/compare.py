@@ -161,11 +161,17 @@ def input_rows(a: dict, b: dict) -> list[dict]:
     return rows
 
 
+#: An open end of the JSON (:data:`~analysis.assembly.present.OPEN_ENDS`) as the comparison shows it.
+OPEN_SHOWN = {"inf": "∞", "-inf": "−∞"}
+
+
 def shown(value) -> str:
     """A value as the comparison prints it: numbers to 3 significant figures (``2.78 M``,
-    ``3.29 × 10²⁴``), lists comma-separated, nothing as '–'."""
+    ``3.29 × 10²⁴``), an open end (the JSON's ``"inf"``) as ∞, lists comma-separated, nothing as '–'."""
     if value is None or value == ():
         return "–"
+    if isinstance(value, str) and value in OPEN_SHOWN:
+        return OPEN_SHOWN[value]
     if isinstance(value, (list, tuple)):
         return ", ".join(shown(v) for v in value)
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..assembly.present import KEY_FIGURES_MIME, TABLE_ID, TABLE_MIME, csv_header, unit_of
+from ..assembly.present import KEY_FIGURES_MIME, OPEN_ENDS, TABLE_ID, TABLE_MIME, csv_header, unit_of
 from .errors import RenderError
 from .figure_sources import source_keys
 
@@ -119,9 +119,7 @@ def key_figures_csv(figures: dict) -> str:
     leaves = flatten(kept)
     rows = []
     for path, band in banded(leaves).items():
-        if not all(
-            isinstance(band.get(q), (int, float, type(None))) and not isinstance(band.get(q), bool) for q in band
-        ):
+        if not all(_numeric(band[q]) for q in band):
             continue  # text, flags and lists are not key figures
         own = leaves.get((*path[:-1], "unit")) if path[-1] in ("measured", "modelled") else None
         unit = own if isinstance(own, str) else path_unit(path)
@@ -129,6 +127,16 @@ def key_figures_csv(figures: dict) -> str:
         keys = source_keys(path, figures, exercised if isinstance(exercised, tuple) else ())
         rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90"), keys))
     return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90", "source_keys"]).to_csv(index=False)
+
+
+def _numeric(value) -> bool:
+    """Whether a JSON value is a figure's number: a number, null (unknown) or an open end
+    (:data:`~analysis.assembly.present.OPEN_ENDS`, written to the CSV as it reads: ``inf``)."""
+    return (
+        value is None
+        or value in OPEN_ENDS.values()
+        or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    )
 
 
 def first_image(notebook) -> bytes | None:

@@ -94,7 +94,7 @@ class WarmKernel:
     per batch worker instead of once per report. It has one client, connected and waited for
     once when the kernel starts; before each report the user namespace is reset through it, and
     a kernel that died is replaced. Use an instance from one thread only (its client's sockets
-    belong to that thread's event loop)."""
+    belong to that thread's event loop, which :meth:`close` closes)."""
 
     def __init__(self, runtime_dir: Path | str | None = None, deadline: float | None = None):
         #: where the kernel's connection file goes (a render's work folder, removed with it and
@@ -105,6 +105,8 @@ class WarmKernel:
         self.manager = None
         self.client = None
         self._sockets = None  # the short folder of this kernel's sockets, if it needed one
+        #: the event loop its coroutines run on (this thread's, made by jupyter_core's run_sync)
+        self.loop = None
 
     def launch(self) -> None:
         """Start the kernel process (replacing a dead one), if not done yet, without waiting for
@@ -123,7 +125,15 @@ class WarmKernel:
         self.manager = AsyncKernelManager(kernel_name="python3", transport=TRANSPORT, ip=str(sockets / key[:12]))
         # in the runtime folder (not jupyter_client's default, a tmpXXXX.json in /tmp)
         self.manager.connection_file = str(Path(self.runtime_dir or sockets) / f"kernel-{key}.json")
-        run_sync(self.manager.start_kernel)(cwd=str(notebooks.NOTEBOOK_DIR), extra_arguments=KERNEL_ARGUMENTS)
+        started = self.manager.start_kernel(cwd=str(notebooks.NOTEBOOK_DIR), extra_arguments=KERNEL_ARGUMENTS)
+        run_sync(self._on_loop)(started)
+
+    async def _on_loop(self, work):
+        """Await ``work``, noting the event loop it runs on as this kernel's (:attr:`loop`): the loop
+        jupyter_core's ``run_sync`` makes for this thread on first use, on which nbclient (papermill)
+        and this kernel's client run too, and which jupyter_core never closes."""
+        self.loop = asyncio.get_running_loop()
+        return await work
 
     def _socket_folder(self) -> Path:
         """Where this kernel's sockets go (see :data:`TRANSPORT`): its runtime folder if the
@@ -206,17 +216,40 @@ class WarmKernel:
                 pass
 
     def close(self) -> None:
-        """Disconnect the client and shut the kernel down."""
+        """Disconnect the client, shut the kernel down and release what both hold, on every path: a
+        kernel that died, was killed or never started included (then only its manager's ZeroMQ
+        context and socket, connection and socket files go), then the socket folder and the event
+        loop (:attr:`loop`). Left open, a batch worker's loop and its self-pipe sockets were
+        garbage-collected after its thread ended, warning (ResourceWarning) in whatever code ran
+        then; a killed kernel's context warned likewise. The next :meth:`launch` starts afresh."""
         from jupyter_core.utils import run_sync
 
-        if self.client is not None:
-            self.client.stop_channels()
-            self.client = None
-        if self.alive():
-            run_sync(self.manager.shutdown_kernel)(now=True)
-        if self._sockets is not None:
-            self._sockets.close()
-            self._sockets = None
+        try:
+            if self.client is not None:
+                self.client.stop_channels()
+                self.client = None
+            manager, self.manager = self.manager, None
+            if manager is not None and run_sync(manager.is_alive)():
+                run_sync(manager.shutdown_kernel)(now=True)
+            elif manager is not None:
+                run_sync(manager.cleanup_resources)()
+        finally:
+            if self._sockets is not None:
+                self._sockets.close()
+                self._sockets = None
+            self._close_loop()
+
+    def _close_loop(self) -> None:
+        """Close :attr:`loop` (its tasks cancelled and settled first), unless another thread's
+        coroutine runs on it (then it is jupyter_core's runner's, not this kernel's); jupyter_core
+        makes this thread a new one when it next needs one."""
+        loop, self.loop = self.loop, None
+        if loop is None or loop.is_running() or loop.is_closed():
+            return
+        _settle_tasks(loop)
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.run_until_complete(loop.shutdown_default_executor())
+        loop.close()
 
 
 class _Watchdog:
@@ -247,15 +280,12 @@ class _Watchdog:
         self._timer.cancel()
 
 
-def _drop_pending_tasks() -> None:
-    """Cancel and settle the tasks an interrupted papermill run left on this thread's event loop
-    (nbclient's cell and kernel-alive polls): left alone, they end with an error when the kernel
-    is shut down and asyncio prints "Task exception was never retrieved" with a traceback."""
-    try:
-        loop = asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        return
-    if loop.is_running() or loop.is_closed():
+def _settle_tasks(loop) -> None:
+    """Cancel and settle the tasks left on ``loop`` (an interrupted papermill run leaves nbclient's
+    cell and kernel-alive polls): left alone, they end with an error when the kernel is shut down
+    and asyncio prints "Task exception was never retrieved" with a traceback, or are destroyed
+    pending when the loop closes."""
+    if loop is None or loop.is_running() or loop.is_closed():
         return
     tasks = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in tasks:
@@ -281,7 +311,7 @@ def execute(name: str, parameters: dict, output: Path, kernel: WarmKernel):
         with watchdog:
             notebook = _run(name, parameters, output, kernel)
     except KeyboardInterrupt:
-        _drop_pending_tasks()
+        _settle_tasks(kernel.loop)
         raise
     except RenderError:
         if watchdog.expired:

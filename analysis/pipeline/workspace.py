@@ -35,12 +35,15 @@ class Workspace:
         remove_stale(parent, prefix)
         # made under a name clean-up ignores, locked, then renamed: never visible unlocked
         staging = Path(tempfile.mkdtemp(prefix=f"{prefix}new-", dir=parent))
+        self._lock = None
         try:
             self._lock = os.open(staging / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             self.path = parent / f"{prefix}live-{staging.name[len(prefix) + 4 :]}"
             os.rename(staging, self.path)
         except OSError:
+            if self._lock is not None:  # the lock's descriptor goes with the folder
+                os.close(self._lock)
             shutil.rmtree(staging, ignore_errors=True)
             raise
 

@@ -37,6 +37,7 @@ from .chips import (
 from .contract import (
     INPUT_LABELS,
     KEY_FIGURES_MIME,
+    OPEN_ENDS,
     _plain,
     appendix,
     emit_key_figures,
@@ -72,6 +73,7 @@ __all__ = [
     "INPUT_LABELS",
     "KEY_FIGURES_MIME",
     "NA",
+    "OPEN_ENDS",
     "STYLE",
     "TABLE_ID",
     "TABLE_MIME",

@@ -18,6 +18,11 @@ from .sources import cite, source_numbers
 
 #: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
 KEY_FIGURES_MIME = "application/vnd.compute-parity.key-figures+json"
+#: How the JSON writes a number without bound, such as a band's P90 where no single job reaches
+#: the reference ("more than one job can use"): the text ``"inf"`` (``"-inf"`` below), which
+#: Python's ``float()`` and pandas read as infinity; ``null`` is a figure that is unknown (NaN).
+#: JSON has no infinity, and a bare ``Infinity`` is not JSON.
+OPEN_ENDS = {math.inf: "inf", -math.inf: "-inf"}
 
 
 def _text(value) -> str:
@@ -227,7 +232,8 @@ def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None
 
 
 def _plain(value):
-    """A JSON-ready copy: numpy scalars as Python numbers, NaN and inf as None, keys as text."""
+    """A JSON-ready copy: numpy scalars as Python numbers, NaN as None, ±inf as
+    :data:`OPEN_ENDS`' text, keys as text."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
@@ -235,7 +241,7 @@ def _plain(value):
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return OPEN_ENDS.get(value)  # NaN: None
     return value
 
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import edit_cell
 
 from analysis import catalog
 from analysis.assembly import inputs
 from analysis.catalog import DataError, load
 from analysis.formulas import uncertainty, utilisation
-from tests.conftest import edit_cell
 
 
 def _table(rows):

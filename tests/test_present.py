@@ -505,3 +505,63 @@ def test_a_wide_group_of_inputs_is_split_into_tables_that_fit_the_page(shown):
     tables = [out[0] for out in shown if hasattr(out[0], "to_html")][1:]  # after the shared inputs
     assert [len(t.data.columns) for t in tables] == [5, 2]
     assert "part 2 of 2" in tables[1].caption
+
+
+@pytest.mark.parametrize(
+    "label, plain",
+    [
+        (r"$\mathdefault{10^{3}}$", "10³"),
+        (r"$\mathdefault{10^{-2}}$", "10⁻²"),
+        (r"$\mathdefault{2\times10^{4}}$", "2×10⁴"),
+        (r"$\mathdefault{2^{10}}$", "2¹⁰"),
+        ("", ""),  # an unlabelled minor tick
+        (r"$\mathdefault{0}$", r"$\mathdefault{0}$"),  # no power: left as it is
+    ],
+)
+def test_log_labels_in_plain_text(label, plain):
+    assert present.plain_power(label) == plain
+
+
+def test_log_scale_labels_ticks_as_matplotlib_does_without_math_text():
+    """A log axis from 1 to 10⁴ (base 10) and one from 1 to 2⁶ (base 2): the labels matplotlib's
+    log formatter gives, written in plain text with superscripts."""
+    fig, ax = plt.subplots()
+    ax.plot([1, 64], [1, 1e4])
+    present.log_scale(ax, "y")
+    present.log_scale(ax, "x", base=2)
+    ax.set_ylim(1, 1e4)
+    ax.set_xlim(1, 64)
+    fig.canvas.draw()
+    ys = [t.get_text() for t in ax.get_yticklabels() if t.get_text() and 1 <= t.get_position()[1] <= 1e4]
+    xs = [t.get_text() for t in ax.get_xticklabels() if t.get_text() and 1 <= t.get_position()[0] <= 64]
+    plt.close(fig)
+    assert ys == ["10⁰", "10¹", "10²", "10³", "10⁴"]
+    assert xs == ["2⁰", "2¹", "2²", "2³", "2⁴", "2⁵", "2⁶"]
+    assert ax.get_yscale() == "log" and ax.xaxis.get_transform().base == 2
+
+
+@pytest.fixture
+def shell():
+    """An IPython shell for this test only (what a kernel has: displays are captured)."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    yield InteractiveShell.instance()
+    InteractiveShell.clear_instance()
+
+
+def test_show_once_draws_a_key_once_and_shows_the_same_outputs_again(shell):
+    from IPython.utils.capture import capture_output
+
+    drawn = []
+
+    def draw(text):
+        drawn.append(text)
+        present.display({"text/plain": text}, raw=True)
+
+    shown = []
+    for key, text in (("a", "first"), ("a", "not drawn: key a is kept"), ("b", "second")):
+        with capture_output() as out:
+            present.show_once(("test", key), lambda text=text: draw(text))
+        shown.append([o.data["text/plain"] for o in out.outputs])
+    assert drawn == ["first", "second"]
+    assert shown == [["first"], ["first"], ["second"]]

@@ -298,3 +298,28 @@ def test_accounted_observations_are_computed_once_per_input(monkeypatch):
     # = 1 / (1 + 0.161382 + 0.0225467) = 0.844645, so Llama 3.1 405B's 0.345098 becomes 0.345098 / 0.844645
     monkeypatch.setitem(inputs.DEFAULTS, "restart_hours", inputs.Used(0.5, "h", "megascale-2024", "test"))
     assert inputs.accounted_observations().loc["llama-3.1-405b", "mfu"] == pytest.approx(0.345098 / 0.844645, rel=1e-5)
+
+
+def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypatch):
+    """inputs.mfu_observations, observed_prior and prior_leave_one_out are kept per version of the
+    data (catalog.per_data): a caller's change never reaches the kept value, and an edited data
+    file, once the catalog loads it again (as a new kernel does), reaches all three. Hopper dense
+    BF16 draws on 10 accounted runs; sorted: 0.129099 0.178120 0.196773 0.220582 0.228037
+    0.242185 (phi-4) 0.246973 0.256702 0.263166 0.371443, so P90 (inverted CDF: the smallest value
+    with at least 90 % at or below it) is the 9th of 10 = 0.263166. With phi-4 excluded in
+    accounted_runs.csv, 9 are left and P90 is the ceil(0.9 × 9) = 9th of 9 = 0.371443."""
+    monkeypatch.setattr(catalog, "DATA_DIR", data_copy)
+    hopper = dict(generation="hopper", architecture="dense", precision="bf16")
+    first = inputs.observed_prior(**hopper)
+    assert "phi-4" in first.obs_ids and first.p90 == pytest.approx(0.263166, abs=1e-6)
+    first.values[:] = 0.0  # a caller's change never reaches the kept prior
+    assert inputs.observed_prior(**hopper).values.min() == pytest.approx(0.129099, abs=1e-6)
+    assert "phi-4" in inputs.prior_leave_one_out().index
+    edit_cell(data_copy / "accounted_runs.csv", "phi-4", "excluded", "edited in a test")
+    catalog._load_all.cache_clear()  # the catalog reads data/ once per process; a new kernel reads it again
+    assert inputs.mfu_observations().loc["phi-4", "excluded"] == "edited in a test"
+    edited = inputs.observed_prior(**hopper)
+    assert "phi-4" not in edited.obs_ids and len(edited.obs_ids) == 9
+    assert edited.p90 == pytest.approx(0.371443, abs=1e-6)
+    assert "phi-4" not in inputs.prior_leave_one_out().index
+    assert "phi-4" not in inputs.prior_leave_one_out("size").index

@@ -708,8 +708,8 @@ def plot_scale(r: Result) -> None:
             ax.plot(rest.index, rest, color=colors[chip], lw=2, ls=(0, (1, 1.2)))
     ax.plot([], [], color="#555555", lw=1.5, ls=":", label="× one job ends;\n··· separate jobs")
     ax.axvline(inp.reference_count, color="#333333", ls="--", lw=1, label=f"this report: {inp.reference_count:,}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    present.log_scale(ax, "x")
+    present.log_scale(ax, "y")
     ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
     present.finish(
         ax,
@@ -781,7 +781,7 @@ def plot_goodput(r: Result) -> None:
                 zorder=3,
                 label=present.chip_short(chip),
             )
-    ax.set_xscale("log")
+    present.log_scale(ax, "x")
     ax.legend(fontsize=8, frameon=False, loc="lower left")
     present.finish(
         ax,

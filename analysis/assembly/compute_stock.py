@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..catalog import load
+from ..catalog import data_digest, load
 from ..formulas import goodput, stock, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import chip_parity, params, present, procurement
@@ -893,7 +893,7 @@ def plot_us_vs_china(r: Result) -> None:
             band = r.bands[f"{country} {m}"]
             ax.plot(YEARS, band["p50"], style, color=color, label=f"{COUNTRIES[country]}, {MEASURES[m]}")
             ax.fill_between(YEARS, band["p10"], band["p90"], color=color, alpha=0.08)
-    ax.set_yscale("log")
+    present.log_scale(ax, "y")
     # over several decades a log axis labels no minor tick and the theme draws no tick marks or minor grid:
     # no minor ticks changes no pixel and saves ≈ 0.05 CPU-s
     ax.yaxis.set_minor_locator(NullLocator())
@@ -935,14 +935,23 @@ def input_name(key: str) -> str:
 
 
 def plot_runs(r: Result) -> None:
-    """The largest run each stock allows [FLOP, log] with P10–P90, and the largest known runs."""
+    """The largest run each stock allows [FLOP, log] with P10–P90, and the largest known runs
+    (``largest_runs.csv``); drawn once per process for the same bands and data
+    (:func:`present.show_once`: the policy levers seldom move it)."""
+    bands = {country: r.bands[f"{country} largest_run_flop"] for country in COUNTRIES}
+    numbers = tuple(bands[c][q].tobytes() for c in COUNTRIES for q in ("p10", "p50", "p90"))
+    present.show_once(("compute_stock.plot_runs", data_digest(), numbers), lambda: _draw_runs(bands))
+
+
+def _draw_runs(bands: dict) -> None:
+    """:func:`plot_runs` drawn from ``bands`` (country -> {"p10", "p50", "p90"} over :data:`YEARS`)."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullLocator
 
     fig, ax = plt.subplots(figsize=(9, 4.6))
     known = load("largest_runs")
     for country, color in (("us", "#1f4e9a"), ("cn", "#c8102e")):
-        band = r.bands[f"{country} largest_run_flop"]
+        band = bands[country]
         ax.plot(YEARS, band["p50"], "-o", color=color, label=f"{COUNTRIES[country]}: largest run its stock allows")
         ax.fill_between(YEARS, band["p10"], band["p90"], color=color, alpha=0.12)
         done = known[known["country"] == country]
@@ -953,7 +962,7 @@ def plot_runs(r: Result) -> None:
             color=color,
             label=f"{COUNTRIES[country]}: largest known run",
         )
-    ax.set_yscale("log")
+    present.log_scale(ax, "y")
     # over several decades a log axis labels no minor tick and the theme draws no tick marks or minor grid:
     # no minor ticks changes no pixel and saves ≈ 0.05 CPU-s
     ax.yaxis.set_minor_locator(NullLocator())

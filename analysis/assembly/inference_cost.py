@@ -1122,8 +1122,8 @@ def plot_decode_roofline(r: Result) -> None:
             color=colors[chip],
             label=present.chip_short(chip),
         )
-    ax.set_xscale("log", base=2)
-    ax.set_yscale("log")
+    present.log_scale(ax, "x", base=2)
+    present.log_scale(ax, "y")
     low, _, high = r.inputs.ranges["batch_size"]
     if high > low:  # the default batch, drawn: the published batches' span
         ax.axvspan(low, high, color="#999", alpha=0.15, lw=0, label="published batches (decode_batches.csv)")

@@ -12,15 +12,12 @@ library constant themselves, so an input is resolved by one piece of code in eve
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from .. import catalog
 from ..catalog import CHIPS, keys_in, load, lookup, per_data
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS, TRAINING
@@ -577,17 +574,20 @@ def accounted_observations() -> pd.DataFrame:
     are disclosed) and goodput is the package's default goodput at the run's chip count
     (:func:`~analysis.formulas.goodput.goodput`; 1 where the count is not disclosed), the same
     conversion training_run applies to a run's own disclosure — so a projection with the median
-    reproduces a typical run as accounted. Computed once per content of what it reads (the two
-    CSV files and the default goodput inputs; every prior lookup asks for it) and returned as a
-    copy."""
-    files = (catalog.DATA_DIR / catalog.ACCOUNTED_RUNS.file, catalog.DATA_DIR / CHIPS.file)
-    key = (tuple(hashlib.sha256(f.read_bytes()).hexdigest() for f in files), *goodput_inputs().kwargs().items())
-    return _accounted_observations(key).copy()
+    reproduces a typical run as accounted. Computed once per version of the data and default
+    goodput inputs (:func:`analysis.catalog.per_data`; every prior lookup asks for it)."""
+    return _accounted_observations(_goodput_defaults())
 
 
-@lru_cache(maxsize=4)
-def _accounted_observations(key: tuple) -> pd.DataFrame:
-    """:func:`accounted_observations` computed; ``key`` is what it was computed from."""
+def _goodput_defaults() -> tuple:
+    """The library's default goodput inputs (:func:`goodput_inputs` without a reader's value), as
+    the hashable argument of the values computed from them and kept (:func:`analysis.catalog.per_data`)."""
+    return tuple(goodput_inputs().kwargs().items())
+
+
+@per_data
+def _accounted_observations(goodput_defaults: tuple) -> pd.DataFrame:
+    """:func:`accounted_observations` computed at ``goodput_defaults`` (:func:`_goodput_defaults`)."""
     runs, chips = load("accounted_runs"), load("chips")
     rows = {}
     for run_id, r in runs.iterrows():
@@ -595,7 +595,7 @@ def _accounted_observations(key: tuple) -> pd.DataFrame:
         peak = float(compute.peak_tflops(chips.loc[[r["chip_id"]]], r["precision"]).iloc[0])
         implied = float(compute.implied_mfu(compute.training_flop(r["active_params"], r["tokens"]), hours, peak))
         n = r["chip_count"]
-        share = 1.0 if pd.isna(n) else float(goodput.goodput(n, **goodput_inputs(chip_count=n).kwargs()))
+        share = 1.0 if pd.isna(n) else float(goodput.goodput(n, **dict(goodput_defaults)))
         rows[run_id] = {
             "chip_id": r["chip_id"],
             "chip_generation": chips.loc[r["chip_id"], "generation"],
@@ -613,20 +613,63 @@ def _accounted_observations(key: tuple) -> pd.DataFrame:
 def mfu_observations() -> pd.DataFrame:
     """Every utilisation observation the prior draws on, indexed by id: the published MFUs of
     ``data/mfu_observations.csv`` (kinds ``production`` and ``benchmark``) and the accounted
-    runs (:func:`accounted_observations`)."""
+    runs (:func:`accounted_observations`). Computed once per version of the data and default
+    goodput inputs (:func:`analysis.catalog.per_data`)."""
+    return _mfu_observations(_goodput_defaults())
+
+
+@per_data
+def _mfu_observations(goodput_defaults: tuple) -> pd.DataFrame:
+    """:func:`mfu_observations` computed at ``goodput_defaults`` (:func:`_goodput_defaults`)."""
     published = load("mfu_observations")
-    return pd.concat([published, accounted_observations()[list(published.columns)]])
+    return pd.concat([published, _accounted_observations(goodput_defaults)[list(published.columns)]])
 
 
 def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):
     """The utilisation prior (:func:`analysis.formulas.utilisation.prior` of
     :func:`mfu_observations`) for a chip's generation, an architecture (dense or moe) and the
     precision of the peak."""
+    return observed_prior(generation=chip["generation"], architecture=architecture, precision=precision)
+
+
+def observed_prior(*, generation: str, architecture: str, precision: str, without=()):
+    """:func:`analysis.formulas.utilisation.prior` of :func:`mfu_observations` for a chip
+    ``generation``, an ``architecture`` (dense or moe) and the ``precision`` of the peak; with
+    ``without`` (validation case ids), of the observations that share no run with those cases
+    (:func:`~analysis.formulas.utilisation.disjoint_from`). Computed once per version of the data,
+    default goodput inputs and arguments (:func:`analysis.catalog.per_data`: a report's
+    validation cases ask for the same priors dozens of times); each call returns its own copy."""
+    without = (without,) if isinstance(without, str) else tuple(without)
+    prior = _observed_prior(generation, architecture, precision, without, _goodput_defaults())
+    return replace(prior, values=prior.values.copy(), condition=dict(prior.condition))
+
+
+@per_data
+def _observed_prior(generation: str, architecture: str, precision: str, without: tuple, goodput_defaults: tuple):
+    """:func:`observed_prior` computed."""
     from ..formulas import utilisation
 
-    return utilisation.prior(
-        mfu_observations(), generation=chip["generation"], architecture=architecture, precision=precision
-    )
+    observations = _mfu_observations(goodput_defaults)
+    if without:
+        observations = utilisation.disjoint_from(observations, without)
+    return utilisation.prior(observations, generation=generation, architecture=architecture, precision=precision)
+
+
+def prior_leave_one_out(candidate: str | None = None) -> pd.DataFrame:
+    """:func:`analysis.formulas.utilisation.leave_one_out` of the utilisation prior over the data
+    it is fitted on (the observations of :func:`mfu_observations` of kinds
+    :data:`~analysis.formulas.utilisation.KINDS`), without a candidate or with ``candidate``
+    (:data:`~analysis.formulas.utilisation.CANDIDATES`). Computed once per version of the data and
+    default goodput inputs (:func:`analysis.catalog.per_data`)."""
+    return _prior_leave_one_out(candidate, _goodput_defaults())
+
+
+@per_data
+def _prior_leave_one_out(candidate: str | None, goodput_defaults: tuple) -> pd.DataFrame:
+    """:func:`prior_leave_one_out` computed."""
+    from ..formulas import utilisation
+
+    return utilisation.leave_one_out(_mfu_observations(goodput_defaults), kinds=utilisation.KINDS, candidate=candidate)
 
 
 def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:

@@ -70,7 +70,7 @@ def plot_goodput(r: Result) -> None:
         ax.plot([size], [share], "o", color=color, markeredgecolor=present.EDGE, ms=7, label=label)
     if len(sizes):  # a legend, not labels at the points: nearby clusters' labels overlapped
         ax.legend(fontsize=8, loc="lower left", frameon=False)
-    ax.set_xscale("log")
+    present.log_scale(ax, "x")
     ax.set_ylim(0, 105)
     ax.set_title("Goodput falls with the chips in one job")
     ax.set_xlabel("chips in one training job (log scale)")

@@ -323,8 +323,7 @@ def inputs(**values) -> Inputs:
     run_chips = run.disclosed_chip_count or run.chip_count
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
-    prior = mfu_prior.prior(
-        shared.mfu_observations(),
+    prior = shared.observed_prior(
         generation=chips.loc[run.chip, "generation"],
         architecture="moe" if run.total_params and run.total_params > run.active_params else "dense",
         precision=precision,

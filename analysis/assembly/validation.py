@@ -267,11 +267,8 @@ def run(**values) -> Result:
         calibration=summary(cases, "calibration"),
         by_group={name: summary(validation[validation["group"] == name]) for name in GROUPS},
         coverage_curve=coverage_curve(cases, draws),
-        prior_loo=mfu_prior.leave_one_out(shared.mfu_observations(), kinds=mfu_prior.KINDS),
-        prior_loo_candidates={
-            name: mfu_prior.leave_one_out(shared.mfu_observations(), kinds=mfu_prior.KINDS, candidate=name)
-            for name in mfu_prior.CANDIDATES
-        },
+        prior_loo=shared.prior_leave_one_out(),
+        prior_loo_candidates={name: shared.prior_leave_one_out(name) for name in mfu_prior.CANDIDATES},
     )
 
 

@@ -298,11 +298,11 @@ def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_ru
     if len(kept) == len(observations) or inp.used["mfu"].source != "mfu-observations":
         return inp
     run = inp.run
-    prior = mfu_prior.prior(
-        kept,
+    prior = shared.observed_prior(
         generation=inp.chips.loc[run.chip, "generation"],
         architecture="moe" if run.total_params > run.active_params else "dense",
         precision=inp.used["precision"].value,
+        without=case_id or (),
     )
     origin = f"no disclosure: median of {prior.describe()}, without the observations of this case's run"
     used = inp.used | {"mfu": replace(inp.used["mfu"], value=prior.p50, origin=origin)}

@@ -6,6 +6,8 @@
   ``chip_legend``, ``direct_labels``, ``chip_bars``);
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
   ``finish``);
+* :mod:`.figures` — a figure several reports draw alike drawn once, log axes labelled in plain
+  text (``show_once``, ``log_scale``);
 * :mod:`.units` — units in names, one convention for JSON figures, key_figures.csv and table CSV
   headers (``unit_of``, ``csv_header``);
 * :mod:`.sources` — the sources appendix of a report's inputs block and its citations
@@ -46,6 +48,7 @@ from .contract import (
     key_inputs,
     parameters_table,
 )
+from .figures import log_scale, plain_power, show_once
 from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, usd, watts
 from .output import (
     CJK_FONT_FILES,
@@ -106,17 +109,20 @@ __all__ = [
     "input_label",
     "key_inputs",
     "inputs_table",
+    "log_scale",
     "luminance",
     "mw",
     "num",
     "parameters_table",
     "pct",
+    "plain_power",
     "say",
     "sci",
     "server_power_ratios",
     "setup",
     "short_from_name",
     "show",
+    "show_once",
     "source_entries",
     "source_list",
     "source_numbers",

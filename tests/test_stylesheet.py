@@ -55,7 +55,7 @@ def test_the_committed_stylesheet_is_what_the_installed_nbconvert_makes():
     stylesheet and the templates; after an nbconvert upgrade or a template change this fails
     until ``python -m analysis.pipeline.stylesheet`` is run again. Of 240 kB, under 20 kB stay."""
     made = stylesheet.make()
-    assert stylesheet.USED_CSS.read_text(encoding="utf-8") == made
+    assert stylesheet.USED_CSS.read_text(encoding="utf-8") == made, "run: python -m analysis.pipeline.stylesheet"
     lab = (stylesheet.lab_template_dir() / "lab" / "static" / "index.css").read_text(encoding="utf-8")
     assert len(lab) > 200_000 and len(made) < 20_000
     assert stylesheet.USED_CSS in fingerprint._files(fingerprint.SOURCE_DIR)  # a change re-renders reports

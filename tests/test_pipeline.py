@@ -17,7 +17,7 @@ import pytest
 from conftest import tiny_cli
 
 from analysis.catalog import PROJECT_DIR
-from analysis.pipeline import errors, fingerprint, kernel, notebooks, render, scenarios
+from analysis.pipeline import errors, fingerprint, kernel, notebooks, pdf, render, scenarios
 from analysis.pipeline.cli import main
 from analysis.pipeline.pdf import Browser, PdfError
 from analysis.pipeline.scenarios import Outcome, Scenario, ScenarioError, load_scenarios, write_index
@@ -66,6 +66,7 @@ class FakeRun:
 
         monkeypatch.setattr(scenarios, "WarmKernel", Kernel)
         monkeypatch.setattr(scenarios, "Browser", FakeBrowser)
+        monkeypatch.setattr(pdf, "Browser", FakeBrowser)  # a command's shared one (pdf.Printer)
         monkeypatch.setattr(scenarios, "prepare", fake_prepare)
 
 
@@ -156,6 +157,29 @@ def test_a_batch_whose_scenarios_all_fail_writes_its_index_and_starts_nothing(ti
     assert "parameter seed: -1 is out of range" in (tmp_path / "new" / "out" / "index.html").read_text()
     assert (fake.kernels, fake.browsers) == (0, 0)
     assert sorted(p.name for p in (tmp_path / "new" / "out").iterdir()) == ["index.html", "index.json"]
+
+
+def test_a_batchs_comparisons_print_with_the_batchs_chromium(tiny_notebooks, tmp_path, capsys, fake, monkeypatch):
+    """The comparisons of a batch started a second Chromium after the reports' one had closed
+    (about 1.5 CPU-s and a second of waiting at the end of every batch, issue 24): now one
+    browser, started for the reports, prints the comparisons too, and a batch with nothing to
+    print starts none."""
+    from analysis.pipeline import pairs
+
+    lent = []
+
+    def compare_batch(found, outcomes, out, formats, log=None, printer=None):
+        lent.append(printer.browser())  # what the comparisons would print with
+        return []
+
+    monkeypatch.setattr(pairs, "compare_batch", compare_batch)
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n  - {name: b, notebook: tiny}\n")
+    assert main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(tmp_path / "out")]) == 0
+    assert sorted(fake.rendered) == ["a", "b"] and (fake.kernels, fake.browsers) == (2, 1) and len(lent) == 1
+    with pdf.Printer() as printer:  # started on first use only, then the same one
+        assert fake.browsers == 1 and printer.browser() is printer.browser() and fake.browsers == 2
+        folder = printer._work.path
+    assert not folder.exists()
 
 
 def test_jobs_are_capped_at_scenarios_and_cpus(tiny_notebooks, tmp_path, capsys, fake):
@@ -544,7 +568,6 @@ def test_chromium_keeps_its_temporary_files_in_its_profile(tmp_path, monkeypatch
     """Chromium's own temporary files (org.chromium.Chromium.XXXXXX) went to the system's
     temporary folder and stayed there, one per PDF render (issue 22, item 12): it is started with
     TMPDIR inside its profile, which the render's work folder removes."""
-    from analysis.pipeline import pdf
 
     seen = {}
 
@@ -570,7 +593,6 @@ def test_chromium_with_a_long_profile_path_gets_a_short_temporary_folder(tmp_pat
     that path passed a Unix socket's 107 characters and Chromium died at start ("Socket path too
     long"), so every PDF failed. A long profile gets a short locked folder in the temporary
     folder, removed with the browser."""
-    from analysis.pipeline import pdf
 
     seen = {}
 

@@ -168,6 +168,17 @@ def test_a_single_render_starts_the_service_before_its_imports_and_announces_it_
     assert "started a warm render service (pid 4321)" in capsys.readouterr().err and len(started) == 1
 
 
+def test_a_batch_neither_asks_nor_starts_a_service(tmp_path, monkeypatch):
+    """A batch started a service early (a second Python process importing the command line, about
+    0.5 CPU-s at the batch's start) only for it to leave at once (issue 24): now none is started."""
+    monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
+    monkeypatch.setattr(service, "_started", [])
+    monkeypatch.setattr(service, "start", lambda folder, **kw: pytest.fail("a batch starts no service"))
+    monkeypatch.setattr(service, "connect", lambda folder: pytest.fail("a batch asks no service"))
+    for argv in (["render", "--scenarios", "s.yaml", "--jobs", "2"], ["render", "--out", "o", "--scenarios=s.yaml"]):
+        assert service.forward(argv) is None, argv
+
+
 def test_a_service_started_for_a_command_line_that_is_no_single_render_leaves_at_once(tmp_path, monkeypatch):
     monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
     for argv, wanted in (

@@ -225,6 +225,7 @@ def single_folder(notebook: str, parameters: dict) -> str:
 def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple, deadline=None, *, force=False) -> int:
     """Render a scenario file into ``out`` and write its index; bad input raises before any kernel
     or browser starts. A report may run ``deadline`` seconds; one up to date is skipped unless ``force``."""
+    from .pdf import Printer
     from .render import check_batch_folder
     from .scenarios import render_batch, workers_for, write_index
 
@@ -239,8 +240,9 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple, deadline
         f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} worker(s) into {out}",
         file=sys.stderr,
     )
-    outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline, force=force)
-    compared = pairs.compare_batch(compare, outcomes, out, formats)
+    with Printer() as printer:  # one Chromium prints the reports, then the comparisons
+        outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline, force=force, printer=printer)
+        compared = pairs.compare_batch(compare, outcomes, out, formats, printer=printer)
     try:
         index = write_index(outcomes, out, scenario_file, compared)
     except OSError as err:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..assembly.present import KEY_FIGURES_MIME, OPEN_ENDS, TABLE_ID, TABLE_MIME, csv_header, unit_of
 from .errors import RenderError
-from .figure_sources import source_keys
+from .figure_sources import item_index, source_keys
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -117,6 +117,7 @@ def key_figures_csv(figures: dict) -> str:
     (:func:`.figure_sources.source_keys`; ``none: …`` says why a figure has none)."""
     kept = {k: v for k, v in figures.items() if k not in NOT_FIGURES}
     leaves = flatten(kept)
+    index = item_index(figures.get("inputs", {}))
     rows = []
     for path, band in banded(leaves).items():
         if not all(_numeric(band[q]) for q in band):
@@ -124,7 +125,7 @@ def key_figures_csv(figures: dict) -> str:
         own = leaves.get((*path[:-1], "unit")) if path[-1] in ("measured", "modelled") else None
         unit = own if isinstance(own, str) else path_unit(path)
         exercised = leaves.get((*path[:-1], "exercised_defaults"))
-        keys = source_keys(path, figures, exercised if isinstance(exercised, tuple) else ())
+        keys = source_keys(path, figures, exercised if isinstance(exercised, tuple) else (), index)
         rows.append((" › ".join(path), unit, band.get("p10"), band.get("p50"), band.get("p90"), keys))
     return pd.DataFrame(rows, columns=["figure", "unit", "p10", "p50", "p90", "source_keys"]).to_csv(index=False)
 

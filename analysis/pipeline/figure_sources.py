@@ -151,12 +151,30 @@ def _record(value) -> bool:
     return isinstance(value, dict) and "source" in value
 
 
-def _scope(path: tuple, inputs: dict, figures: dict) -> dict[str, dict]:
+def item_index(inputs: dict) -> tuple[dict[str, dict], dict[str, dict]]:
+    """An inputs block's shared records by name, and the records of its items (a chip, a region,
+    a validation case …) by each name that names an item: its id, or (a catalog row: one record)
+    that record's value ("DeepSeek-V3"); items of one name merged in the block's order. Worked out
+    once per report (:func:`source_keys` of its every figure reads it)."""
+    shared = {name: r for name, r in inputs.items() if _record(r)}
+    named: dict[str, dict] = {}
+    for items in inputs.values():
+        if not isinstance(items, dict) or _record(items):
+            continue
+        for key, records in items.items():
+            records = {name: r for name, r in records.items() if _record(r)} if isinstance(records, dict) else {}
+            value = next(iter(records.values())).get("value") if len(records) == 1 else None
+            for name in dict.fromkeys((key, *([value] if isinstance(value, str) else []))):
+                named[name] = named.get(name, {}) | records
+    return shared, named
+
+
+def _scope(path: tuple, figures: dict, index: tuple[dict, dict]) -> dict[str, dict]:
     """The records a figure at ``path`` sees, by name: shared ones, then those of every item
     its path names (a segment, or a part of a ``" · "``-joined list label) and of the chip a
-    record on its path names."""
-    scope = {name: r for name, r in inputs.items() if _record(r)}
-    groups = [items for items in inputs.values() if isinstance(items, dict) and not _record(items)]
+    record on its path names (``index``: :func:`item_index` of the report's inputs)."""
+    shared, named_items = index
+    scope = dict(shared)
     node, named = figures, []
     for segment in ("", *path):
         node = node.get(segment, {}) if segment and isinstance(node, dict) else node
@@ -164,12 +182,7 @@ def _scope(path: tuple, inputs: dict, figures: dict) -> dict[str, dict]:
             named.append(node["chip"])
         named += segment.split(" · ") if segment else []
     for item in named:
-        for items in groups:
-            for key, records in items.items():
-                records = {name: r for name, r in records.items() if _record(r)} if isinstance(records, dict) else {}
-                # an item named by its id, or (a catalog row: one record) by its value ("DeepSeek-V3")
-                if key == item or (len(records) == 1 and next(iter(records.values())).get("value") == item):
-                    scope |= records
+        scope |= named_items.get(item, {})
     return scope
 
 
@@ -179,13 +192,14 @@ def _every(group: str, inputs: dict) -> list[dict]:
     return [r for item in items.values() if isinstance(item, dict) for r in item.values() if _record(r)]
 
 
-def source_keys(path: tuple, figures: dict, exercised: tuple = ()) -> str:
+def source_keys(path: tuple, figures: dict, exercised: tuple = (), index: tuple | None = None) -> str:
     """The source keys (``;``-separated, in the order of :data:`FIGURE_INPUTS`, each once) of the
     inputs the figure at ``path`` of a report's JSON rests on, or what it rests on instead:
     ``none: a parameter`` / ``none: not traced``. ``exercised``: the defaults a validation case
-    lists as exercised (its ``exercised_defaults``), which its ``modelled`` value rests on too."""
+    lists as exercised (its ``exercised_defaults``), which its ``modelled`` value rests on too.
+    ``index``: :func:`item_index` of the report's inputs, if the caller has it already."""
     inputs = figures.get("inputs", {})
-    scope = _scope(path, inputs, figures)
+    scope = _scope(path, figures, index or item_index(inputs))
     concept = next((s for s in reversed(path) if s in FIGURE_INPUTS), None)
     names = FIGURE_INPUTS[concept] if concept else (path[-1],)  # else: an input the report also reports
     names = (*names, *exercised) if path[-1] == "modelled" else names

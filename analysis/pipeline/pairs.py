@@ -71,16 +71,19 @@ def _problem(i: int, pair: Pair, notebooks: dict, earlier: list[Pair]) -> str:
     return ""
 
 
-def compare_batch(pairs: list[Pair], outcomes: list[Outcome], out_root: Path, formats, log=None) -> list[dict]:
+def compare_batch(
+    pairs: list[Pair], outcomes: list[Outcome], out_root: Path, formats, log=None, printer=None
+) -> list[dict]:
     """Compare each pair of a rendered batch into ``out_root/compare-a-vs-b/`` (one Chromium for
-    all), printing a progress line each to ``log``; a pair whose scenario failed fails too.
+    all: ``printer``'s, a :class:`~.pdf.Printer` the batch's reports printed with, else one started
+    here), printing a progress line each to ``log``; a pair whose scenario failed fails too.
     Returns the comparisons as the index records them (name, notebook, a, b, ok, message, source)."""
-    from .pdf import Browser, PdfError
-    from .workspace import Workspace
+    from .pdf import PdfError, Printer
 
     log = log or sys.stderr
     rendered = {o.scenario.name: o for o in outcomes}
-    done, browser, work = [], None, None
+    done, own_printer = [], printer is None
+    printer = printer or Printer()
     try:
         for n, pair in enumerate(pairs, start=1):
             message = pair.problem or next(
@@ -92,10 +95,7 @@ def compare_batch(pairs: list[Pair], outcomes: list[Outcome], out_root: Path, fo
                 try:
                     a, b = (compare.read_report(out_root / s) for s in (pair.a, pair.b))
                     out = compare.check_out(out_root / pair.name)
-                    if "pdf" in formats and browser is None:
-                        work = Workspace(out_root, ".compare-batch.")
-                        browser = Browser(work.path)
-                    compare.write(a, b, out, formats, browser=browser)
+                    compare.write(a, b, out, formats, browser=printer.browser() if "pdf" in formats else None)
                 except (ParameterError, PdfError, OSError) as err:
                     message = str(err)
             entry = {"name": pair.name, "notebook": notebook, "a": pair.a, "b": pair.b, "source": "scenario"}
@@ -103,10 +103,8 @@ def compare_batch(pairs: list[Pair], outcomes: list[Outcome], out_root: Path, fo
             status = "up to date" if current else "ok" if not message else f"FAILED: {message}"
             print(f"[compare {n}/{len(pairs)}] {pair.name} {status}", file=log)
     finally:
-        if browser is not None:
-            browser.close()
-        if work is not None:
-            work.close()
+        if own_printer:
+            printer.close()
     return done
 
 

@@ -34,7 +34,7 @@ from . import gallery
 from .errors import RenderError, first_line, scrub
 from .kernel import WarmKernel
 from .notebooks import check_parameters, notebook_names, notebook_path, short
-from .pdf import Browser
+from .pdf import Browser, Printer
 from .render import FORMATS, REPORTS_DIR, check_out_dir, described, prepare, up_to_date
 from .workspace import Workspace
 
@@ -243,13 +243,14 @@ def render_batch(
     log=None,
     deadline: float | None = None,
     force: bool = False,
+    printer: Printer | None = None,
 ) -> list[Outcome]:
     """Render every scenario into ``out_root/<name>/``, printing one progress line per scenario
     to ``log`` (standard error by default); a report still running after ``deadline`` seconds
     (default :func:`~analysis.pipeline.kernel.deadline_s`) fails and its kernel is restarted.
     Every scenario is checked first; those refused become failed outcomes, those whose report is
     up to date skipped ones (none with ``force``), and kernels and browsers start only for the
-    others, with :func:`workers_for` parallel workers. Returns the outcomes in scenario order."""
+    others (:func:`workers_for` workers, ``printer``'s browser or their own). Returns the outcomes in scenario order."""
     out_root = Path(out_root)
     log = log or sys.stderr
     outcomes = [_precheck(scenario, out_root, formats, force) for scenario in scenarios]
@@ -258,8 +259,7 @@ def render_batch(
         _report(outcome, done, len(scenarios), log)
     if todo:
         with Workspace(tempfile.gettempdir(), "compute-parity-batch.") as run_dir:
-            workers = workers_for(jobs, len(todo))
-            _render_all(scenarios, todo, outcomes, out_root, workers, formats, run_dir.path, log, deadline)
+            _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir.path, log, deadline, printer)
     return [o for o in outcomes if o is not None]
 
 
@@ -274,8 +274,8 @@ def _report(outcome: Outcome, done: int, total: int, log) -> None:
     )
 
 
-def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log, deadline=None) -> None:
-    """Render ``scenarios[i]`` for i in ``todo`` with ``jobs`` worker threads, filling
+def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log, deadline=None, printer=None) -> None:
+    """Render ``scenarios[i]`` for i in ``todo`` with :func:`workers_for` ``jobs`` threads, filling
     ``outcomes[i]`` and printing progress as reports finish. Each worker owns one warm kernel for
     the whole batch (a kernel's client belongs to the thread that made it) and takes the next
     scenario from a shared queue; the workers share one Chromium (profile in ``run_dir``), which
@@ -287,14 +287,14 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
         pending.put(index)
     finished: queue.SimpleQueue = queue.SimpleQueue()
     stop = threading.Event()
-    browser = Browser(run_dir) if "pdf" in formats else None
+    browser = (printer.browser() if printer else Browser(run_dir)) if "pdf" in formats else None
     threads = [
         threading.Thread(
             target=_worker,
             name=f"render-{n}",
             args=(scenarios, pending, finished, stop, out_root, formats, browser, run_dir, deadline),
         )
-        for n in range(jobs)
+        for n in range(workers_for(jobs, len(todo)))
     ]
     for thread in threads:
         thread.start()
@@ -310,7 +310,7 @@ def _render_all(scenarios, todo, outcomes, out_root, jobs, formats, run_dir, log
         stop.set()
         for thread in threads:
             thread.join()
-        if browser is not None:
+        if browser is not None and printer is None:  # else the printer's: its owner closes it
             browser.close()
 
 

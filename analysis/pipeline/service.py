@@ -221,8 +221,8 @@ def forward(argv: list[str]) -> int | None:
     (:func:`.stopping.stoppable`)."""
     from .stopping import INTERRUPTED, stoppable
 
-    if argv[:1] != ["render"]:
-        return None
+    if argv[:1] != ["render"] or any(a == "--scenarios" or a.startswith("--scenarios=") for a in argv):
+        return None  # a batch is never handed over: no service asked, none started (a Python start, 0.5 CPU-s)
     try:
         return stoppable(lambda: hand_over(argv, start_absent=False, start_early=True))
     except ValueError:  # a bad setting ($COMPUTE_PARITY_SERVICE, the deadline's): the command line says so

@@ -1,8 +1,9 @@
 """The command line checks parameters without the plotting and statistics stack: importing the
 pipeline and the report modules (for their PARAMETERS) loads no matplotlib.pyplot, seaborn,
-scipy.stats or IPython; report functions import those when they draw or display."""
+scipy.stats or IPython; report functions import those when they draw or display. (That handing a
+render to the service imports no pandas is tested in test_service.py, whose fixture stops the
+service the hand-over starts.)"""
 
-import os
 import subprocess
 import sys
 
@@ -23,22 +24,5 @@ def test_checking_parameters_imports_no_plotting_or_statistics():
         f"print(' '.join(m for m in {HEAVY!r} if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == []
-
-
-def test_handing_a_render_to_the_service_imports_no_pandas(tmp_path):
-    """`python -m analysis render ...` asks a running render service before the command line's
-    imports (analysis/__main__.py): that path loads neither pandas nor numpy nor nbformat."""
-    code = (
-        "import sys\n"
-        "from analysis.pipeline import service\n"
-        "assert service.forward(['render', 'training_run', '-p', 'chip', 'h20']) is None\n"  # none runs there
-        "print(' '.join(m for m in ('pandas', 'numpy', 'nbformat', 'jupyter_client') if m in sys.modules))\n"
-    )
-    env = {**os.environ, "COMPUTE_PARITY_SERVICE": "auto", "COMPUTE_PARITY_SERVICE_DIR": str(tmp_path / "svc")}
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120
-    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == []

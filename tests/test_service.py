@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from analysis.assembly.params import ParameterError
+from analysis.catalog import PROJECT_DIR
 from analysis.pipeline import cli as cli_module
 from analysis.pipeline import kernel as kernel_module
 from analysis.pipeline import pdf as pdf_ids
@@ -259,6 +260,19 @@ def serves(folder: Path):
     return lambda pid: entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
 
 
+def _readable(check):
+    """``check`` (which reads ``/proc/PID``) that says False for a process it may not read or that
+    exited meanwhile."""
+
+    def guarded(pid: int) -> bool:
+        try:
+            return check(pid)
+        except OSError:
+            return False
+
+    return guarded
+
+
 class Held:
     """A service this test started, held by a pidfd from a moment it is known to be this test's
     (:func:`serves`): a PID freed and reused on a busy machine never stands for it, so that the
@@ -294,8 +308,9 @@ class Held:
 @pytest.fixture()
 def service_folder(monkeypatch):
     """A private socket folder for this test's service, turned on; at the end the service is
-    stopped (SIGKILLed if it does not stop) and every process using the folder is killed, each
-    only while held as this test's (:class:`Held`, :func:`.workspace.kill_if`)."""
+    stopped (SIGKILLed if it does not stop) and every process whose environment names the folder
+    (a service still starting, its kernel) or whose command line does is killed, each only while
+    held as this test's (:class:`Held`, :func:`.workspace.kill_if`)."""
     folder = Path(tempfile.mkdtemp(prefix="cps-"))
     monkeypatch.setenv(service.SERVICE_ENV, "auto")
     monkeypatch.setenv(service.DIR_ENV, str(folder))
@@ -308,6 +323,9 @@ def service_folder(monkeypatch):
         if not process.gone():
             process.kill()
         process.close()
+    for _ in range(2):  # a service still starting (no status yet) or what it started, twice for a fork between
+        for entry in Path("/proc").glob("[0-9]*"):
+            kill_if(int(entry.name), _readable(serves(folder)))
     _kill_users(folder)
     service.clean_up(folder)
     subprocess.run(["rm", "-rf", str(folder)], check=True)
@@ -584,3 +602,19 @@ def test_a_busy_service_leaves_the_render_to_the_client(service_folder, tmp_path
     assert service.ask(folder, {"command": "stop"}, timeout=WAIT_S)["status"] == "stopping"
     thread.join(WAIT_S)
     assert results == [0]
+
+
+def test_handing_a_render_to_the_service_imports_no_pandas(service_folder):
+    """`python -m analysis render ...` asks a running render service before the command line's
+    imports (analysis/__main__.py): that path loads neither pandas nor numpy nor nbformat. None runs
+    in the test's folder, so the hand-over starts one early (for the next render) and returns None:
+    the fixture stops it and kills what uses the folder (it was left running before)."""
+    code = (
+        "import sys\n"
+        "from analysis.pipeline import service\n"
+        "assert service.forward(['render', 'training_run', '-p', 'chip', 'h20']) is None\n"  # none runs there
+        "print(' '.join(m for m in ('pandas', 'numpy', 'nbformat', 'jupyter_client') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -371,3 +372,23 @@ def tiny_cli(notebook_dir, *args):
         text=True,
         start_new_session=True,
     )
+
+
+def within(seconds: float, work):
+    """``work()``'s result, run in a thread that must end within ``seconds`` (a hung call fails
+    the test instead of holding it)."""
+    done = {}
+
+    def run():
+        try:
+            done["result"] = work()
+        except BaseException as err:  # noqa: BLE001 - raised again in the test's thread
+            done["error"] = err
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"still running after {seconds:g} s"
+    if "error" in done:
+        raise done["error"]
+    return done.get("result")

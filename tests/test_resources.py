@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import loops_made, unclosed
+from conftest import loops_made, unclosed, within
 
 from analysis.pipeline import render, service, workspace
 from analysis.pipeline.errors import RenderError
@@ -24,30 +24,10 @@ from analysis.pipeline.scenarios import Scenario, render_batch
 WAIT_S = 300.0
 
 
-def in_thread(work):
-    """``work()`` in a thread of its own that ends before this returns (as a caller's worker
-    thread would run a render); its exception, if any, raised here."""
-    done = {}
-
-    def run():
-        try:
-            done["result"] = work()
-        except BaseException as err:  # noqa: BLE001 - raised again in the test's thread
-            done["error"] = err
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(WAIT_S)
-    assert not thread.is_alive(), f"still running after {WAIT_S:g} s"
-    if "error" in done:
-        raise done["error"]
-    return done.get("result")
-
-
 def test_collecting_garbage_finds_a_loop_left_open_by_a_thread_that_ended():
     """The check itself can fail: a loop made in a thread that ends without closing it is found."""
     unclosed()
-    in_thread(lambda: asyncio_loop_left_open())
+    within(WAIT_S, lambda: asyncio_loop_left_open())
     left = unclosed()
     assert len(left) == 1 and left[0].startswith("ResourceWarning: unclosed event loop"), left
 
@@ -119,10 +99,11 @@ def test_a_batch_closes_its_loops_and_kernels_whether_its_reports_pass_fail_or_t
 @pytest.mark.render
 def test_a_single_render_closes_its_loop_and_kernel_even_in_a_thread_that_then_ends(tiny_notebooks, tmp_path):
     unclosed()
-    in_thread(lambda: render.render("tiny", {}, out_dir=tmp_path / "ok", formats=("html",)))
+    within(WAIT_S, lambda: render.render("tiny", {}, out_dir=tmp_path / "ok", formats=("html",)))
     with pytest.raises(RenderError, match="kernel deadline of 2 s"):
-        in_thread(
-            lambda: render.render("sleepy", {"seed": 60}, out_dir=tmp_path / "late", formats=("html",), deadline=2.0)
+        within(
+            WAIT_S,
+            lambda: render.render("sleepy", {"seed": 60}, out_dir=tmp_path / "late", formats=("html",), deadline=2.0),
         )
     with pytest.raises(RenderError, match="ValueError"):
         render.render("failing", {}, out_dir=tmp_path / "fails", formats=("html",))  # in this thread

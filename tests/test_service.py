@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import within
 
 from analysis.assembly.params import ParameterError
 from analysis.catalog import PROJECT_DIR
@@ -519,26 +520,6 @@ def test_the_service_stops_when_its_source_changes_and_on_command(service_folder
     assert stopped.returncode == 0 and "stopped the render service" in stopped.stdout
     thread.join(WAIT_S)
     assert results == [0, 0] and status(folder) is None
-
-
-def within(seconds: float, work):
-    """``work()``'s result, run in a thread that must end within ``seconds`` (a hung call fails
-    the test instead of holding it)."""
-    done = {}
-
-    def run():
-        try:
-            done["result"] = work()
-        except BaseException as err:  # noqa: BLE001 - raised again in the test's thread
-            done["error"] = err
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(seconds)
-    assert not thread.is_alive(), f"still running after {seconds:g} s"
-    if "error" in done:
-        raise done["error"]
-    return done.get("result")
 
 
 @pytest.mark.render

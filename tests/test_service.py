@@ -8,7 +8,6 @@ started) before it ends; waits are deadlines, generous for a busy machine, never
 """
 
 import contextlib
-import gc
 import json
 import os
 import queue
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import warnings
 from pathlib import Path
 
 import pytest
@@ -601,16 +599,3 @@ def test_handing_a_render_to_the_service_imports_no_pandas(service_folder):
     done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == []
-
-
-def test_starting_a_service_leaves_no_still_running_warning_in_the_caller(service_folder):
-    """The service outlives the process that starts it: that process keeps its Popen (it was
-    dropped, and collecting it warned "subprocess … is still running" in whatever ran next)."""
-    folder, held = service_folder
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        pid = service.start(folder)
-        gc.collect()
-    assert pid is not None
-    held.append(Held(pid, folder))
-    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

@@ -207,9 +207,6 @@ _asked = threading.Event()
 #: The pid of the service this process started early (:func:`forward`), or None if none could
 #: start; empty while it started none.
 _started: list[int | None] = []
-#: The services this process started: held so that the Popen of a service that outlives its caller
-#: is never collected while it runs (that warns "subprocess … is still running").
-_children: list[subprocess.Popen] = []
 #: The command line of the client that started a service early (JSON): the service leaves at once
 #: unless it is a single render (:func:`.cli.single_render`), as only a single render starts one.
 FOR_ENV = "COMPUTE_PARITY_SERVICE_FOR"
@@ -373,7 +370,6 @@ def start(directory: Path, announce: bool = False, for_argv: list[str] | None = 
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    _children.append(process)
     if announce:
         _announce(process.pid)
     return process.pid

@@ -231,6 +231,10 @@ def test_decode_utilisation_is_the_median_of_the_decode_setups(monkeypatch):
     # TensorRT-LLM DeepSeek R1 H200: 0.147859, 0.158722, 0.167699 -> 0.158722;
     # TensorRT-LLM 405B H100 TP8: 128/2048 0.241168, 500/2000 0.261951, 1000/1000 0.304791, 128/128 0.372118
     # -> (0.261951 + 0.304791) / 2 = 0.283371; 405B H200 TP8, 7 points -> the 4th, 500/2000 0.309829
+    # (each point by the equations of the two tests around this one; e.g. H100 500/2000 at 499.25 tokens/s per GPU:
+    # 499.25 × (500 × 4.114048e-4 + 2,000 × 4.218373e-4) / 2,000 = 0.261951, H100's dense peaks equal to H200's;
+    # 1000/1000 at 364.875: prefill 2 × 405e9 / 1,978.9e12 + 2 × 126 × 128 × 256 × 500 / 989.4e12 = 4.134913e-4 s,
+    # decode at 1,500 of context 4.218373e-4 s -> 364.875 × (4.134913e-4 + 4.218373e-4) = 0.304791)
     expected = {
         "oci-mi300x-405b-tp8": 0.1331965,
         "trtllm-h200-dsr1-dep8": 0.158722,

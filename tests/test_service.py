@@ -64,6 +64,24 @@ def test_only_a_folder_of_this_user_that_nobody_else_may_enter_is_private(tmp_pa
     assert not service.private_dir(tmp_path / "link")
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to make a folder another user owns")
+def test_a_per_user_folder_made_by_another_user_is_never_used_nor_entered(tmp_path, monkeypatch):
+    """Another user may make ``compute-parity-<uid>`` (this user's folder in the shared temporary
+    folder) first, open to all: the service is then neither asked nor started there and nothing
+    is made in it (the render runs in-process); checked on a fresh clone as user rsa with the
+    folder made by user rsb."""
+    monkeypatch.delenv(service.DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    folder = service.service_dir()
+    assert folder.parent == tmp_path / f"compute-parity-{os.getuid()}"
+    folder.parent.mkdir(mode=0o777)
+    os.chmod(folder.parent, 0o777)
+    os.chown(folder.parent, 65534, 65534)  # made by nobody
+    assert not service.private_dir(folder, create=True) and service.connect(folder) is None
+    assert service.start(folder) is None
+    assert list(folder.parent.iterdir()) == []
+
+
 def test_off_hands_nothing_over_and_starts_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(service.SERVICE_ENV, "off")
     monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))

@@ -1072,7 +1072,7 @@ def per_data(function):
     def cached(*args, **kwargs):
         return _fresh(kept(data_digest(), *args, **kwargs))
 
-    cached.cache_clear = kept.cache_clear
+    cached.cache_clear, cached.cache_info = kept.cache_clear, kept.cache_info
     return cached
 
 

@@ -6,6 +6,7 @@ the real render does (`render._finish`); `render` tests run the tiny notebooks f
 
 import functools
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -89,6 +90,8 @@ def test_a_second_batch_with_nothing_changed_renders_nothing_and_rewrites_no_rep
     assert batch(path, out, capsys).startswith("0 up to date, 3 rendered; index:")
     before = {name: state(out / name) for name in "abc"}
     manifest = (out / "index.json").read_text()
+    for name in ("index.html", "index.json"):  # an mtime of 2001: any rewrite would set it to now
+        os.utime(out / name, ns=(10**18, 10**18))
     renders.rendered.clear()
     assert main(["render", "--scenarios", str(path), "--to", "html,pdf", "--out", str(out)]) == 0
     err = capsys.readouterr().err
@@ -96,6 +99,8 @@ def test_a_second_batch_with_nothing_changed_renders_nothing_and_rewrites_no_rep
     assert "[1/3] a (tiny) up to date" in err and "3 up to date, 0 rendered; index:" in err
     assert {name: state(out / name) for name in "abc"} == before  # no file rewritten: same mtimes, same bytes
     assert (out / "index.json").read_text() == manifest  # the index still lists all three, as before
+    # ... and neither the index page nor the manifest was written again (same bytes, same mtime)
+    assert [(out / name).stat().st_mtime_ns for name in ("index.html", "index.json")] == [10**18, 10**18]
 
 
 def test_one_changed_scenario_re_renders_that_report_only(renders, tmp_path, capsys):

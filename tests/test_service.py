@@ -64,6 +64,24 @@ def test_only_a_folder_of_this_user_that_nobody_else_may_enter_is_private(tmp_pa
     assert not service.private_dir(tmp_path / "link")
 
 
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root to make a folder another user owns")
+def test_a_per_user_folder_made_by_another_user_is_never_used_nor_entered(tmp_path, monkeypatch):
+    """Another user may make ``compute-parity-<uid>`` (this user's folder in the shared temporary
+    folder) first, open to all: the service is then neither asked nor started there and nothing
+    is made in it (the render runs in-process); checked on a fresh clone as user rsa with the
+    folder made by user rsb."""
+    monkeypatch.delenv(service.DIR_ENV, raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    folder = service.service_dir()
+    assert folder.parent == tmp_path / f"compute-parity-{os.getuid()}"
+    folder.parent.mkdir(mode=0o777)
+    os.chmod(folder.parent, 0o777)
+    os.chown(folder.parent, 65534, 65534)  # made by nobody
+    assert not service.private_dir(folder, create=True) and service.connect(folder) is None
+    assert service.start(folder) is None
+    assert list(folder.parent.iterdir()) == []
+
+
 def test_off_hands_nothing_over_and_starts_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv(service.SERVICE_ENV, "off")
     monkeypatch.setenv(service.DIR_ENV, str(tmp_path / "svc"))
@@ -219,6 +237,22 @@ def test_the_service_takes_single_renders_only():
         assert not cli_module.single_render(argv), argv
 
 
+def test_the_warm_up_fills_the_caches_that_take_no_arguments_those_kept_per_version_of_the_data_too():
+    """WARM_CACHES (run in the service's kernel after its warm-up render) fills training_run's
+    H800-penalty figure, now kept per version of the data (catalog.per_data) rather than by
+    functools.cache, and serving_observations' implied utilisation: each holds one value after it."""
+    code = (
+        "from analysis.assembly import serving_observations, training_run\n"
+        "from analysis.pipeline import service\n"
+        "exec(service.WARM_CACHES, {})\n"
+        "for f in (training_run._h800_penalty_shown, serving_observations.implied):\n"
+        "    print(f.cache_info().currsize)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=WAIT_S)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "1"]
+
+
 def test_messages_arriving_together_are_read_one_by_one():
     here, there = socket.socketpair()
     with here, there, here.makefile("rb") as reader:
@@ -330,6 +364,40 @@ def service_folder(monkeypatch):
     _kill_users(folder)
     service.clean_up(folder)
     subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+#: Starts a service (for a command line that is no single render: it leaves at once) and reports
+#: whether the starter has a child left afterwards.
+START_AND_LOOK = """
+import gc, os, sys, warnings
+from pathlib import Path
+warnings.simplefilter("always")
+from analysis.pipeline import service
+pid = service.start(Path(sys.argv[1]), for_argv=["list"])
+gc.collect()
+try:
+    os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    print(pid, "has a child")
+except ChildProcessError:
+    print(pid, "has no child")
+"""
+
+
+def test_a_started_service_is_no_child_of_its_starter(service_folder):
+    """The service outlives the render that starts it: as that render's child it was a Popen the
+    starter dropped ("ResourceWarning: subprocess ... is still running" when collected, and a
+    zombie until the starter exits) or kept (the same warning at the starter's exit). Detached
+    (DETACH: an intermediate process the starter reaps at once), the starter has no child left and
+    warns nothing, and the service still runs, its output in its log."""
+    folder, _ = service_folder
+    done = subprocess.run(
+        [sys.executable, "-c", START_AND_LOOK, str(folder)], cwd=ROOT, capture_output=True, text=True, timeout=WAIT_S
+    )
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    pid, rest = done.stdout.split(" ", 1)
+    assert int(pid) > 0 and rest == "has no child\n"
+    log = folder / service.LOG
+    assert service.wait_until(lambda: "no single render" in log.read_text(), WAIT_S), log.read_text()
 
 
 def test_the_clean_up_signals_only_a_process_it_holds_as_its_own(tmp_path):

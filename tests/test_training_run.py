@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import edit_cell
 from numpy.testing import assert_allclose
 
 from analysis.assembly import inputs as shared
@@ -293,6 +294,27 @@ def test_plots_draw_without_warnings(monkeypatch, deepseek):
     assert len(alts) == 2
     assert "Days and cost of DeepSeek-V3 on every chip; fastest: GB200" in alts[0]
     assert "H800 penalty: 14 % without overlap" in alts[1]  # 13.84 % (see the penalty test)
+
+
+def test_the_h800_penalty_figure_is_drawn_again_after_an_edit_of_the_data(data_copy, monkeypatch):
+    """The figure is drawn once per version of the data (catalog.per_data), not once per process:
+    an edited chips.csv, once the catalog loads it again (as a new kernel does), reaches it. The
+    H800's NVLink edited from 400 to 600 GB/s: in the Llama 3.1 405B layout without overlap (worked
+    in the penalty test above) the H800's TP time is 0.6577 × 900 / 600 = 0.9866 s, so its extra
+    step time is (0.9866 − 0.6577) / (5.0300 + 0.6577 + 0.2511) = 0.3289 / 5.9388 = 5.54 %: 6 %."""
+    from analysis import catalog
+
+    drawn = []
+    monkeypatch.setattr(report.present.output, "display", lambda obj, **kw: drawn.append(obj["text/plain"]))
+    monkeypatch.setattr(catalog, "DATA_DIR", data_copy)
+    report._h800_penalty_shown.cache_clear()
+    report._h800_penalty_shown()
+    report._h800_penalty_shown()  # the same data: kept, not drawn again
+    assert len(drawn) == 1 and drawn[0].startswith("<figure: H800 penalty: 14 % without overlap")  # 13.84 %
+    edit_cell(data_copy / "chips.csv", "h800-sxm", "interconnect_gb_s", "600")
+    catalog._load_all.cache_clear()  # the catalog reads data/ once per process; a new kernel reads it again
+    report._h800_penalty_shown()
+    assert len(drawn) == 2 and drawn[1].startswith("<figure: H800 penalty: 6 % without overlap")
 
 
 def test_text_reads_attributes_of_the_result(deepseek):

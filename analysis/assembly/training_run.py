@@ -10,7 +10,6 @@ to every figure for every chip and is called at the base point and at the Monte 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -725,15 +724,16 @@ def plot_by_chip(r: Result) -> None:
 def plot_h800_penalty() -> None:
     """Extra H800 step time against the H100 [%] as overlap hides communication, for both
     :data:`LAYOUTS` (:func:`h800_penalty` at 21 levels from 0 to 1; independent of the
-    parameters, so it is drawn once per process and shown again: a warm kernel's later reports
-    do not draw it anew)."""
+    parameters, so it is drawn once per version of the data and shown again: a warm kernel's
+    later reports do not draw it anew, an edit of ``data/`` draws it again)."""
     _h800_penalty_shown().show()
 
 
-@functools.cache
+@per_data
 def _h800_penalty_shown():
     """What :func:`plot_h800_penalty` displays (IPython's captured outputs: the figure as
-    :func:`present.finish` shows it), drawn on the first call."""
+    :func:`present.finish` shows it), drawn on the first call for each version of the data
+    (:func:`analysis.catalog.per_data`)."""
     import matplotlib.pyplot as plt
     from IPython.utils.capture import capture_output
 

@@ -38,6 +38,13 @@ def source_label(path: Path | str | None) -> str | None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
+    """``text`` into ``path`` through a temporary file renamed into place; nothing when ``path``
+    holds exactly that text (a batch with nothing changed rewrites neither index nor manifest)."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):  # absent or unreadable: written
+        pass
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8")

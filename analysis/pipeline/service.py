@@ -347,11 +347,23 @@ def clean_up(directory: Path) -> None:
         os.close(fd)
 
 
+#: Run by ``python -I -S -c`` between a starter and its service (:func:`start`): starts the command
+#: line of its arguments in a session of its own, its stdout going where its stderr goes (the log),
+#: prints its pid and exits, so that the starter reaps it at once and the service, re-parented to
+#: init (or a subreaper), is not its child (no "subprocess still running" warning, no zombie, a clean exit).
+DETACH = (
+    "import os, sys\n"
+    "actions = [(os.POSIX_SPAWN_DUP2, 2, 1)]\n"
+    "print(os.posix_spawn(sys.argv[1], sys.argv[1:], os.environ, file_actions=actions, setsid=True))"
+)
+
+
 def start(directory: Path, announce: bool = False, for_argv: list[str] | None = None) -> int | None:
-    """Start a service for ``directory`` in the background (its own session; output to
-    ``service.log`` there) after cleaning up what a killed one left; returns its pid, or None when
-    none can start (no private folder, or one holds the lock). ``announce``: say so on stderr;
-    ``for_argv``: the command line it starts for, unparsed (it leaves unless a single render)."""
+    """Start a service for ``directory`` in the background, detached from this process (through
+    :data:`DETACH`: its own session, not this process's child; output to ``service.log`` there)
+    after cleaning up what a killed one left; returns its pid, or None when none can start (no
+    private folder, or one holds the lock). ``announce``: say so on stderr; ``for_argv``: the
+    command line it starts for, unparsed (it leaves unless a single render)."""
     if not private_dir(directory, create=True):
         return None
     clean_up(directory)
@@ -361,18 +373,22 @@ def start(directory: Path, announce: bool = False, for_argv: list[str] | None = 
     if for_argv is not None:
         env[FOR_ENV] = json.dumps(for_argv)
     with open(os.open(directory / LOG, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "analysis", "service", "run"],
-            cwd=PROJECT_DIR,
-            env={**env, DIR_ENV: str(directory)},
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    if announce:
-        _announce(process.pid)
-    return process.pid
+        try:
+            done = subprocess.run(
+                [sys.executable, "-I", "-S", "-c", DETACH, sys.executable, "-m", "analysis", "service", "run"],
+                cwd=PROJECT_DIR,
+                env={**env, DIR_ENV: str(directory)},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                timeout=COMMAND_S,
+            )
+            pid = int(done.stdout) if done.returncode == 0 else None
+        except (OSError, ValueError, subprocess.SubprocessError):
+            pid = None
+    if announce and pid is not None:
+        _announce(pid)
+    return pid
 
 
 def _announce(pid: int) -> None:
@@ -409,8 +425,9 @@ def wait_until(done, seconds: float) -> bool:
 #: one with figures, tables and pages like every report's.
 WARM_UP = "export_controls"
 #: Run in the service's kernel after the warm-up render: fill every cache of the report modules
-#: that takes no arguments (a report's figure drawn once per kernel whatever the parameters, such
-#: as training_run's H800 penalty; serving_observations' implied utilisation; ≈ 0.25 CPU-s in all),
+#: that takes no arguments (``functools.cache`` or :func:`analysis.catalog.per_data`: a report's
+#: figure drawn once per version of the data whatever the parameters, such as training_run's H800
+#: penalty; serving_observations' implied utilisation; ≈ 0.25 CPU-s in all),
 #: under the reports' theme (``present.setup()``, which every notebook runs first), as the first
 #: report to need one would fill it.
 WARM_CACHES = """

@@ -7,8 +7,11 @@ the report), the package version, every file of ``analysis/`` (source, templates
 ``CITATION.cff``, every file of ``data/`` (each report loads the catalog, and the catalog reads
 and checks every data file together, so every report reads every data file, ``chips.csv``
 included), and the environment (Python, the render stack's package versions, the Chromium
-binary when a PDF is printed). It leaves out when and from which commit a report was made (its
-provenance): a report whose inputs are unchanged keeps the provenance of the render that made it.
+binary when a PDF is printed). Data files count by content and by modification time, as a build
+tool counts its sources: ``touch data/chips.csv`` (the usual way to ask for a rebuild) re-renders
+every report, as an edit does; ``analysis/`` counts by content only. It leaves out when and from
+which commit a report was made (its provenance): a report whose inputs are unchanged keeps the
+provenance of the render that made it.
 
 A report folder's sidecar file :data:`SIDECAR` (swapped in with the report set) holds the
 fingerprint, the inputs it was made from and a SHA-256 of every file written. A report is
@@ -95,6 +98,12 @@ def _versions() -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+def newest_mtime_ns(folder: Path) -> int:
+    """The latest modification time [ns since the epoch] of the files under ``folder`` (see
+    :func:`_files`); 0 for a folder without files."""
+    return max((path.stat().st_mtime_ns for path in _files(folder)), default=0)
+
+
 def environment(formats) -> dict:
     """Python's version, the render stack's package versions and, when a PDF is printed, the
     Chromium binary's path, size and mtime (standing for its version without starting it)."""
@@ -123,6 +132,7 @@ def inputs(name: str, parameters: dict, formats, scenario: dict | None = None) -
         "version": __version__,
         "source_sha256": tree_digest(SOURCE_DIR, SOURCE_FILES),
         "data_sha256": tree_digest(DATA_DIR),
+        "data_mtime_ns": newest_mtime_ns(DATA_DIR),
         "environment": environment(formats),
     }
 

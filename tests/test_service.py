@@ -13,6 +13,7 @@ import os
 import queue
 import re
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,16 +71,20 @@ def test_a_per_user_folder_made_by_another_user_is_never_used_nor_entered(tmp_pa
     folder) first, open to all: the service is then neither asked nor started there and nothing
     is made in it (the render runs in-process); checked on a fresh clone as user rsa with the
     folder made by user rsb."""
+    base = Path(tempfile.mkdtemp(prefix="cps-"))  # short: a longer one falls back to the shared /tmp
     monkeypatch.delenv(service.DIR_ENV, raising=False)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
-    folder = service.service_dir()
-    assert folder.parent == tmp_path / f"compute-parity-{os.getuid()}"
-    folder.parent.mkdir(mode=0o777)
-    os.chmod(folder.parent, 0o777)
-    os.chown(folder.parent, 65534, 65534)  # made by nobody
-    assert not service.private_dir(folder, create=True) and service.connect(folder) is None
-    assert service.start(folder) is None
-    assert list(folder.parent.iterdir()) == []
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(base))
+    try:
+        folder = service.service_dir()
+        assert folder.parent == base / f"compute-parity-{os.getuid()}"
+        folder.parent.mkdir(mode=0o777)
+        os.chmod(folder.parent, 0o777)
+        os.chown(folder.parent, 65534, 65534)  # made by nobody
+        assert not service.private_dir(folder, create=True) and service.connect(folder) is None
+        assert service.start(folder) is None
+        assert list(folder.parent.iterdir()) == []
+    finally:
+        shutil.rmtree(base)
 
 
 def test_off_hands_nothing_over_and_starts_nothing(tmp_path, monkeypatch):

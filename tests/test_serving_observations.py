@@ -5,6 +5,7 @@ from the validation cases, and the Monte Carlo drawing from the observations."""
 
 import numpy as np
 import pytest
+from conftest import edit_cell
 from numpy.testing import assert_allclose
 
 from analysis.assembly import inference_cost, serving_observations, validation, validation_cases
@@ -38,6 +39,24 @@ def test_prefill_share_worked_by_hand_from_sglang():
     rows = serving_observations.implied()
     assert_allclose(rows.loc["sglang-h100-prefill-2k", "implied_utilisation"], 0.289386, rtol=1e-5)
     assert_allclose(formula.compute_share(6_817.875, 23_559.8), 0.289386, rtol=1e-5)
+
+
+def test_implied_shares_follow_an_edit_of_the_data_and_each_call_gets_its_own_copy(data_copy, monkeypatch):
+    """Kept per version of the data (catalog.per_data), not once per process: doubling the SGLang
+    2K prefill rate (6,817.875 -> 13,635.75 tokens/s per GPU) doubles its share, 2 x 0.289386 =
+    0.578772 (worked above); a caller's edit of the returned frame never reaches the next call."""
+    from analysis import catalog
+
+    row, share = "sglang-h100-prefill-2k", "implied_utilisation"
+    monkeypatch.setattr(catalog, "DATA_DIR", data_copy)
+    catalog._load_all.cache_clear()
+    rows = serving_observations.implied()
+    rows.loc[row, share] = 9.0
+    assert_allclose(serving_observations.implied().loc[row, share], 0.289386, rtol=1e-5)
+    edit_cell(data_copy / "serving_observations.csv", row, "tokens_per_s_per_chip", "13635.75")
+    catalog._load_all.cache_clear()  # the catalog reads data/ once per process; a new kernel reads it again
+    assert_allclose(serving_observations.implied().loc[row, share], 0.578772, rtol=1e-5)
+    catalog._load_all.cache_clear()
 
 
 def test_decode_share_worked_by_hand_from_sglang_h200():

@@ -61,11 +61,9 @@ old and new):
 
 from __future__ import annotations
 
-from functools import cache
-
 import pandas as pd
 
-from ..catalog import load, lookup
+from ..catalog import load, lookup, per_data
 from ..formulas import inference, utilisation
 from ..formulas import serving_utilisation as formula
 
@@ -91,11 +89,11 @@ def _implied_one(row: pd.Series) -> float:
     return float(formula.hbm_share(measured, bytes_per_step=read + kv, batch_size=batch, hbm_bandwidth_tb_s=bandwidth))
 
 
-@cache
+@per_data
 def implied() -> pd.DataFrame:
     """``data/serving_observations.csv`` with ``implied_utilisation`` [share]: compute share for
     prefill rows, HBM-bandwidth share for decode rows, and ``usable`` (no ``excluded`` reason).
-    Cached: the catalog is read-only while the package runs."""
+    Kept per version of the data (:func:`analysis.catalog.per_data`; each call gets a copy)."""
     frame = load("serving_observations")
     frame["implied_utilisation"] = [_implied_one(row) for _, row in frame.iterrows()]
     frame["usable"] = frame.index.isin(utilisation.usable(frame).index)
@@ -189,11 +187,11 @@ def _decode_one(row: pd.Series) -> tuple[float, float, bool]:
     return float(batch), float(share), bool(bound[0] == "compute")
 
 
-@cache
+@per_data
 def decode_implied() -> pd.DataFrame:
     """``data/decode_observations.csv`` with ``batch`` [sequences per replica], ``implied_utilisation``
     [share], ``compute_bound``, ``decode_dominated`` (output tokens ≥ input tokens) and ``usable``
-    (compute-bound, decode-dominated and no ``excluded`` reason). Cached."""
+    (compute-bound, decode-dominated and no ``excluded`` reason). Kept per version of the data."""
     frame = load("decode_observations")
     worked = [_decode_one(row) for _, row in frame.iterrows()]
     frame["batch"] = [w[0] for w in worked]

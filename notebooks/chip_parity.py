@@ -78,9 +78,8 @@ present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "hbm_bandwidth_tb_
 # the model (and, in decode, the batch's cache). *PUE* (power usage effectiveness): the facility's
 # power over the IT equipment's; power "at the meter" includes cooling. *TCO* (total cost of
 # ownership): the purchase price (capex: chips, servers, network) charged over the years of use,
-# plus electricity. *Effective PFLOP-hour*: an hour of 10¹⁵ useful floating-point operations per
-# second, after MFU and goodput. *P10–P90*: the range that holds the middle 80 % of the Monte Carlo
-# draws (one draw in ten falls below it, one in ten above); a headline figure is their median, P50.
+# plus electricity. *P10–P90*: the range that holds the middle 80 % of the Monte Carlo draws (one
+# draw in ten falls below it, one in ten above); a headline figure is their median, P50.
 
 # %%
 report.plot_parity(r)

@@ -68,6 +68,19 @@ present.say(report.findings(r))
 # %%
 present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "hbm_bandwidth_tb_s", "max_w_per_chip", "price_usd")))
 
+# %% [markdown]
+# **Terms.** *MFU* (model-FLOPs utilisation): the share of a chip's peak arithmetic rate that the
+# model's useful computation achieves. *Goodput*: the share of wall-clock time a cluster spends
+# training; the rest is lost to interruptions, restarts and checkpoints, more of it the more chips
+# one job uses. *Prefill* and *decode*: serving a model first processes the prompt (prefill, limited
+# by arithmetic) and then generates the answer one token at a time (decode, limited by arithmetic or
+# by how fast the chip reads its memory, HBM). *Capacity floor*: the fewest chips whose memory holds
+# the model (and, in decode, the batch's cache). *PUE* (power usage effectiveness): the facility's
+# power over the IT equipment's; power "at the meter" includes cooling. *TCO* (total cost of
+# ownership): the purchase price (capex: chips, servers, network) charged over the years of use,
+# plus electricity. *P10–P90*: the range that holds the middle 80 % of the Monte Carlo draws (one
+# draw in ten falls below it, one in ten above); a headline figure is their median, P50.
+
 # %%
 report.plot_parity(r)
 

@@ -58,6 +58,15 @@ present.say(
 # %%
 present.say(report.findings(r))
 
+# %% [markdown]
+# **Terms.** *H100e* (H100-equivalents): a country's chips × their peak ÷ the H100's, at the 8-bit
+# peak (Epoch AI's measure), the dense BF16 peak, or the BF16 peak × the vendor's software factor
+# (effective). *Largest run*: the training compute (FLOP) the largest known cluster delivers in the
+# Methods' days; *gap*: how many months earlier the US reached China's run; *break-even multiplier*:
+# how much more efficient China's algorithms must be to match the US run. *P10–P90*: the range that
+# holds the middle 80 % of the Monte Carlo draws (one draw in ten falls below it, one in ten above);
+# a headline figure is their median, P50.
+
 # %%
 stocks = report.stock_table(r)
 present.table(

@@ -60,6 +60,18 @@ present.say(report.findings(r))
 present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "max_w_per_chip", "price_usd")))
 
 # %% [markdown]
+# **Terms.** *TCO* (total cost of ownership): the purchase price (capex: chips, servers, network)
+# charged over the years of use, plus electricity. *Effective PFLOP-hour*: an hour of 10¹⁵ useful
+# floating-point operations per second, after MFU and goodput. *Break-even electricity price*: the
+# price at which a chip's cost per effective PFLOP-hour equals the reference's. *MFU* (model-FLOPs
+# utilisation): the share of a chip's peak arithmetic rate that the model's useful computation
+# achieves. *Goodput*: the share of wall-clock time a cluster spends training; the rest is lost to
+# interruptions, restarts and checkpoints, more of it the more chips one job uses. *PUE* (power
+# usage effectiveness): the facility's power over the IT equipment's; power "at the meter" includes
+# cooling. *P10–P90*: the range that holds the middle 80 % of the Monte Carlo draws (one draw in ten
+# falls below it, one in ten above); a headline figure is their median, P50.
+
+# %% [markdown]
 # ## Total cost of ownership by chip and region
 
 # %%

@@ -60,6 +60,14 @@ if r.new_chip is not None:
 present.say(report.findings(r) + "\n\n" + report.range_check(r))
 
 # %% [markdown]
+# **Terms.** *3A090*: the export-control classification of advanced AI chips (ECCN 3A090). *TPP*
+# (total processing performance): dense TOPS × bit length per integrated circuit, the rules' measure
+# of a chip's compute; *performance density*: TPP per mm² of die. *Presumption of denial*: a licence
+# is expected to be refused; *case-by-case*: each application is reviewed; *not required*: no
+# licence is needed; *not subject*: not a US export. *Undetermined*: a figure the rule tests is
+# unpublished.
+
+# %% [markdown]
 # ## TPP against performance density
 # Each chip's total processing performance per integrated circuit against its performance density.
 # Shaded: the October 2023 bands (3A090.a red, 3A090.b orange); dashed: the TPP line of the January

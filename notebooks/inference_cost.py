@@ -56,6 +56,16 @@ present.say(report.findings(r, training_ratio=report.h20_training_ratio()) + "\n
 # %%
 present.say(present.key_inputs(r.inputs.used, ("matmul_tflops", "hbm_tb_s", "price_usd", "usd_per_gpu_hour")))
 
+# %% [markdown]
+# **Terms.** *Prefill* and *decode*: serving a model first processes the prompt (prefill, limited by
+# arithmetic) and then generates the answer one token at a time (decode, limited by arithmetic or by
+# how fast the chip reads its memory, HBM). *Batch per replica*: the sequences decoded together by
+# all the chips one copy of the model is spread over. *Bound by*: whether arithmetic (compute) or
+# memory bandwidth limits decode (the roofline model). *Utilisation*: the share of the chip's peak
+# arithmetic rate achieved in serving. *Cache hit*: a prompt token the service has already processed
+# and reads back from storage. *P10–P90*: the range that holds the middle 80 % of the Monte Carlo
+# draws (one draw in ten falls below it, one in ten above); a headline figure is their median, P50.
+
 # %%
 report.plot_output_cost(r)
 
@@ -179,13 +189,16 @@ present.table(
 #   CloudMatrix paper's are not used to set the utilisation. The training vendor factors (Huawei
 #   0.75) are not applied to serving.
 # - **Decode utilisation (`decode_mfu`)**: where compute binds, decode runs at its own utilisation,
-#   the median of the compute shares that published decode-dominated throughputs imply
-#   (`data/decode_observations.csv`: TensorRT-LLM's DeepSeek R1 on 8 H200 at 1,000/1,000,
-#   1,024/8,192 and 1,024/32,768 input/output tokens; Oracle's Llama 3.1 405B on 8 MI300X at batch
-#   128 and 256) — the FLOPs of prefilling the inputs and decoding the outputs over the time they
-#   took at the dense peak, counting only rows whose batch is compute-bound in the roofline; the
-#   rule (own utilisation with at least 4 such rows from 2 sources) was fixed before the shares were
-#   computed. The Monte Carlo draws from those observations.
+#   the median of the compute shares that 4 published decode setups imply, one setup one
+#   observation (the median of its operating points): TensorRT-LLM's DeepSeek R1 on 8 H200, its
+#   Llama 3.1 405B (FP8) on 8 H200 and on 8 H100, and Oracle's Llama 3.1 405B (FP8) on 8 MI300X at
+#   batch 128 and 256 (`data/decode_observations.csv`; the validation report lists every row and
+#   why it counts or not). A share is the FLOPs of prefilling the inputs and decoding the outputs
+#   over the time they took at the dense peak; only points compute-bound in the roofline, with at
+#   least as many output as input tokens, count. The rule (decode gets its own utilisation with at
+#   least 4 setups from 2 sources, else the prefill one) was fixed before the shares were computed;
+#   MLPerf Inference results are listed but cannot count (MLCommons documents no mean input
+#   length). The Monte Carlo draws from those observations.
 # - **8-bit peak**: FP8 where the chip has it, else INT8 (W8A8 serving on Ascend and A100), else BF16.
 # - **Decode** (roofline): each step reads the weights the batch touches (dense part + the distinct
 #   routed experts, E·(1 − (1 − k/E)<sup>B</sup>) per MoE layer) and every sequence's KV cache
@@ -202,7 +215,8 @@ present.table(
 #   measured 1.7–1.9× below; the memory-bound decode observations are too few to set it), drawn
 #   between the lowest published decode bandwidth share (SGLang on H200 at 2 requests per rank,
 #   0.19) and the best a published decode kernel reaches (FlashMLA, 3,000 GB/s on the H800: 0.90).
-#   They, the utilisation and `utilisation` are the serving defaults of every report: chip_parity's
+#   The batch, `hbm_efficiency`, the two utilisations (`mfu`, `decode_mfu`) and `utilisation` (the
+#   share of hours an owned chip serves) are the serving defaults of every report: chip_parity's
 #   prefill and decode parity use the same values.
 #   Not modelled: expert-parallel communication, load imbalance, speculative decoding, scheduling.
 # - **Cost basis**: one per ranking. Rental where every chip listed has a sourced rental price;

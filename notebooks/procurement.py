@@ -66,6 +66,17 @@ present.say(text.findings(r))
 # %%
 present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "max_w_per_chip", "price_usd")))
 
+# %% [markdown]
+# **Terms.** *H100 SXM-equivalents*: chips × their dense BF16 peak ÷ the H100 SXM's (or by TPP, the
+# export-control measure). *All-in capex*: chips, servers and network; *as priced*: the chips at
+# their catalog price alone. *MFU* (model-FLOPs utilisation): the share of a chip's peak arithmetic
+# rate that the model's useful computation achieves. *Goodput*: the share of wall-clock time a
+# cluster spends training; the rest is lost to interruptions, restarts and checkpoints, more of it
+# the more chips one job uses. *Compute-optimal model*: the largest model the cluster's compute
+# trains on Chinchilla's 20 tokens per parameter. *P10–P90*: the range that holds the middle 80 % of
+# the Monte Carlo draws (one draw in ten falls below it, one in ten above); a headline figure is
+# their median, P50.
+
 # %%
 plots.plot_compute(r)
 
@@ -123,6 +134,8 @@ present.table(
 )
 # %% [markdown]
 # ## How uncertain the figures are
+# Where page 1 says the prices are fixed at a catalog value (`price_basis` low, base or high), the
+# draws leave the prices out and vary only the other inputs.
 
 # %%
 bands = text.band_table(r)

@@ -70,6 +70,17 @@ present.say(
     )
 )
 
+# %% [markdown]
+# **Terms.** *FLOP*: floating-point operations, the unit of compute. *MFU* (model-FLOPs
+# utilisation): the share of a chip's peak arithmetic rate that the model's useful computation
+# achieves. *GPU-hours*: chips × hours. *Goodput*: the share of wall-clock time a cluster spends
+# training; the rest is lost to interruptions, restarts and checkpoints, more of it the more chips
+# one job uses. *FP8*, *BF16*: 8- and 16-bit number formats; on Hopper and Blackwell chips the FP8
+# peak is twice the BF16 one. *PUE* (power usage effectiveness): the facility's power over the IT
+# equipment's; power "at the meter" includes cooling. *P10–P90*: the range that holds the middle 80 % of the Monte
+# Carlo draws (one draw in ten falls below it, one in ten above); a headline figure is their median,
+# P50.
+
 # %%
 report.plot_by_chip(r)
 
@@ -84,7 +95,12 @@ report.plot_by_chip(r)
 # %% [markdown]
 # ## The same run on every chip
 # Same FLOP and chip count. Each chip's MFU is the run's, times its vendor's software-maturity
-# factor relative to the run's chip, and lowered (never raised) by the interconnect model.
+# factor relative to the run's chip, and lowered (never raised) by the interconnect model. The
+# peak is each chip's dense peak at the run's precision; a chip without that precision (no FP8 on
+# the A100, A800, L20, V100, Ascend, MLU370 or TPU v4–v6e) runs at its BF16 peak with the same MFU.
+# For an FP8 run such as DeepSeek-V3 this puts such a chip about twice as far behind an H800 or
+# H100 as the BF16 comparison of the chip_parity report does (their FP8 peak is twice their BF16
+# one): for those chips, read the chips needed from chip_parity, not from the ratios of this table.
 
 # %%
 shown = report.by_chip_table(r)
@@ -179,8 +195,10 @@ present.table(
 #   NVLink, EP all-to-all over the network and NVLink concurrently and the DP gradient all-reduce
 #   over the network; links per direction = bidirectional rate / 2 × 0.8. Pipeline traffic,
 #   latency and load imbalance are left out: the model ranks chips, it does not predict MFU.
-# - **Energy** per chip-hour = TDP × server power ratio (1.8, Epoch AI; DGX H100 10.2 kW /
-#   (8 × 700 W) = 1.82) × load factor (0.75, Epoch AI) × PUE. A chip without a published TDP
+# - **Energy** per chip-hour = TDP × server power ratio × load factor (0.75, Epoch AI) × PUE. The
+#   server power ratio is the chip's own where a server's rated power gives it (H100 class: DGX
+#   H100 10.2 kW / (8 × 700 W) = 1.82; A100 class: DGX A100 6.5 kW / (8 × 400 W) = 2.03), else
+#   Epoch AI's 1.8; the appendix's per-chip inputs give each. A chip without a published TDP
 #   (Ascend 910C) takes the rated power per chip of its system (CloudMatrix 384: 559 kW / 384).
 # - **Cost**: rental = GPU-hours × $/GPU-hour; ownership = capex ÷ depreciation years × the run's
 #   duration + electricity. Capex adds Epoch AI's server (× 1.64) and network (19 % of the total)

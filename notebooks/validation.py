@@ -31,6 +31,17 @@ present.say("# Validation: the package's defaults against published measurements
 # %%
 present.say(report.findings(r))
 
+# %% [markdown]
+# **Terms.** *Error*: modelled ÷ measured − 1; *mean |error|*: its average size, ignoring the sign.
+# *P10–P90*: the range that holds the middle 80 % of the Monte Carlo draws (one draw in ten falls
+# below it, one in ten above); a headline figure is their median, P50. A band holding the
+# measurement in about 8 cases of 10 means what it says (*coverage*). *Calibration case*: a
+# measurement a default was set from, which the model reproduces by construction and which is no
+# evidence. *MFU* (model-FLOPs utilisation): the share of a chip's peak arithmetic rate that the
+# model's useful computation achieves. *Goodput*: the share of wall-clock time a cluster spends
+# training; the rest is lost to interruptions, restarts and checkpoints, more of it the more chips
+# one job uses.
+
 # %%
 report.plot_errors(r)
 

@@ -209,7 +209,11 @@ def test_h20_training_ratio_comes_from_chip_parity(monkeypatch):
     assert report.h20_training_ratio() == 6.5
     assert calls == [("h20", {"reference_chip": "h100-sxm", "workload": "training"})]
     r = report.run(chips=["h100-sxm", "h20"], draws=100)
-    assert "6.50 H20s" in report.findings(r, training_ratio=6.5)
+    text = report.findings(r, training_ratio=6.5)
+    assert "6.50 H20s**: chip_parity's per-chip training answer" in text
+    # which answer it is: the per-chip rate ratio (989.4 / 148 = 6.69 at the defaults, the same figure as
+    # decode parity by coincidence: both peaks double at FP8), not h100-parity's cluster count at 2,048
+    assert "not its cluster answer (h100-parity" in text and "the chip_parity report's answer" not in text
 
 
 def test_figures_of_a_chip_without_decode_figures_raise_no_warning(monkeypatch):

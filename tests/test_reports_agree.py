@@ -142,3 +142,44 @@ def test_h20_decode_parity_is_inference_costs_token_rate_ratio():
         "h20", workload="decode", context_tokens=2_250, precision="fp8", batch_size=1_024
     )
     assert small < 5.08297e-4 / 7.60321e-5
+
+
+def test_the_reference_mfu_band_is_one_answer():
+    """The reference H100's MFU 0.40 (dense BF16) is drawn over one band in every report that sets it:
+    the spread of the 10 accounted Hopper dense BF16 runs (sorted 0.129099 0.178120 0.196773 0.220582
+    0.228037 0.242185 0.246973 0.256702 0.263166 0.371443) around their median, whatever the workload
+    (chip_parity's DeepSeek-V3 is MoE; its BF16 MoE prior fell back to every generation's 28 BF16 runs,
+    P10-P90 0.226-0.928). At plotting positions i / 11: median (0.228037 + 0.242185) / 2 = 0.235111,
+    factor 0.40 / 0.235111 = 1.701324; Q(0.1) = 0.129099 + 0.1 × (0.178120 - 0.129099) = 0.1340011
+    -> 0.227981; Q(0.9) = 0.263166 + 0.9 × (0.371443 - 0.263166) = 0.3606153 -> 0.613524 (below the
+    0.72 ceiling: no cap)."""
+    from analysis.assembly import energy_advantage
+
+    defaults = {n: s.default for n, s in chip_parity.PARAMETERS.items()}
+    records = {
+        "chip_parity": chip_parity.resolve(defaults).used["mfu_spread"],
+        "energy_advantage": energy_advantage.inputs(draws=200).used["mfu_spread"],
+        "procurement": buying.inputs(draws=200).used["mfu_spread"],
+    }
+    assert records["chip_parity"] == records["energy_advantage"] == records["procurement"]
+    assert records["chip_parity"].value == "P10 0.228, P50 0.400, P90 0.614"
+    band = chip_parity.resolve(defaults).ranges["mfu"]
+    assert tuple(band) == pytest.approx((0.227981, 0.40, 0.613524), rel=1e-5)
+
+
+def test_energy_advantage_sizes_the_clusters_as_chip_parity_does():
+    """energy_advantage's clusters are chip_parity's: the same function on the same inputs gives the
+    same chip counts draw by draw. Its P50 counts differ from h100-parity's only through the draws
+    (it also draws four regions' prices and PUEs and has no B200, so each input's uniform stream
+    sits elsewhere in the seeded sequence), and its first page says so."""
+    from analysis.assembly import energy_advantage
+
+    ea = energy_advantage.inputs(draws=500)
+    cp = chip_parity.inputs(candidates=ea.parity.parameters["candidates"], draws=500)
+    assert list(cp.ranges) != list(ea.ranges)  # the draws differ ...
+    x = uncertainty.draw(cp.ranges, cp.draws, cp.seed)
+    mine = chip_parity.figures(x, cp)["chip_count"]
+    theirs = chip_parity.figures(x, ea.parity)["chip_count"]
+    np.testing.assert_array_equal(mine, theirs)  # ... the sizing does not
+    answer = energy_advantage.answer(energy_advantage.run(draws=200))
+    assert "over this report's own Monte Carlo draws" in answer and "no B200 by default" in answer

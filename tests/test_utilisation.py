@@ -323,3 +323,23 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
     assert edited.p90 == pytest.approx(0.371443, abs=1e-6)
     assert "phi-4" not in inputs.prior_leave_one_out().index
     assert "phi-4" not in inputs.prior_leave_one_out("size").index
+
+
+def test_no_mfu_draw_goes_above_the_highest_mfu_published():
+    """The ceiling of every MFU range is the highest usable MFU of mfu_observations.csv and the
+    accounted runs: FlashAttention-2's 72 % on A100 (Dao 2023, "72% model FLOPs utilization"),
+    above MaxText's 71.47 % on TPU v5p and every accounted run (Phi-2 0.627). The BF16 MoE prior of
+    a Hopper chip falls back to all 28 accounted BF16 runs; their median is the mean of the 14th and
+    15th, (0.246973 + 0.256702) / 2 = 0.2518375, so an MFU of 0.40 scales them by 0.40 / 0.2518375
+    = 1.588327. Q(0.9) sits at 0.9 × 29 = 26.1, between the 26th (0.584138) and 27th (0.586072):
+    0.584138 + 0.1 × 0.001934 = 0.5843314, × 1.588327 = 0.928109 uncapped (the old P90, with a cap
+    at 1.0); both neighbours scale above 0.72, so the P90 is now 0.72, the median stays 0.40."""
+    ceiling, best = inputs.mfu_ceiling()
+    assert (ceiling, best) == (pytest.approx(0.72), "flashattention2-gpt3-2.7b")
+    prior = inputs.observed_prior(generation="hopper", architecture="moe", precision="bf16")
+    assert len(prior.values) == 28
+    spread, used = inputs.mfu_range(0.40, prior)
+    assert spread[1] == pytest.approx(0.40, rel=1e-9)
+    assert spread[2] == pytest.approx(0.72, rel=1e-9) and spread.values.max() == pytest.approx(0.72)
+    assert "flashattention2-paper" in used.source.split(";")
+    assert "at most 0.720, the highest MFU published (flashattention2-gpt3-2.7b)" in used.origin

@@ -192,7 +192,8 @@ def _ranges(
     mfu_range, site: shared.Site, chips: pd.DataFrame, loss: shared.GoodputInputs
 ) -> dict[str, tuple[float, float, float]]:
     """The Monte Carlo ranges: ``mfu`` (``mfu_range``: the reference MFU times the spread of
-    utilisation observations, :func:`~analysis.assembly.inputs.mfu_range`), the site's ``usd_per_kwh`` and
+    utilisation observations of dense runs on its generation at the report's precision,
+    :func:`~analysis.assembly.inputs.reference_mfu_range`), the site's ``usd_per_kwh`` and
     ``pue``, each chip's ``price`` and ``TDP``, each vendor's MFU factor (one draw per vendor,
     shared by its chips) and the goodput inputs' (:meth:`~analysis.assembly.inputs.GoodputInputs.ranges`).
     The order fixes the seeded draws."""
@@ -269,9 +270,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
-    moe = model["total_params"] > model["active_params"]
-    prior = shared.mfu_prior(chips.loc[ref], precision=p["precision"], architecture="moe" if moe else "dense")
-    mfu_range, mfu_spread = shared.mfu_range(p["mfu"], prior)
+    mfu_range, mfu_spread = shared.reference_mfu_range(chips.loc[ref], p["mfu"], precision=p["precision"])
     inp = Inputs(
         reference_chip=ref,
         reference_count=p["reference_count"],

@@ -787,8 +787,10 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
         )
         if training_ratio is not None:
             text += (
-                f" In training one H100 takes **{training_ratio:.2f} H20s** (the chip_parity report's answer: "
-                "sustained training rate per chip)."
+                f" In training one H100 takes **{training_ratio:.2f} H20s**: chip_parity's per-chip training "
+                "answer (the ratio of sustained BF16 training rates per chip, P50; no capacity floor, no "
+                "interruptions), not its cluster answer (h100-parity: the H20s matching 2,048 H100s, with the "
+                "capacity floor and interruptions, a higher ratio)."
             )
         lines.append(text)
     if "h800-sxm" in p50.index and r.inputs.model.name == "deepseek-v3":

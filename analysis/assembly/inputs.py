@@ -672,17 +672,44 @@ def _prior_leave_one_out(candidate: str | None, goodput_defaults: tuple) -> pd.D
     return utilisation.leave_one_out(_mfu_observations(goodput_defaults), kinds=utilisation.KINDS, candidate=candidate)
 
 
+def mfu_ceiling() -> tuple[float, str]:
+    """The highest utilisation ever published [share of the dense peak] and its observation id:
+    the maximum MFU of the usable observations of :func:`mfu_observations` (every kind, chip and
+    precision; :func:`analysis.formulas.utilisation.usable`). No draw of an MFU goes above it
+    (:func:`mfu_range`): a measured bound, where 1.0 (the peak) is none a run has come near."""
+    from ..formulas import utilisation
+
+    rows = utilisation.usable(mfu_observations())
+    best = rows["mfu"].astype(float).idxmax()
+    return float(rows.loc[best, "mfu"]), str(best)
+
+
 def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
-    over their median (the spread of the observations around their median), each at most 1; with
-    ``mfu`` at the prior's median this is the observations themselves. The record's sources are
-    the prior's key and each observation's own source (:func:`mfu_observations`)."""
+    over their median (the spread of the observations around their median), each at most the
+    highest MFU ever published (:func:`mfu_ceiling`); with ``mfu`` at the prior's median this is
+    the observations themselves. The record's sources are the prior's key, each observation's own
+    source (:func:`mfu_observations`) and the ceiling's."""
+    ceiling, best = mfu_ceiling()
     observed = prior.sampler()
-    spread = observed.scaled(mfu / observed[1], cap=1.0)  # its median is the MFU
+    spread = observed.scaled(mfu / observed[1], cap=ceiling)  # its median is the MFU
     how = "the MFU times the spread around the median of "
     value = f"P10 {spread[0]:.3f}, P50 {spread[1]:.3f}, P90 {spread[2]:.3f}"
-    keys = ";".join(["mfu-observations", *keys_in(mfu_observations().loc[list(prior.obs_ids)])])
-    return spread, Used(value, "share", keys, how + prior.describe(brief=True))
+    rows = mfu_observations().loc[list(dict.fromkeys([*prior.obs_ids, best]))]
+    keys = ";".join(["mfu-observations", *keys_in(rows)])
+    cap = f"; each draw at most {ceiling:.3f}, the highest MFU published ({best})"
+    return spread, Used(value, "share", keys, how + prior.describe(brief=True) + cap)
+
+
+def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple[uncertainty.Empirical, Used]:
+    """The Monte Carlo range of a reference chip's MFU (the ``mfu`` parameter of chip_parity,
+    energy_advantage and procurement) and its record: :func:`mfu_range` over the prior of dense
+    runs on the chip's generation at ``precision`` (:func:`mfu_prior`), whatever the workload. The
+    parameter is a dense-run MFU (its default 0.40 is Llama 3 405B's ~40 % on H100s), so its
+    spread is that of dense runs at its own precision: one band per chip, MFU and precision in
+    every report. (A workload's MoE prior has too few Hopper BF16 observations and falls back to
+    every generation's BF16 runs, a wider spread of other chips.)"""
+    return mfu_range(mfu, mfu_prior(chip, precision=precision))
 
 
 def base_point(ranges: dict) -> dict[str, np.ndarray]:

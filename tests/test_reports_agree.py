@@ -261,7 +261,7 @@ def test_deepseek_v3_disclosure_reads_with_its_scope():
     # the arithmetic check of the 54.8 days (3.7 days per trillion tokens × 14.8 T) is pre-training only:
     # 2,664,000 / 2,048 / 24 = 54.199 days
     checks = training_run.arithmetic_checks().set_index(["run", "figure"])
-    assert checks.loc[("DeepSeek-V3", "days of pre-training"), "computed"] == pytest.approx(2_664_000 / 2_048 / 24)
+    assert checks.loc[("DeepSeek-V3", "pre-training days"), "computed"] == pytest.approx(2_664_000 / 2_048 / 24)
     assert ("DeepSeek-V3", "days") not in checks.index
 
 
@@ -293,7 +293,7 @@ def test_decode_rates_and_a_median_at_its_maximum_read_as_what_they_are():
     assert r.p50.loc["h20", "chip_count"] == r.p90.loc["h20", "chip_count"] == np.ceil(2_048 * 5.08297e-4 / 7.60321e-5)
     assert r.top_share.loc["h20"] > 0.5
     assert chip_parity.band(r, "h20", "chip_count", lambda v: f"{v:,.0f}").startswith(
-        "13,692 (P10 2,982; median = P90 = the maximum, in "
+        "13,692 (P10 2,982; the maximum, in "
     )
     # the rate per chip in the findings is the base point: 0.2210465 / 7.60321e-5 s = 2,907.3 tokens/s
     assert r.base.loc["h100-sxm", "rate"] == pytest.approx(0.2210465 / 7.60321e-5, rel=1e-4)

@@ -838,8 +838,8 @@ def band(r: Result, chip: str, name: str, fmt=present.usd) -> str:
     """``"$338 M (P10–P90 $330 M–$350 M)"``: a figure's P50 with its band, or ``n/a``; a +∞ value
     (no single job matches in that draw) reads :data:`OPEN`: ``"14,417 (P10–P90 14,400 to more
     than one job can use)"``. A chip count whose P50 is its P90 and the maximum of the draws (more
-    than 10 % of draws at the maximum put the P90 there) reads ``"13,692 (P10 2,982; median = P90 =
-    the maximum, in 67 % of draws)"``."""
+    than 10 % of draws at the maximum put the P90 there) reads ``"13,692 (P10 2,982; the
+    maximum, in 67 % of draws)"``."""
     mid = r.p50.loc[chip, name]
     if mid != mid:
         return present.NA
@@ -851,10 +851,7 @@ def band(r: Result, chip: str, name: str, fmt=present.usd) -> str:
     if text(low) == text(high):
         return text(mid)
     if name == "chip_count" and text(mid) == text(high) and high != np.inf and r.top_share.loc[chip] > 0.1:
-        return (
-            f"{text(mid)} (P10 {text(low)}; median = P90 = the maximum, in "
-            f"{present.pct(r.top_share.loc[chip])} of draws)"
-        )
+        return f"{text(mid)} (P10 {text(low)}; the maximum, in {present.pct(r.top_share.loc[chip])} of draws)"
     return f"{text(mid)} (P10–P90 {text(low)}{' to ' if high == np.inf else '–'}{text(high)})"
 
 
@@ -986,7 +983,7 @@ def serving_note(r: Result) -> str:
         )
     if inp.workload == "decode":
         text += (
-            " A count whose median is its maximum is the compute-bound one: where both chips are "
+            " A median that is the maximum of the draws is the compute-bound count: where both chips are "
             "compute-bound (the larger drawn batches) the count is the ratio of compute time per token, which the "
             "drawn utilisation does not change; a smaller drawn batch leaves the "
             f"{present.chip_short(inp.reference_chip)} bound by memory bandwidth, and fewer chips match it. "

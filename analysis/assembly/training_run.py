@@ -694,7 +694,7 @@ def _check_rows(r: pd.Series) -> dict[str, tuple[float, float]]:
     kwh = power.energy_kwh(r["reported_w_per_gpu"] * pue, r["gpu_hours"])
     return {
         "training FLOP": (r["reported_training_flop"], flop),
-        ("days of pre-training" if pd.notna(r["pretraining_gpu_hours"]) else "days"): (
+        ("pre-training days" if pd.notna(r["pretraining_gpu_hours"]) else "days"): (
             np.nan if r["is_estimate"] else r["days"],
             compute.wall_clock_days(hours, r["chip_count"]) if pd.notna(r["chip_count"]) else np.nan,
         ),

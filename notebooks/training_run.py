@@ -110,6 +110,7 @@ present.table(
         column: (column, fmt)
         for column, fmt in {
             "dense peak [TFLOP/s]": "{:,.0f}",
+            "peak precision": "{}",
             "MFU": "{:.3f}",
             "vendor MFU factor": "{:.2f}",
             "GPU-hours [M]": "{:,.2f}",

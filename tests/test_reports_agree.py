@@ -183,3 +183,126 @@ def test_energy_advantage_sizes_the_clusters_as_chip_parity_does():
     np.testing.assert_array_equal(mine, theirs)  # ... the sizing does not
     answer = energy_advantage.answer(energy_advantage.run(draws=200))
     assert "over this report's own Monte Carlo draws" in answer and "no B200 by default" in answer
+
+
+# --------------------------------------------------------------------------------------------
+# One figure, one way of quoting it (num-quotes): a sentence says whether it quotes the base point
+# (every input at its base) or the median of the draws with its band.
+
+# The H100's all-in capex per chip: its price is a server share, 33,750 (low = base) to 44,490
+# (data/chips.csv), plus the network, ÷ (1 − 0.19). Base point: 33,750 / 0.81 = 41,666.7. Drawn as a
+# triangle with its mode at the low end (c = 0): median = 44,490 − (44,490 − 33,750) × √½
+# = 44,490 − 7,594.3 = 36,895.7, / 0.81 = 45,550.3 (above the base, which is the range's low end).
+H100_BASE_ALL_IN = 33_750 / 0.81
+H100_MEDIAN_ALL_IN = (44_490 - (44_490 - 33_750) * 0.5**0.5) / 0.81
+MC_NOISE = 0.005  # 10,000 draws: the sample median is within 0.5 % of the distribution's
+
+
+def test_reference_capex_is_quoted_as_what_it_is_in_every_procurement_report():
+    from analysis.assembly import quotes
+
+    # h20-910c-4b (prices drawn over their range): the reference's 100,000 H100 are $4.555 B as a median
+    ranged = buying.run(budget_usd=4e9, chips=["h20", "ascend-910c"], shares=[0.5, 0.5])
+    assert ranged.base.loc["reference", "capex_usd"] == pytest.approx(100_000 * H100_BASE_ALL_IN)  # $4.17 B
+    assert ranged.p50.loc["reference", "capex_usd"] == pytest.approx(100_000 * H100_MEDIAN_ALL_IN, rel=MC_NOISE)
+    capex = quotes.reference_capex(ranged)
+    assert capex.startswith("$4.55 B (median of draws, P10–P90 ")
+    # the basis finding and the reference's line quote it through the one function, with its base point
+    lines = buying_text_findings(ranged)
+    assert all(capex in line for line in lines) and len(lines) == 2
+    assert (
+        "at the base point $4.17 B" in lines[1]
+        and "the price $33,750–$33,750–$44,490 per chip, median above" in (lines[1])
+    )
+    # a800-1b buys at the base price: the same $4.17 B in every draw, and it says so
+    fixed = buying.run(budget_usd=1e9, budget_basis="as-priced", chips=["a800-sxm-80gb"], price_basis="base")
+    assert quotes.reference_capex(fixed) == "$4.17 B (the same in every draw)"
+    # us-100k-h100: another region, so another PUE (United States 1.1–1.57–1.57 against China's 1.3–1.5–1.57):
+    # its reference draws less power as a median; the capex is the same median within Monte Carlo noise
+    us = buying.run(chips=["h100-sxm"], counts=[100_000], region="us-avg-industrial")
+    assert us.p50.loc["reference", "capex_usd"] == pytest.approx(100_000 * H100_MEDIAN_ALL_IN, rel=MC_NOISE)
+    assert "the PUE 1.1–1.57–1.57 of United States" in quotes.reference_words(us)
+
+
+def buying_text_findings(r) -> list[str]:
+    """The procurement findings that name the reference cluster (the basis and the reference's line)."""
+    from analysis.assembly import procurement_text
+
+    lines = procurement_text.findings(r).split("\n")
+    return [line for line in lines if "100,000 H100 SXM" in line or "100,000 × H100 SXM" in line]
+
+
+def test_h100_all_in_capex_per_chip_says_base_and_median():
+    from analysis.assembly import energy_advantage
+
+    r = energy_advantage.run()
+    # the TCO charges the median of draws; chip_parity's capex for 2,048 H100 is the same median
+    assert r.capex_per_chip.loc["h100-sxm", "p50"] == pytest.approx(H100_MEDIAN_ALL_IN, rel=MC_NOISE)
+    parity = chip_parity.run()
+    assert parity.p50.loc["h100-sxm", "capex_usd"] / 2048 == pytest.approx(H100_MEDIAN_ALL_IN, rel=MC_NOISE)
+    text = energy_advantage.price_basis_text(r)
+    assert text.startswith("All-in capex per chip at the base point (catalog base price): H100 SXM $41,667")
+    assert "the H100 SXM's is $33,750–$33,750–$44,490" in text and "against $41,667 at the base point" in text
+    assert "(median of draws, P10–P90 " in text
+
+
+def test_deepseek_v3_disclosure_reads_with_its_scope():
+    from analysis.assembly import training_run
+
+    r = training_run.run(run="deepseek-v3", draws=2_000)
+    text = training_run.answer(r)
+    # the base point gives back the disclosure: 2,664 K pre-training + 119 K context extension + 5 K
+    # post-training = 2,788 K GPU-hours; × $2 = $5.576 M; 2,788,000 / 2,048 / 24 = 56.72 days of all phases
+    assert r.base.loc["h800-sxm", "gpu_hours"] == pytest.approx(2_788_000)
+    assert "gives 2.788 M GPU-hours against the disclosed 2.788 M (all phases, 2.664 M of them pre-training)" in text
+    assert "$5.576 M at $2 per GPU-hour against the disclosed $5.576 M" in text
+    assert "over 56.7 days on 2,048 chips (all phases; the disclosed 54.8 days are pre-training only)" in text
+    assert "2.79 M" not in text
+    # the arithmetic check of the 54.8 days (3.7 days per trillion tokens × 14.8 T) is pre-training only:
+    # 2,664,000 / 2,048 / 24 = 54.199 days
+    checks = training_run.arithmetic_checks().set_index(["run", "figure"])
+    assert checks.loc[("DeepSeek-V3", "pre-training days"), "computed"] == pytest.approx(2_664_000 / 2_048 / 24)
+    assert ("DeepSeek-V3", "days") not in checks.index
+
+
+def test_training_run_ratios_say_when_they_match_chip_parity():
+    import re
+
+    from analysis.assembly import training_run
+
+    r = training_run.run(run="deepseek-v3", chip="ascend-910c", draws=2_000)
+    # at the base point: 910C's GPU-hours / H800's = (1,978.9 FP8 / 780 BF16: the 910C has no FP8) / Huawei's
+    # vendor factor 0.75 = 2.53705 / 0.75 = 3.3827; chip_parity compares BF16 peaks: 989.4 / 780 / 0.75 = 1.6913
+    hours = r.base["gpu_hours"]
+    assert hours["ascend-910c"] / hours["h800-sxm"] == pytest.approx(1_978.9 / 780 / 0.75, rel=1e-4)
+    assert training_run.peak_precisions(r)[["h800-sxm", "ascend-910c"]].tolist() == ["FP8", "BF16"]
+    assert "peak precision" in training_run.by_chip_table(r).columns
+    text = training_run.answer(r)
+    assert "match those reports' only between chips with an FP8 peak" in text
+    quoted = float(re.search(r"Ascend 910C: ([\d.]+) × the H800 SXM's GPU-hours here", text).group(1))
+    # twice chip_parity's answer (the FP8 peak 1,978.9 is 2.0001 × the BF16 989.4), both medians of draws
+    assert quoted == pytest.approx(2.0001 * chip_parity.chips_per_reference("ascend-910c"), rel=0.02)
+
+
+def test_decode_rates_and_a_median_at_its_maximum_read_as_what_they_are():
+    from analysis.assembly import inference_cost
+
+    r = chip_parity.run(candidates=["h20"], workload="decode", context_tokens=2_250, precision="fp8")
+    # the compute-bound count is the most any draw needs: 2,048 × (5.08297e-4 / 7.60321e-5 = 6.6853) = 13,691.5
+    # -> 13,692 whole chips; more than half the draws are compute-bound on both chips (larger drawn batches)
+    assert r.p50.loc["h20", "chip_count"] == r.p90.loc["h20", "chip_count"] == np.ceil(2_048 * 5.08297e-4 / 7.60321e-5)
+    assert r.top_share.loc["h20"] > 0.5
+    assert chip_parity.band(r, "h20", "chip_count", lambda v: f"{v:,.0f}").startswith(
+        "13,692 (P10 2,982; the maximum, in "
+    )
+    # the rate per chip in the findings is the base point: 0.2210465 / 7.60321e-5 s = 2,907.3 tokens/s
+    assert r.base.loc["h100-sxm", "rate"] == pytest.approx(0.2210465 / 7.60321e-5, rel=1e-4)
+    assert "(435 against 2,907 per chip at the base point)" in chip_parity.findings(r)
+    # inference_cost quotes the median of draws of the same model, and its base point beside it
+    served = inference_cost.run(model="deepseek-v3")
+    assert served.base.loc["h800-sxm", "output_tokens_per_s_per_chip"] == pytest.approx(r.base.loc["h100-sxm", "rate"])
+    median = served.p50.loc["h800-sxm", "output_tokens_per_s_per_chip"]
+    assert median < r.base.loc["h100-sxm", "rate"]  # small drawn batches are memory-bound
+    assert f"{median:,.0f} output tokens/s per GPU (medians of draws; at the base point 2,907 output" in (
+        inference_cost.findings(served)
+    )

@@ -134,7 +134,8 @@ class Result:
     ``jobs_facility_power_mw``, ``jobs_tco_usd`` (of the separate jobs' chips).
     ``binding``: by chip, ``memory capacity`` or ``throughput`` (what binds in most draws);
     ``matched``: by chip, the share of draws in which some chip count matches the reference in
-    one job; ``open_share``: the share in which none does (+∞; unknown figures count in neither)."""
+    one job; ``open_share``: the share in which none does (+∞; unknown figures count in neither);
+    ``top_share``: the share of draws whose chip count is the largest finite count of all draws."""
 
     inputs: Inputs
     base: pd.DataFrame
@@ -144,6 +145,7 @@ class Result:
     binding: pd.Series
     matched: pd.Series
     open_share: pd.Series
+    top_share: pd.Series
 
 
 def inputs(**values) -> Inputs:
@@ -551,7 +553,15 @@ def result(inp: Inputs) -> Result:
         binding=pd.Series(np.where(binds > 0.5, "memory capacity", np.asarray(bound)[0]), index=chips),
         matched=pd.Series(np.isfinite(draws["throughput_match"]).mean(axis=0), index=chips),
         open_share=pd.Series(np.isinf(draws["chip_count"]).mean(axis=0), index=chips),
+        top_share=pd.Series(_top_share(draws["chip_count"]), index=chips),
     )
+
+
+def _top_share(counts: np.ndarray) -> np.ndarray:
+    """By column of ``counts`` (draws × chips): the share of draws equal to the column's largest
+    finite value (0 where none is finite)."""
+    finite = np.where(np.isfinite(counts), counts, -np.inf)
+    return (finite == finite.max(axis=0)).mean(axis=0) * np.isfinite(finite.max(axis=0))
 
 
 def run(**values) -> Result:
@@ -827,7 +837,9 @@ OPEN = "more than one job can use"
 def band(r: Result, chip: str, name: str, fmt=present.usd) -> str:
     """``"$338 M (P10–P90 $330 M–$350 M)"``: a figure's P50 with its band, or ``n/a``; a +∞ value
     (no single job matches in that draw) reads :data:`OPEN`: ``"14,417 (P10–P90 14,400 to more
-    than one job can use)"``."""
+    than one job can use)"``. A chip count whose P50 is its P90 and the maximum of the draws (more
+    than 10 % of draws at the maximum put the P90 there) reads ``"13,692 (P10 2,982; the
+    maximum, in 67 % of draws)"``."""
     mid = r.p50.loc[chip, name]
     if mid != mid:
         return present.NA
@@ -838,6 +850,8 @@ def band(r: Result, chip: str, name: str, fmt=present.usd) -> str:
 
     if text(low) == text(high):
         return text(mid)
+    if name == "chip_count" and text(mid) == text(high) and high != np.inf and r.top_share.loc[chip] > 0.1:
+        return f"{text(mid)} (P10 {text(low)}; the maximum, in {present.pct(r.top_share.loc[chip])} of draws)"
     return f"{text(mid)} (P10–P90 {text(low)}{' to ' if high == np.inf else '–'}{text(high)})"
 
 
@@ -967,6 +981,15 @@ def serving_note(r: Result) -> str:
         differ.append(
             f"{present.count(inp.context_tokens)} tokens of context (inference_cost: {present.count(context)})"
         )
+    if inp.workload == "decode":
+        text += (
+            " A median that is the maximum of the draws is the compute-bound count: where both chips are "
+            "compute-bound (the larger drawn batches) the count is the ratio of compute time per token, which the "
+            "drawn utilisation does not change; a smaller drawn batch leaves the "
+            f"{present.chip_short(inp.reference_chip)} bound by memory bandwidth, and fewer chips match it. "
+            "Rates per chip in the findings are at the base point (every input at its base); inference_cost's "
+            "table quotes their medians of draws, lower where small drawn batches are memory-bound."
+        )
     if differ:
         text += (
             f" This render uses {' and '.join(differ)}: chip_parity keeps one precision for every workload (BF16 "
@@ -1035,7 +1058,8 @@ def _serving_finding(r: Result, chip: str) -> str:
         f"- **{name}**: {band(r, chip, 'chip_count', present.count)} chips match "
         f"{present.count(r.inputs.reference_count)} {present.chip_short(ref)}: "
         f"{present.count(row['per_reference'])} per {present.chip_short(ref)} in {kind} tokens/s "
-        f"({present.count(base.loc[chip, 'rate'])} against {present.count(base.loc[ref, 'rate'])} per chip), "
+        f"({present.count(base.loc[chip, 'rate'])} against {present.count(base.loc[ref, 'rate'])} per chip at the "
+        "base point), "
         f"bound by {r.binding.loc[chip]} ({present.chip_short(ref)}: {r.binding.loc[ref]}); "
         f"{present.mw(row['facility_power_mw'])} at the meter "
         f"({_times(row['facility_power_mw'] / r.p50.loc[ref, 'facility_power_mw'])} the reference); TCO "

@@ -19,7 +19,7 @@ import pandas as pd
 from ..catalog import load
 from ..formulas import cost, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
-from . import chip_parity, params, present
+from . import chip_parity, params, present, quotes
 from . import inputs as shared
 
 PARAMETERS = params.declare(
@@ -87,7 +87,8 @@ class Result:
     one; ``no_single_job_share``: by candidate, the share of draws in which no single job of it
     matches the reference cluster (:func:`chip_parity.figures`: +∞ chips); ``reference``:
     ``p10``/``p50``/``p90`` of the reference's cost per effective PFLOP-hour [USD] in the reference
-    region."""
+    region; ``capex_per_chip``: by chip, ``p10``/``p50``/``p90`` of the all-in capex per chip [USD]
+    (capex ÷ chips, each price drawn over its range) that the TCO charges."""
 
     inputs: Inputs
     base: pd.DataFrame
@@ -98,6 +99,7 @@ class Result:
     break_even_share: pd.Series
     no_single_job_share: pd.Series
     reference: dict[str, float]
+    capex_per_chip: pd.DataFrame
 
 
 def inputs(**values) -> Inputs:
@@ -158,8 +160,9 @@ def _capex_used(row: pd.Series) -> dict[str, shared.Used]:
 
 
 def price_basis_text(r: Result) -> str:
-    """One sentence: the basis of the reference's and each candidate's all-in capex per chip,
-    grouped by what the catalog price buys (the H100 class on one 8-GPU server basis)."""
+    """The basis of the reference's and each candidate's all-in capex per chip at the base point
+    (catalog base price), grouped by what the catalog price buys (the H100 class on one 8-GPU
+    server basis), then :func:`drawn_capex_text`."""
     chips = r.inputs.parity.chips
     used = r.inputs.used["chips"]
     groups = {"server": [], "chip": [], "system": []}
@@ -174,7 +177,26 @@ def price_basis_text(r: Result) -> str:
         "system": "from a system price (servers and network included)",
     }
     parts = [f"{', '.join(v)} {words[k]}" for k, v in groups.items() if v]
-    return "All-in capex per chip: " + "; ".join(parts) + "."
+    return (
+        "All-in capex per chip at the base point (catalog base price): " + "; ".join(parts) + ". " + drawn_capex_text(r)
+    )
+
+
+def drawn_capex_text(r: Result) -> str:
+    """The reference's all-in capex per chip as the TCO charges it (:func:`quotes.median_of_draws`
+    of :attr:`Result.capex_per_chip`) beside its base point, and why they differ: the price is drawn
+    as a triangle with its mode at the base, whose median lies toward the longer side (the H100's
+    33,750–33,750–44,490 server share: median 44,490 − 10,740 × √½ = 36,896, ÷ 0.81 = $45,550)."""
+    ref = r.inputs.parity.reference_chip
+    row = r.inputs.parity.chips.loc[ref]
+    low, base, high = (row[f"price_usd{end}"] for end in ("_low", "", "_high"))
+    drawn = quotes.median_of_draws(*r.capex_per_chip.loc[ref, ["p10", "p50", "p90"]], present.usd)
+    return (
+        f"The TCO draws each price over its low–base–high range (a triangle, mode at the base): the "
+        f"{present.chip_short(ref)}'s is ${low:,.0f}–${base:,.0f}–${high:,.0f}, so its all-in capex per chip in the "
+        f"TCO is {drawn} against {present.usd(r.inputs.used['chips'][ref]['all_in_capex_usd_per_chip'].value)} at "
+        "the base point; chip_parity's capex per chip is the same median (its own draws, within Monte Carlo noise)."
+    )
 
 
 def at_region(x: dict, region: str) -> dict:
@@ -249,7 +271,18 @@ def result(inp: Inputs) -> Result:
             np.isinf(draws["by_region"][inp.region]["chip_count"]).mean(axis=0), index=chips
         ).iloc[1:],
         reference=uncertainty.percentiles(draws["reference_usd_per_pflop_hour"]),
+        capex_per_chip=_capex_per_chip(draws["by_region"][inp.region], chips),
     )
+
+
+def _capex_per_chip(home: dict[str, np.ndarray], chips) -> pd.DataFrame:
+    """``p10``/``p50``/``p90`` by chip of the all-in capex per chip [USD] = capex ÷ chips per draw
+    (a draw without a finite count gives none)."""
+    count = home["chip_count"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_chip = np.where(np.isfinite(count) & (count > 0), home["capex_usd"] / count, np.nan)
+    bands = uncertainty.percentile_frames({"capex": per_chip}, chips)
+    return pd.DataFrame({q: bands[q]["capex"] for q in ("p10", "p50", "p90")})
 
 
 def run(**values) -> Result:

@@ -797,7 +797,9 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
         lines.append(
             f"- **H800 against DeepSeek's disclosure** (Feb 2025, 24-hour average): this report's workload "
             f"gives {present.count(p50.loc['h800-sxm', 'input_tokens_per_s_per_chip'])} computed input and "
-            f"{present.count(p50.loc['h800-sxm', 'output_tokens_per_s_per_chip'])} output tokens/s per GPU; "
+            f"{present.count(p50.loc['h800-sxm', 'output_tokens_per_s_per_chip'])} output tokens/s per GPU (medians "
+            f"of draws; at the base point {present.count(r.base.loc['h800-sxm', 'output_tokens_per_s_per_chip'])} "
+            "output, the rate chip_parity's decode findings quote: small drawn batches are memory-bound); "
             f"DeepSeek served {present.count(reference_value('deepseek-serving-prefill-computed-per-h800'))} "
             f"computed (cache-miss) input and {present.count(reference_value('deepseek-serving-decode-per-h800'))} "
             "output tokens/s per GPU on its own, longer contexts — the validation section runs that setup."

@@ -13,7 +13,7 @@ from ..formulas import cost, goodput
 from ..formulas import procurement as buy
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
-from . import present
+from . import present, quotes
 from .procurement import equivalents_label, notes, option_label
 from .procurement_model import Result
 
@@ -72,7 +72,7 @@ def _basis_finding(r: Result) -> str | None:
     chosen = [o for o in inp.options if o != "reference"]
     reference = (
         f"the reference is a fixed cluster of {present.count(inp.reference_count)} "
-        f"{present.chip_short(inp.reference_chip)} at {present.usd(t.loc['reference', 'capex_usd'])} all-in"
+        f"{present.chip_short(inp.reference_chip)}, all-in capex {quotes.reference_capex(r)}"
     )
     if inp.budget_basis == "all-in":
         return (
@@ -209,8 +209,8 @@ def findings(r: Result) -> str:
     basis = _basis_finding(r)
     lines = ([basis] if basis else []) + [_option_finding(r, o, why) for o in inp.options if o != "reference"]
     lines.append(
-        f"- **{option_label(r, 'reference')}** (one cluster): {present.mw(ref['facility_power_mw'])}, "
-        f"{present.usd(ref['capex_usd'])} all-in, {present.flop(ref['training_flop_per_year'])} a year at "
+        f"- **{option_label(r, 'reference')}** (one cluster): {quotes.reference_words(r)}; "
+        f"{present.flop(ref['training_flop_per_year'])} a year at "
         f"{present.pct(ref['goodput'])} goodput, a {_params_words(ref['compute_optimal_params'])}-parameter model in "
         f"{inp.training_days:g} days."
     )

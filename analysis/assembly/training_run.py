@@ -188,7 +188,7 @@ def utilisation(
         flop = compute.training_flop(run.active_params, run.tokens)
         implied = float(compute.implied_mfu(flop, run.gpu_hours, chips.loc[run.disclosed_chip, "peak_tflops"]))
         origin = (
-            f"implied by the disclosed {present.count(run.gpu_hours)} GPU-hours on "
+            f"implied by the disclosed {millions(run.gpu_hours)} GPU-hours (all phases) on "
             f"{present.chip_short(run.disclosed_chip)}, net of interruptions"
         )
         return Used(implied / run_goodput, "share", run.source, origin), run.disclosed_chip
@@ -493,9 +493,15 @@ def title(r: Result) -> str:
     return f"# Training run: {run.name} on {present.count(run.chip_count)} × {present.chip_name(run.chip)}"
 
 
+def millions(value: float) -> str:
+    """A count in millions to four significant figures, as a disclosure gives it: ``2.788 M``."""
+    return f"{value / 1e6:.4g} M"
+
+
 def mfu_note(r: Result) -> str:
     """The first page's sentence on the MFU where it is not the shared reference MFU
-    (``params.TRAINING``): which one the report uses and why; nothing where the reader set it."""
+    (``params.TRAINING``): which one the report uses and why, and when the other chips' ratios match
+    chip_parity's (:func:`ratio_note`); nothing where the reader set it."""
     inp = r.inputs
     if inp.used["mfu"].source == shared.READER:
         return ""
@@ -504,13 +510,63 @@ def mfu_note(r: Result) -> str:
         f" MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} is "
         f"the run's own ({inp.mfu_basis}), not the {present.pct(params.TRAINING['mfu'])} (of the BF16 peak) reference "
         "MFU the chip_parity, energy_advantage and procurement reports default to: this report costs a disclosed "
-        "run as it ran; "
-        "the other chips' columns carry it over, so their ratios to each other match those reports'."
+        "run as it ran; the other chips' columns carry it over (times the vendor factor), " + ratio_note(r)
+    )
+
+
+def ratio_note(r: Result) -> str:
+    """When the chips' GPU-hour ratios match chip_parity's (dense BF16 peaks): always for a BF16 run;
+    for a run in another precision only between chips that have it. A chip without it runs at its
+    BF16 peak (:func:`analysis.formulas.compute.peak_tflops`), about half the FP8 peak of a chip
+    that has one, so it needs about twice the hours chip_parity's ratio gives (DeepSeek-V3: Ascend
+    910C 1,978.9 / 780 × the vendor factor ratio = 3.25 × the H800's GPU-hours, chip_parity 1.64 per H100)."""
+    inp = r.inputs
+    precision = str(inp.used["precision"].value)
+    if precision == "bf16":
+        return "so their ratios to each other match those reports' (all compare dense BF16 peaks)."
+    lacking = inp.chips.index[inp.chips[compute.PRECISION_COLUMNS[precision]].isna()]
+    hours = r.p50["gpu_hours"]
+    example = next((c for c in lacking if pd.notna(hours.get(c)) and c != inp.anchor_chip), None)
+    text = (
+        f"so their ratios to each other match those reports' only between chips with an {precision.upper()} peak. "
+        f"A chip without one runs at its BF16 peak, so against an {precision.upper()} chip it needs about twice "
+        "the GPU-hours chip_parity's BF16 comparison gives"
+    )
+    if example is None or pd.isna(hours.get(inp.anchor_chip)):
+        return text + "."
+    return (
+        text + f" ({present.chip_short(example)}: {hours[example] / hours[inp.anchor_chip]:.2f} × the "
+        f"{present.chip_short(inp.anchor_chip)}'s GPU-hours here); read such chips from chip_parity."
+    )
+
+
+def disclosure_note(r: Result) -> str:
+    """Where the report runs the disclosed run on its own chip and count: its base point (every
+    input at its base) against the disclosure, each with its scope (total GPU-hours, of which
+    pre-training; the cost at the run's own rental) — the medians of the draws differ from it."""
+    run = r.inputs.run
+    if not run.gpu_hours or (run.chip, run.chip_count) != (run.disclosed_chip, run.disclosed_chip_count):
+        return ""
+    base, row = r.base.loc[run.chip], load("training_runs").loc[run.run_id]
+    pre = pd.notna(row["pretraining_gpu_hours"])
+    scope = f"all phases, {millions(row['pretraining_gpu_hours'])} of them pre-training" if pre else "all phases"
+    days = f"; the disclosed {row['days']:g} days are pre-training only" if pre and pd.notna(row["days"]) else ""
+    days = f" over {base['days']:,.1f} days on {present.count(run.chip_count)} chips (all phases{days})"
+    cost_words = (
+        f" and ${base['rental_cost_usd'] / 1e6:.4g} M at ${run.usd_per_gpu_hour:g} per GPU-hour against the "
+        f"disclosed ${row['reported_cost_usd'] / 1e6:.4g} M"
+        if pd.notna(row["reported_cost_usd"]) and pd.notna(base["rental_cost_usd"])
+        else ""
+    )
+    return (
+        f" The base point (every input at its base) gives {millions(base['gpu_hours'])} GPU-hours against the "
+        f"disclosed {millions(run.gpu_hours)} ({scope}){cost_words},{days}."
     )
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report, with its bands and :func:`mfu_note`."""
+    """The one-paragraph answer at the top of the report, with its bands, :func:`disclosure_note`
+    and :func:`mfu_note`."""
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     rental = (
         f"Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
@@ -526,6 +582,7 @@ def answer(r: Result) -> str:
         f"for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**. The run draws "
         f"**{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter. Figures are the median of "
         f"{r.inputs.draws:,} Monte Carlo draws over MFU, prices, power and the site's electricity price and PUE."
+        + disclosure_note(r)
         + mfu_note(r)
     )
 
@@ -557,12 +614,21 @@ def findings(r: Result) -> str:
     return "\n".join(lines)
 
 
+def peak_precisions(r: Result) -> pd.Series:
+    """By chip, the precision of the dense peak the run is costed at: the run's (``FP8``) where the
+    chip has it, else ``BF16`` (:func:`analysis.formulas.compute.peak_tflops`' fallback)."""
+    precision = str(r.inputs.used["precision"].value)
+    has = r.inputs.chips[compute.PRECISION_COLUMNS[precision]].notna()
+    return pd.Series(np.where(has, precision.upper(), "BF16"), index=r.inputs.chips.index)
+
+
 def by_chip_table(r: Result) -> pd.DataFrame:
     """The run on every chip (P50 figures), chip short names as the index, units in the labels."""
     t = r.p50
     frame = pd.DataFrame(
         {
             "dense peak [TFLOP/s]": r.inputs.chips["peak_tflops"],
+            "peak precision": peak_precisions(r),
             "MFU": r.base["mfu"],
             "vendor MFU factor": r.inputs.chips["mfu_factor"],
             "GPU-hours [M]": t["gpu_hours"] / 1e6,
@@ -628,7 +694,7 @@ def _check_rows(r: pd.Series) -> dict[str, tuple[float, float]]:
     kwh = power.energy_kwh(r["reported_w_per_gpu"] * pue, r["gpu_hours"])
     return {
         "training FLOP": (r["reported_training_flop"], flop),
-        "days": (
+        ("pre-training days" if pd.notna(r["pretraining_gpu_hours"]) else "days"): (
             np.nan if r["is_estimate"] else r["days"],
             compute.wall_clock_days(hours, r["chip_count"]) if pd.notna(r["chip_count"]) else np.nan,
         ),

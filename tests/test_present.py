@@ -3,6 +3,7 @@ Fast tier (no kernel): displayed objects are captured instead of rendered."""
 
 import math
 import re
+from pathlib import Path
 
 import matplotlib
 
@@ -255,6 +256,23 @@ def test_table_escapes_and_shows_names_and_na(shown):
     assert lines[2].startswith("Huawei Ascend 910C,,ok")  # unknown: empty cell
 
 
+def test_table_html_is_lean_markup_with_short_values_on_one_line(shown):
+    """A table's HTML carries no per-cell id or class and no empty <style> of pandas' Styler; a value
+    of at most NOWRAP_CHARS (12) characters sits in <td class="n">, which the report template keeps
+    on one line; a longer one wraps; the plain-text form names the table, never an address."""
+    frame = pd.DataFrame({"x": [1.5, 2.25], "note": ["short", "a note long enough to wrap"]}, index=["h20", "b200"])
+    present.table(frame, {"x": "x [MW]|{:.1f}", "note": "note|{}"}, caption="Power & notes", name="power")
+    page = shown[0][0].to_html()
+    assert " id=" not in page and "<style" not in page and "row0" not in page and "nowrap" not in page
+    # "1.5" and "2.2" ({:.1f} of 2.25 rounds half to even) and "short" (5 characters) stay whole
+    assert '<td class="n">1.5</td>' in page and '<td class="n">2.2</td>' in page and '<td class="n">short</td>' in page
+    assert "<td>a note long enough to wrap</td>" in page  # 26 characters > 12: may wrap
+    assert "<caption>Power &amp; notes</caption>" in page and "<th>NVIDIA H20 (HGX, 96GB)</th>" in page
+    assert repr(shown[0][0]) == "<table: Power & notes>"
+    template = Path(present.__file__).parents[2] / "pipeline" / "templates" / "report" / "index.html.j2"
+    assert ".jp-RenderedHTMLCommon td.n { white-space: nowrap; }" in template.read_text()
+
+
 def test_table_escapes_chip_names_from_the_index(shown):
     present.table(pd.DataFrame({"x": [1.0]}, index=[EVIL]), {"x": "x [MW]|{:.1f}"}, name="evil")
     page = shown[0][0].to_html()
@@ -343,12 +361,22 @@ def test_show_saves_the_png_that_a_tight_bounding_box_saves(shown):
         fig.tight_layout()
         return fig
 
+    import numpy as np
+    from PIL import Image
+
     expected = io.BytesIO()
     fig = figure()
-    fig.savefig(expected, format="png", dpi=fig.dpi, bbox_inches="tight")
+    fig.savefig(expected, format="png", dpi=fig.dpi, bbox_inches="tight", pil_kwargs=present.output.PNG_OPTIONS)
     plt.close(fig)
     present.show(figure())
     assert base64.b64decode(shown[0][0]["image/png"]) == expected.getvalue()
+    # the pixels are those of matplotlib's default compression (only the zlib level differs)
+    default = io.BytesIO()
+    fig = figure()
+    fig.savefig(default, format="png", dpi=fig.dpi, bbox_inches="tight")
+    plt.close(fig)
+    assert default.getvalue() != expected.getvalue()
+    assert np.array_equal(np.asarray(Image.open(default)), np.asarray(Image.open(expected)))
 
 
 # ---- sources -------------------------------------------------------------------------------

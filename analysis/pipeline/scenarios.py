@@ -137,10 +137,10 @@ START_ORDER = (
 
 class Plan:
     """The scenarios a batch has to render, handed to its workers once every scenario is checked
-    (:meth:`close`), in :data:`START_ORDER`. A worker takes the first scenario of a notebook it
-    has run already (its kernel has that notebook's modules imported and their caches filled:
-    chip_parity's first report costs ≈ 1.5 CPU-s more than its second), else the first of a
-    notebook no other worker has run, else the first left."""
+    (:meth:`close`), in :data:`START_ORDER`. A worker takes the first scenario of a notebook no
+    other worker has run — one it ran (its kernel has that notebook's modules imported and their
+    caches filled: chip_parity's first report costs ≈ 1.5 CPU-s more than its second) or a new
+    one — else the first left (rather than wait)."""
 
     def __init__(self, scenarios: list[Scenario]):
         self.scenarios = scenarios
@@ -167,15 +167,13 @@ class Plan:
         waits until :meth:`close`."""
         with self._ready:
             self._ready.wait_for(lambda: self._closed)
-            ran = self._ran.setdefault(worker, set())
             others = set().union(*(names for w, names in self._ran.items() if w != worker))
-            for fits in (ran.__contains__, lambda notebook: notebook not in others, lambda notebook: True):
-                for index in self._pending:
-                    if fits(self.scenarios[index].notebook):
-                        self._pending.remove(index)
-                        ran.add(self.scenarios[index].notebook)
-                        return index
-            return None
+            index = next((i for i in self._pending if self.scenarios[i].notebook not in others), None)
+            index = self._pending[0] if index is None and self._pending else index
+            if index is not None:
+                self._pending.remove(index)
+                self._ran.setdefault(worker, set()).add(self.scenarios[index].notebook)
+            return index
 
 
 class _Batch:

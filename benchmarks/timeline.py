@@ -1,7 +1,7 @@
 """Where one default batch's time goes: CPU-seconds per process tree and a timeline.
 
 Runs ``python -m analysis render --scenarios reports/scenarios.yaml --jobs 2 --force`` into a
-temporary folder (or the command after ``--``) and samples every process under it with psutil
+temporary folder (or the command after ``--``, run in the current folder) and samples every process under it with psutil
 every ``--every`` seconds: CPU-s (user and system) of our process, the report kernels and
 Chromium; when each process started; the progress lines with their time; and the share of the
 machine's CPU that was idle in each second of the run. Prints a summary (and ``--json`` the
@@ -54,9 +54,9 @@ def sample(root: psutil.Process, seen: dict, t0: float) -> None:
             cpu = proc.cpu_times()
         except psutil.Error:
             continue
-        row = seen.setdefault(
-            proc.pid, {"kind": kind(proc, root.pid), "start": now, "first_cpu": cpu.user + cpu.system}
-        )
+        row = seen.setdefault(proc.pid, {"kind": "other", "start": now})
+        if row["kind"] == "other":  # a process just started may not show its command line yet
+            row["kind"] = kind(proc, root.pid)
         row.update(user=cpu.user, system=cpu.system, last=now)
 
 
@@ -73,7 +73,7 @@ def machine_idle(stop: threading.Event, out: list, t0: float) -> None:
 def run(command: list[str], every: float) -> dict:
     """Run ``command`` and sample it; the measurements as a dict."""
     t0 = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # in the caller's folder
     root = psutil.Process(child.pid)
     seen: dict = {}
     lines: list = []

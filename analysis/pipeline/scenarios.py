@@ -117,35 +117,15 @@ def _report(outcome: Outcome, done: int, total: int, log) -> None:
     )
 
 
-#: The notebooks in the order a batch starts them, the costliest report first (CPU-s of its cells
-#: in a warm kernel plus its print, one process under load, 2026-12-07: validation ≈ 4.8,
-#: chip_parity 1.8–3.4, compute_stock 1.7–2.5, inference_cost ≈ 1.8, training_run 1.4–3.0 (the
-#: first pays the kernel's imports), energy_advantage ≈ 1.5, export_controls ≈ 1.2, procurement
-#: 1.1–1.5), so that the cheap ones fill the workers' last gaps; other notebooks go last, and the
-#: scenarios of one notebook in the file's order.
-START_ORDER = (
-    "validation",
-    "chip_parity",
-    "compute_stock",
-    "inference_cost",
-    "training_run",
-    "energy_advantage",
-    "export_controls",
-    "procurement",
-)
-
-
 class Plan:
-    """The scenarios a batch has to render, handed to its workers once every scenario is checked
-    (:meth:`close`), in :data:`START_ORDER`. A worker takes the first scenario of a notebook no
-    other worker has run — one it ran (its kernel has that notebook's modules imported and their
-    caches filled: chip_parity's first report costs ≈ 1.5 CPU-s more than its second) or a new
-    one — else the first left (rather than wait)."""
+    """The scenarios a batch has to render, in the file's order, handed to its workers as the
+    checks find them (:meth:`add`) until :meth:`close`. (Measured, not adopted: the costliest
+    notebooks first, each worker keeping to the notebooks its kernel had run — no fewer CPU-s and
+    a later end in interleaved batches; benchmarks/README.md.)"""
 
     def __init__(self, scenarios: list[Scenario]):
         self.scenarios = scenarios
         self._pending: list[int] = []
-        self._ran: dict[int, set[str]] = {}  # worker → the notebooks it took
         self._closed = False
         self._ready = threading.Condition()
 
@@ -153,27 +133,19 @@ class Plan:
         """Plan ``scenarios[index]``."""
         with self._ready:
             self._pending.append(index)
+            self._ready.notify()
 
     def close(self) -> None:
-        """No more scenarios: the workers may take them (and end when none is left)."""
+        """No more scenarios: workers end when none is left."""
         with self._ready:
             self._closed = True
-            rank = {name: n for n, name in enumerate(START_ORDER)}
-            self._pending.sort(key=lambda i: (rank.get(self.scenarios[i].notebook, len(rank)), i))
             self._ready.notify_all()
 
-    def take(self, worker: int) -> int | None:
-        """The index of the next scenario for ``worker`` (see the class), or None when none is left;
-        waits until :meth:`close`."""
+    def take(self) -> int | None:
+        """The index of the next scenario, waiting for one until :meth:`close`; None when none is left."""
         with self._ready:
-            self._ready.wait_for(lambda: self._closed)
-            others = set().union(*(names for w, names in self._ran.items() if w != worker))
-            index = next((i for i in self._pending if self.scenarios[i].notebook not in others), None)
-            index = self._pending[0] if index is None and self._pending else index
-            if index is not None:
-                self._pending.remove(index)
-                self._ran.setdefault(worker, set()).add(self.scenarios[index].notebook)
-            return index
+            self._ready.wait_for(lambda: self._pending or self._closed)
+            return self._pending.pop(0) if self._pending else None
 
 
 class _Batch:
@@ -202,7 +174,7 @@ class _Batch:
         self.todo.append(index)
         self.plan.add(index)
         if len(self.threads) < workers_for(self.jobs, len(self.todo)):
-            args = (len(self.threads), self.plan, self.finished, self.stop, self.out_root, self.formats)
+            args = (self.plan, self.finished, self.stop, self.out_root, self.formats)
             thread = threading.Thread(
                 target=_worker,
                 name=f"render-{len(self.threads)}",
@@ -244,8 +216,8 @@ def _next(finished: queue.SimpleQueue):
             continue
 
 
-def _worker(worker, plan, finished, stop, out_root, formats, browser, run_dir, deadline) -> None:
-    """Batch worker number ``worker``: start its kernel at once (it boots while the scenarios are
+def _worker(plan, finished, stop, out_root, formats, browser, run_dir, deadline) -> None:
+    """One batch worker: start its kernel at once (it boots while the scenarios are
     checked), then render the scenarios ``plan`` gives it until none is left or ``stop`` is
     set, printing with ``browser`` (shared by the workers; None without PDFs), and put
     ``(index, Outcome)`` — or an unexpected exception, then stop — on ``finished``. A report's
@@ -270,7 +242,7 @@ def _worker(worker, plan, finished, stop, out_root, formats, browser, run_dir, d
         with contextlib.suppress(Exception):  # a kernel that cannot start fails its report, which says why
             kernel.start()
         while not stop.is_set():
-            index = plan.take(worker)
+            index = plan.take()
             if index is None:
                 break
             scenario, start = plan.scenarios[index], time.perf_counter()

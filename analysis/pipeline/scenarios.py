@@ -217,7 +217,7 @@ def _next(finished: queue.SimpleQueue):
 
 
 def _worker(plan, finished, stop, out_root, formats, browser, run_dir, deadline) -> None:
-    """One batch worker: start its kernel at once (it boots while the scenarios are
+    """One batch worker: launch its kernel at once (it boots while the scenarios are
     checked), then render the scenarios ``plan`` gives it until none is left or ``stop`` is
     set, printing with ``browser`` (shared by the workers; None without PDFs), and put
     ``(index, Outcome)`` — or an unexpected exception, then stop — on ``finished``. A report's
@@ -240,7 +240,7 @@ def _worker(plan, finished, stop, out_root, formats, browser, run_dir, deadline)
 
     try:
         with contextlib.suppress(Exception):  # a kernel that cannot start fails its report, which says why
-            kernel.start()
+            kernel.launch()  # not waited for: the first report's checks and set-up run meanwhile
         while not stop.is_set():
             index = plan.take()
             if index is None:

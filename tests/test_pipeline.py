@@ -168,7 +168,7 @@ def test_a_batchs_comparisons_print_with_the_batchs_chromium(tiny_notebooks, tmp
 
     lent = []
 
-    def compare_batch(found, outcomes, out, formats, log=None, printer=None):
+    def compare_batch(found, outcomes, out, formats, log=None, printer=None, done=None):
         lent.append(printer.browser())  # what the comparisons would print with
         return []
 

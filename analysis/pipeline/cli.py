@@ -240,9 +240,12 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple, deadline
         f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} worker(s) into {out}",
         file=sys.stderr,
     )
-    with Printer() as printer:  # one Chromium prints the reports, then the comparisons
-        outcomes = render_batch(scenarios, out, jobs, formats, deadline=deadline, force=force, printer=printer)
-        compared = pairs.compare_batch(compare, outcomes, out, formats, printer=printer)
+    with Printer() as printer:  # one Chromium prints the reports and the comparisons
+        early = pairs.Early(compare, out, formats, printer)  # a pair as soon as its two reports are done
+        outcomes = render_batch(
+            scenarios, out, jobs, formats, deadline=deadline, force=force, printer=printer, on_outcome=early.add
+        )
+        compared = pairs.compare_batch(compare, outcomes, out, formats, printer=printer, done=early.done)
     try:
         index = write_index(outcomes, out, scenario_file, compared)
     except OSError as err:

@@ -72,40 +72,73 @@ def _problem(i: int, pair: Pair, notebooks: dict, earlier: list[Pair]) -> str:
 
 
 def compare_batch(
-    pairs: list[Pair], outcomes: list[Outcome], out_root: Path, formats, log=None, printer=None
+    pairs: list[Pair], outcomes: list[Outcome], out_root: Path, formats, log=None, printer=None, done=None
 ) -> list[dict]:
     """Compare each pair of a rendered batch into ``out_root/compare-a-vs-b/`` (one Chromium for
     all: ``printer``'s, a :class:`~.pdf.Printer` the batch's reports printed with, else one started
-    here), printing a progress line each to ``log``; a pair whose scenario failed fails too.
-    Returns the comparisons as the index records them (name, notebook, a, b, ok, message, source)."""
-    from .pdf import PdfError, Printer
+    here), printing a progress line each to ``log``; a pair whose scenario failed fails too. Pairs
+    in ``done`` (name → entry: compared already, by an :class:`Early` while the batch rendered)
+    are not compared again. Returns the comparisons as the index records them (name, notebook, a,
+    b, ok, message, source), in the pairs' order."""
+    from .pdf import Printer
 
-    log = log or sys.stderr
+    done = done or {}
     rendered = {o.scenario.name: o for o in outcomes}
-    done, own_printer = [], printer is None
+    own_printer = printer is None
     printer = printer or Printer()
     try:
-        for n, pair in enumerate(pairs, start=1):
-            message = pair.problem or next(
-                (f"scenario {s} did not render" for s in (pair.a, pair.b) if not getattr(rendered.get(s), "ok", 0)), ""
-            )
-            notebook = getattr(getattr(rendered.get(pair.a), "scenario", None), "notebook", "")
-            current = not message and _up_to_date(pair, rendered, out_root, formats)
-            if not message and not current:
-                try:
-                    a, b = (compare.read_report(out_root / s) for s in (pair.a, pair.b))
-                    out = compare.check_out(out_root / pair.name)
-                    compare.write(a, b, out, formats, browser=printer.browser() if "pdf" in formats else None)
-                except (ParameterError, PdfError, OSError) as err:
-                    message = str(err)
-            entry = {"name": pair.name, "notebook": notebook, "a": pair.a, "b": pair.b, "source": "scenario"}
-            done.append(entry | {"ok": not message, "message": message})
-            status = "up to date" if current else "ok" if not message else f"FAILED: {message}"
-            print(f"[compare {n}/{len(pairs)}] {pair.name} {status}", file=log)
+        return [
+            done.get(pair.name) or _compare_one(n, len(pairs), pair, rendered, out_root, formats, printer, log)
+            for n, pair in enumerate(pairs, start=1)
+        ]
     finally:
         if own_printer:
             printer.close()
-    return done
+
+
+class Early:
+    """Compares a batch's pairs while its last reports render: :meth:`add` each rendered report's
+    outcome (:func:`.scenarios.render_batch`'s ``on_outcome``); once both reports of a pair have
+    rendered, the pair is compared (with ``printer``'s Chromium, shared with the reports) and its
+    entry kept in :attr:`done` for :func:`compare_batch`. Pairs with a problem, or a report that
+    was up to date, are left to it."""
+
+    def __init__(self, pairs: list[Pair], out_root: Path, formats, printer, log=None):
+        self.pairs, self.out_root, self.formats, self.printer, self.log = pairs, out_root, formats, printer, log
+        self.rendered: dict[str, Outcome] = {}
+        self.done: dict[str, dict] = {}
+
+    def add(self, outcome: Outcome) -> None:
+        """Record ``outcome``; compare each pair it completes."""
+        self.rendered[outcome.scenario.name] = outcome
+        for n, pair in enumerate(self.pairs, start=1):
+            ready = not pair.problem and pair.name not in self.done
+            if ready and pair.a in self.rendered and pair.b in self.rendered:
+                args = (self.rendered, self.out_root, self.formats, self.printer, self.log)
+                self.done[pair.name] = _compare_one(n, len(self.pairs), pair, *args)
+
+
+def _compare_one(n: int, total: int, pair: Pair, rendered: dict, out_root: Path, formats, printer, log) -> dict:
+    """Compare pair number ``n`` of ``total`` (see :func:`compare_batch`), printing its progress
+    line to ``log`` (standard error by default); its index entry."""
+    from .pdf import PdfError
+
+    message = pair.problem or next(
+        (f"scenario {s} did not render" for s in (pair.a, pair.b) if not getattr(rendered.get(s), "ok", 0)), ""
+    )
+    notebook = getattr(getattr(rendered.get(pair.a), "scenario", None), "notebook", "")
+    current = not message and _up_to_date(pair, rendered, out_root, formats)
+    if not message and not current:
+        try:
+            a, b = (compare.read_report(out_root / s) for s in (pair.a, pair.b))
+            out = compare.check_out(out_root / pair.name)
+            compare.write(a, b, out, formats, browser=printer.browser() if "pdf" in formats else None)
+        except (ParameterError, PdfError, OSError) as err:
+            message = str(err)
+    status = "up to date" if current else "ok" if not message else f"FAILED: {message}"
+    print(f"[compare {n}/{total}] {pair.name} {status}", file=log or sys.stderr, flush=True)
+    entry = {"name": pair.name, "notebook": notebook, "a": pair.a, "b": pair.b, "source": "scenario"}
+    return entry | {"ok": not message, "message": message}
 
 
 def _up_to_date(pair: Pair, rendered: dict, out_root: Path, formats) -> bool:

@@ -697,7 +697,7 @@ def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     value = f"P10 {spread[0]:.3f}, P50 {spread[1]:.3f}, P90 {spread[2]:.3f}"
     rows = mfu_observations().loc[list(dict.fromkeys([*prior.obs_ids, best]))]
     keys = ";".join(["mfu-observations", *keys_in(rows)])
-    cap = f"; each draw at most {ceiling:.3f}, the highest MFU published ({best})"
+    cap = f"; at most {ceiling:.2f}, the highest MFU published"
     return spread, Used(value, "share", keys, how + prior.describe(brief=True) + cap)
 
 

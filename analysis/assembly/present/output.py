@@ -264,6 +264,9 @@ def csv_text(frame: pd.DataFrame, index_label: str = "") -> str:
 #: Cells whose shown text is at most this long never wrap (a value stays whole: "40.0 %", "2022-10-07",
 #: "1.3 M GPU-h"); longer text (bands, prose) wraps at its spaces.
 NOWRAP_CHARS = 12
+#: A column of text with a value this long (characters) is prose and left-aligned; numbers, and
+#: short text such as a band "2,048 (2,000–2,100)", stay right-aligned.
+PROSE_CHARS = 40
 
 
 def _nowrap(formatter):
@@ -319,6 +322,13 @@ def table(
     shown.index.name = None
     styler = shown.style.format({label: _nowrap(_formatter(fmt)) for label, fmt, _ in specs.values()})
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    prose = [
+        c
+        for i, c in enumerate(shown.columns)
+        if any(isinstance(v, str) and len(v) >= PROSE_CHARS for v in shown.iloc[:, i])
+    ]
+    if prose:
+        styler = styler.set_properties(subset=prose, **{"text-align": "left"})
     if caption:
         styler = styler.set_caption(escape(caption))
     units = None if row_unit is None else [unit_of(csv_header(label)) for label in frame[row_unit]]

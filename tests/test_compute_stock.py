@@ -267,7 +267,7 @@ def test_the_scenario_is_named_from_the_parameters():
     name, same = report.scenario(default | {"h20_after_april_2025": "banned"})
     assert name == "H20 sales banned after April 2025" and "H20 sold" not in same
     assert report.scenario(default | {"hbm_replenished": True})[0] == (
-        "HBM reaches China despite the Dec 2024 rule (no stockpile limit)"
+        "HBM reaching China despite the Dec 2024 rule, no stockpile limit"
     )
     # a setting that is no lever reads as name = value; seed and draws change no scenario
     assert report.scenario(default | {"mfu": 0.5, "seed": 3, "draws": 200})[0] == "`mfu` = 0.5"
@@ -290,7 +290,7 @@ def test_each_scenario_report_says_which_scenario_it_is(scenarios):
     base, banned = scenarios["baseline"], scenarios["h20-banned"]
     assert report.title(base) == "National compute: China vs US AI compute, 2022–2027, and the largest run each can do"
     assert report.answer(base).startswith("**Scenario: baseline** (H20 sold after April 2025 as Epoch AI records it")
-    assert report.title(banned).startswith("National compute (H20 sales banned after April 2025): ")
+    assert report.title(banned).startswith("National compute — H20 sales banned after April 2025: ")
     assert report.answer(banned).startswith(
         "**Scenario: H20 sales banned after April 2025** (the other levers as in the baseline: no H200 exports"
     )

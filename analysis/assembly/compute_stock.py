@@ -682,7 +682,7 @@ LEVER_WORDS = {
     },
     "h200_exports": {
         "zero": "no H200 exports",
-        "cap": "H200 exports at 91 FR 1684's cap (50 % of US volume)",
+        "cap": "H200 exports at 91 FR 1684's cap of 50 % of US volume",
         "estimate": "H200 exports at Grunewald's estimate",
     },
     "smuggling": {
@@ -698,7 +698,7 @@ LEVER_WORDS = {
     },
     "hbm_replenished": {
         False: "the HBM stockpile limits Huawei's output",
-        True: "HBM reaches China despite the Dec 2024 rule (no stockpile limit)",
+        True: "HBM reaching China despite the Dec 2024 rule, no stockpile limit",
     },
 }
 #: Parameters that change no scenario (the Monte Carlo's size and seed).
@@ -724,7 +724,7 @@ def title(r: Result) -> str:
     """The report's title, naming its scenario unless it is the baseline (:func:`scenario`)."""
     name = scenario(r.inputs.parameters)[0]
     what = "China vs US AI compute, 2022–2027, and the largest run each can do"
-    return f"National compute: {what}" if name == "baseline" else f"National compute ({name}): {what}"
+    return f"National compute: {what}" if name == "baseline" else f"National compute — {name}: {what}"
 
 
 def _scenario_line(r: Result) -> str:

@@ -323,12 +323,12 @@ def table(
     styler = shown.style.format({label: _nowrap(_formatter(fmt)) for label, fmt, _ in specs.values()})
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     prose = [
-        c
-        for i, c in enumerate(shown.columns)
-        if any(isinstance(v, str) and len(v) >= PROSE_CHARS for v in shown.iloc[:, i])
+        i for i in range(shown.shape[1]) if any(isinstance(v, str) and len(v) >= PROSE_CHARS for v in shown.iloc[:, i])
     ]
-    if prose:
-        styler = styler.set_properties(subset=prose, **{"text-align": "left"})
+    if prose:  # by position: a table may repeat a column label
+        styler = styler.set_table_styles(
+            [{"selector": f"td.col{i}, th.col_heading.col{i}", "props": "text-align: left"} for i in prose]
+        )
     if caption:
         styler = styler.set_caption(escape(caption))
     units = None if row_unit is None else [unit_of(csv_header(label)) for label in frame[row_unit]]

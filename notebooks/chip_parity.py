@@ -107,7 +107,7 @@ present.table(
     {
         f"per chip [{unit}]": f"per chip [{unit}]|{{:,.1f}}",
         "per reference chip": ("per reference chip", present.count, "chips_per_reference_chip"),
-        "capacity floor [chips]": ("capacity floor", "{:,.0f}", "capacity_floor_chips"),
+        "capacity floor [chips]": ("capacity floor [chips]", "{:,.0f}", "capacity_floor_chips"),
         "goodput": ("goodput", lambda v: present.pct(v, digits=1)),
         "chips": ("chips in one job", "{}", "chips"),
     }

@@ -48,9 +48,7 @@ draws: int = 10000  # Monte Carlo draws (memory grows with draws × chips × reg
 r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
 
 # %%
-present.say(
-    "# National compute: China vs US AI compute, 2022–2027, and the largest run each can do\n\n" + report.answer(r)
-)
+present.say(f"# {report.title(r)}\n\n" + report.answer(r))
 
 # %% [markdown]
 # ## Key findings

@@ -2,6 +2,8 @@
 stockpiles spent across years, the Epoch AI cross-check, the loader's source rule and the JSON's
 fields. Values come from data/shipments.csv and data/chips.csv; the arithmetic is in the comments."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -250,3 +252,88 @@ def test_policy_moves_are_the_runs_with_and_without_each_step():
             f = report.figures(uncertainty.draw(alone.ranges, alone.draws, alone.seed), alone)
             total = sum(f[f"cn additions {c}"][:, span].sum(axis=1) for c in report.CHANNELS)
             assert row[label] == uncertainty.percentiles(total)["p50"], (step, label)
+
+
+# ------------------------------------------------------------------------------ scenario identity
+
+
+def test_the_scenario_is_named_from_the_parameters():
+    # every lever at its default (params.declare above) is the baseline; one lever off its default
+    # names it in LEVER_WORDS' words, the other levers at the baseline in theirs
+    default = {name: spec.default for name, spec in report.PARAMETERS.items()}
+    name, same = report.scenario(default)
+    assert name == "baseline"
+    assert same.startswith("H20 sold after April 2025 as Epoch AI records it, no H200 exports")
+    name, same = report.scenario(default | {"h20_after_april_2025": "banned"})
+    assert name == "H20 sales banned after April 2025" and "H20 sold" not in same
+    assert report.scenario(default | {"hbm_replenished": True})[0] == (
+        "HBM reaching China despite the Dec 2024 rule, no stockpile limit"
+    )
+    # a setting that is no lever reads as name = value; seed and draws change no scenario
+    assert report.scenario(default | {"mfu": 0.5, "seed": 3, "draws": 200})[0] == "`mfu` = 0.5"
+
+
+@pytest.fixture(scope="module")
+def scenarios():
+    """compute_stock runs of the scenarios of reports/scenarios.yaml (200 draws: the text's wording
+    does not depend on the draws)."""
+    levers = {
+        "baseline": {},
+        "h20-banned": {"h20_after_april_2025": "banned"},
+        "hbm-replenished": {"hbm_replenished": True},
+        "huawei-low": {"huawei_output": "low"},
+    }
+    return {name: report.run(draws=200, **values) for name, values in levers.items()}
+
+
+def test_each_scenario_report_says_which_scenario_it_is(scenarios):
+    base, banned = scenarios["baseline"], scenarios["h20-banned"]
+    assert report.title(base) == "National compute: China vs US AI compute, 2022–2027, and the largest run each can do"
+    assert report.answer(base).startswith("**Scenario: baseline** (H20 sold after April 2025 as Epoch AI records it")
+    assert report.title(banned).startswith("National compute — H20 sales banned after April 2025: ")
+    assert report.answer(banned).startswith(
+        "**Scenario: H20 sales banned after April 2025** (the other levers as in the baseline: no H200 exports"
+    )
+
+
+def test_the_h20_finding_reads_as_the_scenario_or_as_a_what_if(scenarios):
+    # the same difference both ways: with the step (banned) minus without it (allowed)
+    base, banned = (report.findings(scenarios[s]) for s in ("baseline", "h20-banned"))
+    assert "banning H20 sales after April 2025 (`h20_after_april_2025` = banned) would lower" in base
+    assert "this scenario bans H20 sales after April 2025, which takes" in banned and "banning" not in banned
+
+
+def test_the_hbm_finding_offers_replenishment_only_where_hbm_binds(scenarios):
+    for name, r in scenarios.items():
+        text = report.findings(r)
+        hbm_binds = "HBM stacks" in set(r.binding["binding"])
+        assert ("the HBM limit lifts" in text) == (hbm_binds and not r.inputs.hbm_replenished), name
+        assert "compute-stock-hbm-replenished" not in text, name  # no scenario file's name inside a report
+    replenished = report.findings(scenarios["hbm-replenished"])
+    assert "in this scenario HBM reaches China despite the Dec 2024 rule" in replenished
+    assert "HBM stockpile last" not in replenished
+    # Huawei's low output needs fewer HBM stacks than the stockpile holds: no limit binds to lift
+    assert "HBM stacks" not in set(scenarios["huawei-low"].binding["binding"])
+    assert "no supply constraint binds before 2028" in report.findings(scenarios["huawei-low"])
+
+
+def test_the_policy_table_writes_levers_as_the_scenario_files_do(scenarios):
+    levers = list(report.policy_table(scenarios["baseline"])["lever"])
+    assert "hbm_replenished = false / true" in levers and not any("False" in v or "True" in v for v in levers)
+
+
+def test_the_power_finding_says_china_pue_is_a_target_and_the_us_one_measured(scenarios):
+    # regions.csv: cn-avg-industrial PUE 1.5 is the 2024 action plan's target (pue_basis target),
+    # us-avg-industrial 1.57 the Uptime Institute 2021 survey average (measured)
+    text = report.findings(scenarios["baseline"])
+    assert "(PUE 1.5, a policy target)" in text and "(PUE 1.57, a measured average)" in text
+
+
+def test_no_data_text_prices_a_percentage():
+    # policy_steps.csv quoted Trump's post as "$25%": a share reads "25%", a price "$25"
+    text = "\n".join(path.read_text(encoding="utf-8") for path in sorted(catalog.DATA_DIR.glob("*.csv")))
+    assert not re.search(r"\$\d+(\.\d+)?\s?%", text)
+    assert (
+        "25% of the sales paid to the US"
+        in catalog.load("policy_steps").loc["2025-12-08-president-trump-truth-social-post", "what_changes"]
+    )

@@ -244,3 +244,10 @@ def test_a_cluster_no_single_job_can_match_reads_so():
     assert ea.verdicts(r)["h20"].startswith("no single job matches the reference cluster in ")
     assert "no single job of **H20** matches the reference cluster in most draws" in ea.answer(r)
     assert ea.key_figures(r)["no_single_job_share_of_draws"]["h20"] > 0.5
+
+
+def test_one_chip_that_needs_cheap_power_takes_a_singular_verb(default):
+    # default: of the candidates only the H800 SXM breaks even at a price below the reference's
+    # $0.081/kWh (its break-even ≈ $0.005/kWh): "the H800 SXM matches", never "match"
+    parts = [p for p in ea._verdict_parts(default) if "cheap enough" in p]
+    assert len(parts) == 1 and parts[0].startswith("the **H800 SXM** matches where power is cheap enough (")

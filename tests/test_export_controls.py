@@ -204,7 +204,11 @@ def test_figure_draws_every_chip_and_the_what_if_lines(zero, monkeypatch):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "what-if TPP ≥ 0" in legend
     assert "3A090" in title and "TPP" in xlabel and "TPP per mm²" in ylabel
-    assert kwargs["key_value"].startswith("Licence policy for an export to China today")
+    # the rules as of their latest source (export_rules.csv 2026-01's rule_name), not "today"
+    assert kwargs["key_value"].startswith(
+        "Licence policy for an export to China under the rules as of their latest source, the Jan 15 2026 "
+        "licence-review revision (91 FR 1684): "
+    )
     matplotlib.pyplot.close("all")
 
 

@@ -593,3 +593,37 @@ def test_show_once_draws_a_key_once_and_shows_the_same_outputs_again(shell):
         shown.append([o.data["text/plain"] for o in out.outputs])
     assert drawn == ["first", "second"]
     assert shown == [["first"], ["first"], ["second"]]
+
+
+def test_table_left_aligns_prose_and_keeps_numbers_and_short_text_right(shown):
+    # policy_steps.csv's "what it changed" runs to sentences: a column with a value of at least
+    # PROSE_CHARS (40) characters is left-aligned, each of its cells; the 6-character "BIS 1" and
+    # the numbers stay right (the lean HTML keeps no cell class, so the cell carries it)
+    frame = pd.DataFrame(
+        {"rule": ["BIS 1", "BIS 2"], "what": ["short", "x" * 40], "n": [1.0, 2.0]}, index=["2022-10", "2023-10"]
+    )
+    present.table(frame, {"rule": "rule|{}", "what": "what it changed|{}", "n": "n [W]|{:.0f}"}, name="prose")
+    rows = re.findall(r"<tr>(.*?)</tr>", shown[-1][0].to_html(), flags=re.S)[1:]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S) for row in rows]
+    left = [[c.startswith('<div style="text-align: left">') for c in row] for row in cells]
+    assert left == [[False, True, False], [False, True, False]], cells
+    # a table that repeats a row label (export_controls' clauses by vintage) is shown too
+    twice = pd.DataFrame({"a": ["x" * 40, "y"]}, index=["2023-10", "2023-10"])
+    present.table(twice, {"a": "clause|{}"}, name="twice")
+    assert shown[-1][0].to_html().count('<div style="text-align: left">') == 2
+
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (500.001, "500"),  # V100: 300 W TDP × 1.66667 server ratio, five significant figures: 500.00 → 500
+        (14_023.2, "14,023"),  # the median decode batch: 14,023.2 → five significant figures 14,023
+        (345.6, "345.6"),  # four significant figures stay as written
+        (1.66667, "1.6667"),  # the server power ratio shown to five figures (chips.csv keeps 1.66667)
+        (0.5306, "0.5306"),
+    ],
+)
+def test_appendix_values_show_five_significant_figures(value, text):
+    from analysis.assembly.present import contract
+
+    assert contract._text(value) == text

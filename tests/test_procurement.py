@@ -535,3 +535,19 @@ def test_a_chip_price_and_a_system_price_spend_the_same_all_in():
     # Ascend 910C per system: 187,312 chips, $3,999.86 M (as above); both within one server of $4 B
     assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.86e6, abs=0.01e6)
     assert 4e9 - options["a800-sxm-80gb"]["capex_usd"] < 8 * 30_370.37
+
+
+def test_a_fleet_that_is_the_reference_is_not_compared_with_itself():
+    # us-100k-h100 (reports/scenarios.yaml): 100,000 H100 SXM against the default reference of
+    # 100,000 H100 SXM in one cluster: the answer says it is the reference, with no "100 % of"
+    r = run(chips=["h100-sxm"], counts=[100_000], region="us-avg-industrial")
+    assert report.is_the_reference(r, "h100-sxm")
+    words = text.answer(r)
+    assert "by dense BF16; it is the reference cluster itself. All-in capex" in words
+    assert "of the 100,000-chip reference" not in words and "for the reference" not in words
+    assert "**reference: 100,000 × H100 SXM** (one cluster)" not in text.findings(r)
+    # a fleet of the same chips split into clusters of 25,000, or of another size, is compared:
+    # 2,048 / 100,000 = 2.048 % → "2 %" (present.pct, two significant figures below 10 %)
+    assert not report.is_the_reference(run(chips=["h100-sxm"], counts=[100_000], max_cluster_chips=25_000), "h100-sxm")
+    small = run(chips=["h100-sxm"], counts=[2_048])
+    assert "of the 100,000-chip reference" in text.answer(small) and "for the reference." in text.answer(small)

@@ -186,3 +186,29 @@ def test_china_market_quotes_shown_by_procurement_are_sources_of_its_inputs(resu
     assert {"reuters-h20-preorders-2024", "fed-h10-2024-01-16"} <= set(numbers)
     # a fleet with no quoted chip records no quotes
     assert "china_prices" not in procurement.run(chips=["h100-sxm"], counts=[1000], **FEW).inputs.used
+
+
+def test_a_region_pue_cites_the_source_of_its_base_value_and_says_what_it_is():
+    # regions.csv cn-avg-industrial: PUE 1.5 is the Jul 2024 action plan's national-average target
+    # (cn-dc-action-plan-2024: "below 1.5 by end-2025"), not the Dec 2021 plan's <= 1.3 for new
+    # large DCs; us-avg-industrial's 1.57 is the Uptime Institute 2021 survey average (measured)
+    china, us = shared.site("cn-avg-industrial"), shared.site("us-avg-industrial")
+    assert (china.used["pue"].value, china.used["pue"].source) == (1.5, "cn-dc-action-plan-2024")
+    assert china.used["pue"].origin == "region cn-avg-industrial, base PUE: a policy target"
+    assert (us.used["pue"].value, us.used["pue"].origin) == (
+        1.57,
+        "region us-avg-industrial, base PUE: a measured average",
+    )
+    assert china.pue_text() == "PUE 1.50, a policy target" and us.pue_text("{:g}") == "PUE 1.57, a measured average"
+    # the region's name describes its tariff: only the price's origin carries it
+    assert "tariff" in china.used["usd_per_kwh"].origin
+    assert "tariff" not in china.used["pue"].origin + china.used["grid_kgco2_per_kwh"].origin
+    assert shared.site("cn-avg-industrial", pue=1.2).pue_text() == "PUE 1.20"  # a reader's value: no basis
+
+
+def test_the_four_year_horizon_is_a_choice_below_the_10k_server_lives():
+    # no source gives a 4-year horizon: years = 4 is this package's choice; hyperscaler-depreciation
+    # (Microsoft 6, Alphabet 6, Meta 5-5.5, Amazon 6 → 5 years) gives the range it sits below
+    record = shared.DEFAULTS["years"]
+    assert record.value == 4 and record.source == "package-assumption;hyperscaler-depreciation"
+    assert "SemiAnalysis" not in record.origin and "5–6-year" in record.origin

@@ -382,3 +382,11 @@ def test_only_chips_gives_the_kept_chips_figures_from_the_same_draws():
         columns = [list(inp.chips.index).index(c) for c in few.chips.index]
         for name, values in kept.items():
             assert np.array_equal(values, np.asarray(every[name])[:, columns], equal_nan=True), name
+
+
+def test_the_carbon_line_names_the_grid_not_the_tariff(deepseek):
+    # cn-avg-industrial: grid 0.5306 kg/kWh (MEE/NBS national average) and PUE 1.5, a target (regions.csv
+    # pue_basis); the region's name ("… industrial tariff") describes its price, not its grid
+    text = report.findings(deepseek)
+    assert "(PUE 1.50, a policy target)" in text
+    assert "at 0.531 kg/kWh (the grid average of region cn-avg-industrial)" in text and "tariff" not in text

@@ -544,3 +544,13 @@ def test_readme_quotes_what_the_functions_give(r):
     ratio = chip_parity.chips_per_reference("h20", draws=100)
     assert ratio == pytest.approx(989.4 / 148, rel=1e-3)
     assert f"{ratio:.1f} H20" in section
+
+
+def test_a_fraction_carries_its_percent_sign_once(r):
+    # validation_cases.csv llama3-405b-effective-training-time: 0.90 in unit fraction reads 90.0 %
+    # (present.pct, one decimal), not "90.0 % %"; kW keeps its unit: 10.2 kW
+    assert validation._with_unit(0.90, "fraction") == "90.0 %"
+    assert validation._with_unit(10.2, "kW") == "10.2 kW"
+    table = validation.cases_table(r)
+    assert table.at["Llama 3 effective training time", "measured"] == "90.0 %"
+    assert not any("% %" in cell for cell in table.to_numpy().ravel())

@@ -674,13 +674,76 @@ def _times(value) -> str:
     return f"{value:,.3g}×"
 
 
+#: The policy levers in words, per value: lever -> {value: words}; the defaults make the baseline.
+LEVER_WORDS = {
+    "h20_after_april_2025": {
+        "allowed": "H20 sold after April 2025 as Epoch AI records it",
+        "banned": "H20 sales banned after April 2025",
+    },
+    "h200_exports": {
+        "zero": "no H200 exports",
+        "cap": "H200 exports at 91 FR 1684's cap of 50 % of US volume",
+        "estimate": "H200 exports at Grunewald's estimate",
+    },
+    "smuggling": {
+        "zero": "no smuggling",
+        "low": "smuggling at the sources' low end",
+        "central": "smuggling over the sources' range",
+        "high": "smuggling at the sources' high end",
+    },
+    "huawei_output": {
+        "low": "Huawei output at the low estimates",
+        "central": "Huawei output over the reported range",
+        "high": "Huawei output at the high estimates",
+    },
+    "hbm_replenished": {
+        False: "the HBM stockpile limits Huawei's output",
+        True: "HBM reaching China despite the Dec 2024 rule, no stockpile limit",
+    },
+}
+#: Parameters that change no scenario (the Monte Carlo's size and seed).
+NOT_SCENARIO = ("seed", "draws")
+
+
+def scenario(parameters: dict) -> tuple[str, str]:
+    """The scenario of a render from its own ``parameters`` (not from a scenario file): its name,
+    "baseline" where every lever and setting is at its default, else the levers that differ in
+    words (:data:`LEVER_WORDS`) and other settings as ``name = value``, joined by "; "; and the
+    other levers, at the baseline, in words."""
+    changed, same = [], []
+    for name, spec in PARAMETERS.items():
+        value = parameters[name]
+        if name in LEVER_WORDS:
+            (same if value == spec.default else changed).append(LEVER_WORDS[name][value])
+        elif name not in NOT_SCENARIO and value != spec.default:
+            changed.append(f"`{name}` = {value:g}" if isinstance(value, float) else f"`{name}` = {value}")
+    return ("; ".join(changed) or "baseline"), ", ".join(same)
+
+
+def title(r: Result) -> str:
+    """The report's title, naming its scenario unless it is the baseline (:func:`scenario`)."""
+    name = scenario(r.inputs.parameters)[0]
+    what = "China vs US AI compute, 2022–2027, and the largest run each can do"
+    return f"National compute: {what}" if name == "baseline" else f"National compute — {name}: {what}"
+
+
+def _scenario_line(r: Result) -> str:
+    """The answer's first sentence: which scenario this is and what the other levers are."""
+    name, same = scenario(r.inputs.parameters)
+    if name == "baseline":
+        return f"**Scenario: baseline** ({same}). "
+    return f"**Scenario: {name}**" + (f" (the other levers as in the baseline: {same}). " if same else ". ")
+
+
 def answer(r: Result) -> str:
-    """The answer at the top of page 1: China vs US stock 2022–2027 and the largest run each allows."""
+    """The answer at the top of page 1: the scenario (:func:`scenario`), China vs US stock
+    2022–2027 and the largest run each allows."""
     b = r.bands
     ratio = {y: b["cn h100e_8bit"]["p50"][YEARS.index(y)] / b["us h100e_8bit"]["p50"][YEARS.index(y)] for y in YEARS}
     return (
-        f"China's AI compute stock grows from **{band_text(r, 'cn h100e_8bit', 2022)}** H100-equivalents (8-bit peak, "
-        f"Epoch-compatible) at the end of 2022 to **{band_text(r, 'cn h100e_8bit', 2025)}** in 2025 and "
+        _scenario_line(r)
+        + f"China's AI compute stock grows from **{band_text(r, 'cn h100e_8bit', 2022)}** H100-equivalents (8-bit "
+        f"peak, Epoch-compatible) at the end of 2022 to **{band_text(r, 'cn h100e_8bit', 2025)}** in 2025 and "
         f"**{band_text(r, 'cn h100e_8bit', 2027)}** in 2027; the US stock is "
         f"**{band_text(r, 'us h100e_8bit', 2025)}** in 2025 and **{band_text(r, 'us h100e_8bit', 2027)}** in 2027, "
         f"so China holds **{present.pct(ratio[2025])}** of the US figure in 2025 and {present.pct(ratio[2027])} in "
@@ -713,12 +776,11 @@ def findings(r: Result) -> str:
     check = r.crosscheck.loc["epoch-china-nvidia-2025"]
     lines = [
         f"- **Where China's 2026 stock comes from** (8-bit H100e, P50): {mix}.",
-        "- **Domestic output**: Huawei's reported output is met while the TSMC die bank and the HBM stockpile last; "
-        f"{limit} (table below). With HBM replenished the limit lifts (scenario `compute-stock-hbm-replenished`).",
-        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} at full load in 2026 (PUE "
-        f"{inp.sites['cn'].pue:g}, {inp.sites['cn'].name}), costing "
-        f"{band_text(r, 'cn electricity_usd', 2026, present.usd)} a year at "
-        f"{present.pct(inp.load_factor)} load; the US stock {band_text(r, 'us power_gw', 2026, _gw)}.",
+        _domestic_line(r, limit),
+        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} at full load in 2026 "
+        f"({inp.sites['cn'].pue_text('{:g}')}), costing {band_text(r, 'cn electricity_usd', 2026, present.usd)} a "
+        f"year at {present.pct(inp.load_factor)} load and the {inp.sites['cn'].name}; the US stock "
+        f"{band_text(r, 'us power_gw', 2026, _gw)} ({inp.sites['us'].pue_text('{:g}')}).",
         f"- **Cross-check**: China's official NVIDIA stock at the end of 2025 is {present.count(check['p50'])} "
         f"8-bit H100e against Epoch AI's {present.count(check['published_value'])} "
         f"({present.pct(check['relative_difference'])}; {_within(check['relative_difference'])}; built from the same "
@@ -728,12 +790,34 @@ def findings(r: Result) -> str:
     ]
     h20 = r.policy[r.policy["lever"] == "h20_after_april_2025"]
     if len(h20):
-        lines.append(
-            f"- **H20 licence (Apr 2025)**: banning H20 sales after April 2025 lowers China's licensed additions by "
+        cut = (
             f"{present.count(-h20['licensed_units_difference_2025'].iloc[0])} chips in 2025 and "
-            f"{present.count(-h20['licensed_units_difference_2026'].iloc[0])} in 2026 (P50)."
+            f"{present.count(-h20['licensed_units_difference_2026'].iloc[0])} in 2026 (P50)"
+        )
+        lines.append(
+            f"- **H20 licence (Apr 2025)**: this scenario bans H20 sales after April 2025, which takes {cut} off "
+            "China's licensed additions against the sales Epoch AI records."
+            if inp.parameters["h20_after_april_2025"] == "banned"
+            else f"- **H20 licence (Apr 2025)**: banning H20 sales after April 2025 (`h20_after_april_2025` = banned) "
+            f"would lower China's licensed additions by {cut}."
         )
     return "\n".join(lines)
+
+
+def _domestic_line(r: Result, limit: str) -> str:
+    """A finding: what limits Huawei's output (``limit``: which constraint binds from when, in
+    words); without HBM replenished, whether replenishing it would lift an HBM limit."""
+    if r.inputs.hbm_replenished:
+        return (
+            "- **Domestic output**: in this scenario HBM reaches China despite the Dec 2024 rule, so Huawei's reported "
+            f"output is met while the TSMC die bank lasts and no HBM stockpile limits it; {limit} (table below)."
+        )
+    hbm = "HBM stacks" in set(r.binding["binding"])
+    return (
+        "- **Domestic output**: Huawei's reported output is met while the TSMC die bank and the HBM stockpile last; "
+        f"{limit} (table below)."
+        + (" With HBM replenished (`hbm_replenished` = true) the HBM limit lifts." if hbm else "")
+    )
 
 
 def _within(relative_difference: float) -> str:
@@ -858,8 +942,13 @@ def policy_table(r: Result, modelled: bool = True) -> pd.DataFrame:
     frame = frame[frame["lever"] != ""]
     for column in ("with", "without", "difference"):
         frame[column] = r.policy[column].reindex(frame.index).astype(float)
-    frame["lever"] = [f"{lever} = {STEP_VALUES[lever][0]} / {STEP_VALUES[lever][1]}" for lever in frame["lever"]]
+    frame["lever"] = [f"{lever} = {' / '.join(map(_value_text, STEP_VALUES[lever]))}" for lever in frame["lever"]]
     return frame.set_index("date")[["rule", "lever", "with", "without", "difference"]]
+
+
+def _value_text(value) -> str:
+    """A lever's value as the reports and scenario files write it: booleans as true/false."""
+    return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def plot_channels(r: Result) -> None:

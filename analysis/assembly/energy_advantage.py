@@ -381,7 +381,7 @@ def _verdict_parts(r: Result) -> list[str]:
         )
     if len(needs):
         parts.append(
-            f"the **{names(needs)}** match where power is cheap enough ("
+            f"the **{names(needs)}** match{'es' if len(needs) == 1 else ''} where power is cheap enough ("
             + ", ".join(f"{present.chip_short(c)} below {price_text(be[c])}/kWh" for c in needs)
             + ")"
         )

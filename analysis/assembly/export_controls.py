@@ -60,7 +60,7 @@ NEW_CHIP_NAME = re.compile(r"[\w .+/()-]{1,40}")
 #: The rule vintage whose 3A090.a clauses the what-if rule starts from, and the what-if rule id.
 WHAT_IF_BASE = "2023-10"
 WHAT_IF = "what-if"
-#: Rule vintage of the licence policy that applies today (the answer and the key figure).
+#: Rule vintage of the licence policy of the latest source (the answer and the key figure): the rules as of it.
 CURRENT = "2026-01"
 #: 91 FR 1684's condition (1), verbatim from the rule's SUMMARY (source fr-2026-00789-govinfo): a
 #: chip that fails it is not covered by the case-by-case review and keeps its earlier policy.
@@ -503,10 +503,10 @@ def key_figure(r: Result) -> str:
         for p in order
         if counts.get(p, 0)
     ]
+    rule = load("export_rules").set_index("rule_id").loc[CURRENT].iloc[0]
     return (
-        f"**Licence policy for an export to China today ({CURRENT}), {len(r.policy)} catalog chips: "
-        + ", ".join(parts)
-        + ".**"
+        f"**Licence policy for an export to China under the rules as of their latest source, the "
+        f"{rule['rule_name']}: {len(r.policy)} catalog chips, " + ", ".join(parts) + ".**"
     )
 
 
@@ -743,7 +743,7 @@ def answer(r: Result) -> str:
         f"to them (“not subject”), although the rules' thresholds would classify most of them."
     )
     if free:
-        text += f" No licence is needed today for {names([c for c in free if us[c]])}."
+        text += f" Under those rules no licence is needed for {names([c for c in free if us[c]])}."
     return text
 
 

@@ -52,7 +52,12 @@ DEFAULTS: dict[str, Used] = {
     "server_power_ratio": Used(
         power.SERVER_POWER_RATIO, "× TDP", "epoch-chip-to-server-power", "Epoch AI's, for a GPU without its own"
     ),
-    "years": Used(cost.YEARS, "years", "hyperscaler-depreciation", "SemiAnalysis' 4-year TCO horizon"),
+    "years": Used(
+        cost.YEARS,
+        "years",
+        "package-assumption;hyperscaler-depreciation",
+        "a choice of this package, shorter than the 5–6-year server lives of the hyperscalers' 10-Ks",
+    ),
     "interruptions_per_chip_hour": Used(
         goodput.INTERRUPTIONS_PER_CHIP_HOUR, "per chip-hour", "llama3-paper", "Llama 3: 419 in 54 days on 16,384 GPUs"
     ),
@@ -153,16 +158,24 @@ def evaluate_points(model, inp: DrawnInputs) -> tuple[dict[str, np.ndarray], dic
 @dataclass(frozen=True)
 class Site:
     """Where the hardware runs: electricity price [USD/kWh], PUE and grid intensity
-    [kg CO2/kWh], with the (low, base, high) ranges of price and PUE for the Monte Carlo."""
+    [kg CO2/kWh], with the (low, base, high) ranges of price and PUE for the Monte Carlo;
+    ``pue_basis``: what the region's base PUE is, "target" or "measured" (``regions.csv``)."""
 
     region: str
     name: str
     usd_per_kwh: float
     pue: float
+    pue_basis: str
     grid_kgco2_per_kwh: float
     usd_per_kwh_range: tuple[float, float, float]
     pue_range: tuple[float, float, float]
     used: dict[str, Used]
+
+    def pue_text(self, fmt: str = "{:.2f}") -> str:
+        """The base PUE in words with what it is: "PUE 1.50, a policy target", "PUE 1.57, a
+        measured average", or just "PUE 1.20" for a reader's value."""
+        basis = {"target": ", a policy target", "measured": ", a measured average"}.get(self.pue_basis, "")
+        return f"PUE {fmt.format(self.pue)}{basis}"
 
     def ranges(self) -> dict[str, tuple[float, float, float]]:
         """The Monte Carlo ranges of the site, keyed ``usd_per_kwh`` and ``pue``."""
@@ -182,19 +195,29 @@ def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = N
         else uncertainty.ranges_from(row["usd_per_kwh_low"], row["usd_per_kwh"], row["usd_per_kwh_high"])
     )
     pue_range = (pue,) * 3 if pue is not None else uncertainty.ranges_from(row["pue_low"], row["pue"], row["pue_high"])
+    # each figure's origin says what it is: the region's name describes its tariff, not its PUE or grid
     origin = f"{row['name']} ({row.name}), base value"
+    pue_origin = (
+        f"region {row.name}, base PUE: a {'policy target' if row['pue_basis'] == 'target' else 'measured average'}"
+    )
     used = {
         "usd_per_kwh": setting(
             "usd_per_kwh", usd_per_kwh, default=Used(float(price), "USD/kWh", _key(row["price_source"]), origin)
         ),
-        "pue": setting("pue", pue, default=Used(float(row["pue"]), "ratio", _key(row["pue_source"]), origin)),
-        "grid_kgco2_per_kwh": Used(float(row["grid_kgco2_per_kwh"]), "kg CO2/kWh", _key(row["carbon_source"]), origin),
+        "pue": setting("pue", pue, default=Used(float(row["pue"]), "ratio", _key(row["pue_source"]), pue_origin)),
+        "grid_kgco2_per_kwh": Used(
+            float(row["grid_kgco2_per_kwh"]),
+            "kg CO2/kWh",
+            _key(row["carbon_source"]),
+            f"region {row.name}, grid average (location-based)",
+        ),
     }
     return Site(
         region=row.name,
         name=row["name"],
         usd_per_kwh=float(price),
         pue=float(row["pue"] if pue is None else pue),
+        pue_basis=row["pue_basis"] if pue is None else "given",
         grid_kgco2_per_kwh=float(row["grid_kgco2_per_kwh"]),
         usd_per_kwh_range=tuple(map(float, price_range)),
         pue_range=tuple(map(float, pue_range)),

@@ -374,6 +374,28 @@ def equivalents_label(r: Result) -> str:
     return f"{present.chip_short(r.inputs.reference_chip)}-equivalents"
 
 
+def is_the_reference(r, option: str) -> bool:
+    """Whether ``option`` of result ``r`` is the reference cluster itself: a fleet of
+    ``reference_count`` reference chips in one cluster (us-100k-h100: 100,000 H100 SXM)."""
+    inp = r.inputs
+    one_cluster = inp.max_cluster_chips is None or inp.max_cluster_chips >= inp.reference_count
+    return inp.options[option].counts == {inp.reference_chip: float(inp.reference_count)} and one_cluster
+
+
+def reference_comparison(r, option: str, params_words) -> tuple[str, str]:
+    """The answer's comparisons with the reference: the share (", 100 % of the 100,000-chip
+    reference", BF16 H100-equivalents, P50) and the model (", against 1.36 T for the reference",
+    ``params_words`` formats the parameters); for a fleet that is the reference cluster itself
+    (:func:`is_the_reference`) "; it is the reference cluster itself" and nothing."""
+    if is_the_reference(r, option):
+        return "; it is the reference cluster itself", ""
+    share = r.p50.loc[option, "h100_equivalents_bf16"] / r.inputs.reference_count
+    model = params_words(r.p50.loc["reference", "compute_optimal_params"])
+    return f", {present.pct(share)} of the {present.count(r.inputs.reference_count)}-chip reference", (
+        f", against {model} for the reference"
+    )
+
+
 def option_label(r: Result, option: str) -> str:
     """An option in words: the chip's name, ``mix: 50 % H20 + 50 % Ascend 910C``, ``whole fleet``
     or ``reference: 100,000 × H100 SXM``."""

@@ -14,7 +14,7 @@ from ..formulas import procurement as buy
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
 from . import present, quotes
-from .procurement import equivalents_label, notes, option_label
+from .procurement import equivalents_label, is_the_reference, notes, option_label, reference_comparison
 from .procurement_model import Result
 
 # --------------------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def answer(r: Result) -> str:
     short = _unavailable_or_empty(r, o)
     if short is not None:
         return short
-    mid, ref = r.p50.loc[o], r.p50.loc["reference"]
+    mid = r.p50.loc[o]
     if inp.counts is None:
         chips = _band(r, o, "chips", present.count)
         what = f"**{spend_words(r)} buys {chips} chips ({option_label(r, o)})**:"
@@ -138,17 +138,16 @@ def answer(r: Result) -> str:
             + ("chips" if o == "mix" else present.chip_name(o))
             + "** delivers"
         )
-    share = mid["h100_equivalents_bf16"] / inp.reference_count
+    share, against = reference_comparison(r, o, _params_words)
     text = (
-        f"{what} **{_band(r, o, 'h100_equivalents_bf16', present.count)} {equivalents_label(r)}** by dense BF16, "
-        f"{present.pct(share)} of the {present.count(inp.reference_count)}-chip reference. All-in capex with "
+        f"{what} **{_band(r, o, 'h100_equivalents_bf16', present.count)} {equivalents_label(r)}** by dense BF16"
+        f"{share}. All-in capex with "
         f"servers and networking is {_band(r, o, 'capex_usd', present.usd)}; the fleet draws "
         f"{_band(r, o, 'facility_power_mw', present.mw)} at the meter. Net of interruptions "
         f"({present.pct(mid['goodput'])} of wall-clock time spent training) it delivers "
         f"{present.flop(mid['training_flop_per_year'])} a year, and its largest cluster "
         f"({present.count(mid['largest_cluster_chips'])} chips) trains a compute-optimal model of "
-        f"**{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {inp.training_days:g} days, "
-        f"against {_params_words(ref['compute_optimal_params'])} for the reference."
+        f"**{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {inp.training_days:g} days{against}."
     )
     basis = (
         "each chip's price drawn over its catalog range"
@@ -208,12 +207,12 @@ def findings(r: Result) -> str:
     why = notes(r)
     basis = _basis_finding(r)
     lines = ([basis] if basis else []) + [_option_finding(r, o, why) for o in inp.options if o != "reference"]
-    lines.append(
-        f"- **{option_label(r, 'reference')}** (one cluster): {quotes.reference_words(r)}; "
-        f"{present.flop(ref['training_flop_per_year'])} a year at "
-        f"{present.pct(ref['goodput'])} goodput, a {_params_words(ref['compute_optimal_params'])}-parameter model in "
-        f"{inp.training_days:g} days."
-    )
+    if not any(is_the_reference(r, o) for o in inp.options if o != "reference"):  # else the answer says so
+        lines.append(
+            f"- **{option_label(r, 'reference')}** (one cluster): {quotes.reference_words(r)}; "
+            f"{present.flop(ref['training_flop_per_year'])} a year at {present.pct(ref['goodput'])} goodput, a "
+            f"{_params_words(ref['compute_optimal_params'])}-parameter model in {inp.training_days:g} days."
+        )
     scale = _scale_finding(r)
     if scale:
         lines.append(scale)

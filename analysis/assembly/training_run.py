@@ -604,8 +604,9 @@ def findings(r: Result) -> str:
         f"({inp.mfu_basis}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
-        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter (PUE {site.pue:.2f}), "
-        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh ({site.name}).",
+        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter ({site.pue_text()}), "
+        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh (the grid "
+        f"average of region {site.region}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
         f"({others.loc[fastest, 'days']:,.1f} days); of all chips, including the run's own, "
         + present.cheapest(r.p50["rental_cost_usd"], what="to rent", fmt=present.usd, missing="rental price")

@@ -296,6 +296,11 @@ def _value(x: float, unit: str) -> str:
     return f"{x:,.3g}" if x < 1 else f"{x:,.2f}"
 
 
+def _with_unit(x: float, unit: str) -> str:
+    """:func:`_value` with its short unit (:data:`SHORT_UNITS`), which a percentage already carries."""
+    return _value(x, unit) if unit == "fraction" else f"{_value(x, unit)} {SHORT_UNITS.get(unit, unit)}"
+
+
 def _signed_pct(x: float) -> str:
     """``+23.1 %`` / ``−6.4 %`` / ``0.0 %``."""
     if abs(x) < 0.0005:
@@ -392,11 +397,9 @@ def cases_table(r: Result, role: str | None = None) -> pd.DataFrame:
     c = r.cases if role is None else r.cases[r.cases["role"] == role]
     frame = pd.DataFrame(
         {
-            "measured": [f"{_value(x, u)} {SHORT_UNITS.get(u, u)}" for x, u in zip(c["measured"], c["unit"])],
+            "measured": [_with_unit(x, u) for x, u in zip(c["measured"], c["unit"])],
             "modelled (P10–P90)": [
-                f"{_value(x, u)} ({_value(lo, u)}–{_value(hi, u)})"
-                if lo == lo
-                else f"{_value(x, u)} {SHORT_UNITS.get(u, u)}"
+                f"{_value(x, u)} ({_value(lo, u)}–{_value(hi, u)})" if lo == lo else _with_unit(x, u)
                 for x, lo, hi, u in zip(c["modelled"], c["p10"], c["p90"], c["unit"])  # no band: a number with its unit
             ],
             "error; band holds it?": [

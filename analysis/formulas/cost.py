@@ -13,8 +13,9 @@ Cottier et al. 2024, arXiv 2405.21015):
   price × 1.64 / 0.81 gave $55,679 — more than the DGX it comes in.
 * ``NETWORK_COST_FRACTION = 0.19`` — cluster interconnect as a fraction of total cluster cost
   (Epoch's ``CLUSTER_INTERCONNECT_COST_FRACTION``).
-* ``YEARS = 4`` — depreciation horizon; SemiAnalysis uses a 4-year TCO horizon; hyperscalers
-  depreciate servers over 5–6 years (10-K filings; see data/SOURCES.md).
+* ``YEARS = 4`` — depreciation horizon, a choice of this package (no source found for an analyst's
+  4-year horizon), shorter than the 5–6 years over which hyperscalers depreciate servers (10-K
+  filings, ``hyperscaler-depreciation``: the range).
 """
 
 from __future__ import annotations
@@ -131,8 +132,8 @@ def capital_recovery_factor(years, cost_of_capital=0.0):
 def annual_capex_usd(capex_usd, *, years=YEARS, cost_of_capital=0.0):
     """Capex charged per year over ``years`` at ``cost_of_capital`` [USD/year].
 
-    Default horizon 4 years (SemiAnalysis's TCO horizon; hyperscalers depreciate servers over 5-6
-    years); cost of capital 0 is assumed.
+    Default horizon 4 years (a choice of this package, shorter than the 5-6 years over which
+    hyperscalers depreciate servers); cost of capital 0 is assumed.
 
     Source: hyperscaler-depreciation; package-assumption.
     """

@@ -41,7 +41,9 @@ def _text(value) -> str:
             return f"{value:,.0f}"
         if abs(value) >= 1e5 or abs(value) < 1e-3:
             return sci(value, digits=4)
-        return f"{value:,.6g}"
+        # five significant figures, for display only (the JSON keeps the value): a derived figure reads as a
+        # reader writes it (300 W × 1.66667 = 500.001 W shows as 500; a median batch of 14,023.2 as 14,023)
+        return f"{float(f'{value:.5g}'):,.6g}"
     if isinstance(value, str) and value in _chips().index:
         return chip_name(value)
     return str(value)

@@ -264,14 +264,19 @@ def csv_text(frame: pd.DataFrame, index_label: str = "") -> str:
 #: Cells whose shown text is at most this long never wrap (a value stays whole: "40.0 %", "2022-10-07",
 #: "1.3 M GPU-h"); longer text (bands, prose) wraps at its spaces.
 NOWRAP_CHARS = 12
+#: A text column with a value this long is prose, left-aligned; numbers and bands stay right.
+PROSE_CHARS = 40
 
 
-def _nowrap(formatter):
+def _nowrap(formatter, prose: bool = False):
     """``formatter`` whose short results (at most :data:`NOWRAP_CHARS` characters, already
-    escaped) are kept on one line (a ``nowrap`` span)."""
+    escaped) are kept on one line (a ``nowrap`` span); in a column of ``prose``, left-aligned
+    instead (cells align right; the lean HTML keeps no cell class, so the cell holds it)."""
 
     def shown(value) -> str:
         text = formatter(value)
+        if prose:
+            return f'<div style="text-align: left">{text}</div>'
         return f'<span style="white-space: nowrap">{text}</span>' if len(html.unescape(text)) <= NOWRAP_CHARS else text
 
     return shown
@@ -317,7 +322,8 @@ def table(
     known = {*map(chip_name, ids), *map(chip_short, ids)}  # rows of chips by name: the CSV's first column "chip"
     chip_rows = len(shown.index) and all(str(i) in known for i in shown.index)
     shown.index.name = None
-    styler = shown.style.format({label: _nowrap(_formatter(fmt)) for label, fmt, _ in specs.values()})
+    prose = {s[0] for c, s in specs.items() if any(isinstance(v, str) and len(v) >= PROSE_CHARS for v in frame[c])}
+    styler = shown.style.format({label: _nowrap(_formatter(fmt), label in prose) for label, fmt, _ in specs.values()})
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(escape(caption))

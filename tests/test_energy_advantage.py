@@ -251,3 +251,13 @@ def test_one_chip_that_needs_cheap_power_takes_a_singular_verb(default):
     # $0.081/kWh (its break-even ≈ $0.005/kWh): "the H800 SXM matches", never "match"
     parts = [p for p in ea._verdict_parts(default) if "cheap enough" in p]
     assert len(parts) == 1 and parts[0].startswith("the **H800 SXM** matches where power is cheap enough (")
+
+
+def test_a_reference_without_a_price_or_its_range_reads_without_nan():
+    """chips.csv: the L20 has no price at all and the H100 PCIe a base price without a low-high
+    range. The capex text then says so instead of raising KeyError or printing "$nan"."""
+    for reference, expected in (("l20", ""), ("h100-pcie", "has no range in the catalog")):
+        r = ea.run(reference_chip=reference, draws=200)
+        text = ea.drawn_capex_text(r)
+        assert expected in text and "nan" not in ea.price_basis_text(r)
+        assert text == "" if reference == "l20" else text.startswith("The H100 PCIe's price")

@@ -189,12 +189,17 @@ def drawn_capex_text(r: Result) -> str:
     33,750–33,750–44,490 server share: median 44,490 − 10,740 × √½ = 36,896, ÷ 0.81 = $45,550)."""
     ref = r.inputs.parity.reference_chip
     row = r.inputs.parity.chips.loc[ref]
+    record = r.inputs.used["chips"][ref].get("all_in_capex_usd_per_chip")
+    if record is None:  # a reference without a catalog price: nothing to quote
+        return ""
     low, base, high = (row[f"price_usd{end}"] for end in ("_low", "", "_high"))
+    if low != low or high != high:  # no range: every draw charges the base price
+        return f"The {present.chip_short(ref)}'s price has no range in the catalog: every draw charges its base point."
     drawn = quotes.median_of_draws(*r.capex_per_chip.loc[ref, ["p10", "p50", "p90"]], present.usd)
     return (
         f"The TCO draws each price over its low–base–high range (a triangle, mode at the base): the "
         f"{present.chip_short(ref)}'s is ${low:,.0f}–${base:,.0f}–${high:,.0f}, so its all-in capex per chip in the "
-        f"TCO is {drawn} against {present.usd(r.inputs.used['chips'][ref]['all_in_capex_usd_per_chip'].value)} at "
+        f"TCO is {drawn} against {present.usd(record.value)} at "
         "the base point; chip_parity's capex per chip is the same median (its own draws, within Monte Carlo noise)."
     )
 

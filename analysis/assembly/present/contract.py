@@ -128,7 +128,7 @@ def inputs_table(used: dict) -> None:
     numbers = source_numbers(used)
     rows = [
         {
-            "input": name,
+            "input": name.replace("_", "_\u200b"),  # breakable at underscores, so the table fits the page
             "value": _text(u.value),
             "unit": u.unit,
             "source": _cited(u.source, numbers),
@@ -136,11 +136,12 @@ def inputs_table(used: dict) -> None:
         }
         for name, u in shared.items()
     ]
-    frame = pd.DataFrame(rows, columns=["input", "value", "unit", "source", "origin"]).set_index("input")
+    frame = pd.DataFrame(rows, columns=["input", "value", "unit", "source", "origin"])
     output._display_frame(
-        frame.rename_axis(None),
+        frame,
         caption="Inputs as used, after defaults (JSON: inputs); source: [n] of the sources list and its key in "
         "data/SOURCES.md.",
+        index=False,
     )
     for group, items in groups.items():
         frame, keys = _group_table(items, numbers)

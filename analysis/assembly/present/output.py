@@ -1,7 +1,6 @@
-"""What a report shows: the theme (:func:`setup`), Markdown with data text escaped
-(:func:`say`), tables with units in their labels whose data also rides along for a CSV copy
-named by the table's id, units in its headers (:func:`table`), figures as inline PNG with alt text
-(:func:`show`, :func:`finish`).
+"""What a report shows: the theme (:func:`setup`), Markdown with data text escaped (:func:`say`),
+tables with units in their labels whose data rides along for a CSV copy named by the table's id,
+units in its headers (:func:`table`), figures as inline PNG with alt text (:func:`show`, :func:`finish`).
 """
 
 from __future__ import annotations
@@ -98,10 +97,12 @@ def say(text: str, *, html: bool = False) -> None:
     display(Markdown(text.replace("$", r"\$")))
 
 
-def _display_frame(frame: pd.DataFrame, caption: str | None = None) -> None:
-    """Display text cells as an HTML table with every cell, label and caption escaped."""
+def _display_frame(frame: pd.DataFrame, caption: str | None = None, *, index: bool = True) -> None:
+    """Display text cells as an HTML table, every cell, label and caption escaped; no index column
+    if not ``index``."""
     styler = frame.style.format(escape="html", na_rep=NA)
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    styler = styler if index else styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(escape(caption))
     display(Table(styler))

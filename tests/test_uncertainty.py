@@ -1,6 +1,8 @@
 """Inverse-CDF sampling in closed form (uncertainty.ppf) gives scipy.stats' own numbers, bit for
 bit: the expected values come from scipy's triang / uniform objects built here."""
 
+import zlib
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -50,16 +52,18 @@ def test_ppf_is_scipys_bit_for_bit(low, base, high):
     assert np.array_equal(uncertainty.ppf(low, base, high, U), _scipy(low, base, high).ppf(U))
 
 
-def test_draw_is_scipys_inverse_cdf_of_the_seeded_uniforms():
-    # draw() takes one rng.random(n) per input in order (constants too) and maps it through ppf
+def test_draw_is_scipys_inverse_cdf_of_each_inputs_own_seeded_uniforms():
+    # draw() takes rng.random(n) of a stream seeded by [seed, CRC-32 of the input's name] and maps
+    # it through ppf, so an input's draws do not depend on the other inputs or their order
     ranges = {f"x{i}": r for i, r in enumerate(RANGES)} | {"constant": (2.0, 2.0, 2.0)}
-    rng = np.random.default_rng(5)
     expected = {}
     for name, r in ranges.items():
-        u = rng.random(1_000)
+        u = np.random.default_rng([5, zlib.crc32(name.encode())]).random(1_000)
         expected[name] = _scipy(*r).ppf(u) if r[0] < r[2] else np.full(1_000, 2.0)
     drawn = uncertainty.draw(ranges, 1_000, seed=5)
     assert all(np.array_equal(drawn[name], expected[name]) for name in ranges)
+    shuffled = uncertainty.draw({"x1": ranges["x1"], "other": (0.0, 1.0, 2.0), "x0": ranges["x0"]}, 1_000, seed=5)
+    assert np.array_equal(shuffled["x0"], drawn["x0"]) and np.array_equal(shuffled["x1"], drawn["x1"])
 
 
 def test_ppf_refuses_a_base_outside_the_range():

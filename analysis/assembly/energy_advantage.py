@@ -402,9 +402,8 @@ def region_note(r: Result) -> str:
     names = load("regions")["name"]
     column = (
         f"; its `{shared_region}` column sizes and prices the clusters as chip_parity does (the same "
-        "function and inputs), over this report's own Monte Carlo draws (it also draws every region's "
-        "electricity price and PUE, and its candidates are its own: no B200 by default), so a P50 chip count "
-        "can differ from the h100-parity report's by a fraction of a percent"
+        "function, inputs and Monte Carlo draws: each input draws from its own seeded stream), so its chip "
+        "counts are the h100-parity report's"
         if shared_region in inp.regions
         else ""
     )

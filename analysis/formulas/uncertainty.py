@@ -13,6 +13,8 @@ so one call evaluates every draw at once.
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 import pandas as pd
 
@@ -129,17 +131,27 @@ def ranges_from(low, base, high) -> tuple[float, float, float]:
     return float(low), float(base), float(high)
 
 
-def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> dict[str, np.ndarray]:
-    """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling: one
-    uniform array per input in the order of ``ranges``; an :class:`Empirical` input maps it
-    through :func:`empirical_ppf`).
+def stream_key(name: str) -> int:
+    """The input ``name``'s stream number: CRC-32 of its UTF-8 bytes (stable across processes and
+    Python versions, unlike ``hash``).
 
     Source: definition.
     """
-    rng = np.random.default_rng(seed)
+    return zlib.crc32(name.encode("utf-8"))
+
+
+def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> dict[str, np.ndarray]:
+    """``n`` draws of every input, reproducible for a given ``seed`` (inverse-CDF sampling of a
+    uniform array per input from its own stream, seeded by ``seed`` and the input's name
+    (:func:`stream_key`), so an input draws the same values in every report that draws it with
+    the same seed, whatever else that report draws; an :class:`Empirical` input maps it through
+    :func:`empirical_ppf`).
+
+    Source: definition.
+    """
     out = {}
     for name, r in ranges.items():
-        u = rng.random(n)  # drawn for constants too, so adding a range never shifts the others
+        u = np.random.default_rng([seed, stream_key(name)]).random(n)
         if is_constant(r):
             out[name] = np.full(n, float(r[1]))
         else:

@@ -734,6 +734,7 @@ def plot_parity(r: Result) -> None:
     """Chips needed, facility power [MW] and TCO [USD millions] per chip: P50 bars with P10–P90
     whiskers, reference first."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     inp = r.inputs
     mid, low, high = (frame.replace(np.inf, np.nan) for frame in (r.p50, r.p10, r.p90))
@@ -760,6 +761,8 @@ def plot_parity(r: Result) -> None:
             label="P10–P90",
         )
         ax.set_xlabel(label)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))  # five-digit counts: at most five ticks that fit
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     axes[2].legend(loc="lower right", fontsize=8)
     fig.suptitle(
         f"Matching {present.count(inp.reference_count)} × {present.chip_short(inp.reference_chip)} "

@@ -835,7 +835,7 @@ def plot_coverage(r: Result) -> None:
     import matplotlib.pyplot as plt
 
     curve = r.coverage_curve
-    fig, ax = plt.subplots(figsize=(6.2, 4.6))
+    fig, ax = plt.subplots(figsize=(8.4, 4.6))
     ax.plot([0, 1], [0, 1], color="#333333", lw=0.8, ls="--", label="calibrated (coverage = nominal)")
     ax.vlines(NOMINAL_COVERAGE, *GOAL_COVERAGE, color="#5a9a5a", lw=6, alpha=0.4, label="goal at 80 %: 70–90 %")
     for name in [g for g in GROUPS if g in curve.columns]:
@@ -843,7 +843,7 @@ def plot_coverage(r: Result) -> None:
     ax.plot(curve.index, curve["all"], color="#1f5fa8", lw=2.6, marker="o", label=f"all ({r.summary.banded})")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=7, loc="upper left", frameon=True)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=True)  # beside the curves
     present.finish(
         ax,
         "Do the bands hold what was measured?",

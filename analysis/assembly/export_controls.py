@@ -879,17 +879,21 @@ def _chip_points(ax, m: pd.DataFrame, *, bottom: float) -> None:
     area sits at ``bottom`` (▼)."""
     colors = present.chip_colors(m.index)
     placed = m.assign(y=m["performance_density"].fillna(bottom))
+    last_bottom, shift = -np.inf, 0.0  # a bottom-edge label within 12 % of TPP of the last one moves right
     for (tpp, y), group in placed.groupby(["tpp", "y"]):
         known = group["performance_density"].notna().iloc[0]
         first = group.index[0]
         ax.scatter(tpp, y, s=42, color=colors[first], edgecolor="black", lw=0.5, marker="o" if known else "v", zorder=3)
+        if not known:
+            shift = shift + 9 if np.log10(tpp) - last_bottom < 0.05 else 0.0
+            last_bottom = np.log10(tpp)
         ax.annotate(
             ", ".join(present.chip_short(c) for c in group.index),
             (tpp, y),
-            xytext=(5, 3 if known else 6),
+            xytext=(5, 3) if known else (2 + shift, 6),
             textcoords="offset points",
             fontsize=7.2,
-            rotation=0 if known else 35,
+            rotation=0 if known else 80,  # steep: neighbours on the bottom edge stand close
             rotation_mode="anchor",
         )
 

@@ -341,3 +341,13 @@ def test_rendered_decode_parity_has_no_pflop_hours(rendered):
     html = (rendered / "parity-decode" / "chip_parity.html").read_text()
     assert "PFLOP-h" not in html and "PFLOP-hour" not in html
     assert "per million output tokens" in html and "What drives the cost per million output tokens" in html
+
+
+def test_the_api_comparison_says_the_prices_ended_and_quotes_the_successors():
+    """serving_references.csv: V3's $1.10 per million output tokens held until Sep 5 2025; V3.2's
+    $0.42 (Apr 2026) is quoted beside the modelled cost as its ratio, 0.42 / modelled."""
+    r = report.run(model="deepseek-v3", draws=300)
+    text = report.economics_text(r, report.deepseek_day())
+    modelled = report.api_comparison(r).loc["output", "modelled"]
+    assert "which ended on Sep 5 2025" in text
+    assert f"$0.42 per million output tokens in Apr 2026 ({0.42 / modelled:.1f}× this V3 cost" in text

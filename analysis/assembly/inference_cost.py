@@ -1012,6 +1012,11 @@ def _decode_mfu_words(r: Result) -> str:
     return "the decode utilisation as set"
 
 
+def _times(ratio: float) -> str:
+    """A ratio as "4.0×"."""
+    return f"{ratio:.1f}×"
+
+
 def economics_text(r: Result, day: DeepSeekDay) -> str:
     """The API comparison and DeepSeek's day in words: what the model says a token costs on the
     H800 against DeepSeek's prices, and the daily cost and revenue reproduced, with the gap and its
@@ -1026,7 +1031,13 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
             f"{present.usd(out['v3_price'])} and R1's {present.usd(out['r1_price'])}; cache-miss input "
             f"{present.usd(miss['modelled'])} against {present.usd(miss['v3_price'])} and "
             f"{present.usd(miss['r1_price'])}. Cache hits (V3 {present.usd(api.loc['input_cache_hit', 'v3_price'])}) "
-            "cost nothing in the model: they are read from disk, and storage is not modelled."
+            "cost nothing in the model: they are read from disk, and storage is not modelled. These are the prices "
+            "of DeepSeek's disclosed day (Feb 2025), which ended on Sep 5 2025; its successor DeepSeek-V3.2 (sparse "
+            "attention, not modelled here) sold at "
+            f"{present.usd(reference_value('deepseek-v3.2-api-output-2026'))} per million output tokens in Apr 2026 "
+            f"({_times(reference_value('deepseek-v3.2-api-output-2026') / out['modelled'])} this V3 cost; a secondary "
+            f"price tracker) and {present.usd(reference_value('deepseek-v3.2-api-input-miss-2026'))} per million "
+            "cache-miss input tokens."
         )
     ds = day.setup
     lines.append(

@@ -337,3 +337,26 @@ def test_no_data_text_prices_a_percentage():
         "25% of the sales paid to the US"
         in catalog.load("policy_steps").loc["2025-12-08-president-trump-truth-social-post", "what_changes"]
     )
+
+
+def test_page_one_names_the_independent_cross_checks_that_fail():
+    """A cross-check against a figure not built from Epoch's data, outside ± 25 %, is named in the
+    findings: 600,000 modelled against 400,000 published is 600,000 / 400,000 − 1 = +50 %; 1.1 M
+    against 1.0 M (+10 %) and Epoch's own check are left out."""
+    from types import SimpleNamespace
+
+    import pandas
+
+    frame = pandas.DataFrame(
+        {
+            "what": ["licensed NVIDIA stock", "Huawei output", "910C in service"],
+            "p50": [2_000_000.0, 600_000.0, 1_100_000.0],
+            "published_value": [1_000_000.0, 400_000.0, 1_000_000.0],
+            "relative_difference": [1.0, 0.5, 0.1],
+        },
+        index=["epoch-china-nvidia-2025", "huawei-output-2025", "cloudmatrix-2025"],
+    )
+    line = report._independent_checks_line(SimpleNamespace(crosscheck=frame))
+    assert "Huawei output 600,000 against 400,000 published (+50 %)" in line
+    assert "910C" not in line and "licensed" not in line
+    assert report._independent_checks_line(SimpleNamespace(crosscheck=frame.iloc[[0, 2]])) == ""

@@ -785,6 +785,7 @@ def findings(r: Result) -> str:
         f"8-bit H100e against Epoch AI's {present.count(check['published_value'])} "
         f"({present.pct(check['relative_difference'])}; {_within(check['relative_difference'])}; built from the same "
         "Epoch shipments, so it checks the arithmetic, not the data).",
+        _independent_checks_line(r),
         _runs_line(r),
         _uncounted_line(),
     ]
@@ -801,7 +802,7 @@ def findings(r: Result) -> str:
             else f"- **H20 licence (Apr 2025)**: banning H20 sales after April 2025 (`h20_after_april_2025` = banned) "
             f"would lower China's licensed additions by {cut}."
         )
-    return "\n".join(lines)
+    return "\n".join(line for line in lines if line)
 
 
 def _domestic_line(r: Result, limit: str) -> str:
@@ -817,6 +818,25 @@ def _domestic_line(r: Result, limit: str) -> str:
         "- **Domestic output**: Huawei's reported output is met while the TSMC die bank and the HBM stockpile last; "
         f"{limit} (table below)."
         + (" With HBM replenished (`hbm_replenished` = true) the HBM limit lifts." if hbm else "")
+    )
+
+
+def _independent_checks_line(r: Result) -> str:
+    """The cross-checks against figures not built from Epoch's data (:data:`CROSSCHECKS` but the
+    ``epoch-`` ones) that lie outside :data:`CROSSCHECK_TOLERANCE`, in words; "" if none."""
+    checks = r.crosscheck[~r.crosscheck.index.str.startswith("epoch-")]
+    off = checks[checks["relative_difference"].astype(float).abs() > CROSSCHECK_TOLERANCE]
+    if off.empty:
+        return ""
+    parts = [
+        f"{row['what']} {present.count(row['p50'])} against {present.count(row['published_value'])} published "
+        f"({'+' if row['relative_difference'] > 0 else ''}{present.pct(row['relative_difference'])})"
+        for _, row in off.iterrows()
+    ]
+    return (
+        f"- **Against independent figures**, outside ± {present.pct(CROSSCHECK_TOLERANCE)}: "
+        + "; ".join(parts)
+        + " (P50, 2025; the cross-check table says what each published figure counts and where it comes from)."
     )
 
 

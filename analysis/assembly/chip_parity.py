@@ -198,7 +198,7 @@ def _ranges(
     :func:`~analysis.assembly.inputs.reference_mfu_range`), the site's ``usd_per_kwh`` and
     ``pue``, each chip's ``price`` and ``TDP``, each vendor's MFU factor (one draw per vendor,
     shared by its chips) and the goodput inputs' (:meth:`~analysis.assembly.inputs.GoodputInputs.ranges`).
-    The order fixes the seeded draws."""
+    Each name has its own seeded stream (:func:`analysis.formulas.uncertainty.draw`)."""
     ranges = {"mfu": mfu_range} | site.ranges()
     for c, row in chips.iterrows():
         ranges[f"{c} price"] = uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])
@@ -899,11 +899,6 @@ def basis(r: Result) -> str:
     )
 
 
-def _times(ratio: float) -> str:
-    """A ratio as "1.6×", or n/a."""
-    return present.NA if ratio != ratio else f"{ratio:.1f}×"
-
-
 def answer(r: Result) -> str:
     """The one-paragraph answer at the top of the report, with its bands."""
     inp, ref = r.inputs, r.inputs.reference_chip
@@ -1018,8 +1013,8 @@ def _finding(r: Result, chip: str) -> str:
             f"{largest_match_text(r, chip)} {jobs_text(r, chip)[0].upper()}{jobs_text(r, chip)[1:]}."
         )
     row, base = r.p50.loc[chip], r.base.loc[chip]
-    ratio = _times(row["facility_power_mw"] / r.p50.loc[ref, "facility_power_mw"])
-    tco_ratio = _times(row["tco_usd"] / r.p50.loc[ref, "tco_usd"])
+    ratio = present.times(row["facility_power_mw"] / r.p50.loc[ref, "facility_power_mw"])
+    tco_ratio = present.times(row["tco_usd"] / r.p50.loc[ref, "tco_usd"])
     partial = f" ({open_text(r, chip)})" if r.open_share.loc[chip] > 0 else ""
     per_chip = band(r, chip, "chips_per_reference_chip", lambda v: f"{v:,.2f}")
     return (
@@ -1065,8 +1060,8 @@ def _serving_finding(r: Result, chip: str) -> str:
         "base point), "
         f"bound by {r.binding.loc[chip]} ({present.chip_short(ref)}: {r.binding.loc[ref]}); "
         f"{present.mw(row['facility_power_mw'])} at the meter "
-        f"({_times(row['facility_power_mw'] / r.p50.loc[ref, 'facility_power_mw'])} the reference); TCO "
-        f"{band(r, chip, 'tco_usd')} ({_times(row['tco_usd'] / r.p50.loc[ref, 'tco_usd'])}), "
+        f"({present.times(row['facility_power_mw'] / r.p50.loc[ref, 'facility_power_mw'])} the reference); TCO "
+        f"{band(r, chip, 'tco_usd')} ({present.times(row['tco_usd'] / r.p50.loc[ref, 'tco_usd'])}), "
         f"{band(r, chip, 'usd_per_million_tokens')} per million {kind} tokens."
     )
 

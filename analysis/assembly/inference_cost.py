@@ -1012,11 +1012,6 @@ def _decode_mfu_words(r: Result) -> str:
     return "the decode utilisation as set"
 
 
-def _times(ratio: float) -> str:
-    """A ratio as "4.0×"."""
-    return f"{ratio:.1f}×"
-
-
 def economics_text(r: Result, day: DeepSeekDay) -> str:
     """The API comparison and DeepSeek's day in words: what the model says a token costs on the
     H800 against DeepSeek's prices, and the daily cost and revenue reproduced, with the gap and its
@@ -1025,6 +1020,7 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
     api = api_comparison(r)
     if not api.empty:
         miss, out = api.loc["input_cache_miss"], api.loc["output"]
+        successor = reference_value("deepseek-v3.2-api-output-2026")
         lines.append(
             f"- **DeepSeek's API prices against the modelled cost on the H800** ({r.inputs.cost_basis} basis, this "
             f"report's workload): output tokens {present.usd(out['modelled'])} per million against V3's "
@@ -1034,8 +1030,8 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
             "cost nothing in the model: they are read from disk, and storage is not modelled. These are the prices "
             "of DeepSeek's disclosed day (Feb 2025), which ended on Sep 5 2025; its successor DeepSeek-V3.2 (sparse "
             "attention, not modelled here) sold at "
-            f"{present.usd(reference_value('deepseek-v3.2-api-output-2026'))} per million output tokens in Apr 2026 "
-            f"({_times(reference_value('deepseek-v3.2-api-output-2026') / out['modelled'])} this V3 cost; a secondary "
+            f"{present.usd(successor)} per million output tokens in Apr 2026 "
+            f"({present.times(successor / out['modelled'])} this V3 cost; a secondary "
             f"price tracker) and {present.usd(reference_value('deepseek-v3.2-api-input-miss-2026'))} per million "
             "cache-miss input tokens."
         )

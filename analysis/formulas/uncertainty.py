@@ -151,10 +151,10 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
     """
     out = {}
     for name, r in ranges.items():
-        u = np.random.default_rng([seed, stream_key(name)]).random(n)
-        if is_constant(r):
+        if is_constant(r):  # no draw: its own stream leaves the others' as they are
             out[name] = np.full(n, float(r[1]))
         else:
+            u = np.random.default_rng([seed, stream_key(name)]).random(n)
             out[name] = r.ppf(u) if isinstance(r, Empirical) else ppf(*r, u)
     return out
 

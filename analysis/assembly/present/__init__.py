@@ -49,7 +49,7 @@ from .contract import (
     parameters_table,
 )
 from .figures import log_scale, plain_power, show_once
-from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, usd, watts
+from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, times, usd, watts
 from .output import (
     CJK_FONT_FILES,
     STYLE,
@@ -127,6 +127,7 @@ __all__ = [
     "source_list",
     "source_numbers",
     "table",
+    "times",
     "unit_of",
     "usd",
     "used_keys",

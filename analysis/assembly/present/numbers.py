@@ -143,6 +143,11 @@ def gwh(x, *, digits: int = 3) -> str:
     return _si(float(x) * 1e6, digits, ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh"), (1, "kWh")), "kWh")
 
 
+def times(ratio) -> str:
+    """A ratio as ``"1.6×"``, or ``n/a`` for NaN."""
+    return NA if ratio != ratio else f"{ratio:.1f}×"
+
+
 def pct(x, *, digits: int | None = None) -> str:
     """A fraction as a percentage: 0.38 -> ``38 %``; below 10 % one decimal (0.019 -> ``1.9 %``)
     unless ``digits`` (decimals) is given; ``n/a`` if unknown."""

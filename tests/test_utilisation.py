@@ -331,8 +331,8 @@ def test_no_mfu_draw_goes_above_the_highest_mfu_published():
     above MaxText's 71.47 % on TPU v5p and every accounted run (Phi-2 0.627). The BF16 MoE prior of
     a Hopper chip falls back to all 28 accounted BF16 runs; their median is the mean of the 14th and
     15th, (0.246973 + 0.256702) / 2 = 0.2518375, so an MFU of 0.40 scales them by 0.40 / 0.2518375
-    = 1.588327. Q(0.9) sits at 0.9 × 29 = 26.1, between the 26th (0.584138) and 27th (0.586072):
-    0.584138 + 0.1 × 0.001934 = 0.5843314, × 1.588327 = 0.928109 uncapped (the old P90, with a cap
+    = 1.588326. Q(0.9) sits at 0.9 × 29 = 26.1, between the 26th (0.584138) and 27th (0.586072):
+    0.584138 + 0.1 × 0.001934 = 0.5843314, × 1.588326 = 0.928109 uncapped (the old P90, with a cap
     at 1.0); both neighbours scale above 0.72, so the P90 is now 0.72, the median stays 0.40."""
     ceiling, best = inputs.mfu_ceiling()
     assert (ceiling, best) == (pytest.approx(0.72), "flashattention2-gpt3-2.7b")

@@ -222,6 +222,17 @@ def test_the_order_check_does_not_return_its_own_input():
     assert r.p10.loc["a800-sxm-80gb", "chips"] == r.p90.loc["a800-sxm-80gb", "chips"] == 66_664
     # 66,664 / 100,000 − 1 = −33 %; the order implies $1 B / 100,000 = $10,000 each
     assert "−33 %" in text.findings(r) and "$10,000 each" in text.findings(r)
+    # the A800 SXM's price is the A800 PCIe card's (data/price_skus.csv), and the check says so with what
+    # the budget buys at the range's high end, 15,000 × 13,700 / 10,500 (the V100's SXM / PCIe list-price
+    # ratio) = 19,571: $1 B / 19,571 = 51,096.0 -> 6,387 whole servers of 8 = 51,096 chips, 51,096 /
+    # 100,000 − 1 = −49 %
+    check = next(line for line in text.findings(r).split("\n") if "reported order" in line)
+    assert "The A800 SXM is priced at the A800 PCIe card's street price (`data/price_skus.csv`)" in check
+    assert "At the high end of its price range, $19,571" in check and "buys 51,096 (−49 % against the report)" in check
+    # drawn over the range, the band already reaches the high end: the SKU is named, no second count
+    drawn = run(max_cluster_chips=25_000, reported_chips=100_000, budget_basis="as-priced", draws=200)
+    check = next(line for line in text.findings(drawn).split("\n") if "reported order" in line)
+    assert "PCIe card's street price" in check and "high end" not in check
 
 
 def test_capex_by_price_unit():

@@ -164,14 +164,15 @@ def _capex_used(row: pd.Series) -> dict[str, shared.Used]:
 def price_basis_text(r: Result) -> str:
     """The basis of the reference's and each candidate's all-in capex per chip at the base point
     (catalog base price), grouped by what the catalog price buys (the H100 class on one 8-GPU
-    server basis), then :func:`drawn_capex_text`."""
+    server basis; a price that is another SKU's names it), then :func:`drawn_capex_text`."""
     chips = r.inputs.parity.chips
     used = r.inputs.used["chips"]
     groups = {"server": [], "chip": [], "system": []}
     for chip, row in chips.iterrows():
         if "all_in_capex_usd_per_chip" in used[chip]:
             value = used[chip]["all_in_capex_usd_per_chip"].value
-            groups[row["price_unit"]].append(f"{present.chip_short(chip)} {present.usd(value)}")
+            sku = f" (priced at {row['price_sku']})" if row["price_sku"] else ""
+            groups[row["price_unit"]].append(f"{present.chip_short(chip)} {present.usd(value)}{sku}")
     words = {
         "server": "as a share of an 8-GPU server (the DGX H100's $270,000 / 8 for the H100, as Epoch AI prices it; "
         "Chinese 8-GPU server prices for the H800 and H20) plus the network (÷ (1 − 0.19))",

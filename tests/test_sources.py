@@ -285,8 +285,15 @@ def test_the_a800_sxm_is_priced_at_the_pcie_cards_street_price_and_every_quote_s
         energy_advantage.capex_basis(row)
     )
     # and in energy_advantage's price basis: 15,000 × 1.64 / (1 − 0.19) = 30,370.37 all-in per chip
-    text = energy_advantage.price_basis_text(energy_advantage.run(**FEW))
-    assert "A800 SXM $30,370 (priced at the A800 PCIe card's street price), Ascend 910B" in text
+    r = energy_advantage.run()
+    assert "A800 SXM $30,370 (priced at the A800 PCIe card's street price), Ascend 910B" in (
+        energy_advantage.price_basis_text(r)
+    )
+    # the TCO draws the price as a triangle 10,000–15,000–19,571 (width 9,571, mode at c = 5,000 / 9,571 =
+    # 0.5224): median 10,000 + sqrt(0.5 × 9,571 × 5,000) = 14,891.6, P90 19,571 − sqrt(0.4776 × 0.1) × 9,571
+    # = 17,479.4; × 1.64 / 0.81 = × 2.024691 all-in: 30,150.9 and 35,390.3 (10,000 draws: within 1 %)
+    drawn = r.capex_per_chip.loc["a800-sxm-80gb"]
+    assert drawn["p50"] == pytest.approx(30_150.9, rel=0.01) and drawn["p90"] == pytest.approx(35_390.3, rel=0.01)
 
 
 def test_no_h800_or_a800_figure_rests_first_on_a_source_whose_article_was_not_found():

@@ -321,6 +321,17 @@ VENDOR_EFFICIENCY = Table(
     ranges=(("mfu_factor_low", "mfu_factor", "mfu_factor_high"),),
 )
 
+#: Catalog prices that are another SKU's price (the A800 SXM priced at the A800 PCIe card's street
+#: price): what the price of ``chips.csv`` is the price of, in words, so the reports say it.
+PRICE_SKUS = Table(
+    file="price_skus.csv",
+    key="chip_id",
+    numbers={},
+    text=("note",),
+    required_text=("priced_as", "source"),
+    sources={"source": ()},
+)
+
 
 VALIDATION_CASES = Table(
     file="validation_cases.csv",
@@ -934,6 +945,21 @@ def _digest(data_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def _load_prices(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The price tables, validated: ``exchange_rates``, ``china_prices`` (checked against the rates
+    and chips) and ``price_skus`` (checked against the chips)."""
+    rates = validate(data_dir / EXCHANGE_RATES.file, EXCHANGE_RATES, known).set_index("rate_id")
+    china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
+    _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
+    skus = validate(data_dir / PRICE_SKUS.file, PRICE_SKUS, known)
+    _check_chip_refs(data_dir / PRICE_SKUS.file, skus, "chip_id", chips, "chip_id")
+    return {
+        "exchange_rates": rates,
+        "china_prices": china.set_index("price_id"),
+        "price_skus": skus.set_index("chip_id"),
+    }
+
+
 @lru_cache(maxsize=8)
 def _load_all(data_dir: Path) -> _Tables:
     known = source_keys(data_dir)
@@ -989,9 +1015,7 @@ def _load_all(data_dir: Path) -> _Tables:
     accounted = validate(data_dir / ACCOUNTED_RUNS.file, ACCOUNTED_RUNS, known)
     _check_accounted(data_dir / ACCOUNTED_RUNS.file, accounted, chips)
     served = _load_serving(data_dir, known, chips)
-    rates = validate(data_dir / EXCHANGE_RATES.file, EXCHANGE_RATES, known).set_index("rate_id")
-    china = validate(data_dir / CHINA_PRICES.file, CHINA_PRICES, known)
-    _check_china_prices(data_dir / CHINA_PRICES.file, china, rates, chips)
+    prices = _load_prices(data_dir, known, chips)
     runs["is_estimate"] = runs["is_estimate"] == "true"
     stock = _load_stock(data_dir, known, chips)
     tables = {
@@ -1009,8 +1033,7 @@ def _load_all(data_dir: Path) -> _Tables:
         "mfu_observations": observations.set_index("obs_id"),
         "accounted_runs": accounted.set_index("run_id"),
         **served,
-        "exchange_rates": rates,
-        "china_prices": china.set_index("price_id"),
+        **prices,
         **stock,
     }
     return _Tables(tables, _digest(data_dir))
@@ -1019,7 +1042,7 @@ def _load_all(data_dir: Path) -> _Tables:
 def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
-    ``parallel_configs``, ``systems``, ``mfu_observations``, ``accounted_runs``,
+    ``parallel_configs``, ``systems``, ``price_skus``, ``mfu_observations``, ``accounted_runs``,
     ``serving_observations``, ``decode_batches``, ``decode_observations``, ``exchange_rates``,
     ``china_prices`` or the compute stock's
     ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and

@@ -211,11 +211,8 @@ if len(quotes):
 if tables.china_quotes_words(r):
     present.say(tables.china_quotes_words(r))
 
-# %% [markdown]
-# ## Methods and assumptions
-
 # %%
-present.say(text.methods(r))
+present.say("## Methods and assumptions\n\n" + text.methods(r))  # one block: the heading never ends a page
 present.table(
     tables.vendor_table(r),
     {

@@ -55,6 +55,16 @@ def test_no_rental_quote_is_made_up():
     ]
 
 
+def test_the_a800_server_quote_checks_the_card_price_that_stands_for_the_sxm():
+    quote = market_prices.quotes(["a800-sxm-80gb"]).loc["a800-server-2023-10"]
+    # 1,400,000 yuan / 8 chips / 7.0809 (Fed G.5A, 2023 average) = 24,714.37 per chip, its server included
+    assert quote["usd_per_chip"] == pytest.approx(24_714.37, abs=0.01)
+    assert quote["catalog_usd"] != quote["catalog_usd"]  # NaN: a chip price is not compared with a server share
+    # chips.csv's $15,000 (the A800 PCIe card's street price) × Epoch AI's 1.64 server = $24,600, 0.46 % below
+    chip = load("chips").loc["a800-sxm-80gb"]
+    assert abs(quote["usd_per_chip"] / (chip["price_usd"] * cost.SERVER_COST_FACTOR) - 1) < 0.005
+
+
 def test_a_card_price_is_not_compared_with_a_server_share():
     h20 = market_prices.quotes(["h20"])
     # the card's 110,000 yuan buys one chip; chips.csv prices the H20 as a share of an 8-GPU server

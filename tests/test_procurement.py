@@ -144,11 +144,13 @@ def test_reference_b200_fleet_headline_inside_its_band_and_hand_worked():
 def test_reference_b200_budget_p50_is_the_median_price_worked_by_hand():
     r = report.run(reference_chip="b200", draws=10_000)
     lo, mid, hi = (t.loc["a800-sxm-80gb", "h100_equivalents_bf16"] for t in (r.p10, r.p50, r.p90))
-    # A800 price triangular (10,000, 15,000, 15,000): median = 10,000 + 5,000 × sqrt(0.5) = 13,535.5;
-    # the default budget is all-in capex: a chip price × 1.64 server / (1 − 0.19) network = × 2.024691
-    # → 27,405.3 per chip; $1 B / 27,405.3 = 36,489.6 -> 36,488 chips in whole 8-chip servers;
-    # × 312 / 2,250 = 5,059.7 B200-equivalents (sampling error of 10,000 draws: well under 1 %)
-    assert mid == pytest.approx(5_059.7, rel=0.01)
+    # A800 price triangular (10,000, 15,000, 19,571: the high end is the PCIe card's street price ×
+    # 13,700 / 10,500, the V100's SXM / PCIe list-price ratio): the mode sits at c = 5,000 / 9,571 = 0.522 of
+    # the range, past the middle, so the median is 10,000 + sqrt(0.5 × 9,571 × 5,000) = 10,000 + 4,891.6 =
+    # 14,891.6; the default budget is all-in capex: a chip price × 1.64 server / (1 − 0.19) network
+    # = × 2.024691 → 30,150.9 per chip; $1 B / 30,150.9 = 33,166.6 -> 33,160 chips in whole 8-chip servers;
+    # × 312 / 2,250 = 4,598.2 B200-equivalents (sampling error of 10,000 draws: well under 1 %)
+    assert mid == pytest.approx(4_598.2, rel=0.01)
     assert lo <= mid <= hi < 15_000
     # the base point (every input at its base, same function): 15,000 × 2.024691 = 30,370.37 all-in;
     # $1 B / 30,370.37 = 32,926.8 -> 32,920 chips; × 312 / 2,250 = 10,271,040 / 2,250 = 4,564.91
@@ -220,6 +222,17 @@ def test_the_order_check_does_not_return_its_own_input():
     assert r.p10.loc["a800-sxm-80gb", "chips"] == r.p90.loc["a800-sxm-80gb", "chips"] == 66_664
     # 66,664 / 100,000 − 1 = −33 %; the order implies $1 B / 100,000 = $10,000 each
     assert "−33 %" in text.findings(r) and "$10,000 each" in text.findings(r)
+    # the A800 SXM's price is the A800 PCIe card's (data/price_skus.csv), and the check says so with what
+    # the budget buys at the range's high end, 15,000 × 13,700 / 10,500 (the V100's SXM / PCIe list-price
+    # ratio) = 19,571: $1 B / 19,571 = 51,096.0 -> 6,387 whole servers of 8 = 51,096 chips, 51,096 /
+    # 100,000 − 1 = −49 %
+    check = next(line for line in text.findings(r).split("\n") if "reported order" in line)
+    assert "The A800 SXM is priced at the A800 PCIe card's street price (`data/price_skus.csv`)" in check
+    assert "At the high end of its price range, $19,571" in check and "buys 51,096 (−49 % against the report)" in check
+    # drawn over the range, the band already reaches the high end: the SKU is named, no second count
+    drawn = run(max_cluster_chips=25_000, reported_chips=100_000, budget_basis="as-priced", draws=200)
+    check = next(line for line in text.findings(drawn).split("\n") if "reported order" in line)
+    assert "PCIe card's street price" in check and "high end" not in check
 
 
 def test_capex_by_price_unit():
@@ -390,10 +403,12 @@ def test_used_block_names_every_input_with_unit_and_a_sources_key():
     assert used["pue"].value == 1.5 and used["interruptions_per_chip_hour"].value == 1.97e-5
     assert used["restart_hours"].value == pytest.approx(1 / 6) and used["mfu"].source == "llama3-paper"
     # the A800 and the reference H100: dense BF16 312 and 989.4 TFLOP/s; the A800's price drawn
-    # over its catalog range (10,000, 15,000, 15,000), recorded at its base
+    # over its catalog range (10,000, 15,000, 19,571), recorded at its base and said to be the PCIe card's price
     a800, h100 = used["chips"]["a800-sxm-80gb"], used["chips"]["h100-sxm"]
     assert a800["peak_tflops"].value == 312 and h100["peak_tflops"].value == 989.4
-    assert a800["price_usd"].value == 15_000 and "10,000–15,000" in a800["price_usd"].origin
+    assert a800["price_usd"].value == 15_000 and "10,000–19,571" in a800["price_usd"].origin
+    assert a800["price_usd"].unit == "USD per chip, the A800 PCIe card's street price"
+    assert h100["price_usd"].unit == "USD per chip, server share"  # priced as itself: no SKU named
     # max W per chip = 400 W TDP × the A800's own ratio, the DGX A100's 6.5 kW / (8 × 400 W) = 2.03125
     # (Epoch AI's A100 ratio; the A800 is the same SXM4 module) = 812.5 W
     assert a800["max_w_per_chip"].value == pytest.approx(812.5)

@@ -224,9 +224,11 @@ def test_reference_capex_is_quoted_as_what_it_is_in_every_procurement_report():
     fixed = buying.run(budget_usd=1e9, budget_basis="as-priced", chips=["a800-sxm-80gb"], price_basis="base")
     assert quotes.reference_capex(fixed) == "$4.17 B (the same in every draw)"
     # us-100k-h100: another region, so another PUE (United States 1.1–1.57–1.57 against China's 1.3–1.5–1.57):
-    # its reference draws less power as a median; the capex is the same median within Monte Carlo noise
+    # its reference draws less power as a median; the capex is the same median (the price draws from its own
+    # stream whatever else the report draws: h20-910c-4b's, to the dollar)
     us = buying.run(chips=["h100-sxm"], counts=[100_000], region="us-avg-industrial")
     assert us.p50.loc["reference", "capex_usd"] == pytest.approx(100_000 * H100_MEDIAN_ALL_IN, rel=MC_NOISE)
+    assert us.p50.loc["reference", "capex_usd"] == ranged.p50.loc["reference", "capex_usd"]
     assert "the PUE 1.1–1.57–1.57 of United States" in quotes.reference_words(us)
 
 
@@ -246,6 +248,11 @@ def test_h100_all_in_capex_per_chip_says_base_and_median():
     assert r.capex_per_chip.loc["h100-sxm", "p50"] == pytest.approx(H100_MEDIAN_ALL_IN, rel=MC_NOISE)
     parity = chip_parity.run()
     assert parity.p50.loc["h100-sxm", "capex_usd"] / 2048 == pytest.approx(H100_MEDIAN_ALL_IN, rel=MC_NOISE)
+    # not merely close: the price draws from its own stream (seeded by the seed and the name "h100-sxm price"),
+    # so both reports draw the same prices and the median of 2,048 chips' capex / 2,048 is the TCO's, exactly
+    assert parity.p50.loc["h100-sxm", "capex_usd"] / 2048 == r.capex_per_chip.loc["h100-sxm", "p50"]
+    assert "Monte Carlo noise" not in energy_advantage.drawn_capex_text(r)
+    assert "every input draws from its own stream" in energy_advantage.drawn_capex_text(r)
     text = energy_advantage.price_basis_text(r)
     assert text.startswith("All-in capex per chip at the base point (catalog base price): H100 SXM $41,667")
     assert "the H100 SXM's is $33,750–$33,750–$44,490" in text and "against $41,667 at the base point" in text

@@ -5,6 +5,7 @@ a report uses; AMD's and Cambricon's factor reads as an assumption with its rang
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -212,3 +213,96 @@ def test_the_four_year_horizon_is_a_choice_below_the_10k_server_lives():
     record = shared.DEFAULTS["years"]
     assert record.value == 4 and record.source == "package-assumption;hyperscaler-depreciation"
     assert "SemiAnalysis" not in record.origin and "5–6-year" in record.origin
+
+
+#: An address that names no article: a site's root, a tag, category, topic, author, search or listing
+#: page, or a bare date folder (``/2025/04/20/``). A WordPress permalink ``/?p=N`` names one post.
+_LISTING = re.compile(r"/(tags?|news-tags|category|categories|topics?|author|search)(/|$)|/page/\d+/?$", re.I)
+
+
+def _not_an_article(url: str) -> str:
+    """Why ``url`` leads to no article ('' where it may): the reason in words."""
+    parts = urlsplit(url)
+    path = parts.path.rstrip("/")
+    if not path and not re.fullmatch(r"p=\d+", parts.query):
+        return "a site's root"
+    if _LISTING.search(parts.path) or re.search(r"(^|&)(s|q|query|search)=", parts.query):
+        return "a tag, category or search page"
+    if re.fullmatch(r"(/\d{4})(/\d{1,2}){0,2}", path):
+        return "a bare date folder"
+    return ""
+
+
+def test_the_address_check_names_the_rows_the_review_found():
+    # the five addresses the reader's review found, as they were: a root, a tag listing, a date folder
+    assert _not_an_article("https://arinstartech.com") == "a site's root"
+    assert _not_an_article("https://benchlm.ai") == "a site's root"
+    assert _not_an_article("https://www.mee.gov.cn/") == "a site's root"
+    assert _not_an_article("https://www.techpowerup.com/news-tags/chip") == "a tag, category or search page"
+    assert _not_an_article("https://www.tumgag.com/tag/nvidia%20h100") == "a tag, category or search page"
+    assert _not_an_article("https://winbuzzer.com/2025/04/20/") == "a bare date folder"
+    # and lets an article through: a dated slug, a WordPress post id, a paper
+    assert _not_an_article("https://winbuzzer.com/2025/04/20/huawei-cloudmatrix-384-ai-cluster-xcxwbn/") == ""
+    assert _not_an_article("https://screenhacker.com/?p=348824") == ""
+    assert _not_an_article("https://arxiv.org/abs/2412.19437") == ""
+    assert _not_an_article("https://www.globaltimes.cn/page/202211/1279004.shtml") == ""  # its articles' form
+    assert _not_an_article("https://example.com/news/page/3/") == "a tag, category or search page"
+    assert _not_an_article("https://www.sec.gov/Archives/edgar/data/1045810/x.htm") == ""  # a filing
+
+
+def test_every_source_address_leads_to_its_article_or_says_it_was_not_found():
+    """Each row's address leads to the page that states its figure (readers cite the PDFs); where
+    only a listing or a root is known, the row says the article was not found and is graded weak,
+    so no default rests on it."""
+    table = catalog.sources()
+    found = {}
+    for key, row in table.iterrows():
+        urls = re.findall(r"https?://[^\s|;,)]+", row["url"])
+        why = [w for w in map(_not_an_article, urls[:1]) if w]
+        if why and not (row["grade"] == "weak" and "not found" in row["source"]):
+            found[key] = (why[0], row["url"])
+    assert not found, found
+    # an address given as words ("exact address not retrieved") is no address either
+    assert not [k for k, u in table["url"].items() if "not retrieved" in u]
+
+
+def test_the_a800_sxm_is_priced_at_the_pcie_cards_street_price_and_every_quote_says_so():
+    a800 = catalog.load("chips").loc["a800-sxm-80gb"]
+    # base: Tom's Hardware, 'approaching CNY110,000 (US$15,000) per unit', the A800 PCIe card's street price;
+    # NVIDIA listed the A100 SXM4 and PCIe at one price ($15,000 each in Jul 2020: ratio 1.00), so it stays
+    assert (a800["price_usd"], a800["price_unit"]) == (15_000, "chip")
+    # high: × the V100's SXM3 / PCIe 32 GB list-price ratio of the same table, 13,700 / 10,500 = 1.3048:
+    # 15,000 × 1.3048 = 19,571.4 -> 19,571; low: the FT's ~$1 B for ~100,000 = $10,000 (unchanged)
+    assert (a800["price_usd_low"], a800["price_usd_high"]) == (10_000, 19_571)
+    assert a800["price_source"].split(";")[:2] == ["tomshardware-a800-2023", "nextplatform-list-prices-2022"]
+    # the one catalog price that is another SKU's, and the words every report quotes after it
+    skus = catalog.load("price_skus")
+    assert list(skus.index) == ["a800-sxm-80gb"]
+    record = shared.chip_used(shared.chips(["a800-sxm-80gb"]), columns=("price_usd",))["a800-sxm-80gb"]["price_usd"]
+    assert present.contract._quantity(record) == "$15,000 per chip, the A800 PCIe card's street price"
+    row = shared.chips(["a800-sxm-80gb"]).iloc[0]
+    assert "(`tomshardware-a800-2023`; the A800 PCIe card's street price) × 1.64 server" in (
+        energy_advantage.capex_basis(row)
+    )
+    # and in energy_advantage's price basis: 15,000 × 1.64 / (1 − 0.19) = 30,370.37 all-in per chip
+    r = energy_advantage.run()
+    assert "A800 SXM $30,370 (priced at the A800 PCIe card's street price), Ascend 910B" in (
+        energy_advantage.price_basis_text(r)
+    )
+    # the TCO draws the price as a triangle 10,000–15,000–19,571 (width 9,571, mode at c = 5,000 / 9,571 =
+    # 0.5224): median 10,000 + sqrt(0.5 × 9,571 × 5,000) = 14,891.6, P90 19,571 − sqrt(0.4776 × 0.1) × 9,571
+    # = 17,479.4; × 1.64 / 0.81 = × 2.024691 all-in: 30,150.9 and 35,390.3 (10,000 draws: within 1 %)
+    drawn = r.capex_per_chip.loc["a800-sxm-80gb"]
+    assert drawn["p50"] == pytest.approx(30_150.9, rel=0.01) and drawn["p90"] == pytest.approx(35_390.3, rel=0.01)
+
+
+def test_no_h800_or_a800_figure_rests_first_on_a_source_whose_article_was_not_found():
+    # the H800's 400 GB/s and the A800's 400 GB/s and A100-equal compute were set by arinstartech-wired-h800
+    # and techpowerup-reuters-a800, whose articles were not found (weak); heise's articles set them now
+    chips, grade = catalog.load("chips"), catalog.sources()["grade"]
+    assert grade[["arinstartech-wired-h800", "techpowerup-reuters-a800"]].tolist() == ["weak", "weak"]
+    for chip in ("h800-sxm", "a800-sxm-80gb"):
+        for column in [c for c in chips.columns if c.endswith("_source") and chips.at[chip, c]]:
+            assert grade[chips.at[chip, column].split(";")[0].strip()] != "weak", (chip, column)
+    assert chips.at["h800-sxm", "interconnect_source"].startswith("heise-nvidia-china-2023;")
+    assert chips.at["a800-sxm-80gb", "interconnect_source"].startswith("heise-a800-2022;")

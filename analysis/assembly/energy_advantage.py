@@ -136,13 +136,15 @@ def inputs(**values) -> Inputs:
 
 def capex_basis(row: pd.Series) -> str:
     """How a chip's all-in capex per chip is built from its catalog price, in words: the price,
-    what it buys and its source key, then the markups added (Epoch AI's 1.64 server for a chip
-    price, the 0.19 network share for a chip or server price)."""
+    what it buys, its source key and whose price it is where another SKU's (``price_sku``), then
+    the markups added (Epoch AI's 1.64 server for a chip price, the 0.19 network share for a chip
+    or server price)."""
     price, unit = float(row["price_usd"]), row["price_unit"]
     key = str(row["price_source"]).split(";")[0].strip()
+    sku = f"; {row['price_sku']}" if row.get("price_sku", "") else ""
     network = f"÷ (1 − {cost.NETWORK_COST_FRACTION:g}) network"
     return {
-        "chip": f"chip price ${price:,.0f} (`{key}`) × {cost.SERVER_COST_FACTOR:g} server {network}",
+        "chip": f"chip price ${price:,.0f} (`{key}`{sku}) × {cost.SERVER_COST_FACTOR:g} server {network}",
         "server": f"server share ${price:,.0f} per chip (`{key}`, 8-GPU server price / 8) {network}",
         "system": f"system share ${price:,.0f} per chip (`{key}`), network included",
     }[unit]
@@ -162,14 +164,15 @@ def _capex_used(row: pd.Series) -> dict[str, shared.Used]:
 def price_basis_text(r: Result) -> str:
     """The basis of the reference's and each candidate's all-in capex per chip at the base point
     (catalog base price), grouped by what the catalog price buys (the H100 class on one 8-GPU
-    server basis), then :func:`drawn_capex_text`."""
+    server basis; a price that is another SKU's names it), then :func:`drawn_capex_text`."""
     chips = r.inputs.parity.chips
     used = r.inputs.used["chips"]
     groups = {"server": [], "chip": [], "system": []}
     for chip, row in chips.iterrows():
         if "all_in_capex_usd_per_chip" in used[chip]:
             value = used[chip]["all_in_capex_usd_per_chip"].value
-            groups[row["price_unit"]].append(f"{present.chip_short(chip)} {present.usd(value)}")
+            sku = f" (priced at {row['price_sku']})" if row["price_sku"] else ""
+            groups[row["price_unit"]].append(f"{present.chip_short(chip)} {present.usd(value)}{sku}")
     words = {
         "server": "as a share of an 8-GPU server (the DGX H100's $270,000 / 8 for the H100, as Epoch AI prices it; "
         "Chinese 8-GPU server prices for the H800 and H20) plus the network (÷ (1 − 0.19))",
@@ -200,7 +203,9 @@ def drawn_capex_text(r: Result) -> str:
         f"The TCO draws each price over its low–base–high range (a triangle, mode at the base): the "
         f"{present.chip_short(ref)}'s is ${low:,.0f}–${base:,.0f}–${high:,.0f}, so its all-in capex per chip in the "
         f"TCO is {drawn} against {present.usd(record.value)} at "
-        "the base point; chip_parity's capex per chip is the same median (its own draws, within Monte Carlo noise)."
+        "the base point; chip_parity's capex per chip is this same median: every input draws from its own stream, "
+        "seeded by the seed and the input's name, so at the same seed and number of draws the two reports draw the "
+        "same prices."
     )
 
 

@@ -396,7 +396,7 @@ def inputs(**values) -> Inputs:
     mfu, hbm = float(used["mfu"].value), float(p["hbm_efficiency"])
     decode_mfu = float(used["decode_mfu"].value)
     ranges = (
-        serving_ranges(mfu, hbm, p["batch_size"], decode_mfu)  # first, in chip_parity's order: the same draws
+        serving_ranges(mfu, hbm, p["batch_size"], decode_mfu)  # each from its own stream: chip_parity's draws
         | site.ranges()
         | shared.chip_ranges(chips)
     )

@@ -416,7 +416,7 @@ def chip_used(
                 entries["server_power_ratio"] = Used(*ratio, row["server_power_ratio_origin"])
         if "price_usd" in columns and row["price_usd"] == row["price_usd"]:
             entries["price_usd"] = Used(
-                float(row["price_usd"]), PRICE_UNIT_WORDS[row["price_unit"]], _key(row["price_source"]), "chips.csv"
+                float(row["price_usd"]), price_words(row), _key(row["price_source"]), "chips.csv"
             )
         for column in (c for c in columns if c in CHIP_FIGURES and pd.notna(row[c])):
             entries[column] = Used(
@@ -424,6 +424,14 @@ def chip_used(
             )
         out[chip] = entries
     return out
+
+
+def price_words(row: pd.Series) -> str:
+    """What a chip's catalog price buys, as its unit (:data:`PRICE_UNIT_WORDS`), and, where the price
+    is another SKU's (``data/price_skus.csv``, the ``price_sku`` of :func:`chips`), whose:
+    ``USD per chip, the A800 PCIe card's street price``."""
+    sku = row.get("price_sku", "")
+    return PRICE_UNIT_WORDS[row["price_unit"]] + (f", {sku}" if sku else "")
 
 
 def _source_column(column: str) -> str:
@@ -497,7 +505,8 @@ def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None
     """Catalog rows for ``chip_ids`` (in that order, ids case-insensitive) with the figures every
     report needs: ``peak_tflops`` at ``precision``, ``max_w_per_chip`` (TDP × server power ratio,
     or the rated power per chip of a system built from it where the TDP is unpublished),
-    ``power_basis`` (``tdp`` or ``system``), ``mfu_factor`` (+ ``_low``/``_high``, the vendor's
+    ``power_basis`` (``tdp`` or ``system``), ``price_sku`` (what the price is the price of where it is
+    another SKU's, ``data/price_skus.csv``; else empty), ``mfu_factor`` (+ ``_low``/``_high``, the vendor's
     software-maturity prior), ``server_power_ratio_used`` (+ ``_source``, ``server_power_ratio_origin``:
     the reader's ratio, else the chip's own in ``chips.csv``, else 1.8) and everything in ``chips.csv``.
     Computed once per version of the data and arguments (:func:`analysis.catalog.per_data`)."""
@@ -521,6 +530,7 @@ def _chips(chip_ids: tuple, precision: str, server_power_ratio: float | None, fa
     from_system = system_w_per_chip().reindex(frame.index).to_numpy()
     frame["max_w_per_chip"] = np.where(np.isnan(from_tdp), from_system, from_tdp)
     frame["power_basis"] = np.where(np.isnan(from_tdp), np.where(np.isnan(from_system), "", "system"), "tdp")
+    frame["price_sku"] = load("price_skus")["priced_as"].reindex(frame.index).fillna("").to_numpy()
     vendors = load("vendor_efficiency")
     factors = vendors.reindex(frame["vendor"].str.lower())
     for column in ("mfu_factor_low", "mfu_factor", "mfu_factor_high"):

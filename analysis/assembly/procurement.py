@@ -454,3 +454,27 @@ def key_figures(r: Result) -> dict:
     inp = r.inputs
     budget = None if inp.counts is not None else {"budget_usd": inp.budget_usd, "budget_basis": inp.budget_basis}
     return {"reference_chip": inp.reference_chip, "budget": budget, "options": out}
+
+
+def sku_words(r: Result, option: str) -> str:
+    """Where the option is one chip priced at another SKU's price (``price_sku``, data/price_skus.csv):
+    that SKU in words, and what the budget buys at the high end of the chip's price range (set for
+    the SKUs' difference; :func:`buy.chips_for_budget` at the price × any grey-market factor) where
+    the price is fixed below it, against the reported order; else nothing."""
+    inp = r.inputs
+    if option not in inp.chips.index or not inp.chips.loc[option, "price_sku"]:
+        return ""
+    row = inp.chips.loc[option]
+    words = (
+        f" The {present.chip_short(option)} is priced at {row['price_sku']} (`data/price_skus.csv`): no price of "
+        "its own SKU was found."
+    )
+    high = price_range(row, "range")[2]
+    if inp.price_basis == "range" or price_range(row, inp.price_basis)[1] >= high:
+        return words
+    factor = float(inp.availability["price_factor"].get(option, 1.0))
+    n = float(buy.chips_for_budget(inp.budget_usd, high * factor, chips_per_unit=row["chips_per_unit"]))
+    return words + (
+        f" At the high end of its price range, {present.usd(high)}, which allows for the SKUs' difference, the "
+        f"budget buys {present.count(n)} ({present.pct(n / inp.reported_chips - 1)} against the report)."
+    )

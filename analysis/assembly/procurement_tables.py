@@ -13,15 +13,17 @@ from .procurement_model import Result
 
 
 def price_table(r: Result) -> pd.DataFrame:
-    """The catalog price of every chip used: low, base, high [USD], what it covers, sources."""
+    """The catalog price of every chip used: low, base, high [USD], what it covers (and whose price
+    it is where another SKU's), sources."""
     covers = {"chip": "the chip", "server": "its share of a server", "system": "its share of a whole system"}
     chips = r.inputs.chips
+    sku = chips["price_sku"].map(lambda s: f" ({s})" if s else "")
     frame = pd.DataFrame(
         {
             "low [$]": chips["price_usd_low"],
             "base [$]": chips["price_usd"],
             "high [$]": chips["price_usd_high"],
-            "price covers": chips["price_unit"].map(covers).fillna("n/a (no sourced price)"),
+            "price covers": (chips["price_unit"].map(covers) + sku).fillna("n/a (no sourced price)"),
             "sources": chips["price_source"].fillna("none"),
         }
     )

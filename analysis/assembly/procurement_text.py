@@ -14,7 +14,7 @@ from ..formulas import procurement as buy
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
 from . import present, quotes
-from .procurement import equivalents_label, is_the_reference, notes, option_label, reference_comparison
+from .procurement import equivalents_label, is_the_reference, notes, option_label, reference_comparison, sku_words
 from .procurement_model import Result
 
 # --------------------------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def findings(r: Result) -> str:
             f"- **Check against the reported order.** {present.count(inp.reported_chips)} chips were reported for "
             f"{present.usd(inp.budget_usd)}, i.e. {present.usd(inp.budget_usd / inp.reported_chips)} each; at prices "
             f"independent of that order the budget buys {present.count(bought)} "
-            f"({present.pct(bought / inp.reported_chips - 1)} against the report)."
+            f"({present.pct(bought / inp.reported_chips - 1)} against the report)." + sku_words(r, headline_option(r))
         )
     if inp.export_rule is not None:
         lines.append(

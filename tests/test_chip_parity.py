@@ -176,6 +176,13 @@ def test_page_one_is_an_answer_line_a_list_and_a_note(case, request):
     assert line.endswith(", most of all H20:")  # the slowest candidate: 148 dense BF16 TFLOP/s
 
 
+def test_page_one_with_no_candidate_but_the_reference():
+    # the reference given as the only candidate is dropped from the candidates: the list holds the reference alone
+    line, bullets, _ = cp.answer(cp.run(candidates=["h100-sxm"], **FAST)).split("\n\n")
+    assert line.startswith("No chip but the reference itself was asked to match **2,048 × NVIDIA H100 SXM5 80GB**")
+    assert bullets.startswith("- The reference itself draws") and "\n" not in bullets
+
+
 @pytest.mark.parametrize("case", ["default", "a100"])
 def test_every_banded_figure_lies_in_its_band(case, request):
     r = request.getfixturevalue(case)

@@ -940,6 +940,9 @@ def answer_line(r: Result) -> str:
     the one that takes the most; the counts with their bands are :func:`answer`'s list."""
     inp = r.inputs
     counts = r.p50["chip_count"].iloc[1:].round()
+    question = f"**{present.count(inp.reference_count)} × {present.chip_name(inp.reference_chip)}** by {basis(r)}"
+    if counts.empty:  # the candidates were the reference alone
+        return f"No chip but the reference itself was asked to match {question}:"
     groups = {
         "fewer": counts.index[counts < inp.reference_count],
         "as many": counts.index[counts == inp.reference_count],
@@ -948,10 +951,7 @@ def answer_line(r: Result) -> str:
     }
     named = [f"{how} {_joined([present.chip_short(c) for c in chips])}" for how, chips in groups.items() if len(chips)]
     most = f", most of all {present.chip_short(counts.idxmax())}" if len(groups["more"]) > 1 else ""
-    return (
-        f"Matching **{present.count(inp.reference_count)} × {present.chip_name(inp.reference_chip)}** by {basis(r)} "
-        f"takes {_joined(named)}{most}:"
-    )
+    return f"Matching {question} takes {_joined(named)}{most}:"
 
 
 def _drawn_words(inp: Inputs) -> str:

@@ -9,9 +9,11 @@ PY     := $(VENV)/bin/python
 setup: system $(VENV)/.installed
 
 # Debian packages: chromium prints the PDFs, poppler-utils lets the tests read them,
-# fonts-noto-cjk prints Chinese source titles (no empty boxes), python3-venv is what Debian's
-# python3 needs for `python -m venv`. apt runs only when one is missing.
-APT_PACKAGES := chromium poppler-utils fonts-noto-cjk
+# fonts-noto-cjk prints Chinese text in figures (no empty boxes), fonts-wqy-microhei prints it in
+# the PDFs' text (TrueType outlines: Chromium embeds Noto's CFF outlines as Type 3 glyphs, which copy
+# out of order and space lines unevenly), python3-venv is what Debian's python3 needs for
+# `python -m venv`. apt runs only when one is missing.
+APT_PACKAGES := chromium poppler-utils fonts-noto-cjk fonts-wqy-microhei
 system:
 	@missing="$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done)"; \
 	$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || missing="$$missing python3-venv"; \

@@ -236,8 +236,10 @@ present.table(
 #   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.
 
+# %% [markdown]
+# ## Sources
+
 # %%
-present.say('<h2 style="break-before: page">Sources</h2>', html=True)  # a new page: the heading never ends one
 present.source_list(r.inputs.used)
 
 # %% [markdown]

@@ -144,8 +144,43 @@ def test_goodput_column_and_no_match(default):
     assert np.isnan(r.base.loc["h20", "goodput"]) and r.base.loc["h20", "chip_count"] == np.inf
     assert r.open_share.loc["h20"] > 0.9 and r.p50.loc["h20", "chip_count"] == np.inf
     assert r.matched.loc["h20"] == pytest.approx(1 - r.open_share.loc["h20"])
-    assert "no chip count matches" in cp.findings(r) and "more H20 than one job can use" in cp.answer(r)
+    assert "no chip count matches" in cp.findings(r) and "- More H20 than one job can use" in cp.answer(r)
+    # the answer line ranks +∞ above every count: more H20 (one chip has more, so no "most of all")
+    assert cp.answer_line(r).endswith("takes fewer B200 and more H20:")
     assert r.matched.loc["b200"] == 1 and r.open_share.loc["b200"] == 0
+
+
+@pytest.mark.parametrize("case", ["default", "decode"])
+def test_page_one_is_an_answer_line_a_list_and_a_note(case, request):
+    """Page 1 reads as one sentence, one bullet per candidate and one for the reference (each
+    count with its band or its label, as the band function writes it), then how to read them
+    (the h100-parity and h100-decode-parity reports' parameters)."""
+    decode = {"workload": "decode", "precision": "fp8", "context_tokens": 2_250}
+    r = request.getfixturevalue("default") if case == "default" else cp.run(**decode, **FAST)
+    line, bullets, drawn, *serving = cp.answer(r).split("\n\n")
+    # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
+    assert line == cp.answer_line(r) and line.endswith(":") and ". " not in line and ";" not in line
+    assert "\n" not in line and line.startswith("Matching **2,048 × NVIDIA H100 SXM5 80GB** by ")
+    lines = bullets.split("\n")
+    candidates = r.inputs.chips.index[1:]
+    assert len(lines) == len(candidates) + 1 and all(b.startswith("- ") for b in lines)
+    for chip, bullet in zip(candidates, lines):
+        assert present.chip_short(chip) in bullet and cp.band(r, chip, "chip_count", present.count) in bullet
+    assert lines[-1].startswith("- The reference itself") and "(P10–P90 " in lines[-1]
+    assert drawn.startswith("Every figure is the median (P50)") and drawn.endswith("the band is their P10–P90.")
+    # serving: its settings (and, in decode, what a median at the maximum means), each a paragraph
+    assert [p.split(" ")[0] for p in serving] == ([] if case == "default" else ["Serving", "A"])
+    # B200 runs faster than the H100 and the H800 is an H100 with a capped NVLink, which the
+    # default layout hides (100 % overlap) and decode does not use: fewer B200, as many H800
+    assert "fewer B200, as many H800 SXM and more " in line
+    assert line.endswith(", most of all H20:")  # the slowest candidate: 148 dense BF16 TFLOP/s
+
+
+def test_page_one_with_no_candidate_but_the_reference():
+    # the reference given as the only candidate is dropped from the candidates: the list holds the reference alone
+    line, bullets, _ = cp.answer(cp.run(candidates=["h100-sxm"], **FAST)).split("\n\n")
+    assert line.startswith("No chip but the reference itself was asked to match **2,048 × NVIDIA H100 SXM5 80GB**")
+    assert bullets.startswith("- The reference itself draws") and "\n" not in bullets
 
 
 @pytest.mark.parametrize("case", ["default", "a100"])

@@ -215,6 +215,25 @@ def test_the_h100_and_h800_capex_per_chip_name_their_one_basis(default):
     assert "as a share of an 8-GPU server (the DGX H100's $270,000 / 8" in ea.findings(default)
 
 
+def test_page_one_is_an_answer_line_a_list_and_notes(default):
+    """Page 1 reads as one sentence, one bullet per clause of the verdict and one for the reference
+    (its cost with its band), then how to read the figures and the reference region's note."""
+    line, bullets, drawn, region = ea.answer(default).split("\n\n")
+    # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
+    assert line.startswith("Electricity is only **") and line.endswith("so the hardware cost per FLOP decides:")
+    assert ". " not in line and ";" not in line and "\n" not in line
+    lines = bullets.split("\n")
+    parts = ea._verdict_parts(default)
+    assert len(lines) == len(parts) + 1 and all(b.startswith("- ") and b.endswith(".") for b in lines)
+    for part, bullet in zip(parts, lines):
+        assert bullet == f"- {part[0].upper()}{part[1:]}."
+    assert lines[-1].startswith("- The reference, 2,048 × NVIDIA H100 SXM5 80GB at ") and "(P10–P90 $" in lines[-1]
+    assert drawn.startswith("Figures are the median (P50)") and drawn.endswith("bands are P10–P90.")
+    assert region.startswith("This report's reference region is `us-avg-industrial`")
+    # no region note where the reference region is the shared one: three paragraphs
+    assert len(ea.answer(ea.run(region="cn-avg-industrial", **FAST)).split("\n\n")) == 3
+
+
 def test_the_first_page_names_the_reference_region_and_why(default):
     # us-avg-industrial is this report's own reference region, not the shared cn-avg-industrial (params.WHERE)
     text = ea.answer(default)
@@ -242,7 +261,7 @@ def test_a_cluster_no_single_job_can_match_reads_so():
     # range's mode (10 min), so most of the 200 draws have none, well above the 0.5 the verdict needs
     assert r.no_single_job_share["h20"] > 0.5 and r.no_single_job_share["b200"] == 0.0
     assert ea.verdicts(r)["h20"].startswith("no single job matches the reference cluster in ")
-    assert "no single job of **H20** matches the reference cluster in most draws" in ea.answer(r)
+    assert "- No single job of **H20** matches the reference cluster in most draws." in ea.answer(r)
     assert ea.key_figures(r)["no_single_job_share_of_draws"]["h20"] > 0.5
 
 

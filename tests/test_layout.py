@@ -29,6 +29,43 @@ def test_a_heading_low_on_a_page_as_its_last_line_is_stranded():
         _page(("more", 100.0)),
     ]
     assert layout.stranded_headings(pages, headings) == ["page 1: heading 'Sources' is the page's last line"]
+    # a table's first column is read before the rest: its last row label ("Ascend 910C", the end of
+    # the title "… Huawei Ascend 910C") is read last but is not the page's lowest line
+    headings = ["Training run: DeepSeek-V3 on 2,048 × Huawei Ascend 910C", "Appendix"]
+    table = _page(("H100 SXM 1.82 2.95", 790.0), ("H100 PCIe 1.8", 800.0), ("Ascend 910C", 760.0))
+    assert layout.stranded_headings([table, _page(("more", 100.0))], headings) == []
+    # the lowest line, but a table row's: another cell ends at its height ("export-restricted" / "chip")
+    headings = ["Report title", "The same run on every chip"]
+    row = _page(("text", 700.0), ("chip", 800.0), ("1.8", 800.4))
+    assert layout.stranded_headings([row, _page(("more", 100.0))], headings) == []
+    alone = _page(("text", 700.0), ("The same run on every chip", 800.0))
+    assert layout.stranded_headings([alone, _page(("more", 100.0))], headings) != []
+    # alone at its height, but the last line of a tall cell's block, not of a heading
+    cell = layout.Page(
+        842.0, (layout.Line("x", 0, 700.0), layout.Line("export-restricted", 1, 780.0), layout.Line("chip", 1, 792.0))
+    )
+    assert layout.stranded_headings([cell, _page(("more", 100.0))], headings) == []
+    # a heading wrapped onto two lines of one block, low on the page: stranded
+    wrapped = layout.Page(842.0, (layout.Line("The same run on", 1, 780.0), layout.Line("every chip", 1, 792.0)))
+    assert layout.stranded_headings([wrapped, _page(("more", 100.0))], headings) != []
+
+
+def test_a_page_holding_a_line_or_two_is_near_empty():
+    headings = ["Report title", "Sources"]
+    footer = [("Report title", 830.0), ("page 2 of 9 · 2026-12-06 · compute-parity 0.3.0", 830.0)]
+    full = _page(("text", 100.0), ("last line", 780.0), *footer)
+    # two lines of a list, then the page's white: 842 × 0.2 = 168.4 > 120, on page 2 of 4
+    tail = _page(("• Vendor software factors (MFU relative", 90.0), ("to NVIDIA)", 120.0), *footer)
+    blank = _page(*footer)  # only the footer
+    pages = [full, tail, blank, full]
+    found = layout.sparse_pages(pages, headings, with_images=set())
+    assert found == [
+        "near-empty page 2: '• Vendor software factors (MFU relative / to NVIDIA)'",
+        "near-empty page 3: ''",
+    ]
+    # a page whose text ends high above a figure is not near-empty; nor is the last page
+    assert layout.sparse_pages(pages, headings, with_images={2, 3}) == []
+    assert layout.sparse_pages([full, tail], headings, with_images=set()) == []
 
 
 def test_a_cell_missing_from_the_page_is_clipped():

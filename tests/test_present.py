@@ -230,6 +230,15 @@ def test_say_never_turns_data_text_into_a_link(shown):
     assert "[click me](https://example.com/x)" in rendered and "[USD]" in rendered
 
 
+def test_say_prints_a_hyphen_kept_on_its_line_as_a_plain_one(shown):
+    # a source key cited in text ("fr-2026-00789", the hyphen between digits non-breaking): the
+    # reader's copy holds an ASCII hyphen, and markup, not U+2011, keeps "2026-00789" on one line
+    present.say(present.contract._cited("fr-2026-00789", {"fr-2026-00789": 19}))
+    rendered = mistune.html(shown[0][0].data)
+    assert "\u2011" not in rendered
+    assert r"\[19\]" in shown[0][0].data and 'fr-202<span style="white-space: nowrap">6-0</span>0789' in rendered
+
+
 def test_say_html_keeps_own_markup(shown):
     present.say("<div class='sources'>x</div>", html=True)
     assert "<div class='sources'>" in shown[0][0].data
@@ -292,8 +301,8 @@ def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
         },
         declared,
     )
-    # a cited key is kept on one line: no-break space after [n], non-breaking hyphens (read as plain here)
-    given, used = (out[0].to_html().replace("\u2011", "-").replace("\u00a0", " ") for out in shown[:2])
+    # a cited key is kept on one line: no-break space after [n]
+    given, used = (out[0].to_html().replace("\u00a0", " ") for out in shown[:2])
     assert "default" in given and "None" not in given
     assert "NVIDIA H800 SXM5 80GB" in given  # ids read as names
     assert "NVIDIA H20 (HGX, 96GB), Huawei Ascend 910C" in given
@@ -301,7 +310,9 @@ def test_appendix_shows_parameters_as_given_and_inputs_as_used(shown):
     # a source cites its number in the sources list ([1]: the block's first key SOURCES.md defines)
     assert "0.75" in used and "[1] epoch-training-cost-trends" in used and "Epoch AI" in used
     per_chip = shown[2][0].to_html()
-    assert "H20" in per_chip and "price_\u200busd [USD per chip]" in per_chip and "12,000" in per_chip
+    # breakable at the underscore by markup, with no character there that a reader's copy would carry
+    assert "H20" in per_chip and "price_<wbr>usd [USD per chip]" in per_chip and "12,000" in per_chip
+    assert "\u200b" not in per_chip and "\u200b" not in used
     assert "price_usd: some-key" in shown[3][0].data  # the source keys, as text below the table
 
 
@@ -312,7 +323,11 @@ def test_catalog_rows_in_the_appendix_show_their_sources_beside_them(shown):
     table = shown[1][0].to_html()
     assert "[6] nvidia\u2011h100" not in table  # hyphens break as usual but between two digits
     assert "2026\u201105" in present.contract._cited("cliffcenter-amd-economics;x-2026-05", {})
-    table = table.replace("\u2011", "-").replace("\u00a0", " ")
+    # printed as a plain hyphen kept on one line by markup: copied text holds no U+2011
+    assert "\u2011" not in table
+    cited = present.output.lean_html(present.contract._cited("x-2026-05", {}))
+    assert cited == 'x-202<span style="white-space: nowrap">6-0</span>5'
+    table = table.replace("\u00a0", " ")
     # systems.csv dgx-h100: source dgx-h100-power;klockwood-h100;nvidia-h100-datasheet-hpctech;… ([1], [2], [3] …)
     assert "NVIDIA DGX H100 (8x H100 SXM5 80GB)" in table
     assert "[1] dgx-h100-power, [2] klockwood-h100, [3] nvidia-h100-datasheet-hpctech" in table

@@ -330,3 +330,18 @@ def test_pages_have_no_layout_defect(rendered, case):
     (analysis/pipeline/layout.py; tests/test_layout.py shows each is caught)."""
     folder = rendered / case.name
     assert layout.defects(folder / f"{case.notebook}.pdf", folder / f"{case.notebook}.html") == []
+
+
+@pytest.mark.render
+def test_chinese_text_prints_as_text_that_copies_in_order(rendered):
+    """Chinese source titles (chip_parity's sources: "IT之家", "财新", "最大 30 分") print in a TrueType
+    font (WenQuanYi Micro Hei), not as Type 3 glyphs (Chromium's form of a CFF font such as Noto Sans
+    CJK), so the PDF's text holds them in their place in the line; no synthesised bold or italic,
+    which prints as Type 3 too."""
+    pdf = rendered / "parity-default" / "chip_parity.pdf"
+    fonts = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "Type 3" not in fonts and "WenQuanYiMicroHei" in fonts
+    text = " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
+    assert "(secondary): IT之家 (22 Jun 2024) citing" in text and "Caixin (财新) report" in text

@@ -900,31 +900,58 @@ def basis(r: Result) -> str:
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report, with its bands."""
+    """Page 1: the answer in one sentence (:func:`answer_line`), a list of one line per candidate
+    (its chip count with its band, its TCO) and one for the reference (power at the meter, TCO
+    with its band), then what the figures are and, in serving, :func:`serving_note`."""
     inp, ref = r.inputs, r.inputs.reference_chip
-    parts = []
+    lines = []
     for chip in inp.chips.index[1:]:
         name, note = present.chip_short(chip), open_text(r, chip)
         if r.p50.loc[chip, "chip_count"] == np.inf:
-            parts.append(
-                f"more {name} than one job can use ({note}; interruptions grow faster than compute) — in separate "
+            lines.append(
+                f"- More {name} than one job can use ({note}; interruptions grow faster than compute) — in separate "
                 f"jobs of at most {present.count(inp.reference_count)} chips, "
                 f"**{band(r, chip, 'jobs_chip_count', present.count)} {name}**"
             )
             continue
-        parts.append(
-            f"**{band(r, chip, 'chip_count', present.count)} {name}** "
+        lines.append(
+            f"- **{band(r, chip, 'chip_count', present.count)} {name}** "
             f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over {inp.years:g} years{'; ' + note if note else ''})"
         )
-    return (
-        f"Matching **{present.count(inp.reference_count)} × {present.chip_name(ref)}** by {basis(r)} takes "
-        + "; ".join(parts)
-        + f". The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} "
-        f"at the meter and costs {band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the "
-        f"{inp.site.name} electricity price. Every figure is the median (P50) of {present.count(inp.draws)} "
-        f"Monte Carlo draws over chip prices and power, the electricity price, PUE, {_drawn_words(inp)}; "
-        "the band is their P10–P90." + serving_note(r)
+    lines.append(
+        f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} at the meter and costs "
+        f"{band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the {inp.site.name} electricity price."
     )
+    drawn = (
+        f"Every figure is the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and "
+        f"power, the electricity price, PUE, {_drawn_words(inp)}; the band is their P10–P90."
+    )
+    return "\n\n".join([answer_line(r), "\n".join(lines), drawn, *serving_note(r)])
+
+
+def _joined(items: list[str]) -> str:
+    """Words joined for a sentence: "A", "A and B", "A, B and C"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def answer_line(r: Result) -> str:
+    """The answer in one sentence: matching the reference by :func:`basis` takes fewer of some
+    candidates, as many of others and more of the rest (by P50 chip count, +∞ the most), naming
+    the one that takes the most; the counts with their bands are :func:`answer`'s list."""
+    inp = r.inputs
+    counts = r.p50["chip_count"].iloc[1:].round()
+    question = f"**{present.count(inp.reference_count)} × {present.chip_name(inp.reference_chip)}** by {basis(r)}"
+    if counts.empty:  # the candidates were the reference alone
+        return f"No chip but the reference itself was asked to match {question}:"
+    groups = {
+        "fewer": counts.index[counts < inp.reference_count],
+        "as many": counts.index[counts == inp.reference_count],
+        "more": counts.index[counts > inp.reference_count],
+        "an unknown number of": counts.index[counts.isna()],
+    }
+    named = [f"{how} {_joined([present.chip_short(c) for c in chips])}" for how, chips in groups.items() if len(chips)]
+    most = f", most of all {present.chip_short(counts.idxmax())}" if len(groups["more"]) > 1 else ""
+    return f"Matching {question} takes {_joined(named)}{most}:"
 
 
 def _drawn_words(inp: Inputs) -> str:
@@ -959,18 +986,19 @@ def serving_context_default(workload: str) -> float:
     return float(prompt if workload == "prefill" else prompt + output / 2)
 
 
-def serving_note(r: Result) -> str:
-    """Page 1 of prefill and decode: the serving settings used (one default each, those of the
-    inference_cost report) and, where this render's precision or context differs from that
-    report's defaults, which and why. Empty for training."""
+def serving_note(r: Result) -> list[str]:
+    """Page 1 of prefill and decode, one paragraph each: the serving settings used (one default
+    each, those of the inference_cost report), in decode what a median at the maximum of the draws
+    means and, where this render's precision or context differs from that report's defaults, which
+    and why. None for training."""
     inp = r.inputs
     if inp.workload == "training":
-        return ""
+        return []
     settings = [f"utilisation {present.pct(inp.mfu, digits=1)} ({inp.used['mfu'].origin})"]
     if inp.workload == "decode":
         settings += [f"HBM efficiency {present.pct(inp.hbm_efficiency)}", f"batch {_batch_words(inp)}"]
     settings.append(f"{present.pct(inp.utilisation)} of hours serving ({inp.used['utilisation'].origin})")
-    text = f" Serving settings: {'; '.join(settings)} — the inference_cost report's, one default each."
+    paragraphs = [f"Serving settings: {'; '.join(settings)} — the inference_cost report's, one default each."]
     precision, context = serving.PARAMETERS["precision"].default, serving_context_default(inp.workload)
     differ = []
     if inp.precision != precision:
@@ -980,8 +1008,8 @@ def serving_note(r: Result) -> str:
             f"{present.count(inp.context_tokens)} tokens of context (inference_cost: {present.count(context)})"
         )
     if inp.workload == "decode":
-        text += (
-            " A median that is the maximum of the draws is the compute-bound count: where both chips are "
+        paragraphs.append(
+            "A median that is the maximum of the draws is the compute-bound count: where both chips are "
             "compute-bound (the larger drawn batches) the count is the ratio of compute time per token, which the "
             "drawn utilisation does not change; a smaller drawn batch leaves the "
             f"{present.chip_short(inp.reference_chip)} bound by memory bandwidth, and fewer chips match it. "
@@ -989,12 +1017,12 @@ def serving_note(r: Result) -> str:
             "table quotes their medians of draws, lower where small drawn batches are memory-bound."
         )
     if differ:
-        text += (
-            f" This render uses {' and '.join(differ)}: chip_parity keeps one precision for every workload (BF16 "
+        paragraphs.append(
+            f"This render uses {' and '.join(differ)}: chip_parity keeps one precision for every workload (BF16 "
             f"by default, for training) and its own context; pass precision={precision} and "
             f"context_tokens={context:.0f} for inference_cost's setting."
         )
-    return text
+    return paragraphs
 
 
 def _finding(r: Result, chip: str) -> str:

@@ -1016,16 +1016,18 @@ def plot_tornado(r: Result) -> None:
 
     t = r.tornado.iloc[::-1] / 1e6
     base = r.base["cn h100e_8bit"][YEARS.index(2026)] / 1e6
-    fig, ax = plt.subplots(figsize=(9, 0.4 * len(t) + 1.6))
+    # about the page's width (a wider figure is printed smaller): labels at the theme's size
+    fig, ax = plt.subplots(figsize=(7, 0.42 * len(t) + 1.6))
     rows = np.arange(len(t))  # each end's bars in one call (no two bars of one end overlap)
     ax.barh(rows, t["low"] - base, left=base, color="#4c72b0", label="input at its low end")
     ax.barh(rows, t["high"] - base, left=base, color="#dd8452", label="input at its high end")
-    ax.set_yticks(range(len(t)), [input_name(n) for n in t.index], fontsize=8)
+    ax.set_yticks(range(len(t)), [input_name(n) for n in t.index])
     ax.axvline(base, color="black", linewidth=0.8)
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.set_ylim(-1.4, len(t) - 0.5)  # a free row at the foot for the legend, which covers no bar
+    ax.legend(frameon=False, loc="lower right", ncol=2)
     present.finish(
         ax,
-        "What moves China's 2026 stock most (each input at its low and high end, the others at base)",
+        "What moves China's 2026 stock most\n(each input at its low and high end, the others at base)",
         "China's stock, end of 2026 [million 8-bit H100e]",
         "",
     )

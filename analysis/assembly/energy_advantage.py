@@ -419,20 +419,29 @@ def region_note(r: Result) -> str:
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report, with :func:`region_note`."""
+    """Page 1: the answer in one sentence (electricity's share of TCO, so the hardware cost per FLOP
+    decides), a list of one line per clause of :func:`_verdict_parts` and one for the reference
+    (its cost per effective PFLOP-hour with its band), then what the figures are and
+    :func:`region_note`."""
     inp, ref = r.inputs, r.reference
     share = r.p50["electricity_share_of_tco"][inp.regions]
-    return (
-        f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
-        f"these chips and regions, so the hardware cost per FLOP decides: " + "; ".join(_verdict_parts(r)) + ". "
-        f"The reference, {present.count(inp.parity.reference_count)} × "
+    lines = [f"- {part[0].upper()}{part[1:]}." for part in _verdict_parts(r)]
+    lines.append(
+        f"- The reference, {present.count(inp.parity.reference_count)} × "
         f"{present.chip_name(inp.parity.reference_chip)} at the {inp.sites[inp.region].name} "
         f"(${_home_price(r):.3f}/kWh), costs **{present.usd(ref['p50'])} per effective PFLOP-hour** (P10–P90 "
-        f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {inp.parity.years:g} years. "
+        f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {inp.parity.years:g} years."
+    )
+    drawn = (
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
         f"each region's electricity price and PUE, the MFU ({inp.parity.used['mfu_spread'].origin}), the "
-        "vendors' MFU factors and the goodput inputs; bands are P10–P90." + region_note(r)
+        "vendors' MFU factors and the goodput inputs; bands are P10–P90."
     )
+    line = (
+        f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
+        "these chips and regions, so the hardware cost per FLOP decides:"
+    )
+    return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [region_note(r).strip()])])
 
 
 def findings(r: Result) -> str:

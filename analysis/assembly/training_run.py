@@ -768,7 +768,8 @@ def plot_by_chip(r: Result) -> None:
     order = shown["days"].sort_values().index
     colors = present.chip_colors(r.inputs.chips.index)
     by_name = dict(zip(shown.index, (colors[c] for c in r.inputs.chips.index)))
-    fig, axes = plt.subplots(1, 2, figsize=(10, 5.4), sharey=True)
+    # about the page's width (a wider figure is printed smaller), a row's height per chip: labels legible in print
+    fig, axes = plt.subplots(1, 2, figsize=(7, 0.27 * len(order) + 1.6), sharey=True)
     axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
     axes[0].set_xlabel(f"days on {present.count(r.inputs.run.chip_count)} chips")
     axes[0].set_title("Wall-clock time")
@@ -776,13 +777,13 @@ def plot_by_chip(r: Result) -> None:
     costs = shown.loc[order, ["rental [$ M]", "ownership [$ M]"]]
     y = np.arange(len(order))
     for offset, name, color in ((-0.2, "rental", "#4c72b0"), (0.2, "ownership", "#dd8452")):
-        values = costs[f"{name} [$ M]"]
-        axes[1].barh(y + offset, values.fillna(0), height=0.4, color=color, label=name)
-        for i in np.flatnonzero(values.isna().to_numpy()):
-            axes[1].text(0, i + offset, " n/a", va="center", fontsize=7, color="#555")
+        axes[1].barh(y + offset, costs[f"{name} [$ M]"].fillna(0), height=0.4, color=color, label=name)
+    for i, (rental, owned) in enumerate(costs.isna().to_numpy().tolist()):  # one "n/a" where both are missing
+        for offset in [0.0] if rental and owned else [-0.2] * rental + [0.2] * owned:
+            axes[1].text(0, i + offset, " n/a", va="center", fontsize=9, color="#555")
     axes[1].set_xlabel("USD millions")
     axes[1].set_title("Cost of the run")
-    axes[1].legend(fontsize=8, loc="lower right")
+    axes[1].legend(fontsize=9, loc="lower right")
     fig.suptitle(f"The same run on every chip (P50 of {r.inputs.draws:,} draws)", fontweight="bold")
     fig.tight_layout()
     present.show(fig, alt=f"Days and cost of {r.inputs.run.name} on every chip; fastest: {order[0]}")

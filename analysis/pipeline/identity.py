@@ -97,7 +97,8 @@ def footer_template(report_title: str, prov: dict) -> str:
     version, commit and data hash (all text escaped; Chromium fills the page numbers)."""
     e = html.escape
     return (
-        "<div style=\"font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 8px; color: #555; "
+        "<div style=\"font-family: 'DejaVu Sans', Arial, 'WenQuanYi Micro Hei', sans-serif; font-synthesis: none; "
+        "font-size: 8px; color: #555; "
         'width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;">'
         f'<span style="overflow: hidden; white-space: nowrap; text-overflow: ellipsis; max-width: 55%;">'
         f"{e(short_title(report_title))}</span>"

@@ -9,6 +9,9 @@ printed from.
 - **value broken at a hyphen**: a line ending in a number and a hyphen, the next starting with
   the rest ("2022-10-" / "07");
 - **stranded heading**: a heading as the last line of a page, low on it, its section on the next;
+- **near-empty page**: a page, not the last, with no image whose text ends high on it (a line or
+  two, a lone heading or caption: what a forced break or a block too tall for the rest of a page
+  leaves);
 - **one value as a band**: a band printed as three equal values ("66,664 – 66,664 – 66,664");
 - **None**: Python's ``None`` in the text.
 
@@ -39,6 +42,9 @@ FOOTER = re.compile(r"page \d+ of \d+")
 #: A heading whose line ends within this distance of the page's foot [pt] (the bottom margin and
 #: the footer take about 40) with nothing after it on the page is stranded.
 FOOT_PT = 110.0
+#: A page (not the last) with no image whose text ends above this share of its height is near-empty
+#: (the top margin takes about 0.04; ten lines of body text end near 0.2).
+SPARSE_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -130,29 +136,51 @@ def _line_pairs(pages: list[Page]):
 
 def _body(page: Page, title: str) -> list[Line]:
     """A page's lines without its footer (the "page X of Y" line and the title, whole or
-    shortened with an ellipsis)."""
-    lines = [line for line in page.lines if line.text and not FOOTER.search(line.text)]
-    while lines and (
-        lines[-1].text == title or (lines[-1].text.endswith("…") and title.startswith(lines[-1].text[:-1].strip()))
-    ):
-        lines.pop()
-    return lines
+    shortened with an ellipsis, wherever they are read: page 1's title goes too)."""
+
+    def footer(text: str) -> bool:
+        return (
+            bool(FOOTER.search(text)) or text == title or (text.endswith("…") and title.startswith(text[:-1].strip()))
+        )
+
+    return [line for line in page.lines if line.text and not footer(line.text)]
 
 
 def stranded_headings(pages: list[Page], headings: list[str]) -> list[str]:
-    """Headings that are the last line of a page, ending within :data:`FOOT_PT` of its foot, while
+    """Headings that are the lowest line of a page, ending within :data:`FOOT_PT` of its foot, while
     a page follows (a heading followed by a figure that fits is not the last thing on its page but
-    is its last text: the position tells them apart)."""
+    is its last text: the position tells them apart). The lowest line, not the last one read (a
+    table's first column is read before its other columns), alone at its height (a table row's
+    cells share it), and its block a heading or a heading's end (a tall cell's last word "chip" is
+    not the end of a heading "… every chip")."""
     found, title = [], headings[0] if headings else ""
     for number, page in enumerate(pages[:-1], start=1):
         lines = _body(page, title)
-        last = lines[-1] if lines else None
-        if (
-            last
-            and page.height - last.bottom < FOOT_PT
-            and any(last.text == h or h.endswith(last.text) for h in headings)
-        ):
+        last = max(lines, key=lambda line: line.bottom) if lines else None
+        alone = last and sum(abs(line.bottom - last.bottom) < 1.0 for line in lines) == 1
+        block = last and " ".join(line.text for line in lines if line.block == last.block)
+        if alone and page.height - last.bottom < FOOT_PT and any(last.text == h or h.endswith(block) for h in headings):
             found.append(f"page {number}: heading {last.text!r} is the page's last line")
+    return found
+
+
+def image_pages(pdf: Path) -> set[int]:
+    """The numbers of the pages of ``pdf`` that show an image (``pdfimages -list``)."""
+    out = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    return {int(line.split()[0]) for line in out.splitlines()[2:] if line.split()}
+
+
+def sparse_pages(pages: list[Page], headings: list[str], with_images: set[int]) -> list[str]:
+    """Pages but the last, showing no image, whose text (the footer aside) ends above
+    :data:`SPARSE_SHARE` of the page's height: a line or two left alone."""
+    found, title = [], headings[0] if headings else ""
+    for number, page in enumerate(pages[:-1], start=1):
+        lines = _body(page, title)
+        if number not in with_images and max((line.bottom for line in lines), default=0.0) < SPARSE_SHARE * page.height:
+            shown = " / ".join(line.text for line in lines[:2])
+            found.append(f"near-empty page {number}: {shown[:60]!r}")
     return found
 
 
@@ -172,6 +200,7 @@ def defects(pdf: Path, html: Path) -> list[str]:
         elif re.fullmatch(r"\d[\d.,-]*\d-", one) and re.match(r"\d", two):  # a table cell, not prose
             found.append(f"value broken at a hyphen: '{one[-12:]} / {two[:12]}'")
     found += stranded_headings(pages, texts.headings)
+    found += sparse_pages(pages, texts.headings, image_pages(Path(pdf)))
     found += [f"one value as a band: {m.group(0)!r}" for m in TRIPLE.finditer(whole)]
     found += [f"None in the text: {whole[max(m.start() - 30, 0) : m.end() + 10]!r}" for m in NONE.finditer(whole)]
     return found

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import output
+from .breaks import BREAK
 from .chips import _chips, chip_name, chip_short
 from .numbers import _missing, count, sci
 from .sources import cite, source_numbers
@@ -128,7 +129,7 @@ def inputs_table(used: dict) -> None:
     numbers = source_numbers(used)
     rows = [
         {
-            "input": name.replace("_", "_\u200b"),  # breakable at underscores, so the table fits the page
+            "input": name.replace("_", "_" + BREAK),  # breakable at underscores, so the table fits the page
             "value": _text(u.value),
             "unit": u.unit,
             "source": _cited(u.source, numbers),
@@ -179,7 +180,7 @@ def _group_table(items: dict[str, dict], numbers: dict[str, int]) -> tuple[pd.Da
         # share in the header, the rest in each cell
         head = units[0] if len(set(units)) == 1 else units[0].split(", ")[0]
         shared = all(u.split(", ")[0] == head for u in units)
-        label = (f"{n} [{head}]" if shared else n).replace("_", "_\u200b")
+        label = (f"{n} [{head}]" if shared else n).replace("_", "_" + BREAK)
         columns[label] = {chip_short(item): _cell(r.get(n), head if shared else "") for item, r in items.items()}
     rows = len(names) == 1 and all(r[names[0]].unit == names[0] for r in items.values())
     if rows:  # one record per item, a catalog row (a system, a run, a rule: inputs.rows_used): sources beside it

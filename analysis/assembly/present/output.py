@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .breaks import printable
 from .chips import _chips, chip_name, chip_short
 from .numbers import NA, _missing
 from .units import csv_header, unit_of
@@ -85,15 +86,14 @@ def escape(text) -> str:
 
 
 def say(text: str, *, html: bool = False) -> None:
-    """Display Markdown text (findings, computed explanations). Any ``<`` is shown as a literal
-    character and square brackets are escaped — text from the data can never become a tag, a
-    script or a link (``[x](https://…)``) — unless ``html=True`` (the report's own markup, not
-    data). ``$`` is always a currency sign here (reports load no math renderer), so it is
-    escaped."""
+    """Display Markdown text (findings, computed explanations). Any ``<`` is shown as a literal character and square
+    brackets are escaped — text from the data can never become a tag, a script or a link (``[x](https://…)``) —
+    unless ``html=True`` (the report's own markup, not data). ``$`` is always a currency sign here (reports load no
+    math renderer), so it is escaped. Marked breaks print as markup (:func:`.breaks.printable`)."""
     from IPython.display import Markdown
 
     if not html:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace("[", r"\[").replace("]", r"\]")
+        text = printable(text.replace("&", "&amp;").replace("<", "&lt;").replace("[", r"\[").replace("]", r"\]"))
     display(Markdown(text.replace("$", r"\$")))
 
 
@@ -116,12 +116,12 @@ NOWRAP_CELL = re.compile(r'<td><span style="white-space: nowrap">(.*?)</span></t
 
 
 def lean_html(styled: str) -> str:
-    """A Styler's table HTML without its per-cell ids and classes and its empty ``<style>``; a cell
-    whose value stays on one line as ``<td class="n">`` (the report template's CSS keeps it on one
-    line) instead of a ``nowrap`` span in the cell. The same table, look and text (data text is
-    escaped, so no ``>`` or ``"`` of the data is touched) in about 40 % of the bytes; Chromium
-    printed the 20 default reports in 3-6 % less CPU (benchmarks/README.md)."""
-    return NOWRAP_CELL.sub(r'<td class="n">\1</td>', STYLER_MARKUP.sub("", styled))
+    """A Styler's table HTML without its per-cell ids and classes and its empty ``<style>``; a cell whose value
+    stays on one line as ``<td class="n">`` (the report template's CSS keeps it on one line) instead of a ``nowrap``
+    span in the cell; marked breaks as markup (:func:`.breaks.printable`). The same table, look and text (data text is
+    escaped, nothing of it touched) in about 40 % of the bytes; Chromium printed the 20 default reports in 3-6 % less
+    CPU (benchmarks/README.md)."""
+    return printable(NOWRAP_CELL.sub(r'<td class="n">\1</td>', STYLER_MARKUP.sub("", styled)))
 
 
 @dataclass(frozen=True)

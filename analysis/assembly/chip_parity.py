@@ -333,8 +333,7 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     else:
         drawn = {"mfu": serving.serving_range(mfu)}
     kept = {k: v for k, v in inp.ranges.items() if k != "mfu" and not k.endswith(" MFU factor")}
-    matmul, attention = serving.serving_peaks(inp.chips, p["precision"])
-    chips = inp.chips.assign(serving_peak_tflops=matmul, attention_peak_tflops=attention)
+    chips = serving.with_serving_peaks(inp.chips, p["precision"])
     spread = _serving_spread(drawn["decode_mfu" if decode else "mfu"], decode=decode)
     used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
     used |= serving.decode_observations_used() if decode else serving.serving_observations_used()

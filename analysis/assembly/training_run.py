@@ -617,10 +617,9 @@ def findings(r: Result) -> str:
 
 def peak_precisions(r: Result) -> pd.Series:
     """By chip, the precision of the dense peak the run is costed at: the run's (``FP8``) where the
-    chip has it, else ``BF16`` (:func:`analysis.formulas.compute.peak_tflops`' fallback)."""
-    precision = str(r.inputs.used["precision"].value)
-    has = r.inputs.chips[compute.PRECISION_COLUMNS[precision]].notna()
-    return pd.Series(np.where(has, precision.upper(), "BF16"), index=r.inputs.chips.index)
+    chip has it, else ``BF16`` (:func:`analysis.formulas.compute.peak_tflops`' fallback), as
+    :func:`analysis.assembly.inputs.chips` records it."""
+    return r.inputs.chips["peak_precision"].rename(None)
 
 
 def by_chip_table(r: Result) -> pd.DataFrame:

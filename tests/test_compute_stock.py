@@ -360,3 +360,24 @@ def test_page_one_names_the_independent_cross_checks_that_fail():
     assert "Huawei output 600,000 against 400,000 published (+50 %)" in line
     assert "910C" not in line and "licensed" not in line
     assert report._independent_checks_line(SimpleNamespace(crosscheck=frame.iloc[[0, 2]])) == ""
+
+
+def test_the_largest_run_draws_goodput_as_procurement_does():
+    """One answer per question: a 90-day run on one cluster of 100,000 H100 at MFU 0.4. The US's
+    largest known cluster of 2024 is xAI's 100,000 H100 (data/clusters.csv), so its run is
+    100,000 × 989.4e12 × 0.4 × 90 × 86,400 s = 3.07743e26 FLOP × goodput(100,000); λ, R and δ are drawn
+    from the same seeded streams as procurement's 100,000-H100 reference draws them, so the bands are
+    that constant × procurement's goodput band, and the base point's goodput 0.722525 (R = 10 min)
+    lies above the median (the restart time's triangle, 150 s, 10 min, 30 min, leans long)."""
+    from analysis.assembly import procurement
+
+    draws = 2_000
+    k = report.key_figures(report.run(draws=draws))
+    bought = procurement.run(chips=["h100-sxm"], counts=[100_000], draws=draws)
+    full = 100_000 * 989.4e12 * 0.4 * 90 * 86_400
+    assert full == pytest.approx(3.07743e26, rel=1e-5)
+    for band in ("", "_p10", "_p90"):
+        shown = k[f"us_largest_run_flop{band}"]["2024"] / full
+        q = {"": "p50", "_p10": "p10", "_p90": "p90"}[band]
+        assert shown == pytest.approx(getattr(bought, q).loc["reference", "goodput"], rel=1e-9), band
+    assert k["us_largest_run_flop_p10"]["2024"] < k["us_largest_run_flop"]["2024"] < full * 0.722525

@@ -55,3 +55,13 @@ def test_serving_peaks_name_fp8_int8_or_bf16():
     )
     bf16 = inference_cost.inputs(chips=["h100-sxm"], precision="bf16", draws=100).used["chips"]["h100-sxm"]
     assert (bf16["matmul_tflops"].value, bf16["matmul_tflops"].unit) == (989.4, "TFLOP/s, dense BF16")
+
+
+def test_decode_rate_table_names_the_int8_chips():
+    # decode at FP8: the A800 (Ampere) and Ascend 910B/910C have no FP8, so their 8-bit matmul peak is INT8
+    # (624, 640 and 1,504 TOP/s); the H20 has FP8 (296 TFLOP/s) and is not named
+    r = chip_parity.run(
+        candidates=["h20", "a800-sxm-80gb", "ascend-910c"], workload="decode", precision="fp8", draws=100
+    )
+    caption = chip_parity.rate_section(r)[3]
+    assert "Matmuls at the 8-bit peak (INT8 TOP/s for A800 SXM, Ascend 910C, which have no FP8)" in caption

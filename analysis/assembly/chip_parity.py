@@ -1197,8 +1197,10 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
     }
     if inp.workload == "prefill":
         formats.pop("HBM efficiency")
+    int8 = [present.chip_short(c) for c, u in inp.chips["serving_peak_unit"].items() if "INT8" in u]
+    eight = "8-bit peak" + (f" (INT8 TOP/s for {', '.join(int8)}, which have no FP8)" if int8 else "")
     caption = (
-        f"Base point. Matmuls at the {'8-bit' if inp.precision == 'fp8' else 'BF16'} peak, attention at the BF16 "
+        f"Base point. Matmuls at the {eight if inp.precision == 'fp8' else 'BF16 peak'}, attention at the BF16 "
         "peak; binding: memory bandwidth or compute (the roofline), or memory capacity (the floor). n/a: no "
         "published figure."
     )

@@ -289,6 +289,13 @@ def _key(cell) -> str:
 SHOWN_TABLES = ("supply_constraints", "clusters", "largest_runs", "policy_steps", "stock_crosschecks")
 
 
+def _reference_mfu(mfu: float):
+    """The largest runs' MFU range and its record: procurement's band for its reference H100 at
+    ``mfu`` (:func:`analysis.assembly.inputs.reference_mfu_range`, drawn from the same ``mfu``
+    stream), so one MFU has one band in every report."""
+    return shared.reference_mfu_range(shared.chips(["h100-sxm"]).iloc[0], mfu, precision="bf16")
+
+
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`; missing ones take their defaults) and resolve
     the shipments, constraints, clusters, chips, sites and goodput into :class:`Inputs`."""
@@ -315,6 +322,7 @@ def inputs(**values) -> Inputs:
     largest = max((c[2] for by in clusters.values() for c in by.values() if c), default=1.0)
     loss = shared.goodput_inputs(**{k: p[k] for k in params.GOODPUT}, chip_count=largest)
     ranges |= loss.ranges()  # drawn as chip_parity, training_run and procurement draw them
+    ranges["mfu"], mfu_spread = _reference_mfu(p["mfu"])
     declared = PARAMETERS
     used = {
         "lifetime_years": shared.report_setting(
@@ -334,6 +342,7 @@ def inputs(**values) -> Inputs:
         **c_used,
         **loss.used,
         "goodput_spread": loss.spread_used(),
+        "mfu_spread": mfu_spread,
         "regions": {country: where.used for country, where in sites.items()},
         "shipments": _shipments_used(rows, ranges),
         "chips": {
@@ -496,10 +505,11 @@ def china_additions(adds: dict, inp: Inputs) -> dict[str, np.ndarray]:
 def _largest_run(out: dict, country: str, x: dict, inp: Inputs) -> np.ndarray:
     """The largest run a country's stock allows each year [FLOP]: the largest known cluster's
     dense BF16 peak (at most the whole stock's), or the reader's share of the stock, × MFU × the
-    cluster chip's vendor factor × goodput at its size (λ, R and δ as drawn) × the run's days."""
+    cluster chip's vendor factor × goodput at its size (MFU, λ, R and δ as drawn) × the run's days."""
     n = out[f"{country} units"].shape[0]
     flop = np.zeros((n, len(YEARS)))
     drawn = inp.goodput.kwargs() | {k: np.asarray(x[k], dtype=float) for k in inp.goodput.ranges() if k in x}
+    mfu = np.asarray(x["mfu"], dtype=float) if "mfu" in x else inp.mfu
     for y, year in enumerate(YEARS):
         whole, units = out[f"{country} peak_flop_s"][:, y], out[f"{country} units"][:, y]
         found = inp.clusters[country][year]
@@ -511,7 +521,7 @@ def _largest_run(out: dict, country: str, x: dict, inp: Inputs) -> np.ndarray:
             peak, chips = np.minimum(cluster_peak, whole), np.minimum(count, units)
             factor = x[f"{inp.chip_specs[chip]['vendor']} MFU factor"]
         loss = goodput.goodput(np.maximum(chips, 1.0), **drawn)
-        flop[:, y] = stock.largest_run_flop(peak * factor, mfu=inp.mfu, goodput=loss, days=inp.training_days)
+        flop[:, y] = stock.largest_run_flop(peak * factor, mfu=mfu, goodput=loss, days=inp.training_days)
     return flop
 
 
@@ -1114,9 +1124,9 @@ def methods(r: Result) -> str:
             f"{present.pct(inp.load_factor)} load.",
             "- **Largest run** = the largest known cluster or run of each country by then (`clusters.csv`, kinds "
             "cluster and run; planned sites, fleets, holdings and unverified claims excluded), at most the whole "
-            f"stock, × dense BF16 peak × MFU {present.pct(inp.mfu)} × vendor factor × goodput at its size (its "
-            f"inputs drawn: {inp.goodput.spread_used().value}; as chip_parity, training_run and procurement draw "
-            f"them) × {inp.training_days:g} days"
+            f"stock, × dense BF16 peak × MFU {present.pct(inp.mfu)} (drawn: {inp.used['mfu_spread'].value}) × "
+            f"vendor factor × goodput at its size (its inputs drawn: {inp.goodput.spread_used().value}; MFU and "
+            f"goodput as procurement draws them) × {inp.training_days:g} days"
             + (
                 ""
                 if inp.run_share_of_stock is None

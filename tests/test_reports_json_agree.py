@@ -1,6 +1,7 @@
 """One answer per question, read from the rendered reports' JSON (numbers cross-check, item 1): a
 quantity two default reports both publish — a cluster's TCO, a chip's power, the reference's
-capex per chip, H20s per H100, DeepSeek-V3's GPU-hours band, DeepSeek's daily serving cost — is
+capex per chip, H20s per H100, DeepSeek-V3's GPU-hours band, DeepSeek's daily serving cost, a
+90-day run on 100,000 H100 — is
 the same number in both, or differs by exactly the reason the reports state. Reads the session's
 rendered default cases (tests/conftest.py CASES), so it costs no render of its own."""
 
@@ -83,3 +84,15 @@ def test_deepseek_figures_are_quoted_alike_by_every_report(rendered):
     assert (day["modelled_cost_usd_p10"], day["modelled_cost_usd_p90"]) == pytest.approx(
         (case["p10"], case["p90"]), rel=1e-9
     )
+
+
+@pytest.mark.render
+def test_a_90_day_run_on_100000_h100_is_one_answer(rendered):
+    # compute_stock's US run of 2024 is xAI's 100,000-H100 cluster for 90 days; procurement's reference is
+    # 100,000 H100 in one cluster, whose largest compute-optimal model N = √(C / 120) is of the FLOP C of that
+    # same run: MFU and goodput drawn from the same seeded streams, so each band end is C = 120 × N²
+    stock, bought = _json(rendered, "stock-default"), _json(rendered, "procurement-default")
+    reference = bought["options"]["reference"]
+    for band in ("", "_p10", "_p90"):
+        run = stock[f"us_largest_run_flop{band}"]["2024"]
+        assert run == pytest.approx(120 * reference[f"compute_optimal_params{band}"] ** 2, rel=1e-9), band

@@ -206,8 +206,8 @@ present.table(
 #   duration + electricity. Capex adds Epoch AI's server (× 1.64) and network (19 % of the total)
 #   costs only where the price lacks them (`price_unit`: chip, server share or system share).
 # - **Uncertainty**: MFU drawn from the spread of utilisation observations (accounted runs, data/accounted_runs.csv, before published MFUs, data/mfu_observations.csv), vendor factors, chip price, TDP and rental ranges,
-#   and the region's electricity price and PUE ranges (triangular, mode at base) in a seeded Monte
-#   Carlo; figures are P50 with P10–P90.
+#   the region's electricity price and PUE ranges and the goodput inputs (λ, R, δ; triangular, mode at
+#   base) in a seeded Monte Carlo; figures are P50 with P10–P90.
 
 # %%
 present.say("- " + report.vendor_factors(r))

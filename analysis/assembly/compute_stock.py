@@ -1134,15 +1134,16 @@ def methods(r: Result) -> str:
             )
             + ". **Gap** = how long before year y the US run reached China's (log-interpolated); **break-even** = US "
             "run ÷ China's run of the same year. MFU and days are the same for both, so they cancel in the ratio; the "
-            "clusters are taken as published, so the runs' bands hold only the vendor factor and a stock smaller "
-            "than its largest cluster.",
+            "clusters are taken as published, so the runs' bands hold the MFU, the goodput inputs, the vendor factor "
+            "and a stock smaller than its largest cluster.",
             "- **Levers** (parameters; defaults first): H20 after 9 April 2025 (allowed: Epoch AI's 2025 Q2–Q3 "
             "sales kept; banned: dropped), H200 exports from 2026 (zero: NVIDIA's May 2026 outlook assumes no China "
             "data-centre revenue and Chinese customs blocked the H200; cap: 50 % of the latest US H100/H200 "
             "additions, 91 FR 1684; estimate: Grunewald's), smuggling and Huawei output (central: the whole range "
             "drawn; low or high: that end; zero: none), HBM replenished (no: the stockpile limits output).",
-            "- **Uncertainty**: every shipment row, the die bank, HBM stockpile, yields, wafer share, prices, PUEs "
-            f"and vendor factors are drawn ({present.count(inp.draws)} draws, seed {inp.seed}); bands are P10–P90.",
+            "- **Uncertainty**: every shipment row, the die bank, HBM stockpile, yields, wafer share, prices, PUEs, "
+            "vendor factors, the largest runs' MFU and goodput inputs are drawn "
+            f"({present.count(inp.draws)} draws, seed {inp.seed}); bands are P10–P90.",
         ]
     )
 

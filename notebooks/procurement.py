@@ -148,7 +148,8 @@ present.table(
         )
     },
     names=False,
-    caption="P50 (P10–P90) of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price and PUE.",
+    caption="P50 (P10–P90) of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price, PUE and the "
+    "goodput inputs.",
     name="bands",
 )
 # %% [markdown]
@@ -173,10 +174,8 @@ else:
         name="availability",
     )
 
-# %% [markdown]
-# ## Prices and where they come from
-
 # %%
+present.say("## Prices and where they come from")  # in the table's cell: the heading never ends a page
 present.table(
     tables.price_table(r),
     {

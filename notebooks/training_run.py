@@ -190,7 +190,8 @@ present.table(
 #   interval T of redone work; each checkpoint stalls training δ (a write to storage: Llama 3
 #   405B's state, 405 B parameters × 14 bytes, at Tectonic's sustained 2 TB/s = 2.8 s). T is the Young–Daly
 #   optimum √(2 δ / (n λ)), so share of time training = 1 / (1 + n λ R + √(2 δ n λ)); the
-#   inputs table shows T at the run's chip count.
+#   inputs table shows T at the run's chip count. λ, R and δ are drawn over their sourced ranges
+#   (the inputs table's goodput spread), as chip_parity draws them.
 # - **Time**: GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24.
 # - **Interconnect**: step = compute + (1 − overlap) × communication, with TP all-reduces over
 #   NVLink, EP all-to-all over the network and NVLink concurrently and the DP gradient all-reduce
@@ -205,8 +206,8 @@ present.table(
 #   duration + electricity. Capex adds Epoch AI's server (× 1.64) and network (19 % of the total)
 #   costs only where the price lacks them (`price_unit`: chip, server share or system share).
 # - **Uncertainty**: MFU drawn from the spread of utilisation observations (accounted runs, data/accounted_runs.csv, before published MFUs, data/mfu_observations.csv), vendor factors, chip price, TDP and rental ranges,
-#   and the region's electricity price and PUE ranges (triangular, mode at base) in a seeded Monte
-#   Carlo; figures are P50 with P10–P90.
+#   the region's electricity price and PUE ranges and the goodput inputs (λ, R, δ; triangular, mode at
+#   base) in a seeded Monte Carlo; figures are P50 with P10–P90.
 
 # %%
 present.say("- " + report.vendor_factors(r))

@@ -257,6 +257,7 @@ SHARED = {
         "test_hardening.py",
         "test_inference_cost.py",
         "test_reports.py",
+        "test_reports_json_agree.py",
         "test_tables.py",
     ),
     "validation": ("test_sources.py", "test_validation.py"),

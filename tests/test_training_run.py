@@ -390,3 +390,23 @@ def test_the_carbon_line_names_the_grid_not_the_tariff(deepseek):
     text = report.findings(deepseek)
     assert "(PUE 1.50, a policy target)" in text
     assert "at 0.531 kg/kWh (the grid average of region cn-avg-industrial)" in text and "tariff" not in text
+
+
+def test_goodput_is_drawn_as_chip_parity_draws_it():
+    """One answer per question: the share of time 2,048 chips train. Both reports draw λ, R and δ over
+    the same sourced triangles from the same seeded streams, so training_run's DeepSeek-V3 run (2,048
+    H800) and chip_parity's 2,048-H100 reference give the same P10/P50/P90; the base point stays
+    1 / (1 + 2,048 × 1.97e-5 / 6 + sqrt(2 × 7.875e-4 × 2,048 × 1.97e-5)) = 0.985517 (R = 10 min, the mode),
+    above the median, as the restart time's triangle (150 s, 10 min, 30 min) leans to the long end."""
+    from analysis.assembly import chip_parity
+
+    run, parity = report.run(run="deepseek-v3", draws=2_000), chip_parity.run(draws=2_000)
+    assert set(shared.goodput_inputs().ranges()) <= set(run.inputs.ranges)
+    for band in ("p10", "p50", "p90"):
+        mine, theirs = getattr(run, band).loc["h800-sxm", "goodput"], getattr(parity, band).loc["h100-sxm", "goodput"]
+        assert mine == pytest.approx(theirs, rel=1e-12), band
+    assert_allclose(run.base.loc["h800-sxm", "goodput"], 0.985517, rtol=1e-5)
+    assert run.p10.loc["h800-sxm", "goodput"] < run.p50.loc["h800-sxm", "goodput"] < 0.985517
+    # the band of the GPU-hours now carries it: the page says so, with the base point beside the median
+    assert "the goodput inputs (interruption rate, restart time, checkpoint write time)" in report.answer(run)
+    assert "at the base point) is spent training on 2,048 chips" in report.findings(run)

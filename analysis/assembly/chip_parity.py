@@ -333,8 +333,7 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     else:
         drawn = {"mfu": serving.serving_range(mfu)}
     kept = {k: v for k, v in inp.ranges.items() if k != "mfu" and not k.endswith(" MFU factor")}
-    matmul, attention = serving.serving_peaks(inp.chips, p["precision"])
-    chips = inp.chips.assign(serving_peak_tflops=matmul, attention_peak_tflops=attention)
+    chips = serving.with_serving_peaks(inp.chips, p["precision"])
     spread = _serving_spread(drawn["decode_mfu" if decode else "mfu"], decode=decode)
     used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
     used |= serving.decode_observations_used() if decode else serving.serving_observations_used()
@@ -1198,8 +1197,10 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
     }
     if inp.workload == "prefill":
         formats.pop("HBM efficiency")
+    int8 = [present.chip_short(c) for c, u in inp.chips["serving_peak_unit"].items() if "INT8" in u]
+    eight = "8-bit peak" + (f" (INT8 TOP/s for {', '.join(int8)}, which have no FP8)" if int8 else "")
     caption = (
-        f"Base point. Matmuls at the {'8-bit' if inp.precision == 'fp8' else 'BF16'} peak, attention at the BF16 "
+        f"Base point. Matmuls at the {eight if inp.precision == 'fp8' else 'BF16 peak'}, attention at the BF16 "
         "peak; binding: memory bandwidth or compute (the roofline), or memory capacity (the floor). n/a: no "
         "published figure."
     )

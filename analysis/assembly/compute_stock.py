@@ -289,6 +289,13 @@ def _key(cell) -> str:
 SHOWN_TABLES = ("supply_constraints", "clusters", "largest_runs", "policy_steps", "stock_crosschecks")
 
 
+def _reference_mfu(mfu: float):
+    """The largest runs' MFU range and its record: procurement's band for its reference H100 at
+    ``mfu`` (:func:`analysis.assembly.inputs.reference_mfu_range`, drawn from the same ``mfu``
+    stream), so one MFU has one band in every report."""
+    return shared.reference_mfu_range(shared.chips(["h100-sxm"]).iloc[0], mfu, precision="bf16")
+
+
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`; missing ones take their defaults) and resolve
     the shipments, constraints, clusters, chips, sites and goodput into :class:`Inputs`."""
@@ -314,6 +321,8 @@ def inputs(**values) -> Inputs:
     clusters = _largest_clusters(chips)
     largest = max((c[2] for by in clusters.values() for c in by.values() if c), default=1.0)
     loss = shared.goodput_inputs(**{k: p[k] for k in params.GOODPUT}, chip_count=largest)
+    ranges |= loss.ranges()  # drawn as chip_parity, training_run and procurement draw them
+    ranges["mfu"], mfu_spread = _reference_mfu(p["mfu"])
     declared = PARAMETERS
     used = {
         "lifetime_years": shared.report_setting(
@@ -332,6 +341,8 @@ def inputs(**values) -> Inputs:
         "load_factor": shared.setting("load_factor", p["load_factor"]),
         **c_used,
         **loss.used,
+        "goodput_spread": loss.spread_used(),
+        "mfu_spread": mfu_spread,
         "regions": {country: where.used for country, where in sites.items()},
         "shipments": _shipments_used(rows, ranges),
         "chips": {
@@ -494,9 +505,11 @@ def china_additions(adds: dict, inp: Inputs) -> dict[str, np.ndarray]:
 def _largest_run(out: dict, country: str, x: dict, inp: Inputs) -> np.ndarray:
     """The largest run a country's stock allows each year [FLOP]: the largest known cluster's
     dense BF16 peak (at most the whole stock's), or the reader's share of the stock, × MFU × the
-    cluster chip's vendor factor × goodput at its size × the run's days."""
+    cluster chip's vendor factor × goodput at its size (MFU, λ, R and δ as drawn) × the run's days."""
     n = out[f"{country} units"].shape[0]
     flop = np.zeros((n, len(YEARS)))
+    drawn = inp.goodput.kwargs() | {k: np.asarray(x[k], dtype=float) for k in inp.goodput.ranges() if k in x}
+    mfu = np.asarray(x["mfu"], dtype=float) if "mfu" in x else inp.mfu
     for y, year in enumerate(YEARS):
         whole, units = out[f"{country} peak_flop_s"][:, y], out[f"{country} units"][:, y]
         found = inp.clusters[country][year]
@@ -507,8 +520,8 @@ def _largest_run(out: dict, country: str, x: dict, inp: Inputs) -> np.ndarray:
             _, chip, count, cluster_peak = found
             peak, chips = np.minimum(cluster_peak, whole), np.minimum(count, units)
             factor = x[f"{inp.chip_specs[chip]['vendor']} MFU factor"]
-        loss = goodput.goodput(np.maximum(chips, 1.0), **inp.goodput.kwargs())
-        flop[:, y] = stock.largest_run_flop(peak * factor, mfu=inp.mfu, goodput=loss, days=inp.training_days)
+        loss = goodput.goodput(np.maximum(chips, 1.0), **drawn)
+        flop[:, y] = stock.largest_run_flop(peak * factor, mfu=mfu, goodput=loss, days=inp.training_days)
     return flop
 
 
@@ -1111,8 +1124,9 @@ def methods(r: Result) -> str:
             f"{present.pct(inp.load_factor)} load.",
             "- **Largest run** = the largest known cluster or run of each country by then (`clusters.csv`, kinds "
             "cluster and run; planned sites, fleets, holdings and unverified claims excluded), at most the whole "
-            f"stock, × dense BF16 peak × MFU {present.pct(inp.mfu)} × vendor factor × goodput at its size × "
-            f"{inp.training_days:g} days"
+            f"stock, × dense BF16 peak × MFU {present.pct(inp.mfu)} (drawn: {inp.used['mfu_spread'].value}) × "
+            f"vendor factor × goodput at its size (its inputs drawn: {inp.goodput.spread_used().value}; MFU and "
+            f"goodput as procurement draws them) × {inp.training_days:g} days"
             + (
                 ""
                 if inp.run_share_of_stock is None
@@ -1120,15 +1134,16 @@ def methods(r: Result) -> str:
             )
             + ". **Gap** = how long before year y the US run reached China's (log-interpolated); **break-even** = US "
             "run ÷ China's run of the same year. MFU and days are the same for both, so they cancel in the ratio; the "
-            "clusters are taken as published, so the runs' bands hold only the vendor factor and a stock smaller "
-            "than its largest cluster.",
+            "clusters are taken as published, so the runs' bands hold the MFU, the goodput inputs, the vendor factor "
+            "and a stock smaller than its largest cluster.",
             "- **Levers** (parameters; defaults first): H20 after 9 April 2025 (allowed: Epoch AI's 2025 Q2–Q3 "
             "sales kept; banned: dropped), H200 exports from 2026 (zero: NVIDIA's May 2026 outlook assumes no China "
             "data-centre revenue and Chinese customs blocked the H200; cap: 50 % of the latest US H100/H200 "
             "additions, 91 FR 1684; estimate: Grunewald's), smuggling and Huawei output (central: the whole range "
             "drawn; low or high: that end; zero: none), HBM replenished (no: the stockpile limits output).",
-            "- **Uncertainty**: every shipment row, the die bank, HBM stockpile, yields, wafer share, prices, PUEs "
-            f"and vendor factors are drawn ({present.count(inp.draws)} draws, seed {inp.seed}); bands are P10–P90.",
+            "- **Uncertainty**: every shipment row, the die bank, HBM stockpile, yields, wafer share, prices, PUEs, "
+            "vendor factors, the largest runs' MFU and goodput inputs are drawn "
+            f"({present.count(inp.draws)} draws, seed {inp.seed}); bands are P10–P90.",
         ]
     )
 

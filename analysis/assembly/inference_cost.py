@@ -96,6 +96,10 @@ def reference_value(reference_id: str) -> float:
 # The serving model: peaks, prefill and decode rates (the one formula path)
 
 
+#: The unit of a dense BF16 peak (the attention peak, and the matmul peak in BF16 serving).
+BF16_PEAK = "TFLOP/s, dense BF16"
+
+
 def serving_peaks(chips: pd.DataFrame, precision: str) -> tuple[np.ndarray, np.ndarray]:
     """(matmul peak, attention peak) per chip [TFLOP/s, dense]. ``fp8``: weights and matmuls in
     8 bits — the FP8 peak, else the INT8 peak (W8A8 serving, as on Ascend and A100), else BF16;
@@ -109,11 +113,22 @@ def serving_peaks(chips: pd.DataFrame, precision: str) -> tuple[np.ndarray, np.n
 
 
 def serving_chips(chip_ids, precision: str, *, server_power_ratio: float | None = None) -> pd.DataFrame:
-    """:func:`analysis.assembly.inputs.chips` rows for ``chip_ids`` with the serving peaks
-    ``serving_peak_tflops`` (matmuls) and ``attention_peak_tflops`` of :func:`serving_peaks`."""
+    """:func:`analysis.assembly.inputs.chips` rows for ``chip_ids`` with their serving peaks
+    (:func:`with_serving_peaks`)."""
     chips = shared.chips(chip_ids, precision="bf16", server_power_ratio=server_power_ratio)
+    return with_serving_peaks(chips, precision)
+
+
+def with_serving_peaks(chips: pd.DataFrame, precision: str) -> pd.DataFrame:
+    """``chips`` (:func:`analysis.assembly.inputs.chips` rows) with the serving peaks
+    ``serving_peak_tflops`` (matmuls) and ``attention_peak_tflops`` of :func:`serving_peaks`, and
+    ``serving_peak_unit``, what the matmul peak is (``TFLOP/s, dense FP8``, ``TOP/s, dense INT8``
+    or ``TFLOP/s, dense BF16``)."""
     matmul, attention = serving_peaks(chips, precision)
-    return chips.assign(serving_peak_tflops=matmul, attention_peak_tflops=attention)
+    eight = np.where(chips["fp8_dense_tflops"].notna(), "TFLOP/s, dense FP8", "TOP/s, dense INT8")
+    eight = np.where(chips[["fp8_dense_tflops", "int8_dense_tops"]].notna().any(axis=1), eight, BF16_PEAK)
+    unit = np.full(len(chips), BF16_PEAK) if precision == "bf16" else eight
+    return chips.assign(serving_peak_tflops=matmul, attention_peak_tflops=attention, serving_peak_unit=unit)
 
 
 def serving_prefill_tokens_per_s(chips: pd.DataFrame, model: pd.Series, *, attended_tokens, mfu) -> np.ndarray:
@@ -476,8 +491,8 @@ def chip_used(chips: pd.DataFrame, *, basis: str, precision: str) -> dict[str, d
             return Used(float(row[column]), unit, keys_in(chips.loc[[chip], [source]])[0], origin)
 
         entries = {
-            "matmul_tflops": record("serving_peak_tflops", "TFLOP/s", "compute_source", eight),
-            "attention_tflops": record("attention_peak_tflops", "TFLOP/s", "compute_source", "chips.csv: BF16"),
+            "matmul_tflops": record("serving_peak_tflops", row["serving_peak_unit"], "compute_source", eight),
+            "attention_tflops": record("attention_peak_tflops", BF16_PEAK, "compute_source", "chips.csv: BF16"),
         }
         if row["hbm_bandwidth_tb_s"] == row["hbm_bandwidth_tb_s"]:
             entries["hbm_tb_s"] = record("hbm_bandwidth_tb_s", "TB/s", "memory_source")

@@ -371,19 +371,23 @@ PRICE_UNIT_WORDS = {
     "system": "USD per chip, system share",
 }
 
+#: What a chip's maximum power figure is, as its unit says (``max_w_per_chip``): the chip's share
+#: of its server's power (TDP × server power ratio) or of its system's rated power. Never the TDP.
+POWER_UNIT_WORDS = {"tdp": "W per chip, server share", "system": "W per chip, system share"}
+
 
 #: The catalog figures :func:`chip_used` can record: column -> (unit, what it is). The source key
 #: is the first of the column's group (``analysis.catalog.CHIPS.sources``), the one that set it.
 CHIP_FIGURES = {
-    "fp32_dense_tflops": "TFLOP/s, dense",
+    "fp32_dense_tflops": "TFLOP/s, dense FP32",
     "hbm_gb": "GB",
     "hbm_bandwidth_tb_s": "TB/s",
     "interconnect_gb_s": "GB/s",
     "tdp_w": "W",
     "die_area_mm2": "mm²",
-    "bf16_dense_tflops": "TFLOP/s, dense",
-    "fp8_dense_tflops": "TFLOP/s, dense",
-    "int8_dense_tops": "TOP/s, dense",
+    "bf16_dense_tflops": "TFLOP/s, dense BF16",
+    "fp8_dense_tflops": "TFLOP/s, dense FP8",
+    "int8_dense_tops": "TOP/s, dense INT8",
     "usd_per_gpu_hour": "USD/chip-hour",
 }
 
@@ -400,14 +404,13 @@ def chip_used(
     for chip, row in frame.iterrows():
         entries = {}
         if "peak_tflops" in columns:
-            entries["peak_tflops"] = Used(
-                float(row["peak_tflops"]), "TFLOP/s, dense", _key(row["compute_source"]), "chips.csv"
-            )
+            unit = f"TFLOP/s, dense {row['peak_precision']}"
+            entries["peak_tflops"] = Used(float(row["peak_tflops"]), unit, _key(row["compute_source"]), "chips.csv")
         if "max_w_per_chip" in columns and row["power_basis"]:  # none for a chip without a power figure
             by_tdp = row["power_basis"] == "tdp"
             entries["max_w_per_chip"] = Used(
                 float(row["max_w_per_chip"]),
-                "W",
+                POWER_UNIT_WORDS[row["power_basis"]],
                 _key(row["power_source"] if by_tdp else systems.at[chip, "source"]),
                 "TDP × server power ratio" if by_tdp else f"{systems.at[chip, 'name']}: rated power / chips",
             )
@@ -503,7 +506,8 @@ def system_w_per_chip() -> pd.Series:
 
 def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None = None) -> pd.DataFrame:
     """Catalog rows for ``chip_ids`` (in that order, ids case-insensitive) with the figures every
-    report needs: ``peak_tflops`` at ``precision``, ``max_w_per_chip`` (TDP × server power ratio,
+    report needs: ``peak_tflops`` at ``precision`` (``peak_precision``: ``FP8``, or ``BF16`` where the
+    chip has no FP8 peak), ``max_w_per_chip`` (TDP × server power ratio,
     or the rated power per chip of a system built from it where the TDP is unpublished),
     ``power_basis`` (``tdp`` or ``system``), ``price_sku`` (what the price is the price of where it is
     another SKU's, ``data/price_skus.csv``; else empty), ``mfu_factor`` (+ ``_low``/``_high``, the vendor's
@@ -520,6 +524,8 @@ def _chips(chip_ids: tuple, precision: str, server_power_ratio: float | None, fa
     ids = [lookup(catalog, c, "chip").name for c in chip_ids]
     frame = catalog.loc[ids].copy()
     frame["peak_tflops"] = compute.peak_tflops(frame, precision)
+    has = frame[compute.PRECISION_COLUMNS[precision]].notna()
+    frame["peak_precision"] = np.where(has, precision.upper(), "BF16")  # compute.peak_tflops' fallback
     own, cells = frame["server_power_ratio"], frame["server_power_ratio_source"]
     frame["server_power_ratio_used"] = own.fillna(fallback.value) if server_power_ratio is None else server_power_ratio
     frame["server_power_ratio_used_source"] = np.where(own.notna(), cells.map(_key), fallback.source)

@@ -269,6 +269,7 @@ def inputs(**values) -> Inputs:
     goodput_in = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     mfu_range, mfu_spread = shared.reference_mfu_range(chips.loc[p["reference_chip"]], p["mfu"], precision="bf16")
     used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings) | {"mfu_spread": mfu_spread}
+    used["goodput_spread"] = goodput_in.spread_used()
     return Inputs(
         parameters=p,
         used=used,
@@ -293,7 +294,7 @@ def inputs(**values) -> Inputs:
         server_power_ratio=ratio,
         years=float(settings["years"].value),
         goodput=goodput_in,
-        ranges=_ranges(chips, mfu_range=mfu_range, site=site, price_basis=p["price_basis"]),
+        ranges=_ranges(chips, mfu_range=mfu_range, site=site, price_basis=p["price_basis"]) | goodput_in.ranges(),
         seed=p["seed"],
         draws=p["draws"],
     )

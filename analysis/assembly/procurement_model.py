@@ -55,6 +55,7 @@ class _Draws:
     flop_s_per_chip: np.ndarray
     pue: np.ndarray
     usd_per_kwh: np.ndarray
+    goodput_inputs: dict
 
 
 def _draws(x: dict, inp: Inputs) -> _Draws:
@@ -71,6 +72,7 @@ def _draws(x: dict, inp: Inputs) -> _Draws:
         flop_s_per_chip=chips["bf16_dense_tflops"].to_numpy(dtype=float) * 1e12 * mfu,
         pue=np.asarray(x["pue"], dtype=float),
         usd_per_kwh=np.asarray(x["usd_per_kwh"], dtype=float),
+        goodput_inputs=inp.goodput.drawn(x),
     )
 
 
@@ -112,7 +114,7 @@ def _clusters(n: np.ndarray, option: Option, d: _Draws, inp: Inputs) -> dict[str
     """Useful chips per chip type (Σ over clusters of at most ``max_cluster_chips`` of chips ×
     goodput(cluster)), and of the strongest single cluster (most FLOP/s net of goodput) its
     chips and FLOP/s (NaN where any cluster's FLOP/s is unknown)."""
-    kwargs = inp.goodput.kwargs()
+    kwargs = d.goodput_inputs
     useful = buy.useful_chips(n, max_cluster_chips=option.max_cluster_chips, **kwargs)
     cluster = buy.largest_cluster_chips(n, max_cluster_chips=option.max_cluster_chips)
     cluster_flop_s = np.where(cluster == 0, 0.0, cluster * goodput.goodput(cluster, **kwargs) * d.flop_s_per_chip)

@@ -156,7 +156,7 @@ def answer(r: Result) -> str:
     )
     return (
         text + f" Figures are medians of {inp.draws:,} Monte Carlo draws ({basis}; MFU, power, "
-        "electricity price and PUE over their ranges); the band is P10–P90."
+        "electricity price, PUE and the goodput inputs over their ranges); the band is P10–P90."
     )
 
 
@@ -194,7 +194,8 @@ def _scale_finding(r: Result) -> str | None:
     return (
         f"- **Scale costs time.** Interruptions grow with the chips in one job: a cluster of {present.count(size)} "
         f"trains {present.pct(goodput.goodput(size, **inp.goodput.kwargs()))} of the time, the "
-        f"{present.count(inp.reference_count)}-chip reference {present.pct(t.loc['reference', 'goodput'])}"
+        f"{present.count(inp.reference_count)}-chip reference {present.pct(r.base.loc['reference', 'goodput'])} "
+        "(at the base point)"
         + ("" if cap is None else f"; no cluster exceeds {present.count(cap)} chips (`max_cluster_chips`)")
         + "."
     )
@@ -294,8 +295,8 @@ def _methods_training(r: Result) -> list[str]:
         f"parameter, so C = 6·N·D = {6 * tokens:g}·N² and N = √(C / {6 * tokens:g}), with C the FLOP of the "
         f"strongest single cluster in {inp.training_days:g} days (no interconnect penalty: see chip_parity).",
         f"- **Uncertainty**: {inp.draws:,} seeded draws (seed {inp.seed}) over the sourced price and TDP ranges, "
-        "the vendor MFU factors, the region's electricity price and PUE, and the MFU "
-        f"({inp.used['mfu_spread'].origin}); every figure is the "
+        "the vendor MFU factors, the region's electricity price and PUE, the goodput inputs "
+        f"({g.spread_used().value}), and the MFU ({inp.used['mfu_spread'].origin}); every figure is the "
         "median (P50) of the draws and its band P10–P90 (inverse empirical CDF: each band end is a drawn "
         "value). The base-point evaluation (every input at its base) uses the same function.",
     ]

@@ -337,7 +337,7 @@ def inputs(**values) -> Inputs:
     )
     records = chip_records(ids, precision=precision, server_power_ratio=p["server_power_ratio"], run=run)
     spread, spread_used = shared.mfu_range(mfu.value, prior)
-    ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips)
+    ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips) | loss.ranges()
     if run.usd_per_gpu_hour is not None:
         ranges[f"{run.chip} rental"] = (run.usd_per_gpu_hour,) * 3
     rental = records[run.chip].get("usd_per_gpu_hour")  # the run's own price, else the chip's base rental
@@ -355,6 +355,7 @@ def inputs(**values) -> Inputs:
         **site.used,
         **settings,
         **loss.used,
+        "goodput_spread": loss.spread_used(),
         **shared.equations("training_flop", "recompute_flop"),
         "chips": records,
         **_catalog_used(p["parallel_config"]),
@@ -407,7 +408,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         scaling_ratio=scaling_ratio(inp),
     )
     flop = compute.training_flop(inp.run.active_params, inp.run.tokens)
-    share = goodput.goodput(n, **inp.goodput.kwargs())
+    share = goodput.goodput(n, **inp.goodput.drawn(x))
     compute_hours = compute.gpu_hours(flop, chips["peak_tflops"].to_numpy(), mfu)
     hours = compute_hours / share
     days = compute.wall_clock_days(compute_hours, n, goodput=share)
@@ -581,7 +582,8 @@ def answer(r: Result) -> str:
         f"{hi['days']:,.1f}) and **{own['gpu_hours'] / 1e6:,.2f} M GPU-hours**. {rental}; owning them "
         f"for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**. The run draws "
         f"**{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter. Figures are the median of "
-        f"{r.inputs.draws:,} Monte Carlo draws over MFU, prices, power and the site's electricity price and PUE."
+        f"{r.inputs.draws:,} Monte Carlo draws over MFU, prices, power, the site's electricity price and PUE and "
+        "the goodput inputs (interruption rate, restart time, checkpoint write time)."
         + disclosure_note(r)
         + mfu_note(r)
     )
@@ -602,7 +604,8 @@ def findings(r: Result) -> str:
         f"against its dense {inp.used['precision'].value.upper()} peak (the run trained in "
         f"{inp.used['precision'].value.upper()}: {inp.used['precision'].origin}) "
         f"({inp.mfu_basis}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
-        f"{present.pct(own['goodput'], digits=1)} of wall-clock time is spent training on "
+        f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
+        f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
         f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter ({site.pue_text()}), "
         f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh (the grid "
@@ -617,10 +620,9 @@ def findings(r: Result) -> str:
 
 def peak_precisions(r: Result) -> pd.Series:
     """By chip, the precision of the dense peak the run is costed at: the run's (``FP8``) where the
-    chip has it, else ``BF16`` (:func:`analysis.formulas.compute.peak_tflops`' fallback)."""
-    precision = str(r.inputs.used["precision"].value)
-    has = r.inputs.chips[compute.PRECISION_COLUMNS[precision]].notna()
-    return pd.Series(np.where(has, precision.upper(), "BF16"), index=r.inputs.chips.index)
+    chip has it, else ``BF16`` (:func:`analysis.formulas.compute.peak_tflops`' fallback), as
+    :func:`analysis.assembly.inputs.chips` records it."""
+    return r.inputs.chips["peak_precision"].rename(None)
 
 
 def by_chip_table(r: Result) -> pd.DataFrame:

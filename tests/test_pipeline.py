@@ -477,6 +477,32 @@ def test_a_hung_browser_fails_one_page_by_its_deadline_and_is_restarted(tmp_path
 
 
 @pytest.mark.render
+def test_the_printing_tab_loads_pages_with_the_print_stylesheet(tmp_path):
+    """Pages load in print media, not laid out for the screen first and restyled for print (a
+    seventh of Chromium's CPU in a batch, the same PDF bytes); every PDF the kept tab prints shows
+    the print rules, none the screen's."""
+    page = tmp_path / "media.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><style>"
+        "@media screen { #p { display: none } #s { height: 10px } }"
+        "@media print { #s { display: none } #p { height: 3000px } }"
+        "</style></head><body><div id='s'>SCREEN ONLY</div><div id='p'>PRINT ONLY</div></body></html>"
+    )
+    browser = Browser(tmp_path)
+    try:
+        for name in ("a.pdf", "b.pdf"):  # the second through the kept tab
+            browser.print_pdf(page, tmp_path / name)
+            text = pdf_text(tmp_path / name)
+            assert "PRINT ONLY" in text and "SCREEN ONLY" not in text
+        session = browser._tab(time.monotonic() + 60)
+        browser._navigate(page, session)
+        size = browser._call("Page.getLayoutMetrics", session=session)["cssContentSize"]
+        assert size["height"] >= 3000  # laid out by the print rules as it loaded (for the screen: 493 px)
+    finally:
+        browser.close()
+
+
+@pytest.mark.render
 def test_markup_in_data_text_runs_no_script(tiny_notebooks, tmp_path):
     out = tmp_path / "hostile"
     written = render.render("hostile", {}, out_dir=out, formats=("html", "pdf"))
@@ -874,3 +900,27 @@ def test_a_killed_render_leaves_no_kernel_connection_file_or_kernel(tiny_noteboo
                 os.kill(pid, signal.SIGKILL)
     assert main(["render", "sleepy", "-p", "seed", "1", "--to", "html", "--out", str(out)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r", "tmp"]
+
+
+def test_the_html_export_leaves_its_notebook_alone_and_still_validates_the_result():
+    """The export preprocesses one copy of the notebook (nbconvert made three) and validates it
+    once: the notebook given is unchanged, a cell tagged ``remove_cell`` is gone from the page, and
+    a notebook left invalid fails (nbconvert's check, kept)."""
+    import copy
+
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from analysis.pipeline.export import to_html
+
+    shown = new_code_cell("x", outputs=[new_output("stream", name="stdout", text="KEPT OUTPUT\n")])
+    hidden = new_code_cell("y", outputs=[new_output("stream", name="stdout", text="REMOVED OUTPUT\n")])
+    hidden.metadata["tags"] = ["remove_cell"]
+    book = new_notebook(cells=[new_markdown_cell("# A title"), shown, hidden], metadata={"title": "T"})
+    before = copy.deepcopy(book)
+    page = to_html(book)
+    assert "KEPT OUTPUT" in page and "REMOVED OUTPUT" not in page
+    assert book == before
+    book.cells[1].outputs[0]["output_type"] = "not an output type"
+    with pytest.raises(nbformat.ValidationError):
+        to_html(book)

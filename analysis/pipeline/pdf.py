@@ -34,6 +34,10 @@ CHROMIUM_FLAGS = (
 )
 
 
+#: The CSS media the printing tab loads its pages with (``Emulation.setEmulatedMedia``): print,
+#: as the PDF is made with; a tab emulating ``screen`` would print the screen stylesheet instead.
+PRINT_MEDIA = {"media": "print"}
+
 #: Seconds a page may take to print before its browser counts as hung.
 PAGE_DEADLINE = 60.0
 
@@ -207,14 +211,19 @@ class Browser:
         Path(pdf_path).write_bytes(stable_node_ids(base64.b64decode(data)))
 
     def _tab(self, deadline: float) -> str:
-        """The session of this browser's printing tab (scripts off, page events on), opened on
-        first use and kept for every later page: a new tab per page costs about 0.05 s."""
+        """The session of this browser's printing tab (scripts off, print media, page events on),
+        opened on first use and kept for every later page: a new tab per page costs about 0.05 s.
+        Its pages load with the print stylesheet already (:data:`PRINT_MEDIA`): loaded for the
+        screen, every page was styled and laid out for the screen, then styled again for print
+        and back for the screen after it, which cost about a seventh of Chromium's CPU in a batch
+        for the same PDF bytes."""
         if self._session is None:
             target = self._call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
             session = self._call("Target.attachToTarget", {"targetId": target, "flatten": True}, deadline=deadline)[
                 "sessionId"
             ]
             self._call("Emulation.setScriptExecutionDisabled", {"value": True}, session, deadline=deadline)
+            self._call("Emulation.setEmulatedMedia", PRINT_MEDIA, session, deadline=deadline)
             self._call("Page.enable", session=session, deadline=deadline)
             self._session = session
         return self._session

@@ -27,9 +27,12 @@ STYLE = Path(__file__).resolve().parents[1] / "report.mplstyle"
 
 def setup() -> None:
     """Theme for every report: :data:`STYLE` (white grid, readable fonts), bold titles, a CJK
-    fallback font (Noto Sans CJK), PNG figures at print resolution."""
+    fallback font (Noto Sans CJK), PNG figures at print resolution; text measured once per
+    resolution (:func:`.figures.share_text_metrics`)."""
     import matplotlib.pyplot as plt
     from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    from .figures import share_text_metrics
 
     plt.style.use(STYLE)
     plt.rcParams.update(
@@ -45,6 +48,7 @@ def setup() -> None:
         }
     )
     set_matplotlib_formats("png")
+    share_text_metrics()
     pd.set_option("display.max_columns", 30)
 
 

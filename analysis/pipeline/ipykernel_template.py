@@ -1,12 +1,12 @@
 """Report kernels forked from one template process (:class:`Template`): a batch's two workers each
 started a kernel, and each kernel imported the same stack (ipykernel, pandas, matplotlib, the report
-modules, scipy.stats for chip_parity) and loaded the same data, ≈ 2–3 CPU-s paid twice on a 2-core
-machine. The template pays them once: it imports the stack and loads the catalog, then forks a
-kernel for each request (the imports shared copy-on-write). A forked kernel is what ``python -m
-ipykernel_launcher`` would start (same arguments, environment and folder; a session and process
-group of its own; its parent is the template). A template that is gone, or cannot fork, fails
-nothing: the kernel then starts cold, as without one. Run as ``python -m
-analysis.pipeline.ipykernel_template FD MODULE...`` (by :class:`Template` only).
+modules) and loaded the same data, ≈ 2 CPU-s paid twice on a 2-core machine. The template pays them
+once: it imports the stack and loads the catalog, then forks a kernel for each request (the imports
+shared copy-on-write). A forked kernel is what ``python -m ipykernel_launcher`` would start (same
+arguments, environment and folder; a session and process group of its own; its parent is the
+template). A template that is gone, or cannot fork, fails nothing: the kernel then starts cold, as
+without one. Run as ``python -m analysis.pipeline.ipykernel_template FD MODULE...`` (by
+:class:`Template` only).
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ import threading
 #: What every report kernel imports before its report's own module (the notebooks' first cell
 #: imports ``analysis.assembly``; ipykernel's own modules come before any cell).
 PRELOAD = ("ipykernel.kernelapp", "matplotlib_inline.backend_inline", "matplotlib.pyplot", "pandas")
-#: Modules a report imports inside a function, by notebook: heavy enough to preload when the batch
-#: has that notebook (scipy.stats: ≈ 0.8 CPU-s, chip_parity's sensitivity only).
-LAZY_IMPORTS = {"chip_parity": ("scipy.stats",)}
 #: ipykernel's default plotting backend: set before matplotlib is imported, as ipykernel sets it
 #: (``IPKernelApp.init_gui_pylab``) before a report imports matplotlib.
 MPL_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -34,11 +31,13 @@ FORK_WAIT_S = 120.0
 
 
 def modules_for(notebooks) -> tuple[str, ...]:
-    """The modules a template preloads for a batch of ``notebooks``: :data:`PRELOAD`, each
-    notebook's report module and its :data:`LAZY_IMPORTS`."""
+    """The modules a template preloads for a batch of ``notebooks``: :data:`PRELOAD` and each
+    notebook's report module. Not what a report imports only inside a function (scipy.stats for
+    chip_parity's sensitivity, ≈ 0.8 CPU-s): the template's imports hold up both kernels' start
+    while the other core idles (the batch's checks and Chromium's start are shorter), so on a quiet
+    machine preloading it made the batch start ≈ 0.8 s later to save ≈ 0.4 s of both cores later."""
     names = sorted(set(notebooks))
-    lazy = [m for name in names for m in LAZY_IMPORTS.get(name, ())]
-    return (*PRELOAD, "analysis.assembly.present", *(f"analysis.assembly.{n}" for n in names), *lazy)
+    return (*PRELOAD, "analysis.assembly.present", *(f"analysis.assembly.{n}" for n in names))
 
 
 class Template:

@@ -55,7 +55,7 @@ def test_a_batch_preloads_the_kernel_stack_and_each_of_its_reports_modules_once(
     reports = ("analysis.assembly.present", "analysis.assembly.chip_parity", "analysis.assembly.training_run")
     assert modules == (*ipykernel_template.PRELOAD, *reports)  # each once, scipy.stats not (see modules_for)
     # an entry naming no notebook (a refused scenario) preloads nothing for it
-    template = ipykernel_template.Template(["training_run", "no_such_report"], notebooks.NOTEBOOK_DIR)
+    template = ipykernel_template.Template(["training_run", "no_such_report"])
     assert "analysis.assembly.training_run" in template.modules
     assert not any("no_such_report" in m for m in template.modules)
     template.close()  # never asked: no process started
@@ -64,7 +64,7 @@ def test_a_batch_preloads_the_kernel_stack_and_each_of_its_reports_modules_once(
 
 @pytest.mark.render
 def test_a_forked_kernel_is_the_kernel_a_cold_start_gives(tmp_path):
-    template = ipykernel_template.Template(notebooks.notebook_names(), notebooks.NOTEBOOK_DIR)
+    template = ipykernel_template.Template(notebooks.notebook_names())
     cold, forked = WarmKernel(tmp_path), WarmKernel(tmp_path, template=template)
     try:
         cold.ready()
@@ -84,7 +84,7 @@ def test_a_forked_kernel_is_the_kernel_a_cold_start_gives(tmp_path):
 
 @pytest.mark.render
 def test_a_killed_forked_kernel_is_replaced_and_a_template_gone_leaves_kernels_starting_cold(tmp_path):
-    template = ipykernel_template.Template(["export_controls"], notebooks.NOTEBOOK_DIR)
+    template = ipykernel_template.Template(["export_controls"])
     warm = WarmKernel(tmp_path, template=template)
     try:
         warm.ready()
@@ -108,7 +108,7 @@ def test_a_killed_forked_kernel_is_replaced_and_a_template_gone_leaves_kernels_s
 
 @pytest.mark.render
 def test_closing_the_template_ends_the_kernels_it_forked(tmp_path):
-    template = ipykernel_template.Template(["export_controls"], notebooks.NOTEBOOK_DIR)
+    template = ipykernel_template.Template(["export_controls"])
     warm = WarmKernel(tmp_path, template=template)
     try:
         warm.ready()
@@ -122,7 +122,7 @@ def test_closing_the_template_ends_the_kernels_it_forked(tmp_path):
 
 
 def test_a_template_that_cannot_start_gives_no_kernel(tmp_path, monkeypatch):
-    template = ipykernel_template.Template(["export_controls"], notebooks.NOTEBOOK_DIR)
+    template = ipykernel_template.Template(["export_controls"])
 
     def no_process(*args, **kwargs):
         raise OSError("no process")
@@ -132,3 +132,34 @@ def test_a_template_that_cannot_start_gives_no_kernel(tmp_path, monkeypatch):
     assert template.fork(cmd, dict(os.environ), tmp_path) is None and template.broken
     assert template.fork(cmd, dict(os.environ), tmp_path) is None  # not asked again
     template.close()
+
+
+#: A batch's process in miniature: a template and a kernel forked from it; prints both pids, then waits.
+HOLDER = """
+import sys, time
+from analysis.pipeline import ipykernel_template
+from analysis.pipeline.kernel import WarmKernel
+
+template = ipykernel_template.Template(["export_controls"])
+warm = WarmKernel(sys.argv[1], template=template)
+warm.ready()
+print(template.process.pid, warm.manager.provisioner.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.render
+def test_a_batch_killed_leaves_neither_its_template_nor_its_kernels_running(tmp_path):
+    holder = subprocess.Popen(
+        [ipykernel_template.sys.executable, "-c", HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        template_pid, kernel_pid = map(int, holder.stdout.readline().split())
+        holder.kill()  # SIGKILL: nothing of it runs to clean up
+        holder.wait(timeout=GONE_S)
+        # the template sees its input end and kills the kernel it forked, then ends
+        assert gone(kernel_pid) and gone(template_pid)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()

@@ -46,15 +46,18 @@ class Template:
     Thread-safe. :meth:`close` ends it (kernels it forked and that still run are killed then; a
     batch closes its kernels first)."""
 
-    def __init__(self, notebooks, cwd):
+    def __init__(self, notebooks):
         from . import notebooks as known
 
         self.modules = [m for m in modules_for(notebooks) if not m.startswith("analysis.assembly.") or _known(m, known)]
-        self.cwd, self.process, self._read = str(cwd), None, None
+        self.process, self._read = None, None
         self._lock, self.broken = threading.Lock(), False
 
     def _start(self) -> None:
-        """Start the template process (it imports, then waits for requests on its input)."""
+        """Start the template process in the notebooks' folder, as a kernel (it imports, then waits
+        for requests on its input)."""
+        from .notebooks import NOTEBOOK_DIR
+
         read, replies = os.pipe()
         self._read = os.fdopen(read, "rb", buffering=0)
         try:
@@ -62,7 +65,7 @@ class Template:
                 [sys.executable, "-m", __name__, str(replies), *self.modules],
                 stdin=subprocess.PIPE,
                 pass_fds=(replies,),
-                cwd=self.cwd,
+                cwd=str(NOTEBOOK_DIR),
                 env={**os.environ, "MPLBACKEND": os.environ.get("MPLBACKEND") or MPL_BACKEND},
             )
         finally:
@@ -147,7 +150,10 @@ class _Forked:
 
     def send_signal(self, signum: int) -> None:
         if self.poll() is None:
-            signal.pidfd_send_signal(self._fd, signum)
+            try:
+                signal.pidfd_send_signal(self._fd, signum)
+            except ProcessLookupError:  # it ended just now
+                pass
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
@@ -247,11 +253,11 @@ def _kernel(request: dict, replies: int) -> None:
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)  # as jupyter_client's closed pipe: reading it ends at once
         os.close(null)
+        if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher; the kernel adds "" back
+            del sys.path[0]
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"], JPY_PARENT_PID=str(os.getppid()))
-        if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher; the kernel adds "" back
-            del sys.path[0]
         # the parent ipykernel watches (it ends when the template does), read from the environment
         # when ipykernel was imported, in the template
         sys.argv = ["ipykernel_launcher", *request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]

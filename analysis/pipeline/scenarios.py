@@ -31,7 +31,7 @@ from . import gallery
 from .errors import RenderError, scrub
 from .ipykernel_template import Template
 from .kernel import WarmKernel
-from .notebooks import NOTEBOOK_DIR, check_parameters, notebook_names
+from .notebooks import check_parameters, notebook_names
 from .pdf import Browser, Printer
 from .render import FORMATS, REPORTS_DIR, check_out_dir, described, prepare, up_to_date
 
@@ -173,7 +173,7 @@ class _Batch:
             if "pdf" in self.formats:
                 self.browser = self.printer.browser() if self.printer else Browser(self.run_dir.path)
             if workers_for(self.jobs, len(self.scenarios)) > 1:  # kernels forked from one that imported once
-                self.template = Template({s.notebook for s in self.scenarios}, NOTEBOOK_DIR)
+                self.template = Template({s.notebook for s in self.scenarios})
         self.todo.append(index)
         self.plan.add(index)
         if len(self.threads) < workers_for(self.jobs, len(self.todo)):

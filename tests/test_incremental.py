@@ -27,7 +27,7 @@ class Renders:
         run = self
 
         class Nothing:
-            def __init__(self, *args):
+            def __init__(self, *args, **kwargs):
                 pass
 
             def close(self):

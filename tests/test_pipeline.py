@@ -40,7 +40,7 @@ class FakeRun:
         run = self
 
         class Kernel:
-            def __init__(self, *args):
+            def __init__(self, *args, **kwargs):
                 run.kernels += 1
 
             def close(self):

@@ -642,3 +642,51 @@ def test_appendix_values_show_five_significant_figures(value, text):
     from analysis.assembly.present import contract
 
     assert contract._text(value) == text
+
+
+def test_text_is_measured_once_per_resolution_and_draws_the_same_pixels(monkeypatch):
+    """present.setup() shares matplotlib's text-size cache between the Agg renderers of one dpi
+    (a figure's layout and its tight-box savefig each had a renderer of their own): a text measured
+    on one renderer is not measured again on another of the same dpi, a renderer of another dpi
+    measures its own, and a figure drawn with the shared cache is the same PNG, byte for byte."""
+    import io
+
+    import matplotlib.text as mtext
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    per_renderer = getattr(mtext._get_text_metrics_function, "per_renderer", mtext._get_text_metrics_function)
+
+    def png() -> bytes:
+        fig, ax = plt.subplots(figsize=(4, 2), dpi=110)
+        ax.bar(["H800 SXM", "Ascend 910C", "中文"], [1, 2, 3])
+        ax.set_title("A title", fontweight="bold")
+        fig.tight_layout()
+        out = io.BytesIO()
+        fig.savefig(out, format="png", bbox_inches="tight")
+        plt.close(fig)
+        return out.getvalue()
+
+    monkeypatch.setattr(mtext, "_get_text_metrics_function", per_renderer)
+    unshared = png()
+    assert present.share_text_metrics()
+    assert present.share_text_metrics()  # a second call keeps the one installed
+    measured = []
+    measure = RendererAgg.get_text_width_height_descent
+    monkeypatch.setattr(
+        RendererAgg,
+        "get_text_width_height_descent",
+        lambda self, s, prop, ismath: measured.append((s, self.dpi)) or measure(self, s, prop, ismath),
+    )
+    prop = mtext.FontProperties(size=9.5)
+    first = mtext._get_text_metrics_with_cache(RendererAgg(800, 400, 110), "a label 1", prop, False, 110)
+    again = mtext._get_text_metrics_with_cache(RendererAgg(640, 300, 110), "a label 1", prop, False, 110)
+    other = mtext._get_text_metrics_with_cache(RendererAgg(640, 300, 220), "a label 1", prop, False, 220)
+    # measured on the first 110-dpi renderer only, then on the 220-dpi one
+    assert measured == [("a label 1", 110), ("a label 1", 220)]
+    assert first == again == measure(RendererAgg(10, 10, 110), "a label 1", prop, False)
+    # another dpi: its own size, the one its renderer measures (wider: more pixels per point)
+    assert other == measure(RendererAgg(10, 10, 220), "a label 1", prop, False) and other[0] > first[0]
+    monkeypatch.undo()
+    monkeypatch.setattr(mtext, "_get_text_metrics_function", mtext._get_text_metrics_function)
+    present.share_text_metrics()
+    assert png() == unshared

@@ -96,12 +96,14 @@ class WarmKernel:
     a kernel that died is replaced. Use an instance from one thread only (its client's sockets
     belong to that thread's event loop, which :meth:`close` closes)."""
 
-    def __init__(self, runtime_dir: Path | str | None = None, deadline: float | None = None):
+    def __init__(self, runtime_dir: Path | str | None = None, deadline: float | None = None, *, template=None):
         #: where the kernel's connection file goes (a render's work folder, removed with it and
         #: by the clean-up of a killed render's folders); None: jupyter_client's temporary file
         self.runtime_dir = runtime_dir
         #: seconds a report may run in this kernel; None: :func:`deadline_s`
         self.deadline = deadline
+        #: the :class:`~.ipykernel_template.Template` that forks this kernel (None: started cold)
+        self.template = template
         self.manager = None
         self.client = None
         self._sockets = None  # the short folder of this kernel's sockets, if it needed one
@@ -111,10 +113,10 @@ class WarmKernel:
     def launch(self) -> None:
         """Start the kernel process (replacing a dead one), if not done yet, without waiting for
         it: it boots (about 1 s) while the caller does other work."""
-        from jupyter_client import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
         from . import notebooks
+        from .ipykernel_template import manager_class
 
         if self.alive():
             return
@@ -122,7 +124,8 @@ class WarmKernel:
         _register_warm_engine()
         key = uuid.uuid4().hex
         sockets = self._socket_folder()
-        self.manager = AsyncKernelManager(kernel_name="python3", transport=TRANSPORT, ip=str(sockets / key[:12]))
+        self.manager = manager_class()(kernel_name="python3", transport=TRANSPORT, ip=str(sockets / key[:12]))
+        self.manager.template = self.template
         # in the runtime folder (not jupyter_client's default, a tmpXXXX.json in /tmp)
         self.manager.connection_file = str(Path(self.runtime_dir or sockets) / f"kernel-{key}.json")
         started = self.manager.start_kernel(cwd=str(notebooks.NOTEBOOK_DIR), extra_arguments=KERNEL_ARGUMENTS)

@@ -29,6 +29,7 @@ from pathlib import Path
 from ..assembly.params import ParameterError
 from . import gallery
 from .errors import RenderError, scrub
+from .ipykernel_template import Template
 from .kernel import WarmKernel
 from .notebooks import check_parameters, notebook_names
 from .pdf import Browser, Printer
@@ -162,7 +163,7 @@ class _Batch:
         self.plan, self.todo, self.threads = Plan(scenarios), [], []
         self.finished: queue.SimpleQueue = queue.SimpleQueue()
         self.stop = threading.Event()
-        self.run_dir, self.browser = None, None
+        self.run_dir, self.browser, self.template = None, None, None
 
     def add(self, index: int) -> None:
         """Plan ``scenarios[index]``; start the browser with the first, and a worker while there are
@@ -171,6 +172,8 @@ class _Batch:
             self.run_dir = Workspace(tempfile.gettempdir(), "compute-parity-batch.")
             if "pdf" in self.formats:
                 self.browser = self.printer.browser() if self.printer else Browser(self.run_dir.path)
+            if workers_for(self.jobs, len(self.scenarios)) > 1:  # kernels forked from one that imported once
+                self.template = Template({s.notebook for s in self.scenarios})
         self.todo.append(index)
         self.plan.add(index)
         if len(self.threads) < workers_for(self.jobs, len(self.todo)):
@@ -178,7 +181,7 @@ class _Batch:
             thread = threading.Thread(
                 target=_worker,
                 name=f"render-{len(self.threads)}",
-                args=(*args, self.browser, self.run_dir.path, self.deadline),
+                args=(*args, self.browser, self.run_dir.path, self.deadline, self.template),
             )
             self.threads.append(thread)
             thread.start()
@@ -202,6 +205,8 @@ class _Batch:
         finally:
             if self.browser is not None and self.printer is None:  # else the printer's: its owner closes it
                 self.browser.close()
+            if self.template is not None:
+                self.template.close()
             if self.run_dir is not None:
                 self.run_dir.close()
 
@@ -216,15 +221,16 @@ def _next(finished: queue.SimpleQueue):
             continue
 
 
-def _worker(plan, finished, stop, out_root, formats, browser, run_dir, deadline) -> None:
+def _worker(plan, finished, stop, out_root, formats, browser, run_dir, deadline, template=None) -> None:
     """One batch worker: launch its kernel at once (it boots while the scenarios are
     checked), then render the scenarios ``plan`` gives it until none is left or ``stop`` is
     set, printing with ``browser`` (shared by the workers; None without PDFs), and put
     ``(index, Outcome)`` — or an unexpected exception, then stop — on ``finished``. A report's
     PDF is printed and its files swapped in by the worker's printing thread while the kernel
     already runs the next report (at most one report waits for printing). The kernel's connection
-    file lives in the batch's folder ``run_dir``; a report may run ``deadline`` seconds."""
-    kernel = WarmKernel(run_dir, deadline)
+    file lives in the batch's folder ``run_dir``; a report may run ``deadline`` seconds; the kernel
+    is forked from ``template`` (an :class:`~.ipykernel_template.Template`) if given."""
+    kernel = WarmKernel(run_dir, deadline, template=template)
     own_folder = tuple(notebook_names())
     printing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="print")
     waiting = None  # (index, start time, future) of the report being printed

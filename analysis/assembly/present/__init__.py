@@ -7,7 +7,7 @@
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
   ``finish``);
 * :mod:`.figures` — a figure several reports draw alike drawn once, log axes labelled in plain
-  text (``show_once``, ``log_scale``);
+  text, text measured once per resolution (``show_once``, ``log_scale``, ``share_text_metrics``);
 * :mod:`.units` — units in names, one convention for JSON figures, key_figures.csv and table CSV
   headers (``unit_of``, ``csv_header``);
 * :mod:`.sources` — the sources appendix of a report's inputs block and its citations
@@ -48,7 +48,7 @@ from .contract import (
     key_inputs,
     parameters_table,
 )
-from .figures import log_scale, plain_power, show_once
+from .figures import log_scale, plain_power, share_text_metrics, show_once
 from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, times, usd, watts
 from .output import (
     CJK_FONT_FILES,
@@ -118,6 +118,7 @@ __all__ = [
     "plain_power",
     "say",
     "sci",
+    "share_text_metrics",
     "server_power_ratios",
     "setup",
     "short_from_name",

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .breaks import printable
 from .chips import _chips, chip_name, chip_short
+from .figures import share_text_metrics, tight_bbox
 from .numbers import NA, _missing
 from .units import csv_header, unit_of
 
@@ -27,7 +28,7 @@ STYLE = Path(__file__).resolve().parents[1] / "report.mplstyle"
 
 def setup() -> None:
     """Theme for every report: :data:`STYLE` (white grid, readable fonts), bold titles, a CJK
-    fallback font (Noto Sans CJK), PNG figures at print resolution."""
+    fallback font (Noto Sans CJK), PNG figures at print resolution, texts measured once per dpi."""
     import matplotlib.pyplot as plt
     from matplotlib_inline.backend_inline import set_matplotlib_formats
 
@@ -45,6 +46,7 @@ def setup() -> None:
         }
     )
     set_matplotlib_formats("png")
+    share_text_metrics()
     pd.set_option("display.max_columns", 30)
 
 
@@ -360,7 +362,7 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches=_tight_bbox(fig), pil_kwargs=PNG_OPTIONS)
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches=tight_bbox(fig), pil_kwargs=PNG_OPTIONS)
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt = alt if alt is not None else alt_text(fig, key_value)
@@ -370,20 +372,6 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
         metadata={"image/png": {"alt": alt}},
         raw=True,
     )
-
-
-def _tight_bbox(fig):
-    """The figure's tight bounding box [inches], padded by ``savefig.pad_inches``: what
-    ``savefig(bbox_inches="tight")`` crops to, measured here so that ``savefig`` draws the figure
-    once (with "tight", or with the placeholder layout engine ``tight_layout()`` leaves behind, it
-    first draws the whole figure without output, to measure it: a third of its time). The PNG is
-    the same, byte for byte."""
-    import matplotlib.pyplot as plt
-    from matplotlib.layout_engine import PlaceHolderLayoutEngine
-
-    if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):  # lays nothing out
-        fig.set_layout_engine(None)
-    return fig.get_tightbbox(fig.canvas.get_renderer()).padded(plt.rcParams["savefig.pad_inches"])
 
 
 def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *, key_value: str | None = None) -> None:

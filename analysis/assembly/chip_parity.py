@@ -1380,7 +1380,7 @@ def _parity_methods(inp: Inputs) -> list[str]:
         f"published layout {layout_name(inp)} (`{inp.parallel_config}`) at overlap {present.pct(inp.overlap)}, "
         f"with the matrix math at {present.pct(inp.compute_efficiency)} of dense peak while not communicating (an "
         "assumption). A chip with a slower link (H800, A800) needs more chips unless the communication is hidden "
-        "(overlap → 100 %).",
+        "(overlap → 100 %)." + _precision_method(inp),
         f"- **Goodput** (training): {loss.describe(inp.reference_count)} The candidate count of one job solves "
         "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it "
         f"(it approaches 1 / (λ × R)), no single job matches: that draw's count is {OPEN} (+∞), ranked above every "
@@ -1395,6 +1395,22 @@ def _parity_methods(inp: Inputs) -> list[str]:
         "(ZeRO) — and, for decode, the batch's KV cache. Chips = the larger of the two.",
     ]
     return items if inp.workload == "training" else items[2:]
+
+
+def _precision_method(inp: Inputs) -> str:
+    """The Methods sentence on training at a precision some chips lack (nothing in BF16): such a chip runs at
+    its BF16 peak at the reference's MFU converted with the achieved FP8 speed-up
+    (:func:`~analysis.assembly.inputs.precision_factor`), as training_run does."""
+    if shared.FP8_SPEEDUP not in inp.used:
+        return ""
+    speedup = inp.used[shared.FP8_SPEEDUP]
+    return (
+        f" In {inp.precision.upper()}, a chip without an {inp.precision.upper()} peak trains at its BF16 peak at the "
+        f"reference's MFU × the reference's {inp.precision.upper()} peak / its BF16 peak / {speedup.value:.2f}, the "
+        f"achieved speed-up over BF16 ({speedup.origin}; `{speedup.source}`), not the peak ratio of 2; the "
+        "training_run report converts a run's MFU the same way. At BF16 (the default) no conversion applies and "
+        "such a chip's ratio is smaller by that speed-up."
+    )
 
 
 def _serving_method(inp: Inputs) -> str:

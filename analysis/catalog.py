@@ -412,6 +412,22 @@ DECODE_BATCHES = Table(
 )
 
 
+#: Published same-chip, same-model BF16 and FP8 training throughputs
+#: (``analysis.assembly.inputs.fp8_speedup``): the pairs whose FP8 / BF16 throughput ratios set
+#: the achieved FP8 speed-up over BF16 and its Monte Carlo spread.
+FP8_SPEEDUPS = Table(
+    file="fp8_speedups.csv",
+    key="pair_id",
+    numbers={
+        "gpus": Number(1, 1e6, integer=True, required=True),
+        "bf16_tokens_per_s_per_gpu": Number(0.01, 1e7, required=True),
+        "fp8_tokens_per_s_per_gpu": Number(0.01, 1e7, required=True),
+    },
+    text=("note",),
+    required_text=("chip", "model", "fp8_format", "source"),
+    sources={"source": ()},
+)
+
 #: Published decode-dominated throughputs with their setups
 #: (``analysis.assembly.serving_observations.decode_implied``): the observations whose implied
 #: compute utilisations set the serving model's decode utilisation and its spread.
@@ -914,7 +930,8 @@ def _load_stock(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[st
 
 def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """``serving_observations.csv``, ``decode_batches.csv`` and ``decode_observations.csv``,
-    validated, their chips checked; by dataset name, indexed by their keys."""
+    validated, their chips checked, and ``fp8_speedups.csv`` (its chips as the sources name them);
+    by dataset name, indexed by their keys."""
     out = {}
     for name, table in (
         ("serving_observations", SERVING_OBSERVATIONS),
@@ -924,6 +941,7 @@ def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> dict[str, 
         frame = validate(data_dir / table.file, table, known)
         _check_chip_refs(data_dir / table.file, frame, "chip_id", chips, table.key)
         out[name] = frame.set_index(table.key)
+    out["fp8_speedups"] = validate(data_dir / FP8_SPEEDUPS.file, FP8_SPEEDUPS, known).set_index(FP8_SPEEDUPS.key)
     return out
 
 
@@ -1043,7 +1061,7 @@ def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems``, ``price_skus``, ``mfu_observations``, ``accounted_runs``,
-    ``serving_observations``, ``decode_batches``, ``decode_observations``, ``exchange_rates``,
+    ``serving_observations``, ``decode_batches``, ``decode_observations``, ``fp8_speedups``, ``exchange_rates``,
     ``china_prices`` or the compute stock's
     ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
     ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving

@@ -94,13 +94,9 @@ report.plot_by_chip(r)
 
 # %% [markdown]
 # ## The same run on every chip
-# Same FLOP and chip count. Each chip's MFU is the run's, times its vendor's software-maturity
-# factor relative to the run's chip, and lowered (never raised) by the interconnect model. The
-# peak is each chip's dense peak at the run's precision; a chip without that precision (no FP8 on
-# the A100, A800, L20, V100, Ascend, MLU370 or TPU v4–v6e) runs at its BF16 peak with the same MFU.
-# For an FP8 run such as DeepSeek-V3 this puts such a chip about twice as far behind an H800 or
-# H100 as the BF16 comparison of the chip_parity report does (their FP8 peak is twice their BF16
-# one): for those chips, read the chips needed from chip_parity, not from the ratios of this table.
+
+# %%
+present.say(report.precision_note(r))
 
 # %%
 shown = report.by_chip_table(r)

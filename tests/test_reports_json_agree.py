@@ -59,11 +59,18 @@ def test_training_ratios_agree_or_differ_by_the_stated_peak_ratio(rendered):
     hours = {chip: row["gpu_hours"] for chip, row in run["by_chip"].items()}
     assert parity["candidates"]["h20"]["chips_per_reference"] == pytest.approx(989.4 / 148, rel=ONE_PERCENT)
     assert hours["h20"] / hours["h100-sxm"] == pytest.approx(989.4 / 148, rel=ONE_PERCENT)
-    # a chip without FP8 (A800, Ascend 910B and 910C) runs at its BF16 peak in training_run against the
-    # H100's FP8 one, so its ratio there is chip_parity's × 1,978.9 / 989.4 = 2.0001, as both reports say
+    # a chip without FP8 (A800, Ascend 910B and 910C) runs at its BF16 peak in training_run at the run's MFU
+    # converted with the achieved FP8 speed-up over BF16, (8,532 / 6,667 + 4,018 / 3,139) / 2 = 1.279881
+    # (data/fp8_speedups.csv), where it was the peak ratio 1,978.9 / 989.4 = 2.0001: its ratio there is
+    # chip_parity's BF16 one × 1.279881 (at the base point exactly, tests/test_fp8_speedup.py), as both say.
+    # Here P50s: the speed-up is drawn over 1.132-1.286 (skewed low) with the MFU and the vendor factor, and
+    # a ratio of two medians is not the median of the ratio: within 6 % (it was 3 % around 2.0001)
+    speedup = (8_532 / 6_667 + 4_018 / 3_139) / 2
+    assert run["inputs"]["fp8_speedup"]["value"] == pytest.approx(speedup, abs=1e-4)
     for chip in ("a800-sxm-80gb", "ascend-910b", "ascend-910c"):
         ratio = hours[chip] / hours["h100-sxm"] / parity["candidates"][chip]["chips_per_reference"]
-        assert ratio == pytest.approx(1_978.9 / 989.4, rel=0.03), chip  # medians of differently drawn factors
+        assert ratio == pytest.approx(speedup, rel=0.06), chip  # medians of differently drawn factors
+        assert ratio < 1_978.9 / 989.4 * 0.7, chip  # no longer the peak ratio
 
 
 @pytest.mark.render

@@ -273,6 +273,9 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
     mfu_range, mfu_spread = shared.reference_mfu_range(chips.loc[ref], p["mfu"], precision=p["precision"])
+    ranges, speedup = _ranges(mfu_range, where, chips, loss), {}
+    if p["workload"] == "training" and p["precision"] != "bf16":  # a chip without it: shared.precision_factor
+        ranges[shared.FP8_SPEEDUP], speedup[shared.FP8_SPEEDUP] = shared.fp8_speedup()
     inp = Inputs(
         reference_chip=ref,
         reference_count=p["reference_count"],
@@ -296,12 +299,12 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
         years=float(settings["years"].value),
         cost_of_capital_per_year=p["cost_of_capital"],
         mfu=p["mfu"],
-        ranges=_ranges(mfu_range, where, chips, loss),
+        ranges=ranges,
         seed=p["seed"],
         draws=p["draws"],
         parameters=dict(p),
         used=_used(p, settings, where, loss, declared=declared or PARAMETERS)
-        | {"mfu_spread": mfu_spread, "chips": _chips_used(chips, p["workload"])}
+        | {"mfu_spread": mfu_spread, **speedup, "chips": _chips_used(chips, p["workload"])}
         | _catalog_used(p, model),
     )
     return inp if p["workload"] == "training" else serving_inputs(inp, p, declared=declared or PARAMETERS)
@@ -372,13 +375,19 @@ def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
 def _mfu(x: dict, inp: Inputs) -> np.ndarray:
     """MFU of every chip [share], draws × chips: the reference MFU × its vendor factor / the
     reference vendor's × the scaling ratio used (:func:`~analysis.formulas.compute.transferred_mfu`),
-    at most 1. Prefill and decode: the serving utilisation for every chip (no vendor factor, as the
+    at most 1; in training at FP8 a chip without an FP8 peak first converts the reference's MFU to
+    its BF16 peak with the published FP8 speed-up (:func:`~analysis.assembly.inputs.precision_factor`).
+    Prefill and decode: the serving utilisation for every chip (no vendor factor, as the
     inference_cost report)."""
     if inp.workload != "training":
         drawn = x["decode_mfu"] if inp.workload == "decode" and "decode_mfu" in x else x["mfu"]
         return np.repeat(np.minimum(1.0, np.asarray(drawn, dtype=float)[:, None]), len(inp.chips), axis=1)
     factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in inp.chips["vendor"]], axis=1)
-    reference_mfu = np.asarray(x["mfu"], dtype=float)[:, None]
+    drawn = np.asarray(x["mfu"], dtype=float)
+    speedup = x.get(shared.FP8_SPEEDUP, np.ones(drawn.shape))
+    reference_mfu = drawn[:, None] * shared.precision_factor(
+        inp.chips, inp.reference_chip, precision=inp.precision, speedup=speedup
+    )
     ratio = factor / factor[:, [0]]
     return np.minimum(
         1.0, compute.transferred_mfu(reference_mfu, vendor_factor_ratio=ratio, scaling_ratio=inp.scaling["used"])
@@ -1371,7 +1380,7 @@ def _parity_methods(inp: Inputs) -> list[str]:
         f"published layout {layout_name(inp)} (`{inp.parallel_config}`) at overlap {present.pct(inp.overlap)}, "
         f"with the matrix math at {present.pct(inp.compute_efficiency)} of dense peak while not communicating (an "
         "assumption). A chip with a slower link (H800, A800) needs more chips unless the communication is hidden "
-        "(overlap → 100 %).",
+        "(overlap → 100 %)." + _precision_method(inp),
         f"- **Goodput** (training): {loss.describe(inp.reference_count)} The candidate count of one job solves "
         "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it "
         f"(it approaches 1 / (λ × R)), no single job matches: that draw's count is {OPEN} (+∞), ranked above every "
@@ -1386,6 +1395,22 @@ def _parity_methods(inp: Inputs) -> list[str]:
         "(ZeRO) — and, for decode, the batch's KV cache. Chips = the larger of the two.",
     ]
     return items if inp.workload == "training" else items[2:]
+
+
+def _precision_method(inp: Inputs) -> str:
+    """The Methods sentence on training at a precision some chips lack (nothing in BF16): such a chip runs at
+    its BF16 peak at the reference's MFU converted with the achieved FP8 speed-up
+    (:func:`~analysis.assembly.inputs.precision_factor`), as training_run does."""
+    if shared.FP8_SPEEDUP not in inp.used:
+        return ""
+    speedup = inp.used[shared.FP8_SPEEDUP]
+    return (
+        f" In {inp.precision.upper()}, a chip without an {inp.precision.upper()} peak trains at its BF16 peak at the "
+        f"reference's MFU × the reference's {inp.precision.upper()} peak / its BF16 peak / {speedup.value:.2f}, the "
+        f"achieved speed-up over BF16 ({speedup.origin}; `{speedup.source}`), not the peak ratio of 2; the "
+        "training_run report converts a run's MFU the same way. At BF16 (the default) no conversion applies and "
+        "such a chip's ratio is smaller by that speed-up."
+    )
 
 
 def _serving_method(inp: Inputs) -> str:

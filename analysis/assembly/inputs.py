@@ -740,6 +740,49 @@ def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     return spread, Used(value, "share", keys, how + prior.describe(brief=True) + cap)
 
 
+#: The Monte Carlo name of the achieved FP8 speed-up over BF16 (:func:`fp8_speedup`).
+FP8_SPEEDUP = "fp8_speedup"
+
+
+def fp8_speedup() -> tuple[uncertainty.Empirical, Used]:
+    """The achieved training speed-up of FP8 over BF16 on one chip [×] as a Monte Carlo input and
+    its record: the published same-chip, same-model pairs of ``data/fp8_speedups.csv``, FP8
+    tokens/s ÷ BF16 tokens/s, drawn from their empirical distribution
+    (:class:`~analysis.formulas.uncertainty.Empirical`, whose base is their median): 1.132 (DeepSeek-V3
+    on 256 GB300), 1.280 (Llama 3.1 8B on 8 H100), 1.280 (DeepSeek-V3 on 256 GB200), 1.287 (Llama 3.1
+    8B on 128 H100); median (1.2797 + 1.2800) / 2 = 1.280, well below the peak ratio of 2."""
+    pairs = load("fp8_speedups")
+    ratios = pairs["fp8_tokens_per_s_per_gpu"] / pairs["bf16_tokens_per_s_per_gpu"]
+    drawn = uncertainty.Empirical(ratios.to_numpy(dtype=float))
+    origin = (
+        f"median of {len(ratios)} published same-chip, same-model FP8 / BF16 training throughputs "
+        f"(data/fp8_speedups.csv; {drawn.values[0]:.2f}–{drawn.values[-1]:.2f}, drawn over them)"
+    )
+    return drawn, Used(round(drawn[1], 4), "× BF16 throughput", ";".join(keys_in(pairs)), origin)
+
+
+def precision_factor(chips: pd.DataFrame, anchor: str, *, precision: str, speedup) -> np.ndarray:
+    """Per draw and chip of ``chips`` (a :func:`chips` frame), the factor that turns an MFU measured
+    on ``anchor`` at ``precision`` (a share of the anchor's ``peak_tflops``) into one at the precision
+    the chip is costed at (its ``peak_precision``), before the vendor and scaling transfer; 1 where
+    both have the precision or neither has. A chip lacking it runs at its BF16 peak: the anchor's
+    MFU converted on the anchor (:func:`~analysis.formulas.compute.mfu_at_precision`, its
+    ``precision`` peak over its BF16 peak / ``speedup``); where the anchor lacks it (measured at BF16)
+    a chip that has it gets the converse on its own peaks (BF16 over ``precision`` × ``speedup``).
+    ``speedup``: the drawn FP8 speed-up over BF16 (:func:`fp8_speedup`), draws long."""
+    s = np.asarray(speedup, dtype=float)[:, None]
+    if precision == "bf16":
+        return np.ones((s.shape[0], len(chips)))
+    has = (chips["peak_precision"] == precision.upper()).to_numpy()
+    bf16, peak = chips["bf16_dense_tflops"].to_numpy(dtype=float), chips["peak_tflops"].to_numpy(dtype=float)
+    at = list(chips.index).index(anchor)
+    if has[at]:
+        lacking = compute.mfu_at_precision(1.0, from_peak_tflops=peak[at], to_peak_tflops=bf16[at], speedup=s)
+        return np.where(has, 1.0, lacking)
+    gaining = compute.mfu_at_precision(1.0, from_peak_tflops=bf16, to_peak_tflops=peak, speedup=1.0 / s)
+    return np.where(has, gaining, 1.0)
+
+
 def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of a reference chip's MFU (the ``mfu`` parameter of chip_parity,
     energy_advantage and procurement) and its record: :func:`mfu_range` over the prior of dense

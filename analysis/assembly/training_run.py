@@ -338,6 +338,9 @@ def inputs(**values) -> Inputs:
     records = chip_records(ids, precision=precision, server_power_ratio=p["server_power_ratio"], run=run)
     spread, spread_used = shared.mfu_range(mfu.value, prior)
     ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips) | loss.ranges()
+    speedup = {}
+    if precision != "bf16":  # a chip without the run's precision converts its MFU (shared.precision_factor)
+        ranges[shared.FP8_SPEEDUP], speedup[shared.FP8_SPEEDUP] = shared.fp8_speedup()
     if run.usd_per_gpu_hour is not None:
         ranges[f"{run.chip} rental"] = (run.usd_per_gpu_hour,) * 3
     rental = records[run.chip].get("usd_per_gpu_hour")  # the run's own price, else the chip's base rental
@@ -349,6 +352,7 @@ def inputs(**values) -> Inputs:
         "parallel_config": shared.report_setting("parallel_config", p["parallel_config"], PARAMETERS),
         "overlap": shared.report_setting("overlap", p["overlap"], PARAMETERS),
         "mfu_spread": spread_used,
+        **speedup,
         "compute_efficiency": Used(
             scaling.COMPUTE_EFFICIENCY, "share of dense BF16 peak", shared.ASSUMPTION, "interconnect model"
         ),
@@ -392,7 +396,9 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     of equal length per name of ``inp.ranges``). Returns name -> array (draws × chips); names
     are the columns of the :class:`Result` frames.
 
-    MFU_chip = MFU × factor_chip / factor_anchor × min(1, scaling ratio) (transferred_mfu);
+    MFU_chip = MFU × precision factor × factor_chip / factor_anchor × min(1, scaling ratio)
+    (transferred_mfu; the precision factor converts an MFU at the run's precision for a chip that
+    lacks it, :func:`analysis.assembly.inputs.precision_factor`, 1 otherwise);
     GPU-hours = C / (peak × MFU_chip × 3,600) / goodput(n) (billed hours include time lost to
     interruptions); days = compute hours / n / 24 / goodput; energy = hours × max W × load factor
     × PUE; rental = hours × USD/GPU-hour; ownership = capex / ``years`` × days / 365 + electricity
@@ -402,8 +408,15 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in chips.index], axis=1)  # noqa: E731
     factor = column("MFU factor")
     anchor = list(chips.index).index(inp.anchor_chip)
+    drawn = np.asarray(x["mfu"], dtype=float)
+    converted = shared.precision_factor(
+        chips,
+        inp.anchor_chip,
+        precision=str(inp.used["precision"].value),
+        speedup=x.get(shared.FP8_SPEEDUP, np.ones(drawn.shape)),
+    )
     mfu = compute.transferred_mfu(
-        np.asarray(x["mfu"], dtype=float)[:, None],
+        drawn[:, None] * converted,
         vendor_factor_ratio=factor / factor[:, [anchor]],
         scaling_ratio=scaling_ratio(inp),
     )
@@ -518,26 +531,56 @@ def mfu_note(r: Result) -> str:
 def ratio_note(r: Result) -> str:
     """When the chips' GPU-hour ratios match chip_parity's (dense BF16 peaks): always for a BF16 run;
     for a run in another precision only between chips that have it. A chip without it runs at its
-    BF16 peak (:func:`analysis.formulas.compute.peak_tflops`), about half the FP8 peak of a chip
-    that has one, so it needs about twice the hours chip_parity's ratio gives (DeepSeek-V3: Ascend
-    910C 1,978.9 / 780 × the vendor factor ratio = 3.25 × the H800's GPU-hours, chip_parity 1.64 per H100)."""
+    BF16 peak at the run's MFU converted with the achieved FP8 speed-up
+    (:func:`analysis.assembly.inputs.precision_factor`), so against an FP8 chip it needs the speed-up
+    (1.28) × chip_parity's BF16 ratio, which is chip_parity's own ratio at ``precision=fp8``
+    (DeepSeek-V3 at the base point: Ascend 910C 989.4 × 1.27988 / (780 × 0.75) = 2.165 × the H800's
+    GPU-hours, chip_parity 1.691 per H100 in BF16)."""
     inp = r.inputs
     precision = str(inp.used["precision"].value)
     if precision == "bf16":
         return "so their ratios to each other match those reports' (all compare dense BF16 peaks)."
-    lacking = inp.chips.index[inp.chips[compute.PRECISION_COLUMNS[precision]].isna()]
-    hours = r.p50["gpu_hours"]
-    example = next((c for c in lacking if pd.notna(hours.get(c)) and c != inp.anchor_chip), None)
+    speedup = inp.used[shared.FP8_SPEEDUP]
     text = (
         f"so their ratios to each other match those reports' only between chips with an {precision.upper()} peak. "
-        f"A chip without one runs at its BF16 peak, so against an {precision.upper()} chip it needs about twice "
-        "the GPU-hours chip_parity's BF16 comparison gives"
+        f"A chip without one runs at its BF16 peak at the run's MFU converted to it with the achieved "
+        f"{precision.upper()} speed-up over BF16, {speedup.value:.2f} {present.cite(inp.used, speedup)} (not the "
+        f"peak ratio of 2), so against an {precision.upper()} chip it needs {speedup.value:.2f} × the GPU-hours "
+        f"chip_parity's BF16 comparison gives: chip_parity's own at precision={precision}"
     )
+    lacking = inp.chips.index[inp.chips["peak_precision"] != precision.upper()]
+    hours = r.base["gpu_hours"]
+    example = next((c for c in lacking if pd.notna(hours.get(c)) and c != inp.anchor_chip), None)
     if example is None or pd.isna(hours.get(inp.anchor_chip)):
         return text + "."
     return (
         text + f" ({present.chip_short(example)}: {hours[example] / hours[inp.anchor_chip]:.2f} × the "
-        f"{present.chip_short(inp.anchor_chip)}'s GPU-hours here); read such chips from chip_parity."
+        f"{present.chip_short(inp.anchor_chip)}'s GPU-hours at the base point)."
+    )
+
+
+def precision_note(r: Result) -> str:
+    """The paragraph on the peak each chip is costed at and what is assumed for a chip without the
+    run's precision (:func:`analysis.assembly.inputs.precision_factor`), with its source and range."""
+    inp = r.inputs
+    precision = str(inp.used["precision"].value).upper()
+    text = (
+        "Same FLOP and chip count. Each chip's MFU is the run's, times its vendor's software-maturity factor "
+        "relative to the run's chip, and lowered (never raised) by the interconnect model. The peak is each "
+        f"chip's dense peak at the run's precision ({precision})"
+    )
+    if precision == "BF16":
+        return text + "."
+    speedup = inp.used[shared.FP8_SPEEDUP]
+    lacking = [present.chip_short(c) for c in inp.chips.index[inp.chips["peak_precision"] != precision]]
+    return (
+        text + f"; a chip without it ({', '.join(lacking)}) runs at its BF16 peak. It is not given the run's "
+        f"{precision} MFU against that peak, which would assume {precision} trains exactly as much faster than BF16 "
+        f"as the peaks say (2×): the run's achieved rate is divided by the achieved {precision} speed-up over BF16 "
+        f"on one chip, {speedup.value:.2f} {present.cite(inp.used, speedup)} — the {speedup.origin} — so MFU_BF16 "
+        f"= MFU_{precision} × peak_{precision} / peak_BF16 / {speedup.value:.2f} on the run's chip, then carried "
+        "over. The chip_parity report at precision=fp8 gives the same chips per reference chip; at its default "
+        f"BF16 both chips train in BF16 and the ratio is {speedup.value:.2f} times smaller."
     )
 
 

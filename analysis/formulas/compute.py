@@ -97,6 +97,27 @@ def transferred_mfu(reference_mfu, *, vendor_factor_ratio=1.0, scaling_ratio=1.0
     )
 
 
+def mfu_at_precision(mfu, *, from_peak_tflops, to_peak_tflops, speedup):
+    """MFU at another precision of a run whose MFU was measured at one [fraction of each
+    precision's dense peak], for a chip that lacks the measured precision:
+    ``MFU_to = MFU_from × peak_from / peak_to / speedup``, where ``speedup`` is the achieved
+    throughput at the measured precision over that at the other (FP8 over BF16: the published
+    same-chip, same-model pairs of data/fp8_speedups.csv, median 1.28, not the peak ratio of 2).
+    The achieved rate MFU_from × peak_from is divided by the speed-up and re-expressed as a
+    share of the other peak. DeepSeek-V3 on the H800: 16.8 % of its FP8 peak 1,978.9 TFLOP/s
+    → 0.168 × 1,978.9 / 989.4 / 1.28 = 26.3 % of its BF16 peak (not 33.6 %, which assumes
+    a speed-up of exactly 2). From BF16 to FP8 pass the peaks the other way and 1 / speedup.
+
+    Source: megatron-bridge-fp8-pairs; torchtitan-llama3-h100-2024.
+    """
+    return (
+        np.asarray(mfu, dtype=float)
+        * np.asarray(from_peak_tflops, dtype=float)
+        / np.asarray(to_peak_tflops, dtype=float)
+        / np.asarray(speedup, dtype=float)
+    )
+
+
 def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
     """Dense peak per chip for ``precision`` (``bf16`` or ``fp8``) [TFLOP/s].
 

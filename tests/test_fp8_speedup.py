@@ -1,0 +1,120 @@
+"""One answer for a chip without FP8 running an FP8 workload: the achieved FP8 speed-up over BF16
+from published same-chip pairs (data/fp8_speedups.csv), the MFU conversion that uses it
+(compute.mfu_at_precision), and training_run and chip_parity agreeing on it (fast tier)."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis.assembly import chip_parity, training_run
+from analysis.assembly import inputs as shared
+from analysis.catalog import load, sources
+from analysis.formulas import compute
+
+FEW = {"draws": 400}  # the base point does not depend on them
+# the four published pairs, FP8 / BF16 tokens/s per GPU (data/fp8_speedups.csv):
+# DeepSeek-V3 on 256 GB300 4,357 / 3,848 = 1.132277; on 256 GB200 4,018 / 3,139 = 1.280025;
+# Llama 3.1 8B on 8 H100 8,532 / 6,667 = 1.279736; on 128 H100 8,380 / 6,514 = 1.286460
+PAIRS = sorted([4_357 / 3_848, 4_018 / 3_139, 8_532 / 6_667, 8_380 / 6_514])
+# median of four: the mean of the middle two, (1.279736 + 1.280025) / 2 = 1.279881
+MEDIAN = (8_532 / 6_667 + 4_018 / 3_139) / 2
+
+
+def test_the_pairs_are_same_chip_same_model_and_from_primary_sources():
+    pairs = load("fp8_speedups")
+    assert len(pairs) >= 3
+    assert not pairs.duplicated(["chip", "model", "gpus"]).any()
+    assert_allclose(sorted(pairs["fp8_tokens_per_s_per_gpu"] / pairs["bf16_tokens_per_s_per_gpu"]), PAIRS, rtol=1e-12)
+    # a default is set only from primary sources (DEVELOPERS.md): every pair's source is graded primary
+    grades = sources()["grade"]
+    assert {grades[k] for cell in pairs["source"] for k in cell.split(";")} == {"primary"}
+
+
+def test_the_speedup_is_the_median_of_the_pairs_and_is_drawn_over_them():
+    drawn, used = shared.fp8_speedup()
+    assert_allclose(MEDIAN, 1.279881, rtol=1e-6)
+    assert_allclose(drawn[1], MEDIAN, rtol=1e-12)  # the base point
+    # four values: P10 and P90 of the empirical quantile function are the smallest and the largest
+    assert_allclose((drawn[0], drawn[2]), (PAIRS[0], PAIRS[-1]), rtol=1e-12)
+    assert used.value == pytest.approx(1.2799, abs=1e-4)
+    assert used.source == "megatron-bridge-fp8-pairs;torchtitan-llama3-h100-2024"
+    assert drawn[2] < 2.0  # well below the peak ratio the old rule assumed
+
+
+def test_mfu_at_precision_by_hand():
+    # DeepSeek-V3's 16.8 % of the H800's FP8 peak: 0.168 × 1,978.9 / 989.4 / 1.28 = 0.262511 of its BF16 peak
+    assert_allclose(
+        compute.mfu_at_precision(0.168, from_peak_tflops=1_978.9, to_peak_tflops=989.4, speedup=1.28),
+        0.262511,
+        rtol=1e-5,
+    )
+    # a speed-up equal to the peak ratio (1,978.9 / 989.4 = 2.000101) keeps the achieved rate: MFU unchanged
+    assert_allclose(
+        compute.mfu_at_precision(0.168, from_peak_tflops=1_978.9, to_peak_tflops=989.4, speedup=1_978.9 / 989.4),
+        0.168,
+        rtol=1e-12,
+    )
+    # and back: 0.262511 of the BF16 peak × 989.4 / 1,978.9 / (1 / 1.28) = 0.168 of the FP8 peak
+    assert_allclose(
+        compute.mfu_at_precision(0.262511, from_peak_tflops=989.4, to_peak_tflops=1_978.9, speedup=1 / 1.28),
+        0.168,
+        rtol=1e-5,
+    )
+
+
+@pytest.fixture(scope="module")
+def deepseek():
+    return training_run.run(**FEW)
+
+
+def test_ascend_910c_deepseek_v3_hours_before_and_after(deepseek):
+    # C = 6 × 37e9 × 14.8e12 = 3.2856e24 FLOP; the H800 at its FP8 peak gives back the disclosed 2.788 M hours.
+    # The 910C (no FP8: BF16 peak 780 TFLOP/s, Huawei factor 0.75) at the run's MFU m (same goodput, same chips):
+    # before, m of its BF16 peak: hours = 2.788e6 × 1,978.9 / (780 × 0.75) = 2.788e6 × 3.382735 = 9.4311 M;
+    # after, m × 1,978.9 / 989.4 / 1.279881 of it: 2.788e6 × 989.4 × 1.279881 / (780 × 0.75)
+    # = 2.788e6 × 2.164639 = 6.0350 M GPU-hours at the base point (1.5627 times fewer)
+    base = deepseek.base["gpu_hours"]
+    assert_allclose(base["h800-sxm"], 2_788_000, rtol=1e-9)
+    assert_allclose(base["ascend-910c"], 2_788_000 * 989.4 * MEDIAN / (780 * 0.75), rtol=1e-9)
+    assert_allclose(base["ascend-910c"], 6.0350e6, rtol=1e-4)
+    before = 2_788_000 * 1_978.9 / (780 * 0.75)
+    assert_allclose(before, 9.4311e6, rtol=1e-4)
+    assert base["ascend-910c"] < before / 1.5
+    # its MFU: the H800's × 1,978.9 / 989.4 / 1.279881 × 0.75 (Huawei over NVIDIA)
+    mfu = deepseek.base["mfu"]
+    assert_allclose(mfu["ascend-910c"], mfu["h800-sxm"] * 1_978.9 / 989.4 / MEDIAN * 0.75, rtol=1e-9)
+    # a chip with an FP8 peak is not converted: the H20's hours are the H800's × 1,978.9 / 296
+    assert_allclose(base["h20"], 2_788_000 * 1_978.9 / 296, rtol=1e-9)
+    assert deepseek.inputs.used["fp8_speedup"].source == "megatron-bridge-fp8-pairs;torchtitan-llama3-h100-2024"
+
+
+def test_chip_parity_at_fp8_gives_training_runs_ratio_and_at_bf16_differs_by_the_speedup(deepseek):
+    # chip_parity in FP8: the H100's 0.40 of its FP8 peak, the 910C's 0.40 × 1,978.9 / 989.4 / 1.279881 × 0.75
+    # of its BF16 peak: 1,978.9 × 0.40 / (780 × 0.40 × 2.000101 / 1.279881 × 0.75) = 989.4 × 1.279881 / 585
+    # = 2.164639 910C per H100, the 910C / H800 GPU-hours of training_run (the H800 and H100 share FP8 peaks)
+    fp8 = chip_parity.run(candidates=["ascend-910c", "a800-sxm-80gb"], precision="fp8", **FEW).base["per_reference"]
+    bf16 = chip_parity.run(candidates=["ascend-910c", "a800-sxm-80gb"], **FEW).base["per_reference"]
+    hours = deepseek.base["gpu_hours"]
+    assert_allclose(fp8["ascend-910c"], 989.4 * MEDIAN / 585, rtol=1e-9)
+    for chip in ("ascend-910c", "a800-sxm-80gb"):
+        assert_allclose(fp8[chip], hours[chip] / hours["h800-sxm"], rtol=1e-9)
+        # BF16: both chips train in BF16, 989.4 / (780 × 0.75) = 1.691282 for the 910C: smaller by the speed-up
+        assert_allclose(fp8[chip] / bf16[chip], MEDIAN, rtol=1e-9)
+    assert_allclose(bf16["ascend-910c"], 989.4 / 585, rtol=1e-9)
+
+
+def test_a_run_measured_on_a_chip_without_fp8_converts_the_other_way():
+    # an FP8 run whose MFU 0.3 is given on the 910C (its BF16 peak): the H100 (FP8 peak 1,978.9, BF16 989.4)
+    # gets 0.3 × 989.4 / 1,978.9 × 1.279881 / 0.75 (NVIDIA over Huawei) = 0.255952 of its FP8 peak
+    r = training_run.run(chip="ascend-910c", mfu=0.3, **FEW)
+    assert_allclose(r.base.loc["h100-sxm", "mfu"], 0.3 * 989.4 / 1_978.9 * MEDIAN / 0.75, rtol=1e-9)
+    assert_allclose(r.base.loc["ascend-910b", "mfu"], 0.3, rtol=1e-9)  # both without FP8: no conversion
+
+
+def test_a_bf16_run_draws_no_speedup():
+    r = training_run.run(run="llama-3.1-405b", **FEW)
+    assert "fp8_speedup" not in r.inputs.used and "fp8_speedup" not in r.inputs.ranges
+    c = chip_parity.run(candidates=["ascend-910c"], **FEW)
+    assert "fp8_speedup" not in c.inputs.used
+    factors = shared.precision_factor(r.inputs.chips, "h100-sxm", precision="bf16", speedup=np.array([1.28]))
+    assert (factors == 1.0).all()

@@ -391,11 +391,14 @@ def test_the_largest_run_draws_mfu_and_goodput_as_procurement_does():
 
 
 def test_page_one_is_the_scenario_an_answer_line_a_list_and_a_note(scenarios):
-    """Page 1 reads as the scenario, one sentence (China's stock as a share of the US's), one bullet
-    per finding (each stock with its band, the largest runs, the US's lead, the algorithmic gain
-    China would need), then what the figures are."""
+    """Page 1 reads as the scenario and one sentence (China's stock as a share of the US's), one
+    paragraph (the index page's summary starts with the scenario, as before), then one bullet per
+    finding (each stock with its band, the largest runs, the US's lead, the algorithmic gain China
+    would need) and what the figures are."""
     for r in scenarios.values():
-        scenario, line, bullets, drawn = report.answer(r).split("\n\n")
+        opening, bullets, drawn = report.answer(r).split("\n\n")
+        scenario, line = opening.split(" China holds ")
+        line = "China holds " + line
         assert scenario.startswith("**Scenario: ") and scenario.endswith(").")
         # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
         assert line.startswith("China holds **") and line.endswith("(H100-equivalents, 8-bit peak, Epoch-compatible):")

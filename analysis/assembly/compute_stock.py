@@ -749,10 +749,10 @@ def _scenario_line(r: Result) -> str:
 
 
 def answer(r: Result) -> str:
-    """Page 1: the scenario (:func:`scenario`), the answer in one sentence (China's stock as a share
-    of the US's in 2025 and 2027), a list of one line per finding (each stock with its band, the
-    largest run each allows in 2026, the US's lead in months, the algorithmic gain China would need),
-    then what the figures are."""
+    """Page 1: the scenario (:func:`scenario`) and the answer in one sentence (China's stock as a
+    share of the US's in 2025 and 2027), one paragraph (the index page's summary), then a list of
+    one line per finding (each stock with its band, the largest run each allows in 2026, the US's
+    lead in months, the algorithmic gain China would need) and what the figures are."""
     b = r.bands
     ratio = {y: b["cn h100e_8bit"]["p50"][YEARS.index(y)] / b["us h100e_8bit"]["p50"][YEARS.index(y)] for y in YEARS}
     line = (
@@ -777,7 +777,7 @@ def answer(r: Result) -> str:
         "2027 repeats 2026's additions (no source estimates 2027) and the US 2026 additions annualise Epoch AI's "
         "first quarter, so both years are projections, the US ones a floor."
     )
-    return "\n\n".join([_scenario_line(r), line, "\n".join(lines), drawn])
+    return "\n\n".join([f"{_scenario_line(r)} {line}", "\n".join(lines), drawn])
 
 
 def findings(r: Result) -> str:

@@ -388,3 +388,23 @@ def test_the_largest_run_draws_mfu_and_goodput_as_procurement_does():
     assert (
         k["us_largest_run_flop_p10"]["2024"] < k["us_largest_run_flop"]["2024"] < k["us_largest_run_flop_p90"]["2024"]
     )
+
+
+def test_page_one_is_the_scenario_an_answer_line_a_list_and_a_note(scenarios):
+    """Page 1 reads as the scenario and one sentence (China's stock as a share of the US's), one
+    paragraph (the index page's summary starts with the scenario, as before), then one bullet per
+    finding (each stock with its band, the largest runs, the US's lead, the algorithmic gain China
+    would need) and what the figures are."""
+    for r in scenarios.values():
+        opening, bullets, drawn = report.answer(r).split("\n\n")
+        scenario, line = opening.split(" China holds ")
+        line = "China holds " + line
+        assert scenario.startswith("**Scenario: ") and scenario.endswith(").")
+        # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
+        assert line.startswith("China holds **") and line.endswith("(H100-equivalents, 8-bit peak, Epoch-compatible):")
+        assert ". " not in line and ";" not in line and "\n" not in line
+        lines = bullets.split("\n")
+        assert len(lines) == 5 and all(b.startswith("- ") and b.endswith(".") for b in lines)
+        assert lines[0].startswith("- China's stock grows from **") and lines[1].startswith("- The US stock is **")
+        assert " months** earlier." in lines[3] and "×** more efficient" in lines[4]
+        assert drawn.startswith("Figures are the median (P50) of 200 Monte Carlo draws, P10–P90 in brackets;")

@@ -2,6 +2,8 @@
 hand, bands that contain their headlines, a non-default reference, the inputs as used per region,
 the values in the Methods, the figures and the JSON contract."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -269,7 +271,28 @@ def test_one_chip_that_needs_cheap_power_takes_a_singular_verb(default):
     # default: of the candidates only the H800 SXM breaks even at a price below the reference's
     # $0.081/kWh (its break-even ≈ $0.005/kWh): "the H800 SXM matches", never "match"
     parts = [p for p in ea._verdict_parts(default) if "cheap enough" in p]
-    assert len(parts) == 1 and parts[0].startswith("the **H800 SXM** matches where power is cheap enough (")
+    assert len(parts) == 1 and parts[0].startswith("the **H800 SXM** matches where power is cheap enough (below $")
+    # named once: the price in brackets does not repeat the chip
+    assert parts[0].count("H800 SXM") == 1 and parts[0].endswith("/kWh)")
+
+
+def test_a_list_of_chips_in_a_verdict_reads_as_a_sentence(default):
+    """Several chips in one clause read "A, B and C" (present.joined), never "A, B, C": in the
+    default the chips whose hardware alone costs more than the reference's total are more than one."""
+    never = next(p for p in ea._verdict_parts(default) if p.startswith("no electricity price"))
+    names = never.split("**")[1]
+    assert names.count(" and ") == 1 and ", " not in names.split(" and ")[1]
+    # two chips that need cheap power: each named once, with its price, joined by "and"
+    be = default.break_even["p50"].copy()
+    be[:] = [0.001, 0.002] + [-1.0] * (len(be) - 2)
+    no_job = default.no_single_job_share * 0.0  # every candidate has a single job that matches
+    r = dataclasses.replace(default, break_even=default.break_even.assign(p50=be), no_single_job_share=no_job)
+    two = next(p for p in ea._verdict_parts(r) if "cheap enough" in p)
+    first, second = (present.chip_short(c) for c in be.index[:2])
+    assert two == (
+        f"the **{first} and {second}** match where power is cheap enough ({first} below $0.001/kWh and "
+        f"{second} below $0.002/kWh)"
+    )
 
 
 def test_a_reference_without_a_price_or_its_range_reads_without_nan():

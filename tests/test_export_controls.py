@@ -457,3 +457,17 @@ def test_what_if_chip_flags_are_recorded_as_assumed_or_the_readers():
     )
     assert used["new_chip_us_export_licensing"] == Used(False, "true/false", READER, "set by the reader")
     assert "new_chip_us_export_licensing" not in report.run().inputs.used  # no what-if chip: nothing to record
+
+
+def test_page_one_is_an_answer_line_and_a_list(r):
+    """Page 1 reads as one bold sentence (today's case-by-case review and the catalog chips it
+    covers), then one bullet per finding: the China-market chips that fail its condition, the chips
+    above its lines, the H20, the chips that escaped the October 2022 rule, the chips made in China,
+    those that need no licence (the export-controls report's defaults)."""
+    line, bullets = report.answer(r).split("\n\n")
+    assert line.startswith("**Since 15 January 2026 (91 FR 1684), ") and "** — of the catalog: " in line
+    assert line.endswith(".") and ". " not in line and ";" not in line and "\n" not in line
+    lines = bullets.split("\n")
+    starts = ["The H800 SXM and A800 SXM, made", "Above either line", "The H20 has never", "The H800 SXM and A800 SXM"]
+    starts += ["Chips made and sold in China (", "Under those rules no licence"]
+    assert len(lines) == len(starts) and all(b.startswith(f"- {s}") and b.endswith(".") for b, s in zip(lines, starts))

@@ -351,3 +351,15 @@ def test_the_api_comparison_says_the_prices_ended_and_quotes_the_successors():
     modelled = report.api_comparison(r).loc["output", "modelled"]
     assert "which ended on Sep 5 2025" in text
     assert f"$0.42 per million output tokens in Apr 2026 ({0.42 / modelled:.1f}× this V3 cost" in text
+
+
+def test_page_one_is_an_answer_line_and_a_note():
+    """Page 1 reads as one sentence (the cheapest output tokens with their band, how many times as
+    much the dearest costs, the unranked chips named) and a note on the cost basis and what the
+    bands cover; the findings list below carries the rest. The L20 has no sourced price: n/a."""
+    r = report.run(chips=["h100-sxm", "h20", "l20"], draws=100)
+    line, note = report.answer(r).split("\n\n")
+    # one sentence: no full stop or semicolon inside, no line break
+    assert line.endswith("(not ranked, cost n/a: L20).") and ". " not in line and ";" not in line
+    assert line.startswith("Serving DeepSeek-V3 at batch ") and " per million** (P10–P90 $" in line
+    assert note.startswith(f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover")

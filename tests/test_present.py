@@ -130,6 +130,13 @@ def test_num_keeps_its_old_behaviour():
     assert present.num(None) == "n/a"
 
 
+def test_a_list_reads_as_a_sentence():
+    # one list-joining rule for every report: commas, then "and" before the last (no serial comma)
+    assert present.joined(["H20", "A800 SXM", "Ascend 910B"]) == "H20, A800 SXM and Ascend 910B"
+    assert present.joined(["H20", "B200"]) == "H20 and B200"
+    assert present.joined(iter(["H20"])) == "H20" and present.joined([]) == ""
+
+
 # ---- chip names and colours ----------------------------------------------------------------
 
 

@@ -575,7 +575,7 @@ def test_a_fleet_that_is_the_reference_is_not_compared_with_itself():
     r = run(chips=["h100-sxm"], counts=[100_000], region="us-avg-industrial")
     assert report.is_the_reference(r, "h100-sxm")
     words = text.answer(r)
-    assert "by dense BF16; it is the reference cluster itself. All-in capex" in words
+    assert "by dense BF16; it is the reference cluster itself.\n\n- All-in capex" in words
     assert "of the 100,000-chip reference" not in words and "for the reference" not in words
     assert "**reference: 100,000 × H100 SXM** (one cluster)" not in text.findings(r)
     # a fleet of the same chips split into clusters of 25,000, or of another size, is compared:
@@ -583,3 +583,22 @@ def test_a_fleet_that_is_the_reference_is_not_compared_with_itself():
     assert not report.is_the_reference(run(chips=["h100-sxm"], counts=[100_000], max_cluster_chips=25_000), "h100-sxm")
     small = run(chips=["h100-sxm"], counts=[2_048])
     assert "of the 100,000-chip reference" in text.answer(small) and "for the reference." in text.answer(small)
+
+
+@pytest.mark.parametrize("case", ["budget", "fleet"])
+def test_page_one_is_an_answer_line_a_list_and_a_note(case):
+    """Page 1 reads as one sentence (what the budget buys, or what the fleet delivers, in
+    H100-equivalents against the reference), one bullet per finding (all-in capex, power, compute a
+    year, the largest cluster's model with its band against the reference's), then what the figures
+    are (the default report and deepseek-fleet-year's fleet)."""
+    fleet = {"chips": ["h800-sxm", "h20"], "counts": [10_000, 30_000]}
+    r = run(**(fleet if case == "fleet" else {}))
+    line, bullets, drawn = text.answer(r).split("\n\n")
+    opening = "**$1 B of all-in capex buys " if case == "budget" else "**The fleet of 40,000 chips** delivers **"
+    assert line.startswith(opening) and line.endswith("of the 100,000-chip reference.") and "\n" not in line
+    lines = bullets.split("\n")
+    starts = ["- All-in capex", "- The fleet draws", "- Net of interruptions (", "- Its largest cluster ("]
+    assert [b[: len(s)] for b, s in zip(lines, starts)] == starts and len(lines) == 4
+    assert all(b.endswith(".") for b in lines) and lines[-1].endswith("for the reference.")
+    assert " parameters** in 90 days" in lines[-1] and "(P10–P90 " in lines[-1]
+    assert drawn.startswith("Figures are medians of ") and drawn.endswith("the band is P10–P90.")

@@ -345,3 +345,19 @@ def test_chinese_text_prints_as_text_that_copies_in_order(rendered):
         subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
     )
     assert "(secondary): IT之家 (22 Jun 2024) citing" in text and "Caixin (财新) report" in text
+
+
+@pytest.mark.render
+@pytest.mark.parametrize("case", DEFAULTS, ids=[c.name for c in DEFAULTS])
+def test_key_findings_sit_close_to_their_heading(rendered, case):
+    """The "Key findings" heading (a markdown cell of its own) and the list below it (a code cell's
+    output) print as one block: the first finding's line ends within two body lines (2 × 12.2 pt) of
+    the heading's, where the cells' padding, the output's top margin and the list's top margin put
+    it 41.7 pt below (h100-parity: heading's bottom 508.3 pt, first finding's 550.0 pt), a gap
+    larger than the one above the heading."""
+    pages = layout.pdf_pages(rendered / case.name / f"{case.notebook}.pdf")
+    at = [(page, i) for page in pages for i, line in enumerate(page.lines) if line.text == "Key findings"]
+    assert at, "every default report has a Key findings heading"
+    page, i = at[0]
+    heading, first = page.lines[i], page.lines[i + 1]
+    assert first.bottom - heading.bottom < 2 * 12.2, (heading, first)

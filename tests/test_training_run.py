@@ -330,6 +330,33 @@ def test_text_reads_attributes_of_the_result(deepseek):
     assert "MFU **16.8 %** on H800 SXM against its dense FP8 peak (the run trained in FP8" in report.findings(deepseek)
 
 
+@pytest.mark.parametrize("case", ["deepseek", "h20", "b200", "reader_mfu"])
+def test_page_one_is_an_answer_line_a_list_and_notes(case, request):
+    """Page 1 reads as one sentence (days with their band, GPU-hours), one bullet per finding (the
+    rental cost with its band or why there is none, the ownership cost, the energy, and on the
+    disclosed chip and count the base point against the disclosure), then what the figures are and,
+    unless the reader set the MFU, why it is the run's own (the deepseek-v3, deepseek-v3-on-h20
+    and deepseek-v3-on-b200 reports' parameters; the H20 has no rental price in chips.csv or
+    china_prices.csv, the B200 one in chips.csv)."""
+    values = {"h20": {"chip": "h20"}, "b200": {"chip": "b200"}, "reader_mfu": {"mfu": 0.4}}.get(case, {})
+    r = request.getfixturevalue("deepseek") if case == "deepseek" else report.run(**values, **FEW)
+    line, bullets, drawn, *notes = report.answer(r).split("\n\n")
+    own, lo, hi = (report.headline(r, q) for q in ("p50", "p10", "p90"))
+    # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
+    assert line.endswith(" M GPU-hours**:") and ". " not in line and ";" not in line and "\n" not in line
+    assert line.startswith("Training DeepSeek-V3 (") and f"(P10–P90 {lo['days']:,.1f}–{hi['days']:,.1f})" in line
+    lines = bullets.split("\n")
+    assert all(b.startswith("- ") and b.endswith(".") for b in lines)
+    rental = "- No rental price is sourced" if case == "h20" else "- Renting the chips costs **"
+    assert lines[0].startswith(rental) and ("(P10–P90 $" in lines[0]) == (case != "h20")
+    assert lines[1].startswith("- Owning the chips") and lines[2].startswith("- The run draws **")
+    # the base point against the disclosure only on the disclosed 2,048 H800 (so with a reader's MFU too)
+    disclosed = case in ("deepseek", "reader_mfu")
+    assert len(lines) == 3 + disclosed and lines[-1].startswith("- The base point") == disclosed
+    assert drawn.startswith("Figures are the median of 400 Monte Carlo draws") and drawn.endswith("write time).")
+    assert [n.split(" ")[0] for n in notes] == ([] if case == "reader_mfu" else ["MFU"])
+
+
 def test_arithmetic_checks_read_four_figures_without_e_notation():
     # 5,576,000 → 5.576 × 10⁶; 6 × 405e9 × 15.6e12 = 3.7908e25 → 3.791 × 10²⁵ (one line: no-break
     # spaces); below 10⁴ four figures as written: 117.5119 → 117.5, 1,289.376 → 1,289, 54.8

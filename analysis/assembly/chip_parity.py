@@ -937,11 +937,6 @@ def answer(r: Result) -> str:
     return "\n\n".join([answer_line(r), "\n".join(lines), drawn, *serving_note(r)])
 
 
-def _joined(items: list[str]) -> str:
-    """Words joined for a sentence: "A", "A and B", "A, B and C"."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
 def answer_line(r: Result) -> str:
     """The answer in one sentence: matching the reference by :func:`basis` takes fewer of some
     candidates, as many of others and more of the rest (by P50 chip count, +∞ the most), naming
@@ -957,9 +952,11 @@ def answer_line(r: Result) -> str:
         "more": counts.index[counts > inp.reference_count],
         "an unknown number of": counts.index[counts.isna()],
     }
-    named = [f"{how} {_joined([present.chip_short(c) for c in chips])}" for how, chips in groups.items() if len(chips)]
+    named = [
+        f"{how} {present.joined([present.chip_short(c) for c in chips])}" for how, chips in groups.items() if len(chips)
+    ]
     most = f", most of all {present.chip_short(counts.idxmax())}" if len(groups["more"]) > 1 else ""
-    return f"Matching {question} takes {_joined(named)}{most}:"
+    return f"Matching {question} takes {present.joined(named)}{most}:"
 
 
 def _drawn_words(inp: Inputs) -> str:

@@ -744,32 +744,40 @@ def _scenario_line(r: Result) -> str:
     """The answer's first sentence: which scenario this is and what the other levers are."""
     name, same = scenario(r.inputs.parameters)
     if name == "baseline":
-        return f"**Scenario: baseline** ({same}). "
-    return f"**Scenario: {name}**" + (f" (the other levers as in the baseline: {same}). " if same else ". ")
+        return f"**Scenario: baseline** ({same})."
+    return f"**Scenario: {name}**" + (f" (the other levers as in the baseline: {same})." if same else ".")
 
 
 def answer(r: Result) -> str:
-    """The answer at the top of page 1: the scenario (:func:`scenario`), China vs US stock
-    2022–2027 and the largest run each allows."""
+    """Page 1: the scenario (:func:`scenario`) and the answer in one sentence (China's stock as a
+    share of the US's in 2025 and 2027), one paragraph (the index page's summary), then a list of
+    one line per finding (each stock with its band, the largest run each allows in 2026, the US's
+    lead in months, the algorithmic gain China would need) and what the figures are."""
     b = r.bands
     ratio = {y: b["cn h100e_8bit"]["p50"][YEARS.index(y)] / b["us h100e_8bit"]["p50"][YEARS.index(y)] for y in YEARS}
-    return (
-        _scenario_line(r)
-        + f"China's AI compute stock grows from **{band_text(r, 'cn h100e_8bit', 2022)}** H100-equivalents (8-bit "
-        f"peak, Epoch-compatible) at the end of 2022 to **{band_text(r, 'cn h100e_8bit', 2025)}** in 2025 and "
-        f"**{band_text(r, 'cn h100e_8bit', 2027)}** in 2027; the US stock is "
-        f"**{band_text(r, 'us h100e_8bit', 2025)}** in 2025 and **{band_text(r, 'us h100e_8bit', 2027)}** in 2027, "
-        f"so China holds **{present.pct(ratio[2025])}** of the US figure in 2025 and {present.pct(ratio[2027])} in "
-        "2027. The largest run China's stock allows in 2026 is "
+    line = (
+        f"China holds **{present.pct(ratio[2025])}** of the US's AI compute stock in 2025 and "
+        f"{present.pct(ratio[2027])} in 2027 (H100-equivalents, 8-bit peak, Epoch-compatible):"
+    )
+    lines = [
+        f"- China's stock grows from **{band_text(r, 'cn h100e_8bit', 2022)}** H100-equivalents at the end of 2022 "
+        f"to **{band_text(r, 'cn h100e_8bit', 2025)}** in 2025 and **{band_text(r, 'cn h100e_8bit', 2027)}** in 2027.",
+        f"- The US stock is **{band_text(r, 'us h100e_8bit', 2025)}** in 2025 and "
+        f"**{band_text(r, 'us h100e_8bit', 2027)}** in 2027.",
+        "- The largest run China's stock allows in 2026 is "
         f"**{band_text(r, 'cn largest_run_flop', 2026, present.flop)}** against the US's "
         f"**{band_text(r, 'us largest_run_flop', 2026, present.flop)}** (each from its largest known cluster; known "
-        "runs show these are floors): the US had China's 2026 capability "
-        f"**{_months(b['gap_months']['p50'][4])}** earlier, and China would need algorithms "
-        f"**{_times(b['break_even_multiplier']['p50'][4])}** more efficient to match the US run of the same year. "
+        "runs show these are floors).",
+        f"- The US had China's 2026 capability **{_months(b['gap_months']['p50'][4])}** earlier.",
+        f"- China would need algorithms **{_times(b['break_even_multiplier']['p50'][4])}** more efficient to match "
+        "the US run of the same year.",
+    ]
+    drawn = (
         f"Figures are the median (P50) of {present.count(r.inputs.draws)} Monte Carlo draws, P10–P90 in brackets; "
         "2027 repeats 2026's additions (no source estimates 2027) and the US 2026 additions annualise Epoch AI's "
         "first quarter, so both years are projections, the US ones a floor."
     )
+    return "\n\n".join([f"{_scenario_line(r)} {line}", "\n".join(lines), drawn])
 
 
 def findings(r: Result) -> str:

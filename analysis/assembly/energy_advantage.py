@@ -371,7 +371,7 @@ def _verdict_parts(r: Result) -> list[str]:
     be, home_price = r.break_even["p50"], _home_price(r)
 
     def names(chips):
-        return ", ".join(present.chip_short(c) for c in chips)
+        return present.joined(present.chip_short(c) for c in chips)
 
     no_job = r.no_single_job_share.index[r.no_single_job_share > 0.5]
     be = be.drop(no_job)
@@ -390,10 +390,12 @@ def _verdict_parts(r: Result) -> list[str]:
             "the same electricity price"
         )
     if len(needs):
+        below = [f"below {price_text(be[c])}/kWh" for c in needs]
+        if len(needs) > 1:  # one chip is named once: "the **H800 SXM** matches … (below $0.003/kWh)"
+            below = [f"{present.chip_short(c)} {words}" for c, words in zip(needs, below)]
         parts.append(
-            f"the **{names(needs)}** match{'es' if len(needs) == 1 else ''} where power is cheap enough ("
-            + ", ".join(f"{present.chip_short(c)} below {price_text(be[c])}/kWh" for c in needs)
-            + ")"
+            f"the **{names(needs)}** match{'es' if len(needs) == 1 else ''} where power is cheap enough "
+            f"({present.joined(below)})"
         )
     return parts
 
@@ -454,7 +456,9 @@ def findings(r: Result) -> str:
     cheaper = {c: [g for g in inp.regions if tco.loc[c, g] < tco.loc[ref, g]] for c in tco.index[1:]}
     everywhere = [present.chip_short(c) for c, where in cheaper.items() if len(where) == len(inp.regions)]
     if everywhere:
-        lines.append(f"- Cheaper to own than the reference cluster in every region shown: {', '.join(everywhere)}.")
+        lines.append(
+            f"- Cheaper to own than the reference cluster in every region shown: {present.joined(everywhere)}."
+        )
     for c, where in cheaper.items():
         if where and len(where) < len(inp.regions):
             lines.append(

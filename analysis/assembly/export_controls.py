@@ -409,10 +409,7 @@ def number(value, digits: int = 0) -> str:
 
 def names(chip_ids) -> str:
     """Chip names joined for a sentence ("A, B and C"), or "none"."""
-    items = [present.chip_short(c) for c in chip_ids]
-    if not items:
-        return "none"
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return present.joined(present.chip_short(c) for c in chip_ids) or "none"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -558,7 +555,7 @@ def _grouped(values: pd.Series, *, word: str = "under") -> str:
 
 def names_of(items: list[str]) -> str:
     """Words joined for a sentence ("a, b and c")."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return present.joined(items)
 
 
 def new_chip_name(r: Result) -> str:
@@ -690,7 +687,11 @@ def what_if_headline(r: Result) -> str:
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer: today's licence policy, and the turns that led to it."""
+    """Page 1: a what-if chip's or rule's answer where there is one, then the answer in one bold
+    sentence (today's case-by-case review and the catalog chips it covers) and a list of one line
+    per finding: the China-market chips that fail its condition, the chips above its lines, the
+    H20, the chips that escaped the October 2022 rule, the chips made in China, those needing no
+    licence."""
     policy, status, m = r.policy, r.status, r.metrics
     tpp_max, bw_max = current_limits(r)
     us = r.inputs.chips["us_export_licensing"]
@@ -701,30 +702,28 @@ def answer(r: Result) -> str:
     denial = _where(policy, CURRENT, controls.PRESUMPTION_OF_DENIAL)
     free = _where(policy, CURRENT, controls.NOT_REQUIRED)
     h20 = m.loc["h20"] if "h20" in m.index else None
-    text = new_chip_headline(r) + "\n\n" if r.new_chip is not None else ""
-    text += what_if_headline(r) + "\n\n" if r.inputs.what_if else ""
-    text += (
+    line = (
         f"**Since 15 January 2026 (91 FR 1684), a US export to China of a 3A090 chip with TPP below "
         f"{number(tpp_max)} and DRAM bandwidth below {number(bw_max)} GB/s is reviewed case by case, provided "
         f"the chip was commercially available in the United States when the rule was published** — of the "
-        f"catalog: {names(case)}. "
+        f"catalog: {names(case)}."
     )
     kept = [c for c in denial if c in unmet]
-    if kept:
-        text += (
-            f"The {names(kept)}, made for the Chinese market, fail that condition and keep the presumption of "
-            f"denial they met since October 2023. "
-        )
-    text += f"Above either line it stays a presumption of denial: {names([c for c in denial if c not in kept])}. "
+    lines = [
+        f"The {names(kept)}, made for the Chinese market, fail that condition and keep the presumption of denial "
+        "they met since October 2023."
+    ]
+    lines = lines if kept else []
+    lines.append(f"Above either line it stays a presumption of denial: {names([c for c in denial if c not in kept])}.")
     if h20 is not None:
-        text += (
+        lines.append(
             f"The H20 has never been in 3A090 (TPP {number(h20['tpp'])} per IC, performance density "
             f"{number(h20['performance_density'], 2)}), but since April 2025 it needs a licence all the same "
-            f"(case-by-case in this model; none was granted before August 2025)"
+            "(case-by-case in this model; none was granted before August 2025)"
             + (
-                "; as a China-specific SKU it is not covered by 91 FR 1684 and keeps that requirement. "
+                "; as a China-specific SKU it is not covered by 91 FR 1684 and keeps that requirement."
                 if "h20" in unmet
-                else ". "
+                else "."
             )
         )
     escaped = [
@@ -733,18 +732,20 @@ def answer(r: Result) -> str:
         if m.loc[c, "tpp"] >= r.inputs.written.tpp_threshold and us[c]
     ]
     if escaped:
-        text += (
+        lines.append(
             f"The {names(escaped)} escaped the October 2022 rule through their chip-to-chip I/O and were caught "
-            f"by 3A090.a in October 2023. "
+            "by 3A090.a in October 2023."
         )
-    foreign = list(us.index[~us])
-    text += (
-        f"Chips made and sold in China ({names(foreign)}) are not US exports, so US licensing does not apply "
-        f"to them (“not subject”), although the rules' thresholds would classify most of them."
+    lines.append(
+        f"Chips made and sold in China ({names(list(us.index[~us]))}) are not US exports, so US licensing does not "
+        "apply to them (“not subject”), although the rules' thresholds would classify most of them."
     )
     if free:
-        text += f" Under those rules no licence is needed for {names([c for c in free if us[c]])}."
-    return text
+        lines.append(f"Under those rules no licence is needed for {names([c for c in free if us[c]])}.")
+    before = ([new_chip_headline(r)] if r.new_chip is not None else []) + (
+        [what_if_headline(r)] if r.inputs.what_if else []
+    )
+    return "\n\n".join([*before, line, "\n".join(f"- {text}" for text in lines)])
 
 
 def findings(r: Result) -> str:

@@ -835,24 +835,28 @@ def _unranked_words(r: Result) -> str:
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report."""
+    """Page 1: the answer in one sentence (the chip with the cheapest output tokens, its cost with
+    its band, and how many times as much the dearest costs, naming the chips left unranked), then
+    what the figures are (one cost basis; what the bands cover). The findings list follows it."""
     known = r.p50["usd_per_million_output_tokens"].dropna()
     if known.empty:
         return "No chip in this list has every figure a cost per token needs; the tables below say which is missing."
     order = known.sort_values()
     best, worst = order.index[0], order.index[-1]
-    return (
+    line = (
         f"Serving {r.inputs.model['name']} at batch {present.count(r.inputs.batch_size)} with "
         f"{present.count(r.inputs.input_tokens)}-token prompts, **{present.chip_name(best)}** gives the "
         f"cheapest output tokens at **{present.usd(order[best])} per million** (P10–P90 "
         f"{present.usd(r.p10.loc[best, 'usd_per_million_output_tokens'])}–"
-        f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}); {present.chip_name(worst)} "
-        f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}. All chips are costed on one basis "
-        f"(**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and rentals, electricity price, PUE, "
-        f"utilisation (prefill and decode MFU, the spread of published prefill and decode utilisations), HBM "
-        f"efficiency (between published "
-        f"decode bandwidth shares){_batch_band_words(r)}."
+        f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}) and {present.chip_name(worst)} "
+        f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}."
     )
+    drawn = (
+        f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and "
+        "rentals, electricity price, PUE, utilisation (prefill and decode MFU, the spread of published prefill and "
+        f"decode utilisations), HBM efficiency (between published decode bandwidth shares){_batch_band_words(r)}."
+    )
+    return "\n\n".join([line, drawn])
 
 
 def _batch_band_words(r: Result) -> str:

@@ -123,41 +123,40 @@ def _unavailable_or_empty(r: Result, option: str) -> str | None:
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report, with its bands."""
+    """Page 1: the answer in one sentence (what the budget buys or the fleet delivers, in
+    H100-equivalents with their band, against the reference), a list of one line per finding
+    (capex, power, compute a year, the largest cluster's model with its band), then what the figures
+    are; or the answer when the headline option cannot be bought or buys no whole server."""
     inp, o = r.inputs, headline_option(r)
     short = _unavailable_or_empty(r, o)
     if short is not None:
         return short
     mid = r.p50.loc[o]
     if inp.counts is None:
-        chips = _band(r, o, "chips", present.count)
-        what = f"**{spend_words(r)} buys {chips} chips ({option_label(r, o)})**:"
+        what = f"**{spend_words(r)} buys {_band(r, o, 'chips', present.count)} chips ({option_label(r, o)})**:"
     else:
-        what = (
-            f"**The fleet of {present.count(mid['chips'])} "
-            + ("chips" if o == "mix" else present.chip_name(o))
-            + "** delivers"
-        )
+        name = "chips" if o == "mix" else present.chip_name(o)
+        what = f"**The fleet of {present.count(mid['chips'])} {name}** delivers"
     share, against = reference_comparison(r, o, _params_words)
-    text = (
-        f"{what} **{_band(r, o, 'h100_equivalents_bf16', present.count)} {equivalents_label(r)}** by dense BF16"
-        f"{share}. All-in capex with "
-        f"servers and networking is {_band(r, o, 'capex_usd', present.usd)}; the fleet draws "
-        f"{_band(r, o, 'facility_power_mw', present.mw)} at the meter. Net of interruptions "
-        f"({present.pct(mid['goodput'])} of wall-clock time spent training) it delivers "
-        f"{present.flop(mid['training_flop_per_year'])} a year, and its largest cluster "
-        f"({present.count(mid['largest_cluster_chips'])} chips) trains a compute-optimal model of "
-        f"**{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {inp.training_days:g} days{against}."
+    line = (
+        f"{what} **{_band(r, o, 'h100_equivalents_bf16', present.count)} {equivalents_label(r)}** by dense BF16{share}."
     )
-    basis = (
-        "each chip's price drawn over its catalog range"
-        if inp.price_basis == "range"
-        else f"prices fixed at the catalog's {inp.price_basis} value"
+    lines = [
+        f"- All-in capex with servers and networking is {_band(r, o, 'capex_usd', present.usd)}.",
+        f"- The fleet draws {_band(r, o, 'facility_power_mw', present.mw)} at the meter.",
+        f"- Net of interruptions ({present.pct(mid['goodput'])} of wall-clock time spent training) it delivers "
+        f"{present.flop(mid['training_flop_per_year'])} a year.",
+        f"- Its largest cluster ({present.count(mid['largest_cluster_chips'])} chips) trains a compute-optimal model "
+        f"of **{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {inp.training_days:g} days"
+        f"{against}.",
+    ]
+    fixed = f"prices fixed at the catalog's {inp.price_basis} value"
+    basis = "each chip's price drawn over its catalog range" if inp.price_basis == "range" else fixed
+    drawn = (
+        f"Figures are medians of {inp.draws:,} Monte Carlo draws ({basis}; MFU, power, electricity price, PUE and "
+        "the goodput inputs over their ranges); the band is P10–P90."
     )
-    return (
-        text + f" Figures are medians of {inp.draws:,} Monte Carlo draws ({basis}; MFU, power, "
-        "electricity price, PUE and the goodput inputs over their ranges); the band is P10–P90."
-    )
+    return "\n\n".join([line, "\n".join(lines), drawn])
 
 
 def _option_finding(r: Result, option: str, why: dict) -> str:

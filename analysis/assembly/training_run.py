@@ -513,15 +513,15 @@ def millions(value: float) -> str:
 
 
 def mfu_note(r: Result) -> str:
-    """The first page's sentence on the MFU where it is not the shared reference MFU
-    (``params.TRAINING``): which one the report uses and why, and when the other chips' ratios match
-    chip_parity's (:func:`ratio_note`); nothing where the reader set it."""
+    """Page 1's note on the MFU where it is not the shared reference MFU (``params.TRAINING``):
+    which one the report uses and why, and when the other chips' ratios match chip_parity's
+    (:func:`ratio_note`); empty where the reader set it."""
     inp = r.inputs
     if inp.used["mfu"].source == shared.READER:
         return ""
     precision = str(inp.used["precision"].value).upper()
     return (
-        f" MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} is "
+        f"MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} is "
         f"the run's own ({inp.mfu_basis}), not the {present.pct(params.TRAINING['mfu'])} (of the BF16 peak) reference "
         "MFU the chip_parity, energy_advantage and procurement reports default to: this report costs a disclosed "
         "run as it ran; the other chips' columns carry it over (times the vendor factor), " + ratio_note(r)
@@ -585,9 +585,10 @@ def precision_note(r: Result) -> str:
 
 
 def disclosure_note(r: Result) -> str:
-    """Where the report runs the disclosed run on its own chip and count: its base point (every
-    input at its base) against the disclosure, each with its scope (total GPU-hours, of which
-    pre-training; the cost at the run's own rental) — the medians of the draws differ from it."""
+    """Page 1's finding where the report runs the disclosed run on its own chip and count: its base
+    point (every input at its base) against the disclosure, each with its scope (total GPU-hours,
+    of which pre-training; the cost at the run's own rental) — the medians of the draws differ
+    from it. Empty for another chip or count."""
     run = r.inputs.run
     if not run.gpu_hours or (run.chip, run.chip_count) != (run.disclosed_chip, run.disclosed_chip_count):
         return ""
@@ -603,33 +604,40 @@ def disclosure_note(r: Result) -> str:
         else ""
     )
     return (
-        f" The base point (every input at its base) gives {millions(base['gpu_hours'])} GPU-hours against the "
+        f"The base point (every input at its base) gives {millions(base['gpu_hours'])} GPU-hours against the "
         f"disclosed {millions(run.gpu_hours)} ({scope}){cost_words},{days}."
     )
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report, with its bands, :func:`disclosure_note`
-    and :func:`mfu_note`."""
+    """Page 1: the answer in one sentence (the run on its chips takes so many days, with their band,
+    and GPU-hours), a list of one line per finding (the rental cost with its band or why there is
+    none; the ownership cost; the energy at the meter; :func:`disclosure_note`), then what the
+    figures are and :func:`mfu_note`."""
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     rental = (
-        f"Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
-        f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])})"
+        f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
+        f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])})."
         if pd.notna(own["rental_cost_usd"])
-        else "No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
-        "data/china_prices.csv)"
+        else "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
+        "data/china_prices.csv)."
     )
-    return (
+    lines = [
+        rental,
+        f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
+        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter.",
+        *[f"- {note}" for note in [disclosure_note(r)] if note],
+    ]
+    line = (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
         f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** (P10–P90 {lo['days']:,.1f}–"
-        f"{hi['days']:,.1f}) and **{own['gpu_hours'] / 1e6:,.2f} M GPU-hours**. {rental}; owning them "
-        f"for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**. The run draws "
-        f"**{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter. Figures are the median of "
-        f"{r.inputs.draws:,} Monte Carlo draws over MFU, prices, power, the site's electricity price and PUE and "
-        "the goodput inputs (interruption rate, restart time, checkpoint write time)."
-        + disclosure_note(r)
-        + mfu_note(r)
+        f"{hi['days']:,.1f}) and **{own['gpu_hours'] / 1e6:,.2f} M GPU-hours**:"
     )
+    drawn = (
+        f"Figures are the median of {r.inputs.draws:,} Monte Carlo draws over MFU, prices, power, the site's "
+        "electricity price and PUE and the goodput inputs (interruption rate, restart time, checkpoint write time)."
+    )
+    return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [mfu_note(r)])])
 
 
 def findings(r: Result) -> str:

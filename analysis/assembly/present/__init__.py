@@ -1,7 +1,8 @@
 """The report theme and the presentation helpers the report notebooks share, one module a concern:
 
 * :mod:`.numbers` — numbers in the words a reader uses (``usd``, ``count``, ``flop``, ``mw``,
-  ``gwh``, ``pct`` …; ``n/a`` for unknown values, never ``e+`` notation);
+  ``gwh``, ``pct`` …; ``n/a`` for unknown values, never ``e+`` notation) and a list in a sentence
+  (``joined``);
 * :mod:`.chips` — chips by name and by colour (``chip_name``, ``chip_short``, ``chip_colors``,
   ``chip_legend``, ``direct_labels``, ``chip_bars``);
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
@@ -49,7 +50,7 @@ from .contract import (
     parameters_table,
 )
 from .figures import log_scale, plain_power, share_text_metrics, show_once
-from .numbers import NA, _missing, count, flop, gwh, mw, num, pct, sci, times, usd, watts
+from .numbers import NA, _missing, count, flop, gwh, joined, mw, num, pct, sci, times, usd, watts
 from .output import (
     CJK_FONT_FILES,
     STYLE,
@@ -109,6 +110,7 @@ __all__ = [
     "input_label",
     "key_inputs",
     "inputs_table",
+    "joined",
     "log_scale",
     "luminance",
     "mw",

@@ -2,7 +2,8 @@
 :func:`flop` ("3.3 × 10²⁴ FLOP"), :func:`mw` ("2.94 MW"), :func:`gwh`, :func:`pct` ("38 %"); each
 reads ``n/a`` for an unknown value (None or NaN) and never prints ``e+`` notation. The function
 name of a formatter is the unit of its argument: ``usd`` takes dollars, ``flop`` FLOP, ``mw``
-megawatts, ``gwh`` gigawatt-hours; ``pct`` takes a fraction (0.38 -> "38 %").
+megawatts, ``gwh`` gigawatt-hours; ``pct`` takes a fraction (0.38 -> "38 %"). A list of names
+reads as a sentence gives it: :func:`joined` ("H20, A800 SXM and Ascend 910B").
 """
 
 from __future__ import annotations
@@ -162,3 +163,9 @@ def pct(x, *, digits: int | None = None) -> str:
 def num(value, spec: str = "{:,.2f}", missing: str = NA) -> str:
     """``value`` formatted with ``spec``, or ``missing`` when it is unknown (None or NaN)."""
     return missing if _missing(value) else spec.format(value)
+
+
+def joined(items) -> str:
+    """Words joined for a sentence: "A", "A and B", "A, B and C" (no serial comma); "" for none."""
+    items = [str(item) for item in items]
+    return " and ".join(item for item in [", ".join(items[:-1]), *items[-1:]] if item)

@@ -477,6 +477,13 @@ def test_text_tables_and_figures(r, monkeypatch):
     assert exercised.at["GPT-3 energy, 10,000 V100", "defaults exercised"] == "server_power_ratio, load_factor"
     assert "mean absolute error" in validation.answer(r) and "e+" not in validation.findings(r)
     assert f"{r.summary.count} independent published measurements" in validation.answer(r)
+    # page 1: an answer line with the mean error ending in ":", a bullet for the largest error and one for the
+    # coverage, then a note
+    lines = validation.answer(r).split("\n")
+    bullets = [line for line in lines if line.startswith("- ")]
+    assert lines[0].endswith(":") and len(bullets) == 2
+    assert "on average" in lines[0] and "at most" in bullets[0] and "P10–P90" in bullets[1]
+    assert lines[-1].startswith("Each case enters")
     coverage = validation.coverage_table(r)
     assert coverage.loc["all validation cases", "cases"] == r.summary.count
     loo = validation.loo_table(r)

@@ -314,24 +314,28 @@ def _coverage_words(share: float, banded: int) -> str:
 
 
 def answer(r: Result) -> str:
-    """The one-paragraph answer at the top of the report."""
+    """The answer at the top of the report: one line with the mean error (the index page's summary),
+    a list (the largest error against the goal; the P10–P90 coverage against its goal) and a note on
+    what a case enters."""
     s, cases = r.summary, r.cases
     worst = cases.loc[s.worst] if s.worst is not None else None
     low, high = GOAL_COVERAGE
     met = "meets" if s.goal_met else "misses"
     covered = "within" if low <= s.coverage <= high else "outside"
     return (
-        f"Against **{s.count} independent published measurements that exercise a default** — training "
-        f"days and GPU-hours, training energy, serving throughput and cost, system power — the package's "
+        f"Against **{s.count} independent published measurements that exercise a default** (training "
+        f"days and GPU-hours, training energy, serving throughput and cost, system power), the package's "
         f"default model is off by **{present.pct(s.mean_abs_error, digits=1)} on average** (mean absolute "
-        f"error) and by at most **{present.pct(s.max_abs_error, digits=1)}** "
-        f"({label(worst['name']) if worst is not None else 'n/a'}); it {met} the goal (mean ≤ 15 %, none "
-        f"above 35 % without a stated reason). The default P10–P90 bands hold the measurement in "
-        f"**{_coverage_words(s.coverage, s.banded)}** cases against a nominal {present.pct(NOMINAL_COVERAGE)}, "
-        f"{covered} the goal of {present.pct(low)}–{present.pct(high)}. Each case enters only the setup its "
-        f"source discloses; every other input keeps the package's default. Calibration cases "
-        f"({r.calibration.count}), arithmetic checks ({int((cases['role'] == 'arithmetic').sum())}) and a "
-        "cross-check are shown apart and count for nothing."
+        f"error):\n\n"
+        f"- by at most **{present.pct(s.max_abs_error, digits=1)}** "
+        f"({label(worst['name']) if worst is not None else 'n/a'}): it {met} the goal (mean ≤ 15 %, none "
+        f"above 35 % without a stated reason);\n"
+        f"- its P10–P90 bands hold the measurement in **{_coverage_words(s.coverage, s.banded)}** cases "
+        f"against a nominal {present.pct(NOMINAL_COVERAGE)}, {covered} the goal of "
+        f"{present.pct(low)}–{present.pct(high)}.\n\n"
+        f"Each case enters only the setup its source discloses; every other input keeps the package's "
+        f"default. Calibration cases ({r.calibration.count}), arithmetic checks "
+        f"({int((cases['role'] == 'arithmetic').sum())}) and a cross-check are shown apart and count for nothing."
     )
 
 

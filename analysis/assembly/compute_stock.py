@@ -508,7 +508,7 @@ def _largest_run(out: dict, country: str, x: dict, inp: Inputs) -> np.ndarray:
     cluster chip's vendor factor × goodput at its size (MFU, λ, R and δ as drawn) × the run's days."""
     n = out[f"{country} units"].shape[0]
     flop = np.zeros((n, len(YEARS)))
-    drawn = inp.goodput.kwargs() | {k: np.asarray(x[k], dtype=float) for k in inp.goodput.ranges() if k in x}
+    drawn = inp.goodput.drawn(x, per_chip=False)
     mfu = np.asarray(x["mfu"], dtype=float) if "mfu" in x else inp.mfu
     for y, year in enumerate(YEARS):
         whole, units = out[f"{country} peak_flop_s"][:, y], out[f"{country} units"][:, y]

@@ -283,10 +283,12 @@ class GoodputInputs:
         )
         return Used(value, "range", "llama3-paper;flashrecovery-2025;google-multitier-checkpointing-2025", origin)
 
-    def drawn(self, x: dict) -> dict:
+    def drawn(self, x: dict, *, per_chip: bool = True) -> dict:
         """:meth:`kwargs` with the drawn inputs of ``x`` (arrays of draws, keyed as :meth:`ranges`)
-        as columns (draws × 1), so that they broadcast over a report's chips."""
-        return self.kwargs() | {name: np.asarray(x[name], dtype=float)[:, None] for name in self.ranges() if name in x}
+        as columns (draws × 1), so that they broadcast over a report's chips; with ``per_chip``
+        False as they are (one value per draw)."""
+        shape = (slice(None), None) if per_chip else slice(None)
+        return self.kwargs() | {name: np.asarray(x[name], dtype=float)[shape] for name in self.ranges() if name in x}
 
     def interval_hours(self, chip_count) -> float:
         """The checkpoint interval [h] a job on ``chip_count`` chips uses: the reader's, else Young–Daly."""

@@ -179,8 +179,9 @@ present.table(
 #   MFU is implied by the run's disclosed GPU-hours, net of the time the goodput model says was
 #   lost to interruptions, so the projection on the run's own chip reproduces the disclosure.
 #   Other chips: MFU × vendor factor<sub>chip</sub> / vendor factor<sub>run chip</sub>
-#   (data/vendor_efficiency.csv: Huawei 0.75 from Pangu Ultra MoE's 30 % MFU against Llama 3's
-#   ~40 %) × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
+#   (data/vendor_efficiency.csv: Huawei 0.67, the median of three throughput readings on the
+#   catalog peak, Pangu Ultra MoE and Huawei's MindSpeed-LLM tables against NVIDIA's; 0.44–1.00)
+#   × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
 # - **Goodput.** Interruptions per chip-hour λ (Llama 3: 419 in 54 days on 16,384 GPUs =
 #   1.97 × 10⁻⁵), each costing the restart time R (MegaScale: < 10 min) plus half a checkpoint
 #   interval T of redone work; each checkpoint stalls training δ (a write to storage: Llama 3

@@ -13,7 +13,7 @@
 # %% tags=["remove_cell"]
 from typing import Optional
 
-from analysis.assembly import present
+from analysis.assembly import inputs, present
 from analysis.assembly import training_run as report
 
 present.setup()
@@ -131,6 +131,9 @@ present.table(
     caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip.",
     name="cost_by_chip",
 )
+
+# %%
+present.say(inputs.basis_note(r.inputs.used))
 # %% [markdown]
 # ## Interconnect: what the H800's 400 GB/s NVLink costs
 # Step time = computation + (1 − overlap) × communication, per chip, for two published layouts.

@@ -124,6 +124,11 @@ KNOWN_WEAK = {
     ("chips", "a100-sxm-80gb", "price_usd"): "kunwar-appendix-rough",
     ("chips", "h200", "price_usd"): "hgx-h200-listing-2025",
     ("chips", "mi300x", "price_usd"): "awesomeagents-mi300x",
+    # the all-in capex per chip built from those prices (inputs.chip_used) rests on them too
+    ("chips", "h100-pcie", "all_in_capex_usd_per_chip"): "kunwar-appendix-rough",
+    ("chips", "a100-sxm-80gb", "all_in_capex_usd_per_chip"): "kunwar-appendix-rough",
+    ("chips", "h200", "all_in_capex_usd_per_chip"): "hgx-h200-listing-2025",
+    ("chips", "mi300x", "all_in_capex_usd_per_chip"): "awesomeagents-mi300x",
     ("chips", "l20", "max_w_per_chip"): "topcpu-l20",
     ("chips", "l20", "die_area_mm2"): "topcpu-l20",
     ("serving_references", "deepseek-v3.2-api-input-miss-2026", "serving reference"): "benchlm-deepseek-pricing-2026",
@@ -282,9 +287,7 @@ def test_the_a800_sxm_is_priced_at_the_pcie_cards_street_price_and_every_quote_s
     record = shared.chip_used(shared.chips(["a800-sxm-80gb"]), columns=("price_usd",))["a800-sxm-80gb"]["price_usd"]
     assert present.contract._quantity(record) == "$15,000 per chip, the A800 PCIe card's street price"
     row = shared.chips(["a800-sxm-80gb"]).iloc[0]
-    assert "(`tomshardware-a800-2023`; the A800 PCIe card's street price) × 1.64 server" in (
-        energy_advantage.capex_basis(row)
-    )
+    assert "(`tomshardware-a800-2023`; the A800 PCIe card's street price) × 1.64 server" in (shared.capex_basis(row))
     # and in energy_advantage's price basis: 15,000 × 1.64 / (1 − 0.19) = 30,370.37 all-in per chip
     r = energy_advantage.run()
     assert "A800 SXM $30,370 (priced at the A800 PCIe card's street price), Ascend 910B" in (

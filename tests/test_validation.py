@@ -601,7 +601,7 @@ def test_the_dgx_2h_point_prediction_counts_as_a_miss(r):
     assert r.summary.banded == chosen["p10"].notna().sum()
     assert r.summary.coverage == chosen["inside"].sum() / r.summary.banded
     assert "DGX-2H power: 12.0 kW measured, 8.00 kW modelled (outside)" in validation.point_words(r)
-    assert "Point predictions" in validation.findings(r)
+    assert "Point predictions" in validation.methods_text(r)
     # every level of the coverage curve counts it outside, as the P10-P90 does
     assert (r.coverage_curve["all"] <= (r.summary.banded - 1) / r.summary.banded + 1e-12).all()
     assert validation.key_figures(r)["cases"][list(chosen.index).index("dgx-2h-power")]["point_prediction"] is True

@@ -402,7 +402,6 @@ def findings(r: Result) -> str:
             if curve.loc[0.8] > GOAL_COVERAGE[1]
             else "about as wide as they should be."
         )
-        + point_words(r)
     )
     lines.append(
         "- **What is not evidence.** Megatron-LM, MegaScale and LLaMA-65B's energy enter their own "
@@ -891,8 +890,8 @@ def plot_coverage(r: Result) -> None:
 
 def point_words(r: Result) -> str:
     """The validation cases whose band has no width (:func:`is_point`), listed apart: `` Point predictions
-    (no band; inside only if equal within 0.5 %, counted): DGX-2H power 12 kW measured, 8.0 modelled
-    (outside).`` — empty without any."""
+    among the validation cases: DGX-2H power: 12.0 kW measured, 8.00 kW modelled (outside).`` — empty
+    without any."""
     c = r.cases
     points = c[(c["role"] == "validation") & c["point"]]
     if points.empty:
@@ -902,10 +901,7 @@ def point_words(r: Result) -> str:
         f"{_with_unit(row['modelled'], row['unit'])} modelled ({'inside' if row['inside'] else 'outside'})"
         for _, row in points.iterrows()
     )
-    return (
-        f" Point predictions (a band with no width; inside only if equal within "
-        f"{present.pct(POINT_TOLERANCE, digits=1)}, and counted): {listed}."
-    )
+    return f" Point predictions among the validation cases: {listed}."
 
 
 def methods_text(r: Result) -> str:
@@ -950,11 +946,11 @@ def methods_text(r: Result) -> str:
             "and an undisclosed decode batch from the other deployments' batches, as the inference_cost report "
             "draws them; system power: the chip's TDP range — through the "
             "one percentile routine. Coverage = share of validation cases whose measurement lies inside its band "
-            f"(nominal {present.pct(NOMINAL_COVERAGE)}). A band with no width (P90 − P10 ≤ {POINT_WIDTH:g} × P50: "
+            f"(nominal {present.pct(NOMINAL_COVERAGE)}). A band with no width (P90 − P10 ≤ 10⁻⁹ × P50: "
             "no uncertain input reaches the case) is a point prediction: it is inside only if the modelled value "
             f"equals the measurement within {present.pct(POINT_TOLERANCE, digits=1)} (rounding of the published "
             "figure), and it stays in the coverage, since it claims certainty and one that misses is a band that "
-            "failed.",
+            "failed." + point_words(r),
             f"- **Error** = modelled / measured − 1. Goal over validation cases: mean absolute error ≤ "
             f"{present.pct(GOAL_MEAN_ABS_ERROR)}, none above {present.pct(GOAL_MAX_ABS_ERROR)} without a stated "
             "reason. Calibration cases, arithmetic checks and the cross-check are shown but not counted; no case "

@@ -14,7 +14,7 @@
 from typing import List, Optional
 
 from analysis.assembly import inference_cost as report
-from analysis.assembly import present, validation_cases
+from analysis.assembly import inputs, present, validation_cases
 
 present.setup()
 
@@ -120,6 +120,9 @@ present.table(
     f"{r.inputs.input_tokens:,} input + {r.inputs.output_tokens:,} output tokens.",
     name="cost_by_chip",
 )
+
+# %%
+present.say(inputs.basis_note(r.inputs.used))
 # %%
 report.plot_decode_roofline(r)
 

@@ -68,6 +68,6 @@ def test_the_910c_basis_is_said_beside_the_numbers(used):
 def test_each_report_that_sizes_a_cluster_prints_the_note():
     from pathlib import Path
 
-    for notebook in ("chip_parity", "energy_advantage", "procurement", "training_run"):
+    for notebook in ("chip_parity", "energy_advantage", "procurement", "training_run", "inference_cost"):
         text = (Path(__file__).parents[1] / "notebooks" / f"{notebook}.py").read_text()
         assert "present.say(inputs.basis_note(r.inputs.used))" in text, notebook

@@ -16,7 +16,7 @@
 from typing import List, Optional
 
 from analysis.assembly import chip_parity as report
-from analysis.assembly import present
+from analysis.assembly import inputs, present
 
 present.setup()
 
@@ -150,6 +150,9 @@ present.table(
     "(the findings give that chip's chips, power and TCO in separate jobs).",
     name="power_and_cost",
 )
+
+# %%
+present.say(inputs.basis_note(r.inputs.used))
 
 # %%
 unit_cost = report.UNIT_COST[r.inputs.workload][1]

@@ -16,7 +16,7 @@
 from typing import List, Optional
 
 from analysis.assembly import energy_advantage as report
-from analysis.assembly import present
+from analysis.assembly import inputs, present
 
 present.setup()
 
@@ -87,6 +87,9 @@ present.table(
     name="tco_by_region",
     unit="tco_usd_m",
 )
+
+# %%
+present.say(inputs.basis_note(r.inputs.used))
 
 # %%
 shares = report.by_region_table(r, "electricity_share_of_tco")

@@ -14,7 +14,7 @@
 from typing import List, Optional
 
 from analysis.assembly import inference_cost as report
-from analysis.assembly import present, validation_cases
+from analysis.assembly import inputs, present, validation_cases
 
 present.setup()
 
@@ -120,6 +120,9 @@ present.table(
     f"{r.inputs.input_tokens:,} input + {r.inputs.output_tokens:,} output tokens.",
     name="cost_by_chip",
 )
+
+# %%
+present.say(inputs.basis_note(r.inputs.used))
 # %%
 report.plot_decode_roofline(r)
 
@@ -187,7 +190,7 @@ present.table(
 #   1K, 2K and 4K prompts and on GB200, Ant Group on H20 — measured / the model's rate at
 #   utilisation 1); the Monte Carlo draws from those observations. DeepSeek's throughputs and the
 #   CloudMatrix paper's are not used to set the utilisation. The training vendor factors (Huawei
-#   0.75) are not applied to serving.
+#   0.67) are not applied to serving.
 # - **Decode utilisation (`decode_mfu`)**: where compute binds, decode runs at its own utilisation,
 #   the median of the compute shares that 4 published decode setups imply, one setup one
 #   observation (the median of its operating points): TensorRT-LLM's DeepSeek R1 on 8 H200, its

@@ -13,7 +13,7 @@
 # %% tags=["remove_cell"]
 from typing import List, Optional
 
-from analysis.assembly import present
+from analysis.assembly import inputs, present
 from analysis.assembly import procurement as report
 from analysis.assembly import procurement_plots as plots
 from analysis.assembly import procurement_tables as tables
@@ -107,6 +107,9 @@ present.table(
     caption="Capex by what each price covers: servers and network are added only where a price lacks them.",
     name="capex",
 )
+
+# %%
+present.say(inputs.basis_note(r.inputs.used))
 # %%
 per_dollar = text.per_dollar_table(r)
 present.table(

@@ -13,7 +13,7 @@
 # %% tags=["remove_cell"]
 from typing import Optional
 
-from analysis.assembly import present
+from analysis.assembly import inputs, present
 from analysis.assembly import training_run as report
 
 present.setup()
@@ -131,6 +131,9 @@ present.table(
     caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip.",
     name="cost_by_chip",
 )
+
+# %%
+present.say(inputs.basis_note(r.inputs.used))
 # %% [markdown]
 # ## Interconnect: what the H800's 400 GB/s NVLink costs
 # Step time = computation + (1 − overlap) × communication, per chip, for two published layouts.
@@ -179,8 +182,9 @@ present.table(
 #   MFU is implied by the run's disclosed GPU-hours, net of the time the goodput model says was
 #   lost to interruptions, so the projection on the run's own chip reproduces the disclosure.
 #   Other chips: MFU × vendor factor<sub>chip</sub> / vendor factor<sub>run chip</sub>
-#   (data/vendor_efficiency.csv: Huawei 0.75 from Pangu Ultra MoE's 30 % MFU against Llama 3's
-#   ~40 %) × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
+#   (data/vendor_efficiency.csv: Huawei 0.67, the median of three throughput readings on the
+#   catalog peak, Pangu Ultra MoE and Huawei's MindSpeed-LLM tables against NVIDIA's; 0.44–1.00)
+#   × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
 # - **Goodput.** Interruptions per chip-hour λ (Llama 3: 419 in 54 days on 16,384 GPUs =
 #   1.97 × 10⁻⁵), each costing the restart time R (MegaScale: < 10 min) plus half a checkpoint
 #   interval T of redone work; each checkpoint stalls training δ (a write to storage: Llama 3

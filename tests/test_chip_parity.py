@@ -71,12 +71,12 @@ def test_transferred_mfu_uses_the_compute_efficiency_not_the_mfu():
 def test_no_chip_gets_an_mfu_above_the_reference_from_the_interconnect():
     # in Llama 3.1's layout without overlap, H20 (900 GB/s) and Ascend 910B (600 GB/s) communicate less per
     # FLOP than the H100: their scaling ratio is above 1 but capped, so the H20 keeps the reference's 0.4 and
-    # the 910B gets 0.4 × 0.75 (Huawei's vendor factor, data/vendor_efficiency.csv) = 0.30
+    # the 910B gets 0.4 × 0.67 (Huawei's vendor factor, data/vendor_efficiency.csv) = 0.268
     default = cp.run(**LLAMA, **FAST)
     scaling_ratio = default.inputs.scaling
     assert scaling_ratio.loc["h20", "ratio"] > 1 and scaling_ratio.loc["h20", "used"] == 1
     assert_allclose(default.base.loc["h20", "mfu"], 0.4)
-    assert_allclose(default.base.loc["ascend-910b", "mfu"], 0.4 * 0.75)
+    assert_allclose(default.base.loc["ascend-910b", "mfu"], 0.4 * 0.67)
     assert (default.base["mfu"] <= 0.4 + 1e-12).all()
 
 
@@ -284,11 +284,11 @@ def test_used_block_holds_every_input_with_unit_and_source(default):
     assert (used["usd_per_kwh"].value, used["pue"].value) == (0.088, 1.5)
     assert (used["load_factor"].value, used["server_power_ratio"].value, used["years"].value) == (0.75, 1.8, 4.0)
     # H20: 400 W TDP × 1.8 (no ratio of its own) = 720 W; $20,891 a chip as a share of an 8-GPU server
-    # (1.2 M yuan / 7.18 / 8); Huawei's MFU factor 0.75 for the 910B
+    # (1.2 M yuan / 7.18 / 8); Huawei's MFU factor 0.67 for the 910B
     assert used["chips"]["h20"]["max_w_per_chip"].value == 400 * 1.8
     assert used["chips"]["h20"]["server_power_ratio"].value == 1.8
     assert used["chips"]["h20"]["price_usd"].value == 20_891
-    assert used["chips"]["ascend-910b"]["mfu_factor"].value == 0.75
+    assert used["chips"]["ascend-910b"]["mfu_factor"].value == 0.67
     # the shared training defaults with their sources (params.TRAINING; inputs.DEFAULTS)
     assert used["mfu"].source == "llama3-paper" and used["compute_efficiency"].value == 0.5
     assert (used["parallel_config"].value, used["parallel_config"].source) == (

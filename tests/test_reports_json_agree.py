@@ -103,3 +103,24 @@ def test_a_90_day_run_on_100000_h100_is_one_answer(rendered):
     for band in ("", "_p10", "_p90"):
         run = stock[f"us_largest_run_flop{band}"]["2024"]
         assert run == pytest.approx(120 * reference[f"compute_optimal_params{band}"] ** 2, rel=1e-9), band
+
+
+@pytest.mark.render
+def test_the_910c_capex_and_power_per_chip_are_one_answer_on_a_stated_basis(rendered):
+    # every default report that sizes a cluster records the 910C's maximum power per chip, CloudMatrix 384's
+    # all-in 559 kW / 384 = 1,455.73 W ("system share"), and its all-in capex, $8.2 M / 384 = $21,354 as it is
+    # (the system price carries its network); the H100's 700 W × 1.82143 = 1,275.00 W ("server share") and
+    # $33,750 / 0.81 = $41,666.67. chip_parity's 910C cluster draws 1,455.73 × 0.75 load = 1,091.80 W of IT
+    # power per chip, and each report prints the bases beside its power and cost (inputs.basis_note)
+    reports = {name: _json(rendered, name) for name in ("parity-default", "energy-default", "training-default")}
+    for name, figures_ in reports.items():
+        chips = figures_["inputs"]["chips"]
+        assert chips["ascend-910c"]["max_w_per_chip"]["value"] == pytest.approx(559_000 / 384), name
+        assert chips["ascend-910c"]["max_w_per_chip"]["unit"] == "W per chip, system share", name
+        assert chips["ascend-910c"]["all_in_capex_usd_per_chip"]["value"] == pytest.approx(21_354), name
+        assert chips["h100-sxm"]["max_w_per_chip"]["value"] == pytest.approx(700 * 1.82143), name
+        assert chips["h100-sxm"]["all_in_capex_usd_per_chip"]["value"] == pytest.approx(33_750 / 0.81), name
+        html = (rendered / name / f"{CASE[name].notebook}.html").read_text()
+        assert "Cost and power bases." in html and "the TDP basis is 7.3 % above the all-in one" in html, name
+    candidate = reports["parity-default"]["candidates"]["ascend-910c"]
+    assert candidate["it_power_mw"] * 1e6 / candidate["chip_count"] == pytest.approx(559_000 / 384 * 0.75, rel=1e-6)

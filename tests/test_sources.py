@@ -124,6 +124,11 @@ KNOWN_WEAK = {
     ("chips", "a100-sxm-80gb", "price_usd"): "kunwar-appendix-rough",
     ("chips", "h200", "price_usd"): "hgx-h200-listing-2025",
     ("chips", "mi300x", "price_usd"): "awesomeagents-mi300x",
+    # the all-in capex per chip built from those prices (inputs.chip_used) rests on them too
+    ("chips", "h100-pcie", "all_in_capex_usd_per_chip"): "kunwar-appendix-rough",
+    ("chips", "a100-sxm-80gb", "all_in_capex_usd_per_chip"): "kunwar-appendix-rough",
+    ("chips", "h200", "all_in_capex_usd_per_chip"): "hgx-h200-listing-2025",
+    ("chips", "mi300x", "all_in_capex_usd_per_chip"): "awesomeagents-mi300x",
     ("chips", "l20", "max_w_per_chip"): "topcpu-l20",
     ("chips", "l20", "die_area_mm2"): "topcpu-l20",
     ("serving_references", "deepseek-v3.2-api-input-miss-2026", "serving reference"): "benchlm-deepseek-pricing-2026",
@@ -159,21 +164,22 @@ def test_the_h20_rests_on_nvidias_own_document_where_one_exists():
         # assumed, not measured: the factor reads as an assumption with its range (vendor_efficiency.csv)
         ("mi300x", shared.ASSUMPTION, "AMD: an assumption, not measured, range 0.75–1.00"),
         ("mlu370-x8", shared.ASSUMPTION, "Cambricon: an assumption, not measured, range 0.50–1.00"),
-        # Huawei's 0.75 = Pangu Ultra MoE's 30.0 % / Llama 3's ~40 %, sourced, 0.60–1.00
-        ("ascend-910b", "pangu-ultra-moe-2025", "Huawei: sourced, range 0.60–1.00"),
+        # Huawei's 0.67: the median of three throughput readings on the catalog peak (tests/test_vendor_factor.py),
+        # sourced, 0.44–1.00
+        ("ascend-910b", "pangu-ultra-moe-2025", "Huawei: sourced, range 0.44–1.00"),
     ],
 )
 def test_vendor_factors_are_sourced_or_shown_as_assumptions_with_their_range(chip, source, words):
     record = shared.vendor_factor_used(shared.chips([chip]).loc[chip])
     assert (record.source, record.origin) == (source, words)
-    assert record.value == (0.75 if chip == "ascend-910b" else 1.0)
+    assert record.value == (0.67 if chip == "ascend-910b" else 1.0)
 
 
 def test_reports_with_non_nvidia_chips_say_which_factors_are_assumed():
     parity = chip_parity.run(candidates=["mi300x", "ascend-910b"], **FEW)
     text = chip_parity.methods(parity)
     assert "AMD 1.00 (an assumption, not measured, range 0.75–1.00; `package-assumption`)" in text
-    assert "Huawei 0.75 (sourced, range 0.60–1.00; `pangu-ultra-moe-2025`)" in text
+    assert "Huawei 0.67 (sourced, range 0.44–1.00; `pangu-ultra-moe-2025`)" in text
     bought = procurement.run(chips=["mlu370-x8"], counts=[1000], **FEW)  # no sourced price: a fleet
     assert "Cambricon 1.00 (an assumption, not measured, range 0.50–1.00" in procurement_text.methods(bought)
     assert "AMD 1.00 (an assumption" in training_run.vendor_factors(training_run.run(**FEW))
@@ -281,9 +287,7 @@ def test_the_a800_sxm_is_priced_at_the_pcie_cards_street_price_and_every_quote_s
     record = shared.chip_used(shared.chips(["a800-sxm-80gb"]), columns=("price_usd",))["a800-sxm-80gb"]["price_usd"]
     assert present.contract._quantity(record) == "$15,000 per chip, the A800 PCIe card's street price"
     row = shared.chips(["a800-sxm-80gb"]).iloc[0]
-    assert "(`tomshardware-a800-2023`; the A800 PCIe card's street price) × 1.64 server" in (
-        energy_advantage.capex_basis(row)
-    )
+    assert "(`tomshardware-a800-2023`; the A800 PCIe card's street price) × 1.64 server" in (shared.capex_basis(row))
     # and in energy_advantage's price basis: 15,000 × 1.64 / (1 − 0.19) = 30,370.37 all-in per chip
     r = energy_advantage.run()
     assert "A800 SXM $30,370 (priced at the A800 PCIe card's street price), Ascend 910B" in (

@@ -211,8 +211,8 @@ def test_arithmetic_checks_worked_by_hand(r):
     assert m["megascale-175b-12288"] == pytest.approx(1.7227, rel=1e-3)
     # LLaMA 65B: 6 · 65.2e9 · 1.4e12 / 148.656e12 = 3.68421e9 chip-s = 1,023,392 chip-h × 400 W × 1.1 = 450.3 MWh
     assert m["llama1-65b-energy"] == pytest.approx(450.3, rel=1e-3)
-    # Pangu: Llama 3's 0.40 × Huawei factor 0.75 / NVIDIA 1.0 = 0.30
-    assert m["pangu-ultra-moe-mfu"] == pytest.approx(0.30, rel=1e-9)
+    # Pangu: Llama 3's 0.40 × Huawei factor 0.67 / NVIDIA 1.0 = 0.268 (of the catalog peak; Huawei states 0.30)
+    assert m["pangu-ultra-moe-mfu"] == pytest.approx(0.268, rel=1e-9)
 
 
 def test_one_case_exercises_the_default_pue(r):
@@ -393,14 +393,24 @@ def test_summary_and_coverage_worked_by_hand():
     assert (s.count, s.misses, s.worst, s.banded) == (3, ["b"], "b", 2)
     assert s.mean_abs_error == pytest.approx(0.7 / 3) and s.coverage == 0.5 and not s.goal_met
     # draws 1 … 100: P45 = 45, P55 = 55 (inverted CDF: smallest draw with ≥ 45 % at or below it);
-    # P10 = 10, P90 = 90; P5 = 5, P95 = 95. Measured 50 lies in every band, 93 only in the 90 % band.
+    # P10 = 10, P90 = 90; P5 = 5, P95 = 95. Measured 50 lies in every band, 93 only in the 90 % band. A point
+    # prediction (draws all 8, measured 12, outside by the rounding rule) is outside at every level.
     cases_frame = pd.DataFrame(
-        {"role": "validation", "p10": 10.0, "measured": [50.0, 93.0], "group": ["x", "y"]}, index=["m", "n"]
+        {
+            "role": "validation",
+            "p10": [10.0, 10.0, 8.0],
+            "measured": [50.0, 93.0, 12.0],
+            "group": ["x", "y", "z"],
+            "point": [False, False, True],
+            "inside": [True, False, False],
+        },
+        index=["m", "n", "p"],
     )
-    draws = {"m": np.arange(1.0, 101.0), "n": np.arange(1.0, 101.0)}
+    draws = {"m": np.arange(1.0, 101.0), "n": np.arange(1.0, 101.0), "p": np.full(100, 8.0)}
     curve = validation.coverage_curve(cases_frame, draws, levels=(10, 80, 90))
-    assert list(curve["all"]) == [0.5, 0.5, 1.0]
+    assert list(curve["all"]) == pytest.approx([1 / 3, 1 / 3, 2 / 3])
     assert list(curve["y"]) == [0.0, 0.0, 1.0]
+    assert list(curve["z"]) == [0.0, 0.0, 0.0]
 
 
 def test_used_block_names_the_defaults_the_cases_keep(r):
@@ -412,9 +422,10 @@ def test_used_block_names_the_defaults_the_cases_keep(r):
         records = u.values() if isinstance(u, dict) else [{"": u}]  # validation_cases: one record per case
         for record in (r for entry in records for r in entry.values()):
             assert record.unit and set(record.source.split(";")) <= known, name
-    # training: the utilisation prior (published MFUs) and Huawei's factor 0.30 / 0.40 = 0.75 (the Pangu case)
+    # training: the utilisation prior (published MFUs) and Huawei's factor 0.67 (the median of three throughput
+    # readings on the catalog peak, data/vendor_efficiency.csv)
     assert used["mfu"].source == "mfu-observations"
-    assert used["huawei_mfu_factor"].value == 0.75
+    assert used["huawei_mfu_factor"].value == 0.67
     # serving: the median of the published prefill utilisations (SGLang H100 4K: 6,287.75 / 20,947.56 = 0.300166),
     # HBM efficiency 0.6 (an assumption) and the decode batch of GB200's decode (not disclosed): the median of the
     # published deployments' batches per replica, (12,686.4 + 15,360) / 2 = 14,023.2, each as inference_cost
@@ -561,3 +572,36 @@ def test_a_fraction_carries_its_percent_sign_once(r):
     table = validation.cases_table(r)
     assert table.at["Llama 3 effective training time", "measured"] == "90.0 %"
     assert not any("% %" in cell for cell in table.to_numpy().ravel())
+
+
+def test_a_band_without_width_is_a_point_prediction_inside_only_within_rounding():
+    # bands 8.0-8.0 and 10.200008-10.200008 have no width (P90 − P10 = 0 ≤ 1e-9 × P50); 7.0-9.0 has
+    point = validation.is_point([8.0, 10.200008, 7.0], [8.0, 10.200008, 8.0], [8.0, 10.200008, 9.0])
+    assert point.tolist() == [True, True, False]
+    # the DGX H100: 8 × 700 W × 1.82143 = 10,200.008 W against 10.2 kW, |10.200008 / 10.2 − 1| = 7.8e-7 ≤ 0.005:
+    # inside (the old test P10 ≤ 10.2 ≤ P90 said no, a rounding artefact); the DGX-2H: 8.000016 / 12 − 1 = −33.3 %:
+    # outside; a band with width keeps P10 ≤ measured ≤ P90 (7 ≤ 8.5 ≤ 9)
+    inside = validation.inside_band(
+        [12.0, 10.2, 8.5], [8.000016, 10.200008, 8.0], [8.000016, 10.200008, 7.0], [8.000016, 10.200008, 9.0], point
+    )
+    assert inside.tolist() == [False, True, True]
+    # 0.5 % either way: 10.25 / 10.2 − 1 = 0.490 % (inside), 10.2511 / 10.2 − 1 = 0.501 % (outside)
+    assert validation.inside_band(
+        [10.2, 10.2], [10.25, 10.2511], [10.25, 10.2511], [10.25, 10.2511], [True, True]
+    ).tolist() == [True, False]
+
+
+def test_the_dgx_2h_point_prediction_counts_as_a_miss(r):
+    # the DGX-2H's band has no width (the V100's TDP and its chip-specific server ratio are fixed): it stays in
+    # the coverage (banded) and misses, its 8.0 kW modelled against 12 kW measured; the report lists it apart
+    case = r.cases.loc["dgx-2h-power"]
+    assert case["role"] == "validation" and case["point"] and not case["inside"]
+    assert case["p90"] - case["p10"] == 0
+    chosen = r.cases[r.cases["role"] == "validation"]
+    assert r.summary.banded == chosen["p10"].notna().sum()
+    assert r.summary.coverage == chosen["inside"].sum() / r.summary.banded
+    assert "DGX-2H power: 12.0 kW measured, 8.00 kW modelled (outside)" in validation.point_words(r)
+    assert "Point predictions" in validation.methods_text(r)
+    # every level of the coverage curve counts it outside, as the P10-P90 does
+    assert (r.coverage_curve["all"] <= (r.summary.banded - 1) / r.summary.banded + 1e-12).all()
+    assert validation.key_figures(r)["cases"][list(chosen.index).index("dgx-2h-power")]["point_prediction"] is True

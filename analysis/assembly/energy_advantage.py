@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import load
-from ..formulas import cost, uncertainty
+from ..formulas import uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import chip_parity, params, present, quotes
 from . import inputs as shared
@@ -118,9 +118,8 @@ def inputs(**values) -> Inputs:
     ranges = {k: v for k, v in parity.ranges.items() if k not in ("usd_per_kwh", "pue")}
     for g, where in sites.items():
         ranges |= {f"{g} {k}": v for k, v in where.ranges().items()}
-    used = {k: v for k, v in parity.used.items() if k not in ("usd_per_kwh", "pue", "chips")}
-    chips_used = {c: entries | _capex_used(parity.chips.loc[c]) for c, entries in parity.used["chips"].items()}
-    used |= {"regions": {g: where.used for g, where in sites.items()}, "chips": chips_used}
+    used = {k: v for k, v in parity.used.items() if k not in ("usd_per_kwh", "pue")}
+    used |= {"regions": {g: where.used for g, where in sites.items()}}
     return Inputs(
         parity=parity,
         region=p["region"],
@@ -132,33 +131,6 @@ def inputs(**values) -> Inputs:
         parameters=dict(p),
         used=used,
     )
-
-
-def capex_basis(row: pd.Series) -> str:
-    """How a chip's all-in capex per chip is built from its catalog price, in words: the price,
-    what it buys, its source key and whose price it is where another SKU's (``price_sku``), then
-    the markups added (Epoch AI's 1.64 server for a chip price, the 0.19 network share for a chip
-    or server price)."""
-    price, unit = float(row["price_usd"]), row["price_unit"]
-    key = str(row["price_source"]).split(";")[0].strip()
-    sku = f"; {row['price_sku']}" if row.get("price_sku", "") else ""
-    network = f"÷ (1 − {cost.NETWORK_COST_FRACTION:g}) network"
-    return {
-        "chip": f"chip price ${price:,.0f} (`{key}`{sku}) × {cost.SERVER_COST_FACTOR:g} server {network}",
-        "server": f"server share ${price:,.0f} per chip (`{key}`, 8-GPU server price / 8) {network}",
-        "system": f"system share ${price:,.0f} per chip (`{key}`), network included",
-    }[unit]
-
-
-def _capex_used(row: pd.Series) -> dict[str, shared.Used]:
-    """The all-in capex per chip (:func:`analysis.formulas.cost.capex_usd` of one chip at its base
-    price) as an inputs-block record, its origin the price basis (:func:`capex_basis`); none for a
-    chip without a price."""
-    if row["price_usd"] != row["price_usd"]:
-        return {}
-    value = float(cost.capex_usd(1, row["price_usd"], price_unit=row["price_unit"]))
-    key = str(row["price_source"]).split(";")[0].strip()
-    return {"all_in_capex_usd_per_chip": shared.Used(value, "USD per chip, all-in", key, capex_basis(row))}
 
 
 def price_basis_text(r: Result) -> str:

@@ -21,6 +21,7 @@ import pandas as pd
 from ..catalog import CHIPS, keys_in, load, lookup, per_data
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS, TRAINING
+from .present.chips import chip_short
 
 #: The source key of a value the reader set (data/SOURCES.md).
 READER = "report-parameter"
@@ -423,12 +424,79 @@ def chip_used(
             entries["price_usd"] = Used(
                 float(row["price_usd"]), price_words(row), _key(row["price_source"]), "chips.csv"
             )
+            all_in = float(cost.all_in_usd_per_chip(row["price_usd"], price_unit=row["price_unit"]))
+            key = _key(row["price_source"])
+            entries["all_in_capex_usd_per_chip"] = Used(all_in, "USD per chip, all-in", key, capex_basis(row))
         for column in (c for c in columns if c in CHIP_FIGURES and pd.notna(row[c])):
             entries[column] = Used(
                 float(row[column]), CHIP_FIGURES[column], _key(row[_source_column(column)]), "chips.csv"
             )
         out[chip] = entries
     return out
+
+
+def capex_basis(row: pd.Series) -> str:
+    """How a chip's all-in capex per chip is built from its catalog price, in words: the price,
+    what it buys, its source key and whose price it is where another SKU's (``price_sku``), then
+    the markups added (Epoch AI's 1.64 server for a chip price, the 0.19 network share for a chip
+    or server price; a system price carries its network)."""
+    price, unit = float(row["price_usd"]), row["price_unit"]
+    key = _key(row["price_source"])
+    sku = f"; {row['price_sku']}" if row.get("price_sku", "") else ""
+    network = f"÷ (1 − {cost.NETWORK_COST_FRACTION:g}) network"
+    return {
+        "chip": f"chip price ${price:,.0f} (`{key}`{sku}) × {cost.SERVER_COST_FACTOR:g} server {network}",
+        "server": f"server share ${price:,.0f} per chip (`{key}`, 8-GPU server price / 8) {network}",
+        "system": f"system share ${price:,.0f} per chip (`{key}`), network included",
+    }[unit]
+
+
+#: The one system whose power is published on both bases: its chip's TDP × server power ratio (the
+#: NVIDIA chips' basis) and SemiAnalysis' all-in estimate on CloudMatrix 384's basis (systems.csv note).
+BOTH_BASES = "gb200-nvl72"
+
+
+def basis_note(used: dict) -> str:
+    """The sentence every report that sizes a cluster prints beside its power and cost where a chip of
+    its ``used["chips"]`` records takes a system's figures (Ascend 910C: CloudMatrix 384): capex is on one
+    basis for every chip (all-in, network included), power is not (the system's all-in power per chip,
+    network and optics included, against TDP × server power ratio, the server without the network),
+    with the size of the difference on the one system published on both bases (:data:`BOTH_BASES`);
+    empty where every chip is on the server basis."""
+    chips_used = used.get("chips", {})
+    system = [c for c, rec in chips_used.items() if _unit(rec.get("max_w_per_chip")) == POWER_UNIT_WORDS["system"]]
+    if not system:
+        return ""
+    systems = load("systems")
+    by_chip = systems.reset_index().drop_duplicates("chip_id").set_index("chip_id")
+    own = "; ".join(
+        f"the {chip_short(c)}'s {chips_used[c]['max_w_per_chip'].value:,.0f} W per chip "
+        f"({by_chip.at[c, 'name'].split(' (')[0]}: {by_chip.at[c, 'system_power_kw']:,.0f} kW / "
+        f"{by_chip.at[c, 'chips']:,.0f})"
+        for c in system
+    )
+    both = systems.loc[BOTH_BASES]
+    row = chips([both["chip_id"]]).iloc[0]
+    by_tdp, all_in = float(row["max_w_per_chip"]), float(both["system_power_kw"] * 1e3 / both["chips"])
+    name = both["name"].split(" (")[0]
+    return (
+        "**Cost and power bases.** Capex is on one basis for every chip: all-in per chip, its share of the "
+        "server and the cluster network included (a system price as it is, a server-share price ÷ (1 − "
+        f"{cost.NETWORK_COST_FRACTION:g}), a chip price × {cost.SERVER_COST_FACTOR:g} ÷ (1 − "
+        f"{cost.NETWORK_COST_FRACTION:g})). Power is not: {own} is the system's all-in power — servers, CPUs, "
+        "network racks and optical transceivers — while every other chip's is TDP × its server power ratio, the "
+        "server's nameplate without the cluster network. No source splits a system's power into compute and "
+        "network or gives an NVIDIA cluster's network power, so the data cannot put both on one basis; on the one "
+        f"system published on both ({name}: {row['tdp_w']:,.0f} W × {row['server_power_ratio_used']:g} = "
+        f"{by_tdp:,.0f} W per chip by TDP, {both['system_power_kw']:,.0f} kW / {both['chips']:,.0f} = "
+        f"{all_in:,.0f} W all-in) the TDP basis is {abs(by_tdp / all_in - 1) * 100:.1f} % "
+        f"{'above' if by_tdp > all_in else 'below'} the all-in one."
+    )
+
+
+def _unit(record) -> str:
+    """The unit of an inputs record, empty for none."""
+    return "" if record is None else record.unit
 
 
 def price_words(row: pd.Series) -> str:

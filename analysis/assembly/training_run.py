@@ -534,8 +534,8 @@ def ratio_note(r: Result) -> str:
     BF16 peak at the run's MFU converted with the achieved FP8 speed-up
     (:func:`analysis.assembly.inputs.precision_factor`), so against an FP8 chip it needs the speed-up
     (1.28) × chip_parity's BF16 ratio, which is chip_parity's own ratio at ``precision=fp8``
-    (DeepSeek-V3 at the base point: Ascend 910C 989.4 × 1.27988 / (780 × 0.75) = 2.165 × the H800's
-    GPU-hours, chip_parity 1.691 per H100 in BF16)."""
+    (DeepSeek-V3 at the base point: Ascend 910C 989.4 × 1.27988 / (780 × 0.67) = 2.423 × the H800's
+    GPU-hours, chip_parity 1.893 per H100 in BF16)."""
     inp = r.inputs
     precision = str(inp.used["precision"].value)
     if precision == "bf16":

@@ -49,6 +49,13 @@ GOAL_COVERAGE = (0.70, 0.90)
 ROLES = ("validation", "calibration", "arithmetic", "cross-check")
 #: The central band levels of the coverage figure [%]: band P(50 − L/2)–P(50 + L/2).
 LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90)
+#: A band no wider than this share of its P50 has no width: no uncertain input reaches the case, whose
+#: model is a point prediction (e.g. the DGX-2H's power: the V100's TDP and its chip-specific server ratio
+#: are fixed).
+POINT_WIDTH = 1e-9
+#: Within rounding: a point prediction is inside its band only if it equals the measurement within half a
+#: unit of the third significant figure, the precision of the published figures (6.5, 10.2, 12 kW) [share].
+POINT_TOLERANCE = 0.005
 
 #: The vocabulary of ``exercised_defaults``: each library default a case can exercise.
 EXERCISED = {
@@ -169,7 +176,8 @@ class Result:
     """The report's numbers. ``cases``: :attr:`Inputs.cases` plus ``group`` (:func:`group`),
     ``modelled`` (base point, in the case's unit), ``p10``, ``p50``, ``p90`` (of its draws; NaN
     for a case without uncertain inputs), ``error`` (modelled / measured − 1), ``abs_error``,
-    ``inside`` (P10 ≤ measured ≤ P90), ``within`` (|error| ≤ the case's tolerance), ``in_goal``
+    ``point`` (a band with no width, :func:`is_point`), ``inside`` (P10 ≤ measured ≤ P90; a point
+    prediction within rounding, :func:`inside_band`), ``within`` (|error| ≤ the case's tolerance), ``in_goal``
     (|error| ≤ 35 %); ``draws``: each case's Monte Carlo draws; ``summary``: :class:`Summary` of
     the validation cases; ``calibration``: of the calibration cases; ``by_group``: a
     :class:`Summary` of the validation cases of each quantity group; ``coverage_curve``: the
@@ -205,10 +213,28 @@ def figures(inp: Inputs) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     cases[["p10", "p50", "p90"]] = bands[["p10", "p50", "p90"]].to_numpy()
     cases["error"] = cases["modelled"] / cases["measured"] - 1.0
     cases["abs_error"] = cases["error"].abs()
-    cases["inside"] = (cases["p10"] <= cases["measured"]) & (cases["measured"] <= cases["p90"])
+    cases["point"] = is_point(cases["p10"], cases["p50"], cases["p90"])
+    cases["inside"] = inside_band(cases["measured"], cases["modelled"], cases["p10"], cases["p90"], cases["point"])
     cases["within"] = cases["abs_error"] <= cases["tolerance"]
     cases["in_goal"] = cases["abs_error"] <= GOAL_MAX_ABS_ERROR
     return cases, {case_id: m.draws for case_id, m in modelled.items()}
+
+
+def is_point(p10, p50, p90):
+    """Whether each band has no width, P90 − P10 ≤ :data:`POINT_WIDTH` × |P50|: a point prediction (no
+    uncertain input reaches the case). A case without a band (NaN) is not one."""
+    p10, p50, p90 = (np.asarray(x, dtype=float) for x in (p10, p50, p90))
+    return (p90 - p10) <= POINT_WIDTH * np.abs(p50)
+
+
+def inside_band(measured, modelled, p10, p90, point):
+    """Whether each measurement lies inside its P10–P90 band, ``P10 ≤ measured ≤ P90``; for a point
+    prediction (``point``, :func:`is_point`) the band has no width, so the rule is stated: inside only if
+    ``|modelled / measured − 1| ≤`` :data:`POINT_TOLERANCE` (equal within rounding). A point prediction
+    stays in the coverage: it claims certainty, and one that misses is a band that failed."""
+    measured, modelled, p10, p90 = (np.asarray(x, dtype=float) for x in (measured, modelled, p10, p90))
+    rounding = np.abs(modelled / measured - 1.0) <= POINT_TOLERANCE
+    return np.where(np.asarray(point, dtype=bool), rounding, (p10 <= measured) & (measured <= p90))
 
 
 def summary(cases: pd.DataFrame, role: str = "validation") -> Summary:
@@ -242,7 +268,9 @@ def coverage_curve(cases: pd.DataFrame, draws: dict[str, np.ndarray], levels=LEV
         low, high = 50 - level // 2, 50 + level // 2
         inside = pd.Series(
             {
-                case_id: (lambda b, x: b[f"p{low}"] <= x <= b[f"p{high}"])(
+                case_id: bool(chosen.at[case_id, "inside"])  # a point prediction: the same at every level
+                if chosen.at[case_id, "point"]
+                else (lambda b, x: b[f"p{low}"] <= x <= b[f"p{high}"])(
                     uncertainty.percentiles(draws[case_id], q=(low, high)), chosen.at[case_id, "measured"]
                 )
                 for case_id in chosen.index
@@ -860,6 +888,22 @@ def plot_coverage(r: Result) -> None:
     )
 
 
+def point_words(r: Result) -> str:
+    """The validation cases whose band has no width (:func:`is_point`), listed apart: `` Point predictions
+    among the validation cases: DGX-2H power: 12.0 kW measured, 8.00 kW modelled (outside).`` — empty
+    without any."""
+    c = r.cases
+    points = c[(c["role"] == "validation") & c["point"]]
+    if points.empty:
+        return ""
+    listed = "; ".join(
+        f"{label(row['name'])}: {_with_unit(row['measured'], row['unit'])} measured, "
+        f"{_with_unit(row['modelled'], row['unit'])} modelled ({'inside' if row['inside'] else 'outside'})"
+        for _, row in points.iterrows()
+    )
+    return f" Point predictions among the validation cases: {listed}."
+
+
 def methods_text(r: Result) -> str:
     """Methods and assumptions, with the library's defaults as the report used them (its inputs
     block)."""
@@ -902,7 +946,11 @@ def methods_text(r: Result) -> str:
             "and an undisclosed decode batch from the other deployments' batches, as the inference_cost report "
             "draws them; system power: the chip's TDP range — through the "
             "one percentile routine. Coverage = share of validation cases whose measurement lies inside its band "
-            f"(nominal {present.pct(NOMINAL_COVERAGE)}).",
+            f"(nominal {present.pct(NOMINAL_COVERAGE)}). A band with no width (P90 − P10 ≤ 10⁻⁹ × P50: "
+            "no uncertain input reaches the case) is a point prediction: it is inside only if the modelled value "
+            f"equals the measurement within {present.pct(POINT_TOLERANCE, digits=1)} (rounding of the published "
+            "figure), and it stays in the coverage, since it claims certainty and one that misses is a band that "
+            "failed." + point_words(r),
             f"- **Error** = modelled / measured − 1. Goal over validation cases: mean absolute error ≤ "
             f"{present.pct(GOAL_MEAN_ABS_ERROR)}, none above {present.pct(GOAL_MAX_ABS_ERROR)} without a stated "
             "reason. Calibration cases, arithmetic checks and the cross-check are shown but not counted; no case "
@@ -925,6 +973,7 @@ def _case_json(case_id: str, row: pd.Series) -> dict:
         "p10": number(row["p10"]),
         "p90": number(row["p90"]),
         "inside_p10_p90": bool(row["inside"]) if row["p10"] == row["p10"] else None,
+        "point_prediction": bool(row["point"]),
         "error": float(row["error"]),
         "exercised_defaults": exercised(row["exercised_defaults"]),
         "source": row["source"],

@@ -42,7 +42,8 @@ def plot_compute(r: Result) -> None:
         ax.text(max(top, 0), yi, f"  {text}", va="center", fontsize=present.small_pt())
     ax.set_yticks(y, [option_label(r, o) for o in options])
     ax.invert_yaxis()
-    ax.set_xlim(0, max(float(np.nanmax(np.r_[hi.to_numpy(dtype=float), values, 1.0])), 1.0) * 1.35)
+    # room for the value labels beyond the whiskers, at the theme's size
+    ax.set_xlim(0, max(float(np.nanmax(np.r_[hi.to_numpy(dtype=float), values, 1.0])), 1.0) * 1.5)
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))  # long tick labels ("1.2 × 10²⁷") ran together
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: present.sci(v)))
     ax.set_title(f"Training compute per year, net of interruptions\n(MFU {r.inputs.mfu:g} on the reference chip)")

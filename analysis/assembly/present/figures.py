@@ -173,27 +173,29 @@ def text_sizes(fig) -> list[float]:
 #: How much narrower than the widest allowed :func:`fit_width` makes a figure it narrows [in]: a
 #: second layout may widen the tight box a little (a tick label more).
 FIT_MARGIN_IN = 0.05
+#: The layout a figure's subplots follow (``Figure.subplotpars``): what :func:`fit_width` restores.
+SUBPLOT_PARAMS = ("left", "right", "bottom", "top", "wspace", "hspace")
 
 
 def fit_width(fig, *, tries: int = 4):
-    """Narrow ``fig`` until its smallest text prints at :data:`MIN_PRINTED_PT` or more: while its
-    tight box is wider than ``PAGE_WIDTH_IN × smallest / MIN_PRINTED_PT`` [in], take the excess off
-    its width and lay it out again (``tight_layout``: the axes give up the width, the text keeps its
-    size). Where the width is set by something that does not narrow with the axes (a title wider
-    than them), or the smallest text is too small at any width (below 9 × 96 / dpi pt: a figure
-    narrower than the page prints one pixel per CSS pixel), the figure is left as it was drawn (the
-    layout check of printed reports names it).
-    Returns the tight box to save it with (:func:`tight_bbox`); a figure that fits is not touched."""
+    """Narrow ``fig`` until its smallest text prints at :data:`MIN_PRINTED_PT` or more
+    (:func:`print_scale`): while its tight box is wider than ``PAGE_WIDTH_IN × smallest /
+    MIN_PRINTED_PT`` [in], take the excess (and :data:`FIT_MARGIN_IN`) off its width and lay it out
+    again (``tight_layout``: the axes give up the width, the text keeps its size). Where the width is
+    set by something that does not narrow with the axes (a title wider than them), or the smallest
+    text is too small at any width (below 9 × 96 / dpi pt: a figure narrower than the page prints
+    one pixel per CSS pixel), the figure is left as it was drawn (the layout check of printed
+    reports names it). Returns the tight box to save it with (:func:`tight_bbox`); a figure that
+    fits is not touched."""
     bbox = tight_bbox(fig)
     smallest = min(text_sizes(fig), default=MIN_PRINTED_PT)
-    if smallest * fig.dpi / CSS_PX_PER_IN < MIN_PRINTED_PT:  # too small however narrow (print_scale)
+    if smallest * fig.dpi / CSS_PX_PER_IN < MIN_PRINTED_PT:  # too small however narrow
         return bbox
     drawn = fig.get_size_inches().copy(), {k: getattr(fig.subplotpars, k) for k in SUBPLOT_PARAMS}
-    widest = PAGE_WIDTH_IN * smallest / MIN_PRINTED_PT - FIT_MARGIN_IN
     for _ in range(tries):
-        if bbox.width <= widest + FIT_MARGIN_IN:
+        if smallest * print_scale(bbox.width, fig.dpi) >= MIN_PRINTED_PT:
             return bbox
-        cut = bbox.width - widest
+        cut = bbox.width - (PAGE_WIDTH_IN * smallest / MIN_PRINTED_PT - FIT_MARGIN_IN)
         fig.set_size_inches(fig.get_figwidth() - cut, fig.get_figheight())
         fig.tight_layout()
         before, bbox = bbox, tight_bbox(fig)
@@ -202,7 +204,3 @@ def fit_width(fig, *, tries: int = 4):
             fig.subplots_adjust(**drawn[1])
             return tight_bbox(fig)
     return bbox
-
-
-#: The layout a figure's subplots follow (``Figure.subplotpars``): what :func:`fit_width` restores.
-SUBPLOT_PARAMS = ("left", "right", "bottom", "top", "wspace", "hspace")

@@ -92,11 +92,9 @@ report.plot_by_chip(r)
 # charges the hardware for the run's duration only. GPU-hours include the time lost to interruptions
 # (see Methods).
 
-# %% [markdown]
-# ## The same run on every chip
-
 # %%
-present.say(report.precision_note(r))
+# the heading in the text's output: Chromium keeps a heading with what follows only within one cell
+present.say("## The same run on every chip\n\n" + report.precision_note(r))
 
 # %%
 shown = report.by_chip_table(r)

@@ -313,7 +313,9 @@ TINY_CELLS = {
         "present.table(wide, {c: (c, '{}') for c in wide.columns}, caption='too wide', name='wide')\n"
         "display(Markdown('| ' + ' | '.join(f'c{i}' for i in range(40)) + ' |\\n|' + '---|' * 40 + '\\n| ' "
         "+ ' | '.join('40.0 %' for i in range(40)) + ' |'))\n"
-        "display(Markdown('a band 66,664 – 66,664 – 66,664 and ( export_rule None)'))"
+        "display(Markdown('a band 66,664 – 66,664 – 66,664 and ( export_rule None)'))\n"
+        "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(8, 2))\n"
+        "ax.set_title('a title at 6 pt prints at 6 × 6.82 / 8.2 ≈ 5 pt', fontsize=6)\npresent.show(fig)"
     ],
     "sleepy": ["import time\ntime.sleep(seed or 30)"],
     "failing": [

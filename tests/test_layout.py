@@ -1,6 +1,9 @@
 """The layout check of printed reports (analysis/pipeline/layout.py): each defect it looks for, on
 text made for the purpose and on a tiny report that has every one (render tier); every report the
-render tests make is checked in tests/test_reports.py."""
+render tests make is checked in tests/test_reports.py. The printed page's margins are the report
+template's (render tier)."""
+
+import re
 
 import pytest
 
@@ -45,6 +48,12 @@ def test_a_heading_low_on_a_page_as_its_last_line_is_stranded():
         842.0, (layout.Line("x", 0, 700.0), layout.Line("export-restricted", 1, 780.0), layout.Line("chip", 1, 792.0))
     )
     assert layout.stranded_headings([cell, _page(("more", 100.0))], headings) == []
+    # a table cell wrapped onto two lines whose text ends a heading (the title): not the heading
+    title = ["Training run: DeepSeek-V3 on 2,048 × Huawei Ascend 910C", "Appendix"]
+    cell = layout.Page(
+        842.0, (layout.Line("x", 0, 700.0), layout.Line("Huawei Ascend", 3, 780.0), layout.Line("910C", 3, 792.0))
+    )
+    assert layout.stranded_headings([cell, _page(("more", 100.0))], title) == []
     # a heading wrapped onto two lines of one block, low on the page: stranded
     wrapped = layout.Page(842.0, (layout.Line("The same run on", 1, 780.0), layout.Line("every chip", 1, 792.0)))
     assert layout.stranded_headings([wrapped, _page(("more", 100.0))], headings) != []
@@ -82,5 +91,23 @@ def test_a_report_with_every_defect_fails_the_check(tiny_notebooks, tmp_path):
     written = render("broken", out_dir=tmp_path / "broken")
     found = layout.defects(written["pdf"], written["html"])
     kinds = {line.split(":", 1)[0] for line in found}
-    assert {"clipped", "split from its unit", "one value as a band", "None in the text"} <= kinds, found
+    assert {"clipped", "split from its unit", "one value as a band", "None in the text", "small figure text"} <= kinds
     assert any("a rather long column label number 13" in line for line in found)
+
+
+@pytest.mark.render
+def test_the_printed_pages_have_the_report_templates_margins(tiny_notebooks, tmp_path):
+    """One @page rule sets the margins, the report template's (nbconvert's lab template had its own,
+    `@page { margin: 0.5in }`, which came later in the page than ours, `14mm 12mm`, and won): A4,
+    12.7 mm all round. Chromium rounds a margin to whole CSS pixels (0.75 pt)."""
+    written = render("tiny", out_dir=tmp_path / "tiny")
+    page = written["html"].read_text(encoding="utf-8")
+    rules = re.findall(r"@page\s*\{([^}]*)\}", page)
+    assert [r for r in rules if "margin" in r] == [" size: A4; margin: 12.7mm; "], rules
+    # the page's margins are the rule's: 12.7 mm = 12.7 / 25.4 × 72 = 36.0 pt all round
+    mm = float(re.search(r"margin: ([\d.]+)mm;", rules[0]).group(1))
+    assert mm / 25.4 * 72 == pytest.approx(36.0)
+    margins = layout.page_margins(written["pdf"])
+    assert margins and all(m == pytest.approx((mm / 25.4 * 72,) * 4, abs=0.75) for m in margins), margins
+    size = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", written["pdf"].read_bytes()).groups()
+    assert [float(v) for v in size] == pytest.approx([595.28, 841.89], abs=0.5)  # A4: 210 × 297 mm

@@ -711,7 +711,7 @@ def plot_scale(r: Result) -> None:
     import matplotlib.pyplot as plt
 
     colors = present.chip_colors(inp.chips.index)
-    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 4.6))
     for chip in inp.chips.index[1:]:
         line = curve[chip]
         one = line["p50"].where(np.isfinite(line["p50"]))
@@ -727,7 +727,7 @@ def plot_scale(r: Result) -> None:
     ax.axvline(inp.reference_count, color="#333333", ls="--", lw=1, label=f"this report: {inp.reference_count:,}")
     present.log_scale(ax, "x")
     present.log_scale(ax, "y")
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(loc="upper left", ncol=2, framealpha=0.9)  # above the lines while the cluster is small
     present.finish(
         ax,
         f"Chips per {present.chip_short(inp.reference_chip)} grow with the cluster size (P50, P10–P90 band)",
@@ -746,7 +746,7 @@ def plot_parity(r: Result) -> None:
 
     inp = r.inputs
     mid, low, high = (frame.replace(np.inf, np.nan) for frame in (r.p50, r.p10, r.p90))
-    fig, axes = plt.subplots(1, 3, figsize=(11.5, 0.5 * len(mid) + 1.8), sharey=True)
+    fig, axes = plt.subplots(1, 3, figsize=(present.FIGURE_WIDTH_IN, 0.5 * len(mid) + 1.8), sharey=True)
     panels = [
         ("chip_count", "chips needed", 1.0),
         ("facility_power_mw", "facility power [MW]", 1.0),
@@ -756,7 +756,7 @@ def plot_parity(r: Result) -> None:
         present.chip_bars(ax, mid[column] / scale, missing="")
         for y, value in enumerate(r.p50[column]):  # +∞: no single job matches in most draws
             words = OPEN if value == np.inf else present.NA if value != value else ""
-            ax.text(0, y, f" {words}", va="center", fontsize=8, color="#555")
+            ax.text(0, y, f" {words}", va="center", fontsize=present.small_pt(), color="#555")
         below = (mid[column] - low[column]).fillna(0)
         above = (high[column] - mid[column]).fillna(0)
         ax.errorbar(
@@ -769,13 +769,14 @@ def plot_parity(r: Result) -> None:
             label="P10–P90",
         )
         ax.set_xlabel(label)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))  # five-digit counts: at most five ticks that fit
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=3))  # five-digit counts: at most four ticks that fit
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    axes[2].legend(loc="lower right", fontsize=8)
+    axes[2].legend(loc="lower right")
     fig.suptitle(
         f"Matching {present.count(inp.reference_count)} × {present.chip_short(inp.reference_chip)} "
         f"({inp.workload}): P50 bars, P10–P90 whiskers",
         fontweight="bold",
+        fontsize=plt.rcParams["axes.titlesize"],
     )
     present.show(fig)
 
@@ -788,7 +789,7 @@ def plot_goodput(r: Result) -> None:
     import matplotlib.pyplot as plt
 
     curve = goodput_curve(r)
-    fig, ax = plt.subplots(figsize=(8, 3.4))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 3.6))
     ax.plot(curve.index, curve * 100, color="#333333", label="goodput(n)")
     colors = present.chip_colors(r.p50.index)
     for chip, row in r.p50.iterrows():
@@ -802,7 +803,7 @@ def plot_goodput(r: Result) -> None:
                 label=present.chip_short(chip),
             )
     present.log_scale(ax, "x")
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    ax.legend(frameon=False, loc="lower left", ncol=2)
     present.finish(
         ax,
         "Share of wall-clock time spent training falls with the chip count",
@@ -818,7 +819,7 @@ def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
 
     figure, _, label = UNIT_COST[r.inputs.workload]
     base_value = r.base.loc[chip, figure]
-    fig, ax = plt.subplots(figsize=(8.5, 0.45 * len(tornado) + 1.4))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 0.45 * len(tornado) + 1.4))
     for y, (_, row) in enumerate(tornado.iterrows()):
         for end, color, words in (
             ("low", "#4c72b0", "input at its low end"),
@@ -828,7 +829,7 @@ def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
     ax.axvline(base_value, color="black", lw=1)
     ax.set_yticks(range(len(tornado)), [present.input_label(n) for n in tornado.index])
     ax.invert_yaxis()
-    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.legend(frameon=False, loc="lower right")
     present.finish(
         ax,
         f"{present.chip_short(chip)}: each input at the ends of its range, the others at base",

@@ -996,12 +996,12 @@ def plot_channels(r: Result) -> None:
     """Stacked area: China's stock by channel [8-bit H100e, P50], 2022–2027."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(9, 4.6))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 4.4))
     values = [r.bands[f"cn stock {c}"]["p50"] / 1e6 for c in CHANNELS]
     ax.stackplot(YEARS, values, labels=list(CHANNELS.values()), alpha=0.85)
     ax.axvspan(2026, 2027, color="grey", alpha=0.1, label="2027: 2026's additions repeated (no source)")
     ax.set_xlim(YEARS[0], YEARS[-1])
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.legend(loc="upper left", frameon=False)
     present.finish(
         ax,
         "China's AI compute stock by channel (P50, end of year)",
@@ -1016,18 +1016,24 @@ def plot_us_vs_china(r: Result) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullLocator
 
-    fig, ax = plt.subplots(figsize=(9, 4.8))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 4.6))
     styles = {"h100e_8bit": "-", "h100e_bf16": "--", "effective_h100e": ":"}
-    for country, color in (("us", "#1f4e9a"), ("cn", "#c8102e")):
+    colors = {"us": "#1f4e9a", "cn": "#c8102e"}
+    for country, color in colors.items():
         for m, style in styles.items():
             band = r.bands[f"{country} {m}"]
-            ax.plot(YEARS, band["p50"], style, color=color, label=f"{COUNTRIES[country]}, {MEASURES[m]}")
+            ax.plot(YEARS, band["p50"], style, color=color)
             ax.fill_between(YEARS, band["p10"], band["p90"], color=color, alpha=0.08)
+    # a colour per country and a line style per measure: five entries, below China's line from 2024 on
+    for country, color in colors.items():
+        ax.plot([], [], color=color, lw=4, label=COUNTRIES[country])
+    for m, style in styles.items():
+        ax.plot([], [], style, color="#555555", label=MEASURES[m])
     present.log_scale(ax, "y")
     # over several decades a log axis labels no minor tick and the theme draws no tick marks or minor grid:
     # no minor ticks changes no pixel and saves ≈ 0.05 CPU-s
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.legend(fontsize=7, loc="lower right", frameon=False)
+    ax.legend(loc="lower right", frameon=False)
     present.finish(ax, "US and China AI compute stock, three measures (P50, P10–P90 shaded)", "year", "stock [H100e]")
 
 
@@ -1080,7 +1086,7 @@ def _draw_runs(bands: dict) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import NullLocator
 
-    fig, ax = plt.subplots(figsize=(9, 4.6))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 4.4))
     known = load("largest_runs")
     for country, color in (("us", "#1f4e9a"), ("cn", "#c8102e")):
         band = bands[country]
@@ -1098,7 +1104,7 @@ def _draw_runs(bands: dict) -> None:
     # over several decades a log axis labels no minor tick and the theme draws no tick marks or minor grid:
     # no minor ticks changes no pixel and saves ≈ 0.05 CPU-s
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.legend(frameon=False, loc="lower right")  # under China's line from 2024 on
     present.finish(ax, "Largest training run each country's stock allows", "year", "training compute [FLOP]")
 
 

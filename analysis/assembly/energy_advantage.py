@@ -506,7 +506,7 @@ def plot_tco(r: Result) -> None:
 
     tco = tco_table(r) / 1e6
     values = np.ma.masked_invalid(tco.to_numpy(dtype=float))
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(tco) + 2.2))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 0.5 * len(tco) + 2.2))
     mesh = ax.pcolormesh(values, cmap="YlOrRd", edgecolors="white", linewidth=0.5)
     fig.colorbar(mesh, ax=ax, label="TCO [USD millions], P50").outline.set_linewidth(0)
     for (row, column), value in np.ndenumerate(values.filled(np.nan)):
@@ -542,21 +542,14 @@ def plot_break_even(r: Result) -> None:
 
     be = r.break_even
     shown = be["p50"].where(be["p50"] >= 0)
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(be) + 1.8))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 0.5 * len(be) + 1.8))
     present.chip_bars(ax, shown, "none")
     error = np.vstack([(shown - be["p10"].clip(lower=0)).fillna(0), (be["p90"] - shown).fillna(0)])
     ax.errorbar(shown.fillna(0), np.arange(len(be)), xerr=error, fmt="none", ecolor="black", capsize=3, label="P10–P90")
     for i, (name, price) in enumerate(prices(r).items()):
         label = f"{region_label(r, name)}: ${price:.3f}"
         ax.axvline(price, color=plt.cm.tab10(i), linestyle="--", linewidth=1.2, label=label)
-    ax.legend(
-        fontsize=7,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1),
-        title="region price [USD/kWh]",
-        title_fontsize=8,
-        frameon=False,
-    )
+    ax.legend(loc="center right", title="region price [USD/kWh]", framealpha=0.9)  # beside the "none" rows
     present.finish(
         ax,
         f"Price at which each chip matches {present.chip_short(r.inputs.parity.reference_chip)} "

@@ -863,7 +863,8 @@ def _rule_bands(ax, r: Result, *, x_max: float, y_min: float, y_max: float) -> N
         )
     tpp_max, _ = current_limits(r)
     ax.axvline(tpp_max, color="#555", lw=1.0, ls="--")
-    ax.text(tpp_max, y_max * 0.92, f" {CURRENT}:\n TPP {number(tpp_max)}", fontsize=7.5, va="top", color="#333")
+    label = f" {CURRENT}:\n TPP {number(tpp_max)}"
+    ax.text(tpp_max, y_max * 0.92, label, fontsize=present.small_pt(), va="top", color="#333")
 
 
 def _what_if_lines(ax, t: Thresholds, *, x_min: float, y_min: float) -> None:
@@ -886,14 +887,14 @@ def _chip_points(ax, m: pd.DataFrame, *, bottom: float) -> None:
         first = group.index[0]
         ax.scatter(tpp, y, s=42, color=colors[first], edgecolor="black", lw=0.5, marker="o" if known else "v", zorder=3)
         if not known:
-            shift = shift + 9 if np.log10(tpp) - last_bottom < 0.05 else 0.0
+            shift = shift + 14 if np.log10(tpp) - last_bottom < 0.05 else 0.0
             last_bottom = np.log10(tpp)
         ax.annotate(
             ", ".join(present.chip_short(c) for c in group.index),
             (tpp, y),
             xytext=(5, 3) if known else (2 + shift, 6),
             textcoords="offset points",
-            fontsize=7.2,
+            fontsize=present.small_pt(),
             rotation=0 if known else 80,  # steep: neighbours on the bottom edge stand close
             rotation_mode="anchor",
         )
@@ -913,7 +914,7 @@ def _new_chip_point(ax, r: Result, *, bottom: float, top: float) -> None:
         xytext=(-7, 7),
         textcoords="offset points",
         ha="right",
-        fontsize=8,
+        fontsize=present.small_pt(),
         weight="bold",
         bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85},
     )
@@ -926,7 +927,7 @@ def plot_thresholds(r: Result) -> None:
     import matplotlib.pyplot as plt
 
     m = r.metrics
-    fig, ax = plt.subplots(figsize=(9.5, 5.8))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 5.8))
     every = m["tpp"] if r.new_chip is None else pd.concat([m["tpp"], r.new_chip.metrics["tpp"]])
     x_min, x_max, y_min, y_max = min(700.0, float(every.min()) / 1.5), float(every.max()) * 1.8, 0.45, 40.0
     bottom = y_min * 1.25
@@ -942,8 +943,10 @@ def plot_thresholds(r: Result) -> None:
     ax.set_ylim(y_min, y_max)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:g}"))
-    ax.legend(loc="upper left", fontsize=7.5, frameon=True)
-    ax.text(x_min * 1.05, bottom * 0.82, "▼ die area unpublished: density unknown", fontsize=7, color="#444", va="top")
+    # the bottom edge's marker explained in the legend (a note under the axes ran into the tick labels)
+    unknown = "die area unpublished: density unknown"
+    ax.scatter([], [], s=42, marker="v", color="#999", edgecolor="black", lw=0.5, label=unknown)
+    ax.legend(loc="upper left", frameon=True)
     present.finish(
         ax,
         "Accelerators against the 3A090 thresholds (per integrated circuit)",

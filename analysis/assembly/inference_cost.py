@@ -1122,7 +1122,7 @@ def plot_output_cost(r: Result) -> None:
 
     costs = r.p50["usd_per_million_output_tokens"]
     order = costs.sort_values().index
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(costs) + 1.6))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 0.45 * len(costs) + 1.6))
     present.chip_bars(ax, costs.loc[order], fmt=present.usd)
     ax.invert_yaxis()
     present.finish(
@@ -1141,7 +1141,7 @@ def plot_decode_roofline(r: Result) -> None:
     import matplotlib.pyplot as plt
 
     curve = decode_curve(r)
-    fig, ax = plt.subplots(figsize=(9, 4.4))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 5.4))
     colors = present.chip_colors(r.inputs.chips.index)
     for chip, rows in curve.groupby("chip", sort=False):
         ax.plot(
@@ -1156,10 +1156,11 @@ def plot_decode_roofline(r: Result) -> None:
     present.log_scale(ax, "y")
     low, _, high = r.inputs.ranges["batch_size"]
     if high > low:  # the default batch, drawn: the published batches' span
-        ax.axvspan(low, high, color="#999", alpha=0.15, lw=0, label="published batches (decode_batches.csv)")
+        ax.axvspan(low, high, color="#999", alpha=0.15, lw=0, label="published batches")
     ax.axvline(r.inputs.batch_size, color="#555", ls=":", lw=1.2, label=f"batch {present.count(r.inputs.batch_size)}")
     if ax.get_legend_handles_labels()[0]:  # no chip with a decode figure: no legend (and no warning)
-        ax.legend(fontsize=7.5, ncol=2)
+        # under the axes: it hid lines inside them
+        ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     present.finish(
         ax,
         f"Decode roofline: output tokens/s per chip against batch size (context {r.inputs.context_tokens:,.0f} tokens)",

@@ -27,7 +27,7 @@ def plot_compute(r: Result) -> None:
 
     t, lo, hi = (frame["training_flop_per_year"] for frame in (r.p50, r.p10, r.p90))
     options = list(t.index)
-    fig, ax = plt.subplots(figsize=(8.5, 0.55 * len(options) + 1.6))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 0.55 * len(options) + 1.6))
     y = np.arange(len(options))
     values = t.fillna(0).to_numpy()
     hatch = ["//" if o == "reference" else "" for o in options]
@@ -39,13 +39,14 @@ def plot_compute(r: Result) -> None:
         ax.errorbar(values[known], y[known], xerr=[below, above], fmt="none", ecolor="black", capsize=3, lw=1)
     for yi, value, top in zip(y, t, hi.fillna(0)):
         text = present.NA if present._missing(value) else present.flop(value)
-        ax.text(max(top, 0), yi, f"  {text}", va="center", fontsize=8)
+        ax.text(max(top, 0), yi, f"  {text}", va="center", fontsize=present.small_pt())
     ax.set_yticks(y, [option_label(r, o) for o in options])
     ax.invert_yaxis()
-    ax.set_xlim(0, max(float(np.nanmax(np.r_[hi.to_numpy(dtype=float), values, 1.0])), 1.0) * 1.35)
+    # room for the value labels beyond the whiskers, at the theme's size
+    ax.set_xlim(0, max(float(np.nanmax(np.r_[hi.to_numpy(dtype=float), values, 1.0])), 1.0) * 1.5)
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))  # long tick labels ("1.2 × 10²⁷") ran together
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: present.sci(v)))
-    ax.set_title(f"Training compute per year, net of interruptions (MFU {r.inputs.mfu:g} on the reference chip)")
+    ax.set_title(f"Training compute per year, net of interruptions\n(MFU {r.inputs.mfu:g} on the reference chip)")
     ax.set_xlabel("model FLOP per year (P50, whiskers P10–P90)")
     fig.tight_layout()
     present.show(fig)
@@ -61,7 +62,7 @@ def plot_goodput(r: Result) -> None:
     sizes = sizes[sizes > 0]
     top = max(1e6, float(sizes.max()) * 2 if len(sizes) else 1e6)
     n = np.logspace(2, np.log10(top), 200)
-    fig, ax = plt.subplots(figsize=(8.0, 3.8))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 3.8))
     ax.plot(n, goodput.goodput(n, **kwargs) * 100, color="#333333", lw=1.8)
     for option, size in sizes.items():
         share = float(goodput.goodput(size, **kwargs)) * 100
@@ -69,7 +70,7 @@ def plot_goodput(r: Result) -> None:
         label = f"{option_label(r, option)}: {present.count(size)} chips, {share:.0f} %"
         ax.plot([size], [share], "o", color=color, markeredgecolor=present.EDGE, ms=7, label=label)
     if len(sizes):  # a legend, not labels at the points: nearby clusters' labels overlapped
-        ax.legend(fontsize=8, loc="lower left", frameon=False)
+        ax.legend(loc="lower left", frameon=False)
     present.log_scale(ax, "x")
     ax.set_ylim(0, 105)
     ax.set_title("Goodput falls with the chips in one job")

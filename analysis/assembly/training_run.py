@@ -821,8 +821,9 @@ def plot_by_chip(r: Result) -> None:
     order = shown["days"].sort_values().index
     colors = present.chip_colors(r.inputs.chips.index)
     by_name = dict(zip(shown.index, (colors[c] for c in r.inputs.chips.index)))
-    # about the page's width (a wider figure is printed smaller), a row's height per chip: labels legible in print
-    fig, axes = plt.subplots(1, 2, figsize=(7, 0.27 * len(order) + 1.6), sharey=True)
+    # the page's figure width; 0.2 in per chip: with 23 chips it prints about 5.8 in tall, so it fits
+    # under page 2's text (0.27 in per chip pushed it to page 3 and left page 2 two-thirds empty)
+    fig, axes = plt.subplots(1, 2, figsize=(present.FIGURE_WIDTH_IN, 0.2 * len(order) + 1.4), sharey=True)
     axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
     axes[0].set_xlabel(f"days on {present.count(r.inputs.run.chip_count)} chips")
     axes[0].set_title("Wall-clock time")
@@ -833,10 +834,10 @@ def plot_by_chip(r: Result) -> None:
         axes[1].barh(y + offset, costs[f"{name} [$ M]"].fillna(0), height=0.4, color=color, label=name)
     for i, (rental, owned) in enumerate(costs.isna().to_numpy().tolist()):  # one "n/a" where both are missing
         for offset in [0.0] if rental and owned else [-0.2] * rental + [0.2] * owned:
-            axes[1].text(0, i + offset, " n/a", va="center", fontsize=9, color="#555")
+            axes[1].text(0, i + offset, " n/a", va="center", fontsize=present.small_pt(), color="#555")
     axes[1].set_xlabel("USD millions")
     axes[1].set_title("Cost of the run")
-    axes[1].legend(fontsize=9, loc="lower right")
+    axes[1].legend(loc="lower right")
     fig.suptitle(f"The same run on every chip (P50 of {r.inputs.draws:,} draws)", fontweight="bold")
     fig.tight_layout()
     present.show(fig, alt=f"Days and cost of {r.inputs.run.name} on every chip; fastest: {order[0]}")
@@ -861,10 +862,10 @@ def _h800_penalty_shown():
     levels = np.linspace(0, 1, 21)
     with capture_output() as shown:
         penalty = h800_penalty(levels)
-        fig, ax = plt.subplots(figsize=(8.5, 3.8))
+        fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 3.8))
         for (cfg, values), style in zip(penalty.items(), ("-", "--")):
             ax.plot(levels, values, style, lw=2, label=cfg)
-        ax.legend(fontsize=8)
+        ax.legend()
         present.finish(
             ax,
             "H800 penalty against the H100 as overlap hides communication",

@@ -815,7 +815,7 @@ def _role_points(ax, order: pd.DataFrame, y: np.ndarray) -> None:
             xytext=(4, 0),
             textcoords="offset points",
             va="center",
-            fontsize=6.5,
+            fontsize=present.small_pt(),
             color="#444444",
             annotation_clip=False,
         )
@@ -830,23 +830,23 @@ def plot_errors(r: Result) -> None:
     c = r.cases
     order = pd.concat([c[c["role"] == role] for role in ROLES])
     y = np.arange(len(order))[::-1]
-    fig, ax = plt.subplots(figsize=(8.6, 0.2 * len(order) + 1.4))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 0.17 * len(order) + 1.4))
     ax.axvspan(1 - GOAL_MAX_ABS_ERROR, 1 + GOAL_MAX_ABS_ERROR, color="#e8f0e8", zorder=0)
     for edge in (1 - GOAL_MEAN_ABS_ERROR, 1 + GOAL_MEAN_ABS_ERROR):
         ax.axvline(edge, color="#7a9a7a", lw=0.8, ls="--", zorder=1)
     ax.axvline(1.0, color="#333333", lw=1.0, zorder=1)
     _role_points(ax, order, y)
     ax.set_xscale("log")
-    ticks = [0.1, 0.2, 0.5, 0.8, 1.0, 1.25, 2.0, 3.0]
+    ticks = [0.1, 0.2, 0.5, 1.0, 2.0, 3.0]  # no labels at the dashed lines: they ran into 1's
     ax.set_xticks(ticks)
     ax.set_xticklabels([f"{t:g}" for t in ticks])
     ax.minorticks_off()
     ax.set_xlim(*RATIO_LIMITS)
     ax.set_yticks(y)
-    ax.set_yticklabels([label(n) for n in order["name"]], fontsize=6.5)
+    ax.set_yticklabels([label(n) for n in order["name"]])
     ax.set_ylim(-0.7, len(order) - 0.3)
-    ax.legend(fontsize=7, loc="lower left", frameon=True)
-    ax.set_xlabel("modelled / measured (log scale); bar: P10–P90; shaded: within 35 %, dashed: 15 %")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False)  # under the axes: no case hidden
+    ax.set_xlabel("modelled / measured (log scale)\nbar: P10–P90; shaded: within 35 %, dashed: 15 %")
     ax.set_title("The package's defaults against published measurements")
     fig.tight_layout()
     present.show(
@@ -867,7 +867,7 @@ def plot_coverage(r: Result) -> None:
     import matplotlib.pyplot as plt
 
     curve = r.coverage_curve
-    fig, ax = plt.subplots(figsize=(8.4, 4.6))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 4.2))
     ax.plot([0, 1], [0, 1], color="#333333", lw=0.8, ls="--", label="calibrated (coverage = nominal)")
     ax.vlines(NOMINAL_COVERAGE, *GOAL_COVERAGE, color="#5a9a5a", lw=6, alpha=0.4, label="goal at 80 %: 70–90 %")
     for name in [g for g in GROUPS if g in curve.columns]:
@@ -875,7 +875,7 @@ def plot_coverage(r: Result) -> None:
     ax.plot(curve.index, curve["all"], color="#1f5fa8", lw=2.6, marker="o", label=f"all ({r.summary.banded})")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
-    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=True)  # beside the curves
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=True)  # beside the curves
     present.finish(
         ax,
         "Do the bands hold what was measured?",

@@ -13,7 +13,9 @@ printed from.
   two, a lone heading or caption: what a forced break or a block too tall for the rest of a page
   leaves);
 - **one value as a band**: a band printed as three equal values ("66,664 – 66,664 – 66,664");
-- **None**: Python's ``None`` in the text.
+- **None**: Python's ``None`` in the text;
+- **small figure text**: a figure whose smallest text prints below 9 pt (its size in the figure,
+  which the page's ``<img>`` gives, times the scale the PDF prints the figure at).
 
 ``render`` does not run these checks (they cost a fraction of a second per report); the
 render-tier tests run them over every report they render.
@@ -151,25 +153,92 @@ def stranded_headings(pages: list[Page], headings: list[str]) -> list[str]:
     a page follows (a heading followed by a figure that fits is not the last thing on its page but
     is its last text: the position tells them apart). The lowest line, not the last one read (a
     table's first column is read before its other columns), alone at its height (a table row's
-    cells share it), and its block a heading or a heading's end (a tall cell's last word "chip" is
-    not the end of a heading "… every chip")."""
+    cells share it), and its block a whole heading (a tall cell's last word "chip" is not the end of a
+    heading "… every chip", nor is a wrapped cell "Huawei Ascend 910C" the end of the title "… on 2,048 ×
+    Huawei Ascend 910C")."""
     found, title = [], headings[0] if headings else ""
     for number, page in enumerate(pages[:-1], start=1):
         lines = _body(page, title)
         last = max(lines, key=lambda line: line.bottom) if lines else None
         alone = last and sum(abs(line.bottom - last.bottom) < 1.0 for line in lines) == 1
         block = last and " ".join(line.text for line in lines if line.block == last.block)
-        if alone and page.height - last.bottom < FOOT_PT and any(last.text == h or h.endswith(block) for h in headings):
+        if alone and page.height - last.bottom < FOOT_PT and any(last.text == h or block == h for h in headings):
             found.append(f"page {number}: heading {last.text!r} is the page's last line")
     return found
 
 
-def image_pages(pdf: Path) -> set[int]:
-    """The numbers of the pages of ``pdf`` that show an image (``pdfimages -list``)."""
+def printed_images(pdf: Path) -> list[tuple[int, float]]:
+    """The images ``pdf`` draws, in the order it draws them (``pdfimages -list``; an image's alpha
+    channel, an "smask", is not one): (page number, horizontal pixels per printed inch)."""
     out = subprocess.run(
         ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True, timeout=120
     ).stdout
-    return {int(line.split()[0]) for line in out.splitlines()[2:] if line.split()}
+    rows = [line.split() for line in out.splitlines()[2:]]
+    return [(int(row[0]), float(row[12])) for row in rows if len(row) > 12 and row[2] == "image"]
+
+
+#: How Chromium's PDF of a report page starts: the page's scale (PDF points per drawing unit, y
+#: downwards), a move to the content box's corner (inside the @page margins) in CSS pixels, and the
+#: page's background over the content box (its width and height in CSS pixels).
+CONTENT_BOX = re.compile(
+    rb"([\d.]+) 0 0 -[\d.]+ 0 [\d.]+ cm\s+q\s+([\d.]+) 0 0 [\d.]+ ([\d.]+) ([\d.]+) cm\s+"
+    rb"(?:[^\n]*\n){0,4}?0 0 ([\d.]+) ([\d.]+) re\s+f"
+)
+
+
+def page_margins(pdf: Path) -> list[tuple[float, float, float, float]]:
+    """The margins [pt] around the content box of each page of ``pdf`` (a report as Chromium
+    prints it): (top, right, bottom, left), from the page's MediaBox and where its drawing starts
+    (:data:`CONTENT_BOX`)."""
+    import zlib
+
+    data = Path(pdf).read_bytes()
+    width, height = (float(v) for v in re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data).groups())
+    margins = []
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, flags=re.S):
+        try:
+            content = zlib.decompress(stream.group(1))
+        except zlib.error:
+            continue  # not deflated: not a page's drawing
+        box = CONTENT_BOX.match(content)
+        if box:
+            scale, px, x, y, w, h = (float(v) for v in box.groups())
+            left, top = x * scale, y * scale
+            margins.append((top, width - left - w * px * scale, height - top - h * px * scale, left))
+    return margins
+
+
+class _Figures(HTMLParser):
+    """Each ``<img>`` of an HTML page, in order: its smallest text [pt, at the figure's own size]
+    and its pixels per figure inch, as :func:`analysis.assembly.present.show` writes them
+    (``data-text-pt``, ``data-dpi``), or None where it does not say."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.figures = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            given = dict(attrs)
+            known = "data-text-pt" in given and "data-dpi" in given
+            self.figures.append((float(given["data-text-pt"]), float(given["data-dpi"])) if known else None)
+
+
+def small_figure_text(printed: list[tuple[int, float]], figures: list) -> list[str]:
+    """Figures whose smallest text prints below :data:`~analysis.assembly.present.figures.MIN_PRINTED_PT`:
+    a text of ``s`` points in a figure of ``dpi`` pixels per inch that prints at ``ppi`` pixels
+    per inch prints at ``s × dpi / ppi`` points (``printed``: :func:`printed_images`; ``figures``:
+    each ``<img>``'s (smallest text, dpi), in the page's order)."""
+    from analysis.assembly.present.figures import MIN_PRINTED_PT
+
+    if len(printed) != len(figures):
+        return [f"figures: {len(figures)} in the page, {len(printed)} printed"]
+    found = []
+    for number, ((page, ppi), figure) in enumerate(zip(printed, figures), start=1):
+        size = figure and figure[0] * figure[1] / ppi
+        if size and round(size, 1) < MIN_PRINTED_PT:
+            found.append(f"small figure text: figure {number} (page {page}) prints text at {size:.1f} pt")
+    return found
 
 
 def sparse_pages(pages: list[Page], headings: list[str], with_images: set[int]) -> list[str]:
@@ -186,9 +255,11 @@ def sparse_pages(pages: list[Page], headings: list[str], with_images: set[int]) 
 
 def defects(pdf: Path, html: Path) -> list[str]:
     """Every layout defect of ``pdf`` (printed from ``html``), one line each; empty when clean."""
-    texts = _Texts()
-    texts.feed(Path(html).read_text(encoding="utf-8"))
-    pages = pdf_pages(Path(pdf))
+    page = Path(html).read_text(encoding="utf-8")
+    texts, images = _Texts(), _Figures()
+    texts.feed(page)
+    images.feed(page)
+    pages, drawn = pdf_pages(Path(pdf)), printed_images(Path(pdf))
     whole = " ".join(line.text for page in pages for line in page.lines)
     solid = re.sub(r"\s+", "", whole)
     printed, held = Counter(_tokens(whole)), Counter(t for cell in texts.cells for t in _tokens(cell))
@@ -200,7 +271,8 @@ def defects(pdf: Path, html: Path) -> list[str]:
         elif re.fullmatch(r"\d[\d.,-]*\d-", one) and re.match(r"\d", two):  # a table cell, not prose
             found.append(f"value broken at a hyphen: '{one[-12:]} / {two[:12]}'")
     found += stranded_headings(pages, texts.headings)
-    found += sparse_pages(pages, texts.headings, image_pages(Path(pdf)))
+    found += sparse_pages(pages, texts.headings, {number for number, _ in drawn})
+    found += small_figure_text(drawn, images.figures)
     found += [f"one value as a band: {m.group(0)!r}" for m in TRIPLE.finditer(whole)]
     found += [f"None in the text: {whole[max(m.start() - 30, 0) : m.end() + 10]!r}" for m in NONE.finditer(whole)]
     return found

@@ -8,7 +8,8 @@
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
   ``finish``);
 * :mod:`.figures` — a figure several reports draw alike drawn once, log axes labelled in plain
-  text, text measured once per resolution (``show_once``, ``log_scale``, ``share_text_metrics``);
+  text, text measured once per resolution, one figure width and smallest text size so that figure text prints at 9 pt
+  or more (``show_once``, ``log_scale``, ``share_text_metrics``, ``FIGURE_WIDTH_IN``, ``small_pt``);
 * :mod:`.units` — units in names, one convention for JSON figures, key_figures.csv and table CSV
   headers (``unit_of``, ``csv_header``);
 * :mod:`.sources` — the sources appendix of a report's inputs block and its citations
@@ -49,7 +50,7 @@ from .contract import (
     key_inputs,
     parameters_table,
 )
-from .figures import log_scale, plain_power, share_text_metrics, show_once
+from .figures import FIGURE_WIDTH_IN, log_scale, plain_power, share_text_metrics, show_once, small_pt
 from .numbers import NA, _missing, count, flop, gwh, joined, mw, num, pct, sci, times, usd, watts
 from .output import (
     CJK_FONT_FILES,
@@ -71,6 +72,7 @@ from .units import UNITS_BY_NAME, csv_header, unit_of
 
 __all__ = [
     "Band",
+    "FIGURE_WIDTH_IN",
     "CHIP_COLORS",
     "CJK_FONT_FILES",
     "EDGE",
@@ -125,6 +127,7 @@ __all__ = [
     "setup",
     "short_from_name",
     "show",
+    "small_pt",
     "show_once",
     "source_entries",
     "source_list",

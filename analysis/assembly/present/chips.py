@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ...catalog import load, per_data
+from .figures import small_pt
 from .numbers import NA, _missing
 
 
@@ -171,14 +172,14 @@ def chip_legend(ax, chip_ids, *, title: str | None = None, short: bool = True, *
         Patch(facecolor=colors[c], edgecolor=EDGE, linewidth=0.5, label=chip_short(c) if short else chip_name(c))
         for c in chip_ids
     ]
-    kwargs.setdefault("fontsize", 8)
     kwargs.setdefault("frameon", False)
     return ax.legend(handles=handles, title=title, **kwargs)
 
 
-def direct_labels(ax, *, min_gap: float = 0.045, fontsize: float = 8) -> None:
+def direct_labels(ax, *, min_gap: float = 0.045, fontsize: float | None = None) -> None:
     """Label every labelled line of ``ax`` at its last point, in the line's colour, nudging
-    labels apart vertically (``min_gap`` in axes fraction) so none overlap."""
+    labels apart vertically (``min_gap`` in axes fraction) so none overlap; ``fontsize`` [pt]: the
+    theme's smallest (:func:`~.figures.small_pt`) unless given."""
     lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_") and len(ln.get_xdata())]
     if not lines:
         return
@@ -204,7 +205,7 @@ def direct_labels(ax, *, min_gap: float = 0.045, fontsize: float = 8) -> None:
             xy=(1.01, py),
             xycoords="axes fraction",
             va="center",
-            fontsize=fontsize,
+            fontsize=fontsize or small_pt(),
             color=line.get_color(),
             annotation_clip=False,
         )
@@ -221,7 +222,7 @@ def chip_bars(ax, values: pd.Series, missing: str = NA, *, fmt=None, short: bool
     ax.set_yticks(y, labels)
     for yi, value in zip(y, values):
         if _missing(value):
-            ax.text(0, yi, f" {missing}", va="center", fontsize=8, color="#555")
+            ax.text(0, yi, f" {missing}", va="center", fontsize=small_pt(), color="#555")
         elif fmt is not None:
-            ax.text(value, yi, f" {fmt(value)}", va="center", fontsize=8, color="#222")
+            ax.text(value, yi, f" {fmt(value)}", va="center", fontsize=small_pt(), color="#222")
     ax.invert_yaxis()

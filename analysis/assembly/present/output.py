@@ -17,7 +17,7 @@ import pandas as pd
 
 from .breaks import printable
 from .chips import _chips, chip_name, chip_short
-from .figures import share_text_metrics, tight_bbox
+from .figures import FIGURE_WIDTH_IN, fit_width, share_text_metrics, text_sizes
 from .numbers import NA, _missing
 from .units import csv_header, unit_of
 
@@ -35,7 +35,7 @@ def setup() -> None:
     plt.style.use(STYLE)
     plt.rcParams.update(
         {
-            "figure.figsize": (8.0, 4.2),
+            "figure.figsize": (FIGURE_WIDTH_IN, 4.0),
             "figure.dpi": 110,
             "savefig.bbox": "tight",
             "axes.titleweight": "bold",
@@ -357,16 +357,24 @@ PNG_OPTIONS = {"compress_level": 3}
 
 def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     """Display ``fig`` as an inline PNG with alt text (``alt``, or the figure's titles plus
-    ``key_value``), then close it. The output carries both ``text/html`` (an ``<img alt=...>``
-    with the PNG inline, so the page opens offline) and ``image/png`` (for thumbnails)."""
+    ``key_value``), narrowed first where its text would print below 9 pt (:func:`fit_width`), then
+    close it. The output carries both ``text/html`` (an ``<img alt=...>`` with the PNG inline, so the
+    page opens offline, its smallest text size [pt, at the figure's own size] and its pixels per
+    inch as ``data-text-pt`` and ``data-dpi``, from which the layout check works out the size the
+    text prints at) and ``image/png`` (for thumbnails)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches=tight_bbox(fig), pil_kwargs=PNG_OPTIONS)
+    bbox = fit_width(fig)
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches=bbox, pil_kwargs=PNG_OPTIONS)
+    smallest = min(text_sizes(fig), default=0.0)
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt = alt if alt is not None else alt_text(fig, key_value)
-    img = f'<img alt="{escape(alt)}" src="data:image/png;base64,{png}" style="max-width:100%; height:auto">'
+    img = (
+        f'<img alt="{escape(alt)}" data-text-pt="{smallest:.4g}" data-dpi="{fig.dpi:.4g}" '
+        f'src="data:image/png;base64,{png}" style="max-width:100%; height:auto">'
+    )
     display(
         {"image/png": png, "text/html": img, "text/plain": f"<figure: {alt}>"},
         metadata={"image/png": {"alt": alt}},

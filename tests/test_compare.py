@@ -321,8 +321,12 @@ def test_two_real_renders_compare_into_html_and_pdf(rendered, tmp_path, capsys):
         assert rows[name]["a"]["p50"] == left[name] and rows[name]["b"]["p50"] == right[name]
         assert rows[name]["diff"] == pytest.approx(right[name] - left[name])
     assert rows["days"]["a"]["p10"] == left["days_p10"] and rows["days"]["b"]["p90"] == right["days_p90"]
-    assert (out / "compare.html").read_text().count("data:image/png;base64,") >= 2
-    assert layout.defects(out / "compare.pdf", out / "compare.html") == []  # nothing clipped, split or None
+    page = (out / "compare.html").read_text()
+    assert page.count("data:image/png;base64,") >= 2
+    # every figure says its text size and dpi, so the layout check below measures the size its text prints
+    # at (>= 9 pt): side by side, half the page's width, it printed at about 5 pt
+    assert page.count("data-text-pt=") == page.count("data:image/png;base64,")
+    assert layout.defects(out / "compare.pdf", out / "compare.html") == []  # nothing clipped, split, None or small
     assert main(["compare", str(a), str(rendered / "parity-default"), "--out", str(tmp_path / "x")]) == 2
     assert "only two reports of one notebook compare" in one_error_line(capsys)
 

@@ -70,8 +70,10 @@ def _report_json(folder: Path, notebook: str) -> tuple[str, dict] | None:
     return notebook, data | {k: data[k] if isinstance(data.get(k), dict) else {} for k in ("parameters", "inputs")}
 
 
-def _figures(ipynb: Path) -> list[tuple[str, str]]:
-    """The PNG figures an executed notebook showed, in order: (base64 PNG, alt text)."""
+def _figures(ipynb: Path) -> list[tuple[str, str, float | None, float | None]]:
+    """The PNG figures an executed notebook showed, in order: (base64 PNG, alt text, smallest text
+    [pt, at the figure's own size], pixels per figure inch), the last two None where the output
+    does not say (:func:`analysis.assembly.present.show` writes them in the PNG's metadata)."""
     try:
         cells = json.loads(ipynb.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError, RecursionError, UnicodeError, AttributeError):
@@ -81,8 +83,10 @@ def _figures(ipynb: Path) -> list[tuple[str, str]]:
         for output in cell.get("outputs", []) if isinstance(cell, dict) else []:
             png = output.get("data", {}).get("image/png")
             if png:
-                alt = output.get("metadata", {}).get("image/png", {}).get("alt", "")
-                found.append(("".join(png) if isinstance(png, list) else str(png), str(alt)))
+                meta = output.get("metadata", {}).get("image/png", {})
+                size, dpi = (float(v) if _number(v := meta.get(k)) else None for k in ("text_pt", "dpi"))
+                text = "".join(png) if isinstance(png, list) else str(png)
+                found.append((text, str(meta.get("alt", "")), size, dpi))
     return found
 
 

@@ -361,7 +361,8 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     close it. The output carries both ``text/html`` (an ``<img alt=...>`` with the PNG inline, so the
     page opens offline, its smallest text size [pt, at the figure's own size] and its pixels per
     inch as ``data-text-pt`` and ``data-dpi``, from which the layout check works out the size the
-    text prints at) and ``image/png`` (for thumbnails)."""
+    text prints at) and ``image/png`` (for thumbnails and comparisons; its metadata repeats the alt
+    text, the smallest text size and the dpi)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -377,7 +378,7 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     )
     display(
         {"image/png": png, "text/html": img, "text/plain": f"<figure: {alt}>"},
-        metadata={"image/png": {"alt": alt}},
+        metadata={"image/png": {"alt": alt, "text_pt": round(smallest, 4), "dpi": fig.dpi}},
         raw=True,
     )
 

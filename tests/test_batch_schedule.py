@@ -1,14 +1,20 @@
 """How a batch hands its reports to workers (issue 24, the default batch's wall time): workers
 and browser started with the first report to render, while the other scenarios are checked, and
-comparisons made as soon as their two reports are done. No timing is asserted."""
+comparisons made as soon as their two reports are done; the kernels' template started before the
+command line's imports. No timing is asserted."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 
-from analysis.pipeline import pairs, scenarios
+from analysis.catalog import PROJECT_DIR
+from analysis.pipeline import early, fingerprint, ipykernel_template, pairs, render, scenarios
 from analysis.pipeline.cli import main
 from analysis.pipeline.scenarios import Plan, Scenario
 from tests.test_pipeline import FakeRun, write
@@ -77,3 +83,52 @@ def test_the_browser_starts_with_the_first_report_to_render_before_the_others_ar
     # a is refused (nothing starts), b is the first to render: the browser starts after its
     # check and before c's, and once
     assert seen == [("a", 0), ("b", 0), ("c", 1)] and fake.browsers == 1 and fake.rendered == ["b", "c"]
+
+
+def test_a_batch_command_starts_its_kernel_template_before_importing_pandas_and_kills_it_if_untaken(tmp_path):
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: training_run}\n  - {name: b, notebook: validation}\n")
+    argv = ["render", "--scenarios", str(path), "--jobs", "2", "--out", str(tmp_path / "out")]
+    code = (
+        "import sys\n"
+        "from analysis.pipeline import early\n"
+        f"early.start({argv!r})\n"
+        "template = early._started[0]\n"
+        "print(template.process.pid, 'pandas' in sys.modules, template.modules[-2:])\n"
+    )  # the process ends without a batch taking the template: it is killed and reaped
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    pid, pandas, modules = done.stdout.split(" ", 2)
+    assert pandas == "False" and modules.strip() == str(
+        ["analysis.assembly.training_run", "analysis.assembly.validation"]
+    )
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pid), 0)
+
+
+def test_no_early_template_for_one_worker_a_single_render_or_reports_newer_than_every_source(tmp_path):
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: training_run}\n  - {name: b, notebook: tiny}\n")
+    out = tmp_path / "out"
+    batch = ["render", "--scenarios", str(path), "--out", str(out)]
+    assert early._hint(batch) == ["tiny", "training_run"]  # never rendered: both notebooks, sorted
+    assert early._hint(batch + ["--jobs", "1"]) is None and early._hint(["render", "training_run"]) is None
+    assert early._hint(["render", "--scenarios", str(tmp_path / "missing.yaml")]) is None
+    later = time.time() + 3600  # both reports' fingerprints newer than the sources and the file
+    for name in ("a", "b"):
+        (out / name).mkdir(parents=True)
+        (out / name / fingerprint.SIDECAR).write_text("{}")
+        os.utime(out / name / fingerprint.SIDECAR, (later, later))
+    assert early.SIDECAR == fingerprint.SIDECAR and early.REPORTS == render.REPORTS_DIR
+    assert early._hint(batch) is None  # a rebuild with nothing changed: none started
+    assert early._hint(batch + ["--force"]) == ["tiny", "training_run"]
+    os.utime(path, (later + 1, later + 1))  # the scenario file changed since
+    assert early._hint(batch) == ["tiny", "training_run"]
+
+
+def test_a_batch_takes_the_early_template_only_when_it_preloads_the_same_modules(monkeypatch):
+    started = ipykernel_template.Template(["training_run", "validation"])  # not started: no process here
+    monkeypatch.setattr(early, "_started", [started])
+    assert early.take({"validation", "training_run"}) is started and early._started == []
+    early._started.append(started)
+    other = early.take({"training_run"})
+    assert other is not started and started.broken and early._started == []  # closed; a new one instead
+    assert other.process is None and "analysis.assembly.validation" not in other.modules

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..assembly.params import ParameterError
-from . import gallery
+from . import early, gallery
 from .errors import RenderError, scrub
-from .ipykernel_template import Template
 from .kernel import WarmKernel
 from .notebooks import check_parameters, notebook_names
 from .pdf import Browser, Printer
@@ -173,7 +172,7 @@ class _Batch:
             if "pdf" in self.formats:
                 self.browser = self.printer.browser() if self.printer else Browser(self.run_dir.path)
             if workers_for(self.jobs, len(self.scenarios)) > 1:  # kernels forked from one that imported once
-                self.template = Template({s.notebook for s in self.scenarios})
+                self.template = early.take({s.notebook for s in self.scenarios})  # started early, if it was
         self.todo.append(index)
         self.plan.add(index)
         if len(self.threads) < workers_for(self.jobs, len(self.todo)):

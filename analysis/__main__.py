@@ -6,7 +6,7 @@ command line's own imports (pandas and the report stack, about half a second).""
 import sys
 
 try:
-    from .pipeline.early import start
+    from .pipeline.early import end, is_batch, start
     from .pipeline.service import forward
 
     start(sys.argv[1:])
@@ -19,4 +19,6 @@ try:
 except KeyboardInterrupt:  # Ctrl-C while Python imports, before the command handles it: nothing started yet
     print("interrupted", file=sys.stderr)
     code = 130
+if is_batch(sys.argv[1:]) and isinstance(code, int):
+    end(code)  # without the interpreter's teardown
 sys.exit(code)

@@ -14,7 +14,7 @@ import time
 import pytest
 
 from analysis.catalog import PROJECT_DIR
-from analysis.pipeline import early, fingerprint, ipykernel_template, pairs, render, scenarios
+from analysis.pipeline import early, fingerprint, ipykernel_template, pairs, pdf, render, scenarios
 from analysis.pipeline.cli import main
 from analysis.pipeline.scenarios import Plan, Scenario
 from tests.test_pipeline import FakeRun, write
@@ -132,3 +132,50 @@ def test_a_batch_takes_the_early_template_only_when_it_preloads_the_same_modules
     other = early.take({"training_run"})
     assert other is not started and started.broken and early._started == []  # closed; a new one instead
     assert other.process is None and "analysis.assembly.validation" not in other.modules
+
+
+def test_a_batch_s_end_comes_before_its_kernels_template_stops_and_chromium_stops_before_the_command_ends(
+    tiny_notebooks, tmp_path, capsys, fake, monkeypatch
+):
+    events = []
+
+    class Template:
+        def close(self):
+            events.append("template stopped")
+
+    monkeypatch.setattr(scenarios.early, "take", lambda notebooks: Template())
+    two = [Scenario("a", "tiny"), Scenario("b", "tiny")]
+    outcomes = scenarios.render_batch(two, tmp_path / "out", jobs=2, on_done=lambda o: events.append([x.ok for x in o]))
+    # the outcomes are handed over (a batch compares its pairs left and stops Chromium there) first
+    assert events == [[True, True], "template stopped"] and [o.ok for o in outcomes] == [True, True]
+
+    stopped = []
+    monkeypatch.setattr(pdf.Printer, "close", lambda self: stopped.append(threading.current_thread().name))
+    path = write(tmp_path, "scenarios:\n  - {name: a, notebook: tiny}\n  - {name: b, notebook: tiny}\n")
+    assert main(["render", "--scenarios", str(path), "--out", str(tmp_path / "batch")]) == 0
+    assert "stop-chromium" in stopped  # in a thread of its own, started at the batch's end, and over
+    assert (tmp_path / "batch" / "index.html").is_file()
+
+
+def test_a_batch_s_process_ends_after_its_threads_and_exit_handlers_without_the_interpreter_s_teardown(tmp_path):
+    code = (
+        "import atexit, queue, sys, threading\n"
+        "from pathlib import Path\n"
+        "from analysis.pipeline import early\n"
+        "class Teardown:\n"
+        "    def __del__(self):\n"
+        "        print('torn down', flush=True)\n"
+        "kept = Teardown()  # a module's object: collected by the interpreter's teardown\n"
+        "atexit.register(lambda: print('exit handler', flush=True))\n"
+        "items = queue.Queue()\n"
+        f"writer = threading.Thread(target=lambda: Path({str(tmp_path / 'written')!r}).write_text(items.get()))\n"
+        "writer.start()\n"
+        "items.put('last words')\n"
+        "sys.stdout.write('unflushed ')\n"
+        "early.end(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout == "unflushed exit handler\n"  # flushed and handled, but not torn down
+    assert (tmp_path / "written").read_text() == "last words"  # the running thread was waited for
+    assert early.is_batch(["render", "--scenarios", "x.yaml"]) and not early.is_batch(["render", "training_run"])

@@ -291,3 +291,6 @@ def _kernel(request: dict, replies: int) -> None:
 
 if __name__ == "__main__":
     serve(int(sys.argv[1]), sys.argv[2:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # not the interpreter's teardown of the preloaded stack (≈ 0.1–0.2 s at a batch's end)

@@ -76,6 +76,7 @@ def render_batch(
     force: bool = False,
     printer: Printer | None = None,
     on_outcome=None,
+    on_done=None,
 ) -> list[Outcome]:
     """Render every scenario into ``out_root/<name>/``, printing one progress line per scenario
     to ``log`` (standard error by default); a report still running after ``deadline`` seconds
@@ -85,7 +86,10 @@ def render_batch(
     workers (:func:`workers_for`, each with its kernel) start as soon as a check finds a report
     to render, and boot while the other scenarios are checked; none start if none is to render.
     ``on_outcome(outcome)`` is called in this thread as each rendered report finishes (a batch
-    compares its pairs there while the last reports render). Returns the outcomes in scenario order."""
+    compares its pairs there while the last reports render), ``on_done(outcomes)`` once every
+    report is done, before the workers' kernels and their template are stopped (a batch compares
+    the pairs left and starts stopping Chromium there, while they stop). Returns the outcomes in
+    scenario order."""
     out_root = Path(out_root)
     log = log or sys.stderr
     outcomes: list[Outcome | None] = [None] * len(scenarios)
@@ -103,6 +107,8 @@ def render_batch(
             _report(outcome, done, len(scenarios), log)
             if on_outcome is not None:
                 on_outcome(outcome)
+        if on_done is not None:
+            on_done(outcomes)
     return outcomes
 
 

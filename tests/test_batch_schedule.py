@@ -5,6 +5,7 @@ command line's imports. No timing is asserted."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -179,3 +180,37 @@ def test_a_batch_s_process_ends_after_its_threads_and_exit_handlers_without_the_
     assert done.stdout == "unflushed exit handler\n"  # flushed and handled, but not torn down
     assert (tmp_path / "written").read_text() == "last words"  # the running thread was waited for
     assert early.is_batch(["render", "--scenarios", "x.yaml"]) and not early.is_batch(["render", "training_run"])
+
+
+@pytest.mark.render
+def test_a_batch_killed_while_its_early_template_imports_leaves_it_ending_by_itself(tmp_path):
+    import psutil
+
+    from tests.test_kernel_template import gone
+
+    path = write(
+        tmp_path, "scenarios:\n  - {name: a, notebook: export_controls}\n  - {name: b, notebook: validation}\n"
+    )
+    batch = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "render", "--scenarios", str(path), "--out", str(tmp_path / "out")],
+        cwd=PROJECT_DIR,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        end, template = time.monotonic() + 120, None
+        while template is None and time.monotonic() < end:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                batch.wait(timeout=0.05)  # a batch that ended fails below
+            with contextlib.suppress(psutil.Error):  # a child that ended meanwhile
+                found = [
+                    p for p in psutil.Process(batch.pid).children() if "ipykernel_template" in " ".join(p.cmdline())
+                ]
+                template = found[0] if found else None
+        assert template is not None and batch.poll() is None  # started by the batch (before its imports)
+        batch.kill()  # SIGKILL of the batch's process alone: nothing of it runs to clean up
+        batch.wait(timeout=60)
+        assert gone(template.pid)  # its input ended: it ends once imported, with any kernel it forked
+    finally:
+        if batch.poll() is None:
+            os.killpg(batch.pid, 9)

@@ -113,6 +113,8 @@ def test_no_early_template_for_one_worker_a_single_render_or_reports_newer_than_
     assert early._hint(batch) == ["tiny", "training_run"]  # never rendered: both notebooks, sorted
     assert early._hint(batch + ["--jobs", "1"]) is None and early._hint(["render", "training_run"]) is None
     assert early._hint(["render", "--scenarios", str(tmp_path / "missing.yaml")]) is None
+    os.mkfifo(tmp_path / "fifo.yaml")  # read by no one: never opened here (the batch refuses it later)
+    assert early._hint(["render", "--scenarios", str(tmp_path / "fifo.yaml"), "--force"]) is None
     later = time.time() + 3600  # both reports' fingerprints newer than the sources and the file
     for name in ("a", "b"):
         (out / name).mkdir(parents=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import atexit
 import os
 import re
+import stat
 import sys
 import threading
 from pathlib import Path
@@ -109,13 +110,14 @@ def _hint(argv: list[str]) -> list[str] | None:
     parser.add_argument("--force", action="store_true")
     try:
         args, _ = parser.parse_known_args(argv[1:])
-        jobs = int(args.jobs or 2)
-        path = Path(args.scenarios or "")
-        text = path.read_text(encoding="utf-8") if args.scenarios else ""
+        jobs, path = int(args.jobs or 2), Path(args.scenarios or "")
+        found = path.stat()  # a regular file of a scenario file's size only: a pipe would hold us here
+        regular = stat.S_ISREG(found.st_mode) and found.st_size <= MAX_BYTES
+        text = path.read_text(encoding="utf-8") if regular else ""
     except (argparse.ArgumentError, OSError, ValueError):
         return None
     names = NAME.findall(text)
-    if len(text) > MAX_BYTES or min(jobs, len(names), len(os.sched_getaffinity(0))) < 2:
+    if min(jobs, len(names), len(os.sched_getaffinity(0))) < 2:
         return None
     out = Path(args.out) if args.out else REPORTS
     if not args.force and _current(names, out, path):

@@ -349,6 +349,31 @@ def test_a_failed_notebook_keeps_no_traceback_or_local_path(tiny_notebooks, tmp_
     assert not [o for c in json.loads(failed)["cells"] for o in c.get("outputs", []) if o.get("traceback")]
 
 
+@pytest.mark.render
+def test_the_executed_notebook_is_written_once_and_a_failed_one_with_papermill_s_error_cells(
+    tiny_notebooks, tmp_path, monkeypatch
+):
+    import nbformat
+
+    written, writes = [], nbformat.writes  # cells with outputs of each notebook serialized
+    monkeypatch.setattr(
+        nbformat,
+        "writes",
+        lambda nb, *a, **k: written.append(sum(bool(c.get("outputs")) for c in nb.cells)) or writes(nb, *a, **k),
+    )
+    warm = kernel.WarmKernel(tmp_path)
+    try:
+        kernel.execute("tiny", {"seed": 3}, tmp_path / "tiny.ipynb", warm)
+        # once, by execute with tidy provenance (papermill wrote it as well, then execute again)
+        assert [n for n in written if n] == [2]
+        with pytest.raises(errors.RenderError, match="cannot open"):
+            kernel.execute("failing", {}, tmp_path / "failing.ipynb", warm)
+        failed = nbformat.read(tmp_path / "failing.ipynb", as_version=4)
+        assert "papermill-error-cell-tag" in failed.cells[0].metadata.tags  # papermill's note of the failed cell
+    finally:
+        warm.close()
+
+
 class DyingKernel(kernel.WarmKernel):
     """A kernel SIGKILLed one second into the notebook."""
 

@@ -31,6 +31,20 @@ def test_the_title_is_the_first_level_one_heading_shown():
     assert identity.title(book, "fallback") == "Costs in $ & <chips>"
 
 
+def test_the_title_of_a_notebook_file_s_plain_json_is_the_same_as_of_the_notebook():
+    # the index reads a report's notebook as plain JSON, whose texts are lists of lines
+    book = new_notebook(cells=[new_markdown_cell("Intro\nline"), shown("# Costs in \\$\n\nAnswer\nof two lines.")])
+    plain = json.loads(nbformat.writes(book))
+    assert plain["cells"][1]["outputs"][0]["data"]["text/markdown"] == [
+        "# Costs in \\$\n",
+        "\n",
+        "Answer\n",
+        "of two lines.",
+    ]
+    assert identity.title(plain, "fallback") == identity.title(book, "fallback") == "Costs in $"
+    assert list(identity._markdown_texts(plain)) == ["Intro\nline", "# Costs in \\$\n\nAnswer\nof two lines."]
+
+
 def test_a_notebook_without_a_heading_is_titled_by_its_name():
     assert identity.title(new_notebook(cells=[shown("## Only a section")]), "tiny") == "tiny"
 

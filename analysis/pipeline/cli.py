@@ -17,6 +17,7 @@ import io
 import os
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -240,17 +241,33 @@ def run_batch(scenario_file: str, out: Path, jobs: int, formats: tuple, deadline
         f"rendering {len(scenarios)} scenarios with {workers_for(jobs, len(scenarios))} worker(s) into {out}",
         file=sys.stderr,
     )
+    compared, stopping = [], threading.Thread(target=lambda: printer.close(), name="stop-chromium")
+
+    def finish(outcomes) -> None:  # the pairs left; then Chromium stops while the kernels and template stop
+        compared.extend(pairs.compare_batch(compare, outcomes, out, formats, printer=printer, done=early.done))
+        stopping.start()
+
     with Printer() as printer:  # one Chromium prints the reports and the comparisons
         early = pairs.Early(compare, out, formats, printer)  # a pair as soon as its two reports are done
         outcomes = render_batch(
-            scenarios, out, jobs, formats, deadline=deadline, force=force, printer=printer, on_outcome=early.add
+            scenarios,
+            out,
+            jobs,
+            formats,
+            deadline=deadline,
+            force=force,
+            printer=printer,
+            on_outcome=early.add,
+            on_done=finish,
         )
-        compared = pairs.compare_batch(compare, outcomes, out, formats, printer=printer, done=early.done)
     try:
         index = write_index(outcomes, out, scenario_file, compared)
     except OSError as err:
         print(f"error: cannot write {out / 'index.html'} ({err.strerror or err})", file=sys.stderr)
         return 1
+    finally:
+        if stopping.ident is not None:  # started
+            stopping.join()
     failed = [o.scenario.name for o in outcomes if not o.ok] + [c["name"] for c in compared if not c["ok"]]
     skipped = sum(o.skipped for o in outcomes)
     done = f"{skipped} up to date, {sum(o.ok for o in outcomes) - skipped} rendered; index: {index}"

@@ -246,8 +246,6 @@ def _summary(notebook) -> str:
 
 def card(out_root: Path, entry: dict) -> dict:
     """What the gallery shows of one entry, from its manifest entry and the files it has now."""
-    import nbformat.reader
-
     name, notebook = entry["name"], entry.get("notebook") or ""
     folder = out_root / name
     shown = {
@@ -290,8 +288,9 @@ def card(out_root: Path, entry: dict) -> dict:
     except (OSError, ValueError, AttributeError):
         pass
     try:
-        # read without nbformat's validation (0.018 -> 0.007 s for the largest report): for its text only
-        book = nbformat.reader.reads((folder / f"{notebook}.ipynb").read_text(encoding="utf-8"))
+        # its plain JSON, for its text only: neither validated nor made NotebookNodes (nbformat's
+        # reading, 0.018 s for the largest report; its reader without validation 0.007 s; this ≈ 0.002 s)
+        book = json.loads((folder / f"{notebook}.ipynb").read_text(encoding="utf-8"))
         shown["summary"] = _summary(book)
         shown["title"] = shown["title"] or identity.title(book, name)
     except Exception:  # noqa: BLE001 — an unreadable notebook only costs the card its summary

@@ -21,14 +21,20 @@ HEADING = re.compile(r"^# +(.+?)\s*#*\s*$", re.M)
 
 
 def _markdown_texts(notebook):
-    """The Markdown a notebook shows, in order: Markdown cells and text/markdown outputs."""
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            yield cell.source
+    """The Markdown a notebook shows, in order: Markdown cells and text/markdown outputs (of a
+    NotebookNode, or of a notebook file's plain JSON, whose texts may be lists of lines)."""
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            yield _joined(cell["source"])
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/markdown")
             if text:
-                yield text if isinstance(text, str) else "".join(text)
+                yield _joined(text)
+
+
+def _joined(text) -> str:
+    """A notebook text, given as one string or as a list of lines."""
+    return text if isinstance(text, str) else "".join(text)
 
 
 def title(notebook, fallback: str) -> str:

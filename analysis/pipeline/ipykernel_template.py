@@ -20,12 +20,16 @@ import subprocess
 import sys
 import threading
 
+from .. import PROJECT_DIR
+
 #: What every report kernel imports before its report's own module (the notebooks' first cell
 #: imports ``analysis.assembly``; ipykernel's own modules come before any cell).
 PRELOAD = ("ipykernel.kernelapp", "matplotlib_inline.backend_inline", "matplotlib.pyplot", "pandas")
 #: ipykernel's default plotting backend: set before matplotlib is imported, as ipykernel sets it
 #: (``IPKernelApp.init_gui_pylab``) before a report imports matplotlib.
 MPL_BACKEND = "module://matplotlib_inline.backend_inline"
+#: The notebooks' folder (:data:`.notebooks.NOTEBOOK_DIR`, named here without its pandas import).
+NOTEBOOKS = PROJECT_DIR / "notebooks"
 #: Seconds to wait for a forked kernel's pid (the template's imports included), then start cold.
 FORK_WAIT_S = 120.0
 
@@ -47,17 +51,23 @@ class Template:
     batch closes its kernels first)."""
 
     def __init__(self, notebooks):
-        from . import notebooks as known
-
-        self.modules = [m for m in modules_for(notebooks) if not m.startswith("analysis.assembly.") or _known(m, known)]
+        self.modules = [m for m in modules_for(notebooks) if not m.startswith("analysis.assembly.") or _known(m)]
         self.process, self._read = None, None
         self._lock, self.broken = threading.Lock(), False
+
+    def start(self) -> None:
+        """Start the template process now, if not started (or broken) yet: its imports run while the
+        caller does other work (:mod:`.early`)."""
+        with self._lock:
+            if self.process is None and not self.broken:
+                try:
+                    self._start()
+                except OSError:
+                    self.broken = True
 
     def _start(self) -> None:
         """Start the template process in the notebooks' folder, as a kernel (it imports, then waits
         for requests on its input)."""
-        from .notebooks import NOTEBOOK_DIR
-
         read, replies = os.pipe()
         self._read = os.fdopen(read, "rb", buffering=0)
         try:
@@ -65,7 +75,7 @@ class Template:
                 [sys.executable, "-m", __name__, str(replies), *self.modules],
                 stdin=subprocess.PIPE,
                 pass_fds=(replies,),
-                cwd=str(NOTEBOOK_DIR),
+                cwd=str(NOTEBOOKS),
                 env={**os.environ, "MPLBACKEND": os.environ.get("MPLBACKEND") or MPL_BACKEND},
             )
         finally:
@@ -112,9 +122,10 @@ class Template:
                 self._read.close()
 
 
-def _known(module: str, known) -> bool:
-    """Whether ``module`` is a report module of a notebook that exists."""
-    return module == "analysis.assembly.present" or module.rsplit(".", 1)[1] in known.notebook_names()
+def _known(module: str) -> bool:
+    """Whether ``module`` is a report module of a notebook that exists (checked without importing
+    :mod:`.notebooks`, which imports pandas: :mod:`.early` makes a template before that)."""
+    return module == "analysis.assembly.present" or (NOTEBOOKS / f"{module.rsplit('.', 1)[1]}.ipynb").is_file()
 
 
 class _Forked:
@@ -280,3 +291,6 @@ def _kernel(request: dict, replies: int) -> None:
 
 if __name__ == "__main__":
     serve(int(sys.argv[1]), sys.argv[2:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)  # not the interpreter's teardown of the preloaded stack (≈ 0.1–0.2 s at a batch's end)

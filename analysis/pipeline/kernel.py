@@ -331,27 +331,30 @@ def execute(name: str, parameters: dict, output: Path, kernel: WarmKernel):
 
 
 def _run(name: str, parameters: dict, output: Path, kernel: WarmKernel):
-    """papermill on ``kernel``; failures as RenderError in one line."""
+    """papermill on ``kernel``, as ``papermill.execute_notebook`` runs it but for its last step:
+    writing the executed notebook, which :func:`execute` writes again with tidy provenance (JSON
+    and validation of the whole notebook, ≈ 0.01 CPU-s per report). A notebook with a failed cell
+    is written to ``output`` (with papermill's error cells) before the error is raised. Failures as
+    RenderError in one line."""
     import papermill
+    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
+    from papermill.execute import raise_for_execution_errors
 
     from . import notebooks
 
     try:
         manager = kernel.ready()
+        source = str(notebooks.notebook_path(name))
+        # parameterized only (its output path None: nothing written); no cwd: papermill would chdir
+        # this whole process (batch workers are threads); the kernel runs in the notebooks folder
         notebook = papermill.execute_notebook(
-            str(notebooks.notebook_path(name)),
-            str(output),
-            parameters=parameters,
-            # no cwd: papermill would chdir this whole process (batch workers are threads and
-            # restored each other's directory); the kernel already runs in the notebooks folder
-            progress_bar=False,
-            engine_name=WARM_ENGINE,
-            kernel_name="python3",
-            km=manager,
-            kc=kernel.client,
-            request_save_on_cell_execute=False,
+            source, None, parameters=parameters, prepare_only=True, engine_name=WARM_ENGINE, kernel_name="python3"
         )
+        notebook = papermill_engines.execute_notebook_with_engine(
+            WARM_ENGINE, notebook, "python3", input_path=source, progress_bar=False, km=manager, kc=kernel.client
+        )
+        raise_for_execution_errors(notebook, str(output))
     except PapermillExecutionError as err:
         raise RenderError(
             f"{name}: cell {err.exec_count} raised {err.ename}: "

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..assembly.params import ParameterError
-from . import gallery
+from . import early, gallery
 from .errors import RenderError, scrub
-from .ipykernel_template import Template
 from .kernel import WarmKernel
 from .notebooks import check_parameters, notebook_names
 from .pdf import Browser, Printer
@@ -77,6 +76,7 @@ def render_batch(
     force: bool = False,
     printer: Printer | None = None,
     on_outcome=None,
+    on_done=None,
 ) -> list[Outcome]:
     """Render every scenario into ``out_root/<name>/``, printing one progress line per scenario
     to ``log`` (standard error by default); a report still running after ``deadline`` seconds
@@ -86,7 +86,10 @@ def render_batch(
     workers (:func:`workers_for`, each with its kernel) start as soon as a check finds a report
     to render, and boot while the other scenarios are checked; none start if none is to render.
     ``on_outcome(outcome)`` is called in this thread as each rendered report finishes (a batch
-    compares its pairs there while the last reports render). Returns the outcomes in scenario order."""
+    compares its pairs there while the last reports render), ``on_done(outcomes)`` once every
+    report is done, before the workers' kernels and their template are stopped (a batch compares
+    the pairs left and starts stopping Chromium there, while they stop). Returns the outcomes in
+    scenario order."""
     out_root = Path(out_root)
     log = log or sys.stderr
     outcomes: list[Outcome | None] = [None] * len(scenarios)
@@ -104,6 +107,8 @@ def render_batch(
             _report(outcome, done, len(scenarios), log)
             if on_outcome is not None:
                 on_outcome(outcome)
+        if on_done is not None:
+            on_done(outcomes)
     return outcomes
 
 
@@ -173,7 +178,7 @@ class _Batch:
             if "pdf" in self.formats:
                 self.browser = self.printer.browser() if self.printer else Browser(self.run_dir.path)
             if workers_for(self.jobs, len(self.scenarios)) > 1:  # kernels forked from one that imported once
-                self.template = Template({s.notebook for s in self.scenarios})
+                self.template = early.take({s.notebook for s in self.scenarios})  # started early, if it was
         self.todo.append(index)
         self.plan.add(index)
         if len(self.threads) < workers_for(self.jobs, len(self.todo)):

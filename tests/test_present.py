@@ -350,8 +350,15 @@ def test_show_gives_alt_text_and_inline_png(shown):
     present.show(fig, key_value="H800: $5.58 M")
     assert fig.number not in plt.get_fignums()  # closed after showing
     bundle, kw = shown[0]
-    assert kw == {"metadata": {"image/png": {"alt": 'Cost "by" <chip>. H800: $5.58 M'}}, "raw": True}
+    # the smallest text is the smallest of the tick labels and the title, as the style sizes them
+    from matplotlib.font_manager import FontProperties
+
+    keys = ("xtick.labelsize", "ytick.labelsize", "axes.titlesize")
+    smallest = min(FontProperties(size=plt.rcParams[k]).get_size_in_points() for k in keys)
+    meta = {"alt": 'Cost "by" <chip>. H800: $5.58 M', "text_pt": smallest, "dpi": 30}
+    assert kw == {"metadata": {"image/png": meta}, "raw": True}
     img = bundle["text/html"]
+    assert f'data-text-pt="{smallest:.4g}" data-dpi="30"' in img
     assert img.startswith('<img alt="Cost &quot;by&quot; &lt;chip&gt;. H800: $5.58 M" ')
     assert 'src="data:image/png;base64,' + bundle["image/png"] + '"' in img
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis import catalog
 from analysis.assembly import inference_cost as report
 from analysis.assembly import inputs as shared
 from analysis.assembly import serving_observations
@@ -344,13 +345,22 @@ def test_rendered_decode_parity_has_no_pflop_hours(rendered):
 
 
 def test_the_api_comparison_says_the_prices_ended_and_quotes_the_successors():
-    """serving_references.csv: V3's $1.10 per million output tokens held until Sep 5 2025; V3.2's
-    $0.42 (Apr 2026) is quoted beside the modelled cost as its ratio, 0.42 / modelled."""
+    """serving_references.csv: V3's $1.10 per million output tokens held until Sep 5 2025; DeepSeek's
+    own price list (deepseek-api-pricing-v3-2) has sold V3.2-Exp and V3.2 at $0.42 per million output
+    tokens and $0.28 per million cache-miss input tokens since the Sep 29 2025 cut (from $1.68 and
+    $0.56: 0.42 / 1.68 = 0.25, 0.28 / 0.56 = 0.5, the yuan cut 3 / 12 and 2 / 4); the output price is
+    quoted beside the modelled cost as its ratio, 0.42 / modelled. Both rows are set by DeepSeek's
+    page, benchlm's tracker only cross-checks them."""
     r = report.run(model="deepseek-v3", draws=300)
     text = report.economics_text(r, report.deepseek_day())
     modelled = report.api_comparison(r).loc["output", "modelled"]
     assert "which ended on Sep 5 2025" in text
-    assert f"$0.42 per million output tokens in Apr 2026 ({0.42 / modelled:.1f}× this V3 cost" in text
+    assert f"$0.42 per million output tokens since Sep 29 2025 ({0.42 / modelled:.1f}× this V3 cost" in text
+    assert "DeepSeek's price list) and $0.28 per million cache-miss input tokens." in text
+    references = catalog.load("serving_references")
+    for row in ("deepseek-v3.2-api-output-2025", "deepseek-v3.2-api-input-miss-2025"):
+        assert references.loc[row, "source"].split(";")[0] == "deepseek-api-pricing-v3-2"
+    assert catalog.sources().loc["deepseek-api-pricing-v3-2", "grade"] == "primary"
 
 
 def test_page_one_is_an_answer_line_and_a_note():

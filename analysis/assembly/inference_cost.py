@@ -1039,7 +1039,7 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
     api = api_comparison(r)
     if not api.empty:
         miss, out = api.loc["input_cache_miss"], api.loc["output"]
-        successor = reference_value("deepseek-v3.2-api-output-2026")
+        successor = reference_value("deepseek-v3.2-api-output-2025")
         lines.append(
             f"- **DeepSeek's API prices against the modelled cost on the H800** ({r.inputs.cost_basis} basis, this "
             f"report's workload): output tokens {present.usd(out['modelled'])} per million against V3's "
@@ -1047,12 +1047,11 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
             f"{present.usd(miss['modelled'])} against {present.usd(miss['v3_price'])} and "
             f"{present.usd(miss['r1_price'])}. Cache hits (V3 {present.usd(api.loc['input_cache_hit', 'v3_price'])}) "
             "cost nothing in the model: they are read from disk, and storage is not modelled. These are the prices "
-            "of DeepSeek's disclosed day (Feb 2025), which ended on Sep 5 2025; its successor DeepSeek-V3.2 (sparse "
-            "attention, not modelled here) sold at "
-            f"{present.usd(successor)} per million output tokens in Apr 2026 "
-            f"({present.times(successor / out['modelled'])} this V3 cost; a secondary "
-            f"price tracker) and {present.usd(reference_value('deepseek-v3.2-api-input-miss-2026'))} per million "
-            "cache-miss input tokens."
+            "of DeepSeek's disclosed day (Feb 2025), which ended on Sep 5 2025; its successors DeepSeek-V3.2-Exp and "
+            "V3.2 (sparse attention, not modelled here) have sold at "
+            f"{present.usd(successor)} per million output tokens since Sep 29 2025 "
+            f"({present.times(successor / out['modelled'])} this V3 cost; DeepSeek's price list) and "
+            f"{present.usd(reference_value('deepseek-v3.2-api-input-miss-2025'))} per million cache-miss input tokens."
         )
     ds = day.setup
     lines.append(

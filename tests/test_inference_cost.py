@@ -373,3 +373,16 @@ def test_page_one_is_an_answer_line_and_a_note():
     assert line.endswith("(not ranked, cost n/a: L20).") and ". " not in line and ";" not in line
     assert line.startswith("Serving DeepSeek-V3 at batch ") and " per million** (P10–P90 $" in line
     assert note.startswith(f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover")
+
+
+def test_on_the_rental_basis_the_h800s_assumed_rent_says_what_it_is():
+    """Four chips with a rent each are costed on rentals; the H800's $2.00 per chip-hour is DeepSeek's
+    accounting assumption (chips.csv rental_source deepseek-v3-report), the others market quotes: the
+    basis sentence says so, and a cheapest line that names the H800 carries it."""
+    r = report.run(chips=["h800-sxm", "h100-sxm", "h200", "mi300x"], draws=100)
+    note = "the H800 SXM's $2.00 per chip-hour is DeepSeek's assumed rent, not a market quote"
+    assert r.inputs.cost_basis == "rental" and note in report.basis_text(r)
+    for line in report._cheapest_lines(r):
+        assert (note in line) == ("H800" in line.split("** at ")[0])
+    # the ownership basis (a chip without a rent) costs no chip on a rent: nothing to say
+    assert "assumed rent" not in report.basis_text(report.run(chips=["h800-sxm", "h20"], draws=100))

@@ -745,8 +745,8 @@ def basis_text(r: Result) -> str:
     inp = r.inputs
     if inp.cost_basis == "rental":
         return (
-            "**Cost basis: rental** — every chip in this ranking has a sourced on-demand rental price, so all "
-            "are costed per rented chip-hour."
+            "**Cost basis: rental** — every chip in this ranking has a sourced rental price, so all are costed per "
+            "rented chip-hour" + "".join(f"; {note}" for note in _assumed_rents(r)) + "."
         )
     missing = [present.chip_name(c) for c in inp.chips.index[inp.chips["usd_per_gpu_hour"].isna()]]
     return (
@@ -756,6 +756,21 @@ def basis_text(r: Result) -> str:
         f"{present.usd(inp.site.usd_per_kwh)}/kWh and PUE {inp.site.pue:.2f}, divided by "
         f"{present.pct(inp.utilisation)} of hours serving."
     )
+
+
+def _assumed_rents(r: Result) -> list[str]:
+    """On the rental basis, one clause per chip whose rent is not a market quote
+    (:func:`analysis.assembly.inputs.rental_basis`): ``the H800 SXM's $2.00 per chip-hour is DeepSeek's
+    assumed rent, not a market quote``; none on the ownership basis."""
+    if r.inputs.cost_basis != "rental":
+        return []
+    records = r.inputs.used["chips"]
+    return [
+        f"the {present.chip_short(c)}'s {present.usd(records[c]['usd_per_gpu_hour'].value)} per chip-hour is {basis}, "
+        "not a market quote"
+        for c, basis in shared.rental_bases(records).items()
+        if basis != shared.MARKET_RENT
+    ]
 
 
 def h20_training_ratio() -> float:
@@ -776,10 +791,11 @@ def _cheapest_lines(r: Result) -> list[str]:
             continue
         best = known.idxmin()
         unranked = _unranked(r, figure)
+        assumed = [note for note in _assumed_rents(r) if note.startswith(f"the {present.chip_short(best)}'s ")]
         lines.append(
             f"- Cheapest {what} tokens ({r.inputs.cost_basis} basis): **{present.chip_name(best)}** at "
             f"**{present.usd(known[best])} per million** (P10–P90 {present.usd(r.p10.loc[best, figure])}–"
-            f"{present.usd(r.p90.loc[best, figure])})"
+            f"{present.usd(r.p90.loc[best, figure])}{''.join(f'; {a}' for a in assumed)})"
             + (f"; not ranked (a figure its cost needs is n/a): {', '.join(unranked)}." if unranked else ".")
         )
     return lines

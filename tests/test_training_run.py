@@ -451,6 +451,7 @@ def test_a_rent_says_whether_it_is_a_market_quote():
     first key of a source cell decides."""
     assert shared.rental_basis("deepseek-v3-report;deepseek-v3-readme") == "DeepSeek's assumed rent"
     assert shared.rental_basis("mercatus-gpu-pricing-2026;aimultiple-gpu-index-2026") == shared.MARKET_RENT
+    assert shared.rental_basis(shared.READER) == "the reader's rent"
     chips = load("chips")
     rented = chips[chips["usd_per_gpu_hour"].notna()]
     assumed = [c for c, source in rented["rental_source"].items() if shared.rental_basis(source) != shared.MARKET_RENT]

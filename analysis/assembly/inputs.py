@@ -646,8 +646,9 @@ def vendor_factors_text(frame: pd.DataFrame) -> str:
 
 #: Rental prices that are not market quotes, by the source key that sets them, with the words a
 #: report shows beside them: the H800's $2.00 per GPU-hour is DeepSeek's accounting assumption in
-#: the DeepSeek-V3 report (and in its serving disclosure), not a price anyone quoted for renting one.
-ASSUMED_RENTS = {"deepseek-v3-report": "DeepSeek's assumed rent"}
+#: the DeepSeek-V3 report (and in its serving disclosure), not a price anyone quoted for renting one;
+#: a rent the reader sets is the reader's.
+ASSUMED_RENTS = {"deepseek-v3-report": "DeepSeek's assumed rent", READER: "the reader's rent"}
 #: What every other sourced rental is: a cloud's or a tracker's on-demand price (chips.csv).
 MARKET_RENT = "market quote"
 

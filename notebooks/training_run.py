@@ -123,10 +123,12 @@ present.table(
         for column, fmt in {
             "emissions [t CO₂]": "{:,.0f}",
             "rental [$ M]": "{:,.2f}",
+            "rental basis": "{}",
             "ownership [$ M]": "{:,.2f}",
         }.items()
     },
-    caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip.",
+    caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip. Rental basis: a market "
+    "quote, or DeepSeek's assumed rent (the H800's $2.00 per GPU-hour, an accounting assumption).",
     name="cost_by_chip",
 )
 

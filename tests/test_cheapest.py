@@ -26,17 +26,25 @@ def test_cheapest_names_the_lowest_and_every_unpriced_chip():
     assert nothing == "no chip shown has a rental price (n/a)"
 
 
-def test_training_run_ranks_the_runs_own_chip_too():
+def test_training_run_ranks_market_quotes_and_names_the_runs_own_assumed_rent():
     r = training_run.run(draws=200)
     line = next(x for x in training_run.findings(r).splitlines() if "cheapest" in x)
     # DeepSeek-V3 on its own 2,048 H800 at DeepSeek's $2 per GPU-hour: 2,788,000 h × $2 = $5,576,000
     assert r.base.loc["h800-sxm", "rental_cost_usd"] == pytest.approx(5_576_000)
-    # chips.csv has a rental price for 7 chips (H100 SXM, H800, A100, H200, B200, GB200, MI300X): the
-    # ranking counts all 7, the run's own H800 included (it used to rank the 6 others only)
-    rental = r.p50["rental_cost_usd"]
+    # chips.csv has a rental price for 7 chips (H100 SXM, H800, A100, H200, B200, GB200, MI300X), 6 of
+    # them market quotes: the ranking counts those 6; the H800's $2 is DeepSeek's assumed rent, so it is
+    # named apart with its cost and basis, never skipped and never ranked among the quotes unmarked
+    rental = r.p50["rental_cost_usd"].drop(index="h800-sxm")
     best = rental.idxmin()
-    assert f"the cheapest to rent is {present.chip_short(best)} at {present.usd(rental[best])} of the 7 " in line
-    assert "none for H100 PCIe, H20, A800 SXM, L20, Ascend 910B, Ascend 910C," in line
+    assert (
+        f"the cheapest to rent at a market quote is {present.chip_short(best)} at {present.usd(rental[best])} of the 6 "
+        in line
+    )
+    assert "none for H800 SXM, H100 PCIe, H20, A800 SXM, L20, Ascend 910B, Ascend 910C," in line
+    h800 = present.usd(r.p50.loc["h800-sxm", "rental_cost_usd"])
+    assert line.endswith(
+        f"; H800 SXM costs {h800} at $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)."
+    )
 
 
 def _claims(report, r) -> list[tuple[str, pd.Series]]:

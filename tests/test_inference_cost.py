@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis import catalog
 from analysis.assembly import inference_cost as report
 from analysis.assembly import inputs as shared
 from analysis.assembly import serving_observations
@@ -344,13 +345,22 @@ def test_rendered_decode_parity_has_no_pflop_hours(rendered):
 
 
 def test_the_api_comparison_says_the_prices_ended_and_quotes_the_successors():
-    """serving_references.csv: V3's $1.10 per million output tokens held until Sep 5 2025; V3.2's
-    $0.42 (Apr 2026) is quoted beside the modelled cost as its ratio, 0.42 / modelled."""
+    """serving_references.csv: V3's $1.10 per million output tokens held until Sep 5 2025; DeepSeek's
+    own price list (deepseek-api-pricing-v3-2) has sold V3.2-Exp and V3.2 at $0.42 per million output
+    tokens and $0.28 per million cache-miss input tokens since the Sep 29 2025 cut (from $1.68 and
+    $0.56: 0.42 / 1.68 = 0.25, 0.28 / 0.56 = 0.5, the yuan cut 3 / 12 and 2 / 4); the output price is
+    quoted beside the modelled cost as its ratio, 0.42 / modelled. Both rows are set by DeepSeek's
+    page, benchlm's tracker only cross-checks them."""
     r = report.run(model="deepseek-v3", draws=300)
     text = report.economics_text(r, report.deepseek_day())
     modelled = report.api_comparison(r).loc["output", "modelled"]
     assert "which ended on Sep 5 2025" in text
-    assert f"$0.42 per million output tokens in Apr 2026 ({0.42 / modelled:.1f}× this V3 cost" in text
+    assert f"$0.42 per million output tokens since Sep 29 2025 ({0.42 / modelled:.1f}× this V3 cost" in text
+    assert "DeepSeek's price list) and $0.28 per million cache-miss input tokens." in text
+    references = catalog.load("serving_references")
+    for row in ("deepseek-v3.2-api-output-2025", "deepseek-v3.2-api-input-miss-2025"):
+        assert references.loc[row, "source"].split(";")[0] == "deepseek-api-pricing-v3-2"
+    assert catalog.sources().loc["deepseek-api-pricing-v3-2", "grade"] == "primary"
 
 
 def test_page_one_is_an_answer_line_and_a_note():
@@ -363,3 +373,16 @@ def test_page_one_is_an_answer_line_and_a_note():
     assert line.endswith("(not ranked, cost n/a: L20).") and ". " not in line and ";" not in line
     assert line.startswith("Serving DeepSeek-V3 at batch ") and " per million** (P10–P90 $" in line
     assert note.startswith(f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover")
+
+
+def test_on_the_rental_basis_the_h800s_assumed_rent_says_what_it_is():
+    """Four chips with a rent each are costed on rentals; the H800's $2.00 per chip-hour is DeepSeek's
+    accounting assumption (chips.csv rental_source deepseek-v3-report), the others market quotes: the
+    basis sentence says so, and a cheapest line that names the H800 carries it."""
+    r = report.run(chips=["h800-sxm", "h100-sxm", "h200", "mi300x"], draws=100)
+    note = "the H800 SXM's $2.00 per chip-hour is DeepSeek's assumed rent, not a market quote"
+    assert r.inputs.cost_basis == "rental" and note in report.basis_text(r)
+    for line in report._cheapest_lines(r):
+        assert (note in line) == ("H800" in line.split("** at ")[0])
+    # the ownership basis (a chip without a rent) costs no chip on a rent: nothing to say
+    assert "assumed rent" not in report.basis_text(report.run(chips=["h800-sxm", "h20"], draws=100))

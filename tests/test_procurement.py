@@ -440,7 +440,9 @@ def test_a_value_the_reader_sets_is_recorded_as_theirs_and_used():
     assert used["load_factor"] == Used(0.6, "share", READER, "set by the reader")
     assert used["mfu"].source == READER and used["pue"] == Used(1.2, "ratio", READER, "set by the reader")
     # the region's price is still its own: EIA 8.06 US cents/kWh
-    assert used["usd_per_kwh"].value == 0.0806 and used["usd_per_kwh"].source == "eia-epa-2023"
+    # us-avg-industrial: 8.06 ¢/kWh, the EIA 2023 US industrial average as charted by Statista (a secondary
+    # relay: EIA's own U.S. table was not read), so the relay's key sets it and EIA's state page cross-checks
+    assert used["usd_per_kwh"].value == 0.0806 and used["usd_per_kwh"].source == "statista-eia-industrial-2023"
     # price_basis low: the A800 is bought at its catalog low, $10,000
     assert used["chips"]["a800-sxm-80gb"]["price_usd"].value == 10_000
     assert r.inputs.load_factor == 0.6 and r.inputs.site.pue == 1.2 and r.inputs.ranges["pue"] == (1.2, 1.2, 1.2)

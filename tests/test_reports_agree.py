@@ -223,13 +223,13 @@ def test_reference_capex_is_quoted_as_what_it_is_in_every_procurement_report():
     # a800-1b buys at the base price: the same $4.17 B in every draw, and it says so
     fixed = buying.run(budget_usd=1e9, budget_basis="as-priced", chips=["a800-sxm-80gb"], price_basis="base")
     assert quotes.reference_capex(fixed) == "$4.17 B (the same in every draw)"
-    # us-100k-h100: another region, so another PUE (United States 1.1–1.57–1.57 against China's 1.3–1.5–1.57):
+    # us-100k-h100: another region, so another PUE (United States 1.09–1.3–1.58 against China's 1.3–1.5–1.58):
     # its reference draws less power as a median; the capex is the same median (the price draws from its own
     # stream whatever else the report draws: h20-910c-4b's, to the dollar)
     us = buying.run(chips=["h100-sxm"], counts=[100_000], region="us-avg-industrial")
     assert us.p50.loc["reference", "capex_usd"] == pytest.approx(100_000 * H100_MEDIAN_ALL_IN, rel=MC_NOISE)
     assert us.p50.loc["reference", "capex_usd"] == ranged.p50.loc["reference", "capex_usd"]
-    assert "the PUE 1.1–1.57–1.57 of United States" in quotes.reference_words(us)
+    assert "the PUE 1.09–1.3–1.58 of United States" in quotes.reference_words(us)
 
 
 def buying_text_findings(r) -> list[str]:

@@ -116,8 +116,8 @@ def _records(block: dict, path=()):
 
 
 #: Figures still set by a weak source, each for an engineer to replace (prices and rentals: issue 20
-#: item 4; DeepSeek's V3.2 API prices: item 5; SMIC's wafers for Ascend: issue 21); the L20's power
-#: and die area have no other source yet.
+#: item 4; SMIC's wafers for Ascend: issue 21); the L20's power and die area have no other source yet.
+#: (DeepSeek's V3.2 API prices are now set by DeepSeek's own price list.)
 #: A weak source anywhere else fails the test.
 KNOWN_WEAK = {
     ("chips", "h100-pcie", "price_usd"): "kunwar-appendix-rough",
@@ -131,8 +131,6 @@ KNOWN_WEAK = {
     ("chips", "mi300x", "all_in_capex_usd_per_chip"): "awesomeagents-mi300x",
     ("chips", "l20", "max_w_per_chip"): "topcpu-l20",
     ("chips", "l20", "die_area_mm2"): "topcpu-l20",
-    ("serving_references", "deepseek-v3.2-api-input-miss-2026", "serving reference"): "benchlm-deepseek-pricing-2026",
-    ("serving_references", "deepseek-v3.2-api-output-2026", "serving reference"): "benchlm-deepseek-pricing-2026",
     ("supply_constraints", "smic-wafers-for-ascend-2025", "supply constraint"): "morganstanley-smic-yield-2025",
 }
 
@@ -198,15 +196,17 @@ def test_china_market_quotes_shown_by_procurement_are_sources_of_its_inputs(resu
 def test_a_region_pue_cites_the_source_of_its_base_value_and_says_what_it_is():
     # regions.csv cn-avg-industrial: PUE 1.5 is the Jul 2024 action plan's national-average target
     # (cn-dc-action-plan-2024: "below 1.5 by end-2025"), not the Dec 2021 plan's <= 1.3 for new
-    # large DCs; us-avg-industrial's 1.57 is the Uptime Institute 2021 survey average (measured)
+    # large DCs; us-avg-industrial's 1.30 is Uptime's 2024 survey figure for newer, larger facilities
+    # ("1.3 or even better", uptime-survey-2024-new-builds: measured, a secondary report of it)
     china, us = shared.site("cn-avg-industrial"), shared.site("us-avg-industrial")
     assert (china.used["pue"].value, china.used["pue"].source) == (1.5, "cn-dc-action-plan-2024")
     assert china.used["pue"].origin == "region cn-avg-industrial, base PUE: a policy target"
-    assert (us.used["pue"].value, us.used["pue"].origin) == (
-        1.57,
+    assert (us.used["pue"].value, us.used["pue"].source, us.used["pue"].origin) == (
+        1.3,
+        "uptime-survey-2024-new-builds",
         "region us-avg-industrial, base PUE: a measured average",
     )
-    assert china.pue_text() == "PUE 1.50, a policy target" and us.pue_text("{:g}") == "PUE 1.57, a measured average"
+    assert china.pue_text() == "PUE 1.50, a policy target" and us.pue_text("{:g}") == "PUE 1.3, a measured average"
     # the region's name describes its tariff: only the price's origin carries it
     assert "tariff" in china.used["usd_per_kwh"].origin
     assert "tariff" not in china.used["pue"].origin + china.used["grid_kgco2_per_kwh"].origin

@@ -8,9 +8,10 @@ from conftest import edit_cell
 from numpy.testing import assert_allclose
 
 from analysis.assembly import inputs as shared
+from analysis.assembly import present
 from analysis.assembly import training_run as report
 from analysis.assembly.params import ParameterError
-from analysis.catalog import sources
+from analysis.catalog import load, sources
 from analysis.formulas import goodput, uncertainty
 
 FEW = {"draws": 400}  # enough draws for bands; the base point does not depend on them
@@ -442,3 +443,45 @@ def test_goodput_is_drawn_as_chip_parity_draws_it():
     # the band of the GPU-hours now carries it: the page says so, with the base point beside the median
     assert "the goodput inputs (interruption rate, restart time, checkpoint write time)" in report.answer(run)
     assert "at the base point) is spent training on 2,048 chips" in report.findings(run)
+
+
+def test_a_rent_says_whether_it_is_a_market_quote():
+    """The H800's $2.00 per GPU-hour is DeepSeek's accounting assumption (deepseek-v3-report: "$2 per
+    GPU hour" rental assumption), every other rent of chips.csv a cloud's or a tracker's quote; the
+    first key of a source cell decides."""
+    assert shared.rental_basis("deepseek-v3-report;deepseek-v3-readme") == "DeepSeek's assumed rent"
+    assert shared.rental_basis("mercatus-gpu-pricing-2026;aimultiple-gpu-index-2026") == shared.MARKET_RENT
+    assert shared.rental_basis(shared.READER) == "the reader's rent"
+    chips = load("chips")
+    rented = chips[chips["usd_per_gpu_hour"].notna()]
+    assumed = [c for c, source in rented["rental_source"].items() if shared.rental_basis(source) != shared.MARKET_RENT]
+    assert assumed == ["h800-sxm"]
+
+
+def test_the_h800_has_one_rent_in_every_report():
+    """One answer per question: chips.csv's H800 rent, DeepSeek-V3's own (training_runs.csv) and the
+    one of DeepSeek's serving day (validation_cases.csv setup) are the same $2.00 per GPU-hour, and
+    each source says it is DeepSeek's assumption."""
+    from analysis.assembly import validation_cases
+
+    case = load("validation_cases").loc["deepseek-serving-daily-cost"]
+    setup = validation_cases.parse_setup(case["setup"])
+    assert load("chips").loc["h800-sxm", "usd_per_gpu_hour"] == 2.0
+    assert load("training_runs").loc["deepseek-v3", "usd_per_gpu_hour"] == 2.0
+    assert setup["usd_per_gpu_hour"] == 2.0
+
+
+def test_an_assumed_rent_is_labelled_and_not_ranked_among_quotes(deepseek):
+    """The run on its 2,048 H800 at DeepSeek's $2.00 (2,788,000 GPU-hours × $2 = $5.576 M at the base
+    point) is the cheapest rental of the table but not a market quote: page 1, the table and the
+    findings say so, and the ranking of rents names the cheapest market quote instead."""
+    shown = report.by_chip_table(deepseek)
+    assert shown.loc["H800 SXM", "rental basis"] == "DeepSeek's assumed rent"
+    assert shown.loc["H100 SXM", "rental basis"] == shared.MARKET_RENT and shown.loc["H20", "rental basis"] == ""
+    assert "at $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)." in report.answer(deepseek)
+    ranking = report.rent_ranking(deepseek)
+    market = deepseek.p50["rental_cost_usd"].where(shown["rental basis"].to_numpy() == shared.MARKET_RENT)
+    assert ranking.startswith(f"the cheapest to rent at a market quote is {present.chip_short(market.idxmin())} at ")
+    assert ranking.endswith("at $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)")
+    assert "; H800 SXM costs $" in ranking and "none for H800 SXM" in ranking  # no market quote for the H800
+    assert_allclose(deepseek.base.loc["h800-sxm", "rental_cost_usd"], 2_788_000 * 2.0, rtol=1e-9)

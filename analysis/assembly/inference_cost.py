@@ -745,8 +745,8 @@ def basis_text(r: Result) -> str:
     inp = r.inputs
     if inp.cost_basis == "rental":
         return (
-            "**Cost basis: rental** — every chip in this ranking has a sourced on-demand rental price, so all "
-            "are costed per rented chip-hour."
+            "**Cost basis: rental** — every chip in this ranking has a sourced rental price, so all are costed per "
+            "rented chip-hour" + "".join(f"; {note}" for note in _assumed_rents(r)) + "."
         )
     missing = [present.chip_name(c) for c in inp.chips.index[inp.chips["usd_per_gpu_hour"].isna()]]
     return (
@@ -756,6 +756,21 @@ def basis_text(r: Result) -> str:
         f"{present.usd(inp.site.usd_per_kwh)}/kWh and PUE {inp.site.pue:.2f}, divided by "
         f"{present.pct(inp.utilisation)} of hours serving."
     )
+
+
+def _assumed_rents(r: Result) -> list[str]:
+    """On the rental basis, one clause per chip whose rent is not a market quote
+    (:func:`analysis.assembly.inputs.rental_basis`): ``the H800 SXM's $2.00 per chip-hour is DeepSeek's
+    assumed rent, not a market quote``; none on the ownership basis."""
+    if r.inputs.cost_basis != "rental":
+        return []
+    records = r.inputs.used["chips"]
+    return [
+        f"the {present.chip_short(c)}'s {present.usd(records[c]['usd_per_gpu_hour'].value)} per chip-hour is {basis}, "
+        "not a market quote"
+        for c, basis in shared.rental_bases(records).items()
+        if basis != shared.MARKET_RENT
+    ]
 
 
 def h20_training_ratio() -> float:
@@ -776,10 +791,11 @@ def _cheapest_lines(r: Result) -> list[str]:
             continue
         best = known.idxmin()
         unranked = _unranked(r, figure)
+        assumed = [note for note in _assumed_rents(r) if note.startswith(f"the {present.chip_short(best)}'s ")]
         lines.append(
             f"- Cheapest {what} tokens ({r.inputs.cost_basis} basis): **{present.chip_name(best)}** at "
             f"**{present.usd(known[best])} per million** (P10–P90 {present.usd(r.p10.loc[best, figure])}–"
-            f"{present.usd(r.p90.loc[best, figure])})"
+            f"{present.usd(r.p90.loc[best, figure])}{''.join(f'; {a}' for a in assumed)})"
             + (f"; not ranked (a figure its cost needs is n/a): {', '.join(unranked)}." if unranked else ".")
         )
     return lines
@@ -1039,7 +1055,7 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
     api = api_comparison(r)
     if not api.empty:
         miss, out = api.loc["input_cache_miss"], api.loc["output"]
-        successor = reference_value("deepseek-v3.2-api-output-2026")
+        successor = reference_value("deepseek-v3.2-api-output-2025")
         lines.append(
             f"- **DeepSeek's API prices against the modelled cost on the H800** ({r.inputs.cost_basis} basis, this "
             f"report's workload): output tokens {present.usd(out['modelled'])} per million against V3's "
@@ -1047,12 +1063,11 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
             f"{present.usd(miss['modelled'])} against {present.usd(miss['v3_price'])} and "
             f"{present.usd(miss['r1_price'])}. Cache hits (V3 {present.usd(api.loc['input_cache_hit', 'v3_price'])}) "
             "cost nothing in the model: they are read from disk, and storage is not modelled. These are the prices "
-            "of DeepSeek's disclosed day (Feb 2025), which ended on Sep 5 2025; its successor DeepSeek-V3.2 (sparse "
-            "attention, not modelled here) sold at "
-            f"{present.usd(successor)} per million output tokens in Apr 2026 "
-            f"({present.times(successor / out['modelled'])} this V3 cost; a secondary "
-            f"price tracker) and {present.usd(reference_value('deepseek-v3.2-api-input-miss-2026'))} per million "
-            "cache-miss input tokens."
+            "of DeepSeek's disclosed day (Feb 2025), which ended on Sep 5 2025; its successors DeepSeek-V3.2-Exp and "
+            "V3.2 (sparse attention, not modelled here) have sold at "
+            f"{present.usd(successor)} per million output tokens since Sep 29 2025 "
+            f"({present.times(successor / out['modelled'])} this V3 cost; DeepSeek's price list) and "
+            f"{present.usd(reference_value('deepseek-v3.2-api-input-miss-2025'))} per million cache-miss input tokens."
         )
     ds = day.setup
     lines.append(

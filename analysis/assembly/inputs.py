@@ -644,6 +644,36 @@ def vendor_factors_text(frame: pd.DataFrame) -> str:
     )
 
 
+#: Rental prices that are not market quotes, by the source key that sets them, with the words a
+#: report shows beside them: the H800's $2.00 per GPU-hour is DeepSeek's accounting assumption in
+#: the DeepSeek-V3 report (and in its serving disclosure), not a price anyone quoted for renting one;
+#: a rent the reader sets is the reader's.
+ASSUMED_RENTS = {"deepseek-v3-report": "DeepSeek's assumed rent", READER: "the reader's rent"}
+#: What every other sourced rental is: a cloud's or a tracker's on-demand price (chips.csv).
+MARKET_RENT = "market quote"
+
+
+def rental_basis(source: str) -> str:
+    """What a rental price [USD/chip-hour] is, from the source key that set it (the first key of a
+    ``;``-separated cell): the words of :data:`ASSUMED_RENTS` for an accounting assumption, else
+    :data:`MARKET_RENT`. The one place that says it, so every report labels the same rent alike and
+    never ranks an assumption among market quotes unmarked."""
+    return ASSUMED_RENTS.get(_key(source), MARKET_RENT)
+
+
+def rental_bases(records: dict[str, dict[str, Used]]) -> pd.Series:
+    """By chip id of ``records`` (per-chip :class:`Used` records, as a report's ``used["chips"]``),
+    the :func:`rental_basis` of the chip's ``usd_per_gpu_hour`` record; empty text where a chip has
+    no rental."""
+    return pd.Series(
+        {
+            chip: rental_basis(r["usd_per_gpu_hour"].source) if "usd_per_gpu_hour" in r else ""
+            for chip, r in records.items()
+        },
+        dtype=object,
+    )
+
+
 def max_w_per_chip(frame: pd.DataFrame, tdp_w, *, server_power_ratio: float | None = None):
     """Maximum power per chip [W] for (drawn) TDPs of the chips in ``frame``: TDP × the chip's ratio
     (:func:`chips`), or the chip's fixed system figure where its power basis is ``system``."""

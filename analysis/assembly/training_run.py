@@ -617,7 +617,8 @@ def answer(r: Result) -> str:
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     rental = (
         f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
-        f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])})."
+        f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])}) at "
+        f"{rent_words(r, run.chip)}."
         if pd.notna(own["rental_cost_usd"])
         else "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
         "data/china_prices.csv)."
@@ -662,11 +663,37 @@ def findings(r: Result) -> str:
         f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh (the grid "
         f"average of region {site.region}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
-        f"({others.loc[fastest, 'days']:,.1f} days); of all chips, including the run's own, "
-        + present.cheapest(r.p50["rental_cost_usd"], what="to rent", fmt=present.usd, missing="rental price")
-        + ".",
+        f"({others.loc[fastest, 'days']:,.1f} days); of all chips, including the run's own, " + rent_ranking(r) + ".",
     ]
     return "\n".join(lines)
+
+
+def rent_words(r: Result, chip: str) -> str:
+    """The rent ``chip`` is costed at, with what it is (:func:`analysis.assembly.inputs.rental_basis`):
+    ``$2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)`` or ``$2.95 per GPU-hour, a
+    market quote``."""
+    record = r.inputs.used["chips"][chip]["usd_per_gpu_hour"]
+    basis = shared.rental_basis(record.source)
+    what = "a market quote" if basis == shared.MARKET_RENT else f"{basis} (not a market quote)"
+    return f"{present.usd(record.value)} per GPU-hour, {what}"
+
+
+def rent_ranking(r: Result) -> str:
+    """The cheapest chip to rent among those with a market quote (:func:`present.cheapest`), then each
+    chip costed at a rent that is not a market quote, with its cost and :func:`rent_words`: an
+    assumption is never ranked among quotes unmarked."""
+    bases = shared.rental_bases(r.inputs.used["chips"]).reindex(r.p50.index)
+    rental = r.p50["rental_cost_usd"]
+    words = present.cheapest(
+        rental.where(bases == shared.MARKET_RENT),
+        what="to rent at a market quote",
+        fmt=present.usd,
+        missing="market quote",
+    )
+    others = [c for c in rental.dropna().index if bases[c] != shared.MARKET_RENT]
+    return words + "".join(
+        f"; {present.chip_short(c)} costs {present.usd(rental[c])} at {rent_words(r, c)}" for c in others
+    )
 
 
 def peak_precisions(r: Result) -> pd.Series:
@@ -690,6 +717,7 @@ def by_chip_table(r: Result) -> pd.DataFrame:
             "energy [MWh]": t["energy_mwh"],
             "emissions [t CO₂]": t["emissions_tco2"],
             "rental [$ M]": t["rental_cost_usd"] / 1e6,
+            "rental basis": shared.rental_bases(r.inputs.used["chips"]).reindex(t.index).fillna(""),
             "ownership [$ M]": t["ownership_cost_usd"] / 1e6,
         }
     )
@@ -814,7 +842,8 @@ def key_figures(r: Result) -> dict:
 
 def plot_by_chip(r: Result) -> None:
     """The same run on every chip (P50): wall-clock days, and rental beside ownership cost
-    [USD millions], chips sorted by days; n/a where a cost is not sourced."""
+    [USD millions], chips sorted by days; n/a where a cost is not sourced; a rental at a rent that
+    is not a market quote is labelled with its basis (:func:`analysis.assembly.inputs.rental_basis`)."""
     import matplotlib.pyplot as plt
 
     shown = by_chip_table(r)
@@ -835,6 +864,11 @@ def plot_by_chip(r: Result) -> None:
     for i, (rental, owned) in enumerate(costs.isna().to_numpy().tolist()):  # one "n/a" where both are missing
         for offset in [0.0] if rental and owned else [-0.2] * rental + [0.2] * owned:
             axes[1].text(0, i + offset, " n/a", va="center", fontsize=present.small_pt(), color="#555")
+    for i, basis in enumerate(shown.loc[order, "rental basis"]):  # a rent that is not a market quote says so
+        if basis and basis != shared.MARKET_RENT:
+            axes[1].text(
+                costs.iloc[i, 0], i - 0.2, f" {basis}", va="center", fontsize=present.small_pt(), color="#4c72b0"
+            )
     axes[1].set_xlabel("USD millions")
     axes[1].set_title("Cost of the run")
     axes[1].legend(loc="lower right")

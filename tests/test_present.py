@@ -364,7 +364,7 @@ def test_show_gives_alt_text_and_inline_png(shown):
 
 
 def test_finish_uses_the_title_as_alt(shown):
-    fig, ax = plt.subplots(figsize=(2, 1), dpi=30)
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=30)  # room for the title and labels at the style's sizes
     present.finish(ax, "Chips to match 2,048 H100", "chips", "")
     assert shown[0][0]["text/html"].startswith('<img alt="Chips to match 2,048 H100"')
 

@@ -12,20 +12,21 @@ import pandas as pd
 def styled_markup(styler) -> str | None:
     """``styler.to_html()`` with no ``id`` or ``class`` on the table and its cells, for a styler
     that only formats (``format``, ``format_index``, ``set_caption``, the index hidden or not) a
-    frame with one level of plain labels on each axis and no axis names: the cells' text from the
-    styler's own formatters, called on the values it would pass them (``itertuples``), in the
-    markup of pandas' ``html_table.tpl``. None for any other styler (styles, classes, hidden rows or
-    columns, several levels, names, a trimmed or a tuple caption): its caller renders it with
-    ``to_html``."""
+    frame with one level of labels on each axis and no axis names: the cells' text from the
+    styler's own formatters, called on the values it passes them (``tolist`` of the labels,
+    ``itertuples`` of the rows), in the markup of pandas' ``html_table.tpl``. None for any other
+    styler (styles, classes, hidden rows or columns, several levels, names, a trimmed or a tuple
+    caption): its caller renders it with ``to_html``."""
     if not _plain(styler):
         return None
     data = styler.data
     show_index = not styler.hide_index_[0]
     head = ["<th>&nbsp;</th>"] if show_index else []
-    head += [f"<th>{styler._display_funcs_columns[(0, c)](label)}</th>" for c, label in enumerate(data.columns)]
-    rows = []
+    columns = styler._display_funcs_columns
+    head += [f"<th>{columns[(0, c)](label)}</th>" for c, label in enumerate(data.columns.tolist())]
+    labels, rows = data.index.tolist(), []
     for r, row in enumerate(data.itertuples()):
-        cells = [f"<th>{styler._display_funcs_index[(r, 0)](row[0])}</th>"] if show_index else []
+        cells = [f"<th>{styler._display_funcs_index[(r, 0)](labels[r])}</th>"] if show_index else []
         cells += [f"<td>{styler._display_funcs[(r, c)](value)}</td>" for c, value in enumerate(row[1:])]
         rows.append(_row(cells))
     caption = f"  <caption>{styler.caption}</caption>\n" if styler.caption else ""

@@ -289,6 +289,31 @@ def test_table_html_is_lean_markup_with_short_values_on_one_line(shown):
     assert ".jp-RenderedHTMLCommon td.n { white-space: nowrap; }" in template.read_text()
 
 
+def test_table_markup_is_written_without_the_styler_template_and_equals_its_text(shown):
+    """A table that only formats is written directly (table_html.styled_markup), in the markup pandas'
+    html_table.tpl writes, without the ids and classes lean_html drops: the same text as pandas' own
+    to_html; a styler with styles or several index levels is left to to_html (None)."""
+    from analysis.assembly.present.table_html import styled_markup
+
+    frame = pd.DataFrame({"x": [1.5, math.nan], "note": ["a < b", "ok"]}, index=["h20", "row <2>"])
+    present.table(frame, {"x": "x [MW]|{:.1f}", "note": "note|{}"}, caption="Power & notes", name="power")
+    present.output._display_frame(pd.DataFrame({"a": ["x & y"], "b": [None]}), "Text", index=False)
+    present.output._display_frame(pd.DataFrame({"a": ["z"]}, index=["r"]))
+    for table, _ in shown:
+        assert styled_markup(table.styler) is not None
+        assert table.to_html() == present.output.lean_html(table.styler.to_html())
+    # by hand: a header row (blank corner, then each column), a row per index label; text escaped
+    assert shown[2][0].to_html() == (
+        "<table>\n  <thead>\n    <tr>\n      <th>&nbsp;</th>\n      <th>a</th>\n    </tr>\n  </thead>\n"
+        "  <tbody>\n    <tr>\n      <th>r</th>\n      <td>z</td>\n    </tr>\n  </tbody>\n</table>\n"
+    )
+    assert "<td>x &amp; y</td>" in shown[1][0].to_html() and "<th>&nbsp;</th>" not in shown[1][0].to_html()
+    styled = pd.DataFrame({"a": [1.0]}).style.map(lambda v: "color: red")
+    two_levels = pd.DataFrame({"a": [1.0]}, index=pd.MultiIndex.from_tuples([("x", "y")])).style
+    assert styled_markup(styled) is None and styled_markup(two_levels) is None
+    assert present.output.Table(styled).to_html() == present.output.lean_html(styled.to_html())
+
+
 def test_table_escapes_chip_names_from_the_index(shown):
     present.table(pd.DataFrame({"x": [1.0]}, index=[EVIL]), {"x": "x [MW]|{:.1f}"}, name="evil")
     page = shown[0][0].to_html()

@@ -19,6 +19,7 @@ from .breaks import printable
 from .chips import _chips, chip_name, chip_short
 from .figures import FIGURE_WIDTH_IN, fit_width, share_text_metrics, text_sizes
 from .numbers import NA, _missing
+from .table_html import styled_markup
 from .units import csv_header, unit_of
 
 #: seaborn's ``set_theme(style="whitegrid", context="notebook", font_scale=0.95)`` as a matplotlib
@@ -143,7 +144,7 @@ class Table:
         return self.styler.caption
 
     def to_html(self) -> str:
-        return lean_html(self.styler.to_html())
+        return lean_html(styled_markup(self.styler) or self.styler.to_html())
 
     def _repr_html_(self) -> str:
         return self.to_html()

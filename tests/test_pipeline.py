@@ -2,8 +2,11 @@
 report sets swapped whole, locks instead of PIDs, path-free failures, Chromium faults, dead kernels.
 Fast tests replace kernels and browsers with stand-ins; `render` tests use the tiny notebooks."""
 
+import base64
+import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -520,11 +523,50 @@ def test_the_printing_tab_loads_pages_with_the_print_stylesheet(tmp_path):
             text = pdf_text(tmp_path / name)
             assert "PRINT ONLY" in text and "SCREEN ONLY" not in text
         session = browser._tab(time.monotonic() + 60)
-        browser._navigate(page, session)
+        browser._load(page, session, time.monotonic() + 60)
         size = browser._call("Page.getLayoutMetrics", session=session)["cssContentSize"]
         assert size["height"] >= 3000  # laid out by the print rules as it loaded (for the screen: 493 px)
     finally:
         browser.close()
+
+
+def pdf_without_dates(path: Path) -> bytes:
+    return re.sub(rb"/(CreationDate|ModDate) \(D:[^)]*\)", b"", path.read_bytes())
+
+
+@pytest.mark.render
+def test_the_printing_tab_writes_every_page_into_its_one_document_and_prints_what_a_navigation_did(tmp_path):
+    """Pages are written into the printing tab's one document (``Page.setDocumentContent``), not
+    navigated to: a navigation per print cost a new document in a new frame, a file
+    load and a frame for the screen, ≈ 2 of the ≈ 13 CPU-s of a batch's prints. The PDF is the
+    one a navigation to the file printed: the same bytes (dates aside), outline, table and the
+    inline image the load event waited for."""
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (300, 120), (200, 30, 30)).save(png, format="PNG")
+    image = base64.b64encode(png.getvalue()).decode()
+    page = tmp_path / "report.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>T</title></head><body>"
+        "<h1>First</h1><table><tr><th>chip</th><th>TFLOPS</th></tr><tr><td>H20</td><td>148</td></tr></table>"
+        f"<img src='data:image/png;base64,{image}'><h2>Second</h2><p>Text 中文</p></body></html>",
+        encoding="utf-8",
+    )
+    footer = "<div style='font-size: 8px'>page <span class='pageNumber'></span></div>"
+    written, navigated = Browser(tmp_path), Browser(tmp_path)
+    navigated._load = lambda html, session, deadline: navigated._navigate(html, session, deadline=deadline)
+    try:
+        for name in ("a", "b"):  # the second into the kept document
+            written.print_pdf(page, tmp_path / f"{name}.pdf", footer)
+            navigated.print_pdf(page, tmp_path / f"{name}-navigated.pdf", footer)
+            assert pdf_without_dates(tmp_path / f"{name}.pdf") == pdf_without_dates(tmp_path / f"{name}-navigated.pdf")
+        assert b"/Subtype /Image" in (tmp_path / "b.pdf").read_bytes()
+        frame = written._call("Page.getFrameTree", session=written._session)["frameTree"]["frame"]
+        assert (frame["id"], frame["url"]) == (written._frame, "about:blank")  # no navigation: one document
+    finally:
+        written.close()
+        navigated.close()
 
 
 @pytest.mark.render

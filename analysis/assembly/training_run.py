@@ -514,8 +514,8 @@ def millions(value: float) -> str:
 
 def mfu_note(r: Result) -> str:
     """Page 1's note on the MFU where it is not the shared reference MFU (``params.TRAINING``):
-    which one the report uses and why, and when the other chips' ratios match chip_parity's
-    (:func:`ratio_note`); empty where the reader set it."""
+    which one the report uses and why, pointing to the by-chip section for when the other chips'
+    ratios match chip_parity's (:func:`ratio_note`); empty where the reader set it."""
     inp = r.inputs
     if inp.used["mfu"].source == shared.READER:
         return ""
@@ -524,30 +524,23 @@ def mfu_note(r: Result) -> str:
         f"MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} is "
         f"the run's own ({inp.mfu_basis}), not the {present.pct(params.TRAINING['mfu'])} (of the BF16 peak) reference "
         "MFU the chip_parity, energy_advantage and procurement reports default to: this report costs a disclosed "
-        "run as it ran; the other chips' columns carry it over (times the vendor factor), " + ratio_note(r)
+        "run as it ran, and the other chips' columns carry it over (times the vendor factor; \"The same run on "
+        "every chip\" says when their ratios match those reports')."
     )
 
 
 def ratio_note(r: Result) -> str:
-    """When the chips' GPU-hour ratios match chip_parity's (dense BF16 peaks): always for a BF16 run;
-    for a run in another precision only between chips that have it. A chip without it runs at its
-    BF16 peak at the run's MFU converted with the achieved FP8 speed-up
-    (:func:`analysis.assembly.inputs.precision_factor`), so against an FP8 chip it needs the speed-up
-    (1.28) × chip_parity's BF16 ratio, which is chip_parity's own ratio at ``precision=fp8``
-    (DeepSeek-V3 at the base point: Ascend 910C 989.4 × 1.27988 / (780 × 0.67) = 2.423 × the H800's
-    GPU-hours, chip_parity 1.893 per H100 in BF16)."""
+    """When the chips' GPU-hour ratios match chip_parity's, energy_advantage's and procurement's (dense
+    BF16 peaks): always for a BF16 run; for a run in another precision only between chips that have
+    it, a chip without it needing the achieved speed-up × chip_parity's BF16 ratio
+    (:func:`precision_note`), with an example at the base point (DeepSeek-V3: Ascend 910C 989.4 ×
+    1.27988 / (780 × 0.67) = 2.423 × the H800's GPU-hours, chip_parity 1.893 per H100 in BF16)."""
     inp = r.inputs
     precision = str(inp.used["precision"].value)
+    reports = "chip_parity's, energy_advantage's and procurement's"
     if precision == "bf16":
-        return "so their ratios to each other match those reports' (all compare dense BF16 peaks)."
-    speedup = inp.used[shared.FP8_SPEEDUP]
-    text = (
-        f"so their ratios to each other match those reports' only between chips with an {precision.upper()} peak. "
-        f"A chip without one runs at its BF16 peak at the run's MFU converted to it with the achieved "
-        f"{precision.upper()} speed-up over BF16, {speedup.value:.2f} {present.cite(inp.used, speedup)} (not the "
-        f"peak ratio of 2), so against an {precision.upper()} chip it needs {speedup.value:.2f} × the GPU-hours "
-        f"chip_parity's BF16 comparison gives: chip_parity's own at precision={precision}"
-    )
+        return f"The chips' ratios to each other match {reports} (all compare dense BF16 peaks)."
+    text = f"The chips' ratios to each other match {reports} only between chips with an {precision.upper()} peak"
     lacking = inp.chips.index[inp.chips["peak_precision"] != precision.upper()]
     hours = r.base["gpu_hours"]
     example = next((c for c in lacking if pd.notna(hours.get(c)) and c != inp.anchor_chip), None)
@@ -561,7 +554,8 @@ def ratio_note(r: Result) -> str:
 
 def precision_note(r: Result) -> str:
     """The paragraph on the peak each chip is costed at and what is assumed for a chip without the
-    run's precision (:func:`analysis.assembly.inputs.precision_factor`), with its source and range."""
+    run's precision (:func:`analysis.assembly.inputs.precision_factor`), with its source and range,
+    then when the ratios match the other reports' (:func:`ratio_note`)."""
     inp = r.inputs
     precision = str(inp.used["precision"].value).upper()
     text = (
@@ -570,7 +564,7 @@ def precision_note(r: Result) -> str:
         f"chip's dense peak at the run's precision ({precision})"
     )
     if precision == "BF16":
-        return text + "."
+        return f"{text}. {ratio_note(r)}"
     speedup = inp.used[shared.FP8_SPEEDUP]
     lacking = [present.chip_short(c) for c in inp.chips.index[inp.chips["peak_precision"] != precision]]
     return (
@@ -580,7 +574,7 @@ def precision_note(r: Result) -> str:
         f"on one chip, {speedup.value:.2f} {present.cite(inp.used, speedup)} — the {speedup.origin} — so MFU_BF16 "
         f"= MFU_{precision} × peak_{precision} / peak_BF16 / {speedup.value:.2f} on the run's chip, then carried "
         "over. The chip_parity report at precision=fp8 gives the same chips per reference chip; at its default "
-        f"BF16 both chips train in BF16 and the ratio is {speedup.value:.2f} times smaller."
+        f"BF16 both chips train in BF16 and the ratio is {speedup.value:.2f} times smaller. {ratio_note(r)}"
     )
 
 

@@ -991,3 +991,25 @@ def test_the_html_export_leaves_its_notebook_alone_and_still_validates_the_resul
     book.cells[1].outputs[0]["output_type"] = "not an output type"
     with pytest.raises(nbformat.ValidationError):
         to_html(book)
+
+
+def test_executed_cells_are_numbered_from_one_in_order_whatever_the_kernel_ran_before():
+    import nbformat
+
+    from analysis.pipeline.kernel import number_cells
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("# title"),
+        nbformat.v4.new_code_cell("a = 1", execution_count=23),
+        nbformat.v4.new_code_cell("never run"),  # not executed: stays None
+        nbformat.v4.new_code_cell(
+            "a",
+            execution_count=24,
+            outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"}, execution_count=24)],
+        ),
+    ]
+    number_cells(notebook)
+    # a warm kernel's 23 and 24 (the reports before counted 1-22) become 1 and 2, as in a fresh kernel
+    assert [c.get("execution_count") for c in notebook.cells] == [None, 1, None, 2]
+    assert notebook.cells[3].outputs[0]["execution_count"] == 2

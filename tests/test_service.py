@@ -109,6 +109,25 @@ def test_a_dead_services_socket_and_work_folder_are_cleaned_up(tmp_path, monkeyp
         subprocess.run(["rm", "-rf", str(folder)], check=True)
 
 
+def test_the_source_hash_changes_with_the_citation_file_a_warm_kernel_keeps(tmp_path, monkeypatch):
+    """A report prints CITATION.cff, which a warm kernel reads once (identity.citation_file is cached):
+    an edit must make the service stale, as an edit of analysis/ or data/ does, or a warm render
+    prints the old citation and its fingerprint (which reads the new file) marks it up to date."""
+    from analysis.pipeline import fingerprint
+
+    for folder in service.WATCHED:
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.py").write_text("x = 1\n")
+    citation = tmp_path / "CITATION.cff"
+    citation.write_text("authors: [A]\n")
+    monkeypatch.setattr(service, "PROJECT_DIR", tmp_path)
+    monkeypatch.setattr(fingerprint, "SOURCE_FILES", (citation,))
+    before = service.source_hash()
+    assert service.source_hash() == before  # nothing changed
+    citation.write_text("authors: [A, Another]\n")
+    assert service.source_hash() != before
+
+
 def test_pdf_structure_ids_are_renumbered_in_order_at_their_width():
     # Chromium numbered these by the DOM nodes it had made so far; ranks among {1, 7, 3142,
     # 99999999}: 1 -> 1, 7 -> 2, 3142 -> 3, 99999999 -> 4, each padded to its old width (8 digits,
@@ -447,6 +466,14 @@ def report_files(folder: Path) -> dict[str, bytes]:
     }
 
 
+def notebook_cells(folder: Path) -> bytes:
+    """The executed notebook's cells (source, execution count, outputs), render time aside."""
+    rendered_at = json.loads((folder / "training_run.json").read_text())["provenance"]["rendered_at"]
+    cells = json.loads((folder / "training_run.ipynb").read_text())["cells"]
+    shown = [(c["source"], c.get("execution_count"), c.get("outputs")) for c in cells]
+    return without_render_time(json.dumps(shown).encode(), rendered_at)
+
+
 @pytest.mark.render
 def test_a_warm_render_writes_prints_and_fails_as_a_cold_one(service_folder, tmp_path):
     folder, _ = service_folder
@@ -469,6 +496,9 @@ def test_a_warm_render_writes_prints_and_fails_as_a_cold_one(service_folder, tmp
     assert warm_files.keys() == cold_files.keys()
     for name in warm_files:
         assert warm_files[name] == cold_files[name], name
+    # the executed notebooks: the same cells, numbered alike (a warm kernel's count goes on from the
+    # report before), with the same outputs; their cells' timings aside
+    assert notebook_cells(tmp_path / "warm") == notebook_cells(tmp_path / "cold")
 
     # a failed render: same message and status; the service goes on with a new kernel
     late = ("-p", "draws", "100000", "--deadline", "1.5")  # 10x the default draws: cells beyond 1.5 s

@@ -326,8 +326,21 @@ def execute(name: str, parameters: dict, output: Path, kernel: WarmKernel):
         raise
     # provenance without this machine's paths: the notebook and output names, the parameters
     notebook.metadata.papermill.update(input_path=f"notebooks/{name}.ipynb", output_path=f"{name}.ipynb")
+    number_cells(notebook)
     nbformat.write(notebook, str(output))
     return notebook
+
+
+def number_cells(notebook) -> None:
+    """Number the executed code cells 1, 2, … in order (and their results), in place: a warm
+    kernel's own count goes on from the reports it ran before, which would make its notebook
+    differ from a cold render's."""
+    executed = (c for c in notebook.cells if c.cell_type == "code" and c.get("execution_count") is not None)
+    for number, cell in enumerate(executed, start=1):
+        cell.execution_count = number
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "execute_result":
+                output["execution_count"] = number
 
 
 def _run(name: str, parameters: dict, output: Path, kernel: WarmKernel):

@@ -131,12 +131,16 @@ def private_dir(path: Path, create: bool = False) -> bool:
 
 
 def source_hash() -> str:
-    """A SHA-256 over the names and contents of every file in :data:`WATCHED`, as a report's
-    fingerprint sees them (:func:`.fingerprint.tree_digest`: caches and hidden files aside; a file
-    whose size, mtime and inode have not changed since this process hashed it is not read again)."""
-    from .fingerprint import tree_digest
+    """A SHA-256 over the names and contents of every file in :data:`WATCHED` and of the other
+    files a report prints (:data:`.fingerprint.SOURCE_FILES`: CITATION.cff, whose reading a
+    warm kernel keeps), as a report's fingerprint sees them (:func:`.fingerprint.tree_digest`:
+    caches and hidden files aside; a file whose size, mtime and inode have not changed since this
+    process hashed it is not read again)."""
+    from .fingerprint import SOURCE_FILES, tree_digest
 
-    return hashlib.sha256(" ".join(tree_digest(PROJECT_DIR / root) for root in WATCHED).encode()).hexdigest()
+    digests = [tree_digest(PROJECT_DIR / root) for root in WATCHED]
+    digests.append(tree_digest(PROJECT_DIR / WATCHED[0], extra=SOURCE_FILES))
+    return hashlib.sha256(" ".join(digests).encode()).hexdigest()
 
 
 def peer_uid(conn: socket.socket) -> int:

@@ -136,10 +136,10 @@ def source_hash() -> str:
     warm kernel keeps), as a report's fingerprint sees them (:func:`.fingerprint.tree_digest`:
     caches and hidden files aside; a file whose size, mtime and inode have not changed since this
     process hashed it is not read again)."""
-    from .fingerprint import SOURCE_FILES, tree_digest
+    from .fingerprint import SOURCE_FILES, file_digest, tree_digest
 
     digests = [tree_digest(PROJECT_DIR / root) for root in WATCHED]
-    digests.append(tree_digest(PROJECT_DIR / WATCHED[0], extra=SOURCE_FILES))
+    digests += [file_digest(path) for path in SOURCE_FILES if path.is_file()]
     return hashlib.sha256(" ".join(digests).encode()).hexdigest()
 
 

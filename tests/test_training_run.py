@@ -249,6 +249,16 @@ def test_a_custom_run_without_its_figures_is_refused_before_any_kernel():
         report.params.validate("training_run", run="custom")
 
 
+def test_more_active_than_total_parameters_is_refused_before_any_kernel():
+    bad = {"run": "custom", "active_params": 70e9, "total_params": 7e9, "tokens": 1e12, "chip": "h100-sxm"}
+    with pytest.raises(ParameterError, match="active_params 7e[+]10 is more than total_params 7e[+]09"):
+        report.params.validate("training_run", chip_count=100, **bad)
+    # DeepSeek-V3's disclosed 671 B total holds 700 B active only if the total changes too
+    with pytest.raises(ParameterError, match="active_params 7e[+]11 is more than total_params 6.71e[+]11"):
+        report.params.validate("training_run", active_params=700e9)
+    report.params.validate("training_run", active_params=700e9, total_params=700e9)
+
+
 def test_a_chip_without_an_interconnect_figure_gets_no_penalty_and_finite_days():
     # the MI325X has no sourced interconnect: its scaling ratio is taken as 1, so its MFU is the
     # H800's × AMD's factor 1.0 / NVIDIA's 1.0 and its days are finite

@@ -318,10 +318,16 @@ def verdicts(r: Result) -> dict[str, str]:
             out[chip] = NO_SINGLE_JOB.format(share=present.pct(r.no_single_job_share.loc[chip]))
         elif row["p50"] != row["p50"]:
             out[chip] = "cannot be assessed (no sourced price or power)"
-        elif row["p50"] < 0:
+        elif row["p50"] < 0 and not some:
             out[chip] = (
                 "never matches: its hardware alone costs more per effective PFLOP-hour than the "
-                f"reference's total, so not even free power closes the gap{some}"
+                "reference's total, so not even free power closes the gap"
+            )
+        elif row["p50"] < 0:
+            out[chip] = (
+                f"matches in only {present.pct(share)} of draws (P90 {price_text(row['p90'])}/kWh): in the "
+                "others, and at the median, its hardware alone costs more per effective PFLOP-hour than the "
+                "reference's total, so not even free power closes the gap"
             )
         else:
             position = (
@@ -352,9 +358,10 @@ def _verdict_parts(r: Result) -> list[str]:
     if len(no_job):
         parts.append(f"no single job of **{names(no_job)}** matches the reference cluster in most draws")
     if len(never):
+        mostly = (r.break_even_share.loc[never] > 0.01).any()
         parts.append(
-            f"no electricity price makes up for the **{names(never)}**: the hardware alone costs more per "
-            "effective PFLOP-hour than the reference's total"
+            f"{'in most draws ' if mostly else ''}no electricity price makes up for the **{names(never)}**: the "
+            "hardware alone costs more per effective PFLOP-hour than the reference's total"
         )
     if len(already):
         parts.append(

@@ -146,6 +146,7 @@ def run_disclosure(run_id: str, overrides: dict) -> Run:
     if fields["total_params"] is None:
         fields["total_params"] = fields["active_params"]
         used["total_params"] = replace(used["active_params"], origin="the active parameters (a dense model)")
+    _check_sizes(run_id, fields["active_params"], fields["total_params"])
     fields["chip_count"] = int(fields["chip_count"])
     return Run(run_id=run_id, used=used, **fields)
 
@@ -198,12 +199,29 @@ def utilisation(
     return Used(prior.p50, "share", "mfu-observations", origin), run.chip
 
 
+def _check_sizes(run_id: str, active_params, total_params) -> None:
+    """A token uses at most all of a model's parameters: ``active_params`` ≤ ``total_params``
+    [parameters] (either None: nothing to check)."""
+    if active_params is not None and total_params is not None and active_params > total_params:
+        raise params.ParameterError(
+            f"training run {run_id!r}: active_params {active_params:.4g} is more than total_params "
+            f"{total_params:.4g}; a token uses at most all the parameters (a dense model: leave total_params "
+            "out or pass the same value)"
+        )
+
+
 def cross_check(values: dict) -> None:
-    """A custom run names its own size, tokens, chip and chip count; utilisation is given one way."""
-    if values.get("run") == "custom":
+    """A custom run names its own size, tokens, chip and chip count; its active parameters are at most
+    its total (a named run's disclosed figures fill what is not passed); utilisation is given one way."""
+    run_id = values.get("run", PARAMETERS["run"].default)
+    if run_id == "custom":
         missing = [n for n in ("active_params", "tokens", "chip", "chip_count") if values.get(n) is None]
         if missing:
             raise params.ParameterError(f"parameter run: 'custom' needs {', '.join(missing)}; pass them with -p")
+    disclosed = _disclosure(run_id)
+    active = values.get("active_params", disclosed["active_params"])
+    total = values.get("total_params", disclosed["total_params"])
+    _check_sizes(run_id, active, active if total is None else total)
     given = [n for n in ("mfu", "hfu", "achieved_tflops") if values.get(n) is not None]
     if len(given) > 1:
         raise params.ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")

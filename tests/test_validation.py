@@ -624,8 +624,8 @@ def test_why_the_mean_misses_worked_by_hand(r):
     text = validation.why_missed(SimpleNamespace(cases=cases, prior_loo=loo))
     # training: (0.50 + 0.30) / 2 = 40.0 %; the other case 5.0 %; the calibration case counts for nothing;
     # the prior's fit runs (0.2 + 0.4 + 0.6) / 3 = 40.0 %
-    assert "The 2 training-time cases average 40.0 %; the other 1 cases 5.0 %" in text
-    assert "each of the prior's 3 fit runs, predicted from the others, is off by 40.0 % on average" in text
+    assert "Training time (2 cases) averages 40.0 %, the other 1 cases 5.0 %" in text
+    assert "those 3, each predicted from the others, are off by 40.0 % on average" in text
     # in the report it is a finding while the mean misses its goal, and it splits the mean the answer quotes
     assert (validation.why_missed(r) in validation.findings(r)) == (r.summary.mean_abs_error > 0.15)
     v = r.cases[r.cases["role"] == "validation"]

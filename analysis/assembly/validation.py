@@ -423,13 +423,11 @@ def why_missed(r: Result) -> str:
     training = v["group"] == "training time"
     loo = r.prior_loo["error"].abs()
     return (
-        f"- **Why the mean misses.** The {training.sum()} training-time cases average "
-        f"{present.pct(v.loc[training, 'error'].abs().mean(), digits=1)}; the other {(~training).sum()} "
-        f"cases {present.pct(v.loc[~training, 'error'].abs().mean(), digits=1)}. A run that discloses no "
-        "utilisation is predicted from the median of published utilisations of like runs, and those spread "
-        f"widely: each of the prior's {len(loo)} fit runs, predicted from the others, is off by "
-        f"{present.pct(loo.mean(), digits=1)} on average. No condition a user knows before a run narrowed that "
-        "on the fit data (Methods), and narrower bands would no longer hold eight measurements in ten."
+        f"- **Why the mean misses.** Training time ({training.sum()} cases) averages "
+        f"{present.pct(v.loc[training, 'error'].abs().mean(), digits=1)}, the other {(~training).sum()} cases "
+        f"{present.pct(v.loc[~training, 'error'].abs().mean(), digits=1)}: a run that discloses no utilisation is "
+        f"predicted from like runs' published ones, and those {len(loo)}, each predicted from the others, are off "
+        f"by {present.pct(loo.mean(), digits=1)} on average (Methods)."
     )
 
 

@@ -307,6 +307,20 @@ SYSTEMS = Table(
     sources={"source": ()},
 )
 
+#: The range of each chip-specific server power ratio (``chips.csv`` ``server_power_ratio``): the
+#: lowest and highest ratio of the NVIDIA systems behind it (system power / (chips × TDP)).
+SERVER_POWER_RATIOS = Table(
+    file="server_power_ratios.csv",
+    key="chip_id",
+    numbers={
+        "server_power_ratio_low": Number(0.5, 5.0, required=True),
+        "server_power_ratio_high": Number(0.5, 5.0, required=True),
+    },
+    text=("note",),
+    required_text=("systems", "source"),
+    sources={"source": ()},
+)
+
 VENDOR_EFFICIENCY = Table(
     file="vendor_efficiency.csv",
     key="vendor_id",
@@ -917,6 +931,27 @@ def _check_chip_refs(path: Path, frame: pd.DataFrame, column: str, chips: pd.Dat
                 )
 
 
+def _check_ratio_ranges(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
+    """Every row names a chip with its own ``server_power_ratio`` in ``chips.csv``, and
+    low ≤ that ratio ≤ high."""
+    _check_chip_refs(path, frame, "chip_id", chips, "chip_id")
+    for line, row in frame.iterrows():
+        ratio = chips.loc[row["chip_id"], "server_power_ratio"]
+        if pd.isna(ratio):
+            raise DataError(
+                path, "the chip has no server_power_ratio of its own in chips.csv", line, "chip_id", row["chip_id"]
+            )
+        if not row["server_power_ratio_low"] <= ratio <= row["server_power_ratio_high"]:
+            raise DataError(
+                path,
+                f"the range must hold the chip's own ratio {ratio:g} (chips.csv); low ≤ ratio ≤ high",
+                line,
+                "server_power_ratio_low",
+                (row["server_power_ratio_low"], row["server_power_ratio_high"]),
+                row["chip_id"],
+            )
+
+
 def _load_stock(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The compute stock's tables, validated, their chip ids checked, indexed by their keys."""
     stock = {}
@@ -1014,6 +1049,8 @@ def _load_all(data_dir: Path) -> _Tables:
     _check_chip_refs(data_dir / SERVING_REFERENCES.file, serving, "chip_id", chips, "reference_id")
     systems = validate(data_dir / SYSTEMS.file, SYSTEMS, known)
     _check_chip_refs(data_dir / SYSTEMS.file, systems, "chip_id", chips, "system_id")
+    ratio_ranges = validate(data_dir / SERVER_POWER_RATIOS.file, SERVER_POWER_RATIOS, known)
+    _check_ratio_ranges(data_dir / SERVER_POWER_RATIOS.file, ratio_ranges, chips)
     models = validate(data_dir / MODELS.file, MODELS, known).set_index("model_id")
     configs = validate(data_dir / PARALLEL_CONFIGS.file, PARALLEL_CONFIGS, known)
     for line, (model_id, row_id) in zip(configs.index, zip(configs["model_id"], configs["config_id"])):
@@ -1045,6 +1082,7 @@ def _load_all(data_dir: Path) -> _Tables:
         "models": models,
         "parallel_configs": configs.set_index("config_id"),
         "systems": systems.set_index("system_id"),
+        "server_power_ratios": ratio_ranges.set_index("chip_id"),
         "vendor_efficiency": vendors,
         "validation_cases": validation,
         "licence_policies": policies.reset_index(drop=True),
@@ -1060,9 +1098,9 @@ def _load_all(data_dir: Path) -> _Tables:
 def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     """A validated copy of one dataset: ``chips``, ``regions``, ``training_runs``,
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
-    ``parallel_configs``, ``systems``, ``price_skus``, ``mfu_observations``, ``accounted_runs``,
-    ``serving_observations``, ``decode_batches``, ``decode_observations``, ``fp8_speedups``, ``exchange_rates``,
-    ``china_prices`` or the compute stock's
+    ``parallel_configs``, ``systems``, ``server_power_ratios``, ``price_skus``, ``mfu_observations``,
+    ``accounted_runs``, ``serving_observations``, ``decode_batches``, ``decode_observations``,
+    ``fp8_speedups``, ``exchange_rates``, ``china_prices`` or the compute stock's
     ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
     ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving
     references, MFU and serving observations, China-market prices and the stock's

@@ -76,3 +76,20 @@ def test_no_fit_reading_is_a_validation_case():
     cases = load("validation_cases")
     huawei = cases[cases["exercised_defaults"].fillna("").str.contains("vendor_mfu_factor")]
     assert set(huawei["role"]) == {"calibration"}
+
+
+def test_pangu_ultra_dense_mfu_agrees_with_the_dense_reading_and_sets_nothing(huawei):
+    # Pangu Ultra (pangu-ultra-report-2025, Sec. 4): "over 52%" MFU on 8,192 Ascend NPUs, PaLM's definition
+    # (attention counted: 12 · L · d · T on top of 6N per token); Sec. 2: 94 layers, hidden 12,288, 135e9
+    # parameters; 4,096-token sequences for most tokens. Attention share 2 × 94 × 12,288 × 4,096 = 9.46235e9 / 135e9 =
+    # 0.070091, so in 6N terms 0.52 / 1.070091 = 0.485940. Against NVIDIA's dense median 0.4125 it reaches the
+    # cap 1.0 on any peak of at least 0.4125 × 320 / 0.485940 = 271.64 TFLOP/s; on the catalog's 910B 320 it is
+    # 0.485940 / 0.4125 = 1.178 → 1.0, the dense reading as it is: no peak is stated, so it is a check, not a reading
+    share = 2 * 94 * 12_288 * 4_096 / 135e9
+    assert share == pytest.approx(0.070091, rel=1e-5)
+    mfu_6n = 0.52 / (1 + share)
+    assert mfu_6n == pytest.approx(0.485940, rel=1e-5)
+    assert 0.4125 * PEAK_910B / mfu_6n == pytest.approx(271.64, rel=1e-4)
+    assert min(1.0, mfu_6n / 0.4125) == 1.0 == huawei["mfu_factor_high"]
+    keys = huawei["source"].split(";")
+    assert "pangu-ultra-report-2025" in keys and keys[0] == "pangu-ultra-moe-2025"

@@ -50,7 +50,7 @@ ROLES = ("validation", "calibration", "arithmetic", "cross-check")
 #: The central band levels of the coverage figure [%]: band P(50 − L/2)–P(50 + L/2).
 LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90)
 #: A band no wider than this share of its P50 has no width: no uncertain input reaches the case, whose
-#: model is a point prediction (e.g. the DGX-2H's power: the V100's TDP and its chip-specific server ratio
+#: model is a point prediction (e.g. the DGX H100's power: the H100's TDP and its one-system server ratio
 #: are fixed).
 POINT_WIDTH = 1e-9
 #: Within rounding: a point prediction is inside its band only if it equals the measurement within half a
@@ -909,8 +909,8 @@ def plot_coverage(r: Result) -> None:
 
 def point_words(r: Result) -> str:
     """The validation cases whose band has no width (:func:`is_point`), listed apart: `` Point predictions
-    among the validation cases: DGX-2H power: 12.0 kW measured, 8.00 kW modelled (outside).`` — empty
-    without any."""
+    among the validation cases: <name>: 12.0 kW measured, 8.00 kW modelled (outside).`` — empty
+    without any (none since the V100's server power ratio has a range)."""
     c = r.cases
     points = c[(c["role"] == "validation") & c["point"]]
     if points.empty:
@@ -935,10 +935,9 @@ def methods_text(r: Result) -> str:
             "(e.g. BLOOM's energy = GPU-hours × GPU TDP: server power ratio 1 and load factor 1 are entered; the "
             "OLMo energies are measured GPU power: server ratio 1 and PUE 1). A figure derived from iteration "
             "time or throughput (Pythia, GPT-3's 14.8 days) is a compute time without failures, so no "
-            "interruptions are entered for it. One exception: OLMo 2 7B's energy is compared as facility energy "
-            "(its measured GPU energy × its disclosed PUE 1.2) with the PUE left to the default, so that one case "
-            "exercises the default PUE. Everything else keeps the package's default; the defaults each "
-            "case exercises are listed with it.",
+            "interruptions are entered for it. OLMo 2 7B's energy is compared as facility energy (its measured GPU "
+            "energy × its disclosed PUE 1.2, entered; where it trained could not be read, so no region is). "
+            "Everything else keeps the package's default; the defaults each case exercises are listed with it.",
             "- **Training** (the training_run report, base point and its own Monte Carlo): C = 6 · N · D; "
             "GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24. Where the run discloses "
             f"no utilisation the report's default applies ({r.inputs.used['mfu'].origin}).",
@@ -963,7 +962,9 @@ def methods_text(r: Result) -> str:
             "utilisations drawn from the published prefill and decode utilisations, the HBM efficiency between "
             "published decode bandwidth shares "
             "and an undisclosed decode batch from the other deployments' batches, as the inference_cost report "
-            "draws them; system power: the chip's TDP range — through the "
+            "draws them; system power: the chip's TDP range and its server power ratio's (between the NVIDIA "
+            "systems behind a chip's own ratio, data/server_power_ratios.csv; for a chip without one, between "
+            "the catalog's chip ratios) — through the "
             "one percentile routine. Coverage = share of validation cases whose measurement lies inside its band "
             f"(nominal {present.pct(NOMINAL_COVERAGE)}). A band with no width (P90 − P10 ≤ 10⁻⁹ × P50: "
             "no uncertain input reaches the case) is a point prediction: it is inside only if the modelled value "

@@ -338,14 +338,20 @@ def _power_setup(setup: dict) -> tuple[str, float]:
 def server_power_ratio_range(chips: pd.DataFrame) -> tuple[float, float, float]:
     """(low, base, high) of the server power ratio of the (one) chip of ``chips``
     (:func:`analysis.assembly.inputs.chips` rows): a chip with its own ratio in ``chips.csv``
-    (a system figure, ``epoch-chip-to-server-power``) keeps it (a constant); a chip without one
-    gets the library's ratio with the range of the chip-specific ratios of the catalog (the
-    published ratios a chip without its own figure could equally have)."""
+    (``epoch-chip-to-server-power``) keeps it as the base, drawn between the lowest and highest
+    ratio of the NVIDIA systems behind it (``server_power_ratios.csv``; low = high where one
+    system sets it); a chip without one gets the library's ratio with the range of the
+    chip-specific ratios of the catalog (the published ratios a chip without its own figure
+    could equally have)."""
     row = chips.iloc[0]
     base = float(row.get("server_power_ratio_used", power.SERVER_POWER_RATIO))
     own = load("chips").get("server_power_ratio", pd.Series(dtype=float)).dropna()
     if row.get("server_power_ratio") == row.get("server_power_ratio") or own.empty:
-        return (base, base, base)
+        ranges = load("server_power_ratios")
+        if row.name not in ranges.index:
+            return (base, base, base)
+        low, high = ranges.loc[row.name, ["server_power_ratio_low", "server_power_ratio_high"]]
+        return (min(float(low), base), base, max(float(high), base))
     return (min(float(own.min()), base), base, max(float(own.max()), base))
 
 

@@ -257,6 +257,10 @@ def test_more_active_than_total_parameters_is_refused_before_any_kernel():
     with pytest.raises(ParameterError, match="active_params 7e[+]11 is more than total_params 6.71e[+]11"):
         report.params.validate("training_run", active_params=700e9)
     report.params.validate("training_run", active_params=700e9, total_params=700e9)
+    # as a notebook passes them: every parameter, those not set as None (the disclosed total counts)
+    defaults = {name: spec.default for name, spec in report.PARAMETERS.items()}
+    with pytest.raises(ParameterError, match="active_params 1e[+]32 is more than total_params 6.71e[+]11"):
+        report.params.validate("training_run", **(defaults | {"active_params": 1e32}))
 
 
 def test_a_chip_without_an_interconnect_figure_gets_no_penalty_and_finite_days():

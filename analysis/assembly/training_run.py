@@ -219,8 +219,7 @@ def cross_check(values: dict) -> None:
         if missing:
             raise params.ParameterError(f"parameter run: 'custom' needs {', '.join(missing)}; pass them with -p")
     disclosed = _disclosure(run_id)
-    active = values.get("active_params", disclosed["active_params"])
-    total = values.get("total_params", disclosed["total_params"])
+    active, total = (disclosed[n] if values.get(n) is None else values[n] for n in ("active_params", "total_params"))
     _check_sizes(run_id, active, active if total is None else total)
     given = [n for n in ("mfu", "hfu", "achieved_tflops") if values.get(n) is not None]
     if len(given) > 1:

@@ -134,6 +134,7 @@ class Table:
     a Styler's names its memory address)."""
 
     styler: object
+    before: str = ""
 
     @property
     def data(self) -> pd.DataFrame:
@@ -144,7 +145,7 @@ class Table:
         return self.styler.caption
 
     def to_html(self) -> str:
-        return lean_html(styled_markup(self.styler) or self.styler.to_html())
+        return self.before + lean_html(styled_markup(self.styler) or self.styler.to_html())
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -286,6 +287,22 @@ def _nowrap(formatter, prose: bool = False):
     return shown
 
 
+def opening(heading: tuple[str, str] | None) -> str:
+    """The HTML of a section's heading and lead-in printed in the same output as the table or figure it
+    opens (:func:`table`, :func:`show`): an ``h2`` whose id is the title with hyphens for spaces (as
+    nbconvert gives a Markdown heading) and a ``p class="lead"``, which the report template keeps with
+    what follows (Chromium keeps a heading with what follows only within one output); plain text,
+    escaped. Empty for None."""
+    if not heading:
+        return ""
+    title, lead = heading
+    return f'<h2 id="{escape(title.replace(" ", "-"))}">{escape(title)}</h2>\n<p class="lead">{escape(lead)}</p>\n'
+
+
+#: The narrowest a row label that may wrap (:func:`table`'s ``wrap_labels``) gets [em].
+LABEL_MIN_EM = 10
+
+
 def table(
     frame: pd.DataFrame,
     formats: dict,
@@ -295,6 +312,8 @@ def table(
     names: bool = True,
     unit: str | None = None,
     row_unit: str | None = None,
+    wrap_labels: bool = False,
+    heading: tuple[str, str] | None = None,
 ) -> None:
     """Show the ``formats`` columns of ``frame`` with their labels (units included) and
     formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
@@ -307,8 +326,11 @@ def table(
     headed by ``header`` or :func:`.units.csv_header` of its label (``unit``: the unit suffix of
     columns whose label states none), a column of numbers always with its unit (:func:`csv_frame`);
     ``row_unit``: a column of ``frame`` whose labels state each row's unit (``"cost [USD]"``,
-    ``"days"``), for a table whose rows differ in unit. Returns nothing, so a table at the end of a
-    notebook cell is not shown a second time as a raw frame."""
+    ``"days"``), for a table whose rows differ in unit; ``wrap_labels``: row labels may wrap onto
+    lines of at least :data:`LABEL_MIN_EM` ems (long case names, which kept on one line squeeze the
+    other columns to a few words or push the last off the page); ``heading``: (title, lead-in) of the
+    section the table opens, kept with its first rows (:func:`opening`). Returns nothing, so a table
+    at the end of a notebook cell is not shown a second time as a raw frame."""
     if not isinstance(name, str) or not TABLE_ID.fullmatch(name):
         raise ValueError(
             f"table id {name!r} is not a short id: lower-case letters, digits and _, a letter first, at most 40 "
@@ -328,13 +350,19 @@ def table(
     shown.index.name = None
     prose = {s[0] for c, s in specs.items() if any(isinstance(v, str) and len(v) >= PROSE_CHARS for v in frame[c])}
     styler = shown.style.format({label: _nowrap(_formatter(fmt), label in prose) for label, fmt, _ in specs.values()})
-    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    labels = (
+        (lambda x: f'<div style="white-space: normal; min-width: {LABEL_MIN_EM}em">{escape(x)}</div>')
+        if wrap_labels
+        else None
+    )
+    styler = styler.format_index(labels, escape=None if wrap_labels else "html", axis=0)
+    styler = styler.format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(escape(caption))
     units = None if row_unit is None else [unit_of(csv_header(label)) for label in frame[row_unit]]
     data = csv_frame(shown, [s[2] for s in specs.values()], table_id=name, row_units=units)
     display(
-        Table(styler),
+        Table(styler, opening(heading)),
         metadata={
             TABLE_MIME: {"name": name, "caption": caption or "", "csv": csv_text(data, "chip" if chip_rows else "")}
         },
@@ -356,14 +384,15 @@ def alt_text(fig, key_value: str | None = None) -> str:
 PNG_OPTIONS = {"compress_level": 3}
 
 
-def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
+def show(fig, alt: str | None = None, *, key_value: str | None = None, heading: tuple[str, str] | None = None) -> None:
     """Display ``fig`` as an inline PNG with alt text (``alt``, or the figure's titles plus
     ``key_value``), narrowed first where its text would print below 9 pt (:func:`fit_width`), then
     close it. The output carries both ``text/html`` (an ``<img alt=...>`` with the PNG inline, so the
     page opens offline, its smallest text size [pt, at the figure's own size] and its pixels per
     inch as ``data-text-pt`` and ``data-dpi``, from which the layout check works out the size the
     text prints at) and ``image/png`` (for thumbnails and comparisons; its metadata repeats the alt
-    text, the smallest text size and the dpi)."""
+    text, the smallest text size and the dpi). ``heading``: (title, lead-in) of the section the figure
+    opens, printed above it in the same output and kept with it (:func:`opening`)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -373,7 +402,7 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt = alt if alt is not None else alt_text(fig, key_value)
-    img = (
+    img = opening(heading) + (
         f'<img alt="{escape(alt)}" data-text-pt="{smallest:.4g}" data-dpi="{fig.dpi:.4g}" '
         f'src="data:image/png;base64,{png}" style="max-width:100%; height:auto">'
     )
@@ -384,9 +413,18 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     )
 
 
-def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *, key_value: str | None = None) -> None:
+def finish(
+    ax,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str | None = None,
+    *,
+    key_value: str | None = None,
+    heading: tuple[str, str] | None = None,
+) -> None:
     """Title and axis labels (with units), then show the figure with alt text (``alt``, or the
-    title plus ``key_value``) and close it."""
+    title plus ``key_value``) under ``heading`` (:func:`show`) and close it."""
     import matplotlib.pyplot as plt
 
     ax.set_title(title)
@@ -394,5 +432,5 @@ def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *, 
     ax.set_ylabel(ylabel)
     fig = ax.figure
     fig.tight_layout()
-    show(fig, alt, key_value=key_value)
+    show(fig, alt, key_value=key_value, heading=heading)
     plt.close("all")

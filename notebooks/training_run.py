@@ -133,7 +133,8 @@ present.table(
 )
 
 # %%
-present.say(report.rent_text(r) + "\n\n" + inputs.basis_note(r.inputs.used))
+present.say(report.rent_text(r))
+present.say(inputs.basis_note(r.inputs.used))
 # %% [markdown]
 # ## Interconnect: what the H800's 400 GB/s NVLink costs
 # Step time = computation + (1 − overlap) × communication, per chip, for two published layouts.

@@ -106,6 +106,7 @@ present.table(
     {column: (column, "{}") for column in loo.columns},
     caption="Each observation of the fit data (accounted run or production MFU) against the prior fitted on the others.",
     name="utilisation_prior_loo",
+    min_widths={"conditions": 11},
 )
 
 # %%
@@ -115,6 +116,7 @@ present.table(
     {column: (column, "{}") for column in candidates.columns},
     caption="Candidate conditions of the prior, pre-registered (issue 19): leave-one-out on the fit data with each; adopted only if at least 2 points better, coverage within 70–90 % and the expected direction.",
     name="utilisation_prior_candidates",
+    min_widths={"expected MFU": 9, "verdict": 10},
 )
 # %%
 present.say("## Published serving throughputs behind the serving utilisation\n\n" + report.serving_observations_text())
@@ -146,6 +148,7 @@ present.table(
     caption="Decode batches of published deployments (data/decode_batches.csv): sequences per chip × chips "
     "per replica = sequences per model replica, the roofline's batch. Case: validation cases of the same deployment.",
     name="decode_batches",
+    min_widths={"case": 10},
 )
 
 # %%
@@ -171,6 +174,7 @@ present.table(
     names=False,
     name="case_detail",
     wrap_labels=True,
+    min_widths={"what the measurement includes": 10},
     heading=report.section("Each case in detail"),
 )
 # %% [markdown]
@@ -179,14 +183,8 @@ present.table(
 # %%
 present.source_list(r.inputs.used)
 
-# %% [markdown]
-# ## Appendix: inputs
-# This report has no parameters: each case's inputs are its source's disclosed setup
-# (`data/validation_cases.csv`, column `setup`); everything else is the package's default, listed
-# below as the cases used it.
-
 # %%
-present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS, heading=report.section("Appendix: inputs"))
 
 # %% tags=["remove_cell"]
 present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

@@ -391,6 +391,11 @@ LEADS = {
         "roofline model's output at 100 % efficiency, not a measurement: the like-for-like entry sets both "
         "efficiencies to 1."
     ),
+    "Appendix: inputs": (
+        "This report has no parameters: each case's inputs are its source's disclosed setup "
+        "(data/validation_cases.csv, column setup); everything else is the package's default, listed below as the "
+        "cases used it."
+    ),
     "Each case in detail": (
         "What each measurement includes (its boundary), the setup the case entered as "
         "parameters of the package's functions (its source's disclosure; every other input keeps its default) and "

@@ -176,12 +176,14 @@ def stranded_headings(pages: list[Page], headings: list[str]) -> list[str]:
 @dataclass(frozen=True)
 class Cell:
     """One cell of a report page: whether it is a Markdown cell holding a heading (h1–h3), its
-    printed text without spaces, how many figures (``<img>``) it shows and whether it starts with one."""
+    printed text without spaces, how many figures (``<img>``) it shows, whether it starts with one
+    and whether it starts with a heading (a section of its own)."""
 
     heading: bool
     solid: str
     images: int
     image_first: bool
+    opens: bool = False
 
 
 class _Text(HTMLParser):
@@ -213,7 +215,7 @@ def report_cells(page: str) -> list[Cell]:
         markdown = chunk.startswith("jp-MarkdownCell")
         heading = markdown and bool(re.search(r"<h[123][ >]", chunk))
         solid = re.sub(r"\s+", "", _plain("".join(text.parts)))
-        cells.append(Cell(heading, solid, chunk.count("<img "), text.first == "img"))
+        cells.append(Cell(heading, solid, chunk.count("<img "), text.first == "img", text.first in {"h1", "h2", "h3"}))
     return cells
 
 
@@ -222,9 +224,10 @@ def heading_cells_ending_pages(
 ) -> list[str]:
     """Markdown cells holding a heading, printed on one page in at most :data:`LEAD_IN_LINES` lines
     (a heading and a short lead-in, not a section of its own), that end the page while the next
-    cell's first text or figure (``drawn``: :func:`printed_images`) is
-    on a later page. The cells' text is found in the pages' text (the footer, with the report's
-    ``title``, aside) in order, spaces ignored (a cell not found is skipped)."""
+    cell — not a section of its own, which may start a page — has its first text or figure
+    (``drawn``: :func:`printed_images`) on a later page. The cells' text is found in the pages' text
+    (the footer, with the report's ``title``, aside) in order, spaces ignored (a cell not found is
+    skipped)."""
     stream, where = [], []
     for number, page in enumerate(pages, start=1):
         for line in _body(page, title):
@@ -237,7 +240,9 @@ def heading_cells_ending_pages(
         if at >= 0:
             end = at + len(cell.solid)
             following = cells[index + 1] if index + 1 < len(cells) else None
-            if following is not None and following.image_first and image + cell.images < len(drawn):
+            if following is not None and following.opens:
+                later = None
+            elif following is not None and following.image_first and image + cell.images < len(drawn):
                 later = drawn[image + cell.images][0]
             else:
                 later = where[end][0] if end < len(where) else None

@@ -153,13 +153,6 @@ present.table(
 # %%
 report.plot_h800_penalty()
 
-# %% [markdown]
-# ## Arithmetic checks against the published runs
-# Each disclosed figure beside what the same formulas give from the run's *other* disclosed inputs
-# (its own GPU-hours, power per GPU, PUE and price). This checks the arithmetic only: the inputs
-# come from the run itself. The validation report compares the defaults with independent
-# measurements.
-
 # %%
 checks = report.arithmetic_checks()
 checks.index = checks["run"] + ": " + checks["figure"]
@@ -172,6 +165,7 @@ present.table(
     },
     name="checks",
     row_unit="figure",
+    heading=report.CHECKS_SECTION,
 )
 # %% [markdown]
 # ## Methods and assumptions

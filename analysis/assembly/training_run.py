@@ -805,6 +805,15 @@ def _check_rows(r: pd.Series) -> dict[str, tuple[float, float]]:
     }
 
 
+#: The heading and lead-in of the section the arithmetic checks' table opens (``present.table(heading=...)``).
+CHECKS_SECTION = (
+    "Arithmetic checks against the published runs",
+    "Each disclosed figure beside what the same formulas give from the run's other disclosed inputs (its own "
+    "GPU-hours, power per GPU, PUE and price). This checks the arithmetic only: the inputs come from the run "
+    "itself. The validation report compares the defaults with independent measurements.",
+)
+
+
 def arithmetic_checks() -> pd.DataFrame:
     """Every run of ``training_runs.csv``: each disclosed figure beside what the same formulas give
     from the run's OTHER disclosed inputs (its own hours, power, PUE and price). This checks the

@@ -69,6 +69,7 @@ present.table(
     name="validation_cases",
     heading=report.section("The validation cases"),
     wrap_labels=True,
+    min_widths={"modelled (P10–P90)": 8.5},
 )
 # %%
 present.say("## Cases that miss by more than 35 %, and why\n\n" + report.misses_text(r))
@@ -92,6 +93,7 @@ present.table(
     name="calibration_cases",
     heading=report.section("Calibration cases: defaults fitted to a measurement (no evidence)"),
     wrap_labels=True,
+    min_widths={"modelled (P10–P90)": 8.5},
 )
 # %%
 present.say(report.calibration_text(r))

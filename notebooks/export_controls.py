@@ -67,13 +67,8 @@ present.say(report.findings(r) + "\n\n" + report.range_check(r))
 # licence is needed; *not subject*: not a US export. *Undetermined*: a figure the rule tests is
 # unpublished.
 
-# %% [markdown]
-# ## TPP against performance density
-# Each chip's total processing performance per integrated circuit against its performance density.
-# Shaded: the October 2023 bands (3A090.a red, 3A090.b orange); dashed: the TPP line of the January
-# 2026 licence policy. Chips whose die area is unpublished sit on the bottom edge (▼).
-
 # %%
+# the heading in the figure's output: Chromium keeps a heading with what follows only within one output
 report.plot_thresholds(r)
 
 # %% [markdown]
@@ -90,14 +85,9 @@ present.table(
     caption="Exports to China and Macau; end-use and entity-list controls are not modelled.",
     name="licence_policy_by_rule",
 )
-# %% [markdown]
-# ## Classification by rule vintage
-# The ECCN 3A090 status of each chip per integrated circuit; the 2025-04 and 2026-01 measures changed
-# licensing, not classification, so their columns repeat 2023-10.
-
 # %%
 status = report.status_table(r)
-present.table(status, {c: (c, "{}") for c in status.columns}, name="status_by_rule")
+present.table(status, {c: (c, "{}") for c in status.columns}, name="status_by_rule", heading=report.STATUS_SECTION)
 # %%
 shown = report.metrics_table(r)
 present.table(

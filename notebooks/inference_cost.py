@@ -150,14 +150,6 @@ if not api.empty:
     )
 present.say(report.economics_text(r, day))
 
-# %% [markdown]
-# ## Validation against published serving figures
-# The model with its default parameters, given only each case's disclosed setup (model, chip,
-# precision, prompt or context length, batch where disclosed). The prefill utilisation is the
-# median of published prefill throughputs, decode's the median of published decode throughputs,
-# none of them among these cases. Cache-hit tokens are
-# excluded from DeepSeek's prefill figure: they are read from disk, not computed.
-
 # %%
 cases = validation_cases.serving_cases()
 cases["quantity"] = ["time [s]" if name.endswith("[s]") else "rate [tokens/s per chip]" for name in cases["name"]]
@@ -175,6 +167,7 @@ present.table(
     names=False,
     name="throughput_checks",
     row_unit="quantity",
+    heading=report.VALIDATION_SECTION,
 )
 # %% [markdown]
 # ## Methods and assumptions

@@ -135,11 +135,6 @@ present.table(
     caption="Net of interruptions: goodput is the share of wall-clock time spent training, averaged over the clusters.",
     name="training",
 )
-# %% [markdown]
-# ## How uncertain the figures are
-# Where page 1 says the prices are fixed at a catalog value (`price_basis` low, base or high), the
-# draws leave the prices out and vary only the other inputs.
-
 # %%
 bands = text.band_table(r)
 present.table(
@@ -154,6 +149,7 @@ present.table(
     caption="P50 (P10–P90) of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price, PUE and the "
     "goodput inputs.",
     name="bands",
+    heading=tables.BANDS_SECTION,
 )
 # %% [markdown]
 # ## Scale costs time: goodput

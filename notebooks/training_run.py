@@ -133,6 +133,7 @@ present.table(
 )
 
 # %%
+present.say(report.rent_text(r))
 present.say(inputs.basis_note(r.inputs.used))
 # %% [markdown]
 # ## Interconnect: what the H800's 400 GB/s NVLink costs
@@ -152,13 +153,6 @@ present.table(
 # %%
 report.plot_h800_penalty()
 
-# %% [markdown]
-# ## Arithmetic checks against the published runs
-# Each disclosed figure beside what the same formulas give from the run's *other* disclosed inputs
-# (its own GPU-hours, power per GPU, PUE and price). This checks the arithmetic only: the inputs
-# come from the run itself. The validation report compares the defaults with independent
-# measurements.
-
 # %%
 checks = report.arithmetic_checks()
 checks.index = checks["run"] + ": " + checks["figure"]
@@ -171,6 +165,7 @@ present.table(
     },
     name="checks",
     row_unit="figure",
+    heading=report.CHECKS_SECTION,
 )
 # %% [markdown]
 # ## Methods and assumptions

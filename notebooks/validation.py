@@ -24,6 +24,7 @@ r = report.run(**{name: globals()[name] for name in report.PARAMETERS})
 
 # %%
 present.say("# Validation: the package's defaults against published measurements\n\n" + report.answer(r))
+present.say(report.contents(), html=True)
 
 # %% [markdown]
 # ## Key findings
@@ -45,12 +46,6 @@ present.say(report.findings(r))
 # %%
 report.plot_errors(r)
 
-# %% [markdown]
-# ## Do the bands hold what was measured?
-# Coverage: the share of validation cases whose measurement lies inside the package's default
-# P10–P90 band, per quantity and overall, beside the nominal 80 %. The figure repeats it for every
-# central band from 10 % to 90 %: a model whose bands mean what they say follows the diagonal.
-
 # %%
 coverage = report.coverage_table(r)
 present.table(
@@ -59,15 +54,10 @@ present.table(
     names=False,
     caption="Validation cases by quantity: error and coverage of the default P10–P90 band.",
     name="coverage",
+    heading=report.section("Do the bands hold what was measured?"),
 )
 # %%
 report.plot_coverage(r)
-
-# %% [markdown]
-# ## The validation cases
-# Measured: the published figure. Modelled: the package with its default parameters and only the
-# measurement's disclosed setup entered; P10–P90: its default band. Error: modelled / measured − 1.
-# Each case lists the defaults it exercises; only these cases count in the statistics.
 
 # %%
 cases = report.cases_table(r, "validation")
@@ -77,18 +67,39 @@ present.table(
     names=False,
     caption="Validation cases: no default was set from them and each exercises at least one.",
     name="validation_cases",
+    heading=report.section("The validation cases"),
+    wrap_labels=True,
+    min_widths={"modelled (P10–P90)": 8.5},
 )
-# %% [markdown]
-# ## Cases that miss by more than 35 %, and why
+# %%
+present.say("## Cases that miss by more than 35 %, and why\n\n" + report.misses_text(r))
 
 # %%
-present.say(report.misses_text(r))
-
-# %% [markdown]
-# ## The utilisation prior, left out one at a time
+arithmetic = report.cases_table(r, "arithmetic").drop(columns="defaults exercised")
+present.table(
+    arithmetic,
+    {column: (column, "{}") for column in arithmetic.columns},
+    names=False,
+    name="arithmetic_checks",
+    heading=report.section("Arithmetic checks: cases that test no default (counted for nothing)"),
+)
+# %%
+fitted = report.cases_table(r, "calibration")
+present.table(
+    fitted,
+    {column: (column, "{}") for column in fitted.columns},
+    names=False,
+    caption="Calibration cases: a default was set from each; they reproduce by construction.",
+    name="calibration_cases",
+    heading=report.section("Calibration cases: defaults fitted to a measurement (no evidence)"),
+    wrap_labels=True,
+    min_widths={"modelled (P10–P90)": 8.5},
+)
+# %%
+present.say(report.calibration_text(r))
 
 # %%
-present.say(report.loo_text(r))
+present.say("## The utilisation prior, left out one at a time\n\n" + report.loo_text(r))
 
 # %%
 loo = report.loo_table(r)
@@ -97,6 +108,7 @@ present.table(
     {column: (column, "{}") for column in loo.columns},
     caption="Each observation of the fit data (accounted run or production MFU) against the prior fitted on the others.",
     name="utilisation_prior_loo",
+    min_widths={"conditions": 11},
 )
 
 # %%
@@ -106,39 +118,10 @@ present.table(
     {column: (column, "{}") for column in candidates.columns},
     caption="Candidate conditions of the prior, pre-registered (issue 19): leave-one-out on the fit data with each; adopted only if at least 2 points better, coverage within 70–90 % and the expected direction.",
     name="utilisation_prior_candidates",
-)
-# %% [markdown]
-# ## Arithmetic checks: cases that test no default (counted for nothing)
-# These cases enter their source's own achieved throughput or utilisation, so the package only
-# repeats the source's arithmetic (the FLOP count); they stay out of the statistics.
-
-# %%
-arithmetic = report.cases_table(r, "arithmetic")
-present.table(
-    arithmetic, {column: (column, "{}") for column in arithmetic.columns}, names=False, name="arithmetic_checks"
-)
-# %% [markdown]
-# ## Calibration cases: defaults fitted to a measurement (no evidence)
-# A measurement used to set or calibrate a default reproduces by construction. These cases are
-# kept apart from the validation cases and do not enter the statistics.
-
-# %%
-fitted = report.cases_table(r, "calibration")
-present.table(
-    fitted,
-    {column: (column, "{}") for column in fitted.columns},
-    names=False,
-    caption="Calibration cases: a default was set from each; they reproduce by construction.",
-    name="calibration_cases",
+    min_widths={"expected MFU": 9, "verdict": 10},
 )
 # %%
-present.say(report.calibration_text(r))
-
-# %% [markdown]
-# ## Published serving throughputs behind the serving utilisation
-
-# %%
-present.say(report.serving_observations_text())
+present.say("## Published serving throughputs behind the serving utilisation\n\n" + report.serving_observations_text())
 served = report.serving_observations_table()
 present.table(
     served,
@@ -148,11 +131,8 @@ present.table(
     name="serving_observations",
 )
 
-# %% [markdown]
-# ## Published decode throughputs behind the decode utilisation
-
 # %%
-present.say(report.decode_observations_text())
+present.say("## Published decode throughputs behind the decode utilisation\n\n" + report.decode_observations_text())
 decoded = report.decode_observations_table()
 present.table(
     decoded,
@@ -161,11 +141,8 @@ present.table(
     name="decode_observations",
 )
 
-# %% [markdown]
-# ## Published decode batches behind the decode batch
-
 # %%
-present.say(report.decode_batches_text())
+present.say("## Published decode batches behind the decode batch\n\n" + report.decode_batches_text())
 batches = report.decode_batches_table()
 present.table(
     batches,
@@ -173,62 +150,43 @@ present.table(
     caption="Decode batches of published deployments (data/decode_batches.csv): sequences per chip × chips "
     "per replica = sequences per model replica, the roofline's batch. Case: validation cases of the same deployment.",
     name="decode_batches",
+    min_widths={"case": 10},
 )
-
-# %% [markdown]
-# ## Cross-check against another model
-# llm-analysis' regression value for Llama-2-70B decode is another roofline model's output at 100 %
-# efficiency, not a measurement: the like-for-like entry sets both efficiencies to 1.
 
 # %%
 other = report.cases_table(r, "cross-check")
-present.table(other, {column: (column, "{}") for column in other.columns}, names=False, name="cross_checks")
+present.table(
+    other,
+    {column: (column, "{}") for column in other.columns},
+    names=False,
+    name="cross_checks",
+    heading=report.section("Cross-check against another model"),
+)
 # %% [markdown]
 # ## Methods and assumptions
 
 # %%
 present.say(report.methods_text(r))
 
-# %% [markdown]
-# ## What each measurement includes
-
 # %%
-boundary = report.boundary_table(r)
+detail = report.detail_table(r)
 present.table(
-    boundary, {column: (column, "{}") for column in boundary.columns}, names=False, name="measurement_boundaries"
+    detail,
+    {column: (column, "{}") for column in detail.columns},
+    names=False,
+    name="case_detail",
+    wrap_labels=True,
+    min_widths={"what the measurement includes": 10},
+    heading=report.section("Each case in detail"),
 )
-# %% [markdown]
-# ## What each case exercises
-# The library defaults each case leaves to the package (its source does not disclose them); an
-# arithmetic check exercises none.
-
-# %%
-exercised = report.exercised_table(r)
-present.table(
-    exercised, {column: (column, "{}") for column in exercised.columns}, names=False, name="defaults_exercised"
-)
-# %% [markdown]
-# ## What each case entered
-# The setup its source discloses, as parameters of the package's functions; every other input keeps
-# its default.
-
-# %%
-setup = report.setup_table(r)
-present.table(setup, {column: (column, "{}") for column in setup.columns}, names=False, name="setups")
 # %% [markdown]
 # ## Sources
 
 # %%
 present.source_list(r.inputs.used)
 
-# %% [markdown]
-# ## Appendix: inputs
-# This report has no parameters: each case's inputs are its source's disclosed setup
-# (`data/validation_cases.csv`, column `setup`); everything else is the package's default, listed
-# below as the cases used it.
-
 # %%
-present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
+present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS, heading=report.section("Appendix: inputs"))
 
 # %% tags=["remove_cell"]
 present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

@@ -28,7 +28,7 @@ def test_cheapest_names_the_lowest_and_every_unpriced_chip():
 
 def test_training_run_ranks_market_quotes_and_names_the_runs_own_assumed_rent():
     r = training_run.run(draws=200)
-    line = next(x for x in training_run.findings(r).splitlines() if "cheapest" in x)
+    line = training_run.rent_text(r)
     # DeepSeek-V3 on its own 2,048 H800 at DeepSeek's $2 per GPU-hour: 2,788,000 h × $2 = $5,576,000
     assert r.base.loc["h800-sxm", "rental_cost_usd"] == pytest.approx(5_576_000)
     # chips.csv has a rental price for 7 chips (H100 SXM, H800, A100, H200, B200, GB200, MI300X), 6 of
@@ -50,7 +50,10 @@ def test_training_run_ranks_market_quotes_and_names_the_runs_own_assumed_rent():
 def _claims(report, r) -> list[tuple[str, pd.Series]]:
     """Each line with a "cheapest" claim and the figure it ranks."""
     if report is training_run:
-        lines, figures = training_run.findings(r).splitlines(), {"to rent": "rental_cost_usd"}
+        lines, figures = (
+            [*training_run.findings(r).splitlines(), training_run.rent_text(r)],
+            {"to rent": "rental_cost_usd"},
+        )
     else:
         lines = [inference_cost.answer(r), *inference_cost.findings(r).splitlines()]
         figures = {"output tokens": "usd_per_million_output_tokens", "input tokens": "usd_per_million_input_tokens"}

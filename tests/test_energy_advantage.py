@@ -334,3 +334,18 @@ def test_never_only_where_no_draw_has_a_price(default):
         assert ea.verdicts(r)[chip].startswith(start)
         clause = next(p for p in ea._verdict_parts(r) if "no electricity price makes up" in p)
         assert clause.startswith("in most draws no electricity price") == (share > 0.01)
+
+
+def test_candidates_that_never_match_share_one_finding(default):
+    """Page 1 names the candidates whose hardware alone costs more than the reference's total once, in
+    one line with their one reason, instead of one identical sentence per chip; every other verdict
+    keeps its own line."""
+    said = ea.verdicts(default)
+    never = [c for c, v in said.items() if v.startswith(ea.NEVER)]
+    assert len(never) >= 2, said  # the default's H20, A800 SXM and Ascend 910B at least (break-even < 0)
+    lines = ea.verdict_lines(default)
+    grouped = [line for line in lines if " never match: " in line]
+    assert len(grouped) == 1 and len(lines) == len(said) - len(never) + 1
+    assert grouped[0].startswith(f"- **{present.joined(present.chip_short(c) for c in never)}** never match: ")
+    assert "their hardware alone costs more per effective PFLOP-hour than the reference's total" in grouped[0]
+    assert not any(line.startswith(f"- **{present.chip_short(c)}** ") for line in lines for c in never)

@@ -3,6 +3,7 @@ text made for the purpose and on a tiny report that has every one (render tier);
 render tests make is checked in tests/test_reports.py. The printed page's margins are the report
 template's (render tier)."""
 
+import dataclasses
 import re
 
 import pytest
@@ -57,6 +58,71 @@ def test_a_heading_low_on_a_page_as_its_last_line_is_stranded():
     # a heading wrapped onto two lines of one block, low on the page: stranded
     wrapped = layout.Page(842.0, (layout.Line("The same run on", 1, 780.0), layout.Line("every chip", 1, 792.0)))
     assert layout.stranded_headings([wrapped, _page(("more", 100.0))], headings) != []
+
+
+def _cells(*cells):
+    """Report cells of (heading?, text, images, image first?) with the text's spaces removed."""
+    return [layout.Cell(heading, "".join(text.split()), images, first) for heading, text, images, first in cells]
+
+
+def test_a_heading_cell_that_ends_a_page_leaves_its_section_on_the_next():
+    footer = [("Report title", 830.0), ("page 3 of 9 · 2026-12-07 · compute-parity 0.3.0", 830.0)]
+    lead = ("The validation cases", 700.0), ("Measured: the published figure.", 715.0)
+    cells = _cells(
+        (False, "Coverage text", 0, False),
+        (True, "The validation cases Measured: the published figure.", 0, False),
+        (False, "measured GPT-3 1,287 MWh", 0, False),
+    )
+    # the heading and its lead-in end page 1; the table it opens starts page 2: found, with the page
+    pages = [_page(("Coverage text", 100.0), *lead, *footer), _page(("measured", 60.0), ("GPT-3 1,287 MWh", 80.0))]
+    found = layout.heading_cells_ending_pages(pages, cells, [], "Report title")
+    assert found == [
+        "page 1: heading cell 'ThevalidationcasesMeasured:thepublishedf' ends the page, what follows it the next"
+    ]
+    # the table's first row on the same page: nothing found
+    pages = [_page(("Coverage text", 100.0), *lead, ("measured", 760.0), *footer), _page(("GPT-3 1,287 MWh", 80.0))]
+    assert layout.heading_cells_ending_pages(pages, cells, [], "Report title") == []
+    # a heading cell followed by a figure: found when the figure (drawn on page 2) is on the next page, not when
+    # it is drawn on page 1 below the lead-in (images are not text: their page comes from pdfimages' list)
+    figure = _cells(
+        (True, "TPP against density Each chip's TPP.", 0, False), (False, "", 1, True), (False, "Next", 0, False)
+    )
+    pages = [_page(("TPP against density", 600.0), ("Each chip's TPP.", 615.0)), _page(("Next", 500.0))]
+    assert layout.heading_cells_ending_pages(pages, figure, [(2, 220.0)]) != []
+    assert layout.heading_cells_ending_pages(pages, figure, [(1, 220.0)]) == []
+    # a whole section (a heading and its text) ending a page before the next section's heading: nothing found
+    sections = [
+        layout.Cell(True, "Whatitincludes.Onlytherun.", 0, False),
+        layout.Cell(False, "Thesamerun", 0, False, True),
+    ]
+    pages = [_page(("What it includes.", 700.0), ("Only the run.", 715.0)), _page(("The same run", 60.0))]
+    assert layout.heading_cells_ending_pages(pages, sections, []) == []
+    # a Markdown cell of more than LEAD_IN_LINES lines is a section of its own (a methods list ending a page)
+    long = [(f"item {n}", 100.0 + 20 * n) for n in range(layout.LEAD_IN_LINES + 1)]
+    methods = _cells((True, "Methods " + " ".join(text for text, _ in long), 0, False), (False, "Sources", 0, False))
+    pages = [_page(("Methods", 80.0), *long), _page(("Sources", 60.0))]
+    assert layout.heading_cells_ending_pages(pages, methods, []) == []
+    # the same cell with a short text is found; a code cell's output (not a heading cell) is never checked
+    short = _cells((True, "Methods item 0", 0, False), (False, "Sources", 0, False))
+    pages = [_page(("Methods", 700.0), ("item 0", 720.0)), _page(("Sources", 60.0))]
+    assert layout.heading_cells_ending_pages(pages, short, []) != []
+    assert layout.heading_cells_ending_pages(pages, [dataclasses.replace(c, heading=False) for c in short], []) == []
+
+
+def test_the_cells_of_a_report_page():
+    page = (
+        '<div id="cell-id=a" class="jp-Cell jp-MarkdownCell jp-Notebook-cell"><h2 id="X">Sources'
+        '<a class="anchor-link" href="#X">¶</a></h2><p>Listed  below.</p></div>'
+        '<div id="cell-id=b" class="jp-Cell jp-CodeCell jp-Notebook-cell"><img alt="f" src="data:,"><p>after</p></div>'
+        '<div id="cell-id=c" class="jp-Cell jp-CodeCell jp-Notebook-cell"><h2>Heading</h2><table></table></div>'
+        '<section class="citation"><h2>How to cite this report</h2></section>'
+    )
+    # the heading's hidden anchor "¶" is not text; the citation block after the last cell is no cell's text
+    assert layout.report_cells(page) == [
+        layout.Cell(True, "SourcesListedbelow.", 0, False, True),
+        layout.Cell(False, "after", 1, True),
+        layout.Cell(False, "Heading", 0, False, True),
+    ]
 
 
 def test_a_page_holding_a_line_or_two_is_near_empty():

@@ -499,3 +499,16 @@ def test_an_assumed_rent_is_labelled_and_not_ranked_among_quotes(deepseek):
     assert ranking.endswith("at $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)")
     assert "; H800 SXM costs $" in ranking and "none for H800 SXM" in ranking  # no market quote for the H800
     assert_allclose(deepseek.base.loc["h800-sxm", "rental_cost_usd"], 2_788_000 * 2.0, rtol=1e-9)
+
+
+def test_page_one_is_the_answer_and_three_findings_the_rents_follow_the_tables(deepseek):
+    """Page 1 reads answer first, then compute, utilisation, energy and a pointer for the other chips; the
+    rent ranking, which names every chip without a market quote (issue 20), is the paragraph after the
+    tables of 'The same run on every chip', never on page 1 without its unpriced chips."""
+    lines = report.findings(deepseek).splitlines()
+    assert [line.split("**")[1] for line in lines] == ["Compute.", "Utilisation.", "Energy and carbon.", "Other chips."]
+    assert "cheapest" not in report.findings(deepseek) and "'The same run on every chip'" in lines[-1]
+    rents = report.rent_text(deepseek)
+    unpriced = deepseek.p50.index[deepseek.p50["rental_cost_usd"].isna()]
+    assert rents.startswith("**Rent.** Of all chips, including the run's own, the cheapest to rent at a market quote")
+    assert len(unpriced) > 0 and all(report.present.chip_short(c) in rents for c in unpriced)

@@ -486,10 +486,14 @@ def test_text_tables_and_figures(r, monkeypatch):
     assert list(table.index)[0] == "Megatron-LM GPT-3, 384 A100" and "e+" not in table.to_string()
     assert "role" not in validation.cases_table(r, "calibration").columns
     assert len(validation.cases_table(r, "validation")) == r.summary.count
-    assert list(validation.setup_table(r).index) == list(validation.boundary_table(r).index) == list(table.index)
-    exercised = validation.exercised_table(r)
-    assert exercised.at["Megatron-LM GPT-3, 384 A100", "defaults exercised"] == "—"
-    assert exercised.at["GPT-3 energy, 10,000 V100", "defaults exercised"] == "server_power_ratio, load_factor"
+    assert list(validation.detail_table(r).index) == list(table.index)
+    # the defaults each case exercises stand in its row of the case tables (validation_cases.csv exercised_defaults)
+    assert table.at["Megatron-LM GPT-3, 384 A100", "defaults exercised"] == "—"
+    assert table.at["GPT-3 energy, 10,000 V100", "defaults exercised"] == "server_power_ratio, load_factor"
+    # page 1's contents line links each section it names to that section's heading (ids as nbconvert gives them)
+    contents = validation.contents()
+    for heading, words in validation.SECTIONS:
+        assert f'<a href="#{heading.replace(" ", "-")}">{words.replace("%", "%")}</a>' in contents
     assert "mean absolute error" in validation.answer(r) and "e+" not in validation.findings(r)
     assert f"{r.summary.count} independent published measurements" in validation.answer(r)
     # page 1: an answer line with the mean error ending in ":", a bullet for the largest error and one for the

@@ -425,10 +425,27 @@ def answer(r: Result) -> str:
     return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [region_note(r).strip()])])
 
 
+#: The start of :func:`verdicts`' sentence on a candidate whose hardware alone costs more than the reference.
+NEVER = "never matches: "
+
+
+def verdict_lines(r: Result) -> list[str]:
+    """:func:`verdicts` as findings: the candidates that never match in one line (their reason is one),
+    the others one line each."""
+    said = verdicts(r)
+    never = [c for c, v in said.items() if v.startswith(NEVER)]
+    lines = [f"- **{present.chip_short(c)}** {v}." for c, v in said.items() if len(never) < 2 or c not in never]
+    if len(never) < 2:
+        return lines
+    reason = said[never[0]][len(NEVER) :].replace("its hardware", "their hardware")
+    return [f"- **{present.joined(present.chip_short(c) for c in never)}** never match: {reason}.", *lines]
+
+
 def findings(r: Result) -> str:
-    """Key findings as a markdown list."""
+    """Key findings as a markdown list: :func:`verdict_lines`, the price basis, where a candidate is
+    cheaper to own."""
     inp = r.inputs
-    lines = [f"- **{present.chip_short(c)}** {v}." for c, v in verdicts(r).items()]
+    lines = verdict_lines(r)
     lines.append(f"- **Price basis.** {price_basis_text(r)}")
     tco = r.p50["tco_usd"][inp.regions]
     ref = inp.parity.reference_chip

@@ -920,10 +920,26 @@ def _new_chip_point(ax, r: Result, *, bottom: float, top: float) -> None:
     )
 
 
+#: The heading and lead-in of the section the status table opens (``present.table(heading=...)``).
+STATUS_SECTION = (
+    "Classification by rule vintage",
+    "The ECCN 3A090 status of each chip per integrated circuit; the 2025-04 and 2026-01 measures changed "
+    "licensing, not classification, so their columns repeat 2023-10.",
+)
+#: The heading and lead-in of the section the thresholds figure opens (:func:`plot_thresholds`).
+THRESHOLDS_SECTION = (
+    "TPP against performance density",
+    "Each chip's total processing performance per integrated circuit against its performance density. Shaded: "
+    "the October 2023 bands (3A090.a red, 3A090.b orange); dashed: the TPP line of the January 2026 licence "
+    "policy. Chips whose die area is unpublished sit on the bottom edge (▼).",
+)
+
+
 def plot_thresholds(r: Result) -> None:
     """Show TPP per IC against performance density (log–log) with the 3A090 bands of 2023-10,
     the 2026-01 licence line and the what-if thresholds; chips without an applicable die area sit
-    on the bottom edge. Alt text: the title and :func:`key_figure`."""
+    on the bottom edge. Alt text: the title and :func:`key_figure`. Under its section's heading and
+    lead-in (:data:`THRESHOLDS_SECTION`), kept with it on one page."""
     import matplotlib.pyplot as plt
 
     m = r.metrics
@@ -953,6 +969,7 @@ def plot_thresholds(r: Result) -> None:
         "total processing performance per IC, TPP (dense TOPS × bit length)",
         "performance density [TPP per mm² of die]",
         key_value=key_figure(r).strip("*"),
+        heading=THRESHOLDS_SECTION,
     )
 
 

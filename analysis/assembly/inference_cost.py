@@ -87,6 +87,16 @@ BANDED = (
 )
 
 
+#: The heading and lead-in of the section the serving cases' table opens (``present.table(heading=...)``).
+VALIDATION_SECTION = (
+    "Validation against published serving figures",
+    "The model with its default parameters, given only each case's disclosed setup (model, chip, precision, prompt "
+    "or context length, batch where disclosed). The prefill utilisation is the median of published prefill "
+    "throughputs, decode's the median of published decode throughputs, none of them among these cases. Cache-hit "
+    "tokens are excluded from DeepSeek's prefill figure: they are read from disk, not computed.",
+)
+
+
 def reference_value(reference_id: str) -> float:
     """A value of ``data/serving_references.csv`` (its unit in the row)."""
     return float(load("serving_references").loc[reference_id, "value"])

@@ -11,6 +11,13 @@ import pandas as pd
 from . import market_prices, present
 from .procurement_model import Result
 
+#: The heading and lead-in of the section the bands table opens (``present.table(heading=...)``).
+BANDS_SECTION = (
+    "How uncertain the figures are",
+    "Where page 1 says the prices are fixed at a catalog value (price_basis low, base or high), the draws leave "
+    "the prices out and vary only the other inputs.",
+)
+
 
 def price_table(r: Result) -> pd.DataFrame:
     """The catalog price of every chip used: low, base, high [USD], what it covers (and whose price

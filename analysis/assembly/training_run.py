@@ -674,9 +674,17 @@ def findings(r: Result) -> str:
         f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh (the grid "
         f"average of region {site.region}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
-        f"({others.loc[fastest, 'days']:,.1f} days); of all chips, including the run's own, " + rent_ranking(r) + ".",
+        f"({others.loc[fastest, 'days']:,.1f} days); what each chip costs to rent, and which have no market quote, "
+        "follows the tables of 'The same run on every chip'.",
     ]
     return "\n".join(lines)
+
+
+def rent_text(r: Result) -> str:
+    """The paragraph after the tables of the run on every chip: which chip is cheapest to rent at a
+    market quote, naming every chip without one and each costed at an assumed rent (:func:`rent_ranking`;
+    page 1's findings point here)."""
+    return "**Rent.** Of all chips, including the run's own, " + rent_ranking(r) + "."
 
 
 def rent_words(r: Result, chip: str) -> str:
@@ -795,6 +803,15 @@ def _check_rows(r: pd.Series) -> dict[str, tuple[float, float]]:
         "energy [MWh]": (r["energy_mwh"], kwh / 1_000),
         "emissions [t CO2]": (r["emissions_tco2"], power.emissions_tco2(kwh, r["reported_kgco2_per_kwh"])),
     }
+
+
+#: The heading and lead-in of the section the arithmetic checks' table opens (``present.table(heading=...)``).
+CHECKS_SECTION = (
+    "Arithmetic checks against the published runs",
+    "Each disclosed figure beside what the same formulas give from the run's other disclosed inputs (its own "
+    "GPU-hours, power per GPU, PUE and price). This checks the arithmetic only: the inputs come from the run "
+    "itself. The validation report compares the defaults with independent measurements.",
+)
 
 
 def arithmetic_checks() -> pd.DataFrame:

@@ -27,6 +27,7 @@ The error of a case is modelled / measured − 1.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 import numpy as np
 import pandas as pd
@@ -341,6 +342,80 @@ def _coverage_words(share: float, banded: int) -> str:
     return f"{round(share * banded):,} of {banded:,} ({present.pct(share, digits=1)})"
 
 
+#: The report's sections as page 1's contents line lists them: (heading, what a reader finds there).
+SECTIONS = (
+    ("Do the bands hold what was measured?", "coverage"),
+    ("The validation cases", "the cases and the defaults they exercise"),
+    ("Cases that miss by more than 35 %, and why", "misses over 35 %"),
+    ("Arithmetic checks: cases that test no default (counted for nothing)", "arithmetic checks"),
+    ("Calibration cases: defaults fitted to a measurement (no evidence)", "calibration cases"),
+    ("The utilisation prior, left out one at a time", "the prior left out one at a time"),
+    ("Published serving throughputs behind the serving utilisation", "serving data"),
+    ("Methods and assumptions", "methods"),
+    ("Each case in detail", "each case in detail"),
+    ("Sources", "sources"),
+)
+
+
+def anchor(heading: str) -> str:
+    """The id nbconvert gives a heading in the HTML page (its text with spaces as hyphens)."""
+    return heading.replace(" ", "-")
+
+
+#: The lead-in of each section that a table opens, by heading (:func:`section`).
+LEADS = {
+    "Do the bands hold what was measured?": (
+        "Coverage: the share of validation cases whose measurement lies "
+        "inside the package's default P10–P90 band, per quantity and overall, beside the nominal 80 %. The figure "
+        "repeats it for every central band from 10 % to 90 %: a model whose bands mean what they say follows the "
+        "diagonal."
+    ),
+    "The validation cases": (
+        "Measured: the published figure. Modelled: the package with its default "
+        "parameters and only the measurement's disclosed setup entered; P10–P90: its default band. Error: modelled / "
+        "measured − 1. Defaults exercised: the library defaults the case leaves to the package (its source does not "
+        "disclose them); only cases that exercise one count in the statistics."
+    ),
+    "Arithmetic checks: cases that test no default (counted for nothing)": (
+        "These cases enter their "
+        "source's own achieved throughput or utilisation, so the package only repeats the source's arithmetic (the "
+        "FLOP count); they stay out of the statistics."
+    ),
+    "Calibration cases: defaults fitted to a measurement (no evidence)": (
+        "A measurement used to set or "
+        "calibrate a default reproduces by construction. These cases are kept apart from the validation cases and "
+        "do not enter the statistics."
+    ),
+    "Cross-check against another model": (
+        "llm-analysis' regression value for Llama-2-70B decode is another "
+        "roofline model's output at 100 % efficiency, not a measurement: the like-for-like entry sets both "
+        "efficiencies to 1."
+    ),
+    "Appendix: inputs": (
+        "This report has no parameters: each case's inputs are its source's disclosed setup "
+        "(data/validation_cases.csv, column setup); everything else is the package's default, listed below as the "
+        "cases used it."
+    ),
+    "Each case in detail": (
+        "What each measurement includes (its boundary), the setup the case entered as "
+        "parameters of the package's functions (its source's disclosure; every other input keeps its default) and "
+        "the source keys (numbered in the appendix's table of validation cases)."
+    ),
+}
+
+
+def section(heading: str) -> tuple[str, str]:
+    """(heading, lead-in) of a section a table opens, for ``present.table(..., heading=...)``."""
+    return heading, LEADS[heading]
+
+
+def contents() -> str:
+    """Page 1's contents line (HTML, the report's own markup): each section linked by its heading's id
+    (:data:`SECTIONS`); the figure of every case's error follows page 1."""
+    links = " · ".join(f'<a href="#{escape(anchor(h), quote=True)}">{escape(words)}</a>' for h, words in SECTIONS)
+    return f"<p><strong>In this report:</strong> every case's error (figure) · {links}.</p>"
+
+
 def answer(r: Result) -> str:
     """The answer at the top of the report: one line with the mean error (the index page's summary),
     a list (the largest error against the goal; the P10–P90 coverage against its goal) and a note on
@@ -442,9 +517,9 @@ SHORT_UNITS = {"GPU-hours": "GPU-h", "tokens/s per chip": "tok/s", "fraction": "
 
 def cases_table(r: Result, role: str | None = None) -> pd.DataFrame:
     """The cases (of one role — then without a role column — or all) by short label: measured
-    (with its unit), modelled with its P10–P90, error and whether the band holds the measurement
-    (and role), as text a reader reads (``2.66 M GPU-h``, ``+23.1 %``); the defaults each exercises
-    are :func:`exercised_table`."""
+    (with its unit), modelled with its P10–P90, error and whether the band holds the measurement,
+    the library defaults each exercises (``exercised_defaults``; ``—`` for none, an arithmetic
+    check) and the role, as text a reader reads (``2.66 M GPU-h``, ``+23.1 %``)."""
     c = r.cases if role is None else r.cases[r.cases["role"] == role]
     frame = pd.DataFrame(
         {
@@ -457,21 +532,12 @@ def cases_table(r: Result, role: str | None = None) -> pd.DataFrame:
                 _signed_pct(x).replace(" ", "\u00a0") + ("" if lo != lo else "; yes" if inside else "; no")
                 for x, lo, inside in zip(c["error"], c["p10"], c["inside"])
             ],
+            "defaults exercised": [_exercised_text(x) for x in c["exercised_defaults"]],
             "role": c["role"].to_numpy(),
         },
         index=[label(n) for n in c["name"]],
     )
     return frame if role is None else frame.drop(columns="role")
-
-
-def exercised_table(r: Result) -> pd.DataFrame:
-    """By short label: the role of each case and the library defaults it exercises
-    (``exercised_defaults``; none for an arithmetic check)."""
-    c = r.cases
-    return pd.DataFrame(
-        {"role": c["role"].to_numpy(), "defaults exercised": [_exercised_text(x) for x in c["exercised_defaults"]]},
-        index=[label(n) for n in c["name"]],
-    )
 
 
 def coverage_table(r: Result) -> pd.DataFrame:
@@ -492,27 +558,18 @@ def coverage_table(r: Result) -> pd.DataFrame:
     )
 
 
-def boundary_table(r: Result) -> pd.DataFrame:
-    """By short label: what each measurement includes (its boundary) and its source keys."""
+def detail_table(r: Result) -> pd.DataFrame:
+    """By short label: what each measurement includes (its boundary), the inputs the case entered
+    (its source's disclosed setup; everything else keeps its default) and its source keys."""
     c = r.cases
     return pd.DataFrame(
         {
             "what the measurement includes": c["boundary"].to_numpy(),
-            "source": c["source"].str.replace(";", "; ").to_numpy(),
-        },
-        index=[label(n) for n in c["name"]],
-    )
-
-
-def setup_table(r: Result) -> pd.DataFrame:
-    """By short label: the inputs each case entered (its source's disclosed setup)."""
-    c = r.cases
-    return pd.DataFrame(
-        {
             "setup entered (everything else: defaults)": c["setup"]
             .fillna("")
             .str.replace(r"\s*;\s*", "; ", regex=True)
-            .to_numpy()
+            .to_numpy(),
+            "source": c["source"].str.replace(";", "; ").to_numpy(),
         },
         index=[label(n) for n in c["name"]],
     )
@@ -840,6 +897,11 @@ def _role_points(ax, order: pd.DataFrame, y: np.ndarray) -> None:
         )
 
 
+#: The height of one case's row in the figure of every case [in]: 0.15 (9.4 pt apart as printed) keeps the figure and
+#: the lines of page 1 that run over (its terms) on page 2; 0.17 pushed the figure to page 3.
+ROW_IN = 0.15
+
+
 def plot_errors(r: Result) -> None:
     """Modelled / measured for every case on a log axis with its P10–P90 band (a measurement
     inside its band has the band across the vertical line at 1), validation cases first, the goal
@@ -849,7 +911,7 @@ def plot_errors(r: Result) -> None:
     c = r.cases
     order = pd.concat([c[c["role"] == role] for role in ROLES])
     y = np.arange(len(order))[::-1]
-    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 0.17 * len(order) + 1.4))
+    fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, ROW_IN * len(order) + 1.4))
     ax.axvspan(1 - GOAL_MAX_ABS_ERROR, 1 + GOAL_MAX_ABS_ERROR, color="#e8f0e8", zorder=0)
     for edge in (1 - GOAL_MEAN_ABS_ERROR, 1 + GOAL_MEAN_ABS_ERROR):
         ax.axvline(edge, color="#7a9a7a", lw=0.8, ls="--", zorder=1)

@@ -9,6 +9,9 @@ printed from.
 - **value broken at a hyphen**: a line ending in a number and a hyphen, the next starting with
   the rest ("2022-10-" / "07");
 - **stranded heading**: a heading as the last line of a page, low on it, its section on the next;
+- **heading cell ending a page**: a notebook's Markdown cell holding a heading (with or without a
+  lead-in paragraph) whose text ends a page while what follows it (the next cell's table, text or
+  figure) starts on the next: Chromium does not keep two cells together (``break-after: avoid``);
 - **near-empty page**: a page, not the last, with no image whose text ends high on it (a line or
   two, a lone heading or caption: what a forced break or a block too tall for the rest of a page
   leaves);
@@ -47,6 +50,9 @@ FOOT_PT = 110.0
 #: A page (not the last) with no image whose text ends above this share of its height is near-empty
 #: (the top margin takes about 0.04; ten lines of body text end near 0.2).
 SPARSE_SHARE = 0.2
+#: A Markdown cell with a heading printed on at most this many lines that ends a page is a heading
+#: with its lead-in left at the page's foot (a longer cell is a section of its own).
+LEAD_IN_LINES = 10
 
 
 @dataclass(frozen=True)
@@ -167,6 +173,87 @@ def stranded_headings(pages: list[Page], headings: list[str]) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a report page: whether it is a Markdown cell holding a heading (h1–h3), its
+    printed text without spaces, how many figures (``<img>``) it shows, whether it starts with one
+    and whether it starts with a heading (a section of its own)."""
+
+    heading: bool
+    solid: str
+    images: int
+    image_first: bool
+    opens: bool = False
+
+
+class _Text(HTMLParser):
+    """The text of an HTML fragment as printed (a heading's hidden anchor "¶" left out)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts, self.first, self._hidden = [], None, 0
+
+    def handle_starttag(self, tag, attrs):
+        self._hidden += tag == "a" and "anchor-link" in (dict(attrs).get("class") or "")
+        if self.first is None and (tag == "img" or tag in {"p", "table", "ul", "ol", "h1", "h2", "h3", "h4", "pre"}):
+            self.first = tag
+
+    def handle_endtag(self, tag):
+        self._hidden -= tag == "a" and self._hidden > 0
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.parts.append(data)
+
+
+def report_cells(page: str) -> list[Cell]:
+    """The cells of a report's HTML ``page`` in order (nbconvert's ``jp-Cell`` divisions)."""
+    cells = []
+    for chunk in re.split(r'<div id="cell-id=[^"]*" class="jp-Cell ', page)[1:]:
+        text = _Text()
+        text.feed(chunk.split(">", 1)[1].split('<section class="citation', 1)[0])
+        markdown = chunk.startswith("jp-MarkdownCell")
+        heading = markdown and bool(re.search(r"<h[123][ >]", chunk))
+        solid = re.sub(r"\s+", "", _plain("".join(text.parts)))
+        cells.append(Cell(heading, solid, chunk.count("<img "), text.first == "img", text.first in {"h1", "h2", "h3"}))
+    return cells
+
+
+def heading_cells_ending_pages(
+    pages: list[Page], cells: list[Cell], drawn: list[tuple[int, float]], title: str = ""
+) -> list[str]:
+    """Markdown cells holding a heading, printed on one page in at most :data:`LEAD_IN_LINES` lines
+    (a heading and a short lead-in, not a section of its own), that end the page while the next
+    cell — not a section of its own, which may start a page — has its first text or figure
+    (``drawn``: :func:`printed_images`) on a later page. The cells' text is found in the pages' text
+    (the footer, with the report's ``title``, aside) in order, spaces ignored (a cell not found is
+    skipped)."""
+    stream, where = [], []
+    for number, page in enumerate(pages, start=1):
+        for line in _body(page, title):
+            solid = re.sub(r"\s+", "", line.text)
+            stream.append(solid)
+            where += [(number, len(stream))] * len(solid)
+    stream, found, position, image = "".join(stream), [], 0, 0
+    for index, cell in enumerate(cells):
+        at = stream.find(cell.solid, position) if cell.heading and cell.solid else -1
+        if at >= 0:
+            end = at + len(cell.solid)
+            following = cells[index + 1] if index + 1 < len(cells) else None
+            if following is not None and following.opens:
+                later = None
+            elif following is not None and following.image_first and image + cell.images < len(drawn):
+                later = drawn[image + cell.images][0]
+            else:
+                later = where[end][0] if end < len(where) else None
+            (start, first), (page, last) = where[at], where[end - 1]
+            if later is not None and later > page == start and last - first < LEAD_IN_LINES:
+                found.append(f"page {page}: heading cell {cell.solid[:40]!r} ends the page, what follows it the next")
+            position = end
+        image += cell.images
+    return found
+
+
 def printed_images(pdf: Path) -> list[tuple[int, float]]:
     """The images ``pdf`` draws, in the order it draws them (``pdfimages -list``; an image's alpha
     channel, an "smask", is not one): (page number, horizontal pixels per printed inch)."""
@@ -271,6 +358,7 @@ def defects(pdf: Path, html: Path) -> list[str]:
         elif re.fullmatch(r"\d[\d.,-]*\d-", one) and re.match(r"\d", two):  # a table cell, not prose
             found.append(f"value broken at a hyphen: '{one[-12:]} / {two[:12]}'")
     found += stranded_headings(pages, texts.headings)
+    found += heading_cells_ending_pages(pages, report_cells(page), drawn, texts.headings[0] if texts.headings else "")
     found += sparse_pages(pages, texts.headings, {number for number, _ in drawn})
     found += small_figure_text(drawn, images.figures)
     found += [f"one value as a band: {m.group(0)!r}" for m in TRIPLE.finditer(whole)]

@@ -7,6 +7,8 @@
   ``chip_legend``, ``direct_labels``, ``chip_bars``);
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
   ``finish``);
+* :mod:`.table_csv` — a shown table's CSV copy: bands split into their parts, a unit in every header of
+  numbers, no formula a spreadsheet would run (``Band``, ``csv_frame``, ``csv_text``);
 * :mod:`.figures` — a figure several reports draw alike drawn once, log axes labelled in plain
   text, text measured once per resolution, one figure width and smallest text size so that figure text prints at 9 pt
   or more (``show_once``, ``log_scale``, ``share_text_metrics``, ``FIGURE_WIDTH_IN``, ``small_pt``);

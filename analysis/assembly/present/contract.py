@@ -69,10 +69,11 @@ def input_label(name: str) -> str:
     return f"{chip_short(chip)} {what}" if what else name
 
 
-def parameters_table(parameters: dict, declared: dict | None = None) -> None:
+def parameters_table(parameters: dict, declared: dict | None = None, *, heading: tuple[str, str] | None = None) -> None:
     """The parameters as the reader asked for them: a value the reader set reads as itself, one
     left at None reads "default" (the value used is in :func:`inputs_table`); with ``declared``
-    (the report's ``PARAMETERS``) a meaning column from each parameter's specification."""
+    (the report's ``PARAMETERS``) a meaning column from each parameter's specification; under
+    ``heading`` (:func:`.output.opening`)."""
     rows = [
         {
             "parameter": name,
@@ -84,7 +85,7 @@ def parameters_table(parameters: dict, declared: dict | None = None) -> None:
     frame = pd.DataFrame(rows, columns=["parameter", "value", "meaning"]).set_index("parameter")
     if not declared:
         frame = frame.drop(columns="meaning")
-    output._display_frame(frame.rename_axis(None), caption="Parameters as given (JSON: parameters).")
+    output._display_frame(frame.rename_axis(None), caption="Parameters as given (JSON: parameters).", heading=heading)
 
 
 def _split_inputs(used: dict) -> tuple[dict, dict[str, dict]]:
@@ -120,11 +121,11 @@ def _unbroken_numbers(text: str) -> str:
 GROUP_COLUMNS = 5
 
 
-def inputs_table(used: dict) -> None:
+def inputs_table(used: dict, *, heading: tuple[str, str] | None = None) -> None:
     """The inputs as the report used them (the JSON's ``inputs`` block), compactly: one row per
     shared input (value, unit, source as ``[n] key``, the number of the sources list, origin),
     then per group (chips, regions …) one row per item with its inputs as columns (unit in the
-    header) and the cited sources."""
+    header) and the cited sources; the first table under ``heading`` (:func:`.output.opening`)."""
     shared, groups = _split_inputs(used)
     numbers = source_numbers(used)
     rows = [
@@ -143,6 +144,7 @@ def inputs_table(used: dict) -> None:
         caption="Inputs as used, after defaults (JSON: inputs); source: [n] of the sources list and its key in "
         "data/SOURCES.md.",
         index=False,
+        heading=heading,
     )
     for group, items in groups.items():
         frame, keys = _group_table(items, numbers)
@@ -228,11 +230,15 @@ def key_inputs(used: dict, names=(), *, top=(), chips=None) -> str:
     return "**Key inputs** ([n]: the sources list): " + "; ".join(parts) + "."
 
 
-def appendix(parameters: dict, used: dict, declared: dict | None = None) -> None:
-    """The appendix every report ends with: :func:`parameters_table` then :func:`inputs_table`."""
+def appendix(
+    parameters: dict, used: dict, declared: dict | None = None, *, heading: tuple[str, str] | None = None
+) -> None:
+    """The appendix every report ends with: :func:`parameters_table` then :func:`inputs_table`, the
+    first under ``heading`` (title, lead-in), kept with its first rows (:func:`.output.opening`)."""
     if parameters:  # a report without parameters (validation) shows only what it used
-        parameters_table(parameters, declared)
-    inputs_table(used)
+        parameters_table(parameters, declared, heading=heading)
+        heading = None
+    inputs_table(used, heading=heading)
 
 
 def _plain(value):

@@ -12,13 +12,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from .breaks import printable
 from .chips import _chips, chip_name, chip_short
 from .figures import FIGURE_WIDTH_IN, fit_width, share_text_metrics, text_sizes
 from .numbers import NA, _missing
+from .table_csv import Band, csv_frame, csv_text
 from .table_html import styled_markup
 from .units import csv_header, unit_of
 
@@ -100,15 +100,17 @@ def say(text: str, *, html: bool = False) -> None:
     display(Markdown(text.replace("$", r"\$")))
 
 
-def _display_frame(frame: pd.DataFrame, caption: str | None = None, *, index: bool = True) -> None:
+def _display_frame(
+    frame: pd.DataFrame, caption: str | None = None, *, index: bool = True, heading: tuple[str, str] | None = None
+) -> None:
     """Display text cells as an HTML table, every cell, label and caption escaped; no index column
-    if not ``index``."""
+    if not ``index``; under ``heading`` (:func:`opening`)."""
     styler = frame.style.format(escape="html", na_rep=NA)
     styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     styler = styler if index else styler.hide(axis="index")
     if caption:
         styler = styler.set_caption(escape(caption))
-    display(Table(styler))
+    display(Table(styler, opening(heading)))
 
 
 #: What pandas' Styler puts on a table and its cells that no stylesheet of a report uses: an id
@@ -134,6 +136,7 @@ class Table:
     a Styler's names its memory address)."""
 
     styler: object
+    before: str = ""
 
     @property
     def data(self) -> pd.DataFrame:
@@ -144,7 +147,7 @@ class Table:
         return self.styler.caption
 
     def to_html(self) -> str:
-        return lean_html(styled_markup(self.styler) or self.styler.to_html())
+        return self.before + lean_html(styled_markup(self.styler) or self.styler.to_html())
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -168,103 +171,6 @@ TABLE_MIME = "application/vnd.compute-parity.table+json"
 TABLE_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
-@dataclass(frozen=True)
-class Band:
-    """A table cell shown as text (``"98 (91–108)"``, ``"1,447–1,958"``) whose CSV copy holds its
-    numbers: in the CSV, a column of bands becomes one column per part, its header followed by
-    the part's suffix of ``names`` (:data:`.units.BAND_PARTS`: ``_p10``, ``_p50``, ``_p90`` by
-    default, ``_low``, ``_base``, ``_high`` for a range that is not a P10–P90); an empty suffix
-    drops that part, unknown parts are empty. ``low``, ``mid``, ``high`` are numbers in the unit of
-    the column."""
-
-    text: str
-    low: float | None = None
-    mid: float | None = None
-    high: float | None = None
-    names: tuple[str, str, str] = ("_p10", "_p50", "_p90")
-
-    def __str__(self) -> str:
-        return self.text
-
-    def __format__(self, spec: str) -> str:
-        return format(self.text, spec)
-
-
-def _numbers(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` (columns named by their CSV headers) with each column holding a :class:`Band`
-    split into its parts' columns, ``HEADER_p10``, ``HEADER_p50``, ``HEADER_p90`` by default
-    (numbers; a cell that is not a band, such as ``n/a``, leaves them empty)."""
-    if not any(isinstance(v, Band) for v in frame.to_numpy().ravel()):
-        return frame
-    headers, columns = [], []
-    for number, header in enumerate(frame.columns):
-        cells = list(frame.iloc[:, number])
-        bands = [v for v in cells if isinstance(v, Band)]
-        if not bands:
-            headers.append(header)
-            columns.append(cells)
-            continue
-        for part, suffix in zip(("low", "mid", "high"), bands[0].names):
-            values = [getattr(v, part) if isinstance(v, Band) else None for v in cells]
-            if suffix and any(v is not None and not _missing(v) for v in values):
-                headers.append(header + suffix)
-                columns.append([None if _missing(v) else float(v) for v in values])
-    return pd.DataFrame(dict(enumerate(columns)), index=frame.index).set_axis(headers, axis=1)
-
-
-def _number(value) -> bool:
-    """Whether a CSV cell is a number (not a flag, not missing)."""
-    numeric = isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_))
-    return numeric and not _missing(value)
-
-
-def csv_frame(
-    frame: pd.DataFrame, headers: list[str], *, table_id: str = "table", row_units: list[str] | None = None
-) -> pd.DataFrame:
-    """A shown table's data for its CSV: columns renamed to ``headers`` (:func:`.units.csv_header`),
-    bands split into their parts; with ``row_units`` (a table whose rows differ in unit), a first
-    column ``unit``. Refuses (ValueError naming the table, column and header) two columns with one
-    header, a column of numbers whose header states no unit (:func:`.units.unit_of`) and a row
-    without one."""
-    twice = sorted({h for h in headers if headers.count(h) > 1})
-    if twice:
-        raise ValueError(f"table {table_id!r}: CSV header {twice[0]!r} names two columns; give each its own")
-    data = _numbers(frame.set_axis(headers, axis=1))
-    if row_units is not None:
-        if not all(row_units):
-            raise ValueError(f"table {table_id!r}: row {frame.index[row_units.index('')]!r} states no unit")
-        return data.assign(unit=row_units)[["unit", *data.columns]]
-    for header in data.columns:
-        if not unit_of(header) and any(_number(v) for v in data[header]):
-            raise ValueError(
-                f"table {table_id!r}: column {header!r} holds numbers but its CSV header states no unit; give it "
-                "one as the third entry of its format, (label, format, header), or end it "
-                f"with a suffix of analysis/assembly/present/units.py UNITS_BY_NAME (e.g. _usd, _mw, _chips, _share, "
-                f"_ratio)"
-            )
-    return data
-
-
-#: What a spreadsheet reads as the start of a formula in a text cell (CSV injection, OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value):
-    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (shown as text);
-    numbers and other text unchanged."""
-    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
-
-
-def csv_text(frame: pd.DataFrame, index_label: str = "") -> str:
-    """``frame`` (:func:`csv_frame`) as CSV text for a table's copy beside the report: every text
-    cell, index label and header that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage
-    return is prefixed with ``'`` so no spreadsheet runs it; numbers stay numbers."""
-    safe = frame.map(_inert)
-    safe.index = [_inert(i) for i in frame.index]
-    safe.columns = [_inert(c) for c in frame.columns]
-    return safe.to_csv(index_label=index_label)
-
-
 #: Cells whose shown text is at most this long never wrap (a value stays whole: "40.0 %", "2022-10-07",
 #: "1.3 M GPU-h"); longer text (bands, prose) wraps at its spaces.
 NOWRAP_CHARS = 12
@@ -272,18 +178,39 @@ NOWRAP_CHARS = 12
 PROSE_CHARS = 40
 
 
-def _nowrap(formatter, prose: bool = False):
+def _nowrap(formatter, prose: bool = False, min_em: float | None = None):
     """``formatter`` whose short results (at most :data:`NOWRAP_CHARS` characters, already
     escaped) are kept on one line (a ``nowrap`` span); in a column of ``prose``, left-aligned
-    instead (cells align right; the lean HTML keeps no cell class, so the cell holds it)."""
+    instead (cells align right; the lean HTML keeps no cell class, so the cell holds it); with
+    ``min_em``, every cell at least that many ems wide (a text column that would be squeezed to a
+    word or three a line)."""
 
     def shown(value) -> str:
         text = formatter(value)
+        if min_em:
+            align = "text-align: left; " if prose else ""
+            return f'<div style="{align}min-width: {min_em:g}em">{text}</div>'
         if prose:
             return f'<div style="text-align: left">{text}</div>'
         return f'<span style="white-space: nowrap">{text}</span>' if len(html.unescape(text)) <= NOWRAP_CHARS else text
 
     return shown
+
+
+def opening(heading: tuple[str, str] | None) -> str:
+    """The HTML of a section's heading and lead-in printed in the same output as the table or figure it
+    opens (:func:`table`, :func:`show`): an ``h2`` whose id is the title with hyphens for spaces (as
+    nbconvert gives a Markdown heading) and a ``p class="lead"``, which the report template keeps with
+    what follows (Chromium keeps a heading with what follows only within one output); plain text,
+    escaped. Empty for None."""
+    if not heading:
+        return ""
+    title, lead = heading
+    return f'<h2 id="{escape(title.replace(" ", "-"))}">{escape(title)}</h2>\n<p class="lead">{escape(lead)}</p>\n'
+
+
+#: The narrowest a row label that may wrap (:func:`table`'s ``wrap_labels``) gets [em].
+LABEL_MIN_EM = 10
 
 
 def table(
@@ -295,6 +222,9 @@ def table(
     names: bool = True,
     unit: str | None = None,
     row_unit: str | None = None,
+    wrap_labels: bool = False,
+    min_widths: dict[str, float] | None = None,
+    heading: tuple[str, str] | None = None,
 ) -> None:
     """Show the ``formats`` columns of ``frame`` with their labels (units included) and
     formats; unknown values read ``n/a``; all text is escaped. ``formats`` maps column ->
@@ -307,8 +237,13 @@ def table(
     headed by ``header`` or :func:`.units.csv_header` of its label (``unit``: the unit suffix of
     columns whose label states none), a column of numbers always with its unit (:func:`csv_frame`);
     ``row_unit``: a column of ``frame`` whose labels state each row's unit (``"cost [USD]"``,
-    ``"days"``), for a table whose rows differ in unit. Returns nothing, so a table at the end of a
-    notebook cell is not shown a second time as a raw frame."""
+    ``"days"``), for a table whose rows differ in unit; ``wrap_labels``: row labels may wrap onto
+    lines of at least :data:`LABEL_MIN_EM` ems (long case names, which kept on one line squeeze the
+    other columns to a few words or push the last off the page); ``min_widths``: the least width
+    [em] of the named columns of ``frame``, for text columns that would wrap a word or three a line;
+    ``heading``: (title, lead-in) of the section the table opens, kept with its first rows
+    (:func:`opening`). Returns nothing, so a table at the end of a notebook cell is not shown a
+    second time as a raw frame."""
     if not isinstance(name, str) or not TABLE_ID.fullmatch(name):
         raise ValueError(
             f"table id {name!r} is not a short id: lower-case letters, digits and _, a letter first, at most 40 "
@@ -327,14 +262,23 @@ def table(
     chip_rows = len(shown.index) and all(str(i) in known for i in shown.index)
     shown.index.name = None
     prose = {s[0] for c, s in specs.items() if any(isinstance(v, str) and len(v) >= PROSE_CHARS for v in frame[c])}
-    styler = shown.style.format({label: _nowrap(_formatter(fmt), label in prose) for label, fmt, _ in specs.values()})
-    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    widths = {specs[c][0]: em for c, em in (min_widths or {}).items()}
+    styler = shown.style.format(
+        {label: _nowrap(_formatter(fmt), label in prose, widths.get(label)) for label, fmt, _ in specs.values()}
+    )
+    labels = (
+        (lambda x: f'<div style="white-space: normal; min-width: {LABEL_MIN_EM}em">{escape(x)}</div>')
+        if wrap_labels
+        else None
+    )
+    styler = styler.format_index(labels, escape=None if wrap_labels else "html", axis=0)
+    styler = styler.format_index(escape="html", axis=1)
     if caption:
         styler = styler.set_caption(escape(caption))
     units = None if row_unit is None else [unit_of(csv_header(label)) for label in frame[row_unit]]
     data = csv_frame(shown, [s[2] for s in specs.values()], table_id=name, row_units=units)
     display(
-        Table(styler),
+        Table(styler, opening(heading)),
         metadata={
             TABLE_MIME: {"name": name, "caption": caption or "", "csv": csv_text(data, "chip" if chip_rows else "")}
         },
@@ -356,14 +300,15 @@ def alt_text(fig, key_value: str | None = None) -> str:
 PNG_OPTIONS = {"compress_level": 3}
 
 
-def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
+def show(fig, alt: str | None = None, *, key_value: str | None = None, heading: tuple[str, str] | None = None) -> None:
     """Display ``fig`` as an inline PNG with alt text (``alt``, or the figure's titles plus
     ``key_value``), narrowed first where its text would print below 9 pt (:func:`fit_width`), then
     close it. The output carries both ``text/html`` (an ``<img alt=...>`` with the PNG inline, so the
     page opens offline, its smallest text size [pt, at the figure's own size] and its pixels per
     inch as ``data-text-pt`` and ``data-dpi``, from which the layout check works out the size the
     text prints at) and ``image/png`` (for thumbnails and comparisons; its metadata repeats the alt
-    text, the smallest text size and the dpi)."""
+    text, the smallest text size and the dpi). ``heading``: (title, lead-in) of the section the figure
+    opens, printed above it in the same output and kept with it (:func:`opening`)."""
     import matplotlib.pyplot as plt
 
     buffer = io.BytesIO()
@@ -373,7 +318,7 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     plt.close(fig)
     png = base64.b64encode(buffer.getvalue()).decode("ascii")
     alt = alt if alt is not None else alt_text(fig, key_value)
-    img = (
+    img = opening(heading) + (
         f'<img alt="{escape(alt)}" data-text-pt="{smallest:.4g}" data-dpi="{fig.dpi:.4g}" '
         f'src="data:image/png;base64,{png}" style="max-width:100%; height:auto">'
     )
@@ -384,9 +329,18 @@ def show(fig, alt: str | None = None, *, key_value: str | None = None) -> None:
     )
 
 
-def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *, key_value: str | None = None) -> None:
+def finish(
+    ax,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str | None = None,
+    *,
+    key_value: str | None = None,
+    heading: tuple[str, str] | None = None,
+) -> None:
     """Title and axis labels (with units), then show the figure with alt text (``alt``, or the
-    title plus ``key_value``) and close it."""
+    title plus ``key_value``) under ``heading`` (:func:`show`) and close it."""
     import matplotlib.pyplot as plt
 
     ax.set_title(title)
@@ -394,5 +348,5 @@ def finish(ax, title: str, xlabel: str, ylabel: str, alt: str | None = None, *, 
     ax.set_ylabel(ylabel)
     fig = ax.figure
     fig.tight_layout()
-    show(fig, alt, key_value=key_value)
+    show(fig, alt, key_value=key_value, heading=heading)
     plt.close("all")

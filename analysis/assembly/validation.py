@@ -1004,8 +1004,10 @@ def methods_text(r: Result) -> str:
             "GPU-hours = C / (peak × MFU × 3,600) / goodput; days = GPU-hours / chips / 24. Where the run discloses "
             f"no utilisation the report's default applies ({r.inputs.used['mfu'].origin}).",
             "- **Goodput**: " + shared.goodput_inputs().describe(16_384),
-            f"- **Power**: max W per chip = TDP × {used['server_power_ratio'].value:g} (Epoch AI's server-to-chip "
-            "ratio), or the system's own power per chip for a chip without a TDP; average draw × "
+            "- **Power**: max W per chip = TDP × the chip's server-to-chip power ratio (Epoch AI's, from NVIDIA's "
+            "own systems where it gives one, data/chips.csv and data/server_power_ratios.csv; "
+            f"{used['server_power_ratio'].value:g} for a chip without one), or the system's own power per chip for "
+            "a chip without a TDP; average draw × "
             f"{used['load_factor'].value:g}; facility = IT × PUE. System nameplates are compared at full load.",
             "- **Serving** (the inference_cost report's serving model): prefill on computed tokens at the "
             "8-bit peak plus attention at the BF16 peak, with the median utilisation of published prefill "

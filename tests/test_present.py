@@ -558,6 +558,18 @@ def test_table_csv_neutralises_spreadsheet_formulas_and_keeps_numbers(shown):
         assert float(value) == frame.loc[bad, "value"]  # numbers, negative ones too, stay numbers
 
 
+def test_table_csv_holds_text_as_it_reads_without_the_print_break_marks(shown):
+    """A non-breaking hyphen (U+2011, kept unbroken in print) is a plain hyphen in the CSV copy, and
+    a zero-width space (a place the print may break) is gone, in cells, labels and headers."""
+    import csv
+    import io
+
+    frame = pd.DataFrame({"unit": ["0.37 M GPU\u2011h"]}, index=["fr\u20112023\u201123055"])
+    present.table(frame, {"unit": "price_\u200busd|{}"}, names=False, name="marks")
+    rows = list(csv.reader(io.StringIO(shown[0][1]["metadata"][present.TABLE_MIME]["csv"])))
+    assert rows == [["", "price_usd"], ["fr-2023-23055", "0.37 M GPU-h"]]
+
+
 def test_key_inputs_quote_each_figure_with_the_number_of_its_source():
     from analysis.assembly.inputs import Used
 

@@ -512,7 +512,7 @@ def _exercised_text(cell) -> str:
 
 
 #: Short unit words for the case tables.
-SHORT_UNITS = {"GPU-hours": "GPU-h", "tokens/s per chip": "tok/s", "fraction": "%", "USD per day": "$/day"}
+SHORT_UNITS = {"GPU-hours": "GPU\u2011h", "tokens/s per chip": "tok/s", "fraction": "%", "USD per day": "$/day"}
 
 
 def cases_table(r: Result, role: str | None = None) -> pd.DataFrame:

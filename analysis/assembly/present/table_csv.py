@@ -100,11 +100,18 @@ def _inert(value):
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
 
 
+def _plain(value):
+    """A text cell without the print's line-break marks (:mod:`.breaks`): a non-breaking hyphen as
+    ``-``, no zero-width space; numbers and other text unchanged."""
+    return value.replace("\u2011", "-").replace("\u200b", "") if isinstance(value, str) else value
+
+
 def csv_text(frame: pd.DataFrame, index_label: str = "") -> str:
-    """``frame`` (:func:`csv_frame`) as CSV text for a table's copy beside the report: every text
-    cell, index label and header that begins with ``=``, ``+``, ``-``, ``@``, tab or carriage
-    return is prefixed with ``'`` so no spreadsheet runs it; numbers stay numbers."""
-    safe = frame.map(_inert)
-    safe.index = [_inert(i) for i in frame.index]
-    safe.columns = [_inert(c) for c in frame.columns]
+    """``frame`` (:func:`csv_frame`) as CSV text for a table's copy beside the report: text as it
+    reads (:func:`_plain`), every text cell, index label and header that begins with ``=``, ``+``,
+    ``-``, ``@``, tab or carriage return prefixed with ``'`` so no spreadsheet runs it; numbers stay
+    numbers."""
+    safe = frame.map(lambda v: _inert(_plain(v)))
+    safe.index = [_inert(_plain(i)) for i in frame.index]
+    safe.columns = [_inert(_plain(c)) for c in frame.columns]
     return safe.to_csv(index_label=index_label)

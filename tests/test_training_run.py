@@ -412,7 +412,7 @@ def test_the_first_page_says_why_the_mfu_is_the_runs_own(deepseek):
     text = report.answer(deepseek)
     # DeepSeek-V3 trained in FP8: its MFU is against the FP8 peak, the shared one against the BF16 peak
     assert "of the FP8 peak on H800 SXM (implied by the disclosed 2.788 M GPU-hours" in text
-    assert "is the run's own accounted utilisation, implied by its disclosed GPU-hours" in text
+    assert "is the run's own accounted utilisation, because its GPU-hours are disclosed" in text
     assert "reports' 40 % (of the BF16 peak) is another concept: a production run's steady-state MFU" in text
     assert "is the run's own" not in report.answer(report.run(mfu=0.4, **FEW))
     # the layout and overlap are the shared defaults, with their source
@@ -535,7 +535,7 @@ def test_a_disclosed_run_carries_only_what_is_not_disclosed(deepseek):
     for chip in ("a100-sxm-80gb", "ascend-910c"):
         assert deepseek.p90.loc[chip, "gpu_hours"] > 1.02 * deepseek.p10.loc[chip, "gpu_hours"]
     spread = deepseek.inputs.used["mfu_spread"]
-    assert spread.origin.startswith("not drawn: the run's own accounted utilisation, implied by its disclosed")
+    assert spread.origin == "not drawn: the disclosed hours fix MFU × goodput"
     assert deepseek.inputs.ranges["mfu"] == (deepseek.inputs.mfu,) * 3
     assert deepseek.inputs.used["mfu_basis"].value == "disclosed"
 

@@ -940,8 +940,8 @@ MFU_BASES = {
         "discloses neither its hours nor its MFU and the report predicts its accounted GPU-hours"
     ),
     "disclosed": (
-        "the run's own accounted utilisation, implied by its disclosed GPU-hours, because the hours are disclosed: "
-        "they fix MFU × goodput on the run's chip, and only the transfer to other chips is drawn"
+        "the run's own accounted utilisation, because its GPU-hours are disclosed: they fix MFU × goodput on its "
+        "chip, so only the transfer to other chips is drawn"
     ),
     "reported": "the run's own published MFU (steady state), because the run reports it",
     "reader": "the reader's, as entered",

@@ -349,7 +349,7 @@ def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
     drawn over the prior's spread (:func:`analysis.assembly.inputs.mfu_range`)."""
     if basis in ("disclosed", "reported"):
         value = float(mfu.value)
-        origin = f"not drawn: {shared.MFU_BASES[basis]}"
+        origin = "not drawn: the disclosed hours fix MFU × goodput" if basis == "disclosed" else "not drawn: reported"
         return (value,) * 3, Used(f"P10 {value:.3f}, P50 {value:.3f}, P90 {value:.3f}", "share", mfu.source, origin)
     return shared.mfu_range(mfu.value, prior)
 

@@ -237,7 +237,8 @@ class Inputs(shared.DrawnInputs):
     - ``site`` (electricity price, PUE, grid intensity), ``goodput`` (interruptions, restart,
       checkpoint interval);
     - ``mfu`` [share]: the run's MFU on ``anchor_chip``, goodput aside; ``mfu_basis``: where it
-      comes from, in words;
+      comes from, in words; ``disclosed_chips``: the chip count at which disclosed GPU-hours fix
+      MFU × goodput (None: the MFU is not implied by disclosed hours);
     - ``scaling_efficiency`` [share] by chip id: compute / step time of the interconnect model
       for the ``parallel_config`` layout at ``overlap`` (NaN without an interconnect figure);
     - ``load_factor`` [share of maximum power], ``server_power_ratio`` [× TDP], ``years`` (capex

@@ -927,36 +927,38 @@ def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple
     return mfu_range(mfu, prior)
 
 
-#: What a report's MFU stands for (its ``mfu_basis`` record, :func:`mfu_basis`), by basis.
+#: What a report's MFU stands for and why (its ``mfu_basis`` record, :func:`mfu_basis`), by basis.
 MFU_BASES = {
     "steady-state": (
-        "a production run's steady-state MFU — model FLOPs over the chips' dense peak while a large run trains, "
-        "goodput apart, as labs publish it (Llama 3 405B and Nemotron-4 340B on H100: 0.41) — because the report "
-        "asks what a cluster delivers once running, not what a whole project accounts"
+        "a production run's steady-state MFU (model FLOPs ÷ dense peak while a large run trains, goodput apart, "
+        "as labs publish it: Llama 3 405B's 38–43 %)",
+        "because the report asks what a cluster delivers once running",
     ),
     "accounted": (
-        "a whole run's accounted utilisation — disclosed compute ÷ (GPU-hours × dense peak), goodput removed, "
-        "which also pays for evaluation, stalls and extra stages — the median of such runs, because the run "
-        "discloses neither its hours nor its MFU and the report predicts its accounted GPU-hours"
+        "a whole run's accounted utilisation (disclosed compute ÷ (GPU-hours × dense peak), goodput removed, which "
+        "also pays for evaluation, stalls and extra stages), the median of such runs",
+        "because the run discloses neither its hours nor its MFU and the report predicts the hours a run accounts",
     ),
     "disclosed": (
-        "the run's own accounted utilisation, because its GPU-hours are disclosed: they fix MFU × goodput on its "
-        "chip, so only the transfer to other chips is drawn"
+        "the run's own accounted utilisation",
+        "because its GPU-hours are disclosed: they fix MFU × goodput on its chip, so only the transfer to other "
+        "chips is drawn",
     ),
-    "reported": "the run's own published MFU (steady state), because the run reports it",
-    "reader": "the reader's, as entered",
+    "reported": ("the run's own published MFU (steady state)", "because the run reports it"),
+    "reader": ("the reader's", "as entered"),
 }
 
 
 def mfu_basis(basis: str) -> Used:
-    """The record of what a report's MFU stands for and why (:data:`MFU_BASES`): the words every
-    report prints beside its MFU and writes in its JSON ``inputs`` as ``mfu_basis``. Two concepts
-    are kept apart: a production run's steady-state MFU (chip_parity, energy_advantage,
-    procurement, compute_stock, and a run that reports its MFU) and a whole run's accounted
-    utilisation (training_run for a run that discloses nothing or its GPU-hours)."""
+    """The record of what a report's MFU stands for and why (:data:`MFU_BASES`, "what, why"): the
+    words every report prints beside its MFU and writes in its JSON ``inputs`` as ``mfu_basis``.
+    Two concepts are kept apart: a production run's steady-state MFU (chip_parity,
+    energy_advantage, procurement, compute_stock, and a run that reports its MFU) and a whole
+    run's accounted utilisation (training_run for a run that discloses nothing or its GPU-hours)."""
     if basis not in MFU_BASES:
         raise ValueError(f"MFU basis {basis!r} is not one of {', '.join(MFU_BASES)}")
-    return Used(basis, "basis", "mfu-observations", MFU_BASES[basis])
+    what, why = MFU_BASES[basis]
+    return Used(basis, "basis", "mfu-observations", f"{what}, {why}")
 
 
 def base_point(ranges: dict) -> dict[str, np.ndarray]:

@@ -971,8 +971,8 @@ def _drawn_words(inp: Inputs) -> str:
     """The utilisation inputs the Monte Carlo draws, in words."""
     if inp.workload == "training":
         return (
-            f"the reference MFU {present.pct(inp.mfu)} — {inp.used['mfu_basis'].origin} — "
-            f"({inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
+            f"the reference MFU {present.pct(inp.mfu)} ({inp.used['mfu_basis'].origin}; drawn as "
+            f"{inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
             "(interruption rate, restart time, checkpoint write time)"
         )
     spread = "drawn from published serving utilisations, data/serving_observations.csv"

@@ -415,8 +415,8 @@ def answer(r: Result) -> str:
     )
     drawn = (
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
-        f"each region's electricity price and PUE, the reference MFU {present.pct(inp.parity.mfu)} — "
-        f"{inp.parity.used['mfu_basis'].origin} — ({inp.parity.used['mfu_spread'].origin}), the "
+        f"each region's electricity price and PUE, the reference MFU {present.pct(inp.parity.mfu)} "
+        f"({inp.parity.used['mfu_basis'].origin}; drawn as {inp.parity.used['mfu_spread'].origin}), the "
         "vendors' MFU factors and the goodput inputs; bands are P10–P90."
     )
     line = (

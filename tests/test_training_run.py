@@ -359,11 +359,14 @@ def test_page_one_is_an_answer_line_a_list_and_notes(case, request):
     own, lo, hi = (report.headline(r, q) for q in ("p50", "p10", "p90"))
     # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
     assert line.endswith(" M GPU-hours**:") and ". " not in line and ";" not in line and "\n" not in line
-    assert line.startswith("Training DeepSeek-V3 (") and f"(P10–P90 {lo['days']:,.1f}–{hi['days']:,.1f})" in line
+    band = f"(P10–P90 {lo['days']:,.1f}–{hi['days']:,.1f})"
+    if case != "reader_mfu":  # the disclosed hours on an NVIDIA chip with FP8: nothing drawn moves the days
+        band = "(no band: the disclosure sets it and nothing drawn moves it)"
+    assert line.startswith("Training DeepSeek-V3 (") and band in line
     lines = bullets.split("\n")
     assert all(b.startswith("- ") and b.endswith(".") for b in lines)
     rental = "- No rental price is sourced" if case == "h20" else "- Renting the chips costs **"
-    assert lines[0].startswith(rental) and ("(P10–P90 $" in lines[0]) == (case != "h20")
+    assert lines[0].startswith(rental) and ("(P10–P90 $" in lines[0] or "(no band: " in lines[0]) == (case != "h20")
     assert lines[1].startswith("- Owning the chips") and lines[2].startswith("- The run draws **")
     # the base point against the disclosure only on the disclosed 2,048 H800 (so with a reader's MFU too)
     disclosed = case in ("deepseek", "reader_mfu")
@@ -408,8 +411,9 @@ def test_the_first_page_says_why_the_mfu_is_the_runs_own(deepseek):
     # the answer says which and why; a reader's MFU needs no such note
     text = report.answer(deepseek)
     # DeepSeek-V3 trained in FP8: its MFU is against the FP8 peak, the shared one against the BF16 peak
-    assert "of the FP8 peak on H800 SXM is the run's own" in text and "chip_parity" in text
-    assert "not the 40 % (of the BF16 peak) reference MFU" in text
+    assert "of the FP8 peak on H800 SXM (implied by the disclosed 2.788 M GPU-hours" in text
+    assert "is the run's own accounted utilisation, because its GPU-hours are disclosed" in text
+    assert "reports' 40 % (of the BF16 peak) is another concept: a production run's steady-state MFU" in text
     assert "is the run's own" not in report.answer(report.run(mfu=0.4, **FEW))
     # the layout and overlap are the shared defaults, with their source
     used = deepseek.inputs.used
@@ -512,3 +516,52 @@ def test_page_one_is_the_answer_and_three_findings_the_rents_follow_the_tables(d
     unpriced = deepseek.p50.index[deepseek.p50["rental_cost_usd"].isna()]
     assert rents.startswith("**Rent.** Of all chips, including the run's own, the cheapest to rent at a market quote")
     assert len(unpriced) > 0 and all(report.present.chip_short(c) in rents for c in unpriced)
+
+
+def test_a_disclosed_run_carries_only_what_is_not_disclosed(deepseek):
+    """DeepSeek-V3 discloses 2,788,000 H800-hours: they fix MFU × goodput at 2,048 chips, so the MFU is
+    not drawn and, draw by draw, MFU_draw = MFU × goodput_base(2,048) / goodput_draw(2,048): the H800's
+    GPU-hours are 2,788,000 at P10, P50 and P90 and its days 2,788,000 / 2,048 / 24 = 56.722 (before:
+    P10–P90 32.0–114.6 days, the whole spread of every run's MFU drawn around a disclosed one). On
+    other chips only the transfer is drawn: the A100 (no FP8) by the FP8 speed-up (1.132 … 1.287,
+    data/fp8_speedups.csv), the Ascend 910C by Huawei's factor (0.44–1.0) and the speed-up; the
+    H100 SXM (same FP8 and BF16 peaks, NVIDIA's factor 1, no draw) stays at 2,788,000."""
+    for q in ("p10", "p50", "p90"):
+        frame = getattr(deepseek, q)
+        assert_allclose(frame.loc["h800-sxm", "gpu_hours"], 2_788_000, rtol=1e-9)
+        assert_allclose(frame.loc["h800-sxm", "days"], 2_788_000 / 2_048 / 24, rtol=1e-9)
+        assert_allclose(frame.loc["h100-sxm", "gpu_hours"], 2_788_000, rtol=1e-9)
+    assert_allclose(2_788_000 / 2_048 / 24, 56.722, rtol=1e-5)
+    for chip in ("a100-sxm-80gb", "ascend-910c"):
+        assert deepseek.p90.loc[chip, "gpu_hours"] > 1.02 * deepseek.p10.loc[chip, "gpu_hours"]
+    spread = deepseek.inputs.used["mfu_spread"]
+    assert spread.origin == "not drawn: the disclosed hours fix MFU × goodput"
+    assert deepseek.inputs.ranges["mfu"] == (deepseek.inputs.mfu,) * 3
+    assert deepseek.inputs.used["mfu_basis"].value == "disclosed"
+
+
+def test_every_mfu_says_which_concept_it_is_from_one_function():
+    """Two concepts, one function of words (inputs.mfu_basis): training_run's MFU is a whole run's
+    accounted utilisation (the prior's median where nothing is disclosed, implied by disclosed
+    hours) or the run's published MFU; the reference MFU of chip_parity, energy_advantage,
+    procurement and compute_stock is a production run's steady-state MFU. Each report's JSON
+    ``inputs`` carries it as ``mfu_basis`` and its text prints the same words."""
+    from analysis.assembly import chip_parity, compute_stock, energy_advantage, procurement_text
+    from analysis.assembly import procurement as buying
+
+    steady = shared.mfu_basis("steady-state")
+    custom = report.run(run="custom", active_params=70e9, tokens=2e12, chip="h100-sxm", chip_count=1024, **FEW)
+    assert custom.inputs.used["mfu_basis"] == shared.mfu_basis("accounted")
+    assert report.run(mfu=0.4, **FEW).inputs.used["mfu_basis"].value == "reader"
+    defaults = {n: s.default for n, s in chip_parity.PARAMETERS.items()}
+    parity = chip_parity.resolve(defaults)
+    assert parity.used["mfu_basis"] == steady
+    assert chip_parity.methods(chip_parity.run(draws=200)).count(steady.origin) == 1
+    ea = energy_advantage.run(draws=200)
+    assert ea.inputs.parity.used["mfu_basis"] == steady and steady.origin in energy_advantage.methods(ea)
+    b = buying.run(draws=200)
+    assert b.inputs.used["mfu_basis"] == steady and steady.origin in procurement_text.methods(b)
+    stock = compute_stock.run(draws=200)
+    assert stock.inputs.used["mfu_basis"] == steady and steady.origin in compute_stock.methods(stock)
+    with pytest.raises(ValueError, match="'typical' is not one of steady-state, accounted"):
+        shared.mfu_basis("typical")

@@ -329,21 +329,54 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
     assert "phi-4" not in inputs.prior_leave_one_out("size").index
 
 
-def test_no_mfu_draw_goes_above_the_highest_mfu_published():
-    """The ceiling of every MFU range is the highest usable MFU of mfu_observations.csv and the
-    accounted runs: FlashAttention-2's 72 % on A100 (Dao 2023, "72% model FLOPs utilization"),
-    above MaxText's 71.47 % on TPU v5p and every accounted run (Phi-2 0.627). The BF16 MoE prior of
-    a Hopper chip falls back to all 28 accounted BF16 runs; their median is the mean of the 14th and
-    15th, (0.246973 + 0.256702) / 2 = 0.2518375, so an MFU of 0.40 scales them by 0.40 / 0.2518375
-    = 1.588326. Q(0.9) sits at 0.9 × 29 = 26.1, between the 26th (0.584138) and 27th (0.586072):
-    0.584138 + 0.1 × 0.001934 = 0.5843314, × 1.588326 = 0.928109 uncapped (the old P90, with a cap
-    at 1.0); both neighbours scale above 0.72, so the P90 is now 0.72, the median stays 0.40."""
-    ceiling, best = inputs.mfu_ceiling()
-    assert (ceiling, best) == (pytest.approx(0.72), "flashattention2-gpt3-2.7b")
+def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
+    """The ceiling of an MFU range is the highest usable MFU (accounted, production or benchmark)
+    published on the prior's chip generation at its precision: Hopper BF16 0.422 (LLM Foundry, 7B
+    on 512 H100), Ampere BF16 0.72 (FlashAttention-2, Dao 2023), Hopper FP8 0.4154 (Megatron Bridge,
+    Llama 3.1 405B on 1,024 H100); a generation with none (CDNA 3) takes the highest at the precision
+    on every generation, 0.72. The BF16 MoE prior of a Hopper chip falls back to all 28 accounted
+    BF16 runs; their median is the mean of the 14th and 15th, (0.246973 + 0.256702) / 2 = 0.2518375,
+    so an MFU of 0.40 scales them by 0.40 / 0.2518375 = 1.588326. Q(0.9) sits at 0.9 × 29 = 26.1,
+    between the 26th (0.584138) and 27th (0.586072): 0.584138 + 0.1 × 0.001934 = 0.5843314,
+    × 1.588326 = 0.928109 uncapped; capped at Hopper's 0.422 (it was 0.72, the highest on any chip),
+    the median stays 0.40."""
+    assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == (pytest.approx(0.422), "llmfoundry-h100-7b-512")
+    assert inputs.mfu_ceiling(generation="ampere", precision="bf16") == (
+        pytest.approx(0.72),
+        "flashattention2-gpt3-2.7b",
+    )
+    hopper_fp8 = ("mbridge-h100-llama31-405b-fp8-1024",)
+    assert inputs.mfu_ceiling(generation="hopper", precision="fp8") == (pytest.approx(0.4154), *hopper_fp8)
+    assert inputs.mfu_ceiling(generation="cdna3", precision="bf16")[0] == pytest.approx(0.72)
     prior = inputs.observed_prior(generation="hopper", architecture="moe", precision="bf16")
     assert len(prior.values) == 28
     spread, used = inputs.mfu_range(0.40, prior)
     assert spread[1] == pytest.approx(0.40, rel=1e-9)
-    assert spread[2] == pytest.approx(0.72, rel=1e-9) and spread.values.max() == pytest.approx(0.72)
-    assert "flashattention2-paper" in used.source.split(";")
-    assert "at most 0.72, the highest MFU published" in used.origin  # its source: flashattention2-paper
+    assert spread[2] == pytest.approx(0.422, rel=1e-9)
+    assert spread.ppf([0.999])[0] == pytest.approx(0.422)
+    assert "llmfoundry-benchmarks" in used.source.split(";")  # the ceiling's own source
+    assert "at most 0.422, the highest MFU published on hopper BF16" in used.origin
+
+
+def test_an_entered_mfu_above_the_ceiling_is_the_cap():
+    """A reader's MFU above the generation's highest published is theirs to enter: the cap is then
+    the value entered. H100 at 0.50: the 7 production dense BF16 MFUs × 0.50 / 0.41 (median 0.41):
+    P10 = 0.302 × 1.219512 = 0.368293, P50 = 0.50, P90 = min(0.56 × 1.219512 = 0.682927, 0.50) = 0.50."""
+    h100 = inputs.chips(["h100-sxm"]).iloc[0]
+    spread, used = inputs.reference_mfu_range(h100, 0.50, precision="bf16")
+    assert tuple(spread) == pytest.approx((0.368293, 0.50, 0.50), rel=1e-5)
+    assert "the value entered (above 0.422" in used.origin
+
+
+def test_a_cap_below_the_scaled_middle_values_keeps_the_median():
+    """The cap is applied to the quantiles, not to the observations, so it never moves the median:
+    the H100's FP8 reference prior has 8 FP8 MFUs of every kind (sorted 0.1177, 0.1708, 0.192,
+    0.197, 0.277, 0.3694, 0.4154, 0.4258; fewer than 5 dense FP8 production runs), median
+    (0.197 + 0.277) / 2 = 0.237, factor 0.40 / 0.237 = 1.687764; the 5th scales to 0.467511, above
+    Hopper FP8's cap 0.4154, but the median, halfway between the 4th (0.332489) and 5th at plotting
+    positions 4/9 and 5/9, is 0.40 < 0.4154 (capping the 5th first would give (0.332489 + 0.4154) / 2
+    = 0.373945). P10 (0.1 < 1/9) = 0.1177 × 1.687764 = 0.198650; P90 (0.9 > 8/9) = min(0.4258 ×
+    1.687764 = 0.718650, 0.4154) = 0.4154."""
+    h100 = inputs.chips(["h100-sxm"], precision="fp8").iloc[0]
+    spread, _ = inputs.reference_mfu_range(h100, 0.40, precision="fp8")
+    assert tuple(spread) == pytest.approx((0.198650, 0.40, 0.4154), rel=1e-5)

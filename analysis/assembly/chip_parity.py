@@ -304,7 +304,12 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
         draws=p["draws"],
         parameters=dict(p),
         used=_used(p, settings, where, loss, declared=declared or PARAMETERS)
-        | {"mfu_spread": mfu_spread, **speedup, "chips": _chips_used(chips, p["workload"])}
+        | {
+            "mfu_spread": mfu_spread,
+            "mfu_basis": shared.mfu_basis("steady-state"),
+            **speedup,
+            "chips": _chips_used(chips, p["workload"]),
+        }
         | _catalog_used(p, model),
     )
     return inp if p["workload"] == "training" else serving_inputs(inp, p, declared=declared or PARAMETERS)
@@ -338,7 +343,9 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     kept = {k: v for k, v in inp.ranges.items() if k != "mfu" and not k.endswith(" MFU factor")}
     chips = serving.with_serving_peaks(inp.chips, p["precision"])
     spread = _serving_spread(drawn["decode_mfu" if decode else "mfu"], decode=decode)
-    used = {k: v for k, v in inp.used.items() if k not in ("mfu", "chips")} | records | {"mfu_spread": spread}
+    used = (
+        {k: v for k, v in inp.used.items() if k not in ("mfu", "mfu_basis", "chips")} | records | {"mfu_spread": spread}
+    )
     used |= serving.decode_observations_used() if decode else serving.serving_observations_used()
     if decode and p["batch_size"] is None:
         used |= serving.decode_batches_used()
@@ -964,7 +971,8 @@ def _drawn_words(inp: Inputs) -> str:
     """The utilisation inputs the Monte Carlo draws, in words."""
     if inp.workload == "training":
         return (
-            f"the reference MFU ({inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
+            f"the reference MFU {present.pct(inp.mfu)} ({inp.used['mfu_basis'].origin}; drawn as "
+            f"{inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
             "(interruption rate, restart time, checkpoint write time)"
         )
     spread = "drawn from published serving utilisations, data/serving_observations.csv"
@@ -1369,9 +1377,10 @@ def systems_text(systems: pd.DataFrame) -> str:
 def _parity_methods(inp: Inputs) -> list[str]:
     """The Methods items on how chips are matched, with the values this render used."""
     loss = inp.goodput
+    basis = f": {inp.used['mfu_basis'].origin}" if "mfu_basis" in inp.used else ""  # training only
     items = [
         "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference's MFU "
-        f"({present.pct(inp.mfu)}) × its vendor factor / the reference vendor's × min(1, interconnect scaling "
+        f"({present.pct(inp.mfu)}{basis}) × its vendor factor / the reference vendor's × min(1, interconnect scaling "
         "efficiency / the reference's). The scaling efficiency comes from the interconnect model (step time = "
         "compute + (1 − overlap) × communication: tensor-parallel all-reduces over NVLink, expert-parallel "
         "all-to-all over the network and NVLink, the data-parallel gradient all-reduce over the network) for the "

@@ -343,6 +343,7 @@ def inputs(**values) -> Inputs:
         **loss.used,
         "goodput_spread": loss.spread_used(),
         "mfu_spread": mfu_spread,
+        "mfu_basis": shared.mfu_basis("steady-state"),
         "regions": {country: where.used for country, where in sites.items()},
         "shipments": _shipments_used(rows, ranges),
         "chips": {
@@ -1138,7 +1139,8 @@ def methods(r: Result) -> str:
             f"{present.pct(inp.load_factor)} load.",
             "- **Largest run** = the largest known cluster or run of each country by then (`clusters.csv`, kinds "
             "cluster and run; planned sites, fleets, holdings and unverified claims excluded), at most the whole "
-            f"stock, × dense BF16 peak × MFU {present.pct(inp.mfu)} (drawn: {inp.used['mfu_spread'].value}) × "
+            f"stock, × dense BF16 peak × MFU {present.pct(inp.mfu)} ({inp.used['mfu_basis'].origin}; drawn: "
+            f"{inp.used['mfu_spread'].value}) × "
             f"vendor factor × goodput at its size (its inputs drawn: {inp.goodput.spread_used().value}; MFU and "
             f"goodput as procurement draws them) × {inp.training_days:g} days"
             + (

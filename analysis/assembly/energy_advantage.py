@@ -415,7 +415,8 @@ def answer(r: Result) -> str:
     )
     drawn = (
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
-        f"each region's electricity price and PUE, the MFU ({inp.parity.used['mfu_spread'].origin}), the "
+        f"each region's electricity price and PUE, the reference MFU {present.pct(inp.parity.mfu)} "
+        f"({inp.parity.used['mfu_basis'].origin}; drawn as {inp.parity.used['mfu_spread'].origin}), the "
         "vendors' MFU factors and the goodput inputs; bands are P10–P90."
     )
     line = (
@@ -590,7 +591,8 @@ def methods(r: Result) -> str:
     return "\n".join(
         [
             "- Each candidate is sized to the reference's useful training compute by the chip_parity model: MFU "
-            f"carried over from the reference's {present.pct(parity.mfu)} with the vendor's software-maturity factor "
+            f"carried over from the reference's {present.pct(parity.mfu)} ({parity.used['mfu_basis'].origin}) "
+            "with the vendor's software-maturity factor "
             f"and the interconnect scaling ratio (capped at 1) of the {chip_parity.layout_name(parity)} layout "
             f"(`{parity.parallel_config}`) at overlap {present.pct(parity.overlap)} (share of communication hidden "
             f"behind computation; matrix math at {present.pct(parity.compute_efficiency)} of dense peak, an "

@@ -771,27 +771,33 @@ def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):
     return observed_prior(generation=chip["generation"], architecture=architecture, precision=precision)
 
 
-def observed_prior(*, generation: str, architecture: str, precision: str, without=()):
+def observed_prior(*, generation: str, architecture: str, precision: str, without=(), kinds=None):
     """:func:`analysis.formulas.utilisation.prior` of :func:`mfu_observations` for a chip
-    ``generation``, an ``architecture`` (dense or moe) and the ``precision`` of the peak; with
-    ``without`` (validation case ids), of the observations that share no run with those cases
+    ``generation``, an ``architecture`` (dense or moe) and the ``precision`` of the peak, from the
+    observations of ``kinds`` first (None: the prior's own order, accounted runs then production
+    runs, :data:`~analysis.formulas.utilisation.KINDS`); with ``without`` (validation case ids), of
+    the observations that share no run with those cases
     (:func:`~analysis.formulas.utilisation.disjoint_from`). Computed once per version of the data,
     default goodput inputs and arguments (:func:`analysis.catalog.per_data`: a report's
     validation cases ask for the same priors dozens of times); each call returns its own copy."""
     without = (without,) if isinstance(without, str) else tuple(without)
-    prior = _observed_prior(generation, architecture, precision, without, _goodput_defaults())
+    kinds = tuple(kinds) if kinds is not None else None
+    prior = _observed_prior(generation, architecture, precision, without, kinds, _goodput_defaults())
     return replace(prior, values=prior.values.copy(), condition=dict(prior.condition))
 
 
 @per_data
-def _observed_prior(generation: str, architecture: str, precision: str, without: tuple, goodput_defaults: tuple):
+def _observed_prior(generation: str, architecture: str, precision: str, without: tuple, kinds, goodput_defaults: tuple):
     """:func:`observed_prior` computed."""
     from ..formulas import utilisation
 
     observations = _mfu_observations(goodput_defaults)
     if without:
         observations = utilisation.disjoint_from(observations, without)
-    return utilisation.prior(observations, generation=generation, architecture=architecture, precision=precision)
+    order = {} if kinds is None else {"kinds": kinds}
+    return utilisation.prior(
+        observations, generation=generation, architecture=architecture, precision=precision, **order
+    )
 
 
 def prior_leave_one_out(candidate: str | None = None) -> pd.DataFrame:
@@ -811,33 +817,53 @@ def _prior_leave_one_out(candidate: str | None, goodput_defaults: tuple) -> pd.D
     return utilisation.leave_one_out(_mfu_observations(goodput_defaults), kinds=utilisation.KINDS, candidate=candidate)
 
 
-def mfu_ceiling() -> tuple[float, str]:
-    """The highest utilisation ever published [share of the dense peak] and its observation id:
-    the maximum MFU of the usable observations of :func:`mfu_observations` (every kind, chip and
-    precision; :func:`analysis.formulas.utilisation.usable`). No draw of an MFU goes above it
-    (:func:`mfu_range`): a measured bound, where 1.0 (the peak) is none a run has come near."""
+def mfu_ceiling(*, generation: str, precision: str) -> tuple[float, str]:
+    """The highest MFU published on a chip ``generation`` at a ``precision`` [share of the dense
+    peak at that precision] and its observation id: the maximum of the usable observations of
+    :func:`mfu_observations` (every kind: accounted runs, production runs and benchmarks) of that
+    generation and precision; where none is of that generation, the maximum at that precision on
+    every generation. No draw of an MFU goes above it (:func:`mfu_range`). The bound is the
+    generation's, not the highest ever published, because what a chip can reach is set by its own
+    balance of matrix peak against memory bandwidth and vector throughput: the H100 SXM's dense
+    BF16 peak is 3.2 times the A100's (989 against 312 TFLOP/s) with 1.6 times its HBM bandwidth
+    (3.35 against 2.04 TB/s), so attention, normalisation and communication take a larger share of
+    its step, and its best published BF16 MFU is 0.422 (LLM Foundry, 7B on 512 H100) where the
+    A100's is 0.72 (FlashAttention-2). A benchmark is the best a tuned stack shows on the
+    generation, a bound for a production run's steady state, not a typical value."""
     from ..formulas import utilisation
 
     rows = utilisation.usable(mfu_observations())
+    rows = rows[rows["precision"] == precision]
+    own = rows[rows["chip_generation"] == generation]
+    rows = own if len(own) else rows
+    if not len(rows):
+        raise ValueError(f"no usable MFU observation at precision {precision!r}; allowed: bf16, fp8")
     best = rows["mfu"].astype(float).idxmax()
     return float(rows.loc[best, "mfu"]), str(best)
 
 
 def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
-    over their median (the spread of the observations around their median), each at most the
-    highest MFU ever published (:func:`mfu_ceiling`); with ``mfu`` at the prior's median this is
-    the observations themselves. The record's sources are the prior's key, each observation's own
-    source (:func:`mfu_observations`) and the ceiling's."""
-    ceiling, best = mfu_ceiling()
+    over their median (the spread of the observations around their median), each at most
+    max(``mfu``, the highest MFU published on the prior's chip generation at its precision,
+    :func:`mfu_ceiling`): a draw above what any run or benchmark has shown on that generation is
+    not a plausible value, while a reader's entered value above it is theirs to enter. With
+    ``mfu`` at the prior's median this is the observations themselves. The record's sources are
+    the prior's key, each observation's own source (:func:`mfu_observations`) and the ceiling's."""
+    condition = prior.condition
+    ceiling, best = mfu_ceiling(generation=condition["generation"], precision=condition["precision"])
+    cap = max(float(mfu), ceiling)
     observed = prior.sampler()
-    spread = observed.scaled(mfu / observed[1], cap=ceiling)  # its median is the MFU
+    spread = observed.scaled(mfu / observed[1], cap=cap)  # its median is the MFU
     how = "the MFU times the spread around the median of "
     value = f"P10 {spread[0]:.3f}, P50 {spread[1]:.3f}, P90 {spread[2]:.3f}"
     rows = mfu_observations().loc[list(dict.fromkeys([*prior.obs_ids, best]))]
     keys = ";".join(["mfu-observations", *keys_in(rows)])
-    cap = f"; at most {ceiling:.2f}, the highest MFU published"
-    return spread, Used(value, "share", keys, how + prior.describe(brief=True) + cap)
+    where = f"{condition['generation']} {str(condition['precision']).upper()}"
+    capped = f"; at most {cap:.3f}, the highest MFU published on {where} ({best})"
+    if cap > ceiling:
+        capped = f"; at most {cap:.3f}, the value entered (above {ceiling:.3f}, the highest published on {where})"
+    return spread, Used(value, "share", keys, how + prior.describe(brief=True) + capped)
 
 
 #: The Monte Carlo name of the achieved FP8 speed-up over BF16 (:func:`fp8_speedup`).
@@ -885,13 +911,54 @@ def precision_factor(chips: pd.DataFrame, anchor: str, *, precision: str, speedu
 
 def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of a reference chip's MFU (the ``mfu`` parameter of chip_parity,
-    energy_advantage and procurement) and its record: :func:`mfu_range` over the prior of dense
-    runs on the chip's generation at ``precision`` (:func:`mfu_prior`), whatever the workload. The
-    parameter is a dense-run MFU (its default 0.40 is Llama 3 405B's ~40 % on H100s), so its
-    spread is that of dense runs at its own precision: one band per chip, MFU and precision in
-    every report. (A workload's MoE prior has too few Hopper BF16 observations and falls back to
-    every generation's BF16 runs, a wider spread of other chips.)"""
-    return mfu_range(mfu, mfu_prior(chip, precision=precision))
+    energy_advantage, procurement and compute_stock) and its record: :func:`mfu_range` over the
+    prior of production runs' published MFUs of dense models on the chip's generation at
+    ``precision`` (:func:`observed_prior` with ``kinds`` = production; where fewer than five
+    match, dense production runs at that precision on every generation), whatever the workload.
+    The rule: the parameter is a production run's steady-state MFU (:data:`MFU_BASES`, its default
+    0.40 is Llama 3 405B's ~40 % on H100s), so it varies as production runs' steady-state MFUs
+    do — not as whole runs' accounted utilisations, which also pay for evaluation, stalls and extra
+    stages and spread far wider (Hopper dense BF16: 0.13–0.37) — and no draw goes above the
+    highest MFU published on the chip's generation at that precision (:func:`mfu_ceiling`), or the
+    entered value if higher. One band per chip, MFU and precision in every report."""
+    prior = observed_prior(
+        generation=chip["generation"], architecture="dense", precision=precision, kinds=("production",)
+    )
+    return mfu_range(mfu, prior)
+
+
+#: What a report's MFU stands for and why (its ``mfu_basis`` record, :func:`mfu_basis`), by basis.
+MFU_BASES = {
+    "steady-state": (
+        "a production run's steady-state MFU (model FLOPs ÷ dense peak while a large run trains, goodput apart, "
+        "as labs publish it: Llama 3 405B's 38–43 %)",
+        "because the report asks what a cluster delivers once running",
+    ),
+    "accounted": (
+        "a whole run's accounted utilisation (disclosed compute ÷ (GPU-hours × dense peak), goodput removed, which "
+        "also pays for evaluation, stalls and extra stages), the median of such runs",
+        "because the run discloses neither its hours nor its MFU and the report predicts the hours a run accounts",
+    ),
+    "disclosed": (
+        "the run's own accounted utilisation",
+        "because its GPU-hours are disclosed: they fix MFU × goodput on its chip, so only the transfer to other "
+        "chips is drawn",
+    ),
+    "reported": ("the run's own published MFU (steady state)", "because the run reports it"),
+    "reader": ("the reader's", "as entered"),
+}
+
+
+def mfu_basis(basis: str) -> Used:
+    """The record of what a report's MFU stands for and why (:data:`MFU_BASES`, "what, why"): the
+    words every report prints beside its MFU and writes in its JSON ``inputs`` as ``mfu_basis``.
+    Two concepts are kept apart: a production run's steady-state MFU (chip_parity,
+    energy_advantage, procurement, compute_stock, and a run that reports its MFU) and a whole
+    run's accounted utilisation (training_run for a run that discloses nothing or its GPU-hours)."""
+    if basis not in MFU_BASES:
+        raise ValueError(f"MFU basis {basis!r} is not one of {', '.join(MFU_BASES)}")
+    what, why = MFU_BASES[basis]
+    return Used(basis, "basis", "mfu-observations", f"{what}, {why}")
 
 
 def base_point(ranges: dict) -> dict[str, np.ndarray]:

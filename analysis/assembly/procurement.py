@@ -269,6 +269,7 @@ def inputs(**values) -> Inputs:
     goodput_in = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     mfu_range, mfu_spread = shared.reference_mfu_range(chips.loc[p["reference_chip"]], p["mfu"], precision="bf16")
     used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings) | {"mfu_spread": mfu_spread}
+    used["mfu_basis"] = shared.mfu_basis("steady-state")
     used["goodput_spread"] = goodput_in.spread_used()
     return Inputs(
         parameters=p,

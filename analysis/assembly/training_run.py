@@ -237,7 +237,8 @@ class Inputs(shared.DrawnInputs):
     - ``site`` (electricity price, PUE, grid intensity), ``goodput`` (interruptions, restart,
       checkpoint interval);
     - ``mfu`` [share]: the run's MFU on ``anchor_chip``, goodput aside; ``mfu_basis``: where it
-      comes from, in words;
+      comes from, in words; ``disclosed_chips``: the chip count at which disclosed GPU-hours fix
+      MFU × goodput (None: the MFU is not implied by disclosed hours);
     - ``scaling_efficiency`` [share] by chip id: compute / step time of the interconnect model
       for the ``parallel_config`` layout at ``overlap`` (NaN without an interconnect figure);
     - ``load_factor`` [share of maximum power], ``server_power_ratio`` [× TDP], ``years`` (capex
@@ -257,6 +258,7 @@ class Inputs(shared.DrawnInputs):
     mfu: float
     anchor_chip: str
     mfu_basis: str
+    disclosed_chips: float | None
     scaling_efficiency: pd.Series
     load_factor: float
     server_power_ratio: float | None
@@ -326,6 +328,33 @@ def run_precision(run: Run, precision: str | None) -> tuple[str, Used]:
     return run.precision, Used(run.precision, "precision", run.source, origin)
 
 
+def mfu_basis(run: Run, mfu: Used) -> str:
+    """What the run's MFU stands for (:data:`analysis.assembly.inputs.MFU_BASES`): the reader's
+    (an ``mfu``, ``hfu`` or ``achieved_tflops`` entered), ``disclosed`` (implied by the disclosed
+    GPU-hours), ``reported`` (the run's published MFU) or ``accounted`` (no disclosure: the
+    prior's median of accounted runs), as :func:`utilisation` chose it."""
+    if mfu.source == shared.READER:
+        return "reader"
+    if mfu.source == "mfu-observations":
+        return "accounted"
+    return "disclosed" if run.gpu_hours else "reported"
+
+
+def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
+    """The Monte Carlo range of the run's MFU and its record. A disclosed quantity carries only the
+    uncertainty of what is not disclosed: an MFU the run discloses (``basis`` ``disclosed``: its
+    GPU-hours fix MFU × goodput on its chip, :func:`figures` keeps the product; ``reported``: its
+    published MFU) is not drawn, so on the run's own chip only what the disclosure leaves open
+    varies and on the others the transfer (vendor factor, FP8 speed-up, scaling) — not again the
+    spread of every run's MFU. An MFU the reader enters or the prior's median (``accounted``) is
+    drawn over the prior's spread (:func:`analysis.assembly.inputs.mfu_range`)."""
+    if basis in ("disclosed", "reported"):
+        value = float(mfu.value)
+        origin = "not drawn: the disclosed hours fix MFU × goodput" if basis == "disclosed" else "not drawn: reported"
+        return (value,) * 3, Used(f"P10 {value:.3f}, P50 {value:.3f}, P90 {value:.3f}", "share", mfu.source, origin)
+    return shared.mfu_range(mfu.value, prior)
+
+
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`) and resolve everything the report needs
     (:class:`Inputs`)."""
@@ -353,7 +382,8 @@ def inputs(**values) -> Inputs:
         **{name: p[name] for name in ("mfu", "hfu", "achieved_tflops", "recompute")},
     )
     records = chip_records(ids, precision=precision, server_power_ratio=p["server_power_ratio"], run=run)
-    spread, spread_used = shared.mfu_range(mfu.value, prior)
+    basis = mfu_basis(run, mfu)
+    spread, spread_used = mfu_spread(mfu, prior, basis=basis)
     ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips) | loss.ranges()
     speedup = {}
     if precision != "bf16":  # a chip without the run's precision converts its MFU (shared.precision_factor)
@@ -366,6 +396,7 @@ def inputs(**values) -> Inputs:
         **({"usd_per_gpu_hour": rental} if rental else {}),
         "precision": precision_used,
         "mfu": mfu,
+        "mfu_basis": shared.mfu_basis(basis),
         "parallel_config": shared.report_setting("parallel_config", p["parallel_config"], PARAMETERS),
         "overlap": shared.report_setting("overlap", p["overlap"], PARAMETERS),
         "mfu_spread": spread_used,
@@ -389,6 +420,7 @@ def inputs(**values) -> Inputs:
         mfu=float(mfu.value),
         anchor_chip=anchor,
         mfu_basis=mfu.origin,
+        disclosed_chips=run_chips if basis == "disclosed" else None,
         scaling_efficiency=shared.step_table(p["parallel_config"], ids, overlap=p["overlap"])["scaling_efficiency"],
         load_factor=float(settings["load_factor"].value),
         server_power_ratio=p["server_power_ratio"],
@@ -415,7 +447,10 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
 
     MFU_chip = MFU × precision factor × factor_chip / factor_anchor × min(1, scaling ratio)
     (transferred_mfu; the precision factor converts an MFU at the run's precision for a chip that
-    lacks it, :func:`analysis.assembly.inputs.precision_factor`, 1 otherwise);
+    lacks it, :func:`analysis.assembly.inputs.precision_factor`, 1 otherwise); where the MFU is
+    implied by disclosed GPU-hours (``inp.disclosed_chips``) it is MFU × goodput_base(n_disclosed) /
+    goodput_draw(n_disclosed) in each draw, so the run's own chip at its own count reproduces the
+    disclosed hours in every draw;
     GPU-hours = C / (peak × MFU_chip × 3,600) / goodput(n) (billed hours include time lost to
     interruptions); days = compute hours / n / 24 / goodput; energy = hours × max W × load factor
     × PUE; rental = hours × USD/GPU-hour; ownership = capex / ``years`` × days / 365 + electricity
@@ -426,6 +461,13 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     factor = column("MFU factor")
     anchor = list(chips.index).index(inp.anchor_chip)
     drawn = np.asarray(x["mfu"], dtype=float)
+    if inp.disclosed_chips:  # the disclosed hours fix MFU × goodput at the disclosed count, draw by draw
+        loss = inp.goodput.drawn(x, per_chip=False)
+        drawn = (
+            drawn
+            * goodput.goodput(inp.disclosed_chips, **inp.goodput.kwargs())
+            / goodput.goodput(inp.disclosed_chips, **loss)
+        )
     converted = shared.precision_factor(
         chips,
         inp.anchor_chip,
@@ -518,6 +560,15 @@ def headline(r: Result, band: str = "p50") -> pd.Series:
     return getattr(r, band).loc[r.inputs.run.chip]
 
 
+def band_words(low: float, high: float, fmt) -> str:
+    """A P10–P90 band in words, each end by ``fmt``: "P10–P90 a–b", or, where both ends read the same
+    (the run's own chip where its GPU-hours are disclosed, or a chip whose transfer from it draws
+    nothing), that the disclosure sets it."""
+    if fmt(low) == fmt(high):
+        return "no band: the disclosure sets it and nothing drawn moves it"
+    return f"P10–P90 {fmt(low)}–{fmt(high)}"
+
+
 def title(r: Result) -> str:
     """The report's title: the run, its chip count and chip."""
     run = r.inputs.run
@@ -531,18 +582,19 @@ def millions(value: float) -> str:
 
 def mfu_note(r: Result) -> str:
     """Page 1's note on the MFU where it is not the shared reference MFU (``params.TRAINING``):
-    which one the report uses and why, pointing to the by-chip section for when the other chips'
-    ratios match chip_parity's (:func:`ratio_note`); empty where the reader set it."""
+    which one the report uses and why (:func:`analysis.assembly.inputs.mfu_basis`, the words every
+    report prints), against the reference MFU's, pointing to the by-chip section for when the other
+    chips' ratios match chip_parity's (:func:`ratio_note`); empty where the reader set it."""
     inp = r.inputs
     if inp.used["mfu"].source == shared.READER:
         return ""
     precision = str(inp.used["precision"].value).upper()
     return (
-        f"MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} is "
-        f"the run's own ({inp.mfu_basis}), not the {present.pct(params.TRAINING['mfu'])} (of the BF16 peak) reference "
-        "MFU the chip_parity, energy_advantage and procurement reports default to: this report costs a disclosed "
-        "run as it ran, and the other chips' columns carry it over (times the vendor factor; \"The same run on "
-        "every chip\" says when their ratios match those reports')."
+        f"MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} "
+        f"({inp.mfu_basis}) is {inp.used['mfu_basis'].origin}. The chip_parity, energy_advantage and procurement "
+        f"reports' {present.pct(params.TRAINING['mfu'])} (of the BF16 peak) is another concept: "
+        f"{shared.mfu_basis('steady-state').origin}. The other chips' columns carry this run's over (times the "
+        'vendor factor; "The same run on every chip" says when their ratios match those reports\').'
     )
 
 
@@ -628,7 +680,7 @@ def answer(r: Result) -> str:
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     rental = (
         f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
-        f"(P10–P90 {present.usd(lo['rental_cost_usd'])}–{present.usd(hi['rental_cost_usd'])}) at "
+        f"({band_words(lo['rental_cost_usd'], hi['rental_cost_usd'], present.usd)}) at "
         f"{rent_words(r, run.chip)}."
         if pd.notna(own["rental_cost_usd"])
         else "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
@@ -642,11 +694,12 @@ def answer(r: Result) -> str:
     ]
     line = (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
-        f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** (P10–P90 {lo['days']:,.1f}–"
-        f"{hi['days']:,.1f}) and **{own['gpu_hours'] / 1e6:,.2f} M GPU-hours**:"
+        f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** "
+        f"({band_words(lo['days'], hi['days'], '{:,.1f}'.format)}) and **{millions(own['gpu_hours'])} GPU-hours**:"
     )
+    mfu = "" if r.inputs.disclosed_chips else "MFU, "
     drawn = (
-        f"Figures are the median of {r.inputs.draws:,} Monte Carlo draws over MFU, prices, power, the site's "
+        f"Figures are the median of {r.inputs.draws:,} Monte Carlo draws over {mfu}prices, power, the site's "
         "electricity price and PUE and the goodput inputs (interruption rate, restart time, checkpoint write time)."
     )
     return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [mfu_note(r)])])
@@ -666,7 +719,7 @@ def findings(r: Result) -> str:
         f"- **Utilisation.** MFU **{present.pct(inp.mfu, digits=1)}** on {present.chip_short(inp.anchor_chip)} "
         f"against its dense {inp.used['precision'].value.upper()} peak (the run trained in "
         f"{inp.used['precision'].value.upper()}: {inp.used['precision'].origin}) "
-        f"({inp.mfu_basis}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
+        f"({inp.mfu_basis}: {inp.used['mfu_basis'].origin}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",

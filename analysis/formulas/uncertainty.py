@@ -71,27 +71,32 @@ class Empirical(tuple):
     """An input drawn from observed ``values`` (e.g. published MFUs): the continuous distribution
     whose quantile function runs straight between the sorted observations at their plotting
     positions (:func:`empirical_ppf`), so a handful of observations gives a smooth spread whose
-    median is well defined (the middle observation, or the mean of the middle two). As a tuple it
-    is that distribution's (P10, P50, P90), so code reading a range's (low, base, high) sees the
-    observed band and the base point is its median; ``values`` holds the sorted observations."""
+    median is well defined (the middle observation, or the mean of the middle two), no quantile
+    above ``cap`` (Q_capped(u) = min(Q(u), cap): the draws above it are set to it, the quantiles
+    below it are those of the observations, so a cap at or above the median leaves the median
+    where it was). As a tuple it is that distribution's (P10, P50, P90), so code reading a
+    range's (low, base, high) sees the observed band and the base point is its median; ``values``
+    holds the sorted observations (uncapped) and ``cap`` the cap."""
 
     values: np.ndarray
+    cap: float
 
-    def __new__(cls, values):
+    def __new__(cls, values, cap: float = np.inf):
         v = np.sort(np.asarray(values, dtype=float).ravel())
         if v.size == 0 or not np.isfinite(v).all():
             raise ValueError("an empirical range needs at least one value, all finite")
-        self = super().__new__(cls, tuple(float(x) for x in empirical_ppf(v, [0.1, 0.5, 0.9])))
-        self.values = v
+        quantiles = np.minimum(empirical_ppf(v, [0.1, 0.5, 0.9]), cap)
+        self = super().__new__(cls, tuple(float(x) for x in quantiles))
+        self.values, self.cap = v, float(cap)
         return self
 
     def ppf(self, u) -> np.ndarray:
-        """The distribution's quantiles at probabilities ``u`` (see :func:`empirical_ppf`)."""
-        return empirical_ppf(self.values, u)
+        """The distribution's quantiles at probabilities ``u`` (see :func:`empirical_ppf`), at most ``cap``."""
+        return np.minimum(empirical_ppf(self.values, u), self.cap)
 
     def scaled(self, factor: float, cap: float = np.inf) -> Empirical:
-        """The values times ``factor``, each at most ``cap``."""
-        return Empirical(np.minimum(self.values * factor, cap))
+        """The values times ``factor``, no quantile above ``cap`` (nor above this range's own cap × ``factor``)."""
+        return Empirical(self.values * factor, cap=min(cap, self.cap * factor))
 
 
 def empirical_ppf(values, u) -> np.ndarray:
@@ -115,7 +120,7 @@ def is_constant(r) -> bool:
     Source: definition.
     """
     if isinstance(r, Empirical):
-        return not (r.values[0] < r.values[-1])
+        return not (min(r.values[0], r.cap) < min(r.values[-1], r.cap))
     return not (r[0] < r[2])
 
 

@@ -442,6 +442,16 @@ FP8_SPEEDUPS = Table(
     sources={"source": ()},
 )
 
+#: Published MFUs of one model and software on two chips: the spread of an MFU moved between chips.
+MFU_TRANSFERS = Table(
+    file="mfu_transfers.csv",
+    key="pair_id",
+    numbers={},
+    text=("note",),
+    required_text=("model", "software", "from_obs", "to_obs", "source"),
+    sources={"source": ()},
+)
+
 #: Published decode-dominated throughputs with their setups
 #: (``analysis.assembly.serving_observations.decode_implied``): the observations whose implied
 #: compute utilisations set the serving model's decode utilisation and its spread.
@@ -965,8 +975,8 @@ def _load_stock(data_dir: Path, known: set[str], chips: pd.DataFrame) -> dict[st
 
 def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """``serving_observations.csv``, ``decode_batches.csv`` and ``decode_observations.csv``,
-    validated, their chips checked, and ``fp8_speedups.csv`` (its chips as the sources name them);
-    by dataset name, indexed by their keys."""
+    validated, their chips checked, ``fp8_speedups.csv`` (its chips as the sources name them) and
+    ``mfu_transfers.csv`` (pairs of ``mfu_observations.csv`` rows); by dataset name, indexed by their keys."""
     out = {}
     for name, table in (
         ("serving_observations", SERVING_OBSERVATIONS),
@@ -977,6 +987,7 @@ def _load_serving(data_dir: Path, known: set, chips: pd.DataFrame) -> dict[str, 
         _check_chip_refs(data_dir / table.file, frame, "chip_id", chips, table.key)
         out[name] = frame.set_index(table.key)
     out["fp8_speedups"] = validate(data_dir / FP8_SPEEDUPS.file, FP8_SPEEDUPS, known).set_index(FP8_SPEEDUPS.key)
+    out["mfu_transfers"] = validate(data_dir / MFU_TRANSFERS.file, MFU_TRANSFERS, known).set_index(MFU_TRANSFERS.key)
     return out
 
 
@@ -1100,7 +1111,7 @@ def load(name: str, data_dir: Path | str | None = None) -> pd.DataFrame:
     ``export_rules``, ``licence_policies``, ``serving_references``, ``models``,
     ``parallel_configs``, ``systems``, ``server_power_ratios``, ``price_skus``, ``mfu_observations``,
     ``accounted_runs``, ``serving_observations``, ``decode_batches``, ``decode_observations``,
-    ``fp8_speedups``, ``exchange_rates``, ``china_prices`` or the compute stock's
+    ``fp8_speedups``, ``mfu_transfers``, ``exchange_rates``, ``china_prices`` or the compute stock's
     ``shipments``, ``supply_constraints``, ``clusters``, ``largest_runs``, ``policy_steps`` and
     ``stock_crosschecks``. All files are validated together (runs, rules, systems, serving
     references, MFU and serving observations, China-market prices and the stock's

@@ -360,8 +360,10 @@ def test_page_one_is_an_answer_line_a_list_and_notes(case, request):
     # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
     assert line.endswith(" M GPU-hours**:") and ". " not in line and ";" not in line and "\n" not in line
     band = f"(P10–P90 {lo['days']:,.1f}–{hi['days']:,.1f})"
-    if case != "reader_mfu":  # the disclosed hours on an NVIDIA chip with FP8: nothing drawn moves the days
+    if case == "deepseek":  # the disclosed hours on the disclosed chip and count: nothing drawn moves the days
         band = "(no band: the disclosure sets it and nothing drawn moves it)"
+    else:  # another chip draws the move of an MFU between chips (inputs.mfu_transfer); a reader's MFU its spread
+        assert hi["days"] > 1.3 * lo["days"]
     assert line.startswith("Training DeepSeek-V3 (") and band in line
     lines = bullets.split("\n")
     assert all(b.startswith("- ") and b.endswith(".") for b in lines)
@@ -523,15 +525,24 @@ def test_a_disclosed_run_carries_only_what_is_not_disclosed(deepseek):
     not drawn and, draw by draw, MFU_draw = MFU × goodput_base(2,048) / goodput_draw(2,048): the H800's
     GPU-hours are 2,788,000 at P10, P50 and P90 and its days 2,788,000 / 2,048 / 24 = 56.722 (before:
     P10–P90 32.0–114.6 days, the whole spread of every run's MFU drawn around a disclosed one). On
-    other chips only the transfer is drawn: the A100 (no FP8) by the FP8 speed-up (1.132 … 1.287,
-    data/fp8_speedups.csv), the Ascend 910C by Huawei's factor (0.44–1.0) and the speed-up; the
-    H100 SXM (same FP8 and BF16 peaks, NVIDIA's factor 1, no draw) stays at 2,788,000."""
+    other chips only the transfer is drawn: the move of an MFU between chips (inputs.mfu_transfer,
+    0.657-1.522 × the transfer), the A100 (no FP8) also by the FP8 speed-up (1.132 … 1.287,
+    data/fp8_speedups.csv), the Ascend 910C also by Huawei's factor (0.44–1.0). The H100 SXM (the
+    H800's FP8 and BF16 peaks, NVIDIA's factor 1, scaling ratio 1 with the layout fully overlapped)
+    takes 2,788,000 / move GPU-hours in every draw: the GPU-hours times the drawn move are the
+    disclosed 2,788,000."""
+    from analysis.formulas import uncertainty
+
     for q in ("p10", "p50", "p90"):
         frame = getattr(deepseek, q)
         assert_allclose(frame.loc["h800-sxm", "gpu_hours"], 2_788_000, rtol=1e-9)
         assert_allclose(frame.loc["h800-sxm", "days"], 2_788_000 / 2_048 / 24, rtol=1e-9)
-        assert_allclose(frame.loc["h100-sxm", "gpu_hours"], 2_788_000, rtol=1e-9)
     assert_allclose(2_788_000 / 2_048 / 24, 56.722, rtol=1e-5)
+    inp = deepseek.inputs
+    x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
+    hours = report.figures(x, inp)["gpu_hours"][:, list(inp.chips.index).index("h100-sxm")]
+    assert_allclose(hours * x[shared.MFU_TRANSFER], 2_788_000, rtol=1e-9)
+    assert deepseek.p90.loc["h100-sxm", "gpu_hours"] > 1.3 * deepseek.p10.loc["h100-sxm", "gpu_hours"]
     for chip in ("a100-sxm-80gb", "ascend-910c"):
         assert deepseek.p90.loc[chip, "gpu_hours"] > 1.02 * deepseek.p10.loc[chip, "gpu_hours"]
     spread = deepseek.inputs.used["mfu_spread"]

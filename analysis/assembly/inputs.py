@@ -887,6 +887,33 @@ def fp8_speedup() -> tuple[uncertainty.Empirical, Used]:
     return drawn, Used(round(drawn[1], 4), "× BF16 throughput", ";".join(keys_in(pairs)), origin)
 
 
+#: The Monte Carlo name of the spread of an MFU moved to another chip (:func:`mfu_transfer`).
+MFU_TRANSFER = "mfu_transfer"
+
+
+def mfu_transfer() -> tuple[uncertainty.Empirical, Used]:
+    """How much an MFU moves when a run moves to another chip beyond the package's transfer (vendor
+    factor, precision, interconnect) [× that transfer], as a Monte Carlo input and its record: the
+    published pairs of ``data/mfu_transfers.csv``, MFU on one chip ÷ MFU of the same model and
+    software on the other (``data/mfu_observations.csv``), each pair both ways (a run may move either
+    way), over their median (1.0003, the mean of 0.9756 and 1.0250: 1 up to that rounding), so the
+    median draw is the transfer itself. The four pairs
+    (A100 → H100 LLM Foundry 7B 0.4220 / 0.6423 = 0.6570 and 70B 0.4125 / 0.5333 = 0.7735; H100 →
+    GB200 Llama 3.1 405B 0.4258 / 0.4154 = 1.0250; H100 → B200 DeepSeek-V3 0.1920 / 0.1708 = 1.1241)
+    and their inverses span 0.657–1.522 (over the median 0.6568–1.5216). The H100's lower MFU than
+    the A100's in the same code is the compute-to-bandwidth balance the transfer does not model; the
+    pairs' GPU counts also differ."""
+    pairs, observed = load("mfu_transfers"), load("mfu_observations")["mfu"].astype(float)
+    ratios = observed.loc[pairs["to_obs"]].to_numpy() / observed.loc[pairs["from_obs"]].to_numpy()
+    both = np.concatenate([ratios, 1 / ratios])
+    drawn = uncertainty.Empirical(both / np.median(both))  # median 1: the transfer's own value
+    origin = (
+        f"{len(pairs)} published pairs of MFUs of one model and software on two chips, each both ways "
+        f"(data/mfu_transfers.csv; {drawn.values[0]:.2f}–{drawn.values[-1]:.2f} × the transfer, median 1)"
+    )
+    return drawn, Used(round(drawn[1], 4), "× the transferred MFU", ";".join(keys_in(pairs)), origin)
+
+
 def precision_factor(chips: pd.DataFrame, anchor: str, *, precision: str, speedup) -> np.ndarray:
     """Per draw and chip of ``chips`` (a :func:`chips` frame), the factor that turns an MFU measured
     on ``anchor`` at ``precision`` (a share of the anchor's ``peak_tflops``) into one at the precision

@@ -345,7 +345,8 @@ def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
     uncertainty of what is not disclosed: an MFU the run discloses (``basis`` ``disclosed``: its
     GPU-hours fix MFU × goodput on its chip, :func:`figures` keeps the product; ``reported``: its
     published MFU) is not drawn, so on the run's own chip only what the disclosure leaves open
-    varies and on the others the transfer (vendor factor, FP8 speed-up, scaling) — not again the
+    varies and on the others the transfer (vendor factor, FP8 speed-up, and the spread of published
+    same-model MFUs on two chips, :func:`analysis.assembly.inputs.mfu_transfer`) — not again the
     spread of every run's MFU. An MFU the reader enters or the prior's median (``accounted``) is
     drawn over the prior's spread (:func:`analysis.assembly.inputs.mfu_range`)."""
     if basis in ("disclosed", "reported"):
@@ -388,6 +389,8 @@ def inputs(**values) -> Inputs:
     speedup = {}
     if precision != "bf16":  # a chip without the run's precision converts its MFU (shared.precision_factor)
         ranges[shared.FP8_SPEEDUP], speedup[shared.FP8_SPEEDUP] = shared.fp8_speedup()
+    if basis in ("disclosed", "reported"):  # not drawn on its own chip: the other chips draw the move
+        ranges[shared.MFU_TRANSFER], speedup[shared.MFU_TRANSFER] = shared.mfu_transfer()
     if run.usd_per_gpu_hour is not None:
         ranges[f"{run.chip} rental"] = (run.usd_per_gpu_hour,) * 3
     rental = records[run.chip].get("usd_per_gpu_hour")  # the run's own price, else the chip's base rental
@@ -450,7 +453,8 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     lacks it, :func:`analysis.assembly.inputs.precision_factor`, 1 otherwise); where the MFU is
     implied by disclosed GPU-hours (``inp.disclosed_chips``) it is MFU × goodput_base(n_disclosed) /
     goodput_draw(n_disclosed) in each draw, so the run's own chip at its own count reproduces the
-    disclosed hours in every draw;
+    disclosed hours in every draw; a disclosed or reported MFU on the other chips is also multiplied
+    by the drawn move of an MFU between chips (:func:`analysis.assembly.inputs.mfu_transfer`);
     GPU-hours = C / (peak × MFU_chip × 3,600) / goodput(n) (billed hours include time lost to
     interruptions); days = compute hours / n / 24 / goodput; energy = hours × max W × load factor
     × PUE; rental = hours × USD/GPU-hour; ownership = capex / ``years`` × days / 365 + electricity
@@ -474,8 +478,10 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         precision=str(inp.used["precision"].value),
         speedup=x.get(shared.FP8_SPEEDUP, np.ones(drawn.shape)),
     )
+    moved = np.asarray(x.get(shared.MFU_TRANSFER, np.ones(drawn.shape)), dtype=float)[:, None]
+    moved = np.where(np.arange(len(chips)) == anchor, 1.0, moved)  # a disclosed MFU moves only off its chip
     mfu = compute.transferred_mfu(
-        drawn[:, None] * converted,
+        drawn[:, None] * converted * moved,
         vendor_factor_ratio=factor / factor[:, [anchor]],
         scaling_ratio=scaling_ratio(inp),
     )
@@ -562,8 +568,7 @@ def headline(r: Result, band: str = "p50") -> pd.Series:
 
 def band_words(low: float, high: float, fmt) -> str:
     """A P10–P90 band in words, each end by ``fmt``: "P10–P90 a–b", or, where both ends read the same
-    (the run's own chip where its GPU-hours are disclosed, or a chip whose transfer from it draws
-    nothing), that the disclosure sets it."""
+    (the run's own chip where its GPU-hours are disclosed), that the disclosure sets it."""
     if fmt(low) == fmt(high):
         return "no band: the disclosure sets it and nothing drawn moves it"
     return f"P10–P90 {fmt(low)}–{fmt(high)}"

@@ -165,6 +165,7 @@ PUBLISHED = {
     "sglang-h100-decode-b256": 2785.25,  # 22,282 tokens/s per node / 8
     "sglang-gb200-decode": 7583,  # "7,583 tokens per second per GPU for decoding"
     "deepseek-serving-daily-cost": 87_072,  # 226.75 nodes × 8 × 24 h × $2 = 87,072
+    "dgx-b300-rack-power": 56,  # SuperPOD B300 RA: four DGX B300 per rack, "~56kW"
 }
 
 

@@ -1,0 +1,73 @@
+"""System power validation cases from vendors' own documents (issue 19: "≥ 4 system powers ... all
+from primary sources").
+
+Inclusion rule, fixed on 2026-12-07 before any new case's error was computed (also in CHANGELOG.md):
+every server of 8 or more accelerators, or rack, that the vendor of a chip with a row in
+data/chips.csv sells or specifies (its accelerators the catalog row's module), whose maximum system
+power is stated in that vendor's own datasheet, user guide or reference architecture (graded primary),
+whose power did not set that chip's server power ratio (data/server_power_ratios.csv: DGX H100,
+DGX A100, DGX-2, DGX Station) and that is not already a case. A system whose chip has no catalog row
+does not qualify (no chip is added for a case). Every system that qualifies is a validation case
+exercising the server power ratio, whatever its error.
+
+Looked for: NVIDIA DGX-1 (V100), DGX A800, DGX H800, DGX B300, DGX GB200 NVL72 and GB300 NVL72,
+HGX H100/H200/B200/B300 reference designs; Huawei Atlas 800 (model 9000, Ascend 910), Atlas 800T A2
+and 800I A2 (910B), Atlas 900 PoD and A2 PoD, Atlas 900 A3 SuperPoD (910C); AMD Instinct MI300X and
+MI325X platforms; Intel Gaudi 3 HLS; Google TPU pods; AWS Trn1/Trn2 servers; Cambricon MLU370-X8
+servers. Found and added: the rack of four DGX B300 of NVIDIA's DGX SuperPOD B300 reference
+architecture (~56 kW). Found and not qualifying: the GB300 NVL72 (NVIDIA's enterprise reference
+architecture: "Full rack requiring up to 142 kW"), whose GPU has no catalog row (the b300 row is the
+HGX B300 module at 1,100 W). Not found in a vendor's own document that could be read here: the rest.
+"""
+
+import pytest
+
+from analysis.assembly import validation_cases as cases
+from analysis.catalog import load, sources
+
+CASES = load("validation_cases")
+SOURCES = sources()
+CHIPS = load("chips")
+#: The system power cases added under the rule above (one so far).
+ADDED = ["dgx-b300-rack-power"]
+
+
+@pytest.mark.parametrize("case_id", ADDED)
+def test_a_case_added_under_the_rule_meets_it(case_id):
+    case = CASES.loc[case_id]
+    setup = cases.parse_setup(case["setup"])
+    assert (case["quantity"], case["role"], case["exercised_defaults"]) == (
+        "system power",
+        "validation",
+        "server_power_ratio",
+    )
+    assert SOURCES.at[case["source"].split(";")[0].strip(), "grade"] == "primary"
+    # its chip has a catalog row and no system of it set that chip's server power ratio
+    assert setup["chip"] in CHIPS.index
+    assert setup["chip"] not in load("server_power_ratios").index
+    assert float(setup["chip_count"]) >= 8
+
+
+def test_the_dgx_b300_rack_reads_its_value_from_nvidias_reference_architecture():
+    taken = SOURCES.at["nvidia-superpod-b300-xdr-ra", "what was taken"]
+    assert "four DGX B300 fit within a single rack" in taken
+    assert "The rack-level power consumption per rack is ~56kW" in taken
+    # 4 DGX B300 x 8 GPUs = 32 B300 in the rack; 56 kW measured
+    assert cases.parse_setup(CASES.at["dgx-b300-rack-power", "setup"]) == {"chip": "b300", "chip_count": 32}
+    assert CASES.at["dgx-b300-rack-power", "measured"] == 56
+
+
+def test_the_dgx_b300_rack_is_modelled_with_the_general_ratio():
+    # the B300 has no ratio of its own, so 1.8 (Epoch AI): 32 x 1,100 W x 1.8 = 63,360 W = 63.36 kW at full load;
+    # error (63.36 - 56) / 56 = +13.14 %
+    modelled = cases.modelled_case(CASES.loc["dgx-b300-rack-power"])
+    assert modelled.value == pytest.approx(32 * 1_100 * 1.8 / 1_000)
+    assert modelled.value / 56 - 1 == pytest.approx(0.1314, abs=5e-5)
+
+
+def test_a_system_whose_chip_has_no_catalog_row_does_not_qualify():
+    # GB300 NVL72: 72 Blackwell Ultra GPUs at up to 1,400 W each in the rack; the catalog's b300 row is the
+    # HGX B300 module (1,100 W) and there is no GB300 row, so its 142 kW is no case
+    assert "gb300" not in CHIPS.index
+    assert "HGX B300" in CHIPS.at["b300", "name"]
+    assert not CASES["setup"].str.contains("gb300").any()

@@ -135,13 +135,6 @@ present.table(
 # %%
 present.say(report.rent_text(r))
 present.say(inputs.basis_note(r.inputs.used))
-# %% [markdown]
-# ## Interconnect: what the H800's 400 GB/s NVLink costs
-# Step time = computation + (1 − overlap) × communication, per chip, for two published layouts.
-# DeepSeek-V3 sends its expert-parallel all-to-all over 50 GB/s InfiniBand and forwards it inside a
-# node over NVLink; Llama 3.1 405B splits each layer over 8 GPUs with tensor parallelism, whose
-# all-reduces run over NVLink alone.
-
 # %%
 steps = report.interconnect_table()
 present.table(
@@ -149,6 +142,7 @@ present.table(
     {column: (column, "{:.2f}" if "[s]" in column else "{:.3f}") for column in steps.columns},
     caption=report.INTERCONNECT_CAPTION,
     name="step_time",
+    heading=report.INTERCONNECT_SECTION,
 )
 # %%
 report.plot_h800_penalty()

@@ -863,6 +863,15 @@ def _check_rows(r: pd.Series) -> dict[str, tuple[float, float]]:
     }
 
 
+#: The heading and lead-in of the section the step-time table opens (``present.table(heading=...)``), printed
+#: with the table so the heading never ends a page alone.
+INTERCONNECT_SECTION = (
+    "Interconnect: what the H800's 400 GB/s NVLink costs",
+    "Step time = computation + (1 − overlap) × communication, per chip, for two published layouts. "
+    "DeepSeek-V3 sends its expert-parallel all-to-all over 50 GB/s InfiniBand and forwards it inside a node "
+    "over NVLink; Llama 3.1 405B splits each layer over 8 GPUs with tensor parallelism, whose all-reduces run "
+    "over NVLink alone.",
+)
 #: The heading and lead-in of the section the arithmetic checks' table opens (``present.table(heading=...)``).
 CHECKS_SECTION = (
     "Arithmetic checks against the published runs",

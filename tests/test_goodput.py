@@ -137,7 +137,8 @@ def test_energy_advantage_shows_the_100k_goodput_with_sourced_times():
         np.asarray(x[k]) for k in ("interruptions_per_chip_hour", "restart_hours", "checkpoint_write_hours")
     )
     shares = 1 / (1 + 1e5 * lam * restart + np.sqrt(2 * delta * 1e5 * lam))
-    assert p50 == pytest.approx(np.median(shares), rel=1e-12) and p10 < p50 < p90
+    # the band by the inverted empirical CDF (every report's percentile routine): a drawn value, the 100th of 200
+    assert p50 == np.sort(shares)[99] and p10 < p50 < p90
     # R's triangle leans long (mode 6.47 min, up to 30 min) and λ's and δ's only up: the median lies below the base
     assert p50 < base
     sentence = (

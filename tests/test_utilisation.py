@@ -127,11 +127,11 @@ def test_the_real_table_prefers_production_runs_and_falls_back_when_too_few():
 def test_an_accounted_run_becomes_an_observation_by_hand():
     # Llama 3.1 405B (data/accounted_runs.csv): 6 · 405e9 · 15.6e12 = 3.7908e25 FLOP over 30.84e6 H100-hours
     # at 989.4e12 FLOP/s: 3.7908e25 / (30.84e6 × 3,600 × 989.4e12 = 1.098485e26) = 0.345098; the package's
-    # goodput at 16,384 chips is 1 / 1.0763408 = 0.929074 (tests/test_goodput.py), so the observation's MFU
-    # is 0.345098 / 0.929074 = 0.371443.
+    # goodput at 16,384 chips is 1 / 1.0573515 = 0.945759 (tests/test_goodput.py), so the observation's MFU
+    # is 0.345098 / 0.945759 = 0.364890.
     observations = inputs.accounted_observations()
     row = observations.loc["llama-3.1-405b"]
-    assert row["mfu"] == pytest.approx(0.371443, rel=1e-5)
+    assert row["mfu"] == pytest.approx(0.364890, rel=1e-5)
     assert row["kind"] == "accounted" and row["chip_generation"] == "hopper" and row["cluster_chips"] == 16384
     # Granite 3.0 8B: 6 · 8.1e9 · 12e12 = 5.832e23 / (832,102 × 3,600 × 989.4e12 = 2.963824e24) = 0.196773
     # on 768 GPUs (report Sec. 4.3): n·λ = 768 × 1.97e-5 = 0.0151296 /h, n·λ·R = 0.0151296 / 6 = 0.0025216,
@@ -294,7 +294,8 @@ def test_tokens_per_parameter_and_the_adoption_rule():
 def test_accounted_observations_are_computed_once_per_input(monkeypatch):
     first = inputs.accounted_observations()
     first.loc["phi-4", "mfu"] = 9.0  # a caller's change never reaches the cache
-    assert inputs.accounted_observations().loc["phi-4", "mfu"] == pytest.approx(0.242185, rel=1e-5)
+    # phi-4 (1,920 H100): its accounted MFU ÷ goodput(1,920) = 1 / (1 + 0.0040787 + 0.0077183) = 0.988341
+    assert inputs.accounted_observations().loc["phi-4", "mfu"] == pytest.approx(0.241653, rel=1e-5)
     # a changed default goodput input is a new key: restart R = 0.5 h at 16,384 chips gives
     # goodput 1 / (1 + 16,384 · 1.97e-5 · 0.5 + sqrt(2 · 7.875e-4 · 16,384 · 1.97e-5))
     # = 1 / (1 + 0.161382 + 0.0225467) = 0.844645, so Llama 3.1 405B's 0.345098 becomes 0.345098 / 0.844645
@@ -317,14 +318,14 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
     first = inputs.observed_prior(**hopper)
     assert "phi-4" in first.obs_ids and first.p90 == pytest.approx(0.264128, abs=1e-6)
     first.values[:] = 0.0  # a caller's change never reaches the kept prior
-    assert inputs.observed_prior(**hopper).values.min() == pytest.approx(0.129099, abs=1e-6)
+    assert inputs.observed_prior(**hopper).values.min() == pytest.approx(0.128947, abs=1e-6)
     assert "phi-4" in inputs.prior_leave_one_out().index
     edit_cell(data_copy / "accounted_runs.csv", "phi-4", "excluded", "edited in a test")
     catalog._load_all.cache_clear()  # the catalog reads data/ once per process; a new kernel reads it again
     assert inputs.mfu_observations().loc["phi-4", "excluded"] == "edited in a test"
     edited = inputs.observed_prior(**hopper)
     assert "phi-4" not in edited.obs_ids and len(edited.obs_ids) == 9
-    assert edited.p90 == pytest.approx(0.371443, abs=1e-6)
+    assert edited.p90 == pytest.approx(0.364890, abs=1e-6)
     assert "phi-4" not in inputs.prior_leave_one_out().index
     assert "phi-4" not in inputs.prior_leave_one_out("size").index
 

@@ -337,11 +337,12 @@ class GoodputInputs:
     def at_scale(self, chip_count, *, draws: int, seed: int) -> tuple[float, float, float, float]:
         """Goodput [share] of one job on ``chip_count`` chips: (P10, P50, P90) over ``draws`` draws of
         :meth:`ranges` (seeded by ``seed`` and each input's name, :func:`analysis.formulas.uncertainty.draw`,
-        the streams every report draws them from) and the base point."""
+        the streams every report draws them from; :func:`~analysis.formulas.uncertainty.percentiles`, the one
+        percentile routine) and the base point."""
         x = uncertainty.draw(self.ranges(), draws, seed)
         drawn = goodput.goodput(chip_count, **self.drawn(x, per_chip=False))
-        p10, p50, p90 = np.percentile(drawn, [10, 50, 90])
-        return float(p10), float(p50), float(p90), float(goodput.goodput(chip_count, **self.kwargs()))
+        band = uncertainty.percentiles(drawn)
+        return band["p10"], band["p50"], band["p90"], float(goodput.goodput(chip_count, **self.kwargs()))
 
     def _at(self, chip_count, *, draws: int, seed: int) -> str:
         """The checkpoint interval and goodput of one job on ``chip_count`` chips, as a sentence:

@@ -30,7 +30,7 @@ too: MFU linear in ln N (39.4 %, 66.7 %), size bands below 10 B, 10-100 B and ab
 69.7 %), and one slope shared by all groups (it is −0.014 in ln-ln: no size trend across the fit
 data; 33.0 %, 75.8 %). Within a level the sizes are confounded with who published them (Hopper
 dense BF16 accounted runs: 1.7-14 B from Microsoft, IBM and Hugging Face at 0.13-0.26, Llama 3.1
-405B at 0.37). With the accounted runs added on 2026-12-07 (Stable LM 2 1.6B, MobileLLM-1B
+405B at 0.36). With the accounted runs added on 2026-12-07 (Stable LM 2 1.6B, MobileLLM-1B
 and -1.5B on A100; SmolLM2 1.7B on H100 is listed but set aside: its GPU-hours are a forum answer)
 the 36 usable accounted and production observations give 34.5 % and 72.2 % without size, 40.3 %
 and 63.9 % with it. The validation report shows these leave-one-out figures from

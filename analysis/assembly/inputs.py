@@ -66,7 +66,7 @@ DEFAULTS: dict[str, Used] = {
         goodput.RESTART_HOURS,
         "h",
         "trainmover-2025",
-        "TrainMover: 6.47 min per interruption of an 8,192-GPU job, restarted from a checkpoint in storage "
+        "TrainMover: per interruption of an 8,192-GPU job, restarted from a checkpoint in storage "
         "(detection not included)",
     ),
     "checkpoint_write_hours": Used(

@@ -134,10 +134,10 @@ def test_an_accounted_run_becomes_an_observation_by_hand():
     assert row["mfu"] == pytest.approx(0.364890, rel=1e-5)
     assert row["kind"] == "accounted" and row["chip_generation"] == "hopper" and row["cluster_chips"] == 16384
     # Granite 3.0 8B: 6 · 8.1e9 · 12e12 = 5.832e23 / (832,102 × 3,600 × 989.4e12 = 2.963824e24) = 0.196773
-    # on 768 GPUs (report Sec. 4.3): n·λ = 768 × 1.97e-5 = 0.0151296 /h, n·λ·R = 0.0151296 / 6 = 0.0025216,
-    # sqrt(2 × 7.875e-4 × 0.0151296) = sqrt(2.382912e-5) = 0.0048815 → goodput 1 / 1.0074031 = 0.992651,
-    # so the observation's MFU is 0.196773 / 0.992651 = 0.198230
-    assert observations.loc["granite-3.0-8b", "mfu"] == pytest.approx(0.198230, rel=1e-5)
+    # on 768 GPUs (report Sec. 4.3): n·λ = 768 × 1.97e-5 = 0.0151296 /h, n·λ·R = 0.0151296 × 0.107833 = 0.0016315,
+    # sqrt(2 × 7.875e-4 × 0.0151296) = sqrt(2.382912e-5) = 0.0048815 → goodput 1 / 1.0065130 = 0.993529,
+    # so the observation's MFU is 0.196773 / 0.993529 = 0.198055
+    assert observations.loc["granite-3.0-8b", "mfu"] == pytest.approx(0.198055, rel=1e-5)
     # the prior's table holds both kinds of source, each row once
     both = inputs.mfu_observations()
     assert both.index.is_unique and {"accounted", "production", "benchmark"} == set(both["kind"])
@@ -307,16 +307,16 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
     """inputs.mfu_observations, observed_prior and prior_leave_one_out are kept per version of the
     data (catalog.per_data): a caller's change never reaches the kept value, and an edited data
     file, once the catalog loads it again (as a new kernel does), reaches all three. Hopper dense
-    BF16 draws on 10 accounted runs; sorted: 0.129099 0.178120 0.198230 0.220582 0.228037
-    0.242185 (phi-4) 0.246973 0.256702 0.264128 0.371443, so P90 (inverted CDF: the smallest value
-    with at least 90 % at or below it) is the 9th of 10 = 0.264128 (Granite 3.0 2B: 6 · 2.5e9 · 12e12 =
+    BF16 draws on 10 accounted runs; sorted: 0.128947 0.178015 0.198055 0.220452 0.227995
+    0.241653 (phi-4) 0.246827 0.256551 0.264050 0.364890, so P90 (inverted CDF: the smallest value
+    with at least 90 % at or below it) is the 9th of 10 = 0.264050 (Granite 3.0 2B: 6 · 2.5e9 · 12e12 =
     1.8e23 / (192,030 × 3,600 × 989.4e12 = 6.83975e23) = 0.263166 on 256 GPUs, goodput 1 / (1 + 0.0050432
-    / 6 + sqrt(2 × 7.875e-4 × 0.0050432)) = 1 / (1 + 0.00084053 + 0.00281834) = 0.996354, so 0.264128).
-    With phi-4 excluded in accounted_runs.csv, 9 are left and P90 is the ceil(0.9 × 9) = 9th of 9 = 0.371443."""
+    × 0.107833 + sqrt(2 × 7.875e-4 × 0.0050432)) = 1 / (1 + 0.00054383 + 0.00281834) = 0.996649, so 0.264051).
+    With phi-4 excluded in accounted_runs.csv, 9 are left and P90 is the ceil(0.9 × 9) = 9th of 9 = 0.364890."""
     monkeypatch.setattr(catalog, "DATA_DIR", data_copy)
     hopper = dict(generation="hopper", architecture="dense", precision="bf16")
     first = inputs.observed_prior(**hopper)
-    assert "phi-4" in first.obs_ids and first.p90 == pytest.approx(0.264128, abs=1e-6)
+    assert "phi-4" in first.obs_ids and first.p90 == pytest.approx(0.264050, abs=1e-6)
     first.values[:] = 0.0  # a caller's change never reaches the kept prior
     assert inputs.observed_prior(**hopper).values.min() == pytest.approx(0.128947, abs=1e-6)
     assert "phi-4" in inputs.prior_leave_one_out().index

@@ -142,8 +142,8 @@ def test_energy_advantage_shows_the_100k_goodput_with_sourced_times():
     # R's triangle leans long (mode 6.47 min, up to 30 min) and λ's and δ's only up: the median lies below the base
     assert p50 < base
     sentence = (
-        f"At 100,000 chips the same inputs give T = 1.7 min and goodput {p50 * 100:.1f} % (P50 of 200 draws of "
-        f"λ, R and δ; P10–P90 {p10 * 100:.1f}–{p90 * 100:.1f} %; 78.9 % at the base point)."
+        f"At 100,000 chips the same inputs give T = 1.7 min and goodput {p50 * 100:.1f} % (P50 of the draws of "
+        f"λ, R and δ, P10–P90 {p10 * 100:.1f}–{p90 * 100:.1f} %; base point 78.9 %)."
     )
     assert sentence in text
     assert "`llama3-checkpoint-storage`" in text and "`trainmover-2025`" in text and "`young-1974`" in text

@@ -350,8 +350,8 @@ class GoodputInputs:
         p10, p50, p90, base = self.at_scale(chip_count, draws=draws, seed=seed)
         return (
             f" At {chip_count:,.0f} chips the same inputs give T = {self.interval_hours(chip_count) * 60:.3g} min "
-            f"and goodput {p50 * 100:.1f} % (P50 of {draws:,} draws of λ, R and δ; P10–P90 "
-            f"{p10 * 100:.1f}–{p90 * 100:.1f} %; {base * 100:.1f} % at the base point)."
+            f"and goodput {p50 * 100:.1f} % (P50 of the draws of λ, R and δ, P10–P90 "
+            f"{p10 * 100:.1f}–{p90 * 100:.1f} %; base point {base * 100:.1f} %)."
         )
 
 

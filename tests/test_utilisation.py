@@ -336,10 +336,10 @@ def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
     on 512 H100), Ampere BF16 0.72 (FlashAttention-2, Dao 2023), Hopper FP8 0.4154 (Megatron Bridge,
     Llama 3.1 405B on 1,024 H100); a generation with none (CDNA 3) takes the highest at the precision
     on every generation, 0.72. The BF16 MoE prior of a Hopper chip falls back to all 28 accounted
-    BF16 runs; their median is the mean of the 14th and 15th, (0.246973 + 0.256702) / 2 = 0.2518375,
-    so an MFU of 0.40 scales them by 0.40 / 0.2518375 = 1.588326. Q(0.9) sits at 0.9 × 29 = 26.1,
-    between the 26th (0.584138) and 27th (0.586072): 0.584138 + 0.1 × 0.001934 = 0.5843314,
-    × 1.588326 = 0.928109 uncapped; capped at Hopper's 0.422 (it was 0.72, the highest on any chip),
+    BF16 runs; their median is the mean of the 14th and 15th, (0.246827 + 0.256551) / 2 = 0.251689,
+    so an MFU of 0.40 scales them by 0.40 / 0.251689 = 1.589263. Q(0.9) sits at 0.9 × 29 = 26.1,
+    between the 26th (0.584116) and 27th (0.586051): 0.584116 + 0.1 × 0.001935 = 0.5843095,
+    × 1.589263 = 0.928621 uncapped; capped at Hopper's 0.422 (it was 0.72, the highest on any chip),
     the median stays 0.40."""
     assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == (pytest.approx(0.422), "llmfoundry-h100-7b-512")
     assert inputs.mfu_ceiling(generation="ampere", precision="bf16") == (

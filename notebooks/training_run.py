@@ -175,7 +175,7 @@ present.table(
 #   catalog peak, Pangu Ultra MoE and Huawei's MindSpeed-LLM tables against NVIDIA's; 0.44–1.00)
 #   × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
 # - **Goodput.** Interruptions per chip-hour λ (Llama 3: 419 in 54 days on 16,384 GPUs =
-#   1.97 × 10⁻⁵), each costing the restart time R (MegaScale: < 10 min) plus half a checkpoint
+#   1.97 × 10⁻⁵), each costing the restart time R (TrainMover: 6.47 min) plus half a checkpoint
 #   interval T of redone work; each checkpoint stalls training δ (a write to storage: Llama 3
 #   405B's state, 405 B parameters × 14 bytes, at Tectonic's sustained 2 TB/s = 2.8 s). T is the Young–Daly
 #   optimum √(2 δ / (n λ)), so share of time training = 1 / (1 + n λ R + √(2 δ n λ)); the

@@ -365,8 +365,8 @@ def test_page_one_names_the_independent_cross_checks_that_fail():
 def test_the_largest_run_draws_mfu_and_goodput_as_procurement_does():
     """One answer per question: a 90-day run on one cluster of 100,000 H100. The US's largest known
     cluster of 2024 is xAI's 100,000 H100 (data/clusters.csv): its run is 100,000 × 989.4e12 FLOP/s × MFU
-    × goodput(100,000) × 90 × 86,400 s, at the base point 7.69358e26 × 0.4 × 0.722525 = 2.22352e26 FLOP
-    (MFU 0.4, R = 10 min). MFU, λ, R and δ are drawn from the same seeded streams as procurement's
+    × goodput(100,000) × 90 × 86,400 s, at the base point 7.69358e26 × 0.4 × 0.788560 = 2.42674e26 FLOP
+    (MFU 0.4, R = 6.47 min). MFU, λ, R and δ are drawn from the same seeded streams as procurement's
     100,000-H100 reference, whose largest compute-optimal model N = √(C / 120) is of that same C: each
     band end of the run is 120 × N² of procurement's."""
     from analysis.assembly import procurement
@@ -377,9 +377,9 @@ def test_the_largest_run_draws_mfu_and_goodput_as_procurement_does():
     peak_run = 100_000 * 989.4e12 * 90 * 86_400
     assert peak_run == pytest.approx(7.69358e26, rel=1e-5)
     assert bought.base.loc["reference", "compute_optimal_params"] ** 2 * 120 == pytest.approx(
-        peak_run * 0.4 * 0.722525, rel=1e-5
+        peak_run * 0.4 * 0.788560, rel=1e-5
     )
-    assert peak_run * 0.4 * 0.722525 == pytest.approx(2.22352e26, rel=1e-5)
+    assert peak_run * 0.4 * 0.788560 == pytest.approx(2.42674e26, rel=1e-5)
     for band, q in (("", "p50"), ("_p10", "p10"), ("_p90", "p90")):
         shown = k[f"us_largest_run_flop{band}"]["2024"]
         assert shown == pytest.approx(

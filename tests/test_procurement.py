@@ -114,14 +114,14 @@ def test_chips_for_budget_buys_whole_servers_and_no_unpriced_chip():
 
 def test_useful_chips_split_into_clusters():
     # 100,000 chips in clusters of 25,000: 4 × 25,000 × goodput(25,000); at the Young–Daly interval
-    # goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) with λ = 1.97e-5, R = 1/6 h, δ = 7.875e-4 h:
-    # n·λ = 0.4925, n·λ·R = 0.0820833, sqrt(2 × 7.875e-4 × 0.4925) = sqrt(7.75688e-4) = 0.0278512
-    # → 1 / 1.1099345 = 0.900954
-    assert buy.useful_chips(100_000, max_cluster_chips=25_000) == pytest.approx(4 * 25_000 * 0.900954, rel=1e-5)
-    # 60,000 in clusters of 25,000: two full ones and one of 10,000 (n·λ = 0.197: 0.0328333 +
-    # sqrt(3.10275e-4) = 0.0328333 + 0.0176146 → 1 / 1.0504479 = 0.951975)
+    # goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) with λ = 1.97e-5, R = 6.47 / 60 = 0.107833 h, δ = 7.875e-4 h:
+    # n·λ = 0.4925, n·λ·R = 0.0531079, sqrt(2 × 7.875e-4 × 0.4925) = sqrt(7.75688e-4) = 0.0278512
+    # → 1 / 1.0809591 = 0.925104
+    assert buy.useful_chips(100_000, max_cluster_chips=25_000) == pytest.approx(4 * 25_000 * 0.925104, rel=1e-5)
+    # 60,000 in clusters of 25,000: two full ones and one of 10,000 (n·λ = 0.197: 0.0212432 +
+    # sqrt(3.10275e-4) = 0.0212432 + 0.0176146 → 1 / 1.0388578 = 0.962596)
     assert buy.useful_chips(60_000, max_cluster_chips=25_000) == pytest.approx(
-        2 * 25_000 * 0.900954 + 10_000 * 0.951975, rel=1e-5
+        2 * 25_000 * 0.925104 + 10_000 * 0.962596, rel=1e-5
     )
 
 
@@ -193,21 +193,22 @@ def test_one_chip_and_all_chip_fleets():
 
 def test_goodput_of_100k_chips_is_clearly_below_2048():
     big, small = run(chips=["h100-sxm"], counts=[100_000]), run(chips=["h100-sxm"], counts=[2_048])
-    # goodput = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) (Young–Daly; λ = 1.97e-5, R = 1/6 h, δ = 7.875e-4 h):
-    # 100,000 -> 1 / (1 + 0.328333 + sqrt(3.10275e-3) = 0.0557023) = 1 / 1.384036 = 0.7225;
-    # 2,048 -> 1 / (1 + 0.0067243 + sqrt(6.3545e-5) = 0.0079715) = 1 / 1.0146958 = 0.9855
-    assert big.base.loc["h100-sxm", "goodput"] == pytest.approx(0.7225, abs=1e-4)
-    assert small.base.loc["h100-sxm", "goodput"] == pytest.approx(0.9855, abs=1e-4)
-    # training FLOP per year at the base point: 100,000 × 0.722525 × 989.4e12 × 0.4 × 8,760 × 3,600 = 9.0176e26
-    assert big.base.loc["h100-sxm", "training_flop_per_year"] == pytest.approx(9.0176e26, rel=1e-4)
-    assert report.key_figures(big)["options"]["h100-sxm"]["goodput"] < 0.75
+    # goodput = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) (Young–Daly; λ = 1.97e-5, R = 0.107833 h, δ = 7.875e-4 h):
+    # 100,000 -> 1 / (1 + 0.212432 + sqrt(3.10275e-3) = 0.0557023) = 1 / 1.268134 = 0.7886;
+    # 2,048 -> 1 / (1 + 0.0043506 + sqrt(6.3545e-5) = 0.0079715) = 1 / 1.0123221 = 0.9878
+    assert big.base.loc["h100-sxm", "goodput"] == pytest.approx(0.7886, abs=1e-4)
+    assert small.base.loc["h100-sxm", "goodput"] == pytest.approx(0.9878, abs=1e-4)
+    # training FLOP per year at the base point: 100,000 × 0.788560 × 989.4e12 × 0.4 × 8,760 × 3,600 = 9.8418e26
+    assert big.base.loc["h100-sxm", "training_flop_per_year"] == pytest.approx(9.8418e26, rel=1e-4)
+    # the headline is the P50 of the draws (R's triangle leans long): below the base point's 78.9 %
+    assert report.key_figures(big)["options"]["h100-sxm"]["goodput"] < 0.7886
 
 
 def test_goodput_is_drawn_as_chip_parity_draws_it():
     """One answer per question: the share of time 100,000 H100 in one job train. λ, R and δ are drawn
-    over the sourced triangles chip_parity draws them over (R: 150 s, 10 min, 30 min), from the same
+    over the sourced triangles chip_parity draws them over (R: 150 s, 6.47 min, 30 min), from the same
     seeded streams, so the 100,000-H100 reference has chip_parity's P10/P50/P90 at 100,000, below its
-    base point 0.7225 (the restart time's triangle leans to the long end, and n·λ·R dominates at scale)."""
+    base point 0.7886 (the restart time's triangle leans to the long end, and n·λ·R dominates at scale)."""
     from analysis.assembly import chip_parity
 
     draws = 2_000
@@ -217,18 +218,18 @@ def test_goodput_is_drawn_as_chip_parity_draws_it():
     for band in ("p10", "p50", "p90"):
         mine = getattr(bought, band).loc["reference", "goodput"]
         assert mine == pytest.approx(getattr(parity, band).loc["h100-sxm", "goodput"], rel=1e-12), band
-    assert bought.p10.loc["reference", "goodput"] < bought.p50.loc["reference", "goodput"] < 0.7225
+    assert bought.p10.loc["reference", "goodput"] < bought.p50.loc["reference", "goodput"] < 0.7886
 
 
 def test_max_cluster_chips_sizes_the_trainable_model():
     r = run(counts=[100_000], max_cluster_chips=25_000)
     base = r.base.loc["a800-sxm-80gb"]
     assert base["largest_cluster_chips"] == 25_000
-    # one cluster of 25,000 A800 at goodput 0.900954 (test_useful_chips_split_into_clusters):
-    # 25,000 × 0.900954 × 312e12 × 0.4 FLOP/s × 90 × 86,400 s = 2.18582e25 FLOP;
-    # N = sqrt(2.18582e25 / 120) = 4.2679e11 parameters
-    assert base["compute_optimal_params"] == pytest.approx(4.2679e11, rel=1e-4)
-    assert base["goodput"] == pytest.approx(0.900954, abs=1e-6)
+    # one cluster of 25,000 A800 at goodput 0.925104 (test_useful_chips_split_into_clusters):
+    # 25,000 × 0.925104 × 312e12 × 0.4 FLOP/s × 90 × 86,400 s = 2.24441e25 FLOP;
+    # N = sqrt(2.24441e25 / 120) = 4.3247e11 parameters
+    assert base["compute_optimal_params"] == pytest.approx(4.3247e11, rel=1e-4)
+    assert base["goodput"] == pytest.approx(0.925104, abs=1e-6)
 
 
 def test_the_order_check_does_not_return_its_own_input():
@@ -413,12 +414,12 @@ def test_used_block_names_every_input_with_unit_and_a_sources_key():
         assert isinstance(u, Used) and u.unit and set(u.source.split(";")) <= known, name
     # library defaults: load factor 0.75 and server power ratio 1.8 (Epoch AI), 4 years; the region
     # cn-avg-industrial: $0.088/kWh (China Briefing) and PUE 1.5; goodput λ = 1.97e-5 per chip-hour
-    # (Llama 3), restart 1/6 h (MegaScale); MFU 0.4 on H100 (Llama 3's 38–43 %)
+    # (Llama 3), restart 6.47 min (TrainMover); MFU 0.4 on H100 (Llama 3's 38–43 %)
     assert (used["load_factor"].value, used["load_factor"].source) == (0.75, "epoch-training-cost-trends")
     assert used["server_power_ratio"].value == 1.8 and used["years"].value == 4.0
     assert used["usd_per_kwh"].value == 0.088 and used["usd_per_kwh"].source == "china-briefing-industrial-power"
     assert used["pue"].value == 1.5 and used["interruptions_per_chip_hour"].value == 1.97e-5
-    assert used["restart_hours"].value == pytest.approx(1 / 6) and used["mfu"].source == "llama3-paper"
+    assert used["restart_hours"].value == pytest.approx(6.47 / 60) and used["mfu"].source == "llama3-paper"
     # the A800 and the reference H100: dense BF16 312 and 989.4 TFLOP/s; the A800's price drawn
     # over its catalog range (10,000, 15,000, 19,571), recorded at its base and said to be the PCIe card's price
     a800, h100 = used["chips"]["a800-sxm-80gb"], used["chips"]["h100-sxm"]

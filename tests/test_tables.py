@@ -154,10 +154,10 @@ def test_key_figures_name_the_sources_each_figure_rests_on():
     figures = _plain({"parameters": r.inputs.parameters, "inputs": _used_json(r.inputs.used), **report.key_figures(r)})
     rows = {row["figure"]: row for row in csv.DictReader(io.StringIO(key_figures_csv(figures)))}
     # goodput = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) at the Young-Daly interval: λ interruptions_per_chip_hour
-    # (llama3-paper), R restart_hours (megascale-2024), δ checkpoint_write_hours (llama3-checkpoint-storage),
+    # (llama3-paper), R restart_hours (trainmover-2025), δ checkpoint_write_hours (llama3-checkpoint-storage),
     # the interval checkpoint_interval_hours (young-1974)
     assert rows["candidates › h20 › goodput"]["source_keys"] == (
-        "llama3-paper; megascale-2024; llama3-checkpoint-storage; young-1974"
+        "llama3-paper; trainmover-2025; llama3-checkpoint-storage; young-1974"
     )
     # the H20's MFU: its peak, HBM and link (tweaktown-h20), the architecture (deepseek-v3-report;
     # deepseek-v3-github-config), reference MFU and NVIDIA's vendor factor (llama3-paper), the layout and

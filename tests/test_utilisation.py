@@ -127,17 +127,17 @@ def test_the_real_table_prefers_production_runs_and_falls_back_when_too_few():
 def test_an_accounted_run_becomes_an_observation_by_hand():
     # Llama 3.1 405B (data/accounted_runs.csv): 6 · 405e9 · 15.6e12 = 3.7908e25 FLOP over 30.84e6 H100-hours
     # at 989.4e12 FLOP/s: 3.7908e25 / (30.84e6 × 3,600 × 989.4e12 = 1.098485e26) = 0.345098; the package's
-    # goodput at 16,384 chips is 1 / 1.0763408 = 0.929074 (tests/test_goodput.py), so the observation's MFU
-    # is 0.345098 / 0.929074 = 0.371443.
+    # goodput at 16,384 chips is 1 / 1.0573515 = 0.945759 (tests/test_goodput.py), so the observation's MFU
+    # is 0.345098 / 0.945759 = 0.364890.
     observations = inputs.accounted_observations()
     row = observations.loc["llama-3.1-405b"]
-    assert row["mfu"] == pytest.approx(0.371443, rel=1e-5)
+    assert row["mfu"] == pytest.approx(0.364890, rel=1e-5)
     assert row["kind"] == "accounted" and row["chip_generation"] == "hopper" and row["cluster_chips"] == 16384
     # Granite 3.0 8B: 6 · 8.1e9 · 12e12 = 5.832e23 / (832,102 × 3,600 × 989.4e12 = 2.963824e24) = 0.196773
-    # on 768 GPUs (report Sec. 4.3): n·λ = 768 × 1.97e-5 = 0.0151296 /h, n·λ·R = 0.0151296 / 6 = 0.0025216,
-    # sqrt(2 × 7.875e-4 × 0.0151296) = sqrt(2.382912e-5) = 0.0048815 → goodput 1 / 1.0074031 = 0.992651,
-    # so the observation's MFU is 0.196773 / 0.992651 = 0.198230
-    assert observations.loc["granite-3.0-8b", "mfu"] == pytest.approx(0.198230, rel=1e-5)
+    # on 768 GPUs (report Sec. 4.3): n·λ = 768 × 1.97e-5 = 0.0151296 /h, n·λ·R = 0.0151296 × 0.107833 = 0.0016315,
+    # sqrt(2 × 7.875e-4 × 0.0151296) = sqrt(2.382912e-5) = 0.0048815 → goodput 1 / 1.0065130 = 0.993529,
+    # so the observation's MFU is 0.196773 / 0.993529 = 0.198055
+    assert observations.loc["granite-3.0-8b", "mfu"] == pytest.approx(0.198055, rel=1e-5)
     # the prior's table holds both kinds of source, each row once
     both = inputs.mfu_observations()
     assert both.index.is_unique and {"accounted", "production", "benchmark"} == set(both["kind"])
@@ -294,7 +294,8 @@ def test_tokens_per_parameter_and_the_adoption_rule():
 def test_accounted_observations_are_computed_once_per_input(monkeypatch):
     first = inputs.accounted_observations()
     first.loc["phi-4", "mfu"] = 9.0  # a caller's change never reaches the cache
-    assert inputs.accounted_observations().loc["phi-4", "mfu"] == pytest.approx(0.242185, rel=1e-5)
+    # phi-4 (1,920 H100): its accounted MFU ÷ goodput(1,920) = 1 / (1 + 0.0040787 + 0.0077183) = 0.988341
+    assert inputs.accounted_observations().loc["phi-4", "mfu"] == pytest.approx(0.241653, rel=1e-5)
     # a changed default goodput input is a new key: restart R = 0.5 h at 16,384 chips gives
     # goodput 1 / (1 + 16,384 · 1.97e-5 · 0.5 + sqrt(2 · 7.875e-4 · 16,384 · 1.97e-5))
     # = 1 / (1 + 0.161382 + 0.0225467) = 0.844645, so Llama 3.1 405B's 0.345098 becomes 0.345098 / 0.844645
@@ -306,25 +307,25 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
     """inputs.mfu_observations, observed_prior and prior_leave_one_out are kept per version of the
     data (catalog.per_data): a caller's change never reaches the kept value, and an edited data
     file, once the catalog loads it again (as a new kernel does), reaches all three. Hopper dense
-    BF16 draws on 10 accounted runs; sorted: 0.129099 0.178120 0.198230 0.220582 0.228037
-    0.242185 (phi-4) 0.246973 0.256702 0.264128 0.371443, so P90 (inverted CDF: the smallest value
-    with at least 90 % at or below it) is the 9th of 10 = 0.264128 (Granite 3.0 2B: 6 · 2.5e9 · 12e12 =
+    BF16 draws on 10 accounted runs; sorted: 0.128947 0.178015 0.198055 0.220452 0.227995
+    0.241653 (phi-4) 0.246827 0.256551 0.264050 0.364890, so P90 (inverted CDF: the smallest value
+    with at least 90 % at or below it) is the 9th of 10 = 0.264050 (Granite 3.0 2B: 6 · 2.5e9 · 12e12 =
     1.8e23 / (192,030 × 3,600 × 989.4e12 = 6.83975e23) = 0.263166 on 256 GPUs, goodput 1 / (1 + 0.0050432
-    / 6 + sqrt(2 × 7.875e-4 × 0.0050432)) = 1 / (1 + 0.00084053 + 0.00281834) = 0.996354, so 0.264128).
-    With phi-4 excluded in accounted_runs.csv, 9 are left and P90 is the ceil(0.9 × 9) = 9th of 9 = 0.371443."""
+    × 0.107833 + sqrt(2 × 7.875e-4 × 0.0050432)) = 1 / (1 + 0.00054383 + 0.00281834) = 0.996649, so 0.264051).
+    With phi-4 excluded in accounted_runs.csv, 9 are left and P90 is the ceil(0.9 × 9) = 9th of 9 = 0.364890."""
     monkeypatch.setattr(catalog, "DATA_DIR", data_copy)
     hopper = dict(generation="hopper", architecture="dense", precision="bf16")
     first = inputs.observed_prior(**hopper)
-    assert "phi-4" in first.obs_ids and first.p90 == pytest.approx(0.264128, abs=1e-6)
+    assert "phi-4" in first.obs_ids and first.p90 == pytest.approx(0.264050, abs=1e-6)
     first.values[:] = 0.0  # a caller's change never reaches the kept prior
-    assert inputs.observed_prior(**hopper).values.min() == pytest.approx(0.129099, abs=1e-6)
+    assert inputs.observed_prior(**hopper).values.min() == pytest.approx(0.128947, abs=1e-6)
     assert "phi-4" in inputs.prior_leave_one_out().index
     edit_cell(data_copy / "accounted_runs.csv", "phi-4", "excluded", "edited in a test")
     catalog._load_all.cache_clear()  # the catalog reads data/ once per process; a new kernel reads it again
     assert inputs.mfu_observations().loc["phi-4", "excluded"] == "edited in a test"
     edited = inputs.observed_prior(**hopper)
     assert "phi-4" not in edited.obs_ids and len(edited.obs_ids) == 9
-    assert edited.p90 == pytest.approx(0.371443, abs=1e-6)
+    assert edited.p90 == pytest.approx(0.364890, abs=1e-6)
     assert "phi-4" not in inputs.prior_leave_one_out().index
     assert "phi-4" not in inputs.prior_leave_one_out("size").index
 
@@ -335,10 +336,10 @@ def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
     on 512 H100), Ampere BF16 0.72 (FlashAttention-2, Dao 2023), Hopper FP8 0.4154 (Megatron Bridge,
     Llama 3.1 405B on 1,024 H100); a generation with none (CDNA 3) takes the highest at the precision
     on every generation, 0.72. The BF16 MoE prior of a Hopper chip falls back to all 28 accounted
-    BF16 runs; their median is the mean of the 14th and 15th, (0.246973 + 0.256702) / 2 = 0.2518375,
-    so an MFU of 0.40 scales them by 0.40 / 0.2518375 = 1.588326. Q(0.9) sits at 0.9 × 29 = 26.1,
-    between the 26th (0.584138) and 27th (0.586072): 0.584138 + 0.1 × 0.001934 = 0.5843314,
-    × 1.588326 = 0.928109 uncapped; capped at Hopper's 0.422 (it was 0.72, the highest on any chip),
+    BF16 runs; their median is the mean of the 14th and 15th, (0.246827 + 0.256551) / 2 = 0.251689,
+    so an MFU of 0.40 scales them by 0.40 / 0.251689 = 1.589263. Q(0.9) sits at 0.9 × 29 = 26.1,
+    between the 26th (0.584116) and 27th (0.586051): 0.584116 + 0.1 × 0.001935 = 0.5843095,
+    × 1.589263 = 0.928621 uncapped; capped at Hopper's 0.422 (it was 0.72, the highest on any chip),
     the median stays 0.40."""
     assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == (pytest.approx(0.422), "llmfoundry-h100-7b-512")
     assert inputs.mfu_ceiling(generation="ampere", precision="bf16") == (

@@ -597,7 +597,8 @@ def methods(r: Result) -> str:
             f"(`{parity.parallel_config}`) at overlap {present.pct(parity.overlap)} (share of communication hidden "
             f"behind computation; matrix math at {present.pct(parity.compute_efficiency)} of dense peak, an "
             "assumption); the chip count n solves n × goodput(n) = the reference's useful chips × the rate ratio. "
-            f"Interruptions grow with the chip count: {loss.describe(parity.reference_count, also=100_000)}",
+            "Interruptions grow with the chip count: "
+            + loss.describe(parity.reference_count, also=100_000, draws=inp.draws, seed=inp.seed),
             "- Each cluster is then owned for the "
             f"{parity.years:g}-year horizon: **capex** by what the price buys (a chip price × 1.64 server ÷ (1 − 0.19) "
             "network, Epoch AI; a server-share price ÷ (1 − 0.19): the H100 class — H100 SXM, H800, H200, H20 — is "

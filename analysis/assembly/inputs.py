@@ -62,7 +62,13 @@ DEFAULTS: dict[str, Used] = {
     "interruptions_per_chip_hour": Used(
         goodput.INTERRUPTIONS_PER_CHIP_HOUR, "per chip-hour", "llama3-paper", "Llama 3: 419 in 54 days on 16,384 GPUs"
     ),
-    "restart_hours": Used(goodput.RESTART_HOURS, "h", "megascale-2024", "MegaScale: < 10 min"),
+    "restart_hours": Used(
+        goodput.RESTART_HOURS,
+        "h",
+        "trainmover-2025",
+        "TrainMover: per interruption of an 8,192-GPU job, restarted from a checkpoint in storage "
+        "(detection not included)",
+    ),
     "checkpoint_write_hours": Used(
         goodput.CHECKPOINT_WRITE_HOURS,
         "h",
@@ -303,10 +309,11 @@ class GoodputInputs:
             )
         )
 
-    def describe(self, chip_count, *, also: float | None = None) -> str:
+    def describe(self, chip_count, *, also: float | None = None, draws: int = 10_000, seed: int = 0) -> str:
         """One sentence for a report's Methods: the goodput equation, each input with its source
         key, and the checkpoint interval used at ``chip_count`` chips (and, with ``also``, the
-        interval and goodput at that many chips too)."""
+        interval and goodput at that many chips too: the P50 and P10–P90 of ``draws`` seeded draws
+        of λ, R and δ, :meth:`at_scale`, as every report's headline, with the base point beside)."""
         u = self.used
         rate = _times_ten(self.interruptions_per_chip_hour)
         interval = self.interval_hours(chip_count) * 60
@@ -325,14 +332,26 @@ class GoodputInputs:
             f"({u['restart_hours'].origin}; `{u['restart_hours'].source}`), checkpoint write δ = "
             f"{self.checkpoint_write_hours * 3600:.2g} s ({u['checkpoint_write_hours'].origin}; "
             f"`{u['checkpoint_write_hours'].source}`); {at}."
-        ) + ("" if also is None else self._at(also))
+        ) + ("" if also is None else self._at(also, draws=draws, seed=seed))
 
-    def _at(self, chip_count) -> str:
-        """The checkpoint interval and goodput of one job on ``chip_count`` chips, as a sentence."""
-        share = float(goodput.goodput(chip_count, **self.kwargs()))
+    def at_scale(self, chip_count, *, draws: int, seed: int) -> tuple[float, float, float, float]:
+        """Goodput [share] of one job on ``chip_count`` chips: (P10, P50, P90) over ``draws`` draws of
+        :meth:`ranges` (seeded by ``seed`` and each input's name, :func:`analysis.formulas.uncertainty.draw`,
+        the streams every report draws them from; :func:`~analysis.formulas.uncertainty.percentiles`, the one
+        percentile routine) and the base point."""
+        x = uncertainty.draw(self.ranges(), draws, seed)
+        drawn = goodput.goodput(chip_count, **self.drawn(x, per_chip=False))
+        band = uncertainty.percentiles(drawn)
+        return band["p10"], band["p50"], band["p90"], float(goodput.goodput(chip_count, **self.kwargs()))
+
+    def _at(self, chip_count, *, draws: int, seed: int) -> str:
+        """The checkpoint interval and goodput of one job on ``chip_count`` chips, as a sentence:
+        the goodput's P50 with its P10–P90 band and the base point (:meth:`at_scale`)."""
+        p10, p50, p90, base = self.at_scale(chip_count, draws=draws, seed=seed)
         return (
             f" At {chip_count:,.0f} chips the same inputs give T = {self.interval_hours(chip_count) * 60:.3g} min "
-            f"and goodput {share * 100:.1f} %."
+            f"and goodput {p50 * 100:.1f} % (P50 of the draws of λ, R and δ, P10–P90 "
+            f"{p10 * 100:.1f}–{p90 * 100:.1f} %; base point {base * 100:.1f} %)."
         )
 
 

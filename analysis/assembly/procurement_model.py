@@ -182,7 +182,7 @@ def figures(x: dict, inp: Inputs) -> dict[str, dict[str, np.ndarray]]:
     Σ n_k × max W_k × load factor; facility = IT × PUE; energy = facility × 8,760 h; MFU_k = MFU ×
     vendor factor_k / vendor factor_ref (at most 1); useful chips = Σ over clusters of at most
     ``max_cluster_chips`` of chips × goodput(cluster) (one cluster per chip type; goodput:
-    llama3-paper, megascale-2024); training FLOP per year = Σ useful_k × peak_k × MFU_k × 8,760 ×
+    llama3-paper, trainmover-2025); training FLOP per year = Σ useful_k × peak_k × MFU_k × 8,760 ×
     3,600 s; goodput = Σ useful / Σ n; largest compute-optimal model = sqrt(C / 120) with C the FLOP
     of the strongest single cluster in ``training_days`` (hoffmann-2022); capex by price unit
     (:func:`analysis.formulas.cost.capex_parts_usd`, epoch-training-cost-trends); what a dollar

@@ -74,7 +74,7 @@ EXERCISED = {
 }
 
 #: The quantity groups of the coverage statistics, by the case's method and figure.
-GROUPS = ("training time", "training energy", "serving throughput", "serving cost", "system power")
+GROUPS = ("training time", "training energy", "goodput", "serving throughput", "serving cost", "system power")
 
 
 def exercised(cell) -> list[str]:
@@ -89,11 +89,11 @@ def exercised(cell) -> list[str]:
 
 def group(case: pd.Series) -> str:
     """The quantity group of a case (:data:`GROUPS`): training time (days and GPU-hours),
-    training energy, serving throughput, serving cost or system power (other figures: its
-    ``quantity``)."""
+    training energy, goodput (the share of wall-clock time a job trains), serving throughput,
+    serving cost or system power (other figures: its ``quantity``)."""
     method = case["method"]
     if method == "training_run":
-        return "training energy" if case["figure"] == "energy_mwh" else "training time"
+        return {"energy_mwh": "training energy", "goodput": "goodput"}.get(case["figure"], "training time")
     if method in ("inference_cost.prefill", "inference_cost.decode"):
         return "serving throughput"
     return {"inference_cost.daily_cost": "serving cost", "systems.power": "system power"}.get(method, case["quantity"])

@@ -73,7 +73,7 @@ def useful_chips(chip_count, *, max_cluster_chips=None, **goodput_inputs):
 
     Goodput and its defaults as in :mod:`analysis.formulas.goodput`.
 
-    Source: llama3-paper; megascale-2024; package-assumption.
+    Source: llama3-paper; trainmover-2025; package-assumption.
     """
     full, size, rest = cluster_split(chip_count, max_cluster_chips=max_cluster_chips)
     return full * size * _goodput.goodput(size, **goodput_inputs) + rest * _goodput.goodput(rest, **goodput_inputs)

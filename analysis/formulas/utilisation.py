@@ -30,10 +30,11 @@ too: MFU linear in ln N (39.4 %, 66.7 %), size bands below 10 B, 10-100 B and ab
 69.7 %), and one slope shared by all groups (it is −0.014 in ln-ln: no size trend across the fit
 data; 33.0 %, 75.8 %). Within a level the sizes are confounded with who published them (Hopper
 dense BF16 accounted runs: 1.7-14 B from Microsoft, IBM and Hugging Face at 0.13-0.26, Llama 3.1
-405B at 0.37). With the accounted runs added on 2026-12-07 (Stable LM 2 1.6B, MobileLLM-1B
+405B at 0.36). With the accounted runs added on 2026-12-07 (Stable LM 2 1.6B, MobileLLM-1B
 and -1.5B on A100; SmolLM2 1.7B on H100 is listed but set aside: its GPU-hours are a forum answer)
-the 36 usable accounted and production observations give 34.5 % and 72.2 % without size, 40.3 %
-and 63.9 % with it. The validation report shows these leave-one-out figures from
+the 36 usable accounted and production observations give 34.5 % and 72.2 % without size, 40.2 %
+and 63.9 % with it (each accounted MFU net of the default goodput at its chip count, restart time 6.47
+min since 2026-12-07; 40.3 % with 10 min). The validation report shows these leave-one-out figures from
 :func:`leave_one_out`.
 
 Candidate conditions, pre-registered (issue 19, 2026-12-07, written and committed before any of
@@ -75,11 +76,11 @@ P10–P90 coverage on the 33 observations of 2026-12-06 (without a candidate 31.
 on the 36 of 2026-12-07 (without 34.5 %, 72.2 %; Granite's GPU counts entered), and the fitted direction on the 36
 (:func:`direction`):
 
-- cluster: 36.5 %, 69.7 %; 42.7 %, 63.9 %; −0.054 (expected negative). Worse.
+- cluster: 36.5 %, 69.7 %; 42.7 %, 63.9 %; −0.055 (expected negative). Worse.
 - era: 32.3 %, 69.7 %; 34.8 %, 66.7 %; −0.013 (expected positive; +0.103 on the 33). No better,
   coverage below 70 %, and the direction reverses once the newer runs are in.
-- sequence: 42.8 %, 75.8 %; 47.3 %, 66.7 %; +0.018 (expected negative). Worse.
-- tokens per parameter: 32.8 %, 72.7 %; 35.2 %, 66.7 %; +0.026 (expected negative). Worse.
+- sequence: 42.8 %, 75.8 %; 47.3 %, 66.7 %; +0.014 (expected negative). Worse.
+- tokens per parameter: 32.8 %, 72.7 %; 35.1 %, 66.7 %; +0.026 (expected negative). Worse.
 
 None is adopted (:func:`adopted`); the prior keeps generation, architecture and precision. The
 validation report's candidates table recomputes the figures on the current fit data.

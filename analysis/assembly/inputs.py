@@ -971,6 +971,11 @@ MFU_BASES = {
         "because its GPU-hours are disclosed: they fix MFU × goodput on its chip, so only the transfer to other "
         "chips is drawn",
     ),
+    "estimated": (
+        "the run's own accounted utilisation as implied by estimated GPU-hours",
+        "because its GPU-hours are someone's estimate, not its disclosure: they fix nothing, so the MFU is "
+        "drawn over the spread of such runs, as an entered one is",
+    ),
     "reported": ("the run's own published MFU (steady state)", "because the run reports it"),
     "reader": ("the reader's", "as entered"),
 }

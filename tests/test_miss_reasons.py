@@ -1,7 +1,8 @@
 """The stated reasons of the validation misses rest on their sources (issue 19: "none above 35 % without a
 stated, sourced reason"): every miss_reason names a source key that data/SOURCES.md defines and that the
-case lists, every passage it quotes stands in the row of a source it names, and the key numbers it
-quotes are in that row too."""
+case lists, every passage it quotes stands in the row of a source it names, the key numbers it
+quotes are in that row too, and every other number it writes is worked out in it (an equation the test
+re-does) or is the case's assumed cluster size (:func:`_unsourced_numbers` states the rule)."""
 
 import re
 

@@ -3,6 +3,8 @@ sources"): the measured value is the primary source's own figure, read in its ro
 where no primary was found the case says so and keeps its secondary grade; the primary bounds found
 for the GB200 NVL72 rack hold the analyst estimate the case keeps."""
 
+import re
+
 import pytest
 
 from analysis.catalog import load, sources
@@ -41,10 +43,47 @@ def test_a_re_pointed_case_reads_its_value_from_a_primary_source(case_id, key, q
     assert CASES.at[case_id, "measured"] == measured
 
 
-@pytest.mark.parametrize("case_id", ["gb200-nvl72-power", "dgx-2h-power", "cloudmatrix-prefill-default-eplb"])
+#: The fixed last sentence of a case left on secondary sources: "... the case stays on <what> (secondary)."
+_STAYS = re.compile(r"[Tt]he case stays on [^.;:]+ \(secondary\)\.$")
+#: The search it states: "No <document> ... was found on <date>" or "... was not read on <date>"
+_NOT_FOUND = re.compile(r"(?:^|[.;:] )No [^.;:]+ was found on 2026-12-07|was not read on 2026-12-07")
+
+
+def _says_no_primary(note: str, source: str) -> list[str]:
+    """What is wrong with a case's claim that no primary was found (nothing: the claim holds). One rule:
+    the note states the search that failed, says "was found" only in a clause opening with "No", ends
+    with the fixed sentence, and no key of the source column is graded primary."""
+    faults = [] if _NOT_FOUND.search(note) else ["no 'No ... was found' / 'was not read' on 2026-12-07"]
+    clauses = [c.strip() for c in re.split(r"[.;:]", note) if "was found" in c]
+    faults += [f"says '{c}'" for c in clauses if not c.startswith("No ")]
+    faults += [] if _STAYS.search(note) else ["does not end 'the case stays on ... (secondary).'"]
+    keys = [k.strip() for k in source.split(";")]
+    return faults + [f"{k} is primary" for k in keys if SOURCES.at[k, "grade"] == "primary"]
+
+
+NO_PRIMARY = ["gb200-nvl72-power", "dgx-2h-power", "cloudmatrix-prefill-default-eplb"]
+
+
+@pytest.mark.parametrize("case_id", NO_PRIMARY)
 def test_a_case_without_a_primary_says_so_and_keeps_its_grade(case_id):
-    assert "was found" in CASES.at[case_id, "note"] or "not read" in CASES.at[case_id, "note"]
+    assert _says_no_primary(CASES.at[case_id, "note"], CASES.at[case_id, "source"]) == []
     assert SOURCES.at[_first_source(case_id), "grade"] == "secondary"
+
+
+@pytest.mark.parametrize(
+    ("edit", "fault"),
+    [
+        # a found primary written before, after or instead of the search's sentence
+        (lambda n: "A primary was found: NVIDIA DGX-2H datasheet gives 12 kW. " + n, "says 'A primary was found'"),
+        (lambda n: n + " A primary was found: NVIDIA DGX-2H datasheet gives 12 kW.", "does not end"),
+        (lambda n: n[: n.index("No NVIDIA document")] + "A primary was found.", "no 'No ... was found'"),
+    ],
+)
+def test_the_no_primary_check_refuses_a_note_that_found_one(edit, fault):
+    note, source = CASES.at["dgx-2h-power", "note"], CASES.at["dgx-2h-power", "source"]
+    assert any(f.startswith(fault) for f in _says_no_primary(edit(note), source))
+    # a primary key added to the source column is refused too (dgx-b200-user-guide is graded primary)
+    assert _says_no_primary(note, source + ";dgx-b200-user-guide") == ["dgx-b200-user-guide is primary"]
 
 
 def test_nvidias_own_documents_bracket_the_gb200_rack_estimate():

@@ -633,3 +633,20 @@ def test_acceptance_h20_at_2048_and_100000_reference_h100():
     assert figures["no_single_job_share_of_draws"] == huge.open_share.loc["h20"]
     assert present._plain(figures)["chip_count_p90"] == "inf"
     assert figures["jobs_chip_count_p10"] < figures["jobs_chip_count_p90"]
+
+
+@pytest.mark.parametrize("workload", ["prefill", "decode"])
+def test_a_serving_workload_records_what_its_utilisation_is(workload):
+    """Every report's inputs carry ``mfu_basis`` (inputs.mfu_basis): in prefill and decode (the
+    h100-decode-parity report) the utilisation is a serving one, the median of published prefill or
+    decode throughputs, read from their observations; an entered one is the reader's."""
+    serving = {"workload": workload, "precision": "fp8", "context_tokens": 2_250}
+    used = cp.run(**serving, **FAST).inputs.used
+    assert used["mfu_basis"] == shared.mfu_basis(workload)
+    assert (
+        used["mfu_basis"].source
+        == used["mfu"].source
+        == f"{'serving' if workload == 'prefill' else 'decode'}-observations"
+    )
+    assert "published " + workload + " throughputs" in used["mfu_basis"].origin
+    assert cp.run(**serving, mfu=0.3, **FAST).inputs.used["mfu_basis"].value == "reader"

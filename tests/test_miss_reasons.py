@@ -1,7 +1,8 @@
 """The stated reasons of the validation misses rest on their sources (issue 19: "none above 35 % without a
 stated, sourced reason"): every miss_reason names a source key that data/SOURCES.md defines and that the
-case lists, every passage it quotes stands in the row of a source it names, and the key numbers it
-quotes are in that row too."""
+case lists, every passage it quotes stands in the row of a source it names, the key numbers it
+quotes are in that row too, and every other number it writes is worked out in it (an equation the test
+re-does) or is the case's assumed cluster size (:func:`_unsourced_numbers` states the rule)."""
 
 import re
 
@@ -88,3 +89,77 @@ def test_the_checks_catch_an_unsourced_reason():
     assert _plain("we apply activation checkpointing to every other layer") not in rows
     assert _plain("120 TFLOPs") not in rows and _plain("102 TFLOPs") in rows
     assert _quotations("(x 'a quoted passage', and the card's 'second one')") == ["a quoted passage", "second one"]
+
+
+#: A number as reasons write it: 1,460,000, 0.139, 989.4e12 (a count may end in k, K, M, B or T: 1.46M)
+_NUMBER = r"\d[\d,]*(?:\.\d+)?(?:e\d+)?"
+_TERM = rf"\(*{_NUMBER}(?: (?:steps|s))?\)*"
+#: An equation written out: terms joined by × / + - (a unit word allowed after a term), "=", a result
+_EQUATION = re.compile(rf"({_TERM}(?: ?[×/+\-] ?{_TERM})+) = ({_NUMBER})(?: ?(%|days|FLOP/s))?")
+#: What a result in these units is in the units of its terms (days: 86,400 s)
+_RESULT_SCALE = {"%": 0.01, "days": 86_400}
+
+
+def _value(number: str) -> float:
+    return float(number.replace(",", ""))
+
+
+def _equations(reason: str) -> list[tuple[str, float, float, float]]:
+    """Each equation a reason writes: its terms, their value re-done, the result written (in the terms'
+    units) and half a unit of the result's last digit (how far a correctly rounded result may be)."""
+    found = []
+    for terms, result, unit in _EQUATION.findall(reason):
+        while terms.startswith("(") and terms.count("(") > terms.count(")"):
+            terms = terms[1:]  # an opening parenthesis of the sentence, not of the arithmetic
+        arithmetic = re.sub(r" (?:steps|s)\b", "", terms).replace(",", "").replace("×", "*")
+        value = eval(arithmetic, {"__builtins__": {}})  # digits, e, . and + - * / ( ) only (the pattern)
+        mantissa, _, exponent = result.replace(",", "").partition("e")
+        digits = len(mantissa.partition(".")[2])
+        scale = _RESULT_SCALE.get(unit, 1)
+        found.append((terms, value, _value(result) * scale, 0.5 * 10 ** (int(exponent or 0) - digits) * scale))
+    return found
+
+
+def _unsourced_numbers(case_id: str, reason: str) -> list[str]:
+    """The rule, in one sentence: every number a reason writes stands in the rows of the sources it names,
+    or in an equation it writes out (terms = result, its arithmetic right to the digits written), or is
+    such a result as a whole percentage, or is the cluster size the case assumes ("N assumed", its
+    setup's chip_count). Returns the numbers that break it ("6·N·D" is a formula's name, not a number)."""
+    rows = _rows(_named_keys(reason))
+    equations = _equations(reason)
+    shown = {n for terms, *_ in equations for n in re.findall(_NUMBER, terms)}
+    shown |= {m.group(1) for m in _EQUATION.finditer(reason)} | {m.group(2) for m in _EQUATION.finditer(reason)}
+    percents = {f"{round(result * 100):g}" for *_, result, _ in equations}
+    chips = re.search(r"chip_count=(\d+)", CASES.at[case_id, "setup"]).group(1)
+    text = re.sub(rf"(?<![\w.])({_NUMBER}) assumed", lambda m: "" if _value(m.group(1)) == int(chips) else m[0], reason)
+    text = text.replace("6·N·D", "")
+    numbers = [m.group(0) for m in re.finditer(rf"(?<![\w.,]){_NUMBER}[kKMBT]?(?!\w|[.,]\d)", text)]
+    in_rows = lambda n: re.search(rf"(?<![\d.,]){re.escape(n.lower())}(?!\d|[.,]\d)", rows)  # noqa: E731
+    return [n for n in numbers if not (in_rows(n) or n in shown or n in percents)]
+
+
+@pytest.mark.parametrize("case_id", sorted(REASONS))
+def test_every_number_a_reason_writes_is_sourced_or_worked_out_in_it(case_id):
+    reason = REASONS[case_id]
+    assert _unsourced_numbers(case_id, reason) == [], f"{case_id}: numbers neither in its sources nor worked out"
+    for terms, value, result, half_digit in _equations(reason):
+        assert abs(value - result) <= half_digit, f"{case_id}: {terms} = {value:.6g}, not what it writes"
+
+
+def test_the_number_rule_catches_a_changed_or_new_number():
+    # "at 5 %" is 6 × 1.23e9 × 9e12 / (370e3 × 3,600 × 989.4e12) = 6.642e22 / 1.31788e24 = 0.0504, so 5 %;
+    # 50 % is no result of the reason's arithmetic and not in the card
+    reason = REASONS["llama32-1b-gpu-hours"]
+    assert (6 * 1.23e9 * 9e12) / (370e3 * 3_600 * 989.4e12) == pytest.approx(0.0504, abs=5e-5)
+    assert _unsourced_numbers("llama32-1b-gpu-hours", reason.replace("at 5 %", "at 50 %")) == ["50"]
+    added = reason + " About 40 % of the hours went to distillation."
+    assert _unsourced_numbers("llama32-1b-gpu-hours", added) == ["40"]
+    wrong_size = reason.replace("(8,192 assumed)", "(4,096 assumed)")
+    assert _unsourced_numbers("llama32-1b-gpu-hours", wrong_size) == ["4,096"]
+    # an equation's written result must be its arithmetic: 6 × 67e9 × 1e12 / (300.6e3 × 3,600 × 989.4e12)
+    # = 4.02e23 / 1.07068e24 = 0.37546, so "0.375" holds and "0.376" (off by more than 0.0005) does not
+    (terms, value, result, half_digit), *_ = _equations(REASONS["deepseek-llm-67b-gpu-hours-per-t"])
+    assert value == pytest.approx(0.37546, abs=5e-6) and abs(value - 0.375) <= half_digit < abs(value - 0.376)
+    # 139,200 steps × 32.5 s = 4,524,000 s = 52.36 days, written 52.4 days
+    days = [e for e in _equations(REASONS["bloomberggpt-50b-days"]) if e[0].startswith("139,200")]
+    assert days[0][1:] == (4_524_000, pytest.approx(52.4 * 86_400), pytest.approx(0.05 * 86_400))

@@ -2,6 +2,8 @@
 every chip: the lowest and highest ratio of the NVIDIA systems behind Epoch AI's ratio, each system's
 rated power over its chips × the chip's TDP (issue 19, judge call 3)."""
 
+import re
+
 import pytest
 from conftest import edit_cell
 from numpy.testing import assert_allclose
@@ -68,3 +70,50 @@ def test_a_range_that_misses_its_chip_is_refused(data_copy, row, column, value, 
     edit_cell(data_copy / "server_power_ratios.csv", row, column, value)
     with pytest.raises(DataError, match=words):
         catalog.load("server_power_ratios", data_copy)
+
+
+#: One system in the ``systems`` column: "NAME (P kW; N x W W" (anything after it in the parenthesis is a note)
+_SYSTEM = re.compile(r"([^;()]+?) \((\d+(?:\.\d+)?) kW; (\d+) x (\d+) W[;)]")
+
+
+def _ratios_named(systems: str) -> dict[str, float]:
+    """Each system the text names: its rated power over its chips x their power, P x 1,000 / (N x W)."""
+    return {name.strip(): float(p) * 1_000 / (int(n) * int(w)) for name, p, n, w in _SYSTEM.findall(systems)}
+
+
+def _range_faults(row, base: float) -> list[str]:
+    """What a row's numbers say that its systems text does not: low / high must be the lowest / highest
+    ratio of the systems it names, and the chip's base ratio their mean (Epoch AI averages them)."""
+    ratios = list(_ratios_named(row["systems"]).values())
+    if not ratios:
+        return []
+    stated = (row["server_power_ratio_low"], row["server_power_ratio_high"], base)
+    named = (min(ratios), max(ratios), sum(ratios) / len(ratios))
+    return [f"{w} {s} != {n:.6g}" for w, s, n in zip(("low", "high", "base"), stated, named) if abs(s / n - 1) > 1e-5]
+
+
+def test_each_rows_numbers_are_the_ratios_of_the_systems_it_names(ranges):
+    # by hand: DGX H100 10.2 x 1,000 / (8 x 700) = 1.82143 (H100, H800); DGX A100 6.5 x 1,000 / (8 x 400) =
+    # 2.03125 (A100, A800); V100: DGX Station 1.5 x 1,000 / (4 x 300) = 1.25, DGX-2 10 x 1,000 / (16 x 300) =
+    # 2.08333, mean 1.66667; the TPU v5p names no system
+    expected = {"h100-sxm": [1.82143], "h800-sxm": [1.82143], "a100-sxm-80gb": [2.03125]}
+    expected |= {"a800-sxm-80gb": [2.03125], "v100-sxm": [1.25, 2.08333], "tpu-v5p": []}
+    base = load("chips")["server_power_ratio"]
+    for chip, ratios in expected.items():
+        assert_allclose(list(_ratios_named(ranges.loc[chip, "systems"]).values()), ratios, rtol=1e-5)
+        assert _range_faults(ranges.loc[chip], base[chip]) == [], chip
+    # every chip in a system is the row's chip at its catalog TDP
+    tdp = load("chips")["tdp_w"]
+    for chip, systems in ranges["systems"].items():
+        assert {int(w) for *_, w in _SYSTEM.findall(systems)} <= {tdp[chip]}, chip
+
+
+def test_a_system_named_without_its_numbers_is_caught(ranges):
+    # the DGX-1 named for the V100: 3.5 x 1,000 / (8 x 300) = 1.45833 lies inside 1.25-2.08333, but the mean
+    # of the three, (1.25 + 1.45833 + 2.08333) / 3 = 1.59722, is not the base 1.66667; a system above the
+    # range, the DGX-2H 12 x 1,000 / (16 x 300) = 2.5, is not the high 2.08333
+    v100, base = ranges.loc["v100-sxm"].copy(), load("chips").at["v100-sxm", "server_power_ratio"]
+    v100["systems"] += "; DGX-1 (3.5 kW; 8 x 300 W)"
+    assert _range_faults(v100, base) == ["base 1.66667 != 1.59722"]
+    v100["systems"] = ranges.loc["v100-sxm", "systems"] + "; DGX-2H (12 kW; 16 x 300 W)"
+    assert [f.split(" ")[0] for f in _range_faults(v100, base)] == ["high", "base"]

@@ -578,3 +578,35 @@ def test_every_mfu_says_which_concept_it_is_from_one_function():
     assert stock.inputs.used["mfu_basis"] == steady and steady.origin in compute_stock.methods(stock)
     with pytest.raises(ValueError, match="'typical' is not one of steady-state, accounted"):
         shared.mfu_basis("typical")
+
+
+def test_an_estimated_runs_implied_mfu_is_drawn_not_fixed():
+    """GPT-3's row is is_estimate (Patterson et al.'s 14.8 days on NVIDIA's suggested 10,000 V100s, not a
+    disclosure): its implied MFU is drawn over the prior's spread, as an entered MFU is, and the words
+    say the hours are estimated. By hand: C = 6 × 175e9 × 300e9 = 3.15e23 FLOP over 3,552,000 h × 3,600 s
+    × 125e12 FLOP/s (the V100's FP16 tensor peak, in the BF16 column) = 1.5984e24 at full peak: 0.197072,
+    which the base point's goodput divides."""
+    gpt3 = report.run(run="gpt-3-175b", **FEW)
+    inp = gpt3.inputs
+    assert inp.used["mfu_basis"] == shared.mfu_basis("estimated")
+    assert_allclose(inp.mfu * gpt3.base.loc["v100-sxm", "goodput"], 3.15e23 / 1.5984e24, rtol=1e-9)
+    assert_allclose(3.15e23 / 1.5984e24, 0.197072, rtol=1e-5)
+    low, mid, high = (float(v) for v in inp.ranges["mfu"])
+    assert low < mid < high and mid == pytest.approx(inp.mfu)  # a band, not (mfu,) * 3
+    assert inp.disclosed_chips is None and shared.MFU_TRANSFER not in inp.ranges
+    days = (gpt3.p10.loc["v100-sxm", "days"], gpt3.p90.loc["v100-sxm", "days"])
+    assert days[1] > 1.2 * days[0]
+    page = report.answer(gpt3)
+    assert "no band" not in page and "estimated (not disclosed) 3.552 M GPU-hours" in page
+    assert "disclosed 3.552" not in page.replace("not disclosed) 3.552", "")
+
+
+def test_a_bf16_run_on_a_chip_without_bf16_is_said_to_train_in_fp16():
+    # the V100 (volta) has no BF16: chips.csv's BF16 column holds its 125 TFLOP/s FP16 tensor peak
+    gpt3 = report.run(run="gpt-3-175b", **FEW)
+    text = report.findings(gpt3) + report.mfu_note(gpt3)
+    assert "dense BF16/FP16 tensor peak (the run trained in FP16: V100 SXM has no BF16" in text
+    assert "of the BF16/FP16 tensor peak on V100 SXM" in text
+    assert "trained in BF16" not in text
+    deepseek = report.run(**FEW)  # an FP8 run on the H800 keeps its precision's words
+    assert "against its dense FP8 peak (the run trained in FP8: DeepSeek-V3, as disclosed)" in report.findings(deepseek)

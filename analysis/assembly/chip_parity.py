@@ -332,6 +332,7 @@ def serving_inputs(inp: Inputs, p: dict, *, declared: dict) -> Inputs:
     decode = p["workload"] == "decode"
     given = None if p["mfu"] == declared["mfu"].default else p["mfu"]
     records = {"mfu": serving.serving_setting("decode_mfu" if decode else "mfu", given)}
+    records["mfu_basis"] = shared.mfu_basis("reader" if given is not None else p["workload"])
     if decode:
         records |= {name: serving.serving_setting(name, p[name]) for name in ("hbm_efficiency", "batch_size")}
     records["utilisation"] = serving.serving_setting("utilisation", p["utilisation"])
@@ -1377,7 +1378,7 @@ def systems_text(systems: pd.DataFrame) -> str:
 def _parity_methods(inp: Inputs) -> list[str]:
     """The Methods items on how chips are matched, with the values this render used."""
     loss = inp.goodput
-    basis = f": {inp.used['mfu_basis'].origin}" if "mfu_basis" in inp.used else ""  # training only
+    basis = f": {inp.used['mfu_basis'].origin}" if inp.workload == "training" else ""
     items = [
         "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference's MFU "
         f"({present.pct(inp.mfu)}{basis}) × its vendor factor / the reference vendor's × min(1, interconnect scaling "

@@ -990,7 +990,20 @@ MFU_BASES = {
         "because its GPU-hours are disclosed: they fix MFU × goodput on its chip, so only the transfer to other "
         "chips is drawn",
     ),
+    "estimated": (
+        "the run's own accounted utilisation as implied by estimated GPU-hours",
+        "because its GPU-hours are someone's estimate, not its disclosure: they fix nothing, so the MFU is "
+        "drawn over the spread of such runs, as an entered one is",
+    ),
     "reported": ("the run's own published MFU (steady state)", "because the run reports it"),
+    "prefill": (
+        "a serving utilisation (model FLOPs ÷ dense peak) of published prefill throughputs, their median",
+        "because the workload serves prompts (prefill), not training",
+    ),
+    "decode": (
+        "a serving utilisation (model FLOPs ÷ dense peak) of published decode throughputs, their median",
+        "because the workload generates tokens (decode), not training",
+    ),
     "reader": ("the reader's", "as entered"),
 }
 
@@ -1000,11 +1013,13 @@ def mfu_basis(basis: str) -> Used:
     words every report prints beside its MFU and writes in its JSON ``inputs`` as ``mfu_basis``.
     Two concepts are kept apart: a production run's steady-state MFU (chip_parity,
     energy_advantage, procurement, compute_stock, and a run that reports its MFU) and a whole
-    run's accounted utilisation (training_run for a run that discloses nothing or its GPU-hours)."""
+    run's accounted utilisation (training_run for a run that discloses nothing or its GPU-hours); a
+    serving workload's (chip_parity's prefill and decode) is a serving utilisation."""
     if basis not in MFU_BASES:
         raise ValueError(f"MFU basis {basis!r} is not one of {', '.join(MFU_BASES)}")
     what, why = MFU_BASES[basis]
-    return Used(basis, "basis", "mfu-observations", f"{what}, {why}")
+    source = {"prefill": "serving-observations", "decode": "decode-observations"}.get(basis, "mfu-observations")
+    return Used(basis, "basis", source, f"{what}, {why}")
 
 
 def base_point(ranges: dict) -> dict[str, np.ndarray]:

@@ -82,7 +82,8 @@ class Run:
     ``disclosed_chip_count`` and ``gpu_hours`` are the run's disclosure, kept for its implied
     MFU; ``gpu_hours`` is None where the reader changed the active parameters or the tokens (the
     disclosed hours no longer belong to the run). ``reported_mfu`` [share] where the run
-    published one. ``source``: the row's first source key (``report-parameter`` for ``custom``);
+    published one; ``is_estimate``: the row's chip count, days and GPU-hours are someone's estimate,
+    not the run's disclosure. ``source``: the row's first source key (``report-parameter`` for ``custom``);
     ``used``: a :class:`Used` record of each field of :data:`RUN_UNITS` that has a value.
     """
 
@@ -101,6 +102,7 @@ class Run:
     source: str
     used: dict[str, Used]
     precision: str = "bf16"
+    is_estimate: bool = False
 
 
 def _disclosure(run_id: str) -> dict:
@@ -118,6 +120,7 @@ def _disclosure(run_id: str) -> dict:
         "gpu_hours": row["gpu_hours"],
         "reported_mfu": row["reported_mfu"],
         "precision": row["precision"],
+        "is_estimate": row["is_estimate"],
     }
     fields = {k: (None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in fields.items()}
     return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name]])[0]}
@@ -189,7 +192,7 @@ def utilisation(
         flop = compute.training_flop(run.active_params, run.tokens)
         implied = float(compute.implied_mfu(flop, run.gpu_hours, chips.loc[run.disclosed_chip, "peak_tflops"]))
         origin = (
-            f"implied by the disclosed {millions(run.gpu_hours)} GPU-hours (all phases) on "
+            f"implied by the {hours_words(run)} {millions(run.gpu_hours)} GPU-hours (all phases) on "
             f"{present.chip_short(run.disclosed_chip)}, net of interruptions"
         )
         return Used(implied / run_goodput, "share", run.source, origin), run.disclosed_chip
@@ -328,16 +331,26 @@ def run_precision(run: Run, precision: str | None) -> tuple[str, Used]:
     return run.precision, Used(run.precision, "precision", run.source, origin)
 
 
+def hours_words(run: Run) -> str:
+    """How the run's GPU-hours are known: "disclosed", or "estimated (not disclosed)" where its row of
+    ``training_runs.csv`` is an estimate (``is_estimate``: GPT-3's are Patterson et al.'s computation
+    from NVIDIA's suggested 10,000 GPUs)."""
+    return "estimated (not disclosed)" if run.is_estimate else "disclosed"
+
+
 def mfu_basis(run: Run, mfu: Used) -> str:
     """What the run's MFU stands for (:data:`analysis.assembly.inputs.MFU_BASES`): the reader's
     (an ``mfu``, ``hfu`` or ``achieved_tflops`` entered), ``disclosed`` (implied by the disclosed
-    GPU-hours), ``reported`` (the run's published MFU) or ``accounted`` (no disclosure: the
-    prior's median of accounted runs), as :func:`utilisation` chose it."""
+    GPU-hours), ``estimated`` (implied by GPU-hours the row marks ``is_estimate``), ``reported``
+    (the run's published MFU) or ``accounted`` (no disclosure: the prior's median of accounted runs),
+    as :func:`utilisation` chose it."""
     if mfu.source == shared.READER:
         return "reader"
     if mfu.source == "mfu-observations":
         return "accounted"
-    return "disclosed" if run.gpu_hours else "reported"
+    if run.gpu_hours:
+        return "estimated" if run.is_estimate else "disclosed"
+    return "reported"
 
 
 def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
@@ -347,8 +360,9 @@ def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
     published MFU) is not drawn, so on the run's own chip only what the disclosure leaves open
     varies and on the others the transfer (vendor factor, FP8 speed-up, and the spread of published
     same-model MFUs on two chips, :func:`analysis.assembly.inputs.mfu_transfer`) — not again the
-    spread of every run's MFU. An MFU the reader enters or the prior's median (``accounted``) is
-    drawn over the prior's spread (:func:`analysis.assembly.inputs.mfu_range`)."""
+    spread of every run's MFU. An MFU the reader enters, one implied by estimated hours
+    (``estimated``: an estimate fixes nothing) or the prior's median (``accounted``) is drawn over the
+    prior's spread (:func:`analysis.assembly.inputs.mfu_range`)."""
     if basis in ("disclosed", "reported"):
         value = float(mfu.value)
         origin = "not drawn: the disclosed hours fix MFU × goodput" if basis == "disclosed" else "not drawn: reported"
@@ -585,6 +599,29 @@ def millions(value: float) -> str:
     return f"{value / 1e6:.4g} M"
 
 
+#: Chip generations without BF16: the catalog's BF16 column holds their dense FP16 tensor peak and a
+#: "BF16" run on them trained in FP16 (data/chips.csv's V100 note; nvidia-v100-datasheet).
+NO_BF16 = ("volta",)
+
+
+def peak_name(inp: Inputs) -> str:
+    """The peak the run's MFU is a share of, in words: its precision's (``BF16``, ``FP8``), or
+    ``BF16/FP16 tensor`` for a BF16 run on a chip of :data:`NO_BF16` (it ran in FP16)."""
+    precision = str(inp.used["precision"].value).upper()
+    fp16 = precision == "BF16" and inp.chips.loc[inp.anchor_chip, "generation"] in NO_BF16
+    return "BF16/FP16 tensor" if fp16 else precision
+
+
+def trained_words(inp: Inputs) -> str:
+    """The precision the run trained in and where that comes from: FP16 on a chip without BF16
+    (:func:`peak_name`), else the run's precision and its record's origin."""
+    if peak_name(inp) == "BF16/FP16 tensor":
+        chip = present.chip_short(inp.anchor_chip)
+        return f"the run trained in FP16: {chip} has no BF16, so its FP16 tensor peak stands in the BF16 column"
+    precision = inp.used["precision"]
+    return f"the run trained in {str(precision.value).upper()}: {precision.origin}"
+
+
 def mfu_note(r: Result) -> str:
     """Page 1's note on the MFU where it is not the shared reference MFU (``params.TRAINING``):
     which one the report uses and why (:func:`analysis.assembly.inputs.mfu_basis`, the words every
@@ -593,9 +630,8 @@ def mfu_note(r: Result) -> str:
     inp = r.inputs
     if inp.used["mfu"].source == shared.READER:
         return ""
-    precision = str(inp.used["precision"].value).upper()
     return (
-        f"MFU {present.pct(inp.mfu, digits=1)} of the {precision} peak on {present.chip_short(inp.anchor_chip)} "
+        f"MFU {present.pct(inp.mfu, digits=1)} of the {peak_name(inp)} peak on {present.chip_short(inp.anchor_chip)} "
         f"({inp.mfu_basis}) is {inp.used['mfu_basis'].origin}. The chip_parity, energy_advantage and procurement "
         f"reports' {present.pct(params.TRAINING['mfu'])} (of the BF16 peak) is another concept: "
         f"{shared.mfu_basis('steady-state').origin}. The other chips' columns carry this run's over (times the "
@@ -663,7 +699,9 @@ def disclosure_note(r: Result) -> str:
     base, row = r.base.loc[run.chip], load("training_runs").loc[run.run_id]
     pre = pd.notna(row["pretraining_gpu_hours"])
     scope = f"all phases, {millions(row['pretraining_gpu_hours'])} of them pre-training" if pre else "all phases"
-    days = f"; the disclosed {row['days']:g} days are pre-training only" if pre and pd.notna(row["days"]) else ""
+    days = (
+        f"; the {hours_words(run)} {row['days']:g} days are pre-training only" if pre and pd.notna(row["days"]) else ""
+    )
     days = f" over {base['days']:,.1f} days on {present.count(run.chip_count)} chips (all phases{days})"
     cost_words = (
         f" and ${base['rental_cost_usd'] / 1e6:.4g} M at ${run.usd_per_gpu_hour:g} per GPU-hour against the "
@@ -673,7 +711,7 @@ def disclosure_note(r: Result) -> str:
     )
     return (
         f"The base point (every input at its base) gives {millions(base['gpu_hours'])} GPU-hours against the "
-        f"disclosed {millions(run.gpu_hours)} ({scope}){cost_words},{days}."
+        f"{hours_words(run)} {millions(run.gpu_hours)} ({scope}){cost_words},{days}."
     )
 
 
@@ -722,8 +760,7 @@ def findings(r: Result) -> str:
         f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
         + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
         f"- **Utilisation.** MFU **{present.pct(inp.mfu, digits=1)}** on {present.chip_short(inp.anchor_chip)} "
-        f"against its dense {inp.used['precision'].value.upper()} peak (the run trained in "
-        f"{inp.used['precision'].value.upper()}: {inp.used['precision'].origin}) "
+        f"against its dense {peak_name(inp)} peak ({trained_words(inp)}) "
         f"({inp.mfu_basis}: {inp.used['mfu_basis'].origin}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "

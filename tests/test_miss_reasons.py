@@ -133,6 +133,8 @@ def _unsourced_numbers(case_id: str, reason: str) -> list[str]:
     chips = re.search(r"chip_count=(\d+)", CASES.at[case_id, "setup"]).group(1)
     text = re.sub(rf"(?<![\w.])({_NUMBER}) assumed", lambda m: "" if _value(m.group(1)) == int(chips) else m[0], reason)
     text = text.replace("6·N·D", "")
+    for key in _named_keys(reason):  # a source key's digits ("megascale-2024") are its name, not a number
+        text = re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", "", text)
     numbers = [m.group(0) for m in re.finditer(rf"(?<![\w.,]){_NUMBER}[kKMBT]?(?!\w|[.,]\d)", text)]
     in_rows = lambda n: re.search(rf"(?<![\d.,]){re.escape(n.lower())}(?!\d|[.,]\d)", rows)  # noqa: E731
     return [n for n in numbers if not (in_rows(n) or n in shown or n in percents)]

@@ -358,11 +358,12 @@ def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
     uncertainty of what is not disclosed: an MFU the run discloses (``basis`` ``disclosed``: its
     GPU-hours fix MFU × goodput on its chip, :func:`figures` keeps the product; ``reported``: its
     published MFU) is not drawn, so on the run's own chip only what the disclosure leaves open
-    varies and on the others the transfer (vendor factor, FP8 speed-up, and the spread of published
-    same-model MFUs on two chips, :func:`analysis.assembly.inputs.mfu_transfer`) — not again the
-    spread of every run's MFU. An MFU the reader enters, one implied by estimated hours
-    (``estimated``: an estimate fixes nothing) or the prior's median (``accounted``) is drawn over the
-    prior's spread (:func:`analysis.assembly.inputs.mfu_range`)."""
+    varies and on the others the transfer (vendor factor, FP8 speed-up, and on a chip of other
+    silicon the spread of published same-model MFUs on two chips,
+    :func:`analysis.assembly.inputs.mfu_transfer`) — not again the spread of every run's MFU. An
+    MFU the reader enters, one implied by estimated hours (``estimated``: an estimate fixes nothing)
+    or the prior's median (``accounted``) is drawn over the prior's spread
+    (:func:`analysis.assembly.inputs.mfu_range`)."""
     if basis in ("disclosed", "reported"):
         value = float(mfu.value)
         origin = "not drawn: the disclosed hours fix MFU × goodput" if basis == "disclosed" else "not drawn: reported"

@@ -177,10 +177,10 @@ def test_a_run_without_a_disclosure_takes_the_prior_and_its_published_dispersion
     # / goodput(1,024) 1 / (1 + 0.0021753 + 0.0056367) = 0.992249 → 0.128947) … Granite 2B (6 · 2.5e9 · 12e12
     # = 1.8e23 / (192,030 h × 3,600 × 989.4e12) = 0.26317, no chip count so no goodput removed): 0.26317 /
     # 0.128947 = 2.04; the published MFUs
-    # of Hopper dense BF16 runs (data/mfu_observations.csv, 0.3665 … 0.422) span only 0.422 / 0.3665 = 1.15.
+    # of Hopper dense BF16 runs (data/mfu_observations.csv, 0.3665 … 0.4644) span only 0.4644 / 0.3665 = 1.27.
     # The run's GPU-hours band must be at least as wide as both.
     band = r.p90.loc["h100-sxm", "gpu_hours"] / r.p10.loc["h100-sxm", "gpu_hours"]
-    assert band >= 0.26317 / 0.128947 and band >= 0.422 / 0.3665
+    assert band >= 0.26317 / 0.128947 and band >= 0.4644 / 0.3665
 
 
 def test_only_one_way_of_giving_utilisation():
@@ -527,12 +527,15 @@ def test_a_disclosed_run_carries_only_what_is_not_disclosed(deepseek):
     not drawn and, draw by draw, MFU_draw = MFU × goodput_base(2,048) / goodput_draw(2,048): the H800's
     GPU-hours are 2,788,000 at P10, P50 and P90 and its days 2,788,000 / 2,048 / 24 = 56.722 (before:
     P10–P90 32.0–114.6 days, the whole spread of every run's MFU drawn around a disclosed one). On
-    other chips only the transfer is drawn: the move of an MFU between chips (inputs.mfu_transfer,
-    0.657-1.522 × the transfer), the A100 (no FP8) also by the FP8 speed-up (1.132 … 1.287,
-    data/fp8_speedups.csv), the Ascend 910C also by Huawei's factor (0.44–1.0). The H100 SXM (the
-    H800's FP8 and BF16 peaks, NVIDIA's factor 1, scaling ratio 1 with the layout fully overlapped)
-    takes 2,788,000 / move GPU-hours in every draw: the GPU-hours times the drawn move are the
-    disclosed 2,788,000."""
+    other chips only the transfer is drawn: on a chip of other silicon the move of an MFU between
+    chips (inputs.mfu_transfer, 0.723-1.383 × the transfer), the A100 (no FP8) also by the FP8
+    speed-up (1.132 … 1.287, data/fp8_speedups.csv), the Ascend 910C also by Huawei's factor
+    (0.44–1.0). The H100 SXM is the H800's silicon (989.4 and 1,978.9 TFLOP/s, 3.35 TB/s; NVIDIA's
+    factor 1, scaling ratio 1 with the layout fully overlapped): no move, so it takes the disclosed
+    2,788,000 GPU-hours in every draw (before: 2,788,000 / move, P90 > 1.3 × P10). The H200 (the
+    same peaks, 4.8 TB/s) is other silicon: 2,788,000 / move GPU-hours, its GPU-hours times the
+    drawn move the disclosed 2,788,000 in every draw (its MFU 0.168 / move <= 0.168 / 0.7228 = 0.23,
+    below Hopper FP8's cap 0.4154)."""
     from analysis.formulas import uncertainty
 
     for q in ("p10", "p50", "p90"):
@@ -542,15 +545,38 @@ def test_a_disclosed_run_carries_only_what_is_not_disclosed(deepseek):
     assert_allclose(2_788_000 / 2_048 / 24, 56.722, rtol=1e-5)
     inp = deepseek.inputs
     x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
-    hours = report.figures(x, inp)["gpu_hours"][:, list(inp.chips.index).index("h100-sxm")]
-    assert_allclose(hours * x[shared.MFU_TRANSFER], 2_788_000, rtol=1e-9)
-    assert deepseek.p90.loc["h100-sxm", "gpu_hours"] > 1.3 * deepseek.p10.loc["h100-sxm", "gpu_hours"]
+    hours = report.figures(x, inp)["gpu_hours"]
+    assert_allclose(hours[:, list(inp.chips.index).index("h100-sxm")], 2_788_000, rtol=1e-9)
+    assert_allclose(hours[:, list(inp.chips.index).index("h200")] * x[shared.MFU_TRANSFER], 2_788_000, rtol=1e-9)
+    assert deepseek.p90.loc["h200", "gpu_hours"] > 1.3 * deepseek.p10.loc["h200", "gpu_hours"]
     for chip in ("a100-sxm-80gb", "ascend-910c"):
         assert deepseek.p90.loc[chip, "gpu_hours"] > 1.02 * deepseek.p10.loc[chip, "gpu_hours"]
     spread = deepseek.inputs.used["mfu_spread"]
     assert spread.origin == "not drawn: the disclosed hours fix MFU × goodput"
     assert deepseek.inputs.ranges["mfu"] == (deepseek.inputs.mfu,) * 3
     assert deepseek.inputs.used["mfu_basis"].value == "disclosed"
+
+
+def test_a_transferred_mfu_is_capped_like_every_mfu_draw():
+    """Llama 3.1 405B discloses 30.84 M H100-hours (BF16): its MFU is not drawn on the H100, and on
+    the H200 (other silicon: 4.8 against 3.35 TB/s; NVIDIA's factor 1, the same BF16 peak, scaling
+    ratio 1) it is the H100's times the drawn move (0.722806-1.382652): the base 0.364890 × 1.382652
+    = 0.504516 would go above Hopper BF16's cap, 0.4644 (LLM Foundry, MPT-7B on 8 H100), so each draw
+    is min(H100's × move, 0.4644): the P90 is 0.4644 (before: uncapped, above 0.50). The H800 (the
+    H100's silicon) takes no move: the H100's MFU in every draw."""
+    from analysis.formulas import uncertainty
+
+    r = report.run(run="llama-3.1-405b", **FEW)
+    inp, index = r.inputs, list(r.inputs.chips.index)
+    assert inp.mfu == pytest.approx(0.364890, abs=1e-6) and inp.used["mfu_basis"].value == "disclosed"
+    x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
+    mfu = report.figures(x, inp)["mfu"]
+    h100, h200, h800 = (mfu[:, index.index(c)] for c in ("h100-sxm", "h200", "h800-sxm"))
+    assert_allclose(h200, np.minimum(h100 * x[shared.MFU_TRANSFER], 0.4644), rtol=1e-9)
+    assert_allclose(h800, h100, rtol=1e-9)
+    assert 0.364890 * 1.382652 == pytest.approx(0.504516, abs=1e-6)
+    assert h200.max() == pytest.approx(0.4644) and r.p90.loc["h200", "mfu"] == pytest.approx(0.4644)
+    assert r.base.loc["h200", "mfu"] == pytest.approx(0.364890, abs=1e-6)  # the base transfer is not capped
 
 
 def test_every_mfu_says_which_concept_it_is_from_one_function():

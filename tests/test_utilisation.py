@@ -113,12 +113,13 @@ def test_the_real_table_prefers_production_runs_and_falls_back_when_too_few():
     assert (p.p10, p.p50, p.p90) == (0.302, 0.41, 0.56)
     assert p.kind == "production" and p.level == ("architecture", "precision")
     assert "production" in p.describe()
-    # with benchmarks too (kinds=()) the six Hopper dense BF16 rows match at the first level:
-    # 0.3665 0.4027 0.41 0.41 0.4125 0.422 -> P10 0.3665, P50 3rd of 6 0.41, P90 0.422
+    # with benchmarks too (kinds=()) the ten Hopper dense BF16 rows match at the first level:
+    # 0.3665 0.4027 0.41 0.41 0.4125 0.422 0.4257 0.4336 0.4571 0.4644 -> P10 1st (ceil(1.0)) 0.3665,
+    # P50 5th (ceil(5.0)) 0.4125, P90 9th (ceil(9.0)) 0.4571
     both = utilisation.prior(
         load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16", kinds=()
     )
-    assert (both.p10, both.p50, both.p90) == (0.3665, 0.41, 0.422)
+    assert (both.p10, both.p50, both.p90) == (0.3665, 0.4125, 0.4571)
     # FP8 MoE: only 2 production rows at any level -> all kinds (see test above for the levels)
     moe = utilisation.prior(load("mfu_observations"), generation="hopper", architecture="moe", precision="fp8")
     assert moe.kind is None
@@ -331,17 +332,19 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
 
 
 def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
-    """The ceiling of an MFU range is the highest usable MFU (accounted, production or benchmark)
-    published on the prior's chip generation at its precision: Hopper BF16 0.422 (LLM Foundry, 7B
-    on 512 H100), Ampere BF16 0.72 (FlashAttention-2, Dao 2023), Hopper FP8 0.4154 (Megatron Bridge,
-    Llama 3.1 405B on 1,024 H100); a generation with none (CDNA 3) takes the highest at the precision
-    on every generation, 0.72. The BF16 MoE prior of a Hopper chip falls back to all 28 accounted
-    BF16 runs; their median is the mean of the 14th and 15th, (0.246827 + 0.256551) / 2 = 0.251689,
-    so an MFU of 0.40 scales them by 0.40 / 0.251689 = 1.589263. Q(0.9) sits at 0.9 × 29 = 26.1,
-    between the 26th (0.584116) and 27th (0.586051): 0.584116 + 0.1 × 0.001935 = 0.5843095,
-    × 1.589263 = 0.928621 uncapped; capped at Hopper's 0.422 (it was 0.72, the highest on any chip),
-    the median stays 0.40."""
-    assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == (pytest.approx(0.422), "llmfoundry-h100-7b-512")
+    """The cap of an MFU range is the highest usable MFU (accounted, production or benchmark, any
+    architecture) published on the prior's chip generation at its precision, where the generation
+    has at least 5 (utilisation.MIN_OBSERVATIONS) usable rows at it: Hopper BF16 (24 rows) 0.4644
+    (LLM Foundry, MPT-7B on 8 H100: README row "7b | 2048 | 8 | h100_80gb | 46.44"; it was 0.422,
+    the 512-GPU row), Ampere BF16 0.72 (FlashAttention-2, Dao 2023), Hopper FP8 (6 rows) 0.4154
+    (Megatron Bridge, Llama 3.1 405B on 1,024 H100); a generation with none (CDNA 3) takes the
+    highest at the precision on every generation, 0.72. The BF16 MoE prior of a Hopper chip falls
+    back to all 28 accounted BF16 runs; their median is the mean of the 14th and 15th, (0.246827 +
+    0.256551) / 2 = 0.251689, so an MFU of 0.40 scales them by 0.40 / 0.251689 = 1.589263. Q(0.9)
+    sits at 0.9 × 29 = 26.1, between the 26th (0.584116) and 27th (0.586051): 0.584116 + 0.1 ×
+    0.001935 = 0.5843095, × 1.589263 = 0.928621 uncapped; capped at Hopper's 0.4644, the median
+    stays 0.40."""
+    assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == (pytest.approx(0.4644), "llmfoundry-h100-7b-8")
     assert inputs.mfu_ceiling(generation="ampere", precision="bf16") == (
         pytest.approx(0.72),
         "flashattention2-gpt3-2.7b",
@@ -351,22 +354,57 @@ def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
     assert inputs.mfu_ceiling(generation="cdna3", precision="bf16")[0] == pytest.approx(0.72)
     prior = inputs.observed_prior(generation="hopper", architecture="moe", precision="bf16")
     assert len(prior.values) == 28
-    spread, used = inputs.mfu_range(0.40, prior)
+    spread, used = inputs.mfu_range(0.40, prior, entered=False)
     assert spread[1] == pytest.approx(0.40, rel=1e-9)
-    assert spread[2] == pytest.approx(0.422, rel=1e-9)
-    assert spread.ppf([0.999])[0] == pytest.approx(0.422)
-    assert "llmfoundry-benchmarks" in used.source.split(";")  # the ceiling's own source
-    assert "at most 0.422, the highest MFU published on hopper BF16" in used.origin
+    assert spread[2] == pytest.approx(0.4644, rel=1e-9)
+    assert spread.ppf([0.999])[0] == pytest.approx(0.4644)
+    assert "llmfoundry-benchmarks" in used.source.split(";")  # the cap's own source
+    assert "at most 0.464, the highest MFU published on hopper BF16 (llmfoundry-h100-7b-8)" in used.origin
+
+
+def test_a_generation_with_too_few_published_rows_is_capped_at_the_highest_anywhere():
+    """A generation's own cap needs at least 5 usable rows at the precision; with fewer the cap is
+    the highest at that precision on every generation. Blackwell BF16 has 1 (Megatron-Bridge
+    DeepSeek-V3 on 256 GB200, 0.3128) and Volta BF16 3: both take 0.72 (FlashAttention-2 on A100);
+    Blackwell FP8 has 2 (0.4258 on GB200, 0.1920 on B200): it takes the highest FP8 anywhere, the
+    same GB200 row, 0.4258. A B200 reference at 0.40 (before: P50 = P90 = 0.40, capped at
+    max(0.40, 0.3128)): the 7 dense BF16 production MFUs (0.302 0.325 0.325 0.41 0.41 0.462 0.56,
+    median 0.41) × 0.40 / 0.41 = 0.975610: P10 = 0.302 × 0.975610 = 0.294634, P90 = 0.56 × 0.975610
+    = 0.546341, below 0.72. A V100 run's prior (25 accounted dense BF16 runs, median the 13th,
+    0.261527; before: P90 = P50, capped at max(0.261527, Volta's highest, 0.2428)): P10 at 0.1 × 26
+    = 2.6, 0.128947 + 0.6 × (0.178015 − 0.128947) = 0.158388; P90 at 0.9 × 26 = 23.4, 0.584116 + 0.4
+    × (0.586051 − 0.584116) = 0.584890; its record does not call the prior's median "the value
+    entered"."""
+    fa2 = (pytest.approx(0.72), "flashattention2-gpt3-2.7b")
+    assert inputs.mfu_ceiling(generation="blackwell", precision="bf16") == fa2
+    assert inputs.mfu_ceiling(generation="volta", precision="bf16") == fa2
+    gb200 = (pytest.approx(0.4258), "mbridge-gb200-llama31-405b-fp8-256")
+    assert inputs.mfu_ceiling(generation="blackwell", precision="fp8") == gb200
+    b200 = inputs.chips(["b200"]).iloc[0]
+    spread, used = inputs.reference_mfu_range(b200, 0.40, precision="bf16")
+    assert tuple(spread) == pytest.approx((0.294634, 0.40, 0.546341), rel=1e-5)
+    assert "at most 0.720, the highest MFU published at BF16 on any chip (flashattention2-gpt3-2.7b;" in used.origin
+    prior = inputs.observed_prior(generation="volta", architecture="dense", precision="bf16")
+    assert len(prior.values) == 25 and prior.p50 == pytest.approx(0.261527, abs=1e-6)
+    spread, used = inputs.mfu_range(prior.p50, prior, entered=False)
+    assert tuple(spread) == pytest.approx((0.158388, 0.261527, 0.584890), abs=1e-6)
+    assert "entered" not in used.origin and "volta has too few published rows" in used.origin
 
 
 def test_an_entered_mfu_above_the_ceiling_is_the_cap():
     """A reader's MFU above the generation's highest published is theirs to enter: the cap is then
     the value entered. H100 at 0.50: the 7 production dense BF16 MFUs × 0.50 / 0.41 (median 0.41):
-    P10 = 0.302 × 1.219512 = 0.368293, P50 = 0.50, P90 = min(0.56 × 1.219512 = 0.682927, 0.50) = 0.50."""
+    P10 = 0.302 × 1.219512 = 0.368293, P50 = 0.50, P90 = min(0.56 × 1.219512 = 0.682927, 0.50) = 0.50.
+    Only the caller knows whether the reader entered it: the same 0.50 not entered is "the MFU
+    itself" in the record."""
     h100 = inputs.chips(["h100-sxm"]).iloc[0]
     spread, used = inputs.reference_mfu_range(h100, 0.50, precision="bf16")
     assert tuple(spread) == pytest.approx((0.368293, 0.50, 0.50), rel=1e-5)
-    assert "the value entered (above 0.422" in used.origin
+    assert "the value entered (above 0.464, the cap on hopper BF16)" in used.origin
+    prior = inputs.observed_prior(generation="hopper", architecture="dense", precision="bf16", kinds=("production",))
+    spread, used = inputs.mfu_range(0.50, prior, entered=False)
+    assert tuple(spread) == pytest.approx((0.368293, 0.50, 0.50), rel=1e-5)
+    assert "the MFU itself (above 0.464" in used.origin and "entered" not in used.origin
 
 
 def test_a_cap_below_the_scaled_middle_values_keeps_the_median():

@@ -837,38 +837,53 @@ def _prior_leave_one_out(candidate: str | None, goodput_defaults: tuple) -> pd.D
 
 
 def mfu_ceiling(*, generation: str, precision: str) -> tuple[float, str]:
-    """The highest MFU published on a chip ``generation`` at a ``precision`` [share of the dense
-    peak at that precision] and its observation id: the maximum of the usable observations of
-    :func:`mfu_observations` (every kind: accounted runs, production runs and benchmarks) of that
-    generation and precision; where none is of that generation, the maximum at that precision on
-    every generation. No draw of an MFU goes above it (:func:`mfu_range`). The bound is the
-    generation's, not the highest ever published, because what a chip can reach is set by its own
-    balance of matrix peak against memory bandwidth and vector throughput: the H100 SXM's dense
-    BF16 peak is 3.2 times the A100's (989 against 312 TFLOP/s) with 1.6 times its HBM bandwidth
-    (3.35 against 2.04 TB/s), so attention, normalisation and communication take a larger share of
-    its step, and its best published BF16 MFU is 0.422 (LLM Foundry, 7B on 512 H100) where the
-    A100's is 0.72 (FlashAttention-2). A benchmark is the best a tuned stack shows on the
-    generation, a bound for a production run's steady state, not a typical value."""
+    """The cap of an MFU draw on a chip ``generation`` at a ``precision`` [share of the dense peak
+    at that precision] and the observation id that sets it: the highest usable MFU of
+    :func:`mfu_observations` (every kind and architecture: accounted runs, production runs and
+    benchmarks; excluded rows not counted) of that generation and precision where the generation
+    has at least :data:`~analysis.formulas.utilisation.MIN_OBSERVATIONS` such rows (the cap is
+    measured there), otherwise the highest at that precision on every generation (BF16: 0.72,
+    FlashAttention-2 on A100). No draw of an MFU goes above it (:func:`mfu_range`, training_run's
+    transfer). A measured generation's bound is its own because what a chip reaches is set by its
+    balance of matrix peak against memory bandwidth: the H100 SXM's dense BF16 peak is 3.2 times
+    the A100's (989 against 312 TFLOP/s) with 1.6 times its HBM bandwidth (3.35 against 2.04 TB/s),
+    and its best published BF16 MFU is 0.4644 (LLM Foundry, MPT-7B on 8 H100) where the A100's is
+    0.72. A generation with fewer rows (Blackwell BF16: one MoE benchmark at 0.313; Volta: 3) has
+    no measured bound, so only the highest published anywhere bounds it. A benchmark is the best a
+    tuned stack shows, a bound for a production run's steady state, not a typical value."""
     from ..formulas import utilisation
 
     rows = utilisation.usable(mfu_observations())
     rows = rows[rows["precision"] == precision]
     own = rows[rows["chip_generation"] == generation]
-    rows = own if len(own) else rows
+    rows = own if len(own) >= utilisation.MIN_OBSERVATIONS else rows
     if not len(rows):
         raise ValueError(f"no usable MFU observation at precision {precision!r}; allowed: bf16, fp8")
     best = rows["mfu"].astype(float).idxmax()
     return float(rows.loc[best, "mfu"]), str(best)
 
 
-def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
+def mfu_ceilings(chips: pd.DataFrame) -> np.ndarray:
+    """Per chip of ``chips`` (a :func:`chips` frame), the cap of its MFU draws [share of its dense
+    peak at its ``peak_precision``]: :func:`mfu_ceiling` of its generation at the precision it is
+    costed at."""
+    return np.array(
+        [
+            mfu_ceiling(generation=g, precision=str(p).lower())[0]
+            for g, p in zip(chips["generation"], chips["peak_precision"])
+        ]
+    )
+
+
+def mfu_range(mfu: float, prior, *, entered: bool) -> tuple[uncertainty.Empirical, Used]:
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
     over their median (the spread of the observations around their median), each at most
-    max(``mfu``, the highest MFU published on the prior's chip generation at its precision,
-    :func:`mfu_ceiling`): a draw above what any run or benchmark has shown on that generation is
-    not a plausible value, while a reader's entered value above it is theirs to enter. With
-    ``mfu`` at the prior's median this is the observations themselves. The record's sources are
-    the prior's key, each observation's own source (:func:`mfu_observations`) and the ceiling's."""
+    max(``mfu``, the cap of the prior's chip generation at its precision, :func:`mfu_ceiling`):
+    a draw above what any run or benchmark has shown is not a plausible value, while the MFU itself
+    is kept. ``entered``: whether the reader set ``mfu`` (a report's parameter; the record then
+    calls an ``mfu`` above the cap "the value entered", else "the MFU itself"). With ``mfu`` at the
+    prior's median this is the observations themselves. The record's sources are the prior's key,
+    each observation's own source (:func:`mfu_observations`) and the cap's."""
     condition = prior.condition
     ceiling, best = mfu_ceiling(generation=condition["generation"], precision=condition["precision"])
     cap = max(float(mfu), ceiling)
@@ -880,8 +895,12 @@ def mfu_range(mfu: float, prior) -> tuple[uncertainty.Empirical, Used]:
     keys = ";".join(["mfu-observations", *keys_in(rows)])
     where = f"{condition['generation']} {str(condition['precision']).upper()}"
     capped = f"; at most {cap:.3f}, the highest MFU published on {where} ({best})"
+    if rows.loc[best, "chip_generation"] != condition["generation"]:  # too few rows on the generation
+        capped = f"; at most {cap:.3f}, the highest MFU published at {where.split()[1]} on any chip ({best}; "
+        capped += f"{condition['generation']} has too few published rows to set its own cap)"
     if cap > ceiling:
-        capped = f"; at most {cap:.3f}, the value entered (above {ceiling:.3f}, the highest published on {where})"
+        what = "the value entered" if entered else "the MFU itself"
+        capped = f"; at most {cap:.3f}, {what} (above {ceiling:.3f}, the cap on {where})"
     return spread, Used(value, "share", keys, how + prior.describe(brief=True) + capped)
 
 
@@ -917,11 +936,12 @@ def mfu_transfer() -> tuple[uncertainty.Empirical, Used]:
     software on the other (``data/mfu_observations.csv``), each pair both ways (a run may move either
     way), over their median (1.0003, the mean of 0.9756 and 1.0250: 1 up to that rounding), so the
     median draw is the transfer itself. The four pairs
-    (A100 → H100 LLM Foundry 7B 0.4220 / 0.6423 = 0.6570 and 70B 0.4125 / 0.5333 = 0.7735; H100 →
-    GB200 Llama 3.1 405B 0.4258 / 0.4154 = 1.0250; H100 → B200 DeepSeek-V3 0.1920 / 0.1708 = 1.1241)
-    and their inverses span 0.657–1.522 (over the median 0.6568–1.5216). The H100's lower MFU than
-    the A100's in the same code is the compute-to-bandwidth balance the transfer does not model; the
-    pairs' GPU counts also differ."""
+    (A100 → H100 LLM Foundry MPT-7B on 8 GPUs each 0.4644 / 0.6423 = 0.7230 and MPT-70B on 64 each
+    0.4257 / 0.5333 = 0.7982; H100 → GB200 Llama 3.1 405B 0.4258 / 0.4154 = 1.0250; H100 → B200
+    DeepSeek-V3 0.1920 / 0.1708 = 1.1241) and their inverses span 0.723–1.383 (over the median
+    0.7228–1.3827). The H100's lower MFU than the A100's in the same code at the same GPU count is
+    the compute-to-bandwidth balance the transfer does not model. training_run draws it only for a
+    chip of other silicon than the run's (:func:`analysis.assembly.training_run.other_silicon`)."""
     pairs, observed = load("mfu_transfers"), load("mfu_observations")["mfu"].astype(float)
     ratios = observed.loc[pairs["to_obs"]].to_numpy() / observed.loc[pairs["from_obs"]].to_numpy()
     both = np.concatenate([ratios, 1 / ratios])
@@ -964,13 +984,14 @@ def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple
     The rule: the parameter is a production run's steady-state MFU (:data:`MFU_BASES`, its default
     0.40 is Llama 3 405B's ~40 % on H100s), so it varies as production runs' steady-state MFUs
     do — not as whole runs' accounted utilisations, which also pay for evaluation, stalls and extra
-    stages and spread far wider (Hopper dense BF16: 0.13–0.37) — and no draw goes above the
-    highest MFU published on the chip's generation at that precision (:func:`mfu_ceiling`), or the
-    entered value if higher. One band per chip, MFU and precision in every report."""
+    stages and spread far wider (Hopper dense BF16: 0.13–0.37) — and no draw goes above the cap
+    of the chip's generation at that precision (:func:`mfu_ceiling`: its highest published where
+    measured, else the highest anywhere), or the entered value if higher. One band per chip, MFU
+    and precision in every report."""
     prior = observed_prior(
         generation=chip["generation"], architecture="dense", precision=precision, kinds=("production",)
     )
-    return mfu_range(mfu, prior)
+    return mfu_range(mfu, prior, entered=True)
 
 
 #: What a report's MFU stands for and why (its ``mfu_basis`` record, :func:`mfu_basis`), by basis.

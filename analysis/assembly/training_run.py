@@ -358,16 +358,17 @@ def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
     uncertainty of what is not disclosed: an MFU the run discloses (``basis`` ``disclosed``: its
     GPU-hours fix MFU × goodput on its chip, :func:`figures` keeps the product; ``reported``: its
     published MFU) is not drawn, so on the run's own chip only what the disclosure leaves open
-    varies and on the others the transfer (vendor factor, FP8 speed-up, and the spread of published
-    same-model MFUs on two chips, :func:`analysis.assembly.inputs.mfu_transfer`) — not again the
-    spread of every run's MFU. An MFU the reader enters, one implied by estimated hours
-    (``estimated``: an estimate fixes nothing) or the prior's median (``accounted``) is drawn over the
-    prior's spread (:func:`analysis.assembly.inputs.mfu_range`)."""
+    varies and on the others the transfer (vendor factor, FP8 speed-up, and on a chip of other
+    silicon the spread of published same-model MFUs on two chips,
+    :func:`analysis.assembly.inputs.mfu_transfer`) — not again the spread of every run's MFU. An
+    MFU the reader enters, one implied by estimated hours (``estimated``: an estimate fixes nothing)
+    or the prior's median (``accounted``) is drawn over the prior's spread
+    (:func:`analysis.assembly.inputs.mfu_range`)."""
     if basis in ("disclosed", "reported"):
         value = float(mfu.value)
         origin = "not drawn: the disclosed hours fix MFU × goodput" if basis == "disclosed" else "not drawn: reported"
         return (value,) * 3, Used(f"P10 {value:.3f}, P50 {value:.3f}, P90 {value:.3f}", "share", mfu.source, origin)
-    return shared.mfu_range(mfu.value, prior)
+    return shared.mfu_range(mfu.value, prior, entered=basis == "reader")
 
 
 def inputs(**values) -> Inputs:
@@ -457,26 +458,29 @@ def scaling_ratio(inp: Inputs) -> np.ndarray:
     return (inp.scaling_efficiency / inp.scaling_efficiency[inp.anchor_chip]).fillna(1.0).to_numpy()
 
 
-def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
-    """Every figure of the run on every chip, from arrays of the uncertain inputs ``x`` (one array
-    of equal length per name of ``inp.ranges``). Returns name -> array (draws × chips); names
-    are the columns of the :class:`Result` frames.
+def other_silicon(chips: pd.DataFrame, anchor: str) -> np.ndarray:
+    """Per chip of ``chips``, whether it differs from the ``anchor`` chip in dense peak (BF16 or
+    at the precision it is costed at, TFLOP/s) or HBM bandwidth (TB/s): only there does an MFU
+    move by more than the package's transfer (:func:`analysis.assembly.inputs.mfu_transfer`). The
+    H800 and the H100 SXM are one silicon (989.4 and 1,978.9 TFLOP/s, 3.35 TB/s): their difference
+    is the interconnect, which the scaling ratio models. An unknown figure counts as a difference."""
+    figures = chips[["bf16_dense_tflops", "peak_tflops", "hbm_bandwidth_tb_s"]].astype(float)
+    return (figures != figures.loc[anchor]).any(axis=1).to_numpy()
 
-    MFU_chip = MFU × precision factor × factor_chip / factor_anchor × min(1, scaling ratio)
+
+def transferred(x: dict, inp: Inputs) -> np.ndarray:
+    """The run's MFU on every chip [share of its dense peak at its precision] from arrays of the
+    uncertain inputs ``x``, before the cap (draws × chips):
+    MFU_chip = MFU × precision factor × move × factor_chip / factor_anchor × min(1, scaling ratio)
     (transferred_mfu; the precision factor converts an MFU at the run's precision for a chip that
     lacks it, :func:`analysis.assembly.inputs.precision_factor`, 1 otherwise); where the MFU is
     implied by disclosed GPU-hours (``inp.disclosed_chips``) it is MFU × goodput_base(n_disclosed) /
     goodput_draw(n_disclosed) in each draw, so the run's own chip at its own count reproduces the
-    disclosed hours in every draw; a disclosed or reported MFU on the other chips is also multiplied
-    by the drawn move of an MFU between chips (:func:`analysis.assembly.inputs.mfu_transfer`);
-    GPU-hours = C / (peak × MFU_chip × 3,600) / goodput(n) (billed hours include time lost to
-    interruptions); days = compute hours / n / 24 / goodput; energy = hours × max W × load factor
-    × PUE; rental = hours × USD/GPU-hour; ownership = capex / ``years`` × days / 365 + electricity
-    (USD/kWh × energy); emissions = energy × grid intensity.
-    """
-    chips, n = inp.chips, inp.run.chip_count
-    column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in chips.index], axis=1)  # noqa: E731
-    factor = column("MFU factor")
+    disclosed hours in every draw; the move is the drawn move of a disclosed or reported MFU between
+    chips (:func:`analysis.assembly.inputs.mfu_transfer`) on a chip of other silicon
+    (:func:`other_silicon`), 1 elsewhere."""
+    chips = inp.chips
+    factor = np.stack([np.asarray(x[f"{c} MFU factor"], dtype=float) for c in chips.index], axis=1)
     anchor = list(chips.index).index(inp.anchor_chip)
     drawn = np.asarray(x["mfu"], dtype=float)
     if inp.disclosed_chips:  # the disclosed hours fix MFU × goodput at the disclosed count, draw by draw
@@ -493,12 +497,42 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
         speedup=x.get(shared.FP8_SPEEDUP, np.ones(drawn.shape)),
     )
     moved = np.asarray(x.get(shared.MFU_TRANSFER, np.ones(drawn.shape)), dtype=float)[:, None]
-    moved = np.where(np.arange(len(chips)) == anchor, 1.0, moved)  # a disclosed MFU moves only off its chip
-    mfu = compute.transferred_mfu(
+    moved = np.where(other_silicon(chips, inp.anchor_chip), moved, 1.0)  # a disclosed MFU moves off its silicon
+    return compute.transferred_mfu(
         drawn[:, None] * converted * moved,
         vendor_factor_ratio=factor / factor[:, [anchor]],
         scaling_ratio=scaling_ratio(inp),
     )
+
+
+def chip_mfu(x: dict, inp: Inputs) -> np.ndarray:
+    """:func:`transferred` capped as every MFU draw is (:func:`analysis.assembly.inputs.mfu_range`):
+    on every chip but the anchor (whose draw is capped already, or disclosed),
+    min(MFU_chip, max(cap_chip, MFU_chip at the base point)), cap_chip the cap of the chip's
+    generation at the precision it is costed at (:func:`analysis.assembly.inputs.mfu_ceilings`):
+    a transferred draw goes no higher than its generation has been measured to reach, while the
+    transfer of the base MFU itself is kept."""
+    mfu = transferred(x, inp)
+    base = transferred(shared.base_point(inp.ranges), inp)
+    cap = np.maximum(shared.mfu_ceilings(inp.chips), base[0])
+    off = np.asarray(inp.chips.index != inp.anchor_chip)
+    return np.where(off, np.minimum(mfu, cap), mfu)
+
+
+def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
+    """Every figure of the run on every chip, from arrays of the uncertain inputs ``x`` (one array
+    of equal length per name of ``inp.ranges``). Returns name -> array (draws × chips); names
+    are the columns of the :class:`Result` frames.
+
+    MFU_chip: :func:`chip_mfu` (the run's MFU transferred to each chip, :func:`transferred`, capped);
+    GPU-hours = C / (peak × MFU_chip × 3,600) / goodput(n) (billed hours include time lost to
+    interruptions); days = compute hours / n / 24 / goodput; energy = hours × max W × load factor
+    × PUE; rental = hours × USD/GPU-hour; ownership = capex / ``years`` × days / 365 + electricity
+    (USD/kWh × energy); emissions = energy × grid intensity.
+    """
+    chips, n = inp.chips, inp.run.chip_count
+    column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in chips.index], axis=1)  # noqa: E731
+    mfu = chip_mfu(x, inp)
     flop = compute.training_flop(inp.run.active_params, inp.run.tokens)
     share = goodput.goodput(n, **inp.goodput.drawn(x))
     compute_hours = compute.gpu_hours(flop, chips["peak_tflops"].to_numpy(), mfu)

@@ -306,7 +306,7 @@ def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_ru
     )
     origin = f"no disclosure: median of {prior.describe()}, without the observations of this case's run"
     used = inp.used | {"mfu": replace(inp.used["mfu"], value=prior.p50, origin=origin)}
-    spread, _ = shared.mfu_range(prior.p50, prior)  # its median, the base point's MFU, is the prior's P50
+    spread, _ = shared.mfu_range(prior.p50, prior, entered=False)  # its median (the base point) is the P50
     return replace(inp, mfu=prior.p50, ranges=inp.ranges | {"mfu": spread}, used=used)
 
 

@@ -636,3 +636,20 @@ def test_a_bf16_run_on_a_chip_without_bf16_is_said_to_train_in_fp16():
     assert "trained in BF16" not in text
     deepseek = report.run(**FEW)  # an FP8 run on the H800 keeps its precision's words
     assert "against its dense FP8 peak (the run trained in FP8: DeepSeek-V3, as disclosed)" in report.findings(deepseek)
+
+
+def test_page_one_says_where_the_mfu_comes_from_once(deepseek):
+    """The basis of a disclosed run's MFU ("implied by the disclosed 2.788 M GPU-hours …") stands once on page 1
+    (the MFU note), not again in the utilisation finding, which says how the MFU is drawn instead: not on the
+    H800 and, on chips of other silicon, by the move between chips: the equal-count pairs 0.4644 / 0.6423 =
+    0.72303 and 0.4257 / 0.5333 = 0.79824 (LLM Foundry), 1.02504 and 1.12412 (Megatron-Bridge), both ways,
+    over their median 1.000306: 0.72303 / 1.000306 = 0.7228 to (1 / 0.72303) / 1.000306 = 1.3826."""
+    page = report.answer(deepseek) + report.findings(deepseek)
+    assert page.count(deepseek.inputs.used["mfu_basis"].origin) == 1
+    assert (
+        "(not drawn on H800 SXM, where the disclosure fixes it; on a chip of other silicon it moves by 0.72–1.38 ×"
+        in (report.findings(deepseek))
+    )
+    # the report for 2,048 H20: the MFU is fixed on the disclosed chip, the H800, not on the H20
+    h20 = report.run(chip="h20", **FEW)
+    assert "(not drawn on H800 SXM, where the disclosure fixes it;" in report.findings(h20)

@@ -794,8 +794,7 @@ def findings(r: Result) -> str:
         f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
         + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
         f"- **Utilisation.** MFU **{present.pct(inp.mfu, digits=1)}** on {present.chip_short(inp.anchor_chip)} "
-        f"against its dense {peak_name(inp)} peak ({trained_words(inp)}) "
-        f"({inp.mfu_basis}: {inp.used['mfu_basis'].origin}; its Monte Carlo range: {inp.used['mfu_spread'].origin}); "
+        f"against its dense {peak_name(inp)} peak ({trained_words(inp)}) ({mfu_range_words(r)}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
@@ -807,6 +806,22 @@ def findings(r: Result) -> str:
         "follows the tables of 'The same run on every chip'.",
     ]
     return "\n".join(lines)
+
+
+def mfu_range_words(r: Result) -> str:
+    """Page 1's words on where the run's MFU comes from and how it is drawn: the basis in full unless
+    :func:`mfu_note` already gives it on that page; for an MFU not drawn on its own chip, that the
+    other chips draw its move to them (:func:`analysis.assembly.inputs.mfu_transfer`)."""
+    inp = r.inputs
+    basis = "" if mfu_note(r) else f"{inp.mfu_basis}: {inp.used['mfu_basis'].origin}; "
+    moved = inp.ranges.get(shared.MFU_TRANSFER)
+    if moved is None:
+        return f"{basis}its Monte Carlo range: {inp.used['mfu_spread'].origin}"
+    return (
+        f"{basis}not drawn on {present.chip_short(inp.anchor_chip)}, where the disclosure fixes it; on a chip of "
+        f"other silicon it moves by {moved.values[0]:.2f}–{moved.values[-1]:.2f} × (published MFUs of one model "
+        "and software on two chips)"
+    )
 
 
 def rent_text(r: Result) -> str:

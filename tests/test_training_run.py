@@ -634,6 +634,9 @@ def test_a_bf16_run_on_a_chip_without_bf16_is_said_to_train_in_fp16():
     assert "dense BF16/FP16 tensor peak (the run trained in FP16: V100 SXM has no BF16" in text
     assert "of the BF16/FP16 tensor peak on V100 SXM" in text
     assert "trained in BF16" not in text
+    # the key inputs say the same of the V100's peak: 125 TFLOP/s, its FP16 tensor peak (nvidia-v100-datasheet)
+    peak = gpt3.inputs.used["chips"]["v100-sxm"]["peak_tflops"]
+    assert (peak.value, peak.unit) == (125.0, "TFLOP/s, dense BF16/FP16 tensor")
     deepseek = report.run(**FEW)  # an FP8 run on the H800 keeps its precision's words
     assert "against its dense FP8 peak (the run trained in FP8: DeepSeek-V3, as disclosed)" in report.findings(deepseek)
 
@@ -653,3 +656,12 @@ def test_page_one_says_where_the_mfu_comes_from_once(deepseek):
     # the report for 2,048 H20: the MFU is fixed on the disclosed chip, the H800, not on the H20
     h20 = report.run(chip="h20", **FEW)
     assert "(not drawn on H800 SXM, where the disclosure fixes it;" in report.findings(h20)
+
+
+def test_a_chip_of_the_disclosed_silicon_says_why_it_has_no_band():
+    # the H100 SXM is the H800's silicon (989.4 / 1,978.9 TFLOP/s, 3.35 TB/s): with the layout fully
+    # overlapped its days equal the disclosed H800's 2,788,000 / 2,048 / 24 = 56.7, and its page says why,
+    # not that the disclosure (of the H800's hours) sets them
+    line = report.answer(report.run(chip="h100-sxm", **FEW)).split("\n")[0]
+    assert "**56.7 days** (no band: the H100 SXM is the disclosed H800 SXM's silicon, so only the interconnect" in line
+    assert "the disclosure sets it" not in line

@@ -398,6 +398,11 @@ PRICE_UNIT_WORDS = {
 POWER_UNIT_WORDS = {"tdp": "W per chip, server share", "system": "W per chip, system share"}
 
 
+#: Chip generations without BF16: the catalog's BF16 column holds their dense FP16 tensor peak and a
+#: "BF16" run on them trained in FP16 (data/chips.csv's V100 note; nvidia-v100-datasheet).
+NO_BF16 = ("volta",)
+
+
 #: The catalog figures :func:`chip_used` can record: column -> (unit, what it is). The source key
 #: is the first of the column's group (``analysis.catalog.CHIPS.sources``), the one that set it.
 CHIP_FIGURES = {
@@ -426,7 +431,8 @@ def chip_used(
     for chip, row in frame.iterrows():
         entries = {}
         if "peak_tflops" in columns:
-            unit = f"TFLOP/s, dense {row['peak_precision']}"
+            fp16 = row["peak_precision"] == "BF16" and row["generation"] in NO_BF16
+            unit = f"TFLOP/s, dense {'BF16/FP16 tensor' if fp16 else row['peak_precision']}"
             entries["peak_tflops"] = Used(float(row["peak_tflops"]), unit, _key(row["compute_source"]), "chips.csv")
         if "max_w_per_chip" in columns and row["power_basis"]:  # none for a chip without a power figure
             by_tdp = row["power_basis"] == "tdp"

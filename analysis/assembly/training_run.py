@@ -614,12 +614,28 @@ def headline(r: Result, band: str = "p50") -> pd.Series:
     return getattr(r, band).loc[r.inputs.run.chip]
 
 
-def band_words(low: float, high: float, fmt) -> str:
-    """A P10–P90 band in words, each end by ``fmt``: "P10–P90 a–b", or, where both ends read the same
-    (the run's own chip where its GPU-hours are disclosed), that the disclosure sets it."""
+DISCLOSED_WORDS = "no band: the disclosure sets it and nothing drawn moves it"
+
+
+def band_words(low: float, high: float, fmt, *, fixed: str = DISCLOSED_WORDS) -> str:
+    """A P10–P90 band in words, each end by ``fmt``: "P10–P90 a–b", or, where both ends read the same,
+    ``fixed``: why nothing drawn moves it (:func:`fixed_words`)."""
     if fmt(low) == fmt(high):
-        return "no band: the disclosure sets it and nothing drawn moves it"
+        return fixed
     return f"P10–P90 {fmt(low)}–{fmt(high)}"
+
+
+def fixed_words(r: Result) -> str:
+    """Why the report's chip has no band where its GPU-hours are fixed: it is the chip the run disclosed
+    them on, or the same silicon (:func:`other_silicon`), whose MFU moves only by the interconnect
+    model's ratio, which nothing drawn moves."""
+    chip, anchor = r.inputs.run.chip, r.inputs.anchor_chip
+    if chip == anchor:
+        return DISCLOSED_WORDS
+    return (
+        f"no band: the {present.chip_short(chip)} is the disclosed {present.chip_short(anchor)}'s silicon, so only "
+        "the interconnect model moves its MFU, and nothing drawn moves that model"
+    )
 
 
 def title(r: Result) -> str:
@@ -633,16 +649,11 @@ def millions(value: float) -> str:
     return f"{value / 1e6:.4g} M"
 
 
-#: Chip generations without BF16: the catalog's BF16 column holds their dense FP16 tensor peak and a
-#: "BF16" run on them trained in FP16 (data/chips.csv's V100 note; nvidia-v100-datasheet).
-NO_BF16 = ("volta",)
-
-
 def peak_name(inp: Inputs) -> str:
     """The peak the run's MFU is a share of, in words: its precision's (``BF16``, ``FP8``), or
-    ``BF16/FP16 tensor`` for a BF16 run on a chip of :data:`NO_BF16` (it ran in FP16)."""
+    ``BF16/FP16 tensor`` for a BF16 run on a chip of :data:`analysis.assembly.inputs.NO_BF16` (it ran in FP16)."""
     precision = str(inp.used["precision"].value).upper()
-    fp16 = precision == "BF16" and inp.chips.loc[inp.anchor_chip, "generation"] in NO_BF16
+    fp16 = precision == "BF16" and inp.chips.loc[inp.anchor_chip, "generation"] in shared.NO_BF16
     return "BF16/FP16 tensor" if fp16 else precision
 
 
@@ -757,7 +768,7 @@ def answer(r: Result) -> str:
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     rental = (
         f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
-        f"({band_words(lo['rental_cost_usd'], hi['rental_cost_usd'], present.usd)}) at "
+        f"({band_words(lo['rental_cost_usd'], hi['rental_cost_usd'], present.usd, fixed=fixed_words(r))}) at "
         f"{rent_words(r, run.chip)}."
         if pd.notna(own["rental_cost_usd"])
         else "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
@@ -772,7 +783,8 @@ def answer(r: Result) -> str:
     line = (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
         f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** "
-        f"({band_words(lo['days'], hi['days'], '{:,.1f}'.format)}) and **{millions(own['gpu_hours'])} GPU-hours**:"
+        f"({band_words(lo['days'], hi['days'], '{:,.1f}'.format, fixed=fixed_words(r))}) and "
+        f"**{millions(own['gpu_hours'])} GPU-hours**:"
     )
     mfu = "" if r.inputs.disclosed_chips else "MFU, "
     drawn = (

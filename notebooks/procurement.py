@@ -80,11 +80,6 @@ present.say(present.key_inputs(r.inputs.used, ("peak_tflops", "max_w_per_chip", 
 # %%
 plots.plot_compute(r)
 
-# %% [markdown]
-# ## The options side by side
-# Every figure is the median (P50) of the Monte Carlo draws; n/a marks a figure whose inputs are
-# not sourced (the findings say which).
-
 # %%
 eq = report.equivalents_label(r)
 present.table(
@@ -98,6 +93,7 @@ present.table(
     },
     caption="Chips are bought in whole 8-chip servers (single cards for PCIe parts).",
     name="options",
+    heading=text.OPTIONS_SECTION,
 )
 # %%
 costs = text.cost_table(r)

@@ -419,3 +419,15 @@ def test_a_cap_below_the_scaled_middle_values_keeps_the_median():
     h100 = inputs.chips(["h100-sxm"], precision="fp8").iloc[0]
     spread, _ = inputs.reference_mfu_range(h100, 0.40, precision="fp8")
     assert tuple(spread) == pytest.approx((0.198650, 0.40, 0.4154), rel=1e-5)
+
+
+def test_the_reference_band_says_when_its_generation_was_dropped():
+    """The reference MFU's band (chip_parity, energy_advantage, procurement) of an H100 draws on production
+    runs of every generation, since only 2 Hopper production rows (Nemotron-4 340B, Llama 3 405B, both
+    0.41) are fewer than 5: its record says so, as training_run's does for its prior."""
+    from analysis.assembly import inputs as shared
+    from analysis.catalog import load
+
+    _, used = shared.reference_mfu_range(load("chips").loc["h100-sxm"], 0.40, precision="bf16")
+    assert "7 published MFUs of production dense runs at the BF16 peak" in used.origin
+    assert "(fewer than 5 match generation hopper: that condition is dropped)" in used.origin

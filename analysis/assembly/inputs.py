@@ -907,7 +907,7 @@ def mfu_range(mfu: float, prior, *, entered: bool) -> tuple[uncertainty.Empirica
     if cap > ceiling:
         what = "the value entered" if entered else "the MFU itself"
         capped = f"; at most {cap:.3f}, {what} (above {ceiling:.3f}, the cap on {where})"
-    return spread, Used(value, "share", keys, how + prior.describe(brief=True) + capped)
+    return spread, Used(value, "share", keys, how + prior.describe() + capped)
 
 
 #: The Monte Carlo name of the achieved FP8 speed-up over BF16 (:func:`fp8_speedup`).

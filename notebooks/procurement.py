@@ -93,7 +93,7 @@ present.table(
     },
     caption="Chips are bought in whole 8-chip servers (single cards for PCIe parts).",
     name="options",
-    heading=text.OPTIONS_SECTION,
+    heading=report.OPTIONS_SECTION,
 )
 # %%
 costs = text.cost_table(r)

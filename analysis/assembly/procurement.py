@@ -82,6 +82,15 @@ DENIED = "presumption of denial"
 # inputs
 
 
+#: The heading and lead-in of the section the options table opens (``present.table(heading=...)``), printed
+#: with the table so the heading never ends a page alone.
+OPTIONS_SECTION = (
+    "The options side by side",
+    "Every figure is the median (P50) of the Monte Carlo draws; n/a marks a figure whose inputs are not sourced "
+    "(the findings say which).",
+)
+
+
 def licence_policies(chip_ids, export_rule: str | None) -> pd.Series:
     """Each chip's licence policy for exports to China under ``export_rule`` (one of
     ``not required``, ``case-by-case``, ``presumption of denial``, ``not subject``,

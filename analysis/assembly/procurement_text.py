@@ -17,14 +17,6 @@ from . import present, quotes
 from .procurement import equivalents_label, is_the_reference, notes, option_label, reference_comparison, sku_words
 from .procurement_model import Result
 
-#: The heading and lead-in of the section the options table opens (``present.table(heading=...)``), printed
-#: with the table so the heading never ends a page alone.
-OPTIONS_SECTION = (
-    "The options side by side",
-    "Every figure is the median (P50) of the Monte Carlo draws; n/a marks a figure whose inputs are not sourced "
-    "(the findings say which).",
-)
-
 # --------------------------------------------------------------------------------------------
 # numbers in words
 

@@ -177,3 +177,22 @@ def test_the_printed_pages_have_the_report_templates_margins(tiny_notebooks, tmp
     assert margins and all(m == pytest.approx((mm / 25.4 * 72,) * 4, abs=0.75) for m in margins), margins
     size = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", written["pdf"].read_bytes()).groups()
     assert [float(v) for v in size] == pytest.approx([595.28, 841.89], abs=0.5)  # A4: 210 × 297 mm
+
+
+def test_page_margins_read_a_page_whose_compressed_drawing_ends_in_a_carriage_return(tmp_path):
+    """A deflated stream's last byte (its Adler-32 checksum's) may be a CR; the end of line before
+    "endstream" is then the LF alone. The page was skipped (its data cut short by the CR), so a clean
+    checkout, whose footer prints a commit without "modified", read no margins (CI, 255cb59)."""
+    import zlib
+
+    drawing = b".24 0 0 -.24 0 841.92 cm\nq\n3.125 0 0 3.125 150 150 cm\n1 1 1 RG\n0 0 1000 1000 re\nf\n%"
+    for n in range(256 * 256):  # a comment of two bytes after the drawing, until its compressed bytes end in CR
+        packed = zlib.compress(drawing + bytes([n // 256 | 128, n % 256 | 128]))
+        if packed.endswith(b"\r"):
+            break
+    assert packed.endswith(b"\r")
+    pdf = tmp_path / "page.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n/MediaBox [0 0 595.28 841.92]\nstream\n" + packed + b"\nendstream\n")
+    # the content box's corner at 150 CSS px × 0.24 pt per unit = 36.0 pt from the left and the top (12.7 mm)
+    (top, right, bottom, left), *_ = layout.page_margins(pdf)
+    assert (top, left) == pytest.approx((36.0, 36.0))

@@ -282,9 +282,9 @@ def page_margins(pdf: Path) -> list[tuple[float, float, float, float]]:
     data = Path(pdf).read_bytes()
     width, height = (float(v) for v in re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", data).groups())
     margins = []
-    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, flags=re.S):
-        try:
-            content = zlib.decompress(stream.group(1))
+    for stream in re.finditer(rb"stream\r?\n(.*?)\nendstream", data, flags=re.S):
+        try:  # a stream's last byte may be a CR, which the end-of-line before "endstream" is not
+            content = zlib.decompressobj().decompress(stream.group(1))  # ignores an end-of-line after the data
         except zlib.error:
             continue  # not deflated: not a page's drawing
         box = CONTENT_BOX.match(content)

@@ -386,3 +386,13 @@ def test_on_the_rental_basis_the_h800s_assumed_rent_says_what_it_is():
         assert (note in line) == ("H800" in line.split("** at ")[0])
     # the ownership basis (a chip without a rent) costs no chip on a rent: nothing to say
     assert "assumed rent" not in report.basis_text(report.run(chips=["h800-sxm", "h20"], draws=100))
+
+
+def test_each_utilisation_records_what_it_stands_for():
+    """The JSON inputs say what the prefill and the decode utilisations are (inputs.mfu_basis), as
+    chip_parity's serving reports do: the medians of published prefill and decode throughputs, or the
+    reader's value where one is entered."""
+    used = report.run(draws=200).inputs.used
+    assert used["mfu_basis"] == shared.mfu_basis("prefill") and used["decode_mfu_basis"] == shared.mfu_basis("decode")
+    entered = report.run(mfu=0.3, draws=200).inputs.used
+    assert entered["mfu_basis"].value == "reader" and entered["decode_mfu_basis"].value == "decode"

@@ -452,11 +452,16 @@ def inputs(**values) -> Inputs:
 
 
 def used_inputs(p: dict, *, chips: pd.DataFrame, site: shared.Site, basis: str) -> dict:
-    """The inputs block: the utilisation in prefill (``mfu``) and in decode (``decode_mfu``), ``hbm_efficiency``,
+    """The inputs block: the utilisation in prefill (``mfu``) and in decode (``decode_mfu``), each with what it
+    stands for (``mfu_basis``, ``decode_mfu_basis``: :func:`analysis.assembly.inputs.mfu_basis`), ``hbm_efficiency``,
     ``batch_size`` and, per chip, the serving peaks and HBM figures; on the rental basis each
     chip's rental; on the ownership basis the electricity price, PUE, load factor, server power
     ratio, years, ``utilisation`` and each chip's price and maximum W."""
     used = {name: serving_setting(name, p[name]) for name in ("mfu", "decode_mfu", "hbm_efficiency", "batch_size")}
+    used |= {  # what each utilisation stands for (inputs.mfu_basis), as chip_parity records its workload's
+        "mfu_basis": shared.mfu_basis("reader" if p["mfu"] is not None else "prefill"),
+        "decode_mfu_basis": shared.mfu_basis("reader" if p["decode_mfu"] is not None else "decode"),
+    }
     if basis == "ownership":
         used |= {
             "usd_per_kwh": site.used["usd_per_kwh"],

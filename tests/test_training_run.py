@@ -646,7 +646,7 @@ def test_page_one_says_where_the_mfu_comes_from_once(deepseek):
     (the MFU note), not again in the utilisation finding, which says how the MFU is drawn instead: not on the
     H800 and, on chips of other silicon, by the move between chips: the equal-count pairs 0.4644 / 0.6423 =
     0.72303 and 0.4257 / 0.5333 = 0.79824 (LLM Foundry), 1.02504 and 1.12412 (Megatron-Bridge), both ways,
-    over their median 1.000306: 0.72303 / 1.000306 = 0.7228 to (1 / 0.72303) / 1.000306 = 1.3826."""
+    over their median 1.000306: 0.72303 / 1.000306 = 0.7228 to (1 / 0.72303) / 1.000306 = 1.3827."""
     page = report.answer(deepseek) + report.findings(deepseek)
     assert page.count(deepseek.inputs.used["mfu_basis"].origin) == 1
     assert (

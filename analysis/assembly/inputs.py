@@ -856,10 +856,18 @@ def mfu_ceiling(*, generation: str, precision: str) -> tuple[float, str]:
     and its best published BF16 MFU is 0.4644 (LLM Foundry, MPT-7B on 8 H100) where the A100's is
     0.72. A generation with fewer rows (Blackwell BF16: one MoE benchmark at 0.313; Volta: 3) has
     no measured bound, so only the highest published anywhere bounds it. A benchmark is the best a
-    tuned stack shows, a bound for a production run's steady state, not a typical value."""
+    tuned stack shows, a bound for a production run's steady state, not a typical value. Computed
+    once per version of the data, default goodput inputs and arguments (:func:`analysis.catalog.per_data`:
+    training_run's figures ask for every chip's cap in each evaluation)."""
+    return _mfu_ceiling(generation, precision, _goodput_defaults())
+
+
+@per_data
+def _mfu_ceiling(generation: str, precision: str, goodput_defaults: tuple) -> tuple[float, str]:
+    """:func:`mfu_ceiling` computed."""
     from ..formulas import utilisation
 
-    rows = utilisation.usable(mfu_observations())
+    rows = utilisation.usable(_mfu_observations(goodput_defaults))
     rows = rows[rows["precision"] == precision]
     own = rows[rows["chip_generation"] == generation]
     rows = own if len(own) >= utilisation.MIN_OBSERVATIONS else rows

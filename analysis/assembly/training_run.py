@@ -614,6 +614,7 @@ def headline(r: Result, band: str = "p50") -> pd.Series:
     return getattr(r, band).loc[r.inputs.run.chip]
 
 
+#: Why the run's own chip has no band where its GPU-hours are disclosed (:func:`fixed_words`).
 DISCLOSED_WORDS = "no band: the disclosure sets it and nothing drawn moves it"
 
 

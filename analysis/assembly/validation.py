@@ -11,6 +11,16 @@ power model); every other input keeps its default. Each case is modelled at the 
 the seeded Monte Carlo draws of the inputs the package treats as uncertain, so it has a P10–P90
 band (:func:`analysis.formulas.uncertainty.percentiles`).
 
+A case's modelled value is the P50 of those draws: the figure its report quotes as the answer
+(training_run: "Figures are the median of … Monte Carlo draws"; inference_cost's page 1 likewise),
+so the validation judges the number a reader is given, and the modelled value always lies inside
+its own band. The base point (every input at its default) is kept beside it (``base``). A case
+with no draws, or whose band has no width (a point prediction), has its base point as its P50.
+Rule of 2026-12-07 (issue 19; a hostile review found the goodput cases' base points above their
+own P10–P90 bands, since the goodput defaults sit at the favourable end of their sourced
+ranges): until then the modelled value was the base point. Written and committed before the
+errors at the P50 were computed; the base-point errors were known, and both are reported.
+
 Roles keep evidence honest:
 
 * ``validation`` — a measurement no default was set from, exercising at least one default. Only

@@ -22,11 +22,11 @@ REASONS = {
 #: The numbers each reason quotes from its sources (not the ones it derives): each must be in the
 #: reason and in the row of a source the reason names.
 KEY_NUMBERS = {
-    "llama31-8b-gpu-hours": ("1.46M", "15T", "1.3M", "7.7M"),
     "llama32-1b-gpu-hours": ("370k", "1.23B", "86k", "9 trillion"),
     "llama32-3b-gpu-hours": ("460k", "3.21B", "86k", "9 trillion"),
     "bloomberggpt-50b-days": ("102 TFLOPs", "32.5 s", "139,200", "2,048", "50.6", "128 GPUs", "400 Gb/s"),
     "deepseek-llm-67b-gpu-hours-per-t": ("300.6K", "5 minutes"),
+    "sglang-gb200-decode": ("1408", "2k ISL"),
 }
 
 
@@ -51,7 +51,8 @@ def _quotations(reason: str) -> list[str]:
 
 
 def test_the_misses_with_a_stated_reason_are_the_ones_checked_here():
-    # the five cases above 35 % at the time of writing; a new miss needs its key numbers listed here
+    # the cases above 35 % at the time of writing (2026-12-07: modelled at the P50); a new miss needs its key
+    # numbers listed here
     assert set(KEY_NUMBERS) <= set(REASONS)
 
 
@@ -130,8 +131,9 @@ def _unsourced_numbers(case_id: str, reason: str) -> list[str]:
     shown = {n for terms, *_ in equations for n in re.findall(_NUMBER, terms)}
     shown |= {m.group(1) for m in _EQUATION.finditer(reason)} | {m.group(2) for m in _EQUATION.finditer(reason)}
     percents = {f"{round(result * 100):g}" for *_, result, _ in equations}
-    chips = re.search(r"chip_count=(\d+)", CASES.at[case_id, "setup"]).group(1)
-    text = re.sub(rf"(?<![\w.])({_NUMBER}) assumed", lambda m: "" if _value(m.group(1)) == int(chips) else m[0], reason)
+    chips = re.search(r"chip_count=(\d+)", CASES.at[case_id, "setup"])  # a serving case has none
+    assumed = lambda m: "" if chips and _value(m.group(1)) == int(chips.group(1)) else m[0]  # noqa: E731
+    text = re.sub(rf"(?<![\w.])({_NUMBER}) assumed", assumed, reason)
     text = text.replace("6·N·D", "")
     for key in _named_keys(reason):  # a source key's digits ("megascale-2024") are its name, not a number
         text = re.sub(rf"(?<![\w-]){re.escape(key)}(?![\w-])", "", text)

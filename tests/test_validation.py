@@ -203,7 +203,7 @@ def test_case_within_its_tolerance_or_a_stated_miss(r, case_id):
 
 
 def test_arithmetic_checks_worked_by_hand(r):
-    m = r.cases["modelled"]
+    m = r.cases["base"]  # the base point (every input at its default): what the arithmetic below reproduces
     # Megatron Table 2 (174.6B): 8 · 174.6e9 · 300e9 / (384 · 153e12) = 4.1904e23 / 5.8752e16 = 7.13235e6 s = 82.55 days
     assert m["megatron-gpt3-175b-384"] == pytest.approx(82.55, rel=1e-3)
     # Sec. 5.1: 8 · 175e9 · 300e9 / (1,024 · 140e12) = 4.2e23 / 1.4336e17 = 2.9297e6 s = 33.91 days
@@ -229,14 +229,14 @@ def test_olmo2_7b_enters_its_disclosed_pue_and_no_region(r):
     without = {k: v for k, v in setup.items() if k != "pue"}
     assert cases.shared.site(cases.training_run.PARAMETERS["region"].default).pue == 1.5
     default = cases.training_run_case("energy_mwh", without, "olmo2-7b-energy").value
-    assert case["modelled"] == pytest.approx(default * 1.2 / 1.5, rel=1e-9)
+    assert case["base"] == pytest.approx(default * 1.2 / 1.5, rel=1e-9)
     us = cases.training_run_case("energy_mwh", setup | {"region": "us-avg-industrial"}, "olmo2-7b-energy").value
-    assert case["modelled"] == pytest.approx(us, rel=1e-12)
+    assert case["base"] == pytest.approx(us, rel=1e-12)
     assert case["role"] == "validation" and case["group"] == "training energy"
 
 
 def test_serving_validation_cases_worked_by_hand(r):
-    m = r.cases["modelled"]
+    m = r.cases["base"]  # the base point (every input at its default): what the arithmetic below reproduces
     # SGLang H100 decode: 256 sequences per GPU × 72 GPUs = 18,432 per replica, context 2,000, FP8.
     # compute per token: 2 × 37e9 / 1,978.9e12 = 3.73945e-5 s + absorbed MLA 2 × 61 × 128 × 1,088 × 2,000 =
     # 3.39804e10 FLOP / 989.4e12 = 3.43445e-5 s → 7.17390e-5 s; at the decode utilisation 0.2210465
@@ -256,7 +256,7 @@ def test_serving_validation_cases_worked_by_hand(r):
 
 
 def test_prior_and_power_cases_worked_by_hand(r):
-    m = r.cases["modelled"]
+    m = r.cases["base"]  # the base point (every input at its default): what the arithmetic below reproduces
     # Llama 2 7B on 2,000 A100: the prior is the 13 usable accounted Ampere dense runs of accounted_runs.csv,
     # sorted Stable LM 2 1.6B 0.191931, Falcon2-11B 0.220885, GLM-130B 0.261527, StableLM-3B 0.325155, phi-1
     # 0.325689, Falcon-40B 0.388070, [Phi-4-mini 0.395317], Falcon-RW-1B 0.406174, Falcon-7B 0.436579, LLaMA-65B
@@ -468,7 +468,7 @@ def test_llama2_70b_enters_its_exact_parameter_count(r):
     # at the Ampere dense prior median 0.395317 and goodput(2,000) 0.988019 (test_prior_and_power_cases_worked_by_hand):
     # 6 × 68,976,648,192 × 2e12 = 8.27720e23 FLOP / (312e12 × 0.395317 × 3,600 = 4.440196e17) = 1,864,152 h
     # / 0.988019 = 1,886,756 h, +9.7 % against the paper's 1,720,320
-    assert r.cases.loc["llama2-70b-gpu-hours", "modelled"] == pytest.approx(1_886_756, rel=1e-4)
+    assert r.cases.loc["llama2-70b-gpu-hours", "base"] == pytest.approx(1_886_756, rel=1e-4)
 
 
 def test_setup_parsing():
@@ -549,6 +549,9 @@ def test_readme_quotes_what_the_functions_give(r):
     assert f"{s.count} published measurements" in section
     assert f"{s.mean_abs_error * 100:.1f} %" in section and f"{s.max_abs_error * 100:.1f} %" in section
     assert f"{s.coverage * 100:.1f} %" in section
+    validated = c[c["role"] == "validation"]
+    base_mean = (validated["base"] / validated["measured"] - 1).abs().mean()  # the same cases at the base point
+    assert f"at the base point the mean would be **{base_mean * 100:.1f} %**" in section
     assert f"({round(s.coverage * s.banded)} of {s.banded};" in section
     assert f"{(c['role'] == 'calibration').sum()} calibration cases" in section
     assert f"{(c['role'] == 'arithmetic').sum()} arithmetic checks" in section
@@ -611,8 +614,8 @@ def test_the_dgx_2h_band_is_the_v100_ratio_range_and_misses(r):
     # case is one (the report lists none)
     case = r.cases.loc["dgx-2h-power"]
     assert case["role"] == "validation" and not case["point"] and not case["inside"]
-    assert case["modelled"] == pytest.approx(8.0, rel=1e-4)
-    assert 6.0 < case["p10"] < case["modelled"] < case["p90"] < 10.0
+    assert case["base"] == pytest.approx(8.0, rel=1e-4)
+    assert 6.0 < case["p10"] < case["modelled"] < case["p90"] < 10.0 and case["modelled"] == case["p50"]
     chosen = r.cases[r.cases["role"] == "validation"]
     assert not chosen["point"].any() and validation.point_words(r) == ""
     assert r.summary.banded == chosen["p10"].notna().sum()
@@ -644,3 +647,22 @@ def test_why_the_mean_misses_worked_by_hand(r):
     training = v["group"] == "training time"
     split = (v.loc[training, "error"].abs().sum() + v.loc[~training, "error"].abs().sum()) / len(v)
     assert split == pytest.approx(r.summary.mean_abs_error)
+
+
+def test_a_case_is_modelled_at_the_p50_its_report_quotes_with_the_base_point_beside(r):
+    # the rule of 2026-12-07 (validation.py's docstring): the modelled value is the P50 of the case's draws, so
+    # it lies inside its own band; a point prediction or a case without draws keeps its base point. Before, the
+    # base point was the modelled value, and the goodput cases' base points lay above their bands (ByteRobust:
+    # base 0.9637 against P10–P90 0.9005–0.9517), which this test catches
+    c = r.cases
+    banded = c[c["p50"].notna() & ~c["point"]]
+    assert len(banded) >= 40
+    assert (banded["modelled"] == banded["p50"]).all()
+    assert ((banded["p10"] <= banded["modelled"]) & (banded["modelled"] <= banded["p90"])).all()
+    assert (c.loc[c["point"] | c["p50"].isna(), "modelled"] == c.loc[c["point"] | c["p50"].isna(), "base"]).all()
+    goodput = c.loc["byterobust-dense-ettr"]
+    assert goodput["base"] > goodput["p90"] and goodput["modelled"] < goodput["p90"]
+    # the error is the modelled value's, and the JSON writes both
+    assert c["error"].to_numpy() == pytest.approx((c["modelled"] / c["measured"] - 1).to_numpy())
+    case = validation._case_json("byterobust-dense-ettr", goodput)
+    assert case["modelled"] == goodput["p50"] and case["base"] == goodput["base"]

@@ -185,8 +185,9 @@ class Summary:
 @dataclass(frozen=True)
 class Result:
     """The report's numbers. ``cases``: :attr:`Inputs.cases` plus ``group`` (:func:`group`),
-    ``modelled`` (base point, in the case's unit), ``p10``, ``p50``, ``p90`` (of its draws; NaN
-    for a case without uncertain inputs), ``error`` (modelled / measured − 1), ``abs_error``,
+    ``modelled`` (:func:`central`: the P50 of its draws, the base point where it has none or its
+    band has no width; in the case's unit), ``base`` (the base point), ``p10``, ``p50``, ``p90``
+    (of its draws; NaN for a case without uncertain inputs), ``error`` (modelled / measured − 1), ``abs_error``,
     ``point`` (a band with no width, :func:`is_point`), ``inside`` (P10 ≤ measured ≤ P90; a point
     prediction within rounding, :func:`inside_band`), ``within`` (|error| ≤ the case's tolerance), ``in_goal``
     (|error| ≤ 35 %); ``draws``: each case's Monte Carlo draws; ``summary``: :class:`Summary` of
@@ -219,16 +220,25 @@ def figures(inp: Inputs) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     modelled = {case_id: validation_cases.modelled_case(row) for case_id, row in cases.iterrows()}
     bands = pd.DataFrame({case_id: uncertainty.percentiles(m.draws) for case_id, m in modelled.items()}).T
     cases["group"] = [group(row) for _, row in cases.iterrows()]
-    cases["modelled"] = [m.value for m in modelled.values()]
+    cases["base"] = [m.value for m in modelled.values()]
     cases["utilisation_basis"] = [m.basis for m in modelled.values()]
     cases[["p10", "p50", "p90"]] = bands[["p10", "p50", "p90"]].to_numpy()
+    cases["point"] = is_point(cases["p10"], cases["p50"], cases["p90"])
+    cases["modelled"] = central(cases["base"], cases["p50"], cases["point"])
     cases["error"] = cases["modelled"] / cases["measured"] - 1.0
     cases["abs_error"] = cases["error"].abs()
-    cases["point"] = is_point(cases["p10"], cases["p50"], cases["p90"])
     cases["inside"] = inside_band(cases["measured"], cases["modelled"], cases["p10"], cases["p90"], cases["point"])
     cases["within"] = cases["abs_error"] <= cases["tolerance"]
     cases["in_goal"] = cases["abs_error"] <= GOAL_MAX_ABS_ERROR
     return cases, {case_id: m.draws for case_id, m in modelled.items()}
+
+
+def central(base, p50, point):
+    """Each case's modelled value (the module docstring's rule of 2026-12-07): the P50 of its
+    draws, the figure its report quotes as the answer; the base point where the case has no draws
+    (P50 NaN) or is a point prediction (``point``, :func:`is_point`)."""
+    base, p50 = np.asarray(base, dtype=float), np.asarray(p50, dtype=float)
+    return np.where(np.isnan(p50) | np.asarray(point, dtype=bool), base, p50)
 
 
 def is_point(p10, p50, p90):
@@ -382,7 +392,8 @@ LEADS = {
     ),
     "The validation cases": (
         "Measured: the published figure. Modelled: the package with its default "
-        "parameters and only the measurement's disclosed setup entered; P10–P90: its default band. Error: modelled / "
+        "parameters and only the measurement's disclosed setup entered, the P50 of its draws (the figure its report "
+        "quotes); P10–P90: its default band. Error: modelled / "
         "measured − 1. Defaults exercised: the library defaults the case leaves to the package (its source does not "
         "disclose them); only cases that exercise one count in the statistics."
     ),
@@ -1064,6 +1075,7 @@ def _case_json(case_id: str, row: pd.Series) -> dict:
         "unit": row["unit"],
         "measured": float(row["measured"]),
         "modelled": float(row["modelled"]),
+        "base": float(row["base"]),
         "p10": number(row["p10"]),
         "p90": number(row["p90"]),
         "inside_p10_p90": bool(row["inside"]) if row["p10"] == row["p10"] else None,

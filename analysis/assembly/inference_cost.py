@@ -965,9 +965,10 @@ class DeepSeekDay:
     $ per GPU-hour (the validation case's); ``disclosed_cost_usd`` ($87,072);
     ``node_hours_cost_usd``: average nodes × 8 GPUs × 24 h × $ per GPU-hour (the disclosure's
     own arithmetic); ``modelled_cost_usd`` and its ``modelled_p10``/``modelled_p90``: chip-hours
-    for the day's tokens at the modelled H800 rates (:func:`daily_cost_usd`, the validation
-    report's value); ``modelled_error``: modelled / disclosed − 1; ``disclosed_revenue_usd``
-    ($562,027 at R1 prices) and ``revenue_usd``: the tokens × R1 prices (:func:`api_revenue_usd`);
+    for the day's tokens at the modelled H800 rates (:func:`daily_cost_usd`; the P50 of the
+    draws, the validation report's value, :attr:`~.validation_cases.Modelled.central`);
+    ``modelled_error``: modelled / disclosed − 1; ``disclosed_revenue_usd`` ($562,027 at R1 prices)
+    and ``revenue_usd``: the tokens × R1 prices (:func:`api_revenue_usd`);
     ``v3_revenue_usd``: the same at V3's prices; ``margin``: revenue / disclosed cost − 1."""
 
     setup: dict
@@ -1001,10 +1002,10 @@ def deepseek_day() -> DeepSeekDay:
         setup=setup,
         disclosed_cost_usd=disclosed,
         node_hours_cost_usd=float(cost.rental_cost_usd(chip_hours, setup["usd_per_gpu_hour"])),
-        modelled_cost_usd=modelled.value,
+        modelled_cost_usd=modelled.central,
         modelled_p10=float(band["p10"]),
         modelled_p90=float(band["p90"]),
-        modelled_error=modelled.value / disclosed - 1,
+        modelled_error=modelled.central / disclosed - 1,
         disclosed_revenue_usd=reference_value("deepseek-serving-revenue-usd-per-day"),
         revenue_usd=revenue,
         v3_revenue_usd=api_revenue_usd(setup, prices="v3"),

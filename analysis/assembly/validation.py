@@ -48,6 +48,7 @@ from ..formulas import utilisation as mfu_prior
 from . import inference_cost, params, present, serving_observations, validation_cases
 from . import inputs as shared
 from .inputs import Used
+from .validation_cases import is_point
 
 PARAMETERS = params.declare()
 
@@ -60,10 +61,6 @@ GOAL_COVERAGE = (0.70, 0.90)
 ROLES = ("validation", "calibration", "arithmetic", "cross-check")
 #: The central band levels of the coverage figure [%]: band P(50 − L/2)–P(50 + L/2).
 LEVELS = (10, 20, 30, 40, 50, 60, 70, 80, 90)
-#: A band no wider than this share of its P50 has no width: no uncertain input reaches the case, whose
-#: model is a point prediction (e.g. the DGX H100's power: the H100's TDP and its one-system server ratio
-#: are fixed).
-POINT_WIDTH = 1e-9
 #: Within rounding: a point prediction is inside its band only if it equals the measurement within half a
 #: unit of the third significant figure, the precision of the published figures (6.5, 10.2, 12 kW) [share].
 POINT_TOLERANCE = 0.005
@@ -185,9 +182,10 @@ class Summary:
 @dataclass(frozen=True)
 class Result:
     """The report's numbers. ``cases``: :attr:`Inputs.cases` plus ``group`` (:func:`group`),
-    ``modelled`` (:func:`central`: the P50 of its draws, the base point where it has none or its
-    band has no width; in the case's unit), ``base`` (the base point), ``p10``, ``p50``, ``p90``
-    (of its draws; NaN for a case without uncertain inputs), ``error`` (modelled / measured − 1), ``abs_error``,
+    ``modelled`` (:attr:`~.validation_cases.Modelled.central`: the P50 of its draws, the base
+    point where it has none or its band has no width; in the case's unit), ``base`` (the base
+    point), ``p10``, ``p50``, ``p90`` (of its draws; NaN for a case without uncertain inputs),
+    ``error`` (modelled / measured − 1), ``abs_error``,
     ``point`` (a band with no width, :func:`is_point`), ``inside`` (P10 ≤ measured ≤ P90; a point
     prediction within rounding, :func:`inside_band`), ``within`` (|error| ≤ the case's tolerance), ``in_goal``
     (|error| ≤ 35 %); ``draws``: each case's Monte Carlo draws; ``summary``: :class:`Summary` of
@@ -224,28 +222,13 @@ def figures(inp: Inputs) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     cases["utilisation_basis"] = [m.basis for m in modelled.values()]
     cases[["p10", "p50", "p90"]] = bands[["p10", "p50", "p90"]].to_numpy()
     cases["point"] = is_point(cases["p10"], cases["p50"], cases["p90"])
-    cases["modelled"] = central(cases["base"], cases["p50"], cases["point"])
+    cases["modelled"] = [m.central for m in modelled.values()]
     cases["error"] = cases["modelled"] / cases["measured"] - 1.0
     cases["abs_error"] = cases["error"].abs()
     cases["inside"] = inside_band(cases["measured"], cases["modelled"], cases["p10"], cases["p90"], cases["point"])
     cases["within"] = cases["abs_error"] <= cases["tolerance"]
     cases["in_goal"] = cases["abs_error"] <= GOAL_MAX_ABS_ERROR
     return cases, {case_id: m.draws for case_id, m in modelled.items()}
-
-
-def central(base, p50, point):
-    """Each case's modelled value (the module docstring's rule of 2026-12-07): the P50 of its
-    draws, the figure its report quotes as the answer; the base point where the case has no draws
-    (P50 NaN) or is a point prediction (``point``, :func:`is_point`)."""
-    base, p50 = np.asarray(base, dtype=float), np.asarray(p50, dtype=float)
-    return np.where(np.isnan(p50) | np.asarray(point, dtype=bool), base, p50)
-
-
-def is_point(p10, p50, p90):
-    """Whether each band has no width, P90 − P10 ≤ :data:`POINT_WIDTH` × |P50|: a point prediction (no
-    uncertain input reaches the case). A case without a band (NaN) is not one."""
-    p10, p50, p90 = (np.asarray(x, dtype=float) for x in (p10, p50, p90))
-    return (p90 - p10) <= POINT_WIDTH * np.abs(p50)
 
 
 def inside_band(measured, modelled, p10, p90, point):

@@ -44,6 +44,19 @@ SERVING_DRAWN = ("mfu", "hbm_efficiency", "decode_mfu")
 CASE_BATCHES = {"deepseek-h800": serving.DEEPSEEK_BATCH, "cloudmatrix-910c": "cloudmatrix-910c-decode"}
 
 
+#: A band no wider than this share of its P50 has no width: no uncertain input reaches the case, whose
+#: model is a point prediction (e.g. the DGX H100's power: the H100's TDP and its one-system server ratio
+#: are fixed).
+POINT_WIDTH = 1e-9
+
+
+def is_point(p10, p50, p90):
+    """Whether each band has no width, P90 − P10 ≤ :data:`POINT_WIDTH` × |P50|: a point prediction (no
+    uncertain input reaches the case). A case without a band (NaN) is not one."""
+    p10, p50, p90 = (np.asarray(x, dtype=float) for x in (p10, p50, p90))
+    return (p90 - p10) <= POINT_WIDTH * np.abs(p50)
+
+
 @dataclass(frozen=True)
 class Modelled:
     """The package's value for a case: ``value`` at the base point (every input at its default)
@@ -53,6 +66,17 @@ class Modelled:
     value: float
     draws: np.ndarray
     basis: str = ""  # the utilisation a training case used, in words ("" for other cases)
+
+    @property
+    def central(self) -> float:
+        """The case's modelled value (the validation report's rule of 2026-12-07): the P50 of ``draws``
+        (:func:`analysis.formulas.uncertainty.percentiles`), the figure its report quotes as the answer;
+        ``value``, the base point, where there are no draws or they have no width (:func:`is_point`)."""
+        if not len(self.draws):
+            return float(self.value)
+        band = uncertainty.percentiles(self.draws)
+        point = bool(is_point(band["p10"], band["p50"], band["p90"]))
+        return float(self.value) if point or not np.isfinite(band["p50"]) else float(band["p50"])
 
 
 def _model(model_id: str) -> pd.Series:

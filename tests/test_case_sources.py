@@ -95,3 +95,19 @@ def test_nvidias_own_documents_bracket_the_gb200_rack_estimate():
     lower_kw, upper_kw = 18 * 6_667 / 1_000, 1_200 / 8
     assert (lower_kw, upper_kw) == (pytest.approx(120.006), 150.0)
     assert lower_kw < CASES.at["gb200-nvl72-power", "measured"] == 145 < upper_kw
+
+
+@pytest.mark.parametrize("case_id", ["llama4-scout-gpu-hours", "llama4-maverick-gpu-hours"])
+def test_a_llama4_case_keeps_the_bf16_peak_while_no_primary_states_its_precision(case_id):
+    # The rule "precision follows the run (FP8 where disclosed)": the model card states no training
+    # precision (its FP8 is a released weight format) and the blog gives FP8 figures for Behemoth only,
+    # so no precision is entered (the BF16 default) and the note says what each source states.
+    setup = CASES.at[case_id, "setup"]
+    assert "precision" not in setup
+    note = CASES.at[case_id, "note"]
+    assert "training precision" in note and "(read first-hand" in note
+    taken = _taken("llama4-model-card")
+    assert "Training precision: none stated" in taken
+    assert '"all reported evaluations and testing were conducted on bf16 models"' in taken
+    assert "released as both BF16 and FP8 quantized weights" in taken
+    assert "Behemoth" in _taken("llama4-blog")

@@ -18,6 +18,16 @@ servers. Found and added: the rack of four DGX B300 of NVIDIA's DGX SuperPOD B30
 architecture (~56 kW). Found and not qualifying: the GB300 NVL72 (NVIDIA's enterprise reference
 architecture: "Full rack requiring up to 142 kW"), whose GPU has no catalog row (the b300 row is the
 HGX B300 module at 1,100 W). Not found in a vendor's own document that could be read here: the rest.
+
+Looked for again on 2026-12-07 (a second search, for a fourth case on a primary source, in the stored
+documentation and web pages): a DGX-2 / DGX-2H user guide with the DGX-2H's power, the DGX B300 User
+Guide's power specification, a DGX SuperPOD data-centre design guide for DGX GB200, NVIDIA DPS's device
+registry (it ships only the GB200 compute tray, 6,667 W, case gb200-nvl72-power), Huawei's Atlas 800T A2
+specification, the DGX-1 (V100) datasheet and NVIDIA's DGX POD data-centre reference design of 2018 (its
+stored copy holds only its opening pages). Found: the busbar
+edition of the DGX SuperPOD B300 reference architecture ("The rack-level power consumption per rack
+exceeds 50 kW" for four DGX B300), a lower bound for the system of case dgx-b300-rack-power, not a new
+system; the DGX B200 User Guide (case dgx-b200-power). No further system qualifies: no case is added.
 """
 
 import pytest

@@ -84,6 +84,45 @@ on the 36 of 2026-12-07 (without 34.5 %, 72.2 %; Granite's GPU counts entered), 
 
 None is adopted (:func:`adopted`); the prior keeps generation, architecture and precision. The
 validation report's candidates table recomputes the figures on the current fit data.
+
+One FLOP basis, pre-registered (issue 19, "mixed MFU bases", 2026-12-07; written and committed
+before its effect on any figure, validation case or leave-one-out error was computed). The
+package's MFU is model FLOPs 6·N_active·D (attention and logits left out, no recomputation) over
+chip-time at the dense peak; every observation is put on that basis before any use (the prior,
+the cap, the reference MFU, the transfer pairs, leave-one-out):
+
+    mfu = mfu_published × 6·N_active / F_source      (:func:`mfu_6nd`)
+
+where F_source [FLOP per token] is what the publisher's own formula counts per trained token
+(:func:`source_flop_per_token`), with the model's layers l, attention width d (heads × head
+dimension), sequence length s and vocabulary V read from primary sources (papers, model configs,
+the benchmark's own table), each value's source in the row's note. The bases (``flop_basis``):
+
+- ``6nd``: F = 6·N. Also a row whose source states a figure *without* attention (PaLM 45.7 %,
+  MT-NLG 29.7 % as PaLM computes them): that figure is the published value, not the one with it.
+- ``6nd+attn``: F = 6·N + 12·l·d·s (PaLM's appendix B, FlashAttention-2, LLM Foundry, MaxText of
+  2024: the attention score and value products, forward and backward, no causal halving).
+- ``megatron-model``: F = 72·l·h² + 12·l·h·s + 6·h·V (Korthikanti et al. 2022's model FLOPs: weight
+  products, attention and logits, three passes; h the hidden size).
+- ``megatron-hfu``: F = 96·l·h² + 16·l·h·s + 6·h·V (Narayanan et al. 2021's count with full
+  activation recomputation, 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h)) per sequence: the recompute
+  pass is removed by this conversion, as the 6/8 did before, and attention and logits with it).
+- ``throughput``: F = the source's model FLOP/s per chip ÷ its tokens/s per chip, both read from
+  the same table (NVIDIA Megatron Bridge, whose per-model formulas — causal attention, GQA, MLA,
+  MoE — are its own; its output is read rather than restated).
+- ``unconverted``: the basis is not stated (e.g. "MFU as reported", "achieved TFLOP/s"), or the
+  model shape the conversion needs could not be read from a primary source: the published value
+  is kept as it is, and the row is flagged by this value (a test lists these rows). Such a value
+  may overstate MFU on 6·N·D by the attention share its source may count.
+
+The cap (:func:`analysis.assembly.inputs.mfu_ceiling`) is fit data like the prior: decided here,
+before computing, that it leaves out every row that shares a run or code with any validation case
+(non-empty ``validation_overlap``), always — not only for the overlapping case, as
+:func:`disjoint_from` does for the prior — because the cap is one number per generation and
+precision used by every report and case alike; a row that measures a validation case's own run
+must not bound the prediction of that case. Nothing else about the cap changes (highest usable
+observation of the generation and precision where at least :data:`MIN_OBSERVATIONS` such rows
+exist, else the highest at that precision on every generation).
 """
 
 from __future__ import annotations

@@ -868,7 +868,7 @@ def _mfu_ceiling(generation: str, precision: str, goodput_defaults: tuple) -> tu
     from ..formulas import utilisation
 
     rows = utilisation.usable(_mfu_observations(goodput_defaults))
-    rows = rows[rows["precision"] == precision]
+    rows = rows[(rows["precision"] == precision) & (rows["validation_overlap"].fillna("").astype(str).str.strip() == "")]
     own = rows[rows["chip_generation"] == generation]
     rows = own if len(own) >= utilisation.MIN_OBSERVATIONS else rows
     if not len(rows):

@@ -148,6 +148,99 @@ KINDS = ("accounted", "production")
 COLUMNS = {"generation": "chip_generation", "architecture": "architecture", "precision": "precision"}
 
 
+#: The FLOP bases of a published MFU (``flop_basis`` of ``data/mfu_observations.csv``; the module
+#: docstring's rule) and the columns each needs to be put on the 6·N·D basis.
+FLOP_BASES = {
+    "6nd": (),
+    "6nd+attn": ("n_layers", "d_model", "seq_len"),
+    "megatron-model": ("n_layers", "d_model", "seq_len", "vocab"),
+    "megatron-hfu": ("n_layers", "d_model", "seq_len", "vocab"),
+    "throughput": ("model_tflops_per_chip", "tokens_per_s_per_chip"),
+    "unconverted": (),
+}
+
+
+def source_flop_per_token(
+    basis: str,
+    *,
+    active_params: float,
+    n_layers: float = np.nan,
+    d_model: float = np.nan,
+    seq_len: float = np.nan,
+    vocab: float = np.nan,
+    model_tflops_per_chip: float = np.nan,
+    tokens_per_s_per_chip: float = np.nan,
+) -> float:
+    """The model FLOPs [FLOP per trained token] a publisher's MFU counts, by its ``basis``
+    (:data:`FLOP_BASES`), with N = ``active_params``, l = ``n_layers``, d = ``d_model`` (attention
+    width, heads × head dimension; Megatron's hidden size h), s = ``seq_len`` [tokens], V = ``vocab``:
+
+    - ``6nd`` and ``unconverted``: 6·N (``unconverted``: the published value is kept as it is);
+    - ``6nd+attn``: 6·N + 12·l·d·s (PaLM, Chowdhery et al. 2022 app. B; FlashAttention-2; LLM
+      Foundry; MaxText 2024);
+    - ``megatron-model``: 72·l·d² + 12·l·d·s + 6·d·V (Korthikanti et al. 2022, three passes);
+    - ``megatron-hfu``: 96·l·d² + 16·l·d·s + 6·d·V (Narayanan et al. 2021, full recomputation:
+      96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h)) per sequence of B·s tokens);
+    - ``throughput``: ``model_tflops_per_chip`` × 1e12 / ``tokens_per_s_per_chip`` (the source's own
+      count, read from its table).
+
+    Raises ValueError for another basis, naming the allowed ones, or when a value the basis needs
+    is missing.
+
+    Source: definition (each basis's source as listed).
+    """
+    if basis not in FLOP_BASES:
+        raise ValueError(f"unknown FLOP basis {basis!r}; allowed: {', '.join(FLOP_BASES)}")
+    given = dict(
+        n_layers=n_layers,
+        d_model=d_model,
+        seq_len=seq_len,
+        vocab=vocab,
+        model_tflops_per_chip=model_tflops_per_chip,
+        tokens_per_s_per_chip=tokens_per_s_per_chip,
+    )
+    missing = [name for name in FLOP_BASES[basis] if pd.isna(given[name])]
+    if missing:
+        raise ValueError(f"FLOP basis {basis!r} needs {', '.join(missing)}; none given")
+    n, layers, d, s, v = (np.nan if pd.isna(x) else float(x) for x in (active_params, n_layers, d_model, seq_len, vocab))
+    if basis == "6nd+attn":
+        return 6 * n + 12 * layers * d * s
+    if basis == "megatron-model":
+        return 72 * layers * d**2 + 12 * layers * d * s + 6 * d * v
+    if basis == "megatron-hfu":
+        return 96 * layers * d**2 + 16 * layers * d * s + 6 * d * v
+    if basis == "throughput":
+        return float(model_tflops_per_chip) * 1e12 / float(tokens_per_s_per_chip)
+    return 6 * n
+
+
+def mfu_6nd(mfu_published, *, active_params, source_flop_per_token):
+    """A published MFU [share of the dense peak] on the package's basis, model FLOPs 6·N·D:
+    mfu = mfu_published × 6·N_active / F_source, where F_source [FLOP per token] is what the
+    publisher counts (:func:`source_flop_per_token`): the same tokens per second at the same peak,
+    each token counted as 6·N_active FLOPs instead of F_source.
+
+    Source: definition (the module docstring's rule).
+    """
+    return mfu_published * 6.0 * np.asarray(active_params, dtype=float) / np.asarray(source_flop_per_token, dtype=float)
+
+
+def observed_mfu(observations: pd.DataFrame) -> pd.Series:
+    """Each published observation's MFU [share of the dense peak] on the 6·N·D basis: its
+    ``mfu_published`` through :func:`mfu_6nd` with its ``flop_basis`` and shape columns
+    (:func:`source_flop_per_token`), indexed like ``observations``.
+
+    Source: definition.
+    """
+    shape = ("n_layers", "d_model", "seq_len", "vocab", "model_tflops_per_chip", "tokens_per_s_per_chip")
+    flop = [
+        source_flop_per_token(row["flop_basis"], active_params=row["active_params"], **{k: row[k] for k in shape})
+        for _, row in observations.iterrows()
+    ]
+    mfu = mfu_6nd(observations["mfu_published"].to_numpy(dtype=float), active_params=observations["active_params"], source_flop_per_token=flop)
+    return pd.Series(mfu, index=observations.index, name="mfu")
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A candidate condition of the prior (issue 19; none adopted): the observation ``column``

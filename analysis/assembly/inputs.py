@@ -785,8 +785,9 @@ def mfu_observations() -> pd.DataFrame:
 @per_data
 def _mfu_observations(goodput_defaults: tuple) -> pd.DataFrame:
     """:func:`mfu_observations` computed at ``goodput_defaults`` (:func:`_goodput_defaults`)."""
-    published = load("mfu_observations")
-    return pd.concat([published, _accounted_observations(goodput_defaults)[list(published.columns)]])
+    published = load("mfu_observations")  # its mfu already on 6·N·D (utilisation.observed_mfu)
+    accounted = _accounted_observations(goodput_defaults).assign(flop_basis="6nd")  # 6·N·D by construction
+    return pd.concat([published, accounted.reindex(columns=published.columns)])
 
 
 def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):

@@ -685,9 +685,7 @@ def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) ->
     for line, row in frame.iterrows():
         for column in utilisation.FLOP_BASES[row["flop_basis"]]:
             if pd.isna(row[column]):
-                raise DataError(
-                    path, f"is required by flop_basis {row['flop_basis']}", line, column, "", row["obs_id"]
-                )
+                raise DataError(path, f"is required by flop_basis {row['flop_basis']}", line, column, "", row["obs_id"])
         chip = row["chip_id"]
         if chip in chips.index and chips.loc[chip, "generation"] != row["chip_generation"]:
             raise DataError(

@@ -187,7 +187,7 @@ def source_flop_per_token(
     Raises ValueError for another basis, naming the allowed ones, or when a value the basis needs
     is missing.
 
-    Source: definition (each basis's source as listed).
+    Source: palm-paper; flashattention2-paper; llmfoundry-benchmarks; korthikanti-2022; megatron-2021.
     """
     if basis not in FLOP_BASES:
         raise ValueError(f"unknown FLOP basis {basis!r}; allowed: {', '.join(FLOP_BASES)}")
@@ -202,7 +202,9 @@ def source_flop_per_token(
     missing = [name for name in FLOP_BASES[basis] if pd.isna(given[name])]
     if missing:
         raise ValueError(f"FLOP basis {basis!r} needs {', '.join(missing)}; none given")
-    n, layers, d, s, v = (np.nan if pd.isna(x) else float(x) for x in (active_params, n_layers, d_model, seq_len, vocab))
+    n, layers, d, s, v = (
+        np.nan if pd.isna(x) else float(x) for x in (active_params, n_layers, d_model, seq_len, vocab)
+    )
     if basis == "6nd+attn":
         return 6 * n + 12 * layers * d * s
     if basis == "megatron-model":
@@ -220,7 +222,7 @@ def mfu_6nd(mfu_published, *, active_params, source_flop_per_token):
     publisher counts (:func:`source_flop_per_token`): the same tokens per second at the same peak,
     each token counted as 6·N_active FLOPs instead of F_source.
 
-    Source: definition (the module docstring's rule).
+    Source: definition.
     """
     return mfu_published * 6.0 * np.asarray(active_params, dtype=float) / np.asarray(source_flop_per_token, dtype=float)
 
@@ -237,7 +239,11 @@ def observed_mfu(observations: pd.DataFrame) -> pd.Series:
         source_flop_per_token(row["flop_basis"], active_params=row["active_params"], **{k: row[k] for k in shape})
         for _, row in observations.iterrows()
     ]
-    mfu = mfu_6nd(observations["mfu_published"].to_numpy(dtype=float), active_params=observations["active_params"], source_flop_per_token=flop)
+    mfu = mfu_6nd(
+        observations["mfu_published"].to_numpy(dtype=float),
+        active_params=observations["active_params"],
+        source_flop_per_token=flop,
+    )
     return pd.Series(mfu, index=observations.index, name="mfu")
 
 

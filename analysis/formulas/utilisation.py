@@ -123,6 +123,20 @@ precision used by every report and case alike; a row that measures a validation 
 must not bound the prediction of that case. Nothing else about the cap changes (highest usable
 observation of the generation and precision where at least :data:`MIN_OBSERVATIONS` such rows
 exist, else the highest at that precision on every generation).
+
+Effect (computed after the rule was committed, 2026-12-07). Of the 47 published rows, 35 are
+converted (7 Megatron 2021 and 4 Korthikanti rows, 11 LLM Foundry, 8 Megatron Bridge,
+FlashAttention-2, GLM-130B, 2 MaxText, Pangu Ultra, which stays excluded), 2 take the source's own
+figure without attention (PaLM 0.462 → 0.457, MT-NLG 0.302 → 0.297) and 10 stay unconverted
+(flagged). Leave-one-out on the 36 usable accounted and production observations (only GLM-130B 0.325
+→ 0.316, PaLM and MT-NLG move; accounted runs were 6·N·D already): without a candidate 34.2 % and
+72.2 % (34.5 % and 72.2 % before); size 40.1 %, 63.9 %; cluster 43.2 %, 63.9 % (direction −0.056);
+era 34.5 %, 66.7 % (−0.008); sequence 46.8 %, 66.7 % (+0.014); tokens per parameter 34.7 %, 66.7 %
+(+0.027). Still none adopted. The caps: Hopper BF16 0.4644 → 0.4164 (MPT-70B on 128 H100), Ampere
+BF16 0.72 → 0.6272 (phi-2's accounted utilisation, whose note calls it implausibly high; above the
+highest benchmark left, Korthikanti's 530B at 0.5513, are also TinyLlama's unconverted 0.56 and
+MobileLLM's accounted 0.584 and 0.586), BF16 on generations with fewer than 5 rows 0.72 → 0.6915
+(MaxText 32B on TPU v5p), Hopper FP8 0.4154 → 0.4003, FP8 elsewhere 0.4258 → 0.4097.
 """
 
 from __future__ import annotations

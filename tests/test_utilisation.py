@@ -371,7 +371,10 @@ def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
     assert spread[2] == pytest.approx(0.416368, rel=1e-5)
     assert spread.ppf([0.999])[0] == pytest.approx(0.416368, rel=1e-5)
     assert "llmfoundry-benchmarks" in used.source.split(";")  # the cap's own source
-    assert "at most 0.416, the highest MFU published on hopper BF16 (llmfoundry-h100-70b-128)" in used.origin
+    assert (
+        "at most 0.416, the highest MFU (6·N·D) on hopper BF16 outside the validation cases' runs "
+        "(llmfoundry-h100-70b-128)" in used.origin
+    )
 
 
 def test_a_generation_with_too_few_published_rows_is_capped_at_the_highest_anywhere():
@@ -396,7 +399,10 @@ def test_a_generation_with_too_few_published_rows_is_capped_at_the_highest_anywh
     b200 = inputs.chips(["b200"]).iloc[0]
     spread, used = inputs.reference_mfu_range(b200, 0.40, precision="bf16")
     assert tuple(spread) == pytest.approx((0.289756, 0.40, 0.546341), rel=1e-5)
-    assert "at most 0.691, the highest MFU published at BF16 on any chip (maxtext-v5p-32b-64chips;" in used.origin
+    assert (
+        "at most 0.691, the highest MFU (6·N·D) at BF16 on any chip outside the validation cases' runs "
+        "(maxtext-v5p-32b-64chips;" in used.origin
+    )
     prior = inputs.observed_prior(generation="volta", architecture="dense", precision="bf16")
     assert len(prior.values) == 25 and prior.p50 == pytest.approx(0.261527, abs=1e-6)
     spread, used = inputs.mfu_range(prior.p50, prior, entered=False)

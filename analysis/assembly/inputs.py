@@ -916,10 +916,11 @@ def mfu_range(mfu: float, prior, *, entered: bool) -> tuple[uncertainty.Empirica
     rows = mfu_observations().loc[list(dict.fromkeys([*prior.obs_ids, best]))]
     keys = ";".join(["mfu-observations", *keys_in(rows)])
     where = f"{condition['generation']} {str(condition['precision']).upper()}"
-    capped = f"; at most {cap:.3f}, the highest MFU published on {where} ({best})"
+    capped = f"; at most {cap:.3f}, the highest MFU (6·N·D) on {where} outside the validation cases' runs ({best})"
     if rows.loc[best, "chip_generation"] != condition["generation"]:  # too few rows on the generation
-        capped = f"; at most {cap:.3f}, the highest MFU published at {where.split()[1]} on any chip ({best}; "
-        capped += f"{condition['generation']} has too few published rows to set its own cap)"
+        capped = f"; at most {cap:.3f}, the highest MFU (6·N·D) at {where.split()[1]} on any chip outside the "
+        capped += f"validation cases' runs ({best}; {condition['generation']} has too few published rows to set its "
+        capped += "own cap)"
     if cap > ceiling:
         what = "the value entered" if entered else "the MFU itself"
         capped = f"; at most {cap:.3f}, {what} (above {ceiling:.3f}, the cap on {where})"

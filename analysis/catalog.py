@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import PROJECT_DIR
+from .formulas import utilisation
 
 DATA_DIR = PROJECT_DIR / "data"
 
@@ -376,18 +377,33 @@ MFU_OBSERVATIONS = Table(
         "total_params": Number(1e6, 1e14, required=True),
         "active_params": Number(1e6, 1e14, required=True),
         "cluster_chips": Number(1, 1e7, required=True, integer=True),
-        "mfu": Number(0.01, 1.0, required=True),
+        "mfu_published": Number(0.01, 1.0, required=True),
         "tokens": Number(1e9, 1e15),
         "seq_len": Number(64, 1e7, integer=True),
+        "n_layers": Number(1, 1e4, integer=True),
+        "d_model": Number(64, 1e6, integer=True),
+        "vocab": Number(100, 1e7, integer=True),
+        "model_tflops_per_chip": Number(0.01, 1e5),
+        "tokens_per_s_per_chip": Number(0.01, 1e8),
     },
     text=("run_start", "excluded", "validation_overlap", "note"),
-    required_text=("chip_id", "chip_generation", "architecture", "precision", "mfu_definition", "kind", "source"),
+    required_text=(
+        "chip_id",
+        "chip_generation",
+        "architecture",
+        "precision",
+        "mfu_definition",
+        "flop_basis",
+        "kind",
+        "source",
+    ),
     sources={"source": ()},
     choices={
         "chip_generation": GENERATIONS,
         "architecture": ("dense", "moe"),
         "precision": ("bf16", "fp8"),
         "kind": ("production", "benchmark"),
+        "flop_basis": tuple(utilisation.FLOP_BASES),
     },
 )
 
@@ -664,8 +680,12 @@ STOCK_CROSSCHECKS = Table(
 
 def _check_observations(path: Path, frame: pd.DataFrame, chips: pd.DataFrame) -> None:
     """An observation on a catalog chip has that chip's generation; active <= total parameters,
-    equal for a dense model (other chips, e.g. ``tpu-v4``, are plain ids outside the catalog)."""
+    equal for a dense model (other chips, e.g. ``tpu-v4``, are plain ids outside the catalog);
+    every column its ``flop_basis`` needs (:data:`analysis.formulas.utilisation.FLOP_BASES`) is given."""
     for line, row in frame.iterrows():
+        for column in utilisation.FLOP_BASES[row["flop_basis"]]:
+            if pd.isna(row[column]):
+                raise DataError(path, f"is required by flop_basis {row['flop_basis']}", line, column, "", row["obs_id"])
         chip = row["chip_id"]
         if chip in chips.index and chips.loc[chip, "generation"] != row["chip_generation"]:
             raise DataError(
@@ -1078,6 +1098,7 @@ def _load_all(data_dir: Path) -> _Tables:
     validation = validate(data_dir / VALIDATION_CASES.file, VALIDATION_CASES, known).set_index("case_id")
     observations = validate(data_dir / MFU_OBSERVATIONS.file, MFU_OBSERVATIONS, known)
     _check_observations(data_dir / MFU_OBSERVATIONS.file, observations, chips)
+    observations["mfu"] = utilisation.observed_mfu(observations)  # on the one basis, 6·N·D
     accounted = validate(data_dir / ACCOUNTED_RUNS.file, ACCOUNTED_RUNS, known)
     _check_accounted(data_dir / ACCOUNTED_RUNS.file, accounted, chips)
     served = _load_serving(data_dir, known, chips)

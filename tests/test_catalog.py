@@ -121,7 +121,16 @@ BAD_CELLS = [
     ("mfu_observations.csv", "glm-130b", "source", "", "is required"),  # a row without a source key
     ("mfu_observations.csv", "glm-130b", "chip_generation", "hopper", "is of generation ampere in chips.csv"),
     ("mfu_observations.csv", "glm-130b", "precision", "fp16", "must be one of bf16, fp8"),
-    ("mfu_observations.csv", "glm-130b", "mfu", "32.5", "outside the plausible range"),  # a percentage
+    ("mfu_observations.csv", "glm-130b", "mfu_published", "32.5", "outside the plausible range"),  # a percentage
+    ("mfu_observations.csv", "glm-130b", "flop_basis", "hfu", "must be one of 6nd, 6nd+attn, megatron-model"),
+    ("mfu_observations.csv", "glm-130b", "n_layers", "", "is required by flop_basis 6nd+attn"),  # no shape
+    (
+        "mfu_observations.csv",
+        "mbridge-h100-llama3-70b-fp8-64",
+        "tokens_per_s_per_chip",
+        "",
+        "is required by flop_basis throughput",
+    ),
     ("mfu_observations.csv", "glm-130b", "active_params", "140000000000", "must not exceed the total"),
     ("regions.csv", "cn-avg-industrial", "pue", "0.9", "outside the plausible range"),
 ]

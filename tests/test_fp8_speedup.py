@@ -122,20 +122,31 @@ def test_a_bf16_run_draws_no_speedup():
 
 def test_the_move_of_an_mfu_between_chips_worked_by_hand():
     """data/mfu_transfers.csv: the MFU of one model and software on two chips at the same GPU count
-    where the source has it (data/mfu_observations.csv), A100 -> H100 (LLM Foundry, both on 8 GPUs)
-    0.4644 / 0.6423 = 0.723027 and (both on 64) 0.4257 / 0.5333 = 0.798237 (before: the H100 rows on
-    512 GPUs, 0.4220 / 0.6423 = 0.657014 and 0.4125 / 0.5333 = 0.773486), H100 -> GB200
-    (Megatron-Bridge, Llama 3.1 405B FP8) 0.4258 / 0.4154 = 1.025036, H100 -> B200 (DeepSeek-V3)
-    0.1920 / 0.1708 = 1.124122; with their inverses (1.383075, 1.252760, 0.975575, 0.889583) the
-    median is (0.975575 + 1.025036) / 2 = 1.000306, and over it the range runs 0.723027 / 1.000306 =
-    0.722806 to 1.383075 / 1.000306 = 1.382652 with median 1 (before: 0.656813-1.521573)."""
+    where the source has it (data/mfu_observations.csv, on 6·N·D), A100 -> H100 (LLM Foundry, both on 8
+    GPUs) 0.4644 / 0.6423 = 0.723027 and (both on 64) 0.4257 / 0.5333 = 0.798237 as published, and the
+    same on 6·N·D: one model at one sequence length, one conversion factor on both sides (before: the
+    H100 rows on 512 GPUs, 0.4220 / 0.6423 = 0.657014 and 0.4125 / 0.5333 = 0.773486); H100 -> GB200
+    (Megatron-Bridge, Llama 3.1 405B FP8) 0.4258 / 0.4154 = 1.025036 as published, on 6·N·D (each × 6N
+    ÷ NVIDIA's TFLOP/s per token) × (822e12 / 326) / (2,129e12 / 843) = × 0.998404: 1.023400; H100 ->
+    B200 (DeepSeek-V3) 0.1920 / 0.1708 = 1.124122, × (338e12 / 1,297) / (864e12 / 3,328) = × 1.003798:
+    1.128391. With their inverses (1.383075, 1.252760, 0.977135, 0.886218) the median is (0.977135 +
+    1.023400) / 2 = 1.000268, and over it the range runs 0.723027 / 1.000268 = 0.722833 to 1.383075 /
+    1.000268 = 1.382705 with median 1 (before the one basis 0.722806-1.382652; before the equal counts
+    0.656813-1.521573)."""
     from analysis.assembly import inputs as shared
 
     pairs = load("mfu_transfers")
     assert list(pairs["to_obs"][:2]) == ["llmfoundry-h100-7b-8", "llmfoundry-h100-70b-64"]
     drawn, used = shared.mfu_transfer()
-    ratios = np.array([0.4644 / 0.6423, 0.4257 / 0.5333, 0.4258 / 0.4154, 0.1920 / 0.1708])
-    assert_allclose(ratios, [0.723027, 0.798237, 1.025036, 1.124122], atol=1e-6)
-    assert_allclose(1 / ratios, [1.383075, 1.252760, 0.975575, 0.889583], atol=1e-6)
-    assert_allclose(tuple(drawn), (0.722806, 1.0, 1.382652), atol=1e-6)
+    ratios = np.array(
+        [
+            0.4644 / 0.6423,
+            0.4257 / 0.5333,
+            0.4258 / 0.4154 * (822e12 / 326) / (2_129e12 / 843),
+            0.1920 / 0.1708 * (338e12 / 1_297) / (864e12 / 3_328),
+        ]
+    )
+    assert_allclose(ratios, [0.723027, 0.798237, 1.023400, 1.128391], atol=1e-6)
+    assert_allclose(1 / ratios, [1.383075, 1.252760, 0.977135, 0.886218], atol=1e-6)
+    assert_allclose(tuple(drawn), (0.722833, 1.0, 1.382705), atol=1e-6)
     assert used.value == 1.0 and used.source == "llmfoundry-benchmarks;megatron-bridge-perf"

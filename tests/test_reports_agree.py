@@ -150,13 +150,14 @@ def test_the_reference_mfu_band_is_one_answer():
     """The reference H100's MFU 0.40 (dense BF16, a production run's steady-state MFU) is drawn over
     one band in every report that sets it: the spread of the production runs' published dense BF16
     MFUs (only 2 on Hopper, Nemotron-4 340B and Llama 3 405B, both 0.41: fewer than 5, so dense BF16
-    production runs on every generation, sorted 0.302 MT-NLG, 0.325 GLM-130B, 0.325 Gopher, 0.41,
-    0.41, 0.462 PaLM, 0.56 TinyLlama) around their median 0.41, whatever the workload, capped at the
-    highest MFU published on Hopper at BF16, 0.4644 (LLM Foundry, MPT-7B on 8 H100). At plotting
-    positions i / 8 the P10 (0.1 < 1/8) is the smallest, 0.302 × 0.40 / 0.41 = 0.294634, the P90
-    (0.9 > 7/8) the largest, 0.56 × 0.40 / 0.41 = 0.546341 -> capped at 0.4644; the median 0.41 ×
-    0.40 / 0.41 = 0.40. (Before: the 10 accounted Hopper runs' spread, P10-P90 0.228-0.614, its P90
-    above every Hopper MFU published.)"""
+    production runs on every generation, on 6·N·D, sorted 0.297 MT-NLG, 0.316424 GLM-130B, 0.325 Gopher,
+    0.41, 0.41, 0.457 PaLM, 0.56 TinyLlama; tests/test_utilisation.py) around their median 0.41, whatever
+    the workload, capped at the highest MFU on Hopper at BF16 on 6·N·D outside the validation cases'
+    runs, 0.416368 (LLM Foundry, MPT-70B on 128 H100: 0.4336 × 3.8916e11 / 405,266,127,360). At
+    plotting positions i / 8 the P10 (0.1 < 1/8) is the smallest, 0.297 × 0.40 / 0.41 = 0.289756, the
+    P90 (0.9 > 7/8) the largest, 0.56 × 0.40 / 0.41 = 0.546341 -> capped at 0.416368; the median 0.41 ×
+    0.40 / 0.41 = 0.40. (Before the one FLOP basis: P10-P90 0.294634-0.4644. Before that: the 10
+    accounted Hopper runs' spread, P10-P90 0.228-0.614, its P90 above every Hopper MFU published.)"""
     from analysis.assembly import energy_advantage
 
     defaults = {n: s.default for n, s in chip_parity.PARAMETERS.items()}
@@ -166,9 +167,9 @@ def test_the_reference_mfu_band_is_one_answer():
         "procurement": buying.inputs(draws=200).used["mfu_spread"],
     }
     assert records["chip_parity"] == records["energy_advantage"] == records["procurement"]
-    assert records["chip_parity"].value == "P10 0.295, P50 0.400, P90 0.464"
+    assert records["chip_parity"].value == "P10 0.290, P50 0.400, P90 0.416"
     band = chip_parity.resolve(defaults).ranges["mfu"]
-    assert tuple(band) == pytest.approx((0.294634, 0.40, 0.4644), rel=1e-5)
+    assert tuple(band) == pytest.approx((0.289756, 0.40, 0.416368), rel=1e-5)
 
 
 def test_energy_advantage_sizes_the_clusters_as_chip_parity_does():

@@ -177,10 +177,10 @@ def test_a_run_without_a_disclosure_takes_the_prior_and_its_published_dispersion
     # / goodput(1,024) 1 / (1 + 0.0021753 + 0.0056367) = 0.992249 → 0.128947) … Granite 2B (6 · 2.5e9 · 12e12
     # = 1.8e23 / (192,030 h × 3,600 × 989.4e12) = 0.26317, no chip count so no goodput removed): 0.26317 /
     # 0.128947 = 2.04; the published MFUs
-    # of Hopper dense BF16 runs (data/mfu_observations.csv, 0.3665 … 0.4644) span only 0.4644 / 0.3665 = 1.27.
-    # The run's GPU-hours band must be at least as wide as both.
+    # of Hopper dense BF16 runs (data/mfu_observations.csv on 6·N·D, 0.317999 … 0.429757, tests/test_utilisation.py)
+    # span only 0.429757 / 0.317999 = 1.35. The run's GPU-hours band must be at least as wide as both.
     band = r.p90.loc["h100-sxm", "gpu_hours"] / r.p10.loc["h100-sxm", "gpu_hours"]
-    assert band >= 0.26317 / 0.128947 and band >= 0.4644 / 0.3665
+    assert band >= 0.26317 / 0.128947 and band >= 0.429757 / 0.317999
 
 
 def test_only_one_way_of_giving_utilisation():
@@ -535,7 +535,7 @@ def test_a_disclosed_run_carries_only_what_is_not_disclosed(deepseek):
     2,788,000 GPU-hours in every draw (before: 2,788,000 / move, P90 > 1.3 × P10). The H200 (the
     same peaks, 4.8 TB/s) is other silicon: 2,788,000 / move GPU-hours, its GPU-hours times the
     drawn move the disclosed 2,788,000 in every draw (its MFU 0.168 / move <= 0.168 / 0.7228 = 0.23,
-    below Hopper FP8's cap 0.4154)."""
+    below Hopper FP8's cap 0.400330 on 6·N·D)."""
     from analysis.formulas import uncertainty
 
     for q in ("p10", "p50", "p90"):
@@ -560,10 +560,14 @@ def test_a_disclosed_run_carries_only_what_is_not_disclosed(deepseek):
 def test_a_transferred_mfu_is_capped_like_every_mfu_draw():
     """Llama 3.1 405B discloses 30.84 M H100-hours (BF16): its MFU is not drawn on the H100, and on
     the H200 (other silicon: 4.8 against 3.35 TB/s; NVIDIA's factor 1, the same BF16 peak, scaling
-    ratio 1) it is the H100's times the drawn move (0.722806-1.382652): the base 0.364890 × 1.382652
-    = 0.504516 would go above Hopper BF16's cap, 0.4644 (LLM Foundry, MPT-7B on 8 H100), so each draw
-    is min(H100's × move, 0.4644): the P90 is 0.4644 (before: uncapped, above 0.50). The H800 (the
-    H100's silicon) takes no move: the H100's MFU in every draw."""
+    ratio 1) it is the H100's times the drawn move (0.722833-1.382705, inputs.mfu_transfer on 6·N·D): the
+    base 0.364890 × 1.382705 = 0.504535 would go above Hopper BF16's cap, 0.416368 (LLM Foundry, MPT-70B
+    on 128 H100 on 6·N·D, tests/test_flop_basis.py; before the one basis 0.4644), so each draw is
+    min(H100's × move, 0.416368): the P90 is 0.416368 (before the cap: uncapped, above 0.50). The H800
+    (the H100's silicon) takes no move: the H100's MFU in every draw, capped as every chip but the run's
+    own is (training_run.chip_mfu): the H100's own draws, 0.364890 × goodput_base / goodput_draw, go above
+    0.416368 in a few draws (a drawn goodput more than 12 % below the base), which the cap on 6·N·D
+    (before: 0.4644) now reaches."""
     from analysis.formulas import uncertainty
 
     r = report.run(run="llama-3.1-405b", **FEW)
@@ -572,10 +576,12 @@ def test_a_transferred_mfu_is_capped_like_every_mfu_draw():
     x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
     mfu = report.figures(x, inp)["mfu"]
     h100, h200, h800 = (mfu[:, index.index(c)] for c in ("h100-sxm", "h200", "h800-sxm"))
-    assert_allclose(h200, np.minimum(h100 * x[shared.MFU_TRANSFER], 0.4644), rtol=1e-9)
-    assert_allclose(h800, h100, rtol=1e-9)
-    assert 0.364890 * 1.382652 == pytest.approx(0.504516, abs=1e-6)
-    assert h200.max() == pytest.approx(0.4644) and r.p90.loc["h200", "mfu"] == pytest.approx(0.4644)
+    cap = 0.4336 * 3.8916e11 / 405_266_127_360  # 0.416368
+    assert_allclose(h200, np.minimum(h100 * x[shared.MFU_TRANSFER], cap), rtol=1e-9)
+    assert_allclose(h800, np.minimum(h100, cap), rtol=1e-9)
+    assert 0 < (h100 > cap).sum() < 0.05 * len(h100)
+    assert 0.364890 * 1.382705 == pytest.approx(0.504535, abs=1e-6)
+    assert h200.max() == pytest.approx(0.416368, rel=1e-5) and r.p90.loc["h200", "mfu"] == pytest.approx(cap)
     assert r.base.loc["h200", "mfu"] == pytest.approx(0.364890, abs=1e-6)  # the base transfer is not capped
 
 
@@ -644,9 +650,10 @@ def test_a_bf16_run_on_a_chip_without_bf16_is_said_to_train_in_fp16():
 def test_page_one_says_where_the_mfu_comes_from_once(deepseek):
     """The basis of a disclosed run's MFU ("implied by the disclosed 2.788 M GPU-hours …") stands once on page 1
     (the MFU note), not again in the utilisation finding, which says how the MFU is drawn instead: not on the
-    H800 and, on chips of other silicon, by the move between chips: the equal-count pairs 0.4644 / 0.6423 =
-    0.72303 and 0.4257 / 0.5333 = 0.79824 (LLM Foundry), 1.02504 and 1.12412 (Megatron-Bridge), both ways,
-    over their median 1.000306: 0.72303 / 1.000306 = 0.7228 to (1 / 0.72303) / 1.000306 = 1.3827."""
+    H800 and, on chips of other silicon, by the move between chips: the equal-count pairs on 6·N·D 0.72303 and
+    0.79824 (LLM Foundry: one conversion factor on both sides, the published 0.4644 / 0.6423 and 0.4257 /
+    0.5333), 1.02340 and 1.12839 (Megatron-Bridge, tests/test_fp8_speedup.py), both ways, over their median
+    1.000268: 0.72303 / 1.000268 = 0.7228 to (1 / 0.72303) / 1.000268 = 1.3827."""
     page = report.answer(deepseek) + report.findings(deepseek)
     assert page.count(deepseek.inputs.used["mfu_basis"].origin) == 1
     assert (

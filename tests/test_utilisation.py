@@ -11,7 +11,7 @@ from conftest import edit_cell
 from analysis import catalog
 from analysis.assembly import inputs
 from analysis.catalog import DataError, load
-from analysis.formulas import uncertainty, utilisation
+from analysis.formulas import goodput, uncertainty, utilisation
 
 
 def _table(rows):
@@ -104,22 +104,27 @@ def test_empirical_draws_follow_the_observations_smoothly():
 
 
 def test_the_real_table_prefers_production_runs_and_falls_back_when_too_few():
-    # data/mfu_observations.csv, usable production runs, dense, BF16 peak: hopper has 2 (Nemotron-4
-    # 340B 0.41, Llama 3 405B 0.41) < 5, so generation is dropped: dense BF16 production runs are
-    # MT-NLG 0.302, Gopher 0.325, GLM-130B 0.325, Nemotron-4 0.41, Llama 3 0.41, PaLM 0.462,
-    # TinyLlama 0.56 (7). Inverted CDF of 7: P10 = 1st (ceil(0.7)) 0.302, P50 = 4th (ceil(3.5)) 0.41,
-    # P90 = 7th (ceil(6.3)) 0.56.
+    # data/mfu_observations.csv, usable production runs, dense, BF16 peak, on 6·N·D: hopper has 2
+    # (Nemotron-4 340B 0.41, Llama 3 405B 0.41, both unconverted) < 5, so generation is dropped: dense
+    # BF16 production runs are MT-NLG 0.297 (without attention, as PaLM gives it), GLM-130B 0.325 ×
+    # 7.8e11 / (7.8e11 + 12 × 70 × 12,288 × 2,048) = 0.316424, Gopher 0.325, Nemotron-4 0.41, Llama 3
+    # 0.41, PaLM 0.457 (without attention), TinyLlama 0.56 (7). Inverted CDF of 7: P10 = 1st
+    # (ceil(0.7)) 0.297, P50 = 4th (ceil(3.5)) 0.41, P90 = 7th (ceil(6.3)) 0.56.
     p = utilisation.prior(load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16")
-    assert (p.p10, p.p50, p.p90) == (0.302, 0.41, 0.56)
+    assert (p.p10, p.p50, p.p90) == (0.297, 0.41, 0.56)
+    assert sorted(p.values)[1] == pytest.approx(0.316424, rel=1e-5)
     assert p.kind == "production" and p.level == ("architecture", "precision")
     assert "production" in p.describe()
-    # with benchmarks too (kinds=()) the ten Hopper dense BF16 rows match at the first level:
-    # 0.3665 0.4027 0.41 0.41 0.4125 0.422 0.4257 0.4336 0.4571 0.4644 -> P10 1st (ceil(1.0)) 0.3665,
-    # P50 5th (ceil(5.0)) 0.4125, P90 9th (ceil(9.0)) 0.4571
+    # with benchmarks too (kinds=()) the ten Hopper dense BF16 rows match at the first level, LLM Foundry's
+    # on 6·N·D (× 6N / (6N + 12·l·d·2,048)): MPT-1B 0.3665 × 7.92e9 / 9,127,959,552 = 0.317999, MPT-30B
+    # 0.4027 × 1.7988e11 / 188,335,716,864 = 0.384620, MPT-7B (× 3.996e10 / 43,181,225,472 = 0.925402)
+    # 0.422 -> 0.390520, 0.4571 -> 0.423001, 0.4644 -> 0.429757, MPT-70B (× 3.8916e11 / 405,266,127,360 =
+    # 0.960258) 0.4125 -> 0.396106, 0.4257 -> 0.408782, 0.4336 -> 0.416368; with 0.41 0.41 sorted:
+    # P10 1st (ceil(1.0)) 0.317999, P50 5th (ceil(5.0)) 0.408782, P90 9th (ceil(9.0)) 0.423001
     both = utilisation.prior(
         load("mfu_observations"), generation="hopper", architecture="dense", precision="bf16", kinds=()
     )
-    assert (both.p10, both.p50, both.p90) == (0.3665, 0.4125, 0.4571)
+    assert (both.p10, both.p50, both.p90) == pytest.approx((0.317999, 0.408782, 0.423001), rel=1e-5)
     # FP8 MoE: only 2 production rows at any level -> all kinds (see test above for the levels)
     moe = utilisation.prior(load("mfu_observations"), generation="hopper", architecture="moe", precision="fp8")
     assert moe.kind is None
@@ -334,56 +339,70 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
 def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
     """The cap of an MFU range is the highest usable MFU (accounted, production or benchmark, any
     architecture) published on the prior's chip generation at its precision, where the generation
-    has at least 5 (utilisation.MIN_OBSERVATIONS) usable rows at it: Hopper BF16 (24 rows) 0.4644
-    (LLM Foundry, MPT-7B on 8 H100: README row "7b | 2048 | 8 | h100_80gb | 46.44"; it was 0.422,
-    the 512-GPU row), Ampere BF16 0.72 (FlashAttention-2, Dao 2023), Hopper FP8 (6 rows) 0.4154
-    (Megatron Bridge, Llama 3.1 405B on 1,024 H100); a generation with none (CDNA 3) takes the
-    highest at the precision on every generation, 0.72. The BF16 MoE prior of a Hopper chip falls
+    has at least 5 (utilisation.MIN_OBSERVATIONS) usable rows at it, every row on 6·N·D and none that
+    shares a run or code with a validation case: Hopper BF16 0.416368 (LLM Foundry, MPT-70B on 128
+    H100, 0.4336 × 0.960258; its MPT-7B rows, up to 0.429757, share code and model with mpt-7b-days;
+    before the one basis 0.4644), Ampere BF16 phi-2's accounted utilisation, 6 × 2.7e9 × 1.4e12 =
+    2.268e22 FLOP over 96 × 14 × 24 = 32,256 A100-hours × 3,600 × 312e12 = 3.6229939e22: 0.626001 ÷ the
+    goodput at 96 chips (FlashAttention-2's 72 % is 0.480929 on 6·N·D; LLM Foundry's MPT-7B on 8 A100,
+    0.594 on 6·N·D, overlaps mpt-7b-days), Hopper FP8 0.400330 (Megatron Bridge, Llama 3.1 405B on 1,024
+    H100: 0.4154 × 2.43e12 / (822e12 / 326)); a generation with none (CDNA 3) takes the highest at the
+    precision on every generation, 0.691497 (MaxText 32B on 64 TPU v5p, 0.7147 × 1.92e11 /
+    198,442,450,944). The BF16 MoE prior of a Hopper chip falls
     back to all 28 accounted BF16 runs; their median is the mean of the 14th and 15th, (0.246827 +
     0.256551) / 2 = 0.251689, so an MFU of 0.40 scales them by 0.40 / 0.251689 = 1.589263. Q(0.9)
     sits at 0.9 × 29 = 26.1, between the 26th (0.584116) and 27th (0.586051): 0.584116 + 0.1 ×
-    0.001935 = 0.5843095, × 1.589263 = 0.928621 uncapped; capped at Hopper's 0.4644, the median
+    0.001935 = 0.5843095, × 1.589263 = 0.928621 uncapped; capped at Hopper's 0.416368, the median
     stays 0.40."""
-    assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == (pytest.approx(0.4644), "llmfoundry-h100-7b-8")
+    hopper = (pytest.approx(0.416368, rel=1e-5), "llmfoundry-h100-70b-128")
+    assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == hopper
+    share = goodput.goodput(96, **inputs.goodput_inputs().kwargs())
     assert inputs.mfu_ceiling(generation="ampere", precision="bf16") == (
-        pytest.approx(0.72),
-        "flashattention2-gpt3-2.7b",
+        pytest.approx(0.626001 / share, rel=1e-5),
+        "phi-2",
     )
     hopper_fp8 = ("mbridge-h100-llama31-405b-fp8-1024",)
-    assert inputs.mfu_ceiling(generation="hopper", precision="fp8") == (pytest.approx(0.4154), *hopper_fp8)
-    assert inputs.mfu_ceiling(generation="cdna3", precision="bf16")[0] == pytest.approx(0.72)
+    assert inputs.mfu_ceiling(generation="hopper", precision="fp8") == (pytest.approx(0.400330, rel=1e-5), *hopper_fp8)
+    assert inputs.mfu_ceiling(generation="cdna3", precision="bf16")[0] == pytest.approx(0.691497, rel=1e-5)
     prior = inputs.observed_prior(generation="hopper", architecture="moe", precision="bf16")
     assert len(prior.values) == 28
     spread, used = inputs.mfu_range(0.40, prior, entered=False)
     assert spread[1] == pytest.approx(0.40, rel=1e-9)
-    assert spread[2] == pytest.approx(0.4644, rel=1e-9)
-    assert spread.ppf([0.999])[0] == pytest.approx(0.4644)
+    assert spread[2] == pytest.approx(0.416368, rel=1e-5)
+    assert spread.ppf([0.999])[0] == pytest.approx(0.416368, rel=1e-5)
     assert "llmfoundry-benchmarks" in used.source.split(";")  # the cap's own source
-    assert "at most 0.464, the highest MFU published on hopper BF16 (llmfoundry-h100-7b-8)" in used.origin
+    assert (
+        "at most 0.416, the highest MFU (6·N·D) on hopper BF16 outside the validation cases' runs "
+        "(llmfoundry-h100-70b-128)" in used.origin
+    )
 
 
 def test_a_generation_with_too_few_published_rows_is_capped_at_the_highest_anywhere():
     """A generation's own cap needs at least 5 usable rows at the precision; with fewer the cap is
     the highest at that precision on every generation. Blackwell BF16 has 1 (Megatron-Bridge
-    DeepSeek-V3 on 256 GB200, 0.3128) and Volta BF16 3: both take 0.72 (FlashAttention-2 on A100);
-    Blackwell FP8 has 2 (0.4258 on GB200, 0.1920 on B200): it takes the highest FP8 anywhere, the
-    same GB200 row, 0.4258. A B200 reference at 0.40 (before: P50 = P90 = 0.40, capped at
-    max(0.40, 0.3128)): the 7 dense BF16 production MFUs (0.302 0.325 0.325 0.41 0.41 0.462 0.56,
-    median 0.41) × 0.40 / 0.41 = 0.975610: P10 = 0.302 × 0.975610 = 0.294634, P90 = 0.56 × 0.975610
-    = 0.546341, below 0.72. A V100 run's prior (25 accounted dense BF16 runs, median the 13th,
+    DeepSeek-V3 on 256 GB200) and Volta BF16 3: both take 0.691497 (MaxText 32B on 64 TPU v5p on
+    6·N·D: 32 layers, width 8,192, seq 2,048, 0.7147 × 1.92e11 / (1.92e11 + 6,442,450,944); before the
+    one basis FlashAttention-2's 0.72); Blackwell FP8 has 2 (GB200 and B200): it takes the highest FP8
+    anywhere, the same GB200 row, 0.4258 × 2.43e12 / (2,129e12 / 843) = 0.409698. A B200 reference at
+    0.40: the 7 dense BF16 production MFUs (0.297 0.316424 0.325 0.41 0.41 0.457 0.56, median 0.41) ×
+    0.40 / 0.41 = 0.975610: P10 = 0.297 × 0.975610 = 0.289756, P90 = 0.56 × 0.975610 = 0.546341, below
+    0.691497. A V100 run's prior (25 accounted dense BF16 runs, median the 13th,
     0.261527; before: P90 = P50, capped at max(0.261527, Volta's highest, 0.2428)): P10 at 0.1 × 26
     = 2.6, 0.128947 + 0.6 × (0.178015 − 0.128947) = 0.158388; P90 at 0.9 × 26 = 23.4, 0.584116 + 0.4
     × (0.586051 − 0.584116) = 0.584890; its record does not call the prior's median "the value
     entered"."""
-    fa2 = (pytest.approx(0.72), "flashattention2-gpt3-2.7b")
-    assert inputs.mfu_ceiling(generation="blackwell", precision="bf16") == fa2
-    assert inputs.mfu_ceiling(generation="volta", precision="bf16") == fa2
-    gb200 = (pytest.approx(0.4258), "mbridge-gb200-llama31-405b-fp8-256")
+    maxtext = (pytest.approx(0.691497, rel=1e-5), "maxtext-v5p-32b-64chips")
+    assert inputs.mfu_ceiling(generation="blackwell", precision="bf16") == maxtext
+    assert inputs.mfu_ceiling(generation="volta", precision="bf16") == maxtext
+    gb200 = (pytest.approx(0.409698, rel=1e-5), "mbridge-gb200-llama31-405b-fp8-256")
     assert inputs.mfu_ceiling(generation="blackwell", precision="fp8") == gb200
     b200 = inputs.chips(["b200"]).iloc[0]
     spread, used = inputs.reference_mfu_range(b200, 0.40, precision="bf16")
-    assert tuple(spread) == pytest.approx((0.294634, 0.40, 0.546341), rel=1e-5)
-    assert "at most 0.720, the highest MFU published at BF16 on any chip (flashattention2-gpt3-2.7b;" in used.origin
+    assert tuple(spread) == pytest.approx((0.289756, 0.40, 0.546341), rel=1e-5)
+    assert (
+        "at most 0.691, the highest MFU (6·N·D) at BF16 on any chip outside the validation cases' runs "
+        "(maxtext-v5p-32b-64chips;" in used.origin
+    )
     prior = inputs.observed_prior(generation="volta", architecture="dense", precision="bf16")
     assert len(prior.values) == 25 and prior.p50 == pytest.approx(0.261527, abs=1e-6)
     spread, used = inputs.mfu_range(prior.p50, prior, entered=False)
@@ -394,31 +413,34 @@ def test_a_generation_with_too_few_published_rows_is_capped_at_the_highest_anywh
 def test_an_entered_mfu_above_the_ceiling_is_the_cap():
     """A reader's MFU above the generation's highest published is theirs to enter: the cap is then
     the value entered. H100 at 0.50: the 7 production dense BF16 MFUs × 0.50 / 0.41 (median 0.41):
-    P10 = 0.302 × 1.219512 = 0.368293, P50 = 0.50, P90 = min(0.56 × 1.219512 = 0.682927, 0.50) = 0.50.
+    P10 = 0.297 × 1.219512 = 0.362195, P50 = 0.50, P90 = min(0.56 × 1.219512 = 0.682927, 0.50) = 0.50.
     Only the caller knows whether the reader entered it: the same 0.50 not entered is "the MFU
     itself" in the record."""
     h100 = inputs.chips(["h100-sxm"]).iloc[0]
     spread, used = inputs.reference_mfu_range(h100, 0.50, precision="bf16")
-    assert tuple(spread) == pytest.approx((0.368293, 0.50, 0.50), rel=1e-5)
-    assert "the value entered (above 0.464, the cap on hopper BF16)" in used.origin
+    assert tuple(spread) == pytest.approx((0.362195, 0.50, 0.50), rel=1e-5)
+    assert "the value entered (above 0.416, the cap on hopper BF16)" in used.origin
     prior = inputs.observed_prior(generation="hopper", architecture="dense", precision="bf16", kinds=("production",))
     spread, used = inputs.mfu_range(0.50, prior, entered=False)
-    assert tuple(spread) == pytest.approx((0.368293, 0.50, 0.50), rel=1e-5)
-    assert "the MFU itself (above 0.464" in used.origin and "entered" not in used.origin
+    assert tuple(spread) == pytest.approx((0.362195, 0.50, 0.50), rel=1e-5)
+    assert "the MFU itself (above 0.416" in used.origin and "entered" not in used.origin
 
 
 def test_a_cap_below_the_scaled_middle_values_keeps_the_median():
     """The cap is applied to the quantiles, not to the observations, so it never moves the median:
-    the H100's FP8 reference prior has 8 FP8 MFUs of every kind (sorted 0.1177, 0.1708, 0.192,
-    0.197, 0.277, 0.3694, 0.4154, 0.4258; fewer than 5 dense FP8 production runs), median
-    (0.197 + 0.277) / 2 = 0.237, factor 0.40 / 0.237 = 1.687764; the 5th scales to 0.467511, above
-    Hopper FP8's cap 0.4154, but the median, halfway between the 4th (0.332489) and 5th at plotting
-    positions 4/9 and 5/9, is 0.40 < 0.4154 (capping the 5th first would give (0.332489 + 0.4154) / 2
-    = 0.373945). P10 (0.1 < 1/9) = 0.1177 × 1.687764 = 0.198650; P90 (0.9 > 8/9) = min(0.4258 ×
-    1.687764 = 0.718650, 0.4154) = 0.4154."""
+    the H100's FP8 reference prior has 8 FP8 MFUs of every kind (fewer than 5 dense FP8 production runs),
+    on 6·N·D: Megatron-Bridge's × 6N / (its TFLOP/s ÷ tokens/s): Qwen3 0.1177 × 1.32e11 / (233e12 / 1,575) =
+    0.105021, DeepSeek-V3 on H100 0.1708 × 2.22e11 / (338e12 / 1,297) = 0.145500, on B200 0.192 × 2.22e11 /
+    (864e12 / 3,328) = 0.164181, Llama 3 70B 0.3694 × 4.236e11 / (731e12 / 1,664) = 0.356196, Llama 3.1
+    405B 0.400330 (H100) and 0.409698 (GB200); LLM Foundry's MPT-3B 0.277 × 1.59e10 / (1.59e10 + 12 × 32 ×
+    2,560 × 2,048) = 0.245868; Llama 4 Behemoth 0.197 (unconverted). Median (0.197 + 0.245868) / 2 =
+    0.221434, factor 0.40 / 0.221434 = 1.806407; the 5th scales to 0.444138, above Hopper FP8's cap
+    0.400330, but the median, halfway between the 4th (0.355862) and 5th at plotting positions 4/9 and
+    5/9, is 0.40 < 0.400330. P10 (0.1 < 1/9) = 0.105021 × 1.806407 = 0.189710; P90 (0.9 > 8/9) =
+    min(0.409698 × 1.806407 = 0.740081, 0.400330) = 0.400330."""
     h100 = inputs.chips(["h100-sxm"], precision="fp8").iloc[0]
     spread, _ = inputs.reference_mfu_range(h100, 0.40, precision="fp8")
-    assert tuple(spread) == pytest.approx((0.198650, 0.40, 0.4154), rel=1e-5)
+    assert tuple(spread) == pytest.approx((0.189710, 0.40, 0.400330), rel=1e-5)
 
 
 def test_the_reference_band_says_when_its_generation_was_dropped():

@@ -34,9 +34,12 @@ def test_huawei_factor_is_the_median_of_three_readings(huawei):
     speedup = (8_532 / 6_667 + 4_018 / 3_139) / 2
     hopper = pangu / (338 / 989.4 / speedup)
     assert hopper == pytest.approx(0.666641, rel=1e-5)
-    # (2) MoE in the same precision: DeepSeek-V3 in BF16 on 256 GB200, 0.3128 (mfu_observations): 0.568854
-    blackwell = pangu / 0.3128
-    assert blackwell == pytest.approx(0.568854, rel=1e-5)
+    # (2) MoE in the same precision: DeepSeek-V3 in BF16 on 256 GB200 (mfu_observations), 0.3128 as published, on
+    # 6·N·D (both sides 6 · N · tokens/s) 0.3128 × 2.22e11 / (782e12 / 3,139) = 0.278743: 0.177938 / 0.278743 =
+    # 0.638356 (0.568854 against the published 0.3128). Reading (1) stays on NVIDIA's own count (338 TFLOP/s, attention
+    # counted); on 6·N·D it would be 6 × 3.7e10 × 1,297 / 989.4e12 / 1.279881 = 0.227380: 0.782557.
+    blackwell = pangu / load("mfu_observations").loc["mbridge-gb200-deepseekv3-bf16-256", "mfu"]
+    assert blackwell == pytest.approx(0.638356, rel=1e-5)
     # (3) dense: MindSpeed-LLM on Atlas 900 A2 PODc (mindspeed-llm-readme), 6 · N · tokens/s per NPU / 320:
     # LLaMA-65B 6 × 65.2e9 × 348 = 136.14 TF → 0.425430; Llama 2 70B 6 × 68,976,648,192 × 439 = 181.68 TF → 0.567764;
     # Llama 3 70B 6 × 70.55e9 × 353 = 149.42 TF → 0.466950; GPT-3 175B 6 × 175e9 × 153 = 160.65 TF → 0.502031;
@@ -45,9 +48,10 @@ def test_huawei_factor_is_the_median_of_three_readings(huawei):
     ascend.append(6 * 176.247e9 * 100 / 320e12)
     assert statistics.median(ascend) == pytest.approx(0.466950, rel=1e-5)
     # NVIDIA dense BF16 benchmarks of ≥ 60 B parameters (as the Ascend rows, 65-176 B) on 64-2,520 A100/H100
-    # in data/mfu_observations.csv:
-    # 0.3375 0.3525 0.375 0.39 0.4125 0.4257 0.4336 0.514 0.5333 0.56 0.563 (LLM Foundry's 70B on 64 and 128 H100
-    # added 2026-12-07), median the 6th, 0.4257: 0.466950 / 0.4257 = 1.097 → 1.0 (with 9 rows 0.4125: 1.132 → 1.0)
+    # in data/mfu_observations.csv, on 6·N·D (as the Ascend readings, 6 · N · tokens/s): Megatron 2021's 76.1B-529.6B
+    # 0.327568 0.343411 0.367639 0.383856, LLM Foundry's 70B (× 0.960258) 0.396106 0.408782 0.416368 (H100) 0.512106
+    # (A100), Korthikanti's 175B 0.501374, 1T 0.551223, 530B 0.551326 (tests/test_flop_basis.py): median the 6th,
+    # 0.408782: 0.466950 / 0.408782 = 1.142 → 1.0 (published, before the one basis: 0.4257, 1.097 → 1.0)
     obs = load("mfu_observations")
     rows = obs[
         (obs["architecture"] == "dense")
@@ -58,12 +62,12 @@ def test_huawei_factor_is_the_median_of_three_readings(huawei):
         & (obs["cluster_chips"] >= 64)
     ]
     nvidia = statistics.median(rows["mfu"])
-    nine = [0.3375, 0.3525, 0.375, 0.39, 0.4125, 0.514, 0.5333, 0.56, 0.563]
-    assert sorted(rows["mfu"]) == pytest.approx(sorted([*nine, 0.4257, 0.4336]))
-    assert nvidia == pytest.approx(0.4257)
+    assert len(rows) == 11 and nvidia == pytest.approx(0.4257 * 3.8916e11 / 405_266_127_360, rel=1e-9)
+    assert nvidia == pytest.approx(0.408782, rel=1e-5)
     dense = min(1.0, statistics.median(ascend) / nvidia)
     assert dense == 1.0
-    # base = median(0.666641, 0.568854, 1.0) = 0.666641 → 0.67; low = 0.177938 / 0.40 (the dense reference, the
+    # base = median(0.666641, 0.638356, 1.0) = 0.666641 → 0.67 (with reading (1) on 6·N·D, 0.782557 → 0.78);
+    # low = 0.177938 / 0.40 (the dense reference, the
     # lowest reading) = 0.444844 → 0.44; high = the dense reading, 1.0
     assert round(statistics.median([hopper, blackwell, dense]), 2) == huawei["mfu_factor"] == 0.67
     assert round(pangu / 0.40, 2) == huawei["mfu_factor_low"] == 0.44

@@ -785,8 +785,9 @@ def mfu_observations() -> pd.DataFrame:
 @per_data
 def _mfu_observations(goodput_defaults: tuple) -> pd.DataFrame:
     """:func:`mfu_observations` computed at ``goodput_defaults`` (:func:`_goodput_defaults`)."""
-    published = load("mfu_observations")
-    return pd.concat([published, _accounted_observations(goodput_defaults)[list(published.columns)]])
+    published = load("mfu_observations")  # its mfu already on 6·N·D (utilisation.observed_mfu)
+    accounted = _accounted_observations(goodput_defaults).assign(flop_basis="6nd")  # 6·N·D by construction
+    return pd.concat([published, accounted.reindex(columns=published.columns)])
 
 
 def mfu_prior(chip: pd.Series, *, precision: str, architecture: str = "dense"):
@@ -846,17 +847,22 @@ def mfu_ceiling(*, generation: str, precision: str) -> tuple[float, str]:
     """The cap of an MFU draw on a chip ``generation`` at a ``precision`` [share of the dense peak
     at that precision] and the observation id that sets it: the highest usable MFU of
     :func:`mfu_observations` (every kind and architecture: accounted runs, production runs and
-    benchmarks; excluded rows not counted) of that generation and precision where the generation
-    has at least :data:`~analysis.formulas.utilisation.MIN_OBSERVATIONS` such rows (the cap is
-    measured there), otherwise the highest at that precision on every generation (BF16: 0.72,
-    FlashAttention-2 on A100). No draw of an MFU goes above it (:func:`mfu_range`, training_run's
-    transfer). A measured generation's bound is its own because what a chip reaches is set by its
-    balance of matrix peak against memory bandwidth: the H100 SXM's dense BF16 peak is 3.2 times
-    the A100's (989 against 312 TFLOP/s) with 1.6 times its HBM bandwidth (3.35 against 2.04 TB/s),
-    and its best published BF16 MFU is 0.4644 (LLM Foundry, MPT-7B on 8 H100) where the A100's is
-    0.72. A generation with fewer rows (Blackwell BF16: one MoE benchmark at 0.313; Volta: 3) has
-    no measured bound, so only the highest published anywhere bounds it. A benchmark is the best a
-    tuned stack shows, a bound for a production run's steady state, not a typical value. Computed
+    benchmarks, all on the 6·N·D basis, :func:`analysis.formulas.utilisation.observed_mfu`;
+    excluded rows and rows sharing a run or code with any validation case, ``validation_overlap``,
+    not counted: the pre-registered rule of :mod:`analysis.formulas.utilisation`) of that generation
+    and precision where the generation has at least
+    :data:`~analysis.formulas.utilisation.MIN_OBSERVATIONS` such rows (the cap is measured there),
+    otherwise the highest at that precision on every generation (BF16: 0.6915, MaxText's 32B on 64
+    TPU v5p, 71.47 % published with non-causal attention counted; FlashAttention-2's 72 % on A100 is
+    0.4809 on 6·N·D). No draw of an MFU goes above it (:func:`mfu_range`, training_run's transfer).
+    A measured generation's bound is its own because what a chip reaches is set by its balance of
+    matrix peak against memory bandwidth: the H100 SXM's dense BF16 peak is 3.2 times the A100's
+    (989 against 312 TFLOP/s) with 1.6 times its HBM bandwidth (3.35 against 2.04 TB/s), and its
+    highest BF16 MFU on 6·N·D is 0.4164 (LLM Foundry, MPT-70B on 128 H100; its MPT-7B rows, higher,
+    share code and model with validation case mpt-7b-days) where the A100's is 0.6272 (phi-2's
+    accounted utilisation). A generation with fewer rows (Blackwell BF16: one MoE benchmark at
+    0.279; Volta: 3) has no measured bound, so only the highest anywhere bounds it. A benchmark is
+    the best a tuned stack shows, a bound for a production run's steady state, not a typical value. Computed
     once per version of the data, default goodput inputs and arguments (:func:`analysis.catalog.per_data`:
     training_run's figures ask for every chip's cap in each evaluation)."""
     return _mfu_ceiling(generation, precision, _goodput_defaults())
@@ -868,7 +874,9 @@ def _mfu_ceiling(generation: str, precision: str, goodput_defaults: tuple) -> tu
     from ..formulas import utilisation
 
     rows = utilisation.usable(_mfu_observations(goodput_defaults))
-    rows = rows[rows["precision"] == precision]
+    rows = rows[
+        (rows["precision"] == precision) & (rows["validation_overlap"].fillna("").astype(str).str.strip() == "")
+    ]
     own = rows[rows["chip_generation"] == generation]
     rows = own if len(own) >= utilisation.MIN_OBSERVATIONS else rows
     if not len(rows):
@@ -908,10 +916,11 @@ def mfu_range(mfu: float, prior, *, entered: bool) -> tuple[uncertainty.Empirica
     rows = mfu_observations().loc[list(dict.fromkeys([*prior.obs_ids, best]))]
     keys = ";".join(["mfu-observations", *keys_in(rows)])
     where = f"{condition['generation']} {str(condition['precision']).upper()}"
-    capped = f"; at most {cap:.3f}, the highest MFU published on {where} ({best})"
+    capped = f"; at most {cap:.3f}, the highest MFU (6·N·D) on {where} outside the validation cases' runs ({best})"
     if rows.loc[best, "chip_generation"] != condition["generation"]:  # too few rows on the generation
-        capped = f"; at most {cap:.3f}, the highest MFU published at {where.split()[1]} on any chip ({best}; "
-        capped += f"{condition['generation']} has too few published rows to set its own cap)"
+        capped = f"; at most {cap:.3f}, the highest MFU (6·N·D) at {where.split()[1]} on any chip outside the "
+        capped += f"validation cases' runs ({best}; {condition['generation']} has too few published rows to set its "
+        capped += "own cap)"
     if cap > ceiling:
         what = "the value entered" if entered else "the MFU itself"
         capped = f"; at most {cap:.3f}, {what} (above {ceiling:.3f}, the cap on {where})"
@@ -947,13 +956,15 @@ def mfu_transfer() -> tuple[uncertainty.Empirical, Used]:
     """How much an MFU moves when a run moves to another chip beyond the package's transfer (vendor
     factor, precision, interconnect) [× that transfer], as a Monte Carlo input and its record: the
     published pairs of ``data/mfu_transfers.csv``, MFU on one chip ÷ MFU of the same model and
-    software on the other (``data/mfu_observations.csv``), each pair both ways (a run may move either
-    way), over their median (1.0003, the mean of 0.9756 and 1.0250: 1 up to that rounding), so the
-    median draw is the transfer itself. The four pairs
-    (A100 → H100 LLM Foundry MPT-7B on 8 GPUs each 0.4644 / 0.6423 = 0.7230 and MPT-70B on 64 each
-    0.4257 / 0.5333 = 0.7982; H100 → GB200 Llama 3.1 405B 0.4258 / 0.4154 = 1.0250; H100 → B200
-    DeepSeek-V3 0.1920 / 0.1708 = 1.1241) and their inverses span 0.723–1.383 (over the median
-    0.7228–1.3827). The H100's lower MFU than the A100's in the same code at the same GPU count is
+    software on the other (``data/mfu_observations.csv``, on the 6·N·D basis), each pair both ways (a
+    run may move either way), over their median (1.0003, the mean of 0.9771 and 1.0234: 1 up to that
+    rounding), so the median draw is the transfer itself. The four pairs (A100 → H100 LLM Foundry
+    MPT-7B on 8 GPUs each 0.4644 / 0.6423 = 0.7230 and MPT-70B on 64 each 0.4257 / 0.5333 = 0.7982 as
+    published, unchanged on 6·N·D: one model and sequence, one conversion factor on both sides;
+    H100 → GB200 Llama 3.1 405B 0.4097 / 0.4003 = 1.0234, was 1.0250 as published; H100 → B200
+    DeepSeek-V3 0.1642 / 0.1455 = 1.1284, was 1.1241: NVIDIA's FLOP counts per token differ between
+    its two tables) and their inverses span 0.723–1.383 (over the median 0.7228–1.3827). The H100's
+    lower MFU than the A100's in the same code at the same GPU count is
     the compute-to-bandwidth balance the transfer does not model. training_run draws it only for a
     chip of other silicon than the run's (:func:`analysis.assembly.training_run.other_silicon`)."""
     pairs, observed = load("mfu_transfers"), load("mfu_observations")["mfu"].astype(float)

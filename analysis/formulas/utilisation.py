@@ -84,6 +84,59 @@ on the 36 of 2026-12-07 (without 34.5 %, 72.2 %; Granite's GPU counts entered), 
 
 None is adopted (:func:`adopted`); the prior keeps generation, architecture and precision. The
 validation report's candidates table recomputes the figures on the current fit data.
+
+One FLOP basis, pre-registered (issue 19, "mixed MFU bases", 2026-12-07; written and committed
+before its effect on any figure, validation case or leave-one-out error was computed). The
+package's MFU is model FLOPs 6·N_active·D (attention and logits left out, no recomputation) over
+chip-time at the dense peak; every observation is put on that basis before any use (the prior,
+the cap, the reference MFU, the transfer pairs, leave-one-out):
+
+    mfu = mfu_published × 6·N_active / F_source      (:func:`mfu_6nd`)
+
+where F_source [FLOP per token] is what the publisher's own formula counts per trained token
+(:func:`source_flop_per_token`), with the model's layers l, attention width d (heads × head
+dimension), sequence length s and vocabulary V read from primary sources (papers, model configs,
+the benchmark's own table), each value's source in the row's note. The bases (``flop_basis``):
+
+- ``6nd``: F = 6·N. Also a row whose source states a figure *without* attention (PaLM 45.7 %,
+  MT-NLG 29.7 % as PaLM computes them): that figure is the published value, not the one with it.
+- ``6nd+attn``: F = 6·N + 12·l·d·s (PaLM's appendix B, FlashAttention-2, LLM Foundry, MaxText of
+  2024: the attention score and value products, forward and backward, no causal halving).
+- ``megatron-model``: F = 72·l·h² + 12·l·h·s + 6·h·V (Korthikanti et al. 2022's model FLOPs: weight
+  products, attention and logits, three passes; h the hidden size).
+- ``megatron-hfu``: F = 96·l·h² + 16·l·h·s + 6·h·V (Narayanan et al. 2021's count with full
+  activation recomputation, 96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h)) per sequence: the recompute
+  pass is removed by this conversion, as the 6/8 did before, and attention and logits with it).
+- ``throughput``: F = the source's model FLOP/s per chip ÷ its tokens/s per chip, both read from
+  the same table (NVIDIA Megatron Bridge, whose per-model formulas — causal attention, GQA, MLA,
+  MoE — are its own; its output is read rather than restated).
+- ``unconverted``: the basis is not stated (e.g. "MFU as reported", "achieved TFLOP/s"), or the
+  model shape the conversion needs could not be read from a primary source: the published value
+  is kept as it is, and the row is flagged by this value (a test lists these rows). Such a value
+  may overstate MFU on 6·N·D by the attention share its source may count.
+
+The cap (:func:`analysis.assembly.inputs.mfu_ceiling`) is fit data like the prior: decided here,
+before computing, that it leaves out every row that shares a run or code with any validation case
+(non-empty ``validation_overlap``), always — not only for the overlapping case, as
+:func:`disjoint_from` does for the prior — because the cap is one number per generation and
+precision used by every report and case alike; a row that measures a validation case's own run
+must not bound the prediction of that case. Nothing else about the cap changes (highest usable
+observation of the generation and precision where at least :data:`MIN_OBSERVATIONS` such rows
+exist, else the highest at that precision on every generation).
+
+Effect (computed after the rule was committed, 2026-12-07). Of the 47 published rows, 35 are
+converted (7 Megatron 2021 and 4 Korthikanti rows, 11 LLM Foundry, 8 Megatron Bridge,
+FlashAttention-2, GLM-130B, 2 MaxText, Pangu Ultra, which stays excluded), 2 take the source's own
+figure without attention (PaLM 0.462 → 0.457, MT-NLG 0.302 → 0.297) and 10 stay unconverted
+(flagged). Leave-one-out on the 36 usable accounted and production observations (only GLM-130B 0.325
+→ 0.316, PaLM and MT-NLG move; accounted runs were 6·N·D already): without a candidate 34.2 % and
+72.2 % (34.5 % and 72.2 % before); size 40.1 %, 63.9 %; cluster 43.2 %, 63.9 % (direction −0.056);
+era 34.5 %, 66.7 % (−0.008); sequence 46.8 %, 66.7 % (+0.014); tokens per parameter 34.7 %, 66.7 %
+(+0.027). Still none adopted. The caps: Hopper BF16 0.4644 → 0.4164 (MPT-70B on 128 H100), Ampere
+BF16 0.72 → 0.6272 (phi-2's accounted utilisation, whose note calls it implausibly high; above the
+highest benchmark left, Korthikanti's 530B at 0.5513, are also TinyLlama's unconverted 0.56 and
+MobileLLM's accounted 0.584 and 0.586), BF16 on generations with fewer than 5 rows 0.72 → 0.6915
+(MaxText 32B on TPU v5p), Hopper FP8 0.4154 → 0.4003, FP8 elsewhere 0.4258 → 0.4097.
 """
 
 from __future__ import annotations
@@ -107,6 +160,105 @@ LEVELS = (("generation", "architecture", "precision"), ("architecture", "precisi
 KINDS = ("accounted", "production")
 #: The observation columns the conditions read.
 COLUMNS = {"generation": "chip_generation", "architecture": "architecture", "precision": "precision"}
+
+
+#: The FLOP bases of a published MFU (``flop_basis`` of ``data/mfu_observations.csv``; the module
+#: docstring's rule) and the columns each needs to be put on the 6·N·D basis.
+FLOP_BASES = {
+    "6nd": (),
+    "6nd+attn": ("n_layers", "d_model", "seq_len"),
+    "megatron-model": ("n_layers", "d_model", "seq_len", "vocab"),
+    "megatron-hfu": ("n_layers", "d_model", "seq_len", "vocab"),
+    "throughput": ("model_tflops_per_chip", "tokens_per_s_per_chip"),
+    "unconverted": (),
+}
+
+
+def source_flop_per_token(
+    basis: str,
+    *,
+    active_params: float,
+    n_layers: float = np.nan,
+    d_model: float = np.nan,
+    seq_len: float = np.nan,
+    vocab: float = np.nan,
+    model_tflops_per_chip: float = np.nan,
+    tokens_per_s_per_chip: float = np.nan,
+) -> float:
+    """The model FLOPs [FLOP per trained token] a publisher's MFU counts, by its ``basis``
+    (:data:`FLOP_BASES`), with N = ``active_params``, l = ``n_layers``, d = ``d_model`` (attention
+    width, heads × head dimension; Megatron's hidden size h), s = ``seq_len`` [tokens], V = ``vocab``:
+
+    - ``6nd`` and ``unconverted``: 6·N (``unconverted``: the published value is kept as it is);
+    - ``6nd+attn``: 6·N + 12·l·d·s (PaLM, Chowdhery et al. 2022 app. B; FlashAttention-2; LLM
+      Foundry; MaxText 2024);
+    - ``megatron-model``: 72·l·d² + 12·l·d·s + 6·d·V (Korthikanti et al. 2022, three passes);
+    - ``megatron-hfu``: 96·l·d² + 16·l·d·s + 6·d·V (Narayanan et al. 2021, full recomputation:
+      96·B·s·l·h²·(1 + s/(6h) + V/(16·l·h)) per sequence of B·s tokens);
+    - ``throughput``: ``model_tflops_per_chip`` × 1e12 / ``tokens_per_s_per_chip`` (the source's own
+      count, read from its table).
+
+    Raises ValueError for another basis, naming the allowed ones, or when a value the basis needs
+    is missing.
+
+    Source: palm-paper; flashattention2-paper; llmfoundry-benchmarks; korthikanti-2022; megatron-2021.
+    """
+    if basis not in FLOP_BASES:
+        raise ValueError(f"unknown FLOP basis {basis!r}; allowed: {', '.join(FLOP_BASES)}")
+    given = dict(
+        n_layers=n_layers,
+        d_model=d_model,
+        seq_len=seq_len,
+        vocab=vocab,
+        model_tflops_per_chip=model_tflops_per_chip,
+        tokens_per_s_per_chip=tokens_per_s_per_chip,
+    )
+    missing = [name for name in FLOP_BASES[basis] if pd.isna(given[name])]
+    if missing:
+        raise ValueError(f"FLOP basis {basis!r} needs {', '.join(missing)}; none given")
+    n, layers, d, s, v = (
+        np.nan if pd.isna(x) else float(x) for x in (active_params, n_layers, d_model, seq_len, vocab)
+    )
+    if basis == "6nd+attn":
+        return 6 * n + 12 * layers * d * s
+    if basis == "megatron-model":
+        return 72 * layers * d**2 + 12 * layers * d * s + 6 * d * v
+    if basis == "megatron-hfu":
+        return 96 * layers * d**2 + 16 * layers * d * s + 6 * d * v
+    if basis == "throughput":
+        return float(model_tflops_per_chip) * 1e12 / float(tokens_per_s_per_chip)
+    return 6 * n
+
+
+def mfu_6nd(mfu_published, *, active_params, source_flop_per_token):
+    """A published MFU [share of the dense peak] on the package's basis, model FLOPs 6·N·D:
+    mfu = mfu_published × 6·N_active / F_source, where F_source [FLOP per token] is what the
+    publisher counts (:func:`source_flop_per_token`): the same tokens per second at the same peak,
+    each token counted as 6·N_active FLOPs instead of F_source.
+
+    Source: definition.
+    """
+    return mfu_published * 6.0 * np.asarray(active_params, dtype=float) / np.asarray(source_flop_per_token, dtype=float)
+
+
+def observed_mfu(observations: pd.DataFrame) -> pd.Series:
+    """Each published observation's MFU [share of the dense peak] on the 6·N·D basis: its
+    ``mfu_published`` through :func:`mfu_6nd` with its ``flop_basis`` and shape columns
+    (:func:`source_flop_per_token`), indexed like ``observations``.
+
+    Source: definition.
+    """
+    shape = ("n_layers", "d_model", "seq_len", "vocab", "model_tflops_per_chip", "tokens_per_s_per_chip")
+    flop = [
+        source_flop_per_token(row["flop_basis"], active_params=row["active_params"], **{k: row[k] for k in shape})
+        for _, row in observations.iterrows()
+    ]
+    mfu = mfu_6nd(
+        observations["mfu_published"].to_numpy(dtype=float),
+        active_params=observations["active_params"],
+        source_flop_per_token=flop,
+    )
+    return pd.Series(mfu, index=observations.index, name="mfu")
 
 
 @dataclass(frozen=True)

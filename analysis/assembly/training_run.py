@@ -36,12 +36,18 @@ PARAMETERS = params.declare(
     precision=None,
     usd_per_gpu_hour=None,
     **params.WHERE,
+    site="run",
     **params.SITE,
     **params.OWNED,
     parallel_config=params.TRAINING["parallel_config"],
     overlap=params.TRAINING["overlap"],
     **params.GOODPUT,
     **params.MONTE_CARLO,
+)
+#: ``pue`` left None is the site's: a named run's disclosed one where ``site`` is ``run`` (:func:`run_site`).
+PARAMETERS["pue"] = replace(
+    PARAMETERS["pue"],
+    none="the site's base value: the run's disclosed PUE where site is run and it has one, else the region's",
 )
 
 #: Epoch AI's median utilisation of 33 runs with a known figure (training-cost-trends,
@@ -85,6 +91,9 @@ class Run:
     published one; ``is_estimate``: the row's chip count, days and GPU-hours are someone's estimate,
     not the run's disclosure. ``source``: the row's first source key (``report-parameter`` for ``custom``);
     ``used``: a :class:`Used` record of each field of :data:`RUN_UNITS` that has a value.
+    ``site_pue`` [ratio] and ``site_kgco2_per_kwh`` [kg CO2/kWh]: the PUE and grid intensity of the
+    site the run trained in, where its developer or a primary source states them (``training_runs.csv``
+    ``site_*``; None otherwise, and for ``custom``), from the source key ``site_source``.
     """
 
     run_id: str
@@ -103,6 +112,9 @@ class Run:
     used: dict[str, Used]
     precision: str = "bf16"
     is_estimate: bool = False
+    site_pue: float | None = None
+    site_kgco2_per_kwh: float | None = None
+    site_source: str | None = None
 
 
 def _disclosure(run_id: str) -> dict:
@@ -121,9 +133,11 @@ def _disclosure(run_id: str) -> dict:
         "reported_mfu": row["reported_mfu"],
         "precision": row["precision"],
         "is_estimate": row["is_estimate"],
+        **{name: row[name] for name in ("site_pue", "site_kgco2_per_kwh")},
+        "site_source": row["site_source"] or None,
     }
     fields = {k: (None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in fields.items()}
-    return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name]])[0]}
+    return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name], ["source"]])[0]}
 
 
 def run_disclosure(run_id: str, overrides: dict) -> Run:
@@ -237,8 +251,9 @@ class Inputs(shared.DrawnInputs):
     - ``chips``: one row per chip id, the run's chip first, then every other chip of the catalog
       (:func:`analysis.assembly.inputs.chips`: ``peak_tflops`` at the precision, ``max_w_per_chip``,
       ``mfu_factor``, prices …);
-    - ``site`` (electricity price, PUE, grid intensity), ``goodput`` (interruptions, restart,
-      checkpoint interval);
+    - ``site`` (electricity price, PUE, grid intensity: :func:`run_site`, one site for every chip),
+      ``site_basis`` (``run``: the run's disclosed site figures are used; ``region``: the region's),
+      ``goodput`` (interruptions, restart, checkpoint interval);
     - ``mfu`` [share]: the run's MFU on ``anchor_chip``, goodput aside; ``mfu_basis``: where it
       comes from, in words; ``disclosed_chips``: the chip count at which disclosed GPU-hours fix
       MFU × goodput (None: the MFU is not implied by disclosed hours);
@@ -257,6 +272,7 @@ class Inputs(shared.DrawnInputs):
     run: Run
     chips: pd.DataFrame
     site: shared.Site
+    site_basis: str
     goodput: shared.GoodputInputs
     mfu: float
     anchor_chip: str
@@ -322,6 +338,30 @@ def _catalog_used(parallel_config: str) -> dict:
     }
 
 
+def run_site(run: Run, region: shared.Site, *, site: str, pue: float | None) -> tuple[shared.Site, str]:
+    """The site the run's energy [MWh] and emissions [t CO2] are costed at, for every chip alike, and
+    its basis. ``run`` where ``site`` is ``run`` and the run states a figure of the site it trained in
+    (:class:`Run` ``site_pue``, ``site_kgco2_per_kwh``) that the reader did not set: each such figure
+    replaces the region's — the PUE fixed, not drawn (a disclosed figure carries no range; the
+    reader's ``pue`` wins over it) — while the electricity price [USD/kWh], which no run discloses,
+    and any figure the run does not state stay the region's. Else ``region``: ``region`` (the
+    :func:`analysis.assembly.inputs.site` of the ``region`` parameter, with the reader's ``pue`` and
+    ``usd_per_kwh``) as it is."""
+    if site == "region":
+        return region, "region"
+    origin = f"{run.name}'s training site, as disclosed"
+    used, changed = dict(region.used), {}
+    if run.site_pue is not None and pue is None:
+        used["pue"] = Used(run.site_pue, "ratio", run.site_source, origin + " (not drawn)")
+        changed |= {"pue": run.site_pue, "pue_range": (run.site_pue,) * 3, "pue_basis": "disclosed"}
+    if run.site_kgco2_per_kwh is not None:
+        used["grid_kgco2_per_kwh"] = Used(run.site_kgco2_per_kwh, "kg CO2/kWh", run.site_source, origin)
+        changed["grid_kgco2_per_kwh"] = run.site_kgco2_per_kwh
+    if not changed:
+        return region, "region"
+    return replace(region, used=used, **changed), "run"
+
+
 def run_precision(run: Run, precision: str | None) -> tuple[str, Used]:
     """The precision whose dense peak the run is costed at: the reader's, else the run's own
     (``training_runs.csv`` ``precision``; bf16 for a custom run), with its :class:`Used` record."""
@@ -380,7 +420,8 @@ def inputs(**values) -> Inputs:
     ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
     chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip
-    site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
+    region = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
+    site, site_basis = run_site(run, region, site=p["site"], pue=p["pue"])
     run_chips = run.disclosed_chip_count or run.chip_count
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
@@ -434,6 +475,7 @@ def inputs(**values) -> Inputs:
         run=run,
         chips=chips,
         site=site,
+        site_basis=site_basis,
         goodput=loss,
         mfu=float(mfu.value),
         anchor_chip=anchor,

@@ -113,7 +113,7 @@ present.table(
             "energy [MWh]": "{:,.0f}",
         }.items()
     },
-    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.",
+    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip. " + report.site_caption(r),
     name="run_by_chip",
 )
 # %%
@@ -129,7 +129,8 @@ present.table(
         }.items()
     },
     caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip. Rental basis: a market "
-    "quote, or DeepSeek's assumed rent (the H800's $2.00 per GPU-hour, an accounting assumption).",
+    "quote, or DeepSeek's assumed rent (the H800's $2.00 per GPU-hour, an accounting assumption). "
+    + report.site_caption(r),
     name="cost_by_chip",
 )
 
@@ -192,11 +193,17 @@ present.table(
 #   H100 10.2 kW / (8 × 700 W) = 1.82; A100 class: DGX A100 6.5 kW / (8 × 400 W) = 2.03), else
 #   Epoch AI's 1.8; the appendix's per-chip inputs give each. A chip without a published TDP
 #   (Ascend 910C) takes the rated power per chip of its system (CloudMatrix 384: 559 kW / 384).
+# - **Site.** With `site` = `run` (the default) a named run is costed at the PUE and grid intensity
+#   of the site it trained in where its developer or a primary source states them
+#   (data/training_runs.csv `site_*`: GPT-3 175B, Patterson et al. 2021; BLOOM 176B, Luccioni et
+#   al.), the PUE not drawn; the region gives the electricity price and whatever the run does not
+#   state. An accounting assumption is not a site (LLaMA's US average). `site` = `region` costs
+#   every run at the region. Every chip of the report is costed at the same one site.
 # - **Cost**: rental = GPU-hours × $/GPU-hour; ownership = capex ÷ depreciation years × the run's
 #   duration + electricity. Capex adds Epoch AI's server (× 1.64) and network (19 % of the total)
 #   costs only where the price lacks them (`price_unit`: chip, server share or system share).
 # - **Uncertainty**: MFU drawn from the spread of utilisation observations (accounted runs, data/accounted_runs.csv, before published MFUs, data/mfu_observations.csv), vendor factors, chip price, TDP and rental ranges,
-#   the region's electricity price and PUE ranges and the goodput inputs (λ, R, δ; triangular, mode at
+#   the region's electricity price and PUE ranges (a disclosed site PUE is not drawn) and the goodput inputs (λ, R, δ; triangular, mode at
 #   base) in a seeded Monte Carlo; figures are P50 with P10–P90.
 
 # %%

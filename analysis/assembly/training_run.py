@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load, lookup, per_data
+from ..catalog import keys_in, load, lookup, per_data, sources
 from ..formulas import compute, cost, goodput, power, scaling
 from ..formulas import utilisation as mfu_prior
 from . import inputs as shared
@@ -803,6 +803,115 @@ def disclosure_note(r: Result) -> str:
     )
 
 
+def authors(key: str) -> str:
+    """The authors of source ``key`` as its row of data/SOURCES.md names them, for a sentence that
+    names its source: the text before the quoted title (``Patterson et al.``, ``Luccioni, Viguier &
+    Ligozat``), else before the first comma (``Meta``)."""
+    text = str(sources().loc[key, "source"])
+    return text.split(', "')[0] if ', "' in text else text.split(",")[0]
+
+
+#: What a region's base PUE is, in words (``regions.csv`` ``pue_basis``).
+PUE_BASES = {"target": "a policy target", "measured": "a measured average"}
+
+
+def _site_figures(r: Result) -> list[tuple[str, str]]:
+    """The site's PUE and grid intensity, each as (where it comes from, words): ``run`` (the run's
+    disclosed site: ``PUE 1.10 (not drawn)``, ``0.429 kg CO₂/kWh``), ``reader`` (``PUE 1.30 (the pue
+    parameter)``) or ``region`` (``PUE 1.50 (a policy target) [9]``, ``a grid average of 0.531 kg
+    CO₂/kWh [10]``)."""
+    inp = r.inputs
+    pue, grid = inp.used["pue"], inp.used["grid_kgco2_per_kwh"]
+    from_run = inp.site_basis == "run"
+    if pue.source == shared.READER:
+        pue_words = ("reader", f"PUE {pue.value:.2f} (the pue parameter)")
+    elif from_run and inp.site.pue_basis == "disclosed":
+        pue_words = ("run", f"PUE {pue.value:.2f} (not drawn)")
+    else:
+        pue_words = ("region", f"PUE {pue.value:.2f} ({PUE_BASES[inp.site.pue_basis]}) {present.cite(inp.used, pue)}")
+    if from_run and grid.source == inp.run.site_source:
+        grid_words = ("run", f"{grid.value:.3f} kg CO₂/kWh")
+    else:
+        grid_words = ("region", f"a grid average of {grid.value:.3f} kg CO₂/kWh {present.cite(inp.used, grid)}")
+    return [pue_words, grid_words]
+
+
+def site_words(r: Result) -> str:
+    """Where the run's energy and emissions are costed, in words with the sources (:func:`run_site`):
+    at the site the run trained in as its source states it, naming that source, with the reader's
+    PUE, the region's figures the run does not state and the region's electricity price; or at the
+    region, saying why — the run disclosed no site, or the reader chose ``site`` region."""
+    inp = r.inputs
+    run, region = inp.run, inp.site.region
+    figures = _site_figures(r)
+    parts = {kind: " and ".join(words for k, words in figures if k == kind) for kind in ("run", "reader", "region")}
+    pieces = []
+    if parts["run"]:
+        cited = f"{authors(run.site_source)} state it {present.cite(inp.used, run.site_source)}"
+        pieces.append(f"the site {run.name} trained in, as {cited}: {parts['run']}")
+    pieces += [parts["reader"]] if parts["reader"] else []
+    pieces += [f"region {region}'s {parts['region']}"] if parts["region"] else []
+    text = "at " + "; ".join(pieces)
+    if inp.site_basis == "run":
+        return text + f"; electricity at region {region}'s price"
+    if inp.parameters.get("site") == "region" and (run.site_pue is not None or run.site_kgco2_per_kwh is not None):
+        return text + f" (the site parameter is region: {run.name}'s own disclosed site is set aside)"
+    if run.run_id == "custom":
+        return text + " (a custom run has no disclosed site)"
+    if run.site_pue is not None:  # its own PUE replaced by the reader's, no grid disclosed
+        return text
+    return text + f" ({run.name} discloses no training site)"
+
+
+def site_label(r: Result) -> str:
+    """The one site every chip is costed at, short, for the tables' captions: ``the site GPT-3 175B
+    trained in (PUE 1.10, 0.429 kg CO₂/kWh; region cn-avg-industrial's electricity price)`` or
+    ``region cn-avg-industrial (PUE 1.50, 0.531 kg CO₂/kWh)``."""
+    site = r.inputs.site
+    figures = f"PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg CO₂/kWh"
+    if r.inputs.site_basis == "run":
+        return f"the site {r.inputs.run.name} trained in ({figures}; region {site.region}'s electricity price)"
+    return f"region {site.region} ({figures})"
+
+
+def site_caption(r: Result) -> str:
+    """The sentence the by-chip tables' captions end with: every chip at one site, which."""
+    return f"Every chip at one site: {site_label(r)}."
+
+
+def disclosed_energy_words(r: Result) -> str:
+    """Where the run discloses its energy or emissions and the report runs it on its own chip and
+    count: the disclosure with its own accounting basis (W per GPU, PUE, grid) and source, beside
+    the report's base point (every input at its base) and the power per GPU it takes (maximum W ×
+    load factor) — a comparison of two accountings, not a test of the model (the validation
+    report tests it). Empty otherwise."""
+    inp = r.inputs
+    run = inp.run
+    if not run.gpu_hours or (run.chip, run.chip_count) != (run.disclosed_chip, run.disclosed_chip_count):
+        return ""
+    row = load("training_runs").loc[run.run_id]
+    given = {"energy_mwh": "{:,.0f} MWh", "emissions_tco2": "{} t CO₂e"}
+    shown = [name for name in given if pd.notna(row[name])]
+    if not shown:
+        return ""
+    basis = [f"{row['reported_w_per_gpu']:g} W per GPU"] if pd.notna(row["reported_w_per_gpu"]) else []
+    basis += [f"PUE {row['reported_pue']:.2f}"] if pd.notna(row["reported_pue"]) else []
+    basis += [f"{row['reported_kgco2_per_kwh']:.3f} kg CO₂/kWh"] if pd.notna(row["reported_kgco2_per_kwh"]) else []
+    base = r.base.loc[run.chip]
+    max_w = inp.used["chips"][run.chip]["max_w_per_chip"].value
+    tonnes = lambda x: f"{x:,.0f}" if x >= 1_000 else f"{x:.4g}"  # noqa: E731  552, 628.6, 24.69, 8,930
+    figure = lambda name, x: given[name].format(tonnes(x) if name == "emissions_tco2" else x)  # noqa: E731
+    disclosed = " and ".join(figure(n, row[n]) for n in shown)
+    modelled = " and ".join(figure(n, base[n]) for n in shown)
+    return (
+        f"{authors(run.source)} give {disclosed} {present.cite(inp.used, run.source)}"
+        + (f", at {', '.join(basis)}" if basis else "")
+        + f"; the report's base point gives {modelled} at its power model's {max_w * inp.load_factor:,.0f} W per GPU "
+        f"({max_w:,.0f} W maximum × {inp.load_factor:.2f} load) and the site above — two accountings side by side, "
+        "not a test of the model (the validation report tests it)."
+    )
+
+
 def answer(r: Result) -> str:
     """Page 1: the answer in one sentence (the run on its chips takes so many days, with their band,
     and GPU-hours), a list of one line per finding (the rental cost with its band or why there is
@@ -820,7 +929,8 @@ def answer(r: Result) -> str:
     lines = [
         rental,
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
-        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter.",
+        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and emits "
+        f"**{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂**, {site_words(r)}.",
         *[f"- {note}" for note in [disclosure_note(r)] if note],
     ]
     line = (
@@ -830,9 +940,11 @@ def answer(r: Result) -> str:
         f"**{millions(own['gpu_hours'])} GPU-hours**:"
     )
     mfu = "" if r.inputs.disclosed_chips else "MFU, "
+    pue_range = r.inputs.site.pue_range
+    pue = " and PUE" if pue_range[0] != pue_range[-1] else ""
     drawn = (
         f"Figures are the median of {r.inputs.draws:,} Monte Carlo draws over {mfu}prices, power, the site's "
-        "electricity price and PUE and the goodput inputs (interruption rate, restart time, checkpoint write time)."
+        f"electricity price{pue} and the goodput inputs (interruption rate, restart time, checkpoint write time)."
     )
     return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [mfu_note(r)])])
 
@@ -853,9 +965,10 @@ def findings(r: Result) -> str:
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
-        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter ({site.pue_text()}), "
-        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh (the grid "
-        f"average of region {site.region}).",
+        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter (PUE {site.pue:.2f}), "
+        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg CO₂/kWh, "
+        f"{'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}; every other chip "
+        f"is costed at the same site. {disclosed_energy_words(r)}".rstrip(),
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
         f"({others.loc[fastest, 'days']:,.1f} days); what each chip costs to rent, and which have no market quote, "
         "follows the tables of 'The same run on every chip'.",
@@ -1057,9 +1170,25 @@ def four_figures(x) -> str:
     return present.sci(x, digits=4).replace(" ", "\u00a0")
 
 
+def site_record(r: Result) -> dict:
+    """Which site the JSON's energy and emissions are at (:func:`run_site`): ``basis`` ``run`` (the
+    run's disclosed site figures) or ``region``, the region (its electricity price, and the figures
+    the run does not state), the source key of the run's site figures (None at the region) and the
+    sentence the report prints (:func:`site_words`). The figures themselves, with their sources,
+    are the inputs block's ``pue`` and ``grid_kgco2_per_kwh``."""
+    inp = r.inputs
+    return {
+        "basis": inp.site_basis,
+        "region": inp.site.region,
+        "source": inp.run.site_source if inp.site_basis == "run" else None,
+        "words": site_words(r),
+    }
+
+
 def key_figures(r: Result) -> dict:
     """The JSON of the report contract: the run's own chip (P50 with P10/P90), its MFU and
-    goodput, the arithmetic checks and every chip's P50 figures."""
+    goodput, the site its energy and emissions are at (:func:`site_record`), the arithmetic checks
+    and every chip's P50 figures."""
     chip = r.inputs.run.chip
     own = {k: r.p50.loc[chip, k] for k in FIGURES}
     bands = {f"{k}_{q}": getattr(r, q).loc[chip, k] for k in FIGURES for q in ("p10", "p90")}
@@ -1069,6 +1198,7 @@ def key_figures(r: Result) -> dict:
         **bands,
         "mfu": r.inputs.mfu,
         "mfu_basis": r.inputs.mfu_basis,
+        "site": site_record(r),
         "chip": chip,
         "goodput": float(r.p50.loc[chip, "goodput"]),
         "arithmetic_checks": arithmetic_checks().to_dict(orient="records"),

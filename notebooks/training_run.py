@@ -136,6 +136,7 @@ present.table(
 
 # %%
 present.say(report.rent_text(r))
+present.say(report.energy_text(r))
 present.say(inputs.basis_note(r.inputs.used))
 # %%
 steps = report.interconnect_table()

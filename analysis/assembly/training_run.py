@@ -839,8 +839,9 @@ def _site_figures(r: Result) -> list[tuple[str, str]]:
 def site_words(r: Result) -> str:
     """Where the run's energy and emissions are costed, in words with the sources (:func:`run_site`):
     at the site the run trained in as its source states it, naming that source, with the reader's
-    PUE, the region's figures the run does not state and the region's electricity price; or at the
-    region, saying why — the run disclosed no site, or the reader chose ``site`` region."""
+    PUE and the region's figures the run does not state; or at the region, saying why — the run
+    disclosed no site, or the reader chose ``site`` region. (The electricity price, always the
+    region's, is :func:`site_label`'s.)"""
     inp = r.inputs
     run, region = inp.run, inp.site.region
     figures = _site_figures(r)
@@ -853,7 +854,7 @@ def site_words(r: Result) -> str:
     pieces += [f"region {region}'s {parts['region']}"] if parts["region"] else []
     text = "at " + "; ".join(pieces)
     if inp.site_basis == "run":
-        return text + f"; electricity at region {region}'s price"
+        return text
     if inp.parameters.get("site") == "region" and (run.site_pue is not None or run.site_kgco2_per_kwh is not None):
         return text + f" (the site parameter is region: {run.name}'s own disclosed site is set aside)"
     if run.run_id == "custom":
@@ -965,10 +966,9 @@ def findings(r: Result) -> str:
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
-        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter (PUE {site.pue:.2f}), "
-        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg CO₂/kWh, "
-        f"{'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}; every other chip "
-        f"is costed at the same site. {disclosed_energy_words(r)}".rstrip(),
+        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter, "
+        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ (PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg "
+        f"CO₂/kWh: {'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
         f"({others.loc[fastest, 'days']:,.1f} days); what each chip costs to rent, and which have no market quote, "
         "follows the tables of 'The same run on every chip'.",
@@ -990,6 +990,13 @@ def mfu_range_words(r: Result) -> str:
         f"other silicon it moves by {moved.values[0]:.2f}–{moved.values[-1]:.2f} × (published MFUs of one model "
         "and software on two chips)"
     )
+
+
+def energy_text(r: Result) -> str:
+    """The paragraph after the tables of the run on every chip: the one site every chip is costed at
+    (:func:`site_label`), then, where the run discloses its energy or emissions, the disclosure beside
+    the report's base point (:func:`disclosed_energy_words`)."""
+    return f"**Energy.** Every chip is costed at one site: {site_label(r)}. {disclosed_energy_words(r)}".rstrip()
 
 
 def rent_text(r: Result) -> str:

@@ -338,15 +338,18 @@ def _catalog_used(parallel_config: str) -> dict:
     }
 
 
-def run_site(run: Run, region: shared.Site, *, site: str, pue: float | None) -> tuple[shared.Site, str]:
+def run_site(
+    run: Run, *, region: str, site: str, pue: float | None, usd_per_kwh: float | None
+) -> tuple[shared.Site, str]:
     """The site the run's energy [MWh] and emissions [t CO2] are costed at, for every chip alike, and
     its basis. ``run`` where ``site`` is ``run`` and the run states a figure of the site it trained in
     (:class:`Run` ``site_pue``, ``site_kgco2_per_kwh``) that the reader did not set: each such figure
     replaces the region's — the PUE fixed, not drawn (a disclosed figure carries no range; the
     reader's ``pue`` wins over it) — while the electricity price [USD/kWh], which no run discloses,
-    and any figure the run does not state stay the region's. Else ``region``: ``region`` (the
-    :func:`analysis.assembly.inputs.site` of the ``region`` parameter, with the reader's ``pue`` and
-    ``usd_per_kwh``) as it is."""
+    and any figure the run does not state stay the region's. Else ``region``: the
+    :func:`analysis.assembly.inputs.site` of ``region`` with the reader's ``pue`` and ``usd_per_kwh``
+    [USD/kWh], as it is."""
+    region = shared.site(region, usd_per_kwh=usd_per_kwh, pue=pue)
     if site == "region":
         return region, "region"
     origin = f"{run.name}'s training site, as disclosed"
@@ -420,8 +423,7 @@ def inputs(**values) -> Inputs:
     ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
     chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip
-    region = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
-    site, site_basis = run_site(run, region, site=p["site"], pue=p["pue"])
+    site, site_basis = run_site(run, **{name: p[name] for name in ("region", "site", "pue", "usd_per_kwh")})
     run_chips = run.disclosed_chip_count or run.chip_count
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
@@ -855,13 +857,15 @@ def site_words(r: Result) -> str:
     text = "at " + "; ".join(pieces)
     if inp.site_basis == "run":
         return text
-    if inp.parameters.get("site") == "region" and (run.site_pue is not None or run.site_kgco2_per_kwh is not None):
-        return text + f" (the site parameter is region: {run.name}'s own disclosed site is set aside)"
-    if run.run_id == "custom":
-        return text + " (a custom run has no disclosed site)"
-    if run.site_pue is not None:  # its own PUE replaced by the reader's, no grid disclosed
-        return text
-    return text + f" ({run.name} discloses no training site)"
+    if run.site_pue is None and run.site_kgco2_per_kwh is None:
+        why = (
+            "a custom run has no disclosed site" if run.run_id == "custom" else f"{run.name} discloses no training site"
+        )
+    elif inp.parameters.get("site") == "region":
+        why = f"the site parameter is region: {run.name}'s own disclosed site is set aside"
+    else:  # the run states only its PUE, and the reader gave one
+        why = f"the pue parameter replaces {run.name}'s disclosed PUE"
+    return text + f" ({why})"
 
 
 def site_label(r: Result) -> str:
@@ -878,6 +882,12 @@ def site_label(r: Result) -> str:
 def site_caption(r: Result) -> str:
     """The sentence the by-chip tables' captions end with: every chip at one site, which."""
     return f"Every chip at one site: {site_label(r)}."
+
+
+def _tonnes(x: float) -> str:
+    """Tonnes as a disclosure writes them: whole from 1,000 (``8,930``), else four significant figures
+    (``552``, ``628.6``, ``24.69``)."""
+    return f"{x:,.0f}" if x >= 1_000 else f"{x:.4g}"
 
 
 def disclosed_energy_words(r: Result) -> str:
@@ -898,12 +908,12 @@ def disclosed_energy_words(r: Result) -> str:
     basis = [f"{row['reported_w_per_gpu']:g} W per GPU"] if pd.notna(row["reported_w_per_gpu"]) else []
     basis += [f"PUE {row['reported_pue']:.2f}"] if pd.notna(row["reported_pue"]) else []
     basis += [f"{row['reported_kgco2_per_kwh']:.3f} kg CO₂/kWh"] if pd.notna(row["reported_kgco2_per_kwh"]) else []
-    base = r.base.loc[run.chip]
-    max_w = inp.used["chips"][run.chip]["max_w_per_chip"].value
-    tonnes = lambda x: f"{x:,.0f}" if x >= 1_000 else f"{x:.4g}"  # noqa: E731  552, 628.6, 24.69, 8,930
-    figure = lambda name, x: given[name].format(tonnes(x) if name == "emissions_tco2" else x)  # noqa: E731
-    disclosed = " and ".join(figure(n, row[n]) for n in shown)
-    modelled = " and ".join(figure(n, base[n]) for n in shown)
+    power = inp.used["chips"][run.chip].get("max_w_per_chip")
+    if power is None:  # no power figure for the chip: no energy to set beside the disclosure
+        return ""
+    base, max_w = r.base.loc[run.chip], power.value
+    disclosed = " and ".join(given[n].format(_tonnes(row[n]) if n == "emissions_tco2" else row[n]) for n in shown)
+    modelled = " and ".join(given[n].format(_tonnes(base[n]) if n == "emissions_tco2" else base[n]) for n in shown)
     return (
         f"{authors(run.source)} give {disclosed} {present.cite(inp.used, run.source)}"
         + (f", at {', '.join(basis)}" if basis else "")

@@ -197,10 +197,12 @@ TRAINING_RUNS = Table(
         "reported_w_per_gpu": Number(10, 5_000),
         "reported_pue": Number(1.0, 3.5),
         "reported_kgco2_per_kwh": Number(0.0, 1.5),
+        "site_pue": Number(1.0, 3.5),
+        "site_kgco2_per_kwh": Number(0.0, 1.5),
     },
     text=("cost_basis", "note"),
     required_text=("model", "organisation", "chip_id", "precision", "source", "is_estimate"),
-    sources={"source": ()},
+    sources={"source": (), "site_source": ("site_pue", "site_kgco2_per_kwh")},
     choices={"is_estimate": ("true", "false"), "precision": ("bf16", "fp8")},
 )
 

@@ -33,8 +33,9 @@ recompute: bool = False  # full activation recomputation: the hardware executes 
 precision: Optional[str] = None  # dense peak and bytes per weight: bf16 | fp8; None: the training run's own precision (training_runs.csv; bf16 for a custom run)
 usd_per_gpu_hour: Optional[float] = None  # rental price [USD/chip-hour]; None: the run's, else the chip's base rental
 region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
+site: str = "run"  # where a named run's energy and carbon are costed: run (the PUE and grid intensity of the site it trained in, where its developer or a primary source states them; the region for the rest) | region (the region's, as for any run)
 usd_per_kwh: Optional[float] = None  # electricity price [USD/kWh]; None: the region's base value
-pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the region's base value
+pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the site's base value: the run's disclosed PUE where site is run and it has one, else the region's
 load_factor: Optional[float] = None  # average draw as a share of maximum server power; None: the library's default
 server_power_ratio: Optional[float] = None  # server and network power per chip over its TDP [× TDP]; None: the library's default
 years: Optional[float] = None  # depreciation period and cost horizon of owned hardware [years]; None: the library's default
@@ -112,7 +113,7 @@ present.table(
             "energy [MWh]": "{:,.0f}",
         }.items()
     },
-    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip.",
+    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip. " + report.site_caption(r),
     name="run_by_chip",
 )
 # %%
@@ -128,12 +129,14 @@ present.table(
         }.items()
     },
     caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip. Rental basis: a market "
-    "quote, or DeepSeek's assumed rent (the H800's $2.00 per GPU-hour, an accounting assumption).",
+    "quote, or DeepSeek's assumed rent (the H800's $2.00 per GPU-hour, an accounting assumption). "
+    + report.site_caption(r),
     name="cost_by_chip",
 )
 
 # %%
 present.say(report.rent_text(r))
+present.say(report.energy_text(r))
 present.say(inputs.basis_note(r.inputs.used))
 # %%
 steps = report.interconnect_table()
@@ -191,11 +194,17 @@ present.table(
 #   H100 10.2 kW / (8 × 700 W) = 1.82; A100 class: DGX A100 6.5 kW / (8 × 400 W) = 2.03), else
 #   Epoch AI's 1.8; the appendix's per-chip inputs give each. A chip without a published TDP
 #   (Ascend 910C) takes the rated power per chip of its system (CloudMatrix 384: 559 kW / 384).
+# - **Site.** With `site` = `run` (the default) a named run is costed at the PUE and grid intensity
+#   of the site it trained in where its developer or a primary source states them
+#   (data/training_runs.csv `site_*`: GPT-3 175B, Patterson et al. 2021; BLOOM 176B, Luccioni et
+#   al.), the PUE not drawn; the region gives the electricity price and whatever the run does not
+#   state. An accounting assumption is not a site (LLaMA's US average). `site` = `region` costs
+#   every run at the region. Every chip of the report is costed at the same one site.
 # - **Cost**: rental = GPU-hours × $/GPU-hour; ownership = capex ÷ depreciation years × the run's
 #   duration + electricity. Capex adds Epoch AI's server (× 1.64) and network (19 % of the total)
 #   costs only where the price lacks them (`price_unit`: chip, server share or system share).
 # - **Uncertainty**: MFU drawn from the spread of utilisation observations (accounted runs, data/accounted_runs.csv, before published MFUs, data/mfu_observations.csv), vendor factors, chip price, TDP and rental ranges,
-#   the region's electricity price and PUE ranges and the goodput inputs (λ, R, δ; triangular, mode at
+#   the region's electricity price and PUE ranges (a disclosed site PUE is not drawn) and the goodput inputs (λ, R, δ; triangular, mode at
 #   base) in a seeded Monte Carlo; figures are P50 with P10–P90.
 
 # %%

@@ -442,9 +442,10 @@ def test_only_chips_gives_the_kept_chips_figures_from_the_same_draws():
 def test_the_carbon_line_names_the_grid_not_the_tariff(deepseek):
     # cn-avg-industrial: grid 0.5306 kg/kWh (MEE/NBS national average) and PUE 1.5, a target (regions.csv
     # pue_basis); the region's name ("… industrial tariff") describes its price, not its grid
-    text = report.findings(deepseek)
-    assert "(PUE 1.50, a policy target)" in text
-    assert "at 0.531 kg/kWh (the grid average of region cn-avg-industrial)" in text and "tariff" not in text
+    page = report.answer(deepseek) + report.findings(deepseek)
+    assert "region cn-avg-industrial's PUE 1.50 (a policy target) [" in page
+    assert "a grid average of 0.531 kg CO₂/kWh [" in page and "tariff" not in page
+    assert "(PUE 1.50, 0.531 kg CO₂/kWh: region cn-avg-industrial)" in report.findings(deepseek)
 
 
 def test_goodput_is_drawn_as_chip_parity_draws_it():
@@ -672,3 +673,129 @@ def test_a_chip_of_the_disclosed_silicon_says_why_it_has_no_band():
     line = report.answer(report.run(chip="h100-sxm", **FEW)).split("\n")[0]
     assert "**56.7 days** (no band: the H100 SXM is the disclosed H800 SXM's silicon, so only the interconnect" in line
     assert "the disclosure sets it" not in line
+
+
+# --- the site a named run trained in (site = run, the default) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def gpt3():
+    return report.run(run="gpt-3-175b", **FEW)
+
+
+def test_gpt3_energy_and_carbon_at_the_site_patterson_give(gpt3):
+    """GPT-3 175B trained at PUE 1.10 and 0.429 kg CO2e/kWh (Patterson et al. 2021, Table 4; training_runs.csv
+    site_pue, site_kgco2_per_kwh): its energy and emissions use them, not the report's region (China's
+    average, PUE 1.5 and 0.5306 kg/kWh); the disclosed PUE is not drawn."""
+    # base point: Patterson's estimated 10,000 V100 × 14.8 days × 24 = 3,552,000 GPU-hours; the package's power
+    # per GPU: 300 W TDP × 1.66667 (the V100's server power ratio, chips.csv) × 0.75 load = 375.00075 W;
+    # × PUE 1.10 = 412.500825 W; × 3,552,000 h = 1,465,202,930 Wh = 1,465.20 MWh
+    energy = 3_552_000 * 300 * 1.66667 * 0.75 * 1.10 / 1e6
+    assert_allclose(energy, 1_465.2029, rtol=1e-7)
+    base = gpt3.base.loc["v100-sxm"]
+    assert_allclose(base["gpu_hours"], 3_552_000, rtol=1e-9)
+    assert_allclose(base["energy_mwh"], energy, rtol=1e-9)
+    # emissions: 1,465.2029 MWh × 0.429 t/MWh = 628.572 t CO2 (Patterson: 1,287 MWh × 0.429 = 552 t, at their
+    # measured 330 W per V100 instead of the package's 375 W: 3,552,000 × 330 × 1.1 = 1,289 MWh)
+    assert_allclose(base["emissions_tco2"], 628.572, rtol=1e-5)
+    inp = gpt3.inputs
+    assert inp.site_basis == "run" and inp.ranges["pue"] == (1.10, 1.10, 1.10)
+    assert inp.used["pue"].source == inp.used["grid_kgco2_per_kwh"].source == "patterson-2021"
+    # the price stays the region's: no run discloses one
+    assert inp.used["usd_per_kwh"].value == 0.088 and inp.site.region == "cn-avg-industrial"
+
+
+def test_gpt3_says_where_and_sets_patterson_beside_it_in_words(gpt3):
+    page_one = report.answer(gpt3)
+    assert "at the site GPT-3 175B trained in, as Patterson et al. state it [" in page_one
+    assert "PUE 1.10 (not drawn) and 0.429 kg CO₂/kWh" in page_one
+    assert "(PUE 1.10, 0.429 kg CO₂/kWh: the site the run trained in)" in report.findings(gpt3)
+    # the drawn inputs no longer include the PUE: it is disclosed
+    assert "the site's electricity price and the goodput inputs" in page_one
+    text = report.energy_text(gpt3)
+    # Patterson's 1,287 MWh and 552 t on their 330 W, PUE 1.10, 0.429; the base point's 1,465 MWh and 628.6 t
+    # (above) at 375 W = 500.001 W maximum (300 × 1.66667) × 0.75: words, not an accuracy claim
+    assert "Patterson et al. give 1,287 MWh and 552 t CO₂e [" in text
+    assert "at 330 W per GPU, PUE 1.10, 0.429 kg CO₂/kWh" in text
+    assert "the report's base point gives 1,465 MWh and 628.6 t CO₂e at its power model's 375 W per GPU" in text
+    assert "not a test of the model" in text
+
+
+def test_every_chip_is_costed_at_the_one_site(gpt3):
+    # each chip's energy over its GPU-hours × maximum W × load is the one PUE, its emissions over its energy
+    # the one grid: 1.10 and 0.429 (per chip at the base point, where hours and power are each chip's own)
+    base = gpt3.base.dropna(subset=["energy_mwh"])
+    max_w = {c: gpt3.inputs.used["chips"][c]["max_w_per_chip"].value for c in base.index}
+    pue = base["energy_mwh"] * 1e6 / (base["gpu_hours"] * base.index.map(max_w) * 0.75)
+    assert len(base) > 10
+    assert_allclose(pue.to_numpy(), 1.10, rtol=1e-9)
+    assert_allclose((base["emissions_tco2"] / base["energy_mwh"]).to_numpy(), 0.429, rtol=1e-9)
+    assert report.site_caption(gpt3) == (
+        "Every chip at one site: the site GPT-3 175B trained in (PUE 1.10, 0.429 kg CO₂/kWh; region "
+        "cn-avg-industrial's electricity price)."
+    )
+
+
+def test_the_json_records_which_site(gpt3, deepseek):
+    assert report.key_figures(gpt3)["site"] == {
+        "basis": "run",
+        "region": "cn-avg-industrial",
+        "source": "patterson-2021",
+        "words": report.site_words(gpt3),
+    }
+    assert report.key_figures(deepseek)["site"]["basis"] == "region"
+    assert report.key_figures(deepseek)["site"]["source"] is None
+
+
+def test_bloom_at_jean_zay_not_at_its_dynamic_energy_accounting():
+    """BLOOM's disclosed 433 MWh is dynamic GPU energy (reported_pue 1.0); its site, Jean Zay, runs at PUE
+    1.2 on the French grid's 0.057 kg/kWh (Luccioni et al.): the site's figures are used, not the accounting's."""
+    r = report.run(run="bloom-176b", **FEW)
+    # 1,082,990 GPU-h × 400 W × 2.03125 (the A100's server ratio: DGX A100 6.5 kW / 8 / 400 W) × 0.75 × 1.2
+    # = 1,082,990 × 731.25 W = 791,936,438 Wh = 791.936 MWh; × 0.057 = 45.140 t CO2
+    base = r.base.loc["a100-sxm-80gb"]
+    assert_allclose(base["energy_mwh"], 1_082_990 * 400 * 2.03125 * 0.75 * 1.2 / 1e6, rtol=1e-9)
+    assert_allclose(base["energy_mwh"], 791.936, rtol=1e-6)
+    assert_allclose(base["emissions_tco2"], 45.1404, rtol=1e-5)
+    assert "as Luccioni, Viguier & Ligozat state it [" in report.answer(r)
+    assert "Luccioni, Viguier & Ligozat give 433 MWh and 24.69 t CO₂e [" in report.energy_text(r)
+    assert "at 400 W per GPU, PUE 1.00, 0.057 kg CO₂/kWh" in report.energy_text(r)
+
+
+def test_site_region_and_the_readers_pue():
+    # site = region: GPT-3 back at the region's PUE 1.5 and grid 0.5306: 3,552,000 × 375.00075 W × 1.5
+    # = 1,998.004 MWh, × 0.5306 = 1,060.14 t; the words say the run's own site is set aside
+    region = report.run(run="gpt-3-175b", site="region", **FEW)
+    base = region.base.loc["v100-sxm"]
+    assert_allclose(base["energy_mwh"], 3_552_000 * 375.00075 * 1.5 / 1e6, rtol=1e-9)
+    assert_allclose(base["emissions_tco2"], 1_998.004 * 0.5306, rtol=1e-5)
+    assert region.inputs.site_basis == "region" and region.inputs.ranges["pue"] == (1.3, 1.5, 1.58)
+    assert "(the site parameter is region: GPT-3 175B's own disclosed site is set aside)" in report.answer(region)
+    # the reader's PUE 1.3 wins over the disclosed 1.10; the grid stays the site's 0.429:
+    # 3,552,000 × 375.00075 W × 1.3 = 1,731.603 MWh, × 0.429 = 742.86 t
+    given = report.run(run="gpt-3-175b", pue=1.3, **FEW)
+    base = given.base.loc["v100-sxm"]
+    assert_allclose(base["energy_mwh"], 3_552_000 * 375.00075 * 1.3 / 1e6, rtol=1e-9)
+    assert_allclose(base["emissions_tco2"], 1_731.603 * 0.429, rtol=1e-5)
+    assert given.inputs.used["pue"].source == shared.READER and given.inputs.site_basis == "run"
+    assert "0.429 kg CO₂/kWh; PUE 1.30 (the pue parameter)" in report.answer(given)
+
+
+def test_a_run_without_a_stated_site_is_costed_at_the_region_and_says_so(deepseek):
+    # only GPT-3 (Patterson) and BLOOM (Luccioni) state their site; LLaMA 65B's PUE 1.1 and 0.385 kg/kWh are
+    # its accounting assumptions (the US average "instead" of its site's), not a site
+    runs = load("training_runs")
+    stated = runs.index[runs["site_pue"].notna() | runs["site_kgco2_per_kwh"].notna()]
+    assert sorted(stated) == ["bloom-176b", "gpt-3-175b"]
+    assert runs.loc["llama-1-65b", "reported_pue"] == 1.1 and np.isnan(runs.loc["llama-1-65b", "site_pue"])
+    assert deepseek.inputs.site_basis == "region" and deepseek.inputs.ranges["pue"] == (1.3, 1.5, 1.58)
+    assert "(DeepSeek-V3 discloses no training site)" in report.answer(deepseek)
+    llama = report.run(run="llama-1-65b", **FEW)
+    assert llama.inputs.site_basis == "region" and "(LLaMA 65B discloses no training site)" in report.answer(llama)
+    custom = report.run(run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=64, **FEW)
+    assert "(a custom run has no disclosed site)" in report.answer(custom)
+
+
+def test_site_is_run_or_region():
+    with pytest.raises(ParameterError, match="parameter site: 'moon' is unknown.*allowed: region, run"):
+        report.inputs(site="moon")

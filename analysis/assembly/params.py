@@ -112,6 +112,13 @@ SPECS: dict[str, Param] = {
         help="power usage effectiveness: facility power / IT power",
         none="the region's base value",
     ),
+    "site": Param(
+        str,
+        words=("run", "region"),
+        help="where a named run's energy and carbon are costed: run (the PUE and grid intensity of the site it "
+        "trained in, where its developer or a primary source states them; the region for the rest) | region "
+        "(the region's, as for any run)",
+    ),
     "load_factor": _share("average draw as a share of maximum server power", 0.05),
     "server_power_ratio": Param(float, 1.0, 5.0, unit="× TDP", help="server and network power per chip over its TDP"),
     "years": Param(float, 0.25, 30.0, unit="years", help="depreciation period and cost horizon of owned hardware"),

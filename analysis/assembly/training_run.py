@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from ..catalog import keys_in, load, lookup, per_data
+from ..catalog import keys_in, load, lookup, per_data, sources
 from ..formulas import compute, cost, goodput, power, scaling
 from ..formulas import utilisation as mfu_prior
 from . import inputs as shared
@@ -36,12 +36,18 @@ PARAMETERS = params.declare(
     precision=None,
     usd_per_gpu_hour=None,
     **params.WHERE,
+    site="run",
     **params.SITE,
     **params.OWNED,
     parallel_config=params.TRAINING["parallel_config"],
     overlap=params.TRAINING["overlap"],
     **params.GOODPUT,
     **params.MONTE_CARLO,
+)
+#: ``pue`` left None is the site's: a named run's disclosed one where ``site`` is ``run`` (:func:`run_site`).
+PARAMETERS["pue"] = replace(
+    PARAMETERS["pue"],
+    none="the site's base value: the run's disclosed PUE where site is run and it has one, else the region's",
 )
 
 #: Epoch AI's median utilisation of 33 runs with a known figure (training-cost-trends,
@@ -85,6 +91,9 @@ class Run:
     published one; ``is_estimate``: the row's chip count, days and GPU-hours are someone's estimate,
     not the run's disclosure. ``source``: the row's first source key (``report-parameter`` for ``custom``);
     ``used``: a :class:`Used` record of each field of :data:`RUN_UNITS` that has a value.
+    ``site_pue`` [ratio] and ``site_kgco2_per_kwh`` [kg CO2/kWh]: the PUE and grid intensity of the
+    site the run trained in, where its developer or a primary source states them (``training_runs.csv``
+    ``site_*``; None otherwise, and for ``custom``), from the source key ``site_source``.
     """
 
     run_id: str
@@ -103,6 +112,9 @@ class Run:
     used: dict[str, Used]
     precision: str = "bf16"
     is_estimate: bool = False
+    site_pue: float | None = None
+    site_kgco2_per_kwh: float | None = None
+    site_source: str | None = None
 
 
 def _disclosure(run_id: str) -> dict:
@@ -121,9 +133,11 @@ def _disclosure(run_id: str) -> dict:
         "reported_mfu": row["reported_mfu"],
         "precision": row["precision"],
         "is_estimate": row["is_estimate"],
+        **{name: row[name] for name in ("site_pue", "site_kgco2_per_kwh")},
+        "site_source": row["site_source"] or None,
     }
     fields = {k: (None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in fields.items()}
-    return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name]])[0]}
+    return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name], ["source"]])[0]}
 
 
 def run_disclosure(run_id: str, overrides: dict) -> Run:
@@ -237,8 +251,9 @@ class Inputs(shared.DrawnInputs):
     - ``chips``: one row per chip id, the run's chip first, then every other chip of the catalog
       (:func:`analysis.assembly.inputs.chips`: ``peak_tflops`` at the precision, ``max_w_per_chip``,
       ``mfu_factor``, prices …);
-    - ``site`` (electricity price, PUE, grid intensity), ``goodput`` (interruptions, restart,
-      checkpoint interval);
+    - ``site`` (electricity price, PUE, grid intensity: :func:`run_site`, one site for every chip),
+      ``site_basis`` (``run``: the run's disclosed site figures are used; ``region``: the region's),
+      ``goodput`` (interruptions, restart, checkpoint interval);
     - ``mfu`` [share]: the run's MFU on ``anchor_chip``, goodput aside; ``mfu_basis``: where it
       comes from, in words; ``disclosed_chips``: the chip count at which disclosed GPU-hours fix
       MFU × goodput (None: the MFU is not implied by disclosed hours);
@@ -257,6 +272,7 @@ class Inputs(shared.DrawnInputs):
     run: Run
     chips: pd.DataFrame
     site: shared.Site
+    site_basis: str
     goodput: shared.GoodputInputs
     mfu: float
     anchor_chip: str
@@ -322,6 +338,33 @@ def _catalog_used(parallel_config: str) -> dict:
     }
 
 
+def run_site(
+    run: Run, *, region: str, site: str, pue: float | None, usd_per_kwh: float | None
+) -> tuple[shared.Site, str]:
+    """The site the run's energy [MWh] and emissions [t CO2] are costed at, for every chip alike, and
+    its basis. ``run`` where ``site`` is ``run`` and the run states a figure of the site it trained in
+    (:class:`Run` ``site_pue``, ``site_kgco2_per_kwh``) that the reader did not set: each such figure
+    replaces the region's — the PUE fixed, not drawn (a disclosed figure carries no range; the
+    reader's ``pue`` wins over it) — while the electricity price [USD/kWh], which no run discloses,
+    and any figure the run does not state stay the region's. Else ``region``: the
+    :func:`analysis.assembly.inputs.site` of ``region`` with the reader's ``pue`` and ``usd_per_kwh``
+    [USD/kWh], as it is."""
+    region = shared.site(region, usd_per_kwh=usd_per_kwh, pue=pue)
+    if site == "region":
+        return region, "region"
+    origin = f"{run.name}'s training site, as disclosed"
+    used, changed = dict(region.used), {}
+    if run.site_pue is not None and pue is None:
+        used["pue"] = Used(run.site_pue, "ratio", run.site_source, origin + " (not drawn)")
+        changed |= {"pue": run.site_pue, "pue_range": (run.site_pue,) * 3, "pue_basis": "disclosed"}
+    if run.site_kgco2_per_kwh is not None:
+        used["grid_kgco2_per_kwh"] = Used(run.site_kgco2_per_kwh, "kg CO2/kWh", run.site_source, origin)
+        changed["grid_kgco2_per_kwh"] = run.site_kgco2_per_kwh
+    if not changed:
+        return region, "region"
+    return replace(region, used=used, **changed), "run"
+
+
 def run_precision(run: Run, precision: str | None) -> tuple[str, Used]:
     """The precision whose dense peak the run is costed at: the reader's, else the run's own
     (``training_runs.csv`` ``precision``; bf16 for a custom run), with its :class:`Used` record."""
@@ -380,7 +423,7 @@ def inputs(**values) -> Inputs:
     ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
     chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip
-    site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
+    site, site_basis = run_site(run, **{name: p[name] for name in ("region", "site", "pue", "usd_per_kwh")})
     run_chips = run.disclosed_chip_count or run.chip_count
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
@@ -434,6 +477,7 @@ def inputs(**values) -> Inputs:
         run=run,
         chips=chips,
         site=site,
+        site_basis=site_basis,
         goodput=loss,
         mfu=float(mfu.value),
         anchor_chip=anchor,
@@ -761,6 +805,124 @@ def disclosure_note(r: Result) -> str:
     )
 
 
+def authors(key: str) -> str:
+    """The authors of source ``key`` as its row of data/SOURCES.md names them, for a sentence that
+    names its source: the text before the quoted title (``Patterson et al.``, ``Luccioni, Viguier &
+    Ligozat``), else before the first comma (``Meta``)."""
+    text = str(sources().loc[key, "source"])
+    return text.split(', "')[0] if ', "' in text else text.split(",")[0]
+
+
+#: What a region's base PUE is, in words (``regions.csv`` ``pue_basis``).
+PUE_BASES = {"target": "a policy target", "measured": "a measured average"}
+
+
+def _site_figures(r: Result) -> list[tuple[str, str]]:
+    """The site's PUE and grid intensity, each as (where it comes from, words): ``run`` (the run's
+    disclosed site: ``PUE 1.10 (not drawn)``, ``0.429 kg CO₂/kWh``), ``reader`` (``PUE 1.30 (the pue
+    parameter)``) or ``region`` (``PUE 1.50 (a policy target) [9]``, ``a grid average of 0.531 kg
+    CO₂/kWh [10]``)."""
+    inp = r.inputs
+    pue, grid = inp.used["pue"], inp.used["grid_kgco2_per_kwh"]
+    from_run = inp.site_basis == "run"
+    if pue.source == shared.READER:
+        pue_words = ("reader", f"PUE {pue.value:.2f} (the pue parameter)")
+    elif from_run and inp.site.pue_basis == "disclosed":
+        pue_words = ("run", f"PUE {pue.value:.2f} (not drawn)")
+    else:
+        pue_words = ("region", f"PUE {pue.value:.2f} ({PUE_BASES[inp.site.pue_basis]}) {present.cite(inp.used, pue)}")
+    if from_run and grid.source == inp.run.site_source:
+        grid_words = ("run", f"{grid.value:.3f} kg CO₂/kWh")
+    else:
+        grid_words = ("region", f"a grid average of {grid.value:.3f} kg CO₂/kWh {present.cite(inp.used, grid)}")
+    return [pue_words, grid_words]
+
+
+def site_words(r: Result) -> str:
+    """Where the run's energy and emissions are costed, in words with the sources (:func:`run_site`):
+    at the site the run trained in as its source states it, naming that source, with the reader's
+    PUE and the region's figures the run does not state; or at the region, saying why — the run
+    disclosed no site, or the reader chose ``site`` region. (The electricity price, always the
+    region's, is :func:`site_label`'s.)"""
+    inp = r.inputs
+    run, region = inp.run, inp.site.region
+    figures = _site_figures(r)
+    parts = {kind: " and ".join(words for k, words in figures if k == kind) for kind in ("run", "reader", "region")}
+    pieces = []
+    if parts["run"]:
+        cited = f"{authors(run.site_source)} state it {present.cite(inp.used, run.site_source)}"
+        pieces.append(f"the site {run.name} trained in, as {cited}: {parts['run']}")
+    pieces += [parts["reader"]] if parts["reader"] else []
+    pieces += [f"region {region}'s {parts['region']}"] if parts["region"] else []
+    text = "at " + "; ".join(pieces)
+    if inp.site_basis == "run":
+        return text
+    if run.site_pue is None and run.site_kgco2_per_kwh is None:
+        why = (
+            "a custom run has no disclosed site" if run.run_id == "custom" else f"{run.name} discloses no training site"
+        )
+    elif inp.parameters.get("site") == "region":
+        why = f"the site parameter is region: {run.name}'s own disclosed site is set aside"
+    else:  # the run states only its PUE, and the reader gave one
+        why = f"the pue parameter replaces {run.name}'s disclosed PUE"
+    return text + f" ({why})"
+
+
+def site_label(r: Result) -> str:
+    """The one site every chip is costed at, short, for the tables' captions: ``the site GPT-3 175B
+    trained in (PUE 1.10, 0.429 kg CO₂/kWh; region cn-avg-industrial's electricity price)`` or
+    ``region cn-avg-industrial (PUE 1.50, 0.531 kg CO₂/kWh)``."""
+    site = r.inputs.site
+    figures = f"PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg CO₂/kWh"
+    if r.inputs.site_basis == "run":
+        return f"the site {r.inputs.run.name} trained in ({figures}; region {site.region}'s electricity price)"
+    return f"region {site.region} ({figures})"
+
+
+def site_caption(r: Result) -> str:
+    """The sentence the by-chip tables' captions end with: every chip at one site, which."""
+    return f"Every chip at one site: {site_label(r)}."
+
+
+def _tonnes(x: float) -> str:
+    """Tonnes as a disclosure writes them: whole from 1,000 (``8,930``), else four significant figures
+    (``552``, ``628.6``, ``24.69``)."""
+    return f"{x:,.0f}" if x >= 1_000 else f"{x:.4g}"
+
+
+def disclosed_energy_words(r: Result) -> str:
+    """Where the run discloses its energy or emissions and the report runs it on its own chip and
+    count: the disclosure with its own accounting basis (W per GPU, PUE, grid) and source, beside
+    the report's base point (every input at its base) and the power per GPU it takes (maximum W ×
+    load factor) — a comparison of two accountings, not a test of the model (the validation
+    report tests it). Empty otherwise."""
+    inp = r.inputs
+    run = inp.run
+    if not run.gpu_hours or (run.chip, run.chip_count) != (run.disclosed_chip, run.disclosed_chip_count):
+        return ""
+    row = load("training_runs").loc[run.run_id]
+    given = {"energy_mwh": "{:,.0f} MWh", "emissions_tco2": "{} t CO₂e"}
+    shown = [name for name in given if pd.notna(row[name])]
+    if not shown:
+        return ""
+    basis = [f"{row['reported_w_per_gpu']:g} W per GPU"] if pd.notna(row["reported_w_per_gpu"]) else []
+    basis += [f"PUE {row['reported_pue']:.2f}"] if pd.notna(row["reported_pue"]) else []
+    basis += [f"{row['reported_kgco2_per_kwh']:.3f} kg CO₂/kWh"] if pd.notna(row["reported_kgco2_per_kwh"]) else []
+    power = inp.used["chips"][run.chip].get("max_w_per_chip")
+    if power is None:  # no power figure for the chip: no energy to set beside the disclosure
+        return ""
+    base, max_w = r.base.loc[run.chip], power.value
+    disclosed = " and ".join(given[n].format(_tonnes(row[n]) if n == "emissions_tco2" else row[n]) for n in shown)
+    modelled = " and ".join(given[n].format(_tonnes(base[n]) if n == "emissions_tco2" else base[n]) for n in shown)
+    return (
+        f"{authors(run.source)} give {disclosed} {present.cite(inp.used, run.source)}"
+        + (f", at {', '.join(basis)}" if basis else "")
+        + f"; the report's base point gives {modelled} at its power model's {max_w * inp.load_factor:,.0f} W per GPU "
+        f"({max_w:,.0f} W maximum × {inp.load_factor:.2f} load) and the site above — two accountings side by side, "
+        "not a test of the model (the validation report tests it)."
+    )
+
+
 def answer(r: Result) -> str:
     """Page 1: the answer in one sentence (the run on its chips takes so many days, with their band,
     and GPU-hours), a list of one line per finding (the rental cost with its band or why there is
@@ -778,7 +940,8 @@ def answer(r: Result) -> str:
     lines = [
         rental,
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
-        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter.",
+        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and emits "
+        f"**{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂**, {site_words(r)}.",
         *[f"- {note}" for note in [disclosure_note(r)] if note],
     ]
     line = (
@@ -788,9 +951,11 @@ def answer(r: Result) -> str:
         f"**{millions(own['gpu_hours'])} GPU-hours**:"
     )
     mfu = "" if r.inputs.disclosed_chips else "MFU, "
+    pue_range = r.inputs.site.pue_range
+    pue = " and PUE" if pue_range[0] != pue_range[-1] else ""
     drawn = (
         f"Figures are the median of {r.inputs.draws:,} Monte Carlo draws over {mfu}prices, power, the site's "
-        "electricity price and PUE and the goodput inputs (interruption rate, restart time, checkpoint write time)."
+        f"electricity price{pue} and the goodput inputs (interruption rate, restart time, checkpoint write time)."
     )
     return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [mfu_note(r)])])
 
@@ -811,9 +976,9 @@ def findings(r: Result) -> str:
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
-        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter ({site.pue_text()}), "
-        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ at {site.grid_kgco2_per_kwh:.3f} kg/kWh (the grid "
-        f"average of region {site.region}).",
+        f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter, "
+        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ (PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg "
+        f"CO₂/kWh: {'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
         f"({others.loc[fastest, 'days']:,.1f} days); what each chip costs to rent, and which have no market quote, "
         "follows the tables of 'The same run on every chip'.",
@@ -835,6 +1000,13 @@ def mfu_range_words(r: Result) -> str:
         f"other silicon it moves by {moved.values[0]:.2f}–{moved.values[-1]:.2f} × (published MFUs of one model "
         "and software on two chips)"
     )
+
+
+def energy_text(r: Result) -> str:
+    """The paragraph after the tables of the run on every chip: the one site every chip is costed at
+    (:func:`site_label`), then, where the run discloses its energy or emissions, the disclosure beside
+    the report's base point (:func:`disclosed_energy_words`)."""
+    return f"**Energy.** Every chip is costed at one site: {site_label(r)}. {disclosed_energy_words(r)}".rstrip()
 
 
 def rent_text(r: Result) -> str:
@@ -1015,9 +1187,25 @@ def four_figures(x) -> str:
     return present.sci(x, digits=4).replace(" ", "\u00a0")
 
 
+def site_record(r: Result) -> dict:
+    """Which site the JSON's energy and emissions are at (:func:`run_site`): ``basis`` ``run`` (the
+    run's disclosed site figures) or ``region``, the region (its electricity price, and the figures
+    the run does not state), the source key of the run's site figures (None at the region) and the
+    sentence the report prints (:func:`site_words`). The figures themselves, with their sources,
+    are the inputs block's ``pue`` and ``grid_kgco2_per_kwh``."""
+    inp = r.inputs
+    return {
+        "basis": inp.site_basis,
+        "region": inp.site.region,
+        "source": inp.run.site_source if inp.site_basis == "run" else None,
+        "words": site_words(r),
+    }
+
+
 def key_figures(r: Result) -> dict:
     """The JSON of the report contract: the run's own chip (P50 with P10/P90), its MFU and
-    goodput, the arithmetic checks and every chip's P50 figures."""
+    goodput, the site its energy and emissions are at (:func:`site_record`), the arithmetic checks
+    and every chip's P50 figures."""
     chip = r.inputs.run.chip
     own = {k: r.p50.loc[chip, k] for k in FIGURES}
     bands = {f"{k}_{q}": getattr(r, q).loc[chip, k] for k in FIGURES for q in ("p10", "p90")}
@@ -1027,6 +1215,7 @@ def key_figures(r: Result) -> dict:
         **bands,
         "mfu": r.inputs.mfu,
         "mfu_basis": r.inputs.mfu_basis,
+        "site": site_record(r),
         "chip": chip,
         "goodput": float(r.p50.loc[chip, "goodput"]),
         "arithmetic_checks": arithmetic_checks().to_dict(orient="records"),

@@ -67,7 +67,7 @@ def plot_goodput(r: Result) -> None:
     for option, size in sizes.items():
         share = float(goodput.goodput(size, **kwargs)) * 100
         color = _option_colors(r, [option])[0]
-        label = f"{option_label(r, option)}: {present.count(size)} chips, {share:.0f} %"
+        label = f"{option_label(r, option)}: {present.counted(size, 'chip')}, {share:.0f} %"
         ax.plot([size], [share], "o", color=color, markeredgecolor=present.EDGE, ms=7, label=label)
     if len(sizes):  # a legend, not labels at the points: nearby clusters' labels overlapped
         ax.legend(loc="lower left", frameon=False)

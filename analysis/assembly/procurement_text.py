@@ -230,7 +230,7 @@ def findings(r: Result) -> str:
     if inp.reported_chips is not None and inp.counts is None:
         bought = t.loc[headline_option(r), "chips"]
         lines.append(
-            f"- **Check against the reported order.** {present.counted(inp.reported_chips, 'chip')} were reported for "
+            f"- **Check against the reported order.** {present.counted(inp.reported_chips, 'chip')} reported for "
             f"{present.usd(inp.budget_usd)}, i.e. {present.usd(inp.budget_usd / inp.reported_chips)} each; at prices "
             f"independent of that order the budget buys {present.count(bought)} "
             f"({present.pct(bought / inp.reported_chips - 1)} against the report)." + sku_words(r, headline_option(r))

@@ -820,9 +820,10 @@ def plot_goodput(r: Result) -> None:
     )
 
 
-def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
+def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str, heading: tuple[str, str] | None = None) -> None:
     """The tornado of :func:`sensitivity` for ``chip``: cost per unit of work [USD,
-    :data:`UNIT_COST`] with each input at its low and high end, around the base-point value."""
+    :data:`UNIT_COST`] with each input at its low and high end, around the base-point value; under
+    ``heading`` (:func:`analysis.assembly.present.show`), the section it opens."""
     import matplotlib.pyplot as plt
 
     figure, _, label = UNIT_COST[r.inputs.workload]
@@ -843,6 +844,7 @@ def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
         f"{present.chip_short(chip)}: each input at the ends of its range, the others at base",
         label,
         "",
+        heading=heading,
     )
 
 

@@ -96,7 +96,9 @@ def test_one_costed_chip_is_the_only_one(serving):
     r = inference_cost.run(chips=["ascend-910b", "l20", "v100-sxm"], precision="bf16", **FAST)
     line = inference_cost.answer(r).split("\n\n")[0]
     assert "is the only chip costed" in line and "× as much" not in line
-    assert line.endswith("(not ranked, cost n/a: L20, V100 SXM).")
+    assert line.endswith("; L20 and V100 SXM have no cost (n/a).")
+    alone = inference_cost.answer(inference_cost.run(chips=["h20"], **FAST)).split("\n\n")[0]
+    assert "**NVIDIA H20" in alone and "is the only chip costed" in alone and alone.endswith(")."), alone
 
 
 def test_h20_against_h100_in_decode_is_one_answer_said_as_what_it_is(serving):

@@ -895,13 +895,15 @@ def answer(r: Result) -> str:
         f"{present.count(r.inputs.input_tokens)}-token prompts, "
     )
     if len(order) == 1:  # nothing to rank it against
-        line = f"{serving}**{present.chip_name(best)}** is the only chip costed: its output tokens cost {cost}"
+        unknown = _unranked(r, "usd_per_million_output_tokens")
+        line = f"{serving}**{present.chip_name(best)}** is the only chip costed: its output tokens cost {cost}" + (
+            f"; {present.joined(unknown)} {'has' if len(unknown) == 1 else 'have'} no cost (n/a)." if unknown else "."
+        )
     else:
         line = (
             f"{serving}**{present.chip_name(best)}** gives the cheapest output tokens at {cost} and "
-            f"{present.chip_name(worst)} costs {order[worst] / order[best]:.1f} × as much"
+            f"{present.chip_name(worst)} costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}."
         )
-    line += f"{_unranked_words(r)}."
     return "\n\n".join([line, _basis_words(r)])
 
 

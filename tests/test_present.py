@@ -763,3 +763,9 @@ def test_text_is_measured_once_per_resolution_and_draws_the_same_pixels(monkeypa
     monkeypatch.setattr(mtext, "_get_text_metrics_function", mtext._get_text_metrics_function)
     present.share_text_metrics()
     assert png() == unshared
+
+
+def test_median_band_words_a_median_with_its_band():
+    assert present.median_band(0.531, 0.654, 0.768, present.pct) == "65 % (P10–P90 53 %–77 %)"  # 53.1, 65.4, 76.8 %
+    assert present.median_band(0.981, 0.982, 0.984, present.pct) == "98 %"  # both ends print 98 %: no band
+    assert present.median_band(0.5, float("nan"), 0.7, present.pct) == "n/a"

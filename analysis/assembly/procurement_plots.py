@@ -64,7 +64,7 @@ def plot_goodput(r: Result) -> None:
     n = np.logspace(2, np.log10(top), 60)
     band = np.array([g.at_scale(size, draws=draws, seed=seed)[:3] for size in n]) * 100
     fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 3.8))
-    ax.fill_between(n, band[:, 0], band[:, 2], color="#d9d9d9", lw=0, label="P10–P90 of the draws")
+    ax.fill_between(n, band[:, 0], band[:, 2], color="#d9d9d9", lw=0)
     ax.plot(n, band[:, 1], color="#333333", lw=1.8)
     for option, size in sizes.items():
         share = g.at_scale(size, draws=draws, seed=seed)[1] * 100
@@ -75,7 +75,7 @@ def plot_goodput(r: Result) -> None:
         ax.legend(loc="lower left", frameon=False)
     present.log_scale(ax, "x")
     ax.set_ylim(0, 105)
-    ax.set_title("Goodput falls with the chips in one job (P50 of the draws)")
+    ax.set_title("Goodput falls with the chips in one job (P50 of the draws, shaded P10–P90)")
     ax.set_xlabel("chips in one training job (log scale)")
     ax.set_ylabel("wall-clock time spent training [%]")
     fig.tight_layout()

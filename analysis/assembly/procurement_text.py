@@ -35,16 +35,7 @@ def headline_option(r: Result) -> str:
 
 def _band(r: Result, option: str, figure: str, fmt) -> str:
     """``fmt(P50)`` with ``(P10–P90 a–b)``, or just ``fmt(P50)`` where the band is a point."""
-    return _band_words(*(frame.loc[option, figure] for frame in (r.p10, r.p50, r.p90)), fmt)
-
-
-def _band_words(lo, mid, hi, fmt) -> str:
-    """``fmt(mid)`` with ``(P10–P90 fmt(lo)–fmt(hi))``, or just ``fmt(mid)`` where they print alike."""
-    if present._missing(mid):
-        return present.NA
-    if fmt(lo) == fmt(hi):
-        return fmt(mid)
-    return f"{fmt(mid)} (P10–P90 {fmt(lo)}–{fmt(hi)})"
+    return present.median_band(*(frame.loc[option, figure] for frame in (r.p10, r.p50, r.p90)), fmt)
 
 
 def _params_words(n) -> str:
@@ -173,6 +164,7 @@ def _option_finding(r: Result, option: str, why: dict) -> str:
     if row["chips"] == 0:
         return f"- **{label}**: the budget buys no whole server."
     ratio = row["training_flop_per_year"] / ref["training_flop_per_year"]
+    why_words = f" (n/a: {why[option]})" if option in why else ""
     return (
         f"- **{label}**: {present.counted(row['chips'], 'chip')} = "
         f"{present.count(row['h100_equivalents_bf16'])} {equivalents_label(r)} by BF16 "
@@ -180,16 +172,13 @@ def _option_finding(r: Result, option: str, why: dict) -> str:
         f"{present.usd(row['capex_usd'])} all-in ({present.count(row['h100_equivalents_per_musd'])} "
         f"{equivalents_label(r)} per $1 M); {present.flop(row['training_flop_per_year'])} a year "
         f"({present.pct(ratio)} of the reference); a {_params_words(row['compute_optimal_params'])}-parameter "
-        f"model in {present.counted(r.inputs.training_days, 'day', spec='{:g}')}"
-        + (f" (n/a: {why[option]})" if option in why else "")
-        + "."
+        f"model in {present.counted(r.inputs.training_days, 'day', spec='{:g}')}{why_words}."
     )
 
 
 def _scale_finding(r: Result) -> str | None:
-    """Goodput of the smallest largest-cluster against the reference's, if they differ: each the
-    P50 of the report's draws with its P10–P90 band (:meth:`~analysis.assembly.inputs.Goodput.at_scale`
-    for one cluster of that size; the reference's as :func:`findings` quotes it), never the base point."""
+    """Goodput of the smallest largest-cluster against the reference's, if they differ: the P50 of the
+    report's draws with the P10–P90 band of each (:meth:`~analysis.assembly.inputs.Goodput.at_scale`)."""
     inp, t = r.inputs, r.p50
     fleets = [o for o in inp.options if o != "reference" and not present._missing(t.loc[o, "goodput"])]
     if not fleets:
@@ -202,7 +191,7 @@ def _scale_finding(r: Result) -> str | None:
     p10, p50, p90, _ = inp.goodput.at_scale(size, draws=inp.draws, seed=inp.seed)
     return (
         f"- **Scale costs time.** Interruptions grow with the chips in one job: a cluster of "
-        f"{present.counted(size, 'chip')} trains {_band_words(p10, p50, p90, present.pct)} of the time, the "
+        f"{present.counted(size, 'chip')} trains {present.median_band(p10, p50, p90, present.pct)} of the time, the "
         f"{present.count(inp.reference_count)}-chip reference {_band(r, 'reference', 'goodput', present.pct)}"
         + ("" if cap is None else f"; no cluster exceeds {present.counted(cap, 'chip')} (`max_cluster_chips`)")
         + "."
@@ -212,17 +201,14 @@ def _scale_finding(r: Result) -> str | None:
 def findings(r: Result) -> str:
     """Key findings as a markdown list (numbers from the P50 figures)."""
     inp, t = r.inputs, r.p50
-    ref = t.loc["reference"]
-    why = notes(r)
+    ref, why, days = t.loc["reference"], notes(r), present.counted(inp.training_days, "day", spec="{:g}")
     basis = _basis_finding(r)
     lines = ([basis] if basis else []) + [_option_finding(r, o, why) for o in inp.options if o != "reference"]
     if not any(is_the_reference(r, o) for o in inp.options if o != "reference"):  # else the answer says so
         lines.append(
             f"- **{option_label(r, 'reference')}** (one cluster): {quotes.reference_words(r)}; "
-            f"{present.flop(ref['training_flop_per_year'])} a year at "
-            f"{_band(r, 'reference', 'goodput', present.pct)} goodput, a "
-            f"{_params_words(ref['compute_optimal_params'])}-parameter model in "
-            f"{present.counted(inp.training_days, 'day', spec='{:g}')}."
+            f"{present.flop(ref['training_flop_per_year'])} a year at {_band(r, 'reference', 'goodput', present.pct)} "
+            f"goodput, a {_params_words(ref['compute_optimal_params'])}-parameter model in {days}."
         )
     scale = _scale_finding(r)
     if scale:

@@ -53,7 +53,23 @@ from .contract import (
     parameters_table,
 )
 from .figures import FIGURE_WIDTH_IN, log_scale, plain_power, share_text_metrics, show_once, small_pt
-from .numbers import NA, _missing, count, counted, flop, gwh, joined, mw, num, pct, sci, times, usd, watts
+from .numbers import (
+    NA,
+    _missing,
+    count,
+    counted,
+    flop,
+    gwh,
+    joined,
+    median_band,
+    mw,
+    num,
+    pct,
+    sci,
+    times,
+    usd,
+    watts,
+)
 from .output import (
     CJK_FONT_FILES,
     STYLE,
@@ -118,6 +134,7 @@ __all__ = [
     "joined",
     "log_scale",
     "luminance",
+    "median_band",
     "mw",
     "num",
     "parameters_table",

@@ -154,6 +154,16 @@ def counted(n, noun: str, plural: str | None = None, *, spec: str | None = None)
     return f"{text} {noun if text == '1' else plural or noun + 's'}"
 
 
+def median_band(lo, mid, hi, fmt) -> str:
+    """A median in words with its band: ``fmt(mid) (P10–P90 fmt(lo)–fmt(hi))``, or ``fmt(mid)``
+    alone where the band's ends print alike; ``n/a`` for an unknown median."""
+    if _missing(mid):
+        return NA
+    if fmt(lo) == fmt(hi):
+        return fmt(mid)
+    return f"{fmt(mid)} (P10–P90 {fmt(lo)}–{fmt(hi)})"
+
+
 def times(ratio) -> str:
     """A ratio as ``"1.6×"``, or ``n/a`` for NaN."""
     return NA if ratio != ratio else f"{ratio:.1f}×"

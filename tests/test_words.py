@@ -62,8 +62,8 @@ def test_procurement_quotes_goodput_as_its_median_with_the_band():
     """The reference's goodput reads as the P50 of the draws with its P10–P90 band wherever page 1
     or the findings quote it, and never as the base point (78.9 % for 100,000 chips, outside the
     band: 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)) = 1 / (1 + 1e5 × 1.97e-5 × 0.107833 + sqrt(2 × 7.875e-4
-    × 1e5 × 1.97e-5)) = 1 / (1 + 0.212431 + 0.056160) = 0.788260 at R = 6.47 min; the band's P90
-    lies below it because R's triangle leans long)."""
+    × 1e5 × 1.97e-5)) = 1 / (1 + 0.212431 + sqrt(0.00310275)) = 1 / (1 + 0.212431 + 0.055702) =
+    0.788561 at R = 6.47 min; the band's P90 lies below it because R's triangle leans long)."""
     r = procurement.run(max_cluster_chips=25_000, **FAST)
     lo, mid, hi = (frame.loc["reference", "goodput"] for frame in (r.p10, r.p50, r.p90))
     assert hi < r.base.loc["reference", "goodput"]

@@ -88,16 +88,10 @@ report.plot_parity(r)
 present.say(report.scale_intro(r))
 report.plot_scale(r)
 
-# %% [markdown]
-# ## How each chip's rate is set
-
 # %%
 text, table, formats, caption = report.rate_section(r)
-present.say(text)
+present.say("## How each chip's rate is set\n\n" + text)  # one block: the heading never ends a page
 present.table(table, formats, caption=caption, name="rate_by_chip")
-
-# %% [markdown]
-# ## Chips needed and what binds
 
 # %%
 unit = report.UNITS[r.inputs.workload]
@@ -125,13 +119,11 @@ present.table(
     "same useful compute in separate jobs no larger than the reference cluster (independent runs). "
     "First row: the reference.",
     name="parity_by_chip",
+    heading=("Chips needed and what binds", ""),
 )
 
 # %%
 report.plot_goodput(r)
-
-# %% [markdown]
-# ## Power and cost at parity
 
 # %%
 present.table(
@@ -149,6 +141,7 @@ present.table(
     "and the table below. n/a: no sourced price or power for that chip, or no single job matches in most draws "
     "(the findings give that chip's chips, power and TCO in separate jobs).",
     name="power_and_cost",
+    heading=("Power and cost at parity", ""),
 )
 
 # %%
@@ -165,12 +158,9 @@ present.table(
 )
 
 # %%
-present.say(f"## What drives {unit_cost}")
-
-# %%
 focus = report.focus_chip(r)
 tornado, sobol = report.sensitivity(r, focus)
-report.plot_tornado(r, tornado, chip=focus)
+report.plot_tornado(r, tornado, chip=focus, heading=(f"What drives {unit_cost}", ""))
 
 # %%
 present.table(
@@ -181,9 +171,6 @@ present.table(
     names=False,
     name="sobol_indices",
 )
-
-# %% [markdown]
-# ## Systems: racks and clusters as sold
 
 # %%
 systems = report.systems_table(server_power_ratio=r.inputs.server_power_ratio)
@@ -202,6 +189,7 @@ present.table(
     "BF16 peak). n/a: no sourced system power.",
     names=False,
     name="systems",
+    heading=("Systems: racks and clusters as sold", ""),
 )
 present.say(report.systems_text(systems))
 

@@ -71,12 +71,6 @@ present.say(report.findings(r) + "\n\n" + report.range_check(r))
 # the heading in the figure's output: Chromium keeps a heading with what follows only within one output
 report.plot_thresholds(r)
 
-# %% [markdown]
-# ## Licence policy for a US export to China
-# The review a licence application meets under each rule vintage. *Not subject*: a Chinese chip
-# sold in China is not a US export, so US export licensing does not apply. *Undetermined*: the
-# classification it depends on is undetermined.
-
 # %%
 policies = report.policy_table(r)
 present.table(
@@ -84,6 +78,7 @@ present.table(
     {c: (c, "{}") for c in policies.columns},
     caption="Exports to China and Macau; end-use and entity-list controls are not modelled.",
     name="licence_policy_by_rule",
+    heading=report.POLICY_SECTION,
 )
 # %%
 status = report.status_table(r)
@@ -104,9 +99,6 @@ present.table(
     caption="What the rules test, per integrated circuit. n/a: not published.",
     name="metrics_per_ic",
 )
-# %% [markdown]
-# ## The rules
-
 # %%
 clauses = report.clauses_table(r)
 present.table(
@@ -115,6 +107,7 @@ present.table(
     names=False,
     caption="Within a vintage the clauses are tried in order; the first that holds gives the status.",
     name="clauses",
+    heading=("The rules", ""),
 )
 # %%
 rules = report.rules_table(r)

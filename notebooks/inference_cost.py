@@ -92,7 +92,7 @@ present.table(
         "chips per replica": ("chips per replica", "{:,.0f}", "replica_size_chips"),
     },
     caption=f"P50 of {r.inputs.draws:,} draws. Decode at batch {r.inputs.batch_size:,.0f} per replica with "
-    f"{r.inputs.context_tokens:,.0f} tokens of context per sequence; chips per replica = the capacity floor. "
+    f"{present.counted(r.inputs.context_tokens, 'token')} of context per sequence; chips per replica = the capacity floor. "
     "n/a: the chip has no published HBM bandwidth or capacity.",
     name="throughput_by_chip",
 )

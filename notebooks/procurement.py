@@ -93,6 +93,7 @@ present.table(
     },
     caption="Chips are bought in whole 8-chip servers (single cards for PCIe parts).",
     name="options",
+    wrap_labels=True,  # an option's label (a mix's shares, a chip's full name) wraps, not the table
     heading=report.OPTIONS_SECTION,
 )
 # %%
@@ -102,6 +103,7 @@ present.table(
     {column: (column, "{:,.0f}") for column in costs.columns},
     caption="Capex by what each price covers: servers and network are added only where a price lacks them.",
     name="capex",
+    wrap_labels=True,
 )
 
 # %%
@@ -117,6 +119,7 @@ present.table(
     },
     caption="What each dollar of all-in capex (chips, servers and network) buys.",
     name="per_dollar",
+    wrap_labels=True,
 )
 # %%
 training = text.training_table(r)
@@ -130,6 +133,7 @@ present.table(
     },
     caption="Net of interruptions: goodput is the share of wall-clock time spent training, averaged over the clusters.",
     name="training",
+    wrap_labels=True,
 )
 # %%
 bands = text.band_table(r)
@@ -145,6 +149,7 @@ present.table(
     caption="P50 (P10–P90) of the draws over prices, TDPs, vendor MFU factors, MFU, electricity price, PUE and the "
     "goodput inputs.",
     name="bands",
+    wrap_labels=True,
     heading=tables.BANDS_SECTION,
 )
 # %% [markdown]

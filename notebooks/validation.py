@@ -32,6 +32,9 @@ present.say(report.contents(), html=True)
 # %%
 present.say(report.findings(r))
 
+# %%
+report.plot_errors(r)
+
 # %% [markdown]
 # **Terms.** *Error*: modelled ÷ measured − 1; *mean |error|*: its average size, ignoring the sign.
 # *P10–P90*: the range that holds the middle 80 % of the Monte Carlo draws (one draw in ten falls
@@ -42,9 +45,6 @@ present.say(report.findings(r))
 # model's useful computation achieves. *Goodput*: the share of wall-clock time a cluster spends
 # training; the rest is lost to interruptions, restarts and checkpoints, more of it the more chips
 # one job uses.
-
-# %%
-report.plot_errors(r)
 
 # %%
 coverage = report.coverage_table(r)

@@ -76,6 +76,28 @@ def test_count(value, text):
 
 
 @pytest.mark.parametrize(
+    "value, noun, spec, text",
+    [
+        (1, "chip", None, "1 chip"),  # one: the singular (hostile report 13: "on 1 chips")
+        (1.0, "sequence", None, "1 sequence"),  # a float one prints "1" too
+        (2048, "chip", None, "2,048 chips"),
+        (0, "token", None, "0 tokens"),  # zero takes the plural
+        (1.0, "year", "{:g}", "1 year"),
+        (1.5, "day", "{:g}", "1.5 days"),  # a fraction of one is plural
+        (float("nan"), "chip", None, "n/a chips"),
+    ],
+)
+def test_counted_takes_the_singular_for_one(value, noun, spec, text):
+    assert present.counted(value, noun, spec=spec) == text
+
+
+def test_counted_takes_an_irregular_plural():
+    assert present.counted(3, "replica", "replicas") == "3 replicas"
+    assert present.counted(2, "box", "boxes") == "2 boxes"
+    assert present.counted(1, "box", "boxes") == "1 box"
+
+
+@pytest.mark.parametrize(
     "value, text",
     [
         (3.29e24, "3.3 × 10²⁴ FLOP"),  # 3.29 -> 2 sig. figs 3.3, exponent 24
@@ -741,3 +763,9 @@ def test_text_is_measured_once_per_resolution_and_draws_the_same_pixels(monkeypa
     monkeypatch.setattr(mtext, "_get_text_metrics_function", mtext._get_text_metrics_function)
     present.share_text_metrics()
     assert png() == unshared
+
+
+def test_median_band_words_a_median_with_its_band():
+    assert present.median_band(0.531, 0.654, 0.768, present.pct) == "65 % (P10–P90 53 %–77 %)"  # 53.1, 65.4, 76.8 %
+    assert present.median_band(0.981, 0.982, 0.984, present.pct) == "98 %"  # both ends print 98 %: no band
+    assert present.median_band(0.5, float("nan"), 0.7, present.pct) == "n/a"

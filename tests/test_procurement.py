@@ -600,7 +600,7 @@ def test_page_one_is_an_answer_line_a_list_and_a_note(case):
     opening = "**$1 B of all-in capex buys " if case == "budget" else "**The fleet of 40,000 chips** delivers **"
     assert line.startswith(opening) and line.endswith("of the 100,000-chip reference.") and "\n" not in line
     lines = bullets.split("\n")
-    starts = ["- All-in capex", "- The fleet draws", "- Net of interruptions (", "- Its largest cluster ("]
+    starts = ["- All-in capex", "- The fleet draws", "- Net of interruptions it delivers ", "- Its largest cluster ("]
     assert [b[: len(s)] for b, s in zip(lines, starts)] == starts and len(lines) == 4
     assert all(b.endswith(".") for b in lines) and lines[-1].endswith("for the reference.")
     assert " parameters** in 90 days" in lines[-1] and "(P10–P90 " in lines[-1]

@@ -820,9 +820,10 @@ def plot_goodput(r: Result) -> None:
     )
 
 
-def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
+def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str, heading: tuple[str, str] | None = None) -> None:
     """The tornado of :func:`sensitivity` for ``chip``: cost per unit of work [USD,
-    :data:`UNIT_COST`] with each input at its low and high end, around the base-point value."""
+    :data:`UNIT_COST`] with each input at its low and high end, around the base-point value; under
+    ``heading`` (:func:`analysis.assembly.present.show`), the section it opens."""
     import matplotlib.pyplot as plt
 
     figure, _, label = UNIT_COST[r.inputs.workload]
@@ -843,6 +844,7 @@ def plot_tornado(r: Result, tornado: pd.DataFrame, *, chip: str) -> None:
         f"{present.chip_short(chip)}: each input at the ends of its range, the others at base",
         label,
         "",
+        heading=heading,
     )
 
 
@@ -887,7 +889,8 @@ def jobs_text(r: Result, chip: str) -> str:
     reference's chip count, with its band, per reference chip, power and TCO."""
     name, ref, n_ref = present.chip_short(chip), present.chip_short(r.inputs.reference_chip), r.inputs.reference_count
     return (
-        f"in separate jobs of at most {present.count(n_ref)} chips, {band(r, chip, 'jobs_chip_count', present.count)} "
+        f"in separate jobs of at most {present.counted(n_ref, 'chip')}, "
+        f"{band(r, chip, 'jobs_chip_count', present.count)} "
         f"{name} match "
         f"{present.count(n_ref)} {ref}: **{band(r, chip, 'jobs_chips_per_reference_chip', lambda v: f'{v:,.2f}')} "
         f"per {ref}**, {present.mw(r.p50.loc[chip, 'jobs_facility_power_mw'])} at the meter, TCO "
@@ -911,8 +914,8 @@ def basis(r: Result) -> str:
     if inp.workload == "prefill":
         return f"prefill throughput of {inp.model['name']}"
     return (
-        f"decode throughput of {inp.model['name']} at {present.count(inp.batch_size)} sequences per replica of "
-        f"{present.count(inp.context_tokens)} tokens"
+        f"decode throughput of {inp.model['name']} at {present.counted(inp.batch_size, 'sequence')} per replica of "
+        f"{present.counted(inp.context_tokens, 'token')}"
     )
 
 
@@ -927,17 +930,19 @@ def answer(r: Result) -> str:
         if r.p50.loc[chip, "chip_count"] == np.inf:
             lines.append(
                 f"- More {name} than one job can use ({note}; interruptions grow faster than compute) — in separate "
-                f"jobs of at most {present.count(inp.reference_count)} chips, "
+                f"jobs of at most {present.counted(inp.reference_count, 'chip')}, "
                 f"**{band(r, chip, 'jobs_chip_count', present.count)} {name}**"
             )
             continue
         lines.append(
             f"- **{band(r, chip, 'chip_count', present.count)} {name}** "
-            f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over {inp.years:g} years{'; ' + note if note else ''})"
+            f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over "
+            f"{present.counted(inp.years, 'year', spec='{:g}')}{'; ' + note if note else ''})"
         )
     lines.append(
         f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} at the meter and costs "
-        f"{band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the {inp.site.name} electricity price."
+        f"{band(r, ref, 'tco_usd')} to own for {present.counted(inp.years, 'year', spec='{:g}')} at the "
+        f"{inp.site.name} electricity price."
     )
     drawn = (
         f"Every figure is the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and "
@@ -1020,7 +1025,7 @@ def serving_note(r: Result) -> list[str]:
         differ.append(f"{inp.precision.upper()} weights (inference_cost: {precision.upper()})")
     if inp.context_tokens != context:
         differ.append(
-            f"{present.count(inp.context_tokens)} tokens of context (inference_cost: {present.count(context)})"
+            f"{present.counted(inp.context_tokens, 'token')} of context (inference_cost: {present.count(context)})"
         )
     if inp.workload == "decode":
         paragraphs.append(
@@ -1119,7 +1124,7 @@ def findings(r: Result) -> str:
         lines.append(
             f"- **Scale costs goodput.** {present.count(inp.reference_count)} reference chips train "
             f"{present.pct(mid.loc[inp.reference_chip, 'goodput'], digits=1)} of the time; the largest candidate "
-            f"job, {present.count(single.max())} chips, "
+            f"job, {present.counted(single.max(), 'chip')}, "
             f"{present.pct(mid.loc[largest, 'goodput'], digits=1)} — interruptions grow "
             "with the chip count (Llama 3's rate per chip-hour)."
         )
@@ -1393,7 +1398,7 @@ def _parity_methods(inp: Inputs) -> list[str]:
         "n × goodput(n) = the reference's useful chips × the rate ratio; where n × goodput(n) can never reach it "
         f"(it approaches 1 / (λ × R)), no single job matches: that draw's count is {OPEN} (+∞), ranked above every "
         "count, so a band's upper end can be open and the report gives the share of such draws. Always finite: the "
-        f"chips in separate jobs of at most {present.count(inp.reference_count)} chips each (the reference's own "
+        f"chips in separate jobs of at most {present.counted(inp.reference_count, 'chip')} each (the reference's own "
         "size, so no job is interrupted more often than the reference's): full jobs of that size, each with the "
         "reference's goodput, and one smaller job for the rest — independent runs, which together match the "
         "reference's useful compute but do not train one model.",

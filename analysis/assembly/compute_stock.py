@@ -1122,8 +1122,9 @@ def methods(r: Result) -> str:
             "count as B300s. Rows whose chip has no dense BF16 figure in `chips.csv` (Cambricon, AMD MI308X, "
             "MI350X/355X, MI250X, MI300A, TPU v4i) are counted in units only, not in compute.",
             f"- **Stock** = cumulative additions × survival: additions arrive mid-year and a chip serves "
-            f"{inp.lifetime_years:g} years (hyperscalers' server useful life). Only chips added from 1 January 2022 "
-            "are counted (the shipments start there), so the 2022–2023 stocks of both countries are low.",
+            f"{present.counted(inp.lifetime_years, 'year', spec='{:g}')} (hyperscalers' server useful life). "
+            "Only chips added from 1 January 2022 are counted (the shipments start there), so the 2022–2023 stocks "
+            "of both countries are low.",
             "- **Domestic output** (Huawei Ascend) = the reported output × min(1, dies available / dies needed, HBM "
             f"stacks left / stacks needed, packaging / packages). Dies: the TSMC die bank (drawn once per draw, spent "
             f"first, then gone) plus SMIC's good dies = 7-nm wafers per month × 12 × Ascend's share (0.05–0.20, an "

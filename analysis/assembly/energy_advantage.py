@@ -411,7 +411,8 @@ def answer(r: Result) -> str:
         f"- The reference, {present.count(inp.parity.reference_count)} × "
         f"{present.chip_name(inp.parity.reference_chip)} at the {inp.sites[inp.region].name} "
         f"(${_home_price(r):.3f}/kWh), costs **{present.usd(ref['p50'])} per effective PFLOP-hour** (P10–P90 "
-        f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over {inp.parity.years:g} years."
+        f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over "
+        f"{present.counted(inp.parity.years, 'year', spec='{:g}')}."
     )
     drawn = (
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "

@@ -920,6 +920,13 @@ def _new_chip_point(ax, r: Result, *, bottom: float, top: float) -> None:
     )
 
 
+#: The heading and lead-in of the section the licence-policy table opens (``present.table(heading=...)``).
+POLICY_SECTION = (
+    "Licence policy for a US export to China",
+    "The review a licence application meets under each rule vintage. Not subject: a Chinese chip sold in "
+    "China is not a US export, so US export licensing does not apply. Undetermined: the classification it "
+    "depends on is undetermined.",
+)
 #: The heading and lead-in of the section the status table opens (``present.table(heading=...)``).
 STATUS_SECTION = (
     "Classification by rule vintage",

@@ -621,12 +621,18 @@ def run(**values) -> Result:
 
 
 def decode_chips_per_chip(r: Result, candidate: str, reference: str) -> float:
-    """``candidate`` chips that decode as fast as one ``reference`` chip: the P50 over the draws of
-    the reference's output tokens/s / the candidate's, draw by draw (the drawn batch and
-    utilisation apply to both chips in a draw), as chip_parity's decode parity takes it."""
+    """``candidate`` chips that decode as fast as one ``reference`` chip: the P50 of
+    :func:`decode_chips_per_chip_band`, as chip_parity's decode parity takes it."""
+    return decode_chips_per_chip_band(r, candidate, reference)["p50"]
+
+
+def decode_chips_per_chip_band(r: Result, candidate: str, reference: str) -> dict[str, float]:
+    """P10, P50 and P90 (keys ``p10``, ``p50``, ``p90``) over the draws of the reference's output
+    tokens/s / the candidate's, draw by draw (the drawn batch and utilisation apply to both chips
+    in a draw): a median of ratios, not the ratio of the two chips' own medians."""
     chips = list(r.inputs.chips.index)
     ratio = r.output_draws[:, chips.index(reference)] / r.output_draws[:, chips.index(candidate)]
-    return float(uncertainty.percentiles(ratio)["p50"])
+    return {k: float(v) for k, v in uncertainty.percentiles(ratio).items()}
 
 
 def _decode(inp: Inputs, *, mfu, hbm_efficiency, batch_size=None) -> tuple[np.ndarray, np.ndarray]:
@@ -767,7 +773,8 @@ def basis_text(r: Result) -> str:
     return (
         f"**Cost basis: ownership for every chip** — {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} "
         f"no sourced rental price, so no chip is costed on rental: capex (price with server and network "
-        f"markups where the price lacks them) over {present.count(inp.years)} years plus electricity at "
+        f"markups where the price lacks them) over "
+        f"{present.counted(inp.years, 'year', spec='{:g}')} plus electricity at "
         f"{present.usd(inp.site.usd_per_kwh)}/kWh and PUE {inp.site.pue:.2f}, divided by "
         f"{present.pct(inp.utilisation)} of hours serving."
     )
@@ -822,14 +829,17 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
     p50 = r.p50
     lines = _cheapest_lines(r)
     if {"h20", "h100-sxm"} <= set(p50.index):
-        per = decode_chips_per_chip(r, "h20", "h100-sxm")
+        per = decode_chips_per_chip_band(r, "h20", "h100-sxm")
+        rate = r.p50["output_tokens_per_s_per_chip"]
         text = (
-            f"- **H20 against H100 in decode**: {1 / per:.2f} × the H100's output tokens per second at batch "
-            f"{present.count(r.inputs.batch_size)} (H20 bound by {r.decode_bound['h20']}, H100 by "
-            f"{r.decode_bound['h100-sxm']}): **{per:.2f} H20s per H100** (P50 over the draws), the decode parity "
-            "chip_parity gives "
-            f"at the same settings (precision {r.inputs.precision.upper()}, "
-            f"{present.count(r.inputs.context_tokens)} tokens of context)."
+            f"- **H20 against H100 in decode**: **{per['p50']:.2f} H20s per H100** (P10–P90 {per['p10']:.2f}–"
+            f"{per['p90']:.2f}), the decode parity chip_parity gives at the same settings (precision "
+            f"{r.inputs.precision.upper()}, {present.counted(r.inputs.context_tokens, 'token')} of context; at "
+            f"batch {present.count(r.inputs.batch_size)} the H20 is bound by {r.decode_bound['h20']}, the H100 by "
+            f"{r.decode_bound['h100-sxm']}). It is the median of the ratio taken draw by draw, the two chips at "
+            f"the same drawn batch and utilisation; the throughput table gives each chip's own median "
+            f"({present.count(rate['h20'])} and {present.count(rate['h100-sxm'])} output tokens/s), whose ratio "
+            f"({rate['h100-sxm'] / rate['h20']:.2f}) is not this answer."
         )
         if training_ratio is not None:
             text += (
@@ -867,27 +877,43 @@ def _unranked_words(r: Result) -> str:
 
 def answer(r: Result) -> str:
     """Page 1: the answer in one sentence (the chip with the cheapest output tokens, its cost with
-    its band, and how many times as much the dearest costs, naming the chips left unranked), then
-    what the figures are (one cost basis; what the bands cover). The findings list follows it."""
+    its band, and how many times as much the dearest costs, or that it is the only chip costed;
+    naming the chips left unranked), then what the figures are (one cost basis; what the bands
+    cover). The findings list follows it."""
     known = r.p50["usd_per_million_output_tokens"].dropna()
     if known.empty:
         return "No chip in this list has every figure a cost per token needs; the tables below say which is missing."
     order = known.sort_values()
     best, worst = order.index[0], order.index[-1]
-    line = (
-        f"Serving {r.inputs.model['name']} at batch {present.count(r.inputs.batch_size)} with "
-        f"{present.count(r.inputs.input_tokens)}-token prompts, **{present.chip_name(best)}** gives the "
-        f"cheapest output tokens at **{present.usd(order[best])} per million** (P10–P90 "
+    cost = (
+        f"**{present.usd(order[best])} per million** (P10–P90 "
         f"{present.usd(r.p10.loc[best, 'usd_per_million_output_tokens'])}–"
-        f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}) and {present.chip_name(worst)} "
-        f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}."
+        f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])})"
     )
-    drawn = (
+    serving = (
+        f"Serving {r.inputs.model['name']} at batch {present.count(r.inputs.batch_size)} with "
+        f"{present.count(r.inputs.input_tokens)}-token prompts, "
+    )
+    if len(order) == 1:  # nothing to rank it against
+        unknown = _unranked(r, "usd_per_million_output_tokens")
+        line = f"{serving}**{present.chip_name(best)}** is the only chip costed: its output tokens cost {cost}" + (
+            f"; {present.joined(unknown)} {'has' if len(unknown) == 1 else 'have'} no cost (n/a)." if unknown else "."
+        )
+    else:
+        line = (
+            f"{serving}**{present.chip_name(best)}** gives the cheapest output tokens at {cost} and "
+            f"{present.chip_name(worst)} costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}."
+        )
+    return "\n\n".join([line, _basis_words(r)])
+
+
+def _basis_words(r: Result) -> str:
+    """Page 1's second paragraph: the one cost basis and what the bands cover."""
+    return (
         f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and "
         "rentals, electricity price, PUE, utilisation (prefill and decode MFU, the spread of published prefill and "
         f"decode utilisations), HBM efficiency (between published decode bandwidth shares){_batch_band_words(r)}."
     )
-    return "\n\n".join([line, drawn])
 
 
 def _batch_band_words(r: Result) -> str:
@@ -1110,7 +1136,7 @@ def economics_text(r: Result, day: DeepSeekDay) -> str:
         hits = present.pct(reference_value("deepseek-serving-cache-hit-share"), digits=1)
         lines[-1] += (
             f" At this report's own workload ({present.count(r.inputs.input_tokens)}-token prompts, "
-            f"{present.pct(r.inputs.cached_share)} cached, {present.count(r.inputs.context_tokens)} tokens of "
+            f"{present.pct(r.inputs.cached_share)} cached, {present.counted(r.inputs.context_tokens, 'token')} of "
             f"context) instead of DeepSeek's (KV length {kv} tokens, {hits} cached), the same day costs "
             f"{present.usd(at_workload)} ({'+' if at_workload > day.disclosed_cost_usd else ''}"
             f"{present.pct(at_workload / day.disclosed_cost_usd - 1)}): shorter contexts make the rates higher."
@@ -1194,7 +1220,8 @@ def plot_decode_roofline(r: Result) -> None:
         ax.legend(ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
     present.finish(
         ax,
-        f"Decode roofline: output tokens/s per chip against batch size (context {r.inputs.context_tokens:,.0f} tokens)",
+        "Decode roofline: output tokens/s per chip against batch size "
+        f"(context {present.counted(r.inputs.context_tokens, 'token')})",
         "sequences per replica (batch size)",
         "output tokens/s per chip",
         alt="Decode throughput per chip rises with batch size until compute binds",

@@ -22,6 +22,7 @@ from ..catalog import CHIPS, keys_in, load, lookup, per_data
 from ..formulas import compute, cost, goodput, power, scaling, uncertainty
 from .params import SPECS, TRAINING
 from .present.chips import chip_short
+from .present.numbers import counted
 
 #: The source key of a value the reader set (data/SOURCES.md).
 READER = "report-parameter"
@@ -322,7 +323,7 @@ class GoodputInputs:
                 "goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)), first-order Young (1974) / Daly (2006) with each "
                 "cluster checkpointing at its optimum interval T = sqrt(2·δ / (n·λ))"
             )
-            at = f"T = {interval:.3g} min at {chip_count:,.0f} chips (Young–Daly; `young-1974`, `daly-2006`)"
+            at = f"T = {interval:.3g} min at {counted(chip_count, 'chip')} (Young–Daly; `young-1974`, `daly-2006`)"
         else:
             model = "goodput(n) = 1 / (1 + δ/T + n·λ·(R + T/2)) with the reader's fixed checkpoint interval T"
             at = f"T = {interval:.3g} min ({u['checkpoint_interval_hours'].origin})"
@@ -349,7 +350,8 @@ class GoodputInputs:
         the goodput's P50 with its P10–P90 band and the base point (:meth:`at_scale`)."""
         p10, p50, p90, base = self.at_scale(chip_count, draws=draws, seed=seed)
         return (
-            f" At {chip_count:,.0f} chips the same inputs give T = {self.interval_hours(chip_count) * 60:.3g} min "
+            f" At {counted(chip_count, 'chip')} the same inputs give "
+            f"T = {self.interval_hours(chip_count) * 60:.3g} min "
             f"and goodput {p50 * 100:.1f} % (P50 of the draws of λ, R and δ, P10–P90 "
             f"{p10 * 100:.1f}–{p90 * 100:.1f} %; base point {base * 100:.1f} %)."
         )
@@ -381,7 +383,7 @@ def goodput_inputs(
             loss.interval_hours(chip_count),
             "h",
             default.source,
-            f"Young–Daly at {chip_count:,.0f} chips: {default.origin}",
+            f"Young–Daly at {counted(chip_count, 'chip')}: {default.origin}",
         )
     return loss
 

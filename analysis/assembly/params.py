@@ -603,11 +603,12 @@ def _check_number(name: str, spec: Param, value, kind: type):
     return kind(value)
 
 
-def _check_site(values: dict) -> None:
+def _check_site(values: dict, declared=None) -> None:
     """Every region used needs an electricity price: a region of data/regions.csv without a
     sourced one is allowed only where the reader gives ``usd_per_kwh`` (a report comparing
     ``regions``, or compute_stock's ``china_region``/``us_region``, takes each region's own price,
-    so there every region needs one)."""
+    so there every region needs one). The error offers ``usd_per_kwh`` only to a report that
+    declares it (``declared``: the report's parameter names; None: every report's)."""
     prices = load("regions")["usd_per_kwh"]
     unpriced = sorted(r for r in prices.index if not prices[r] == prices[r])
     if not unpriced:
@@ -618,7 +619,8 @@ def _check_site(values: dict) -> None:
     for name, region in asked:
         if region in unpriced:
             priced = ", ".join(r for r in prices.index if r not in unpriced)
-            fix = "give usd_per_kwh, or choose" if name == "region" else "choose"
+            priceable = name == "region" and (declared is None or "usd_per_kwh" in declared)
+            fix = "give usd_per_kwh, or choose" if priceable else "choose"
             raise ParameterError(
                 f"parameter {name}: {region!r} has no sourced electricity price in data/regions.csv; "
                 f"{fix} one of {priced}"
@@ -628,8 +630,8 @@ def _check_site(values: dict) -> None:
 def cross_check(notebook: str, values: dict) -> None:
     """Checks that involve several parameters: every region used has an electricity price (all
     reports), then the report's own (its module's ``cross_check``)."""
-    _check_site(values)
     module = report_module(notebook)
+    _check_site(values, getattr(module, "PARAMETERS", None) if module else None)
     check_all = getattr(module, "cross_check", None) if module else None
     if check_all is not None:
         check_all(values)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..formulas import goodput
 from . import present
 from .procurement import option_label
 from .procurement_model import Result
@@ -53,27 +52,30 @@ def plot_compute(r: Result) -> None:
 
 
 def plot_goodput(r: Result) -> None:
-    """Show the share of wall-clock time spent training against the chips in one job
-    (:func:`analysis.formulas.goodput.goodput`), with every option's largest cluster marked."""
+    """Show the share of wall-clock time spent training against the chips in one job: the P50 of
+    the report's draws with its P10–P90 band (:meth:`~analysis.assembly.inputs.Goodput.at_scale`,
+    as the findings quote it), with every option's largest cluster marked at its P50."""
     import matplotlib.pyplot as plt
 
-    kwargs = r.inputs.goodput.kwargs()
+    g, draws, seed = r.inputs.goodput, r.inputs.draws, r.inputs.seed
     sizes = r.p50["largest_cluster_chips"].dropna()
     sizes = sizes[sizes > 0]
     top = max(1e6, float(sizes.max()) * 2 if len(sizes) else 1e6)
-    n = np.logspace(2, np.log10(top), 200)
+    n = np.logspace(2, np.log10(top), 60)
+    band = np.array([g.at_scale(size, draws=draws, seed=seed)[:3] for size in n]) * 100
     fig, ax = plt.subplots(figsize=(present.FIGURE_WIDTH_IN, 3.8))
-    ax.plot(n, goodput.goodput(n, **kwargs) * 100, color="#333333", lw=1.8)
+    ax.fill_between(n, band[:, 0], band[:, 2], color="#d9d9d9", lw=0)
+    ax.plot(n, band[:, 1], color="#333333", lw=1.8)
     for option, size in sizes.items():
-        share = float(goodput.goodput(size, **kwargs)) * 100
+        share = g.at_scale(size, draws=draws, seed=seed)[1] * 100
         color = _option_colors(r, [option])[0]
-        label = f"{option_label(r, option)}: {present.count(size)} chips, {share:.0f} %"
+        label = f"{option_label(r, option)}: {present.counted(size, 'chip')}, {share:.0f} %"
         ax.plot([size], [share], "o", color=color, markeredgecolor=present.EDGE, ms=7, label=label)
     if len(sizes):  # a legend, not labels at the points: nearby clusters' labels overlapped
         ax.legend(loc="lower left", frameon=False)
     present.log_scale(ax, "x")
     ax.set_ylim(0, 105)
-    ax.set_title("Goodput falls with the chips in one job")
+    ax.set_title("Goodput falls with the chips in one job (P50 of the draws, shaded P10–P90)")
     ax.set_xlabel("chips in one training job (log scale)")
     ax.set_ylabel("wall-clock time spent training [%]")
     fig.tight_layout()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formulas import cost, goodput
+from ..formulas import cost
 from ..formulas import procurement as buy
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
@@ -35,12 +35,7 @@ def headline_option(r: Result) -> str:
 
 def _band(r: Result, option: str, figure: str, fmt) -> str:
     """``fmt(P50)`` with ``(P10–P90 a–b)``, or just ``fmt(P50)`` where the band is a point."""
-    lo, mid, hi = (frame.loc[option, figure] for frame in (r.p10, r.p50, r.p90))
-    if present._missing(mid):
-        return present.NA
-    if fmt(lo) == fmt(hi):
-        return fmt(mid)
-    return f"{fmt(mid)} (P10–P90 {fmt(lo)}–{fmt(hi)})"
+    return present.median_band(*(frame.loc[option, figure] for frame in (r.p10, r.p50, r.p90)), fmt)
 
 
 def _params_words(n) -> str:
@@ -144,10 +139,11 @@ def answer(r: Result) -> str:
     lines = [
         f"- All-in capex with servers and networking is {_band(r, o, 'capex_usd', present.usd)}.",
         f"- The fleet draws {_band(r, o, 'facility_power_mw', present.mw)} at the meter.",
-        f"- Net of interruptions ({present.pct(mid['goodput'])} of wall-clock time spent training) it delivers "
-        f"{present.flop(mid['training_flop_per_year'])} a year.",
-        f"- Its largest cluster ({present.count(mid['largest_cluster_chips'])} chips) trains a compute-optimal model "
-        f"of **{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in {inp.training_days:g} days"
+        f"- Net of interruptions it delivers {present.flop(mid['training_flop_per_year'])} a year, training "
+        f"{_band(r, o, 'goodput', present.pct)} of wall-clock time.",
+        f"- Its largest cluster ({present.counted(mid['largest_cluster_chips'], 'chip')}) trains a "
+        f"compute-optimal model of **{_band(r, o, 'compute_optimal_params', _params_words)} parameters** in "
+        f"{present.counted(inp.training_days, 'day', spec='{:g}')}"
         f"{against}.",
     ]
     fixed = f"prices fixed at the catalog's {inp.price_basis} value"
@@ -168,19 +164,21 @@ def _option_finding(r: Result, option: str, why: dict) -> str:
     if row["chips"] == 0:
         return f"- **{label}**: the budget buys no whole server."
     ratio = row["training_flop_per_year"] / ref["training_flop_per_year"]
+    why_words = f" (n/a: {why[option]})" if option in why else ""
     return (
-        f"- **{label}**: {present.count(row['chips'])} chips = "
+        f"- **{label}**: {present.counted(row['chips'], 'chip')} = "
         f"{present.count(row['h100_equivalents_bf16'])} {equivalents_label(r)} by BF16 "
         f"({present.count(row['h100_equivalents_tpp'])} by TPP); {present.mw(row['facility_power_mw'])} at the meter; "
         f"{present.usd(row['capex_usd'])} all-in ({present.count(row['h100_equivalents_per_musd'])} "
         f"{equivalents_label(r)} per $1 M); {present.flop(row['training_flop_per_year'])} a year "
         f"({present.pct(ratio)} of the reference); a {_params_words(row['compute_optimal_params'])}-parameter "
-        f"model in {r.inputs.training_days:g} days" + (f" (n/a: {why[option]})" if option in why else "") + "."
+        f"model in {present.counted(r.inputs.training_days, 'day', spec='{:g}')}{why_words}."
     )
 
 
 def _scale_finding(r: Result) -> str | None:
-    """Goodput of the smallest largest-cluster against the reference's, if they differ."""
+    """Goodput of the smallest largest-cluster against the reference's, if they differ: the P50 of the
+    report's draws with the P10–P90 band of each (:meth:`~analysis.assembly.inputs.Goodput.at_scale`)."""
     inp, t = r.inputs, r.p50
     fleets = [o for o in inp.options if o != "reference" and not present._missing(t.loc[o, "goodput"])]
     if not fleets:
@@ -190,12 +188,12 @@ def _scale_finding(r: Result) -> str | None:
     if size == inp.reference_count:
         return None
     cap = inp.max_cluster_chips
+    p10, p50, p90, _ = inp.goodput.at_scale(size, draws=inp.draws, seed=inp.seed)
     return (
-        f"- **Scale costs time.** Interruptions grow with the chips in one job: a cluster of {present.count(size)} "
-        f"trains {present.pct(goodput.goodput(size, **inp.goodput.kwargs()))} of the time, the "
-        f"{present.count(inp.reference_count)}-chip reference {present.pct(r.base.loc['reference', 'goodput'])} "
-        "(at the base point)"
-        + ("" if cap is None else f"; no cluster exceeds {present.count(cap)} chips (`max_cluster_chips`)")
+        f"- **Scale costs time.** Interruptions grow with the chips in one job: a cluster of "
+        f"{present.counted(size, 'chip')} trains {present.median_band(p10, p50, p90, present.pct)} of the time, the "
+        f"{present.count(inp.reference_count)}-chip reference {_band(r, 'reference', 'goodput', present.pct)}"
+        + ("" if cap is None else f"; no cluster exceeds {present.counted(cap, 'chip')} (`max_cluster_chips`)")
         + "."
     )
 
@@ -203,15 +201,14 @@ def _scale_finding(r: Result) -> str | None:
 def findings(r: Result) -> str:
     """Key findings as a markdown list (numbers from the P50 figures)."""
     inp, t = r.inputs, r.p50
-    ref = t.loc["reference"]
-    why = notes(r)
+    ref, why, days = t.loc["reference"], notes(r), present.counted(inp.training_days, "day", spec="{:g}")
     basis = _basis_finding(r)
     lines = ([basis] if basis else []) + [_option_finding(r, o, why) for o in inp.options if o != "reference"]
     if not any(is_the_reference(r, o) for o in inp.options if o != "reference"):  # else the answer says so
         lines.append(
             f"- **{option_label(r, 'reference')}** (one cluster): {quotes.reference_words(r)}; "
-            f"{present.flop(ref['training_flop_per_year'])} a year at {present.pct(ref['goodput'])} goodput, a "
-            f"{_params_words(ref['compute_optimal_params'])}-parameter model in {inp.training_days:g} days."
+            f"{present.flop(ref['training_flop_per_year'])} a year at {_band(r, 'reference', 'goodput', present.pct)} "
+            f"goodput, a {_params_words(ref['compute_optimal_params'])}-parameter model in {days}."
         )
     scale = _scale_finding(r)
     if scale:
@@ -219,7 +216,7 @@ def findings(r: Result) -> str:
     if inp.reported_chips is not None and inp.counts is None:
         bought = t.loc[headline_option(r), "chips"]
         lines.append(
-            f"- **Check against the reported order.** {present.count(inp.reported_chips)} chips were reported for "
+            f"- **Check against the reported order.** {present.counted(inp.reported_chips, 'chip')} reported for "
             f"{present.usd(inp.budget_usd)}, i.e. {present.usd(inp.budget_usd / inp.reported_chips)} each; at prices "
             f"independent of that order the budget buys {present.count(bought)} "
             f"({present.pct(bought / inp.reported_chips - 1)} against the report)." + sku_words(r, headline_option(r))
@@ -267,8 +264,8 @@ def _methods_buying(r: Result) -> list[str]:
         "- **Capex** by what a price covers (Epoch AI): a chip price adds the server "
         f"(× {cost.SERVER_COST_FACTOR:g} of the price) and the cluster network "
         f"({present.pct(cost.NETWORK_COST_FRACTION)} of the total); a server-share price adds the network only; a "
-        f"system price (rack or supernode) is taken as it is. Cost per year = capex over {inp.years:g} years + "
-        "electricity.",
+        f"system price (rack or supernode) is taken as it is. Cost per year = capex over "
+        f"{present.counted(inp.years, 'year', spec='{:g}')} + electricity.",
         f"- **{equivalents_label(r)}** = chips × dense BF16 peak / {present.chip_short(ref)}'s "
         f"{chips.loc[ref, 'bf16_dense_tflops']:,.1f} TFLOP/s; by TPP, chips × TPP / {chips.loc[ref, 'tpp']:,.0f}.",
     ]
@@ -278,7 +275,7 @@ def _methods_training(r: Result) -> list[str]:
     """Methods: power, MFU, goodput, compute-optimal model, uncertainty."""
     inp, g = r.inputs, r.inputs.goodput
     ref, tokens = present.chip_short(inp.reference_chip), buy.CHINCHILLA_TOKENS_PER_PARAM
-    cap = "" if inp.max_cluster_chips is None else f" of at most {present.count(inp.max_cluster_chips)} chips"
+    cap = "" if inp.max_cluster_chips is None else f" of at most {present.counted(inp.max_cluster_chips, 'chip')}"
     return [
         "- **Power**: maximum W per chip = TDP × server power ratio (server and network share; "
         f"{present.server_power_ratios(inp.chips)}), "
@@ -293,7 +290,8 @@ def _methods_training(r: Result) -> list[str]:
         "Σ chips × goodput(cluster) × peak × MFU × 8,760 h × 3,600 s.",
         f"- **Largest compute-optimal model** (Chinchilla, Hoffmann et al. 2022): D ≈ {tokens:g} tokens per "
         f"parameter, so C = 6·N·D = {6 * tokens:g}·N² and N = √(C / {6 * tokens:g}), with C the FLOP of the "
-        f"strongest single cluster in {inp.training_days:g} days (no interconnect penalty: see chip_parity).",
+        f"strongest single cluster in {present.counted(inp.training_days, 'day', spec='{:g}')} (no interconnect "
+        "penalty: see chip_parity).",
         f"- **Uncertainty**: {inp.draws:,} seeded draws (seed {inp.seed}) over the sourced price and TDP ranges, "
         "the vendor MFU factors, the region's electricity price and PUE, the goodput inputs "
         f"({g.spread_used().value}), and the MFU ({inp.used['mfu_spread'].origin}); every figure is the "

@@ -1021,7 +1021,7 @@ def methods_text(r: Result) -> str:
             "data/decode_observations.csv) at the batch "
             "the deployment discloses or lets derive (data/decode_batches.csv); a batch that is not disclosed is "
             f"the default, the median of the other deployments' batches per replica "
-            f"({present.count(used['batch_size'].value)} sequences with all of them). "
+            f"({present.counted(used['batch_size'].value, 'sequence')} with all of them). "
             "DeepSeek's daily cost = the day's computed input and output tokens at the modelled rates, priced at "
             "the disclosed $2 per H800-hour.",
             "- **Bands.** Each case's P10–P90 comes from the seeded draws (10,000, seed 0) of the inputs its "

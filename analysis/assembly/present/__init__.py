@@ -1,8 +1,8 @@
 """The report theme and the presentation helpers the report notebooks share, one module a concern:
 
 * :mod:`.numbers` — numbers in the words a reader uses (``usd``, ``count``, ``flop``, ``mw``,
-  ``gwh``, ``pct`` …; ``n/a`` for unknown values, never ``e+`` notation) and a list in a sentence
-  (``joined``);
+  ``gwh``, ``pct`` …; ``n/a`` for unknown values, never ``e+`` notation), a count with its noun
+  (``counted``: "1 chip", "2,048 chips") and a list in a sentence (``joined``);
 * :mod:`.chips` — chips by name and by colour (``chip_name``, ``chip_short``, ``chip_colors``,
   ``chip_legend``, ``direct_labels``, ``chip_bars``);
 * :mod:`.output` — the theme and what a report shows (``setup``, ``say``, ``table``, ``show``,
@@ -53,7 +53,23 @@ from .contract import (
     parameters_table,
 )
 from .figures import FIGURE_WIDTH_IN, log_scale, plain_power, share_text_metrics, show_once, small_pt
-from .numbers import NA, _missing, count, flop, gwh, joined, mw, num, pct, sci, times, usd, watts
+from .numbers import (
+    NA,
+    _missing,
+    count,
+    counted,
+    flop,
+    gwh,
+    joined,
+    median_band,
+    mw,
+    num,
+    pct,
+    sci,
+    times,
+    usd,
+    watts,
+)
 from .output import (
     CJK_FONT_FILES,
     STYLE,
@@ -103,6 +119,7 @@ __all__ = [
     "chip_short",
     "cite",
     "count",
+    "counted",
     "csv_header",
     "direct_labels",
     "display",
@@ -117,6 +134,7 @@ __all__ = [
     "joined",
     "log_scale",
     "luminance",
+    "median_band",
     "mw",
     "num",
     "parameters_table",

@@ -3,7 +3,8 @@
 reads ``n/a`` for an unknown value (None or NaN) and never prints ``e+`` notation. The function
 name of a formatter is the unit of its argument: ``usd`` takes dollars, ``flop`` FLOP, ``mw``
 megawatts, ``gwh`` gigawatt-hours; ``pct`` takes a fraction (0.38 -> "38 %"). A list of names
-reads as a sentence gives it: :func:`joined` ("H20, A800 SXM and Ascend 910B").
+reads as a sentence gives it: :func:`joined` ("H20, A800 SXM and Ascend 910B"); a count with its
+noun, singular for one, as :func:`counted` gives it ("1 chip", "2,048 chips").
 """
 
 from __future__ import annotations
@@ -142,6 +143,25 @@ def gwh(x, *, digits: int = 3) -> str:
     if _missing(x):
         return NA
     return _si(float(x) * 1e6, digits, ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh"), (1, "kWh")), "kWh")
+
+
+def counted(n, noun: str, plural: str | None = None, *, spec: str | None = None) -> str:
+    """``n`` printed by :func:`count` (or by :func:`num` with the format ``spec``, "{:g}") and its
+    noun: the singular ``noun`` when the printed number reads "1" ("1 chip", "1 sequence", "1
+    year"), else ``plural`` (default ``noun + "s"``: "2,048 chips", "0 tokens", "1.5 days", "n/a
+    chips")."""
+    text = count(n) if spec is None else num(n, spec)
+    return f"{text} {noun if text == '1' else plural or noun + 's'}"
+
+
+def median_band(lo, mid, hi, fmt) -> str:
+    """A median in words with its band: ``fmt(mid) (P10–P90 fmt(lo)–fmt(hi))``, or ``fmt(mid)``
+    alone where the band's ends print alike; ``n/a`` for an unknown median."""
+    if _missing(mid):
+        return NA
+    if fmt(lo) == fmt(hi):
+        return fmt(mid)
+    return f"{fmt(mid)} (P10–P90 {fmt(lo)}–{fmt(hi)})"
 
 
 def times(ratio) -> str:

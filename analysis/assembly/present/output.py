@@ -200,13 +200,14 @@ def _nowrap(formatter, prose: bool = False, min_em: float | None = None):
 def opening(heading: tuple[str, str] | None) -> str:
     """The HTML of a section's heading and lead-in printed in the same output as the table or figure it
     opens (:func:`table`, :func:`show`): an ``h2`` whose id is the title with hyphens for spaces (as
-    nbconvert gives a Markdown heading) and a ``p class="lead"``, which the report template keeps with
-    what follows (Chromium keeps a heading with what follows only within one output); plain text,
-    escaped. Empty for None."""
+    nbconvert gives a Markdown heading) and a ``p class="lead"`` (none for an empty lead-in), which the
+    report template keeps with what follows (Chromium keeps a heading with what follows only within
+    one output); plain text, escaped. Empty for None."""
     if not heading:
         return ""
     title, lead = heading
-    return f'<h2 id="{escape(title.replace(" ", "-"))}">{escape(title)}</h2>\n<p class="lead">{escape(lead)}</p>\n'
+    opened = f'<h2 id="{escape(title.replace(" ", "-"))}">{escape(title)}</h2>\n'
+    return opened + (f'<p class="lead">{escape(lead)}</p>\n' if lead else "")
 
 
 #: The narrowest a row label that may wrap (:func:`table`'s ``wrap_labels``) gets [em].

@@ -77,7 +77,8 @@ def with_bold_cjk(page: str) -> str:
 def bold_cjk_font(text: str) -> bytes | None:
     """A TrueType font (bytes) holding the glyphs of ``text`` in :data:`SOURCE_PATTERN`'s bold face,
     their CFF outlines converted to quadratic curves (:func:`_to_truetype`), named :data:`FAMILY`;
-    None when that face is not installed. Cutting the subset reads the 19 MB font: about 1 CPU-s."""
+    None when that face is not installed. Cutting the subset reads the 19 MB font: 0.37-0.42 CPU-s
+    for 7 characters (imports included)."""
     source = _source_face()
     if source is None:
         return None

@@ -2,8 +2,10 @@
 (analysis/pipeline/fonts.py): a what-if chip named 华为 昇腾 950 led export_controls' bold paragraph
 in WenQuanYi's regular weight beside bold Latin text."""
 
+import gc
 import io
 import subprocess
+import warnings
 
 import nbformat
 import pytest
@@ -32,8 +34,15 @@ def test_a_page_without_bold_cjk_text_is_left_as_it_was(monkeypatch):
 
 def test_the_bold_face_is_a_truetype_subset_of_noto_sans_cjk_bold_under_a_name_of_its_own():
     """Installed by `make setup` (fonts-noto-cjk): the subset holds the asked characters and
-    .notdef, in quadratic outlines (glyf, no CFF), named compute-parity CJK Bold."""
-    data = fonts.bold_cjk_font("华为")
+    .notdef, in quadratic outlines (glyf, no CFF), named compute-parity CJK Bold; the source font's
+    file is closed (a lazily read font keeps it open: "unclosed file" when collected, which failed
+    the next test of the worker that ran a kernel)."""
+    fonts.bold_cjk_font.cache_clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = fonts.bold_cjk_font("华为")
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
     assert data is not None
     font = TTFont(io.BytesIO(data))
     assert font.sfntVersion == "\x00\x01\x00\x00" and "glyf" in font and "CFF " not in font

@@ -86,7 +86,6 @@ def bold_cjk_font(text: str) -> bytes | None:
     from fontTools.ttLib import TTFont
 
     path, index = source
-    font = TTFont(path, fontNumber=index, lazy=True)
     options = subset.Options()
     options.layout_features = []  # no OpenType features: vertical forms and ligatures are not printed
     options.hinting = False
@@ -95,11 +94,12 @@ def bold_cjk_font(text: str) -> bytes | None:
     options.name_IDs = [0, 13, 14]  # copyright, licence and its address; the names are ours (_rename)
     subsetter = subset.Subsetter(options)
     subsetter.populate(text=text)
-    subsetter.subset(font)
-    _to_truetype(font)
-    _rename(font)
     out = io.BytesIO()
-    font.save(out, reorderTables=True)
+    with TTFont(path, fontNumber=index, lazy=True) as font:  # lazy: reads the tables it needs, file kept open
+        subsetter.subset(font)
+        _to_truetype(font)
+        _rename(font)
+        font.save(out, reorderTables=True)
     return out.getvalue()
 
 

@@ -570,6 +570,25 @@ def test_the_printing_tab_writes_every_page_into_its_one_document_and_prints_wha
 
 
 @pytest.mark.render
+def test_chromium_runs_with_its_performance_class_given_so_it_launches_no_on_device_model(tmp_path):
+    """A browser living three minutes (the render service's) launched an OnDeviceModelService
+    process to estimate the device's performance class; given on the command line, the class is
+    known and nothing is launched (checked with ps past 400 s, pdf.CHROMIUM_FLAGS). The switch
+    must reach the Chromium binary itself through Debian's wrapper script, which adds and
+    rewrites flags: read from the running browser's /proc entry once it has printed a page."""
+    page = tmp_path / "p.html"
+    page.write_text("<!DOCTYPE html><html><body><p>x</p></body></html>", encoding="utf-8")
+    browser = Browser(tmp_path)
+    try:
+        browser.print_pdf(page, tmp_path / "p.pdf")
+        args = Path(f"/proc/{browser.pid}/cmdline").read_bytes().split(b"\0")
+    finally:
+        browser.close()
+    assert args[0].endswith(b"/chromium") and b"--remote-debugging-pipe" in args  # the binary, after the wrapper
+    assert b"--optimization-guide-performance-class=2" in args
+
+
+@pytest.mark.render
 def test_markup_in_data_text_runs_no_script(tiny_notebooks, tmp_path):
     out = tmp_path / "hostile"
     written = render.render("hostile", {}, out_dir=out, formats=("html", "pdf"))

@@ -109,6 +109,46 @@ def test_a_dead_services_socket_and_work_folder_are_cleaned_up(tmp_path, monkeyp
         subprocess.run(["rm", "-rf", str(folder)], check=True)
 
 
+def test_service_status_notices_a_dead_services_socket_and_removes_it(tmp_path, monkeypatch, capsys):
+    """A SIGKILLed service leaves its socket (nobody listens on it) and its work folder: the next
+    command that looks at the service, ``service status`` here, removes both and says so; asked
+    again, it finds nothing stale. Before, only a default render or ``service stop`` cleaned up."""
+    folder = Path(tempfile.mkdtemp(prefix="cps-"))  # short: a socket path has at most 107 characters
+    monkeypatch.setenv(service.DIR_ENV, str(folder))
+    try:
+        dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        dead.bind(str(folder / service.SOCKET))
+        dead.close()  # the file stays, nobody listens: what a SIGKILL leaves
+        (folder / f"{service.WORK_PREFIX}live-abc").mkdir()  # unlocked: its owner is dead
+        assert service.command("status") == 1
+        assert "not running (stale socket removed)" in capsys.readouterr().out
+        assert sorted(p.name for p in folder.iterdir()) == [service.LOCK]
+        assert service.command("status") == 1
+        out = capsys.readouterr().out
+        assert "no render service is running" in out and "stale" not in out
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
+def test_a_live_services_socket_is_never_removed_by_a_look(tmp_path, monkeypatch):
+    """A socket nobody listens on is removed only while no service holds the lock: a service that
+    holds it (starting, between its bind and its listen) keeps its socket."""
+    folder = Path(tempfile.mkdtemp(prefix="cps-"))
+    monkeypatch.setenv(service.DIR_ENV, str(folder))
+    try:
+        lock = service._try_lock(folder)  # held, as a running service holds it
+        bound = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        bound.bind(str(folder / service.SOCKET))  # not listening yet: a connection is refused
+        assert service.look(folder) == (None, False)
+        assert (folder / service.SOCKET).exists()
+        bound.close()
+        os.close(lock)
+        assert service.look(folder) == (None, True)  # the lock free: the socket was a dead service's
+        assert not (folder / service.SOCKET).exists()
+    finally:
+        subprocess.run(["rm", "-rf", str(folder)], check=True)
+
+
 def test_the_source_hash_changes_with_the_citation_file_a_warm_kernel_keeps(tmp_path, monkeypatch):
     """A report prints CITATION.cff, which a warm kernel reads once (identity.citation_file is cached):
     an edit must make the service stale, as an edit of analysis/ or data/ does, or a warm render
@@ -501,14 +541,16 @@ def test_a_warm_render_writes_prints_and_fails_as_a_cold_one(service_folder, tmp
     assert notebook_cells(tmp_path / "warm") == notebook_cells(tmp_path / "cold")
 
     # a failed render: same message and status; the service goes on with a new kernel
-    late = ("-p", "draws", "100000", "--deadline", "1.5")  # 10x the default draws: cells beyond 1.5 s
+    # 10x the default draws: their Monte Carlo cell takes far beyond 0.05 s on any machine (1.5 s was met by a
+    # warm kernel on a quiet machine, and the render then succeeded)
+    late = ("-p", "draws", "100000", "--deadline", "0.05")
     failed = [
         cli("render", "training_run", *late, "--out", str(tmp_path / f"late-{how}"), env=env)
         for how, env in (("warm", {}), ("cold", {service.SERVICE_ENV: "off"}))
     ]
     assert failed[0].returncode == failed[1].returncode == 1
     assert as_cold(failed[0].stderr, "late-") == failed[1].stderr
-    assert "kernel deadline of 1.5 s" in failed[0].stderr
+    assert "kernel deadline of 0.05 s" in failed[0].stderr
     assert cli("render", "training_run", "--to", "html", "--out", str(tmp_path / "again")).returncode == 0
     # no single render: the service declines it, and the client says what it says without one
     bad = [cli("render", "training_run", "--bogus", env=env) for env in ({}, {service.SERVICE_ENV: "off"})]
@@ -546,6 +588,47 @@ def test_a_sigkilled_service_leaves_nothing_that_breaks_the_next_render(service_
     # the socket now there is a new, live service's (the render started it)
     assert service.wait_until(lambda: status(folder) is not None, WAIT_S)
     assert status(folder)["pid"] != old
+
+
+@pytest.mark.render
+def test_a_service_killed_mid_render_is_cleaned_up_by_its_client(service_folder, tmp_path):
+    """SIGKILL the service while it renders: its client renders in-process (same exit status and
+    files) and, having seen the service break off, removes the dead service's socket at once (its
+    kernel, stopped here so that the render cannot end before the kill, holds the work folder's lock
+    until the fixture kills it); ``service status`` then finds no service and nothing stale. Before, the socket stayed
+    until the next default render or ``service stop``."""
+    folder, held = service_folder
+    assert cli("service", "start").returncode == 0
+    held.append(Held(status(folder)["pid"], folder))
+    out = tmp_path / "out"
+    long = ("-p", "draws", "100000", "--to", "html")  # 10x the default draws: a render of seconds
+    client = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "render", "training_run", *long, "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def stop_kernel(pid: int) -> bool:  # the service's kernel, stopped: its render cannot end before the kill
+        return b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes() and serves(folder)(pid)
+
+    try:
+        assert service.wait_until(lambda: (status(folder) or {}).get("busy"), WAIT_S)
+        for entry in Path("/proc").glob("[0-9]*"):
+            kill_if(int(entry.name), _readable(stop_kernel), signal.SIGSTOP)
+        held[0].kill()
+        _, stderr = client.communicate(timeout=WAIT_S)
+    finally:
+        if client.poll() is None:
+            client.kill()
+            client.communicate()
+    assert client.returncode == 0, stderr
+    assert (out / "training_run.html").is_file()
+    assert held[0].gone() and not (folder / service.SOCKET).exists()
+    looked = cli("service", "status")
+    assert looked.returncode == 1 and "no render service is running" in looked.stdout
+    assert "stale" not in looked.stdout
 
 
 @pytest.mark.render

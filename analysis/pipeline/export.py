@@ -15,6 +15,7 @@ import pandas as pd
 from ..assembly.present import KEY_FIGURES_MIME, OPEN_ENDS, TABLE_ID, TABLE_MIME, csv_header, unit_of
 from .errors import RenderError
 from .figure_sources import item_index, source_keys
+from .fonts import with_bold_cjk
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
@@ -160,10 +161,11 @@ def to_html(
     the notebook's ``metadata.title``; ``provenance`` goes into ``<meta>`` tags; ``data_files``
     (``{"href", "label"}``) are linked at the end of the page (on screen, not in print);
     ``citation`` (:func:`~analysis.pipeline.identity.citation`) is the "How to cite" block that
-    ends the page, on screen and in print."""
+    ends the page, on screen and in print. Bold CJK text gets a bold face inlined
+    (:func:`.fonts.with_bold_cjk`)."""
     resources = {"provenance": provenance or {}, "data_files": data_files or [], "citation": citation}
     body, _ = _exporter().from_notebook_node(notebook, resources=resources)
-    return body
+    return with_bold_cjk(body)
 
 
 _local = threading.local()

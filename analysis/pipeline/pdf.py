@@ -31,6 +31,16 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--disable-dev-shm-usage",
+    # Chromium 156 estimates the device's "performance class" for its on-device AI model three
+    # minutes after start (optimization guide's PerformanceClassifier, delay
+    # GetOnDeviceStartupMetricDelay), launching an OnDeviceModelService utility process (≈ 45 MB)
+    # in a browser that lives that long: the render service's. A class given on the command line
+    # (its switch for this; 2 = kVeryLow, a device too slow for the model) is taken as known and
+    # nothing is launched. Disabling the features OptGuideOnDeviceModel (the v156 name of
+    # OptimizationGuideOnDeviceModel), LogOnDeviceMetricsOnStartup, the optimization-hints
+    # features, or --disable-field-trial-config did not stop it (ps, 215-400 s, 2026-12-07).
+    # The PDFs print to the same bytes with it.
+    "--optimization-guide-performance-class=2",
 )
 
 

@@ -67,6 +67,10 @@ TICK_S, SOURCE_CHECK_S, REQUEST_S = 1.0, 5.0, 10.0
 REPLY_MARGIN_S = 120.0
 #: Seconds ``service start`` and ``service stop`` wait for the service to answer or to exit.
 COMMAND_S = 60.0
+#: Seconds a client whose service broke off mid-render waits for its lock to be free (a killed
+#: process releases it as it exits, perhaps a moment after its connection closed) before it
+#: removes what the service left (:func:`clean_up`); a live service keeps its lock and its socket.
+DYING_S = 5.0
 #: Folders whose contents the service's outputs depend on beyond the notebooks it reads afresh:
 #: the code it and its kernel have imported, the data the catalog has cached.
 WATCHED = ("analysis", "data")
@@ -169,9 +173,17 @@ def receive(conn: socket.socket, timeout: float | None, reader=None) -> dict:
 
 def connect(directory: Path) -> socket.socket | None:
     """A connection to the service of ``directory``, or None: no private folder, no service
-    listening, or one run by another user."""
+    listening (a killed service's socket is removed then: :func:`look`), or one run by another user."""
+    return look(directory)[0]
+
+
+def look(directory: Path) -> tuple[socket.socket | None, bool]:
+    """A connection to the service of ``directory`` (or None, as :func:`connect` says), and whether
+    a killed service's socket was found and removed: a socket file nobody listens on while no
+    service holds the lock (:func:`clean_up`, which also stops what the killed one left running),
+    so that every command that looks at the service notices a dead one and cleans up after it."""
     if not private_dir(directory):
-        return None
+        return None, False
     conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         conn.settimeout(REQUEST_S)
@@ -180,8 +192,8 @@ def connect(directory: Path) -> socket.socket | None:
             raise PermissionError("the service belongs to another user")
     except OSError:
         conn.close()
-        return None
-    return conn
+        return None, os.path.lexists(directory / SOCKET) and clean_up(directory)
+    return conn, False
 
 
 def ask(directory: Path, request: dict, timeout: float = REQUEST_S) -> dict | None:
@@ -272,7 +284,9 @@ def hand_over(argv: list[str], start_absent: bool = True, start_early: bool = Fa
                 stream = sys.stdout if message["stream"] == "stdout" else sys.stderr
                 stream.write(message["text"])
                 stream.flush()
-        except (OSError, ValueError):
+        except (OSError, ValueError):  # the service broke off: killed mid-render, perhaps
+            if wait_until(lambda: _lock_free(directory), DYING_S):
+                clean_up(directory)
             return None
     return message["code"] if message.get("status") == "done" else None
 
@@ -335,20 +349,25 @@ def _try_lock(directory: Path) -> int | None:
     return fd
 
 
-def clean_up(directory: Path) -> None:
-    """What a killed service left in ``directory``, while no service holds its lock: its socket,
-    and its work folder with the kernel and Chromium still using it (:func:`.workspace.remove_stale`)."""
+def clean_up(directory: Path) -> bool:
+    """Remove what a killed service left in ``directory``, while no service holds its lock: its
+    socket, and its work folder with the kernel and Chromium still using it
+    (:func:`.workspace.remove_stale`); whether there was a socket to remove."""
     from .workspace import remove_stale
 
     fd = _try_lock(directory) if private_dir(directory) else None
     if fd is None:
-        return
+        return False
     try:
-        with contextlib.suppress(FileNotFoundError):
+        try:
             os.unlink(directory / SOCKET)
+            removed = True
+        except FileNotFoundError:
+            removed = False
         remove_stale(directory, WORK_PREFIX)
     finally:
         os.close(fd)
+    return removed
 
 
 #: Run by ``python -I -S -c`` between a starter and its service (:func:`start`): starts the command
@@ -731,9 +750,10 @@ def command(action: str) -> int:
     directory = service_dir()
     if action == "run":
         return serve(directory)
-    status = ask(directory, {"command": "status"})
+    conn, stale = look(directory)
+    status = None if conn is None else _exchange(conn, {"command": "status"}, REQUEST_S)
     if action == "status" or (action == "start" and status):
-        print(_describe(directory, status))
+        print(_describe(directory, status, stale))
         return 0 if status else 1
     if action == "start":
         if start(directory) is None and _lock_free(directory):
@@ -745,7 +765,7 @@ def command(action: str) -> int:
         return 0 if answered else 1
     if not status:
         clean_up(directory)
-        print("no render service is running for this checkout")
+        print(_describe(directory, None, stale))
         return 0
     ask(directory, {"command": "stop"})
     if not wait_until(lambda: _lock_free(directory), COMMAND_S):
@@ -755,10 +775,11 @@ def command(action: str) -> int:
     return 0
 
 
-def _describe(directory: Path, status: dict | None) -> str:
-    """One line on the service of ``directory``."""
+def _describe(directory: Path, status: dict | None, stale: bool = False) -> str:
+    """One line on the service of ``directory``; ``stale``: a killed service's socket was just removed."""
     if not status:
-        return f"no render service is running for this checkout ({directory})"
+        removed = ": not running (stale socket removed)" if stale else ""
+        return f"no render service is running for this checkout{removed} ({directory})"
     state = "busy" if status["busy"] else f"idle for {status['idle_for_s']:g} s"
     return (
         f"render service running: pid {status['pid']}, {status['renders']} render(s), {state} "

@@ -383,8 +383,9 @@ def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
 def _mfu(x: dict, inp: Inputs) -> np.ndarray:
     """MFU of every chip [share], draws × chips: the reference MFU × its vendor factor / the
     reference vendor's × the scaling ratio used (:func:`~analysis.formulas.compute.transferred_mfu`),
-    at most 1; in training at FP8 a chip without an FP8 peak first converts the reference's MFU to
-    its BF16 peak with the published FP8 speed-up (:func:`~analysis.assembly.inputs.precision_factor`).
+    at most 1; in training at FP8 a chip without a faster FP8 peak than its BF16 one first converts
+    the reference's MFU to its BF16 peak with the published FP8 speed-up
+    (:func:`~analysis.assembly.inputs.precision_factor`).
     Prefill and decode: the serving utilisation for every chip (no vendor factor, as the
     inference_cost report)."""
     if inp.workload != "training":
@@ -1411,9 +1412,10 @@ def _precision_method(inp: Inputs) -> str:
     (:func:`~analysis.assembly.inputs.precision_factor`), as training_run does."""
     if shared.FP8_SPEEDUP not in inp.used:
         return ""
-    speedup = inp.used[shared.FP8_SPEEDUP]
+    speedup, lacking = inp.used[shared.FP8_SPEEDUP], shared.lacking_words(inp.chips, inp.precision)
     return (
-        f" In {inp.precision.upper()}, a chip without an {inp.precision.upper()} peak trains at its BF16 peak at the "
+        f" In {inp.precision.upper()}, a chip without a faster {inp.precision.upper()} peak than its BF16 one "
+        f"({lacking or 'none here'}) trains at its BF16 peak at the "
         f"reference's MFU × the reference's {inp.precision.upper()} peak / its BF16 peak / {speedup.value:.2f}, the "
         f"achieved speed-up over BF16 ({speedup.origin}; `{speedup.source}`), not the peak ratio of 2; the "
         "training_run report converts a run's MFU the same way. At BF16 (the default) no conversion applies and "

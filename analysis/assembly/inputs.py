@@ -602,7 +602,8 @@ def system_w_per_chip() -> pd.Series:
 def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None = None) -> pd.DataFrame:
     """Catalog rows for ``chip_ids`` (in that order, ids case-insensitive) with the figures every
     report needs: ``peak_tflops`` at ``precision`` (``peak_precision``: ``FP8``, or ``BF16`` where the
-    chip has no FP8 peak), ``max_w_per_chip`` (TDP × server power ratio,
+    chip has no FP8 peak above its BF16 peak, :func:`~analysis.formulas.compute.has_precision`),
+    ``max_w_per_chip`` (TDP × server power ratio,
     or the rated power per chip of a system built from it where the TDP is unpublished),
     ``power_basis`` (``tdp`` or ``system``), ``price_sku`` (what the price is the price of where it is
     another SKU's, ``data/price_skus.csv``; else empty), ``mfu_factor`` (+ ``_low``/``_high``, the vendor's
@@ -619,7 +620,7 @@ def _chips(chip_ids: tuple, precision: str, server_power_ratio: float | None, fa
     ids = [lookup(catalog, c, "chip").name for c in chip_ids]
     frame = catalog.loc[ids].copy()
     frame["peak_tflops"] = compute.peak_tflops(frame, precision)
-    has = frame[compute.PRECISION_COLUMNS[precision]].notna()
+    has = compute.has_precision(frame, precision)
     frame["peak_precision"] = np.where(has, precision.upper(), "BF16")  # compute.peak_tflops' fallback
     own, cells = frame["server_power_ratio"], frame["server_power_ratio_source"]
     frame["server_power_ratio_used"] = own.fillna(fallback.value) if server_power_ratio is None else server_power_ratio
@@ -976,6 +977,23 @@ def mfu_transfer() -> tuple[uncertainty.Empirical, Used]:
         f"(data/mfu_transfers.csv; {drawn.values[0]:.2f}–{drawn.values[-1]:.2f} × the transfer, median 1)"
     )
     return drawn, Used(round(drawn[1], 4), "× the transferred MFU", ";".join(keys_in(pairs)), origin)
+
+
+def lacking_words(chips: pd.DataFrame, precision: str) -> str:
+    """The chips of ``chips`` (a :func:`chips` frame) costed at their BF16 peak in a run at
+    ``precision`` (:func:`~analysis.formulas.compute.has_precision`), in the words every report
+    prints, by reason: ``A100 SXM, Ascend 910C: no FP8 peak; TPU v5p, Trainium1: FP8 at the BF16
+    rate``; empty in BF16 or where every chip has a faster peak at ``precision``."""
+    if precision == "bf16":
+        return ""
+    column = compute.PRECISION_COLUMNS[precision]
+    lacking = chips[chips["peak_precision"] != precision.upper()]
+    equal = lacking[column].notna()
+    groups = (
+        (lacking.index[~equal], f"no {precision.upper()} peak"),
+        (lacking.index[equal], f"{precision.upper()} at the BF16 rate"),
+    )
+    return "; ".join(f"{', '.join(chip_short(c) for c in ids)}: {why}" for ids, why in groups if len(ids))
 
 
 def precision_factor(chips: pd.DataFrame, anchor: str, *, precision: str, speedup) -> np.ndarray:

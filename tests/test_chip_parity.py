@@ -650,3 +650,40 @@ def test_a_serving_workload_records_what_its_utilisation_is(workload):
     )
     assert "published " + workload + " throughputs" in used["mfu_basis"].origin
     assert cp.run(**serving, mfu=0.3, **FAST).inputs.used["mfu_basis"].value == "reader"
+
+
+def test_a_chips_mfu_and_cost_do_not_depend_on_the_reference_chip():
+    # The reference MFU is an NVIDIA-software run's (Llama 3 405B's ~40 % on H100s), so a chip's MFU is
+    # 0.40 × its vendor factor / NVIDIA's (1): the H20 (NVIDIA) 0.40 against the H100 and against the
+    # Ascend 910B (before: 0.40 / 0.67 = 0.597 against the 910B, above Hopper's BF16 cap 0.4644), and the
+    # 910B itself 0.40 × 0.67 = 0.268 as the reference.
+    h100 = cp.run(reference_chip="h100-sxm", candidates=["h20"], **FAST)
+    ascend = cp.run(reference_chip="ascend-910b", candidates=["h20"], **FAST)
+    assert_allclose(h100.base.loc["h20", "mfu"], 0.40, rtol=1e-12)
+    assert_allclose(ascend.base.loc["h20", "mfu"], 0.40, rtol=1e-12)
+    assert_allclose(ascend.base.loc["ascend-910b", "mfu"], 0.40 * 0.67, rtol=1e-12)
+    for band in ("p10", "p50", "p90"):  # one range: the reference MFU is drawn on the H100's generation
+        assert_allclose(getattr(ascend, band).loc["h20", "mfu"], getattr(h100, band).loc["h20", "mfu"], rtol=1e-12)
+    # Cost per effective PFLOP-hour = per-chip TCO / (peak × MFU × goodput(n) × hours): with the MFU one
+    # number, only the goodput of the H20 cluster's own size n differs (14,218 H20s match 2,048 H100s,
+    # 2,978 match 2,048 910Bs), so cost × goodput is the same in both reports.
+    h20, other = h100.base.loc["h20"], ascend.base.loc["h20"]
+    assert h20["chip_count"] != other["chip_count"]
+    assert_allclose(
+        h20["usd_per_pflop_hour"] * h20["goodput"], other["usd_per_pflop_hour"] * other["goodput"], rtol=1e-9
+    )
+
+
+def test_no_transferred_mfu_draw_goes_above_its_generations_cap():
+    # FP8, a draw at Hopper's FP8 cap 0.4154 with the lowest FP8 speed-up 4,357 / 3,848 = 1.132277: a chip without
+    # a faster FP8 peak would get 0.4154 × 1,978.9 / 989.4 / 1.132277 = 0.733780 of its BF16 peak (the H100's peak
+    # ratio), above the A100's (Ampere BF16) cap 0.72 and the TPU v5p's (TPU BF16) 0.7147: each is held at its cap.
+    inp = cp.inputs(precision="fp8", candidates=["a100-sxm-80gb", "tpu-v5p"], **FAST)
+    x = shared.base_point(inp.ranges) | {"mfu": np.array([0.4154]), "fp8_speedup": np.array([4_357 / 3_848])}
+    assert_allclose(0.4154 * 1_978.9 / 989.4 / (4_357 / 3_848), 0.733780, rtol=1e-6)
+    mfu = cp.figures(x, inp)["mfu"][0]
+    assert_allclose(mfu, [0.4154, 0.72, 0.7147], rtol=1e-12)
+    # the base point is below the caps: 0.40 × 2.000101 / 1.279881 (the median FP8 speed-up,
+    # (8,532 / 6,667 + 4,018 / 3,139) / 2) = 0.625091
+    median = (8_532 / 6_667 + 4_018 / 3_139) / 2
+    assert_allclose(cp.figures(shared.base_point(inp.ranges), inp)["mfu"][0][1:], 0.40 * 1_978.9 / 989.4 / median)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import compute, cost, goodput, inference, power, scaling, uncertainty
+from ..formulas import cost, goodput, inference, power, scaling, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inference_cost as serving
 from . import inputs as shared
@@ -272,7 +272,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
-    mfu_range, mfu_spread = shared.reference_mfu_range(chips.loc[ref], p["mfu"], precision=p["precision"])
+    mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"], precision=p["precision"])
     ranges, speedup = _ranges(mfu_range, where, chips, loss), {}
     if p["workload"] == "training" and p["precision"] != "bf16":  # a chip without it: shared.precision_factor
         ranges[shared.FP8_SPEEDUP], speedup[shared.FP8_SPEEDUP] = shared.fp8_speedup()
@@ -381,25 +381,17 @@ def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
 
 
 def _mfu(x: dict, inp: Inputs) -> np.ndarray:
-    """MFU of every chip [share], draws × chips: the reference MFU × its vendor factor / the
-    reference vendor's × the scaling ratio used (:func:`~analysis.formulas.compute.transferred_mfu`),
-    at most 1; in training at FP8 a chip without a faster FP8 peak than its BF16 one first converts
-    the reference's MFU to its BF16 peak with the published FP8 speed-up
-    (:func:`~analysis.assembly.inputs.precision_factor`).
-    Prefill and decode: the serving utilisation for every chip (no vendor factor, as the
-    inference_cost report)."""
+    """MFU of every chip [share], draws × chips. Training: the reference MFU, an NVIDIA-software run's
+    (not the reference chip's), × the chip's vendor factor / NVIDIA's (1) × the scaling ratio used, at
+    most 1 and at most its generation's cap, converted at FP8 for a chip without a faster FP8 peak than
+    its BF16 one (:func:`~analysis.assembly.inputs.chips_mfu`, the rule energy_advantage and procurement
+    share): a chip's MFU is one number whichever chip is the reference. Prefill and decode: the serving
+    utilisation for every chip (no vendor factor, as the inference_cost report)."""
     if inp.workload != "training":
         drawn = x["decode_mfu"] if inp.workload == "decode" and "decode_mfu" in x else x["mfu"]
         return np.repeat(np.minimum(1.0, np.asarray(drawn, dtype=float)[:, None]), len(inp.chips), axis=1)
-    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in inp.chips["vendor"]], axis=1)
-    drawn = np.asarray(x["mfu"], dtype=float)
-    speedup = x.get(shared.FP8_SPEEDUP, np.ones(drawn.shape))
-    reference_mfu = drawn[:, None] * shared.precision_factor(
-        inp.chips, inp.reference_chip, precision=inp.precision, speedup=speedup
-    )
-    ratio = factor / factor[:, [0]]
-    return np.minimum(
-        1.0, compute.transferred_mfu(reference_mfu, vendor_factor_ratio=ratio, scaling_ratio=inp.scaling["used"])
+    return shared.chips_mfu(
+        x, inp.chips, ranges=inp.ranges, precision=inp.precision, scaling_used=inp.scaling["used"].to_numpy()
     )
 
 
@@ -1201,7 +1193,10 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
             "scaling ratio used (≤ 1)": ("ratio used (≤ 1)", "{:.3f}", "used_scaling_ratio"),
             "MFU": ("MFU", lambda v: present.pct(v, digits=1)),
         }
-        caption = "MFU = reference MFU × vendor factor / reference vendor's factor × ratio used (base point)."
+        caption = (
+            "MFU = reference MFU (an NVIDIA-software run's) × vendor factor / NVIDIA's factor (1) × ratio used, "
+            "at most the generation's cap (base point)."
+        )
         return RATE_TEXT["training"], mfu_table(r), formats, caption
     formats = {
         "matmul peak [TFLOP/s]": "matmul peak [TFLOP/s]|{:,.1f}",
@@ -1381,9 +1376,11 @@ def _parity_methods(inp: Inputs) -> list[str]:
     loss = inp.goodput
     basis = f": {inp.used['mfu_basis'].origin}" if inp.workload == "training" else ""
     items = [
-        "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference's MFU "
-        f"({present.pct(inp.mfu)}{basis}) × its vendor factor / the reference vendor's × min(1, interconnect scaling "
-        "efficiency / the reference's). The scaling efficiency comes from the interconnect model (step time = "
+        "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference MFU "
+        f"({present.pct(inp.mfu)}{basis}; an MFU with NVIDIA's software, whichever chip is the reference) × its "
+        "vendor factor / NVIDIA's (1) × min(1, interconnect scaling efficiency / the reference's), no draw above "
+        "the cap of the chip's generation (its highest published MFU). The scaling efficiency comes from the "
+        "interconnect model (step time = "
         "compute + (1 − overlap) × communication: tensor-parallel all-reduces over NVLink, expert-parallel "
         "all-to-all over the network and NVLink, the data-parallel gradient all-reduce over the network) for the "
         f"published layout {layout_name(inp)} (`{inp.parallel_config}`) at overlap {present.pct(inp.overlap)}, "

@@ -291,9 +291,9 @@ SHOWN_TABLES = ("supply_constraints", "clusters", "largest_runs", "policy_steps"
 
 def _reference_mfu(mfu: float):
     """The largest runs' MFU range and its record: procurement's band for its reference H100 at
-    ``mfu`` (:func:`analysis.assembly.inputs.reference_mfu_range`, drawn from the same ``mfu``
+    ``mfu`` (:func:`analysis.assembly.inputs.basis_mfu_range`, drawn from the same ``mfu``
     stream), so one MFU has one band in every report."""
-    return shared.reference_mfu_range(shared.chips(["h100-sxm"]).iloc[0], mfu, precision="bf16")
+    return shared.basis_mfu_range(mfu, precision="bf16")
 
 
 def inputs(**values) -> Inputs:

@@ -1037,6 +1037,62 @@ def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple
     return mfu_range(mfu, prior, entered=True)
 
 
+#: The chip the reference MFU of chip_parity, energy_advantage, procurement and compute_stock is an
+#: MFU on (its default 0.40 is Llama 3 405B's ~40 % on H100s, llama3-paper): an NVIDIA-software run.
+MFU_BASIS_CHIP = "h100-sxm"
+#: The vendor whose software the reference MFU was measured with (data/vendor_efficiency.csv's row).
+MFU_BASIS_VENDOR = "nvidia"
+
+
+def basis_mfu_range(mfu: float, *, precision: str) -> tuple[uncertainty.Empirical, Used]:
+    """:func:`reference_mfu_range` on :data:`MFU_BASIS_CHIP`: the range of the reference MFU of
+    chip_parity, energy_advantage, procurement and compute_stock, the same whichever chip a report
+    compares against (the MFU is an NVIDIA-software run's, :func:`chips_mfu`)."""
+    return reference_mfu_range(chips([MFU_BASIS_CHIP], precision=precision).iloc[0], mfu, precision=precision)
+
+
+def _chips_mfu_uncapped(x: dict, frame: pd.DataFrame, *, precision: str, scaling_used) -> np.ndarray:
+    """:func:`chips_mfu` before the cap, draws × chips."""
+    drawn = np.asarray(x["mfu"], dtype=float)
+    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in frame["vendor"]], axis=1)
+    basis = float(load("vendor_efficiency").at[MFU_BASIS_VENDOR, "mfu_factor"])
+    converted = np.ones((drawn.shape[0], len(frame)))
+    if precision != "bf16":  # on the basis chip: a chip without a faster peak at the precision converts
+        with_basis = pd.concat([frame, chips([MFU_BASIS_CHIP], precision=precision)])
+        speedup = x.get(FP8_SPEEDUP, np.ones(drawn.shape))
+        converted = precision_factor(with_basis, MFU_BASIS_CHIP, precision=precision, speedup=speedup)[:, : len(frame)]
+    mfu = compute.transferred_mfu(
+        drawn[:, None] * converted, vendor_factor_ratio=factor / basis, scaling_ratio=scaling_used
+    )
+    return np.minimum(1.0, mfu)
+
+
+def chips_mfu(x: dict, frame: pd.DataFrame, *, ranges: dict, precision: str, scaling_used=1.0) -> np.ndarray:
+    """Per draw and chip of ``frame`` (a :func:`chips` frame), the MFU a chip trains at from the
+    reference MFU ``x["mfu"]`` [share of its dense peak at its ``peak_precision``], draws × chips;
+    the one rule of chip_parity, energy_advantage and procurement. The reference MFU is a
+    production run's steady-state MFU with NVIDIA's software on :data:`MFU_BASIS_CHIP`
+    (:func:`basis_mfu_range`), not an MFU on the chip a report compares against, so a chip's MFU
+    does not depend on which chip is the reference:
+
+    MFU_chip = min(1, MFU_ref × precision factor × vendor factor_chip / NVIDIA's factor (1)
+    × scaling ratio used), at most the cap of the chip's generation at the precision it is costed
+    at (:func:`mfu_ceilings`), or its base-point value where that is higher (an entered MFU is
+    kept, as :func:`mfu_range` keeps it; a draw goes no higher than the generation has been
+    measured to reach).
+
+    The precision factor (:func:`precision_factor`, 1 in BF16) converts the MFU on the basis chip's
+    FP8 peak for a chip without a faster FP8 peak. ``x``: arrays of the drawn inputs (``mfu``,
+    ``<vendor> MFU factor`` of every vendor of ``frame``, ``fp8_speedup`` at FP8); ``ranges``: their
+    (low, base, high), for the base point; ``scaling_used``: min(1, the chip's interconnect scaling
+    efficiency over the reference's) per chip, 1 where no interconnect model applies. H20 (NVIDIA,
+    Hopper) at the default 0.40 in BF16: 0.40 × 1 / 1 = 0.40 whether the reference is the H100 or
+    the Ascend 910B (before: 0.40 / 0.67 = 0.597 against the 910B, above Hopper's cap 0.4644)."""
+    mfu = _chips_mfu_uncapped(x, frame, precision=precision, scaling_used=scaling_used)
+    base = _chips_mfu_uncapped(base_point(ranges), frame, precision=precision, scaling_used=scaling_used)
+    return np.minimum(mfu, np.maximum(mfu_ceilings(frame), base[0]))
+
+
 #: What a report's MFU stands for and why (its ``mfu_basis`` record, :func:`mfu_basis`), by basis.
 MFU_BASES = {
     "steady-state": (

@@ -232,9 +232,11 @@ def test_one_and_all_chip_candidate_lists():
 
 def test_capacity_floor_binds_for_decode_of_a_big_model():
     # DeepSeek-V3 in FP8 needs 671e9 B / (96 GB × 0.9) = 7.77 -> 8 H20 per replica at least, more with the KV cache;
-    # 1 H100 cannot hold it, but the reference keeps its count; a 1-chip reference makes the H20 floor-bound
+    # the smallest reference that holds it, 671e9 / (192 GB × 0.9) = 3.88 -> 4 MI300X, is matched in bandwidth by
+    # 4 × 5.3 / 4.0 = 5.3 -> 6 H20 (decode at batch 1 reads the weights), so the H20's floor of 8 binds
     r = cp.run(
-        reference_count=1,
+        reference_chip="mi300x",
+        reference_count=4,
         candidates=["h20"],
         workload="decode",
         precision="fp8",
@@ -687,3 +689,20 @@ def test_no_transferred_mfu_draw_goes_above_its_generations_cap():
     # (8,532 / 6,667 + 4,018 / 3,139) / 2) = 0.625091
     median = (8_532 / 6_667 + 4_018 / 3_139) / 2
     assert_allclose(cp.figures(shared.base_point(inp.ranges), inp)["mfu"][0][1:], 0.40 * 1_978.9 / 989.4 / median)
+
+
+def test_a_reference_too_small_to_hold_the_model_is_refused():
+    # DeepSeek-V3 training, 671e9 parameters × 16 bytes (BF16 weights + 14 of Adam state) / (80 GB × 0.9 usable)
+    # = 149.1 -> 150 H100 at least, the floor every candidate gets; 1 H100 (before: "150 H800 match 1 H100") is
+    # refused with the count and the floor; 150 is accepted
+    assert_allclose(671e9 * 16 / (80e9 * 0.9), 149.1, rtol=1e-3)
+    with pytest.raises(
+        ValueError, match=r"reference_count: 1 × NVIDIA H100 SXM5 80GB cannot hold DeepSeek-V3.*is 150 "
+    ):
+        cp.inputs(reference_count=1, **FAST)
+    with pytest.raises(ValueError, match="give reference_count ≥ 150"):
+        cp.inputs(reference_count=149, **FAST)
+    assert cp.inputs(reference_count=150, **FAST).reference_count == 150
+    # decode in FP8: 671e9 × 1 byte + the KV cache of 1 sequence of 1 token / (80 GB × 0.9) = 9.3 -> 10 H100
+    with pytest.raises(ValueError, match="with the batch's KV cache.*is 10 chips"):
+        cp.inputs(reference_count=1, workload="decode", precision="fp8", batch_size=1, context_tokens=1, **FAST)

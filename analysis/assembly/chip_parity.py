@@ -258,6 +258,26 @@ def _catalog_used(p: dict, model: pd.Series) -> dict:
     return used | {"systems": shared.rows_used("systems", load("systems").index, label="name")}
 
 
+def check_reference_holds(p: dict, model: pd.Series, floor_chips: float) -> None:
+    """Refuse a reference cluster too small to hold the workload's model: the reference gets the
+    capacity floor every candidate gets (:func:`_workload_model`: chips whose usable HBM holds the
+    weights, with Adam state in training, with the batch's KV cache in decode). A reference of fewer
+    chips cannot run the workload, so a parity with it (e.g. 150 H800 per 1 H100 for DeepSeek-V3,
+    all of it the candidates' floor) would answer no real question; raising the count silently would
+    answer another than the one asked. NaN floor (no published HBM capacity): nothing to check."""
+    count = p["reference_count"]
+    if np.isnan(floor_chips) or count >= floor_chips:
+        return
+    what = "with Adam state" if p["workload"] == "training" else f"in {p['precision'].upper()}"
+    if p["workload"] == "decode":
+        what += " with the batch's KV cache"
+    raise params.ParameterError(
+        f"parameter reference_count: {count} × {present.chip_name(p['reference_chip'])} cannot hold "
+        f"{model['name']} ({model['total_params'] / 1e9:,.0f} B parameters {what}); its capacity floor, the one "
+        f"every candidate gets, is {floor_chips:,.0f} chips: give reference_count ≥ {floor_chips:,.0f}"
+    )
+
+
 def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     """:class:`Inputs` from validated parameters ``p`` (every name of :data:`PARAMETERS`): the
     chips (reference first), the site, the workload's model and capacity floors, the scaling
@@ -272,6 +292,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
+    check_reference_holds(p, model, floor[0])
     mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"], precision=p["precision"])
     ranges, speedup = _ranges(mfu_range, where, chips, loss), {}
     if p["workload"] == "training" and p["precision"] != "bf16":  # a chip without it: shared.precision_factor

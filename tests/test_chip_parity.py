@@ -706,3 +706,18 @@ def test_a_reference_too_small_to_hold_the_model_is_refused():
     # decode in FP8: 671e9 × 1 byte + the KV cache of 1 sequence of 1 token / (80 GB × 0.9) = 9.3 -> 10 H100
     with pytest.raises(ValueError, match="with the batch's KV cache.*is 10 chips"):
         cp.inputs(reference_count=1, workload="decode", precision="fp8", batch_size=1, context_tokens=1, **FAST)
+
+
+def test_a_chip_without_an_interconnect_figure_has_figures_at_full_overlap_and_says_why_not_below():
+    # Trainium1 has no interconnect in chips.csv. At the default overlap 100 % no communication is exposed
+    # (step = compute, efficiency 1), so it is matched on peak × MFU: 989.4 × 0.40 / (190 × 0.40 × 1, no Amazon
+    # vendor row) = 5.207368 per H100 (before: NaN for every figure). Below full overlap its scaling cannot be
+    # worked out: every figure n/a, and the finding and the MFU table's caption say why.
+    full = cp.run(candidates=["trainium1"], **FAST)
+    assert_allclose(full.base.loc["trainium1", "per_reference"], 989.4 / 190, rtol=1e-12)
+    assert_allclose(full.base.loc["trainium1", "per_reference"], 5.207368, rtol=1e-6)
+    assert cp.NO_INTERCONNECT not in cp.findings(full)
+    half = cp.run(candidates=["trainium1"], overlap=0.5, **FAST)
+    assert np.isnan(half.base.loc["trainium1", "per_reference"])
+    assert "**AWS Trainium**: n/a: no interconnect sourced" in cp.findings(half)
+    assert cp.rate_section(half)[3].endswith("n/a: no interconnect sourced (AWS Trainium).")

@@ -155,18 +155,31 @@ def inputs(**values) -> Inputs:
     return resolve(p)
 
 
+#: What a training figure reads for a chip whose scaling ratio is unknown (no interconnect figure in
+#: chips.csv, overlap below 100 %).
+NO_INTERCONNECT = "n/a: no interconnect sourced"
+
+
+def no_interconnect(r: Result) -> list[str]:
+    """The chips whose training figures are unknown because their interconnect is (:func:`scaling_ratios`)."""
+    if r.inputs.workload != "training":
+        return []
+    return list(r.inputs.scaling.index[r.inputs.scaling["used"].isna()])
+
+
 def scaling_ratios(
     parallel_config: str, chip_ids, *, overlap: float, compute_efficiency: float = scaling.COMPUTE_EFFICIENCY
 ) -> pd.DataFrame:
     """Interconnect scaling efficiency of each chip in a published layout and its ratio to the
     first chip's (the reference): ``scaling_efficiency`` (compute / step time,
     :func:`analysis.formulas.scaling.training_step`), ``ratio`` (uncapped) and ``used``
-    (``min(1, ratio)``, what :func:`~analysis.formulas.compute.transferred_mfu` applies)."""
+    (``min(1, ratio)``, what :func:`~analysis.formulas.compute.transferred_mfu` applies). A chip
+    without a sourced interconnect figure (Trainium1) has efficiency 1 at full overlap (no
+    communication is exposed: step = compute) and NaN below it (:data:`NO_INTERCONNECT`)."""
     steps = shared.step_table(parallel_config, chip_ids, compute_efficiency=compute_efficiency, overlap=overlap)
-    ratio = steps["scaling_efficiency"] / steps["scaling_efficiency"].iloc[0]
-    return pd.DataFrame(
-        {"scaling_efficiency": steps["scaling_efficiency"], "ratio": ratio, "used": np.minimum(1.0, ratio)}
-    )
+    efficiency = steps["scaling_efficiency"].fillna(1.0) if overlap >= 1.0 else steps["scaling_efficiency"]
+    ratio = efficiency / efficiency.iloc[0]
+    return pd.DataFrame({"scaling_efficiency": efficiency, "ratio": ratio, "used": np.minimum(1.0, ratio)})
 
 
 def _workload_model(p: dict, ids: list[str], hbm_gb: np.ndarray) -> tuple[pd.Series, np.ndarray, pd.DataFrame]:
@@ -1061,6 +1074,12 @@ def _finding(r: Result, chip: str) -> str:
     size = f"{present.count(r.inputs.reference_count)} {present.chip_short(ref)}"
     if r.inputs.workload != "training":
         return _serving_finding(r, chip)
+    if chip in no_interconnect(r):
+        return (
+            f"- **{name}**: {NO_INTERCONNECT} — chips.csv gives no interconnect figure for it, so the interconnect "
+            f"model cannot work out its scaling at overlap {present.pct(r.inputs.overlap)} and every figure is n/a "
+            "(at overlap 100 %, where no communication is exposed, it has figures)."
+        )
     if r.p50.loc[chip, "chip_count"] == np.inf:
         low = r.p10.loc[chip, "chip_count"]
         below = f"; P10 {present.count(low)} {name}" if np.isfinite(low) else ""
@@ -1218,6 +1237,8 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
             "MFU = reference MFU (an NVIDIA-software run's) × vendor factor / NVIDIA's factor (1) × ratio used, "
             "at most the generation's cap (base point)."
         )
+        unknown = [present.chip_short(c) for c in no_interconnect(r)]
+        caption += f" {NO_INTERCONNECT} ({', '.join(unknown)})." if unknown else ""
         return RATE_TEXT["training"], mfu_table(r), formats, caption
     formats = {
         "matmul peak [TFLOP/s]": "matmul peak [TFLOP/s]|{:,.1f}",

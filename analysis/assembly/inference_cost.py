@@ -874,14 +874,22 @@ def answer(r: Result) -> str:
         return "No chip in this list has every figure a cost per token needs; the tables below say which is missing."
     order = known.sort_values()
     best, worst = order.index[0], order.index[-1]
-    line = (
-        f"Serving {r.inputs.model['name']} at batch {present.count(r.inputs.batch_size)} with "
-        f"{present.count(r.inputs.input_tokens)}-token prompts, **{present.chip_name(best)}** gives the "
-        f"cheapest output tokens at **{present.usd(order[best])} per million** (P10–P90 "
+    cost = (
+        f"**{present.usd(order[best])} per million** (P10–P90 "
         f"{present.usd(r.p10.loc[best, 'usd_per_million_output_tokens'])}–"
-        f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])}) and {present.chip_name(worst)} "
-        f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}."
+        f"{present.usd(r.p90.loc[best, 'usd_per_million_output_tokens'])})"
     )
+    serving = (
+        f"Serving {r.inputs.model['name']} at batch {present.count(r.inputs.batch_size)} with "
+        f"{present.count(r.inputs.input_tokens)}-token prompts, **{present.chip_name(best)}**"
+    )
+    if len(order) == 1:  # nothing to compare it with: no "cheapest", no "1.0 × as much"
+        line = f"{serving} is the only chip costed: its output tokens cost {cost}{_unranked_words(r)}."
+    else:
+        line = (
+            f"{serving} gives the cheapest output tokens at {cost} and {present.chip_name(worst)} "
+            f"costs {order[worst] / order[best]:.1f} × as much{_unranked_words(r)}."
+        )
     drawn = (
         f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover the chip prices, TDPs and "
         "rentals, electricity price, PUE, utilisation (prefill and decode MFU, the spread of published prefill and "

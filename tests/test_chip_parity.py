@@ -721,3 +721,12 @@ def test_a_chip_without_an_interconnect_figure_has_figures_at_full_overlap_and_s
     assert np.isnan(half.base.loc["trainium1", "per_reference"])
     assert "**AWS Trainium**: n/a: no interconnect sourced" in cp.findings(half)
     assert cp.rate_section(half)[3].endswith("n/a: no interconnect sourced (AWS Trainium).")
+
+
+def test_power_at_the_meter_says_its_load_in_every_report(default):
+    # one question, one basis: a cluster's facility power at the load factor 0.75 (chip_parity, procurement,
+    # energy_advantage) reads "at the meter at 75 % load"; compute_stock's stock at full load says so
+    assert present.at_the_meter(0.75) == "at the meter at 75 % load"
+    assert present.at_the_meter(1.0) == "at the meter at full load"
+    text = cp.findings(default)
+    assert "at the meter at 75 % load" in text and "at the meter (" not in text

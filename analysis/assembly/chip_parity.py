@@ -917,7 +917,8 @@ def jobs_text(r: Result, chip: str) -> str:
         f"in separate jobs of at most {present.count(n_ref)} chips, {band(r, chip, 'jobs_chip_count', present.count)} "
         f"{name} match "
         f"{present.count(n_ref)} {ref}: **{band(r, chip, 'jobs_chips_per_reference_chip', lambda v: f'{v:,.2f}')} "
-        f"per {ref}**, {present.mw(r.p50.loc[chip, 'jobs_facility_power_mw'])} at the meter, TCO "
+        f"per {ref}**, {present.mw(r.p50.loc[chip, 'jobs_facility_power_mw'])} "
+        f"{present.at_the_meter(r.inputs.load_factor)}, TCO "
         f"{band(r, chip, 'jobs_tco_usd')} — independent runs, not one model"
     )
 
@@ -963,7 +964,8 @@ def answer(r: Result) -> str:
             f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over {inp.years:g} years{'; ' + note if note else ''})"
         )
     lines.append(
-        f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} at the meter and costs "
+        f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} "
+        f"{present.at_the_meter(r.inputs.load_factor)} and costs "
         f"{band(r, ref, 'tco_usd')} to own for {inp.years:g} years at the {inp.site.name} electricity price."
     )
     drawn = (
@@ -1098,7 +1100,8 @@ def _finding(r: Result, chip: str) -> str:
         f"**{per_chip} per {present.chip_short(ref)} at this cluster size** "
         f"({present.count(row['per_reference'])} in sustained rate per chip at MFU "
         f"{present.pct(base['mfu'], digits=1)}), bound by {r.binding.loc[chip]}; "
-        f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
+        f"{present.mw(row['facility_power_mw'])} {present.at_the_meter(r.inputs.load_factor)} "
+        f"({ratio} the reference); TCO "
         f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective "
         f"PFLOP-hour{'; ' + jobs_text(r, chip) if row['jobs_chip_count'] > r.inputs.reference_count else ''}."
     )
@@ -1135,7 +1138,7 @@ def _serving_finding(r: Result, chip: str) -> str:
         f"({present.count(base.loc[chip, 'rate'])} against {present.count(base.loc[ref, 'rate'])} per chip at the "
         "base point), "
         f"bound by {r.binding.loc[chip]} ({present.chip_short(ref)}: {r.binding.loc[ref]}); "
-        f"{present.mw(row['facility_power_mw'])} at the meter "
+        f"{present.mw(row['facility_power_mw'])} {present.at_the_meter(r.inputs.load_factor)} "
         f"({present.times(row['facility_power_mw'] / r.p50.loc[ref, 'facility_power_mw'])} the reference); TCO "
         f"{band(r, chip, 'tco_usd')} ({present.times(row['tco_usd'] / r.p50.loc[ref, 'tco_usd'])}), "
         f"{band(r, chip, 'usd_per_million_tokens')} per million {kind} tokens."

@@ -799,7 +799,8 @@ def findings(r: Result) -> str:
     lines = [
         f"- **Where China's 2026 stock comes from** (8-bit H100e, P50): {mix}.",
         _domestic_line(r, limit),
-        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} at full load in 2026 "
+        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} "
+        f"{present.at_the_meter(1.0)} in 2026 "
         f"({inp.sites['cn'].pue_text('{:g}')}), costing {band_text(r, 'cn electricity_usd', 2026, present.usd)} a "
         f"year at {present.pct(inp.load_factor)} load and the {inp.sites['cn'].name}; the US stock "
         f"{band_text(r, 'us power_gw', 2026, _gw)} ({inp.sites['us'].pue_text('{:g}')}).",

@@ -419,6 +419,12 @@ CHIP_FIGURES = {
 }
 
 
+#: The unit of an all-in capex per chip in the inputs tables: the catalog's base price with what it
+#: lacks of server and network, the base point; a report's drawn capex is quoted as a median of draws
+#: (:func:`analysis.assembly.quotes.median_of_draws`).
+ALL_IN_UNIT = "USD per chip, all-in, base price"
+
+
 def chip_used(
     frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "price_usd")
 ) -> dict[str, dict[str, Used]]:
@@ -451,7 +457,7 @@ def chip_used(
             )
             all_in = float(cost.all_in_usd_per_chip(row["price_usd"], price_unit=row["price_unit"]))
             key = _key(row["price_source"])
-            entries["all_in_capex_usd_per_chip"] = Used(all_in, "USD per chip, all-in", key, capex_basis(row))
+            entries["all_in_capex_usd_per_chip"] = Used(all_in, ALL_IN_UNIT, key, capex_basis(row))
         for column in (c for c in columns if c in CHIP_FIGURES and pd.notna(row[c])):
             entries[column] = Used(
                 float(row[column]), CHIP_FIGURES[column], _key(row[_source_column(column)]), "chips.csv"

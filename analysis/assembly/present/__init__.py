@@ -53,7 +53,7 @@ from .contract import (
     parameters_table,
 )
 from .figures import FIGURE_WIDTH_IN, log_scale, plain_power, share_text_metrics, show_once, small_pt
-from .numbers import NA, _missing, count, flop, gwh, joined, mw, num, pct, sci, times, usd, watts
+from .numbers import NA, _missing, at_the_meter, count, flop, gwh, joined, mw, num, pct, sci, times, usd, watts
 from .output import (
     CJK_FONT_FILES,
     STYLE,
@@ -73,6 +73,7 @@ from .sources import _address, cite, source_entries, source_list, source_numbers
 from .units import UNITS_BY_NAME, csv_header, unit_of
 
 __all__ = [
+    "at_the_meter",
     "Band",
     "FIGURE_WIDTH_IN",
     "CHIP_COLORS",

@@ -422,8 +422,9 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
     cp.plot_scale(default)
     assert len(shown) == 1
     assert cp.plot_scale(cp.run(workload="decode", **FAST)) is None and len(shown) == 1
-    # a reference without an interconnect figure (MI325X) gives no candidate a count: no empty log-scale figure
-    assert cp.plot_scale(cp.run(reference_chip="mi325x", **FAST)) is None and len(shown) == 1
+    # a reference without an interconnect figure (MI325X) below full overlap gives no candidate a count: no empty
+    # log-scale figure (at full overlap no communication is exposed and it has figures)
+    assert cp.plot_scale(cp.run(reference_chip="mi325x", overlap=0.5, **FAST)) is None and len(shown) == 1
     assert cp.plot_scale(cp.run(candidates=["h100-sxm"], **FAST)) is None and len(shown) == 1  # no candidate
 
 
@@ -626,8 +627,8 @@ def test_acceptance_h20_at_2048_and_100000_reference_h100():
         assert "inf" not in csv_text(table) and "inf" not in table.to_string()
     assert "no single job" in str(cp.parity_table(huge).loc["H20", "chips"])
     # a chip without the figures its rate needs stays unknown, never "no single job" (MI325X has no
-    # interconnect figure, so as the reference no candidate has a rate ratio)
-    unknown = cp.run(reference_chip="mi325x", candidates=["h20"], reference_count=100_000, **FAST)
+    # interconnect figure, so as the reference below full overlap no candidate has a rate ratio)
+    unknown = cp.run(reference_chip="mi325x", candidates=["h20"], reference_count=100_000, overlap=0.5, **FAST)
     assert np.isnan(unknown.p50.loc["h20", "chip_count"]) and unknown.open_share.loc["h20"] == 0
     # the JSON: the open end is "inf" (null is an unknown) with the share of such draws beside it;
     # the jobs' band is finite

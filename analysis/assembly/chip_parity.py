@@ -271,6 +271,18 @@ def _catalog_used(p: dict, model: pd.Series) -> dict:
     return used | {"systems": shared.rows_used("systems", load("systems").index, label="name")}
 
 
+def cross_check(values: dict) -> None:
+    """The checks of several parameters (:func:`analysis.assembly.params.cross_check`, before any
+    kernel): the reference count holds the workload's model (:func:`check_reference_holds`); with
+    the parameters not all given (a partial check) nothing to check."""
+    p = {name: spec.default for name, spec in PARAMETERS.items()} | values
+    if "reference_count" not in values and "reference_chip" not in values:
+        return
+    ids = [p["reference_chip"]]
+    model, floor, _ = _workload_model(p, ids, shared.chips(ids)["hbm_gb"].to_numpy(dtype=float))
+    check_reference_holds(p, model, floor[0])
+
+
 def check_reference_holds(p: dict, model: pd.Series, floor_chips: float) -> None:
     """Refuse a reference cluster too small to hold the workload's model: the reference gets the
     capacity floor every candidate gets (:func:`_workload_model`: chips whose usable HBM holds the
@@ -305,7 +317,6 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
-    check_reference_holds(p, model, floor[0])
     mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"], precision=p["precision"])
     ranges, speedup = _ranges(mfu_range, where, chips, loss), {}
     if p["workload"] == "training" and p["precision"] != "bf16":  # a chip without it: shared.precision_factor

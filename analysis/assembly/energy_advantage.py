@@ -597,9 +597,8 @@ def methods(r: Result) -> str:
     return "\n".join(
         [
             "- Each candidate is sized to the reference's useful training compute by the chip_parity model: MFU "
-            f"carried over from the reference MFU {present.pct(parity.mfu)} ({parity.used['mfu_basis'].origin}; "
-            "an MFU with NVIDIA's software, whichever chip is the reference) with the vendor's software-maturity "
-            "factor over NVIDIA's "
+            f"carried over from the reference's {present.pct(parity.mfu)} ({parity.used['mfu_basis'].origin}) "
+            "with the vendor's software-maturity factor "
             f"and the interconnect scaling ratio (capped at 1) of the {chip_parity.layout_name(parity)} layout "
             f"(`{parity.parallel_config}`) at overlap {present.pct(parity.overlap)} (share of communication hidden "
             f"behind computation; matrix math at {present.pct(parity.compute_efficiency)} of dense peak, an "

@@ -37,7 +37,10 @@ def test_every_report_records_one_capex_and_power_per_chip(used):
         for chip, value in expected.items():
             if chip in u["chips"]:
                 record = u["chips"][chip]["all_in_capex_usd_per_chip"]
-                assert (record.value, record.unit) == (pytest.approx(value, rel=1e-9), "USD per chip, all-in"), report
+                assert (record.value, record.unit) == (
+                    pytest.approx(value, rel=1e-9),
+                    "USD per chip, all-in, base price",
+                ), report
         for chip, (value, unit) in watts.items():
             if chip in u["chips"]:
                 record = u["chips"][chip]["max_w_per_chip"]

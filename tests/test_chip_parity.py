@@ -232,9 +232,11 @@ def test_one_and_all_chip_candidate_lists():
 
 def test_capacity_floor_binds_for_decode_of_a_big_model():
     # DeepSeek-V3 in FP8 needs 671e9 B / (96 GB × 0.9) = 7.77 -> 8 H20 per replica at least, more with the KV cache;
-    # 1 H100 cannot hold it, but the reference keeps its count; a 1-chip reference makes the H20 floor-bound
+    # the smallest reference that holds it, 671e9 / (192 GB × 0.9) = 3.88 -> 4 MI300X, is matched in bandwidth by
+    # 4 × 5.3 / 4.0 = 5.3 -> 6 H20 (decode at batch 1 reads the weights), so the H20's floor of 8 binds
     r = cp.run(
-        reference_count=1,
+        reference_chip="mi300x",
+        reference_count=4,
         candidates=["h20"],
         workload="decode",
         precision="fp8",
@@ -420,8 +422,9 @@ def test_scale_curve_agrees_with_the_report_at_its_own_size(default, shown):
     cp.plot_scale(default)
     assert len(shown) == 1
     assert cp.plot_scale(cp.run(workload="decode", **FAST)) is None and len(shown) == 1
-    # a reference without an interconnect figure (MI325X) gives no candidate a count: no empty log-scale figure
-    assert cp.plot_scale(cp.run(reference_chip="mi325x", **FAST)) is None and len(shown) == 1
+    # a reference without an interconnect figure (MI325X) below full overlap gives no candidate a count: no empty
+    # log-scale figure (at full overlap no communication is exposed and it has figures)
+    assert cp.plot_scale(cp.run(reference_chip="mi325x", overlap=0.5, **FAST)) is None and len(shown) == 1
     assert cp.plot_scale(cp.run(candidates=["h100-sxm"], **FAST)) is None and len(shown) == 1  # no candidate
 
 
@@ -624,8 +627,8 @@ def test_acceptance_h20_at_2048_and_100000_reference_h100():
         assert "inf" not in csv_text(table) and "inf" not in table.to_string()
     assert "no single job" in str(cp.parity_table(huge).loc["H20", "chips"])
     # a chip without the figures its rate needs stays unknown, never "no single job" (MI325X has no
-    # interconnect figure, so as the reference no candidate has a rate ratio)
-    unknown = cp.run(reference_chip="mi325x", candidates=["h20"], reference_count=100_000, **FAST)
+    # interconnect figure, so as the reference below full overlap no candidate has a rate ratio)
+    unknown = cp.run(reference_chip="mi325x", candidates=["h20"], reference_count=100_000, overlap=0.5, **FAST)
     assert np.isnan(unknown.p50.loc["h20", "chip_count"]) and unknown.open_share.loc["h20"] == 0
     # the JSON: the open end is "inf" (null is an unknown) with the share of such draws beside it;
     # the jobs' band is finite
@@ -650,3 +653,86 @@ def test_a_serving_workload_records_what_its_utilisation_is(workload):
     )
     assert "published " + workload + " throughputs" in used["mfu_basis"].origin
     assert cp.run(**serving, mfu=0.3, **FAST).inputs.used["mfu_basis"].value == "reader"
+
+
+def test_a_chips_mfu_and_cost_do_not_depend_on_the_reference_chip():
+    # The reference MFU is an NVIDIA-software run's (Llama 3 405B's ~40 % on H100s), so a chip's MFU is
+    # 0.40 × its vendor factor / NVIDIA's (1): the H20 (NVIDIA) 0.40 against the H100 and against the
+    # Ascend 910B (before: 0.40 / 0.67 = 0.597 against the 910B, above Hopper's BF16 cap 0.4644), and the
+    # 910B itself 0.40 × 0.67 = 0.268 as the reference.
+    h100 = cp.run(reference_chip="h100-sxm", candidates=["h20"], **FAST)
+    ascend = cp.run(reference_chip="ascend-910b", candidates=["h20"], **FAST)
+    assert_allclose(h100.base.loc["h20", "mfu"], 0.40, rtol=1e-12)
+    assert_allclose(ascend.base.loc["h20", "mfu"], 0.40, rtol=1e-12)
+    assert_allclose(ascend.base.loc["ascend-910b", "mfu"], 0.40 * 0.67, rtol=1e-12)
+    for band in ("p10", "p50", "p90"):  # one range: the reference MFU is drawn on the H100's generation
+        assert_allclose(getattr(ascend, band).loc["h20", "mfu"], getattr(h100, band).loc["h20", "mfu"], rtol=1e-12)
+    # Cost per effective PFLOP-hour = per-chip TCO / (peak × MFU × goodput(n) × hours): with the MFU one
+    # number, only the goodput of the H20 cluster's own size n differs (14,218 H20s match 2,048 H100s,
+    # 2,978 match 2,048 910Bs), so cost × goodput is the same in both reports.
+    h20, other = h100.base.loc["h20"], ascend.base.loc["h20"]
+    assert h20["chip_count"] != other["chip_count"]
+    assert_allclose(
+        h20["usd_per_pflop_hour"] * h20["goodput"], other["usd_per_pflop_hour"] * other["goodput"], rtol=1e-9
+    )
+
+
+def test_no_transferred_mfu_draw_goes_above_its_generations_cap():
+    # FP8, a draw at Hopper's FP8 cap (the highest published Hopper FP8 MFU, inputs.mfu_ceiling: 0.4003 on
+    # data/mfu_observations.csv's FLOP basis) with the lowest FP8 speed-up 4,357 / 3,848 = 1.132277: a chip without
+    # a faster FP8 peak would get cap × 1,978.9 / 989.4 / 1.132277 = 0.4003 × 1.766442 = 0.7072 of its BF16 peak (the
+    # H100's peak ratio), above the A100's (Ampere BF16) cap 0.6272 and the TPU v5p's (TPU BF16) 0.6915: each is
+    # held at its own generation's cap.
+    hopper = shared.mfu_ceiling(generation="hopper", precision="fp8")[0]
+    caps = [shared.mfu_ceiling(generation=g, precision="bf16")[0] for g in ("ampere", "tpu")]
+    inp = cp.inputs(precision="fp8", candidates=["a100-sxm-80gb", "tpu-v5p"], **FAST)
+    x = shared.base_point(inp.ranges) | {"mfu": np.array([hopper]), "fp8_speedup": np.array([4_357 / 3_848])}
+    assert_allclose(1_978.9 / 989.4 / (4_357 / 3_848), 1.766442, rtol=1e-6)
+    assert hopper * 1.766442 > max(caps)
+    mfu = cp.figures(x, inp)["mfu"][0]
+    assert_allclose(mfu, [hopper, *caps], rtol=1e-12)
+    # the base point is below the caps: 0.40 × 2.000101 / 1.279881 (the median FP8 speed-up,
+    # (8,532 / 6,667 + 4,018 / 3,139) / 2) = 0.625090
+    median = (8_532 / 6_667 + 4_018 / 3_139) / 2
+    assert_allclose(cp.figures(shared.base_point(inp.ranges), inp)["mfu"][0][1:], 0.40 * 1_978.9 / 989.4 / median)
+
+
+def test_a_reference_too_small_to_hold_the_model_is_refused():
+    # DeepSeek-V3 training, 671e9 parameters × 16 bytes (BF16 weights + 14 of Adam state) / (80 GB × 0.9 usable)
+    # = 149.1 -> 150 H100 at least, the floor every candidate gets; 1 H100 (before: "150 H800 match 1 H100") is
+    # refused with the count and the floor; 150 is accepted
+    assert_allclose(671e9 * 16 / (80e9 * 0.9), 149.1, rtol=1e-3)
+    with pytest.raises(
+        ValueError, match=r"reference_count: 1 × NVIDIA H100 SXM5 80GB cannot hold DeepSeek-V3.*is 150 "
+    ):
+        cp.inputs(reference_count=1, **FAST)
+    with pytest.raises(ValueError, match="give reference_count ≥ 150"):
+        cp.inputs(reference_count=149, **FAST)
+    assert cp.inputs(reference_count=150, **FAST).reference_count == 150
+    # decode in FP8: 671e9 × 1 byte + the KV cache of 1 sequence of 1 token / (80 GB × 0.9) = 9.3 -> 10 H100
+    with pytest.raises(ValueError, match="with the batch's KV cache.*is 10 chips"):
+        cp.inputs(reference_count=1, workload="decode", precision="fp8", batch_size=1, context_tokens=1, **FAST)
+
+
+def test_a_chip_without_an_interconnect_figure_has_figures_at_full_overlap_and_says_why_not_below():
+    # Trainium1 has no interconnect in chips.csv. At the default overlap 100 % no communication is exposed
+    # (step = compute, efficiency 1), so it is matched on peak × MFU: 989.4 × 0.40 / (190 × 0.40 × 1, no Amazon
+    # vendor row) = 5.207368 per H100 (before: NaN for every figure). Below full overlap its scaling cannot be
+    # worked out: every figure n/a, and the finding and the MFU table's caption say why.
+    full = cp.run(candidates=["trainium1"], **FAST)
+    assert_allclose(full.base.loc["trainium1", "per_reference"], 989.4 / 190, rtol=1e-12)
+    assert_allclose(full.base.loc["trainium1", "per_reference"], 5.207368, rtol=1e-6)
+    assert cp.NO_INTERCONNECT not in cp.findings(full)
+    half = cp.run(candidates=["trainium1"], overlap=0.5, **FAST)
+    assert np.isnan(half.base.loc["trainium1", "per_reference"])
+    assert "**AWS Trainium**: n/a: no interconnect sourced" in cp.findings(half)
+    assert cp.rate_section(half)[3].endswith("n/a: no interconnect sourced (AWS Trainium).")
+
+
+def test_power_at_the_meter_says_its_load_in_every_report(default):
+    # one question, one basis: a cluster's facility power at the load factor 0.75 (chip_parity, procurement,
+    # energy_advantage) reads "at the meter at 75 % load"; compute_stock's stock at full load says so
+    assert present.at_the_meter(0.75) == "at the meter at 75 % load"
+    assert present.at_the_meter(1.0) == "at the meter at full load"
+    text = cp.findings(default)
+    assert "at the meter at 75 % load" in text and "at the meter (" not in text

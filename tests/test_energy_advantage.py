@@ -224,7 +224,7 @@ def test_the_h100_and_h800_capex_per_chip_name_their_one_basis(default):
     h100, h800 = chips["h100-sxm"]["all_in_capex_usd_per_chip"], chips["h800-sxm"]["all_in_capex_usd_per_chip"]
     assert_allclose([h100.value, h800.value], [H100_CAPEX, H800_CAPEX], rtol=1e-12)
     assert h100.source == "semianalysis-ai-server-cost-2023" and "server share $33,750" in h100.origin
-    assert "server share $39,384" in h800.origin and h800.unit == "USD per chip, all-in"
+    assert "server share $39,384" in h800.origin and h800.unit == "USD per chip, all-in, base price"
     # the A800 on a chip price: 15,000 × 1.64 / 0.81 = 30,370.37
     assert_allclose(chips["a800-sxm-80gb"]["all_in_capex_usd_per_chip"].value, 30_370.37, rtol=1e-6)
     assert "H100 SXM $41,667, H800 SXM $48,622" in ea.findings(default)

@@ -150,3 +150,43 @@ def test_the_move_of_an_mfu_between_chips_worked_by_hand():
     assert_allclose(1 / ratios, [1.383075, 1.252760, 0.977135, 0.886218], atol=1e-6)
     assert_allclose(tuple(drawn), (0.722833, 1.0, 1.382705), atol=1e-6)
     assert used.value == 1.0 and used.source == "llmfoundry-benchmarks;megatron-bridge-perf"
+
+
+def test_a_chip_whose_fp8_peak_equals_its_bf16_peak_is_a_chip_without_fp8():
+    # chips.csv: TPU v5p FP8 459 = BF16 459, Trainium1 190 = 190 ("FP8 runs at the BF16 rate"); H100 1,978.9 > 989.4
+    chips = load("chips").loc[["h100-sxm", "tpu-v5p", "trainium1", "a100-sxm-80gb"]]
+    assert compute.has_precision(chips, "fp8").tolist() == [True, False, False, False]
+    assert compute.has_precision(chips, "bf16").all()
+    assert compute.peak_tflops(chips, "fp8").tolist() == [1_978.9, 459.0, 190.0, 312.0]
+    frame = shared.chips(["h100-sxm", "tpu-v5p", "trainium1", "a100-sxm-80gb"], precision="fp8")
+    assert frame["peak_precision"].tolist() == ["FP8", "BF16", "BF16", "BF16"]
+    assert shared.lacking_words(frame, "fp8") == "A100 SXM: no FP8 peak; TPU v5p, AWS Trainium: FP8 at the BF16 rate"
+    with pytest.raises(ValueError, match="'fp4' is not one of bf16, fp8"):
+        compute.has_precision(chips, "fp4")
+
+
+def test_deepseek_v3_on_tpu_v5p_takes_fewer_gpu_hours_than_on_the_a100(deepseek):
+    # The H800's FP8 MFU m goes to a chip without a faster FP8 peak as m × 1,978.9 / 989.4 / 1.279881 of its
+    # BF16 peak (Google and NVIDIA factors 1, scaling ratios 1 at the base point), so
+    # hours = 2.788e6 × 1,978.9 m / (peak_BF16 × m × 1,978.9 / 989.4 / 1.279881) = 2.788e6 × 989.4 × 1.279881 / peak:
+    # TPU v5p 2.788e6 × 1,266.3 / 459 = 7.6917 M, A100 2.788e6 × 1,266.3 / 312 = 11.3157 M, Trainium1 / 190 = 18.581 M.
+    # Before, v5p and Trainium1 kept m of their (equal) FP8 peak: 2.788e6 × 1,978.9 / 459 = 12.020 M for the v5p,
+    # more than the A100's 11.3 M though its BF16 peak is 459 / 312 = 1.47 times the A100's.
+    hours = deepseek.base["gpu_hours"]
+    for chip, peak in (("tpu-v5p", 459), ("a100-sxm-80gb", 312), ("trainium1", 190)):
+        assert_allclose(hours[chip], 2_788_000 * 989.4 * MEDIAN / peak, rtol=1e-9)
+    assert_allclose(hours["tpu-v5p"], 7.6917e6, rtol=1e-4)
+    assert hours["tpu-v5p"] < hours["a100-sxm-80gb"]
+    assert deepseek.p50.loc["tpu-v5p", "gpu_hours"] < deepseek.p50.loc["a100-sxm-80gb", "gpu_hours"]
+    assert "TPU v5p, AWS Trainium: FP8 at the BF16 rate" in training_run.precision_note(deepseek)
+
+
+def test_chip_parity_at_fp8_carries_the_reference_mfu_to_the_tpu_v5p_through_bf16():
+    # 1,978.9 × 0.40 / (459 × 0.40 × 1,978.9 / 989.4 / 1.279881) = 989.4 × 1.279881 / 459 = 2.758854 v5p per H100
+    # (before: 1,978.9 / 459 = 4.311329, more than the A100's 989.4 × 1.279881 / 312 = 4.058699)
+    r = chip_parity.run(candidates=["tpu-v5p", "a100-sxm-80gb"], precision="fp8", **FEW)
+    per = r.base["per_reference"]
+    assert_allclose(per["tpu-v5p"], 989.4 * MEDIAN / 459, rtol=1e-9)
+    assert_allclose(per["tpu-v5p"], 2.758854, rtol=1e-6)
+    assert per["tpu-v5p"] < per["a100-sxm-80gb"]
+    assert "TPU v5p: FP8 at the BF16 rate" in chip_parity._precision_method(r.inputs)

@@ -396,3 +396,14 @@ def test_each_utilisation_records_what_it_stands_for():
     assert used["mfu_basis"] == shared.mfu_basis("prefill") and used["decode_mfu_basis"] == shared.mfu_basis("decode")
     entered = report.run(mfu=0.3, draws=200).inputs.used
     assert entered["mfu_basis"].value == "reader" and entered["decode_mfu_basis"].value == "decode"
+
+
+def test_one_costed_chip_is_not_called_the_cheapest_nor_compared_with_itself():
+    # Of Ascend 910B, L20 and V100 SXM only the 910B has a price (chips.csv: L20 and V100 price cells empty), so
+    # page 1 names it the only chip costed and the two left unranked (before: "gives the cheapest ... and
+    # Huawei Ascend 910B costs 1.0 × as much")
+    r = report.run(chips=["ascend-910b", "l20", "v100-sxm"], precision="bf16", draws=200)
+    line = report.answer(r).split("\n")[0]
+    assert "**Huawei Ascend 910B** is the only chip costed" in line
+    assert "cheapest" not in line and "× as much" not in line
+    assert line.endswith("; L20 and V100 SXM have no cost (n/a).")  # the words lane's sentence (test_words)

@@ -90,7 +90,7 @@ def test_closest_chips_rank_the_family_first():
 def test_parameters_from_a_yaml_file_like_papermill(tmp_path, monkeypatch, capsys):
     seen = {}
     monkeypatch.setattr(render, "render", lambda name, overrides, **options: seen.update(overrides) or {})
-    (tmp_path / "p.yaml").write_text("candidates: h20,ascend-910c\nreference_chip: H800\nreference_count: 64\n")
+    (tmp_path / "p.yaml").write_text("candidates: h20,ascend-910c\nreference_chip: H800\nreference_count: 160\n")
     code = main(
         [
             "render",
@@ -99,13 +99,13 @@ def test_parameters_from_a_yaml_file_like_papermill(tmp_path, monkeypatch, capsy
             str(tmp_path / "p.yaml"),
             "-p",
             "reference_count",
-            "128",
+            "256",
             "--out",
             str(tmp_path / "out"),
         ]
     )
     assert code == 0, capsys.readouterr().err
-    assert seen == {"candidates": "h20,ascend-910c", "reference_chip": "H800", "reference_count": 128}
+    assert seen == {"candidates": "h20,ascend-910c", "reference_chip": "H800", "reference_count": 256}
     (tmp_path / "bad.yaml").write_text("candidats: [h20]\n")
     assert main(["render", "chip_parity", "-f", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o2")]) == 2
     assert "closest: candidates" in capsys.readouterr().err

@@ -300,7 +300,10 @@ def test_training_run_ratios_say_when_they_match_chip_parity():
     # page 1 points to the by-chip section, which says when the ratios match and quotes the example
     assert "says when their ratios match those reports'" in training_run.answer(r)
     text = training_run.precision_note(r)
-    assert "match chip_parity's, energy_advantage's and procurement's only between chips with an FP8 peak" in text
+    assert (
+        "match chip_parity's, energy_advantage's and procurement's only between chips with a faster FP8 peak "
+        "than their BF16 one" in text
+    )
     quoted = float(re.search(r"Ascend 910C: ([\d.]+) × the H800 SXM's GPU-hours at the base point", text).group(1))
     assert quoted == pytest.approx(989.4 * speedup / 522.6, abs=0.005)  # 2.42
     # chip_parity's BF16 answer at the base point × the speed-up, which is chip_parity's own at precision=fp8

@@ -39,12 +39,15 @@ def test_one_chip_one_sequence_one_year_in_chip_parity():
     takes the singular noun (was "1 sequences per replica", "jobs of at most 1 chips")."""
     decode = chip_parity.run(workload="decode", batch_size=1, context_tokens=1, years=1.0, candidates=["h20"], **FAST)
     assert "at 1 sequence per replica of 1 token" in chip_parity.basis(decode)
-    training = chip_parity.run(reference_count=1, years=1.0, candidates=["h20", "ascend-910b"], **FAST)
+    # one reference chip cannot hold DeepSeek-V3 with Adam state (chip_parity refuses a reference below its
+    # capacity floor, 671e9 × 16 / (80e9 × 0.9) = 149.1 -> 150 H100), so "jobs of at most 1 chip" is no longer
+    # reachable here: present.counted's singular is tested in tests/test_present.py
+    training = chip_parity.run(reference_count=150, years=1.0, candidates=["h20", "ascend-910b"], **FAST)
     words = "\n".join(
         [chip_parity.answer(training), chip_parity.findings(training), chip_parity.methods(training)]
         + [chip_parity.jobs_text(training, chip) for chip in ("h20", "ascend-910b")]
     )
-    assert "jobs of at most 1 chip" in words and "1 year" in words
+    assert "jobs of at most 150 chips" in words and "1 year" in words
     assert not ONE_PLURAL.search(words + chip_parity.answer(decode) + chip_parity.methods(decode))
 
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import load, lookup
-from ..formulas import compute, cost, goodput, inference, power, scaling, uncertainty
+from ..formulas import cost, goodput, inference, power, scaling, uncertainty
 from ..formulas.power import HOURS_PER_YEAR
 from . import inference_cost as serving
 from . import inputs as shared
@@ -155,18 +155,31 @@ def inputs(**values) -> Inputs:
     return resolve(p)
 
 
+#: What a training figure reads for a chip whose scaling ratio is unknown (no interconnect figure in
+#: chips.csv, overlap below 100 %).
+NO_INTERCONNECT = "n/a: no interconnect sourced"
+
+
+def no_interconnect(r: Result) -> list[str]:
+    """The chips whose training figures are unknown because their interconnect is (:func:`scaling_ratios`)."""
+    if r.inputs.workload != "training":
+        return []
+    return list(r.inputs.scaling.index[r.inputs.scaling["used"].isna()])
+
+
 def scaling_ratios(
     parallel_config: str, chip_ids, *, overlap: float, compute_efficiency: float = scaling.COMPUTE_EFFICIENCY
 ) -> pd.DataFrame:
     """Interconnect scaling efficiency of each chip in a published layout and its ratio to the
     first chip's (the reference): ``scaling_efficiency`` (compute / step time,
     :func:`analysis.formulas.scaling.training_step`), ``ratio`` (uncapped) and ``used``
-    (``min(1, ratio)``, what :func:`~analysis.formulas.compute.transferred_mfu` applies)."""
+    (``min(1, ratio)``, what :func:`~analysis.formulas.compute.transferred_mfu` applies). A chip
+    without a sourced interconnect figure (Trainium1) has efficiency 1 at full overlap (no
+    communication is exposed: step = compute) and NaN below it (:data:`NO_INTERCONNECT`)."""
     steps = shared.step_table(parallel_config, chip_ids, compute_efficiency=compute_efficiency, overlap=overlap)
-    ratio = steps["scaling_efficiency"] / steps["scaling_efficiency"].iloc[0]
-    return pd.DataFrame(
-        {"scaling_efficiency": steps["scaling_efficiency"], "ratio": ratio, "used": np.minimum(1.0, ratio)}
-    )
+    efficiency = steps["scaling_efficiency"].fillna(1.0) if overlap >= 1.0 else steps["scaling_efficiency"]
+    ratio = efficiency / efficiency.iloc[0]
+    return pd.DataFrame({"scaling_efficiency": efficiency, "ratio": ratio, "used": np.minimum(1.0, ratio)})
 
 
 def _workload_model(p: dict, ids: list[str], hbm_gb: np.ndarray) -> tuple[pd.Series, np.ndarray, pd.DataFrame]:
@@ -258,6 +271,38 @@ def _catalog_used(p: dict, model: pd.Series) -> dict:
     return used | {"systems": shared.rows_used("systems", load("systems").index, label="name")}
 
 
+def cross_check(values: dict) -> None:
+    """The checks of several parameters (:func:`analysis.assembly.params.cross_check`, before any
+    kernel): the reference count holds the workload's model (:func:`check_reference_holds`); with
+    the parameters not all given (a partial check) nothing to check."""
+    p = {name: spec.default for name, spec in PARAMETERS.items()} | values
+    if "reference_count" not in values and "reference_chip" not in values:
+        return
+    ids = [p["reference_chip"]]
+    model, floor, _ = _workload_model(p, ids, shared.chips(ids)["hbm_gb"].to_numpy(dtype=float))
+    check_reference_holds(p, model, floor[0])
+
+
+def check_reference_holds(p: dict, model: pd.Series, floor_chips: float) -> None:
+    """Refuse a reference cluster too small to hold the workload's model: the reference gets the
+    capacity floor every candidate gets (:func:`_workload_model`: chips whose usable HBM holds the
+    weights, with Adam state in training, with the batch's KV cache in decode). A reference of fewer
+    chips cannot run the workload, so a parity with it (e.g. 150 H800 per 1 H100 for DeepSeek-V3,
+    all of it the candidates' floor) would answer no real question; raising the count silently would
+    answer another than the one asked. NaN floor (no published HBM capacity): nothing to check."""
+    count = p["reference_count"]
+    if np.isnan(floor_chips) or count >= floor_chips:
+        return
+    what = "with Adam state" if p["workload"] == "training" else f"in {p['precision'].upper()}"
+    if p["workload"] == "decode":
+        what += " with the batch's KV cache"
+    raise params.ParameterError(
+        f"parameter reference_count: {count} × {present.chip_name(p['reference_chip'])} cannot hold "
+        f"{model['name']} ({model['total_params'] / 1e9:,.0f} B parameters {what}); its capacity floor, the one "
+        f"every candidate gets, is {floor_chips:,.0f} chips: give reference_count ≥ {floor_chips:,.0f}"
+    )
+
+
 def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     """:class:`Inputs` from validated parameters ``p`` (every name of :data:`PARAMETERS`): the
     chips (reference first), the site, the workload's model and capacity floors, the scaling
@@ -272,7 +317,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
-    mfu_range, mfu_spread = shared.reference_mfu_range(chips.loc[ref], p["mfu"], precision=p["precision"])
+    mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"], precision=p["precision"])
     ranges, speedup = _ranges(mfu_range, where, chips, loss), {}
     if p["workload"] == "training" and p["precision"] != "bf16":  # a chip without it: shared.precision_factor
         ranges[shared.FP8_SPEEDUP], speedup[shared.FP8_SPEEDUP] = shared.fp8_speedup()
@@ -381,24 +426,17 @@ def _per_chip(x: dict, chips: pd.DataFrame, what: str) -> np.ndarray:
 
 
 def _mfu(x: dict, inp: Inputs) -> np.ndarray:
-    """MFU of every chip [share], draws × chips: the reference MFU × its vendor factor / the
-    reference vendor's × the scaling ratio used (:func:`~analysis.formulas.compute.transferred_mfu`),
-    at most 1; in training at FP8 a chip without an FP8 peak first converts the reference's MFU to
-    its BF16 peak with the published FP8 speed-up (:func:`~analysis.assembly.inputs.precision_factor`).
-    Prefill and decode: the serving utilisation for every chip (no vendor factor, as the
-    inference_cost report)."""
+    """MFU of every chip [share], draws × chips. Training: the reference MFU, an NVIDIA-software run's
+    (not the reference chip's), × the chip's vendor factor / NVIDIA's (1) × the scaling ratio used, at
+    most 1 and at most its generation's cap, converted at FP8 for a chip without a faster FP8 peak than
+    its BF16 one (:func:`~analysis.assembly.inputs.chips_mfu`, the rule energy_advantage and procurement
+    share): a chip's MFU is one number whichever chip is the reference. Prefill and decode: the serving
+    utilisation for every chip (no vendor factor, as the inference_cost report)."""
     if inp.workload != "training":
         drawn = x["decode_mfu"] if inp.workload == "decode" and "decode_mfu" in x else x["mfu"]
         return np.repeat(np.minimum(1.0, np.asarray(drawn, dtype=float)[:, None]), len(inp.chips), axis=1)
-    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in inp.chips["vendor"]], axis=1)
-    drawn = np.asarray(x["mfu"], dtype=float)
-    speedup = x.get(shared.FP8_SPEEDUP, np.ones(drawn.shape))
-    reference_mfu = drawn[:, None] * shared.precision_factor(
-        inp.chips, inp.reference_chip, precision=inp.precision, speedup=speedup
-    )
-    ratio = factor / factor[:, [0]]
-    return np.minimum(
-        1.0, compute.transferred_mfu(reference_mfu, vendor_factor_ratio=ratio, scaling_ratio=inp.scaling["used"])
+    return shared.chips_mfu(
+        x, inp.chips, ranges=inp.ranges, precision=inp.precision, scaling_used=inp.scaling["used"].to_numpy()
     )
 
 
@@ -893,7 +931,8 @@ def jobs_text(r: Result, chip: str) -> str:
         f"{band(r, chip, 'jobs_chip_count', present.count)} "
         f"{name} match "
         f"{present.count(n_ref)} {ref}: **{band(r, chip, 'jobs_chips_per_reference_chip', lambda v: f'{v:,.2f}')} "
-        f"per {ref}**, {present.mw(r.p50.loc[chip, 'jobs_facility_power_mw'])} at the meter, TCO "
+        f"per {ref}**, {present.mw(r.p50.loc[chip, 'jobs_facility_power_mw'])} "
+        f"{present.at_the_meter(r.inputs.load_factor)}, TCO "
         f"{band(r, chip, 'jobs_tco_usd')} — independent runs, not one model"
     )
 
@@ -940,7 +979,8 @@ def answer(r: Result) -> str:
             f"{present.counted(inp.years, 'year', spec='{:g}')}{'; ' + note if note else ''})"
         )
     lines.append(
-        f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} at the meter and costs "
+        f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} "
+        f"{present.at_the_meter(r.inputs.load_factor)} and costs "
         f"{band(r, ref, 'tco_usd')} to own for {present.counted(inp.years, 'year', spec='{:g}')} at the "
         f"{inp.site.name} electricity price."
     )
@@ -1052,6 +1092,12 @@ def _finding(r: Result, chip: str) -> str:
     size = f"{present.count(r.inputs.reference_count)} {present.chip_short(ref)}"
     if r.inputs.workload != "training":
         return _serving_finding(r, chip)
+    if chip in no_interconnect(r):
+        return (
+            f"- **{name}**: {NO_INTERCONNECT} — chips.csv gives no interconnect figure for it, so the interconnect "
+            f"model cannot work out its scaling at overlap {present.pct(r.inputs.overlap)} and every figure is n/a "
+            "(at overlap 100 %, where no communication is exposed, it has figures)."
+        )
     if r.p50.loc[chip, "chip_count"] == np.inf:
         low = r.p10.loc[chip, "chip_count"]
         below = f"; P10 {present.count(low)} {name}" if np.isfinite(low) else ""
@@ -1070,7 +1116,8 @@ def _finding(r: Result, chip: str) -> str:
         f"**{per_chip} per {present.chip_short(ref)} at this cluster size** "
         f"({present.count(row['per_reference'])} in sustained rate per chip at MFU "
         f"{present.pct(base['mfu'], digits=1)}), bound by {r.binding.loc[chip]}; "
-        f"{present.mw(row['facility_power_mw'])} at the meter ({ratio} the reference); TCO "
+        f"{present.mw(row['facility_power_mw'])} {present.at_the_meter(r.inputs.load_factor)} "
+        f"({ratio} the reference); TCO "
         f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective "
         f"PFLOP-hour{'; ' + jobs_text(r, chip) if row['jobs_chip_count'] > r.inputs.reference_count else ''}."
     )
@@ -1107,7 +1154,7 @@ def _serving_finding(r: Result, chip: str) -> str:
         f"({present.count(base.loc[chip, 'rate'])} against {present.count(base.loc[ref, 'rate'])} per chip at the "
         "base point), "
         f"bound by {r.binding.loc[chip]} ({present.chip_short(ref)}: {r.binding.loc[ref]}); "
-        f"{present.mw(row['facility_power_mw'])} at the meter "
+        f"{present.mw(row['facility_power_mw'])} {present.at_the_meter(r.inputs.load_factor)} "
         f"({present.times(row['facility_power_mw'] / r.p50.loc[ref, 'facility_power_mw'])} the reference); TCO "
         f"{band(r, chip, 'tco_usd')} ({present.times(row['tco_usd'] / r.p50.loc[ref, 'tco_usd'])}), "
         f"{band(r, chip, 'usd_per_million_tokens')} per million {kind} tokens."
@@ -1205,7 +1252,12 @@ def rate_section(r: Result) -> tuple[str, pd.DataFrame, dict, str]:
             "scaling ratio used (≤ 1)": ("ratio used (≤ 1)", "{:.3f}", "used_scaling_ratio"),
             "MFU": ("MFU", lambda v: present.pct(v, digits=1)),
         }
-        caption = "MFU = reference MFU × vendor factor / reference vendor's factor × ratio used (base point)."
+        caption = (
+            "MFU = reference MFU (an NVIDIA-software run's) × vendor factor / NVIDIA's factor (1) × ratio used, "
+            "at most the generation's cap (base point)."
+        )
+        unknown = [present.chip_short(c) for c in no_interconnect(r)]
+        caption += f" {NO_INTERCONNECT} ({', '.join(unknown)})." if unknown else ""
         return RATE_TEXT["training"], mfu_table(r), formats, caption
     formats = {
         "matmul peak [TFLOP/s]": "matmul peak [TFLOP/s]|{:,.1f}",
@@ -1385,9 +1437,11 @@ def _parity_methods(inp: Inputs) -> list[str]:
     loss = inp.goodput
     basis = f": {inp.used['mfu_basis'].origin}" if inp.workload == "training" else ""
     items = [
-        "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference's MFU "
-        f"({present.pct(inp.mfu)}{basis}) × its vendor factor / the reference vendor's × min(1, interconnect scaling "
-        "efficiency / the reference's). The scaling efficiency comes from the interconnect model (step time = "
+        "- **Training parity**: a chip's sustained rate is peak × MFU, with MFU = the reference MFU "
+        f"({present.pct(inp.mfu)}{basis}; an MFU with NVIDIA's software, whichever chip is the reference) × its "
+        "vendor factor / NVIDIA's (1) × min(1, interconnect scaling efficiency / the reference's), no draw above "
+        "the cap of the chip's generation (its highest published MFU). The scaling efficiency comes from the "
+        "interconnect model (step time = "
         "compute + (1 − overlap) × communication: tensor-parallel all-reduces over NVLink, expert-parallel "
         "all-to-all over the network and NVLink, the data-parallel gradient all-reduce over the network) for the "
         f"published layout {layout_name(inp)} (`{inp.parallel_config}`) at overlap {present.pct(inp.overlap)}, "
@@ -1416,9 +1470,10 @@ def _precision_method(inp: Inputs) -> str:
     (:func:`~analysis.assembly.inputs.precision_factor`), as training_run does."""
     if shared.FP8_SPEEDUP not in inp.used:
         return ""
-    speedup = inp.used[shared.FP8_SPEEDUP]
+    speedup, lacking = inp.used[shared.FP8_SPEEDUP], shared.lacking_words(inp.chips, inp.precision)
     return (
-        f" In {inp.precision.upper()}, a chip without an {inp.precision.upper()} peak trains at its BF16 peak at the "
+        f" In {inp.precision.upper()}, a chip without a faster {inp.precision.upper()} peak than its BF16 one "
+        f"({lacking or 'none here'}) trains at its BF16 peak at the "
         f"reference's MFU × the reference's {inp.precision.upper()} peak / its BF16 peak / {speedup.value:.2f}, the "
         f"achieved speed-up over BF16 ({speedup.origin}; `{speedup.source}`), not the peak ratio of 2; the "
         "training_run report converts a run's MFU the same way. At BF16 (the default) no conversion applies and "

@@ -291,9 +291,9 @@ SHOWN_TABLES = ("supply_constraints", "clusters", "largest_runs", "policy_steps"
 
 def _reference_mfu(mfu: float):
     """The largest runs' MFU range and its record: procurement's band for its reference H100 at
-    ``mfu`` (:func:`analysis.assembly.inputs.reference_mfu_range`, drawn from the same ``mfu``
+    ``mfu`` (:func:`analysis.assembly.inputs.basis_mfu_range`, drawn from the same ``mfu``
     stream), so one MFU has one band in every report."""
-    return shared.reference_mfu_range(shared.chips(["h100-sxm"]).iloc[0], mfu, precision="bf16")
+    return shared.basis_mfu_range(mfu, precision="bf16")
 
 
 def inputs(**values) -> Inputs:
@@ -799,7 +799,8 @@ def findings(r: Result) -> str:
     lines = [
         f"- **Where China's 2026 stock comes from** (8-bit H100e, P50): {mix}.",
         _domestic_line(r, limit),
-        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} at full load in 2026 "
+        f"- **Power**: China's stock draws {band_text(r, 'cn power_gw', 2026, _gw)} "
+        f"{present.at_the_meter(1.0)} in 2026 "
         f"({inp.sites['cn'].pue_text('{:g}')}), costing {band_text(r, 'cn electricity_usd', 2026, present.usd)} a "
         f"year at {present.pct(inp.load_factor)} load and the {inp.sites['cn'].name}; the US stock "
         f"{band_text(r, 'us power_gw', 2026, _gw)} ({inp.sites['us'].pue_text('{:g}')}).",

@@ -102,6 +102,12 @@ class Result:
     capex_per_chip: pd.DataFrame
 
 
+def cross_check(values: dict) -> None:
+    """The checks of several parameters before any kernel: chip_parity's on its training workload
+    (:func:`chip_parity.cross_check`: the reference count holds the model)."""
+    chip_parity.cross_check({k: v for k, v in values.items() if k in chip_parity.PARAMETERS} | {"workload": "training"})
+
+
 def inputs(**values) -> Inputs:
     """Validate the parameters (:data:`PARAMETERS`; missing ones take their defaults) and resolve
     the clusters (via :func:`chip_parity.resolve`, with the reference's region as its site), every

@@ -421,6 +421,12 @@ CHIP_FIGURES = {
 }
 
 
+#: The unit of an all-in capex per chip in the inputs tables: the catalog's base price with what it
+#: lacks of server and network, the base point; a report's drawn capex is quoted as a median of draws
+#: (:func:`analysis.assembly.quotes.median_of_draws`).
+ALL_IN_UNIT = "USD per chip, all-in, base price"
+
+
 def chip_used(
     frame: pd.DataFrame, columns=("peak_tflops", "max_w_per_chip", "price_usd")
 ) -> dict[str, dict[str, Used]]:
@@ -453,7 +459,7 @@ def chip_used(
             )
             all_in = float(cost.all_in_usd_per_chip(row["price_usd"], price_unit=row["price_unit"]))
             key = _key(row["price_source"])
-            entries["all_in_capex_usd_per_chip"] = Used(all_in, "USD per chip, all-in", key, capex_basis(row))
+            entries["all_in_capex_usd_per_chip"] = Used(all_in, ALL_IN_UNIT, key, capex_basis(row))
         for column in (c for c in columns if c in CHIP_FIGURES and pd.notna(row[c])):
             entries[column] = Used(
                 float(row[column]), CHIP_FIGURES[column], _key(row[_source_column(column)]), "chips.csv"
@@ -604,7 +610,8 @@ def system_w_per_chip() -> pd.Series:
 def chips(chip_ids, *, precision: str = "bf16", server_power_ratio: float | None = None) -> pd.DataFrame:
     """Catalog rows for ``chip_ids`` (in that order, ids case-insensitive) with the figures every
     report needs: ``peak_tflops`` at ``precision`` (``peak_precision``: ``FP8``, or ``BF16`` where the
-    chip has no FP8 peak), ``max_w_per_chip`` (TDP × server power ratio,
+    chip has no FP8 peak above its BF16 peak, :func:`~analysis.formulas.compute.has_precision`),
+    ``max_w_per_chip`` (TDP × server power ratio,
     or the rated power per chip of a system built from it where the TDP is unpublished),
     ``power_basis`` (``tdp`` or ``system``), ``price_sku`` (what the price is the price of where it is
     another SKU's, ``data/price_skus.csv``; else empty), ``mfu_factor`` (+ ``_low``/``_high``, the vendor's
@@ -621,7 +628,7 @@ def _chips(chip_ids: tuple, precision: str, server_power_ratio: float | None, fa
     ids = [lookup(catalog, c, "chip").name for c in chip_ids]
     frame = catalog.loc[ids].copy()
     frame["peak_tflops"] = compute.peak_tflops(frame, precision)
-    has = frame[compute.PRECISION_COLUMNS[precision]].notna()
+    has = compute.has_precision(frame, precision)
     frame["peak_precision"] = np.where(has, precision.upper(), "BF16")  # compute.peak_tflops' fallback
     own, cells = frame["server_power_ratio"], frame["server_power_ratio_source"]
     frame["server_power_ratio_used"] = own.fillna(fallback.value) if server_power_ratio is None else server_power_ratio
@@ -980,6 +987,23 @@ def mfu_transfer() -> tuple[uncertainty.Empirical, Used]:
     return drawn, Used(round(drawn[1], 4), "× the transferred MFU", ";".join(keys_in(pairs)), origin)
 
 
+def lacking_words(chips: pd.DataFrame, precision: str) -> str:
+    """The chips of ``chips`` (a :func:`chips` frame) costed at their BF16 peak in a run at
+    ``precision`` (:func:`~analysis.formulas.compute.has_precision`), in the words every report
+    prints, by reason: ``A100 SXM, Ascend 910C: no FP8 peak; TPU v5p, Trainium1: FP8 at the BF16
+    rate``; empty in BF16 or where every chip has a faster peak at ``precision``."""
+    if precision == "bf16":
+        return ""
+    column = compute.PRECISION_COLUMNS[precision]
+    lacking = chips[chips["peak_precision"] != precision.upper()]
+    equal = lacking[column].notna()
+    groups = (
+        (lacking.index[~equal], f"no {precision.upper()} peak"),
+        (lacking.index[equal], f"{precision.upper()} at the BF16 rate"),
+    )
+    return "; ".join(f"{', '.join(chip_short(c) for c in ids)}: {why}" for ids, why in groups if len(ids))
+
+
 def precision_factor(chips: pd.DataFrame, anchor: str, *, precision: str, speedup) -> np.ndarray:
     """Per draw and chip of ``chips`` (a :func:`chips` frame), the factor that turns an MFU measured
     on ``anchor`` at ``precision`` (a share of the anchor's ``peak_tflops``) into one at the precision
@@ -1019,6 +1043,62 @@ def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple
         generation=chip["generation"], architecture="dense", precision=precision, kinds=("production",)
     )
     return mfu_range(mfu, prior, entered=True)
+
+
+#: The chip the reference MFU of chip_parity, energy_advantage, procurement and compute_stock is an
+#: MFU on (its default 0.40 is Llama 3 405B's ~40 % on H100s, llama3-paper): an NVIDIA-software run.
+MFU_BASIS_CHIP = "h100-sxm"
+#: The vendor whose software the reference MFU was measured with (data/vendor_efficiency.csv's row).
+MFU_BASIS_VENDOR = "nvidia"
+
+
+def basis_mfu_range(mfu: float, *, precision: str) -> tuple[uncertainty.Empirical, Used]:
+    """:func:`reference_mfu_range` on :data:`MFU_BASIS_CHIP`: the range of the reference MFU of
+    chip_parity, energy_advantage, procurement and compute_stock, the same whichever chip a report
+    compares against (the MFU is an NVIDIA-software run's, :func:`chips_mfu`)."""
+    return reference_mfu_range(chips([MFU_BASIS_CHIP], precision=precision).iloc[0], mfu, precision=precision)
+
+
+def _chips_mfu_uncapped(x: dict, frame: pd.DataFrame, *, precision: str, scaling_used) -> np.ndarray:
+    """:func:`chips_mfu` before the cap, draws × chips."""
+    drawn = np.asarray(x["mfu"], dtype=float)
+    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in frame["vendor"]], axis=1)
+    basis = float(load("vendor_efficiency").at[MFU_BASIS_VENDOR, "mfu_factor"])
+    converted = np.ones((drawn.shape[0], len(frame)))
+    if precision != "bf16":  # on the basis chip: a chip without a faster peak at the precision converts
+        with_basis = pd.concat([frame, chips([MFU_BASIS_CHIP], precision=precision)])
+        speedup = x.get(FP8_SPEEDUP, np.ones(drawn.shape))
+        converted = precision_factor(with_basis, MFU_BASIS_CHIP, precision=precision, speedup=speedup)[:, : len(frame)]
+    mfu = compute.transferred_mfu(
+        drawn[:, None] * converted, vendor_factor_ratio=factor / basis, scaling_ratio=scaling_used
+    )
+    return np.minimum(1.0, mfu)
+
+
+def chips_mfu(x: dict, frame: pd.DataFrame, *, ranges: dict, precision: str, scaling_used=1.0) -> np.ndarray:
+    """Per draw and chip of ``frame`` (a :func:`chips` frame), the MFU a chip trains at from the
+    reference MFU ``x["mfu"]`` [share of its dense peak at its ``peak_precision``], draws × chips;
+    the one rule of chip_parity, energy_advantage and procurement. The reference MFU is a
+    production run's steady-state MFU with NVIDIA's software on :data:`MFU_BASIS_CHIP`
+    (:func:`basis_mfu_range`), not an MFU on the chip a report compares against, so a chip's MFU
+    does not depend on which chip is the reference:
+
+    MFU_chip = min(1, MFU_ref × precision factor × vendor factor_chip / NVIDIA's factor (1)
+    × scaling ratio used), at most the cap of the chip's generation at the precision it is costed
+    at (:func:`mfu_ceilings`), or its base-point value where that is higher (an entered MFU is
+    kept, as :func:`mfu_range` keeps it; a draw goes no higher than the generation has been
+    measured to reach).
+
+    The precision factor (:func:`precision_factor`, 1 in BF16) converts the MFU on the basis chip's
+    FP8 peak for a chip without a faster FP8 peak. ``x``: arrays of the drawn inputs (``mfu``,
+    ``<vendor> MFU factor`` of every vendor of ``frame``, ``fp8_speedup`` at FP8); ``ranges``: their
+    (low, base, high), for the base point; ``scaling_used``: min(1, the chip's interconnect scaling
+    efficiency over the reference's) per chip, 1 where no interconnect model applies. H20 (NVIDIA,
+    Hopper) at the default 0.40 in BF16: 0.40 × 1 / 1 = 0.40 whether the reference is the H100 or
+    the Ascend 910B (before: 0.40 / 0.67 = 0.597 against the 910B, above Hopper's cap 0.4644)."""
+    mfu = _chips_mfu_uncapped(x, frame, precision=precision, scaling_used=scaling_used)
+    base = _chips_mfu_uncapped(base_point(ranges), frame, precision=precision, scaling_used=scaling_used)
+    return np.minimum(mfu, np.maximum(mfu_ceilings(frame), base[0]))
 
 
 #: What a report's MFU stands for and why (its ``mfu_basis`` record, :func:`mfu_basis`), by basis.

@@ -255,7 +255,7 @@ def _chip_frame(ids: list[str], server_power_ratio: float | None) -> pd.DataFram
 
 def _ranges(chips: pd.DataFrame, *, mfu_range, site: shared.Site, price_basis: str) -> dict:
     """The Monte Carlo ranges: ``mfu`` (``mfu_range``: the reference MFU times the spread of
-    utilisation observations, :func:`shared.reference_mfu_range`), the site's ``usd_per_kwh`` and ``pue``, each chip's
+    utilisation observations, :func:`shared.basis_mfu_range`), the site's ``usd_per_kwh`` and ``pue``, each chip's
     price (:func:`price_range`) and TDP, each vendor's MFU factor."""
     ranges = {"mfu": mfu_range} | site.ranges()
     for chip, row in chips.iterrows():
@@ -276,7 +276,7 @@ def inputs(**values) -> Inputs:
     chips = _chip_frame(ids, ratio)
     site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     goodput_in = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
-    mfu_range, mfu_spread = shared.reference_mfu_range(chips.loc[p["reference_chip"]], p["mfu"], precision="bf16")
+    mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"], precision="bf16")
     used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings) | {"mfu_spread": mfu_spread}
     used["mfu_basis"] = shared.mfu_basis("steady-state")
     used["goodput_spread"] = goodput_in.spread_used()

@@ -60,12 +60,12 @@ class _Draws:
 
 def _draws(x: dict, inp: Inputs) -> _Draws:
     """Arrays of :class:`_Draws` from the input arrays ``x``: MFU_k = MFU × vendor factor_k /
-    vendor factor of the reference (at most 1); FLOP/s_k = dense BF16 peak_k × 10¹² × MFU_k."""
+    NVIDIA's factor (1), at most 1 and at most chip k's generation cap, whichever chip is the reference
+    (:func:`analysis.assembly.inputs.chips_mfu`, chip_parity's rule); FLOP/s_k = dense BF16 peak_k ×
+    10¹² × MFU_k."""
     chips, ids = inp.chips, list(inp.chips.index)
     column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in ids], axis=1)  # noqa: E731
-    factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in chips["vendor"]], axis=1)
-    reference = ids.index(inp.reference_chip)
-    mfu = np.minimum(1.0, np.asarray(x["mfu"], dtype=float)[:, None] * factor / factor[:, [reference]])
+    mfu = shared.chips_mfu(x, chips, ranges=inp.ranges, precision="bf16")
     return _Draws(
         price_usd=column("price"),
         max_w_per_chip=shared.max_w_per_chip(chips, column("TDP"), server_power_ratio=inp.server_power_ratio),

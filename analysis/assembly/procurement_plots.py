@@ -45,7 +45,7 @@ def plot_compute(r: Result) -> None:
     ax.set_xlim(0, max(float(np.nanmax(np.r_[hi.to_numpy(dtype=float), values, 1.0])), 1.0) * 1.5)
     ax.xaxis.set_major_locator(plt.MaxNLocator(5))  # long tick labels ("1.2 × 10²⁷") ran together
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: present.sci(v)))
-    ax.set_title(f"Training compute per year, net of interruptions\n(MFU {r.inputs.mfu:g} on the reference chip)")
+    ax.set_title(f"Training compute per year, net of interruptions\n(reference MFU {r.inputs.mfu:g}, NVIDIA software)")
     ax.set_xlabel("model FLOP per year (P50, whiskers P10–P90)")
     fig.tight_layout()
     present.show(fig)

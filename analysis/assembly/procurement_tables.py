@@ -5,9 +5,9 @@ reads a :class:`~analysis.assembly.procurement_model.Result`."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from . import inputs as shared
 from . import market_prices, present
 from .procurement_model import Result
 
@@ -94,16 +94,17 @@ def availability_table(r: Result) -> pd.DataFrame:
 
 def vendor_table(r: Result) -> pd.DataFrame:
     """The vendor MFU factors used (low, base, high) and the MFU each chip trains at (base):
-    MFU × factor / the reference's factor, at most 1."""
+    MFU × factor / NVIDIA's factor (1), at most 1 and its generation's cap
+    (:func:`analysis.assembly.inputs.chips_mfu`)."""
     chips = r.inputs.chips
-    ref_factor = chips.loc[r.inputs.reference_chip, "mfu_factor"]
+    base = shared.chips_mfu(shared.base_point(r.inputs.ranges), chips, ranges=r.inputs.ranges, precision="bf16")
     frame = pd.DataFrame(
         {
             "vendor": chips["vendor"],
             "vendor MFU factor": chips["mfu_factor"],
             "factor low": chips["mfu_factor_low"],
             "factor high": chips["mfu_factor_high"],
-            "MFU": np.minimum(1.0, r.inputs.mfu * chips["mfu_factor"] / ref_factor),
+            "MFU": base[0],
         }
     )
     frame.index = [present.chip_name(c) for c in frame.index]

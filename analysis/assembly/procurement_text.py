@@ -281,9 +281,9 @@ def _methods_training(r: Result) -> list[str]:
         f"{present.server_power_ratios(inp.chips)}), "
         "or the rated power per chip of a system built from it where no TDP is published; IT power = chips × "
         f"that × load factor {inp.load_factor:g}; facility = IT × PUE; energy over {HOURS_PER_YEAR:,.0f} h a year.",
-        f"- **MFU**: {inp.mfu:g} on {ref}, {inp.used['mfu_basis'].origin}; other vendors' chips scale it by the "
-        "ratio of "
-        "vendor software-maturity factors (table below; `data/vendor_efficiency.csv`), at most 1.",
+        f"- **MFU**: {inp.mfu:g}, {inp.used['mfu_basis'].origin}, an MFU with NVIDIA's software whichever chip is "
+        f"the reference ({ref} here); each chip scales it by its vendor's software-maturity factor over NVIDIA's (1) "
+        "(table below; `data/vendor_efficiency.csv`), at most 1 and at most its generation's cap.",
         f"- {shared.vendor_factors_text(inp.chips)}",
         f"- **Goodput** of a job on n chips (`analysis/formulas/goodput.py`): {g.describe(inp.reference_count)} "
         f"Each chip type forms its own clusters{cap}; the reference is one cluster. Training FLOP per year = "

@@ -54,7 +54,7 @@ def reference_words(r: Result) -> str:
     inp, ref = r.inputs, r.inputs.reference_chip
     words = (
         f"all-in capex {reference_capex(r)}, "
-        f"{procurement_quote(r, 'reference', 'facility_power_mw', present.mw)} at the meter"
+        f"{procurement_quote(r, 'reference', 'facility_power_mw', present.mw)} {present.at_the_meter(inp.load_factor)}"
     )
     dollars = lambda v: f"${v:,.0f}"  # noqa: E731
     drawn = [

@@ -740,7 +740,10 @@ def ratio_note(r: Result) -> str:
     reports = "chip_parity's, energy_advantage's and procurement's"
     if precision == "bf16":
         return f"The chips' ratios to each other match {reports} (all compare dense BF16 peaks)."
-    text = f"The chips' ratios to each other match {reports} only between chips with an {precision.upper()} peak"
+    text = (
+        f"The chips' ratios to each other match {reports} only between chips with a faster "
+        f"{precision.upper()} peak than their BF16 one"
+    )
     lacking = inp.chips.index[inp.chips["peak_precision"] != precision.upper()]
     hours = r.base["gpu_hours"]
     example = next((c for c in lacking if pd.notna(hours.get(c)) and c != inp.anchor_chip), None)
@@ -766,9 +769,10 @@ def precision_note(r: Result) -> str:
     if precision == "BF16":
         return f"{text}. {ratio_note(r)}"
     speedup = inp.used[shared.FP8_SPEEDUP]
-    lacking = [present.chip_short(c) for c in inp.chips.index[inp.chips["peak_precision"] != precision]]
+    lacking = shared.lacking_words(inp.chips, precision.lower())
     return (
-        text + f"; a chip without it ({', '.join(lacking)}) runs at its BF16 peak. It is not given the run's "
+        text + f"; a chip without a faster {precision} peak than its BF16 one ({lacking}) runs at its BF16 peak. "
+        f"It is not given the run's "
         f"{precision} MFU against that peak, which would assume {precision} trains exactly as much faster than BF16 "
         f"as the peaks say (2×): the run's achieved rate is divided by the achieved {precision} speed-up over BF16 "
         f"on one chip, {speedup.value:.2f} {present.cite(inp.used, speedup)} — the {speedup.origin} — so MFU_BF16 "

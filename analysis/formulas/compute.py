@@ -118,19 +118,39 @@ def mfu_at_precision(mfu, *, from_peak_tflops, to_peak_tflops, speedup):
     )
 
 
+def has_precision(chips: pd.DataFrame, precision: str) -> pd.Series:
+    """Whether each chip trains at ``precision`` (``bf16`` or ``fp8``) on a peak of its own
+    [bool per chip]: BF16 always; FP8 where the catalog gives a dense FP8 peak above the BF16 peak.
+    A chip with no FP8 peak (A100, Ascend 910B/910C) and one whose FP8 peak equals its BF16 peak
+    (TPU v5p 459 = 459, Trainium1 190 = 190 TFLOP/s: FP8 runs at the BF16 rate, chips.csv notes)
+    gain nothing from FP8 and are treated alike: they train at their BF16 peak. The one test of
+    "has FP8" in the package (peaks, the MFU's precision conversion and the words of every report).
+
+    The rule is this package's assumption; each peak carries its own source in chips.csv.
+
+    Source: package-assumption.
+    """
+    if precision not in PRECISION_COLUMNS:
+        raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISION_COLUMNS)}")
+    bf16 = chips["bf16_dense_tflops"].astype(float)
+    if precision == "bf16":
+        return pd.Series(True, index=chips.index, name="has_bf16")
+    return (chips[PRECISION_COLUMNS[precision]].astype(float) > bf16).rename(f"has_{precision}")
+
+
 def peak_tflops(chips: pd.DataFrame, precision: str = "bf16") -> pd.Series:
     """Dense peak per chip for ``precision`` (``bf16`` or ``fp8``) [TFLOP/s].
 
-    A chip without the precision (no FP8 on A100, Ascend 910B/910C) falls back to its BF16 peak:
+    A chip without a peak of its own at the precision (:func:`has_precision`: no FP8 on A100,
+    Ascend 910B/910C; FP8 at the BF16 rate on TPU v5p, Trainium1) falls back to its BF16 peak:
     training runs in BF16 there.
 
     The BF16 fallback is this package's assumption; each peak carries its own source in chips.csv.
 
     Source: package-assumption.
     """
-    if precision not in PRECISION_COLUMNS:
-        raise ValueError(f"precision {precision!r} is not one of {', '.join(PRECISION_COLUMNS)}")
-    return chips[PRECISION_COLUMNS[precision]].fillna(chips["bf16_dense_tflops"]).rename(f"{precision}_peak_tflops")
+    own = has_precision(chips, precision)
+    return chips[PRECISION_COLUMNS[precision]].where(own, chips["bf16_dense_tflops"]).rename(f"{precision}_peak_tflops")
 
 
 def effective_tflops(peak_tflops, mfu, *, scaling_efficiency=1.0):

@@ -56,6 +56,7 @@ from .figures import FIGURE_WIDTH_IN, log_scale, plain_power, share_text_metrics
 from .numbers import (
     NA,
     _missing,
+    at_the_meter,
     count,
     counted,
     flop,
@@ -89,6 +90,7 @@ from .sources import _address, cite, source_entries, source_list, source_numbers
 from .units import UNITS_BY_NAME, csv_header, unit_of
 
 __all__ = [
+    "at_the_meter",
     "Band",
     "FIGURE_WIDTH_IN",
     "CHIP_COLORS",

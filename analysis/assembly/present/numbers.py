@@ -189,3 +189,10 @@ def joined(items) -> str:
     """Words joined for a sentence: "A", "A and B", "A, B and C" (no serial comma); "" for none."""
     items = [str(item) for item in items]
     return " and ".join(item for item in [", ".join(items[:-1]), *items[-1:]] if item)
+
+
+def at_the_meter(load_factor: float) -> str:
+    """The basis of a power "at the meter" (facility power: IT power × PUE) in the words every report
+    uses: ``at the meter at 75 % load`` (a cluster's draw at the load factor, chip_parity, procurement,
+    energy_advantage), ``at the meter at full load`` (load factor 1, compute_stock's stock)."""
+    return "at the meter at full load" if load_factor >= 1 else f"at the meter at {pct(load_factor)} load"

@@ -317,7 +317,7 @@ def resolve(p: dict, *, declared: dict | None = None) -> Inputs:
     where = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
     model, floor, ratios = _workload_model(p, ids, chips["hbm_gb"].to_numpy(dtype=float))
-    mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"], precision=p["precision"])
+    mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"])
     ranges, speedup = _ranges(mfu_range, where, chips, loss), {}
     if p["workload"] == "training" and p["precision"] != "bf16":  # a chip without it: shared.precision_factor
         ranges[shared.FP8_SPEEDUP], speedup[shared.FP8_SPEEDUP] = shared.fp8_speedup()
@@ -1465,19 +1465,20 @@ def _parity_methods(inp: Inputs) -> list[str]:
 
 
 def _precision_method(inp: Inputs) -> str:
-    """The Methods sentence on training at a precision some chips lack (nothing in BF16): such a chip runs at
-    its BF16 peak at the reference's MFU converted with the achieved FP8 speed-up
-    (:func:`~analysis.assembly.inputs.precision_factor`), as training_run does."""
+    """The Methods sentence on training at a precision some chips have a faster peak for (nothing in
+    BF16): the reference MFU, measured at the H100's BF16 peak, is carried to such a chip's peak with
+    the achieved FP8 speed-up (:func:`~analysis.assembly.inputs.precision_factor`, as training_run
+    converts a run's MFU); a chip without one keeps it at its BF16 peak."""
     if shared.FP8_SPEEDUP not in inp.used:
         return ""
     speedup, lacking = inp.used[shared.FP8_SPEEDUP], shared.lacking_words(inp.chips, inp.precision)
+    p = inp.precision.upper()
     return (
-        f" In {inp.precision.upper()}, a chip without a faster {inp.precision.upper()} peak than its BF16 one "
-        f"({lacking or 'none here'}) trains at its BF16 peak at the "
-        f"reference's MFU × the reference's {inp.precision.upper()} peak / its BF16 peak / {speedup.value:.2f}, the "
-        f"achieved speed-up over BF16 ({speedup.origin}; `{speedup.source}`), not the peak ratio of 2; the "
-        "training_run report converts a run's MFU the same way. At BF16 (the default) no conversion applies and "
-        "such a chip's ratio is smaller by that speed-up."
+        f" In {p}, the reference MFU (an MFU at the H100's BF16 peak, as Llama 3's) becomes, on a chip with a "
+        f"faster {p} peak, MFU × its BF16 peak / its {p} peak × {speedup.value:.2f}, the achieved speed-up over "
+        f"BF16 ({speedup.origin}; `{speedup.source}`), not the peak ratio of 2; a chip without one "
+        f"({lacking or 'none here'}) trains at its BF16 peak at the reference MFU. The training_run report "
+        "converts a run's MFU the same way."
     )
 
 

@@ -293,7 +293,7 @@ def _reference_mfu(mfu: float):
     """The largest runs' MFU range and its record: procurement's band for its reference H100 at
     ``mfu`` (:func:`analysis.assembly.inputs.basis_mfu_range`, drawn from the same ``mfu``
     stream), so one MFU has one band in every report."""
-    return shared.basis_mfu_range(mfu, precision="bf16")
+    return shared.basis_mfu_range(mfu)
 
 
 def inputs(**values) -> Inputs:

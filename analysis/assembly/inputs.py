@@ -1052,11 +1052,12 @@ MFU_BASIS_CHIP = "h100-sxm"
 MFU_BASIS_VENDOR = "nvidia"
 
 
-def basis_mfu_range(mfu: float, *, precision: str) -> tuple[uncertainty.Empirical, Used]:
-    """:func:`reference_mfu_range` on :data:`MFU_BASIS_CHIP`: the range of the reference MFU of
-    chip_parity, energy_advantage, procurement and compute_stock, the same whichever chip a report
-    compares against (the MFU is an NVIDIA-software run's, :func:`chips_mfu`)."""
-    return reference_mfu_range(chips([MFU_BASIS_CHIP], precision=precision).iloc[0], mfu, precision=precision)
+def basis_mfu_range(mfu: float) -> tuple[uncertainty.Empirical, Used]:
+    """:func:`reference_mfu_range` on :data:`MFU_BASIS_CHIP` at its BF16 peak: the range of the
+    reference MFU of chip_parity, energy_advantage, procurement and compute_stock, the same whichever
+    chip a report compares against and at whatever precision it costs (the MFU is an NVIDIA-software
+    run's at the BF16 peak, as Llama 3 405B's ~40 %; :func:`chips_mfu` carries it to an FP8 peak)."""
+    return reference_mfu_range(chips([MFU_BASIS_CHIP], precision="bf16").iloc[0], mfu, precision="bf16")
 
 
 def _chips_mfu_uncapped(x: dict, frame: pd.DataFrame, *, precision: str, scaling_used) -> np.ndarray:
@@ -1065,10 +1066,12 @@ def _chips_mfu_uncapped(x: dict, frame: pd.DataFrame, *, precision: str, scaling
     factor = np.stack([np.asarray(x[f"{v} MFU factor"], dtype=float) for v in frame["vendor"]], axis=1)
     basis = float(load("vendor_efficiency").at[MFU_BASIS_VENDOR, "mfu_factor"])
     converted = np.ones((drawn.shape[0], len(frame)))
-    if precision != "bf16":  # on the basis chip: a chip without a faster peak at the precision converts
-        with_basis = pd.concat([frame, chips([MFU_BASIS_CHIP], precision=precision)])
+    if precision != "bf16":  # measured at the basis chip's BF16 peak: a chip with a faster peak converts
+        basis_row = chips([MFU_BASIS_CHIP], precision="bf16").rename(index=lambda chip: f"{chip} at BF16")
         speedup = x.get(FP8_SPEEDUP, np.ones(drawn.shape))
-        converted = precision_factor(with_basis, MFU_BASIS_CHIP, precision=precision, speedup=speedup)[:, : len(frame)]
+        converted = precision_factor(
+            pd.concat([frame, basis_row]), basis_row.index[0], precision=precision, speedup=speedup
+        )[:, : len(frame)]
     mfu = compute.transferred_mfu(
         drawn[:, None] * converted, vendor_factor_ratio=factor / basis, scaling_ratio=scaling_used
     )
@@ -1077,7 +1080,8 @@ def _chips_mfu_uncapped(x: dict, frame: pd.DataFrame, *, precision: str, scaling
 
 def chips_mfu(x: dict, frame: pd.DataFrame, *, ranges: dict, precision: str, scaling_used=1.0) -> np.ndarray:
     """Per draw and chip of ``frame`` (a :func:`chips` frame), the MFU a chip trains at from the
-    reference MFU ``x["mfu"]`` [share of its dense peak at its ``peak_precision``], draws × chips;
+    reference MFU ``x["mfu"]`` [share of the basis chip's dense BF16 peak] [result: share of each
+    chip's dense peak at its ``peak_precision``], draws × chips;
     the one rule of chip_parity, energy_advantage and procurement. The reference MFU is a
     production run's steady-state MFU with NVIDIA's software on :data:`MFU_BASIS_CHIP`
     (:func:`basis_mfu_range`), not an MFU on the chip a report compares against, so a chip's MFU
@@ -1089,8 +1093,12 @@ def chips_mfu(x: dict, frame: pd.DataFrame, *, ranges: dict, precision: str, sca
     kept, as :func:`mfu_range` keeps it; a draw goes no higher than the generation has been
     measured to reach).
 
-    The precision factor (:func:`precision_factor`, 1 in BF16) converts the MFU on the basis chip's
-    FP8 peak for a chip without a faster FP8 peak. ``x``: arrays of the drawn inputs (``mfu``,
+    The precision factor (:func:`precision_factor`, 1 in BF16) carries the reference MFU, measured at
+    the basis chip's BF16 peak, to the FP8 peak of a chip that has a faster one (BF16 peak / FP8 peak
+    × the achieved FP8 speed-up: H100 989.4 / 1,978.9 × 1.279881 = 0.63991, so 0.40 -> 0.256 of
+    its FP8 peak); a chip without one keeps it at its BF16 peak. Before 2026-12-07 the 0.40 was read
+    as an MFU on the FP8 peak, which credited the H100 with 2 × its BF16 rate and an A100 with
+    0.40 × 2 / 1.28 = 0.625. ``x``: arrays of the drawn inputs (``mfu``,
     ``<vendor> MFU factor`` of every vendor of ``frame``, ``fp8_speedup`` at FP8); ``ranges``: their
     (low, base, high), for the base point; ``scaling_used``: min(1, the chip's interconnect scaling
     efficiency over the reference's) per chip, 1 where no interconnect model applies. H20 (NVIDIA,

@@ -276,7 +276,7 @@ def inputs(**values) -> Inputs:
     chips = _chip_frame(ids, ratio)
     site = shared.site(p["region"], usd_per_kwh=p["usd_per_kwh"], pue=p["pue"])
     goodput_in = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=p["reference_count"])
-    mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"], precision="bf16")
+    mfu_range, mfu_spread = shared.basis_mfu_range(p["mfu"])
     used = _used(p, chips=chips, site=site, goodput_in=goodput_in, settings=settings) | {"mfu_spread": mfu_spread}
     used["mfu_basis"] = shared.mfu_basis("steady-state")
     used["goodput_spread"] = goodput_in.spread_used()

@@ -758,6 +758,10 @@ def test_bloom_at_jean_zay_not_at_its_dynamic_energy_accounting():
     assert_allclose(base["energy_mwh"], 791.936, rtol=1e-6)
     assert_allclose(base["emissions_tco2"], 45.1404, rtol=1e-5)
     assert "as Luccioni, Viguier & Ligozat state it [" in report.answer(r)
+    # data/SOURCES.md grades that reading secondary (public reprints of the paper), and the words say so;
+    # Patterson et al. (GPT-3) are graded primary and get no such words
+    assert "(read in a secondary copy, not first-hand)" in report.site_words(r)
+    assert "not first-hand" not in report.site_words(report.run(run="gpt-3-175b", **FEW))
     assert "Luccioni, Viguier & Ligozat give 433 MWh and 24.69 t CO₂e [" in report.energy_text(r)
     assert "at 400 W per GPU, PUE 1.00, 0.057 kg CO₂/kWh" in report.energy_text(r)
 

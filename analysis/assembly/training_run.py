@@ -844,7 +844,8 @@ def _site_figures(r: Result) -> list[tuple[str, str]]:
 
 def site_words(r: Result) -> str:
     """Where the run's energy and emissions are costed, in words with the sources (:func:`run_site`):
-    at the site the run trained in as its source states it, naming that source, with the reader's
+    at the site the run trained in as its source states it, naming that source (and saying so where
+    data/SOURCES.md grades the reading below primary), with the reader's
     PUE and the region's figures the run does not state; or at the region, saying why — the run
     disclosed no site, or the reader chose ``site`` region. (The electricity price, always the
     region's, is :func:`site_label`'s.)"""
@@ -855,6 +856,8 @@ def site_words(r: Result) -> str:
     pieces = []
     if parts["run"]:
         cited = f"{authors(run.site_source)} state it {present.cite(inp.used, run.site_source)}"
+        if sources().at[run.site_source, "grade"] != "primary":  # data/SOURCES.md grades how it was read
+            cited += f" (read in a {sources().at[run.site_source, 'grade']} copy, not first-hand)"
         pieces.append(f"the site {run.name} trained in, as {cited}: {parts['run']}")
     pieces += [parts["reader"]] if parts["reader"] else []
     pieces += [f"region {region}'s {parts['region']}"] if parts["region"] else []

@@ -487,8 +487,9 @@ def findings(r: Result) -> str:
     lines.append(
         "- **What is not evidence.** Megatron-LM, MegaScale and LLaMA-65B's energy enter their own "
         "achieved throughput (arithmetic checks: they test the FLOP count, no default); Llama 3.1 405B's "
-        "GPU-hours, DeepSeek-V3's implied MFU, Llama 3's effective training time, the DGX H100, Pangu Ultra "
-        "MoE and CloudMatrix 384's power per FLOP set defaults (calibration)."
+        "GPU-hours, DeepSeek-V3's implied MFU, Llama 3's effective training time, the DGX H100's, DGX A100's "
+        "and DGX-2's power, Pangu Ultra MoE and CloudMatrix 384's power per FLOP set defaults (calibration, "
+        f"{(r.cases['role'] == 'calibration').sum()} cases)."
     )
     return "\n".join(lines)
 

@@ -1,5 +1,6 @@
 """The training_run report's assembly, worked by hand from the sources (fast tier: no kernel)."""
 
+import re
 import warnings
 
 import numpy as np
@@ -186,6 +187,56 @@ def test_a_run_without_a_disclosure_takes_the_prior_and_its_published_dispersion
 def test_only_one_way_of_giving_utilisation():
     with pytest.raises(ParameterError, match="mfu, hfu or achieved_tflops"):
         report.inputs(mfu=0.4, hfu=0.5)
+
+
+def test_achieved_rate_above_the_chips_peak_is_an_error():
+    # The H20's dense FP8 peak is 296 TFLOP/s (chips.csv, tweaktown-h20): 5,000 achieved TFLOP/s would be
+    # HFU 5,000 / 296 = 16.9, MFU 1,689 %; a chip executes at most its peak, so the message names 5000,
+    # the chip, its 296 TFLOP/s peak and the allowed range up to it.
+    with pytest.raises(
+        ParameterError, match=r"5000 TFLOP/s is above the H20's dense FP8 peak of 296 TFLOP/s.*0\.1 to 296"
+    ):
+        report.inputs(chip="h20", achieved_tflops=5000.0)
+    # with recomputation the bound is the same (HFU ≤ 1): 300 > 296 on the H20 is an error, 296 is not
+    with pytest.raises(ParameterError, match="achieved_tflops: 300 TFLOP/s"):
+        report.inputs(chip="h20", achieved_tflops=300.0, recompute=True)
+    # at the peak itself: HFU 296 / 296 = 1, MFU 1 × 6/8 = 0.75
+    assert_allclose(report.inputs(chip="h20", achieved_tflops=296.0, recompute=True).mfu, 0.75, rtol=1e-12)
+
+
+def test_a_tiny_custom_run_reads_in_its_own_units_and_claims_no_disclosure():
+    # 6 × 1e8 × 2e9 = 1.2e18 FLOP on 8 H100s at MFU 0.25 of 989.4 TFLOP/s: 1.2e18 / (989.4e12 × 0.25 × 3,600)
+    # = 1.3476 GPU-hours, 1.3476 / 8 = 0.16845 h of wall clock (goodput ≈ 1 on 8 chips): a few minutes, well
+    # under a tonne of CO₂ (1.35 h × 1,275 W × 0.75 × 1.5 = 1.9 kWh × 0.531 kg/kWh ≈ 1 kg).
+    r = report.run(run="custom", active_params=1e8, tokens=2e9, chip="h100-sxm", chip_count=8, mfu=0.25, seed=1, **FEW)
+    page = report.answer(r) + report.findings(r)
+    assert "disclosure sets it" not in page  # no disclosure: the MFU is drawn (the reader's, over the prior's spread)
+    assert "e-0" not in page and " 0.0 days" not in page and " 0 t CO₂" not in page
+    assert re.search(r"takes \*\*0\.1[67]\d hours\*\*", page)  # 0.168 h at the base point; the P50 nearby
+    assert re.search(r"\*\*1\.[2-4]\d\d GPU-hours\*\*", page)  # 1.348 at the base point
+    assert "under 1 t CO₂" in page
+    # the formatters, by hand: 2,788,000 → "2.788 M"; 552,000 → "552,000"; 1.475 → "1.475"; 0.00767 days × 24
+    # = 0.184 hours; 57.4 days stays in days
+    assert [report.hours_count(x) for x in (2_788_000, 552_000, 1.475)] == ["2.788 M", "552,000", "1.475"]
+    fmt, unit = report.duration(0.00767)
+    assert (fmt(0.00767), unit) == ("0.184", "hours")
+    fmt, unit = report.duration(57.44)
+    assert (fmt(57.44), unit) == ("57.4", "days")
+    assert [report.tonnes_co2(x) for x in (0.4, 8_930.2, float("nan"))] == [
+        "under 1 t CO₂",
+        "8,930 t CO₂",
+        "emissions n/a",
+    ]
+
+
+def test_a_region_without_a_grid_intensity_says_so_and_prints_no_nan():
+    # us-ercot has no grid_kgco2_per_kwh in regions.csv: the emissions are n/a, and the page says why
+    # instead of "n/a t CO₂ at nan kg/kWh"
+    r = report.run(region="us-ercot", **FEW)
+    page = report.answer(r) + report.findings(r) + report.energy_text(r)
+    assert "nan" not in page and "n/a t CO₂" not in page
+    assert "has no emissions figure, at region us-ercot's PUE 1.30" in page
+    assert "no sourced grid intensity" in page
 
 
 def test_goodput_falls_with_chip_count():

@@ -195,18 +195,16 @@ def utilisation(
         value = float(compute.mfu_from_hfu(hfu, recompute))
         return Used(value, "share", shared.READER, "the hfu parameter" + times_six_eighths), run.chip
     if achieved_tflops is not None:
-        value = float(
-            compute.mfu_from_hfu(
-                compute.hfu_from_achieved(achieved_tflops, chips.loc[run.chip, "peak_tflops"]), recompute
-            )
-        )
+        peak_tflops = float(chips.loc[run.chip, "peak_tflops"])
+        _check_achieved(achieved_tflops, run.chip, peak_tflops, chips.loc[run.chip, "peak_precision"])
+        value = float(compute.mfu_from_hfu(compute.hfu_from_achieved(achieved_tflops, peak_tflops), recompute))
         origin = f"{achieved_tflops:g} achieved TFLOP/s per chip{times_six_eighths} / the {precision.upper()} peak"
         return Used(value, "share", shared.READER, origin), run.chip
     if run.gpu_hours:
         flop = compute.training_flop(run.active_params, run.tokens)
         implied = float(compute.implied_mfu(flop, run.gpu_hours, chips.loc[run.disclosed_chip, "peak_tflops"]))
         origin = (
-            f"implied by the {hours_words(run)} {millions(run.gpu_hours)} GPU-hours (all phases) on "
+            f"implied by the {hours_words(run)} {hours_count(run.gpu_hours)} GPU-hours (all phases) on "
             f"{present.chip_short(run.disclosed_chip)}, net of interruptions"
         )
         return Used(implied / run_goodput, "share", run.source, origin), run.disclosed_chip
@@ -214,6 +212,18 @@ def utilisation(
         return Used(run.reported_mfu, "share", run.source, "reported by the run"), run.disclosed_chip
     origin = f"no disclosure: median of {prior.describe()}"
     return Used(prior.p50, "share", "mfu-observations", origin), run.chip
+
+
+def _check_achieved(achieved_tflops: float, chip: str, peak_tflops: float, peak_precision: str) -> None:
+    """A chip executes at most its dense peak: ``achieved_tflops`` [TFLOP/s per chip, hardware FLOP,
+    recomputation included] ≤ ``peak_tflops``, the chip's dense peak at ``peak_precision`` (HFU =
+    achieved / peak ≤ 1; with recomputation MFU = HFU × 6/8 ≤ 0.75)."""
+    if achieved_tflops > peak_tflops:
+        raise params.ParameterError(
+            f"parameter achieved_tflops: {achieved_tflops:g} TFLOP/s is above the {present.chip_short(chip)}'s dense "
+            f"{peak_precision} peak of {peak_tflops:,.4g} TFLOP/s (HFU {achieved_tflops / peak_tflops:.3g}); allowed: "
+            f"0.1 to {peak_tflops:,.4g} TFLOP/s on this chip"
+        )
 
 
 def _check_sizes(run_id: str, active_params, total_params) -> None:
@@ -662,19 +672,24 @@ def headline(r: Result, band: str = "p50") -> pd.Series:
 DISCLOSED_WORDS = "no band: the disclosure sets it and nothing drawn moves it"
 
 
-def band_words(low: float, high: float, fmt, *, fixed: str = DISCLOSED_WORDS) -> str:
+def band_words(low: float, high: float, fmt, *, fixed: str | None = DISCLOSED_WORDS) -> str:
     """A P10–P90 band in words, each end by ``fmt``: "P10–P90 a–b", or, where both ends read the same,
-    ``fixed``: why nothing drawn moves it (:func:`fixed_words`)."""
-    if fmt(low) == fmt(high):
-        return fixed
-    return f"P10–P90 {fmt(low)}–{fmt(high)}"
+    ``fixed``: why nothing drawn moves it (:func:`fixed_words`); where something drawn does move it
+    (``fixed`` None), "P10 and P90 both a"."""
+    if fmt(low) != fmt(high):
+        return f"P10–P90 {fmt(low)}–{fmt(high)}"
+    return fixed or f"P10 and P90 both {fmt(low)}"
 
 
-def fixed_words(r: Result) -> str:
+def fixed_words(r: Result) -> str | None:
     """Why the report's chip has no band where its GPU-hours are fixed: it is the chip the run disclosed
     them on, or the same silicon (:func:`other_silicon`), whose MFU moves only by the interconnect
-    model's ratio, which nothing drawn moves."""
+    model's ratio, which nothing drawn moves. None where the run's MFU is drawn (its Monte Carlo range
+    is not one value: no disclosure fixes it), so no band is ever said to be fixed by a disclosure."""
     chip, anchor = r.inputs.run.chip, r.inputs.anchor_chip
+    low, *_, high = r.inputs.ranges["mfu"]
+    if low != high:
+        return None
     if chip == anchor:
         return DISCLOSED_WORDS
     return (
@@ -689,9 +704,43 @@ def title(r: Result) -> str:
     return f"# Training run: {run.name} on {present.count(run.chip_count)} × {present.chip_name(run.chip)}"
 
 
-def millions(value: float) -> str:
-    """A count in millions to four significant figures, as a disclosure gives it: ``2.788 M``."""
-    return f"{value / 1e6:.4g} M"
+def hours_count(value: float) -> str:
+    """A count of GPU-hours to four significant figures, as a disclosure gives it: ``2.788 M`` from a
+    million, whole with separators from 1,000 (``552,000``), else ``1.475`` — never ``e`` notation."""
+    if value >= 1e6:
+        return f"{value / 1e6:.4g} M"
+    return f"{value:,.0f}" if value >= 1_000 else f"{value:.4g}"
+
+
+def duration(days: float):
+    """How page 1 writes a wall-clock time given in days, chosen by the headline figure ``days``: the
+    formatter of a number and its unit, ``57.4`` ``days`` from one day, else hours to three significant
+    figures (0.00767 days × 24 = ``0.184`` ``hours``), so a short run never reads ``0.0 days``."""
+    if days >= 1:
+        return "{:,.1f}".format, "days"
+    return (lambda d: f"{d * 24:#.3g}".rstrip(".")), "hours"  # three figures kept: 0.170, not 0.17
+
+
+def emissions_words(r: Result, tco2: float) -> str:
+    """What the run emits, for page 1: ``emits **8,930 t CO₂**``, ``emits **under 1 t CO₂**`` (below a
+    tonne, never ``0 t``), or, where the site's grid intensity is not sourced (NaN), that it has no
+    emissions figure (:func:`site_words`, which follows, says the grid intensity is not sourced)."""
+    if np.isnan(r.inputs.site.grid_kgco2_per_kwh):
+        return "has no emissions figure"
+    return f"emits **{tonnes_co2(tco2)}**"
+
+
+def tonnes_co2(tco2: float) -> str:
+    """Emissions [t CO₂] as page 1 writes them: whole tonnes (``8,930 t CO₂``), ``under 1 t CO₂`` below
+    a tonne (never ``0 t``), ``emissions n/a`` where unknown (NaN: no sourced grid intensity)."""
+    if np.isnan(tco2):
+        return "emissions n/a"
+    return "under 1 t CO₂" if tco2 < 1 else f"{tco2:,.0f} t CO₂"
+
+
+def grid_figure(kgco2_per_kwh: float) -> str:
+    """A grid intensity in words: ``0.531 kg CO₂/kWh``, or ``no sourced grid intensity`` (NaN)."""
+    return "no sourced grid intensity" if np.isnan(kgco2_per_kwh) else f"{kgco2_per_kwh:.3f} kg CO₂/kWh"
 
 
 def peak_name(inp: Inputs) -> str:
@@ -792,7 +841,7 @@ def disclosure_note(r: Result) -> str:
         return ""
     base, row = r.base.loc[run.chip], load("training_runs").loc[run.run_id]
     pre = pd.notna(row["pretraining_gpu_hours"])
-    scope = f"all phases, {millions(row['pretraining_gpu_hours'])} of them pre-training" if pre else "all phases"
+    scope = f"all phases, {hours_count(row['pretraining_gpu_hours'])} of them pre-training" if pre else "all phases"
     days = (
         f"; the {hours_words(run)} {row['days']:g} days are pre-training only" if pre and pd.notna(row["days"]) else ""
     )
@@ -804,8 +853,8 @@ def disclosure_note(r: Result) -> str:
         else ""
     )
     return (
-        f"The base point (every input at its base) gives {millions(base['gpu_hours'])} GPU-hours against the "
-        f"{hours_words(run)} {millions(run.gpu_hours)} ({scope}){cost_words},{days}."
+        f"The base point (every input at its base) gives {hours_count(base['gpu_hours'])} GPU-hours against the "
+        f"{hours_words(run)} {hours_count(run.gpu_hours)} ({scope}){cost_words},{days}."
     )
 
 
@@ -837,6 +886,8 @@ def _site_figures(r: Result) -> list[tuple[str, str]]:
         pue_words = ("region", f"PUE {pue.value:.2f} ({PUE_BASES[inp.site.pue_basis]}) {present.cite(inp.used, pue)}")
     if from_run and grid.source == inp.run.site_source:
         grid_words = ("run", f"{grid.value:.3f} kg CO₂/kWh")
+    elif np.isnan(grid.value):
+        grid_words = ("region", "no sourced grid intensity")
     else:
         grid_words = ("region", f"a grid average of {grid.value:.3f} kg CO₂/kWh {present.cite(inp.used, grid)}")
     return [pue_words, grid_words]
@@ -880,7 +931,7 @@ def site_label(r: Result) -> str:
     trained in (PUE 1.10, 0.429 kg CO₂/kWh; region cn-avg-industrial's electricity price)`` or
     ``region cn-avg-industrial (PUE 1.50, 0.531 kg CO₂/kWh)``."""
     site = r.inputs.site
-    figures = f"PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg CO₂/kWh"
+    figures = f"PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}"
     if r.inputs.site_basis == "run":
         return f"the site {r.inputs.run.name} trained in ({figures}; region {site.region}'s electricity price)"
     return f"region {site.region} ({figures})"
@@ -947,15 +998,16 @@ def answer(r: Result) -> str:
     lines = [
         rental,
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
-        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and emits "
-        f"**{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂**, {site_words(r)}.",
+        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
+        f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}.",
         *[f"- {note}" for note in [disclosure_note(r)] if note],
     ]
+    days, unit = duration(own["days"])
     line = (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
-        f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** "
-        f"({band_words(lo['days'], hi['days'], '{:,.1f}'.format, fixed=fixed_words(r))}) and "
-        f"**{millions(own['gpu_hours'])} GPU-hours**:"
+        f"{present.chip_short(run.chip)} takes **{days(own['days'])} {unit}** "
+        f"({band_words(lo['days'], hi['days'], days, fixed=fixed_words(r))}) and "
+        f"**{hours_count(own['gpu_hours'])} GPU-hours**:"
     )
     mfu = "" if r.inputs.disclosed_chips else "MFU, "
     pue_range = r.inputs.site.pue_range
@@ -984,10 +1036,11 @@ def findings(r: Result) -> str:
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
         f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter, "
-        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ (PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg "
-        f"CO₂/kWh: {'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
+        f"{tonnes_co2(own['emissions_tco2'])} (PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}: "
+        f"{'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
-        f"({others.loc[fastest, 'days']:,.1f} days); what each chip costs to rent, and which have no market quote, "
+        f"({duration(others.loc[fastest, 'days'])[0](others.loc[fastest, 'days'])} "
+        f"{duration(others.loc[fastest, 'days'])[1]}); what each chip costs to rent, and which have no market quote, "
         "follows the tables of 'The same run on every chip'.",
     ]
     return "\n".join(lines)

@@ -239,6 +239,20 @@ def test_a_region_without_a_grid_intensity_says_so_and_prints_no_nan():
     assert "no sourced grid intensity" in page
 
 
+def test_page_one_rental_words_reproduce(deepseek):
+    # DeepSeek-V3 on its H800s at its own $2 rent (not drawn): 2.788 M GPU-hours × $2.00 = $5.576 M → "$5.58 M"
+    assert "**$5.58 M** (no band: the disclosure sets it and nothing drawn moves it): 2.788 M GPU-hours × $2.00" in (
+        report.rental_line(deepseek)
+    )
+    # A100 at a drawn rent (chips.csv 0.80–1.30–3.00 USD/GPU-hour): the words give the drawn range and the base
+    # point's product, which must multiply out: hours × $1.30 = the cost quoted, to the rounding shown
+    line = report.rental_line(report.run(chip="a100-sxm-80gb", **FEW))
+    assert "rent drawn over $0.80–$3.00 per GPU-hour around $1.30 per GPU-hour" in line
+    hours, price, usd = re.search(r"base point ([\d.]+) M GPU-hours × \$([\d.]+) = \$([\d.]+) M", line).groups()
+    assert price == "1.30"
+    assert_allclose(float(hours) * float(price), float(usd), rtol=0.01)  # e.g. 11.32 × 1.30 = 14.72 → $14.7 M
+
+
 def test_goodput_falls_with_chip_count():
     # goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)), λ = 1.97e-5, R = 0.107833 h, δ = 7.875e-4 h (Young–Daly):
     # 2,048 → 1 / (1 + 0.0043506 + 0.0079715) = 0.987828; 100,000 → 1 / (1 + 0.212432 + 0.0557023) = 0.788560
@@ -552,7 +566,7 @@ def test_an_assumed_rent_is_labelled_and_not_ranked_among_quotes(deepseek):
     shown = report.by_chip_table(deepseek)
     assert shown.loc["H800 SXM", "rental basis"] == "DeepSeek's assumed rent"
     assert shown.loc["H100 SXM", "rental basis"] == shared.MARKET_RENT and shown.loc["H20", "rental basis"] == ""
-    assert "at $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)." in report.answer(deepseek)
+    assert "× $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)." in report.answer(deepseek)
     ranking = report.rent_ranking(deepseek)
     market = deepseek.p50["rental_cost_usd"].where(shown["rental basis"].to_numpy() == shared.MARKET_RENT)
     assert ranking.startswith(f"the cheapest to rent at a market quote is {present.chip_short(market.idxmin())} at ")

@@ -981,22 +981,40 @@ def disclosed_energy_words(r: Result) -> str:
     )
 
 
+def rental_line(r: Result) -> str:
+    """Page 1's rental finding, in words that reproduce: the P50 cost [USD] with its P10–P90 band, then
+    where a cost of GPU-hours × rent comes from. A rent not drawn (the run's own, or a fixed range): the
+    P50 GPU-hours × the rent, which is the P50 cost (each draw's cost is its hours × the same rent). A drawn
+    rent: the median of draws, with the rent's range as drawn, and beside it the base point's product
+    (base GPU-hours × base rent = base cost), since the median cost is not the median hours × the base rent
+    (A100: 11.08 M × $1.30 = $14.4 M, while the draws' median is $18 M over a $0.80–$3.00 rent)."""
+    chip, own, lo, hi = r.inputs.run.chip, headline(r), headline(r, "p10"), headline(r, "p90")
+    if pd.isna(own["rental_cost_usd"]):
+        return (
+            "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
+            "data/china_prices.csv)."
+        )
+    band = band_words(lo["rental_cost_usd"], hi["rental_cost_usd"], present.usd, fixed=fixed_words(r))
+    low, rent, high = (float(v) for v in np.asarray(r.inputs.ranges[f"{chip} rental"], dtype=float)[[0, 1, -1]])
+    head = f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** ({band})"
+    if low == high:
+        return f"{head}: {hours_count(own['gpu_hours'])} GPU-hours × {rent_words(r, chip)}."
+    base = r.base.loc[chip]
+    return (
+        f"{head}, the median of draws with the rent drawn over {present.usd(low)}–{present.usd(high)} per GPU-hour "
+        f"around {rent_words(r, chip)}; at the base point {hours_count(base['gpu_hours'])} GPU-hours × "
+        f"{present.usd(rent)} = {present.usd(base['rental_cost_usd'])}."
+    )
+
+
 def answer(r: Result) -> str:
     """Page 1: the answer in one sentence (the run on its chips takes so many days, with their band,
     and GPU-hours), a list of one line per finding (the rental cost with its band or why there is
     none; the ownership cost; the energy at the meter; :func:`disclosure_note`), then what the
     figures are and :func:`mfu_note`."""
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
-    rental = (
-        f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
-        f"({band_words(lo['rental_cost_usd'], hi['rental_cost_usd'], present.usd, fixed=fixed_words(r))}) at "
-        f"{rent_words(r, run.chip)}."
-        if pd.notna(own["rental_cost_usd"])
-        else "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
-        "data/china_prices.csv)."
-    )
     lines = [
-        rental,
+        rental_line(r),
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
         f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
         f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}.",

@@ -253,6 +253,21 @@ def test_page_one_rental_words_reproduce(deepseek):
     assert_allclose(float(hours) * float(price), float(usd), rtol=0.01)  # e.g. 11.32 × 1.30 = 14.72 → $14.7 M
 
 
+def test_chips_that_cannot_hold_the_training_state_are_an_error():
+    # DeepSeek-V3: 671e9 parameters × 16 bytes (2 BF16 weights + 14 of gradients and Adam state, zero-2020)
+    # = 1.0736e13 B; an H800 holds 80 GB × 0.9 usable = 7.2e10 B: 1.0736e13 / 7.2e10 = 149.1 → 150 chips
+    # (chip_parity's floor: "150 H800 SXM match 1 H100 … bound by memory capacity")
+    with pytest.raises(ParameterError, match=r"chip_count: 1 H800 SXM cannot hold DeepSeek-V3.*150 chips or more"):
+        report.inputs(chip_count=1)
+    assert report.capacity_floor(report.inputs().run, 80.0) == 150
+    with pytest.raises(ParameterError, match="149 H800 SXM"):
+        report.inputs(chip_count=149)
+    assert report.inputs(chip_count=150).run.chip_count == 150
+    # a custom 7e9 dense model: 7e9 × 16 = 1.12e11 B / 7.2e10 = 1.56 → 2 H100s (80 GB) at least
+    with pytest.raises(ParameterError, match="allowed: 2 chips or more"):
+        report.inputs(run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=1)
+
+
 def test_goodput_falls_with_chip_count():
     # goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)), λ = 1.97e-5, R = 0.107833 h, δ = 7.875e-4 h (Young–Daly):
     # 2,048 → 1 / (1 + 0.0043506 + 0.0079715) = 0.987828; 100,000 → 1 / (1 + 0.212432 + 0.0557023) = 0.788560

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup, per_data, sources
-from ..formulas import compute, cost, goodput, power, scaling
+from ..formulas import compute, cost, goodput, inference, power, scaling
 from ..formulas import utilisation as mfu_prior
 from . import inputs as shared
 from . import params, present
+from .chip_parity import TRAINING_EXTRA_BYTES_PER_PARAM
 from .inputs import Used
 
 PARAMETERS = params.declare(
@@ -223,6 +224,32 @@ def _check_achieved(achieved_tflops: float, chip: str, peak_tflops: float, peak_
             f"parameter achieved_tflops: {achieved_tflops:g} TFLOP/s is above the {present.chip_short(chip)}'s dense "
             f"{peak_precision} peak of {peak_tflops:,.4g} TFLOP/s (HFU {achieved_tflops / peak_tflops:.3g}); allowed: "
             f"0.1 to {peak_tflops:,.4g} TFLOP/s on this chip"
+        )
+
+
+def capacity_floor(run: Run, hbm_gb: float) -> float:
+    """The fewest chips of ``hbm_gb`` [GB of HBM each] that hold the run's training state: its total
+    parameters × (2 bytes of BF16 weights + :data:`~analysis.assembly.chip_parity.TRAINING_EXTRA_BYTES_PER_PARAM`
+    of gradients and Adam state, zero-2020) in the usable share of HBM — chip_parity's memory-capacity floor,
+    :func:`analysis.formulas.inference.capacity_floor_chips`, with no KV cache. NaN without an HBM figure."""
+    model = {"total_params": run.total_params, "kv_cache_bytes_per_token": 0.0}
+    return float(
+        inference.capacity_floor_chips(hbm_gb, model, 2.0, extra_bytes_per_param=TRAINING_EXTRA_BYTES_PER_PARAM)
+    )
+
+
+def _check_capacity(run: Run, hbm_gb: float) -> None:
+    """A run's chips hold its training state: ``chip_count`` ≥ :func:`capacity_floor` on its chip of
+    ``hbm_gb`` [GB] (no HBM figure: nothing to check). The report's figures assume weights, gradients and
+    optimizer state in HBM (no offload), so below the floor they describe no run that could happen: an error."""
+    floor = capacity_floor(run, hbm_gb)
+    if floor == floor and run.chip_count < floor:
+        state_tb = run.total_params * (2.0 + TRAINING_EXTRA_BYTES_PER_PARAM) / 1e12
+        raise params.ParameterError(
+            f"parameter chip_count: {run.chip_count:,} {present.chip_short(run.chip)} cannot hold {run.name}'s "
+            f"training state ({run.total_params / 1e9:,.4g} B parameters × {2.0 + TRAINING_EXTRA_BYTES_PER_PARAM:g} "
+            f"bytes of weights, gradients and Adam state = {state_tb:,.3g} TB; {hbm_gb:g} GB of HBM per chip, "
+            f"{present.pct(inference.USABLE_HBM_FRACTION)} usable); allowed: {floor:,.0f} chips or more"
         )
 
 
@@ -430,6 +457,7 @@ def inputs(**values) -> Inputs:
     p = params.validate("training_run", **({name: spec.default for name, spec in PARAMETERS.items()} | values))
     run = run_disclosure(p["run"], {name: p[name] for name in RUN_UNITS})
     precision, precision_used = run_precision(run, p["precision"])
+    _check_capacity(run, float(load("chips").loc[run.chip, "hbm_gb"]))
     ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
     chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip

@@ -268,6 +268,28 @@ def test_chips_that_cannot_hold_the_training_state_are_an_error():
         report.inputs(run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=1)
 
 
+def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu():
+    # DeepSeek-V3 asked in FP8 on an A100 (no FP8 column in chips.csv): the A100 runs at its BF16 peak, 312
+    # TFLOP/s. Its MFU: the H800's implied 0.167461 (0.165423 / goodput 0.987828) × FP8 / BF16 peak
+    # 1,978.9 / 989.4 ÷ the measured FP8 speed-up, the median of data/fp8_speedups.csv (1.27974 + 1.28003) / 2
+    # = 1.27988: 0.167461 × 2.000101 / 1.27988 = 0.261689 → 26.2 %; the vendor factors (NVIDIA 1.0 on both),
+    # the scaling ratio (min 1) and the median move between silicons ((0.97687 + 1.02313) / 2 = 1.0) leave it.
+    r = report.run(chip="a100-sxm-80gb", precision="fp8", **FEW)
+    assert_allclose(r.base.loc["a100-sxm-80gb", "mfu"], 0.167461 * 1978.9 / 989.4 / 1.27988, rtol=1e-4)
+    answer = report.answer(r)
+    assert "The A100 SXM has no FP8: it is costed at its BF16 peak (312 TFLOP/s) with the measured FP8 speed-up" in (
+        answer
+    )
+    assert "1.28 ×" in answer
+    utilisation = next(line for line in report.findings(r).split("\n") if "**Utilisation.**" in line)
+    assert utilisation.startswith(
+        "- **Utilisation.** MFU **26.2 %** on A100 SXM against its dense BF16 peak, carried over from MFU **16.7 %** "
+        "on H800 SXM against its dense FP8 peak"
+    )
+    # the run's own chip has FP8: no such line
+    assert "has no FP8" not in report.answer(report.run(**FEW))
+
+
 def test_goodput_falls_with_chip_count():
     # goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)), λ = 1.97e-5, R = 0.107833 h, δ = 7.875e-4 h (Young–Daly):
     # 2,048 → 1 / (1 + 0.0043506 + 0.0079715) = 0.987828; 100,000 → 1 / (1 + 0.212432 + 0.0557023) = 0.788560

@@ -771,12 +771,33 @@ def grid_figure(kgco2_per_kwh: float) -> str:
     return "no sourced grid intensity" if np.isnan(kgco2_per_kwh) else f"{kgco2_per_kwh:.3f} kg CO₂/kWh"
 
 
-def peak_name(inp: Inputs) -> str:
-    """The peak the run's MFU is a share of, in words: its precision's (``BF16``, ``FP8``), or
-    ``BF16/FP16 tensor`` for a BF16 run on a chip of :data:`analysis.assembly.inputs.NO_BF16` (it ran in FP16)."""
-    precision = str(inp.used["precision"].value).upper()
-    fp16 = precision == "BF16" and inp.chips.loc[inp.anchor_chip, "generation"] in shared.NO_BF16
+def peak_name(inp: Inputs, chip: str | None = None) -> str:
+    """The dense peak ``chip`` (default: the anchor chip, whose peak the run's MFU is a share of) is costed
+    at, in words: the run's precision's (``BF16``, ``FP8``) where the chip has it, else ``BF16``
+    (``peak_precision``), and ``BF16/FP16 tensor`` for BF16 on a chip of
+    :data:`analysis.assembly.inputs.NO_BF16` (it runs in FP16)."""
+    chip = inp.anchor_chip if chip is None else chip
+    precision = str(inp.chips.loc[chip, "peak_precision"])
+    fp16 = precision == "BF16" and inp.chips.loc[chip, "generation"] in shared.NO_BF16
     return "BF16/FP16 tensor" if fp16 else precision
+
+
+def precision_line(r: Result) -> str:
+    """Page 1's finding where the report's chip lacks the run's precision (its ``peak_precision`` is
+    BF16 for an FP8 run): the chip has no FP8, so it is costed at its BF16 peak with the measured FP8
+    speed-up over BF16 carried over (:func:`analysis.assembly.inputs.precision_factor`,
+    :func:`precision_note`). Empty where the chip runs the run's precision."""
+    inp, chip = r.inputs, r.inputs.run.chip
+    precision = str(inp.used["precision"].value).upper()
+    if inp.chips.loc[chip, "peak_precision"] == precision:
+        return ""
+    speedup = inp.used[shared.FP8_SPEEDUP]
+    return (
+        f"The {present.chip_short(chip)} has no {precision}: it is costed at its {peak_name(inp, chip)} peak "
+        f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) with the measured {precision} speed-up over BF16 "
+        f"carried over ({speedup.value:.2f} ×, the {speedup.origin}), not at the {precision} MFU against it "
+        "('The same run on every chip' gives the rule)."
+    )
 
 
 def trained_words(inp: Inputs) -> str:
@@ -1046,7 +1067,7 @@ def answer(r: Result) -> str:
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
         f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
         f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}.",
-        *[f"- {note}" for note in [disclosure_note(r)] if note],
+        *[f"- {note}" for note in [precision_line(r), disclosure_note(r)] if note],
     ]
     days, unit = duration(own["days"])
     line = (
@@ -1076,8 +1097,9 @@ def findings(r: Result) -> str:
         f"- **Compute.** 6 × {present.count(run.active_params / 1e9)} B active parameters × "
         f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
         + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
-        f"- **Utilisation.** MFU **{present.pct(inp.mfu, digits=1)}** on {present.chip_short(inp.anchor_chip)} "
-        f"against its dense {peak_name(inp)} peak ({trained_words(inp)}) ({mfu_range_words(r)}); "
+        f"- **Utilisation.** {shown_mfu_words(r)}MFU **{present.pct(inp.mfu, digits=1)}** on "
+        f"{present.chip_short(inp.anchor_chip)} against its dense {peak_name(inp)} peak ({trained_words(inp)}) "
+        f"({mfu_range_words(r)}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
         f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
@@ -1090,6 +1112,19 @@ def findings(r: Result) -> str:
         "follows the tables of 'The same run on every chip'.",
     ]
     return "\n".join(lines)
+
+
+def shown_mfu_words(r: Result) -> str:
+    """Where the report's chip is not the chip the run's MFU holds on (the anchor), the Utilisation
+    finding starts with the report's chip: its MFU at the base point (as the by-chip table gives it)
+    against its own dense peak, carried over from the anchor's, which follows. Empty otherwise."""
+    inp, chip = r.inputs, r.inputs.run.chip
+    if chip == inp.anchor_chip:
+        return ""
+    return (
+        f"MFU **{present.pct(r.base.loc[chip, 'mfu'], digits=1)}** on {present.chip_short(chip)} against its "
+        f"dense {peak_name(inp, chip)} peak, carried over from "
+    )
 
 
 def mfu_range_words(r: Result) -> str:

@@ -290,6 +290,13 @@ def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu(
     assert "has no FP8" not in report.answer(report.run(**FEW))
 
 
+def test_one_chip_is_singular():
+    # a 0.1 B model holds its training state on one H100 (1e8 × 16 B = 1.6 GB < 72 GB usable): "on 1 chip"
+    r = report.run(run="custom", active_params=1e8, tokens=2e9, chip="h100-sxm", chip_count=1, mfu=0.25, **FEW)
+    page = report.answer(r) + report.findings(r)
+    assert "is spent training on 1 chip (interruptions" in page and "1 chips" not in page
+
+
 def test_goodput_falls_with_chip_count():
     # goodput(n) = 1 / (1 + n·λ·R + sqrt(2·δ·n·λ)), λ = 1.97e-5, R = 0.107833 h, δ = 7.875e-4 h (Young–Daly):
     # 2,048 → 1 / (1 + 0.0043506 + 0.0079715) = 0.987828; 100,000 → 1 / (1 + 0.212432 + 0.0557023) = 0.788560

@@ -894,7 +894,7 @@ def disclosure_note(r: Result) -> str:
     days = (
         f"; the {hours_words(run)} {row['days']:g} days are pre-training only" if pre and pd.notna(row["days"]) else ""
     )
-    days = f" over {base['days']:,.1f} days on {present.count(run.chip_count)} chips (all phases{days})"
+    days = f" over {base['days']:,.1f} days on {present.counted(run.chip_count, 'chip')} (all phases{days})"
     cost_words = (
         f" and ${base['rental_cost_usd'] / 1e6:.4g} M at ${run.usd_per_gpu_hour:g} per GPU-hour against the "
         f"disclosed ${row['reported_cost_usd'] / 1e6:.4g} M"
@@ -1102,7 +1102,7 @@ def findings(r: Result) -> str:
         f"({mfu_range_words(r)}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
-        f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
+        f"{present.counted(run.chip_count, 'chip')} (interruptions grow with the chip count).",
         f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter, "
         f"{tonnes_co2(own['emissions_tco2'])} (PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}: "
         f"{'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
@@ -1378,7 +1378,7 @@ def plot_by_chip(r: Result) -> None:
     # under page 2's text (0.27 in per chip pushed it to page 3 and left page 2 two-thirds empty)
     fig, axes = plt.subplots(1, 2, figsize=(present.FIGURE_WIDTH_IN, 0.2 * len(order) + 1.4), sharey=True)
     axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
-    axes[0].set_xlabel(f"days on {present.count(r.inputs.run.chip_count)} chips")
+    axes[0].set_xlabel(f"days on {present.counted(r.inputs.run.chip_count, 'chip')}")
     axes[0].set_title("Wall-clock time")
     axes[0].invert_yaxis()
     costs = shown.loc[order, ["rental [$ M]", "ownership [$ M]"]]

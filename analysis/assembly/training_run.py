@@ -196,8 +196,7 @@ def utilisation(
         value = float(compute.mfu_from_hfu(hfu, recompute))
         return Used(value, "share", shared.READER, "the hfu parameter" + times_six_eighths), run.chip
     if achieved_tflops is not None:
-        peak_tflops = float(chips.loc[run.chip, "peak_tflops"])
-        _check_achieved(achieved_tflops, run.chip, peak_tflops, chips.loc[run.chip, "peak_precision"])
+        peak_tflops = float(chips.loc[run.chip, "peak_tflops"])  # achieved ≤ peak: cross_check
         value = float(compute.mfu_from_hfu(compute.hfu_from_achieved(achieved_tflops, peak_tflops), recompute))
         origin = f"{achieved_tflops:g} achieved TFLOP/s per chip{times_six_eighths} / the {precision.upper()} peak"
         return Used(value, "share", shared.READER, origin), run.chip
@@ -215,11 +214,15 @@ def utilisation(
     return Used(prior.p50, "share", "mfu-observations", origin), run.chip
 
 
-def _check_achieved(achieved_tflops: float, chip: str, peak_tflops: float, peak_precision: str) -> None:
+def _check_achieved(achieved_tflops: float | None, chip: str, precision: str) -> None:
     """A chip executes at most its dense peak: ``achieved_tflops`` [TFLOP/s per chip, hardware FLOP,
-    recomputation included] ≤ ``peak_tflops``, the chip's dense peak at ``peak_precision`` (HFU =
-    achieved / peak ≤ 1; with recomputation MFU = HFU × 6/8 ≤ 0.75)."""
-    if achieved_tflops > peak_tflops:
+    recomputation included] ≤ the dense peak of ``chip`` at ``precision`` (its BF16 peak where it lacks
+    the precision, :func:`analysis.formulas.compute.peak_tflops`): HFU = achieved / peak ≤ 1, and with
+    recomputation MFU = HFU × 6/8 ≤ 0.75. None: nothing to check."""
+    row = load("chips").loc[[chip]]
+    peak_tflops = float(compute.peak_tflops(row, precision).iloc[0])
+    peak_precision = precision.upper() if pd.notna(row[compute.PRECISION_COLUMNS[precision]].iloc[0]) else "BF16"
+    if achieved_tflops is not None and achieved_tflops > peak_tflops:
         raise params.ParameterError(
             f"parameter achieved_tflops: {achieved_tflops:g} TFLOP/s is above the {present.chip_short(chip)}'s dense "
             f"{peak_precision} peak of {peak_tflops:,.4g} TFLOP/s (HFU {achieved_tflops / peak_tflops:.3g}); allowed: "
@@ -266,7 +269,9 @@ def _check_sizes(run_id: str, active_params, total_params) -> None:
 
 def cross_check(values: dict) -> None:
     """A custom run names its own size, tokens, chip and chip count; its active parameters are at most
-    its total (a named run's disclosed figures fill what is not passed); utilisation is given one way."""
+    its total (a named run's disclosed figures fill what is not passed); utilisation is given one way, an
+    achieved rate at most the chip's peak (:func:`_check_achieved`); the chips hold the training state
+    (:func:`_check_capacity`)."""
     run_id = values.get("run", PARAMETERS["run"].default)
     if run_id == "custom":
         missing = [n for n in ("active_params", "tokens", "chip", "chip_count") if values.get(n) is None]
@@ -278,6 +283,9 @@ def cross_check(values: dict) -> None:
     given = [n for n in ("mfu", "hfu", "achieved_tflops") if values.get(n) is not None]
     if len(given) > 1:
         raise params.ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")
+    run = run_disclosure(run_id, {name: values.get(name) for name in RUN_UNITS})
+    _check_achieved(values.get("achieved_tflops"), run.chip, values.get("precision") or run.precision)
+    _check_capacity(run, float(load("chips").loc[run.chip, "hbm_gb"]))
 
 
 @dataclass(frozen=True)
@@ -457,7 +465,6 @@ def inputs(**values) -> Inputs:
     p = params.validate("training_run", **({name: spec.default for name, spec in PARAMETERS.items()} | values))
     run = run_disclosure(p["run"], {name: p[name] for name in RUN_UNITS})
     precision, precision_used = run_precision(run, p["precision"])
-    _check_capacity(run, float(load("chips").loc[run.chip, "hbm_gb"]))
     ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
     chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip

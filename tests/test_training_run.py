@@ -277,8 +277,9 @@ def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu(
     r = report.run(chip="a100-sxm-80gb", precision="fp8", **FEW)
     assert_allclose(r.base.loc["a100-sxm-80gb", "mfu"], 0.167461 * 1978.9 / 989.4 / 1.27988, rtol=1e-4)
     answer = report.answer(r)
-    assert "The A100 SXM has no FP8: it is costed at its BF16 peak (312 TFLOP/s) with the measured FP8 speed-up" in (
-        answer
+    assert (
+        "The A100 SXM has no FP8 peak: it is costed at its BF16 peak (312 TFLOP/s) with the measured FP8 speed-up"
+        in (answer)
     )
     assert "1.28 ×" in answer
     utilisation = next(line for line in report.findings(r).split("\n") if "**Utilisation.**" in line)
@@ -286,8 +287,12 @@ def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu(
         "- **Utilisation.** MFU **26.2 %** on A100 SXM against its dense BF16 peak, carried over from MFU **16.7 %** "
         "on H800 SXM against its dense FP8 peak"
     )
+    # TPU v5p: FP8 459 = BF16 459 TFLOP/s (chips.csv), FP8 at the BF16 rate: costed at 459 the same way
+    assert "The TPU v5p runs FP8 at its BF16 rate: it is costed at its BF16 peak (459 TFLOP/s)" in report.answer(
+        report.run(chip="tpu-v5p", **FEW)
+    )
     # the run's own chip has FP8: no such line
-    assert "has no FP8" not in report.answer(report.run(**FEW))
+    assert "it is costed at its BF16 peak" not in report.answer(report.run(**FEW))
 
 
 def test_one_chip_is_singular():

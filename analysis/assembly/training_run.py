@@ -221,7 +221,7 @@ def _check_achieved(achieved_tflops: float | None, chip: str, precision: str) ->
     recomputation MFU = HFU × 6/8 ≤ 0.75. None: nothing to check."""
     row = load("chips").loc[[chip]]
     peak_tflops = float(compute.peak_tflops(row, precision).iloc[0])
-    peak_precision = precision.upper() if pd.notna(row[compute.PRECISION_COLUMNS[precision]].iloc[0]) else "BF16"
+    peak_precision = precision.upper() if compute.has_precision(row, precision).iloc[0] else "BF16"
     if achieved_tflops is not None and achieved_tflops > peak_tflops:
         raise params.ParameterError(
             f"parameter achieved_tflops: {achieved_tflops:g} TFLOP/s is above the {present.chip_short(chip)}'s dense "
@@ -791,7 +791,9 @@ def peak_name(inp: Inputs, chip: str | None = None) -> str:
 
 def precision_line(r: Result) -> str:
     """Page 1's finding where the report's chip lacks the run's precision (its ``peak_precision`` is
-    BF16 for an FP8 run): the chip has no FP8, so it is costed at its BF16 peak with the measured FP8
+    BF16 for an FP8 run, :func:`analysis.formulas.compute.has_precision`): the chip has no FP8 peak, or
+    runs FP8 at its BF16 rate (TPU v5p, Trainium1; :func:`analysis.assembly.inputs.lacking_words`' two
+    reasons), so it is costed at its BF16 peak with the measured FP8
     speed-up over BF16 carried over (:func:`analysis.assembly.inputs.precision_factor`,
     :func:`precision_note`). Empty where the chip runs the run's precision."""
     inp, chip = r.inputs, r.inputs.run.chip
@@ -799,8 +801,10 @@ def precision_line(r: Result) -> str:
     if inp.chips.loc[chip, "peak_precision"] == precision:
         return ""
     speedup = inp.used[shared.FP8_SPEEDUP]
+    at_bf16_rate = pd.notna(inp.chips.loc[chip, compute.PRECISION_COLUMNS[precision.lower()]])  # lacking_words' test
+    lacks = f"runs {precision} at its BF16 rate" if at_bf16_rate else f"has no {precision} peak"
     return (
-        f"The {present.chip_short(chip)} has no {precision}: it is costed at its {peak_name(inp, chip)} peak "
+        f"The {present.chip_short(chip)} {lacks}: it is costed at its {peak_name(inp, chip)} peak "
         f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) with the measured {precision} speed-up over BF16 "
         f"carried over ({speedup.value:.2f} ×, the {speedup.origin}), not at the {precision} MFU against it "
         "('The same run on every chip' gives the rule)."

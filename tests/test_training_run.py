@@ -291,6 +291,8 @@ def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu(
     assert "The TPU v5p runs FP8 at its BF16 rate: it is costed at its BF16 peak (459 TFLOP/s)" in report.answer(
         report.run(chip="tpu-v5p", **FEW)
     )
+    # the TPU v5p has no power figure in chips.csv: its energy is n/a, and page 1 says it has no emissions figure
+    assert "at the facility meter and has no emissions figure" in report.answer(report.run(chip="tpu-v5p", **FEW))
     # the run's own chip has FP8: no such line
     assert "it is costed at its BF16 peak" not in report.answer(report.run(**FEW))
 

@@ -758,9 +758,9 @@ def duration(days: float):
 
 def emissions_words(r: Result, tco2: float) -> str:
     """What the run emits, for page 1: ``emits **8,930 t CO₂**``, ``emits **under 1 t CO₂**`` (below a
-    tonne, never ``0 t``), or, where the site's grid intensity is not sourced (NaN), that it has no
-    emissions figure (:func:`site_words`, which follows, says the grid intensity is not sourced)."""
-    if np.isnan(r.inputs.site.grid_kgco2_per_kwh):
+    tonne, never ``0 t``), or, where the site's grid intensity is not sourced (NaN; :func:`site_words`, which
+    follows, says so) or the chip has no power figure (its energy reads n/a), that it has no emissions figure."""
+    if np.isnan(r.inputs.site.grid_kgco2_per_kwh) or np.isnan(tco2):  # no grid intensity, or no power figure
         return "has no emissions figure"
     return f"emits **{tonnes_co2(tco2)}**"
 

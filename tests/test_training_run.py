@@ -1,5 +1,6 @@
 """The training_run report's assembly, worked by hand from the sources (fast tier: no kernel)."""
 
+import re
 import warnings
 
 import numpy as np
@@ -186,6 +187,121 @@ def test_a_run_without_a_disclosure_takes_the_prior_and_its_published_dispersion
 def test_only_one_way_of_giving_utilisation():
     with pytest.raises(ParameterError, match="mfu, hfu or achieved_tflops"):
         report.inputs(mfu=0.4, hfu=0.5)
+
+
+def test_achieved_rate_above_the_chips_peak_is_an_error():
+    # The H20's dense FP8 peak is 296 TFLOP/s (chips.csv, tweaktown-h20): 5,000 achieved TFLOP/s would be
+    # HFU 5,000 / 296 = 16.9, MFU 1,689 %; a chip executes at most its peak, so the message names 5000,
+    # the chip, its 296 TFLOP/s peak and the allowed range up to it.
+    with pytest.raises(
+        ParameterError, match=r"5000 TFLOP/s is above the H20's dense FP8 peak of 296 TFLOP/s.*0\.1 to 296"
+    ):
+        report.inputs(chip="h20", achieved_tflops=5000.0)
+    # with recomputation the bound is the same (HFU ≤ 1): 300 > 296 on the H20 is an error, 296 is not
+    with pytest.raises(ParameterError, match="achieved_tflops: 300 TFLOP/s"):
+        report.inputs(chip="h20", achieved_tflops=300.0, recompute=True)
+    # at the peak itself: HFU 296 / 296 = 1, MFU 1 × 6/8 = 0.75
+    assert_allclose(report.inputs(chip="h20", achieved_tflops=296.0, recompute=True).mfu, 0.75, rtol=1e-12)
+
+
+def test_a_tiny_custom_run_reads_in_its_own_units_and_claims_no_disclosure():
+    # 6 × 1e8 × 2e9 = 1.2e18 FLOP on 8 H100s at MFU 0.25 of 989.4 TFLOP/s: 1.2e18 / (989.4e12 × 0.25 × 3,600)
+    # = 1.3476 GPU-hours, 1.3476 / 8 = 0.16845 h of wall clock (goodput ≈ 1 on 8 chips): a few minutes, well
+    # under a tonne of CO₂ (1.35 h × 1,275 W × 0.75 × 1.5 = 1.9 kWh × 0.531 kg/kWh ≈ 1 kg).
+    r = report.run(run="custom", active_params=1e8, tokens=2e9, chip="h100-sxm", chip_count=8, mfu=0.25, seed=1, **FEW)
+    page = report.answer(r) + report.findings(r)
+    assert "disclosure sets it" not in page  # no disclosure: the MFU is drawn (the reader's, over the prior's spread)
+    assert "e-0" not in page and " 0.0 days" not in page and " 0 t CO₂" not in page
+    assert re.search(r"takes \*\*0\.1[67]\d hours\*\*", page)  # 0.168 h at the base point; the P50 nearby
+    assert re.search(r"\*\*1\.[2-4]\d\d GPU-hours\*\*", page)  # 1.348 at the base point
+    assert "under 1 t CO₂" in page
+    # the formatters, by hand: 2,788,000 → "2.788 M"; 552,000 → "552,000"; 1.475 → "1.475"; 0.00767 days × 24
+    # = 0.184 hours; 57.4 days stays in days
+    assert [report.hours_count(x) for x in (2_788_000, 552_000, 1.475)] == ["2.788 M", "552,000", "1.475"]
+    fmt, unit = report.duration(0.00767)
+    assert (fmt(0.00767), unit) == ("0.184", "hours")
+    fmt, unit = report.duration(57.44)
+    assert (fmt(57.44), unit) == ("57.4", "days")
+    assert [report.tonnes_co2(x) for x in (0.4, 8_930.2, float("nan"))] == [
+        "under 1 t CO₂",
+        "8,930 t CO₂",
+        "emissions n/a",
+    ]
+
+
+def test_a_region_without_a_grid_intensity_says_so_and_prints_no_nan():
+    # us-ercot has no grid_kgco2_per_kwh in regions.csv: the emissions are n/a, and the page says why
+    # instead of "n/a t CO₂ at nan kg/kWh"
+    r = report.run(region="us-ercot", **FEW)
+    page = report.answer(r) + report.findings(r) + report.energy_text(r)
+    assert "nan" not in page and "n/a t CO₂" not in page
+    assert "has no emissions figure, at region us-ercot's PUE 1.30" in page
+    assert "no sourced grid intensity" in page
+
+
+def test_page_one_rental_words_reproduce(deepseek):
+    # DeepSeek-V3 on its H800s at its own $2 rent (not drawn): 2.788 M GPU-hours × $2.00 = $5.576 M → "$5.58 M"
+    assert "**$5.58 M** (no band: the disclosure sets it and nothing drawn moves it): 2.788 M GPU-hours × $2.00" in (
+        report.rental_line(deepseek)
+    )
+    # A100 at a drawn rent (chips.csv 0.80–1.30–3.00 USD/GPU-hour): the words give the drawn range and the base
+    # point's product, which must multiply out: hours × $1.30 = the cost quoted, to the rounding shown
+    line = report.rental_line(report.run(chip="a100-sxm-80gb", **FEW))
+    assert "rent drawn over $0.80–$3.00 per GPU-hour around $1.30 per GPU-hour" in line
+    hours, price, usd = re.search(r"base point ([\d.]+) M GPU-hours × \$([\d.]+) = \$([\d.]+) M", line).groups()
+    assert price == "1.30"
+    assert_allclose(float(hours) * float(price), float(usd), rtol=0.01)  # e.g. 11.32 × 1.30 = 14.72 → $14.7 M
+
+
+def test_chips_that_cannot_hold_the_training_state_are_an_error():
+    # DeepSeek-V3: 671e9 parameters × 16 bytes (2 BF16 weights + 14 of gradients and Adam state, zero-2020)
+    # = 1.0736e13 B; an H800 holds 80 GB × 0.9 usable = 7.2e10 B: 1.0736e13 / 7.2e10 = 149.1 → 150 chips
+    # (chip_parity's floor: "150 H800 SXM match 1 H100 … bound by memory capacity")
+    with pytest.raises(ParameterError, match=r"chip_count: 1 H800 SXM cannot hold DeepSeek-V3.*150 chips or more"):
+        report.inputs(chip_count=1)
+    assert report.capacity_floor(report.inputs().run, 80.0) == 150
+    with pytest.raises(ParameterError, match="149 H800 SXM"):
+        report.inputs(chip_count=149)
+    assert report.inputs(chip_count=150).run.chip_count == 150
+    # a custom 7e9 dense model: 7e9 × 16 = 1.12e11 B / 7.2e10 = 1.56 → 2 H100s (80 GB) at least
+    with pytest.raises(ParameterError, match="allowed: 2 chips or more"):
+        report.inputs(run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=1)
+
+
+def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu():
+    # DeepSeek-V3 asked in FP8 on an A100 (no FP8 column in chips.csv): the A100 runs at its BF16 peak, 312
+    # TFLOP/s. Its MFU: the H800's implied 0.167461 (0.165423 / goodput 0.987828) × FP8 / BF16 peak
+    # 1,978.9 / 989.4 ÷ the measured FP8 speed-up, the median of data/fp8_speedups.csv (1.27974 + 1.28003) / 2
+    # = 1.27988: 0.167461 × 2.000101 / 1.27988 = 0.261689 → 26.2 %; the vendor factors (NVIDIA 1.0 on both),
+    # the scaling ratio (min 1) and the median move between silicons ((0.97687 + 1.02313) / 2 = 1.0) leave it.
+    r = report.run(chip="a100-sxm-80gb", precision="fp8", **FEW)
+    assert_allclose(r.base.loc["a100-sxm-80gb", "mfu"], 0.167461 * 1978.9 / 989.4 / 1.27988, rtol=1e-4)
+    answer = report.answer(r)
+    assert (
+        "The A100 SXM has no FP8 peak: it is costed at its BF16 peak (312 TFLOP/s) with the measured FP8 speed-up"
+        in (answer)
+    )
+    assert "1.28 ×" in answer
+    utilisation = next(line for line in report.findings(r).split("\n") if "**Utilisation.**" in line)
+    assert utilisation.startswith(
+        "- **Utilisation.** MFU **26.2 %** on A100 SXM against its dense BF16 peak, carried over from MFU **16.7 %** "
+        "on H800 SXM against its dense FP8 peak"
+    )
+    # TPU v5p: FP8 459 = BF16 459 TFLOP/s (chips.csv), FP8 at the BF16 rate: costed at 459 the same way
+    assert "The TPU v5p runs FP8 at its BF16 rate: it is costed at its BF16 peak (459 TFLOP/s)" in report.answer(
+        report.run(chip="tpu-v5p", **FEW)
+    )
+    # the TPU v5p has no power figure in chips.csv: its energy is n/a, and page 1 says it has no emissions figure
+    assert "at the facility meter and has no emissions figure" in report.answer(report.run(chip="tpu-v5p", **FEW))
+    # the run's own chip has FP8: no such line
+    assert "it is costed at its BF16 peak" not in report.answer(report.run(**FEW))
+
+
+def test_one_chip_is_singular():
+    # a 0.1 B model holds its training state on one H100 (1e8 × 16 B = 1.6 GB < 72 GB usable): "on 1 chip"
+    r = report.run(run="custom", active_params=1e8, tokens=2e9, chip="h100-sxm", chip_count=1, mfu=0.25, **FEW)
+    page = report.answer(r) + report.findings(r)
+    assert "is spent training on 1 chip (interruptions" in page and "1 chips" not in page
 
 
 def test_goodput_falls_with_chip_count():
@@ -501,7 +617,7 @@ def test_an_assumed_rent_is_labelled_and_not_ranked_among_quotes(deepseek):
     shown = report.by_chip_table(deepseek)
     assert shown.loc["H800 SXM", "rental basis"] == "DeepSeek's assumed rent"
     assert shown.loc["H100 SXM", "rental basis"] == shared.MARKET_RENT and shown.loc["H20", "rental basis"] == ""
-    assert "at $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)." in report.answer(deepseek)
+    assert "× $2.00 per GPU-hour, DeepSeek's assumed rent (not a market quote)." in report.answer(deepseek)
     ranking = report.rent_ranking(deepseek)
     market = deepseek.p50["rental_cost_usd"].where(shown["rental basis"].to_numpy() == shared.MARKET_RENT)
     assert ranking.startswith(f"the cheapest to rent at a market quote is {present.chip_short(market.idxmin())} at ")

@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from ..catalog import keys_in, load, lookup, per_data, sources
-from ..formulas import compute, cost, goodput, power, scaling
+from ..formulas import compute, cost, goodput, inference, power, scaling
 from ..formulas import utilisation as mfu_prior
 from . import inputs as shared
 from . import params, present
+from .chip_parity import TRAINING_EXTRA_BYTES_PER_PARAM
 from .inputs import Used
 
 PARAMETERS = params.declare(
@@ -195,18 +196,15 @@ def utilisation(
         value = float(compute.mfu_from_hfu(hfu, recompute))
         return Used(value, "share", shared.READER, "the hfu parameter" + times_six_eighths), run.chip
     if achieved_tflops is not None:
-        value = float(
-            compute.mfu_from_hfu(
-                compute.hfu_from_achieved(achieved_tflops, chips.loc[run.chip, "peak_tflops"]), recompute
-            )
-        )
+        peak_tflops = float(chips.loc[run.chip, "peak_tflops"])  # achieved ≤ peak: cross_check
+        value = float(compute.mfu_from_hfu(compute.hfu_from_achieved(achieved_tflops, peak_tflops), recompute))
         origin = f"{achieved_tflops:g} achieved TFLOP/s per chip{times_six_eighths} / the {precision.upper()} peak"
         return Used(value, "share", shared.READER, origin), run.chip
     if run.gpu_hours:
         flop = compute.training_flop(run.active_params, run.tokens)
         implied = float(compute.implied_mfu(flop, run.gpu_hours, chips.loc[run.disclosed_chip, "peak_tflops"]))
         origin = (
-            f"implied by the {hours_words(run)} {millions(run.gpu_hours)} GPU-hours (all phases) on "
+            f"implied by the {hours_words(run)} {hours_count(run.gpu_hours)} GPU-hours (all phases) on "
             f"{present.chip_short(run.disclosed_chip)}, net of interruptions"
         )
         return Used(implied / run_goodput, "share", run.source, origin), run.disclosed_chip
@@ -214,6 +212,48 @@ def utilisation(
         return Used(run.reported_mfu, "share", run.source, "reported by the run"), run.disclosed_chip
     origin = f"no disclosure: median of {prior.describe()}"
     return Used(prior.p50, "share", "mfu-observations", origin), run.chip
+
+
+def _check_achieved(achieved_tflops: float | None, chip: str, precision: str) -> None:
+    """A chip executes at most its dense peak: ``achieved_tflops`` [TFLOP/s per chip, hardware FLOP,
+    recomputation included] ≤ the dense peak of ``chip`` at ``precision`` (its BF16 peak where it lacks
+    the precision, :func:`analysis.formulas.compute.peak_tflops`): HFU = achieved / peak ≤ 1, and with
+    recomputation MFU = HFU × 6/8 ≤ 0.75. None: nothing to check."""
+    row = load("chips").loc[[chip]]
+    peak_tflops = float(compute.peak_tflops(row, precision).iloc[0])
+    peak_precision = precision.upper() if compute.has_precision(row, precision).iloc[0] else "BF16"
+    if achieved_tflops is not None and achieved_tflops > peak_tflops:
+        raise params.ParameterError(
+            f"parameter achieved_tflops: {achieved_tflops:g} TFLOP/s is above the {present.chip_short(chip)}'s dense "
+            f"{peak_precision} peak of {peak_tflops:,.4g} TFLOP/s (HFU {achieved_tflops / peak_tflops:.3g}); allowed: "
+            f"0.1 to {peak_tflops:,.4g} TFLOP/s on this chip"
+        )
+
+
+def capacity_floor(run: Run, hbm_gb: float) -> float:
+    """The fewest chips of ``hbm_gb`` [GB of HBM each] that hold the run's training state: its total
+    parameters × (2 bytes of BF16 weights + :data:`~analysis.assembly.chip_parity.TRAINING_EXTRA_BYTES_PER_PARAM`
+    of gradients and Adam state, zero-2020) in the usable share of HBM — chip_parity's memory-capacity floor,
+    :func:`analysis.formulas.inference.capacity_floor_chips`, with no KV cache. NaN without an HBM figure."""
+    model = {"total_params": run.total_params, "kv_cache_bytes_per_token": 0.0}
+    return float(
+        inference.capacity_floor_chips(hbm_gb, model, 2.0, extra_bytes_per_param=TRAINING_EXTRA_BYTES_PER_PARAM)
+    )
+
+
+def _check_capacity(run: Run, hbm_gb: float) -> None:
+    """A run's chips hold its training state: ``chip_count`` ≥ :func:`capacity_floor` on its chip of
+    ``hbm_gb`` [GB] (no HBM figure: nothing to check). The report's figures assume weights, gradients and
+    optimizer state in HBM (no offload), so below the floor they describe no run that could happen: an error."""
+    floor = capacity_floor(run, hbm_gb)
+    if floor == floor and run.chip_count < floor:
+        state_tb = run.total_params * (2.0 + TRAINING_EXTRA_BYTES_PER_PARAM) / 1e12
+        raise params.ParameterError(
+            f"parameter chip_count: {run.chip_count:,} {present.chip_short(run.chip)} cannot hold {run.name}'s "
+            f"training state ({run.total_params / 1e9:,.4g} B parameters × {2.0 + TRAINING_EXTRA_BYTES_PER_PARAM:g} "
+            f"bytes of weights, gradients and Adam state = {state_tb:,.3g} TB; {hbm_gb:g} GB of HBM per chip, "
+            f"{present.pct(inference.USABLE_HBM_FRACTION)} usable); allowed: {floor:,.0f} chips or more"
+        )
 
 
 def _check_sizes(run_id: str, active_params, total_params) -> None:
@@ -229,7 +269,9 @@ def _check_sizes(run_id: str, active_params, total_params) -> None:
 
 def cross_check(values: dict) -> None:
     """A custom run names its own size, tokens, chip and chip count; its active parameters are at most
-    its total (a named run's disclosed figures fill what is not passed); utilisation is given one way."""
+    its total (a named run's disclosed figures fill what is not passed); utilisation is given one way, an
+    achieved rate at most the chip's peak (:func:`_check_achieved`); the chips hold the training state
+    (:func:`_check_capacity`)."""
     run_id = values.get("run", PARAMETERS["run"].default)
     if run_id == "custom":
         missing = [n for n in ("active_params", "tokens", "chip", "chip_count") if values.get(n) is None]
@@ -241,6 +283,9 @@ def cross_check(values: dict) -> None:
     given = [n for n in ("mfu", "hfu", "achieved_tflops") if values.get(n) is not None]
     if len(given) > 1:
         raise params.ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")
+    run = run_disclosure(run_id, {name: values.get(name) for name in RUN_UNITS})
+    _check_achieved(values.get("achieved_tflops"), run.chip, values.get("precision") or run.precision)
+    _check_capacity(run, float(load("chips").loc[run.chip, "hbm_gb"]))
 
 
 @dataclass(frozen=True)
@@ -662,19 +707,24 @@ def headline(r: Result, band: str = "p50") -> pd.Series:
 DISCLOSED_WORDS = "no band: the disclosure sets it and nothing drawn moves it"
 
 
-def band_words(low: float, high: float, fmt, *, fixed: str = DISCLOSED_WORDS) -> str:
+def band_words(low: float, high: float, fmt, *, fixed: str | None = DISCLOSED_WORDS) -> str:
     """A P10–P90 band in words, each end by ``fmt``: "P10–P90 a–b", or, where both ends read the same,
-    ``fixed``: why nothing drawn moves it (:func:`fixed_words`)."""
-    if fmt(low) == fmt(high):
-        return fixed
-    return f"P10–P90 {fmt(low)}–{fmt(high)}"
+    ``fixed``: why nothing drawn moves it (:func:`fixed_words`); where something drawn does move it
+    (``fixed`` None), "P10 and P90 both a"."""
+    if fmt(low) != fmt(high):
+        return f"P10–P90 {fmt(low)}–{fmt(high)}"
+    return fixed or f"P10 and P90 both {fmt(low)}"
 
 
-def fixed_words(r: Result) -> str:
+def fixed_words(r: Result) -> str | None:
     """Why the report's chip has no band where its GPU-hours are fixed: it is the chip the run disclosed
     them on, or the same silicon (:func:`other_silicon`), whose MFU moves only by the interconnect
-    model's ratio, which nothing drawn moves."""
+    model's ratio, which nothing drawn moves. None where the run's MFU is drawn (its Monte Carlo range
+    is not one value: no disclosure fixes it), so no band is ever said to be fixed by a disclosure."""
     chip, anchor = r.inputs.run.chip, r.inputs.anchor_chip
+    low, *_, high = r.inputs.ranges["mfu"]
+    if low != high:
+        return None
     if chip == anchor:
         return DISCLOSED_WORDS
     return (
@@ -689,17 +739,76 @@ def title(r: Result) -> str:
     return f"# Training run: {run.name} on {present.count(run.chip_count)} × {present.chip_name(run.chip)}"
 
 
-def millions(value: float) -> str:
-    """A count in millions to four significant figures, as a disclosure gives it: ``2.788 M``."""
-    return f"{value / 1e6:.4g} M"
+def hours_count(value: float) -> str:
+    """A count of GPU-hours to four significant figures, as a disclosure gives it: ``2.788 M`` from a
+    million, whole with separators from 1,000 (``552,000``), else ``1.475`` — never ``e`` notation."""
+    if value >= 1e6:
+        return f"{value / 1e6:.4g} M"
+    return f"{value:,.0f}" if value >= 1_000 else f"{value:.4g}"
 
 
-def peak_name(inp: Inputs) -> str:
-    """The peak the run's MFU is a share of, in words: its precision's (``BF16``, ``FP8``), or
-    ``BF16/FP16 tensor`` for a BF16 run on a chip of :data:`analysis.assembly.inputs.NO_BF16` (it ran in FP16)."""
-    precision = str(inp.used["precision"].value).upper()
-    fp16 = precision == "BF16" and inp.chips.loc[inp.anchor_chip, "generation"] in shared.NO_BF16
+def duration(days: float):
+    """How page 1 writes a wall-clock time given in days, chosen by the headline figure ``days``: the
+    formatter of a number and its unit, ``57.4`` ``days`` from one day, else hours to three significant
+    figures (0.00767 days × 24 = ``0.184`` ``hours``), so a short run never reads ``0.0 days``."""
+    if days >= 1:
+        return "{:,.1f}".format, "days"
+    return (lambda d: f"{d * 24:#.3g}".rstrip(".")), "hours"  # three figures kept: 0.170, not 0.17
+
+
+def emissions_words(r: Result, tco2: float) -> str:
+    """What the run emits, for page 1: ``emits **8,930 t CO₂**``, ``emits **under 1 t CO₂**`` (below a
+    tonne, never ``0 t``), or, where the site's grid intensity is not sourced (NaN; :func:`site_words`, which
+    follows, says so) or the chip has no power figure (its energy reads n/a), that it has no emissions figure."""
+    if np.isnan(r.inputs.site.grid_kgco2_per_kwh) or np.isnan(tco2):  # no grid intensity, or no power figure
+        return "has no emissions figure"
+    return f"emits **{tonnes_co2(tco2)}**"
+
+
+def tonnes_co2(tco2: float) -> str:
+    """Emissions [t CO₂] as page 1 writes them: whole tonnes (``8,930 t CO₂``), ``under 1 t CO₂`` below
+    a tonne (never ``0 t``), ``emissions n/a`` where unknown (NaN: no sourced grid intensity)."""
+    if np.isnan(tco2):
+        return "emissions n/a"
+    return "under 1 t CO₂" if tco2 < 1 else f"{tco2:,.0f} t CO₂"
+
+
+def grid_figure(kgco2_per_kwh: float) -> str:
+    """A grid intensity in words: ``0.531 kg CO₂/kWh``, or ``no sourced grid intensity`` (NaN)."""
+    return "no sourced grid intensity" if np.isnan(kgco2_per_kwh) else f"{kgco2_per_kwh:.3f} kg CO₂/kWh"
+
+
+def peak_name(inp: Inputs, chip: str | None = None) -> str:
+    """The dense peak ``chip`` (default: the anchor chip, whose peak the run's MFU is a share of) is costed
+    at, in words: the run's precision's (``BF16``, ``FP8``) where the chip has it, else ``BF16``
+    (``peak_precision``), and ``BF16/FP16 tensor`` for BF16 on a chip of
+    :data:`analysis.assembly.inputs.NO_BF16` (it runs in FP16)."""
+    chip = inp.anchor_chip if chip is None else chip
+    precision = str(inp.chips.loc[chip, "peak_precision"])
+    fp16 = precision == "BF16" and inp.chips.loc[chip, "generation"] in shared.NO_BF16
     return "BF16/FP16 tensor" if fp16 else precision
+
+
+def precision_line(r: Result) -> str:
+    """Page 1's finding where the report's chip lacks the run's precision (its ``peak_precision`` is
+    BF16 for an FP8 run, :func:`analysis.formulas.compute.has_precision`): the chip has no FP8 peak, or
+    runs FP8 at its BF16 rate (TPU v5p, Trainium1; :func:`analysis.assembly.inputs.lacking_words`' two
+    reasons), so it is costed at its BF16 peak with the measured FP8
+    speed-up over BF16 carried over (:func:`analysis.assembly.inputs.precision_factor`,
+    :func:`precision_note`). Empty where the chip runs the run's precision."""
+    inp, chip = r.inputs, r.inputs.run.chip
+    precision = str(inp.used["precision"].value).upper()
+    if inp.chips.loc[chip, "peak_precision"] == precision:
+        return ""
+    speedup = inp.used[shared.FP8_SPEEDUP]
+    at_bf16_rate = pd.notna(inp.chips.loc[chip, compute.PRECISION_COLUMNS[precision.lower()]])  # lacking_words' test
+    lacks = f"runs {precision} at its BF16 rate" if at_bf16_rate else f"has no {precision} peak"
+    return (
+        f"The {present.chip_short(chip)} {lacks}: it is costed at its {peak_name(inp, chip)} peak "
+        f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) with the measured {precision} speed-up over BF16 "
+        f"carried over ({speedup.value:.2f} ×, the {speedup.origin}), not at the {precision} MFU against it "
+        "('The same run on every chip' gives the rule)."
+    )
 
 
 def trained_words(inp: Inputs) -> str:
@@ -792,11 +901,11 @@ def disclosure_note(r: Result) -> str:
         return ""
     base, row = r.base.loc[run.chip], load("training_runs").loc[run.run_id]
     pre = pd.notna(row["pretraining_gpu_hours"])
-    scope = f"all phases, {millions(row['pretraining_gpu_hours'])} of them pre-training" if pre else "all phases"
+    scope = f"all phases, {hours_count(row['pretraining_gpu_hours'])} of them pre-training" if pre else "all phases"
     days = (
         f"; the {hours_words(run)} {row['days']:g} days are pre-training only" if pre and pd.notna(row["days"]) else ""
     )
-    days = f" over {base['days']:,.1f} days on {present.count(run.chip_count)} chips (all phases{days})"
+    days = f" over {base['days']:,.1f} days on {present.counted(run.chip_count, 'chip')} (all phases{days})"
     cost_words = (
         f" and ${base['rental_cost_usd'] / 1e6:.4g} M at ${run.usd_per_gpu_hour:g} per GPU-hour against the "
         f"disclosed ${row['reported_cost_usd'] / 1e6:.4g} M"
@@ -804,8 +913,8 @@ def disclosure_note(r: Result) -> str:
         else ""
     )
     return (
-        f"The base point (every input at its base) gives {millions(base['gpu_hours'])} GPU-hours against the "
-        f"{hours_words(run)} {millions(run.gpu_hours)} ({scope}){cost_words},{days}."
+        f"The base point (every input at its base) gives {hours_count(base['gpu_hours'])} GPU-hours against the "
+        f"{hours_words(run)} {hours_count(run.gpu_hours)} ({scope}){cost_words},{days}."
     )
 
 
@@ -837,6 +946,8 @@ def _site_figures(r: Result) -> list[tuple[str, str]]:
         pue_words = ("region", f"PUE {pue.value:.2f} ({PUE_BASES[inp.site.pue_basis]}) {present.cite(inp.used, pue)}")
     if from_run and grid.source == inp.run.site_source:
         grid_words = ("run", f"{grid.value:.3f} kg CO₂/kWh")
+    elif np.isnan(grid.value):
+        grid_words = ("region", "no sourced grid intensity")
     else:
         grid_words = ("region", f"a grid average of {grid.value:.3f} kg CO₂/kWh {present.cite(inp.used, grid)}")
     return [pue_words, grid_words]
@@ -880,7 +991,7 @@ def site_label(r: Result) -> str:
     trained in (PUE 1.10, 0.429 kg CO₂/kWh; region cn-avg-industrial's electricity price)`` or
     ``region cn-avg-industrial (PUE 1.50, 0.531 kg CO₂/kWh)``."""
     site = r.inputs.site
-    figures = f"PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg CO₂/kWh"
+    figures = f"PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}"
     if r.inputs.site_basis == "run":
         return f"the site {r.inputs.run.name} trained in ({figures}; region {site.region}'s electricity price)"
     return f"region {site.region} ({figures})"
@@ -930,32 +1041,51 @@ def disclosed_energy_words(r: Result) -> str:
     )
 
 
+def rental_line(r: Result) -> str:
+    """Page 1's rental finding, in words that reproduce: the P50 cost [USD] with its P10–P90 band, then
+    where a cost of GPU-hours × rent comes from. A rent not drawn (the run's own, or a fixed range): the
+    P50 GPU-hours × the rent, which is the P50 cost (each draw's cost is its hours × the same rent). A drawn
+    rent: the median of draws, with the rent's range as drawn, and beside it the base point's product
+    (base GPU-hours × base rent = base cost), since the median cost is not the median hours × the base rent
+    (A100: 11.08 M × $1.30 = $14.4 M, while the draws' median is $18 M over a $0.80–$3.00 rent)."""
+    chip, own, lo, hi = r.inputs.run.chip, headline(r), headline(r, "p10"), headline(r, "p90")
+    if pd.isna(own["rental_cost_usd"]):
+        return (
+            "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
+            "data/china_prices.csv)."
+        )
+    band = band_words(lo["rental_cost_usd"], hi["rental_cost_usd"], present.usd, fixed=fixed_words(r))
+    low, rent, high = (float(v) for v in np.asarray(r.inputs.ranges[f"{chip} rental"], dtype=float)[[0, 1, -1]])
+    head = f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** ({band})"
+    if low == high:
+        return f"{head}: {hours_count(own['gpu_hours'])} GPU-hours × {rent_words(r, chip)}."
+    base = r.base.loc[chip]
+    return (
+        f"{head}, the median of draws with the rent drawn over {present.usd(low)}–{present.usd(high)} per GPU-hour "
+        f"around {rent_words(r, chip)}; at the base point {hours_count(base['gpu_hours'])} GPU-hours × "
+        f"{present.usd(rent)} = {present.usd(base['rental_cost_usd'])}."
+    )
+
+
 def answer(r: Result) -> str:
     """Page 1: the answer in one sentence (the run on its chips takes so many days, with their band,
     and GPU-hours), a list of one line per finding (the rental cost with its band or why there is
     none; the ownership cost; the energy at the meter; :func:`disclosure_note`), then what the
     figures are and :func:`mfu_note`."""
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
-    rental = (
-        f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** "
-        f"({band_words(lo['rental_cost_usd'], hi['rental_cost_usd'], present.usd, fixed=fixed_words(r))}) at "
-        f"{rent_words(r, run.chip)}."
-        if pd.notna(own["rental_cost_usd"])
-        else "- No rental price is sourced for this chip (none in chips.csv, and no Chinese cloud list price in "
-        "data/china_prices.csv)."
-    )
     lines = [
-        rental,
+        rental_line(r),
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
-        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and emits "
-        f"**{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂**, {site_words(r)}.",
-        *[f"- {note}" for note in [disclosure_note(r)] if note],
+        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
+        f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}.",
+        *[f"- {note}" for note in [precision_line(r), disclosure_note(r)] if note],
     ]
+    days, unit = duration(own["days"])
     line = (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
-        f"{present.chip_short(run.chip)} takes **{own['days']:,.1f} days** "
-        f"({band_words(lo['days'], hi['days'], '{:,.1f}'.format, fixed=fixed_words(r))}) and "
-        f"**{millions(own['gpu_hours'])} GPU-hours**:"
+        f"{present.chip_short(run.chip)} takes **{days(own['days'])} {unit}** "
+        f"({band_words(lo['days'], hi['days'], days, fixed=fixed_words(r))}) and "
+        f"**{hours_count(own['gpu_hours'])} GPU-hours**:"
     )
     mfu = "" if r.inputs.disclosed_chips else "MFU, "
     pue_range = r.inputs.site.pue_range
@@ -978,19 +1108,34 @@ def findings(r: Result) -> str:
         f"- **Compute.** 6 × {present.count(run.active_params / 1e9)} B active parameters × "
         f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
         + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
-        f"- **Utilisation.** MFU **{present.pct(inp.mfu, digits=1)}** on {present.chip_short(inp.anchor_chip)} "
-        f"against its dense {peak_name(inp)} peak ({trained_words(inp)}) ({mfu_range_words(r)}); "
+        f"- **Utilisation.** {shown_mfu_words(r)}MFU **{present.pct(inp.mfu, digits=1)}** on "
+        f"{present.chip_short(inp.anchor_chip)} against its dense {peak_name(inp)} peak ({trained_words(inp)}) "
+        f"({mfu_range_words(r)}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
-        f"{present.count(run.chip_count)} chips (interruptions grow with the chip count).",
+        f"{present.counted(run.chip_count, 'chip')} (interruptions grow with the chip count).",
         f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter, "
-        f"{present.num(own['emissions_tco2'], '{:,.0f}')} t CO₂ (PUE {site.pue:.2f}, {site.grid_kgco2_per_kwh:.3f} kg "
-        f"CO₂/kWh: {'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
+        f"{tonnes_co2(own['emissions_tco2'])} (PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}: "
+        f"{'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
         f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
-        f"({others.loc[fastest, 'days']:,.1f} days); what each chip costs to rent, and which have no market quote, "
+        f"({duration(others.loc[fastest, 'days'])[0](others.loc[fastest, 'days'])} "
+        f"{duration(others.loc[fastest, 'days'])[1]}); what each chip costs to rent, and which have no market quote, "
         "follows the tables of 'The same run on every chip'.",
     ]
     return "\n".join(lines)
+
+
+def shown_mfu_words(r: Result) -> str:
+    """Where the report's chip is not the chip the run's MFU holds on (the anchor), the Utilisation
+    finding starts with the report's chip: its MFU at the base point (as the by-chip table gives it)
+    against its own dense peak, carried over from the anchor's, which follows. Empty otherwise."""
+    inp, chip = r.inputs, r.inputs.run.chip
+    if chip == inp.anchor_chip:
+        return ""
+    return (
+        f"MFU **{present.pct(r.base.loc[chip, 'mfu'], digits=1)}** on {present.chip_short(chip)} against its "
+        f"dense {peak_name(inp, chip)} peak, carried over from "
+    )
 
 
 def mfu_range_words(r: Result) -> str:
@@ -1244,7 +1389,7 @@ def plot_by_chip(r: Result) -> None:
     # under page 2's text (0.27 in per chip pushed it to page 3 and left page 2 two-thirds empty)
     fig, axes = plt.subplots(1, 2, figsize=(present.FIGURE_WIDTH_IN, 0.2 * len(order) + 1.4), sharey=True)
     axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
-    axes[0].set_xlabel(f"days on {present.count(r.inputs.run.chip_count)} chips")
+    axes[0].set_xlabel(f"days on {present.counted(r.inputs.run.chip_count, 'chip')}")
     axes[0].set_title("Wall-clock time")
     axes[0].invert_yaxis()
     costs = shown.loc[order, ["rental [$ M]", "ownership [$ M]"]]

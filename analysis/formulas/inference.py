@@ -205,7 +205,8 @@ def capacity_floor_chips(
 ):
     """Chips needed just to hold the weights (+ ``extra_bytes_per_param``, e.g. 14 for mixed-
     precision Adam state and master weights in training) and the batch's KV cache [chips]. Whole
-    chips (int) where every capacity is known; NaN for a chip without a published capacity.
+    chips (int) where every capacity is known and the count fits an int64 (floats above 2⁶³, e.g. for a
+    10³² parameter model); NaN for a chip without a published capacity.
 
     The usable share of HBM (``USABLE_HBM_FRACTION``, 0.9) is assumed; 14 extra bytes per parameter
     are ZeRO's 16 bytes of mixed-precision Adam state less the 2 of the BF16 weights.
@@ -216,7 +217,7 @@ def capacity_floor_chips(
         model, batch_size, context_tokens, kv_bytes_scale
     )
     chips = np.ceil(needed / (np.asarray(hbm_gb, dtype=float) * 1e9 * USABLE_HBM_FRACTION))
-    return chips.astype(int) if np.all(np.isfinite(chips)) else chips
+    return chips.astype(int) if np.all(np.isfinite(chips) & (chips < 2.0**63)) else chips  # int where int64 holds it
 
 
 def capacity_batch(hbm_gb, chips, model, bytes_per_param, context_tokens, kv_bytes_scale=1.0):

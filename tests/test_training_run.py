@@ -919,3 +919,20 @@ def test_a_run_without_a_stated_site_is_costed_at_the_region_and_says_so(deepsee
 def test_site_is_run_or_region():
     with pytest.raises(ParameterError, match="parameter site: 'moon' is unknown.*allowed: region, run"):
         report.inputs(site="moon")
+
+
+def test_a_custom_fp8_run_on_a_chip_without_fp8_takes_the_prior_at_its_bf16_peak():
+    # a custom 7e9 × 1e12-token run on 512 A100 (no FP8 peak): its MFU comes from the prior, which is now taken at
+    # the peak the chip is costed at (BF16), so asking for FP8 changes nothing: 6 × 7e9 × 1e12 = 4.2e22 FLOP at the
+    # same MFU and peak either way. Before, the FP8 prior's median (an MFU at FP8 peaks, 0.197) was applied to the
+    # A100's BF16 peak and the run took about twice the hours at FP8 (hostile check 3)
+    runs = {
+        p: report.run(
+            run="custom", active_params=7e9, tokens=1e12, chip="a100-sxm-80gb", chip_count=512, precision=p, **FEW
+        )
+        for p in ("bf16", "fp8")
+    }
+    base = {p: r.base.loc["a100-sxm-80gb"] for p, r in runs.items()}
+    assert_allclose(base["fp8"]["gpu_hours"], base["bf16"]["gpu_hours"], rtol=1e-9)
+    assert_allclose(base["fp8"]["mfu"], base["bf16"]["mfu"], rtol=1e-12)
+    assert "so FP8 buys it nothing" in report.precision_line(runs["fp8"])

@@ -472,10 +472,10 @@ def inputs(**values) -> Inputs:
     run_chips = run.disclosed_chip_count or run.chip_count
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
-    prior = shared.observed_prior(
+    prior = shared.observed_prior(  # at the peak the run's chip is costed at: BF16 on a chip without FP8
         generation=chips.loc[run.chip, "generation"],
         architecture="moe" if run.total_params and run.total_params > run.active_params else "dense",
-        precision=precision,
+        precision=str(chips.loc[run.chip, "peak_precision"]).lower(),
     )
     mfu, anchor = utilisation(
         run,
@@ -795,7 +795,8 @@ def precision_line(r: Result) -> str:
     runs FP8 at its BF16 rate (TPU v5p, Trainium1; :func:`analysis.assembly.inputs.lacking_words`' two
     reasons), so it is costed at its BF16 peak with the measured FP8
     speed-up over BF16 carried over (:func:`analysis.assembly.inputs.precision_factor`,
-    :func:`precision_note`). Empty where the chip runs the run's precision."""
+    :func:`precision_note`); a run whose MFU comes from the prior (no disclosure) takes the prior at
+    that BF16 peak, so FP8 changes nothing on it. Empty where the chip runs the run's precision."""
     inp, chip = r.inputs, r.inputs.run.chip
     precision = str(inp.used["precision"].value).upper()
     if inp.chips.loc[chip, "peak_precision"] == precision:
@@ -803,6 +804,12 @@ def precision_line(r: Result) -> str:
     speedup = inp.used[shared.FP8_SPEEDUP]
     at_bf16_rate = pd.notna(inp.chips.loc[chip, compute.PRECISION_COLUMNS[precision.lower()]])  # lacking_words' test
     lacks = f"runs {precision} at its BF16 rate" if at_bf16_rate else f"has no {precision} peak"
+    if inp.used["mfu"].source == "mfu-observations":  # the prior at the BF16 peak: nothing to carry over
+        return (
+            f"The {present.chip_short(chip)} {lacks}: the run is costed at its {peak_name(inp, chip)} peak "
+            f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) at a utilisation of runs at that peak, so "
+            f"{precision} buys it nothing."
+        )
     return (
         f"The {present.chip_short(chip)} {lacks}: it is costed at its {peak_name(inp, chip)} peak "
         f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) with the measured {precision} speed-up over BF16 "

@@ -936,3 +936,12 @@ def test_a_custom_fp8_run_on_a_chip_without_fp8_takes_the_prior_at_its_bf16_peak
     assert_allclose(base["fp8"]["gpu_hours"], base["bf16"]["gpu_hours"], rtol=1e-9)
     assert_allclose(base["fp8"]["mfu"], base["bf16"]["mfu"], rtol=1e-12)
     assert "so FP8 buys it nothing" in report.precision_line(runs["fp8"])
+
+
+def test_an_mfu_with_recompute_above_three_quarters_is_refused():
+    # recomputation executes 8 model FLOPs for every 6: MFU 0.9 with recompute is HFU 0.9 × 8/6 = 1.2 > 1, refused
+    # with the value and the allowed range; 0.75 × 8/6 = 1.0 is the most a chip can execute, and is accepted
+    with pytest.raises(ValueError, match=r"parameter mfu: 0.9 with recompute implies HFU 1.2 .*0.01 to 0.75"):
+        report.inputs(mfu=0.9, recompute=True)
+    report.cross_check({"mfu": 0.75, "recompute": True})
+    report.cross_check({"mfu": 0.9, "recompute": False})  # without recomputation HFU = MFU = 0.9

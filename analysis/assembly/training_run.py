@@ -270,7 +270,8 @@ def _check_sizes(run_id: str, active_params, total_params) -> None:
 def cross_check(values: dict) -> None:
     """A custom run names its own size, tokens, chip and chip count; its active parameters are at most
     its total (a named run's disclosed figures fill what is not passed); utilisation is given one way, an
-    achieved rate at most the chip's peak (:func:`_check_achieved`); the chips hold the training state
+    achieved rate at most the chip's peak (:func:`_check_achieved`), an MFU with recomputation at most 0.75
+    (:func:`_check_recompute`); the chips hold the training state
     (:func:`_check_capacity`)."""
     run_id = values.get("run", PARAMETERS["run"].default)
     if run_id == "custom":
@@ -285,7 +286,21 @@ def cross_check(values: dict) -> None:
         raise params.ParameterError(f"parameters {', '.join(given)}: give one of mfu, hfu or achieved_tflops")
     run = run_disclosure(run_id, {name: values.get(name) for name in RUN_UNITS})
     _check_achieved(values.get("achieved_tflops"), run.chip, values.get("precision") or run.precision)
+    _check_recompute(values.get("mfu"), bool(values.get("recompute")))
     _check_capacity(run, float(load("chips").loc[run.chip, "hbm_gb"]))
+
+
+def _check_recompute(mfu: float | None, recompute: bool) -> None:
+    """With recomputation a chip executes 8 of every 6 model FLOPs, so an entered ``mfu`` [share] implies
+    HFU = MFU × 8/6 (:func:`analysis.formulas.compute.hfu_from_mfu`), which is at most 1: MFU ≤ 0.75."""
+    if mfu is None or not recompute:
+        return
+    hfu = float(compute.hfu_from_mfu(mfu, recompute=True))
+    if hfu > 1:
+        raise params.ParameterError(
+            f"parameter mfu: {mfu:g} with recompute implies HFU {hfu:.3g} (MFU × 8/6), above 1; allowed with "
+            "recompute: 0.01 to 0.75"
+        )
 
 
 @dataclass(frozen=True)

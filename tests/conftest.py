@@ -215,16 +215,21 @@ def validation_report():
     return validation.run()
 
 
-@pytest.fixture(scope="session")
-def rendered(tmp_path_factory):
-    """Every case of CASES rendered once (HTML, PDF, JSON) for the whole test session."""
-    out = tmp_path_factory.mktemp("reports")
-    outcomes = render_batch(CASES, out, jobs=2, log=sys.stdout)
+def render_all(cases, out: Path, **batch) -> Path:
+    """``cases`` rendered into ``out`` by one batch (``batch``: render_batch's jobs, formats), every one
+    rendered and nothing left open, else the test fails; returns ``out``."""
+    outcomes = render_batch(cases, out, log=sys.stdout, **batch)
     failed = [f"{o.scenario.name}: {o.message}" for o in outcomes if not o.ok]
     assert not failed, failed
     left = unclosed()
     assert not left, f"the batch left open: {left}"
     return out
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """Every case of CASES rendered once (HTML, PDF, JSON) for the whole test session."""
+    return render_all(CASES, tmp_path_factory.mktemp("reports"), jobs=2)
 
 
 #: The cases rendered a second time, one after another in one kernel (``jobs=1``, HTML only), to
@@ -236,13 +241,8 @@ AGAIN = ("parity-default", "parity-decode", "procurement-default", "training-def
 @pytest.fixture(scope="session")
 def rendered_again(tmp_path_factory):
     """The cases named in :data:`AGAIN` rendered again (jobs=1, HTML) for the whole test session."""
-    out = tmp_path_factory.mktemp("reports-again")
-    outcomes = render_batch([c for c in CASES if c.name in AGAIN], out, jobs=1, formats=("html",), log=sys.stdout)
-    failed = [f"{o.scenario.name}: {o.message}" for o in outcomes if not o.ok]
-    assert not failed, failed
-    left = unclosed()
-    assert not left, f"the batch left open: {left}"
-    return out
+    again = [c for c in CASES if c.name in AGAIN]
+    return render_all(again, tmp_path_factory.mktemp("reports-again"), jobs=1, formats=("html",))
 
 
 def figures(rendered, case):

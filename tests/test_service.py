@@ -94,14 +94,21 @@ def test_off_hands_nothing_over_and_starts_nothing(tmp_path, monkeypatch):
     assert not (tmp_path / "svc").exists()
 
 
-def test_a_dead_services_socket_and_work_folder_are_cleaned_up(tmp_path, monkeypatch):
+def _dead_service(monkeypatch) -> Path:
+    """A service folder as a SIGKILL leaves it: a socket file nobody listens on and an unlocked work folder
+    (its owner is dead); the folder is the service's for the test (``DIR_ENV``)."""
     folder = Path(tempfile.mkdtemp(prefix="cps-"))  # short: a socket path has at most 107 characters
     monkeypatch.setenv(service.DIR_ENV, str(folder))
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(folder / service.SOCKET))
+    dead.close()  # the file stays, nobody listens
+    (folder / f"{service.WORK_PREFIX}live-abc").mkdir()
+    return folder
+
+
+def test_a_dead_services_socket_and_work_folder_are_cleaned_up(tmp_path, monkeypatch):
+    folder = _dead_service(monkeypatch)
     try:
-        dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        dead.bind(str(folder / service.SOCKET))
-        dead.close()  # the file stays, nobody listens: what a SIGKILL leaves
-        (folder / f"{service.WORK_PREFIX}live-abc").mkdir()  # unlocked: its owner is dead
         assert service.connect(folder) is None
         service.clean_up(folder)
         assert sorted(p.name for p in folder.iterdir()) == [service.LOCK]
@@ -113,13 +120,8 @@ def test_service_status_notices_a_dead_services_socket_and_removes_it(tmp_path, 
     """A SIGKILLed service leaves its socket (nobody listens on it) and its work folder: the next
     command that looks at the service, ``service status`` here, removes both and says so; asked
     again, it finds nothing stale. Before, only a default render or ``service stop`` cleaned up."""
-    folder = Path(tempfile.mkdtemp(prefix="cps-"))  # short: a socket path has at most 107 characters
-    monkeypatch.setenv(service.DIR_ENV, str(folder))
+    folder = _dead_service(monkeypatch)
     try:
-        dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        dead.bind(str(folder / service.SOCKET))
-        dead.close()  # the file stays, nobody listens: what a SIGKILL leaves
-        (folder / f"{service.WORK_PREFIX}live-abc").mkdir()  # unlocked: its owner is dead
         assert service.command("status") == 1
         assert "not running (stale socket removed)" in capsys.readouterr().out
         assert sorted(p.name for p in folder.iterdir()) == [service.LOCK]

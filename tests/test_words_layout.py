@@ -4,12 +4,11 @@ export_controls, and validation's page 2 left four-fifths blank. Each is rendere
 gave it and checked with :func:`analysis.pipeline.layout.defects` (and, for the blank page,
 where the figure of every case prints)."""
 
-import sys
-
 import pytest
+from conftest import render_all
 
 from analysis.pipeline import layout
-from analysis.pipeline.scenarios import Scenario, render_batch
+from analysis.pipeline.scenarios import Scenario
 
 CASES = [
     # three chips and a mix: the option labels ("mix: 20 % H20 + 30 % Ascend 910C + 50 % B200") kept on one
@@ -35,11 +34,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    out = tmp_path_factory.mktemp("words")
-    outcomes = render_batch(CASES, out, jobs=2, log=sys.stdout)
-    failed = [f"{o.scenario.name}: {o.message}" for o in outcomes if not o.ok]
-    assert not failed, failed
-    return out
+    return render_all(CASES, tmp_path_factory.mktemp("words"), jobs=2)
 
 
 @pytest.mark.render

@@ -553,6 +553,10 @@ def test_readme_quotes_what_the_functions_give(r):
     base_mean = (validated["base"] / validated["measured"] - 1).abs().mean()  # the same cases at the base point
     assert f"at the base point the mean would be **{base_mean * 100:.1f} %**" in section
     assert f"({round(s.coverage * s.banded)} of {s.banded};" in section
+    # what honest bands allow (validation.implied_error, validation.narrowed)
+    assert f"imply a mean error of **{r.implied.mean() * 100:.1f} %**" in section
+    held = f"would hold **{r.narrowed[1] * 100:.1f} %** of the measurements ({round(r.narrowed[1] * s.banded)} of"
+    assert held in section
     assert f"{(c['role'] == 'calibration').sum()} calibration cases" in section
     assert f"{(c['role'] == 'arithmetic').sum()} arithmetic checks" in section
     assert f"({len(s.misses)} cases above 35 %" in section
@@ -666,3 +670,40 @@ def test_a_case_is_modelled_at_the_p50_its_report_quotes_with_the_base_point_bes
     assert c["error"].to_numpy() == pytest.approx((c["modelled"] / c["measured"] - 1).to_numpy())
     case = validation._case_json("byterobust-dense-ettr", goodput)
     assert case["modelled"] == goodput["p50"] and case["base"] == goodput["base"]
+
+
+def test_the_error_honest_bands_imply_worked_by_hand(r):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "role": ["validation", "validation", "validation", "calibration"],
+            "modelled": [2.0, 2.0, 8.0, 5.0],
+            "measured": [2.5, 3.0, 8.0, 1.0],
+            "p10": [1.0, 1.0, 8.0, 1.0],
+            "point": [False, False, True, False],
+        },
+        index=["a", "b", "p", "c"],
+    )
+    draws = {"a": np.array([1.0, 2.0, 4.0]), "b": np.array([1.0, 2.0, 4.0]), "p": np.full(3, 8.0), "c": np.ones(3)}
+    # a and b: |2/1 − 1|, |2/2 − 1|, |2/4 − 1| = 1, 0, 0.5 → mean 0.5; the point prediction p implies 0;
+    # the calibration case c counts for nothing
+    implied = validation.implied_error(frame, draws)
+    assert implied.to_dict() == pytest.approx({"a": 0.5, "b": 0.5, "p": 0.0})
+    # pulled to k = 0.5 the draws are 2 × (2^−0.5, 1, 2^0.5) = 1.41421, 2, 2.82843, which imply
+    # (|√2 − 1| + 0 + |1 − 1/√2|) / 3 = (√2 − 1/√2) / 3 = (1/√2) / 3 = 0.2357023 each; with p's 0 the mean of
+    # the three is 2 × 0.2357023 / 3 = 0.1571349. Their P10–P90 (inverted CDF of three draws) is 1.41421–2.82843:
+    # a's 2.5 inside, b's 3.0 outside; the point prediction p equals its measurement (inside) → 2 of 3.
+    scale, coverage = validation.narrowed(frame, draws, target=2 * (1 / np.sqrt(2)) / 3 / 3)
+    assert scale == pytest.approx(0.5, abs=1e-5) and coverage == pytest.approx(2 / 3)
+    # a goal the bands already meet (mean 1 / 3 at k = 1) leaves them as they are: 1–4 holds both, p inside
+    assert validation.narrowed(frame, draws, target=0.5) == (1.0, 1.0)
+    # in the report: the mean of the validation cases' implied errors, in the JSON and in the finding
+    figures = validation.key_figures(r)
+    assert figures["implied_mean_abs_error"] == pytest.approx(r.implied.mean())
+    assert len(r.implied) == r.summary.count
+    assert figures["narrowed_for_goal"] == {"scale": r.narrowed[0], "coverage_p10_p90": r.narrowed[1]}
+    text = validation.honest_bands_text(r)
+    assert f"imply a mean |error| of {r.implied.mean() * 100:.1f} %" in text
+    assert f"would hold {round(r.narrowed[1] * r.summary.banded)} of {r.summary.banded} " in text
+    assert (text in validation.findings(r)) == (r.summary.mean_abs_error > 0.15)

@@ -349,3 +349,17 @@ def test_candidates_that_never_match_share_one_finding(default):
     assert grouped[0].startswith(f"- **{present.joined(present.chip_short(c) for c in never)}** never match: ")
     assert "their hardware alone costs more per effective PFLOP-hour than the reference's total" in grouped[0]
     assert not any(line.startswith(f"- **{present.chip_short(c)}** ") for line in lines for c in never)
+
+
+def test_the_shared_region_column_is_chip_parity_at_that_region():
+    # the page says its cn-avg-industrial column prices the clusters as chip_parity does, with the same draws:
+    # every figure of that column equals chip_parity's at region cn-avg-industrial, draw for draw (the electricity
+    # price and PUE of that region draw from chip_parity's own streams, energy_advantage.stream)
+    from analysis.assembly import chip_parity
+
+    e = ea.run(draws=300)
+    c = chip_parity.run(draws=300, region="cn-avg-industrial")
+    for name in ("tco_usd", "usd_per_pflop_hour", "kwh_per_pflop_hour"):
+        assert (e.p50[(name, "cn-avg-industrial")] == c.p50[name].loc[e.p50.index]).all(), name
+    assert ea.stream("cn-avg-industrial", "pue") == "pue"
+    assert ea.stream("us-avg-industrial", "pue") == "us-avg-industrial pue"

@@ -64,8 +64,8 @@ class Inputs(shared.DrawnInputs):
     ``region``: the reference region (break-even prices are against the reference there);
     ``regions``: the regions shown; ``sites``: a :class:`~analysis.assembly.inputs.Site` per region
     shown and the reference region; ``ranges``: the parity ranges without the site's, plus
-    ``"<region> usd_per_kwh"`` [USD/kWh] and ``"<region> pue"`` per region; ``parameters``: the
-    validated parameters as given; ``used``: every value used (per region under ``regions``, per
+    ``"<region> usd_per_kwh"`` [USD/kWh] and ``"<region> pue"`` per region (named by :func:`stream`);
+    ``parameters``: the validated parameters as given; ``used``: every value used (per region under ``regions``, per
     chip under ``chips``)."""
 
     parity: chip_parity.Inputs
@@ -123,7 +123,7 @@ def inputs(**values) -> Inputs:
     sites = {g: shared.site(g, pue=p["pue"]) for g in regions}
     ranges = {k: v for k, v in parity.ranges.items() if k not in ("usd_per_kwh", "pue")}
     for g, where in sites.items():
-        ranges |= {f"{g} {k}": v for k, v in where.ranges().items()}
+        ranges |= {stream(g, k): v for k, v in where.ranges().items()}
     used = {k: v for k, v in parity.used.items() if k not in ("usd_per_kwh", "pue")}
     used |= {"regions": {g: where.used for g, where in sites.items()}}
     return Inputs(
@@ -187,9 +187,16 @@ def drawn_capex_text(r: Result) -> str:
     )
 
 
+def stream(region: str, name: str) -> str:
+    """The name of a region's draws of ``name`` (``usd_per_kwh``, ``pue``): ``"<region> <name>"``, but
+    chip_parity's own name for the region the other reports default to (``params.WHERE``), so that column
+    draws from the same seeded stream as chip_parity at that region and gives the same figures."""
+    return name if region == params.WHERE["region"] else f"{region} {name}"
+
+
 def at_region(x: dict, region: str) -> dict:
-    """The draws ``x`` with one region's electricity price and PUE as the site's."""
-    return x | {"usd_per_kwh": x[f"{region} usd_per_kwh"], "pue": x[f"{region} pue"]}
+    """The draws ``x`` with one region's electricity price and PUE as the site's (:func:`stream`)."""
+    return x | {"usd_per_kwh": x[stream(region, "usd_per_kwh")], "pue": x[stream(region, "pue")]}
 
 
 def figures(x: dict, inp: Inputs) -> dict:

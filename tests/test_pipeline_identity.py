@@ -245,3 +245,15 @@ def test_key_figures_become_one_tidy_csv():
         "cases › c1 › measured,MWh,,10.0,,none: not traced",
         "cases › c1 › modelled,MWh,9.0,11.0,13.0,none: not traced",
     ]
+
+
+def test_the_footer_shortens_the_title_never_the_page_block():
+    # compute_stock's long title pushed "data <hash>" onto a second line (hostile check L7): the title span shrinks
+    # with an ellipsis, the page/commit/data block neither wraps nor shrinks, and padding (not margin) keeps the
+    # flex box inside the page, so the block's right end does not run past the page edge
+    prov = {"version": "9.9", "commit": "abc", "data_hash": "0123456789ab", "rendered_at": "2026-11-23T10:00:00+00:00"}
+    footer = identity.footer_template("National compute: a very long title " * 3, prov)
+    title, block = footer.split("<span style=")[1:3]
+    assert "text-overflow: ellipsis" in title and "min-width: 0" in title
+    assert "white-space: nowrap" in block and "flex-shrink: 0" in block and block.split(">", 1)[1].startswith("page ")
+    assert "box-sizing: border-box; padding: 0 12mm" in footer and "margin: 0 12mm" not in footer

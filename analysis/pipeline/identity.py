@@ -105,10 +105,11 @@ def footer_template(report_title: str, prov: dict) -> str:
     return (
         "<div style=\"font-family: 'DejaVu Sans', Arial, 'WenQuanYi Micro Hei', sans-serif; font-synthesis: none; "
         "font-size: 8px; color: #555; "
-        'width: 100%; margin: 0 12mm; display: flex; justify-content: space-between;">'
-        f'<span style="overflow: hidden; white-space: nowrap; text-overflow: ellipsis; max-width: 55%;">'
+        'width: 100%; box-sizing: border-box; padding: 0 12mm; display: flex; justify-content: space-between;">'
+        f'<span style="overflow: hidden; white-space: nowrap; text-overflow: ellipsis; min-width: 0;">'
         f"{e(short_title(report_title))}</span>"
-        f'<span>page <span class="pageNumber"></span> of <span class="totalPages"></span> · '
+        '<span style="white-space: nowrap; flex-shrink: 0; margin-left: 3mm;">'
+        'page <span class="pageNumber"></span> of <span class="totalPages"></span> · '
         f"{e(prov['rendered_at'][:10])} · compute-parity {e(prov['version'])} · "
         f"commit {e(prov['commit'])} · data {e(prov['data_hash'])}</span></div>"
     )

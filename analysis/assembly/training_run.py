@@ -6,6 +6,22 @@ Monte Carlo ranges into one :class:`Inputs`; :func:`figures` maps arrays of the 
 to every figure for every chip and is called at the base point and at the Monte Carlo draws
 (:func:`result`), so the headline (the P50) and its P10–P90 band come from one piece of code.
 :func:`run` does both and returns a :class:`Result`.
+
+The utilisation prior at FP8, pre-registered (session 15, 2026-12-07; written and committed before its
+effect on any figure or validation case was computed). A run whose MFU comes from the prior (no
+disclosure, nothing entered: basis ``accounted``) is costed at a whole run's accounted utilisation. No
+accounted FP8 run is published: the accounted runs are BF16 runs, and the FP8 observations are production
+runs' and benchmarks' steady-state MFUs at the FP8 peak, another concept on another peak. The rule: such
+a run takes the accounted BF16 prior of its chip's generation and architecture whatever its precision (its
+median is what a BF16 run accounts on that chip), as a share of the BF16 peak, and on a chip with a faster
+FP8 peak each draw is carried to that peak by chip_parity's conversion (one function for both reports,
+:func:`analysis.assembly.inputs.precision_factor`): MFU_FP8 = MFU_BF16 × BF16 peak / FP8 peak × the drawn
+achieved FP8 speed-up over BF16 (data/fp8_speedups.csv, median 1.28). A chip without a faster FP8 peak
+keeps the BF16 MFU at its BF16 peak (as before). So a custom FP8 run takes the BF16 run's hours divided by
+the achieved speed-up on a chip with FP8, and the same hours without. An MFU entered, implied by disclosed
+or estimated GPU-hours, or reported is unchanged. The one validation case this can move is
+deepseek-v3-pretraining-hours (a custom run on 2,048 H800 at precision fp8, no MFU entered); its effect
+is reported whatever it is (CHANGELOG).
 """
 
 from __future__ import annotations

@@ -203,8 +203,9 @@ def utilisation(
     korthikanti-2022; HFU = achieved / peak); else implied by the disclosed GPU-hours on the
     disclosed chip (C / (hours × peak × 3,600)) divided by the run's own goodput
     (``run_goodput``), so the projection reproduces the disclosure; else the reported MFU; else
-    the median of the utilisation ``prior`` (utilisation observations of the chip's generation, dense or MoE,
-    at the precision: :func:`analysis.formulas.utilisation.prior`)."""
+    the median of the utilisation ``prior`` (:func:`run_prior`: the observations of the chip's generation,
+    dense or MoE, at the BF16 peak whatever the run's precision, the module docstring's rule;
+    :func:`analysis.formulas.utilisation.prior`)."""
     times_six_eighths = " × 6/8 (full recomputation)" if recompute else ""
     if mfu is not None:
         return shared.setting("mfu", mfu), run.chip

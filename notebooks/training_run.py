@@ -113,7 +113,7 @@ present.table(
             "energy [MWh]": "{:,.0f}",
         }.items()
     },
-    caption="P50 of the Monte Carlo; n/a: no sourced TDP for that chip. " + report.site_caption(r),
+    caption=report.by_chip_caption(r, "no sourced TDP for that chip"),
     name="run_by_chip",
 )
 # %%
@@ -128,9 +128,12 @@ present.table(
             "ownership [$ M]": "{:,.2f}",
         }.items()
     },
-    caption="P50 of the Monte Carlo; n/a: no sourced rental, price or TDP for that chip. Rental basis: a market "
-    "quote, or DeepSeek's assumed rent (the H800's $2.00 per GPU-hour, an accounting assumption). "
-    + report.site_caption(r),
+    caption=report.by_chip_caption(
+        r,
+        "no sourced rental, price or TDP for that chip",
+        also="Rental basis: a market quote, or DeepSeek's assumed rent (the H800's $2.00 per GPU-hour, an accounting "
+        "assumption).",
+    ),
     name="cost_by_chip",
 )
 

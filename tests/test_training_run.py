@@ -945,3 +945,124 @@ def test_an_mfu_with_recompute_above_three_quarters_is_refused():
         report.inputs(mfu=0.9, recompute=True)
     report.cross_check({"mfu": 0.75, "recompute": True})
     report.cross_check({"mfu": 0.9, "recompute": False})  # without recomputation HFU = MFU = 0.9
+
+
+#: The median achieved FP8 speed-up over BF16 of data/fp8_speedups.csv (fp8 / bf16 tokens/s per GPU): 4357 / 3848
+#: = 1.13228, 8532 / 6667 = 1.27974, 4018 / 3139 = 1.28003, 8380 / 6514 = 1.28646; four pairs, so the median is
+#: the mean of the middle two, (1.279736 + 1.280025) / 2 = 1.279881
+FP8_SPEEDUP = (8532 / 6667 + 4018 / 3139) / 2
+
+
+def test_a_custom_fp8_run_on_an_h100_takes_the_accounted_bf16_prior_carried_to_the_fp8_peak():
+    # no accounted FP8 run is published, so a custom FP8 run's MFU is the accounted BF16 prior of its generation
+    # (hopper dense), a share of the BF16 peak, carried to the H100's FP8 peak as chip_parity carries its reference
+    # MFU: × 989.4 / 1,978.9 × 1.279881 = × 0.639908. The GPU-hours then fall by the achieved speed-up, 1.279881,
+    # not by the peaks' 2 × (nor by the 1.728 × of the FP8 prior's steady-state 0.197 on the FP8 peak: 51,981 /
+    # 30,078 GPU-hours before, hostile check 1 of session 15). A chip without FP8 (A100) keeps the BF16 MFU.
+    runs = {
+        p: report.run(run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=512, precision=p, **FEW)
+        for p in ("bf16", "fp8")
+    }
+    prior = shared.observed_prior(generation="hopper", architecture="dense", precision="bf16")
+    assert prior.kind == "accounted"
+    for r in runs.values():
+        assert r.inputs.mfu == prior.p50 and r.inputs.mfu_precision == "bf16"
+        assert r.inputs.used["mfu_basis"].value == "accounted"
+    bf16, fp8 = (runs[p].base for p in ("bf16", "fp8"))
+    assert_allclose(989.4 / 1978.9 * FP8_SPEEDUP, 0.639908, rtol=1e-6)
+    assert_allclose(fp8.loc["h100-sxm", "mfu"], prior.p50 * 989.4 / 1978.9 * FP8_SPEEDUP, rtol=1e-9)
+    assert_allclose(bf16.loc["h100-sxm", "gpu_hours"] / fp8.loc["h100-sxm", "gpu_hours"], FP8_SPEEDUP, rtol=1e-9)
+    assert_allclose(fp8.loc["a100-sxm-80gb", "gpu_hours"], bf16.loc["a100-sxm-80gb", "gpu_hours"], rtol=1e-9)
+    # the words say which peak the MFU is on and what FP8 buys
+    line = report.precision_line(runs["fp8"])
+    assert "no accounted FP8 run is published" in line and "× 989.4 / 1,978.9 × 1.28" in line
+    assert "FP8 takes 1.28 × fewer GPU-hours than BF16 at the base point, not the peaks' 2.00 ×" in line
+    mfu = present.pct(prior.p50, digits=1)
+    assert f"MFU {mfu} of the BF16 peak on H100 SXM" in report.mfu_note(runs["fp8"])
+    shown = present.pct(prior.p50 * 989.4 / 1978.9 * FP8_SPEEDUP, digits=1)
+    assert f"MFU **{mfu}** on H100 SXM against its dense BF16 peak, **{shown}** of its FP8 peak" in report.findings(
+        runs["fp8"]
+    )
+    assert report.precision_line(runs["bf16"]) == ""
+
+
+def test_an_entered_fp8_mfu_stays_on_the_fp8_peak():
+    # an MFU the reader enters at FP8 is a share of the FP8 peak: 0.30 × 1,978.9 TFLOP/s on the H100, not converted
+    r = report.run(
+        run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=512, precision="fp8", mfu=0.3, **FEW
+    )
+    assert r.inputs.mfu_precision == "fp8"
+    assert_allclose(r.base.loc["h100-sxm", "mfu"], 0.3, rtol=1e-12)
+    assert report.precision_line(r) == ""
+
+
+def test_gpt3_at_fp8_claims_no_speed_up_on_the_v100_and_says_it_is_costed_in_fp8():
+    # GPT-3's MFU is fixed on the V100 (no FP8, no BF16) by Patterson's estimated 3,552,000 V100-hours: at the base
+    # point the V100 gives them back at any precision, so page 1 must not say an FP8 speed-up is carried over. A
+    # chip with FP8 (H100) carries the V100's MFU over × 989.4 / 1,978.9 × 1.279881 = × 0.639908 against BF16.
+    bf16, fp8 = report.run(run="gpt-3-175b", **FEW), report.run(run="gpt-3-175b", precision="fp8", **FEW)
+    assert fp8.inputs.anchor_chip == "v100-sxm" and fp8.inputs.mfu_precision == "bf16"
+    assert_allclose(fp8.base.loc["v100-sxm", "gpu_hours"], 3_552_000, rtol=1e-9)
+    assert_allclose(bf16.base.loc["v100-sxm", "gpu_hours"], 3_552_000, rtol=1e-9)
+    ratio = fp8.base.loc["h100-sxm", "mfu"] / bf16.base.loc["h100-sxm", "mfu"]
+    assert_allclose(ratio, 989.4 / 1978.9 * FP8_SPEEDUP, rtol=1e-9)
+    line = report.precision_line(fp8)
+    assert line.startswith("The V100 SXM has no FP8 peak") and "so FP8 buys it nothing" in line
+    assert "carried over" not in line and "speed-up" not in line
+    findings = report.findings(fp8)
+    assert "the run trained in FP16" not in findings
+    assert "the run is costed in FP8: set by the reader; V100 SXM has neither FP8 nor BF16" in findings
+    assert "the run trained in FP16" in report.findings(bf16)  # as it did: Patterson et al., V100s in FP16
+    note = report.precision_note(fp8)
+    assert "the run's MFU is a share of a BF16 peak (the V100 SXM it holds on has no FP8 peak)" in note
+    assert "MFU_BF16 = MFU_FP8" not in note
+
+
+def test_a_chip_that_cannot_hold_the_run_at_its_count_reads_n_a_with_the_reason():
+    # 405e9 parameters × 16 bytes (2 of BF16 weights + 14 of gradients and Adam state, zero-2020) = 6.48e12 bytes,
+    # 90 % of HBM usable: 32 GB chips need 6.48e12 / (32e9 × 0.9) = 225 chips, 48 GB 150, 16 GB 450, 64 GB 112.5
+    # -> 113 and 80 GB 90. On 128 chips the H100 (the run's) and the Ascend 910B hold it; the V100, TPU v4, TPU v6e
+    # and Trainium1 (32 GB), L20 and MLU370-X8 (48 GB) and TPU v5e (16 GB) do not: no time, energy or cost for them
+    r = report.run(run="custom", active_params=405e9, tokens=1e12, chip="h100-sxm", chip_count=128, **FEW)
+    short = ["l20", "mlu370-x8", "v100-sxm", "tpu-v4", "tpu-v5e", "tpu-v6e", "trainium1"]
+    assert sorted(r.inputs.chips.index[~report.holds(r.inputs)]) == sorted(short)
+    for frame in (r.base, r.p50):
+        for name in report.FIGURES:
+            assert frame.loc[short, name].isna().all()
+        assert frame.loc[["h100-sxm", "ascend-910b", "ascend-910"], "days"].notna().all()  # 910: no HBM figure
+        assert frame.loc[short, "mfu"].notna().all()
+    caption = report.by_chip_caption(r, "no sourced TDP for that chip")
+    assert "128 chips cannot hold the run's training state (405 B parameters × 16 bytes" in caption
+    assert "= 6.48 TB, 90 % of HBM usable) on L20 (150 chips needed), MLU370-X8 (150), V100 SXM (225)" in caption
+    assert "TPU v5e (450)" in caption
+    assert "not ranked, 128 chips cannot hold the run's training state" in report.rent_text(r)
+    assert (report.by_chip_table(r).loc["V100 SXM", "rental basis"]) == ""
+    assert (
+        report.unheld_words(
+            report.run(run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=128, **FEW)
+        )
+        == ""
+    )
+
+
+def test_one_gpu_hour_is_singular():
+    # present.counted's rule: the noun is singular where the printed number reads "1"
+    assert report.gpu_hours_words(1.0) == "1 GPU-hour"
+    assert report.gpu_hours_words(2.0) == "2 GPU-hours"
+    assert report.gpu_hours_words(1.475) == "1.475 GPU-hours"
+    assert report.gpu_hours_words(1e6) == "1 M GPU-hours"
+    assert report.gpu_hours_words(2_788_000) == "2.788 M GPU-hours"
+    # a run of one GPU-hour: 6 × 1e8 × 2.96820e9 = 1.78092e18 FLOP at MFU 0.5 × 989.4e12 FLOP/s on one H100 is
+    # 1.78092e18 / 4.947e14 = 3,600 s, one hour before goodput, which on one chip loses about 0.02 % at the base
+    # point (1.0002 h, printed "1"); the rent $2.95 (chips.csv) × 1.0002 = $2.95
+    r = report.run(run="custom", active_params=1e8, tokens=2.9682e9, chip="h100-sxm", chip_count=1, mfu=0.5, **FEW)
+    assert "at the base point 1 GPU-hour × $2.95 = $2.95." in report.answer(r)
+
+
+def test_the_precision_conversion_names_a_bad_basis():
+    chips = shared.chips(["h100-sxm", "a100-sxm-80gb"], precision="fp8")
+    with pytest.raises(ValueError, match=r"measured_at 'fp16' is not one of None, 'bf16', 'fp8'"):
+        shared.precision_factor(chips, "h100-sxm", precision="fp8", speedup=np.ones(1), measured_at="fp16")
+    # measured at the H100's BF16 peak: the H100 takes 989.4 / 1,978.9 × 1.28 = 0.63991, the A100 (no FP8) 1
+    factor = shared.precision_factor(chips, "h100-sxm", precision="fp8", speedup=np.array([1.28]), measured_at="bf16")
+    assert_allclose(factor, [[989.4 / 1978.9 * 1.28, 1.0]], rtol=1e-12)

@@ -1004,7 +1004,9 @@ def lacking_words(chips: pd.DataFrame, precision: str) -> str:
     return "; ".join(f"{', '.join(chip_short(c) for c in ids)}: {why}" for ids, why in groups if len(ids))
 
 
-def precision_factor(chips: pd.DataFrame, anchor: str, *, precision: str, speedup) -> np.ndarray:
+def precision_factor(
+    chips: pd.DataFrame, anchor: str, *, precision: str, speedup, measured_at: str | None = None
+) -> np.ndarray:
     """Per draw and chip of ``chips`` (a :func:`chips` frame), the factor that turns an MFU measured
     on ``anchor`` at ``precision`` (a share of the anchor's ``peak_tflops``) into one at the precision
     the chip is costed at (its ``peak_precision``), before the vendor and scaling transfer; 1 where
@@ -1012,14 +1014,21 @@ def precision_factor(chips: pd.DataFrame, anchor: str, *, precision: str, speedu
     MFU converted on the anchor (:func:`~analysis.formulas.compute.mfu_at_precision`, its
     ``precision`` peak over its BF16 peak / ``speedup``); where the anchor lacks it (measured at BF16)
     a chip that has it gets the converse on its own peaks (BF16 over ``precision`` × ``speedup``).
+    ``measured_at``: the precision of the anchor's peak the MFU is a share of, where it is not the
+    one the anchor is costed at: ``bf16`` for an MFU measured at the BF16 peak of a chip with a
+    faster FP8 one (training_run's accounted BF16 prior in an FP8 run), which takes the converse as
+    every chip with FP8 does, the anchor included (H100: × 989.4 / 1,978.9 × 1.28). The one
+    conversion of chip_parity's reference MFU (:func:`chips_mfu`) and training_run's MFU.
     ``speedup``: the drawn FP8 speed-up over BF16 (:func:`fp8_speedup`), draws long."""
     s = np.asarray(speedup, dtype=float)[:, None]
     if precision == "bf16":
         return np.ones((s.shape[0], len(chips)))
+    if measured_at not in (None, "bf16", precision):
+        raise ValueError(f"measured_at {measured_at!r} is not one of None, 'bf16', {precision!r}")
     has = (chips["peak_precision"] == precision.upper()).to_numpy()
     bf16, peak = chips["bf16_dense_tflops"].to_numpy(dtype=float), chips["peak_tflops"].to_numpy(dtype=float)
     at = list(chips.index).index(anchor)
-    if has[at]:
+    if has[at] and measured_at != "bf16":
         lacking = compute.mfu_at_precision(1.0, from_peak_tflops=peak[at], to_peak_tflops=bf16[at], speedup=s)
         return np.where(has, 1.0, lacking)
     gaining = compute.mfu_at_precision(1.0, from_peak_tflops=bf16, to_peak_tflops=peak, speedup=1.0 / s)

@@ -6,6 +6,22 @@ Monte Carlo ranges into one :class:`Inputs`; :func:`figures` maps arrays of the 
 to every figure for every chip and is called at the base point and at the Monte Carlo draws
 (:func:`result`), so the headline (the P50) and its P10–P90 band come from one piece of code.
 :func:`run` does both and returns a :class:`Result`.
+
+The utilisation prior at FP8, pre-registered (session 15, 2026-12-07; written and committed before its
+effect on any figure or validation case was computed). A run whose MFU comes from the prior (no
+disclosure, nothing entered: basis ``accounted``) is costed at a whole run's accounted utilisation. No
+accounted FP8 run is published: the accounted runs are BF16 runs, and the FP8 observations are production
+runs' and benchmarks' steady-state MFUs at the FP8 peak, another concept on another peak. The rule: such
+a run takes the accounted BF16 prior of its chip's generation and architecture whatever its precision (its
+median is what a BF16 run accounts on that chip), as a share of the BF16 peak, and on a chip with a faster
+FP8 peak each draw is carried to that peak by chip_parity's conversion (one function for both reports,
+:func:`analysis.assembly.inputs.precision_factor`): MFU_FP8 = MFU_BF16 × BF16 peak / FP8 peak × the drawn
+achieved FP8 speed-up over BF16 (data/fp8_speedups.csv, median 1.28). A chip without a faster FP8 peak
+keeps the BF16 MFU at its BF16 peak (as before). So a custom FP8 run takes the BF16 run's hours divided by
+the achieved speed-up on a chip with FP8, and the same hours without. An MFU entered, implied by disclosed
+or estimated GPU-hours, or reported is unchanged. The one validation case this can move is
+deepseek-v3-pretraining-hours (a custom run on 2,048 H800 at precision fp8, no MFU entered); its effect
+is reported whatever it is (CHANGELOG).
 """
 
 from __future__ import annotations
@@ -187,8 +203,9 @@ def utilisation(
     korthikanti-2022; HFU = achieved / peak); else implied by the disclosed GPU-hours on the
     disclosed chip (C / (hours × peak × 3,600)) divided by the run's own goodput
     (``run_goodput``), so the projection reproduces the disclosure; else the reported MFU; else
-    the median of the utilisation ``prior`` (utilisation observations of the chip's generation, dense or MoE,
-    at the precision: :func:`analysis.formulas.utilisation.prior`)."""
+    the median of the utilisation ``prior`` (:func:`run_prior`: the observations of the chip's generation,
+    dense or MoE, at the BF16 peak whatever the run's precision, the module docstring's rule;
+    :func:`analysis.formulas.utilisation.prior`)."""
     times_six_eighths = " × 6/8 (full recomputation)" if recompute else ""
     if mfu is not None:
         return shared.setting("mfu", mfu), run.chip
@@ -204,7 +221,7 @@ def utilisation(
         flop = compute.training_flop(run.active_params, run.tokens)
         implied = float(compute.implied_mfu(flop, run.gpu_hours, chips.loc[run.disclosed_chip, "peak_tflops"]))
         origin = (
-            f"implied by the {hours_words(run)} {hours_count(run.gpu_hours)} GPU-hours (all phases) on "
+            f"implied by the {hours_words(run)} {gpu_hours_words(run.gpu_hours)} (all phases) on "
             f"{present.chip_short(run.disclosed_chip)}, net of interruptions"
         )
         return Used(implied / run_goodput, "share", run.source, origin), run.disclosed_chip
@@ -230,14 +247,49 @@ def _check_achieved(achieved_tflops: float | None, chip: str, precision: str) ->
         )
 
 
-def capacity_floor(run: Run, hbm_gb: float) -> float:
-    """The fewest chips of ``hbm_gb`` [GB of HBM each] that hold the run's training state: its total
-    parameters × (2 bytes of BF16 weights + :data:`~analysis.assembly.chip_parity.TRAINING_EXTRA_BYTES_PER_PARAM`
-    of gradients and Adam state, zero-2020) in the usable share of HBM — chip_parity's memory-capacity floor,
-    :func:`analysis.formulas.inference.capacity_floor_chips`, with no KV cache. NaN without an HBM figure."""
+def capacity_floor(run: Run, hbm_gb):
+    """The fewest chips of ``hbm_gb`` [GB of HBM each; a number, or an array of them, one per chip] that
+    hold the run's training state: its total parameters × (2 bytes of BF16 weights +
+    :data:`~analysis.assembly.chip_parity.TRAINING_EXTRA_BYTES_PER_PARAM` of gradients and Adam state,
+    zero-2020) in the usable share of HBM — chip_parity's memory-capacity floor,
+    :func:`analysis.formulas.inference.capacity_floor_chips`, with no KV cache. NaN without an HBM figure;
+    a float for a number, an array of floats for an array."""
     model = {"total_params": run.total_params, "kv_cache_bytes_per_token": 0.0}
-    return float(
-        inference.capacity_floor_chips(hbm_gb, model, 2.0, extra_bytes_per_param=TRAINING_EXTRA_BYTES_PER_PARAM)
+    floor = inference.capacity_floor_chips(hbm_gb, model, 2.0, extra_bytes_per_param=TRAINING_EXTRA_BYTES_PER_PARAM)
+    return float(floor) if np.ndim(floor) == 0 else np.asarray(floor, dtype=float)
+
+
+def holds(inp: Inputs) -> np.ndarray:
+    """Per chip of ``inp.chips``, whether the run's ``chip_count`` chips hold its training state:
+    count ≥ :func:`capacity_floor` of the chip's HBM [GB] (the check the run's own chip passes,
+    :func:`_check_capacity`); True without an HBM figure (nothing to check). A chip that cannot
+    hold it runs no such run at that count: :func:`figures` gives it no time, energy or cost."""
+    floor = capacity_floor(inp.run, inp.chips["hbm_gb"].to_numpy(dtype=float))
+    return np.isnan(floor) | (inp.run.chip_count >= floor)
+
+
+def unheld_words(r: Result) -> str:
+    """The chips whose ``chip_count`` cannot hold the run's training state (:func:`holds`), each with its
+    capacity floor, for the by-chip tables' captions: ``n/a for the run's figures (hours, days, energy,
+    emissions, costs): 128 chips cannot hold the run's training state (405 B parameters × 16 bytes of
+    weights, gradients and Adam state = 6.48 TB, 90 % of HBM usable) on L20 (150 chips needed), V100 SXM
+    (225) …``; empty where every chip holds it."""
+    inp = r.inputs
+    floor = pd.Series(capacity_floor(inp.run, inp.chips["hbm_gb"].to_numpy(dtype=float)), index=inp.chips.index)
+    short = floor[~holds(inp)]
+    if short.empty:
+        return ""
+    per_param = 2.0 + TRAINING_EXTRA_BYTES_PER_PARAM
+    chips = [
+        f"{present.chip_short(c)} ({n:,.0f}{' chips needed' if i == 0 else ''})"
+        for i, (c, n) in enumerate(short.items())
+    ]
+    return (
+        f"n/a for the run's figures (hours, days, energy, emissions, costs): "
+        f"{present.counted(inp.run.chip_count, 'chip')} cannot hold "
+        f"the run's training state ({inp.run.total_params / 1e9:,.4g} B parameters × {per_param:g} bytes of weights, "
+        f"gradients and Adam state = {inp.run.total_params * per_param / 1e12:,.3g} TB, "
+        f"{present.pct(inference.USABLE_HBM_FRACTION)} of HBM usable) on {', '.join(chips)}"
     )
 
 
@@ -314,9 +366,11 @@ class Inputs(shared.DrawnInputs):
     - ``site`` (electricity price, PUE, grid intensity: :func:`run_site`, one site for every chip),
       ``site_basis`` (``run``: the run's disclosed site figures are used; ``region``: the region's),
       ``goodput`` (interruptions, restart, checkpoint interval);
-    - ``mfu`` [share]: the run's MFU on ``anchor_chip``, goodput aside; ``mfu_basis``: where it
-      comes from, in words; ``disclosed_chips``: the chip count at which disclosed GPU-hours fix
-      MFU × goodput (None: the MFU is not implied by disclosed hours);
+    - ``mfu`` [share of the anchor's dense peak at ``mfu_precision``]: the run's MFU on ``anchor_chip``,
+      goodput aside; ``mfu_precision``: the precision of that peak (``bf16`` for the accounted prior, a
+      BF16 prior whatever the run's precision: the module docstring's rule; else the peak the anchor is
+      costed at); ``mfu_basis``: where it comes from, in words; ``disclosed_chips``: the chip count at
+      which disclosed GPU-hours fix MFU × goodput (None: the MFU is not implied by disclosed hours);
     - ``scaling_efficiency`` [share] by chip id: compute / step time of the interconnect model
       for the ``parallel_config`` layout at ``overlap`` (NaN without an interconnect figure);
     - ``load_factor`` [share of maximum power], ``server_power_ratio`` [× TDP], ``years`` (capex
@@ -336,6 +390,7 @@ class Inputs(shared.DrawnInputs):
     goodput: shared.GoodputInputs
     mfu: float
     anchor_chip: str
+    mfu_precision: str
     mfu_basis: str
     disclosed_chips: float | None
     scaling_efficiency: pd.Series
@@ -456,6 +511,20 @@ def mfu_basis(run: Run, mfu: Used) -> str:
     return "reported"
 
 
+def run_prior(run: Run, chips: pd.DataFrame, *, precision: str, without=()) -> mfu_prior.Prior:
+    """The utilisation prior of ``run`` (:func:`analysis.assembly.inputs.observed_prior`): its chip's
+    generation (of ``chips``, a :func:`analysis.assembly.inputs.chips` frame), ``moe`` where its total
+    parameters exceed its active ones (else ``dense``), the dense peak at ``precision``; ``without``:
+    validation case ids whose runs' observations are left out. Its median is the accounted MFU at
+    ``bf16`` (:func:`inputs`; the module docstring's rule for an FP8 run)."""
+    return shared.observed_prior(
+        generation=chips.loc[run.chip, "generation"],
+        architecture="moe" if run.total_params and run.total_params > run.active_params else "dense",
+        precision=precision,
+        without=without,
+    )
+
+
 def mfu_spread(mfu: Used, prior: mfu_prior.Prior, *, basis: str) -> tuple:
     """The Monte Carlo range of the run's MFU and its record. A disclosed quantity carries only the
     uncertainty of what is not disclosed: an MFU the run discloses (``basis`` ``disclosed``: its
@@ -487,11 +556,7 @@ def inputs(**values) -> Inputs:
     run_chips = run.disclosed_chip_count or run.chip_count
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
-    prior = shared.observed_prior(  # at the peak the run's chip is costed at: BF16 on a chip without FP8
-        generation=chips.loc[run.chip, "generation"],
-        architecture="moe" if run.total_params and run.total_params > run.active_params else "dense",
-        precision=str(chips.loc[run.chip, "peak_precision"]).lower(),
-    )
+    prior = run_prior(run, chips, precision="bf16")  # the accounted prior: BF16 runs at any precision
     mfu, anchor = utilisation(
         run,
         chips,
@@ -502,6 +567,9 @@ def inputs(**values) -> Inputs:
     )
     records = chip_records(ids, precision=precision, server_power_ratio=p["server_power_ratio"], run=run)
     basis = mfu_basis(run, mfu)
+    mfu_precision = "bf16" if basis == "accounted" else str(chips.loc[anchor, "peak_precision"]).lower()
+    if basis != "accounted":  # drawn over the spread at the peak the run's chip is costed at
+        prior = run_prior(run, chips, precision=str(chips.loc[run.chip, "peak_precision"]).lower())
     spread, spread_used = mfu_spread(mfu, prior, basis=basis)
     ranges = {"mfu": spread} | site.ranges() | shared.chip_ranges(chips) | loss.ranges()
     speedup = {}
@@ -541,6 +609,7 @@ def inputs(**values) -> Inputs:
         goodput=loss,
         mfu=float(mfu.value),
         anchor_chip=anchor,
+        mfu_precision=mfu_precision,
         mfu_basis=mfu.origin,
         disclosed_chips=run_chips if basis == "disclosed" else None,
         scaling_efficiency=shared.step_table(p["parallel_config"], ids, overlap=p["overlap"])["scaling_efficiency"],
@@ -576,8 +645,9 @@ def transferred(x: dict, inp: Inputs) -> np.ndarray:
     """The run's MFU on every chip [share of its dense peak at its precision] from arrays of the
     uncertain inputs ``x``, before the cap (draws × chips):
     MFU_chip = MFU × precision factor × move × factor_chip / factor_anchor × min(1, scaling ratio)
-    (transferred_mfu; the precision factor converts an MFU at the run's precision for a chip that
-    lacks it, :func:`analysis.assembly.inputs.precision_factor`, 1 otherwise); where the MFU is
+    (transferred_mfu; the precision factor, :func:`analysis.assembly.inputs.precision_factor`,
+    converts an MFU at the run's precision for a chip that lacks it and an MFU at a BF16 peak
+    (``inp.mfu_precision``) for a chip with a faster one, anchor included: 1 otherwise); where the MFU is
     implied by disclosed GPU-hours (``inp.disclosed_chips``) it is MFU × goodput_base(n_disclosed) /
     goodput_draw(n_disclosed) in each draw, so the run's own chip at its own count reproduces the
     disclosed hours in every draw; the move is the drawn move of a disclosed or reported MFU between
@@ -599,6 +669,7 @@ def transferred(x: dict, inp: Inputs) -> np.ndarray:
         inp.anchor_chip,
         precision=str(inp.used["precision"].value),
         speedup=x.get(shared.FP8_SPEEDUP, np.ones(drawn.shape)),
+        measured_at=inp.mfu_precision,
     )
     moved = np.asarray(x.get(shared.MFU_TRANSFER, np.ones(drawn.shape)), dtype=float)[:, None]
     moved = np.where(other_silicon(chips, inp.anchor_chip), moved, 1.0)  # a disclosed MFU moves off its silicon
@@ -632,12 +703,14 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     GPU-hours = C / (peak × MFU_chip × 3,600) / goodput(n) (billed hours include time lost to
     interruptions); days = compute hours / n / 24 / goodput; energy = hours × max W × load factor
     × PUE; rental = hours × USD/GPU-hour; ownership = capex / ``years`` × days / 365 + electricity
-    (USD/kWh × energy); emissions = energy × grid intensity.
+    (USD/kWh × energy); emissions = energy × grid intensity. Every figure but the MFU and goodput is
+    NaN (n/a) on a chip whose ``chip_count`` cannot hold the run's training state (:func:`holds`).
     """
     chips, n = inp.chips, inp.run.chip_count
     column = lambda name: np.stack([np.asarray(x[f"{c} {name}"], dtype=float) for c in chips.index], axis=1)  # noqa: E731
     mfu = chip_mfu(x, inp)
     flop = compute.training_flop(inp.run.active_params, inp.run.tokens)
+    held = holds(inp)
     share = goodput.goodput(n, **inp.goodput.drawn(x))
     compute_hours = compute.gpu_hours(flop, chips["peak_tflops"].to_numpy(), mfu)
     hours = compute_hours / share
@@ -647,16 +720,16 @@ def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
     kwh = power.energy_kwh(power.facility_power_w(power.it_power_w(1, max_w, load_factor=inp.load_factor), pue), hours)
     capex = cost.capex_usd(n, column("price"), price_unit=chips["price_unit"].to_numpy())
     electricity = cost.electricity_cost_usd(kwh, np.asarray(x["usd_per_kwh"], dtype=float)[:, None])
-    return {
-        "mfu": mfu,
+    shown = {
         "gpu_hours": hours,
         "days": days,
         "energy_mwh": kwh / 1_000,
         "rental_cost_usd": cost.rental_cost_usd(hours, column("rental")),
         "ownership_cost_usd": cost.annual_capex_usd(capex, years=inp.years) * days / 365.0 + electricity,
         "emissions_tco2": power.emissions_tco2(kwh, inp.site.grid_kgco2_per_kwh),
-        "goodput": np.broadcast_to(share, mfu.shape),
     }
+    shown = {name: np.where(held, value, np.nan) for name, value in shown.items()}  # no run below the floor
+    return {"mfu": mfu, **shown, "goodput": np.broadcast_to(share, mfu.shape)}
 
 
 def only_chips(inp: Inputs, chip_ids) -> Inputs:
@@ -762,6 +835,13 @@ def hours_count(value: float) -> str:
     return f"{value:,.0f}" if value >= 1_000 else f"{value:.4g}"
 
 
+def gpu_hours_words(value: float) -> str:
+    """A count of GPU-hours with its noun, by :func:`hours_count` and :func:`present.counted`'s rule:
+    ``1 GPU-hour`` where the number reads "1", else ``2.788 M GPU-hours``, ``552,000 GPU-hours``,
+    ``1.475 GPU-hours``."""
+    return present.counted(value, "GPU-hour", fmt=hours_count)
+
+
 def duration(days: float):
     """How page 1 writes a wall-clock time given in days, chosen by the headline figure ``days``: the
     formatter of a number and its unit, ``57.4`` ``days`` from one day, else hours to three significant
@@ -794,35 +874,68 @@ def grid_figure(kgco2_per_kwh: float) -> str:
 
 
 def peak_name(inp: Inputs, chip: str | None = None) -> str:
-    """The dense peak ``chip`` (default: the anchor chip, whose peak the run's MFU is a share of) is costed
-    at, in words: the run's precision's (``BF16``, ``FP8``) where the chip has it, else ``BF16``
-    (``peak_precision``), and ``BF16/FP16 tensor`` for BF16 on a chip of
-    :data:`analysis.assembly.inputs.NO_BF16` (it runs in FP16)."""
+    """The dense peak ``chip`` is costed at, in words: the run's precision's (``BF16``, ``FP8``) where the
+    chip has it, else ``BF16`` (``peak_precision``); without ``chip``, the peak the run's MFU is a share
+    of on the anchor chip (``inp.mfu_precision``: ``BF16`` for the accounted prior in an FP8 run); and
+    ``BF16/FP16 tensor`` for BF16 on a chip of :data:`analysis.assembly.inputs.NO_BF16` (it runs in FP16)."""
+    precision = inp.mfu_precision.upper() if chip is None else str(inp.chips.loc[chip, "peak_precision"])
     chip = inp.anchor_chip if chip is None else chip
-    precision = str(inp.chips.loc[chip, "peak_precision"])
     fp16 = precision == "BF16" and inp.chips.loc[chip, "generation"] in shared.NO_BF16
     return "BF16/FP16 tensor" if fp16 else precision
 
 
+def lacks_words(inp: Inputs, chip: str, precision: str) -> str:
+    """Why ``chip`` is costed at its BF16 peak in a run at ``precision`` (``FP8``), in
+    :func:`analysis.assembly.inputs.lacking_words`' two reasons: ``runs FP8 at its BF16 rate`` (TPU v5p,
+    Trainium1: an FP8 peak equal to the BF16 one) or ``has no FP8 peak``."""
+    at_bf16_rate = pd.notna(inp.chips.loc[chip, compute.PRECISION_COLUMNS[precision.lower()]])  # lacking_words' test
+    return f"runs {precision} at its BF16 rate" if at_bf16_rate else f"has no {precision} peak"
+
+
+def bf16_basis_words(inp: Inputs, precision: str, chip: str | None = None) -> str:
+    """Why the run's MFU is a share of a BF16 peak in a run at ``precision`` (``FP8``;
+    ``inp.mfu_precision`` ``bf16``): no accounted FP8 run is published (the accounted prior, the module
+    docstring's rule); or, said of ``chip`` where it is the chip the MFU holds on, where the MFU comes
+    from (``inp.mfu_basis``); else that the chip it holds on lacks the precision (:func:`lacks_words`)."""
+    if mfu_basis(inp.run, inp.used["mfu"]) == "accounted":
+        return f"no accounted {precision} run is published, so the utilisation is the accounted BF16 runs'"
+    anchor = inp.anchor_chip
+    if chip == anchor:
+        return inp.mfu_basis
+    return f"the {present.chip_short(anchor)} it holds on {lacks_words(inp, anchor, precision)}"
+
+
 def precision_line(r: Result) -> str:
-    """Page 1's finding where the report's chip lacks the run's precision (its ``peak_precision`` is
-    BF16 for an FP8 run, :func:`analysis.formulas.compute.has_precision`): the chip has no FP8 peak, or
-    runs FP8 at its BF16 rate (TPU v5p, Trainium1; :func:`analysis.assembly.inputs.lacking_words`' two
-    reasons), so it is costed at its BF16 peak with the measured FP8
-    speed-up over BF16 carried over (:func:`analysis.assembly.inputs.precision_factor`,
-    :func:`precision_note`); a run whose MFU comes from the prior (no disclosure) takes the prior at
-    that BF16 peak, so FP8 changes nothing on it. Empty where the chip runs the run's precision."""
+    """Page 1's finding where the run's precision is not BF16 and either the report's chip lacks it (its
+    ``peak_precision`` is BF16, :func:`analysis.formulas.compute.has_precision`: no FP8 peak, or FP8 at
+    its BF16 rate, :func:`lacks_words`) or the run's MFU is a share of a BF16 peak (``inp.mfu_precision``,
+    :func:`bf16_basis_words`). A chip lacking it is costed at its BF16 peak: with the measured FP8 speed-up
+    over BF16 carried over where the MFU is an FP8 one (:func:`analysis.assembly.inputs.precision_factor`,
+    :func:`precision_note`), else at its BF16 MFU, so FP8 buys it nothing (the accounted prior; GPT-3's
+    V100, whose estimated hours fix its MFU). A chip with it whose MFU is a BF16 one: that MFU × BF16 peak
+    / FP8 peak × the achieved speed-up, so FP8 takes that speed-up fewer GPU-hours, not the peaks' ratio
+    (H100: × 989.4 / 1,978.9 × 1.28). Empty otherwise."""
     inp, chip = r.inputs, r.inputs.run.chip
     precision = str(inp.used["precision"].value).upper()
-    if inp.chips.loc[chip, "peak_precision"] == precision:
+    if precision == "BF16":
         return ""
     speedup = inp.used[shared.FP8_SPEEDUP]
-    at_bf16_rate = pd.notna(inp.chips.loc[chip, compute.PRECISION_COLUMNS[precision.lower()]])  # lacking_words' test
-    lacks = f"runs {precision} at its BF16 rate" if at_bf16_rate else f"has no {precision} peak"
-    if inp.used["mfu"].source == "mfu-observations":  # the prior at the BF16 peak: nothing to carry over
+    bf16, peak = (float(inp.chips.loc[chip, column]) for column in ("bf16_dense_tflops", "peak_tflops"))
+    if inp.chips.loc[chip, "peak_precision"] == precision:
+        if inp.mfu_precision != "bf16":
+            return ""
+        return (
+            f"The {present.chip_short(chip)} is costed at its {precision} peak ({peak:,g} TFLOP/s), but its MFU "
+            f"is a share of a BF16 peak ({bf16_basis_words(inp, precision)}): it is carried to the {precision} peak "
+            f"× {bf16:,g} / {peak:,g} × {speedup.value:.2f} (the achieved {precision} speed-up over BF16, the "
+            f"{speedup.origin}), so {precision} takes {speedup.value:.2f} × fewer GPU-hours than BF16 at the base "
+            f"point, not the peaks' {peak / bf16:.2f} ×."
+        )
+    lacks = lacks_words(inp, chip, precision)
+    if inp.mfu_precision == "bf16":  # an MFU at a BF16 peak on a chip costed at it: nothing to carry over
         return (
             f"The {present.chip_short(chip)} {lacks}: the run is costed at its {peak_name(inp, chip)} peak "
-            f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) at a utilisation of runs at that peak, so "
+            f"({peak:,g} TFLOP/s) at an MFU at that peak ({bf16_basis_words(inp, precision, chip)}), so "
             f"{precision} buys it nothing."
         )
     return (
@@ -836,11 +949,31 @@ def precision_line(r: Result) -> str:
 def trained_words(inp: Inputs) -> str:
     """The precision the run trained in and where that comes from: FP16 on a chip without BF16
     (:func:`peak_name`), else the run's precision and its record's origin."""
+    precision = inp.used["precision"]
+    name = str(precision.value).upper()
     if peak_name(inp) == "BF16/FP16 tensor":
         chip = present.chip_short(inp.anchor_chip)
-        return f"the run trained in FP16: {chip} has no BF16, so its FP16 tensor peak stands in the BF16 column"
-    precision = inp.used["precision"]
-    return f"the run trained in {str(precision.value).upper()}: {precision.origin}"
+        if name == "BF16":
+            return f"the run trained in FP16: {chip} has no BF16, so its FP16 tensor peak stands in the BF16 column"
+        return (
+            f"the run is costed in {name}: {precision.origin}; {chip} has neither {name} nor BF16, so its FP16 "
+            "tensor peak stands in"
+        )
+    if peak_name(inp) != name:  # an MFU at a BF16 peak in an FP8 run (precision_line says why)
+        return f"the run trained in {name}: {precision.origin}; the MFU is one at a BF16 peak"
+    return f"the run trained in {name}: {precision.origin}"
+
+
+def carried_words(r: Result) -> str:
+    """Where the run's MFU is a share of the BF16 peak of an anchor chip costed at a faster FP8 peak
+    (``inp.mfu_precision``), that MFU at the FP8 peak at the base point, as the by-chip table gives it:
+    ``, **14.6 %** of its FP8 peak at the base point`` (0.228 × 989.4 / 1,978.9 × 1.28); empty otherwise."""
+    inp = r.inputs
+    precision = str(inp.chips.loc[inp.anchor_chip, "peak_precision"])
+    if precision.lower() == inp.mfu_precision:
+        return ""
+    mfu = present.pct(r.base.loc[inp.anchor_chip, "mfu"], digits=1)
+    return f", **{mfu}** of its {precision} peak at the base point"
 
 
 def mfu_note(r: Result) -> str:
@@ -901,6 +1034,14 @@ def precision_note(r: Result) -> str:
         return f"{text}. {ratio_note(r)}"
     speedup = inp.used[shared.FP8_SPEEDUP]
     lacking = shared.lacking_words(inp.chips, precision.lower())
+    if inp.mfu_precision == "bf16":  # the MFU is a share of a BF16 peak: chip_parity's conversion, the other way
+        return (
+            text + f"; the run's MFU is a share of a BF16 peak ({bf16_basis_words(inp, precision)}), so a chip with "
+            f"a faster {precision} peak runs at it × its BF16 peak / its {precision} peak × the achieved {precision} "
+            f"speed-up over BF16 on one chip, {speedup.value:.2f} {present.cite(inp.used, speedup)} — the "
+            f"{speedup.origin} — the conversion chip_parity applies to its reference MFU at precision=fp8, and a chip "
+            f"without one ({lacking}) keeps it at its BF16 peak. {ratio_note(r)}"
+        )
     return (
         text + f"; a chip without a faster {precision} peak than its BF16 one ({lacking}) runs at its BF16 peak. "
         f"It is not given the run's "
@@ -935,7 +1076,7 @@ def disclosure_note(r: Result) -> str:
         else ""
     )
     return (
-        f"The base point (every input at its base) gives {hours_count(base['gpu_hours'])} GPU-hours against the "
+        f"The base point (every input at its base) gives {gpu_hours_words(base['gpu_hours'])} against the "
         f"{hours_words(run)} {hours_count(run.gpu_hours)} ({scope}){cost_words},{days}."
     )
 
@@ -1080,11 +1221,11 @@ def rental_line(r: Result) -> str:
     low, rent, high = (float(v) for v in np.asarray(r.inputs.ranges[f"{chip} rental"], dtype=float)[[0, 1, -1]])
     head = f"- Renting the chips costs **{present.usd(own['rental_cost_usd'])}** ({band})"
     if low == high:
-        return f"{head}: {hours_count(own['gpu_hours'])} GPU-hours × {rent_words(r, chip)}."
+        return f"{head}: {gpu_hours_words(own['gpu_hours'])} × {rent_words(r, chip)}."
     base = r.base.loc[chip]
     return (
         f"{head}, the median of draws with the rent drawn over {present.usd(low)}–{present.usd(high)} per GPU-hour "
-        f"around {rent_words(r, chip)}; at the base point {hours_count(base['gpu_hours'])} GPU-hours × "
+        f"around {rent_words(r, chip)}; at the base point {gpu_hours_words(base['gpu_hours'])} × "
         f"{present.usd(rent)} = {present.usd(base['rental_cost_usd'])}."
     )
 
@@ -1107,7 +1248,7 @@ def answer(r: Result) -> str:
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
         f"{present.chip_short(run.chip)} takes **{days(own['days'])} {unit}** "
         f"({band_words(lo['days'], hi['days'], days, fixed=fixed_words(r))}) and "
-        f"**{hours_count(own['gpu_hours'])} GPU-hours**:"
+        f"**{gpu_hours_words(own['gpu_hours'])}**:"
     )
     mfu = "" if r.inputs.disclosed_chips else "MFU, "
     pue_range = r.inputs.site.pue_range
@@ -1124,14 +1265,15 @@ def findings(r: Result) -> str:
     inp = r.inputs
     run, own, site = inp.run, headline(r), inp.site
     others = r.p50.drop(index=run.chip)
-    fastest = others["days"].idxmin()
+    days = others["days"].dropna()
     executed = compute.hardware_flop(run.active_params, run.tokens, True)
     lines = [
         f"- **Compute.** 6 × {present.count(run.active_params / 1e9)} B active parameters × "
         f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
         + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
         f"- **Utilisation.** {shown_mfu_words(r)}MFU **{present.pct(inp.mfu, digits=1)}** on "
-        f"{present.chip_short(inp.anchor_chip)} against its dense {peak_name(inp)} peak ({trained_words(inp)}) "
+        f"{present.chip_short(inp.anchor_chip)} against its dense {peak_name(inp)} peak{carried_words(r)} "
+        f"({trained_words(inp)}) "
         f"({mfu_range_words(r)}); "
         f"{present.pct(own['goodput'], digits=1)} of wall-clock time (median of draws; "
         f"{present.pct(r.base.loc[run.chip, 'goodput'], digits=1)} at the base point) is spent training on "
@@ -1139,12 +1281,21 @@ def findings(r: Result) -> str:
         f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter, "
         f"{tonnes_co2(own['emissions_tco2'])} (PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}: "
         f"{'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
-        f"- **Other chips.** With the same chip count the run is fastest on **{present.chip_short(fastest)}** "
-        f"({duration(others.loc[fastest, 'days'])[0](others.loc[fastest, 'days'])} "
-        f"{duration(others.loc[fastest, 'days'])[1]}); what each chip costs to rent, and which have no market quote, "
-        "follows the tables of 'The same run on every chip'.",
+        f"- **Other chips.** {fastest_words(days)}; what each chip costs to rent, and which have no market quote "
+        "or cannot hold the run at its chip count, follows the tables of 'The same run on every chip'.",
     ]
     return "\n".join(lines)
+
+
+def fastest_words(days: pd.Series) -> str:
+    """The Other chips finding's start: the fastest of ``days`` (by chip, the chips that hold the run at its
+    count), ``With the same chip count the run is fastest on **GB200** (1.4 days)``, or that none holds it."""
+    if days.empty:
+        return "No other chip holds the run's training state at the same chip count"
+    fastest = days.idxmin()
+    number, unit = duration(days[fastest])
+    chip = present.chip_short(fastest)
+    return f"With the same chip count the run is fastest on **{chip}** ({number(days[fastest])} {unit})"
 
 
 def shown_mfu_words(r: Result) -> str:
@@ -1204,8 +1355,9 @@ def rent_ranking(r: Result) -> str:
     """The cheapest chip to rent among those with a market quote (:func:`present.cheapest`), then each
     chip costed at a rent that is not a market quote, with its cost and :func:`rent_words`: an
     assumption is never ranked among quotes unmarked."""
-    bases = shared.rental_bases(r.inputs.used["chips"]).reindex(r.p50.index)
-    rental = r.p50["rental_cost_usd"]
+    held = pd.Series(holds(r.inputs), index=r.p50.index)
+    bases = shared.rental_bases(r.inputs.used["chips"]).reindex(r.p50.index)[held]
+    rental = r.p50["rental_cost_usd"][held]
     words = present.cheapest(
         rental.where(bases == shared.MARKET_RENT),
         what="to rent at a market quote",
@@ -1213,9 +1365,12 @@ def rent_ranking(r: Result) -> str:
         missing="market quote",
     )
     others = [c for c in rental.dropna().index if bases[c] != shared.MARKET_RENT]
-    return words + "".join(
-        f"; {present.chip_short(c)} costs {present.usd(rental[c])} at {rent_words(r, c)}" for c in others
-    )
+    words += "".join(f"; {present.chip_short(c)} costs {present.usd(rental[c])} at {rent_words(r, c)}" for c in others)
+    if held.all():
+        return words
+    unheld = ", ".join(present.chip_short(c) for c in held.index[~held])
+    count = present.counted(r.inputs.run.chip_count, "chip")
+    return words + f"; {unheld}: not ranked, {count} cannot hold the run's training state"
 
 
 def peak_precisions(r: Result) -> pd.Series:
@@ -1223,6 +1378,18 @@ def peak_precisions(r: Result) -> pd.Series:
     chip has it, else ``BF16`` (:func:`analysis.formulas.compute.peak_tflops`' fallback), as
     :func:`analysis.assembly.inputs.chips` records it."""
     return r.inputs.chips["peak_precision"].rename(None)
+
+
+def by_chip_caption(r: Result, missing: str, *, also: str = "") -> str:
+    """A by-chip table's caption: the P50, what a chip's n/a means (``missing``: the catalog figures it
+    lacks), the chips that cannot hold the run at its count (:func:`unheld_words`), ``also`` (sentences
+    of the table's own) and the one site (:func:`site_caption`)."""
+    unheld = unheld_words(r)
+    return " ".join(
+        filter(
+            None, [f"P50 of the Monte Carlo; n/a: {missing}{'; ' + unheld if unheld else ''}.", also, site_caption(r)]
+        )
+    )
 
 
 def by_chip_table(r: Result) -> pd.DataFrame:
@@ -1239,7 +1406,10 @@ def by_chip_table(r: Result) -> pd.DataFrame:
             "energy [MWh]": t["energy_mwh"],
             "emissions [t CO₂]": t["emissions_tco2"],
             "rental [$ M]": t["rental_cost_usd"] / 1e6,
-            "rental basis": shared.rental_bases(r.inputs.used["chips"]).reindex(t.index).fillna(""),
+            "rental basis": shared.rental_bases(r.inputs.used["chips"])
+            .reindex(t.index)
+            .fillna("")
+            .where(holds(r.inputs), ""),
             "ownership [$ M]": t["ownership_cost_usd"] / 1e6,
         }
     )
@@ -1410,7 +1580,10 @@ def plot_by_chip(r: Result) -> None:
     # the page's figure width; 0.2 in per chip: with 23 chips it prints about 5.8 in tall, so it fits
     # under page 2's text (0.27 in per chip pushed it to page 3 and left page 2 two-thirds empty)
     fig, axes = plt.subplots(1, 2, figsize=(present.FIGURE_WIDTH_IN, 0.2 * len(order) + 1.4), sharey=True)
-    axes[0].barh(order, shown.loc[order, "days"], color=[by_name[c] for c in order])
+    axes[0].barh(order, shown.loc[order, "days"].fillna(0), color=[by_name[c] for c in order])
+    for i, days in enumerate(shown.loc[order, "days"]):  # a chip that cannot hold the run at its count
+        if np.isnan(days):
+            axes[0].text(0, i, " n/a", va="center", fontsize=present.small_pt(), color="#555")
     axes[0].set_xlabel(f"days on {present.counted(r.inputs.run.chip_count, 'chip')}")
     axes[0].set_title("Wall-clock time")
     axes[0].invert_yaxis()

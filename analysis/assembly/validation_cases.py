@@ -321,13 +321,7 @@ def disjoint_prior(inp: training_run.Inputs, case_id: str | None) -> training_ru
     kept = mfu_prior.disjoint_from(observations, case_id or [])
     if len(kept) == len(observations) or inp.used["mfu"].source != "mfu-observations":
         return inp
-    run = inp.run
-    prior = shared.observed_prior(
-        generation=inp.chips.loc[run.chip, "generation"],
-        architecture="moe" if run.total_params > run.active_params else "dense",
-        precision=inp.used["precision"].value,
-        without=case_id or (),
-    )
+    prior = training_run.run_prior(inp.run, inp.chips, precision=inp.mfu_precision, without=case_id or ())
     origin = f"no disclosure: median of {prior.describe()}, without the observations of this case's run"
     used = inp.used | {"mfu": replace(inp.used["mfu"], value=prior.p50, origin=origin)}
     spread, _ = shared.mfu_range(prior.p50, prior, entered=False)  # its median (the base point) is the P50

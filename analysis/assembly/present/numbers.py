@@ -145,12 +145,12 @@ def gwh(x, *, digits: int = 3) -> str:
     return _si(float(x) * 1e6, digits, ((1e9, "TWh"), (1e6, "GWh"), (1e3, "MWh"), (1, "kWh")), "kWh")
 
 
-def counted(n, noun: str, plural: str | None = None, *, spec: str | None = None) -> str:
-    """``n`` printed by :func:`count` (or by :func:`num` with the format ``spec``, "{:g}") and its
-    noun: the singular ``noun`` when the printed number reads "1" ("1 chip", "1 sequence", "1
-    year"), else ``plural`` (default ``noun + "s"``: "2,048 chips", "0 tokens", "1.5 days", "n/a
-    chips")."""
-    text = count(n) if spec is None else num(n, spec)
+def counted(n, noun: str, plural: str | None = None, *, spec: str | None = None, fmt=None) -> str:
+    """``n`` printed by :func:`count` (or by :func:`num` with the format ``spec``, "{:g}", or by the
+    function ``fmt``) and its noun: the singular ``noun`` when the printed number reads "1" ("1 chip",
+    "1 sequence", "1 year"), else ``plural`` (default ``noun + "s"``: "2,048 chips", "0 tokens", "1.5
+    days", "n/a chips")."""
+    text = fmt(n) if fmt is not None else count(n) if spec is None else num(n, spec)
     return f"{text} {noun if text == '1' else plural or noun + 's'}"
 
 

@@ -137,6 +137,46 @@ BF16 0.72 → 0.6272 (phi-2's accounted utilisation, whose note calls it implaus
 highest benchmark left, Korthikanti's 530B at 0.5513, are also TinyLlama's unconverted 0.56 and
 MobileLLM's accounted 0.584 and 0.586), BF16 on generations with fewer than 5 rows 0.72 → 0.6915
 (MaxText 32B on TPU v5p), Hopper FP8 0.4154 → 0.4003, FP8 elsewhere 0.4258 → 0.4097.
+
+Which rows set the cap, and the cap of a generation with too few, pre-registered (lane caps,
+2026-12-07; written and committed before the rule was implemented or its effect on any cap,
+band or validation case was computed). The cap is a bound on a *steady-state* MFU on 6·N·D: the
+best a tuned stack has been shown to sustain on the chip's generation. Two rules follow, each
+applied to a row by its kind and FLOP basis, never by its value:
+
+(1) *Rows*: a row enters the cap only if it is a steady-state MFU as its source states it (kind
+    ``production`` or ``benchmark``) on the 6·N·D basis (``flop_basis`` not ``unconverted``),
+    usable and sharing no run or code with a validation case (the rule above). Accounted runs do
+    not enter it. Reason: an accounted utilisation is a whole run's FLOPs over its whole chip-time,
+    which for the same run is at most its steady-state MFU (the chip-time also pays for
+    evaluation, stalls, restarts and extra stages), so an accounted row can never be the true bound
+    of a steady state; it can rise above the published steady states only through an error in
+    the figures it is computed from (a duration stated in days or weeks, often approximate: a
+    duration understated by a sixth raises the MFU by a fifth), and the top of the accounted rows
+    is where such errors collect. The accounted runs stay what the prior draws from; their draws
+    are capped by the published steady states. An ``unconverted`` row is a figure on an unknown
+    basis; every stated basis but Megatron Bridge's own counts at least 6·N per token, so such a
+    figure is, if anything, above its value on 6·N·D: not a measurement of the bound on the cap's
+    basis.
+(2) *Levels*: the cap is the highest of those rows on the chip's generation at the precision where
+    at least :data:`MIN_OBSERVATIONS` such rows exist; else the highest at that precision on the
+    generations of the chip's vendor (``chips.csv`` ``vendor``) where at least
+    :data:`MIN_OBSERVATIONS` exist there; else the highest at that precision on any chip. Reason:
+    the package already holds that the vendor's software stack is what moves an MFU between chips
+    (the vendor factor, ``data/vendor_efficiency.csv``); a generation without its own measured bound
+    is nearest, by the package's own model, to its vendor's other generations (the same libraries
+    and training frameworks), not to another vendor's chip with another compiler. Considered and
+    not chosen: the measured generation nearest in dense peak per byte of HBM bandwidth (the
+    balance named above as what sets a generation's bound), because that balance varies within a
+    generation (H20 148 TFLOP/s on 4.0 TB/s, H100 SXM 989 on 3.35) while the cap is one per
+    generation; and "GPU rows cap GPUs": no better reason than the vendor's, and a coarser one.
+
+Disclosed: before writing this, the table of every observation (kind, basis, generation,
+precision, MFU on 6·N·D) had been printed, and the brief that asked for a rule named phi-2's
+0.627 (Ampere's cap, which its own note calls implausibly high) and the fallback's 0.6915 (MaxText
+on TPU v5p, bounding Volta and Blackwell) as doubts. The rule's outcome for those two could be read
+off that table before writing; no cap, band or validation figure had been computed under it. The
+effect is reported below whatever it is.
 """
 
 from __future__ import annotations

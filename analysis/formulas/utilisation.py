@@ -177,6 +177,22 @@ precision, MFU on 6·N·D) had been printed, and the brief that asked for a rule
 on TPU v5p, bounding Volta and Blackwell) as doubts. The rule's outcome for those two could be read
 off that table before writing; no cap, band or validation figure had been computed under it. The
 effect is reported below whatever it is.
+
+Effect (computed after the rules were committed, 2026-12-07; :func:`cap_rows`, :func:`ceiling`).
+The caps, before → after: Ampere BF16 0.6272 (phi-2, accounted) → 0.5513 (Korthikanti et al.'s 530B
+on 280 A100, a benchmark; their 1T at 0.5512 next); Volta, Blackwell and Ada BF16 0.6915 (MaxText on
+TPU v5p) → 0.5513 (NVIDIA's highest, the same A100 row); Hopper BF16 0.4164, Hopper FP8 0.4003, FP8
+elsewhere 0.4097 (GB200; now as NVIDIA's highest on Volta, Ampere, Ada and Blackwell) and BF16 on
+AMD, Huawei, Google, Amazon and Cambricon chips 0.6915 (no vendor has 5 such rows but NVIDIA)
+unchanged. Blackwell BF16 is now bounded by an A100 benchmark, above Hopper's own 0.4164: the vendor
+level is looser than the balance argument would make it. training_run, a custom 7B dense run on 1T
+tokens on 512 chips (4,000 draws): on V100 the MFU's P90 0.5846 → 0.5513 and the GPU-hours' P10
+161,655 → 171,557 (P50 360,160 and P90 603,091 unchanged); on B200 in BF16 the same MFU band, GPU-hours
+P10 8,981 → 9,531 (P50 20,009, P90 33,505); B200 in FP8 (cap 0.4097 before and after) and GPT-3 175B on
+its V100s (P90 MFU 0.458, below either cap) unchanged. The validation summary is unchanged (46 cases,
+mean |error| 0.2061, max 0.764, coverage 84.8 %): the P10 of 17 validation cases on A100 (and 4
+arithmetic cases) rose by 3-14 % (median 10.7 %), no case moved in or out of its band, and MegaScale's
+entered 0.552 on 12,288 A100 (arithmetic) now sits above the cap, so its band's fast end is its base.
 """
 
 from __future__ import annotations
@@ -387,6 +403,54 @@ def usable(observations: pd.DataFrame) -> pd.DataFrame:
     Source: definition.
     """
     return observations[observations["excluded"].fillna("").astype(str).str.strip() == ""]
+
+
+#: The kinds of observation whose MFU may set the cap (rule (1) of the module docstring):
+#: steady-state MFUs as their sources state them; an accounted run's utilisation never.
+CAP_KINDS = ("production", "benchmark")
+
+
+def cap_rows(observations: pd.DataFrame) -> pd.DataFrame:
+    """The observations that may set the cap (rule (1) of the module docstring): usable
+    (:func:`usable`), of a kind in :data:`CAP_KINDS`, on a stated FLOP basis (``flop_basis`` not
+    ``unconverted``) and sharing no run or code with any validation case (``validation_overlap``
+    empty).
+
+    Source: definition.
+    """
+    rows = usable(observations)
+    keep = (
+        rows["kind"].isin(CAP_KINDS)
+        & (rows["flop_basis"] != "unconverted")
+        & (rows["validation_overlap"].fillna("").astype(str).str.strip() == "")
+    )
+    return rows[keep]
+
+
+def ceiling(
+    observations: pd.DataFrame, *, generation: str, vendor: str, precision: str, min_count: int = MIN_OBSERVATIONS
+) -> tuple[float, str, str]:
+    """The cap of an MFU draw [share of the dense peak at ``precision``] on a chip of ``generation``
+    made by ``vendor`` (``chips.csv`` ``generation``, ``vendor``), the observation id that sets it
+    and where it was measured (rule (2) of the module docstring): the highest MFU of
+    :func:`cap_rows` at ``precision`` on the generation where at least ``min_count`` such rows
+    exist (where: the generation), else on the vendor's chips where at least ``min_count`` exist
+    there (``"<vendor> chips"``), else on every chip (``"any chip"``). ``observations`` needs a
+    ``vendor`` column. Raises ValueError when no row at ``precision`` may set a cap.
+
+    Source: definition.
+    """
+    rows = cap_rows(observations)
+    rows = rows[rows["precision"] == precision]
+    if not len(rows):
+        raise ValueError(f"no MFU observation at precision {precision!r} may set a cap; allowed: bf16, fp8")
+    levels = (
+        (rows["chip_generation"] == generation, generation),
+        (rows["vendor"] == vendor, f"{vendor} chips"),
+    )
+    chosen, where = next(((rows[m], w) for m, w in levels if m.sum() >= min_count), (rows, "any chip"))
+    best = chosen["mfu"].astype(float).idxmax()
+    return float(chosen.loc[best, "mfu"]), str(best), where
 
 
 def disjoint_from(observations: pd.DataFrame, case_ids) -> pd.DataFrame:

@@ -901,9 +901,10 @@ def mfu_range(mfu: float, prior, *, entered: bool) -> tuple[uncertainty.Empirica
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
     over their median (the spread of the observations around their median), each at most
     max(``mfu``, the cap of the prior's chip generation at its precision, :func:`mfu_ceiling`):
-    a draw above what any run or benchmark has shown is not a plausible value, while the MFU itself
-    is kept. ``entered``: whether the reader set ``mfu`` (a report's parameter; the record then
-    calls an ``mfu`` above the cap "the value entered", else "the MFU itself"). With ``mfu`` at the
+    a draw above what any production run or benchmark has shown to sustain is not a plausible value,
+    while the MFU itself is kept (the record's "the highest MFU" is the highest such MFU).
+    ``entered``: whether the reader set ``mfu`` (a report's parameter; the record then calls an
+    ``mfu`` above the cap "the value entered", else "the MFU itself"). With ``mfu`` at the
     prior's median this is the observations themselves. The record's sources are the prior's key,
     each observation's own source (:func:`mfu_observations`) and the cap's."""
     condition = prior.condition

@@ -681,7 +681,7 @@ def test_no_transferred_mfu_draw_goes_above_its_generations_cap():
     # FP8: the reference MFU is an NVIDIA run's at the H100's BF16 peak (inputs.chips_mfu). A draw of 0.75 with the
     # FP8 speed-up 8,532 / 6,667 = 1.279736: the H100, which has a faster FP8 peak, gets 0.75 × 989.4 / 1,978.9 ×
     # 1.279736 = 0.479877 of its FP8 peak, above Hopper's FP8 cap (0.4003, inputs.mfu_ceiling); the A100, which has
-    # none, keeps 0.75 of its BF16 peak, above Ampere's BF16 cap (0.6272): each is held at its own generation's cap
+    # none, keeps 0.75 of its BF16 peak, above Ampere's BF16 cap (0.5513): each is held at its own generation's cap
     hopper = shared.mfu_ceiling(generation="hopper", precision="fp8")[0]
     ampere = shared.mfu_ceiling(generation="ampere", precision="bf16")[0]
     inp = cp.inputs(precision="fp8", candidates=["a100-sxm-80gb"], **FAST)

@@ -11,7 +11,7 @@ from conftest import edit_cell
 from analysis import catalog
 from analysis.assembly import inputs
 from analysis.catalog import DataError, load
-from analysis.formulas import goodput, uncertainty, utilisation
+from analysis.formulas import uncertainty, utilisation
 
 
 def _table(rows):
@@ -337,33 +337,34 @@ def test_priors_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
 
 
 def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
-    """The cap of an MFU range is the highest usable MFU (accounted, production or benchmark, any
-    architecture) published on the prior's chip generation at its precision, where the generation
-    has at least 5 (utilisation.MIN_OBSERVATIONS) usable rows at it, every row on 6·N·D and none that
-    shares a run or code with a validation case: Hopper BF16 0.416368 (LLM Foundry, MPT-70B on 128
-    H100, 0.4336 × 0.960258; its MPT-7B rows, up to 0.429757, share code and model with mpt-7b-days;
-    before the one basis 0.4644), Ampere BF16 phi-2's accounted utilisation, 6 × 2.7e9 × 1.4e12 =
-    2.268e22 FLOP over 96 × 14 × 24 = 32,256 A100-hours × 3,600 × 312e12 = 3.6229939e22: 0.626001 ÷ the
-    goodput at 96 chips (FlashAttention-2's 72 % is 0.480929 on 6·N·D; LLM Foundry's MPT-7B on 8 A100,
-    0.594 on 6·N·D, overlaps mpt-7b-days), Hopper FP8 0.400330 (Megatron Bridge, Llama 3.1 405B on 1,024
-    H100: 0.4154 × 2.43e12 / (822e12 / 326)); a generation with none (CDNA 3) takes the highest at the
-    precision on every generation, 0.691497 (MaxText 32B on 64 TPU v5p, 0.7147 × 1.92e11 /
-    198,442,450,944). The BF16 MoE prior of a Hopper chip falls
+    """The cap of an MFU range is the highest published steady-state MFU (production runs and
+    benchmarks, any architecture, on a stated FLOP basis: utilisation.cap_rows) on the prior's chip
+    generation at its precision, where the generation has at least 5 (utilisation.MIN_OBSERVATIONS)
+    such rows, every row on 6·N·D and none that shares a run or code with a validation case: Hopper
+    BF16 0.416368 (LLM Foundry, MPT-70B on 128 H100, 0.4336 × 0.960258; its MPT-7B rows, up to
+    0.429757, share code and model with mpt-7b-days; before the one basis 0.4644), Ampere BF16
+    Korthikanti et al.'s 530B on 280 A100, 0.56 × 6 × 5.3e11 / F, F = 72 × 105 × 20,480² + 12 × 105 ×
+    20,480 × 2,048 + 6 × 20,480 × 51,200 = 3,170,893,824,000 + 52,848,230,400 + 6,291,456,000 =
+    3,230,033,510,400: 0.56 × 3.18e12 / F = 0.56 × 0.984510 = 0.551326 (its 1T row: 0.563 × 6e12 /
+    6,128,192,716,800 = 0.551223, just below; before: phi-2's accounted 0.627210, an accounted run,
+    which no longer sets a cap; FlashAttention-2's 72 % is 0.480929 on 6·N·D; LLM Foundry's MPT-7B on
+    8 A100, 0.594 on 6·N·D, overlaps mpt-7b-days), Hopper FP8 0.400330 (Megatron Bridge, Llama 3.1 405B
+    on 1,024 H100: 0.4154 × 2.43e12 / (822e12 / 326)); a generation whose vendor has fewer than 5 such rows
+    either (CDNA 3, AMD: none) takes the highest at the precision on every chip, 0.691497 (MaxText 32B on
+    64 TPU v5p, 0.7147 × 1.92e11 / 198,442,450,944). The BF16 MoE prior of a Hopper chip falls
     back to all 28 accounted BF16 runs; their median is the mean of the 14th and 15th, (0.246827 +
     0.256551) / 2 = 0.251689, so an MFU of 0.40 scales them by 0.40 / 0.251689 = 1.589263. Q(0.9)
     sits at 0.9 × 29 = 26.1, between the 26th (0.584116) and 27th (0.586051): 0.584116 + 0.1 ×
     0.001935 = 0.5843095, × 1.589263 = 0.928621 uncapped; capped at Hopper's 0.416368, the median
     stays 0.40."""
-    hopper = (pytest.approx(0.416368, rel=1e-5), "llmfoundry-h100-70b-128")
+    hopper = (pytest.approx(0.416368, rel=1e-5), "llmfoundry-h100-70b-128", "hopper")
     assert inputs.mfu_ceiling(generation="hopper", precision="bf16") == hopper
-    share = goodput.goodput(96, **inputs.goodput_inputs().kwargs())
-    assert inputs.mfu_ceiling(generation="ampere", precision="bf16") == (
-        pytest.approx(0.626001 / share, rel=1e-5),
-        "phi-2",
-    )
-    hopper_fp8 = ("mbridge-h100-llama31-405b-fp8-1024",)
+    ampere = (pytest.approx(0.551326, rel=1e-5), "korthikanti2022-530b", "ampere")
+    assert inputs.mfu_ceiling(generation="ampere", precision="bf16") == ampere
+    hopper_fp8 = ("mbridge-h100-llama31-405b-fp8-1024", "hopper")
     assert inputs.mfu_ceiling(generation="hopper", precision="fp8") == (pytest.approx(0.400330, rel=1e-5), *hopper_fp8)
-    assert inputs.mfu_ceiling(generation="cdna3", precision="bf16")[0] == pytest.approx(0.691497, rel=1e-5)
+    cdna3 = (pytest.approx(0.691497, rel=1e-5), "maxtext-v5p-32b-64chips", "any chip")
+    assert inputs.mfu_ceiling(generation="cdna3", precision="bf16") == cdna3
     prior = inputs.observed_prior(generation="hopper", architecture="moe", precision="bf16")
     assert len(prior.values) == 28
     spread, used = inputs.mfu_range(0.40, prior, entered=False)
@@ -377,37 +378,79 @@ def test_no_mfu_draw_goes_above_the_highest_mfu_published_on_its_generation():
     )
 
 
-def test_a_generation_with_too_few_published_rows_is_capped_at_the_highest_anywhere():
-    """A generation's own cap needs at least 5 usable rows at the precision; with fewer the cap is
-    the highest at that precision on every generation. Blackwell BF16 has 1 (Megatron-Bridge
-    DeepSeek-V3 on 256 GB200) and Volta BF16 3: both take 0.691497 (MaxText 32B on 64 TPU v5p on
-    6·N·D: 32 layers, width 8,192, seq 2,048, 0.7147 × 1.92e11 / (1.92e11 + 6,442,450,944); before the
-    one basis FlashAttention-2's 0.72); Blackwell FP8 has 2 (GB200 and B200): it takes the highest FP8
-    anywhere, the same GB200 row, 0.4258 × 2.43e12 / (2,129e12 / 843) = 0.409698. A B200 reference at
-    0.40: the 7 dense BF16 production MFUs (0.297 0.316424 0.325 0.41 0.41 0.457 0.56, median 0.41) ×
-    0.40 / 0.41 = 0.975610: P10 = 0.297 × 0.975610 = 0.289756, P90 = 0.56 × 0.975610 = 0.546341, below
-    0.691497. A V100 run's prior (25 accounted dense BF16 runs, median the 13th,
-    0.261527; before: P90 = P50, capped at max(0.261527, Volta's highest, 0.2428)): P10 at 0.1 × 26
-    = 2.6, 0.128947 + 0.6 × (0.178015 − 0.128947) = 0.158388; P90 at 0.9 × 26 = 23.4, 0.584116 + 0.4
-    × (0.586051 − 0.584116) = 0.584890; its record does not call the prior's median "the value
-    entered"."""
-    maxtext = (pytest.approx(0.691497, rel=1e-5), "maxtext-v5p-32b-64chips")
-    assert inputs.mfu_ceiling(generation="blackwell", precision="bf16") == maxtext
-    assert inputs.mfu_ceiling(generation="volta", precision="bf16") == maxtext
-    gb200 = (pytest.approx(0.409698, rel=1e-5), "mbridge-gb200-llama31-405b-fp8-256")
+def test_a_generation_with_too_few_published_rows_is_capped_at_its_vendors_highest():
+    """A generation's own cap needs at least 5 rows that may set a cap (utilisation.cap_rows) at the
+    precision; with fewer the cap is the highest at that precision on its vendor's chips where they
+    have at least 5, else on every chip. Blackwell BF16 has 1 (Megatron-Bridge DeepSeek-V3 on 256
+    GB200) and Volta BF16 none (its 2019 Megatron rows are unconverted): both take NVIDIA's highest,
+    Korthikanti et al.'s 530B on A100, 0.551326 (0.56 × 3.18e12 / 3,230,033,510,400; before: MaxText's
+    0.691497 on TPU v5p, another vendor's chip); Blackwell FP8 has 2 (GB200 and B200): it takes NVIDIA's
+    highest FP8 (7 rows), the same GB200 row, 0.4258 × 2.43e12 / (2,129e12 / 843) = 0.409698. A B200
+    reference at 0.40: the 7 dense BF16 production MFUs (0.297 0.316424 0.325 0.41 0.41 0.457 0.56, median
+    0.41) × 0.40 / 0.41 = 0.975610: P10 = 0.297 × 0.975610 = 0.289756, P90 = 0.56 × 0.975610 = 0.546341,
+    below 0.551326. A V100 run's prior (25 accounted dense BF16 runs, median the 13th, 0.261527): P10 at
+    0.1 × 26 = 2.6, 0.128947 + 0.6 × (0.178015 − 0.128947) = 0.158388; P90 at 0.9 × 26 = 23.4, 0.584116
+    + 0.4 × (0.586051 − 0.584116) = 0.584890, above the cap: 0.551326 (before: 0.584890 under 0.691497);
+    its record does not call the prior's median "the value entered"."""
+    nvidia = (pytest.approx(0.551326, rel=1e-5), "korthikanti2022-530b", "NVIDIA chips")
+    assert inputs.mfu_ceiling(generation="blackwell", precision="bf16") == nvidia
+    assert inputs.mfu_ceiling(generation="volta", precision="bf16") == nvidia
+    gb200 = (pytest.approx(0.409698, rel=1e-5), "mbridge-gb200-llama31-405b-fp8-256", "NVIDIA chips")
     assert inputs.mfu_ceiling(generation="blackwell", precision="fp8") == gb200
     b200 = inputs.chips(["b200"]).iloc[0]
     spread, used = inputs.reference_mfu_range(b200, 0.40, precision="bf16")
     assert tuple(spread) == pytest.approx((0.289756, 0.40, 0.546341), rel=1e-5)
     assert (
-        "at most 0.691, the highest MFU (6·N·D) at BF16 on any chip outside the validation cases' runs "
-        "(maxtext-v5p-32b-64chips;" in used.origin
+        "at most 0.551, the highest MFU (6·N·D) at BF16 on NVIDIA chips outside the validation cases' runs "
+        "(korthikanti2022-530b; blackwell has too few published rows to set its own cap)" in used.origin
     )
     prior = inputs.observed_prior(generation="volta", architecture="dense", precision="bf16")
     assert len(prior.values) == 25 and prior.p50 == pytest.approx(0.261527, abs=1e-6)
     spread, used = inputs.mfu_range(prior.p50, prior, entered=False)
-    assert tuple(spread) == pytest.approx((0.158388, 0.261527, 0.584890), abs=1e-6)
+    assert tuple(spread) == pytest.approx((0.158388, 0.261527, 0.551326), abs=1e-6)
     assert "entered" not in used.origin and "volta has too few published rows" in used.origin
+
+
+def test_accounted_and_unconverted_rows_never_set_the_cap():
+    """Rule (1) of utilisation's pre-registered cap rules, on a frame made by hand: the cap is the
+    highest production or benchmark MFU on a stated basis outside the validation cases' runs,
+    whatever the accounted (0.90) or unconverted (0.80) rows show, or an overlapping benchmark (0.85);
+    rule (2): a generation with 5 such rows takes its own highest (g1: 0.50), one with fewer its
+    vendor's where the vendor has 5 (g2, 1 row at 0.30, vendor V's 6 rows: 0.50), one whose vendor has
+    fewer the highest on any chip (g3, vendor W, 1 row at 0.60: 0.60, the highest of all 7 such rows)."""
+
+    def row(generation, vendor, mfu, *, kind="benchmark", basis="6nd", overlap=""):
+        return dict(
+            chip_generation=generation,
+            vendor=vendor,
+            mfu=mfu,
+            kind=kind,
+            flop_basis=basis,
+            validation_overlap=overlap,
+            excluded="",
+            precision="bf16",
+        )
+
+    rows = {f"g1-{i}": row("g1", "V", 0.40 + 0.025 * i) for i in range(5)}  # 0.40 … 0.50
+    rows |= {
+        "g1-accounted": row("g1", "V", 0.90, kind="accounted"),
+        "g1-unconverted": row("g1", "V", 0.80, kind="production", basis="unconverted"),
+        "g1-overlap": row("g1", "V", 0.85, overlap="some-case"),
+        "g2-1": row("g2", "V", 0.30, kind="production"),
+        "g3-1": row("g3", "W", 0.60),
+    }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    assert utilisation.ceiling(frame, generation="g1", vendor="V", precision="bf16") == (0.50, "g1-4", "g1")
+    assert utilisation.ceiling(frame, generation="g2", vendor="V", precision="bf16") == (0.50, "g1-4", "V chips")
+    assert utilisation.ceiling(frame, generation="g3", vendor="W", precision="bf16") == (0.60, "g3-1", "any chip")
+    with pytest.raises(ValueError, match="precision 'fp8' may set a cap; allowed: bf16, fp8"):
+        utilisation.ceiling(frame, generation="g1", vendor="V", precision="fp8")
+    # the package's own data: phi-2 (accounted, 0.627210) and TinyLlama (unconverted, 0.56) are above Ampere's cap
+    observed = inputs.mfu_observations()["mfu"]
+    cap = inputs.mfu_ceiling(generation="ampere", precision="bf16")[0]
+    assert observed["phi-2"] > observed["tinyllama-1.1b"] > cap
+    with pytest.raises(ValueError, match="unknown chip generation 'kepler'; allowed: ada, ampere"):
+        inputs.mfu_ceiling(generation="kepler", precision="bf16")
 
 
 def test_an_entered_mfu_above_the_ceiling_is_the_cap():

@@ -852,46 +852,37 @@ def _prior_leave_one_out(candidate: str | None, goodput_defaults: tuple) -> pd.D
     return utilisation.leave_one_out(_mfu_observations(goodput_defaults), kinds=utilisation.KINDS, candidate=candidate)
 
 
-def mfu_ceiling(*, generation: str, precision: str) -> tuple[float, str]:
+def mfu_ceiling(*, generation: str, precision: str) -> tuple[float, str, str]:
     """The cap of an MFU draw on a chip ``generation`` at a ``precision`` [share of the dense peak
-    at that precision] and the observation id that sets it: the highest usable MFU of
-    :func:`mfu_observations` (every kind and architecture: accounted runs, production runs and
-    benchmarks, all on the 6·N·D basis, :func:`analysis.formulas.utilisation.observed_mfu`;
-    excluded rows and rows sharing a run or code with any validation case, ``validation_overlap``,
-    not counted: the pre-registered rule of :mod:`analysis.formulas.utilisation`) of that generation
-    and precision where the generation has at least
-    :data:`~analysis.formulas.utilisation.MIN_OBSERVATIONS` such rows (the cap is measured there),
-    otherwise the highest at that precision on every generation (BF16: 0.6915, MaxText's 32B on 64
-    TPU v5p, 71.47 % published with non-causal attention counted; FlashAttention-2's 72 % on A100 is
-    0.4809 on 6·N·D). No draw of an MFU goes above it (:func:`mfu_range`, training_run's transfer).
-    A measured generation's bound is its own because what a chip reaches is set by its balance of
-    matrix peak against memory bandwidth: the H100 SXM's dense BF16 peak is 3.2 times the A100's
-    (989 against 312 TFLOP/s) with 1.6 times its HBM bandwidth (3.35 against 2.04 TB/s), and its
-    highest BF16 MFU on 6·N·D is 0.4164 (LLM Foundry, MPT-70B on 128 H100; its MPT-7B rows, higher,
-    share code and model with validation case mpt-7b-days) where the A100's is 0.6272 (phi-2's
-    accounted utilisation). A generation with fewer rows (Blackwell BF16: one MoE benchmark at
-    0.279; Volta: 3) has no measured bound, so only the highest anywhere bounds it. A benchmark is
-    the best a tuned stack shows, a bound for a production run's steady state, not a typical value. Computed
-    once per version of the data, default goodput inputs and arguments (:func:`analysis.catalog.per_data`:
+    at that precision], the observation id that sets it and where it was measured:
+    :func:`analysis.formulas.utilisation.ceiling` of :func:`mfu_observations` (the pre-registered
+    rules of :mod:`analysis.formulas.utilisation`): the highest published steady-state MFU on
+    6·N·D (production runs and benchmarks on a stated FLOP basis; accounted runs, unconverted,
+    excluded rows and rows sharing a run or code with a validation case never) of the generation
+    at the precision where it has at least :data:`~analysis.formulas.utilisation.MIN_OBSERVATIONS`
+    such rows, else of its vendor's chips where they have as many, else of any chip. Hopper BF16
+    0.4164 (LLM Foundry, MPT-70B on 128 H100), Ampere BF16 0.5513 (Korthikanti et al.'s 530B on
+    280 A100); Volta and Blackwell BF16 take NVIDIA's, the Ampere row. No draw of an MFU goes
+    above it (:func:`mfu_range`, training_run's transfer). A benchmark is the best a tuned stack
+    shows, a bound for a production run's steady state, not a typical value. Computed once per
+    version of the data, default goodput inputs and arguments (:func:`analysis.catalog.per_data`:
     training_run's figures ask for every chip's cap in each evaluation)."""
     return _mfu_ceiling(generation, precision, _goodput_defaults())
 
 
 @per_data
-def _mfu_ceiling(generation: str, precision: str, goodput_defaults: tuple) -> tuple[float, str]:
+def _mfu_ceiling(generation: str, precision: str, goodput_defaults: tuple) -> tuple[float, str, str]:
     """:func:`mfu_ceiling` computed."""
     from ..formulas import utilisation
 
-    rows = utilisation.usable(_mfu_observations(goodput_defaults))
-    rows = rows[
-        (rows["precision"] == precision) & (rows["validation_overlap"].fillna("").astype(str).str.strip() == "")
-    ]
-    own = rows[rows["chip_generation"] == generation]
-    rows = own if len(own) >= utilisation.MIN_OBSERVATIONS else rows
-    if not len(rows):
-        raise ValueError(f"no usable MFU observation at precision {precision!r}; allowed: bf16, fp8")
-    best = rows["mfu"].astype(float).idxmax()
-    return float(rows.loc[best, "mfu"]), str(best)
+    vendors = load("chips").groupby("generation")["vendor"].first()  # one vendor per generation
+    if generation not in vendors.index:
+        raise ValueError(f"unknown chip generation {generation!r}; allowed: {', '.join(vendors.index)}")
+    observations = _mfu_observations(goodput_defaults)
+    observations = observations.assign(
+        vendor=observations["chip_generation"].map(vendors)
+    )  # a chip of chips.csv's generation
+    return utilisation.ceiling(observations, generation=generation, vendor=vendors[generation], precision=precision)
 
 
 def mfu_ceilings(chips: pd.DataFrame) -> np.ndarray:
@@ -910,13 +901,14 @@ def mfu_range(mfu: float, prior, *, entered: bool) -> tuple[uncertainty.Empirica
     """The Monte Carlo range of an MFU and its record: ``mfu`` times the prior's observations
     over their median (the spread of the observations around their median), each at most
     max(``mfu``, the cap of the prior's chip generation at its precision, :func:`mfu_ceiling`):
-    a draw above what any run or benchmark has shown is not a plausible value, while the MFU itself
-    is kept. ``entered``: whether the reader set ``mfu`` (a report's parameter; the record then
-    calls an ``mfu`` above the cap "the value entered", else "the MFU itself"). With ``mfu`` at the
+    a draw above what any production run or benchmark has shown to sustain is not a plausible value,
+    while the MFU itself is kept (the record's "the highest MFU" is the highest such MFU).
+    ``entered``: whether the reader set ``mfu`` (a report's parameter; the record then calls an
+    ``mfu`` above the cap "the value entered", else "the MFU itself"). With ``mfu`` at the
     prior's median this is the observations themselves. The record's sources are the prior's key,
     each observation's own source (:func:`mfu_observations`) and the cap's."""
     condition = prior.condition
-    ceiling, best = mfu_ceiling(generation=condition["generation"], precision=condition["precision"])
+    ceiling, best, measured = mfu_ceiling(generation=condition["generation"], precision=condition["precision"])
     cap = max(float(mfu), ceiling)
     observed = prior.sampler()
     spread = observed.scaled(mfu / observed[1], cap=cap)  # its median is the MFU
@@ -926,8 +918,8 @@ def mfu_range(mfu: float, prior, *, entered: bool) -> tuple[uncertainty.Empirica
     keys = ";".join(["mfu-observations", *keys_in(rows)])
     where = f"{condition['generation']} {str(condition['precision']).upper()}"
     capped = f"; at most {cap:.3f}, the highest MFU (6·N·D) on {where} outside the validation cases' runs ({best})"
-    if rows.loc[best, "chip_generation"] != condition["generation"]:  # too few rows on the generation
-        capped = f"; at most {cap:.3f}, the highest MFU (6·N·D) at {where.split()[1]} on any chip outside the "
+    if measured != condition["generation"]:  # too few rows on the generation
+        capped = f"; at most {cap:.3f}, the highest MFU (6·N·D) at {where.split()[1]} on {measured} outside the "
         capped += f"validation cases' runs ({best}; {condition['generation']} has too few published rows to set its "
         capped += "own cap)"
     if cap > ceiling:
@@ -1046,7 +1038,7 @@ def reference_mfu_range(chip: pd.Series, mfu: float, *, precision: str) -> tuple
     do — not as whole runs' accounted utilisations, which also pay for evaluation, stalls and extra
     stages and spread far wider (Hopper dense BF16: 0.13–0.37) — and no draw goes above the cap
     of the chip's generation at that precision (:func:`mfu_ceiling`: its highest published where
-    measured, else the highest anywhere), or the entered value if higher. One band per chip, MFU
+    measured, else its vendor's, else the highest anywhere), or the entered value if higher. One band per chip, MFU
     and precision in every report."""
     prior = observed_prior(
         generation=chip["generation"], architecture="dense", precision=precision, kinds=("production",)

@@ -137,6 +137,62 @@ BF16 0.72 → 0.6272 (phi-2's accounted utilisation, whose note calls it implaus
 highest benchmark left, Korthikanti's 530B at 0.5513, are also TinyLlama's unconverted 0.56 and
 MobileLLM's accounted 0.584 and 0.586), BF16 on generations with fewer than 5 rows 0.72 → 0.6915
 (MaxText 32B on TPU v5p), Hopper FP8 0.4154 → 0.4003, FP8 elsewhere 0.4258 → 0.4097.
+
+Which rows set the cap, and the cap of a generation with too few, pre-registered (lane caps,
+2026-12-07; written and committed before the rule was implemented or its effect on any cap,
+band or validation case was computed). The cap is a bound on a *steady-state* MFU on 6·N·D: the
+best a tuned stack has been shown to sustain on the chip's generation. Two rules follow, each
+applied to a row by its kind and FLOP basis, never by its value:
+
+(1) *Rows*: a row enters the cap only if it is a steady-state MFU as its source states it (kind
+    ``production`` or ``benchmark``) on the 6·N·D basis (``flop_basis`` not ``unconverted``),
+    usable and sharing no run or code with a validation case (the rule above). Accounted runs do
+    not enter it. Reason: an accounted utilisation is a whole run's FLOPs over its whole chip-time,
+    which for the same run is at most its steady-state MFU (the chip-time also pays for
+    evaluation, stalls, restarts and extra stages), so an accounted row can never be the true bound
+    of a steady state; it can rise above the published steady states only through an error in
+    the figures it is computed from (a duration stated in days or weeks, often approximate: a
+    duration understated by a sixth raises the MFU by a fifth), and the top of the accounted rows
+    is where such errors collect. The accounted runs stay what the prior draws from; their draws
+    are capped by the published steady states. An ``unconverted`` row is a figure on an unknown
+    basis; every stated basis but Megatron Bridge's own counts at least 6·N per token, so such a
+    figure is, if anything, above its value on 6·N·D: not a measurement of the bound on the cap's
+    basis.
+(2) *Levels*: the cap is the highest of those rows on the chip's generation at the precision where
+    at least :data:`MIN_OBSERVATIONS` such rows exist; else the highest at that precision on the
+    generations of the chip's vendor (``chips.csv`` ``vendor``) where at least
+    :data:`MIN_OBSERVATIONS` exist there; else the highest at that precision on any chip. Reason:
+    the package already holds that the vendor's software stack is what moves an MFU between chips
+    (the vendor factor, ``data/vendor_efficiency.csv``); a generation without its own measured bound
+    is nearest, by the package's own model, to its vendor's other generations (the same libraries
+    and training frameworks), not to another vendor's chip with another compiler. Considered and
+    not chosen: the measured generation nearest in dense peak per byte of HBM bandwidth (the
+    balance named above as what sets a generation's bound), because that balance varies within a
+    generation (H20 148 TFLOP/s on 4.0 TB/s, H100 SXM 989 on 3.35) while the cap is one per
+    generation; and "GPU rows cap GPUs": no better reason than the vendor's, and a coarser one.
+
+Disclosed: before writing this, the table of every observation (kind, basis, generation,
+precision, MFU on 6·N·D) had been printed, and the brief that asked for a rule named phi-2's
+0.627 (Ampere's cap, which its own note calls implausibly high) and the fallback's 0.6915 (MaxText
+on TPU v5p, bounding Volta and Blackwell) as doubts. The rule's outcome for those two could be read
+off that table before writing; no cap, band or validation figure had been computed under it. The
+effect is reported below whatever it is.
+
+Effect (computed after the rules were committed, 2026-12-07; :func:`cap_rows`, :func:`ceiling`).
+The caps, before → after: Ampere BF16 0.6272 (phi-2, accounted) → 0.5513 (Korthikanti et al.'s 530B
+on 280 A100, a benchmark; their 1T at 0.5512 next); Volta, Blackwell and Ada BF16 0.6915 (MaxText on
+TPU v5p) → 0.5513 (NVIDIA's highest, the same A100 row); Hopper BF16 0.4164, Hopper FP8 0.4003, FP8
+elsewhere 0.4097 (GB200; now as NVIDIA's highest on Volta, Ampere, Ada and Blackwell) and BF16 on
+AMD, Huawei, Google, Amazon and Cambricon chips 0.6915 (no vendor has 5 such rows but NVIDIA)
+unchanged. Blackwell BF16 is now bounded by an A100 benchmark, above Hopper's own 0.4164: the vendor
+level is looser than the balance argument would make it. training_run, a custom 7B dense run on 1T
+tokens on 512 chips (4,000 draws): on V100 the MFU's P90 0.5846 → 0.5513 and the GPU-hours' P10
+161,655 → 171,557 (P50 360,160 and P90 603,091 unchanged); on B200 in BF16 the same MFU band, GPU-hours
+P10 8,981 → 9,531 (P50 20,009, P90 33,505); B200 in FP8 (cap 0.4097 before and after) and GPT-3 175B on
+its V100s (P90 MFU 0.458, below either cap) unchanged. The validation summary is unchanged (46 cases,
+mean |error| 0.2061, max 0.764, coverage 84.8 %): the P10 of 17 validation cases on A100 (and 4
+arithmetic cases) rose by 3-14 % (median 10.7 %), no case moved in or out of its band, and MegaScale's
+entered 0.552 on 12,288 A100 (arithmetic) now sits above the cap, so its band's fast end is its base.
 """
 
 from __future__ import annotations
@@ -347,6 +403,54 @@ def usable(observations: pd.DataFrame) -> pd.DataFrame:
     Source: definition.
     """
     return observations[observations["excluded"].fillna("").astype(str).str.strip() == ""]
+
+
+#: The kinds of observation whose MFU may set the cap (rule (1) of the module docstring):
+#: steady-state MFUs as their sources state them; an accounted run's utilisation never.
+CAP_KINDS = ("production", "benchmark")
+
+
+def cap_rows(observations: pd.DataFrame) -> pd.DataFrame:
+    """The observations that may set the cap (rule (1) of the module docstring): usable
+    (:func:`usable`), of a kind in :data:`CAP_KINDS`, on a stated FLOP basis (``flop_basis`` not
+    ``unconverted``) and sharing no run or code with any validation case (``validation_overlap``
+    empty).
+
+    Source: definition.
+    """
+    rows = usable(observations)
+    keep = (
+        rows["kind"].isin(CAP_KINDS)
+        & (rows["flop_basis"] != "unconverted")
+        & (rows["validation_overlap"].fillna("").astype(str).str.strip() == "")
+    )
+    return rows[keep]
+
+
+def ceiling(
+    observations: pd.DataFrame, *, generation: str, vendor: str, precision: str, min_count: int = MIN_OBSERVATIONS
+) -> tuple[float, str, str]:
+    """The cap of an MFU draw [share of the dense peak at ``precision``] on a chip of ``generation``
+    made by ``vendor`` (``chips.csv`` ``generation``, ``vendor``), the observation id that sets it
+    and where it was measured (rule (2) of the module docstring): the highest MFU of
+    :func:`cap_rows` at ``precision`` on the generation where at least ``min_count`` such rows
+    exist (where: the generation), else on the vendor's chips where at least ``min_count`` exist
+    there (``"<vendor> chips"``), else on every chip (``"any chip"``). ``observations`` needs a
+    ``vendor`` column. Raises ValueError when no row at ``precision`` may set a cap.
+
+    Source: definition.
+    """
+    rows = cap_rows(observations)
+    rows = rows[rows["precision"] == precision]
+    if not len(rows):
+        raise ValueError(f"no MFU observation at precision {precision!r} may set a cap; allowed: bf16, fp8")
+    levels = (
+        (rows["chip_generation"] == generation, generation),
+        (rows["vendor"] == vendor, f"{vendor} chips"),
+    )
+    chosen, where = next(((rows[m], w) for m, w in levels if m.sum() >= min_count), (rows, "any chip"))
+    best = chosen["mfu"].astype(float).idxmax()
+    return float(chosen.loc[best, "mfu"]), str(best), where
 
 
 def disjoint_from(observations: pd.DataFrame, case_ids) -> pd.DataFrame:

@@ -183,7 +183,7 @@ present.table(
 #   1K, 2K and 4K prompts and on GB200, Ant Group on H20 — measured / the model's rate at
 #   utilisation 1); the Monte Carlo draws from those observations. DeepSeek's throughputs and the
 #   CloudMatrix paper's are not used to set the utilisation. The training vendor factors (Huawei
-#   0.67) are not applied to serving.
+#   0.78) are not applied to serving.
 # - **Decode utilisation (`decode_mfu`)**: where compute binds, decode runs at its own utilisation,
 #   the median of the compute shares that 4 published decode setups imply, one setup one
 #   observation (the median of its operating points): TensorRT-LLM's DeepSeek R1 on 8 H200, its

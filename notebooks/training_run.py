@@ -177,7 +177,7 @@ present.table(
 #   MFU is implied by the run's disclosed GPU-hours, net of the time the goodput model says was
 #   lost to interruptions, so the projection on the run's own chip reproduces the disclosure.
 #   Other chips: MFU × vendor factor<sub>chip</sub> / vendor factor<sub>run chip</sub>
-#   (data/vendor_efficiency.csv: Huawei 0.67, the median of three throughput readings on the
+#   (data/vendor_efficiency.csv: Huawei 0.78, the median of three throughput readings on the
 #   catalog peak, Pangu Ultra MoE and Huawei's MindSpeed-LLM tables against NVIDIA's; 0.44–1.00)
 #   × min(1, scaling efficiency<sub>chip</sub> / scaling efficiency<sub>run chip</sub>).
 # - **Goodput.** Interruptions per chip-hour λ (Llama 3: 419 in 54 days on 16,384 GPUs =

@@ -71,12 +71,12 @@ def test_transferred_mfu_uses_the_compute_efficiency_not_the_mfu():
 def test_no_chip_gets_an_mfu_above_the_reference_from_the_interconnect():
     # in Llama 3.1's layout without overlap, H20 (900 GB/s) and Ascend 910B (600 GB/s) communicate less per
     # FLOP than the H100: their scaling ratio is above 1 but capped, so the H20 keeps the reference's 0.4 and
-    # the 910B gets 0.4 × 0.67 (Huawei's vendor factor, data/vendor_efficiency.csv) = 0.268
+    # the 910B gets 0.4 × 0.78 (Huawei's vendor factor, data/vendor_efficiency.csv) = 0.312
     default = cp.run(**LLAMA, **FAST)
     scaling_ratio = default.inputs.scaling
     assert scaling_ratio.loc["h20", "ratio"] > 1 and scaling_ratio.loc["h20", "used"] == 1
     assert_allclose(default.base.loc["h20", "mfu"], 0.4)
-    assert_allclose(default.base.loc["ascend-910b", "mfu"], 0.4 * 0.67)
+    assert_allclose(default.base.loc["ascend-910b", "mfu"], 0.4 * 0.78)
     assert (default.base["mfu"] <= 0.4 + 1e-12).all()
 
 
@@ -287,11 +287,11 @@ def test_used_block_holds_every_input_with_unit_and_source(default):
     assert (used["usd_per_kwh"].value, used["pue"].value) == (0.088, 1.5)
     assert (used["load_factor"].value, used["server_power_ratio"].value, used["years"].value) == (0.75, 1.8, 4.0)
     # H20: 400 W TDP × 1.8 (no ratio of its own) = 720 W; $20,891 a chip as a share of an 8-GPU server
-    # (1.2 M yuan / 7.18 / 8); Huawei's MFU factor 0.67 for the 910B
+    # (1.2 M yuan / 7.18 / 8); Huawei's MFU factor 0.78 for the 910B
     assert used["chips"]["h20"]["max_w_per_chip"].value == 400 * 1.8
     assert used["chips"]["h20"]["server_power_ratio"].value == 1.8
     assert used["chips"]["h20"]["price_usd"].value == 20_891
-    assert used["chips"]["ascend-910b"]["mfu_factor"].value == 0.67
+    assert used["chips"]["ascend-910b"]["mfu_factor"].value == 0.78
     # the shared training defaults with their sources (params.TRAINING; inputs.DEFAULTS)
     assert used["mfu"].source == "llama3-paper" and used["compute_efficiency"].value == 0.5
     assert (used["parallel_config"].value, used["parallel_config"].source) == (
@@ -658,18 +658,19 @@ def test_a_serving_workload_records_what_its_utilisation_is(workload):
 def test_a_chips_mfu_and_cost_do_not_depend_on_the_reference_chip():
     # The reference MFU is an NVIDIA-software run's (Llama 3 405B's ~40 % on H100s), so a chip's MFU is
     # 0.40 × its vendor factor / NVIDIA's (1): the H20 (NVIDIA) 0.40 against the H100 and against the
-    # Ascend 910B (before: 0.40 / 0.67 = 0.597 against the 910B, above Hopper's BF16 cap 0.4644), and the
-    # 910B itself 0.40 × 0.67 = 0.268 as the reference.
+    # Ascend 910B (before the one rule: 0.40 / 0.67 = 0.597 against the 910B, Huawei's factor then, above Hopper's
+    # BF16 cap 0.4644), and the 910B itself 0.40 × 0.78 = 0.312 as the reference.
     h100 = cp.run(reference_chip="h100-sxm", candidates=["h20"], **FAST)
     ascend = cp.run(reference_chip="ascend-910b", candidates=["h20"], **FAST)
     assert_allclose(h100.base.loc["h20", "mfu"], 0.40, rtol=1e-12)
     assert_allclose(ascend.base.loc["h20", "mfu"], 0.40, rtol=1e-12)
-    assert_allclose(ascend.base.loc["ascend-910b", "mfu"], 0.40 * 0.67, rtol=1e-12)
+    assert_allclose(ascend.base.loc["ascend-910b", "mfu"], 0.40 * 0.78, rtol=1e-12)
     for band in ("p10", "p50", "p90"):  # one range: the reference MFU is drawn on the H100's generation
         assert_allclose(getattr(ascend, band).loc["h20", "mfu"], getattr(h100, band).loc["h20", "mfu"], rtol=1e-12)
     # Cost per effective PFLOP-hour = per-chip TCO / (peak × MFU × goodput(n) × hours): with the MFU one
-    # number, only the goodput of the H20 cluster's own size n differs (14,218 H20s match 2,048 H100s,
-    # 2,978 match 2,048 910Bs), so cost × goodput is the same in both reports.
+    # number, only the goodput of the H20 cluster's own size n differs (about 2,048 × 989.4 / 148 = 13,691 H20s
+    # match 2,048 H100s and 2,048 × 320 × 0.312 / (148 × 0.40) = 3,454 match 2,048 910Bs, before goodput), so
+    # cost × goodput is the same in both reports.
     h20, other = h100.base.loc["h20"], ascend.base.loc["h20"]
     assert h20["chip_count"] != other["chip_count"]
     assert_allclose(

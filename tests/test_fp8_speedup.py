@@ -69,45 +69,46 @@ def deepseek():
 
 def test_ascend_910c_deepseek_v3_hours_before_and_after(deepseek):
     # C = 6 × 37e9 × 14.8e12 = 3.2856e24 FLOP; the H800 at its FP8 peak gives back the disclosed 2.788 M hours.
-    # The 910C (no FP8: BF16 peak 780 TFLOP/s, Huawei factor 0.67) at the run's MFU m (same goodput, same chips):
-    # before, m of its BF16 peak: hours = 2.788e6 × 1,978.9 / (780 × 0.67) = 2.788e6 × 3.786647 = 10.5572 M;
-    # after, m × 1,978.9 / 989.4 / 1.279881 of it: 2.788e6 × 989.4 × 1.279881 / (780 × 0.67)
-    # = 2.788e6 × 2.423104 = 6.7556 M GPU-hours at the base point (1.5627 times fewer)
+    # The 910C (no FP8: BF16 peak 780 TFLOP/s, Huawei factor 0.78) at the run's MFU m (same goodput, same chips):
+    # before, m of its BF16 peak: hours = 2.788e6 × 1,978.9 / (780 × 0.78 = 608.4) = 2.788e6 × 3.252630 = 9.0683 M;
+    # after, m × 1,978.9 / 989.4 / 1.279881 of it: 2.788e6 × 989.4 × 1.279881 / 608.4 = 2.788e6 × 1,266.314 / 608.4
+    # = 2.788e6 × 2.081384 = 5.8029 M GPU-hours at the base point (2.000101 / 1.279881 = 1.5627 times fewer)
     base = deepseek.base["gpu_hours"]
     assert_allclose(base["h800-sxm"], 2_788_000, rtol=1e-9)
-    assert_allclose(base["ascend-910c"], 2_788_000 * 989.4 * MEDIAN / (780 * 0.67), rtol=1e-9)
-    assert_allclose(base["ascend-910c"], 6.7556e6, rtol=1e-4)
-    before = 2_788_000 * 1_978.9 / (780 * 0.67)
-    assert_allclose(before, 10.5572e6, rtol=1e-4)
+    assert_allclose(base["ascend-910c"], 2_788_000 * 989.4 * MEDIAN / (780 * 0.78), rtol=1e-9)
+    assert_allclose(base["ascend-910c"], 5.8029e6, rtol=1e-4)
+    before = 2_788_000 * 1_978.9 / (780 * 0.78)
+    assert_allclose(before, 9.0683e6, rtol=1e-4)
     assert base["ascend-910c"] < before / 1.5
-    # its MFU: the H800's × 1,978.9 / 989.4 / 1.279881 × 0.67 (Huawei over NVIDIA)
+    # its MFU: the H800's × 1,978.9 / 989.4 / 1.279881 × 0.78 (Huawei over NVIDIA)
     mfu = deepseek.base["mfu"]
-    assert_allclose(mfu["ascend-910c"], mfu["h800-sxm"] * 1_978.9 / 989.4 / MEDIAN * 0.67, rtol=1e-9)
+    assert_allclose(mfu["ascend-910c"], mfu["h800-sxm"] * 1_978.9 / 989.4 / MEDIAN * 0.78, rtol=1e-9)
     # a chip with an FP8 peak is not converted: the H20's hours are the H800's × 1,978.9 / 296
     assert_allclose(base["h20"], 2_788_000 * 1_978.9 / 296, rtol=1e-9)
     assert deepseek.inputs.used["fp8_speedup"].source == "megatron-bridge-fp8-pairs;torchtitan-llama3-h100-2024"
 
 
 def test_chip_parity_at_fp8_gives_training_runs_ratio_and_at_bf16_differs_by_the_speedup(deepseek):
-    # chip_parity in FP8: the H100's 0.40 of its FP8 peak, the 910C's 0.40 × 1,978.9 / 989.4 / 1.279881 × 0.67
-    # of its BF16 peak: 1,978.9 × 0.40 / (780 × 0.40 × 2.000101 / 1.279881 × 0.67) = 989.4 × 1.279881 / 522.6
-    # = 2.423104 910C per H100, the 910C / H800 GPU-hours of training_run (the H800 and H100 share FP8 peaks)
+    # chip_parity in FP8: the H100's 0.40 of its FP8 peak, the 910C's 0.40 × 1,978.9 / 989.4 / 1.279881 × 0.78
+    # of its BF16 peak: 1,978.9 × 0.40 / (780 × 0.40 × 2.000101 / 1.279881 × 0.78) = 989.4 × 1.279881 / 608.4
+    # = 2.081384 910C per H100, the 910C / H800 GPU-hours of training_run (the H800 and H100 share FP8 peaks)
     fp8 = chip_parity.run(candidates=["ascend-910c", "a800-sxm-80gb"], precision="fp8", **FEW).base["per_reference"]
     bf16 = chip_parity.run(candidates=["ascend-910c", "a800-sxm-80gb"], **FEW).base["per_reference"]
     hours = deepseek.base["gpu_hours"]
-    assert_allclose(fp8["ascend-910c"], 989.4 * MEDIAN / 522.6, rtol=1e-9)
+    assert_allclose(fp8["ascend-910c"], 989.4 * MEDIAN / 608.4, rtol=1e-9)
     for chip in ("ascend-910c", "a800-sxm-80gb"):
         assert_allclose(fp8[chip], hours[chip] / hours["h800-sxm"], rtol=1e-9)
-        # BF16: both chips train in BF16, 989.4 / (780 × 0.67) = 1.893226 for the 910C: smaller by the speed-up
+        # BF16: both chips train in BF16, 989.4 / (780 × 0.78) = 1.626233 for the 910C: smaller by the speed-up
         assert_allclose(fp8[chip] / bf16[chip], MEDIAN, rtol=1e-9)
-    assert_allclose(bf16["ascend-910c"], 989.4 / 522.6, rtol=1e-9)
+    assert_allclose(bf16["ascend-910c"], 989.4 / 608.4, rtol=1e-9)
 
 
 def test_a_run_measured_on_a_chip_without_fp8_converts_the_other_way():
     # an FP8 run whose MFU 0.3 is given on the 910C (its BF16 peak): the H100 (FP8 peak 1,978.9, BF16 989.4)
-    # gets 0.3 × 989.4 / 1,978.9 × 1.279881 / 0.67 (NVIDIA over Huawei) = 0.286526 of its FP8 peak
+    # gets 0.3 × 989.4 / 1,978.9 × 1.279881 / 0.78 (NVIDIA over Huawei) = 0.246118 of its FP8 peak
     r = training_run.run(chip="ascend-910c", mfu=0.3, **FEW)
-    assert_allclose(r.base.loc["h100-sxm", "mfu"], 0.3 * 989.4 / 1_978.9 * MEDIAN / 0.67, rtol=1e-9)
+    assert_allclose(r.base.loc["h100-sxm", "mfu"], 0.3 * 989.4 / 1_978.9 * MEDIAN / 0.78, rtol=1e-9)
+    assert_allclose(r.base.loc["h100-sxm", "mfu"], 0.246118, rtol=1e-5)
     assert_allclose(r.base.loc["ascend-910b", "mfu"], 0.3, rtol=1e-9)  # both without FP8: no conversion
 
 

@@ -289,12 +289,12 @@ def test_training_run_ratios_say_when_they_match_chip_parity():
     r = training_run.run(run="deepseek-v3", chip="ascend-910c", draws=2_000)
     # at the base point: the 910C has no FP8, so it runs at its BF16 peak 780 at the H800's FP8 MFU converted to
     # the H800's BF16 peak with the achieved FP8 speed-up (8,532 / 6,667 + 4,018 / 3,139) / 2 = 1.279881
-    # (data/fp8_speedups.csv), times Huawei's vendor factor 0.67: 910C / H800 GPU-hours = 1,978.9 / (780 ×
-    # 1,978.9 / 989.4 / 1.279881 × 0.67) = 989.4 × 1.279881 / 522.6 = 2.423104 (it was 1,978.9 / 522.6 = 3.7866, the
-    # peak ratio 2 as the speed-up); chip_parity compares BF16 peaks: 989.4 / 780 / 0.67 = 1.8932
+    # (data/fp8_speedups.csv), times Huawei's vendor factor 0.78: 910C / H800 GPU-hours = 1,978.9 / (780 ×
+    # 1,978.9 / 989.4 / 1.279881 × 0.78) = 989.4 × 1.279881 / 608.4 = 2.081384 (it would be 1,978.9 / 608.4 = 3.2526
+    # with the peak ratio 2 as the speed-up); chip_parity compares BF16 peaks: 989.4 / 780 / 0.78 = 1.626233
     speedup = (8_532 / 6_667 + 4_018 / 3_139) / 2
     hours = r.base["gpu_hours"]
-    assert hours["ascend-910c"] / hours["h800-sxm"] == pytest.approx(989.4 * speedup / 522.6, rel=1e-9)
+    assert hours["ascend-910c"] / hours["h800-sxm"] == pytest.approx(989.4 * speedup / 608.4, rel=1e-9)
     assert training_run.peak_precisions(r)[["h800-sxm", "ascend-910c"]].tolist() == ["FP8", "BF16"]
     assert "peak precision" in training_run.by_chip_table(r).columns
     # page 1 points to the by-chip section, which says when the ratios match and quotes the example
@@ -305,10 +305,10 @@ def test_training_run_ratios_say_when_they_match_chip_parity():
         "than their BF16 one" in text
     )
     quoted = float(re.search(r"Ascend 910C: ([\d.]+) × the H800 SXM's GPU-hours at the base point", text).group(1))
-    assert quoted == pytest.approx(989.4 * speedup / 522.6, abs=0.005)  # 2.42
+    assert quoted == pytest.approx(989.4 * speedup / 608.4, abs=0.005)  # 2.08
     # chip_parity's BF16 answer at the base point × the speed-up, which is chip_parity's own at precision=fp8
     parity = chip_parity.run(candidates=["ascend-910c"], draws=400).base.loc["ascend-910c", "per_reference"]
-    assert parity == pytest.approx(989.4 / 522.6, rel=1e-9)
+    assert parity == pytest.approx(989.4 / 608.4, rel=1e-9)
     assert quoted == pytest.approx(speedup * parity, abs=0.005)
 
 

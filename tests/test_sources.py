@@ -162,22 +162,22 @@ def test_the_h20_rests_on_nvidias_own_document_where_one_exists():
         # assumed, not measured: the factor reads as an assumption with its range (vendor_efficiency.csv)
         ("mi300x", shared.ASSUMPTION, "AMD: an assumption, not measured, range 0.75–1.00"),
         ("mlu370-x8", shared.ASSUMPTION, "Cambricon: an assumption, not measured, range 0.50–1.00"),
-        # Huawei's 0.67: the median of three throughput readings on the catalog peak (tests/test_vendor_factor.py),
-        # sourced, 0.44–1.00
+        # Huawei's 0.78: the median of three throughput readings on the catalog peak, on 6·N·D
+        # (tests/test_vendor_factor.py), sourced, 0.44–1.00
         ("ascend-910b", "pangu-ultra-moe-2025", "Huawei: sourced, range 0.44–1.00"),
     ],
 )
 def test_vendor_factors_are_sourced_or_shown_as_assumptions_with_their_range(chip, source, words):
     record = shared.vendor_factor_used(shared.chips([chip]).loc[chip])
     assert (record.source, record.origin) == (source, words)
-    assert record.value == (0.67 if chip == "ascend-910b" else 1.0)
+    assert record.value == (0.78 if chip == "ascend-910b" else 1.0)
 
 
 def test_reports_with_non_nvidia_chips_say_which_factors_are_assumed():
     parity = chip_parity.run(candidates=["mi300x", "ascend-910b"], **FEW)
     text = chip_parity.methods(parity)
     assert "AMD 1.00 (an assumption, not measured, range 0.75–1.00; `package-assumption`)" in text
-    assert "Huawei 0.67 (sourced, range 0.44–1.00; `pangu-ultra-moe-2025`)" in text
+    assert "Huawei 0.78 (sourced, range 0.44–1.00; `pangu-ultra-moe-2025`)" in text
     bought = procurement.run(chips=["mlu370-x8"], counts=[1000], **FEW)  # no sourced price: a fleet
     assert "Cambricon 1.00 (an assumption, not measured, range 0.50–1.00" in procurement_text.methods(bought)
     assert "AMD 1.00 (an assumption" in training_run.vendor_factors(training_run.run(**FEW))

@@ -319,15 +319,15 @@ def test_goodput_falls_with_chip_count():
 
 def test_ascend_gets_huawei_software_factor(deepseek):
     # with full overlap every chip keeps the run's scaling efficiency, so Ascend's MFU is the
-    # H800's × Huawei's factor 0.67 / NVIDIA's 1.0 (data/vendor_efficiency.csv), converted from the
+    # H800's × Huawei's factor 0.78 / NVIDIA's 1.0 (data/vendor_efficiency.csv), converted from the
     # H800's FP8 peak to its BF16 peak (the 910C has no FP8): × 1,978.9 / 989.4 / the FP8 speed-up
     # (1.279736 + 1.280025) / 2 = 1.279881 (data/fp8_speedups.csv; tests/test_fp8_speedup.py)
     base = deepseek.base
     speedup = (8_532 / 6_667 + 4_018 / 3_139) / 2
     assert_allclose(
-        base.loc["ascend-910c", "mfu"], 0.67 * base.loc["h800-sxm", "mfu"] * 1_978.9 / 989.4 / speedup, rtol=1e-12
+        base.loc["ascend-910c", "mfu"], 0.78 * base.loc["h800-sxm", "mfu"] * 1_978.9 / 989.4 / speedup, rtol=1e-12
     )
-    assert deepseek.inputs.used["chips"]["ascend-910c"]["mfu_factor"].value == 0.67
+    assert deepseek.inputs.used["chips"]["ascend-910c"]["mfu_factor"].value == 0.78
 
 
 def test_interconnect_never_raises_a_chip_above_the_run_chip():

@@ -998,7 +998,7 @@ def ratio_note(r: Result) -> str:
     BF16 peaks): always for a BF16 run; for a run in another precision only between chips that have
     it, a chip without it needing the achieved speed-up × chip_parity's BF16 ratio
     (:func:`precision_note`), with an example at the base point (DeepSeek-V3: Ascend 910C 989.4 ×
-    1.27988 / (780 × 0.67) = 2.423 × the H800's GPU-hours, chip_parity 1.893 per H100 in BF16)."""
+    1.27988 / (780 × 0.78) = 2.081 × the H800's GPU-hours, chip_parity 1.626 per H100 in BF16)."""
     inp = r.inputs
     precision = str(inp.used["precision"].value)
     reports = "chip_parity's, energy_advantage's and procurement's"

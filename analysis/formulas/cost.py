@@ -13,6 +13,16 @@ Cottier et al. 2024, arXiv 2405.21015):
   price × 1.64 / 0.81 gave $55,679 — more than the DGX it comes in.
 * ``NETWORK_COST_FRACTION = 0.19`` — cluster interconnect as a fraction of total cluster cost
   (Epoch's ``CLUSTER_INTERCONNECT_COST_FRACTION``).
+
+  Pre-registered rule (basis lane, session 15; not yet in effect): Epoch's 0.19 is the
+  *cluster-level* interconnect between servers (its code books it as "Cluster-level interconnect
+  cost", apart from the "intra-node interconnect" its server markup covers, and adds it to every
+  hardware type, TPU pods included). A rack or supernode price (``price_unit`` ``system``: GB200
+  NVL72, CloudMatrix 384) buys the system's scale-up network (NVLink switch trays; the UB network's
+  switches and optics), as a DGX server price buys its NVLink, and no network between systems. So
+  the same ÷ (1 − 0.19) applies to every price unit; only a chip price takes the 1.64 server markup.
+  Effect to be reported whatever it is: all-in per chip GB200 $41,667 → $51,441 (41,667 / 0.81),
+  Ascend 910C $21,354 → $26,363; no validation case prices capex.
 * ``YEARS = 4`` — depreciation horizon, a choice of this package (no source found for an analyst's
   4-year horizon), shorter than the 5–6 years over which hyperscalers depreciate servers (10-K
   filings, ``hyperscaler-depreciation``: the range).

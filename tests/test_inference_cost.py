@@ -375,17 +375,20 @@ def test_page_one_is_an_answer_line_and_a_note():
     assert note.startswith(f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover")
 
 
-def test_on_the_rental_basis_the_h800s_assumed_rent_says_what_it_is():
-    """Four chips with a rent each are costed on rentals; the H800's $2.00 per chip-hour is DeepSeek's
-    accounting assumption (chips.csv rental_source deepseek-v3-report), the others market quotes: the
-    basis sentence says so, and a cheapest line that names the H800 carries it."""
+def test_an_assumed_rent_is_no_market_rent_and_a_rental_ranking_falls_back_to_ownership():
+    """The H800's $2.00 per chip-hour is DeepSeek's accounting assumption (chips.csv rental_source
+    deepseek-v3-report), the H100's $2.95, H200's $4.00 and MI300X's $1.99 market quotes (mercatus,
+    cliffcenter): with the H800 in the list, one of four chips has no market rent, so all four are
+    costed on ownership (hostile H2: on rentals the H800 came out cheapest by its assumed rent alone,
+    the H100 "1.5 × as expensive" at the same modelled throughput); without it, on rentals."""
+    chips = report.serving_chips(["h800-sxm", "h100-sxm", "h200", "mi300x"], "fp8")
+    assert report.market_rent(chips).to_dict() == {"h800-sxm": False, "h100-sxm": True, "h200": True, "mi300x": True}
     r = report.run(chips=["h800-sxm", "h100-sxm", "h200", "mi300x"], draws=100)
     note = "the H800 SXM's $2.00 per chip-hour is DeepSeek's assumed rent, not a market quote"
-    assert r.inputs.cost_basis == "rental" and note in report.basis_text(r)
-    for line in report._cheapest_lines(r):
-        assert (note in line) == ("H800" in line.split("** at ")[0])
-    # the ownership basis (a chip without a rent) costs no chip on a rent: nothing to say
-    assert "assumed rent" not in report.basis_text(report.run(chips=["h800-sxm", "h20"], draws=100))
+    assert r.inputs.cost_basis == "ownership"
+    assert "NVIDIA H800 SXM5 80GB has no market rental price (" + note + ")" in report.basis_text(r)
+    market = report.run(chips=["h100-sxm", "h200", "mi300x"], draws=100)
+    assert market.inputs.cost_basis == "rental" and "assumed rent" not in report.basis_text(market)
 
 
 def test_each_utilisation_records_what_it_stands_for():

@@ -184,7 +184,11 @@ def test_used_block_names_every_input_with_a_unit_and_a_known_source():
     assert r.inputs.used["mfu"].source == r.inputs.used["hbm_efficiency"].source == shared.READER
     assert r.inputs.mfu == 0.3 and r.inputs.hbm_efficiency == 0.5
     assert r.inputs.used["chips"]["h800-sxm"]["matmul_tflops"].value == 1978.9
-    # both chips rented: the rental is used, the ownership inputs are not
+    # the H800's rent is DeepSeek's assumption, not a market quote: ownership for both, its inputs used
+    assert r.inputs.cost_basis == "ownership" and "usd_per_kwh" in r.inputs.used
+    assert "usd_per_gpu_hour" not in r.inputs.used["chips"]["h100-sxm"]
+    # two market rents (H100 $2.95, H200 $4.00): the rental is used, the ownership inputs are not
+    r = report.run(chips=["h100-sxm", "h200"], draws=100)
     assert r.inputs.cost_basis == "rental" and "usd_per_kwh" not in r.inputs.used
     assert r.inputs.used["chips"]["h100-sxm"]["usd_per_gpu_hour"].value == 2.95
 
@@ -294,11 +298,14 @@ def test_the_validation_case_calls_this_reports_daily_cost(monkeypatch):
 
 
 def test_api_comparison_in_the_json():
-    # both chips rented: the H800 at its $2.00 per GPU-hour (chips.csv, no range). At the base point the H800
-    # prefills 0.300166 × 23,559.8 = 7,071.86 computed tokens/s (its FP8 and BF16 peaks are the H100's; 2,000-token
-    # prompts, 1,000 attended tokens) -> $2 / (7,071.86 × 3,600) × 1e6 = $0.0785586 per million cache-miss tokens
+    # owned (the H800's $2.00 is DeepSeek's assumed rent, no market quote): at the base point its chip-hour is
+    # capex 39,384 / 0.81 = 48,622.22 / 4 years = 12,155.56 a year + electricity 700 W × 1.82143 × 0.75 load ×
+    # PUE 1.5 = 1,434.38 W × 8,760 h = 12,565.1 kWh × $0.088 = 1,105.73 a year; 13,261.29 / (8,760 h × 226.75 /
+    # 278 utilisation) = $1.856005 per chip-hour. The H800 prefills 0.300166 × 23,559.8 = 7,071.86 computed
+    # tokens/s (its FP8 and BF16 peaks are the H100's; 2,000-token prompts, 1,000 attended tokens)
+    # -> 1.856005 / (7,071.86 × 3,600) × 1e6 = $0.0729027 per million cache-miss tokens
     r = report.run(chips=["h800-sxm", "h100-sxm"], draws=400)
-    assert_allclose(r.base.loc["h800-sxm", "usd_per_million_cache_miss_tokens"], 0.0785586, rtol=1e-5)
+    assert_allclose(r.base.loc["h800-sxm", "usd_per_million_cache_miss_tokens"], 0.0729027, rtol=1e-5)
     api = report.key_figures(r, day=report.deepseek_day())
     kinds = api["api_comparison"]["token_kinds"]
     assert api["api_comparison"]["chip"] == "h800-sxm"

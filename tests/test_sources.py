@@ -74,7 +74,10 @@ def test_a_source_row_without_its_grade_fails_to_load(tmp_path):
     # the same row with its grade moved inside the cell: "(primary)" is no longer the last words
     bad = row.replace("4.2) (primary) |", "4.2) (primary; read directly) |")
     (tmp_path / "SOURCES.md").write_text(text.replace(row, bad), encoding="utf-8")
-    with pytest.raises(DataError, match=r"line \d+ \(deepseek-v3-report\).*\(primary\), \(secondary\), \(weak\), \(package\), \(reader\)"):
+    with pytest.raises(
+        DataError,
+        match=r"line \d+ \(deepseek-v3-report\).*\(primary\), \(secondary\), \(weak\), \(package\), \(reader\)",
+    ):
         catalog.sources(tmp_path)
 
 
@@ -91,7 +94,13 @@ def test_the_packages_own_figures_and_the_readers_values_are_not_primary():
     keys (the ones without a document, no url) are in them."""
     table = catalog.sources()
     assert table.index[table["grade"] == "reader"].tolist() == ["report-parameter"]
-    package = {"package-assumption", "mfu-observations", "serving-observations", "decode-batches", "decode-observations"}
+    package = {
+        "package-assumption",
+        "mfu-observations",
+        "serving-observations",
+        "decode-batches",
+        "decode-observations",
+    }
     assert set(table.index[table["grade"] == "package"]) == package
     assert set(table.index[table["url"].str.strip() == ""]) == package | {"report-parameter"}
 

@@ -86,7 +86,8 @@ def source_list(used: dict) -> None:
         "publisher of the figure (vendor, regulator, paper, operator); secondary: a report of it by others; "
         "weak: a source that is itself unsure (a wiki asking for citations, an AI-written summary, a forum, a "
         "spec aggregator), which sets no default; package: this package's own assumption or its table of figures "
-        "derived from other sources, no document of its own; reader: a value the reader set. What was taken from each source is in `data/SOURCES.md`.\n\n"
+        "derived from other sources, no document of its own; reader: a value the reader set. What was taken "
+        "from each source is in `data/SOURCES.md`.\n\n"
         "<div class='sources'><ol style='overflow-wrap: anywhere'>"
         + "".join(items).replace("$", "&#36;")
         + "</ol></div>",

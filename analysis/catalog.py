@@ -803,9 +803,11 @@ def _parse_number(path: Path, line: int, row_id: str, column: str, cell: str, sp
 
 #: The grades a source cell of ``SOURCES.md`` ends with: the publisher of the figure; a report of it
 #: by others; a source that is itself unsure (a wiki asking for citations, an AI-written summary,
-#: a forum, a spec aggregator). Weak sources never set a default.
-GRADES = ("primary", "secondary", "weak")
-_GRADE = re.compile(r"\((primary|secondary|weak)\)$")
+#: a forum, a spec aggregator); this package's own assumption or its table of figures derived from
+#: other sources (``package``, no document of its own); a value the reader set (``reader``). Weak
+#: sources never set a default; only ``primary`` counts as a primary document.
+GRADES = ("primary", "secondary", "weak", "package", "reader")
+_GRADE = re.compile(r"\((" + "|".join(GRADES) + r")\)$")
 
 
 def sources(data_dir: Path = DATA_DIR) -> pd.DataFrame:
@@ -834,7 +836,7 @@ def _sources(path: Path, text: str) -> pd.DataFrame:
         if not grade:
             raise DataError(
                 path,
-                "the source cell must end with its grade: one of (primary), (secondary), (weak)",
+                "the source cell must end with its grade: one of " + ", ".join(f"({g})" for g in GRADES),
                 number,
                 "source",
                 cells[1][-60:],

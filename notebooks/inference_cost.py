@@ -215,9 +215,10 @@ present.table(
 #   share of hours an owned chip serves) are the serving defaults of every report: chip_parity's
 #   prefill and decode parity use the same values.
 #   Not modelled: expert-parallel communication, load imbalance, speculative decoding, scheduling.
-# - **Cost basis**: one per ranking. Rental where every chip listed has a sourced rental price;
-#   otherwise ownership for every chip: capex (× 1.64 server and ÷ 0.81 network only where the price
-#   lacks them) ÷ years + a year of electricity at TDP × server power ratio × load factor × PUE,
+# - **Cost basis**: one per ranking. Rental where every chip listed has a market rental price (an
+#   assumed rent, as DeepSeek's $2.00 per H800-hour, counts as none); otherwise ownership for every
+#   chip: capex (× 1.64 server for a chip price only; ÷ 0.81 network between servers or systems for
+#   every price) ÷ years + a year of electricity at TDP × server power ratio × load factor × PUE,
 #   divided by 8,760 h × `utilisation`. A chip without a published TDP (Ascend 910C) takes its
 #   system's rated power per chip (CloudMatrix 384: 559 kW / 384).
 # - **Cost per million tokens** = chip-hour / (tokens/s × 3,600) × 10⁶; cached input tokens are free.

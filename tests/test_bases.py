@@ -24,11 +24,12 @@ def used():
 
 
 def test_every_report_records_one_capex_and_power_per_chip(used):
-    # all-in capex per chip: the 910C's system share as it is, $8.2 M / 384 = $21,354 (catalog, rounded); the
+    # all-in capex per chip: the 910C's system share, $8.2 M / 384 = $21,354 (catalog, rounded), plus the network
+    # between supernodes, ÷ (1 − 0.19) = $26,362.96; the
     # H100's server share $270,000 / 8 = $33,750 ÷ (1 − 0.19) = $41,666.67; the A800's chip price $15,000 × 1.64
     # ÷ 0.81 = $30,370.37. Maximum power: the 910C's 559 kW / 384 = 1,455.73 W (system share), the H100's
     # 700 W × 1.82143 = 1,275.00 W (server share)
-    expected = {"ascend-910c": 21_354.0, "h100-sxm": 33_750 / 0.81, "a800-sxm-80gb": 15_000 * 1.64 / 0.81}
+    expected = {"ascend-910c": 21_354 / 0.81, "h100-sxm": 33_750 / 0.81, "a800-sxm-80gb": 15_000 * 1.64 / 0.81}
     watts = {
         "ascend-910c": (559_000 / 384, "W per chip, system share"),
         "h100-sxm": (700 * 1.82143, "W per chip, server share"),

@@ -35,6 +35,25 @@ def test_chips_table_shows_units_in_column_names():
         assert column in header
 
 
+def test_chips_table_says_what_each_price_and_rent_buys():
+    # hostile M10: prices on three bases and DeepSeek's assumed rent among market quotes, with no unit.
+    # The table gives the unit, the all-in capex per chip on one basis and what the rent is:
+    # H100 server share 33,750 / 0.81 = 41,667; B200 chip price 35,000 × 1.64 / 0.81 = 70,864.2 -> 70,864;
+    # GB200 rack share 41,667 / 0.81 = 51,440.7 -> 51,441; H800 $2.00 = DeepSeek's assumed rent
+    code, text = run("chips")
+    assert code == 0
+    lines = text.splitlines()
+    header = lines[0].split()
+    for column in ("price_usd", "price_unit", "all_in_usd_per_chip", "usd_per_gpu_hour", "rent_basis"):
+        assert column in header
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert "server" in rows["h100-sxm"].split() and "41667.0" in rows["h100-sxm"].split()
+    assert "chip" in rows["b200"].split() and "70864.0" in rows["b200"].split()
+    assert "system" in rows["gb200"].split() and "51441.0" in rows["gb200"].split()
+    assert rows["h800-sxm"].endswith("DeepSeek's assumed rent") and rows["h100-sxm"].endswith("market quote")
+    assert lines[-1].startswith("price_usd is per price_unit: chip = the accelerator alone")
+
+
 def test_controls_csv_lists_status_per_rule():
     code, text = run("controls", "--format", "csv")
     frame = pd.read_csv(io.StringIO(text), index_col=0)

@@ -284,8 +284,10 @@ def test_a_cluster_no_single_job_can_match_reads_so():
 def test_one_chip_that_needs_cheap_power_takes_a_singular_verb():
     # at a reader's PUE of 1.57 (more kWh per chip-hour than the default 1.30, so cheap power is worth
     # more) only the H800 SXM breaks even at a price below the reference's $0.081/kWh (its break-even
-    # ≈ $0.01/kWh, in 56 % of draws): "the H800 SXM matches", never "match"
-    parts = [p for p in ea._verdict_parts(ea.run(pue=1.57, **FAST)) if "cheap enough" in p]
+    # ≈ $0.01/kWh, in 56 % of draws): "the H800 SXM matches", never "match". The Ascend 910C is left out: with
+    # the network between supernodes in its capex (÷ 0.81) it breaks even near $0.01/kWh too
+    candidates = ["h800-sxm", "h20", "a800-sxm-80gb", "ascend-910b"]
+    parts = [p for p in ea._verdict_parts(ea.run(pue=1.57, candidates=candidates, **FAST)) if "cheap enough" in p]
     assert len(parts) == 1 and parts[0].startswith("the **H800 SXM** matches where power is cheap enough (below $")
     # named once: the price in brackets does not repeat the chip
     assert parts[0].count("H800 SXM") == 1 and parts[0].endswith("/kWh)")

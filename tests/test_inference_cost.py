@@ -184,7 +184,11 @@ def test_used_block_names_every_input_with_a_unit_and_a_known_source():
     assert r.inputs.used["mfu"].source == r.inputs.used["hbm_efficiency"].source == shared.READER
     assert r.inputs.mfu == 0.3 and r.inputs.hbm_efficiency == 0.5
     assert r.inputs.used["chips"]["h800-sxm"]["matmul_tflops"].value == 1978.9
-    # both chips rented: the rental is used, the ownership inputs are not
+    # the H800's rent is DeepSeek's assumption, not a market quote: ownership for both, its inputs used
+    assert r.inputs.cost_basis == "ownership" and "usd_per_kwh" in r.inputs.used
+    assert "usd_per_gpu_hour" not in r.inputs.used["chips"]["h100-sxm"]
+    # two market rents (H100 $2.95, H200 $4.00): the rental is used, the ownership inputs are not
+    r = report.run(chips=["h100-sxm", "h200"], draws=100)
     assert r.inputs.cost_basis == "rental" and "usd_per_kwh" not in r.inputs.used
     assert r.inputs.used["chips"]["h100-sxm"]["usd_per_gpu_hour"].value == 2.95
 
@@ -294,11 +298,14 @@ def test_the_validation_case_calls_this_reports_daily_cost(monkeypatch):
 
 
 def test_api_comparison_in_the_json():
-    # both chips rented: the H800 at its $2.00 per GPU-hour (chips.csv, no range). At the base point the H800
-    # prefills 0.300166 × 23,559.8 = 7,071.86 computed tokens/s (its FP8 and BF16 peaks are the H100's; 2,000-token
-    # prompts, 1,000 attended tokens) -> $2 / (7,071.86 × 3,600) × 1e6 = $0.0785586 per million cache-miss tokens
+    # owned (the H800's $2.00 is DeepSeek's assumed rent, no market quote): at the base point its chip-hour is
+    # capex 39,384 / 0.81 = 48,622.22 / 4 years = 12,155.56 a year + electricity 700 W × 1.82143 × 0.75 load ×
+    # PUE 1.5 = 1,434.38 W × 8,760 h = 12,565.1 kWh × $0.088 = 1,105.73 a year; 13,261.29 / (8,760 h × 226.75 /
+    # 278 utilisation) = $1.856005 per chip-hour. The H800 prefills 0.300166 × 23,559.8 = 7,071.86 computed
+    # tokens/s (its FP8 and BF16 peaks are the H100's; 2,000-token prompts, 1,000 attended tokens)
+    # -> 1.856005 / (7,071.86 × 3,600) × 1e6 = $0.0729027 per million cache-miss tokens
     r = report.run(chips=["h800-sxm", "h100-sxm"], draws=400)
-    assert_allclose(r.base.loc["h800-sxm", "usd_per_million_cache_miss_tokens"], 0.0785586, rtol=1e-5)
+    assert_allclose(r.base.loc["h800-sxm", "usd_per_million_cache_miss_tokens"], 0.0729027, rtol=1e-5)
     api = report.key_figures(r, day=report.deepseek_day())
     kinds = api["api_comparison"]["token_kinds"]
     assert api["api_comparison"]["chip"] == "h800-sxm"
@@ -375,17 +382,20 @@ def test_page_one_is_an_answer_line_and_a_note():
     assert note.startswith(f"All chips are costed on one basis (**{r.inputs.cost_basis}**). The bands cover")
 
 
-def test_on_the_rental_basis_the_h800s_assumed_rent_says_what_it_is():
-    """Four chips with a rent each are costed on rentals; the H800's $2.00 per chip-hour is DeepSeek's
-    accounting assumption (chips.csv rental_source deepseek-v3-report), the others market quotes: the
-    basis sentence says so, and a cheapest line that names the H800 carries it."""
+def test_an_assumed_rent_is_no_market_rent_and_a_rental_ranking_falls_back_to_ownership():
+    """The H800's $2.00 per chip-hour is DeepSeek's accounting assumption (chips.csv rental_source
+    deepseek-v3-report), the H100's $2.95, H200's $4.00 and MI300X's $1.99 market quotes (mercatus,
+    cliffcenter): with the H800 in the list, one of four chips has no market rent, so all four are
+    costed on ownership (hostile H2: on rentals the H800 came out cheapest by its assumed rent alone,
+    the H100 "1.5 × as expensive" at the same modelled throughput); without it, on rentals."""
+    chips = report.serving_chips(["h800-sxm", "h100-sxm", "h200", "mi300x"], "fp8")
+    assert report.market_rent(chips).to_dict() == {"h800-sxm": False, "h100-sxm": True, "h200": True, "mi300x": True}
     r = report.run(chips=["h800-sxm", "h100-sxm", "h200", "mi300x"], draws=100)
     note = "the H800 SXM's $2.00 per chip-hour is DeepSeek's assumed rent, not a market quote"
-    assert r.inputs.cost_basis == "rental" and note in report.basis_text(r)
-    for line in report._cheapest_lines(r):
-        assert (note in line) == ("H800" in line.split("** at ")[0])
-    # the ownership basis (a chip without a rent) costs no chip on a rent: nothing to say
-    assert "assumed rent" not in report.basis_text(report.run(chips=["h800-sxm", "h20"], draws=100))
+    assert r.inputs.cost_basis == "ownership"
+    assert "NVIDIA H800 SXM5 80GB has no market rental price (" + note + ")" in report.basis_text(r)
+    market = report.run(chips=["h100-sxm", "h200", "mi300x"], draws=100)
+    assert market.inputs.cost_basis == "rental" and "assumed rent" not in report.basis_text(market)
 
 
 def test_each_utilisation_records_what_it_stands_for():

@@ -44,12 +44,20 @@ def test_capex_by_what_the_price_buys():
     # a server share (H800, $39,384 = an 8-GPU server / 8): no server markup, network only:
     # 8 × 39,384 = $315,072 / 0.81 = $388,977.78
     assert_allclose(cost.capex_usd(8, 39_384, price_unit="server"), 388_977.778, rtol=1e-9)
-    # a system share (CloudMatrix 384 at $21,354 per chip): as it is, 384 × 21,354 = $8,199,936
-    assert_allclose(cost.capex_usd(384, 21_354, price_unit="system"), 8_199_936.0)
-    # arrays of units broadcast: one call for three chips
+    # a system share (CloudMatrix 384 at $21,354 per chip) carries its scale-up network, not the network
+    # between supernodes (Epoch's "cluster-level interconnect"): no server markup, network added as for a
+    # server share: 384 × 21,354 = $8,199,936 priced; network 8,199,936 × 0.19 / 0.81 = $1,923,441.78;
+    # total 8,199,936 / 0.81 = $10,123,377.78
+    parts = cost.capex_parts_usd(384, 21_354, price_unit="system")
+    assert_allclose([parts["priced"], parts["server"], parts["network"]], [8_199_936, 0, 1_923_441.78], rtol=1e-8)
+    assert_allclose(cost.capex_usd(384, 21_354, price_unit="system"), 10_123_377.78, rtol=1e-8)
+    # a GB200 NVL72 rack share (HSBC ~$3 M / 72 = $41,667): 41,667 / 0.81 = $51,440.74 all-in per GPU
+    assert_allclose(cost.all_in_usd_per_chip(41_667, price_unit="system"), 51_440.74, rtol=1e-7)
+    # arrays of units broadcast: one call for three chips: 27,500 × 1.64 / 0.81 = 55,679.0123;
+    # 39,384 / 0.81 = 48,622.2222; 21,354 / 0.81 = 26,362.9630
     assert_allclose(
         cost.capex_usd(1, [27_500, 39_384, 21_354], price_unit=["chip", "server", "system"]),
-        [55_679.0123, 48_622.2222, 21_354.0],
+        [55_679.0123, 48_622.2222, 26_362.9630],
         rtol=1e-8,
     )
 

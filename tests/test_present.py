@@ -462,7 +462,7 @@ def test_every_source_entry_has_a_grade_and_no_working_notes():
     from analysis.catalog import DATA_DIR, sources
 
     table = sources()
-    assert set(table["grade"]) == {"primary", "secondary", "weak"}
+    assert set(table["grade"]) == {"primary", "secondary", "weak", "package", "reader"}
     assert all(row["source"].endswith(f"({row['grade']})") for _, row in table.iterrows())
     text = (DATA_DIR / "SOURCES.md").read_text(encoding="utf-8").lower()
     for note in ("research notes", "code index", "project notes", OUTSIDE, "/work/", "in this session", "in this pass"):
@@ -488,7 +488,7 @@ def test_source_list_lists_exactly_the_inputs_sources_numbered_with_full_address
     assert [kind for _, _, kind, _ in items] == ["primary", "secondary"]
     assert '<a href="https://arxiv.org/abs/2412.19437">https://arxiv.org/abs/2412.19437</a>' in text
     for _, _, _, body in items:
-        assert not re.search(r"\((primary|secondary|weak)\)", body)  # grade shown once, not repeated
+        assert not re.search(r"\((primary|secondary|weak|package|reader)\)", body)  # grade shown once, not repeated
     for bad in (OUTSIDE, "/work/", "found via code index", "research notes"):
         assert bad not in text
     assert "\\$" not in text  # no Markdown dollar escapes inside the HTML list

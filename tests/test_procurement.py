@@ -493,9 +493,10 @@ def test_a_fleet_of_zero_chips_is_refused():
 
 def test_all_in_capex_per_chip_by_price_unit():
     # Epoch AI: a chip price × 1.64 (server) / (1 − 0.19) (network): 15,000 × 1.64 / 0.81 = 30,370.37;
-    # a server-share price adds the network only: 20,891 / 0.81 = 25,791.36; a system price is all-in
+    # a server-share price adds the network only: 20,891 / 0.81 = 25,791.36; so does a system price (the
+    # network between supernodes): 21,354 / 0.81 = 26,362.96
     got = cost.all_in_usd_per_chip(np.array([15_000.0, 20_891.0, 21_354.0]), price_unit=np.array(UNITS))
-    assert got == pytest.approx([30_370.37, 25_791.36, 21_354.0], abs=0.01)
+    assert got == pytest.approx([30_370.37, 25_791.36, 26_362.96], abs=0.01)
 
 
 UNITS = ["chip", "server", "system"]
@@ -510,14 +511,15 @@ def test_two_price_units_at_one_budget_spend_the_same_all_in():
     # all-in 155,088 × 25,791.36 = $3,999.93 M
     assert options["h20"]["chips"] == 155_088
     assert options["h20"]["capex_usd"] == pytest.approx(3_999.93e6, abs=0.01e6)
-    # Ascend 910C priced per system (CloudMatrix 384 $8.2 M / 384 = $21,354, racks and network
-    # included): $4 B / 21,354 = 187,318.5 -> 23,414 servers = 187,312 chips; all-in × 21,354 = $3,999.86 M
-    assert options["ascend-910c"]["chips"] == 187_312
-    assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.86e6, abs=0.01e6)
-    # the mix: $2 B each -> 77,544 H20 (2e9 / 25,791.36 = 77,545.4) and 93,656 910C (2e9 / 21,354 = 93,659.3)
-    assert options["mix"]["chips"] == 77_544 + 93_656
+    # Ascend 910C priced per system (CloudMatrix 384 $8.2 M / 384 = $21,354, racks and scale-up network
+    # included) plus the network between supernodes: 21,354 / 0.81 = 26,362.96 all-in; $4 B / 26,362.96 =
+    # 151,728.01 -> 18,966 servers = 151,728 chips; all-in 151,728 × 26,362.96 = $3,999.9996 M
+    assert options["ascend-910c"]["chips"] == 151_728
+    assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.9996e6, abs=0.001e6)
+    # the mix: $2 B each -> 77,544 H20 (2e9 / 25,791.36 = 77,545.4) and 75,864 910C (2e9 / 26,362.96 = 75,864.0)
+    assert options["mix"]["chips"] == 77_544 + 75_864
     # every option, at every band end, is within one 8-chip server's all-in price of the budget
-    server = {"h20": 8 * 25_791.36, "ascend-910c": 8 * 21_354.0, "mix": 8 * 25_791.36 + 8 * 21_354.0}
+    server = {"h20": 8 * 25_791.36, "ascend-910c": 8 * 26_362.96, "mix": 8 * 25_791.36 + 8 * 26_362.96}
     for option, most in server.items():
         for q in ("", "_p10", "_p90"):
             assert 0 <= 4e9 - options[option][f"capex_usd{q}"] < most, (option, q)
@@ -536,8 +538,8 @@ def test_chips_as_priced_keep_the_old_meaning_and_say_so():
         price_basis="base",
         budget_basis="as-priced",
     )
-    # $4 B / 20,891 = 191,470.9 -> 191,464 H20, all-in 191,464 × 25,791.36 = $4.938 B; the 910C's
-    # system price is all-in already: 187,312 chips and $4.00 B, as before
+    # $4 B / 20,891 = 191,470.9 -> 191,464 H20, all-in 191,464 × 25,791.36 = $4.938 B; the 910C's system
+    # price: $4 B / 21,354 = 187,318.5 -> 187,312 chips (all-in 187,312 × 26,362.96 = $4.938 B)
     options = report.key_figures(r)["options"]
     assert options["h20"]["chips"] == 191_464
     assert options["h20"]["capex_usd"] == pytest.approx(4_938.12e6, abs=0.01e6)
@@ -567,8 +569,8 @@ def test_a_chip_price_and_a_system_price_spend_the_same_all_in():
     # = 131,707.3 -> 16,463 servers = 131,704 chips, all-in 131,704 × 30,370.37 = $3,999.90 M
     assert options["a800-sxm-80gb"]["chips"] == 131_704
     assert options["a800-sxm-80gb"]["capex_usd"] == pytest.approx(3_999.90e6, abs=0.01e6)
-    # Ascend 910C per system: 187,312 chips, $3,999.86 M (as above); both within one server of $4 B
-    assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.86e6, abs=0.01e6)
+    # Ascend 910C per system: 151,728 chips, $3,999.9996 M (as above); both within one server of $4 B
+    assert options["ascend-910c"]["capex_usd"] == pytest.approx(3_999.9996e6, abs=0.001e6)
     assert 4e9 - options["a800-sxm-80gb"]["capex_usd"] < 8 * 30_370.37
 
 

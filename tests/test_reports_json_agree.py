@@ -108,8 +108,9 @@ def test_a_90_day_run_on_100000_h100_is_one_answer(rendered):
 @pytest.mark.render
 def test_the_910c_capex_and_power_per_chip_are_one_answer_on_a_stated_basis(rendered):
     # every default report that sizes a cluster records the 910C's maximum power per chip, CloudMatrix 384's
-    # all-in 559 kW / 384 = 1,455.73 W ("system share"), and its all-in capex, $8.2 M / 384 = $21,354 as it is
-    # (the system price carries its network); the H100's 700 W × 1.82143 = 1,275.00 W ("server share") and
+    # all-in 559 kW / 384 = 1,455.73 W ("system share"), and its all-in capex, $8.2 M / 384 = $21,354 ÷ (1 − 0.19) =
+    # $26,362.96 (the supernode carries its scale-up network, not the one between supernodes); the H100's
+    # 700 W × 1.82143 = 1,275.00 W ("server share") and
     # $33,750 / 0.81 = $41,666.67. chip_parity's 910C cluster draws 1,455.73 × 0.75 load = 1,091.80 W of IT
     # power per chip, and each report prints the bases beside its power and cost (inputs.basis_note)
     reports = {name: _json(rendered, name) for name in ("parity-default", "energy-default", "training-default")}
@@ -117,7 +118,7 @@ def test_the_910c_capex_and_power_per_chip_are_one_answer_on_a_stated_basis(rend
         chips = figures_["inputs"]["chips"]
         assert chips["ascend-910c"]["max_w_per_chip"]["value"] == pytest.approx(559_000 / 384), name
         assert chips["ascend-910c"]["max_w_per_chip"]["unit"] == "W per chip, system share", name
-        assert chips["ascend-910c"]["all_in_capex_usd_per_chip"]["value"] == pytest.approx(21_354), name
+        assert chips["ascend-910c"]["all_in_capex_usd_per_chip"]["value"] == pytest.approx(21_354 / 0.81), name
         assert chips["h100-sxm"]["max_w_per_chip"]["value"] == pytest.approx(700 * 1.82143), name
         assert chips["h100-sxm"]["all_in_capex_usd_per_chip"]["value"] == pytest.approx(33_750 / 0.81), name
         html = (rendered / name / f"{CASE[name].notebook}.html").read_text()

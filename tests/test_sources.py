@@ -74,7 +74,10 @@ def test_a_source_row_without_its_grade_fails_to_load(tmp_path):
     # the same row with its grade moved inside the cell: "(primary)" is no longer the last words
     bad = row.replace("4.2) (primary) |", "4.2) (primary; read directly) |")
     (tmp_path / "SOURCES.md").write_text(text.replace(row, bad), encoding="utf-8")
-    with pytest.raises(DataError, match=r"line \d+ \(deepseek-v3-report\).*\(primary\), \(secondary\), \(weak\)"):
+    with pytest.raises(
+        DataError,
+        match=r"line \d+ \(deepseek-v3-report\).*\(primary\), \(secondary\), \(weak\), \(package\), \(reader\)",
+    ):
         catalog.sources(tmp_path)
 
 
@@ -82,7 +85,40 @@ def test_every_source_row_has_exactly_one_grade():
     table = catalog.sources()
     assert set(table["grade"]) == set(catalog.GRADES)
     for key, row in table.iterrows():
-        assert re.search(r"\((primary|secondary|weak)\)$", row["source"]), key
+        assert re.search(r"\((primary|secondary|weak|package|reader)\)$", row["source"]), key
+
+
+def test_the_packages_own_figures_and_the_readers_values_are_not_primary():
+    """Hostile M12: a package assumption, the package's tables derived from other sources and a
+    reader's -p value were counted as primary. They have their own classes, and exactly these six
+    keys (the ones without a document, no url) are in them."""
+    table = catalog.sources()
+    assert table.index[table["grade"] == "reader"].tolist() == ["report-parameter"]
+    package = {
+        "package-assumption",
+        "mfu-observations",
+        "serving-observations",
+        "decode-batches",
+        "decode-observations",
+    }
+    assert set(table.index[table["grade"] == "package"]) == package
+    assert set(table.index[table["url"].str.strip() == ""]) == package | {"report-parameter"}
+
+
+def test_the_sources_summary_counts_only_primary_documents_as_primary(shown):
+    # a block of one primary document (deepseek-v3-report), one package assumption and a reader's value:
+    # "3 sources (1 primary, 1 package, 1 reader)", where the three were counted "3 primary"
+    from analysis.assembly.inputs import Used
+
+    used = {
+        "a": Used(1.0, "x", "deepseek-v3-report", "test"),
+        "b": Used(0.6, "x", "package-assumption", "test"),
+        "c": Used(2.0, "x", "report-parameter", "set by the reader"),
+    }
+    present.source_list(used)
+    text = shown[0].data
+    assert "The 3 sources of this report's numbers (1 primary, 1 package, 1 reader)" in text
+    assert "<b>package-assumption</b> (package):" in text and "<b>report-parameter</b> (reader):" in text
 
 
 @pytest.mark.parametrize("name", REPORTS)

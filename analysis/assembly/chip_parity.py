@@ -1549,8 +1549,8 @@ def methods(r: Result) -> str:
             f"IT power = chips × that × load factor ({inp.load_factor:g}); facility = IT × PUE ({inp.site.pue:g} "
             f"base, {inp.site.name}); energy = facility power × {HOURS_PER_YEAR:,.0f} h a year.",
             "- **Capex** by what the price buys: a chip price × 1.64 (server) ÷ (1 − 0.19) (network; Epoch AI); a "
-            "server-share price (the H100 class: H100 SXM, H800, H200, H20) ÷ (1 − 0.19) only; a system price "
-            "(GB200 NVL72, CloudMatrix 384) as it is. "
+            "server-share price (the H100 class: H100 SXM, H800, H200, H20) or a system-share price (GB200 NVL72, "
+            "CloudMatrix 384: its scale-up network included, not the one between systems) ÷ (1 − 0.19) only. "
             f"**TCO** = capex over the {inp.years:g}-year horizon (cost of capital "
             f"{present.pct(inp.cost_of_capital_per_year)} a year) + electricity at ${inp.site.usd_per_kwh:.3f}/kWh "
             f"(base); maintenance, buildings and staff are excluded. {_unit_cost_method(inp)}",

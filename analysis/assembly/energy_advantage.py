@@ -155,7 +155,8 @@ def price_basis_text(r: Result) -> str:
         "server": "as a share of an 8-GPU server (the DGX H100's $270,000 / 8 for the H100, as Epoch AI prices it; "
         "Chinese 8-GPU server prices for the H800 and H20) plus the network (÷ (1 − 0.19))",
         "chip": "from a chip price × 1.64 server (Epoch AI) plus the network",
-        "system": "from a system price (servers and network included)",
+        "system": "from a system price (servers and scale-up network included) plus the network between systems "
+        "(÷ (1 − 0.19))",
     }
     parts = [f"{', '.join(v)} {words[k]}" for k, v in groups.items() if v]
     return (
@@ -617,8 +618,8 @@ def methods(r: Result) -> str:
             f"{parity.years:g}-year horizon: **capex** by what the price buys (a chip price × 1.64 server ÷ (1 − 0.19) "
             "network, Epoch AI; a server-share price ÷ (1 − 0.19): the H100 class — H100 SXM, H800, H200, H20 — is "
             "priced as a share of an 8-GPU server, the basis of the DGX H100 in `systems.csv` and of Epoch AI's H100 "
-            "prices, so the reference and the H800 are on one basis; a system price as it is; each chip's all-in "
-            "capex per chip and its basis are in the appendix), charged straight-line "
+            "prices, so the reference and the H800 are on one basis; a system-share price ÷ (1 − 0.19) too; each "
+            "chip's all-in capex per chip and its basis are in the appendix), charged straight-line "
             f"(cost of capital {present.pct(parity.cost_of_capital_per_year)} a year); **electricity** = chips × "
             f"TDP × server power ratio ({present.server_power_ratios(parity.chips)}; or the rated power per chip "
             "of a system for a "

@@ -24,7 +24,8 @@ report's serving cases (:mod:`.validation_cases`) all call:
   (``data/decode_observations.csv``: TensorRT-LLM on H200 and H100, Oracle's MI300X; the
   inclusion rule of :mod:`.serving_observations`; :func:`decode_mfu_default`), none a validation
   case.
-* Cost per chip-hour: rental where EVERY chip of the ranking has a sourced rental; otherwise
+* Cost per chip-hour: rental where EVERY chip of the ranking has a market rental (an assumed rent,
+  as DeepSeek's $2.00 H800-hour, counts as none: :func:`market_rent`); otherwise
   ownership for all of them — capex charged over ``years`` plus electricity, divided by the
   share of hours the chip serves (``utilisation``, default DeepSeek's average / peak serving
   nodes, ``deepseek-inference-overview``).
@@ -519,9 +520,19 @@ def chip_used(chips: pd.DataFrame, *, basis: str, precision: str) -> dict[str, d
     return out
 
 
+def market_rent(chips: pd.DataFrame) -> pd.Series:
+    """By chip id, whether the chip's base rental is a market quote: a rent that is an accounting
+    assumption (the H800's $2.00, DeepSeek's assumed rent: :func:`analysis.assembly.inputs.rental_basis`)
+    counts as no rent, so a rental ranking compares market quotes only."""
+    return chips["usd_per_gpu_hour"].notna() & chips["rental_source"].map(
+        lambda source: shared.rental_basis(str(source)) == shared.MARKET_RENT
+    )
+
+
 def cost_basis(chips: pd.DataFrame) -> str:
-    """``rental`` when every chip has a sourced base rental price, else ``ownership`` (for all)."""
-    return "rental" if chips["usd_per_gpu_hour"].notna().all() else "ownership"
+    """``rental`` when every chip has a market rental price (:func:`market_rent`), else ``ownership``
+    (for all)."""
+    return "rental" if market_rent(chips).all() else "ownership"
 
 
 def figures(x: dict, inp: Inputs) -> dict[str, np.ndarray]:
@@ -766,33 +777,24 @@ def basis_text(r: Result) -> str:
     inp = r.inputs
     if inp.cost_basis == "rental":
         return (
-            "**Cost basis: rental** — every chip in this ranking has a sourced rental price, so all are costed per "
-            "rented chip-hour" + "".join(f"; {note}" for note in _assumed_rents(r)) + "."
+            "**Cost basis: rental** — every chip in this ranking has a market rental price, so all are costed per "
+            "rented chip-hour."
         )
-    missing = [present.chip_name(c) for c in inp.chips.index[inp.chips["usd_per_gpu_hour"].isna()]]
+    missing = [present.chip_name(c) for c in inp.chips.index[~market_rent(inp.chips)]]
+    assumed = [
+        f"the {present.chip_short(c)}'s {present.usd(row['usd_per_gpu_hour'])} per chip-hour is "
+        f"{shared.rental_basis(row['rental_source'])}, not a market quote"
+        for c, row in inp.chips[inp.chips["usd_per_gpu_hour"].notna() & ~market_rent(inp.chips)].iterrows()
+    ]
     return (
         f"**Cost basis: ownership for every chip** — {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} "
-        f"no sourced rental price, so no chip is costed on rental: capex (price with server and network "
+        f"no market rental price{''.join(f' ({a})' for a in assumed)}, so no chip is costed on rental: capex "
+        f"(price with server and network "
         f"markups where the price lacks them) over "
         f"{present.counted(inp.years, 'year', spec='{:g}')} plus electricity at "
         f"{present.usd(inp.site.usd_per_kwh)}/kWh and PUE {inp.site.pue:.2f}, divided by "
         f"{present.pct(inp.utilisation)} of hours serving."
     )
-
-
-def _assumed_rents(r: Result) -> list[str]:
-    """On the rental basis, one clause per chip whose rent is not a market quote
-    (:func:`analysis.assembly.inputs.rental_basis`): ``the H800 SXM's $2.00 per chip-hour is DeepSeek's
-    assumed rent, not a market quote``; none on the ownership basis."""
-    if r.inputs.cost_basis != "rental":
-        return []
-    records = r.inputs.used["chips"]
-    return [
-        f"the {present.chip_short(c)}'s {present.usd(records[c]['usd_per_gpu_hour'].value)} per chip-hour is {basis}, "
-        "not a market quote"
-        for c, basis in shared.rental_bases(records).items()
-        if basis != shared.MARKET_RENT
-    ]
 
 
 def h20_training_ratio() -> float:
@@ -813,11 +815,10 @@ def _cheapest_lines(r: Result) -> list[str]:
             continue
         best = known.idxmin()
         unranked = _unranked(r, figure)
-        assumed = [note for note in _assumed_rents(r) if note.startswith(f"the {present.chip_short(best)}'s ")]
         lines.append(
             f"- Cheapest {what} tokens ({r.inputs.cost_basis} basis): **{present.chip_name(best)}** at "
             f"**{present.usd(known[best])} per million** (P10–P90 {present.usd(r.p10.loc[best, figure])}–"
-            f"{present.usd(r.p90.loc[best, figure])}{''.join(f'; {a}' for a in assumed)})"
+            f"{present.usd(r.p90.loc[best, figure])})"
             + (f"; not ranked (a figure its cost needs is n/a): {', '.join(unranked)}." if unranked else ".")
         )
     return lines

@@ -471,8 +471,8 @@ def chip_used(
 def capex_basis(row: pd.Series) -> str:
     """How a chip's all-in capex per chip is built from its catalog price, in words: the price,
     what it buys, its source key and whose price it is where another SKU's (``price_sku``), then
-    the markups added (Epoch AI's 1.64 server for a chip price, the 0.19 network share for a chip
-    or server price; a system price carries its network)."""
+    the markups added (Epoch AI's 1.64 server for a chip price, the 0.19 network share between
+    servers or systems for every price: :mod:`analysis.formulas.cost`)."""
     price, unit = float(row["price_usd"]), row["price_unit"]
     key = _key(row["price_source"])
     sku = f"; {row['price_sku']}" if row.get("price_sku", "") else ""
@@ -480,7 +480,7 @@ def capex_basis(row: pd.Series) -> str:
     return {
         "chip": f"chip price ${price:,.0f} (`{key}`{sku}) × {cost.SERVER_COST_FACTOR:g} server {network}",
         "server": f"server share ${price:,.0f} per chip (`{key}`, 8-GPU server price / 8) {network}",
-        "system": f"system share ${price:,.0f} per chip (`{key}`), network included",
+        "system": f"system share ${price:,.0f} per chip (`{key}`, rack or supernode price / chips) {network}",
     }[unit]
 
 
@@ -514,8 +514,9 @@ def basis_note(used: dict) -> str:
     name = both["name"].split(" (")[0]
     return (
         "**Cost and power bases.** Capex is on one basis for every chip: all-in per chip, its share of the "
-        "server and the cluster network included (a system price as it is, a server-share price ÷ (1 − "
-        f"{cost.NETWORK_COST_FRACTION:g}), a chip price × {cost.SERVER_COST_FACTOR:g} ÷ (1 − "
+        "server and the cluster network included (a system-share or server-share price ÷ (1 − "
+        f"{cost.NETWORK_COST_FRACTION:g}): the rack or server carries its scale-up network, not the one between "
+        f"them; a chip price × {cost.SERVER_COST_FACTOR:g} ÷ (1 − "
         f"{cost.NETWORK_COST_FRACTION:g})). Power is not: {own} is the system's all-in power — servers, CPUs, "
         "network racks and optical transceivers — while every other chip's is TDP × its server power ratio, the "
         "server's nameplate without the cluster network. No source splits a system's power into compute and "

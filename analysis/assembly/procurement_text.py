@@ -263,8 +263,8 @@ def _methods_buying(r: Result) -> list[str]:
         "at its price, never counted as controlled.",
         "- **Capex** by what a price covers (Epoch AI): a chip price adds the server "
         f"(× {cost.SERVER_COST_FACTOR:g} of the price) and the cluster network "
-        f"({present.pct(cost.NETWORK_COST_FRACTION)} of the total); a server-share price adds the network only; a "
-        f"system price (rack or supernode) is taken as it is. Cost per year = capex over "
+        f"({present.pct(cost.NETWORK_COST_FRACTION)} of the total); a server-share or system-share price (rack or "
+        f"supernode, its scale-up network included) adds the network between them only. Cost per year = capex over "
         f"{present.counted(inp.years, 'year', spec='{:g}')} + electricity.",
         f"- **{equivalents_label(r)}** = chips × dense BF16 peak / {present.chip_short(ref)}'s "
         f"{chips.loc[ref, 'bf16_dense_tflops']:,.1f} TFLOP/s; by TPP, chips × TPP / {chips.loc[ref, 'tpp']:,.0f}.",

@@ -13,6 +13,15 @@ Cottier et al. 2024, arXiv 2405.21015):
   price × 1.64 / 0.81 gave $55,679 — more than the DGX it comes in.
 * ``NETWORK_COST_FRACTION = 0.19`` — cluster interconnect as a fraction of total cluster cost
   (Epoch's ``CLUSTER_INTERCONNECT_COST_FRACTION``).
+
+  The 0.19 is the *cluster-level* network between servers: Epoch's code books it as
+  "Cluster-level interconnect cost", apart from the "intra-node interconnect" its server markup
+  covers, and adds it to every hardware type, TPU pods included. A rack or supernode price
+  (``price_unit`` ``system``: GB200 NVL72, CloudMatrix 384) buys the system's scale-up network
+  (NVLink switch trays; the UB network's switches and optics) as a DGX server price buys its
+  NVLink, and no network between systems, which a cluster of several needs. So every price unit
+  takes the same ÷ (1 − 0.19); only a chip price takes the 1.64 server markup (rule pre-registered
+  in the basis lane, session 15: GB200 all-in $41,667 → $51,441, Ascend 910C $21,354 → $26,363).
 * ``YEARS = 4`` — depreciation horizon, a choice of this package (no source found for an analyst's
   4-year horizon), shorter than the 5–6 years over which hyperscalers depreciate servers (10-K
   filings, ``hyperscaler-depreciation``: the range).
@@ -28,7 +37,7 @@ SERVER_COST_FACTOR = 1.64
 NETWORK_COST_FRACTION = 0.19
 YEARS = 4.0
 #: What a catalog price buys: the accelerator alone, its share of a server, or its share of a
-#: whole system (rack or supernode with its own networking).
+#: whole system (rack or supernode with its scale-up network, not the network between systems).
 PRICE_UNITS = ("chip", "server", "system")
 
 
@@ -42,17 +51,17 @@ def capex_parts_usd(
 ) -> dict:
     """Hardware capex of a cluster in three parts [USD]: ``priced`` = chips × price as quoted;
     ``server`` = what the server adds (price × (factor − 1), only for a ``chip`` price);
-    ``network`` = the cluster network, sized so that it is ``network_cost_fraction`` of the total,
-    ``(priced + server) × f / (1 − f)`` (for ``chip`` and ``server`` prices; a ``system`` price
-    already carries its networking). Markups never apply twice (Epoch AI's 1.64 and 0.19).
+    ``network`` = the cluster network between servers or systems, sized so that it is
+    ``network_cost_fraction`` of the total, ``(priced + server) × f / (1 − f)``, for every price
+    unit (a server or system price carries only its scale-up network: module docstring). Markups
+    never apply twice (Epoch AI's 1.64 and 0.19).
 
     Source: epoch-training-cost-trends.
     """
     unit = np.asarray(price_unit)
     priced = np.asarray(chip_count, dtype=float) * np.asarray(price_usd, dtype=float)
     server = priced * np.where(unit == "chip", server_cost_factor - 1.0, 0.0)
-    fraction = np.where(unit == "system", 0.0, network_cost_fraction)
-    network = (priced + server) * fraction / (1.0 - fraction)
+    network = (priced + server) * network_cost_fraction / (1.0 - network_cost_fraction)
     return {"priced": priced, "server": server, "network": network}
 
 
@@ -65,8 +74,8 @@ def capex_usd(
     network_cost_fraction=NETWORK_COST_FRACTION,
 ):
     """Hardware capex of a cluster [USD]: the sum of :func:`capex_parts_usd`. For a chip price,
-    ``n × price × 1.64 / (1 − 0.19)``; a server-share price, ``n × price / (1 − 0.19)``; a system
-    price, ``n × price``.
+    ``n × price × 1.64 / (1 − 0.19)``; a server-share or system-share price,
+    ``n × price / (1 − 0.19)``.
 
     Source: epoch-training-cost-trends.
     """
@@ -89,7 +98,7 @@ def all_in_usd_per_chip(
 ):
     """All-in capex per chip [USD/chip]: what one chip costs with its share of the server and the
     cluster network, :func:`capex_usd` of one chip: ``price × 1.64 / (1 − 0.19)`` for a chip
-    price, ``price / (1 − 0.19)`` for a server-share price, ``price`` for a system price. A budget
+    price, ``price / (1 − 0.19)`` for a server-share or system-share price. A budget
     of all-in capex buys ``budget / this`` chips, so options priced in different units are
     compared at equal spend.
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..assembly.params import ParameterError, parse
 from ..catalog import DataError, UnknownIdError, load
+from ..formulas import cost
 from . import classify, pairs
 from .scenarios import ScenarioError
 
@@ -42,14 +43,42 @@ CHIP_TABLE_COLUMNS = [
     "tdp_w",
     "die_area_mm2",
     "price_usd",
+    "price_unit",
+    "all_in_usd_per_chip",
     "usd_per_gpu_hour",
+    "rent_basis",
 ]
+
+#: Printed under the terminal table: what its price and rent columns are.
+CHIP_TABLE_LEGEND = (
+    "price_usd is per price_unit: chip = the accelerator alone; server = its share of an 8-GPU server; system = its "
+    "share of a rack or supernode (GB200 NVL72, CloudMatrix 384). all_in_usd_per_chip puts them on one basis: a chip "
+    f"price x {cost.SERVER_COST_FACTOR:g} (server), every price / (1 - {cost.NETWORK_COST_FRACTION:g}) (cluster "
+    "network; Epoch AI). usd_per_gpu_hour is the base rent per chip-hour; rent_basis says whether it is a market quote "
+    "or an assumption."
+)
 
 
 def chips_frame(full: bool) -> pd.DataFrame:
-    """The chip catalog: every column (``full``) or the headline columns with units in names."""
+    """The chip catalog: every column (``full``) or the headline columns with units in names, with
+    what each price buys (``price_unit``), the all-in capex per chip on one basis [USD/chip]
+    (:func:`analysis.formulas.cost.all_in_usd_per_chip`) and what each rent is (``rent_basis``:
+    :func:`analysis.assembly.inputs.rental_basis`)."""
+    from ..assembly.inputs import rental_basis
+
     chips = load("chips")
-    return chips if full else chips[CHIP_TABLE_COLUMNS]
+    if full:
+        return chips
+    table = chips.copy()
+    priced = table["price_usd"].notna()
+    table["all_in_usd_per_chip"] = float("nan")
+    table.loc[priced, "all_in_usd_per_chip"] = cost.all_in_usd_per_chip(
+        table.loc[priced, "price_usd"].to_numpy(), price_unit=table.loc[priced, "price_unit"].to_numpy()
+    ).round(0)
+    rented = table["usd_per_gpu_hour"].notna()
+    table["rent_basis"] = ""
+    table.loc[rented, "rent_basis"] = table.loc[rented, "rental_source"].map(rental_basis)
+    return table[CHIP_TABLE_COLUMNS]
 
 
 def controls_frame(nested: bool = False) -> pd.DataFrame:
@@ -408,6 +437,8 @@ def main(argv: list[str] | None = None) -> int:
         return _pipe_closed()
     try:
         emit(frame, args.format)
+        if args.command == "chips" and args.format == "table":
+            print(CHIP_TABLE_LEGEND)
         sys.stdout.flush()
     except BrokenPipeError:
         return _pipe_closed()

@@ -1,6 +1,6 @@
 """The sources appendix: the sources a report's numbers used — exactly the source keys of its
 inputs block (the JSON's ``inputs``), numbered in the order the block names them
-(:func:`source_numbers`), each with its grade (primary / secondary / weak, the last words of its
+(:func:`source_numbers`), each with its grade (primary / secondary / weak / package / reader, the last words of its
 row in ``data/SOURCES.md``), publisher, title and full address (:func:`source_list`); a number in
 the text cites its source as ``[n]`` (:func:`cite`).
 """
@@ -45,7 +45,7 @@ def cite(used: dict, *records, numbers: dict[str, int] | None = None) -> str:
 
 def source_entries(keys) -> pd.DataFrame:
     """The SOURCES.md entries of ``keys`` (each once, in first-cited order) with a ``kind``
-    column (the grade: primary, secondary or weak)."""
+    column (the grade: :data:`analysis.catalog.GRADES`)."""
     table = sources()
     keys = [k for k in dict.fromkeys(str(k).strip() for k in keys) if k in table.index]
     found = table.loc[keys].copy()
@@ -64,7 +64,7 @@ def _address(url: str) -> str:
 
 def _source_text(text: str) -> str:
     """A source cell without its closing grade ("(secondary)"), which the list shows apart."""
-    return re.sub(r"\s*\((?:primary|secondary|weak)\)$", "", str(text).strip())
+    return re.sub(r"\s*\((?:" + "|".join(GRADES) + r")\)$", "", str(text).strip())
 
 
 def source_list(used: dict) -> None:
@@ -85,7 +85,9 @@ def source_list(used: dict) -> None:
         "([n]); each is the source key of an input in the appendix and the JSON's `inputs`. Primary: the "
         "publisher of the figure (vendor, regulator, paper, operator); secondary: a report of it by others; "
         "weak: a source that is itself unsure (a wiki asking for citations, an AI-written summary, a forum, a "
-        "spec aggregator), which sets no default. What was taken from each source is in `data/SOURCES.md`.\n\n"
+        "spec aggregator), which sets no default; package: this package's own assumption or its table of figures "
+        "derived from other sources, no document of its own; reader: a value the reader set. What was taken "
+        "from each source is in `data/SOURCES.md`.\n\n"
         "<div class='sources'><ol style='overflow-wrap: anywhere'>"
         + "".join(items).replace("$", "&#36;")
         + "</ol></div>",

@@ -1016,6 +1016,7 @@ def answer(r: Result) -> str:
     drawn = (
         f"Every figure is the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and "
         f"power, the electricity price, PUE, {_drawn_words(inp)}; the band is their P10–P90."
+        + (f" {reference_mfu_note(inp)}" if reference_mfu_note(inp) else "")
     )
     return "\n\n".join([answer_line(r), "\n".join(lines), drawn, *serving_note(r)])
 
@@ -1061,23 +1062,27 @@ def _drawn_words(inp: Inputs) -> str:
 
 
 def reference_mfu_words(inp: Inputs) -> str:
-    """The reference MFU in words: its value, basis and how it is drawn, and, where the reference chip
-    is not :data:`~analysis.assembly.inputs.MFU_BASIS_CHIP`, that it is still that chip's (an NVIDIA H100
-    run's at its BF16 peak, by design: every chip trains at it × its vendor's factor, whichever chip is
-    the reference), so a prior and cap named for the H100's generation do not read as the reference's
-    own. chip_parity's and energy_advantage's page 1."""
-    words = (
+    """The reference MFU in words: its value, its basis and how it is drawn."""
+    return (
         f"the reference MFU {present.pct(inp.mfu)} ({inp.used['mfu_basis'].origin}; drawn as "
         f"{inp.used['mfu_spread'].origin})"
     )
+
+
+def reference_mfu_note(inp: Inputs) -> str:
+    """Where the reference chip is not :data:`~analysis.assembly.inputs.MFU_BASIS_CHIP`, one sentence
+    saying the reference MFU is still that chip's (an NVIDIA H100 run's at its BF16 peak, by design:
+    every chip trains at it × its vendor's factor, whichever chip is the reference), so a prior and cap
+    named for the H100's generation do not read as the reference's own (hostile M13); else empty.
+    chip_parity's and energy_advantage's page 1."""
     basis = shared.MFU_BASIS_CHIP
-    if inp.reference_chip == basis:
-        return words
+    if inp.reference_chip == basis or inp.workload != "training":  # serving draws its own utilisation
+        return ""
     return (
-        f"{words} — an MFU of an {present.chip_name(basis)} run at its BF16 peak whichever chip is the "
-        f"reference, so its prior and cap are the {present.chip_short(basis)}'s generation's "
+        f"The reference MFU is an {present.chip_name(basis)} run's at its BF16 peak whichever chip is the "
+        f"reference, so its prior and cap are those of the {present.chip_short(basis)}'s generation "
         f"({load('chips').loc[basis, 'generation']}); the {present.chip_short(inp.reference_chip)} trains at it × "
-        "its vendor's factor, at most its own generation's cap, as every chip does"
+        "its vendor's factor, at most its own generation's cap, as every chip does."
     )
 
 

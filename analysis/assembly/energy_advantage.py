@@ -425,6 +425,7 @@ def answer(r: Result) -> str:
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
         f"each region's electricity price and PUE, {chip_parity.reference_mfu_words(inp.parity)}, the "
         "vendors' MFU factors and the goodput inputs; bands are P10–P90."
+        + (f" {chip_parity.reference_mfu_note(inp.parity)}" if chip_parity.reference_mfu_note(inp.parity) else "")
     )
     line = (
         f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "

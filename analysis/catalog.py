@@ -173,7 +173,7 @@ REGIONS = Table(
         "carbon_source": ("grid_kgco2_per_kwh",),
     },
     ranges=(("usd_per_kwh_low", "usd_per_kwh", "usd_per_kwh_high"), ("pue_low", "pue", "pue_high")),
-    choices={"pue_basis": ("target", "measured")},
+    choices={"pue_basis": ("target", "measured", "new-builds")},
 )
 
 TRAINING_RUNS = Table(

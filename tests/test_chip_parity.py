@@ -215,7 +215,15 @@ def test_the_reference_is_honoured_everywhere(a100):
     assert figures["reference"]["chip_count_p10"] == figures["reference"]["chip_count_p90"] == 2048
     # H20 per A100: 312 × 0.4 / (148 × 0.4) = 2.1081 (H20 scaling ratio vs the A100 above 1, capped)
     assert_allclose(a100.p50.loc["h20", "per_reference"], 312 / 148, rtol=1e-12)
-    assert "A100" in cp.answer(a100) and "H100" not in cp.answer(a100)
+    # the reference MFU is an NVIDIA H100 run's by design (CHANGELOG "parity"): the words say so where the
+    # reference is another chip, and nothing else on page 1 names the H100 (hostile M13)
+    answer = cp.answer(a100)
+    note = cp.reference_mfu_note(a100.inputs)
+    assert (
+        note.startswith("The reference MFU is an NVIDIA H100 SXM5 80GB run's at its BF16 peak whichever chip")
+        and note in answer
+    )
+    assert "A100" in answer and "H100" not in answer.replace(note, "")
 
 
 def test_one_and_all_chip_candidate_lists():
@@ -744,4 +752,38 @@ def test_a_chips_mfu_in_the_findings_names_the_peak_it_is_a_share_of():
     # at 40.0 % of its BF16 peak: a bare "MFU 25.6 %" beside the reference's 40 % read as a worse chip (hostile check 3)
     assert round(0.40 * 989.4 / 1_978.9 * ((8_532 / 6_667 + 4_018 / 3_139) / 2) * 100, 1) == 25.6
     words = cp.findings(cp.run(precision="fp8", candidates=["a100-sxm-80gb", "h20"], **FAST))
-    assert "at MFU 25.6 % of its FP8 peak)" in words and "at MFU 40.0 % of its BF16 peak)" in words
+    # H20 per H100 at the base point: 1,978.9 × 25.6 % ÷ (296 × 25.6 %) = 6.69 (the MFUs cancel); A100: the H100's
+    # 1,978.9 × 0.255866 = 506.33 TFLOP/s ÷ (312 × 0.40 = 124.8) = 4.06
+    assert round(1_978.9 * 0.40 * 989.4 / 1_978.9 * 1.279881 / (312 * 0.40), 2) == 4.06
+    assert "(296 TFLOP/s FP8 × MFU 25.6 %) = 6.69 in sustained rate per chip at the base point" in words
+    assert "(312 TFLOP/s BF16 × MFU 40.0 %) = 4.06 in sustained rate per chip at the base point" in words
+
+
+def test_the_sustained_rate_ratio_is_the_base_points_with_the_mfus_it_uses(default):
+    # hostile M3: "4.44 at MFU 26.8 %" paired a median ratio (over the Huawei factor's triangle, now
+    # 0.44–0.78–1.0) with a base-point MFU; the base point reproduces: 989.4 × 0.40 = 395.76 TFLOP/s against
+    # 320 × (0.40 × 0.78 = 0.312) = 99.84, 395.76 / 99.84 = 3.9639; the 910C's 780 × 0.312 = 243.36, 1.6262
+    assert round(989.4 * 0.40 / (320 * 0.40 * 0.78), 2) == 3.96 and round(989.4 * 0.40 / (780 * 0.312), 2) == 1.63
+    words = cp.findings(default)
+    assert "989.4 TFLOP/s BF16 × MFU 40.0 % ÷ (320 TFLOP/s BF16 × MFU 31.2 %) = 3.96 in sustained rate" in words
+    assert "÷ (780 TFLOP/s BF16 × MFU 31.2 %) = 1.63 in sustained rate per chip at the base point" in words
+    # the median of draws differs (the factor is drawn) and is named as such
+    assert f"the median of draws is {default.p50.loc['ascend-910b', 'per_reference']:,.2f}" in words
+    # no median is quoted beside a base point it equals: the H800's 989.4 × 0.40 ÷ (989.4 × 0.40) = 1.00
+    h800 = next(line for line in words.split("\n") if line.startswith("- **H800 SXM**"))
+    assert "= 1.00 in sustained rate per chip at the base point)" in h800
+
+
+def test_a_chip_without_a_price_says_its_tco_is_unknown_and_why():
+    # hostile M3/L3 with the H20 as reference: MLU370-X8 148 × 0.40 / (96 × 0.40 × Cambricon's base factor 1.0)
+    # = 59.2 / 38.4 = 1.5417 at the base point (the "1.8" printed was the median over the 0.5–1.0–1.0 factor);
+    # neither the L20 nor the MLU370-X8 has a price in data/chips.csv, so no TCO: said in words, not "n/a"
+    assert round(148 * 0.40 / (96 * 0.40 * 1.0), 2) == 1.54
+    r = cp.run(reference_chip="h20", candidates=["h20", "l20", "mlu370-x8"], **FAST)
+    answer, words = cp.answer(r), cp.findings(r)
+    assert "(148 TFLOP/s BF16 × MFU 40.0 % ÷ (96 TFLOP/s BF16 × MFU 40.0 %) = 1.54 in sustained rate" in words
+    assert "L20** (TCO unknown: data/chips.csv has no sourced price for the L20)" in answer
+    assert (
+        "TCO and cost per effective PFLOP-hour unknown: data/chips.csv has no sourced price for the MLU370-X8" in words
+    )
+    assert "n/a" not in answer and "TCO n/a" not in words and "n/a over" not in answer

@@ -10,6 +10,7 @@ import pytest
 from analysis import catalog
 from analysis.assembly import compute_stock as report
 from analysis.assembly import inputs as shared
+from analysis.assembly import present
 from analysis.catalog import DataError
 from analysis.formulas import stock, uncertainty
 
@@ -324,9 +325,11 @@ def test_the_policy_table_writes_levers_as_the_scenario_files_do(scenarios):
 
 def test_the_power_finding_says_china_pue_is_a_target_and_the_us_one_measured(scenarios):
     # regions.csv: cn-avg-industrial PUE 1.5 is the 2024 action plan's target (pue_basis target),
-    # us-avg-industrial 1.3 Uptime's 2024 survey figure for newer, larger facilities (measured)
+    # us-avg-industrial 1.3 Uptime's 2024 survey figure for newer, larger facilities (new-builds), not an average
     text = report.findings(scenarios["baseline"])
-    assert "(PUE 1.5, a policy target)" in text and "(PUE 1.3, a measured average)" in text
+    assert "(PUE 1.5, a policy target)" in text
+    assert "(PUE 1.3, a survey figure for newer, larger facilities, not an average)" in text
+    assert "measured average" not in text
 
 
 def test_no_data_text_prices_a_percentage():
@@ -396,7 +399,8 @@ def test_page_one_is_the_scenario_an_answer_line_a_list_and_a_note(scenarios):
     finding (each stock with its band, the largest runs, the US's lead, the algorithmic gain China
     would need) and what the figures are."""
     for r in scenarios.values():
-        opening, bullets, drawn = report.answer(r).split("\n\n")
+        opening, bullets, caveat, drawn = report.answer(r).split("\n\n")
+        assert caveat.startswith("**How far the share holds.** China's side is the least certain: ")
         scenario, line = opening.split(" China holds ")
         line = "China holds " + line
         assert scenario.startswith("**Scenario: ") and scenario.endswith(").")
@@ -408,3 +412,22 @@ def test_page_one_is_the_scenario_an_answer_line_a_list_and_a_note(scenarios):
         assert lines[0].startswith("- China's stock grows from **") and lines[1].startswith("- The US stock is **")
         assert " months** earlier." in lines[3] and "×** more efficient" in lines[4]
         assert drawn.startswith("Figures are the median (P50) of 200 Monte Carlo draws, P10–P90 in brackets;")
+
+
+def test_page_one_says_how_far_the_share_holds(scenarios):
+    # hostile M8: the 7.4 % headline carries its cross-checks' caveat in one sentence: each independent
+    # cross-check outside ± 25 % with its difference as the cross-check table gives it, and the 2025
+    # chips counted as zero: shipments.csv's 142,000 Cambricon (bloomberg-cambricon-2026, "Siyuan
+    # 590/690 and older") and 31,859 AMD MI308X, for which chips.csv's MLU370-X8 (a 2022 model) cannot stand
+    r = scenarios["baseline"]
+    said = report.caveat(r)
+    lead, sentence = said.split("** ", 1)  # the bold lead-in, then one sentence
+    assert lead == "**How far the share holds." and ". " not in sentence and sentence.endswith(".")
+    checks = r.crosscheck[~r.crosscheck.index.str.startswith("epoch-")]
+    off = checks[checks["relative_difference"].astype(float).abs() > 0.25]
+    assert len(off) == 3
+    for _, row in off.iterrows():
+        sign = "+" if row["relative_difference"] > 0 else ""
+        assert f"{row['what'].split(' [')[0]} {sign}{present.pct(row['relative_difference'])}" in said
+    assert "142,000 Cambricon chips of several models" in said and "MLU370-X8" in said
+    assert "31,859 AMD MI308X chips" in said and "count as zero for want of a sourced dense BF16 figure" in said

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.assembly import chip_parity as cp
 from analysis.assembly import energy_advantage as ea
 from analysis.assembly import inputs as shared
 from analysis.assembly import present
@@ -115,7 +116,10 @@ def test_a_non_default_reference_is_honoured(a100):
     assert list(a100.break_even.index) == ["mi300x", "h20"]
     # H20 per A100: 312 / 148 = 2.108 chips; its hardware alone costs more per PFLOP-hour: no break-even
     assert a100.break_even_share.loc["h20"] == 0 and ea.key_figures(a100)["break_even_usd_per_kwh"]["h20"] is None
-    assert "A100" in ea.answer(a100) and "H100" not in ea.answer(a100)
+    # the reference MFU is an H100 run's by design: said once (hostile M13), the H100 named nowhere else
+    answer = ea.answer(a100)
+    note = cp.reference_mfu_note(a100.inputs.parity)
+    assert note and note in answer and "A100" in answer and "H100" not in answer.replace(note, "")
     assert a100.inputs.parity.years == 6.0 and "6-year horizon" in ea.methods(a100)
 
 
@@ -365,3 +369,57 @@ def test_the_shared_region_column_is_chip_parity_at_that_region():
         assert (e.p50[(name, "cn-avg-industrial")] == c.p50[name].loc[e.p50.index]).all(), name
     assert ea.stream("cn-avg-industrial", "pue") == "pue"
     assert ea.stream("us-avg-industrial", "pue") == "us-avg-industrial pue"
+
+
+def test_page_one_gives_the_reference_at_the_base_point_in_numbers_a_reader_can_redo(default):
+    # hostile M1: "$3.92 per effective PFLOP-hour" could not be redone from "MFU 40 %". At the base point, at
+    # us-avg-industrial: capex 2,048 × $33,750 / 0.81 = $85.33 M; electricity 2,048 × 1,275 W × 0.75 load × PUE 1.30
+    # × 35,040 h = 89,210 MWh × $0.0806/kWh = $7.19 M; TCO $92.52 M. Goodput (Young–Daly) 1 / (1 + 2,048 × 1.97e-5
+    # × 6.47/60 + sqrt(2 × 7.875e-4 × 2,048 × 1.97e-5)) = 0.98783; PFLOP-hours 2,048 × 0.9894 × 0.40 × 0.98783
+    # × 35,040 = 28.055 M; $92.52 M / 28.055 M = $3.298
+    tco = 2_048 * 33_750 / 0.81 + 2_048 * 1_275 * 0.75 * 1.30 * 35_040 / 1_000 * 0.0806
+    kept = 1 / (1 + 2_048 * 1.97e-5 * 6.47 / 60 + (2 * 7.875e-4 * 2_048 * 1.97e-5) ** 0.5)
+    hours = 2_048 * 0.9894 * 0.40 * kept * 35_040
+    assert (round(tco / 1e6, 1), round(kept, 3), round(hours / 1e6, 2), round(tco / hours, 2)) == (
+        92.5,
+        0.988,
+        28.05,
+        3.30,
+    )
+    answer = ea.answer(default)
+    assert (
+        "the median of the draws' costs; at the base point (every input at its base value) it is $92.5 M TCO ÷ "
+        "(2,048 × 0.9894 PFLOP/s × MFU 40.0 % × goodput 98.8 % × 35,040 h = 28.05 M effective PFLOP-hours) = **$3.30**"
+    ) in answer
+
+
+def test_the_break_even_words_do_not_send_a_reader_to_the_medians(default):
+    # hostile M2: "at the median, its hardware alone costs more" beside a table whose medians show the opposite
+    # (H800 capex 3.89 < reference total 3.92). The sentence counts draws instead, and a finding says why
+    # the table's columns do not combine: for the 910C (3.92 − 3.22) / 7.64 = 0.0916 against a median of 0.108
+    assert round((3.92 - 3.22) / 7.64, 3) == 0.092
+    text = ea.answer(default) + ea.findings(default)
+    assert "at the median, its hardware" not in text
+    medians = ea.break_even_medians_text(default)
+    assert "the median of a ratio is not the ratio of the medians" in medians
+    chip = default.break_even["p50"][default.break_even["p50"] >= 0].index[0]
+    home, mid = default.inputs.region, default.p50
+    total, capex, kwh = (
+        round(mid[name].loc[c, home], 2)
+        for name, c in (
+            ("usd_per_pflop_hour", "h100-sxm"),
+            ("capex_usd_per_pflop_hour", chip),
+            ("kwh_per_pflop_hour", chip),
+        )
+    )
+    assert f"({total:,.2f} − {capex:,.2f}) ÷ {kwh:,.2f} = $" in medians
+
+
+def test_a_rare_break_even_counts_the_draws_without_one(default):
+    # "matches in only 49 % of draws …: in the other 51 % (1 − 0.49), its hardware alone costs more"
+    be, share = default.break_even.copy(), default.break_even_share.copy()
+    be.loc["h800-sxm", "p50"], share.loc["h800-sxm"] = -0.001, 0.49
+    no_job = default.no_single_job_share * 0
+    r = dataclasses.replace(default, break_even=be, break_even_share=share, no_single_job_share=no_job)
+    said = ea.verdicts(r)["h800-sxm"]
+    assert said.startswith("matches in only 49 % of draws") and "in the other 51 %, its hardware alone costs" in said

@@ -417,3 +417,14 @@ def test_one_costed_chip_is_not_called_the_cheapest_nor_compared_with_itself():
     assert "**Huawei Ascend 910B** is the only chip costed" in line
     assert "cheapest" not in line and "× as much" not in line
     assert line.endswith("; L20 and V100 SXM have no cost (n/a).")  # the words lane's sentence (test_words)
+
+
+def test_the_ratio_of_medians_is_called_the_answer_only_where_it_is_one():
+    # hostile L2: at batch 1 the H20 and H100 medians are 60.3 and 50.5 output tokens/s, 50.5 / 60.3 = 0.8375,
+    # and the decode answer is 0.84 too: "whose ratio (0.84) is not this answer" contradicted itself
+    assert round(50.5 / 60.3, 2) == 0.84
+    assert report._ratio_of_medians_words(50.5 / 60.3, 0.84).startswith("is this answer here, though it need not be")
+    # a ratio of medians that differs from the answer at the two decimals shown (0.21 against 0.25) is said not to be it
+    assert report._ratio_of_medians_words(0.209, 0.25) == "is not this answer"
+    r = report.run(chips=["h100-sxm", "h20"], batch_size=1, draws=200)
+    assert "whose ratio (0.84) is this answer here" in report.findings(r)

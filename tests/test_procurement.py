@@ -618,3 +618,13 @@ def test_a_chips_mfu_does_not_depend_on_the_reference_chip():
         mfu = tables.vendor_table(r)["MFU"]
         assert mfu["NVIDIA A800 SXM4 80GB"] == pytest.approx(0.40, rel=1e-12)
         assert mfu["Huawei Ascend 910B"] == pytest.approx(0.40 * 0.78, rel=1e-12)
+
+
+def test_power_at_the_meter_states_its_load_every_time():
+    # hostile M7: us-100k-h100's "The fleet draws 126 MW … at the meter" stated no load. At the base point
+    # 100,000 × 1,275 W × 0.75 load × PUE 1.30 = 124.3 MW; at full load 165.75 MW: the load must be said
+    assert round(100_000 * 1_275 * 0.75 * 1.30 / 1e6, 1) == 124.3
+    r = run(chips=["h100-sxm"], counts=[100_000], region="us-avg-industrial")
+    words = text.answer(r) + "\n" + text.findings(r)
+    assert "at the meter at 75 % load." in text.answer(r) and "at the meter at 75 % load;" in text.findings(r)
+    assert words.count("at the meter") == words.count("at the meter at 75 % load")

@@ -189,3 +189,15 @@ def test_every_rendered_csv_is_named_by_its_id_with_units_in_its_headers(rendere
     kf = pd.read_csv(folder / f"{case.notebook}.key_figures.csv", encoding="utf-8-sig", keep_default_na=False)
     assert list(kf.columns) == ["figure", "unit", "p10", "p50", "p90", "source_keys"]
     assert (kf["source_keys"] != "").all()
+
+
+def test_a_token_price_states_its_unit_not_its_path_head():
+    # hostile M11: inference_cost's key figures chips › h20 › usd_per_million_output_tokens read "chips"
+    # (the path's head: the name stated no unit); each of the three token prices is USD per million tokens
+    from analysis.pipeline.export import path_unit
+
+    for kind in ("input", "output", "cache_miss"):
+        name = f"usd_per_million_{kind}_tokens"
+        assert unit_of(name) == unit_of(f"{name}_p90") == "USD/million tokens"
+        assert path_unit(("chips", "h20", name)) == "USD/million tokens"
+    assert path_unit(("chips", "h20", "chip_count")) == "chips"  # a count still reads chips

@@ -932,9 +932,39 @@ def jobs_text(r: Result, chip: str) -> str:
         f"{name} match "
         f"{present.count(n_ref)} {ref}: **{band(r, chip, 'jobs_chips_per_reference_chip', lambda v: f'{v:,.2f}')} "
         f"per {ref}**, {present.mw(r.p50.loc[chip, 'jobs_facility_power_mw'])} "
-        f"{present.at_the_meter(r.inputs.load_factor)}, TCO "
-        f"{band(r, chip, 'jobs_tco_usd')} — independent runs, not one model"
+        f"{present.at_the_meter(r.inputs.load_factor)}, "
+        f"{unknown_cost(r, chip) or 'TCO ' + band(r, chip, 'jobs_tco_usd')} — independent runs, not one model"
     )
+
+
+def unknown_cost(r: Result, chip: str) -> str:
+    """Where ``chip``'s TCO is unknown (its P50 is NaN), why, in words that say so plainly rather than
+    "n/a": ``"TCO unknown (data/chips.csv gives the L20 no sourced price)"``; else empty."""
+    if r.p50.loc[chip, "tco_usd"] == r.p50.loc[chip, "tco_usd"]:
+        return ""
+    row, name = r.inputs.chips.loc[chip], present.chip_short(chip)
+    missing = [
+        what for what, column in (("price", "price_usd"), ("power", "max_w_per_chip")) if row[column] != row[column]
+    ]
+    why = f"data/chips.csv has no sourced {' or '.join(missing)} for the {name}" if missing else "nothing to cost it"
+    return f"TCO unknown: {why}"
+
+
+def sustained_words(r: Result, chip: str) -> str:
+    """A candidate's chips per reference chip in sustained rate, in words a reader can redo: the base
+    point's ratio, reference peak × its MFU ÷ (candidate peak × its MFU), each MFU the base point's at
+    the peak that chip is costed at, then the median of draws where it differs (it does where a vendor
+    factor is drawn): the Ascend 910B against the H100, 989.4 × 40.0 % ÷ (320 × 26.8 %) = 395.76 / 85.76
+    = 4.61 at the base point, 4.44 the median over the Huawei factor's 0.44–0.67–1.0 triangle."""
+    ref, inp = r.inputs.reference_chip, r.inputs
+    base, mid = r.base.loc[chip, "per_reference"], r.p50.loc[chip, "per_reference"]
+
+    def rate(c: str) -> str:
+        row, mfu = inp.chips.loc[c], present.pct(r.base.loc[c, "mfu"], digits=1)
+        return f"{row['peak_tflops']:,g} TFLOP/s {row['peak_precision']} × MFU {mfu}"
+
+    median = "" if f"{mid:,.2f}" == f"{base:,.2f}" else f"; the median of draws is {mid:,.2f}"
+    return f"{rate(ref)} ÷ ({rate(chip)}) = {base:,.2f} in sustained rate per chip at the base point{median}"
 
 
 def layout_name(inp: Inputs) -> str:
@@ -973,11 +1003,10 @@ def answer(r: Result) -> str:
                 f"**{band(r, chip, 'jobs_chip_count', present.count)} {name}**"
             )
             continue
-        lines.append(
-            f"- **{band(r, chip, 'chip_count', present.count)} {name}** "
-            f"({present.usd(r.p50.loc[chip, 'tco_usd'])} over "
-            f"{present.counted(inp.years, 'year', spec='{:g}')}{'; ' + note if note else ''})"
+        cost = unknown_cost(r, chip) or (
+            f"{present.usd(r.p50.loc[chip, 'tco_usd'])} over {present.counted(inp.years, 'year', spec='{:g}')}"
         )
+        lines.append(f"- **{band(r, chip, 'chip_count', present.count)} {name}** ({cost}{'; ' + note if note else ''})")
     lines.append(
         f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} "
         f"{present.at_the_meter(r.inputs.load_factor)} and costs "
@@ -987,6 +1016,7 @@ def answer(r: Result) -> str:
     drawn = (
         f"Every figure is the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and "
         f"power, the electricity price, PUE, {_drawn_words(inp)}; the band is their P10–P90."
+        + (f" {reference_mfu_note(inp)}" if reference_mfu_note(inp) else "")
     )
     return "\n\n".join([answer_line(r), "\n".join(lines), drawn, *serving_note(r)])
 
@@ -1017,8 +1047,7 @@ def _drawn_words(inp: Inputs) -> str:
     """The utilisation inputs the Monte Carlo draws, in words."""
     if inp.workload == "training":
         return (
-            f"the reference MFU {present.pct(inp.mfu)} ({inp.used['mfu_basis'].origin}; drawn as "
-            f"{inp.used['mfu_spread'].origin}), the vendors' MFU factors and the goodput inputs "
+            f"{reference_mfu_words(inp)}, the vendors' MFU factors and the goodput inputs "
             "(interruption rate, restart time, checkpoint write time)"
         )
     spread = "drawn from published serving utilisations, data/serving_observations.csv"
@@ -1030,6 +1059,31 @@ def _drawn_words(inp: Inputs) -> str:
             f"the decode utilisation ({spread}), the HBM efficiency (between published decode bandwidth shares){batch}"
         )
     return f"the serving utilisation ({spread})"
+
+
+def reference_mfu_words(inp: Inputs) -> str:
+    """The reference MFU in words: its value, its basis and how it is drawn."""
+    return (
+        f"the reference MFU {present.pct(inp.mfu)} ({inp.used['mfu_basis'].origin}; drawn as "
+        f"{inp.used['mfu_spread'].origin})"
+    )
+
+
+def reference_mfu_note(inp: Inputs) -> str:
+    """Where the reference chip is not :data:`~analysis.assembly.inputs.MFU_BASIS_CHIP`, one sentence
+    saying the reference MFU is still that chip's (an NVIDIA H100 run's at its BF16 peak, by design:
+    every chip trains at it × its vendor's factor, whichever chip is the reference), so a prior and cap
+    named for the H100's generation do not read as the reference's own (hostile M13); else empty.
+    chip_parity's and energy_advantage's page 1."""
+    basis = shared.MFU_BASIS_CHIP
+    if inp.reference_chip == basis or inp.workload != "training":  # serving draws its own utilisation
+        return ""
+    return (
+        f"The reference MFU is an {present.chip_name(basis)} run's at its BF16 peak whichever chip is the "
+        f"reference, so its prior and cap are those of the {present.chip_short(basis)}'s generation "
+        f"({load('chips').loc[basis, 'generation']}); the {present.chip_short(inp.reference_chip)} trains at it × "
+        "its vendor's factor, at most its own generation's cap, as every chip does."
+    )
 
 
 def _batch_words(inp: Inputs) -> str:
@@ -1106,21 +1160,21 @@ def _finding(r: Result, chip: str) -> str:
             f"draws (P50 {OPEN}{below}): at that size each added chip adds interruptions as fast as compute; "
             f"{largest_match_text(r, chip)} {jobs_text(r, chip)[0].upper()}{jobs_text(r, chip)[1:]}."
         )
-    row, base = r.p50.loc[chip], r.base.loc[chip]
+    row = r.p50.loc[chip]
     ratio = present.times(row["facility_power_mw"] / r.p50.loc[ref, "facility_power_mw"])
     tco_ratio = present.times(row["tco_usd"] / r.p50.loc[ref, "tco_usd"])
     partial = f" ({open_text(r, chip)})" if r.open_share.loc[chip] > 0 else ""
     per_chip = band(r, chip, "chips_per_reference_chip", lambda v: f"{v:,.2f}")
+    cost = unknown_cost(r, chip).replace("TCO unknown", "TCO and cost per effective PFLOP-hour unknown") or (
+        f"TCO {band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective PFLOP-hour"
+    )
     return (
         f"- **{name}**: {band(r, chip, 'chip_count', present.count)} {name} match {size} in one job{partial}: "
-        f"**{per_chip} per {present.chip_short(ref)} at this cluster size** "
-        f"({present.count(row['per_reference'])} in sustained rate per chip at MFU "
-        f"{present.pct(base['mfu'], digits=1)} of its {r.inputs.chips.loc[chip, 'peak_precision']} peak), bound by "
+        f"**{per_chip} per {present.chip_short(ref)} at this cluster size** ({sustained_words(r, chip)}), bound by "
         f"{r.binding.loc[chip]}; "
         f"{present.mw(row['facility_power_mw'])} {present.at_the_meter(r.inputs.load_factor)} "
-        f"({ratio} the reference); TCO "
-        f"{band(r, chip, 'tco_usd')} ({tco_ratio}), {band(r, chip, 'usd_per_pflop_hour')} per effective "
-        f"PFLOP-hour{'; ' + jobs_text(r, chip) if row['jobs_chip_count'] > r.inputs.reference_count else ''}."
+        f"({ratio} the reference); {cost}"
+        f"{'; ' + jobs_text(r, chip) if row['jobs_chip_count'] > r.inputs.reference_count else ''}."
     )
 
 

@@ -778,7 +778,42 @@ def answer(r: Result) -> str:
         "2027 repeats 2026's additions (no source estimates 2027) and the US 2026 additions annualise Epoch AI's "
         "first quarter, so both years are projections, the US ones a floor."
     )
-    return "\n\n".join([f"{_scenario_line(r)} {line}", "\n".join(lines), drawn])
+    return "\n\n".join([f"{_scenario_line(r)} {line}", "\n".join(lines), *filter(None, [caveat(r)]), drawn])
+
+
+def caveat(r: Result) -> str:
+    """Page 1's one sentence on how far the headline share holds: the 2025 cross-checks against
+    independent figures outside :data:`CROSSCHECK_TOLERANCE` (Huawei's output +48 %, the 910C in
+    service +190 %, China's whole stock −34 % against OpenAI's) and China's 2025 units counted as zero
+    for want of a sourced dense BF16 figure (AMD MI308X 31,859; Cambricon's 142,000, a mix of Siyuan
+    590/690 and older models, for which the catalog's one Cambricon row, the older MLU370-X8, cannot
+    stand). Words only: the figures are those of the findings' cross-check and uncounted lines."""
+    checks = r.crosscheck[~r.crosscheck.index.str.startswith("epoch-")]
+    off = checks[checks["relative_difference"].astype(float).abs() > CROSSCHECK_TOLERANCE]
+    misses = [
+        f"{row['what'].split(' [')[0]} {'+' if row['relative_difference'] > 0 else ''}"
+        f"{present.pct(row['relative_difference'])}"
+        for _, row in off.iterrows()
+    ]
+    rows = load("shipments")
+    zero = rows[(rows["country"] == "cn") & (rows["chip_id"] == "") & (rows["year"] == 2025)]
+    cambricon = (
+        " Cambricon chips of several models (Siyuan 590/690 and older; the catalog's one Cambricon figure, the older "
+        "MLU370-X8's, cannot stand for them)"
+    )
+    uncounted = [
+        present.count(row["units"]) + (cambricon if row["vendor"] == "Cambricon" else f" {_maker_chip(row)} chips")
+        for _, row in zero.iterrows()
+    ]
+    parts = [f"its 2025 figures miss independent ones ({'; '.join(misses)})"] if misses else []
+    parts += [f"{present.joined(uncounted)} count as zero for want of a sourced dense BF16 figure"] * bool(uncounted)
+    if not parts:
+        return ""
+    return (
+        f"**How far the share holds.** China's side is the least certain: {', and '.join(parts)}; these errors "
+        "partly offset one another, so the share is less certain than its band, which draws only the sources' own "
+        "ranges."
+    )
 
 
 def findings(r: Result) -> str:

@@ -340,7 +340,7 @@ def verdicts(r: Result) -> dict[str, str]:
         elif row["p50"] < 0:
             out[chip] = (
                 f"matches in only {present.pct(share)} of draws (P90 {price_text(row['p90'])}/kWh): in the "
-                "others, and at the median, its hardware alone costs more per effective PFLOP-hour than the "
+                f"other {present.pct(1 - share)}, its hardware alone costs more per effective PFLOP-hour than the "
                 "reference's total, so not even free power closes the gap"
             )
         else:
@@ -426,19 +426,44 @@ def answer(r: Result) -> str:
         f"{present.chip_name(inp.parity.reference_chip)} at the {inp.sites[inp.region].name} "
         f"(${_home_price(r):.3f}/kWh), costs **{present.usd(ref['p50'])} per effective PFLOP-hour** (P10–P90 "
         f"{present.usd(ref['p10'])}–{present.usd(ref['p90'])}) over "
-        f"{present.counted(inp.parity.years, 'year', spec='{:g}')}."
+        f"{present.counted(inp.parity.years, 'year', spec='{:g}')}, the median of the draws' costs; "
+        f"{reference_base_words(r)}"
     )
     drawn = (
         f"Figures are the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and power, "
-        f"each region's electricity price and PUE, the reference MFU {present.pct(inp.parity.mfu)} "
-        f"({inp.parity.used['mfu_basis'].origin}; drawn as {inp.parity.used['mfu_spread'].origin}), the "
+        f"each region's electricity price and PUE, {chip_parity.reference_mfu_words(inp.parity)}, the "
         "vendors' MFU factors and the goodput inputs; bands are P10–P90."
+        + (f" {chip_parity.reference_mfu_note(inp.parity)}" if chip_parity.reference_mfu_note(inp.parity) else "")
     )
     line = (
         f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
         "these chips and regions, so the hardware cost per FLOP decides:"
     )
     return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [region_note(r).strip()])])
+
+
+def reference_base_words(r: Result) -> str:
+    """The reference's cost per effective PFLOP-hour at the base point (every input at its base value,
+    :func:`analysis.assembly.inputs.base_point`), in words a reader can redo: TCO ÷ (chips × peak × MFU
+    × goodput × 8,760 h × years), then why the headline median differs: it is the median of each draw's
+    ratio, the drawn MFU falls far below its base but hardly above it (capped), and goodput and prices
+    are drawn mostly on their costly side (base goodput 98.8 %, median 97.5 %). H100 at
+    us-avg-industrial: $92.5 M ÷ (2,048 × 0.9894 PFLOP/s × 0.400 × 0.988 × 35,040 h = 28.05 M) = $3.30,
+    against a median of $3.92 (hostile M1)."""
+    inp = r.inputs
+    parity, ref = inp.parity, inp.parity.reference_chip
+    f = chip_parity.figures(at_region(shared.base_point(inp.ranges), inp.region), parity)
+    tco, mfu, kept, cost = (float(f[n][0, 0]) for n in ("tco_usd", "mfu", "goodput", "usd_per_pflop_hour"))
+    peak, hours = parity.chips.loc[ref, "peak_tflops"] / 1_000.0, HOURS_PER_YEAR * parity.years
+    pflop_hours = parity.reference_count * peak * mfu * kept * hours
+    return (
+        f"at the base point (every input at its base value) it is {present.usd(tco)} TCO ÷ "
+        f"({present.count(parity.reference_count)} × {peak:g} PFLOP/s × MFU {present.pct(mfu, digits=1)} × goodput "
+        f"{present.pct(kept, digits=1)} × {hours:,.0f} h = {pflop_hours / 1e6:,.2f} M effective PFLOP-hours) = "
+        f"**{present.usd(cost)}**. The median is higher because the drawn MFU ({parity.used['mfu_spread'].value}) "
+        "falls far below its base but hardly above it, and the goodput inputs and each price are drawn over ranges "
+        "that lie mostly on the costly side of their base."
+    )
 
 
 #: The start of :func:`verdicts`' sentence on a candidate whose hardware alone costs more than the reference.
@@ -462,6 +487,7 @@ def findings(r: Result) -> str:
     cheaper to own."""
     inp = r.inputs
     lines = verdict_lines(r)
+    lines.append(f"- **Medians do not combine.** {break_even_medians_text(r)}")
     lines.append(f"- **Price basis.** {price_basis_text(r)}")
     tco = r.p50["tco_usd"][inp.regions]
     ref = inp.parity.reference_chip
@@ -479,6 +505,31 @@ def findings(r: Result) -> str:
                 + "."
             )
     return "\n".join(lines)
+
+
+def break_even_medians_text(r: Result) -> str:
+    """Why a break-even price cannot be worked out from the break-even table's other columns: each draw
+    has its own break-even, (reference total − candidate's capex part) ÷ its kWh per PFLOP-hour, and the
+    price quoted is their median, which is not the same formula applied to the columns' medians (the
+    median of a ratio is not the ratio of the medians). Worked for the first candidate with a median
+    break-even: the Ascend 910C, (3.92 − 3.22) ÷ 7.64 = $0.092/kWh from the medians, $0.108 the median of
+    the draws (hostile M2)."""
+    home, mid = r.inputs.region, r.p50
+    words = (
+        "A break-even price is worked out draw by draw, (the reference's total − the candidate's capex part) ÷ "
+        "its kWh, each per effective PFLOP-hour, and the price quoted is the median of those; the median of a "
+        "ratio is not the ratio of the medians, so the break-even table's columns cannot be combined into it"
+    )
+    shown = r.break_even["p50"][r.break_even["p50"] >= 0]
+    if shown.empty:
+        return words + "."
+    chip = shown.index[0]
+    total = mid["usd_per_pflop_hour"].loc[r.inputs.parity.reference_chip, home]
+    capex, kwh = mid["capex_usd_per_pflop_hour"].loc[chip, home], mid["kwh_per_pflop_hour"].loc[chip, home]
+    return (
+        f"{words}: for the {present.chip_short(chip)} its medians give ({total:,.2f} − {capex:,.2f}) ÷ {kwh:,.2f} = "
+        f"{price_text((total - capex) / kwh)}/kWh, the median of its draws {price_text(shown.loc[chip])}/kWh."
+    )
 
 
 def by_region_table(r: Result, name: str, q: str = "p50") -> pd.DataFrame:

@@ -824,6 +824,16 @@ def _cheapest_lines(r: Result) -> list[str]:
     return lines
 
 
+def _ratio_of_medians_words(ratio: float, answer: float) -> str:
+    """Whether the ratio of two chips' median rates is the decode answer (the median of the ratio taken
+    draw by draw), at the two decimals shown: "is not this answer", or, where they agree (batch 1, H20
+    and H100 both bound by memory bandwidth: H100 50.5 / H20 60.3 output tokens/s = 0.84 both ways), that it is
+    here though it need not be."""
+    if f"{ratio:.2f}" != f"{answer:.2f}":
+        return "is not this answer"
+    return "is this answer here, though it need not be: a median of ratios is not in general a ratio of medians"
+
+
 def findings(r: Result, *, training_ratio: float | None = None) -> str:
     """Key findings as markdown: the cheapest output and input tokens on the report's basis (P50
     with band), the H20 against the H100 in decode and in training, DeepSeek's disclosure."""
@@ -832,6 +842,7 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
     if {"h20", "h100-sxm"} <= set(p50.index):
         per = decode_chips_per_chip_band(r, "h20", "h100-sxm")
         rate = r.p50["output_tokens_per_s_per_chip"]
+        ratio = rate["h100-sxm"] / rate["h20"]
         text = (
             f"- **H20 against H100 in decode**: **{per['p50']:.2f} H20s per H100** (P10–P90 {per['p10']:.2f}–"
             f"{per['p90']:.2f}), the decode parity chip_parity gives at the same settings (precision "
@@ -840,7 +851,7 @@ def findings(r: Result, *, training_ratio: float | None = None) -> str:
             f"{r.decode_bound['h100-sxm']}). It is the median of the ratio taken draw by draw, the two chips at "
             f"the same drawn batch and utilisation; the throughput table gives each chip's own median "
             f"({present.count(rate['h20'])} and {present.count(rate['h100-sxm'])} output tokens/s), whose ratio "
-            f"({rate['h100-sxm'] / rate['h20']:.2f}) is not this answer."
+            f"({ratio:.2f}) {_ratio_of_medians_words(ratio, per['p50'])}."
         )
         if training_ratio is not None:
             text += (

@@ -163,11 +163,21 @@ def evaluate_points(model, inp: DrawnInputs) -> tuple[dict[str, np.ndarray], dic
     return model(base_point(inp.ranges), inp), model(uncertainty.draw(inp.ranges, inp.draws, inp.seed), inp)
 
 
+#: What a region's base PUE is, in words (``regions.csv`` ``pue_basis``): a policy target (China's
+#: plans), an operator's measured figure (Meta's new buildings 1.09, Jean Zay 1.2) or a survey's figure
+#: for newer, larger facilities (the US 1.30: Uptime's 2024 survey, whose industry average is 1.58).
+PUE_BASES = {
+    "target": "a policy target",
+    "measured": "an operator's measured figure",
+    "new-builds": "a survey figure for newer, larger facilities, not an average",
+}
+
+
 @dataclass(frozen=True)
 class Site:
     """Where the hardware runs: electricity price [USD/kWh], PUE and grid intensity
     [kg CO2/kWh], with the (low, base, high) ranges of price and PUE for the Monte Carlo;
-    ``pue_basis``: what the region's base PUE is, "target" or "measured" (``regions.csv``)."""
+    ``pue_basis``: what the region's base PUE is, a key of :data:`PUE_BASES` (``regions.csv``)."""
 
     region: str
     name: str
@@ -180,9 +190,10 @@ class Site:
     used: dict[str, Used]
 
     def pue_text(self, fmt: str = "{:.2f}") -> str:
-        """The base PUE in words with what it is: "PUE 1.50, a policy target", "PUE 1.57, a
-        measured average", or just "PUE 1.20" for a reader's value."""
-        basis = {"target": ", a policy target", "measured": ", a measured average"}.get(self.pue_basis, "")
+        """The base PUE in words with what it is (:data:`PUE_BASES`): "PUE 1.50, a policy target",
+        "PUE 1.30, a survey figure for newer, larger facilities, not an average", or just "PUE 1.20"
+        for a reader's value."""
+        basis = f", {PUE_BASES[self.pue_basis]}" if self.pue_basis in PUE_BASES else ""
         return f"PUE {fmt.format(self.pue)}{basis}"
 
     def ranges(self) -> dict[str, tuple[float, float, float]]:
@@ -205,9 +216,7 @@ def site(region: str, *, usd_per_kwh: float | None = None, pue: float | None = N
     pue_range = (pue,) * 3 if pue is not None else uncertainty.ranges_from(row["pue_low"], row["pue"], row["pue_high"])
     # each figure's origin says what it is: the region's name describes its tariff, not its PUE or grid
     origin = f"{row['name']} ({row.name}), base value"
-    pue_origin = (
-        f"region {row.name}, base PUE: a {'policy target' if row['pue_basis'] == 'target' else 'measured average'}"
-    )
+    pue_origin = f"region {row.name}, base PUE: {PUE_BASES[row['pue_basis']]}"
     used = {
         "usd_per_kwh": setting(
             "usd_per_kwh", usd_per_kwh, default=Used(float(price), "USD/kWh", _key(row["price_source"]), origin)

@@ -138,7 +138,7 @@ def answer(r: Result) -> str:
     )
     lines = [
         f"- All-in capex with servers and networking is {_band(r, o, 'capex_usd', present.usd)}.",
-        f"- The fleet draws {_band(r, o, 'facility_power_mw', present.mw)} at the meter.",
+        f"- The fleet draws {_band(r, o, 'facility_power_mw', present.mw)} {present.at_the_meter(inp.load_factor)}.",
         f"- Net of interruptions it delivers {present.flop(mid['training_flop_per_year'])} a year, training "
         f"{_band(r, o, 'goodput', present.pct)} of wall-clock time.",
         f"- Its largest cluster ({present.counted(mid['largest_cluster_chips'], 'chip')}) trains a "
@@ -168,7 +168,8 @@ def _option_finding(r: Result, option: str, why: dict) -> str:
     return (
         f"- **{label}**: {present.counted(row['chips'], 'chip')} = "
         f"{present.count(row['h100_equivalents_bf16'])} {equivalents_label(r)} by BF16 "
-        f"({present.count(row['h100_equivalents_tpp'])} by TPP); {present.mw(row['facility_power_mw'])} at the meter; "
+        f"({present.count(row['h100_equivalents_tpp'])} by TPP); {present.mw(row['facility_power_mw'])} "
+        f"{present.at_the_meter(r.inputs.load_factor)}; "
         f"{present.usd(row['capex_usd'])} all-in ({present.count(row['h100_equivalents_per_musd'])} "
         f"{equivalents_label(r)} per $1 M); {present.flop(row['training_flop_per_year'])} a year "
         f"({present.pct(ratio)} of the reference); a {_params_words(row['compute_optimal_params'])}-parameter "

@@ -1089,8 +1089,8 @@ def authors(key: str) -> str:
     return text.split(', "')[0] if ', "' in text else text.split(",")[0]
 
 
-#: What a region's base PUE is, in words (``regions.csv`` ``pue_basis``).
-PUE_BASES = {"target": "a policy target", "measured": "a measured average"}
+#: What a region's base PUE is, in words (``regions.csv`` ``pue_basis``): inputs' one table.
+PUE_BASES = shared.PUE_BASES
 
 
 def _site_figures(r: Result) -> list[tuple[str, str]]:

@@ -339,7 +339,6 @@ class Inputs(shared.DrawnInputs):
       ``mfu_factor``, prices …);
     - ``site`` (electricity price, PUE, grid intensity: :func:`run_site`, one site for every chip),
       ``site_basis`` (``run``: the run's disclosed site figures are used; ``region``: the region's),
-      ``region_basis`` (why the site's region is the one it is: :func:`run_region`),
       ``goodput`` (interruptions, restart, checkpoint interval);
     - ``mfu`` [share]: the run's MFU on ``anchor_chip``, goodput aside; ``mfu_basis``: where it
       comes from, in words; ``disclosed_chips``: the chip count at which disclosed GPU-hours fix
@@ -360,7 +359,6 @@ class Inputs(shared.DrawnInputs):
     chips: pd.DataFrame
     site: shared.Site
     site_basis: str
-    region_basis: str
     goodput: shared.GoodputInputs
     mfu: float
     anchor_chip: str
@@ -446,7 +444,7 @@ def run_region(run: Run, *, region: str | None, usd_per_kwh: float | None) -> tu
 
 
 def run_site(
-    run: Run, *, region: str, site: str, pue: float | None, usd_per_kwh: float | None
+    run: Run, *, region: str | None, site: str, pue: float | None, usd_per_kwh: float | None
 ) -> tuple[shared.Site, str]:
     """The site the run's energy [MWh] and emissions [t CO2] are costed at, for every chip alike, and
     its basis. ``run`` where ``site`` is ``run`` and the run states a figure of the site it trained in
@@ -455,8 +453,12 @@ def run_site(
     reader's ``pue`` wins over it) — while the electricity price [USD/kWh], which no run discloses,
     and any figure the run does not state stay the region's. Else ``region``: the
     :func:`analysis.assembly.inputs.site` of ``region`` with the reader's ``pue`` and ``usd_per_kwh``
-    [USD/kWh], as it is."""
-    region = shared.site(region, usd_per_kwh=usd_per_kwh, pue=pue)
+    [USD/kWh], as it is. ``region`` None is the run's (:func:`run_region`); where the run discloses its
+    country, its record (``country``) joins the site's."""
+    region = shared.site(run_region(run, region=region, usd_per_kwh=usd_per_kwh)[0], usd_per_kwh=usd_per_kwh, pue=pue)
+    if run.country:
+        country = Used(run.country, "country", run.country_source, f"{run.name}, as disclosed")
+        region = replace(region, used=region.used | {"country": country})
     if site == "region":
         return region, "region"
     origin = f"{run.name}'s training site, as disclosed"
@@ -530,8 +532,7 @@ def inputs(**values) -> Inputs:
     ids = [run.chip] + [c for c in load("chips").index if c != run.chip]
     settings = {name: shared.setting(name, p[name]) for name in ("load_factor", "server_power_ratio", "years")}
     chips = shared.chips(ids, precision=precision, server_power_ratio=p["server_power_ratio"])  # None: per chip
-    region, region_basis = run_region(run, region=p["region"], usd_per_kwh=p["usd_per_kwh"])
-    site, site_basis = run_site(run, region=region, **{name: p[name] for name in ("site", "pue", "usd_per_kwh")})
+    site, site_basis = run_site(run, **{name: p[name] for name in ("region", "site", "pue", "usd_per_kwh")})
     run_chips = run.disclosed_chip_count or run.chip_count
     loss = shared.goodput_inputs(**{name: p[name] for name in params.GOODPUT}, chip_count=run_chips)
     run_goodput = float(goodput.goodput(run_chips, **loss.kwargs()))
@@ -574,11 +575,6 @@ def inputs(**values) -> Inputs:
             scaling.COMPUTE_EFFICIENCY, "share of dense BF16 peak", shared.ASSUMPTION, "interconnect model"
         ),
         **site.used,
-        **(
-            {"country": Used(run.country, "country", run.country_source, f"{run.name}, as disclosed")}
-            if run.country
-            else {}
-        ),
         **settings,
         **loss.used,
         "goodput_spread": loss.spread_used(),
@@ -591,7 +587,6 @@ def inputs(**values) -> Inputs:
         chips=chips,
         site=site,
         site_basis=site_basis,
-        region_basis=region_basis,
         goodput=loss,
         mfu=float(mfu.value),
         anchor_chip=anchor,
@@ -1088,13 +1083,19 @@ def region_label(inp: Inputs) -> str:
     return f"{COUNTRY_NAMES[country]}'s average (region {inp.site.region})" if country else f"region {inp.site.region}"
 
 
+def region_basis(inp: Inputs) -> str:
+    """Why the report's site is at its region (:func:`run_region`): ``reader``, ``country``, ``unpriced``
+    or ``undisclosed``, from the run and the parameters as given."""
+    return run_region(inp.run, region=inp.parameters["region"], usd_per_kwh=inp.parameters["usd_per_kwh"])[1]
+
+
 def region_why(r: Result) -> str:
     """Why the run is costed at its region (:func:`run_region`'s ``region_basis``): the region parameter;
     the country the run trained in, citing its source; that country's region has no electricity price, so
     the default region applies; or the run discloses no country (a custom run has none), so the default
     region applies."""
     inp = r.inputs
-    run, basis = inp.run, inp.region_basis
+    run, basis = inp.run, region_basis(inp)
     if basis == "reader":
         return "the region parameter"
     if basis in ("country", "unpriced"):
@@ -1115,7 +1116,7 @@ def no_site_why(r: Result) -> str:
     nor its country: the default region)``), else no site, then :func:`region_why`."""
     inp = r.inputs
     run = inp.run
-    if inp.region_basis == "undisclosed":
+    if region_basis(inp) == "undisclosed":
         if run.run_id == "custom":
             return "a custom run has no disclosed site or country: the default region"
         return f"{run.name} discloses neither its training site nor its country: the default region"
@@ -1555,7 +1556,7 @@ def site_record(r: Result) -> dict:
     return {
         "basis": inp.site_basis,
         "region": inp.site.region,
-        "region_basis": inp.region_basis,
+        "region_basis": region_basis(inp),
         "source": inp.run.site_source if inp.site_basis == "run" else None,
         "words": site_words(r),
     }

@@ -202,8 +202,8 @@ TRAINING_RUNS = Table(
     },
     text=("cost_basis", "note"),
     required_text=("model", "organisation", "chip_id", "precision", "source", "is_estimate"),
-    sources={"source": (), "site_source": ("site_pue", "site_kgco2_per_kwh")},
-    choices={"is_estimate": ("true", "false"), "precision": ("bf16", "fp8")},
+    sources={"source": (), "site_source": ("site_pue", "site_kgco2_per_kwh"), "country_source": ("country",)},
+    choices={"is_estimate": ("true", "false"), "precision": ("bf16", "fp8"), "country": ("", "CN", "FR", "US")},
 )
 
 EXPORT_RULES = Table(

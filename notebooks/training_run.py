@@ -32,7 +32,7 @@ achieved_tflops: Optional[float] = None  # achieved hardware TFLOP/s per chip [T
 recompute: bool = False  # full activation recomputation: the hardware executes 8·N·D instead of 6·N·D
 precision: Optional[str] = None  # dense peak and bytes per weight: bf16 | fp8; None: the training run's own precision (training_runs.csv; bf16 for a custom run)
 usd_per_gpu_hour: Optional[float] = None  # rental price [USD/chip-hour]; None: the run's, else the chip's base rental
-region: str = "cn-avg-industrial"  # region id of data/regions.csv: electricity price, PUE, grid carbon
+region: Optional[str] = None  # region id of data/regions.csv: electricity price, PUE, grid carbon; None: the average region of the country the run trained in, where it discloses one and that region has an electricity price; else cn-avg-industrial
 site: str = "run"  # where a named run's energy and carbon are costed: run (the PUE and grid intensity of the site it trained in, where its developer or a primary source states them; the region for the rest) | region (the region's, as for any run)
 usd_per_kwh: Optional[float] = None  # electricity price [USD/kWh]; None: the region's base value
 pue: Optional[float] = None  # power usage effectiveness: facility power / IT power [ratio]; None: the site's base value: the run's disclosed PUE where site is run and it has one, else the region's
@@ -66,7 +66,7 @@ present.say(
     present.key_inputs(
         r.inputs.used,
         ("peak_tflops", "max_w_per_chip"),
-        top=("active_params", "tokens", "chip_count", "usd_per_gpu_hour"),
+        top=report.KEY_INPUTS,
         chips=[r.inputs.run.chip],
     )
 )

@@ -56,8 +56,11 @@ def test_the_training_defaults_are_declared_once():
     for module in (chip_parity, energy_advantage, training_run):
         assert module.PARAMETERS["parallel_config"].default == params.TRAINING["parallel_config"]
         assert module.PARAMETERS["overlap"].default == params.TRAINING["overlap"] == 1.0
-    for module in (chip_parity, training_run, buying):
+    for module in (chip_parity, buying):
         assert module.PARAMETERS["region"].default == params.WHERE["region"] == "cn-avg-industrial"
+    # training_run's region left unset is the run's country's; a run that discloses none takes params.WHERE
+    assert training_run.PARAMETERS["region"].default is None
+    assert training_run.run(run="deepseek-v3", draws=200).inputs.site.region == params.WHERE["region"]
     # energy_advantage's reference region differs and its first page says which and why
     ea = energy_advantage.run(draws=200)
     assert ea.inputs.region == "us-avg-industrial" and "`cn-avg-industrial`" in energy_advantage.answer(ea)

@@ -2,8 +2,10 @@
 
 import re
 import warnings
+from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import edit_cell
 from numpy.testing import assert_allclose
@@ -235,7 +237,7 @@ def test_a_region_without_a_grid_intensity_says_so_and_prints_no_nan():
     r = report.run(region="us-ercot", **FEW)
     page = report.answer(r) + report.findings(r) + report.energy_text(r)
     assert "nan" not in page and "n/a t CO₂" not in page
-    assert "has no emissions figure, at region us-ercot's PUE 1.30" in page
+    assert "has no emissions figure, at region us-ercot: PUE 1.30" in page
     assert "no sourced grid intensity" in page
 
 
@@ -476,10 +478,10 @@ def test_page_one_is_an_answer_line_a_list_and_notes(case, request):
     line, bullets, drawn, *notes = report.answer(r).split("\n\n")
     own, lo, hi = (report.headline(r, q) for q in ("p50", "p10", "p90"))
     # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
-    assert line.endswith(" M GPU-hours**:") and ". " not in line and ";" not in line and "\n" not in line
-    band = f"(P10–P90 {lo['days']:,.1f}–{hi['days']:,.1f})"
+    assert line.endswith(":") and ". " not in line and ";" not in line and "\n" not in line
+    band = f"(P10–P90 {lo['days']:,.1f}–{hi['days']:,.1f}) and **"
     if case == "deepseek":  # the disclosed hours on the disclosed chip and count: nothing drawn moves the days
-        band = "(no band: the disclosure sets it and nothing drawn moves it)"
+        band = " M GPU-hours** (for each, no band: the disclosure sets it and nothing drawn moves it):"
     else:  # another chip draws the move of an MFU between chips (inputs.mfu_transfer); a reader's MFU its spread
         assert hi["days"] > 1.3 * lo["days"]
     assert line.startswith("Training DeepSeek-V3 (") and band in line
@@ -559,9 +561,9 @@ def test_the_carbon_line_names_the_grid_not_the_tariff(deepseek):
     # cn-avg-industrial: grid 0.5306 kg/kWh (MEE/NBS national average) and PUE 1.5, a target (regions.csv
     # pue_basis); the region's name ("… industrial tariff") describes its price, not its grid
     page = report.answer(deepseek) + report.findings(deepseek)
-    assert "region cn-avg-industrial's PUE 1.50 (a policy target) [" in page
+    assert "China's average (region cn-avg-industrial): PUE 1.50 (a policy target) [" in page
     assert "a grid average of 0.531 kg CO₂/kWh [" in page and "tariff" not in page
-    assert "(PUE 1.50, 0.531 kg CO₂/kWh: region cn-avg-industrial)" in report.findings(deepseek)
+    assert "(PUE 1.50, 0.531 kg CO₂/kWh: China's average (region cn-avg-industrial))" in report.findings(deepseek)
 
 
 def test_goodput_is_drawn_as_chip_parity_draws_it():
@@ -787,7 +789,7 @@ def test_a_chip_of_the_disclosed_silicon_says_why_it_has_no_band():
     # overlapped its days equal the disclosed H800's 2,788,000 / 2,048 / 24 = 56.7, and its page says why,
     # not that the disclosure (of the H800's hours) sets them
     line = report.answer(report.run(chip="h100-sxm", **FEW)).split("\n")[0]
-    assert "**56.7 days** (no band: the H100 SXM is the disclosed H800 SXM's silicon, so only the interconnect" in line
+    assert "GPU-hours** (for each, no band: the H100 SXM is the disclosed H800 SXM's silicon, so only the" in line
     assert "the disclosure sets it" not in line
 
 
@@ -847,8 +849,9 @@ def test_every_chip_is_costed_at_the_one_site(gpt3):
     assert_allclose(pue.to_numpy(), 1.10, rtol=1e-9)
     assert_allclose((base["emissions_tco2"] / base["energy_mwh"]).to_numpy(), 0.429, rtol=1e-9)
     assert report.site_caption(gpt3) == (
-        "Every chip at one site: the site GPT-3 175B trained in (PUE 1.10, 0.429 kg CO₂/kWh; region "
-        "cn-avg-industrial's electricity price)."
+        "Every chip at one site: the site GPT-3 175B trained in (PUE 1.10, 0.429 kg CO₂/kWh; the electricity "
+        "price of China's average (region cn-avg-industrial): GPT-3 175B discloses no training country: the "
+        "default region)."
     )
 
 
@@ -856,6 +859,7 @@ def test_the_json_records_which_site(gpt3, deepseek):
     assert report.key_figures(gpt3)["site"] == {
         "basis": "run",
         "region": "cn-avg-industrial",
+        "region_basis": "undisclosed",
         "source": "patterson-2021",
         "words": report.site_words(gpt3),
     }
@@ -890,7 +894,10 @@ def test_site_region_and_the_readers_pue():
     assert_allclose(base["energy_mwh"], 3_552_000 * 375.00075 * 1.5 / 1e6, rtol=1e-9)
     assert_allclose(base["emissions_tco2"], 1_998.004 * 0.5306, rtol=1e-5)
     assert region.inputs.site_basis == "region" and region.inputs.ranges["pue"] == (1.3, 1.5, 1.58)
-    assert "(the site parameter is region: GPT-3 175B's own disclosed site is set aside)" in report.answer(region)
+    assert (
+        "(the site parameter is region: GPT-3 175B's own disclosed site is set aside; GPT-3 175B discloses no "
+        "training country: the default region)"
+    ) in report.answer(region)
     # the reader's PUE 1.3 wins over the disclosed 1.10; the grid stays the site's 0.429:
     # 3,552,000 × 375.00075 W × 1.3 = 1,731.603 MWh, × 0.429 = 742.86 t
     given = report.run(run="gpt-3-175b", pue=1.3, **FEW)
@@ -909,11 +916,14 @@ def test_a_run_without_a_stated_site_is_costed_at_the_region_and_says_so(deepsee
     assert sorted(stated) == ["bloom-176b", "gpt-3-175b"]
     assert runs.loc["llama-1-65b", "reported_pue"] == 1.1 and np.isnan(runs.loc["llama-1-65b", "site_pue"])
     assert deepseek.inputs.site_basis == "region" and deepseek.inputs.ranges["pue"] == (1.3, 1.5, 1.58)
-    assert "(DeepSeek-V3 discloses no training site)" in report.answer(deepseek)
+    assert "(DeepSeek-V3 discloses neither its training site nor its country: the default region)" in report.answer(
+        deepseek
+    )
     llama = report.run(run="llama-1-65b", **FEW)
-    assert llama.inputs.site_basis == "region" and "(LLaMA 65B discloses no training site)" in report.answer(llama)
+    assert llama.inputs.site_basis == "region"
+    assert "(LLaMA 65B discloses neither its training site nor its country: the default region)" in report.answer(llama)
     custom = report.run(run="custom", active_params=7e9, tokens=1e12, chip="h100-sxm", chip_count=64, **FEW)
-    assert "(a custom run has no disclosed site)" in report.answer(custom)
+    assert "(a custom run has no disclosed site or country: the default region)" in report.answer(custom)
 
 
 def test_site_is_run_or_region():
@@ -1066,3 +1076,90 @@ def test_the_precision_conversion_names_a_bad_basis():
     # measured at the H100's BF16 peak: the H100 takes 989.4 / 1,978.9 × 1.28 = 0.63991, the A100 (no FP8) 1
     factor = shared.precision_factor(chips, "h100-sxm", precision="fp8", speedup=np.array([1.28]), measured_at="bf16")
     assert_allclose(factor, [[989.4 / 1978.9 * 1.28, 1.0]], rtol=1e-12)
+
+
+def test_a_run_is_costed_at_the_region_of_the_country_it_trained_in():
+    # training_runs.csv country: only BLOOM's is stated in a primary source (its model card: Jean Zay, "provided by
+    # the French government"); Meta's, OpenAI's and DeepSeek's papers and cards do not say where the run trained
+    runs = load("training_runs")
+    assert runs.loc[runs["country"] != "", "country"].to_dict() == {"bloom-176b": "FR"}
+    llama = report.run_disclosure("llama-3.1-405b", {})
+    assert report.run_region(llama, region=None, usd_per_kwh=None) == ("cn-avg-industrial", "undisclosed")
+    assert report.run_region(llama, region="us-ercot", usd_per_kwh=None) == ("us-ercot", "reader")
+    # a run that discloses the US is costed at us-avg-industrial: PUE 1.30, grid 0.366 kg/kWh (EIA: 1,532 Mt /
+    # 4,183,271 GWh), electricity $0.0806/kWh (EIA 2023 industrial average)
+    us = replace(llama, country="US", country_source="llama31-model-card")
+    assert report.run_region(us, region=None, usd_per_kwh=None) == ("us-avg-industrial", "country")
+    # BLOOM: France's region fr-grid has no sourced electricity price, so the default region prices it unless the
+    # reader gives a price; its PUE 1.2 and grid 0.057 kg/kWh are the site's (Luccioni et al.) either way
+    bloom = report.run_disclosure("bloom-176b", {})
+    assert report.run_region(bloom, region=None, usd_per_kwh=None) == ("cn-avg-industrial", "unpriced")
+    assert report.run_region(bloom, region=None, usd_per_kwh=0.1) == ("fr-grid", "country")
+
+
+def test_page_one_says_why_the_region_and_sets_the_disclosed_emissions_beside_it():
+    # hostile H3: Llama 3.1 405B at China's average grid (0.531 kg/kWh) and PUE 1.5 emitted 22,969 t on page 1,
+    # while Meta's location-based 8,930 t CO2e (model card) appeared only on page 5
+    r = report.run(run="llama-3.1-405b", **FEW)
+    line = next(line for line in report.answer(r).splitlines() if "facility meter" in line)
+    assert "at China's average (region cn-avg-industrial): PUE 1.50 (a policy target) [" in line
+    assert "(Llama 3.1 405B discloses neither its training site nor its country: the default region)" in line
+    assert "Beside it, Meta give 8,930 t CO₂e [1], at 700 W per GPU" in line
+    # BLOOM: France named with its source; its price is the default region's, and the caption says why
+    bloom = report.run(run="bloom-176b", **FEW)
+    assert bloom.inputs.used["country"].source == "bloom-model-card"
+    assert "BLOOM 176B trained in France [" in report.site_label(bloom)
+    assert "but region fr-grid has no sourced electricity price: the default region" in report.site_label(bloom)
+
+
+def test_the_headline_gives_the_gpu_hours_band_beside_the_days():
+    # hostile L9: on the H20 the days had a band and the GPU-hours none; the GPU-hours are days × 24 × 2,048
+    # draw by draw, so their P10 and P90 are the days' × 49,152 (the same draws, a monotone map)
+    r = report.run(chip="h20", **FEW)
+    lo, hi = report.headline(r, "p10"), report.headline(r, "p90")
+    assert_allclose([lo["gpu_hours"], hi["gpu_hours"]], [lo["days"] * 24 * 2_048, hi["days"] * 24 * 2_048], rtol=1e-9)
+    band = f"(P10–P90 {report.hours_count(lo['gpu_hours'])}–{report.hours_count(hi['gpu_hours'])})"
+    assert f"GPU-hours** {band}:" in report.answer(r)
+    # the disclosed run: neither has a band, said once
+    assert "GPU-hours** (for each, no band: the disclosure sets it" in report.answer(report.run(**FEW))
+
+
+def test_extreme_runs_read_in_words_and_carry_a_warning():
+    # hostile L1, by hand: 9,202,408 days / 365.25 = 25,194.8 → "25,195 years"; 2.209e15 GPU-hours / 1e12 =
+    # "2,209 T"; 8.914e-6 GPU-hours in powers of ten; 8.91e-6 h × 3,600 = 0.0321 seconds; 922,347,085,539 t →
+    # "922 billion t"; $3e-5 → "$0.00003"; 1.25e-11 GWh × 1e6 = 1.25e-5 kWh (was "0 kWh")
+    fmt, unit = report.duration(9_202_408.0)
+    assert (fmt(9_202_408.0), unit) == ("25,195", "years")
+    fmt, unit = report.duration(8.91e-6 / 24)
+    assert (fmt(8.91e-6 / 24), unit) == ("0.0321", "seconds")
+    assert [report.hours_count(x) for x in (2.209e15, 8.914e-6)] == ["2,209 T", "8.914 × 10⁻⁶"]
+    assert report.tonnes_co2(922_347_085_539) == "922 billion t CO₂"
+    assert [present.usd(x) for x in (3e-5, 1.3e-5)] == ["$0.00003", "$0.000013"]
+    assert present.gwh(1.25e-11) == "1.25 × 10⁻⁵ kWh"
+    # 6 × 1e15 × 1e15 = 6e30 FLOP on 10 M H20 (148 TFLOP/s dense BF16): even at MFU 1 and no lost time that is
+    # 6e30 / (1e7 × 148e12) = 4.05e9 s = 128 years, so page 1 warns; DeepSeek-V3 as disclosed does not
+    huge = report.run(run="custom", active_params=1e15, tokens=1e15, chip="h20", chip_count=10_000_000, **FEW)
+    page = report.answer(huge) + report.findings(huge)
+    assert "**Warning: no such run is feasible** — it would take " in page
+    assert "e+" not in page and "e-0" not in page and "M B" not in page and "1,000 T active parameters" in page
+    assert report.extreme_line(report.run(**FEW)) == ""
+
+
+def test_key_inputs_name_what_they_are_with_counts_in_their_own_number():
+    # hostile L13: "chip count 1 chips", "usd per gpu hour $2/chip-hour"
+    r = report.run(run="custom", active_params=1e9, tokens=1e12, chip="h100-sxm", chip_count=1, **FEW)
+    line = present.key_inputs(r.inputs.used, ("peak_tflops",), top=report.KEY_INPUTS, chips=[r.inputs.run.chip])
+    assert "cluster: 1 chip [" in line and "active per token: 1 B parameters [" in line
+    assert "chip count" not in line and "usd per gpu hour" not in line and "active params" not in line
+    deepseek = report.run(**FEW)
+    line = present.key_inputs(deepseek.inputs.used, (), top=report.KEY_INPUTS, chips=[])
+    assert "cluster: 2,048 chips [" in line and "rent: $2/chip-hour [" in line
+
+
+def test_cost_notes_sit_beside_the_bars_and_say_which_cost_is_missing():
+    # hostile L5: one note per row, printed right of the row's longer bar; by hand for five rows
+    costs = pd.DataFrame(
+        {"rental [$ M]": [np.nan, np.nan, 5.576, 3.0, 3.0], "ownership [$ M]": [np.nan, 5.0, 4.3, np.nan, 4.0]}
+    )
+    bases = pd.Series(["", "", "DeepSeek's assumed rent", shared.MARKET_RENT, shared.MARKET_RENT])
+    assert report.cost_notes(costs, bases) == ["n/a", "rental n/a", "DeepSeek's assumed rent", "ownership n/a", ""]

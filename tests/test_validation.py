@@ -227,7 +227,7 @@ def test_olmo2_7b_enters_its_disclosed_pue_and_no_region(r):
     assert "pue" not in validation.exercised(case["exercised_defaults"]) and "pue=1.2" in case["setup"]
     setup = cases.parse_setup(case["setup"])
     without = {k: v for k, v in setup.items() if k != "pue"}
-    assert cases.shared.site(cases.training_run.PARAMETERS["region"].default).pue == 1.5
+    assert cases.shared.site(cases.training_run.params.WHERE["region"]).pue == 1.5  # a custom run's region
     default = cases.training_run_case("energy_mwh", without, "olmo2-7b-energy").value
     assert case["base"] == pytest.approx(default * 1.2 / 1.5, rel=1e-9)
     us = cases.training_run_case("energy_mwh", setup | {"region": "us-avg-industrial"}, "olmo2-7b-energy").value

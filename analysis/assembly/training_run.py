@@ -66,6 +66,19 @@ PARAMETERS["pue"] = replace(
     PARAMETERS["pue"],
     none="the site's base value: the run's disclosed PUE where site is run and it has one, else the region's",
 )
+#: ``region`` left None is the run's: its training country's average region where it discloses one (:func:`run_region`).
+PARAMETERS["region"] = replace(
+    PARAMETERS["region"],
+    default=None,
+    optional=True,
+    none=f"the average region of the country the run trained in, where it discloses one and that region has an "
+    f"electricity price; else {params.WHERE['region']}",
+)
+#: Each country's national-average region of data/regions.csv (its ``country``): a named run whose training
+#: country is disclosed (training_runs.csv ``country``) is costed there unless the reader sets ``region``.
+COUNTRY_REGIONS = {"CN": "cn-avg-industrial", "US": "us-avg-industrial", "FR": "fr-grid"}
+#: The countries of :data:`COUNTRY_REGIONS` in words.
+COUNTRY_NAMES = {"CN": "China", "US": "the United States", "FR": "France"}
 
 #: Epoch AI's median utilisation of 33 runs with a known figure (training-cost-trends,
 #: ``MEDIAN_UTILIZATION``). No longer the fallback of :func:`utilisation` (the prior from
@@ -85,6 +98,13 @@ RUN_UNITS = {
     "chip": "chip id",
     "chip_count": "chips",
     "usd_per_gpu_hour": "USD/chip-hour",
+}
+#: The run's inputs page 1's Key inputs line quotes, with the label a reader reads (:func:`present.key_inputs`).
+KEY_INPUTS = {
+    "active_params": "active per token",
+    "tokens": "training data",
+    "chip_count": "cluster",
+    "usd_per_gpu_hour": "rent",
 }
 #: The published layouts of the interconnect section, and the two chips it compares.
 LAYOUTS = ("deepseek-v3-pretraining", "llama-3.1-405b-pretraining")
@@ -110,7 +130,9 @@ class Run:
     ``used``: a :class:`Used` record of each field of :data:`RUN_UNITS` that has a value.
     ``site_pue`` [ratio] and ``site_kgco2_per_kwh`` [kg CO2/kWh]: the PUE and grid intensity of the
     site the run trained in, where its developer or a primary source states them (``training_runs.csv``
-    ``site_*``; None otherwise, and for ``custom``), from the source key ``site_source``.
+    ``site_*``; None otherwise, and for ``custom``), from the source key ``site_source``. ``country``:
+    the country it trained in (a code of :data:`COUNTRY_REGIONS`) where a primary source states it,
+    from the source key ``country_source``; None otherwise.
     """
 
     run_id: str
@@ -132,6 +154,8 @@ class Run:
     site_pue: float | None = None
     site_kgco2_per_kwh: float | None = None
     site_source: str | None = None
+    country: str | None = None
+    country_source: str | None = None
 
 
 def _disclosure(run_id: str) -> dict:
@@ -152,6 +176,8 @@ def _disclosure(run_id: str) -> dict:
         "is_estimate": row["is_estimate"],
         **{name: row[name] for name in ("site_pue", "site_kgco2_per_kwh")},
         "site_source": row["site_source"] or None,
+        "country": row["country"] or None,
+        "country_source": row["country_source"] or None,
     }
     fields = {k: (None if pd.isna(v) else v.item() if isinstance(v, np.generic) else v) for k, v in fields.items()}
     return fields | {"name": row["model"], "source": keys_in(runs.loc[[row.name], ["source"]])[0]}
@@ -453,8 +479,27 @@ def _catalog_used(parallel_config: str) -> dict:
     }
 
 
+def run_region(run: Run, *, region: str | None, usd_per_kwh: float | None) -> tuple[str, str]:
+    """The region the run is costed at (electricity price, and the PUE and grid intensity the run does
+    not state: :func:`run_site`) and why: ``reader`` (the ``region`` parameter); ``country`` (the
+    average region of the country the run trained in, :data:`COUNTRY_REGIONS`, where the run discloses
+    that country and the region has an electricity price or the reader gives one [USD/kWh]);
+    ``unpriced`` (the run discloses its country, but that region has no sourced electricity price and
+    the reader gave none: the default region, ``params.WHERE``); ``undisclosed`` (no country disclosed,
+    or a custom run: the default region)."""
+    if region is not None:
+        return region, "reader"
+    default = params.WHERE["region"]
+    if run.country is None:
+        return default, "undisclosed"
+    own = COUNTRY_REGIONS[run.country]
+    if usd_per_kwh is None and pd.isna(load("regions").at[own, "usd_per_kwh"]):
+        return default, "unpriced"
+    return own, "country"
+
+
 def run_site(
-    run: Run, *, region: str, site: str, pue: float | None, usd_per_kwh: float | None
+    run: Run, *, region: str | None, site: str, pue: float | None, usd_per_kwh: float | None
 ) -> tuple[shared.Site, str]:
     """The site the run's energy [MWh] and emissions [t CO2] are costed at, for every chip alike, and
     its basis. ``run`` where ``site`` is ``run`` and the run states a figure of the site it trained in
@@ -463,8 +508,12 @@ def run_site(
     reader's ``pue`` wins over it) — while the electricity price [USD/kWh], which no run discloses,
     and any figure the run does not state stay the region's. Else ``region``: the
     :func:`analysis.assembly.inputs.site` of ``region`` with the reader's ``pue`` and ``usd_per_kwh``
-    [USD/kWh], as it is."""
-    region = shared.site(region, usd_per_kwh=usd_per_kwh, pue=pue)
+    [USD/kWh], as it is. ``region`` None is the run's (:func:`run_region`); where the run discloses its
+    country, its record (``country``) joins the site's."""
+    region = shared.site(run_region(run, region=region, usd_per_kwh=usd_per_kwh)[0], usd_per_kwh=usd_per_kwh, pue=pue)
+    if run.country:
+        country = Used(run.country, "country", run.country_source, f"{run.name}, as disclosed")
+        region = replace(region, used=region.used | {"country": country})
     if site == "region":
         return region, "region"
     origin = f"{run.name}'s training site, as disclosed"
@@ -829,10 +878,22 @@ def title(r: Result) -> str:
 
 def hours_count(value: float) -> str:
     """A count of GPU-hours to four significant figures, as a disclosure gives it: ``2.788 M`` from a
-    million, whole with separators from 1,000 (``552,000``), else ``1.475`` — never ``e`` notation."""
+    million (``2.209 B``, ``2,209 T`` beyond: :func:`present.count`), whole with separators from 1,000
+    (``552,000``), ``1.475`` from 0.001, below that in powers of ten (``8.914 × 10⁻⁶``) — never ``e``
+    notation."""
     if value >= 1e6:
-        return f"{value / 1e6:.4g} M"
-    return f"{value:,.0f}" if value >= 1_000 else f"{value:.4g}"
+        return present.count(value, digits=4)
+    if value >= 1_000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}" if value >= 1e-3 else present.sci(value, digits=4)
+
+
+#: Days in a year (Julian), for a wall-clock time in years.
+DAYS_PER_YEAR = 365.25
+#: From this many years a run's wall-clock time is written in years, and page 1 warns (:func:`extreme_line`).
+EXTREME_YEARS = 10
+#: Below this goodput (share of wall-clock time spent training) page 1 warns (:func:`extreme_line`).
+LOW_GOODPUT = 0.10
 
 
 def gpu_hours_words(value: float) -> str:
@@ -844,10 +905,16 @@ def gpu_hours_words(value: float) -> str:
 
 def duration(days: float):
     """How page 1 writes a wall-clock time given in days, chosen by the headline figure ``days``: the
-    formatter of a number and its unit, ``57.4`` ``days`` from one day, else hours to three significant
-    figures (0.00767 days × 24 = ``0.184`` ``hours``), so a short run never reads ``0.0 days``."""
+    formatter of a number and its unit, ``57.4`` ``days`` from one day, whole years from
+    :data:`EXTREME_YEARS` (9,202,408 days / 365.25 = ``25,195`` ``years``), else hours to three significant
+    figures (0.00767 days × 24 = ``0.184`` ``hours``), so a short run never reads ``0.0 days``, and below a
+    minute seconds (1.03e-7 days × 86,400 = ``0.00891`` ``seconds``; :func:`present.sci` beyond)."""
+    if days >= EXTREME_YEARS * DAYS_PER_YEAR:
+        return (lambda d: present.count(round(d / DAYS_PER_YEAR))), "years"
     if days >= 1:
         return "{:,.1f}".format, "days"
+    if days * 86_400 < 60:
+        return (lambda d: present.sci(d * 86_400, digits=3)), "seconds"
     return (lambda d: f"{d * 24:#.3g}".rstrip(".")), "hours"  # three figures kept: 0.170, not 0.17
 
 
@@ -862,9 +929,12 @@ def emissions_words(r: Result, tco2: float) -> str:
 
 def tonnes_co2(tco2: float) -> str:
     """Emissions [t CO₂] as page 1 writes them: whole tonnes (``8,930 t CO₂``), ``under 1 t CO₂`` below
-    a tonne (never ``0 t``), ``emissions n/a`` where unknown (NaN: no sourced grid intensity)."""
+    a tonne (never ``0 t``), in words from a billion (``922 billion t CO₂``), ``emissions n/a`` where
+    unknown (NaN: no sourced grid intensity)."""
     if np.isnan(tco2):
         return "emissions n/a"
+    if tco2 >= 1e9:  # 922,347,085,539 t reads 922 billion t
+        return f"{present.count(tco2).replace(' B', ' billion').replace(' T', ' trillion')} t CO₂"
     return "under 1 t CO₂" if tco2 < 1 else f"{tco2:,.0f} t CO₂"
 
 
@@ -1124,7 +1194,7 @@ def site_words(r: Result) -> str:
     disclosed no site, or the reader chose ``site`` region. (The electricity price, always the
     region's, is :func:`site_label`'s.)"""
     inp = r.inputs
-    run, region = inp.run, inp.site.region
+    run = inp.run
     figures = _site_figures(r)
     parts = {kind: " and ".join(words for k, words in figures if k == kind) for kind in ("run", "reader", "region")}
     pieces = []
@@ -1134,30 +1204,83 @@ def site_words(r: Result) -> str:
             cited += f" (read in a {sources().at[run.site_source, 'grade']} copy, not first-hand)"
         pieces.append(f"the site {run.name} trained in, as {cited}: {parts['run']}")
     pieces += [parts["reader"]] if parts["reader"] else []
-    pieces += [f"region {region}'s {parts['region']}"] if parts["region"] else []
+    pieces += [f"{region_label(inp)}: {parts['region']}"] if parts["region"] else []
     text = "at " + "; ".join(pieces)
     if inp.site_basis == "run":
         return text
     if run.site_pue is None and run.site_kgco2_per_kwh is None:
-        why = (
-            "a custom run has no disclosed site" if run.run_id == "custom" else f"{run.name} discloses no training site"
-        )
-    elif inp.parameters.get("site") == "region":
+        return text + f" ({no_site_why(r)})"
+    if inp.parameters.get("site") == "region":
         why = f"the site parameter is region: {run.name}'s own disclosed site is set aside"
     else:  # the run states only its PUE, and the reader gave one
         why = f"the pue parameter replaces {run.name}'s disclosed PUE"
-    return text + f" ({why})"
+    return text + f" ({why}; {region_why(r)})"
+
+
+def region_label(inp: Inputs) -> str:
+    """The region in words: a country's average region of :data:`COUNTRY_REGIONS` as ``China's average
+    (region cn-avg-industrial)``, any other as ``region us-ercot``."""
+    country = next((c for c, region in COUNTRY_REGIONS.items() if region == inp.site.region), None)
+    return f"{COUNTRY_NAMES[country]}'s average (region {inp.site.region})" if country else f"region {inp.site.region}"
+
+
+def region_basis(inp: Inputs) -> str:
+    """Why the report's site is at its region (:func:`run_region`): ``reader``, ``country``, ``unpriced``
+    or ``undisclosed``, from the run and the parameters as given."""
+    return run_region(inp.run, region=inp.parameters["region"], usd_per_kwh=inp.parameters["usd_per_kwh"])[1]
+
+
+def region_why(r: Result) -> str:
+    """Why the run is costed at its region (:func:`run_region`'s ``region_basis``): the region parameter;
+    the country the run trained in, citing its source; that country's region has no electricity price, so
+    the default region applies; or the run discloses no country (a custom run has none), so the default
+    region applies."""
+    inp = r.inputs
+    run, basis = inp.run, region_basis(inp)
+    if basis == "reader":
+        return "the region parameter"
+    if basis in ("country", "unpriced"):
+        trained = f"{run.name} trained in {COUNTRY_NAMES[run.country]} {present.cite(inp.used, inp.used['country'])}"
+        if basis == "country":
+            return trained
+        return (
+            f"{trained}, but region {COUNTRY_REGIONS[run.country]} has no sourced electricity price: the default region"
+        )
+    if run.run_id == "custom":
+        return "a custom run has no country: the default region"
+    return f"{run.name} discloses no training country: the default region"
+
+
+def no_site_why(r: Result) -> str:
+    """Why a run without a disclosed site is costed at its region, in one clause: the run discloses
+    neither its site nor its country (``China's average … (DeepSeek-V3 discloses neither its training site
+    nor its country: the default region)``), else no site, then :func:`region_why`."""
+    inp = r.inputs
+    run = inp.run
+    if region_basis(inp) == "undisclosed":
+        if run.run_id == "custom":
+            return "a custom run has no disclosed site or country: the default region"
+        return f"{run.name} discloses neither its training site nor its country: the default region"
+    site = "a custom run has no disclosed site" if run.run_id == "custom" else f"{run.name} discloses no training site"
+    return f"{site}; {region_why(r)}"
 
 
 def site_label(r: Result) -> str:
     """The one site every chip is costed at, short, for the tables' captions: ``the site GPT-3 175B
-    trained in (PUE 1.10, 0.429 kg CO₂/kWh; region cn-avg-industrial's electricity price)`` or
-    ``region cn-avg-industrial (PUE 1.50, 0.531 kg CO₂/kWh)``."""
-    site = r.inputs.site
+    trained in (PUE 1.10, 0.429 kg CO₂/kWh; the electricity price of China's average (region
+    cn-avg-industrial): GPT-3 175B discloses no training country: the default region)`` (the reader's
+    price: ``the usd_per_kwh parameter's electricity price``) or ``China's average (region
+    cn-avg-industrial) (PUE 1.50, 0.531 kg CO₂/kWh)``."""
+    inp = r.inputs
+    site = inp.site
     figures = f"PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}"
-    if r.inputs.site_basis == "run":
-        return f"the site {r.inputs.run.name} trained in ({figures}; region {site.region}'s electricity price)"
-    return f"region {site.region} ({figures})"
+    if inp.site_basis != "run":
+        return f"{region_label(inp)} ({figures})"
+    if inp.used["usd_per_kwh"].source == shared.READER:
+        price = "the usd_per_kwh parameter's electricity price"
+    else:
+        price = f"the electricity price of {region_label(inp)}: {region_why(r)}"
+    return f"the site {inp.run.name} trained in ({figures}; {price})"
 
 
 def site_caption(r: Result) -> str:
@@ -1171,36 +1294,70 @@ def _tonnes(x: float) -> str:
     return f"{x:,.0f}" if x >= 1_000 else f"{x:.4g}"
 
 
-def disclosed_energy_words(r: Result) -> str:
-    """Where the run discloses its energy or emissions and the report runs it on its own chip and
-    count: the disclosure with its own accounting basis (W per GPU, PUE, grid) and source, beside
-    the report's base point (every input at its base) and the power per GPU it takes (maximum W ×
-    load factor) — a comparison of two accountings, not a test of the model (the validation
-    report tests it). Empty otherwise."""
-    inp = r.inputs
-    run = inp.run
+#: The disclosed figures of a run's energy and emissions (training_runs.csv columns), as the words give them.
+DISCLOSED_FIGURES = {"energy_mwh": "{:,.0f} MWh", "emissions_tco2": "{} t CO₂e"}
+
+
+def _disclosed(r: Result) -> tuple[pd.Series, list[str]] | None:
+    """The run's row of training_runs.csv and which of :data:`DISCLOSED_FIGURES` it discloses, where the
+    report runs it on its own chip and count and the chip has a power figure; None otherwise."""
+    run = r.inputs.run
     if not run.gpu_hours or (run.chip, run.chip_count) != (run.disclosed_chip, run.disclosed_chip_count):
-        return ""
+        return None
     row = load("training_runs").loc[run.run_id]
-    given = {"energy_mwh": "{:,.0f} MWh", "emissions_tco2": "{} t CO₂e"}
-    shown = [name for name in given if pd.notna(row[name])]
-    if not shown:
+    shown = [name for name in DISCLOSED_FIGURES if pd.notna(row[name])]
+    if not shown or r.inputs.used["chips"][run.chip].get("max_w_per_chip") is None:  # nothing to set beside
+        return None
+    return row, shown
+
+
+def _figures_words(values, shown: list[str]) -> str:
+    """``values``' figures named in ``shown`` (:data:`DISCLOSED_FIGURES`): ``433 MWh and 24.69 t CO₂e``."""
+    return " and ".join(
+        DISCLOSED_FIGURES[n].format(_tonnes(values[n]) if n == "emissions_tco2" else values[n]) for n in shown
+    )
+
+
+def disclosed_given(r: Result) -> str:
+    """The run's own disclosed energy or emissions with their accounting basis (W per GPU, PUE, grid) and
+    source, ``Meta give 8,930 t CO₂e [1], at 700 W per GPU``, where :func:`_disclosed` finds them; else empty."""
+    found = _disclosed(r)
+    if found is None:
         return ""
+    row, shown = found
     basis = [f"{row['reported_w_per_gpu']:g} W per GPU"] if pd.notna(row["reported_w_per_gpu"]) else []
     basis += [f"PUE {row['reported_pue']:.2f}"] if pd.notna(row["reported_pue"]) else []
     basis += [f"{row['reported_kgco2_per_kwh']:.3f} kg CO₂/kWh"] if pd.notna(row["reported_kgco2_per_kwh"]) else []
-    power = inp.used["chips"][run.chip].get("max_w_per_chip")
-    if power is None:  # no power figure for the chip: no energy to set beside the disclosure
+    run = r.inputs.run
+    text = f"{authors(run.source)} give {_figures_words(row, shown)} {present.cite(r.inputs.used, run.source)}"
+    return text + (f", at {', '.join(basis)}" if basis else "")
+
+
+def disclosed_line(r: Result) -> str:
+    """Page 1's line beside the modelled energy and emissions: what the run itself discloses
+    (:func:`disclosed_given`), as another accounting; empty where it discloses neither."""
+    given = disclosed_given(r)
+    if not given:
         return ""
-    base, max_w = r.base.loc[run.chip], power.value
-    disclosed = " and ".join(given[n].format(_tonnes(row[n]) if n == "emissions_tco2" else row[n]) for n in shown)
-    modelled = " and ".join(given[n].format(_tonnes(base[n]) if n == "emissions_tco2" else base[n]) for n in shown)
+    return f"Beside it, {given}: their own accounting, not this model's ('Energy' sets the two side by side)."
+
+
+def disclosed_energy_words(r: Result) -> str:
+    """Where the run discloses its energy or emissions and the report runs it on its own chip and
+    count: the disclosure with its own accounting basis (:func:`disclosed_given`), beside
+    the report's base point (every input at its base) and the power per GPU it takes (maximum W ×
+    load factor) — a comparison of two accountings, not a test of the model (the validation
+    report tests it). Empty otherwise."""
+    found = _disclosed(r)
+    if found is None:
+        return ""
+    inp = r.inputs
+    _, shown = found
+    base, max_w = r.base.loc[inp.run.chip], inp.used["chips"][inp.run.chip]["max_w_per_chip"].value
     return (
-        f"{authors(run.source)} give {disclosed} {present.cite(inp.used, run.source)}"
-        + (f", at {', '.join(basis)}" if basis else "")
-        + f"; the report's base point gives {modelled} at its power model's {max_w * inp.load_factor:,.0f} W per GPU "
-        f"({max_w:,.0f} W maximum × {inp.load_factor:.2f} load) and the site above — two accountings side by side, "
-        "not a test of the model (the validation report tests it)."
+        f"{disclosed_given(r)}; the report's base point gives {_figures_words(base, shown)} at its power model's "
+        f"{max_w * inp.load_factor:,.0f} W per GPU ({max_w:,.0f} W maximum × {inp.load_factor:.2f} load) and the "
+        "site above — two accountings side by side, not a test of the model (the validation report tests it)."
     )
 
 
@@ -1240,15 +1397,23 @@ def answer(r: Result) -> str:
         rental_line(r),
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
         f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
-        f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}.",
+        f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}."
+        + (f" {disclosed_line(r)}" if disclosed_line(r) else ""),
         *[f"- {note}" for note in [precision_line(r), disclosure_note(r)] if note],
     ]
+    if extreme_line(r):
+        lines.insert(0, f"- {extreme_line(r)}")
     days, unit = duration(own["days"])
+    days_band = band_words(lo["days"], hi["days"], days, fixed=fixed_words(r))
+    hours_band = band_words(lo["gpu_hours"], hi["gpu_hours"], hours_count, fixed=fixed_words(r))
+    took, hours = f"**{days(own['days'])} {unit}**", f"**{gpu_hours_words(own['gpu_hours'])}**"
+    if days_band == hours_band:  # both fixed by the disclosure: its reason once
+        took = f"{took} and {hours} (for each, {days_band})"
+    else:
+        took = f"{took} ({days_band}) and {hours} ({hours_band})"
     line = (
         f"Training {run.name} ({present.flop(r.training_flop)}) on {present.count(run.chip_count)} × "
-        f"{present.chip_short(run.chip)} takes **{days(own['days'])} {unit}** "
-        f"({band_words(lo['days'], hi['days'], days, fixed=fixed_words(r))}) and "
-        f"**{gpu_hours_words(own['gpu_hours'])}**:"
+        f"{present.chip_short(run.chip)} takes {took}:"
     )
     mfu = "" if r.inputs.disclosed_chips else "MFU, "
     pue_range = r.inputs.site.pue_range
@@ -1260,6 +1425,25 @@ def answer(r: Result) -> str:
     return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [mfu_note(r)])])
 
 
+def extreme_line(r: Result) -> str:
+    """Page 1's warning where the run is beyond anything the model is checked against: a wall-clock time
+    of :data:`EXTREME_YEARS` years or more, or a goodput below :data:`LOW_GOODPUT` (the cluster spends
+    more than nine tenths of its time on interruptions, restarts and checkpoints) — each figure a median of
+    draws. Empty otherwise."""
+    own = headline(r)
+    years, goodput = own["days"] / DAYS_PER_YEAR, own["goodput"]
+    reasons = [f"it would take {present.counted(round(years), 'year')}"] if years >= EXTREME_YEARS else []
+    if goodput < LOW_GOODPUT:
+        reasons.append(f"its cluster would spend only {present.pct(goodput)} of its time training")
+    if not reasons:
+        return ""
+    return (
+        f"**Warning: no such run is feasible** — {present.joined(reasons)}. The figures below extrapolate far "
+        "beyond the published runs the model is checked against (the validation report); read them as "
+        "arithmetic, not as a plan."
+    )
+
+
 def findings(r: Result) -> str:
     """Key findings as a markdown list (numbers from the P50 figures)."""
     inp = r.inputs
@@ -1268,8 +1452,8 @@ def findings(r: Result) -> str:
     days = others["days"].dropna()
     executed = compute.hardware_flop(run.active_params, run.tokens, True)
     lines = [
-        f"- **Compute.** 6 × {present.count(run.active_params / 1e9)} B active parameters × "
-        f"{present.count(run.tokens / 1e12)} T tokens = **{present.flop(r.training_flop)}** of model compute"
+        f"- **Compute.** 6 × {present.count(run.active_params)} active parameters × "
+        f"{present.count(run.tokens)} tokens = **{present.flop(r.training_flop)}** of model compute"
         + (f" ({present.flop(executed)} executed with full recomputation)." if inp.recompute else "."),
         f"- **Utilisation.** {shown_mfu_words(r)}MFU **{present.pct(inp.mfu, digits=1)}** on "
         f"{present.chip_short(inp.anchor_chip)} against its dense {peak_name(inp)} peak{carried_words(r)} "
@@ -1280,7 +1464,7 @@ def findings(r: Result) -> str:
         f"{present.counted(run.chip_count, 'chip')} (interruptions grow with the chip count).",
         f"- **Energy and carbon.** {present.gwh(own['energy_mwh'] / 1e3)} at the facility meter, "
         f"{tonnes_co2(own['emissions_tco2'])} (PUE {site.pue:.2f}, {grid_figure(site.grid_kgco2_per_kwh)}: "
-        f"{'the site the run trained in' if inp.site_basis == 'run' else f'region {site.region}'}).",
+        f"{'the site the run trained in' if inp.site_basis == 'run' else region_label(inp)}).",
         f"- **Other chips.** {fastest_words(days)}; what each chip costs to rent, and which have no market quote "
         "or cannot hold the run at its chip count, follows the tables of 'The same run on every chip'.",
     ]
@@ -1534,13 +1718,15 @@ def four_figures(x) -> str:
 def site_record(r: Result) -> dict:
     """Which site the JSON's energy and emissions are at (:func:`run_site`): ``basis`` ``run`` (the
     run's disclosed site figures) or ``region``, the region (its electricity price, and the figures
-    the run does not state), the source key of the run's site figures (None at the region) and the
-    sentence the report prints (:func:`site_words`). The figures themselves, with their sources,
-    are the inputs block's ``pue`` and ``grid_kgco2_per_kwh``."""
+    the run does not state) and why it is that region (``region_basis``, :func:`run_region`), the source
+    key of the run's site figures (None at the region) and the sentence the report prints
+    (:func:`site_words`). The figures themselves, with their sources, are the inputs block's ``pue`` and
+    ``grid_kgco2_per_kwh``."""
     inp = r.inputs
     return {
         "basis": inp.site_basis,
         "region": inp.site.region,
+        "region_basis": region_basis(inp),
         "source": inp.run.site_source if inp.site_basis == "run" else None,
         "words": site_words(r),
     }
@@ -1569,8 +1755,9 @@ def key_figures(r: Result) -> dict:
 
 def plot_by_chip(r: Result) -> None:
     """The same run on every chip (P50): wall-clock days, and rental beside ownership cost
-    [USD millions], chips sorted by days; n/a where a cost is not sourced; a rental at a rent that
-    is not a market quote is labelled with its basis (:func:`analysis.assembly.inputs.rental_basis`)."""
+    [USD millions], chips sorted by days; right of each row's bars, which cost is not sourced (n/a) and the
+    basis of a rent that is not a market quote (:func:`cost_notes`,
+    :func:`analysis.assembly.inputs.rental_basis`), with room kept for them on the axis."""
     import matplotlib.pyplot as plt
 
     shown = by_chip_table(r)
@@ -1591,20 +1778,38 @@ def plot_by_chip(r: Result) -> None:
     y = np.arange(len(order))
     for offset, name, color in ((-0.2, "rental", "#4c72b0"), (0.2, "ownership", "#dd8452")):
         axes[1].barh(y + offset, costs[f"{name} [$ M]"].fillna(0), height=0.4, color=color, label=name)
-    for i, (rental, owned) in enumerate(costs.isna().to_numpy().tolist()):  # one "n/a" where both are missing
-        for offset in [0.0] if rental and owned else [-0.2] * rental + [0.2] * owned:
-            axes[1].text(0, i + offset, " n/a", va="center", fontsize=present.small_pt(), color="#555")
-    for i, basis in enumerate(shown.loc[order, "rental basis"]):  # a rent that is not a market quote says so
-        if basis and basis != shared.MARKET_RENT:
-            axes[1].text(
-                costs.iloc[i, 0], i - 0.2, f" {basis}", va="center", fontsize=present.small_pt(), color="#4c72b0"
+    for i, words in enumerate(cost_notes(costs, shown.loc[order, "rental basis"])):  # right of the row's bars
+        if words:
+            end = float(costs.iloc[i].fillna(0).max())
+            axes[1].text(  # on white, so the row's grid line does not strike it through
+                end,
+                i,
+                f" {words}",
+                va="center",
+                fontsize=present.small_pt(),
+                color="#555",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.3},
             )
+    axes[1].set_xlim(right=float(costs.max().max()) * 1.6 if costs.notna().any().any() else 1.0)
     axes[1].set_xlabel("USD millions")
     axes[1].set_title("Cost of the run")
     axes[1].legend(loc="lower right")
     fig.suptitle(f"The same run on every chip (P50 of {r.inputs.draws:,} draws)", fontweight="bold")
     fig.tight_layout()
     present.show(fig, alt=f"Days and cost of {r.inputs.run.name} on every chip; fastest: {order[0]}")
+
+
+def cost_notes(costs: pd.DataFrame, bases: pd.Series) -> list[str]:
+    """Per row of the cost panel of :func:`plot_by_chip` (columns ``rental [$ M]``, ``ownership [$ M]``),
+    one note printed right of the row's longer bar, never over a bar: ``n/a`` where both costs are missing,
+    ``rental n/a`` or ``ownership n/a`` where one is, and a rent that is not a market quote by its basis
+    (``DeepSeek's assumed rent``); empty where there is nothing to say."""
+    notes = []
+    for (rental, owned), basis in zip(costs.isna().to_numpy().tolist(), bases):
+        words = ["n/a"] if rental and owned else ["rental n/a"] * rental + ["ownership n/a"] * owned
+        words += [basis] if basis and basis != shared.MARKET_RENT and not rental else []
+        notes.append("; ".join(words))
+    return notes
 
 
 def plot_h800_penalty() -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 from . import output
 from .breaks import BREAK
 from .chips import _chips, chip_name, chip_short
-from .numbers import _missing, count, sci
+from .numbers import _missing, count, counted, sci
 from .sources import cite, source_numbers
 
 #: The output type a notebook's key figures travel in; the pipeline writes it to NAME.json.
@@ -203,25 +203,33 @@ def _group_table(items: dict[str, dict], numbers: dict[str, int]) -> tuple[pd.Da
 
 def _quantity(record) -> str:
     """A record's value with its unit, as the text quotes it: ``989.4 TFLOP/s, dense``, ``$33,750
-    per chip, server share``."""
+    per chip, server share``; a count in a plural noun singular for one (``1 chip``, ``2,048 chips``)."""
     big = isinstance(record.value, (int, float)) and abs(record.value) >= 1e9  # 37 B parameters, 14.8 T tokens
     value = count(record.value) if big else _text(record.value)
     if record.unit.startswith("USD"):
         return f"${value}{record.unit[3:]}"
+    if re.fullmatch(r"[a-z]+s", record.unit) and value == "1":  # chips, tokens, parameters
+        return counted(1, record.unit[:-1])
     return f"{value} {record.unit}"
 
 
 def key_inputs(used: dict, names=(), *, top=(), chips=None) -> str:
     """One line for a report's first pages: the key inputs, each with the ``[n]`` of its source in
-    the sources list — the records ``top`` of the inputs block, then per chip (``chips``, default
-    all of ``used["chips"]``) its records ``names`` (e.g. ``peak_tflops``, ``max_w_per_chip``,
-    ``price_usd``). A record the block lacks is left out."""
+    the sources list — the records ``top`` of the inputs block (names, or a mapping of name to the
+    label a reader reads: ``{"chip_count": "cluster"}`` prints ``cluster: 2,048 chips``), then per chip
+    (``chips``, default all of ``used["chips"]``) its records ``names`` (e.g. ``peak_tflops``,
+    ``max_w_per_chip``, ``price_usd``). A record the block lacks is left out."""
     numbers = source_numbers(used)
 
     def cited(record) -> str:
         return f"{_quantity(record)} {cite(used, record, numbers=numbers)}"
 
-    parts = [f"{name.replace('_', ' ')} {cited(used[name])}" for name in top if name in used]
+    labels = top if isinstance(top, dict) else {name: None for name in top}
+    parts = [
+        f"{label}: {cited(used[name])}" if label else f"{name.replace('_', ' ')} {cited(used[name])}"
+        for name, label in labels.items()
+        if name in used
+    ]
     for chip in used.get("chips", {}) if chips is None else chips:
         records = used["chips"][chip]
         figures = [cited(records[n]) for n in names if n in records]

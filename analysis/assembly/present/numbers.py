@@ -57,8 +57,8 @@ def _sign(x: float) -> str:
 def usd(x, *, digits: int = 3) -> str:
     """Dollars as a reader writes them: ``$16.5 B``, ``$338 M``, ``$5.6 M`` (``digits``
     significant figures, trailing zeros dropped, for millions, billions and trillions),
-    ``$12,000`` (whole dollars from $100), ``$0.28`` / ``$2.00`` (cents below $100), ``$0.0012``
-    (two significant figures below a cent); ``n/a`` for an unknown value."""
+    ``$12,000`` (whole dollars from $100), ``$0.28`` / ``$2.00`` (cents below $100), ``$0.0012`` /
+    ``$0.00003`` (two significant figures below a cent, never ``e`` notation); ``n/a`` for an unknown value."""
     if _missing(x):
         return NA
     x = float(x)
@@ -70,7 +70,7 @@ def usd(x, *, digits: int = 3) -> str:
         return f"{_sign(x)}${a:,.0f}"
     if a >= 0.01 or a == 0:
         return f"{_sign(x)}${a:,.2f}"
-    return f"{_sign(x)}${a:.2g}"
+    return f"{_sign(x)}${_trim(f'{_sig(a, 2):.{1 - math.floor(math.log10(_sig(a, 2)))}f}')}"
 
 
 def count(x, *, digits: int = 3) -> str:
@@ -121,6 +121,8 @@ def _si(x, digits: int, units: tuple[tuple[float, str], ...], smallest: str) -> 
     scaled = _scaled(x, digits, units)
     if scaled:
         return f"{_sign(x)}{scaled[0]} {scaled[1]}"
+    if 0 < abs(x) < 0.001:  # three decimals would read 0: 8.9 × 10⁻⁶ kWh
+        return f"{sci(x, digits=digits)} {smallest}"
     return f"{_sign(x)}{_trim(f'{_sig(abs(x), digits):,.3f}')} {smallest}"
 
 

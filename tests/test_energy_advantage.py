@@ -234,7 +234,7 @@ def test_the_h100_and_h800_capex_per_chip_name_their_one_basis(default):
 def test_page_one_is_an_answer_line_a_list_and_notes(default):
     """Page 1 reads as one sentence, one bullet per clause of the verdict and one for the reference
     (its cost with its band), then how to read the figures and the reference region's note."""
-    line, bullets, drawn, region = ea.answer(default).split("\n\n")
+    line, bullets, drawn, region = ea.answer(default).split("\n\n")  # BF16: no precision note
     # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
     assert line.startswith("Electricity is only **") and line.endswith("so the hardware cost per FLOP decides:")
     assert ". " not in line and ";" not in line and "\n" not in line
@@ -349,3 +349,44 @@ def test_candidates_that_never_match_share_one_finding(default):
     assert grouped[0].startswith(f"- **{present.joined(present.chip_short(c) for c in never)}** never match: ")
     assert "their hardware alone costs more per effective PFLOP-hour than the reference's total" in grouped[0]
     assert not any(line.startswith(f"- **{present.chip_short(c)}** ") for line in lines for c in never)
+
+
+def test_fp8_says_why_a_chip_without_fp8_peak_moves_its_break_even():
+    """In FP8 the H100 gains the achieved FP8 speed-up, the median of data/fp8_speedups.csv's four pairs,
+    (1.27976 + 1.28000) / 2 = 1.27988, while the Ascend 910C (no FP8 peak) trains at its BF16 rate: at the
+    base point the reference's cost per effective PFLOP-hour is its BF16 one / 1.27988 (same cluster,
+    same TCO, 1.27988 × the effective FLOP) and the 910C's does not fall (more chips to match, at a
+    lower goodput), so its break-even falls (0.108 -> 0.005 $/kWh at 2,000 draws). Page 1 says so in
+    one sentence; in BF16 it says nothing."""
+    runs = {p: ea.run(precision=p, candidates=["h20", "ascend-910c"], **FAST) for p in ("bf16", "fp8")}
+    cost = {
+        p: ea.figures(shared.base_point(r.inputs.ranges), r.inputs)["by_region"]["us-avg-industrial"][
+            "usd_per_pflop_hour"
+        ][0]
+        for p, r in runs.items()
+    }
+    assert cost["bf16"][0] / cost["fp8"][0] == pytest.approx(1.27988, rel=1e-5)  # the reference H100
+    assert cost["fp8"][2] >= cost["bf16"][2]  # the Ascend 910C
+    note = (
+        "In FP8 the Ascend 910C has no faster FP8 peak and trains at its BF16 rate while the reference H100 SXM "
+        "gains the achieved FP8 speed-up (1.28 × the BF16 rate, not the peak ratio of 2): the reference's cost "
+        "per effective PFLOP-hour falls and the Ascend 910C's does not, so its break-even price is lower than "
+        "in BF16."
+    )
+    assert note in ea.answer(runs["fp8"]).split("\n\n")
+    assert "FP8" not in ea.answer(runs["bf16"])
+    # the converse: an A100 reference (no FP8 peak) against the H20 (one): the H20's break-even rises
+    a100 = ea.run(precision="fp8", reference_chip="a100-sxm-80gb", candidates=["h20"], **FAST)
+    assert ea.precision_note(a100).endswith(
+        "the H20 gains the achieved FP8 speed-up (1.28 × the BF16 rate, not the peak ratio of 2): its cost per "
+        "effective PFLOP-hour falls and the reference's does not, so its break-even price is higher than in BF16."
+    )
+
+
+def test_a_small_break_even_price_keeps_two_significant_digits():
+    # H800 against H100 in BF16 breaks even near $0.000076/kWh, which read "$0.000" (as if zero):
+    # below $0.01 the price keeps 1 − floor(log10 x) decimals: 0.000076 -> 1 + 5 = 6, 0.0047 -> 1 + 3 = 4
+    assert ea.price_text(0.000076) == "$0.000076" and ea.price_text(0.0047) == "$0.0047"
+    assert ea.price_text(0.001) == "$0.001" and ea.price_text(0.00010) == "$0.0001"  # 5 decimals, one zero dropped
+    assert ea.price_text(0.108085) == "$0.108" and ea.price_text(0.0) == "$0.000"
+    assert ea.price_text(-0.2) == "none" and ea.price_text(float("nan")) == present.NA

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.assembly import chip_parity, present
 from analysis.assembly import energy_advantage as ea
 from analysis.assembly import inputs as shared
-from analysis.assembly import present
 from analysis.catalog import sources
 
 FAST = {"draws": 200}
@@ -390,3 +390,26 @@ def test_a_small_break_even_price_keeps_two_significant_digits():
     assert ea.price_text(0.001) == "$0.001" and ea.price_text(0.00010) == "$0.0001"  # 5 decimals, one zero dropped
     assert ea.price_text(0.108085) == "$0.108" and ea.price_text(0.0) == "$0.000"
     assert ea.price_text(-0.2) == "none" and ea.price_text(float("nan")) == present.NA
+
+
+def test_the_h20s_cost_per_pflop_hour_differs_with_the_reference_only_by_goodput_and_the_page_says_so():
+    """One question, two answers ($16.70 against 2,048 H100, $15.41 against 2,048 Ascend 910B, P50s): the
+    H20's MFU is the same against either (0.40, an NVIDIA chip), so its cost per effective PFLOP-hour =
+    per-chip TCO / (peak × MFU × goodput(n) × hours) differs only by the goodput of its own cluster size n,
+    which falls as n grows: at the base point cost × goodput is one number, and the larger cluster (the
+    one matching the H100s: 148 TFLOP/s against 989.4 takes more H20s than against the 910B's 320 × 0.67)
+    costs more. chip_parity's and energy_advantage's Methods say why, in one sentence."""
+    base = {}
+    for ref in ("h100-sxm", "ascend-910b"):
+        r = ea.run(reference_chip=ref, candidates=["h20"], region="cn-avg-industrial", **FAST)
+        f = ea.figures(shared.base_point(r.inputs.ranges), r.inputs)["by_region"]["cn-avg-industrial"]
+        base[ref] = {k: f[k][0][1] for k in ("usd_per_pflop_hour", "goodput", "chip_count")}
+        assert chip_parity.PER_PFLOP_HOUR_AT_SIZE in ea.methods(r)
+    h100, ascend = base["h100-sxm"], base["ascend-910b"]
+    assert h100["chip_count"] > ascend["chip_count"] and h100["goodput"] < ascend["goodput"]
+    assert_allclose(
+        h100["usd_per_pflop_hour"] * h100["goodput"], ascend["usd_per_pflop_hour"] * ascend["goodput"], rtol=1e-9
+    )
+    assert h100["usd_per_pflop_hour"] > ascend["usd_per_pflop_hour"]
+    training = chip_parity.run(candidates=["h20"], **FAST)
+    assert chip_parity.PER_PFLOP_HOUR_AT_SIZE in chip_parity.methods(training)

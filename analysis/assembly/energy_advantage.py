@@ -664,7 +664,7 @@ def methods(r: Result) -> str:
             f"({parity.load_factor:g}) × PUE × {HOURS_PER_YEAR:,.0f} h × price, at each region's base price and PUE "
             "(appendix). **Emissions** = annual energy × the region's grid intensity.",
             "- **Cost per effective PFLOP-hour** = TCO / (chips × peak × MFU × goodput / 1,000 × "
-            f"{HOURS_PER_YEAR:,.0f} h × years).",
+            f"{HOURS_PER_YEAR:,.0f} h × years). {chip_parity.PER_PFLOP_HOUR_AT_SIZE}",
             "- **Break-even price**: the candidate's cost per PFLOP-hour is its capex part + its kWh per PFLOP-hour × "
             f"price; equal to the reference's total in the reference region ({inp.sites[inp.region].name}) at "
             "price = (reference − capex part) / kWh per PFLOP-hour, with the candidate at the reference region's PUE "

@@ -128,7 +128,8 @@ def answer(r: Result) -> str:
         return short
     mid = r.p50.loc[o]
     if inp.counts is None:
-        what = f"**{spend_words(r)} buys {_band(r, o, 'chips', present.count)} chips ({option_label(r, o)})**:"
+        bought = _band(r, o, "chips", present.count)
+        what = f"**{spend_words(r)} buys {bought} chip{'' if bought == '1' else 's'} ({option_label(r, o)})**:"
     else:
         name = "chips" if o == "mix" else present.chip_name(o)
         what = f"**The fleet of {present.count(mid['chips'])} {name}** delivers"

@@ -14,7 +14,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from analysis.assembly import params, present  # noqa: E402
+from analysis.assembly import params, present, quotes  # noqa: E402
 from analysis.assembly import procurement as report  # noqa: E402
 from analysis.assembly import procurement_model as model  # noqa: E402
 from analysis.assembly import procurement_plots as plots  # noqa: E402
@@ -626,7 +626,7 @@ def test_the_reference_line_says_its_flop_is_the_median_of_products_and_gives_th
     1.24806e27 × goodput FLOP (8.2e26 at the 65 % goodput of the default's 10,000 draws), above the median of
     the products (7.3e26 there): the line quotes both."""
     r = report.run(draws=2_000)
-    mfu, goodput = text.reference_mfu_p50(r), r.p50.loc["reference", "goodput"]
+    mfu, goodput = quotes.reference_mfu_p50(r), r.p50.loc["reference", "goodput"]
     assert mfu == pytest.approx(0.40, rel=0.01)  # the median of 2,000 draws
     assert 100_000 * 989.4e12 * 0.40 * 8_760 * 3_600 == pytest.approx(1.24806e27, rel=1e-5)
     product = 1.24806e27 * mfu / 0.40 * goodput

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..formulas import cost, uncertainty
+from ..formulas import cost
 from ..formulas import procurement as buy
 from ..formulas.power import HOURS_PER_YEAR
 from . import inputs as shared
@@ -199,33 +199,6 @@ def _scale_finding(r: Result) -> str | None:
     )
 
 
-def reference_mfu_p50(r: Result) -> float:
-    """The median of the reference chip's MFU draws [share of its dense BF16 peak]: its MFU per draw
-    by the report's rule (:func:`analysis.assembly.inputs.chips_mfu`, BF16) from the same seeded streams
-    of the MFU and its vendor's factor the report drew (each input draws from its own stream)."""
-    inp = r.inputs
-    row = inp.chips.loc[[inp.reference_chip]]
-    names = ("mfu", f"{row['vendor'].iloc[0]} MFU factor")
-    x = uncertainty.draw({k: inp.ranges[k] for k in names}, inp.draws, inp.seed)
-    return float(uncertainty.percentiles(shared.chips_mfu(x, row, ranges=inp.ranges, precision="bf16")[:, 0])["p50"])
-
-
-def reference_flop_basis(r: Result) -> str:
-    """Which figure the reference's training FLOP a year is: the median of each draw's product chips ×
-    dense BF16 peak × MFU × goodput × 8,760 h × 3,600 s, beside the product of those factors' medians,
-    which differs (100,000 H100: median of products 7.3e26, product of medians 100,000 × 989.4e12 ×
-    0.40 × 0.654 × 8,760 × 3,600 = 8.2e26), so a reader who multiplies the factors is not misled."""
-    inp, ref = r.inputs, r.inputs.reference_chip
-    chips, goodput = r.p50.loc["reference", "chips"], r.p50.loc["reference", "goodput"]
-    peak, mfu = float(inp.chips.loc[ref, "bf16_dense_tflops"]), reference_mfu_p50(r)
-    product = chips * peak * 1e12 * mfu * goodput * HOURS_PER_YEAR * 3_600
-    return (
-        "the median of the draws' products of chips × peak × MFU × goodput × hours; the product of their medians, "
-        f"{present.count(chips)} × {peak:,g} TFLOP/s × {present.pct(mfu)} MFU × {present.pct(goodput)} goodput × "
-        f"{HOURS_PER_YEAR:,.0f} h, is {present.flop(product)}"
-    )
-
-
 def findings(r: Result) -> str:
     """Key findings as a markdown list (numbers from the P50 figures)."""
     inp, t = r.inputs, r.p50
@@ -236,8 +209,8 @@ def findings(r: Result) -> str:
         lines.append(
             f"- **{option_label(r, 'reference')}** (one cluster): {quotes.reference_words(r)}; "
             f"{present.flop(ref['training_flop_per_year'])} a year at {_band(r, 'reference', 'goodput', present.pct)} "
-            f"goodput ({reference_flop_basis(r)}), a {_params_words(ref['compute_optimal_params'])}-parameter model "
-            f"in {days}."
+            f"goodput ({quotes.reference_flop_basis(r)}), a "
+            f"{_params_words(ref['compute_optimal_params'])}-parameter model in {days}."
         )
     scale = _scale_finding(r)
     if scale:

@@ -133,8 +133,9 @@ present.table(
         "P90": ("P90", report.price_text, "break_even_usd_per_kwh_p90"),
         "draws with one": ("draws with a break-even", present.pct, "draws_with_break_even_share"),
     },
-    caption="In the reference region, P50 of the draws. First row: the reference. 'none': the candidate's hardware "
-    "alone costs more per PFLOP-hour than the reference's total.",
+    caption="In the reference region, P50 of the draws. First row: the reference. Costs per PFLOP-hour are of the "
+    "cluster in the chips column: goodput falls as a job grows, so another reference gives a chip another cost. "
+    "'none': the candidate's hardware alone costs more per PFLOP-hour than the reference's total.",
     name="break_even",
 )
 
@@ -150,11 +151,10 @@ present.say(report.methods(r))
 # %%
 present.source_list(r.inputs.used)
 
-# %% [markdown]
-# ## Appendix: parameters and inputs as used
-
 # %%
-present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
+present.appendix(  # the heading in the table's output: it never ends a page
+    r.inputs.parameters, r.inputs.used, report.PARAMETERS, heading=("Appendix: parameters and inputs as used", "")
+)
 
 # %% tags=["remove_cell"]
 present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

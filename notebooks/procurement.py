@@ -230,11 +230,10 @@ present.table(
 # %%
 present.source_list(r.inputs.used)
 
-# %% [markdown]
-# ## Appendix: parameters and inputs as used
-
 # %%
-present.appendix(r.inputs.parameters, r.inputs.used, report.PARAMETERS)
+present.appendix(  # the heading in the table's output: it never ends a page
+    r.inputs.parameters, r.inputs.used, report.PARAMETERS, heading=("Appendix: parameters and inputs as used", "")
+)
 
 # %% tags=["remove_cell"]
 present.emit_key_figures(r.inputs.parameters, r.inputs.used, **report.key_figures(r))

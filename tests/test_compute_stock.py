@@ -393,6 +393,33 @@ def test_the_largest_run_draws_mfu_and_goodput_as_procurement_does():
     )
 
 
+def test_a_clusters_mfu_is_capped_at_its_generation_as_chip_parity_caps_it():
+    """The reference MFU × the cluster chip's vendor factor is capped as chip_parity and procurement cap
+    it (inputs.chips_mfu); before, compute_stock multiplied them uncapped. At mfu 0.8 China's 2026
+    cluster (10,000 Ascend 910C, data/clusters.csv) has its base point 0.8 × Huawei's 0.67 = 0.536, below
+    its generation's cap (no measured Ascend bound: the highest BF16 MFU anywhere), so every draw is
+    min(0.8-centred MFU × drawn factor, cap); the MFU draws reach 0.8 and the factor 1.0, so some exceed it.
+    The run is then at most 10,000 × 780e12 FLOP/s (dense BF16, chips.csv) × cap × goodput (≤ 1) × 90 d ×
+    86,400 s = 6.0653e25 × cap FLOP."""
+    inp = report.inputs(mfu=0.8, draws=2_000)
+    x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
+    cap = shared.mfu_ceiling(generation="ascend", precision="bf16")[0]
+    assert 0.8 * 0.67 == pytest.approx(0.536) and 0.536 < cap
+    uncapped = np.asarray(x["mfu"]) * np.asarray(x["Huawei MFU factor"])
+    assert (uncapped > cap).any()
+    assert report._cluster_mfu(x, "ascend-910c", inp) == pytest.approx(np.minimum(uncapped, cap), rel=1e-12)
+    assert inp.clusters["cn"][2026][1:3] == ("ascend-910c", 10_000.0)
+    assert 10_000 * 780e12 * 90 * 86_400 == pytest.approx(6.0653e25, rel=1e-4)
+    assert report.figures(x, inp)["cn largest_run_flop"][:, Y[2026]].max() <= 6.0653e25 * cap * (1 + 1e-4)
+
+
+def test_a_gap_of_one_month_and_a_run_of_one_day_take_the_singular():
+    """present.counted: "1 month", "1 day" (was "1 months"; a training_days of 1 read "× 1 days")."""
+    assert report._months(1.2) == "1 month" and report._months(14.6) == "15 months"
+    r = report.run(training_days=1.0, draws=200)
+    assert "× 1 day" in report.methods(r) and "× 1 days" not in report.methods(r)
+
+
 def test_page_one_is_the_scenario_an_answer_line_a_list_and_a_note(scenarios):
     """Page 1 reads as the scenario and one sentence (China's stock as a share of the US's), one
     paragraph (the index page's summary starts with the scenario, as before), then one bullet per

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
+from analysis.assembly import chip_parity, present
 from analysis.assembly import chip_parity as cp
 from analysis.assembly import energy_advantage as ea
 from analysis.assembly import inputs as shared
-from analysis.assembly import present
 from analysis.catalog import sources
 
 FAST = {"draws": 200}
@@ -238,7 +238,7 @@ def test_the_h100_and_h800_capex_per_chip_name_their_one_basis(default):
 def test_page_one_is_an_answer_line_a_list_and_notes(default):
     """Page 1 reads as one sentence, one bullet per clause of the verdict and one for the reference
     (its cost with its band), then how to read the figures and the reference region's note."""
-    line, bullets, drawn, region = ea.answer(default).split("\n\n")
+    line, bullets, drawn, region = ea.answer(default).split("\n\n")  # BF16: no precision note
     # one sentence: no full stop or semicolon inside, no line break, ends introducing the list
     assert line.startswith("Electricity is only **") and line.endswith("so the hardware cost per FLOP decides:")
     assert ". " not in line and ";" not in line and "\n" not in line
@@ -423,3 +423,67 @@ def test_a_rare_break_even_counts_the_draws_without_one(default):
     r = dataclasses.replace(default, break_even=be, break_even_share=share, no_single_job_share=no_job)
     said = ea.verdicts(r)["h800-sxm"]
     assert said.startswith("matches in only 49 % of draws") and "in the other 51 %, its hardware alone costs" in said
+
+
+def test_fp8_says_why_a_chip_without_fp8_peak_moves_its_break_even():
+    """In FP8 the H100 gains the achieved FP8 speed-up, the median of data/fp8_speedups.csv's four pairs,
+    (1.27976 + 1.28000) / 2 = 1.27988, while the Ascend 910C (no FP8 peak) trains at its BF16 rate: at the
+    base point the reference's cost per effective PFLOP-hour is its BF16 one / 1.27988 (same cluster,
+    same TCO, 1.27988 × the effective FLOP) and the 910C's does not fall (more chips to match, at a
+    lower goodput), so its break-even falls (0.108 -> 0.005 $/kWh at 2,000 draws). Page 1 says so in
+    one sentence; in BF16 it says nothing."""
+    runs = {p: ea.run(precision=p, candidates=["h20", "ascend-910c"], **FAST) for p in ("bf16", "fp8")}
+    cost = {
+        p: ea.figures(shared.base_point(r.inputs.ranges), r.inputs)["by_region"]["us-avg-industrial"][
+            "usd_per_pflop_hour"
+        ][0]
+        for p, r in runs.items()
+    }
+    assert cost["bf16"][0] / cost["fp8"][0] == pytest.approx(1.27988, rel=1e-5)  # the reference H100
+    assert cost["fp8"][2] >= cost["bf16"][2]  # the Ascend 910C
+    note = (
+        "In FP8 the Ascend 910C has no faster FP8 peak and trains at its BF16 rate while the reference H100 SXM "
+        "gains the achieved FP8 speed-up (1.28 × the BF16 rate, not the peak ratio of 2): the reference's cost "
+        "per effective PFLOP-hour falls and the Ascend 910C's does not, so its break-even price is lower than "
+        "in BF16."
+    )
+    assert note in ea.answer(runs["fp8"]).split("\n\n")
+    assert "FP8" not in ea.answer(runs["bf16"])
+    # the converse: an A100 reference (no FP8 peak) against the H20 (one): the H20's break-even rises
+    a100 = ea.run(precision="fp8", reference_chip="a100-sxm-80gb", candidates=["h20"], **FAST)
+    assert ea.precision_note(a100).endswith(
+        "the H20 gains the achieved FP8 speed-up (1.28 × the BF16 rate, not the peak ratio of 2): its cost per "
+        "effective PFLOP-hour falls and the reference's does not, so its break-even price is higher than in BF16."
+    )
+
+
+def test_a_small_break_even_price_keeps_two_significant_digits():
+    # H800 against H100 in BF16 breaks even near $0.000076/kWh, which read "$0.000" (as if zero):
+    # below $0.01 the price keeps 1 − floor(log10 x) decimals: 0.000076 -> 1 + 5 = 6, 0.0047 -> 1 + 3 = 4
+    assert ea.price_text(0.000076) == "$0.000076" and ea.price_text(0.0047) == "$0.0047"
+    assert ea.price_text(0.001) == "$0.001" and ea.price_text(0.00010) == "$0.0001"  # 5 decimals, one zero dropped
+    assert ea.price_text(0.108085) == "$0.108" and ea.price_text(0.0) == "$0.000"
+    assert ea.price_text(-0.2) == "none" and ea.price_text(float("nan")) == present.NA
+
+
+def test_the_h20s_cost_per_pflop_hour_differs_with_the_reference_only_by_goodput_and_the_page_says_so():
+    """One question, two answers ($16.70 against 2,048 H100, $15.41 against 2,048 Ascend 910B, P50s): the
+    H20's MFU is the same against either (0.40, an NVIDIA chip), so its cost per effective PFLOP-hour =
+    per-chip TCO / (peak × MFU × goodput(n) × hours) differs only by the goodput of its own cluster size n,
+    which falls as n grows: at the base point cost × goodput is one number, and the larger cluster (the
+    one matching the H100s: 148 TFLOP/s against 989.4 takes more H20s than against the 910B's 320 × 0.67)
+    costs more. chip_parity's and energy_advantage's Methods say why, in one sentence."""
+    base = {}
+    for ref in ("h100-sxm", "ascend-910b"):
+        r = ea.run(reference_chip=ref, candidates=["h20"], region="cn-avg-industrial", **FAST)
+        f = ea.figures(shared.base_point(r.inputs.ranges), r.inputs)["by_region"]["cn-avg-industrial"]
+        base[ref] = {k: f[k][0][1] for k in ("usd_per_pflop_hour", "goodput", "chip_count")}
+        assert chip_parity.PER_PFLOP_HOUR_AT_SIZE in ea.methods(r)
+    h100, ascend = base["h100-sxm"], base["ascend-910b"]
+    assert h100["chip_count"] > ascend["chip_count"] and h100["goodput"] < ascend["goodput"]
+    assert_allclose(
+        h100["usd_per_pflop_hour"] * h100["goodput"], ascend["usd_per_pflop_hour"] * ascend["goodput"], rtol=1e-9
+    )
+    assert h100["usd_per_pflop_hour"] > ascend["usd_per_pflop_hour"]
+    training = chip_parity.run(candidates=["h20"], **FAST)
+    assert chip_parity.PER_PFLOP_HOUR_AT_SIZE in chip_parity.methods(training)

@@ -14,7 +14,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from analysis.assembly import params, present  # noqa: E402
+from analysis.assembly import params, present, quotes  # noqa: E402
 from analysis.assembly import procurement as report  # noqa: E402
 from analysis.assembly import procurement_model as model  # noqa: E402
 from analysis.assembly import procurement_plots as plots  # noqa: E402
@@ -628,3 +628,25 @@ def test_power_at_the_meter_states_its_load_every_time():
     words = text.answer(r) + "\n" + text.findings(r)
     assert "at the meter at 75 % load." in text.answer(r) and "at the meter at 75 % load;" in text.findings(r)
     assert words.count("at the meter") == words.count("at the meter at 75 % load")
+
+
+def test_the_reference_line_says_its_flop_is_the_median_of_products_and_gives_the_product_of_medians():
+    """The reference's training FLOP a year is the median of each draw's chips × peak × MFU × goodput ×
+    8,760 h × 3,600 s, not the product of the medians shown beside it. 100,000 H100 (989.4 TFLOP/s dense
+    BF16): the MFU's median is the reference MFU, 0.40 (an NVIDIA chip, factor 1; the spread's median is the
+    MFU), so the product of the medians is 100,000 × 989.4e12 × 0.40 × goodput × 31,536,000 s =
+    1.24806e27 × goodput FLOP (8.2e26 at the 65 % goodput of the default's 10,000 draws), above the median of
+    the products (7.3e26 there): the line quotes both."""
+    r = report.run(draws=2_000)
+    mfu, goodput = quotes.reference_mfu_p50(r), r.p50.loc["reference", "goodput"]
+    assert mfu == pytest.approx(0.40, rel=0.01)  # the median of 2,000 draws
+    assert 100_000 * 989.4e12 * 0.40 * 8_760 * 3_600 == pytest.approx(1.24806e27, rel=1e-5)
+    product = 1.24806e27 * mfu / 0.40 * goodput
+    line = next(b for b in text.findings(r).split("\n") if b.startswith("- **reference: "))
+    assert f"{present.flop(r.p50.loc['reference', 'training_flop_per_year'])} a year at " in line
+    assert (
+        "goodput (the median of the draws' products of chips × peak × MFU × goodput × hours; the product of their "
+        f"medians, 100,000 × 989.4 TFLOP/s × 40 % MFU × {present.pct(goodput)} goodput × 8,760 h, is "
+        f"{present.flop(product)})" in line
+    )
+    assert product > 1.05 * r.p50.loc["reference", "training_flop_per_year"]  # why the line says which it is

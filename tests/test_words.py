@@ -115,3 +115,11 @@ def test_h20_against_h100_in_decode_is_one_answer_said_as_what_it_is(serving):
     assert f"whose ratio ({rate['h100-sxm'] / rate['h20']:.2f}) is not this answer" in words
     assert "× the H100's output tokens per second" not in words
     assert band["p50"] == inference_cost.decode_chips_per_chip(serving, "h20", "h100-sxm")
+
+
+def test_a_budget_that_buys_one_card_reads_one_chip():
+    """The H100 PCIe is bought by the card (procurement.PCIE_CARDS), $25,000 at its base price (chips.csv):
+    $37,500 as priced buys floor(37,500 / 25,000) = 1 card, "buys 1 chip" (it read "buys 1 chips")."""
+    r = procurement.run(chips=["h100-pcie"], budget_usd=37_500.0, budget_basis="as-priced", price_basis="base", **FAST)
+    assert "buys 1 chip (NVIDIA H100 PCIe 80GB)**" in text.answer(r)
+    assert not ONE_PLURAL.search(text.answer(r))

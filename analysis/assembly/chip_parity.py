@@ -1559,10 +1559,26 @@ def _serving_method(inp: Inputs) -> str:
     )
 
 
+#: Why one chip's cost per effective PFLOP-hour differs with the reference it is matched to: one sentence,
+#: in chip_parity's and energy_advantage's Methods. Against 2,048 H100 the H20 costs $16.70 in 14,773 chips at
+#: 90.4 % goodput (P50s), against 2,048 Ascend 910B $15.41 in 3,111 at 96.8 %; cost × goodput agrees at the base
+#: point (tests/test_chip_parity.py).
+PER_PFLOP_HOUR_AT_SIZE = (
+    "A chip's cost per effective PFLOP-hour is that of the cluster matching the reference, and goodput falls as "
+    "one job grows, so the same chip costs more per effective PFLOP-hour against a reference it takes more of its "
+    "chips to match (the H20 against 2,048 H100 than against 2,048 Ascend 910B); its MFU is the same against any "
+    "reference."
+)
+
+
 def _unit_cost_method(inp: Inputs) -> str:
-    """The Methods sentence defining the cost per unit of work (:data:`UNIT_COST`)."""
+    """The Methods sentence defining the cost per unit of work (:data:`UNIT_COST`) and, in training, why it
+    depends on the cluster size (:data:`PER_PFLOP_HOUR_AT_SIZE`)."""
     if inp.workload == "training":
-        return f"**$ per PFLOP-h** = TCO / (chips × peak × MFU × goodput / 1,000 × {HOURS_PER_YEAR:,.0f} h × years)."
+        return (
+            f"**$ per PFLOP-h** = TCO / (chips × peak × MFU × goodput / 1,000 × {HOURS_PER_YEAR:,.0f} h × years). "
+            + PER_PFLOP_HOUR_AT_SIZE
+        )
     kind = "output" if inp.workload == "decode" else "input"
     return (
         f"**$ per million {kind} tokens** = TCO / (chips × {kind} tokens/s per chip × 3,600 × "

@@ -505,25 +505,32 @@ def china_additions(adds: dict, inp: Inputs) -> dict[str, np.ndarray]:
 
 def _largest_run(out: dict, country: str, x: dict, inp: Inputs) -> np.ndarray:
     """The largest run a country's stock allows each year [FLOP]: the largest known cluster's
-    dense BF16 peak (at most the whole stock's), or the reader's share of the stock, × MFU × the
-    cluster chip's vendor factor × goodput at its size (MFU, λ, R and δ as drawn) × the run's days."""
+    dense BF16 peak (at most the whole stock's) × its chip's MFU (:func:`_cluster_mfu`), or the
+    reader's share of the stock × the reference MFU, × goodput at its size (MFU, λ, R and δ as
+    drawn) × the run's days."""
     n = out[f"{country} units"].shape[0]
     flop = np.zeros((n, len(YEARS)))
     drawn = inp.goodput.drawn(x, per_chip=False)
-    mfu = np.asarray(x["mfu"], dtype=float) if "mfu" in x else inp.mfu
     for y, year in enumerate(YEARS):
         whole, units = out[f"{country} peak_flop_s"][:, y], out[f"{country} units"][:, y]
         found = inp.clusters[country][year]
         if inp.run_share_of_stock is not None or found is None:
             share = inp.run_share_of_stock or 0.0
-            peak, chips, factor = whole * share, units * share, 1.0
+            peak, chips, mfu = whole * share, units * share, np.asarray(x["mfu"], dtype=float)
         else:
             _, chip, count, cluster_peak = found
-            peak, chips = np.minimum(cluster_peak, whole), np.minimum(count, units)
-            factor = x[f"{inp.chip_specs[chip]['vendor']} MFU factor"]
+            peak, chips, mfu = np.minimum(cluster_peak, whole), np.minimum(count, units), _cluster_mfu(x, chip, inp)
         loss = goodput.goodput(np.maximum(chips, 1.0), **drawn)
-        flop[:, y] = stock.largest_run_flop(peak * factor, mfu=mfu, goodput=loss, days=inp.training_days)
+        flop[:, y] = stock.largest_run_flop(peak, mfu=mfu, goodput=loss, days=inp.training_days)
     return flop
+
+
+def _cluster_mfu(x: dict, chip: str, inp: Inputs) -> np.ndarray:
+    """The MFU a cluster of ``chip`` trains at [share of its dense BF16 peak], per draw: the
+    reference MFU × its vendor's factor / NVIDIA's (1), at most its generation's cap or the base
+    point where that is higher — :func:`analysis.assembly.inputs.chips_mfu`, the rule of chip_parity,
+    energy_advantage, procurement and training_run (before 2026-12-07 the product was uncapped)."""
+    return shared.chips_mfu(x, inp.chips.loc[[chip]], ranges=inp.ranges, precision="bf16")[:, 0]
 
 
 def _bands(drawn: dict) -> dict:
@@ -674,8 +681,8 @@ def band_text(r: Result, name: str, year: int, fmt=present.count) -> str:
 
 
 def _months(value) -> str:
-    """A gap in months, rounded."""
-    return f"{value:,.0f} months"
+    """A gap in months, rounded, its noun singular for one (:func:`present.counted`)."""
+    return present.counted(value, "month", spec="{:,.0f}")
 
 
 def _gw(value) -> str:
@@ -850,7 +857,7 @@ def findings(r: Result) -> str:
     h20 = r.policy[r.policy["lever"] == "h20_after_april_2025"]
     if len(h20):
         cut = (
-            f"{present.count(-h20['licensed_units_difference_2025'].iloc[0])} chips in 2025 and "
+            f"{present.counted(-h20['licensed_units_difference_2025'].iloc[0], 'chip')} in 2025 and "
             f"{present.count(-h20['licensed_units_difference_2026'].iloc[0])} in 2026 (P50)"
         )
         lines.append(
@@ -1178,8 +1185,9 @@ def methods(r: Result) -> str:
             "cluster and run; planned sites, fleets, holdings and unverified claims excluded), at most the whole "
             f"stock, × dense BF16 peak × MFU {present.pct(inp.mfu)} ({inp.used['mfu_basis'].origin}; drawn: "
             f"{inp.used['mfu_spread'].value}) × "
-            f"vendor factor × goodput at its size (its inputs drawn: {inp.goodput.spread_used().value}; MFU and "
-            f"goodput as procurement draws them) × {inp.training_days:g} days"
+            "vendor factor (at most the cap of the chip's generation, as chip_parity and procurement cap it) × "
+            f"goodput at its size (its inputs drawn: {inp.goodput.spread_used().value}; MFU and "
+            f"goodput as procurement draws them) × {present.counted(inp.training_days, 'day', spec='{:g}')}"
             + (
                 ""
                 if inp.run_share_of_stock is None

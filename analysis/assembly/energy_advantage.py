@@ -11,6 +11,7 @@ headline is the P50 of the Monte Carlo with its P10–P90
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -291,10 +292,16 @@ def run(**values) -> Result:
 
 
 def price_text(value) -> str:
-    """An electricity price in $/kWh, or 'none' for a negative break-even."""
+    """An electricity price in $/kWh, or 'none' for a negative break-even: to three decimals, or
+    below $0.01 to two significant digits (0.000076 -> "$0.000076", 1 − floor(log10 0.000076) = 1 + 5 = 6
+    decimals; a trailing zero dropped: 0.001 -> "$0.001"), so a small break-even does not read as "$0.000"."""
     if value != value:
         return present.NA
-    return "none" if value < 0 else f"${value:.3f}"
+    if value < 0:
+        return "none"
+    if value == 0 or value >= 0.01:
+        return f"${value:.3f}"
+    return f"${value:.{1 - math.floor(math.log10(value))}f}".rstrip("0")  # $0.0010 reads $0.001
 
 
 def region_label(r: Result, region: str) -> str:
@@ -439,7 +446,45 @@ def answer(r: Result) -> str:
         f"Electricity is only **{present.pct(share.min().min())}–{present.pct(share.max().max())} of TCO** across "
         "these chips and regions, so the hardware cost per FLOP decides:"
     )
-    return "\n\n".join([line, "\n".join(lines), drawn, *filter(None, [region_note(r).strip()])])
+    return "\n\n".join(
+        [line, "\n".join(lines), *filter(None, [precision_note(r)]), drawn, *filter(None, [region_note(r).strip()])]
+    )
+
+
+def precision_note(r: Result) -> str:
+    """Page 1's sentence on why a break-even price moves with the precision: in FP8 a chip without a
+    faster FP8 peak (``peak_precision`` BF16, :func:`analysis.assembly.inputs.chips`) trains at its BF16
+    rate, while a chip with one gains the achieved FP8 speed-up over BF16 (1.28, not the peak ratio of 2:
+    :func:`analysis.assembly.inputs.precision_factor`). Where the reference gains it and a candidate does
+    not, the reference's cost per effective PFLOP-hour falls and the candidate's does not, so its break-even
+    price is lower than in BF16 (Ascend 910C against the H100: $0.108 → $0.005/kWh at 2,000 draws); the
+    converse where only candidates gain it. Empty in BF16 or where every candidate is costed at the
+    reference's precision."""
+    parity = r.inputs.parity
+    chips, ref = parity.chips, parity.reference_chip
+    if parity.precision == "bf16":
+        return ""
+    gains = chips["peak_precision"] == parity.precision.upper()
+    other = [c for c in chips.index[1:] if gains[c] != gains[ref]]
+    if not other:
+        return ""
+    p, speedup = parity.precision.upper(), parity.used[shared.FP8_SPEEDUP].value
+    names, one = present.joined(present.chip_short(c) for c in other), len(other) == 1
+    its, prices = ("its", "break-even price is") if one else ("their", "break-even prices are")
+    rate = f"the achieved {p} speed-up ({speedup:.2f} × the BF16 rate, not the peak ratio of 2)"
+    if gains[ref]:
+        lacking = f"{'has' if one else 'have'} no faster {p} peak and train{'s' if one else ''} at {its} BF16 rate"
+        theirs = f"the {names}'s" if one else "theirs"
+        return (
+            f"In {p} the {names} {lacking} while the reference {present.chip_short(ref)} gains {rate}: the "
+            f"reference's cost per effective PFLOP-hour falls and {theirs} does not, so {its} {prices} lower than "
+            "in BF16."
+        )
+    return (
+        f"In {p} the reference {present.chip_short(ref)} has no faster {p} peak and trains at its BF16 rate while "
+        f"the {names} gain{'s' if one else ''} {rate}: {its} cost per effective PFLOP-hour falls and the "
+        f"reference's does not, so {its} {prices} higher than in BF16."
+    )
 
 
 def reference_base_words(r: Result) -> str:
@@ -678,7 +723,7 @@ def methods(r: Result) -> str:
             f"({parity.load_factor:g}) × PUE × {HOURS_PER_YEAR:,.0f} h × price, at each region's base price and PUE "
             "(appendix). **Emissions** = annual energy × the region's grid intensity.",
             "- **Cost per effective PFLOP-hour** = TCO / (chips × peak × MFU × goodput / 1,000 × "
-            f"{HOURS_PER_YEAR:,.0f} h × years).",
+            f"{HOURS_PER_YEAR:,.0f} h × years). {chip_parity.PER_PFLOP_HOUR_AT_SIZE}",
             "- **Break-even price**: the candidate's cost per PFLOP-hour is its capex part + its kWh per PFLOP-hour × "
             f"price; equal to the reference's total in the reference region ({inp.sites[inp.region].name}) at "
             "price = (reference − capex part) / kWh per PFLOP-hour, with the candidate at the reference region's PUE "

@@ -128,7 +128,8 @@ def answer(r: Result) -> str:
         return short
     mid = r.p50.loc[o]
     if inp.counts is None:
-        what = f"**{spend_words(r)} buys {_band(r, o, 'chips', present.count)} chips ({option_label(r, o)})**:"
+        bought = _band(r, o, "chips", present.count)
+        what = f"**{spend_words(r)} buys {bought} chip{'' if bought == '1' else 's'} ({option_label(r, o)})**:"
     else:
         name = "chips" if o == "mix" else present.chip_name(o)
         what = f"**The fleet of {present.count(mid['chips'])} {name}** delivers"
@@ -209,7 +210,8 @@ def findings(r: Result) -> str:
         lines.append(
             f"- **{option_label(r, 'reference')}** (one cluster): {quotes.reference_words(r)}; "
             f"{present.flop(ref['training_flop_per_year'])} a year at {_band(r, 'reference', 'goodput', present.pct)} "
-            f"goodput, a {_params_words(ref['compute_optimal_params'])}-parameter model in {days}."
+            f"goodput ({quotes.reference_flop_basis(r)}), a "
+            f"{_params_words(ref['compute_optimal_params'])}-parameter model in {days}."
         )
     scale = _scale_finding(r)
     if scale:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..formulas import uncertainty
+from ..formulas.power import HOURS_PER_YEAR
+from . import inputs as shared
 from . import present
 
 if TYPE_CHECKING:
@@ -70,4 +72,31 @@ def reference_words(r: Result) -> str:
     return (
         f"{words}; at the base point {present.usd(r.base.loc['reference', 'capex_usd'])} and "
         f"{present.mw(r.base.loc['reference', 'facility_power_mw'])} (drawn as triangles: " + "; ".join(drawn) + ")"
+    )
+
+
+def reference_mfu_p50(r: Result) -> float:
+    """The median of the reference chip's MFU draws [share of its dense BF16 peak]: its MFU per draw
+    by the report's rule (:func:`analysis.assembly.inputs.chips_mfu`, BF16) from the same seeded streams
+    of the MFU and its vendor's factor the report drew (each input draws from its own stream)."""
+    inp = r.inputs
+    row = inp.chips.loc[[inp.reference_chip]]
+    names = ("mfu", f"{row['vendor'].iloc[0]} MFU factor")
+    x = uncertainty.draw({k: inp.ranges[k] for k in names}, inp.draws, inp.seed)
+    return float(uncertainty.percentiles(shared.chips_mfu(x, row, ranges=inp.ranges, precision="bf16")[:, 0])["p50"])
+
+
+def reference_flop_basis(r: Result) -> str:
+    """Which figure the reference's training FLOP a year is: the median of each draw's product chips ×
+    dense BF16 peak × MFU × goodput × 8,760 h × 3,600 s, beside the product of those factors' medians,
+    which differs (100,000 H100: median of products 7.3e26, product of medians 100,000 × 989.4e12 ×
+    0.40 × 0.654 × 8,760 × 3,600 = 8.2e26), so a reader who multiplies the factors is not misled."""
+    inp, ref = r.inputs, r.inputs.reference_chip
+    chips, goodput = r.p50.loc["reference", "chips"], r.p50.loc["reference", "goodput"]
+    peak, mfu = float(inp.chips.loc[ref, "bf16_dense_tflops"]), reference_mfu_p50(r)
+    product = chips * peak * 1e12 * mfu * goodput * HOURS_PER_YEAR * 3_600
+    return (
+        "the median of the draws' products of chips × peak × MFU × goodput × hours; the product of their medians, "
+        f"{present.count(chips)} × {peak:,g} TFLOP/s × {present.pct(mfu)} MFU × {present.pct(goodput)} goodput × "
+        f"{HOURS_PER_YEAR:,.0f} h, is {present.flop(product)}"
     )

@@ -204,6 +204,10 @@ def test_achieved_rate_above_the_chips_peak_is_an_error():
         report.inputs(chip="h20", achieved_tflops=300.0, recompute=True)
     # at the peak itself: HFU 296 / 296 = 1, MFU 1 × 6/8 = 0.75
     assert_allclose(report.inputs(chip="h20", achieved_tflops=296.0, recompute=True).mfu, 0.75, rtol=1e-12)
+    # a limit is printed with every digit the catalog gives, never rounded up past the true peak: the H800's
+    # dense FP8 peak is 1,978.9 TFLOP/s (chips.csv), so 1,978.95 is refused with "1,978.9", not "1,979"
+    with pytest.raises(ParameterError, match=r"FP8 peak of 1,978\.9 TFLOP/s.*0\.1 to 1,978\.9 TFLOP/s"):
+        report.inputs(chip="h800-sxm", precision="fp8", achieved_tflops=1978.95)
 
 
 def test_a_tiny_custom_run_reads_in_its_own_units_and_claims_no_disclosure():

@@ -268,8 +268,8 @@ def _check_achieved(achieved_tflops: float | None, chip: str, precision: str) ->
     if achieved_tflops is not None and achieved_tflops > peak_tflops:
         raise params.ParameterError(
             f"parameter achieved_tflops: {achieved_tflops:g} TFLOP/s is above the {present.chip_short(chip)}'s dense "
-            f"{peak_precision} peak of {peak_tflops:,.4g} TFLOP/s (HFU {achieved_tflops / peak_tflops:.3g}); allowed: "
-            f"0.1 to {peak_tflops:,.4g} TFLOP/s on this chip"
+            f"{peak_precision} peak of {peak_tflops:,g} TFLOP/s (HFU {achieved_tflops / peak_tflops:.3g}); allowed: "
+            f"0.1 to {peak_tflops:,g} TFLOP/s on this chip"
         )
 
 

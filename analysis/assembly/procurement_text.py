@@ -1,7 +1,6 @@
-"""The procurement report in words, tables and figures: the title and answer, the findings, the
-methods with the values actually used and the tables the notebook shows (its figures are in
-:mod:`.procurement_plots`). Everything reads a
-:class:`~analysis.assembly.procurement_model.Result` (``r.p50``, ``r.inputs.site`` …); the
+"""The procurement report in words, tables and figures: the title and answer, the findings, the methods
+with the values actually used and the tables the notebook shows (its figures are in :mod:`.procurement_plots`).
+Everything reads a :class:`~analysis.assembly.procurement_model.Result` (``r.p50``, ``r.inputs.site`` …); the
 numbers come from :mod:`.procurement` and :mod:`.procurement_model`."""
 
 from __future__ import annotations

@@ -709,3 +709,13 @@ def test_the_error_honest_bands_imply_worked_by_hand(r):
     assert f"imply a mean |error| of {r.implied.mean() * 100:.1f} %" in text
     assert f"would hold {round(r.narrowed[1] * r.summary.banded)} of {r.summary.banded} " in text
     assert (text in validation.findings(r)) == (r.summary.mean_abs_error > 0.15)
+
+
+def test_an_fp8_case_names_its_mfu_at_the_fp8_peak_too(r):
+    # DeepSeek-V3's pretraining (H800, FP8, no MFU disclosed) takes the accounted BF16 prior's median m and is
+    # costed at the FP8 peak at m × 989.4 / 1,978.9 × 1.279881 (the median achieved FP8 speed-up): with m = 0.228,
+    # 0.228 × 0.49997 × 1.279881 = 0.1459; a BF16 case (Llama 3 8B) names one MFU only
+    basis = r.cases.loc["deepseek-v3-pretraining-hours", "utilisation_basis"]
+    m = float(basis.split("an MFU of ")[1].split(",")[0])
+    assert f"an MFU of {m:.3f}, {m * 989.4 / 1978.9 * 1.279881:.3f} of its FP8 peak (" in basis
+    assert "of its" not in r.cases.loc["llama3-8b-gpu-hours", "utilisation_basis"]

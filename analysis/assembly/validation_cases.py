@@ -339,7 +339,13 @@ def training_run_case(figure: str, setup: dict, case_id: str | None = None) -> M
     inp = training_run.only_chips(inp, [chip := setup.get(READ_CHIP) or inp.run.chip])
     base, drawn = shared.evaluate_points(training_run.figures, inp)
     column, mfu = list(inp.chips.index).index(chip), inp.used["mfu"]
-    basis = f"an MFU of {float(mfu.value):.3f} ({mfu.origin})" if mfu.source == "mfu-observations" else ""
+    peak = str(inp.chips.loc[chip, "peak_precision"])  # the peak the chip is costed at; the prior's is the MFU's
+    carried = (
+        ""
+        if peak.lower() == inp.mfu_precision
+        else f", {float(np.asarray(base['mfu'])[0, column]):.3f} of its {peak} peak"
+    )
+    basis = f"an MFU of {float(mfu.value):.3f}{carried} ({mfu.origin})" if mfu.source == "mfu-observations" else ""
     value = float(np.asarray(base[figure])[0, column])
     return Modelled(value, np.asarray(drawn[figure], dtype=float)[:, column], basis)
 

@@ -5,7 +5,13 @@ result.
 
 A range (low, base, high) becomes a triangular distribution with its mode at the base value; a
 range without a base (low, NaN, high) becomes uniform; a range with low == high is a constant
-(not a distribution: :func:`draw` repeats it, :func:`sobol` leaves it out). An :class:`Empirical`
+(not a distribution: :func:`draw` repeats it, :func:`sobol` leaves it out). A range whose base
+is a median its source quotes (a market median of rents) is drawn with that median as the median of
+the draws, not as a triangle's mode (rule pre-registered before its implementation: a two-piece
+triangle, half the draws on each side of the median, each half a triangle that peaks at the
+median: Q(u) = low + (m − low)·√(2u) for u ≤ ½, high − (high − m)·√(2(1 − u)) above; it exists
+for every low < m < high, where a single triangle with median m exists only for m within
+low + (high − low)(1 − 1/√2) … low + (high − low)/√2). An :class:`Empirical`
 range (observed values, e.g. published MFUs) is drawn from the observations' own distribution.
 Models are functions of a dict of equally long numpy arrays (one per input) that return an array,
 so one call evaluates every draw at once.

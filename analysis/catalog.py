@@ -115,7 +115,7 @@ CHIPS = Table(
         "usd_per_gpu_hour": Number(0.05, 100),
         "usd_per_gpu_hour_high": Number(0.05, 100),
     },
-    text=("memory_type", "price_unit", "note"),
+    text=("memory_type", "price_unit", "rental_base_is", "note"),
     required_text=("name", "vendor", "generation", "compute_basis"),
     sources={
         "compute_source": (
@@ -146,6 +146,7 @@ CHIPS = Table(
     choices={
         "compute_basis": ("dense",),
         "price_unit": ("chip", "server", "system", ""),
+        "rental_base_is": ("median", ""),
         "generation": GENERATIONS,
     },
     flags=("planar_node", "us_export_licensing", "us_commercially_available"),

@@ -230,7 +230,8 @@ present.table(
 # - **Uncertainty**: prefill MFU from the published prefill utilisations, decode's from the
 #   published decode utilisations, HBM efficiency between published
 #   decode bandwidth shares, the default batch over published deployments' batches, chip price, TDP and rental ranges,
-#   electricity price and PUE ranges (triangular, mode at base), seeded Monte Carlo; figures are the
+#   electricity price and PUE ranges (triangular, mode at base; a rent quoted as a market median is
+#   drawn with that median as the median of its draws), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.
 
 # %% [markdown]

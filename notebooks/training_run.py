@@ -208,7 +208,8 @@ present.table(
 #   costs only where the price lacks them (`price_unit`: chip, server share or system share).
 # - **Uncertainty**: MFU drawn from the spread of utilisation observations (accounted runs, data/accounted_runs.csv, before published MFUs, data/mfu_observations.csv), vendor factors, chip price, TDP and rental ranges,
 #   the region's electricity price and PUE ranges (a disclosed site PUE is not drawn) and the goodput inputs (λ, R, δ; triangular, mode at
-#   base) in a seeded Monte Carlo; figures are P50 with P10–P90.
+#   base; a rent quoted as a market median is drawn with that median as the median of its draws) in a
+#   seeded Monte Carlo; figures are P50 with P10–P90.
 
 # %%
 present.say("- " + report.vendor_factors(r))

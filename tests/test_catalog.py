@@ -113,6 +113,7 @@ BAD_CELLS = [
     ("chips.csv", "h20", "chip_id", "H20", "lowercase"),
     ("chips.csv", "h20", "generation", "hoper", "must be one of volta, ampere"),
     ("chips.csv", "h20", "generation", "", "is required"),
+    ("chips.csv", "h100-sxm", "rental_base_is", "mean", "must be one of median"),  # a median or nothing
     ("training_runs.csv", "deepseek-v3", "chip_id", "h800", "unknown chip; closest: h800-sxm"),
     ("training_runs.csv", "deepseek-v3", "source", "", "is required"),
     ("training_runs.csv", "deepseek-v3", "reported_mfu", "35", "outside the plausible range"),
@@ -225,3 +226,22 @@ def test_values_kept_per_version_of_the_data_follow_an_edit(data_copy, monkeypat
     catalog._load_all.cache_clear()  # the catalog reads data/ once per process; a new kernel reads it again
     assert catalog.data_digest() != digest
     assert inputs.chips(["h20"]).at["h20", "max_w_per_chip"] == pytest.approx(900.0)
+
+
+def test_a_rent_quoted_as_a_market_median_is_drawn_with_that_median():
+    """rental_base_is says which base rents stand for the middle of the market: H100 SXM (AIMultiple's
+    cohort median across 37 providers, $2.95), MI300X (Cliff Center's median, $1.99), A100 and H200 (the
+    midpoints of Mercatus' middle, specialty tier: (1.10 + 1.50) / 2 = 1.30 and (3.50 + 4.50) / 2 = 4.00).
+    B200's $6.69 is one cloud's quote (Lambda) and GB200's $10.50 another (CoreWeave): each the mode of a
+    triangle. The H800's $2.00 is DeepSeek's assumption, not drawn."""
+    from analysis.assembly import inputs
+    from analysis.formulas import uncertainty
+
+    chips = catalog.load("chips")
+    assert sorted(chips.index[chips["rental_base_is"] == "median"]) == ["a100-sxm-80gb", "h100-sxm", "h200", "mi300x"]
+    ranges = inputs.chip_ranges(inputs.chips(["h100-sxm", "a100-sxm-80gb", "b200", "h800-sxm"]))
+    assert ranges["h100-sxm rental"] == (1.99, 2.95, 5.00) and isinstance(ranges["h100-sxm rental"], uncertainty.Median)
+    assert ranges["a100-sxm-80gb rental"] == (0.80, 1.30, 3.00)
+    assert isinstance(ranges["a100-sxm-80gb rental"], uncertainty.Median)
+    assert not isinstance(ranges["b200 rental"], uncertainty.Median) and ranges["b200 rental"] == (4.50, 6.69, 8.60)
+    assert ranges["h800-sxm rental"] == (2.0, 2.0, 2.0)  # a constant: drawn as itself

@@ -317,13 +317,13 @@ def test_a_list_of_chips_in_a_verdict_reads_as_a_sentence(default):
 
 
 def test_a_reference_without_a_price_or_its_range_reads_without_nan():
-    """chips.csv: the L20 has no price at all and the H100 PCIe a base price without a low-high
-    range. The capex text then says so instead of raising KeyError or printing "$nan"."""
-    for reference, expected in (("l20", ""), ("h100-pcie", "has no range in the catalog")):
+    """chips.csv: the L20 has no price at all and the H200 a base price without a low-high range
+    (Reuters' $27,000 per chip). The capex text then says so instead of raising KeyError or printing "$nan"."""
+    for reference, expected in (("l20", ""), ("h200", "has no range in the catalog")):
         r = ea.run(reference_chip=reference, draws=200)
         text = ea.drawn_capex_text(r)
         assert expected in text and "nan" not in ea.price_basis_text(r)
-        assert text == "" if reference == "l20" else text.startswith("The H100 PCIe's price")
+        assert text == "" if reference == "l20" else text.startswith("The H200 SXM's price")
 
 
 def test_never_only_where_no_draw_has_a_price(default):

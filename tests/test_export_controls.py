@@ -59,7 +59,7 @@ def test_threshold_zero_is_used_as_zero_not_as_the_default(zero):
 def test_what_if_undetermined_is_shown_and_not_counted_as_controlled():
     # TPP >= 10,000, or TPP >= 1,600 with density >= 1: TPU v5p (918 × 8 = 7,344 TPP, die area
     # unpublished) would be decided by its density -> undetermined; the L20 (119.5 × 16 = 1,912 on
-    # 609 mm² = 3.14 >= 1) -> controlled
+    # 608.4 mm², the AD102's = 3.14 >= 1) -> controlled
     r = report.run(tpp_threshold=10_000.0, density_threshold=1.0)
     assert r.status.loc["tpu-v5p", "what-if"] == "undetermined (die area unknown)"
     assert r.status.loc["l20", "what-if"] == "controlled"
@@ -469,5 +469,5 @@ def test_page_one_is_an_answer_line_and_a_list(r):
     assert line.endswith(".") and ". " not in line and ";" not in line and "\n" not in line
     lines = bullets.split("\n")
     starts = ["The H800 SXM and A800 SXM, made", "Above either line", "The H20 has never", "The H800 SXM and A800 SXM"]
-    starts += ["Chips made and sold in China (", "Under those rules no licence"]
+    starts += ["Chips made and sold in China (", "Under those rules no licence", "The L20's status ("]
     assert len(lines) == len(starts) and all(b.startswith(f"- {s}") and b.endswith(".") for b, s in zip(lines, starts))

@@ -158,11 +158,13 @@ def test_the_a800_order_draws_more_power_on_the_a100s_ratio():
 
 def test_h100_class_on_one_server_basis():
     # the H100 SXM priced as the DGX H100's server share (SemiAnalysis $270,000 / 8 = $33,750), the basis
-    # of the H800, H200 and H20 too: all-in with the network 33,750 / 0.81 = $41,666.67 (was a $27,500 chip
-    # price × 1.64 / 0.81 = $55,679.01); the H800's 39,384 / 0.81 = $48,622.22 on the same basis
+    # of the H800 and H20 too: all-in with the network 33,750 / 0.81 = $41,666.67 (was a $27,500 chip
+    # price × 1.64 / 0.81 = $55,679.01); the H800's 39,384 / 0.81 = $48,622.22 on the same basis. The H200's
+    # only non-weak price is Reuters' per-chip $27,000 (tests/test_prices.py): a chip price, marked up as one
     chips, dgx = load("chips"), load("systems").loc["dgx-h100"]
     assert chips.at["h100-sxm", "price_usd"] == dgx["price_usd"] / dgx["chips"] == 33_750
-    assert set(chips.loc[["h100-sxm", "h800-sxm", "h200", "h20"], "price_unit"]) == {"server"}
+    assert set(chips.loc[["h100-sxm", "h800-sxm", "h20"], "price_unit"]) == {"server"}
+    assert chips.at["h200", "price_unit"] == "chip"
     assert_allclose(cost.capex_usd(1, [33_750, 39_384], price_unit="server"), [41_666.667, 48_622.222], rtol=1e-7)
     # the chip price the sources quote for the card alone ($25-30k) is not marked up a second time
     assert chips.at["h100-sxm", "price_usd_low"] <= 33_750 < chips.at["h100-sxm", "price_usd_high"]

@@ -151,22 +151,10 @@ def _records(block: dict, path=()):
             yield (*path, name), value
 
 
-#: Figures still set by a weak source, each for an engineer to replace (prices and rentals: issue 20
-#: item 4; SMIC's wafers for Ascend: issue 21); the L20's power and die area have no other source yet.
-#: (DeepSeek's V3.2 API prices are now set by DeepSeek's own price list.)
-#: A weak source anywhere else fails the test.
+#: Figures still set by a weak source, each for an engineer to replace (SMIC's wafers for Ascend: issue
+#: 21). The prices of the H100 PCIe, A100, H200 and MI300X and the L20's power and die area no longer
+#: rest on one (tests/test_prices.py). A weak source anywhere else fails the test.
 KNOWN_WEAK = {
-    ("chips", "h100-pcie", "price_usd"): "kunwar-appendix-rough",
-    ("chips", "a100-sxm-80gb", "price_usd"): "kunwar-appendix-rough",
-    ("chips", "h200", "price_usd"): "hgx-h200-listing-2025",
-    ("chips", "mi300x", "price_usd"): "awesomeagents-mi300x",
-    # the all-in capex per chip built from those prices (inputs.chip_used) rests on them too
-    ("chips", "h100-pcie", "all_in_capex_usd_per_chip"): "kunwar-appendix-rough",
-    ("chips", "a100-sxm-80gb", "all_in_capex_usd_per_chip"): "kunwar-appendix-rough",
-    ("chips", "h200", "all_in_capex_usd_per_chip"): "hgx-h200-listing-2025",
-    ("chips", "mi300x", "all_in_capex_usd_per_chip"): "awesomeagents-mi300x",
-    ("chips", "l20", "max_w_per_chip"): "topcpu-l20",
-    ("chips", "l20", "die_area_mm2"): "topcpu-l20",
     ("supply_constraints", "smic-wafers-for-ascend-2025", "supply constraint"): "morganstanley-smic-yield-2025",
 }
 

@@ -159,3 +159,37 @@ def test_tornado_at_once_is_the_tornado_of_one_call_per_input():
     assert at_once.index.tolist() == ["b", "a"]
     assert at_once.loc["b"].tolist() == [20.0, 100.0, 80.0] and at_once.loc["a"].tolist() == [20.0, 60.0, 40.0]
     assert at_once.equals(uncertainty.tornado(model, ranges))
+
+
+def test_a_quoted_median_is_the_median_of_the_draws():
+    """A rent whose source quotes a median (H100 SXM: AIMultiple's cohort median $2.95 across 37
+    providers, on Mercatus' 1.99 floor to 5.00 ceiling) is drawn with 2.95 as its median. Two-piece
+    triangle: Q(u) = 1.99 + 0.96·√(2u) below ½, 5.00 − 2.05·√(2(1 − u)) above.
+    P10 = 1.99 + 0.96 × √0.2 = 1.99 + 0.96 × 0.4472136 = 2.4193251;
+    P50 = 1.99 + 0.96 × √1 = 2.95; P90 = 5.00 − 2.05 × 0.4472136 = 4.0832121.
+    The triangle with its mode at 2.95 (the old reading) has its median at
+    5 − √(½ × 3.01 × 2.05) = 5 − √3.08525 = 5 − 1.756488 = 3.243512."""
+    r = uncertainty.Median(1.99, 2.95, 5.00)
+    np.testing.assert_allclose(r.ppf([0.1, 0.5, 0.9]), [2.4193251, 2.95, 4.0832121], rtol=1e-7)
+    assert tuple(r) == (1.99, 2.95, 5.00)  # read as a range, its base point is the quoted median
+    np.testing.assert_allclose(uncertainty.ppf(1.99, 2.95, 5.00, 0.5), 3.243512, rtol=1e-6)
+    # drawn: the median of 20,001 seeded draws lies within 0.02 of the quote (the old triangle's is 0.29 above)
+    drawn = uncertainty.draw({"h100 rent": r}, 20_001, seed=3)["h100 rent"]
+    assert abs(np.median(drawn) - 2.95) < 0.02
+
+
+def test_a_median_no_single_triangle_can_have_is_still_drawn_as_the_median():
+    """The A100's $1.30 on 0.80–3.00: a single triangle's median can go no lower than
+    0.80 + 2.20 × (1 − 1/√2) = 0.80 + 2.20 × 0.2928932 = 1.4443650 (mode at the low end), above 1.30.
+    The two-piece triangle gives P10 = 0.80 + 0.50 × √0.2 = 1.0236068, P50 = 1.30,
+    P90 = 3.00 − 1.70 × √0.2 = 2.2397369."""
+    np.testing.assert_allclose(uncertainty.ppf(0.80, 0.80, 3.00, 0.5), 1.4443650, rtol=1e-7)
+    np.testing.assert_allclose(
+        uncertainty.Median(0.80, 1.30, 3.00).ppf([0.1, 0.5, 0.9]), [1.0236068, 1.30, 2.2397369], rtol=1e-7
+    )
+
+
+@pytest.mark.parametrize("low, median, high", [(2.0, 2.0, 3.0), (1.0, 3.0, 3.0), (1.0, 4.0, 3.0), (NAN, 2.0, 3.0)])
+def test_a_median_at_or_beyond_an_end_of_its_range_is_refused(low, median, high):
+    with pytest.raises(ValueError, match=f"low {low}, median {median}, high {high}"):
+        uncertainty.Median(low, median, high)

@@ -366,6 +366,36 @@ def run(**values) -> Result:
     return result(inputs(**values))
 
 
+def unconfirmed_die_statuses(r: Result) -> dict[str, list[str]]:
+    """By catalog chip whose die area no primary or secondary source ties to it (``chips.csv``
+    ``die_area_confirmed`` false: the L20's 608.4 mm² is the AD102's, and only spec aggregators say
+    the L20 is an AD102), the rule vintages whose status would change without that die area, i.e.
+    where a performance-density clause decides and the status rests on the unconfirmed area."""
+    chips = r.inputs.chips
+    doubtful = chips[(chips["die_area_confirmed"] == "false") & chips["die_area_mm2"].notna()]
+    if doubtful.empty:
+        return {}
+    without = doubtful.assign(die_area_mm2=float("nan"))
+    rules = r.inputs.rules[r.inputs.rules["rule_id"] != WHAT_IF]
+    status = controls.classify(controls.chip_metrics(without), rules)
+    moved = status.ne(r.status.loc[status.index, status.columns])
+    return {chip: list(moved.columns[moved.loc[chip]]) for chip in moved.index if moved.loc[chip].any()}
+
+
+def unconfirmed_die_text(r: Result) -> str:
+    """One sentence per chip of :func:`unconfirmed_die_statuses`: its status, the vintages where
+    the die area decides it, the area and performance density, and why the area is unconfirmed;
+    empty where there is none."""
+    m = r.metrics
+    return " ".join(
+        f"The {present.chip_short(c)}'s status ({_grouped(r.status.loc[c, rules])}) rests on a die area no primary "
+        f"or secondary source ties to it: {number(m.loc[c, 'die_area_mm2'], 1)} mm², the die only spec aggregators "
+        f"say it uses, giving performance density {number(m.loc[c, 'performance_density'], 2)}; without it the "
+        "status is undetermined."
+        for c, rules in unconfirmed_die_statuses(r).items()
+    )
+
+
 def control_status(chip_ids=None) -> pd.DataFrame:
     """Metrics, status under every rule as written, ``us_commercially_available`` (91 FR 1684's
     condition (1)), the licence policy (``licence <vintage>`` columns) and
@@ -379,6 +409,8 @@ def control_status(chip_ids=None) -> pd.DataFrame:
     frame["licence_condition_unmet"] = [
         ";".join(rule for rule in r.condition_unmet.columns if unmet[rule]) for _, unmet in r.condition_unmet.iterrows()
     ]
+    doubtful = unconfirmed_die_statuses(r)
+    frame["status_rests_on_unconfirmed_die_area"] = [";".join(doubtful.get(c, [])) for c in frame.index]
     return frame if chip_ids is None else frame.loc[list(chip_ids)]
 
 
@@ -742,6 +774,8 @@ def answer(r: Result) -> str:
     )
     if free:
         lines.append(f"Under those rules no licence is needed for {names([c for c in free if us[c]])}.")
+    if unconfirmed := unconfirmed_die_text(r):
+        lines.append(unconfirmed)
     before = ([new_chip_headline(r)] if r.new_chip is not None else []) + (
         [what_if_headline(r)] if r.inputs.what_if else []
     )

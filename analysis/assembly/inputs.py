@@ -733,14 +733,17 @@ def max_w_per_chip(frame: pd.DataFrame, tdp_w, *, server_power_ratio: float | No
 def chip_ranges(frame: pd.DataFrame) -> dict[str, tuple[float, float, float]]:
     """(low, base, high) of each chip's price, TDP, rental and vendor MFU factor, keyed
     ``"<chip> price"``, ``"<chip> TDP"``, ``"<chip> rental"``, ``"<chip> MFU factor"``; a missing
-    end falls back to the base (a constant)."""
+    end falls back to the base (a constant). A rental whose base is a market median
+    (``rental_base_is`` median) is a :class:`~analysis.formulas.uncertainty.Median` range, drawn
+    with that median as the draws' median."""
     ranges = {}
     for chip, row in frame.iterrows():
         ranges[f"{chip} price"] = uncertainty.ranges_from(row["price_usd_low"], row["price_usd"], row["price_usd_high"])
         ranges[f"{chip} TDP"] = uncertainty.ranges_from(row["tdp_w_low"], row["tdp_w"], row["tdp_w_high"])
-        ranges[f"{chip} rental"] = uncertainty.ranges_from(
+        rent = uncertainty.ranges_from(
             row["usd_per_gpu_hour_low"], row["usd_per_gpu_hour"], row["usd_per_gpu_hour_high"]
         )
+        ranges[f"{chip} rental"] = uncertainty.Median(*rent) if row.get("rental_base_is") == "median" else rent
         ranges[f"{chip} MFU factor"] = (row["mfu_factor_low"], row["mfu_factor"], row["mfu_factor_high"])
     return ranges
 

@@ -5,7 +5,10 @@ result.
 
 A range (low, base, high) becomes a triangular distribution with its mode at the base value; a
 range without a base (low, NaN, high) becomes uniform; a range with low == high is a constant
-(not a distribution: :func:`draw` repeats it, :func:`sobol` leaves it out). An :class:`Empirical`
+(not a distribution: :func:`draw` repeats it, :func:`sobol` leaves it out). A range whose base
+is a median its source quotes (a market median of rents) is drawn with that median as the median of
+the draws, not as a triangle's mode: a :class:`Median` range (:func:`median_ppf`, a two-piece
+triangle peaking at the median; the rule was pre-registered before it was implemented). An :class:`Empirical`
 range (observed values, e.g. published MFUs) is drawn from the observations' own distribution.
 Models are functions of a dict of equally long numpy arrays (one per input) that return an array,
 so one call evaluates every draw at once.
@@ -65,6 +68,48 @@ def ppf(low: float, base: float, high: float, u) -> np.ndarray:
         return u * scale + low
     c = (base - low) / scale
     return np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u))) * scale + low
+
+
+def median_ppf(low: float, median: float, high: float, u) -> np.ndarray:
+    """The inverse CDF at probabilities ``u`` of a range whose base is a median its source quotes
+    (``low`` < ``median`` < ``high``, one unit): a two-piece triangle, half the probability on each
+    side of the median and each half a triangle that peaks at it, so Q(½) = median exactly:
+    Q(u) = low + (m − low)·√(2u) for u ≤ ½, Q(u) = high − (high − m)·√(2(1 − u)) for u > ½.
+    P10 = low + (m − low)·√0.2 and P90 = high − (high − m)·√0.2. One rule for every quoted median,
+    because a single triangle (the :func:`ppf` reading, mode at the base) puts the median of a
+    right-skewed range above its base (H100 rent 1.99–2.95–5.00: median 5 − √(½ · 3.01 · 2.05) =
+    3.24, not the quoted 2.95), and a single triangle with median m exists only for m within
+    low + (high − low)(1 − 1/√2) … low + (high − low)/√2 (the A100's 1.30 on 0.80–3.00 lies below
+    1.444), while this one exists for every m inside the range.
+
+    Reading a quoted median this way is this package's assumption.
+
+    Source: package-assumption.
+    """
+    if not low < median < high:
+        raise ValueError(f"a median range needs low < median < high, got {low}, {median}, {high}")
+    u = np.asarray(u, dtype=float)
+    lower = low + (median - low) * np.sqrt(2 * np.minimum(u, 0.5))
+    upper = high - (high - median) * np.sqrt(2 * (1 - np.maximum(u, 0.5)))
+    return np.where(u <= 0.5, lower, upper)
+
+
+class Median(tuple):
+    """A (low, median, high) range whose base is a median its source quotes, drawn with that
+    median as the median of the draws (:func:`median_ppf`); as a tuple it reads like any range
+    (the base point is the median). A range without spread on one side (median == low or high)
+    is refused: a quoted median with every quote on one side of it is not a median."""
+
+    def __new__(cls, low: float, median: float, high: float):
+        if not low < median < high:
+            raise ValueError(
+                f"a quoted median must lie strictly inside its range, got low {low}, median {median}, high {high}"
+            )
+        return super().__new__(cls, (float(low), float(median), float(high)))
+
+    def ppf(self, u) -> np.ndarray:
+        """The range's quantiles at probabilities ``u`` (:func:`median_ppf`)."""
+        return median_ppf(*self, u)
 
 
 class Empirical(tuple):
@@ -150,7 +195,7 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
     uniform array per input from its own stream, seeded by ``seed`` and the input's name
     (:func:`stream_key`), so an input draws the same values in every report that draws it with
     the same seed, whatever else that report draws; an :class:`Empirical` input maps it through
-    :func:`empirical_ppf`).
+    :func:`empirical_ppf`, a :class:`Median` input through :func:`median_ppf`).
 
     Source: definition.
     """
@@ -160,7 +205,7 @@ def draw(ranges: dict[str, tuple[float, float, float]], n: int, seed: int) -> di
             out[name] = np.full(n, float(r[1]))
         else:
             u = np.random.default_rng([seed, stream_key(name)]).random(n)
-            out[name] = r.ppf(u) if isinstance(r, Empirical) else ppf(*r, u)
+            out[name] = r.ppf(u) if isinstance(r, (Empirical, Median)) else ppf(*r, u)
     return out
 
 
@@ -268,7 +313,7 @@ def sobol(model, ranges: dict, n: int = 1024, seed: int = 0) -> pd.DataFrame:
     result = stats.sobol_indices(
         func=func,
         n=n,
-        dists=[r if isinstance(r := varying[k], Empirical) else distribution(*r) for k in names],
+        dists=[r if isinstance(r := varying[k], (Empirical, Median)) else distribution(*r) for k in names],
         rng=np.random.default_rng(seed),
     )
     first, total = np.atleast_2d(result.first_order)[0], np.atleast_2d(result.total_order)[0]

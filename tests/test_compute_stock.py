@@ -396,7 +396,7 @@ def test_the_largest_run_draws_mfu_and_goodput_as_procurement_does():
 def test_a_clusters_mfu_is_capped_at_its_generation_as_chip_parity_caps_it():
     """The reference MFU × the cluster chip's vendor factor is capped as chip_parity and procurement cap
     it (inputs.chips_mfu); before, compute_stock multiplied them uncapped. At mfu 0.8 China's 2026
-    cluster (10,000 Ascend 910C, data/clusters.csv) has its base point 0.8 × Huawei's 0.67 = 0.536, below
+    cluster (10,000 Ascend 910C, data/clusters.csv) has its base point 0.8 × Huawei's 0.78 = 0.624, below
     its generation's cap (no measured Ascend bound: the highest BF16 MFU anywhere), so every draw is
     min(0.8-centred MFU × drawn factor, cap); the MFU draws reach 0.8 and the factor 1.0, so some exceed it.
     The run is then at most 10,000 × 780e12 FLOP/s (dense BF16, chips.csv) × cap × goodput (≤ 1) × 90 d ×
@@ -404,7 +404,8 @@ def test_a_clusters_mfu_is_capped_at_its_generation_as_chip_parity_caps_it():
     inp = report.inputs(mfu=0.8, draws=2_000)
     x = uncertainty.draw(inp.ranges, inp.draws, inp.seed)
     cap = shared.mfu_ceiling(generation="ascend", precision="bf16")[0]
-    assert 0.8 * 0.67 == pytest.approx(0.536) and 0.536 < cap
+    factor = catalog.load("vendor_efficiency").at["huawei", "mfu_factor"]
+    assert factor == 0.78 and 0.8 * factor == pytest.approx(0.624) and 0.624 < cap
     uncapped = np.asarray(x["mfu"]) * np.asarray(x["Huawei MFU factor"])
     assert (uncapped > cap).any()
     assert report._cluster_mfu(x, "ascend-910c", inp) == pytest.approx(np.minimum(uncapped, cap), rel=1e-12)

@@ -487,3 +487,15 @@ def test_the_h20s_cost_per_pflop_hour_differs_with_the_reference_only_by_goodput
     assert h100["usd_per_pflop_hour"] > ascend["usd_per_pflop_hour"]
     training = chip_parity.run(candidates=["h20"], **FAST)
     assert chip_parity.PER_PFLOP_HOUR_AT_SIZE in chip_parity.methods(training)
+
+
+def test_the_base_point_line_at_fp8_says_which_peak_each_mfu_is_a_share_of():
+    # hostile check 2: at FP8 the base-point line printed "MFU 25.6 %" (of the H100's FP8 peak: 0.40 × 989.4 /
+    # 1,978.9 × 1.279881 = 0.25596) beside the drawn MFU's "P50 0.400" (of the BF16 peak) and said the draws fall
+    # "far below its base": both are now named with their peak
+    assert round(0.40 * 989.4 / 1_978.9 * 1.279881, 3) == 0.256
+    words = ea.reference_base_words(ea.run(precision="fp8", **FAST))
+    assert (
+        "MFU 25.6 % ×" in words and "a share of a BF16 peak; 25.6 % of the FP8 peak above is that carried over" in words
+    )
+    assert "carried over" not in ea.reference_base_words(ea.run(**FAST))

@@ -501,12 +501,18 @@ def reference_base_words(r: Result) -> str:
     tco, mfu, kept, cost = (float(f[n][0, 0]) for n in ("tco_usd", "mfu", "goodput", "usd_per_pflop_hour"))
     peak, hours = parity.chips.loc[ref, "peak_tflops"] / 1_000.0, HOURS_PER_YEAR * parity.years
     pflop_hours = parity.reference_count * peak * mfu * kept * hours
+    carried = (  # an FP8 peak: the MFU above is the BF16 one carried over, the drawn one is at the BF16 peak
+        f"; {present.pct(mfu, digits=1)} of the FP8 peak above is that carried over"
+        if str(parity.chips.loc[ref, "peak_precision"]) == "FP8"
+        else ""
+    )
     return (
         f"at the base point (every input at its base value) it is {present.usd(tco)} TCO ÷ "
         f"({present.count(parity.reference_count)} × {peak:g} PFLOP/s × MFU {present.pct(mfu, digits=1)} × goodput "
         f"{present.pct(kept, digits=1)} × {hours:,.0f} h = {pflop_hours / 1e6:,.2f} M effective PFLOP-hours) = "
-        f"**{present.usd(cost)}**. The median is higher because the drawn MFU ({parity.used['mfu_spread'].value}) "
-        "falls far below its base but hardly above it, and the goodput inputs and each price are drawn over ranges "
+        f"**{present.usd(cost)}**. The median is higher because the drawn MFU ({parity.used['mfu_spread'].value}, "
+        f"a share of a BF16 peak{carried}) falls far below its base but hardly above it, and the goodput inputs and "
+        "each price are drawn over ranges "
         "that lie mostly on the costly side of their base."
     )
 

@@ -334,7 +334,7 @@ VENDOR_EFFICIENCY = Table(
         "mfu_factor": Number(0.05, 2.0, required=True),
         "mfu_factor_high": Number(0.05, 2.0, required=True),
     },
-    text=("note",),
+    text=("caveat", "note"),
     required_text=("vendor", "source"),
     sources={"source": ()},
     ranges=(("mfu_factor_low", "mfu_factor", "mfu_factor_high"),),

@@ -660,28 +660,37 @@ def _chips(chip_ids: tuple, precision: str, server_power_ratio: float | None, fa
 
 def vendor_factor_used(row: pd.Series) -> Used:
     """The vendor MFU factor of a chip (a row of :func:`chips`) as its inputs record: the factor
-    of ``data/vendor_efficiency.csv`` with its first source key (:data:`ASSUMPTION` where the
-    factor is assumed, not measured) and, in ``origin``, its range and whether it is sourced or
+    of ``data/vendor_efficiency.csv`` with every source key of its row (``;``-separated, so a report's
+    sources appendix lists each; :data:`ASSUMPTION` first where the factor is assumed, not measured)
+    and, in ``origin``, its range and whether it is sourced or
     assumed; 1 by assumption for a vendor without a row."""
     vendors = load("vendor_efficiency")
     vendor = str(row["vendor"]).lower()
     if vendor not in vendors.index:
         return Used(1.0, "ratio to NVIDIA's MFU", ASSUMPTION, f"{row['vendor']}: no vendor row, 1 assumed (no range)")
     v = vendors.loc[vendor]
-    key = _key(v["source"])
-    kind = "an assumption, not measured" if key == ASSUMPTION else "sourced"
+    keys = ";".join(k.strip() for k in v["source"].split(";") if k.strip())
+    kind = "an assumption, not measured" if _key(v["source"]) == ASSUMPTION else "sourced"
     low, high = v["mfu_factor_low"], v["mfu_factor_high"]
     span = "no range" if low == high else f"range {low:.2f}–{high:.2f}"
-    return Used(float(v["mfu_factor"]), "ratio to NVIDIA's MFU", key, f"{v['vendor']}: {kind}, {span}")
+    return Used(float(v["mfu_factor"]), "ratio to NVIDIA's MFU", keys, f"{v['vendor']}: {kind}, {span}")
 
 
 def vendor_factors_text(frame: pd.DataFrame) -> str:
     """One sentence for a report's Methods: each vendor's MFU factor among the chips of ``frame``
-    (a :func:`chips` frame) with its range, marked sourced or assumed (:func:`vendor_factor_used`)."""
-    parts = []
+    (a :func:`chips` frame) with its range, marked sourced or assumed (:func:`vendor_factor_used`), every
+    source key it rests on and its ``caveat`` (data/vendor_efficiency.csv), where it has one."""
+    vendors, parts = load("vendor_efficiency"), []
     for _, row in frame.drop_duplicates("vendor").iterrows():
         u = vendor_factor_used(row)
-        parts.append(f"{row['vendor']} {u.value:.2f} ({u.origin.split(': ', 1)[1]}; `{u.source}`)")
+        keys = ", ".join(f"`{k}`" for k in u.source.split(";"))
+        vendor = str(row["vendor"]).lower()
+        caveat = (
+            f"; caveat: {vendors.at[vendor, 'caveat']}"
+            if vendor in vendors.index and vendors.at[vendor, "caveat"]
+            else ""
+        )
+        parts.append(f"{row['vendor']} {u.value:.2f} ({u.origin.split(': ', 1)[1]}; {keys}{caveat})")
     return (
         "**Vendor software factors** (MFU relative to NVIDIA's on the same workload, drawn over their range in "
         f"the Monte Carlo; data/vendor_efficiency.csv): {'; '.join(parts)}."

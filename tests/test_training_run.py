@@ -283,11 +283,13 @@ def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu(
     r = report.run(chip="a100-sxm-80gb", precision="fp8", **FEW)
     assert_allclose(r.base.loc["a100-sxm-80gb", "mfu"], 0.167461 * 1978.9 / 989.4 / 1.27988, rtol=1e-4)
     answer = report.answer(r)
+    # the FP8 MFU is divided by the speed-up: the A100 gains none (hostile check 2: "carried over" read as a credit)
     assert (
-        "The A100 SXM has no FP8 peak: it is costed at its BF16 peak (312 TFLOP/s) with the measured FP8 speed-up"
-        in (answer)
+        "The A100 SXM has no FP8 peak: it is costed at its BF16 peak (312 TFLOP/s) at the run's FP8 MFU converted to "
+        "a BF16 one (× the FP8 peak ÷ the BF16 peak of the chip it was measured on, ÷ the measured FP8 speed-up over "
+        "BF16, 1.28 ×" in answer
     )
-    assert "1.28 ×" in answer
+    assert "so it gains no FP8 speed-up" in answer and "speed-up over BF16 carried over" not in answer
     utilisation = next(line for line in report.findings(r).split("\n") if "**Utilisation.**" in line)
     assert utilisation.startswith(
         "- **Utilisation.** MFU **26.2 %** on A100 SXM against its dense BF16 peak, carried over from MFU **16.7 %** "
@@ -1167,3 +1169,12 @@ def test_cost_notes_sit_beside_the_bars_and_say_which_cost_is_missing():
     )
     bases = pd.Series(["", "", "DeepSeek's assumed rent", shared.MARKET_RENT, shared.MARKET_RENT])
     assert report.cost_notes(costs, bases) == ["n/a", "rental n/a", "DeepSeek's assumed rent", "ownership n/a", ""]
+
+
+def test_an_unpriced_chip_says_its_ownership_cannot_be_costed():
+    # hostile check 2: GPT-3 on the V100 printed "Owning the chips for the run's duration costs n/a."; data/chips.csv
+    # has no price for the V100, so page 1 says so in words
+    r = report.run(run="gpt-3-175b", **FEW)
+    answer = report.answer(r)
+    assert "costs n/a" not in answer
+    assert "Owning the chips cannot be costed: data/chips.csv has no sourced price for the V100 SXM." in answer

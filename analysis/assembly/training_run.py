@@ -1010,8 +1010,9 @@ def precision_line(r: Result) -> str:
         )
     return (
         f"The {present.chip_short(chip)} {lacks}: it is costed at its {peak_name(inp, chip)} peak "
-        f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) with the measured {precision} speed-up over BF16 "
-        f"carried over ({speedup.value:.2f} ×, the {speedup.origin}), not at the {precision} MFU against it "
+        f"({inp.chips.loc[chip, 'peak_tflops']:,.4g} TFLOP/s) at the run's {precision} MFU converted to a BF16 one "
+        f"(× the {precision} peak ÷ the BF16 peak of the chip it was measured on, ÷ the measured {precision} speed-up "
+        f"over BF16, {speedup.value:.2f} ×, the {speedup.origin}), so it gains no {precision} speed-up "
         "('The same run on every chip' gives the rule)."
     )
 
@@ -1395,7 +1396,10 @@ def answer(r: Result) -> str:
     run, own, lo, hi = r.inputs.run, headline(r), headline(r, "p10"), headline(r, "p90")
     lines = [
         rental_line(r),
-        f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**.",
+        f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**."
+        if own["ownership_cost_usd"] == own["ownership_cost_usd"]
+        else f"- Owning the chips cannot be costed: data/chips.csv has no sourced price for the "
+        f"{present.chip_short(run.chip)}.",
         f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
         f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}."
         + (f" {disclosed_line(r)}" if disclosed_line(r) else ""),

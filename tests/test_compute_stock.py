@@ -459,3 +459,12 @@ def test_page_one_says_how_far_the_share_holds(scenarios):
         assert f"{row['what'].split(' [')[0]} {sign}{present.pct(row['relative_difference'])}" in said
     assert "142,000 Cambricon chips of several models" in said and "MLU370-X8" in said
     assert "31,859 AMD MI308X chips" in said and "count as zero for want of a sourced dense BF16 figure" in said
+
+
+def test_methods_name_each_vendors_factor_with_its_caveat():
+    # hostile check 3: compute_stock multiplies Huawei's output by its 0.78 factor but its Methods gave neither the
+    # factor, its sources nor its caveat; now the one sentence every report prints (inputs.vendor_factors_text)
+    r = report.run(draws=200)
+    text = report.methods(r)
+    assert "Huawei 0.78 (sourced, range 0.44–1.00; `pangu-ultra-moe-2025`" in text
+    assert "caveat: two of its three readings and its low end rest on one Huawei figure" in text

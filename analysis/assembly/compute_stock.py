@@ -1179,6 +1179,7 @@ def methods(r: Result) -> str:
             "- **Three measures**: 8-bit peak H100e = units × max(FP8, INT8) dense / 1,978.9 TOP/s (Epoch AI's "
             "metric); dense BF16 H100e = units × BF16 / 989.4 TFLOP/s; effective H100e = BF16 H100e × the vendor's "
             "software factor (`vendor_efficiency.csv`; 1 where none).",
+            f"- {shared.vendor_factors_text(inp.chips)}",
             f"- **Power** = chips × TDP × server power ratio × the region's PUE; cost at its electricity price and "
             f"{present.pct(inp.load_factor)} load.",
             "- **Largest run** = the largest known cluster or run of each country by then (`clusters.csv`, kinds "

@@ -105,8 +105,21 @@ class Result:
 
 def cross_check(values: dict) -> None:
     """The checks of several parameters before any kernel: chip_parity's on its training workload
-    (:func:`chip_parity.cross_check`: the reference count holds the model)."""
+    (:func:`chip_parity.cross_check`: the reference count holds the model), then that the reference chip
+    has a sourced price and power (``data/chips.csv``): the report's answer is its cost per effective
+    PFLOP-hour, which a reference without them does not have."""
     chip_parity.cross_check({k: v for k, v in values.items() if k in chip_parity.PARAMETERS} | {"workload": "training"})
+    frame = shared.chips(list(load("chips").index))
+    costed = frame["price_usd"].notna() & frame["max_w_per_chip"].notna()
+    reference = str(values.get("reference_chip", PARAMETERS["reference_chip"].default)).lower()
+    if reference in frame.index and not costed[reference]:
+        row = frame.loc[reference]
+        lacks = " or ".join(w for w, v in (("price", row["price_usd"]), ("power", row["max_w_per_chip"])) if v != v)
+        allowed = ", ".join(frame.index[costed])
+        raise params.ParameterError(
+            f"parameter reference_chip: {reference!r} has no sourced {lacks} in data/chips.csv, so its cost per "
+            f"effective PFLOP-hour (this report's answer) is unknown; choose one of {allowed}"
+        )
 
 
 def inputs(**values) -> Inputs:

@@ -788,3 +788,20 @@ def test_a_chip_without_a_price_says_its_tco_is_unknown_and_why():
         "TCO and cost per effective PFLOP-hour unknown: data/chips.csv has no sourced price for the MLU370-X8" in words
     )
     assert "n/a" not in answer and "TCO n/a" not in words and "n/a over" not in answer
+
+
+def test_a_reference_without_a_price_or_power_says_so_in_words():
+    # hostile check 3: an H100 PCIe reference (no sourced price in data/chips.csv) read "costs n/a to own", an L20
+    # one (no price, no TDP) "draws n/a at the meter": page 1 now says what is unknown and why
+    lines = {
+        ref: next(
+            line for line in cp.answer(cp.run(reference_chip=ref, **FAST)).split("\n") if "reference itself" in line
+        )
+        for ref in ("h100-pcie", "l20")
+    }
+    assert "n/a" not in "".join(lines.values())
+    assert lines["h100-pcie"].endswith("its TCO is unknown: data/chips.csv has no sourced price for the H100 PCIe.")
+    assert lines["l20"] == (
+        "- The reference itself has no sourced power and its TCO is unknown: data/chips.csv has no sourced price or "
+        "power for the L20."
+    )

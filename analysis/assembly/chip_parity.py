@@ -1007,12 +1007,19 @@ def answer(r: Result) -> str:
             f"{present.usd(r.p50.loc[chip, 'tco_usd'])} over {present.counted(inp.years, 'year', spec='{:g}')}"
         )
         lines.append(f"- **{band(r, chip, 'chip_count', present.count)} {name}** ({cost}{'; ' + note if note else ''})")
-    lines.append(
-        f"- The reference itself draws {present.mw(r.p50.loc[ref, 'facility_power_mw'])} "
-        f"{present.at_the_meter(r.inputs.load_factor)} and costs "
-        f"{band(r, ref, 'tco_usd')} to own for {present.counted(inp.years, 'year', spec='{:g}')} at the "
-        f"{inp.site.name} electricity price."
+    owned = (
+        unknown_cost(r, ref).replace("TCO unknown", "its TCO is unknown")
+        if unknown_cost(r, ref)
+        else f"costs {band(r, ref, 'tco_usd')} to own for {present.counted(inp.years, 'year', spec='{:g}')} at the "
+        f"{inp.site.name} electricity price"
     )
+    drawn_power = r.p50.loc[ref, "facility_power_mw"]
+    power = (
+        f"draws {present.mw(drawn_power)} {present.at_the_meter(r.inputs.load_factor)}"
+        if drawn_power == drawn_power
+        else "has no sourced power"
+    )
+    lines.append(f"- The reference itself {power} and {owned}.")
     drawn = (
         f"Every figure is the median (P50) of {present.count(inp.draws)} Monte Carlo draws over chip prices and "
         f"power, the electricity price, PUE, {_drawn_words(inp)}; the band is their P10–P90."

@@ -161,7 +161,8 @@ def test_a_chip_whose_fp8_peak_equals_its_bf16_peak_is_a_chip_without_fp8():
     assert compute.peak_tflops(chips, "fp8").tolist() == [1_978.9, 459.0, 190.0, 312.0]
     frame = shared.chips(["h100-sxm", "tpu-v5p", "trainium1", "a100-sxm-80gb"], precision="fp8")
     assert frame["peak_precision"].tolist() == ["FP8", "BF16", "BF16", "BF16"]
-    assert shared.lacking_words(frame, "fp8") == "A100 SXM: no FP8 peak; TPU v5p, AWS Trainium: FP8 at the BF16 rate"
+    words = "A100 SXM: no sourced FP8 peak; TPU v5p, AWS Trainium: FP8 at the BF16 rate"
+    assert shared.lacking_words(frame, "fp8") == words
     with pytest.raises(ValueError, match="'fp4' is not one of bf16, fp8"):
         compute.has_precision(chips, "fp4")
 

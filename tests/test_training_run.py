@@ -285,9 +285,9 @@ def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu(
     answer = report.answer(r)
     # the FP8 MFU is divided by the speed-up: the A100 gains none (hostile check 2: "carried over" read as a credit)
     assert (
-        "The A100 SXM has no FP8 peak: it is costed at its BF16 peak (312 TFLOP/s) at the run's FP8 MFU converted to "
-        "a BF16 one (× the FP8 peak ÷ the BF16 peak of the chip it was measured on, ÷ the measured FP8 speed-up over "
-        "BF16, 1.28 ×" in answer
+        "The A100 SXM has no sourced FP8 peak: it is costed at its BF16 peak (312 TFLOP/s) at the run's FP8 MFU "
+        "converted to a BF16 one (× the FP8 peak ÷ the BF16 peak of the chip it was measured on, ÷ the measured FP8 "
+        "speed-up over BF16, 1.28 ×" in answer
     )
     assert "so it gains no FP8 speed-up" in answer and "speed-up over BF16 carried over" not in answer
     utilisation = next(line for line in report.findings(r).split("\n") if "**Utilisation.**" in line)
@@ -299,8 +299,11 @@ def test_fp8_on_a_chip_without_fp8_says_so_on_page_one_and_shows_that_chips_mfu(
     assert "The TPU v5p runs FP8 at its BF16 rate: it is costed at its BF16 peak (459 TFLOP/s)" in report.answer(
         report.run(chip="tpu-v5p", **FEW)
     )
-    # the TPU v5p has no power figure in chips.csv: its energy is n/a, and page 1 says it has no emissions figure
-    assert "at the facility meter and has no emissions figure" in report.answer(report.run(chip="tpu-v5p", **FEW))
+    # the TPU v5p has no power figure in chips.csv: page 1 says its energy and emissions cannot be estimated, and why
+    assert (
+        "- The run's energy and emissions cannot be estimated: data/chips.csv has no sourced power for the TPU v5p."
+        in report.answer(report.run(chip="tpu-v5p", **FEW))
+    )
     # the run's own chip has FP8: no such line
     assert "it is costed at its BF16 peak" not in report.answer(report.run(**FEW))
 
@@ -1023,14 +1026,14 @@ def test_gpt3_at_fp8_claims_no_speed_up_on_the_v100_and_says_it_is_costed_in_fp8
     ratio = fp8.base.loc["h100-sxm", "mfu"] / bf16.base.loc["h100-sxm", "mfu"]
     assert_allclose(ratio, 989.4 / 1978.9 * FP8_SPEEDUP, rtol=1e-9)
     line = report.precision_line(fp8)
-    assert line.startswith("The V100 SXM has no FP8 peak") and "so FP8 buys it nothing" in line
+    assert line.startswith("The V100 SXM has no sourced FP8 peak") and "so FP8 buys it nothing" in line
     assert "carried over" not in line and "speed-up" not in line
     findings = report.findings(fp8)
     assert "the run trained in FP16" not in findings
     assert "the run is costed in FP8: set by the reader; V100 SXM has neither FP8 nor BF16" in findings
     assert "the run trained in FP16" in report.findings(bf16)  # as it did: Patterson et al., V100s in FP16
     note = report.precision_note(fp8)
-    assert "the run's MFU is a share of a BF16 peak (the V100 SXM it holds on has no FP8 peak)" in note
+    assert "the run's MFU is a share of a BF16 peak (the V100 SXM it holds on has no sourced FP8 peak)" in note
     assert "MFU_BF16 = MFU_FP8" not in note
 
 
@@ -1178,3 +1181,16 @@ def test_an_unpriced_chip_says_its_ownership_cannot_be_costed():
     answer = report.answer(r)
     assert "costs n/a" not in answer
     assert "Owning the chips cannot be costed: data/chips.csv has no sourced price for the V100 SXM." in answer
+
+
+def test_a_chip_without_a_sourced_power_says_its_energy_cannot_be_estimated():
+    # hostile check 3: DeepSeek-V3 on the L20 (data/chips.csv: no sourced price, no TDP) printed "The run draws n/a at
+    # the facility meter"; page 1 now names what is missing, for ownership (price or power) and energy (power)
+    answer = report.answer(report.run(run="deepseek-v3", chip="l20", **FEW))
+    assert "n/a" not in answer
+    assert "- Owning the chips cannot be costed: data/chips.csv has no sourced price or power for the L20." in answer
+    assert (
+        "- The run's energy and emissions cannot be estimated: data/chips.csv has no sourced power for the L20."
+        in answer
+    )
+    assert "The L20 has no sourced FP8 peak" in answer  # unknown, not absent (chips.csv: Ada supports FP8)

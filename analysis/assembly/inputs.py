@@ -1012,7 +1012,7 @@ def lacking_words(chips: pd.DataFrame, precision: str) -> str:
     lacking = chips[chips["peak_precision"] != precision.upper()]
     equal = lacking[column].notna()
     groups = (
-        (lacking.index[~equal], f"no {precision.upper()} peak"),
+        (lacking.index[~equal], f"no sourced {precision.upper()} peak"),
         (lacking.index[equal], f"{precision.upper()} at the BF16 rate"),
     )
     return "; ".join(f"{', '.join(chip_short(c) for c in ids)}: {why}" for ids, why in groups if len(ids))

@@ -957,9 +957,9 @@ def peak_name(inp: Inputs, chip: str | None = None) -> str:
 def lacks_words(inp: Inputs, chip: str, precision: str) -> str:
     """Why ``chip`` is costed at its BF16 peak in a run at ``precision`` (``FP8``), in
     :func:`analysis.assembly.inputs.lacking_words`' two reasons: ``runs FP8 at its BF16 rate`` (TPU v5p,
-    Trainium1: an FP8 peak equal to the BF16 one) or ``has no FP8 peak``."""
+    Trainium1: an FP8 peak equal to the BF16 one) or ``has no sourced FP8 peak`` (absent, or unknown: the L20)."""
     at_bf16_rate = pd.notna(inp.chips.loc[chip, compute.PRECISION_COLUMNS[precision.lower()]])  # lacking_words' test
-    return f"runs {precision} at its BF16 rate" if at_bf16_rate else f"has no {precision} peak"
+    return f"runs {precision} at its BF16 rate" if at_bf16_rate else f"has no sourced {precision} peak"
 
 
 def bf16_basis_words(inp: Inputs, precision: str, chip: str | None = None) -> str:
@@ -1388,6 +1388,15 @@ def rental_line(r: Result) -> str:
     )
 
 
+def unsourced_words(r: Result, wanted: tuple[str, ...]) -> str:
+    """Which of ``wanted`` (``price``, ``power``) the run's chip has no sourced figure for, in words:
+    ``data/chips.csv has no sourced price or power for the L20``."""
+    row, chip = r.inputs.chips.loc[r.inputs.run.chip], r.inputs.run.chip
+    columns = {"price": "price_usd", "power": "max_w_per_chip"}
+    missing = [w for w in wanted if row[columns[w]] != row[columns[w]]] or list(wanted)
+    return f"data/chips.csv has no sourced {' or '.join(missing)} for the {present.chip_short(chip)}"
+
+
 def answer(r: Result) -> str:
     """Page 1: the answer in one sentence (the run on its chips takes so many days, with their band,
     and GPU-hours), a list of one line per finding (the rental cost with its band or why there is
@@ -1398,10 +1407,13 @@ def answer(r: Result) -> str:
         rental_line(r),
         f"- Owning the chips for the run's duration costs **{present.usd(own['ownership_cost_usd'])}**."
         if own["ownership_cost_usd"] == own["ownership_cost_usd"]
-        else f"- Owning the chips cannot be costed: data/chips.csv has no sourced price for the "
-        f"{present.chip_short(run.chip)}.",
-        f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
-        f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}."
+        else f"- Owning the chips cannot be costed: {unsourced_words(r, ('price', 'power'))}.",
+        (
+            f"- The run draws **{present.gwh(own['energy_mwh'] / 1e3)}** at the facility meter and "
+            f"{emissions_words(r, own['emissions_tco2'])}, {site_words(r)}."
+            if own["energy_mwh"] == own["energy_mwh"]
+            else f"- The run's energy and emissions cannot be estimated: {unsourced_words(r, ('power',))}."
+        )
         + (f" {disclosed_line(r)}" if disclosed_line(r) else ""),
         *[f"- {note}" for note in [precision_line(r), disclosure_note(r)] if note],
     ]

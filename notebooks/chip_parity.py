@@ -196,9 +196,6 @@ present.say(report.systems_text(systems))
 # %%
 present.say("## Methods and assumptions\n\n" + report.methods(r))  # one block: the heading never ends a page
 
-# %% [markdown]
-# ## Sources
-
 # %%
 present.source_list(r.inputs.used)
 

@@ -145,9 +145,6 @@ present.table(
 # %%
 present.say(report.methods(r))
 
-# %% [markdown]
-# ## Sources
-
 # %%
 present.source_list(r.inputs.used)
 

@@ -150,9 +150,6 @@ present.table(rules, {c: (c, "{}") for c in rules.columns}, names=False, name="r
 # %%
 present.say(present.key_inputs(r.inputs.used, top=("tpp_threshold", "density_threshold", "density_tpp_floor")))
 
-# %% [markdown]
-# ## Sources
-
 # %%
 present.source_list(r.inputs.used)
 

@@ -234,9 +234,6 @@ present.table(
 #   drawn with that median as the median of its draws), seeded Monte Carlo; figures are the
 #   P50 with P10–P90.
 
-# %% [markdown]
-# ## Sources
-
 # %%
 present.source_list(r.inputs.used)
 

@@ -224,9 +224,6 @@ present.table(
     caption="Vendor software-maturity factors (data/vendor_efficiency.csv) and the MFU each chip trains at.",
     name="vendor_factors",
 )
-# %% [markdown]
-# ## Sources
-
 # %%
 present.source_list(r.inputs.used)
 

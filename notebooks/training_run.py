@@ -214,9 +214,6 @@ present.table(
 # %%
 present.say("- " + report.vendor_factors(r))
 
-# %% [markdown]
-# ## Sources
-
 # %%
 present.source_list(r.inputs.used)
 

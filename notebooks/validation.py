@@ -179,9 +179,6 @@ present.table(
     min_widths={"what the measurement includes": 10},
     heading=report.section("Each case in detail"),
 )
-# %% [markdown]
-# ## Sources
-
 # %%
 present.source_list(r.inputs.used)
 

@@ -68,8 +68,8 @@ def _source_text(text: str) -> str:
 
 
 def source_list(used: dict) -> None:
-    """The sources appendix: each source the report's inputs block (``used``, the JSON's
-    ``inputs``) names, once, numbered as :func:`cite` numbers it, with its grade, publisher and
+    """The sources appendix under its heading ("Sources"): each source the report's inputs block (``used``,
+    the JSON's ``inputs``) names, once, numbered as :func:`cite` numbers it, with its grade, publisher and
     title and full address. No other source is listed."""
     found = source_entries(source_numbers(used))
     items = [
@@ -81,6 +81,7 @@ def source_list(used: dict) -> None:
     counts = found["kind"].value_counts()
     summary = ", ".join(f"{counts[k]} {k}" for k in GRADES if counts.get(k, 0))
     say(
+        "## Sources\n\n"  # in the same block as the list's opening, so the heading never ends a page
         f"The {len(found)} sources of this report's numbers ({summary}), numbered as the text cites them "
         "([n]); each is the source key of an input in the appendix and the JSON's `inputs`. Primary: the "
         "publisher of the figure (vendor, regulator, paper, operator); secondary: a report of it by others; "

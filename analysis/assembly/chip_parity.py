@@ -1008,8 +1008,8 @@ def answer(r: Result) -> str:
         )
         lines.append(f"- **{band(r, chip, 'chip_count', present.count)} {name}** ({cost}{'; ' + note if note else ''})")
     owned = (
-        unknown_cost(r, ref).replace("TCO unknown", "its TCO is unknown")
-        if unknown_cost(r, ref)
+        unknown.replace("TCO unknown", "its TCO is unknown")
+        if (unknown := unknown_cost(r, ref))
         else f"costs {band(r, ref, 'tco_usd')} to own for {present.counted(inp.years, 'year', spec='{:g}')} at the "
         f"{inp.site.name} electricity price"
     )

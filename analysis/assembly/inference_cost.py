@@ -780,11 +780,12 @@ def basis_text(r: Result) -> str:
             "**Cost basis: rental** — every chip in this ranking has a market rental price, so all are costed per "
             "rented chip-hour."
         )
-    missing = [present.chip_name(c) for c in inp.chips.index[~market_rent(inp.chips)]]
+    market = market_rent(inp.chips)
+    missing = [present.chip_name(c) for c in inp.chips.index[~market]]
     assumed = [
         f"the {present.chip_short(c)}'s {present.usd(row['usd_per_gpu_hour'])} per chip-hour is "
         f"{shared.rental_basis(row['rental_source'])}, not a market quote"
-        for c, row in inp.chips[inp.chips["usd_per_gpu_hour"].notna() & ~market_rent(inp.chips)].iterrows()
+        for c, row in inp.chips[inp.chips["usd_per_gpu_hour"].notna() & ~market].iterrows()
     ]
     return (
         f"**Cost basis: ownership for every chip** — {', '.join(missing)} {'has' if len(missing) == 1 else 'have'} "

@@ -1414,11 +1414,11 @@ def answer(r: Result) -> str:
             if own["energy_mwh"] == own["energy_mwh"]
             else f"- The run's energy and emissions cannot be estimated: {unsourced_words(r, ('power',))}."
         )
-        + (f" {disclosed_line(r)}" if disclosed_line(r) else ""),
+        + (f" {disclosed}" if (disclosed := disclosed_line(r)) else ""),
         *[f"- {note}" for note in [precision_line(r), disclosure_note(r)] if note],
     ]
-    if extreme_line(r):
-        lines.insert(0, f"- {extreme_line(r)}")
+    if extreme := extreme_line(r):
+        lines.insert(0, f"- {extreme}")
     days, unit = duration(own["days"])
     days_band = band_words(lo["days"], hi["days"], days, fixed=fixed_words(r))
     hours_band = band_words(lo["gpu_hours"], hi["gpu_hours"], hours_count, fixed=fixed_words(r))

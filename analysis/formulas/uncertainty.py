@@ -72,8 +72,8 @@ def ppf(low: float, base: float, high: float, u) -> np.ndarray:
 
 def median_ppf(low: float, median: float, high: float, u) -> np.ndarray:
     """The inverse CDF at probabilities ``u`` of a range whose base is a median its source quotes
-    (``low`` < ``median`` < ``high``, one unit): a two-piece triangle, half the probability on each
-    side of the median and each half a triangle that peaks at it, so Q(½) = median exactly:
+    (``low`` < ``median`` < ``high``, one unit, as :class:`Median` checks): a two-piece triangle, half
+    the probability on each side of the median and each half a triangle that peaks at it, so Q(½) = median exactly:
     Q(u) = low + (m − low)·√(2u) for u ≤ ½, Q(u) = high − (high − m)·√(2(1 − u)) for u > ½.
     P10 = low + (m − low)·√0.2 and P90 = high − (high − m)·√0.2. One rule for every quoted median,
     because a single triangle (the :func:`ppf` reading, mode at the base) puts the median of a
@@ -86,8 +86,6 @@ def median_ppf(low: float, median: float, high: float, u) -> np.ndarray:
 
     Source: package-assumption.
     """
-    if not low < median < high:
-        raise ValueError(f"a median range needs low < median < high, got {low}, {median}, {high}")
     u = np.asarray(u, dtype=float)
     lower = low + (median - low) * np.sqrt(2 * np.minimum(u, 0.5))
     upper = high - (high - median) * np.sqrt(2 * (1 - np.maximum(u, 0.5)))
